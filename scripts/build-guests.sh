@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# build-guests.sh: build every riscv64 guest program from guest/riscv64 into guest/riscv64/bin/.
+# Uses Debian's bare-metal cross toolchain (gcc-riscv64-unknown-elf); no libc, no network.
+# Output is reproducible: no debug info, no build-id, sources referenced by relative path only.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+SRC="$ROOT/guest/riscv64"
+OUT="$SRC/bin"
+CROSS="${CROSS:-riscv64-unknown-elf-}"
+CC="${CROSS}gcc"
+
+if ! command -v "$CC" >/dev/null 2>&1; then
+    echo "build-guests: $CC not found." >&2
+    echo "Install the cross toolchain:  sudo apt-get install gcc-riscv64-unknown-elf" >&2
+    exit 1
+fi
+
+cd "$SRC"                      # relative paths keep absolute build paths out of the objects
+mkdir -p "$OUT"
+rm -f "$OUT"/*.elf
+
+COMMON=(-nostdlib -nostartfiles -ffreestanding -static -mcmodel=medany -fno-pic -fno-common
+        -Icommon -Wall -Werror -Wl,--build-id=none -Wl,--no-warn-rwx-segments)
+# ISA tests are pure RV64G unless they say otherwise, so the I/M/A/F/D tests do not depend on RVC.
+ISA_TEST=("${COMMON[@]}" -march=rv64g -mabi=lp64d -O2 -Tcommon/link-m.ld common/crt-m.S common/trap-m.S)
+# hello and bench are integer-only kernels-style code, compiled as compressed code like real kernels.
+INT_C=(-march=rv64imac_zicsr_zifencei -mabi=lp64 -O2 -fno-builtin)
+
+build() {   # build <output name> <compiler args...>
+    local name="$1"; shift
+    "$CC" "$@" -o "$OUT/$name.elf"
+    echo "  built bin/$name.elf"
+}
+
+for src in isa/*.S; do
+    name="$(basename "$src" .S)"
+    extra=()
+    # Companion C files (isa/<name>-*.c) are linked into the same test.
+    for c in isa/"$name"-*.c; do [ -e "$c" ] && extra+=("$c"); done
+    march=()
+    [ "$name" = rv64c ] && march=(-march=rv64gc)     # the compressed-instruction test
+    build "isa-$name" "${ISA_TEST[@]}" "${march[@]}" "$src" "${extra[@]}"
+done
+
+build hello   "${COMMON[@]}" "${INT_C[@]}" -Tcommon/link-s.ld hello/start.S hello/hello.c hello/echo.c common/uart.c
+build hello-m "${COMMON[@]}" "${INT_C[@]}" -Tcommon/link-m.ld hello/start-m.S hello/hello-m.c hello/echo.c common/uart.c
+build bench-mips "${COMMON[@]}" "${INT_C[@]}" -Tcommon/link-m.ld common/crt-m.S bench/mips.c
+
+echo "build-guests: all guest programs are in guest/riscv64/bin/"

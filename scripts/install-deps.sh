@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs what the workbench and its tests need on a Debian machine: the npm dependencies (without
+# Electron's binary download, which needs the internet) and, when run as root or with sudo, the
+# Debian packages: chromium for the browser tests, dtc for the device-tree tests, the riscv64 cross
+# toolchain for rebuilding guest programs. Apt uses the machine's own source configuration.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_packages=(chromium device-tree-compiler gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf)
+missing=()
+for pkg in "${want_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if ((${#missing[@]} > 0)); then
+  if command -v apt-get >/dev/null; then
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    echo "installing Debian packages: ${missing[*]}"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "warning: not a Debian machine; please install: ${missing[*]}" >&2
+  fi
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  # Electron's postinstall downloads its binary; without internet the workbench runs in browser mode.
+  if [ -z "${ELECTRON_SKIP_BINARY_DOWNLOAD:-}" ] && [ "${HVWB_WITH_ELECTRON:-}" != "1" ]; then
+    export ELECTRON_SKIP_BINARY_DOWNLOAD=1
+  fi
+  npm ci --no-audit --no-fund
+fi

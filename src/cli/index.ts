@@ -1,0 +1,82 @@
+/**
+ * The `hvwb` command line: headless runs, benchmarks and the workbench launcher. Every failure a
+ * user can cause ends with one message and a non-zero status, never a stack trace.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs, numberFlag } from './args';
+import { CliError, processOutput, type Output } from './output';
+import { parseExpect, runLayout } from './run';
+import { ImageError } from '../core/machine/elf';
+import { LayoutError } from '../shared/validate/layout';
+import { HostFileError } from '../host/layout-loader';
+
+const USAGE = `usage: hvwb <command> [options]
+
+commands:
+  run <layout> [--expect ZONE:TEXT]... [--timeout SECONDS] [--quiet]
+      run a layout headless; stream each zone's console prefixed with its name; exit 0 once
+      every expected text was seen (or the guest powered off cleanly)
+  bench mips [--runs N]
+      run the instruction-rate benchmark guest on one hart and print "MIPS <n>"
+  ui [layout] [--port N]
+      open the workbench in browser mode on a layout (default: the demo layout)
+  help
+      show this text
+`;
+
+export function repoRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 4; i++) {
+    if (path.basename(dir) === 'out' || path.basename(dir) === 'src') return path.dirname(dir);
+    dir = path.dirname(dir);
+  }
+  return process.cwd();
+}
+
+export async function main(argv: readonly string[], out: Output = processOutput): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'run': {
+        const args = parseArgs(rest, ['expect', 'timeout'], ['quiet']);
+        if (args.positional.length !== 1) throw new CliError('run takes exactly one layout folder');
+        const result = await runLayout(
+          {
+            layout: args.positional[0]!,
+            expect: (args.flags.get('expect') ?? []).map(parseExpect),
+            timeoutSeconds: numberFlag(args, 'timeout', 60),
+            quiet: args.flags.has('quiet'),
+          },
+          out,
+        );
+        return result.code;
+      }
+      case 'bench': {
+        const args = parseArgs(rest, ['runs'], []);
+        const { runBench } = await import('./bench');
+        return await runBench(args.positional[0], numberFlag(args, 'runs', 1), out);
+      }
+      case 'ui': {
+        const args = parseArgs(rest, ['port'], []);
+        const { runUi } = await import('./ui');
+        const layout = args.positional[0] ?? path.join(repoRoot(), 'examples/riscv64-hello');
+        return await runUi(layout, numberFlag(args, 'port', 0), out);
+      }
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        out.stdout(USAGE);
+        return command === undefined ? 2 : 0;
+      default:
+        throw new CliError(`unknown command "${command}"\n${USAGE}`);
+    }
+  } catch (error) {
+    if (error instanceof CliError || error instanceof LayoutError || error instanceof ImageError || error instanceof HostFileError) {
+      out.stderr(`hvwb: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+}

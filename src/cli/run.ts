@@ -1,0 +1,92 @@
+/**
+ * `hvwb run <layout>`: the headless runner. Streams every zone's console prefixed with the zone name
+ * and decides success from expected texts, the guest's own exit status, a fault or a timeout.
+ */
+import { loadLayout } from '../host/layout-loader';
+import { MachineHost } from '../host/machine-host';
+import { CliError, type Output } from './output';
+
+export interface RunOptions {
+  readonly layout: string;
+  readonly expect: readonly { zone: string; text: string }[];
+  readonly timeoutSeconds: number;
+  readonly quiet: boolean;
+}
+
+export interface RunResult {
+  readonly code: number;
+  readonly retired: number;
+  readonly seconds: number;
+}
+
+export async function runLayout(options: RunOptions, out: Output): Promise<RunResult> {
+  const loaded = await loadLayout(options.layout);
+  const expectations = options.expect.length > 0
+    ? options.expect
+    : Object.entries(loaded.layout.expect ?? {}).flatMap(([zone, lines]) => lines.map((text) => ({ zone, text })));
+  const host = await MachineHost.create(loaded);
+  const seen = new Map<string, string>();
+  const lineBuffers = new Map<string, string>();
+  const decoder = new TextDecoder();
+  const pending = [...expectations];
+  const started = performance.now();
+
+  return await new Promise<RunResult>((resolve) => {
+    let finished = false;
+    const finish = (code: number, message?: string): void => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(timer);
+      void host.stop().then(() => {
+        for (const [zone, rest] of lineBuffers) if (rest && !options.quiet) out.stdout(`[${zone}] ${rest}\n`);
+        if (message) (code === 0 ? out.stdout : out.stderr)(message + '\n');
+        resolve({ code, retired: host.retired(), seconds: (performance.now() - started) / 1000 });
+      });
+    };
+    const timer = setTimeout(() => {
+      const missing = pending.map((p) => `${p.zone}: "${p.text}"`).join(', ');
+      finish(1, `hvwb: timeout after ${options.timeoutSeconds} s${missing ? ` waiting for ${missing}` : ''}`);
+    }, options.timeoutSeconds * 1000);
+
+    host.on({
+      output(zone, bytes) {
+        const text = decoder.decode(bytes, { stream: true });
+        seen.set(zone, (seen.get(zone) ?? '') + text);
+        if (!options.quiet) {
+          const buffered = (lineBuffers.get(zone) ?? '') + text;
+          const lines = buffered.split('\n');
+          lineBuffers.set(zone, lines.pop() ?? '');
+          for (const line of lines) out.stdout(`[${zone}] ${line.replace(/\r$/, '')}\n`);
+        }
+        const all = stripAnsi(seen.get(zone) ?? '');
+        for (let i = pending.length - 1; i >= 0; i--) {
+          const p = pending[i]!;
+          if (p.zone === zone && all.includes(p.text)) pending.splice(i, 1);
+        }
+        if (expectations.length > 0 && pending.length === 0) finish(0, `hvwb: all ${expectations.length} expected text(s) seen`);
+      },
+      fault(fault) {
+        finish(2, `hvwb: zone ${fault.zone} hart ${fault.hart}: ${fault.message}`);
+      },
+      exit(kind, code) {
+        if (expectations.length > 0 && pending.length > 0) {
+          finish(1, `hvwb: the guest ended (${kind}, code ${code}) before printing ${pending.map((p) => `${p.zone}: "${p.text}"`).join(', ')}`);
+        } else if (kind === 'poweroff') finish(0, `hvwb: guest powered off (exit code 0)`);
+        else if (kind === 'fail') finish(1, `hvwb: guest exited with failure code ${code}`);
+        else if (kind === 'reset') finish(0, `hvwb: guest requested a reset`);
+        else finish(2, `hvwb: machine stopped on a fault`);
+      },
+    });
+    host.start();
+  });
+}
+
+export function parseExpect(value: string): { zone: string; text: string } {
+  const colon = value.indexOf(':');
+  if (colon <= 0) throw new CliError(`--expect takes ZONE:TEXT (e.g. root:Hello), got "${value}"`);
+  return { zone: value.slice(0, colon), text: value.slice(colon + 1) };
+}
+
+function stripAnsi(text: string): string {
+  return text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
+}

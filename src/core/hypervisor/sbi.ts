@@ -1,0 +1,286 @@
+/**
+ * The SBI a zone guest sees (SBI v2.0 subset, as hvisor's riscv sbi.rs provides it on top of the
+ * firmware): BASE, TIME, sPI, RFENCE, HSM, SRST, DBCN and the legacy console/timer calls. Every call
+ * is confined to the calling zone: HSM and IPIs only reach the zone's own harts, SRST only stops the
+ * zone. Hypervisor calls (EID 0x114514) are handed to a separate handler.
+ * Left out: PMU, SUSP, CPPC, NACL, STA, FWFT extensions; HSM suspend is a plain WFI-like stop.
+ */
+import type { HartSignals } from '../bus/types';
+import type { HartApi } from '../isa/riscv64/platform';
+import { HartWord, HsmState } from '../machine/hart-header';
+
+export const SbiError = {
+  success: 0n,
+  failed: -1n,
+  notSupported: -2n,
+  invalidParam: -3n,
+  denied: -4n,
+  invalidAddress: -5n,
+  alreadyAvailable: -6n,
+  alreadyStarted: -7n,
+  alreadyStopped: -8n,
+} as const;
+
+export const SbiExtension = {
+  legacySetTimer: 0x00,
+  legacyPutchar: 0x01,
+  legacyGetchar: 0x02,
+  legacyClearIpi: 0x03,
+  legacySendIpi: 0x04,
+  legacyShutdown: 0x08,
+  base: 0x10,
+  time: 0x54494d45,
+  ipi: 0x735049,
+  rfence: 0x52464e43,
+  hsm: 0x48534d,
+  srst: 0x53525354,
+  dbcn: 0x4442434e,
+  hvisor: 0x114514,
+} as const;
+
+const SPEC_VERSION = 2n << 24n;
+/** SBI implementation id for this emulator's hypervisor (not a registered id; hvisor has none either). */
+const IMPL_ID = 0x4856n;
+const MIP_SSIP = 1 << 1;
+const MIP_STIP = 1 << 5;
+const U64 = (1n << 64n) - 1n;
+
+export type ResetKind = 'shutdown' | 'cold-reboot' | 'warm-reboot';
+
+/** What the SBI needs from the zone that owns the calling hart. */
+export interface SbiZone {
+  /** Physical hart ids of the zone. */
+  readonly harts: readonly number[];
+  /** Hart header words (Int32Array over the shared buffer) of every hart of the board, by hart id. */
+  headerOf(hart: number): Int32Array;
+  readonly signals: HartSignals;
+  /** Clock ticks (board timebase). */
+  now(): number;
+  consoleWrite(bytes: Uint8Array): void;
+  /** Next input byte or -1. */
+  consoleRead(): number;
+  /** Reads guest-physical memory of the zone; returns undefined if the range is not the zone's RAM. */
+  readGuest(gpa: number, length: number): Uint8Array | undefined;
+  writeGuest(gpa: number, bytes: Uint8Array): boolean;
+  reset(kind: ResetKind, reason: number, hart: number): void;
+  /** Wakes a stopped hart so that its worker notices a pending start. */
+  wake(hart: number): void;
+  /** The calling hart must leave its run loop (it stopped itself). */
+  yieldHart(hart: number): void;
+  /** The hvisor hypercall extension; absent before zones exist. */
+  hypercall?(hart: HartApi): void;
+}
+
+const A0 = 10;
+const A1 = 11;
+const A6 = 16;
+const A7 = 17;
+
+export class SbiHandler {
+  constructor(private readonly zone: SbiZone) {}
+
+  handle(hart: HartApi): void {
+    const eid = Number(hart.getX(A7) & 0xffffffffn);
+    const fid = Number(hart.getX(A6) & 0xffffffffn);
+    if (eid === SbiExtension.hvisor && this.zone.hypercall) {
+      this.zone.hypercall(hart);
+      return;
+    }
+    if (eid <= SbiExtension.legacyShutdown) {
+      const value = this.legacy(hart, eid);
+      if (value !== undefined) hart.setX(A0, value);
+      return;
+    }
+    const [error, value] = this.dispatch(hart, eid, fid);
+    hart.setX(A0, error);
+    if (value !== undefined) hart.setX(A1, value);
+  }
+
+  private dispatch(hart: HartApi, eid: number, fid: number): [bigint, bigint?] {
+    const arg = (i: number): bigint => hart.getX(A0 + i);
+    switch (eid) {
+      case SbiExtension.base:
+        return this.base(fid, arg(0));
+      case SbiExtension.time:
+        if (fid !== 0) return [SbiError.notSupported];
+        this.setTimer(hart.hartId, arg(0));
+        return [SbiError.success, 0n];
+      case SbiExtension.ipi:
+        if (fid !== 0) return [SbiError.notSupported];
+        return this.sendIpi(arg(0), arg(1));
+      case SbiExtension.rfence:
+        if (fid > 2) return [SbiError.notSupported];
+        return this.remoteFence(arg(0), arg(1), fid === 0 ? 2 : 1);
+      case SbiExtension.hsm:
+        return this.hsm(hart, fid, arg(0), arg(1), arg(2));
+      case SbiExtension.srst:
+        return this.systemReset(hart, fid, arg(0), arg(1));
+      case SbiExtension.dbcn:
+        return this.debugConsole(fid, arg(0), arg(1), arg(2));
+      default:
+        return [SbiError.notSupported];
+    }
+  }
+
+  private base(fid: number, a0: bigint): [bigint, bigint?] {
+    switch (fid) {
+      case 0: return [SbiError.success, SPEC_VERSION];
+      case 1: return [SbiError.success, IMPL_ID];
+      case 2: return [SbiError.success, 1n];
+      case 3: return [SbiError.success, this.probe(Number(a0 & 0xffffffffn)) ? 1n : 0n];
+      case 4:
+      case 5:
+      case 6: return [SbiError.success, 0n];
+      default: return [SbiError.notSupported];
+    }
+  }
+
+  private probe(eid: number): boolean {
+    if (eid === SbiExtension.hvisor) return this.zone.hypercall !== undefined;
+    return (Object.values(SbiExtension) as number[]).includes(eid);
+  }
+
+  private legacy(hart: HartApi, eid: number): bigint | undefined {
+    switch (eid) {
+      case SbiExtension.legacySetTimer:
+        this.setTimer(hart.hartId, hart.getX(A0));
+        return 0n;
+      case SbiExtension.legacyPutchar:
+        this.zone.consoleWrite(Uint8Array.of(Number(hart.getX(A0) & 0xffn)));
+        return 0n;
+      case SbiExtension.legacyGetchar:
+        return BigInt(this.zone.consoleRead());
+      case SbiExtension.legacyClearIpi:
+        this.zone.signals.setPending(hart.hartId, MIP_SSIP, false);
+        return 0n;
+      case SbiExtension.legacySendIpi: {
+        const mask = this.zone.readGuest(Number(hart.getX(A0)), 8);
+        if (!mask) return SbiError.invalidAddress;
+        const bits = new DataView(mask.buffer, mask.byteOffset, 8).getBigUint64(0, true);
+        this.sendIpi(bits, 0n);
+        return 0n;
+      }
+      case SbiExtension.legacyShutdown:
+        this.zone.reset('shutdown', 0, hart.hartId);
+        this.zone.yieldHart(hart.hartId);
+        return 0n;
+      default:
+        return SbiError.notSupported;
+    }
+  }
+
+  private setTimer(hartId: number, deadline: bigint): void {
+    const header = this.zone.headerOf(hartId);
+    const value = deadline & U64;
+    Atomics.store(header, HartWord.sbiTimerLo, Number(value & 0xffffffffn) | 0);
+    Atomics.store(header, HartWord.sbiTimerHi, Number(value >> 32n) | 0);
+    this.zone.signals.setPending(hartId, MIP_STIP, false);
+  }
+
+  /** Harts selected by an SBI hart mask; undefined if the mask names a hart outside the zone. */
+  private selectHarts(mask: bigint, base: bigint): number[] | undefined {
+    const all = (base & U64) === U64;
+    const selected: number[] = [];
+    if (all) return [...this.zone.harts];
+    for (let bit = 0n; bit < 64n; bit++) {
+      if (((mask >> bit) & 1n) === 0n) continue;
+      const hart = Number(base + bit);
+      if (!this.zone.harts.includes(hart)) return undefined;
+      selected.push(hart);
+    }
+    return selected;
+  }
+
+  private sendIpi(mask: bigint, base: bigint): [bigint, bigint?] {
+    const harts = this.selectHarts(mask, base);
+    if (!harts) return [SbiError.invalidParam];
+    for (const hart of harts) this.zone.signals.setPending(hart, MIP_SSIP, true);
+    return [SbiError.success, 0n];
+  }
+
+  private remoteFence(mask: bigint, base: bigint, bits: number): [bigint, bigint?] {
+    const harts = this.selectHarts(mask, base);
+    if (!harts) return [SbiError.invalidParam];
+    for (const hart of harts) {
+      Atomics.or(this.zone.headerOf(hart), HartWord.fences, bits);
+      this.zone.wake(hart);
+    }
+    return [SbiError.success, 0n];
+  }
+
+  private hsm(hart: HartApi, fid: number, a0: bigint, a1: bigint, a2: bigint): [bigint, bigint?] {
+    switch (fid) {
+      case 0: {
+        const target = Number(a0);
+        if (a0 > 0xffffn || !this.zone.harts.includes(target)) return [SbiError.invalidParam];
+        const header = this.zone.headerOf(target);
+        if (Atomics.compareExchange(header, HartWord.hsm, HsmState.stopped, HsmState.startPending) !== HsmState.stopped) {
+          return [SbiError.alreadyAvailable];
+        }
+        Atomics.store(header, HartWord.hsmStartAddrLo, Number(a1 & 0xffffffffn) | 0);
+        Atomics.store(header, HartWord.hsmStartAddrHi, Number((a1 >> 32n) & 0xffffffffn) | 0);
+        Atomics.store(header, HartWord.hsmOpaqueLo, Number(a2 & 0xffffffffn) | 0);
+        Atomics.store(header, HartWord.hsmOpaqueHi, Number((a2 >> 32n) & 0xffffffffn) | 0);
+        this.zone.wake(target);
+        return [SbiError.success, 0n];
+      }
+      case 1: {
+        const header = this.zone.headerOf(hart.hartId);
+        Atomics.store(header, HartWord.hsm, HsmState.stopped);
+        this.zone.yieldHart(hart.hartId);
+        return [SbiError.success, 0n];
+      }
+      case 2: {
+        const target = Number(a0);
+        if (a0 > 0xffffn || !this.zone.harts.includes(target)) return [SbiError.invalidParam];
+        return [SbiError.success, BigInt(Atomics.load(this.zone.headerOf(target), HartWord.hsm))];
+      }
+      case 3:
+        // A retentive suspend behaves like WFI; the hart simply returns from the call.
+        if (Number(a0 & 0xffffffffn) === 0) return [SbiError.success, 0n];
+        return [SbiError.notSupported];
+      default:
+        return [SbiError.notSupported];
+    }
+  }
+
+  private systemReset(hart: HartApi, fid: number, type: bigint, reason: bigint): [bigint, bigint?] {
+    if (fid !== 0) return [SbiError.notSupported];
+    const kinds: Record<string, ResetKind> = { '0': 'shutdown', '1': 'cold-reboot', '2': 'warm-reboot' };
+    const kind = kinds[(type & 0xffffffffn).toString()];
+    if (!kind) return [SbiError.invalidParam];
+    this.zone.reset(kind, Number(reason & 0xffffffffn), hart.hartId);
+    this.zone.yieldHart(hart.hartId);
+    return [SbiError.success, 0n];
+  }
+
+  private debugConsole(fid: number, a0: bigint, a1: bigint, a2: bigint): [bigint, bigint?] {
+    switch (fid) {
+      case 0: {
+        const length = Number(a0 & 0xffffffffn);
+        const address = Number((a2 << 32n) | (a1 & 0xffffffffn));
+        const bytes = this.zone.readGuest(address, length);
+        if (!bytes) return [SbiError.invalidParam];
+        this.zone.consoleWrite(bytes);
+        return [SbiError.success, BigInt(length)];
+      }
+      case 1: {
+        const length = Number(a0 & 0xffffffffn);
+        const address = Number((a2 << 32n) | (a1 & 0xffffffffn));
+        const input: number[] = [];
+        while (input.length < length) {
+          const byte = this.zone.consoleRead();
+          if (byte < 0) break;
+          input.push(byte);
+        }
+        if (!this.zone.writeGuest(address, Uint8Array.from(input))) return [SbiError.invalidParam];
+        return [SbiError.success, BigInt(input.length)];
+      }
+      case 2:
+        this.zone.consoleWrite(Uint8Array.of(Number(a0 & 0xffn)));
+        return [SbiError.success, 0n];
+      default:
+        return [SbiError.notSupported];
+    }
+  }
+}

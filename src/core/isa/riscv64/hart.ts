@@ -1,0 +1,334 @@
+/**
+ * One RV64IMAFDC hart (M/S/U, Sv39/Sv48, Sstc, Zicntr) and its run loop. Integer and float
+ * registers and the pc live in the hart's shared region as little-endian 64-bit values at fixed
+ * offsets (int32 lo/hi pairs, see docs/decisions/0001) so that other threads and a later WebAssembly
+ * tier can read them; CSRs, TLBs and the decoded-instruction cache are private to the running thread.
+ * Left out: PMP enforcement, hpm counters that count, Svpbmt/Svnapot, the H extension, debug mode.
+ */
+import { HART_HEADER_BYTES, HartWord } from '../../machine/hart-header';
+import type { SharedRegion } from '../../bus/types';
+import type { HartApi, HartPlatform, Supervisor } from './platform';
+import { Irq } from './csr-numbers';
+import { readCsr, writeCsr, MISA } from './csr';
+import { execute } from './interpreter';
+import { checkInterrupts, deliverException, nextTimerDeadline, pendingAndEnabled } from './trap';
+import { flushDecodeCache, flushTlb as flushAllTlb, TLB_SIZE } from './mmu';
+import { TRAP_SIGNAL } from './trap-signal';
+
+export const X_OFFSET = HART_HEADER_BYTES;
+/** x0 writes land in this extra slot so that the interpreter never tests rd for zero. */
+const X_SINK_OFFSET = X_OFFSET + 32 * 8;
+export const PC_OFFSET = X_SINK_OFFSET + 8;
+export const F_OFFSET = PC_OFFSET + 8;
+export const HART_STATE_BYTES = 1024;
+
+/** Instructions between interrupt/timer/request checks when nothing ends a block earlier. */
+const SLICE = 4096;
+
+export type RunExit = 'budget' | 'wfi' | 'fault' | 'request';
+export type Privilege = 0 | 1 | 3;
+
+export class Hart implements HartApi {
+  readonly hartId: number;
+  readonly supervisor: Supervisor | undefined;
+  readonly header: Int32Array;
+  /** Integer registers as lo/hi pairs: x[2i] low word, x[2i + 1] high word; slot 32 is the x0 sink. */
+  readonly x: Int32Array;
+  readonly pcWords: Int32Array;
+  /** Float registers: fi as lo/hi pairs, fd as doubles, fs as singles (index 2i = low word). */
+  readonly fi: Int32Array;
+  readonly fd: Float64Array;
+  readonly fs: Float32Array;
+
+  readonly ramBase: number;
+  readonly ramSize: number;
+  readonly u8: Uint8Array;
+  readonly i8: Int8Array;
+  readonly u16: Uint16Array;
+  readonly i16: Int16Array;
+  readonly i32: Int32Array;
+  readonly i64: BigInt64Array;
+
+  // Per-thread TLBs (read, write, fetch): tag = page | privilege, high word, RAM offset of the page.
+  readonly rTag = new Int32Array(TLB_SIZE).fill(-1);
+  readonly rHi = new Int32Array(TLB_SIZE);
+  readonly rHost = new Int32Array(TLB_SIZE);
+  readonly wTag = new Int32Array(TLB_SIZE).fill(-1);
+  readonly wHi = new Int32Array(TLB_SIZE);
+  readonly wHost = new Int32Array(TLB_SIZE);
+  readonly xTag = new Int32Array(TLB_SIZE).fill(-1);
+  readonly xHi = new Int32Array(TLB_SIZE);
+  readonly xHost = new Int32Array(TLB_SIZE);
+  /** Decoded instructions per RAM page (4 words per halfword slot); codePage marks pages that have one. */
+  readonly decPages: (Int32Array | undefined)[];
+  readonly codePage: Uint8Array;
+  readonly codePageList: number[] = [];
+
+  // Execution position: virtual page of the pc and halfword index inside it.
+  pageLo = 0;
+  pageHi = 0;
+  h = 0;
+  /** Instructions completed in the current execute() call (valid when a slow path runs). */
+  count = 0;
+  crossDec: Int32Array | undefined;
+  crossK = 0;
+
+  priv: Privilege = 3;
+  /** Privilege used for loads and stores (MPP when MPRV is set in M-mode). */
+  dprv: Privilege = 3;
+
+  mstatus = 0;
+  medeleg = 0;
+  mideleg = 0;
+  mie = 0;
+  mtvec = 0n;
+  stvec = 0n;
+  mepc = 0n;
+  sepc = 0n;
+  mcause = 0n;
+  scause = 0n;
+  mtval = 0n;
+  stval = 0n;
+  mscratch = 0n;
+  sscratch = 0n;
+  satp = 0n;
+  /** satp MODE (0 bare, 8 Sv39, 9 Sv48) and root page number, decoded once per satp write. */
+  vmMode = 0;
+  rootPpn = 0;
+  mcounteren = 0;
+  scounteren = 0;
+  menvcfg = 0n;
+  senvcfg = 0n;
+  stimecmp = -1n;
+  stimecmpTicks = Infinity;
+  mcountinhibit = 0;
+  cycleOffset = 0n;
+  instretOffset = 0n;
+  readonly pmpcfg: bigint[] = new Array<bigint>(16).fill(0n);
+  readonly pmpaddr: bigint[] = new Array<bigint>(64).fill(0n);
+  frm = 0;
+  fflags = 0;
+
+  /** LR reservation: physical address (-1 = none), size and the value LR saw. */
+  resAddr = -1;
+  resSize = 0;
+  resValue = 0n;
+
+  retired = 0;
+  exit: RunExit | '' = '';
+  faulted = false;
+
+  // Exception being raised (set right before TRAP_SIGNAL is thrown).
+  excCause = 0;
+  excTval = 0n;
+  excDetail = '';
+  loopCause = -1;
+  loopTarget = -1;
+  /** High word of the last 64-bit value returned by a slow-path read. */
+  tmpHi = 0;
+  /** RAM offset of the current fetch page. */
+  curHost = 0;
+  /** Where a resolved non-RAM physical access goes (see mmu.resolvePhys). */
+  busPa = 0;
+  mmioGpa = 0;
+
+  constructor(
+    readonly platform: HartPlatform,
+    state: SharedRegion,
+  ) {
+    if (state.byteLength < HART_STATE_BYTES) throw new Error(`hart state region needs ${HART_STATE_BYTES} bytes`);
+    if (state.byteOffset % 8 !== 0) throw new Error('hart state region must be 8-byte aligned');
+    this.hartId = platform.hartId;
+    this.supervisor = platform.supervisor;
+    const buf = state.buffer;
+    const base = state.byteOffset;
+    this.header = new Int32Array(buf, base, HART_HEADER_BYTES / 4);
+    this.x = new Int32Array(buf, base + X_OFFSET, 66);
+    this.pcWords = new Int32Array(buf, base + PC_OFFSET, 2);
+    this.fi = new Int32Array(buf, base + F_OFFSET, 64);
+    this.fd = new Float64Array(buf, base + F_OFFSET, 32);
+    this.fs = new Float32Array(buf, base + F_OFFSET, 64);
+    const ram = platform.bus.ram;
+    if (ram.base % 4096 !== 0 || ram.size % 4096 !== 0 || ram.bufferOffset % 8 !== 0) {
+      throw new Error('RAM window must be page aligned (base, size) and 8-byte aligned in its buffer');
+    }
+    if (ram.size > 0x7fff_f000) throw new Error('RAM windows above 2 GiB are not supported by the RV64 interpreter');
+    this.ramBase = ram.base;
+    this.ramSize = ram.size;
+    const rb = ram.buffer;
+    const ro = ram.bufferOffset;
+    this.u8 = new Uint8Array(rb, ro, ram.size);
+    this.i8 = new Int8Array(rb, ro, ram.size);
+    this.u16 = new Uint16Array(rb, ro, ram.size >> 1);
+    this.i16 = new Int16Array(rb, ro, ram.size >> 1);
+    this.i32 = new Int32Array(rb, ro, ram.size >> 2);
+    this.i64 = new BigInt64Array(rb, ro, ram.size >> 3);
+    const pages = ram.size / 4096;
+    this.decPages = new Array<Int32Array | undefined>(pages).fill(undefined);
+    this.codePage = new Uint8Array(pages);
+  }
+
+  /** Puts the hart at `entry` in the given mode with clean registers (a0/a1 as a boot protocol passes them). */
+  reset(entry: bigint, mode: 'machine' | 'supervisor', a0 = 0n, a1 = 0n): void {
+    this.x.fill(0);
+    this.fi.fill(0);
+    this.priv = mode === 'machine' && !this.supervisor ? 3 : 1;
+    this.dprv = this.priv;
+    this.mstatus = 0;
+    this.medeleg = this.supervisor ? 0xb3ff : 0;
+    this.mideleg = this.supervisor ? (1 << Irq.SSI) | (1 << Irq.STI) | (1 << Irq.SEI) : 0;
+    this.mie = 0;
+    this.mtvec = this.stvec = this.mepc = this.sepc = 0n;
+    this.mcause = this.scause = this.mtval = this.stval = this.mscratch = this.sscratch = 0n;
+    this.satp = 0n;
+    this.vmMode = 0;
+    this.rootPpn = 0;
+    this.mcounteren = this.supervisor ? 0xffffffff : 0;
+    this.scounteren = 0;
+    this.menvcfg = this.supervisor ? 1n << 63n : 0n;
+    this.senvcfg = 0n;
+    this.stimecmp = -1n;
+    this.stimecmpTicks = Infinity;
+    this.mcountinhibit = 0;
+    this.cycleOffset = this.instretOffset = 0n;
+    this.pmpcfg.fill(0n);
+    this.pmpaddr.fill(0n);
+    this.frm = this.fflags = 0;
+    this.resAddr = -1;
+    this.exit = '';
+    this.faulted = false;
+    this.loopCause = -1;
+    this.setX(10, a0);
+    this.setX(11, a1);
+    this.setPc(entry);
+    this.flushTlb();
+    flushDecodeCache(this);
+  }
+
+  getX(index: number): bigint {
+    if (index === 0) return 0n;
+    return (BigInt(this.x[index * 2 + 1]! >>> 0) << 32n) | BigInt(this.x[index * 2]! >>> 0);
+  }
+
+  setX(index: number, value: bigint): void {
+    if (index === 0) return;
+    this.x[index * 2] = Number(BigInt.asIntN(32, value));
+    this.x[index * 2 + 1] = Number(BigInt.asIntN(32, value >> 32n));
+  }
+
+  getF(index: number): bigint {
+    return (BigInt(this.fi[index * 2 + 1]! >>> 0) << 32n) | BigInt(this.fi[index * 2]! >>> 0);
+  }
+
+  setF(index: number, value: bigint): void {
+    this.fi[index * 2] = Number(BigInt.asIntN(32, value));
+    this.fi[index * 2 + 1] = Number(BigInt.asIntN(32, value >> 32n));
+  }
+
+  /** The pc as an unsigned 64-bit value. */
+  getPc(): bigint {
+    this.syncPcWords();
+    return (BigInt(this.pcWords[1]! >>> 0) << 32n) | BigInt(this.pcWords[0]! >>> 0);
+  }
+
+  setPc(value: bigint): void {
+    const lo = Number(BigInt.asIntN(32, value));
+    this.pageLo = lo & -4096;
+    this.pageHi = Number(BigInt.asIntN(32, value >> 32n));
+    this.h = (lo & 0xfff) >> 1;
+    this.syncPcWords();
+  }
+
+  /** Publishes the pc (page + halfword index, which may point one page further) to the shared words. */
+  syncPcWords(): void {
+    const lo = (this.pageLo + (this.h << 1)) | 0;
+    this.pcWords[0] = lo;
+    this.pcWords[1] = (this.pageHi + ((lo >>> 0) < (this.pageLo >>> 0) ? 1 : 0)) | 0;
+  }
+
+  getPrivilege(): number {
+    return this.priv;
+  }
+
+  readCsr(n: number): bigint {
+    const v = readCsr(this, n);
+    if (v === undefined) throw new Error(`CSR 0x${n.toString(16)} is not implemented`);
+    return v;
+  }
+
+  writeCsr(n: number, value: bigint): void {
+    if (!writeCsr(this, n, value)) throw new Error(`CSR 0x${n.toString(16)} is not implemented or read-only`);
+  }
+
+  flushTlb(): void {
+    flushAllTlb(this);
+  }
+
+  /** Earliest clock tick at which an enabled timer interrupt becomes pending (Infinity if none). */
+  nextDeadline(): number {
+    return nextTimerDeadline(this);
+  }
+
+  /** misa as the hart reports it (RV64IMAFDC, S and U). */
+  get misa(): bigint {
+    return MISA;
+  }
+
+  run(budget: number): RunExit {
+    if (this.faulted) return 'fault';
+    const header = this.header;
+    let remaining = budget;
+    let result: RunExit = 'budget';
+    while (remaining > 0) {
+      if (Atomics.load(header, HartWord.request) !== 0) {
+        result = 'request';
+        break;
+      }
+      if (header[HartWord.fences] !== 0) this.serviceFences();
+      this.exit = '';
+      try {
+        checkInterrupts(this);
+      } catch (e) {
+        if (e !== TRAP_SIGNAL) throw e;
+      }
+      if (this.faulted) {
+        result = 'fault';
+        break;
+      }
+      const slice = remaining < SLICE ? remaining : SLICE;
+      let done: number;
+      try {
+        done = execute(this, slice);
+      } catch (e) {
+        if (e !== TRAP_SIGNAL) throw e;
+        done = this.count;
+        if (!this.faulted) deliverException(this);
+      }
+      remaining -= done;
+      this.retired += done;
+      if (this.faulted) {
+        result = 'fault';
+        break;
+      }
+      if (this.exit === 'wfi') {
+        result = 'wfi';
+        break;
+      }
+    }
+    this.syncPcWords();
+    Atomics.store(header, HartWord.retiredLo, this.retired | 0);
+    Atomics.store(header, HartWord.retiredHi, Math.floor(this.retired / 4294967296));
+    return result;
+  }
+
+  /** Whether an interrupt is pending and enabled in mie, ignoring the global enables (WFI wake-up rule). */
+  hasWakeup(): boolean {
+    return pendingAndEnabled(this) !== 0;
+  }
+
+  private serviceFences(): void {
+    const f = Atomics.exchange(this.header, HartWord.fences, 0);
+    if (f & 1) this.flushTlb();
+    if (f & 2) flushDecodeCache(this);
+  }
+}

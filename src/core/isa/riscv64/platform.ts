@@ -1,0 +1,65 @@
+/**
+ * What a RISC-V hart needs from the machine around it. The hart itself (hart.ts) knows nothing of
+ * boards, zones or threads: it sees physical memory through an AddressSpace, time through a Clock,
+ * and, when it runs a zone guest, a Supervisor that stands where M-mode firmware and hvisor would be.
+ */
+import type { AddressSpace } from '../../bus/address-space';
+import type { Clock } from '../../bus/types';
+
+/** Result of a stage-2 lookup by the hypervisor. */
+export const Stage2 = {
+  /** The access must be emulated: call Supervisor.mmioRead/mmioWrite. */
+  trap: -2,
+  /** The zone has no mapping there: the zone is stopped with a report. */
+  fault: -1,
+} as const;
+
+export type AccessKind = 'read' | 'write' | 'fetch';
+
+/** Why the guest cannot go on; the hart stops and the machine reports it. */
+export interface FaultReport {
+  readonly hart: number;
+  readonly pc: bigint;
+  readonly kind: 'illegal-instruction' | 'access' | 'trap-loop' | 'stage2' | 'no-trap-handler' | 'internal';
+  readonly message: string;
+  /** Guest (physical or virtual) address involved, if any. */
+  readonly address?: bigint;
+  readonly size?: number;
+  readonly isWrite?: boolean;
+}
+
+/**
+ * The hypervisor's side of a hart whose guest runs in S/U-mode. When a hart has a supervisor,
+ * M-mode is not emulated for it: ECALLs from S-mode, stage-2 translation and trapped MMIO come here.
+ */
+export interface Supervisor {
+  /** ECALL from S-mode (an SBI call). The handler reads a0..a7 and writes a0/a1; the hart then skips the ecall. */
+  ecall(hart: HartApi): void;
+  /** Guest-physical to host-physical, or Stage2.trap / Stage2.fault. `size` is the access size. */
+  translate(gpa: number, size: number, access: AccessKind): number;
+  mmioRead(hart: HartApi, gpa: number, size: 1 | 2 | 4 | 8): bigint;
+  mmioWrite(hart: HartApi, gpa: number, size: 1 | 2 | 4 | 8, value: bigint): void;
+}
+
+export interface HartPlatform {
+  readonly hartId: number;
+  readonly bus: AddressSpace;
+  readonly clock: Clock;
+  /** This hart's machine timer compare value (ACLINT MTIMER), in ticks; Infinity when disabled. */
+  machineTimerCompare(): number;
+  /** Present when the hart runs a zone guest under the hypervisor (S-mode entry, SBI). */
+  readonly supervisor?: Supervisor;
+  /** The hart stopped on a guest error it cannot continue from. */
+  fault(report: FaultReport): void;
+}
+
+/** Slow-path register access used by the hypervisor, the inspector and tests. */
+export interface HartApi {
+  readonly hartId: number;
+  getX(index: number): bigint;
+  setX(index: number, value: bigint): void;
+  getPc(): bigint;
+  setPc(value: bigint): void;
+  /** 0 = U, 1 = S, 3 = M. */
+  getPrivilege(): number;
+}

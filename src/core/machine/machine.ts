@@ -1,0 +1,169 @@
+/**
+ * A board made concrete over a shared buffer. `planMachine` fixes where everything lives;
+ * `MachineView` rebuilds the same devices, bus and hart headers in any thread from that plan, so the
+ * main thread (inspectors, UART input, virtio backends) and each vCPU worker see one machine.
+ */
+import { AddressSpace } from '../bus/address-space';
+import type { Clock } from '../bus/types';
+import { instantiateDevices, planDevices, type MachineDevices } from '../devices/create-devices';
+import { HART_STATE_BYTES } from '../isa/riscv64/hart';
+import type { Board } from '../../shared/model/board';
+import { HART_HEADER_BYTES, HartWord, HsmState } from './hart-header';
+import { SharedLayoutPlanner, regionOf, type SharedLayout } from './shared-layout';
+import { SharedDeviceLock, SharedHartSignals } from './signals';
+
+/** Words of the machine control region (Int32 indices). */
+export const ControlWord = {
+  deviceLock: 0,
+  /** 0 while running; set once by whoever ends the run (see MachineExit). */
+  exit: 1,
+  /** Exit code for HTIF / sifive-test exits. */
+  exitCode: 2,
+  /** Float64 index (of a Float64Array over the same region) of the ticks the clock was paused for. */
+  pausedTicksF64: 4,
+} as const;
+
+export const MachineExit = { none: 0, poweroff: 1, fail: 2, reset: 3, fault: 4 } as const;
+
+export interface MachinePlan {
+  readonly board: Board;
+  readonly ramSize: number;
+  readonly layout: SharedLayout;
+}
+
+export function planMachine(board: Board, ramSize = board.ram.size): MachinePlan {
+  const planner = new SharedLayoutPlanner();
+  planner.reserve('control', 4096, 4096);
+  for (let hart = 0; hart < board.harts; hart++) planner.reserve(`hart.${hart}`, HART_STATE_BYTES, 4096);
+  planDevices(board, planner);
+  planner.reserve('ram', ramSize, 65536);
+  return { board, ramSize, layout: planner.finish() };
+}
+
+export interface ThreadClock {
+  /** Host monotonic time in board ticks, the same origin in every thread. */
+  hostTicks(): number;
+}
+
+export class MachineView {
+  readonly bus: AddressSpace;
+  readonly devices: MachineDevices;
+  readonly headers: Int32Array[] = [];
+  readonly control: Int32Array;
+  readonly controlF64: Float64Array;
+  readonly signals: SharedHartSignals;
+  readonly clock: Clock;
+  readonly lock: SharedDeviceLock;
+
+  constructor(
+    readonly plan: MachinePlan,
+    readonly buffer: ArrayBufferLike,
+    hostClock: ThreadClock,
+    /** Distinguishes lock owners: 0 = main thread, 1 + hart id for workers. */
+    threadId: number,
+  ) {
+    const control = regionOf(plan.layout, buffer, 'control');
+    this.control = new Int32Array(buffer, control.byteOffset, control.byteLength / 4);
+    this.controlF64 = new Float64Array(buffer, control.byteOffset, control.byteLength / 8);
+    for (let hart = 0; hart < plan.board.harts; hart++) {
+      const region = regionOf(plan.layout, buffer, `hart.${hart}`);
+      this.headers.push(new Int32Array(buffer, region.byteOffset, HART_HEADER_BYTES / 4));
+    }
+    this.signals = new SharedHartSignals(this.headers);
+    const controlF64 = this.controlF64;
+    this.clock = { now: () => hostClock.hostTicks() - controlF64[ControlWord.pausedTicksF64]! };
+    this.lock = new SharedDeviceLock(this.control, ControlWord.deviceLock, threadId);
+    this.bus = new AddressSpace(plan.board.ram.base, regionOf(plan.layout, buffer, 'ram'));
+    this.bus.lock = this.lock;
+    this.devices = instantiateDevices(plan.board, plan.layout, buffer, {
+      signals: this.signals,
+      clock: this.clock,
+      onPowerRequest: (kind, code) =>
+        this.requestExit(kind === 'reset' ? MachineExit.reset : kind === 'fail' ? MachineExit.fail : MachineExit.poweroff, code),
+    });
+    for (const mapping of this.devices.mappings) this.bus.map(mapping.name, mapping.base, mapping.size, mapping.device);
+    const mtimer = this.devices.mtimer;
+    this.guestClock = mtimer ? { now: () => this.clock.now() + mtimer.timeOffset() } : this.clock;
+  }
+
+  /** Time as the guest reads it (mtime, including any offset the guest wrote into mtime). */
+  readonly guestClock: Clock;
+
+  /** The machine timer compare of a hart in guest time; Infinity without an MTIMER. */
+  machineTimerCompare(hart: number): number {
+    const mtimer = this.devices.mtimer;
+    return mtimer ? mtimer.compare(hart) + mtimer.timeOffset() : Infinity;
+  }
+
+  /** Bytes written to the console by firmware calls (SBI, HTIF) rather than through UART registers. */
+  consoleWrite(bytes: Uint8Array): void {
+    const uart = this.devices.uart;
+    if (!uart) return;
+    this.lock.acquire();
+    try {
+      uart.outputRing.pushBytes(bytes);
+    } finally {
+      this.lock.release();
+    }
+  }
+
+  /** Next console input byte for firmware calls, or -1. */
+  consoleRead(): number {
+    const uart = this.devices.uart;
+    if (!uart) return -1;
+    this.lock.acquire();
+    try {
+      return uart.inputRing.available() > 0 ? uart.inputRing.pop() : -1;
+    } finally {
+      this.lock.release();
+    }
+  }
+
+  /** Console output produced since the last call (host side). */
+  drainConsole(): Uint8Array {
+    return this.devices.uart ? this.devices.uart.outputRing.drain() : new Uint8Array(0);
+  }
+
+  /** Typed bytes for the guest's console; returns how many were accepted. */
+  consoleInput(bytes: Uint8Array): number {
+    const uart = this.devices.uart;
+    if (!uart) return 0;
+    const accepted = uart.inputRing.pushBytes(bytes);
+    this.pollDevices();
+    return accepted;
+  }
+
+  /** Lets devices move data between their host rings and registers (UART FIFOs) and update IRQs. */
+  pollDevices(): void {
+    this.lock.acquire();
+    try {
+      for (const uart of this.devices.uarts) uart.poll();
+    } finally {
+      this.lock.release();
+    }
+  }
+
+  hartRegion(hart: number) {
+    return regionOf(this.plan.layout, this.buffer, `hart.${hart}`);
+  }
+
+  /** Records the first request to end the run; later ones are ignored. */
+  requestExit(kind: number, code = 0): void {
+    if (Atomics.compareExchange(this.control, ControlWord.exit, MachineExit.none, kind) === MachineExit.none) {
+      Atomics.store(this.control, ControlWord.exitCode, code);
+    }
+  }
+
+  exitState(): { kind: number; code: number } {
+    return { kind: Atomics.load(this.control, ControlWord.exit), code: Atomics.load(this.control, ControlWord.exitCode) };
+  }
+
+  /** Marks the harts that start powered off, waiting for an SBI HSM start. */
+  initialiseHsm(running: readonly number[]): void {
+    this.headers.forEach((header, hart) => {
+      Atomics.store(header, HartWord.hsm, running.includes(hart) ? HsmState.started : HsmState.stopped);
+      Atomics.store(header, HartWord.sbiTimerLo, -1);
+      Atomics.store(header, HartWord.sbiTimerHi, -1);
+    });
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * A board as plain data: what hvisor keeps in a platform's `board.rs` plus the physical machine
+ * around it (QEMU's memory map). The machine builds its devices from it and the device tree a zone
+ * sees is generated from it, so a board is one JSON-serialisable value with no functions.
+ * Addresses and sizes are numbers: every board address here is below 2^53.
+ */
+
+export type BoardArch = 'riscv64';
+
+export type DeviceKind =
+  | 'ns16550a'
+  | 'sifive-plic'
+  | 'aclint-mswi'
+  | 'aclint-mtimer'
+  | 'aclint-sswi'
+  | 'sifive-test'
+  | 'goldfish-rtc'
+  | 'virtio-mmio'
+  | 'pci-host-ecam';
+
+export type MmuType = 'riscv,sv39' | 'riscv,sv48' | 'riscv,sv57';
+
+export type BoardPropValue = number | string | boolean | readonly number[] | readonly string[];
+
+export interface AddressRange {
+  readonly base: number;
+  readonly size: number;
+}
+
+export interface BoardDevice {
+  /** Unique name on the board, e.g. 'uart0', 'plic', 'virtio3'. */
+  readonly name: string;
+  readonly kind: DeviceKind;
+  readonly base: number;
+  readonly size: number;
+  /** Interrupt source(s) at the board's interrupt controller (PLIC source ids). */
+  readonly irq?: number | readonly number[];
+  /** Kind-specific properties (documented per kind in the board file). */
+  readonly props?: Readonly<Record<string, BoardPropValue>>;
+}
+
+/** hvisor's HvConfigMemoryRegion (MEM_TYPE_RAM / MEM_TYPE_IO / MEM_TYPE_VIRTIO). */
+export interface MemoryRegion {
+  readonly type: 'ram' | 'io' | 'virtio';
+  readonly physicalStart: number;
+  readonly virtualStart: number;
+  readonly size: number;
+}
+
+/** The zone hvisor starts at boot (ROOT_ZONE_* constants of board.rs). */
+export interface RootZone {
+  readonly name: string;
+  readonly cpus: readonly number[];
+  readonly memoryRegions: readonly MemoryRegion[];
+  /** Interrupt sources routed to the root zone. */
+  readonly irqs: readonly number[];
+  readonly entry: number;
+  readonly dtbAddress: number;
+  readonly kernelAddress: number;
+}
+
+export interface Board {
+  readonly name: string;
+  readonly description: string;
+  readonly arch: BoardArch;
+  readonly harts: number;
+  /** Timebase (mtime) frequency in Hz. */
+  readonly timebaseFrequency: number;
+  /** `riscv,isa` string of every hart. */
+  readonly isa: string;
+  /** `riscv,isa-base` and `riscv,isa-extensions` (the newer split form of the same information). */
+  readonly isaBase: string;
+  readonly isaExtensions: readonly string[];
+  readonly mmuType: MmuType;
+  readonly ram: AddressRange;
+  readonly devices: readonly BoardDevice[];
+  readonly rootZone: RootZone;
+  /** Interrupt sources that reach the physical interrupt controller (hvisor HW_IRQS). */
+  readonly hwIrqs: readonly number[];
+  /** RAM hvisor occupies (image, per-CPU areas, memory pool); no zone may use it. */
+  readonly hypervisorReserved: AddressRange;
+}

@@ -1,0 +1,34 @@
+/**
+ * A layout: a folder whose `layout.json` names the board and what runs on it. Zones described by
+ * hvisor zone JSON files are added by the zones work; here the board's root zone runs one guest.
+ */
+
+export type GuestMode = 'machine' | 'supervisor';
+
+export interface RootGuest {
+  /** Image path as written in layout.json (relative to the layout folder). */
+  readonly image: string;
+  /** 'machine': firmware style, every hart starts in M-mode at the entry. 'supervisor': hvisor style. */
+  readonly mode: GuestMode;
+  /** Physical harts of the root zone; defaults to the board's root-zone CPUs. */
+  readonly cpus?: readonly number[];
+  /** Entry point; defaults to the ELF entry, or the board's kernel address for raw images. */
+  readonly entry?: number;
+  /** Load address of a raw (non-ELF) image; defaults to the board's kernel address. */
+  readonly loadAddress?: number;
+  /** Device tree blob path; when absent one is generated from the board data. */
+  readonly dtb?: string;
+  readonly bootargs?: string;
+  readonly initrd?: string;
+}
+
+export interface Layout {
+  readonly name: string;
+  readonly board: string;
+  readonly description?: string;
+  /** RAM size override in bytes. */
+  readonly ramSize?: number;
+  readonly root: RootGuest;
+  /** Lines each zone must print for the layout to count as booted (used by tests and `hvwb run`). */
+  readonly expect?: Readonly<Record<string, readonly string[]>>;
+}

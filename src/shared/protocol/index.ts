@@ -1,0 +1,35 @@
+/**
+ * The one protocol between the renderer and the services. Electron IPC and the browser-mode
+ * WebSocket are two transports of it; the preload exposes exactly `WorkbenchApi` as `window.workbench`.
+ */
+import type { MachineCommands, MachineEvents } from './machine';
+import type { SerialCommands, SerialEvents } from './serial';
+import type { ShellCommands, ShellEvents } from './shell';
+
+export type * from './machine';
+export type * from './serial';
+export type * from './shell';
+
+export type Commands = MachineCommands & SerialCommands & ShellCommands;
+export type Events = MachineEvents & SerialEvents & ShellEvents;
+
+export type CommandName = keyof Commands;
+export type EventName = keyof Events;
+export type CommandParams<C extends CommandName> = Commands[C]['params'];
+export type CommandResult<C extends CommandName> = Commands[C]['result'];
+
+/** What the renderer sees, whatever the transport. */
+export interface WorkbenchApi {
+  invoke<C extends CommandName>(command: C, params: CommandParams<C>): Promise<CommandResult<C>>;
+  /** Returns a function that removes the listener. */
+  on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void;
+}
+
+/** Wire format shared by both transports. */
+export type WireMessage =
+  | { kind: 'invoke'; id: number; command: CommandName; params: unknown }
+  | { kind: 'result'; id: number; ok: true; value: unknown }
+  | { kind: 'result'; id: number; ok: false; error: string }
+  | { kind: 'event'; event: EventName; payload: unknown };
+
+export const PROTOCOL_VERSION = 1;

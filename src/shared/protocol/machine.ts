@@ -1,0 +1,41 @@
+/** Commands and events of the machine domain: the running layout, its zones and their harts. */
+
+export type MachineState = 'idle' | 'running' | 'paused' | 'faulted' | 'exited';
+export type ZoneState = 'running' | 'stopped' | 'error' | 'paused';
+
+export interface HartSnapshot {
+  readonly id: number;
+  readonly status: 'stopped' | 'running' | 'waiting' | 'paused' | 'faulted' | 'exited';
+  readonly retired: number;
+}
+
+export interface ZoneSnapshot {
+  readonly id: number;
+  readonly name: string;
+  readonly state: ZoneState;
+  readonly harts: readonly HartSnapshot[];
+  /** Set when the zone stopped on a guest error. */
+  readonly error?: string;
+}
+
+export interface LayoutSnapshot {
+  readonly name: string;
+  readonly path: string;
+  readonly board: string;
+  readonly arch: string;
+  readonly state: MachineState;
+  readonly zones: readonly ZoneSnapshot[];
+}
+
+export interface MachineCommands {
+  'layout.get': { params: Record<string, never>; result: LayoutSnapshot };
+  'machine.start': { params: Record<string, never>; result: LayoutSnapshot };
+  'machine.pause': { params: Record<string, never>; result: LayoutSnapshot };
+  'machine.resume': { params: Record<string, never>; result: LayoutSnapshot };
+  'machine.reset': { params: Record<string, never>; result: LayoutSnapshot };
+}
+
+export interface MachineEvents {
+  'machine.state': LayoutSnapshot;
+  'machine.fault': { zone: number; hart: number; message: string };
+}

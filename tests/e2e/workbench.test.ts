@@ -1,0 +1,77 @@
+/**
+ * The workbench in browser mode, driven through Chromium as a user would: the zone console shows
+ * the guest's output and echoes typed input, and the host shell works.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { WorkbenchServices } from '../../src/host/services';
+import { createFakeServices } from './fake-services';
+import { buildRenderer, openWorkbench, screenshot, waitForText, type Session } from './harness';
+
+/** The one line to switch to the real services: createWorkbenchServices({ layoutPath: 'examples/riscv64-hello', autoStart: true }). */
+const createServices = (): Promise<WorkbenchServices> => createFakeServices({ autoStart: true });
+
+/** What the demo's first zone prints at boot. */
+const BOOT_LINE = /Hello from zone 0/;
+
+describe('workbench in browser mode', () => {
+  let services: WorkbenchServices;
+  let session: Session;
+
+  beforeAll(async () => {
+    await buildRenderer();
+    services = await createServices();
+    session = await openWorkbench(services);
+  });
+
+  afterAll(async () => {
+    await session?.close();
+    await services?.dispose();
+  });
+
+  it('shows the layout, its zones and the machine state', async () => {
+    const { page } = session;
+    await page.getByTestId('zone-item-0').waitFor();
+    const layout = await services.invoke('layout.get', {});
+    expect(await page.getByTestId('layout-name').innerText()).toBe(layout.name);
+    for (const zone of layout.zones) {
+      expect(await page.getByTestId(`zone-item-${zone.id}`).innerText()).toContain(zone.name);
+      await page.getByTestId(`hart-${zone.id}-${zone.harts[0]?.id}`).waitFor();
+    }
+    await page.locator('[data-testid="machine-state"]', { hasText: 'running' }).waitFor();
+  });
+
+  it("shows the zone's output in its terminal and echoes a typed line", async () => {
+    const { page } = session;
+    const terminal = page.getByTestId('zone-terminal-0');
+    await waitForText(terminal, BOOT_LINE);
+    await terminal.locator('.xterm').click();
+    await page.keyboard.type('hello workbench');
+    await page.keyboard.press('Enter');
+    await waitForText(terminal, 'hello workbench');
+  });
+
+  it('opens a host shell in the bottom panel', async () => {
+    const { page } = session;
+    const shell = page.getByTestId('shell-terminal');
+    await page.locator('[data-testid="shell-status"]', { hasText: 'pty' }).waitFor();
+    await shell.locator('.xterm').click();
+    await page.keyboard.type('echo shell-says-$((6*7))');
+    await page.keyboard.press('Enter');
+    await waitForText(shell, 'shell-says-42');
+  });
+
+  it('pauses and resumes the machine from the toolbar', async () => {
+    const { page } = session;
+    await page.getByTestId('machine-pause').click();
+    await page.locator('[data-testid="machine-state"]', { hasText: 'paused' }).waitFor();
+    await page.getByTestId('machine-resume').click();
+    await page.locator('[data-testid="machine-state"]', { hasText: 'running' }).waitFor();
+  });
+
+  it('renders without page errors, and keeps a screenshot', async () => {
+    const { page } = session;
+    await page.getByTestId('zone-terminal-0').locator('.xterm').click();
+    await screenshot(page, 'workbench');
+    expect(session.errors).toEqual([]);
+  });
+});

@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import { SbiExtension, SbiHandler, type SbiZone } from '../../../../src/core/hypervisor/sbi';
+import { HartWord, HsmState } from '../../../../src/core/machine/hart-header';
+import type { HartApi } from '../../../../src/core/isa/riscv64/platform';
+
+class FakeHart implements HartApi {
+  readonly x = new Array<bigint>(32).fill(0n);
+  pc = 0n;
+  constructor(readonly hartId: number) {}
+  getX(i: number): bigint { return this.x[i]!; }
+  setX(i: number, v: bigint): void { if (i !== 0) this.x[i] = BigInt.asIntN(64, v); }
+  getPc(): bigint { return this.pc; }
+  setPc(v: bigint): void { this.pc = v; }
+  getPrivilege(): number { return 1; }
+}
+
+function zone(harts: number[]) {
+  const headers = [0, 1, 2, 3].map(() => new Int32Array(new SharedArrayBuffer(256)));
+  for (const h of headers) Atomics.store(h, HartWord.hsm, HsmState.stopped);
+  const written: number[] = [];
+  const pending: string[] = [];
+  const resets: string[] = [];
+  const memory = new Uint8Array(0x1000);
+  const z: SbiZone = {
+    harts,
+    headerOf: (h) => headers[h]!,
+    signals: { setPending: (h, mask, level) => pending.push(`${h}:${mask}:${level}`) },
+    now: () => 1234,
+    consoleWrite: (b) => written.push(...b),
+    consoleRead: () => -1,
+    readGuest: (gpa, len) => (gpa >= 0x1000 && gpa + len <= 0x2000 ? memory.slice(gpa - 0x1000, gpa - 0x1000 + len) : undefined),
+    writeGuest: () => true,
+    reset: (kind, reason, hart) => resets.push(`${kind}:${reason}:${hart}`),
+    wake: () => {},
+    yieldHart: () => {},
+  };
+  return { z, headers, written, pending, resets, memory };
+}
+
+function call(sbi: SbiHandler, hart: FakeHart, eid: number, fid: number, ...args: bigint[]) {
+  hart.setX(17, BigInt(eid));
+  hart.setX(16, BigInt(fid));
+  args.forEach((a, i) => hart.setX(10 + i, a));
+  sbi.handle(hart);
+  return { error: hart.getX(10), value: hart.getX(11) };
+}
+
+describe('SBI for zone guests', () => {
+  it('reports spec version 2.0 and probes implemented extensions', () => {
+    const { z } = zone([0, 1]);
+    const sbi = new SbiHandler(z);
+    const hart = new FakeHart(0);
+    expect(call(sbi, hart, SbiExtension.base, 0)).toEqual({ error: 0n, value: 0x2000000n });
+    expect(call(sbi, hart, SbiExtension.base, 3, BigInt(SbiExtension.hsm)).value).toBe(1n);
+    expect(call(sbi, hart, SbiExtension.base, 3, 0x504d55n).value).toBe(0n);
+    expect(call(sbi, hart, 0x12345678, 0).error).toBe(-2n);
+  });
+
+  it('starts only harts of the calling zone with HSM', () => {
+    const { z, headers } = zone([0, 1]);
+    const sbi = new SbiHandler(z);
+    const hart = new FakeHart(0);
+    expect(call(sbi, hart, SbiExtension.hsm, 0, 1n, 0x80200000n, 42n).error).toBe(0n);
+    expect(Atomics.load(headers[1]!, HartWord.hsm)).toBe(HsmState.startPending);
+    expect(Atomics.load(headers[1]!, HartWord.hsmStartAddrLo) >>> 0).toBe(0x80200000);
+    expect(Atomics.load(headers[1]!, HartWord.hsmOpaqueLo)).toBe(42);
+    expect(call(sbi, hart, SbiExtension.hsm, 0, 1n, 0x80200000n, 0n).error).toBe(-6n);
+    // hart 2 exists on the board but belongs to another zone
+    expect(call(sbi, hart, SbiExtension.hsm, 0, 2n, 0x80200000n, 0n).error).toBe(-3n);
+    expect(Atomics.load(headers[2]!, HartWord.hsm)).toBe(HsmState.stopped);
+    expect(call(sbi, hart, SbiExtension.hsm, 2, 1n)).toEqual({ error: 0n, value: BigInt(HsmState.startPending) });
+  });
+
+  it('sets the supervisor timer and clears STIP', () => {
+    const { z, headers, pending } = zone([0]);
+    const sbi = new SbiHandler(z);
+    const hart = new FakeHart(0);
+    call(sbi, hart, SbiExtension.time, 0, 0x1_0000_0005n);
+    expect(Atomics.load(headers[0]!, HartWord.sbiTimerLo)).toBe(5);
+    expect(Atomics.load(headers[0]!, HartWord.sbiTimerHi)).toBe(1);
+    expect(pending).toContain('0:32:false');
+  });
+
+  it('sends IPIs within the zone and refuses harts outside it', () => {
+    const { z, pending } = zone([2, 3]);
+    const sbi = new SbiHandler(z);
+    const hart = new FakeHart(2);
+    expect(call(sbi, hart, SbiExtension.ipi, 0, 0b10n, 2n).error).toBe(0n);
+    expect(pending).toEqual(['3:2:true']);
+    expect(call(sbi, hart, SbiExtension.ipi, 0, 0b1n, 0n).error).toBe(-3n);
+  });
+
+  it('writes debug-console strings from guest memory and rejects bad addresses', () => {
+    const { z, written, memory } = zone([0]);
+    memory.set(new TextEncoder().encode('hi!'), 0x10);
+    const sbi = new SbiHandler(z);
+    const hart = new FakeHart(0);
+    expect(call(sbi, hart, SbiExtension.dbcn, 0, 3n, 0x1010n, 0n)).toEqual({ error: 0n, value: 3n });
+    expect(String.fromCharCode(...written)).toBe('hi!');
+    expect(call(sbi, hart, SbiExtension.dbcn, 0, 3n, 0x9000n, 0n).error).toBe(-3n);
+    call(sbi, hart, SbiExtension.legacyPutchar, 0, 0x41n);
+    expect(String.fromCharCode(...written)).toBe('hi!A');
+  });
+
+  it('system reset stops the zone with the reason', () => {
+    const { z, resets } = zone([0]);
+    const sbi = new SbiHandler(z);
+    call(sbi, new FakeHart(0), SbiExtension.srst, 0, 0n, 1n);
+    expect(resets).toEqual(['shutdown:1:0']);
+    expect(call(sbi, new FakeHart(0), SbiExtension.srst, 0, 7n, 0n).error).toBe(-3n);
+  });
+});
