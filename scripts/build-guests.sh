@@ -23,13 +23,29 @@ rm -f "$OUT"/*.elf
 COMMON=(-nostdlib -nostartfiles -ffreestanding -static -mcmodel=medany -fno-pic -fno-common
         -Icommon -Wall -Werror -Wl,--build-id=none -Wl,--no-warn-rwx-segments)
 # ISA tests are pure RV64G unless they say otherwise, so the I/M/A/F/D tests do not depend on RVC.
-ISA_TEST=("${COMMON[@]}" -march=rv64g -mabi=lp64d -O2 -Tcommon/link-m.ld common/crt-m.S common/trap-m.S)
+ISA_TEST=("${COMMON[@]}" -march=rv64g -mabi=lp64d -O2 -Tcommon/link-m.ld)
+ISA_RUNTIME=(common/crt-m.S common/trap-m.S)
 # hello and bench are integer-only kernels-style code, compiled as compressed code like real kernels.
 INT_C=(-march=rv64imac_zicsr_zifencei -mabi=lp64 -O2 -fno-builtin)
 
-build() {   # build <output name> <compiler args...>
+OBJ="$(mktemp -d)"
+trap 'rm -rf "$OBJ"' EXIT
+
+# build <output name> <flags...> -- <sources...>
+# Each source is compiled to an object with a fixed name first: the linker records object names as FILE
+# symbols, and gcc's random temporary names would make every build differ.
+build() {
     local name="$1"; shift
-    "$CC" "$@" -o "$OUT/$name.elf"
+    local flags=() objs=()
+    while [ "$1" != "--" ]; do flags+=("$1"); shift; done
+    shift
+    rm -rf "${OBJ:?}/$name"; mkdir -p "$OBJ/$name"
+    for src in "$@"; do
+        local obj="$OBJ/$name/$(basename "$src").o"
+        "$CC" "${flags[@]}" -c "$src" -o "$obj"
+        objs+=("$obj")
+    done
+    "$CC" "${flags[@]}" "${objs[@]}" -o "$OUT/$name.elf"
     echo "  built bin/$name.elf"
 }
 
@@ -40,11 +56,11 @@ for src in isa/*.S; do
     for c in isa/"$name"-*.c; do [ -e "$c" ] && extra+=("$c"); done
     march=()
     [ "$name" = rv64c ] && march=(-march=rv64gc)     # the compressed-instruction test
-    build "isa-$name" "${ISA_TEST[@]}" "${march[@]}" "$src" "${extra[@]}"
+    build "isa-$name" "${ISA_TEST[@]}" "${march[@]}" -- "${ISA_RUNTIME[@]}" "$src" "${extra[@]}"
 done
 
-build hello   "${COMMON[@]}" "${INT_C[@]}" -Tcommon/link-s.ld hello/start.S hello/hello.c hello/echo.c common/uart.c
-build hello-m "${COMMON[@]}" "${INT_C[@]}" -Tcommon/link-m.ld hello/start-m.S hello/hello-m.c hello/echo.c common/uart.c
-build bench-mips "${COMMON[@]}" "${INT_C[@]}" -Tcommon/link-m.ld common/crt-m.S bench/mips.c
+build hello   "${COMMON[@]}" "${INT_C[@]}" -Tcommon/link-s.ld -- hello/start.S hello/hello.c hello/echo.c common/uart.c
+build hello-m "${COMMON[@]}" "${INT_C[@]}" -Tcommon/link-m.ld -- hello/start-m.S hello/hello-m.c hello/echo.c common/uart.c
+build bench-mips "${COMMON[@]}" "${INT_C[@]}" -Tcommon/link-m.ld -- common/crt-m.S bench/mips.c
 
 echo "build-guests: all guest programs are in guest/riscv64/bin/"

@@ -144,7 +144,7 @@ export class MachineHost {
     for (const hart of this.harts) {
       const init: VcpuInit = {
         plan: this.plan,
-        memory: this.memory.buffer as SharedArrayBuffer,
+        memory: this.memory.buffer as unknown as SharedArrayBuffer,
         hart,
         mode,
         zoneHarts: this.harts,

@@ -4,14 +4,15 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WorkbenchServices } from '../../src/host/services';
-import { createFakeServices } from './fake-services';
+import { createWorkbenchServices } from '../../src/host/workbench';
 import { buildRenderer, openWorkbench, screenshot, waitForText, type Session } from './harness';
 
-/** The one line to switch to the real services: createWorkbenchServices({ layoutPath: 'examples/riscv64-hello', autoStart: true }). */
-const createServices = (): Promise<WorkbenchServices> => createFakeServices({ autoStart: true });
+/** The real services on the demo layout: the guest runs on vCPU workers. */
+const createServices = (): Promise<WorkbenchServices> =>
+  createWorkbenchServices({ layoutPath: 'examples/riscv64-hello', autoStart: true });
 
-/** What the demo's first zone prints at boot. */
-const BOOT_LINE = /Hello from zone 0/;
+/** What the demo's last hart prints once every hart is up. */
+const BOOT_LINE = /Hello from riscv64 hart 3/;
 
 describe('workbench in browser mode', () => {
   let services: WorkbenchServices;

@@ -93,7 +93,7 @@ export function parseElf(bytes: Uint8Array, name: string): ElfImage {
       if (nameOff === 0 || nameOff >= strSize) continue;
       let end = strOffset + nameOff;
       while (end < bytes.length && bytes[end] !== 0) end++;
-      const symName = new TextDecoder().decode(bytes.subarray(strOffset + nameOff, end));
+      const symName = String.fromCharCode(...bytes.subarray(strOffset + nameOff, Math.min(end, strOffset + nameOff + 256)));
       const value = view.getBigUint64(s + 8, true);
       if (value <= BigInt(Number.MAX_SAFE_INTEGER)) symbols.set(symName, Number(value));
     }

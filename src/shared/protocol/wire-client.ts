@@ -64,7 +64,8 @@ export function createWireClient(send: (message: WireMessage) => void): WireClie
           try {
             listener(message.payload);
           } catch (error) {
-            console.error(`listener for ${message.event} failed`, error);
+            // Surface the listener's bug as an unhandled rejection without stopping the other listeners.
+            void Promise.reject(error);
           }
         }
       }

@@ -2,11 +2,14 @@
  * A small assembler over the instruction table, so that tests and benchmarks can build programs
  * without a toolchain. One instruction per line, objdump operand syntax, ABI or xN register names,
  * labels (`name:`) and a handful of pseudo instructions (li with a 12-bit value, mv, nop, j, ret, beqz,
- * bnez, csrr, csrw). No directives, relocations or expression evaluation.
+ * bnez, csrr, csrw, csrs, csrc and their immediate forms, rdcycle, rdtime, rdinstret). No directives, relocations or expression evaluation.
  */
 import { Csr } from './csr-numbers';
 import { extractImm } from './decoder';
 import { ABI_NAMES, FP_ABI_NAMES, IMM, INSTRUCTIONS, ROUNDING_MODES, type CRegSource, type InstructionDef } from './instructions';
+
+/** Conversions that cannot round; GNU as encodes them with rm = rne, so do we. */
+const EXACT_CONVERSIONS = new Set([147, 154, 155]);
 
 const byName = new Map<string, InstructionDef>();
 for (const row of INSTRUCTIONS) if (!byName.has(row.name)) byName.set(row.name, row);
@@ -62,6 +65,11 @@ function placeReg(source: CRegSource | undefined, r: number, name: string): numb
 function expandPseudo(mnemonic: string, ops: string[]): [string, string[]] {
   switch (mnemonic) {
     case 'nop': return ['addi', ['zero', 'zero', '0']];
+    case 'c.nop': return ['c.addi', ['zero', '0']];
+    case 'rdcycle': return ['csrrs', [ops[0]!, 'cycle', 'zero']];
+    case 'rdtime': return ['csrrs', [ops[0]!, 'time', 'zero']];
+    case 'rdinstret': return ['csrrs', [ops[0]!, 'instret', 'zero']];
+    case 'sfence.vma': return ['sfence.vma', [ops[0] ?? 'zero', ops[1] ?? 'zero']];
     case 'li': return ['addi', [ops[0]!, 'zero', ops[1]!]];
     case 'mv': return ['addi', [ops[0]!, ops[1]!, '0']];
     case 'j': return ['jal', ['zero', ops[0]!]];
@@ -70,6 +78,11 @@ function expandPseudo(mnemonic: string, ops: string[]): [string, string[]] {
     case 'bnez': return ['bne', [ops[0]!, 'zero', ops[1]!]];
     case 'csrr': return ['csrrs', [ops[0]!, ops[1]!, 'zero']];
     case 'csrw': return ['csrrw', ['zero', ops[0]!, ops[1]!]];
+    case 'csrs': return ['csrrs', ['zero', ops[0]!, ops[1]!]];
+    case 'csrc': return ['csrrc', ['zero', ops[0]!, ops[1]!]];
+    case 'csrwi': return ['csrrwi', ['zero', ops[0]!, ops[1]!]];
+    case 'csrsi': return ['csrrsi', ['zero', ops[0]!, ops[1]!]];
+    case 'csrci': return ['csrrci', ['zero', ops[0]!, ops[1]!]];
     default: return [mnemonic, ops];
   }
 }
@@ -83,10 +96,11 @@ export function assemble(line: string, pc = 0n, labels: ReadonlyMap<string, bigi
   let [name, ops] = expandPseudo(rawName, rawOps);
   let aq = 0;
   let rl = 0;
-  while (/\.(aq|rl)$/.test(name) && !byName.has(name)) {
-    if (name.endsWith('.aq')) aq = 1;
-    else rl = 1;
-    name = name.slice(0, -3);
+  while (/\.(aq|rl|aqrl)$/.test(name) && !byName.has(name)) {
+    const suffix = name.slice(name.lastIndexOf('.'));
+    if (suffix !== '.rl') aq = 1;
+    if (suffix !== '.aq') rl = 1;
+    name = name.slice(0, -suffix.length);
   }
   const row = byName.get(name);
   if (!row) throw new Error(`unknown instruction '${rawName}'`);
@@ -157,7 +171,7 @@ export function assemble(line: string, pc = 0n, labels: ReadonlyMap<string, bigi
     }
   });
   if (ops.length > tokens.length) throw new Error(`${row.name}: too many operands`);
-  if (tokens.includes('rm')) bits = (bits & ~0x7000) | ((sawRm ? rm : 7) << 12);
+  if (tokens.includes('rm')) bits = (bits & ~0x7000) | ((sawRm ? rm : EXACT_CONVERSIONS.has(row.op) ? 0 : 7) << 12);
   if (row.ext === 'A') bits |= (aq << 26) | (rl << 25);
   if (name === 'fence' && ops.length === 0) bits |= 0xff << 20;
   return compressed ? bits & 0xffff : bits >>> 0;

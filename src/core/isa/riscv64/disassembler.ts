@@ -32,6 +32,7 @@ function alias(d: Decoded, bits: number, target: string): string | undefined {
     case 41: return imm === 0 ? `sext.w ${x(rd)},${x(rs1)}` : undefined;
     case 25: return imm === -1 ? `not ${x(rd)},${x(rs1)}` : undefined;
     case 24: return imm === 1 ? `seqz ${x(rd)},${x(rs1)}` : undefined;
+    case 31: return rs1 === 0 ? `mv ${x(rd)},${x(rs2)}` : undefined;
     case 32: return rs1 === 0 ? `neg ${x(rd)},${x(rs2)}` : undefined;
     case 46: return rs1 === 0 ? `negw ${x(rd)},${x(rs2)}` : undefined;
     case 35: return rs1 === 0 ? `snez ${x(rd)},${x(rs2)}` : undefined;

@@ -152,17 +152,18 @@ export class Hart implements HartApi {
     if (ram.base % 4096 !== 0 || ram.size % 4096 !== 0 || ram.bufferOffset % 8 !== 0) {
       throw new Error('RAM window must be page aligned (base, size) and 8-byte aligned in its buffer');
     }
-    if (ram.size > 0x7fff_f000) throw new Error('RAM windows above 2 GiB are not supported by the RV64 interpreter');
+    // RAM offsets are kept in int32 slots (TLB host offsets, typed-array indices): at most 2 GiB.
+    if (ram.size > 0x8000_0000) throw new Error('RAM windows above 2 GiB are not supported by the RV64 interpreter');
     this.ramBase = ram.base;
     this.ramSize = ram.size;
     const rb = ram.buffer;
     const ro = ram.bufferOffset;
     this.u8 = new Uint8Array(rb, ro, ram.size);
     this.i8 = new Int8Array(rb, ro, ram.size);
-    this.u16 = new Uint16Array(rb, ro, ram.size >> 1);
-    this.i16 = new Int16Array(rb, ro, ram.size >> 1);
-    this.i32 = new Int32Array(rb, ro, ram.size >> 2);
-    this.i64 = new BigInt64Array(rb, ro, ram.size >> 3);
+    this.u16 = new Uint16Array(rb, ro, ram.size / 2);
+    this.i16 = new Int16Array(rb, ro, ram.size / 2);
+    this.i32 = new Int32Array(rb, ro, ram.size / 4);
+    this.i64 = new BigInt64Array(rb, ro, ram.size / 8);
     const pages = ram.size / 4096;
     this.decPages = new Array<Int32Array | undefined>(pages).fill(undefined);
     this.codePage = new Uint8Array(pages);
@@ -306,11 +307,12 @@ export class Hart implements HartApi {
       }
       remaining -= done;
       this.retired += done;
+      this.count = 0;
       if (this.faulted) {
         result = 'fault';
         break;
       }
-      if (this.exit === 'wfi') {
+      if ((this.exit as RunExit | '') === 'wfi') {
         result = 'wfi';
         break;
       }

@@ -1,0 +1,304 @@
+/**
+ * The binary HvZoneConfig that hvisor-tool's kernel module hands to hypercall 2 (HvZoneStart), for
+ * riscv64 and CONFIG_MAGIC_VERSION 0x05 (hvisor v0.4 src/config.rs, hvisor-tool include/zone_config.h
+ * at 0x05). hv_zone_start refuses the call unless arg1 equals this struct's size, 3080 bytes.
+ *
+ * repr(C) layout, little-endian, natural alignment (offsets computed from the struct definition):
+ *
+ * | offset | size | field                                                          |
+ * |-------:|-----:|----------------------------------------------------------------|
+ * |      0 |    4 | zone_id: u32 (+4 padding)                                      |
+ * |      8 |    8 | cpus: u64 bitmap                                               |
+ * |     16 |    4 | num_memory_regions: u32 (+4 padding)                           |
+ * |     24 | 2048 | memory_regions[64] (32 B: u32 mem_type, pad, u64 physical_start @8, virtual_start @16, size @24) |
+ * |   2072 |  128 | interrupts_bitmap: [u32; 32]                                   |
+ * |   2200 |    4 | num_ivc_configs: u32 (+4 padding)                              |
+ * |   2208 |   80 | ivc_configs[2] (40 B: u32 ivc_id, peer_id; u64 control_table_ipa @8, shared_mem_ipa @16; u32 rw_sec_size @24, out_sec_size @28, interrupt_num @32, max_peers @36) |
+ * |   2288 |   40 | entry_point, kernel_load_paddr, kernel_size, dtb_load_paddr, dtb_size: u64 |
+ * |   2328 |   32 | name: [u8; 32] (no NUL when 32 bytes long)                     |
+ * |   2360 |   32 | arch_config (riscv64): plic_base, plic_size, aplic_base, aplic_size: u64 |
+ * |   2392 |    8 | num_pci_bus: u64                                               |
+ * |   2400 |  416 | pci_config[4] (104 B: 11 x u64, u32 bus_range_begin @88, u32 bus_range_end @92, u8 domain @96, 7 padding) |
+ * |   2816 |    8 | num_pci_devs: u64                                              |
+ * |   2824 |  256 | alloc_pci_devs[32] (8 B: u8 domain, bus, device, function; u32 dev_type @4) |
+ * |   3080 |      | end                                                            |
+ *
+ * v0x06 adds the virtual BDF to alloc_pci_devs; that layout is not in the hvisor source this project
+ * follows, so only 0x05 is encoded. The v* fields of a decoded device equal the physical BDF.
+ */
+import {
+  type PciBusConfig,
+  type PciDeviceAssignment,
+  type ZoneConfig,
+  type ZoneMemoryRegion,
+  ZONE_LIMITS,
+  utf8Bytes,
+  utf8Decode,
+} from '../../shared/model/zone-config';
+
+export const ZONE_CONFIG_MAGIC = 0x05;
+export const ZONE_CONFIG_SIZE = 3080;
+
+export const ZONE_CONFIG_OFFSETS = {
+  zoneId: 0,
+  cpus: 8,
+  numMemoryRegions: 16,
+  memoryRegions: 24,
+  interruptsBitmap: 2072,
+  numIvcConfigs: 2200,
+  ivcConfigs: 2208,
+  entryPoint: 2288,
+  kernelLoadPaddr: 2296,
+  kernelSize: 2304,
+  dtbLoadPaddr: 2312,
+  dtbSize: 2320,
+  name: 2328,
+  archConfig: 2360,
+  numPciBus: 2392,
+  pciConfig: 2400,
+  numPciDevs: 2816,
+  allocPciDevs: 2824,
+} as const;
+
+const REGION_SIZE = 32;
+const IVC_SIZE = 40;
+const PCI_BUS_SIZE = 104;
+const PCI_DEV_SIZE = 8;
+const MEM_TYPES = ['ram', 'io', 'virtio'] as const;
+const PCI_U64_FIELDS = [
+  ['ecamBase', 'ecam_base'], ['ecamSize', 'ecam_size'], ['ioBase', 'io_base'], ['ioSize', 'io_size'],
+  ['pciIoBase', 'pci_io_base'], ['mem32Base', 'mem32_base'], ['mem32Size', 'mem32_size'],
+  ['pciMem32Base', 'pci_mem32_base'], ['mem64Base', 'mem64_base'], ['mem64Size', 'mem64_size'],
+  ['pciMem64Base', 'pci_mem64_base'],
+] as const;
+
+/** A malformed struct; `offset` and `field` say where. */
+export class ZoneConfigDecodeError extends Error {
+  constructor(readonly offset: number, readonly field: string, detail: string) {
+    super(`HvZoneConfig offset ${offset} (${field}): ${detail}`);
+  }
+}
+
+/** A model the binary cannot carry (out-of-range values); the JSON parser refuses the same. */
+export class ZoneConfigEncodeError extends Error {}
+
+export function encodeZoneConfig(zone: ZoneConfig): Uint8Array {
+  const bytes = new Uint8Array(ZONE_CONFIG_SIZE);
+  const view = new DataView(bytes.buffer);
+  const O = ZONE_CONFIG_OFFSETS;
+  const u64 = (offset: number, value: number, field: string): void => {
+    if (!Number.isSafeInteger(value) || value < 0) throw new ZoneConfigEncodeError(`${field}: ${value} is not a u64 the model can hold`);
+    view.setBigUint64(offset, BigInt(value), true);
+  };
+  const u32 = (offset: number, value: number, field: string): void => {
+    if (!Number.isInteger(value) || value < 0 || value > 0xffff_ffff) throw new ZoneConfigEncodeError(`${field}: ${value} does not fit in a u32`);
+    view.setUint32(offset, value, true);
+  };
+  const u8 = (offset: number, value: number, field: string): void => {
+    if (!Number.isInteger(value) || value < 0 || value > 0xff) throw new ZoneConfigEncodeError(`${field}: ${value} does not fit in a u8`);
+    view.setUint8(offset, value);
+  };
+  const limit = (count: number, max: number, field: string): void => {
+    if (count > max) throw new ZoneConfigEncodeError(`${field}: ${count} entries, at most ${max}`);
+  };
+
+  u32(O.zoneId, zone.zoneId, 'zone_id');
+  let cpus = 0n;
+  for (const cpu of zone.cpus) {
+    if (!Number.isInteger(cpu) || cpu < 0 || cpu >= ZONE_LIMITS.cpus) throw new ZoneConfigEncodeError(`cpus: hart ${cpu} does not fit the u64 bitmap`);
+    cpus |= 1n << BigInt(cpu);
+  }
+  view.setBigUint64(O.cpus, cpus, true);
+
+  limit(zone.memoryRegions.length, ZONE_LIMITS.memoryRegions, 'memory_regions');
+  u32(O.numMemoryRegions, zone.memoryRegions.length, 'num_memory_regions');
+  zone.memoryRegions.forEach((region, i) => {
+    const at = O.memoryRegions + i * REGION_SIZE;
+    const field = `memory_regions[${i}]`;
+    u32(at, MEM_TYPES.indexOf(region.type), `${field}.mem_type`);
+    u64(at + 8, region.physicalStart, `${field}.physical_start`);
+    u64(at + 16, region.virtualStart, `${field}.virtual_start`);
+    u64(at + 24, region.size, `${field}.size`);
+  });
+
+  for (const irq of zone.interrupts) {
+    if (!Number.isInteger(irq) || irq < 0 || irq >= ZONE_LIMITS.interrupts) throw new ZoneConfigEncodeError(`interrupts: IRQ ${irq} is outside the 1024-bit bitmap`);
+    const at = O.interruptsBitmap + 4 * Math.floor(irq / 32);
+    view.setUint32(at, (view.getUint32(at, true) | (1 << irq % 32)) >>> 0, true);
+  }
+
+  limit(zone.ivcConfigs.length, ZONE_LIMITS.ivcConfigs, 'ivc_configs');
+  u32(O.numIvcConfigs, zone.ivcConfigs.length, 'num_ivc_configs');
+  zone.ivcConfigs.forEach((ivc, i) => {
+    const at = O.ivcConfigs + i * IVC_SIZE;
+    const field = `ivc_configs[${i}]`;
+    u32(at, ivc.ivcId, `${field}.ivc_id`);
+    u32(at + 4, ivc.peerId, `${field}.peer_id`);
+    u64(at + 8, ivc.controlTableIpa, `${field}.control_table_ipa`);
+    u64(at + 16, ivc.sharedMemIpa, `${field}.shared_mem_ipa`);
+    u32(at + 24, ivc.rwSecSize, `${field}.rw_sec_size`);
+    u32(at + 28, ivc.outSecSize, `${field}.out_sec_size`);
+    u32(at + 32, ivc.interruptNum, `${field}.interrupt_num`);
+    u32(at + 36, ivc.maxPeers, `${field}.max_peers`);
+  });
+
+  u64(O.entryPoint, zone.entryPoint, 'entry_point');
+  u64(O.kernelLoadPaddr, zone.kernelLoadPaddr, 'kernel_load_paddr');
+  u64(O.kernelSize, zone.kernelSize ?? 0, 'kernel_size');
+  u64(O.dtbLoadPaddr, zone.dtbLoadPaddr, 'dtb_load_paddr');
+  u64(O.dtbSize, zone.dtbSize ?? 0, 'dtb_size');
+
+  const name = utf8Bytes(zone.name);
+  if (name.length > ZONE_LIMITS.nameBytes) throw new ZoneConfigEncodeError(`name: ${name.length} bytes, at most ${ZONE_LIMITS.nameBytes}`);
+  bytes.set(name, O.name);
+
+  const arch = zone.archConfig;
+  u64(O.archConfig, arch.plicBase, 'arch_config.plic_base');
+  u64(O.archConfig + 8, arch.plicSize, 'arch_config.plic_size');
+  u64(O.archConfig + 16, arch.aplicBase, 'arch_config.aplic_base');
+  u64(O.archConfig + 24, arch.aplicSize, 'arch_config.aplic_size');
+
+  limit(zone.pciConfig.length, ZONE_LIMITS.pciBuses, 'pci_config');
+  u64(O.numPciBus, zone.pciConfig.length, 'num_pci_bus');
+  zone.pciConfig.forEach((bus, i) => {
+    const at = O.pciConfig + i * PCI_BUS_SIZE;
+    const field = `pci_config[${i}]`;
+    PCI_U64_FIELDS.forEach(([key, name], k) => u64(at + 8 * k, bus[key], `${field}.${name}`));
+    u32(at + 88, bus.busRangeBegin, `${field}.bus_range_begin`);
+    u32(at + 92, bus.busRangeEnd, `${field}.bus_range_end`);
+    u8(at + 96, bus.domain, `${field}.domain`);
+  });
+
+  limit(zone.allocPciDevs.length, ZONE_LIMITS.pciDevices, 'alloc_pci_devs');
+  u64(O.numPciDevs, zone.allocPciDevs.length, 'num_pci_devs');
+  zone.allocPciDevs.forEach((dev, i) => {
+    const at = O.allocPciDevs + i * PCI_DEV_SIZE;
+    const field = `alloc_pci_devs[${i}]`;
+    if (dev.vBus !== dev.bus || dev.vDevice !== dev.device || dev.vFunction !== dev.function) {
+      throw new ZoneConfigEncodeError(`${field}: the virtual BDF differs from the physical one; the v0x05 struct cannot carry it`);
+    }
+    u8(at, dev.domain, `${field}.domain`);
+    u8(at + 1, dev.bus, `${field}.bus`);
+    u8(at + 2, dev.device, `${field}.device`);
+    u8(at + 3, dev.function, `${field}.function`);
+    u32(at + 4, dev.devType, `${field}.dev_type`);
+  });
+  return bytes;
+}
+
+/**
+ * Reads the struct as hvisor would receive it. `source` names where it came from (a guest-physical
+ * address, a file). Images are unknown here, so the file paths are null and the sizes are those recorded.
+ */
+export function decodeZoneConfig(bytes: Uint8Array, source = 'HvZoneConfig'): ZoneConfig {
+  if (bytes.length !== ZONE_CONFIG_SIZE) {
+    throw new ZoneConfigDecodeError(0, 'sizeof(HvZoneConfig)', `expected ${ZONE_CONFIG_SIZE} bytes (riscv64, config magic 0x05), got ${bytes.length}`);
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const O = ZONE_CONFIG_OFFSETS;
+  const u64 = (offset: number, field: string): number => {
+    const value = view.getBigUint64(offset, true);
+    if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw new ZoneConfigDecodeError(offset, field, `0x${value.toString(16)} is above 2^53, which the workbench does not represent`);
+    return Number(value);
+  };
+  const u32 = (offset: number): number => view.getUint32(offset, true);
+  const count = (offset: number, field: string, max: number, wide: boolean): number => {
+    const value = wide ? u64(offset, field) : u32(offset);
+    if (value > max) throw new ZoneConfigDecodeError(offset, field, `${value} entries, at most ${max}`);
+    return value;
+  };
+
+  const cpuBits = view.getBigUint64(O.cpus, true);
+  const cpus: number[] = [];
+  for (let cpu = 0; cpu < ZONE_LIMITS.cpus; cpu++) if ((cpuBits >> BigInt(cpu)) & 1n) cpus.push(cpu);
+
+  const memoryRegions: ZoneMemoryRegion[] = [];
+  const regionCount = count(O.numMemoryRegions, 'num_memory_regions', ZONE_LIMITS.memoryRegions, false);
+  for (let i = 0; i < regionCount; i++) {
+    const at = O.memoryRegions + i * REGION_SIZE;
+    const field = `memory_regions[${i}]`;
+    const type = MEM_TYPES[u32(at)];
+    if (!type) throw new ZoneConfigDecodeError(at, `${field}.mem_type`, `${u32(at)} is not MEM_TYPE_RAM (0), MEM_TYPE_IO (1) or MEM_TYPE_VIRTIO (2)`);
+    memoryRegions.push({
+      type,
+      physicalStart: u64(at + 8, `${field}.physical_start`),
+      virtualStart: u64(at + 16, `${field}.virtual_start`),
+      size: u64(at + 24, `${field}.size`),
+    });
+  }
+
+  const interrupts: number[] = [];
+  for (let irq = 0; irq < ZONE_LIMITS.interrupts; irq++) {
+    if ((u32(O.interruptsBitmap + 4 * Math.floor(irq / 32)) >>> irq % 32) & 1) interrupts.push(irq);
+  }
+
+  const ivcCount = count(O.numIvcConfigs, 'num_ivc_configs', ZONE_LIMITS.ivcConfigs, false);
+  const ivcConfigs = Array.from({ length: ivcCount }, (_, i) => {
+    const at = O.ivcConfigs + i * IVC_SIZE;
+    const field = `ivc_configs[${i}]`;
+    return {
+      ivcId: u32(at),
+      peerId: u32(at + 4),
+      controlTableIpa: u64(at + 8, `${field}.control_table_ipa`),
+      sharedMemIpa: u64(at + 16, `${field}.shared_mem_ipa`),
+      rwSecSize: u32(at + 24),
+      outSecSize: u32(at + 28),
+      interruptNum: u32(at + 32),
+      maxPeers: u32(at + 36),
+    };
+  });
+
+  const nameBytes = Array.from(bytes.subarray(O.name, O.name + ZONE_LIMITS.nameBytes));
+  const nul = nameBytes.indexOf(0);
+  const name = utf8Decode(nul >= 0 ? nameBytes.slice(0, nul) : nameBytes);
+  if (name === undefined) throw new ZoneConfigDecodeError(O.name, 'name', 'is not UTF-8 text');
+
+  const pciCount = count(O.numPciBus, 'num_pci_bus', ZONE_LIMITS.pciBuses, true);
+  const pciConfig: PciBusConfig[] = Array.from({ length: pciCount }, (_, i) => {
+    const at = O.pciConfig + i * PCI_BUS_SIZE;
+    const field = `pci_config[${i}]`;
+    const windows = Object.fromEntries(PCI_U64_FIELDS.map(([key, name], k) => [key, u64(at + 8 * k, `${field}.${name}`)]));
+    return {
+      ...(windows as Record<(typeof PCI_U64_FIELDS)[number][0], number>),
+      busRangeBegin: u32(at + 88),
+      busRangeEnd: u32(at + 92),
+      domain: view.getUint8(at + 96),
+    };
+  });
+
+  const devCount = count(O.numPciDevs, 'num_pci_devs', ZONE_LIMITS.pciDevices, true);
+  const allocPciDevs: PciDeviceAssignment[] = Array.from({ length: devCount }, (_, i) => {
+    const at = O.allocPciDevs + i * PCI_DEV_SIZE;
+    const [domain, bus, device, fn] = [0, 1, 2, 3].map((k) => view.getUint8(at + k)) as [number, number, number, number];
+    return { domain, bus, device, function: fn, vBus: bus, vDevice: device, vFunction: fn, devType: u32(at + 4) };
+  });
+
+  const kernelSize = u64(O.kernelSize, 'kernel_size');
+  const dtbSize = u64(O.dtbSize, 'dtb_size');
+  return {
+    source,
+    root: false,
+    zoneId: u32(O.zoneId),
+    name,
+    cpus,
+    memoryRegions,
+    interrupts,
+    ivcConfigs,
+    kernelFilepath: null,
+    dtbFilepath: null,
+    kernelLoadPaddr: u64(O.kernelLoadPaddr, 'kernel_load_paddr'),
+    dtbLoadPaddr: u64(O.dtbLoadPaddr, 'dtb_load_paddr'),
+    entryPoint: u64(O.entryPoint, 'entry_point'),
+    ...(kernelSize ? { kernelSize } : {}),
+    ...(dtbSize ? { dtbSize } : {}),
+    archConfig: {
+      plicBase: u64(O.archConfig, 'arch_config.plic_base'),
+      plicSize: u64(O.archConfig + 8, 'arch_config.plic_size'),
+      aplicBase: u64(O.archConfig + 16, 'arch_config.aplic_base'),
+      aplicSize: u64(O.archConfig + 24, 'arch_config.aplic_size'),
+    },
+    pciConfig,
+    allocPciDevs,
+    modules: [],
+  };
+}

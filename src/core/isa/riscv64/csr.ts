@@ -1,0 +1,211 @@
+/**
+ * Control and status registers: values (readCsr/writeCsr, also used by the inspector and the
+ * hypervisor) and the Zicsr instructions with their privilege, read-only, counter-enable, TVM and
+ * FS=Off rules. Unimplemented CSRs read as undefined and raise illegal instruction when executed.
+ * Left out: hpm counters count nothing (read zero), PMP is stored but not enforced, no debug CSRs.
+ */
+import { Csr, Irq, Mstatus } from './csr-numbers';
+import type { Hart } from './hart';
+import { flushTlb, raise } from './mmu';
+import { effectiveMip, updateDprv } from './trap';
+
+export const MISA = (2n << 62n) | BigInt((1 << 0) | (1 << 2) | (1 << 3) | (1 << 5) | (1 << 8) | (1 << 12) | (1 << 18) | (1 << 20));
+
+const MSTATUS_WRITABLE = Mstatus.SIE | Mstatus.MIE | Mstatus.SPIE | Mstatus.MPIE | Mstatus.SPP | Mstatus.MPP
+  | Mstatus.FS | Mstatus.MPRV | Mstatus.SUM | Mstatus.MXR | Mstatus.TVM | Mstatus.TW | Mstatus.TSR;
+const SSTATUS_MASK = Mstatus.SIE | Mstatus.SPIE | Mstatus.SPP | Mstatus.FS | Mstatus.SUM | Mstatus.MXR;
+const S_INTERRUPTS = (1 << Irq.SSI) | (1 << Irq.STI) | (1 << Irq.SEI);
+const ALL_INTERRUPTS = S_INTERRUPTS | (1 << Irq.MSI) | (1 << Irq.MTI) | (1 << Irq.MEI);
+const MEDELEG_WRITABLE = 0xb3ff;
+const STCE = 1n << 63n;
+const u64 = (v: number): bigint => BigInt(v >>> 0);
+
+function statusValue(h: Hart, mask: number, sxl: boolean): bigint {
+  const lo = h.mstatus & mask;
+  const sd = (lo & Mstatus.FS) === Mstatus.FS ? 1n << 63n : 0n;
+  return u64(lo) | (sxl ? 0xan << 32n : 0x2n << 32n) | sd;
+}
+
+function retiredNow(h: Hart): bigint {
+  return BigInt(h.retired + h.count);
+}
+
+export function fpEnabled(h: Hart): boolean {
+  return (h.mstatus & Mstatus.FS) !== 0;
+}
+
+export function markFpDirty(h: Hart): void {
+  h.mstatus |= Mstatus.FS;
+}
+
+/** The value of CSR n without side effects or privilege checks; undefined if not implemented. */
+export function readCsr(h: Hart, n: number): bigint | undefined {
+  switch (n) {
+    case Csr.fflags: return BigInt(h.fflags);
+    case Csr.frm: return BigInt(h.frm);
+    case Csr.fcsr: return BigInt((h.frm << 5) | h.fflags);
+    case Csr.cycle: case Csr.mcycle: return BigInt.asUintN(64, retiredNow(h) + h.cycleOffset);
+    case Csr.instret: case Csr.minstret: return BigInt.asUintN(64, retiredNow(h) + h.instretOffset);
+    case Csr.time: return BigInt(Math.max(0, Math.floor(h.platform.clock.now())));
+    case Csr.sstatus: return statusValue(h, SSTATUS_MASK, false);
+    case Csr.sie: return u64(h.mie & h.mideleg);
+    case Csr.sip: return u64(effectiveMip(h) & h.mideleg);
+    case Csr.stvec: return h.stvec;
+    case Csr.scounteren: return u64(h.scounteren);
+    case Csr.senvcfg: return h.senvcfg;
+    case Csr.sscratch: return h.sscratch;
+    case Csr.sepc: return h.sepc;
+    case Csr.scause: return h.scause;
+    case Csr.stval: return h.stval;
+    case Csr.stimecmp: return BigInt.asUintN(64, h.stimecmp);
+    case Csr.satp: return h.satp;
+    case Csr.mstatus: return statusValue(h, 0x7fffffff, true);
+    case Csr.misa: return MISA;
+    case Csr.medeleg: return u64(h.medeleg);
+    case Csr.mideleg: return u64(h.mideleg);
+    case Csr.mie: return u64(h.mie);
+    case Csr.mip: return u64(effectiveMip(h));
+    case Csr.mtvec: return h.mtvec;
+    case Csr.mcounteren: return u64(h.mcounteren);
+    case Csr.menvcfg: return h.menvcfg;
+    case Csr.mcountinhibit: return u64(h.mcountinhibit);
+    case Csr.mscratch: return h.mscratch;
+    case Csr.mepc: return h.mepc;
+    case Csr.mcause: return h.mcause;
+    case Csr.mtval: return h.mtval;
+    case Csr.mvendorid: case Csr.marchid: case Csr.mimpid: case Csr.mconfigptr: return 0n;
+    case Csr.mhartid: return BigInt(h.hartId);
+    default:
+      if (n >= 0x3a0 && n <= 0x3af) return (n & 1) === 0 ? h.pmpcfg[n - 0x3a0] : undefined;
+      if (n >= 0x3b0 && n <= 0x3ef) return h.pmpaddr[n - 0x3b0];
+      if ((n >= 0xc03 && n <= 0xc1f) || (n >= 0xb03 && n <= 0xb1f) || (n >= 0x323 && n <= 0x33f)) return 0n;
+      return undefined;
+  }
+}
+
+function setMstatus(h: Hart, value: number, mask: number): void {
+  let v = (h.mstatus & ~mask) | (value & mask);
+  if (((v >> Mstatus.MPP_SHIFT) & 3) === 2) v &= ~Mstatus.MPP;
+  const changed = h.mstatus ^ v;
+  h.mstatus = v;
+  if (changed & (Mstatus.SUM | Mstatus.MXR)) flushTlb(h);
+  updateDprv(h);
+}
+
+function setMip(h: Hart, value: number, mask: number): void {
+  const header = h.header;
+  Atomics.or(header, 1, value & mask);
+  Atomics.and(header, 1, ~(mask & ~value));
+}
+
+/** Writes CSR n (WARL rules applied); false if not implemented or read-only. */
+export function writeCsr(h: Hart, n: number, value: bigint): boolean {
+  const lo = Number(BigInt.asUintN(32, value)) | 0;
+  switch (n) {
+    case Csr.fflags: h.fflags = lo & 31; return true;
+    case Csr.frm: h.frm = lo & 7; return true;
+    case Csr.fcsr: h.fflags = lo & 31; h.frm = (lo >> 5) & 7; return true;
+    case Csr.mcycle: h.cycleOffset = value - retiredNow(h); return true;
+    case Csr.minstret: h.instretOffset = value - retiredNow(h); return true;
+    case Csr.sstatus: setMstatus(h, lo, SSTATUS_MASK); return true;
+    case Csr.sie: h.mie = (h.mie & ~h.mideleg) | (lo & h.mideleg & S_INTERRUPTS); return true;
+    case Csr.sip: setMip(h, lo, h.mideleg & (1 << Irq.SSI)); return true;
+    case Csr.stvec: h.stvec = BigInt.asUintN(64, value) & ~2n; return true;
+    case Csr.scounteren: h.scounteren = lo & 7; return true;
+    case Csr.senvcfg: h.senvcfg = value & 1n; return true;
+    case Csr.sscratch: h.sscratch = BigInt.asUintN(64, value); return true;
+    case Csr.sepc: h.sepc = BigInt.asUintN(64, value) & ~1n; return true;
+    case Csr.scause: h.scause = BigInt.asUintN(64, value); return true;
+    case Csr.stval: h.stval = BigInt.asUintN(64, value); return true;
+    case Csr.stimecmp: {
+      h.stimecmp = BigInt.asUintN(64, value);
+      h.stimecmpTicks = h.stimecmp >= 1n << 53n ? Infinity : Number(h.stimecmp);
+      return true;
+    }
+    case Csr.satp: {
+      const v = BigInt.asUintN(64, value);
+      const mode = Number(v >> 60n);
+      if (mode !== 0 && mode !== 8 && mode !== 9) return true;
+      h.satp = mode === 0 ? 0n : v & ((0xfn << 60n) | (0xffffn << 44n) | ((1n << 44n) - 1n));
+      h.vmMode = mode;
+      h.rootPpn = Number(h.satp & ((1n << 44n) - 1n));
+      flushTlb(h);
+      return true;
+    }
+    case Csr.mstatus: setMstatus(h, lo, MSTATUS_WRITABLE); return true;
+    case Csr.misa: return true;
+    case Csr.medeleg: h.medeleg = lo & MEDELEG_WRITABLE; return true;
+    case Csr.mideleg: h.mideleg = lo & S_INTERRUPTS; return true;
+    case Csr.mie: h.mie = lo & ALL_INTERRUPTS; return true;
+    case Csr.mip: setMip(h, lo, (1 << Irq.SSI) | (1 << Irq.SEI) | ((h.menvcfg & STCE) === 0n ? 1 << Irq.STI : 0)); return true;
+    case Csr.mtvec: h.mtvec = BigInt.asUintN(64, value) & ~2n; return true;
+    case Csr.mcounteren: h.mcounteren = lo & 7; return true;
+    case Csr.menvcfg: h.menvcfg = value & (STCE | 1n); return true;
+    case Csr.mcountinhibit: h.mcountinhibit = lo & 5; return true;
+    case Csr.mscratch: h.mscratch = BigInt.asUintN(64, value); return true;
+    case Csr.mepc: h.mepc = BigInt.asUintN(64, value) & ~1n; return true;
+    case Csr.mcause: h.mcause = BigInt.asUintN(64, value); return true;
+    case Csr.mtval: h.mtval = BigInt.asUintN(64, value); return true;
+    default:
+      if (n >= 0x3a0 && n <= 0x3af && (n & 1) === 0) {
+        h.pmpcfg[n - 0x3a0] = BigInt.asUintN(64, value) & 0x9f9f9f9f9f9f9f9fn;
+        return true;
+      }
+      if (n >= 0x3b0 && n <= 0x3ef) {
+        h.pmpaddr[n - 0x3b0] = value & ((1n << 54n) - 1n);
+        return true;
+      }
+      if ((n >= 0xb03 && n <= 0xb1f) || (n >= 0x323 && n <= 0x33f)) return true;
+      return false;
+  }
+}
+
+function illegal(h: Hart, bits: number): never {
+  raise(h, 2, BigInt(bits >>> 0));
+}
+
+/** Whether the current privilege may touch CSR n at all (beyond its privilege field). */
+function accessAllowed(h: Hart, n: number): boolean {
+  if (n >= Csr.cycle && n <= 0xc1f) {
+    const bit = 1 << (n - Csr.cycle);
+    if (h.priv < 3 && (h.mcounteren & bit) === 0) return false;
+    if (h.priv === 0 && (h.scounteren & bit) === 0) return false;
+    return true;
+  }
+  if (n <= Csr.fcsr) return (h.mstatus & Mstatus.FS) !== 0;
+  if (n === Csr.satp) return !(h.priv === 1 && (h.mstatus & Mstatus.TVM) !== 0);
+  if (n === Csr.stimecmp && h.priv === 1 && !h.supervisor) {
+    return (h.mcounteren & 2) !== 0 && (h.menvcfg & STCE) !== 0n;
+  }
+  return true;
+}
+
+/**
+ * CSRRW/S/C and their immediate forms (ops 58..63). d is the destination pair index (64 = x0),
+ * a the rs1 pair index. Returns whether the CSR was written.
+ */
+export function csrInstruction(h: Hart, op: number, d: number, a: number, n: number, bits: number): boolean {
+  if (((n >> 8) & 3) > h.priv || !accessAllowed(h, n)) illegal(h, bits);
+  const immediate = op >= 61;
+  const kind = immediate ? op - 61 : op - 58;
+  const src = immediate ? BigInt((bits >>> 15) & 31) : (BigInt(h.x[a + 1]!) << 32n) | BigInt(h.x[a]! >>> 0);
+  const writes = kind === 0 || (immediate ? ((bits >>> 15) & 31) !== 0 : a !== 0);
+  if (writes && n >>> 10 === 3) illegal(h, bits);
+  const readsValue = !(kind === 0 && d === 64);
+  let old = 0n;
+  if (readsValue) {
+    const v = readCsr(h, n);
+    if (v === undefined) illegal(h, bits);
+    old = v;
+  } else if (readCsr(h, n) === undefined) illegal(h, bits);
+  if (writes) {
+    const next = kind === 0 ? src : kind === 1 ? old | src : old & ~src;
+    writeCsr(h, n, next);
+    if (n <= Csr.fcsr) markFpDirty(h);
+  }
+  if (readsValue) {
+    h.x[d] = Number(BigInt.asIntN(32, old));
+    h.x[d + 1] = Number(BigInt.asIntN(32, old >> 32n));
+  }
+  return writes;
+}

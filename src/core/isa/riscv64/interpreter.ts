@@ -1,0 +1,294 @@
+/**
+ * The tier-0 interpreter loop: runs decoded instructions of the current code page from its decode
+ * cache, integer RV64IM inline on lo/hi register pairs with TLB-checked RAM loads and stores; system,
+ * atomic and floating-point instructions go to executeSlow. Interrupts are not looked at here: the
+ * run loop checks them between calls, and instructions that change privileged state end the call.
+ *
+ * Case labels are the operation ids of instructions.ts written as literals (V8 only builds a jump
+ * table for literal labels).
+ */
+import type { Hart } from './hart';
+import { divrem, divremw, mul, mulh } from './muldiv';
+import { enterPage, loadSlow, prepareSlot, writeVirt } from './mmu';
+import { executeSlow, SLOW_CONTINUE, SLOW_END_SEQUENTIAL } from './system';
+
+/** Moves the pc to page-relative byte offset `off` (may be outside the page); the caller re-enters. */
+function leavePage(h: Hart, pageLo: number, pageHi: number, off: number): void {
+  const full = (pageLo >>> 0) + off;
+  let hi = pageHi;
+  let lo = full;
+  if (full < 0) {
+    hi = (hi - 1) | 0;
+    lo = full + 4294967296;
+  } else if (full >= 4294967296) {
+    hi = (hi + 1) | 0;
+    lo = full - 4294967296;
+  }
+  h.pageLo = lo & -4096;
+  h.pageHi = hi;
+  h.h = (lo & 0xfff) >> 1;
+}
+
+function jumpTo(h: Hart, lo: number, hi: number): void {
+  h.pageLo = lo & -4096;
+  h.pageHi = hi;
+  h.h = (lo & 0xfff) >> 1;
+}
+
+/** Executes up to n instructions; returns how many completed. */
+export function execute(h: Hart, n: number): number {
+  const x = h.x;
+  const u8 = h.u8, i8 = h.i8, u16 = h.u16, i16 = h.i16, i32 = h.i32;
+  const rTag = h.rTag, rHi = h.rHi, rHost = h.rHost;
+  const wTag = h.wTag, wHi = h.wHi, wHost = h.wHost;
+  const prv = h.dprv;
+  let count = 0;
+  outer: while (count < n) {
+    h.count = count;
+    const dec = enterPage(h);
+    const pageLo = h.pageLo;
+    const pageHi = h.pageHi;
+    let hh = h.h;
+    while (count < n) {
+      if (hh >= 2048) {
+        h.h = hh;
+        continue outer;
+      }
+      const k = hh << 2;
+      let w = dec[k]!;
+      if (w < 256) {
+        h.h = hh;
+        h.count = count;
+        w = prepareSlot(h, dec, hh);
+      }
+      const imm = dec[k + 1]!;
+      const d = (w >>> 8) & 127;
+      const a = (w >>> 15) & 127;
+      const b = (w >>> 22) & 127;
+      const nh = hh + (w >>> 29);
+      switch (w & 255) {
+        case 1: // lui
+          x[d] = imm;
+          x[d + 1] = imm >> 31;
+          break;
+        case 2: { // auipc
+          const pc = pageLo | (hh << 1);
+          const lo = (pc + imm) | 0;
+          x[d + 1] = (pageHi + (imm >> 31) + ((lo >>> 0) < (pc >>> 0) ? 1 : 0)) | 0;
+          x[d] = lo;
+          break;
+        }
+        case 3: { // jal
+          const link = (pageLo + (nh << 1)) | 0;
+          x[d + 1] = (pageHi + ((link >>> 0) < (pageLo >>> 0) ? 1 : 0)) | 0;
+          x[d] = link;
+          const t = (hh << 1) + imm;
+          if (t >= 0 && t < 4096) {
+            hh = t >> 1;
+            count++;
+            continue;
+          }
+          leavePage(h, pageLo, pageHi, t);
+          count++;
+          continue outer;
+        }
+        case 4: { // jalr
+          const alo = x[a]!;
+          const tlo = ((alo + imm) | 0) & ~1;
+          const thi = (x[a + 1]! + (imm >> 31) + ((((alo + imm) | 0) >>> 0) < (alo >>> 0) ? 1 : 0)) | 0;
+          const link = (pageLo + (nh << 1)) | 0;
+          x[d + 1] = (pageHi + ((link >>> 0) < (pageLo >>> 0) ? 1 : 0)) | 0;
+          x[d] = link;
+          count++;
+          if (thi === pageHi && (tlo & -4096) === pageLo) {
+            hh = (tlo & 0xfff) >> 1;
+            continue;
+          }
+          jumpTo(h, tlo, thi);
+          continue outer;
+        }
+        case 5: case 6: case 7: case 8: case 9: case 10: { // beq bne blt bge bltu bgeu
+          const ahi = x[a + 1]!, bhi = x[b + 1]!;
+          const alo = x[a]!, blo = x[b]!;
+          let taken: boolean;
+          switch (w & 255) {
+            case 5: taken = alo === blo && ahi === bhi; break;
+            case 6: taken = alo !== blo || ahi !== bhi; break;
+            case 7: taken = ahi < bhi || (ahi === bhi && (alo >>> 0) < (blo >>> 0)); break;
+            case 8: taken = ahi > bhi || (ahi === bhi && (alo >>> 0) >= (blo >>> 0)); break;
+            case 9: taken = (ahi >>> 0) < (bhi >>> 0) || (ahi === bhi && (alo >>> 0) < (blo >>> 0)); break;
+            default: taken = (ahi >>> 0) > (bhi >>> 0) || (ahi === bhi && (alo >>> 0) >= (blo >>> 0)); break;
+          }
+          if (taken) {
+            const t = (hh << 1) + imm;
+            count++;
+            if (t >= 0 && t < 4096) {
+              hh = t >> 1;
+              continue;
+            }
+            leavePage(h, pageLo, pageHi, t);
+            continue outer;
+          }
+          break;
+        }
+        case 11: case 12: case 13: case 14: case 15: case 16: case 17: { // lb lh lw ld lbu lhu lwu
+          const alo = x[a]!;
+          const lo = (alo + imm) | 0;
+          const hi = (x[a + 1]! + (imm >> 31) + ((lo >>> 0) < (alo >>> 0) ? 1 : 0)) | 0;
+          const t = (lo >>> 12) & 255;
+          const op = w & 255;
+          const size = op === 14 ? 8 : 1 << ((op - 11) & 3);
+          if (rTag[t] === ((lo & -4096) | prv) && rHi[t] === hi && (lo & (size - 1)) === 0) {
+            const off = rHost[t]! + (lo & 0xfff);
+            switch (op) {
+              case 11: x[d] = i8[off]!; x[d + 1] = x[d]! >> 31; break;
+              case 12: x[d] = i16[off >> 1]!; x[d + 1] = x[d]! >> 31; break;
+              case 13: x[d] = i32[off >> 2]!; x[d + 1] = x[d]! >> 31; break;
+              case 14: x[d] = i32[off >> 2]!; x[d + 1] = i32[(off >> 2) + 1]!; break;
+              case 15: x[d] = u8[off]!; x[d + 1] = 0; break;
+              case 16: x[d] = u16[off >> 1]!; x[d + 1] = 0; break;
+              default: x[d] = i32[off >> 2]!; x[d + 1] = 0; break;
+            }
+          } else {
+            h.h = hh;
+            h.count = count;
+            loadSlow(h, lo, hi, size, op < 15, d);
+          }
+          break;
+        }
+        case 18: case 19: case 20: case 21: { // sb sh sw sd
+          const alo = x[a]!;
+          const lo = (alo + imm) | 0;
+          const hi = (x[a + 1]! + (imm >> 31) + ((lo >>> 0) < (alo >>> 0) ? 1 : 0)) | 0;
+          const t = (lo >>> 12) & 255;
+          const op = w & 255;
+          const size = 1 << (op - 18);
+          if (wTag[t] === ((lo & -4096) | prv) && wHi[t] === hi && (lo & (size - 1)) === 0) {
+            const off = wHost[t]! + (lo & 0xfff);
+            switch (op) {
+              case 18: u8[off] = x[b]!; break;
+              case 19: u16[off >> 1] = x[b]!; break;
+              case 20: i32[off >> 2] = x[b]!; break;
+              default: i32[off >> 2] = x[b]!; i32[(off >> 2) + 1] = x[b + 1]!; break;
+            }
+          } else {
+            h.h = hh;
+            h.count = count;
+            writeVirt(h, lo, hi, size, x[b]!, x[b + 1]!);
+          }
+          break;
+        }
+        case 22: { // addi
+          const alo = x[a]!;
+          const lo = (alo + imm) | 0;
+          x[d + 1] = (x[a + 1]! + (imm >> 31) + ((lo >>> 0) < (alo >>> 0) ? 1 : 0)) | 0;
+          x[d] = lo;
+          break;
+        }
+        case 23: { // slti
+          const ahi = x[a + 1]!, ih = imm >> 31;
+          x[d] = ahi < ih || (ahi === ih && (x[a]! >>> 0) < (imm >>> 0)) ? 1 : 0;
+          x[d + 1] = 0;
+          break;
+        }
+        case 24: { // sltiu
+          const ahi = x[a + 1]! >>> 0, ih = (imm >> 31) >>> 0;
+          x[d] = ahi < ih || (ahi === ih && (x[a]! >>> 0) < (imm >>> 0)) ? 1 : 0;
+          x[d + 1] = 0;
+          break;
+        }
+        case 25: x[d + 1] = x[a + 1]! ^ (imm >> 31); x[d] = x[a]! ^ imm; break; // xori
+        case 26: x[d + 1] = x[a + 1]! | (imm >> 31); x[d] = x[a]! | imm; break; // ori
+        case 27: x[d + 1] = x[a + 1]! & (imm >> 31); x[d] = x[a]! & imm; break; // andi
+        case 28: shiftLeft(x, d, x[a]!, x[a + 1]!, imm); break; // slli
+        case 29: shiftRight(x, d, x[a]!, x[a + 1]!, imm, false); break; // srli
+        case 30: shiftRight(x, d, x[a]!, x[a + 1]!, imm & 63, true); break; // srai
+        case 31: { // add
+          const alo = x[a]!;
+          const lo = (alo + x[b]!) | 0;
+          x[d + 1] = (x[a + 1]! + x[b + 1]! + ((lo >>> 0) < (alo >>> 0) ? 1 : 0)) | 0;
+          x[d] = lo;
+          break;
+        }
+        case 32: { // sub
+          const alo = x[a]!, blo = x[b]!;
+          x[d + 1] = (x[a + 1]! - x[b + 1]! - ((alo >>> 0) < (blo >>> 0) ? 1 : 0)) | 0;
+          x[d] = (alo - blo) | 0;
+          break;
+        }
+        case 33: shiftLeft(x, d, x[a]!, x[a + 1]!, x[b]! & 63); break; // sll
+        case 34: { // slt
+          const ahi = x[a + 1]!, bhi = x[b + 1]!;
+          x[d] = ahi < bhi || (ahi === bhi && (x[a]! >>> 0) < (x[b]! >>> 0)) ? 1 : 0;
+          x[d + 1] = 0;
+          break;
+        }
+        case 35: { // sltu
+          const ahi = x[a + 1]! >>> 0, bhi = x[b + 1]! >>> 0;
+          x[d] = ahi < bhi || (ahi === bhi && (x[a]! >>> 0) < (x[b]! >>> 0)) ? 1 : 0;
+          x[d + 1] = 0;
+          break;
+        }
+        case 36: x[d + 1] = x[a + 1]! ^ x[b + 1]!; x[d] = x[a]! ^ x[b]!; break; // xor
+        case 37: shiftRight(x, d, x[a]!, x[a + 1]!, x[b]! & 63, false); break; // srl
+        case 38: shiftRight(x, d, x[a]!, x[a + 1]!, x[b]! & 63, true); break; // sra
+        case 39: x[d + 1] = x[a + 1]! | x[b + 1]!; x[d] = x[a]! | x[b]!; break; // or
+        case 40: x[d + 1] = x[a + 1]! & x[b + 1]!; x[d] = x[a]! & x[b]!; break; // and
+        case 41: { const v = (x[a]! + imm) | 0; x[d] = v; x[d + 1] = v >> 31; break; } // addiw
+        case 42: { const v = x[a]! << imm; x[d] = v; x[d + 1] = v >> 31; break; } // slliw
+        case 43: { const v = (x[a]! >>> imm) | 0; x[d] = v; x[d + 1] = v >> 31; break; } // srliw
+        case 44: { const v = x[a]! >> imm; x[d] = v; x[d + 1] = v >> 31; break; } // sraiw
+        case 45: { const v = (x[a]! + x[b]!) | 0; x[d] = v; x[d + 1] = v >> 31; break; } // addw
+        case 46: { const v = (x[a]! - x[b]!) | 0; x[d] = v; x[d + 1] = v >> 31; break; } // subw
+        case 47: { const v = x[a]! << (x[b]! & 31); x[d] = v; x[d + 1] = v >> 31; break; } // sllw
+        case 48: { const v = (x[a]! >>> (x[b]! & 31)) | 0; x[d] = v; x[d + 1] = v >> 31; break; } // srlw
+        case 49: { const v = x[a]! >> (x[b]! & 31); x[d] = v; x[d + 1] = v >> 31; break; } // sraw
+        case 50: break; // fence: accesses are performed in order by one thread; Atomics give cross-thread order
+        case 64: mul(x, d, a, b); break;
+        case 65: case 66: case 67: mulh(x, d, a, b, w & 255); break;
+        case 68: case 69: case 70: case 71: divrem(x, d, a, b, w & 255); break;
+        case 72: { const v = Math.imul(x[a]!, x[b]!); x[d] = v; x[d + 1] = v >> 31; break; } // mulw
+        case 73: case 74: case 75: case 76: divremw(x, d, a, b, w & 255); break;
+        default: {
+          h.h = hh;
+          h.count = count;
+          const r = executeSlow(h, w, imm, dec[k + 2]!);
+          if (r === SLOW_CONTINUE) break;
+          count++;
+          if (r === SLOW_END_SEQUENTIAL) h.h = nh;
+          return count;
+        }
+      }
+      hh = nh;
+      count++;
+    }
+    h.h = hh;
+  }
+  return count;
+}
+
+function shiftLeft(x: Int32Array, d: number, lo: number, hi: number, s: number): void {
+  if (s === 0) {
+    x[d] = lo;
+    x[d + 1] = hi;
+  } else if (s < 32) {
+    x[d + 1] = (hi << s) | (lo >>> (32 - s));
+    x[d] = lo << s;
+  } else {
+    x[d + 1] = lo << (s - 32);
+    x[d] = 0;
+  }
+}
+
+function shiftRight(x: Int32Array, d: number, lo: number, hi: number, s: number, arithmetic: boolean): void {
+  if (s === 0) {
+    x[d] = lo;
+    x[d + 1] = hi;
+  } else if (s < 32) {
+    x[d] = (lo >>> s) | (hi << (32 - s));
+    x[d + 1] = arithmetic ? hi >> s : hi >>> s;
+  } else {
+    x[d] = arithmetic ? hi >> (s - 32) : hi >>> (s - 32);
+    x[d + 1] = arithmetic ? hi >> 31 : 0;
+  }
+}

@@ -1,0 +1,356 @@
+/**
+ * Checks of zone configurations against the board and against each other: what would make hvisor
+ * panic or refuse a zone (4 KiB alignment, overlapping regions, busy CPUs, duplicate ids), and layout
+ * mistakes hvisor itself does not catch (two zones sharing RAM, a device or a hardware IRQ; images
+ * outside the zone's RAM). hvisor has no cross-zone overlap check (hvisor-reference.md 1.4), so
+ * those findings describe what would go wrong at run time rather than a refusal.
+ */
+import type { Board, BoardDevice } from '../model/board';
+import {
+  PAGE_SIZE,
+  type ZoneConfig,
+  type ZoneFinding,
+  type ZoneMemoryRegion,
+  type ZoneRef,
+  rootZoneConfig,
+  zoneLabel,
+} from '../model/zone-config';
+import { parseZoneConfig } from './zone-config';
+
+const hex = (n: number): string => '0x' + n.toString(16);
+const span = (base: number, size: number): string => `${hex(base)}+${hex(size)}`;
+const overlaps = (a: number, aSize: number, b: number, bSize: number): boolean => a < b + bSize && b < a + aSize;
+const contains = (outer: number, outerSize: number, inner: number, innerSize: number): boolean =>
+  inner >= outer && inner + innerSize <= outer + outerSize;
+
+/** Facts about the board that the checks need and the Board type keeps in device props. */
+interface BoardFacts {
+  readonly plic: BoardDevice | undefined;
+  /** Highest PLIC source id (riscv,ndev); sources are 1..plicSources. */
+  readonly plicSources: number | undefined;
+  readonly irqOwners: ReadonlyMap<number, BoardDevice>;
+}
+
+function boardFacts(board: Board): BoardFacts {
+  const plic = board.devices.find((d) => d.kind === 'sifive-plic');
+  const sources = plic?.props?.sources;
+  const irqOwners = new Map<number, BoardDevice>();
+  for (const device of board.devices) {
+    const lines = device.irq === undefined ? [] : typeof device.irq === 'number' ? [device.irq] : device.irq;
+    for (const line of lines) irqOwners.set(line, device);
+  }
+  return { plic, plicSources: typeof sources === 'number' ? sources : undefined, irqOwners };
+}
+
+class Findings {
+  readonly list: ZoneFinding[] = [];
+  constructor(private readonly zone: ZoneConfig) {}
+  error(path: string, message: string, zones?: readonly [ZoneRef, ZoneRef]): void {
+    this.list.push({ severity: 'error', file: this.zone.source, path, message, ...(zones ? { zones } : {}) });
+  }
+  warning(path: string, message: string, zones?: readonly [ZoneRef, ZoneRef]): void {
+    this.list.push({ severity: 'warning', file: this.zone.source, path, message, ...(zones ? { zones } : {}) });
+  }
+}
+
+const mapped = (r: ZoneMemoryRegion): boolean => r.type !== 'virtio';
+
+/** Everything that can be said about one zone with only the board at hand. */
+export function checkZone(zone: ZoneConfig, board: Board): ZoneFinding[] {
+  const out = new Findings(zone);
+  const facts = boardFacts(board);
+  checkRegions(zone, board, out);
+  checkCpus(zone, board, out);
+  checkIrqs(zone, board, facts, out);
+  checkImages(zone, out);
+  checkArch(zone, facts, out);
+  checkPci(zone, out);
+  if (zone.ivcConfigs.length > 0) {
+    out.warning('ivc_configs', 'IVC is aarch64-only in hvisor v0.4; riscv64 ignores these entries');
+  }
+  return out.list;
+}
+
+function checkRegions(zone: ZoneConfig, board: Board, out: Findings): void {
+  const reserved = board.hypervisorReserved;
+  zone.memoryRegions.forEach((region, i) => {
+    const path = `memory_regions[${i}]`;
+    if (mapped(region)) {
+      for (const [key, value] of [['physical_start', region.physicalStart], ['virtual_start', region.virtualStart], ['size', region.size]] as const) {
+        if (value % PAGE_SIZE !== 0) {
+          out.error(`${path}.${key}`, `${hex(value)} is not 4 KiB aligned; hvisor asserts page alignment when it maps a ${region.type} region (MemorySet::insert) and panics`);
+        }
+      }
+    } else if (region.virtualStart !== region.physicalStart) {
+      out.warning(`${path}.virtual_start`, `hvisor ignores virtual_start for a virtio region and traps the guest-physical window at physical_start (${hex(region.physicalStart)})`);
+    }
+    if (region.size === 0) out.warning(`${path}.size`, 'is 0; the region covers nothing');
+    if (mapped(region) && overlaps(region.physicalStart, region.size, reserved.base, reserved.size)) {
+      out.error(path, `${region.type} region ${span(region.physicalStart, region.size)} overlaps hvisor's own memory ${span(reserved.base, reserved.size)}; the zone could overwrite the hypervisor`);
+    }
+    if (region.type === 'ram' && !contains(board.ram.base, board.ram.size, region.physicalStart, region.size)) {
+      const ram = `${board.name}'s RAM ${span(board.ram.base, board.ram.size)}`;
+      // The board's RAM size follows the layout (ramSize), so a region that reaches past it may be meant for a larger machine.
+      if (overlaps(board.ram.base, board.ram.size, region.physicalStart, region.size)) {
+        out.warning(path, `ram region ${span(region.physicalStart, region.size)} extends past ${ram}; guest accesses beyond its end fault`);
+      } else {
+        out.error(path, `ram region ${span(region.physicalStart, region.size)} is not inside ${ram}`);
+      }
+    }
+    if (region.type === 'io' && !board.devices.some((d) => overlaps(d.base, d.size, region.physicalStart, region.size))) {
+      out.warning(path, `io region ${span(region.physicalStart, region.size)} covers no device of ${board.name}`);
+    }
+    for (let j = 0; j < i; j++) {
+      const other = zone.memoryRegions[j]!;
+      if (!overlaps(region.virtualStart, region.size, other.virtualStart, other.size)) continue;
+      const both = `${span(region.virtualStart, region.size)} and ${span(other.virtualStart, other.size)}`;
+      if (mapped(region) && mapped(other)) {
+        out.error(path, `overlaps memory_regions[${j}] in guest-physical space (${both}); MemorySet::insert refuses it and zone_create panics`);
+      } else if (mapped(other) || mapped(region)) {
+        out.warning(path, `a virtio window and a mapped region overlap (memory_regions[${j}], ${both}); accesses there hit the mapping and never trap`);
+      } else {
+        out.warning(path, `overlaps virtio memory_regions[${j}] (${both}); hvisor uses the first region that contains an access`);
+      }
+    }
+  });
+}
+
+function checkCpus(zone: ZoneConfig, board: Board, out: Findings): void {
+  for (const cpu of zone.cpus) {
+    if (cpu >= board.harts) out.error('cpus', `hart ${cpu} does not exist on ${board.name} (harts 0..${board.harts - 1})`);
+  }
+}
+
+function checkIrqs(zone: ZoneConfig, board: Board, facts: BoardFacts, out: Findings): void {
+  for (const irq of zone.interrupts) {
+    if (irq === 0) {
+      out.error('interrupts', 'IRQ 0 is not an interrupt source (PLIC source 0 is reserved)');
+      continue;
+    }
+    if (facts.plicSources !== undefined && irq > facts.plicSources) {
+      out.error('interrupts', `IRQ ${irq} is outside the PLIC's sources 1..${facts.plicSources} on ${board.name}`);
+      continue;
+    }
+    const owner = facts.irqOwners.get(irq);
+    // virtio-mmio slot numbers are what non-root zones use for their daemon-backed devices.
+    if (owner && owner.kind !== 'virtio-mmio' && !board.hwIrqs.includes(irq)) {
+      out.warning('interrupts', `IRQ ${irq} is the line of ${board.name}'s ${owner.name}, but it is not in hvisor's HW_IRQS (${board.hwIrqs.join(', ')}), so hvisor never forwards it from the physical PLIC`);
+    }
+  }
+}
+
+/** The ram region whose root-physical range holds [address, address + size). */
+function ramHolding(zone: ZoneConfig, address: number, size: number): ZoneMemoryRegion | undefined {
+  return zone.memoryRegions.find((r) => r.type === 'ram' && contains(r.physicalStart, r.size, address, size));
+}
+
+function checkImages(zone: ZoneConfig, out: Findings): void {
+  // A root zone's images are preloaded by the bootloader; "null" in a JSON file loads nothing.
+  const images = [
+    { key: 'kernel_load_paddr', what: 'kernel', loaded: zone.root || zone.kernelFilepath !== null, address: zone.kernelLoadPaddr, size: zone.kernelSize },
+    { key: 'dtb_load_paddr', what: 'DTB', loaded: zone.root || zone.dtbFilepath !== null, address: zone.dtbLoadPaddr, size: zone.dtbSize },
+  ];
+  for (const image of images) {
+    if (!image.loaded) continue;
+    const start = ramHolding(zone, image.address, 1);
+    if (!start) {
+      out.error(image.key, `${hex(image.address)} is not inside any of the zone's ram regions (root-physical ranges); the ${image.what} would land in memory the zone cannot see`);
+    } else if (image.size !== undefined && !ramHolding(zone, image.address, image.size)) {
+      out.error(image.key, `the ${image.what} (${hex(image.size)} bytes at ${hex(image.address)}) runs past the end of its ram region ${span(start.physicalStart, start.size)}`);
+    }
+  }
+  const [kernel, dtb] = images as [(typeof images)[0], (typeof images)[0]];
+  if (kernel.loaded && dtb.loaded && kernel.size !== undefined && dtb.size !== undefined &&
+      overlaps(kernel.address, kernel.size, dtb.address, dtb.size)) {
+    out.error('dtb_load_paddr', `the DTB (${span(dtb.address, dtb.size)}) overlaps the kernel (${span(kernel.address, kernel.size)}); loading one overwrites the other`);
+  }
+  const entryRegion = zone.memoryRegions.find((r) => r.type === 'ram' && contains(r.virtualStart, r.size, zone.entryPoint, 1));
+  if (!entryRegion) {
+    out.error('entry_point', `${hex(zone.entryPoint)} is not inside any ram region's guest-physical range; the first instruction fetch would fault`);
+    return;
+  }
+  const kernelRegion = ramHolding(zone, kernel.address, 1);
+  if (kernel.loaded && kernel.size !== undefined && kernelRegion) {
+    const kernelGpa = kernel.address - kernelRegion.physicalStart + kernelRegion.virtualStart;
+    if (!contains(kernelGpa, kernel.size, zone.entryPoint, 1)) {
+      out.warning('entry_point', `${hex(zone.entryPoint)} is outside the loaded kernel (guest-physical ${span(kernelGpa, kernel.size)})`);
+    }
+  }
+}
+
+function checkArch(zone: ZoneConfig, facts: BoardFacts, out: Findings): void {
+  const { plicBase, plicSize } = zone.archConfig;
+  if (!facts.plic) return;
+  if (plicBase !== facts.plic.base) {
+    out.warning('arch_config.plic_base', `${hex(plicBase)} is not the board's PLIC (${hex(facts.plic.base)}); hvisor traps the zone's vPLIC there, so the guest's device tree must use the same address`);
+  }
+  zone.memoryRegions.forEach((region, i) => {
+    if (mapped(region) && overlaps(plicBase, plicSize, region.virtualStart, region.size)) {
+      out.warning('arch_config.plic_base', `the vPLIC window ${span(plicBase, plicSize)} overlaps memory_regions[${i}]; accesses there hit the mapping and never reach the vPLIC`);
+    }
+  });
+}
+
+function checkPci(zone: ZoneConfig, out: Findings): void {
+  zone.pciConfig.forEach((bus, i) => {
+    if (bus.busRangeBegin > bus.busRangeEnd) {
+      out.error(`pci_config[${i}].bus_range_end`, `bus range ${bus.busRangeBegin}..${bus.busRangeEnd} is empty (begin is above end)`);
+    }
+  });
+  zone.allocPciDevs.forEach((dev, i) => {
+    if (!zone.pciConfig.some((bus) => bus.domain === dev.domain)) {
+      out.warning(`alloc_pci_devs[${i}].domain`, `no pci_config entry has domain ${dev.domain}; hvisor attaches devices through the zone's pci_config of their domain`);
+    }
+  });
+}
+
+/** One device window from virtio_cfg.json (`addr`, `len`, `irq`), with its JSON path there. */
+export interface VirtioWindow {
+  readonly addr: number;
+  readonly len: number;
+  readonly irq?: number;
+  readonly path: string;
+}
+
+/**
+ * The hook for virtio_cfg.json: every device window of a zone must lie inside one of the zone's
+ * `virtio` regions (else the guest's accesses are never trapped to the daemon), and its IRQ must be
+ * one the zone owns (hvisor issue #177: the tool does not check either).
+ */
+export function checkVirtioWindows(zone: ZoneConfig, windows: readonly VirtioWindow[], file: string): ZoneFinding[] {
+  const findings: ZoneFinding[] = [];
+  const add = (path: string, message: string): void => void findings.push({ severity: 'error', file, path, message });
+  for (const window of windows) {
+    const inside = zone.memoryRegions.some((r) => r.type === 'virtio' && contains(r.physicalStart, r.size, window.addr, window.len));
+    if (!inside) {
+      add(window.path, `virtio window ${span(window.addr, window.len)} is not inside any virtio region of ${zoneLabel(zone)} (${zone.source}); the guest's accesses would never reach the daemon`);
+    }
+    if (window.irq !== undefined && !zone.interrupts.includes(window.irq)) {
+      add(`${window.path}.irq`, `IRQ ${window.irq} is not in the interrupts of ${zoneLabel(zone)} (${zone.source}); the zone's vPLIC would drop it`);
+    }
+  }
+  return findings;
+}
+
+function ref(zone: ZoneConfig, path: string): ZoneRef {
+  return { file: zone.source, zoneId: zone.zoneId, name: zone.name, path };
+}
+
+const describe = (r: ZoneRef): string => `zone ${r.zoneId} ${JSON.stringify(r.name)} (${r.file}: ${r.path})`;
+
+/**
+ * Conflicts between zones: give the root zone (rootZoneConfig) and the non-root zones in start order.
+ * Each conflict is reported once, on the later zone, naming both.
+ */
+export function checkZones(zones: readonly ZoneConfig[], board: Board): ZoneFinding[] {
+  const findings: ZoneFinding[] = [];
+  zones.forEach((zone, b) => {
+    const out = new Findings(zone);
+    if (!zone.root && zone.zoneId === 0) {
+      out.error('zone_id', 'zone id 0 is the root zone; hvisor refuses to start another zone 0 (EINVAL)');
+    }
+    for (let a = 0; a < b; a++) conflicts(zones[a]!, zone, board, out);
+    findings.push(...out.list);
+  });
+  return findings;
+}
+
+function conflicts(earlier: ZoneConfig, zone: ZoneConfig, board: Board, out: Findings): void {
+  const pair = (path: string, otherPath: string): readonly [ZoneRef, ZoneRef] => [ref(zone, path), ref(earlier, otherPath)];
+  if (zone.zoneId === earlier.zoneId && !(zone.zoneId === 0 && !zone.root)) {
+    const zones = pair('zone_id', 'zone_id');
+    out.error('zone_id', `zone id ${zone.zoneId} is also used by ${describe(zones[1])}; hvisor refuses to start the second (EINVAL)`, zones);
+  }
+  for (const cpu of zone.cpus) {
+    if (!earlier.cpus.includes(cpu)) continue;
+    const zones = pair('cpus', 'cpus');
+    out.error('cpus', `hart ${cpu} also belongs to ${describe(zones[1])}; hvisor refuses the second zone (EBUSY "cpu ${cpu} already belongs to zone ${earlier.zoneId}")`, zones);
+  }
+  zone.memoryRegions.forEach((region, i) => {
+    earlier.memoryRegions.forEach((other, j) => {
+      if (!mapped(region) || !mapped(other)) return;
+      if (!overlaps(region.physicalStart, region.size, other.physicalStart, other.size)) return;
+      const zones = pair(`memory_regions[${i}]`, `memory_regions[${j}]`);
+      const mine = `${region.type} region ${span(region.physicalStart, region.size)}`;
+      const theirs = `${other.type} region ${span(other.physicalStart, other.size)}`;
+      const rootRam = region.type === 'ram' && other.type === 'ram' && zone.root !== earlier.root;
+      if (rootRam) {
+        const nonRoot = zone.root ? other : region;
+        const how = zone.root ? contains(region.physicalStart, region.size, other.physicalStart, other.size) : contains(other.physicalStart, other.size, region.physicalStart, region.size);
+        out.warning(zones[0].path, `${mine} ${how ? 'lies inside' : 'overlaps'} the root zone's ${theirs} of ${describe(zones[1])}, as hvisor's shipped layouts do on purpose; the root's device tree must reserve ${span(nonRoot.physicalStart, nonRoot.size)} (reserved-memory)`, zones);
+      } else if (region.type === 'ram' && other.type === 'ram') {
+        out.error(zones[0].path, `${mine} overlaps ${theirs} of ${describe(zones[1])}; both guests would write the same memory`, zones);
+      } else {
+        out.error(zones[0].path, `${mine} overlaps ${theirs} of ${describe(zones[1])}; two zones would drive the same device`, zones);
+      }
+    });
+  });
+  for (const irq of zone.interrupts) {
+    if (!earlier.interrupts.includes(irq)) continue;
+    const zones = pair('interrupts', 'interrupts');
+    if (board.hwIrqs.includes(irq)) {
+      out.error('interrupts', `IRQ ${irq} is also owned by ${describe(zones[1])}; a hardware IRQ (HW_IRQS) reaches only the zone on the CPU that claims it`, zones);
+    } else {
+      out.warning('interrupts', `IRQ ${irq} is also in the interrupts of ${describe(zones[1])}; it is not in HW_IRQS, so each zone's vPLIC raises it separately`, zones);
+    }
+  }
+  zone.allocPciDevs.forEach((dev, i) => {
+    earlier.allocPciDevs.forEach((other, j) => {
+      if (dev.domain !== other.domain || dev.bus !== other.bus || dev.device !== other.device || dev.function !== other.function) return;
+      const zones = pair(`alloc_pci_devs[${i}]`, `alloc_pci_devs[${j}]`);
+      // Host bridges and PCI bridges are cloned into every zone; only endpoints move. The config does not say which.
+      out.warning(zones[0].path, `PCI device ${bdf(dev)} is also assigned to ${describe(zones[1])}; if it is an endpoint, hvisor moves it to the first zone that takes it`, zones);
+    });
+  });
+}
+
+function bdf(dev: { domain: number; bus: number; device: number; function: number }): string {
+  const two = (n: number): string => n.toString(16).padStart(2, '0');
+  return `${dev.domain.toString(16).padStart(4, '0')}:${two(dev.bus)}:${two(dev.device)}.${dev.function}`;
+}
+
+export interface ZoneFileInput {
+  readonly file: string;
+  readonly text: string;
+}
+
+export interface ZoneSetResult {
+  readonly root: ZoneConfig;
+  /** The zones that parsed without errors, in input order. */
+  readonly zones: readonly ZoneConfig[];
+  readonly findings: readonly ZoneFinding[];
+}
+
+/** Parses zone JSON files and runs every check, with the board's root zone first (the CLI's entry point). */
+export function validateZoneFiles(files: readonly ZoneFileInput[], board: Board): ZoneSetResult {
+  const root = rootZoneConfig(board);
+  const findings: ZoneFinding[] = [...checkZone(root, board)];
+  const zones: ZoneConfig[] = [];
+  for (const input of files) {
+    const parsed = parseZoneConfig(input.text, input.file);
+    findings.push(...parsed.findings);
+    if (!parsed.config) continue;
+    zones.push(parsed.config);
+    findings.push(...checkZone(parsed.config, board));
+  }
+  findings.push(...checkZones([root, ...zones], board));
+  return { root, zones, findings };
+}
+
+/** A human-readable report: findings grouped by file, then a count. */
+export function formatZoneReport(findings: readonly ZoneFinding[]): string {
+  const files: string[] = [];
+  for (const f of findings) if (!files.includes(f.file)) files.push(f.file);
+  const lines: string[] = [];
+  for (const file of files) {
+    lines.push(file);
+    for (const f of findings.filter((x) => x.file === file)) {
+      lines.push(`  ${f.severity}: ${f.path ? `${f.path}: ` : ''}${f.message}`);
+    }
+  }
+  const errors = findings.filter((f) => f.severity === 'error').length;
+  const warnings = findings.length - errors;
+  const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+  lines.push(findings.length === 0 ? 'no problems found' : `${plural(errors, 'error')}, ${plural(warnings, 'warning')}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,39 @@
+/**
+ * The boot table: each layout and the console lines it must print, then a line typed into the
+ * console and the echo that must come back.
+ */
+import { describe, expect, it } from 'vitest';
+import { loadLayout } from '../../src/host/layout-loader';
+import { runGuest } from '../helpers/run-guest';
+
+interface BootCase {
+  readonly layout: string;
+  readonly lines: readonly string[];
+  readonly echo?: { readonly type: string; readonly expect: string };
+  readonly timeoutMs: number;
+}
+
+const hellos = [0, 1, 2, 3].map((n) => `Hello from riscv64 hart ${n}`);
+
+const table: readonly BootCase[] = [
+  { layout: 'examples/riscv64-hello', lines: [...hellos, 'echo> '], echo: { type: 'typed words\r', expect: 'typed words\r\n' }, timeoutMs: 20_000 },
+  { layout: 'tests/boot/layouts/riscv64-hello-m', lines: hellos, echo: { type: 'firmware\r', expect: 'firmware\r\n' }, timeoutMs: 20_000 },
+];
+
+describe('boot table', () => {
+  for (const row of table) {
+    it(`${row.layout} prints ${row.lines.length} expected line(s)${row.echo ? ' and echoes input' : ''}`, async () => {
+      const loaded = await loadLayout(row.layout);
+      const lastLine = row.lines.at(-1)!;
+      const run = await runGuest(loaded, {
+        timeoutMs: row.timeoutMs,
+        until: [...row.lines, ...(row.echo ? [row.echo.expect] : [])],
+        ...(row.echo ? { input: { after: lastLine, text: row.echo.type } } : {}),
+      });
+      const detail = `output:\n${run.output}\nfaults: ${run.faults.join('; ')}`;
+      expect(run.faults, detail).toEqual([]);
+      for (const line of row.lines) expect(run.output, detail).toContain(line);
+      if (row.echo) expect(run.output.slice(run.output.indexOf(lastLine)), detail).toContain(row.echo.expect);
+    }, row.timeoutMs + 10_000);
+  }
+});
