@@ -18,7 +18,7 @@ fi
 
 cd "$SRC"                      # relative paths keep absolute build paths out of the objects
 mkdir -p "$OUT"
-rm -f "$OUT"/*.elf
+rm -f "$OUT"/*.elf "$OUT"/zones-*.bin
 
 COMMON=(-nostdlib -nostartfiles -ffreestanding -static -mcmodel=medany -fno-pic -fno-common
         -Icommon -Wall -Werror -Wl,--build-id=none -Wl,--no-warn-rwx-segments)
@@ -62,5 +62,17 @@ done
 build hello   "${COMMON[@]}" "${INT_C[@]}" -Tcommon/link-s.ld -- hello/start.S hello/hello.c hello/echo.c common/uart.c
 build hello-m "${COMMON[@]}" "${INT_C[@]}" -Tcommon/link-m.ld -- hello/start-m.S hello/hello-m.c hello/echo.c common/uart.c
 build bench-mips "${COMMON[@]}" "${INT_C[@]}" -Tcommon/link-m.ld -- common/crt-m.S bench/mips.c
+
+# The Zones demo (zones/, examples/riscv64-zones): S-mode programs linked at their zone's entry point
+# (zones/common/link-*.ld). zoneU and zoneR also get a flat image (objcopy -O binary), what hvisor-tool
+# loads from kernel_filepath; zones-root.elf carries bin/zones-u.bin (incbin), so zoneU is built first.
+ZONES=("${COMMON[@]}" "${INT_C[@]}" -Izones/common -Lzones/common)
+ZONES_RT=(zones/common/start.S zones/common/console.c zones/common/sbi.c zones/common/hvisor.c
+          zones/common/timer.c zones/common/banner.c)
+build zones-u "${ZONES[@]}" -Tzones/common/link-u.ld -- "${ZONES_RT[@]}" zones/zone-u/zone-u.c
+"${CROSS}objcopy" -O binary "$OUT/zones-u.elf" "$OUT/zones-u.bin"
+build zones-r "${ZONES[@]}" -Tzones/common/link-r.ld -- "${ZONES_RT[@]}" zones/zone-r/zone-r.c
+"${CROSS}objcopy" -O binary "$OUT/zones-r.elf" "$OUT/zones-r.bin"
+build zones-root "${ZONES[@]}" -Tzones/common/link-root.ld -- "${ZONES_RT[@]}" zones/root/root.c zones/root/zone-u-image.S
 
 echo "build-guests: all guest programs are in guest/riscv64/bin/"

@@ -21,6 +21,10 @@ commands:
       run the instruction-rate benchmark guest on one hart and print "MIPS <n>"
   ui [layout] [--port N]
       open the workbench in browser mode on a layout (default: the demo layout)
+  validate <layout>
+      check the layout's zone configs against the board and each other; exit 1 on any error
+  zone start <config.json> | zone shutdown -id <id> | zone list
+      hvisor-tool's zone commands against the running workbench or headless run
   help
       show this text
 `;
@@ -62,6 +66,15 @@ export async function main(argv: readonly string[], out: Output = processOutput)
         const { runUi } = await import('./ui');
         const layout = args.positional[0] ?? path.join(repoRoot(), 'examples/riscv64-hello');
         return await runUi(layout, numberFlag(args, 'port', 0), out);
+      }
+      case 'validate': {
+        if (rest.length !== 1) throw new CliError('validate takes exactly one layout folder');
+        const { runValidate } = await import('./validate');
+        return await runValidate(rest[0]!, out);
+      }
+      case 'zone': {
+        const { runZone } = await import('./zone');
+        return await runZone(rest, out);
       }
       case undefined:
       case 'help':

@@ -2,9 +2,12 @@
  * `hvwb run <layout>`: the headless runner. Streams every zone's console prefixed with the zone name
  * and decides success from expected texts, the guest's own exit status, a fault or a timeout.
  */
+import { TextDecoder } from 'node:util';
 import { loadLayout } from '../host/layout-loader';
 import { MachineHost } from '../host/machine-host';
 import { CliError, type Output } from './output';
+import { startControlServer } from '../host/control-socket';
+import { isZoneCommand, zoneCommand } from '../host/zone-commands';
 
 export interface RunOptions {
   readonly layout: string;
@@ -25,9 +28,19 @@ export async function runLayout(options: RunOptions, out: Output): Promise<RunRe
     ? options.expect
     : Object.entries(loaded.layout.expect ?? {}).flatMap(([zone, lines]) => lines.map((text) => ({ zone, text })));
   const host = await MachineHost.create(loaded);
+  const control = await startControlServer(async (command, params) => {
+    if (!isZoneCommand(command)) throw new Error(`the headless runner answers zone commands only, not ${command}`);
+    return zoneCommand(host, loaded.folder, command, params);
+  });
+  process.env.HVWB_CONTROL = control.path;
   const seen = new Map<string, string>();
   const lineBuffers = new Map<string, string>();
-  const decoder = new TextDecoder();
+  const textDecoders = new Map<string, TextDecoder>();
+  const decoders = (zone: string): TextDecoder => {
+    let decoder = textDecoders.get(zone);
+    if (!decoder) textDecoders.set(zone, (decoder = new TextDecoder()));
+    return decoder;
+  };
   const pending = [...expectations];
   const started = performance.now();
 
@@ -37,7 +50,7 @@ export async function runLayout(options: RunOptions, out: Output): Promise<RunRe
       if (finished) return;
       finished = true;
       clearTimeout(timer);
-      void host.stop().then(() => {
+      void Promise.all([host.stop(), control.close()]).then(() => {
         for (const [zone, rest] of lineBuffers) if (rest && !options.quiet) out.stdout(`[${zone}] ${rest}\n`);
         if (message) (code === 0 ? out.stdout : out.stderr)(message + '\n');
         resolve({ code, retired: host.retired(), seconds: (performance.now() - started) / 1000 });
@@ -49,8 +62,8 @@ export async function runLayout(options: RunOptions, out: Output): Promise<RunRe
     }, options.timeoutSeconds * 1000);
 
     host.on({
-      output(zone, bytes) {
-        const text = decoder.decode(bytes, { stream: true });
+      output(zoneId, zone, bytes) {
+        const text = decoders(zone).decode(bytes, { stream: true });
         seen.set(zone, (seen.get(zone) ?? '') + text);
         if (!options.quiet) {
           const buffered = (lineBuffers.get(zone) ?? '') + text;
@@ -61,12 +74,18 @@ export async function runLayout(options: RunOptions, out: Output): Promise<RunRe
         const all = stripAnsi(seen.get(zone) ?? '');
         for (let i = pending.length - 1; i >= 0; i--) {
           const p = pending[i]!;
-          if (p.zone === zone && all.includes(p.text)) pending.splice(i, 1);
+          if (zoneMatches(p.zone, zoneId, zone) && all.includes(p.text)) pending.splice(i, 1);
         }
         if (expectations.length > 0 && pending.length === 0) finish(0, `hvwb: all ${expectations.length} expected text(s) seen`);
       },
       fault(fault) {
-        finish(2, `hvwb: zone ${fault.zone} hart ${fault.hart}: ${fault.message}`);
+        if (!options.quiet) out.stderr(`[${fault.zoneName}] ${fault.message}\n`);
+        // A zone that stops on a guest error ends the run unless other zones still owe expected text.
+        const owed = pending.some((p) => !zoneMatches(p.zone, fault.zone, fault.zoneName));
+        if (!owed || !host.zoned) finish(2, `hvwb: ${fault.zoneName}${fault.hart >= 0 ? ` hart ${fault.hart}` : ''}: ${fault.message}`);
+      },
+      log(line) {
+        if (!options.quiet) out.stderr(`${line}\n`);
       },
       exit(kind, code) {
         if (expectations.length > 0 && pending.length > 0) {
@@ -77,8 +96,13 @@ export async function runLayout(options: RunOptions, out: Output): Promise<RunRe
         else finish(2, `hvwb: machine stopped on a fault`);
       },
     });
-    host.start();
+    host.start().catch((error: Error) => finish(2, `hvwb: ${error.message}`));
   });
+}
+
+/** An expectation's zone may be the zone's name, its id, or `root` for zone 0. */
+function zoneMatches(wanted: string, zoneId: number, zoneName: string): boolean {
+  return wanted === zoneName || wanted === String(zoneId) || (wanted === 'root' && zoneId === 0);
 }
 
 export function parseExpect(value: string): { zone: string; text: string } {

@@ -18,6 +18,8 @@ export interface LoadedLayout {
   readonly board: Board;
   /** Absolute paths of the images named by the layout. */
   readonly images: { readonly kernel: string; readonly dtb?: string; readonly initrd?: string };
+  /** Absolute paths of the layout's zone JSON files, in layout order. */
+  readonly zoneFiles: readonly { readonly path: string; readonly autostart: boolean }[];
 }
 
 export async function loadLayout(location: string): Promise<LoadedLayout> {
@@ -40,18 +42,23 @@ export async function loadLayout(location: string): Promise<LoadedLayout> {
   const resolveImage = async (field: string, value: string): Promise<string> => {
     const full = path.resolve(folder, value);
     const s = await stat(full).catch(() => undefined);
-    if (!s || !s.isFile()) throw new HostFileError(`${file}: ${field}: image file not found: ${full}`);
+    if (!s || !s.isFile()) throw new HostFileError(`${file}: ${field}: ${field.startsWith('zones') ? 'zone config' : 'image'} file not found: ${full}`);
     return full;
   };
   const kernel = await resolveImage('root.image', layout.root.image);
   const dtb = layout.root.dtb ? await resolveImage('root.dtb', layout.root.dtb) : undefined;
   const initrd = layout.root.initrd ? await resolveImage('root.initrd', layout.root.initrd) : undefined;
+  const zoneFiles = [];
+  for (const [i, zone] of layout.zones.entries()) {
+    zoneFiles.push({ path: await resolveImage(`zones[${i}]`, zone.config), autostart: zone.autostart });
+  }
   return {
     folder,
     file,
     layout,
     board,
     images: { kernel, ...(dtb ? { dtb } : {}), ...(initrd ? { initrd } : {}) },
+    zoneFiles,
   };
 }
 
@@ -74,6 +81,8 @@ export async function layoutForImage(
     name: options.name ?? path.basename(kernel),
     board: boardName,
     root: { image: kernel, mode: options.mode ?? 'machine', ...(options.cpus ? { cpus: options.cpus } : {}) },
+    zones: [],
+    strict: false,
   };
-  return { folder: path.dirname(kernel), file: kernel, layout, board, images: { kernel } };
+  return { folder: path.dirname(kernel), file: kernel, layout, board, images: { kernel }, zoneFiles: [] };
 }

@@ -1,7 +1,9 @@
 /**
  * Runs a loaded layout: allocates the shared machine, loads the images, starts one vCPU worker per
- * hart of the root zone, moves console bytes between the UART rings and listeners, and reports
- * faults and exits. Pause freezes guest time as well, as QEMU's virtual clock does.
+ * physical hart, moves console bytes between the rings and listeners, and reports faults, exits and
+ * zone changes. In supervisor layouts it plays zone0's management role too: it starts the root zone
+ * from the board data and the layout's zones from their hvisor JSON files, as hvisor-tool would.
+ * Pause freezes guest time as well, as QEMU's virtual clock does.
  */
 import { Worker } from 'node:worker_threads';
 import { readFile } from 'node:fs/promises';
@@ -11,24 +13,44 @@ import { existsSync } from 'node:fs';
 import { MachineExit, MachineView, planMachine, ControlWord, type MachinePlan } from '../core/machine/machine';
 import { HartStatus, HartWord, RunRequest } from '../core/machine/hart-header';
 import { EM_RISCV, ImageError, isElf, loadElf, loadRaw, parseElf } from '../core/machine/elf';
-import { boardDtb } from '../core/fdt/board-dtb';
 import { wakeHart } from '../core/machine/signals';
+import { RoutingSignals } from '../core/hypervisor/irq-routing';
+import { ZoneRuntime } from '../core/hypervisor/zone-runtime';
+import { ZoneState } from '../core/hypervisor/zone-table';
+import type { ZoneInfo, ZoneResult } from '../core/hypervisor/hypervisor';
 import type { HartSnapshot, MachineState } from '../shared/protocol/machine';
+import type { ZoneConfig } from '../shared/model/zone-config';
+import { rootZoneConfig } from '../shared/model/zone-config';
 import type { LoadedLayout } from './layout-loader';
+import { buildRootDtb } from './root-dtb';
 import { newEpoch, threadClock } from './thread-clock';
 import type { VcpuInit, VcpuMessage } from './vcpu-init';
+import { crossCheck, errorsOf, loadZoneImages, readZoneFile, zoneConfigBytes, type ZoneFile } from './zone-loader';
+import { formatZoneReport } from '../shared/validate/zone-checks';
+import { encodeZoneConfig } from '../core/hypervisor/zone-config-binary';
 
 export interface MachineFault {
-  readonly zone: string;
+  readonly zone: number;
+  readonly zoneName: string;
   readonly hart: number;
   readonly message: string;
 }
 
+export interface ZoneStatus {
+  readonly id: number;
+  readonly name: string;
+  readonly state: 'running' | 'error' | 'stopped';
+  readonly cpus: readonly number[];
+  readonly error?: string;
+}
+
 export interface MachineListener {
-  output?(zone: string, bytes: Uint8Array): void;
+  output?(zone: number, zoneName: string, bytes: Uint8Array): void;
   state?(state: MachineState): void;
   fault?(fault: MachineFault): void;
   exit?(kind: 'poweroff' | 'fail' | 'reset' | 'fault', code: number): void;
+  zones?(zones: readonly ZoneStatus[]): void;
+  log?(line: string): void;
 }
 
 const STATUS_NAMES: HartSnapshot['status'][] = ['stopped', 'running', 'waiting', 'paused', 'faulted', 'exited'];
@@ -44,7 +66,10 @@ export function workerPath(): string {
 export class MachineHost {
   readonly plan: MachinePlan;
   readonly view: MachineView;
+  readonly runtime: ZoneRuntime | undefined;
+  /** Machine mode: the harts that run the firmware. Supervisor mode: the root zone's harts. */
   readonly harts: readonly number[];
+  readonly rootConfig: ZoneConfig | undefined;
   private readonly memory: WebAssembly.Memory;
   private readonly epoch = newEpoch();
   private workers: Worker[] = [];
@@ -56,6 +81,10 @@ export class MachineHost {
   private dtbAddress = 0;
   private tohost: number | undefined;
   private exitReported = false;
+  private tableVersion = -1;
+  private readonly reportedErrors = new Set<string>();
+  private readonly zoneNames = new Map<number, string>();
+  private zoneFiles: ZoneFile[] = [];
   readonly faults: MachineFault[] = [];
 
   private constructor(
@@ -67,18 +96,32 @@ export class MachineHost {
     const pages = this.plan.layout.totalBytes / 65536;
     this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
     const clock = threadClock(this.epoch, board.timebaseFrequency);
-    this.view = new MachineView(this.plan, this.memory.buffer, clock, 0);
+    const zoned = layout.root.mode === 'supervisor';
+    this.view = new MachineView(
+      this.plan,
+      this.memory.buffer,
+      clock,
+      0,
+      zoned ? (signals) => new RoutingSignals(signals, signals.headers, (h) => Atomics.load(signals.headers[h]!, HartWord.zoneSlot) !== 0) : undefined,
+    );
     this.harts = layout.root.cpus ?? board.rootZone.cpus;
     for (const h of this.harts) {
       if (!Number.isInteger(h) || h < 0 || h >= board.harts) {
         throw new ImageError(`${loaded.file}: root.cpus: hart ${h} does not exist on board ${board.name} (harts 0..${board.harts - 1})`);
       }
     }
+    if (zoned) {
+      this.runtime = new ZoneRuntime(this.view, { strict: layout.strict, shutdownWaitMs: 2000 }, (line) => this.log(line));
+      const base = rootZoneConfig(board);
+      this.rootConfig = { ...base, cpus: [...this.harts].sort((a, b) => a - b) };
+      this.zoneNames.set(0, base.name);
+    }
   }
 
   static async create(loaded: LoadedLayout, options: { slice?: number } = {}): Promise<MachineHost> {
     const host = new MachineHost(loaded, { slice: options.slice ?? 200_000 });
     await host.loadImages();
+    await host.readLayoutZones();
     return host;
   }
 
@@ -86,13 +129,17 @@ export class MachineHost {
     return this.stateValue;
   }
 
-  get zoneName(): string {
-    return 'root';
+  get zoned(): boolean {
+    return this.runtime !== undefined;
   }
 
   on(listener: MachineListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  private log(line: string): void {
+    for (const l of this.listeners) l.log?.(line);
   }
 
   private async loadImages(): Promise<void> {
@@ -121,78 +168,182 @@ export class MachineHost {
       loadRaw(bytes, start, ram, images.initrd);
       initrd = { start, end: start + bytes.length };
     }
-    const dtb = images.dtb
-      ? new Uint8Array(await readFile(images.dtb))
-      : boardDtb({
-          board,
-          harts: [...this.harts],
-          memory: [{ base: ram.base, size: ram.size }],
-          ...(layout.root.bootargs ? { bootargs: layout.root.bootargs } : {}),
-          ...(initrd ? { initrd } : {}),
-        });
     this.dtbAddress = board.rootZone.dtbAddress;
-    if (!this.view.bus.isRam(this.dtbAddress, dtb.length)) this.dtbAddress = ram.base + ram.size - alignUp(dtb.length, 0x1000);
-    loadRaw(dtb, this.dtbAddress, ram, images.dtb ?? 'generated device tree');
+    const dtb = images.dtb ? new Uint8Array(await readFile(images.dtb)) : undefined;
+    this.pendingDtb = { ...(dtb ? { bytes: dtb } : {}), ...(initrd ? { initrd } : {}) };
   }
 
-  start(): void {
+  private pendingDtb: { bytes?: Uint8Array; initrd?: { start: number; end: number } } = {};
+
+  /** Reads the layout's zone files and checks them with the root zone before anything runs. */
+  private async readLayoutZones(): Promise<void> {
+    const { board } = this.loaded;
+    this.zoneFiles = [];
+    for (const entry of this.loaded.zoneFiles) this.zoneFiles.push(await readZoneFile(entry.path, board));
+    const findings = [...this.zoneFiles.flatMap((z) => z.findings)];
+    if (this.rootConfig) findings.push(...crossCheck([this.rootConfig, ...this.zoneFiles.map((z) => z.config)], board));
+    if (errorsOf(findings).length > 0) throw new ImageError(formatZoneReport(findings));
+    for (const z of this.zoneFiles) this.zoneNames.set(z.config.zoneId, z.config.name);
+    const ram = this.view.bus.ram;
+    const dtb =
+      this.pendingDtb.bytes ??
+      buildRootDtb({
+        board,
+        harts: [...this.harts],
+        root: this.rootConfig,
+        ram: { base: ram.base, size: ram.size },
+        otherZones: this.zoneFiles.map((z) => z.config),
+        ...(this.loaded.layout.root.bootargs ? { bootargs: this.loaded.layout.root.bootargs } : {}),
+        ...(this.pendingDtb.initrd ? { initrd: this.pendingDtb.initrd } : {}),
+      });
+    if (!this.view.bus.isRam(this.dtbAddress, dtb.length)) this.dtbAddress = ram.base + ram.size - alignUp(dtb.length, 0x1000);
+    loadRaw(dtb, this.dtbAddress, ram, this.loaded.images.dtb ?? 'generated device tree');
+  }
+
+  /** The zone files of the layout, parsed (for validation reports and the UI). */
+  get layoutZones(): readonly ZoneFile[] {
+    return this.zoneFiles;
+  }
+
+  async start(): Promise<void> {
     if (this.workers.length > 0) return;
     const { layout, board } = this.loaded;
     const mode = layout.root.mode;
-    const boot = Math.min(...this.harts);
-    this.view.initialiseHsm(mode === 'supervisor' ? [boot] : [...this.harts]);
-    for (const hart of this.harts) {
+    const hartsToRun = mode === 'supervisor' ? Array.from({ length: board.harts }, (_, i) => i) : this.harts;
+    for (const hart of hartsToRun) {
       const init: VcpuInit = {
         plan: this.plan,
         memory: this.memory.buffer as unknown as SharedArrayBuffer,
         hart,
         mode,
-        zoneHarts: this.harts,
-        startsRunning: mode === 'machine' || hart === boot,
+        startsRunning: mode === 'machine' && this.harts.includes(hart),
         entry: this.entry.toString(),
         a1: this.dtbAddress.toString(),
         ...(this.tohost !== undefined ? { tohost: this.tohost } : {}),
         epoch: this.epoch,
         timebase: board.timebaseFrequency,
         slice: this.options.slice,
+        hypervisor: { strict: layout.strict, shutdownWaitMs: 2000 },
       };
       const worker = new Worker(workerPath(), { workerData: init });
       worker.on('message', (message: VcpuMessage) => this.onWorkerMessage(message));
-      worker.on('error', (error) => this.reportFault(hart, `internal error in the vCPU worker: ${error.message}`));
+      worker.on('error', (error) => this.reportFault(-1, hart, `internal error in the vCPU worker: ${error.message}`));
       this.workers.push(worker);
     }
     this.pump = setInterval(() => this.pumpOnce(), 5);
     this.setState('running');
+    if (this.runtime && this.rootConfig) {
+      const root = { ...this.rootConfig, entryPoint: this.entry, dtbLoadPaddr: this.dtbAddress };
+      const result = this.runtime.hypervisor.startZone(root, encodeZoneConfig(root));
+      if (result.code !== 0) this.reportFault(0, this.harts[0] ?? 0, `the root zone did not start: ${result.message}`);
+      for (const [i, zone] of this.zoneFiles.entries()) {
+        if (!this.loaded.zoneFiles[i]?.autostart) continue;
+        const started = await this.startZoneFile(zone);
+        this.log(started.message);
+      }
+    }
+  }
+
+  /** `hvisor zone start <config.json>`: check it against the running zones, load its images, start it. */
+  async startZone(file: string): Promise<ZoneResult> {
+    if (!this.runtime) return { code: -22, message: 'this layout runs without the hypervisor (root.mode is "machine")' };
+    const zone = await readZoneFile(path.resolve(file), this.loaded.board);
+    const running = this.runningConfigs();
+    const findings = [...zone.findings, ...crossCheck([...running, zone.config], this.loaded.board)];
+    const errors = errorsOf(findings);
+    if (errors.length > 0) return { code: -22, message: formatZoneReport(errors) };
+    this.zoneNames.set(zone.config.zoneId, zone.config.name);
+    return this.startZoneFile(zone);
+  }
+
+  private async startZoneFile(zone: ZoneFile): Promise<ZoneResult> {
+    const config = await loadZoneImages(zone, this.view.bus.ram);
+    return this.runtime!.hypervisor.startZone(config, zoneConfigBytes(config));
+  }
+
+  private runningConfigs(): ZoneConfig[] {
+    const configs: ZoneConfig[] = [];
+    if (this.rootConfig) configs.push(this.rootConfig);
+    for (const slot of this.runtime?.table.live() ?? []) {
+      if (slot.zoneId === 0) continue;
+      const known = this.zoneFiles.find((z) => z.config.zoneId === slot.zoneId);
+      if (known) configs.push(known.config);
+    }
+    return configs;
+  }
+
+  shutdownZone(zoneId: number): ZoneResult {
+    if (!this.runtime) return { code: -22, message: 'this layout runs without the hypervisor' };
+    return this.runtime.hypervisor.shutdownZone(zoneId);
+  }
+
+  listZones(): ZoneInfo[] {
+    return this.runtime?.hypervisor.list() ?? [];
+  }
+
+  /** Zones as the workbench shows them: every live zone, plus layout zones that are not running. */
+  zoneStatuses(): ZoneStatus[] {
+    if (!this.runtime) return [{ id: 0, name: 'root', state: this.stateValue === 'faulted' ? 'error' : this.workers.length ? 'running' : 'stopped', cpus: this.harts, ...(this.faults[0] ? { error: this.faults[0].message } : {}) }];
+    const statuses: ZoneStatus[] = [];
+    for (const slot of this.runtime.table.live()) {
+      const error = slot.errorText();
+      statuses.push({
+        id: slot.zoneId,
+        name: this.zoneNames.get(slot.zoneId) ?? `zone${slot.zoneId}`,
+        state: slot.state === ZoneState.error ? 'error' : 'running',
+        cpus: slot.cpuList(),
+        ...(error ? { error } : {}),
+      });
+    }
+    const known = [{ id: 0, name: this.rootConfig!.name, cpus: this.rootConfig!.cpus }, ...this.zoneFiles.map((z) => ({ id: z.config.zoneId, name: z.config.name, cpus: z.config.cpus }))];
+    for (const zone of known) {
+      if (!statuses.some((s) => s.id === zone.id)) statuses.push({ ...zone, state: 'stopped' });
+    }
+    return statuses.sort((a, b) => a.id - b.id);
   }
 
   private onWorkerMessage(message: VcpuMessage): void {
     switch (message.type) {
-      case 'fault': {
-        const r = message.report;
-        const where = message.region ? ` (nearest region: ${message.region})` : '';
-        this.reportFault(message.hart, `${r.message}${where}`);
+      case 'fault':
+        this.reportFault(message.zone ?? 0, message.hart, message.text);
         break;
-      }
       case 'error':
-        this.reportFault(message.hart, `internal error: ${message.message}`);
+        this.reportFault(-1, message.hart, `internal error: ${message.message}`);
+        break;
+      case 'log':
+        this.log(`hvisor: ${message.message}`);
         break;
       default:
         break;
     }
   }
 
-  private reportFault(hart: number, message: string): void {
-    const fault = { zone: this.zoneName, hart, message };
+  private reportFault(zone: number, hart: number, message: string): void {
+    const key = `${zone}:${message}`;
+    if (this.reportedErrors.has(key)) return;
+    this.reportedErrors.add(key);
+    const fault = { zone, zoneName: this.zoneNames.get(zone) ?? (zone < 0 ? 'machine' : `zone${zone}`), hart, message };
     this.faults.push(fault);
     for (const l of this.listeners) l.fault?.(fault);
-    this.setState('faulted');
+    if (!this.runtime || zone < 0) this.setState('faulted');
   }
 
-  /** Moves console output to listeners and notices machine exits. */
+  /** Moves console output to listeners and notices exits and zone changes. */
   private pumpOnce(): void {
     this.view.pollDevices();
+    const uartOwner = this.uartOwner();
     const bytes = this.view.drainConsole();
-    if (bytes.length > 0) for (const l of this.listeners) l.output?.(this.zoneName, bytes);
+    if (bytes.length > 0) this.emitOutput(uartOwner, bytes);
+    for (const slot of this.runtime?.table.live() ?? []) {
+      if (slot.consoleOut.available() > 0) this.emitOutput(slot.zoneId, slot.consoleOut.drain());
+    }
+    const version = this.runtime?.table.version() ?? 0;
+    if (version !== this.tableVersion) {
+      this.tableVersion = version;
+      const zones = this.zoneStatuses();
+      for (const zone of zones) if (zone.error) this.reportFault(zone.id, -1, zone.error);
+      for (const l of this.listeners) l.zones?.(zones);
+    }
     const exit = this.view.exitState();
     if (exit.kind !== MachineExit.none && !this.exitReported) {
       this.exitReported = true;
@@ -203,8 +354,29 @@ export class MachineHost {
     }
   }
 
-  input(bytes: Uint8Array): void {
-    this.view.consoleInput(bytes);
+  private emitOutput(zone: number, bytes: Uint8Array): void {
+    const name = this.zoneNames.get(zone) ?? (this.runtime ? `zone${zone}` : 'root');
+    for (const l of this.listeners) l.output?.(zone, name, bytes);
+  }
+
+  /** The zone whose `io` regions cover UART0 (the root, unless a layout passes it to another zone). */
+  private uartOwner(): number {
+    if (!this.runtime) return 0;
+    const uart = this.view.devices.uart ? this.view.bus.mappings.find((m) => m.device === this.view.devices.uart) : undefined;
+    if (!uart) return 0;
+    const owner = [this.rootConfig!, ...this.zoneFiles.map((z) => z.config)].find((z) =>
+      z.memoryRegions.some((r) => r.type === 'io' && uart.base >= r.physicalStart && uart.base < r.physicalStart + r.size),
+    );
+    return owner?.zoneId ?? 0;
+  }
+
+  /** Bytes typed into a zone's terminal: the UART if the zone owns it, else its SBI console. */
+  input(bytes: Uint8Array, zone = 0): void {
+    if (!this.runtime || zone === this.uartOwner()) {
+      this.view.consoleInput(bytes);
+      return;
+    }
+    this.runtime.table.byId(zone)?.consoleIn.pushBytes(bytes);
   }
 
   pause(): void {
@@ -223,25 +395,28 @@ export class MachineHost {
   }
 
   private requestAll(request: number): void {
-    for (const hart of this.harts) {
-      const header = this.view.headers[hart]!;
+    for (const header of this.view.headers) {
       Atomics.store(header, HartWord.request, request);
       Atomics.notify(header, HartWord.request);
       wakeHart(header);
     }
   }
 
-  hartSnapshots(): HartSnapshot[] {
-    return this.harts.map((id) => {
+  hartSnapshots(harts: readonly number[] = this.harts): HartSnapshot[] {
+    return harts.map((id) => {
       const header = this.view.headers[id]!;
       const retired = (Atomics.load(header, HartWord.retiredHi) >>> 0) * 0x1_0000_0000 + (Atomics.load(header, HartWord.retiredLo) >>> 0);
       const status = STATUS_NAMES[Atomics.load(header, HartWord.status)] ?? 'stopped';
-      return { id, status: this.workers.length === 0 && status === 'stopped' ? 'stopped' : status, retired };
+      return { id, status, retired };
     });
   }
 
   retired(): number {
-    return this.hartSnapshots().reduce((sum, h) => sum + h.retired, 0);
+    return this.hartSnapshots(this.view.headers.map((_, i) => i)).reduce((sum, h) => sum + h.retired, 0);
+  }
+
+  get workerCount(): number {
+    return this.workers.length;
   }
 
   async stop(): Promise<void> {
@@ -272,10 +447,10 @@ export class MachineHost {
     for (const l of this.listeners) l.state?.(state);
   }
 
-  /** True once every hart is waiting or stopped (used by tests to wait for an idle guest). */
+  /** True once every running hart is waiting or stopped (used by tests to wait for an idle guest). */
   allIdle(): boolean {
-    return this.harts.every((h) => {
-      const s = Atomics.load(this.view.headers[h]!, HartWord.status);
+    return this.view.headers.every((header) => {
+      const s = Atomics.load(header, HartWord.status);
       return s === HartStatus.waiting || s === HartStatus.stopped;
     });
   }

@@ -1,19 +1,19 @@
 /**
  * The message that starts a vCPU worker and the messages it sends back. Everything else flows
- * through the shared buffer (hart header words, device state, UART rings).
+ * through the shared buffer (hart header words, zone table, device state, console rings).
  */
 import type { MachinePlan } from '../core/machine/machine';
 import type { FaultReport } from '../core/isa/riscv64/platform';
+import type { HypervisorOptions } from '../core/hypervisor/hypervisor';
 import type { GuestMode } from '../shared/model/layout';
 
 export interface VcpuInit {
   readonly plan: MachinePlan;
   readonly memory: SharedArrayBuffer;
   readonly hart: number;
+  /** 'machine': bare hart started at the firmware entry; 'supervisor': the hypervisor runs zones on it. */
   readonly mode: GuestMode;
-  /** Harts of the zone this hart belongs to (for SBI HSM/IPI confinement). */
-  readonly zoneHarts: readonly number[];
-  /** Whether this hart starts running (others wait for HSM hart_start). */
+  /** Machine mode: whether this hart starts at the entry (others stay off). */
   readonly startsRunning: boolean;
   readonly entry: string;
   readonly a1: string;
@@ -24,10 +24,12 @@ export interface VcpuInit {
   readonly timebase: number;
   /** Instructions per slice between checks of the control words. */
   readonly slice: number;
+  readonly hypervisor: HypervisorOptions;
 }
 
 export type VcpuMessage =
   | { type: 'ready'; hart: number }
-  | { type: 'fault'; hart: number; report: FaultReport; region?: string }
+  | { type: 'fault'; hart: number; report: FaultReport; zone?: number; text: string }
+  | { type: 'log'; hart: number; message: string }
   | { type: 'exit'; hart: number }
   | { type: 'error'; hart: number; message: string; stack?: string };

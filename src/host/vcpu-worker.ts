@@ -1,74 +1,63 @@
 /**
- * One vCPU: a worker thread that runs one hart of the machine in bounded slices, sleeps in WFI with
+ * One vCPU: a worker thread that runs one physical hart in bounded slices, sleeps in WFI with
  * Atomics.wait until an interrupt or the next timer deadline, and obeys the host's run requests
  * (pause, single step, stop) written into its header words.
+ *
+ * In `machine` mode the hart is bare hardware started at the firmware entry. In `supervisor` mode the
+ * hypervisor runs here, on the hart, as hvisor does: the hart belongs to whichever zone the zone
+ * table binds it to, runs that zone's guest in S-mode, and handles its own traps (SBI, hypercalls,
+ * vPLIC, stage-2 faults).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { Hart } from '../core/isa/riscv64/hart';
 import type { FaultReport, HartPlatform } from '../core/isa/riscv64/platform';
-import { HartStatus, HartWord, HsmState, RunRequest } from '../core/machine/hart-header';
+import { HartEvent, HartStatus, HartWord, HsmState, RunRequest } from '../core/machine/hart-header';
 import { ControlWord, MachineExit, MachineView } from '../core/machine/machine';
-import { SbiHandler, type ResetKind } from '../core/hypervisor/sbi';
-import { ZoneSupervisor } from '../core/hypervisor/zone-supervisor';
-import { wakeHart } from '../core/machine/signals';
+import { leaveZone } from '../core/hypervisor/hypervisor';
+import { handlePhysicalExternal, RoutingSignals } from '../core/hypervisor/irq-routing';
+import { ZoneRuntime } from '../core/hypervisor/zone-runtime';
+import { BoundSupervisor, bindZone, describeFault, type ZoneBinding } from '../core/hypervisor/zone-vcpu';
 import { threadClock } from './thread-clock';
 import type { VcpuInit, VcpuMessage } from './vcpu-init';
 
 const init = workerData as VcpuInit;
 const post = (message: VcpuMessage): void => parentPort!.postMessage(message);
+const log = (message: string): void => post({ type: 'log', hart: init.hart, message });
+const zoned = init.mode === 'supervisor';
 
-const view = new MachineView(init.plan, init.memory, threadClock(init.epoch, init.timebase), 1 + init.hart);
+let routing: RoutingSignals | undefined;
+const view = new MachineView(init.plan, init.memory, threadClock(init.epoch, init.timebase), 1 + init.hart, (signals) => {
+  if (!zoned) return signals;
+  routing = new RoutingSignals(signals, signals.headers, (h) => Atomics.load(signals.headers[h]!, HartWord.zoneSlot) !== 0);
+  return routing;
+});
 const header = view.headers[init.hart]!;
 const ram = view.bus.ram;
+const runtime = zoned ? new ZoneRuntime(view, init.hypervisor, log) : undefined;
+const bound = zoned ? new BoundSupervisor() : undefined;
+let binding: ZoneBinding | undefined;
 let faulted = false;
-
-function readGuest(gpa: number, length: number): Uint8Array | undefined {
-  if (length < 0 || !view.bus.isRam(gpa, Math.max(length, 1))) return undefined;
-  return ram.u8.slice(gpa - ram.base, gpa - ram.base + length);
-}
-
-const sbi = new SbiHandler({
-  harts: init.zoneHarts,
-  headerOf: (hart) => view.headers[hart]!,
-  signals: view.signals,
-  now: () => view.guestClock.now(),
-  consoleWrite: (bytes) => view.consoleWrite(bytes),
-  consoleRead: () => view.consoleRead(),
-  readGuest,
-  writeGuest: (gpa, bytes) => {
-    if (!view.bus.isRam(gpa, Math.max(bytes.length, 1))) return false;
-    ram.u8.set(bytes, gpa - ram.base);
-    return true;
-  },
-  reset: (kind: ResetKind, reason) => {
-    view.requestExit(kind === 'shutdown' ? (reason === 0 ? MachineExit.poweroff : MachineExit.fail) : MachineExit.reset, reason);
-  },
-  wake: (hart) => wakeHart(view.headers[hart]!),
-  yieldHart: (hart) => {
-    Atomics.compareExchange(view.headers[hart]!, HartWord.request, RunRequest.run, RunRequest.yield);
-  },
-});
-
-const supervisor = init.mode === 'supervisor' ? ZoneSupervisor.identity(view.bus, sbi) : undefined;
 
 const platform: HartPlatform = {
   hartId: init.hart,
   bus: view.bus,
   clock: view.guestClock,
   machineTimerCompare: () => view.machineTimerCompare(init.hart),
-  ...(supervisor ? { supervisor } : {}),
+  ...(bound ? { supervisor: bound } : {}),
   fault(report: FaultReport) {
     faulted = true;
-    const near = report.address !== undefined && supervisor ? supervisor.nearest(Number(report.address)) : undefined;
-    const region = near ? `${near.kind} 0x${near.guestStart.toString(16)}+0x${near.size.toString(16)}` : undefined;
-    post({ type: 'fault', hart: init.hart, report, ...(region ? { region } : {}) });
+    if (runtime && binding) {
+      const text = describeFault(report, binding);
+      runtime.hypervisor.zoneError(binding.slot, text);
+      post({ type: 'fault', hart: init.hart, report, zone: binding.config.zoneId, text });
+    } else {
+      post({ type: 'fault', hart: init.hart, report, text: report.message });
+    }
   },
 };
 
 const hart = new Hart(platform, view.hartRegion(init.hart));
-const entry = BigInt(init.entry);
-const a1 = BigInt(init.a1);
-if (init.startsRunning) hart.reset(entry, init.mode, BigInt(init.hart), a1);
+if (!zoned && init.startsRunning) hart.reset(BigInt(init.entry), 'machine', BigInt(init.hart), BigInt(init.a1));
 
 function setStatus(status: number): void {
   Atomics.store(header, HartWord.status, status);
@@ -104,12 +93,83 @@ function checkHtif(): void {
 function sleepUntilWake(maxMs: number): void {
   Atomics.store(header, HartWord.wake, 0);
   const pending = Atomics.load(header, HartWord.mip) & Number(hart.readCsr(0x304) & 0xffffffffn);
-  if (pending !== 0 || Atomics.load(header, HartWord.request) !== RunRequest.run) return;
+  if (pending !== 0 || Atomics.load(header, HartWord.request) !== RunRequest.run || Atomics.load(header, HartWord.events) !== 0) return;
   const deadline = hart.nextDeadline();
   const now = view.guestClock.now();
   if (deadline <= now) return;
   const waitMs = Math.min(maxMs, ((deadline - now) * 1000) / init.timebase);
   if (waitMs > 0.05) Atomics.wait(header, HartWord.wake, 0, waitMs);
+}
+
+/** Parks the hart until something changes in its header (a zone binding, an HSM start, a request). */
+function park(status: number, ms: number): void {
+  setStatus(status);
+  Atomics.store(header, HartWord.wake, 0);
+  Atomics.wait(header, HartWord.wake, 0, ms);
+}
+
+function readPair(loIndex: number): bigint {
+  return (BigInt(Atomics.load(header, loIndex + 1) >>> 0) << 32n) | BigInt(Atomics.load(header, loIndex) >>> 0);
+}
+
+/**
+ * The hypervisor's part of one loop turn in supervisor mode. Returns true when the hart has a guest
+ * to run now; false when it parked or handled an event and the loop should look again.
+ */
+function hypervisorTurn(): boolean {
+  const events = Atomics.load(header, HartWord.events);
+  if (events & HartEvent.shutdown) {
+    binding = undefined;
+    bound!.binding = undefined;
+    faulted = false;
+    leaveZone(header);
+    return false;
+  }
+  const slotIndex = Atomics.load(header, HartWord.zoneSlot) - 1;
+  if (slotIndex < 0) {
+    park(HartStatus.stopped, 500);
+    return false;
+  }
+  const slot = runtime!.table.slots[slotIndex]!;
+  if (!binding || binding.slot !== slot || binding.generation !== slot.generation) {
+    binding = bindZone(slot, init.hart, { view, hypervisor: runtime!.hypervisor, vplicOf: (s) => runtime!.vplicOf(s), log });
+    bound!.binding = binding;
+    faulted = false;
+    // The hart just became virtualised: a physical SEIP raised before now must come through the hypervisor.
+    view.lock.acquire();
+    try {
+      routing?.takeOver(init.hart);
+    } finally {
+      view.lock.release();
+    }
+  }
+  if (events & HartEvent.halt) {
+    Atomics.and(header, HartWord.events, ~HartEvent.halt);
+    faulted = true;
+  }
+  if (faulted) {
+    park(HartStatus.faulted, 500);
+    return false;
+  }
+  if (events & HartEvent.externalInterrupt) {
+    view.lock.acquire();
+    try {
+      handlePhysicalExternal(init.hart, view.devices.plic!, (h) => runtime!.vplicOfHart(h), log, header);
+    } finally {
+      view.lock.release();
+    }
+  }
+  const hsm = Atomics.load(header, HartWord.hsm);
+  if (hsm === HsmState.startPending) {
+    hart.reset(readPair(HartWord.hsmStartAddrLo), 'supervisor', BigInt(init.hart), readPair(HartWord.hsmOpaqueLo));
+    Atomics.store(header, HartWord.hsm, HsmState.started);
+    return true;
+  }
+  if (hsm !== HsmState.started) {
+    park(HartStatus.stopped, 500);
+    return false;
+  }
+  return true;
 }
 
 function loop(): void {
@@ -121,28 +181,10 @@ function loop(): void {
       Atomics.compareExchange(header, HartWord.request, RunRequest.yield, RunRequest.run);
       continue;
     }
-    if (faulted) {
-      setStatus(HartStatus.faulted);
-      Atomics.wait(header, HartWord.request, request, 1000);
-      continue;
-    }
-    if (init.mode === 'supervisor') {
-      const hsm = Atomics.load(header, HartWord.hsm);
-      if (hsm === HsmState.startPending) {
-        const address = (BigInt(Atomics.load(header, HartWord.hsmStartAddrHi) >>> 0) << 32n) | BigInt(Atomics.load(header, HartWord.hsmStartAddrLo) >>> 0);
-        const opaque = (BigInt(Atomics.load(header, HartWord.hsmOpaqueHi) >>> 0) << 32n) | BigInt(Atomics.load(header, HartWord.hsmOpaqueLo) >>> 0);
-        hart.reset(address, 'supervisor', BigInt(init.hart), opaque);
-        Atomics.store(header, HartWord.hsm, HsmState.started);
-        continue;
-      }
-      if (hsm !== HsmState.started) {
-        setStatus(HartStatus.stopped);
-        Atomics.store(header, HartWord.wake, 0);
-        if (Atomics.load(header, HartWord.hsm) === HsmState.stopped) Atomics.wait(header, HartWord.wake, 0, 200);
-        continue;
-      }
-    } else if (!init.startsRunning) {
-      setStatus(HartStatus.stopped);
+    if (zoned) {
+      if (!hypervisorTurn()) continue;
+    } else if (faulted || !init.startsRunning) {
+      setStatus(faulted ? HartStatus.faulted : HartStatus.stopped);
       Atomics.wait(header, HartWord.request, request, 1000);
       continue;
     }

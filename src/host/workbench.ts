@@ -1,14 +1,18 @@
 /**
- * The services behind the protocol: the machine running a layout, its consoles, and host shells.
- * Transports (Electron IPC, browser-mode WebSocket) only forward to this.
+ * The services behind the protocol: the machine running a layout, its zones and their consoles, and
+ * host shells. Transports (Electron IPC, browser-mode WebSocket, the local control socket) only
+ * forward to this.
  */
+import { TextDecoder } from 'node:util';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CommandName, CommandParams, CommandResult, EventName, Events, LayoutSnapshot, ZoneSnapshot } from '../shared/protocol/index';
 import { loadLayout, type LoadedLayout } from './layout-loader';
-import { MachineHost } from './machine-host';
+import { MachineHost, type ZoneStatus } from './machine-host';
 import type { Disposable, EventListener, WorkbenchOptions, WorkbenchServices } from './services';
 import { ShellService } from './shell-service';
+import { startControlServer, type ControlServer } from './control-socket';
+import { zoneCommand } from './zone-commands';
 
 /** Console backlog kept per zone for terminals that attach late. */
 const BACKLOG_BYTES = 256 * 1024;
@@ -26,7 +30,8 @@ export async function createWorkbenchServices(options: WorkbenchOptions): Promis
   const loaded = await loadLayout(options.layoutPath);
   const services = new MachineServices(loaded);
   await services.prepare();
-  if (options.autoStart) services.startMachine();
+  await services.openControl();
+  if (options.autoStart) await services.startMachine();
   return services;
 }
 
@@ -34,44 +39,58 @@ class MachineServices implements WorkbenchServices {
   private host: MachineHost | undefined;
   private readonly listeners = new Set<EventListener>();
   private readonly backlog = new Map<number, string>();
-  private readonly decoder = new TextDecoder();
+  private readonly decoders = new Map<number, TextDecoder>();
   private readonly shell: ShellService;
-  private faultMessage: string | undefined;
+  private control: ControlServer | undefined;
+  private machineFault: string | undefined;
   private statusTimer: ReturnType<typeof setInterval>;
   private lastStatus = '';
 
   constructor(private readonly loaded: LoadedLayout) {
     const root = projectRoot();
-    this.shell = new ShellService({ cwd: loaded.folder, binDir: path.join(root, 'bin') });
+    this.shell = new ShellService({ cwd: loaded.folder, binDir: path.join(root, 'bin'), env: { ...process.env } });
     this.shell.onEvent((event, payload) => this.emit(event, payload));
     // Hart states change without events of their own (WFI, HSM starts); publish them when they do.
     this.statusTimer = setInterval(() => this.publishIfChanged(), 250);
   }
 
+  async openControl(): Promise<void> {
+    this.control = await startControlServer((command, params) => this.invoke(command as CommandName, params as never));
+    // Shells opened from now on reach this workbench with `hvwb zone ...`.
+    process.env.HVWB_CONTROL = this.control.path;
+  }
+
   async prepare(): Promise<void> {
     const host = await MachineHost.create(this.loaded);
     host.on({
-      output: (_zone, bytes) => {
-        const text = this.decoder.decode(bytes, { stream: true });
-        const previous = this.backlog.get(0) ?? '';
-        this.backlog.set(0, (previous + text).slice(-BACKLOG_BYTES));
-        this.emit('serial.output', { zone: 0, data: text });
-      },
+      output: (zone, _name, bytes) => this.appendConsole(zone, this.decoderOf(zone).decode(bytes, { stream: true })),
       state: () => this.publish(),
       fault: (fault) => {
-        this.faultMessage = `hart ${fault.hart}: ${fault.message}`;
-        const notice = `\r\n\x1b[31m[hvwb] zone ${fault.zone} stopped: ${this.faultMessage}\x1b[0m\r\n`;
-        this.backlog.set(0, ((this.backlog.get(0) ?? '') + notice).slice(-BACKLOG_BYTES));
-        this.emit('serial.output', { zone: 0, data: notice });
-        this.emit('machine.fault', { zone: 0, hart: fault.hart, message: fault.message });
+        if (fault.zone < 0 || !host.zoned) this.machineFault = `hart ${fault.hart}: ${fault.message}`;
+        const where = fault.zone >= 0 ? `zone ${fault.zone} (${fault.zoneName})` : 'the machine';
+        this.appendConsole(Math.max(fault.zone, 0), `\r\n\x1b[31m[hvwb] ${where} stopped: ${fault.message}\x1b[0m\r\n`);
+        this.emit('machine.fault', { zone: fault.zone, hart: fault.hart, message: fault.message });
         this.publish();
       },
+      zones: () => this.publish(),
+      log: (line) => this.emit('hypervisor.log', { line }),
     });
     this.host = host;
   }
 
-  startMachine(): void {
-    this.host?.start();
+  private decoderOf(zone: number): TextDecoder {
+    let decoder = this.decoders.get(zone);
+    if (!decoder) this.decoders.set(zone, (decoder = new TextDecoder()));
+    return decoder;
+  }
+
+  private appendConsole(zone: number, text: string): void {
+    this.backlog.set(zone, ((this.backlog.get(zone) ?? '') + text).slice(-BACKLOG_BYTES));
+    this.emit('serial.output', { zone, data: text });
+  }
+
+  async startMachine(): Promise<void> {
+    await this.host?.start();
     this.publish();
   }
 
@@ -87,7 +106,7 @@ class MachineServices implements WorkbenchServices {
       case 'layout.get':
         return this.snapshot();
       case 'machine.start':
-        if (host.state === 'idle') this.startMachine();
+        if (host.state === 'idle') await this.startMachine();
         return this.snapshot();
       case 'machine.pause':
         host.pause();
@@ -97,20 +116,28 @@ class MachineServices implements WorkbenchServices {
         return this.snapshot();
       case 'machine.reset': {
         await host.stop();
-        this.faultMessage = undefined;
+        this.machineFault = undefined;
         this.backlog.clear();
+        this.decoders.clear();
         await this.prepare();
-        this.startMachine();
+        await this.startMachine();
         return this.snapshot();
       }
       case 'serial.input': {
-        const { data } = params as CommandParams<'serial.input'>;
-        host.input(new TextEncoder().encode(data));
+        const { zone, data } = params as CommandParams<'serial.input'>;
+        host.input(new TextEncoder().encode(data), zone);
         return undefined;
       }
       case 'serial.backlog': {
         const { zone } = params as CommandParams<'serial.backlog'>;
         return { data: this.backlog.get(zone) ?? '' };
+      }
+      case 'zone.start':
+      case 'zone.shutdown':
+      case 'zone.list': {
+        const result = await zoneCommand(host, this.loaded.folder, command, params);
+        this.publish();
+        return result;
       }
       default:
         throw new Error(`unknown command ${command}`);
@@ -119,27 +146,35 @@ class MachineServices implements WorkbenchServices {
 
   private snapshot(): LayoutSnapshot {
     const host = this.host!;
-    const harts = host.hartSnapshots();
-    const zoneState: ZoneSnapshot['state'] =
-      host.state === 'faulted' ? 'error' : host.state === 'paused' ? 'paused' : host.state === 'running' ? 'running' : 'stopped';
-    const zone: ZoneSnapshot = {
-      id: 0,
-      name: 'root',
-      state: zoneState,
-      harts,
-      ...(this.faultMessage ? { error: this.faultMessage } : {}),
-    };
+    const zones = host.zoneStatuses().map((zone) => this.zoneSnapshot(host, zone));
     return {
       name: this.loaded.layout.name,
       path: this.loaded.folder,
       board: this.loaded.board.name,
       arch: this.loaded.board.arch,
       state: host.state,
-      zones: [zone],
+      zones,
+    };
+  }
+
+  private zoneSnapshot(host: MachineHost, zone: ZoneStatus): ZoneSnapshot {
+    const paused = host.state === 'paused';
+    const state: ZoneSnapshot['state'] =
+      zone.state === 'error' ? 'error' : zone.state === 'stopped' || host.state === 'idle' ? 'stopped' : paused ? 'paused' : host.state === 'faulted' ? 'error' : 'running';
+    const error = zone.error ?? (zone.id === 0 ? this.machineFault : undefined);
+    const config = host.layoutZones.find((z) => z.config.zoneId === zone.id)?.file;
+    return {
+      id: zone.id,
+      name: zone.name,
+      state,
+      harts: host.hartSnapshots(zone.cpus),
+      ...(error ? { error } : {}),
+      ...(config ? { config: path.relative(this.loaded.folder, config) } : {}),
     };
   }
 
   private publish(): void {
+    if (!this.host) return;
     const snapshot = this.snapshot();
     this.lastStatus = statusKey(snapshot);
     this.emit('machine.state', snapshot);
@@ -166,11 +201,12 @@ class MachineServices implements WorkbenchServices {
   async dispose(): Promise<void> {
     clearInterval(this.statusTimer);
     this.shell.dispose();
+    await this.control?.close();
     await this.host?.stop();
     this.listeners.clear();
   }
 }
 
 function statusKey(snapshot: LayoutSnapshot): string {
-  return snapshot.state + snapshot.zones.map((z) => z.state + z.harts.map((h) => h.status).join(',')).join(';');
+  return snapshot.state + snapshot.zones.map((z) => z.id + z.state + (z.error ?? '') + z.harts.map((h) => h.status).join(',')).join(';');
 }

@@ -17,7 +17,7 @@ const hellos = [0, 1, 2, 3].map((n) => `Hello from riscv64 hart ${n}`);
 
 const table: readonly BootCase[] = [
   { layout: 'examples/riscv64-hello', lines: [...hellos, 'echo> '], echo: { type: 'typed words\r', expect: 'typed words\r\n' }, timeoutMs: 20_000 },
-  { layout: 'tests/boot/layouts/riscv64-hello-m', lines: hellos, echo: { type: 'firmware\r', expect: 'firmware\r\n' }, timeoutMs: 20_000 },
+  { layout: 'tests/boot/layouts/riscv64-hello-m', lines: [...hellos, 'echo> '], echo: { type: 'firmware\r', expect: 'firmware\r\n' }, timeoutMs: 20_000 },
 ];
 
 describe('boot table', () => {

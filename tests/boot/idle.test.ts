@@ -12,13 +12,13 @@ describe('idle guests', () => {
     let output = '';
     const prompt = new Promise<void>((resolve) => {
       host.on({
-        output(_zone, bytes) {
+        output(_zone, _name, bytes) {
           output += new TextDecoder().decode(bytes);
           if (output.includes('echo> ')) resolve();
         },
       });
     });
-    host.start();
+    await host.start();
     try {
       await prompt;
       await new Promise((r) => setTimeout(r, 300));

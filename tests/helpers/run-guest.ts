@@ -34,7 +34,7 @@ export async function runGuest(loaded: LoadedLayout, options: RunGuestOptions): 
       resolve(false);
     };
     host.on({
-      output(_zone, bytes) {
+      output(_zone, _name, bytes) {
         output += decoder.decode(bytes, { stream: true });
         if (options.input && !typed && output.includes(options.input.after)) {
           typed = true;
@@ -51,7 +51,10 @@ export async function runGuest(loaded: LoadedLayout, options: RunGuestOptions): 
         done();
       },
     });
-    host.start();
+    host.start().catch((error: Error) => {
+      faults.push(`start: ${error.message}`);
+      done();
+    });
   });
   await host.stop();
   return { ...(exit ? { exit } : {}), faults, output, timedOut, retired: host.retired() };

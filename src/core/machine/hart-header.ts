@@ -20,6 +20,8 @@ export const HartWord = {
   retiredHi: 5,
   /** SBI HSM state (see SBI spec hart states) when the hart runs under the hypervisor. */
   hsm: 6,
+  /** Zone the hart is bound to, as zone-table slot index + 1; 0 = none (hvisor's cpu_data.zone). */
+  zoneSlot: 7,
   /** Start address and opaque value for a pending HSM hart_start: lo/hi pairs. */
   hsmStartAddrLo: 8,
   hsmStartAddrHi: 9,
@@ -51,6 +53,16 @@ export const HartStatus = {
   faulted: 4,
   /** The machine was powered off or the program exited (HTIF, sifive test, SBI SRST). */
   exited: 5,
+} as const;
+
+/** Bits of HartWord.events: work the hypervisor must do on this hart before it runs the guest again. */
+export const HartEvent = {
+  /** A physical external interrupt arrived for this hart (hvisor: SEI trapping into HS-mode). */
+  externalInterrupt: 1,
+  /** The hart's zone is being shut down: leave it and power off (hvisor IPI_EVENT_SHUTDOWN). */
+  shutdown: 2,
+  /** The hart's zone stopped on a guest error: stop running it, stay bound until shutdown. */
+  halt: 4,
 } as const;
 
 export const HsmState = { started: 0, stopped: 1, startPending: 2, stopPending: 3, suspended: 4 } as const;

@@ -4,13 +4,14 @@
  * main thread (inspectors, UART input, virtio backends) and each vCPU worker see one machine.
  */
 import { AddressSpace } from '../bus/address-space';
-import type { Clock } from '../bus/types';
+import type { Clock, HartSignals } from '../bus/types';
 import { instantiateDevices, planDevices, type MachineDevices } from '../devices/create-devices';
 import { HART_STATE_BYTES } from '../isa/riscv64/hart';
 import type { Board } from '../../shared/model/board';
 import { HART_HEADER_BYTES, HartWord, HsmState } from './hart-header';
 import { SharedLayoutPlanner, regionOf, type SharedLayout } from './shared-layout';
 import { SharedDeviceLock, SharedHartSignals } from './signals';
+import { vplicBytes, zoneTableBytes } from '../hypervisor/zone-table';
 
 /** Words of the machine control region (Int32 indices). */
 export const ControlWord = {
@@ -36,6 +37,9 @@ export function planMachine(board: Board, ramSize = board.ram.size): MachinePlan
   planner.reserve('control', 4096, 4096);
   for (let hart = 0; hart < board.harts; hart++) planner.reserve(`hart.${hart}`, HART_STATE_BYTES, 4096);
   planDevices(board, planner);
+  const plic = board.devices.find((d) => d.kind === 'sifive-plic');
+  const sources = typeof plic?.props?.sources === 'number' ? plic.props.sources : 0;
+  planner.reserve('zones', zoneTableBytes(vplicBytes(board.harts, sources)), 4096);
   planner.reserve('ram', ramSize, 65536);
   return { board, ramSize, layout: planner.finish() };
 }
@@ -61,6 +65,11 @@ export class MachineView {
     hostClock: ThreadClock,
     /** Distinguishes lock owners: 0 = main thread, 1 + hart id for workers. */
     threadId: number,
+    /**
+     * Wraps the hart signals the devices drive; the hypervisor uses it to route physical external
+     * interrupts of virtualised harts through itself rather than straight into the guest.
+     */
+    wrapDeviceSignals?: (signals: SharedHartSignals) => HartSignals,
   ) {
     const control = regionOf(plan.layout, buffer, 'control');
     this.control = new Int32Array(buffer, control.byteOffset, control.byteLength / 4);
@@ -76,7 +85,7 @@ export class MachineView {
     this.bus = new AddressSpace(plan.board.ram.base, regionOf(plan.layout, buffer, 'ram'));
     this.bus.lock = this.lock;
     this.devices = instantiateDevices(plan.board, plan.layout, buffer, {
-      signals: this.signals,
+      signals: wrapDeviceSignals ? wrapDeviceSignals(this.signals) : this.signals,
       clock: this.clock,
       onPowerRequest: (kind, code) =>
         this.requestExit(kind === 'reset' ? MachineExit.reset : kind === 'fail' ? MachineExit.fail : MachineExit.poweroff, code),

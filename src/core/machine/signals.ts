@@ -8,7 +8,7 @@ import { HartWord } from './hart-header';
 
 /** Sets and clears hart mip bits from any thread and wakes a hart sleeping in WFI. */
 export class SharedHartSignals implements HartSignals {
-  constructor(private readonly headers: readonly Int32Array[]) {}
+  constructor(readonly headers: readonly Int32Array[]) {}
 
   setPending(hart: number, mask: number, level: boolean): void {
     const header = this.headers[hart];

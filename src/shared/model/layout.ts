@@ -22,6 +22,14 @@ export interface RootGuest {
   readonly initrd?: string;
 }
 
+/** A non-root zone of the layout: an hvisor-tool zone JSON file. */
+export interface LayoutZone {
+  /** Path of the zone JSON, relative to the layout folder. */
+  readonly config: string;
+  /** Start the zone when the layout starts (as if zone0 ran `hvisor zone start` at boot). */
+  readonly autostart: boolean;
+}
+
 export interface Layout {
   readonly name: string;
   readonly board: string;
@@ -29,6 +37,10 @@ export interface Layout {
   /** RAM size override in bytes. */
   readonly ramSize?: number;
   readonly root: RootGuest;
+  /** Non-root zones (hvisor zone JSON files). */
+  readonly zones: readonly LayoutZone[];
+  /** Reproduce hvisor v0.4 on riscv exactly: a guest stage-2 fault or a bad zone config stops the machine. */
+  readonly strict: boolean;
   /** Lines each zone must print for the layout to count as booted (used by tests and `hvwb run`). */
   readonly expect?: Readonly<Record<string, readonly string[]>>;
 }

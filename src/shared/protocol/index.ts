@@ -5,13 +5,15 @@
 import type { MachineCommands, MachineEvents } from './machine';
 import type { SerialCommands, SerialEvents } from './serial';
 import type { ShellCommands, ShellEvents } from './shell';
+import type { ZoneCommands, ZoneEvents } from './zones';
 
 export type * from './machine';
 export type * from './serial';
 export type * from './shell';
+export type * from './zones';
 
-export type Commands = MachineCommands & SerialCommands & ShellCommands;
-export type Events = MachineEvents & SerialEvents & ShellEvents;
+export type Commands = MachineCommands & SerialCommands & ShellCommands & ZoneCommands;
+export type Events = MachineEvents & SerialEvents & ShellEvents & ZoneEvents;
 
 export type CommandName = keyof Commands;
 export type EventName = keyof Events;

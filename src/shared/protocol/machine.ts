@@ -16,6 +16,8 @@ export interface ZoneSnapshot {
   readonly harts: readonly HartSnapshot[];
   /** Set when the zone stopped on a guest error. */
   readonly error?: string;
+  /** The zone's hvisor JSON, relative to the layout folder (absent for the root zone). */
+  readonly config?: string;
 }
 
 export interface LayoutSnapshot {

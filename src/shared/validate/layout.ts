@@ -1,7 +1,7 @@
 /**
  * Reads a layout.json document into a Layout, reporting every problem with the file and field.
  */
-import type { GuestMode, Layout, RootGuest } from '../model/layout';
+import type { GuestMode, Layout, LayoutZone, RootGuest } from '../model/layout';
 import { parseConfigNumber } from './json-number';
 
 export class LayoutError extends Error {
@@ -10,7 +10,7 @@ export class LayoutError extends Error {
   }
 }
 
-const LAYOUT_KEYS = ['name', 'board', 'description', 'ramSize', 'root', 'expect'];
+const LAYOUT_KEYS = ['name', 'board', 'description', 'ramSize', 'root', 'zones', 'strict', 'expect'];
 const ROOT_KEYS = ['image', 'mode', 'cpus', 'entry', 'loadAddress', 'dtb', 'bootargs', 'initrd'];
 
 export function parseLayout(text: string, file: string): Layout {
@@ -81,6 +81,23 @@ export function parseLayout(text: string, file: string): Layout {
     };
   }
 
+  const zones: LayoutZone[] = [];
+  if (doc.zones !== undefined) {
+    if (!Array.isArray(doc.zones)) at('zones', 'must be an array of zone JSON paths or { "config", "autostart" } objects');
+    else {
+      doc.zones.forEach((entry, i) => {
+        if (typeof entry === 'string' && entry) zones.push({ config: entry, autostart: true });
+        else if (isObject(entry) && typeof entry.config === 'string' && entry.config) {
+          for (const key of Object.keys(entry)) if (key !== 'config' && key !== 'autostart') at(`zones[${i}].${key}`, 'unknown key');
+          if (entry.autostart !== undefined && typeof entry.autostart !== 'boolean') at(`zones[${i}].autostart`, 'must be true or false');
+          zones.push({ config: entry.config, autostart: entry.autostart !== false });
+        } else at(`zones[${i}]`, 'must be a zone JSON path or an object with a "config" path');
+      });
+    }
+  }
+  if (doc.strict !== undefined && typeof doc.strict !== 'boolean') at('strict', 'must be true or false');
+  if (zones.length > 0 && root && root.mode === 'machine') at('zones', 'zones need the hypervisor: root.mode must be "supervisor"');
+
   let expect: Record<string, string[]> | undefined;
   if (doc.expect !== undefined) {
     if (!isObject(doc.expect)) at('expect', 'must be an object of zone name -> array of lines');
@@ -98,6 +115,8 @@ export function parseLayout(text: string, file: string): Layout {
     name,
     board,
     root,
+    zones,
+    strict: doc.strict === true,
     ...defined('description', typeof doc.description === 'string' ? doc.description : undefined),
     ...defined('ramSize', ramSize),
     ...defined('expect', expect),

@@ -1,0 +1,48 @@
+/**
+ * The device tree a zone sees, derived from its config and the board: only its harts, its RAM, the
+ * devices its `io` regions pass through, the (virtual) PLIC naming only its harts' contexts, and
+ * reservations for RAM of other zones that lies inside its own (hvisor's root layouts do that on
+ * purpose, and the root's tree must keep the root's kernel away from it).
+ */
+import type { AddressRange, Board, BoardDevice } from '../../shared/model/board';
+import type { ZoneConfig } from '../../shared/model/zone-config';
+import type { BoardTreeInput } from '../fdt/board-dtb';
+
+/** Device kinds a zone may see through an `io` region (those with a model that a guest can drive). */
+const PASSTHROUGH_KINDS: readonly BoardDevice['kind'][] = ['ns16550a', 'goldfish-rtc', 'sifive-test'];
+
+export interface ZoneTreeExtras {
+  readonly bootargs?: string;
+  readonly initrd?: { readonly start: number; readonly end: number };
+}
+
+export function zoneTreeInput(board: Board, zone: ZoneConfig, others: readonly ZoneConfig[], extras: ZoneTreeExtras = {}): BoardTreeInput {
+  const ram = zone.memoryRegions.filter((r) => r.type === 'ram');
+  const memory: AddressRange[] = ram.map((r) => ({ base: r.virtualStart, size: r.size }));
+  const devices = board.devices.filter((d) => {
+    if (d.kind === 'sifive-plic') return zone.archConfig.plicSize > 0;
+    if (!PASSTHROUGH_KINDS.includes(d.kind)) return false;
+    return zone.memoryRegions.some((r) => r.type === 'io' && d.base >= r.physicalStart && d.base + d.size <= r.physicalStart + r.size);
+  });
+  const reservations: AddressRange[] = [];
+  for (const other of others) {
+    if (other.zoneId === zone.zoneId) continue;
+    for (const theirs of other.memoryRegions) {
+      if (theirs.type !== 'ram') continue;
+      for (const mine of ram) {
+        const start = Math.max(mine.physicalStart, theirs.physicalStart);
+        const end = Math.min(mine.physicalStart + mine.size, theirs.physicalStart + theirs.size);
+        if (start < end) reservations.push({ base: start - mine.physicalStart + mine.virtualStart, size: end - start });
+      }
+    }
+  }
+  return {
+    board,
+    harts: [...zone.cpus],
+    memory,
+    devices: devices.map((d) => d.name),
+    reservations,
+    ...(extras.bootargs ? { bootargs: extras.bootargs } : {}),
+    ...(extras.initrd ? { initrd: extras.initrd } : {}),
+  };
+}

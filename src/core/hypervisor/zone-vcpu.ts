@@ -1,0 +1,156 @@
+/**
+ * The hypervisor as one physical hart runs it: which zone the hart belongs to, that zone's stage-2
+ * map and trapped regions (vPLIC, virtio), its SBI and its hypercalls. The view of a zone is rebuilt
+ * from the zone table whenever the zone in the hart's slot changes (a new start bumps its generation).
+ */
+import type { AccessKind, FaultReport, HartApi, Supervisor } from '../isa/riscv64/platform';
+import { Stage2 } from '../isa/riscv64/platform';
+import type { MachineView } from '../machine/machine';
+import { HartWord, RunRequest } from '../machine/hart-header';
+import { wakeHart } from '../machine/signals';
+import { decodeZoneConfig } from './zone-config-binary';
+import type { ZoneConfig } from '../../shared/model/zone-config';
+import { handleHypercall, type HypercallContext } from './hypercall';
+import type { Hypervisor } from './hypervisor';
+import { SbiHandler, type ResetKind } from './sbi';
+import { ZoneSupervisor, type Stage2Region, type TrapRegion } from './zone-supervisor';
+import type { ZoneSlot } from './zone-table';
+import type { VirtualPlic } from './vplic';
+
+/** Per-thread services a zone binding needs beyond the machine view. */
+export interface VcpuServices {
+  readonly view: MachineView;
+  readonly hypervisor: Hypervisor;
+  /** This thread's virtual PLIC object for a zone slot (state lives in the slot). */
+  vplicOf(slot: ZoneSlot): VirtualPlic;
+  /** Extra trapped regions of a zone (virtio windows), supplied by the virtio wiring. */
+  extraTraps?(slot: ZoneSlot, config: ZoneConfig, hart: number): TrapRegion[];
+  virtio?: HypercallContext['virtio'];
+  log(message: string): void;
+}
+
+export interface ZoneBinding {
+  readonly slot: ZoneSlot;
+  readonly generation: number;
+  readonly config: ZoneConfig;
+  readonly supervisor: ZoneSupervisor;
+  /** The UART belongs to this zone (an `io` region covers it), so its console input goes there. */
+  readonly ownsUart: boolean;
+}
+
+/** Stands in for the hart's supervisor and forwards to the zone it is bound to. */
+export class BoundSupervisor implements Supervisor {
+  binding: ZoneBinding | undefined;
+
+  ecall(hart: HartApi): void {
+    this.binding?.supervisor.ecall(hart);
+  }
+  translate(gpa: number, size: number, access: AccessKind): number {
+    return this.binding ? this.binding.supervisor.translate(gpa, size, access) : Stage2.fault;
+  }
+  mmioRead(hart: HartApi, gpa: number, size: 1 | 2 | 4 | 8): bigint {
+    return this.binding ? this.binding.supervisor.mmioRead(hart, gpa, size) : 0n;
+  }
+  mmioWrite(hart: HartApi, gpa: number, size: 1 | 2 | 4 | 8, value: bigint): void {
+    this.binding?.supervisor.mmioWrite(hart, gpa, size, value);
+  }
+}
+
+export function bindZone(slot: ZoneSlot, hart: number, services: VcpuServices): ZoneBinding {
+  const { view, hypervisor } = services;
+  const config = decodeZoneConfig(slot.config(), `zone slot ${slot.index}`);
+  const ram = view.bus.ram;
+  const regions: Stage2Region[] = config.memoryRegions
+    .filter((r) => r.type !== 'virtio')
+    .map((r) => ({ kind: r.type as 'ram' | 'io', guestStart: r.virtualStart, hostStart: r.physicalStart, size: r.size }));
+  const traps: TrapRegion[] = [];
+  const plic = config.archConfig;
+  if (plic.plicSize > 0) traps.push({ start: plic.plicBase, size: plic.plicSize, handler: services.vplicOf(slot) });
+  traps.push(...(services.extraTraps?.(slot, config, hart) ?? []));
+
+  const guestRange = (gpa: number, length: number): number | undefined => {
+    for (const r of regions) {
+      if (r.kind === 'ram' && gpa >= r.guestStart && gpa + length <= r.guestStart + r.size) {
+        const hpa = gpa - r.guestStart + r.hostStart;
+        return view.bus.isRam(hpa, Math.max(length, 1)) ? hpa - ram.base : undefined;
+      }
+    }
+    return undefined;
+  };
+  const readGuest = (gpa: number, length: number): Uint8Array | undefined => {
+    const offset = guestRange(gpa, length);
+    return offset === undefined ? undefined : ram.u8.slice(offset, offset + length);
+  };
+  const writeGuest = (gpa: number, bytes: Uint8Array): boolean => {
+    const offset = guestRange(gpa, bytes.length);
+    if (offset === undefined) return false;
+    ram.u8.set(bytes, offset);
+    return true;
+  };
+  const headers = view.headers;
+  const uart = view.devices.uart ? view.bus.mappings.find((m) => m.device === view.devices.uart) : undefined;
+  const ownsUart = !!uart && regions.some((r) => r.kind === 'io' && uart.base >= r.hostStart && uart.base < r.hostStart + r.size);
+  const sbi = new SbiHandler({
+    harts: slot.cpuList(),
+    headerOf: (h) => headers[h]!,
+    signals: view.signals,
+    now: () => view.guestClock.now(),
+    // hvisor forwards SBI console calls to the firmware, i.e. the physical UART. A zone that owns the
+    // UART gets exactly that; the others get their own console, shown in their own terminal.
+    consoleWrite: (bytes) => {
+      if (ownsUart) {
+        view.consoleWrite(bytes);
+        return;
+      }
+      view.lock.acquire();
+      try {
+        slot.consoleOut.pushBytes(bytes);
+      } finally {
+        view.lock.release();
+      }
+    },
+    consoleRead: () => {
+      if (ownsUart) return view.consoleRead();
+      return slot.consoleIn.available() > 0 ? slot.consoleIn.pop() : -1;
+    },
+    readGuest,
+    writeGuest,
+    reset: (kind: ResetKind, reason, caller) => {
+      if (config.zoneId === 0) {
+        view.requestExit(kind === 'shutdown' ? (reason === 0 ? 1 : 2) : 3, reason);
+      } else {
+        // SRST from a non-root zone stops only that zone, as if the root shut it down.
+        services.log(`zone ${config.zoneId}: system ${kind} requested by hart ${caller}; shutting the zone down`);
+        hypervisor.stopSlot(slot, caller);
+      }
+    },
+    wake: (h) => wakeHart(headers[h]!),
+    yieldHart: (h) => {
+      Atomics.compareExchange(headers[h]!, HartWord.request, RunRequest.run, RunRequest.yield);
+    },
+    hypercall: (api) =>
+      handleHypercall(api, {
+        hypervisor,
+        zoneId: config.zoneId,
+        hart,
+        readGuest,
+        writeGuest,
+        log: services.log,
+        ...(services.virtio ? { virtio: services.virtio } : {}),
+      }),
+  });
+  return { slot, generation: slot.generation, config, supervisor: new ZoneSupervisor(regions, traps, sbi), ownsUart };
+}
+
+/** The report shown in the zone's terminal and `zone list` when a guest leaves its partition. */
+export function describeFault(report: FaultReport, binding: ZoneBinding | undefined): string {
+  const zone = binding ? `zone ${binding.config.zoneId} (${binding.config.name})` : 'no zone';
+  const parts = [`${zone}, hart ${report.hart}, pc 0x${report.pc.toString(16)}: ${report.message}`];
+  if (report.address !== undefined) {
+    const size = report.size ? `${report.size}-byte ` : '';
+    parts.push(`${size}${report.isWrite ? 'write' : 'access'} at guest address 0x${report.address.toString(16)}`);
+    const near = binding?.supervisor.nearest(Number(report.address));
+    if (near) parts.push(`nearest region: ${near.kind} 0x${near.guestStart.toString(16)}-0x${(near.guestStart + near.size - 1).toString(16)}`);
+  }
+  return parts.join('; ');
+}

@@ -1,0 +1,25 @@
+/**
+ * The device tree handed to the root guest: for a supervisor layout the root zone's own view (its
+ * harts, RAM, passthrough devices, vPLIC; other zones' RAM reserved), for a machine layout the whole
+ * board, like QEMU's virt machine gives firmware.
+ */
+import type { Board } from '../shared/model/board';
+import type { ZoneConfig } from '../shared/model/zone-config';
+import { boardDtb } from '../core/fdt/board-dtb';
+import { zoneTreeInput } from '../core/hypervisor/zone-dtb';
+
+export interface RootDtbInput {
+  readonly board: Board;
+  readonly harts: number[];
+  readonly root: ZoneConfig | undefined;
+  readonly ram: { readonly base: number; readonly size: number };
+  readonly otherZones: readonly ZoneConfig[];
+  readonly bootargs?: string;
+  readonly initrd?: { readonly start: number; readonly end: number };
+}
+
+export function buildRootDtb(input: RootDtbInput): Uint8Array {
+  const extras = { ...(input.bootargs ? { bootargs: input.bootargs } : {}), ...(input.initrd ? { initrd: input.initrd } : {}) };
+  if (input.root) return boardDtb(zoneTreeInput(input.board, input.root, input.otherZones, extras));
+  return boardDtb({ board: input.board, harts: input.harts, memory: [input.ram], ...extras });
+}

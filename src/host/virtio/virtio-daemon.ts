@@ -1,0 +1,279 @@
+/**
+ * The management side of virtio, in the role of hvisor-tool's `hvisor virtio start` daemon in
+ * zone0: it owns the devices of one virtio_cfg.json, consumes the virtio bridge, dispatches each
+ * request by (src_zone, address in [addr, addr + len)) to a virtio-mmio transport, answers the
+ * waiting vCPU, and on completions pushes {zone, irq} results and calls `finishRequest` (hvisor-tool's
+ * FINISH_REQ ioctl, i.e. hypercall 1, which makes the hypervisor drain the results and inject them).
+ *
+ * Runs on the main thread. When the ring is empty it sleeps with Atomics.waitAsync on the bridge's
+ * req_rear word (need_wakeup = 1), so an idle machine costs nothing and a trapped access wakes it.
+ */
+import path from 'node:path';
+import type { SharedRegion } from '../../core/bus/types';
+import { type HostRam, type VirtioMemoryRegion, ZoneGuestMemory } from '../../core/virtio/guest-memory';
+import { type BlockBackend, VirtioBlk } from '../../core/virtio/virtio-blk';
+import { type BridgeRequest, MAX_REQ, VirtioBridgeConsumer } from '../../core/virtio/virtio-bridge';
+import { VirtioConsole } from '../../core/virtio/virtio-console';
+import { type VirtioDeviceFault, type VirtioDeviceModel, Reg, VirtioMmio } from '../../core/virtio/virtio-mmio';
+import { VirtioNet } from '../../core/virtio/virtio-net';
+import type { VirtioCfgDevice, VirtioConfigFile } from '../../shared/model/virtio-config';
+import type { EthernetSwitch, SwitchPort } from './ethernet-switch';
+import { FileBlockBackend } from './file-block-backend';
+
+export interface VirtioDaemonOptions {
+  readonly config: VirtioConfigFile;
+  /** The bridge page (BRIDGE_PAGE_BYTES, 8-byte aligned) shared with the vCPU workers. */
+  readonly bridge: SharedRegion;
+  /** Board RAM as root-physical bytes (MachineView.bus.ram fits). */
+  readonly ram: HostRam;
+  /** Where relative `img` paths start (hvisor-tool: its working directory). */
+  readonly baseDir?: string;
+  /** Opens a blk image; default: a FileBlockBackend on the resolved path. */
+  readonly openBlock?: (device: VirtioCfgDevice, resolvedPath: string) => Promise<BlockBackend & { close?(): Promise<void> }>;
+  /** The switch net devices plug into, under their `tap` name; without one, transmitted frames vanish. */
+  readonly netSwitch?: EthernetSwitch;
+  /** Bytes a zone wrote to its virtio console (hvc0). */
+  readonly consoleOutput?: (zone: number, bytes: Uint8Array) => void;
+  /** Hypercall 1: the hypervisor drains `consumer.drainResults()` and injects the IRQs. */
+  readonly finishRequest?: () => void;
+  readonly onFault?: (fault: VirtioDeviceFault) => void;
+  /**
+   * A failure of our own code while handling a request (the vCPU has been answered 0). Without
+   * this handler the background loop stops and stop() rejects with the error.
+   */
+  readonly onInternalError?: (error: unknown) => void;
+  /** The longest single sleep before the loop looks again (ms). */
+  readonly idleTimeoutMs?: number;
+}
+
+export interface DaemonDevice {
+  readonly zone: number;
+  readonly addr: number;
+  readonly len: number;
+  readonly irq: number;
+  readonly name: string;
+  readonly config: VirtioCfgDevice;
+  readonly transport: VirtioMmio;
+  readonly model: VirtioDeviceModel;
+}
+
+type WaitAsync = (array: Int32Array, index: number, value: number, timeout?: number) => { async: boolean; value: Promise<string> | string };
+
+const hex = (n: number): string => '0x' + n.toString(16);
+
+export class VirtioDaemon {
+  readonly consumer: VirtioBridgeConsumer;
+  readonly devices: DaemonDevice[] = [];
+  readonly faults: VirtioDeviceFault[] = [];
+  /** Requests no device window matched (answered 0). */
+  unmatched = 0;
+  private readonly closers: (() => Promise<void>)[] = [];
+  private readonly ports: SwitchPort[] = [];
+  /** Results that found res_list full even after a drain; pushed on the next occasion. */
+  private backlog: { zone: number; irq: number }[] = [];
+  private running = false;
+  private loop: Promise<void> | undefined;
+
+  private constructor(private readonly options: VirtioDaemonOptions) {
+    this.consumer = new VirtioBridgeConsumer(options.bridge);
+  }
+
+  /** Builds every enabled device of the file; fails (closing what it opened) if an image cannot be opened. */
+  static async create(options: VirtioDaemonOptions): Promise<VirtioDaemon> {
+    const daemon = new VirtioDaemon(options);
+    try {
+      await daemon.build();
+    } catch (error) {
+      await daemon.closeBackends();
+      throw error;
+    }
+    daemon.consumer.publishMmioAddresses(daemon.devices.map((d) => d.addr));
+    return daemon;
+  }
+
+  private async build(): Promise<void> {
+    const { config, ram } = this.options;
+    const regions = new Map<number, VirtioMemoryRegion[]>();
+    for (const zone of config.zones) regions.set(zone.zoneId, [...(regions.get(zone.zoneId) ?? []), ...zone.memoryRegions]);
+    for (const zone of config.zones) {
+      const memory = new ZoneGuestMemory(regions.get(zone.zoneId)!, ram);
+      for (const device of zone.devices) {
+        if (!device.enabled) continue;
+        const model = await this.createModel(zone.zoneId, device);
+        if (!model) continue;
+        const name = `${model.kind}@${hex(device.addr)}`;
+        const transport = new VirtioMmio(model, {
+          zone: zone.zoneId,
+          name,
+          memory,
+          raiseIrq: () => this.raise(zone.zoneId, device.irq),
+          onFault: (fault) => {
+            this.faults.push(fault);
+            this.options.onFault?.(fault);
+          },
+        });
+        this.devices.push({ zone: zone.zoneId, addr: device.addr, len: device.len, irq: device.irq, name, config: device, transport, model });
+      }
+    }
+  }
+
+  private async createModel(zone: number, device: VirtioCfgDevice): Promise<VirtioDeviceModel | undefined> {
+    switch (device.type) {
+      case 'blk': {
+        const resolved = path.resolve(this.options.baseDir ?? process.cwd(), device.img ?? '');
+        const backend = this.options.openBlock
+          ? await this.options.openBlock(device, resolved)
+          : await FileBlockBackend.open(resolved, { readOnly: device.readOnly === true });
+        if (backend.close) this.closers.push(() => backend.close!());
+        return new VirtioBlk(backend, { readOnly: device.readOnly === true, discard: device.discard === true });
+      }
+      case 'net': {
+        const net = new VirtioNet(device.mac ?? [0x02, 0, 0, 0, zone, this.devices.length]);
+        if (this.options.netSwitch) {
+          const port = this.options.netSwitch.connect(device.tap ?? `zone${zone}-${hex(device.addr)}`, net);
+          this.ports.push(port);
+          net.connect(port);
+        }
+        return net;
+      }
+      case 'console':
+        return new VirtioConsole({ output: (bytes) => this.options.consoleOutput?.(zone, bytes) });
+      default:
+        // gpu and scmi are not emulated: their windows answer like an unmatched address.
+        return undefined;
+    }
+  }
+
+  /** The device whose window holds the access, as virtio_handle_req finds it. */
+  find(zone: number, address: number): DaemonDevice | undefined {
+    return this.devices.find((d) => d.zone === zone && address >= d.addr && address < d.addr + d.len);
+  }
+
+  /**
+   * One bridge request. Returns the load value (0 for writes). With no matching device the answer
+   * is 0, so the guest's probe sees a magic value other than 'virt' and skips the window (hvisor-tool
+   * HEAD passes offset 0 to its NULL-device read and so answers the magic; the reference keeps 0).
+   */
+  handle(request: BridgeRequest): bigint {
+    const device = this.find(request.zone, request.address);
+    if (!device) {
+      this.unmatched++;
+      return 0n;
+    }
+    const offset = request.address - device.addr;
+    const transport = device.transport;
+    if (request.isWrite) {
+      if (request.size === 1 || request.size === 2 || request.size === 4) transport.write(offset, request.size, Number(request.value & 0xffff_ffffn));
+      return 0n;
+    }
+    if (request.size === 8) {
+      // Only the configuration space answers 8-byte loads (two halves, low first), as a 64-bit field there is.
+      if (offset < Reg.config) return 0n;
+      return BigInt(transport.read(offset, 4)) | (BigInt(transport.read(offset + 4, 4)) << 32n);
+    }
+    if (request.size !== 1 && request.size !== 2 && request.size !== 4) return 0n;
+    return BigInt(transport.read(offset, request.size));
+  }
+
+  /** Handles everything waiting in the bridge now; returns how many requests. */
+  pump(): number {
+    this.flushBacklog();
+    let total = 0;
+    for (let n = this.consumer.drain((r) => this.handle(r)); n > 0; n = this.consumer.drain((r) => this.handle(r))) {
+      total += n;
+      if (n < MAX_REQ) break;
+    }
+    return total;
+  }
+
+  /** Starts consuming the bridge in the background until stop(). */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  private async run(): Promise<void> {
+    const waitAsync = (Atomics as unknown as { waitAsync?: WaitAsync }).waitAsync;
+    const timeout = this.options.idleTimeoutMs ?? 1000;
+    while (this.running) {
+      try {
+        this.pump();
+      } catch (error) {
+        if (!this.options.onInternalError) throw error;
+        this.options.onInternalError(error);
+      }
+      if (!this.consumer.prepareSleep()) {
+        // Work arrived while we were about to sleep; let timers and I/O run before taking it.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        continue;
+      }
+      const target = this.consumer.sleepTarget();
+      if (waitAsync) {
+        const result = waitAsync(target.array, target.index, target.value, timeout);
+        if (result.async) await result.value;
+      } else {
+        await new Promise<void>((resolve) => setTimeout(resolve, 1));
+      }
+      this.consumer.awake();
+    }
+  }
+
+  /** The console of a zone (the first one if it has several). */
+  console(zone: number): VirtioConsole | undefined {
+    return this.devices.find((d) => d.zone === zone && d.model instanceof VirtioConsole)?.model as VirtioConsole | undefined;
+  }
+
+  /** Keyboard input for a zone's hvc0. False if the zone has no virtio console. */
+  consoleInput(zone: number, bytes: Uint8Array): boolean {
+    const console = this.console(zone);
+    console?.input(bytes);
+    return console !== undefined;
+  }
+
+  /** A zone was shut down: its devices return to reset state, in-flight completions are dropped. */
+  resetZone(zone: number): void {
+    for (const device of this.devices) if (device.zone === zone) device.transport.reset();
+  }
+
+  /** Resolves when no blk request is in flight. */
+  async whenIdle(): Promise<void> {
+    await Promise.all(this.devices.map((d) => (d.model instanceof VirtioBlk ? d.model.whenIdle() : undefined)));
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.consumer.interruptSleep();
+    await this.loop;
+    this.loop = undefined;
+    await this.whenIdle();
+    for (const port of this.ports.splice(0)) port.disconnect();
+    await this.closeBackends();
+  }
+
+  private async closeBackends(): Promise<void> {
+    for (const close of this.closers.splice(0)) await close();
+  }
+
+  private raise(zone: number, irq: number): void {
+    this.backlog.push({ zone, irq });
+    this.flushBacklog();
+  }
+
+  private flushBacklog(): void {
+    if (this.backlog.length === 0) return;
+    let drained = false;
+    while (this.backlog.length > 0) {
+      const next = this.backlog[0]!;
+      if (this.consumer.pushResult(next.zone, next.irq)) {
+        this.backlog.shift();
+        continue;
+      }
+      if (drained) break;
+      // res_list full: let the hypervisor take what is there, then try once more.
+      this.options.finishRequest?.();
+      drained = true;
+    }
+    this.options.finishRequest?.();
+  }
+}
