@@ -33,6 +33,7 @@ export async function runLayout(options: RunOptions, out: Output): Promise<RunRe
     return zoneCommand(host, loaded.folder, command, params);
   });
   process.env.HVWB_CONTROL = control.path;
+  if (!options.quiet) out.stderr(`hvwb: zone commands reach this run with HVWB_CONTROL=${control.path}\n`);
   const seen = new Map<string, string>();
   const lineBuffers = new Map<string, string>();
   const textDecoders = new Map<string, TextDecoder>();

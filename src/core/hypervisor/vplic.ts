@@ -249,8 +249,16 @@ export class VirtualPlic implements TrapHandler {
    * physical PLIC. Then every vPLIC register is cleared and the zone's SEIP lines are lowered.
    */
   reset(): void {
+    const l = this.layout;
     for (let irq = 1; irq <= this.sources; irq++) {
       if (!this.isHw(irq)) continue;
+      // hvisor leaves a hw IRQ that the zone held (claimed physically, not yet completed by the guest)
+      // claimed on the physical PLIC, so the source is dead for the next zone. Complete it here, on
+      // whichever of the zone's physical contexts holds it (completion elsewhere is ignored).
+      const bit = 1 << (irq & 31);
+      if ((this.words[l.pending + (irq >> 5)]! | this.words[l.active + (irq >> 5)]!) & bit) {
+        for (const cpu of this.zoneCpus) this.physical.write(physicalContextOffset(cpu) + 4, 4, irq);
+      }
       this.physical.write(PlicOffset.priority + 4 * irq, 4, 0);
       for (const cpu of this.zoneCpus) {
         const at = physicalEnableOffset(cpu, irq >> 5);

@@ -284,6 +284,19 @@ describe('VirtualPlic', () => {
     expect(claim(1)).toBe(7);
   });
 
+  it('reset() completes a hw IRQ the zone still held, so the source works for the next zone', () => {
+    const { vplic, physical, priority, enable, phys } = setup({ ownedIrqs: [33] });
+    priority(33, 1);
+    enable(1, 33);
+    physical.setLevel(33, true);
+    expect(phys.claim(5)).toBe(33); // what the hypervisor does on the physical SEI
+    vplic.inject(33, true);
+    physical.setLevel(33, false);
+    expect(phys.source(33).claimed).toBe(true);
+    vplic.reset();
+    expect(phys.source(33).claimed).toBe(false);
+  });
+
   it('keeps the low 32 bits of sign-extended values and hardwires nonexistent enable bits', () => {
     const { rd, wr } = setup();
     const word0 = PlicOffset.enable + PlicOffset.enableStride;

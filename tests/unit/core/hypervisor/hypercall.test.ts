@@ -1,0 +1,125 @@
+import { describe, expect, it } from 'vitest';
+import { getBoard } from '../../../../src/boards/index';
+import { planMachine, MachineView } from '../../../../src/core/machine/machine';
+import { allocateShared } from '../../../../src/core/machine/shared-layout';
+import { ZoneRuntime } from '../../../../src/core/hypervisor/zone-runtime';
+import { handleHypercall, HypercallCode, ZONE_INFO_SIZE } from '../../../../src/core/hypervisor/hypercall';
+import { encodeZoneConfig, ZONE_CONFIG_SIZE } from '../../../../src/core/hypervisor/zone-config-binary';
+import { rootZoneConfig, type ZoneConfig } from '../../../../src/shared/model/zone-config';
+import { HartWord, HsmState } from '../../../../src/core/machine/hart-header';
+import type { HartApi } from '../../../../src/core/isa/riscv64/platform';
+
+class Regs implements HartApi {
+  readonly x = new Array<bigint>(32).fill(0n);
+  constructor(readonly hartId: number) {}
+  getX(i: number): bigint { return this.x[i]!; }
+  setX(i: number, v: bigint): void { this.x[i] = BigInt.asIntN(64, v); }
+  getPc(): bigint { return 0n; }
+  setPc(): void {}
+  getPrivilege(): number { return 1; }
+}
+
+function machine() {
+  const board = getBoard('qemu-plic');
+  const plan = planMachine(board, 0x1000_0000 + 0x1000_0000);
+  const view = new MachineView(plan, allocateShared(plan.layout), { hostTicks: () => 0 }, 0);
+  const logs: string[] = [];
+  const runtime = new ZoneRuntime(view, { strict: false, shutdownWaitMs: 50 }, (m) => logs.push(m));
+  const root = rootZoneConfig(board);
+  runtime.hypervisor.startZone(root, encodeZoneConfig(root));
+  const ram = view.bus.ram;
+  const memory = {
+    readGuest: (a: number, n: number) => (view.bus.isRam(a, n) ? ram.u8.slice(a - ram.base, a - ram.base + n) : undefined),
+    writeGuest: (a: number, b: Uint8Array) => {
+      if (!view.bus.isRam(a, b.length)) return false;
+      ram.u8.set(b, a - ram.base);
+      return true;
+    },
+  };
+  return { board, view, runtime, logs, memory, ram };
+}
+
+function call(m: ReturnType<typeof machine>, zoneId: number, code: number, arg0 = 0n, arg1 = 0n) {
+  const regs = new Regs(0);
+  regs.setX(10, BigInt(code));
+  regs.setX(11, arg0);
+  regs.setX(12, arg1);
+  handleHypercall(regs, { hypervisor: m.runtime.hypervisor, zoneId, hart: 0, log: (l) => m.logs.push(l), ...m.memory });
+  return { error: regs.getX(10), value: regs.getX(11) };
+}
+
+const zone1: (root: ZoneConfig) => ZoneConfig = (root) => ({
+  ...root,
+  source: 'test',
+  root: false,
+  zoneId: 1,
+  name: 'linux1',
+  cpus: [2, 3],
+  memoryRegions: [{ type: 'ram', physicalStart: 0x8800_0000, virtualStart: 0x8800_0000, size: 0x0100_0000 }],
+  interrupts: [7],
+  entryPoint: 0x8800_0000,
+  kernelLoadPaddr: 0x8800_0000,
+  dtbLoadPaddr: 0x8880_0000,
+});
+
+describe('hvisor hypercalls (riscv ABI)', () => {
+  it('config check writes CONFIG_MAGIC_VERSION 0x5', () => {
+    const m = machine();
+    expect(call(m, 0, HypercallCode.configCheck, 0x8800_0000n)).toEqual({ error: 0n, value: 0n });
+    expect(m.ram.view.getBigUint64(0x0800_0000, true)).toBe(5n);
+  });
+
+  it('zone start reads the 3080-byte HvZoneConfig from root-physical memory and releases the boot hart', () => {
+    const m = machine();
+    const bytes = encodeZoneConfig(zone1(rootZoneConfig(m.board)));
+    m.ram.u8.set(bytes, 0x0900_0000);
+    expect(call(m, 0, HypercallCode.zoneStart, 0x8900_0000n, BigInt(ZONE_CONFIG_SIZE))).toEqual({ error: 0n, value: 0n });
+    const header = m.view.headers[2]!;
+    expect(Atomics.load(header, HartWord.hsm)).toBe(HsmState.startPending);
+    expect(Atomics.load(header, HartWord.hsmOpaqueLo) >>> 0).toBe(0x8880_0000);
+    expect(Atomics.load(m.view.headers[3]!, HartWord.hsm)).toBe(HsmState.stopped);
+    // Same id again: EINVAL; a config size that is not sizeof(HvZoneConfig): EINVAL.
+    expect(call(m, 0, HypercallCode.zoneStart, 0x8900_0000n, BigInt(ZONE_CONFIG_SIZE))).toEqual({ error: -1n, value: -22n });
+    expect(call(m, 0, HypercallCode.zoneStart, 0x8900_0000n, 3136n)).toEqual({ error: -1n, value: -22n });
+  });
+
+  it('refuses a CPU that already belongs to a zone with EBUSY', () => {
+    const m = machine();
+    const clash = { ...zone1(rootZoneConfig(m.board)), cpus: [1, 2] };
+    m.ram.u8.set(encodeZoneConfig(clash), 0x0900_0000);
+    expect(call(m, 0, HypercallCode.zoneStart, 0x8900_0000n, BigInt(ZONE_CONFIG_SIZE))).toEqual({ error: -1n, value: -16n });
+    expect(m.logs.at(-1)).toContain('cpu 1 already belongs to zone 0');
+  });
+
+  it('only the root zone may start or shut down zones', () => {
+    const m = machine();
+    expect(call(m, 1, HypercallCode.zoneStart, 0x8900_0000n, BigInt(ZONE_CONFIG_SIZE)).value).toBe(-1n);
+    expect(call(m, 1, HypercallCode.zoneShutdown, 0n).value).toBe(-1n);
+    expect(call(m, 0, HypercallCode.zoneShutdown, 0n).value).toBe(-22n);
+    expect(call(m, 0, HypercallCode.zoneShutdown, 9n).value).toBe(-22n);
+  });
+
+  it('zone list writes 56-byte ZoneInfo records and returns how many', () => {
+    const m = machine();
+    m.ram.u8.set(encodeZoneConfig(zone1(rootZoneConfig(m.board))), 0x0900_0000);
+    call(m, 0, HypercallCode.zoneStart, 0x8900_0000n, BigInt(ZONE_CONFIG_SIZE));
+    expect(call(m, 1, HypercallCode.zoneList, 0x8a00_0000n, 32n)).toEqual({ error: 0n, value: 2n });
+    const view = m.ram.view;
+    const record = (i: number) => {
+      const base = 0x0a00_0000 + i * ZONE_INFO_SIZE;
+      const name = String.fromCharCode(...m.ram.u8.subarray(base + 16, base + 48)).replace(/\0+$/, '');
+      return { id: view.getUint32(base, true), cpus: view.getUint32(base + 8, true), name, err: m.ram.u8[base + 48] };
+    };
+    expect([record(0), record(1)]).toEqual([
+      { id: 0, cpus: 0b11, name: 'root-linux', err: 0 },
+      { id: 1, cpus: 0b1100, name: 'linux1', err: 0 },
+    ]);
+    expect(call(m, 0, HypercallCode.zoneList, 0x8a00_0000n, 1n).value).toBe(1n);
+  });
+
+  it('answers unknown codes with 0 and a warning, as hvisor does', () => {
+    const m = machine();
+    expect(call(m, 0, 77)).toEqual({ error: 0n, value: 0n });
+    expect(m.logs.at(-1)).toBe('unknown hypercall code 77');
+  });
+});
