@@ -25,6 +25,8 @@ commands:
       check the layout's zone configs against the board and each other; exit 1 on any error
   zone start <config.json> | zone shutdown -id <id> | zone list
       hvisor-tool's zone commands against the running workbench or headless run
+  virtio start <virtio_cfg.json>
+      serve the file's virtio devices to the zones of the running workbench (hvisor-tool's daemon)
   help
       show this text
 `;
@@ -75,6 +77,10 @@ export async function main(argv: readonly string[], out: Output = processOutput)
       case 'zone': {
         const { runZone } = await import('./zone');
         return await runZone(rest, out);
+      }
+      case 'virtio': {
+        const { runVirtio } = await import('./zone');
+        return await runVirtio(rest, out);
       }
       case undefined:
       case 'help':

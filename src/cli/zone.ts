@@ -24,6 +24,18 @@ async function findWorkbench(): Promise<string> {
   throw new CliError(`${live.length} workbenches are running; choose one with HVWB_CONTROL=<socket>:\n  ${live.join('\n  ')}`);
 }
 
+/** `hvwb virtio start <virtio_cfg.json>`: hvisor-tool's daemon start, against the running workbench. */
+export async function runVirtio(args: readonly string[], out: Output): Promise<number> {
+  if (args[0] !== 'start' || args.length !== 2) {
+    out.stderr('usage (as hvisor-tool): hvwb virtio start <virtio_cfg.json>\n');
+    return 1;
+  }
+  const socket = await findWorkbench();
+  const result = (await controlRequest(socket, 'virtio.start', { config: path.resolve(args[1]!) })) as { messages: string[] };
+  for (const line of result.messages) out.stdout(`${line}\n`);
+  return 0;
+}
+
 export async function runZone(args: readonly string[], out: Output): Promise<number> {
   const [sub, ...rest] = args;
   if (sub === 'start' && rest.length === 1) {

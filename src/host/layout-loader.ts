@@ -11,6 +11,13 @@ import { parseLayout } from '../shared/validate/layout';
 
 export class HostFileError extends Error {}
 
+export interface LayoutZoneFile {
+  readonly path: string;
+  readonly autostart: boolean;
+  readonly generateDtb: boolean;
+  readonly bootargs?: string;
+}
+
 export interface LoadedLayout {
   readonly folder: string;
   readonly file: string;
@@ -18,8 +25,10 @@ export interface LoadedLayout {
   readonly board: Board;
   /** Absolute paths of the images named by the layout. */
   readonly images: { readonly kernel: string; readonly dtb?: string; readonly initrd?: string };
-  /** Absolute paths of the layout's zone JSON files, in layout order. */
-  readonly zoneFiles: readonly { readonly path: string; readonly autostart: boolean }[];
+  /** The layout's zone JSON files (absolute paths) with their layout options, in layout order. */
+  readonly zoneFiles: readonly LayoutZoneFile[];
+  /** Absolute path of the layout's virtio_cfg.json, if any. */
+  readonly virtioFile?: string;
 }
 
 export async function loadLayout(location: string): Promise<LoadedLayout> {
@@ -42,16 +51,17 @@ export async function loadLayout(location: string): Promise<LoadedLayout> {
   const resolveImage = async (field: string, value: string): Promise<string> => {
     const full = path.resolve(folder, value);
     const s = await stat(full).catch(() => undefined);
-    if (!s || !s.isFile()) throw new HostFileError(`${file}: ${field}: ${field.startsWith('zones') ? 'zone config' : 'image'} file not found: ${full}`);
+    if (!s || !s.isFile()) throw new HostFileError(`${file}: ${field}: ${field.startsWith('zones') ? 'zone config' : field === 'virtio' ? 'virtio config' : 'image'} file not found: ${full}`);
     return full;
   };
   const kernel = await resolveImage('root.image', layout.root.image);
   const dtb = layout.root.dtb ? await resolveImage('root.dtb', layout.root.dtb) : undefined;
   const initrd = layout.root.initrd ? await resolveImage('root.initrd', layout.root.initrd) : undefined;
-  const zoneFiles = [];
+  const zoneFiles: LayoutZoneFile[] = [];
   for (const [i, zone] of layout.zones.entries()) {
-    zoneFiles.push({ path: await resolveImage(`zones[${i}]`, zone.config), autostart: zone.autostart });
+    zoneFiles.push({ ...zone, path: await resolveImage(`zones[${i}]`, zone.config) });
   }
+  const virtioFile = layout.virtio ? await resolveImage('virtio', layout.virtio) : undefined;
   return {
     folder,
     file,
@@ -59,6 +69,7 @@ export async function loadLayout(location: string): Promise<LoadedLayout> {
     board,
     images: { kernel, ...(dtb ? { dtb } : {}), ...(initrd ? { initrd } : {}) },
     zoneFiles,
+    ...(virtioFile ? { virtioFile } : {}),
   };
 }
 

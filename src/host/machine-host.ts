@@ -21,7 +21,9 @@ import type { ZoneInfo, ZoneResult } from '../core/hypervisor/hypervisor';
 import type { HartSnapshot, MachineState } from '../shared/protocol/machine';
 import type { ZoneConfig } from '../shared/model/zone-config';
 import { rootZoneConfig } from '../shared/model/zone-config';
-import type { LoadedLayout } from './layout-loader';
+import { HostFileError, type LoadedLayout } from './layout-loader';
+import { readVirtioConfig, VirtioService } from './virtio-service';
+import type { VirtioConfigFile } from '../shared/model/virtio-config';
 import { buildRootDtb } from './root-dtb';
 import { newEpoch, threadClock } from './thread-clock';
 import type { VcpuInit, VcpuMessage } from './vcpu-init';
@@ -85,6 +87,8 @@ export class MachineHost {
   private readonly reportedErrors = new Set<string>();
   private readonly zoneNames = new Map<number, string>();
   private zoneFiles: ZoneFile[] = [];
+  private readonly virtio: VirtioService | undefined;
+  private virtioConfig: VirtioConfigFile | undefined;
   readonly faults: MachineFault[] = [];
 
   private constructor(
@@ -115,6 +119,11 @@ export class MachineHost {
       const base = rootZoneConfig(board);
       this.rootConfig = { ...base, cpus: [...this.harts].sort((a, b) => a - b) };
       this.zoneNames.set(0, base.name);
+      this.virtio = new VirtioService(this.view, this.runtime, {
+        output: (zone, bytes) => this.emitOutput(zone, bytes),
+        log: (line) => this.log(line),
+        deviceError: (zone, message) => this.log(`zone ${zone}: ${message}`),
+      });
     }
   }
 
@@ -184,6 +193,11 @@ export class MachineHost {
     if (this.rootConfig) findings.push(...crossCheck([this.rootConfig, ...this.zoneFiles.map((z) => z.config)], board));
     if (errorsOf(findings).length > 0) throw new ImageError(formatZoneReport(findings));
     for (const z of this.zoneFiles) this.zoneNames.set(z.config.zoneId, z.config.name);
+    if (this.loaded.virtioFile && this.rootConfig) {
+      const { config } = await readVirtioConfig(this.loaded.virtioFile, [this.rootConfig, ...this.zoneFiles.map((z) => z.config)]);
+      this.virtioConfig = config;
+      this.virtio!.prepare(config);
+    }
     const ram = this.view.bus.ram;
     const dtb =
       this.pendingDtb.bytes ??
@@ -233,6 +247,9 @@ export class MachineHost {
     this.pump = setInterval(() => this.pumpOnce(), 5);
     this.setState('running');
     if (this.runtime && this.rootConfig) {
+      if (this.virtioConfig && this.loaded.virtioFile) {
+        for (const note of await this.virtio!.start(this.virtioConfig, path.dirname(this.loaded.virtioFile))) this.log(note);
+      }
       const root = { ...this.rootConfig, entryPoint: this.entry, dtbLoadPaddr: this.dtbAddress };
       const result = this.runtime.hypervisor.startZone(root, encodeZoneConfig(root));
       if (result.code !== 0) this.reportFault(0, this.harts[0] ?? 0, `the root zone did not start: ${result.message}`);
@@ -257,8 +274,25 @@ export class MachineHost {
   }
 
   private async startZoneFile(zone: ZoneFile): Promise<ZoneResult> {
-    const config = await loadZoneImages(zone, this.view.bus.ram);
+    const options = this.loaded.zoneFiles.find((z) => path.resolve(z.path) === path.resolve(zone.file));
+    const generate = options?.generateDtb
+      ? {
+          board: this.loaded.board,
+          others: [this.rootConfig!, ...this.zoneFiles.map((z) => z.config)],
+          ...(options.bootargs ? { bootargs: options.bootargs } : {}),
+          virtio: this.virtio?.devicesOf(zone.config.zoneId) ?? [],
+        }
+      : undefined;
+    const config = await loadZoneImages(zone, this.view.bus.ram, generate);
     return this.runtime!.hypervisor.startZone(config, zoneConfigBytes(config));
+  }
+
+  /** `hvisor virtio start <virtio_cfg.json>`: serve the file's devices (one daemon per machine). */
+  async startVirtio(file: string): Promise<string[]> {
+    if (!this.virtio || !this.rootConfig) throw new HostFileError('this layout runs without the hypervisor: no zones to serve');
+    const { config } = await readVirtioConfig(file, [this.rootConfig, ...this.zoneFiles.map((z) => z.config)]);
+    this.virtioConfig = config;
+    return this.virtio.start(config, path.dirname(file));
   }
 
   private runningConfigs(): ZoneConfig[] {
@@ -340,6 +374,7 @@ export class MachineHost {
     const version = this.runtime?.table.version() ?? 0;
     if (version !== this.tableVersion) {
       this.tableVersion = version;
+      this.virtio?.zonesChanged(this.runtime!.table.live().map((slot) => slot.zoneId));
       const zones = this.zoneStatuses();
       for (const zone of zones) if (zone.error) this.reportFault(zone.id, -1, zone.error);
       for (const l of this.listeners) l.zones?.(zones);
@@ -372,6 +407,7 @@ export class MachineHost {
 
   /** Bytes typed into a zone's terminal: the UART if the zone owns it, else its SBI console. */
   input(bytes: Uint8Array, zone = 0): void {
+    if (this.virtio?.consoleInput(zone, bytes)) return;
     if (!this.runtime || zone === this.uartOwner()) {
       this.view.consoleInput(bytes);
       return;
@@ -421,6 +457,7 @@ export class MachineHost {
 
   async stop(): Promise<void> {
     this.requestAll(RunRequest.stop);
+    await this.virtio?.stop();
     if (this.pump) clearInterval(this.pump);
     this.pump = undefined;
     this.pumpOnce();

@@ -18,6 +18,9 @@ import { handlePhysicalExternal, RoutingSignals } from '../core/hypervisor/irq-r
 import { ZoneRuntime } from '../core/hypervisor/zone-runtime';
 import { BoundSupervisor, bindZone, describeFault, type ZoneBinding } from '../core/hypervisor/zone-vcpu';
 import { threadClock } from './thread-clock';
+import { regionOf } from '../core/machine/shared-layout';
+import { VirtioBridgeProducer } from '../core/virtio/virtio-bridge';
+import { virtioTrapRegions } from '../core/virtio/virtio-trap';
 import type { VcpuInit, VcpuMessage } from './vcpu-init';
 
 const init = workerData as VcpuInit;
@@ -35,6 +38,18 @@ const header = view.headers[init.hart]!;
 const ram = view.bus.ram;
 const runtime = zoned ? new ZoneRuntime(view, init.hypervisor, log) : undefined;
 const bound = zoned ? new BoundSupervisor() : undefined;
+const bridge = zoned ? new VirtioBridgeProducer(regionOf(init.plan.layout, init.memory, 'virtio-bridge')) : undefined;
+/** The usual virtio-mmio window of hvisor-tool's devices: a QueueNotify at 0x50 of each. */
+const VIRTIO_WINDOW = 0x200;
+
+/** A vCPU waiting for a virtio answer gives up when its zone goes away or the machine stops. */
+function leavingZone(): boolean {
+  return (
+    (Atomics.load(header, HartWord.events) & (HartEvent.shutdown | HartEvent.halt)) !== 0 ||
+    Atomics.load(header, HartWord.request) === RunRequest.stop ||
+    Atomics.load(view.control, ControlWord.exit) !== MachineExit.none
+  );
+}
 let binding: ZoneBinding | undefined;
 let faulted = false;
 
@@ -132,7 +147,13 @@ function hypervisorTurn(): boolean {
   }
   const slot = runtime!.table.slots[slotIndex]!;
   if (!binding || binding.slot !== slot || binding.generation !== slot.generation) {
-    binding = bindZone(slot, init.hart, { view, hypervisor: runtime!.hypervisor, vplicOf: (s) => runtime!.vplicOf(s), log });
+    binding = bindZone(slot, init.hart, {
+      view,
+      hypervisor: runtime!.hypervisor,
+      vplicOf: (s) => runtime!.vplicOf(s),
+      extraTraps: (_slot, config) => virtioTrapRegions(config, { bridge: bridge!, abort: leavingZone, deviceStride: VIRTIO_WINDOW }),
+      log,
+    });
     bound!.binding = binding;
     faulted = false;
     // The hart just became virtualised: a physical SEIP raised before now must come through the hypervisor.

@@ -134,7 +134,8 @@ class MachineServices implements WorkbenchServices {
       }
       case 'zone.start':
       case 'zone.shutdown':
-      case 'zone.list': {
+      case 'zone.list':
+      case 'virtio.start': {
         const result = await zoneCommand(host, this.loaded.folder, command, params);
         this.publish();
         return result;

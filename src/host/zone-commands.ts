@@ -8,12 +8,18 @@ import type { ZoneCommandResult, ZoneListEntry } from '../shared/protocol/zones'
 import { formatZoneList } from '../shared/model/zone-list';
 import type { MachineHost } from './machine-host';
 
-export function isZoneCommand(command: string): command is 'zone.start' | 'zone.shutdown' | 'zone.list' {
-  return command === 'zone.start' || command === 'zone.shutdown' || command === 'zone.list';
+export type ZoneCommandName = 'zone.start' | 'zone.shutdown' | 'zone.list' | 'virtio.start';
+
+export function isZoneCommand(command: string): command is ZoneCommandName {
+  return command === 'zone.start' || command === 'zone.shutdown' || command === 'zone.list' || command === 'virtio.start';
 }
 
-export async function zoneCommand(host: MachineHost, folder: string, command: 'zone.start' | 'zone.shutdown' | 'zone.list', params: unknown): Promise<unknown> {
+export async function zoneCommand(host: MachineHost, folder: string, command: ZoneCommandName, params: unknown): Promise<unknown> {
   switch (command) {
+    case 'virtio.start': {
+      const { config } = params as CommandParams<'virtio.start'>;
+      return { messages: await host.startVirtio(path.resolve(folder, config)) };
+    }
     case 'zone.start': {
       const { config } = params as CommandParams<'zone.start'>;
       const result: ZoneCommandResult = await host.startZone(path.resolve(folder, config));

@@ -13,6 +13,8 @@ import { checkZone, checkZones, formatZoneReport } from '../shared/validate/zone
 import { encodeZoneConfig } from '../core/hypervisor/zone-config-binary';
 import { ImageError, isElf, loadRaw, parseElf, type LoadTarget } from '../core/machine/elf';
 import { HostFileError } from './layout-loader';
+import { boardDtb } from '../core/fdt/board-dtb';
+import { zoneTreeInput } from '../core/hypervisor/zone-dtb';
 
 export interface ZoneFile {
   readonly file: string;
@@ -41,12 +43,34 @@ export function errorsOf(findings: readonly ZoneFinding[]): ZoneFinding[] {
 
 const PAGE = 0x1000;
 
+/** A device tree the workbench generates for the zone instead of loading dtb_filepath. */
+export interface GeneratedDtb {
+  readonly board: Board;
+  readonly others: readonly ZoneConfig[];
+  readonly bootargs?: string;
+  readonly virtio: readonly { readonly addr: number; readonly len: number; readonly irq: number }[];
+}
+
+/** Module names whose blob is the initial ramdisk (hvisor-tool's `modules` carry no type). */
+const INITRD_MODULES = ['initrd', 'initramfs', 'ramdisk'];
+
 /** Copies the zone's images into RAM and returns the config with the image sizes hvisor-tool records. */
-export async function loadZoneImages(zone: ZoneFile, ram: LoadTarget): Promise<ZoneConfig> {
+export async function loadZoneImages(zone: ZoneFile, ram: LoadTarget, generate?: GeneratedDtb): Promise<ZoneConfig> {
   const { config, file } = zone;
   const folder = path.dirname(file);
   let kernelSize = 0;
   let dtbSize = 0;
+  let initrd: { start: number; end: number } | undefined;
+  for (const [i, module] of config.modules.entries()) {
+    const modulePath = path.resolve(folder, module.filepath);
+    const bytes = await readImage(modulePath, `${file}: modules[${i}].filepath`);
+    loadRaw(bytes, module.loadPaddr, ram, modulePath);
+    if (INITRD_MODULES.includes(module.name.toLowerCase())) {
+      const start = guestAddress(config, module.loadPaddr);
+      if (start === undefined) throw new ImageError(`${file}: modules[${i}]: load_paddr 0x${module.loadPaddr.toString(16)} is not in the zone's RAM`);
+      initrd = { start, end: start + bytes.length };
+    }
+  }
   if (config.kernelFilepath) {
     const kernelPath = path.resolve(folder, config.kernelFilepath);
     const bytes = await readImage(kernelPath, `${file}: kernel_filepath`);
@@ -56,7 +80,16 @@ export async function loadZoneImages(zone: ZoneFile, ram: LoadTarget): Promise<Z
       kernelSize = bytes.length;
     }
   }
-  if (config.dtbFilepath) {
+  if (generate) {
+    const tree = zoneTreeInput(generate.board, config, generate.others, {
+      ...(generate.bootargs ? { bootargs: generate.bootargs } : {}),
+      ...(initrd ? { initrd } : {}),
+      virtio: generate.virtio,
+    });
+    const bytes = boardDtb(tree);
+    loadRaw(bytes, config.dtbLoadPaddr, ram, `${file}: generated device tree at dtb_load_paddr`);
+    dtbSize = bytes.length;
+  } else if (config.dtbFilepath) {
     const dtbPath = path.resolve(folder, config.dtbFilepath);
     const bytes = await readImage(dtbPath, `${file}: dtb_filepath`);
     loadRaw(bytes, config.dtbLoadPaddr, ram, dtbPath);
@@ -98,6 +131,12 @@ function loadZoneElf(bytes: Uint8Array, name: string, config: ZoneConfig, ram: L
     end = Math.max(end, hostAddress + seg.memSize - config.kernelLoadPaddr);
   }
   return end;
+}
+
+/** Root-physical address to the zone's guest-physical address, through its RAM regions. */
+function guestAddress(config: ZoneConfig, physical: number): number | undefined {
+  const region = config.memoryRegions.find((r) => r.type === 'ram' && physical >= r.physicalStart && physical < r.physicalStart + r.size);
+  return region ? physical - region.physicalStart + region.virtualStart : undefined;
 }
 
 function roundPage(size: number): number {

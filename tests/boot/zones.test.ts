@@ -1,7 +1,7 @@
 /**
  * Zones on the riscv64 board, end to end on the vCPU workers: the root program driving hvisor's
  * hypercalls, per-zone consoles, SBI confinement, isolation of a faulting zone, the strict mode,
- * repeated start/shutdown, and zoneR's timer latency while zoneU loads the host.
+ * and repeated start/shutdown (zoneR's latency is in tests/timing).
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,10 +19,6 @@ afterEach(async () => {
   await machine?.stop();
   machine = undefined;
 });
-
-function latencies(text: string): { min: number; mean: number; max: number }[] {
-  return [...text.matchAll(/latency min=(\d+) mean=(\d+) max=(\d+) ticks/g)].map((m) => ({ min: Number(m[1]), mean: Number(m[2]), max: Number(m[3]) }));
-}
 
 function words(...instructions: number[]): Buffer {
   const bytes = Buffer.alloc(instructions.length * 4);
@@ -91,20 +87,6 @@ describe('zones', () => {
     machine.host.input(Buffer.from('l'), 0);
     const listed = await machine.waitFor('root-linux', /\|\s+2 \|\s+3 \|\s+zoneR \|\s+running \|/, 20_000, afterList);
     expect(listed.slice(afterList)).not.toContain('zoneU');
-  }, 60_000);
-
-  it('zoneR keeps its timer latency within bounds while zoneU busy-loops', async () => {
-    machine = await startMachine(await loadLayout(ZONES));
-    await machine.waitFor('zoneU', 'enters a busy loop', 30_000);
-    const from = machine.output('zoneR').length;
-    await machine.waitFor('zoneR', /(latency min=\d+ mean=\d+ max=\d+ ticks[\s\S]*){3}/, 20_000, from);
-    const samples = latencies(machine.output('zoneR').slice(from));
-    expect(samples.length).toBeGreaterThanOrEqual(3);
-    // 10 MHz ticks: the bound is a mean under 1 ms and no interrupt later than 30 ms on a 2-core host.
-    for (const sample of samples) {
-      expect(sample.mean, JSON.stringify(samples)).toBeLessThan(10_000);
-      expect(sample.max, JSON.stringify(samples)).toBeLessThan(300_000);
-    }
   }, 60_000);
 
   it('a zone that leaves its partition stops with a report while the other zones keep running', async () => {

@@ -13,14 +13,29 @@ const PASSTHROUGH_KINDS: readonly BoardDevice['kind'][] = ['ns16550a', 'goldfish
 
 export interface ZoneTreeExtras {
   readonly bootargs?: string;
+  /** Guest-physical range of the initial ramdisk. */
   readonly initrd?: { readonly start: number; readonly end: number };
+  /** The zone's virtio-mmio devices (from virtio_cfg.json): guest window and PLIC source. */
+  readonly virtio?: readonly { readonly addr: number; readonly len: number; readonly irq: number }[];
 }
 
 export function zoneTreeInput(board: Board, zone: ZoneConfig, others: readonly ZoneConfig[], extras: ZoneTreeExtras = {}): BoardTreeInput {
+  // Virtio devices live wherever virtio_cfg.json puts them, not only in the board's slots: describe
+  // them as devices of a board variant, in place of any slot they cover.
+  const virtio: BoardDevice[] = (extras.virtio ?? []).map((d) => ({
+    name: `virtio@${d.addr.toString(16)}`,
+    kind: 'virtio-mmio',
+    base: d.addr,
+    size: d.len,
+    irq: d.irq,
+  }));
+  const covered = (d: BoardDevice): boolean => virtio.some((v) => d.base < v.base + v.size && v.base < d.base + d.size);
+  board = { ...board, devices: [...board.devices.filter((d) => !covered(d)), ...virtio] };
   const ram = zone.memoryRegions.filter((r) => r.type === 'ram');
   const memory: AddressRange[] = ram.map((r) => ({ base: r.virtualStart, size: r.size }));
   const devices = board.devices.filter((d) => {
     if (d.kind === 'sifive-plic') return zone.archConfig.plicSize > 0;
+    if (virtio.includes(d)) return true;
     if (!PASSTHROUGH_KINDS.includes(d.kind)) return false;
     return zone.memoryRegions.some((r) => r.type === 'io' && d.base >= r.physicalStart && d.base + d.size <= r.physicalStart + r.size);
   });

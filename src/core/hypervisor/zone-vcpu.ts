@@ -13,7 +13,7 @@ import type { ZoneConfig } from '../../shared/model/zone-config';
 import { handleHypercall, type HypercallContext } from './hypercall';
 import type { Hypervisor } from './hypervisor';
 import { SbiHandler, type ResetKind } from './sbi';
-import { ZoneSupervisor, type Stage2Region, type TrapRegion } from './zone-supervisor';
+import { ZoneSupervisor, type Stage2Region, type TrapHandler, type TrapRegion } from './zone-supervisor';
 import type { ZoneSlot } from './zone-table';
 import type { VirtualPlic } from './vplic';
 
@@ -65,7 +65,7 @@ export function bindZone(slot: ZoneSlot, hart: number, services: VcpuServices): 
     .map((r) => ({ kind: r.type as 'ram' | 'io', guestStart: r.virtualStart, hostStart: r.physicalStart, size: r.size }));
   const traps: TrapRegion[] = [];
   const plic = config.archConfig;
-  if (plic.plicSize > 0) traps.push({ start: plic.plicBase, size: plic.plicSize, handler: services.vplicOf(slot) });
+  if (plic.plicSize > 0) traps.push({ start: plic.plicBase, size: plic.plicSize, handler: lockedHandler(services.vplicOf(slot), view) });
   traps.push(...(services.extraTraps?.(slot, config, hart) ?? []));
 
   const guestRange = (gpa: number, length: number): number | undefined => {
@@ -140,6 +140,28 @@ export function bindZone(slot: ZoneSlot, hart: number, services: VcpuServices): 
       }),
   });
   return { slot, generation: slot.generation, config, supervisor: new ZoneSupervisor(regions, traps, sbi), ownsUart };
+}
+
+/** The vPLIC's state is shared with every thread: its accesses take the machine's device lock. */
+function lockedHandler(handler: TrapHandler, view: MachineView): TrapHandler {
+  return {
+    read(hart, offset, size) {
+      view.lock.acquire();
+      try {
+        return handler.read(hart, offset, size);
+      } finally {
+        view.lock.release();
+      }
+    },
+    write(hart, offset, size, value) {
+      view.lock.acquire();
+      try {
+        handler.write(hart, offset, size, value);
+      } finally {
+        view.lock.release();
+      }
+    },
+  };
 }
 
 /** The report shown in the zone's terminal and `zone list` when a guest leaves its partition. */

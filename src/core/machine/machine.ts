@@ -12,6 +12,7 @@ import { HART_HEADER_BYTES, HartWord, HsmState } from './hart-header';
 import { SharedLayoutPlanner, regionOf, type SharedLayout } from './shared-layout';
 import { SharedDeviceLock, SharedHartSignals } from './signals';
 import { vplicBytes, zoneTableBytes } from '../hypervisor/zone-table';
+import { BRIDGE_PAGE_BYTES } from '../virtio/virtio-bridge';
 
 /** Words of the machine control region (Int32 indices). */
 export const ControlWord = {
@@ -40,6 +41,8 @@ export function planMachine(board: Board, ramSize = board.ram.size): MachinePlan
   const plic = board.devices.find((d) => d.kind === 'sifive-plic');
   const sources = typeof plic?.props?.sources === 'number' ? plic.props.sources : 0;
   planner.reserve('zones', zoneTableBytes(vplicBytes(board.harts, sources)), 4096);
+  // hvisor's virtio_bridge page: requests from trapping vCPUs to the management side's backends.
+  planner.reserve('virtio-bridge', BRIDGE_PAGE_BYTES, 4096);
   planner.reserve('ram', ramSize, 65536);
   return { board, ramSize, layout: planner.finish() };
 }

@@ -20,7 +20,10 @@ export const useMachineStore = defineStore('machine', () => {
   const layout = ref<LayoutSnapshot | null>(null);
   const busy = ref<MachineAction | 'layout.get' | null>(null);
   const commandError = ref<string | null>(null);
-  /** Faults reported by machine.fault events, kept until the zone leaves the error state or is dismissed. */
+  /**
+   * Faults reported by machine.fault events (they name the hart), kept until the zone leaves the
+   * error state. A dismissed report hides the banner over the zone's terminal, not the zone's state.
+   */
   const faultEvents = ref(new Map<number, { hart: number; message: string }>());
   const dismissed = ref(new Set<string>());
 
@@ -45,6 +48,10 @@ export const useMachineStore = defineStore('machine', () => {
     }
     return reports;
   });
+
+  function faultOf(zone: number): FaultReport | undefined {
+    return faults.value.find((fault) => fault.zone === zone);
+  }
 
   function apply(snapshot: LayoutSnapshot): void {
     layout.value = snapshot;
@@ -102,6 +109,7 @@ export const useMachineStore = defineStore('machine', () => {
     busy,
     commandError,
     faults,
+    faultOf,
     canStart,
     canPause,
     canResume,

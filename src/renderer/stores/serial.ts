@@ -1,10 +1,13 @@
 /**
  * Zone serial consoles. Output is not kept here (xterm holds its own scrollback): the store routes
- * serial.output events to attached terminals and tracks unseen activity for the tabs.
+ * serial.output events to attached terminals and tracks unseen activity for the tabs. A zone that
+ * stops keeps its terminal; when it starts again a separator line marks where the new run begins.
  */
 import { defineStore } from 'pinia';
-import { ref } from 'vue';
+import { ref, watch } from 'vue';
+import type { ZoneState } from '../../shared/protocol/index';
 import { useWorkbench } from '../api/workbench-api';
+import { useMachineStore } from './machine';
 
 export interface TerminalSink {
   write(data: string): void;
@@ -23,13 +26,45 @@ export const useSerialStore = defineStore('serial', () => {
   const activeZone = ref<number | null>(null);
   const unseen = ref(new Set<number>());
   const inputError = ref<string | null>(null);
+  const machine = useMachineStore();
+  /** Each zone's state as its terminal last knew it, and the zones that have run at least once. */
+  const knownState = new Map<number, ZoneState>();
+  const hasRun = ref(new Set<number>());
 
-  api.on('serial.output', ({ zone, data }) => {
+  function writeLive(zone: number, data: string): void {
     for (const attachment of attachments.get(zone) ?? []) {
       if (attachment.live) attachment.sink.write(data);
     }
+  }
+
+  /**
+   * A stopped zone that had run is starting again. Called from whichever comes first, its first
+   * output or the machine.state event that says so: the services send the two in either order.
+   */
+  function markRestart(zone: number): void {
+    knownState.set(zone, 'running');
+    const name = machine.zones.find((candidate) => candidate.id === zone)?.name ?? `zone ${zone}`;
+    const time = new Date().toLocaleTimeString('en-GB');
+    writeLive(zone, `\r\n\x1b[2m──── ${name} started again · ${time} ────\x1b[0m\r\n`);
+  }
+
+  api.on('serial.output', ({ zone, data }) => {
+    if (knownState.get(zone) === 'stopped' && hasRun.value.has(zone)) markRestart(zone);
+    writeLive(zone, data);
     if (zone !== activeZone.value) unseen.value.add(zone);
   });
+
+  watch(
+    () => machine.zones,
+    (zones) => {
+      for (const zone of zones) {
+        const before = knownState.get(zone.id);
+        if (zone.state === 'running' && before === 'stopped' && hasRun.value.has(zone.id)) markRestart(zone.id);
+        if (zone.state !== 'stopped') hasRun.value.add(zone.id);
+        knownState.set(zone.id, zone.state);
+      }
+    },
+  );
 
   /**
    * Connects a terminal to a zone: first the backlog, then live output. Both transports deliver in
@@ -76,5 +111,5 @@ export const useSerialStore = defineStore('serial', () => {
     if (zone !== null) unseen.value.delete(zone);
   }
 
-  return { activeZone, unseen, inputError, attach, send, activate };
+  return { activeZone, unseen, inputError, hasRun, attach, send, activate };
 });

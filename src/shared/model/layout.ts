@@ -28,6 +28,14 @@ export interface LayoutZone {
   readonly config: string;
   /** Start the zone when the layout starts (as if zone0 ran `hvisor zone start` at boot). */
   readonly autostart: boolean;
+  /**
+   * Generate the zone's device tree from its config, the board and the virtio devices, and place it
+   * at dtb_load_paddr instead of loading dtb_filepath (a workbench convenience; hvisor-tool always
+   * loads a file).
+   */
+  readonly generateDtb: boolean;
+  /** /chosen/bootargs of a generated device tree. */
+  readonly bootargs?: string;
 }
 
 export interface Layout {
@@ -39,6 +47,8 @@ export interface Layout {
   readonly root: RootGuest;
   /** Non-root zones (hvisor zone JSON files). */
   readonly zones: readonly LayoutZone[];
+  /** hvisor-tool's virtio_cfg.json for the devices zone0 serves, relative to the layout folder. */
+  readonly virtio?: string;
   /** Reproduce hvisor v0.4 on riscv exactly: a guest stage-2 fault or a bad zone config stops the machine. */
   readonly strict: boolean;
   /** Lines each zone must print for the layout to count as booted (used by tests and `hvwb run`). */

@@ -20,6 +20,8 @@ export interface ZoneCommands {
   'zone.shutdown': { params: { id: number }; result: ZoneCommandResult };
   /** The zone list and the exact table `hvisor zone list` prints. */
   'zone.list': { params: Record<string, never>; result: { zones: ZoneListEntry[]; table: string } };
+  /** `hvisor virtio start <virtio_cfg.json>`: serve the file's devices from zone0. */
+  'virtio.start': { params: { config: string }; result: { messages: string[] } };
 }
 
 export interface ZoneEvents {

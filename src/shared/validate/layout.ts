@@ -10,7 +10,8 @@ export class LayoutError extends Error {
   }
 }
 
-const LAYOUT_KEYS = ['name', 'board', 'description', 'ramSize', 'root', 'zones', 'strict', 'expect'];
+const LAYOUT_KEYS = ['name', 'board', 'description', 'ramSize', 'root', 'zones', 'virtio', 'strict', 'expect'];
+const ZONE_KEYS = ['config', 'autostart', 'generateDtb', 'bootargs'];
 const ROOT_KEYS = ['image', 'mode', 'cpus', 'entry', 'loadAddress', 'dtb', 'bootargs', 'initrd'];
 
 export function parseLayout(text: string, file: string): Layout {
@@ -86,16 +87,25 @@ export function parseLayout(text: string, file: string): Layout {
     if (!Array.isArray(doc.zones)) at('zones', 'must be an array of zone JSON paths or { "config", "autostart" } objects');
     else {
       doc.zones.forEach((entry, i) => {
-        if (typeof entry === 'string' && entry) zones.push({ config: entry, autostart: true });
+        if (typeof entry === 'string' && entry) zones.push({ config: entry, autostart: true, generateDtb: false });
         else if (isObject(entry) && typeof entry.config === 'string' && entry.config) {
-          for (const key of Object.keys(entry)) if (key !== 'config' && key !== 'autostart') at(`zones[${i}].${key}`, 'unknown key');
-          if (entry.autostart !== undefined && typeof entry.autostart !== 'boolean') at(`zones[${i}].autostart`, 'must be true or false');
-          zones.push({ config: entry.config, autostart: entry.autostart !== false });
+          for (const key of Object.keys(entry)) if (!ZONE_KEYS.includes(key)) at(`zones[${i}].${key}`, 'unknown key');
+          for (const key of ['autostart', 'generateDtb']) {
+            if (entry[key] !== undefined && typeof entry[key] !== 'boolean') at(`zones[${i}].${key}`, 'must be true or false');
+          }
+          if (entry.bootargs !== undefined && typeof entry.bootargs !== 'string') at(`zones[${i}].bootargs`, 'must be a string');
+          zones.push({
+            config: entry.config,
+            autostart: entry.autostart !== false,
+            generateDtb: entry.generateDtb === true,
+            ...(typeof entry.bootargs === 'string' ? { bootargs: entry.bootargs } : {}),
+          });
         } else at(`zones[${i}]`, 'must be a zone JSON path or an object with a "config" path');
       });
     }
   }
   if (doc.strict !== undefined && typeof doc.strict !== 'boolean') at('strict', 'must be true or false');
+  if (doc.virtio !== undefined && (typeof doc.virtio !== 'string' || !doc.virtio)) at('virtio', 'must be the path of a virtio_cfg.json');
   if (zones.length > 0 && root && root.mode === 'machine') at('zones', 'zones need the hypervisor: root.mode must be "supervisor"');
 
   let expect: Record<string, string[]> | undefined;
@@ -117,6 +127,7 @@ export function parseLayout(text: string, file: string): Layout {
     root,
     zones,
     strict: doc.strict === true,
+    ...defined('virtio', typeof doc.virtio === 'string' && doc.virtio ? doc.virtio : undefined),
     ...defined('description', typeof doc.description === 'string' ? doc.description : undefined),
     ...defined('ramSize', ramSize),
     ...defined('expect', expect),

@@ -12,7 +12,7 @@ import { Irq } from './csr-numbers';
 import { readCsr, writeCsr, MISA } from './csr';
 import { execute } from './interpreter';
 import { checkInterrupts, deliverException, nextTimerDeadline, pendingAndEnabled } from './trap';
-import { flushDecodeCache, flushTlb as flushAllTlb, TLB_SIZE } from './mmu';
+import { fenceInstructions, flushDecodeCache, flushTlb as flushAllTlb, TLB_SIZE } from './mmu';
 import { TRAP_SIGNAL } from './trap-signal';
 
 export const X_OFFSET = HART_HEADER_BYTES;
@@ -56,13 +56,22 @@ export class Hart implements HartApi {
   readonly wTag = new Int32Array(TLB_SIZE).fill(-1);
   readonly wHi = new Int32Array(TLB_SIZE);
   readonly wHost = new Int32Array(TLB_SIZE);
+  /** Writes to pages that hold decoded code: translation cached, but stores take the slow path. */
+  readonly cTag = new Int32Array(TLB_SIZE).fill(-1);
+  readonly cHi = new Int32Array(TLB_SIZE);
+  readonly cHost = new Int32Array(TLB_SIZE);
   readonly xTag = new Int32Array(TLB_SIZE).fill(-1);
   readonly xHi = new Int32Array(TLB_SIZE);
   readonly xHost = new Int32Array(TLB_SIZE);
-  /** Decoded instructions per RAM page (4 words per halfword slot); codePage marks pages that have one. */
+  /** Decoded instructions per RAM page (4 words per halfword slot: op word, imm, bits, listed); codePage marks pages that have one. */
   readonly decPages: (Int32Array | undefined)[];
   readonly codePage: Uint8Array;
   readonly codePageList: number[] = [];
+  /** FENCE.I generation, and per RAM page the generation its decoded slots were last checked at. */
+  fenceGen = 0;
+  readonly decGen: Int32Array;
+  /** Per code page: count, then the halfword slots decoded since the page was last verified. */
+  readonly decList: (Uint16Array | undefined)[];
 
   // Execution position: virtual page of the pc and halfword index inside it.
   pageLo = 0;
@@ -167,6 +176,8 @@ export class Hart implements HartApi {
     const pages = ram.size / 4096;
     this.decPages = new Array<Int32Array | undefined>(pages).fill(undefined);
     this.codePage = new Uint8Array(pages);
+    this.decGen = new Int32Array(pages);
+    this.decList = new Array<Uint16Array | undefined>(pages).fill(undefined);
   }
 
   /** Puts the hart at `entry` in the given mode with clean registers (a0/a1 as a boot protocol passes them). */
@@ -331,6 +342,6 @@ export class Hart implements HartApi {
   private serviceFences(): void {
     const f = Atomics.exchange(this.header, HartWord.fences, 0);
     if (f & 1) this.flushTlb();
-    if (f & 2) flushDecodeCache(this);
+    if (f & 2) fenceInstructions(this);
   }
 }

@@ -43,12 +43,68 @@ export function raise(h: Hart, cause: number, tval: bigint, detail = ''): never 
 export function flushTlb(h: Hart): void {
   h.rTag.fill(-1);
   h.wTag.fill(-1);
+  h.cTag.fill(-1);
   h.xTag.fill(-1);
+}
+
+/**
+ * SFENCE.VMA with a virtual address: the TLBs hold 4 KiB leaf translations only (a superpage is
+ * cached per 4 KiB page) and no non-leaf entries, so dropping the slot of that page in each TLB is
+ * enough. Linux fences single pages for every kernel mapping change (fixmap text patching, vmalloc),
+ * where a full flush would cost a page walk for every page touched afterwards.
+ */
+export function flushTlbPage(h: Hart, lo: number): void {
+  const t = (lo >>> 12) & TLB_MASK;
+  h.rTag[t] = -1;
+  h.wTag[t] = -1;
+  h.cTag[t] = -1;
+  h.xTag[t] = -1;
+}
+
+/**
+ * FENCE.I (local or requested by another hart through SBI remote fence.i). This hart's own stores
+ * already invalidate the decoded slots they overwrite (writeRam), so only stores by other writers
+ * (other harts, devices, the host) can have made decoded instructions stale. Instead of throwing every
+ * decoded page away, each page is checked against RAM when it is next entered (verifyDecodedPage):
+ * Linux issues a fence.i for each of the tens of thousands of code patches at boot (ftrace, static
+ * keys), and re-decoding the whole kernel after each one cost more than the patching itself.
+ */
+export function fenceInstructions(h: Hart): void {
+  h.fenceGen = (h.fenceGen + 1) | 0;
+}
+
+/**
+ * Drops the decoded slots of a code page whose instruction bits no longer match RAM. Only the slots
+ * decoded since the last check are looked at (the page's slot list; dec[k + 3] marks listed slots),
+ * which is usually a small part of the page's 2048.
+ */
+export function verifyDecodedPage(h: Hart, dec: Int32Array, host: number): void {
+  const u16 = h.u16;
+  const base = host >> 1;
+  const page = host >>> 12;
+  const list = h.decList[page]!;
+  const count = list[0]!;
+  let kept = 0;
+  for (let i = 1; i <= count; i++) {
+    const s = list[i]!;
+    const k = s << 2;
+    const w = dec[k]!;
+    if (w >= 256) {
+      const bits = dec[k + 2]!;
+      if (u16[base + s] !== (bits & 0xffff)) dec[k] = 0;
+      else if (w >>> 29 === 2 && (s === 2047 || u16[base + s + 1] !== bits >>> 16)) dec[k] = 0;
+    }
+    if (dec[k]! >= 256) list[++kept] = s;
+    else dec[k + 3] = 0;
+  }
+  list[0] = kept;
+  h.decGen[page] = h.fenceGen;
 }
 
 export function flushDecodeCache(h: Hart): void {
   for (const page of h.codePageList) {
     h.decPages[page] = undefined;
+    h.decList[page] = undefined;
     h.codePage[page] = 0;
   }
   h.codePageList.length = 0;
@@ -169,6 +225,10 @@ export function resolveVirt(h: Hart, lo: number, hi: number, acc: number, size: 
         h.wTag[t] = tag;
         h.wHi[t] = hi;
         h.wHost[t] = pageOff;
+      } else {
+        h.cTag[t] = tag;
+        h.cHi[t] = hi;
+        h.cHost[t] = pageOff;
       }
     } else {
       h.xTag[t] = tag;
@@ -267,6 +327,10 @@ export function writeVirt(h: Hart, lo: number, hi: number, size: number, v: numb
     writeRam(h, h.wHost[t]! + (lo & 0xfff), size, v, vhi);
     return;
   }
+  if (h.cTag[t] === ((lo & -4096) | h.dprv) && h.cHi[t] === hi && (lo & 0xfff) + size <= 4096) {
+    writeRam(h, h.cHost[t]! + (lo & 0xfff), size, v, vhi);
+    return;
+  }
   if ((lo & 0xfff) + size > 4096) {
     const lo2 = (lo + size - 1) | 0;
     const hi2 = (hi + ((lo2 >>> 0) < (lo >>> 0) ? 1 : 0)) | 0;
@@ -340,10 +404,20 @@ export function enterPage(h: Hart): Int32Array {
   if (!dec) {
     dec = new Int32Array(2048 * 4);
     h.decPages[page] = dec;
+    h.decList[page] = new Uint16Array(2049);
     h.codePage[page] = 1;
     h.codePageList.push(page);
-    for (let i = 0; i < TLB_SIZE; i++) if (h.wHost[i] === host) h.wTag[i] = -1;
-  }
+    h.decGen[page] = h.fenceGen;
+    // Stores to the page must now invalidate decoded slots: move its write translations to the code TLB.
+    for (let i = 0; i < TLB_SIZE; i++) {
+      if (h.wHost[i] === host && h.wTag[i] !== -1) {
+        h.cTag[i] = h.wTag[i]!;
+        h.cHi[i] = h.wHi[i]!;
+        h.cHost[i] = host;
+        h.wTag[i] = -1;
+      }
+    }
+  } else if (h.decGen[page] !== h.fenceGen) verifyDecodedPage(h, dec, host);
   return dec;
 }
 
@@ -379,6 +453,11 @@ export function prepareSlot(h: Hart, dec: Int32Array, hh: number): number {
   dec[k] = w;
   dec[k + 1] = d.imm;
   dec[k + 2] = bits;
+  if (dec[k + 3] === 0) {
+    dec[k + 3] = 1;
+    const list = h.decList[h.curHost >>> 12]!;
+    list[++list[0]!] = hh;
+  }
   if (cross) {
     h.crossDec = dec;
     h.crossK = k;

@@ -8,7 +8,7 @@ import { csrInstruction } from './csr';
 import { executeAtomic } from './amo';
 import { executeFloat } from './fpu';
 import type { Hart } from './hart';
-import { flushDecodeCache, flushTlb, raise } from './mmu';
+import { fenceInstructions, flushTlb, flushTlbPage, raise } from './mmu';
 import { mret, sret } from './trap';
 
 /** Go on with the next instruction in the same block. */
@@ -37,7 +37,7 @@ export function executeSlow(h: Hart, w: number, imm: number, bits: number): numb
   }
   switch (op) {
     case 51: // fence.i
-      flushDecodeCache(h);
+      fenceInstructions(h);
       return SLOW_END_SEQUENTIAL;
     case 52: { // ecall
       const sup = h.supervisor;
@@ -65,7 +65,9 @@ export function executeSlow(h: Hart, w: number, imm: number, bits: number): numb
       return SLOW_END_SEQUENTIAL;
     case 57: // sfence.vma
       if (h.priv === 0 || (h.priv === 1 && (h.mstatus & Mstatus.TVM) !== 0 && !h.supervisor)) illegal(h, bits);
-      flushTlb(h);
+      // rs1 = x0: every address; otherwise one page (the rs2 ASID changes nothing: entries carry none).
+      if (a === 0) flushTlb(h);
+      else flushTlbPage(h, h.x[a]!);
       return SLOW_END_SEQUENTIAL;
     case 58: case 59: case 60: case 61: case 62: case 63:
       return csrInstruction(h, op, d, a, imm, bits) ? SLOW_END_SEQUENTIAL : SLOW_CONTINUE;

@@ -1,0 +1,122 @@
+/**
+ * Zone lifecycle from the workbench, as hvisor-tool offers it: start a stopped zone from its JSON,
+ * shut a zone down, and the `hvisor zone list` table. Results go to the notification area.
+ */
+import { defineStore } from 'pinia';
+import { computed, ref, watch } from 'vue';
+import type { ZoneCommandResult, ZoneListEntry, ZoneSnapshot } from '../../shared/protocol/index';
+import { useConnection, useWorkbench } from '../api/workbench-api';
+import { useMachineStore } from './machine';
+import { useNotificationsStore } from './notifications';
+import { useSerialStore } from './serial';
+
+export type ZoneAction = 'start' | 'shutdown';
+
+/** Whether an action applies to a zone, and if not, why (shown as the disabled button's tooltip). */
+export interface ActionAvailability {
+  readonly shown: boolean;
+  readonly enabled: boolean;
+  readonly reason: string;
+}
+
+const ROOT_ZONE = 0;
+
+export const useZonesStore = defineStore('zones', () => {
+  const api = useWorkbench();
+  const connection = useConnection();
+  const machine = useMachineStore();
+  const serial = useSerialStore();
+  const notifications = useNotificationsStore();
+
+  const pending = ref(new Map<number, ZoneAction>());
+  const table = ref('');
+  const entries = ref<ZoneListEntry[]>([]);
+  const listedAt = ref<number | null>(null);
+  const listError = ref<string | null>(null);
+  const listing = ref(false);
+
+  function availability(zone: ZoneSnapshot, action: ZoneAction): ActionAvailability {
+    const busy = pending.value.get(zone.id);
+    const machineUp = machine.state === 'running' || machine.state === 'paused';
+    if (action === 'start') {
+      const shown = zone.state === 'stopped' && zone.id !== ROOT_ZONE;
+      if (!zone.config) return { shown, enabled: false, reason: 'This zone has no hvisor zone JSON in the layout to start it from' };
+      if (!machineUp) return { shown, enabled: false, reason: 'Start the machine first' };
+      if (busy) return { shown, enabled: false, reason: 'Starting…' };
+      return { shown, enabled: true, reason: `hvisor zone start ${zone.config}` };
+    }
+    const shown = zone.state !== 'stopped' || zone.id === ROOT_ZONE;
+    if (zone.id === ROOT_ZONE) {
+      return { shown, enabled: false, reason: 'The root zone cannot be shut down: it runs the management side (zone0) that starts and stops the other zones' };
+    }
+    if (busy) return { shown, enabled: false, reason: 'Shutting down…' };
+    if (zone.state === 'paused') return { shown, enabled: false, reason: 'Resume the machine first' };
+    return { shown, enabled: zone.state === 'running' || zone.state === 'error', reason: `hvisor zone shutdown -id ${zone.id}` };
+  }
+
+  async function run(zone: ZoneSnapshot, action: ZoneAction): Promise<void> {
+    const can = availability(zone, action);
+    if (!can.enabled || pending.value.has(zone.id)) return;
+    pending.value.set(zone.id, action);
+    const source = action === 'start' ? `hvisor zone start ${zone.config}` : `hvisor zone shutdown -id ${zone.id}`;
+    try {
+      const result: ZoneCommandResult =
+        action === 'start' ? await api.invoke('zone.start', { config: zone.config! }) : await api.invoke('zone.shutdown', { id: zone.id });
+      const ok = result.code === 0;
+      notifications.notify({
+        severity: ok ? 'info' : 'error',
+        title: ok
+          ? action === 'start' ? `Zone ${zone.name} started` : `Zone ${zone.id} (${zone.name}) shut down`
+          : `${action === 'start' ? 'Could not start' : 'Could not shut down'} zone ${zone.name} (${result.code})`,
+        detail: result.message,
+        source,
+      });
+    } catch (error) {
+      notifications.notify({ severity: 'error', title: `${source} failed`, detail: messageOf(error), source });
+    } finally {
+      pending.value.delete(zone.id);
+      void refreshList();
+    }
+  }
+
+  let listRequest = 0;
+  async function refreshList(): Promise<void> {
+    const request = ++listRequest;
+    listing.value = true;
+    try {
+      const result = await api.invoke('zone.list', {});
+      // An older answer must not overwrite a newer one.
+      if (request !== listRequest) return;
+      table.value = result.table;
+      entries.value = result.zones;
+      listedAt.value = Date.now();
+      listError.value = null;
+    } catch (error) {
+      if (request === listRequest) listError.value = messageOf(error);
+    } finally {
+      if (request === listRequest) listing.value = false;
+    }
+  }
+
+  /** Zone membership and states, without hart states (those change many times a second). */
+  const zoneKey = computed(() => machine.state + machine.zones.map((zone) => `${zone.id}:${zone.state}`).join(','));
+  watch(zoneKey, () => void refreshList());
+  watch(connection.epoch, () => void refreshList());
+
+  api.on('machine.fault', ({ zone, hart, message }) => {
+    const snapshot = machine.zones.find((candidate) => candidate.id === zone);
+    const name = snapshot ? `Zone ${zone} (${snapshot.name})` : zone < 0 ? 'The machine' : `Zone ${zone}`;
+    notifications.notify({
+      severity: 'error',
+      title: `${name} stopped on a guest error${hart >= 0 ? ` on hart ${hart}` : ''}`,
+      detail: message,
+      actions: [{ label: 'Show console', run: () => serial.activate(Math.max(zone, 0)) }],
+    });
+  });
+
+  return { pending, table, entries, listedAt, listError, listing, availability, run, refreshList };
+});
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
