@@ -8,7 +8,12 @@ import { CliError, type Output } from './output';
 import { repoRoot } from './index';
 
 export async function runBench(name: string | undefined, runs: number, out: Output): Promise<number> {
-  if (name !== 'mips') throw new CliError(`unknown benchmark "${name ?? ''}" (known: mips)`);
+  if (name === 'linux-boot') {
+    const { benchLinuxBoot } = await import('./bench-linux');
+    await benchLinuxBoot({ runs }, out);
+    return 0;
+  }
+  if (name !== 'mips') throw new CliError(`unknown benchmark "${name ?? ''}" (known: mips, linux-boot)`);
   const layout = path.join(repoRoot(), 'bench/layouts/riscv64-mips');
   const rates: number[] = [];
   for (let i = 0; i < runs; i++) {

@@ -19,12 +19,17 @@ commands:
       every expected text was seen (or the guest powered off cleanly)
   bench mips [--runs N]
       run the instruction-rate benchmark guest on one hart and print "MIPS <n>"
+  bench linux-boot [--runs N]
+      boot Debian's kernel + initramfs on one hart to the init's first line; with QEMU installed,
+      boot the same images in QEMU too and print "ratio <ours/qemu>"
   ui [layout] [--port N]
       open the workbench in browser mode on a layout (default: the demo layout)
   validate <layout>
       check the layout's zone configs against the board and each other; exit 1 on any error
   zone start <config.json> | zone shutdown -id <id> | zone list
       hvisor-tool's zone commands against the running workbench or headless run
+  disk list | disk changes <zone> <addr> | disk sync <zone> <addr> [--yes]
+      host folders attached as virtio-blk disks: show what the guest changed, write it back on request
   virtio start <virtio_cfg.json>
       serve the file's virtio devices to the zones of the running workbench (hvisor-tool's daemon)
   help
@@ -38,6 +43,18 @@ export function repoRoot(): string {
     dir = path.dirname(dir);
   }
   return process.cwd();
+}
+
+/** Asks on the terminal; without one (CI, pipes) the answer is no. */
+async function askYesNo(question: string): Promise<boolean> {
+  if (!process.stdin.isTTY) return false;
+  const { createInterface } = await import('node:readline/promises');
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    return /^y(es)?$/i.test((await rl.question(question)).trim());
+  } finally {
+    rl.close();
+  }
 }
 
 export async function main(argv: readonly string[], out: Output = processOutput): Promise<number> {
@@ -77,6 +94,10 @@ export async function main(argv: readonly string[], out: Output = processOutput)
       case 'zone': {
         const { runZone } = await import('./zone');
         return await runZone(rest, out);
+      }
+      case 'disk': {
+        const { runDisk } = await import('./zone');
+        return await runDisk(rest, out, askYesNo);
       }
       case 'virtio': {
         const { runVirtio } = await import('./zone');

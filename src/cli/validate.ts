@@ -4,8 +4,9 @@
  * finding is an error.
  */
 import { loadLayout } from '../host/layout-loader';
-import { crossCheck, readZoneFile, errorsOf } from '../host/zone-loader';
-import { rootZoneConfig, type ZoneFinding } from '../shared/model/zone-config';
+import { crossCheck, readZoneFile, errorsOf, rootZoneForLayout } from '../host/zone-loader';
+import { readVirtioConfig } from '../host/virtio-service';
+import type { ZoneFinding } from '../shared/model/zone-config';
 import { checkZone, formatZoneReport } from '../shared/validate/zone-checks';
 import { parseZoneConfig } from '../shared/validate/zone-config';
 import { readFile } from 'node:fs/promises';
@@ -14,8 +15,7 @@ import type { Output } from './output';
 export async function runValidate(location: string, out: Output): Promise<number> {
   const loaded = await loadLayout(location);
   const { board, layout } = loaded;
-  const base = rootZoneConfig(board);
-  const root = layout.root.cpus ? { ...base, cpus: [...layout.root.cpus].sort((a, b) => a - b) } : base;
+  const root = rootZoneForLayout(board, layout.root);
   const findings: ZoneFinding[] = [...checkZone(root, board)];
   const zones = [];
   for (const entry of loaded.zoneFiles) {
@@ -27,6 +27,14 @@ export async function runValidate(location: string, out: Output): Promise<number
     zones.push(zone.config);
   }
   findings.push(...crossCheck([root, ...zones], board));
+  if (loaded.virtioFile) {
+    try {
+      findings.push(...(await readVirtioConfig(loaded.virtioFile, [root, ...zones])).findings);
+    } catch (error) {
+      out.stdout(`${(error as Error).message}\n`);
+      return 1;
+    }
+  }
   const unique = findings.filter((f, i) => findings.findIndex((g) => g.file === f.file && g.path === f.path && g.message === f.message) === i);
   out.stdout(`${loaded.file}: board ${board.name}, root zone ${root.name} on cpus ${root.cpus.join(', ')}, ${zones.length} zone file(s)\n`);
   out.stdout(formatZoneReport(unique) + '\n');

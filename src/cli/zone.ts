@@ -6,6 +6,8 @@ import path from 'node:path';
 import { controlRequest, liveControlSockets } from '../host/control-socket';
 import { ioctlFailure } from '../shared/model/zone-list';
 import type { ZoneCommandResult } from '../shared/protocol/zones';
+import type { CommandResult } from '../shared/protocol/index';
+import type { FolderChangeEntry } from '../shared/protocol/disks';
 import { CliError, type Output } from './output';
 
 export const ZONE_USAGE = `usage (as hvisor-tool):
@@ -66,3 +68,48 @@ export async function runZone(args: readonly string[], out: Output): Promise<num
   out.stderr(ZONE_USAGE);
   return 1;
 }
+
+/**
+ * `hvwb disk list | changes <zone> <addr> | sync <zone> <addr> [--yes]`: host-folder disks. A sync
+ * always shows the change list first and writes only after the user confirms it.
+ */
+export async function runDisk(args: readonly string[], out: Output, confirm: (question: string) => Promise<boolean>): Promise<number> {
+  const [sub, ...rest] = args;
+  const socket = await findWorkbench();
+  if (sub === 'list' && rest.length === 0) {
+    const { disks } = (await controlRequest(socket, 'disk.list', {})) as CommandResult<'disk.list'>;
+    if (disks.length === 0) out.stdout('no host-folder disks attached\n');
+    for (const d of disks) out.stdout(`zone ${d.zone} 0x${d.addr.toString(16)} ${d.readOnly ? 'ro' : 'rw'} ${d.files} files  ${d.folder}\n`);
+    return 0;
+  }
+  const yes = rest.includes('--yes');
+  const positional = rest.filter((a) => a !== '--yes');
+  if ((sub === 'changes' || sub === 'sync') && positional.length === 2) {
+    const zone = Number(positional[0]);
+    const addr = Number(positional[1]);
+    if (!Number.isInteger(zone) || !Number.isInteger(addr)) throw new CliError(`disk ${sub} takes a zone id and a device address, e.g. 1 0x10002000`);
+    const listed = (await controlRequest(socket, 'disk.changes', { zone, addr })) as CommandResult<'disk.changes'>;
+    for (const change of listed.changes) out.stdout(`${CHANGE_MARK[change.kind]} ${change.path}${change.size !== undefined ? ` (${change.size} bytes)` : ''}\n`);
+    for (const note of listed.refused) out.stdout(`! ${note} (never written)\n`);
+    if (listed.changes.length === 0) out.stdout('no changes\n');
+    if (sub === 'changes' || listed.changes.length === 0) return 0;
+    if (!yes && !(await confirm(`write these ${listed.changes.length} change(s) to the host folder? [y/N] `))) {
+      out.stdout('nothing written\n');
+      return 1;
+    }
+    const result = (await controlRequest(socket, 'disk.sync', { zone, addr })) as CommandResult<'disk.sync'>;
+    out.stdout(`${result.applied.length} change(s) written\n`);
+    for (const problem of result.problems) out.stderr(`${problem}\n`);
+    return result.problems.length > 0 ? 1 : 0;
+  }
+  out.stderr('usage: hvwb disk list | hvwb disk changes <zone> <addr> | hvwb disk sync <zone> <addr> [--yes]\n');
+  return 1;
+}
+
+const CHANGE_MARK: Record<FolderChangeEntry['kind'], string> = {
+  'directory-created': '+ dir ',
+  'file-created': '+     ',
+  'file-changed': '~     ',
+  'file-deleted': '-     ',
+  'directory-deleted': '- dir ',
+};

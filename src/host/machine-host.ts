@@ -20,14 +20,13 @@ import { ZoneState } from '../core/hypervisor/zone-table';
 import type { ZoneInfo, ZoneResult } from '../core/hypervisor/hypervisor';
 import type { HartSnapshot, MachineState } from '../shared/protocol/machine';
 import type { ZoneConfig } from '../shared/model/zone-config';
-import { rootZoneConfig } from '../shared/model/zone-config';
 import { HostFileError, type LoadedLayout } from './layout-loader';
 import { readVirtioConfig, VirtioService } from './virtio-service';
 import type { VirtioConfigFile } from '../shared/model/virtio-config';
 import { buildRootDtb } from './root-dtb';
 import { newEpoch, threadClock } from './thread-clock';
 import type { VcpuInit, VcpuMessage } from './vcpu-init';
-import { crossCheck, errorsOf, loadZoneImages, readZoneFile, zoneConfigBytes, type ZoneFile } from './zone-loader';
+import { crossCheck, errorsOf, loadZoneImages, readZoneFile, rootZoneForLayout, zoneConfigBytes, type ZoneFile } from './zone-loader';
 import { formatZoneReport } from '../shared/validate/zone-checks';
 import { encodeZoneConfig } from '../core/hypervisor/zone-config-binary';
 
@@ -116,9 +115,8 @@ export class MachineHost {
     }
     if (zoned) {
       this.runtime = new ZoneRuntime(this.view, { strict: layout.strict, shutdownWaitMs: 2000 }, (line) => this.log(line));
-      const base = rootZoneConfig(board);
-      this.rootConfig = { ...base, cpus: [...this.harts].sort((a, b) => a - b) };
-      this.zoneNames.set(0, base.name);
+      this.rootConfig = clipToRam(rootZoneForLayout(board, { ...layout.root, cpus: this.harts }), board.ram.base, this.plan.ramSize);
+      this.zoneNames.set(0, this.rootConfig.name);
       this.virtio = new VirtioService(this.view, this.runtime, {
         output: (zone, bytes) => this.emitOutput(zone, bytes),
         log: (line) => this.log(line),
@@ -207,6 +205,7 @@ export class MachineHost {
         root: this.rootConfig,
         ram: { base: ram.base, size: ram.size },
         otherZones: this.zoneFiles.map((z) => z.config),
+        virtio: this.virtio?.devicesOf(0) ?? [],
         ...(this.loaded.layout.root.bootargs ? { bootargs: this.loaded.layout.root.bootargs } : {}),
         ...(this.pendingDtb.initrd ? { initrd: this.pendingDtb.initrd } : {}),
       });
@@ -304,6 +303,11 @@ export class MachineHost {
       if (known) configs.push(known.config);
     }
     return configs;
+  }
+
+  /** The virtio side of the machine (folder disks, consoles), when the layout runs zones. */
+  get virtioService(): VirtioService | undefined {
+    return this.virtio;
   }
 
   shutdownZone(zoneId: number): ZoneResult {
@@ -491,6 +495,21 @@ export class MachineHost {
       return s === HartStatus.waiting || s === HartStatus.stopped;
     });
   }
+}
+
+/**
+ * A layout may give the board less RAM than board.rs assumes; the root's RAM regions then end where
+ * the RAM does, so its device tree does not promise memory that is not there.
+ */
+function clipToRam(zone: ZoneConfig, base: number, size: number): ZoneConfig {
+  const end = base + size;
+  const memoryRegions = zone.memoryRegions.flatMap((r) => {
+    if (r.type !== 'ram' || (r.physicalStart >= base && r.physicalStart + r.size <= end)) return [r];
+    const start = Math.max(r.physicalStart, base);
+    const stop = Math.min(r.physicalStart + r.size, end);
+    return stop > start ? [{ ...r, physicalStart: start, virtualStart: r.virtualStart + (start - r.physicalStart), size: stop - start }] : [];
+  });
+  return { ...zone, memoryRegions };
 }
 
 function alignUp(value: number, align: number): number {

@@ -16,10 +16,16 @@ export interface RootDtbInput {
   readonly otherZones: readonly ZoneConfig[];
   readonly bootargs?: string;
   readonly initrd?: { readonly start: number; readonly end: number };
+  /** Virtio devices the management side serves to the root zone. */
+  readonly virtio?: readonly { readonly addr: number; readonly len: number; readonly irq: number }[];
 }
 
 export function buildRootDtb(input: RootDtbInput): Uint8Array {
-  const extras = { ...(input.bootargs ? { bootargs: input.bootargs } : {}), ...(input.initrd ? { initrd: input.initrd } : {}) };
+  const extras = {
+    ...(input.bootargs ? { bootargs: input.bootargs } : {}),
+    ...(input.initrd ? { initrd: input.initrd } : {}),
+    ...(input.virtio ? { virtio: input.virtio } : {}),
+  };
   if (input.root) return boardDtb(zoneTreeInput(input.board, input.root, input.otherZones, extras));
   return boardDtb({ board: input.board, harts: input.harts, memory: [input.ram], ...extras });
 }

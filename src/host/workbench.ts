@@ -135,7 +135,10 @@ class MachineServices implements WorkbenchServices {
       case 'zone.start':
       case 'zone.shutdown':
       case 'zone.list':
-      case 'virtio.start': {
+      case 'virtio.start':
+      case 'disk.list':
+      case 'disk.changes':
+      case 'disk.sync': {
         const result = await zoneCommand(host, this.loaded.folder, command, params);
         this.publish();
         return result;

@@ -7,7 +7,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Board } from '../shared/model/board';
-import type { ZoneConfig, ZoneFinding } from '../shared/model/zone-config';
+import { rootZoneConfig, type ZoneConfig, type ZoneFinding } from '../shared/model/zone-config';
+import type { RootGuest } from '../shared/model/layout';
 import { parseZoneConfig } from '../shared/validate/zone-config';
 import { checkZone, checkZones, formatZoneReport } from '../shared/validate/zone-checks';
 import { encodeZoneConfig } from '../core/hypervisor/zone-config-binary';
@@ -30,6 +31,17 @@ export async function readZoneFile(file: string, board: Board): Promise<ZoneFile
   const parsed = parseZoneConfig(text, file);
   if (!parsed.config) throw new HostFileError(formatZoneReport(parsed.findings));
   return { file, config: parsed.config, findings: [...parsed.findings, ...checkZone(parsed.config, board)] };
+}
+
+/** The root zone of a layout: board.rs constants with the layout's cpus, extra regions and IRQs. */
+export function rootZoneForLayout(board: Board, root: RootGuest): ZoneConfig {
+  const base = rootZoneConfig(board);
+  return {
+    ...base,
+    cpus: [...(root.cpus ?? base.cpus)].sort((a, b) => a - b),
+    memoryRegions: [...base.memoryRegions, ...(root.memoryRegions ?? [])],
+    interrupts: [...new Set([...base.interrupts, ...(root.interrupts ?? [])])].sort((a, b) => a - b),
+  };
 }
 
 /** Cross-zone findings for a set of zones (the root first); errors block a start. */

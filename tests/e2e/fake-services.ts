@@ -1,7 +1,8 @@
 /**
- * A stand-in for the host's WorkbenchServices (src/host/workbench.ts) until the real emulator is
- * wired: two zones that print a hello line on start and echo their serial input, harts whose retired
- * counters tick, optional zone faults, and the real ShellService for shell.*. Test code only.
+ * A stand-in for the host's WorkbenchServices (src/host/workbench.ts) for what the real emulator
+ * cannot do on cue: two zones that print a hello line on start and echo their serial input, harts
+ * whose retired counters tick, an optional zone fault, zone.list / zone.shutdown / zone.start, and
+ * the real ShellService for shell.*. Test code only.
  */
 import * as path from 'node:path';
 import type {
@@ -16,6 +17,7 @@ import type {
   ZoneSnapshot,
 } from '../../src/shared/protocol/index';
 import type { Disposable, EventListener, WorkbenchServices } from '../../src/host/services';
+import { formatZoneList } from '../../src/shared/model/zone-list';
 import { ShellService } from '../../src/host/shell-service';
 
 export interface FakeOptions {
@@ -34,6 +36,7 @@ interface FakeZone {
   state: ZoneSnapshot['state'];
   harts: FakeHart[];
   error?: string;
+  config?: string;
   backlog: string;
   line: string;
 }
@@ -53,7 +56,7 @@ export async function createFakeServices(options: FakeOptions = {}): Promise<Wor
     const hart = (id: number): FakeHart => ({ id, status: 'stopped', retired: 0 });
     return [
       { id: 0, name: 'root-linux', state: 'stopped', harts: [hart(0), hart(1)], backlog: '', line: '' },
-      { id: 1, name: 'rtos-guest', state: 'stopped', harts: [hart(2)], backlog: '', line: '' },
+      { id: 1, name: 'rtos-guest', state: 'stopped', harts: [hart(2)], config: 'rtos-guest.json', backlog: '', line: '' },
     ];
   }
   zones = freshZones();
@@ -75,6 +78,7 @@ export async function createFakeServices(options: FakeOptions = {}): Promise<Wor
         state: zone.state,
         harts: zone.harts.map((hart) => ({ ...hart })),
         ...(zone.error ? { error: zone.error } : {}),
+        ...(zone.config ? { config: zone.config } : {}),
       })),
     };
   }
@@ -94,7 +98,7 @@ export async function createFakeServices(options: FakeOptions = {}): Promise<Wor
 
   function setZoneStates(zoneState: FakeZone['state'], hartStatus: HartSnapshot['status']): void {
     for (const zone of zones) {
-      if (zone.state === 'error') continue;
+      if (zone.state === 'error' || zone.state === 'stopped') continue;
       zone.state = zoneState;
       for (const hart of zone.harts) hart.status = hartStatus;
     }
@@ -111,19 +115,19 @@ export async function createFakeServices(options: FakeOptions = {}): Promise<Wor
 
   function start(): void {
     state = 'running';
-    setZoneStates('running', 'running');
+    for (const zone of zones) {
+      zone.state = 'running';
+      for (const hart of zone.harts) hart.status = 'running';
+    }
     emit('machine.state', snapshot());
-    later(50, () => {
-      for (const zone of zones) {
-        print(zone, `\x1b[1mhvisor\x1b[0m zone ${zone.id} (${zone.name}) booting on hart ${zone.harts[0]?.id}\r\n`);
-        print(zone, `Hello from zone ${zone.id}!\r\n${zone.name}> `);
-      }
-    });
+    later(50, () => zones.forEach(greet));
     if (options.faultAfterMs !== undefined) {
       later(options.faultAfterMs, () => {
         const zone = zones[1];
         if (!zone || state !== 'running') return;
-        const message = 'stage-2 store fault at gpa 0x0000000090001000 (pc 0x80200a14): outside every region of zone 1';
+        // The hypervisor's report format (core/hypervisor/zone-vcpu.ts describeFault).
+        const message =
+          'zone 1 (rtos-guest), hart 2, pc 0x80200a14: store/AMO guest-page fault; 8-byte write at guest address 0x90001000; nearest region: ram 0x80200000-0x803fffff';
         zone.state = 'error';
         zone.error = message;
         for (const hart of zone.harts) hart.status = 'faulted';
@@ -132,6 +136,22 @@ export async function createFakeServices(options: FakeOptions = {}): Promise<Wor
         emit('machine.state', snapshot());
       });
     }
+  }
+
+  function greet(zone: FakeZone): void {
+    print(zone, `\x1b[1mhvisor\x1b[0m zone ${zone.id} (${zone.name}) booting on hart ${zone.harts[0]?.id}\r\n`);
+    print(zone, `Hello from zone ${zone.id}!\r\n${zone.name}> `);
+  }
+
+  function zoneById(id: number): FakeZone | undefined {
+    return zones.find((candidate) => candidate.id === id);
+  }
+
+  function setZone(zone: FakeZone, zoneState: 'running' | 'stopped'): void {
+    zone.state = zoneState;
+    delete zone.error;
+    for (const hart of zone.harts) hart.status = zoneState === 'running' ? 'running' : 'stopped';
+    emit('machine.state', snapshot());
   }
 
   function input(zoneId: number, data: string): void {
@@ -193,6 +213,25 @@ export async function createFakeServices(options: FakeOptions = {}): Promise<Wor
       case 'serial.backlog': {
         const { zone } = params as CommandParams<'serial.backlog'>;
         return result({ data: zones.find((candidate) => candidate.id === zone)?.backlog ?? '' });
+      }
+      case 'zone.list': {
+        const listed = zones
+          .filter((zone) => zone.state !== 'stopped')
+          .map((zone) => ({ zoneId: zone.id, cpus: zone.harts.map((hart) => hart.id), name: zone.name, status: zone.state === 'error' ? ('error' as const) : ('running' as const) }));
+        return result({ zones: listed, table: formatZoneList(listed) });
+      }
+      case 'zone.shutdown': {
+        const zone = zoneById((params as CommandParams<'zone.shutdown'>).id);
+        if (!zone || zone.id === 0 || zone.state === 'stopped') return result({ code: -22, message: 'shutdown zone: ioctl failed: Invalid argument' });
+        setZone(zone, 'stopped');
+        return result({ code: 0, message: `zone ${zone.id} shut down` });
+      }
+      case 'zone.start': {
+        const zone = zones.find((candidate) => candidate.config === (params as CommandParams<'zone.start'>).config);
+        if (!zone || zone.state !== 'stopped') return result({ code: -22, message: 'start zone: ioctl failed: Invalid argument' });
+        setZone(zone, 'running');
+        greet(zone);
+        return result({ code: 0, message: `${zone.name} started on cpu ${zone.harts.map((hart) => hart.id).join(', ')}` });
       }
       default:
         throw new Error(`unknown command: ${String(command)}`);

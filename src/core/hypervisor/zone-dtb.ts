@@ -42,6 +42,8 @@ export function zoneTreeInput(board: Board, zone: ZoneConfig, others: readonly Z
   const reservations: AddressRange[] = [];
   for (const other of others) {
     if (other.zoneId === zone.zoneId) continue;
+    // The root's RAM covers the other zones' RAM on purpose; it is the root that must keep away.
+    if (other.root && !zone.root) continue;
     for (const theirs of other.memoryRegions) {
       if (theirs.type !== 'ram') continue;
       for (const mine of ram) {

@@ -27,8 +27,18 @@ export const useMachineStore = defineStore('machine', () => {
   const faultEvents = ref(new Map<number, { hart: number; message: string }>());
   const dismissed = ref(new Set<string>());
 
+  /**
+   * Zones that left the snapshot (started by a hypercall from a JSON the layout does not list, then
+   * shut down), kept as stopped so that their terminal and its output stay until the next reset.
+   */
+  const departed = ref(new Map<number, ZoneSnapshot>());
+
   const state = computed<MachineState | 'loading'>(() => layout.value?.state ?? 'loading');
-  const zones = computed<readonly ZoneSnapshot[]>(() => layout.value?.zones ?? []);
+  const zones = computed<readonly ZoneSnapshot[]>(() => {
+    const live = layout.value?.zones ?? [];
+    if (departed.value.size === 0) return live;
+    return [...live, ...departed.value.values()].sort((a, b) => a.id - b.id);
+  });
   const hartCount = computed(() => zones.value.reduce((sum, zone) => sum + zone.harts.length, 0));
 
   const canStart = computed(() => !busy.value && (state.value === 'idle' || state.value === 'exited'));
@@ -54,6 +64,13 @@ export const useMachineStore = defineStore('machine', () => {
   }
 
   function apply(snapshot: LayoutSnapshot): void {
+    const present = new Set(snapshot.zones.map((zone) => zone.id));
+    for (const zone of layout.value?.zones ?? []) {
+      if (!present.has(zone.id)) {
+        departed.value.set(zone.id, { id: zone.id, name: zone.name, state: 'stopped', harts: [], ...(zone.config ? { config: zone.config } : {}) });
+      }
+    }
+    for (const id of present) departed.value.delete(id);
     layout.value = snapshot;
     // A zone that left the error state (reset, restart) no longer has a fault to report.
     for (const zone of snapshot.zones) {
@@ -79,7 +96,10 @@ export const useMachineStore = defineStore('machine', () => {
     commandError.value = null;
     try {
       apply(await api.invoke(action, {}));
-      if (action === 'machine.reset') dismissed.value.clear();
+      if (action === 'machine.reset') {
+        dismissed.value.clear();
+        departed.value.clear();
+      }
     } catch (error) {
       commandError.value = `${action.replace('machine.', '')} failed: ${messageOf(error)}`;
     } finally {

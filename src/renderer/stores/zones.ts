@@ -39,7 +39,7 @@ export const useZonesStore = defineStore('zones', () => {
     const busy = pending.value.get(zone.id);
     const machineUp = machine.state === 'running' || machine.state === 'paused';
     if (action === 'start') {
-      const shown = zone.state === 'stopped' && zone.id !== ROOT_ZONE;
+      const shown = zone.state === 'stopped' && zone.id !== ROOT_ZONE && zone.config !== undefined;
       if (!zone.config) return { shown, enabled: false, reason: 'This zone has no hvisor zone JSON in the layout to start it from' };
       if (!machineUp) return { shown, enabled: false, reason: 'Start the machine first' };
       if (busy) return { shown, enabled: false, reason: 'Starting…' };
@@ -63,11 +63,11 @@ export const useZonesStore = defineStore('zones', () => {
       const result: ZoneCommandResult =
         action === 'start' ? await api.invoke('zone.start', { config: zone.config! }) : await api.invoke('zone.shutdown', { id: zone.id });
       const ok = result.code === 0;
+      const label = `zone ${zone.id} (${zone.name})`;
+      const done = action === 'start' ? 'started' : 'shut down';
       notifications.notify({
         severity: ok ? 'info' : 'error',
-        title: ok
-          ? action === 'start' ? `Zone ${zone.name} started` : `Zone ${zone.id} (${zone.name}) shut down`
-          : `${action === 'start' ? 'Could not start' : 'Could not shut down'} zone ${zone.name} (${result.code})`,
+        title: ok ? `Zone ${zone.id} (${zone.name}) ${done}` : `Could not ${action === 'start' ? 'start' : 'shut down'} ${label}: error ${result.code}`,
         detail: result.message,
         source,
       });
@@ -103,16 +103,33 @@ export const useZonesStore = defineStore('zones', () => {
   watch(zoneKey, () => void refreshList());
   watch(connection.epoch, () => void refreshList());
 
-  api.on('machine.fault', ({ zone, hart, message }) => {
-    const snapshot = machine.zones.find((candidate) => candidate.id === zone);
-    const name = snapshot ? `Zone ${zone} (${snapshot.name})` : zone < 0 ? 'The machine' : `Zone ${zone}`;
-    notifications.notify({
-      severity: 'error',
-      title: `${name} stopped on a guest error${hart >= 0 ? ` on hart ${hart}` : ''}`,
-      detail: message,
-      actions: [{ label: 'Show console', run: () => serial.activate(Math.max(zone, 0)) }],
-    });
-  });
+  /**
+   * One notification per zone error, raised by the snapshot rather than by machine.fault: an error
+   * that happened before this window connected is only in the snapshot.
+   */
+  const notified = new Set<string>();
+  watch(
+    () => machine.zones,
+    (list) => {
+      for (const zone of list) {
+        const prefix = `${zone.id}:`;
+        if (zone.state !== 'error') {
+          for (const key of [...notified]) if (key.startsWith(prefix)) notified.delete(key);
+          continue;
+        }
+        const key = prefix + (zone.error ?? '');
+        if (notified.has(key)) continue;
+        notified.add(key);
+        notifications.notify({
+          severity: 'error',
+          title: `Zone ${zone.id} (${zone.name}) stopped on a guest error`,
+          detail: zone.error ?? machine.faultOf(zone.id)?.message ?? 'no report',
+          actions: [{ label: 'Show console', run: () => serial.activate(zone.id) }],
+        });
+      }
+    },
+    { immediate: true },
+  );
 
   return { pending, table, entries, listedAt, listError, listing, availability, run, refreshList };
 });

@@ -20,6 +20,12 @@ export interface RootGuest {
   readonly dtb?: string;
   readonly bootargs?: string;
   readonly initrd?: string;
+  /**
+   * Regions and IRQs added to the root zone's board.rs constants (ROOT_ZONE_MEMORY_REGIONS and
+   * ROOT_ZONE_IRQS), e.g. a `virtio` window served by the management side for the root itself.
+   */
+  readonly memoryRegions?: readonly { readonly type: 'ram' | 'io' | 'virtio'; readonly physicalStart: number; readonly virtualStart: number; readonly size: number }[];
+  readonly interrupts?: readonly number[];
 }
 
 /** A non-root zone of the layout: an hvisor-tool zone JSON file. */

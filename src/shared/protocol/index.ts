@@ -6,13 +6,15 @@ import type { MachineCommands, MachineEvents } from './machine';
 import type { SerialCommands, SerialEvents } from './serial';
 import type { ShellCommands, ShellEvents } from './shell';
 import type { ZoneCommands, ZoneEvents } from './zones';
+import type { DiskCommands } from './disks';
 
 export type * from './machine';
 export type * from './serial';
 export type * from './shell';
 export type * from './zones';
+export type * from './disks';
 
-export type Commands = MachineCommands & SerialCommands & ShellCommands & ZoneCommands;
+export type Commands = MachineCommands & SerialCommands & ShellCommands & ZoneCommands & DiskCommands;
 export type Events = MachineEvents & SerialEvents & ShellEvents & ZoneEvents;
 
 export type CommandName = keyof Commands;

@@ -12,7 +12,7 @@ export class LayoutError extends Error {
 
 const LAYOUT_KEYS = ['name', 'board', 'description', 'ramSize', 'root', 'zones', 'virtio', 'strict', 'expect'];
 const ZONE_KEYS = ['config', 'autostart', 'generateDtb', 'bootargs'];
-const ROOT_KEYS = ['image', 'mode', 'cpus', 'entry', 'loadAddress', 'dtb', 'bootargs', 'initrd'];
+const ROOT_KEYS = ['image', 'mode', 'cpus', 'entry', 'loadAddress', 'dtb', 'bootargs', 'initrd', 'memory_regions', 'interrupts'];
 
 export function parseLayout(text: string, file: string): Layout {
   let doc: unknown;
@@ -70,7 +70,38 @@ export function parseLayout(text: string, file: string): Layout {
       if (typeof r[key] !== 'string') at(`root.${key}`, 'must be a string');
       return r[key] as string;
     };
+    const memoryRegions: NonNullable<RootGuest['memoryRegions']>[number][] = [];
+    if (r.memory_regions !== undefined) {
+      if (!Array.isArray(r.memory_regions)) at('root.memory_regions', 'must be an array of hvisor memory regions');
+      else {
+        r.memory_regions.forEach((region, i) => {
+          const where = `root.memory_regions[${i}]`;
+          if (!isObject(region)) return at(where, 'must be an object');
+          const type = region.type;
+          if (type !== 'ram' && type !== 'io' && type !== 'virtio') at(`${where}.type`, 'must be "ram", "io" or "virtio"');
+          const field = (key: string): number => {
+            const n = parseConfigNumber(region[key]);
+            if (n === undefined) at(`${where}.${key}`, `not a number: ${JSON.stringify(region[key])}`);
+            return n ?? 0;
+          };
+          memoryRegions.push({ type: type as 'ram' | 'io' | 'virtio', physicalStart: field('physical_start'), virtualStart: field('virtual_start'), size: field('size') });
+        });
+      }
+    }
+    const interrupts: number[] = [];
+    if (r.interrupts !== undefined) {
+      if (!Array.isArray(r.interrupts)) at('root.interrupts', 'must be an array of IRQ numbers');
+      else {
+        r.interrupts.forEach((irq, i) => {
+          const n = parseConfigNumber(irq);
+          if (n === undefined || n >= 1024) at(`root.interrupts[${i}]`, `not an IRQ below 1024: ${JSON.stringify(irq)}`);
+          else interrupts.push(n);
+        });
+      }
+    }
     root = {
+      ...(memoryRegions.length ? { memoryRegions } : {}),
+      ...(interrupts.length ? { interrupts } : {}),
       image,
       mode: mode as GuestMode,
       ...(cpus ? { cpus } : {}),

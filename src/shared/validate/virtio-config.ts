@@ -285,7 +285,9 @@ export function checkVirtioConfig(config: VirtioConfigFile, zones: readonly Zone
       add('error', idPath, `no zone with id ${entry.zoneId} is configured (zones: ${zones.map((z) => z.zoneId).join(', ') || 'none'}); the daemon would serve a zone that never traps to it`);
       continue;
     }
-    if (zone.root) add('warning', idPath, `${zoneLabel(zone)} is the root zone; hvisor traps virtio windows only for zones started with hvisor zone start`);
+    if (zone.root && !zone.memoryRegions.some((r) => r.type === 'virtio')) {
+      add('warning', idPath, `${zoneLabel(zone)} is the root zone and has no virtio region; its board constants would have to add one for these devices to trap`);
+    }
     const devices = entry.devices.filter((d) => d.enabled);
     findings.push(...checkVirtioWindows(zone, devices.map((d) => ({ addr: d.addr, len: d.len, irq: d.irq, path: d.path })), file));
     for (const device of devices) {

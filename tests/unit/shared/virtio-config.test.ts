@@ -186,9 +186,11 @@ describe('virtio_cfg.json against the zones', () => {
     expect(warnings(outside)).toEqual(['zones[0].memory_region[0]']);
   });
 
-  it('warns when the file serves the root zone', () => {
-    const root = { ...zone1(), zoneId: 0, root: true };
-    const found = checkVirtioConfig(parse((d) => (d.zones[0].id = 0)).config!, [root], { fileExists: () => true });
-    expect(warnings(found)).toEqual(['zones[0].id']);
+  it('warns when the file serves a root zone that has no virtio region, not when it has one', () => {
+    const withRegion = { ...zone1(), zoneId: 0, root: true };
+    const config = parse((d) => (d.zones[0].id = 0)).config!;
+    expect(warnings(checkVirtioConfig(config, [withRegion], { fileExists: () => true }))).toEqual([]);
+    const bare = { ...withRegion, memoryRegions: withRegion.memoryRegions.filter((r) => r.type !== 'virtio') };
+    expect(warnings(checkVirtioConfig(config, [bare], { fileExists: () => true }))).toContain('zones[0].id');
   });
 });

@@ -9,7 +9,7 @@
  */
 import type { Hart } from './hart';
 import { divrem, divremw, mul, mulh } from './muldiv';
-import { enterPage, loadSlow, prepareSlot, writeVirt } from './mmu';
+import { enterPage, loadSlow, prepareSlot, TLB_MASK, writeVirt } from './mmu';
 import { executeSlow, SLOW_CONTINUE, SLOW_END_SEQUENTIAL } from './system';
 
 /** Moves the pc to page-relative byte offset `off` (may be outside the page); the caller re-enters. */
@@ -135,7 +135,7 @@ export function execute(h: Hart, n: number): number {
           const alo = x[a]!;
           const lo = (alo + imm) | 0;
           const hi = (x[a + 1]! + (imm >> 31) + ((lo >>> 0) < (alo >>> 0) ? 1 : 0)) | 0;
-          const t = (lo >>> 12) & 255;
+          const t = (lo >>> 12) & TLB_MASK;
           const op = w & 255;
           const size = op === 14 ? 8 : 1 << ((op - 11) & 3);
           if (rTag[t] === ((lo & -4096) | prv) && rHi[t] === hi && (lo & (size - 1)) === 0) {
@@ -160,7 +160,7 @@ export function execute(h: Hart, n: number): number {
           const alo = x[a]!;
           const lo = (alo + imm) | 0;
           const hi = (x[a + 1]! + (imm >> 31) + ((lo >>> 0) < (alo >>> 0) ? 1 : 0)) | 0;
-          const t = (lo >>> 12) & 255;
+          const t = (lo >>> 12) & TLB_MASK;
           const op = w & 255;
           const size = 1 << (op - 18);
           if (wTag[t] === ((lo & -4096) | prv) && wHi[t] === hi && (lo & (size - 1)) === 0) {

@@ -1,7 +1,7 @@
 /**
  * 64-bit multiply and divide on int32 lo/hi register pairs (RV64M semantics: division by zero gives
  * all ones / the dividend, the overflow case -2^63 / -1 gives the dividend / zero). Operands that fit
- * in 32 bits take exact double arithmetic; the rest use BigInt.
+ * in 32 bits take exact double arithmetic; 64-bit division uses BigInt.
  */
 function pair(x: Int32Array, r: number): bigint {
   return (BigInt(x[r + 1]!) << 32n) | BigInt(x[r]! >>> 0);
@@ -36,10 +36,27 @@ export function mul(x: Int32Array, d: number, a: number, b: number): void {
   x[d + 1] = hi;
 }
 
+/**
+ * MULH (65), MULHSU (66), MULHU (67) from 32-bit limbs: the unsigned high half first, then the
+ * two's-complement corrections (subtract b when a is negative, a when b is negative). Linux divides
+ * by constants with mulhu all over its time keeping, where the BigInt version allocated per call.
+ */
 export function mulh(x: Int32Array, d: number, a: number, b: number, op: number): void {
-  const va = op === 67 ? upair(x, a) : pair(x, a);
-  const vb = op === 65 ? pair(x, b) : upair(x, b);
-  put(x, d, (va * vb) >> 64n);
+  const a0 = x[a]!, a1 = x[a + 1]!, b0 = x[b]!, b1 = x[b + 1]!;
+  const s1 = (mulhu32(a0, b0) >>> 0) + (Math.imul(a0, b1) >>> 0) + (Math.imul(a1, b0) >>> 0);
+  const s2 = (mulhu32(a0, b1) >>> 0) + (mulhu32(a1, b0) >>> 0) + (Math.imul(a1, b1) >>> 0) + Math.floor(s1 / 4294967296);
+  let lo = s2 | 0;
+  let hi = ((mulhu32(a1, b1) >>> 0) + Math.floor(s2 / 4294967296)) | 0;
+  if (op !== 67 && a1 < 0) {
+    hi = (hi - b1 - ((lo >>> 0) < (b0 >>> 0) ? 1 : 0)) | 0;
+    lo = (lo - b0) | 0;
+  }
+  if (op === 65 && b1 < 0) {
+    hi = (hi - a1 - ((lo >>> 0) < (a0 >>> 0) ? 1 : 0)) | 0;
+    lo = (lo - a0) | 0;
+  }
+  x[d] = lo;
+  x[d + 1] = hi;
 }
 
 const fitsI32 = (x: Int32Array, r: number): boolean => x[r + 1] === x[r]! >> 31;

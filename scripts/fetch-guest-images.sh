@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# fetch-guest-images.sh: Debian's riscv64 Linux kernel and busybox-static, plus an initramfs built
+# from guest/riscv64/linux/init, cached outside git (~/.cache/hvwb/guest-images/riscv64, or
+# $HVWB_CACHE/guest-images/riscv64) and linked as examples/riscv64-linux-root/images.
+# Idempotent: when the cache is current it touches no network and takes well under a second.
+# The mirror comes from this machine's apt configuration; details in scripts/guest-images.mjs.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+HELPER="$ROOT/scripts/guest-images.mjs"
+
+if node "$HELPER" --cached-only; then exit 0; fi
+
+if [ ! -d /etc/apt ] || ! command -v dpkg-deb >/dev/null 2>&1; then
+    cat >&2 <<'MSG'
+fetch-guest-images: this is not a Debian-like machine (no apt / dpkg-deb), so the Linux guest images
+cannot be fetched here; the Linux boot test will be skipped. To bring your own, put a riscv64 `Image`
+and a gzip'd newc `initramfs.cpio.gz` (whose /init prints `hvwb-init: starting` and runs a `# ` shell
+on the console) in a folder and link it:
+    ln -s /path/to/folder examples/riscv64-linux-root/images
+See guest/README.md, "Linux guest images".
+MSG
+    exit 0
+fi
+
+missing=()
+command -v curl >/dev/null 2>&1 || missing+=(curl)
+command -v xz >/dev/null 2>&1 || missing+=(xz-utils)
+command -v gpgv >/dev/null 2>&1 || missing+=(gpgv)
+[ -f /usr/share/keyrings/debian-archive-keyring.gpg ] || missing+=(debian-archive-keyring)
+if [ ${#missing[@]} -gt 0 ]; then
+    SUDO=""
+    [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    echo "fetch-guest-images: installing ${missing[*]}"
+    $SUDO apt-get update -qq
+    $SUDO apt-get install -y -qq "${missing[@]}"
+fi
+
+node "$HELPER"

@@ -1,0 +1,314 @@
+/**
+ * Fetches the Linux guest images for the riscv64 boot test and benchmark: Debian's riscv64 kernel
+ * (linux-image-riscv64 from unstable, resolved to the real package holding the image) and
+ * busybox-static, then builds an initramfs from busybox and guest/riscv64/linux/init.
+ *
+ * The mirror is whatever this machine's apt configuration names (no host name is written in the
+ * repository). Chain of trust: InRelease checked with gpgv against the source's Signed-By keyring, the
+ * Packages index against InRelease's SHA256, each .deb against the index's SHA256.
+ *
+ * Usage: node scripts/guest-images.mjs [--cached-only]
+ *   --cached-only  exit 0 when everything is cached and current (no network), 3 otherwise.
+ * Cache: $HVWB_CACHE/guest-images/riscv64 (default ~/.cache/hvwb/guest-images/riscv64).
+ */
+import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, lstatSync, readlinkSync, unlinkSync, writeFileSync, renameSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { writeCpioNewc } from './cpio-newc.mjs';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const SUITE = 'unstable';
+const ARCH = 'riscv64';
+const INIT = path.join(ROOT, 'guest/riscv64/linux/init');
+const LAYOUT_LINK = path.join(ROOT, 'examples/riscv64-linux-root/images');
+const DEFAULT_KEYRING = '/usr/share/keyrings/debian-archive-keyring.gpg';
+
+const cacheRoot = process.env.HVWB_CACHE || path.join(os.homedir(), '.cache/hvwb');
+const CACHE = path.join(cacheRoot, 'guest-images', ARCH);
+const MANIFEST = path.join(CACHE, 'images.json');
+
+const log = (text) => process.stdout.write(`fetch-guest-images: ${text}\n`);
+const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
+
+/** Every `deb` source of the apt configuration: deb822 *.sources and one-line sources.list / *.list. */
+export function aptSources() {
+  const sources = [];
+  const files = ['/etc/apt/sources.list'];
+  const dir = '/etc/apt/sources.list.d';
+  if (existsSync(dir)) for (const f of readdirSync(dir).sort()) if (f.endsWith('.list') || f.endsWith('.sources')) files.push(path.join(dir, f));
+  for (const file of files) {
+    if (!existsSync(file)) continue;
+    const text = readFileSync(file, 'utf8');
+    if (file.endsWith('.sources')) {
+      for (const stanza of text.split(/\n\s*\n/)) {
+        const fields = {};
+        for (const line of stanza.split('\n')) {
+          const m = /^([A-Za-z-]+):\s*(.*)$/.exec(line);
+          if (m && !line.startsWith('#')) fields[m[1].toLowerCase()] = m[2].trim();
+        }
+        if (!fields.types?.split(/\s+/).includes('deb') || fields.enabled === 'no') continue;
+        for (const uri of (fields.uris ?? '').split(/\s+/).filter(Boolean)) sources.push({ uri, signedBy: fields['signed-by'] });
+      }
+    } else {
+      for (const raw of text.split('\n')) {
+        const line = raw.replace(/#.*/, '').trim();
+        const m = /^deb\s+(?:\[([^\]]*)\]\s+)?(\S+)/.exec(line);
+        if (!m) continue;
+        const signed = /signed-by=(\S+)/.exec(m[1] ?? '');
+        sources.push({ uri: m[2], signedBy: signed?.[1] });
+      }
+    }
+  }
+  const seen = new Set();
+  return sources.filter((s) => /^https?:\/\//.test(s.uri) && !seen.has(s.uri) && seen.add(s.uri));
+}
+
+function download(url, file) {
+  execFileSync('curl', ['-fsSL', '--retry', '3', '-m', '900', '-o', file, url], { stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+function tryDownload(url, file) {
+  try {
+    download(url, file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The mirror (first apt source whose `unstable` suite carries riscv64) with its verified InRelease. */
+function findMirror(work) {
+  const sources = aptSources();
+  if (sources.length === 0) throw new UserError('no apt sources found (/etc/apt/sources.list, /etc/apt/sources.list.d/)');
+  for (const source of sources) {
+    const base = source.uri.replace(/\/+$/, '');
+    const file = path.join(work, 'InRelease');
+    if (!tryDownload(`${base}/dists/${SUITE}/InRelease`, file)) continue;
+    const text = readFileSync(file, 'utf8');
+    const arches = /^Architectures:(.*)$/m.exec(text)?.[1].trim().split(/\s+/) ?? [];
+    if (!arches.includes(ARCH)) continue;
+    verifySignature(file, source.signedBy);
+    return { base, release: text };
+  }
+  throw new UserError(`none of the apt sources (${sources.map((s) => s.uri).join(', ')}) has a '${SUITE}' suite for ${ARCH}`);
+}
+
+function verifySignature(file, signedBy) {
+  const keyring = signedBy && signedBy.startsWith('/') && existsSync(signedBy) ? signedBy : DEFAULT_KEYRING;
+  if (!existsSync(keyring)) {
+    log(`warning: no keyring (${keyring}); InRelease signature not checked, only checksums`);
+    return;
+  }
+  try {
+    execFileSync('gpgv', ['--keyring', keyring, file], { stdio: ['ignore', 'ignore', 'pipe'] });
+    log(`InRelease signature verified with ${keyring}`);
+  } catch (error) {
+    // The suite of another release may be signed by keys a stable machine's keyring does not hold yet.
+    const unknownKey = /No public key|ENOENT/.test(String(error.stderr ?? error.message));
+    if (!unknownKey) throw new UserError(`InRelease signature check failed: ${String(error.stderr ?? error.message).trim()}`);
+    log(`warning: InRelease signed by a key ${keyring} does not hold; relying on checksums only`);
+  }
+}
+
+function packagesIndex(work, mirror) {
+  const name = `main/binary-${ARCH}/Packages.xz`;
+  const line = mirror.release
+    .split(/^SHA256:$/m)[1]
+    ?.split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .find((f) => f[2] === name);
+  if (!line) throw new UserError(`InRelease lists no ${name}`);
+  const file = path.join(work, 'Packages.xz');
+  download(`${mirror.base}/dists/${SUITE}/${name}`, file);
+  if (sha256(readFileSync(file)) !== line[0]) throw new UserError(`${name}: SHA256 does not match InRelease`);
+  const text = execFileSync('xz', ['-dc', file], { maxBuffer: 1 << 30 }).toString('utf8');
+  const packages = new Map();
+  for (const stanza of text.split('\n\n')) {
+    const fields = {};
+    let key = '';
+    for (const l of stanza.split('\n')) {
+      if (/^\s/.test(l)) continue;
+      const i = l.indexOf(':');
+      if (i <= 0) continue;
+      key = l.slice(0, i);
+      fields[key] = l.slice(i + 1).trim();
+    }
+    if (fields.Package) packages.set(fields.Package, fields);
+  }
+  return packages;
+}
+
+function fetchDeb(work, mirror, packages, name) {
+  const p = packages.get(name);
+  if (!p) throw new UserError(`package ${name} is not in ${SUITE}/${ARCH}`);
+  const file = path.join(work, path.basename(p.Filename));
+  log(`downloading ${name} ${p.Version} (${(Number(p.Size) / 1e6).toFixed(1)} MB)`);
+  download(`${mirror.base}/${p.Filename}`, file);
+  const bytes = readFileSync(file);
+  if (bytes.length !== Number(p.Size) || sha256(bytes) !== p.SHA256) throw new UserError(`${p.Filename}: size or SHA256 does not match the Packages index`);
+  const dir = path.join(work, name);
+  mkdirSync(dir, { recursive: true });
+  execFileSync('dpkg-deb', ['-x', file, dir]);
+  return { dir, name, version: p.Version, sha256: p.SHA256 };
+}
+
+const dependsOf = (p) => (p.Depends ?? '').split(',').map((d) => d.trim().split(/\s/)[0]);
+
+/**
+ * The real kernel package behind the linux-image-riscv64 metapackage: linux-image-<ver>-riscv64, or
+ * the linux-binary-<ver>-riscv64 it depends on where the image itself moved there (Debian 7.x).
+ */
+export function kernelPackage(packages) {
+  const meta = packages.get('linux-image-riscv64');
+  if (!meta) throw new UserError(`linux-image-riscv64 is not in ${SUITE}/${ARCH}`);
+  const image = dependsOf(meta).find((d) => /^linux-image-\d.*-riscv64$/.test(d));
+  if (!image || !packages.has(image)) throw new UserError(`cannot resolve linux-image-riscv64 (Depends: ${meta.Depends})`);
+  const binary = dependsOf(packages.get(image)).find((d) => /^linux-binary-\d.*-riscv64$/.test(d));
+  return binary && packages.has(binary) ? binary : image;
+}
+
+/** The raw RISC-V `Image` from /boot/vmlinuz-*: uncompressed, or gzip'd. */
+export function rawImage(bytes) {
+  let image = bytes;
+  if (image[0] === 0x1f && image[1] === 0x8b) image = gunzipSync(image);
+  const magic = Buffer.from(image.subarray(0x30, 0x38)).toString('latin1');
+  if (magic !== 'RISCV\0\0\0') throw new UserError('the kernel is not a RISC-V Image (no "RISCV" magic at 0x30)');
+  return image;
+}
+
+/** Where the package keeps the kernel: /boot/vmlinuz-<ver> (Debian 6.x) or /usr/lib/modules/<ver>/vmlinuz (7.x). */
+function findVmlinuz(dir) {
+  const boot = path.join(dir, 'boot');
+  if (existsSync(boot)) {
+    const f = readdirSync(boot).find((n) => n.startsWith('vmlinuz-') || n.startsWith('vmlinux-'));
+    if (f) return path.join('boot', f);
+  }
+  const modules = path.join(dir, 'usr/lib/modules');
+  if (existsSync(modules)) {
+    for (const v of readdirSync(modules)) if (existsSync(path.join(modules, v, 'vmlinuz'))) return path.join('usr/lib/modules', v, 'vmlinuz');
+  }
+  return undefined;
+}
+
+function buildInitramfs(busybox) {
+  const dirs = ['bin', 'sbin', 'usr', 'usr/bin', 'usr/sbin', 'dev', 'proc', 'sys', 'tmp', 'root', 'etc', 'run'];
+  const archive = writeCpioNewc([
+    ...dirs.map((d) => ({ path: d, type: 'dir' })),
+    // The kernel opens /dev/console for init before anything is mounted.
+    { path: 'dev/console', type: 'char', major: 5, minor: 1 },
+    { path: 'bin/busybox', type: 'file', mode: 0o755, data: busybox },
+    { path: 'bin/sh', type: 'symlink', target: 'busybox' },
+    { path: 'init', type: 'file', mode: 0o755, data: readFileSync(INIT) },
+  ]);
+  return gzipSync(archive, { level: 9 });
+}
+
+function linkLayout() {
+  let current;
+  try {
+    current = lstatSync(LAYOUT_LINK).isSymbolicLink() ? readlinkSync(LAYOUT_LINK) : 'not a link';
+  } catch {
+    current = undefined;
+  }
+  if (current === CACHE) return;
+  if (current === 'not a link') {
+    log(`warning: ${LAYOUT_LINK} exists and is not a symlink; left alone`);
+    return;
+  }
+  if (current !== undefined) unlinkSync(LAYOUT_LINK);
+  symlinkSync(CACHE, LAYOUT_LINK);
+}
+
+function readManifest() {
+  try {
+    return JSON.parse(readFileSync(MANIFEST, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+function isCurrent(manifest) {
+  return (
+    manifest !== undefined &&
+    existsSync(path.join(CACHE, 'Image')) &&
+    existsSync(path.join(CACHE, 'initramfs.cpio.gz')) &&
+    existsSync(path.join(CACHE, 'busybox')) &&
+    manifest.init?.sha256 === sha256(readFileSync(INIT))
+  );
+}
+
+function report(manifest) {
+  log(`kernel    ${path.join(CACHE, 'Image')} (${manifest.kernel.package} ${manifest.kernel.version})`);
+  log(`initramfs ${path.join(CACHE, 'initramfs.cpio.gz')} (busybox-static ${manifest.busybox.version})`);
+  log(`layout    examples/riscv64-linux-root/images -> ${CACHE}`);
+}
+
+class UserError extends Error {}
+
+function main() {
+  const cachedOnly = process.argv.includes('--cached-only');
+  const manifest = readManifest();
+  if (isCurrent(manifest)) {
+    linkLayout();
+    report(manifest);
+    return 0;
+  }
+  if (manifest && existsSync(path.join(CACHE, 'busybox')) && existsSync(path.join(CACHE, 'Image'))) {
+    // Only the init script changed: rebuild the initramfs without the network.
+    writeFileSync(path.join(CACHE, 'initramfs.cpio.gz'), buildInitramfs(readFileSync(path.join(CACHE, 'busybox'))));
+    const next = { ...manifest, init: { sha256: sha256(readFileSync(INIT)) } };
+    writeFileSync(MANIFEST, `${JSON.stringify(next, null, 2)}\n`);
+    linkLayout();
+    report(next);
+    return 0;
+  }
+  if (cachedOnly) return 3;
+  mkdirSync(CACHE, { recursive: true });
+  const work = mkdtempSync(path.join(CACHE, '.work-'));
+  try {
+    const mirror = findMirror(work);
+    log(`mirror ${mirror.base} (from the apt configuration), suite ${SUITE}`);
+    const packages = packagesIndex(work, mirror);
+    const kernelName = kernelPackage(packages);
+    const kernel = fetchDeb(work, mirror, packages, kernelName);
+    const busybox = fetchDeb(work, mirror, packages, 'busybox-static');
+    const vmlinuz = findVmlinuz(kernel.dir);
+    if (!vmlinuz) throw new UserError(`${kernelName} has neither /boot/vmlinuz-* nor /usr/lib/modules/*/vmlinuz`);
+    const image = rawImage(readFileSync(path.join(kernel.dir, vmlinuz)));
+    // /usr/bin since Debian's merged-/usr packages, /bin before.
+    const busyboxPath = ['usr/bin/busybox', 'bin/busybox'].map((p) => path.join(busybox.dir, p)).find((p) => existsSync(p));
+    if (!busyboxPath) throw new UserError('busybox-static has no /usr/bin/busybox or /bin/busybox');
+    const busyboxBytes = readFileSync(busyboxPath);
+    const write = (name, bytes) => {
+      writeFileSync(path.join(work, name), bytes);
+      renameSync(path.join(work, name), path.join(CACHE, name));
+    };
+    write('Image', image);
+    write('busybox', busyboxBytes);
+    write('initramfs.cpio.gz', buildInitramfs(busyboxBytes));
+    const next = {
+      suite: SUITE,
+      kernel: { package: kernel.name, version: kernel.version, debSha256: kernel.sha256, file: vmlinuz, imageSha256: sha256(image) },
+      busybox: { package: busybox.name, version: busybox.version, debSha256: busybox.sha256 },
+      init: { sha256: sha256(readFileSync(INIT)) },
+    };
+    writeFileSync(MANIFEST, `${JSON.stringify(next, null, 2)}\n`);
+    linkLayout();
+    report(next);
+    return 0;
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+try {
+  process.exitCode = main();
+} catch (error) {
+  if (!(error instanceof UserError)) throw error;
+  process.stderr.write(`fetch-guest-images: ${error.message}\n`);
+  process.exitCode = 2;
+}

@@ -1,0 +1,144 @@
+/**
+ * The Zones demo in the workbench, on the real services: the root zone starts zoneU by hypercall,
+ * zoneR runs from the layout, and the user shuts zoneU down and starts it again from the sidebar.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Locator, Page } from 'playwright-core';
+import type { WorkbenchServices } from '../../src/host/services';
+import { createWorkbenchServices } from '../../src/host/workbench';
+import { buildRenderer, openWorkbench, screenshot, terminalText, waitForText, type Session } from './harness';
+
+const ZONE_U_ROW = /\|\s+1 \|\s+1, 2 \|\s+zoneU \|\s+running \|/;
+const ZONE_R_ROW = /\|\s+2 \|\s+3 \|\s+zoneR \|\s+running \|/;
+
+async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs = 20_000, shown?: () => Promise<string>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check().catch(() => false)) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`timed out waiting for ${what}${shown ? `; it shows:\n${await shown().catch(String)}` : ''}`);
+}
+
+/** Lets the notification's entry transition finish, so that the screenshot shows it as the user does. */
+function settle(page: Page): Promise<void> {
+  return page.waitForTimeout(300);
+}
+
+function zoneListTable(page: Page): Locator {
+  return page.getByTestId('zone-list-table');
+}
+
+async function waitForState(page: Page, zone: number, state: string): Promise<void> {
+  await waitUntil(`zone ${zone} to be ${state}`, async () => (await page.getByTestId(`zone-state-${zone}`).innerText()) === state);
+}
+
+describe('zones in the workbench', () => {
+  let services: WorkbenchServices;
+  let session: Session;
+
+  beforeAll(async () => {
+    await buildRenderer();
+    services = await createWorkbenchServices({ layoutPath: 'examples/riscv64-zones', autoStart: true });
+    session = await openWorkbench(services, { viewport: { width: 1440, height: 900 } });
+  });
+
+  afterAll(async () => {
+    await session?.close();
+    await services?.dispose();
+  });
+
+  it('shows every zone with its harts, the root zone listing zoneU as running, and zoneR measuring', async () => {
+    const { page } = session;
+    for (const id of [0, 1, 2]) await page.getByTestId(`zone-item-${id}`).waitFor();
+    await waitForText(page.getByTestId('zone-terminal-0'), ZONE_U_ROW, 30_000);
+    await page.getByTestId('hart-1-2').waitFor();
+    await page.getByTestId('hart-2-3').waitFor();
+    await waitForState(page, 1, 'running');
+    await waitForState(page, 2, 'running');
+
+    await page.getByTestId('zone-tab-2').click();
+    await waitForText(page.getByTestId('zone-terminal-2'), 'latency min=', 30_000);
+    await page.getByTestId('zone-tab-1').click();
+    await waitForText(page.getByTestId('zone-terminal-1'), 'zoneU: hart 2 up');
+
+    // The root zone cannot be shut down; the button says why instead of acting.
+    const rootShutdown = page.getByTestId('zone-shutdown-0');
+    expect(await rootShutdown.getAttribute('aria-disabled')).toBe('true');
+    expect(await rootShutdown.getAttribute('title')).toContain('root zone cannot be shut down');
+  });
+
+  it("lists zone 1 in the Zones panel's `hvisor zone list` table", async () => {
+    const { page } = session;
+    await page.getByTestId('panel-tab-zones').click();
+    await waitUntil('zoneU in the zone list', async () => ZONE_U_ROW.test(await zoneListTable(page).innerText()));
+    const table = await zoneListTable(page).innerText();
+    expect(table).toContain('|     zone_id     |       cpus        |      name       |     status |');
+    expect(table).toMatch(ZONE_R_ROW);
+  });
+
+  it('shuts zoneU down from the sidebar: it becomes stopped, keeps its output and leaves the zone list', async () => {
+    const { page } = session;
+    await page.getByTestId('zone-shutdown-1').click();
+    await waitForState(page, 1, 'stopped');
+    await waitUntil('zone 1 gone from the zone list', async () => {
+      const table = await zoneListTable(page).innerText();
+      return !/\|\s+1 \|/.test(table) && ZONE_R_ROW.test(table);
+    });
+    await page.locator('[data-testid="notification"]', { hasText: 'zone 1 shut down' }).waitFor();
+    await page.getByTestId('zone-stopped-1').waitFor();
+    // Whatever the viewport shows of the last run is still there (early lines may have scrolled up).
+    expect(await terminalText(page.getByTestId('zone-terminal-1'))).toMatch(/zoneU: hart \d/);
+    expect(await page.getByTestId('zone-tab-1').getAttribute('data-state')).toBe('stopped');
+    // zoneR keeps running while zoneU is gone.
+    expect(await page.getByTestId('zone-state-2').innerText()).toBe('running');
+    await settle(page);
+    await screenshot(page, 'zones');
+
+    // The root zone's own `l` key lists the zones by hypercall: zone 1 is gone there too.
+    await page.getByTestId('zone-tab-0').click();
+    const root = page.getByTestId('zone-terminal-0');
+    await root.locator('.xterm').click();
+    await page.keyboard.type('l');
+    await waitUntil("the root's list without zone 1", async () => {
+      const text = await terminalText(root);
+      const last = text.slice(text.lastIndexOf('root> l'));
+      return ZONE_R_ROW.test(last) && !/\|\s+1 \|/.test(last);
+    }, 20_000, () => terminalText(root));
+  });
+
+  it('starts zoneU again from the sidebar', async () => {
+    const { page } = session;
+    await page.getByTestId('zone-tab-1').click();
+    await page.getByTestId('zone-start-1').click();
+    await waitForState(page, 1, 'running');
+    await waitUntil('zoneU back in the zone list', async () => ZONE_U_ROW.test(await zoneListTable(page).innerText()));
+    const terminal = page.getByTestId('zone-terminal-1');
+    await waitUntil('the new run after the separator', async () => {
+      const text = await terminalText(terminal);
+      const start = text.lastIndexOf('zoneU started again');
+      return start >= 0 && text.slice(start).includes('zoneU: hart 1 up');
+    });
+    expect(await page.getByTestId('zone-stopped-1').count()).toBe(0);
+    await page.locator('[data-testid="notification"]', { hasText: 'Zone 1 (zoneU) started' }).waitFor();
+    await settle(page);
+    await screenshot(page, 'zones-running');
+  });
+
+  it("follows the root zone's own shutdown hypercall and shows it in the hypervisor log, in the light theme", async () => {
+    const { page } = session;
+    await page.getByTestId('panel-tab-log').click();
+    const log = page.getByTestId('hypervisor-log');
+    await log.waitFor();
+    await page.getByTestId('zone-tab-0').click();
+    await page.getByTestId('zone-terminal-0').locator('.xterm').click();
+    await page.keyboard.type('x');
+    await waitForState(page, 1, 'stopped');
+    await waitUntil('the shutdown in the hypervisor log', async () => (await log.innerText()).includes('zone 1 shut down'));
+    await page.getByTestId('theme-toggle').click();
+    expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('light');
+    await settle(page);
+    await screenshot(page, 'zones-log-light');
+    expect(session.errors).toEqual([]);
+  });
+});
