@@ -24,6 +24,8 @@ commands:
       boot the same images in QEMU too and print "ratio <ours/qemu>"
   ui [layout] [--port N]
       open the workbench in browser mode on a layout (default: the demo layout)
+  dts <layout> <zone>
+      print the device tree source the workbench generates for a zone (name, id or root)
   validate <layout>
       check the layout's zone configs against the board and each other; exit 1 on any error
   zone start <config.json> | zone shutdown -id <id> | zone list
@@ -90,6 +92,11 @@ export async function main(argv: readonly string[], out: Output = processOutput)
         if (rest.length !== 1) throw new CliError('validate takes exactly one layout folder');
         const { runValidate } = await import('./validate');
         return await runValidate(rest[0]!, out);
+      }
+      case 'dts': {
+        if (rest.length !== 2) throw new CliError('dts takes a layout folder and a zone (name, id, or root)');
+        const { runDts } = await import('./dts');
+        return await runDts(rest[0]!, rest[1]!, out);
       }
       case 'zone': {
         const { runZone } = await import('./zone');

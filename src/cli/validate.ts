@@ -4,7 +4,8 @@
  * finding is an error.
  */
 import { loadLayout } from '../host/layout-loader';
-import { crossCheck, readZoneFile, errorsOf, rootZoneForLayout } from '../host/zone-loader';
+import { checkUserDtb, crossCheck, readZoneFile, errorsOf, rootZoneForLayout } from '../host/zone-loader';
+import type { VirtioConfigFile } from '../shared/model/virtio-config';
 import { readVirtioConfig } from '../host/virtio-service';
 import type { ZoneFinding } from '../shared/model/zone-config';
 import { checkZone, formatZoneReport } from '../shared/validate/zone-checks';
@@ -27,13 +28,23 @@ export async function runValidate(location: string, out: Output): Promise<number
     zones.push(zone.config);
   }
   findings.push(...crossCheck([root, ...zones], board));
+  let virtio: VirtioConfigFile | undefined;
   if (loaded.virtioFile) {
     try {
-      findings.push(...(await readVirtioConfig(loaded.virtioFile, [root, ...zones])).findings);
+      const read = await readVirtioConfig(loaded.virtioFile, [root, ...zones]);
+      virtio = read.config;
+      findings.push(...read.findings);
     } catch (error) {
       out.stdout(`${(error as Error).message}\n`);
       return 1;
     }
+  }
+  // A zone that loads its own DTB: the tree must agree with the zone (memory, harts, IRQs, virtio).
+  for (const entry of loaded.zoneFiles) {
+    if (entry.generateDtb) continue;
+    const zone = await readZoneFile(entry.path, board);
+    const devices = (virtio?.zones ?? []).filter((z) => z.zoneId === zone.config.zoneId).flatMap((z) => z.devices.filter((d) => d.enabled));
+    findings.push(...(await checkUserDtb(zone, devices.map((d) => ({ addr: d.addr, len: d.len, irq: d.irq })))));
   }
   const unique = findings.filter((f, i) => findings.findIndex((g) => g.file === f.file && g.path === f.path && g.message === f.message) === i);
   out.stdout(`${loaded.file}: board ${board.name}, root zone ${root.name} on cpus ${root.cpus.join(', ')}, ${zones.length} zone file(s)\n`);

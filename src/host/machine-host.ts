@@ -26,7 +26,7 @@ import type { VirtioConfigFile } from '../shared/model/virtio-config';
 import { buildRootDtb } from './root-dtb';
 import { newEpoch, threadClock } from './thread-clock';
 import type { VcpuInit, VcpuMessage } from './vcpu-init';
-import { crossCheck, errorsOf, loadZoneImages, readZoneFile, rootZoneForLayout, zoneConfigBytes, type ZoneFile } from './zone-loader';
+import { checkUserDtb, crossCheck, errorsOf, loadZoneImages, readZoneFile, rootZoneForLayout, zoneConfigBytes, type ZoneFile } from './zone-loader';
 import { formatZoneReport } from '../shared/validate/zone-checks';
 import { encodeZoneConfig } from '../core/hypervisor/zone-config-binary';
 
@@ -282,6 +282,10 @@ export class MachineHost {
           virtio: this.virtio?.devicesOf(zone.config.zoneId) ?? [],
         }
       : undefined;
+    if (!generate) {
+      const problems = errorsOf(await checkUserDtb(zone, this.virtio?.devicesOf(zone.config.zoneId) ?? []));
+      if (problems.length > 0) return { code: -22, message: formatZoneReport(problems) };
+    }
     const config = await loadZoneImages(zone, this.view.bus.ram, generate);
     return this.runtime!.hypervisor.startZone(config, zoneConfigBytes(config));
   }

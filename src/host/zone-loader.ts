@@ -16,6 +16,7 @@ import { ImageError, isElf, loadRaw, parseElf, type LoadTarget } from '../core/m
 import { HostFileError } from './layout-loader';
 import { boardDtb } from '../core/fdt/board-dtb';
 import { zoneTreeInput } from '../core/hypervisor/zone-dtb';
+import { checkZoneDtb } from '../core/hypervisor/zone-dtb-check';
 
 export interface ZoneFile {
   readonly file: string;
@@ -65,6 +66,14 @@ export interface GeneratedDtb {
 
 /** Module names whose blob is the initial ramdisk (hvisor-tool's `modules` carry no type). */
 const INITRD_MODULES = ['initrd', 'initramfs', 'ramdisk'];
+
+/** The user's DTB of a zone checked against its config (and its virtio devices); nothing is loaded. */
+export async function checkUserDtb(zone: ZoneFile, virtio: GeneratedDtb['virtio']): Promise<ZoneFinding[]> {
+  if (!zone.config.dtbFilepath) return [];
+  const dtbPath = path.resolve(path.dirname(zone.file), zone.config.dtbFilepath);
+  const bytes = await readImage(dtbPath, `${zone.file}: dtb_filepath`);
+  return checkZoneDtb(bytes, dtbPath, zone.config, virtio);
+}
 
 /** Copies the zone's images into RAM and returns the config with the image sizes hvisor-tool records. */
 export async function loadZoneImages(zone: ZoneFile, ram: LoadTarget, generate?: GeneratedDtb): Promise<ZoneConfig> {

@@ -7,14 +7,16 @@ import type { SerialCommands, SerialEvents } from './serial';
 import type { ShellCommands, ShellEvents } from './shell';
 import type { ZoneCommands, ZoneEvents } from './zones';
 import type { DiskCommands } from './disks';
+import type { LayoutFileCommands } from './layout-files';
 
 export type * from './machine';
 export type * from './serial';
 export type * from './shell';
 export type * from './zones';
 export type * from './disks';
+export type * from './layout-files';
 
-export type Commands = MachineCommands & SerialCommands & ShellCommands & ZoneCommands & DiskCommands;
+export type Commands = MachineCommands & SerialCommands & ShellCommands & ZoneCommands & DiskCommands & LayoutFileCommands;
 export type Events = MachineEvents & SerialEvents & ShellEvents & ZoneEvents;
 
 export type CommandName = keyof Commands;

@@ -1,0 +1,66 @@
+/**
+ * `hvwb dts <layout> <zone>`: the device tree source the workbench generates for a zone (by name or
+ * id; `root` for zone 0): its harts, RAM, passthrough devices, vPLIC, virtio devices and /chosen.
+ */
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { boardDts } from '../core/fdt/board-dtb';
+import { zoneTreeInput } from '../core/hypervisor/zone-dtb';
+import { loadLayout } from '../host/layout-loader';
+import { readVirtioConfig } from '../host/virtio-service';
+import { readZoneFile, rootZoneForLayout } from '../host/zone-loader';
+import type { VirtioConfigFile } from '../shared/model/virtio-config';
+import { CliError, type Output } from './output';
+
+export async function runDts(layoutPath: string, zoneName: string, out: Output): Promise<number> {
+  const loaded = await loadLayout(layoutPath);
+  const { board, layout } = loaded;
+  const root = rootZoneForLayout(board, layout.root);
+  const zones = [];
+  for (const entry of loaded.zoneFiles) zones.push({ entry, zone: await readZoneFile(entry.path, board) });
+  let virtio: VirtioConfigFile | undefined;
+  if (loaded.virtioFile) virtio = (await readVirtioConfig(loaded.virtioFile, [root, ...zones.map((z) => z.zone.config)])).config;
+  const devicesOf = (id: number) =>
+    (virtio?.zones ?? []).filter((z) => z.zoneId === id).flatMap((z) => z.devices.filter((d) => d.enabled).map((d) => ({ addr: d.addr, len: d.len, irq: d.irq })));
+  const others = [root, ...zones.map((z) => z.zone.config)];
+  const matches = (id: number, name: string): boolean => zoneName === name || zoneName === String(id) || (zoneName === 'root' && id === 0);
+  if (matches(0, root.name)) {
+    let initrd: { start: number; end: number } | undefined;
+    if (loaded.images.initrd) {
+      const size = (await stat(loaded.images.initrd)).size;
+      const start = board.rootZone.dtbAddress - Math.ceil(size / 0x1000) * 0x1000 - 0x10_0000;
+      initrd = { start, end: start + size };
+    }
+    out.stdout(boardDts(zoneTreeInput(board, root, others, {
+      ...(layout.root.bootargs ? { bootargs: layout.root.bootargs } : {}),
+      ...(initrd ? { initrd } : {}),
+      virtio: devicesOf(0),
+    })));
+    return 0;
+  }
+  const found = zones.find((z) => matches(z.zone.config.zoneId, z.zone.config.name));
+  if (!found) {
+    const known = [`0 (${root.name})`, ...zones.map((z) => `${z.zone.config.zoneId} (${z.zone.config.name})`)].join(', ');
+    throw new CliError(`no zone "${zoneName}" in ${loaded.file} (zones: ${known})`);
+  }
+  const config = found.zone.config;
+  let initrd: { start: number; end: number } | undefined;
+  const module = config.modules.find((m) => ['initrd', 'initramfs', 'ramdisk'].includes(m.name.toLowerCase()));
+  if (module) {
+    const size = (await stat(path.resolve(path.dirname(found.entry.path), module.filepath))).size;
+    const region = config.memoryRegions.find((r) => r.type === 'ram' && module.loadPaddr >= r.physicalStart && module.loadPaddr < r.physicalStart + r.size);
+    if (region) {
+      const start = module.loadPaddr - region.physicalStart + region.virtualStart;
+      initrd = { start, end: start + size };
+    }
+  }
+  if (!found.entry.generateDtb && config.dtbFilepath) {
+    out.stderr(`note: ${config.name} loads its own DTB (${config.dtbFilepath}); this is the tree the workbench would generate for it\n`);
+  }
+  out.stdout(boardDts(zoneTreeInput(board, config, others, {
+    ...(found.entry.bootargs ? { bootargs: found.entry.bootargs } : {}),
+    ...(initrd ? { initrd } : {}),
+    virtio: devicesOf(config.zoneId),
+  })));
+  return 0;
+}
