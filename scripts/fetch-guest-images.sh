@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# fetch-guest-images.sh: Debian's riscv64 Linux kernel and busybox-static, plus an initramfs built
-# from guest/riscv64/linux/init, cached outside git (~/.cache/hvwb/guest-images/riscv64, or
+# fetch-guest-images.sh: Debian's riscv64 Linux kernel, its modules and busybox-static, plus an
+# initramfs built from guest/riscv64/linux/init and the modules listed in guest/riscv64/linux/modules,
+# cached outside git (~/.cache/hvwb/guest-images/riscv64, or
 # $HVWB_CACHE/guest-images/riscv64) and linked as examples/riscv64-linux-root/images.
 # Idempotent: when the cache is current it touches no network and takes well under a second.
 # The mirror comes from this machine's apt configuration; details in scripts/guest-images.mjs.
@@ -24,7 +25,9 @@ fi
 
 missing=()
 command -v curl >/dev/null 2>&1 || missing+=(curl)
+# xz also decompresses the kernel modules; zstd is there for kernels configured with zstd modules.
 command -v xz >/dev/null 2>&1 || missing+=(xz-utils)
+command -v zstd >/dev/null 2>&1 || missing+=(zstd)
 command -v gpgv >/dev/null 2>&1 || missing+=(gpgv)
 [ -f /usr/share/keyrings/debian-archive-keyring.gpg ] || missing+=(debian-archive-keyring)
 if [ ${#missing[@]} -gt 0 ]; then

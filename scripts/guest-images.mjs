@@ -1,7 +1,9 @@
 /**
  * Fetches the Linux guest images for the riscv64 boot test and benchmark: Debian's riscv64 kernel
- * (linux-image-riscv64 from unstable, resolved to the real package holding the image) and
- * busybox-static, then builds an initramfs from busybox and guest/riscv64/linux/init.
+ * (linux-image-riscv64 from unstable, resolved to the real package holding the image), the kernel
+ * modules of the same version and busybox-static, then builds an initramfs from busybox,
+ * guest/riscv64/linux/init and the modules named in guest/riscv64/linux/modules (with their
+ * dependencies, decompressed so that busybox insmod loads them).
  *
  * The mirror is whatever this machine's apt configuration names (no host name is written in the
  * repository). Chain of trust: InRelease checked with gpgv against the source's Signed-By keyring, the
@@ -9,6 +11,7 @@
  *
  * Usage: node scripts/guest-images.mjs [--cached-only]
  *   --cached-only  exit 0 when everything is cached and current (no network), 3 otherwise.
+ *   A changed init is rebuilt offline; a changed module list needs the modules package again.
  * Cache: $HVWB_CACHE/guest-images/riscv64 (default ~/.cache/hvwb/guest-images/riscv64).
  */
 import { createHash } from 'node:crypto';
@@ -24,6 +27,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SUITE = 'unstable';
 const ARCH = 'riscv64';
 const INIT = path.join(ROOT, 'guest/riscv64/linux/init');
+const MODULE_LIST = path.join(ROOT, 'guest/riscv64/linux/modules');
 const LAYOUT_LINK = path.join(ROOT, 'examples/riscv64-linux-root/images');
 const DEFAULT_KEYRING = '/usr/share/keyrings/debian-archive-keyring.gpg';
 
@@ -194,16 +198,157 @@ function findVmlinuz(dir) {
   return undefined;
 }
 
-function buildInitramfs(busybox) {
-  const dirs = ['bin', 'sbin', 'usr', 'usr/bin', 'usr/sbin', 'dev', 'proc', 'sys', 'tmp', 'root', 'etc', 'run'];
-  const archive = writeCpioNewc([
-    ...dirs.map((d) => ({ path: d, type: 'dir' })),
+/** Module names are file names without .ko(.xz|.zst|.gz); '-' and '_' are the same in them. */
+export const moduleName = (file) =>
+  path
+    .basename(file.trim())
+    .replace(/\.ko(\.(xz|zst|gz))?$/, '')
+    .replace(/-/g, '_');
+
+/** The names in guest/riscv64/linux/modules: one a line, # starts a comment. */
+export function parseModuleList(text) {
+  return text
+    .split('\n')
+    .map((l) => l.replace(/#.*/, '').trim())
+    .filter(Boolean)
+    .map(moduleName);
+}
+
+/** The key=value strings of a module's .modinfo section (ELF64 little-endian); the first of each key. */
+export function modinfo(elf) {
+  if (elf.length < 0x40 || elf.readUInt32BE(0) !== 0x7f454c46 || elf[4] !== 2 || elf[5] !== 1) throw new UserError('not an ELF64 little-endian module');
+  const shoff = Number(elf.readBigUInt64LE(0x28));
+  const shentsize = elf.readUInt16LE(0x3a);
+  const shnum = elf.readUInt16LE(0x3c);
+  const section = (i) => {
+    const h = shoff + i * shentsize;
+    return { name: elf.readUInt32LE(h), offset: Number(elf.readBigUInt64LE(h + 0x18)), size: Number(elf.readBigUInt64LE(h + 0x20)) };
+  };
+  const names = section(elf.readUInt16LE(0x3e));
+  for (let i = 0; i < shnum; i++) {
+    const s = section(i);
+    const start = names.offset + s.name;
+    if (elf.toString('latin1', start, elf.indexOf(0, start)) !== '.modinfo') continue;
+    const info = {};
+    for (const entry of elf.toString('utf8', s.offset, s.offset + s.size).split('\0')) {
+      const eq = entry.indexOf('=');
+      if (eq > 0 && !(entry.slice(0, eq) in info)) info[entry.slice(0, eq)] = entry.slice(eq + 1);
+    }
+    return info;
+  }
+  return {};
+}
+
+/** A module file's ELF bytes: Debian compresses modules with xz (zstd or gzip on other configurations). */
+function decompressModule(file) {
+  const run = (tool) => {
+    try {
+      return execFileSync(tool, ['-dc', file], { maxBuffer: 1 << 28, stdio: ['ignore', 'pipe', 'pipe'] });
+    } catch (error) {
+      if (error.code === 'ENOENT') throw new UserError(`${tool} is needed to decompress ${path.basename(file)} (apt-get install ${tool === 'xz' ? 'xz-utils' : tool})`);
+      throw new UserError(`${tool} -dc ${file}: ${String(error.stderr ?? error.message).trim()}`);
+    }
+  };
+  if (file.endsWith('.xz')) return run('xz');
+  if (file.endsWith('.zst')) return run('zstd');
+  if (file.endsWith('.gz')) return gunzipSync(readFileSync(file));
+  return readFileSync(file);
+}
+
+/**
+ * The modules of kernel release `release` in the extracted packages `dirs`: every *.ko* file under
+ * (usr/)lib/modules/<release>/ by name, and the names of modules.builtin (modules built into the image).
+ */
+function moduleTree(dirs, release) {
+  const files = new Map();
+  const builtin = new Set();
+  const walk = (abs, rel) => {
+    for (const entry of readdirSync(abs, { withFileTypes: true })) {
+      const a = path.join(abs, entry.name);
+      const r = rel ? `${rel}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) walk(a, r);
+      else if (/\.ko(\.(xz|zst|gz))?$/.test(entry.name)) files.set(moduleName(entry.name), { abs: a, rel: r });
+    }
+  };
+  for (const dir of dirs) {
+    for (const base of ['usr/lib/modules', 'lib/modules']) {
+      const top = path.join(dir, base, release);
+      if (!existsSync(top)) continue;
+      for (const sub of readdirSync(top, { withFileTypes: true })) if (sub.isDirectory() && sub.name !== 'dtb') walk(path.join(top, sub.name), sub.name);
+      const list = path.join(top, 'modules.builtin');
+      if (existsSync(list)) for (const line of readFileSync(list, 'utf8').split('\n')) if (line.trim()) builtin.add(moduleName(line));
+    }
+  }
+  return { files, builtin };
+}
+
+/**
+ * The wanted modules and everything they depend on, in load order (each after its dependencies), from
+ * each module's `depends=` (what depmod turns into modules.dep; Debian generates that file only when the
+ * package is installed). Built-in names are left out and returned apart. Each module is decompressed
+ * into `outDir` at its path relative to the release directory, without the compression suffix.
+ */
+function resolveModules(wanted, tree, release, outDir) {
+  const load = [];
+  const builtin = [];
+  const state = new Map();
+  const visit = (name, chain) => {
+    if (state.get(name) === 'done') return;
+    if (state.get(name) === 'visiting') throw new UserError(`module dependency cycle: ${[...chain, name].join(' -> ')}`);
+    const file = tree.files.get(name);
+    if (!file) {
+      if (!tree.builtin.has(name)) throw new UserError(`module ${name}${chain.length ? ` (needed by ${chain.at(-1)})` : ''} is neither in the modules package nor built into the kernel`);
+      if (!builtin.includes(name)) builtin.push(name);
+      state.set(name, 'done');
+      return;
+    }
+    state.set(name, 'visiting');
+    const elf = decompressModule(file.abs);
+    const info = modinfo(elf);
+    // A module built for another kernel would be refused by the guest at boot; fail here instead.
+    if (info.vermagic && !info.vermagic.startsWith(`${release} `)) throw new UserError(`${file.rel}: vermagic "${info.vermagic}" is not for ${release}`);
+    const deps = (info.depends ?? '').split(',').filter(Boolean).map(moduleName);
+    for (const dep of deps) visit(dep, [...chain, name]);
+    const rel = file.rel.replace(/\.(xz|zst|gz)$/, '');
+    mkdirSync(path.dirname(path.join(outDir, rel)), { recursive: true });
+    writeFileSync(path.join(outDir, rel), elf);
+    state.set(name, 'done');
+    load.push({ name, path: rel, deps, size: elf.length });
+  };
+  for (const name of wanted) visit(name, []);
+  return { load, builtin };
+}
+
+/** Where the cache keeps the decompressed modules of the manifest. */
+const modulesCacheDir = (modules) => path.join(CACHE, 'modules', modules.release);
+
+function buildInitramfs(busybox, modules) {
+  const dirs = ['bin', 'sbin', 'usr', 'usr/bin', 'usr/sbin', 'dev', 'proc', 'sys', 'tmp', 'root', 'etc', 'run', 'mnt', 'lib', 'lib/modules'];
+  const entries = [
     // The kernel opens /dev/console for init before anything is mounted.
     { path: 'dev/console', type: 'char', major: 5, minor: 1 },
     { path: 'bin/busybox', type: 'file', mode: 0o755, data: busybox },
     { path: 'bin/sh', type: 'symlink', target: 'busybox' },
     { path: 'init', type: 'file', mode: 0o755, data: readFileSync(INIT) },
-  ]);
+  ];
+  const top = `lib/modules/${modules.release}`;
+  dirs.push(top);
+  const byName = new Map(modules.load.map((m) => [m.name, m]));
+  for (const m of modules.load) {
+    const parts = m.path.split('/').slice(0, -1);
+    for (let i = 1; i <= parts.length; i++) {
+      const d = `${top}/${parts.slice(0, i).join('/')}`;
+      if (!dirs.includes(d)) dirs.push(d);
+    }
+    entries.push({ path: `${top}/${m.path}`, type: 'file', data: readFileSync(path.join(modulesCacheDir(modules), m.path)) });
+  }
+  // modules.dep lets busybox modprobe load any of them by name; /init reads etc/hvwb-modules instead,
+  // the load order as "name path" lines.
+  const dep = modules.load.map((m) => `${m.path}:${m.deps.map((d) => ` ${byName.get(d).path}`).join('')}\n`).join('');
+  entries.push({ path: `${top}/modules.dep`, type: 'file', data: Buffer.from(dep) });
+  const order = modules.load.map((m) => `${m.name} /${top}/${m.path}\n`).join('');
+  entries.push({ path: 'etc/hvwb-modules', type: 'file', data: Buffer.from(order) });
+  const archive = writeCpioNewc([...dirs.map((d) => ({ path: d, type: 'dir' })), ...entries]);
   return gzipSync(archive, { level: 9 });
 }
 
@@ -231,36 +376,73 @@ function readManifest() {
   }
 }
 
-function isCurrent(manifest) {
+/** What the initramfs is built from besides the packages: the init script and the module list. */
+function inputs() {
+  const wanted = parseModuleList(readFileSync(MODULE_LIST, 'utf8'));
+  return { wanted, initSha256: sha256(readFileSync(INIT)), listSha256: sha256(Buffer.from(wanted.join('\n'))) };
+}
+
+/** The cached kernel, busybox and modules match the module list, so only the initramfs may need building. */
+function hasParts(manifest, input) {
   return (
     manifest !== undefined &&
     existsSync(path.join(CACHE, 'Image')) &&
-    existsSync(path.join(CACHE, 'initramfs.cpio.gz')) &&
     existsSync(path.join(CACHE, 'busybox')) &&
-    manifest.init?.sha256 === sha256(readFileSync(INIT))
+    manifest.modules?.listSha256 === input.listSha256 &&
+    manifest.modules.load.every((m) => existsSync(path.join(modulesCacheDir(manifest.modules), m.path)))
   );
 }
 
+function isCurrent(manifest, input) {
+  return hasParts(manifest, input) && existsSync(path.join(CACHE, 'initramfs.cpio.gz')) && manifest.init?.sha256 === input.initSha256;
+}
+
 function report(manifest) {
+  const m = manifest.modules;
+  const size = (file) => `${(readFileSync(path.join(CACHE, file)).length / 1024).toFixed(0)} KiB`;
   log(`kernel    ${path.join(CACHE, 'Image')} (${manifest.kernel.package} ${manifest.kernel.version})`);
-  log(`initramfs ${path.join(CACHE, 'initramfs.cpio.gz')} (busybox-static ${manifest.busybox.version})`);
+  log(`initramfs ${path.join(CACHE, 'initramfs.cpio.gz')} (${size('initramfs.cpio.gz')}; busybox-static ${manifest.busybox.version})`);
+  log(`modules   ${m.load.map((x) => x.name).join(' ')} (${m.package} ${m.version})${m.builtin.length ? `; built in: ${m.builtin.join(' ')}` : ''}`);
   log(`layout    examples/riscv64-linux-root/images -> ${CACHE}`);
 }
 
 class UserError extends Error {}
 
+/**
+ * The modules of the kernel package `kernelName`: linux-modules-<abi> and linux-base-<abi> (which holds
+ * modules.builtin) of the same version where the kernel was split (Debian 7.x), else the kernel
+ * package itself (fetched by the caller, `kernelDir`).
+ */
+function fetchModules(work, mirror, packages, kernelName, kernelDir, input) {
+  const abi = kernelName.replace(/^linux-(binary|image)-/, '');
+  const version = packages.get(kernelName).Version;
+  const names = [`linux-modules-${abi}`, `linux-base-${abi}`].filter((n) => packages.has(n));
+  const debs = names.map((n) => {
+    if (packages.get(n).Version !== version) throw new UserError(`${n} is ${packages.get(n).Version}, the kernel ${kernelName} is ${version}`);
+    return fetchDeb(work, mirror, packages, n);
+  });
+  const dirs = [...(kernelDir ? [kernelDir] : []), ...debs.map((d) => d.dir)];
+  const tree = moduleTree(dirs, abi);
+  if (tree.files.size === 0) throw new UserError(`no kernel modules for ${abi} in ${[kernelName, ...names].join(', ')}`);
+  const outDir = path.join(work, 'modules', abi);
+  const { load, builtin } = resolveModules(input.wanted, tree, abi, outDir);
+  const source = debs[0] ?? { name: kernelName, version, sha256: undefined };
+  return { outDir, modules: { package: source.name, version: source.version, debSha256: source.sha256, release: abi, listSha256: input.listSha256, load, builtin } };
+}
+
 function main() {
   const cachedOnly = process.argv.includes('--cached-only');
   const manifest = readManifest();
-  if (isCurrent(manifest)) {
+  const input = inputs();
+  if (isCurrent(manifest, input)) {
     linkLayout();
     report(manifest);
     return 0;
   }
-  if (manifest && existsSync(path.join(CACHE, 'busybox')) && existsSync(path.join(CACHE, 'Image'))) {
+  if (hasParts(manifest, input)) {
     // Only the init script changed: rebuild the initramfs without the network.
-    writeFileSync(path.join(CACHE, 'initramfs.cpio.gz'), buildInitramfs(readFileSync(path.join(CACHE, 'busybox'))));
-    const next = { ...manifest, init: { sha256: sha256(readFileSync(INIT)) } };
+    writeFileSync(path.join(CACHE, 'initramfs.cpio.gz'), buildInitramfs(readFileSync(path.join(CACHE, 'busybox')), manifest.modules));
+    const next = { ...manifest, init: { sha256: input.initSha256 } };
     writeFileSync(MANIFEST, `${JSON.stringify(next, null, 2)}\n`);
     linkLayout();
     report(next);
@@ -274,28 +456,44 @@ function main() {
     log(`mirror ${mirror.base} (from the apt configuration), suite ${SUITE}`);
     const packages = packagesIndex(work, mirror);
     const kernelName = kernelPackage(packages);
-    const kernel = fetchDeb(work, mirror, packages, kernelName);
-    const busybox = fetchDeb(work, mirror, packages, 'busybox-static');
-    const vmlinuz = findVmlinuz(kernel.dir);
-    if (!vmlinuz) throw new UserError(`${kernelName} has neither /boot/vmlinuz-* nor /usr/lib/modules/*/vmlinuz`);
-    const image = rawImage(readFileSync(path.join(kernel.dir, vmlinuz)));
-    // /usr/bin since Debian's merged-/usr packages, /bin before.
-    const busyboxPath = ['usr/bin/busybox', 'bin/busybox'].map((p) => path.join(busybox.dir, p)).find((p) => existsSync(p));
-    if (!busyboxPath) throw new UserError('busybox-static has no /usr/bin/busybox or /bin/busybox');
-    const busyboxBytes = readFileSync(busyboxPath);
+    const abi = kernelName.replace(/^linux-(binary|image)-/, '');
+    // The cached kernel and busybox stay when the index still has that kernel and its modules live in
+    // their own package: then a new module list costs only the modules download.
+    const keep =
+      manifest?.kernel?.package === kernelName &&
+      manifest.kernel.version === packages.get(kernelName).Version &&
+      manifest.busybox !== undefined &&
+      packages.has(`linux-modules-${abi}`) &&
+      existsSync(path.join(CACHE, 'Image')) &&
+      existsSync(path.join(CACHE, 'busybox'));
     const write = (name, bytes) => {
       writeFileSync(path.join(work, name), bytes);
       renameSync(path.join(work, name), path.join(CACHE, name));
     };
-    write('Image', image);
-    write('busybox', busyboxBytes);
-    write('initramfs.cpio.gz', buildInitramfs(busyboxBytes));
-    const next = {
-      suite: SUITE,
-      kernel: { package: kernel.name, version: kernel.version, debSha256: kernel.sha256, file: vmlinuz, imageSha256: sha256(image) },
-      busybox: { package: busybox.name, version: busybox.version, debSha256: busybox.sha256 },
-      init: { sha256: sha256(readFileSync(INIT)) },
-    };
+    let kernelInfo = manifest?.kernel;
+    let busyboxInfo = manifest?.busybox;
+    let kernelDir;
+    if (!keep) {
+      const kernel = fetchDeb(work, mirror, packages, kernelName);
+      const busybox = fetchDeb(work, mirror, packages, 'busybox-static');
+      const vmlinuz = findVmlinuz(kernel.dir);
+      if (!vmlinuz) throw new UserError(`${kernelName} has neither /boot/vmlinuz-* nor /usr/lib/modules/*/vmlinuz`);
+      const image = rawImage(readFileSync(path.join(kernel.dir, vmlinuz)));
+      // /usr/bin since Debian's merged-/usr packages, /bin before.
+      const busyboxPath = ['usr/bin/busybox', 'bin/busybox'].map((p) => path.join(busybox.dir, p)).find((p) => existsSync(p));
+      if (!busyboxPath) throw new UserError('busybox-static has no /usr/bin/busybox or /bin/busybox');
+      write('Image', image);
+      write('busybox', readFileSync(busyboxPath));
+      kernelDir = kernel.dir;
+      kernelInfo = { package: kernel.name, version: kernel.version, debSha256: kernel.sha256, file: vmlinuz, imageSha256: sha256(image) };
+      busyboxInfo = { package: busybox.name, version: busybox.version, debSha256: busybox.sha256 };
+    }
+    const { outDir, modules } = fetchModules(work, mirror, packages, kernelName, kernelDir, input);
+    rmSync(path.join(CACHE, 'modules'), { recursive: true, force: true });
+    mkdirSync(path.join(CACHE, 'modules'), { recursive: true });
+    renameSync(outDir, modulesCacheDir(modules));
+    write('initramfs.cpio.gz', buildInitramfs(readFileSync(path.join(CACHE, 'busybox')), modules));
+    const next = { suite: SUITE, kernel: kernelInfo, busybox: busyboxInfo, modules, init: { sha256: input.initSha256 } };
     writeFileSync(MANIFEST, `${JSON.stringify(next, null, 2)}\n`);
     linkLayout();
     report(next);

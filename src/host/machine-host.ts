@@ -434,12 +434,43 @@ export class MachineHost {
     if (this.stateValue !== 'paused') return;
     const pausedFor = this.view.clock.now() - this.pausedAt;
     this.view.controlF64[ControlWord.pausedTicksF64]! += pausedFor;
-    this.requestAll(RunRequest.run);
+    this.requestAll(RunRequest.run, this.heldHarts);
     this.setState('running');
   }
 
-  private requestAll(request: number): void {
-    for (const header of this.view.headers) {
+  /** Harts the debugger holds (zone pause, step, breakpoint): a machine resume leaves them paused. */
+  readonly heldHarts = new Set<number>();
+
+  /** Debugger: stops the harts at their next slice boundary; the rest of the machine runs on. */
+  holdHarts(harts: readonly number[]): void {
+    for (const h of harts) {
+      this.heldHarts.add(h);
+      const header = this.view.headers[h]!;
+      for (;;) {
+        const current = Atomics.load(header, HartWord.request);
+        if (current !== RunRequest.run && current !== RunRequest.yield) break;
+        if (Atomics.compareExchange(header, HartWord.request, current, RunRequest.pause) === current) break;
+      }
+      Atomics.notify(header, HartWord.request);
+      wakeHart(header);
+    }
+  }
+
+  /** Debugger: lets held harts run again (they stay paused while the whole machine is). */
+  releaseHarts(harts: readonly number[]): void {
+    for (const h of harts) {
+      this.heldHarts.delete(h);
+      if (this.stateValue === 'paused') continue;
+      const header = this.view.headers[h]!;
+      Atomics.compareExchange(header, HartWord.request, RunRequest.pause, RunRequest.run);
+      Atomics.notify(header, HartWord.request);
+      wakeHart(header);
+    }
+  }
+
+  private requestAll(request: number, except?: ReadonlySet<number>): void {
+    for (const [hart, header] of this.view.headers.entries()) {
+      if (except?.has(hart)) continue;
       Atomics.store(header, HartWord.request, request);
       Atomics.notify(header, HartWord.request);
       wakeHart(header);

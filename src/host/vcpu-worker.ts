@@ -22,6 +22,7 @@ import { regionOf } from '../core/machine/shared-layout';
 import { VirtioBridgeProducer } from '../core/virtio/virtio-bridge';
 import { virtioTrapRegions } from '../core/virtio/virtio-trap';
 import type { VcpuInit, VcpuMessage } from './vcpu-init';
+import { DebugWord, getU64, putU64, StopCode } from '../core/machine/hart-snapshot';
 
 const init = workerData as VcpuInit;
 const post = (message: VcpuMessage): void => parentPort!.postMessage(message);
@@ -193,6 +194,41 @@ function hypervisorTurn(): boolean {
   return true;
 }
 
+// --- debugger (inspector): snapshots, stops and the breakpoint (core/machine/hart-snapshot.ts) ---
+const debug = hart.debug;
+/** The current pause was announced (by a stop of its own or a step / breakpoint). */
+let stopAnnounced = false;
+let breakpointGen = 0;
+let lastPublish = 0;
+
+function announceStop(reason: number): void {
+  hart.publishSnapshot();
+  lastPublish = Date.now();
+  putU64(debug, DebugWord.stopPcLo, hart.getPc());
+  Atomics.store(debug, DebugWord.stopReason, reason);
+  Atomics.add(debug, DebugWord.stopSeq, 1);
+  stopAnnounced = true;
+}
+
+function syncBreakpoint(): void {
+  const gen = Atomics.load(debug, DebugWord.breakpointGen);
+  if (gen === breakpointGen) return;
+  breakpointGen = gen;
+  hart.setBreakpoint(Atomics.load(debug, DebugWord.breakpointArmed) ? getU64(debug, DebugWord.breakpointLo) : undefined);
+}
+
+/** A breakpoint stops the whole zone (or, without zones, the whole machine) at its next slice boundary. */
+function pauseSiblings(): void {
+  const harts = binding ? binding.slot.cpuList() : view.headers.map((_, i) => i);
+  for (const h of harts) {
+    const other = view.headers[h]!;
+    Atomics.compareExchange(other, HartWord.request, RunRequest.run, RunRequest.pause);
+    Atomics.notify(other, HartWord.request);
+    Atomics.store(other, HartWord.wake, 1);
+    Atomics.notify(other, HartWord.wake);
+  }
+}
+
 function loop(): void {
   for (;;) {
     if (Atomics.load(view.control, ControlWord.exit) !== MachineExit.none) break;
@@ -210,18 +246,38 @@ function loop(): void {
       continue;
     }
     if (request === RunRequest.pause) {
+      // Announce the stop once; republish now and then so that interrupts arriving meanwhile show.
+      if (!stopAnnounced) announceStop(StopCode.pause);
+      else if (Date.now() - lastPublish > 200) {
+        hart.publishSnapshot();
+        lastPublish = Date.now();
+      }
       setStatus(HartStatus.paused);
-      Atomics.wait(header, HartWord.request, RunRequest.pause, 1000);
+      Atomics.wait(header, HartWord.request, RunRequest.pause, 250);
       continue;
     }
+    syncBreakpoint();
     const stepping = request === RunRequest.step;
+    // Leaving a breakpoint: execute its instruction first, or the hart would stop there again.
+    if (!stepping && stopAnnounced && hart.atBreakpoint()) hart.run(1, true);
+    stopAnnounced = false;
     setStatus(HartStatus.running);
-    const exit = hart.run(stepping ? 1 : init.slice);
+    const exit = hart.run(stepping ? 1 : init.slice, stepping);
     if (Atomics.exchange(header, HartWord.fences, 0) !== 0) hart.flushTlb();
     publishRetired();
     checkHtif();
+    if (Date.now() - lastPublish > 50) {
+      hart.publishSnapshot();
+      lastPublish = Date.now();
+    }
     if (stepping) {
       Atomics.compareExchange(header, HartWord.request, RunRequest.step, RunRequest.pause);
+      announceStop(StopCode.step);
+      continue;
+    }
+    if (exit === 'breakpoint') {
+      pauseSiblings();
+      announceStop(StopCode.breakpoint);
       continue;
     }
     if (exit === 'wfi') {

@@ -13,6 +13,8 @@ import type { Disposable, EventListener, WorkbenchOptions, WorkbenchServices } f
 import { ShellService } from './shell-service';
 import { startControlServer, type ControlServer } from './control-socket';
 import { zoneCommand } from './zone-commands';
+import { layoutFileCommand } from './layout-files';
+import { InspectService } from './inspect-service';
 
 /** Console backlog kept per zone for terminals that attach late. */
 const BACKLOG_BYTES = 256 * 1024;
@@ -37,6 +39,7 @@ export async function createWorkbenchServices(options: WorkbenchOptions): Promis
 
 class MachineServices implements WorkbenchServices {
   private host: MachineHost | undefined;
+  private inspect: InspectService | undefined;
   private readonly listeners = new Set<EventListener>();
   private readonly backlog = new Map<number, string>();
   private readonly decoders = new Map<number, TextDecoder>();
@@ -76,6 +79,8 @@ class MachineServices implements WorkbenchServices {
       log: (line) => this.emit('hypervisor.log', { line }),
     });
     this.host = host;
+    this.inspect?.dispose();
+    this.inspect = new InspectService(host, (event, payload) => this.emit(event, payload));
   }
 
   private decoderOf(zone: number): TextDecoder {
@@ -96,6 +101,11 @@ class MachineServices implements WorkbenchServices {
 
   async invoke<C extends CommandName>(command: C, params: CommandParams<C>): Promise<CommandResult<C>> {
     if (this.shell.handles(command)) return this.shell.invoke(command, params as never) as Promise<CommandResult<C>>;
+    if (this.inspect?.handles(command)) {
+      const result = await this.inspect.invoke(command, params);
+      if (command.startsWith('zone.')) this.publish();
+      return result as CommandResult<C>;
+    }
     const result = await this.machineCommand(command, params);
     return result as CommandResult<C>;
   }
@@ -143,6 +153,9 @@ class MachineServices implements WorkbenchServices {
         this.publish();
         return result;
       }
+      case 'layout.files':
+      case 'layout.save':
+        return layoutFileCommand(this.loaded.folder, command, params);
       default:
         throw new Error(`unknown command ${command}`);
     }
@@ -162,7 +175,7 @@ class MachineServices implements WorkbenchServices {
   }
 
   private zoneSnapshot(host: MachineHost, zone: ZoneStatus): ZoneSnapshot {
-    const paused = host.state === 'paused';
+    const paused = host.state === 'paused' || (zone.cpus.length > 0 && zone.cpus.every((h) => host.heldHarts.has(h)));
     const state: ZoneSnapshot['state'] =
       zone.state === 'error' ? 'error' : zone.state === 'stopped' || host.state === 'idle' ? 'stopped' : paused ? 'paused' : host.state === 'faulted' ? 'error' : 'running';
     const error = zone.error ?? (zone.id === 0 ? this.machineFault : undefined);
@@ -204,6 +217,7 @@ class MachineServices implements WorkbenchServices {
 
   async dispose(): Promise<void> {
     clearInterval(this.statusTimer);
+    this.inspect?.dispose();
     this.shell.dispose();
     await this.control?.close();
     await this.host?.stop();

@@ -7,8 +7,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Board } from '../shared/model/board';
-import { rootZoneConfig, type ZoneConfig, type ZoneFinding } from '../shared/model/zone-config';
-import type { RootGuest } from '../shared/model/layout';
+import type { ZoneConfig, ZoneFinding } from '../shared/model/zone-config';
+import { layoutRootZone } from '../shared/model/layout-root-zone';
 import { parseZoneConfig } from '../shared/validate/zone-config';
 import { checkZone, checkZones, formatZoneReport } from '../shared/validate/zone-checks';
 import { encodeZoneConfig } from '../core/hypervisor/zone-config-binary';
@@ -35,15 +35,7 @@ export async function readZoneFile(file: string, board: Board): Promise<ZoneFile
 }
 
 /** The root zone of a layout: board.rs constants with the layout's cpus, extra regions and IRQs. */
-export function rootZoneForLayout(board: Board, root: RootGuest): ZoneConfig {
-  const base = rootZoneConfig(board);
-  return {
-    ...base,
-    cpus: [...(root.cpus ?? base.cpus)].sort((a, b) => a - b),
-    memoryRegions: [...base.memoryRegions, ...(root.memoryRegions ?? [])],
-    interrupts: [...new Set([...base.interrupts, ...(root.interrupts ?? [])])].sort((a, b) => a - b),
-  };
-}
+export const rootZoneForLayout = layoutRootZone;
 
 /** Cross-zone findings for a set of zones (the root first); errors block a start. */
 export function crossCheck(zones: readonly ZoneConfig[], board: Board): ZoneFinding[] {

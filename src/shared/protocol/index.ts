@@ -7,6 +7,7 @@ import type { SerialCommands, SerialEvents } from './serial';
 import type { ShellCommands, ShellEvents } from './shell';
 import type { ZoneCommands, ZoneEvents } from './zones';
 import type { DiskCommands } from './disks';
+import type { InspectCommands, InspectEvents } from './inspect';
 import type { LayoutFileCommands } from './layout-files';
 
 export type * from './machine';
@@ -14,10 +15,11 @@ export type * from './serial';
 export type * from './shell';
 export type * from './zones';
 export type * from './disks';
+export type * from './inspect';
 export type * from './layout-files';
 
-export type Commands = MachineCommands & SerialCommands & ShellCommands & ZoneCommands & DiskCommands & LayoutFileCommands;
-export type Events = MachineEvents & SerialEvents & ShellEvents & ZoneEvents;
+export type Commands = MachineCommands & SerialCommands & ShellCommands & ZoneCommands & DiskCommands & LayoutFileCommands & InspectCommands;
+export type Events = MachineEvents & SerialEvents & ShellEvents & ZoneEvents & InspectEvents;
 
 export type CommandName = keyof Commands;
 export type EventName = keyof Events;

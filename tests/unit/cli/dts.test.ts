@@ -44,7 +44,7 @@ describe.skipIf(!hasDtc)('hvwb dts', () => {
 
   it('names the zone it describes and only its harts, RAM and virtio devices', async () => {
     const text = await dts('examples/riscv64-linux', 'linux1');
-    expect(text).toContain('bootargs = "console=hvc0 earlycon=sbi"');
+    expect(text).toContain('bootargs = "console=hvc0 earlycon=sbi hvwb.ip=10.0.0.2/24"');
     expect(text).toMatch(/cpu@2[\s\S]*cpu@3/);
     expect(text).not.toContain('cpu@0');
     expect(text).toContain('memory@c0000000');

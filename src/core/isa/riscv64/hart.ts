@@ -8,11 +8,12 @@
 import { HART_HEADER_BYTES, HartWord } from '../../machine/hart-header';
 import type { SharedRegion } from '../../bus/types';
 import type { HartApi, HartPlatform, Supervisor } from './platform';
-import { Irq } from './csr-numbers';
+import { Cause, Irq } from './csr-numbers';
 import { readCsr, writeCsr, MISA } from './csr';
 import { execute } from './interpreter';
 import { checkInterrupts, deliverException, nextTimerDeadline, pendingAndEnabled } from './trap';
-import { fenceInstructions, flushDecodeCache, flushTlb as flushAllTlb, TLB_SIZE } from './mmu';
+import { enterPage, FETCH, fenceInstructions, flushDecodeCache, flushTlb as flushAllTlb, prepareSlot, resolveVirt, TLB_MASK, TLB_SIZE } from './mmu';
+import { DEBUG_OFFSET, DEBUG_WORDS, writeSnapshot } from '../../machine/hart-snapshot';
 import { TRAP_SIGNAL } from './trap-signal';
 
 export const X_OFFSET = HART_HEADER_BYTES;
@@ -25,7 +26,10 @@ export const HART_STATE_BYTES = 1024;
 /** Instructions between interrupt/timer/request checks when nothing ends a block earlier. */
 const SLICE = 4096;
 
-export type RunExit = 'budget' | 'wfi' | 'fault' | 'request';
+export type RunExit = 'budget' | 'wfi' | 'fault' | 'request' | 'breakpoint';
+
+/** The decode-cache op id of EBREAK: an armed breakpoint's slot holds it (see armBreakpoint). */
+const OP_EBREAK = 53;
 export type Privilege = 0 | 1 | 3;
 
 export class Hart implements HartApi {
@@ -141,6 +145,20 @@ export class Hart implements HartApi {
   busPa = 0;
   mmioGpa = 0;
 
+  // --- debugger (inspector): snapshot area and one breakpoint on a guest-virtual pc ---
+  /** The debug words after the registers (core/machine/hart-snapshot.ts). */
+  readonly debug: Int32Array;
+  bpArmed = false;
+  bpLo = 0;
+  bpHi = 0;
+  /** The decoded page and slot that hold the breakpoint's EBREAK, and the op word it replaced. */
+  private bpDec: Int32Array | undefined;
+  private bpK = 0;
+  private bpPage = -1;
+  private bpSaved = 0;
+  /** Let the next slice run the slot unarmed (an alias of the breakpoint's page was hit). */
+  private bpSkip = false;
+
   constructor(
     readonly platform: HartPlatform,
     state: SharedRegion,
@@ -157,6 +175,7 @@ export class Hart implements HartApi {
     this.fi = new Int32Array(buf, base + F_OFFSET, 64);
     this.fd = new Float64Array(buf, base + F_OFFSET, 32);
     this.fs = new Float32Array(buf, base + F_OFFSET, 64);
+    this.debug = new Int32Array(buf, base + DEBUG_OFFSET, DEBUG_WORDS);
     const ram = platform.bus.ram;
     if (ram.base % 4096 !== 0 || ram.size % 4096 !== 0 || ram.bufferOffset % 8 !== 0) {
       throw new Error('RAM window must be page aligned (base, size) and 8-byte aligned in its buffer');
@@ -286,22 +305,30 @@ export class Hart implements HartApi {
     return MISA;
   }
 
-  run(budget: number): RunExit {
+  /**
+   * Runs up to `budget` instructions. `stepping` (the debugger's single step) ignores the run request,
+   * masks interrupts and steps over an armed breakpoint, as QEMU's gdbstub steps by default.
+   */
+  run(budget: number, stepping = false): RunExit {
     if (this.faulted) return 'fault';
     const header = this.header;
     let remaining = budget;
     let result: RunExit = 'budget';
     while (remaining > 0) {
-      if (Atomics.load(header, HartWord.request) !== 0) {
+      if (!stepping && Atomics.load(header, HartWord.request) !== 0) {
         result = 'request';
         break;
       }
       if (header[HartWord.fences] !== 0) this.serviceFences();
       this.exit = '';
-      try {
-        checkInterrupts(this);
-      } catch (e) {
-        if (e !== TRAP_SIGNAL) throw e;
+      if (stepping) this.disarmBreakpoint();
+      else {
+        try {
+          checkInterrupts(this);
+        } catch (e) {
+          if (e !== TRAP_SIGNAL) throw e;
+        }
+        if (this.bpArmed) this.armBreakpoint();
       }
       if (this.faulted) {
         result = 'fault';
@@ -314,6 +341,19 @@ export class Hart implements HartApi {
       } catch (e) {
         if (e !== TRAP_SIGNAL) throw e;
         done = this.count;
+        if (this.excCause === Cause.breakpoint && this.bpDec !== undefined && this.atBreakpointSlot()) {
+          remaining -= done;
+          this.retired += done;
+          this.count = 0;
+          if (this.atBreakpoint()) {
+            result = 'breakpoint';
+            break;
+          }
+          // Another virtual alias of the breakpoint's physical slot: run it unarmed.
+          this.disarmBreakpoint();
+          this.bpSkip = true;
+          continue;
+        }
         if (!this.faulted) deliverException(this);
       }
       remaining -= done;
@@ -327,11 +367,106 @@ export class Hart implements HartApi {
         result = 'wfi';
         break;
       }
+      if (stepping) break;
     }
     this.syncPcWords();
     Atomics.store(header, HartWord.retiredLo, this.retired | 0);
     Atomics.store(header, HartWord.retiredHi, Math.floor(this.retired / 4294967296));
     return result;
+  }
+
+  /** Publishes privilege, the inspected CSRs and the pc's physical address (core/machine/hart-snapshot.ts). */
+  publishSnapshot(): void {
+    this.syncPcWords();
+    writeSnapshot(this.debug, this.priv, this.pcPhysical(), (n) => readCsr(this, n));
+  }
+
+  /** Arms (or with undefined, clears) the breakpoint on a guest-virtual pc. */
+  setBreakpoint(address: bigint | undefined): void {
+    this.disarmBreakpoint();
+    this.bpArmed = address !== undefined;
+    this.bpLo = address === undefined ? 0 : Number(BigInt.asIntN(32, address));
+    this.bpHi = address === undefined ? 0 : Number(BigInt.asIntN(32, address >> 32n));
+  }
+
+  /** The pc is the breakpoint's address. */
+  atBreakpoint(): boolean {
+    return this.bpArmed && this.h < 2048 && ((this.pageLo | (this.h << 1)) === this.bpLo) && this.pageHi === this.bpHi;
+  }
+
+  private atBreakpointSlot(): boolean {
+    return this.bpDec === this.decPages[this.curHost >>> 12] && this.bpK === this.h << 2;
+  }
+
+  /** Physical address of the pc through this hart's own translation (undefined if it cannot be translated). */
+  private pcPhysical(): bigint | undefined {
+    const pc = this.getPc();
+    const lo = Number(BigInt.asIntN(32, pc));
+    const hi = Number(BigInt.asIntN(32, pc >> 32n));
+    const t = (lo >>> 12) & TLB_MASK;
+    let off: number;
+    if (this.xTag[t] === ((lo & -4096) | this.priv) && this.xHi[t] === hi) off = this.xHost[t]! + (lo & 0xfff);
+    else off = this.quietly(() => resolveVirt(this, lo, hi, FETCH, 2), -1);
+    return off >= 0 ? BigInt(this.ramBase + off) : undefined;
+  }
+
+  /** Runs an MMU helper for the debugger: a fault it raises is not the guest's and is forgotten. */
+  private quietly<T>(action: () => T, failed: T): T {
+    const { excCause, excTval, excDetail } = this;
+    try {
+      return action();
+    } catch (e) {
+      if (e !== TRAP_SIGNAL) throw e;
+      return failed;
+    } finally {
+      this.excCause = excCause;
+      this.excTval = excTval;
+      this.excDetail = excDetail;
+    }
+  }
+
+  /**
+   * While a breakpoint is armed, once per interpreter slice: makes sure the decoded slot at the
+   * breakpoint's current translation holds an EBREAK op (the original op word is kept and put back).
+   * The interpreter then stops there with no per-instruction check; run() tells it from a guest EBREAK.
+   */
+  private armBreakpoint(): void {
+    if (this.bpSkip) {
+      this.bpSkip = false;
+      return;
+    }
+    const dec = this.bpDec;
+    if (dec !== undefined && this.decPages[this.bpPage] === dec && dec[this.bpK]! === (OP_EBREAK | (this.bpSaved & ~255))) {
+      // Still in place; re-arm only if the fetch TLB knows the address now maps to another page.
+      const t = (this.bpLo >>> 12) & TLB_MASK;
+      if (this.xTag[t] !== ((this.bpLo & -4096) | this.priv) || this.xHi[t] !== this.bpHi || this.xHost[t]! >>> 12 === this.bpPage) return;
+    }
+    this.disarmBreakpoint();
+    const { pageLo, pageHi, h, curHost } = this;
+    this.pageLo = this.bpLo & -4096;
+    this.pageHi = this.bpHi;
+    this.h = (this.bpLo & 0xfff) >> 1;
+    const hh = this.h;
+    const page = this.quietly(() => enterPage(this), undefined);
+    let w = page ? page[hh << 2]! : 0;
+    if (page && w < 256 && hh < 2047) w = this.quietly(() => prepareSlot(this, page, hh), 0);
+    const bpPage = this.curHost >>> 12;
+    this.pageLo = pageLo;
+    this.pageHi = pageHi;
+    this.h = h;
+    this.curHost = curHost;
+    if (!page || w < 256) return;
+    this.bpDec = page;
+    this.bpPage = bpPage;
+    this.bpK = hh << 2;
+    this.bpSaved = w;
+    page[this.bpK] = OP_EBREAK | (w & ~255);
+  }
+
+  private disarmBreakpoint(): void {
+    const dec = this.bpDec;
+    if (dec !== undefined && dec[this.bpK] === (OP_EBREAK | (this.bpSaved & ~255))) dec[this.bpK] = this.bpSaved;
+    this.bpDec = undefined;
   }
 
   /** Whether an interrupt is pending and enabled in mie, ignoring the global enables (WFI wake-up rule). */
