@@ -9,8 +9,21 @@ export function newEpoch(): string {
 }
 
 export function threadClock(epoch: string, timebase: number): ThreadClock {
-  const sinceEpochMs = Number(process.hrtime.bigint() - BigInt(epoch)) / 1e6;
-  const anchor = performance.now() - sinceEpochMs;
+  // Anchor on the tightest of a few performance.now() brackets around an hrtime read: a single
+  // unbracketed read (first calls, a preemption) put threads' clocks up to ~0.5 ms apart, which the
+  // interrupt timeline shows as steps out of order across threads.
+  const origin = BigInt(epoch);
+  let anchor = 0;
+  let bracket = Infinity;
+  for (let i = 0; i < 16; i++) {
+    const before = performance.now();
+    const hr = process.hrtime.bigint();
+    const after = performance.now();
+    if (after - before < bracket) {
+      bracket = after - before;
+      anchor = (before + after) / 2 - Number(hr - origin) / 1e6;
+    }
+  }
   const ticksPerMs = timebase / 1000;
   return { hostTicks: () => Math.floor((performance.now() - anchor) * ticksPerMs) };
 }

@@ -6,10 +6,10 @@
  * zone goes away.
  */
 import { existsSync, mkdirSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { VirtioCfgDevice, VirtioConfigFile } from '../shared/model/virtio-config';
+import type { VirtioCfgDevice, VirtioCfgMemoryRegion, VirtioConfigFile } from '../shared/model/virtio-config';
 import type { ZoneConfig, ZoneFinding } from '../shared/model/zone-config';
 import { checkVirtioConfig, parseVirtioConfig } from '../shared/validate/virtio-config';
 import { formatZoneReport } from '../shared/validate/zone-checks';
@@ -22,7 +22,7 @@ import { EthernetSwitch } from './virtio/ethernet-switch';
 import { PcapWriter } from './virtio/pcap-writer';
 import { HostFileError } from './layout-loader';
 import { FileBlockBackend } from './virtio/file-block-backend';
-import { buildFolderImage, type FolderImageManifest } from './disk/folder-image';
+import { buildFolderImage, type FolderImage, type FolderImageManifest } from './disk/folder-image';
 import { applySync, computeSyncChanges, type ApplySyncResult, type SyncChangeSet } from './disk/folder-sync';
 
 export interface VirtioServiceHooks {
@@ -33,7 +33,7 @@ export interface VirtioServiceHooks {
   progress?(what: string, percent: number): void;
 }
 
-function userRuntimeDirectory(): string {
+export function userRuntimeDirectory(): string {
   return path.join(os.tmpdir(), `hvwb-${typeof process.getuid === 'function' ? process.getuid() : 0}`);
 }
 
@@ -62,8 +62,45 @@ export interface FolderDisk {
   readonly manifest: FolderImageManifest;
 }
 
+/**
+ * A change to a zone's devices that waits until the zone is not running: virtio-mmio has no hotplug,
+ * a zone finds its devices in the device tree it boots with (disk-service.ts makes these).
+ */
+export interface StagedDeviceChange {
+  readonly zone: number;
+  readonly addr: number;
+  /** The zone's memory_region entries, for a zone the config does not describe yet. */
+  readonly regions: readonly VirtioCfgMemoryRegion[];
+  /** The device to serve at addr; absent to remove the one there. */
+  readonly device?: VirtioCfgDevice;
+  /** A folder image already built for the device, used instead of building it again. */
+  readonly image?: FolderImage;
+  /** The virtio_cfg.json the change was written to. */
+  readonly source: string;
+}
+
+/** The config with one device added, replaced or removed (a zone entry is added when missing). */
+export function withDeviceChange(config: VirtioConfigFile | undefined, change: StagedDeviceChange, source = change.source): VirtioConfigFile {
+  const zones = [...(config?.zones ?? [])];
+  let index = zones.findIndex((z) => z.zoneId === change.zone);
+  if (index < 0 && change.device) {
+    zones.push({ zoneId: change.zone, memoryRegions: change.regions, devices: [], path: `zones[${zones.length}]` });
+    index = zones.length - 1;
+  }
+  if (index >= 0) {
+    const zone = zones[index]!;
+    const devices = zone.devices.filter((d) => !(d.enabled && d.addr === change.addr));
+    zones[index] = { ...zone, devices: change.device ? [...devices, change.device] : devices };
+  }
+  return { source: config?.source ?? source, zones };
+}
+
 export class VirtioService {
   private daemon: VirtioDaemon | undefined;
+  /** Changes waiting for their zone to stop, and every change made, to apply to a config given later. */
+  private staged: StagedDeviceChange[] = [];
+  private readonly edits = new Map<string, StagedDeviceChange>();
+  private daemonWork: Promise<void> = Promise.resolve();
   readonly folderDisks: FolderDisk[] = [];
   private capture: PcapWriter | undefined;
   private liveZones = new Set<number>();
@@ -83,6 +120,8 @@ export class VirtioService {
 
   /** The virtio devices of a zone, for its generated device tree. */
   devicesOf(zoneId: number): { addr: number; len: number; irq: number }[] {
+    // Called right before a zone starts: its staged changes take effect now at the latest.
+    this.applyStaged(zoneId);
     return (this.config?.zones ?? [])
       .filter((z) => z.zoneId === zoneId)
       .flatMap((z) => z.devices.filter((d) => d.enabled).map((d) => ({ addr: d.addr, len: d.len, irq: d.irq })));
@@ -91,7 +130,53 @@ export class VirtioService {
   /** Remembers the config before the zones start, so their device trees can describe the devices. */
   prepare(config: VirtioConfigFile): void {
     if (this.daemon) throw new HostFileError('a virtio daemon is already running for this machine (hvisor-tool runs one)');
+    for (const change of this.edits.values()) config = withDeviceChange(config, change, config.source);
     this.config = config;
+  }
+
+  /**
+   * Adds, replaces or removes a device of a zone for its next start: at once when the zone is not
+   * running, else when it stops. The caller has written the change to virtio_cfg.json.
+   */
+  async stageDevice(change: StagedDeviceChange): Promise<void> {
+    const key = `${change.zone}:${change.addr}`;
+    this.staged = this.staged.filter((s) => `${s.zone}:${s.addr}` !== key);
+    this.staged.push(change);
+    this.edits.set(key, change);
+    this.applyStaged(change.zone);
+    await this.daemonWork;
+  }
+
+  /** Device changes still waiting for their zone to stop. */
+  stagedChanges(): readonly StagedDeviceChange[] {
+    return this.staged;
+  }
+
+  private isLive(zone: number): boolean {
+    return this.runtime.table.live().some((slot) => slot.zoneId === zone);
+  }
+
+  private applyStaged(zone: number): void {
+    const changes = this.staged.filter((s) => s.zone === zone);
+    if (changes.length === 0 || this.isLive(zone)) return;
+    this.staged = this.staged.filter((s) => s.zone !== zone);
+    for (const change of changes) this.config = withDeviceChange(this.config, change, change.source);
+    const daemon = this.daemon;
+    if (!daemon) return;
+    this.daemonWork = this.daemonWork.then(async () => {
+      for (const change of changes) {
+        try {
+          await daemon.removeDevice(change.zone, change.addr);
+          const served = this.folderDisks.findIndex((d) => d.zone === change.zone && d.addr === change.addr);
+          if (served >= 0) this.folderDisks.splice(served, 1);
+          if (!change.device) continue;
+          const regions = (this.config?.zones ?? []).filter((z) => z.zoneId === change.zone).flatMap((z) => z.memoryRegions);
+          await daemon.addDevice(change.zone, regions, change.device);
+        } catch (error) {
+          this.hooks.log(`virtio: zone ${change.zone} device 0x${change.addr.toString(16)}: ${(error as Error).message}`);
+        }
+      }
+    });
   }
 
   async start(config: VirtioConfigFile, baseDir: string): Promise<string[]> {
@@ -113,7 +198,7 @@ export class VirtioService {
       bridge: regionOf(this.view.plan.layout, this.view.buffer, 'virtio-bridge'),
       ram: this.view.bus.ram,
       baseDir,
-      openBlock: (device, resolved) => this.openBlock(device, resolved, config.zones.find((z) => z.devices.includes(device))?.zoneId ?? -1),
+      openBlock: (device, resolved) => this.openBlock(device, resolved, (this.config ?? config).zones.find((z) => z.devices.includes(device))?.zoneId ?? -1),
       ...(netSwitch ? { netSwitch } : {}),
       consoleOutput: (zone, bytes) => this.hooks.output(zone, bytes),
       finishRequest: () => this.injectCompleted(),
@@ -135,9 +220,10 @@ export class VirtioService {
     const info = await stat(resolved);
     if (!info.isDirectory()) return FileBlockBackend.open(resolved, { readOnly: device.readOnly === true });
     const readOnly = device.readOnly !== false;
-    this.hooks.log(`virtio-blk@0x${device.addr.toString(16)}: building a FAT32 image of ${resolved}`);
+    const prebuilt = this.edits.get(`${zone}:${device.addr}`)?.image;
     let lastPercent = -10;
-    const image = await buildFolderImage({
+    if (!prebuilt) this.hooks.log(`virtio-blk@0x${device.addr.toString(16)}: building a FAT32 image of ${resolved}`);
+    const image = prebuilt?.manifest.folder === (await realpath(resolved)) ? prebuilt : await buildFolderImage({
       folder: resolved,
       cacheDir: path.join(userRuntimeDirectory(), 'disks'),
       imageName: `zone${zone}-${device.addr.toString(16)}.img`,
@@ -200,9 +286,11 @@ export class VirtioService {
   zonesChanged(live: readonly number[]): void {
     for (const zone of this.liveZones) if (!live.includes(zone)) this.daemon?.resetZone(zone);
     this.liveZones = new Set(live);
+    for (const zone of new Set(this.staged.map((s) => s.zone))) if (!live.includes(zone)) this.applyStaged(zone);
   }
 
   async stop(): Promise<void> {
+    await this.daemonWork;
     await this.daemon?.stop();
     this.daemon = undefined;
     await this.capture?.close();

@@ -15,6 +15,8 @@ import { startControlServer, type ControlServer } from './control-socket';
 import { zoneCommand } from './zone-commands';
 import { layoutFileCommand } from './layout-files';
 import { InspectService } from './inspect-service';
+import { DiskService } from './disk-service';
+import { TimelineService } from './timeline-service';
 
 /** Console backlog kept per zone for terminals that attach late. */
 const BACKLOG_BYTES = 256 * 1024;
@@ -40,17 +42,20 @@ export async function createWorkbenchServices(options: WorkbenchOptions): Promis
 class MachineServices implements WorkbenchServices {
   private host: MachineHost | undefined;
   private inspect: InspectService | undefined;
+  private timeline: TimelineService | undefined;
   private readonly listeners = new Set<EventListener>();
   private readonly backlog = new Map<number, string>();
   private readonly decoders = new Map<number, TextDecoder>();
   private readonly shell: ShellService;
+  private readonly disks: DiskService;
   private control: ControlServer | undefined;
   private machineFault: string | undefined;
   private statusTimer: ReturnType<typeof setInterval>;
   private lastStatus = '';
 
-  constructor(private readonly loaded: LoadedLayout) {
+  constructor(private loaded: LoadedLayout) {
     const root = projectRoot();
+    this.disks = new DiskService({ folder: loaded.folder, host: () => this.host, emit: (event, payload) => this.emit(event, payload) });
     this.shell = new ShellService({ cwd: loaded.folder, binDir: path.join(root, 'bin'), env: { ...process.env } });
     this.shell.onEvent((event, payload) => this.emit(event, payload));
     // Hart states change without events of their own (WFI, HSM starts); publish them when they do.
@@ -81,6 +86,8 @@ class MachineServices implements WorkbenchServices {
     this.host = host;
     this.inspect?.dispose();
     this.inspect = new InspectService(host, (event, payload) => this.emit(event, payload));
+    this.timeline?.dispose();
+    this.timeline = new TimelineService(host, (event, payload) => this.emit(event, payload));
   }
 
   private decoderOf(zone: number): TextDecoder {
@@ -101,11 +108,13 @@ class MachineServices implements WorkbenchServices {
 
   async invoke<C extends CommandName>(command: C, params: CommandParams<C>): Promise<CommandResult<C>> {
     if (this.shell.handles(command)) return this.shell.invoke(command, params as never) as Promise<CommandResult<C>>;
+    if (this.disks.handles(command)) return this.disks.invoke(command, params) as Promise<CommandResult<C>>;
     if (this.inspect?.handles(command)) {
       const result = await this.inspect.invoke(command, params);
       if (command.startsWith('zone.')) this.publish();
       return result as CommandResult<C>;
     }
+    if (this.timeline?.handles(command)) return (await this.timeline.invoke(command, params)) as CommandResult<C>;
     const result = await this.machineCommand(command, params);
     return result as CommandResult<C>;
   }
@@ -129,6 +138,8 @@ class MachineServices implements WorkbenchServices {
         this.machineFault = undefined;
         this.backlog.clear();
         this.decoders.clear();
+        // Read the layout again: an attached folder disk may have given it a virtio_cfg.json.
+        this.loaded = await loadLayout(this.loaded.file).catch(() => this.loaded);
         await this.prepare();
         await this.startMachine();
         return this.snapshot();
@@ -218,6 +229,7 @@ class MachineServices implements WorkbenchServices {
   async dispose(): Promise<void> {
     clearInterval(this.statusTimer);
     this.inspect?.dispose();
+    this.timeline?.dispose();
     this.shell.dispose();
     await this.control?.close();
     await this.host?.stop();

@@ -233,6 +233,8 @@ export async function createFakeServices(options: FakeOptions = {}): Promise<Wor
         greet(zone);
         return result({ code: 0, message: `${zone.name} started on cpu ${zone.harts.map((hart) => hart.id).join(', ')}` });
       }
+      case 'disk.list':
+        return result({ disks: [] });
       default:
         throw new Error(`unknown command: ${String(command)}`);
     }

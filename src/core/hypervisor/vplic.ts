@@ -31,6 +31,7 @@ import type { HartSignals, RegisterDef, SharedRegion } from '../bus/types';
 import { MIP_SEIP, PlicOffset, type SifivePlic } from '../devices/intc/sifive-plic';
 import type { HartApi } from '../isa/riscv64/platform';
 import type { TrapHandler } from './zone-supervisor';
+import { IrqEventKind, irqTraceOf, type IrqTrace } from '../machine/irq-trace';
 
 /** hvisor's BOARD_PLIC_INTERRUPTS_NUM: the largest source count a (v)PLIC register map can hold. */
 export const VPLIC_MAX_SOURCES = 1023;
@@ -117,6 +118,8 @@ export class VirtualPlic implements TrapHandler {
   private readonly owned: Uint32Array;
   private readonly hw: Uint32Array;
   private readonly zoneName: string;
+  /** The interrupt timeline's ring, when the machine has one (irq-trace.ts). */
+  private readonly trace: IrqTrace | undefined;
 
   static stateBytes(config: Pick<VirtualPlicConfig, 'sources' | 'zoneCpus'> & Partial<VirtualPlicConfig>): number {
     return new VirtualPlicLayout(config.sources, config.zoneCpus.length).totalWords * 4;
@@ -151,6 +154,7 @@ export class VirtualPlic implements TrapHandler {
       if (hwSet.has(irq)) this.hw[irq >> 5] = this.hw[irq >> 5]! | (1 << (irq & 31));
     }
     this.registers = virtualPlicRegisters(sources, zoneCpus.length);
+    this.trace = irqTraceOf(region.buffer);
   }
 
   owns(irq: number): boolean {
@@ -183,6 +187,11 @@ export class VirtualPlic implements TrapHandler {
       return false;
     }
     const l = this.layout;
+    const trace = this.trace;
+    if (trace !== undefined && trace.on) {
+      trace.record(IrqEventKind.inject, irq, this.config.zoneId ?? -1, -1, hw ? 1 : 0);
+      if (!this.getBit(l.pending, irq)) trace.record(IrqEventKind.vpending, irq, this.config.zoneId ?? -1, -1, 0);
+    }
     if (this.getBit(l.pending, irq)) return true;
     this.setBit(l.pending, irq, true);
     this.updateLines();
@@ -321,6 +330,7 @@ export class VirtualPlic implements TrapHandler {
     if (irq !== 0) {
       this.setBit(this.layout.pending, irq, false);
       this.setBit(this.layout.active, irq, true);
+      if (this.trace !== undefined && this.trace.on) this.trace.record(IrqEventKind.vclaim, irq, this.config.zoneId ?? -1, this.zoneCpus[slot]!, 2 * slot + 1);
       this.updateLines();
     }
     return irq;
@@ -333,6 +343,7 @@ export class VirtualPlic implements TrapHandler {
       return;
     }
     this.setBit(this.layout.active, irq, false);
+    if (this.trace !== undefined && this.trace.on) this.trace.record(IrqEventKind.vcomplete, irq, this.config.zoneId ?? -1, this.zoneCpus[slot]!, 2 * slot + 1);
     if (this.isHw(irq)) this.physical.write(physicalContextOffset(this.zoneCpus[slot]!) + 4, 4, irq);
   }
 

@@ -13,6 +13,7 @@ import { SharedLayoutPlanner, regionOf, type SharedLayout } from './shared-layou
 import { SharedDeviceLock, SharedHartSignals } from './signals';
 import { vplicBytes, zoneTableBytes } from '../hypervisor/zone-table';
 import { BRIDGE_PAGE_BYTES } from '../virtio/virtio-bridge';
+import { attachIrqTrace, IrqTrace, irqTraceBytes } from './irq-trace';
 
 /** Words of the machine control region (Int32 indices). */
 export const ControlWord = {
@@ -43,6 +44,8 @@ export function planMachine(board: Board, ramSize = board.ram.size): MachinePlan
   planner.reserve('zones', zoneTableBytes(vplicBytes(board.harts, sources)), 4096);
   // hvisor's virtio_bridge page: requests from trapping vCPUs to the management side's backends.
   planner.reserve('virtio-bridge', BRIDGE_PAGE_BYTES, 4096);
+  // The interrupt timeline's event ring (irq-trace.ts).
+  planner.reserve('irq-trace', irqTraceBytes(), 4096);
   planner.reserve('ram', ramSize, 65536);
   return { board, ramSize, layout: planner.finish() };
 }
@@ -61,6 +64,8 @@ export class MachineView {
   readonly signals: SharedHartSignals;
   readonly clock: Clock;
   readonly lock: SharedDeviceLock;
+  /** The interrupt trace ring; the PLIC, vPLICs and harts of this thread record into it. */
+  readonly irqTrace: IrqTrace | undefined;
 
   constructor(
     readonly plan: MachinePlan,
@@ -85,6 +90,10 @@ export class MachineView {
     const controlF64 = this.controlF64;
     this.clock = { now: () => hostClock.hostTicks() - controlF64[ControlWord.pausedTicksF64]! };
     this.lock = new SharedDeviceLock(this.control, ControlWord.deviceLock, threadId);
+    if (plan.layout.regions.some((r) => r.name === 'irq-trace')) {
+      this.irqTrace = new IrqTrace(regionOf(plan.layout, buffer, 'irq-trace'), this.clock);
+      attachIrqTrace(buffer, this.irqTrace);
+    }
     this.bus = new AddressSpace(plan.board.ram.base, regionOf(plan.layout, buffer, 'ram'));
     this.bus.lock = this.lock;
     this.devices = instantiateDevices(plan.board, plan.layout, buffer, {

@@ -68,6 +68,7 @@ export class VirtioDaemon {
   /** Requests no device window matched (answered 0). */
   unmatched = 0;
   private readonly closers: (() => Promise<void>)[] = [];
+  private readonly deviceClosers = new Map<DaemonDevice, () => Promise<void>>();
   private readonly ports: SwitchPort[] = [];
   /** Results that found res_list full even after a drain; pushed on the next occasion. */
   private backlog: { zone: number; irq: number }[] = [];
@@ -98,23 +99,54 @@ export class VirtioDaemon {
     for (const zone of config.zones) {
       const memory = new ZoneGuestMemory(regions.get(zone.zoneId)!, ram);
       for (const device of zone.devices) {
-        if (!device.enabled) continue;
-        const model = await this.createModel(zone.zoneId, device);
-        if (!model) continue;
-        const name = `${model.kind}@${hex(device.addr)}`;
-        const transport = new VirtioMmio(model, {
-          zone: zone.zoneId,
-          name,
-          memory,
-          raiseIrq: () => this.raise(zone.zoneId, device.irq),
-          onFault: (fault) => {
-            this.faults.push(fault);
-            this.options.onFault?.(fault);
-          },
-        });
-        this.devices.push({ zone: zone.zoneId, addr: device.addr, len: device.len, irq: device.irq, name, config: device, transport, model });
+        if (device.enabled) await this.addModel(zone.zoneId, memory, device);
       }
     }
+  }
+
+  private async addModel(zone: number, memory: ZoneGuestMemory, device: VirtioCfgDevice): Promise<void> {
+    const closers = this.closers.length;
+    const model = await this.createModel(zone, device);
+    if (!model) return;
+    const name = `${model.kind}@${hex(device.addr)}`;
+    const transport = new VirtioMmio(model, {
+      zone,
+      name,
+      memory,
+      raiseIrq: () => this.raise(zone, device.irq),
+      onFault: (fault) => {
+        this.faults.push(fault);
+        this.options.onFault?.(fault);
+      },
+    });
+    const entry: DaemonDevice = { zone, addr: device.addr, len: device.len, irq: device.irq, name, config: device, transport, model };
+    this.devices.push(entry);
+    const close = this.closers[closers];
+    if (close) this.deviceClosers.set(entry, close);
+  }
+
+  /**
+   * Serves one more device while running, for a zone that is not running (a zone finds its
+   * virtio-mmio devices in its device tree at boot; there is no hotplug). `regions` is the zone's
+   * memory_region list.
+   */
+  async addDevice(zone: number, regions: readonly VirtioMemoryRegion[], device: VirtioCfgDevice): Promise<void> {
+    await this.addModel(zone, new ZoneGuestMemory(regions, this.options.ram), device);
+    this.consumer.publishMmioAddresses(this.devices.map((d) => d.addr));
+  }
+
+  /** Stops serving a device (its zone is not running) and closes its backend. */
+  async removeDevice(zone: number, addr: number): Promise<void> {
+    const index = this.devices.findIndex((d) => d.zone === zone && d.addr === addr);
+    if (index < 0) return;
+    const [device] = this.devices.splice(index, 1);
+    this.consumer.publishMmioAddresses(this.devices.map((d) => d.addr));
+    if (device!.model instanceof VirtioBlk) await device!.model.whenIdle();
+    const close = this.deviceClosers.get(device!);
+    this.deviceClosers.delete(device!);
+    if (!close) return;
+    this.closers.splice(this.closers.indexOf(close), 1);
+    await close();
   }
 
   private async createModel(zone: number, device: VirtioCfgDevice): Promise<VirtioDeviceModel | undefined> {

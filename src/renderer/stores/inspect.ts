@@ -10,7 +10,7 @@ import type { HartRegisterState, InterruptControllersState, StopReason, ZoneDebu
 import { useConnection, useWorkbench } from '../api/workbench-api';
 import { useMachineStore } from './machine';
 
-export type InspectView = 'registers' | 'interrupts';
+export type InspectView = 'registers' | 'interrupts' | 'timeline';
 const POLL_MS = 250;
 
 export interface StopNotice {

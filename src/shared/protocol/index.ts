@@ -6,9 +6,10 @@ import type { MachineCommands, MachineEvents } from './machine';
 import type { SerialCommands, SerialEvents } from './serial';
 import type { ShellCommands, ShellEvents } from './shell';
 import type { ZoneCommands, ZoneEvents } from './zones';
-import type { DiskCommands } from './disks';
+import type { DiskCommands, DiskEvents } from './disks';
 import type { InspectCommands, InspectEvents } from './inspect';
 import type { LayoutFileCommands } from './layout-files';
+import type { TimelineCommands, TimelineEvents } from './timeline';
 
 export type * from './machine';
 export type * from './serial';
@@ -17,9 +18,10 @@ export type * from './zones';
 export type * from './disks';
 export type * from './inspect';
 export type * from './layout-files';
+export type * from './timeline';
 
-export type Commands = MachineCommands & SerialCommands & ShellCommands & ZoneCommands & DiskCommands & LayoutFileCommands & InspectCommands;
-export type Events = MachineEvents & SerialEvents & ShellEvents & ZoneEvents & InspectEvents;
+export type Commands = MachineCommands & SerialCommands & ShellCommands & ZoneCommands & DiskCommands & LayoutFileCommands & InspectCommands & TimelineCommands;
+export type Events = MachineEvents & SerialEvents & ShellEvents & ZoneEvents & InspectEvents & TimelineEvents & DiskEvents;
 
 export type CommandName = keyof Commands;
 export type EventName = keyof Events;

@@ -13,6 +13,7 @@
  * access-permission checks (any context may touch any register).
  */
 import type { HartSignals, IrqSink, MmioDevice, RegisterDef, SharedRegion } from '../../bus/types';
+import { IrqEventKind, irqTraceOf, type IrqTrace } from '../../machine/irq-trace';
 
 export const PlicOffset = {
   priority: 0x0,
@@ -84,6 +85,8 @@ export class SifivePlic implements MmioDevice, IrqSink {
   readonly contexts: number;
   private readonly layout: PlicLayout;
   private readonly words: Uint32Array;
+  /** The interrupt timeline's ring, when the machine has one (irq-trace.ts). */
+  readonly trace: IrqTrace | undefined;
 
   static stateBytes(config: PlicConfig): number {
     return new PlicLayout(config.sources, config.harts * 2).totalWords * 4;
@@ -97,12 +100,19 @@ export class SifivePlic implements MmioDevice, IrqSink {
     if (region.byteLength < this.layout.totalWords * 4) throw new Error('PLIC region too small');
     this.words = new Uint32Array(region.buffer, region.byteOffset, this.layout.totalWords);
     this.registers = plicRegisters(this.sources, this.contexts, this.layout.bitmapWords);
+    this.trace = irqTraceOf(region.buffer);
   }
 
   /** Incoming interrupt line `line` (a source id) from a device. */
   setLevel(line: number, level: boolean): void {
     if (line < 1 || line > this.sources) return;
     const { level: levelBase, pending, claimed } = this.layout;
+    // --- interrupt timeline: line edges and new pending requests ---
+    const trace = this.trace;
+    if (trace !== undefined && trace.on) {
+      if (this.getBit(levelBase, line) !== level) trace.record(level ? IrqEventKind.raise : IrqEventKind.lower, line, -1, -1, 0);
+      if (level && !this.getBit(claimed, line) && !this.getBit(pending, line)) trace.record(IrqEventKind.pending, line, -1, -1, 0);
+    }
     this.setBit(levelBase, line, level);
     if (level) {
       if (!this.getBit(claimed, line)) this.setBit(pending, line, true);
@@ -247,6 +257,7 @@ export class SifivePlic implements MmioDevice, IrqSink {
     if (id !== 0) {
       this.setBit(this.layout.pending, id, false);
       this.setBit(this.layout.claimed, id, true);
+      if (this.trace !== undefined && this.trace.on) this.trace.record(IrqEventKind.claim, id, -1, ctx >> 1, ctx);
       this.updateOutputs();
     }
     return id;
@@ -259,6 +270,11 @@ export class SifivePlic implements MmioDevice, IrqSink {
     if (!this.getBit(l.enables + ctx * l.bitmapWords, id)) return;
     if (!this.getBit(l.claimed, id)) return;
     this.setBit(l.claimed, id, false);
+    const trace = this.trace;
+    if (trace !== undefined && trace.on) {
+      trace.record(IrqEventKind.complete, id, -1, ctx >> 1, ctx);
+      if (this.getBit(l.level, id)) trace.record(IrqEventKind.pending, id, -1, -1, 0);
+    }
     if (this.getBit(l.level, id)) this.setBit(l.pending, id, true);
   }
 

@@ -15,6 +15,7 @@ import { checkInterrupts, deliverException, nextTimerDeadline, pendingAndEnabled
 import { enterPage, FETCH, fenceInstructions, flushDecodeCache, flushTlb as flushAllTlb, prepareSlot, resolveVirt, TLB_MASK, TLB_SIZE } from './mmu';
 import { DEBUG_OFFSET, DEBUG_WORDS, writeSnapshot } from '../../machine/hart-snapshot';
 import { TRAP_SIGNAL } from './trap-signal';
+import { irqTraceOf, type IrqTrace } from '../../machine/irq-trace';
 
 export const X_OFFSET = HART_HEADER_BYTES;
 /** x0 writes land in this extra slot so that the interpreter never tests rd for zero. */
@@ -158,6 +159,8 @@ export class Hart implements HartApi {
   private bpSaved = 0;
   /** Let the next slice run the slot unarmed (an alias of the breakpoint's page was hit). */
   private bpSkip = false;
+  /** The interrupt timeline's ring (irq-trace.ts): interrupt traps taken are recorded in trap.ts. */
+  readonly trace: IrqTrace | undefined;
 
   constructor(
     readonly platform: HartPlatform,
@@ -176,6 +179,7 @@ export class Hart implements HartApi {
     this.fd = new Float64Array(buf, base + F_OFFSET, 32);
     this.fs = new Float32Array(buf, base + F_OFFSET, 64);
     this.debug = new Int32Array(buf, base + DEBUG_OFFSET, DEBUG_WORDS);
+    this.trace = irqTraceOf(buf);
     const ram = platform.bus.ram;
     if (ram.base % 4096 !== 0 || ram.size % 4096 !== 0 || ram.bufferOffset % 8 !== 0) {
       throw new Error('RAM window must be page aligned (base, size) and 8-byte aligned in its buffer');

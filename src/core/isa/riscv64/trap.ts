@@ -8,6 +8,7 @@ import { HartWord } from '../../machine/hart-header';
 import { CAUSE_NAMES, Cause, Irq, Mstatus } from './csr-numbers';
 import type { Hart, Privilege } from './hart';
 import type { FaultReport } from './platform';
+import { IrqEventKind } from '../../machine/irq-trace';
 
 const STIP = 1 << Irq.STI;
 const MTIP = 1 << Irq.MTI;
@@ -70,11 +71,31 @@ export function checkInterrupts(h: Hart): boolean {
   if (take === 0) return false;
   for (const irq of PRIORITY) {
     if (take & (1 << irq)) {
+      if (h.trace !== undefined && h.trace.on) traceDelivery(h, irq);
       takeTrap(h, irq, true, 0n);
       return true;
     }
   }
   return false;
+}
+
+/**
+ * Interrupt timeline (irq-trace.ts): the interrupt trap about to be taken, with the zone slot the hart
+ * runs, and for a timer interrupt the deadline it answers (as a timerDue record stamped with it).
+ */
+function traceDelivery(h: Hart, cause: number): void {
+  const trace = h.trace!;
+  const now = trace.now();
+  const extra = cause | ((Atomics.load(h.header, HartWord.zoneSlot) & 0xff) << 8);
+  if (cause === Irq.STI || cause === Irq.MTI) {
+    let deadline = Infinity;
+    if (cause === Irq.MTI) deadline = h.platform.machineTimerCompare();
+    else if (h.supervisor) deadline = Math.min(h.stimecmpTicks, sbiTimerTicks(h));
+    else if ((h.menvcfg & STCE) !== 0n) deadline = h.stimecmpTicks;
+    const lag = h.platform.clock.now() - deadline;
+    if (lag >= 0 && Number.isFinite(lag)) trace.record(IrqEventKind.timerDue, cause, -1, h.hartId, extra, now - lag);
+  }
+  trace.record(IrqEventKind.delivered, 0, -1, h.hartId, extra, now);
 }
 
 const hex = (v: bigint, digits = 0): string => `0x${v.toString(16).padStart(digits, '0')}`;

@@ -1,0 +1,115 @@
+/**
+ * The interrupt timeline: recording on/off, the events and episodes fetched incrementally (a cursor)
+ * at 4 Hz while the view is open, kept bounded, and the Perfetto export as a download.
+ */
+import { defineStore } from 'pinia';
+import { computed, ref, shallowRef, watch } from 'vue';
+import type { TimelineEpisode, TimelineEvent, TimelineLane, TimelineStatus } from '../../shared/protocol/index';
+import { useConnection, useWorkbench } from '../api/workbench-api';
+
+const POLL_MS = 250;
+/** Events kept by the view (the service keeps more; export takes the service's). */
+const MAX_EVENTS = 60_000;
+
+export const useTimelineStore = defineStore('timeline', () => {
+  const api = useWorkbench();
+  const connection = useConnection();
+
+  const status = ref<TimelineStatus>({ recording: false, events: 0, lost: 0, capacity: 0 });
+  const zones = shallowRef<readonly { readonly id: number; readonly name: string }[]>([]);
+  const lanes = shallowRef<readonly TimelineLane[]>([]);
+  const events = shallowRef<TimelineEvent[]>([]);
+  const episodes = shallowRef(new Map<number, TimelineEpisode>());
+  /** Machine time of the latest answer (µs). */
+  const now = ref(0);
+  const error = ref<string | null>(null);
+  const busy = ref(false);
+  let cursor: number | undefined;
+
+  const episodeList = computed(() => [...episodes.value.values()]);
+
+  async function refresh(): Promise<void> {
+    try {
+      const snap = await api.invoke('timeline.get', cursor === undefined ? {} : { since: cursor });
+      status.value = snap.status;
+      zones.value = snap.zones;
+      lanes.value = snap.lanes;
+      now.value = snap.now;
+      const base = snap.reset ? [] : events.value;
+      const map = snap.reset ? new Map<number, TimelineEpisode>() : new Map(episodes.value);
+      if (snap.events.length > 0 || snap.reset) {
+        const merged = base.concat(snap.events as TimelineEvent[]);
+        events.value = merged.length > MAX_EVENTS ? merged.slice(merged.length - MAX_EVENTS) : merged;
+      }
+      if (snap.episodes.length > 0 || snap.reset) {
+        for (const e of snap.episodes) map.set(e.id, e);
+        if (map.size > MAX_EVENTS / 2) {
+          const oldest = events.value[0]?.time ?? 0;
+          for (const [id, e] of map) if ((e.complete ?? e.delivered ?? e.raise ?? 0) < oldest) map.delete(id);
+        }
+        episodes.value = map;
+      }
+      cursor = snap.cursor;
+      error.value = null;
+    } catch (e) {
+      error.value = e instanceof Error ? e.message : String(e);
+    }
+  }
+
+  async function act(action: () => Promise<unknown>): Promise<void> {
+    if (busy.value) return;
+    busy.value = true;
+    try {
+      await action();
+      await refresh();
+    } catch (e) {
+      error.value = e instanceof Error ? e.message.replace(/^Error: /, '') : String(e);
+    } finally {
+      busy.value = false;
+    }
+  }
+
+  const setRecording = (on: boolean) => act(async () => (status.value = await api.invoke('timeline.record', { on })));
+  const clear = () => act(async () => (status.value = await api.invoke('timeline.clear', {})));
+
+  /** Asks the service for the Perfetto JSON and saves it through the browser's download. */
+  async function exportTrace(): Promise<string | null> {
+    try {
+      const file = await api.invoke('timeline.export', {});
+      const url = URL.createObjectURL(new Blob([file.json], { type: 'application/json' }));
+      const link = document.createElement('a');
+      link.href = url;
+      link.download = file.fileName;
+      document.body.appendChild(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      return file.fileName;
+    } catch (e) {
+      error.value = e instanceof Error ? e.message : String(e);
+      return null;
+    }
+  }
+
+  let timer: ReturnType<typeof setInterval> | undefined;
+  function startPolling(): void {
+    stopPolling();
+    void refresh();
+    timer = setInterval(() => {
+      if (document.visibilityState === 'visible') void refresh();
+    }, POLL_MS);
+  }
+  function stopPolling(): void {
+    if (timer) clearInterval(timer);
+    timer = undefined;
+  }
+
+  api.on('timeline.status', (next) => (status.value = next));
+  // A new connection (or a machine reset) may have a new history: start over.
+  watch(connection.epoch, () => {
+    cursor = undefined;
+    void refresh();
+  });
+
+  return { status, zones, lanes, events, episodes, episodeList, now, error, busy, refresh, setRecording, clear, exportTrace, startPolling, stopPolling };
+});
