@@ -24,9 +24,10 @@ if ((${#missing[@]} > 0)); then
 fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  # Electron's postinstall downloads its binary; without internet the workbench runs in browser mode.
-  if [ -z "${ELECTRON_SKIP_BINARY_DOWNLOAD:-}" ] && [ "${HVWB_WITH_ELECTRON:-}" != "1" ]; then
-    export ELECTRON_SKIP_BINARY_DOWNLOAD=1
-  fi
+  # Electron's own download script is not run by npm (package.json allowScripts), so installing works
+  # without internet; the workbench then runs in browser mode.
   npm ci --no-audit --no-fund
+fi
+if [ "${HVWB_WITH_ELECTRON:-}" = "1" ]; then
+  npm run --silent install:electron
 fi
