@@ -17,6 +17,15 @@ export const ZONE_USAGE = `usage (as hvisor-tool):
 The command talks to the running workbench given by $HVWB_CONTROL, or the only one running.
 `;
 
+/** A refused command is the user's to fix (a bad file, a busy zone): one message, no stack trace. */
+async function request(socket: string, command: string, params: unknown): Promise<unknown> {
+  try {
+    return await controlRequest(socket, command, params);
+  } catch (error) {
+    throw new CliError((error as Error).message);
+  }
+}
+
 async function findWorkbench(): Promise<string> {
   const fromEnv = process.env.HVWB_CONTROL;
   if (fromEnv) return fromEnv;
@@ -33,7 +42,7 @@ export async function runVirtio(args: readonly string[], out: Output): Promise<n
     return 1;
   }
   const socket = await findWorkbench();
-  const result = (await controlRequest(socket, 'virtio.start', { config: path.resolve(args[1]!) })) as { messages: string[] };
+  const result = (await request(socket, 'virtio.start', { config: path.resolve(args[1]!) })) as { messages: string[] };
   for (const line of result.messages) out.stdout(`${line}\n`);
   return 0;
 }
@@ -42,7 +51,7 @@ export async function runZone(args: readonly string[], out: Output): Promise<num
   const [sub, ...rest] = args;
   if (sub === 'start' && rest.length === 1) {
     const socket = await findWorkbench();
-    const result = (await controlRequest(socket, 'zone.start', { config: path.resolve(rest[0]!) })) as ZoneCommandResult;
+    const result = (await request(socket, 'zone.start', { config: path.resolve(rest[0]!) })) as ZoneCommandResult;
     if (result.code === 0) {
       out.stdout(`${result.message}\n`);
       return 0;
@@ -54,14 +63,14 @@ export async function runZone(args: readonly string[], out: Output): Promise<num
     const id = Number(rest[1]);
     if (!Number.isInteger(id) || id < 0) throw new CliError(`zone shutdown: "${rest[1]}" is not a zone id`);
     const socket = await findWorkbench();
-    const result = (await controlRequest(socket, 'zone.shutdown', { id })) as ZoneCommandResult;
+    const result = (await request(socket, 'zone.shutdown', { id })) as ZoneCommandResult;
     if (result.code === 0) return 0;
     out.stderr(`${ioctlFailure('zone_shutdown', result.code)}\n`);
     return 1;
   }
   if (sub === 'list' && rest.length === 0) {
     const socket = await findWorkbench();
-    const result = (await controlRequest(socket, 'zone.list', {})) as { table: string };
+    const result = (await request(socket, 'zone.list', {})) as { table: string };
     out.stdout(result.table);
     return 0;
   }
@@ -77,7 +86,7 @@ export async function runDisk(args: readonly string[], out: Output, confirm: (qu
   const [sub, ...rest] = args;
   const socket = await findWorkbench();
   if (sub === 'list' && rest.length === 0) {
-    const { disks } = (await controlRequest(socket, 'disk.list', {})) as CommandResult<'disk.list'>;
+    const { disks } = (await request(socket, 'disk.list', {})) as CommandResult<'disk.list'>;
     if (disks.length === 0) out.stdout('no host-folder disks attached\n');
     for (const d of disks) out.stdout(`zone ${d.zone} 0x${d.addr.toString(16)} ${d.readOnly ? 'ro' : 'rw'} ${d.files} files  ${d.folder}\n`);
     return 0;
@@ -88,7 +97,7 @@ export async function runDisk(args: readonly string[], out: Output, confirm: (qu
     const zone = Number(positional[0]);
     const addr = Number(positional[1]);
     if (!Number.isInteger(zone) || !Number.isInteger(addr)) throw new CliError(`disk ${sub} takes a zone id and a device address, e.g. 1 0x10002000`);
-    const listed = (await controlRequest(socket, 'disk.changes', { zone, addr })) as CommandResult<'disk.changes'>;
+    const listed = (await request(socket, 'disk.changes', { zone, addr })) as CommandResult<'disk.changes'>;
     for (const change of listed.changes) out.stdout(`${CHANGE_MARK[change.kind]} ${change.path}${change.size !== undefined ? ` (${change.size} bytes)` : ''}\n`);
     for (const note of listed.refused) out.stdout(`! ${note} (never written)\n`);
     if (listed.changes.length === 0) out.stdout('no changes\n');
@@ -97,7 +106,7 @@ export async function runDisk(args: readonly string[], out: Output, confirm: (qu
       out.stdout('nothing written\n');
       return 1;
     }
-    const result = (await controlRequest(socket, 'disk.sync', { zone, addr })) as CommandResult<'disk.sync'>;
+    const result = (await request(socket, 'disk.sync', { zone, addr })) as CommandResult<'disk.sync'>;
     out.stdout(`${result.applied.length} change(s) written\n`);
     for (const problem of result.problems) out.stderr(`${problem}\n`);
     return result.problems.length > 0 ? 1 : 0;
