@@ -7,8 +7,10 @@ import path from 'node:path';
 import { boardDts } from '../core/fdt/board-dtb';
 import { zoneTreeInput } from '../core/hypervisor/zone-dtb';
 import { loadLayout } from '../host/layout-loader';
-import { readVirtioConfig } from '../host/virtio-service';
-import { readZoneFile, rootZoneForLayout } from '../host/zone-loader';
+import { readVirtioConfig, virtioWindowsOf } from '../host/virtio-service';
+import { rootInitrdStart } from '../host/root-dtb';
+import { guestAddressOf } from '../core/hypervisor/hypervisor';
+import { isInitrdModule, readZoneFile, rootZoneForLayout } from '../host/zone-loader';
 import type { VirtioConfigFile } from '../shared/model/virtio-config';
 import { CliError, type Output } from './output';
 
@@ -20,15 +22,14 @@ export async function runDts(layoutPath: string, zoneName: string, out: Output):
   for (const entry of loaded.zoneFiles) zones.push({ entry, zone: await readZoneFile(entry.path, board) });
   let virtio: VirtioConfigFile | undefined;
   if (loaded.virtioFile) virtio = (await readVirtioConfig(loaded.virtioFile, [root, ...zones.map((z) => z.zone.config)])).config;
-  const devicesOf = (id: number) =>
-    (virtio?.zones ?? []).filter((z) => z.zoneId === id).flatMap((z) => z.devices.filter((d) => d.enabled).map((d) => ({ addr: d.addr, len: d.len, irq: d.irq })));
+  const devicesOf = (id: number) => virtioWindowsOf(virtio, id);
   const others = [root, ...zones.map((z) => z.zone.config)];
   const matches = (id: number, name: string): boolean => zoneName === name || zoneName === String(id) || (zoneName === 'root' && id === 0);
   if (matches(0, root.name)) {
     let initrd: { start: number; end: number } | undefined;
     if (loaded.images.initrd) {
       const size = (await stat(loaded.images.initrd)).size;
-      const start = board.rootZone.dtbAddress - Math.ceil(size / 0x1000) * 0x1000 - 0x10_0000;
+      const start = rootInitrdStart(board, size);
       initrd = { start, end: start + size };
     }
     out.stdout(boardDts(zoneTreeInput(board, root, others, {
@@ -45,14 +46,11 @@ export async function runDts(layoutPath: string, zoneName: string, out: Output):
   }
   const config = found.zone.config;
   let initrd: { start: number; end: number } | undefined;
-  const module = config.modules.find((m) => ['initrd', 'initramfs', 'ramdisk'].includes(m.name.toLowerCase()));
-  if (module) {
+  const module = config.modules.find(isInitrdModule);
+  const start = module ? guestAddressOf(config, module.loadPaddr) : undefined;
+  if (module && start !== undefined) {
     const size = (await stat(path.resolve(path.dirname(found.entry.path), module.filepath))).size;
-    const region = config.memoryRegions.find((r) => r.type === 'ram' && module.loadPaddr >= r.physicalStart && module.loadPaddr < r.physicalStart + r.size);
-    if (region) {
-      const start = module.loadPaddr - region.physicalStart + region.virtualStart;
-      initrd = { start, end: start + size };
-    }
+    initrd = { start, end: start + size };
   }
   if (!found.entry.generateDtb && config.dtbFilepath) {
     out.stderr(`note: ${config.name} loads its own DTB (${config.dtbFilepath}); this is the tree the workbench would generate for it\n`);

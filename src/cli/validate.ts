@@ -6,7 +6,7 @@
 import { loadLayout } from '../host/layout-loader';
 import { checkUserDtb, crossCheck, readZoneFile, errorsOf, rootZoneForLayout } from '../host/zone-loader';
 import type { VirtioConfigFile } from '../shared/model/virtio-config';
-import { readVirtioConfig } from '../host/virtio-service';
+import { readVirtioConfig, virtioWindowsOf } from '../host/virtio-service';
 import type { ZoneFinding } from '../shared/model/zone-config';
 import { checkZone, formatZoneReport } from '../shared/validate/zone-checks';
 import { parseZoneConfig } from '../shared/validate/zone-config';
@@ -43,8 +43,7 @@ export async function runValidate(location: string, out: Output): Promise<number
   for (const entry of loaded.zoneFiles) {
     if (entry.generateDtb) continue;
     const zone = await readZoneFile(entry.path, board);
-    const devices = (virtio?.zones ?? []).filter((z) => z.zoneId === zone.config.zoneId).flatMap((z) => z.devices.filter((d) => d.enabled));
-    findings.push(...(await checkUserDtb(zone, devices.map((d) => ({ addr: d.addr, len: d.len, irq: d.irq })))));
+    findings.push(...(await checkUserDtb(zone, virtioWindowsOf(virtio, zone.config.zoneId))));
   }
   const unique = findings.filter((f, i) => findings.findIndex((g) => g.file === f.file && g.path === f.path && g.message === f.message) === i);
   out.stdout(`${loaded.file}: board ${board.name}, root zone ${root.name} on cpus ${root.cpus.join(', ')}, ${zones.length} zone file(s)\n`);

@@ -23,7 +23,8 @@ import type { ZoneConfig } from '../shared/model/zone-config';
 import { HostFileError, type LoadedLayout } from './layout-loader';
 import { readVirtioConfig, VirtioService } from './virtio-service';
 import type { VirtioConfigFile } from '../shared/model/virtio-config';
-import { buildRootDtb } from './root-dtb';
+import { buildRootDtb, rootInitrdStart } from './root-dtb';
+import { alignUp } from '../core/machine/shared-layout';
 import { newEpoch, threadClock } from './thread-clock';
 import type { VcpuInit, VcpuMessage } from './vcpu-init';
 import { checkUserDtb, crossCheck, errorsOf, loadZoneImages, readZoneFile, rootZoneForLayout, zoneConfigBytes, type ZoneFile } from './zone-loader';
@@ -171,7 +172,7 @@ export class MachineHost {
     let initrd: { start: number; end: number } | undefined;
     if (images.initrd) {
       const bytes = new Uint8Array(await readFile(images.initrd));
-      const start = board.rootZone.dtbAddress - alignUp(bytes.length, 0x1000) - 0x10_0000;
+      const start = rootInitrdStart(board, bytes.length);
       loadRaw(bytes, start, ram, images.initrd);
       initrd = { start, end: start + bytes.length };
     }
@@ -547,6 +548,3 @@ function clipToRam(zone: ZoneConfig, base: number, size: number): ZoneConfig {
   return { ...zone, memoryRegions };
 }
 
-function alignUp(value: number, align: number): number {
-  return Math.ceil(value / align) * align;
-}

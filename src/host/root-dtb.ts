@@ -29,3 +29,8 @@ export function buildRootDtb(input: RootDtbInput): Uint8Array {
   if (input.root) return boardDtb(zoneTreeInput(input.board, input.root, input.otherZones, extras));
   return boardDtb({ board: input.board, harts: input.harts, memory: [input.ram], ...extras });
 }
+
+/** Where the root's initrd goes: below the DTB, with a 1 MiB gap, page aligned (what the host loads). */
+export function rootInitrdStart(board: Board, size: number): number {
+  return board.rootZone.dtbAddress - Math.ceil(size / 0x1000) * 0x1000 - 0x10_0000;
+}

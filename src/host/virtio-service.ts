@@ -95,6 +95,13 @@ export function withDeviceChange(config: VirtioConfigFile | undefined, change: S
   return { source: config?.source ?? source, zones };
 }
 
+/** The enabled virtio devices a virtio_cfg.json gives a zone: guest window and IRQ. */
+export function virtioWindowsOf(config: VirtioConfigFile | undefined, zoneId: number): { addr: number; len: number; irq: number }[] {
+  return (config?.zones ?? [])
+    .filter((z) => z.zoneId === zoneId)
+    .flatMap((z) => z.devices.filter((d) => d.enabled).map((d) => ({ addr: d.addr, len: d.len, irq: d.irq })));
+}
+
 export class VirtioService {
   private daemon: VirtioDaemon | undefined;
   /** Changes waiting for their zone to stop, and every change made, to apply to a config given later. */
@@ -122,9 +129,7 @@ export class VirtioService {
   devicesOf(zoneId: number): { addr: number; len: number; irq: number }[] {
     // Called right before a zone starts: its staged changes take effect now at the latest.
     this.applyStaged(zoneId);
-    return (this.config?.zones ?? [])
-      .filter((z) => z.zoneId === zoneId)
-      .flatMap((z) => z.devices.filter((d) => d.enabled).map((d) => ({ addr: d.addr, len: d.len, irq: d.irq })));
+    return virtioWindowsOf(this.config, zoneId);
   }
 
   /** Remembers the config before the zones start, so their device trees can describe the devices. */

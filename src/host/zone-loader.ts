@@ -17,6 +17,7 @@ import { HostFileError } from './layout-loader';
 import { boardDtb } from '../core/fdt/board-dtb';
 import { zoneTreeInput } from '../core/hypervisor/zone-dtb';
 import { checkZoneDtb } from '../core/hypervisor/zone-dtb-check';
+import { guestAddressOf } from '../core/hypervisor/hypervisor';
 
 export interface ZoneFile {
   readonly file: string;
@@ -59,6 +60,10 @@ export interface GeneratedDtb {
 /** Module names whose blob is the initial ramdisk (hvisor-tool's `modules` carry no type). */
 const INITRD_MODULES = ['initrd', 'initramfs', 'ramdisk'];
 
+export function isInitrdModule(module: ZoneConfig['modules'][number]): boolean {
+  return INITRD_MODULES.includes(module.name.toLowerCase());
+}
+
 /** The user's DTB of a zone checked against its config (and its virtio devices); nothing is loaded. */
 export async function checkUserDtb(zone: ZoneFile, virtio: GeneratedDtb['virtio']): Promise<ZoneFinding[]> {
   if (!zone.config.dtbFilepath) return [];
@@ -78,8 +83,8 @@ export async function loadZoneImages(zone: ZoneFile, ram: LoadTarget, generate?:
     const modulePath = path.resolve(folder, module.filepath);
     const bytes = await readImage(modulePath, `${file}: modules[${i}].filepath`);
     loadRaw(bytes, module.loadPaddr, ram, modulePath);
-    if (INITRD_MODULES.includes(module.name.toLowerCase())) {
-      const start = guestAddress(config, module.loadPaddr);
+    if (isInitrdModule(module)) {
+      const start = guestAddressOf(config, module.loadPaddr);
       if (start === undefined) throw new ImageError(`${file}: modules[${i}]: load_paddr 0x${module.loadPaddr.toString(16)} is not in the zone's RAM`);
       initrd = { start, end: start + bytes.length };
     }
@@ -144,12 +149,6 @@ function loadZoneElf(bytes: Uint8Array, name: string, config: ZoneConfig, ram: L
     end = Math.max(end, hostAddress + seg.memSize - config.kernelLoadPaddr);
   }
   return end;
-}
-
-/** Root-physical address to the zone's guest-physical address, through its RAM regions. */
-function guestAddress(config: ZoneConfig, physical: number): number | undefined {
-  const region = config.memoryRegions.find((r) => r.type === 'ram' && physical >= r.physicalStart && physical < r.physicalStart + r.size);
-  return region ? physical - region.physicalStart + region.virtualStart : undefined;
 }
 
 function roundPage(size: number): number {

@@ -10,16 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { WorkbenchServices } from '../../src/host/services';
 import { createWorkbenchServices } from '../../src/host/workbench';
-import { buildRenderer, openWorkbench, repoRoot, screenshot, type Session } from './harness';
+import { buildRenderer, openWorkbench, repoRoot, screenshot, type Session, waitUntil } from './harness';
 
-async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 /** examples/riscv64-zones in a temporary folder, image paths absolute, zoneU with a virtio region and IRQ 1. */
 function layoutCopy(): string {

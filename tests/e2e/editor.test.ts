@@ -10,16 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
 import type { WorkbenchServices } from '../../src/host/services';
 import { createWorkbenchServices } from '../../src/host/workbench';
-import { buildRenderer, openWorkbench, repoRoot, screenshot, type Session } from './harness';
+import { buildRenderer, openWorkbench, repoRoot, screenshot, type Session, waitUntil } from './harness';
 
-async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 /** A copy of the Zones demo whose image paths point back into the repository. */
 function copyLayout(): string {

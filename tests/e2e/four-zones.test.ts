@@ -14,20 +14,12 @@ import type { Locator, Page } from 'playwright-core';
 import type { CommandName } from '../../src/shared/protocol/index';
 import type { WorkbenchServices } from '../../src/host/services';
 import { createWorkbenchServices } from '../../src/host/workbench';
-import { buildRenderer, openWorkbench, screenshot, terminalText, waitForText, type Session } from './harness';
+import { buildRenderer, openWorkbench, screenshot, terminalText, waitForText, type Session, waitUntil } from './harness';
 
 const RT_ZONES = [1, 2, 3] as const;
 const PERIOD_MS = 10_000;
 const ECHO_LIMIT_MS = 2_000;
 
-async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs = 20_000, shown?: () => Promise<string>): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out waiting for ${what}${shown ? `; it shows:\n${await shown().catch(String)}` : ''}`);
-}
 
 const count = (text: string, needle: string): number => text.split(needle).length - 1;
 

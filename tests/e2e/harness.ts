@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import type { WorkbenchServices } from '../../src/host/services';
+import { createWorkbenchServices } from '../../src/host/workbench';
 import { startBrowserServer, type BrowserServer } from '../../src/server/index';
 
 export const repoRoot = path.resolve(import.meta.dirname, '../..');
@@ -110,3 +111,35 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path: file });
   return file;
 }
+
+/** Polls `check` every 100 ms until it holds; on timeout the error names `what` and, if given, what is shown. */
+export async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs = 20_000, shown?: () => Promise<string>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check().catch(() => false)) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`timed out waiting for ${what}${shown ? `; it shows:\n${await shown().catch(String)}` : ''}`);
+}
+
+export interface LiveWorkbench {
+  readonly services: WorkbenchServices;
+  readonly session: Session;
+  close(): Promise<void>;
+}
+
+/** The real services running a layout, opened in Chromium at a desktop size. */
+export async function openLiveWorkbench(layoutPath: string): Promise<LiveWorkbench> {
+  await buildRenderer();
+  const services = await createWorkbenchServices({ layoutPath, autoStart: true });
+  const session = await openWorkbench(services, { viewport: { width: 1440, height: 900 } });
+  return {
+    services,
+    session,
+    close: async () => {
+      await session.close();
+      await services.dispose();
+    },
+  };
+}
+

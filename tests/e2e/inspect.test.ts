@@ -6,17 +6,8 @@ import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { WorkbenchServices } from '../../src/host/services';
-import { createWorkbenchServices } from '../../src/host/workbench';
-import { buildRenderer, openWorkbench, screenshot, waitForText, type Session } from './harness';
+import { screenshot, waitForText, type Session, waitUntil, openLiveWorkbench, type LiveWorkbench } from './harness';
 
-async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 const pcOf = (page: Page): Promise<string> => page.getByTestId('pc-value').innerText();
 
@@ -27,18 +18,17 @@ function timerHandler(): string {
 }
 
 describe('register and interrupt-controller inspectors', () => {
+  let live: LiveWorkbench;
   let services: WorkbenchServices;
   let session: Session;
 
   beforeAll(async () => {
-    await buildRenderer();
-    services = await createWorkbenchServices({ layoutPath: 'examples/riscv64-zones', autoStart: true });
-    session = await openWorkbench(services, { viewport: { width: 1440, height: 900 } });
+    live = await openLiveWorkbench('examples/riscv64-zones');
+    ({ services, session } = live);
   });
 
   afterAll(async () => {
-    await session?.close();
-    await services?.dispose();
+    await live?.close();
   });
 
   it('pauses zoneR, single-steps it and shows its timer interrupt pending', async () => {

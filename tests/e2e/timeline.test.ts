@@ -5,31 +5,21 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WorkbenchServices } from '../../src/host/services';
-import { createWorkbenchServices } from '../../src/host/workbench';
-import { buildRenderer, openWorkbench, screenshot, waitForText, type Session } from './harness';
+import { screenshot, waitForText, type Session, waitUntil, openLiveWorkbench, type LiveWorkbench } from './harness';
 
-async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 describe('interrupt timeline', () => {
+  let live: LiveWorkbench;
   let services: WorkbenchServices;
   let session: Session;
 
   beforeAll(async () => {
-    await buildRenderer();
-    services = await createWorkbenchServices({ layoutPath: 'examples/riscv64-zones', autoStart: true });
-    session = await openWorkbench(services, { viewport: { width: 1440, height: 900 } });
+    live = await openLiveWorkbench('examples/riscv64-zones');
+    ({ services, session } = live);
   });
 
   afterAll(async () => {
-    await session?.close();
-    await services?.dispose();
+    await live?.close();
   });
 
   it('records, shows a timer IRQ on zoneR, and explains it on hover', async () => {

@@ -5,20 +5,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
 import type { WorkbenchServices } from '../../src/host/services';
-import { createWorkbenchServices } from '../../src/host/workbench';
-import { buildRenderer, openWorkbench, screenshot, terminalText, waitForText, type Session } from './harness';
+import { screenshot, terminalText, waitForText, type Session, waitUntil, openLiveWorkbench, type LiveWorkbench } from './harness';
 
 const ZONE_U_ROW = /\|\s+1 \|\s+1, 2 \|\s+zoneU \|\s+running \|/;
 const ZONE_R_ROW = /\|\s+2 \|\s+3 \|\s+zoneR \|\s+running \|/;
 
-async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs = 20_000, shown?: () => Promise<string>): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out waiting for ${what}${shown ? `; it shows:\n${await shown().catch(String)}` : ''}`);
-}
 
 /** Lets the notification's entry transition finish, so that the screenshot shows it as the user does. */
 function settle(page: Page): Promise<void> {
@@ -34,18 +25,17 @@ async function waitForState(page: Page, zone: number, state: string): Promise<vo
 }
 
 describe('zones in the workbench', () => {
+  let live: LiveWorkbench;
   let services: WorkbenchServices;
   let session: Session;
 
   beforeAll(async () => {
-    await buildRenderer();
-    services = await createWorkbenchServices({ layoutPath: 'examples/riscv64-zones', autoStart: true });
-    session = await openWorkbench(services, { viewport: { width: 1440, height: 900 } });
+    live = await openLiveWorkbench('examples/riscv64-zones');
+    ({ services, session } = live);
   });
 
   afterAll(async () => {
-    await session?.close();
-    await services?.dispose();
+    await live?.close();
   });
 
   it('shows every zone with its harts, the root zone listing zoneU as running, and zoneR measuring', async () => {

@@ -261,14 +261,15 @@ export function zoneNameOf(config: Uint8Array): string {
   return String.fromCharCode(...bytes.subarray(0, end < 0 ? 32 : end));
 }
 
+/** A root-physical address as the zone sees it, through its RAM regions; undefined outside them. */
+export function guestAddressOf(config: ZoneConfig, physical: number): number | undefined {
+  const region = config.memoryRegions.find((r) => r.type === 'ram' && physical >= r.physicalStart && physical < r.physicalStart + r.size);
+  return region ? physical - region.physicalStart + region.virtualStart : undefined;
+}
+
 /** hvisor's dtb_ipa: the DTB's root-physical load address seen through the zone's memory regions. */
 export function dtbGuestAddress(config: ZoneConfig): number {
-  for (const r of config.memoryRegions) {
-    if (r.type === 'ram' && config.dtbLoadPaddr >= r.physicalStart && config.dtbLoadPaddr < r.physicalStart + r.size) {
-      return config.dtbLoadPaddr - r.physicalStart + r.virtualStart;
-    }
-  }
-  return config.dtbLoadPaddr;
+  return guestAddressOf(config, config.dtbLoadPaddr) ?? config.dtbLoadPaddr;
 }
 
 function storePair(header: Int32Array, loIndex: number, value: bigint): void {

@@ -9,6 +9,7 @@ import { computed, ref, watch } from 'vue';
 import type { HartRegisterState, InterruptControllersState, StopReason, ZoneDebugState } from '../../shared/protocol/index';
 import { useConnection, useWorkbench } from '../api/workbench-api';
 import { useMachineStore } from './machine';
+import { createPolling } from '../composables/polling';
 
 export type InspectView = 'registers' | 'interrupts' | 'timeline';
 const POLL_MS = 250;
@@ -143,18 +144,9 @@ export const useInspectStore = defineStore('inspect', () => {
     }
   }
 
-  let timer: ReturnType<typeof setInterval> | undefined;
-  function startPolling(): void {
-    stopPolling();
-    void refresh();
-    timer = setInterval(() => {
-      if (document.visibilityState === 'visible') void refresh();
-    }, POLL_MS);
-  }
-  function stopPolling(): void {
-    if (timer) clearInterval(timer);
-    timer = undefined;
-  }
+  const polling = createPolling(refresh, POLL_MS);
+  const startPolling = polling.start;
+  const stopPolling = polling.stop;
 
   async function control(action: () => Promise<ZoneDebugState>): Promise<void> {
     if (busy.value) return;

@@ -6,6 +6,7 @@ import { defineStore } from 'pinia';
 import { computed, ref, shallowRef, watch } from 'vue';
 import type { TimelineEpisode, TimelineEvent, TimelineLane, TimelineStatus } from '../../shared/protocol/index';
 import { useConnection, useWorkbench } from '../api/workbench-api';
+import { createPolling } from '../composables/polling';
 
 const POLL_MS = 250;
 /** Events kept by the view (the service keeps more; export takes the service's). */
@@ -91,18 +92,9 @@ export const useTimelineStore = defineStore('timeline', () => {
     }
   }
 
-  let timer: ReturnType<typeof setInterval> | undefined;
-  function startPolling(): void {
-    stopPolling();
-    void refresh();
-    timer = setInterval(() => {
-      if (document.visibilityState === 'visible') void refresh();
-    }, POLL_MS);
-  }
-  function stopPolling(): void {
-    if (timer) clearInterval(timer);
-    timer = undefined;
-  }
+  const polling = createPolling(refresh, POLL_MS);
+  const startPolling = polling.start;
+  const stopPolling = polling.stop;
 
   api.on('timeline.status', (next) => (status.value = next));
   // A new connection (or a machine reset) may have a new history: start over.

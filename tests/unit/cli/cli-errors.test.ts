@@ -2,14 +2,9 @@ import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../../src/cli/index';
+import { hvwbWith } from '../../helpers/cli';
 
-async function hvwb(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) });
-  return { code, stdout, stderr };
-}
+const hvwb = (...argv: string[]) => hvwbWith({}, ...argv);
 
 function layout(root: Record<string, unknown>, files: Record<string, Uint8Array | string> = {}, board = 'qemu-plic'): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'hvwb-cli-'));

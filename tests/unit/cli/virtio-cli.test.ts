@@ -3,32 +3,18 @@
  * config has a virtio region, a second start is refused (hvisor-tool runs one daemon), and a device
  * outside the zone's virtio regions is refused with the file and field.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../../src/cli/index';
-
-async function hvwb(env: Record<string, string>, ...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const saved = { ...process.env };
-  Object.assign(process.env, env);
-  try {
-    const code = await main(argv, { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) });
-    return { code, stdout, stderr };
-  } finally {
-    process.env = saved;
-  }
-}
+import { hvwbWith as hvwb, startHeadlessRun, type HeadlessRun } from '../../helpers/cli';
 
 function device(addr: string): object {
   return { type: 'console', addr, len: '0x200', irq: 1, status: 'enable' };
 }
 
 describe('hvwb virtio start', () => {
-  let run: ChildProcess;
+  let run: HeadlessRun;
   let control = '';
   let dir = '';
 
@@ -49,23 +35,12 @@ describe('hvwb virtio start', () => {
     const cfg = (addr: string) => JSON.stringify({ zones: [{ id: 2, memory_region: [{ zone0_ipa: '0x89000000', zonex_ipa: '0x89000000', size: '0x1000000' }], devices: [device(addr)] }] });
     writeFileSync(path.join(dir, 'virtio_cfg.json'), cfg('0x10001000'));
     writeFileSync(path.join(dir, 'virtio_bad.json'), cfg('0x10005000'));
-    run = spawn(process.execPath, ['bin/hvwb.mjs', 'run', dir, '--expect', 'root:never', '--timeout', '120'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    run.stdout!.resume();
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('no control socket announced')), 60_000);
-      run.stderr!.on('data', (d: Buffer) => {
-        const match = /HVWB_CONTROL=(\S+)/.exec(d.toString());
-        if (match && !control) {
-          control = match[1]!;
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-    });
+    run = await startHeadlessRun(dir);
+    control = run.control;
   }, 90_000);
 
   afterAll(() => {
-    run?.kill('SIGTERM');
+    run?.stop();
   });
 
   it('refuses a device window outside the zone, naming the file and field', async () => {

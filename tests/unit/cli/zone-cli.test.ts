@@ -2,51 +2,25 @@
  * hvisor-tool's zone commands through `hvwb`, against a headless run of the zones demo, and
  * `hvwb validate` on good and broken layouts.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../../src/cli/index';
-
-async function hvwb(env: Record<string, string>, ...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const saved = { ...process.env };
-  Object.assign(process.env, env);
-  try {
-    const code = await main(argv, { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) });
-    return { code, stdout, stderr };
-  } finally {
-    process.env = saved;
-  }
-}
+import { hvwbWith as hvwb, startHeadlessRun, type HeadlessRun } from '../../helpers/cli';
 
 describe('hvwb zone against a headless run', () => {
-  let run: ChildProcess;
+  let run: HeadlessRun;
   let control = '';
-  let output = '';
 
   beforeAll(async () => {
-    run = spawn(process.execPath, ['bin/hvwb.mjs', 'run', 'examples/riscv64-zones', '--expect', 'root:never', '--timeout', '120'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    run.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no control socket announced; output:\n${output}`)), 60_000);
-      run.stderr!.on('data', (d: Buffer) => {
-        const match = /HVWB_CONTROL=(\S+)/.exec(d.toString());
-        if (match && !control) {
-          control = match[1]!;
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-    });
+    run = await startHeadlessRun('examples/riscv64-zones');
+    control = run.control;
     const deadline = Date.now() + 60_000;
-    while (!output.includes('[zoneU] zoneU: hart 2 up') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    while (!run.output().includes('[zoneU] zoneU: hart 2 up') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   }, 90_000);
 
   afterAll(() => {
-    run?.kill('SIGTERM');
+    run?.stop();
   });
 
   it('lists zones with the exact table hvisor-tool prints', async () => {
@@ -83,8 +57,8 @@ describe('hvwb zone against a headless run', () => {
     expect(clash.code).toBe(1);
     expect(clash.stderr).toContain('zone_start: ioctl failed: Invalid argument');
     const deadline = Date.now() + 20_000;
-    while ((output.match(/\[zoneU\] zoneU: hart 1 up/g) ?? []).length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    expect((output.match(/\[zoneU\] zoneU: hart 1 up/g) ?? []).length).toBe(2);
+    while ((run.output().match(/\[zoneU\] zoneU: hart 1 up/g) ?? []).length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect((run.output().match(/\[zoneU\] zoneU: hart 1 up/g) ?? []).length).toBe(2);
   });
 });
 
