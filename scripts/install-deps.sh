@@ -2,11 +2,12 @@
 # Installs what the workbench and its tests need on a Debian machine: the npm dependencies (without
 # Electron's binary download, which needs the internet) and, when run as root or with sudo, the
 # Debian packages: chromium for the browser tests, dtc for the device-tree tests, the riscv64 cross
-# toolchain for rebuilding guest programs. Apt uses the machine's own source configuration.
+# toolchain for rebuilding guest programs, dosfstools and mtools to check the FAT32 images built from
+# host folders. Apt uses the machine's own source configuration.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-want_packages=(chromium device-tree-compiler gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf)
+want_packages=(chromium device-tree-compiler gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf dosfstools mtools)
 missing=()
 for pkg in "${want_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
@@ -23,11 +24,7 @@ if ((${#missing[@]} > 0)); then
   fi
 fi
 
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  # Electron's own download script is not run by npm (package.json allowScripts), so installing works
-  # without internet; the workbench then runs in browser mode.
-  npm ci --no-audit --no-fund
-fi
+bash scripts/npm-deps.sh
 if [ "${HVWB_WITH_ELECTRON:-}" = "1" ]; then
   npm run --silent install:electron
 fi
