@@ -6,11 +6,14 @@
 import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, readFile, realpath, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { getBoard, withRamSize } from '../boards/index';
+import { withRamSize } from '../boards/index';
 import type { Board } from '../shared/model/board';
+import { LAYOUT_LIMITS } from '../shared/model/layout';
 import type { CommandParams } from '../shared/protocol/index';
 import type { LayoutFileText, LayoutFilesResult, LayoutSaveFile } from '../shared/protocol/layout-files';
 import { parseConfigNumber } from '../shared/validate/json-number';
+import { isJsonObject, jsonErrorMessage, readJson } from '../shared/validate/json-reader';
+import { boardOfLayout } from './layout-loader';
 
 export class LayoutFileError extends Error {}
 
@@ -37,22 +40,20 @@ export async function readLayoutFiles(location: string): Promise<LayoutFilesResu
   const layoutText = await readFile(layoutPath, 'utf8').catch((error: NodeJS.ErrnoException) => {
     throw new LayoutFileError(`${layoutPath}: cannot read the layout (${error.code ?? error.message})`);
   });
-  let doc: Record<string, unknown>;
-  try {
-    const parsed: unknown = JSON.parse(layoutText);
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('the layout must be a JSON object');
-    doc = parsed as Record<string, unknown>;
-  } catch (error) {
-    throw new LayoutFileError(`${layoutPath}: ${(error as Error).message}`);
-  }
+  // The same reader as validation's, so a hostile layout.json costs one message here too.
+  const read = readJson(layoutText);
+  if (!read.ok) throw new LayoutFileError(`${layoutPath}: ${jsonErrorMessage(read.error)}`);
+  if (!isJsonObject(read.value)) throw new LayoutFileError(`${layoutPath}: the layout must be a JSON object`);
+  const doc = read.value;
   let board: Board;
   try {
-    board = getBoard(typeof doc.board === 'string' ? doc.board : '');
+    board = boardOfLayout(typeof doc.board === 'string' ? doc.board : '', layoutPath);
   } catch (error) {
-    throw new LayoutFileError(`${layoutPath}: board: ${(error as Error).message}`);
+    throw new LayoutFileError((error as Error).message);
   }
   const ramSize = doc.ramSize === undefined ? undefined : parseConfigNumber(doc.ramSize);
-  if (ramSize) board = withRamSize(board, ramSize);
+  // A size over the limit is the editor's finding on ramSize; the board keeps its own RAM meanwhile.
+  if (ramSize && ramSize <= LAYOUT_LIMITS.ramSize) board = withRamSize(board, ramSize);
 
   const files: LayoutFileText[] = [{ path: LAYOUT_FILE, kind: 'layout', text: layoutText }];
   const problems: string[] = [];
@@ -67,7 +68,11 @@ export async function readLayoutFiles(location: string): Promise<LayoutFilesResu
       files.push({ path: shown, kind, text: '' });
     }
   };
-  const zones = Array.isArray(doc.zones) ? doc.zones : [];
+  let zones = Array.isArray(doc.zones) ? doc.zones : [];
+  if (zones.length > LAYOUT_LIMITS.zones) {
+    problems.push(`${LAYOUT_FILE}: zones: ${zones.length} entries; a layout has at most ${LAYOUT_LIMITS.zones} zones, so none of them is read`);
+    zones = [];
+  }
   for (const [i, zone] of zones.entries()) {
     const config = typeof zone === 'object' && zone !== null ? (zone as Record<string, unknown>).config : undefined;
     await readListed(config, 'zone', `zones[${i}].config`);

@@ -34,6 +34,7 @@ import {
   ZONE_LIMITS,
   utf8Bytes,
   utf8Decode,
+  virtualBdfProblem,
 } from '../../shared/model/zone-config';
 
 export const ZONE_CONFIG_MAGIC = 0x05;
@@ -174,9 +175,8 @@ export function encodeZoneConfig(zone: ZoneConfig): Uint8Array {
   zone.allocPciDevs.forEach((dev, i) => {
     const at = O.allocPciDevs + i * PCI_DEV_SIZE;
     const field = `alloc_pci_devs[${i}]`;
-    if (dev.vBus !== dev.bus || dev.vDevice !== dev.device || dev.vFunction !== dev.function) {
-      throw new ZoneConfigEncodeError(`${field}: the virtual BDF differs from the physical one; the v0x05 struct cannot carry it`);
-    }
+    const problem = virtualBdfProblem(dev);
+    if (problem) throw new ZoneConfigEncodeError(`${field}: ${problem}`);
     u8(at, dev.domain, `${field}.domain`);
     u8(at + 1, dev.bus, `${field}.bus`);
     u8(at + 2, dev.device, `${field}.device`);

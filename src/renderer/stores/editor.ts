@@ -7,6 +7,7 @@ import { defineStore } from 'pinia';
 import { computed, ref, shallowRef, watch } from 'vue';
 import type { Board } from '../../shared/model/board';
 import { rootZoneConfig, type ZoneFinding } from '../../shared/model/zone-config';
+import { readJson } from '../../shared/validate/json-reader';
 import { useWorkbench } from '../api/workbench-api';
 import { appendAt, getAt, normalizeNumbers, setAt, type EditorFile } from '../views/editor/model/documents';
 import { deepEqual, formatJson, type Json } from '../views/editor/model/json-format';
@@ -26,12 +27,10 @@ export const VALIDATION_DELAY_MS = 250;
 const COALESCE_MS = 1000;
 const HISTORY_LIMIT = 200;
 
+/** The shared reader, as validation and hvisor-tool read the file: the first of repeated keys counts. */
 function parseJson(text: string): Json | undefined {
-  try {
-    return JSON.parse(text) as Json;
-  } catch {
-    return undefined;
-  }
+  const read = readJson(text);
+  return read.ok ? read.value : undefined;
 }
 
 const savedDocs = new Map<string, Json | undefined>();

@@ -5,6 +5,30 @@
 
 export type GuestMode = 'machine' | 'supervisor';
 
+/**
+ * Limits of a layout.json. The machine (RAM, harts, devices) lives in one shared WebAssembly memory
+ * of at most 4 GiB (65536 pages of 64 KiB), so RAM may take all of it but the 256 MiB kept for the
+ * rest; the list limits are hvisor's (CONFIG_MAX_MEMORY_REGIONS, 1024 IRQs, a u64 CPU bitmap, 32
+ * zone ids) and keep a hostile file from costing more than one message.
+ */
+export const LAYOUT_LIMITS = {
+  ramSize: 0xf000_0000,
+  cpus: 64,
+  memoryRegions: 64,
+  interrupts: 1024,
+  zones: 32,
+  expectZones: 64,
+} as const;
+
+/** Architectures of hvisor's boards (hvisor platform/<arch>/<board>), to say what a layout is for. */
+export const HVISOR_BOARD_ARCHES: Readonly<Record<string, string>> = {
+  'imx8mp': 'aarch64', 'ok6254-c': 'aarch64', 'phytium-pi': 'aarch64', 'qemu-gicv2': 'aarch64', 'qemu-gicv3': 'aarch64',
+  'rk3568': 'aarch64', 'rk3588': 'aarch64', 'zcu102': 'aarch64',
+  'ls3a5000': 'loongarch64', 'ls3a6000': 'loongarch64',
+  'hifive-premier-p550': 'riscv64', 'megrez': 'riscv64', 'qemu-aia': 'riscv64', 'qemu-plic': 'riscv64', 'ur-dp1000': 'riscv64',
+  'ecx-2300f-peg': 'x86_64', 'nuc14mnk': 'x86_64', 'qemu': 'x86_64',
+};
+
 export interface RootGuest {
   /** Image path as written in layout.json (relative to the layout folder). */
   readonly image: string;
@@ -57,6 +81,11 @@ export interface Layout {
   readonly virtio?: string;
   /** Reproduce hvisor v0.4 on riscv exactly: a guest stage-2 fault or a bad zone config stops the machine. */
   readonly strict: boolean;
+  /**
+   * SBI calls hvisor does not have (SRST, DBCN, HSM hart_stop / get_status / suspend, legacy IPI and
+   * shutdown), a workbench convenience; off, zones see exactly hvisor's SBI.
+   */
+  readonly workbenchSbiExtensions: boolean;
   /** Lines each zone must print for the layout to count as booted (used by tests and `hvwb run`). */
   readonly expect?: Readonly<Record<string, readonly string[]>>;
 }

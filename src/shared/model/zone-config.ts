@@ -5,8 +5,18 @@
  */
 import type { Board, MemoryRegion } from './board';
 
-/** hvisor's CONFIG_MAGIC_VERSION: 0x05 is hvisor v0.4; 0x06 is hvisor-tool HEAD (vBDF, modules). */
+/**
+ * hvisor's CONFIG_MAGIC_VERSION: 0x05 is hvisor v0.4 (hvisor src/config.rs:26) and hvisor-tool up to
+ * 345aa94; 0x06 is hvisor-tool since then. `modules` exists in every 0x05 tool, so it marks neither.
+ */
 export type ConfigGeneration = 0x05 | 0x06;
+
+/**
+ * sizeof(HvZoneConfig) on riscv64 as hvisor-tool builds it (include/zone_config.h): 3080 until
+ * 4d5ae27 added v_bus/v_device/v_function to hv_pci_dev_config, 3208 from then on, still under magic
+ * 0x05 until 345aa94. hvisor v0.4 accepts only its own size (hvisor src/hypercall/mod.rs:187).
+ */
+export const RISCV64_ZONE_CONFIG_BYTES = { hvisorV04: 3080, withVirtualBdf: 3208 } as const;
 
 /** Limits of the binary struct (config.rs / zone_config.h); the tool refuses more. */
 export const ZONE_LIMITS = {
@@ -18,6 +28,8 @@ export const ZONE_LIMITS = {
   pciDevices: 32,
   /** `cpus` is a u64 bitmap. */
   cpus: 64,
+  /** hvisor-tool sets no limit on `modules`; the workbench loads at most this many. */
+  modules: 64,
 } as const;
 
 /** hvisor maps stage-2 memory in 4 KiB pages and asserts this alignment. */
@@ -79,7 +91,31 @@ export interface PciDeviceAssignment {
   readonly devType: number;
 }
 
-/** An extra blob hvisor-tool loads before starting the zone (v0x06 `modules`). */
+/** The PCI address as lspci prints it: 0000:00:02.0. */
+export function formatBdf(domain: number, bus: number, device: number, fn: number): string {
+  const two = (n: number): string => n.toString(16).padStart(2, '0');
+  return `${domain.toString(16).padStart(4, '0')}:${two(bus)}:${two(device)}.${fn}`;
+}
+
+/**
+ * The one rule for a virtual BDF on the hypervisor the workbench models, shared by validation and
+ * zone start: hvisor v0.4 cannot remap a PCI function (its HvPciDevConfig, hvisor src/config.rs:216,
+ * has no virtual BDF), so a guest finds the device at its physical BDF whatever the file says. The
+ * 3080-byte struct carries a device whose virtual BDF equals the physical one; any other is refused.
+ */
+export function virtualBdfProblem(dev: PciDeviceAssignment): string | undefined {
+  if (dev.vBus === dev.bus && dev.vDevice === dev.device && dev.vFunction === dev.function) return undefined;
+  const virtual = formatBdf(dev.domain, dev.vBus, dev.vDevice, dev.vFunction);
+  const physical = formatBdf(dev.domain, dev.bus, dev.device, dev.function);
+  return (
+    `virtual BDF ${virtual} differs from the physical ${physical}: hvisor v0.4 cannot remap a device (its HvPciDevConfig has no virtual BDF), ` +
+    `so the guest would find it at ${physical}; hvisor-tool's 0x05 versions that read v_bus/v_device/v_function build a ` +
+    `${RISCV64_ZONE_CONFIG_BYTES.withVirtualBdf}-byte HvZoneConfig, which hvisor v0.4 refuses (EINVAL, it takes ${RISCV64_ZONE_CONFIG_BYTES.hvisorV04} bytes). ` +
+    'Give the physical BDF as the virtual one'
+  );
+}
+
+/** An extra blob hvisor-tool loads before starting the zone (`modules`, in every 0x05 and 0x06 tool). */
 export interface ZoneModule {
   readonly name: string;
   readonly filepath: string;
@@ -178,11 +214,10 @@ export function zoneLabel(zone: Pick<ZoneConfig, 'zoneId' | 'name'>): string {
 /**
  * The root zone of a board as a ZoneConfig, so cross-zone checks treat it like a JSON zone. hvisor
  * builds it from board.rs constants (platform_root_zone_config); the bootloader preloads its images,
- * so there are no file paths. Its PCI device list is not board data yet, so allocPciDevs is empty.
+ * so there are no file paths.
  */
 export function rootZoneConfig(board: Board): ZoneConfig {
   const root = board.rootZone;
-  const plic = board.devices.find((d) => d.kind === 'sifive-plic');
   const pcie = board.devices.find((d) => d.kind === 'pci-host-ecam');
   const prop = (name: string): number => {
     const value = pcie?.props?.[name];
@@ -223,9 +258,9 @@ export function rootZoneConfig(board: Board): ZoneConfig {
     kernelLoadPaddr: root.kernelAddress,
     dtbLoadPaddr: root.dtbAddress,
     entryPoint: root.entry,
-    archConfig: { plicBase: plic?.base ?? 0, plicSize: plic?.size ?? 0, aplicBase: 0, aplicSize: 0 },
+    archConfig: { plicBase: root.vplic.base, plicSize: root.vplic.size, aplicBase: 0, aplicSize: 0 },
     pciConfig,
-    allocPciDevs: [],
+    allocPciDevs: root.pciDevices.map((d) => ({ ...d, vBus: d.bus, vDevice: d.device, vFunction: d.function })),
     modules: [],
   };
 }

@@ -1,8 +1,9 @@
 /**
  * Reads a layout.json document into a Layout, reporting every problem with the file and field.
  */
-import type { GuestMode, Layout, LayoutZone, RootGuest } from '../model/layout';
+import { type GuestMode, type Layout, type LayoutZone, type RootGuest, LAYOUT_LIMITS } from '../model/layout';
 import { parseConfigNumber } from './json-number';
+import { isJsonObject, jsonErrorMessage, readJson } from './json-reader';
 
 export class LayoutError extends Error {
   constructor(readonly findings: readonly string[]) {
@@ -10,23 +11,37 @@ export class LayoutError extends Error {
   }
 }
 
-const LAYOUT_KEYS = ['name', 'board', 'description', 'ramSize', 'root', 'zones', 'virtio', 'strict', 'expect'];
+const LAYOUT_KEYS = ['name', 'board', 'description', 'ramSize', 'root', 'zones', 'virtio', 'strict', 'workbenchSbiExtensions', 'expect'];
 const ZONE_KEYS = ['config', 'autostart', 'generateDtb', 'bootargs'];
 const ROOT_KEYS = ['image', 'mode', 'cpus', 'entry', 'loadAddress', 'dtb', 'bootargs', 'initrd', 'memory_regions', 'interrupts'];
 
+/** Unknown keys named one by one per object; the rest are counted. */
+const UNKNOWN_KEYS_LISTED = 10;
+const hex = (n: number): string => '0x' + n.toString(16);
+
 export function parseLayout(text: string, file: string): Layout {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (error) {
-    throw new LayoutError([`${file}: not valid JSON: ${(error as Error).message}`]);
-  }
+  const read = readJson(text);
+  if (!read.ok) throw new LayoutError([`${file}: ${jsonErrorMessage(read.error)}`]);
+  const doc = read.value;
   const findings: string[] = [];
   const at = (path: string, message: string): void => {
     findings.push(`${file}: ${path}: ${message}`);
   };
   if (!isObject(doc)) throw new LayoutError([`${file}: the layout must be a JSON object`]);
-  for (const key of Object.keys(doc)) if (!LAYOUT_KEYS.includes(key)) at(key, 'unknown key');
+  // The workbench's own file: a repeated key is a mistake, whichever value a reader would keep.
+  for (const repeated of read.duplicates) at(repeated.path ? `${repeated.path}.${repeated.key}` : repeated.key, `given again on line ${repeated.line}; write each key once`);
+  const unknownKeys = (object: Record<string, unknown>, prefix: string, known: readonly string[]): void => {
+    const unknown = Object.keys(object).filter((key) => !known.includes(key));
+    for (const key of unknown.slice(0, UNKNOWN_KEYS_LISTED)) at(`${prefix}${key}`, 'unknown key');
+    if (unknown.length > UNKNOWN_KEYS_LISTED) at(prefix.replace(/\.$/, '') || '(top level)', `${unknown.length - UNKNOWN_KEYS_LISTED} more unknown keys`);
+  };
+  /** One message for a list longer than its limit, instead of one per entry. */
+  const tooLong = (path: string, list: readonly unknown[], limit: number, what: string): boolean => {
+    if (list.length <= limit) return false;
+    at(path, `${list.length} entries; a layout has at most ${limit} ${what}`);
+    return true;
+  };
+  unknownKeys(doc, '', LAYOUT_KEYS);
 
   const name = typeof doc.name === 'string' && doc.name ? doc.name : (at('name', 'required string'), '');
   const board = typeof doc.board === 'string' && doc.board ? doc.board : (at('board', 'required string'), '');
@@ -35,6 +50,10 @@ export function parseLayout(text: string, file: string): Layout {
     ramSize = parseConfigNumber(doc.ramSize);
     if (ramSize === undefined || ramSize === 0 || ramSize % 4096 !== 0) {
       at('ramSize', 'must be a positive multiple of 4096 (number or "0x..." string)');
+      ramSize = undefined;
+    } else if (ramSize > LAYOUT_LIMITS.ramSize) {
+      at('ramSize', `${hex(ramSize)} is more RAM than the workbench can give a machine (at most ${hex(LAYOUT_LIMITS.ramSize)}, 3.75 GiB: the whole machine lives in one 4 GiB WebAssembly memory)`);
+      ramSize = undefined;
     }
   }
 
@@ -42,14 +61,14 @@ export function parseLayout(text: string, file: string): Layout {
   if (!isObject(doc.root)) at('root', 'required object');
   else {
     const r = doc.root;
-    for (const key of Object.keys(r)) if (!ROOT_KEYS.includes(key)) at(`root.${key}`, 'unknown key');
+    unknownKeys(r, 'root.', ROOT_KEYS);
     const image = typeof r.image === 'string' && r.image ? r.image : (at('root.image', 'required string'), '');
     const mode = r.mode === undefined ? 'supervisor' : r.mode;
     if (mode !== 'machine' && mode !== 'supervisor') at('root.mode', `must be "machine" or "supervisor", not ${JSON.stringify(r.mode)}`);
     let cpus: number[] | undefined;
     if (r.cpus !== undefined) {
       if (!Array.isArray(r.cpus) || r.cpus.length === 0) at('root.cpus', 'must be a non-empty array of hart ids');
-      else {
+      else if (!tooLong('root.cpus', r.cpus, LAYOUT_LIMITS.cpus, 'harts')) {
         cpus = [];
         r.cpus.forEach((c, i) => {
           const n = parseConfigNumber(c);
@@ -73,7 +92,7 @@ export function parseLayout(text: string, file: string): Layout {
     const memoryRegions: NonNullable<RootGuest['memoryRegions']>[number][] = [];
     if (r.memory_regions !== undefined) {
       if (!Array.isArray(r.memory_regions)) at('root.memory_regions', 'must be an array of hvisor memory regions');
-      else {
+      else if (!tooLong('root.memory_regions', r.memory_regions, LAYOUT_LIMITS.memoryRegions, 'root memory regions (CONFIG_MAX_MEMORY_REGIONS)')) {
         r.memory_regions.forEach((region, i) => {
           const where = `root.memory_regions[${i}]`;
           if (!isObject(region)) return at(where, 'must be an object');
@@ -91,7 +110,7 @@ export function parseLayout(text: string, file: string): Layout {
     const interrupts: number[] = [];
     if (r.interrupts !== undefined) {
       if (!Array.isArray(r.interrupts)) at('root.interrupts', 'must be an array of IRQ numbers');
-      else {
+      else if (!tooLong('root.interrupts', r.interrupts, LAYOUT_LIMITS.interrupts, 'root IRQs')) {
         r.interrupts.forEach((irq, i) => {
           const n = parseConfigNumber(irq);
           if (n === undefined || n >= 1024) at(`root.interrupts[${i}]`, `not an IRQ below 1024: ${JSON.stringify(irq)}`);
@@ -116,11 +135,11 @@ export function parseLayout(text: string, file: string): Layout {
   const zones: LayoutZone[] = [];
   if (doc.zones !== undefined) {
     if (!Array.isArray(doc.zones)) at('zones', 'must be an array of zone JSON paths or { "config", "autostart" } objects');
-    else {
+    else if (!tooLong('zones', doc.zones, LAYOUT_LIMITS.zones, 'zones (hvisor-tool zone ids are below 32)')) {
       doc.zones.forEach((entry, i) => {
         if (typeof entry === 'string' && entry) zones.push({ config: entry, autostart: true, generateDtb: false });
         else if (isObject(entry) && typeof entry.config === 'string' && entry.config) {
-          for (const key of Object.keys(entry)) if (!ZONE_KEYS.includes(key)) at(`zones[${i}].${key}`, 'unknown key');
+          unknownKeys(entry, `zones[${i}].`, ZONE_KEYS);
           for (const key of ['autostart', 'generateDtb']) {
             if (entry[key] !== undefined && typeof entry[key] !== 'boolean') at(`zones[${i}].${key}`, 'must be true or false');
           }
@@ -136,13 +155,14 @@ export function parseLayout(text: string, file: string): Layout {
     }
   }
   if (doc.strict !== undefined && typeof doc.strict !== 'boolean') at('strict', 'must be true or false');
+  if (doc.workbenchSbiExtensions !== undefined && typeof doc.workbenchSbiExtensions !== 'boolean') at('workbenchSbiExtensions', 'must be true or false');
   if (doc.virtio !== undefined && (typeof doc.virtio !== 'string' || !doc.virtio)) at('virtio', 'must be the path of a virtio_cfg.json');
   if (zones.length > 0 && root && root.mode === 'machine') at('zones', 'zones need the hypervisor: root.mode must be "supervisor"');
 
   let expect: Record<string, string[]> | undefined;
   if (doc.expect !== undefined) {
     if (!isObject(doc.expect)) at('expect', 'must be an object of zone name -> array of lines');
-    else {
+    else if (!tooLong('expect', Object.keys(doc.expect), LAYOUT_LIMITS.expectZones, 'zones in "expect"')) {
       expect = {};
       for (const [zone, lines] of Object.entries(doc.expect)) {
         if (!Array.isArray(lines) || !lines.every((l) => typeof l === 'string')) at(`expect.${zone}`, 'must be an array of strings');
@@ -158,6 +178,7 @@ export function parseLayout(text: string, file: string): Layout {
     root,
     zones,
     strict: doc.strict === true,
+    workbenchSbiExtensions: doc.workbenchSbiExtensions === true,
     ...defined('virtio', typeof doc.virtio === 'string' && doc.virtio ? doc.virtio : undefined),
     ...defined('description', typeof doc.description === 'string' ? doc.description : undefined),
     ...defined('ramSize', ramSize),
@@ -165,9 +186,7 @@ export function parseLayout(text: string, file: string): Layout {
   };
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+const isObject = isJsonObject;
 
 function defined<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };

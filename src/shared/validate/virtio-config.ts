@@ -16,9 +16,10 @@ import {
 } from '../model/virtio-config';
 import { type ZoneConfig, type ZoneFinding, utf8Bytes, zoneLabel } from '../model/zone-config';
 import { parseConfigNumber } from './json-number';
+import { type JsonObject, asciiLower, isJsonObject, jsonErrorMessage, lookupKey, readJson } from './json-reader';
 import { checkVirtioWindows } from './zone-checks';
 
-type Json = Record<string, unknown>;
+type Json = JsonObject;
 
 export interface VirtioConfigParseResult {
   /** Present only when the file has no errors. */
@@ -27,7 +28,7 @@ export interface VirtioConfigParseResult {
 }
 
 const TYPES: readonly VirtioDeviceType[] = ['blk', 'net', 'console', 'gpu', 'scmi'];
-const ZONE_KEYS = ['id', 'zone_id', 'memory_region', 'devices'];
+const ZONE_KEYS = ['id', 'memory_region', 'devices'];
 const REGION_KEYS = ['zone0_ipa', 'zonex_ipa', 'size'];
 const DEVICE_KEYS: Record<VirtioDeviceType, readonly string[]> = {
   blk: ['img', 'read_only', 'discard'],
@@ -41,7 +42,8 @@ const INT_MAX = 0x7fff_ffff;
 
 const hex = (n: number): string => '0x' + n.toString(16);
 const span = (base: number, size: number): string => `${hex(base)}+${hex(size)}`;
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObject = isJsonObject;
+const UNKNOWN_KEYS_LISTED = 10;
 const overlaps = (a: number, aSize: number, b: number, bSize: number): boolean => aSize > 0 && bSize > 0 && a < b + bSize && b < a + aSize;
 const contains = (outer: number, outerSize: number, inner: number, innerSize: number): boolean =>
   inner >= outer && inner + innerSize <= outer + outerSize;
@@ -78,45 +80,67 @@ class Reader {
     return parsed;
   }
 
-  unknownKeys(object: Json, path: string, known: readonly string[]): void {
-    for (const key of Object.keys(object)) {
-      if (!known.includes(key)) this.warning(`${path}.${key}`, 'unknown key; hvisor-tool ignores it');
+  /** cJSON_GetObjectItem, as hvisor-tool reads every key here: the first match regardless of ASCII case. */
+  get(object: Json, key: string, path: string): unknown {
+    const match = lookupKey(object, key);
+    if (match === undefined) return undefined;
+    if (match.key !== key) this.warning(at(path, match.key), `hvisor-tool matches keys regardless of case and reads this as "${key}"; write "${key}"`);
+    for (const other of match.shadowed) {
+      this.warning(at(path, other), `hvisor-tool reads "${match.key}", which comes first (keys match regardless of case), and ignores this one`);
     }
+    return match.value;
+  }
+
+  unknownKeys(object: Json, path: string, known: readonly string[]): void {
+    const unknown = Object.keys(object).filter((key) => !known.includes(asciiLower(key)));
+    for (const key of unknown.slice(0, UNKNOWN_KEYS_LISTED)) {
+      const hint = asciiLower(key) === 'zone_id' ? 'hvisor-tool names the zone only by "id" and ignores this key' : 'unknown key; hvisor-tool ignores it';
+      this.warning(at(path, key), hint);
+    }
+    if (unknown.length > UNKNOWN_KEYS_LISTED) this.warning(path, `${unknown.length - UNKNOWN_KEYS_LISTED} more unknown keys; hvisor-tool ignores them`);
   }
 }
 
-/** Parses the text of a virtio_cfg.json file. */
+function at(path: string, key: string): string {
+  return path ? `${path}.${key}` : key;
+}
+
+/** Parses the text of a virtio_cfg.json file (tools/virtio/virtio.c virtio_start_from_json). */
 export function parseVirtioConfig(text: string, file: string): VirtioConfigParseResult {
   const reader = new Reader(file);
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (error) {
-    reader.error('', `not valid JSON: ${(error as Error).message}`);
+  const read = readJson(text);
+  if (!read.ok) {
+    reader.error('', jsonErrorMessage(read.error));
     return { config: undefined, findings: reader.findings };
   }
+  const doc = read.value;
   if (!isObject(doc)) {
     reader.error('', 'the file must hold a JSON object');
     return { config: undefined, findings: reader.findings };
   }
-  let zoneValues: unknown[];
-  let paths: string[];
-  if (doc.zones === undefined) {
-    // hvisor-tool HEAD reads a file without "zones" as the description of one zone.
-    zoneValues = [doc];
-    paths = [''];
-  } else if (!Array.isArray(doc.zones)) {
+  for (const repeated of read.duplicates) {
+    reader.warning(at(repeated.path, repeated.key), `given again on line ${repeated.line}; hvisor-tool reads the first value and ignores the later one`);
+  }
+  if (read.duplicateCount > read.duplicates.length) {
+    reader.warning('', `${read.duplicateCount - read.duplicates.length} more repeated keys; hvisor-tool reads the first of each`);
+  }
+  reader.unknownKeys(doc, '', ['zones']);
+  const zoneList = reader.get(doc, 'zones', '');
+  if (zoneList === undefined) {
+    reader.error('zones', 'required key is missing: hvisor-tool reads the devices only from the "zones" array, so without it the daemon serves nothing');
+    return { config: undefined, findings: reader.findings };
+  }
+  if (!Array.isArray(zoneList)) {
     reader.error('zones', 'must be an array');
     return { config: undefined, findings: reader.findings };
-  } else {
-    reader.unknownKeys(doc, '', ['zones']);
-    zoneValues = doc.zones;
-    paths = zoneValues.map((_, i) => `zones[${i}]`);
-    if (zoneValues.length > VIRTIO_CFG_LIMITS.zones) reader.error('zones', `${zoneValues.length} zones; hvisor-tool allows at most ${VIRTIO_CFG_LIMITS.zones} (MAX_ZONES)`);
+  }
+  if (zoneList.length > VIRTIO_CFG_LIMITS.zones) {
+    reader.error('zones', `${zoneList.length} zones; hvisor-tool allows at most ${VIRTIO_CFG_LIMITS.zones} (MAX_ZONES, "Exceed maximum zone number")`);
+    return { config: undefined, findings: reader.findings };
   }
   const zones: VirtioCfgZone[] = [];
-  zoneValues.forEach((value, i) => {
-    const zone = parseZone(reader, value, paths[i]!);
+  zoneList.forEach((value, i) => {
+    const zone = parseZone(reader, value, `zones[${i}]`);
     if (zone) zones.push(zone);
   });
   crossZoneRules(reader, zones);
@@ -124,47 +148,47 @@ export function parseVirtioConfig(text: string, file: string): VirtioConfigParse
 }
 
 function parseZone(reader: Reader, value: unknown, path: string): VirtioCfgZone | undefined {
-  const at = (key: string): string => (path ? `${path}.${key}` : key);
   if (!isObject(value)) return reader.error(path, 'a zone entry must be an object');
-  if (path) reader.unknownKeys(value, path, ZONE_KEYS);
-  const idKey = value.id !== undefined ? 'id' : 'zone_id';
-  const zoneId = reader.number(value[idKey], at(idKey), 0xffff_ffff);
+  reader.unknownKeys(value, path, ZONE_KEYS);
+  // Only "id" names the zone (parse_json_u32 of it; a missing id fails "failed to parse zone id").
+  const zoneId = reader.number(reader.get(value, 'id', path), at(path, 'id'), 0xffff_ffff);
   if (zoneId !== undefined && zoneId >= VIRTIO_CFG_LIMITS.zones) {
-    reader.error(at(idKey), `zone id ${zoneId} is not below ${VIRTIO_CFG_LIMITS.zones}; hvisor-tool refuses it ("Exceed maximum zone number")`);
+    reader.error(at(path, 'id'), `zone id ${zoneId} is not below ${VIRTIO_CFG_LIMITS.zones}; hvisor-tool refuses it ("Exceed maximum zone number")`);
   }
   const memoryRegions: VirtioCfgMemoryRegion[] = [];
-  const regionList = value.memory_region;
+  const regionList = reader.get(value, 'memory_region', path);
   if (regionList === undefined) {
-    reader.warning(at('memory_region'), 'missing: the daemon maps no memory of this zone, so every queue address is refused');
+    reader.warning(at(path, 'memory_region'), 'missing: the daemon maps no memory of this zone, so every queue address is refused');
   } else if (!Array.isArray(regionList)) {
-    reader.error(at('memory_region'), 'must be an array');
+    reader.error(at(path, 'memory_region'), 'must be an array');
   } else if (regionList.length > VIRTIO_CFG_LIMITS.memoryRegions) {
-    reader.error(at('memory_region'), `${regionList.length} entries; hvisor-tool allows at most ${VIRTIO_CFG_LIMITS.memoryRegions} (CONFIG_MAX_MEMORY_REGIONS)`);
+    reader.error(at(path, 'memory_region'), `${regionList.length} entries; hvisor-tool allows at most ${VIRTIO_CFG_LIMITS.memoryRegions} (CONFIG_MAX_MEMORY_REGIONS)`);
   } else {
     regionList.forEach((entry, i) => {
-      const region = parseRegion(reader, entry, `${at('memory_region')}[${i}]`);
+      const region = parseRegion(reader, entry, `${at(path, 'memory_region')}[${i}]`);
       if (!region) return;
       for (const other of memoryRegions) {
         const same = other.zone0Ipa === region.zone0Ipa && other.zonexIpa === region.zonexIpa && other.size === region.size;
-        if (same) reader.warning(region.path, `repeats ${other.path}; hvisor-tool maps it once`);
+        if (same) reader.warning(region.path, `repeats ${other.path}; the daemon maps the same memory twice`);
         else if (overlaps(region.zone0Ipa, region.size, other.zone0Ipa, other.size) || overlaps(region.zonexIpa, region.size, other.zonexIpa, other.size)) {
-          reader.error(region.path, `overlaps ${other.path} (${span(region.zonexIpa, region.size)} / ${span(other.zonexIpa, other.size)}); hvisor-tool refuses it ("memory region conflicts with existing mapping")`);
+          // hvisor-tool maps each region as it comes and checks no overlap: a guest address is translated through the first region that holds it.
+          reader.warning(region.path, `overlaps ${other.path} (${span(region.zonexIpa, region.size)} / ${span(other.zonexIpa, other.size)}); the daemon translates a guest address through the first region that holds it`);
         }
       }
       memoryRegions.push(region);
     });
   }
   const devices: VirtioCfgDevice[] = [];
-  const deviceList = value.devices;
+  const deviceList = reader.get(value, 'devices', path);
   if (deviceList === undefined) {
-    reader.warning(at('devices'), 'missing: this zone gets no devices');
+    reader.warning(at(path, 'devices'), 'missing: this zone gets no devices');
   } else if (!Array.isArray(deviceList)) {
-    reader.error(at('devices'), 'must be an array');
+    reader.error(at(path, 'devices'), 'must be an array');
   } else if (deviceList.length > VIRTIO_CFG_LIMITS.devices) {
-    reader.error(at('devices'), `${deviceList.length} devices; hvisor-tool allows at most ${VIRTIO_CFG_LIMITS.devices} per zone (MAX_DEVS)`);
+    reader.error(at(path, 'devices'), `${deviceList.length} devices; hvisor-tool allows at most ${VIRTIO_CFG_LIMITS.devices} per daemon (MAX_DEVS)`);
   } else {
     deviceList.forEach((entry, i) => {
-      const device = parseDevice(reader, entry, `${at('devices')}[${i}]`);
+      const device = parseDevice(reader, entry, `${at(path, 'devices')}[${i}]`);
       if (device) devices.push(device);
     });
   }
@@ -175,50 +199,54 @@ function parseZone(reader: Reader, value: unknown, path: string): VirtioCfgZone 
 function parseRegion(reader: Reader, value: unknown, path: string): VirtioCfgMemoryRegion | undefined {
   if (!isObject(value)) return reader.error(path, 'a memory region must be an object');
   reader.unknownKeys(value, path, REGION_KEYS);
-  const zone0Ipa = reader.number(value.zone0_ipa, `${path}.zone0_ipa`);
-  const zonexIpa = reader.number(value.zonex_ipa, `${path}.zonex_ipa`);
-  const size = reader.number(value.size, `${path}.size`);
-  if (size === 0) reader.error(`${path}.size`, 'is 0; hvisor-tool refuses it ("Invalid memory size")');
+  const zone0Ipa = reader.number(reader.get(value, 'zone0_ipa', path), `${path}.zone0_ipa`);
+  const zonexIpa = reader.number(reader.get(value, 'zonex_ipa', path), `${path}.zonex_ipa`);
+  const size = reader.number(reader.get(value, 'size', path), `${path}.size`);
+  // virtio_start_from_json logs "Invalid memory size" and goes on with the next region.
+  if (size === 0) reader.warning(`${path}.size`, 'is 0; hvisor-tool logs "Invalid memory size" and skips this region');
   if (zone0Ipa === undefined || zonexIpa === undefined || !size) return undefined;
   return { zone0Ipa, zonexIpa, size, path };
 }
 
 function parseDevice(reader: Reader, value: unknown, path: string): VirtioCfgDevice | undefined {
   if (!isObject(value)) return reader.error(path, 'a device must be an object');
-  const status = value.status;
-  if (typeof status !== 'string') return reader.error(`${path}.status`, 'required: "enable" or "disable"');
-  if (status !== 'enable' && status !== 'disable') return reader.error(`${path}.status`, `${JSON.stringify(status)} is neither "enable" nor "disable"`);
-  const type = value.type;
+  const get = (key: string): unknown => reader.get(value, key, path);
+  const status = get('status');
+  // create_virtio_device_from_json takes ->valuestring unchecked: a missing or non-string status crashes the tool.
+  if (typeof status !== 'string') return reader.error(`${path}.status`, 'required string: "disable" skips the device, anything else enables it');
+  const type = get('type');
   const known = typeof type === 'string' && (TYPES as readonly string[]).includes(type) ? (type as VirtioDeviceType) : undefined;
   if (status === 'disable') {
     // hvisor-tool returns before reading anything else of a disabled device.
     return { type: known ?? 'console', enabled: false, addr: 0, len: 0, irq: 0, path };
   }
+  if (status !== 'enable') reader.warning(`${path}.status`, `${JSON.stringify(status)}: hvisor-tool enables every device whose status is not "disable"`);
   if (!known) return reader.error(`${path}.type`, `${JSON.stringify(type)} is not one of ${TYPES.join(', ')}`);
   reader.unknownKeys(value, path, [...COMMON_DEVICE_KEYS, ...DEVICE_KEYS[known]]);
-  const addr = reader.number(value.addr, `${path}.addr`);
-  const len = reader.number(value.len, `${path}.len`);
-  const irq = reader.number(value.irq, `${path}.irq`, 0xffff_ffff);
+  const addr = reader.number(get('addr'), `${path}.addr`);
+  const len = reader.number(get('len'), `${path}.len`);
+  const irq = reader.number(get('irq'), `${path}.irq`, 0xffff_ffff);
   for (const [key, parsed] of [['addr', addr], ['len', len], ['irq', irq]] as const) {
     if (parsed === 0) reader.error(`${path}.${key}`, 'is 0; hvisor-tool refuses a device without addr, len and irq ("missing arguments")');
   }
   const device: { -readonly [K in keyof VirtioCfgDevice]: VirtioCfgDevice[K] } = { type: known, enabled: true, addr: addr ?? 0, len: len ?? 0, irq: irq ?? 0, path };
   if (known === 'blk') {
-    const img = value.img;
+    const img = get('img');
     if (typeof img !== 'string' || img === '') reader.error(`${path}.img`, 'required: the path of the disk image');
     else if (utf8Length(img) >= VIRTIO_CFG_LIMITS.pathBytes) reader.error(`${path}.img`, `path is ${utf8Length(img)} bytes; hvisor-tool allows fewer than ${VIRTIO_CFG_LIMITS.pathBytes} (PATH_MAX)`);
     else device.img = img;
     for (const [key, field] of [['read_only', 'readOnly'], ['discard', 'discard']] as const) {
-      if (value[key] === undefined) continue;
-      if (typeof value[key] !== 'boolean') reader.error(`${path}.${key}`, 'must be true or false');
-      else device[field] = value[key];
+      const flag = get(key);
+      if (flag === undefined) continue;
+      if (typeof flag !== 'boolean') reader.error(`${path}.${key}`, 'must be true or false');
+      else device[field] = flag;
     }
   } else if (known === 'net') {
-    const tap = value.tap;
+    const tap = get('tap');
     if (typeof tap !== 'string' || tap === '') reader.error(`${path}.tap`, 'required: the TAP interface name');
     else if (utf8Length(tap) >= VIRTIO_CFG_LIMITS.tapBytes) reader.error(`${path}.tap`, `"${tap}" is ${utf8Length(tap)} bytes; an interface name has fewer than ${VIRTIO_CFG_LIMITS.tapBytes} (IFNAMSIZ)`);
     else device.tap = tap;
-    const mac = value.mac;
+    const mac = get('mac');
     if (!Array.isArray(mac) || mac.length !== 6) {
       reader.error(`${path}.mac`, 'required: an array of exactly 6 bytes ("mac address should have 6 bytes")');
     } else {
@@ -229,8 +257,8 @@ function parseDevice(reader: Reader, value: unknown, path: string): VirtioCfgDev
       }
     }
   } else if (known === 'gpu') {
-    const width = reader.number(value.width, `${path}.width`, 0xffff_ffff);
-    const height = reader.number(value.height, `${path}.height`, 0xffff_ffff);
+    const width = reader.number(get('width'), `${path}.width`, 0xffff_ffff);
+    const height = reader.number(get('height'), `${path}.height`, 0xffff_ffff);
     if (width !== undefined) device.width = width;
     if (height !== undefined) device.height = height;
   }
@@ -243,31 +271,40 @@ function parseDevice(reader: Reader, value: unknown, path: string): VirtioCfgDev
   return device;
 }
 
-/** Rules over the whole file: the device budget and overlapping windows (validate_virtio_config_devices). */
+/**
+ * Rules over the whole file: the device budget (create_virtio_device: "virtio device num exceed max
+ * limit"). hvisor-tool checks no overlap between windows; the workbench warns, since a guest access
+ * reaches only the first device whose window holds it.
+ */
 function crossZoneRules(reader: Reader, zones: readonly VirtioCfgZone[]): void {
   const enabled = zones.flatMap((z) => z.devices.filter((d) => d.enabled).map((d) => ({ zone: z, device: d })));
   if (enabled.length > VIRTIO_CFG_LIMITS.devices) {
     reader.error(enabled[VIRTIO_CFG_LIMITS.devices]!.device.path, `${enabled.length} enabled devices; one daemon serves at most ${VIRTIO_CFG_LIMITS.devices} (MAX_DEVS, "virtio device num exceed max limit")`);
+    return;
   }
   enabled.forEach(({ zone, device }, i) => {
     for (const earlier of enabled.slice(0, i)) {
       if (earlier.zone.zoneId !== zone.zoneId) continue;
       if (overlaps(device.addr, device.len, earlier.device.addr, earlier.device.len)) {
-        reader.error(device.path, `window ${span(device.addr, device.len)} overlaps ${earlier.device.path} (${span(earlier.device.addr, earlier.device.len)}) in zone ${zone.zoneId}; hvisor-tool refuses it ("virtio-mmio range conflicts")`);
+        reader.warning(device.path, `window ${span(device.addr, device.len)} overlaps ${earlier.device.path} (${span(earlier.device.addr, earlier.device.len)}) in zone ${zone.zoneId}; hvisor-tool does not check this, and the guest's accesses there reach only ${earlier.device.path}`);
       } else if (device.irq === earlier.device.irq) {
         reader.warning(`${device.path}.irq`, `IRQ ${device.irq} is also used by ${earlier.device.path}; the driver has to read both devices' InterruptStatus on every interrupt`);
       }
     }
   });
-  zones.forEach((zone, i) => {
-    const first = zones.findIndex((z) => z.zoneId === zone.zoneId);
-    if (first !== i) reader.warning(zone.path, `zone ${zone.zoneId} is also described at ${zones[first]!.path}; hvisor-tool adds both entries' memory and devices to it`);
-  });
+  const firstPath = new Map<number, string>();
+  for (const zone of zones) {
+    const first = firstPath.get(zone.zoneId);
+    if (first === undefined) firstPath.set(zone.zoneId, zone.path);
+    else reader.warning(zone.path, `zone ${zone.zoneId} is also described at ${first}; hvisor-tool adds both entries' memory and devices to it`);
+  }
 }
 
 export interface VirtioCheckOptions {
   /** Whether an image path (as written in the file) exists; the caller resolves relative paths. */
   readonly fileExists?: (path: string) => boolean;
+  /** The board's HW_IRQS: a device IRQ that is also a hardware IRQ of its zone never reaches the guest. */
+  readonly hwIrqs?: readonly number[];
 }
 
 /**
@@ -280,7 +317,7 @@ export function checkVirtioConfig(config: VirtioConfigFile, zones: readonly Zone
   const add = (severity: ZoneFinding['severity'], path: string, message: string): void => void findings.push({ severity, file, path, message });
   for (const entry of config.zones) {
     const zone = zones.find((z) => z.zoneId === entry.zoneId);
-    const idPath = entry.path ? `${entry.path}.id` : 'id';
+    const idPath = `${entry.path}.id`;
     if (!zone) {
       add('error', idPath, `no zone with id ${entry.zoneId} is configured (zones: ${zones.map((z) => z.zoneId).join(', ') || 'none'}); the daemon would serve a zone that never traps to it`);
       continue;
@@ -289,7 +326,7 @@ export function checkVirtioConfig(config: VirtioConfigFile, zones: readonly Zone
       add('warning', idPath, `${zoneLabel(zone)} is the root zone and has no virtio region; its board constants would have to add one for these devices to trap`);
     }
     const devices = entry.devices.filter((d) => d.enabled);
-    findings.push(...checkVirtioWindows(zone, devices.map((d) => ({ addr: d.addr, len: d.len, irq: d.irq, path: d.path })), file));
+    findings.push(...checkVirtioWindows(zone, devices.map((d) => ({ addr: d.addr, len: d.len, irq: d.irq, path: d.path })), file, options.hwIrqs));
     for (const device of devices) {
       if (device.type === 'blk' && device.img !== undefined && options.fileExists && !options.fileExists(device.img)) {
         add('error', `${device.path}.img`, `image ${JSON.stringify(device.img)} does not exist; hvisor-tool fails to open it and the daemon does not start`);
@@ -304,7 +341,9 @@ export function checkVirtioConfig(config: VirtioConfigFile, zones: readonly Zone
 function checkRegionAgainstZone(region: VirtioCfgMemoryRegion, zone: ZoneConfig, add: (severity: ZoneFinding['severity'], path: string, message: string) => void): void {
   const ram = zone.memoryRegions.find((r) => r.type === 'ram' && contains(r.virtualStart, r.size, region.zonexIpa, region.size));
   if (!ram) {
-    add('warning', region.path, `guest range ${span(region.zonexIpa, region.size)} is not inside one ram region of ${zoneLabel(zone)}; the guest cannot put queues there`);
+    // An error (issue 8): the daemon maps and writes this whole range for the zone's requests, so a range
+    // beyond the zone's RAM lets the zone's virtio buffers reach another zone's memory.
+    add('error', region.path, `guest range ${span(region.zonexIpa, region.size)} is not inside one ram region of ${zoneLabel(zone)}; the daemon would map memory the zone does not own and let its virtio requests read and write it`);
     return;
   }
   const expected = region.zonexIpa - ram.virtualStart + ram.physicalStart;

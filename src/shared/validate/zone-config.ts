@@ -15,9 +15,13 @@ import {
   type ZoneFinding,
   type ZoneMemoryRegion,
   type ZoneModule,
+  RISCV64_ZONE_CONFIG_BYTES,
   ZONE_LIMITS,
+  formatBdf,
   utf8Bytes,
+  virtualBdfProblem,
 } from '../model/zone-config';
+import { type JsonObject, asciiLower, isJsonObject, jsonErrorMessage, lookupKey, readJson } from './json-reader';
 
 export interface ZoneConfigParseResult {
   /** Present only when the file has no errors. */
@@ -25,10 +29,12 @@ export interface ZoneConfigParseResult {
   readonly generation: ConfigGeneration;
   /** Why the file was classified as that generation. */
   readonly generationReason: string;
+  /** sizeof(HvZoneConfig) the hvisor-tool this file is written for builds on riscv64. */
+  readonly structSize: number;
   readonly findings: readonly ZoneFinding[];
 }
 
-type Json = Record<string, unknown>;
+type Json = JsonObject;
 type Width = 'u64' | 'u32' | 'u8';
 
 const INT_MAX = 0x7fff_ffff;
@@ -54,11 +60,14 @@ const PCI_DEV_KEYS = ['domain', 'bus', 'device', 'function', ...VBDF_KEYS, 'dev_
 const MODULE_KEYS = ['name', 'filepath', 'load_paddr'];
 
 const hex = (n: number | bigint): string => '0x' + n.toString(16);
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObject = isJsonObject;
+/** Unknown keys reported one by one per object; the rest are counted in one warning. */
+const UNKNOWN_KEYS_LISTED = 10;
 
 /** The findings of one file plus the field readers that produce them. */
 class FileReader {
   readonly findings: ZoneFinding[] = [];
+  private readonly said = new Set<string>();
   constructor(readonly file: string) {}
 
   error(path: string, message: string): undefined {
@@ -72,8 +81,10 @@ class FileReader {
 
   /** A key may be looked up more than once; say each thing once. */
   private add(finding: ZoneFinding): void {
-    const seen = this.findings.some((f) => f.path === finding.path && f.message === finding.message);
-    if (!seen) this.findings.push(finding);
+    const key = `${finding.path}\u0000${finding.message}`;
+    if (this.said.has(key)) return;
+    this.said.add(key);
+    this.findings.push(finding);
   }
 
   get hasErrors(): boolean {
@@ -81,21 +92,24 @@ class FileReader {
   }
 
   /** cJSON_GetObjectItem compares keys without regard to ASCII case and takes the first match. */
-  item(object: Json, key: string, path: string, caseSensitive = false): unknown {
-    if (Object.hasOwn(object, key)) return object[key];
-    if (caseSensitive) return undefined;
-    const match = Object.keys(object).find((k) => k.toLowerCase() === key);
+  item(object: Json, key: string, path: string): unknown {
+    const match = lookupKey(object, key);
     if (match === undefined) return undefined;
-    this.warning(join(path, match), `hvisor-tool matches keys regardless of case and reads this as "${key}"; write "${key}"`);
-    return object[match];
+    if (match.key !== key) this.warning(join(path, match.key), `hvisor-tool matches keys regardless of case and reads this as "${key}"; write "${key}"`);
+    for (const other of match.shadowed) {
+      this.warning(join(path, other), `hvisor-tool reads "${match.key}", which comes first (keys match regardless of case), and ignores this one`);
+    }
+    return match.value;
   }
 
   unknownKeys(object: Json, path: string, known: readonly string[]): void {
-    for (const key of Object.keys(object)) {
-      const lower = key.toLowerCase();
-      if (!known.includes(lower) && !IGNORED_KEYS.includes(lower)) {
-        this.warning(join(path, key), 'unknown key; hvisor-tool ignores it');
-      }
+    const unknown = Object.keys(object).filter((key) => {
+      const lower = asciiLower(key);
+      return !known.includes(lower) && !IGNORED_KEYS.includes(lower);
+    });
+    for (const key of unknown.slice(0, UNKNOWN_KEYS_LISTED)) this.warning(join(path, key), 'unknown key; hvisor-tool ignores it');
+    if (unknown.length > UNKNOWN_KEYS_LISTED) {
+      this.warning(path, `${unknown.length - UNKNOWN_KEYS_LISTED} more unknown keys; hvisor-tool ignores them`);
     }
   }
 
@@ -195,39 +209,64 @@ function strtoumax(text: string): bigint | string {
   return value;
 }
 
-function detectGeneration(doc: Json): { generation: ConfigGeneration; reason: string } {
-  const markers: string[] = [];
-  const devices = doc.alloc_pci_devs;
-  if (Array.isArray(devices)) {
-    devices.forEach((d, i) => {
-      if (isObject(d) && VBDF_KEYS.some((k) => Object.hasOwn(d, k))) markers.push(`alloc_pci_devs[${i}] has a virtual BDF`);
-    });
+/** Entries of alloc_pci_devs that carry any of v_bus, v_device, v_function (keys in any case). */
+function vbdfEntries(doc: Json): number[] {
+  const devices = lookupKey(doc, 'alloc_pci_devs')?.value;
+  if (!Array.isArray(devices) || devices.length > ZONE_LIMITS.pciDevices) return [];
+  const entries: number[] = [];
+  devices.forEach((d, i) => {
+    if (isObject(d) && VBDF_KEYS.some((k) => lookupKey(d, k) !== undefined)) entries.push(i);
+  });
+  return entries;
+}
+
+/**
+ * Which hvisor-tool a file is written for, by the keys only some versions read. On riscv64 the JSON
+ * of the late 0x05 tools (4d5ae27..345aa94) and of 0x06 is the same: both read the virtual BDF and
+ * build the 3208-byte struct. `modules` is in every version and says nothing.
+ */
+function detectGeneration(doc: Json): { generation: ConfigGeneration; reason: string; structSize: number } {
+  const vbdf = vbdfEntries(doc);
+  if (vbdf.length > 0) {
+    const where = vbdf.map((i) => `alloc_pci_devs[${i}]`).join(', ');
+    return {
+      generation: 0x06,
+      reason: `hvisor-tool from 4d5ae27 on (magic 0x05 until 345aa94, then 0x06): ${where} ${vbdf.length === 1 ? 'has' : 'have'} a virtual BDF`,
+      structSize: RISCV64_ZONE_CONFIG_BYTES.withVirtualBdf,
+    };
   }
-  if (Object.hasOwn(doc, 'modules')) markers.push('"modules" is present');
-  if (Object.hasOwn(doc, 'boot_protocol')) markers.push('"boot_protocol" is present');
-  if (markers.length > 0) return { generation: 0x06, reason: `v0x06 (hvisor-tool HEAD): ${markers.join('; ')}` };
-  return { generation: 0x05, reason: 'v0x05 (hvisor v0.4): no field that only v0x06 has' };
+  if (lookupKey(doc, 'boot_protocol') !== undefined) {
+    return { generation: 0x06, reason: 'hvisor-tool 0x06: "boot_protocol" is present', structSize: RISCV64_ZONE_CONFIG_BYTES.withVirtualBdf };
+  }
+  return { generation: 0x05, reason: 'hvisor-tool 0x05 (hvisor v0.4): no virtual BDF', structSize: RISCV64_ZONE_CONFIG_BYTES.hvisorV04 };
 }
 
 export function parseZoneConfig(text: string, file: string): ZoneConfigParseResult {
   const reader = new FileReader(file);
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (error) {
-    reader.error('', `not valid JSON: ${(error as Error).message}`);
-    return { config: undefined, generation: 0x05, generationReason: 'not readable', findings: reader.findings };
+  const unreadable = { config: undefined, generation: 0x05, generationReason: 'not readable', structSize: RISCV64_ZONE_CONFIG_BYTES.hvisorV04 } as const;
+  const read = readJson(text);
+  if (!read.ok) {
+    reader.error('', jsonErrorMessage(read.error));
+    return { ...unreadable, findings: reader.findings };
   }
+  const doc = read.value;
   if (!isObject(doc)) {
     reader.error('', 'a zone configuration must be a JSON object');
-    return { config: undefined, generation: 0x05, generationReason: 'not readable', findings: reader.findings };
+    return { ...unreadable, findings: reader.findings };
   }
-  const { generation, reason } = detectGeneration(doc);
+  for (const repeated of read.duplicates) {
+    reader.warning(join(repeated.path, repeated.key), `given again on line ${repeated.line}; hvisor-tool reads the first value and ignores the later one`);
+  }
+  if (read.duplicateCount > read.duplicates.length) {
+    reader.warning('', `${read.duplicateCount - read.duplicates.length} more repeated keys; hvisor-tool reads the first of each`);
+  }
+  const { generation, reason, structSize } = detectGeneration(doc);
   const config = readZone(reader, doc, generation);
   return {
     config: reader.hasErrors ? undefined : config,
     generation,
     generationReason: reason,
+    structSize,
     findings: reader.findings,
   };
 }
@@ -248,7 +287,7 @@ function readZone(r: FileReader, doc: Json, generation: ConfigGeneration): ZoneC
   const entryPoint = r.number(doc, 'entry_point', '');
   const archConfig = readArch(r, doc);
   const pciConfig = readPciBuses(r, doc, generation);
-  const allocPciDevs = readPciDevices(r, doc, generation);
+  const allocPciDevs = readPciDevices(r, doc);
   const modules = readModules(r, doc);
   if (r.item(doc, 'boot_protocol', '') !== undefined) r.warning('boot_protocol', 'x86_64 only (multiboot2); ignored on riscv64');
 
@@ -385,8 +424,44 @@ function readIvc(r: FileReader, doc: Json): IvcConfig[] | undefined {
   return ok ? configs : undefined;
 }
 
+/**
+ * The arch_config keys of hvisor-tool's other architectures (tools/hvisor.c parse_arch_config:
+ * ARM64, X86_64; LoongArch examples carry "dummy"), to name the architecture a file is for.
+ */
+const FOREIGN_ARCH_KEYS: Readonly<Record<string, readonly string[]>> = {
+  aarch64: ['gic_version', 'gicd_base', 'gicd_size', 'gicr_base', 'gicr_size', 'gicc_base', 'gicc_size', 'gicc_offset', 'gich_base', 'gich_size', 'gicv_base', 'gicv_size', 'gits_base', 'gits_size', 'is_aarch32'],
+  x86_64: ['ioapic_base', 'ioapic_size', 'kernel_entry_gpa', 'cmdline_load_gpa', 'setup_load_gpa', 'initrd_load_gpa', 'rsdp_memory_region_id', 'acpi_memory_region_id', 'screen_base'],
+  loongarch64: ['dummy'],
+};
+/** Values of the top-level "arch" key in hvisor's and hvisor-tool's examples (the tool never reads it). */
+const ARCH_NAMES: Readonly<Record<string, string>> = {
+  arm64: 'aarch64', aarch64: 'aarch64', riscv: 'riscv64', riscv64: 'riscv64', loongarch64: 'loongarch64', loongarch: 'loongarch64', x86_64: 'x86_64', x86: 'x86_64',
+};
+
+/** The architecture a file names or whose arch_config it has, when that is not riscv64. */
+function foreignArch(r: FileReader, doc: Json, arch: Json | undefined): string | undefined {
+  const named = lookupKey(doc, 'arch')?.value;
+  const byName = typeof named === 'string' ? ARCH_NAMES[asciiLower(named)] : undefined;
+  if (arch && ARCH_KEYS.some((k) => lookupKey(arch, k) !== undefined)) {
+    if (byName && byName !== 'riscv64') r.warning('arch', `says ${JSON.stringify(named)} but arch_config is riscv64's; hvisor-tool does not read "arch"`);
+    return undefined;
+  }
+  for (const [name, keys] of Object.entries(FOREIGN_ARCH_KEYS)) {
+    const present = arch ? keys.filter((k) => lookupKey(arch, k) !== undefined) : [];
+    if (present.length > 0) return `${name} (arch_config has ${present.slice(0, 3).join(', ')})`;
+  }
+  return byName && byName !== 'riscv64' ? `${byName} ("arch": ${JSON.stringify(named)})` : undefined;
+}
+
 function readArch(r: FileReader, doc: Json): RiscvArchConfig | undefined {
   const value = r.required(doc, 'arch_config', '');
+  const other = foreignArch(r, doc, isObject(value) ? value : undefined);
+  if (other) {
+    return r.error(
+      value === undefined ? '' : 'arch_config',
+      `this zone configuration is for ${other}; the workbench runs hvisor on riscv64 boards, whose arch_config has plic_base, plic_size, aplic_base and aplic_size`,
+    );
+  }
   if (value === undefined) return undefined;
   const arch = r.object(value, 'arch_config');
   if (!arch) return undefined;
@@ -444,11 +519,14 @@ function readPciBuses(r: FileReader, doc: Json, generation: ConfigGeneration): P
   return ok ? buses : undefined;
 }
 
-function readPciDevices(r: FileReader, doc: Json, generation: ConfigGeneration): PciDeviceAssignment[] | undefined {
+function readPciDevices(r: FileReader, doc: Json): PciDeviceAssignment[] | undefined {
   const value = r.item(doc, 'alloc_pci_devs', '');
   if (value === undefined) return [];
   const list = r.arrayValue(value, 'alloc_pci_devs', ZONE_LIMITS.pciDevices, 'CONFIG_MAX_PCI_DEV; hvisor-tool does not check it and would overrun the struct');
   if (!list) return undefined;
+  // Every hvisor-tool that reads the virtual BDF (4d5ae27 on) requires all three keys in every entry
+  // (tools/hvisor.c parse_pci_config: parse_json_linux_u8 of a missing key fails).
+  const readsVirtual = vbdfEntries(doc).length > 0;
   const devices: PciDeviceAssignment[] = [];
   let ok = true;
   list.forEach((item, i) => {
@@ -460,27 +538,36 @@ function readPciDevices(r: FileReader, doc: Json, generation: ConfigGeneration):
     const bus = r.number(dev, 'bus', path, 'u8');
     const device = r.number(dev, 'device', path, 'u8');
     const fn = r.number(dev, 'function', path, 'u8');
+    const virtual = readsVirtual ? VBDF_KEYS.map((key) => r.number(dev, key, path, 'u8')) : [bus, device, fn];
     const devType = r.number(dev, 'dev_type', path, 'u32');
-    // The tool looks these three up case-sensitively and falls back to the physical values.
-    const virtual = VBDF_KEYS.map((key) => {
-      const v = r.item(dev, key, path, true);
-      return v === undefined ? undefined : r.numberValue(v, join(path, key), 'u8');
-    });
-    const absent = VBDF_KEYS.filter((key) => !Object.hasOwn(dev, key));
-    if (generation === 0x06 && absent.length > 0) {
-      r.warning(path, `no ${absent.join(', ')}: some v0x06 hvisor-tool versions require them, others use the physical BDF`);
-    }
     if (device !== undefined && device > 31) r.error(`${path}.device`, `device ${device} is out of range (0..31)`);
     if (fn !== undefined && fn > 7) r.error(`${path}.function`, `function ${fn} is out of range (0..7)`);
-    if (virtual[1] !== undefined && virtual[1] > 31) r.error(`${path}.v_device`, `device ${virtual[1]} is out of range (0..31)`);
-    if (virtual[2] !== undefined && virtual[2] > 7) r.error(`${path}.v_function`, `function ${virtual[2]} is out of range (0..7)`);
-    if (domain === undefined || bus === undefined || device === undefined || fn === undefined || devType === undefined) {
+    if (readsVirtual && virtual[1] !== undefined && virtual[1] > 31) r.error(`${path}.v_device`, `device ${virtual[1]} is out of range (0..31)`);
+    if (readsVirtual && virtual[2] !== undefined && virtual[2] > 7) r.error(`${path}.v_function`, `function ${virtual[2]} is out of range (0..7)`);
+    const [vBus, vDevice, vFunction] = virtual;
+    if (
+      domain === undefined || bus === undefined || device === undefined || fn === undefined || devType === undefined ||
+      vBus === undefined || vDevice === undefined || vFunction === undefined
+    ) {
       return void (ok = false);
     }
-    const [vBus, vDevice, vFunction] = VBDF_KEYS.map((key, k) => (Object.hasOwn(dev, key) ? virtual[k] : [bus, device, fn][k]));
-    if (vBus === undefined || vDevice === undefined || vFunction === undefined) return void (ok = false);
-    devices.push({ domain, bus, device, function: fn, vBus, vDevice, vFunction, devType });
+    const assignment = { domain, bus, device, function: fn, vBus, vDevice, vFunction, devType };
+    const problem = virtualBdfProblem(assignment);
+    if (problem) {
+      r.error(path, problem);
+      ok = false;
+      return;
+    }
+    devices.push(assignment);
   });
+  if (ok && readsVirtual && devices.length > 0) {
+    r.warning(
+      'alloc_pci_devs',
+      `v_bus/v_device/v_function are read by hvisor-tool from 4d5ae27 on, which builds a ${RISCV64_ZONE_CONFIG_BYTES.withVirtualBdf}-byte HvZoneConfig that hvisor v0.4 refuses; ` +
+        `the workbench starts the zone with v0.4's ${RISCV64_ZONE_CONFIG_BYTES.hvisorV04}-byte struct, which carries it because each virtual BDF equals the physical one ` +
+        `(${devices.map((d) => formatBdf(d.domain, d.bus, d.device, d.function)).join(', ')})`,
+    );
+  }
   return ok ? devices : undefined;
 }
 
@@ -490,6 +577,9 @@ function readModules(r: FileReader, doc: Json): ZoneModule[] | undefined {
   if (!Array.isArray(value)) {
     r.warning('modules', 'is not an array; hvisor-tool ignores it');
     return [];
+  }
+  if (value.length > ZONE_LIMITS.modules) {
+    return r.error('modules', `${value.length} entries; the workbench loads at most ${ZONE_LIMITS.modules} modules (hvisor-tool sets no limit)`);
   }
   const modules: ZoneModule[] = [];
   let ok = true;

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { LayoutError, parseLayout } from '../../../src/shared/validate/layout';
 import { parseConfigNumber } from '../../../src/shared/validate/json-number';
+import { LAYOUT_LIMITS } from '../../../src/shared/model/layout';
+import { planMachine } from '../../../src/core/machine/machine';
+import { getBoard } from '../../../src/boards/index';
 
 function errors(text: string): string[] {
   try {
@@ -44,5 +47,46 @@ describe('layout.json', () => {
     expect(parseConfigNumber('09')).toBeUndefined();
     expect(parseConfigNumber('0xffffffffffffffffff')).toBeUndefined();
     expect(parseConfigNumber(-1)).toBeUndefined();
+  });
+});
+
+describe('layout.json: hostile files give one message naming the file and the field', () => {
+  const valid = { name: 'x', board: 'qemu-plic', root: { image: 'a.elf' } };
+
+  it('refuses a RAM size the machine cannot hold, which would otherwise fail allocating it', () => {
+    expect(errors(JSON.stringify({ ...valid, ramSize: '0x100000000' }))).toEqual([
+      'demo/layout.json: ramSize: 0x100000000 is more RAM than the workbench can give a machine (at most 0xf0000000, 3.75 GiB: the whole machine lives in one 4 GiB WebAssembly memory)',
+    ]);
+    expect(parseLayout(JSON.stringify({ ...valid, ramSize: LAYOUT_LIMITS.ramSize }), 'l.json').ramSize).toBe(0xf000_0000);
+  });
+
+  it('keeps the largest RAM and everything else of the machine inside one 4 GiB WebAssembly memory', () => {
+    const plan = planMachine(getBoard('qemu-plic'), LAYOUT_LIMITS.ramSize);
+    expect(plan.layout.totalBytes).toBeLessThanOrEqual(65536 * 65536);
+  });
+
+  it('reports a repeated key, as readers disagree on which value counts', () => {
+    expect(errors('{"name": "x", "board": "qemu-plic", "root": {"image": "a.elf", "image": "b.elf"}}')).toEqual([
+      'demo/layout.json: root.image: given again on line 1; write each key once',
+    ]);
+  });
+
+  it('answers huge lists and key floods with one message each, in linear time', () => {
+    const started = performance.now();
+    const flood: Record<string, unknown> = { ...valid, root: { image: 'a.elf', cpus: Array(500_000).fill(0) } };
+    for (let i = 0; i < 200_000; i++) flood[`k${i}`] = i;
+    const found = errors(JSON.stringify(flood));
+    expect(performance.now() - started).toBeLessThan(20_000);
+    expect(found).toEqual([
+      ...Array.from({ length: 10 }, (_, i) => `demo/layout.json: k${i}: unknown key`),
+      'demo/layout.json: (top level): 199990 more unknown keys',
+      'demo/layout.json: root.cpus: 500000 entries; a layout has at most 64 harts',
+    ]);
+  });
+
+  it('refuses deep nesting with the line, the column and the path', () => {
+    expect(errors(`{"expect": {"root": ${'['.repeat(70)}${']'.repeat(70)}}}`)).toEqual([
+      `demo/layout.json: not readable: nested more than 64 levels deep (line 1, column ${21 + 62}, at expect.root${'[0]'.repeat(62)}); configuration files need at most a few levels`,
+    ]);
   });
 });

@@ -57,12 +57,37 @@ describe('zone JSON: valid files', () => {
     });
   });
 
-  it('recognises the v0x06 generation by its virtual BDF fields', () => {
+  it('refuses a virtual BDF that differs from the physical one, with the reason', () => {
     const result = parseZoneConfig(fixture('zone1-linux-vbdf.json'), 'v.json');
-    expect(result.findings).toEqual([]);
-    expect(result.generation).toBe(0x06);
-    expect(result.generationReason).toBe('v0x06 (hvisor-tool HEAD): alloc_pci_devs[0] has a virtual BDF; alloc_pci_devs[1] has a virtual BDF');
-    expect(result.config?.allocPciDevs[1]).toEqual({ domain: 0, bus: 0, device: 2, function: 0, vBus: 0, vDevice: 1, vFunction: 0, devType: 0 });
+    expect(result.config).toBeUndefined();
+    expect(result.structSize).toBe(3208);
+    expect(result.generationReason).toBe('hvisor-tool from 4d5ae27 on (magic 0x05 until 345aa94, then 0x06): alloc_pci_devs[0], alloc_pci_devs[1] have a virtual BDF');
+    expect(result.findings).toEqual([
+      {
+        severity: 'error',
+        file: 'v.json',
+        path: 'alloc_pci_devs[1]',
+        message:
+          'virtual BDF 0000:00:01.0 differs from the physical 0000:00:02.0: hvisor v0.4 cannot remap a device (its HvPciDevConfig has no virtual BDF), ' +
+          "so the guest would find it at 0000:00:02.0; hvisor-tool's 0x05 versions that read v_bus/v_device/v_function build a 3208-byte HvZoneConfig, " +
+          'which hvisor v0.4 refuses (EINVAL, it takes 3080 bytes). Give the physical BDF as the virtual one',
+      },
+    ]);
+  });
+
+  it('starts a file whose virtual BDF equals the physical one, saying what hvisor-tool would send', () => {
+    const result = parseEdited((d) => {
+      Object.assign(d.alloc_pci_devs[0], { v_bus: 0, v_device: 0, v_function: 0 });
+      Object.assign(d.alloc_pci_devs[1], { v_bus: '0x0', v_device: '0x2', v_function: '0x0' });
+    });
+    expect(result.config?.allocPciDevs[1]).toEqual({ domain: 0, bus: 0, device: 2, function: 0, vBus: 0, vDevice: 2, vFunction: 0, devType: 0 });
+    expect(result.findings).toEqual([
+      warning(
+        'alloc_pci_devs',
+        'v_bus/v_device/v_function are read by hvisor-tool from 4d5ae27 on, which builds a 3208-byte HvZoneConfig that hvisor v0.4 refuses; ' +
+          "the workbench starts the zone with v0.4's 3080-byte struct, which carries it because each virtual BDF equals the physical one (0000:00:00.0, 0000:00:02.0)",
+      ),
+    ]);
   });
 
   it('reads the bare-metal zoneR config', () => {
@@ -71,14 +96,16 @@ describe('zone JSON: valid files', () => {
     expect(result.config).toMatchObject({ zoneId: 2, name: 'zoneR-rt', cpus: [3], interrupts: [6], pciConfig: [], allocPciDevs: [] });
   });
 
-  it('treats the path "null" as nothing to load and v0x06 modules as extra images', () => {
+  it('treats the path "null" as nothing to load and modules as extra images of any 0x05 tool', () => {
     const result = parseEdited((d) => {
       d.dtb_filepath = 'null';
       d.alloc_pci_devs = [];
       d.modules = [{ name: 'initrd', filepath: './initrd.img', load_paddr: '0x88000000' }];
     });
     expect(result.findings).toEqual([]);
-    expect(result.generation).toBe(0x06);
+    // modules exists in every 0x05 tool (hvisor-tool b38e455 tools/hvisor.c parse_modules): no generation marker.
+    expect(result.generation).toBe(0x05);
+    expect(result.structSize).toBe(3080);
     expect(result.config?.dtbFilepath).toBeNull();
     expect(result.config?.modules).toEqual([{ name: 'initrd', filepath: './initrd.img', loadPaddr: 0x8800_0000 }]);
   });
@@ -226,12 +253,16 @@ describe('zone JSON: structure, limits and names', () => {
     expect(parseEdited((d) => delete d.pci_config).findings).toEqual([
       warning('pci_config', 'is missing; hvisor-tool since PR #87 refuses a zone without it (write "pci_config": [])'),
     ]);
-    const v6 = parseEdited((d) => {
+    const modules = parseEdited((d) => {
       delete d.pci_config;
-      delete d.alloc_pci_devs;
       d.modules = [];
     });
-    expect(v6.findings).toEqual([error('pci_config', 'is missing; hvisor-tool since PR #87 refuses a zone without it (write "pci_config": [])')]);
+    expect(modules.findings).toEqual([warning('pci_config', 'is missing; hvisor-tool since PR #87 refuses a zone without it (write "pci_config": [])')]);
+    const vbdf = parseEdited((d) => {
+      delete d.pci_config;
+      for (const dev of d.alloc_pci_devs) Object.assign(dev, { v_bus: dev.bus, v_device: dev.device, v_function: dev.function });
+    });
+    expect(vbdf.findings).toContainEqual(error('pci_config', 'is missing; hvisor-tool since PR #87 refuses a zone without it (write "pci_config": [])'));
     expect(parseEdited((d) => (d.pci_config = Array.from({ length: 5 }, () => d.pci_config[0]))).findings).toEqual([
       error('pci_config', '5 entries; hvisor allows at most 4 (CONFIG_PCI_BUS_MAXNUM)'),
     ]);
@@ -244,13 +275,18 @@ describe('zone JSON: structure, limits and names', () => {
     ]);
     expect(parseEdited((d) => (d.alloc_pci_devs[1].device = 32)).findings).toEqual([error('alloc_pci_devs[1].device', 'device 32 is out of range (0..31)')]);
     expect(parseEdited((d) => (d.alloc_pci_devs[1].function = '8')).findings).toEqual([error('alloc_pci_devs[1].function', 'function 8 is out of range (0..7)')]);
-    const mixed = parseEdited((d) => (d.alloc_pci_devs[1].v_device = 1));
+    // Every hvisor-tool that reads one of them reads all three, in every entry, and fails without one.
+    const mixed = parseEdited((d) => (d.alloc_pci_devs[1].V_Device = 2));
     expect(mixed.generation).toBe(0x06);
+    expect(mixed.config).toBeUndefined();
     expect(mixed.findings).toEqual([
-      warning('alloc_pci_devs[0]', 'no v_bus, v_device, v_function: some v0x06 hvisor-tool versions require them, others use the physical BDF'),
-      warning('alloc_pci_devs[1]', 'no v_bus, v_function: some v0x06 hvisor-tool versions require them, others use the physical BDF'),
+      error('alloc_pci_devs[0].v_bus', 'required key is missing'),
+      error('alloc_pci_devs[0].v_device', 'required key is missing'),
+      error('alloc_pci_devs[0].v_function', 'required key is missing'),
+      error('alloc_pci_devs[1].v_bus', 'required key is missing'),
+      warning('alloc_pci_devs[1].V_Device', 'hvisor-tool matches keys regardless of case and reads this as "v_device"; write "v_device"'),
+      error('alloc_pci_devs[1].v_function', 'required key is missing'),
     ]);
-    expect(mixed.config?.allocPciDevs[1]).toMatchObject({ device: 2, vDevice: 1, vBus: 0, vFunction: 0 });
   });
 
   it('checks modules and x86-only keys', () => {
@@ -262,5 +298,81 @@ describe('zone JSON: structure, limits and names', () => {
     const x86 = parseEdited((d) => ((d.alloc_pci_devs = []), (d.boot_protocol = 'multiboot2')));
     expect(x86.generation).toBe(0x06);
     expect(x86.findings).toEqual([warning('boot_protocol', 'x86_64 only (multiboot2); ignored on riscv64')]);
+  });
+});
+
+describe('zone JSON: read as hvisor-tool reads it (cJSON)', () => {
+  /** zone1-linux.json's text with `extra` spliced in right after the opening brace. */
+  const withLeadingKeys = (extra: string): string => fixture('zone1-linux.json').replace('{', `{ ${extra},`);
+
+  it('takes the first of repeated keys, where JSON.parse would take the last', () => {
+    const text = withLeadingKeys('"zone_id": 3');
+    expect(JSON.parse(text).zone_id).toBe(1);
+    const result = parseZoneConfig(text, 'z.json');
+    expect(result.config?.zoneId).toBe(3);
+    expect(result.findings).toEqual([warning('zone_id', 'given again on line 4; hvisor-tool reads the first value and ignores the later one')]);
+  });
+
+  it('takes the first key that matches regardless of case, even when an exact match follows', () => {
+    const result = parseZoneConfig(withLeadingKeys('"ZONE_ID": 5'), 'z.json');
+    expect(result.config?.zoneId).toBe(5);
+    expect(result.findings).toEqual([
+      warning('ZONE_ID', 'hvisor-tool matches keys regardless of case and reads this as "zone_id"; write "zone_id"'),
+      warning('zone_id', 'hvisor-tool reads "ZONE_ID", which comes first (keys match regardless of case), and ignores this one'),
+    ]);
+  });
+
+  it('repeated keys inside nested objects count too, and an own "__proto__" key stays data', () => {
+    const text = fixture('zone1-linux.json').replace('"plic_base": "0xc000000"', '"plic_base": "0xc000000", "__proto__": 1, "PLIC_BASE": "0x1000", "plic_base": "0x2000"');
+    const result = parseZoneConfig(text, 'z.json');
+    expect(result.config?.archConfig.plicBase).toBe(0xc00_0000);
+    expect(result.findings.map((f) => f.path)).toEqual(['arch_config.plic_base', 'arch_config.__proto__', 'arch_config.PLIC_BASE']);
+  });
+});
+
+describe('zone JSON of another architecture', () => {
+  it('names the architecture of an aarch64 arch_config in one message', () => {
+    const result = parseEdited((d) => {
+      d.arch = 'arm64';
+      d.arch_config = { gic_version: 'v3', gicd_base: '0x8000000', gicd_size: '0x10000', gicr_base: '0x80a0000', gicr_size: '0xf60000' };
+    });
+    expect(result.config).toBeUndefined();
+    expect(result.findings).toEqual([
+      error('arch_config', 'this zone configuration is for aarch64 (arch_config has gic_version, gicd_base, gicd_size); the workbench runs hvisor on riscv64 boards, whose arch_config has plic_base, plic_size, aplic_base and aplic_size'),
+    ]);
+  });
+
+  it('names loongarch64 from its "dummy" arch_config, and x86_64 from the "arch" key alone', () => {
+    expect(parseEdited((d) => (d.arch_config = { dummy: '0x1234' })).findings).toEqual([
+      error('arch_config', expect.stringMatching(/^this zone configuration is for loongarch64 \(arch_config has dummy\)/) as unknown as string),
+    ]);
+    expect(parseEdited((d) => ((d.arch = 'x86_64'), delete d.arch_config)).findings).toContainEqual(
+      error('', expect.stringMatching(/^this zone configuration is for x86_64 \("arch": "x86_64"\)/) as unknown as string),
+    );
+  });
+});
+
+describe('zone JSON: hostile files give one message naming the file and where', () => {
+  it('refuses nesting deeper than 64 levels with the line, column and path', () => {
+    const deep = `{ "name": "deep", "cpus": ${'['.repeat(100_000)}${']'.repeat(100_000)} }`;
+    const result = parseZoneConfig(deep, 'deep.json');
+    expect(result.findings).toEqual([
+      { ...error('', 'not readable: nested more than 64 levels deep (line 1, column 90, at cpus' + '[0]'.repeat(63) + '); configuration files need at most a few levels'), file: 'deep.json' },
+    ]);
+  });
+
+  it('reads a huge array in linear time and reports it once', () => {
+    const many = (n: number): string => fixture('zone1-linux.json').replace('"interrupts": [7, 34]', `"modules": [${Array(n).fill('{"name": 1}').join(',')}], "interrupts": [7, 34]`);
+    const started = performance.now();
+    const result = parseZoneConfig(many(1_000_000), 'huge.json');
+    // Linear: about a second on a loaded machine; quadratic handling of a million entries would take hours.
+    expect(performance.now() - started).toBeLessThan(20_000);
+    expect(result.findings).toEqual([{ ...error('modules', '1000000 entries; the workbench loads at most 64 modules (hvisor-tool sets no limit)'), file: 'huge.json' }]);
+  });
+
+  it('says where a syntax error is', () => {
+    expect(parseZoneConfig('{\n  "zone_id": 1,\n  "cpus": [2 3]\n}', 'z.json').findings).toEqual([
+      error('', "not valid JSON: unexpected \"3\", expected ',' or ']' (line 3, column 14, at cpus[0])"),
+    ]);
   });
 });

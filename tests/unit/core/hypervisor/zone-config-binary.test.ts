@@ -99,9 +99,11 @@ describe('encoding', () => {
   });
 
   it('refuses what the struct cannot carry', () => {
-    expect(() => encodeZoneConfig(fixture('zone1-linux-vbdf.json'))).toThrow(
-      new ZoneConfigEncodeError('alloc_pci_devs[1]: the virtual BDF differs from the physical one; the v0x05 struct cannot carry it'),
-    );
+    // The JSON reader already refuses such a file (virtualBdfProblem); the encoder keeps its own guard.
+    const zone1 = fixture('zone1-linux.json');
+    const remapped = { ...zone1, allocPciDevs: zone1.allocPciDevs.map((d, i) => (i === 1 ? { ...d, vDevice: 1 } : d)) };
+    expect(() => encodeZoneConfig(remapped)).toThrow(ZoneConfigEncodeError);
+    expect(() => encodeZoneConfig(remapped)).toThrow(/^alloc_pci_devs\[1\]: virtual BDF 0000:00:01\.0 differs from the physical 0000:00:0\d\.0: hvisor v0\.4 cannot remap/);
     expect(() => encodeZoneConfig({ ...fixture('zone1-linux.json'), name: 'é'.repeat(17) })).toThrow('name: 34 bytes, at most 32');
     expect(() => encodeZoneConfig({ ...fixture('zone1-linux.json'), cpus: [64] })).toThrow('cpus: hart 64 does not fit the u64 bitmap');
   });

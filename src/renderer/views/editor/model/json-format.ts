@@ -57,8 +57,11 @@ function parseSpans(text: string): Node {
           skip();
           at++; // ':'
           const child = value();
-          entries.set(key.value as string, child);
-          object[key.value as string] = child.value;
+          // The first of repeated keys counts, as in the shared reader and hvisor-tool.
+          if (!entries.has(key.value as string)) {
+            entries.set(key.value as string, child);
+            object[key.value as string] = child.value;
+          }
           skip();
           if (text[at++] === '}') break; // else ','
         }
