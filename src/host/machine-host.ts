@@ -6,7 +6,6 @@
  * Pause freezes guest time as well, as QEMU's virtual clock does.
  */
 import { Worker } from 'node:worker_threads';
-import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { existsSync } from 'node:fs';
@@ -21,6 +20,7 @@ import type { ZoneInfo, ZoneResult } from '../core/hypervisor/hypervisor';
 import type { HartSnapshot, MachineState } from '../shared/protocol/machine';
 import type { ZoneConfig } from '../shared/model/zone-config';
 import { HostFileError, type LoadedLayout } from './layout-loader';
+import { isElfFile, MAX_IMAGE_BYTES, readImageFile } from './image-file';
 import { readVirtioConfig, VirtioService } from './virtio-service';
 import type { VirtioConfigFile } from '../shared/model/virtio-config';
 import { buildRootDtb, rootInitrdStart } from './root-dtb';
@@ -82,6 +82,7 @@ export class MachineHost {
   private entry = 0;
   private dtbAddress = 0;
   private tohost: number | undefined;
+  private fromhost: number | undefined;
   private exitReported = false;
   private tableVersion = -1;
   private readonly reportedErrors = new Set<string>();
@@ -115,7 +116,7 @@ export class MachineHost {
       }
     }
     if (zoned) {
-      this.runtime = new ZoneRuntime(this.view, { strict: layout.strict, shutdownWaitMs: 2000 }, (line) => this.log(line));
+      this.runtime = new ZoneRuntime(this.view, { strict: layout.strict, shutdownWaitMs: 2000, workbenchSbiExtensions: layout.workbenchSbiExtensions }, (line) => this.log(line));
       this.rootConfig = clipToRam(rootZoneForLayout(board, { ...layout.root, cpus: this.harts }), board.ram.base, this.plan.ramSize);
       this.zoneNames.set(0, this.rootConfig.name);
       this.virtio = new VirtioService(this.view, this.runtime, {
@@ -153,14 +154,15 @@ export class MachineHost {
   private async loadImages(): Promise<void> {
     const { layout, board, images, file } = this.loaded;
     const ram = this.view.bus.ram;
-    const kernelBytes = new Uint8Array(await readFile(images.kernel));
-    if (kernelBytes.length === 0) throw new ImageError(`${images.kernel}: the image is empty`);
+    // An ELF's symbols and debug sections need not fit RAM (its segments are checked as they load); raw images must.
+    const kernelBytes = await readImageFile(images.kernel, `${file}: root.image`, (await isElfFile(images.kernel)) ? MAX_IMAGE_BYTES : ram.size);
     if (isElf(kernelBytes)) {
       const elf = parseElf(kernelBytes, images.kernel);
       if (elf.machine !== EM_RISCV) throw new ImageError(`${images.kernel}: ELF machine ${elf.machine} is not RISC-V (243)`);
       loadElf(elf, kernelBytes, ram, images.kernel);
       this.entry = layout.root.entry ?? elf.entry;
       this.tohost = elf.symbols.get('tohost');
+      this.fromhost = elf.symbols.get('fromhost');
     } else {
       const address = layout.root.loadAddress ?? board.rootZone.kernelAddress;
       loadRaw(kernelBytes, address, ram, images.kernel);
@@ -171,13 +173,13 @@ export class MachineHost {
     }
     let initrd: { start: number; end: number } | undefined;
     if (images.initrd) {
-      const bytes = new Uint8Array(await readFile(images.initrd));
+      const bytes = await readImageFile(images.initrd, `${file}: root.initrd`, ram.size);
       const start = rootInitrdStart(board, bytes.length);
       loadRaw(bytes, start, ram, images.initrd);
       initrd = { start, end: start + bytes.length };
     }
     this.dtbAddress = board.rootZone.dtbAddress;
-    const dtb = images.dtb ? new Uint8Array(await readFile(images.dtb)) : undefined;
+    const dtb = images.dtb ? await readImageFile(images.dtb, `${file}: root.dtb`, ram.size) : undefined;
     this.pendingDtb = { ...(dtb ? { bytes: dtb } : {}), ...(initrd ? { initrd } : {}) };
   }
 
@@ -234,10 +236,11 @@ export class MachineHost {
         entry: this.entry.toString(),
         a1: this.dtbAddress.toString(),
         ...(this.tohost !== undefined ? { tohost: this.tohost } : {}),
+        ...(this.fromhost !== undefined ? { fromhost: this.fromhost } : {}),
         epoch: this.epoch,
         timebase: board.timebaseFrequency,
         slice: this.options.slice,
-        hypervisor: { strict: layout.strict, shutdownWaitMs: 2000 },
+        hypervisor: { strict: layout.strict, shutdownWaitMs: 2000, workbenchSbiExtensions: layout.workbenchSbiExtensions },
       };
       const worker = new Worker(workerPath(), { workerData: init });
       worker.on('message', (message: VcpuMessage) => this.onWorkerMessage(message));
@@ -365,21 +368,26 @@ export class MachineHost {
     const key = `${zone}:${message}`;
     if (this.reportedErrors.has(key)) return;
     this.reportedErrors.add(key);
+    // What the guest printed before it faulted comes before the report, as it happened.
+    this.drainConsoles();
     const fault = { zone, zoneName: this.zoneNames.get(zone) ?? (zone < 0 ? 'machine' : `zone${zone}`), hart, message };
     this.faults.push(fault);
     for (const l of this.listeners) l.fault?.(fault);
     if (!this.runtime || zone < 0) this.setState('faulted');
   }
 
-  /** Moves console output to listeners and notices exits and zone changes. */
-  private pumpOnce(): void {
-    this.view.pollDevices();
-    const uartOwner = this.uartOwner();
+  private drainConsoles(): void {
     const bytes = this.view.drainConsole();
-    if (bytes.length > 0) this.emitOutput(uartOwner, bytes);
+    if (bytes.length > 0) this.emitOutput(this.uartOwner(), bytes);
     for (const slot of this.runtime?.table.live() ?? []) {
       if (slot.consoleOut.available() > 0) this.emitOutput(slot.zoneId, slot.consoleOut.drain());
     }
+  }
+
+  /** Moves console output to listeners and notices exits and zone changes. */
+  private pumpOnce(): void {
+    this.view.pollDevices();
+    this.drainConsoles();
     const version = this.runtime?.table.version() ?? 0;
     if (version !== this.tableVersion) {
       this.tableVersion = version;

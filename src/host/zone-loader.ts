@@ -1,19 +1,24 @@
 /**
  * What hvisor-tool does in zone0 for `hvisor zone start <config.json>`: read and check the zone JSON,
- * copy the kernel and DTB into root-physical memory at their load addresses, and build the binary
- * HvZoneConfig for the hypercall. An ELF kernel is also accepted (hvisor-tool would copy the file as
- * is): its segments land where the zone's memory regions put their guest-physical addresses.
+ * copy the kernel, the DTB and the modules into root-physical memory at their load addresses (in that
+ * order, as tools/hvisor.c zone_start_from_json), and build the binary HvZoneConfig for the hypercall.
+ * An ELF kernel is also accepted (hvisor-tool would copy the file as is): its segments land where the
+ * zone's memory regions put their guest-physical addresses.
+ *
+ * Unlike hvisor-tool, which copies wherever the JSON says, nothing is written until every image is
+ * known to fit in the zone's own RAM (checkImageFit): a zone's start never writes another zone's memory.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Board } from '../shared/model/board';
 import type { ZoneConfig, ZoneFinding } from '../shared/model/zone-config';
 import { layoutRootZone } from '../shared/model/layout-root-zone';
 import { parseZoneConfig } from '../shared/validate/zone-config';
-import { checkZone, checkZones, formatZoneReport } from '../shared/validate/zone-checks';
+import { checkImageFit, checkZone, checkZones, formatZoneReport, type ImagePlacement } from '../shared/validate/zone-checks';
 import { encodeZoneConfig } from '../core/hypervisor/zone-config-binary';
-import { ImageError, isElf, loadRaw, parseElf, type LoadTarget } from '../core/machine/elf';
+import { ImageError, isElf, loadRaw, parseElf, type ElfImage, type LoadTarget } from '../core/machine/elf';
 import { HostFileError } from './layout-loader';
+import { isElfFile, MAX_IMAGE_BYTES, readImageFile } from './image-file';
 import { boardDtb } from '../core/fdt/board-dtb';
 import { zoneTreeInput } from '../core/hypervisor/zone-dtb';
 import { checkZoneDtb } from '../core/hypervisor/zone-dtb-check';
@@ -32,7 +37,8 @@ export async function readZoneFile(file: string, board: Board): Promise<ZoneFile
   });
   const parsed = parseZoneConfig(text, file);
   if (!parsed.config) throw new HostFileError(formatZoneReport(parsed.findings));
-  return { file, config: parsed.config, findings: [...parsed.findings, ...checkZone(parsed.config, board)] };
+  const zone = { file, config: parsed.config };
+  return { ...zone, findings: [...parsed.findings, ...checkZone(parsed.config, board), ...(await imageFitFindings(zone))] };
 }
 
 /** The root zone of a layout: board.rs constants with the layout's cpus, extra regions and IRQs. */
@@ -68,35 +74,107 @@ export function isInitrdModule(module: ZoneConfig['modules'][number]): boolean {
 export async function checkUserDtb(zone: ZoneFile, virtio: GeneratedDtb['virtio']): Promise<ZoneFinding[]> {
   if (!zone.config.dtbFilepath) return [];
   const dtbPath = path.resolve(path.dirname(zone.file), zone.config.dtbFilepath);
-  const bytes = await readImage(dtbPath, `${zone.file}: dtb_filepath`);
+  const bytes = await readImage(dtbPath, `${zone.file}: dtb_filepath`, zone.config);
   return checkZoneDtb(bytes, dtbPath, zone.config, virtio);
 }
 
-/** Copies the zone's images into RAM and returns the config with the image sizes hvisor-tool records. */
-export async function loadZoneImages(zone: ZoneFile, ram: LoadTarget, generate?: GeneratedDtb): Promise<ZoneConfig> {
-  const { config, file } = zone;
-  const folder = path.dirname(file);
-  let kernelSize = 0;
-  let dtbSize = 0;
-  let initrd: { start: number; end: number } | undefined;
-  for (const [i, module] of config.modules.entries()) {
-    const modulePath = path.resolve(folder, module.filepath);
-    const bytes = await readImage(modulePath, `${file}: modules[${i}].filepath`);
-    loadRaw(bytes, module.loadPaddr, ram, modulePath);
-    if (isInitrdModule(module)) {
-      const start = guestAddressOf(config, module.loadPaddr);
-      if (start === undefined) throw new ImageError(`${file}: modules[${i}]: load_paddr 0x${module.loadPaddr.toString(16)} is not in the zone's RAM`);
-      initrd = { start, end: start + bytes.length };
+/** One file hvisor-tool copies for the zone: its JSON field, resolved path and root-physical load address. */
+interface ZoneImage {
+  readonly path: string;
+  readonly file: string;
+  readonly address: number;
+}
+
+/** The zone's files in hvisor-tool's loading order: kernel, DTB, then modules. */
+function zoneImages(zone: Pick<ZoneFile, 'file' | 'config'>): { kernel?: ZoneImage; dtb?: ZoneImage; modules: ZoneImage[] } {
+  const { config } = zone;
+  const resolve = (relative: string): string => path.resolve(path.dirname(zone.file), relative);
+  return {
+    ...(config.kernelFilepath ? { kernel: { path: 'kernel_filepath', file: resolve(config.kernelFilepath), address: config.kernelLoadPaddr } } : {}),
+    ...(config.dtbFilepath ? { dtb: { path: 'dtb_filepath', file: resolve(config.dtbFilepath), address: config.dtbLoadPaddr } } : {}),
+    modules: config.modules.map((m, i) => ({ path: `modules[${i}].filepath`, file: resolve(m.filepath), address: m.loadPaddr })),
+  };
+}
+
+/** Where an ELF kernel's segments go (guest-physical, through the zone's RAM regions). */
+function elfPlacements(elf: ElfImage, image: ZoneImage): ImagePlacement[] {
+  return elf.segments.map((seg) => ({ path: image.path, file: image.file, space: 'guest-physical', start: seg.paddr, size: seg.memSize }));
+}
+
+const rawPlacement = (image: ZoneImage, size: number): ImagePlacement => ({ path: image.path, file: image.file, space: 'root-physical', start: image.address, size });
+
+/**
+ * For `hvwb validate` and before a start: whether the zone's image files fit in its RAM, from their
+ * sizes on disk (an ELF kernel is read for its segments). A file that cannot be read is left to
+ * whoever reads it (layout-loader's zoneImageFiles reports it); a generated DTB (`generatedDtb`) is
+ * checked when it is generated.
+ */
+export async function imageFitFindings(zone: Pick<ZoneFile, 'file' | 'config'>, options: { readonly generatedDtb?: boolean } = {}): Promise<ZoneFinding[]> {
+  const { kernel, modules } = zoneImages(zone);
+  const dtb = options.generatedDtb ? undefined : zoneImages(zone).dtb;
+  const placements: ImagePlacement[] = [];
+  const findings: ZoneFinding[] = [];
+  for (const image of [kernel, dtb, ...modules]) {
+    if (!image) continue;
+    const size = await stat(image.file).then((s) => (s.isFile() ? s.size : 0), () => 0);
+    if (size === 0) continue;
+    if (image === kernel && (await isElfFile(image.file))) {
+      try {
+        placements.push(...elfPlacements(parseElf(await readImage(image.file, `${zone.file}: ${image.path}`), image.file), image));
+      } catch (error) {
+        const reason = error instanceof ImageError ? error.message : `${image.file}: cannot read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`;
+        findings.push({ severity: 'error', file: zone.file, path: image.path, message: reason });
+      }
+    } else {
+      placements.push(rawPlacement(image, size));
     }
   }
-  if (config.kernelFilepath) {
-    const kernelPath = path.resolve(folder, config.kernelFilepath);
-    const bytes = await readImage(kernelPath, `${file}: kernel_filepath`);
-    if (isElf(bytes)) kernelSize = loadZoneElf(bytes, kernelPath, config, ram);
-    else {
-      loadRaw(bytes, config.kernelLoadPaddr, ram, kernelPath);
+  return [...findings, ...checkImageFit(zone.config, placements)];
+}
+
+/** Bytes to write at a placement, made only once every placement is accepted (an ELF segment's memsz is the file's word). */
+interface PlannedWrite {
+  readonly placement: ImagePlacement;
+  readonly bytes: () => Uint8Array;
+}
+
+/**
+ * Copies the zone's images into RAM and returns the config with the image sizes hvisor-tool records
+ * (page-rounded, as load_buffer_to_memory returns them). Every image is read and placed first; if any
+ * would land outside the zone's RAM, or on another image, an ImageError names the zone, the file and
+ * the range, and not a byte is written.
+ */
+export async function loadZoneImages(zone: ZoneFile, ram: LoadTarget, generate?: GeneratedDtb): Promise<ZoneConfig> {
+  const { config, file } = zone;
+  const images = zoneImages(zone);
+  const writes: PlannedWrite[] = [];
+  let kernelSize = 0;
+  let dtbSize = 0;
+  if (images.kernel) {
+    const image = images.kernel;
+    const bytes = await readImage(image.file, `${file}: kernel_filepath`, (await isElfFile(image.file)) ? undefined : config);
+    if (isElf(bytes)) {
+      const elf = parseElf(bytes, image.file);
+      elfPlacements(elf, image).forEach((placement, i) => {
+        const seg = elf.segments[i]!;
+        writes.push({ placement, bytes: () => {
+          const data = new Uint8Array(seg.memSize);
+          data.set(bytes.subarray(seg.fileOffset, seg.fileOffset + seg.fileSize));
+          return data;
+        } });
+      });
+    } else {
+      writes.push({ placement: rawPlacement(image, bytes.length), bytes: () => bytes });
       kernelSize = bytes.length;
     }
+  }
+  const modules: PlannedWrite[] = [];
+  let initrd: { start: number; end: number } | undefined;
+  for (const [i, image] of images.modules.entries()) {
+    const bytes = await readImage(image.file, `${file}: modules[${i}].filepath`, config);
+    modules.push({ placement: rawPlacement(image, bytes.length), bytes: () => bytes });
+    const start = guestAddressOf(config, image.address);
+    if (isInitrdModule(config.modules[i]!) && start !== undefined) initrd = { start, end: start + bytes.length };
   }
   if (generate) {
     const tree = zoneTreeInput(generate.board, config, generate.others, {
@@ -105,50 +183,42 @@ export async function loadZoneImages(zone: ZoneFile, ram: LoadTarget, generate?:
       virtio: generate.virtio,
     });
     const bytes = boardDtb(tree);
-    loadRaw(bytes, config.dtbLoadPaddr, ram, `${file}: generated device tree at dtb_load_paddr`);
+    writes.push({ placement: { path: 'dtb_load_paddr', file: 'the generated device tree', space: 'root-physical', start: config.dtbLoadPaddr, size: bytes.length }, bytes: () => bytes });
     dtbSize = bytes.length;
-  } else if (config.dtbFilepath) {
-    const dtbPath = path.resolve(folder, config.dtbFilepath);
-    const bytes = await readImage(dtbPath, `${file}: dtb_filepath`);
-    loadRaw(bytes, config.dtbLoadPaddr, ram, dtbPath);
+  } else if (images.dtb) {
+    const bytes = await readImage(images.dtb.file, `${file}: dtb_filepath`, config);
+    writes.push({ placement: rawPlacement(images.dtb, bytes.length), bytes: () => bytes });
     dtbSize = bytes.length;
   }
+  writes.push(...modules);
+  const refused = checkImageFit(config, writes.map((w) => w.placement));
+  if (refused.length > 0) throw new ImageError(`zone ${config.zoneId} was not started, nothing was loaded:\n${formatZoneReport(refused)}`);
+  for (const { placement, bytes } of writes) {
+    const host = placement.space === 'root-physical' ? placement.start : rootAddressOf(config, placement.start);
+    loadRaw(bytes(), host, ram, placement.file);
+    if (placement.space === 'guest-physical') kernelSize = Math.max(kernelSize, host + placement.size - config.kernelLoadPaddr);
+  }
   return { ...config, kernelSize: roundPage(kernelSize), dtbSize: roundPage(dtbSize) };
+}
+
+/** Root-physical address of a guest-physical one in the zone's RAM (checkImageFit has placed it there). */
+function rootAddressOf(config: ZoneConfig, guest: number): number {
+  const region = config.memoryRegions.find((r) => r.type === 'ram' && guest >= r.virtualStart && guest < r.virtualStart + r.size)!;
+  return guest - region.virtualStart + region.physicalStart;
 }
 
 export function zoneConfigBytes(config: ZoneConfig): Uint8Array {
   return encodeZoneConfig(config);
 }
 
-async function readImage(file: string, what: string): Promise<Uint8Array> {
-  try {
-    const bytes = new Uint8Array(await readFile(file));
-    if (bytes.length === 0) throw new ImageError(`${file}: the image is empty`);
-    return bytes;
-  } catch (error) {
-    if (error instanceof ImageError) throw error;
-    throw new HostFileError(`${what}: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
-  }
-}
-
-/** Places ELF segments through the zone's RAM regions (guest-physical to root-physical). */
-function loadZoneElf(bytes: Uint8Array, name: string, config: ZoneConfig, ram: LoadTarget): number {
-  const elf = parseElf(bytes, name);
-  let end = 0;
-  for (const seg of elf.segments) {
-    const region = config.memoryRegions.find(
-      (r) => r.type === 'ram' && seg.paddr >= r.virtualStart && seg.paddr + seg.memSize <= r.virtualStart + r.size,
-    );
-    if (!region) {
-      throw new ImageError(`${name}: segment at guest address 0x${seg.paddr.toString(16)} is outside the zone's RAM regions`);
-    }
-    const hostAddress = seg.paddr - region.virtualStart + region.physicalStart;
-    const data = new Uint8Array(seg.memSize);
-    data.set(bytes.subarray(seg.fileOffset, seg.fileOffset + seg.fileSize));
-    loadRaw(data, hostAddress, ram, name);
-    end = Math.max(end, hostAddress + seg.memSize - config.kernelLoadPaddr);
-  }
-  return end;
+/**
+ * An image file, refused before it is read when it could not fit: a raw image (DTB, module, binary
+ * kernel) beyond the zone's RAM, an ELF beyond what Node reads in one piece (its symbols and debug
+ * sections need not fit RAM; its segments are checked when placed).
+ */
+function readImage(file: string, what: string, config?: ZoneConfig): Promise<Uint8Array> {
+  const ram = config ? config.memoryRegions.filter((r) => r.type === 'ram').reduce((sum, r) => sum + r.size, 0) : MAX_IMAGE_BYTES;
+  return readImageFile(file, what, ram > 0 ? ram : MAX_IMAGE_BYTES);
 }
 
 function roundPage(size: number): number {

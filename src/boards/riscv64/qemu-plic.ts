@@ -74,11 +74,21 @@ export const qemuPlic: Board = {
     entry: 0x9000_0000,
     dtbAddress: 0x8f00_0000,
     kernelAddress: 0x9000_0000,
+    // board.rs PLIC_BASE/PLIC_SIZE (ROOT_ARCH_ZONE_CONFIG): hvisor traps 64 MiB, more than QEMU's window.
+    vplic: { base: 0x0c00_0000, size: 0x400_0000 },
+    // board.rs ROOT_PCI_DEVS: the host bridge 00:00.0 and 00:01.0, both VpciDevType::Physical.
+    pciDevices: [
+      { domain: 0, bus: 0, device: 0, function: 0, devType: 0 },
+      { domain: 0, bus: 0, device: 1, function: 0, devType: 0 },
+    ],
   },
   hwIrqs: [10, 33, 34],
-  // From hvisor's load address up to the root zone's RAM. hvisor's linker script only fixes the base
-  // (0x8020_0000); its end is the image plus per-CPU areas and the memory pool (consts.rs).
-  hypervisorReserved: { base: 0x8020_0000, size: 0x8300_0000 - 0x8020_0000 },
+  // hvisor's memory from its load address (platform/riscv64/qemu-plic/linker.ld BASE_ADDRESS 0x80200000):
+  // the image up to __core_end, then MAX_CPU_NUM (= BOARD_NCPUS 4) per-CPU areas of PER_CPU_SIZE 512 KiB
+  // and the HV_MEM_POOL_SIZE 64 MiB frame allocator pool (src/consts.rs mem_pool_start, hv_end). With the
+  // image's own size unknown here, that ends at least at 0x8020_0000 + 2 MiB + 64 MiB = 0x8440_0000; the
+  // root's RAM (0x8300_0000) starts inside it, which hvisor's zone0.dts hides with reserved-memory.
+  hypervisorReserved: { base: 0x8020_0000, size: 0x8440_0000 - 0x8020_0000 },
 };
 
 /** hvisor's IRQ_WAKEUP_VIRTIO_DEVICE on this board (PCIe INTA, used by the virtio bridge). */

@@ -90,6 +90,13 @@ export function stringProperty(value: Uint8Array | undefined): string | undefine
   return String.fromCharCode(...value.subarray(0, end < 0 ? value.length : end));
 }
 
+/** Every string of a string-list property such as `compatible`. */
+export function stringList(value: Uint8Array | undefined): string[] {
+  if (!value) return [];
+  const text = String.fromCharCode(...value);
+  return (text.endsWith('\0') ? text.slice(0, -1) : text).split('\0');
+}
+
 export function walk(node: FdtReadNode, visit: (node: FdtReadNode) => void): void {
   visit(node);
   for (const child of node.children) walk(child, visit);

@@ -8,7 +8,9 @@
  * IRQs come in two kinds. An IRQ is "hw" iff the zone owns it and the board lists it in HW_IRQS: its
  * priority, enables, the context thresholds and its completions are mirrored into the physical PLIC,
  * which really delivers it (see irq-routing.ts). Every other IRQ (virtio, injected by the management
- * side) lives only here.
+ * side) lives only here. Like hvisor, the vPLIC has BOARD_PLIC_INTERRUPTS_NUM = 1023 sources whatever
+ * the physical PLIC has (plic/mod.rs vplic_init), and an injection is checked only against the hw flag
+ * (vplic.rs inject_irq): a virtio completion is delivered whether or not its IRQ is in `interrupts`.
  *
  * Where hvisor departs from the PLIC spec, this follows hvisor:
  * - priorities and thresholds keep the whole 32-bit value written (the spec's WARL priority bits are
@@ -173,17 +175,21 @@ export class VirtualPlic implements TrapHandler {
 
   /**
    * Makes `irq` pending, as hvisor's inject_irq: `hw` says where it comes from (true: claimed from the
-   * physical PLIC; false: a virtual device). An IRQ the zone does not own, or whose kind does not
-   * match, is dropped with a log line and false. Already pending: nothing changes (one request, like
-   * a level gateway). Pending while active is allowed: it is delivered again after the completion.
+   * physical PLIC; false: a virtual device). Only the hw flag is checked (hvisor src/device/irqchip/
+   * plic/vplic.rs inject_irq, lines 92-95): a physical IRQ that is not one of the zone's hw IRQs, or a
+   * virtual injection of one, is dropped with a log line and false; a virtual IRQ is delivered whether
+   * the zone lists it or not. Ids outside 1..sources are dropped too (hvisor indexes its bitmaps with
+   * them and panics). Already pending: nothing changes (one request, like a level gateway). Pending
+   * while active is allowed: it is delivered again after the completion.
    */
   inject(irq: number, hw: boolean): boolean {
-    if (!this.owns(irq)) {
-      this.log(`${this.zoneName}: irq ${irq} not owned, dropped`);
+    if (!Number.isInteger(irq) || irq < 1 || irq > this.sources) {
+      this.log(`${this.zoneName}: irq ${irq} is not a vPLIC source (1..${this.sources}), dropped`);
       return false;
     }
     if (this.isHw(irq) !== hw) {
-      this.log(`${this.zoneName}: irq ${irq} hw mismatch (injected as ${hw ? 'hw' : 'virtual'}), dropped`);
+      const why = hw ? "not one of the zone's hw IRQs (interrupts and HW_IRQS)" : 'a hw IRQ of the zone, not a virtual one';
+      this.log(`${this.zoneName}: irq ${irq} injected as ${hw ? 'hw' : 'virtual'} is ${why}, dropped`);
       return false;
     }
     const l = this.layout;

@@ -3,15 +3,23 @@
  * promises, the harts it names, the interrupt numbers its devices use and the virtio-mmio windows.
  * hvisor loads the blob without looking; a disagreement shows up later as a guest fault or a device
  * that never interrupts, so each one is reported here with the node path.
+ *
+ * Interrupt specifiers are decoded as a guest's kernel decodes them: `interrupts` with the
+ * `#interrupt-cells` of the node's interrupt parent (its own or an ancestor's `interrupt-parent`, else
+ * its parent node), `interrupts-extended` entry by entry with each controller's `#interrupt-cells`.
+ * Only specifiers of a PLIC are PLIC sources; other controllers' numbers are not checked.
  */
 import type { ZoneConfig, ZoneFinding } from '../../shared/model/zone-config';
-import { cells, readDtb, stringProperty, walk, type FdtReadNode } from '../fdt/fdt-reader';
+import { cells, readDtb, stringList, stringProperty, walk, type FdtReadNode } from '../fdt/fdt-reader';
 
 export interface VirtioWindow {
   readonly addr: number;
   readonly len: number;
   readonly irq: number;
 }
+
+/** compatible strings of the PLICs a riscv64 tree names (Linux drivers/irqchip/irq-sifive-plic.c). */
+const PLIC_COMPATIBLES = ['riscv,plic0', 'sifive,plic-1.0.0', 'thead,c900-plic'];
 
 function number(cellsOf: number[], at: number, count: number): number {
   let value = 0;
@@ -32,6 +40,82 @@ function regs(node: FdtReadNode, parent: FdtReadNode): { base: number; size: num
 
 const hex = (n: number): string => `0x${n.toString(16)}`;
 
+/** One decoded interrupt specifier: the controller it names and its cells. */
+interface Specifier {
+  readonly controller: FdtReadNode;
+  readonly cells: readonly number[];
+}
+
+/** Walks interrupt parents through the tree's phandles (Devicetree Specification 2.4). */
+class InterruptTree {
+  private readonly parents = new Map<FdtReadNode, FdtReadNode>();
+  private readonly byPhandle = new Map<number, FdtReadNode>();
+
+  constructor(root: FdtReadNode) {
+    walk(root, (node) => {
+      node.children.forEach((child) => this.parents.set(child, node));
+      const phandle = cells(node.properties.get('phandle') ?? node.properties.get('linux,phandle'))[0];
+      if (phandle !== undefined) this.byPhandle.set(phandle, node);
+    });
+  }
+
+  parentOf(node: FdtReadNode): FdtReadNode | undefined {
+    return this.parents.get(node);
+  }
+
+  /**
+   * The node's interrupt parent as Linux finds it (of_irq_find_parent): follow `interrupt-parent` where
+   * a node has one, else go to the parent node, until a node with #interrupt-cells.
+   */
+  interruptParent(node: FdtReadNode): FdtReadNode | undefined {
+    let child = node;
+    for (let hops = 0; hops < 64; hops++) {
+      const phandle = cells(child.properties.get('interrupt-parent'))[0];
+      const next = phandle !== undefined ? this.byPhandle.get(phandle) : this.parents.get(child);
+      if (!next || next === child) return undefined;
+      if (next.properties.has('#interrupt-cells')) return next;
+      child = next;
+    }
+    return undefined;
+  }
+
+  /**
+   * The node's interrupt specifiers, or a reason they cannot be read. A nexus without
+   * `#interrupt-cells` but with `interrupt-map` is not followed: its specifiers stay unchecked.
+   */
+  specifiers(node: FdtReadNode): Specifier[] | string {
+    const out: Specifier[] = [];
+    const extended = node.properties.get('interrupts-extended');
+    if (extended) {
+      const raw = cells(extended);
+      for (let i = 0; i < raw.length;) {
+        const controller = this.byPhandle.get(raw[i]!);
+        if (!controller) return `interrupts-extended names phandle ${raw[i]}, which no node has`;
+        const count = this.cellCount(controller);
+        if (count === undefined) return `interrupts-extended names ${controller.path}, which has no #interrupt-cells`;
+        out.push({ controller, cells: raw.slice(i + 1, i + 1 + count) });
+        i += 1 + count;
+      }
+      return out;
+    }
+    const interrupts = node.properties.get('interrupts');
+    if (!interrupts) return out;
+    const controller = this.interruptParent(node);
+    if (!controller) return 'no interrupt parent: neither it nor an ancestor leads through interrupt-parent to a node with #interrupt-cells';
+    const count = this.cellCount(controller) ?? 0;
+    const raw = cells(interrupts);
+    if (count === 0 || raw.length % count !== 0) return `interrupts has ${raw.length} cell(s), not a multiple of ${controller.path}'s #interrupt-cells = <${count}>`;
+    for (let i = 0; i < raw.length; i += count) out.push({ controller, cells: raw.slice(i, i + count) });
+    return out;
+  }
+
+  private cellCount(controller: FdtReadNode): number | undefined {
+    return cells(controller.properties.get('#interrupt-cells'))[0];
+  }
+}
+
+const isPlic = (node: FdtReadNode): boolean => stringList(node.properties.get('compatible')).some((name) => PLIC_COMPATIBLES.includes(name));
+
 export function checkZoneDtb(bytes: Uint8Array, file: string, zone: ZoneConfig, virtio: readonly VirtioWindow[]): ZoneFinding[] {
   const findings: ZoneFinding[] = [];
   const at = (path: string, message: string): void => void findings.push({ severity: 'error', file, path, message });
@@ -44,8 +128,10 @@ export function checkZoneDtb(bytes: Uint8Array, file: string, zone: ZoneConfig, 
   }
   const ram = zone.memoryRegions.filter((r) => r.type === 'ram');
   const inRam = (base: number, size: number): boolean => ram.some((r) => base >= r.virtualStart && base + size <= r.virtualStart + r.size);
-  const parents = new Map<FdtReadNode, FdtReadNode>();
-  walk(root, (node) => node.children.forEach((child) => parents.set(child, node)));
+  // A device the zone reaches through an `io` region is a real one: hvisor maps it, no daemon is involved.
+  const passedThrough = (base: number, size: number): boolean =>
+    zone.memoryRegions.some((r) => r.type === 'io' && base >= r.virtualStart && base + size <= r.virtualStart + r.size);
+  const tree = new InterruptTree(root);
 
   for (const node of root.children) {
     if (stringProperty(node.properties.get('device_type')) !== 'memory') continue;
@@ -67,19 +153,33 @@ export function checkZoneDtb(bytes: Uint8Array, file: string, zone: ZoneConfig, 
   for (const cpu of zone.cpus) if (cpus && !named.includes(cpu)) at(cpus.path, `the zone's cpu ${cpu} is missing from /cpus`);
 
   walk(root, (node) => {
-    const compatible = stringProperty(node.properties.get('compatible'));
-    const parent = parents.get(node);
-    if (compatible === 'virtio,mmio' && parent) {
+    // A controller's own interrupts-extended names the harts' local controllers, not PLIC sources;
+    // a disabled node gets no driver.
+    if (node.properties.has('interrupt-controller') || stringProperty(node.properties.get('status')) === 'disabled') return;
+    const parent = tree.parentOf(node);
+    const specifiers = tree.specifiers(node);
+    if (typeof specifiers === 'string') {
+      at(node.path, `its interrupts cannot be read: ${specifiers}`);
+      return;
+    }
+    const sources = specifiers.filter((s) => isPlic(s.controller) && s.cells.length > 0).map((s) => s.cells[0]!);
+    let virtualDevice = false;
+    if (stringProperty(node.properties.get('compatible')) === 'virtio,mmio' && parent) {
       for (const range of regs(node, parent)) {
+        if (passedThrough(range.base, range.size)) continue;
+        virtualDevice = true;
         const window = virtio.find((v) => v.addr === range.base);
-        if (!window) at(node.path, `virtio-mmio window ${hex(range.base)} has no device in virtio_cfg.json for zone ${zone.zoneId}`);
-        const irq = cells(node.properties.get('interrupts'))[0];
-        if (window && irq !== undefined && irq !== window.irq) at(node.path, `interrupts = <${irq}> but virtio_cfg.json gives this device irq ${window.irq}`);
+        if (!window) {
+          at(node.path, `virtio-mmio window ${hex(range.base)} has no device in virtio_cfg.json for zone ${zone.zoneId} and no io region of the zone passes a device through there`);
+        } else if (sources.length > 0 && sources[0] !== window.irq) {
+          at(node.path, `interrupts = <${sources[0]}> but virtio_cfg.json gives this device irq ${window.irq}`);
+        }
       }
     }
-    const irqs = node.properties.has('interrupt-controller') ? [] : cells(node.properties.get('interrupts'));
-    if (node.properties.has('interrupts-extended') || irqs.length === 0) return;
-    for (const irq of irqs) {
+    // A daemon-backed device's IRQ is injected virtually: hvisor's vPLIC delivers it whether or not it
+    // is in the zone's interrupts (vplic.rs inject_irq). Any other source must be the zone's.
+    if (virtualDevice) return;
+    for (const irq of sources) {
       if (irq !== 0 && !zone.interrupts.includes(irq)) at(node.path, `interrupts = <${irq}>: IRQ ${irq} is not in the zone's interrupts, so the vPLIC never delivers it`);
     }
   });

@@ -2,7 +2,7 @@
  * The device tree a zone sees, derived from its config and the board: only its harts, its RAM, the
  * devices its `io` regions pass through, the (virtual) PLIC naming only its harts' contexts, and
  * reservations for RAM of other zones that lies inside its own (hvisor's root layouts do that on
- * purpose, and the root's tree must keep the root's kernel away from it).
+ * purpose, and the root's tree must keep the root's kernel away from it) and for hvisor's own memory.
  */
 import type { AddressRange, Board, BoardDevice } from '../../shared/model/board';
 import type { ZoneConfig } from '../../shared/model/zone-config';
@@ -40,6 +40,14 @@ export function zoneTreeInput(board: Board, zone: ZoneConfig, others: readonly Z
     return zone.memoryRegions.some((r) => r.type === 'io' && d.base >= r.physicalStart && d.base + d.size <= r.physicalStart + r.size);
   });
   const reservations: AddressRange[] = [];
+  // hvisor's own memory, where a zone's RAM overlaps it (the qemu-plic root's does): reserved as hvisor's
+  // zone0.dts does (reserved-memory "opensbi+hvisor", no-map), so that the guest never allocates it.
+  const hv = board.hypervisorReserved;
+  for (const mine of ram) {
+    const start = Math.max(mine.physicalStart, hv.base);
+    const end = Math.min(mine.physicalStart + mine.size, hv.base + hv.size);
+    if (start < end) reservations.push({ base: start - mine.physicalStart + mine.virtualStart, size: end - start });
+  }
   for (const other of others) {
     if (other.zoneId === zone.zoneId) continue;
     // The root's RAM covers the other zones' RAM on purpose; it is the root that must keep away.

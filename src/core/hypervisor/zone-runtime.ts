@@ -8,7 +8,7 @@ import type { MachineView } from '../machine/machine';
 import { MachineExit } from '../machine/machine';
 import { regionOf } from '../machine/shared-layout';
 import { Hypervisor, type HypervisorOptions } from './hypervisor';
-import { VirtualPlic } from './vplic';
+import { VPLIC_MAX_SOURCES, VirtualPlic } from './vplic';
 import { ZoneTable, vplicBytes, type ZoneSlot } from './zone-table';
 import { decodeZoneConfig } from './zone-config-binary';
 
@@ -27,7 +27,7 @@ export class ZoneRuntime {
     private readonly log: RuntimeLog,
   ) {
     const board = view.plan.board;
-    this.table = new ZoneTable(regionOf(view.plan.layout, view.buffer, 'zones'), vplicBytes(board.harts, plicSources(view)));
+    this.table = new ZoneTable(regionOf(view.plan.layout, view.buffer, 'zones'), vplicBytes(board.harts));
     this.hypervisor = new Hypervisor(board, this.table, view.headers, view.signals, view.lock, {
       panic: (message) => {
         log(message);
@@ -50,7 +50,7 @@ export class ZoneRuntime {
       {
         zoneId: config.zoneId,
         zoneCpus: slot.cpuList(),
-        sources: plicSources(this.view),
+        sources: VPLIC_MAX_SOURCES,
         ownedIrqs: config.interrupts,
         hwIrqs: this.view.plan.board.hwIrqs,
         onGuestError: (message) => this.log(message),
@@ -67,8 +67,4 @@ export class ZoneRuntime {
     const slot = this.hypervisor.slotOfHart(hart);
     return slot ? this.vplicOf(slot) : undefined;
   }
-}
-
-function plicSources(view: MachineView): number {
-  return view.devices.plic?.sources ?? 0;
 }

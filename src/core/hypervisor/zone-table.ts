@@ -7,7 +7,7 @@
 import type { SharedRegion } from '../bus/types';
 import { ByteRing } from '../devices/byte-ring';
 import { ZONE_CONFIG_SIZE } from './zone-config-binary';
-import { VirtualPlic } from './vplic';
+import { VPLIC_MAX_SOURCES, VirtualPlic } from './vplic';
 
 /** hvisor's riscv MAX_ZONE_NUM is 4 (vAPLIC); the PLIC path has no limit, so allow a few more. */
 export const MAX_ZONES = 8;
@@ -49,9 +49,12 @@ export function zoneTableBytes(vplicBytes: number): number {
   return MAX_ZONES * slotBytes(vplicBytes);
 }
 
-/** Room for one zone's virtual PLIC on a board with `harts` harts and `sources` PLIC sources. */
-export function vplicBytes(harts: number, sources: number): number {
-  return VirtualPlic.stateBytes({ zoneCpus: Array.from({ length: harts }, (_, i) => i), sources });
+/**
+ * Room for one zone's virtual PLIC on a board with `harts` harts. Every vPLIC has hvisor's 1023
+ * sources, not the physical PLIC's count (plic/mod.rs vplic_init passes BOARD_PLIC_INTERRUPTS_NUM).
+ */
+export function vplicBytes(harts: number): number {
+  return VirtualPlic.stateBytes({ zoneCpus: Array.from({ length: harts }, (_, i) => i), sources: VPLIC_MAX_SOURCES });
 }
 
 function slotBytes(vplicBytes: number): number {

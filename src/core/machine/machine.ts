@@ -39,9 +39,7 @@ export function planMachine(board: Board, ramSize = board.ram.size): MachinePlan
   planner.reserve('control', 4096, 4096);
   for (let hart = 0; hart < board.harts; hart++) planner.reserve(`hart.${hart}`, HART_STATE_BYTES, 4096);
   planDevices(board, planner);
-  const plic = board.devices.find((d) => d.kind === 'sifive-plic');
-  const sources = typeof plic?.props?.sources === 'number' ? plic.props.sources : 0;
-  planner.reserve('zones', zoneTableBytes(vplicBytes(board.harts, sources)), 4096);
+  planner.reserve('zones', zoneTableBytes(vplicBytes(board.harts)), 4096);
   // hvisor's virtio_bridge page: requests from trapping vCPUs to the management side's backends.
   planner.reserve('virtio-bridge', BRIDGE_PAGE_BYTES, 4096);
   // The interrupt timeline's event ring (irq-trace.ts).

@@ -47,6 +47,15 @@ export interface MemoryRegion {
   readonly size: number;
 }
 
+/** A PCI function of ROOT_PCI_DEVS (board.rs pci_dev!): its BDF and hvisor's VpciDevType (0 = Physical). */
+export interface RootPciDevice {
+  readonly domain: number;
+  readonly bus: number;
+  readonly device: number;
+  readonly function: number;
+  readonly devType: number;
+}
+
 /** The zone hvisor starts at boot (ROOT_ZONE_* constants of board.rs). */
 export interface RootZone {
   readonly name: string;
@@ -57,6 +66,13 @@ export interface RootZone {
   readonly entry: number;
   readonly dtbAddress: number;
   readonly kernelAddress: number;
+  /**
+   * ROOT_ARCH_ZONE_CONFIG's plic_base/plic_size (PLIC_BASE/PLIC_SIZE): the window hvisor traps as the
+   * root's vPLIC, which may be larger than the physical PLIC's register window.
+   */
+  readonly vplic: AddressRange;
+  /** ROOT_PCI_DEVS: the PCI functions the root zone owns. */
+  readonly pciDevices: readonly RootPciDevice[];
 }
 
 export interface Board {
@@ -77,6 +93,9 @@ export interface Board {
   readonly rootZone: RootZone;
   /** Interrupt sources that reach the physical interrupt controller (hvisor HW_IRQS). */
   readonly hwIrqs: readonly number[];
-  /** RAM hvisor occupies (image, per-CPU areas, memory pool); no zone may use it. */
+  /**
+   * RAM hvisor occupies from its load address: image, per-CPU areas and frame allocator pool. A zone
+   * whose RAM overlaps it can overwrite the hypervisor, unless its device tree keeps the guest away.
+   */
   readonly hypervisorReserved: AddressRange;
 }

@@ -2,8 +2,9 @@
  * Checks of zone configurations against the board and against each other: what would make hvisor
  * panic or refuse a zone (4 KiB alignment, overlapping regions, busy CPUs, duplicate ids), and layout
  * mistakes hvisor itself does not catch (two zones sharing RAM, a device or a hardware IRQ; images
- * outside the zone's RAM). hvisor has no cross-zone overlap check (hvisor-reference.md 1.4), so
- * those findings describe what would go wrong at run time rather than a refusal.
+ * outside the zone's RAM; a non-root zone given a device the hypervisor owns; passthrough IRQs that
+ * never reach the zone). hvisor has no cross-zone overlap check (hvisor-reference.md 1.4), so those
+ * findings describe what would go wrong at run time rather than a refusal.
  */
 import type { Board, BoardDevice } from '../model/board';
 import {
@@ -26,21 +27,45 @@ const contains = (outer: number, outerSize: number, inner: number, innerSize: nu
 /** Facts about the board that the checks need and the Board type keeps in device props. */
 interface BoardFacts {
   readonly plic: BoardDevice | undefined;
-  /** Highest PLIC source id (riscv,ndev); sources are 1..plicSources. */
-  readonly plicSources: number | undefined;
   readonly irqOwners: ReadonlyMap<number, BoardDevice>;
 }
 
+const irqLines = (device: BoardDevice): readonly number[] =>
+  device.irq === undefined ? [] : typeof device.irq === 'number' ? [device.irq] : device.irq;
+
 function boardFacts(board: Board): BoardFacts {
   const plic = board.devices.find((d) => d.kind === 'sifive-plic');
-  const sources = plic?.props?.sources;
   const irqOwners = new Map<number, BoardDevice>();
-  for (const device of board.devices) {
-    const lines = device.irq === undefined ? [] : typeof device.irq === 'number' ? [device.irq] : device.irq;
-    for (const line of lines) irqOwners.set(line, device);
-  }
-  return { plic, plicSources: typeof sources === 'number' ? sources : undefined, irqOwners };
+  for (const device of board.devices) for (const line of irqLines(device)) irqOwners.set(line, device);
+  return { plic, irqOwners };
 }
+
+/**
+ * Board devices hvisor keeps for itself on riscv64: a non-root zone that maps one as `io` reaches
+ * hardware shared by every zone. hvisor drives the PLIC (plic/plic.rs) and gives zones a vPLIC, takes
+ * the ACLINT for its timers and IPIs (ACLINT_SSWI_BASE in board.rs), and SIFIVE_TEST_BASE powers off
+ * the whole machine.
+ */
+const HYPERVISOR_DEVICES: Partial<Record<BoardDevice['kind'], string>> = {
+  'sifive-plic': "could program the physical PLIC: enable, mask or complete other zones' interrupts (the zone gets a vPLIC through arch_config instead)",
+  'aclint-mswi': "could raise machine software interrupts on every hart, other zones' included",
+  'aclint-mtimer': "could change mtime and the timer compare registers of every hart, other zones' included",
+  'aclint-sswi': "could send supervisor software interrupts (IPIs) to other zones' harts",
+  'sifive-test': 'could power off or reset the whole machine, every zone with it',
+};
+
+/**
+ * A region of the root zone that hvisor's board.rs itself declares. What is odd about those (the root
+ * RAM starting inside hvisor's memory, virtio slot 7 passed through without its IRQ in HW_IRQS) is
+ * hvisor's own choice, which a layout cannot change; the root's generated device tree reserves hvisor's
+ * memory and does not list slot 7. So they are not reported; regions a layout adds are.
+ */
+const fromBoardRs = (zone: ZoneConfig, board: Board, region: ZoneMemoryRegion): boolean =>
+  zone.root && board.rootZone.memoryRegions.some((r) => r.type === region.type && r.physicalStart === region.physicalStart && r.size === region.size);
+
+/** hvisor's memory as a range for messages. */
+const hypervisorMemory = (board: Board): string =>
+  `${hex(board.hypervisorReserved.base)}..${hex(board.hypervisorReserved.base + board.hypervisorReserved.size)}`;
 
 class Findings {
   readonly list: ZoneFinding[] = [];
@@ -85,8 +110,17 @@ function checkRegions(zone: ZoneConfig, board: Board, out: Findings): void {
       out.warning(`${path}.virtual_start`, `hvisor ignores virtual_start for a virtio region and traps the guest-physical window at physical_start (${hex(region.physicalStart)})`);
     }
     if (region.size === 0) out.warning(`${path}.size`, 'is 0; the region covers nothing');
-    if (mapped(region) && overlaps(region.physicalStart, region.size, reserved.base, reserved.size)) {
-      out.error(path, `${region.type} region ${span(region.physicalStart, region.size)} overlaps hvisor's own memory ${span(reserved.base, reserved.size)}; the zone could overwrite the hypervisor`);
+    if (mapped(region) && overlaps(region.physicalStart, region.size, reserved.base, reserved.size) && !fromBoardRs(zone, board, region)) {
+      // A warning, not an error: hvisor's own qemu-plic root RAM (0x83000000) starts inside this range and
+      // its zone0.dts keeps Linux away with reserved-memory; the trees the workbench generates do the same.
+      out.warning(path, `${region.type} region ${span(region.physicalStart, region.size)} overlaps hvisor's own image, per-CPU areas and frame allocator (at least ${hypervisorMemory(board)}); on hvisor the guest overwrites the hypervisor unless its device tree reserves that range`);
+    }
+    if (region.type === 'io' && !zone.root) {
+      for (const device of board.devices) {
+        const risk = HYPERVISOR_DEVICES[device.kind];
+        if (risk === undefined || !overlaps(device.base, device.size, region.physicalStart, region.size)) continue;
+        out.error(path, `io region ${span(region.physicalStart, region.size)} passes ${board.name}'s ${device.name} (${device.kind} at ${span(device.base, device.size)}) through to a non-root zone; the hypervisor owns that device, and the zone ${risk}`);
+      }
     }
     if (region.type === 'ram' && !contains(board.ram.base, board.ram.size, region.physicalStart, region.size)) {
       const ram = `${board.name}'s RAM ${span(board.ram.base, board.ram.size)}`;
@@ -121,20 +155,49 @@ function checkCpus(zone: ZoneConfig, board: Board, out: Findings): void {
   }
 }
 
+/** Board devices with IRQ lines that the zone's `io` regions pass through, with the region's index. */
+function passthroughDevices(zone: ZoneConfig, board: Board): { device: BoardDevice; region: number }[] {
+  const found: { device: BoardDevice; region: number }[] = [];
+  for (const device of board.devices) {
+    if (irqLines(device).length === 0) continue;
+    const region = zone.memoryRegions.findIndex((r) => r.type === 'io' && overlaps(device.base, device.size, r.physicalStart, r.size));
+    if (region >= 0) found.push({ device, region });
+  }
+  return found;
+}
+
+/**
+ * Only the board's HW_IRQS reach a zone from the physical PLIC (hvisor plic/mod.rs irq_bitmap_init
+ * marks only those hw; platform/riscv64/qemu-plic/board.rs: "only these irq can be transferred to the
+ * physical PLIC"). Any other IRQ is virtual: the vPLIC (1023 sources) delivers whatever the virtio
+ * side injects, listed in `interrupts` or not, so only passthrough lines are checked here.
+ */
 function checkIrqs(zone: ZoneConfig, board: Board, facts: BoardFacts, out: Findings): void {
+  const passthrough = passthroughDevices(zone, board);
+  const hw = `hvisor's HW_IRQS (${board.hwIrqs.join(', ')})`;
+  const warned = new Set<number>();
   for (const irq of zone.interrupts) {
     if (irq === 0) {
       out.error('interrupts', 'IRQ 0 is not an interrupt source (PLIC source 0 is reserved)');
       continue;
     }
-    if (facts.plicSources !== undefined && irq > facts.plicSources) {
-      out.error('interrupts', `IRQ ${irq} is outside the PLIC's sources 1..${facts.plicSources} on ${board.name}`);
-      continue;
-    }
     const owner = facts.irqOwners.get(irq);
-    // virtio-mmio slot numbers are what non-root zones use for their daemon-backed devices.
-    if (owner && owner.kind !== 'virtio-mmio' && !board.hwIrqs.includes(irq)) {
-      out.warning('interrupts', `IRQ ${irq} is the line of ${board.name}'s ${owner.name}, but it is not in hvisor's HW_IRQS (${board.hwIrqs.join(', ')}), so hvisor never forwards it from the physical PLIC`);
+    // A virtio-mmio slot's number is what zones use for daemon-backed devices, unless the slot itself is passed through.
+    const physical = owner !== undefined && (owner.kind !== 'virtio-mmio' || passthrough.some((p) => p.device === owner));
+    if (physical && !board.hwIrqs.includes(irq)) {
+      warned.add(irq);
+      out.warning('interrupts', `IRQ ${irq} is the line of ${board.name}'s ${owner.name}, but it is not in ${hw}, so hvisor never forwards it from the physical PLIC and the device never interrupts the zone`);
+    }
+  }
+  for (const { device, region } of passthrough) {
+    if (fromBoardRs(zone, board, zone.memoryRegions[region]!)) continue;
+    for (const line of irqLines(device)) {
+      if (warned.has(line)) continue;
+      if (!board.hwIrqs.includes(line)) {
+        out.warning(`memory_regions[${region}]`, `passes ${board.name}'s ${device.name} through, but its IRQ ${line} is not in ${hw}; on hvisor the device never gets an interrupt to this zone`);
+      } else if (!zone.interrupts.includes(line)) {
+        out.warning(`memory_regions[${region}]`, `passes ${board.name}'s ${device.name} through, but its IRQ ${line} is not in the zone's interrupts; hvisor never enables it for this zone, so the device never interrupts it`);
+      }
     }
   }
 }
@@ -157,6 +220,18 @@ function checkImages(zone: ZoneConfig, out: Findings): void {
       out.error(image.key, `${hex(image.address)} is not inside any of the zone's ram regions (root-physical ranges); the ${image.what} would land in memory the zone cannot see`);
     } else if (image.size !== undefined && !ramHolding(zone, image.address, image.size)) {
       out.error(image.key, `the ${image.what} (${hex(image.size)} bytes at ${hex(image.address)}) runs past the end of its ram region ${span(start.physicalStart, start.size)}`);
+    }
+  }
+  if (!zone.root) {
+    const addresses = [
+      ...images.filter((i) => i.loaded).map((i) => ({ path: i.key, address: i.address })),
+      ...zone.modules.map((m, i) => ({ path: `modules[${i}].load_paddr`, address: m.loadPaddr })),
+    ];
+    for (const { path, address } of addresses) {
+      if (address % PAGE_SIZE === 0) continue;
+      // hvisor-tool b38e455 (the v0x05 tool of hvisor v0.4) mmaps /dev/mem at the load address and exits
+      // when that fails; from 6d64c87 (2026-03) the kernel module copies to any address (driver/hvisor_main.c).
+      out.warning(path, `${hex(address)} is not 4 KiB aligned; the hvisor-tool of hvisor v0.4 maps /dev/mem at this address, mmap refuses it and the zone does not start (later tools accept it)`);
     }
   }
   const [kernel, dtb] = images as [(typeof images)[0], (typeof images)[0]];
@@ -204,6 +279,59 @@ function checkPci(zone: ZoneConfig, out: Findings): void {
   });
 }
 
+/** Where one image file (or one ELF segment of it) is written when its zone starts. */
+export interface ImagePlacement {
+  /** The JSON field that names the file: 'kernel_filepath', 'dtb_filepath', 'modules[0].filepath'. */
+  readonly path: string;
+  readonly file: string;
+  /** Raw images go to a root-physical load address; ELF segments to guest-physical addresses. */
+  readonly space: 'root-physical' | 'guest-physical';
+  readonly start: number;
+  readonly size: number;
+}
+
+/** Whether the root-physical range [start, start + size) lies in the union of the regions. */
+function coveredByRam(ram: readonly ZoneMemoryRegion[], start: number, size: number): boolean {
+  let at = start;
+  while (at < start + size) {
+    const next = ram.find((r) => at >= r.physicalStart && at < r.physicalStart + r.size);
+    if (!next) return false;
+    at = next.physicalStart + next.size;
+  }
+  return true;
+}
+
+/**
+ * Every byte hvisor-tool writes for a zone must land in that zone's own RAM: anything else is memory of
+ * another zone or of the root (hvisor-tool copies blindly, from the root). Also refuses two images
+ * that overwrite each other.
+ */
+export function checkImageFit(zone: ZoneConfig, images: readonly ImagePlacement[]): ZoneFinding[] {
+  const out = new Findings(zone);
+  const ram = zone.memoryRegions.filter((r) => r.type === 'ram');
+  const list = ram.map((r) => span(r.physicalStart, r.size)).join(', ') || 'none';
+  const placed: { image: ImagePlacement; start: number }[] = [];
+  for (const image of images) {
+    const guest = image.space === 'guest-physical';
+    // An ELF segment is placed through one region; a raw image may run across regions that touch in root-physical space.
+    const region = guest ? ram.find((r) => contains(r.virtualStart, r.size, image.start, Math.max(image.size, 1))) : undefined;
+    if (guest ? !region : !coveredByRam(ram, image.start, Math.max(image.size, 1))) {
+      const where = `${image.space} ${hex(image.start)}..${hex(image.start + image.size)}`;
+      out.error(image.path, `${zoneLabel(zone)}: ${image.file} (${image.size} bytes) would be written at ${where}, which is not inside the zone's ram regions (root-physical ${list}); it would overwrite memory the zone does not own, so it is not loaded`);
+      continue;
+    }
+    placed.push({ image, start: region ? image.start - region.virtualStart + region.physicalStart : image.start });
+  }
+  placed.forEach((a, i) => {
+    for (const b of placed.slice(0, i)) {
+      if (a.image.file === b.image.file && a.image.path === b.image.path) continue;
+      if (!overlaps(a.start, a.image.size, b.start, b.image.size)) continue;
+      out.error(a.image.path, `${zoneLabel(zone)}: ${a.image.file} (root-physical ${span(a.start, a.image.size)}) overlaps ${b.image.file} (${b.image.path}, root-physical ${span(b.start, b.image.size)}); loading one overwrites the other`);
+    }
+  });
+  return out.list;
+}
+
 /** One device window from virtio_cfg.json (`addr`, `len`, `irq`), with its JSON path there. */
 export interface VirtioWindow {
   readonly addr: number;
@@ -214,10 +342,12 @@ export interface VirtioWindow {
 
 /**
  * The hook for virtio_cfg.json: every device window of a zone must lie inside one of the zone's
- * `virtio` regions (else the guest's accesses are never trapped to the daemon), and its IRQ must be
- * one the zone owns (hvisor issue #177: the tool does not check either).
+ * `virtio` regions (else the guest's accesses are never trapped to the daemon; hvisor issue #177: the
+ * tool does not check it). Its IRQ need not be in the zone's interrupts: hvisor's vPLIC delivers any
+ * virtual injection (vplic.rs inject_irq checks only the hw flag), except of an IRQ that is hw for the
+ * zone (in its interrupts and in the board's `hwIrqs`), which it drops.
  */
-export function checkVirtioWindows(zone: ZoneConfig, windows: readonly VirtioWindow[], file: string): ZoneFinding[] {
+export function checkVirtioWindows(zone: ZoneConfig, windows: readonly VirtioWindow[], file: string, hwIrqs: readonly number[] = []): ZoneFinding[] {
   const findings: ZoneFinding[] = [];
   const add = (path: string, message: string): void => void findings.push({ severity: 'error', file, path, message });
   for (const window of windows) {
@@ -225,8 +355,8 @@ export function checkVirtioWindows(zone: ZoneConfig, windows: readonly VirtioWin
     if (!inside) {
       add(window.path, `virtio window ${span(window.addr, window.len)} is not inside any virtio region of ${zoneLabel(zone)} (${zone.source}); the guest's accesses would never reach the daemon`);
     }
-    if (window.irq !== undefined && !zone.interrupts.includes(window.irq)) {
-      add(`${window.path}.irq`, `IRQ ${window.irq} is not in the interrupts of ${zoneLabel(zone)} (${zone.source}); the zone's vPLIC would drop it`);
+    if (window.irq !== undefined && zone.interrupts.includes(window.irq) && hwIrqs.includes(window.irq)) {
+      add(`${window.path}.irq`, `IRQ ${window.irq} is a hardware IRQ of ${zoneLabel(zone)} (${zone.source}: in its interrupts and in HW_IRQS); hvisor's vPLIC refuses a virtual injection of it, so this device would never interrupt`);
     }
   }
   return findings;
@@ -295,6 +425,9 @@ function conflicts(earlier: ZoneConfig, zone: ZoneConfig, board: Board, out: Fin
     }
   }
   zone.allocPciDevs.forEach((dev, i) => {
+    // 00:00.0 is the host bridge on a generic ECAM host (QEMU virt's gpex): every zone lists it, as
+    // hvisor's own qemu-plic configs do (board.rs ROOT_PCI_DEVS and configs/zone1-linux-*.json).
+    if (dev.bus === 0 && dev.device === 0 && dev.function === 0) return;
     earlier.allocPciDevs.forEach((other, j) => {
       if (dev.domain !== other.domain || dev.bus !== other.bus || dev.device !== other.device || dev.function !== other.function) return;
       const zones = pair(`alloc_pci_devs[${i}]`, `alloc_pci_devs[${j}]`);

@@ -36,6 +36,11 @@ describe('boards', () => {
     expect(board.rootZone.memoryRegions[0]).toEqual({ type: 'ram', physicalStart: 0x8300_0000, virtualStart: 0x8300_0000, size: 0x7d00_0000 });
     expect(board.hwIrqs).toEqual([10, 33, 34]);
     expect(board.hypervisorReserved.base).toBe(0x8020_0000);
+    // linker.ld BASE_ADDRESS + 4 x PER_CPU_SIZE (512 KiB) + HV_MEM_POOL_SIZE (64 MiB), consts.rs.
+    expect(board.hypervisorReserved.base + board.hypervisorReserved.size).toBe(0x8440_0000);
+    // board.rs PLIC_BASE/PLIC_SIZE and ROOT_PCI_DEVS.
+    expect(board.rootZone.vplic).toEqual({ base: 0x0c00_0000, size: 0x400_0000 });
+    expect(board.rootZone.pciDevices.map((d) => [d.bus, d.device, d.function, d.devType])).toEqual([[0, 0, 0, 0], [0, 1, 0, 0]]);
   });
 
   it('has no overlapping device windows and all of them outside RAM', () => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, truncateSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -21,6 +21,12 @@ function words(...instructions: number[]): Uint8Array {
   const view = new DataView(bytes.buffer);
   instructions.forEach((w, i) => view.setUint32(i * 4, w, true));
   return bytes;
+}
+
+/** A file of `size` bytes that takes no disk space (a hole). */
+function sparse(file: string, size: number): void {
+  writeFileSync(file, '');
+  truncateSync(file, size);
 }
 
 describe('hvwb run: bad input ends with one clear message', () => {
@@ -49,6 +55,17 @@ describe('hvwb run: bad input ends with one clear message', () => {
     const r = await hvwb('run', layout({ image: 'big.bin', loadAddress: '0xfffff000' }, { 'big.bin': new Uint8Array(8192) }));
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/big\.bin: 8192 bytes at 0xfffff000 do not fit in RAM 0x80000000\.\.0x100000000/);
+  });
+
+  it('refuses a root image, initrd or DTB over 2 GiB (a sparse file) before reading it, naming the field', async () => {
+    for (const field of ['image', 'initrd', 'dtb'] as const) {
+      const dir = layout(field === 'image' ? { image: 'huge.bin' } : { image: 'a.bin', [field]: 'huge.bin' }, { 'a.bin': words(0x13) });
+      sparse(path.join(dir, 'huge.bin'), 3 * 2 ** 30);
+      const r = await hvwb('run', dir, '--timeout', '20');
+      expect(r.code, field).toBe(2);
+      expect(r.stderr.trim().split('\n'), field).toHaveLength(1);
+      expect(r.stderr, field).toMatch(new RegExp(`layout\\.json: root\\.${field}: .*huge\\.bin is 3221225472 bytes \\(0xc0000000\\), larger than the 0x[0-9a-f]+ bytes it can occupy`));
+    }
   });
 
   it('stops on an illegal instruction with the PC', async () => {

@@ -65,10 +65,11 @@ describe.skipIf(!hasDtc)("checking a user's DTB against its zone", () => {
       'z.json',
     ).config!;
     const source = `/dts-v1/;
-/ { #address-cells = <2>; #size-cells = <2>;
+/ { #address-cells = <2>; #size-cells = <2>; interrupt-parent = <&plic>;
   cpus { #address-cells = <1>; #size-cells = <0>; cpu@3 { device_type = "cpu"; reg = <3>; }; };
   memory@80000000 { device_type = "memory"; reg = <0x0 0x80000000 0x0 0x10000000>; };
   soc { #address-cells = <2>; #size-cells = <2>;
+    plic: interrupt-controller@c000000 { compatible = "riscv,plic0"; interrupt-controller; #interrupt-cells = <1>; reg = <0x0 0xc000000 0x0 0x4000000>; };
     uart@10000000 { compatible = "ns16550a"; reg = <0x0 0x10000000 0x0 0x100>; interrupts = <10>; };
     virtio_mmio@10001000 { compatible = "virtio,mmio"; reg = <0x0 0x10001000 0x0 0x200>; interrupts = <5>; };
   };
@@ -82,7 +83,7 @@ describe.skipIf(!hasDtc)("checking a user's DTB against its zone", () => {
       '/cpus/cpu@3: hart 3 is not one of the zone\'s cpus (2)',
       '/cpus: the zone\'s cpu 2 is missing from /cpus',
       '/soc/uart@10000000: interrupts = <10>: IRQ 10 is not in the zone\'s interrupts, so the vPLIC never delivers it',
-      '/soc/virtio_mmio@10001000: virtio-mmio window 0x10001000 has no device in virtio_cfg.json for zone 1',
+      '/soc/virtio_mmio@10001000: virtio-mmio window 0x10001000 has no device in virtio_cfg.json for zone 1 and no io region of the zone passes a device through there',
     ]);
     expect(checkZoneDtb(new Uint8Array(16), 'bad.dtb', zone, [])[0]!.message).toMatch(/bad\.dtb: too short/);
   });

@@ -31,7 +31,7 @@ describe('board device tree', () => {
     expect(chosen.property('linux,initrd-start')!.value).toEqual({ type: 'cells', cells: [0, 0x8800_0000] });
     expect(tree.find('/soc/virtio_mmio@10008000')!.property('interrupts')!.value).toEqual({ type: 'cells', cells: [8] });
     expect(tree.find('/poweroff')).toBeDefined();
-    expect(tree.reservations).toEqual([{ address: 0x8020_0000, size: 0x2e0_0000 }]);
+    expect(tree.reservations).toEqual([{ address: 0x8020_0000, size: 0x420_0000 }]);
   });
 
   it('names the M and S contexts of every hart in the PLIC node', () => {

@@ -182,7 +182,7 @@ describe('physical interrupt routing', () => {
     physical.setLevel(34, true);
     expect(handle(0)).toEqual({ injected: [], dropped: [34] });
     expect(logs).toEqual([
-      'zone 0: irq 34 not owned, dropped',
+      "zone 0: irq 34 injected as hw is not one of the zone's hw IRQs (interrupts and HW_IRQS), dropped",
       'hart 0: physical irq 34 refused by the zone\'s vPLIC, left claimed on the physical PLIC',
     ]);
     expect(mip(0) & MIP_SEIP).toBe(0);

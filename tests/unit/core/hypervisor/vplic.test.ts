@@ -222,19 +222,36 @@ describe('VirtualPlic', () => {
     expect(phys.source(7).claimed).toBe(true);
   });
 
-  it('drops and logs injections of IRQs the zone does not own', () => {
+  it('delivers a virtual injection (a virtio completion) whether or not the zone lists the IRQ, as hvisor does', () => {
+    // hvisor's inject_irq checks only the hw flag: virtio_cfg.json IRQs need not be in `interrupts`,
+    // and the vPLIC has 1023 sources however few the physical PLIC has (95 here).
+    const { vplic, logs, signals, enable, priority, claim, complete } = setup();
+    for (const irq of [12, 500]) {
+      priority(irq, 1);
+      enable(1, irq);
+    }
+    expect(vplic.inject(12, false)).toBe(true);
+    expect(signals.mip[2]! & MIP_SEIP).toBe(MIP_SEIP);
+    expect(claim(1)).toBe(12);
+    complete(1, 12);
+    expect(vplic.inject(500, false)).toBe(true);
+    expect(claim(1)).toBe(500);
+    complete(1, 500);
+    expect(signals.mip[2]! & MIP_SEIP).toBe(0);
+    expect(logs).toEqual([]);
+  });
+
+  it('drops and logs physical injections of IRQs that are not its hw IRQs, and ids outside 1..1023', () => {
     const { vplic, logs, signals, enable, priority } = setup();
     priority(10, 1);
     enable(1, 10);
     expect(vplic.inject(10, true)).toBe(false);
-    expect(vplic.inject(500, false)).toBe(false);
     expect(vplic.inject(0, false)).toBe(false);
-    expect(vplic.inject(2000, false)).toBe(false);
+    expect(vplic.inject(1024, false)).toBe(false);
     expect(logs).toEqual([
-      'zone 1: irq 10 not owned, dropped',
-      'zone 1: irq 500 not owned, dropped',
-      'zone 1: irq 0 not owned, dropped',
-      'zone 1: irq 2000 not owned, dropped',
+      "zone 1: irq 10 injected as hw is not one of the zone's hw IRQs (interrupts and HW_IRQS), dropped",
+      'zone 1: irq 0 is not a vPLIC source (1..1023), dropped',
+      'zone 1: irq 1024 is not a vPLIC source (1..1023), dropped',
     ]);
     expect(signals.mip).toEqual([0, 0, 0, 0]);
     expect(vplic.inspect().sources.some((s) => s.pending)).toBe(false);
@@ -245,8 +262,8 @@ describe('VirtualPlic', () => {
     expect(vplic.inject(33, false)).toBe(false);
     expect(vplic.inject(7, true)).toBe(false);
     expect(logs).toEqual([
-      'zone 1: irq 33 hw mismatch (injected as virtual), dropped',
-      'zone 1: irq 7 hw mismatch (injected as hw), dropped',
+      'zone 1: irq 33 injected as virtual is a hw IRQ of the zone, not a virtual one, dropped',
+      "zone 1: irq 7 injected as hw is not one of the zone's hw IRQs (interrupts and HW_IRQS), dropped",
     ]);
     expect(vplic.inspect().sources.some((s) => s.pending)).toBe(false);
   });
@@ -353,7 +370,7 @@ describe('VirtualPlic', () => {
     const { vplic, guestErrors, logs, rd } = setup({ zoneId: undefined });
     vplic.inject(10, true);
     rd(0);
-    expect(logs).toEqual(['zone on harts 2,3: irq 10 not owned, dropped']);
+    expect(logs).toEqual(["zone on harts 2,3: irq 10 injected as hw is not one of the zone's hw IRQs (interrupts and HW_IRQS), dropped"]);
     expect(guestErrors[0]).toMatch(/^hart 2 pc 0x80200000: vPLIC read at offset 0x0 ignored: source 0 does not exist$/);
   });
 
