@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { controlRequest, liveControlSockets } from '../host/control-socket';
-import { ioctlFailure } from '../shared/model/zone-list';
+import { formatZoneList, ioctlFailure } from '../shared/model/zone-list';
 import type { ZoneCommandResult } from '../shared/protocol/zones';
 import type { CommandResult } from '../shared/protocol/index';
 import type { FolderChangeEntry } from '../shared/protocol/disks';
@@ -13,7 +13,7 @@ import { CliError, type Output } from './output';
 export const ZONE_USAGE = `usage (as hvisor-tool):
   hvwb zone start <config.json>     start a zone from an hvisor zone JSON
   hvwb zone shutdown -id <zone_id>  shut a zone down
-  hvwb zone list                    list the zones
+  hvwb zone list                    list the zones (exit status 1 when any zone is listed, as hvisor-tool)
 The command talks to the running workbench given by $HVWB_CONTROL, or the only one running.
 `;
 
@@ -68,14 +68,28 @@ export async function runZone(args: readonly string[], out: Output): Promise<num
     out.stderr(`${ioctlFailure('zone_shutdown', result.code)}\n`);
     return 1;
   }
-  if (sub === 'list' && rest.length === 0) {
-    const socket = await findWorkbench();
-    const result = (await request(socket, 'zone.list', {})) as { table: string };
-    out.stdout(result.table);
-    return 0;
-  }
+  if (sub === 'list' && rest.length === 0) return listZones(await findWorkbench(), out);
   out.stderr(ZONE_USAGE);
   return 1;
+}
+
+/**
+ * hvisor-tool's `zone_list` returns what the ioctl returned, the number of zones, and `main` exits
+ * with `err ? 1 : 0` (tools/hvisor.c:1073-1099 and 1138): the status is 1 whenever a zone is listed
+ * (always, since the root zone is), 0 only for an empty list. On a failed ioctl it prints perror's
+ * line, then the header anyway, and exits 1. Scripts should read the table, not the status.
+ */
+async function listZones(socket: string, out: Output): Promise<number> {
+  let result: { zones: unknown[]; table: string };
+  try {
+    result = (await controlRequest(socket, 'zone.list', {})) as { zones: unknown[]; table: string };
+  } catch (error) {
+    out.stderr(`zone_list: ioctl failed: ${(error as Error).message}\n`);
+    out.stdout(formatZoneList([]));
+    return 1;
+  }
+  out.stdout(result.table);
+  return result.zones.length > 0 ? 1 : 0;
 }
 
 /**

@@ -19,6 +19,8 @@ export interface VcpuInit {
   readonly a1: string;
   /** Guest address of HTIF `tohost`, if the image has one. */
   readonly tohost?: number;
+  /** Guest address of HTIF `fromhost` (where answers go), if the image has one. */
+  readonly fromhost?: number;
   /** Host monotonic epoch (process.hrtime.bigint() as a decimal string) shared by all threads. */
   readonly epoch: string;
   readonly timebase: number;

@@ -17,11 +17,13 @@ import { leaveZone } from '../core/hypervisor/hypervisor';
 import { handlePhysicalExternal, RoutingSignals } from '../core/hypervisor/irq-routing';
 import { ZoneRuntime } from '../core/hypervisor/zone-runtime';
 import { BoundSupervisor, bindZone, describeFault, type ZoneBinding } from '../core/hypervisor/zone-vcpu';
+import { bridgeHypercalls } from '../core/hypervisor/hypercall';
 import { threadClock } from './thread-clock';
 import { regionOf } from '../core/machine/shared-layout';
 import { VirtioBridgeProducer } from '../core/virtio/virtio-bridge';
 import { virtioTrapRegions } from '../core/virtio/virtio-trap';
 import type { VcpuInit, VcpuMessage } from './vcpu-init';
+import { Htif } from './htif';
 import { DebugWord, getU64, putU64, StopCode } from '../core/machine/hart-snapshot';
 
 const init = workerData as VcpuInit;
@@ -39,7 +41,10 @@ const header = view.headers[init.hart]!;
 const ram = view.bus.ram;
 const runtime = zoned ? new ZoneRuntime(view, init.hypervisor, log) : undefined;
 const bound = zoned ? new BoundSupervisor() : undefined;
-const bridge = zoned ? new VirtioBridgeProducer(regionOf(init.plan.layout, init.memory, 'virtio-bridge')) : undefined;
+const bridgeRegion = regionOf(init.plan.layout, init.memory, 'virtio-bridge');
+const bridge = zoned ? new VirtioBridgeProducer(bridgeRegion) : undefined;
+/** Hypercalls 0 and 1 from the root zone act on the same bridge the workbench's daemon serves. */
+const virtioHypercalls = runtime ? bridgeHypercalls(runtime, bridgeRegion, log) : undefined;
 /** The usual virtio-mmio window of hvisor-tool's devices: a QueueNotify at 0x50 of each. */
 const VIRTIO_WINDOW = 0x200;
 
@@ -85,26 +90,13 @@ function publishRetired(): void {
   Atomics.store(header, HartWord.retiredHi, Math.floor(retired / 0x1_0000_0000) | 0);
 }
 
-/** HTIF: the guest writes `tohost`; bit 0 set means exit with code value >> 1, device 1 is a console. */
-function checkHtif(): void {
-  if (init.tohost === undefined) return;
-  const offset = init.tohost - ram.base;
-  const lo = ram.view.getUint32(offset, true);
-  const hi = ram.view.getUint32(offset + 4, true);
-  if (lo === 0 && hi === 0) return;
-  const device = hi >>> 24;
-  const command = (hi >>> 16) & 0xff;
-  if (device === 0 && command === 0 && (lo & 1) === 1) {
-    const code = Math.floor((hi * 0x1_0000_0000 + lo) / 2);
-    view.requestExit(code === 0 ? MachineExit.poweroff : MachineExit.fail, code);
-  } else if (device === 1 && command === 1) {
-    view.consoleWrite(Uint8Array.of(lo & 0xff));
-    ram.view.setUint32(offset + 8, 0, true);
-    ram.view.setUint32(offset + 12, 0x0101_0000, true);
-  }
-  ram.view.setUint32(offset, 0, true);
-  ram.view.setUint32(offset + 4, 0, true);
-}
+/** HTIF for images that have a `tohost` symbol (the ISA test programs): exit codes and a console. */
+const htif = init.tohost === undefined
+  ? undefined
+  : new Htif(ram, { tohost: init.tohost, ...(init.fromhost !== undefined ? { fromhost: init.fromhost } : {}) }, {
+      exit: (code) => view.requestExit(code === 0 ? MachineExit.poweroff : MachineExit.fail, code),
+      consoleWrite: (bytes) => view.consoleWrite(bytes),
+    });
 
 function sleepUntilWake(maxMs: number): void {
   Atomics.store(header, HartWord.wake, 0);
@@ -153,6 +145,7 @@ function hypervisorTurn(): boolean {
       hypervisor: runtime!.hypervisor,
       vplicOf: (s) => runtime!.vplicOf(s),
       extraTraps: (_slot, config) => virtioTrapRegions(config, { bridge: bridge!, abort: leavingZone, deviceStride: VIRTIO_WINDOW }),
+      ...(virtioHypercalls ? { virtio: virtioHypercalls } : {}),
       log,
     });
     bound!.binding = binding;
@@ -265,8 +258,9 @@ function loop(): void {
     const exit = hart.run(stepping ? 1 : init.slice, stepping);
     if (Atomics.exchange(header, HartWord.fences, 0) !== 0) hart.flushTlb();
     publishRetired();
-    checkHtif();
-    if (Date.now() - lastPublish > 50) {
+    htif?.poll();
+    // A fault parks the hart for good: publish now, or the inspector shows an older pc's code.
+    if (exit === 'fault' || Date.now() - lastPublish > 50) {
       hart.publishSnapshot();
       lastPublish = Date.now();
     }

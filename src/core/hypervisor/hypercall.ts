@@ -1,13 +1,18 @@
 /**
  * hvisor's hypercalls as a riscv64 zone makes them: `ecall` with a7 = 0x114514 (EID_HVISOR), the
  * code in a0 and arguments in a1/a2; the result comes back as an SBI return, a0 = 0 or -1 (FAILED)
- * and a1 = the value or -errno (src/hypercall/mod.rs, v0.4 codes 0-6 and 20).
+ * and a1 = the value or -errno (src/hypercall/mod.rs, v0.4 codes 0-6 and 20;
+ * src/arch/riscv64/sbi.rs sbi_hvisor_handler). Code and arguments are full 64-bit registers: hvisor
+ * matches the code as a u64 (`HyperCallCode` is `repr(u64)`) and finds zones by a usize id.
  * Pointers are root-physical addresses in hvisor (the root is identity mapped); here they go through
  * the calling zone's stage-2 map, which is the same thing for the root.
  */
+import type { SharedRegion } from '../bus/types';
 import type { HartApi } from '../isa/riscv64/platform';
+import { VirtioBridgeConsumer } from '../virtio/virtio-bridge';
 import { decodeZoneConfig, ZONE_CONFIG_MAGIC, ZONE_CONFIG_SIZE } from './zone-config-binary';
 import { Errno, type Hypervisor } from './hypervisor';
+import type { ZoneRuntime } from './zone-runtime';
 
 export const HypercallCode = {
   virtioInit: 0,
@@ -31,36 +36,54 @@ export interface HypercallContext {
   readGuest(address: number, length: number): Uint8Array | undefined;
   writeGuest(address: number, bytes: Uint8Array): boolean;
   log(message: string): void;
-  /** Virtio bridge calls (codes 0 and 1); absent until virtio is wired. */
-  virtio?: {
-    init(bridgeAddress: number): number;
-    injectIrq(): number;
-  };
+  /** Virtio bridge calls (codes 0 and 1), answered by the management side; absent without virtio. */
+  virtio?: VirtioHypercalls;
+}
+
+export interface VirtioHypercalls {
+  /** A page-aligned root-physical page the root offers as the bridge (already checked). */
+  init(bridgeAddress: number): void;
+  /** Drains the bridge's res_list and injects each IRQ into its zone. */
+  injectIrq(): void;
 }
 
 const A0 = 10;
 const A1 = 11;
 const A2 = 12;
+const PAGE = 0x1000;
+const U32_MAX = 0xffff_ffffn;
 
 export function handleHypercall(hart: HartApi, context: HypercallContext): void {
-  const code = Number(hart.getX(A0) & 0xffffffffn);
-  const arg0 = hart.getX(A1);
-  const arg1 = hart.getX(A2);
+  const code = BigInt.asUintN(64, hart.getX(A0));
+  const arg0 = BigInt.asUintN(64, hart.getX(A1));
+  const arg1 = BigInt.asUintN(64, hart.getX(A2));
   const result = dispatch(code, arg0, arg1, context);
   hart.setX(A0, result < 0 ? -1n : 0n);
   hart.setX(A1, BigInt(result));
 }
 
-function dispatch(code: number, arg0: bigint, arg1: bigint, context: HypercallContext): number {
+function dispatch(code64: bigint, arg0: bigint, arg1: bigint, context: HypercallContext): number {
   const isRoot = context.zoneId === 0;
   const { hypervisor } = context;
+  // Codes above 32 bits are unknown codes, not their low word (hvisor HyperCallCode::try_from(u64)).
+  const code = code64 <= U32_MAX ? Number(code64) : -1;
   switch (code) {
-    case HypercallCode.virtioInit:
-      if (!isRoot) return -Errno.EPERM;
-      return context.virtio ? context.virtio.init(Number(arg0)) : 0;
+    case HypercallCode.virtioInit: {
+      if (!isRoot) return refuse(context, -Errno.EPERM, 'Init virtio over non-root zones: unsupported!');
+      // hvisor asserts the bridge is page aligned (src/hypercall/mod.rs hv_virtio_init: assert!(pa % PAGE_SIZE == 0)).
+      if (arg0 % BigInt(PAGE) !== 0n) {
+        const result = hypervisor.guestPanic(`virtio init: bridge address 0x${arg0.toString(16)} is not page aligned`);
+        context.log(result.message);
+        return result.code;
+      }
+      if (!context.readGuest(Number(arg0), PAGE)) return refuse(context, -Errno.EFAULT, `virtio init: 0x${arg0.toString(16)} is not a RAM page of the root zone`);
+      context.virtio?.init(Number(arg0));
+      return 0;
+    }
     case HypercallCode.virtioInjectIrq:
-      if (!isRoot) return -Errno.EPERM;
-      return context.virtio ? context.virtio.injectIrq() : 0;
+      if (!isRoot) return refuse(context, -Errno.EPERM, 'Virtio send irq operation over non-root zones: unsupported!');
+      context.virtio?.injectIrq();
+      return 0;
     case HypercallCode.zoneStart: {
       if (!isRoot) return -Errno.EPERM;
       if (arg1 !== BigInt(ZONE_CONFIG_SIZE)) {
@@ -82,19 +105,23 @@ function dispatch(code: number, arg0: bigint, arg1: bigint, context: HypercallCo
     }
     case HypercallCode.zoneShutdown: {
       if (!isRoot) return -Errno.EPERM;
-      const result = hypervisor.shutdownZone(Number(BigInt.asUintN(32, arg0)), context.hart);
+      // Zone ids are u32 in HvZoneConfig but compared as usize: 2^32 + 1 names no zone, not zone 1.
+      if (arg0 > U32_MAX) return refuse(context, -Errno.EINVAL, `Shutdown zone: zone ${arg0} not found!`);
+      const result = hypervisor.shutdownZone(Number(arg0), context.hart);
       context.log(result.message);
       return result.code;
     }
     case HypercallCode.zoneList: {
+      // hvisor checks the pointer before anything else (src/hypercall/mod.rs hv_zone_list).
+      if (arg0 === 0n) return refuse(context, -Errno.EINVAL, 'hv_zone_list: zones is null');
       const zones = hypervisor.list();
-      const count = Math.min(Number(BigInt.asUintN(32, arg1)), zones.length);
+      const count = arg1 < BigInt(zones.length) ? Number(arg1) : zones.length;
       const out = new Uint8Array(ZONE_INFO_SIZE * count);
       const view = new DataView(out.buffer);
       zones.slice(0, count).forEach((zone, i) => {
         const base = i * ZONE_INFO_SIZE;
         view.setUint32(base, zone.zoneId, true);
-        view.setUint32(base + 8, zone.cpus, true);
+        view.setBigUint64(base + 8, BigInt(zone.cpus >>> 0), true);
         for (let c = 0; c < Math.min(32, zone.name.length); c++) out[base + 16 + c] = zone.name.charCodeAt(c) & 0xff;
         out[base + 48] = zone.isErr ? 1 : 0;
       });
@@ -112,7 +139,40 @@ function dispatch(code: number, arg0: bigint, arg1: bigint, context: HypercallCo
     case HypercallCode.clearInjectIrq:
       return 0;
     default:
-      context.log(`unknown hypercall code ${code}`);
+      context.log(`unknown hypercall code ${code64}`);
       return 0;
   }
+}
+
+function refuse(context: HypercallContext, code: number, message: string): number {
+  context.log(message);
+  return code;
+}
+
+/**
+ * Codes 0 and 1 against the workbench's virtio bridge, the page its zone0 daemon (the management
+ * side) consumes. Code 1 is hvisor's hv_virtio_inject_irq: take every result in res_list, skip those
+ * whose zone is gone, inject the rest as virtual (non-hw) IRQs into their zone's vPLIC, advancing
+ * res_front. Code 0 would move hvisor's bridge to the root's page; here the daemon stays the
+ * workbench's (DESIGN.md section 3), so the page is only acknowledged and logged.
+ */
+export function bridgeHypercalls(runtime: ZoneRuntime, bridge: SharedRegion, log: (message: string) => void): VirtioHypercalls {
+  const consumer = new VirtioBridgeConsumer(bridge);
+  return {
+    init(address) {
+      log(`virtio init: the root zone offers 0x${address.toString(16)} as the virtio bridge; the workbench's own daemon keeps serving the zones' virtio devices`);
+    },
+    injectIrq() {
+      const { view, table } = runtime;
+      view.lock.acquire();
+      try {
+        for (const { zone, irq } of consumer.drainResults()) {
+          const slot = table.byId(zone);
+          if (slot) runtime.vplicOf(slot).inject(irq, false);
+        }
+      } finally {
+        view.lock.release();
+      }
+    },
+  };
 }

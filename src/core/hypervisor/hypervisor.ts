@@ -53,6 +53,8 @@ export interface HypervisorOptions {
   readonly strict: boolean;
   /** How long a shutdown waits for each hart to leave (hvisor gives up after MAX_WAIT_TIMES spins). */
   readonly shutdownWaitMs: number;
+  /** The layout's `workbenchSbiExtensions`: SBI calls hvisor does not offer (see sbi.ts). */
+  readonly workbenchSbiExtensions?: boolean;
 }
 
 export interface HypervisorHooks {
@@ -129,7 +131,7 @@ export class Hypervisor {
     }
     slot.setState(ZoneState.running);
     const header = this.headers[boot]!;
-    const dtbIpa = BigInt(dtbGuestAddress(config));
+    const dtbIpa = dtbGuestAddress(config);
     const entry = BigInt(config.entryPoint);
     storePair(header, HartWord.hsmStartAddrLo, entry);
     storePair(header, HartWord.hsmOpaqueLo, dtbIpa);
@@ -225,6 +227,15 @@ export class Hypervisor {
     }
   }
 
+  /** A request hvisor answers with a panic: the machine stops when strict, else the call fails with EINVAL. */
+  guestPanic(reason: string): ZoneResult {
+    if (this.options.strict) {
+      this.hooks.panic(`hvisor panic: ${reason}`);
+      return fail(Errno.EINVAL, reason);
+    }
+    return fail(Errno.EINVAL, `${reason} (hvisor would panic here)`);
+  }
+
   /** hv_zone_list: every zone, in creation (slot) order. */
   list(): ZoneInfo[] {
     return this.table.live().map((slot) => ({
@@ -267,9 +278,22 @@ export function guestAddressOf(config: ZoneConfig, physical: number): number | u
   return region ? physical - region.physicalStart + region.virtualStart : undefined;
 }
 
-/** hvisor's dtb_ipa: the DTB's root-physical load address seen through the zone's memory regions. */
-export function dtbGuestAddress(config: ZoneConfig): number {
-  return guestAddressOf(config, config.dtbLoadPaddr) ?? config.dtbLoadPaddr;
+/** hvisor's INVALID_ADDRESS (src/consts.rs:48, usize::MAX): what a zone's boot CPU gets as dtb_ipa when no region holds the DTB. */
+export const INVALID_ADDRESS = (1n << 64n) - 1n;
+
+/**
+ * hvisor's dtb_ipa (src/zone.rs:365-373): every memory region is looked at, whatever its type, and the
+ * last one whose physical range holds dtb_load_paddr gives virtual_start + (dtb_load_paddr -
+ * physical_start); with none the boot CPU gets INVALID_ADDRESS in a1. hvisor aligns nothing here.
+ */
+export function dtbGuestAddress(config: ZoneConfig): bigint {
+  let ipa = INVALID_ADDRESS;
+  const paddr = BigInt(config.dtbLoadPaddr);
+  for (const region of config.memoryRegions) {
+    const start = BigInt(region.physicalStart);
+    if (start <= paddr && start + BigInt(region.size) > paddr) ipa = (BigInt(region.virtualStart) + paddr - start) & INVALID_ADDRESS;
+  }
+  return ipa;
 }
 
 function storePair(header: Int32Array, loIndex: number, value: bigint): void {

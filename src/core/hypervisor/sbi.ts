@@ -1,9 +1,18 @@
 /**
- * The SBI a zone guest sees (SBI v2.0 subset, as hvisor's riscv sbi.rs provides it on top of the
- * firmware): BASE, TIME, sPI, RFENCE, HSM, SRST, DBCN and the legacy console/timer calls. Every call
- * is confined to the calling zone: HSM and IPIs only reach the zone's own harts, SRST only stops the
- * zone. Hypervisor calls (EID 0x114514) are handed to a separate handler.
- * Left out: PMU, SUSP, CPPC, NACL, STA, FWFT extensions; HSM suspend is a plain WFI-like stop.
+ * The SBI a zone guest sees. By default exactly hvisor's (src/arch/riscv64/sbi.rs): EXT_TABLE =
+ * BASE, TIME, HSM, sPI, RFENCE and the hvisor EID; of HSM only hart_start; of the legacy calls only
+ * set_timer, console_putchar and console_getchar; everything else answers SBI_ERR_NOT_SUPPORTED, and
+ * probe_extension answers the extension id itself for a table entry (as hvisor does), 0 otherwise.
+ * Calls hvisor forwards to the firmware (impl id/version, m*id, console, remote fences) are answered
+ * by the workbench, which is the firmware here.
+ *
+ * A layout may opt in to `workbenchSbiExtensions`, conveniences hvisor does not have: SRST (a zone
+ * powers itself off), DBCN (debug console), HSM hart_stop / get_status / retentive suspend, and the
+ * legacy clear_ipi / send_ipi / shutdown calls. They are labelled as such in the README.
+ *
+ * Every call is confined to the calling zone: HSM and IPIs only reach the zone's own harts (hvisor
+ * itself would wake or interrupt any CPU; a hart outside the zone answers SBI_ERR_INVALID_PARAM),
+ * SRST only stops the zone. Hypervisor calls (EID 0x114514) are handed to a separate handler.
  */
 import type { HartSignals } from '../bus/types';
 import type { HartApi } from '../isa/riscv64/platform';
@@ -45,6 +54,13 @@ const MIP_SSIP = 1 << 1;
 const MIP_STIP = 1 << 5;
 const U64 = (1n << 64n) - 1n;
 
+/** hvisor's EXT_TABLE (src/arch/riscv64/sbi.rs). */
+const HVISOR_EXTENSIONS: readonly number[] = [SbiExtension.base, SbiExtension.time, SbiExtension.hsm, SbiExtension.ipi, SbiExtension.rfence, SbiExtension.hvisor];
+/** Added by the `workbenchSbiExtensions` layout option. */
+const WORKBENCH_EXTENSIONS: readonly number[] = [SbiExtension.srst, SbiExtension.dbcn];
+/** Legacy extensions are EIDs 0x0..0xF: they return only a0 (hvisor sbi_vs_handler). */
+const LEGACY_LAST = 0xf;
+
 export type ResetKind = 'shutdown' | 'cold-reboot' | 'warm-reboot';
 
 /** What the SBI needs from the zone that owns the calling hart. */
@@ -69,6 +85,8 @@ export interface SbiZone {
   yieldHart(hart: number): void;
   /** The hvisor hypercall extension; absent before zones exist. */
   hypercall?(hart: HartApi): void;
+  /** The layout's `workbenchSbiExtensions`: SRST, DBCN and the rest of HSM and legacy, which hvisor lacks. */
+  readonly workbenchExtensions?: boolean;
 }
 
 const A0 = 10;
@@ -76,19 +94,25 @@ const A1 = 11;
 const A6 = 16;
 const A7 = 17;
 
+/** A 64-bit EID or FID as a number; -1 (matching nothing) when it does not fit 32 bits. */
+function wordOrNone(value: bigint): number {
+  const v = BigInt.asUintN(64, value);
+  return v <= 0xffffffffn ? Number(v) : -1;
+}
+
 export class SbiHandler {
   constructor(private readonly zone: SbiZone) {}
 
   handle(hart: HartApi): void {
-    const eid = Number(hart.getX(A7) & 0xffffffffn);
-    const fid = Number(hart.getX(A6) & 0xffffffffn);
+    // hvisor matches the full registers (usize): 2^32 + 0x10 is no extension at all, not BASE.
+    const eid = wordOrNone(hart.getX(A7));
+    const fid = wordOrNone(hart.getX(A6));
     if (eid === SbiExtension.hvisor && this.zone.hypercall) {
       this.zone.hypercall(hart);
       return;
     }
-    if (eid <= SbiExtension.legacyShutdown) {
-      const value = this.legacy(hart, eid);
-      if (value !== undefined) hart.setX(A0, value);
+    if (eid >= 0 && eid <= LEGACY_LAST) {
+      hart.setX(A0, this.legacy(hart, eid));
       return;
     }
     const [error, value] = this.dispatch(hart, eid, fid);
@@ -109,13 +133,15 @@ export class SbiHandler {
         if (fid !== 0) return [SbiError.notSupported];
         return this.sendIpi(arg(0), arg(1));
       case SbiExtension.rfence:
-        if (fid > 2) return [SbiError.notSupported];
+        if (fid < 0 || fid > 2) return [SbiError.notSupported];
         return this.remoteFence(arg(0), arg(1), fid === 0 ? 2 : 1);
       case SbiExtension.hsm:
         return this.hsm(hart, fid, arg(0), arg(1), arg(2));
       case SbiExtension.srst:
+        if (!this.extended) return [SbiError.notSupported];
         return this.systemReset(hart, fid, arg(0), arg(1));
       case SbiExtension.dbcn:
+        if (!this.extended) return [SbiError.notSupported];
         return this.debugConsole(fid, arg(0), arg(1), arg(2));
       default:
         return [SbiError.notSupported];
@@ -127,7 +153,8 @@ export class SbiHandler {
       case 0: return [SbiError.success, SPEC_VERSION];
       case 1: return [SbiError.success, IMPL_ID];
       case 2: return [SbiError.success, 1n];
-      case 3: return [SbiError.success, this.probe(Number(a0 & 0xffffffffn)) ? 1n : 0n];
+      // hvisor answers the extension id itself, not 1 (any non-zero value means available).
+      case 3: return [SbiError.success, this.probe(a0) ? a0 : 0n];
       case 4:
       case 5:
       case 6: return [SbiError.success, 0n];
@@ -135,12 +162,20 @@ export class SbiHandler {
     }
   }
 
-  private probe(eid: number): boolean {
-    if (eid === SbiExtension.hvisor) return this.zone.hypercall !== undefined;
-    return (Object.values(SbiExtension) as number[]).includes(eid);
+  private get extended(): boolean {
+    return this.zone.workbenchExtensions === true;
   }
 
-  private legacy(hart: HartApi, eid: number): bigint | undefined {
+  private probe(value: bigint): boolean {
+    if (value > 0xffffffffn) return false;
+    const eid = Number(value);
+    if (eid === SbiExtension.hvisor) return this.zone.hypercall !== undefined;
+    return HVISOR_EXTENSIONS.includes(eid) || (this.extended && WORKBENCH_EXTENSIONS.includes(eid));
+  }
+
+  private legacy(hart: HartApi, eid: number): bigint {
+    const hvisorHas = eid === SbiExtension.legacySetTimer || eid === SbiExtension.legacyPutchar || eid === SbiExtension.legacyGetchar;
+    if (!hvisorHas && !this.extended) return SbiError.notSupported;
     switch (eid) {
       case SbiExtension.legacySetTimer:
         this.setTimer(hart.hartId, hart.getX(A0));
@@ -209,21 +244,10 @@ export class SbiHandler {
   }
 
   private hsm(hart: HartApi, fid: number, a0: bigint, a1: bigint, a2: bigint): [bigint, bigint?] {
+    if (fid === 0) return this.hartStart(hart, a0, a1, a2);
+    // hvisor implements hart_start only; the rest answers NOT_SUPPORTED (src/arch/riscv64/sbi.rs sbi_hsm_handler).
+    if (!this.extended) return [SbiError.notSupported];
     switch (fid) {
-      case 0: {
-        const target = Number(a0);
-        if (a0 > 0xffffn || !this.zone.harts.includes(target)) return [SbiError.invalidParam];
-        const header = this.zone.headerOf(target);
-        if (Atomics.compareExchange(header, HartWord.hsm, HsmState.stopped, HsmState.startPending) !== HsmState.stopped) {
-          return [SbiError.alreadyAvailable];
-        }
-        Atomics.store(header, HartWord.hsmStartAddrLo, Number(a1 & 0xffffffffn) | 0);
-        Atomics.store(header, HartWord.hsmStartAddrHi, Number((a1 >> 32n) & 0xffffffffn) | 0);
-        Atomics.store(header, HartWord.hsmOpaqueLo, Number(a2 & 0xffffffffn) | 0);
-        Atomics.store(header, HartWord.hsmOpaqueHi, Number((a2 >> 32n) & 0xffffffffn) | 0);
-        this.zone.wake(target);
-        return [SbiError.success, 0n];
-      }
       case 1: {
         const header = this.zone.headerOf(hart.hartId);
         Atomics.store(header, HartWord.hsm, HsmState.stopped);
@@ -242,6 +266,27 @@ export class SbiHandler {
       default:
         return [SbiError.notSupported];
     }
+  }
+
+  /**
+   * hvisor's sbi_hsm_start_handler: the calling hart itself is ALREADY_AVAILABLE, a hart that is
+   * already on is FAILED (hvisor checks power_on, not the HSM state; the workbench extensions give
+   * the SBI spec's ALREADY_AVAILABLE instead).
+   */
+  private hartStart(hart: HartApi, a0: bigint, a1: bigint, a2: bigint): [bigint, bigint?] {
+    const target = Number(a0);
+    if (a0 > 0xffffn || !this.zone.harts.includes(target)) return [SbiError.invalidParam];
+    if (target === hart.hartId) return [SbiError.alreadyAvailable];
+    const header = this.zone.headerOf(target);
+    if (Atomics.compareExchange(header, HartWord.hsm, HsmState.stopped, HsmState.startPending) !== HsmState.stopped) {
+      return [this.extended ? SbiError.alreadyAvailable : SbiError.failed];
+    }
+    Atomics.store(header, HartWord.hsmStartAddrLo, Number(a1 & 0xffffffffn) | 0);
+    Atomics.store(header, HartWord.hsmStartAddrHi, Number((a1 >> 32n) & 0xffffffffn) | 0);
+    Atomics.store(header, HartWord.hsmOpaqueLo, Number(a2 & 0xffffffffn) | 0);
+    Atomics.store(header, HartWord.hsmOpaqueHi, Number((a2 >> 32n) & 0xffffffffn) | 0);
+    this.zone.wake(target);
+    return [SbiError.success, 0n];
   }
 
   private systemReset(hart: HartApi, fid: number, type: bigint, reason: bigint): [bigint, bigint?] {

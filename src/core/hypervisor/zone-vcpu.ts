@@ -97,7 +97,8 @@ export function bindZone(slot: ZoneSlot, hart: number, services: VcpuServices): 
     now: () => view.guestClock.now(),
     // hvisor forwards SBI console calls to the firmware, i.e. the physical UART. A zone that owns the
     // UART gets exactly that; the others get their own console, shown in their own terminal.
-    consoleWrite: (bytes) => {
+    consoleWrite: (raw) => {
+      const bytes = withCarriageReturns(raw);
       if (ownsUart) {
         view.consoleWrite(bytes);
         return;
@@ -115,6 +116,7 @@ export function bindZone(slot: ZoneSlot, hart: number, services: VcpuServices): 
     },
     readGuest,
     writeGuest,
+    workbenchExtensions: hypervisor.options.workbenchSbiExtensions === true,
     reset: (kind: ResetKind, reason, caller) => {
       if (config.zoneId === 0) {
         view.requestExit(kind === 'shutdown' ? (reason === 0 ? 1 : 2) : 3, reason);
@@ -175,4 +177,25 @@ export function describeFault(report: FaultReport, binding: ZoneBinding | undefi
     if (near) parts.push(`nearest region: ${near.kind} 0x${near.guestStart.toString(16)}-0x${(near.guestStart + near.size - 1).toString(16)}`);
   }
   return parts.join('; ');
+}
+
+const LF = 0x0a;
+const CR = 0x0d;
+
+/**
+ * The SBI console as OpenSBI writes it: every LF goes out as CR LF (lib/sbi/sbi_console.c sbi_putc,
+ * which DBCN writes also go through on a UART without puts). hvisor forwards the legacy putchar to
+ * OpenSBI (hvisor src/arch/riscv64/sbi.rs:98-101), so a guest's bare "\n" does not staircase.
+ */
+export function withCarriageReturns(bytes: Uint8Array): Uint8Array {
+  let count = 0;
+  for (const byte of bytes) if (byte === LF) count++;
+  if (count === 0) return bytes;
+  const out = new Uint8Array(bytes.length + count);
+  let at = 0;
+  for (const byte of bytes) {
+    if (byte === LF) out[at++] = CR;
+    out[at++] = byte;
+  }
+  return out;
 }

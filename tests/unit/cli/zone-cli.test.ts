@@ -23,9 +23,9 @@ describe('hvwb zone against a headless run', () => {
     run?.stop();
   });
 
-  it('lists zones with the exact table hvisor-tool prints', async () => {
+  it('lists zones with the exact table hvisor-tool prints, and its exit status 1', async () => {
     const r = await hvwb({ HVWB_CONTROL: control }, 'zone', 'list');
-    expect(r.code).toBe(0);
+    expect(r.code).toBe(1);
     expect(r.stdout).toBe(
       [
         '|     zone_id     |       cpus        |      name       |     status |',

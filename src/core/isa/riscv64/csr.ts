@@ -2,7 +2,10 @@
  * Control and status registers: values (readCsr/writeCsr, also used by the inspector and the
  * hypervisor) and the Zicsr instructions with their privilege, read-only, counter-enable, TVM and
  * FS=Off rules. Unimplemented CSRs read as undefined and raise illegal instruction when executed.
- * Left out: hpm counters count nothing (read zero), PMP is stored but not enforced, no debug CSRs.
+ * Counters: cycle and instret both follow retired instructions (one cycle per instruction); a CSR
+ * write to one of them replaces that instruction's own increment, and mcountinhibit freezes them.
+ * Debug triggers: the trigger CSRs exist and describe "no triggers" (see `triggerCsr`).
+ * Left out: hpm counters count nothing (read zero), PMP is stored but not enforced, debug mode.
  */
 import { Csr, Irq, Mstatus } from './csr-numbers';
 import type { Hart } from './hart';
@@ -30,6 +33,63 @@ function retiredNow(h: Hart): bigint {
   return BigInt(h.retired + h.count);
 }
 
+/** mcountinhibit bits: CY (0) and IR (2) stop counters that count; HPM3..31 name counters that never do. TM (1) is zero. */
+const INHIBIT_CY = 1;
+const INHIBIT_IR = 4;
+const INHIBIT_WRITABLE = ~2 >>> 0;
+
+function counterValue(h: Hart, bit: number): bigint {
+  if (h.mcountinhibit & bit) return bit === INHIBIT_CY ? h.cycleFrozen : h.instretFrozen;
+  return BigInt.asUintN(64, retiredNow(h) + (bit === INHIBIT_CY ? h.cycleOffset : h.instretOffset));
+}
+
+/**
+ * `retiring` is 1n when the write comes from a CSR instruction that is about to retire: the
+ * unprivileged spec (Zicsr, "CSR access ordering") says such a write is done instead of the
+ * increment, so the next instruction reads exactly the value written.
+ */
+function setCounter(h: Hart, bit: number, value: bigint, retiring: bigint): void {
+  const v = BigInt.asUintN(64, value);
+  if (bit === INHIBIT_CY) {
+    if (h.mcountinhibit & bit) h.cycleFrozen = v;
+    else h.cycleOffset = v - retiredNow(h) - retiring;
+  } else if (h.mcountinhibit & bit) h.instretFrozen = v;
+  else h.instretOffset = v - retiredNow(h) - retiring;
+}
+
+/** The write takes effect after the writing instruction: it still counts when it inhibits, not when it releases. */
+function setCountInhibit(h: Hart, next: number, retiring: bigint): void {
+  for (const bit of [INHIBIT_CY, INHIBIT_IR]) {
+    const was = (h.mcountinhibit & bit) !== 0;
+    const now = (next & bit) !== 0;
+    if (was === now) continue;
+    if (now) {
+      const frozen = BigInt.asUintN(64, counterValue(h, bit) + retiring);
+      if (bit === INHIBIT_CY) h.cycleFrozen = frozen;
+      else h.instretFrozen = frozen;
+    } else {
+      const frozen = bit === INHIBIT_CY ? h.cycleFrozen : h.instretFrozen;
+      if (bit === INHIBIT_CY) h.cycleOffset = frozen - retiredNow(h) - retiring;
+      else h.instretOffset = frozen - retiredNow(h) - retiring;
+    }
+  }
+  h.mcountinhibit = next;
+}
+
+/**
+ * Sdtrig with no triggers, the way the debug specification (1.0, 5.5) allows without trapping:
+ * tselect is WARL and only 0 sticks, tdata1 reads type 0 ("no trigger at this index") and ignores
+ * writes, tdata2/tdata3 read 0, and tinfo reads 1 (only type 0 "supported"), so probing software
+ * (OpenSBI's sbi_dbtr, Linux, debuggers) concludes there is nothing to use.
+ */
+function triggerCsr(n: number): bigint | undefined {
+  switch (n) {
+    case Csr.tselect: case Csr.tdata1: case Csr.tdata2: case Csr.tdata3: return 0n;
+    case Csr.tinfo: return 1n;
+    default: return undefined;
+  }
+}
+
 export function fpEnabled(h: Hart): boolean {
   return (h.mstatus & Mstatus.FS) !== 0;
 }
@@ -44,8 +104,8 @@ export function readCsr(h: Hart, n: number): bigint | undefined {
     case Csr.fflags: return BigInt(h.fflags);
     case Csr.frm: return BigInt(h.frm);
     case Csr.fcsr: return BigInt((h.frm << 5) | h.fflags);
-    case Csr.cycle: case Csr.mcycle: return BigInt.asUintN(64, retiredNow(h) + h.cycleOffset);
-    case Csr.instret: case Csr.minstret: return BigInt.asUintN(64, retiredNow(h) + h.instretOffset);
+    case Csr.cycle: case Csr.mcycle: return counterValue(h, INHIBIT_CY);
+    case Csr.instret: case Csr.minstret: return counterValue(h, INHIBIT_IR);
     case Csr.time: return BigInt(Math.max(0, Math.floor(h.platform.clock.now())));
     case Csr.sstatus: return statusValue(h, SSTATUS_MASK, false);
     case Csr.sie: return u64(h.mie & h.mideleg);
@@ -79,7 +139,7 @@ export function readCsr(h: Hart, n: number): bigint | undefined {
       if (n >= 0x3a0 && n <= 0x3af) return (n & 1) === 0 ? h.pmpcfg[n - 0x3a0] : undefined;
       if (n >= 0x3b0 && n <= 0x3ef) return h.pmpaddr[n - 0x3b0];
       if ((n >= 0xc03 && n <= 0xc1f) || (n >= 0xb03 && n <= 0xb1f) || (n >= 0x323 && n <= 0x33f)) return 0n;
-      return undefined;
+      return triggerCsr(n);
   }
 }
 
@@ -98,15 +158,19 @@ function setMip(h: Hart, value: number, mask: number): void {
   Atomics.and(header, 1, ~(mask & ~value));
 }
 
-/** Writes CSR n (WARL rules applied); false if not implemented or read-only. */
-export function writeCsr(h: Hart, n: number, value: bigint): boolean {
+/**
+ * Writes CSR n (WARL rules applied); false if not implemented or read-only. `retiring`: the write
+ * comes from a CSR instruction (not the inspector), which matters for the counters.
+ */
+export function writeCsr(h: Hart, n: number, value: bigint, retiring = false): boolean {
   const lo = Number(BigInt.asUintN(32, value)) | 0;
+  const self = retiring ? 1n : 0n;
   switch (n) {
     case Csr.fflags: h.fflags = lo & 31; return true;
     case Csr.frm: h.frm = lo & 7; return true;
     case Csr.fcsr: h.fflags = lo & 31; h.frm = (lo >> 5) & 7; return true;
-    case Csr.mcycle: h.cycleOffset = value - retiredNow(h); return true;
-    case Csr.minstret: h.instretOffset = value - retiredNow(h); return true;
+    case Csr.mcycle: setCounter(h, INHIBIT_CY, value, self); return true;
+    case Csr.minstret: setCounter(h, INHIBIT_IR, value, self); return true;
     case Csr.sstatus: setMstatus(h, lo, SSTATUS_MASK); return true;
     case Csr.sie: h.mie = (h.mie & ~h.mideleg) | (lo & h.mideleg & S_INTERRUPTS); return true;
     case Csr.sip: setMip(h, lo, h.mideleg & (1 << Irq.SSI)); return true;
@@ -141,7 +205,7 @@ export function writeCsr(h: Hart, n: number, value: bigint): boolean {
     case Csr.mtvec: h.mtvec = BigInt.asUintN(64, value) & ~2n; return true;
     case Csr.mcounteren: h.mcounteren = lo & 7; return true;
     case Csr.menvcfg: h.menvcfg = value & (STCE | 1n); return true;
-    case Csr.mcountinhibit: h.mcountinhibit = lo & 5; return true;
+    case Csr.mcountinhibit: setCountInhibit(h, lo & INHIBIT_WRITABLE, self); return true;
     case Csr.mscratch: h.mscratch = BigInt.asUintN(64, value); return true;
     case Csr.mepc: h.mepc = BigInt.asUintN(64, value) & ~1n; return true;
     case Csr.mcause: h.mcause = BigInt.asUintN(64, value); return true;
@@ -156,7 +220,7 @@ export function writeCsr(h: Hart, n: number, value: bigint): boolean {
         return true;
       }
       if ((n >= 0xb03 && n <= 0xb1f) || (n >= 0x323 && n <= 0x33f)) return true;
-      return false;
+      return triggerCsr(n) !== undefined;
   }
 }
 
@@ -200,7 +264,7 @@ export function csrInstruction(h: Hart, op: number, d: number, a: number, n: num
   } else if (readCsr(h, n) === undefined) illegal(h, bits);
   if (writes) {
     const next = kind === 0 ? src : kind === 1 ? old | src : old & ~src;
-    writeCsr(h, n, next);
+    writeCsr(h, n, next, true);
     if (n <= Csr.fcsr) markFpDirty(h);
   }
   if (readsValue) {

@@ -118,6 +118,9 @@ export class Hart implements HartApi {
   mcountinhibit = 0;
   cycleOffset = 0n;
   instretOffset = 0n;
+  /** Values of mcycle / minstret while mcountinhibit stops them. */
+  cycleFrozen = 0n;
+  instretFrozen = 0n;
   readonly pmpcfg: bigint[] = new Array<bigint>(16).fill(0n);
   readonly pmpaddr: bigint[] = new Array<bigint>(64).fill(0n);
   frm = 0;
@@ -226,6 +229,7 @@ export class Hart implements HartApi {
     this.stimecmpTicks = Infinity;
     this.mcountinhibit = 0;
     this.cycleOffset = this.instretOffset = 0n;
+    this.cycleFrozen = this.instretFrozen = 0n;
     this.pmpcfg.fill(0n);
     this.pmpaddr.fill(0n);
     this.frm = this.fflags = 0;

@@ -3,7 +3,9 @@ import { getBoard } from '../../../../src/boards/index';
 import { planMachine, MachineView } from '../../../../src/core/machine/machine';
 import { allocateShared } from '../../../../src/core/machine/shared-layout';
 import { ZoneRuntime } from '../../../../src/core/hypervisor/zone-runtime';
-import { handleHypercall, HypercallCode, ZONE_INFO_SIZE } from '../../../../src/core/hypervisor/hypercall';
+import { bridgeHypercalls, handleHypercall, HypercallCode, ZONE_INFO_SIZE } from '../../../../src/core/hypervisor/hypercall';
+import { regionOf } from '../../../../src/core/machine/shared-layout';
+import { VirtioBridgeConsumer } from '../../../../src/core/virtio/virtio-bridge';
 import { encodeZoneConfig, ZONE_CONFIG_SIZE } from '../../../../src/core/hypervisor/zone-config-binary';
 import { rootZoneConfig, type ZoneConfig } from '../../../../src/shared/model/zone-config';
 import { HartWord, HsmState } from '../../../../src/core/machine/hart-header';
@@ -36,15 +38,17 @@ function machine() {
       return true;
     },
   };
-  return { board, view, runtime, logs, memory, ram };
+  const bridge = regionOf(plan.layout, view.buffer, 'virtio-bridge');
+  const virtio = bridgeHypercalls(runtime, bridge, (l) => logs.push(l));
+  return { board, view, runtime, logs, memory, ram, bridge, virtio };
 }
 
-function call(m: ReturnType<typeof machine>, zoneId: number, code: number, arg0 = 0n, arg1 = 0n) {
+function call(m: ReturnType<typeof machine>, zoneId: number, code: number | bigint, arg0 = 0n, arg1 = 0n) {
   const regs = new Regs(0);
   regs.setX(10, BigInt(code));
   regs.setX(11, arg0);
   regs.setX(12, arg1);
-  handleHypercall(regs, { hypervisor: m.runtime.hypervisor, zoneId, hart: 0, log: (l) => m.logs.push(l), ...m.memory });
+  handleHypercall(regs, { hypervisor: m.runtime.hypervisor, zoneId, hart: 0, log: (l) => m.logs.push(l), ...m.memory, virtio: m.virtio });
   return { error: regs.getX(10), value: regs.getX(11) };
 }
 
@@ -83,6 +87,22 @@ describe('hvisor hypercalls (riscv ABI)', () => {
     expect(call(m, 0, HypercallCode.zoneStart, 0x8900_0000n, 3136n)).toEqual({ error: -1n, value: -22n });
   });
 
+  it("gives the boot hart hvisor's dtb_ipa: the DTB seen through any region holding it, else INVALID_ADDRESS", () => {
+    const opaque = (config: ZoneConfig): bigint => {
+      const m = machine();
+      m.ram.u8.set(encodeZoneConfig(config), 0x0900_0000);
+      expect(call(m, 0, HypercallCode.zoneStart, 0x8900_0000n, BigInt(ZONE_CONFIG_SIZE)).value).toBe(0n);
+      const header = m.view.headers[2]!;
+      return (BigInt(Atomics.load(header, HartWord.hsmOpaqueLo + 1) >>> 0) << 32n) | BigInt(Atomics.load(header, HartWord.hsmOpaqueLo) >>> 0);
+    };
+    const base = zone1(rootZoneConfig(machine().board));
+    // A DTB outside every region: hvisor passes usize::MAX, not the physical address.
+    expect(opaque({ ...base, dtbLoadPaddr: 0x8a00_0000 })).toBe(0xffff_ffff_ffff_ffffn);
+    // A region of any type counts (here an io window the DTB was placed in), translated to its guest address.
+    const io = { type: 'io' as const, physicalStart: 0x8a00_0000, virtualStart: 0x4000_0000, size: 0x0010_0000 };
+    expect(opaque({ ...base, memoryRegions: [...base.memoryRegions, io], dtbLoadPaddr: 0x8a00_2000 })).toBe(0x4000_2000n);
+  });
+
   it('refuses a CPU that already belongs to a zone with EBUSY', () => {
     const m = machine();
     const clash = { ...zone1(rootZoneConfig(m.board)), cpus: [1, 2] };
@@ -115,6 +135,58 @@ describe('hvisor hypercalls (riscv ABI)', () => {
       { id: 1, cpus: 0b1100, name: 'linux1', err: 0 },
     ]);
     expect(call(m, 0, HypercallCode.zoneList, 0x8a00_0000n, 1n).value).toBe(1n);
+  });
+
+  it('refuses a NULL zone list pointer with EINVAL before writing anything', () => {
+    const m = machine();
+    expect(call(m, 0, HypercallCode.zoneList, 0n, 32n)).toEqual({ error: -1n, value: -22n });
+    expect(m.logs.at(-1)).toBe('hv_zone_list: zones is null');
+  });
+
+  it('writes the cpus bitmap as the u64 it is in ZoneInfo', () => {
+    const m = machine();
+    m.ram.u8.fill(0xff, 0x0a00_0000, 0x0a00_0000 + ZONE_INFO_SIZE);
+    expect(call(m, 0, HypercallCode.zoneList, 0x8a00_0000n, 1n).value).toBe(1n);
+    expect(m.ram.view.getBigUint64(0x0a00_0000 + 8, true)).toBe(0b11n);
+  });
+
+  it('reads codes and zone ids as 64-bit values', () => {
+    const m = machine();
+    m.ram.u8.set(encodeZoneConfig(zone1(rootZoneConfig(m.board))), 0x0900_0000);
+    call(m, 0, HypercallCode.zoneStart, 0x8900_0000n, BigInt(ZONE_CONFIG_SIZE));
+    // 2^32 + 4 is an unknown code (0, with a warning), not zone list: nothing is written.
+    expect(call(m, 0, (1n << 32n) + 4n, 0x8a00_0000n, 32n)).toEqual({ error: 0n, value: 0n });
+    expect(m.logs.at(-1)).toBe('unknown hypercall code 4294967300');
+    expect(m.ram.view.getUint32(0x0a00_0000 + 16, true)).toBe(0);
+    // Shutting down 2^32 + 1 finds no zone; zone 1 keeps running.
+    expect(call(m, 0, HypercallCode.zoneShutdown, (1n << 32n) + 1n)).toEqual({ error: -1n, value: -22n });
+    expect(m.runtime.hypervisor.list().map((z) => z.zoneId)).toEqual([0, 1]);
+  });
+
+  it('virtio inject IRQ (1) drains res_list into the zones\' vPLICs, root only', () => {
+    const m = machine();
+    m.ram.u8.set(encodeZoneConfig(zone1(rootZoneConfig(m.board))), 0x0900_0000);
+    call(m, 0, HypercallCode.zoneStart, 0x8900_0000n, BigInt(ZONE_CONFIG_SIZE));
+    const daemon = new VirtioBridgeConsumer(m.bridge);
+    daemon.pushResult(1, 7);
+    daemon.pushResult(9, 5);
+    const vplic = m.runtime.vplicOf(m.runtime.table.byId(1)!);
+    const pending = () => vplic.inspect().sources.find((s) => s.irq === 7)!.pending;
+    // Another zone may not: EPERM, and the results stay queued.
+    expect(call(m, 1, HypercallCode.virtioInjectIrq)).toEqual({ error: -1n, value: -1n });
+    expect(daemon.pendingResults()).toBe(2);
+    expect(pending()).toBe(false);
+    expect(call(m, 0, HypercallCode.virtioInjectIrq)).toEqual({ error: 0n, value: 0n });
+    expect(daemon.pendingResults()).toBe(0);
+    expect(pending()).toBe(true);
+  });
+
+  it('virtio init (0) is root only and wants a page-aligned RAM page', () => {
+    const m = machine();
+    expect(call(m, 1, HypercallCode.virtioInit, 0x8a00_0000n)).toEqual({ error: -1n, value: -1n });
+    expect(call(m, 0, HypercallCode.virtioInit, 0x8a00_0010n)).toEqual({ error: -1n, value: -22n });
+    expect(m.logs.at(-1)).toContain('not page aligned (hvisor would panic here)');
+    expect(call(m, 0, HypercallCode.virtioInit, 0x8a00_0000n)).toEqual({ error: 0n, value: 0n });
   });
 
   it('answers unknown codes with 0 and a warning, as hvisor does', () => {

@@ -14,7 +14,7 @@ class FakeHart implements HartApi {
   getPrivilege(): number { return 1; }
 }
 
-function zone(harts: number[]) {
+function zone(harts: number[], workbenchExtensions = false) {
   const headers = [0, 1, 2, 3].map(() => new Int32Array(new SharedArrayBuffer(256)));
   for (const h of headers) Atomics.store(h, HartWord.hsm, HsmState.stopped);
   const written: number[] = [];
@@ -33,6 +33,7 @@ function zone(harts: number[]) {
     reset: (kind, reason, hart) => resets.push(`${kind}:${reason}:${hart}`),
     wake: () => {},
     yieldHart: () => {},
+    workbenchExtensions,
   };
   return { z, headers, written, pending, resets, memory };
 }
@@ -46,18 +47,64 @@ function call(sbi: SbiHandler, hart: FakeHart, eid: number, fid: number, ...args
 }
 
 describe('SBI for zone guests', () => {
-  it('reports spec version 2.0 and probes implemented extensions', () => {
+  it('reports spec version 2.0 and probes exactly hvisor\'s extension table, answering the id', () => {
     const { z } = zone([0, 1]);
     const sbi = new SbiHandler(z);
     const hart = new FakeHart(0);
     expect(call(sbi, hart, SbiExtension.base, 0)).toEqual({ error: 0n, value: 0x2000000n });
-    expect(call(sbi, hart, SbiExtension.base, 3, BigInt(SbiExtension.hsm)).value).toBe(1n);
-    expect(call(sbi, hart, SbiExtension.base, 3, 0x504d55n).value).toBe(0n);
+    for (const eid of [SbiExtension.base, SbiExtension.time, SbiExtension.hsm, SbiExtension.ipi, SbiExtension.rfence]) {
+      expect(call(sbi, hart, SbiExtension.base, 3, BigInt(eid)).value).toBe(BigInt(eid));
+    }
+    for (const eid of [SbiExtension.srst, SbiExtension.dbcn, 0x504d55, 0x00]) {
+      expect(call(sbi, hart, SbiExtension.base, 3, BigInt(eid)).value).toBe(0n);
+    }
     expect(call(sbi, hart, 0x12345678, 0).error).toBe(-2n);
+    // EIDs and FIDs are whole registers: 2^32 + BASE is not BASE, and FID 2^32 + 0 is not get_spec_version.
+    expect(call(sbi, hart, Number((1n << 32n) + 0x10n), 0).error).toBe(-2n);
+    hart.setX(17, BigInt(SbiExtension.base));
+    hart.setX(16, 1n << 32n);
+    sbi.handle(hart);
+    expect(hart.getX(10)).toBe(-2n);
+  });
+
+  it('answers NOT_SUPPORTED where hvisor does: SRST, DBCN, HSM stop/status/suspend, legacy IPI and shutdown', () => {
+    const { z, written, resets, memory, pending } = zone([0, 1]);
+    memory.set(new TextEncoder().encode('hi!'), 0x10);
+    const sbi = new SbiHandler(z);
+    const hart = new FakeHart(0);
+    expect(call(sbi, hart, SbiExtension.srst, 0, 0n, 0n).error).toBe(-2n);
+    expect(call(sbi, hart, SbiExtension.dbcn, 0, 3n, 0x1010n, 0n).error).toBe(-2n);
+    for (const fid of [1, 2, 3]) expect(call(sbi, hart, SbiExtension.hsm, fid, 0n).error).toBe(-2n);
+    expect(call(sbi, hart, SbiExtension.legacyShutdown, 0).error).toBe(-2n);
+    expect(call(sbi, hart, SbiExtension.legacyClearIpi, 0).error).toBe(-2n);
+    expect(call(sbi, hart, SbiExtension.legacySendIpi, 0, 0x1000n).error).toBe(-2n);
+    expect(call(sbi, hart, 0x0f, 0).error).toBe(-2n);
+    expect([written, resets, pending]).toEqual([[], [], []]);
+    // What hvisor forwards: legacy putchar, and its set_timer.
+    expect(call(sbi, hart, SbiExtension.legacyPutchar, 0, 0x41n).error).toBe(0n);
+    expect(String.fromCharCode(...written)).toBe('A');
+  });
+
+  it('hart_start answers as hvisor: ALREADY_AVAILABLE for the caller, FAILED for a hart already on', () => {
+    const { z, headers } = zone([0, 1]);
+    const sbi = new SbiHandler(z);
+    const hart = new FakeHart(0);
+    expect(call(sbi, hart, SbiExtension.hsm, 0, 0n, 0x80200000n, 0n).error).toBe(-6n);
+    expect(call(sbi, hart, SbiExtension.hsm, 0, 1n, 0x80200000n, 0n).error).toBe(0n);
+    expect(Atomics.load(headers[1]!, HartWord.hsm)).toBe(HsmState.startPending);
+    expect(call(sbi, hart, SbiExtension.hsm, 0, 1n, 0x80200000n, 0n).error).toBe(-1n);
+  });
+
+  it('offers SRST, DBCN and all of HSM with the workbench extensions, and probes them', () => {
+    const { z } = zone([0, 1], true);
+    const sbi = new SbiHandler(z);
+    const hart = new FakeHart(0);
+    expect(call(sbi, hart, SbiExtension.base, 3, BigInt(SbiExtension.srst)).value).toBe(BigInt(SbiExtension.srst));
+    expect(call(sbi, hart, SbiExtension.base, 3, BigInt(SbiExtension.dbcn)).value).toBe(BigInt(SbiExtension.dbcn));
   });
 
   it('starts only harts of the calling zone with HSM', () => {
-    const { z, headers } = zone([0, 1]);
+    const { z, headers } = zone([0, 1], true);
     const sbi = new SbiHandler(z);
     const hart = new FakeHart(0);
     expect(call(sbi, hart, SbiExtension.hsm, 0, 1n, 0x80200000n, 42n).error).toBe(0n);
@@ -91,7 +138,7 @@ describe('SBI for zone guests', () => {
   });
 
   it('writes debug-console strings from guest memory and rejects bad addresses', () => {
-    const { z, written, memory } = zone([0]);
+    const { z, written, memory } = zone([0], true);
     memory.set(new TextEncoder().encode('hi!'), 0x10);
     const sbi = new SbiHandler(z);
     const hart = new FakeHart(0);
@@ -103,7 +150,7 @@ describe('SBI for zone guests', () => {
   });
 
   it('system reset stops the zone with the reason', () => {
-    const { z, resets } = zone([0]);
+    const { z, resets } = zone([0], true);
     const sbi = new SbiHandler(z);
     call(sbi, new FakeHart(0), SbiExtension.srst, 0, 0n, 1n);
     expect(resets).toEqual(['shutdown:1:0']);

@@ -247,6 +247,50 @@ describe('supervisor (zone guest) mode', () => {
   });
 });
 
+describe('counters and debug triggers', () => {
+  it('reads back exactly the value an instruction wrote to minstret and mcycle', () => {
+    // li gives 12-bit values only: 1000 << 4 = 16000.
+    const m = machine(['li t0, 1000', 'slli t0, t0, 4', 'csrw minstret, t0', 'csrr a0, minstret', 'csrr a1, minstret',
+      'csrw mcycle, t0', 'csrr a2, mcycle', 'ebreak']);
+    m.run(100);
+    expect(m.x(10)).toBe(16000n);
+    expect(m.x(11)).toBe(16001n);
+    expect(m.x(12)).toBe(16000n);
+  });
+
+  it('stops the counters mcountinhibit names and resumes them where they stopped', () => {
+    const m = machine([
+      'csrwi mcountinhibit, 5', 'csrr a0, minstret', 'nop', 'nop', 'nop', 'csrr a1, minstret', 'csrr a2, mcycle', 'nop', 'csrr a3, mcycle',
+      'csrr a4, mcountinhibit', 'csrwi mcountinhibit, 0', 'csrr a5, minstret', 'nop', 'csrr a6, minstret', 'ebreak',
+    ]);
+    m.run(100);
+    expect(m.x(11)).toBe(m.x(10));
+    expect(m.x(13)).toBe(m.x(12));
+    expect(m.x(14)).toBe(5n);
+    // Counting resumes from the frozen value, with the instruction that released it not counted.
+    expect(m.x(15)).toBe(m.x(10));
+    expect(m.x(16)).toBe(m.x(15) + 2n);
+  });
+
+  it('keeps hpm inhibit bits and never lets TM stick', () => {
+    const m = machine(['li t0, -1', 'csrw mcountinhibit, t0', 'csrr a0, mcountinhibit', 'csrr a1, 0xb03', 'ebreak']);
+    m.run(100);
+    expect(m.x(10)).toBe(0xfffffffdn);
+    expect(m.x(11)).toBe(0n);
+  });
+
+  it('describes "no triggers" through tselect, tdata1..3 and tinfo without trapping', () => {
+    const m = withHandler([
+      'li t0, 3', 'csrw tselect, t0', 'csrr a0, tselect', 'li t1, -1', 'csrw tdata1, t1', 'csrr a1, tdata1',
+      'csrw tdata2, t1', 'csrr a2, tdata2', 'csrr a3, tdata3', 'csrr a4, tinfo',
+    ]);
+    m.run(100);
+    // The only trap is the closing ebreak (cause 3), not an illegal instruction (2).
+    expect(m.x(25)).toBe(3n);
+    expect([m.x(10), m.x(11), m.x(12), m.x(13), m.x(14)]).toEqual([0n, 0n, 0n, 0n, 1n]);
+  });
+});
+
 describe('inspector access', () => {
   it('reads and writes CSRs and mepc/sepc alignment', () => {
     const m = machine();
