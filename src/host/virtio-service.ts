@@ -24,6 +24,7 @@ import { HostFileError } from './layout-loader';
 import { FileBlockBackend } from './virtio/file-block-backend';
 import { buildFolderImage, type FolderImage, type FolderImageManifest } from './disk/folder-image';
 import { applySync, computeSyncChanges, type ApplySyncResult, type SyncChangeSet } from './disk/folder-sync';
+import { ensurePrivateDirectory } from './private-directory';
 
 export interface VirtioServiceHooks {
   output(zone: number, bytes: Uint8Array): void;
@@ -33,8 +34,9 @@ export interface VirtioServiceHooks {
   progress?(what: string, percent: number): void;
 }
 
+/** This user's runtime folder, created owner-only and checked (private-directory.ts). */
 export function userRuntimeDirectory(): string {
-  return path.join(os.tmpdir(), `hvwb-${typeof process.getuid === 'function' ? process.getuid() : 0}`);
+  return ensurePrivateDirectory(path.join(os.tmpdir(), `hvwb-${typeof process.getuid === 'function' ? process.getuid() : 0}`));
 }
 
 /** Reads a virtio_cfg.json and checks it against the zones; errors refuse it with the full report. */
@@ -207,7 +209,8 @@ export class VirtioService {
       ...(netSwitch ? { netSwitch } : {}),
       consoleOutput: (zone, bytes) => this.hooks.output(zone, bytes),
       finishRequest: () => this.injectCompleted(),
-      onFault: (fault) => this.hooks.deviceError(fault.zone, `virtio ${fault.device}: ${fault.message}`),
+      // The message names zone, device, queue and descriptor; the daemon has already rate-limited it.
+      onFault: (fault) => this.hooks.deviceError(fault.zone, `virtio: ${fault.message}${fault.deviceNeedsReset ? ' (device error: DEVICE_NEEDS_RESET until the driver resets it)' : ''}`),
       onInternalError: (error) => this.hooks.log(`virtio daemon: internal error: ${(error as Error).message}`),
     });
     this.daemon.start();
@@ -268,11 +271,10 @@ export class VirtioService {
   private injectCompleted(): void {
     const daemon = this.daemon;
     if (!daemon) return;
-    const results = daemon.consumer.drainResults();
-    if (results.length === 0) return;
+    // Under the device lock: a root vCPU's hypercall 1 drains the same res_list (one drainer at a time).
     this.view.lock.acquire();
     try {
-      for (const { zone, irq } of results) {
+      for (const { zone, irq } of daemon.consumer.drainResults()) {
         const slot = this.runtime.table.byId(zone);
         if (!slot) continue;
         this.runtime.vplicOf(slot).inject(irq, false);
@@ -298,7 +300,9 @@ export class VirtioService {
     await this.daemonWork;
     await this.daemon?.stop();
     this.daemon = undefined;
-    await this.capture?.close();
+    const capture = this.capture;
+    await capture?.close();
+    if (capture && capture.dropped > 0) this.hooks.log(`virtual switch capture ${capture.path}: ${capture.dropped} frames left out (the disk was behind)`);
     this.capture = undefined;
   }
 }

@@ -7,8 +7,18 @@
  *
  * Requests are taken from the ring when the driver kicks and executed one after another on the
  * backend, as hvisor-tool's per-device worker thread does, so a FLUSH covers every write before it.
- * The backend is asynchronous (a host file); a reset while a request is in flight drops its
- * completion, so a reused buffer is never written after the driver reset the device.
+ * The backend is asynchronous (a host file); a reset cancels every request taken before it: one
+ * still waiting does not run, one on the backend drops its completion, so a reused buffer is never
+ * written after the driver reset the device. At most a queue of requests is in flight (the
+ * virtqueue refuses more), and requests cancelled by resets but still queued behind a slow backend
+ * count against a second bound, so resets cannot pile work up either.
+ *
+ * Bounds a guest cannot move: data of at most 32 MiB per request, one discard segment of at most
+ * max_discard_sectors (both advertised in the configuration space). A request the device cannot
+ * frame (no header, no status byte, a discard payload that is not one segment) is a device error;
+ * a well-framed request outside the disk or over a limit is answered IOERR and reported, as
+ * QEMU's virtio_blk_handle_request does (UNSUPP for a discard with the unmap flag or unknown flags,
+ * virtio 1.2 section 5.2.6.2), so the device keeps working and the guest sees an I/O error.
  *
  * A request is read without assuming its framing (VERSION_1 implies ANY_LAYOUT): the first 16
  * readable bytes are the header, the last writable byte is the status. Left out: multiqueue,
@@ -49,6 +59,11 @@ export const BLK_SIZE_MAX = 1 << 20;
 /** Bound on the data of one request, so a guest cannot make the daemon allocate without limit. */
 const MAX_REQUEST_BYTES = 32 << 20;
 const DISCARD_SEGMENT_BYTES = 16;
+/** max_discard_sectors and max_discard_seg of the configuration space. */
+export const BLK_MAX_DISCARD_SECTORS = MAX_REQUEST_BYTES / SECTOR_BYTES;
+export const BLK_MAX_DISCARD_SEG = 1;
+/** Requests taken and not yet finished, including ones a reset cancelled that wait behind the backend. */
+const PENDING_LIMIT = 2 * VIRT_QUEUE_SIZE;
 const ZERO_CHUNK = 1 << 20;
 
 export interface VirtioBlkOptions {
@@ -70,6 +85,8 @@ export class VirtioBlk implements VirtioDeviceModel {
   private readonly config = new Uint8Array(60);
   private tail: Promise<void> = Promise.resolve();
   private inFlight = 0;
+  /** notify() stopped at PENDING_LIMIT: take more when requests finish. */
+  private starved = false;
   private readonly serial: Uint8Array;
   /** A failure of our own code while completing a request; kept so the queue goes on with the next one. */
   lastError: unknown;
@@ -87,8 +104,8 @@ export class VirtioBlk implements VirtioDeviceModel {
     view.setUint32(12, BLK_SEG_MAX, true);
     view.setUint32(20, SECTOR_BYTES, true);
     if (options.discard) {
-      view.setUint32(36, MAX_REQUEST_BYTES / SECTOR_BYTES, true);
-      view.setUint32(40, 1, true);
+      view.setUint32(36, BLK_MAX_DISCARD_SECTORS, true);
+      view.setUint32(40, BLK_MAX_DISCARD_SEG, true);
       view.setUint32(44, 1, true);
     }
     this.serial = Uint8Array.from(utf8Bytes(options.serial ?? 'hvisor-virblk')).subarray(0, ID_BYTES);
@@ -114,30 +131,68 @@ export class VirtioBlk implements VirtioDeviceModel {
   notify(): void {
     const queue = this.context.queue(0);
     const epoch = this.context.epoch;
+    queue.beginTurn();
     try {
-      for (let chain = queue.pop(); chain; chain = queue.pop()) {
-        if (chain.readableBytes < HEADER_BYTES) throw new VirtqueueError(`request at descriptor ${chain.head} has a ${chain.readableBytes}-byte header (16 needed)`, chain.head);
-        if (chain.writableBytes < 1) throw new VirtqueueError(`request at descriptor ${chain.head} has no writable status byte`, chain.head);
+      while (this.inFlight < PENDING_LIMIT) {
+        if (queue.turnOver) {
+          if (queue.availableCount() > 0) this.context.more(0);
+          return;
+        }
+        const chain = queue.pop();
+        if (!chain) return;
+        const request = this.frame(chain);
         this.inFlight++;
-        const taken = chain;
         this.tail = this.tail
-          .then(() => this.execute(taken, epoch))
+          .then(() => this.execute(request, epoch))
           .catch((error: unknown) => void (this.lastError = error))
-          .finally(() => void this.inFlight--);
+          .finally(() => this.finished());
       }
+      this.starved = true;
     } catch (error) {
       this.context.fail(0, error);
     }
   }
 
   reset(): void {
-    // In-flight requests see the new epoch and drop their completion.
+    // Requests taken earlier see the new epoch: they do not run, or drop their completion.
   }
 
-  private async execute(chain: DescriptorChain, epoch: number): Promise<void> {
+  private finished(): void {
+    this.inFlight--;
+    if (!this.starved || this.inFlight >= PENDING_LIMIT) return;
+    this.starved = false;
+    if (this.context.live && this.context.queue(0).enabled) this.notify();
+  }
+
+  /** Reads what the request is when it is taken; a chain that is no request is a device error. */
+  private frame(chain: DescriptorChain): BlkRequest {
+    const where = `request at descriptor ${chain.head}`;
+    if (chain.readableBytes < HEADER_BYTES) throw new VirtqueueError(`${where} has a ${chain.readableBytes}-byte header (16 needed)`, chain.head);
+    if (chain.writableBytes < 1) throw new VirtqueueError(`${where} has no writable status byte`, chain.head);
     const header = new DataView(gather(chain.readable, 0, HEADER_BYTES).buffer);
     const type = header.getUint32(0, true);
     const sector = header.getBigUint64(8, true);
+    if (type !== BlkRequestType.discard || !this.options.discard) return { chain, type, sector };
+    const payload = chain.readableBytes - HEADER_BYTES;
+    if (payload === 0 || payload % DISCARD_SEGMENT_BYTES !== 0 || payload / DISCARD_SEGMENT_BYTES > BLK_MAX_DISCARD_SEG) {
+      throw new VirtqueueError(`${where}: a discard carries ${payload} bytes of segments (${BLK_MAX_DISCARD_SEG} segment of ${DISCARD_SEGMENT_BYTES} bytes allowed, max_discard_seg)`, chain.head);
+    }
+    const segment = new DataView(gather(chain.readable, HEADER_BYTES, DISCARD_SEGMENT_BYTES).buffer);
+    return {
+      chain, type, sector,
+      discard: { sector: segment.getBigUint64(0, true), sectors: segment.getUint32(8, true), flags: segment.getUint32(12, true) },
+    };
+  }
+
+  /** A well-framed request the device answers with an error status: tell the user why. */
+  private refuse(request: BlkRequest, epoch: number, why: string): void {
+    if (this.context.epoch === epoch) this.context.refused(0, new VirtqueueError(`request at descriptor ${request.chain.head}: ${why}`, request.chain.head));
+  }
+
+  private async execute(request: BlkRequest, epoch: number): Promise<void> {
+    // Cancelled by a reset while it waited: its buffers may belong to the driver's next request.
+    if (this.context.epoch !== epoch) return;
+    const { chain, type, sector } = request;
     const dataIn = chain.writableBytes - 1;
     let status: number = BlkStatus.ok;
     let written = 0;
@@ -145,8 +200,10 @@ export class VirtioBlk implements VirtioDeviceModel {
       switch (type) {
         case BlkRequestType.in: {
           const offset = this.range(sector, dataIn);
-          if (offset === undefined) status = BlkStatus.ioError;
-          else {
+          if (offset === undefined) {
+            status = BlkStatus.ioError;
+            this.refuse(request, epoch, `read of ${dataIn} bytes at sector ${sector} ${this.rangeProblem(dataIn)} (answered IOERR)`);
+          } else {
             const data = await this.backend.read(offset, dataIn);
             if (this.context.epoch !== epoch) return;
             written = scatter(chain.writable, 0, data.subarray(0, dataIn));
@@ -156,6 +213,7 @@ export class VirtioBlk implements VirtioDeviceModel {
         case BlkRequestType.out: {
           const length = chain.readableBytes - HEADER_BYTES;
           const offset = this.range(sector, length);
+          if (offset === undefined) this.refuse(request, epoch, `write of ${length} bytes at sector ${sector} ${this.rangeProblem(length)} (answered IOERR)`);
           if (offset === undefined || this.readOnly) status = BlkStatus.ioError;
           else await this.backend.write(offset, gather(chain.readable, HEADER_BYTES, length));
           break;
@@ -170,7 +228,7 @@ export class VirtioBlk implements VirtioDeviceModel {
           break;
         }
         case BlkRequestType.discard:
-          status = this.options.discard ? await this.discard(chain) : BlkStatus.unsupported;
+          status = request.discard ? await this.discard(request, epoch) : BlkStatus.unsupported;
           break;
         default:
           status = BlkStatus.unsupported;
@@ -193,18 +251,44 @@ export class VirtioBlk implements VirtioDeviceModel {
     return Number(offset);
   }
 
-  private async discard(chain: DescriptorChain): Promise<number> {
-    const length = chain.readableBytes - HEADER_BYTES;
-    if (this.readOnly || length === 0 || length % DISCARD_SEGMENT_BYTES !== 0) return BlkStatus.ioError;
-    const segments = new DataView(gather(chain.readable, HEADER_BYTES, length).buffer);
-    for (let at = 0; at < length; at += DISCARD_SEGMENT_BYTES) {
-      const sectors = segments.getUint32(at + 8, true);
-      const offset = this.range(segments.getBigUint64(at, true), sectors * SECTOR_BYTES);
-      if (offset === undefined) return BlkStatus.ioError;
-      const bytes = sectors * SECTOR_BYTES;
-      if (this.backend.discard) await this.backend.discard(offset, bytes);
-      else for (let done = 0; done < bytes; done += ZERO_CHUNK) await this.backend.write(offset + done, new Uint8Array(Math.min(ZERO_CHUNK, bytes - done)));
+  /** Why range() refused, for the report. */
+  private rangeProblem(length: number): string {
+    if (length % SECTOR_BYTES !== 0) return 'is not whole sectors';
+    if (length > MAX_REQUEST_BYTES) return `is over the ${MAX_REQUEST_BYTES}-byte request limit`;
+    return `is past the end of the disk (${this.backend.size / SECTOR_BYTES} sectors)`;
+  }
+
+  private async discard(request: BlkRequest, epoch: number): Promise<number> {
+    const { sector, sectors, flags } = request.discard!;
+    // Bit 0 is unmap, which a discard must not set; no other bit is defined.
+    if (flags !== 0) return BlkStatus.unsupported;
+    if (this.readOnly) return BlkStatus.ioError;
+    if (sectors > BLK_MAX_DISCARD_SECTORS) {
+      this.refuse(request, epoch, `discard of ${sectors} sectors at sector ${sector} is over max_discard_sectors (${BLK_MAX_DISCARD_SECTORS}) (answered IOERR)`);
+      return BlkStatus.ioError;
+    }
+    const bytes = sectors * SECTOR_BYTES;
+    const offset = this.range(sector, bytes);
+    if (offset === undefined) {
+      this.refuse(request, epoch, `discard of ${sectors} sectors at sector ${sector} ${this.rangeProblem(bytes)} (answered IOERR)`);
+      return BlkStatus.ioError;
+    }
+    if (this.backend.discard) await this.backend.discard(offset, bytes);
+    else {
+      for (let done = 0; done < bytes; done += ZERO_CHUNK) {
+        if (this.context.epoch !== epoch) return BlkStatus.ioError;
+        await this.backend.write(offset + done, new Uint8Array(Math.min(ZERO_CHUNK, bytes - done)));
+      }
     }
     return BlkStatus.ok;
   }
+}
+
+/** A request as framed when it was taken from the ring. */
+interface BlkRequest {
+  readonly chain: DescriptorChain;
+  readonly type: number;
+  readonly sector: bigint;
+  /** The one segment of a discard (only when DISCARD is offered). */
+  readonly discard?: { readonly sector: bigint; readonly sectors: number; readonly flags: number };
 }

@@ -1,18 +1,25 @@
 /**
  * virtio-console (device id 3) as hvisor-tool provides it: one port (no MULTIPORT), receiveq 0 and
- * transmitq 1, and VIRTIO_CONSOLE_F_SIZE with an 80x25 default, the size hvisor-tool reports. The
- * zone's hvc0: transmitted bytes go to an output callback (the zone's terminal), keyboard input is
- * queued and copied into receive buffers as the driver posts them.
+ * transmitq 1 of 64 entries each, and VIRTIO_CONSOLE_F_SIZE with an 80x25 default, the size
+ * hvisor-tool reports. The zone's hvc0: transmitted bytes go to an output callback (the zone's
+ * terminal), keyboard input is queued and copied into receive buffers as the driver posts them.
  *
  * hvisor-tool drops input that arrives before the driver kicked the receive queue; here it waits in
  * a bounded backlog (64 KiB, oldest bytes dropped first), so text typed during boot is not lost.
+ * A transmit request carries at most 64 KiB: Linux's hvc driver writes at most one page per request
+ * (64 KiB pages on some arm64 kernels) and a port write at most 32 KiB, so a longer one is a device
+ * error rather than an allocation the guest chooses the size of.
  * Left out: MULTIPORT and its control queues, EMERG_WRITE.
  */
-import { readConfigBytes, type VirtioDeviceContext, type VirtioDeviceModel, VIRT_QUEUE_SIZE } from './virtio-mmio';
-import { gather, scatter } from './virtqueue';
+import { readConfigBytes, type VirtioDeviceContext, type VirtioDeviceModel } from './virtio-mmio';
+import { VirtqueueError, gather, scatter } from './virtqueue';
 
 export const CONSOLE_F_SIZE = 1n << 0n;
 export const ConsoleQueue = { receive: 0, transmit: 1 } as const;
+/** hvisor-tool's VIRTQUEUE_CONSOLE_MAX_SIZE (tools/virtio/include/virtio_console.h:20), not virtio.h's 512. */
+export const CONSOLE_QUEUE_SIZE = 64;
+/** Bytes one transmit request may carry. */
+export const CONSOLE_MAX_REQUEST_BYTES = 64 * 1024;
 const BACKLOG_LIMIT = 64 * 1024;
 
 export interface VirtioConsoleOptions {
@@ -26,7 +33,7 @@ export class VirtioConsole implements VirtioDeviceModel {
   readonly deviceId = 3;
   readonly kind = 'virtio-console';
   readonly features = CONSOLE_F_SIZE;
-  readonly queueSizes = [VIRT_QUEUE_SIZE, VIRT_QUEUE_SIZE];
+  readonly queueSizes = [CONSOLE_QUEUE_SIZE, CONSOLE_QUEUE_SIZE];
   private context!: VirtioDeviceContext;
   private readonly config = new Uint8Array(12);
   private backlog: Uint8Array[] = [];
@@ -92,8 +99,18 @@ export class VirtioConsole implements VirtioDeviceModel {
 
   private transmit(): void {
     const queue = this.context.queue(ConsoleQueue.transmit);
+    queue.beginTurn();
     try {
-      for (let chain = queue.pop(); chain; chain = queue.pop()) {
+      for (;;) {
+        if (queue.turnOver) {
+          if (queue.availableCount() > 0) this.context.more(ConsoleQueue.transmit);
+          break;
+        }
+        const chain = queue.pop();
+        if (!chain) break;
+        if (chain.readableBytes > CONSOLE_MAX_REQUEST_BYTES) {
+          throw new VirtqueueError(`transmit request at descriptor ${chain.head} carries ${chain.readableBytes} bytes (at most ${CONSOLE_MAX_REQUEST_BYTES})`, chain.head);
+        }
         this.options.output(gather(chain.readable, 0, chain.readableBytes));
         queue.push(chain.head, 0);
       }
@@ -107,8 +124,14 @@ export class VirtioConsole implements VirtioDeviceModel {
   private deliver(): void {
     const queue = this.context.queue(ConsoleQueue.receive);
     if (this.backlogBytes === 0 || !this.context.live || !queue.enabled) return;
+    queue.beginTurn();
     try {
       while (this.backlogBytes > 0) {
+        // Buffers without room take nothing from the backlog: the turn's bound ends the loop instead.
+        if (queue.turnOver) {
+          if (queue.availableCount() > 0) this.context.more(ConsoleQueue.receive);
+          break;
+        }
         const chain = queue.pop();
         if (!chain) break;
         const data = this.take(chain.writableBytes);

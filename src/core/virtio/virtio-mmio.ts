@@ -15,6 +15,15 @@
  *   VIRTIO_F_VERSION_1 (hvisor-tool takes anything).
  * A device error (a descriptor outside the zone, a broken chain) sets DEVICE_NEEDS_RESET and raises
  * a configuration-change interrupt, as the specification asks; hvisor-tool logs and carries on.
+ * It is reported once per reset: a failed device ignores kicks, so a guest cannot turn one broken
+ * chain into a stream of reports. A request the device can parse but must refuse (a sector past the
+ * disk) is answered with an error status by the device and reported without a reset.
+ *
+ * A kick costs at most one turn (virtqueue.ts: a queue of chains, TURN_DESCRIPTORS descriptors,
+ * TURN_BYTES of buffers): a device that reached the bound with more available asks for another
+ * turn (`more`), which the daemon gives after other work (`serviceDeferred`). Without
+ * this, a guest vCPU that keeps refilling the ring while the daemon works would hold the daemon's
+ * thread forever (QEMU bounds its transmit flush with tx_burst for the same reason).
  *
  * Left out: legacy (version 1) registers, shared memory regions (none exist: SHMLen reads all ones),
  * VIRTIO_F_RING_RESET, VIRTIO_F_NOTIFICATION_DATA, config writes (no offered feature needs one).
@@ -116,6 +125,8 @@ export interface VirtioDeviceFault {
   readonly descriptor?: number;
   readonly address?: number;
   readonly message: string;
+  /** True for a device error (the device is in DEVICE_NEEDS_RESET); false for one refused request. */
+  readonly deviceNeedsReset: boolean;
 }
 
 /** What a device model may do to its transport. */
@@ -131,6 +142,10 @@ export interface VirtioDeviceContext {
   usedBuffers(queue: number): void;
   /** A chain could not be processed: enter DEVICE_NEEDS_RESET and report it. */
   fail(queue: number, error: unknown): void;
+  /** A request was refused with an error status (the device goes on): report it. */
+  refused(queue: number, error: VirtqueueError): void;
+  /** The device ended its turn (virtqueue.ts) with chains still available: notify it again later. */
+  more(queue: number): void;
   /** The configuration space changed (bump ConfigGeneration, raise a config interrupt). */
   configChanged(): void;
 }
@@ -179,6 +194,8 @@ export class VirtioMmio implements MmioDevice {
   private configGeneration = 0;
   private epoch = 0;
   private lastFault: VirtioDeviceFault | undefined;
+  /** Bit q: queue q has chains left over from a kick (see `more`). */
+  private deferred = 0;
 
   constructor(
     readonly device: VirtioDeviceModel,
@@ -201,6 +218,8 @@ export class VirtioMmio implements MmioDevice {
       },
       usedBuffers: (queue) => transport.usedBuffers(queue),
       fail: (queue, error) => transport.fail(queue, error),
+      refused: (queue, error) => transport.report(queue, error, false),
+      more: (queue) => void (transport.deferred |= 1 << queue),
       configChanged: () => transport.configChanged(),
     });
   }
@@ -212,6 +231,20 @@ export class VirtioMmio implements MmioDevice {
   /** The last device error, until the driver resets the device. */
   get fault(): VirtioDeviceFault | undefined {
     return this.lastFault;
+  }
+
+  /** Some queue has chains left over from an earlier kick. */
+  get hasDeferredWork(): boolean {
+    return this.deferred !== 0;
+  }
+
+  /** Gives each queue with left-over chains its next turn. */
+  serviceDeferred(): void {
+    const pending = this.deferred;
+    this.deferred = 0;
+    for (const queue of this.queues) {
+      if (pending & (1 << queue.index) && queue.enabled && this.live) this.device.notify(queue.index);
+    }
   }
 
   read(offset: number, size: 1 | 2 | 4): number {
@@ -266,6 +299,7 @@ export class VirtioMmio implements MmioDevice {
     this.interruptStatus = 0;
     this.status = 0;
     this.lastFault = undefined;
+    this.deferred = 0;
     this.epoch++;
     for (const queue of this.queues) queue.reset();
     this.device.reset();
@@ -373,6 +407,13 @@ export class VirtioMmio implements MmioDevice {
 
   private fail(queue: number, error: unknown): void {
     if (!(error instanceof VirtqueueError)) throw error;
+    if (this.status & Status.deviceNeedsReset) return;
+    this.status |= Status.deviceNeedsReset;
+    this.lastFault = this.report(queue, error, true);
+    if (this.status & Status.driverOk) this.interrupt(Interrupt.config);
+  }
+
+  private report(queue: number, error: VirtqueueError, deviceNeedsReset: boolean): VirtioDeviceFault {
     const fault: VirtioDeviceFault = {
       zone: this.options.zone,
       device: this.options.name,
@@ -380,12 +421,10 @@ export class VirtioMmio implements MmioDevice {
       ...(error.descriptor !== undefined ? { descriptor: error.descriptor } : {}),
       ...(error.address !== undefined ? { address: error.address } : {}),
       message: `zone ${this.options.zone} ${this.options.name} queue ${queue}: ${error.message}`,
+      deviceNeedsReset,
     };
-    this.lastFault = fault;
-    const alreadyFailed = (this.status & Status.deviceNeedsReset) !== 0;
-    this.status |= Status.deviceNeedsReset;
     this.options.onFault?.(fault);
-    if (!alreadyFailed && this.status & Status.driverOk) this.interrupt(Interrupt.config);
+    return fault;
   }
 }
 

@@ -12,16 +12,25 @@
  * hvisor-tool pads short frames to 64 bytes for the TAP; a switch needs no padding, so the capture
  * shows frames exactly as the guest sent them.
  *
+ * A frame is at most 65550 bytes (Firecracker's MAX_BUFFER_SIZE, 65562, less the 12-byte header):
+ * Linux lets the MTU of a virtio-net device without VIRTIO_NET_F_MTU reach 65535, and no offload that
+ * would allow more is offered. A longer transmit is a device error, a longer frame from the switch
+ * is dropped, so neither the daemon nor a receiving zone allocates what a guest asks for. A kick
+ * takes at most one turn's worth of chains (virtqueue.ts; QEMU bounds its flush by tx_burst); the
+ * rest waits for the next turn.
+ *
  * Left out: checksum and segmentation offloads, MRG_RXBUF, the control queue, multiqueue, MTU.
  */
 import { readConfigBytes, type VirtioDeviceContext, type VirtioDeviceModel } from './virtio-mmio';
-import { gather, scatter } from './virtqueue';
+import { VirtqueueError, gather, scatter } from './virtqueue';
 
 export const NetFeature = { mac: 1n << 5n, status: 1n << 16n } as const;
 export const NET_HEADER_BYTES = 12;
 export const NetQueue = { receive: 0, transmit: 1 } as const;
 /** hvisor-tool's VIRTQUEUE_NET_MAX_SIZE. */
 export const NET_QUEUE_SIZE = 256;
+/** The longest Ethernet frame (without the virtio header) the device sends or delivers. */
+export const NET_MAX_FRAME_BYTES = 65550;
 const VIRTIO_NET_S_LINK_UP = 1;
 const BACKLOG_FRAMES = 256;
 const ETHERNET_HEADER_BYTES = 14;
@@ -73,7 +82,7 @@ export class VirtioNet implements VirtioDeviceModel {
 
   /** A frame from the switch for this guest. */
   receive(frame: Uint8Array): void {
-    if (this.backlog.length >= BACKLOG_FRAMES) {
+    if (this.backlog.length >= BACKLOG_FRAMES || frame.length > NET_MAX_FRAME_BYTES) {
       this.dropped++;
       return;
     }
@@ -101,9 +110,19 @@ export class VirtioNet implements VirtioDeviceModel {
   private transmit(): void {
     const queue = this.context.queue(NetQueue.transmit);
     const frames: Uint8Array[] = [];
+    queue.beginTurn();
     try {
-      for (let chain = queue.pop(); chain; chain = queue.pop()) {
+      for (;;) {
+        if (queue.turnOver) {
+          if (queue.availableCount() > 0) this.context.more(NetQueue.transmit);
+          break;
+        }
+        const chain = queue.pop();
+        if (!chain) break;
         const length = chain.readableBytes - NET_HEADER_BYTES;
+        if (length > NET_MAX_FRAME_BYTES) {
+          throw new VirtqueueError(`transmit request at descriptor ${chain.head} carries a ${length}-byte frame (at most ${NET_MAX_FRAME_BYTES})`, chain.head);
+        }
         if (length >= ETHERNET_HEADER_BYTES) frames.push(gather(chain.readable, NET_HEADER_BYTES, length));
         else this.dropped++;
         queue.push(chain.head, 0);
@@ -121,8 +140,13 @@ export class VirtioNet implements VirtioDeviceModel {
     const queue = this.context.queue(NetQueue.receive);
     if (this.backlog.length === 0 || !this.context.live || !queue.enabled) return;
     let delivered = false;
+    queue.beginTurn();
     try {
       while (this.backlog.length > 0) {
+        if (queue.turnOver) {
+          if (queue.availableCount() > 0) this.context.more(NetQueue.receive);
+          break;
+        }
         const chain = queue.pop();
         if (!chain) break;
         const frame = this.backlog.shift()!;

@@ -9,6 +9,19 @@
  * readable buffer after a writable one, a buffer outside the zone) raises VirtqueueError; the
  * transport turns it into DEVICE_NEEDS_RESET. Nothing outside the zone is read or written.
  *
+ * The work one chain can cost is bounded by the queue size, as virtio 1.2 section 2.7.5.3.1 bounds
+ * the driver ("a driver MUST NOT create a descriptor chain longer than the Queue Size"): at most
+ * `size` direct descriptors and an indirect table of at most `size` entries, checked from its length
+ * before it is mapped (DPDK's vhost refuses `len / 16 > size` the same way; QEMU's virtqueue_pop
+ * counts entries against the table). A linear walk of at most 2 x size descriptors is all a chain
+ * costs, whatever a 2^32 - 16 byte table or a looping `next` says. Chains taken and not yet returned
+ * are counted: a driver that makes more available while a whole queue is already in flight is
+ * broken or hostile (QEMU: "Virtqueue size exceeded"), so its requests cannot pile up in the daemon.
+ *
+ * A kick's work is bounded too (a turn, begun by the device when notified): at most a queue of
+ * chains, TURN_DESCRIPTORS descriptors and TURN_BYTES of buffers; a device that reaches the bound
+ * with more available leaves the rest for its next turn (VirtioDeviceContext.more).
+ *
  * Left out: packed virtqueues, VIRTIO_F_IN_ORDER, VIRTIO_F_NOTIFICATION_DATA, VIRTIO_F_RING_RESET.
  * The device never sets VRING_USED_F_NO_NOTIFY: every kick is welcome, they are cheap here.
  */
@@ -17,6 +30,10 @@ import type { GuestMemory } from './guest-memory';
 export const DescFlag = { next: 1, write: 2, indirect: 4 } as const;
 export const VRING_AVAIL_F_NO_INTERRUPT = 1;
 const DESC_BYTES = 16;
+/** Descriptors one turn may walk: a 512-entry queue of 512-entry chains would be 262,144. */
+export const TURN_DESCRIPTORS = 8192;
+/** Buffer bytes the chains of one turn may span. */
+export const TURN_BYTES = 4 << 20;
 
 export class VirtqueueError extends Error {
   constructor(
@@ -38,6 +55,8 @@ export interface DescriptorChain {
   readonly writable: readonly Uint8Array[];
   readonly readableBytes: number;
   readonly writableBytes: number;
+  /** Descriptors walked to find the buffers (the indirect one included). */
+  readonly descriptors: number;
 }
 
 const hex = (n: number): string => '0x' + n.toString(16);
@@ -62,6 +81,11 @@ export class SplitVirtqueue {
   lastAvail = 0;
   /** The device's used index (it alone writes used.idx). */
   usedIdx = 0;
+  /** Chains popped and not yet pushed back (QEMU's `inuse`); never more than `size`. */
+  inFlight = 0;
+  private turnChains = 0;
+  private turnDescriptors = 0;
+  private turnBytes = 0;
   /** used.idx when an interrupt was last considered, for EVENT_IDX. */
   private signalledUsed = 0;
   private desc: DataView | undefined;
@@ -79,7 +103,8 @@ export class SplitVirtqueue {
     this.ready = false;
     this.descAddr = this.driverAddr = this.deviceAddr = 0;
     this.eventIdx = this.indirect = false;
-    this.lastAvail = this.usedIdx = this.signalledUsed = 0;
+    this.lastAvail = this.usedIdx = this.signalledUsed = this.inFlight = 0;
+    this.beginTurn();
     this.desc = this.avail = this.used = undefined;
     this.memory = undefined;
   }
@@ -124,15 +149,33 @@ export class SplitVirtqueue {
   pop(): DescriptorChain | undefined {
     if (!this.avail || this.availableCount() === 0) return undefined;
     const head = this.avail.getUint16(4 + 2 * (this.lastAvail % this.size), true);
+    if (this.inFlight >= this.size) {
+      throw new VirtqueueError(`the driver made descriptor ${head} available while ${this.inFlight} requests were already in flight (queue size ${this.size})`, head);
+    }
     this.lastAvail = u16(this.lastAvail + 1);
     const chain = this.walk(head);
+    this.inFlight++;
+    this.turnChains++;
+    this.turnDescriptors += chain.descriptors;
+    this.turnBytes += chain.readableBytes + chain.writableBytes;
     this.publishAvailEvent();
     return chain;
+  }
+
+  /** A kick (or other occasion to take chains) starts: the turn's bounds count from here. */
+  beginTurn(): void {
+    this.turnChains = this.turnDescriptors = this.turnBytes = 0;
+  }
+
+  /** This turn has taken what one turn may: leave the rest for the next. */
+  get turnOver(): boolean {
+    return this.turnChains >= this.size || this.turnDescriptors >= TURN_DESCRIPTORS || this.turnBytes >= TURN_BYTES;
   }
 
   /** Gives back the chain the driver handed us most recently (nothing was written to it). */
   unpop(): void {
     this.lastAvail = u16(this.lastAvail - 1);
+    this.inFlight--;
   }
 
   /** Returns a chain to the driver with `written` bytes put into its writable buffers. */
@@ -143,6 +186,7 @@ export class SplitVirtqueue {
     used.setUint32(slot + 4, written, true);
     this.usedIdx = u16(this.usedIdx + 1);
     used.setUint16(2, this.usedIdx, true);
+    if (this.inFlight > 0) this.inFlight--;
   }
 
   /**
@@ -181,11 +225,13 @@ export class SplitVirtqueue {
     let index = head;
     let indirect = false;
     let count = 0;
+    let walked = 0;
     for (;;) {
       const where = indirect ? `indirect descriptor ${index}` : `descriptor ${index}`;
       if (index >= tableSize) {
         throw new VirtqueueError(`${where} is past the end of the ${indirect ? 'indirect table' : 'descriptor table'} (${tableSize} entries)`, index, undefined, indirect);
       }
+      walked++;
       if (++count > tableSize) {
         throw new VirtqueueError(`chain from head ${head} loops or is longer than the ${indirect ? 'indirect table' : 'queue'} (${tableSize} entries)`, index, undefined, indirect);
       }
@@ -199,6 +245,9 @@ export class SplitVirtqueue {
         if (!this.indirect) throw new VirtqueueError(`${where} is indirect but VIRTIO_F_INDIRECT_DESC was not negotiated`, index, address);
         if (flags & DescFlag.next) throw new VirtqueueError(`${where} sets both INDIRECT and NEXT`, index, address);
         if (length === 0 || length % DESC_BYTES !== 0) throw new VirtqueueError(`${where} has an indirect table of ${length} bytes (not a multiple of 16)`, index, address);
+        if (length / DESC_BYTES > this.size) {
+          throw new VirtqueueError(`${where} has an indirect table of ${length} bytes (${length / DESC_BYTES} entries), longer than the queue (${this.size} entries)`, index, address);
+        }
         const bytes = memory.view(address, length);
         if (!bytes) throw new VirtqueueError(`${where}: indirect table ${hex(address)}+${hex(length)} is outside the zone's memory`, index, address);
         table = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -224,7 +273,7 @@ export class SplitVirtqueue {
       if (!(flags & DescFlag.next)) break;
       index = next;
     }
-    return { head, readable, writable, readableBytes, writableBytes };
+    return { head, readable, writable, readableBytes, writableBytes, descriptors: walked };
   }
 }
 

@@ -5,6 +5,10 @@
  * multicasts and unknown destinations to every other port. Taps (a pcap writer) see every frame
  * that enters the switch.
  *
+ * The address table holds at most MAC_TABLE_ENTRIES addresses, the least recently seen going first,
+ * as a hardware switch's table is bounded: a guest that sends from millions of made-up source
+ * addresses only makes the switch flood more, it cannot grow the workbench's memory.
+ *
  * Left out: VLANs, STP, MAC ageing (ports are few and a moved MAC is relearned on its next frame).
  */
 import type { NetPort } from '../../core/virtio/virtio-net';
@@ -20,6 +24,9 @@ export interface SwitchPort extends NetPort {
 }
 
 export type FrameTap = (frame: Uint8Array, from: string) => void;
+
+/** Addresses the switch remembers. */
+export const MAC_TABLE_ENTRIES = 1024;
 
 const macKey = (frame: Uint8Array, at: number): string => {
   let key = '';
@@ -58,11 +65,22 @@ export class EthernetSwitch {
     return this.table.get(mac.toLowerCase());
   }
 
+  /** Addresses in the table now. */
+  get learned(): number {
+    return this.table.size;
+  }
+
+  private learn(mac: string, port: string): void {
+    // Re-inserting keeps the Map in order of last sight, so the first key is the one to forget.
+    this.table.delete(mac);
+    if (this.table.size >= MAC_TABLE_ENTRIES) this.table.delete(this.table.keys().next().value!);
+    this.table.set(mac, port);
+  }
+
   private ingress(from: string, frame: Uint8Array): void {
     if (frame.length < 14 || !this.ports.has(from)) return;
     for (const tap of this.taps) tap(frame, from);
-    const source = macKey(frame, 6);
-    if ((frame[6]! & 1) === 0) this.table.set(source, from);
+    if ((frame[6]! & 1) === 0) this.learn(macKey(frame, 6), from);
     const group = (frame[0]! & 1) === 1;
     const target = group ? undefined : this.table.get(macKey(frame, 0));
     if (target !== undefined) {

@@ -2,17 +2,24 @@
  * Writes Ethernet frames to a classic pcap file (LINKTYPE_ETHERNET), the format Wireshark and
  * tcpdump read without conversion. Timestamps are host wall-clock microseconds; records are written
  * in the order frames were captured.
+ *
+ * The file is written as fast as the disk takes it; frames that arrive while more than
+ * MAX_BUFFERED_BYTES wait for the disk are left out of the capture (and counted), so a guest that
+ * transmits faster than the disk writes cannot grow the workbench's memory.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
 
 const PCAP_MAGIC = 0xa1b2c3d4;
 const LINKTYPE_ETHERNET = 1;
 const SNAPLEN = 65535;
+export const MAX_BUFFERED_BYTES = 16 << 20;
 
 export class PcapWriter {
   private readonly stream: WriteStream;
   private closing: Promise<void> | undefined;
   frames = 0;
+  /** Frames left out because the disk was behind. */
+  dropped = 0;
 
   constructor(readonly path: string, private readonly now: () => number = () => Date.now()) {
     this.stream = createWriteStream(path, { flags: 'w' });
@@ -31,6 +38,10 @@ export class PcapWriter {
     if (this.closing) return;
     const ms = this.now();
     const captured = Math.min(frame.length, SNAPLEN);
+    if (this.stream.writableLength + 16 + captured > MAX_BUFFERED_BYTES) {
+      this.dropped++;
+      return;
+    }
     const record = Buffer.alloc(16 + captured);
     record.writeUInt32LE(Math.floor(ms / 1000) >>> 0, 0);
     record.writeUInt32LE(Math.floor((ms % 1000) * 1000), 4);
@@ -39,6 +50,11 @@ export class PcapWriter {
     record.set(frame.subarray(0, captured), 16);
     this.stream.write(record);
     this.frames++;
+  }
+
+  /** Bytes handed to the stream and not yet written. */
+  get buffered(): number {
+    return this.stream.writableLength;
   }
 
   close(): Promise<void> {

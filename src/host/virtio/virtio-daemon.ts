@@ -7,6 +7,15 @@
  *
  * Runs on the main thread. When the ring is empty it sleeps with Atomics.waitAsync on the bridge's
  * req_rear word (need_wakeup = 1), so an idle machine costs nothing and a trapped access wakes it.
+ *
+ * It shares that thread with the workbench, so a guest must not be able to hold it: one turn
+ * handles at most PUMP_BUDGET bridge requests, and stops early once PUMP_TIME_BUDGET_MS have gone
+ * (vCPUs keep pushing while it drains, and one kick may carry a queue of 64 KiB console writes or
+ * 65550-byte frames), then gives each device's deferred work one more turn, and yields to
+ * the event loop before the next turn. Reports
+ * are limited per device (REPORTS_PER_SECOND, then one line saying how many were left out), and
+ * only the last MAX_KEPT_FAULTS are kept, so a guest that breaks and resets its device in a loop
+ * cannot flood the log or grow memory.
  */
 import path from 'node:path';
 import type { SharedRegion } from '../../core/bus/types';
@@ -44,6 +53,8 @@ export interface VirtioDaemonOptions {
   readonly onInternalError?: (error: unknown) => void;
   /** The longest single sleep before the loop looks again (ms). */
   readonly idleTimeoutMs?: number;
+  /** Milliseconds of a monotonic clock, for the turn's time budget and the report limit (default performance.now). */
+  readonly now?: () => number;
 }
 
 export interface DaemonDevice {
@@ -57,6 +68,14 @@ export interface DaemonDevice {
   readonly model: VirtioDeviceModel;
 }
 
+/** Bridge requests one turn of the loop handles before it yields. */
+export const PUMP_BUDGET = 4 * MAX_REQ;
+/** Time after which a turn takes no further bridge request (checked between requests). */
+export const PUMP_TIME_BUDGET_MS = 10;
+/** Reports per device per second before further ones are counted instead of logged. */
+export const REPORTS_PER_SECOND = 10;
+const MAX_KEPT_FAULTS = 64;
+
 type WaitAsync = (array: Int32Array, index: number, value: number, timeout?: number) => { async: boolean; value: Promise<string> | string };
 
 const hex = (n: number): string => '0x' + n.toString(16);
@@ -64,7 +83,11 @@ const hex = (n: number): string => '0x' + n.toString(16);
 export class VirtioDaemon {
   readonly consumer: VirtioBridgeConsumer;
   readonly devices: DaemonDevice[] = [];
+  /** The most recent reports (at most MAX_KEPT_FAULTS), including ones the rate limit kept from onFault. */
   readonly faults: VirtioDeviceFault[] = [];
+  /** Reports left out by the rate limit so far. */
+  suppressedReports = 0;
+  private readonly reportWindows = new Map<string, { start: number; count: number; suppressed: number }>();
   /** Requests no device window matched (answered 0). */
   unmatched = 0;
   private readonly closers: (() => Promise<void>)[] = [];
@@ -73,6 +96,8 @@ export class VirtioDaemon {
   /** Results that found res_list full even after a drain; pushed on the next occasion. */
   private backlog: { zone: number; irq: number }[] = [];
   private running = false;
+  /** The device whose deferred work goes first in the next turn. */
+  private deferredStart = 0;
   private loop: Promise<void> | undefined;
 
   private constructor(private readonly options: VirtioDaemonOptions) {
@@ -114,15 +139,39 @@ export class VirtioDaemon {
       name,
       memory,
       raiseIrq: () => this.raise(zone, device.irq),
-      onFault: (fault) => {
-        this.faults.push(fault);
-        this.options.onFault?.(fault);
-      },
+      onFault: (fault) => this.report(fault),
     });
     const entry: DaemonDevice = { zone, addr: device.addr, len: device.len, irq: device.irq, name, config: device, transport, model };
     this.devices.push(entry);
     const close = this.closers[closers];
     if (close) this.deviceClosers.set(entry, close);
+  }
+
+  private now(): number {
+    return this.options.now ? this.options.now() : performance.now();
+  }
+
+  private report(fault: VirtioDeviceFault): void {
+    this.faults.push(fault);
+    if (this.faults.length > MAX_KEPT_FAULTS) this.faults.shift();
+    const now = this.now();
+    const key = `${fault.zone}:${fault.device}`;
+    let window = this.reportWindows.get(key);
+    if (!window || now - window.start >= 1000) {
+      const left = window?.suppressed ?? 0;
+      window = { start: now, count: 0, suppressed: 0 };
+      this.reportWindows.set(key, window);
+      if (left > 0) {
+        this.options.onFault?.({ ...fault, message: `zone ${fault.zone} ${fault.device}: ${left} more report${left === 1 ? '' : 's'} left out (at most ${REPORTS_PER_SECOND} a second)` });
+      }
+    }
+    if (window.count >= REPORTS_PER_SECOND) {
+      window.suppressed++;
+      this.suppressedReports++;
+      return;
+    }
+    window.count++;
+    this.options.onFault?.(fault);
   }
 
   /**
@@ -207,15 +256,36 @@ export class VirtioDaemon {
     return BigInt(transport.read(offset, request.size));
   }
 
-  /** Handles everything waiting in the bridge now; returns how many requests. */
-  pump(): number {
+  /**
+   * One turn: at most `budget` bridge requests, then one more turn of the work devices deferred,
+   * while the turn's time lasts (at least one device's).
+   * Returns how many requests it handled.
+   */
+  pump(budget = PUMP_BUDGET): number {
     this.flushBacklog();
+    const deadline = this.now() + PUMP_TIME_BUDGET_MS;
     let total = 0;
-    for (let n = this.consumer.drain((r) => this.handle(r)); n > 0; n = this.consumer.drain((r) => this.handle(r))) {
-      total += n;
-      if (n < MAX_REQ) break;
+    while (total < budget && this.now() < deadline) {
+      if (this.consumer.drain((r) => this.handle(r), 1) === 0) break;
+      total++;
     }
+    // Deferred device work shares the turn's time; a rotating start keeps one device from starving the others.
+    const count = this.devices.length;
+    let serviced = false;
+    for (let i = 0; i < count; i++) {
+      const device = this.devices[(this.deferredStart + i) % count]!;
+      if (!device.transport.hasDeferredWork) continue;
+      if (serviced && this.now() >= deadline) break;
+      device.transport.serviceDeferred();
+      serviced = true;
+    }
+    this.deferredStart = count === 0 ? 0 : (this.deferredStart + 1) % count;
     return total;
+  }
+
+  /** Something is left for another turn: requests in the bridge or deferred device work. */
+  get busy(): boolean {
+    return this.consumer.pendingRequests() > 0 || this.devices.some((d) => d.transport.hasDeferredWork);
   }
 
   /** Starts consuming the bridge in the background until stop(). */
@@ -235,8 +305,8 @@ export class VirtioDaemon {
         if (!this.options.onInternalError) throw error;
         this.options.onInternalError(error);
       }
-      if (!this.consumer.prepareSleep()) {
-        // Work arrived while we were about to sleep; let timers and I/O run before taking it.
+      if (this.devices.some((d) => d.transport.hasDeferredWork) || !this.consumer.prepareSleep()) {
+        // Work is left for another turn, or arrived as we were about to sleep: let timers and I/O run first.
         await new Promise<void>((resolve) => setImmediate(resolve));
         continue;
       }
@@ -288,7 +358,8 @@ export class VirtioDaemon {
   }
 
   private raise(zone: number, irq: number): void {
-    this.backlog.push({ zone, irq });
+    // An interrupt already waiting for res_list covers this one: the backlog never exceeds the devices.
+    if (!this.backlog.some((b) => b.zone === zone && b.irq === irq)) this.backlog.push({ zone, irq });
     this.flushBacklog();
   }
 

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { VirtioBlk } from '../../../../src/core/virtio/virtio-blk';
 import { VirtioConsole } from '../../../../src/core/virtio/virtio-console';
+import { VirtioNet } from '../../../../src/core/virtio/virtio-net';
 import {
   Feature, Interrupt, Reg, Status, VIRTIO_MMIO_MAGIC, VIRTIO_MMIO_VENDOR, type VirtioDeviceFault, VirtioMmio,
 } from '../../../../src/core/virtio/virtio-mmio';
@@ -72,14 +74,27 @@ describe('virtio-mmio transport', () => {
     expect(mmio.queues.every((q) => !q.ready && q.size === 0 && q.descAddr === 0)).toBe(true);
   });
 
-  it('reports QueueNumMax 512 for its queues and 0 for a queue it lacks', () => {
-    const { mmio } = setup();
-    mmio.write(Reg.queueSel, 4, 1);
-    expect(mmio.read(Reg.queueNumMax, 4)).toBe(512);
+  it('reports hvisor-tool\'s QueueNumMax per device (console 64, blk 512, net 256) and 0 for a queue it lacks', () => {
+    const s = setup();
+    const { mmio } = s;
+    const queueNumMax = (transport: VirtioMmio, queue: number): number => {
+      transport.write(Reg.queueSel, 4, queue);
+      return transport.read(Reg.queueNumMax, 4);
+    };
+    expect([queueNumMax(mmio, 0), queueNumMax(mmio, 1)]).toEqual([64, 64]);
+    const ram = new FakeGuestRam();
+    const disk = { size: 4096, readOnly: true, read: async (_o: number, n: number) => new Uint8Array(n), write: async () => undefined, flush: async () => undefined };
+    const blk = new VirtioMmio(new VirtioBlk(disk), { zone: 1, name: 'virtio-blk@0x10006200', memory: ram.memory, raiseIrq: () => undefined });
+    expect(queueNumMax(blk, 0)).toBe(512);
+    const net = new VirtioMmio(new VirtioNet([2, 0, 0, 0, 0, 1]), { zone: 1, name: 'virtio-net@0x10006400', memory: ram.memory, raiseIrq: () => undefined });
+    expect([queueNumMax(net, 0), queueNumMax(net, 1)]).toEqual([256, 256]);
     mmio.write(Reg.queueSel, 4, 2);
     expect(mmio.read(Reg.queueNumMax, 4)).toBe(0);
     mmio.write(Reg.queueNum, 4, 16);
     expect(mmio.queues.map((q) => q.size)).toEqual([0, 0]);
+    // A Linux driver sizes its rings from QueueNumMax: the console's are 64 entries.
+    const driver = new FakeDriver(s.ram, mmio).init({ queues: 2, queueSize: 1024 });
+    expect(driver.queues.map((q) => q.size)).toEqual([64, 64]);
   });
 
   it('takes 64-bit queue addresses in halves, and ignores them once the queue is ready', () => {

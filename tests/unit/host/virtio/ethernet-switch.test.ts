@@ -5,8 +5,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { VirtioMmio } from '../../../../src/core/virtio/virtio-mmio';
 import { NET_HEADER_BYTES, NetQueue, VirtioNet } from '../../../../src/core/virtio/virtio-net';
-import { EthernetSwitch } from '../../../../src/host/virtio/ethernet-switch';
-import { PcapWriter } from '../../../../src/host/virtio/pcap-writer';
+import { EthernetSwitch, MAC_TABLE_ENTRIES } from '../../../../src/host/virtio/ethernet-switch';
+import { MAX_BUFFERED_BYTES, PcapWriter } from '../../../../src/host/virtio/pcap-writer';
 import { FakeDriver, FakeGuestRam } from '../../core/virtio/fake-driver';
 
 const MAC_A = [0x02, 0x00, 0x00, 0x00, 0x01, 0x01];
@@ -141,5 +141,40 @@ describe('virtual Ethernet switch', () => {
     expect(sw.lookup('02:00:00:00:01:01')).toBeUndefined();
     portA.send(toB);
     expect(seen).toEqual(['b']);
+  });
+});
+
+describe('virtual Ethernet switch under a hostile guest', () => {
+  it('remembers at most MAC_TABLE_ENTRIES addresses when a guest sends from a hundred thousand made-up ones', () => {
+    const sw = new EthernetSwitch();
+    const seen: number[] = [];
+    const attacker = sw.connect('a', { receive: () => undefined });
+    sw.connect('b', { receive: (frame) => seen.push(frame.length) });
+    const frame = Uint8Array.from([...MAC_B, ...MAC_A, 0x08, 0x00]);
+    frame[7] = 0x99;
+    for (let i = 0; i < 100_000; i++) {
+      frame[8] = i >> 16;
+      frame[9] = (i >> 8) & 0xff;
+      frame[10] = i & 0xff;
+      attacker.send(frame);
+    }
+    expect(sw.learned).toBe(MAC_TABLE_ENTRIES);
+    // The most recent sources are the ones kept; the switch still delivers (by flooding).
+    expect(sw.lookup('02:99:01:86:9f:01')).toBe('a');
+    expect(sw.lookup('02:99:00:00:00:01')).toBeUndefined();
+    expect(seen).toHaveLength(100_000);
+  });
+
+  it('leaves frames out of the capture instead of buffering without bound when the disk is behind', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'hvwb-pcap-'));
+    const writer = new PcapWriter(path.join(dir, 'flood.pcap'));
+    const frame = new Uint8Array(65535);
+    // Far more than the disk can take before the event loop runs again.
+    for (let i = 0; i < 2000; i++) writer.write(frame);
+    expect(writer.buffered).toBeLessThanOrEqual(MAX_BUFFERED_BYTES);
+    expect(writer.dropped).toBeGreaterThan(0);
+    expect(writer.frames + writer.dropped).toBe(2000);
+    await writer.close();
+    expect(readFileSync(path.join(dir, 'flood.pcap')).length).toBe(24 + writer.frames * (16 + 65535));
   });
 });

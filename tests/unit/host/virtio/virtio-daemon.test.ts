@@ -4,9 +4,9 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BlkRequestType, BlkStatus } from '../../../../src/core/virtio/virtio-blk';
-import { BRIDGE_PAGE_BYTES, type BridgeResult, VirtioBridgeProducer } from '../../../../src/core/virtio/virtio-bridge';
-import { Reg } from '../../../../src/core/virtio/virtio-mmio';
-import { VirtioDaemon } from '../../../../src/host/virtio/virtio-daemon';
+import { BRIDGE_ABORTED, BRIDGE_PAGE_BYTES, type BridgeResult, VirtioBridgeProducer } from '../../../../src/core/virtio/virtio-bridge';
+import { Reg, type VirtioDeviceFault } from '../../../../src/core/virtio/virtio-mmio';
+import { PUMP_BUDGET, REPORTS_PER_SECOND, VirtioDaemon, type VirtioDaemonOptions } from '../../../../src/host/virtio/virtio-daemon';
 import type { VirtioConfigFile } from '../../../../src/shared/model/virtio-config';
 import { FakeDriver, FakeGuestRam, type MmioAccessor, ROOT_RAM_BASE, ZONE_GPA, ZONE_ROOT_PA, ZONE_SIZE } from '../../core/virtio/fake-driver';
 import { transpiledBridgeModule } from './bridge-module';
@@ -40,7 +40,7 @@ function image(sectors: number): string {
   return file;
 }
 
-async function setup() {
+async function setup(extra: Partial<VirtioDaemonOptions> = {}) {
   const ram = new FakeGuestRam();
   const region = { buffer: new SharedArrayBuffer(BRIDGE_PAGE_BYTES), byteOffset: 0, byteLength: BRIDGE_PAGE_BYTES };
   const console: string[] = [];
@@ -52,6 +52,7 @@ async function setup() {
     ram: { base: ROOT_RAM_BASE, u8: ram.root },
     consoleOutput: (zone, bytes) => console.push(`${zone}:${String.fromCharCode(...bytes)}`),
     finishRequest: () => injected.push(...daemon.consumer.drainResults()),
+    ...extra,
   });
   return { ram, region, daemon, console, injected, img };
 }
@@ -149,6 +150,81 @@ describe('VirtioDaemon', () => {
   it('refuses to start when an image is missing', async () => {
     const region = { buffer: new SharedArrayBuffer(BRIDGE_PAGE_BYTES), byteOffset: 0, byteLength: BRIDGE_PAGE_BYTES };
     await expect(VirtioDaemon.create({ config: config('/nonexistent/disk.img'), bridge: region, ram: { base: ROOT_RAM_BASE, u8: new Uint8Array(16) } })).rejects.toThrow(/ENOENT/);
+  });
+});
+
+describe('VirtioDaemon under a hostile guest', () => {
+  it('handles at most PUMP_BUDGET requests a turn while vCPUs keep pushing, and the rest in later turns', async () => {
+    // A clock that stands still: only the request budget ends a turn, however busy the machine is.
+    const s = await setup({ now: () => 0 });
+    daemons.push(s.daemon);
+    const producer = new VirtioBridgeProducer(s.region);
+    const kick = { cpu: 1, zone: 1, address: CONSOLE + Reg.queueNotify, size: 4, value: 1n, isWrite: true, needInterrupt: true };
+    const total = 20_000;
+    let pushed = 0;
+    const push = (): void => {
+      if (pushed < total && producer.submit(kick, { sliceMs: 0, abort: () => true }) !== BRIDGE_ABORTED) pushed++;
+    };
+    // The guest's vCPUs run while the daemon drains: every request taken makes room for another kick.
+    const handle = s.daemon.handle.bind(s.daemon);
+    s.daemon.handle = (request) => {
+      push();
+      return handle(request);
+    };
+    for (let i = 0; i < 20; i++) push();
+    expect(s.daemon.pump()).toBe(PUMP_BUDGET);
+    expect(s.daemon.busy).toBe(true);
+    let handled = PUMP_BUDGET;
+    let turns = 1;
+    while (s.daemon.busy) {
+      const n = s.daemon.pump();
+      expect(n).toBeLessThanOrEqual(PUMP_BUDGET);
+      handled += n;
+      turns++;
+    }
+    expect(handled).toBe(total);
+    expect(turns).toBeGreaterThanOrEqual(total / PUMP_BUDGET);
+  });
+
+  it('keeps the event loop running while a guest kicks without pause', async () => {
+    const s = await setup({ idleTimeoutMs: 5 });
+    daemons.push(s.daemon);
+    const producer = new VirtioBridgeProducer(s.region);
+    const kick = { cpu: 1, zone: 1, address: CONSOLE + Reg.queueNotify, size: 4, value: 1n, isWrite: true, needInterrupt: true };
+    let pushed = 0;
+    const handle = s.daemon.handle.bind(s.daemon);
+    s.daemon.handle = (request) => {
+      if (pushed < 200_000 && producer.submit(kick, { sliceMs: 0, abort: () => true }) !== BRIDGE_ABORTED) pushed++;
+      return handle(request);
+    };
+    producer.submit(kick);
+    s.daemon.start();
+    // A timer set now fires while the guest is still kicking: the daemon yields between turns.
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    expect(pushed).toBeLessThan(200_000);
+  });
+
+  it('limits reports to REPORTS_PER_SECOND per device and says how many it left out', async () => {
+    let now = 0;
+    const reported: VirtioDeviceFault[] = [];
+    const s = await setup({ now: () => now, onFault: (fault) => reported.push(fault) });
+    daemons.push(s.daemon);
+    const transport = s.daemon.devices[0]!.transport;
+    // A guest that breaks its console and resets it, over and over.
+    const breakIt = (): void => {
+      const driver = new FakeDriver(s.ram, transport).init({ queues: 2 });
+      driver.queue(1).submit([{ addr: 0x1000, len: 4 }]);
+    };
+    for (let i = 0; i < 200; i++) breakIt();
+    expect(reported).toHaveLength(REPORTS_PER_SECOND);
+    expect(s.daemon.suppressedReports).toBe(200 - REPORTS_PER_SECOND);
+    expect(s.daemon.faults.length).toBeLessThanOrEqual(64);
+    now += 1000;
+    breakIt();
+    expect(reported.slice(-2).map((f) => f.message)).toEqual([
+      expect.stringMatching(/^zone 1 virtio-console@0x10006000: 190 more reports left out \(at most 10 a second\)$/),
+      expect.stringMatching(/queue 1: descriptor 0: buffer 0x1000\+0x4 is outside the zone's memory/),
+    ]);
   });
 });
 
