@@ -9,6 +9,11 @@ import { CliError, type Output } from './output';
 import { startControlServer } from '../host/control-socket';
 import { isZoneCommand, zoneCommand } from '../host/zone-commands';
 
+/** Console kept per zone for --expect matching (at least 4x the longest expected text). */
+const MIN_TAIL_CHARS = 64 * 1024;
+/** A console line longer than this is printed in pieces. */
+const MAX_LINE_CHARS = 64 * 1024;
+
 export interface RunOptions {
   readonly layout: string;
   readonly expect: readonly { zone: string; text: string }[];
@@ -34,7 +39,10 @@ export async function runLayout(options: RunOptions, out: Output): Promise<RunRe
   });
   process.env.HVWB_CONTROL = control.path;
   if (!options.quiet) out.stderr(`hvwb: zone commands reach this run with HVWB_CONTROL=${control.path}\n`);
-  const seen = new Map<string, string>();
+  // Only a bounded tail of each zone's console is kept: a guest printing forever must not grow the
+  // host's memory, nor make each match scan everything printed so far.
+  const tailChars = Math.max(MIN_TAIL_CHARS, 4 * Math.max(0, ...expectations.map((e) => e.text.length)));
+  const tails = new Map<string, string>();
   const lineBuffers = new Map<string, string>();
   const textDecoders = new Map<string, TextDecoder>();
   const decoders = (zone: string): TextDecoder => {
@@ -65,25 +73,32 @@ export async function runLayout(options: RunOptions, out: Output): Promise<RunRe
     host.on({
       output(zoneId, zone, bytes) {
         const text = decoders(zone).decode(bytes, { stream: true });
-        seen.set(zone, (seen.get(zone) ?? '') + text);
         if (!options.quiet) {
           const buffered = (lineBuffers.get(zone) ?? '') + text;
           const lines = buffered.split('\n');
-          lineBuffers.set(zone, lines.pop() ?? '');
+          let rest = lines.pop() ?? '';
+          // A line that never ends is printed in pieces rather than held.
+          if (rest.length >= MAX_LINE_CHARS) {
+            lines.push(rest);
+            rest = '';
+          }
+          lineBuffers.set(zone, rest);
           for (const line of lines) out.stdout(`[${zone}] ${line.replace(/\r$/, '')}\n`);
         }
-        const all = stripAnsi(seen.get(zone) ?? '');
+        if (pending.length === 0) return;
+        const recent = (tails.get(zone) ?? '') + text;
+        tails.set(zone, recent.slice(-tailChars));
+        const shown = stripAnsi(recent);
         for (let i = pending.length - 1; i >= 0; i--) {
           const p = pending[i]!;
-          if (zoneMatches(p.zone, zoneId, zone) && all.includes(p.text)) pending.splice(i, 1);
+          if (zoneMatches(p.zone, zoneId, zone) && shown.includes(p.text)) pending.splice(i, 1);
         }
         if (expectations.length > 0 && pending.length === 0) finish(0, `hvwb: all ${expectations.length} expected text(s) seen`);
       },
       fault(fault) {
-        if (!options.quiet) out.stderr(`[${fault.zoneName}] ${fault.message}\n`);
-        // A zone that stops on a guest error ends the run unless other zones still owe expected text.
-        const owed = pending.some((p) => !zoneMatches(p.zone, fault.zone, fault.zoneName));
-        if (!owed || !host.zoned) finish(2, `hvwb: ${fault.zoneName}${fault.hart >= 0 ? ` hart ${fault.hart}` : ''}: ${fault.message}`);
+        // A zone that stops on a guest error ends the run at once, quiet or not: waiting for other
+        // zones' expected text would only turn the fault into a timeout that hides it.
+        finish(2, `hvwb: ${fault.zoneName}${fault.hart >= 0 ? ` hart ${fault.hart}` : ''}: ${fault.message}`);
       },
       log(line) {
         if (!options.quiet) out.stderr(`${line}\n`);

@@ -5,9 +5,10 @@
  * Nothing listens on the network.
  */
 import { createServer, createConnection, type Server, type Socket } from 'node:net';
-import { chmodSync, existsSync, mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, unlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { ensurePrivateDirectory } from './private-directory';
 
 export interface ControlServer {
   readonly path: string;
@@ -21,14 +22,6 @@ export function controlDirectory(): string {
   const base = process.env.XDG_RUNTIME_DIR && existsSync(process.env.XDG_RUNTIME_DIR) ? process.env.XDG_RUNTIME_DIR : os.tmpdir();
   const uid = typeof process.getuid === 'function' ? process.getuid() : 0;
   return path.join(base, `hvwb-${uid}`);
-}
-
-function ensurePrivateDirectory(dir: string): void {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const info = statSync(dir);
-  const uid = typeof process.getuid === 'function' ? process.getuid() : info.uid;
-  if (info.uid !== uid) throw new Error(`${dir} belongs to another user; refusing to put the control socket there`);
-  chmodSync(dir, 0o700);
 }
 
 export async function startControlServer(handler: ControlHandler): Promise<ControlServer> {

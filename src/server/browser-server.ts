@@ -1,9 +1,19 @@
 /**
  * Browser mode: the built renderer over HTTP plus the wire protocol over a WebSocket, on loopback
- * only. Every request needs the per-run token (query string on first load, then an HttpOnly cookie),
- * so another local user or a web page in the same browser cannot drive the emulator or the shell.
+ * only. Only the WebSocket carries data (machine state, consoles, the host shell), and it needs the
+ * per-run token. The token is never put in a cookie: cookies ignore ports, so every other server on
+ * 127.0.0.1 (another user's dev server, a page the user opens) would be sent it. The printed URL carries
+ * it in the fragment, which browsers never send to a server; the page keeps it in sessionStorage and
+ * offers it as a WebSocket subprotocol. The renderer's static files hold nothing secret and are served
+ * without it, but only to this origin.
+ *
+ * Gates, each answering 403: Host must be 127.0.0.1:<port> or localhost:<port> (DNS rebinding); an
+ * Origin must be exactly http://127.0.0.1:<port> (a page on another local port, or any site, can neither
+ * open the WebSocket nor read a response); subresource requests a browser marks cross-site or same-site
+ * (another port of 127.0.0.1 is the same site) are refused. localhost:<port> is redirected to
+ * 127.0.0.1:<port>: localhost may resolve to ::1, where another process could listen on our port number.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -12,12 +22,15 @@ import * as path from 'node:path';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { WireSession } from '../host/transport/wire-session';
 import type { WorkbenchServices } from '../host/services';
+import { TOKEN_FRAGMENT_KEY, TOKEN_SUBPROTOCOL_PREFIX, WEBSOCKET_PATH, WIRE_SUBPROTOCOL } from '../shared/protocol/browser-mode';
+
+export { WEBSOCKET_PATH };
 
 export interface BrowserServerOptions {
   readonly services: WorkbenchServices;
   /** 0 or absent: a free port chosen by the OS. */
   readonly port?: number;
-  /** Absent: 32 random bytes, hex. */
+  /** Absent: 32 random bytes, hex. Letters, digits and . _ ~ - only: it travels as a WebSocket subprotocol. */
   readonly token?: string;
   /** The built renderer (out/renderer). */
   readonly rendererDir: string;
@@ -33,8 +46,7 @@ export interface BrowserServer {
 }
 
 const HOST = '127.0.0.1';
-export const WEBSOCKET_PATH = '/ws';
-const TOKEN_COOKIE = 'hvwb_token';
+const TOKEN_PATTERN = /^[A-Za-z0-9._~-]{1,256}$/;
 const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -54,14 +66,17 @@ const CONTENT_TYPES: Record<string, string> = {
 
 export async function startBrowserServer(options: BrowserServerOptions): Promise<BrowserServer> {
   const token = options.token ?? randomBytes(32).toString('hex');
+  if (!TOKEN_PATTERN.test(token)) {
+    throw new Error('browser server: the token may hold only letters, digits and . _ ~ - (1 to 256 of them)');
+  }
+  const tokenDigest = digest(token);
   const rendererDir = path.resolve(options.rendererDir);
   const sockets = new Set<Socket>();
   let port = 0;
+  const ownOrigin = (): string => `http://${HOST}:${port}`;
 
   const isAllowedHost = (host: string | undefined): boolean =>
     host === `${HOST}:${port}` || host === `localhost:${port}`;
-  const isAllowedOrigin = (origin: string | undefined): boolean =>
-    origin === undefined || origin === `http://${HOST}:${port}` || origin === `http://localhost:${port}`;
 
   const server = createServer((request, response) => {
     handleHttp(request, response).catch(() => {
@@ -71,17 +86,16 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
   });
 
   async function handleHttp(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const url = new URL(request.url ?? '/', `http://${HOST}`);
-    const queryToken = url.searchParams.get('token');
-    // The Host check defeats DNS rebinding: a page on evil.example resolving to 127.0.0.1.
-    if (!isAllowedHost(request.headers.host) || !hasToken(request, queryToken, token)) {
-      return sendText(response, 403, 'Forbidden: open the URL printed by the workbench, with its token.');
-    }
+    const url = new URL(request.url ?? '/', ownOrigin());
+    const refusal = httpRefusal(request, isAllowedHost, ownOrigin());
+    if (refusal) return sendText(response, 403, `Forbidden: ${refusal}. Open the URL printed by the workbench.`);
     if (request.method !== 'GET' && request.method !== 'HEAD') return sendText(response, 405, 'Method not allowed');
-    const headers: Record<string, string> = securityHeaders(port);
-    if (queryToken !== null) {
-      headers['Set-Cookie'] = `${TOKEN_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`;
+    if (request.headers.host !== `${HOST}:${port}`) {
+      // The browser keeps the fragment (the token) across the redirect.
+      response.writeHead(308, { Location: `${ownOrigin()}${url.pathname}${url.search}`, 'Cache-Control': 'no-store' });
+      return void response.end();
     }
+    const headers: Record<string, string> = securityHeaders(port);
     const file = resolveStatic(rendererDir, url.pathname);
     const info = file ? await stat(file).catch(() => undefined) : undefined;
     if (!file || !info?.isFile()) return sendText(response, 404, 'Not found');
@@ -94,14 +108,22 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
     createReadStream(file).pipe(response);
   }
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_MESSAGE_BYTES,
+    // Answer with the wire subprotocol only: echoing the token one would put it in the response.
+    handleProtocols: (offered) => (offered.has(WIRE_SUBPROTOCOL) ? WIRE_SUBPROTOCOL : false),
+  });
   server.on('upgrade', (request: IncomingMessage, socket: Socket, head: Buffer) => {
-    const url = new URL(request.url ?? '/', `http://${HOST}`);
+    const url = new URL(request.url ?? '/', ownOrigin());
+    const offered = subprotocols(request);
     const allowed =
       url.pathname === WEBSOCKET_PATH &&
       isAllowedHost(request.headers.host) &&
-      isAllowedOrigin(request.headers.origin) &&
-      hasToken(request, url.searchParams.get('token'), token);
+      // Browsers always send Origin on a WebSocket; only our own page may connect, not another local port.
+      request.headers.origin === ownOrigin() &&
+      offered.includes(WIRE_SUBPROTOCOL) &&
+      offered.some((entry) => entry.startsWith(TOKEN_SUBPROTOCOL_PREFIX) && tokenMatches(entry.slice(TOKEN_SUBPROTOCOL_PREFIX.length), tokenDigest));
     if (!allowed) {
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
@@ -140,7 +162,7 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
     });
   });
   port = (server.address() as AddressInfo).port;
-  const url = `http://${HOST}:${port}/?token=${token}`;
+  const url = `http://${HOST}:${port}/#${TOKEN_FRAGMENT_KEY}=${token}`;
   (options.log ?? console.log)(`Workbench: ${url}`);
 
   let closing: Promise<void> | undefined;
@@ -160,21 +182,33 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
   };
 }
 
-function hasToken(request: IncomingMessage, queryToken: string | null, token: string): boolean {
-  const presented = queryToken ?? readCookie(request.headers.cookie, TOKEN_COOKIE);
-  if (!presented) return false;
-  const a = Buffer.from(presented);
-  const b = Buffer.from(token);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
-function readCookie(header: string | undefined, name: string): string | undefined {
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const index = part.indexOf('=');
-    if (index > 0 && part.slice(0, index).trim() === name) return part.slice(index + 1).trim();
+/** Why an HTTP request is refused, or undefined when it comes from our own page (or a user typing the URL). */
+function httpRefusal(request: IncomingMessage, isAllowedHost: (host: string | undefined) => boolean, ownOrigin: string): string | undefined {
+  if (!isAllowedHost(request.headers.host)) return 'unexpected Host header';
+  const origin = request.headers.origin;
+  if (origin !== undefined && origin !== ownOrigin) return `requests from ${origin} are not served`;
+  // Fetch metadata catches what carries no Origin (a <script> or <img> on another local port). A
+  // navigation is let through: it only gets the public page, and the token is not in it.
+  const site = request.headers['sec-fetch-site'];
+  if (request.headers['sec-fetch-mode'] !== 'navigate' && (site === 'cross-site' || site === 'same-site')) {
+    return 'requests from other sites or ports are not served';
   }
   return undefined;
+}
+
+function subprotocols(request: IncomingMessage): string[] {
+  const header = request.headers['sec-websocket-protocol'];
+  if (typeof header !== 'string') return [];
+  return header.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
+}
+
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text).digest();
+}
+
+/** Compares digests, so the time taken says nothing about the token, not even its length. */
+function tokenMatches(presented: string, expected: Buffer): boolean {
+  return timingSafeEqual(digest(presented), expected);
 }
 
 /** Maps a URL path to a file inside rendererDir, or undefined if it would escape it. */
@@ -200,14 +234,14 @@ function securityHeaders(port: number): Record<string, string> {
       "style-src 'self' 'unsafe-inline'",
       "img-src 'self' data:",
       "font-src 'self' data:",
-      `connect-src 'self' ws://${HOST}:${port} ws://localhost:${port}`,
+      `connect-src 'self' ws://${HOST}:${port}`,
       "object-src 'none'",
       "base-uri 'none'",
       "frame-ancestors 'none'",
       "form-action 'none'",
     ].join('; '),
     'X-Content-Type-Options': 'nosniff',
-    // The token is in the first URL: never hand it to another origin through Referer.
+    // The token is in the first URL's fragment, which Referer never carries; no-referrer all the same.
     'Referrer-Policy': 'no-referrer',
     'Cross-Origin-Opener-Policy': 'same-origin',
     'Cross-Origin-Resource-Policy': 'same-origin',

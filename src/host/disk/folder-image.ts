@@ -14,8 +14,9 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { access, constants, lstat, mkdir, open, readdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { access, constants, lstat, open, readdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { ensurePrivateDirectory } from '../private-directory';
 import { FatImageError, fat32ImageChunks, planFat32Volume, type BuildProgress, type FatSourceDirectory, type FatSourceEntry } from '../../core/disk/fat32-builder';
 
 export interface SkippedItem {
@@ -211,10 +212,11 @@ export async function buildFolderImage(options: BuildFolderImageOptions): Promis
     ...(options.volumeLabel === undefined ? {} : { volumeLabel: options.volumeLabel }),
     ...(options.maxDepth === undefined ? {} : { maxDepth: options.maxDepth }),
   });
-  await mkdir(options.cacheDir, { recursive: true });
+  // Images hold the user's files: an owner-only folder, owner-only files.
+  ensurePrivateDirectory(options.cacheDir);
   const imagePath = path.join(path.resolve(options.cacheDir), options.imageName ?? defaultImageName(folder));
   await writeAtomically(imagePath, async (tempPath) => {
-    const handle = await open(tempPath, 'w');
+    const handle = await open(tempPath, 'w', 0o600);
     try {
       const progress = options.onProgress === undefined ? {} : { onProgress: options.onProgress };
       for await (const chunk of fat32ImageChunks(plan, progress)) {
@@ -254,7 +256,7 @@ export async function buildFolderImage(options: BuildFolderImageOptions): Promis
     skipped: scan.skipped,
   };
   const manifestPath = `${imagePath}.manifest.json`;
-  await writeAtomically(manifestPath, (tempPath) => writeFile(tempPath, JSON.stringify(manifest, null, 1)));
+  await writeAtomically(manifestPath, (tempPath) => writeFile(tempPath, JSON.stringify(manifest, null, 1), { mode: 0o600 }));
   return { imagePath, manifestPath, manifest };
 }
 

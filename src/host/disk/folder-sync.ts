@@ -10,18 +10,21 @@
  * Safety: every path is checked again at apply time, because a change list may come back from the UI
  * and the image is guest-controlled. Refused: '..', absolute paths, backslashes, names FAT cannot hold,
  * paths through a symbolic link on the host, targets that are links or special files, and image
- * entries that are neither files nor folders. A host file that changed since the image was built is
+ * entries that are neither files nor folders. There is no check-then-use: each folder on the way is
+ * opened once, without following links, and held (held-directory.ts); the file is written, renamed or
+ * deleted inside the held folder, so a folder swapped for a link to elsewhere meanwhile changes nothing. A host file that changed since the image was built is
  * a conflict and is left alone unless `overwriteConflicts` is set. Damage in the image (bad chains,
  * loops) aborts the comparison instead of reading as deletions.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, type Stats } from 'node:fs';
-import { chmod, lstat, mkdir, open, realpath, rename, rm, rmdir, stat, unlink, utimes } from 'node:fs/promises';
+import { constants, type Stats } from 'node:fs';
+import { lstat, mkdir, open, realpath, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { fatNameProblem, foldName } from '../../core/disk/fat32-format';
 import type { Fat32Reader, FatDirectoryNode, FatFileNode } from '../../core/disk/fat32-reader';
 import type { FolderImageManifest } from './folder-image';
 import { openImageFile } from './image-file';
+import { HeldDirectory, NotAFolderError, withFolder } from './held-directory';
 
 /** What the host file looked like when the image was built. */
 export interface HostExpectation {
@@ -67,6 +70,11 @@ export interface SyncChangeSet {
 export interface ApplySyncOptions {
   readonly folder: string;
   readonly overwriteConflicts?: boolean;
+  /**
+   * Runs when a change's folder is held and checked, just before the host is changed (a seam for tests
+   * that swap folders for links at the worst moment).
+   */
+  readonly beforeChange?: (change: FolderChange) => void | Promise<void>;
 }
 
 export interface ApplySyncResult {
@@ -121,7 +129,12 @@ async function hashImageFile(reader: Fat32Reader, file: FatFileNode): Promise<st
 
 async function hashHostFile(hostPath: string): Promise<string> {
   const hash = createHash('sha256');
-  for await (const chunk of createReadStream(hostPath)) hash.update(chunk as Buffer);
+  const handle = await open(hostPath, constants.O_RDONLY | constants.O_NOFOLLOW);
+  try {
+    for await (const chunk of handle.createReadStream({ autoClose: false })) hash.update(chunk as Buffer);
+  } finally {
+    await handle.close();
+  }
   return hash.digest('hex');
 }
 
@@ -142,10 +155,10 @@ async function matchesExpectation(target: string, info: Stats, expected: HostExp
 }
 
 /**
- * Resolves a change's slash-separated path under `root` (a real path), refusing anything that could
- * land outside it: '..', absolute paths, bad names, and existing ancestors that are symbolic links.
+ * Splits a change's slash-separated path into checked names, refusing anything that could leave the
+ * folder: '..', absolute paths, separators and names FAT cannot hold. Links are refused while walking.
  */
-async function resolveInside(root: string, relative: string): Promise<string> {
+function checkedParts(relative: string): string[] {
   if (typeof relative !== 'string' || relative === '') throw new SyncRefusal('the path is empty');
   if (relative.startsWith('/') || path.isAbsolute(relative) || /^[A-Za-z]:/.test(relative)) throw new SyncRefusal('the path is absolute');
   const parts = relative.split('/');
@@ -153,18 +166,18 @@ async function resolveInside(root: string, relative: string): Promise<string> {
     const problem = componentProblem(part);
     if (problem) throw new SyncRefusal(problem);
   }
-  const target = path.join(root, ...parts);
-  const back = path.relative(root, target);
-  if (back === '' || back.startsWith('..') || path.isAbsolute(back)) throw new SyncRefusal('the path leaves the folder');
-  let current = root;
-  for (const part of parts.slice(0, -1)) {
-    current = path.join(current, part);
-    const info = await lstatOrUndefined(current);
-    if (info === undefined) break;
-    if (info.isSymbolicLink()) throw new SyncRefusal(`the path goes through the symbolic link ${current}`);
-    if (!info.isDirectory()) throw new SyncRefusal(`${current} is not a folder on the host`);
+  return parts;
+}
+
+/** Runs `use` with the held folder that contains the change's entry, and the entry's name. */
+async function inParentFolder<T>(root: HeldDirectory, relative: string, use: (dir: HeldDirectory, name: string) => Promise<T>): Promise<T> {
+  const parts = checkedParts(relative);
+  try {
+    return await withFolder(root, parts.slice(0, -1), (dir) => use(dir, parts.at(-1)!));
+  } catch (error) {
+    if (error instanceof NotAFolderError) throw new SyncRefusal(error.message);
+    throw error;
   }
-  return target;
 }
 
 function noteConflict(info: Stats | undefined, change: FolderChange, matches: boolean | undefined): string | undefined {
@@ -182,16 +195,19 @@ function noteConflict(info: Stats | undefined, change: FolderChange, matches: bo
   }
 }
 
-async function hostConflict(root: string, change: FolderChange): Promise<string | undefined> {
-  let target: string;
+async function hostConflict(root: HeldDirectory, change: FolderChange): Promise<string | undefined> {
   try {
-    target = await resolveInside(root, change.path);
-  } catch {
+    return await inParentFolder(root, change.path, async (dir, name) => {
+      const target = dir.entry(name);
+      const info = await lstatOrUndefined(target);
+      const matches = info !== undefined && 'previous' in change ? await matchesExpectation(target, info, change.previous) : undefined;
+      return noteConflict(info, change, matches);
+    });
+  } catch (error) {
+    // A missing parent folder: the entry is not there either.
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return noteConflict(undefined, change, undefined);
     return undefined; // apply refuses it; the preview does not look through it
   }
-  const info = await lstatOrUndefined(target);
-  const matches = info !== undefined && 'previous' in change ? await matchesExpectation(target, info, change.previous) : undefined;
-  return noteConflict(info, change, matches);
 }
 
 /** Compares the image after the guest ran with the manifest. Reads only; changes nothing. */
@@ -258,10 +274,15 @@ export async function computeSyncChanges(manifest: FolderImageManifest, options:
     }
     const annotated: FolderChange[] = [];
     const deleted = new Set(changes.filter((c) => c.kind.endsWith('-deleted')).map((c) => c.path));
-    for (const change of changes) {
-      // A creation that replaces something this set deletes (file became folder) finds the path free.
-      const conflict = replacesDeleted(change, deleted) ? undefined : await hostConflict(manifest.folder, change);
-      annotated.push(conflict === undefined ? change : { ...change, conflict });
+    const root = HeldDirectory.open(manifest.folder);
+    try {
+      for (const change of changes) {
+        // A creation that replaces something this set deletes (file became folder) finds the path free.
+        const conflict = replacesDeleted(change, deleted) ? undefined : await hostConflict(root, change);
+        annotated.push(conflict === undefined ? change : { ...change, conflict });
+      }
+    } finally {
+      root.close();
     }
     annotated.sort(compareChanges);
     return { folder: manifest.folder, imagePath, imageStamp: { size: imageInfo.size, mtimeMs: imageInfo.mtimeMs }, changes: annotated, refused };
@@ -270,11 +291,22 @@ export async function computeSyncChanges(manifest: FolderImageManifest, options:
   }
 }
 
-async function writeFileAtomically(reader: Fat32Reader, target: string, change: { path: string; size: number; mtimeMs: number; firstCluster: number }, mode: number | undefined): Promise<void> {
-  const tempPath = path.join(path.dirname(target), `.${path.basename(target)}.hvwb-sync-${randomBytes(6).toString('hex')}`);
-  // 'wx' fails if anything, a planted symbolic link included, already has the temporary name.
-  const handle = await open(tempPath, 'wx', 0o644);
+/**
+ * Writes a file as a temporary file in the held folder and renames it over `name` there. The
+ * temporary name is short, so a 255-byte name still fits. Returns the new file's identity.
+ */
+async function writeFileAtomically(
+  reader: Fat32Reader,
+  dir: HeldDirectory,
+  name: string,
+  change: { path: string; size: number; mtimeMs: number; firstCluster: number },
+  mode: number | undefined,
+): Promise<string> {
+  const tempPath = dir.entry(`.hvwb-sync-${randomBytes(8).toString('hex')}`);
+  // O_EXCL|O_NOFOLLOW: fails if anything, a planted symbolic link included, already has the name.
+  const handle = await open(tempPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
   try {
+    let identity: string;
     try {
       let written = 0;
       for await (const piece of reader.readFile(change.firstCluster, change.size, change.path)) {
@@ -282,12 +314,15 @@ async function writeFileAtomically(reader: Fat32Reader, target: string, change: 
         written += piece.length;
       }
       await handle.sync();
+      if (mode !== undefined) await handle.chmod(mode & 0o7777);
+      await handle.utimes(new Date(), new Date(change.mtimeMs));
+      const info = await handle.stat();
+      identity = `${info.dev}:${info.ino}`;
     } finally {
       await handle.close();
     }
-    if (mode !== undefined) await chmod(tempPath, mode & 0o7777);
-    await utimes(tempPath, new Date(), new Date(change.mtimeMs));
-    await rename(tempPath, target);
+    await rename(tempPath, dir.entry(name));
+    return identity;
   } catch (error) {
     await rm(tempPath, { force: true });
     throw error;
@@ -320,48 +355,55 @@ export async function applySync(changeSet: SyncChangeSet, options: ApplySyncOpti
   ];
 
   const image = await openImageFile(changeSet.imagePath);
+  const rootDir = HeldDirectory.open(root);
   try {
     for (const change of sequence) {
       try {
-        const target = await resolveInside(root, change.path);
-        const info = await lstatOrUndefined(target);
-        if (info?.isSymbolicLink()) throw new SyncRefusal('the host entry is a symbolic link');
-        const matches = info !== undefined && 'previous' in change ? await matchesExpectation(target, info, change.previous) : undefined;
-        const conflict = noteConflict(info, change, matches);
-        if (conflict !== undefined && !(overwrite && change.kind !== 'directory-created')) throw new SyncConflict(conflict);
-        switch (change.kind) {
-          case 'directory-created':
-            if (info === undefined) {
-              await mkdir(target);
-              await utimes(target, new Date(), new Date(change.mtimeMs));
+        await inParentFolder(rootDir, change.path, async (dir, name) => {
+          const target = dir.entry(name);
+          const info = await lstatOrUndefined(target);
+          if (info?.isSymbolicLink()) throw new SyncRefusal('the host entry is a symbolic link');
+          const matches = info !== undefined && 'previous' in change ? await matchesExpectation(target, info, change.previous) : undefined;
+          const conflict = noteConflict(info, change, matches);
+          if (conflict !== undefined && !(overwrite && change.kind !== 'directory-created')) throw new SyncConflict(conflict);
+          await options.beforeChange?.(change);
+          switch (change.kind) {
+            case 'directory-created':
+              if (info === undefined) {
+                await mkdir(target);
+                const created = dir.child(name);
+                try {
+                  created.setModified(change.mtimeMs);
+                } finally {
+                  created.close();
+                }
+              }
+              break;
+            case 'file-created':
+            case 'file-changed': {
+              if (info !== undefined && !info.isFile()) throw new SyncRefusal('the host entry is not a regular file');
+              written.add(await writeFileAtomically(image.reader, dir, name, change, info?.mode));
+              break;
             }
-            break;
-          case 'file-created':
-          case 'file-changed': {
-            if (info !== undefined && !info.isFile()) throw new SyncRefusal('the host entry is not a regular file');
-            await writeFileAtomically(image.reader, target, change, info?.mode);
-            const after = await lstat(target);
-            written.add(`${after.dev}:${after.ino}`);
-            break;
+            case 'file-deleted':
+              if (info === undefined) break;
+              if (!info.isFile()) throw new SyncRefusal('the host entry is not a regular file');
+              if (written.has(`${info.dev}:${info.ino}`)) throw new SyncRefusal('the host file was just written under another case of its name');
+              await unlink(target);
+              break;
+            case 'directory-deleted':
+              if (info === undefined) break;
+              if (!info.isDirectory()) throw new SyncRefusal('the host entry is not a folder');
+              try {
+                await rmdir(target);
+              } catch (error) {
+                const code = (error as NodeJS.ErrnoException).code;
+                if (code === 'ENOTEMPTY' || code === 'EEXIST') throw new Error('the folder still holds entries the image does not know; left in place');
+                throw error;
+              }
+              break;
           }
-          case 'file-deleted':
-            if (info === undefined) break;
-            if (!info.isFile()) throw new SyncRefusal('the host entry is not a regular file');
-            if (written.has(`${info.dev}:${info.ino}`)) throw new SyncRefusal('the host file was just written under another case of its name');
-            await unlink(target);
-            break;
-          case 'directory-deleted':
-            if (info === undefined) break;
-            if (!info.isDirectory()) throw new SyncRefusal('the host entry is not a folder');
-            try {
-              await rmdir(target);
-            } catch (error) {
-              const code = (error as NodeJS.ErrnoException).code;
-              if (code === 'ENOTEMPTY' || code === 'EEXIST') throw new Error('the folder still holds entries the image does not know; left in place');
-              throw error;
-            }
-            break;
-        }
+        });
         result.applied.push(change);
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
@@ -371,6 +413,7 @@ export async function applySync(changeSet: SyncChangeSet, options: ApplySyncOpti
       }
     }
   } finally {
+    rootDir.close();
     await image.close();
   }
   return result;

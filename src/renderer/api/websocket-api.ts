@@ -1,13 +1,14 @@
 /**
  * Browser-mode transport: the wire protocol as JSON over a WebSocket to the server that served
- * this page. The token comes from the first URL, then from sessionStorage (the server also set an
- * HttpOnly cookie, which covers reloads in the same browser session).
+ * this page. The token comes from the first URL's fragment, then from sessionStorage (which survives
+ * reloads of this tab and is not shared with other origins), and is offered as a WebSocket
+ * subprotocol. There is no cookie: a cookie would also be sent to every other port of 127.0.0.1.
  */
 import type { WireMessage, WorkbenchApi } from '../../shared/protocol/index';
+import { TOKEN_FRAGMENT_KEY, TOKEN_SUBPROTOCOL_PREFIX, WEBSOCKET_PATH, WIRE_SUBPROTOCOL } from '../../shared/protocol/browser-mode';
 import { createWireClient, parseWireMessage } from '../../shared/protocol/wire-client';
 
 const TOKEN_KEY = 'hvwb.token';
-const WEBSOCKET_PATH = '/ws';
 const MAX_RETRY_MS = 5000;
 
 export interface WebSocketApiOptions {
@@ -30,10 +31,10 @@ export function connectWebSocketApi(options: WebSocketApiOptions): WorkbenchApi 
   const connect = (): void => {
     const url = new URL(WEBSOCKET_PATH, window.location.href);
     url.protocol = window.location.protocol === 'https:' ? 'wss:' : 'ws:';
-    url.search = token ? `?token=${encodeURIComponent(token)}` : '';
+    url.search = '';
     url.hash = '';
     options.onState('connecting', false);
-    const ws = new WebSocket(url);
+    const ws = new WebSocket(url, token ? [WIRE_SUBPROTOCOL, `${TOKEN_SUBPROTOCOL_PREFIX}${token}`] : [WIRE_SUBPROTOCOL]);
     socket = ws;
     ws.addEventListener('open', () => {
       retryMs = 250;
@@ -67,13 +68,14 @@ export function connectWebSocketApi(options: WebSocketApiOptions): WorkbenchApi 
   return client.api;
 }
 
-/** Reads the token from ?token= once, keeps it in sessionStorage and removes it from the address bar. */
+/** Reads the token from #token= once, keeps it in sessionStorage and removes it from the address bar. */
 function takeToken(): string | undefined {
   const url = new URL(window.location.href);
-  const fromUrl = url.searchParams.get('token');
+  const fragment = new URLSearchParams(url.hash.replace(/^#/, ''));
+  const fromUrl = fragment.get(TOKEN_FRAGMENT_KEY);
   if (fromUrl) {
     sessionStorage.setItem(TOKEN_KEY, fromUrl);
-    url.searchParams.delete('token');
+    url.hash = '';
     window.history.replaceState(null, '', url);
     return fromUrl;
   }

@@ -1,4 +1,8 @@
-/** Browser mode server: token gate, loopback binding, static files and the WebSocket wire protocol. */
+/**
+ * Browser mode server: token gate, loopback binding, static files and the WebSocket wire protocol.
+ * The attacks reproduced here: a page on another 127.0.0.1 port (cookies ignore ports, Origin does
+ * not), DNS rebinding (a foreign Host), and a token guessed or replayed through a cookie or the query.
+ */
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { networkInterfaces, tmpdir } from 'node:os';
@@ -33,9 +37,14 @@ function get(pathname: string, headers: Record<string, string> = {}, host = '127
   });
 }
 
-function openSocket(query: string, headers: Record<string, string> = {}): Promise<WebSocket> {
+const WIRE = 'hvwb.wire';
+const tokenProtocol = (token: string): string => `hvwb.token.${token}`;
+const ownOrigin = (): string => `http://127.0.0.1:${server.port}`;
+
+/** Opens the wire socket as the browser page does: the token in the subprotocol list, our Origin. */
+function openSocket(protocols: string[], headers: Record<string, string> = { Origin: ownOrigin() }, query = ''): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws${query}`, { headers });
+    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws${query}`, protocols, { headers });
     ws.once('open', () => resolve(ws));
     ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
     ws.once('error', reject);
@@ -79,40 +88,58 @@ afterAll(async () => {
 });
 
 describe('browser server HTTP', () => {
-  it('prints a loopback URL carrying a long random token', () => {
-    expect(server.url).toBe(`http://127.0.0.1:${server.port}/?token=${server.token}`);
+  it('prints a loopback URL carrying a long random token in the fragment, which browsers never send', () => {
+    expect(server.url).toBe(`http://127.0.0.1:${server.port}/#token=${server.token}`);
     expect(server.token).toMatch(/^[0-9a-f]{64}$/);
   });
 
-  it('refuses requests without the token or with a wrong one', async () => {
-    expect((await get('/')).status).toBe(403);
-    expect((await get('/assets/app.js')).status).toBe(403);
-    expect((await get('/?token=nope')).status).toBe(403);
-    expect((await get(`/?token=${server.token}x`)).status).toBe(403);
-  });
-
-  it('serves the renderer with the token and sets a cookie for later requests', async () => {
-    const first = await get(`/?token=${server.token}`);
+  it('serves the renderer to its own page and never sets a cookie, which every 127.0.0.1 port would be sent', async () => {
+    const first = await get('/');
     expect(first.status).toBe(200);
     expect(first.body).toContain('<title>workbench</title>');
     expect(first.headers['content-security-policy']).toContain("script-src 'self'");
-    const cookie = String(first.headers['set-cookie']).split(';')[0] ?? '';
-    expect(cookie).toBe(`hvwb_token=${server.token}`);
-    expect(String(first.headers['set-cookie'])).toContain('HttpOnly');
-    const asset = await get('/assets/app.js', { Cookie: cookie });
+    expect(first.headers['content-security-policy']).toContain(`connect-src 'self' ws://127.0.0.1:${server.port}`);
+    expect(first.headers['set-cookie']).toBeUndefined();
+    const asset = await get('/assets/app.js', { Origin: ownOrigin(), 'Sec-Fetch-Site': 'same-origin', 'Sec-Fetch-Mode': 'cors' });
     expect(asset.status).toBe(200);
     expect(asset.headers['content-type']).toContain('text/javascript');
+    expect(asset.headers['set-cookie']).toBeUndefined();
+    // Even the old ?token= first load must not hand out a cookie.
+    const withQuery = await get(`/?token=${server.token}`);
+    expect(withQuery.headers['set-cookie']).toBeUndefined();
+    expect(withQuery.body).not.toContain(server.token);
   });
 
-  it('rejects a foreign Host header (DNS rebinding) even with the token', async () => {
-    const reply = await get(`/?token=${server.token}`, { Host: `evil.example:${server.port}` });
+  it('refuses a page on another local port (Origin), even when it sends the right token', async () => {
+    const other = `http://127.0.0.1:${server.port === 65535 ? 65534 : server.port + 1}`;
+    const reply = await get(`/assets/app.js?token=${server.token}`, { Origin: other, Cookie: `hvwb_token=${server.token}` });
     expect(reply.status).toBe(403);
+    expect(reply.body).not.toContain('console.log');
+    expect((await get('/', { Origin: 'http://localhost:1' })).status).toBe(403);
+    expect((await get('/', { Origin: 'null' })).status).toBe(403);
+  });
+
+  it('refuses subresource loads a browser marks as coming from another port or site', async () => {
+    expect((await get('/assets/app.js', { 'Sec-Fetch-Site': 'same-site', 'Sec-Fetch-Mode': 'no-cors' })).status).toBe(403);
+    expect((await get('/assets/app.js', { 'Sec-Fetch-Site': 'cross-site', 'Sec-Fetch-Mode': 'no-cors' })).status).toBe(403);
+    expect((await get('/', { 'Sec-Fetch-Site': 'none', 'Sec-Fetch-Mode': 'navigate' })).status).toBe(200);
+  });
+
+  it('rejects a foreign Host header (DNS rebinding)', async () => {
+    expect((await get('/', { Host: 'evil.example' })).status).toBe(403);
+    expect((await get('/', { Host: `evil.example:${server.port}` })).status).toBe(403);
+    expect((await get('/', { Host: `127.0.0.1:${server.port + 1}` })).status).toBe(403);
+  });
+
+  it('sends localhost to 127.0.0.1, the one origin the WebSocket accepts', async () => {
+    const reply = await get('/assets/app.js?x=1', { Host: `localhost:${server.port}` });
+    expect(reply.status).toBe(308);
+    expect(reply.headers.location).toBe(`${ownOrigin()}/assets/app.js?x=1`);
   });
 
   it('never serves files outside the renderer folder', async () => {
-    const reply = await get(`/..%2f..%2fetc%2fpasswd?token=${server.token}`);
-    expect(reply.status).toBe(404);
-    expect((await get(`/missing.js?token=${server.token}`)).status).toBe(404);
+    expect((await get('/..%2f..%2fetc%2fpasswd')).status).toBe(404);
+    expect((await get('/missing.js')).status).toBe(404);
   });
 
   it('listens on 127.0.0.1 only', async () => {
@@ -123,41 +150,60 @@ describe('browser server HTTP', () => {
         .flat()
         .find((entry) => entry && entry.family === 'IPv4' && !entry.internal);
       if (external) {
-        await expect(get(`/?token=${other.token}`, {}, external.address, other.port)).rejects.toThrow(/ECONNREFUSED/);
+        await expect(get('/', {}, external.address, other.port)).rejects.toThrow(/ECONNREFUSED/);
       }
     } finally {
       await other.close();
     }
   });
 
-  it('uses a given token and port', async () => {
+  it('uses a given token and port, and refuses a token that cannot travel as a subprotocol', async () => {
     const probe = await startBrowserServer({ services, rendererDir, log: () => undefined });
     const port = probe.port;
     await probe.close();
     const fixed = await startBrowserServer({ services, rendererDir, port, token: 'fixed-token', log: () => undefined });
     try {
       expect(fixed.port).toBe(port);
-      expect((await get('/?token=fixed-token', {}, '127.0.0.1', port)).status).toBe(200);
+      expect(fixed.url).toBe(`http://127.0.0.1:${port}/#token=fixed-token`);
+      expect((await get('/', {}, '127.0.0.1', port)).status).toBe(200);
     } finally {
       await fixed.close();
     }
+    await expect(startBrowserServer({ services, rendererDir, token: 'a b', log: () => undefined })).rejects.toThrow(/token may hold only/);
   });
 });
 
 describe('browser server WebSocket', () => {
-  it('refuses upgrades without the token or from another origin', async () => {
-    await expect(openSocket('')).rejects.toThrow('HTTP 403');
-    await expect(openSocket('?token=wrong')).rejects.toThrow('HTTP 403');
-    await expect(openSocket(`?token=${server.token}`, { Origin: 'https://evil.example' })).rejects.toThrow('HTTP 403');
+  it('refuses upgrades without the token or with a wrong one', async () => {
+    await expect(openSocket([WIRE])).rejects.toThrow('HTTP 403');
+    await expect(openSocket([WIRE, tokenProtocol('wrong')])).rejects.toThrow('HTTP 403');
+    await expect(openSocket([WIRE, tokenProtocol(`${server.token}0`)])).rejects.toThrow('HTTP 403');
+    await expect(openSocket([tokenProtocol(server.token)])).rejects.toThrow('HTTP 403');
   });
 
-  it('accepts the token cookie instead of the query string', async () => {
-    const ws = await openSocket('', { Cookie: `hvwb_token=${server.token}` });
-    ws.close();
+  it('refuses a page on another local port, or any other origin, even with the right token', async () => {
+    const right = [WIRE, tokenProtocol(server.token)];
+    await expect(openSocket(right, { Origin: `http://127.0.0.1:${server.port + 1}` })).rejects.toThrow('HTTP 403');
+    await expect(openSocket(right, { Origin: 'http://127.0.0.1' })).rejects.toThrow('HTTP 403');
+    await expect(openSocket(right, { Origin: `http://localhost:${server.port}` })).rejects.toThrow('HTTP 403');
+    await expect(openSocket(right, { Origin: 'https://evil.example' })).rejects.toThrow('HTTP 403');
+    await expect(openSocket(right, {})).rejects.toThrow('HTTP 403');
+  });
+
+  it('refuses a rebinding page (foreign Host) with the right token and origin', async () => {
+    const right = [WIRE, tokenProtocol(server.token)];
+    await expect(openSocket(right, { Origin: ownOrigin(), Host: 'evil.example' })).rejects.toThrow('HTTP 403');
+  });
+
+  it('no longer takes the token from a cookie or the query string', async () => {
+    await expect(openSocket([WIRE], { Origin: ownOrigin(), Cookie: `hvwb_token=${server.token}` })).rejects.toThrow('HTTP 403');
+    await expect(openSocket([WIRE], { Origin: ownOrigin() }, `?token=${server.token}`)).rejects.toThrow('HTTP 403');
   });
 
   it('answers invokes with results and forwards events', async () => {
-    const ws = await openSocket(`?token=${server.token}`, { Origin: `http://127.0.0.1:${server.port}` });
+    const ws = await openSocket([WIRE, tokenProtocol(server.token)]);
+    // The server picks the wire subprotocol and never echoes the token back.
+    expect(ws.protocol).toBe(WIRE);
     const next = collect(ws);
     const send = (message: WireMessage): void => ws.send(JSON.stringify(message));
 

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, readFile, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { FatFileNode } from '../../../../src/core/disk/fat32-reader';
@@ -148,6 +148,36 @@ describe('host folder to FAT32 image', () => {
       await writeFile(path.join(clash, 'makefile'), '');
       await expect(buildFolderImage({ folder: clash, cacheDir: tmp })).rejects.toThrow(FatImageError);
       await expect(buildFolderImage({ folder: clash, cacheDir: tmp })).rejects.toThrow(/clash\/makefile: the name collides with 'Makefile'/);
+    });
+  });
+
+  it('builds into an owner-only folder it checks, and writes images and manifests only the owner can read', async () => {
+    await withTempDir(async (tmp) => {
+      const folder = path.join(tmp, 'src');
+      await mkdir(folder);
+      await writeFile(path.join(folder, 'secret.txt'), 'the user\'s file');
+      const cacheDir = path.join(tmp, 'runtime', 'disks');
+      const built = await buildFolderImage({ folder, cacheDir, imageName: 'p.img' });
+      expect((await stat(cacheDir)).mode & 0o777).toBe(0o700);
+      expect((await stat(path.join(tmp, 'runtime'))).mode & 0o777).toBe(0o700);
+      expect((await stat(built.imagePath)).mode & 0o777).toBe(0o600);
+      expect((await stat(built.manifestPath)).mode & 0o777).toBe(0o600);
+
+      // Another local user created the folder first, or left it open to everyone: refused, by name.
+      const open = path.join(tmp, 'open');
+      await mkdir(open);
+      await chmod(open, 0o777);
+      await expect(buildFolderImage({ folder, cacheDir: open })).rejects.toThrow(`${open} is writable by group or others (mode 0777)`);
+      const linked = path.join(tmp, 'linked');
+      await symlink(cacheDir, linked);
+      await expect(buildFolderImage({ folder, cacheDir: linked })).rejects.toThrow(`${linked} is a symbolic link`);
+      let foreign = '/';
+      if (process.getuid?.() === 0) {
+        foreign = path.join(tmp, 'foreign');
+        await mkdir(foreign, { mode: 0o700 });
+        await chown(foreign, 65534, 65534);
+      }
+      await expect(buildFolderImage({ folder, cacheDir: foreign })).rejects.toThrow(new RegExp(`^${foreign.replace(/[/.]/g, '\\$&')} belongs to another user`));
     });
   });
 });

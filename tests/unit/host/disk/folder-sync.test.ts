@@ -1,4 +1,4 @@
-import { cp, lstat, mkdir, readFile, readdir, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { cp, lstat, mkdir, readFile, readdir, rename, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildFolderImage, type FolderImageManifest } from '../../../../src/host/disk/folder-image';
@@ -233,6 +233,59 @@ describe('folder sync', () => {
       expect(await readFile(path.join(folder, 'edit.txt'), 'utf8')).toBe('edited by the guest');
       expect((await readFile(path.join(folder, 'New Folder/payload with long name.bin'))).equals(Buffer.alloc(70_000, 0x5a))).toBe(true);
       await expect(lstat(path.join(folder, 'gone.txt'))).rejects.toThrow(/ENOENT/);
+    });
+  });
+
+  it('cannot be redirected outside the folder by a folder swapped for a symbolic link during the sync', async () => {
+    await withTempDir(async (tmp) => {
+      const { folder, set } = await buildPair(tmp, { 'sub/keep.txt': 'keep', 'sub/edit.txt': 'old', 'other/x.txt': 'x' }, async (v2) => {
+        await writeFile(path.join(v2, 'sub/new.txt'), 'payload');
+        await writeFile(path.join(v2, 'sub/edit.txt'), 'new contents');
+        await writeFile(path.join(v2, 'other/late.txt'), 'late');
+      });
+      expect(summary(set.changes)).toEqual(['file-created other/late.txt', 'file-created sub/new.txt', 'file-changed sub/edit.txt']);
+      const outside = path.join(tmp, 'outside');
+      await mkdir(outside);
+      await writeFile(path.join(outside, 'edit.txt'), 'victim');
+      const swap = async (name: string): Promise<void> => {
+        await rename(path.join(folder, name), path.join(folder, `${name}-moved`));
+        await symlink(outside, path.join(folder, name));
+      };
+      const result = await applySync(set, {
+        folder,
+        // The worst moment: after the checks of 'sub/new.txt', before anything is written.
+        beforeChange: async (change) => {
+          if (change.path === 'sub/new.txt') await swap('sub');
+        },
+      });
+      expect(await readdir(outside)).toEqual(['edit.txt']);
+      expect(await readFile(path.join(outside, 'edit.txt'), 'utf8')).toBe('victim');
+      // The write went to the folder that was checked, now under its new name, inside the folder.
+      expect(await readFile(path.join(folder, 'sub-moved/new.txt'), 'utf8')).toBe('payload');
+      // Changes after the swap do not walk through the link.
+      expect(result.refused.map((r) => `${r.change.path} -> ${r.reason}`)).toEqual([
+        `sub/edit.txt -> the path goes through the symbolic link ${path.join(folder, 'sub')}`,
+      ]);
+      expect(result.applied.map((c) => c.path)).toEqual(['other/late.txt', 'sub/new.txt']);
+    });
+  });
+
+  it('syncs 255-byte names in deep folders', async () => {
+    await withTempDir(async (tmp) => {
+      const level = (i: number): string => `${String(i).padStart(2, '0')}-${'d'.repeat(197)}`;
+      const deep = Array.from({ length: 12 }, (_, i) => level(i)).join('/');
+      const longName = `${'n'.repeat(251)}.txt`;
+      expect(Buffer.byteLength(longName)).toBe(255);
+      const { folder, set } = await buildPair(tmp, { [`${deep}/${longName}`]: 'v1', [`${deep}/short.txt`]: 's' }, async (v2) => {
+        await writeFile(path.join(v2, deep, longName), 'changed by the guest');
+        await writeFile(path.join(v2, deep, `${'m'.repeat(251)}.txt`), 'created by the guest');
+      });
+      expect(summary(set.changes)).toEqual([`file-created ${deep}/${'m'.repeat(251)}.txt`, `file-changed ${deep}/${longName}`]);
+      const result = await applySync(set, { folder });
+      expect(result.failed).toEqual([]);
+      expect(result.applied).toHaveLength(2);
+      expect(await readFile(path.join(folder, deep, longName), 'utf8')).toBe('changed by the guest');
+      expect(await readFile(path.join(folder, deep, `${'m'.repeat(251)}.txt`), 'utf8')).toBe('created by the guest');
     });
   });
 });
