@@ -233,8 +233,9 @@ export class InspectService {
     let disassembly: DisassemblyLine[] = [];
     let disassemblyNote: string | undefined;
     if (!snap) disassemblyNote = 'no snapshot yet: the vCPU has not run';
-    else if (snap.pcPhysical === undefined) disassemblyNote = `virtual: not translated (0x${pc.toString(16)})`;
-    else disassembly = this.disassembleAround(snap.pcPhysical, pc, breakpoint);
+    else if (snap.pcPhysical === undefined) disassemblyNote = `virtual: not translated (0x${snap.pc.toString(16)})`;
+    // The snapshot's own pc, not the region's: that one moves on between snapshots.
+    else disassembly = this.disassembleAround(snap.pcPhysical, snap.pc, breakpoint);
     return {
       hart,
       vcpu,
@@ -307,6 +308,9 @@ export class InspectService {
   }
 
   async resume(zone: number): Promise<ZoneDebugState> {
+    // A breakpoint stop announced but not yet polled would hold the zone again right after this
+    // release: take every announced stop first, so that resume continues from all of them.
+    this.pollStops();
     this.host.releaseHarts(this.zoneOf(zone).cpus);
     return this.zoneState(zone);
   }

@@ -2,12 +2,16 @@
  * The services behind the protocol: the machine running a layout, its zones and their consoles, and
  * host shells. Transports (Electron IPC, browser-mode WebSocket, the local control socket) only
  * forward to this.
+ *
+ * A layout that cannot start (a finding, a missing image) still opens: the snapshot carries the
+ * problem, the zone editor can read and save the files, and Start or Reset reads them again.
  */
+import { stat } from 'node:fs/promises';
 import { TextDecoder } from 'node:util';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { CommandName, CommandParams, CommandResult, EventName, Events, LayoutSnapshot, ZoneSnapshot } from '../shared/protocol/index';
-import { loadLayout, type LoadedLayout } from './layout-loader';
+import type { CommandName, CommandParams, CommandResult, EventName, Events, HypervisorLogLine, LayoutSnapshot, ZoneSnapshot } from '../shared/protocol/index';
+import { HostFileError, loadLayout, type LoadedLayout } from './layout-loader';
 import { MachineHost, type ZoneStatus } from './machine-host';
 import type { Disposable, EventListener, WorkbenchOptions, WorkbenchServices } from './services';
 import { ShellService } from './shell-service';
@@ -20,6 +24,12 @@ import { TimelineService } from './timeline-service';
 
 /** Console backlog kept per zone for terminals that attach late. */
 const BACKLOG_BYTES = 256 * 1024;
+/** Hypervisor log lines kept for views that open late (as many as the renderer keeps). */
+const LOG_BACKLOG_LINES = 2000;
+/** Instruction counters move all the time: republish them this often even when no state changed. */
+const COUNTER_REFRESH_MS = 1000;
+/** hvisor's own line and the workbench's about one zone start or shutdown arrive this close together. */
+const SAME_EVENT_MS = 1500;
 
 function projectRoot(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
@@ -31,45 +41,89 @@ function projectRoot(): string {
 }
 
 export async function createWorkbenchServices(options: WorkbenchOptions): Promise<WorkbenchServices> {
-  const loaded = await loadLayout(options.layoutPath);
-  const services = new MachineServices(loaded);
-  await services.prepare();
+  const services = new MachineServices(await layoutLocation(options.layoutPath));
   await services.openControl();
-  if (options.autoStart) await services.startMachine();
+  await services.open();
+  if (options.autoStart && services.ready) await services.startMachine();
   return services;
+}
+
+/** The layout folder and its layout.json; only a path that does not exist at all is refused here. */
+async function layoutLocation(location: string): Promise<{ folder: string; file: string }> {
+  const resolved = path.resolve(location);
+  const info = await stat(resolved).catch(() => undefined);
+  if (!info) throw new HostFileError(`${location}: no such layout folder or file`);
+  const file = info.isDirectory() ? path.join(resolved, 'layout.json') : resolved;
+  return { folder: path.dirname(file), file };
 }
 
 class MachineServices implements WorkbenchServices {
   private host: MachineHost | undefined;
+  private loaded: LoadedLayout | undefined;
+  /** Why the layout cannot run (undefined once it loaded). */
+  private problem: string | undefined;
   private inspect: InspectService | undefined;
   private timeline: TimelineService | undefined;
   private readonly listeners = new Set<EventListener>();
   private readonly backlog = new Map<number, string>();
   private readonly decoders = new Map<number, TextDecoder>();
   private readonly shell: ShellService;
+  /** The environment of shells opened from the workbench (HVWB_CONTROL names this workbench). */
+  private readonly shellEnv: NodeJS.ProcessEnv = { ...process.env };
   private readonly disks: DiskService;
   private control: ControlServer | undefined;
   private machineFault: string | undefined;
   private statusTimer: ReturnType<typeof setInterval>;
   private lastStatus = '';
+  private lastCounters = '';
+  private lastPublished = 0;
+  private readonly log: HypervisorLogLine[] = [];
+  private logSeq = 0;
+  /** Zone states last seen, to log starts and shutdowns however they happened (hypercall, command, layout). */
+  private readonly zoneStates = new Map<number, ZoneStatus['state']>();
+  /** Per hart: its retired count when its zone last started or stopped (the sidebar counts from there). */
+  private readonly retiredBase = new Map<number, number>();
+  /** When a zone's start or shutdown ("1:start") was last logged, so that it is logged once. */
+  private readonly lifecycleLogged = new Map<string, number>();
 
-  constructor(private loaded: LoadedLayout) {
+  constructor(private readonly location: { readonly folder: string; readonly file: string }) {
     const root = projectRoot();
-    this.disks = new DiskService({ folder: loaded.folder, host: () => this.host, emit: (event, payload) => this.emit(event, payload) });
-    this.shell = new ShellService({ cwd: loaded.folder, binDir: path.join(root, 'bin'), env: { ...process.env } });
+    this.disks = new DiskService({ folder: location.folder, host: () => this.host, emit: (event, payload) => this.emit(event, payload) });
+    this.shell = new ShellService({ cwd: location.folder, binDir: path.join(root, 'bin'), env: this.shellEnv });
     this.shell.onEvent((event, payload) => this.emit(event, payload));
     // Hart states change without events of their own (WFI, HSM starts); publish them when they do.
     this.statusTimer = setInterval(() => this.publishIfChanged(), 250);
   }
 
-  async openControl(): Promise<void> {
-    this.control = await startControlServer((command, params) => this.invoke(command as CommandName, params as never));
-    // Shells opened from now on reach this workbench with `hvwb zone ...`.
-    process.env.HVWB_CONTROL = this.control.path;
+  get ready(): boolean {
+    return this.host !== undefined;
   }
 
-  async prepare(): Promise<void> {
-    const host = await MachineHost.create(this.loaded);
+  async openControl(): Promise<void> {
+    this.control = await startControlServer((command, params) => this.invoke(command as CommandName, params as never));
+    // The workbench's own shells reach this workbench with `hvwb zone ...` (not whichever else runs).
+    this.shellEnv.HVWB_CONTROL = this.control.path;
+  }
+
+  /** Reads the layout and prepares its machine; a layout that cannot run is kept as the problem to show. */
+  async open(): Promise<void> {
+    try {
+      this.loaded = await loadLayout(this.location.file);
+      await this.prepare();
+      this.problem = undefined;
+    } catch (error) {
+      this.host = undefined;
+      this.inspect?.dispose();
+      this.inspect = undefined;
+      this.timeline?.dispose();
+      this.timeline = undefined;
+      this.problem = (error as Error).message;
+      this.appendLog(`the layout ${this.location.file} cannot start:\n${this.problem}`);
+    }
+  }
+
+  private async prepare(): Promise<void> {
+    const host = await MachineHost.create(this.loaded!);
     host.on({
       output: (zone, _name, bytes) => this.appendConsole(zone, this.decoderOf(zone).decode(bytes, { stream: true })),
       state: () => this.publish(),
@@ -77,17 +131,62 @@ class MachineServices implements WorkbenchServices {
         if (fault.zone < 0 || !host.zoned) this.machineFault = `hart ${fault.hart}: ${fault.message}`;
         const where = fault.zone >= 0 ? `zone ${fault.zone} (${fault.zoneName})` : 'the machine';
         this.appendConsole(Math.max(fault.zone, 0), `\r\n\x1b[31m[hvwb] ${where} stopped: ${fault.message}\x1b[0m\r\n`);
+        this.appendLog(`${where} stopped on an error: ${fault.message}`);
         this.emit('machine.fault', { zone: fault.zone, hart: fault.hart, message: fault.message });
         this.publish();
       },
       zones: () => this.publish(),
-      log: (line) => this.emit('hypervisor.log', { line }),
+      log: (line) => {
+        const event = lifecycleEvent(line);
+        if (!event || this.firstReport(event)) this.appendLog(line);
+      },
     });
     this.host = host;
+    this.zoneStates.clear();
+    this.retiredBase.clear();
+    for (const zone of host.zoneStatuses()) this.zoneStates.set(zone.id, zone.state);
     this.inspect?.dispose();
     this.inspect = new InspectService(host, (event, payload) => this.emit(event, payload));
     this.timeline?.dispose();
     this.timeline = new TimelineService(host, (event, payload) => this.emit(event, payload));
+  }
+
+  private appendLog(line: string): void {
+    const entry: HypervisorLogLine = { seq: ++this.logSeq, time: Date.now(), line };
+    this.log.push(entry);
+    if (this.log.length > LOG_BACKLOG_LINES) this.log.splice(0, this.log.length - LOG_BACKLOG_LINES);
+    this.emit('hypervisor.log', entry);
+  }
+
+  /** False for the second report of one zone start or shutdown (hvisor's line and the workbench's). */
+  private firstReport(event: string): boolean {
+    const now = Date.now();
+    const last = this.lifecycleLogged.get(event);
+    if (last !== undefined && now - last < SAME_EVENT_MS) {
+      this.lifecycleLogged.delete(event);
+      return false;
+    }
+    this.lifecycleLogged.set(event, now);
+    return true;
+  }
+
+  /**
+   * Logs zone starts and shutdowns, however they happened (hypercall, command, layout), and restarts
+   * their harts' counters.
+   */
+  private noteZoneChanges(host: MachineHost): void {
+    for (const zone of host.zoneStatuses()) {
+      const before = this.zoneStates.get(zone.id) ?? 'stopped';
+      if (before === zone.state) continue;
+      this.zoneStates.set(zone.id, zone.state);
+      const label = `zone ${zone.id} (${zone.name})`;
+      if (before === 'stopped' && this.firstReport(`${zone.id}:start`)) {
+        this.appendLog(`${label} started on hart${zone.cpus.length === 1 ? '' : 's'} ${zone.cpus.join(', ')}`);
+      } else if (zone.state === 'stopped' && this.firstReport(`${zone.id}:shutdown`)) this.appendLog(`${label} shut down`);
+      if (before === 'stopped' || zone.state === 'stopped') {
+        for (const hart of host.hartSnapshots(zone.cpus)) this.retiredBase.set(hart.id, hart.retired);
+      }
+    }
   }
 
   private decoderOf(zone: number): TextDecoder {
@@ -106,6 +205,17 @@ class MachineServices implements WorkbenchServices {
     this.publish();
   }
 
+  /** Reads the layout again (the editor may have fixed it) and starts it. */
+  private async reopen(): Promise<void> {
+    await this.host?.stop();
+    this.machineFault = undefined;
+    this.backlog.clear();
+    this.decoders.clear();
+    await this.open();
+    if (this.host) await this.startMachine();
+    else this.publish();
+  }
+
   async invoke<C extends CommandName>(command: C, params: CommandParams<C>): Promise<CommandResult<C>> {
     if (this.shell.handles(command)) return this.shell.invoke(command, params as never) as Promise<CommandResult<C>>;
     if (this.disks.handles(command)) return this.disks.invoke(command, params) as Promise<CommandResult<C>>;
@@ -120,10 +230,29 @@ class MachineServices implements WorkbenchServices {
   }
 
   private async machineCommand(command: CommandName, params: unknown): Promise<unknown> {
-    const host = this.host!;
     switch (command) {
       case 'layout.get':
         return this.snapshot();
+      case 'hypervisor.backlog':
+        return { lines: [...this.log] };
+      case 'layout.files':
+      case 'layout.save':
+        return layoutFileCommand(this.location.folder, command, params);
+      case 'serial.backlog': {
+        const { zone } = params as CommandParams<'serial.backlog'>;
+        return { data: this.backlog.get(zone) ?? '' };
+      }
+      default:
+        break;
+    }
+    const host = this.host;
+    if (!host) {
+      if (command !== 'machine.start' && command !== 'machine.reset') throw new Error(`the layout cannot start: ${this.problem ?? 'it is not loaded'}`);
+      await this.reopen();
+      if (!this.host) throw new Error(`the layout still cannot start:\n${this.problem ?? ''}`);
+      return this.snapshot();
+    }
+    switch (command) {
       case 'machine.start':
         if (host.state === 'idle') await this.startMachine();
         return this.snapshot();
@@ -133,25 +262,14 @@ class MachineServices implements WorkbenchServices {
       case 'machine.resume':
         host.resume();
         return this.snapshot();
-      case 'machine.reset': {
-        await host.stop();
-        this.machineFault = undefined;
-        this.backlog.clear();
-        this.decoders.clear();
-        // Read the layout again: an attached folder disk may have given it a virtio_cfg.json.
-        this.loaded = await loadLayout(this.loaded.file).catch(() => this.loaded);
-        await this.prepare();
-        await this.startMachine();
+      case 'machine.reset':
+        // Read the layout again: the editor or an attached folder disk may have changed its files.
+        await this.reopen();
         return this.snapshot();
-      }
       case 'serial.input': {
         const { zone, data } = params as CommandParams<'serial.input'>;
         host.input(new TextEncoder().encode(data), zone);
         return undefined;
-      }
-      case 'serial.backlog': {
-        const { zone } = params as CommandParams<'serial.backlog'>;
-        return { data: this.backlog.get(zone) ?? '' };
       }
       case 'zone.start':
       case 'zone.shutdown':
@@ -160,20 +278,18 @@ class MachineServices implements WorkbenchServices {
       case 'disk.list':
       case 'disk.changes':
       case 'disk.sync': {
-        const result = await zoneCommand(host, this.loaded.folder, command, params);
+        const result = await zoneCommand(host, this.location.folder, command, params);
         this.publish();
         return result;
       }
-      case 'layout.files':
-      case 'layout.save':
-        return layoutFileCommand(this.loaded.folder, command, params);
       default:
         throw new Error(`unknown command ${command}`);
     }
   }
 
   private snapshot(): LayoutSnapshot {
-    const host = this.host!;
+    const host = this.host;
+    if (!host || !this.loaded) return this.problemSnapshot();
     const zones = host.zoneStatuses().map((zone) => this.zoneSnapshot(host, zone));
     return {
       name: this.loaded.layout.name,
@@ -185,35 +301,62 @@ class MachineServices implements WorkbenchServices {
     };
   }
 
+  /** A layout that cannot start: what layout.json names, no zones, and the problem. */
+  private problemSnapshot(): LayoutSnapshot {
+    return {
+      name: this.problemName,
+      path: this.location.folder,
+      board: this.loaded?.board.name ?? '',
+      arch: this.loaded?.board.arch ?? '',
+      state: 'idle',
+      zones: [],
+      problem: this.problem ?? 'the layout is not loaded',
+    };
+  }
+
+  private get problemName(): string {
+    return this.loaded?.layout.name ?? path.basename(this.location.folder);
+  }
+
   private zoneSnapshot(host: MachineHost, zone: ZoneStatus): ZoneSnapshot {
     const paused = host.state === 'paused' || (zone.cpus.length > 0 && zone.cpus.every((h) => host.heldHarts.has(h)));
     const state: ZoneSnapshot['state'] =
       zone.state === 'error' ? 'error' : zone.state === 'stopped' || host.state === 'idle' ? 'stopped' : paused ? 'paused' : host.state === 'faulted' ? 'error' : 'running';
     const error = zone.error ?? (zone.id === 0 ? this.machineFault : undefined);
     const config = host.layoutZones.find((z) => z.config.zoneId === zone.id)?.file;
+    const folder = this.location.folder;
+    const harts = host.hartSnapshots(zone.cpus).map((hart) => ({ ...hart, retired: Math.max(0, hart.retired - (this.retiredBase.get(hart.id) ?? 0)) }));
     return {
       id: zone.id,
       name: zone.name,
       state,
-      harts: host.hartSnapshots(zone.cpus),
+      harts,
       ...(error ? { error } : {}),
-      ...(config ? { config: path.relative(this.loaded.folder, config) } : {}),
+      ...(config ? { config: path.relative(folder, config) } : {}),
     };
   }
 
   private publish(): void {
-    if (!this.host) return;
+    if (this.host) this.noteZoneChanges(this.host);
     const snapshot = this.snapshot();
     this.lastStatus = statusKey(snapshot);
+    this.lastCounters = countersKey(snapshot);
+    this.lastPublished = Date.now();
     this.emit('machine.state', snapshot);
   }
 
+  /** Publishes when a state changed, and about once a second while instruction counters move. */
   private publishIfChanged(): void {
     if (!this.host) return;
+    this.noteZoneChanges(this.host);
     const snapshot = this.snapshot();
     const key = statusKey(snapshot);
-    if (key === this.lastStatus) return;
+    const counters = countersKey(snapshot);
+    const countersDue = counters !== this.lastCounters && Date.now() - this.lastPublished >= COUNTER_REFRESH_MS;
+    if (key === this.lastStatus && !countersDue) return;
     this.lastStatus = key;
+    this.lastCounters = counters;
+    this.lastPublished = Date.now();
     this.emit('machine.state', snapshot);
   }
 
@@ -235,6 +378,18 @@ class MachineServices implements WorkbenchServices {
     await this.host?.stop();
     this.listeners.clear();
   }
+}
+
+/** "1:start" or "1:shutdown" for hvisor's own lines about a zone (core/hypervisor/hypervisor.ts startZone / shutdownZone). */
+function lifecycleEvent(line: string): string | undefined {
+  const started = /\bzone (\d+)\b[^:]* started on cpus? /.exec(line);
+  if (started) return `${started[1]}:start`;
+  const shut = /\bzone (\d+) shut down\b/.exec(line);
+  return shut ? `${shut[1]}:shutdown` : undefined;
+}
+
+function countersKey(snapshot: LayoutSnapshot): string {
+  return snapshot.zones.map((z) => z.harts.map((h) => h.retired).join(',')).join(';');
 }
 
 function statusKey(snapshot: LayoutSnapshot): string {

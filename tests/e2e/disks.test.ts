@@ -129,6 +129,12 @@ describe('host folders as disks', () => {
   it('detaches the folder: the zone keeps it until it stops', async () => {
     const { page } = session;
     await page.getByTestId('disk-detach-1-10001000').click();
+    // Detaching asks first; Cancel keeps the disk.
+    await page.getByTestId('confirm-cancel').click();
+    expect(await diskRow(page).innerText()).not.toContain('detached');
+    await page.getByTestId('disk-detach-1-10001000').click();
+    expect(await page.getByTestId('confirm-dialog').innerText()).toContain('Detach');
+    await page.getByTestId('confirm-action').click();
     await expect.poll(() => diskRow(page).innerText()).toContain('detached');
     expect(JSON.parse(readFileSync(path.join(layout, 'virtio_cfg.json'), 'utf8')).zones[0].devices).toEqual([]);
   });

@@ -43,6 +43,12 @@ describe('interrupt timeline', () => {
     // Stop so the picture holds still, then zoom in on the most recent events.
     await page.getByTestId('timeline-record').click();
     await waitUntil('stopped', async () => (await page.getByTestId('timeline-record').getAttribute('aria-pressed')) === 'false');
+    // Stopping leaves live mode and shows what was recorded; it stays in view while machine time runs on.
+    await waitUntil('live mode left', async () => (await page.getByTestId('timeline-live').getAttribute('aria-pressed')) === 'false');
+    const shown = await page.getByTestId('timeline-mark-delivered').count();
+    expect(shown).toBeGreaterThan(10);
+    await page.waitForTimeout(1500);
+    expect(await page.getByTestId('timeline-mark-delivered').count()).toBe(shown);
     await page.getByTestId('timeline-fit').click();
     await page.getByTestId('timeline-chart').focus();
 

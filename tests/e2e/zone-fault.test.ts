@@ -59,6 +59,8 @@ describe('zone fault reporting', () => {
     const { page } = session;
     expect(await page.getByTestId('zone-shutdown-0').getAttribute('aria-disabled')).toBe('true');
     await page.getByTestId('zone-shutdown-1').click();
+    expect(await page.getByTestId('confirm-dialog').innerText()).toContain('Shut down zone 1 (rtos-guest)?');
+    await page.getByTestId('confirm-action').click();
     await page.locator('[data-testid="zone-state-1"]', { hasText: 'stopped' }).waitFor();
     expect(await page.locator('[data-testid="fault-banner"]').count()).toBe(0);
     await page.getByTestId('zone-tab-1').click();

@@ -49,8 +49,14 @@ export const DebugWord = {
   /** Physical address of the pc (all ones: not translated). */
   pcPhysLo: 10,
   pcPhysHi: 11,
+  /**
+   * The pc that pcPhys translates. The region's own pc words move on with every slice, so a view that
+   * paired them with an older snapshot labelled one instruction with another's address.
+   */
+  pcLo: 12,
+  pcHi: 13,
   /** First CSR slot: CSR i is at words csrs + 2i (low) and csrs + 2i + 1 (high). */
-  csrs: 12,
+  csrs: 14,
 } as const;
 
 export const DEBUG_WORDS = DebugWord.csrs + SNAPSHOT_CSRS.length * 2;
@@ -73,20 +79,28 @@ export function getU64(words: ArrayLike<number>, index: number): bigint {
   return (BigInt(words[index + 1]! >>> 0) << 32n) | BigInt(words[index]! >>> 0);
 }
 
-/** What the vCPU writes (pc, x and f are read from the region directly). */
+/** What the vCPU writes (x and f are read from the region directly). */
 export interface CsrSnapshot {
   readonly privilege: number;
+  /** The pc when the snapshot was taken (the region's pc may have moved on since). */
+  readonly pc: bigint;
   /** Physical address of the pc, or undefined when the hart could not translate it. */
   readonly pcPhysical: bigint | undefined;
   readonly csrs: ReadonlyMap<SnapshotCsrName, bigint>;
 }
 
-/** Called by the vCPU: values are read through `read(csrNumber)` (side-effect free). */
+/**
+ * Called by the vCPU after it stored its pc in the region: values are read through `read(csrNumber)`
+ * (side-effect free); the pc is copied from the region the debug area belongs to.
+ */
 export function writeSnapshot(words: Int32Array, privilege: number, pcPhysical: bigint | undefined, read: (csr: number) => bigint | undefined): void {
   const seq = Atomics.load(words, DebugWord.snapshotSeq);
   Atomics.store(words, DebugWord.snapshotSeq, (seq + 1) | 0);
   words[DebugWord.privilege] = privilege;
   putU64(words, DebugWord.pcPhysLo, pcPhysical ?? -1n);
+  const pcWords = new Int32Array(words.buffer, words.byteOffset - DEBUG_OFFSET + SNAPSHOT_PC_OFFSET, 2);
+  words[DebugWord.pcLo] = pcWords[0]!;
+  words[DebugWord.pcHi] = pcWords[1]!;
   for (let i = 0; i < SNAPSHOT_CSRS.length; i++) putU64(words, DebugWord.csrs + 2 * i, read(SNAPSHOT_CSRS[i]![0]) ?? 0n);
   // Never back to 0, which means "not published yet".
   Atomics.store(words, DebugWord.snapshotSeq, (seq + 2) | 0 || 2);
@@ -103,7 +117,7 @@ export function readSnapshot(words: Int32Array): (CsrSnapshot & { readonly seq: 
     const csrs = new Map<SnapshotCsrName, bigint>();
     SNAPSHOT_CSRS.forEach(([, name], i) => csrs.set(name, getU64(copy, DebugWord.csrs + 2 * i)));
     const phys = getU64(copy, DebugWord.pcPhysLo);
-    return { seq: before, privilege: copy[DebugWord.privilege]!, pcPhysical: phys === 0xffff_ffff_ffff_ffffn ? undefined : phys, csrs };
+    return { seq: before, privilege: copy[DebugWord.privilege]!, pc: getU64(copy, DebugWord.pcLo), pcPhysical: phys === 0xffff_ffff_ffff_ffffn ? undefined : phys, csrs };
   }
   return undefined;
 }

@@ -10,6 +10,8 @@ export type TransportKind = 'electron' | 'browser';
 export type ConnectionState = 'connecting' | 'open' | 'closed';
 
 const connectionState = ref<ConnectionState>('connecting');
+/** The connection was open once and is not now: the server went away (or restarts). */
+const connectionLost = ref(false);
 /** Bumped after a reconnect, so that views drop what they show and load it again. */
 const connectionEpoch = ref(0);
 let api: WorkbenchApi | undefined;
@@ -26,6 +28,8 @@ export function connectWorkbench(): void {
   api = connectWebSocketApi({
     onState(state, reconnected) {
       connectionState.value = state;
+      if (state === 'closed') connectionLost.value = true;
+      if (state === 'open') connectionLost.value = false;
       if (reconnected) connectionEpoch.value++;
     },
   });
@@ -37,5 +41,5 @@ export function useWorkbench(): WorkbenchApi {
 }
 
 export function useConnection() {
-  return { state: readonly(connectionState), epoch: readonly(connectionEpoch), transport };
+  return { state: readonly(connectionState), lost: readonly(connectionLost), epoch: readonly(connectionEpoch), transport };
 }

@@ -6,6 +6,7 @@ import { defineStore } from 'pinia';
 import { computed, ref, watch } from 'vue';
 import type { ZoneCommandResult, ZoneListEntry, ZoneSnapshot } from '../../shared/protocol/index';
 import { useConnection, useWorkbench } from '../api/workbench-api';
+import { useConfirmStore } from './confirm';
 import { useMachineStore } from './machine';
 import { useNotificationsStore } from './notifications';
 import { useSerialStore } from './serial';
@@ -27,6 +28,7 @@ export const useZonesStore = defineStore('zones', () => {
   const machine = useMachineStore();
   const serial = useSerialStore();
   const notifications = useNotificationsStore();
+  const confirm = useConfirmStore();
 
   const pending = ref(new Map<number, ZoneAction>());
   const table = ref('');
@@ -77,6 +79,17 @@ export const useZonesStore = defineStore('zones', () => {
       pending.value.delete(zone.id);
       void refreshList();
     }
+  }
+
+  /** Shutting a zone down stops its guest where it is (like pulling its power): ask first. */
+  async function confirmShutdown(zone: ZoneSnapshot): Promise<void> {
+    if (!availability(zone, 'shutdown').enabled) return;
+    const confirmed = await confirm.ask({
+      title: `Shut down zone ${zone.id} (${zone.name})?`,
+      detail: `hvisor zone shutdown -id ${zone.id}: its harts stop at once, without the guest's own shutdown; what it has not written to its disks is lost. You can start it again from ${zone.config ?? 'its zone JSON'}.`,
+      action: 'Shut down',
+    });
+    if (confirmed) await run(zone, 'shutdown');
   }
 
   let listRequest = 0;
@@ -131,7 +144,7 @@ export const useZonesStore = defineStore('zones', () => {
     { immediate: true },
   );
 
-  return { pending, table, entries, listedAt, listError, listing, availability, run, refreshList };
+  return { pending, table, entries, listedAt, listError, listing, availability, run, confirmShutdown, refreshList };
 });
 
 function messageOf(error: unknown): string {

@@ -6,6 +6,7 @@ export type ZoneState = 'running' | 'stopped' | 'error' | 'paused';
 export interface HartSnapshot {
   readonly id: number;
   readonly status: 'stopped' | 'running' | 'waiting' | 'paused' | 'faulted' | 'exited';
+  /** Instructions retired since the hart's zone last started. */
   readonly retired: number;
 }
 
@@ -27,6 +28,11 @@ export interface LayoutSnapshot {
   readonly arch: string;
   readonly state: MachineState;
   readonly zones: readonly ZoneSnapshot[];
+  /**
+   * Set when the layout cannot start (its findings, a missing image): the machine is idle with no
+   * zones; the zone editor can fix the files, and machine.start / machine.reset read them again.
+   */
+  readonly problem?: string;
 }
 
 export interface MachineCommands {

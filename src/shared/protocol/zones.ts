@@ -22,9 +22,19 @@ export interface ZoneCommands {
   'zone.list': { params: Record<string, never>; result: { zones: ZoneListEntry[]; table: string } };
   /** `hvisor virtio start <virtio_cfg.json>`: serve the file's devices from zone0. */
   'virtio.start': { params: { config: string }; result: { messages: string[] } };
+  /** The hypervisor log so far (bounded), for a view that opens after the lines were written. */
+  'hypervisor.backlog': { params: Record<string, never>; result: { lines: HypervisorLogLine[] } };
+}
+
+/** A line of the hypervisor's own log (zone starts, shutdowns, dropped IRQs, guest errors). */
+export interface HypervisorLogLine {
+  /** Increasing per workbench: a line seen in the backlog and as an event is the same line. */
+  readonly seq: number;
+  /** Host time in milliseconds since the epoch. */
+  readonly time: number;
+  readonly line: string;
 }
 
 export interface ZoneEvents {
-  /** A line of the hypervisor's own log (zone starts, shutdowns, dropped IRQs, guest errors). */
-  'hypervisor.log': { line: string };
+  'hypervisor.log': HypervisorLogLine;
 }

@@ -4,3 +4,5 @@ export { useMachineStore } from '../../../src/renderer/stores/machine';
 export { useNotificationsStore } from '../../../src/renderer/stores/notifications';
 export { useSerialStore } from '../../../src/renderer/stores/serial';
 export { useZonesStore } from '../../../src/renderer/stores/zones';
+export { useHypervisorLogStore } from '../../../src/renderer/stores/hypervisor-log';
+export { useConfirmStore } from '../../../src/renderer/stores/confirm';

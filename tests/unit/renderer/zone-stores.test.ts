@@ -147,3 +147,52 @@ describe('zones store', () => {
     expect(notifications.items.filter((item) => item.severity === 'error').map((item) => item.detail)).toEqual([error]);
   });
 });
+
+describe('zone shutdown confirmation', () => {
+  it('shuts a zone down only after the user confirmed, and not when they cancel', async () => {
+    const zones = stores.useZonesStore();
+    const confirm = stores.useConfirmStore();
+    const calls: unknown[] = [];
+    api.handlers.set('zone.shutdown', (params) => (calls.push(params), { code: 0, message: 'zone 1 shut down' }));
+    const zoneU = zone(1, 'running', { config: 'zone-u.json' });
+    api.emit('machine.state', layout([zone(0, 'running'), zoneU]));
+
+    const cancelled = zones.confirmShutdown(zoneU);
+    expect(confirm.pending?.title).toBe('Shut down zone 1 (zone1)?');
+    expect(confirm.pending?.action).toBe('Shut down');
+    confirm.answer(false);
+    await cancelled;
+    expect(calls).toEqual([]);
+
+    const confirmed = zones.confirmShutdown(zoneU);
+    confirm.answer(true);
+    await confirmed;
+    expect(calls).toEqual([{ id: 1 }]);
+    expect(confirm.pending).toBeNull();
+  });
+});
+
+describe('hypervisor log store', () => {
+  const line = (seq: number, text: string) => ({ seq, time: 1_700_000_000_000 + seq, line: text });
+
+  it("starts with the service's backlog, so a late window sees the zone starts and faults it missed", async () => {
+    api.handlers.set('hypervisor.backlog', () => ({ lines: [line(1, 'zone 0 (root-linux) started on hart 0'), line(2, 'zone 2 (zoneR) stopped on an error: stage-2 fault')] }));
+    const log = stores.useHypervisorLogStore();
+    // An event that arrives while the backlog is on its way, and one the backlog also holds.
+    api.emit('hypervisor.log', line(2, 'zone 2 (zoneR) stopped on an error: stage-2 fault'));
+    api.emit('hypervisor.log', line(3, 'zone 1 (zoneU) shut down'));
+    await flush();
+    expect(log.lines.map((l) => l.text)).toEqual(['zone 0 (root-linux) started on hart 0', 'zone 2 (zoneR) stopped on an error: stage-2 fault', 'zone 1 (zoneU) shut down']);
+    expect(log.unseen).toBe(3);
+  });
+
+  it('keeps cleared lines cleared', async () => {
+    api.handlers.set('hypervisor.backlog', () => ({ lines: [line(1, 'zone 0 (root-linux) started on hart 0')] }));
+    const log = stores.useHypervisorLogStore();
+    await flush();
+    log.clear();
+    api.emit('hypervisor.log', line(1, 'zone 0 (root-linux) started on hart 0'));
+    api.emit('hypervisor.log', line(2, 'zone 1 (zoneU) started on harts 1, 2'));
+    expect(log.lines.map((l) => l.text)).toEqual(['zone 1 (zoneU) started on harts 1, 2']);
+  });
+});

@@ -30,13 +30,18 @@ describe('hart snapshot layout', () => {
   });
 
   it('round-trips a snapshot through the shared words (seqlock even when done, never 0)', () => {
-    const words = new Int32Array(new SharedArrayBuffer(DEBUG_BYTES));
+    const region = new SharedArrayBuffer(HART_STATE_BYTES);
+    const words = new Int32Array(region, DEBUG_OFFSET, DEBUG_BYTES / 4);
     expect(readSnapshot(words)).toBeUndefined();
     const values = new Map<number, bigint>([[0x300, 0xa_0000_0122n], [0x180, (8n << 60n) | 0x80123n], [0x14d, -1n]]);
+    new DataView(region).setBigUint64(PC_OFFSET, 0xffff_ffc0_0000_0d54n, true);
     writeSnapshot(words, 1, 0x8900_0d54n, (n) => values.get(n));
+    // The hart runs on: the snapshot keeps the pc its physical address belongs to.
+    new DataView(region).setBigUint64(PC_OFFSET, 0xffff_ffc0_0000_1000n, true);
     const snap = readSnapshot(words)!;
     expect(snap.seq % 2).toBe(0);
     expect(snap.privilege).toBe(1);
+    expect(snap.pc).toBe(0xffff_ffc0_0000_0d54n);
     expect(snap.pcPhysical).toBe(0x8900_0d54n);
     expect(snap.csrs.get('mstatus')).toBe(0xa_0000_0122n);
     expect(snap.csrs.get('satp')).toBe((8n << 60n) | 0x80123n);
