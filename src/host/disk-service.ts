@@ -17,6 +17,7 @@ import type { VirtioCfgDevice, VirtioCfgMemoryRegion, VirtioConfigFile } from '.
 import type { ZoneConfig } from '../shared/model/zone-config';
 import { checkVirtioConfig, parseVirtioConfig } from '../shared/validate/virtio-config';
 import { formatZoneReport } from '../shared/validate/zone-checks';
+import { formatJsonError, isJsonObject, lookupKey, readJson, type JsonObject } from '../shared/validate/json-reader';
 import { loadLayout } from './layout-loader';
 import { saveLayoutFiles } from './layout-files';
 import { readZoneFile, rootZoneForLayout } from './zone-loader';
@@ -206,7 +207,7 @@ export class DiskService {
     const loaded = await loadLayout(this.options.folder);
     const folder = loaded.folder;
     const layoutText = await readFile(loaded.file, 'utf8');
-    const layoutDoc = JSON.parse(layoutText) as Record<string, unknown>;
+    const layoutDoc = readDocument(layoutText, loaded.file) as Record<string, unknown>;
     const root = rootZoneForLayout(loaded.board, { ...loaded.layout.root, cpus: loaded.layout.root.cpus ?? loaded.board.rootZone.cpus });
     const zones: { config: ZoneConfig; file: string }[] = [];
     for (const entry of loaded.zoneFiles) {
@@ -223,7 +224,13 @@ export class DiskService {
     if (text !== undefined) {
       const parsed = parseVirtioConfig(text, virtioFile);
       if (!parsed.config) throw new DiskAttachError(formatZoneReport(parsed.findings));
-      const doc = JSON.parse(text) as Record<string, unknown>;
+      const doc = readDocument(text, virtioFile) as Record<string, unknown>;
+      // hvisor-tool finds "zones" in any case; the rewritten file spells it as its reader documents it.
+      const zonesKey = lookupKey(doc as JsonObject, 'zones')?.key;
+      if (zonesKey !== undefined && zonesKey !== 'zones') {
+        doc.zones = doc[zonesKey];
+        delete doc[zonesKey];
+      }
       if (!Array.isArray(doc.zones)) throw new DiskAttachError(`${virtioFile}: describes one zone without a "zones" list; give it a "zones" array to attach folders from the workbench`);
       virtioDoc = doc as LayoutState['virtioDoc'];
       virtioConfig = parsed.config;
@@ -374,12 +381,13 @@ export class DiskService {
     const img = inside(state.folder, plan.folder) && inside(state.folder, base) ? toSlashes(path.relative(base, plan.folder)) || '.' : plan.folder;
     const zoneId = plan.zone.zoneId;
     const zones = state.virtioDoc.zones;
-    let entry = zones.find((z) => Number(z.id ?? z.zone_id) === zoneId);
+    let entry = zones.find((z) => entryZoneId(z) === zoneId);
     if (!entry) {
       entry = { id: zoneId, memory_region: ramRegions(plan.zone).map((r) => ({ zone0_ipa: hex(r.zone0Ipa), zonex_ipa: hex(r.zonexIpa), size: hex(r.size) })), devices: [] };
       zones.push(entry);
     }
-    const devices = Array.isArray(entry.devices) ? (entry.devices as Record<string, unknown>[]) : (entry.devices = []);
+    const devicesKey = lookupKey(entry as JsonObject, 'devices')?.key ?? 'devices';
+    const devices = Array.isArray(entry[devicesKey]) ? (entry[devicesKey] as Record<string, unknown>[]) : (entry[devicesKey] = []);
     const fields = { type: 'blk', addr: hex(plan.addr), len: hex(WINDOW_BYTES), irq: plan.irq, img, read_only: plan.readOnly, status: 'enable' };
     const at = devices.findIndex((d) => d.status === 'enable' && Number(d.addr) === plan.addr);
     if (at >= 0) devices[at] = { ...devices[at], ...fields };
@@ -423,10 +431,11 @@ export class DiskService {
   async detach(zoneId: number, addr: number): Promise<string> {
     return this.serialized(async () => {
       const state = await this.readLayout();
-      const entries = state.virtioDoc.zones.filter((z) => Number(z.id ?? z.zone_id) === zoneId);
+      const entries = state.virtioDoc.zones.filter((z) => entryZoneId(z) === zoneId);
       let removed: Record<string, unknown> | undefined;
       for (const entry of entries) {
-        const devices = Array.isArray(entry.devices) ? (entry.devices as Record<string, unknown>[]) : [];
+        const listed = lookupKey(entry as JsonObject, 'devices')?.value;
+        const devices = Array.isArray(listed) ? (listed as Record<string, unknown>[]) : [];
         const at = devices.findIndex((d) => d.status === 'enable' && Number(d.addr) === addr);
         if (at >= 0) [removed] = devices.splice(at, 1);
       }
@@ -509,4 +518,21 @@ export function imageErrorMessage(error: unknown, folder: string): string {
 
 export function isDiskServiceCommand(command: CommandName): command is DiskServiceCommand {
   return COMMANDS.includes(command);
+}
+
+/**
+ * A JSON document read as hvisor-tool reads it (cJSON: the first of repeated keys counts), for
+ * rewriting: the file written back means what the file read meant.
+ */
+function readDocument(text: string, file: string): JsonObject {
+  const read = readJson(text);
+  if (!read.ok) throw new DiskAttachError(formatJsonError(file, read.error));
+  if (!isJsonObject(read.value)) throw new DiskAttachError(`${file}: the top level is not a JSON object`);
+  return read.value;
+}
+
+/** The zone a virtio_cfg.json entry is for: only `id` names it in hvisor-tool (tools/virtio/virtio.c). */
+function entryZoneId(entry: Record<string, unknown>): number | undefined {
+  const id = lookupKey(entry as JsonObject, 'id')?.value;
+  return typeof id === 'number' ? id : undefined;
 }

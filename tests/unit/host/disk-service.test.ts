@@ -190,6 +190,26 @@ describe('DiskService', () => {
     expect(JSON.parse(readFileSync(path.join(layout, 'layout.json'), 'utf8')).virtio).toBeUndefined();
   });
 
+  it('reads virtio_cfg.json as hvisor-tool does when it adds a disk: keys in any case, the first of repeated keys', async () => {
+    const layout = zonesLayout([1, 2]);
+    // "Zones" in another case, and zone 1's entry with a repeated id (hvisor-tool takes the first: 1, not 2).
+    writeFileSync(
+      path.join(layout, 'virtio_cfg.json'),
+      '{"Zones": [{"id": 1, "id": 2, "memory_region": [{"zone0_ipa": "0x88000000", "zonex_ipa": "0x88000000", "size": "0x1000000"}],' +
+        ' "Devices": [{"type": "console", "addr": "0x10001000", "len": "0x200", "irq": 1, "status": "enable"}]}]}',
+    );
+    const layoutJson = JSON.parse(readFileSync(path.join(layout, 'layout.json'), 'utf8'));
+    writeFileSync(path.join(layout, 'layout.json'), JSON.stringify({ ...layoutJson, virtio: 'virtio_cfg.json' }));
+    const { disks } = service(layout);
+    const started = await disks.attach({ folder: hostFolder({ 'a.txt': 'a' }), zone: 1, readOnly: true });
+    expect(started).toMatchObject({ addr: 0x10001200, irq: 2 });
+    await disks.whenDone(started.job);
+    const written = JSON.parse(readFileSync(path.join(layout, 'virtio_cfg.json'), 'utf8'));
+    expect(written.zones).toHaveLength(1);
+    expect(written.zones[0].id).toBe(1);
+    expect(written.zones[0].Devices.map((d: { type: string }) => d.type)).toEqual(['console', 'blk']);
+  });
+
   it('browses subfolders on the host', async () => {
     const share = hostFolder({ 'b/x.txt': 'x', 'a/y.txt': 'y', '.hidden/z': 'z', 'file.txt': 'f' });
     const { disks } = service(zonesLayout());
