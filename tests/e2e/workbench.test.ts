@@ -69,6 +69,15 @@ describe('workbench in browser mode', () => {
     await page.locator('[data-testid="machine-state"]', { hasText: 'running' }).waitFor();
   });
 
+  it('keeps its token out of cookies, the address bar and the history', async () => {
+    const { page, context, server } = session;
+    const token = new URL(server.url.replace('#', '?')).searchParams.get('token');
+    expect(token).toBeTruthy();
+    expect(await context.cookies()).toEqual([]);
+    expect(page.url()).not.toContain(token!);
+    expect(await page.evaluate(() => document.cookie)).toBe('');
+  });
+
   it('renders without page errors, and keeps a screenshot', async () => {
     const { page } = session;
     await page.getByTestId('zone-terminal-0').locator('.xterm').click();
