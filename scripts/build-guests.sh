@@ -18,7 +18,7 @@ fi
 
 cd "$SRC"                      # relative paths keep absolute build paths out of the objects
 mkdir -p "$OUT"
-rm -f "$OUT"/*.elf "$OUT"/zones-*.bin
+rm -f "$OUT"/*.elf "$OUT"/zones-*.bin "$OUT"/vbridge-*.bin
 
 COMMON=(-nostdlib -nostartfiles -ffreestanding -static -mcmodel=medany -fno-pic -fno-common
         -Icommon -Wall -Werror -Wl,--build-id=none -Wl,--no-warn-rwx-segments)
@@ -74,5 +74,11 @@ build zones-u "${ZONES[@]}" -Tzones/common/link-u.ld -- "${ZONES_RT[@]}" zones/z
 build zones-r "${ZONES[@]}" -Tzones/common/link-r.ld -- "${ZONES_RT[@]}" zones/zone-r/zone-r.c
 "${CROSS}objcopy" -O binary "$OUT/zones-r.elf" "$OUT/zones-r.bin"
 build zones-root "${ZONES[@]}" -Tzones/common/link-root.ld -- "${ZONES_RT[@]}" zones/root/root.c zones/root/zone-u-image.S
+
+# The virtio bridge test (virtio-bridge/, tests/fixtures/virtio-bridge): the root serves hvisor's bridge
+# from its own page; it carries the zone's flat image (incbin), so the zone is built first.
+build vbridge-zone "${ZONES[@]}" -Ivirtio-bridge -Tzones/common/link-u.ld -- "${ZONES_RT[@]}" virtio-bridge/vzone.c
+"${CROSS}objcopy" -O binary "$OUT/vbridge-zone.elf" "$OUT/vbridge-zone.bin"
+build vbridge-root "${ZONES[@]}" -Ivirtio-bridge -Tzones/common/link-root.ld -- "${ZONES_RT[@]}" virtio-bridge/vroot.c virtio-bridge/vzone-image.S
 
 echo "build-guests: all guest programs are in guest/riscv64/bin/"

@@ -19,8 +19,6 @@ import { ZoneRuntime } from '../core/hypervisor/zone-runtime';
 import { BoundSupervisor, bindZone, describeFault, type ZoneBinding } from '../core/hypervisor/zone-vcpu';
 import { bridgeHypercalls } from '../core/hypervisor/hypercall';
 import { threadClock } from './thread-clock';
-import { regionOf } from '../core/machine/shared-layout';
-import { VirtioBridgeProducer } from '../core/virtio/virtio-bridge';
 import { virtioTrapRegions } from '../core/virtio/virtio-trap';
 import type { VcpuInit, VcpuMessage } from './vcpu-init';
 import { Htif } from './htif';
@@ -41,10 +39,13 @@ const header = view.headers[init.hart]!;
 const ram = view.bus.ram;
 const runtime = zoned ? new ZoneRuntime(view, init.hypervisor, log) : undefined;
 const bound = zoned ? new BoundSupervisor() : undefined;
-const bridgeRegion = regionOf(init.plan.layout, init.memory, 'virtio-bridge');
-const bridge = zoned ? new VirtioBridgeProducer(bridgeRegion) : undefined;
-/** Hypercalls 0 and 1 from the root zone act on the same bridge the workbench's daemon serves. */
-const virtioHypercalls = runtime ? bridgeHypercalls(runtime, bridgeRegion, log) : undefined;
+/**
+ * hvisor's virtio bridge as every thread sees it: the workbench's page, served by its daemon, until
+ * the root's hypercall 0 moves it into the root's RAM; then requests go there and wake the root.
+ */
+const bridge = runtime?.virtioBridge;
+/** Hypercalls 0 and 1 from the root zone move that bridge and drain its res_list. */
+const virtioHypercalls = runtime && bridge ? bridgeHypercalls(runtime, bridge, log) : undefined;
 /** The usual virtio-mmio window of hvisor-tool's devices: a QueueNotify at 0x50 of each. */
 const VIRTIO_WINDOW = 0x200;
 
@@ -144,7 +145,7 @@ function hypervisorTurn(): boolean {
       view,
       hypervisor: runtime!.hypervisor,
       vplicOf: (s) => runtime!.vplicOf(s),
-      extraTraps: (_slot, config) => virtioTrapRegions(config, { bridge: bridge!, abort: leavingZone, deviceStride: VIRTIO_WINDOW }),
+      ...(bridge ? { extraTraps: (_slot, config) => virtioTrapRegions(config, { bridge, abort: leavingZone, deviceStride: VIRTIO_WINDOW }) } : {}),
       ...(virtioHypercalls ? { virtio: virtioHypercalls } : {}),
       log,
     });

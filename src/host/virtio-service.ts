@@ -127,6 +127,15 @@ export class VirtioService {
     return this.daemon !== undefined;
   }
 
+  /**
+   * The root zone's hvisor-tool owns hvisor's bridge (its hypercall 0 moved it into the root's page):
+   * no request reaches this daemon, and it must not raise completions for devices the root serves.
+   * It serves again once the bridge comes back (the root zone restarts, or a new machine).
+   */
+  get standingDown(): boolean {
+    return this.runtime.virtioBridge?.base.inRoot ?? false;
+  }
+
   /** The virtio devices of a zone, for its generated device tree. */
   devicesOf(zoneId: number): { addr: number; len: number; irq: number }[] {
     // Called right before a zone starts: its staged changes take effect now at the latest.
@@ -216,6 +225,9 @@ export class VirtioService {
     this.daemon.start();
     const count = this.daemon.devices.length;
     notes.unshift(`virtio daemon serving ${count} device${count === 1 ? '' : 's'} from ${config.source}`);
+    if (this.standingDown) {
+      notes.push(`the root zone's hvisor-tool owns the virtio bridge (page 0x${this.runtime.virtioBridge!.base.address.toString(16)}): this daemon gets no requests until the root zone restarts`);
+    }
     return notes;
   }
 
@@ -286,6 +298,7 @@ export class VirtioService {
 
   /** Console bytes for a zone's hvc0; false when the zone has no virtio console. */
   consoleInput(zone: number, bytes: Uint8Array): boolean {
+    if (this.standingDown) return false;
     return this.daemon?.consoleInput(zone, bytes) ?? false;
   }
 

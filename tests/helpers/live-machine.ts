@@ -7,6 +7,8 @@ export interface LiveMachine {
   readonly host: MachineHost;
   readonly faults: MachineFault[];
   readonly exits: { kind: string; code: number }[];
+  /** The hypervisor log lines so far. */
+  readonly logs: string[];
   /** Everything a zone printed so far (by zone name). */
   output(zone: string): string;
   /** Resolves with the zone's output once it contains `text` after position `from`. */
@@ -20,6 +22,7 @@ export async function startMachine(loaded: LoadedLayout): Promise<LiveMachine> {
   const decoders = new Map<string, TextDecoder>();
   const faults: MachineFault[] = [];
   const exits: { kind: string; code: number }[] = [];
+  const logs: string[] = [];
   const waiters = new Set<() => void>();
   host.on({
     output(_id, name, bytes) {
@@ -35,6 +38,9 @@ export async function startMachine(loaded: LoadedLayout): Promise<LiveMachine> {
     exit(kind, code) {
       exits.push({ kind, code });
     },
+    log(line) {
+      logs.push(line);
+    },
   });
   await host.start();
   const output = (zone: string): string => outputs.get(zone) ?? '';
@@ -42,6 +48,7 @@ export async function startMachine(loaded: LoadedLayout): Promise<LiveMachine> {
     host,
     faults,
     exits,
+    logs,
     output,
     waitFor(zone, text, timeoutMs, from = 0) {
       const found = (): boolean => {

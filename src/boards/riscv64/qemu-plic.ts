@@ -22,6 +22,9 @@ const virtioSlots: BoardDevice[] = Array.from({ length: VIRTIO_SLOTS }, (_, i) =
   irq: 1 + i,
 }));
 
+/** hvisor's IRQ_WAKEUP_VIRTIO_DEVICE on this board (platform/riscv64/qemu-plic/board.rs:67, 0x20: PCIe INTA). */
+export const QEMU_PLIC_VIRTIO_WAKEUP_IRQ = 32;
+
 export const qemuPlic: Board = {
   name: 'qemu-plic',
   description: 'QEMU riscv64 virt (aclint=on) with a PLIC, as hvisor runs on it',
@@ -89,7 +92,5 @@ export const qemuPlic: Board = {
   // image's own size unknown here, that ends at least at 0x8020_0000 + 2 MiB + 64 MiB = 0x8440_0000; the
   // root's RAM (0x8300_0000) starts inside it, which hvisor's zone0.dts hides with reserved-memory.
   hypervisorReserved: { base: 0x8020_0000, size: 0x8440_0000 - 0x8020_0000 },
+  virtioWakeupIrq: QEMU_PLIC_VIRTIO_WAKEUP_IRQ,
 };
-
-/** hvisor's IRQ_WAKEUP_VIRTIO_DEVICE on this board (PCIe INTA, used by the virtio bridge). */
-export const QEMU_PLIC_VIRTIO_WAKEUP_IRQ = 32;

@@ -7,9 +7,8 @@
  * Pointers are root-physical addresses in hvisor (the root is identity mapped); here they go through
  * the calling zone's stage-2 map, which is the same thing for the root.
  */
-import type { SharedRegion } from '../bus/types';
 import type { HartApi } from '../isa/riscv64/platform';
-import { VirtioBridgeConsumer } from '../virtio/virtio-bridge';
+import type { VirtioBridgeRouter } from '../virtio/virtio-bridge-base';
 import { decodeZoneConfig, ZONE_CONFIG_MAGIC, ZONE_CONFIG_SIZE } from './zone-config-binary';
 import { Errno, type Hypervisor } from './hypervisor';
 import type { ZoneRuntime } from './zone-runtime';
@@ -35,6 +34,11 @@ export interface HypercallContext {
   /** Reads guest memory of the calling zone; undefined where it has no RAM. */
   readGuest(address: number, length: number): Uint8Array | undefined;
   writeGuest(address: number, bytes: Uint8Array): boolean;
+  /**
+   * The root-physical address of the calling zone's RAM at `address` (hvisor's hv_get_real_pa);
+   * without it the zone is taken as identity mapped, as hvisor's root is.
+   */
+  physicalOf?(address: number, length: number): number | undefined;
   log(message: string): void;
   /** Virtio bridge calls (codes 0 and 1), answered by the management side; absent without virtio. */
   virtio?: VirtioHypercalls;
@@ -43,8 +47,11 @@ export interface HypercallContext {
 export interface VirtioHypercalls {
   /** A page-aligned root-physical page the root offers as the bridge (already checked). */
   init(bridgeAddress: number): void;
-  /** Drains the bridge's res_list and injects each IRQ into its zone. */
-  injectIrq(): void;
+  /**
+   * Drains the bridge's res_list and injects each IRQ into its zone. Returns why it could not (a
+   * res_list hvisor would panic or hang on), or undefined.
+   */
+  injectIrq(): string | undefined;
 }
 
 const A0 = 10;
@@ -77,12 +84,19 @@ function dispatch(code64: bigint, arg0: bigint, arg1: bigint, context: Hypercall
         return result.code;
       }
       if (!context.readGuest(Number(arg0), PAGE)) return refuse(context, -Errno.EFAULT, `virtio init: 0x${arg0.toString(16)} is not a RAM page of the root zone`);
-      context.virtio?.init(Number(arg0));
+      const physical = context.physicalOf ? context.physicalOf(Number(arg0), PAGE) : Number(arg0);
+      if (physical === undefined) return refuse(context, -Errno.EFAULT, `virtio init: 0x${arg0.toString(16)} is not a RAM page of the root zone`);
+      context.virtio?.init(physical);
       return 0;
     }
     case HypercallCode.virtioInjectIrq:
       if (!isRoot) return refuse(context, -Errno.EPERM, 'Virtio send irq operation over non-root zones: unsupported!');
-      context.virtio?.injectIrq();
+      const problem = context.virtio?.injectIrq();
+      if (problem) {
+        const result = hypervisor.guestPanic(problem);
+        context.log(result.message);
+        return result.code;
+      }
       return 0;
     case HypercallCode.zoneStart: {
       if (!isRoot) return -Errno.EPERM;
@@ -150,20 +164,31 @@ function refuse(context: HypercallContext, code: number, message: string): numbe
 }
 
 /**
- * Codes 0 and 1 against the workbench's virtio bridge, the page its zone0 daemon (the management
- * side) consumes. Code 1 is hvisor's hv_virtio_inject_irq: take every result in res_list, skip those
- * whose zone is gone, inject the rest as virtual (non-hw) IRQs into their zone's vPLIC, advancing
- * res_front. Code 0 would move hvisor's bridge to the root's page; here the daemon stays the
- * workbench's (DESIGN.md section 3), so the page is only acknowledged and logged.
+ * Codes 0 and 1 against hvisor's virtio bridge as `bridge` finds it. Code 0 is hv_virtio_init: the
+ * bridge moves to the root's page (set_base_addr; every producer follows the shared base word) and
+ * the root's own hvisor-tool serves virtio from then on; calling it again moves it again, as in
+ * hvisor. Code 1 is hv_virtio_inject_irq (src/hypercall/mod.rs:134-171): take every result in the
+ * current bridge's res_list, skip those whose zone is gone, inject the rest as virtual (non-hw) IRQs
+ * into their zone's vPLIC, advancing res_front.
  */
-export function bridgeHypercalls(runtime: ZoneRuntime, bridge: SharedRegion, log: (message: string) => void): VirtioHypercalls {
-  const consumer = new VirtioBridgeConsumer(bridge);
+export function bridgeHypercalls(runtime: ZoneRuntime, bridge: VirtioBridgeRouter, log: (message: string) => void): VirtioHypercalls {
   return {
     init(address) {
-      log(`virtio init: the root zone offers 0x${address.toString(16)} as the virtio bridge; the workbench's own daemon keeps serving the zones' virtio devices`);
+      const previous = bridge.base.move(address);
+      const page = `0x${address.toString(16)}`;
+      if (previous === 0) {
+        log(`virtio bridge moved to the root's page ${page}: the root zone's hvisor-tool serves virtio from now on; the workbench's daemon stands down`);
+      } else {
+        log(`virtio bridge moved from the root's page 0x${previous.toString(16)} to ${page} (hypercall 0 again): requests go to the new page from now on`);
+      }
     },
     injectIrq() {
       const { view, table } = runtime;
+      const consumer = bridge.consumer();
+      if (!consumer.resultIndicesValid()) {
+        const snapshot = consumer.snapshot();
+        return `virtio inject irq: res_front ${snapshot.res_front! >>> 0} / res_rear ${snapshot.res_rear! >>> 0} of the bridge at 0x${bridge.base.address.toString(16)} are not ring indices (0..31)`;
+      }
       view.lock.acquire();
       try {
         for (const { zone, irq } of consumer.drainResults()) {
@@ -173,6 +198,7 @@ export function bridgeHypercalls(runtime: ZoneRuntime, bridge: SharedRegion, log
       } finally {
         view.lock.release();
       }
+      return undefined;
     },
   };
 }

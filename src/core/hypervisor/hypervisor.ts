@@ -64,6 +64,8 @@ export interface HypervisorHooks {
   log(message: string): void;
   /** Clears a zone's interrupt state (vPLIC and the physical sources it owns): arch_irqchip_reset. */
   resetIrqs(slot: ZoneSlot): void;
+  /** The root zone (id 0) was created or went away: whatever it set up with hypercalls is gone. */
+  rootZoneChanged?(): void;
 }
 
 const PAGE = 0x1000;
@@ -130,6 +132,7 @@ export class Hypervisor {
       Atomics.store(header, HartWord.zoneSlot, slot.index + 1);
     }
     slot.setState(ZoneState.running);
+    if (config.zoneId === 0) this.hooks.rootZoneChanged?.();
     const header = this.headers[boot]!;
     const dtbIpa = dtbGuestAddress(config);
     const entry = BigInt(config.entryPoint);
@@ -208,6 +211,7 @@ export class Hypervisor {
     } finally {
       this.lock.release();
     }
+    if (zoneId === 0) this.hooks.rootZoneChanged?.();
     return { code: 0, message: `zone ${zoneId} shut down${stuck.length ? ` (cpu ${stuck.join(', ')} did not stop in time)` : ''}` };
   }
 

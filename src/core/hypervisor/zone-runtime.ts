@@ -11,6 +11,7 @@ import { Hypervisor, type HypervisorOptions } from './hypervisor';
 import { VPLIC_MAX_SOURCES, VirtualPlic } from './vplic';
 import { ZoneTable, vplicBytes, type ZoneSlot } from './zone-table';
 import { decodeZoneConfig } from './zone-config-binary';
+import { VirtioBridgeRouter } from '../virtio/virtio-bridge-base';
 
 export interface RuntimeLog {
   (message: string): void;
@@ -19,6 +20,8 @@ export interface RuntimeLog {
 export class ZoneRuntime {
   readonly table: ZoneTable;
   readonly hypervisor: Hypervisor;
+  /** hvisor's VIRTIO_BRIDGE: the workbench's page until the root's hypercall 0 moves it into the root. */
+  readonly virtioBridge: VirtioBridgeRouter | undefined;
   private readonly vplics = new Map<number, { generation: number; vplic: VirtualPlic }>();
 
   constructor(
@@ -35,7 +38,41 @@ export class ZoneRuntime {
       },
       log,
       resetIrqs: (slot) => this.vplicOf(slot).reset(),
+      // The root's bridge page belonged to the root's hvisor-tool; a new root has none yet.
+      rootZoneChanged: () => {
+        if (this.virtioBridge?.base.takeBack()) {
+          log("virtio bridge back in the workbench's own region: the root zone restarted; the workbench's daemon serves virtio again");
+        }
+      },
     }, options);
+    this.virtioBridge = view.plan.layout.regions.some((r) => r.name === 'virtio-bridge')
+      ? new VirtioBridgeRouter({
+          home: regionOf(view.plan.layout, view.buffer, 'virtio-bridge'),
+          ram: view.bus.ram,
+          wakeRoot: () => this.wakeRootDaemon(),
+        })
+      : undefined;
+  }
+
+  /**
+   * hvisor's IPI_EVENT_WAKEUP_VIRTIO_DEVICE to the root's first CPU, which then injects
+   * IRQ_WAKEUP_VIRTIO_DEVICE as a virtual IRQ into the root's vPLIC (src/event.rs:102-104,
+   * src/device/virtio_trampoline.rs:143-153). Injecting from the trapping thread under the device lock
+   * has the same effect: the vPLIC raises the root hart's SEIP and wakes it.
+   */
+  wakeRootDaemon(): void {
+    const irq = this.view.plan.board.virtioWakeupIrq;
+    const root = this.table.byId(0);
+    if (irq === undefined || !root) {
+      this.log(`virtio bridge: cannot wake the root zone's daemon (${root ? 'the board has no IRQ_WAKEUP_VIRTIO_DEVICE' : 'no root zone'})`);
+      return;
+    }
+    this.view.lock.acquire();
+    try {
+      this.vplicOf(root).inject(irq, false);
+    } finally {
+      this.view.lock.release();
+    }
   }
 
   /** This thread's vPLIC for the zone now in `slot`. */

@@ -137,6 +137,10 @@ export function bindZone(slot: ZoneSlot, hart: number, services: VcpuServices): 
         hart,
         readGuest,
         writeGuest,
+        physicalOf: (gpa, length) => {
+          const offset = guestRange(gpa, length);
+          return offset === undefined ? undefined : offset + ram.base;
+        },
         log: services.log,
         ...(services.virtio ? { virtio: services.virtio } : {}),
       }),

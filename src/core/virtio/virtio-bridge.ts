@@ -21,14 +21,19 @@
  *   0x850  u8  mmio_avail       legacy: set once mmio_addrs is valid
  *   0x851  u8  need_wakeup      1 while the daemon sleeps: the producer must wake it
  *
- * Workbench additions live in the rest of the page, which hvisor leaves zero:
- *   0x880  i32 producer lock    hvisor holds a spin mutex around push_req; several vCPU workers
- *                               push here, so they need the same exclusion in shared memory.
+ * Workbench additions live in the rest of the workbench's own page, which hvisor leaves zero (they
+ * are never written into a root zone's page, see virtio-bridge-base.ts):
+ *   0x880  i32 producer lock    hvisor holds a spin mutex around push_req (req_lock); several vCPU
+ *                               workers push, so they need the same exclusion in shared memory.
+ *   0x884  i32 bridge page      hvisor's VirtioBridgeController.base_address as a page number:
+ *                               0 = this page, else the root-physical page of hypercall 0.
  *
  * Wake-up: hvisor sends IPI_EVENT_WAKEUP_VIRTIO_DEVICE to the root zone when need_wakeup is 1. Here
  * the sleeping consumer waits (Atomics.waitAsync) on the req_rear word, and the producer notifies
  * that word; the wait compares req_rear first, so a push that races with going to sleep is not lost
- * (the Dekker recheck hvisor-tool does before epoll_wait).
+ * (the Dekker recheck hvisor-tool does before epoll_wait). Once hypercall 0 moved the bridge into
+ * the root zone's RAM (virtio-bridge-base.ts), the consumer is hvisor-tool inside the root, which
+ * waits for IRQ_WAKEUP_VIRTIO_DEVICE instead: the producer's `onWakeup`.
  *
  * This file has no runtime imports so a worker can load it on its own.
  */
@@ -52,6 +57,7 @@ export const BridgeOffset = {
   mmioAvail: 0x850,
   needWakeup: 0x851,
   producerLock: 0x880,
+  basePage: 0x884,
 } as const;
 
 export const REQ_BYTES = 40;
@@ -157,18 +163,100 @@ export function resetVirtioBridge(region: SharedRegion): void {
   new Uint8Array(region.buffer, region.byteOffset, BRIDGE_PAGE_BYTES).fill(0);
 }
 
+/** Anything that takes a trapped access to the daemon: one bridge, or the one the base names now. */
+export interface BridgeAccess {
+  access(request: BridgeRequest, options?: WaitOptions): bigint | undefined;
+}
+
+/**
+ * The producers' mutex (hvisor's VIRTIO_BRIDGE.req_lock, src/device/virtio_trampoline.rs:190-198). It
+ * is a word of the workbench's own page whichever page the requests go to: hvisor keeps its lock in
+ * its own memory, not in the root's page.
+ */
+export class BridgeProducerLock {
+  private readonly words: Int32Array;
+
+  constructor(home: SharedRegion) {
+    this.words = new Int32Array(home.buffer, home.byteOffset, BRIDGE_PAGE_BYTES / 4);
+  }
+
+  tryLock(): boolean {
+    return Atomics.compareExchange(this.words, BridgeOffset.producerLock / 4, LOCK_FREE, LOCK_HELD) === LOCK_FREE;
+  }
+
+  unlock(): void {
+    Atomics.store(this.words, BridgeOffset.producerLock / 4, LOCK_FREE);
+    Atomics.notify(this.words, BridgeOffset.producerLock / 4, 1);
+  }
+
+  waitWhileHeld(ms: number): void {
+    Atomics.wait(this.words, BridgeOffset.producerLock / 4, LOCK_HELD, ms);
+  }
+}
+
+/**
+ * hvisor's push loop (mmio_virtio_handler, src/device/virtio_trampoline.rs:72-100): take the lock,
+ * pick the bridge (`select`, read under the lock as req_agent reads base_address), push unless full;
+ * when full, release and wait for the consumer. Undefined when the abort check ended the wait.
+ */
+export function submitRequest(
+  lock: BridgeProducerLock,
+  select: () => VirtioBridgeProducer,
+  request: BridgeRequest,
+  options: WaitOptions = {},
+): { readonly producer: VirtioBridgeProducer; readonly ticket: number } | undefined {
+  if (request.cpu < 0 || request.cpu >= MAX_CPUS) throw new Error(`virtio bridge: cpu ${request.cpu} out of range`);
+  const slice = options.sliceMs ?? 10;
+  for (;;) {
+    if (lock.tryLock()) {
+      const producer = select();
+      const ticket = producer.tryPush(request);
+      lock.unlock();
+      if (ticket !== undefined) {
+        producer.wakeIfAsleep();
+        return { producer, ticket };
+      }
+      producer.waitForSpace(slice);
+    } else {
+      lock.waitWhileHeld(1);
+    }
+    if (options.abort?.()) return undefined;
+  }
+}
+
+/** Pushes a request and, unless it is a QueueNotify, waits for and returns the answer. */
+export function accessBridge(
+  lock: BridgeProducerLock,
+  select: () => VirtioBridgeProducer,
+  request: BridgeRequest,
+  options: WaitOptions = {},
+): bigint | undefined {
+  const pushed = submitRequest(lock, select, request, options);
+  if (!pushed) return undefined;
+  if (request.needInterrupt) return 0n;
+  const answer = pushed.producer.waitAnswer(request.cpu, pushed.ticket, options);
+  return answer.kind === 'answered' ? answer.value : undefined;
+}
+
 /** The hypervisor side, used by the trapping vCPU worker (hvisor's mmio_virtio_handler). */
-export class VirtioBridgeProducer extends BridgeViews {
+export class VirtioBridgeProducer extends BridgeViews implements BridgeAccess {
+  private readonly lock: BridgeProducerLock;
+  /** req_front as the last tryPush that found the ring full read it. */
+  private fullAt = 0;
+
   /**
    * `onWakeup` runs after a push that found need_wakeup = 1, in addition to the notify on req_rear:
    * hvisor's IPI_EVENT_WAKEUP_VIRTIO_DEVICE, for a consumer that cannot wait on the word (hvisor-tool
-   * inside the root zone's Linux expects IRQ_WAKEUP_VIRTIO_DEVICE).
+   * inside the root zone's Linux expects IRQ_WAKEUP_VIRTIO_DEVICE). `lockRegion` is the page holding
+   * the producers' lock (the workbench's own page; by default this one).
    */
   constructor(
     region: SharedRegion,
     private readonly onWakeup?: () => void,
+    lockRegion: SharedRegion = region,
   ) {
     super(region);
+    this.lock = new BridgeProducerLock(lockRegion);
   }
 
   /**
@@ -177,31 +265,38 @@ export class VirtioBridgeProducer extends BridgeViews {
    * check can end that wait, in which case the result is BRIDGE_ABORTED and nothing was pushed.
    */
   submit(request: BridgeRequest, options: WaitOptions = {}): number {
-    if (request.cpu < 0 || request.cpu >= MAX_CPUS) throw new Error(`virtio bridge: cpu ${request.cpu} out of range`);
-    const slice = options.sliceMs ?? 10;
-    for (;;) {
-      if (this.tryLock()) {
-        const front = this.load(BridgeOffset.reqFront);
-        const rear = this.load(BridgeOffset.reqRear);
-        if (!ringFull(front, rear)) {
-          const ticket = Number(Atomics.load(this.flags, request.cpu));
-          this.writeRequest(rear, request);
-          this.store(BridgeOffset.reqRear, (rear + 1) & (MAX_REQ - 1));
-          this.unlock();
-          if (this.needWakeup) {
-            Atomics.notify(this.words, BridgeOffset.reqRear / 4);
-            this.onWakeup?.();
-          }
-          return ticket;
-        }
-        this.unlock();
-        // Full: sleep until the consumer moves req_front (it notifies that word).
-        Atomics.wait(this.words, BridgeOffset.reqFront / 4, front, slice);
-      } else {
-        Atomics.wait(this.words, BridgeOffset.producerLock / 4, LOCK_HELD, 1);
-      }
-      if (options.abort?.()) return BRIDGE_ABORTED;
+    return submitRequest(this.lock, () => this, request, options)?.ticket ?? BRIDGE_ABORTED;
+  }
+
+  /** With the producers' lock held: pushes and returns the ticket, or undefined if the ring is full. */
+  tryPush(request: BridgeRequest): number | undefined {
+    // In a root zone's page the root may have written anything here; hvisor takes req_rear % MAX_REQ
+    // (virtio_trampoline.rs push_req), and masking front too keeps every write inside the ring.
+    const front = this.load(BridgeOffset.reqFront) & (MAX_REQ - 1);
+    const rear = this.load(BridgeOffset.reqRear) & (MAX_REQ - 1);
+    if (ringFull(front, rear)) {
+      this.fullAt = this.load(BridgeOffset.reqFront);
+      return undefined;
     }
+    const ticket = Number(Atomics.load(this.flags, request.cpu));
+    this.writeRequest(rear, request);
+    this.store(BridgeOffset.reqRear, (rear + 1) & (MAX_REQ - 1));
+    return ticket;
+  }
+
+  /** hvisor's check_need_wakeup_and_send_ipi, after the lock is released. */
+  wakeIfAsleep(): void {
+    if (!this.needWakeup) return;
+    Atomics.notify(this.words, BridgeOffset.reqRear / 4);
+    this.onWakeup?.();
+  }
+
+  /**
+   * Full ring: sleep until the consumer moves req_front from where tryPush saw it (the workbench's
+   * daemon notifies that word), so a move in between ends the wait at once.
+   */
+  waitForSpace(sliceMs: number): void {
+    Atomics.wait(this.words, BridgeOffset.reqFront / 4, this.fullAt, sliceMs);
   }
 
   /**
@@ -229,11 +324,7 @@ export class VirtioBridgeProducer extends BridgeViews {
    * else waits for the answer. Returns undefined when aborted.
    */
   access(request: BridgeRequest, options: WaitOptions = {}): bigint | undefined {
-    const ticket = this.submit(request, options);
-    if (ticket === BRIDGE_ABORTED) return undefined;
-    if (request.needInterrupt) return 0n;
-    const answer = this.waitAnswer(request.cpu, ticket, options);
-    return answer.kind === 'answered' ? answer.value : undefined;
+    return accessBridge(this.lock, () => this, request, options);
   }
 
   private writeRequest(slot: number, request: BridgeRequest): void {
@@ -247,15 +338,6 @@ export class VirtioBridgeProducer extends BridgeViews {
     view.setUint8(at + 36, request.isWrite ? 1 : 0);
     view.setUint8(at + 37, request.needInterrupt ? 1 : 0);
     view.setUint16(at + 38, 0, true);
-  }
-
-  private tryLock(): boolean {
-    return Atomics.compareExchange(this.words, BridgeOffset.producerLock / 4, LOCK_FREE, LOCK_HELD) === LOCK_FREE;
-  }
-
-  private unlock(): void {
-    Atomics.store(this.words, BridgeOffset.producerLock / 4, LOCK_FREE);
-    Atomics.notify(this.words, BridgeOffset.producerLock / 4, 1);
   }
 }
 
@@ -311,11 +393,20 @@ export class VirtioBridgeConsumer extends BridgeViews {
     return true;
   }
 
+  /**
+   * Whether res_front and res_rear are ring indices. A root zone's daemon writes them in its own page;
+   * hvisor indexes res_list with res_front unchecked (a panic when out of range) and loops until
+   * res_front reaches res_rear (forever when res_rear is out of range).
+   */
+  resultIndicesValid(): boolean {
+    return (this.load(BridgeOffset.resFront) >>> 0) < MAX_REQ && (this.load(BridgeOffset.resRear) >>> 0) < MAX_REQ;
+  }
+
   /** hvisor's hypercall 1 (FINISH_REQ): takes every queued interrupt. */
   drainResults(): BridgeResult[] {
     const results: BridgeResult[] = [];
-    let front = this.load(BridgeOffset.resFront);
-    const rear = this.load(BridgeOffset.resRear);
+    let front = this.load(BridgeOffset.resFront) & (MAX_REQ - 1);
+    const rear = this.load(BridgeOffset.resRear) & (MAX_REQ - 1);
     while (front !== rear) {
       const at = BridgeOffset.resList + front * RES_BYTES;
       results.push({ zone: this.view.getUint32(at, true), irq: this.view.getUint32(at + 4, true) });

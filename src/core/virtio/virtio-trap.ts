@@ -12,7 +12,7 @@
 import type { HartApi } from '../isa/riscv64/platform';
 import type { TrapHandler, TrapRegion } from '../hypervisor/zone-supervisor';
 import type { ZoneConfig } from '../../shared/model/zone-config';
-import { QUEUE_NOTIFY_OFFSET, type VirtioBridgeProducer, type WaitOptions } from './virtio-bridge';
+import { QUEUE_NOTIFY_OFFSET, type BridgeAccess, type WaitOptions } from './virtio-bridge';
 
 /**
  * The trap regions of a zone's `virtio` memory regions, for ZoneSupervisor. hvisor traps the window
@@ -25,7 +25,8 @@ export function virtioTrapRegions(zone: Pick<ZoneConfig, 'zoneId' | 'memoryRegio
 }
 
 export interface VirtioTrapOptions extends WaitOptions {
-  readonly bridge: VirtioBridgeProducer;
+  /** The bridge requests go to: one page, or a VirtioBridgeRouter that follows hypercall 0. */
+  readonly bridge: BridgeAccess;
   readonly zone: number;
   /** Guest-physical start of the trapped `virtio` region. */
   readonly regionBase: number;

@@ -98,4 +98,10 @@ export interface Board {
    * whose RAM overlaps it can overwrite the hypervisor, unless its device tree keeps the guest away.
    */
   readonly hypervisorReserved: AddressRange;
+  /**
+   * hvisor's IRQ_WAKEUP_VIRTIO_DEVICE (platform/<arch>/<board>/board.rs): the virtual IRQ injected into
+   * the root zone when a virtio request reaches the bridge page its daemon sleeps on. Without it the
+   * root's daemon is not woken and has to poll.
+   */
+  readonly virtioWakeupIrq?: number;
 }

@@ -5,7 +5,8 @@ import { allocateShared } from '../../../../src/core/machine/shared-layout';
 import { ZoneRuntime } from '../../../../src/core/hypervisor/zone-runtime';
 import { bridgeHypercalls, handleHypercall, HypercallCode, ZONE_INFO_SIZE } from '../../../../src/core/hypervisor/hypercall';
 import { regionOf } from '../../../../src/core/machine/shared-layout';
-import { VirtioBridgeConsumer } from '../../../../src/core/virtio/virtio-bridge';
+import { BridgeOffset, VirtioBridgeConsumer } from '../../../../src/core/virtio/virtio-bridge';
+import { bridgePageAt } from '../../../../src/core/virtio/virtio-bridge-base';
 import { encodeZoneConfig, ZONE_CONFIG_SIZE } from '../../../../src/core/hypervisor/zone-config-binary';
 import { rootZoneConfig, type ZoneConfig } from '../../../../src/shared/model/zone-config';
 import { HartWord, HsmState } from '../../../../src/core/machine/hart-header';
@@ -39,7 +40,7 @@ function machine() {
     },
   };
   const bridge = regionOf(plan.layout, view.buffer, 'virtio-bridge');
-  const virtio = bridgeHypercalls(runtime, bridge, (l) => logs.push(l));
+  const virtio = bridgeHypercalls(runtime, runtime.virtioBridge!, (l) => logs.push(l));
   return { board, view, runtime, logs, memory, ram, bridge, virtio };
 }
 
@@ -195,3 +196,116 @@ describe('hvisor hypercalls (riscv ABI)', () => {
     expect(m.logs.at(-1)).toBe('unknown hypercall code 77');
   });
 });
+
+describe('hypercall 0 moves hvisor\'s virtio bridge into the root zone', () => {
+  const PAGE_A = 0x8a00_0000;
+  const PAGE_B = 0x8a00_1000;
+  const notify = { cpu: 2, zone: 1, address: 0x1000_6050, size: 4, value: 0n, isWrite: true, needInterrupt: true };
+  const withZone1 = () => {
+    const m = machine();
+    m.ram.u8.set(encodeZoneConfig(zone1(rootZoneConfig(m.board))), 0x0900_0000);
+    call(m, 0, HypercallCode.zoneStart, 0x8900_0000n, BigInt(ZONE_CONFIG_SIZE));
+    const page = (address: number) => new VirtioBridgeConsumer(bridgePageAt(m.view.bus.ram, address)!);
+    const pending = (zone: number, irq: number) =>
+      m.runtime.vplicOf(m.runtime.table.byId(zone)!).inspect().sources.find((s) => s.irq === irq)!.pending;
+    return { ...m, page, pending, home: new VirtioBridgeConsumer(m.bridge), router: m.runtime.virtioBridge! };
+  };
+
+  it('sends requests to the root\'s page, wakes the root with IRQ_WAKEUP_VIRTIO_DEVICE and drains res_list from there', () => {
+    const m = withZone1();
+    expect(call(m, 0, HypercallCode.virtioInit, BigInt(PAGE_A))).toEqual({ error: 0n, value: 0n });
+    expect(m.router.base.address).toBe(PAGE_A);
+    expect(m.logs.at(-1)).toBe(
+      "virtio bridge moved to the root's page 0x8a000000: the root zone's hvisor-tool serves virtio from now on; the workbench's daemon stands down",
+    );
+    const root = m.page(PAGE_A);
+    // The root's daemon sleeps (need_wakeup = 1, as hvisor-tool sets it before epoll_wait).
+    m.ram.u8[PAGE_A - m.ram.base + BridgeOffset.needWakeup] = 1;
+    expect(m.router.access(notify)).toBe(0n);
+    expect(root.pendingRequests()).toBe(1);
+    expect(m.home.pendingRequests()).toBe(0);
+    expect(m.pending(0, m.board.virtioWakeupIrq!)).toBe(true);
+    // Nothing of the workbench's own format is written into the root's page.
+    expect(m.ram.view.getUint32(PAGE_A - m.ram.base + BridgeOffset.producerLock, true)).toBe(0);
+    const seen: unknown[] = [];
+    root.drain((request) => void seen.push(request));
+    expect(seen).toEqual([notify]);
+    // The root's daemon completes: {zone 1, irq 7} in its res_list, then hypercall 1.
+    root.pushResult(1, 7);
+    m.home.pushResult(1, 9);
+    expect(call(m, 0, HypercallCode.virtioInjectIrq)).toEqual({ error: 0n, value: 0n });
+    expect(root.pendingResults()).toBe(0);
+    expect(m.pending(1, 7)).toBe(true);
+    // The workbench's own res_list is not hvisor's bridge any more.
+    expect(m.home.pendingResults()).toBe(1);
+    expect(m.pending(1, 9)).toBe(false);
+  });
+
+  it('does not wake the root while its daemon polls (need_wakeup = 0)', () => {
+    const m = withZone1();
+    call(m, 0, HypercallCode.virtioInit, BigInt(PAGE_A));
+    m.router.access(notify);
+    expect(m.page(PAGE_A).pendingRequests()).toBe(1);
+    expect(m.pending(0, m.board.virtioWakeupIrq!)).toBe(false);
+  });
+
+  it('answers a waiting access from the root page\'s cfg_values', () => {
+    const m = withZone1();
+    call(m, 0, HypercallCode.virtioInit, BigInt(PAGE_A));
+    const root = m.page(PAGE_A);
+    const read = { ...notify, address: 0x1000_6000, isWrite: false, needInterrupt: false };
+    // The abort check runs between wait slices: the root's daemon answers there.
+    const value = m.router.access(read, {
+      sliceMs: 1,
+      abort: () => {
+        root.drain((r) => (r.address === 0x1000_6000 ? 0x7472_6976 : 0));
+        return false;
+      },
+    });
+    expect(value).toBe(0x7472_6976n);
+  });
+
+  it('moves again on a repeated hypercall 0, as hvisor does', () => {
+    const m = withZone1();
+    call(m, 0, HypercallCode.virtioInit, BigInt(PAGE_A));
+    expect(call(m, 0, HypercallCode.virtioInit, BigInt(PAGE_B))).toEqual({ error: 0n, value: 0n });
+    expect(m.logs.at(-1)).toContain("virtio bridge moved from the root's page 0x8a000000 to 0x8a001000");
+    m.router.access(notify);
+    expect(m.page(PAGE_B).pendingRequests()).toBe(1);
+    expect(m.page(PAGE_A).pendingRequests()).toBe(0);
+  });
+
+  it('keeps the bridge where it is on a refused hypercall 0', () => {
+    const m = withZone1();
+    expect(call(m, 1, HypercallCode.virtioInit, BigInt(PAGE_A)).value).toBe(-1n);
+    expect(call(m, 0, HypercallCode.virtioInit, BigInt(PAGE_A + 0x10)).value).toBe(-22n);
+    expect(call(m, 0, HypercallCode.virtioInit, 0x1000_0000n).value).toBe(-14n);
+    expect(m.router.base.address).toBe(0);
+    call(m, 0, HypercallCode.virtioInit, BigInt(PAGE_A));
+    expect(call(m, 0, HypercallCode.virtioInit, 0x1_0000_0000_0000n).value).toBe(-14n);
+    expect(m.router.base.address).toBe(PAGE_A);
+  });
+
+  it('refuses a res_list hvisor would panic or hang on, and injects nothing', () => {
+    const m = withZone1();
+    call(m, 0, HypercallCode.virtioInit, BigInt(PAGE_A));
+    m.ram.view.setUint32(PAGE_A - m.ram.base + BridgeOffset.resRear, 1000, true);
+    expect(call(m, 0, HypercallCode.virtioInjectIrq)).toEqual({ error: -1n, value: -22n });
+    expect(m.logs.at(-1)).toContain('res_front 0 / res_rear 1000 of the bridge at 0x8a000000 are not ring indices (0..31) (hvisor would panic here)');
+  });
+
+  it('comes back to the workbench when the root zone restarts', () => {
+    const m = withZone1();
+    call(m, 0, HypercallCode.virtioInit, BigInt(PAGE_A));
+    const rootSlot = m.runtime.table.byId(0)!;
+    m.runtime.hypervisor.stopSlot(rootSlot);
+    expect(m.router.base.address).toBe(0);
+    expect(m.logs).toContain("virtio bridge back in the workbench's own region: the root zone restarted; the workbench's daemon serves virtio again");
+    const root = rootZoneConfig(m.board);
+    expect(m.runtime.hypervisor.startZone(root, encodeZoneConfig(root)).code).toBe(0);
+    m.router.access(notify);
+    expect(m.home.pendingRequests()).toBe(1);
+    expect(m.page(PAGE_A).pendingRequests()).toBe(0);
+  });
+});
+
