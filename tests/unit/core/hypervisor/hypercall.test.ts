@@ -1,8 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { getBoard } from '../../../../src/boards/index';
-import { planMachine, MachineView } from '../../../../src/core/machine/machine';
-import { allocateShared } from '../../../../src/core/machine/shared-layout';
-import { ZoneRuntime } from '../../../../src/core/hypervisor/zone-runtime';
 import { bridgeHypercalls, handleHypercall, HypercallCode, ZONE_INFO_SIZE } from '../../../../src/core/hypervisor/hypercall';
 import { regionOf } from '../../../../src/core/machine/shared-layout';
 import { BridgeOffset, VirtioBridgeConsumer } from '../../../../src/core/virtio/virtio-bridge';
@@ -11,6 +7,7 @@ import { encodeZoneConfig, ZONE_CONFIG_SIZE } from '../../../../src/core/hypervi
 import { rootZoneConfig, type ZoneConfig } from '../../../../src/shared/model/zone-config';
 import { HartWord, HsmState } from '../../../../src/core/machine/hart-header';
 import type { HartApi } from '../../../../src/core/isa/riscv64/platform';
+import { rootedRuntime } from '../../../helpers/zone-runtime';
 
 class Regs implements HartApi {
   readonly x = new Array<bigint>(32).fill(0n);
@@ -23,13 +20,7 @@ class Regs implements HartApi {
 }
 
 function machine() {
-  const board = getBoard('qemu-plic');
-  const plan = planMachine(board, 0x1000_0000 + 0x1000_0000);
-  const view = new MachineView(plan, allocateShared(plan.layout), { hostTicks: () => 0 }, 0);
-  const logs: string[] = [];
-  const runtime = new ZoneRuntime(view, { strict: false, shutdownWaitMs: 50 }, (m) => logs.push(m));
-  const root = rootZoneConfig(board);
-  runtime.hypervisor.startZone(root, encodeZoneConfig(root));
+  const { board, plan, view, logs, runtime } = rootedRuntime();
   const ram = view.bus.ram;
   const memory = {
     readGuest: (a: number, n: number) => (view.bus.isRam(a, n) ? ram.u8.slice(a - ram.base, a - ram.base + n) : undefined),

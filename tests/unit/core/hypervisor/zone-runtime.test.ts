@@ -4,14 +4,11 @@
  * delivers virtio completions whether or not the zone lists their IRQ.
  */
 import { describe, expect, it } from 'vitest';
-import { getBoard } from '../../../../src/boards/index';
 import { PlicOffset } from '../../../../src/core/devices/intc/sifive-plic';
 import { encodeZoneConfig } from '../../../../src/core/hypervisor/zone-config-binary';
-import { ZoneRuntime } from '../../../../src/core/hypervisor/zone-runtime';
 import type { HartApi } from '../../../../src/core/isa/riscv64/platform';
-import { MachineView, planMachine } from '../../../../src/core/machine/machine';
-import { allocateShared } from '../../../../src/core/machine/shared-layout';
-import { rootZoneConfig, type ZoneConfig } from '../../../../src/shared/model/zone-config';
+import type { ZoneConfig } from '../../../../src/shared/model/zone-config';
+import { rootedRuntime } from '../../../helpers/zone-runtime';
 
 const guest: HartApi = {
   hartId: 2,
@@ -23,18 +20,12 @@ const guest: HartApi = {
 };
 
 function runningZone(interrupts: number[]) {
-  const board = getBoard('qemu-plic');
-  const plan = planMachine(board, 0x1000_0000 + 0x1000_0000);
-  const view = new MachineView(plan, allocateShared(plan.layout), { hostTicks: () => 0 }, 0);
-  const logs: string[] = [];
-  const runtime = new ZoneRuntime(view, { strict: false, shutdownWaitMs: 50 }, (m) => logs.push(m));
-  const root = rootZoneConfig(board);
+  const { view, logs, runtime, root } = rootedRuntime();
   const zone: ZoneConfig = {
     ...root, source: 'test', root: false, zoneId: 1, name: 'linux1', cpus: [2], interrupts, allocPciDevs: [],
     memoryRegions: [{ type: 'ram', physicalStart: 0x8800_0000, virtualStart: 0x8800_0000, size: 0x0100_0000 }],
     entryPoint: 0x8800_0000, kernelLoadPaddr: 0x8800_0000, dtbLoadPaddr: 0x8880_0000,
   };
-  expect(runtime.hypervisor.startZone(root, encodeZoneConfig(root)).code).toBe(0);
   expect(runtime.hypervisor.startZone(zone, encodeZoneConfig(zone)).code).toBe(0);
   const vplic = runtime.vplicOf(runtime.table.byId(1)!);
   return { vplic, logs, physicalSources: view.devices.plic!.sources };
