@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# build-guests-aarch64.sh: build the aarch64 guest programs from guest/aarch64 into guest/aarch64/bin/
+# (an ELF and a flat image per program, loaded at 0x40000000). Uses Debian's cross toolchain
+# (gcc-aarch64-linux-gnu) freestanding: no libc, no network. Output is reproducible: no debug info,
+# no build-id, sources referenced by relative path only, fixed object names.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+SRC="$ROOT/guest/aarch64"
+OUT="$SRC/bin"
+CROSS="${CROSS:-aarch64-linux-gnu-}"
+CC="${CROSS}gcc"
+
+if ! command -v "$CC" >/dev/null 2>&1; then
+    echo "build-guests-aarch64: $CC not found." >&2
+    echo "Install the cross toolchain:  sudo apt-get install gcc-aarch64-linux-gnu" >&2
+    exit 1
+fi
+
+cd "$SRC"
+mkdir -p "$OUT"
+rm -f "$OUT"/*.elf "$OUT"/*.bin
+
+# -mno-outline-atomics makes __atomic builtins inline LDAXR/STLXR loops (the ARMv8.0 way; the CPU also
+# has LSE, tested by the unit tests). INT keeps FP/SIMD registers out of the integer programs.
+INT=(-mgeneral-regs-only)
+FLAGS=(-march=armv8-a -mno-outline-atomics -O2 -nostdlib -nostartfiles -ffreestanding
+       -static -fno-pic -fno-pie -no-pie -fno-common -fno-stack-protector -fno-asynchronous-unwind-tables
+       -Wall -Werror -Wl,--build-id=none -Wl,--no-warn-rwx-segments -Wl,-z,max-page-size=4096 -Tcommon/link.ld)
+
+OBJ="$(mktemp -d)"
+trap 'rm -rf "$OBJ"' EXIT
+
+# build <name> [extra flags...] -- <sources...>
+build() {
+    local name="$1"; shift
+    local extra=() objs=()
+    while [ "$1" != "--" ]; do extra+=("$1"); shift; done
+    shift
+    rm -rf "${OBJ:?}/$name"; mkdir -p "$OBJ/$name"
+    for src in "$@"; do
+        local obj="$OBJ/$name/$(basename "$src").o"
+        "$CC" "${FLAGS[@]}" "${extra[@]}" -c "$src" -o "$obj"
+        objs+=("$obj")
+    done
+    "$CC" "${FLAGS[@]}" "${extra[@]}" "${objs[@]}" -o "$OUT/$name.elf"
+    "${CROSS}objcopy" -O binary "$OUT/$name.elf" "$OUT/$name.bin"
+    echo "  built bin/$name.elf and bin/$name.bin"
+}
+
+build isa-selftest "${INT[@]}" -- common/start.S isa/selftest.c
+build bench-mips "${INT[@]}" -- common/start.S bench/mips.c
+# The differential workloads (the test compares their checksums with the same C run on the host).
+for opt in O0 O2 Os; do
+    build "isa-compute-$opt" "${INT[@]}" "-$opt" -- common/start.S isa/compute.c
+done
+# Scalar floating point only: FP registers allowed, Advanced SIMD not (the CPU's floatingPoint option).
+# No contraction into fused multiply-adds, so that the host build (x86) computes the same roundings.
+build isa-float -march=armv8-a+nosimd -ffp-contract=off -- common/start.S isa/float.c
+
+echo "build-guests-aarch64: all guest programs are in guest/aarch64/bin/"

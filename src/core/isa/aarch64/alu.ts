@@ -1,0 +1,234 @@
+/**
+ * Integer arithmetic of the A64 interpreter on int32 lo/hi pairs: add with carry and NZCV exactly as
+ * the Arm ARM's AddWithCarry, shifts and rotates, register extension, condition codes, and the
+ * operations that are rare enough to go through BigInt (64-bit multiply, divide, bit reversal,
+ * count leading bits, bitfield moves). Functions that produce 64 bits return the low word and leave
+ * the high word in cpu.tmpHi.
+ */
+import type { A64Cpu } from './cpu';
+
+const TWO32 = 4294967296;
+
+/** AddWithCarry on 64 bits; sets NZCV when `flags`. */
+export function add64(cpu: A64Cpu, alo: number, ahi: number, blo: number, bhi: number, cin: number, flags: boolean): number {
+  const sl = (alo >>> 0) + (blo >>> 0) + cin;
+  const sh = (ahi >>> 0) + (bhi >>> 0) + (sl >= TWO32 ? 1 : 0);
+  const rlo = sl | 0;
+  const rhi = sh | 0;
+  if (flags) {
+    const v = ((ahi ^ rhi) & (bhi ^ rhi)) < 0 ? 0x1000_0000 : 0;
+    cpu.nzcv = (rhi & 0x8000_0000) | ((rlo | rhi) === 0 ? 0x4000_0000 : 0) | (sh >= TWO32 ? 0x2000_0000 : 0) | v;
+  }
+  cpu.tmpHi = rhi;
+  return rlo;
+}
+
+/** AddWithCarry on 32 bits; sets NZCV when `flags`. */
+export function add32(cpu: A64Cpu, a: number, b: number, cin: number, flags: boolean): number {
+  const s = (a >>> 0) + (b >>> 0) + cin;
+  const r = s | 0;
+  if (flags) {
+    const v = ((a ^ r) & (b ^ r)) < 0 ? 0x1000_0000 : 0;
+    cpu.nzcv = (r & 0x8000_0000) | (r === 0 ? 0x4000_0000 : 0) | (s >= TWO32 ? 0x2000_0000 : 0) | v;
+  }
+  return r;
+}
+
+/** NZCV of a logical result (C and V cleared). */
+export function logicFlags(cpu: A64Cpu, lo: number, hi: number, sf: boolean): void {
+  if (sf) cpu.nzcv = (hi & 0x8000_0000) | ((lo | hi) === 0 ? 0x4000_0000 : 0);
+  else cpu.nzcv = (lo & 0x8000_0000) | (lo === 0 ? 0x4000_0000 : 0);
+}
+
+function conditionSlow(cond: number, flags: number): boolean {
+  const n = (flags >>> 3) & 1;
+  const z = (flags >>> 2) & 1;
+  const c = (flags >>> 1) & 1;
+  const v = flags & 1;
+  let r: boolean;
+  switch (cond >>> 1) {
+    case 0: r = z === 1; break;
+    case 1: r = c === 1; break;
+    case 2: r = n === 1; break;
+    case 3: r = v === 1; break;
+    case 4: r = c === 1 && z === 0; break;
+    case 5: r = n === v; break;
+    case 6: r = n === v && z === 0; break;
+    default: return true;
+  }
+  return (cond & 1) === 1 ? !r : r;
+}
+
+/** ConditionHolds precomputed for every condition (high nibble) and NZCV value (low nibble). */
+const CONDITION_TABLE = Uint8Array.from({ length: 256 }, (_, i) => (conditionSlow(i >>> 4, i & 15) ? 1 : 0));
+
+/** ConditionHolds for the 4-bit condition and NZCV in bits 31..28. */
+export function conditionHolds(cond: number, nzcv: number): boolean {
+  return CONDITION_TABLE[(cond << 4) | (nzcv >>> 28)] === 1;
+}
+
+/** Shift type 0 LSL, 1 LSR, 2 ASR, 3 ROR of a 64-bit pair by 0..63. */
+export function shift64(cpu: A64Cpu, type: number, lo: number, hi: number, s: number): number {
+  if (s === 0) {
+    cpu.tmpHi = hi;
+    return lo;
+  }
+  switch (type) {
+    case 0:
+      if (s < 32) {
+        cpu.tmpHi = (hi << s) | (lo >>> (32 - s));
+        return lo << s;
+      }
+      cpu.tmpHi = lo << (s - 32);
+      return 0;
+    case 1:
+      if (s < 32) {
+        cpu.tmpHi = hi >>> s;
+        return (lo >>> s) | (hi << (32 - s));
+      }
+      cpu.tmpHi = 0;
+      return hi >>> (s - 32);
+    case 2:
+      if (s < 32) {
+        cpu.tmpHi = hi >> s;
+        return (lo >>> s) | (hi << (32 - s));
+      }
+      cpu.tmpHi = hi >> 31;
+      return hi >> (s - 32);
+    default: {
+      if (s >= 32) {
+        const t = lo;
+        lo = hi;
+        hi = t;
+        s -= 32;
+        if (s === 0) {
+          cpu.tmpHi = hi;
+          return lo;
+        }
+      }
+      cpu.tmpHi = (hi >>> s) | (lo << (32 - s));
+      return (lo >>> s) | (hi << (32 - s));
+    }
+  }
+}
+
+/** Shift type of a 32-bit value by 0..31. */
+export function shift32(type: number, v: number, s: number): number {
+  switch (type) {
+    case 0: return v << s;
+    case 1: return v >>> s;
+    case 2: return v >> s;
+    default: return s === 0 ? v : (v >>> s) | (v << (32 - s));
+  }
+}
+
+/** ExtendReg: option 0..7 (UXTB..SXTX) of a register pair, then shifted left by 0..4. */
+export function extend(cpu: A64Cpu, lo: number, hi: number, option: number, amount: number): number {
+  switch (option) {
+    case 0: lo &= 0xff; hi = 0; break;
+    case 1: lo &= 0xffff; hi = 0; break;
+    case 2: hi = 0; break;
+    case 3: break;
+    case 4: lo = (lo << 24) >> 24; hi = lo >> 31; break;
+    case 5: lo = (lo << 16) >> 16; hi = lo >> 31; break;
+    case 6: hi = lo >> 31; break;
+    default: break;
+  }
+  return shift64(cpu, 0, lo, hi, amount);
+}
+
+// ------------------------------------------------------------------ BigInt paths (rare operations)
+
+const M64 = (1n << 64n) - 1n;
+
+export function pair(lo: number, hi: number): bigint {
+  return (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+}
+
+/** Writes a 64-bit value to a register pair at word index `i` (32-bit results are zero-extended by the caller). */
+export function setPair(x: Int32Array, i: number, v: bigint): void {
+  x[i] = Number(BigInt.asIntN(32, v));
+  x[i + 1] = Number(BigInt.asIntN(32, v >> 32n));
+}
+
+function reverseBits(v: bigint, width: number): bigint {
+  let r = 0n;
+  for (let i = 0; i < width; i++) r = (r << 1n) | ((v >> BigInt(i)) & 1n);
+  return r;
+}
+
+/** Reverses bytes within each `container`-byte group of a `width`-bit value. */
+function reverseBytes(v: bigint, width: number, container: number): bigint {
+  let r = 0n;
+  for (let c = 0; c < width / 8; c += container) {
+    for (let i = 0; i < container; i++) {
+      const byte = (v >> BigInt((c + i) * 8)) & 0xffn;
+      r |= byte << BigInt((c + container - 1 - i) * 8);
+    }
+  }
+  return r;
+}
+
+function countLeadingZeros(v: bigint, width: number): number {
+  let n = 0;
+  for (let i = width - 1; i >= 0 && ((v >> BigInt(i)) & 1n) === 0n; i--) n++;
+  return n;
+}
+
+/** RBIT, REV16, REV32, REV, CLZ, CLS (op ids 84..89) of a `width`-bit value. */
+export function dataProcessing1(op: number, v: bigint, width: number): bigint {
+  switch (op) {
+    case 84: return reverseBits(v, width);
+    case 85: return reverseBytes(v, width, 2);
+    case 86: return reverseBytes(v, width, 4);
+    case 87: return reverseBytes(v, width, width / 8);
+    case 88: return BigInt(countLeadingZeros(v, width));
+    default: {
+      const sign = (v >> BigInt(width - 1)) & 1n;
+      const mask = (1n << BigInt(width)) - 1n;
+      const x = (v ^ (sign ? mask : 0n)) & mask;
+      return BigInt(countLeadingZeros(x, width) - 1);
+    }
+  }
+}
+
+/** UDIV/SDIV: division by zero gives zero, INT_MIN / -1 wraps to INT_MIN (no exception in A64). */
+export function divide(signed: boolean, a: bigint, b: bigint, width: number): bigint {
+  if (b === 0n) return 0n;
+  if (!signed) return a / b;
+  const sa = BigInt.asIntN(width, a);
+  const sb = BigInt.asIntN(width, b);
+  return BigInt.asUintN(width, sa / sb);
+}
+
+/** MADD, MSUB, SMADDL, SMSUBL, SMULH, UMADDL, UMSUBL, UMULH (op ids 90..97) with operands n, m, a. */
+export function multiply(op: number, n: bigint, m: bigint, a: bigint, width: number): bigint {
+  switch (op) {
+    case 90: return BigInt.asUintN(width, a + n * m);
+    case 91: return BigInt.asUintN(width, a - n * m);
+    case 92: return BigInt.asUintN(64, a + BigInt.asIntN(32, n) * BigInt.asIntN(32, m));
+    case 93: return BigInt.asUintN(64, a - BigInt.asIntN(32, n) * BigInt.asIntN(32, m));
+    case 94: return BigInt.asUintN(64, (BigInt.asIntN(64, n) * BigInt.asIntN(64, m)) >> 64n);
+    case 95: return BigInt.asUintN(64, a + (n & 0xffff_ffffn) * (m & 0xffff_ffffn));
+    case 96: return BigInt.asUintN(64, a - (n & 0xffff_ffffn) * (m & 0xffff_ffffn));
+    default: return ((n * m) >> 64n) & M64;
+  }
+}
+
+/**
+ * SBFM, BFM, UBFM (op ids 14..16). With imms >= immr the field src[imms:immr] is extracted to bit 0;
+ * otherwise src[imms:0] is inserted at bit width - immr. UBFM zero-fills, BFM keeps the destination's
+ * other bits, SBFM fills above the field with its top bit (src[imms]).
+ */
+export function bitfieldMove(op: number, dst: bigint, src: bigint, immr: number, imms: number, width: number): bigint {
+  const all = (1n << BigInt(width)) - 1n;
+  const extract = imms >= immr;
+  const len = extract ? imms - immr + 1 : imms + 1;
+  const lsb = extract ? 0 : width - immr;
+  const ones = ((1n << BigInt(len)) - 1n) << BigInt(lsb);
+  const field = extract ? (src >> BigInt(immr)) & ones : (src << BigInt(lsb)) & ones;
+  if (op === 16) return field;
+  if (op === 15) return (dst & ~ones & all) | field;
+  const top = (src >> BigInt(imms)) & 1n;
+  return top ? field | (all & ~((1n << BigInt(lsb + len)) - 1n)) : field;
+}

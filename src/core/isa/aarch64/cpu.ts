@@ -1,0 +1,370 @@
+/**
+ * One ARMv8.0-A CPU in AArch64 at EL0/EL1 and its run loop. X0-X30, SP_EL0, SP_EL1, the pc and PSTATE
+ * live in the CPU's shared region as little-endian 64-bit values (int32 lo/hi pairs, as the RV64 hart,
+ * see docs/decisions/0001) so that other threads and a later WebAssembly tier read them; the pc and
+ * PSTATE words are published at slice boundaries. System registers, TLBs and the decode cache are
+ * private to the running thread. EL2 is the TypeScript hypervisor (platform.ts Supervisor).
+ * Left out: AArch32, most Advanced SIMD groups (scalar FP is in fpu.ts, the first SIMD groups in simd.ts,
+ * both behind ArmPlatform.floatingPoint), debug (breakpoint/watchpoint
+ * registers, single-step), PMU, alignment checks of SCTLR.A/SA, big-endian data.
+ */
+import type { SharedRegion } from '../../bus/types';
+import { CPU_HEADER_BYTES, CpuWord, hex64, type BootLevel, type CpuCore, type CpuExit, type RegisterGroup } from '../../cpu/cpu-core';
+import { checkInterrupts, deliverException, TRAP } from './exceptions';
+import { execute, OP_BREAKPOINT } from './interpreter';
+import { flushTlb as flushAllTlb, resolveFetch, TLB_SIZE } from './memory';
+import type { ArmCpuApi, ArmPlatform, Supervisor } from './platform';
+import { inspectGroups, resetSystemRegisters, updateTimers, nextTimerDeadline, type SystemState } from './system';
+
+/** Register slots (64-bit each) after the header: X0..X30, then these. */
+export const Slot = { zero: 31, sink: 32, pc: 33, spEl0: 34, spEl1: 35, pstate: 36 } as const;
+export const A64_X_OFFSET = CPU_HEADER_BYTES;
+/** Advanced SIMD/FP registers V0..V31 (16 bytes each), reserved for the FP tier. */
+export const A64_V_OFFSET = A64_X_OFFSET + 40 * 8;
+export const A64_STATE_BYTES = 2048;
+
+/** Instructions between interrupt/timer/request checks when nothing ends a block earlier. */
+const SLICE = 4096;
+export const PAGE_SLOTS = 1024;
+
+export class A64Cpu implements CpuCore, ArmCpuApi {
+  readonly cpuId: number;
+  readonly supervisor: Supervisor | undefined;
+  readonly header: Int32Array;
+  /** Register slots as lo/hi pairs: x[2i] low word, x[2i + 1] high word (see Slot). */
+  readonly x: Int32Array;
+  /** V0..V31 (16 bytes each) as words, singles and doubles: Sn is vF32[4n], Dn is vF64[2n]. */
+  readonly vI32: Int32Array;
+  readonly vF32: Float32Array;
+  readonly vF64: Float64Array;
+  readonly vU8: Uint8Array;
+  /** FPCR (DN, FZ, RMode as the guest wrote them) and FPSR (cumulative flags are not raised). */
+  fpcr = 0;
+  fpsr = 0;
+
+  readonly ramBase: number;
+  readonly ramSize: number;
+  readonly u8: Uint8Array;
+  readonly u16: Uint16Array;
+  readonly i32: Int32Array;
+  readonly i64: BigInt64Array;
+  readonly view: DataView;
+
+  // Per-thread TLBs (read, write, fetch): tag = page | EL, high word of the VA, RAM offset of the page.
+  readonly rTag = new Int32Array(TLB_SIZE).fill(-1);
+  readonly rHi = new Int32Array(TLB_SIZE);
+  readonly rHost = new Int32Array(TLB_SIZE);
+  readonly wTag = new Int32Array(TLB_SIZE).fill(-1);
+  readonly wHi = new Int32Array(TLB_SIZE);
+  readonly wHost = new Int32Array(TLB_SIZE);
+  readonly xTag = new Int32Array(TLB_SIZE).fill(-1);
+  readonly xHi = new Int32Array(TLB_SIZE);
+  readonly xHost = new Int32Array(TLB_SIZE);
+  /**
+   * Decoded instructions per RAM page: 4 words per slot (instruction word, op id, two operand words).
+   * A slot is valid while its first word equals the word in RAM, so code that rewrites itself is
+   * re-decoded without tracking writes to code pages.
+   */
+  readonly decPages: (Int32Array | undefined)[];
+
+  // Execution position: virtual page of the pc and instruction index inside it.
+  pageLo = 0;
+  pageHi = 0;
+  k = 0;
+  /** RAM offset of the current fetch page. */
+  curHost = 0;
+  /** Instructions completed in the current execute() call (valid when a slow path runs). */
+  count = 0;
+
+  /** PSTATE pieces: EL (0/1), SPSel, NZCV in bits 31..28, DAIF in bits 9..6, IL. */
+  el = 1;
+  spsel = 1;
+  nzcv = 0;
+  daif = 0x3c0;
+  illegal = 0;
+  /** Word index in `x` of the current stack pointer (SP_EL0 or SP_EL1). */
+  spIdx = Slot.spEl1 * 2;
+  /** Event register for WFE/SEV. */
+  eventRegister = false;
+  readonly sys: SystemState;
+  /** SCTLR_EL1.M and TCR_EL1's two words, decoded when they are written (read on every TLB miss). */
+  mmuOn = false;
+  tcrLo = 0;
+  tcrHi = 0;
+
+  /** Exclusive monitor: physical address (-1 = open), size and the value the load saw (lo, hi). */
+  exAddr = -1;
+  exSize = 0;
+  exLo = 0;
+  exHi = 0;
+  exLo2 = 0;
+  exHi2 = 0;
+
+  retired = 0;
+  exit: CpuExit | 'yield' | '' = '';
+  faulted = false;
+  /** High word of the last 64-bit value returned by a helper. */
+  tmpHi = 0;
+
+  // Exception being raised (set right before TRAP is thrown): class, syndrome, fault address.
+  excClass = 0;
+  excIss = 0;
+  excFar: bigint | undefined;
+  /** Where the exception returns to: the faulting instruction, or the next one for SVC/HVC/SMC. */
+  excNext = false;
+  /** Return address overriding the pc (PC alignment faults return to the misaligned target). */
+  excElr: bigint | undefined;
+  loopCount = 0;
+  loopPc = -1n;
+  /** Set while the inspector or the breakpoint translates: faults are neither delivered nor reported. */
+  quiet = false;
+
+  // Breakpoint on a guest-virtual pc, armed as a special op in the decode cache slot it translates to.
+  bpArmed = false;
+  bpAddr = 0n;
+  private bpDec: Int32Array | undefined;
+  private bpSlot = 0;
+  private bpOp = 0;
+
+  constructor(
+    readonly platform: ArmPlatform,
+    state: SharedRegion,
+  ) {
+    if (state.byteLength < A64_STATE_BYTES) throw new Error(`A64 CPU state region needs ${A64_STATE_BYTES} bytes`);
+    if (state.byteOffset % 16 !== 0) throw new Error('A64 CPU state region must be 16-byte aligned');
+    this.cpuId = platform.cpuId;
+    this.supervisor = platform.supervisor;
+    this.header = new Int32Array(state.buffer, state.byteOffset, CPU_HEADER_BYTES / 4);
+    this.x = new Int32Array(state.buffer, state.byteOffset + A64_X_OFFSET, 37 * 2);
+    this.vI32 = new Int32Array(state.buffer, state.byteOffset + A64_V_OFFSET, 128);
+    this.vF32 = new Float32Array(state.buffer, state.byteOffset + A64_V_OFFSET, 128);
+    this.vF64 = new Float64Array(state.buffer, state.byteOffset + A64_V_OFFSET, 64);
+    this.vU8 = new Uint8Array(state.buffer, state.byteOffset + A64_V_OFFSET, 512);
+    const ram = platform.bus.ram;
+    if (ram.base % 4096 !== 0 || ram.size % 4096 !== 0 || ram.bufferOffset % 8 !== 0) {
+      throw new Error('RAM window must be page aligned (base, size) and 8-byte aligned in its buffer');
+    }
+    if (ram.size > 0x8000_0000) throw new Error('RAM windows above 2 GiB are not supported by the A64 interpreter');
+    this.ramBase = ram.base;
+    this.ramSize = ram.size;
+    this.u8 = new Uint8Array(ram.buffer, ram.bufferOffset, ram.size);
+    this.u16 = new Uint16Array(ram.buffer, ram.bufferOffset, ram.size / 2);
+    this.i32 = new Int32Array(ram.buffer, ram.bufferOffset, ram.size / 4);
+    this.i64 = new BigInt64Array(ram.buffer, ram.bufferOffset, ram.size / 8);
+    this.view = new DataView(ram.buffer, ram.bufferOffset, ram.size);
+    this.decPages = new Array<Int32Array | undefined>(ram.size / 4096).fill(undefined);
+    this.sys = resetSystemRegisters(platform);
+  }
+
+  /** Resets the CPU and starts it at EL1h with DAIF masked, the MMU off and X0..X3 = args (Linux's arm64 boot protocol). */
+  powerOn(entry: bigint, args: readonly bigint[] = [], level: BootLevel = 'kernel'): void {
+    if (level !== 'kernel') throw new Error('the A64 CPU starts at EL1 only: EL2 is the hypervisor, EL3 is not implemented');
+    this.x.fill(0);
+    this.vI32.fill(0);
+    this.fpcr = this.fpsr = 0;
+    Object.assign(this.sys, resetSystemRegisters(this.platform));
+    this.mmuOn = false;
+    this.tcrLo = this.tcrHi = 0;
+    this.el = 1;
+    this.spsel = 1;
+    this.spIdx = Slot.spEl1 * 2;
+    this.nzcv = 0;
+    this.daif = 0x3c0;
+    this.illegal = 0;
+    this.eventRegister = false;
+    this.exAddr = -1;
+    this.exit = '';
+    this.faulted = false;
+    this.loopCount = 0;
+    args.slice(0, 8).forEach((v, i) => this.setX(i, v));
+    this.setPc(entry);
+    this.flushTlb();
+    this.decPages.fill(undefined);
+    this.publishPstate();
+  }
+
+  getX(index: number): bigint {
+    if (index >= 31) return 0n;
+    return (BigInt(this.x[index * 2 + 1]! >>> 0) << 32n) | BigInt(this.x[index * 2]! >>> 0);
+  }
+
+  setX(index: number, value: bigint): void {
+    if (index >= 31) return;
+    this.setSlot(index, value);
+  }
+
+  getSlot(slot: number): bigint {
+    return (BigInt(this.x[slot * 2 + 1]! >>> 0) << 32n) | BigInt(this.x[slot * 2]! >>> 0);
+  }
+
+  setSlot(slot: number, value: bigint): void {
+    this.x[slot * 2] = Number(BigInt.asIntN(32, value));
+    this.x[slot * 2 + 1] = Number(BigInt.asIntN(32, value >> 32n));
+  }
+
+  /** The current stack pointer (SP_EL0 or SP_EL1 as PSTATE selects). */
+  getSp(): bigint {
+    return this.getSlot(this.spIdx >> 1);
+  }
+
+  /** The pc; k may be 1024 right after the last instruction of a page. */
+  getPc(): bigint {
+    return BigInt.asUintN(64, ((BigInt(this.pageHi >>> 0) << 32n) | BigInt(this.pageLo >>> 0)) + BigInt(this.k << 2));
+  }
+
+  setPc(value: bigint): void {
+    const lo = Number(BigInt.asIntN(32, value));
+    this.pageLo = lo & -4096;
+    this.pageHi = Number(BigInt.asIntN(32, value >> 32n));
+    this.k = (lo & 0xfff) >>> 2;
+  }
+
+  getExceptionLevel(): number {
+    return this.el;
+  }
+
+  /** PSTATE in SPSR format (M[3:0] = EL and SPSel, DAIF, IL, NZCV). */
+  pstate(): number {
+    return (this.nzcv | this.daif | (this.illegal << 20) | (this.el << 2) | this.spsel) >>> 0;
+  }
+
+  /** Applies a PSTATE value in SPSR format (ERET and the inspector); returns false for an illegal mode. */
+  setPstate(value: number): boolean {
+    const m = value & 0x1f;
+    const ok = m === 0 || m === 4 || m === 5;
+    this.nzcv = value & 0xf000_0000;
+    this.daif = value & 0x3c0;
+    if (ok) {
+      this.el = m >> 2;
+      this.spsel = m & 1;
+      this.illegal = (value >>> 20) & 1;
+    } else {
+      this.illegal = 1;
+    }
+    this.spIdx = (this.spsel ? Slot.spEl1 : Slot.spEl0) * 2;
+    return ok;
+  }
+
+  /** Publishes the pc and PSTATE to their shared slots. */
+  publishPstate(): void {
+    this.setSlot(Slot.pc, this.getPc());
+    this.x[Slot.pstate * 2] = this.pstate() | 0;
+    this.x[Slot.pstate * 2 + 1] = 0;
+  }
+
+  flushTlb(): void {
+    flushAllTlb(this);
+  }
+
+  nextDeadline(): number {
+    return nextTimerDeadline(this);
+  }
+
+  hasWork(): boolean {
+    return (Atomics.load(this.header, CpuWord.pending) & 3) !== 0;
+  }
+
+  run(budget: number, stepping = false): CpuExit {
+    if (this.faulted) return 'fault';
+    const header = this.header;
+    let remaining = budget;
+    let result: CpuExit = 'budget';
+    while (remaining > 0) {
+      if (!stepping && Atomics.load(header, CpuWord.request) !== 0) {
+        result = 'request';
+        break;
+      }
+      if (header[CpuWord.fences] !== 0) this.serviceFences();
+      this.exit = '';
+      updateTimers(this);
+      if (!stepping && Atomics.load(header, CpuWord.pending) !== 0) {
+        try {
+          checkInterrupts(this);
+        } catch (e) {
+          if (e !== TRAP) throw e;
+          if (!this.faulted) deliverException(this);
+        }
+      }
+      if (this.faulted) {
+        result = 'fault';
+        break;
+      }
+      let slice = remaining < SLICE ? remaining : SLICE;
+      const atBreakpoint = this.bpArmed && this.getPc() === this.bpAddr;
+      if (atBreakpoint) slice = 1;
+      else if (this.bpArmed) this.armBreakpoint();
+      let done: number;
+      try {
+        done = execute(this, slice);
+      } catch (e) {
+        if (e !== TRAP) throw e;
+        done = this.count;
+        if (!this.faulted) deliverException(this);
+      }
+      this.disarmBreakpoint();
+      remaining -= done;
+      this.retired += done;
+      this.count = 0;
+      if (this.faulted) {
+        result = 'fault';
+        break;
+      }
+      const exit = this.exit as CpuExit | 'yield' | '';
+      if (exit === 'breakpoint' || exit === 'wfi') {
+        result = exit;
+        break;
+      }
+      if (exit === 'yield' || stepping) break;
+    }
+    this.publishPstate();
+    Atomics.store(header, CpuWord.retiredLo, this.retired | 0);
+    Atomics.store(header, CpuWord.retiredHi, Math.floor(this.retired / 4294967296));
+    return result;
+  }
+
+  setBreakpoint(address: bigint | undefined): void {
+    this.disarmBreakpoint();
+    this.bpArmed = address !== undefined;
+    this.bpAddr = address === undefined ? 0n : BigInt.asUintN(64, address);
+  }
+
+  inspect(): RegisterGroup[] {
+    this.publishPstate();
+    const general = Array.from({ length: 31 }, (_, i) => ({ name: `x${i}`, value: hex64(this.getX(i)) }));
+    general.push({ name: 'sp_el0', value: hex64(this.getSlot(Slot.spEl0)) }, { name: 'sp_el1', value: hex64(this.getSlot(Slot.spEl1)) });
+    general.push({ name: 'pc', value: hex64(this.getPc()) });
+    const groups: RegisterGroup[] = [{ name: 'General', registers: general }, ...inspectGroups(this)];
+    if (this.platform.floatingPoint) {
+      const w = this.vI32;
+      const hex = (i: number): string => `0x${[3, 2, 1, 0].map((j) => (w[i * 4 + j]! >>> 0).toString(16).padStart(8, '0')).join('')}`;
+      groups.push({ name: 'Floating point', registers: Array.from({ length: 32 }, (_, i) => ({ name: `v${i}`, value: hex(i) })) });
+    }
+    return groups;
+  }
+
+  /** Puts the breakpoint op into the decode slot the breakpoint's address translates to now. */
+  private armBreakpoint(): void {
+    const off = resolveFetch(this, this.bpAddr);
+    if (off < 0) return;
+    const page = off >>> 12;
+    let dec = this.decPages[page];
+    if (!dec) dec = this.decPages[page] = new Int32Array(PAGE_SLOTS * 4);
+    const slot = ((off & 0xfff) >>> 2) * 4;
+    dec[slot] = this.i32[off >>> 2]!;
+    this.bpOp = dec[slot + 1]!;
+    dec[slot + 1] = OP_BREAKPOINT;
+    this.bpDec = dec;
+    this.bpSlot = slot;
+  }
+
+  private disarmBreakpoint(): void {
+    if (this.bpDec && this.bpDec[this.bpSlot + 1] === OP_BREAKPOINT) this.bpDec[this.bpSlot + 1] = this.bpOp;
+    this.bpDec = undefined;
+  }
+
+  private serviceFences(): void {
+    const f = Atomics.exchange(this.header, CpuWord.fences, 0);
+    if (f & 1) this.flushTlb();
+    if (f & 2) this.decPages.fill(undefined);
+  }
+}

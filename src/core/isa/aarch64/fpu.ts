@@ -1,0 +1,397 @@
+/**
+ * Scalar floating point of the A64 CPU (single and double precision) and the FP/SIMD register file's
+ * loads and stores, on the V0..V31 registers in the CPU's shared region. Arithmetic is IEEE 754 with
+ * round-to-nearest-even, Arm's NaN rules (signalling before quiet, first operand first, FPCR.DN for the
+ * default NaN), FMAX/FMIN/FMAXNM/FMINNM zero and NaN cases, fused multiply-add rounded once (exact
+ * bigint arithmetic), saturating conversions to integers in every rounding mode, and FRINT*.
+ * Writing an S or D register clears the rest of its V register, as the architecture does.
+ * Left out: FPCR rounding modes other than nearest for arithmetic (FRINTX/FRINTI and conversions do
+ * follow FPCR.RMode), flush-to-zero, the FPSR cumulative exception flags, half precision, fixed-point
+ * conversions and all Advanced SIMD data processing (the CPU reports those as unimplemented).
+ */
+import type { A64Cpu } from './cpu';
+import { fpImmediate } from './disassembler';
+import { conditionHolds } from './alu';
+import { load, store } from './memory';
+import { baseAddress, writeBack } from './load-store';
+
+const F32_QNAN = 0x7fc0_0000;
+
+/** Exact value of a finite double as mantissa * 2^exponent (mantissa a signed bigint). */
+function decompose(v: number): [bigint, number] {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, v);
+  const hi = view.getUint32(0);
+  const lo = view.getUint32(4);
+  const exp = (hi >>> 20) & 0x7ff;
+  let m = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo);
+  if (exp !== 0) m |= 1n << 52n;
+  const e = (exp === 0 ? 1 : exp) - 1075;
+  return [hi >>> 31 ? -m : m, e];
+}
+
+function bitLength(v: bigint): number {
+  return v === 0n ? 0 : v.toString(2).length;
+}
+
+/** Rounds mantissa * 2^exponent to the nearest double (single: float) value, ties to even. */
+export function roundExact(mantissa: bigint, exponent: number, single: boolean): number {
+  if (mantissa === 0n) return 0;
+  const negative = mantissa < 0n;
+  let m = negative ? -mantissa : mantissa;
+  let e = exponent;
+  const precision = single ? 24 : 53;
+  const minExp = single ? -126 : -1022;
+  const msb = e + bitLength(m) - 1;
+  const lsb = Math.max(msb - precision + 1, minExp - precision + 1);
+  if (lsb > e) {
+    const shift = BigInt(lsb - e);
+    const rest = m & ((1n << shift) - 1n);
+    const half = 1n << (shift - 1n);
+    m >>= shift;
+    if (rest > half || (rest === half && (m & 1n) === 1n)) m += 1n;
+    e = lsb;
+  }
+  // m has at most `precision` bits (or one more after a carry, still exact in a double).
+  let value = Number(m) * 2 ** Math.max(e, -1000);
+  if (e < -1000) value *= 2 ** (e + 1000);
+  if (single) value = Math.fround(value);
+  return negative ? -value : value;
+}
+
+// ------------------------------------------------------------------ register file access
+
+/** Bits of Sn (number) or Dn (bigint) as stored. */
+function readBits(cpu: A64Cpu, n: number, double: boolean): bigint {
+  const w = cpu.vI32;
+  return double ? (BigInt(w[n * 4 + 1]! >>> 0) << 32n) | BigInt(w[n * 4]! >>> 0) : BigInt(w[n * 4]! >>> 0);
+}
+
+function writeBits(cpu: A64Cpu, n: number, double: boolean, bits: bigint): void {
+  const w = cpu.vI32;
+  w[n * 4] = Number(BigInt.asIntN(32, bits));
+  w[n * 4 + 1] = double ? Number(BigInt.asIntN(32, bits >> 32n)) : 0;
+  w[n * 4 + 2] = 0;
+  w[n * 4 + 3] = 0;
+}
+
+function readValue(cpu: A64Cpu, n: number, double: boolean): number {
+  return double ? cpu.vF64[n * 2]! : cpu.vF32[n * 4]!;
+}
+
+function writeValue(cpu: A64Cpu, n: number, double: boolean, v: number): void {
+  if (Number.isNaN(v)) {
+    writeBits(cpu, n, double, double ? 0x7ff8_0000_0000_0000n : BigInt(F32_QNAN));
+    return;
+  }
+  const w = cpu.vI32;
+  if (double) cpu.vF64[n * 2] = v;
+  else {
+    cpu.vF32[n * 4] = v;
+    w[n * 4 + 1] = 0;
+  }
+  w[n * 4 + 2] = 0;
+  w[n * 4 + 3] = 0;
+}
+
+function isNaNBits(bits: bigint, double: boolean): boolean {
+  return double ? (bits & 0x7fff_ffff_ffff_ffffn) > 0x7ff0_0000_0000_0000n : (bits & 0x7fff_ffffn) > 0x7f80_0000n;
+}
+
+function isSignalling(bits: bigint, double: boolean): boolean {
+  return isNaNBits(bits, double) && (bits & (double ? 1n << 51n : 1n << 22n)) === 0n;
+}
+
+function defaultNaN(double: boolean): bigint {
+  return double ? 0x7ff8_0000_0000_0000n : BigInt(F32_QNAN);
+}
+
+/** FPProcessNaNs over operands in priority order: the NaN result's bits, or undefined if none is a NaN. */
+function processNaNs(cpu: A64Cpu, double: boolean, ops: readonly bigint[]): bigint | undefined {
+  const quiet = double ? 1n << 51n : 1n << 22n;
+  const dn = (cpu.fpcr & (1 << 25)) !== 0;
+  for (const b of ops) if (isSignalling(b, double)) return dn ? defaultNaN(double) : b | quiet;
+  for (const b of ops) if (isNaNBits(b, double)) return dn ? defaultNaN(double) : b;
+  return undefined;
+}
+
+function bitsToValue(bits: bigint, double: boolean): number {
+  const view = new DataView(new ArrayBuffer(8));
+  if (double) {
+    view.setBigUint64(0, bits);
+    return view.getFloat64(0);
+  }
+  view.setUint32(0, Number(bits));
+  return view.getFloat32(0);
+}
+
+// ------------------------------------------------------------------ arithmetic
+
+function roundToIntegral(v: number, mode: number): number {
+  if (!Number.isFinite(v)) return v;
+  let r: number;
+  switch (mode) {
+    case 0: { // nearest, ties to even
+      r = Math.round(v);
+      if (Math.abs(v - Math.trunc(v)) === 0.5) r = 2 * Math.round(v / 2);
+      break;
+    }
+    case 1: r = Math.ceil(v); break;
+    case 2: r = Math.floor(v); break;
+    case 3: r = Math.trunc(v); break;
+    default: r = v < 0 ? -Math.round(-v) : Math.round(v); break; // ties away from zero
+  }
+  return r === 0 ? (v < 0 || Object.is(v, -0) ? -0 : 0) : r;
+}
+
+/** Fused multiply-add n * m + a, rounded once. */
+function fusedMultiplyAdd(n: number, m: number, a: number, double: boolean): number {
+  const product = n * m;
+  if (!Number.isFinite(n) || !Number.isFinite(m) || !Number.isFinite(a)) return product + a;
+  if (n === 0 || m === 0) {
+    return a === 0 ? (Object.is(product, -0) && Object.is(a, -0) ? -0 : 0) : a;
+  }
+  const [mn, en] = decompose(n);
+  const [mm, em] = decompose(m);
+  const [ma, ea] = decompose(a);
+  let pm = mn * mm;
+  let pe = en + em;
+  let am = ma;
+  let ae = ea;
+  if (pe > ae) {
+    pm <<= BigInt(pe - ae);
+    pe = ae;
+  } else {
+    am <<= BigInt(ae - pe);
+    ae = pe;
+  }
+  const sum = pm + am;
+  return sum === 0n ? 0 : roundExact(sum, pe, !double);
+}
+
+function binary(op: number, n: number, m: number, double: boolean): number {
+  const r = (v: number): number => (double ? v : Math.fround(v));
+  switch (op) {
+    case 0: return r(n * m);
+    case 1: return r(n / m);
+    case 2: return r(n + m);
+    case 3: return r(n - m);
+    case 4: case 6: return Math.max(n, m);
+    case 5: case 7: return Math.min(n, m);
+    default: return -r(n * m);
+  }
+}
+
+/** FCMP flags: unordered 0011, equal 0110, less 1000, greater 0010 (NZCV in bits 31..28). */
+function compareFlags(n: number, m: number): number {
+  if (Number.isNaN(n) || Number.isNaN(m)) return 0x3000_0000;
+  if (n === m) return 0x6000_0000;
+  return n < m ? 0x8000_0000 | 0 : 0x2000_0000;
+}
+
+/** FCVT* to a signed or unsigned 32/64-bit integer, saturating; NaN gives 0. */
+function toInteger(v: number, mode: number, unsigned: boolean, width: number): bigint {
+  if (Number.isNaN(v)) return 0n;
+  const min = unsigned ? 0n : -(1n << BigInt(width - 1));
+  const max = unsigned ? (1n << BigInt(width)) - 1n : (1n << BigInt(width - 1)) - 1n;
+  if (v === Infinity) return BigInt.asUintN(64, max);
+  if (v === -Infinity) return BigInt.asUintN(64, min);
+  let r = BigInt(roundToIntegral(v, mode));
+  if (r < min) r = min;
+  if (r > max) r = max;
+  return BigInt.asUintN(width, r);
+}
+
+/** Executes one scalar FP operation (ops 130..141 of instructions.ts). */
+export function executeFloat(cpu: A64Cpu, op: number, raw: number): void {
+  const double = ((raw >>> 22) & 3) === 1;
+  const d = raw & 31;
+  const n = (raw >>> 5) & 31;
+  const m = (raw >>> 16) & 31;
+  switch (op) {
+    case 130: { // fmov fabs fneg fsqrt frint*
+      const opc = (raw >>> 15) & 63;
+      const bits = readBits(cpu, n, double);
+      const sign = double ? 1n << 63n : 1n << 31n;
+      if (opc <= 2) {
+        writeBits(cpu, d, double, opc === 0 ? bits : opc === 1 ? bits & ~sign : bits ^ sign);
+        return;
+      }
+      const nan = processNaNs(cpu, double, [bits]);
+      if (nan !== undefined) return writeBits(cpu, d, double, nan);
+      const v = readValue(cpu, n, double);
+      if (opc === 3) return writeValue(cpu, d, double, double ? Math.sqrt(v) : Math.fround(Math.sqrt(v)));
+      const mode = opc === 14 || opc === 15 ? cpu.fpcr >>> 22 & 3 : [0, 1, 2, 3, 4][opc - 8]!;
+      return writeValue(cpu, d, double, roundToIntegral(v, mode));
+    }
+    case 131: { // fcvt between single and double
+      const bits = readBits(cpu, n, double);
+      if (isNaNBits(bits, double)) {
+        const dn = (cpu.fpcr & (1 << 25)) !== 0;
+        if (dn) return writeBits(cpu, d, !double, defaultNaN(!double));
+        const sign = double ? bits >> 63n : bits >> 31n;
+        const payload = double ? (bits >> 29n) & 0x3f_ffffn : (bits & 0x3f_ffffn) << 29n;
+        return writeBits(cpu, d, !double, double ? (sign << 31n) | 0x7fc0_0000n | payload : (sign << 63n) | 0x7ff8_0000_0000_0000n | payload);
+      }
+      const v = readValue(cpu, n, double);
+      return writeValue(cpu, d, !double, double ? Math.fround(v) : v);
+    }
+    case 132: { // fmul fdiv fadd fsub fmax fmin fmaxnm fminnm fnmul
+      const opc = (raw >>> 12) & 15;
+      const bn = readBits(cpu, n, double);
+      const bm = readBits(cpu, m, double);
+      if (opc === 6 || opc === 7) {
+        // NM forms: a quiet NaN loses against a number.
+        const qn = isNaNBits(bn, double) && !isSignalling(bn, double);
+        const qm = isNaNBits(bm, double) && !isSignalling(bm, double);
+        if (qn && !isNaNBits(bm, double)) return writeBits(cpu, d, double, bm);
+        if (qm && !isNaNBits(bn, double)) return writeBits(cpu, d, double, bn);
+      }
+      const nan = processNaNs(cpu, double, [bn, bm]);
+      if (nan !== undefined) return writeBits(cpu, d, double, nan);
+      return writeValue(cpu, d, double, binary(opc, bitsToValue(bn, double), bitsToValue(bm, double), double));
+    }
+    case 133: { // fmadd fmsub fnmadd fnmsub: a + n*m with n and/or a negated
+      const a = (raw >>> 10) & 31;
+      const sign = double ? 1n << 63n : 1n << 31n;
+      // o1 (bit 21) negates the addend; FMSUB and FNMADD (o1 != o0) negate the product.
+      const negAddend = ((raw >>> 21) & 1) === 1;
+      const negProduct = (((raw >>> 21) ^ (raw >>> 15)) & 1) === 1;
+      const bn = readBits(cpu, n, double) ^ (negProduct ? sign : 0n);
+      const bm = readBits(cpu, m, double);
+      const ba = readBits(cpu, a, double) ^ (negAddend ? sign : 0n);
+      const vn = bitsToValue(bn, double), vm = bitsToValue(bm, double), va = bitsToValue(ba, double);
+      const invalidProduct = (vn === 0 && !Number.isFinite(vm) && !Number.isNaN(vm)) || (vm === 0 && !Number.isFinite(vn) && !Number.isNaN(vn));
+      const nan = processNaNs(cpu, double, [ba, bn, bm]);
+      if (nan !== undefined) return writeBits(cpu, d, double, isNaNBits(ba, double) && !isSignalling(ba, double) && invalidProduct ? defaultNaN(double) : nan);
+      return writeValue(cpu, d, double, fusedMultiplyAdd(vn, vm, va, double));
+    }
+    case 134: { // fcmp fcmpe (with zero when bit 3 of opc2 is set)
+      const vn = readValue(cpu, n, double);
+      const vm = raw & 8 ? 0 : readValue(cpu, m, double);
+      cpu.nzcv = compareFlags(vn, vm);
+      return;
+    }
+    case 135: // fccmp fccmpe
+      cpu.nzcv = conditionHolds((raw >>> 12) & 15, cpu.nzcv) ? compareFlags(readValue(cpu, n, double), readValue(cpu, m, double)) : (raw & 15) << 28;
+      return;
+    case 136: // fcsel
+      writeBits(cpu, d, double, readBits(cpu, conditionHolds((raw >>> 12) & 15, cpu.nzcv) ? n : m, double));
+      return;
+    case 137: // fmov (immediate)
+      writeValue(cpu, d, double, fpImmediate((raw >>> 13) & 0xff));
+      return;
+    case 138: { // fcvt[nazpm][su]
+      const rmode = (raw >>> 19) & 3;
+      const opc = (raw >>> 16) & 7;
+      const mode = rmode === 0 ? (opc >= 4 ? 4 : 0) : rmode;
+      const width = raw < 0 ? 64 : 32;
+      cpu.setX(d, toInteger(readValue(cpu, n, double), mode, (opc & 1) === 1, width));
+      return;
+    }
+    case 139: { // scvtf ucvtf
+      const width = raw < 0 ? 64 : 32;
+      const x = BigInt.asUintN(width, cpu.getX(n));
+      const value = ((raw >>> 16) & 1) === 1 ? x : BigInt.asIntN(width, x);
+      writeValue(cpu, d, double, roundExact(value, 0, !double));
+      return;
+    }
+    case 140: // fmov to a general register
+      cpu.setX(d, readBits(cpu, n, double));
+      return;
+    default: // 141: fmov from a general register
+      writeBits(cpu, d, double, double ? cpu.getX(n) : cpu.getX(n) & 0xffff_ffffn);
+  }
+}
+
+/** Log2 of the access size of a single FP/SIMD register load/store: B H S D by size, Q by opc bit 1. */
+function fpScale(raw: number): number {
+  return (raw >>> 23) & 1 ? 4 : raw >>> 30;
+}
+
+function transferV(cpu: A64Cpu, t: number, scale: number, isLoad: boolean, lo: number, hi: number): void {
+  const w = cpu.vI32;
+  const el = cpu.el;
+  if (isLoad) {
+    const words = [0, 0, 0, 0];
+    if (scale <= 3) {
+      words[0] = load(cpu, lo, hi, (1 << scale) as 1 | 2 | 4 | 8, el);
+      if (scale === 3) words[1] = cpu.tmpHi;
+    } else {
+      words[0] = load(cpu, lo, hi, 8, el);
+      words[1] = cpu.tmpHi;
+      const s = (lo >>> 0) + 8;
+      words[2] = load(cpu, s | 0, (hi + (s >= 4294967296 ? 1 : 0)) | 0, 8, el);
+      words[3] = cpu.tmpHi;
+    }
+    for (let i = 0; i < 4; i++) w[t * 4 + i] = words[i]!;
+    return;
+  }
+  if (scale <= 3) {
+    store(cpu, lo, hi, (1 << scale) as 1 | 2 | 4 | 8, w[t * 4]!, w[t * 4 + 1]!, el);
+    return;
+  }
+  // Two 64-bit accesses: the architecture does not make a 128-bit store single-copy atomic, and a
+  // fault on the second half may leave the first written.
+  const s = (lo >>> 0) + 8;
+  const hi2 = (hi + (s >= 4294967296 ? 1 : 0)) | 0;
+  store(cpu, lo, hi, 8, w[t * 4]!, w[t * 4 + 1]!, el);
+  store(cpu, s | 0, hi2, 8, w[t * 4 + 2]!, w[t * 4 + 3]!, el);
+}
+
+/** Whether CPACR_EL1.FPEN traps FP/SIMD at the current EL (EL0 needs 0b11, EL1 needs bit 20). */
+export function floatTrapped(cpu: A64Cpu): boolean {
+  const fpen = Number((cpu.sys.cpacr >> 20n) & 3n);
+  return cpu.el === 0 ? fpen !== 3 : (fpen & 1) === 0;
+}
+
+/** LDR/STR of B/H/S/D/Q registers in every addressing mode (op 142), literal loads (op 144), pairs (op 143). */
+export function loadStoreFloat(cpu: A64Cpu, op: number, raw: number, pcLo: number, pcHi: number): void {
+  const t = raw & 31;
+  const n = (raw >>> 5) & 31;
+  if (op === 144) {
+    const off = ((raw << 8) >> 13) * 4;
+    const s = (pcLo >>> 0) + off;
+    transferV(cpu, t, 2 + (raw >>> 30), true, s | 0, (pcHi + (s >= 4294967296 ? 1 : s < 0 ? -1 : 0)) | 0);
+    return;
+  }
+  if (op === 143) {
+    const scale = 2 + (raw >>> 30);
+    const type = (raw >>> 23) & 3;
+    const off = ((raw << 10) >> 25) << scale;
+    const lo = baseAddress(cpu, n, type === 1 ? 0 : off);
+    const hi = cpu.tmpHi;
+    const isLoad = ((raw >>> 22) & 1) === 1;
+    transferV(cpu, t, scale, isLoad, lo, hi);
+    const s = (lo >>> 0) + (1 << scale);
+    transferV(cpu, (raw >>> 10) & 31, scale, isLoad, s | 0, (hi + (s >= 4294967296 ? 1 : 0)) | 0);
+    if (type === 1) writeBack(cpu, n, baseAddress(cpu, n, off), cpu.tmpHi);
+    else if (type === 3) writeBack(cpu, n, lo, hi);
+    return;
+  }
+  const scale = fpScale(raw);
+  const isLoad = ((raw >>> 22) & 1) === 1;
+  const simm9 = (raw << 11) >> 23;
+  let lo: number;
+  let mode = 'offset';
+  if ((raw >>> 24) & 1) lo = baseAddress(cpu, n, ((raw >>> 10) & 0xfff) << scale);
+  else if ((raw >>> 21) & 1) {
+    const m = (raw >>> 16) & 31;
+    const amount = (raw >>> 12) & 1 ? scale : 0;
+    const option = (raw >>> 13) & 7;
+    let v = cpu.getX(m);
+    if (option === 2) v &= 0xffff_ffffn;
+    else if (option === 6) v = BigInt.asUintN(64, BigInt.asIntN(32, v));
+    const addr = BigInt.asUintN(64, (BigInt(cpu.x[n === 31 ? cpu.spIdx : n << 1]! >>> 0) | (BigInt(cpu.x[(n === 31 ? cpu.spIdx : n << 1) + 1]! >>> 0) << 32n)) + (v << BigInt(amount)));
+    lo = Number(BigInt.asIntN(32, addr));
+    cpu.tmpHi = Number(BigInt.asIntN(32, addr >> 32n));
+  } else {
+    const kind = (raw >>> 10) & 3;
+    mode = ['offset', 'post', 'offset', 'pre'][kind]!;
+    lo = baseAddress(cpu, n, kind === 1 ? 0 : simm9);
+  }
+  const hi = cpu.tmpHi;
+  transferV(cpu, t, scale, isLoad, lo, hi);
+  if (mode === 'post') writeBack(cpu, n, baseAddress(cpu, n, simm9), cpu.tmpHi);
+  else if (mode === 'pre') writeBack(cpu, n, lo, hi);
+}

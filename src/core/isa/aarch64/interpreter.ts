@@ -1,0 +1,606 @@
+/**
+ * The tier-0 A64 interpreter loop: runs the instructions of the current code page from its decode
+ * cache (a slot is valid while it holds the same word as RAM), with the hot integer operations,
+ * branches and 32/64-bit unsigned-offset loads and stores inline on lo/hi register pairs and TLB-checked
+ * RAM; everything else calls out (alu.ts, load-store.ts, system.ts). Interrupts are not looked at here:
+ * the run loop checks them between calls, and instructions that change PSTATE or translation end the
+ * call (the locals `el` and `sp` stay valid within it).
+ *
+ * Case labels are the operation ids of instructions.ts written as literals (V8 only builds a jump
+ * table for literal labels). Register 31 reads as zero through slot 31 and is written to slot 32
+ * (the sink) in XZR contexts; in SP contexts it is the current stack pointer's slot.
+ */
+import { add32, add64, bitfieldMove, conditionHolds, dataProcessing1, divide, extend, logicFlags, multiply, pair, setPair, shift32, shift64 } from './alu';
+import type { A64Cpu } from './cpu';
+import { decode } from './decoder';
+import { Ec, raise } from './exceptions';
+import { END, executeOther, NEXT } from './execute-other';
+import { logicalImmOf } from './fields';
+import { loadStore, loadStorePair } from './load-store';
+import { fetchPage, load, store, TLB_MASK } from './memory';
+
+/** Decode-cache op of an armed breakpoint's slot (cpu.ts). */
+export const OP_BREAKPOINT = 255;
+
+const TWO32 = 4294967296;
+
+/** Decodes the word into its cache slot: op id, and for logical immediates the value as lo/hi. */
+function fill(dec: Int32Array, s: number, raw: number): number {
+  const op = decode(raw)?.op ?? 0;
+  dec[s] = raw;
+  dec[s + 1] = op;
+  if (op >= 7 && op <= 10) {
+    const v = logicalImmOf(raw)!;
+    dec[s + 2] = Number(BigInt.asIntN(32, v));
+    dec[s + 3] = Number(BigInt.asIntN(32, v >> 32n));
+  }
+  return op;
+}
+
+/** Moves the pc to `byteOff` bytes from the start of the current page (any distance; updates cpu). */
+function leavePage(cpu: A64Cpu, pageLo: number, pageHi: number, byteOff: number): void {
+  const s = (pageLo >>> 0) + byteOff;
+  const hi = (pageHi + (s >= TWO32 ? 1 : s < 0 ? -1 : 0)) | 0;
+  const lo = s | 0;
+  cpu.pageLo = lo & -4096;
+  cpu.pageHi = hi;
+  cpu.k = (lo & 0xfff) >>> 2;
+}
+
+/** Jumps to a register target; a misaligned one raises the PC alignment fault the fetch would. */
+function jumpTo(cpu: A64Cpu, lo: number, hi: number): void {
+  if ((lo & 3) !== 0) {
+    cpu.excElr = (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+    raise(cpu, Ec.pcAlign, 0, cpu.excElr);
+  }
+  cpu.pageLo = lo & -4096;
+  cpu.pageHi = hi;
+  cpu.k = (lo & 0xfff) >>> 2;
+}
+
+/** Executes up to n instructions; returns how many completed. */
+export function execute(cpu: A64Cpu, n: number): number {
+  const x = cpu.x;
+  const i32 = cpu.i32;
+  const u8 = cpu.u8;
+  const u16 = cpu.u16;
+  const rTag = cpu.rTag, rHi = cpu.rHi, rHost = cpu.rHost;
+  const wTag = cpu.wTag, wHi = cpu.wHi, wHost = cpu.wHost;
+  const el = cpu.el;
+  const sp = cpu.spIdx;
+  let count = 0;
+  if (cpu.k >= 1024) leavePage(cpu, cpu.pageLo, cpu.pageHi, cpu.k << 2);
+  outer: while (count < n) {
+    cpu.count = count;
+    const host = fetchPage(cpu);
+    cpu.curHost = host;
+    let dec = cpu.decPages[host >>> 12];
+    if (dec === undefined) dec = cpu.decPages[host >>> 12] = new Int32Array(4096);
+    const base = host >>> 2;
+    const pageLo = cpu.pageLo;
+    const pageHi = cpu.pageHi;
+    let k = cpu.k;
+    while (count < n) {
+      if (k >= 1024) {
+        leavePage(cpu, pageLo, pageHi, 4096);
+        continue outer;
+      }
+      const s = k << 2;
+      const raw = i32[base + k]!;
+      let op = dec[s + 1]!;
+      if (dec[s] !== raw || op === 0) op = fill(dec, s, raw);
+      const d = raw & 31;
+      const nn = (raw >>> 5) & 31;
+      const sf = raw < 0;
+      switch (op) {
+        case 1: case 2: { // adr adrp
+          const imm = (((raw << 8) >> 13) << 2) | ((raw >>> 29) & 3);
+          let lo: number, hi: number;
+          if (op === 1) {
+            const t = (pageLo >>> 0) + (k << 2) + imm;
+            lo = t | 0;
+            hi = (pageHi + (t >= TWO32 ? 1 : t < 0 ? -1 : 0)) | 0;
+          } else {
+            // imm is a page count; up to +-2^20 pages spans past 32 bits, so go through a double.
+            const t = (pageLo >>> 0) + imm * 4096;
+            const carry = Math.floor(t / TWO32);
+            lo = t | 0;
+            hi = (pageHi + carry) | 0;
+          }
+          const di = d === 31 ? 64 : d << 1;
+          x[di] = lo;
+          x[di + 1] = hi;
+          break;
+        }
+        case 3: case 5: { // add sub (immediate)
+          let imm = (raw >>> 10) & 0xfff;
+          if (raw & 0x400000) imm *= 4096;
+          if (op === 5) imm = -imm;
+          const a = nn === 31 ? sp : nn << 1;
+          const di = d === 31 ? sp : d << 1;
+          if (sf) {
+            const t = (x[a]! >>> 0) + imm;
+            x[di + 1] = (x[a + 1]! + (t >= TWO32 ? 1 : t < 0 ? -1 : 0)) | 0;
+            x[di] = t | 0;
+          } else {
+            x[di] = (x[a]! + imm) | 0;
+            x[di + 1] = 0;
+          }
+          break;
+        }
+        case 4: case 6: { // adds subs (immediate)
+          let imm = (raw >>> 10) & 0xfff;
+          if (raw & 0x400000) imm <<= 12;
+          const a = nn === 31 ? sp : nn << 1;
+          const di = d === 31 ? 64 : d << 1;
+          const sub = op === 6;
+          if (sf) {
+            const lo = add64(cpu, x[a]!, x[a + 1]!, sub ? ~imm : imm, sub ? -1 : 0, sub ? 1 : 0, true);
+            x[di + 1] = cpu.tmpHi;
+            x[di] = lo;
+          } else {
+            x[di] = add32(cpu, x[a]!, sub ? ~imm : imm, sub ? 1 : 0, true);
+            x[di + 1] = 0;
+          }
+          break;
+        }
+        case 7: case 8: case 9: case 10: { // and orr eor ands (immediate)
+          const a = nn << 1;
+          const ilo = dec[s + 2]!, ihi = sf ? dec[s + 3]! : 0;
+          const alo = x[a]!, ahi = sf ? x[a + 1]! : 0;
+          let lo: number, hi: number;
+          if (op === 8) { lo = alo | ilo; hi = ahi | ihi; }
+          else if (op === 9) { lo = alo ^ ilo; hi = ahi ^ ihi; }
+          else { lo = alo & ilo; hi = ahi & ihi; }
+          let di: number;
+          if (op === 10) {
+            logicFlags(cpu, lo, hi, sf);
+            di = d === 31 ? 64 : d << 1;
+          } else di = d === 31 ? sp : d << 1;
+          x[di] = lo;
+          x[di + 1] = hi;
+          break;
+        }
+        case 11: case 12: case 13: { // movn movz movk
+          const imm = (raw >>> 5) & 0xffff;
+          const hw = (raw >>> 21) & 3;
+          const di = d === 31 ? 64 : d << 1;
+          const part = (hw & 1) === 0 ? imm : imm << 16;
+          if (op === 13) {
+            const mask = (hw & 1) === 0 ? 0xffff : 0xffff0000;
+            if (hw < 2) x[di] = (x[di]! & ~mask) | part;
+            else x[di + 1] = (x[di + 1]! & ~mask) | part;
+            if (!sf) x[di + 1] = 0;
+          } else {
+            let lo = hw < 2 ? part : 0;
+            let hi = hw < 2 ? 0 : part;
+            if (op === 11) { lo = ~lo; hi = ~hi; }
+            x[di] = lo;
+            x[di + 1] = sf ? hi : 0;
+          }
+          break;
+        }
+        case 18: case 19: case 20: { // lsl lsr asr (immediate)
+          const a = nn << 1;
+          const di = d === 31 ? 64 : d << 1;
+          const immr = (raw >>> 16) & 63;
+          if (sf) {
+            const amount = op === 18 ? 63 - ((raw >>> 10) & 63) : immr;
+            const lo = shift64(cpu, op - 18, x[a]!, x[a + 1]!, amount);
+            x[di + 1] = cpu.tmpHi;
+            x[di] = lo;
+          } else {
+            const amount = op === 18 ? 31 - ((raw >>> 10) & 63) : immr;
+            x[di] = shift32(op - 18, x[a]!, amount);
+            x[di + 1] = 0;
+          }
+          break;
+        }
+        case 14: case 15: case 16: { // sbfm bfm ubfm
+          const width = sf ? 64 : 32;
+          const di = d === 31 ? 64 : d << 1;
+          const src = pair(x[nn << 1]!, sf ? x[(nn << 1) + 1]! : 0);
+          const dst = pair(x[d << 1]!, sf ? x[(d << 1) + 1]! : 0);
+          const v = bitfieldMove(op, d === 31 ? 0n : dst, src, (raw >>> 16) & 63, (raw >>> 10) & 63, width);
+          setPair(x, di, BigInt.asUintN(width, v));
+          break;
+        }
+        case 17: { // extr
+          const width = sf ? 64 : 32;
+          const m = (raw >>> 16) & 31;
+          const lsb = BigInt((raw >>> 10) & 63);
+          const hiPart = pair(x[nn << 1]!, sf ? x[(nn << 1) + 1]! : 0);
+          const loPart = pair(x[m << 1]!, sf ? x[(m << 1) + 1]! : 0);
+          const v = lsb === 0n ? loPart : (loPart >> lsb) | (hiPart << (BigInt(width) - lsb));
+          setPair(x, d === 31 ? 64 : d << 1, BigInt.asUintN(width, v));
+          break;
+        }
+        case 21: case 22: { // b bl
+          if (op === 22) {
+            const t = (pageLo >>> 0) + ((k + 1) << 2);
+            x[61] = (pageHi + (t >= TWO32 ? 1 : 0)) | 0;
+            x[60] = t | 0;
+          }
+          const t = (k << 2) + ((raw << 6) >> 4);
+          count++;
+          if (t >= 0 && t < 4096) {
+            k = t >>> 2;
+            continue;
+          }
+          leavePage(cpu, pageLo, pageHi, t);
+          continue outer;
+        }
+        case 23: case 24: case 25: case 26: case 27: { // b.cond cbz cbnz tbz tbnz
+          let taken: boolean;
+          let off: number;
+          if (op === 23) {
+            taken = conditionHolds(raw & 15, cpu.nzcv);
+            off = (raw << 8) >> 11;
+          } else if (op <= 25) {
+            const zero = x[d << 1] === 0 && (!sf || x[(d << 1) + 1] === 0);
+            taken = zero === (op === 24);
+            off = (raw << 8) >> 11;
+          } else {
+            const bit = ((raw >>> 26) & 32) | ((raw >>> 19) & 31);
+            const word = bit < 32 ? x[d << 1]! : x[(d << 1) + 1]!;
+            taken = ((word >>> (bit & 31)) & 1) === (op === 26 ? 0 : 1);
+            off = (raw << 13) >> 16;
+          }
+          if (taken) {
+            const t = (k << 2) + (off & ~3);
+            count++;
+            if (t >= 0 && t < 4096) {
+              k = t >>> 2;
+              continue;
+            }
+            leavePage(cpu, pageLo, pageHi, t);
+            continue outer;
+          }
+          break;
+        }
+        case 28: case 29: case 30: { // br blr ret
+          const tlo = x[nn << 1]!, thi = x[(nn << 1) + 1]!;
+          cpu.k = k;
+          cpu.count = count;
+          if (op === 29) {
+            const t = (pageLo >>> 0) + ((k + 1) << 2);
+            x[61] = (pageHi + (t >= TWO32 ? 1 : 0)) | 0;
+            x[60] = t | 0;
+          }
+          jumpTo(cpu, tlo, thi);
+          count++;
+          if (thi === pageHi && (tlo & -4096) === pageLo) {
+            k = (tlo & 0xfff) >>> 2;
+            continue;
+          }
+          continue outer;
+        }
+        case 50: case 51: case 52: case 53: case 54: case 55: case 56: case 57: case 58: { // logical (shifted register), mov
+          const m = (raw >>> 16) & 31;
+          let blo: number, bhi: number;
+          if (sf) {
+            blo = shift64(cpu, (raw >>> 22) & 3, x[m << 1]!, x[(m << 1) + 1]!, (raw >>> 10) & 63);
+            bhi = cpu.tmpHi;
+          } else {
+            blo = shift32((raw >>> 22) & 3, x[m << 1]!, (raw >>> 10) & 63);
+            bhi = 0;
+          }
+          const di = d === 31 ? 64 : d << 1;
+          if (op === 58) {
+            x[di] = blo;
+            x[di + 1] = bhi;
+            break;
+          }
+          const i = op - 50;
+          if (i & 1) { blo = ~blo; bhi = sf ? ~bhi : 0; }
+          const alo = x[nn << 1]!, ahi = sf ? x[(nn << 1) + 1]! : 0;
+          let lo: number, hi: number;
+          switch (i >> 1) {
+            case 1: lo = alo | blo; hi = ahi | bhi; break;
+            case 2: lo = alo ^ blo; hi = ahi ^ bhi; break;
+            default: lo = alo & blo; hi = ahi & bhi; break;
+          }
+          if (i >= 6) logicFlags(cpu, lo, hi, sf);
+          x[di] = lo;
+          x[di + 1] = hi;
+          break;
+        }
+        case 60: case 61: case 62: case 63: case 64: case 65: case 66: case 67: { // add/sub shifted and extended
+          const m = (raw >>> 16) & 31;
+          const extended = op >= 64;
+          const sub = (op & 2) === 2;
+          const flags = (op & 1) === 1;
+          let blo: number, bhi: number;
+          if (extended) {
+            blo = extend(cpu, x[m << 1]!, x[(m << 1) + 1]!, (raw >>> 13) & 7, (raw >>> 10) & 7);
+            bhi = cpu.tmpHi;
+          } else if (sf) {
+            blo = shift64(cpu, (raw >>> 22) & 3, x[m << 1]!, x[(m << 1) + 1]!, (raw >>> 10) & 63);
+            bhi = cpu.tmpHi;
+          } else {
+            blo = shift32((raw >>> 22) & 3, x[m << 1]!, (raw >>> 10) & 63);
+            bhi = 0;
+          }
+          const a = extended && nn === 31 ? sp : nn << 1;
+          const di = d === 31 ? (extended && !flags ? sp : 64) : d << 1;
+          if (sub) { blo = ~blo; bhi = ~bhi; }
+          if (sf) {
+            const lo = add64(cpu, x[a]!, x[a + 1]!, blo, bhi, sub ? 1 : 0, flags);
+            x[di + 1] = cpu.tmpHi;
+            x[di] = lo;
+          } else {
+            x[di] = add32(cpu, x[a]!, blo, sub ? 1 : 0, flags);
+            x[di + 1] = 0;
+          }
+          break;
+        }
+        case 68: case 69: case 70: case 71: { // adc adcs sbc sbcs
+          const m = (raw >>> 16) & 31;
+          const sub = op >= 70;
+          const cin = (cpu.nzcv >>> 29) & 1;
+          const blo = sub ? ~x[m << 1]! : x[m << 1]!, bhi = sub ? ~x[(m << 1) + 1]! : x[(m << 1) + 1]!;
+          const di = d === 31 ? 64 : d << 1;
+          const flags = (op & 1) === 1;
+          if (sf) {
+            const lo = add64(cpu, x[nn << 1]!, x[(nn << 1) + 1]!, blo, bhi, cin, flags);
+            x[di + 1] = cpu.tmpHi;
+            x[di] = lo;
+          } else {
+            x[di] = add32(cpu, x[nn << 1]!, blo, cin, flags);
+            x[di + 1] = 0;
+          }
+          break;
+        }
+        case 72: case 73: { // ccmn ccmp
+          if (conditionHolds((raw >>> 12) & 15, cpu.nzcv)) {
+            const m = (raw >>> 16) & 31;
+            let blo = raw & 0x800 ? m : x[m << 1]!, bhi = raw & 0x800 ? 0 : x[(m << 1) + 1]!;
+            const sub = op === 73;
+            if (sub) { blo = ~blo; bhi = ~bhi; }
+            if (sf) add64(cpu, x[nn << 1]!, x[(nn << 1) + 1]!, blo, bhi, sub ? 1 : 0, true);
+            else add32(cpu, x[nn << 1]!, blo, sub ? 1 : 0, true);
+          } else cpu.nzcv = (raw & 15) << 28;
+          break;
+        }
+        case 74: case 75: case 76: case 77: { // csel csinc csinv csneg
+          const di = d === 31 ? 64 : d << 1;
+          let lo: number, hi: number;
+          if (conditionHolds((raw >>> 12) & 15, cpu.nzcv)) {
+            lo = x[nn << 1]!;
+            hi = x[(nn << 1) + 1]!;
+          } else {
+            const m = (raw >>> 16) & 31;
+            lo = x[m << 1]!;
+            hi = x[(m << 1) + 1]!;
+            if (op === 76 || op === 77) { lo = ~lo; hi = ~hi; }
+            if (op === 75 || op === 77) {
+              const t = (lo >>> 0) + 1;
+              hi = (hi + (t >= TWO32 ? 1 : 0)) | 0;
+              lo = t | 0;
+            }
+          }
+          x[di] = lo;
+          x[di + 1] = sf ? hi : 0;
+          break;
+        }
+        case 78: case 79: case 80: case 81: case 82: case 83: { // udiv sdiv lslv lsrv asrv rorv
+          const m = (raw >>> 16) & 31;
+          const di = d === 31 ? 64 : d << 1;
+          if (op >= 80) {
+            if (sf) {
+              const lo = shift64(cpu, op - 80, x[nn << 1]!, x[(nn << 1) + 1]!, x[m << 1]! & 63);
+              x[di + 1] = cpu.tmpHi;
+              x[di] = lo;
+            } else {
+              x[di] = shift32(op - 80, x[nn << 1]!, x[m << 1]! & 31);
+              x[di + 1] = 0;
+            }
+          } else if (!sf) {
+            const a = x[nn << 1]!, b = x[m << 1]!;
+            let q: number;
+            if (b === 0) q = 0;
+            else if (op === 78) q = Math.floor((a >>> 0) / (b >>> 0));
+            else q = a === -0x8000_0000 && b === -1 ? a : Math.trunc(a / b);
+            x[di] = q | 0;
+            x[di + 1] = 0;
+          } else {
+            setPair(x, di, divide(op === 79, pair(x[nn << 1]!, x[(nn << 1) + 1]!), pair(x[m << 1]!, x[(m << 1) + 1]!), 64));
+          }
+          break;
+        }
+        case 84: case 85: case 86: case 87: case 88: case 89: { // rbit rev16 rev32 rev clz cls
+          const width = sf ? 64 : 32;
+          const v = dataProcessing1(op, pair(x[nn << 1]!, sf ? x[(nn << 1) + 1]! : 0), width);
+          setPair(x, d === 31 ? 64 : d << 1, v);
+          break;
+        }
+        case 90: case 91: case 92: case 93: case 94: case 95: case 96: case 97: { // madd msub smaddl smsubl smulh umaddl umsubl umulh
+          const m = (raw >>> 16) & 31;
+          const ra = (raw >>> 10) & 31;
+          const di = d === 31 ? 64 : d << 1;
+          if (!sf && op <= 91) {
+            const prod = Math.imul(x[nn << 1]!, x[m << 1]!);
+            x[di] = op === 90 ? (x[ra << 1]! + prod) | 0 : (x[ra << 1]! - prod) | 0;
+            x[di + 1] = 0;
+            break;
+          }
+          setPair(x, di, multiply(op, pair(x[nn << 1]!, x[(nn << 1) + 1]!), pair(x[m << 1]!, x[(m << 1) + 1]!), pair(x[ra << 1]!, x[(ra << 1) + 1]!), 64));
+          break;
+        }
+        case 117: case 119: { // ldr x/w (unsigned offset)
+          const scale = op === 117 ? 3 : 2;
+          const a = nn === 31 ? sp : nn << 1;
+          const t = (x[a]! >>> 0) + (((raw >>> 10) & 0xfff) << scale);
+          const lo = t | 0;
+          const hi = (x[a + 1]! + (t >= TWO32 ? 1 : 0)) | 0;
+          const di = d === 31 ? 64 : d << 1;
+          const e = (lo >>> 12) & TLB_MASK;
+          if (rTag[e] === ((lo & -4096) | el) && rHi[e] === hi && (lo & ((1 << scale) - 1)) === 0) {
+            const o = (rHost[e]! + (lo & 0xfff)) >> 2;
+            x[di] = i32[o]!;
+            x[di + 1] = scale === 3 ? i32[o + 1]! : 0;
+          } else {
+            cpu.k = k;
+            cpu.count = count;
+            const v = load(cpu, lo, hi, scale === 3 ? 8 : 4, el);
+            x[di + 1] = scale === 3 ? cpu.tmpHi : 0;
+            x[di] = v;
+          }
+          break;
+        }
+        case 118: case 120: { // str x/w (unsigned offset)
+          const scale = op === 118 ? 3 : 2;
+          const a = nn === 31 ? sp : nn << 1;
+          const t = (x[a]! >>> 0) + (((raw >>> 10) & 0xfff) << scale);
+          const lo = t | 0;
+          const hi = (x[a + 1]! + (t >= TWO32 ? 1 : 0)) | 0;
+          const e = (lo >>> 12) & TLB_MASK;
+          if (wTag[e] === ((lo & -4096) | el) && wHi[e] === hi && (lo & ((1 << scale) - 1)) === 0) {
+            const o = (wHost[e]! + (lo & 0xfff)) >> 2;
+            i32[o] = x[d << 1]!;
+            if (scale === 3) i32[o + 1] = x[(d << 1) + 1]!;
+          } else {
+            cpu.k = k;
+            cpu.count = count;
+            store(cpu, lo, hi, scale === 3 ? 8 : 4, x[d << 1]!, x[(d << 1) + 1]!, el);
+          }
+          break;
+        }
+        case 102: case 103: case 104: case 105: case 107: { // ldr/str (all sizes): offset, unscaled, post, pre, register
+          const a = nn === 31 ? sp : nn << 1;
+          const sizeLog = raw >>> 30;
+          let off: number;
+          let offHi = 0;
+          if (op === 102) off = ((raw >>> 10) & 0xfff) << sizeLog;
+          else if (op === 107) {
+            const m = (raw >>> 16) & 31;
+            off = extend(cpu, x[m << 1]!, x[(m << 1) + 1]!, (raw >>> 13) & 7, (raw >>> 12) & 1 ? sizeLog : 0);
+            offHi = cpu.tmpHi;
+          } else off = op === 104 ? 0 : (raw << 11) >> 23;
+          const baseLo = x[a]!, baseHi = x[a + 1]!;
+          const t = (baseLo >>> 0) + (op === 107 ? off >>> 0 : off);
+          const lo = t | 0;
+          const hi = (baseHi + offHi + (t >= TWO32 ? 1 : t < 0 ? -1 : 0)) | 0;
+          const e = (lo >>> 12) & TLB_MASK;
+          const opc = (raw >>> 22) & 3;
+          const tag = (lo & -4096) | el;
+          let done = false;
+          if ((lo & ((1 << sizeLog) - 1)) === 0) {
+            if (opc === 0) {
+              if (wTag[e] === tag && wHi[e] === hi) {
+                const o = wHost[e]! + (lo & 0xfff);
+                const v = x[d << 1]!;
+                if (sizeLog === 0) u8[o] = v;
+                else if (sizeLog === 1) u16[o >> 1] = v;
+                else {
+                  i32[o >> 2] = v;
+                  if (sizeLog === 3) i32[(o >> 2) + 1] = x[(d << 1) + 1]!;
+                }
+                done = true;
+              }
+            } else if (rTag[e] === tag && rHi[e] === hi && (opc === 1 || sizeLog < 3)) {
+              const o = rHost[e]! + (lo & 0xfff);
+              let v: number;
+              let vh = 0;
+              if (sizeLog === 0) v = opc === 1 ? u8[o]! : (u8[o]! << 24) >> 24;
+              else if (sizeLog === 1) v = opc === 1 ? u16[o >> 1]! : (u16[o >> 1]! << 16) >> 16;
+              else {
+                v = i32[o >> 2]!;
+                if (sizeLog === 3) vh = i32[(o >> 2) + 1]!;
+              }
+              if (opc === 2) vh = v >> 31;
+              const di = d === 31 ? 64 : d << 1;
+              x[di] = v;
+              x[di + 1] = vh;
+              done = true;
+            }
+          }
+          if (!done) {
+            cpu.k = k;
+            cpu.count = count;
+            loadStore(cpu, op, raw);
+            break;
+          }
+          if (op === 104) {
+            const b = (baseLo >>> 0) + ((raw << 11) >> 23);
+            x[a + 1] = (baseHi + (b >= TWO32 ? 1 : b < 0 ? -1 : 0)) | 0;
+            x[a] = b | 0;
+          } else if (op === 105) {
+            x[a] = lo;
+            x[a + 1] = hi;
+          }
+          break;
+        }
+        case 108: case 109: case 110: { // ldp/stp (32 and 64-bit), ldpsw: offset, post, pre
+          const a = nn === 31 ? sp : nn << 1;
+          const opc = raw >>> 30;
+          const scale = opc === 2 ? 3 : 2;
+          const off = ((raw << 10) >> 25) << scale;
+          const baseLo = x[a]!, baseHi = x[a + 1]!;
+          const t = (baseLo >>> 0) + (op === 109 ? 0 : off);
+          const lo = t | 0;
+          const hi = (baseHi + (t >= TWO32 ? 1 : t < 0 ? -1 : 0)) | 0;
+          const e = (lo >>> 12) & TLB_MASK;
+          const tag = (lo & -4096) | el;
+          const t2 = (raw >>> 10) & 31;
+          const load = (raw & 0x400000) !== 0;
+          if ((lo & ((1 << scale) - 1)) !== 0 || (lo & 0xfff) > 4096 - (2 << scale) || (load ? rTag[e] !== tag || rHi[e] !== hi : wTag[e] !== tag || wHi[e] !== hi)) {
+            cpu.k = k;
+            cpu.count = count;
+            loadStorePair(cpu, op, raw);
+            break;
+          }
+          const w = ((load ? rHost[e]! : wHost[e]!) + (lo & 0xfff)) >> 2;
+          if (!load) {
+            if (scale === 3) {
+              i32[w] = x[d << 1]!; i32[w + 1] = x[(d << 1) + 1]!;
+              i32[w + 2] = x[t2 << 1]!; i32[w + 3] = x[(t2 << 1) + 1]!;
+            } else {
+              i32[w] = x[d << 1]!;
+              i32[w + 1] = x[t2 << 1]!;
+            }
+          } else {
+            const d1 = d === 31 ? 64 : d << 1;
+            const d2 = t2 === 31 ? 64 : t2 << 1;
+            if (scale === 3) {
+              const a0 = i32[w]!, a1 = i32[w + 1]!, b0 = i32[w + 2]!, b1 = i32[w + 3]!;
+              x[d1] = a0; x[d1 + 1] = a1; x[d2] = b0; x[d2 + 1] = b1;
+            } else {
+              const a0 = i32[w]!, b0 = i32[w + 1]!;
+              x[d1] = a0; x[d1 + 1] = opc === 1 ? a0 >> 31 : 0;
+              x[d2] = b0; x[d2 + 1] = opc === 1 ? b0 >> 31 : 0;
+            }
+          }
+          if (op === 109) {
+            const b = (baseLo >>> 0) + off;
+            x[a + 1] = (baseHi + (b >= TWO32 ? 1 : b < 0 ? -1 : 0)) | 0;
+            x[a] = b | 0;
+          } else if (op === 110) {
+            x[a] = lo;
+            x[a + 1] = hi;
+          }
+          break;
+        }
+        case 32: case 37: case 38: case 39: case 101: // nop yield hints, dsb dmb isb, prfm
+          break;
+        case OP_BREAKPOINT:
+          cpu.k = k;
+          cpu.exit = 'breakpoint';
+          return count;
+        default: {
+          cpu.k = k;
+          cpu.count = count;
+          const r = executeOther(cpu, op, raw, pageLo, pageHi, k);
+          if (r === NEXT) break;
+          if (r === END) cpu.k = k + 1;
+          return count + 1;
+        }
+      }
+      k++;
+      count++;
+    }
+    cpu.k = k;
+  }
+  return count;
+}
+
