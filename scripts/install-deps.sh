@@ -2,12 +2,14 @@
 # Installs what the workbench and its tests need on a Debian machine: the npm dependencies (without
 # Electron's binary download, which needs the internet) and, when run as root or with sudo, the
 # Debian packages: chromium for the browser tests, dtc for the device-tree tests, the riscv64 cross
-# toolchain for rebuilding guest programs, dosfstools and mtools to check the FAT32 images built from
+# and aarch64 cross toolchains for rebuilding guest programs (the A64 disassembler is also checked
+# against aarch64-linux-gnu-objdump), dosfstools and mtools to check the FAT32 images built from
 # host folders. Apt uses the machine's own source configuration.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-want_packages=(chromium device-tree-compiler gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf dosfstools mtools)
+want_packages=(chromium device-tree-compiler gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf
+               gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu dosfstools mtools)
 missing=()
 for pkg in "${want_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
