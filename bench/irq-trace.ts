@@ -1,5 +1,5 @@
 /**
- * Cost of interrupt-timeline recording (core/machine/irq-trace.ts): runs the zones demo
+ * Cost of interrupt-timeline recording (core/cpu/irq-trace.ts): runs the zones demo
  * (examples/riscv64-zones: zoneR's 1 kHz timer, zoneU's 100 Hz timers and IPIs, zoneU hart 2 busy)
  * and compares the instructions retired per second by all harts with recording off and on, in
  * alternating windows so that host noise falls on both. Prints the figures and the slowdown.

@@ -1,7 +1,7 @@
 /**
  * The inspectors' service on the main thread: reads the interrupt controllers (physical PLIC and each
  * live zone's vPLIC, under the device lock, without side effects) and the vCPUs' registers (from the
- * harts' shared regions and the snapshots their workers publish, core/machine/hart-snapshot.ts), and
+ * harts' shared regions and the snapshots their workers publish, core/cpu/hart-snapshot.ts), and
  * drives per-zone debug control: pause, single step, resume and a breakpoint. It watches the harts'
  * stop counters and reports each stop as a `zone.stopped` event.
  */
@@ -21,7 +21,7 @@ import type {
   ZoneDebugState,
 } from '../shared/protocol/index';
 import type { ZoneConfig } from '../shared/model/zone-config';
-import { HartWord, RunRequest } from '../core/machine/hart-header';
+import { HartWord, RunRequest } from '../core/cpu/hart-header';
 import {
   DebugWord,
   debugWords,
@@ -34,7 +34,7 @@ import {
   SNAPSHOT_PC_OFFSET,
   SNAPSHOT_X_OFFSET,
   STOP_REASONS,
-} from '../core/machine/hart-snapshot';
+} from '../core/cpu/hart-snapshot';
 import { wakeHart } from '../core/machine/signals';
 import { disassemble } from '../core/isa/riscv64/disassembler';
 import { ABI_NAMES, FP_ABI_NAMES } from '../core/isa/riscv64/instructions';

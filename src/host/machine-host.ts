@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { existsSync } from 'node:fs';
 import { MachineExit, MachineView, planMachine, ControlWord, type MachinePlan } from '../core/machine/machine';
-import { HartStatus, HartWord, RunRequest } from '../core/machine/hart-header';
+import { HartStatus, HartWord, RunRequest } from '../core/cpu/hart-header';
 import { EM_RISCV, ImageError, isElf, loadElf, loadRaw, parseElf } from '../core/machine/elf';
 import { wakeHart } from '../core/machine/signals';
 import { RoutingSignals } from '../core/hypervisor/irq-routing';

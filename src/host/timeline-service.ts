@@ -1,5 +1,5 @@
 /**
- * The interrupt timeline's service: drains the machine's interrupt trace ring (core/machine/irq-trace.ts)
+ * The interrupt timeline's service: drains the machine's interrupt trace ring (core/cpu/irq-trace.ts)
  * while recording, resolves each record's zone and vCPU, ties the steps of each interrupt into an
  * episode (raise -> pending -> [hypervisor claim + inject] -> delivered -> claim -> complete), keeps a
  * bounded history and exports it in the Trace Event Format that ui.perfetto.dev and chrome://tracing load.
@@ -16,7 +16,7 @@ import type {
   TimelineSnapshot,
   TimelineStatus,
 } from '../shared/protocol/index';
-import { IRQ_EVENT_KIND_NAMES, type IrqTrace, type IrqTraceRecord } from '../core/machine/irq-trace';
+import { IRQ_EVENT_KIND_NAMES, type IrqTrace, type IrqTraceRecord } from '../core/cpu/irq-trace';
 import { decodeZoneConfig } from '../core/hypervisor/zone-config-binary';
 import type { MachineHost } from './machine-host';
 

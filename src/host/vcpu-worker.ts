@@ -11,7 +11,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { Hart } from '../core/isa/riscv64/hart';
 import type { FaultReport, HartPlatform } from '../core/isa/riscv64/platform';
-import { HartEvent, HartStatus, HartWord, HsmState, RunRequest } from '../core/machine/hart-header';
+import { HartEvent, HartStatus, HartWord, HsmState, RunRequest } from '../core/cpu/hart-header';
 import { ControlWord, MachineExit, MachineView } from '../core/machine/machine';
 import { leaveZone } from '../core/hypervisor/hypervisor';
 import { handlePhysicalExternal, RoutingSignals } from '../core/hypervisor/irq-routing';
@@ -22,7 +22,7 @@ import { threadClock } from './thread-clock';
 import { virtioTrapRegions } from '../core/virtio/virtio-trap';
 import type { VcpuInit, VcpuMessage } from './vcpu-init';
 import { Htif } from './htif';
-import { DebugWord, getU64, putU64, StopCode } from '../core/machine/hart-snapshot';
+import { DebugWord, getU64, putU64, StopCode } from '../core/cpu/hart-snapshot';
 
 const init = workerData as VcpuInit;
 const post = (message: VcpuMessage): void => parentPort!.postMessage(message);
@@ -188,7 +188,7 @@ function hypervisorTurn(): boolean {
   return true;
 }
 
-// --- debugger (inspector): snapshots, stops and the breakpoint (core/machine/hart-snapshot.ts) ---
+// --- debugger (inspector): snapshots, stops and the breakpoint (core/cpu/hart-snapshot.ts) ---
 const debug = hart.debug;
 /** The current pause was announced (by a stop of its own or a step / breakpoint). */
 let stopAnnounced = false;

@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { HartWord, HsmState } from '../../src/core/machine/hart-header';
+import { HartWord, HsmState } from '../../src/core/cpu/hart-header';
 import { PlicOffset } from '../../src/core/devices/intc/sifive-plic';
 import { loadLayout } from '../../src/host/layout-loader';
 import { startMachine, type LiveMachine } from '../helpers/live-machine';

@@ -65,10 +65,11 @@ export interface CpuFaultReport {
 }
 
 /**
- * Int32 word indices of the header every CPU's shared region starts with (CPU_HEADER_BYTES long). They
- * match core/machine/hart-header.ts HartWord for the words every ISA shares, so the machine's waking,
- * pausing, counters and remote TLB flushes work on any CPU. Words written by more than one thread are
- * only accessed with Atomics.
+ * Int32 word indices of the header every CPU's shared region starts with (CPU_HEADER_BYTES long): the
+ * words every ISA shares, so that the machine's waking, pausing, counters and remote TLB flushes work on
+ * any CPU. This is their one definition: the RISC-V hart's HartWord (hart-header.ts) spreads it and adds
+ * its own words in the indices left free here (6..14). Words written by more than one thread are only
+ * accessed with Atomics.
  */
 export const CPU_HEADER_BYTES = 256;
 export const CpuWord = {
@@ -76,8 +77,9 @@ export const CpuWord = {
   wake: 0,
   /** Interrupt inputs set by interrupt controllers (RISC-V: mip bits; Arm: CpuInterruptLine bits). */
   pending: 1,
-  /** Non-zero: leave the current slice (run control written by the host). */
+  /** Requested run state, written by the host (hart-header.ts RunRequest); non-zero: leave the current slice. */
   request: 2,
+  /** Current state, written by the CPU's thread (hart-header.ts HartStatus). */
   status: 3,
   /** Instructions retired, low and high word (updated at the end of each slice). */
   retiredLo: 4,

@@ -10,7 +10,7 @@ import type { HartSignals } from '../bus/types';
 import type { Board } from '../../shared/model/board';
 import type { ZoneConfig } from '../../shared/model/zone-config';
 import type { DeviceLock } from '../bus/address-space';
-import { HartEvent, HartStatus, HartWord, HsmState, RunRequest } from '../machine/hart-header';
+import { HartEvent, HartStatus, HartWord, HsmState, RunRequest } from '../cpu/hart-header';
 import { wakeHart } from '../machine/signals';
 import { ZONE_CONFIG_OFFSETS } from './zone-config-binary';
 import { ZoneState, type ZoneSlot, type ZoneTable } from './zone-table';

@@ -15,7 +15,7 @@
  */
 import type { HartSignals } from '../bus/types';
 import { MIP_SEIP, type SifivePlic } from '../devices/intc/sifive-plic';
-import { HartEvent, HartWord, RunRequest } from '../machine/hart-header';
+import { HartEvent, HartWord, RunRequest } from '../cpu/hart-header';
 import { wakeHart } from '../machine/signals';
 import { physicalContextOffset, type VirtualPlic } from './vplic';
 

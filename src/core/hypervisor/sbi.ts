@@ -16,7 +16,7 @@
  */
 import type { HartSignals } from '../bus/types';
 import type { HartApi } from '../isa/riscv64/platform';
-import { HartWord, HsmState } from '../machine/hart-header';
+import { HartWord, HsmState } from '../cpu/hart-header';
 
 export const SbiError = {
   success: 0n,

@@ -33,7 +33,7 @@ import type { HartSignals, RegisterDef, SharedRegion } from '../bus/types';
 import { MIP_SEIP, PlicOffset, type SifivePlic } from '../devices/intc/sifive-plic';
 import type { HartApi } from '../isa/riscv64/platform';
 import type { TrapHandler } from './zone-supervisor';
-import { IrqEventKind, irqTraceOf, type IrqTrace } from '../machine/irq-trace';
+import { IrqEventKind, irqTraceOf, type IrqTrace } from '../cpu/irq-trace';
 
 /** hvisor's BOARD_PLIC_INTERRUPTS_NUM: the largest source count a (v)PLIC register map can hold. */
 export const VPLIC_MAX_SOURCES = 1023;

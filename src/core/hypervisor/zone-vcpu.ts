@@ -6,7 +6,7 @@
 import type { AccessKind, FaultReport, HartApi, Supervisor } from '../isa/riscv64/platform';
 import { Stage2 } from '../isa/riscv64/platform';
 import type { MachineView } from '../machine/machine';
-import { HartWord, RunRequest } from '../machine/hart-header';
+import { HartWord, RunRequest } from '../cpu/hart-header';
 import { wakeHart } from '../machine/signals';
 import { decodeZoneConfig } from './zone-config-binary';
 import type { ZoneConfig } from '../../shared/model/zone-config';

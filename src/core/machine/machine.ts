@@ -8,12 +8,12 @@ import type { Clock, HartSignals } from '../bus/types';
 import { instantiateDevices, planDevices, type MachineDevices } from '../devices/create-devices';
 import { HART_STATE_BYTES } from '../isa/riscv64/hart';
 import type { Board } from '../../shared/model/board';
-import { HART_HEADER_BYTES, HartWord, HsmState } from './hart-header';
+import { HART_HEADER_BYTES, HartWord, HsmState } from '../cpu/hart-header';
 import { SharedLayoutPlanner, regionOf, type SharedLayout } from './shared-layout';
 import { SharedDeviceLock, SharedHartSignals } from './signals';
 import { vplicBytes, zoneTableBytes } from '../hypervisor/zone-table';
 import { BRIDGE_PAGE_BYTES } from '../virtio/virtio-bridge';
-import { attachIrqTrace, IrqTrace, irqTraceBytes } from './irq-trace';
+import { attachIrqTrace, IrqTrace, irqTraceBytes } from '../cpu/irq-trace';
 
 /** Words of the machine control region (Int32 indices). */
 export const ControlWord = {

@@ -4,7 +4,7 @@
  */
 import type { DeviceLock } from '../bus/address-space';
 import type { HartSignals } from '../bus/types';
-import { HartWord } from './hart-header';
+import { HartWord } from '../cpu/hart-header';
 
 /** Sets and clears hart mip bits from any thread and wakes a hart sleeping in WFI. */
 export class SharedHartSignals implements HartSignals {

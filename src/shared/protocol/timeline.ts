@@ -1,5 +1,5 @@
 /**
- * The interrupt timeline's protocol: what the machine's interrupt paths recorded (core/machine/irq-trace.ts),
+ * The interrupt timeline's protocol: what the machine's interrupt paths recorded (core/cpu/irq-trace.ts),
  * drained by the host into a bounded history, with each interrupt's steps tied into an episode
  * (raise -> pending -> delivered -> claim -> complete) so that views can show latencies.
  *

@@ -5,7 +5,7 @@
  * metadata names for processes and threads; complete events nested per thread).
  */
 import { describe, expect, it } from 'vitest';
-import { IrqEventKind, type IrqTraceRecord } from '../../../src/core/machine/irq-trace';
+import { IrqEventKind, type IrqTraceRecord } from '../../../src/core/cpu/irq-trace';
 import { TimelineHistory, toTraceEvents, type TimelineMachine, type TraceEvent } from '../../../src/host/timeline-service';
 
 const machine: TimelineMachine = {

@@ -13,7 +13,7 @@
  * access-permission checks (any context may touch any register).
  */
 import type { HartSignals, IrqSink, MmioDevice, RegisterDef, SharedRegion } from '../../bus/types';
-import { IrqEventKind, irqTraceOf, type IrqTrace } from '../../machine/irq-trace';
+import { IrqEventKind, irqTraceOf, type IrqTrace } from '../../cpu/irq-trace';
 
 export const PlicOffset = {
   priority: 0x0,

@@ -4,8 +4,11 @@
  * offsets (int32 lo/hi pairs, see docs/decisions/0001) so that other threads and a later WebAssembly
  * tier can read them; CSRs, TLBs and the decoded-instruction cache are private to the running thread.
  * Left out: PMP enforcement, hpm counters that count, Svpbmt/Svnapot, the H extension, debug mode.
+ * It is a CpuCore (cpu/cpu-core.ts) through thin aliases (cpuId, hasWork, powerOn, inspect) added
+ * next to the RISC-V names the rest of the machine still uses; the run loop is the same code for both.
  */
-import { HART_HEADER_BYTES, HartWord } from '../../machine/hart-header';
+import type { BootLevel, CpuCore, CpuExit, RegisterGroup } from '../../cpu/cpu-core';
+import { HART_HEADER_BYTES, HartWord } from '../../cpu/hart-header';
 import type { SharedRegion } from '../../bus/types';
 import type { HartApi, HartPlatform, Supervisor } from './platform';
 import { Cause, Irq } from './csr-numbers';
@@ -13,9 +16,10 @@ import { readCsr, writeCsr, MISA } from './csr';
 import { execute } from './interpreter';
 import { checkInterrupts, deliverException, nextTimerDeadline, pendingAndEnabled } from './trap';
 import { enterPage, FETCH, fenceInstructions, flushDecodeCache, flushTlb as flushAllTlb, prepareSlot, resolveVirt, TLB_MASK, TLB_SIZE } from './mmu';
-import { DEBUG_OFFSET, DEBUG_WORDS, writeSnapshot } from '../../machine/hart-snapshot';
+import { DEBUG_OFFSET, DEBUG_WORDS, writeSnapshot } from '../../cpu/hart-snapshot';
 import { TRAP_SIGNAL } from './trap-signal';
-import { irqTraceOf, type IrqTrace } from '../../machine/irq-trace';
+import { irqTraceOf, type IrqTrace } from '../../cpu/irq-trace';
+import { inspectHart } from './inspect';
 
 export const X_OFFSET = HART_HEADER_BYTES;
 /** x0 writes land in this extra slot so that the interpreter never tests rd for zero. */
@@ -27,13 +31,17 @@ export const HART_STATE_BYTES = 1024;
 /** Instructions between interrupt/timer/request checks when nothing ends a block earlier. */
 const SLICE = 4096;
 
-export type RunExit = 'budget' | 'wfi' | 'fault' | 'request' | 'breakpoint';
+/** Why run() returned: the arch-neutral CpuExit, under the name the RISC-V code has always used. */
+export type RunExit = CpuExit;
 
 /** The decode-cache op id of EBREAK: an armed breakpoint's slot holds it (see armBreakpoint). */
 const OP_EBREAK = 53;
 export type Privilege = 0 | 1 | 3;
 
-export class Hart implements HartApi {
+/** a0..a7: the most boot arguments powerOn can pass (SBI and Linux use a0/a1). */
+const MAX_BOOT_ARGS = 8;
+
+export class Hart implements HartApi, CpuCore {
   readonly hartId: number;
   readonly supervisor: Supervisor | undefined;
   readonly header: Int32Array;
@@ -150,7 +158,7 @@ export class Hart implements HartApi {
   mmioGpa = 0;
 
   // --- debugger (inspector): snapshot area and one breakpoint on a guest-virtual pc ---
-  /** The debug words after the registers (core/machine/hart-snapshot.ts). */
+  /** The debug words after the registers (core/cpu/hart-snapshot.ts). */
   readonly debug: Int32Array;
   bpArmed = false;
   bpLo = 0;
@@ -242,6 +250,26 @@ export class Hart implements HartApi {
     this.setPc(entry);
     this.flushTlb();
     flushDecodeCache(this);
+  }
+
+  /** CpuCore: the hart id under the arch-neutral name. A getter, so the object's shape is unchanged. */
+  get cpuId(): number {
+    return this.hartId;
+  }
+
+  /**
+   * CpuCore: reset() with the boot convention's argument registers a0..a7 filled from `args`.
+   * `firmware` is M-mode (S-mode when the hypervisor stands in for M-mode, as reset() decides), `kernel` S-mode.
+   */
+  powerOn(entry: bigint, args: readonly bigint[] = [], level: BootLevel = 'kernel'): void {
+    if (args.length > MAX_BOOT_ARGS) throw new Error(`a RISC-V hart takes at most ${MAX_BOOT_ARGS} boot arguments (a0..a7), got ${args.length}`);
+    this.reset(entry, level === 'firmware' ? 'machine' : 'supervisor', args[0] ?? 0n, args[1] ?? 0n);
+    for (let i = 2; i < args.length; i++) this.setX(10 + i, args[i]!);
+  }
+
+  /** CpuCore: the registers as named groups (isa/riscv64/inspect.ts), side-effect free. */
+  inspect(): RegisterGroup[] {
+    return inspectHart(this);
   }
 
   getX(index: number): bigint {
@@ -383,7 +411,7 @@ export class Hart implements HartApi {
     return result;
   }
 
-  /** Publishes privilege, the inspected CSRs and the pc's physical address (core/machine/hart-snapshot.ts). */
+  /** Publishes privilege, the inspected CSRs and the pc's physical address (core/cpu/hart-snapshot.ts). */
   publishSnapshot(): void {
     this.syncPcWords();
     writeSnapshot(this.debug, this.priv, this.pcPhysical(), (n) => readCsr(this, n));
@@ -479,6 +507,11 @@ export class Hart implements HartApi {
 
   /** Whether an interrupt is pending and enabled in mie, ignoring the global enables (WFI wake-up rule). */
   hasWakeup(): boolean {
+    return pendingAndEnabled(this) !== 0;
+  }
+
+  /** CpuCore: hasWakeup() under the arch-neutral name. */
+  hasWork(): boolean {
     return pendingAndEnabled(this) !== 0;
   }
 

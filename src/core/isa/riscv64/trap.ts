@@ -4,11 +4,11 @@
  * supervisor timers), interrupt priority and global-enable rules, timer deadlines for WFI sleeps,
  * and the guest-fatal cases (no trap handler, trap loop) reported through platform.fault.
  */
-import { HartWord } from '../../machine/hart-header';
+import { HartWord } from '../../cpu/hart-header';
 import { CAUSE_NAMES, Cause, Irq, Mstatus } from './csr-numbers';
 import type { Hart, Privilege } from './hart';
 import type { FaultReport } from './platform';
-import { IrqEventKind } from '../../machine/irq-trace';
+import { IrqEventKind } from '../../cpu/irq-trace';
 
 const STIP = 1 << Irq.STI;
 const MTIP = 1 << Irq.MTI;

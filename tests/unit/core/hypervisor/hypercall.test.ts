@@ -5,7 +5,7 @@ import { BridgeOffset, VirtioBridgeConsumer } from '../../../../src/core/virtio/
 import { bridgePageAt } from '../../../../src/core/virtio/virtio-bridge-base';
 import { encodeZoneConfig, ZONE_CONFIG_SIZE } from '../../../../src/core/hypervisor/zone-config-binary';
 import { rootZoneConfig, type ZoneConfig } from '../../../../src/shared/model/zone-config';
-import { HartWord, HsmState } from '../../../../src/core/machine/hart-header';
+import { HartWord, HsmState } from '../../../../src/core/cpu/hart-header';
 import type { HartApi } from '../../../../src/core/isa/riscv64/platform';
 import { rootedRuntime } from '../../../helpers/zone-runtime';
 

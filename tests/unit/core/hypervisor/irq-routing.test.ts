@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MIP_MEIP, MIP_SEIP, PlicOffset, SifivePlic } from '../../../../src/core/devices/intc/sifive-plic';
 import type { HartApi } from '../../../../src/core/isa/riscv64/platform';
-import { HART_HEADER_BYTES, HartWord, RunRequest } from '../../../../src/core/machine/hart-header';
+import { HART_HEADER_BYTES, HartWord, RunRequest } from '../../../../src/core/cpu/hart-header';
 import { SharedHartSignals } from '../../../../src/core/machine/signals';
 import { HartEvent, RoutingSignals, handlePhysicalExternal } from '../../../../src/core/hypervisor/irq-routing';
 import { VirtualPlic, type VirtualPlicConfig } from '../../../../src/core/hypervisor/vplic';

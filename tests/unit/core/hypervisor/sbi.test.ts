@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SbiExtension, SbiHandler, type SbiZone } from '../../../../src/core/hypervisor/sbi';
-import { HartWord, HsmState } from '../../../../src/core/machine/hart-header';
+import { HartWord, HsmState } from '../../../../src/core/cpu/hart-header';
 import type { HartApi } from '../../../../src/core/isa/riscv64/platform';
 
 class FakeHart implements HartApi {

@@ -1,6 +1,6 @@
 /** CSRs, traps, delegation, interrupts, timers, WFI and the guest-fatal fault reports. */
 import { describe, expect, it } from 'vitest';
-import { HartWord } from '../../../../src/core/machine/hart-header';
+import { HartWord } from '../../../../src/core/cpu/hart-header';
 import { machine, RAM_BASE, type TestMachine } from './harness';
 
 const MSTATUS = 0x300, MEDELEG = 0x302, MIDELEG = 0x303, MIE = 0x304, MTVEC = 0x305, MEPC = 0x341, MCAUSE = 0x342, MTVAL = 0x343;

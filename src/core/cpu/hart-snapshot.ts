@@ -11,6 +11,7 @@
  * Also here: decoding CSR values into named fields for the inspector (pure functions, tested).
  */
 import type { CsrValue, RegisterFieldValue, StopReason } from '../../shared/protocol/inspect';
+import { hex64 } from './cpu-core';
 import { HART_HEADER_BYTES } from './hart-header';
 
 /** Where the RV64 hart keeps its registers (must match isa/riscv64/hart.ts; a test checks it). */
@@ -149,9 +150,8 @@ const S_IRQ_MASK = (1 << 1) | (1 << 5) | (1 << 9);
 const FFLAGS = ['NX', 'UF', 'OF', 'DZ', 'NV'];
 const ROUNDING = ['RNE', 'RTZ', 'RDN', 'RUP', 'RMM', '?', '?', 'DYN'];
 
-export function hex64(value: bigint): string {
-  return `0x${BigInt.asUintN(64, value).toString(16).padStart(16, '0')}`;
-}
+/** One formatting of 64-bit values for every inspector view (defined in cpu-core.ts). */
+export { hex64 };
 
 function bits(value: bigint, lsb: number, width: number): number {
   return Number((value >> BigInt(lsb)) & ((1n << BigInt(width)) - 1n));

@@ -1,23 +1,20 @@
 /**
- * The first bytes of every hart's shared state region: the words other threads touch (interrupt
- * pending bits, wake-ups, run control, counters). The CPU keeps its own registers after HART_HEADER_BYTES.
- * Indices are Int32Array indices relative to the start of the hart's region. Words written by more
- * than one thread are only accessed with Atomics.
+ * The RISC-V hart's header: the arch-neutral words of every CPU's shared region (cpu-core.ts CpuWord:
+ * wake-ups, pending interrupt inputs, run control, counters, remote fences) extended with the words the
+ * RISC-V hart and the hypervisor add (SBI HSM state, the zone binding, SBI timer, hypervisor events).
+ * The shared words are defined once, in CpuWord, so the machine's waking, pausing and remote flushes
+ * cannot drift between ISAs. The CPU keeps its own registers after HART_HEADER_BYTES. Indices are
+ * Int32Array indices relative to the start of the hart's region. Words written by more than one
+ * thread are only accessed with Atomics.
  */
-export const HART_HEADER_BYTES = 256;
+import { CPU_HEADER_BYTES, CpuWord } from './cpu-core';
+
+export const HART_HEADER_BYTES = CPU_HEADER_BYTES;
 
 export const HartWord = {
-  /** Futex for WFI and pause: a waker stores 1 and notifies; the hart stores 0 before it waits. */
-  wake: 0,
-  /** mip bits 0..31 set by interrupt controllers, timers and the hart itself (Atomics only). */
-  mip: 1,
-  /** Requested run state, written by the host: see RunRequest. */
-  request: 2,
-  /** Current state, written by the hart's thread: see HartStatus. */
-  status: 3,
-  /** Instructions retired, low and high word (updated at the end of each slice). */
-  retiredLo: 4,
-  retiredHi: 5,
+  ...CpuWord,
+  /** mip bits 0..31 set by interrupt controllers, timers and the hart itself: RISC-V's name for CpuWord.pending. */
+  mip: CpuWord.pending,
   /** SBI HSM state (see SBI spec hart states) when the hart runs under the hypervisor. */
   hsm: 6,
   /** Zone the hart is bound to, as zone-table slot index + 1; 0 = none (hvisor's cpu_data.zone). */
@@ -32,8 +29,6 @@ export const HartWord = {
   sbiTimerHi: 13,
   /** Pending hypervisor events for this hart (bit mask, Atomics), see HartEvent. */
   events: 14,
-  /** Remote fence requests (bit 0 = flush TLB, bit 1 = flush instruction cache). */
-  fences: 15,
 } as const;
 
 /**

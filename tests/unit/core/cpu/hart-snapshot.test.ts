@@ -12,7 +12,7 @@ import {
   decodeSnapshotCsrs,
   readSnapshot,
   writeSnapshot,
-} from '../../../../src/core/machine/hart-snapshot';
+} from '../../../../src/core/cpu/hart-snapshot';
 import { F_OFFSET, HART_STATE_BYTES, PC_OFFSET, X_OFFSET } from '../../../../src/core/isa/riscv64/hart';
 
 const fieldsOf = (name: string, value: bigint, context = {}) =>

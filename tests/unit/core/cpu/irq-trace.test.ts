@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
-import { IrqEventKind, IrqTrace, IRQ_TRACE_HEADER_BYTES, IRQ_TRACE_RECORD_BYTES, irqTraceBytes } from '../../../../src/core/machine/irq-trace';
+import { IrqEventKind, IrqTrace, IRQ_TRACE_HEADER_BYTES, IRQ_TRACE_RECORD_BYTES, irqTraceBytes } from '../../../../src/core/cpu/irq-trace';
 
 function ring(capacity: number, clock = { now: () => 0 }): { trace: IrqTrace; buffer: SharedArrayBuffer } {
   const buffer = new SharedArrayBuffer(irqTraceBytes(capacity) + 64);
@@ -82,7 +82,7 @@ describe('IrqTrace', () => {
 
   it('takes records from two worker threads at once without losing or tearing any', async () => {
     // The workers run the same module, transpiled from the TypeScript source.
-    const source = readFileSync(path.resolve('src/core/machine/irq-trace.ts'), 'utf8');
+    const source = readFileSync(path.resolve('src/core/cpu/irq-trace.ts'), 'utf8');
     const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 } }).outputText;
     const dir = mkdtempSync(path.join(tmpdir(), 'irq-trace-'));
     const file = path.join(dir, 'irq-trace.mjs');
