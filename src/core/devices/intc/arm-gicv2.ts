@@ -36,8 +36,13 @@ export const GiccCtlr = { enableGrp0: 1, enableGrp1: 2, ackCtl: 4, fiqEn: 8, cbp
 export const GICV2_MAX_CPUS = 8;
 /** PIDR4..7, PIDR0..3, CIDR0..3 at 0xFD0: QEMU's GICv2 values, PIDR2 = 0x2B (ArchRev 2). */
 export const GICV2_IDS = [0x04, 0, 0, 0, 0x90, 0xb4, 0x2b, 0, 0x0d, 0xf0, 0x05, 0xb1] as const;
-const GICD_IIDR = 0x0200_043b;
-const GICC_IIDR = 0x0202_043b;
+/**
+ * QEMU's hw/intc/arm_gic.c: GICD_IIDR is 0x43B (gic_dist_readb: bytes 0x3b, 0x04, rest RAZ: Arm, r0p0,
+ * ProductID 0) and GICC_IIDR is (revision << 16) | 0x43B (gic_cpu_read, offset 0xfc), i.e. architecture
+ * version 2, ProductID 0. Linux's gic_check_gicv2() (irq-gic.c) accepts it: (IIDR & 0xff0fff) == 0x02043b.
+ */
+const GICD_IIDR = 0x0000_043b;
+const GICC_IIDR = 0x0002_043b;
 const GICD_CTLR_WORD = 0;
 const SPURIOUS_OTHER_GROUP = 1022;
 

@@ -7,8 +7,9 @@
  * (what QEMU reports, PeriphID2 = 0x14) and 32 on r3 (`revision: 3`), which is also what Linux derives
  * from the ID (amba_rev < 3 ? 16 : 32). One combined, level-sensitive interrupt line (UARTINTR).
  *
- * Interrupts as the TRM describes them and Linux relies on: RX is raised while the RX FIFO holds at
- * least the trigger level (one byte in character mode) and falls when reads drain it below; RT (receive
+ * Interrupts as the TRM describes them and Linux relies on: RX is raised when the RX FIFO fills up to
+ * the trigger level (one byte in character mode) and falls when reads drain it below or through ICR
+ * (a transition, not a level: see receive() and readData()); RT (receive
  * timeout) is modelled as "a poll went by with fewer bytes than the trigger level" (see ns16550a.ts for
  * the reasoning); TX is raised when the TX FIFO drains to or below its trigger level (at once here,
  * since bytes leave as fast as the host ring takes them, as in QEMU) and falls when a write fills it
@@ -45,7 +46,7 @@ const ID_BYTES = [0x11, 0x10, 0x14, 0x00, 0x0d, 0xf0, 0x05, 0xb1] as const;
 /** Int32 word indices of the shared state; all zero is the reset state (CR and IFLS are stored XOR their reset values). */
 const Word = {
   ibrd: 0, fbrd: 1, lcrH: 2, crXor: 3, iflsXor: 4, imsc: 5,
-  /** Raw interrupt status bits that latch (TX, RT, OE); RX is computed from the FIFO level. */
+  /** Raw interrupt status bits; all latch (RX, TX, RT, OE), so UARTICR clears any of them. */
   ris: 6, dmacr: 7, ilpr: 8, rsr: 9,
   rxCount: 10, rxHead: 11, txCount: 12, txHead: 13,
   irqLevel: 14, lost: 15,
@@ -166,6 +167,7 @@ export class Pl011 implements MmioDevice {
           w[Word.rxHead] = 0;
           w[Word.txCount] = 0;
           w[Word.txHead] = 0;
+          w[Word.ris] = w[Word.ris]! & ~(Pl011Int.rx | Pl011Int.rt);
         }
         w[Word.lcrH] = value & 0xff;
         break;
@@ -246,10 +248,7 @@ export class Pl011 implements MmioDevice {
   }
 
   private rawStatus(): number {
-    const w = this.words;
-    let status = w[Word.ris]!;
-    if (w[Word.rxCount]! >= this.rxTrigger()) status |= Pl011Int.rx;
-    return status;
+    return this.words[Word.ris]!;
   }
 
   private flags(): number {
@@ -273,6 +272,9 @@ export class Pl011 implements MmioDevice {
     const byte = this.bytes[RX_FIFO_BYTE + head]!;
     w[Word.rxHead] = (head + 1) % MAX_FIFO;
     w[Word.rxCount] = count - 1;
+    // RX falls once reads take the FIFO below the trigger level (QEMU pl011_read: read_count ==
+    // read_trigger - 1 clears INT_RX; PL011 TRM r1p5 2.8.2 "UARTRXINTR").
+    if (count - 1 < this.rxTrigger()) w[Word.ris] = w[Word.ris]! & ~Pl011Int.rx;
     if (!this.loopback()) {
       const next = this.inputRing.pop();
       if (next >= 0) this.receive(next);
@@ -314,6 +316,11 @@ export class Pl011 implements MmioDevice {
     }
     this.bytes[RX_FIFO_BYTE + ((w[Word.rxHead]! + count) % MAX_FIFO)] = byte;
     w[Word.rxCount] = count + 1;
+    // RX is latched when the FIFO reaches the trigger level, as in QEMU's pl011_put_fifo (read_count ==
+    // read_trigger sets INT_RX) and the TRM; being a latch, UARTICR.RXIC clears it while the bytes stay.
+    // Linux's pl011_enable_interrupts relies on this ("RXIS is asserted only when the RX FIFO transitions
+    // from below to above the trigger threshold"), clearing RXIS and then draining the FIFO.
+    if (count + 1 === this.rxTrigger()) w[Word.ris] = w[Word.ris]! | Pl011Int.rx;
   }
 
   /** Moves TX FIFO bytes to the output ring while it has room; draining to the trigger level raises TX. */

@@ -29,6 +29,8 @@ function linuxProbe(t: ReturnType<typeof setup>) {
   const lines = ((gicd(0, D.typer) & 0x1f) + 1) * 32;
   expect(lines).toBe(LINES);
   expect(((gicd(0, D.typer) >> 5) & 7) + 1).toBe(CPUS);
+  // QEMU arm_gic.c gic_dist_readb: GICD_IIDR bytes 0x3b, 0x04, the rest RAZ (Arm, r0p0, ProductID 0).
+  expect(gicd(0, D.iidr)).toBe(0x43b);
   // gic_get_cpumask: ITARGETSR0..7 read as the accessing CPU's bit.
   expect(gicd(1, D.itargetsr)).toBe(0x0202_0202);
   for (let i = 32; i < lines; i += 4) setGicd(0, D.itargetsr + i, 0x0101_0101);
@@ -41,7 +43,9 @@ function linuxProbe(t: ReturnType<typeof setup>) {
     for (let i = 0; i < 32; i += 4) setGicd(cpu, D.ipriorityr + i, 0xa0a0_a0a0);
     setGicc(cpu, C.pmr, 0xf0);
     setGicc(cpu, C.ctlr, GiccCtlr.enableGrp0);
-    expect(gicc(cpu, C.iidr)).toBe(0x0202_043b);
+    // QEMU arm_gic.c gic_cpu_read 0xfc: (revision << 16) | 0x43b; gic_check_gicv2 masks 0xff0fff.
+    expect(gicc(cpu, C.iidr)).toBe(0x0002_043b);
+    expect(gicc(cpu, C.iidr) & 0xff0fff).toBe(0x02043b);
   }
 }
 

@@ -77,6 +77,28 @@ describe('ArmGicv3', () => {
     expect(t.gic.cpuInterface(0).access(0x1234, false, 0n)).toBeUndefined();
   });
 
+  it('reports the ID and type values of QEMU\'s GICv3', () => {
+    const t = setup();
+    // arm_gicv3_cpuif.c icc_reset: ICC_CTLR_EL1 = A3V | IDbits 1 (24-bit INTIDs) | PRIbits (pribits - 1 = 4).
+    expect(t.icc(0, Icc.CTLR)).toBe((1 << 15) | (1 << 11) | (4 << 8));
+    // arm_gicv3_dist.c gicd_readl GICD_TYPER: CPUNumber == 0 since ARE is always 1; IDbits 15, A3V,
+    // ITLinesNumber = num_irq / 32 - 1 (288 -> 8); SecurityExtn 0 with DS = 1.
+    const typer = t.gicd(D.typer);
+    expect((typer >> 5) & 7).toBe(0);
+    expect(typer & ~(1 << 25)).toBe((1 << 24) | (15 << 19) | 8);
+    // arm_gicv3_common.c realize: GICR_TYPER = affinity << 32 | 1 << 24 (CommonLPIAff) | i << 8 | Last.
+    expect(t.gicr(0, R.typer)).toBe((1 << 24) | (0 << 8));
+    expect(t.gicr(1, R.typer)).toBe(((1 << 24) | (1 << 8) | (1 << 4)) >>> 0);
+    expect(t.gicr(1, R.typer + 4)).toBe(1);
+    // gicv3_internal.h gicv3_iidr / gicv3_idreg: IIDR 0x43b, PIDR0 0x92 (GICD) / 0x93 (GICR), PIDR2 0x3b.
+    expect(t.gicd(D.iidr)).toBe(0x43b);
+    expect(t.gicr(0, R.iidr)).toBe(0x43b);
+    expect(t.gicd(0xffe0)).toBe(0x92);
+    expect(t.gicr(0, 0xffe0)).toBe(0x93);
+    expect(t.gicd(D.pidr2)).toBe(0x3b);
+    expect(t.gicr(1, R.pidr2)).toBe(0x3b);
+  });
+
   it('routes a level SPI to CPU 1, acknowledges, EOIs and re-pends while the line stays high', () => {
     const t = setup();
     linuxProbe(t);

@@ -46,10 +46,11 @@ describe('Pl011', () => {
 
   it('runs the amba-pl011 startup and RX interrupt sequence', () => {
     const { rd, wr, input, sink, uart } = setup();
-    // pl011_startup: divisors, 8N1 with FIFOs, IFLS RX 1/2 TX 1/8, clear and unmask RX|RT, enable.
+    // pl011_startup: divisors, 8N1 with FIFOs, IFLS = vendor_arm.ifls (UART011_IFLS_RX4_8 |
+    // UART011_IFLS_TX4_8 in amba-pl011.c: RX 1/2, TX 1/2), clear and unmask RX|RT, enable.
     wr(R.ibrd, 1); wr(R.fbrd, 5);
     wr(R.lcrH, 0x60 | FEN);
-    wr(R.ifls, (2 << 3) | 0);
+    wr(R.ifls, (2 << 3) | 2);
     wr(R.icr, 0x7ff);
     wr(R.imsc, Pl011Int.rx | Pl011Int.rt);
     wr(R.cr, 0x301);
@@ -73,6 +74,30 @@ describe('Pl011', () => {
     text = '';
     for (let i = 0; i < 18; i++) text += String.fromCharCode(rd(R.dr) & 0xff);
     expect(text).toBe('0123456789abcdefXY');
+    expect(sink.level(LINE)).toBe(false);
+  });
+
+  it('latches RX on reaching the trigger level, so UARTICR clears it while the bytes stay (QEMU pl011_put_fifo, TRM)', () => {
+    const { rd, wr, input, sink } = setup();
+    wr(R.lcrH, 0x60 | FEN);
+    wr(R.ifls, 0); // RX trigger 1/8 of 16 = 2 bytes
+    wr(R.imsc, Pl011Int.rx);
+    input('a');
+    expect(rd(R.ris) & Pl011Int.rx).toBe(0);
+    input('b');
+    expect(rd(R.ris) & Pl011Int.rx).toBe(Pl011Int.rx);
+    expect(sink.level(LINE)).toBe(true);
+    // Linux pl011_enable_interrupts writes RXIS to ICR: the interrupt clears though 2 bytes remain.
+    wr(R.icr, Pl011Int.rx);
+    expect(rd(R.ris) & Pl011Int.rx).toBe(0);
+    expect(sink.level(LINE)).toBe(false);
+    input('c'); // 3 bytes: no new transition through the level
+    expect(rd(R.ris) & Pl011Int.rx).toBe(0);
+    rd(R.dr); rd(R.dr); // down to 1, below the level
+    input('d'); // back up to 2: a new transition raises RX
+    expect(rd(R.ris) & Pl011Int.rx).toBe(Pl011Int.rx);
+    rd(R.dr); // below the level again: RX falls
+    expect(rd(R.ris) & Pl011Int.rx).toBe(0);
     expect(sink.level(LINE)).toBe(false);
   });
 

@@ -59,14 +59,18 @@ export const ICC_REGISTERS: readonly { name: string; key: number; access: 'rw' |
   { name: 'ICC_EOIR1_EL1', key: Icc.EOIR1, access: 'wo', description: 'End of a Group 1 interrupt' },
   { name: 'ICC_HPPIR1_EL1', key: Icc.HPPIR1, access: 'ro', description: 'Highest pending Group 1 interrupt' },
   { name: 'ICC_BPR1_EL1', key: Icc.BPR1, access: 'rw', description: 'Binary point, Group 1 (minimum 3)' },
-  { name: 'ICC_CTLR_EL1', key: Icc.CTLR, access: 'rw', description: 'CBPR (0), EOImode (1), PRIbits (10:8) = 4, IDbits (13:11) = 0, A3V (15)' },
+  { name: 'ICC_CTLR_EL1', key: Icc.CTLR, access: 'rw', description: 'CBPR (0), EOImode (1), PRIbits (10:8) = 4, IDbits (13:11) = 1 (24 bits), A3V (15)' },
   { name: 'ICC_SRE_EL1', key: Icc.SRE, access: 'rw', description: 'SRE, DFB, DIB: read as 1' },
   { name: 'ICC_IGRPEN0_EL1', key: Icc.IGRPEN0, access: 'rw', description: 'Group 0 enable' },
   { name: 'ICC_IGRPEN1_EL1', key: Icc.IGRPEN1, access: 'rw', description: 'Group 1 enable' },
 ];
 
-/** ICC_CTLR_EL1 read-only part: PRIbits = 5 - 1, IDbits = 0 (16 bits), A3V. */
-const CTLR_FIXED = (4 << 8) | (1 << 15);
+/**
+ * ICC_CTLR_EL1 read-only part: PRIbits = 5 - 1, IDbits = 1 (24-bit INTIDs), A3V. IDbits follows QEMU's
+ * icc_reset() in hw/intc/arm_gicv3_cpuif.c (`1 << ICC_CTLR_EL1_IDBITS_SHIFT`): the CPU interface takes
+ * 24-bit INTIDs (hence EOIR/DIR keep bits 23:0) even though GICD_TYPER.IDbits reports 16.
+ */
+const CTLR_FIXED = (4 << 8) | (1 << 11) | (1 << 15);
 
 export class Gicv3CpuInterface {
   constructor(private readonly gic: ArmGicv3, readonly cpu: number) {}

@@ -22,7 +22,11 @@ export const GicrOffset = {
   igrpmodr0: GICR_SGI_BASE + 0xd00, nsacr: GICR_SGI_BASE + 0xe00,
 } as const;
 export const GicrWaker = { processorSleep: 2, childrenAsleep: 4 } as const;
-export const GicrTyper = { last: 1 << 4 } as const;
+/**
+ * GICR_TYPER low-word bits. CommonLPIAff (25:24) = 1 as QEMU sets it for every redistributor in
+ * arm_gicv3_common_realize() (hw/intc/arm_gicv3_common.c: `(cpu_affid << 32) | (1 << 24) | (i << 8)`).
+ */
+export const GicrTyper = { last: 1 << 4, commonLpiAff: 1 << 24 } as const;
 
 /** PIDR4..7, PIDR0..3, CIDR0..3 at 0xFFD0 of RD_base: QEMU's values, PIDR2 = 0x3B (ArchRev 3). */
 export const GICR_IDS = [0x44, 0, 0, 0, 0x93, 0xb4, 0x3b, 0, 0x0d, 0xf0, 0x05, 0xb1] as const;
@@ -40,7 +44,7 @@ export const GICR_REGISTERS: readonly RegisterDef[] = [
     name: 'GICR_TYPER', offset: GicrOffset.typer, width: 8, access: 'ro', reset: 0, description: 'Redistributor type',
     fields: [
       { name: 'PLPIS', lsb: 0, width: 1 }, { name: 'Last', lsb: 4, width: 1, description: 'last redistributor of the region' },
-      { name: 'Processor_Number', lsb: 8, width: 16 }, { name: 'Affinity_Value', lsb: 32, width: 32, description: 'Aff3.Aff2.Aff1.Aff0' },
+      { name: 'Processor_Number', lsb: 8, width: 16 }, { name: 'CommonLPIAff', lsb: 24, width: 2, description: '1, as QEMU' }, { name: 'Affinity_Value', lsb: 32, width: 32, description: 'Aff3.Aff2.Aff1.Aff0' },
     ],
   },
   { name: 'GICR_STATUSR', offset: GicrOffset.statusr, width: 4, access: 'rw', reset: 0 },
@@ -84,7 +88,7 @@ export class Gicv3Redistributors implements MmioDevice {
     if (size !== 4 || (at & 3) !== 0) return 0;
     switch (at) {
       case GicrOffset.iidr: return GIC_IIDR;
-      case GicrOffset.typer: return ((cpu << 8) | (cpu === s.cpus - 1 ? GicrTyper.last : 0)) >>> 0;
+      case GicrOffset.typer: return (GicrTyper.commonLpiAff | (cpu << 8) | (cpu === s.cpus - 1 ? GicrTyper.last : 0)) >>> 0;
       case GicrOffset.typer + 4: return this.gic.affinities[cpu]! >>> 0;
       case GicrOffset.waker: return s.cpuWord(cpu, CpuIfWord.awake) !== 0 ? 0 : GicrWaker.processorSleep | GicrWaker.childrenAsleep;
       case GicrOffset.icfgr0: return readConfig(s, s.slot(cpu, 0), true);
