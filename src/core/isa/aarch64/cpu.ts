@@ -4,8 +4,8 @@
  * see docs/decisions/0001) so that other threads and a later WebAssembly tier read them; the pc and
  * PSTATE words are published at slice boundaries. System registers, TLBs and the decode cache are
  * private to the running thread. EL2 is the TypeScript hypervisor (platform.ts Supervisor).
- * Left out: AArch32, most Advanced SIMD groups (scalar FP is in fpu.ts, the first SIMD groups in simd.ts,
- * both behind ArmPlatform.floatingPoint), debug (breakpoint/watchpoint
+ * Left out: AArch32, part of Advanced SIMD (FP vector arithmetic, by-element and scalar forms; scalar FP
+ * is in fpu.ts, the integer SIMD groups in simd*.ts, all behind ArmPlatform.floatingPoint), debug (breakpoint/watchpoint
  * registers, single-step), PMU, alignment checks of SCTLR.A/SA, big-endian data.
  */
 import type { SharedRegion } from '../../bus/types';
@@ -38,7 +38,7 @@ export class A64Cpu implements CpuCore, ArmCpuApi {
   readonly vF32: Float32Array;
   readonly vF64: Float64Array;
   readonly vU8: Uint8Array;
-  /** FPCR (DN, FZ, RMode as the guest wrote them) and FPSR (cumulative flags are not raised). */
+  /** FPCR (DN, FZ, RMode as the guest wrote them) and FPSR (FP cumulative flags are not raised; SIMD saturation sets QC). */
   fpcr = 0;
   fpsr = 0;
 

@@ -6,8 +6,9 @@
  */
 import { decode } from './decoder';
 import {
-  adrImmOf, CONDITIONS, EXTENDS, imm14Of, imm19Of, imm26Of, immrOf, immsOf, logicalImmOf, rdOf, rmOf, rnOf, raOf, sext, sfOf, SHIFTS, sysKeyOf,
+  adrImmOf, CONDITIONS, fpImmediate, EXTENDS, imm14Of, imm19Of, imm26Of, immrOf, immsOf, logicalImmOf, rdOf, rmOf, rnOf, raOf, sext, sfOf, SHIFTS, sysKeyOf,
 } from './fields';
+import { SIMD_TOKENS } from './disassembler-simd';
 import { SYS_OPS } from './instructions';
 import { SYSREG_BY_KEY } from './sysregs';
 
@@ -31,12 +32,7 @@ const ldstScale = (b: number): number => ((b >>> 26) & 1 && (b >>> 23) & 1 ? 4 :
 /** Pairs: W/X (opc 00/10, LDPSW 01) or S/D/Q (opc 00/01/10) for FP/SIMD registers. */
 const pairScale = (b: number): number => ((b >>> 26) & 1 ? 2 + (b >>> 30) : 2 + (b >>> 31));
 
-/** VFPExpandImm of an 8-bit FMOV immediate. */
-export function fpImmediate(imm8: number): number {
-  const exponent = imm8 & 0x40 ? ((imm8 >>> 4) & 3) - 3 : ((imm8 >>> 4) & 3) + 1;
-  const value = (1 + (imm8 & 15) / 16) * 2 ** exponent;
-  return imm8 & 0x80 ? -value : value;
-}
+export { fpImmediate } from './fields';
 
 const ARRANGEMENTS = ['8b', '16b', '4h', '8h', '2s', '4s', '1d', '2d'];
 /** Registers transferred by LD1/ST1 (multiple structures) per opcode. */
@@ -65,6 +61,7 @@ function memOffset(b: number, offset: number): string {
 }
 
 const TOKENS: Readonly<Record<string, Token>> = {
+  ...SIMD_TOKENS,
   Rd: (b) => reg(rdOf(b), x64(b), false),
   Rn: (b) => reg(rnOf(b), x64(b), false),
   Rm: (b) => reg(rmOf(b), x64(b), false),
@@ -110,14 +107,6 @@ const TOKENS: Readonly<Record<string, Token>> = {
   Rd_q: (b) => reg(rdOf(b), ((b >>> 30) & 1) === 1, false),
   Vn_d1: (b) => `v${rnOf(b)}.d[1]`,
   Vd_d1: (b) => `v${rdOf(b)}.d[1]`,
-  vlist: (b) => {
-    const count = LD1_REGISTERS[(b >>> 12) & 15]!;
-    const t = ARRANGEMENTS[((b >>> 10) & 3) * 2 + ((b >>> 30) & 1)];
-    const first = rdOf(b);
-    const regs = Array.from({ length: count }, (_, i) => `v${(first + i) & 31}.${t}`);
-    return count > 2 && first + count <= 32 ? `{${regs[0]}-${regs[count - 1]}}` : `{${regs.join(', ')}}`;
-  },
-  post_imm: (b) => `#${LD1_REGISTERS[(b >>> 12) & 15]! * ((b >>> 30) & 1 ? 16 : 8)}`,
   fimm: (b) => `#${fpImmediate((b >>> 13) & 0xff).toExponential(18).replace(/e([+-])(\d)$/, 'e$10$2')}`,
   optXt: (b) => (rdOf(b) === 31 ? undefined : reg(rdOf(b), true, false)),
   aimm: (b) => hex((b >>> 10) & 0xfff),

@@ -101,3 +101,62 @@ export const sysKeyOf = (b: number): number => (b >>> 5) & 0xffff;
 export function sysKey(op0: number, op1: number, crn: number, crm: number, op2: number): number {
   return (op0 << 14) | (op1 << 11) | (crn << 7) | (crm << 3) | op2;
 }
+
+/** VFPExpandImm of an 8-bit FMOV immediate. */
+export function fpImmediate(imm8: number): number {
+  const exponent = imm8 & 0x40 ? ((imm8 >>> 4) & 3) - 3 : ((imm8 >>> 4) & 3) + 1;
+  const value = (1 + (imm8 & 15) / 16) * 2 ** exponent;
+  return imm8 & 0x80 ? -value : value;
+}
+
+/** AdvSIMDExpandImm: the 64-bit pattern of a modified-immediate instruction (op, cmode, imm8 = abc:defgh). */
+export function advSimdExpandImm(op: number, cmode: number, imm8: number): bigint {
+  const i = BigInt(imm8);
+  const rep = (v: bigint, bits: number): bigint => {
+    let r = 0n;
+    for (let k = 0; k < 64; k += bits) r |= v << BigInt(k);
+    return r;
+  };
+  switch (cmode >>> 1) {
+    case 0: case 1: case 2: case 3: return rep(i << BigInt(8 * (cmode >>> 1)), 32);
+    case 4: case 5: return rep(i << BigInt(8 * ((cmode >>> 1) & 1)), 16);
+    case 6: return rep(cmode & 1 ? (i << 16n) | 0xffffn : (i << 8n) | 0xffn, 32);
+    default: {
+      const b = (imm8 >>> 6) & 1;
+      if (!(cmode & 1)) {
+        if (!op) return rep(i, 8);
+        let r = 0n;
+        for (let k = 0; k < 8; k++) if ((imm8 >>> k) & 1) r |= 0xffn << BigInt(8 * k);
+        return r;
+      }
+      if (!op) return rep(BigInt(((imm8 & 0x80) << 24 | (b ? 0x3e000000 : 0x40000000) | ((imm8 & 0x3f) << 19)) >>> 0), 32);
+      return BigInt(((imm8 & 0x80) << 8) | (b ? 0x3fc0 : 0x4000) | (imm8 & 0x3f)) << 48n;
+    }
+  }
+}
+
+/** Element size (0..3) of a shift-by-immediate instruction: the highest set bit of immh (bits 22..19). */
+export function shiftSizeOf(b: number): number {
+  const immh = (b >>> 19) & 15;
+  return immh & 8 ? 3 : immh & 4 ? 2 : immh & 2 ? 1 : 0;
+}
+
+/** Registers transferred and structure elements per opcode (bits 15..12) of LD1-LD4/ST1-ST4 (multiple structures). */
+export const LDST_MULTIPLE: Readonly<Record<number, readonly [registers: number, selem: number]>> = {
+  0: [4, 4], 2: [4, 1], 4: [3, 3], 6: [3, 1], 7: [1, 1], 8: [2, 2], 10: [2, 1],
+};
+
+/** LD1-LD4/ST1-ST4 (single structure) and LD1R-LD4R: element size, lane index, structure elements, replicate. */
+export function singleStructureOf(b: number): { es: number; index: number; selem: number; replicate: boolean } {
+  const opc = (b >>> 13) & 7;
+  const s = (b >>> 12) & 1;
+  const size = (b >>> 10) & 3;
+  const q = (b >>> 30) & 1;
+  const selem = (((opc & 1) << 1) | ((b >>> 21) & 1)) + 1;
+  switch (opc >>> 1) {
+    case 0: return { es: 0, index: (q << 3) | (s << 2) | size, selem, replicate: false };
+    case 1: return { es: 1, index: (q << 2) | (s << 1) | (size >>> 1), selem, replicate: false };
+    case 2: return size & 1 ? { es: 3, index: q, selem, replicate: false } : { es: 2, index: (q << 1) | s, selem, replicate: false };
+    default: return { es: size, index: 0, selem, replicate: true };
+  }
+}

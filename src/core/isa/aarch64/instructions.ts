@@ -11,12 +11,15 @@
  * permitted in v8.0: CAS, CASP, SWP, LD<op>/ST<op>); scalar single and double
  * precision FP and the FP/SIMD register loads and stores (B/H/S/D/Q); the first Advanced SIMD groups
  * (integer three-same, two-register compares against zero, NOT/NEG/ABS/CNT, across-lanes, copies,
- * LD1/ST1 of 1-4 registers). Left out: the other Advanced SIMD groups, half precision, fixed-point conversions, CRC32, crypto and everything after v8.0 (LSE, PAuth, BTI, ...).
+ * LD1/ST1 of 1-4 registers) and, in instructions-simd.ts, modified immediates, shifts by immediate,
+ * permutes and TBL/TBX, widening and narrowing arithmetic, LD2-LD4/ST2-ST4 and the single-structure
+ * loads and stores. Left out: the rest of Advanced SIMD (FP vector arithmetic, by-element, scalar forms), half precision, fixed-point conversions, CRC32, crypto and everything after v8.0 (LSE, PAuth, BTI, ...).
  *
  * Operation ids are fixed numbers because the interpreter's hot `switch` needs literal case labels for
  * V8 to build a jump table; tests check that every id used here is handled.
  */
 import { bfxPreferred, isWideConstant, logicalImmOf, sysKeyOf } from './fields';
+import { addSimdRows, SIMD_OP } from './instructions-simd';
 
 export type InstrClass = 'data-imm' | 'data-reg' | 'branch' | 'system' | 'load-store' | 'fp' | 'simd';
 
@@ -51,6 +54,7 @@ export const Op = {
   FP_1SRC: 130, FCVT_PREC: 131, FP_2SRC: 132, FP_3SRC: 133, FCMP: 134, FCCMP: 135, FCSEL: 136, FMOV_IMM: 137,
   FCVT_TO_INT: 138, INT_TO_FP: 139, FMOV_TO_GP: 140, FMOV_FROM_GP: 141, LDST_FP: 142, LDSTP_FP: 143, LDR_LIT_FP: 144,
   SIMD_3SAME: 150, SIMD_ACROSS: 151, SIMD_COPY: 152, SIMD_LDST1: 153, SIMD_FMOV_TOP: 154, SIMD_2MISC: 155,
+  ...SIMD_OP,
 } as const;
 
 const rows: A64Row[] = [];
@@ -432,16 +436,16 @@ add('mov', 0xffe0fc00, 0x4e001c00, Op.SIMD_COPY, 'simd', 'Vd_elem,Rn_dup', (b) =
 add('mov', 0xffe08400, 0x6e000400, Op.SIMD_COPY, 'simd', 'Vd_elem,Vn_elem4', (b) => esize(b) < 4);
 add('fmov', 0xfffffc00, 0x9eae0000, Op.SIMD_FMOV_TOP, 'simd', 'Xd,Vn_d1');
 add('fmov', 0xfffffc00, 0x9eaf0000, Op.SIMD_FMOV_TOP, 'simd', 'Vd_d1,Xn');
-/** LD1/ST1 (multiple structures): opcode 0111, 1010, 0110, 0010 = 1, 2, 3, 4 registers. */
+/** LD1/ST1 (multiple structures): opcode 0111, 1010, 0110, 0010 = 1, 2, 3, 4 registers (every arrangement, .1d too). */
 for (const opc of [0x7, 0xa, 0x6, 0x2]) {
   for (const l of [0, 1]) {
     const name = l ? 'ld1' : 'st1';
     const base = 0x0c000000 | (l << 22) | (opc << 12);
-    const valid = (b: number): boolean => notQ0D(b);
-    add(name, 0xbffff000, base, Op.SIMD_LDST1, 'simd', 'vlist,mem0', valid);
-    add(name, 0xbffff000, base | 0x009f0000, Op.SIMD_LDST1, 'simd', 'vlist,mem0,post_imm', valid);
-    add(name, 0xbfe0f000, base | 0x00800000, Op.SIMD_LDST1, 'simd', 'vlist,mem0,Xm', (b) => valid(b) && ((b >>> 16) & 31) !== 31);
+    add(name, 0xbffff000, base, Op.SIMD_LDST1, 'simd', 'vlist,mem0');
+    add(name, 0xbffff000, base | 0x009f0000, Op.SIMD_LDST1, 'simd', 'vlist,mem0,post_imm');
+    add(name, 0xbfe0f000, base | 0x00800000, Op.SIMD_LDST1, 'simd', 'vlist,mem0,Xm', (b) => ((b >>> 16) & 31) !== 31);
   }
 }
+addSimdRows(add);
 
 export const INSTRUCTIONS: readonly A64Row[] = rows;

@@ -4,38 +4,21 @@
  * the vector logical operations (AND, BIC, ORR, ORN, EOR, BSL, BIT, BIF), compares against zero,
  * ABS, NEG, NOT, CNT, across-lanes ADDV/SMAXV/SMINV/UMAXV/UMINV, the copies (DUP, SMOV, UMOV, INS),
  * FMOV to and from the top half, and LD1/ST1 of one to four registers (the groups glibc's string
- * routines are built from). A 64-bit (Q = 0) result clears the register's upper half.
- * Left out: the other Advanced SIMD groups (shifts by immediate, widening/narrowing, permutes, TBL,
- * modified immediates, floating-point vectors, LD2-LD4 and single-structure forms).
+ * routines are built from). A 64-bit (Q = 0) result clears the register's upper half. The further
+ * groups are in simd-imm.ts (modified immediates, shifts by immediate), simd-perm.ts (permutes, TBL),
+ * simd-wide.ts (widening/narrowing) and simd-ldst.ts (LD2-LD4/ST2-ST4, single structures, LDnR).
+ * Left out: floating-point vector arithmetic and conversions, by-element and scalar forms, the
+ * saturating doubling multiplies, PMULL and crypto.
  */
 import type { A64Cpu } from './cpu';
 import { copySize, LD1_REGISTERS } from './disassembler';
 import { baseAddress, writeBack } from './load-store';
 import { load, store } from './memory';
-
-/** Lanes of register `r` with element size `size` (0..3) as bigints; `count` lanes from the bottom. */
-function lanes(cpu: A64Cpu, r: number, size: number, count: number): bigint[] {
-  const out: bigint[] = [];
-  const bytes = 1 << size;
-  for (let i = 0; i < count; i++) {
-    let v = 0n;
-    for (let k = bytes - 1; k >= 0; k--) v = (v << 8n) | BigInt(cpu.vU8[r * 16 + i * bytes + k]!);
-    out.push(v);
-  }
-  return out;
-}
-
-/** Writes lanes to register `r`; bytes past them are cleared (a 64-bit result clears the top half). */
-function setLanes(cpu: A64Cpu, r: number, size: number, values: readonly bigint[]): void {
-  const bytes = 1 << size;
-  const u8 = cpu.vU8;
-  u8.fill(0, r * 16, r * 16 + 16);
-  values.forEach((v, i) => {
-    for (let k = 0; k < bytes; k++) u8[r * 16 + i * bytes + k] = Number((v >> BigInt(8 * k)) & 0xffn);
-  });
-}
-
-const signed = (v: bigint, bits: number): bigint => BigInt.asIntN(bits, v);
+import { modifiedImmediate, shiftImmediate } from './simd-imm';
+import { lanes, setLanes, signed } from './simd-lanes';
+import { loadStoreMultiple, loadStoreSingle } from './simd-ldst';
+import { extract, permute, tableLookup } from './simd-perm';
+import { acrossLong, narrow, threeDifferent, twoMiscMore } from './simd-wide';
 
 function laneOp(opc: number, u: number, a: bigint, b: bigint, bits: number): bigint {
   const ones = (1n << BigInt(bits)) - 1n;
@@ -227,7 +210,7 @@ function loadStoreOne(cpu: A64Cpu, raw: number): void {
   }
 }
 
-/** Executes an Advanced SIMD operation (ops 150..155 of instructions.ts). */
+/** Executes an Advanced SIMD operation (ops 150..166 of instructions.ts and instructions-simd.ts). */
 export function executeSimd(cpu: A64Cpu, op: number, raw: number): void {
   switch (op) {
     case 150: threeSame(cpu, raw); return;
@@ -247,6 +230,17 @@ export function executeSimd(cpu: A64Cpu, op: number, raw: number): void {
       }
       return;
     }
-    default: twoMisc(cpu, raw);
+    case 155: twoMisc(cpu, raw); return;
+    case 156: modifiedImmediate(cpu, raw); return;
+    case 157: shiftImmediate(cpu, raw); return;
+    case 158: permute(cpu, raw); return;
+    case 159: extract(cpu, raw); return;
+    case 160: tableLookup(cpu, raw); return;
+    case 161: threeDifferent(cpu, raw); return;
+    case 162: narrow(cpu, raw); return;
+    case 163: acrossLong(cpu, raw); return;
+    case 164: loadStoreMultiple(cpu, raw); return;
+    case 165: loadStoreSingle(cpu, raw); return;
+    default: twoMiscMore(cpu, raw); // 166
   }
 }

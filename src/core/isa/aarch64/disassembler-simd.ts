@@ -1,0 +1,81 @@
+/**
+ * Disassembly tokens of the Advanced SIMD groups in instructions-simd.ts (modified immediates, shifts
+ * by immediate, widening/narrowing arrangements, TBL lists, single-structure lane lists), in GNU
+ * objdump's syntax; merged into the token table of disassembler.ts.
+ */
+import { advSimdExpandImm, fpImmediate, LDST_MULTIPLE, rdOf, rmOf, rnOf, shiftSizeOf, singleStructureOf } from './fields';
+
+type Token = (b: number) => string | undefined;
+
+const ARRANGEMENTS = ['8b', '16b', '4h', '8h', '2s', '4s', '1d', '2d'];
+const arr = (size: number, q: number): string => ARRANGEMENTS[size * 2 + q]!;
+const qOf = (b: number): number => (b >>> 30) & 1;
+const sizeOf = (b: number): number => (b >>> 22) & 3;
+const imm8Of = (b: number): number => (((b >>> 16) & 7) << 5) | ((b >>> 5) & 31);
+
+/** objdump's FP immediate text: 19 significant digits, two-digit exponent. */
+export const fpText = (v: number): string => `#${v.toExponential(18).replace(/e([+-])(\d)$/, 'e$10$2')}`;
+
+/** `{v0.16b, v1.16b}` for up to two registers, `{v0.16b-v3.16b}` for more unless the list wraps past v31. */
+export function registerList(first: number, count: number, suffix: string): string {
+  const regs = Array.from({ length: count }, (_, i) => `v${(first + i) & 31}${suffix}`);
+  return count > 2 && first + count <= 32 ? `{${regs[0]}-${regs[count - 1]}}` : `{${regs.join(', ')}}`;
+}
+
+/** Vector register `r` of element size `size` and Q `q`. */
+const vec = (field: (b: number) => number, size: (b: number) => number, q: (b: number) => number): Token => (b) => `v${field(b)}.${arr(size(b), q(b))}`;
+const full = (): number => 1;
+const wide = (b: number): number => sizeOf(b) + 1;
+const shW = (b: number): number => shiftSizeOf(b) + 1;
+
+export const SIMD_TOKENS: Readonly<Record<string, Token>> = {
+  Vd_mi: (b) => {
+    const op = (b >>> 29) & 1;
+    const cmode = (b >>> 12) & 15;
+    const d = rdOf(b);
+    if (op && cmode >= 14) return cmode === 14 && !qOf(b) ? `d${d}` : `v${d}.2d`;
+    if (cmode === 14) return `v${d}.${arr(0, qOf(b))}`;
+    return `v${d}.${arr((cmode & 12) === 8 ? 1 : 2, qOf(b))}`;
+  },
+  mi_imm: (b) => {
+    const cmode = (b >>> 12) & 15;
+    if (cmode === 14 && (b >>> 29) & 1) return `#0x${advSimdExpandImm(1, 14, imm8Of(b)).toString(16)}`;
+    return `#0x${imm8Of(b).toString(16)}`;
+  },
+  mi_fimm: (b) => fpText(fpImmediate(imm8Of(b))),
+  mi_shift: (b) => {
+    const cmode = (b >>> 12) & 15;
+    if (cmode < 8) return cmode >>> 1 ? `lsl #${8 * (cmode >>> 1)}` : undefined;
+    if (cmode < 12) return cmode & 2 ? 'lsl #8' : undefined;
+    return `msl #${8 * ((cmode & 1) + 1)}`;
+  },
+  Vd_sh: vec(rdOf, shiftSizeOf, qOf),
+  Vn_sh: vec(rnOf, shiftSizeOf, qOf),
+  Vd_shN: vec(rdOf, shiftSizeOf, qOf),
+  Vn_shN: vec(rnOf, shiftSizeOf, qOf),
+  Vd_shW: vec(rdOf, shW, full),
+  Vn_shW: vec(rnOf, shW, full),
+  shr_imm: (b) => `#${(16 << shiftSizeOf(b)) - ((b >>> 16) & 127)}`,
+  shl_imm: (b) => `#${((b >>> 16) & 127) - (8 << shiftSizeOf(b))}`,
+  Vd_W: vec(rdOf, wide, full),
+  Vn_W: vec(rnOf, wide, full),
+  Vm_W: vec(rmOf, wide, full),
+  Vd_N: vec(rdOf, sizeOf, qOf),
+  Vn_N: vec(rnOf, sizeOf, qOf),
+  Vm_N: vec(rmOf, sizeOf, qOf),
+  Vd_Wp: vec(rdOf, wide, qOf),
+  Vd_scalarW: (b) => `${'hsd'[sizeOf(b)]}${rdOf(b)}`,
+  ext_imm: (b) => `#${(b >>> 11) & 15}`,
+  tlist: (b) => registerList(rnOf(b), ((b >>> 13) & 3) + 1, '.16b'),
+  vlist: (b) => registerList(rdOf(b), LDST_MULTIPLE[(b >>> 12) & 15]![0], `.${arr((b >>> 10) & 3, qOf(b))}`),
+  post_imm: (b) => `#${LDST_MULTIPLE[(b >>> 12) & 15]![0] * (qOf(b) ? 16 : 8)}`,
+  vlane: (b) => {
+    const s = singleStructureOf(b);
+    return `${registerList(rdOf(b), s.selem, `.${'bhsd'[s.es]}`)}[${s.index}]`;
+  },
+  vrep: (b) => registerList(rdOf(b), singleStructureOf(b).selem, `.${arr((b >>> 10) & 3, qOf(b))}`),
+  post_single: (b) => {
+    const s = singleStructureOf(b);
+    return `#${s.selem << s.es}`;
+  },
+};

@@ -1,0 +1,59 @@
+/**
+ * Lane access for the Advanced SIMD groups: V registers read and written as bigint lanes, the 64-bit
+ * halves the widening and narrowing forms use, and saturation.
+ */
+import type { A64Cpu } from './cpu';
+
+/** Lanes of register `r` with element size `size` (0..3) as unsigned bigints; `count` lanes from the bottom. */
+export function lanes(cpu: A64Cpu, r: number, size: number, count: number): bigint[] {
+  const out: bigint[] = [];
+  const bytes = 1 << size;
+  for (let i = 0; i < count; i++) {
+    let v = 0n;
+    for (let k = bytes - 1; k >= 0; k--) v = (v << 8n) | BigInt(cpu.vU8[r * 16 + i * bytes + k]!);
+    out.push(v);
+  }
+  return out;
+}
+
+/** Writes lanes to register `r`; bytes past them are cleared (a 64-bit result clears the top half). */
+export function setLanes(cpu: A64Cpu, r: number, size: number, values: readonly bigint[]): void {
+  const bytes = 1 << size;
+  const u8 = cpu.vU8;
+  u8.fill(0, r * 16, r * 16 + 16);
+  values.forEach((v, i) => {
+    for (let k = 0; k < bytes; k++) u8[r * 16 + i * bytes + k] = Number((v >> BigInt(8 * k)) & 0xffn);
+  });
+}
+
+export const signed = (v: bigint, bits: number): bigint => BigInt.asIntN(bits, v);
+
+/** The lanes of the lower (q = 0) or upper (q = 1) 64 bits of register `r`. */
+export function half(cpu: A64Cpu, r: number, size: number, q: number): bigint[] {
+  const count = 8 >> size;
+  return lanes(cpu, r, size, 2 * count).slice(q * count, q * count + count);
+}
+
+/** A narrowing result: q = 0 writes the lower half and clears the upper, q = 1 writes the upper half. */
+export function writeNarrow(cpu: A64Cpu, r: number, size: number, q: number, values: readonly bigint[]): void {
+  setLanes(cpu, r, size, q ? [...lanes(cpu, r, size, values.length), ...values] : values);
+}
+
+/** FPSR.QC, the cumulative saturation flag. */
+const QC = 1 << 27;
+
+/** Saturates a signed value to `bits` bits (two's complement, as an unsigned lane); sets FPSR.QC if it clamps. */
+export function satS(cpu: A64Cpu, v: bigint, bits: number): bigint {
+  const max = (1n << BigInt(bits - 1)) - 1n;
+  const c = v > max ? max : v < -max - 1n ? -max - 1n : v;
+  if (c !== v) cpu.fpsr |= QC;
+  return BigInt.asUintN(bits, c);
+}
+
+/** Saturates to the unsigned range of `bits` bits; sets FPSR.QC if it clamps. */
+export function satU(cpu: A64Cpu, v: bigint, bits: number): bigint {
+  const max = (1n << BigInt(bits)) - 1n;
+  const c = v > max ? max : v < 0n ? 0n : v;
+  if (c !== v) cpu.fpsr |= QC;
+  return c;
+}
