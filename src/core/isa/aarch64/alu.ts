@@ -232,3 +232,20 @@ export function bitfieldMove(op: number, dst: bigint, src: bigint, immr: number,
   const top = (src >> BigInt(imms)) & 1n;
   return top ? field | (all & ~((1n << BigInt(lsb + len)) - 1n)) : field;
 }
+
+/** Byte tables of the reflected CRC-32 (0x04C11DB7) and CRC-32C (0x1EDC6F41) polynomials. */
+const CRC_TABLES = [0xedb88320, 0x82f63b78].map((poly) => Uint32Array.from({ length: 256 }, (_, i) => {
+  let c = i;
+  for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ poly : c >>> 1;
+  return c;
+}));
+
+/** CRC32B/H/W/X and CRC32CB/H/W/X: Wd = CRC of the low 1 << sz bytes of Rm, from Wn (no inversion). */
+export function crc32(cpu: A64Cpu, raw: number): void {
+  const table = CRC_TABLES[(raw >>> 12) & 1]!;
+  const bytes = 1 << ((raw >>> 10) & 3);
+  let crc = Number(cpu.getX((raw >>> 5) & 31) & 0xffffffffn) >>> 0;
+  let v = cpu.getX((raw >>> 16) & 31);
+  for (let i = 0; i < bytes; i++, v >>= 8n) crc = (table[(crc ^ Number(v & 0xffn)) & 0xff]! ^ (crc >>> 8)) >>> 0;
+  cpu.setX(raw & 31, BigInt(crc));
+}

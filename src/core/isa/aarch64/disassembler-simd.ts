@@ -3,6 +3,7 @@
  * by immediate, widening/narrowing arrangements, TBL lists, single-structure lane lists), in GNU
  * objdump's syntax; merged into the token table of disassembler.ts.
  */
+import { byElement } from './instructions-simd2';
 import { advSimdExpandImm, fpImmediate, LDST_MULTIPLE, rdOf, rmOf, rnOf, shiftSizeOf, singleStructureOf } from './fields';
 
 type Token = (b: number) => string | undefined;
@@ -26,6 +27,7 @@ export function registerList(first: number, count: number, suffix: string): stri
 const vec = (field: (b: number) => number, size: (b: number) => number, q: (b: number) => number): Token => (b) => `v${field(b)}.${arr(size(b), q(b))}`;
 const full = (): number => 1;
 const wide = (b: number): number => sizeOf(b) + 1;
+const fpSize = (b: number): number => 2 + ((b >>> 22) & 1);
 const shW = (b: number): number => shiftSizeOf(b) + 1;
 
 export const SIMD_TOKENS: Readonly<Record<string, Token>> = {
@@ -65,6 +67,13 @@ export const SIMD_TOKENS: Readonly<Record<string, Token>> = {
   Vm_N: vec(rmOf, sizeOf, qOf),
   Vd_Wp: vec(rdOf, wide, qOf),
   Vd_scalarW: (b) => `${'hsd'[sizeOf(b)]}${rdOf(b)}`,
+  Vd_F: vec(rdOf, fpSize, qOf),
+  Vn_F: vec(rnOf, fpSize, qOf),
+  Vm_F: vec(rmOf, fpSize, qOf),
+  Vm_idx: (b) => {
+    const { m, index } = byElement(b);
+    return `v${m}.${sizeOf(b) === 1 ? 'h' : 's'}[${index}]`;
+  },
   ext_imm: (b) => `#${(b >>> 11) & 15}`,
   tlist: (b) => registerList(rnOf(b), ((b >>> 13) & 3) + 1, '.16b'),
   vlist: (b) => registerList(rdOf(b), LDST_MULTIPLE[(b >>> 12) & 15]![0], `.${arr((b >>> 10) & 3, qOf(b))}`),

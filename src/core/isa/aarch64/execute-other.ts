@@ -4,6 +4,7 @@
  * PSTATE and system register moves, SYS operations, exception-generating instructions and ERET.
  * The caller has synced the pc (cpu.k) and the instruction count, so any of these may raise.
  */
+import { crc32 } from './alu';
 import { atomicMemoryOp, compareAndSwapInstruction } from './atomics';
 import type { A64Cpu } from './cpu';
 import { Ec, exceptionReturn, raise, undefinedInstruction } from './exceptions';
@@ -72,9 +73,11 @@ export function executeOther(cpu: A64Cpu, op: number, raw: number, pageLo: numbe
       return JUMPED;
     }
     case 47: return raise(cpu, Ec.brk, (raw >>> 5) & 0xffff);
+    case 124: crc32(cpu, raw); return NEXT;
     case 130: case 131: case 132: case 133: case 134: case 135: case 136: case 137: case 138: case 139: case 140: case 141:
     case 142: case 143: case 144: case 150: case 151: case 152: case 153: case 154: case 155:
-    case 156: case 157: case 158: case 159: case 160: case 161: case 162: case 163: case 164: case 165: case 166: {
+    case 156: case 157: case 158: case 159: case 160: case 161: case 162: case 163: case 164: case 165: case 166:
+    case 167: case 168: case 169: case 170: {
       if (!cpu.platform.floatingPoint) return undefinedInstruction(cpu, 'floating-point or SIMD instruction (FP not enabled on this CPU)');
       if (floatTrapped(cpu)) return raise(cpu, Ec.fpAccess, 0x1e0_0000);
       const t = (pageLo >>> 0) + (k << 2);

@@ -7,7 +7,8 @@
  * Writing an S or D register clears the rest of its V register, as the architecture does.
  * Left out: FPCR rounding modes other than nearest for arithmetic (FRINTX/FRINTI and conversions do
  * follow FPCR.RMode), flush-to-zero, the FPSR cumulative exception flags, half precision, fixed-point
- * conversions and all Advanced SIMD data processing (the CPU reports those as unimplemented).
+ * conversions. The lane helpers (binaryBits, fusedBits, sqrtBits, valueBits, toInteger) also serve
+ * the vector forms in simd-fp.ts.
  */
 import type { A64Cpu } from './cpu';
 import { fpImmediate } from './disassembler';
@@ -115,7 +116,7 @@ function processNaNs(cpu: A64Cpu, double: boolean, ops: readonly bigint[]): bigi
   return undefined;
 }
 
-function bitsToValue(bits: bigint, double: boolean): number {
+export function bitsToValue(bits: bigint, double: boolean): number {
   const view = new DataView(new ArrayBuffer(8));
   if (double) {
     view.setBigUint64(0, bits);
@@ -190,7 +191,7 @@ function compareFlags(n: number, m: number): number {
 }
 
 /** FCVT* to a signed or unsigned 32/64-bit integer, saturating; NaN gives 0. */
-function toInteger(v: number, mode: number, unsigned: boolean, width: number): bigint {
+export function toInteger(v: number, mode: number, unsigned: boolean, width: number): bigint {
   if (Number.isNaN(v)) return 0n;
   const min = unsigned ? 0n : -(1n << BigInt(width - 1));
   const max = unsigned ? (1n << BigInt(width)) - 1n : (1n << BigInt(width - 1)) - 1n;
@@ -200,6 +201,49 @@ function toInteger(v: number, mode: number, unsigned: boolean, width: number): b
   if (r < min) r = min;
   if (r > max) r = max;
   return BigInt.asUintN(width, r);
+}
+
+/** Bits of a result value; a NaN result (from operands that were not NaNs) is the default NaN. */
+export function valueBits(v: number, double: boolean): bigint {
+  if (Number.isNaN(v)) return defaultNaN(double);
+  const view = new DataView(new ArrayBuffer(8));
+  if (double) {
+    view.setFloat64(0, v);
+    return view.getBigUint64(0);
+  }
+  view.setFloat32(0, v);
+  return BigInt(view.getUint32(0));
+}
+
+/** FMUL FDIV FADD FSUB FMAX FMIN FMAXNM FMINNM FNMUL (opc 0..8) on operand bits, with Arm's NaN rules. */
+export function binaryBits(cpu: A64Cpu, opc: number, bn: bigint, bm: bigint, double: boolean): bigint {
+  if (opc === 6 || opc === 7) {
+    // NM forms: a quiet NaN loses against a number.
+    const qn = isNaNBits(bn, double) && !isSignalling(bn, double);
+    const qm = isNaNBits(bm, double) && !isSignalling(bm, double);
+    if (qn && !isNaNBits(bm, double)) return bm;
+    if (qm && !isNaNBits(bn, double)) return bn;
+  }
+  const nan = processNaNs(cpu, double, [bn, bm]);
+  if (nan !== undefined) return nan;
+  return valueBits(binary(opc, bitsToValue(bn, double), bitsToValue(bm, double), double), double);
+}
+
+/** ba + bn * bm rounded once (FPMulAdd), NaN rules included; negations are applied by the caller. */
+export function fusedBits(cpu: A64Cpu, bn: bigint, bm: bigint, ba: bigint, double: boolean): bigint {
+  const vn = bitsToValue(bn, double), vm = bitsToValue(bm, double), va = bitsToValue(ba, double);
+  const invalidProduct = (vn === 0 && !Number.isFinite(vm) && !Number.isNaN(vm)) || (vm === 0 && !Number.isFinite(vn) && !Number.isNaN(vn));
+  const nan = processNaNs(cpu, double, [ba, bn, bm]);
+  if (nan !== undefined) return isNaNBits(ba, double) && !isSignalling(ba, double) && invalidProduct ? defaultNaN(double) : nan;
+  return valueBits(fusedMultiplyAdd(vn, vm, va, double), double);
+}
+
+/** FSQRT on operand bits. */
+export function sqrtBits(cpu: A64Cpu, bits: bigint, double: boolean): bigint {
+  const nan = processNaNs(cpu, double, [bits]);
+  if (nan !== undefined) return nan;
+  const v = Math.sqrt(bitsToValue(bits, double));
+  return valueBits(double ? v : Math.fround(v), double);
 }
 
 /** Executes one scalar FP operation (ops 130..141 of instructions.ts). */
@@ -237,19 +281,8 @@ export function executeFloat(cpu: A64Cpu, op: number, raw: number): void {
       return writeValue(cpu, d, !double, double ? Math.fround(v) : v);
     }
     case 132: { // fmul fdiv fadd fsub fmax fmin fmaxnm fminnm fnmul
-      const opc = (raw >>> 12) & 15;
-      const bn = readBits(cpu, n, double);
-      const bm = readBits(cpu, m, double);
-      if (opc === 6 || opc === 7) {
-        // NM forms: a quiet NaN loses against a number.
-        const qn = isNaNBits(bn, double) && !isSignalling(bn, double);
-        const qm = isNaNBits(bm, double) && !isSignalling(bm, double);
-        if (qn && !isNaNBits(bm, double)) return writeBits(cpu, d, double, bm);
-        if (qm && !isNaNBits(bn, double)) return writeBits(cpu, d, double, bn);
-      }
-      const nan = processNaNs(cpu, double, [bn, bm]);
-      if (nan !== undefined) return writeBits(cpu, d, double, nan);
-      return writeValue(cpu, d, double, binary(opc, bitsToValue(bn, double), bitsToValue(bm, double), double));
+      writeBits(cpu, d, double, binaryBits(cpu, (raw >>> 12) & 15, readBits(cpu, n, double), readBits(cpu, m, double), double));
+      return;
     }
     case 133: { // fmadd fmsub fnmadd fnmsub: a + n*m with n and/or a negated
       const a = (raw >>> 10) & 31;
@@ -260,11 +293,8 @@ export function executeFloat(cpu: A64Cpu, op: number, raw: number): void {
       const bn = readBits(cpu, n, double) ^ (negProduct ? sign : 0n);
       const bm = readBits(cpu, m, double);
       const ba = readBits(cpu, a, double) ^ (negAddend ? sign : 0n);
-      const vn = bitsToValue(bn, double), vm = bitsToValue(bm, double), va = bitsToValue(ba, double);
-      const invalidProduct = (vn === 0 && !Number.isFinite(vm) && !Number.isNaN(vm)) || (vm === 0 && !Number.isFinite(vn) && !Number.isNaN(vn));
-      const nan = processNaNs(cpu, double, [ba, bn, bm]);
-      if (nan !== undefined) return writeBits(cpu, d, double, isNaNBits(ba, double) && !isSignalling(ba, double) && invalidProduct ? defaultNaN(double) : nan);
-      return writeValue(cpu, d, double, fusedMultiplyAdd(vn, vm, va, double));
+      writeBits(cpu, d, double, fusedBits(cpu, bn, bm, ba, double));
+      return;
     }
     case 134: { // fcmp fcmpe (with zero when bit 3 of opc2 is set)
       const vn = readValue(cpu, n, double);

@@ -13,13 +13,17 @@
  * (integer three-same, two-register compares against zero, NOT/NEG/ABS/CNT, across-lanes, copies,
  * LD1/ST1 of 1-4 registers) and, in instructions-simd.ts, modified immediates, shifts by immediate,
  * permutes and TBL/TBX, widening and narrowing arithmetic, LD2-LD4/ST2-ST4 and the single-structure
- * loads and stores. Left out: the rest of Advanced SIMD (FP vector arithmetic, by-element, scalar forms), half precision, fixed-point conversions, CRC32, crypto and everything after v8.0 (LSE, PAuth, BTI, ...).
+ * loads and stores; in instructions-simd2.ts the rest of integer three-same, MUL/MLA/MLS by element and
+ * vector FP arithmetic, compares and integer conversions; CRC32/CRC32C. Left out: the rest of Advanced
+ * SIMD (FP pairwise/by-element, scalar forms, ...), half precision, fixed-point conversions, crypto and
+ * everything after v8.0 other than LSE (PAuth, BTI, ...).
  *
  * Operation ids are fixed numbers because the interpreter's hot `switch` needs literal case labels for
  * V8 to build a jump table; tests check that every id used here is handled.
  */
 import { bfxPreferred, isWideConstant, logicalImmOf, sysKeyOf } from './fields';
 import { addSimdRows, SIMD_OP } from './instructions-simd';
+import { addSimdRows2, SIMD_OP2 } from './instructions-simd2';
 
 export type InstrClass = 'data-imm' | 'data-reg' | 'branch' | 'system' | 'load-store' | 'fp' | 'simd';
 
@@ -50,11 +54,11 @@ export const Op = {
   LDR_LIT: 100, PRFM: 101, LDST_UIMM: 102, LDST_UNSCALED: 103, LDST_POST: 104, LDST_PRE: 105, LDST_UNPRIV: 106,
   LDST_REG: 107, LDSTP_OFF: 108, LDSTP_POST: 109, LDSTP_PRE: 110, STXR: 111, LDXR: 112, STXP: 113, LDXP: 114,
   STLR: 115, LDAR: 116, LDR64_UIMM: 117, STR64_UIMM: 118, LDR32_UIMM: 119, STR32_UIMM: 120,
-  LSE_RMW: 121, CAS: 122, CASP: 123,
+  LSE_RMW: 121, CAS: 122, CASP: 123, CRC32: 124,
   FP_1SRC: 130, FCVT_PREC: 131, FP_2SRC: 132, FP_3SRC: 133, FCMP: 134, FCCMP: 135, FCSEL: 136, FMOV_IMM: 137,
   FCVT_TO_INT: 138, INT_TO_FP: 139, FMOV_TO_GP: 140, FMOV_FROM_GP: 141, LDST_FP: 142, LDSTP_FP: 143, LDR_LIT_FP: 144,
   SIMD_3SAME: 150, SIMD_ACROSS: 151, SIMD_COPY: 152, SIMD_LDST1: 153, SIMD_FMOV_TOP: 154, SIMD_2MISC: 155,
-  ...SIMD_OP,
+  ...SIMD_OP, ...SIMD_OP2,
 } as const;
 
 const rows: A64Row[] = [];
@@ -234,6 +238,12 @@ add('cneg', 0x7fe00c00, 0x5a800400, Op.CSNEG, 'data-reg', 'Rd,Rn,invcond', (b) =
 add('csneg', 0x7fe00c00, 0x5a800400, Op.CSNEG, 'data-reg', 'Rd,Rn,Rm,cond');
 
 add('udiv', 0x7fe0fc00, 0x1ac00800, Op.UDIV, 'data-reg', 'Rd,Rn,Rm');
+// CRC32B/H/W/X, CRC32CB/H/W/X: sf 0011010110 Rm 010 C sz Rn Rd (sf = 1 only with sz = 11).
+for (let c = 0; c < 2; c++) {
+  for (let sz = 0; sz < 4; sz++) {
+    add(`crc32${c ? 'c' : ''}${'bhwx'[sz]}`, 0xffe0fc00, 0x1ac04000 | (sz === 3 ? 0x80000000 : 0) | (c << 12) | (sz << 10), Op.CRC32, 'data-reg', sz === 3 ? 'Wd,Wn,Xm' : 'Wd,Wn,Wm');
+  }
+}
 add('sdiv', 0x7fe0fc00, 0x1ac00c00, Op.SDIV, 'data-reg', 'Rd,Rn,Rm');
 add('lsl', 0x7fe0fc00, 0x1ac02000, Op.LSLV, 'data-reg', 'Rd,Rn,Rm');
 add('lsr', 0x7fe0fc00, 0x1ac02400, Op.LSRV, 'data-reg', 'Rd,Rn,Rm');
@@ -447,5 +457,6 @@ for (const opc of [0x7, 0xa, 0x6, 0x2]) {
   }
 }
 addSimdRows(add);
+addSimdRows2(add);
 
 export const INSTRUCTIONS: readonly A64Row[] = rows;

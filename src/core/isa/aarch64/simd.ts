@@ -7,8 +7,9 @@
  * routines are built from). A 64-bit (Q = 0) result clears the register's upper half. The further
  * groups are in simd-imm.ts (modified immediates, shifts by immediate), simd-perm.ts (permutes, TBL),
  * simd-wide.ts (widening/narrowing) and simd-ldst.ts (LD2-LD4/ST2-ST4, single structures, LDnR).
- * Left out: floating-point vector arithmetic and conversions, by-element and scalar forms, the
- * saturating doubling multiplies, PMULL and crypto.
+ * simd-int.ts has the rest of the integer three-same group and MUL/MLA/MLS by element, simd-fp.ts the
+ * vector floating point. Left out: FP pairwise/across/by-element, scalar forms, the saturating doubling
+ * multiplies, PMULL and crypto.
  */
 import type { A64Cpu } from './cpu';
 import { copySize, LD1_REGISTERS } from './disassembler';
@@ -18,6 +19,8 @@ import { modifiedImmediate, shiftImmediate } from './simd-imm';
 import { lanes, setLanes, signed } from './simd-lanes';
 import { loadStoreMultiple, loadStoreSingle } from './simd-ldst';
 import { extract, permute, tableLookup } from './simd-perm';
+import { fpThreeSame, fpTwoMisc } from './simd-fp';
+import { byElementOp, threeSameMore } from './simd-int';
 import { acrossLong, narrow, threeDifferent, twoMiscMore } from './simd-wide';
 
 function laneOp(opc: number, u: number, a: bigint, b: bigint, bits: number): bigint {
@@ -210,7 +213,7 @@ function loadStoreOne(cpu: A64Cpu, raw: number): void {
   }
 }
 
-/** Executes an Advanced SIMD operation (ops 150..166 of instructions.ts and instructions-simd.ts). */
+/** Executes an Advanced SIMD operation (ops 150..170 of instructions.ts, instructions-simd.ts and instructions-simd2.ts). */
 export function executeSimd(cpu: A64Cpu, op: number, raw: number): void {
   switch (op) {
     case 150: threeSame(cpu, raw); return;
@@ -241,6 +244,10 @@ export function executeSimd(cpu: A64Cpu, op: number, raw: number): void {
     case 163: acrossLong(cpu, raw); return;
     case 164: loadStoreMultiple(cpu, raw); return;
     case 165: loadStoreSingle(cpu, raw); return;
-    default: twoMiscMore(cpu, raw); // 166
+    case 166: twoMiscMore(cpu, raw); return;
+    case 167: threeSameMore(cpu, raw); return;
+    case 168: byElementOp(cpu, raw); return;
+    case 169: fpThreeSame(cpu, raw); return;
+    default: fpTwoMisc(cpu, raw); // 170
   }
 }

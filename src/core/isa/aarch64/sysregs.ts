@@ -3,7 +3,7 @@
  * op2), access, the inspector group and the bit fields the register inspector decodes. system.ts gives
  * them behaviour; the disassembler names MRS/MSR operands from the same table. Also the identification
  * values: the ID registers describe exactly this CPU (ARMv8.0-A, AArch64 only at EL0/EL1, 4 KiB granule,
- * 48-bit PA, 16-bit ASID, LSE atomics, no FP/AdvSIMD (unless enabled, see fpu.ts), no CRC32/crypto, no PMU,
+ * 48-bit PA, 16-bit ASID, LSE atomics, no FP/AdvSIMD (unless enabled, see fpu.ts), CRC32, no crypto, no PMU,
  * GIC system registers only on a GICv3 board).
  * Left out: debug, PMU, AArch32 and EL2/EL3 registers (EL2 belongs to the TypeScript hypervisor).
  */
@@ -165,8 +165,8 @@ export function idAa64pfr0(gicSystemRegisters: boolean, floatingPoint: boolean):
   const base = floatingPoint ? ID_AA64PFR0 & ~(0xffn << 16n) : ID_AA64PFR0;
   return base | (gicSystemRegisters ? 1n << 24n : 0n);
 }
-/** LSE atomics (Atomic = 2); no AES, SHA, CRC32, RDM or dot product. */
-export const ID_AA64ISAR0 = 0x2n << 20n;
+/** CRC32 instructions (CRC32 = 1), LSE atomics (Atomic = 2); no AES, SHA, RDM or dot product. */
+export const ID_AA64ISAR0 = (0x1n << 16n) | (0x2n << 20n);
 /** Armv8 debug architecture (the minimum), no PMU. */
 export const ID_AA64DFR0 = 0x6n;
 /** 48-bit PA, 16-bit ASIDs, 4 KiB granule only (TGran16 = 0 not supported, TGran64 = 0xF not supported). */

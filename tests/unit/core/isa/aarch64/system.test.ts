@@ -148,7 +148,7 @@ describe('A64 system registers and PSTATE', () => {
   mrs x6, id_aa64isar0_el1
   mrs x7, cntfrq_el0`));
     m.run();
-    expect([m.x(1), m.x(2), m.x(3), m.x(4), m.x(5), m.x(6), m.x(7)]).toEqual([ID_AA64PFR0, ID_AA64MMFR0, 1n << 31n, 4n, 0n, 0x200000n, 62_500_000n]);
+    expect([m.x(1), m.x(2), m.x(3), m.x(4), m.x(5), m.x(6), m.x(7)]).toEqual([ID_AA64PFR0, ID_AA64MMFR0, 1n << 31n, 4n, 0n, 0x210000n, 62_500_000n]);
   });
 
   it('DAIF, NZCV and SPSel moves', () => {
