@@ -18,7 +18,10 @@ import { buildRenderer, openWorkbench, screenshot, terminalText, waitForText, ty
 
 const RT_ZONES = [1, 2, 3] as const;
 const PERIOD_MS = 10_000;
-const ECHO_LIMIT_MS = 2_000;
+// Echoes take 30-400 ms here, also with two CPU-heavy processes alongside; the first one after a view
+// switch has been seen at 3 s on a loaded 2-core machine. A UI that blocks (the failure this guards
+// against) takes far longer, and output lost or reordered is checked separately below.
+const ECHO_LIMIT_MS = 5_000;
 
 
 const count = (text: string, needle: string): number => text.split(needle).length - 1;
@@ -122,7 +125,7 @@ describe('four zones running with the inspectors open', () => {
     const polls = { harts: (calls.get('inspect.harts') ?? 0) - before.harts, plic: (calls.get('inspect.plic') ?? 0) - before.plic };
     console.log(`four-zones: ${echoes.length} echoes in ${periodMs} ms: ${echoes.join(', ')} ms; inspector polls ${JSON.stringify(polls)}`);
 
-    // (1) The UI stayed responsive: every echo under two seconds.
+    // (1) The UI stayed responsive: every echo within ECHO_LIMIT_MS.
     expect(Math.max(...echoes)).toBeLessThan(ECHO_LIMIT_MS);
     // The inspectors really refreshed meanwhile (4 Hz per window when unloaded).
     expect(polls.harts).toBeGreaterThanOrEqual(10);
