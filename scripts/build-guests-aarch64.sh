@@ -58,4 +58,8 @@ done
 # No contraction into fused multiply-adds, so that the host build (x86) computes the same roundings.
 build isa-float -march=armv8-a+nosimd -ffp-contract=off -- common/start.S isa/float.c
 
+# Interrupts on a QEMU virt layout: PL011, GICv3 (distributor, redistributor, ICC_* registers), the
+# virtual timer PPI and an SGI, taken through its own vector table (irq/start.S).
+build irq "${INT[@]}" -- irq/start.S irq/irq.c
+
 echo "build-guests-aarch64: all guest programs are in guest/aarch64/bin/"
