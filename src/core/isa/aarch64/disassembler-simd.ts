@@ -3,7 +3,7 @@
  * by immediate, widening/narrowing arrangements, TBL lists, single-structure lane lists), in GNU
  * objdump's syntax; merged into the token table of disassembler.ts.
  */
-import { byElement } from './instructions-simd2';
+import { byElement, fpElement } from './instructions-simd2';
 import { advSimdExpandImm, fpImmediate, LDST_MULTIPLE, rdOf, rmOf, rnOf, shiftSizeOf, singleStructureOf } from './fields';
 
 type Token = (b: number) => string | undefined;
@@ -12,6 +12,8 @@ const ARRANGEMENTS = ['8b', '16b', '4h', '8h', '2s', '4s', '1d', '2d'];
 const arr = (size: number, q: number): string => ARRANGEMENTS[size * 2 + q]!;
 const qOf = (b: number): number => (b >>> 30) & 1;
 const sizeOf = (b: number): number => (b >>> 22) & 3;
+/** Element size of a copy's imm5: its lowest set bit. */
+const copySize = (b: number): number => { const i = (b >>> 16) & 31; return i & 1 ? 0 : i & 2 ? 1 : i & 4 ? 2 : 3; };
 const imm8Of = (b: number): number => (((b >>> 16) & 7) << 5) | ((b >>> 5) & 31);
 
 /** objdump's FP immediate text: 19 significant digits, two-digit exponent. */
@@ -74,6 +76,19 @@ export const SIMD_TOKENS: Readonly<Record<string, Token>> = {
     const { m, index } = byElement(b);
     return `v${m}.${sizeOf(b) === 1 ? 'h' : 's'}[${index}]`;
   },
+  Fd_sc: (b) => `${(b >>> 22) & 1 ? 'd' : 's'}${rdOf(b)}`,
+  Fn_sc: (b) => `${(b >>> 22) & 1 ? 'd' : 's'}${rnOf(b)}`,
+  Fm_sc: (b) => `${(b >>> 22) & 1 ? 'd' : 's'}${rmOf(b)}`,
+  Vn_F2: (b) => `v${rnOf(b)}.${(b >>> 22) & 1 ? '2d' : '2s'}`,
+  Vn_2d: (b) => `v${rnOf(b)}.2d`,
+  Vd_2d: (b) => `v${rdOf(b)}.2d`,
+  Vn_Sq: (b) => `v${rnOf(b)}.${qOf(b) ? '4s' : '2s'}`,
+  Vd_Sq: (b) => `v${rdOf(b)}.${qOf(b) ? '4s' : '2s'}`,
+  Vm_Fidx: (b) => {
+    const { m, index } = fpElement(b);
+    return `v${m}.${(b >>> 22) & 1 ? 'd' : 's'}[${index}]`;
+  },
+  Vd_esc: (b) => `${'bhsd'[copySize(b)]}${rdOf(b)}`,
   ext_imm: (b) => `#${(b >>> 11) & 15}`,
   tlist: (b) => registerList(rnOf(b), ((b >>> 13) & 3) + 1, '.16b'),
   vlist: (b) => registerList(rdOf(b), LDST_MULTIPLE[(b >>> 12) & 15]![0], `.${arr((b >>> 10) & 3, qOf(b))}`),

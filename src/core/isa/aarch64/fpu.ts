@@ -95,7 +95,7 @@ function writeValue(cpu: A64Cpu, n: number, double: boolean, v: number): void {
   w[n * 4 + 3] = 0;
 }
 
-function isNaNBits(bits: bigint, double: boolean): boolean {
+export function isNaNBits(bits: bigint, double: boolean): boolean {
   return double ? (bits & 0x7fff_ffff_ffff_ffffn) > 0x7ff0_0000_0000_0000n : (bits & 0x7fff_ffffn) > 0x7f80_0000n;
 }
 
@@ -103,12 +103,12 @@ function isSignalling(bits: bigint, double: boolean): boolean {
   return isNaNBits(bits, double) && (bits & (double ? 1n << 51n : 1n << 22n)) === 0n;
 }
 
-function defaultNaN(double: boolean): bigint {
+export function defaultNaN(double: boolean): bigint {
   return double ? 0x7ff8_0000_0000_0000n : BigInt(F32_QNAN);
 }
 
 /** FPProcessNaNs over operands in priority order: the NaN result's bits, or undefined if none is a NaN. */
-function processNaNs(cpu: A64Cpu, double: boolean, ops: readonly bigint[]): bigint | undefined {
+export function processNaNs(cpu: A64Cpu, double: boolean, ops: readonly bigint[]): bigint | undefined {
   const quiet = double ? 1n << 51n : 1n << 22n;
   const dn = (cpu.fpcr & (1 << 25)) !== 0;
   for (const b of ops) if (isSignalling(b, double)) return dn ? defaultNaN(double) : b | quiet;
@@ -128,7 +128,7 @@ export function bitsToValue(bits: bigint, double: boolean): number {
 
 // ------------------------------------------------------------------ arithmetic
 
-function roundToIntegral(v: number, mode: number): number {
+export function roundToIntegral(v: number, mode: number): number {
   if (!Number.isFinite(v)) return v;
   let r: number;
   switch (mode) {
@@ -246,6 +246,18 @@ export function sqrtBits(cpu: A64Cpu, bits: bigint, double: boolean): bigint {
   return valueBits(double ? v : Math.fround(v), double);
 }
 
+/** FCVT between single and double precision on operand bits (`double`: the source is double); NaNs keep sign and payload top bits. */
+export function convertPrecision(cpu: A64Cpu, bits: bigint, double: boolean): bigint {
+  if (isNaNBits(bits, double)) {
+    if ((cpu.fpcr & (1 << 25)) !== 0) return defaultNaN(!double);
+    const sign = double ? bits >> 63n : bits >> 31n;
+    const payload = double ? (bits >> 29n) & 0x3f_ffffn : (bits & 0x3f_ffffn) << 29n;
+    return double ? (sign << 31n) | 0x7fc0_0000n | payload : (sign << 63n) | 0x7ff8_0000_0000_0000n | payload;
+  }
+  const v = bitsToValue(bits, double);
+  return valueBits(double ? Math.fround(v) : v, !double);
+}
+
 /** Executes one scalar FP operation (ops 130..141 of instructions.ts). */
 export function executeFloat(cpu: A64Cpu, op: number, raw: number): void {
   const double = ((raw >>> 22) & 3) === 1;
@@ -269,16 +281,7 @@ export function executeFloat(cpu: A64Cpu, op: number, raw: number): void {
       return writeValue(cpu, d, double, roundToIntegral(v, mode));
     }
     case 131: { // fcvt between single and double
-      const bits = readBits(cpu, n, double);
-      if (isNaNBits(bits, double)) {
-        const dn = (cpu.fpcr & (1 << 25)) !== 0;
-        if (dn) return writeBits(cpu, d, !double, defaultNaN(!double));
-        const sign = double ? bits >> 63n : bits >> 31n;
-        const payload = double ? (bits >> 29n) & 0x3f_ffffn : (bits & 0x3f_ffffn) << 29n;
-        return writeBits(cpu, d, !double, double ? (sign << 31n) | 0x7fc0_0000n | payload : (sign << 63n) | 0x7ff8_0000_0000_0000n | payload);
-      }
-      const v = readValue(cpu, n, double);
-      return writeValue(cpu, d, !double, double ? Math.fround(v) : v);
+      return writeBits(cpu, d, !double, convertPrecision(cpu, readBits(cpu, n, double), double));
     }
     case 132: { // fmul fdiv fadd fsub fmax fmin fmaxnm fminnm fnmul
       writeBits(cpu, d, double, binaryBits(cpu, (raw >>> 12) & 15, readBits(cpu, n, double), readBits(cpu, m, double), double));

@@ -6,8 +6,8 @@
  * PMUL, and MUL/MLA/MLS by element; and single and double precision vector floating point
  * (simd-fp.ts): FADD/FSUB/FMUL/FDIV/FMAX/FMIN/FMAXNM/FMINNM/FABD/FMLA/FMLS, FCMEQ/FCMGE/FCMGT and
  * FACGE/FACGT, the compares against zero, FABS/FNEG/FSQRT, SCVTF/UCVTF/FCVTZS/FCVTZU (integer).
- * Left out: SQDMULH/SQRDMULH, the scalar forms, FP pairwise and across-lanes, FMULX, FRECPS/FRSQRTS,
- * the estimates, FRINT* and the other conversion rounding modes (vector), FP by element.
+ * FP pairwise, across lanes and by element, FMULX, FRINT* and the other conversion rounding modes are
+ * in instructions-simd3.ts. Left out: SQDMULH/SQRDMULH, FRECPS/FRSQRTS, the estimates.
  */
 
 type Add = (name: string, mask: number, match: number, op: number, cls: 'simd', fmt: string, when?: (b: number) => boolean) => void;
@@ -59,4 +59,10 @@ export function addSimdRows2(add: Add): void {
 export function byElement(b: number): { m: number; index: number } {
   const h = (b >>> 11) & 1, l = (b >>> 21) & 1, mBit = (b >>> 20) & 1;
   return size(b) === 1 ? { m: (b >>> 16) & 15, index: (h << 2) | (l << 1) | mBit } : { m: (b >>> 16) & 31, index: (h << 1) | l };
+}
+
+/** Register and index of an FP by-element operand: M:Rm, index H:L (single) or H (double). */
+export function fpElement(b: number): { m: number; index: number } {
+  const h = (b >>> 11) & 1, l = (b >>> 21) & 1;
+  return { m: (b >>> 16) & 31, index: (b >>> 22) & 1 ? h : (h << 1) | l };
 }

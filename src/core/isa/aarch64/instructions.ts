@@ -14,9 +14,10 @@
  * LD1/ST1 of 1-4 registers) and, in instructions-simd.ts, modified immediates, shifts by immediate,
  * permutes and TBL/TBX, widening and narrowing arithmetic, LD2-LD4/ST2-ST4 and the single-structure
  * loads and stores; in instructions-simd2.ts the rest of integer three-same, MUL/MLA/MLS by element and
- * vector FP arithmetic, compares and integer conversions; CRC32/CRC32C. Left out: the rest of Advanced
- * SIMD (FP pairwise/by-element, scalar forms, ...), half precision, fixed-point conversions, crypto and
- * everything after v8.0 other than LSE (PAuth, BTI, ...).
+ * vector FP arithmetic, compares and integer conversions; in instructions-simd3.ts FP pairwise, across
+ * lanes and by element, FMULX, FRINT* and FCVT* (vector), FCVTL/FCVTN and the common scalar forms;
+ * CRC32/CRC32C. Left out: the rest of Advanced SIMD (saturating doubling multiplies, the estimates,
+ * ...), half precision, fixed-point conversions, crypto and everything after v8.0 other than LSE (PAuth, BTI, ...).
  *
  * Operation ids are fixed numbers because the interpreter's hot `switch` needs literal case labels for
  * V8 to build a jump table; tests check that every id used here is handled.
@@ -24,6 +25,7 @@
 import { bfxPreferred, isWideConstant, logicalImmOf, sysKeyOf } from './fields';
 import { addSimdRows, SIMD_OP } from './instructions-simd';
 import { addSimdRows2, SIMD_OP2 } from './instructions-simd2';
+import { addSimdRows3, SIMD_OP3 } from './instructions-simd3';
 
 export type InstrClass = 'data-imm' | 'data-reg' | 'branch' | 'system' | 'load-store' | 'fp' | 'simd';
 
@@ -58,7 +60,7 @@ export const Op = {
   FP_1SRC: 130, FCVT_PREC: 131, FP_2SRC: 132, FP_3SRC: 133, FCMP: 134, FCCMP: 135, FCSEL: 136, FMOV_IMM: 137,
   FCVT_TO_INT: 138, INT_TO_FP: 139, FMOV_TO_GP: 140, FMOV_FROM_GP: 141, LDST_FP: 142, LDSTP_FP: 143, LDR_LIT_FP: 144,
   SIMD_3SAME: 150, SIMD_ACROSS: 151, SIMD_COPY: 152, SIMD_LDST1: 153, SIMD_FMOV_TOP: 154, SIMD_2MISC: 155,
-  ...SIMD_OP, ...SIMD_OP2,
+  ...SIMD_OP, ...SIMD_OP2, ...SIMD_OP3,
 } as const;
 
 const rows: A64Row[] = [];
@@ -458,5 +460,6 @@ for (const opc of [0x7, 0xa, 0x6, 0x2]) {
 }
 addSimdRows(add);
 addSimdRows2(add);
+addSimdRows3(add);
 
 export const INSTRUCTIONS: readonly A64Row[] = rows;

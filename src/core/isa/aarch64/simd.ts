@@ -8,8 +8,8 @@
  * groups are in simd-imm.ts (modified immediates, shifts by immediate), simd-perm.ts (permutes, TBL),
  * simd-wide.ts (widening/narrowing) and simd-ldst.ts (LD2-LD4/ST2-ST4, single structures, LDnR).
  * simd-int.ts has the rest of the integer three-same group and MUL/MLA/MLS by element, simd-fp.ts the
- * vector floating point. Left out: FP pairwise/across/by-element, scalar forms, the saturating doubling
- * multiplies, PMULL and crypto.
+ * vector floating point, simd-fp2.ts FP pairwise/across/by-element, FRINT*, the FCVT* rounding modes
+ * and the scalar forms. Left out: the saturating doubling multiplies, PMULL and crypto.
  */
 import type { A64Cpu } from './cpu';
 import { copySize, LD1_REGISTERS } from './disassembler';
@@ -20,6 +20,7 @@ import { lanes, setLanes, signed } from './simd-lanes';
 import { loadStoreMultiple, loadStoreSingle } from './simd-ldst';
 import { extract, permute, tableLookup } from './simd-perm';
 import { fpThreeSame, fpTwoMisc } from './simd-fp';
+import { dupScalar, fpByElement, fpMisc, fpPairwise } from './simd-fp2';
 import { byElementOp, threeSameMore } from './simd-int';
 import { acrossLong, narrow, threeDifferent, twoMiscMore } from './simd-wide';
 
@@ -213,7 +214,7 @@ function loadStoreOne(cpu: A64Cpu, raw: number): void {
   }
 }
 
-/** Executes an Advanced SIMD operation (ops 150..170 of instructions.ts, instructions-simd.ts and instructions-simd2.ts). */
+/** Executes an Advanced SIMD operation (ops 150..177 of instructions.ts and instructions-simd*.ts). */
 export function executeSimd(cpu: A64Cpu, op: number, raw: number): void {
   switch (op) {
     case 150: threeSame(cpu, raw); return;
@@ -248,6 +249,14 @@ export function executeSimd(cpu: A64Cpu, op: number, raw: number): void {
     case 167: threeSameMore(cpu, raw); return;
     case 168: byElementOp(cpu, raw); return;
     case 169: fpThreeSame(cpu, raw); return;
-    default: fpTwoMisc(cpu, raw); // 170
+    case 170: fpTwoMisc(cpu, raw); return;
+    case 171: fpPairwise(cpu, raw); return;
+    case 172: fpByElement(cpu, raw); return;
+    // Scalar integer forms: the one-lane (Q = 0, size 11) vector operation.
+    case 173: threeSame(cpu, raw & ~0x50000000); return;
+    case 174: twoMisc(cpu, raw & ~0x50000000); return;
+    case 175: shiftImmediate(cpu, raw & ~0x50000000); return;
+    case 176: dupScalar(cpu, raw); return;
+    default: fpMisc(cpu, raw); // 177
   }
 }
