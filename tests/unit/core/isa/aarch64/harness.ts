@@ -7,6 +7,7 @@
  * AARCH64_NO_TOOLCHAIN=1 forces the committed images, as CI without the cross toolchain sees them.
  */
 import { execFileSync } from 'node:child_process';
+import { expect } from 'vitest';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -151,3 +152,19 @@ export function device(kind = 'test'): MmioDevice & { log: string[]; regs: Map<n
 
 /** Unsigned 64-bit view of a bigint, for comparisons with negative literals. */
 export const u64 = (v: bigint): bigint => BigInt.asUintN(64, v);
+
+/** CPACR_EL1.FPEN = 0b11: FP and Advanced SIMD instructions do not trap at EL1/EL0. */
+export const ENABLE_FP_SIMD = '  mov x0, #(3 << 20)\n  msr cpacr_el1, x0\n';
+
+/**
+ * Runs `source` to its final WFI on a machine with FP/SIMD enabled (`floatingPoint` and CPACR_EL1), and
+ * checks that nothing faulted and no unimplemented instruction was reported on the way.
+ */
+export function runWithFpSimd(asm: Assembler, source: string): ReturnType<typeof machine> {
+  const m = machine(asm(`${ENABLE_FP_SIMD}${source}\n  wfi\n`), { floatingPoint: true });
+  const exit = m.run(100_000);
+  expect(m.faults).toEqual([]);
+  expect(m.reports).toEqual([]);
+  expect(exit).toBe('wfi');
+  return m;
+}

@@ -5,19 +5,12 @@
  * Expected bit patterns are worked out by hand (IEEE 754, Arm's NaN rules).
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { assembler, machine } from './harness';
+import { assembler, machine, runWithFpSimd } from './harness';
 
 const asm = assembler('simd-fp');
 afterAll(() => asm.save());
 
-function run(source: string) {
-  const m = machine(asm(`  mov x0, #(3 << 20)\n  msr cpacr_el1, x0\n${source}\n  wfi\n`), { floatingPoint: true });
-  const exit = m.run(100_000);
-  expect(m.faults).toEqual([]);
-  expect(m.reports).toEqual([]);
-  expect(exit).toBe('wfi');
-  return m;
-}
+const run = (source: string) => runWithFpSimd(asm, source);
 
 /** d[0] and d[1] of each V register, as hex, read through x1, x2. */
 function lanesOf(vs: number[]): string {

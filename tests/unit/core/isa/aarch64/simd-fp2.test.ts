@@ -5,19 +5,12 @@
  * and the compares against zero (scalar), FCVTL/FCVTN. Expected bit patterns are worked out by hand.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { assembler, machine } from './harness';
+import { assembler, machine, runWithFpSimd } from './harness';
 
 const asm = assembler('simd-fp2');
 afterAll(() => asm.save());
 
-function run(source: string) {
-  const m = machine(asm(`  mov x0, #(3 << 20)\n  msr cpacr_el1, x0\n${source}\n  wfi\n`), { floatingPoint: true });
-  const exit = m.run(100_000);
-  expect(m.faults).toEqual([]);
-  expect(m.reports).toEqual([]);
-  expect(exit).toBe('wfi');
-  return m;
-}
+const run = (source: string) => runWithFpSimd(asm, source);
 
 const lanesOf = (vs: number[]): string => vs.map((v, i) => `  mov x${2 * i + 1}, v${v}.d[0]\n  mov x${2 * i + 2}, v${v}.d[1]`).join('\n');
 const read = (m: ReturnType<typeof machine>, count: number) => Array.from({ length: count }, (_, i) => [m.x(2 * i + 1), m.x(2 * i + 2)].map((v) => `0x${v.toString(16)}`).join(':'));

@@ -4,19 +4,12 @@
  * SSHR/USHR/SHL/SRI/SLI, ADDP and MOV from a lane. Every result clears the rest of its V register.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { assembler, machine } from './harness';
+import { assembler, machine, runWithFpSimd } from './harness';
 
 const asm = assembler('simd-scalar');
 afterAll(() => asm.save());
 
-function run(source: string) {
-  const m = machine(asm(`  mov x0, #(3 << 20)\n  msr cpacr_el1, x0\n${source}\n  wfi\n`), { floatingPoint: true });
-  const exit = m.run(100_000);
-  expect(m.faults).toEqual([]);
-  expect(m.reports).toEqual([]);
-  expect(exit).toBe('wfi');
-  return m;
-}
+const run = (source: string) => runWithFpSimd(asm, source);
 
 /** d[0] and d[1] of each V register, read through x1, x2, ... */
 const lanesOf = (vs: number[]): string => vs.map((v, i) => `  mov x${2 * i + 1}, v${v}.d[0]\n  mov x${2 * i + 2}, v${v}.d[1]`).join('\n');
