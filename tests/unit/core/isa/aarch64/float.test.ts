@@ -6,7 +6,7 @@
  * write-back, upper bits cleared), the CPACR_EL1.FPEN trap, and FP off reported as unimplemented.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { assembler, machine, RAM_BASE } from './harness';
+import { assembler, machine, RAM_BASE, runWithFpSimd } from './harness';
 
 const asm = assembler('float');
 afterAll(() => asm.save());
@@ -14,14 +14,7 @@ afterAll(() => asm.save());
 const DATA = RAM_BASE + 0x8000;
 const ENABLE_FP = '  mov x0, #(3 << 20)\n  msr cpacr_el1, x0\n  ldr x20, =' + DATA + '\n';
 
-function run(source: string) {
-  const m = machine(asm(`${ENABLE_FP}${source}\n  wfi\n`), { floatingPoint: true });
-  const exit = m.run(100_000);
-  expect(m.faults).toEqual([]);
-  expect(m.reports).toEqual([]);
-  expect(exit).toBe('wfi');
-  return m;
-}
+const run = (source: string) => runWithFpSimd(asm, source, { prologue: `  ldr x20, =${DATA}\n` });
 
 const hex = (v: bigint) => `0x${v.toString(16)}`;
 

@@ -157,11 +157,17 @@ export const u64 = (v: bigint): bigint => BigInt.asUintN(64, v);
 export const ENABLE_FP_SIMD = '  mov x0, #(3 << 20)\n  msr cpacr_el1, x0\n';
 
 /**
- * Runs `source` to its final WFI on a machine with FP/SIMD enabled (`floatingPoint` and CPACR_EL1), and
- * checks that nothing faulted and no unimplemented instruction was reported on the way.
+ * Runs `source` to its final WFI on a machine with FP/SIMD enabled (CPACR_EL1, and `floatingPoint`
+ * unless said otherwise), after `prologue`; `setup` sees the machine before it runs. Checks that nothing
+ * faulted and no unimplemented instruction was reported on the way.
  */
-export function runWithFpSimd(asm: Assembler, source: string): ReturnType<typeof machine> {
-  const m = machine(asm(`${ENABLE_FP_SIMD}${source}\n  wfi\n`), { floatingPoint: true });
+export function runWithFpSimd(
+  asm: Assembler,
+  source: string,
+  options: { prologue?: string; setup?: (m: ReturnType<typeof machine>) => void; floatingPoint?: boolean } = {},
+): ReturnType<typeof machine> {
+  const m = machine(asm(`${ENABLE_FP_SIMD}${options.prologue ?? ''}${source}\n  wfi\n`), { floatingPoint: options.floatingPoint ?? true });
+  options.setup?.(m);
   const exit = m.run(100_000);
   expect(m.faults).toEqual([]);
   expect(m.reports).toEqual([]);

@@ -5,22 +5,14 @@
  * loads and stores (and LD1 of .1d registers). Expected values are worked out by hand from the Arm ARM's pseudocode.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { assembler, machine, RAM_BASE } from './harness';
+import { assembler, machine, RAM_BASE, runWithFpSimd } from './harness';
 
 const asm = assembler('simd-groups');
 afterAll(() => asm.save());
 
 const DATA = RAM_BASE + 0x8000;
 
-function run(source: string, setup?: (m: ReturnType<typeof machine>) => void) {
-  const m = machine(asm(`  mov x0, #(3 << 20)\n  msr cpacr_el1, x0\n  ldr x20, =${DATA}\n${source}\n  wfi\n`), { floatingPoint: true });
-  setup?.(m);
-  const exit = m.run(100_000);
-  expect(m.faults).toEqual([]);
-  expect(m.reports).toEqual([]);
-  expect(exit).toBe('wfi');
-  return m;
-}
+const run = (source: string, setup?: (m: ReturnType<typeof machine>) => void) => runWithFpSimd(asm, source, { prologue: `  ldr x20, =${DATA}\n`, ...(setup ? { setup } : {}) });
 
 const hex = (v: bigint) => `0x${v.toString(16)}`;
 /** Reads x1..x(n) as hex strings. */

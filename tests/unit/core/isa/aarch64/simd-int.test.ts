@@ -6,19 +6,12 @@
  * "123456789" (CRC-32 0xcbf43926, CRC-32C 0xe3069283).
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { assembler, machine } from './harness';
+import { assembler, machine, runWithFpSimd } from './harness';
 
 const asm = assembler('simd-int');
 afterAll(() => asm.save());
 
-function run(source: string, floatingPoint = true) {
-  const m = machine(asm(`  mov x0, #(3 << 20)\n  msr cpacr_el1, x0\n${source}\n  wfi\n`), { floatingPoint });
-  const exit = m.run(100_000);
-  expect(m.faults).toEqual([]);
-  expect(m.reports).toEqual([]);
-  expect(exit).toBe('wfi');
-  return m;
-}
+const run = (source: string, floatingPoint = true) => runWithFpSimd(asm, source, { floatingPoint });
 
 const hex = (v: bigint) => `0x${v.toString(16)}`;
 const xs = (m: ReturnType<typeof machine>, regs: number[]) => regs.map((r) => hex(m.x(r)));
