@@ -195,6 +195,20 @@ export class GicState {
     this.setBit(this.level, slot, high);
   }
 
+  /** SPI input (`line` is the INTID, 32..lines-1); false when no such SPI exists (the input is ignored). */
+  setSpiLine(line: number, high: boolean): boolean {
+    if (line < 32 || line >= this.lines) return false;
+    this.setLine(this.slot(0, line), high);
+    return true;
+  }
+
+  /** PPI input of one CPU (INTID 16..31, e.g. the generic timer's 27 and 30); false when out of range. */
+  setPpiLine(cpu: number, intid: number, high: boolean): boolean {
+    if (cpu < 0 || cpu >= this.cpus || intid < 16 || intid >= 32) return false;
+    this.setLine(this.slot(cpu, intid), high);
+    return true;
+  }
+
   /** Group priority mask for `group` on `cpu` (CBPR makes group 1 use BPR0, as the spec defines). */
   groupPriorityMask(cpu: number, group: number, commonBinaryPoint: boolean): number {
     if (group === 0 || commonBinaryPoint) return (0xff << (Math.max(this.cpuWord(cpu, CpuIfWord.bpr0), MIN_BPR0) + 1)) & 0xff;

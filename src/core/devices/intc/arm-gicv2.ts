@@ -145,16 +145,12 @@ export class ArmGicv2 implements IrqSink {
 
   /** SPI input: `line` is the INTID (32..lines-1), i.e. the device tree's SPI number + 32. */
   setLevel(line: number, level: boolean): void {
-    if (line < 32 || line >= this.state.lines) return;
-    this.state.setLine(this.state.slot(0, line), level);
-    this.update();
+    if (this.state.setSpiLine(line, level)) this.update();
   }
 
   /** PPI input of one CPU (e.g. the generic timer: virtual 27, physical 30). */
   setPrivateLevel(cpu: number, intid: number, level: boolean): void {
-    if (cpu < 0 || cpu >= this.state.cpus || intid < 16 || intid >= 32) return;
-    this.state.setLine(this.state.slot(cpu, intid), level);
-    this.update();
+    if (this.state.setPpiLine(cpu, intid, level)) this.update();
   }
 
   reset(): void {

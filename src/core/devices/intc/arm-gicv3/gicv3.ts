@@ -73,16 +73,12 @@ export class ArmGicv3 implements IrqSink {
 
   /** SPI input: `line` is the INTID (32..lines-1), i.e. the device tree's SPI number + 32. */
   setLevel(line: number, level: boolean): void {
-    if (line < 32 || line >= this.state.lines) return;
-    this.state.setLine(this.state.slot(0, line), level);
-    this.update();
+    if (this.state.setSpiLine(line, level)) this.update();
   }
 
   /** PPI input of one redistributor (e.g. the generic timer: virtual 27, physical 30). */
   setPrivateLevel(cpu: number, intid: number, level: boolean): void {
-    if (cpu < 0 || cpu >= this.state.cpus || intid < 16 || intid >= 32) return;
-    this.state.setLine(this.state.slot(cpu, intid), level);
-    this.update();
+    if (this.state.setPpiLine(cpu, intid, level)) this.update();
   }
 
   /** The CPU an SPI is delivered to now, or -1 (IROUTER matches no CPU, or 1-of-N finds none ready). */
