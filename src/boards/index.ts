@@ -1,8 +1,14 @@
 /** The known boards by name. */
 import type { Board } from '../shared/model/board';
 import { qemuPlic } from './riscv64/qemu-plic';
+import { qemuGicv3 } from './aarch64/qemu-gicv3';
+import { qemuGicv2 } from './aarch64/qemu-gicv2';
 
-const BOARDS: ReadonlyMap<string, Board> = new Map([[qemuPlic.name, qemuPlic]]);
+const BOARDS: ReadonlyMap<string, Board> = new Map<string, Board>([
+  [qemuPlic.name, qemuPlic],
+  [qemuGicv3.name, qemuGicv3],
+  [qemuGicv2.name, qemuGicv2],
+]);
 
 export const DEFAULT_BOARD = qemuPlic.name;
 

@@ -11,9 +11,10 @@ import path from 'node:path';
 import { existsSync } from 'node:fs';
 import { MachineExit, MachineView, planMachine, ControlWord, type MachinePlan } from '../core/machine/machine';
 import { HartStatus, HartWord, RunRequest } from '../core/cpu/hart-header';
-import { EM_RISCV, ImageError, isElf, loadElf, loadRaw, parseElf } from '../core/machine/elf';
+import { ImageError, isElf, loadElf, loadRaw, parseElf } from '../core/machine/elf';
 import { wakeHart } from '../core/machine/signals';
-import { RoutingSignals } from '../core/hypervisor/irq-routing';
+import { archOfElfMachine, cpuModel } from '../core/cpu-models';
+import { prepareVcpu } from '../core/vcpu-factories';
 import { ZoneRuntime } from '../core/hypervisor/zone-runtime';
 import { ZoneState } from '../core/hypervisor/zone-table';
 import type { ZoneInfo, ZoneResult } from '../core/hypervisor/hypervisor';
@@ -107,7 +108,8 @@ export class MachineHost {
       this.memory.buffer,
       clock,
       0,
-      zoned ? (signals) => new RoutingSignals(signals, signals.headers, (h) => Atomics.load(signals.headers[h]!, HartWord.zoneSlot) !== 0) : undefined,
+      // The same signal wiring as the vCPU threads (RISC-V routes external interrupts through the hypervisor).
+      prepareVcpu(board.arch, zoned).wrapSignals,
     );
     this.harts = layout.root.cpus ?? board.rootZone.cpus;
     for (const h of this.harts) {
@@ -158,7 +160,14 @@ export class MachineHost {
     const kernelBytes = await readImageFile(images.kernel, `${file}: root.image`, (await isElfFile(images.kernel)) ? MAX_IMAGE_BYTES : ram.size);
     if (isElf(kernelBytes)) {
       const elf = parseElf(kernelBytes, images.kernel);
-      if (elf.machine !== EM_RISCV) throw new ImageError(`${images.kernel}: ELF machine ${elf.machine} is not RISC-V (243)`);
+      const cpu = cpuModel(board.arch);
+      if (elf.machine !== cpu.elfMachine) {
+        const theirs = archOfElfMachine(elf.machine);
+        throw new ImageError(
+          `${images.kernel}: ELF machine ${elf.machine}${theirs ? ` (${theirs.elfMachineName}, ${theirs.arch})` : ''} does not run on board ${board.name}, ` +
+            `which is ${board.arch} (ELF machine ${cpu.elfMachine}, ${cpu.elfMachineName})`,
+        );
+      }
       loadElf(elf, kernelBytes, ram, images.kernel);
       this.entry = layout.root.entry ?? elf.entry;
       this.tohost = elf.symbols.get('tohost');
@@ -229,7 +238,7 @@ export class MachineHost {
     for (const hart of hartsToRun) {
       const init: VcpuInit = {
         plan: this.plan,
-        memory: this.memory.buffer as unknown as SharedArrayBuffer,
+        memory: this.memory,
         hart,
         mode,
         startsRunning: mode === 'machine' && this.harts.includes(hart),

@@ -3,19 +3,20 @@
  * through the shared buffer (hart header words, zone table, device state, console rings).
  */
 import type { MachinePlan } from '../core/machine/machine';
-import type { FaultReport } from '../core/isa/riscv64/platform';
 import type { HypervisorOptions } from '../core/hypervisor/hypervisor';
 import type { GuestMode } from '../shared/model/layout';
 
 export interface VcpuInit {
   readonly plan: MachinePlan;
-  readonly memory: SharedArrayBuffer;
+  /** The machine's memory itself (shared), so that a WebAssembly tier can run over guest RAM. */
+  readonly memory: WebAssembly.Memory;
   readonly hart: number;
   /** 'machine': bare hart started at the firmware entry; 'supervisor': the hypervisor runs zones on it. */
   readonly mode: GuestMode;
   /** Machine mode: whether this hart starts at the entry (others stay off). */
   readonly startsRunning: boolean;
   readonly entry: string;
+  /** Boot argument (RISC-V a1 / Arm x0: the device tree address), a decimal string. */
   readonly a1: string;
   /** Guest address of HTIF `tohost`, if the image has one. */
   readonly tohost?: number;
@@ -31,7 +32,7 @@ export interface VcpuInit {
 
 export type VcpuMessage =
   | { type: 'ready'; hart: number }
-  | { type: 'fault'; hart: number; report: FaultReport; zone?: number; text: string }
+  | { type: 'fault'; hart: number; zone?: number; text: string }
   | { type: 'log'; hart: number; message: string }
   | { type: 'exit'; hart: number }
   | { type: 'error'; hart: number; message: string; stack?: string };

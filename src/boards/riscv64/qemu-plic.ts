@@ -9,7 +9,7 @@
  * - aclint-mtimer: `mtimeOffset` (MTIME inside the window).
  * - pci-host-ecam: bus range and the PIO/MMIO windows, data only for now.
  */
-import type { Board, BoardDevice } from '../../shared/model/board';
+import type { BoardDevice, RiscvBoard } from '../../shared/model/board';
 
 const GiB = 0x4000_0000;
 
@@ -25,7 +25,7 @@ const virtioSlots: BoardDevice[] = Array.from({ length: VIRTIO_SLOTS }, (_, i) =
 /** hvisor's IRQ_WAKEUP_VIRTIO_DEVICE on this board (platform/riscv64/qemu-plic/board.rs:67, 0x20: PCIe INTA). */
 export const QEMU_PLIC_VIRTIO_WAKEUP_IRQ = 32;
 
-export const qemuPlic: Board = {
+export const qemuPlic: RiscvBoard = {
   name: 'qemu-plic',
   description: 'QEMU riscv64 virt (aclint=on) with a PLIC, as hvisor runs on it',
   arch: 'riscv64',

@@ -1,20 +1,28 @@
 /**
  * The device tree of a board, or of one zone of it, generated from the Board data. Node names,
- * compatible strings and property layout follow what QEMU's virt machine generates (and what Linux
+ * compatible strings and property layout follow what QEMU's virt machines generate (and what the Linux
  * and OpenSBI bindings expect), so guests configured for QEMU boot unchanged.
  *
- * Input picks the harts, memory ranges and devices the tree describes, so the zones code can build
+ * This file is the part every architecture shares: the root node, memory, /chosen (bootargs, initrd,
+ * stdout-path), the reservation block and the walk over the devices. The architecture's own nodes
+ * (CPUs, firmware interface, timer) come from arch/<arch>/ through arch/registry.ts, each device's
+ * node from its kind's writer (nodes/registry.ts), and every `interrupts` property from the board's
+ * interrupt controller, so a PLIC writes one cell and a GIC three.
+ *
+ * Input picks the CPUs, memory ranges and devices the tree describes, so the zones code can build
  * per-zone trees: a zone's PLIC node then names only the zone's harts in `interrupts-extended`.
  * PCIe host bridges are not described yet (their model comes with the PCIe issue).
  */
 import type { AddressRange, Board, BoardDevice } from '../../shared/model/board';
-import { MIP_MEIP, MIP_SEIP } from '../devices/intc/sifive-plic';
-import { FdtTree, u64Cells, writeDtb, type FdtCell, type FdtNode } from './fdt-writer';
+import { FdtTree, writeDtb, type FdtNode } from './fdt-writer';
 import { printDts } from './dts';
+import { fdtArch } from './arch/registry';
+import { deviceNodeWriter } from './nodes/registry';
+import { reg, unitName, type FdtArch, type InterruptControllerKind, type IrqRequest, type TreeContext } from './tree-context';
 
 export interface BoardTreeInput {
   readonly board: Board;
-  /** Harts (physical hart ids) the tree describes. */
+  /** CPUs (board CPU numbers: RISC-V hart ids, indexes into an Arm board's mpidrs) the tree describes. */
   readonly harts: readonly number[];
   readonly memory: readonly AddressRange[];
   /** Names of the board devices to describe; all of them when absent. */
@@ -27,79 +35,111 @@ export interface BoardTreeInput {
   readonly stdout?: string;
 }
 
-/** Interrupt numbers of the hart-local interrupt controller (mip bit numbers). */
-const CpuIrq = { ssoft: 1, msoft: 3, mtimer: 7, sext: Math.log2(MIP_SEIP), mext: Math.log2(MIP_MEIP) } as const;
-const PLIC_LABEL = 'plic';
-const FINISHER_PASS = 0x5555;
-const FINISHER_RESET = 0x7777;
-
-export function intcLabel(hart: number): string {
-  return `cpu${hart}_intc`;
+/** The board's interrupt controller: the device every other device's `irq` is a number of. */
+interface WiredController {
+  readonly device: BoardDevice;
+  readonly kind: InterruptControllerKind;
+  /** Whether this tree describes it (a zone's tree may leave it out). */
+  readonly described: boolean;
 }
 
-function unitName(prefix: string, address: number): string {
-  return `${prefix}@${address.toString(16)}`;
+function selectedDevices(input: BoardTreeInput): BoardDevice[] {
+  const { board } = input;
+  if (!input.devices) return [...board.devices];
+  return input.devices.map((name) => {
+    const device = board.devices.find((d) => d.name === name);
+    if (!device) throw new Error(`board '${board.name}' has no device '${name}'`);
+    return device;
+  });
 }
 
-function reg(node: FdtNode, ...ranges: [number, number][]): void {
-  node.cells('reg', ranges.flatMap(([base, size]) => [...u64Cells(base), ...u64Cells(size)]));
+function boardController(board: Board, selected: readonly BoardDevice[]): WiredController | undefined {
+  const controllers = board.devices.filter((d) => deviceNodeWriter(d.kind)?.controller !== undefined);
+  if (controllers.length > 1) {
+    throw new Error(`board '${board.name}' has ${controllers.length} interrupt controllers (${controllers.map((d) => `'${d.name}'`).join(', ')}); the board data cannot say which one each device is wired to`);
+  }
+  const device = controllers[0];
+  if (!device) return undefined;
+  return { device, kind: deviceNodeWriter(device.kind)!.controller!, described: selected.includes(device) };
 }
 
-/** `<&cpuN_intc irq ...>` for each hart and each of `irqs`. */
-function perHart(harts: readonly number[], irqs: readonly number[]): FdtCell[] {
-  return harts.flatMap((hart) => irqs.flatMap((irq) => [{ ref: intcLabel(hart) }, irq]));
-}
-
-function irqsOf(device: BoardDevice): number[] {
-  if (device.irq === undefined) return [];
-  return typeof device.irq === 'number' ? [device.irq] : [...device.irq];
-}
-
-function numberProp(device: BoardDevice, name: string, fallback: number): number {
-  const value = device.props?.[name];
-  return typeof value === 'number' ? value : fallback;
+function treeContext(tree: FdtTree, input: BoardTreeInput, arch: FdtArch, controller: WiredController | undefined): TreeContext {
+  const { board } = input;
+  const clocks = new Map<string, string>();
+  const ctx: TreeContext = {
+    tree,
+    board,
+    harts: input.harts,
+    wireInterrupts(node: FdtNode, owner: string, requests: readonly IrqRequest[]): void {
+      if (requests.length === 0) return;
+      if (!controller) throw new Error(`${owner} has an interrupt but board '${board.name}' has no interrupt controller`);
+      if (!controller.described) {
+        throw new Error(`${owner} has an interrupt but the tree has no ${controller.kind.title} ('${controller.device.name}', which the board wires it to)`);
+      }
+      node.cells('interrupts', requests.flatMap((r) => controller.kind.specifier(ctx, controller.device, r, owner)));
+      node.reference('interrupt-parent', controller.kind.label);
+    },
+    cpuInterruptController(hart: number): string {
+      if (!arch.cpuInterruptController) throw new Error(`board '${board.name}': ${board.arch} CPUs have no interrupt controller node of their own to name`);
+      return arch.cpuInterruptController(hart);
+    },
+    dmaCoherent(node: FdtNode): void {
+      if (!arch.dmaCoherentByDefault) node.empty('dma-coherent');
+    },
+    fixedClock(name: string, hz: number): string {
+      const known = clocks.get(name);
+      if (known !== undefined) return known;
+      const label = name.replace(/[^A-Za-z0-9_]/g, '_');
+      const clock = tree.root.addChild(name, label);
+      clock.string('compatible', 'fixed-clock').u32('#clock-cells', 0).u32('clock-frequency', hz);
+      clock.string('clock-output-names', `clk${hz % 1_000_000 === 0 ? `${hz / 1_000_000}mhz` : `${hz}hz`}`);
+      clocks.set(name, label);
+      return label;
+    },
+  };
+  return ctx;
 }
 
 export function buildBoardTree(input: BoardTreeInput): FdtTree {
   const { board } = input;
-  const selected = input.devices
-    ? input.devices.map((name) => {
-        const device = board.devices.find((d) => d.name === name);
-        if (!device) throw new Error(`board '${board.name}' has no device '${name}'`);
-        return device;
-      })
-    : [...board.devices];
+  const arch = fdtArch(board.arch);
+  const selected = selectedDevices(input);
   for (const hart of input.harts) {
     if (!Number.isInteger(hart) || hart < 0 || hart >= board.harts) throw new Error(`board '${board.name}' has no hart ${hart}`);
   }
-  const hasPlic = selected.some((d) => d.kind === 'sifive-plic');
+  for (const device of selected) {
+    const cpuArch = deviceNodeWriter(device.kind)?.cpuArch;
+    if (cpuArch !== undefined && cpuArch !== board.arch) {
+      throw new Error(`board '${board.name}' is ${board.arch}, but its device '${device.name}' (${device.kind}) only works with ${cpuArch} CPUs`);
+    }
+  }
 
   const tree = new FdtTree();
-  tree.bootCpuId = input.harts[0] ?? 0;
+  const ctx = treeContext(tree, input, arch, boardController(board, selected));
+  tree.bootCpuId = input.harts[0] === undefined ? 0 : arch.bootCpuId(board, input.harts[0]);
   for (const r of input.reservations ?? []) tree.reservations.push({ address: r.base, size: r.size });
   const root = tree.root;
   root.u32('#address-cells', 2).u32('#size-cells', 2);
-  root.string('compatible', 'riscv-virtio').string('model', `hvisor-workbench,${board.name}`);
+  root.string('compatible', arch.rootCompatible).string('model', `hvisor-workbench,${board.name}`);
 
   const chosen = root.addChild('chosen');
-  addCpus(tree, input);
+  arch.addCpus(ctx);
   for (const range of input.memory) {
     const memory = root.addChild(unitName('memory', range.base));
     memory.string('device_type', 'memory');
     reg(memory, [range.base, range.size]);
   }
 
-  const soc = root.addChild('soc');
-  soc.u32('#address-cells', 2).u32('#size-cells', 2).string('compatible', 'simple-bus').empty('ranges');
+  const bus = arch.addPlatformNodes(ctx);
+  const busPath = bus === root ? '' : `/${bus.name}`;
   // Sorted by address, the usual order for dtc output and readers.
   let stdoutPath: string | undefined;
   for (const device of [...selected].sort((a, b) => a.base - b.base)) {
-    if (irqsOf(device).length > 0 && device.kind !== 'pci-host-ecam' && !hasPlic) {
-      throw new Error(`device '${device.name}' has an interrupt but the tree has no PLIC`);
-    }
-    const path = addDevice(tree, soc, device, input);
-    if (device.kind === 'ns16550a' && path && (input.stdout === device.name || (input.stdout === undefined && !stdoutPath))) {
-      stdoutPath = path;
+    const writer = deviceNodeWriter(device.kind);
+    if (!writer) continue;
+    const node = writer.write(ctx, bus, device);
+    if (writer.console && (input.stdout === device.name || (input.stdout === undefined && !stdoutPath))) {
+      stdoutPath = `${busPath}/${node.name}`;
     }
   }
 
@@ -112,100 +152,6 @@ export function buildBoardTree(input: BoardTreeInput): FdtTree {
   return tree;
 }
 
-function addCpus(tree: FdtTree, input: BoardTreeInput): void {
-  const { board } = input;
-  const cpus = tree.root.addChild('cpus');
-  cpus.u32('#address-cells', 1).u32('#size-cells', 0).u32('timebase-frequency', board.timebaseFrequency);
-  for (const hart of input.harts) {
-    const cpu = cpus.addChild(unitName('cpu', hart));
-    cpu.string('device_type', 'cpu').u32('reg', hart).string('status', 'okay').string('compatible', 'riscv');
-    cpu.string('riscv,isa', board.isa).string('riscv,isa-base', board.isaBase).strings('riscv,isa-extensions', board.isaExtensions);
-    cpu.string('mmu-type', board.mmuType);
-    const intc = cpu.addChild('interrupt-controller', intcLabel(hart));
-    // #address-cells = 0 marks it as a provider no interrupt-map can address (dtc checks this).
-    intc.u32('#interrupt-cells', 1).u32('#address-cells', 0).empty('interrupt-controller').string('compatible', 'riscv,cpu-intc');
-  }
-}
-
-/** Adds one device node; returns its path, or undefined for kinds not described. */
-function addDevice(tree: FdtTree, soc: FdtNode, device: BoardDevice, input: BoardTreeInput): string | undefined {
-  const { harts } = input;
-  const irqs = irqsOf(device);
-  const interruptsFromPlic = (node: FdtNode): void => {
-    node.u32('interrupts', ...irqs).reference('interrupt-parent', PLIC_LABEL);
-  };
-  let node: FdtNode;
-  switch (device.kind) {
-    case 'sifive-plic':
-      node = soc.addChild(unitName('plic', device.base), PLIC_LABEL);
-      node.u32('#interrupt-cells', 1).u32('#address-cells', 0);
-      node.strings('compatible', ['sifive,plic-1.0.0', 'riscv,plic0']).empty('interrupt-controller');
-      // Context order = order of this list: M then S of each hart, as the driver expects.
-      node.cells('interrupts-extended', perHart(harts, [CpuIrq.mext, CpuIrq.sext]));
-      reg(node, [device.base, device.size]);
-      node.u32('riscv,ndev', numberProp(device, 'sources', 95));
-      break;
-    case 'ns16550a':
-      node = soc.addChild(unitName('serial', device.base));
-      node.string('compatible', 'ns16550a');
-      reg(node, [device.base, device.size]);
-      node.u32('clock-frequency', numberProp(device, 'clockFrequency', 3_686_400));
-      interruptsFromPlic(node);
-      break;
-    case 'aclint-mswi':
-      node = soc.addChild(unitName('mswi', device.base));
-      node.string('compatible', 'riscv,aclint-mswi');
-      reg(node, [device.base, device.size]);
-      node.cells('interrupts-extended', perHart(harts, [CpuIrq.msoft]));
-      node.empty('interrupt-controller').u32('#interrupt-cells', 0).u32('#address-cells', 0);
-      break;
-    case 'aclint-mtimer': {
-      // OpenSBI reads MTIME from the first reg entry and MTIMECMP from the second; the unit address
-      // follows the first entry as the devicetree spec asks.
-      const mtime = device.base + numberProp(device, 'mtimeOffset', 0x7ff8);
-      node = soc.addChild(unitName('mtimer', mtime));
-      node.string('compatible', 'riscv,aclint-mtimer');
-      reg(node, [mtime, 8], [device.base, mtime - device.base]);
-      node.cells('interrupts-extended', perHart(harts, [CpuIrq.mtimer]));
-      break;
-    }
-    case 'aclint-sswi':
-      node = soc.addChild(unitName('sswi', device.base));
-      node.string('compatible', 'riscv,aclint-sswi');
-      reg(node, [device.base, device.size]);
-      node.cells('interrupts-extended', perHart(harts, [CpuIrq.ssoft]));
-      node.empty('interrupt-controller').u32('#interrupt-cells', 0).u32('#address-cells', 0);
-      break;
-    case 'sifive-test': {
-      const label = `${device.name}_finisher`;
-      node = soc.addChild(unitName('test', device.base), label);
-      node.strings('compatible', ['sifive,test1', 'sifive,test0', 'syscon']);
-      reg(node, [device.base, device.size]);
-      const poweroff = tree.root.addChild('poweroff');
-      poweroff.string('compatible', 'syscon-poweroff').reference('regmap', label).u32('offset', 0).u32('value', FINISHER_PASS);
-      const reboot = tree.root.addChild('reboot');
-      reboot.string('compatible', 'syscon-reboot').reference('regmap', label).u32('offset', 0).u32('value', FINISHER_RESET);
-      break;
-    }
-    case 'goldfish-rtc':
-      node = soc.addChild(unitName('rtc', device.base));
-      node.string('compatible', 'google,goldfish-rtc');
-      reg(node, [device.base, device.size]);
-      interruptsFromPlic(node);
-      break;
-    case 'virtio-mmio':
-      node = soc.addChild(unitName('virtio_mmio', device.base));
-      node.string('compatible', 'virtio,mmio');
-      reg(node, [device.base, device.size]);
-      interruptsFromPlic(node);
-      node.string('status', 'okay');
-      break;
-    case 'pci-host-ecam':
-      return undefined;
-  }
-  return `/soc/${node.name}`;
-}
-
 /** The flattened tree of a board or zone. */
 export function boardDtb(input: BoardTreeInput): Uint8Array {
   return writeDtb(buildBoardTree(input));
@@ -216,7 +162,7 @@ export function boardDts(input: BoardTreeInput): string {
   return printDts(buildBoardTree(input));
 }
 
-/** The input describing a whole board: every hart, all of RAM, every device. */
+/** The input describing a whole board: every CPU, all of RAM, every device. */
 export function wholeBoardInput(board: Board, extra: Partial<Omit<BoardTreeInput, 'board'>> = {}): BoardTreeInput {
   return {
     board,

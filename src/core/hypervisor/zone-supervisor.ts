@@ -16,40 +16,36 @@ export interface Stage2Region {
   readonly size: number;
 }
 
-export interface TrapHandler {
-  read(hart: HartApi, offset: number, size: 1 | 2 | 4 | 8): bigint;
-  write(hart: HartApi, offset: number, size: 1 | 2 | 4 | 8, value: bigint): void;
+/** The CPU that trapped, as every architecture's CPU API offers it (RISC-V HartApi, Arm ArmCpuApi). */
+export interface TrappingCpu {
+  readonly cpuId: number;
+  getPc(): bigint;
 }
 
-export interface TrapRegion {
+export interface TrapHandler<C extends TrappingCpu = TrappingCpu> {
+  read(cpu: C, offset: number, size: 1 | 2 | 4 | 8): bigint;
+  write(cpu: C, offset: number, size: 1 | 2 | 4 | 8, value: bigint): void;
+}
+
+export interface TrapRegion<C extends TrappingCpu = TrappingCpu> {
   readonly start: number;
   readonly size: number;
-  readonly handler: TrapHandler;
+  readonly handler: TrapHandler<C>;
 }
 
-export class ZoneSupervisor implements Supervisor {
+/**
+ * A zone's stage-2 map as every architecture's hypervisor uses it: its memory regions (guest-physical to
+ * host-physical, I/O never executable) and the regions it traps and emulates.
+ */
+export class Stage2Map<C extends TrappingCpu = TrappingCpu> {
   private readonly regions: Stage2Region[];
   private last: Stage2Region | undefined;
 
   constructor(
     regions: readonly Stage2Region[],
-    private readonly traps: readonly TrapRegion[],
-    private readonly sbi: SbiHandler,
+    private readonly traps: readonly TrapRegion<C>[],
   ) {
     this.regions = [...regions].sort((a, b) => a.guestStart - b.guestStart);
-  }
-
-  /** A supervisor that maps the whole board one to one (a guest that owns the machine). */
-  static identity(bus: AddressSpace, sbi: SbiHandler): ZoneSupervisor {
-    const regions: Stage2Region[] = [
-      { kind: 'ram', guestStart: bus.ram.base, hostStart: bus.ram.base, size: bus.ram.size },
-      ...bus.mappings.map((m) => ({ kind: 'io' as const, guestStart: m.base, hostStart: m.base, size: m.size })),
-    ];
-    return new ZoneSupervisor(regions, [], sbi);
-  }
-
-  ecall(hart: HartApi): void {
-    this.sbi.handle(hart);
   }
 
   translate(gpa: number, size: number, access: AccessKind): number {
@@ -62,12 +58,12 @@ export class ZoneSupervisor implements Supervisor {
     return Stage2.fault;
   }
 
-  mmioRead(hart: HartApi, gpa: number, size: 1 | 2 | 4 | 8): bigint {
+  mmioRead(hart: C, gpa: number, size: 1 | 2 | 4 | 8): bigint {
     const trap = this.trapAt(gpa, size);
     return trap ? trap.handler.read(hart, gpa - trap.start, size) : 0n;
   }
 
-  mmioWrite(hart: HartApi, gpa: number, size: 1 | 2 | 4 | 8, value: bigint): void {
+  mmioWrite(hart: C, gpa: number, size: 1 | 2 | 4 | 8, value: bigint): void {
     const trap = this.trapAt(gpa, size);
     trap?.handler.write(hart, gpa - trap.start, size, value);
   }
@@ -98,8 +94,32 @@ export class ZoneSupervisor implements Supervisor {
     return undefined;
   }
 
-  private trapAt(gpa: number, size: number): TrapRegion | undefined {
+  private trapAt(gpa: number, size: number): TrapRegion<C> | undefined {
     for (const t of this.traps) if (gpa >= t.start && gpa + size <= t.start + t.size) return t;
     return undefined;
+  }
+}
+
+/** The RISC-V zone supervisor: the stage-2 map plus the SBI (ECALLs from S-mode). */
+export class ZoneSupervisor extends Stage2Map<HartApi> implements Supervisor {
+  constructor(
+    regions: readonly Stage2Region[],
+    traps: readonly TrapRegion<HartApi>[],
+    private readonly sbi: SbiHandler,
+  ) {
+    super(regions, traps);
+  }
+
+  /** A supervisor that maps the whole board one to one (a guest that owns the machine). */
+  static identity(bus: AddressSpace, sbi: SbiHandler): ZoneSupervisor {
+    const regions: Stage2Region[] = [
+      { kind: 'ram', guestStart: bus.ram.base, hostStart: bus.ram.base, size: bus.ram.size },
+      ...bus.mappings.map((m) => ({ kind: 'io' as const, guestStart: m.base, hostStart: m.base, size: m.size })),
+    ];
+    return new ZoneSupervisor(regions, [], sbi);
+  }
+
+  ecall(hart: HartApi): void {
+    this.sbi.handle(hart);
   }
 }

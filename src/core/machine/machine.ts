@@ -6,7 +6,7 @@
 import { AddressSpace } from '../bus/address-space';
 import type { Clock, HartSignals } from '../bus/types';
 import { instantiateDevices, planDevices, type MachineDevices } from '../devices/create-devices';
-import { HART_STATE_BYTES } from '../isa/riscv64/hart';
+import { cpuModel } from '../cpu-models';
 import type { Board } from '../../shared/model/board';
 import { HART_HEADER_BYTES, HartWord, HsmState } from '../cpu/hart-header';
 import { SharedLayoutPlanner, regionOf, type SharedLayout } from './shared-layout';
@@ -15,18 +15,8 @@ import { vplicBytes, zoneTableBytes } from '../hypervisor/zone-table';
 import { BRIDGE_PAGE_BYTES } from '../virtio/virtio-bridge';
 import { attachIrqTrace, IrqTrace, irqTraceBytes } from '../cpu/irq-trace';
 
-/** Words of the machine control region (Int32 indices). */
-export const ControlWord = {
-  deviceLock: 0,
-  /** 0 while running; set once by whoever ends the run (see MachineExit). */
-  exit: 1,
-  /** Exit code for HTIF / sifive-test exits. */
-  exitCode: 2,
-  /** Float64 index (of a Float64Array over the same region) of the ticks the clock was paused for. */
-  pausedTicksF64: 4,
-} as const;
-
-export const MachineExit = { none: 0, poweroff: 1, fail: 2, reset: 3, fault: 4 } as const;
+export { ControlWord, MachineExit } from './machine-control';
+import { ControlWord, MachineExit } from './machine-control';
 
 export interface MachinePlan {
   readonly board: Board;
@@ -37,7 +27,8 @@ export interface MachinePlan {
 export function planMachine(board: Board, ramSize = board.ram.size): MachinePlan {
   const planner = new SharedLayoutPlanner();
   planner.reserve('control', 4096, 4096);
-  for (let hart = 0; hart < board.harts; hart++) planner.reserve(`hart.${hart}`, HART_STATE_BYTES, 4096);
+  const stateBytes = cpuModel(board.arch).stateBytes;
+  for (let hart = 0; hart < board.harts; hart++) planner.reserve(`hart.${hart}`, stateBytes, 4096);
   planDevices(board, planner);
   planner.reserve('zones', zoneTableBytes(vplicBytes(board.harts)), 4096);
   // hvisor's virtio_bridge page: requests from trapping vCPUs to the management side's backends.
@@ -97,6 +88,7 @@ export class MachineView {
     this.devices = instantiateDevices(plan.board, plan.layout, buffer, {
       signals: wrapDeviceSignals ? wrapDeviceSignals(this.signals) : this.signals,
       clock: this.clock,
+      requester: Math.max(0, threadId - 1),
       onPowerRequest: (kind, code) =>
         this.requestExit(kind === 'reset' ? MachineExit.reset : kind === 'fail' ? MachineExit.fail : MachineExit.poweroff, code),
     });

@@ -9,8 +9,7 @@
  * for their (immediate) answer, which is slower but correct. This handler does the same unless told
  * the device window size. hvisor also flags a *read* of 0x50 this way; here only writes are.
  */
-import type { HartApi } from '../isa/riscv64/platform';
-import type { TrapHandler, TrapRegion } from '../hypervisor/zone-supervisor';
+import type { TrapHandler, TrapRegion, TrappingCpu } from '../hypervisor/zone-supervisor';
 import type { ZoneConfig } from '../../shared/model/zone-config';
 import { QUEUE_NOTIFY_OFFSET, type BridgeAccess, type WaitOptions } from './virtio-bridge';
 
@@ -39,21 +38,21 @@ export interface VirtioTrapOptions extends WaitOptions {
 export class VirtioTrapHandler implements TrapHandler {
   constructor(private readonly options: VirtioTrapOptions) {}
 
-  read(hart: HartApi, offset: number, size: 1 | 2 | 4 | 8): bigint {
+  read(hart: TrappingCpu, offset: number, size: 1 | 2 | 4 | 8): bigint {
     const value = this.options.bridge.access(this.request(hart, offset, size, 0n, false), this.options);
     if (value === undefined) return this.options.abortedValue ?? 0n;
     return size === 8 ? value : value & ((1n << BigInt(size * 8)) - 1n);
   }
 
-  write(hart: HartApi, offset: number, size: 1 | 2 | 4 | 8, value: bigint): void {
+  write(hart: TrappingCpu, offset: number, size: 1 | 2 | 4 | 8, value: bigint): void {
     this.options.bridge.access(this.request(hart, offset, size, value, true), this.options);
   }
 
-  private request(hart: HartApi, offset: number, size: number, value: bigint, isWrite: boolean) {
+  private request(hart: TrappingCpu, offset: number, size: number, value: bigint, isWrite: boolean) {
     const stride = this.options.deviceStride;
     const notifyOffset = stride ? offset % stride : offset;
     return {
-      cpu: hart.hartId,
+      cpu: hart.cpuId,
       zone: this.options.zone,
       address: this.options.regionBase + offset,
       size,

@@ -5,7 +5,8 @@
  * Addresses and sizes are numbers: every board address here is below 2^53.
  */
 
-export type BoardArch = 'riscv64';
+/** The architectures a board can have (hvisor's src/arch/<arch>/). */
+export type BoardArch = 'riscv64' | 'aarch64' | 'loongarch64';
 
 export type DeviceKind =
   | 'ns16550a'
@@ -16,7 +17,10 @@ export type DeviceKind =
   | 'sifive-test'
   | 'goldfish-rtc'
   | 'virtio-mmio'
-  | 'pci-host-ecam';
+  | 'pci-host-ecam'
+  | 'arm-gicv3'
+  | 'arm-gicv2'
+  | 'pl011';
 
 export type MmuType = 'riscv,sv39' | 'riscv,sv48' | 'riscv,sv57';
 
@@ -66,31 +70,54 @@ export interface RootZone {
   readonly entry: number;
   readonly dtbAddress: number;
   readonly kernelAddress: number;
+  /** ROOT_PCI_DEVS: the PCI functions the root zone owns. */
+  readonly pciDevices: readonly RootPciDevice[];
+}
+
+/** The riscv64 root zone: ROOT_ARCH_ZONE_CONFIG adds where hvisor traps the root's vPLIC. */
+export interface RiscvRootZone extends RootZone {
   /**
    * ROOT_ARCH_ZONE_CONFIG's plic_base/plic_size (PLIC_BASE/PLIC_SIZE): the window hvisor traps as the
    * root's vPLIC, which may be larger than the physical PLIC's register window.
    */
   readonly vplic: AddressRange;
-  /** ROOT_PCI_DEVS: the PCI functions the root zone owns. */
-  readonly pciDevices: readonly RootPciDevice[];
 }
 
-export interface Board {
+/** hvisor's aarch64 GicConfig (src/arch/aarch64/zone.rs): the GIC windows of ROOT_ARCH_ZONE_CONFIG. */
+export type ArmGicConfig =
+  | {
+      readonly version: 3;
+      readonly gicd: AddressRange;
+      /** All redistributor frames (GICR_BASE, GICR_SIZE: 0x20000 per CPU, QEMU reserves room for 123). */
+      readonly gicr: AddressRange;
+      readonly gits: AddressRange;
+    }
+  | {
+      readonly version: 2;
+      readonly gicd: AddressRange;
+      readonly gicc: AddressRange;
+      /** gicc_offset: where the zone's GICC page sits inside the GICC window (0 on QEMU). */
+      readonly giccOffset: number;
+      readonly gich: AddressRange;
+      readonly gicv: AddressRange;
+    };
+
+/** The aarch64 root zone: ROOT_ARCH_ZONE_CONFIG (is_aarch32 = 0 and the GIC windows). */
+export interface Aarch64RootZone extends RootZone {
+  readonly gic: ArmGicConfig;
+}
+
+/** What every board has, whatever its architecture. */
+export interface BoardCommon {
   readonly name: string;
   readonly description: string;
   readonly arch: BoardArch;
+  /** Number of CPUs (physical CPU numbers 0..harts-1; the word is RISC-V's, kept for existing layouts). */
   readonly harts: number;
-  /** Timebase (mtime) frequency in Hz. */
+  /** Timer frequency in Hz: the RISC-V timebase (mtime), the Arm generic timer's CNTFRQ. */
   readonly timebaseFrequency: number;
-  /** `riscv,isa` string of every hart. */
-  readonly isa: string;
-  /** `riscv,isa-base` and `riscv,isa-extensions` (the newer split form of the same information). */
-  readonly isaBase: string;
-  readonly isaExtensions: readonly string[];
-  readonly mmuType: MmuType;
   readonly ram: AddressRange;
   readonly devices: readonly BoardDevice[];
-  readonly rootZone: RootZone;
   /** Interrupt sources that reach the physical interrupt controller (hvisor HW_IRQS). */
   readonly hwIrqs: readonly number[];
   /**
@@ -104,4 +131,40 @@ export interface Board {
    * root's daemon is not woken and has to poll.
    */
   readonly virtioWakeupIrq?: number;
+}
+
+/** A riscv64 board (hvisor platform/riscv64/<board>/board.rs). */
+export interface RiscvBoard extends BoardCommon {
+  readonly arch: 'riscv64';
+  /** `riscv,isa` string of every hart. */
+  readonly isa: string;
+  /** `riscv,isa-base` and `riscv,isa-extensions` (the newer split form of the same information). */
+  readonly isaBase: string;
+  readonly isaExtensions: readonly string[];
+  readonly mmuType: MmuType;
+  readonly rootZone: RiscvRootZone;
+}
+
+/** An aarch64 board (hvisor platform/aarch64/<board>/board.rs). */
+export interface Aarch64Board extends BoardCommon {
+  readonly arch: 'aarch64';
+  /** BOARD_MPIDR_MAPPINGS: MPIDR_EL1 affinity (Aff3..Aff0) of each CPU, indexed by CPU number. */
+  readonly mpidrs: readonly number[];
+  /** The `compatible` of the CPU nodes (the core QEMU models: cortex-a57 / a72). */
+  readonly cpuCompatible: string;
+  /** Generic timer PPIs (INTIDs): the four outputs of each CPU's timer as a GIC sees them. */
+  readonly timerPpis: { readonly secure: number; readonly physical: number; readonly virtual: number; readonly hypervisor: number };
+  readonly rootZone: Aarch64RootZone;
+}
+
+/**
+ * A board of any architecture. Shared code reads only BoardCommon; code in an arch folder narrows to
+ * its own board type (boardOf below) and reads its arch-specific fields.
+ */
+export type Board = RiscvBoard | Aarch64Board;
+
+/** Narrows a board to the architecture an arch folder handles, or throws naming both. */
+export function boardOf<A extends Board['arch']>(board: Board, arch: A): Extract<Board, { arch: A }> {
+  if (board.arch !== arch) throw new Error(`board '${board.name}' is ${board.arch}, not ${arch}`);
+  return board as Extract<Board, { arch: A }>;
 }

@@ -56,6 +56,8 @@ export interface HartPlatform {
 /** Slow-path register access used by the hypervisor, the inspector and tests. */
 export interface HartApi {
   readonly hartId: number;
+  /** The arch-neutral name of hartId (CpuCore.cpuId). */
+  readonly cpuId: number;
   getX(index: number): bigint;
   setX(index: number, value: bigint): void;
   getPc(): bigint;

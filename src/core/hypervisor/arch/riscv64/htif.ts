@@ -9,7 +9,7 @@
  * console and is answered with (device, command, 0x100 | byte) as QEMU does.
  * Left out: console reads (device 1 command 0), syscall proxying (device 0 with a pointer payload).
  */
-import type { RamWindow } from '../core/bus/address-space';
+import type { RamWindow } from '../../../bus/address-space';
 
 export interface HtifSymbols {
   readonly tohost: number;

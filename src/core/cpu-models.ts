@@ -1,0 +1,38 @@
+/**
+ * The CPU model registry: what the machine must know of each architecture's CPU before any thread
+ * creates one (the shared bytes of its state region, the ELF machine it executes, the word the views use
+ * for it). One of the two files (with vcpu-factories.ts) allowed to import the ISA folders; a new
+ * architecture adds its row here.
+ */
+import type { BoardArch } from '../shared/model/board';
+import { HART_STATE_BYTES } from './isa/riscv64/hart';
+import { A64_STATE_BYTES } from './isa/aarch64/cpu';
+import { DEBUG_BYTES } from './cpu/hart-snapshot';
+
+export interface CpuModel {
+  readonly arch: BoardArch;
+  /** Bytes of one CPU's shared region (header, registers, inspector debug words). */
+  readonly stateBytes: number;
+  /** ELF e_machine of the images the CPU executes (EM_RISCV 243, EM_AARCH64 183). */
+  readonly elfMachine: number;
+  readonly elfMachineName: string;
+  /** What the views call one CPU ("hart" on RISC-V). */
+  readonly cpuNoun: string;
+}
+
+const MODELS: Partial<Record<BoardArch, CpuModel>> = {
+  riscv64: { arch: 'riscv64', stateBytes: HART_STATE_BYTES, elfMachine: 243, elfMachineName: 'RISC-V', cpuNoun: 'hart' },
+  // The A64 state, then the debug words (hypervisor/arch/aarch64/vcpu.ts A64_DEBUG_OFFSET).
+  aarch64: { arch: 'aarch64', stateBytes: A64_STATE_BYTES + DEBUG_BYTES, elfMachine: 183, elfMachineName: 'AArch64', cpuNoun: 'CPU' },
+};
+
+export function cpuModel(arch: BoardArch): CpuModel {
+  const model = MODELS[arch];
+  if (!model) throw new Error(`no CPU model for architecture '${arch}' yet`);
+  return model;
+}
+
+/** The architecture whose CPUs execute ELF machine `machine`, if any. */
+export function archOfElfMachine(machine: number): CpuModel | undefined {
+  return Object.values(MODELS).find((m) => m?.elfMachine === machine);
+}

@@ -1,0 +1,150 @@
+/**
+ * The device models by kind: the one place that knows which class models which board device. A new
+ * kind (or a new architecture's interrupt controller) is a new entry here, not a new case in the
+ * machine. Kinds with no model yet (virtio-mmio slots, served by the hypervisor's virtio traps, and the
+ * PCIe host bridge of a later issue) have no state and stay unmapped.
+ *
+ * Left out: GICv2's virtualisation windows (GICH, GICV) and the GICv3 ITS are board data only; the
+ * virtual GIC of hvisor's zones is the hypervisor's (issue 10).
+ */
+import { boardOf, type DeviceKind } from '../../shared/model/board';
+import { firstIrq, numericProp, type DeviceModel } from './device-model';
+import { AclintMswi } from './intc/aclint-mswi';
+import { AclintMtimer } from './intc/aclint-mtimer';
+import { AclintSswi } from './intc/aclint-sswi';
+import { SifivePlic } from './intc/sifive-plic';
+import { ArmGicv3 } from './intc/arm-gicv3/gicv3';
+import { ArmGicv2 } from './intc/arm-gicv2';
+import { GoldfishRtc } from './misc/goldfish-rtc';
+import { SifiveTest } from './misc/sifive-test';
+import { Ns16550a } from './uart/ns16550a';
+import { Pl011 } from './uart/pl011';
+
+const DEFAULT_RING_CAPACITY = 4096;
+
+const noModel = (kind: DeviceKind): DeviceModel => ({
+  kind,
+  stateBytes: () => undefined,
+  build: () => ({ windows: [] }),
+});
+
+const window = (spec: { name: string; base: number; size: number }, device: import('../bus/types').MmioDevice) => ({
+  name: spec.name, base: spec.base, size: spec.size, device,
+});
+
+const gicLines = (spec: Parameters<DeviceModel['stateBytes']>[1]): number => numericProp(spec, 'lines');
+
+const MODELS: readonly DeviceModel[] = [
+  {
+    kind: 'sifive-plic',
+    interruptController: true,
+    stateBytes: (board, spec) => SifivePlic.stateBytes({ sources: numericProp(spec, 'sources'), harts: board.harts }),
+    build: (c) => {
+      const plic = new SifivePlic(c.region(), { sources: numericProp(c.spec, 'sources'), harts: c.board.harts }, c.signals);
+      return { windows: [window(c.spec, plic)], roles: { irqChip: plic, plic } };
+    },
+  },
+  {
+    kind: 'arm-gicv3',
+    interruptController: true,
+    stateBytes: (board, spec) => ArmGicv3.stateBytes({ cpus: board.harts, lines: gicLines(spec) }),
+    build: (c) => {
+      const board = boardOf(c.board, 'aarch64');
+      const gic = new ArmGicv3(c.region(), { cpus: board.harts, lines: gicLines(c.spec), affinities: board.mpidrs }, c.signals);
+      const redistributors = {
+        name: `${c.spec.name}.redistributors`,
+        base: numericProp(c.spec, 'redistributorBase'),
+        // Only the frames of the board's CPUs answer; the rest of QEMU's window is unmapped.
+        size: Math.min(numericProp(c.spec, 'redistributorSize'), gic.redistributors.size),
+      };
+      return {
+        windows: [window(c.spec, gic.distributor), window(redistributors, gic.redistributors)],
+        roles: { irqChip: gic, gicv3: gic, privateIrqs: gic },
+      };
+    },
+  },
+  {
+    kind: 'arm-gicv2',
+    interruptController: true,
+    stateBytes: (board, spec) => ArmGicv2.stateBytes({ cpus: board.harts, lines: gicLines(spec) }),
+    build: (c) => {
+      const gic = new ArmGicv2(c.region(), { cpus: c.board.harts, lines: gicLines(c.spec) }, c.signals);
+      const cpu = c.requester ?? 0;
+      const cpuInterface = {
+        name: `${c.spec.name}.cpu-interface`,
+        base: numericProp(c.spec, 'cpuInterfaceBase'),
+        size: numericProp(c.spec, 'cpuInterfaceSize'),
+      };
+      return {
+        windows: [window(c.spec, gic.distributorFor(cpu)), window(cpuInterface, gic.cpuInterfaceFor(cpu))],
+        roles: { irqChip: gic, gicv2: gic, privateIrqs: gic },
+      };
+    },
+  },
+  {
+    kind: 'ns16550a',
+    stateBytes: (_b, _s, o) => Ns16550a.stateBytes(o.uartRingCapacity ?? DEFAULT_RING_CAPACITY),
+    build: (c) => {
+      const uart = Ns16550a.create(c.region(), { sink: c.irqSink(), line: firstIrq(c.spec) });
+      return { windows: [window(c.spec, uart)], roles: { uart } };
+    },
+  },
+  {
+    kind: 'pl011',
+    stateBytes: (_b, _s, o) => Pl011.stateBytes(o.uartRingCapacity ?? DEFAULT_RING_CAPACITY),
+    build: (c) => {
+      const uart = new Pl011(c.region(), { sink: c.irqSink(), line: firstIrq(c.spec) });
+      return { windows: [window(c.spec, uart)], roles: { uart } };
+    },
+  },
+  {
+    kind: 'aclint-mswi',
+    stateBytes: (board) => AclintMswi.stateBytes(board.harts),
+    build: (c) => {
+      const mswi = new AclintMswi(c.region(), c.board.harts, c.signals);
+      return { windows: [window(c.spec, mswi)], roles: { mswi } };
+    },
+  },
+  {
+    kind: 'aclint-mtimer',
+    stateBytes: (board) => AclintMtimer.stateBytes(board.harts),
+    build: (c) => {
+      const mtimer = new AclintMtimer(c.region(), c.board.harts, c.clock);
+      return { windows: [window(c.spec, mtimer)], roles: { mtimer } };
+    },
+  },
+  {
+    kind: 'aclint-sswi',
+    stateBytes: () => AclintSswi.stateBytes(),
+    build: (c) => {
+      const sswi = new AclintSswi(c.board.harts, c.signals);
+      return { windows: [window(c.spec, sswi)], roles: { sswi } };
+    },
+  },
+  {
+    kind: 'sifive-test',
+    stateBytes: () => SifiveTest.stateBytes(),
+    build: (c) => {
+      const test = new SifiveTest(c.region(), c.onPowerRequest);
+      return { windows: [window(c.spec, test)], roles: { test } };
+    },
+  },
+  {
+    kind: 'goldfish-rtc',
+    stateBytes: () => GoldfishRtc.stateBytes(),
+    build: (c) => {
+      const rtc = new GoldfishRtc(c.region(), c.wallClockNs ?? (() => BigInt(Date.now()) * 1_000_000n));
+      return { windows: [window(c.spec, rtc)], roles: { rtc } };
+    },
+  },
+  noModel('virtio-mmio'),
+  noModel('pci-host-ecam'),
+];
+
+const BY_KIND: ReadonlyMap<DeviceKind, DeviceModel> = new Map(MODELS.map((m) => [m.kind, m]));
+
+export function deviceModel(kind: DeviceKind): DeviceModel {
+  const model = BY_KIND.get(kind);
+  if (!model) throw new Error(`no device model for kind '${kind}'`);
+  return model;
+}

@@ -1,0 +1,273 @@
+/**
+ * One aarch64 physical CPU as the vCPU loop runs it, with the hypervisor standing where hvisor runs at
+ * EL2: the CPU belongs to whichever zone the zone table binds it to and runs that zone's guest at EL1.
+ * Its traps come here, as in hvisor's src/arch/aarch64/trap.rs: SMC is PSCI/SMCCC (psci.ts, confined to
+ * the zone), HVC is an hvisor hypercall, data aborts on the zone's stage-2 are emulated MMIO (the GIC
+ * distributor and redistributors, virtio) or a stage-2 fault that stops the zone with a report.
+ *
+ * The GIC: hvisor traps the zone's distributor and redistributor windows (arch_config gicd/gicr) and lets
+ * the guest use the CPU interface's system registers. This step forwards the trapped windows to the
+ * physical GIC unchanged and the ICC_* registers to this CPU's interface; filtering by IRQ ownership and
+ * hvisor's virtual CPU interface (list registers) are the virtual GIC of issue 10. The generic timer's
+ * outputs drive this CPU's PPIs on the physical GIC.
+ *
+ * Only supervisor mode: an aarch64 board always runs hvisor (there is no firmware mode to boot into).
+ */
+import { A64Cpu, A64_STATE_BYTES } from '../../../isa/aarch64/cpu';
+import { Stage2, type AccessKind, type ArmCpuApi, type ArmPlatform, type Supervisor, type SupervisorCall } from '../../../isa/aarch64/platform';
+import type { CpuFaultReport } from '../../../cpu/cpu-core';
+import { HartEvent, HartStatus, HartWord, HsmState } from '../../../cpu/hart-header';
+import { debugWords } from '../../../cpu/hart-snapshot';
+import { leaveZone } from '../../hypervisor';
+import { ZoneRuntime } from '../../zone-runtime';
+import { Stage2Map, type Stage2Region, type TrapHandler, type TrapRegion } from '../../zone-supervisor';
+import { decodeZoneConfig } from '../../zone-config-binary';
+import type { ZoneSlot } from '../../zone-table';
+import type { ZoneConfig } from '../../../../shared/model/zone-config';
+import { boardOf, type Aarch64Board } from '../../../../shared/model/board';
+import { PsciHandler, type PsciCpuState } from './psci';
+import { wakeHart } from '../../../machine/signals';
+import type { MachineView } from '../../../machine/machine';
+import type { VcpuArch } from '../../../vcpu/vcpu-loop';
+import type { VcpuSetup } from '../../../vcpu/vcpu-setup';
+import { hypervisorWaits } from '../../vcpu-common';
+
+/** Bytes of one A64 CPU's shared region: its state, then the inspector's debug words. */
+export const A64_DEBUG_OFFSET = A64_STATE_BYTES;
+
+/** MPIDR_EL1 bits hvisor compares (Aff3..Aff0, cpu.rs MPIDR_MASK). */
+const MPIDR_AFFINITY_MASK = 0xff_00ff_ffffn;
+
+interface ZoneBinding {
+  readonly slot: ZoneSlot;
+  readonly generation: number;
+  readonly config: ZoneConfig;
+  readonly stage2: Stage2Map<ArmCpuApi>;
+  readonly psci: PsciHandler;
+}
+
+/** The physical GIC window at `base`, reached through this thread's bus under the machine lock. */
+function forwardToBus(view: MachineView, base: number): TrapHandler<ArmCpuApi> {
+  const bus = view.bus;
+  return {
+    read(_cpu, offset, size) {
+      const lo = bus.read(base + offset, size) >>> 0;
+      return size === 8 ? (BigInt(bus.high >>> 0) << 32n) | BigInt(lo) : BigInt(lo);
+    },
+    write(_cpu, offset, size, value) {
+      bus.write(base + offset, size, Number(value & 0xffff_ffffn), Number((value >> 32n) & 0xffff_ffffn));
+    },
+  };
+}
+
+function gicTraps(view: MachineView, config: ZoneConfig): TrapRegion<ArmCpuApi>[] {
+  const arch = config.archConfig as unknown as { gicdBase?: number; gicdSize?: number; gicrBase?: number; gicrSize?: number; giccBase?: number; giccSize?: number };
+  const traps: TrapRegion<ArmCpuApi>[] = [];
+  const add = (base: number | undefined, size: number | undefined): void => {
+    if (base !== undefined && size !== undefined && size > 0) traps.push({ start: base, size, handler: forwardToBus(view, base) });
+  };
+  add(arch.gicdBase, arch.gicdSize);
+  add(arch.gicrBase, arch.gicrSize);
+  add(arch.giccBase, arch.giccSize);
+  return traps;
+}
+
+export function createAarch64Vcpu(setup: VcpuSetup): VcpuArch {
+  const { view, cpu: cpuId, log } = setup;
+  if (setup.mode !== 'supervisor') {
+    throw new Error(`an aarch64 board runs hvisor: layout mode '${setup.mode}' is not available (use "supervisor")`);
+  }
+  const board: Aarch64Board = boardOf(view.plan.board, 'aarch64');
+  const header = view.headers[cpuId]!;
+  const region = view.hartRegion(cpuId);
+  const debug = debugWords(region.buffer, region.byteOffset + A64_DEBUG_OFFSET);
+  const runtime = new ZoneRuntime(view, setup.hypervisor, log);
+  const waits = hypervisorWaits(header, setup.thread);
+  const gicv3 = view.devices.gicv3;
+  const privateIrqs = view.devices.privateIrqs;
+  let binding: ZoneBinding | undefined;
+  let faulted = false;
+
+  const locked = <T>(f: () => T): T => {
+    view.lock.acquire();
+    try {
+      return f();
+    } finally {
+      view.lock.release();
+    }
+  };
+
+  const readPair = (h: Int32Array, loIndex: number): bigint =>
+    (BigInt(Atomics.load(h, loIndex + 1) >>> 0) << 32n) | BigInt(Atomics.load(h, loIndex) >>> 0);
+  const storePair = (h: Int32Array, loIndex: number, value: bigint): void => {
+    Atomics.store(h, loIndex, Number(value & 0xffff_ffffn) | 0);
+    Atomics.store(h, loIndex + 1, Number((value >> 32n) & 0xffff_ffffn) | 0);
+  };
+
+  function bind(slot: ZoneSlot): ZoneBinding {
+    const config = decodeZoneConfig(slot.config(), `zone slot ${slot.index}`);
+    const regions: Stage2Region[] = config.memoryRegions
+      .filter((r) => r.type !== 'virtio')
+      .map((r) => ({ kind: r.type as 'ram' | 'io', guestStart: r.virtualStart, hostStart: r.physicalStart, size: r.size }));
+    const stage2 = new Stage2Map<ArmCpuApi>(regions, gicTraps(view, config));
+    const cpus = slot.cpuList();
+    const hypervisor = runtime.hypervisor;
+    const psci = new PsciHandler({
+      cpus,
+      isRoot: config.zoneId === 0,
+      dtbIpa: BigInt(config.dtbLoadPaddr),
+      cpuOfMpidr: (mpidr) => {
+        const index = board.mpidrs.findIndex((m) => BigInt(m) === (mpidr & MPIDR_AFFINITY_MASK));
+        return index < 0 ? undefined : index;
+      },
+      cpuState: (cpu): PsciCpuState => {
+        const hsm = Atomics.load(view.headers[cpu]!, HartWord.hsm);
+        return hsm === HsmState.started ? 'on' : hsm === HsmState.startPending ? 'on-pending' : 'off';
+      },
+      startCpu: (cpu, entry, x0) => {
+        const h = view.headers[cpu]!;
+        if (Atomics.compareExchange(h, HartWord.hsm, HsmState.stopped, HsmState.startPending) !== HsmState.stopped) return;
+        storePair(h, HartWord.hsmStartAddrLo, entry);
+        storePair(h, HartWord.hsmOpaqueLo, x0);
+        wakeHart(h);
+      },
+      stopCpu: (cpu) => {
+        Atomics.store(view.headers[cpu]!, HartWord.hsm, HsmState.stopped);
+      },
+      standby: () => {
+        // CPU_SUSPEND: hvisor waits for an interrupt at EL2, then returns; the loop's next WFI does the same.
+      },
+      systemOff: (cpu, wholeBoard) => {
+        if (wholeBoard) view.requestExit(1, 0);
+        else {
+          log(`zone ${config.zoneId}: PSCI SYSTEM_OFF from cpu ${cpu}; shutting the zone down`);
+          hypervisor.stopSlot(slot, cpu);
+        }
+      },
+      systemReset: (cpu, wholeBoard) => {
+        if (wholeBoard) view.requestExit(3, 0);
+        else hypervisor.stopSlot(slot, cpu);
+      },
+      panic: (cpu, message) => {
+        const text = `zone ${config.zoneId} (${config.name}), cpu ${cpu}: ${message}`;
+        hypervisor.zoneError(slot, text);
+        faulted = true;
+      },
+      workbenchExtensions: setup.hypervisor.workbenchSbiExtensions === true,
+    });
+    return { slot, generation: slot.generation, config, stage2, psci };
+  }
+
+  const supervisor: Supervisor = {
+    call(cpu: ArmCpuApi, call: SupervisorCall) {
+      binding?.psci.call(cpu, call.kind);
+    },
+    translate(ipa: number, size: number, access: AccessKind): number {
+      return binding ? binding.stage2.translate(ipa, size, access) : Stage2.fault;
+    },
+    mmioRead(cpu, ipa, size) {
+      return binding ? locked(() => binding!.stage2.mmioRead(cpu, ipa, size)) : 0n;
+    },
+    mmioWrite(cpu, ipa, size, value) {
+      if (binding) locked(() => binding!.stage2.mmioWrite(cpu, ipa, size, value));
+    },
+    systemRegister: gicv3
+      ? (_cpu, _name, encoding, write, value) => locked(() => gicv3.cpuInterface(cpuId).access(encoding, write, value))
+      : undefined,
+  };
+
+  const report = (r: CpuFaultReport): void => {
+    faulted = true;
+    const where = binding ? `zone ${binding.config.zoneId} (${binding.config.name})` : 'no zone';
+    const encoding = r.encoding !== undefined ? `, encoding 0x${(r.encoding >>> 0).toString(16).padStart(8, '0')}` : '';
+    const disassembly = r.disassembly ? ` (${r.disassembly})` : '';
+    const address = r.address !== undefined ? `; ${r.isWrite ? 'write' : 'access'} at guest address 0x${r.address.toString(16)}` : '';
+    const text = `${where}, cpu ${r.cpu}, pc 0x${r.pc.toString(16)}: ${r.message}${encoding}${disassembly}${address}`;
+    if (binding) runtime.hypervisor.zoneError(binding.slot, text);
+    setup.fault({
+      cpu: r.cpu, pc: r.pc, kind: r.kind, message: r.message, text,
+      ...(binding ? { zone: binding.config.zoneId } : {}),
+      ...(r.address !== undefined ? { address: r.address } : {}),
+      ...(r.size !== undefined ? { size: r.size } : {}),
+      ...(r.isWrite !== undefined ? { isWrite: r.isWrite } : {}),
+    });
+  };
+
+  const platform: ArmPlatform = {
+    cpuId,
+    mpidr: BigInt(board.mpidrs[cpuId] ?? cpuId),
+    bus: view.bus,
+    clock: view.guestClock,
+    timerFrequency: board.timebaseFrequency,
+    supervisor,
+    gicSystemRegisters: gicv3 !== undefined,
+    timerOutput: privateIrqs
+      ? (timer, level) => locked(() => privateIrqs.setPrivateLevel(cpuId, timer === 'virtual' ? board.timerPpis.virtual : board.timerPpis.physical, level))
+      : undefined,
+    broadcastTlbFlush: () => {
+      for (const other of binding ? binding.slot.cpuList() : []) {
+        if (other !== cpuId) Atomics.or(view.headers[other]!, 15, 1);
+      }
+    },
+    // An encoding or system register this CPU does not implement stops the zone with the pc, the encoding
+    // and its disassembly (a guest that relies on an Undefined exception there would be a rare case).
+    unimplemented: () => 'stop',
+    fault: report,
+  };
+  const cpu = new A64Cpu(platform, region);
+
+  function hypervisorTurn(): boolean {
+    const events = Atomics.load(header, HartWord.events);
+    if (events & HartEvent.shutdown) {
+      binding = undefined;
+      faulted = false;
+      leaveZone(header);
+      return false;
+    }
+    const slotIndex = Atomics.load(header, HartWord.zoneSlot) - 1;
+    if (slotIndex < 0) {
+      waits.park(HartStatus.stopped, 500);
+      return false;
+    }
+    const slot = runtime.table.slots[slotIndex]!;
+    if (!binding || binding.slot !== slot || binding.generation !== slot.generation) {
+      binding = bind(slot);
+      faulted = false;
+    }
+    if (events & HartEvent.halt) {
+      Atomics.and(header, HartWord.events, ~HartEvent.halt);
+      faulted = true;
+    }
+    if (events & HartEvent.externalInterrupt) Atomics.and(header, HartWord.events, ~HartEvent.externalInterrupt);
+    if (faulted) {
+      waits.park(HartStatus.faulted, 500);
+      return false;
+    }
+    const hsm = Atomics.load(header, HartWord.hsm);
+    if (hsm === HsmState.startPending) {
+      // hvisor's ArchCpu::reset: EL1h, DAIF masked, MMU off, x0 = the zone's device tree (cpu.rs:85-104).
+      cpu.powerOn(readPair(header, HartWord.hsmStartAddrLo), [readPair(header, HartWord.hsmOpaqueLo)], 'kernel');
+      Atomics.store(header, HartWord.hsm, HsmState.started);
+      return true;
+    }
+    if (hsm !== HsmState.started) {
+      waits.park(HartStatus.stopped, 500);
+      return false;
+    }
+    return true;
+  }
+
+  return {
+    cpu,
+    debug,
+    startsRunning: false,
+    get faulted() {
+      return faulted;
+    },
+    hypervisorTurn,
+    publishSnapshot: () => {},
+    getPc: () => cpu.getPc(),
+    atBreakpoint: () => false,
+    siblings: () => (binding ? binding.slot.cpuList() : view.headers.map((_, i) => i)),
+  };
+}

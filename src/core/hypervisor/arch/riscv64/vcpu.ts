@@ -1,0 +1,161 @@
+/**
+ * One riscv64 physical hart as the vCPU loop runs it. In `machine` mode the hart is bare hardware
+ * started at the firmware entry (M-mode), with HTIF for the ISA test programs. In `supervisor` mode the
+ * hypervisor runs on the hart, as hvisor does: the hart belongs to whichever zone the zone table binds
+ * it to, runs that zone's guest in S-mode, and handles its own traps (SBI, hypercalls, vPLIC, stage-2
+ * faults); physical external interrupts come through the hypervisor (irq-routing.ts).
+ * Moved here from the vCPU worker, which now keeps only the thread plumbing.
+ */
+import { Hart } from '../../../isa/riscv64/hart';
+import type { FaultReport, HartPlatform } from '../../../isa/riscv64/platform';
+import { HartEvent, HartStatus, HartWord, HsmState } from '../../../cpu/hart-header';
+import { leaveZone } from '../../hypervisor';
+import { handlePhysicalExternal, RoutingSignals } from '../../irq-routing';
+import { ZoneRuntime } from '../../zone-runtime';
+import { BoundSupervisor, bindZone, describeFault, type ZoneBinding } from '../../zone-vcpu';
+import { bridgeHypercalls } from '../../hypercall';
+import { virtioTrapRegions } from '../../../virtio/virtio-trap';
+import { Htif } from './htif';
+import { MachineExit } from '../../../machine/machine-control';
+import type { VcpuArch } from '../../../vcpu/vcpu-loop';
+import type { VcpuSetup } from '../../../vcpu/vcpu-setup';
+import { hypervisorWaits, leavingZone, VIRTIO_WINDOW } from '../../vcpu-common';
+
+/** Wraps the devices' CPU signals so that physical external interrupts of virtualised harts go through the hypervisor. */
+export function riscvDeviceSignals(zoned: boolean) {
+  let routing: RoutingSignals | undefined;
+  return {
+    wrap: (signals: import('../../../machine/signals').SharedHartSignals) => {
+      if (!zoned) return signals;
+      routing = new RoutingSignals(signals, signals.headers, (h) => Atomics.load(signals.headers[h]!, HartWord.zoneSlot) !== 0);
+      return routing;
+    },
+    routing: () => routing,
+  };
+}
+
+export function createRiscvVcpu(setup: VcpuSetup, routing: RoutingSignals | undefined): VcpuArch {
+  const { view, cpu: hartId, log } = setup;
+  const zoned = setup.mode === 'supervisor';
+  const header = view.headers[hartId]!;
+  const runtime = zoned ? new ZoneRuntime(view, setup.hypervisor, log) : undefined;
+  const bound = zoned ? new BoundSupervisor() : undefined;
+  const bridge = runtime?.virtioBridge;
+  const virtioHypercalls = runtime && bridge ? bridgeHypercalls(runtime, bridge, log) : undefined;
+  const waits = hypervisorWaits(header, setup.thread);
+  let binding: ZoneBinding | undefined;
+  let faulted = false;
+
+  const platform: HartPlatform = {
+    hartId,
+    bus: view.bus,
+    clock: view.guestClock,
+    machineTimerCompare: () => view.machineTimerCompare(hartId),
+    ...(bound ? { supervisor: bound } : {}),
+    fault(report: FaultReport) {
+      faulted = true;
+      const base = { cpu: report.hart, pc: report.pc, kind: report.kind, message: report.message,
+        ...(report.address !== undefined ? { address: report.address } : {}),
+        ...(report.size !== undefined ? { size: report.size } : {}),
+        ...(report.isWrite !== undefined ? { isWrite: report.isWrite } : {}) };
+      if (runtime && binding) {
+        const text = describeFault(report, binding);
+        runtime.hypervisor.zoneError(binding.slot, text);
+        setup.fault({ ...base, zone: binding.config.zoneId, text });
+      } else {
+        setup.fault({ ...base, text: report.message });
+      }
+    },
+  };
+
+  const hart = new Hart(platform, view.hartRegion(hartId));
+  if (!zoned && setup.startsRunning) hart.reset(setup.entry, 'machine', BigInt(hartId), setup.args[0] ?? 0n);
+
+  const htif = setup.tohost === undefined
+    ? undefined
+    : new Htif(view.bus.ram, { tohost: setup.tohost, ...(setup.fromhost !== undefined ? { fromhost: setup.fromhost } : {}) }, {
+        exit: (code) => view.requestExit(code === 0 ? MachineExit.poweroff : MachineExit.fail, code),
+        consoleWrite: (bytes) => view.consoleWrite(bytes),
+      });
+
+  const readPair = (loIndex: number): bigint =>
+    (BigInt(Atomics.load(header, loIndex + 1) >>> 0) << 32n) | BigInt(Atomics.load(header, loIndex) >>> 0);
+
+  function hypervisorTurn(): boolean {
+    const events = Atomics.load(header, HartWord.events);
+    if (events & HartEvent.shutdown) {
+      binding = undefined;
+      bound!.binding = undefined;
+      faulted = false;
+      leaveZone(header);
+      return false;
+    }
+    const slotIndex = Atomics.load(header, HartWord.zoneSlot) - 1;
+    if (slotIndex < 0) {
+      waits.park(HartStatus.stopped, 500);
+      return false;
+    }
+    const slot = runtime!.table.slots[slotIndex]!;
+    if (!binding || binding.slot !== slot || binding.generation !== slot.generation) {
+      binding = bindZone(slot, hartId, {
+        view,
+        hypervisor: runtime!.hypervisor,
+        vplicOf: (s) => runtime!.vplicOf(s),
+        ...(bridge ? { extraTraps: (_slot, config) => virtioTrapRegions(config, { bridge, abort: () => leavingZone(header, view.control), deviceStride: VIRTIO_WINDOW }) } : {}),
+        ...(virtioHypercalls ? { virtio: virtioHypercalls } : {}),
+        log,
+      });
+      bound!.binding = binding;
+      faulted = false;
+      // The hart just became virtualised: a physical SEIP raised before now must come through the hypervisor.
+      view.lock.acquire();
+      try {
+        routing?.takeOver(hartId);
+      } finally {
+        view.lock.release();
+      }
+    }
+    if (events & HartEvent.halt) {
+      Atomics.and(header, HartWord.events, ~HartEvent.halt);
+      faulted = true;
+    }
+    if (faulted) {
+      waits.park(HartStatus.faulted, 500);
+      return false;
+    }
+    if (events & HartEvent.externalInterrupt) {
+      view.lock.acquire();
+      try {
+        handlePhysicalExternal(hartId, view.devices.plic!, (h) => runtime!.vplicOfHart(h), log, header);
+      } finally {
+        view.lock.release();
+      }
+    }
+    const hsm = Atomics.load(header, HartWord.hsm);
+    if (hsm === HsmState.startPending) {
+      hart.reset(readPair(HartWord.hsmStartAddrLo), 'supervisor', BigInt(hartId), readPair(HartWord.hsmOpaqueLo));
+      Atomics.store(header, HartWord.hsm, HsmState.started);
+      return true;
+    }
+    if (hsm !== HsmState.started) {
+      waits.park(HartStatus.stopped, 500);
+      return false;
+    }
+    return true;
+  }
+
+  return {
+    cpu: hart,
+    debug: hart.debug,
+    startsRunning: setup.startsRunning,
+    get faulted() {
+      return faulted;
+    },
+    ...(zoned ? { hypervisorTurn } : {}),
+    ...(htif ? { afterSlice: () => htif.poll() } : {}),
+    publishSnapshot: () => hart.publishSnapshot(),
+    getPc: () => hart.getPc(),
+    atBreakpoint: () => hart.atBreakpoint(),
+    siblings: () => (binding ? binding.slot.cpuList() : view.headers.map((_, i) => i)),
+  };
+}
