@@ -26,7 +26,7 @@ rm -f "$OUT"/*.elf "$OUT"/*.bin
 INT=(-mgeneral-regs-only)
 FLAGS=(-march=armv8-a -mno-outline-atomics -O2 -nostdlib -nostartfiles -ffreestanding
        -static -fno-pic -fno-pie -no-pie -fno-common -fno-stack-protector -fno-asynchronous-unwind-tables
-       -Wall -Werror -Wl,--build-id=none -Wl,--no-warn-rwx-segments -Wl,-z,max-page-size=4096 -Tcommon/link.ld)
+       -Wall -Werror -Wl,--build-id=none -Wl,--no-warn-rwx-segments -Wl,-z,max-page-size=4096)
 
 OBJ="$(mktemp -d)"
 trap 'rm -rf "$OBJ"' EXIT
@@ -43,12 +43,17 @@ build() {
         "$CC" "${FLAGS[@]}" "${extra[@]}" -c "$src" -o "$obj"
         objs+=("$obj")
     done
-    "$CC" "${FLAGS[@]}" "${extra[@]}" "${objs[@]}" -o "$OUT/$name.elf"
+    # The linker script: common/link.ld unless the program names its own (-T...).
+    local script=(-Tcommon/link.ld)
+    for f in "${extra[@]}"; do [[ "$f" == -T* ]] && script=(); done
+    "$CC" "${FLAGS[@]}" "${extra[@]}" "${script[@]}" "${objs[@]}" -o "$OUT/$name.elf"
     "${CROSS}objcopy" -O binary "$OUT/$name.elf" "$OUT/$name.bin"
     echo "  built bin/$name.elf and bin/$name.bin"
 }
 
 build isa-selftest "${INT[@]}" -- common/start.S isa/selftest.c
+# The demo (examples/aarch64-hello): linked at the root zone's kernel address, its own start and script.
+build hello "${INT[@]}" -Thello/link.ld -- hello/start.S hello/hello.c
 build bench-mips "${INT[@]}" -- common/start.S bench/mips.c
 # The differential workloads (the test compares their checksums with the same C run on the host).
 for opt in O0 O2 Os; do

@@ -14,9 +14,12 @@ interface BootCase {
 }
 
 const hellos = [0, 1, 2, 3].map((n) => `Hello from riscv64 hart ${n}`);
+const armHellos = [0, 1, 2, 3].map((n) => `Hello from aarch64 CPU ${n}`);
 
 const table: readonly BootCase[] = [
   { layout: 'examples/riscv64-hello', lines: [...hellos, 'echo> '], echo: { type: 'typed words\r', expect: 'typed words\r\n' }, timeoutMs: 20_000 },
+  // The aarch64 root zone: PSCI CPU_ON for the other CPUs, then the PL011's receive interrupt through the GICv3.
+  { layout: 'examples/aarch64-hello', lines: [...armHellos, 'echo> '], echo: { type: 'typed words\r', expect: 'typed words\r\necho> ' }, timeoutMs: 20_000 },
   { layout: 'tests/boot/layouts/riscv64-hello-m', lines: [...hellos, 'echo> '], echo: { type: 'firmware\r', expect: 'firmware\r\n' }, timeoutMs: 20_000 },
 ];
 

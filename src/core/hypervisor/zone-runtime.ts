@@ -37,7 +37,11 @@ export class ZoneRuntime {
         view.requestExit(MachineExit.fault, 1);
       },
       log,
-      resetIrqs: (slot) => this.vplicOf(slot).reset(),
+      // The zone's virtual interrupt controller: the vPLIC on a PLIC board. An aarch64 zone's GIC windows
+      // are forwarded to the physical GIC until the virtual GIC (issue 10), so there is nothing to reset.
+      resetIrqs: (slot) => {
+        if (this.view.devices.plic) this.vplicOf(slot).reset();
+      },
       // The root's bridge page belonged to the root's hvisor-tool; a new root has none yet.
       rootZoneChanged: () => {
         if (this.virtioBridge?.base.takeBack()) {

@@ -94,7 +94,8 @@ export class Stage2Map<C extends TrappingCpu = TrappingCpu> {
     return undefined;
   }
 
-  private trapAt(gpa: number, size: number): TrapRegion<C> | undefined {
+  /** The trapped region an access falls in, if any. */
+  trapAt(gpa: number, size: number): TrapRegion<C> | undefined {
     for (const t of this.traps) if (gpa >= t.start && gpa + size <= t.start + t.size) return t;
     return undefined;
   }

@@ -6,7 +6,6 @@
  */
 import type { SharedRegion } from '../bus/types';
 import { ByteRing } from '../devices/byte-ring';
-import { ZONE_CONFIG_SIZE } from './zone-config-binary';
 import { VPLIC_MAX_SOURCES, VirtualPlic } from './vplic';
 
 /** hvisor's riscv MAX_ZONE_NUM is 4 (vAPLIC); the PLIC path has no limit, so allow a few more. */
@@ -31,10 +30,13 @@ const Word = {
   errorLength: 4,
   /** Monotonic count of state changes, for hosts polling the table. */
   changes: 5,
+  /** Bytes of the zone's HvZoneConfig (sizeof differs per architecture: 3080, 3136, 3056). */
+  configLength: 6,
 } as const;
 
 const HEADER_BYTES = 64;
 const CONFIG_OFFSET = HEADER_BYTES;
+/** Room for the largest HvZoneConfig of any architecture (aarch64's 3136 bytes). */
 const CONFIG_BYTES = 3136;
 const ERROR_OFFSET = CONFIG_OFFSET + CONFIG_BYTES;
 const ERROR_BYTES = 1024;
@@ -117,8 +119,9 @@ export class ZoneSlot {
 
   /** Claims the slot for a zone: config bytes first, then the words that make it visible. */
   occupy(zoneId: number, cpus: readonly number[], config: Uint8Array): void {
-    if (config.length !== ZONE_CONFIG_SIZE) throw new Error(`zone config must be ${ZONE_CONFIG_SIZE} bytes`);
+    if (config.length === 0 || config.length > CONFIG_BYTES) throw new Error(`zone config of ${config.length} bytes does not fit a zone slot (${CONFIG_BYTES})`);
     this.bytes.set(config, CONFIG_OFFSET);
+    Atomics.store(this.words, Word.configLength, config.length);
     this.bytes.fill(0, ERROR_OFFSET, ERROR_OFFSET + ERROR_BYTES);
     Atomics.store(this.words, Word.errorLength, 0);
     Atomics.store(this.words, Word.zoneId, zoneId);
@@ -127,7 +130,7 @@ export class ZoneSlot {
   }
 
   config(): Uint8Array {
-    return this.bytes.slice(CONFIG_OFFSET, CONFIG_OFFSET + ZONE_CONFIG_SIZE);
+    return this.bytes.slice(CONFIG_OFFSET, CONFIG_OFFSET + Atomics.load(this.words, Word.configLength));
   }
 
   /** Records why the zone stopped (the first report wins; later ones would only repeat it). */

@@ -60,16 +60,20 @@ function forwardToBus(view: MachineView, base: number): TrapHandler<ArmCpuApi> {
   };
 }
 
+/**
+ * The GIC windows hvisor traps for the zone (arch_config): the distributor, and the redistributors
+ * (GICv3) or the CPU interface (GICv2, where hvisor maps GICV at GICC instead: issue 10).
+ */
 function gicTraps(view: MachineView, config: ZoneConfig): TrapRegion<ArmCpuApi>[] {
-  const arch = config.archConfig as unknown as { gicdBase?: number; gicdSize?: number; gicrBase?: number; gicrSize?: number; giccBase?: number; giccSize?: number };
-  const traps: TrapRegion<ArmCpuApi>[] = [];
-  const add = (base: number | undefined, size: number | undefined): void => {
-    if (base !== undefined && size !== undefined && size > 0) traps.push({ start: base, size, handler: forwardToBus(view, base) });
-  };
-  add(arch.gicdBase, arch.gicdSize);
-  add(arch.gicrBase, arch.gicrSize);
-  add(arch.giccBase, arch.giccSize);
-  return traps;
+  const arch = config.archConfig;
+  if (arch.arch !== 'aarch64') throw new Error(`zone ${config.zoneId} (${config.name}): arch_config is ${arch.arch}, not aarch64`);
+  const gic = arch.gic;
+  const windows = gic.version === 'v3'
+    ? [[gic.gicdBase, gic.gicdSize], [gic.gicrBase, gic.gicrSize]]
+    : [[gic.gicdBase, gic.gicdSize], [gic.giccBase, gic.giccSize]];
+  return windows
+    .filter(([, size]) => size! > 0)
+    .map(([base, size]) => ({ start: base!, size: size!, handler: forwardToBus(view, base!) }));
 }
 
 export function createAarch64Vcpu(setup: VcpuSetup): VcpuArch {
@@ -85,6 +89,7 @@ export function createAarch64Vcpu(setup: VcpuSetup): VcpuArch {
   const waits = hypervisorWaits(header, setup.thread);
   const gicv3 = view.devices.gicv3;
   const privateIrqs = view.devices.privateIrqs;
+  const ramBase = view.bus.ram.base;
   let binding: ZoneBinding | undefined;
   let faulted = false;
 
@@ -105,7 +110,7 @@ export function createAarch64Vcpu(setup: VcpuSetup): VcpuArch {
   };
 
   function bind(slot: ZoneSlot): ZoneBinding {
-    const config = decodeZoneConfig(slot.config(), `zone slot ${slot.index}`);
+    const config = decodeZoneConfig(slot.config(), `zone slot ${slot.index}`, 'aarch64');
     const regions: Stage2Region[] = config.memoryRegions
       .filter((r) => r.type !== 'virtio')
       .map((r) => ({ kind: r.type as 'ram' | 'io', guestStart: r.virtualStart, hostStart: r.physicalStart, size: r.size }));
@@ -162,14 +167,33 @@ export function createAarch64Vcpu(setup: VcpuSetup): VcpuArch {
     call(cpu: ArmCpuApi, call: SupervisorCall) {
       binding?.psci.call(cpu, call.kind);
     },
+    // Stage2Map answers host-physical addresses; the A64 CPU wants an offset into the bus's RAM window.
     translate(ipa: number, size: number, access: AccessKind): number {
-      return binding ? binding.stage2.translate(ipa, size, access) : Stage2.fault;
+      if (!binding) return Stage2.fault;
+      const hpa = binding.stage2.translate(ipa, size, access);
+      if (hpa < 0) return hpa;
+      return view.bus.isRam(hpa, size) ? hpa - ramBase : Stage2.trap;
     },
+    // A trapped window is emulated; an access to a passed-through `io` region reaches the device itself.
     mmioRead(cpu, ipa, size) {
-      return binding ? locked(() => binding!.stage2.mmioRead(cpu, ipa, size)) : 0n;
+      const b = binding;
+      if (!b) return 0n;
+      if (b.stage2.trapAt(ipa, size)) return locked(() => b.stage2.mmioRead(cpu, ipa, size));
+      const hpa = b.stage2.translate(ipa, size, 'read');
+      if (hpa < 0) return 0n;
+      const bus = view.bus;
+      const lo = bus.read(hpa, size) >>> 0;
+      return size === 8 ? (BigInt(bus.high >>> 0) << 32n) | BigInt(lo) : BigInt(lo);
     },
     mmioWrite(cpu, ipa, size, value) {
-      if (binding) locked(() => binding!.stage2.mmioWrite(cpu, ipa, size, value));
+      const b = binding;
+      if (!b) return;
+      if (b.stage2.trapAt(ipa, size)) {
+        locked(() => b.stage2.mmioWrite(cpu, ipa, size, value));
+        return;
+      }
+      const hpa = b.stage2.translate(ipa, size, 'write');
+      if (hpa >= 0) view.bus.write(hpa, size, Number(value & 0xffff_ffffn), Number((value >> 32n) & 0xffff_ffffn));
     },
     systemRegister: gicv3
       ? (_cpu, _name, encoding, write, value) => locked(() => gicv3.cpuInterface(cpuId).access(encoding, write, value))
