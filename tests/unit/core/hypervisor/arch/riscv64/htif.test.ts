@@ -1,6 +1,6 @@
 /** HTIF as the ISA test programs use it: exit codes, console writes, and answers at `fromhost`. */
 import { describe, expect, it } from 'vitest';
-import { Htif } from '../../../src/host/htif';
+import { Htif } from '../../../../../../src/core/hypervisor/arch/riscv64/htif';
 
 const BASE = 0x8000_0000;
 
