@@ -4,8 +4,8 @@
  * see docs/decisions/0001) so that other threads and a later WebAssembly tier read them; the pc and
  * PSTATE words are published at slice boundaries. System registers, TLBs and the decode cache are
  * private to the running thread. EL2 is the TypeScript hypervisor (platform.ts Supervisor).
- * Left out: AArch32, part of Advanced SIMD (FP vector arithmetic, by-element and scalar forms; scalar FP
- * is in fpu.ts, the integer SIMD groups in simd*.ts, all behind ArmPlatform.floatingPoint), debug (breakpoint/watchpoint
+ * FP and Advanced SIMD (ARMv8.0: fpu.ts, simd*.ts) are on unless ArmPlatform.floatingPoint is false.
+ * Left out: AArch32, crypto, half-precision arithmetic, debug (breakpoint/watchpoint
  * registers, single-step), PMU, alignment checks of SCTLR.A/SA, big-endian data.
  */
 import type { SharedRegion } from '../../bus/types';
@@ -38,9 +38,11 @@ export class A64Cpu implements CpuCore, ArmCpuApi {
   readonly vF32: Float32Array;
   readonly vF64: Float64Array;
   readonly vU8: Uint8Array;
-  /** FPCR (DN, FZ, RMode as the guest wrote them) and FPSR (FP cumulative flags are not raised; SIMD saturation sets QC). */
+  /** FPCR (DN, FZ, RMode as the guest wrote them) and FPSR (cumulative flags IOC..IXC and QC, see fpu.ts). */
   fpcr = 0;
   fpsr = 0;
+  /** FP and Advanced SIMD are implemented (ArmPlatform.floatingPoint, on unless false). */
+  readonly floatingPoint: boolean;
 
   readonly ramBase: number;
   readonly ramSize: number;
@@ -134,6 +136,7 @@ export class A64Cpu implements CpuCore, ArmCpuApi {
     if (state.byteOffset % 16 !== 0) throw new Error('A64 CPU state region must be 16-byte aligned');
     this.cpuId = platform.cpuId;
     this.supervisor = platform.supervisor;
+    this.floatingPoint = platform.floatingPoint !== false;
     this.header = new Int32Array(state.buffer, state.byteOffset, CPU_HEADER_BYTES / 4);
     this.x = new Int32Array(state.buffer, state.byteOffset + A64_X_OFFSET, 37 * 2);
     this.vI32 = new Int32Array(state.buffer, state.byteOffset + A64_V_OFFSET, 128);
@@ -334,7 +337,7 @@ export class A64Cpu implements CpuCore, ArmCpuApi {
     general.push({ name: 'sp_el0', value: hex64(this.getSlot(Slot.spEl0)) }, { name: 'sp_el1', value: hex64(this.getSlot(Slot.spEl1)) });
     general.push({ name: 'pc', value: hex64(this.getPc()) });
     const groups: RegisterGroup[] = [{ name: 'General', registers: general }, ...inspectGroups(this)];
-    if (this.platform.floatingPoint) {
+    if (this.floatingPoint) {
       const w = this.vI32;
       const hex = (i: number): string => `0x${[3, 2, 1, 0].map((j) => (w[i * 4 + j]! >>> 0).toString(16).padStart(8, '0')).join('')}`;
       groups.push({ name: 'Floating point', registers: Array.from({ length: 32 }, (_, i) => ({ name: `v${i}`, value: hex(i) })) });

@@ -77,8 +77,9 @@ export function executeOther(cpu: A64Cpu, op: number, raw: number, pageLo: numbe
     case 130: case 131: case 132: case 133: case 134: case 135: case 136: case 137: case 138: case 139: case 140: case 141:
     case 142: case 143: case 144: case 150: case 151: case 152: case 153: case 154: case 155:
     case 156: case 157: case 158: case 159: case 160: case 161: case 162: case 163: case 164: case 165: case 166:
-    case 167: case 168: case 169: case 170: case 171: case 172: case 173: case 174: case 175: case 176: case 177: {
-      if (!cpu.platform.floatingPoint) return undefinedInstruction(cpu, 'floating-point or SIMD instruction (FP not enabled on this CPU)');
+    case 167: case 168: case 169: case 170: case 171: case 172: case 173: case 174: case 175: case 176: case 177:
+    case 178: case 179: case 180: case 181: case 182: case 183: {
+      if (!cpu.floatingPoint) return undefinedInstruction(cpu, 'floating-point or SIMD instruction (FP disabled on this CPU)');
       if (floatTrapped(cpu)) return raise(cpu, Ec.fpAccess, 0x1e0_0000);
       const t = (pageLo >>> 0) + (k << 2);
       if (op >= 150) executeSimd(cpu, op, raw);

@@ -5,10 +5,14 @@
  * default NaN), FMAX/FMIN/FMAXNM/FMINNM zero and NaN cases, fused multiply-add rounded once (exact
  * bigint arithmetic), saturating conversions to integers in every rounding mode, and FRINT*.
  * Writing an S or D register clears the rest of its V register, as the architecture does.
+ * The FPSR cumulative exception flags IOC, DZC, OFC, UFC (tininess detected before rounding, as Arm
+ * does) and IXC are raised by arithmetic, conversions, compares and FRINTX; half-precision values are
+ * converted to and from single and double precision (FCVT, IEEE format; FPCR.AHP's alternative format
+ * is not), and fixed-point conversions take an fbits scale.
  * Left out: FPCR rounding modes other than nearest for arithmetic (FRINTX/FRINTI and conversions do
- * follow FPCR.RMode), flush-to-zero, the FPSR cumulative exception flags, half precision, fixed-point
- * conversions. The lane helpers (binaryBits, fusedBits, sqrtBits, valueBits, toInteger) also serve
- * the vector forms in simd-fp.ts.
+ * follow FPCR.RMode), flush-to-zero (FPCR.FZ, and so FPSR.IDC), trapped exceptions (FPCR enable bits
+ * read as zero). The lane helpers (binaryBits, fusedBits, sqrtBits, valueBits, toInteger) also serve
+ * the vector forms in simd-fp*.ts.
  */
 import type { A64Cpu } from './cpu';
 import { fpImmediate } from './disassembler';
@@ -17,6 +21,9 @@ import { load, store } from './memory';
 import { baseAddress, writeBack } from './load-store';
 
 const F32_QNAN = 0x7fc0_0000;
+
+/** FPSR cumulative exception flags (bits 0..4). */
+export const FpExc = { IOC: 1, DZC: 2, OFC: 4, UFC: 8, IXC: 16 } as const;
 
 /** Exact value of a finite double as mantissa * 2^exponent (mantissa a signed bigint). */
 function decompose(v: number): [bigint, number] {
@@ -33,6 +40,28 @@ function decompose(v: number): [bigint, number] {
 
 function bitLength(v: bigint): number {
   return v === 0n ? 0 : v.toString(2).length;
+}
+
+/** Sign of |m1 * 2^e1| - |m2 * 2^e2| (exact). */
+function compareMagnitude(m1: bigint, e1: number, m2: bigint, e2: number): number {
+  let a = m1 < 0n ? -m1 : m1;
+  let b = m2 < 0n ? -m2 : m2;
+  if (e1 > e2) a <<= BigInt(e1 - e2);
+  else b <<= BigInt(e2 - e1);
+  return a === b ? 0 : a > b ? 1 : -1;
+}
+
+/**
+ * Flags of a rounded result `r` whose exact value is m * 2^e (finite operands): OFC and IXC when it
+ * overflowed to infinity, IXC when it differs from the exact value, and UFC as well when the exact
+ * value is below the smallest normal number (tininess before rounding).
+ */
+export function roundingFlags(m: bigint, e: number, r: number, double: boolean): number {
+  if (!Number.isFinite(r)) return FpExc.OFC | FpExc.IXC;
+  const [rm, re] = decompose(r);
+  if ((m < 0n) === (rm < 0n) && compareMagnitude(m, e, rm, re) === 0) return 0;
+  if (m === 0n) return 0;
+  return compareMagnitude(m, e, 1n, double ? -1022 : -126) < 0 ? FpExc.IXC | FpExc.UFC : FpExc.IXC;
 }
 
 /** Rounds mantissa * 2^exponent to the nearest double (single: float) value, ties to even. */
@@ -111,7 +140,12 @@ export function defaultNaN(double: boolean): bigint {
 export function processNaNs(cpu: A64Cpu, double: boolean, ops: readonly bigint[]): bigint | undefined {
   const quiet = double ? 1n << 51n : 1n << 22n;
   const dn = (cpu.fpcr & (1 << 25)) !== 0;
-  for (const b of ops) if (isSignalling(b, double)) return dn ? defaultNaN(double) : b | quiet;
+  for (const b of ops) {
+    if (isSignalling(b, double)) {
+      cpu.fpsr |= FpExc.IOC;
+      return dn ? defaultNaN(double) : b | quiet;
+    }
+  }
   for (const b of ops) if (isNaNBits(b, double)) return dn ? defaultNaN(double) : b;
   return undefined;
 }
@@ -145,12 +179,16 @@ export function roundToIntegral(v: number, mode: number): number {
   return r === 0 ? (v < 0 || Object.is(v, -0) ? -0 : 0) : r;
 }
 
-/** Fused multiply-add n * m + a, rounded once. */
-function fusedMultiplyAdd(n: number, m: number, a: number, double: boolean): number {
+/** Exception flags of the last fusedMultiplyAdd (finite operands: rounding only). */
+let fusedFlags = 0;
+
+/** Fused multiply-add (n * m + a) * 2^scale, rounded once (scale is 0 but for FRSQRTS). */
+function fusedMultiplyAdd(n: number, m: number, a: number, double: boolean, scale = 0): number {
   const product = n * m;
+  fusedFlags = 0;
   if (!Number.isFinite(n) || !Number.isFinite(m) || !Number.isFinite(a)) return product + a;
   if (n === 0 || m === 0) {
-    return a === 0 ? (Object.is(product, -0) && Object.is(a, -0) ? -0 : 0) : a;
+    return a === 0 ? (Object.is(product, -0) && Object.is(a, -0) ? -0 : 0) : a * 2 ** scale;
   }
   const [mn, en] = decompose(n);
   const [mm, em] = decompose(m);
@@ -167,7 +205,50 @@ function fusedMultiplyAdd(n: number, m: number, a: number, double: boolean): num
     ae = pe;
   }
   const sum = pm + am;
-  return sum === 0n ? 0 : roundExact(sum, pe, !double);
+  if (sum === 0n) return 0;
+  const r = roundExact(sum, pe + scale, !double);
+  fusedFlags = roundingFlags(sum, pe + scale, r, double);
+  return r;
+}
+
+/** IOC, DZC, OFC, UFC, IXC of FMUL FDIV FADD FSUB FNMUL (opc 0..3, 8) on non-NaN operands with result r. */
+function arithmeticFlags(opc: number, n: number, m: number, r: number, double: boolean): number {
+  if (Number.isNaN(r)) return FpExc.IOC; // inf - inf, 0 * inf, 0 / 0, inf / inf
+  if (opc === 1 && m === 0) return Number.isFinite(n) ? FpExc.DZC : 0;
+  if (!Number.isFinite(n) || !Number.isFinite(m)) return 0;
+  if (!Number.isFinite(r)) return FpExc.OFC | FpExc.IXC;
+  // Fast paths without bigints. Sums: TwoSum's error term is exact, and a sum never underflows
+  // inexactly. Single precision: products and quotients checked in double arithmetic, where the
+  // product of two singles is exact.
+  if (opc === 2 || opc === 3) {
+    const b = opc === 3 ? -m : m;
+    const s = n + b;
+    const bb = s - n;
+    const exact = (n - (s - bb)) + (b - bb) === 0 && (double || Math.fround(s) === s);
+    return exact ? 0 : FpExc.IXC;
+  }
+  if (!double) {
+    const tiny = 2 ** -126;
+    if (opc === 1) {
+      if (n === 0) return 0;
+      if (r * m === n) return 0;
+      return Math.abs(n) < Math.abs(m) * tiny ? FpExc.IXC | FpExc.UFC : FpExc.IXC;
+    }
+    const p = n * m; // exact
+    if ((opc === 8 ? -r : r) === p) return 0;
+    return Math.abs(p) < tiny ? FpExc.IXC | FpExc.UFC : FpExc.IXC;
+  }
+  const [mn, en] = decompose(n);
+  const [mm, em] = decompose(m);
+  if (opc === 1) {
+    if (n === 0) return 0;
+    // Exact iff r * m == n; tiny iff |n| < 2^emin * |m|.
+    const [mr, er] = decompose(r);
+    const exact = r !== 0 && (mr < 0n) === ((mn < 0n) !== (mm < 0n)) && compareMagnitude(mr * mm, er + em, mn, en) === 0;
+    if (exact) return 0;
+    return compareMagnitude(mn, en, mm, em - 1022) < 0 ? FpExc.IXC | FpExc.UFC : FpExc.IXC;
+  }
+  return roundingFlags(mn * mm, en + em, opc === 8 ? -r : r, double); // fmul fnmul
 }
 
 function binary(op: number, n: number, m: number, double: boolean): number {
@@ -190,17 +271,56 @@ function compareFlags(n: number, m: number): number {
   return n < m ? 0x8000_0000 | 0 : 0x2000_0000;
 }
 
-/** FCVT* to a signed or unsigned 32/64-bit integer, saturating; NaN gives 0. */
-export function toInteger(v: number, mode: number, unsigned: boolean, width: number): bigint {
-  if (Number.isNaN(v)) return 0n;
+/**
+ * FCVT* to a signed or unsigned integer of `width` bits, saturating (IOC) with NaN giving 0 (IOC);
+ * a value that was rounded raises IXC. `fbits` scales by 2^fbits first (fixed-point forms).
+ */
+export function toInteger(cpu: A64Cpu, v: number, mode: number, unsigned: boolean, width: number, fbits = 0): bigint {
+  if (Number.isNaN(v)) {
+    cpu.fpsr |= FpExc.IOC;
+    return 0n;
+  }
   const min = unsigned ? 0n : -(1n << BigInt(width - 1));
   const max = unsigned ? (1n << BigInt(width)) - 1n : (1n << BigInt(width - 1)) - 1n;
-  if (v === Infinity) return BigInt.asUintN(64, max);
-  if (v === -Infinity) return BigInt.asUintN(64, min);
-  let r = BigInt(roundToIntegral(v, mode));
-  if (r < min) r = min;
-  if (r > max) r = max;
+  if (!Number.isFinite(v)) {
+    cpu.fpsr |= FpExc.IOC;
+    return BigInt.asUintN(width, v > 0 ? max : min);
+  }
+  const scaled = fbits ? v * 2 ** fbits : v; // exact unless it overflows: a power-of-two scale (fbits <= 64)
+  if (!Number.isFinite(scaled)) {
+    cpu.fpsr |= FpExc.IOC;
+    return BigInt.asUintN(width, v > 0 ? max : min);
+  }
+  const rounded = roundToIntegral(scaled, mode);
+  let r = BigInt(rounded);
+  if (r < min || r > max) {
+    cpu.fpsr |= FpExc.IOC;
+    r = r < min ? min : max;
+  } else if (rounded !== scaled) cpu.fpsr |= FpExc.IXC;
   return BigInt.asUintN(width, r);
+}
+
+/** SCVTF/UCVTF: the integer `value` / 2^fbits rounded to single or double precision (IXC when inexact). */
+export function fromInteger(cpu: A64Cpu, value: bigint, double: boolean, fbits = 0): bigint {
+  const r = roundExact(value, -fbits, !double);
+  const flags = roundingFlags(value, -fbits, r, double);
+  if (flags) cpu.fpsr |= flags;
+  return valueBits(r, double);
+}
+
+/** FRINT* on operand bits: `exact` (FRINTX) raises IXC when the value changes; NaN rules included. */
+export function roundIntegralBits(cpu: A64Cpu, bits: bigint, mode: number, double: boolean, exact: boolean): bigint {
+  const nan = processNaNs(cpu, double, [bits]);
+  if (nan !== undefined) return nan;
+  const v = bitsToValue(bits, double);
+  const r = roundToIntegral(v, mode);
+  if (exact && r !== v) cpu.fpsr |= FpExc.IXC;
+  return valueBits(r, double);
+}
+
+/** FCMP/FCMPE and the vector compares: IOC for a signalling NaN, or for any NaN when `signalling`. */
+export function compareNaNFlags(cpu: A64Cpu, a: bigint, b: bigint, double: boolean, signalling: boolean): void {
+  if (signalling ? isNaNBits(a, double) || isNaNBits(b, double) : isSignalling(a, double) || isSignalling(b, double)) cpu.fpsr |= FpExc.IOC;
 }
 
 /** Bits of a result value; a NaN result (from operands that were not NaNs) is the default NaN. */
@@ -225,8 +345,14 @@ export function binaryBits(cpu: A64Cpu, opc: number, bn: bigint, bm: bigint, dou
     if (qm && !isNaNBits(bn, double)) return bn;
   }
   const nan = processNaNs(cpu, double, [bn, bm]);
-  if (nan !== undefined) return nan;
-  return valueBits(binary(opc, bitsToValue(bn, double), bitsToValue(bm, double), double), double);
+  if (nan !== undefined) return opc === 8 ? nan ^ (double ? 1n << 63n : 1n << 31n) : nan; // FNMUL negates whatever FMUL gives
+  const n = bitsToValue(bn, double), m = bitsToValue(bm, double);
+  const r = binary(opc, n, m, double);
+  if (opc < 4 || opc === 8) {
+    const flags = arithmeticFlags(opc, n, m, r, double);
+    if (flags) cpu.fpsr |= flags;
+  }
+  return valueBits(r, double);
 }
 
 /** ba + bn * bm rounded once (FPMulAdd), NaN rules included; negations are applied by the caller. */
@@ -234,28 +360,70 @@ export function fusedBits(cpu: A64Cpu, bn: bigint, bm: bigint, ba: bigint, doubl
   const vn = bitsToValue(bn, double), vm = bitsToValue(bm, double), va = bitsToValue(ba, double);
   const invalidProduct = (vn === 0 && !Number.isFinite(vm) && !Number.isNaN(vm)) || (vm === 0 && !Number.isFinite(vn) && !Number.isNaN(vn));
   const nan = processNaNs(cpu, double, [ba, bn, bm]);
-  if (nan !== undefined) return isNaNBits(ba, double) && !isSignalling(ba, double) && invalidProduct ? defaultNaN(double) : nan;
-  return valueBits(fusedMultiplyAdd(vn, vm, va, double), double);
+  if (nan !== undefined) {
+    if (isNaNBits(ba, double) && !isSignalling(ba, double) && invalidProduct) {
+      cpu.fpsr |= FpExc.IOC;
+      return defaultNaN(double);
+    }
+    return nan;
+  }
+  const r = fusedMultiplyAdd(vn, vm, va, double);
+  if (Number.isNaN(r)) cpu.fpsr |= FpExc.IOC;
+  else if (fusedFlags) cpu.fpsr |= fusedFlags;
+  return valueBits(r, double);
+}
+
+/**
+ * FRECPS (2 - n * m) and FRSQRTS ((3 - n * m) / 2), fused, on operand bits: infinity times zero gives
+ * 2.0 or 1.5 exactly, NaNs propagate with the first operand negated (FPRecipStepFused, FPRSqrtStepFused).
+ */
+export function recipStepBits(cpu: A64Cpu, bn: bigint, bm: bigint, double: boolean, sqrt: boolean): bigint {
+  const sign = double ? 1n << 63n : 1n << 31n;
+  const negN = bn ^ sign;
+  const nan = processNaNs(cpu, double, [negN, bm]);
+  if (nan !== undefined) return nan;
+  const vn = bitsToValue(negN, double), vm = bitsToValue(bm, double);
+  const infN = !Number.isFinite(vn), infM = !Number.isFinite(vm);
+  if ((infN && vm === 0) || (vn === 0 && infM)) return valueBits(sqrt ? 1.5 : 2, double);
+  if (infN || infM) return ((negN ^ bm) & sign) | (double ? 0x7ff0_0000_0000_0000n : 0x7f80_0000n);
+  const r = fusedMultiplyAdd(vn, vm, sqrt ? 3 : 2, double, sqrt ? -1 : 0);
+  if (fusedFlags) cpu.fpsr |= fusedFlags;
+  return valueBits(r, double);
 }
 
 /** FSQRT on operand bits. */
 export function sqrtBits(cpu: A64Cpu, bits: bigint, double: boolean): bigint {
   const nan = processNaNs(cpu, double, [bits]);
   if (nan !== undefined) return nan;
-  const v = Math.sqrt(bitsToValue(bits, double));
-  return valueBits(double ? v : Math.fround(v), double);
+  const a = bitsToValue(bits, double);
+  const v = double ? Math.sqrt(a) : Math.fround(Math.sqrt(a));
+  if (Number.isNaN(v)) cpu.fpsr |= FpExc.IOC;
+  else if (Number.isFinite(v) && v !== 0) {
+    const [mr, er] = decompose(v);
+    const [ma, ea] = decompose(a);
+    if (compareMagnitude(mr * mr, 2 * er, ma, ea) !== 0) cpu.fpsr |= FpExc.IXC;
+  }
+  return valueBits(v, double);
 }
 
 /** FCVT between single and double precision on operand bits (`double`: the source is double); NaNs keep sign and payload top bits. */
 export function convertPrecision(cpu: A64Cpu, bits: bigint, double: boolean): bigint {
   if (isNaNBits(bits, double)) {
+    if (isSignalling(bits, double)) cpu.fpsr |= FpExc.IOC;
     if ((cpu.fpcr & (1 << 25)) !== 0) return defaultNaN(!double);
     const sign = double ? bits >> 63n : bits >> 31n;
     const payload = double ? (bits >> 29n) & 0x3f_ffffn : (bits & 0x3f_ffffn) << 29n;
     return double ? (sign << 31n) | 0x7fc0_0000n | payload : (sign << 63n) | 0x7ff8_0000_0000_0000n | payload;
   }
   const v = bitsToValue(bits, double);
-  return valueBits(double ? Math.fround(v) : v, !double);
+  if (!double) return valueBits(v, true);
+  const r = Math.fround(v);
+  if (Number.isFinite(v) && v !== 0) {
+    const [m, e] = decompose(v);
+    const flags = roundingFlags(m, e, r, false);
+    if (flags) cpu.fpsr |= flags;
+  }
+  return valueBits(r, false);
 }
 
 /** Executes one scalar FP operation (ops 130..141 of instructions.ts). */
@@ -273,12 +441,9 @@ export function executeFloat(cpu: A64Cpu, op: number, raw: number): void {
         writeBits(cpu, d, double, opc === 0 ? bits : opc === 1 ? bits & ~sign : bits ^ sign);
         return;
       }
-      const nan = processNaNs(cpu, double, [bits]);
-      if (nan !== undefined) return writeBits(cpu, d, double, nan);
-      const v = readValue(cpu, n, double);
-      if (opc === 3) return writeValue(cpu, d, double, double ? Math.sqrt(v) : Math.fround(Math.sqrt(v)));
+      if (opc === 3) return writeBits(cpu, d, double, sqrtBits(cpu, bits, double));
       const mode = opc === 14 || opc === 15 ? cpu.fpcr >>> 22 & 3 : [0, 1, 2, 3, 4][opc - 8]!;
-      return writeValue(cpu, d, double, roundToIntegral(v, mode));
+      return writeBits(cpu, d, double, roundIntegralBits(cpu, bits, mode, double, opc === 14));
     }
     case 131: { // fcvt between single and double
       return writeBits(cpu, d, !double, convertPrecision(cpu, readBits(cpu, n, double), double));
@@ -300,13 +465,18 @@ export function executeFloat(cpu: A64Cpu, op: number, raw: number): void {
       return;
     }
     case 134: { // fcmp fcmpe (with zero when bit 3 of opc2 is set)
-      const vn = readValue(cpu, n, double);
-      const vm = raw & 8 ? 0 : readValue(cpu, m, double);
-      cpu.nzcv = compareFlags(vn, vm);
+      const bm = raw & 8 ? 0n : readBits(cpu, m, double);
+      compareNaNFlags(cpu, readBits(cpu, n, double), bm, double, (raw & 16) !== 0);
+      cpu.nzcv = compareFlags(readValue(cpu, n, double), bitsToValue(bm, double));
       return;
     }
     case 135: // fccmp fccmpe
-      cpu.nzcv = conditionHolds((raw >>> 12) & 15, cpu.nzcv) ? compareFlags(readValue(cpu, n, double), readValue(cpu, m, double)) : (raw & 15) << 28;
+      if (!conditionHolds((raw >>> 12) & 15, cpu.nzcv)) {
+        cpu.nzcv = (raw & 15) << 28;
+        return;
+      }
+      compareNaNFlags(cpu, readBits(cpu, n, double), readBits(cpu, m, double), double, (raw & 16) !== 0);
+      cpu.nzcv = compareFlags(readValue(cpu, n, double), readValue(cpu, m, double));
       return;
     case 136: // fcsel
       writeBits(cpu, d, double, readBits(cpu, conditionHolds((raw >>> 12) & 15, cpu.nzcv) ? n : m, double));
@@ -319,14 +489,14 @@ export function executeFloat(cpu: A64Cpu, op: number, raw: number): void {
       const opc = (raw >>> 16) & 7;
       const mode = rmode === 0 ? (opc >= 4 ? 4 : 0) : rmode;
       const width = raw < 0 ? 64 : 32;
-      cpu.setX(d, toInteger(readValue(cpu, n, double), mode, (opc & 1) === 1, width));
+      cpu.setX(d, toInteger(cpu, readValue(cpu, n, double), mode, (opc & 1) === 1, width));
       return;
     }
     case 139: { // scvtf ucvtf
       const width = raw < 0 ? 64 : 32;
       const x = BigInt.asUintN(width, cpu.getX(n));
       const value = ((raw >>> 16) & 1) === 1 ? x : BigInt.asIntN(width, x);
-      writeValue(cpu, d, double, roundExact(value, 0, !double));
+      writeBits(cpu, d, double, fromInteger(cpu, value, double));
       return;
     }
     case 140: // fmov to a general register

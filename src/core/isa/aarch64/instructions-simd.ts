@@ -7,8 +7,8 @@
  * narrowing moves (XTN, SQXTN, UQXTN, SQXTUN), REV16/32/64, CLZ/CLS, ADDLP/ADALP, SADDLV/UADDLV and
  * the structure loads and stores (LD2-LD4/ST2-ST4 multiple, LD1-LD4/ST1-ST4 single lane, LD1R-LD4R).
  * Rows with a Q = 1 "2" form (SHRN2, UADDL2, XTN2, ...) are separate rows so that the name is fixed.
- * Left out: the saturating doubling multiplies (SQDMULL, SQDMLAL, ...), PMULL, the by-element
- * multiplies, the scalar forms of these groups, floating-point vector arithmetic and conversions.
+ * The saturating doubling multiplies, PMULL, the long by-element multiplies and the scalar forms of
+ * these groups are in instructions-simd4.ts; floating point in instructions-simd2.ts and -simd3.ts.
  */
 
 type Add = (name: string, mask: number, match: number, op: number, cls: 'simd', fmt: string, when?: (b: number) => boolean) => void;

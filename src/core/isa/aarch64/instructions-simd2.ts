@@ -7,7 +7,7 @@
  * (simd-fp.ts): FADD/FSUB/FMUL/FDIV/FMAX/FMIN/FMAXNM/FMINNM/FABD/FMLA/FMLS, FCMEQ/FCMGE/FCMGT and
  * FACGE/FACGT, the compares against zero, FABS/FNEG/FSQRT, SCVTF/UCVTF/FCVTZS/FCVTZU (integer).
  * FP pairwise, across lanes and by element, FMULX, FRINT* and the other conversion rounding modes are
- * in instructions-simd3.ts. Left out: SQDMULH/SQRDMULH, FRECPS/FRSQRTS, the estimates.
+ * in instructions-simd3.ts; SQDMULH/SQRDMULH, FRECPS/FRSQRTS and the estimates in instructions-simd4.ts.
  */
 
 type Add = (name: string, mask: number, match: number, op: number, cls: 'simd', fmt: string, when?: (b: number) => boolean) => void;

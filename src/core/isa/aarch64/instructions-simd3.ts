@@ -6,8 +6,8 @@
  * ABS/NEG, SSHR/USHR/SHL/SRI/SLI, MOV from a lane), executed as the one-lane vector operation of
  * simd.ts; FCM* against zero (scalar), FRINT* (vector), FCVT[NMAPZ][SU] and SCVTF/UCVTF (scalar),
  * FCVT[NMAP][SU] (vector), FCVTL/FCVTN (single <-> double only).
- * Left out: the half-precision forms, FCVTXN, the saturating and rounding scalar shifts, scalar
- * three-same FP (FABD, FCMxx registers, FRECPS, ...), the estimates.
+ * The half-precision conversions, FCVTXN, the saturating and rounding scalar shifts, scalar three-same
+ * FP (FABD, FCMxx registers, FRECPS, ...) and the estimates are in instructions-simd4.ts.
  */
 
 type Add = (name: string, mask: number, match: number, op: number, cls: 'simd', fmt: string, when?: (b: number) => boolean) => void;

@@ -16,8 +16,10 @@
  * loads and stores; in instructions-simd2.ts the rest of integer three-same, MUL/MLA/MLS by element and
  * vector FP arithmetic, compares and integer conversions; in instructions-simd3.ts FP pairwise, across
  * lanes and by element, FMULX, FRINT* and FCVT* (vector), FCVTL/FCVTN and the common scalar forms;
- * CRC32/CRC32C. Left out: the rest of Advanced SIMD (saturating doubling multiplies, the estimates,
- * ...), half precision, fixed-point conversions, crypto and everything after v8.0 other than LSE (PAuth, BTI, ...).
+ * in instructions-simd4.ts the rest of ARMv8.0 Advanced SIMD and FP (saturating doubling multiplies,
+ * long multiplies by element, PMULL of bytes, the estimates, the remaining scalar forms, fixed-point
+ * and half-precision conversions); CRC32/CRC32C. Left out: crypto (AES, SHA, 64-bit PMULL),
+ * half-precision arithmetic and everything after v8.0 other than LSE (PAuth, BTI, MTE, SVE, ...).
  *
  * Operation ids are fixed numbers because the interpreter's hot `switch` needs literal case labels for
  * V8 to build a jump table; tests check that every id used here is handled.
@@ -26,6 +28,7 @@ import { bfxPreferred, isWideConstant, logicalImmOf, sysKeyOf } from './fields';
 import { addSimdRows, SIMD_OP } from './instructions-simd';
 import { addSimdRows2, SIMD_OP2 } from './instructions-simd2';
 import { addSimdRows3, SIMD_OP3 } from './instructions-simd3';
+import { addSimdRows4, SIMD_OP4 } from './instructions-simd4';
 
 export type InstrClass = 'data-imm' | 'data-reg' | 'branch' | 'system' | 'load-store' | 'fp' | 'simd';
 
@@ -60,7 +63,7 @@ export const Op = {
   FP_1SRC: 130, FCVT_PREC: 131, FP_2SRC: 132, FP_3SRC: 133, FCMP: 134, FCCMP: 135, FCSEL: 136, FMOV_IMM: 137,
   FCVT_TO_INT: 138, INT_TO_FP: 139, FMOV_TO_GP: 140, FMOV_FROM_GP: 141, LDST_FP: 142, LDSTP_FP: 143, LDR_LIT_FP: 144,
   SIMD_3SAME: 150, SIMD_ACROSS: 151, SIMD_COPY: 152, SIMD_LDST1: 153, SIMD_FMOV_TOP: 154, SIMD_2MISC: 155,
-  ...SIMD_OP, ...SIMD_OP2, ...SIMD_OP3,
+  ...SIMD_OP, ...SIMD_OP2, ...SIMD_OP3, ...SIMD_OP4,
 } as const;
 
 const rows: A64Row[] = [];
@@ -369,9 +372,10 @@ for (const [type, f] of [[0, 'S'], [1, 'D']] as const) {
     add(name, 0xffe0fc00, 0x1e200800 | t | (opc << 12), Op.FP_2SRC, 'fp', `${F},${f}m`));
   (['fmadd', 'fmsub', 'fnmadd', 'fnmsub'] as const).forEach((name, i) =>
     add(name, 0xffe08000, 0x1f000000 | t | ((i >> 1) << 21) | ((i & 1) << 15), Op.FP_3SRC, 'fp', `${F},${f}m,${f}a`));
-  add('fcmp', 0xfffffc1f, 0x1e202008 | t, Op.FCMP, 'fp', `${f}n,fzero`);
+  // The zero forms' Rm field should be zero; other values compare with zero too (as objdump decodes them).
+  add('fcmp', 0xffe0fc1f, 0x1e202008 | t, Op.FCMP, 'fp', `${f}n,fzero`);
   add('fcmp', 0xffe0fc1f, 0x1e202000 | t, Op.FCMP, 'fp', `${f}n,${f}m`);
-  add('fcmpe', 0xfffffc1f, 0x1e202018 | t, Op.FCMP, 'fp', `${f}n,fzero`);
+  add('fcmpe', 0xffe0fc1f, 0x1e202018 | t, Op.FCMP, 'fp', `${f}n,fzero`);
   add('fcmpe', 0xffe0fc1f, 0x1e202010 | t, Op.FCMP, 'fp', `${f}n,${f}m`);
   add('fccmp', 0xffe00c10, 0x1e200400 | t, Op.FCCMP, 'fp', `${f}n,${f}m,nzcv,cond`);
   add('fccmpe', 0xffe00c10, 0x1e200410 | t, Op.FCCMP, 'fp', `${f}n,${f}m,nzcv,cond`);
@@ -461,5 +465,6 @@ for (const opc of [0x7, 0xa, 0x6, 0x2]) {
 addSimdRows(add);
 addSimdRows2(add);
 addSimdRows3(add);
+addSimdRows4(add);
 
 export const INSTRUCTIONS: readonly A64Row[] = rows;

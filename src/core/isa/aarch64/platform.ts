@@ -81,9 +81,9 @@ export interface ArmPlatform {
    */
   readonly gicSystemRegisters?: boolean;
   /**
-   * Enables scalar floating point, the FP/SIMD register loads and stores (fpu.ts) and the first Advanced
-   * SIMD groups (simd.ts). Off by default: the other Advanced SIMD groups are not implemented yet, and
-   * the ID registers announce FP and AdvSIMD together, so a guest that sees FP would expect all of them.
+   * FP and Advanced SIMD (ARMv8.0, without crypto or half-precision arithmetic): on unless false. With
+   * false the CPU is one without them: ID_AA64PFR0 says FP and AdvSIMD are not implemented, and their
+   * instructions and FPCR/FPSR are Undefined.
    */
   readonly floatingPoint?: boolean;
   /** A generic timer output changed level (wired to the interrupt controller's PPI by the machine). */

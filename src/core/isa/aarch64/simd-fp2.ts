@@ -4,11 +4,11 @@
  * FMAXNMV/FMINNMV (Arm's recursive halving order), FMUL/FMLA/FMLS/FMULX by element, FMULX (0 * inf
  * gives 2.0), FRINT* (FRINTX/FRINTI use FPCR.RMode), FCVT[NMAPZ][SU] with their rounding modes,
  * SCVTF/UCVTF and compares against zero (scalar), FCVTL/FCVTN, and MOV (scalar) from a lane.
- * Same limits as fpu.ts: no flush-to-zero, no cumulative exception flags.
+ * Same limits as fpu.ts: no flush-to-zero; cumulative exception flags as the scalar forms raise them.
  */
 import type { A64Cpu } from './cpu';
 import {
-  binaryBits, bitsToValue, convertPrecision, fusedBits, processNaNs, roundExact, roundToIntegral, toInteger, valueBits,
+  binaryBits, bitsToValue, compareNaNFlags, convertPrecision, fromInteger, fusedBits, processNaNs, roundIntegralBits, toInteger, valueBits,
 } from './fpu';
 import { fpElement } from './instructions-simd2';
 import { lanes, setLanes } from './simd-lanes';
@@ -100,26 +100,28 @@ export function fpMisc(cpu: A64Cpu, raw: number): void {
   const width = s.double ? 64 : 32;
   const rmode = (cpu.fpcr >>> 22) & 3;
   const mask = (t: boolean): bigint => (t ? s.ones : 0n);
-  const round = (x: bigint, mode: number): bigint => processNaNs(cpu, s.double, [x]) ?? valueBits(roundToIntegral(bitsToValue(x, s.double), mode), s.double);
+  const round = (x: bigint, mode: number, exact = false): bigint => roundIntegralBits(cpu, x, mode, s.double, exact);
   setLanes(cpu, s.d, s.size, lanes(cpu, s.n, s.size, s.count).map((x) => {
     const v = bitsToValue(x, s.double);
+    if (opc >= 0x0c && opc <= 0x0e) compareNaNFlags(cpu, x, 0n, s.double, key !== 0x2d);
     switch (key) {
       case 0x18: return round(x, 0); // frintn
       case 0x19: return round(x, 2); // frintm
       case 0x38: return round(x, 1); // frintp
       case 0x39: return round(x, 3); // frintz
       case 0x58: return round(x, 4); // frinta
-      case 0x59: case 0x79: return round(x, rmode); // frintx frinti
+      case 0x59: return round(x, rmode, true); // frintx
+      case 0x79: return round(x, rmode); // frinti
       case 0x2c: return mask(v > 0); // fcmgt #0.0
       case 0x2d: return mask(v === 0); // fcmeq #0.0
       case 0x2e: return mask(v < 0); // fcmlt #0.0
       case 0x6c: return mask(v >= 0); // fcmge #0.0
       case 0x6d: return mask(v <= 0); // fcmle #0.0
-      case 0x1d: return valueBits(roundExact(BigInt.asIntN(width, x), 0, !s.double), s.double); // scvtf
-      case 0x5d: return valueBits(roundExact(x, 0, !s.double), s.double); // ucvtf
+      case 0x1d: return fromInteger(cpu, BigInt.asIntN(width, x), s.double); // scvtf
+      case 0x5d: return fromInteger(cpu, x, s.double); // ucvtf
       default: { // fcvt[nmapz][su]: opcode 11010 n/p, 11011 m/z, 11100 a; a selects p/z
         const mode = opc === 0x1c ? 4 : (opc - 0x1a) * 2 + ((key >>> 5) & 1);
-        return toInteger(v, mode, ((key >>> 6) & 1) === 1, width);
+        return toInteger(cpu, v, mode, ((key >>> 6) & 1) === 1, width);
       }
     }
   }));

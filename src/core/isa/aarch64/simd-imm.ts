@@ -1,7 +1,8 @@
 /**
  * Advanced SIMD modified immediates (MOVI, MVNI, ORR, BIC, FMOV vector) and shifts by immediate
  * (SSHR/USHR, SSRA/USRA and the rounding forms, SRI, SHL, SLI, SQSHL/UQSHL/SQSHLU, the narrowing
- * SHRN/RSHRN/SQSHRN/UQSHRN/SQSHRUN and rounding forms, SSHLL/USHLL). Saturation sets FPSR.QC.
+ * SHRN/RSHRN/SQSHRN/UQSHRN/SQSHRUN and rounding forms, SSHLL/USHLL) with their scalar forms (bit 28
+ * set: one lane). Saturation sets FPSR.QC.
  */
 import type { A64Cpu } from './cpu';
 import { advSimdExpandImm, shiftSizeOf } from './fields';
@@ -32,11 +33,12 @@ export function shiftImmediate(cpu: A64Cpu, raw: number): void {
   const right = BigInt(2 * bits - immhb);
   const left = BigInt(immhb - bits);
   const ones = (1n << BigInt(bits)) - 1n;
+  const scalar = ((raw >>> 28) & 1) === 1;
   if (opc >= 0x10 && opc <= 0x13) {
     // Narrowing: 2*bits-wide lanes of Vn shifted right into the lower or upper half of Vd.
     const round = opc & 1 ? 1n << (right - 1n) : 0n;
-    const wide = lanes(cpu, n, es + 1, 8 >> es);
-    writeNarrow(cpu, d, es, q, wide.map((x) => {
+    const wide = lanes(cpu, n, es + 1, scalar ? 1 : 8 >> es);
+    writeNarrow(cpu, d, es, scalar ? 0 : q, wide.map((x) => {
       const s = (signed(x, 2 * bits) + round) >> right;
       if (opc < 0x12) return u ? satU(cpu, s, bits) : ((x + round) >> right) & ones; // sqshrun / shrn
       return u ? satU(cpu, (x + round) >> right, bits) : satS(cpu, s, bits); // uqshrn / sqshrn
@@ -49,7 +51,7 @@ export function shiftImmediate(cpu: A64Cpu, raw: number): void {
     setLanes(cpu, d, es + 1, half(cpu, n, es, q).map((x) => ((u ? x : signed(x, bits)) << left) & onesW));
     return;
   }
-  const count = (q ? 16 : 8) >> es;
+  const count = scalar ? 1 : (q ? 16 : 8) >> es;
   const a = lanes(cpu, n, es, count);
   const dst = lanes(cpu, d, es, count);
   setLanes(cpu, d, es, a.map((x, i) => {

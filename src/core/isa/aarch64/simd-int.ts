@@ -1,8 +1,9 @@
 /**
  * The rest of the Advanced SIMD integer three-same group (rows in instructions-simd2.ts): halving
  * adds and subtracts, saturating adds and subtracts, shifts by register (plain, rounding, saturating),
- * absolute differences and their accumulating forms, MUL/MLA/MLS, PMUL, and MUL/MLA/MLS by element.
- * Saturation sets FPSR.QC; a 64-bit (Q = 0) result clears the register's upper half.
+ * absolute differences and their accumulating forms, MUL/MLA/MLS, PMUL, SQDMULH/SQRDMULH, and
+ * MUL/MLA/MLS by element. The scalar forms (bit 28 set: one lane, the rest of Vd cleared) run here
+ * too. Saturation sets FPSR.QC; a 64-bit (Q = 0) result clears the register's upper half.
  */
 import type { A64Cpu } from './cpu';
 import { byElement } from './instructions-simd2';
@@ -32,7 +33,7 @@ export function threeSameMore(cpu: A64Cpu, raw: number): void {
   const u = (raw >>> 29) & 1;
   const size = (raw >>> 22) & 3;
   const opc = (raw >>> 11) & 31;
-  const count = (((raw >>> 30) & 1) ? 16 : 8) >> size;
+  const count = (raw >>> 28) & 1 ? 1 : (((raw >>> 30) & 1) ? 16 : 8) >> size;
   const bits = 8 << size;
   const a = lanes(cpu, n, size, count);
   const b = lanes(cpu, m, size, count);
@@ -41,7 +42,7 @@ export function threeSameMore(cpu: A64Cpu, raw: number): void {
   const wrap = (x: bigint): bigint => BigInt.asUintN(bits, x);
   setLanes(cpu, d, size, a.map((x, i) => {
     const y = b[i]!;
-    const sx = ext(x), sy = ext(y);
+    const sx = opc === 0x16 ? signed(x, bits) : ext(x), sy = opc === 0x16 ? signed(y, bits) : ext(y);
     switch (opc) {
       case 0x00: return wrap((sx + sy) >> 1n);
       case 0x01: return u ? satU(cpu, sx + sy, bits) : satS(cpu, sx + sy, bits);
@@ -52,6 +53,7 @@ export function threeSameMore(cpu: A64Cpu, raw: number): void {
       case 0x0e: return wrap(sx > sy ? sx - sy : sy - sx);
       case 0x0f: return wrap(acc[i]! + (sx > sy ? sx - sy : sy - sx));
       case 0x12: return wrap(u ? acc[i]! - x * y : acc[i]! + x * y);
+      case 0x16: return satS(cpu, (2n * sx * sy + (u ? 1n << BigInt(bits - 1) : 0n)) >> BigInt(bits), bits); // sqdmulh sqrdmulh
       default: return u ? polyMul8(x, y) : wrap(x * y); // 0x13 pmul, mul
     }
   }));

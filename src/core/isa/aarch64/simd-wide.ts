@@ -41,13 +41,14 @@ export function threeDifferent(cpu: A64Cpu, raw: number): void {
   }));
 }
 
-/** XTN, SQXTUN, SQXTN, UQXTN. */
+/** XTN, SQXTUN, SQXTN, UQXTN (vector and scalar). */
 export function narrow(cpu: A64Cpu, raw: number): void {
   const size = (raw >>> 22) & 3;
   const bits = 8 << size;
   const key = (((raw >>> 29) & 1) << 5) | ((raw >>> 12) & 31);
-  const wide = lanes(cpu, (raw >>> 5) & 31, size + 1, 8 >> size);
-  writeNarrow(cpu, raw & 31, size, (raw >>> 30) & 1, wide.map((x) => {
+  const scalar = ((raw >>> 28) & 1) === 1; // scalar forms: one lane, in the low element
+  const wide = lanes(cpu, (raw >>> 5) & 31, size + 1, scalar ? 1 : 8 >> size);
+  writeNarrow(cpu, raw & 31, size, scalar ? 0 : (raw >>> 30) & 1, wide.map((x) => {
     switch (key) {
       case 0x12: return x & ((1n << BigInt(bits)) - 1n); // xtn
       case 0x32: return satU(cpu, signed(x, 2 * bits), bits); // sqxtun

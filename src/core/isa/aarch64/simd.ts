@@ -9,7 +9,9 @@
  * simd-wide.ts (widening/narrowing) and simd-ldst.ts (LD2-LD4/ST2-ST4, single structures, LDnR).
  * simd-int.ts has the rest of the integer three-same group and MUL/MLA/MLS by element, simd-fp.ts the
  * vector floating point, simd-fp2.ts FP pairwise/across/by-element, FRINT*, the FCVT* rounding modes
- * and the scalar forms. Left out: the saturating doubling multiplies, PMULL and crypto.
+ * and the scalar forms; simd-sat.ts the saturating doubling and long multiplies, PMULL and SQABS/SQNEG/
+ * SUQADD/USQADD; simd-fp3.ts the estimates, fixed-point and half-precision conversions.
+ * Left out: crypto (AES, SHA, 64-bit PMULL), as ID_AA64ISAR0 says.
  */
 import type { A64Cpu } from './cpu';
 import { copySize, LD1_REGISTERS } from './disassembler';
@@ -23,6 +25,8 @@ import { fpThreeSame, fpTwoMisc } from './simd-fp';
 import { dupScalar, fpByElement, fpMisc, fpPairwise } from './simd-fp2';
 import { byElementOp, threeSameMore } from './simd-int';
 import { acrossLong, narrow, threeDifferent, twoMiscMore } from './simd-wide';
+import { longByElement, saturatingLong, twoMiscSaturating } from './simd-sat';
+import { fixedPoint, fpEstimate, halfPrecision } from './simd-fp3';
 
 function laneOp(opc: number, u: number, a: bigint, b: bigint, bits: number): bigint {
   const ones = (1n << BigInt(bits)) - 1n;
@@ -214,7 +218,7 @@ function loadStoreOne(cpu: A64Cpu, raw: number): void {
   }
 }
 
-/** Executes an Advanced SIMD operation (ops 150..177 of instructions.ts and instructions-simd*.ts). */
+/** Executes an Advanced SIMD operation (ops 150..183 of instructions.ts and instructions-simd*.ts; 182 and 183 also scalar FP). */
 export function executeSimd(cpu: A64Cpu, op: number, raw: number): void {
   switch (op) {
     case 150: threeSame(cpu, raw); return;
@@ -257,6 +261,12 @@ export function executeSimd(cpu: A64Cpu, op: number, raw: number): void {
     case 174: twoMisc(cpu, raw & ~0x50000000); return;
     case 175: shiftImmediate(cpu, raw & ~0x50000000); return;
     case 176: dupScalar(cpu, raw); return;
-    default: fpMisc(cpu, raw); // 177
+    case 177: fpMisc(cpu, raw); return;
+    case 178: saturatingLong(cpu, raw); return;
+    case 179: longByElement(cpu, raw); return;
+    case 180: twoMiscSaturating(cpu, raw); return;
+    case 181: fpEstimate(cpu, raw); return;
+    case 182: fixedPoint(cpu, raw); return;
+    default: halfPrecision(cpu, raw); // 183
   }
 }

@@ -3,7 +3,8 @@
  * op2), access, the inspector group and the bit fields the register inspector decodes. system.ts gives
  * them behaviour; the disassembler names MRS/MSR operands from the same table. Also the identification
  * values: the ID registers describe exactly this CPU (ARMv8.0-A, AArch64 only at EL0/EL1, 4 KiB granule,
- * 48-bit PA, 16-bit ASID, LSE atomics, no FP/AdvSIMD (unless enabled, see fpu.ts), CRC32, no crypto, no PMU,
+ * 48-bit PA, 16-bit ASID, LSE atomics, FP/AdvSIMD without half-precision arithmetic (unless the platform
+ * disables FP), CRC32, no crypto, no PMU,
  * GIC system registers only on a GICv3 board).
  * Left out: debug, PMU, AArch32 and EL2/EL3 registers (EL2 belongs to the TypeScript hypervisor).
  */
@@ -64,6 +65,8 @@ export const SYSTEM_REGISTERS: readonly SysRegDef[] = [
     { name: 'Aff0', lsb: 0, width: 8 }, { name: 'Aff1', lsb: 8, width: 8 }, { name: 'Aff2', lsb: 16, width: 8 },
     { name: 'MT', lsb: 24, width: 1 }, { name: 'U', lsb: 30, width: 1 }, { name: 'Aff3', lsb: 32, width: 8 }]),
   reg('revidr_el1', 3, 0, 0, 0, 6, 'ro', 'Identification'),
+  // Auxiliary ID: IMPLEMENTATION DEFINED; this CPU has nothing to say there (reads 0, as QEMU's cortex-a72).
+  reg('aidr_el1', 3, 1, 0, 0, 7, 'ro', 'Identification'),
   reg('id_aa64pfr0_el1', 3, 0, 0, 4, 0, 'ro', 'Identification', [
     { name: 'EL0', lsb: 0, width: 4 }, { name: 'EL1', lsb: 4, width: 4 }, { name: 'EL2', lsb: 8, width: 4 }, { name: 'EL3', lsb: 12, width: 4 },
     { name: 'FP', lsb: 16, width: 4 }, { name: 'AdvSIMD', lsb: 20, width: 4 }, { name: 'GIC', lsb: 24, width: 4 },
@@ -154,7 +157,8 @@ export const SYSREG_BY_KEY = new Map<number, SysRegDef>(SYSTEM_REGISTERS.map((r)
 /** MIDR_EL1: implementer 0 (reserved for software use), architecture 0xF (by ID registers), part 0, revision 0. */
 export const MIDR = 0x000f_0000n;
 /**
- * EL0 and EL1 AArch64 only, EL2 AArch64 (the hypervisor), no EL3, FP and AdvSIMD not implemented, no GIC
+ * EL0 and EL1 AArch64 only, EL2 AArch64 (the hypervisor), no EL3, FP and AdvSIMD not implemented (idAa64pfr0
+ * announces them when the CPU has them), no GIC
  * system registers (idAa64pfr0 adds them for a GICv3 board), CSV2 = CSV3 = 1: an interpreter does no
  * speculation, so branch-target and data leaks across contexts cannot happen (Linux then skips KPTI).
  */

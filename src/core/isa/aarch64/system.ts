@@ -115,7 +115,8 @@ function readRegister(cpu: A64Cpu, name: string): bigint | undefined {
     case 'midr_el1': return MIDR;
     case 'mpidr_el1': return s.mpidr;
     case 'revidr_el1': return 0n;
-    case 'id_aa64pfr0_el1': return idAa64pfr0(cpu.platform.gicSystemRegisters === true, cpu.platform.floatingPoint === true);
+    case 'aidr_el1': return 0n;
+    case 'id_aa64pfr0_el1': return idAa64pfr0(cpu.platform.gicSystemRegisters === true, cpu.floatingPoint);
     case 'fpcr': return BigInt(cpu.fpcr >>> 0);
     case 'fpsr': return BigInt(cpu.fpsr >>> 0);
     case 'id_aa64dfr0_el1': return ID_AA64DFR0;
@@ -226,8 +227,8 @@ export function moveSystemRegister(cpu: A64Cpu, key: number, read: boolean, rt: 
   const def = SYSREG_BY_KEY.get(key);
   const name = def?.name ?? sysRegName(key);
   const idSpace = (key >>> 7) === ((3 << 7) | 0) && ((key >>> 3) & 15) >= 1 && ((key >>> 3) & 15) <= 7;
-  if ((name === 'fpcr' || name === 'fpsr') && !cpu.platform.floatingPoint) {
-    undefinedInstruction(cpu, `${read ? 'mrs' : 'msr'} of ${name} (FP not enabled on this CPU)`, 'unimplemented-register');
+  if ((name === 'fpcr' || name === 'fpsr') && !cpu.floatingPoint) {
+    undefinedInstruction(cpu, `${read ? 'mrs' : 'msr'} of ${name} (FP disabled on this CPU)`, 'unimplemented-register');
   }
   if (def || idSpace) {
     if (cpu.el === 0 && !el0Allowed(cpu, name, !read)) raise(cpu, Ec.unknown, 0);

@@ -237,7 +237,7 @@ v: .space 0x200
   wfi`), { floatingPoint: true });
     trap.run();
     expect(hex(trap.x(10))).toBe(hex(BigInt(((0x07 << 26) | (1 << 25) | 0x1e00000) >>> 0)));
-    const off = machine(asm(`${ENABLE_FP}  fmov d0, #1.0\n  wfi`));
+    const off = machine(asm(`${ENABLE_FP}  fmov d0, #1.0\n  wfi`), { floatingPoint: false });
     off.run();
     expect(off.reports[0]).toMatchObject({ kind: 'undefined-instruction', disassembly: 'fmov\td0, #1.000000000000000000e+00' });
   });

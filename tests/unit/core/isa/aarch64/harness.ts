@@ -101,7 +101,7 @@ export function machine(
     clock: { now: () => time.now },
     timerFrequency: 62_500_000,
     ...(opts.supervisor ? { supervisor: opts.supervisor } : {}),
-    ...(opts.floatingPoint ? { floatingPoint: true } : {}),
+    ...(opts.floatingPoint !== undefined ? { floatingPoint: opts.floatingPoint } : {}),
     timerOutput(timer: TimerOutput, level: boolean) {
       timers[timer] = level;
       // Without an interrupt controller the test wires both timers straight to the IRQ input.
@@ -157,8 +157,8 @@ export const u64 = (v: bigint): bigint => BigInt.asUintN(64, v);
 export const ENABLE_FP_SIMD = '  mov x0, #(3 << 20)\n  msr cpacr_el1, x0\n';
 
 /**
- * Runs `source` to its final WFI on a machine with FP/SIMD enabled (CPACR_EL1, and `floatingPoint`
- * unless said otherwise), after `prologue`; `setup` sees the machine before it runs. Checks that nothing
+ * Runs `source` to its final WFI on a machine with FP/SIMD enabled (CPACR_EL1; the CPU has FP unless
+ * `floatingPoint` is false), after `prologue`; `setup` sees the machine before it runs. Checks that nothing
  * faulted and no unimplemented instruction was reported on the way.
  */
 export function runWithFpSimd(

@@ -8,7 +8,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { CpuWord } from '../../../../../src/core/cpu/cpu-core';
 import type { Supervisor } from '../../../../../src/core/isa/aarch64/platform';
-import { ID_AA64MMFR0, ID_AA64PFR0 } from '../../../../../src/core/isa/aarch64/sysregs';
+import { ID_AA64MMFR0, ID_AA64PFR0, idAa64pfr0 } from '../../../../../src/core/isa/aarch64/sysregs';
 import { assembler, machine, RAM_BASE } from './harness';
 
 const asm = assembler('system');
@@ -148,7 +148,17 @@ describe('A64 system registers and PSTATE', () => {
   mrs x6, id_aa64isar0_el1
   mrs x7, cntfrq_el0`));
     m.run();
-    expect([m.x(1), m.x(2), m.x(3), m.x(4), m.x(5), m.x(6), m.x(7)]).toEqual([ID_AA64PFR0, ID_AA64MMFR0, 1n << 31n, 4n, 0n, 0x210000n, 62_500_000n]);
+    expect([m.x(1), m.x(2), m.x(3), m.x(4), m.x(5), m.x(6), m.x(7)]).toEqual([idAa64pfr0(false, true), ID_AA64MMFR0, 1n << 31n, 4n, 0n, 0x210000n, 62_500_000n]);
+    // FP (bits 19..16) and AdvSIMD (bits 23..20) read 0: implemented, without half-precision arithmetic.
+    expect((m.x(1) >> 16n) & 0xffn).toBe(0n);
+  });
+
+  it('a CPU with floatingPoint false announces neither FP nor AdvSIMD', () => {
+    const m = machine(program(`
+  mrs x1, id_aa64pfr0_el1`), { floatingPoint: false });
+    m.run();
+    expect(m.x(1)).toBe(ID_AA64PFR0);
+    expect((m.x(1) >> 16n) & 0xffn).toBe(0xffn);
   });
 
   it('DAIF, NZCV and SPSel moves', () => {
