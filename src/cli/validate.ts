@@ -42,7 +42,7 @@ export async function runValidate(location: string, out: Output): Promise<number
   for (const entry of loaded.zoneFiles) {
     const text = await readText(entry.path, 'zone config', findings);
     if (text === undefined) continue;
-    const parsed = parseZoneConfig(text, entry.path);
+    const parsed = parseZoneConfig(text, entry.path, board.arch);
     findings.push(...parsed.findings);
     if (!parsed.config) continue;
     findings.push(...checkZone(parsed.config, board));

@@ -35,7 +35,7 @@ export async function readZoneFile(file: string, board: Board): Promise<ZoneFile
   const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
     throw new HostFileError(`${file}: cannot read the zone config (${error.code ?? error.message})`);
   });
-  const parsed = parseZoneConfig(text, file);
+  const parsed = parseZoneConfig(text, file, board.arch);
   if (!parsed.config) throw new HostFileError(formatZoneReport(parsed.findings));
   const zone = { file, config: parsed.config };
   return { ...zone, findings: [...parsed.findings, ...checkZone(parsed.config, board), ...(await imageFitFindings(zone))] };

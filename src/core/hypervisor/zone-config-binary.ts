@@ -1,9 +1,11 @@
 /**
- * The binary HvZoneConfig that hvisor-tool's kernel module hands to hypercall 2 (HvZoneStart), for
- * riscv64 and CONFIG_MAGIC_VERSION 0x05 (hvisor v0.4 src/config.rs, hvisor-tool include/zone_config.h
- * at 0x05). hv_zone_start refuses the call unless arg1 equals this struct's size, 3080 bytes.
+ * The binary HvZoneConfig that hvisor-tool's kernel module hands to hypercall 2 (HvZoneStart), at
+ * CONFIG_MAGIC_VERSION 0x05 (hvisor v0.4 src/config.rs, hvisor-tool include/zone_config.h at b38e455),
+ * for each architecture: the offsets come from that arch's table in zone-config-layouts.ts (compared
+ * with the compiled header by its test), arch_config from the arch's codec in arch/<arch>/. hv_zone_start
+ * refuses the call unless arg1 equals the struct's size (riscv64 3080, aarch64 3136, loongarch64 3056).
  *
- * repr(C) layout, little-endian, natural alignment (offsets computed from the struct definition):
+ * riscv64 layout, little-endian, natural alignment (the other arches differ from arch_config on):
  *
  * | offset | size | field                                                          |
  * |-------:|-----:|----------------------------------------------------------------|
@@ -23,10 +25,15 @@
  * |   2824 |  256 | alloc_pci_devs[32] (8 B: u8 domain, bus, device, function; u32 dev_type @4) |
  * |   3080 |      | end                                                            |
  *
- * v0x06 adds the virtual BDF to alloc_pci_devs; that layout is not in the hvisor source this project
- * follows, so only 0x05 is encoded. The v* fields of a decoded device equal the physical BDF.
+ * v0x06 adds the virtual BDF to alloc_pci_devs (and UEFI to aarch64's arch_config); that layout is not
+ * in the hvisor source this project follows, so only 0x05 is encoded. The v* fields of a decoded
+ * device equal the physical BDF.
  */
+import type { BoardArch } from '../../shared/model/board';
+import { ARCH_ZONE_MODELS } from '../../shared/model/arch/registry';
 import {
+  type ArchConfig,
+  type ArchConfigOf,
   type PciBusConfig,
   type PciDeviceAssignment,
   type ZoneConfig,
@@ -36,35 +43,119 @@ import {
   utf8Decode,
   virtualBdfProblem,
 } from '../../shared/model/zone-config';
+import { aarch64ZoneConfigArch } from './arch/aarch64/zone-config-arch';
+import { loongarchZoneConfigArch } from './arch/loongarch64/zone-config-arch';
+import { riscvZoneConfigArch } from './arch/riscv64/zone-config-arch';
+import { type ZoneConfigArch, type ZoneConfigLayout, ZONE_CONFIG_LAYOUTS, resolveField } from './zone-config-layouts';
+
+/** Writes one member of the struct, named by its C designator in hvisor-tool's zone_config.h. */
+export interface StructWriter {
+  u8(path: string, value: number): void;
+  u64(path: string, value: number): void;
+}
+
+/** Reads one member of the struct by its C designator; `fail` throws a ZoneConfigDecodeError at that member. */
+export interface StructReader {
+  u8(path: string): number;
+  u64(path: string): number;
+  fail(path: string, detail: string): never;
+}
+
+/** One architecture's arch_config in the binary (src/core/hypervisor/arch/<arch>/zone-config-arch.ts). */
+export interface ArchConfigCodec<A extends BoardArch> {
+  encode(config: ArchConfigOf<A>, out: StructWriter): void;
+  decode(input: StructReader): ArchConfigOf<A>;
+}
+
+/** The codecs by architecture: the only place the encoder names one. */
+const ARCH_CODECS: { readonly [A in BoardArch]: ArchConfigCodec<A> } = {
+  riscv64: riscvZoneConfigArch,
+  aarch64: aarch64ZoneConfigArch,
+  loongarch64: loongarchZoneConfigArch,
+};
+
+/** Every modelled board architecture has a measured layout, and no layout lacks a board architecture. */
+const LAYOUT_OF: { readonly [A in BoardArch]: ZoneConfigLayout } = ZONE_CONFIG_LAYOUTS satisfies Record<ZoneConfigArch, ZoneConfigLayout>;
 
 export const ZONE_CONFIG_MAGIC = 0x05;
-export const ZONE_CONFIG_SIZE = 3080;
 
-export const ZONE_CONFIG_OFFSETS = {
-  zoneId: 0,
-  cpus: 8,
-  numMemoryRegions: 16,
-  memoryRegions: 24,
-  interruptsBitmap: 2072,
-  numIvcConfigs: 2200,
-  ivcConfigs: 2208,
-  entryPoint: 2288,
-  kernelLoadPaddr: 2296,
-  kernelSize: 2304,
-  dtbLoadPaddr: 2312,
-  dtbSize: 2320,
-  name: 2328,
-  archConfig: 2360,
-  numPciBus: 2392,
-  pciConfig: 2400,
-  numPciDevs: 2816,
-  allocPciDevs: 2824,
+/** The C members the encoder places by hand, by their model names. */
+const MEMBERS = {
+  zoneId: 'zone_id',
+  cpus: 'cpus',
+  numMemoryRegions: 'num_memory_regions',
+  memoryRegions: 'memory_regions',
+  interruptsBitmap: 'interrupts_bitmap',
+  numIvcConfigs: 'num_ivc_configs',
+  ivcConfigs: 'ivc_configs',
+  entryPoint: 'entry_point',
+  kernelLoadPaddr: 'kernel_load_paddr',
+  kernelSize: 'kernel_size',
+  dtbLoadPaddr: 'dtb_load_paddr',
+  dtbSize: 'dtb_size',
+  name: 'name',
+  archConfig: 'arch_config',
+  numPciBus: 'num_pci_bus',
+  pciConfig: 'pci_config',
+  numPciDevs: 'num_pci_devs',
+  allocPciDevs: 'alloc_pci_devs',
 } as const;
 
-const REGION_SIZE = 32;
-const IVC_SIZE = 40;
-const PCI_BUS_SIZE = 104;
-const PCI_DEV_SIZE = 8;
+export type ZoneConfigOffsets = { readonly [K in keyof typeof MEMBERS]: number };
+
+/** Where each member starts in one arch's struct, and the element sizes of its arrays. */
+interface Placement {
+  readonly size: number;
+  readonly offsets: ZoneConfigOffsets;
+  readonly region: number;
+  readonly ivc: number;
+  readonly pciBus: number;
+  readonly pciDev: number;
+  /** C designator -> offset, for the arch codecs. */
+  readonly resolved: Map<string, { offset: number; size: number }>;
+}
+
+const placements = new Map<BoardArch, Placement>();
+function placement(arch: BoardArch): Placement {
+  const known = placements.get(arch);
+  if (known) return known;
+  const layout = LAYOUT_OF[arch];
+  const offsets = Object.fromEntries(Object.entries(MEMBERS).map(([key, name]) => [key, resolveField(layout, name).offset])) as unknown as ZoneConfigOffsets;
+  const element = (name: string): number => resolveField(layout, `${name}[0]`).size;
+  const made: Placement = {
+    size: layout.size, offsets, region: element('memory_regions'), ivc: element('ivc_configs'), pciBus: element('pci_config'), pciDev: element('alloc_pci_devs'), resolved: new Map(),
+  };
+  placements.set(arch, made);
+  return made;
+}
+
+/** A member of arch_config by designator, checked against the width the codec means to use. */
+function member(arch: BoardArch, path: string, width: number): number {
+  const place = placement(arch);
+  let found = place.resolved.get(path);
+  if (!found) {
+    const field = resolveField(LAYOUT_OF[arch], path);
+    found = { offset: field.offset, size: field.size * field.count };
+    place.resolved.set(path, found);
+  }
+  if (found.size !== width) throw new Error(`${arch} HvZoneConfig: ${path} is ${found.size} bytes, not ${width}`);
+  return found.offset;
+}
+
+/** sizeof(HvZoneConfig) of `arch` at magic 0x05: the arg1 hv_zone_start insists on. */
+export function zoneConfigSize(arch: BoardArch): number {
+  return placement(arch).size;
+}
+
+/** riscv64's, which the hypervisor the workbench runs today takes. */
+export const ZONE_CONFIG_SIZE = zoneConfigSize('riscv64');
+export const ZONE_CONFIG_OFFSETS: ZoneConfigOffsets = placement('riscv64').offsets;
+
+/** A member's offset in `arch`'s struct (the name the hypervisor reads, say). */
+export function zoneConfigOffsets(arch: BoardArch): ZoneConfigOffsets {
+  return placement(arch).offsets;
+}
+
 const MEM_TYPES = ['ram', 'io', 'virtio'] as const;
 const PCI_U64_FIELDS = [
   ['ecamBase', 'ecam_base'], ['ecamSize', 'ecam_size'], ['ioBase', 'io_base'], ['ioSize', 'io_size'],
@@ -83,12 +174,21 @@ export class ZoneConfigDecodeError extends Error {
 /** A model the binary cannot carry (out-of-range values); the JSON parser refuses the same. */
 export class ZoneConfigEncodeError extends Error {}
 
+/** 2^64: a double below it that is an integer is a u64 exactly (BigInt of it is exact). */
+const U64_LIMIT = 2 ** 64;
+
+/**
+ * The struct for the zone's architecture, which its arch_config carries (the board's: the parser was
+ * given it).
+ */
 export function encodeZoneConfig(zone: ZoneConfig): Uint8Array {
-  const bytes = new Uint8Array(ZONE_CONFIG_SIZE);
+  const arch = zone.archConfig.arch;
+  const place = placement(arch);
+  const bytes = new Uint8Array(place.size);
   const view = new DataView(bytes.buffer);
-  const O = ZONE_CONFIG_OFFSETS;
+  const O = place.offsets;
   const u64 = (offset: number, value: number, field: string): void => {
-    if (!Number.isSafeInteger(value) || value < 0) throw new ZoneConfigEncodeError(`${field}: ${value} is not a u64 the model can hold`);
+    if (!Number.isInteger(value) || value < 0 || value >= U64_LIMIT) throw new ZoneConfigEncodeError(`${field}: ${value} is not a u64 the model can hold`);
     view.setBigUint64(offset, BigInt(value), true);
   };
   const u32 = (offset: number, value: number, field: string): void => {
@@ -114,7 +214,7 @@ export function encodeZoneConfig(zone: ZoneConfig): Uint8Array {
   limit(zone.memoryRegions.length, ZONE_LIMITS.memoryRegions, 'memory_regions');
   u32(O.numMemoryRegions, zone.memoryRegions.length, 'num_memory_regions');
   zone.memoryRegions.forEach((region, i) => {
-    const at = O.memoryRegions + i * REGION_SIZE;
+    const at = O.memoryRegions + i * place.region;
     const field = `memory_regions[${i}]`;
     u32(at, MEM_TYPES.indexOf(region.type), `${field}.mem_type`);
     u64(at + 8, region.physicalStart, `${field}.physical_start`);
@@ -131,7 +231,7 @@ export function encodeZoneConfig(zone: ZoneConfig): Uint8Array {
   limit(zone.ivcConfigs.length, ZONE_LIMITS.ivcConfigs, 'ivc_configs');
   u32(O.numIvcConfigs, zone.ivcConfigs.length, 'num_ivc_configs');
   zone.ivcConfigs.forEach((ivc, i) => {
-    const at = O.ivcConfigs + i * IVC_SIZE;
+    const at = O.ivcConfigs + i * place.ivc;
     const field = `ivc_configs[${i}]`;
     u32(at, ivc.ivcId, `${field}.ivc_id`);
     u32(at + 4, ivc.peerId, `${field}.peer_id`);
@@ -153,16 +253,16 @@ export function encodeZoneConfig(zone: ZoneConfig): Uint8Array {
   if (name.length > ZONE_LIMITS.nameBytes) throw new ZoneConfigEncodeError(`name: ${name.length} bytes, at most ${ZONE_LIMITS.nameBytes}`);
   bytes.set(name, O.name);
 
-  const arch = zone.archConfig;
-  u64(O.archConfig, arch.plicBase, 'arch_config.plic_base');
-  u64(O.archConfig + 8, arch.plicSize, 'arch_config.plic_size');
-  u64(O.archConfig + 16, arch.aplicBase, 'arch_config.aplic_base');
-  u64(O.archConfig + 24, arch.aplicSize, 'arch_config.aplic_size');
+  const writer: StructWriter = {
+    u8: (path, value) => u8(member(arch, path, 1), value, path),
+    u64: (path, value) => u64(member(arch, path, 8), value, path),
+  };
+  (ARCH_CODECS[arch] as ArchConfigCodec<BoardArch>).encode(zone.archConfig, writer);
 
   limit(zone.pciConfig.length, ZONE_LIMITS.pciBuses, 'pci_config');
   u64(O.numPciBus, zone.pciConfig.length, 'num_pci_bus');
   zone.pciConfig.forEach((bus, i) => {
-    const at = O.pciConfig + i * PCI_BUS_SIZE;
+    const at = O.pciConfig + i * place.pciBus;
     const field = `pci_config[${i}]`;
     PCI_U64_FIELDS.forEach(([key, name], k) => u64(at + 8 * k, bus[key], `${field}.${name}`));
     u32(at + 88, bus.busRangeBegin, `${field}.bus_range_begin`);
@@ -173,9 +273,9 @@ export function encodeZoneConfig(zone: ZoneConfig): Uint8Array {
   limit(zone.allocPciDevs.length, ZONE_LIMITS.pciDevices, 'alloc_pci_devs');
   u64(O.numPciDevs, zone.allocPciDevs.length, 'num_pci_devs');
   zone.allocPciDevs.forEach((dev, i) => {
-    const at = O.allocPciDevs + i * PCI_DEV_SIZE;
+    const at = O.allocPciDevs + i * place.pciDev;
     const field = `alloc_pci_devs[${i}]`;
-    const problem = virtualBdfProblem(dev);
+    const problem = virtualBdfProblem(dev, ARCH_ZONE_MODELS[arch].zoneConfigBytes);
     if (problem) throw new ZoneConfigEncodeError(`${field}: ${problem}`);
     u8(at, dev.domain, `${field}.domain`);
     u8(at + 1, dev.bus, `${field}.bus`);
@@ -187,18 +287,22 @@ export function encodeZoneConfig(zone: ZoneConfig): Uint8Array {
 }
 
 /**
- * Reads the struct as hvisor would receive it. `source` names where it came from (a guest-physical
- * address, a file). Images are unknown here, so the file paths are null and the sizes are those recorded.
+ * Reads the struct as hvisor built for `arch` would receive it. `source` names where it came from (a
+ * guest-physical address, a file). Images are unknown here, so the file paths are null and the sizes
+ * are those recorded.
  */
-export function decodeZoneConfig(bytes: Uint8Array, source = 'HvZoneConfig'): ZoneConfig {
-  if (bytes.length !== ZONE_CONFIG_SIZE) {
-    throw new ZoneConfigDecodeError(0, 'sizeof(HvZoneConfig)', `expected ${ZONE_CONFIG_SIZE} bytes (riscv64, config magic 0x05), got ${bytes.length}`);
+export function decodeZoneConfig(bytes: Uint8Array, source = 'HvZoneConfig', arch: BoardArch = 'riscv64'): ZoneConfig {
+  const place = placement(arch);
+  if (bytes.length !== place.size) {
+    throw new ZoneConfigDecodeError(0, 'sizeof(HvZoneConfig)', `expected ${place.size} bytes (${arch}, config magic 0x05), got ${bytes.length}`);
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const O = ZONE_CONFIG_OFFSETS;
+  const O = place.offsets;
   const u64 = (offset: number, field: string): number => {
     const value = view.getBigUint64(offset, true);
-    if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw new ZoneConfigDecodeError(offset, field, `0x${value.toString(16)} is above 2^53, which the workbench does not represent`);
+    if (value > BigInt(Number.MAX_SAFE_INTEGER) && BigInt(Number(value)) !== value) {
+      throw new ZoneConfigDecodeError(offset, field, `0x${value.toString(16)} is above 2^53 and a double cannot hold it exactly, so the workbench cannot represent it`);
+    }
     return Number(value);
   };
   const u32 = (offset: number): number => view.getUint32(offset, true);
@@ -215,7 +319,7 @@ export function decodeZoneConfig(bytes: Uint8Array, source = 'HvZoneConfig'): Zo
   const memoryRegions: ZoneMemoryRegion[] = [];
   const regionCount = count(O.numMemoryRegions, 'num_memory_regions', ZONE_LIMITS.memoryRegions, false);
   for (let i = 0; i < regionCount; i++) {
-    const at = O.memoryRegions + i * REGION_SIZE;
+    const at = O.memoryRegions + i * place.region;
     const field = `memory_regions[${i}]`;
     const type = MEM_TYPES[u32(at)];
     if (!type) throw new ZoneConfigDecodeError(at, `${field}.mem_type`, `${u32(at)} is not MEM_TYPE_RAM (0), MEM_TYPE_IO (1) or MEM_TYPE_VIRTIO (2)`);
@@ -234,7 +338,7 @@ export function decodeZoneConfig(bytes: Uint8Array, source = 'HvZoneConfig'): Zo
 
   const ivcCount = count(O.numIvcConfigs, 'num_ivc_configs', ZONE_LIMITS.ivcConfigs, false);
   const ivcConfigs = Array.from({ length: ivcCount }, (_, i) => {
-    const at = O.ivcConfigs + i * IVC_SIZE;
+    const at = O.ivcConfigs + i * place.ivc;
     const field = `ivc_configs[${i}]`;
     return {
       ivcId: u32(at),
@@ -255,7 +359,7 @@ export function decodeZoneConfig(bytes: Uint8Array, source = 'HvZoneConfig'): Zo
 
   const pciCount = count(O.numPciBus, 'num_pci_bus', ZONE_LIMITS.pciBuses, true);
   const pciConfig: PciBusConfig[] = Array.from({ length: pciCount }, (_, i) => {
-    const at = O.pciConfig + i * PCI_BUS_SIZE;
+    const at = O.pciConfig + i * place.pciBus;
     const field = `pci_config[${i}]`;
     const windows = Object.fromEntries(PCI_U64_FIELDS.map(([key, name], k) => [key, u64(at + 8 * k, `${field}.${name}`)]));
     return {
@@ -268,7 +372,7 @@ export function decodeZoneConfig(bytes: Uint8Array, source = 'HvZoneConfig'): Zo
 
   const devCount = count(O.numPciDevs, 'num_pci_devs', ZONE_LIMITS.pciDevices, true);
   const allocPciDevs: PciDeviceAssignment[] = Array.from({ length: devCount }, (_, i) => {
-    const at = O.allocPciDevs + i * PCI_DEV_SIZE;
+    const at = O.allocPciDevs + i * place.pciDev;
     const [domain, bus, device, fn] = [0, 1, 2, 3].map((k) => view.getUint8(at + k)) as [number, number, number, number];
     return { domain, bus, device, function: fn, vBus: bus, vDevice: device, vFunction: fn, devType: u32(at + 4) };
   });
@@ -291,14 +395,20 @@ export function decodeZoneConfig(bytes: Uint8Array, source = 'HvZoneConfig'): Zo
     entryPoint: u64(O.entryPoint, 'entry_point'),
     ...(kernelSize ? { kernelSize } : {}),
     ...(dtbSize ? { dtbSize } : {}),
-    archConfig: {
-      plicBase: u64(O.archConfig, 'arch_config.plic_base'),
-      plicSize: u64(O.archConfig + 8, 'arch_config.plic_size'),
-      aplicBase: u64(O.archConfig + 16, 'arch_config.aplic_base'),
-      aplicSize: u64(O.archConfig + 24, 'arch_config.aplic_size'),
-    },
+    archConfig: decodeArchConfig(arch, view, u64),
     pciConfig,
     allocPciDevs,
     modules: [],
   };
+}
+
+function decodeArchConfig(arch: BoardArch, view: DataView, u64: (offset: number, field: string) => number): ArchConfig {
+  const reader: StructReader = {
+    u8: (path) => view.getUint8(member(arch, path, 1)),
+    u64: (path) => u64(member(arch, path, 8), path),
+    fail: (path, detail) => {
+      throw new ZoneConfigDecodeError(resolveField(LAYOUT_OF[arch], path).offset, path, detail);
+    },
+  };
+  return ARCH_CODECS[arch].decode(reader);
 }

@@ -65,7 +65,7 @@ export function bindZone(slot: ZoneSlot, hart: number, services: VcpuServices): 
     .map((r) => ({ kind: r.type as 'ram' | 'io', guestStart: r.virtualStart, hostStart: r.physicalStart, size: r.size }));
   const traps: TrapRegion[] = [];
   const plic = config.archConfig;
-  if (plic.plicSize > 0) traps.push({ start: plic.plicBase, size: plic.plicSize, handler: lockedHandler(services.vplicOf(slot), view) });
+  if ('plicSize' in plic && plic.plicSize > 0) traps.push({ start: plic.plicBase, size: plic.plicSize, handler: lockedHandler(services.vplicOf(slot), view) });
   traps.push(...(services.extraTraps?.(slot, config, hart) ?? []));
 
   const guestRange = (gpa: number, length: number): number | undefined => {

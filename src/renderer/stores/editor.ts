@@ -83,7 +83,7 @@ export const useEditorStore = defineStore('editor', () => {
   });
 
   const kinds = computed(() => new Map(files.value.map((f) => [f.path, f.kind])));
-  const byField = computed(() => findingsByField(validation.value?.findings ?? [], kinds.value));
+  const byField = computed(() => findingsByField(validation.value?.findings ?? [], kinds.value, board.value?.arch));
   const findingsAt = (file: string, path: string): readonly ZoneFinding[] => byField.value.get(fieldKey(file, path)) ?? [];
 
   const root = computed(() => validation.value?.root ?? (board.value ? rootZoneConfig(board.value) : null));

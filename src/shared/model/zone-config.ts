@@ -1,22 +1,25 @@
 /**
  * A zone configuration as hvisor sees it: the fields of HvZoneConfig (hvisor src/config.rs, mirrored by
  * hvisor-tool include/zone_config.h), read from a hvisor-tool zone JSON file or built from a board's
- * root-zone constants. Addresses are numbers: the parser refuses values above 2^53.
+ * root-zone constants. Addresses are numbers: the parser refuses values a double cannot hold exactly
+ * (above 2^53 only multiples of a power of two, such as LoongArch's 0x9000_0000_c0df_f000 entry points).
+ * arch_config is per architecture (arch/<arch>/arch-config.ts, reached through arch/registry.ts).
  */
 import type { Board, MemoryRegion } from './board';
+import { type ArchConfig, type ZoneConfigBytes, ARCH_ZONE_MODELS } from './arch/registry';
+import { RISCV64_ZONE_CONFIG_BYTES } from './arch/riscv64/arch-config';
+
+export type { ArchConfig, ArchConfigOf, ZoneConfigBytes } from './arch/registry';
+export type { RiscvArchConfig } from './arch/riscv64/arch-config';
+export type { Aarch64ArchConfig, Gicv2ZoneConfig, Gicv3ZoneConfig } from './arch/aarch64/arch-config';
+export type { LoongArchArchConfig } from './arch/loongarch64/arch-config';
+export { RISCV64_ZONE_CONFIG_BYTES };
 
 /**
  * hvisor's CONFIG_MAGIC_VERSION: 0x05 is hvisor v0.4 (hvisor src/config.rs:26) and hvisor-tool up to
  * 345aa94; 0x06 is hvisor-tool since then. `modules` exists in every 0x05 tool, so it marks neither.
  */
 export type ConfigGeneration = 0x05 | 0x06;
-
-/**
- * sizeof(HvZoneConfig) on riscv64 as hvisor-tool builds it (include/zone_config.h): 3080 until
- * 4d5ae27 added v_bus/v_device/v_function to hv_pci_dev_config, 3208 from then on, still under magic
- * 0x05 until 345aa94. hvisor v0.4 accepts only its own size (hvisor src/hypercall/mod.rs:187).
- */
-export const RISCV64_ZONE_CONFIG_BYTES = { hvisorV04: 3080, withVirtualBdf: 3208 } as const;
 
 /** Limits of the binary struct (config.rs / zone_config.h); the tool refuses more. */
 export const ZONE_LIMITS = {
@@ -47,14 +50,6 @@ export interface IvcConfig {
   readonly outSecSize: number;
   readonly interruptNum: number;
   readonly maxPeers: number;
-}
-
-/** riscv64 HvArchZoneConfig: where hvisor traps the zone's vPLIC (feature plic) or vAPLIC (feature aia). */
-export interface RiscvArchConfig {
-  readonly plicBase: number;
-  readonly plicSize: number;
-  readonly aplicBase: number;
-  readonly aplicSize: number;
 }
 
 /** HvPciConfig: one PCIe host bridge (ECAM window and resource windows) the zone sees. */
@@ -101,16 +96,17 @@ export function formatBdf(domain: number, bus: number, device: number, fn: numbe
  * The one rule for a virtual BDF on the hypervisor the workbench models, shared by validation and
  * zone start: hvisor v0.4 cannot remap a PCI function (its HvPciDevConfig, hvisor src/config.rs:216,
  * has no virtual BDF), so a guest finds the device at its physical BDF whatever the file says. The
- * 3080-byte struct carries a device whose virtual BDF equals the physical one; any other is refused.
+ * 0x05 struct carries a device whose virtual BDF equals the physical one; any other is refused.
+ * `bytes` are the struct sizes of the zone's architecture.
  */
-export function virtualBdfProblem(dev: PciDeviceAssignment): string | undefined {
+export function virtualBdfProblem(dev: PciDeviceAssignment, bytes: ZoneConfigBytes = RISCV64_ZONE_CONFIG_BYTES): string | undefined {
   if (dev.vBus === dev.bus && dev.vDevice === dev.device && dev.vFunction === dev.function) return undefined;
   const virtual = formatBdf(dev.domain, dev.vBus, dev.vDevice, dev.vFunction);
   const physical = formatBdf(dev.domain, dev.bus, dev.device, dev.function);
   return (
     `virtual BDF ${virtual} differs from the physical ${physical}: hvisor v0.4 cannot remap a device (its HvPciDevConfig has no virtual BDF), ` +
     `so the guest would find it at ${physical}; hvisor-tool's 0x05 versions that read v_bus/v_device/v_function build a ` +
-    `${RISCV64_ZONE_CONFIG_BYTES.withVirtualBdf}-byte HvZoneConfig, which hvisor v0.4 refuses (EINVAL, it takes ${RISCV64_ZONE_CONFIG_BYTES.hvisorV04} bytes). ` +
+    `${bytes.withVirtualBdf}-byte HvZoneConfig, which hvisor v0.4 refuses (EINVAL, it takes ${bytes.hvisorV04} bytes). ` +
     'Give the physical BDF as the virtual one'
   );
 }
@@ -147,7 +143,8 @@ export interface ZoneConfig {
   /** Page-rounded image sizes as hvisor-tool records them, once the images are known. */
   readonly kernelSize?: number;
   readonly dtbSize?: number;
-  readonly archConfig: RiscvArchConfig;
+  /** The board's architecture's arch_config (the JSON does not say which: hvisor-tool is built per arch). */
+  readonly archConfig: ArchConfig;
   readonly pciConfig: readonly PciBusConfig[];
   readonly allocPciDevs: readonly PciDeviceAssignment[];
   readonly modules: readonly ZoneModule[];
@@ -258,7 +255,7 @@ export function rootZoneConfig(board: Board): ZoneConfig {
     kernelLoadPaddr: root.kernelAddress,
     dtbLoadPaddr: root.dtbAddress,
     entryPoint: root.entry,
-    archConfig: { plicBase: root.vplic.base, plicSize: root.vplic.size, aplicBase: 0, aplicSize: 0 },
+    archConfig: ARCH_ZONE_MODELS[board.arch].rootArchConfig(board),
     pciConfig,
     allocPciDevs: root.pciDevices.map((d) => ({ ...d, vBus: d.bus, vDevice: d.device, vFunction: d.function })),
     modules: [],

@@ -16,6 +16,7 @@ import {
   rootZoneConfig,
   zoneLabel,
 } from '../model/zone-config';
+import { ARCH_CONFIG_VALIDATORS } from './arch/registry';
 import { parseZoneConfig } from './zone-config';
 
 const hex = (n: number): string => '0x' + n.toString(16);
@@ -26,7 +27,6 @@ const contains = (outer: number, outerSize: number, inner: number, innerSize: nu
 
 /** Facts about the board that the checks need and the Board type keeps in device props. */
 interface BoardFacts {
-  readonly plic: BoardDevice | undefined;
   readonly irqOwners: ReadonlyMap<number, BoardDevice>;
 }
 
@@ -34,10 +34,9 @@ const irqLines = (device: BoardDevice): readonly number[] =>
   device.irq === undefined ? [] : typeof device.irq === 'number' ? [device.irq] : device.irq;
 
 function boardFacts(board: Board): BoardFacts {
-  const plic = board.devices.find((d) => d.kind === 'sifive-plic');
   const irqOwners = new Map<number, BoardDevice>();
   for (const device of board.devices) for (const line of irqLines(device)) irqOwners.set(line, device);
-  return { plic, irqOwners };
+  return { irqOwners };
 }
 
 /**
@@ -88,7 +87,8 @@ export function checkZone(zone: ZoneConfig, board: Board): ZoneFinding[] {
   checkCpus(zone, board, out);
   checkIrqs(zone, board, facts, out);
   checkImages(zone, out);
-  checkArch(zone, facts, out);
+  // arch_config against the board: the board's architecture's checks (validate/arch/<arch>/).
+  ARCH_CONFIG_VALIDATORS[board.arch].check(zone, board, out);
   checkPci(zone, out);
   if (zone.ivcConfigs.length > 0) {
     out.warning('ivc_configs', 'IVC is aarch64-only in hvisor v0.4; riscv64 ignores these entries');
@@ -251,19 +251,6 @@ function checkImages(zone: ZoneConfig, out: Findings): void {
       out.warning('entry_point', `${hex(zone.entryPoint)} is outside the loaded kernel (guest-physical ${span(kernelGpa, kernel.size)})`);
     }
   }
-}
-
-function checkArch(zone: ZoneConfig, facts: BoardFacts, out: Findings): void {
-  const { plicBase, plicSize } = zone.archConfig;
-  if (!facts.plic) return;
-  if (plicBase !== facts.plic.base) {
-    out.warning('arch_config.plic_base', `${hex(plicBase)} is not the board's PLIC (${hex(facts.plic.base)}); hvisor traps the zone's vPLIC there, so the guest's device tree must use the same address`);
-  }
-  zone.memoryRegions.forEach((region, i) => {
-    if (mapped(region) && overlaps(plicBase, plicSize, region.virtualStart, region.size)) {
-      out.warning('arch_config.plic_base', `the vPLIC window ${span(plicBase, plicSize)} overlaps memory_regions[${i}]; accesses there hit the mapping and never reach the vPLIC`);
-    }
-  });
 }
 
 function checkPci(zone: ZoneConfig, out: Findings): void {
@@ -460,7 +447,7 @@ export function validateZoneFiles(files: readonly ZoneFileInput[], board: Board)
   const findings: ZoneFinding[] = [...checkZone(root, board)];
   const zones: ZoneConfig[] = [];
   for (const input of files) {
-    const parsed = parseZoneConfig(input.text, input.file);
+    const parsed = parseZoneConfig(input.text, input.file, board.arch);
     findings.push(...parsed.findings);
     if (!parsed.config) continue;
     zones.push(parsed.config);

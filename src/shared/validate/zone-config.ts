@@ -1,26 +1,34 @@
 /**
  * Reads a hvisor-tool zone JSON file (`hvisor zone start <cfg.json>`) with the rules of hvisor-tool's
- * tools/hvisor.c (zone_start_from_json, parse_arch_config for RISCV64, parse_pci_config) and
- * tools/json_parse.c, and reports every place where the tool would refuse the file, silently read a
- * different value than the author meant, or ignore a key. Semantic checks (against the board and
- * other zones) live in zone-checks.ts.
+ * tools/hvisor.c (zone_start_from_json, parse_arch_config, parse_pci_config) and tools/json_parse.c,
+ * and reports every place where the tool would refuse the file, silently read a different value than
+ * the author meant, or ignore a key. hvisor-tool is built per architecture and the JSON names none, so
+ * the reader takes the board's: arch_config is read by that arch's reader (arch/registry.ts), and a
+ * file whose arch_config belongs to another architecture is refused naming it. Semantic checks
+ * (against the board and other zones) live in zone-checks.ts.
  */
+import type { BoardArch } from '../model/board';
+import { schemaKeys } from '../model/arch/arch-config-schema';
+import { ARCH_ZONE_MODELS, ZONE_ARCHES } from '../model/arch/registry';
 import {
+  type ArchConfig,
   type ConfigGeneration,
   type IvcConfig,
   type PciBusConfig,
   type PciDeviceAssignment,
-  type RiscvArchConfig,
   type ZoneConfig,
+  type ZoneConfigBytes,
   type ZoneFinding,
   type ZoneMemoryRegion,
   type ZoneModule,
-  RISCV64_ZONE_CONFIG_BYTES,
   ZONE_LIMITS,
   formatBdf,
   utf8Bytes,
   virtualBdfProblem,
 } from '../model/zone-config';
+import { ARCH_CONFIG_VALIDATORS } from './arch/registry';
+import { listKeys } from './arch/schema-fields';
+import type { Width, ZoneFieldReader } from './arch/types';
 import { type JsonObject, asciiLower, isJsonObject, jsonErrorMessage, lookupKey, readJson } from './json-reader';
 
 export interface ZoneConfigParseResult {
@@ -29,13 +37,12 @@ export interface ZoneConfigParseResult {
   readonly generation: ConfigGeneration;
   /** Why the file was classified as that generation. */
   readonly generationReason: string;
-  /** sizeof(HvZoneConfig) the hvisor-tool this file is written for builds on riscv64. */
+  /** sizeof(HvZoneConfig) the hvisor-tool this file is written for builds on the board's architecture. */
   readonly structSize: number;
   readonly findings: readonly ZoneFinding[];
 }
 
 type Json = JsonObject;
-type Width = 'u64' | 'u32' | 'u8';
 
 const INT_MAX = 0x7fff_ffff;
 const WIDTH_MAX: Record<Width, bigint> = { u64: (1n << 64n) - 1n, u32: 0xffff_ffffn, u8: 0xffn };
@@ -48,7 +55,6 @@ const TOP_KEYS = [
 /** Present in hvisor's shipped examples but never read by the tool, so not worth a warning. */
 const IGNORED_KEYS = ['num_pci_devs', 'arch', 'kernel_args'];
 const REGION_KEYS = ['type', 'physical_start', 'virtual_start', 'size'];
-const ARCH_KEYS = ['plic_base', 'plic_size', 'aplic_base', 'aplic_size'];
 const IVC_KEYS = ['ivc_id', 'peer_id', 'control_table_ipa', 'shared_mem_ipa', 'rw_sec_size', 'out_sec_size', 'interrupt_num', 'max_peers'];
 const PCI_U64_KEYS = [
   'ecam_base', 'ecam_size', 'io_base', 'io_size', 'pci_io_base', 'mem32_base', 'mem32_size', 'pci_mem32_base',
@@ -65,7 +71,7 @@ const isObject = isJsonObject;
 const UNKNOWN_KEYS_LISTED = 10;
 
 /** The findings of one file plus the field readers that produce them. */
-class FileReader {
+class FileReader implements ZoneFieldReader {
   readonly findings: ZoneFinding[] = [];
   private readonly said = new Set<string>();
   constructor(readonly file: string) {}
@@ -139,8 +145,8 @@ class FileReader {
       return this.error(path, `must be a number or a numeric string, not ${JSON.stringify(value)}`);
     }
     if (parsed > WIDTH_MAX[width]) return this.error(path, `${hex(parsed)} does not fit in a ${width}`);
-    if (parsed > BigInt(Number.MAX_SAFE_INTEGER)) {
-      return this.error(path, `${hex(parsed)} is above 2^53, which the workbench does not represent`);
+    if (parsed > BigInt(Number.MAX_SAFE_INTEGER) && BigInt(Number(parsed)) !== parsed) {
+      return this.error(path, `${hex(parsed)} is above 2^53 and a double cannot hold it exactly, so the workbench cannot represent it`);
     }
     return Number(parsed);
   }
@@ -225,25 +231,33 @@ function vbdfEntries(doc: Json): number[] {
  * of the late 0x05 tools (4d5ae27..345aa94) and of 0x06 is the same: both read the virtual BDF and
  * build the 3208-byte struct. `modules` is in every version and says nothing.
  */
-function detectGeneration(doc: Json): { generation: ConfigGeneration; reason: string; structSize: number } {
+function detectGeneration(doc: Json, arch: BoardArch): { generation: ConfigGeneration; reason: string; structSize: number } {
+  const bytes = ARCH_ZONE_MODELS[arch].zoneConfigBytes;
   const vbdf = vbdfEntries(doc);
+  const archConfig = lookupKey(doc, 'arch_config')?.value;
+  const laterArch = isObject(archConfig) ? ARCH_CONFIG_VALIDATORS[arch].laterTool?.(archConfig) : undefined;
+  if (laterArch) return { generation: 0x06, reason: laterArch, structSize: bytes.v06 };
   if (vbdf.length > 0) {
     const where = vbdf.map((i) => `alloc_pci_devs[${i}]`).join(', ');
     return {
       generation: 0x06,
       reason: `hvisor-tool from 4d5ae27 on (magic 0x05 until 345aa94, then 0x06): ${where} ${vbdf.length === 1 ? 'has' : 'have'} a virtual BDF`,
-      structSize: RISCV64_ZONE_CONFIG_BYTES.withVirtualBdf,
+      structSize: bytes.withVirtualBdf,
     };
   }
   if (lookupKey(doc, 'boot_protocol') !== undefined) {
-    return { generation: 0x06, reason: 'hvisor-tool 0x06: "boot_protocol" is present', structSize: RISCV64_ZONE_CONFIG_BYTES.withVirtualBdf };
+    return { generation: 0x06, reason: 'hvisor-tool 0x06: "boot_protocol" is present', structSize: bytes.v06 };
   }
-  return { generation: 0x05, reason: 'hvisor-tool 0x05 (hvisor v0.4): no virtual BDF', structSize: RISCV64_ZONE_CONFIG_BYTES.hvisorV04 };
+  return { generation: 0x05, reason: 'hvisor-tool 0x05 (hvisor v0.4): no virtual BDF', structSize: bytes.hvisorV04 };
 }
 
-export function parseZoneConfig(text: string, file: string): ZoneConfigParseResult {
+/**
+ * Reads `text` (the file `file`) as the hvisor-tool of the board's architecture `arch` would. riscv64 is
+ * the default for callers that predate the other architectures.
+ */
+export function parseZoneConfig(text: string, file: string, arch: BoardArch = 'riscv64'): ZoneConfigParseResult {
   const reader = new FileReader(file);
-  const unreadable = { config: undefined, generation: 0x05, generationReason: 'not readable', structSize: RISCV64_ZONE_CONFIG_BYTES.hvisorV04 } as const;
+  const unreadable = { config: undefined, generation: 0x05, generationReason: 'not readable', structSize: ARCH_ZONE_MODELS[arch].zoneConfigBytes.hvisorV04 } as const;
   const read = readJson(text);
   if (!read.ok) {
     reader.error('', jsonErrorMessage(read.error));
@@ -260,8 +274,8 @@ export function parseZoneConfig(text: string, file: string): ZoneConfigParseResu
   if (read.duplicateCount > read.duplicates.length) {
     reader.warning('', `${read.duplicateCount - read.duplicates.length} more repeated keys; hvisor-tool reads the first of each`);
   }
-  const { generation, reason, structSize } = detectGeneration(doc);
-  const config = readZone(reader, doc, generation);
+  const { generation, reason, structSize } = detectGeneration(doc, arch);
+  const config = readZone(reader, doc, generation, arch);
   return {
     config: reader.hasErrors ? undefined : config,
     generation,
@@ -271,7 +285,7 @@ export function parseZoneConfig(text: string, file: string): ZoneConfigParseResu
   };
 }
 
-function readZone(r: FileReader, doc: Json, generation: ConfigGeneration): ZoneConfig | undefined {
+function readZone(r: FileReader, doc: Json, generation: ConfigGeneration, arch: BoardArch): ZoneConfig | undefined {
   r.unknownKeys(doc, '', TOP_KEYS);
   const zoneIdValue = r.required(doc, 'zone_id', '');
   const zoneId = zoneIdValue === undefined ? undefined : r.rawInt(zoneIdValue, 'zone_id');
@@ -285,11 +299,11 @@ function readZone(r: FileReader, doc: Json, generation: ConfigGeneration): ZoneC
   const kernelLoadPaddr = r.number(doc, 'kernel_load_paddr', '');
   const dtbLoadPaddr = r.number(doc, 'dtb_load_paddr', '');
   const entryPoint = r.number(doc, 'entry_point', '');
-  const archConfig = readArch(r, doc);
+  const archConfig = readArch(r, doc, arch);
   const pciConfig = readPciBuses(r, doc, generation);
-  const allocPciDevs = readPciDevices(r, doc);
+  const allocPciDevs = readPciDevices(r, doc, ARCH_ZONE_MODELS[arch].zoneConfigBytes);
   const modules = readModules(r, doc);
-  if (r.item(doc, 'boot_protocol', '') !== undefined) r.warning('boot_protocol', 'x86_64 only (multiboot2); ignored on riscv64');
+  if (r.item(doc, 'boot_protocol', '') !== undefined) r.warning('boot_protocol', `x86_64 only (multiboot2); ignored on ${arch}`);
 
   if (
     zoneId === undefined || name === undefined || !cpus || !memoryRegions || !interrupts || !ivcConfigs ||
@@ -425,58 +439,56 @@ function readIvc(r: FileReader, doc: Json): IvcConfig[] | undefined {
 }
 
 /**
- * The arch_config keys of hvisor-tool's other architectures (tools/hvisor.c parse_arch_config:
- * ARM64, X86_64; LoongArch examples carry "dummy"), to name the architecture a file is for.
+ * arch_config keys of the architecture hvisor-tool supports that the workbench does not model
+ * (tools/hvisor.c parse_arch_config under X86_64), to name it when a file is written for it.
  */
-const FOREIGN_ARCH_KEYS: Readonly<Record<string, readonly string[]>> = {
-  aarch64: ['gic_version', 'gicd_base', 'gicd_size', 'gicr_base', 'gicr_size', 'gicc_base', 'gicc_size', 'gicc_offset', 'gich_base', 'gich_size', 'gicv_base', 'gicv_size', 'gits_base', 'gits_size', 'is_aarch32'],
+const UNMODELLED_ARCH_KEYS: Readonly<Record<string, readonly string[]>> = {
   x86_64: ['ioapic_base', 'ioapic_size', 'kernel_entry_gpa', 'cmdline_load_gpa', 'setup_load_gpa', 'initrd_load_gpa', 'rsdp_memory_region_id', 'acpi_memory_region_id', 'screen_base'],
-  loongarch64: ['dummy'],
 };
 /** Values of the top-level "arch" key in hvisor's and hvisor-tool's examples (the tool never reads it). */
 const ARCH_NAMES: Readonly<Record<string, string>> = {
   arm64: 'aarch64', aarch64: 'aarch64', riscv: 'riscv64', riscv64: 'riscv64', loongarch64: 'loongarch64', loongarch: 'loongarch64', x86_64: 'x86_64', x86: 'x86_64',
 };
 
-/** The architecture a file names or whose arch_config it has, when that is not riscv64. */
-function foreignArch(r: FileReader, doc: Json, arch: Json | undefined): string | undefined {
-  const named = lookupKey(doc, 'arch')?.value;
-  const byName = typeof named === 'string' ? ARCH_NAMES[asciiLower(named)] : undefined;
-  if (arch && ARCH_KEYS.some((k) => lookupKey(arch, k) !== undefined)) {
-    if (byName && byName !== 'riscv64') r.warning('arch', `says ${JSON.stringify(named)} but arch_config is riscv64's; hvisor-tool does not read "arch"`);
-    return undefined;
-  }
-  for (const [name, keys] of Object.entries(FOREIGN_ARCH_KEYS)) {
-    const present = arch ? keys.filter((k) => lookupKey(arch, k) !== undefined) : [];
-    if (present.length > 0) return `${name} (arch_config has ${present.slice(0, 3).join(', ')})`;
-  }
-  return byName && byName !== 'riscv64' ? `${byName} ("arch": ${JSON.stringify(named)})` : undefined;
+/** Each architecture's arch_config keys, the board's own first. */
+function archKeyTable(arch: BoardArch): [string, readonly string[]][] {
+  const others = ZONE_ARCHES.filter((a) => a !== arch).map((a): [string, readonly string[]] => [a, schemaKeys(ARCH_ZONE_MODELS[a].schema)]);
+  return [...others, ...Object.entries(UNMODELLED_ARCH_KEYS)];
 }
 
-function readArch(r: FileReader, doc: Json): RiscvArchConfig | undefined {
-  const value = r.required(doc, 'arch_config', '');
-  const other = foreignArch(r, doc, isObject(value) ? value : undefined);
+/** What the board's arch_config holds, for the message refusing another architecture's. */
+function expectedArchConfig(arch: BoardArch): string {
+  const { fields } = ARCH_ZONE_MODELS[arch].schema;
+  if (fields.length === 0) return 'whose hvisor-tool does not read arch_config';
+  const always = fields.filter((f) => f.required && !f.when).map((f) => f.key);
+  const variants = [...new Set(fields.filter((f) => f.when).map((f) => f.when!.key))];
+  return `whose arch_config has ${listKeys(always)}${variants.length ? `, plus the keys of the ${variants.join(', ')} it names` : ''}`;
+}
+
+/** The architecture a file names or whose arch_config it has, when that is not the board's. */
+function foreignArch(r: FileReader, doc: Json, archConfig: Json | undefined, arch: BoardArch): string | undefined {
+  const named = lookupKey(doc, 'arch')?.value;
+  const byName = typeof named === 'string' ? ARCH_NAMES[asciiLower(named)] : undefined;
+  const own = schemaKeys(ARCH_ZONE_MODELS[arch].schema);
+  if (archConfig && own.some((k) => lookupKey(archConfig, k) !== undefined)) {
+    if (byName && byName !== arch) r.warning('arch', `says ${JSON.stringify(named)} but arch_config is ${arch}'s; hvisor-tool does not read "arch"`);
+    return undefined;
+  }
+  for (const [name, keys] of archKeyTable(arch)) {
+    // In the file's order, as its author wrote them.
+    const present = archConfig ? Object.keys(archConfig).filter((k) => keys.includes(asciiLower(k))) : [];
+    if (present.length > 0) return `${name} (arch_config has ${present.slice(0, 3).join(', ')})`;
+  }
+  return byName && byName !== arch ? `${byName} ("arch": ${JSON.stringify(named)})` : undefined;
+}
+
+function readArch(r: FileReader, doc: Json, arch: BoardArch): ArchConfig | undefined {
+  const value = r.item(doc, 'arch_config', '');
+  const other = foreignArch(r, doc, isObject(value) ? value : undefined, arch);
   if (other) {
-    return r.error(
-      value === undefined ? '' : 'arch_config',
-      `this zone configuration is for ${other}; the workbench runs hvisor on riscv64 boards, whose arch_config has plic_base, plic_size, aplic_base and aplic_size`,
-    );
+    return r.error(value === undefined ? '' : 'arch_config', `this zone configuration is for ${other}; the board is ${arch}, ${expectedArchConfig(arch)}`);
   }
-  if (value === undefined) return undefined;
-  const arch = r.object(value, 'arch_config');
-  if (!arch) return undefined;
-  r.unknownKeys(arch, 'arch_config', ARCH_KEYS);
-  const missing = ARCH_KEYS.filter((k) => r.item(arch, k, 'arch_config') === undefined);
-  for (const key of missing) {
-    r.error(`arch_config.${key}`, 'required key is missing; the riscv64 hvisor-tool wants plic_base, plic_size, aplic_base and aplic_size even though a board uses only one pair');
-  }
-  if (missing.length > 0) return undefined;
-  const plicBase = r.number(arch, 'plic_base', 'arch_config');
-  const plicSize = r.number(arch, 'plic_size', 'arch_config');
-  const aplicBase = r.number(arch, 'aplic_base', 'arch_config');
-  const aplicSize = r.number(arch, 'aplic_size', 'arch_config');
-  if (plicBase === undefined || plicSize === undefined || aplicBase === undefined || aplicSize === undefined) return undefined;
-  return { plicBase, plicSize, aplicBase, aplicSize };
+  return ARCH_CONFIG_VALIDATORS[arch].read(r, value);
 }
 
 function readPciBuses(r: FileReader, doc: Json, generation: ConfigGeneration): PciBusConfig[] | undefined {
@@ -519,7 +531,7 @@ function readPciBuses(r: FileReader, doc: Json, generation: ConfigGeneration): P
   return ok ? buses : undefined;
 }
 
-function readPciDevices(r: FileReader, doc: Json): PciDeviceAssignment[] | undefined {
+function readPciDevices(r: FileReader, doc: Json, bytes: ZoneConfigBytes): PciDeviceAssignment[] | undefined {
   const value = r.item(doc, 'alloc_pci_devs', '');
   if (value === undefined) return [];
   const list = r.arrayValue(value, 'alloc_pci_devs', ZONE_LIMITS.pciDevices, 'CONFIG_MAX_PCI_DEV; hvisor-tool does not check it and would overrun the struct');
@@ -552,7 +564,7 @@ function readPciDevices(r: FileReader, doc: Json): PciDeviceAssignment[] | undef
       return void (ok = false);
     }
     const assignment = { domain, bus, device, function: fn, vBus, vDevice, vFunction, devType };
-    const problem = virtualBdfProblem(assignment);
+    const problem = virtualBdfProblem(assignment, bytes);
     if (problem) {
       r.error(path, problem);
       ok = false;
@@ -563,8 +575,8 @@ function readPciDevices(r: FileReader, doc: Json): PciDeviceAssignment[] | undef
   if (ok && readsVirtual && devices.length > 0) {
     r.warning(
       'alloc_pci_devs',
-      `v_bus/v_device/v_function are read by hvisor-tool from 4d5ae27 on, which builds a ${RISCV64_ZONE_CONFIG_BYTES.withVirtualBdf}-byte HvZoneConfig that hvisor v0.4 refuses; ` +
-        `the workbench starts the zone with v0.4's ${RISCV64_ZONE_CONFIG_BYTES.hvisorV04}-byte struct, which carries it because each virtual BDF equals the physical one ` +
+      `v_bus/v_device/v_function are read by hvisor-tool from 4d5ae27 on, which builds a ${bytes.withVirtualBdf}-byte HvZoneConfig that hvisor v0.4 refuses; ` +
+        `the workbench starts the zone with v0.4's ${bytes.hvisorV04}-byte struct, which carries it because each virtual BDF equals the physical one ` +
         `(${devices.map((d) => formatBdf(d.domain, d.bus, d.device, d.function)).join(', ')})`,
     );
   }

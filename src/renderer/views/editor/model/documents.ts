@@ -4,6 +4,7 @@
  * parse as stays in the document as the text typed, so the validator reports it at that path and
  * nothing the user wrote is lost.
  */
+import { ARCH_ZONE_MODELS, ZONE_ARCHES } from '../../../../shared/model/arch/registry';
 import type { LayoutFileKind } from '../../../../shared/protocol/layout-files';
 import { isObject, type Json, type JsonObject } from './json-format';
 
@@ -29,6 +30,8 @@ export type FieldKind =
   | 'int-list'
   /** A list of strings such as a MAC address, typed as "0x02, 0x00, ...". */
   | 'text-list'
+  /** true or false (aarch64's is_aarch32); anything else stays text. */
+  | 'bool'
   | 'text';
 
 type Segment = string | number;
@@ -114,17 +117,22 @@ export function fieldValue(text: string, kind: FieldKind): Json {
       return text.split(/[\s,]+/).filter((token) => token !== '');
     case 'hex':
       return text.trim();
+    case 'bool':
+      return text === 'true' ? true : text === 'false' ? false : text;
     case 'text':
       return text;
   }
 }
+
+/** arch_config's address and size keys of every architecture's schema (their names do not overlap). */
+const ARCH_HEX_KEYS = ZONE_ARCHES.flatMap((arch) => ARCH_ZONE_MODELS[arch].schema.fields.filter((f) => f.kind === 'hex').map((f) => f.key));
 
 /** Addresses and sizes hvisor's examples write as "0x..." strings, per file kind (paths with [] for any index). */
 const HEX_FIELDS: Record<LayoutFileKind, readonly RegExp[]> = {
   zone: [
     /^memory_regions\[\d+\]\.(physical_start|virtual_start|size)$/,
     /^(kernel_load_paddr|dtb_load_paddr|entry_point)$/,
-    /^arch_config\.(plic_base|plic_size|aplic_base|aplic_size)$/,
+    new RegExp(`^arch_config\\.(${ARCH_HEX_KEYS.join('|')})$`),
     /^ivc_configs\[\d+\]\.(control_table_ipa|shared_mem_ipa|rw_sec_size|out_sec_size)$/,
     /^pci_config\[\d+\]\.[a-z0-9_]+$/,
     /^modules\[\d+\]\.load_paddr$/,

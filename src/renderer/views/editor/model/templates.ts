@@ -3,6 +3,7 @@
  * of RAM, or a copy of an existing zone with a new id; and the layout.json entries that list them.
  */
 import type { Board } from '../../../../shared/model/board';
+import { ARCH_ZONE_MODELS } from '../../../../shared/model/arch/registry';
 import { getAt, type EditorFile } from './documents';
 import { isObject, type Json, type JsonObject } from './json-format';
 import type { MapZone } from './partition';
@@ -39,14 +40,13 @@ export function freeRam(board: Board, zones: readonly MapZone[]): number | undef
   return undefined;
 }
 
-/** The arch_config other zones of the layout use, else the board's PLIC. */
+/** The arch_config other zones of the layout use, else the one the board's architecture makes from the board (its interrupt controller). */
 function archConfig(board: Board, files: readonly EditorFile[]): JsonObject {
   for (const file of files) {
     const arch = getAt(file.doc, 'arch_config');
     if (file.kind === 'zone' && isObject(arch)) return { ...arch };
   }
-  const plic = board.devices.find((d) => d.kind === 'sifive-plic');
-  return { plic_base: hex(plic?.base ?? 0xc00_0000), plic_size: hex(plic?.size ?? 0x400_0000), aplic_base: '0xd000000', aplic_size: '0x8000' };
+  return { ...ARCH_ZONE_MODELS[board.arch].templateArchConfig(board) };
 }
 
 /** A zone JSON with every field hvisor-tool requires, in hvisor's key order. */

@@ -4,7 +4,8 @@
  * zone, and virtio_cfg.json against the zones. Findings carry the file (relative path) and the JSON
  * path; `fieldPathOf` maps a path to the form field that shows it.
  */
-import type { Board } from '../../../../shared/model/board';
+import { ARCH_ZONE_MODELS } from '../../../../shared/model/arch/registry';
+import type { Board, BoardArch } from '../../../../shared/model/board';
 import { layoutRootZone } from '../../../../shared/model/layout-root-zone';
 import type { RootGuest } from '../../../../shared/model/layout';
 import type { ZoneConfig, ZoneFinding } from '../../../../shared/model/zone-config';
@@ -58,7 +59,7 @@ export function validateFiles(files: readonly EditorFile[], board: Board, proble
   findings.push(...checkZone(rootZone, board));
   const zones = new Map<string, ZoneConfig>();
   for (const file of files.filter((f) => f.kind === 'zone')) {
-    const parsed = parseZoneConfig(currentText(file), file.path);
+    const parsed = parseZoneConfig(currentText(file), file.path, board.arch);
     findings.push(...parsed.findings);
     if (!parsed.config) continue;
     zones.set(file.path, parsed.config);
@@ -88,15 +89,14 @@ const ROW_TABLES = {
 export const ZONE_ROW_TABLES: Readonly<Record<keyof typeof ROW_TABLES, readonly string[]>> = ROW_TABLES;
 
 const ZONE_SCALARS = ['zone_id', 'name', 'cpus', 'interrupts', 'kernel_filepath', 'dtb_filepath', 'kernel_load_paddr', 'dtb_load_paddr', 'entry_point', 'arch_config'];
-const ARCH_KEYS = ['plic_base', 'plic_size', 'aplic_base', 'aplic_size'];
 const VIRTIO_REGION_KEYS = ['zone0_ipa', 'zonex_ipa', 'size'];
 const VIRTIO_DEVICE_KEYS = ['type', 'addr', 'len', 'irq', 'img', 'tap', 'mac', 'status'];
 
-/** Whether the form has a field at exactly this path. */
-function isField(kind: LayoutFileKind, path: string): boolean {
+/** Whether the form has a field at exactly this path; arch_config's fields are those of the board's architecture's schema. */
+function isField(kind: LayoutFileKind, path: string, arch: BoardArch): boolean {
   if (kind === 'zone') {
     if (ZONE_SCALARS.includes(path) || path in ROW_TABLES) return true;
-    if (path.startsWith('arch_config.')) return ARCH_KEYS.includes(path.slice('arch_config.'.length));
+    if (path.startsWith('arch_config.')) return ARCH_ZONE_MODELS[arch].schema.fields.some((f) => `arch_config.${f.key}` === path);
     const row = /^(\w+)\[\d+\](?:\.(\w+))?$/.exec(path);
     const keys = row ? (ROW_TABLES as Record<string, readonly string[]>)[row[1]!] : undefined;
     return keys !== undefined && (row![2] === undefined || keys.includes(row![2]));
@@ -115,12 +115,12 @@ function isField(kind: LayoutFileKind, path: string): boolean {
 /**
  * The form field that shows a finding at `path`: the path itself when the form has that field, else
  * the nearest enclosing one (`cpus[1]` -> `cpus`, an unknown key of a region -> the region's row).
- * "" is the file as a whole.
+ * "" is the file as a whole. `arch` is the board's architecture (riscv64 for callers that predate the others).
  */
-export function fieldPathOf(kind: LayoutFileKind, path: string): string {
+export function fieldPathOf(kind: LayoutFileKind, path: string, arch: BoardArch = 'riscv64'): string {
   let current = path;
   while (current !== '') {
-    if (isField(kind, current)) return current;
+    if (isField(kind, current, arch)) return current;
     const cut = Math.max(current.lastIndexOf('.'), current.lastIndexOf('['));
     current = cut <= 0 ? '' : current.slice(0, cut);
   }
@@ -134,11 +134,11 @@ export const fieldKey = (file: string, path: string): string => `${file}#${path}
  * Findings by the field that shows them. A conflict between two zones is also filed at the other
  * zone's field, so both forms show it.
  */
-export function findingsByField(findings: readonly ZoneFinding[], kinds: ReadonlyMap<string, LayoutFileKind>): Map<string, ZoneFinding[]> {
+export function findingsByField(findings: readonly ZoneFinding[], kinds: ReadonlyMap<string, LayoutFileKind>, arch: BoardArch = 'riscv64'): Map<string, ZoneFinding[]> {
   const out = new Map<string, ZoneFinding[]>();
   const add = (file: string, path: string, finding: ZoneFinding): void => {
     const kind = kinds.get(file);
-    const key = fieldKey(file, kind ? fieldPathOf(kind, path) : '');
+    const key = fieldKey(file, kind ? fieldPathOf(kind, path, arch) : '');
     const list = out.get(key) ?? [];
     if (!list.includes(finding)) list.push(finding);
     out.set(key, list);

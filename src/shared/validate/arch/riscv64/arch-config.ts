@@ -1,0 +1,44 @@
+/**
+ * riscv64's arch_config as hvisor-tool reads it (tools/hvisor.c parse_arch_config under RISCV64,
+ * c724e91 lines 377-403: all four keys required, each through parse_json_linux_u64), and its check
+ * against the board: the vPLIC window hvisor traps should be the board's PLIC and must not be hidden by
+ * a mapped region. The vAPLIC is not checked: no AIA board is modelled yet.
+ */
+import type { Board } from '../../../model/board';
+import { RISCV64_ARCH_CONFIG_SCHEMA, type RiscvArchConfig } from '../../../model/arch/riscv64/arch-config';
+import { schemaKeys } from '../../../model/arch/arch-config-schema';
+import type { ZoneConfig } from '../../../model/zone-config';
+import { listKeys, readSchemaNumbers } from '../schema-fields';
+import type { ArchConfigValidator, FindingSink, ZoneFieldReader } from '../types';
+
+const hex = (n: number): string => '0x' + n.toString(16);
+const span = (base: number, size: number): string => `${hex(base)}+${hex(size)}`;
+const overlaps = (a: number, aSize: number, b: number, bSize: number): boolean => a < b + bSize && b < a + aSize;
+
+function read(r: ZoneFieldReader, value: unknown): RiscvArchConfig | undefined {
+  if (value === undefined) return r.error('arch_config', 'required key is missing');
+  const arch = r.object(value, 'arch_config');
+  if (!arch) return undefined;
+  r.unknownKeys(arch, 'arch_config', schemaKeys(RISCV64_ARCH_CONFIG_SCHEMA));
+  const keys = listKeys(RISCV64_ARCH_CONFIG_SCHEMA.fields.map((f) => f.key));
+  const values = readSchemaNumbers(r, arch, RISCV64_ARCH_CONFIG_SCHEMA.fields, () => `required key is missing; the riscv64 hvisor-tool wants ${keys} even though a board uses only one pair`);
+  if (!values) return undefined;
+  return { arch: 'riscv64', plicBase: values.plic_base!, plicSize: values.plic_size!, aplicBase: values.aplic_base!, aplicSize: values.aplic_size! };
+}
+
+function check(zone: ZoneConfig, board: Board, out: FindingSink): void {
+  const arch = zone.archConfig;
+  const plic = board.devices.find((d) => d.kind === 'sifive-plic');
+  if (arch.arch !== 'riscv64' || !plic) return;
+  const { plicBase, plicSize } = arch;
+  if (plicBase !== plic.base) {
+    out.warning('arch_config.plic_base', `${hex(plicBase)} is not the board's PLIC (${hex(plic.base)}); hvisor traps the zone's vPLIC there, so the guest's device tree must use the same address`);
+  }
+  zone.memoryRegions.forEach((region, i) => {
+    if (region.type !== 'virtio' && overlaps(plicBase, plicSize, region.virtualStart, region.size)) {
+      out.warning('arch_config.plic_base', `the vPLIC window ${span(plicBase, plicSize)} overlaps memory_regions[${i}]; accesses there hit the mapping and never reach the vPLIC`);
+    }
+  });
+}
+
+export const riscvArchConfigValidator: ArchConfigValidator<'riscv64'> = { read, check };

@@ -1,0 +1,42 @@
+/**
+ * What an architecture's arch_config reader and checks get from the shared zone JSON reader and zone
+ * checks: the field readers (hvisor-tool's number rules, case-insensitive keys) and a place to put
+ * findings. The readers themselves live in arch/<arch>/, reached through arch/registry.ts.
+ */
+import type { Board, BoardArch } from '../../model/board';
+import type { ArchConfigOf, ZoneConfig } from '../../model/zone-config';
+import type { JsonObject } from '../json-reader';
+
+export type Width = 'u64' | 'u32' | 'u8';
+
+/** The zone JSON reader's field readers; each reports its own findings at the path it is given. */
+export interface ZoneFieldReader {
+  readonly file: string;
+  error(path: string, message: string): undefined;
+  warning(path: string, message: string): void;
+  /** cJSON_GetObjectItem: the value of `key`, matched regardless of ASCII case (warning when the case differs). */
+  item(object: JsonObject, key: string, path: string): unknown;
+  /** Warns about keys not in `known`. */
+  unknownKeys(object: JsonObject, path: string, known: readonly string[]): void;
+  /** parse_json_linux_u64/u32/u8 of a present key (an error when missing). */
+  number(object: JsonObject, key: string, path: string, width?: Width): number | undefined;
+  numberValue(value: unknown, path: string, width: Width): number | undefined;
+  object(value: unknown, path: string): JsonObject | undefined;
+}
+
+export interface FindingSink {
+  error(path: string, message: string): void;
+  warning(path: string, message: string): void;
+}
+
+export interface ArchConfigValidator<A extends BoardArch = BoardArch> {
+  /**
+   * Reads the zone JSON's arch_config as hvisor-tool built for this arch does. `value` is the
+   * arch_config item, undefined when the file has none.
+   */
+  read(r: ZoneFieldReader, value: unknown): ArchConfigOf<A> | undefined;
+  /** Why the file needs a later hvisor-tool than v0.4's (0x06), from its arch_config; undefined if nothing says so. */
+  laterTool?(value: JsonObject): string | undefined;
+  /** Checks of the zone's arch_config against the board (hvisor's panics and traps). */
+  check(zone: ZoneConfig, board: Board, out: FindingSink): void;
+}
