@@ -1,10 +1,14 @@
 /**
  * `hvwb dts <layout> <zone>`: the device tree source the workbench generates for a zone (by name or
- * id; `root` for zone 0): its harts, RAM, passthrough devices, vPLIC, virtio devices and /chosen.
+ * id; `root` for zone 0): its CPUs, RAM, passthrough devices, virtual interrupt controller, virtio
+ * devices and /chosen. `hvwb dts --board <board> [root]`: the tree of a whole board as QEMU gives it
+ * to firmware, or with `root` the tree of the board's root zone as its board.rs defines it.
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { boardDts } from '../core/fdt/board-dtb';
+import { boardDts, wholeBoardInput } from '../core/fdt/board-dtb';
+import { boardNames, getBoard } from '../boards/index';
+import { rootZoneConfig } from '../shared/model/zone-config';
 import { zoneTreeInput } from '../core/hypervisor/zone-dtb';
 import { loadLayout } from '../host/layout-loader';
 import { readVirtioConfig, virtioWindowsOf } from '../host/virtio-service';
@@ -60,5 +64,19 @@ export async function runDts(layoutPath: string, zoneName: string, out: Output):
     ...(initrd ? { initrd } : {}),
     virtio: devicesOf(config.zoneId),
   })));
+  return 0;
+}
+
+/** `hvwb dts --board <name> [root]`: a board's whole tree, or its root zone's (no layout needed). */
+export function runBoardDts(boardName: string, zoneName: string | undefined, out: Output): number {
+  if (!boardNames.includes(boardName)) throw new CliError(`unknown board "${boardName}" (boards: ${boardNames.join(', ')})`);
+  const board = getBoard(boardName);
+  if (zoneName === undefined) {
+    out.stdout(boardDts(wholeBoardInput(board)));
+    return 0;
+  }
+  if (zoneName !== 'root' && zoneName !== '0') throw new CliError(`dts --board describes the whole board or its root zone ("root"), not "${zoneName}"`);
+  const root = rootZoneConfig(board);
+  out.stdout(boardDts(zoneTreeInput(board, root, [root])));
   return 0;
 }

@@ -1,7 +1,7 @@
 /**
  * The device tree handed to the root guest: for a supervisor layout the root zone's own view (its
- * harts, RAM, passthrough devices, vPLIC; other zones' RAM reserved), for a machine layout the whole
- * board, like QEMU's virt machine gives firmware.
+ * CPUs, RAM, passthrough devices, virtual interrupt controller; other zones' RAM reserved), for a
+ * machine layout the whole board, like QEMU's virt machine gives firmware.
  */
 import type { Board } from '../shared/model/board';
 import type { ZoneConfig } from '../shared/model/zone-config';

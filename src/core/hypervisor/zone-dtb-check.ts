@@ -7,7 +7,10 @@
  * Interrupt specifiers are decoded as a guest's kernel decodes them: `interrupts` with the
  * `#interrupt-cells` of the node's interrupt parent (its own or an ancestor's `interrupt-parent`, else
  * its parent node), `interrupts-extended` entry by entry with each controller's `#interrupt-cells`.
- * Only specifiers of a PLIC are PLIC sources; other controllers' numbers are not checked.
+ * Each controller kind reads its own specifiers: a PLIC's one cell is the source; a GIC's SPI
+ * <0 n flags> is INTID n + 32, the number hvisor's zone configs use. GIC PPIs (the CPUs' own timer and
+ * maintenance interrupts) and other controllers' numbers are not checked. /cpus `reg` is compared with
+ * the zone's CPU numbers as they are: a RISC-V hart id, an Arm MPIDR (equal on QEMU's virt boards).
  */
 import type { ZoneConfig, ZoneFinding } from '../../shared/model/zone-config';
 import { cells, readDtb, stringList, stringProperty, walk, type FdtReadNode } from '../fdt/fdt-reader';
@@ -18,8 +21,32 @@ export interface VirtioWindow {
   readonly irq: number;
 }
 
-/** compatible strings of the PLICs a riscv64 tree names (Linux drivers/irqchip/irq-sifive-plic.c). */
-const PLIC_COMPATIBLES = ['riscv,plic0', 'sifive,plic-1.0.0', 'thead,c900-plic'];
+/** How one kind of interrupt controller's specifiers name the interrupt numbers zone configs use. */
+interface SpecifierReader {
+  /** compatible strings of the controller (Linux's irqchip drivers). */
+  readonly compatibles: readonly string[];
+  /** The zone's virtual controller, as error messages name it. */
+  readonly virtualName: string;
+  /** The shared interrupt a specifier names, or undefined for one not checked against the zone. */
+  readonly number: (cells: readonly number[]) => number | undefined;
+  /** The specifier as a finding quotes it. */
+  readonly text: (cells: readonly number[], irq: number) => string;
+}
+
+const GIC_SPI = 0;
+const GIC_FIRST_SPI = 32;
+
+const SPECIFIER_READERS: readonly SpecifierReader[] = [
+  // drivers/irqchip/irq-sifive-plic.c
+  { compatibles: ['riscv,plic0', 'sifive,plic-1.0.0', 'thead,c900-plic'], virtualName: 'vPLIC', number: (c) => c[0], text: (_c, irq) => `<${irq}>` },
+  // drivers/irqchip/irq-gic.c and irq-gic-v3.c
+  {
+    compatibles: ['arm,gic-v3', 'arm,cortex-a15-gic', 'arm,cortex-a9-gic', 'arm,cortex-a7-gic', 'arm,gic-400', 'arm,arm11mp-gic'],
+    virtualName: 'vGIC',
+    number: (c) => (c[0] === GIC_SPI && c[1] !== undefined ? c[1] + GIC_FIRST_SPI : undefined),
+    text: (c, irq) => `<${c.join(' ')}> (SPI ${c[1]}, INTID ${irq})`,
+  },
+];
 
 function number(cellsOf: number[], at: number, count: number): number {
   let value = 0;
@@ -114,7 +141,10 @@ class InterruptTree {
   }
 }
 
-const isPlic = (node: FdtReadNode): boolean => stringList(node.properties.get('compatible')).some((name) => PLIC_COMPATIBLES.includes(name));
+function readerOf(controller: FdtReadNode): SpecifierReader | undefined {
+  const names = stringList(controller.properties.get('compatible'));
+  return SPECIFIER_READERS.find((r) => r.compatibles.some((c) => names.includes(c)));
+}
 
 export function checkZoneDtb(bytes: Uint8Array, file: string, zone: ZoneConfig, virtio: readonly VirtioWindow[]): ZoneFinding[] {
   const findings: ZoneFinding[] = [];
@@ -162,7 +192,12 @@ export function checkZoneDtb(bytes: Uint8Array, file: string, zone: ZoneConfig, 
       at(node.path, `its interrupts cannot be read: ${specifiers}`);
       return;
     }
-    const sources = specifiers.filter((s) => isPlic(s.controller) && s.cells.length > 0).map((s) => s.cells[0]!);
+    const sources: { irq: number; via: string; text: string }[] = [];
+    for (const specifier of specifiers) {
+      const reader = readerOf(specifier.controller);
+      const irq = reader?.number(specifier.cells);
+      if (reader && irq !== undefined) sources.push({ irq, via: reader.virtualName, text: reader.text(specifier.cells, irq) });
+    }
     let virtualDevice = false;
     if (stringProperty(node.properties.get('compatible')) === 'virtio,mmio' && parent) {
       for (const range of regs(node, parent)) {
@@ -171,16 +206,16 @@ export function checkZoneDtb(bytes: Uint8Array, file: string, zone: ZoneConfig, 
         const window = virtio.find((v) => v.addr === range.base);
         if (!window) {
           at(node.path, `virtio-mmio window ${hex(range.base)} has no device in virtio_cfg.json for zone ${zone.zoneId} and no io region of the zone passes a device through there`);
-        } else if (sources.length > 0 && sources[0] !== window.irq) {
-          at(node.path, `interrupts = <${sources[0]}> but virtio_cfg.json gives this device irq ${window.irq}`);
+        } else if (sources.length > 0 && sources[0]!.irq !== window.irq) {
+          at(node.path, `interrupts = ${sources[0]!.text} but virtio_cfg.json gives this device irq ${window.irq}`);
         }
       }
     }
-    // A daemon-backed device's IRQ is injected virtually: hvisor's vPLIC delivers it whether or not it
+    // A daemon-backed device's IRQ is injected virtually: hvisor's vPLIC / vGIC delivers it whether or not it
     // is in the zone's interrupts (vplic.rs inject_irq). Any other source must be the zone's.
     if (virtualDevice) return;
-    for (const irq of sources) {
-      if (irq !== 0 && !zone.interrupts.includes(irq)) at(node.path, `interrupts = <${irq}>: IRQ ${irq} is not in the zone's interrupts, so the vPLIC never delivers it`);
+    for (const { irq, via, text } of sources) {
+      if (irq !== 0 && !zone.interrupts.includes(irq)) at(node.path, `interrupts = ${text}: IRQ ${irq} is not in the zone's interrupts, so the ${via} never delivers it`);
     }
   });
   return findings;

@@ -1,21 +1,63 @@
 /**
- * The device tree a zone sees, derived from its config and the board: only its harts, its RAM, the
- * devices its `io` regions pass through, the (virtual) PLIC naming only its harts' contexts, and
+ * The device tree a zone sees, derived from its config and the board: only its CPUs, its RAM, the
+ * devices its `io` regions pass through, its virtual interrupt controller (the vPLIC naming only its
+ * harts' contexts; the vGIC every aarch64 zone has, as hvisor's zone device trees describe it), and
  * reservations for RAM of other zones that lies inside its own (hvisor's root layouts do that on
  * purpose, and the root's tree must keep the root's kernel away from it) and for hvisor's own memory.
  */
-import type { AddressRange, Board, BoardDevice } from '../../shared/model/board';
-import type { ZoneConfig } from '../../shared/model/zone-config';
+import type { AddressRange, Board, BoardDevice, DeviceKind } from '../../shared/model/board';
+import type { Aarch64ArchConfig, ZoneConfig } from '../../shared/model/zone-config';
 import type { BoardTreeInput } from '../fdt/board-dtb';
 
-/** Device kinds a zone may see through an `io` region (those with a model that a guest can drive). */
-const PASSTHROUGH_KINDS: readonly BoardDevice['kind'][] = ['ns16550a', 'goldfish-rtc', 'sifive-test'];
+/** A board device as a zone's tree describes it, or undefined when the zone does not see it. */
+type ZoneView = (zone: ZoneConfig, device: BoardDevice) => BoardDevice | undefined;
+
+/** A real device the zone reaches through one of its `io` regions (hvisor maps it, nothing traps it). */
+const passedThrough: ZoneView = (zone, d) =>
+  zone.memoryRegions.some((r) => r.type === 'io' && d.base >= r.physicalStart && d.base + d.size <= r.physicalStart + r.size) ? d : undefined;
+
+/** The zone's GIC config of the version `d` is, or an error naming both. */
+function zoneGic<V extends 'v2' | 'v3'>(zone: ZoneConfig, d: BoardDevice, version: V): Extract<Aarch64ArchConfig['gic'], { version: V }> {
+  const config = zone.archConfig;
+  if (!('gic' in config)) throw new Error(`zone ${zone.zoneId} (${zone.name}): its arch_config has no GIC, but the board's '${d.name}' is ${d.kind}`);
+  if (config.gic.version !== version) {
+    throw new Error(`zone ${zone.zoneId} (${zone.name}): arch_config gic_version is ${config.gic.version}, but the board's '${d.name}' is ${d.kind}`);
+  }
+  return config.gic as Extract<Aarch64ArchConfig['gic'], { version: V }>;
+}
+
+/**
+ * The kinds a zone may see; the others never appear in a zone's tree. Passthrough kinds are those with
+ * a model a guest can drive (the board's virtio-mmio slots have none: a zone's virtio devices come
+ * from virtio_cfg.json).
+ */
+const ZONE_VIEW: Readonly<Partial<Record<DeviceKind, ZoneView>>> = {
+  // hvisor traps the vPLIC window of the zone's arch_config; without one the zone has no PLIC.
+  'sifive-plic': (zone, d) => ('plicSize' in zone.archConfig && zone.archConfig.plicSize > 0 ? d : undefined),
+  // Every aarch64 zone has a vGIC: hvisor traps the distributor (and redistributors) at the windows of
+  // the zone's arch_config and maps GICV where the zone's GICC window is.
+  'arm-gicv3': (zone, d) => {
+    const gic = zoneGic(zone, d, 'v3');
+    return { ...d, base: gic.gicdBase, size: gic.gicdSize, props: { ...d.props, redistributorBase: gic.gicrBase, redistributorSize: gic.gicrSize } };
+  },
+  'arm-gicv2': (zone, d) => {
+    const gic = zoneGic(zone, d, 'v2');
+    return {
+      ...d, base: gic.gicdBase, size: gic.gicdSize,
+      props: { ...d.props, cpuInterfaceBase: gic.giccBase, cpuInterfaceSize: gic.giccSize, hypervisorBase: gic.gichBase, hypervisorSize: gic.gichSize, virtualCpuBase: gic.gicvBase, virtualCpuSize: gic.gicvSize },
+    };
+  },
+  ns16550a: passedThrough,
+  pl011: passedThrough,
+  'goldfish-rtc': passedThrough,
+  'sifive-test': passedThrough,
+};
 
 export interface ZoneTreeExtras {
   readonly bootargs?: string;
   /** Guest-physical range of the initial ramdisk. */
   readonly initrd?: { readonly start: number; readonly end: number };
-  /** The zone's virtio-mmio devices (from virtio_cfg.json): guest window and PLIC source. */
+  /** The zone's virtio-mmio devices (from virtio_cfg.json): guest window and IRQ (PLIC source, GIC INTID). */
   readonly virtio?: readonly { readonly addr: number; readonly len: number; readonly irq: number }[];
 }
 
@@ -30,15 +72,17 @@ export function zoneTreeInput(board: Board, zone: ZoneConfig, others: readonly Z
     irq: d.irq,
   }));
   const covered = (d: BoardDevice): boolean => virtio.some((v) => d.base < v.base + v.size && v.base < d.base + d.size);
-  board = { ...board, devices: [...board.devices.filter((d) => !covered(d)), ...virtio] };
+  // The zone's view of each device it sees replaces the board's (a vGIC at the zone's windows); the
+  // others stay on the board variant, so that a tree leaving out a device's controller says so.
+  const seen: BoardDevice[] = [];
+  const kept = board.devices.filter((d) => !covered(d)).map((d) => {
+    const view = ZONE_VIEW[d.kind]?.(zone, d);
+    if (view) seen.push(view);
+    return view ?? d;
+  });
+  board = { ...board, devices: [...kept, ...virtio] };
   const ram = zone.memoryRegions.filter((r) => r.type === 'ram');
   const memory: AddressRange[] = ram.map((r) => ({ base: r.virtualStart, size: r.size }));
-  const devices = board.devices.filter((d) => {
-    if (d.kind === 'sifive-plic') return zone.archConfig.plicSize > 0;
-    if (virtio.includes(d)) return true;
-    if (!PASSTHROUGH_KINDS.includes(d.kind)) return false;
-    return zone.memoryRegions.some((r) => r.type === 'io' && d.base >= r.physicalStart && d.base + d.size <= r.physicalStart + r.size);
-  });
   const reservations: AddressRange[] = [];
   // hvisor's own memory, where a zone's RAM overlaps it (the qemu-plic root's does): reserved as hvisor's
   // zone0.dts does (reserved-memory "opensbi+hvisor", no-map), so that the guest never allocates it.
@@ -65,7 +109,7 @@ export function zoneTreeInput(board: Board, zone: ZoneConfig, others: readonly Z
     board,
     harts: [...zone.cpus],
     memory,
-    devices: devices.map((d) => d.name),
+    devices: [...seen, ...virtio].map((d) => d.name),
     reservations,
     ...(extras.bootargs ? { bootargs: extras.bootargs } : {}),
     ...(extras.initrd ? { initrd: extras.initrd } : {}),

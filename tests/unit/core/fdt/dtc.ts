@@ -31,3 +31,8 @@ export function dtsToDtb(source: string): Buffer {
   writeFileSync(file, source);
   return execFileSync(DTC, ['-q', '-I', 'dts', '-O', 'dtb', file]);
 }
+
+/** Compiles a source to a blob with every dtc check on; what dtc says on stderr. */
+export function dtsWarnings(source: string): DtcResult {
+  return run(['-I', 'dts', '-O', 'dtb', '-o', '/dev/null'], source, 'dts');
+}

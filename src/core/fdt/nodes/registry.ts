@@ -1,0 +1,36 @@
+/**
+ * The device-tree node writers by board device kind: the one place that knows which writer describes
+ * which kind. Kinds without a writer (the PCIe host bridge, until its model exists) are left out of
+ * every tree.
+ */
+import type { DeviceKind } from '../../../shared/model/board';
+import type { DeviceNodeWriter } from '../tree-context';
+import { aclintMswiNode, aclintMtimerNode, aclintSswiNode } from './aclint';
+import { armGicv2Node } from './arm-gicv2';
+import { armGicv3Node } from './arm-gicv3';
+import { goldfishRtcNode } from './goldfish-rtc';
+import { ns16550aNode } from './ns16550a';
+import { pl011Node } from './pl011';
+import { sifivePlicNode } from './sifive-plic';
+import { sifiveTestNode } from './sifive-test';
+import { virtioMmioNode } from './virtio-mmio';
+
+const WRITERS: Readonly<Record<DeviceKind, DeviceNodeWriter | undefined>> = {
+  'sifive-plic': sifivePlicNode,
+  'aclint-mswi': aclintMswiNode,
+  'aclint-mtimer': aclintMtimerNode,
+  'aclint-sswi': aclintSswiNode,
+  ns16550a: ns16550aNode,
+  'sifive-test': sifiveTestNode,
+  'goldfish-rtc': goldfishRtcNode,
+  'virtio-mmio': virtioMmioNode,
+  'arm-gicv3': armGicv3Node,
+  'arm-gicv2': armGicv2Node,
+  pl011: pl011Node,
+  'pci-host-ecam': undefined,
+};
+
+/** The writer of a kind's node, or undefined for kinds the trees do not describe. */
+export function deviceNodeWriter(kind: DeviceKind): DeviceNodeWriter | undefined {
+  return WRITERS[kind];
+}
