@@ -1,23 +1,35 @@
 #!/usr/bin/env bash
-# fetch-guest-images.sh: Debian's riscv64 Linux kernel, its modules and busybox-static, plus an
-# initramfs built from guest/riscv64/linux/init and the modules listed in guest/riscv64/linux/modules,
-# cached outside git (~/.cache/hvwb/guest-images/riscv64, or
-# $HVWB_CACHE/guest-images/riscv64) and linked as examples/riscv64-linux-root/images.
+# fetch-guest-images.sh [--arch riscv64|aarch64]: Debian's Linux kernel for that architecture (riscv64
+# by default), its modules and busybox-static, plus an initramfs built from guest/<arch>/linux/init and
+# the modules listed in guest/<arch>/linux/modules, cached outside git (~/.cache/hvwb/guest-images/<arch>,
+# or $HVWB_CACHE/guest-images/<arch>) and linked as examples/<arch>-linux-root/images.
 # Idempotent: when the cache is current it touches no network and takes well under a second.
 # The mirror comes from this machine's apt configuration; details in scripts/guest-images.mjs.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 HELPER="$ROOT/scripts/guest-images.mjs"
 
-if node "$HELPER" --cached-only; then exit 0; fi
+arch=riscv64
+case "${1:-}" in
+    --arch) arch="${2:-}" ;;
+    --arch=*) arch="${1#--arch=}" ;;
+    "") ;;
+    *) echo "usage: $0 [--arch riscv64|aarch64]" >&2; exit 2 ;;
+esac
+case "$arch" in
+    riscv64|aarch64) ;;
+    *) echo "fetch-guest-images: unknown architecture \"$arch\" (known: riscv64, aarch64)" >&2; exit 2 ;;
+esac
+
+if node "$HELPER" --arch "$arch" --cached-only; then exit 0; fi
 
 if [ ! -d /etc/apt ] || ! command -v dpkg-deb >/dev/null 2>&1; then
-    cat >&2 <<'MSG'
-fetch-guest-images: this is not a Debian-like machine (no apt / dpkg-deb), so the Linux guest images
-cannot be fetched here; the Linux boot test will be skipped. To bring your own, put a riscv64 `Image`
-and a gzip'd newc `initramfs.cpio.gz` (whose /init prints `hvwb-init: starting` and runs a `# ` shell
-on the console) in a folder and link it:
-    ln -s /path/to/folder examples/riscv64-linux-root/images
+    cat >&2 <<MSG
+fetch-guest-images: this is not a Debian-like machine (no apt / dpkg-deb), so the $arch Linux guest
+images cannot be fetched here; the $arch Linux boot test will be skipped. To bring your own, put an
+uncompressed $arch \`Image\` and a gzip'd newc \`initramfs.cpio.gz\` (whose /init prints
+\`hvwb-init: starting\` and runs a \`# \` shell on the console) in a folder and link it:
+    ln -s /path/to/folder examples/$arch-linux-root/images
 See guest/README.md, "Linux guest images".
 MSG
     exit 0
@@ -25,7 +37,8 @@ fi
 
 missing=()
 command -v curl >/dev/null 2>&1 || missing+=(curl)
-# xz also decompresses the kernel modules; zstd is there for kernels configured with zstd modules.
+# xz also decompresses the kernel modules; zstd is there for kernels configured with zstd modules
+# and for arm64 EFI zboot kernels with a zstd payload.
 command -v xz >/dev/null 2>&1 || missing+=(xz-utils)
 command -v zstd >/dev/null 2>&1 || missing+=(zstd)
 command -v gpgv >/dev/null 2>&1 || missing+=(gpgv)
@@ -38,4 +51,4 @@ if [ ${#missing[@]} -gt 0 ]; then
     $SUDO apt-get install -y -qq "${missing[@]}"
 fi
 
-node "$HELPER"
+node "$HELPER" --arch "$arch"

@@ -1,18 +1,23 @@
 /**
- * Fetches the Linux guest images for the riscv64 boot test and benchmark: Debian's riscv64 kernel
- * (linux-image-riscv64 from unstable, resolved to the real package holding the image), the kernel
- * modules of the same version and busybox-static, then builds an initramfs from busybox,
- * guest/riscv64/linux/init and the modules named in guest/riscv64/linux/modules (with their
- * dependencies, decompressed so that busybox insmod loads them).
+ * Fetches the Linux guest images for the boot tests and benchmarks of one architecture (riscv64 by
+ * default, or aarch64): Debian's kernel (linux-image-riscv64 / linux-image-arm64 from unstable,
+ * resolved to the real package holding the image, its unsigned build where Debian signs one), the
+ * kernel modules of the same version and busybox-static, then builds an initramfs from busybox,
+ * guest/<arch>/linux/init and the modules named in guest/<arch>/linux/modules (with their
+ * dependencies, decompressed so that busybox insmod loads them). The kernel is cached as the raw
+ * `Image` the boot protocol loads: Debian's vmlinuz is gzip'd, or for arm64 possibly an EFI zboot
+ * executable (a PE file with a gzip or zstd payload), decompressed here.
  *
  * The mirror is whatever this machine's apt configuration names (no host name is written in the
  * repository). Chain of trust: InRelease checked with gpgv against the source's Signed-By keyring, the
  * Packages index against InRelease's SHA256, each .deb against the index's SHA256.
  *
- * Usage: node scripts/guest-images.mjs [--cached-only]
+ * Usage: node scripts/guest-images.mjs [--arch riscv64|aarch64] [--cached-only]
+ *   --arch         the guest architecture (default riscv64).
  *   --cached-only  exit 0 when everything is cached and current (no network), 3 otherwise.
  *   A changed init is rebuilt offline; a changed module list needs the modules package again.
- * Cache: $HVWB_CACHE/guest-images/riscv64 (default ~/.cache/hvwb/guest-images/riscv64).
+ * Cache: $HVWB_CACHE/guest-images/<arch> (default ~/.cache/hvwb/guest-images/<arch>), linked as
+ * examples/<arch>-linux-root/images.
  */
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
@@ -25,15 +30,50 @@ import { writeCpioNewc } from './cpio-newc.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SUITE = 'unstable';
-const ARCH = 'riscv64';
-const INIT = path.join(ROOT, 'guest/riscv64/linux/init');
-const MODULE_LIST = path.join(ROOT, 'guest/riscv64/linux/modules');
-const LAYOUT_LINK = path.join(ROOT, 'examples/riscv64-linux-root/images');
 const DEFAULT_KEYRING = '/usr/share/keyrings/debian-archive-keyring.gpg';
 
-const cacheRoot = process.env.HVWB_CACHE || path.join(os.homedir(), '.cache/hvwb');
-const CACHE = path.join(cacheRoot, 'guest-images', ARCH);
-const MANIFEST = path.join(CACHE, 'images.json');
+/**
+ * What differs between the architectures, as data: Debian's name for the architecture (the package
+ * index, the kernel flavour suffix) and the raw kernel image's magic (offset and bytes, from each
+ * architecture's boot protocol).
+ */
+export const ARCHES = {
+  riscv64: { debian: 'riscv64', imageMagic: { offset: 0x30, bytes: 'RISCV\0\0\0', text: '"RISCV" magic at 0x30', kind: 'a RISC-V Image' } },
+  aarch64: { debian: 'arm64', imageMagic: { offset: 0x38, bytes: 'ARM\x64', text: '"ARM\\x64" magic at 0x38', kind: 'an arm64 Image' } },
+};
+
+/** The architecture of `--arch NAME` / `--arch=NAME` (riscv64 without it). */
+export function parseArch(argv) {
+  let name = 'riscv64';
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--arch') name = argv[++i] ?? '';
+    else if (argv[i].startsWith('--arch=')) name = argv[i].slice('--arch='.length);
+  }
+  if (!Object.hasOwn(ARCHES, name)) throw new UserError(`unknown architecture "${name}" (known: ${Object.keys(ARCHES).join(', ')})`);
+  return name;
+}
+
+// The architecture this run fetches for; main() sets it before anything below reads it.
+let GUEST = 'riscv64';
+let ARCH = 'riscv64';
+let INIT = '';
+let MODULE_LIST = '';
+let LAYOUT_LINK = '';
+let CACHE = '';
+let MANIFEST = '';
+let MAGIC = ARCHES.riscv64.imageMagic;
+
+function selectArch(name) {
+  GUEST = name;
+  ARCH = ARCHES[name].debian;
+  MAGIC = ARCHES[name].imageMagic;
+  INIT = path.join(ROOT, `guest/${name}/linux/init`);
+  MODULE_LIST = path.join(ROOT, `guest/${name}/linux/modules`);
+  LAYOUT_LINK = path.join(ROOT, `examples/${name}-linux-root/images`);
+  const cacheRoot = process.env.HVWB_CACHE || path.join(os.homedir(), '.cache/hvwb');
+  CACHE = path.join(cacheRoot, 'guest-images', name);
+  MANIFEST = path.join(CACHE, 'images.json');
+}
 
 const log = (text) => process.stdout.write(`fetch-guest-images: ${text}\n`);
 const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
@@ -84,7 +124,7 @@ function tryDownload(url, file) {
   }
 }
 
-/** The mirror (first apt source whose `unstable` suite carries riscv64) with its verified InRelease. */
+/** The mirror (first apt source whose `unstable` suite carries the architecture) with its verified InRelease. */
 function findMirror(work) {
   const sources = aptSources();
   if (sources.length === 0) throw new UserError('no apt sources found (/etc/apt/sources.list, /etc/apt/sources.list.d/)');
@@ -162,29 +202,75 @@ function fetchDeb(work, mirror, packages, name) {
 
 const dependsOf = (p) => (p.Depends ?? '').split(',').map((d) => d.trim().split(/\s/)[0]);
 
+const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 /**
- * The real kernel package behind the linux-image-riscv64 metapackage: linux-image-<ver>-riscv64, or
- * the linux-binary-<ver>-riscv64 it depends on where the image itself moved there (Debian 7.x).
+ * The real kernel package behind the linux-image-<debian arch> metapackage and its ABI (the version
+ * and flavour, e.g. 7.2.13+deb14-arm64, which names the modules packages):
+ * linux-image-<abi>, or the linux-binary-<abi> it depends on where the image itself moved there
+ * (Debian 7.x). Where Debian signs the kernel for Secure Boot (arm64, amd64) the same build exists
+ * unsigned, as linux-binary-unsigned-<abi> (7.x) or linux-image-<abi>-unsigned (6.x); that one is
+ * taken, being the kernel as built.
  */
-export function kernelPackage(packages) {
-  const meta = packages.get('linux-image-riscv64');
-  if (!meta) throw new UserError(`linux-image-riscv64 is not in ${SUITE}/${ARCH}`);
-  const image = dependsOf(meta).find((d) => /^linux-image-\d.*-riscv64$/.test(d));
-  if (!image || !packages.has(image)) throw new UserError(`cannot resolve linux-image-riscv64 (Depends: ${meta.Depends})`);
-  const binary = dependsOf(packages.get(image)).find((d) => /^linux-binary-\d.*-riscv64$/.test(d));
-  return binary && packages.has(binary) ? binary : image;
+export function kernelPackage(packages, debianArch = 'riscv64') {
+  const metaName = `linux-image-${debianArch}`;
+  const flavour = escapeRegExp(debianArch);
+  const meta = packages.get(metaName);
+  if (!meta) throw new UserError(`${metaName} is not in ${SUITE}/${debianArch}`);
+  const image = dependsOf(meta).find((d) => new RegExp(`^linux-image-\\d.*-${flavour}$`).test(d));
+  if (!image || !packages.has(image)) throw new UserError(`cannot resolve ${metaName} (Depends: ${meta.Depends})`);
+  const abi = image.replace(/^linux-image-/, '');
+  const binary = dependsOf(packages.get(image)).find((d) => new RegExp(`^linux-binary-\\d.*-${flavour}$`).test(d));
+  const candidates = [`linux-binary-unsigned-${abi}`, `linux-image-${abi}-unsigned`, ...(binary ? [binary] : []), image];
+  return { name: candidates.find((n) => packages.has(n)), abi };
 }
 
-/** The raw RISC-V `Image` from /boot/vmlinuz-*: uncompressed, or gzip'd. */
-export function rawImage(bytes) {
+/**
+ * The payload of an EFI zboot image (Linux's self-decompressing EFI executable, CONFIG_EFI_ZBOOT):
+ * "MZ" at 0, "zimg" at 4, the payload's offset and size as le32 at 8 and 12, its compression as a
+ * NUL-terminated name at 24. Undefined when `bytes` is no zboot image.
+ */
+export function zbootPayload(bytes) {
+  if (bytes.length < 64 || bytes[0] !== 0x4d || bytes[1] !== 0x5a || Buffer.from(bytes.subarray(4, 8)).toString('latin1') !== 'zimg') return undefined;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const offset = view.getUint32(8, true);
+  const size = view.getUint32(12, true);
+  const end = bytes.indexOf(0, 24);
+  const compression = Buffer.from(bytes.subarray(24, end < 0 || end > 56 ? 56 : end)).toString('latin1');
+  if (offset + size > bytes.length) throw new UserError(`zboot image: payload ${offset}+${size} runs past the end of the file (${bytes.length} bytes)`);
+  return { compression, data: bytes.subarray(offset, offset + size) };
+}
+
+function zstdDecompress(data) {
+  try {
+    return execFileSync('zstd', ['-dc'], { input: data, maxBuffer: 1 << 30, stdio: ['pipe', 'pipe', 'pipe'] });
+  } catch (error) {
+    if (error.code === 'ENOENT') throw new UserError('zstd is needed to decompress the kernel (apt-get install zstd)');
+    throw new UserError(`zstd -dc (kernel): ${String(error.stderr ?? error.message).trim()}`);
+  }
+}
+
+/**
+ * The raw `Image` from the package's vmlinuz: uncompressed, gzip'd, or (arm64) an EFI zboot image
+ * whose payload is gzip or zstd. `magic` is the architecture's (ARCHES[arch].imageMagic).
+ */
+export function rawImage(bytes, magic = ARCHES.riscv64.imageMagic) {
   let image = bytes;
-  if (image[0] === 0x1f && image[1] === 0x8b) image = gunzipSync(image);
-  const magic = Buffer.from(image.subarray(0x30, 0x38)).toString('latin1');
-  if (magic !== 'RISCV\0\0\0') throw new UserError('the kernel is not a RISC-V Image (no "RISCV" magic at 0x30)');
+  const zboot = zbootPayload(image);
+  if (zboot) {
+    if (zboot.compression === 'gzip') image = gunzipSync(zboot.data);
+    else if (zboot.compression === 'zstd') image = zstdDecompress(zboot.data);
+    else throw new UserError(`the kernel is an EFI zboot image compressed with "${zboot.compression}"; only gzip and zstd are handled`);
+  } else if (image[0] === 0x1f && image[1] === 0x8b) image = gunzipSync(image);
+  const found = Buffer.from(image.subarray(magic.offset, magic.offset + magic.bytes.length)).toString('latin1');
+  if (found !== magic.bytes) throw new UserError(`the kernel is not ${magic.kind} (no ${magic.text})`);
   return image;
 }
 
-/** Where the package keeps the kernel: /boot/vmlinuz-<ver> (Debian 6.x) or /usr/lib/modules/<ver>/vmlinuz (7.x). */
+/**
+ * Where the package keeps the kernel: /boot/vmlinuz-<ver> (Debian 6.x) or /usr/lib/modules/<ver>/vmlinuz
+ * (7.x), vmlinuz.unsigned in the unsigned build of a signed kernel (linux-binary-unsigned-<abi>).
+ */
 function findVmlinuz(dir) {
   const boot = path.join(dir, 'boot');
   if (existsSync(boot)) {
@@ -193,7 +279,9 @@ function findVmlinuz(dir) {
   }
   const modules = path.join(dir, 'usr/lib/modules');
   if (existsSync(modules)) {
-    for (const v of readdirSync(modules)) if (existsSync(path.join(modules, v, 'vmlinuz'))) return path.join('usr/lib/modules', v, 'vmlinuz');
+    for (const v of readdirSync(modules)) {
+      for (const name of ['vmlinuz', 'vmlinuz.unsigned']) if (existsSync(path.join(modules, v, name))) return path.join('usr/lib/modules', v, name);
+    }
   }
   return undefined;
 }
@@ -205,7 +293,7 @@ export const moduleName = (file) =>
     .replace(/\.ko(\.(xz|zst|gz))?$/, '')
     .replace(/-/g, '_');
 
-/** The names in guest/riscv64/linux/modules: one a line, # starts a comment. */
+/** The names in guest/<arch>/linux/modules: one a line, # starts a comment. */
 export function parseModuleList(text) {
   return text
     .split('\n')
@@ -403,7 +491,7 @@ function report(manifest) {
   log(`kernel    ${path.join(CACHE, 'Image')} (${manifest.kernel.package} ${manifest.kernel.version})`);
   log(`initramfs ${path.join(CACHE, 'initramfs.cpio.gz')} (${size('initramfs.cpio.gz')}; busybox-static ${manifest.busybox.version})`);
   log(`modules   ${m.load.map((x) => x.name).join(' ')} (${m.package} ${m.version})${m.builtin.length ? `; built in: ${m.builtin.join(' ')}` : ''}`);
-  log(`layout    examples/riscv64-linux-root/images -> ${CACHE}`);
+  log(`layout    examples/${GUEST}-linux-root/images -> ${CACHE}`);
 }
 
 class UserError extends Error {}
@@ -413,8 +501,7 @@ class UserError extends Error {}
  * modules.builtin) of the same version where the kernel was split (Debian 7.x), else the kernel
  * package itself (fetched by the caller, `kernelDir`).
  */
-function fetchModules(work, mirror, packages, kernelName, kernelDir, input) {
-  const abi = kernelName.replace(/^linux-(binary|image)-/, '');
+function fetchModules(work, mirror, packages, kernelName, abi, kernelDir, input) {
   const version = packages.get(kernelName).Version;
   const names = [`linux-modules-${abi}`, `linux-base-${abi}`].filter((n) => packages.has(n));
   const debs = names.map((n) => {
@@ -431,6 +518,7 @@ function fetchModules(work, mirror, packages, kernelName, kernelDir, input) {
 }
 
 function main() {
+  selectArch(parseArch(process.argv.slice(2)));
   const cachedOnly = process.argv.includes('--cached-only');
   const manifest = readManifest();
   const input = inputs();
@@ -455,8 +543,7 @@ function main() {
     const mirror = findMirror(work);
     log(`mirror ${mirror.base} (from the apt configuration), suite ${SUITE}`);
     const packages = packagesIndex(work, mirror);
-    const kernelName = kernelPackage(packages);
-    const abi = kernelName.replace(/^linux-(binary|image)-/, '');
+    const { name: kernelName, abi } = kernelPackage(packages, ARCH);
     // The cached kernel and busybox stay when the index still has that kernel and its modules live in
     // their own package: then a new module list costs only the modules download.
     const keep =
@@ -478,7 +565,7 @@ function main() {
       const busybox = fetchDeb(work, mirror, packages, 'busybox-static');
       const vmlinuz = findVmlinuz(kernel.dir);
       if (!vmlinuz) throw new UserError(`${kernelName} has neither /boot/vmlinuz-* nor /usr/lib/modules/*/vmlinuz`);
-      const image = rawImage(readFileSync(path.join(kernel.dir, vmlinuz)));
+      const image = rawImage(readFileSync(path.join(kernel.dir, vmlinuz)), MAGIC);
       // /usr/bin since Debian's merged-/usr packages, /bin before.
       const busyboxPath = ['usr/bin/busybox', 'bin/busybox'].map((p) => path.join(busybox.dir, p)).find((p) => existsSync(p));
       if (!busyboxPath) throw new UserError('busybox-static has no /usr/bin/busybox or /bin/busybox');
@@ -488,7 +575,7 @@ function main() {
       kernelInfo = { package: kernel.name, version: kernel.version, debSha256: kernel.sha256, file: vmlinuz, imageSha256: sha256(image) };
       busyboxInfo = { package: busybox.name, version: busybox.version, debSha256: busybox.sha256 };
     }
-    const { outDir, modules } = fetchModules(work, mirror, packages, kernelName, kernelDir, input);
+    const { outDir, modules } = fetchModules(work, mirror, packages, kernelName, abi, kernelDir, input);
     rmSync(path.join(CACHE, 'modules'), { recursive: true, force: true });
     mkdirSync(path.join(CACHE, 'modules'), { recursive: true });
     renameSync(outDir, modulesCacheDir(modules));
@@ -503,10 +590,13 @@ function main() {
   }
 }
 
-try {
-  process.exitCode = main();
-} catch (error) {
-  if (!(error instanceof UserError)) throw error;
-  process.stderr.write(`fetch-guest-images: ${error.message}\n`);
-  process.exitCode = 2;
+// Run as a script; imported (by the tests) it only exports its helpers.
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  try {
+    process.exitCode = main();
+  } catch (error) {
+    if (!(error instanceof UserError)) throw error;
+    process.stderr.write(`fetch-guest-images: ${error.message}\n`);
+    process.exitCode = 2;
+  }
 }

@@ -17,15 +17,16 @@ commands:
   run <layout> [--expect ZONE:TEXT]... [--timeout SECONDS] [--quiet]
       run a layout headless; stream each zone's console prefixed with its name; exit 0 once
       every expected text was seen (or the guest powered off cleanly)
-  bench mips [--runs N]
+  bench mips [--runs N] [--arch riscv64|aarch64]
       run the instruction-rate benchmark guest on one hart and print "MIPS <n>"
-  bench linux-boot [--runs N]
+  bench linux-boot [--runs N] [--arch riscv64|aarch64] [--no-qemu | --qemu-only]
       boot Debian's kernel + initramfs on one hart to the init's first line; with QEMU installed,
       boot the same images in QEMU too and print "ratio <ours/qemu>"
   ui [layout] [--port N]
       open the workbench in browser mode on a layout (default: the demo layout)
-  dts <layout> <zone>
-      print the device tree source the workbench generates for a zone (name, id or root)
+  dts <layout> <zone> | dts --board <board> [root]
+      print the device tree source the workbench generates for a zone (name, id or root), or for a
+      whole board (as QEMU gives it to firmware) or its root zone
   validate <layout>
       check the layout's zone configs against the board and each other; exit 1 on any error
   zone start <config.json> | zone shutdown -id <id> | zone list
@@ -78,9 +79,13 @@ export async function main(argv: readonly string[], out: Output = processOutput)
         return result.code;
       }
       case 'bench': {
-        const args = parseArgs(rest, ['runs'], []);
+        const args = parseArgs(rest, ['runs', 'arch'], ['no-qemu', 'qemu-only']);
         const { runBench } = await import('./bench');
-        return await runBench(args.positional[0], numberFlag(args, 'runs', 1), out);
+        return await runBench(args.positional[0], numberFlag(args, 'runs', 1), out, {
+          arch: args.flags.get('arch')?.at(-1),
+          ...(args.flags.has('no-qemu') ? { qemu: false } : {}),
+          ...(args.flags.has('qemu-only') ? { ours: false } : {}),
+        });
       }
       case 'ui': {
         const args = parseArgs(rest, ['port'], []);
@@ -94,6 +99,11 @@ export async function main(argv: readonly string[], out: Output = processOutput)
         return await runValidate(rest[0]!, out);
       }
       case 'dts': {
+        if (rest[0] === '--board') {
+          if (rest.length < 2 || rest.length > 3) throw new CliError('dts --board takes a board name and optionally root');
+          const { runBoardDts } = await import('./dts');
+          return runBoardDts(rest[1]!, rest[2], out);
+        }
         if (rest.length !== 2) throw new CliError('dts takes a layout folder and a zone (name, id, or root)');
         const { runDts } = await import('./dts');
         return await runDts(rest[0]!, rest[1]!, out);

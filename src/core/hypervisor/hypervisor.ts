@@ -55,6 +55,8 @@ export interface HypervisorOptions {
   readonly shutdownWaitMs: number;
   /** The layout's `workbenchSbiExtensions`: SBI calls hvisor does not offer (see sbi.ts). */
   readonly workbenchSbiExtensions?: boolean;
+  /** The layout's `workbenchPsciExtensions`: PSCI/SMCCC as the Arm spec has them (see arch/aarch64/psci.ts). */
+  readonly workbenchPsciExtensions?: boolean;
 }
 
 export interface HypervisorHooks {

@@ -86,6 +86,12 @@ export interface Layout {
    * shutdown), a workbench convenience; off, zones see exactly hvisor's SBI.
    */
   readonly workbenchSbiExtensions: boolean;
+  /**
+   * aarch64: PSCI and SMCCC as Arm's specification has them where hvisor differs (unknown function ids
+   * answer NOT_SUPPORTED instead of 0, CPU_OFF, SYSTEM_RESET; hypervisor/arch/aarch64/psci.ts), a
+   * workbench convenience; off, zones see exactly hvisor's PSCI.
+   */
+  readonly workbenchPsciExtensions: boolean;
   /** Lines each zone must print for the layout to count as booted (used by tests and `hvwb run`). */
   readonly expect?: Readonly<Record<string, readonly string[]>>;
 }

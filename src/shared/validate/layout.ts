@@ -11,7 +11,7 @@ export class LayoutError extends Error {
   }
 }
 
-const LAYOUT_KEYS = ['name', 'board', 'description', 'ramSize', 'root', 'zones', 'virtio', 'strict', 'workbenchSbiExtensions', 'expect'];
+const LAYOUT_KEYS = ['name', 'board', 'description', 'ramSize', 'root', 'zones', 'virtio', 'strict', 'workbenchSbiExtensions', 'workbenchPsciExtensions', 'expect'];
 const ZONE_KEYS = ['config', 'autostart', 'generateDtb', 'bootargs'];
 const ROOT_KEYS = ['image', 'mode', 'cpus', 'entry', 'loadAddress', 'dtb', 'bootargs', 'initrd', 'memory_regions', 'interrupts'];
 
@@ -156,6 +156,7 @@ export function parseLayout(text: string, file: string): Layout {
   }
   if (doc.strict !== undefined && typeof doc.strict !== 'boolean') at('strict', 'must be true or false');
   if (doc.workbenchSbiExtensions !== undefined && typeof doc.workbenchSbiExtensions !== 'boolean') at('workbenchSbiExtensions', 'must be true or false');
+  if (doc.workbenchPsciExtensions !== undefined && typeof doc.workbenchPsciExtensions !== 'boolean') at('workbenchPsciExtensions', 'must be true or false');
   if (doc.virtio !== undefined && (typeof doc.virtio !== 'string' || !doc.virtio)) at('virtio', 'must be the path of a virtio_cfg.json');
   if (zones.length > 0 && root && root.mode === 'machine') at('zones', 'zones need the hypervisor: root.mode must be "supervisor"');
 
@@ -179,6 +180,7 @@ export function parseLayout(text: string, file: string): Layout {
     zones,
     strict: doc.strict === true,
     workbenchSbiExtensions: doc.workbenchSbiExtensions === true,
+    workbenchPsciExtensions: doc.workbenchPsciExtensions === true,
     ...defined('virtio', typeof doc.virtio === 'string' && doc.virtio ? doc.virtio : undefined),
     ...defined('description', typeof doc.description === 'string' ? doc.description : undefined),
     ...defined('ramSize', ramSize),

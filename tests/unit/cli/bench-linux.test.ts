@@ -1,0 +1,78 @@
+/**
+ * `hvwb bench linux-boot --arch ...`: the choice of architecture, the QEMU half on its own
+ * (--qemu-only, which needs nothing of the workbench but the layout's file names) and the messages
+ * for what is missing. The QEMU boot itself runs where qemu-system-aarch64 and the images of
+ * scripts/fetch-guest-images.sh --arch aarch64 are there.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { benchLinuxBoot, qemuCommand } from '../../../src/cli/bench-linux';
+import { hvwbWith } from '../../helpers/cli';
+
+const hvwb = (...argv: string[]) => hvwbWith({}, ...argv);
+const sink = { stdout: () => {}, stderr: () => {} };
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function layout(board: string, files: Record<string, string>): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'hvwb-bench-linux-'));
+  dirs.push(dir);
+  for (const [name, content] of Object.entries(files)) writeFileSync(path.join(dir, name), content);
+  const root = { image: 'Image', initrd: 'initramfs.cpio.gz', mode: 'supervisor', bootargs: 'console=ttyAMA0' };
+  writeFileSync(path.join(dir, 'layout.json'), JSON.stringify({ name: 'bench', board, root }));
+  return dir;
+}
+
+describe('hvwb bench linux-boot --arch', () => {
+  it('boots the layout\'s kernel, initramfs and command line on QEMU virt with a GICv3 for aarch64', () => {
+    const { binary, args } = qemuCommand('aarch64', '/k/Image', '/k/initramfs.cpio.gz', 'console=ttyAMA0 quiet');
+    expect(binary).toBe('qemu-system-aarch64');
+    expect(args.join(' ')).toContain('-M virt,gic-version=3 -cpu cortex-a57 -smp 1 -m 1G -nographic');
+    expect(args.slice(-6)).toEqual(['-kernel', '/k/Image', '-initrd', '/k/initramfs.cpio.gz', '-append', 'console=ttyAMA0 quiet']);
+    // riscv64 stays as it was: OpenSBI as firmware, 2 GiB.
+    expect(qemuCommand('riscv64', 'a', 'b', 'c').binary).toBe('qemu-system-riscv64');
+    expect(qemuCommand('riscv64', 'a', 'b', 'c').args).toContain('default');
+  });
+
+  it('names the known architectures for an unknown one', async () => {
+    const r = await hvwb('bench', 'linux-boot', '--arch', 'sparc');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--arch: unknown architecture "sparc" \(known: riscv64, aarch64\)/);
+  });
+
+  it('refuses --qemu-only with --no-qemu, and those options for bench mips', async () => {
+    expect((await hvwb('bench', 'linux-boot', '--qemu-only', '--no-qemu')).stderr).toMatch(/leave nothing to run/);
+    expect((await hvwb('bench', 'mips', '--qemu-only')).stderr).toMatch(/bench mips has no QEMU comparison/);
+    expect((await hvwb('bench', 'mips', '--arch', 'sparc')).stderr).toMatch(/bench mips --arch sparc: no benchmark layout bench\/layouts\/sparc-mips\/layout\.json/);
+  });
+
+  it('says how to fetch the images when the layout\'s kernel is missing', async () => {
+    const dir = layout('qemu-gicv3', { 'initramfs.cpio.gz': 'x' });
+    await expect(benchLinuxBoot({ arch: 'aarch64', layout: dir, ours: false }, sink)).rejects.toThrow(
+      /layout\.json: root\.image: no such file .*Image; run bash scripts\/fetch-guest-images\.sh --arch aarch64 first/,
+    );
+  });
+
+  it('says once that the workbench cannot boot a board it does not have, and how to run QEMU\'s half alone', async () => {
+    const dir = layout('pdp-11', { Image: 'x', 'initramfs.cpio.gz': 'x' });
+    await expect(benchLinuxBoot({ arch: 'aarch64', layout: dir, qemu: false }, sink)).rejects.toThrow(
+      /the workbench cannot boot .*pdp-11[\s\S]*--qemu-only runs QEMU's half alone/,
+    );
+  });
+
+  const images = path.resolve('examples/aarch64-linux-root/images');
+  const haveQemu = spawnSync('qemu-system-aarch64', ['--version'], { stdio: 'ignore' }).status === 0;
+  const ready = haveQemu && existsSync(path.join(images, 'Image')) && existsSync(path.join(images, 'initramfs.cpio.gz'));
+  it.skipIf(!ready)('--qemu-only boots Debian\'s arm64 kernel on QEMU to the init line and prints its time', async () => {
+    const r = await hvwb('bench', 'linux-boot', '--arch', 'aarch64', '--qemu-only');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^qemu run 1: "hvwb-init: starting" after \d+\.\d\d s\nqemu \d+\.\d\d s\n$/);
+  }, 180_000);
+});
