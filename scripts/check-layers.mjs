@@ -33,7 +33,7 @@ const ISA_MAY_IMPORT = ['core/bus', 'core/cpu', 'core/jit', 'shared'];
  * model registry, later the device and irqchip registries). Add one here when it lands.
  */
 export const REGISTRIES = [
-  // The inspector's ISA facts: CPU noun, instruction length, disassembler.
+  // The inspector's ISA facts: instruction length, disassembler.
   'src/core/cpu/isa-inspect.ts',
   // The CPU model registry: state size, ELF machine, the views' word for a CPU.
   'src/core/cpu-models.ts',

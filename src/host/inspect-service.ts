@@ -1,26 +1,35 @@
 /**
- * The inspectors' service on the main thread: reads the interrupt controllers (physical PLIC and each
- * live zone's vPLIC, under the device lock, without side effects) and the vCPUs' registers (from the
- * harts' shared regions and the snapshots their workers publish, core/cpu/hart-snapshot.ts), and
- * drives per-zone debug control: pause, single step, resume and a breakpoint. It watches the harts'
- * stop counters and reports each stop as a `zone.stopped` event.
+ * The inspectors' service on the main thread, for any architecture. Interrupt controllers: the board's
+ * physical controller and each live zone's virtual one, read under the device lock without side effects
+ * through their inspectState() tables. CPUs: the snapshot each vCPU publishes in its inspect region
+ * (core/cpu/cpu-inspect.ts: register groups with decoded fields), with the instructions around the pc
+ * disassembled from guest RAM through the ISA registry (core/cpu/isa-inspect.ts). A RISC-V hart whose
+ * loop still publishes only the older debug-area snapshot (core/cpu/hart-snapshot.ts) is read from that
+ * one and converted into the same groups. Per-zone debug control: pause, single step, resume and a
+ * breakpoint; the CPUs' stop counters are watched and each stop is reported as a `zone.stopped` event.
  */
 import type {
   CommandName,
-  ControllerSource,
+  CpuRegisterState,
   DisassemblyLine,
   EventName,
   Events,
-  FpRegisterValue,
-  HartRegisterState,
   InterruptControllerState,
   InterruptControllersState,
-  IntRegisterValue,
-  RegisterDefData,
+  RegisterGroupData,
+  RegisterValueData,
   StopReason,
   ZoneDebugState,
 } from '../shared/protocol/index';
 import type { ZoneConfig } from '../shared/model/zone-config';
+import type { SharedRegion } from '../core/bus/types';
+import type { RegisterGroup } from '../core/cpu/cpu-core';
+import { readInspect, type CpuInspectSnapshot } from '../core/cpu/cpu-inspect';
+import { isaInspect } from '../core/cpu/isa-inspect';
+import { cpuModel } from '../core/cpu-models';
+import { deviceModel } from '../core/devices/device-registry';
+import { HW_LEGEND, type ControllerInspectContext } from '../core/devices/intc/inspect-table';
+import type { ControllerInspectData } from '../shared/protocol/inspect';
 import { HartWord, RunRequest } from '../core/cpu/hart-header';
 import {
   DebugWord,
@@ -36,13 +45,11 @@ import {
   STOP_REASONS,
 } from '../core/cpu/hart-snapshot';
 import { wakeHart } from '../core/machine/signals';
-import { disassemble } from '../core/isa/riscv64/disassembler';
 import { ABI_NAMES, FP_ABI_NAMES } from '../core/isa/riscv64/instructions';
 import { decodeZoneConfig } from '../core/hypervisor/zone-config-binary';
 import type { MachineHost, ZoneStatus } from './machine-host';
 
-const COMMANDS = new Set<CommandName>(['inspect.plic', 'inspect.harts', 'zone.pause', 'zone.resume', 'zone.step', 'zone.breakpoint']);
-const PRIVILEGES = ['U', 'S', 'S', 'M'] as const;
+const COMMANDS = new Set<CommandName>(['inspect.interrupts', 'inspect.cpus', 'zone.pause', 'zone.resume', 'zone.step', 'zone.breakpoint']);
 const STOP_POLL_MS = 50;
 /** Bytes of code shown before the pc (the start is found by decoding forward onto the pc). */
 const DISASSEMBLY_BACK = 24;
@@ -50,6 +57,19 @@ const DISASSEMBLY_LINES = 16;
 const DISASSEMBLY_BEFORE = 5;
 
 export type InspectEmit = <E extends EventName>(event: E, payload: Events[E]) => void;
+
+/** Parts of the machine view that the machine may not offer yet (the generic per-CPU inspect region). */
+interface CpuRegions {
+  cpuInspectRegion?(cpu: number): SharedRegion;
+  cpuDebugWords?(cpu: number): Int32Array;
+}
+
+interface Inspectable {
+  inspectState(context?: ControllerInspectContext): ControllerInspectData;
+}
+
+const isInspectable = (value: unknown): value is Inspectable =>
+  typeof value === 'object' && value !== null && typeof (value as Partial<Inspectable>).inspectState === 'function';
 
 export class InspectService {
   private readonly stopSeqs = new Map<number, number>();
@@ -60,7 +80,7 @@ export class InspectService {
     private readonly host: MachineHost,
     private readonly emit: InspectEmit,
   ) {
-    for (let h = 0; h < host.view.headers.length; h++) this.stopSeqs.set(h, Atomics.load(this.debugOf(h), DebugWord.stopSeq));
+    for (let cpu = 0; cpu < host.view.headers.length; cpu++) this.stopSeqs.set(cpu, Atomics.load(this.debugOf(cpu), DebugWord.stopSeq));
     this.timer = setInterval(() => this.pollStops(), STOP_POLL_MS);
   }
 
@@ -69,18 +89,18 @@ export class InspectService {
   }
 
   async invoke(command: CommandName, params: unknown): Promise<unknown> {
-    const p = params as { zone: number; hart: number; address: string | number | null };
+    const p = params as { zone: number; cpu: number; address: string | number | null };
     switch (command) {
-      case 'inspect.plic':
+      case 'inspect.interrupts':
         return this.interruptControllers();
-      case 'inspect.harts':
+      case 'inspect.cpus':
         return this.zoneState(p.zone);
       case 'zone.pause':
         return this.pause(p.zone);
       case 'zone.resume':
         return this.resume(p.zone);
       case 'zone.step':
-        return this.step(p.zone, p.hart);
+        return this.step(p.zone, p.cpu);
       case 'zone.breakpoint':
         return this.setBreakpoint(p.zone, p.address);
       default:
@@ -101,76 +121,51 @@ export class InspectService {
     const zones = this.liveConfigs();
     const owners = new Map<number, number>();
     for (const zone of zones) for (const irq of zone.config.interrupts) if (!owners.has(irq)) owners.set(irq, zone.id);
+    const cpuOwners = new Map<number, number>();
+    for (const zone of host.zoneStatuses()) if (zone.state !== 'stopped') for (const cpu of zone.cpus) cpuOwners.set(cpu, zone.id);
     const hwIrqs = new Set(board.hwIrqs);
-    const plic = host.view.devices.plic;
+    const context: ControllerInspectContext = {
+      ownerOf: (line) => owners.get(line) ?? null,
+      ownerOfCpu: (cpu) => cpuOwners.get(cpu) ?? null,
+      isHw: (line) => hwIrqs.has(line),
+    };
+    const chip = host.view.devices.irqChip;
+    const spec = board.devices.find((d) => deviceModel(d.kind).interruptController === true);
     const controllers: InterruptControllerState[] = [];
-    if (plic) {
-      const base = host.view.bus.mappings.find((m) => m.device === plic)?.base;
+    if (isInspectable(chip) && spec) {
       const lock = host.view.lock;
       lock.acquire();
       try {
-        const physical = plic.inspect();
-        controllers.push({
-          id: 'plic',
-          kind: 'sifive-plic',
-          title: 'PLIC (physical)',
-          zone: null,
-          base: base !== undefined ? `0x${base.toString(16)}` : null,
-          sources: physical.sources.map((s) => ({
-            id: s.id,
-            priority: s.priority,
-            pending: s.pending,
-            active: s.claimed,
-            level: s.level,
-            owner: owners.get(s.id) ?? null,
-            hw: hwIrqs.has(s.id),
-          })),
-          contexts: physical.contexts.map((c) => ({
-            id: c.context,
-            label: `ctx ${c.context}`,
-            hart: c.hart,
-            mode: c.mode,
-            enables: c.enabled,
-            threshold: c.threshold,
-            wouldClaim: c.wouldClaim,
-          })),
-          registers: plic.registers as readonly RegisterDefData[],
-        });
-        const runtime = host.runtime;
-        for (const zone of runtime ? zones : []) {
-          const vplic = runtime!.vplicOf(zone.slot!);
-          const state = vplic.inspect();
-          const sources: ControllerSource[] = state.sources
-            .filter((s) => s.owned || s.pending || s.active)
-            .map((s) => ({ id: s.irq, priority: s.priority, pending: s.pending, active: s.active, owner: s.owned ? zone.id : null, hw: s.hw }));
-          controllers.push({
-            id: `vplic.${zone.id}`,
-            kind: 'vplic',
-            title: `vPLIC of zone ${zone.id} (${zone.name})`,
-            zone: zone.id,
-            base: zone.config.archConfig?.plicBase !== undefined ? `0x${zone.config.archConfig.plicBase.toString(16)}` : null,
-            sources,
-            contexts: state.contexts.map((c) => ({
-              id: c.vcontext,
-              label: `vctx ${c.vcontext}`,
-              hart: c.hart,
-              mode: 'S' as const,
-              enables: c.enables,
-              threshold: c.threshold,
-              wouldClaim: c.wouldClaim,
-            })),
-            registers: vplic.registers as readonly RegisterDefData[],
-          });
+        const physical = chip.inspectState(context);
+        controllers.push({ ...physical, id: spec.name, title: `${physical.name} (physical)`, zone: null, base: `0x${spec.base.toString(16)}` });
+        for (const zone of zones) {
+          const virtual = this.virtualController(zone.slot);
+          if (!virtual) continue;
+          const state = virtual.inspectState(context);
+          const archConfig = zone.config.archConfig as object | undefined;
+          const base = archConfig && 'plicBase' in archConfig && typeof archConfig.plicBase === 'number' ? `0x${archConfig.plicBase.toString(16)}` : null;
+          controllers.push({ ...state, id: `${state.kind}.${zone.id}`, title: `${state.name} of zone ${zone.id} (${zone.name})`, zone: zone.id, base });
         }
       } finally {
         lock.release();
       }
     }
-    return { arch: board.arch, zones: zones.map((z) => ({ id: z.id, name: z.name })), controllers };
+    const tagged = controllers.some((c) => c.lines.columns.some((col) => col.kind === 'tag'));
+    return { arch: board.arch, zones: zones.map((z) => ({ id: z.id, name: z.name })), controllers, ...(tagged ? { legend: HW_LEGEND } : {}) };
   }
 
-  /** Live zones with their decoded configuration (the root alone when the layout runs no hypervisor). */
-  private liveConfigs(): { id: number; name: string; config: ZoneConfig; slot?: NonNullable<MachineHost['runtime']>['table']['slots'][number] }[] {
+  /**
+   * The zone's virtual interrupt controller: hvisor's vPLIC on a board with a PLIC. (Seam debt: the zone
+   * runtime should offer a virtual controller per zone whatever its kind, so that this names none.)
+   */
+  private virtualController(slot: LiveZone['slot']): Inspectable | undefined {
+    const runtime = this.host.runtime;
+    if (!runtime || !this.host.view.devices.plic) return undefined;
+    return runtime.vplicOf(slot);
+  }
+
+  /** Live zones with their decoded configuration. */
+  private liveConfigs(): LiveZone[] {
     const runtime = this.host.runtime;
     if (!runtime) return [];
     const names = new Map(this.host.zoneStatuses().map((z) => [z.id, z.name]));
@@ -181,7 +176,7 @@ export class InspectService {
   }
 
   // ---------------------------------------------------------------------------------------------
-  // vCPUs
+  // CPUs
 
   private zoneOf(zone: number): ZoneStatus {
     const status = this.host.zoneStatuses().find((z) => z.id === zone);
@@ -189,83 +184,138 @@ export class InspectService {
     return status;
   }
 
-  private debugOf(hart: number): Int32Array {
-    const region = this.host.view.hartRegion(hart);
+  private debugOf(cpu: number): Int32Array {
+    const own = (this.host.view as CpuRegions).cpuDebugWords?.(cpu);
+    if (own) return own;
+    const region = this.host.view.hartRegion(cpu);
     return debugWords(region.buffer, region.byteOffset);
   }
 
   zoneState(zone: number): ZoneDebugState {
     const status = this.zoneOf(zone);
     const breakpoint = this.breakpoints.get(zone);
-    const harts = status.cpus.map((hart, vcpu) => this.hartState(hart, vcpu, breakpoint));
+    const arch = this.host.loaded.board.arch;
+    const cpus = status.cpus.map((cpu, vcpu) => this.cpuState(cpu, vcpu, breakpoint));
     return {
       zone,
       name: status.name,
+      arch,
+      cpuNoun: cpuModel(arch).cpuNoun,
       paused: status.cpus.length > 0 && status.cpus.every((h) => this.host.heldHarts.has(h)),
       breakpoint: breakpoint !== undefined ? hex64(breakpoint) : null,
-      harts,
+      cpus,
     };
   }
 
-  private hartState(hart: number, vcpu: number, breakpoint: bigint | undefined): HartRegisterState {
+  private cpuState(cpu: number, vcpu: number, breakpoint: bigint | undefined): CpuRegisterState {
+    const debug = this.debugOf(cpu);
+    const [status] = this.host.hartSnapshots([cpu]);
+    const stopCount = Atomics.load(debug, DebugWord.stopSeq);
+    const reason = STOP_REASONS[Atomics.load(debug, DebugWord.stopReason)];
+    const view = this.readCpu(cpu);
+    let disassembly: DisassemblyLine[] = [];
+    let disassemblyNote: string | undefined;
+    if (!view) disassemblyNote = 'no snapshot yet: the vCPU has not run';
+    else if (view.disassembly) {
+      disassembly = view.disassembly.map((line) => ({ address: line.address, bytes: '', text: line.text, current: BigInt(line.address) === BigInt(view.pc), breakpoint: breakpoint === BigInt(line.address) }));
+    } else if (view.pcPhysical === undefined) disassemblyNote = `virtual: not translated (0x${BigInt(view.pc).toString(16)})`;
+    // The snapshot's own pc, not a live one: that moves on between snapshots.
+    else disassembly = this.disassembleAround(BigInt(view.pcPhysical), BigInt(view.pc), breakpoint);
+    return {
+      cpu,
+      vcpu,
+      status: status!.status,
+      held: this.host.heldHarts.has(cpu),
+      retired: status!.retired,
+      pc: view?.livePc ?? view?.pc ?? hex64(0n),
+      pcPhysical: view?.pcPhysical ?? null,
+      level: view?.level ?? null,
+      groups: view?.groups ?? [],
+      ...(view?.truncated ? { truncated: true } : {}),
+      disassembly,
+      ...(disassemblyNote ? { disassemblyNote } : {}),
+      snapshot: view?.seq ?? 0,
+      lastStop: stopCount > 0 && reason ? { reason, pc: hex64(getU64(debug, DebugWord.stopPcLo)), count: stopCount } : null,
+    };
+  }
+
+  /** The CPU's latest snapshot: the generic one when its loop publishes it, else the RISC-V debug area's. */
+  private readCpu(cpu: number): CpuView | undefined {
+    const region = (this.host.view as CpuRegions).cpuInspectRegion?.(cpu);
+    const generic = region ? readInspect(region) : undefined;
+    if (generic) return { ...generic, groups: generic.groups.map(groupData) };
+    return this.readHartSnapshot(cpu);
+  }
+
+  /**
+   * A RISC-V hart's debug-area snapshot as register groups, the same groups the hart's own inspect()
+   * gives (isa/riscv64/inspect.ts) plus one-line summaries and the FP registers' readings. Goes once the
+   * vCPU loop publishes the generic snapshot.
+   */
+  private readHartSnapshot(hart: number): CpuView | undefined {
+    const snap = readSnapshot(this.debugOf(hart));
+    if (!snap) return undefined;
     const region = this.host.view.hartRegion(hart);
     const words = new Int32Array(region.buffer, region.byteOffset, region.byteLength >> 2);
-    const debug = this.debugOf(hart);
-    const snap = readSnapshot(debug);
-    const pc = getU64(words, SNAPSHOT_PC_OFFSET >> 2);
-    const x: IntRegisterValue[] = ABI_NAMES.map((abi, i) => ({ index: i, abi, value: hex64(i === 0 ? 0n : getU64(words, (SNAPSHOT_X_OFFSET >> 2) + 2 * i)) }));
+    const general: RegisterValueData[] = [{ name: 'pc', value: hex64(snap.pc) }];
+    ABI_NAMES.forEach((name, i) => general.push({ name, value: hex64(i === 0 ? 0n : getU64(words, (SNAPSHOT_X_OFFSET >> 2) + 2 * i)) }));
     const fBytes = new DataView(region.buffer as ArrayBuffer, region.byteOffset + SNAPSHOT_F_OFFSET, 256);
-    const f: FpRegisterValue[] = FP_ABI_NAMES.map((abi, i) => {
+    const float: RegisterValueData[] = FP_ABI_NAMES.map((name, i) => {
       const lo = fBytes.getUint32(i * 8, true);
       const hi = fBytes.getUint32(i * 8 + 4, true);
       const boxed = hi === 0xffff_ffff;
       return {
-        index: i,
-        abi,
+        name,
         value: hex64((BigInt(hi) << 32n) | BigInt(lo)),
-        double: formatFloat(fBytes.getFloat64(i * 8, true)),
-        single: boxed ? formatFloat(fBytes.getFloat32(i * 8, true)) : '(not NaN-boxed)',
+        readings: [
+          { label: 'double', text: formatFloat(fBytes.getFloat64(i * 8, true)) },
+          { label: 'single', text: boxed ? formatFloat(fBytes.getFloat32(i * 8, true)) : '(not NaN-boxed)' },
+        ],
       };
     });
-    const [status] = this.host.hartSnapshots([hart]);
-    const stopCount = Atomics.load(debug, DebugWord.stopSeq);
-    const reason = STOP_REASONS[Atomics.load(debug, DebugWord.stopReason)];
-    let disassembly: DisassemblyLine[] = [];
-    let disassemblyNote: string | undefined;
-    if (!snap) disassemblyNote = 'no snapshot yet: the vCPU has not run';
-    else if (snap.pcPhysical === undefined) disassemblyNote = `virtual: not translated (0x${snap.pc.toString(16)})`;
-    // The snapshot's own pc, not the region's: that one moves on between snapshots.
-    else disassembly = this.disassembleAround(snap.pcPhysical, snap.pc, breakpoint);
+    const supervisor: RegisterValueData[] = [];
+    const machine: RegisterValueData[] = [];
+    for (const csr of decodeSnapshotCsrs(snap.csrs)) {
+      const value: RegisterValueData = { name: csr.name, value: csr.value, ...(csr.fields.length > 0 ? { fields: csr.fields } : {}), summary: csr.summary };
+      if (csr.name === 'fcsr') float.push(value);
+      else (csr.name.startsWith('m') ? machine : supervisor).push(value);
+    }
+    const privilege = PRIVILEGES[snap.privilege] ?? 'M';
+    const priv: RegisterValueData = {
+      name: 'priv',
+      value: hex64(BigInt(snap.privilege)),
+      fields: [{ name: 'mode', lsb: 0, width: 2, value: String(snap.privilege), meaning: privilege }],
+      summary: `${privilege}-mode`,
+    };
     return {
-      hart,
-      vcpu,
-      status: status!.status,
-      held: this.host.heldHarts.has(hart),
-      retired: status!.retired,
-      pc: hex64(pc),
-      pcPhysical: snap?.pcPhysical !== undefined ? hex64(snap.pcPhysical) : null,
-      privilege: PRIVILEGES[snap?.privilege ?? 3] ?? 'M',
-      x,
-      f,
-      csrs: snap ? decodeSnapshotCsrs(snap.csrs) : [],
-      disassembly,
-      ...(disassemblyNote ? { disassemblyNote } : {}),
-      snapshot: snap?.seq ?? 0,
-      lastStop: stopCount > 0 && reason ? { reason, pc: hex64(getU64(debug, DebugWord.stopPcLo)), count: stopCount } : null,
+      seq: snap.seq,
+      pc: hex64(snap.pc),
+      // The region's pc moves on with every slice; shown as the pc, as before, while the code is the snapshot's.
+      livePc: hex64(getU64(words, SNAPSHOT_PC_OFFSET >> 2)),
+      ...(snap.pcPhysical !== undefined ? { pcPhysical: hex64(snap.pcPhysical) } : {}),
+      level: `${privilege}-mode`,
+      groups: [
+        { name: 'General', registers: general },
+        { name: 'Privilege', registers: [priv] },
+        { name: 'Supervisor', registers: supervisor },
+        { name: 'Machine', registers: machine },
+        { name: 'Float', registers: float },
+      ],
     };
   }
 
   /** ~16 instructions around the pc, from RAM at the pc's physical page (the only page known to be mapped). */
   private disassembleAround(pcPhysical: bigint, pc: bigint, breakpoint: bigint | undefined): DisassemblyLine[] {
+    const isa = isaInspect(this.host.loaded.board.arch);
     const ram = this.host.view.bus.ram;
     const phys = Number(pcPhysical);
     const pageStart = Math.max(phys - (phys % 4096), ram.base);
     const pageEnd = Math.min(pageStart + 4096, ram.base + ram.size);
-    if (phys < ram.base || phys >= pageEnd) return [];
+    if (!isa || phys < ram.base || phys >= pageEnd) return [];
     const half = (pa: number): number => ram.view.getUint16(pa - ram.base, true);
-    const length = (pa: number): number => ((half(pa) & 3) === 3 ? 4 : 2);
+    const length = (pa: number): number => isa.instructionBytes(half(pa));
     let start = phys;
-    for (let back = DISASSEMBLY_BACK; back > 0; back -= 2) {
+    for (let back = DISASSEMBLY_BACK; back > 0; back -= isa.alignment) {
       let a = phys - back;
       if (a < pageStart) continue;
       while (a < phys) a += length(a);
@@ -284,7 +334,7 @@ export class InspectService {
       const bits = size === 4 ? ram.view.getUint32(a - ram.base, true) : half(a);
       const address = BigInt.asUintN(64, pc + BigInt(a - phys));
       const bytes = Array.from({ length: size }, (_, i) => ram.view.getUint8(a - ram.base + i).toString(16).padStart(2, '0')).join(' ');
-      lines.push({ address: hex64(address), bytes, text: disassemble(bits, address), current: a === phys, breakpoint: breakpoint === address });
+      lines.push({ address: hex64(address), bytes, text: isa.disassemble(bits, address), current: a === phys, breakpoint: breakpoint === address });
       a += size;
     }
     return lines;
@@ -315,14 +365,16 @@ export class InspectService {
     return this.zoneState(zone);
   }
 
-  async step(zone: number, hart: number): Promise<ZoneDebugState> {
+  async step(zone: number, cpu: number): Promise<ZoneDebugState> {
     const { cpus } = this.zoneOf(zone);
-    if (!cpus.includes(hart)) throw new Error(`hart ${hart} does not belong to zone ${zone}`);
+    const hart = cpu;
+    const noun = cpuModel(this.host.loaded.board.arch).cpuNoun;
+    if (!cpus.includes(hart)) throw new Error(`${noun} ${hart} does not belong to zone ${zone}`);
     const header = this.host.view.headers[hart]!;
     const debug = this.debugOf(hart);
     const before = Atomics.load(debug, DebugWord.stopSeq);
     if (Atomics.compareExchange(header, HartWord.request, RunRequest.pause, RunRequest.step) !== RunRequest.pause) {
-      throw new Error(`hart ${hart} is not paused: pause zone ${zone} first`);
+      throw new Error(`${noun} ${hart} is not paused: pause zone ${zone} first`);
     }
     Atomics.notify(header, HartWord.request);
     wakeHart(header);
@@ -358,7 +410,7 @@ export class InspectService {
       if (!reason) continue;
       const zone = statuses.find((z) => z.state !== 'stopped' && z.cpus.includes(hart)) ?? statuses.find((z) => z.cpus.includes(hart));
       if (reason === 'breakpoint' && zone) this.host.holdHarts(zone.cpus);
-      this.emit('zone.stopped', { zone: zone?.id ?? 0, hart, reason, pc: hex64(getU64(debug, DebugWord.stopPcLo)) });
+      this.emit('zone.stopped', { zone: zone?.id ?? 0, cpu: hart, reason, pc: hex64(getU64(debug, DebugWord.stopPcLo)) });
     }
   }
 }
@@ -382,4 +434,33 @@ function formatFloat(value: number): string {
 async function waitUntil(done: () => boolean, timeoutMs = 2000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!done() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 2));
+}
+
+const PRIVILEGES = ['U', 'S', 'S', 'M'] as const;
+
+interface LiveZone {
+  readonly id: number;
+  readonly name: string;
+  readonly config: ZoneConfig;
+  readonly slot: ReturnType<NonNullable<MachineHost['runtime']>['table']['live']> extends Iterable<infer S> ? S : never;
+}
+
+/** What the service reads of a CPU, whichever snapshot it came from. */
+interface CpuView extends Omit<CpuInspectSnapshot, 'groups' | 'arch' | 'cpu'> {
+  readonly seq: number;
+  readonly groups: readonly RegisterGroupData[];
+  /** The pc the CPU's region holds now, when newer than the snapshot's. */
+  readonly livePc?: string;
+}
+
+/** A CPU's register group as the protocol carries it (values as hex strings). */
+function groupData(group: RegisterGroup): RegisterGroupData {
+  return {
+    name: group.name,
+    registers: group.registers.map((r) => ({
+      name: r.name,
+      value: typeof r.value === 'bigint' ? hex64(r.value) : r.value,
+      ...(r.fields && r.fields.length > 0 ? { fields: r.fields } : {}),
+    })),
+  };
 }

@@ -12,6 +12,8 @@ ipcRenderer.on(WIRE_CHANNEL, (_event, raw: unknown) => {
   const message = parseWireMessage(raw);
   if (message) client.receive(message);
 });
+// The protocol version check: main answers with its own, and the wire client refuses to go on if they differ.
+client.hello();
 
 const api: WorkbenchApi = {
   invoke: (command, params) => client.api.invoke(command, params),

@@ -93,7 +93,7 @@ describe('four zones running with the inspectors open', () => {
     }
     await registersPage.getByTestId('main-view-registers').click();
     await registersPage.getByTestId('inspect-zone').selectOption('2');
-    await registersPage.getByTestId('inspect-hart-2').waitFor();
+    await registersPage.getByTestId('inspect-cpu-2').waitFor();
     await registersPage.getByTestId('pc-value').waitFor();
     await interruptsPage.getByTestId('main-view-interrupts').click();
     for (const id of ['plic', 'vplic.0', 'vplic.1', 'vplic.2', 'vplic.3']) await interruptsPage.getByTestId(`controller-${id}`).waitFor();
@@ -103,7 +103,7 @@ describe('four zones running with the inspectors open', () => {
 
     // The period: the main window alternates between an inspector and the root console, where a
     // line is typed and its echo timed, while the two other windows keep polling.
-    const before = { harts: calls.get('inspect.harts') ?? 0, plic: calls.get('inspect.plic') ?? 0 };
+    const before = { harts: calls.get('inspect.cpus') ?? 0, plic: calls.get('inspect.interrupts') ?? 0 };
     const echoes: number[] = [];
     const periodStart = Date.now();
     for (let round = 0; Date.now() - periodStart < PERIOD_MS || round < 2; round++) {
@@ -122,7 +122,7 @@ describe('four zones running with the inspectors open', () => {
       echoes.push(await echoTime(page, root, `four-zones ping ${round}`));
     }
     const periodMs = Date.now() - periodStart;
-    const polls = { harts: (calls.get('inspect.harts') ?? 0) - before.harts, plic: (calls.get('inspect.plic') ?? 0) - before.plic };
+    const polls = { harts: (calls.get('inspect.cpus') ?? 0) - before.harts, plic: (calls.get('inspect.interrupts') ?? 0) - before.plic };
     console.log(`four-zones: ${echoes.length} echoes in ${periodMs} ms: ${echoes.join(', ')} ms; inspector polls ${JSON.stringify(polls)}`);
 
     // (1) The UI stayed responsive: every echo within ECHO_LIMIT_MS.

@@ -42,7 +42,7 @@ describe('register and interrupt-controller inspectors', () => {
     await page.keyboard.press('Control+Shift+Digit2');
     await page.getByTestId('registers-view').waitFor();
     await page.getByTestId('inspect-zone').selectOption('2');
-    await page.getByTestId('inspect-hart-3').waitFor();
+    await page.getByTestId('inspect-cpu-3').waitFor();
     await page.getByTestId('zone-pause').click();
     await waitUntil('zoneR paused', async () => (await page.getByTestId('debug-status').innerText()).startsWith('Paused'));
     await waitUntil('zoneR shown as paused in the sidebar', async () => (await page.getByTestId('zone-state-2').innerText()) === 'paused');
@@ -61,8 +61,8 @@ describe('register and interrupt-controller inspectors', () => {
     expect(await page.locator('[data-testid="disassembly"] tr.current').count()).toBe(1);
 
     // The timer keeps running while the zone is held: its interrupt shows pending in sip.
-    await waitUntil('STIP in sip', async () => (await page.getByTestId('csr-sip').innerText()).includes('STIP'), 5000);
-    expect(await page.getByTestId('csr-satp').innerText()).toContain('Bare');
+    await waitUntil('STIP in sip', async () => (await page.getByTestId('register-sip').innerText()).includes('STIP'), 5000);
+    expect(await page.getByTestId('register-satp').innerText()).toContain('Bare');
 
     // A breakpoint in the timer handler: Continue runs into it on the next tick.
     const handler = timerHandler();
@@ -72,7 +72,7 @@ describe('register and interrupt-controller inspectors', () => {
     await waitUntil('the breakpoint hit', async () => (await page.getByTestId('debug-status').innerText()) === `Paused on breakpoint at ${handler}`);
     expect(await pcOf(page)).toBe(handler);
     expect(await page.locator('[data-testid="disassembly"] tr.current .bp-toggle.armed').count()).toBe(1);
-    expect(await page.getByTestId('csr-scause').innerText()).toContain('supervisor timer interrupt');
+    expect(await page.getByTestId('register-scause').innerText()).toContain('supervisor timer interrupt');
     await page.waitForTimeout(300);
     await screenshot(page, 'registers');
 
@@ -86,11 +86,11 @@ describe('register and interrupt-controller inspectors', () => {
     await page.getByTestId('main-view-interrupts').click();
     await page.getByTestId('controller-plic').waitFor();
     for (const id of ['vplic.0', 'vplic.1', 'vplic.2']) await page.getByTestId(`controller-${id}`).waitFor();
-    const uart = await page.getByTestId('source-plic-10').innerText();
+    const uart = await page.getByTestId('line-plic-10').innerText();
     expect(uart).toContain('0 · root');
     expect(uart.toLowerCase()).toContain('hw');
     // The root's S context on hart 0 has the UART enabled.
-    expect(await page.getByTestId('contexts-plic').innerText()).toMatch(/ctx 1\s+0\s+S\s+\d+\s+10/);
+    expect(await page.getByTestId('targets-plic').innerText()).toMatch(/ctx 1\s+0\s+S\s+\d+\s+10/);
 
     await page.getByTestId('irq-owner-filter').selectOption('0');
     await waitUntil('only zone 0 controllers', async () => (await page.getByTestId('controller-vplic.1').count()) === 0);

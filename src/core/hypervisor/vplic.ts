@@ -34,6 +34,8 @@ import { MIP_SEIP, PlicOffset, type SifivePlic } from '../devices/intc/sifive-pl
 import type { HartApi } from '../isa/riscv64/platform';
 import type { TrapHandler } from './zone-supervisor';
 import { IrqEventKind, irqTraceOf, type IrqTrace } from '../cpu/irq-trace';
+import type { ControllerInspectData } from '../../shared/protocol/inspect';
+import { Column, hwTag, listCell, registerMap } from '../devices/intc/inspect-table';
 
 /** hvisor's BOARD_PLIC_INTERRUPTS_NUM: the largest source count a (v)PLIC register map can hold. */
 export const VPLIC_MAX_SOURCES = 1023;
@@ -444,6 +446,52 @@ export class VirtualPlic implements TrapHandler {
     const index = base + (irq >> 5);
     const bit = 1 << (irq & 31);
     this.words[index] = value ? this.words[index]! | bit : this.words[index]! & ~bit;
+  }
+
+  /**
+   * The inspector's tables, without side effects: the sources the zone owns or that are pending or
+   * active (the other of the 1023 have nothing to show), and the zone's S-mode vcontexts.
+   */
+  inspectState(): ControllerInspectData {
+    const { sources, contexts } = this.inspect();
+    const zone = this.config.zoneId ?? null;
+    return {
+      name: 'vPLIC',
+      kind: 'vplic',
+      lineNoun: 'sources',
+      lines: {
+        key: 'lines',
+        title: 'Sources',
+        columns: [Column.number('id', 'IRQ'), Column.number('priority', 'Priority'), Column.pending, Column.active, Column.owner, Column.hw],
+        rows: sources
+          .filter((s) => s.owned || s.pending || s.active)
+          .map((s) => {
+            const owner = s.owned ? zone : null;
+            return {
+              key: String(s.irq),
+              cells: { id: s.irq, priority: s.priority, pending: s.pending, active: s.active, owner, hw: hwTag(s.hw) },
+              owner,
+              busy: s.pending || s.active,
+              used: true,
+            };
+          }),
+      },
+      targets: {
+        key: 'targets',
+        title: 'Contexts',
+        columns: [
+          Column.text('context', 'Context'), Column.number('hart', 'Hart'), Column.text('mode', 'Mode'), Column.number('threshold', 'Threshold'),
+          Column.text('enables', 'Enabled sources'), Column.number('claim', 'Would claim', 'The source a claim would return now'),
+        ],
+        rows: contexts.map((c) => ({
+          key: String(c.vcontext),
+          cells: { context: `vctx ${c.vcontext}`, hart: c.hart, mode: 'S', threshold: c.threshold, enables: listCell(c.enables), claim: c.wouldClaim || null },
+          busy: c.wouldClaim !== 0,
+        })),
+      },
+      registers: [],
+      registerMap: registerMap(this.registers),
+    };
   }
 }
 

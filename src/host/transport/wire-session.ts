@@ -2,8 +2,8 @@
  * The services half of the wire protocol: one session per connected renderer (an Electron
  * webContents or a WebSocket). Both transports use it so they cannot drift apart.
  */
-import type { CommandName, CommandParams, WireMessage } from '../../shared/protocol/index';
-import { parseWireMessage } from '../../shared/protocol/wire-client';
+import { PROTOCOL_VERSION, type CommandName, type CommandParams, type WireMessage } from '../../shared/protocol/index';
+import { parseWireMessage, protocolMismatch } from '../../shared/protocol/wire-client';
 import type { Disposable, WorkbenchServices } from '../services';
 
 export class WireSession implements Disposable {
@@ -11,6 +11,8 @@ export class WireSession implements Disposable {
   /** Shells this renderer opened: a closed window must not leave ptys running behind it. */
   private readonly openShells = new Set<number>();
   private disposed = false;
+  /** Set when the window said hello with another protocol version: it is answered with this, and sent no events. */
+  private mismatch: string | undefined;
 
   constructor(
     private readonly services: WorkbenchServices,
@@ -18,6 +20,7 @@ export class WireSession implements Disposable {
   ) {
     this.subscription = services.onEvent((event, payload) => {
       if (event === 'shell.exit') this.openShells.delete((payload as { id: number }).id);
+      if (this.mismatch !== undefined) return;
       this.post({ kind: 'event', event, payload });
     });
   }
@@ -25,7 +28,18 @@ export class WireSession implements Disposable {
   /** Handles one message from the renderer; anything that is not a well-formed invoke is ignored. */
   handle(raw: unknown): void {
     const message = parseWireMessage(raw);
-    if (!message || message.kind !== 'invoke' || this.disposed) return;
+    if (!message || this.disposed) return;
+    if (message.kind === 'hello') {
+      // Versions are checked per connection: a window without hello (older than the check) is served as before.
+      this.mismatch = message.protocol === PROTOCOL_VERSION ? undefined : protocolMismatch(PROTOCOL_VERSION, message.protocol);
+      this.post({ kind: 'hello', protocol: PROTOCOL_VERSION });
+      return;
+    }
+    if (message.kind !== 'invoke') return;
+    if (this.mismatch !== undefined) {
+      this.post({ kind: 'result', id: message.id, ok: false, error: this.mismatch });
+      return;
+    }
     void this.run(message.id, message.command, message.params);
   }
 

@@ -40,6 +40,8 @@ export function connectWebSocketApi(options: WebSocketApiOptions): WorkbenchApi 
       retryMs = 250;
       const reconnected = opened;
       opened = true;
+      // First the protocol version check (the server answers with its own), then what waited for the socket.
+      client.hello();
       for (const text of queue.splice(0)) ws.send(text);
       options.onState('open', reconnected);
     });

@@ -3,7 +3,8 @@
  * `window.workbench` in Electron, else a WebSocket to the browser-mode server.
  */
 import { readonly, ref } from 'vue';
-import type { WorkbenchApi } from '../../shared/protocol/index';
+import { PROTOCOL_VERSION, type WorkbenchApi } from '../../shared/protocol/index';
+import { protocolMismatch } from '../../shared/protocol/wire-client';
 import { connectWebSocketApi } from './websocket-api';
 
 export type TransportKind = 'electron' | 'browser';
@@ -14,6 +15,8 @@ const connectionState = ref<ConnectionState>('connecting');
 const connectionLost = ref(false);
 /** Bumped after a reconnect, so that views drop what they show and load it again. */
 const connectionEpoch = ref(0);
+/** Set when the services speak another protocol version than this window's code: it must be reloaded. */
+const protocolProblem = ref<string | null>(null);
 let api: WorkbenchApi | undefined;
 let transport: TransportKind = 'browser';
 
@@ -23,15 +26,19 @@ export function connectWorkbench(): void {
     api = window.workbench;
     transport = 'electron';
     connectionState.value = 'open';
-    return;
+  } else {
+    api = connectWebSocketApi({
+      onState(state, reconnected) {
+        connectionState.value = state;
+        if (state === 'closed') connectionLost.value = true;
+        if (state === 'open') connectionLost.value = false;
+        if (reconnected) connectionEpoch.value++;
+      },
+    });
   }
-  api = connectWebSocketApi({
-    onState(state, reconnected) {
-      connectionState.value = state;
-      if (state === 'closed') connectionLost.value = true;
-      if (state === 'open') connectionLost.value = false;
-      if (reconnected) connectionEpoch.value++;
-    },
+  // Compared here too: in Electron the preload's version is checked by main, this page's only here.
+  api.on('connection.hello', ({ protocol }) => {
+    protocolProblem.value = protocol === PROTOCOL_VERSION ? null : protocolMismatch(protocol, PROTOCOL_VERSION);
   });
 }
 
@@ -41,5 +48,5 @@ export function useWorkbench(): WorkbenchApi {
 }
 
 export function useConnection() {
-  return { state: readonly(connectionState), lost: readonly(connectionLost), epoch: readonly(connectionEpoch), transport };
+  return { state: readonly(connectionState), lost: readonly(connectionLost), epoch: readonly(connectionEpoch), protocolProblem: readonly(protocolProblem), transport };
 }

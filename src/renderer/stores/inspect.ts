@@ -1,12 +1,12 @@
 /**
- * The inspectors: which one the main area shows, the selected zone and hart, their latest state
+ * The inspectors: which one the main area shows, the selected zone and CPU, their latest state
  * (polled at 4 Hz while visible, and refreshed on zone.stopped events), and what changed so the views
  * can highlight it. Register changes are measured against the previous stop (step, pause, breakpoint),
  * as debuggers do; interrupt-controller cells against the previous poll.
  */
 import { defineStore } from 'pinia';
 import { computed, ref, watch } from 'vue';
-import type { HartRegisterState, InterruptControllersState, StopReason, ZoneDebugState } from '../../shared/protocol/index';
+import type { CpuRegisterState, InterruptControllersState, StopReason, ZoneDebugState } from '../../shared/protocol/index';
 import { useConnection, useWorkbench } from '../api/workbench-api';
 import { useMachineStore } from './machine';
 import { createPolling } from '../composables/polling';
@@ -16,38 +16,39 @@ const POLL_MS = 250;
 
 export interface StopNotice {
   readonly zone: number;
-  readonly hart: number;
+  readonly cpu: number;
   readonly reason: StopReason;
   readonly pc: string;
   readonly at: number;
 }
 
-/** Every value of a hart that the view shows, by a stable key (x.a0, f.fa0, csr.sstatus, pc, priv). */
-function hartValues(hart: HartRegisterState): Map<string, string> {
-  const values = new Map<string, string>([['pc', hart.pc], ['priv', hart.privilege]]);
-  for (const r of hart.x) values.set(`x.${r.abi}`, r.value);
-  for (const r of hart.f) values.set(`f.${r.abi}`, r.value);
-  for (const c of hart.csrs) {
-    values.set(`csr.${c.name}`, c.value);
-    for (const f of c.fields) values.set(`csr.${c.name}.${f.name}`, f.value);
+/** Every value of a CPU that the view shows, by a stable key (pc, level, reg.<group>.<name>[.<field>]). */
+export function cpuValues(cpu: CpuRegisterState): Map<string, string> {
+  const values = new Map<string, string>([['pc', cpu.pc], ['level', cpu.level ?? '']]);
+  for (const group of cpu.groups) {
+    for (const r of group.registers) {
+      const key = registerKey(group.name, r.name);
+      values.set(key, r.value);
+      for (const f of r.fields ?? []) values.set(`${key}.${f.name}`, f.value);
+    }
   }
   return values;
 }
 
-function controllerValues(state: InterruptControllersState): Map<string, string> {
+export const registerKey = (group: string, name: string): string => `reg.${group}.${name}`;
+
+/** Key of a controller table cell, for the flash of changed cells. */
+export const cellKey = (controller: string, table: string, row: string, column: string): string => `${controller}.${table}.${row}.${column}`;
+
+export function controllerValues(state: InterruptControllersState): Map<string, string> {
   const values = new Map<string, string>();
   for (const c of state.controllers) {
-    for (const s of c.sources) {
-      values.set(`${c.id}.src.${s.id}.priority`, String(s.priority));
-      values.set(`${c.id}.src.${s.id}.pending`, String(s.pending));
-      values.set(`${c.id}.src.${s.id}.active`, String(s.active));
-      values.set(`${c.id}.src.${s.id}.level`, String(s.level));
+    for (const table of [c.lines, ...(c.targets ? [c.targets] : [])]) {
+      for (const row of table.rows) {
+        for (const column of table.columns) values.set(cellKey(c.id, table.key, row.key, column.key), String(row.cells[column.key] ?? null));
+      }
     }
-    for (const x of c.contexts) {
-      values.set(`${c.id}.ctx.${x.id}.threshold`, String(x.threshold));
-      values.set(`${c.id}.ctx.${x.id}.enables`, x.enables.join(','));
-      values.set(`${c.id}.ctx.${x.id}.claim`, String(x.wouldClaim));
-    }
+    for (const r of c.registers) values.set(`${c.id}.reg.${r.name}`, r.value);
   }
   return values;
 }
@@ -66,14 +67,14 @@ export const useInspectStore = defineStore('inspect', () => {
 
   const view = ref<InspectView | null>(null);
   const zone = ref<number | null>(null);
-  const hart = ref<number | null>(null);
+  const cpu = ref<number | null>(null);
   const debug = ref<ZoneDebugState | null>(null);
   const controllers = ref<InterruptControllersState | null>(null);
   const error = ref<string | null>(null);
   const busy = ref(false);
   const lastStop = ref<StopNotice | null>(null);
 
-  /** Per hart: values at its previous stop, the latest stop count seen, and the keys that changed. */
+  /** Per CPU: values at its previous stop, the latest stop count seen, and the keys that changed. */
   const stopBaseline = new Map<number, { count: number; values: Map<string, string> }>();
   const lastValues = new Map<number, Map<string, string>>();
   const changedRegisters = ref(new Map<number, Set<string>>());
@@ -82,8 +83,8 @@ export const useInspectStore = defineStore('inspect', () => {
   const flashGeneration = ref(0);
 
   const zones = computed(() => machine.zones.filter((z) => z.harts.length > 0));
-  const selectedHart = computed(() => debug.value?.harts.find((h) => h.hart === hart.value) ?? debug.value?.harts[0] ?? null);
-  const changed = computed(() => changedRegisters.value.get(selectedHart.value?.hart ?? -1) ?? new Set<string>());
+  const selectedCpu = computed(() => debug.value?.cpus.find((c) => c.cpu === cpu.value) ?? debug.value?.cpus[0] ?? null);
+  const changed = computed(() => changedRegisters.value.get(selectedCpu.value?.cpu ?? -1) ?? new Set<string>());
 
   watch(
     zones,
@@ -94,32 +95,32 @@ export const useInspectStore = defineStore('inspect', () => {
   );
   watch(zone, () => {
     debug.value = null;
-    hart.value = null;
+    cpu.value = null;
     void refresh();
   });
 
   function applyDebug(state: ZoneDebugState): void {
     if (state.zone !== zone.value) return;
     const next = new Map(changedRegisters.value);
-    for (const h of state.harts) {
-      const values = hartValues(h);
-      const count = h.lastStop?.count ?? 0;
-      const baseline = stopBaseline.get(h.hart);
-      if (h.held) {
+    for (const c of state.cpus) {
+      const values = cpuValues(c);
+      const count = c.lastStop?.count ?? 0;
+      const baseline = stopBaseline.get(c.cpu);
+      if (c.held) {
         // Stopped: highlight what the last step (or run up to this stop) changed.
         if (!baseline || baseline.count !== count) {
-          next.set(h.hart, diff(baseline?.values ?? lastValues.get(h.hart), values));
-          stopBaseline.set(h.hart, { count, values });
+          next.set(c.cpu, diff(baseline?.values ?? lastValues.get(c.cpu), values));
+          stopBaseline.set(c.cpu, { count, values });
         }
       } else {
-        next.set(h.hart, diff(lastValues.get(h.hart), values));
-        stopBaseline.set(h.hart, { count, values });
+        next.set(c.cpu, diff(lastValues.get(c.cpu), values));
+        stopBaseline.set(c.cpu, { count, values });
       }
-      lastValues.set(h.hart, values);
+      lastValues.set(c.cpu, values);
     }
     changedRegisters.value = next;
     debug.value = state;
-    if (hart.value === null || !state.harts.some((h) => h.hart === hart.value)) hart.value = state.harts[0]?.hart ?? null;
+    if (cpu.value === null || !state.cpus.some((c) => c.cpu === cpu.value)) cpu.value = state.cpus[0]?.cpu ?? null;
   }
 
   function applyControllers(state: InterruptControllersState): void {
@@ -136,8 +137,8 @@ export const useInspectStore = defineStore('inspect', () => {
   async function refresh(): Promise<void> {
     if (view.value === null || machine.state === 'idle' || machine.state === 'loading') return;
     try {
-      if (view.value === 'registers' && zone.value !== null) applyDebug(await api.invoke('inspect.harts', { zone: zone.value }));
-      else if (view.value === 'interrupts') applyControllers(await api.invoke('inspect.plic', {}));
+      if (view.value === 'registers' && zone.value !== null) applyDebug(await api.invoke('inspect.cpus', { zone: zone.value }));
+      else if (view.value === 'interrupts') applyControllers(await api.invoke('inspect.interrupts', {}));
       error.value = null;
     } catch (e) {
       error.value = e instanceof Error ? e.message : String(e);
@@ -164,9 +165,9 @@ export const useInspectStore = defineStore('inspect', () => {
   const pause = () => (zone.value === null ? Promise.resolve() : control(() => api.invoke('zone.pause', { zone: zone.value! })));
   const resume = () => (zone.value === null ? Promise.resolve() : control(() => api.invoke('zone.resume', { zone: zone.value! })));
   const step = () =>
-    zone.value === null || selectedHart.value === null
+    zone.value === null || selectedCpu.value === null
       ? Promise.resolve()
-      : control(() => api.invoke('zone.step', { zone: zone.value!, hart: selectedHart.value!.hart }));
+      : control(() => api.invoke('zone.step', { zone: zone.value!, cpu: selectedCpu.value!.cpu }));
   const setBreakpoint = (address: string | null) =>
     zone.value === null ? Promise.resolve() : control(() => api.invoke('zone.breakpoint', { zone: zone.value!, address }));
 
@@ -177,7 +178,7 @@ export const useInspectStore = defineStore('inspect', () => {
   api.on('zone.stopped', (event) => {
     if (event.reason !== 'pause') lastStop.value = { ...event, at: Date.now() };
     if (event.zone === zone.value) {
-      if (event.reason === 'breakpoint') hart.value = event.hart;
+      if (event.reason === 'breakpoint') cpu.value = event.cpu;
       void refresh();
     }
   });
@@ -186,10 +187,10 @@ export const useInspectStore = defineStore('inspect', () => {
   return {
     view,
     zone,
-    hart,
+    cpu,
     zones,
     debug,
-    selectedHart,
+    selectedCpu,
     changed,
     controllers,
     changedCells,

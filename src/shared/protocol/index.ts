@@ -20,8 +20,14 @@ export type * from './inspect';
 export type * from './layout-files';
 export type * from './timeline';
 
+/** Events the window's own transport raises (not sent by the services). */
+export interface ConnectionEvents {
+  /** The services answered the window's hello: their protocol version. */
+  'connection.hello': { protocol: number };
+}
+
 export type Commands = MachineCommands & SerialCommands & ShellCommands & ZoneCommands & DiskCommands & LayoutFileCommands & InspectCommands & TimelineCommands;
-export type Events = MachineEvents & SerialEvents & ShellEvents & ZoneEvents & InspectEvents & TimelineEvents & DiskEvents;
+export type Events = ConnectionEvents & MachineEvents & SerialEvents & ShellEvents & ZoneEvents & InspectEvents & TimelineEvents & DiskEvents;
 
 export type CommandName = keyof Commands;
 export type EventName = keyof Events;
@@ -35,11 +41,17 @@ export interface WorkbenchApi {
   on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void;
 }
 
-/** Wire format shared by both transports. */
+/**
+ * Wire format shared by both transports. A window says `hello` with its protocol version when it
+ * connects and the services answer with theirs; a window whose version differs is refused (its
+ * invokes fail, it gets no events) and tells the user to reload, instead of misreading the messages.
+ */
 export type WireMessage =
+  | { kind: 'hello'; protocol: number }
   | { kind: 'invoke'; id: number; command: CommandName; params: unknown }
   | { kind: 'result'; id: number; ok: true; value: unknown }
   | { kind: 'result'; id: number; ok: false; error: string }
   | { kind: 'event'; event: EventName; payload: unknown };
 
-export const PROTOCOL_VERSION = 1;
+/** Bump on every change of a command, an event or a payload's shape. 2: inspectors as data (groups, tables). */
+export const PROTOCOL_VERSION = 2;

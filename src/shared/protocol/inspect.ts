@@ -1,7 +1,9 @@
 /**
- * The inspectors' protocol: interrupt controllers (the physical PLIC and every zone's vPLIC, with their
- * register maps as data so that another controller kind needs no new view) and the vCPUs of a zone
- * (registers, decoded CSRs, disassembly) with per-zone debug control (pause, single step, breakpoint).
+ * The inspectors' protocol, as data: the CPUs of a zone (named register groups with decoded fields,
+ * a disassembly around the pc) with per-zone debug control (pause, single step, breakpoint), and the
+ * interrupt controllers (tables whose columns the data names, registers with decoded fields, the
+ * register map). The renderer draws a RISC-V hart, an Arm CPU, a PLIC or a GICv3 with the same views:
+ * nothing here names an ISA or a controller, the words a view shows ("hart", "INTID") come with the data.
  *
  * 64-bit values travel as hex strings ("0x" + 16 digits): JSON has no 64-bit integers.
  */
@@ -19,85 +21,128 @@ export interface RegisterDefData {
   readonly stride?: number;
 }
 
-export interface ControllerSource {
-  readonly id: number;
-  readonly priority: number;
-  readonly pending: boolean;
-  /** Claimed and not yet completed. */
-  readonly active: boolean;
-  /** The input line's level (physical controllers only). */
-  readonly level?: boolean;
-  /** Zone whose `interrupts` list it (null: nobody's). */
-  readonly owner: number | null;
-  /** The line reaches the physical controller (board HW_IRQS); false = injected by the hypervisor only. */
-  readonly hw: boolean;
-}
-
-export interface ControllerContext {
-  readonly id: number;
-  /** What the guest calls it, e.g. "ctx 3" or "vctx 1". */
-  readonly label: string;
-  /** Physical hart behind the context. */
-  readonly hart: number;
-  readonly mode: 'M' | 'S';
-  readonly enables: readonly number[];
-  readonly threshold: number;
-  /** The source a claim would return now (0 = none). */
-  readonly wouldClaim: number;
-}
-
-export interface InterruptControllerState {
-  /** Stable key: "plic" or "vplic.<zone>". */
-  readonly id: string;
-  readonly kind: 'sifive-plic' | 'vplic';
-  readonly title: string;
-  /** The zone a virtual controller belongs to (null for the physical one). */
-  readonly zone: number | null;
-  readonly base: string | null;
-  readonly sources: readonly ControllerSource[];
-  readonly contexts: readonly ControllerContext[];
-  readonly registers: readonly RegisterDefData[];
-}
-
-export interface InterruptControllersState {
-  readonly arch: string;
-  readonly zones: readonly { readonly id: number; readonly name: string }[];
-  readonly controllers: readonly InterruptControllerState[];
-}
-
 export interface RegisterFieldValue {
   readonly name: string;
   readonly lsb: number;
   readonly width: number;
   /** The field's raw value (decimal for small fields, hex for addresses). */
   readonly value: string;
-  /** What the value means ("S", "Sv39", "Dirty", "supervisor timer interrupt"). */
+  /** What the value means ("S", "Sv39", "EL1h", "supervisor timer interrupt"). */
   readonly meaning?: string;
 }
 
+/** A register's value; `fields` decode it, `summary` says it in one line (else a view derives one from the fields). */
+export interface RegisterValueData {
+  readonly name: string;
+  /** "0x" + hex digits. */
+  readonly value: string;
+  readonly fields?: readonly RegisterFieldValue[];
+  readonly summary?: string;
+  /** Other readings of the same bits, e.g. { label: 'double', text: '1.5' } for a floating-point register. */
+  readonly readings?: readonly { readonly label: string; readonly text: string }[];
+}
+
+/**
+ * A decoded register with its architectural number, as core/cpu/hart-snapshot.ts's CSR decoder returns
+ * it; the wire carries it as a RegisterValueData.
+ */
 export interface CsrValue {
   readonly name: string;
   readonly number: number;
   readonly value: string;
   readonly fields: readonly RegisterFieldValue[];
-  /** One line: the set bits by name, the mode and root page, the cause name. */
   readonly summary: string;
 }
 
-export interface IntRegisterValue {
-  readonly index: number;
-  readonly abi: string;
-  readonly value: string;
+/** A named group of registers ("General", "Supervisor", "PSTATE", "Timer"...). The first is the general-purpose one. */
+export interface RegisterGroupData {
+  readonly name: string;
+  readonly registers: readonly RegisterValueData[];
 }
 
-export interface FpRegisterValue {
-  readonly index: number;
-  readonly abi: string;
-  readonly value: string;
-  /** The 64 bits as a double, and the low 32 bits as a single ("(not NaN-boxed)" when the high half is not all ones). */
-  readonly double: string;
-  readonly single: string;
+// -------------------------------------------------------------------------------------------------
+// Interrupt controllers
+
+/** How a view draws a column's cells. */
+export type ControllerColumnKind =
+  /** A number or a short code, right-aligned. */
+  | 'number'
+  /** A boolean drawn as `on` / `off` words (pending / ·). */
+  | 'flag'
+  /** A zone id (null: nobody's), drawn with the zone's name. */
+  | 'zone'
+  /** A short label drawn as a pill (hw / virtual). */
+  | 'tag'
+  | 'text';
+
+export interface ControllerColumn {
+  readonly key: string;
+  readonly label: string;
+  readonly kind: ControllerColumnKind;
+  /** Flag columns: the words for true and false (default "yes" / "·"), and how a true cell stands out. */
+  readonly on?: string;
+  readonly off?: string;
+  readonly tone?: 'warn' | 'info' | 'ok';
+  readonly description?: string;
 }
+
+export type ControllerCell = string | number | boolean | null;
+
+export interface ControllerRow {
+  /** Stable within the table (e.g. "10", or "cpu1.27" for a banked interrupt). */
+  readonly key: string;
+  readonly cells: Readonly<Record<string, ControllerCell>>;
+  /** Zone that owns the interrupt (filters by owner); absent: the row belongs to no zone (a context, a CPU interface). */
+  readonly owner?: number | null;
+  /** Pending or active (the "pending or active only" filter). */
+  readonly busy?: boolean;
+  /** Configured or signalled in some way; unused rows are hidden unless the view asks for them. */
+  readonly used?: boolean;
+}
+
+export interface ControllerTable {
+  readonly key: string;
+  readonly title: string;
+  readonly columns: readonly ControllerColumn[];
+  readonly rows: readonly ControllerRow[];
+}
+
+/** What a controller says about itself (computed in core without side effects). */
+export interface ControllerInspectData {
+  /** What the hardware (or hvisor) calls it: "PLIC", "vPLIC", "GICv3". */
+  readonly name: string;
+  readonly kind: string;
+  /** The interrupt lines (sources, INTIDs): the first table. */
+  readonly lines: ControllerTable;
+  /** Where interrupts go (PLIC contexts, GIC CPU interfaces). */
+  readonly targets?: ControllerTable;
+  /** Global registers with their current values. */
+  readonly registers: readonly RegisterValueData[];
+  /** The register map, as the device declares it. */
+  readonly registerMap: readonly RegisterDefData[];
+  /** Noun for the lines table's summary ("sources", "INTIDs"). */
+  readonly lineNoun?: string;
+}
+
+export interface InterruptControllerState extends ControllerInspectData {
+  /** Stable key: "plic", "gic", "vplic.<zone>". */
+  readonly id: string;
+  readonly title: string;
+  /** The zone a virtual controller belongs to (null for a physical one). */
+  readonly zone: number | null;
+  readonly base: string | null;
+}
+
+export interface InterruptControllersState {
+  readonly arch: string;
+  readonly zones: readonly { readonly id: number; readonly name: string }[];
+  readonly controllers: readonly InterruptControllerState[];
+  /** What the tags of the tables mean, e.g. { label: 'hw', text: 'reaches the physical PLIC' }. */
+  readonly legend?: readonly { readonly label: string; readonly text: string }[];
+}
+
+// -------------------------------------------------------------------------------------------------
+// CPUs
 
 export interface DisassemblyLine {
   readonly address: string;
@@ -110,8 +155,9 @@ export interface DisassemblyLine {
 
 export type StopReason = 'pause' | 'step' | 'breakpoint';
 
-export interface HartRegisterState {
-  readonly hart: number;
+export interface CpuRegisterState {
+  /** The physical CPU number (RISC-V hart id, Arm CPU index). */
+  readonly cpu: number;
   /** Index of the vCPU inside its zone. */
   readonly vcpu: number;
   readonly status: 'stopped' | 'running' | 'waiting' | 'paused' | 'faulted' | 'exited';
@@ -119,12 +165,13 @@ export interface HartRegisterState {
   readonly held: boolean;
   readonly retired: number;
   readonly pc: string;
-  /** Physical address of the pc as the hart translated it (null: not translated). */
+  /** Physical address of the pc as the CPU translated it (null: not translated). */
   readonly pcPhysical: string | null;
-  readonly privilege: 'M' | 'S' | 'U';
-  readonly x: readonly IntRegisterValue[];
-  readonly f: readonly FpRegisterValue[];
-  readonly csrs: readonly CsrValue[];
+  /** The privilege level in the ISA's words ("S-mode", "EL1h"), when known. */
+  readonly level: string | null;
+  readonly groups: readonly RegisterGroupData[];
+  /** The CPU's snapshot did not fit its shared region: the last groups or registers are missing. */
+  readonly truncated?: boolean;
   readonly disassembly: readonly DisassemblyLine[];
   /** Why there is no disassembly (e.g. "virtual: not translated"). */
   readonly disassemblyNote?: string;
@@ -136,23 +183,26 @@ export interface HartRegisterState {
 export interface ZoneDebugState {
   readonly zone: number;
   readonly name: string;
+  readonly arch: string;
+  /** What the ISA calls a CPU: "hart" on RISC-V, "CPU" elsewhere. */
+  readonly cpuNoun: string;
   readonly paused: boolean;
   readonly breakpoint: string | null;
-  readonly harts: readonly HartRegisterState[];
+  readonly cpus: readonly CpuRegisterState[];
 }
 
 export interface InspectCommands {
-  'inspect.plic': { params: Record<string, never>; result: InterruptControllersState };
-  'inspect.harts': { params: { zone: number }; result: ZoneDebugState };
-  /** Every hart of the zone stops at a slice boundary; the rest of the machine keeps running. */
+  'inspect.interrupts': { params: Record<string, never>; result: InterruptControllersState };
+  'inspect.cpus': { params: { zone: number }; result: ZoneDebugState };
+  /** Every CPU of the zone stops at a slice boundary; the rest of the machine keeps running. */
   'zone.pause': { params: { zone: number }; result: ZoneDebugState };
   'zone.resume': { params: { zone: number }; result: ZoneDebugState };
-  /** One instruction on a hart of a paused zone (interrupts masked during the step, as QEMU's gdbstub does). */
-  'zone.step': { params: { zone: number; hart: number }; result: ZoneDebugState };
-  /** A guest-virtual pc ("0x..." or a number) on every hart of the zone; null clears it. */
+  /** One instruction on a CPU of a paused zone (interrupts masked during the step, as QEMU's gdbstub does). */
+  'zone.step': { params: { zone: number; cpu: number }; result: ZoneDebugState };
+  /** A guest-virtual pc ("0x..." or a number) on every CPU of the zone; null clears it. */
   'zone.breakpoint': { params: { zone: number; address: string | number | null }; result: ZoneDebugState };
 }
 
 export interface InspectEvents {
-  'zone.stopped': { zone: number; hart: number; reason: StopReason; pc: string };
+  'zone.stopped': { zone: number; cpu: number; reason: StopReason; pc: string };
 }

@@ -6,8 +6,10 @@ import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadLayout } from '../../../src/host/layout-loader';
 import { InspectService } from '../../../src/host/inspect-service';
-import type { Events } from '../../../src/shared/protocol/index';
+import type { CpuRegisterState, Events, RegisterValueData } from '../../../src/shared/protocol/index';
 import { startMachine, type LiveMachine } from '../../helpers/live-machine';
+import type { SharedRegion } from '../../../src/core/bus/types';
+import { CPU_INSPECT_BYTES, publishInspect } from '../../../src/core/cpu/cpu-inspect';
 
 const ZONE_R = 2;
 const ZONE_U = 1;
@@ -19,6 +21,13 @@ function symbol(name: string): bigint {
   const line = out.split('\n').find((l) => l.endsWith(` ${name}`));
   if (!line) throw new Error(`zones-r.elf has no symbol ${name}`);
   return BigInt(`0x${line.split(' ')[0]}`);
+}
+
+/** A register of a CPU's state, by name, in whichever group holds it. */
+function register(cpu: CpuRegisterState, name: string): RegisterValueData {
+  const found = cpu.groups.flatMap((g) => g.registers).find((r) => r.name === name);
+  if (!found) throw new Error(`no register ${name} in ${cpu.groups.map((g) => g.name).join(', ')}`);
+  return found;
 }
 
 async function until(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
@@ -53,10 +62,15 @@ describe('inspector service on the zones example', () => {
   it('pauses zoneR while zoneU keeps retiring instructions', async () => {
     const state = await inspect.pause(ZONE_R);
     expect(state.paused).toBe(true);
-    expect(state.harts.map((h) => h.status)).toEqual(['paused']);
-    expect(state.harts[0]!.held).toBe(true);
-    expect(state.harts[0]!.privilege).toBe('S');
-    expect(state.harts[0]!.csrs.find((c) => c.name === 'satp')!.summary).toMatch(/^Bare/);
+    expect(state.cpuNoun).toBe('hart');
+    expect(state.cpus.map((h) => h.status)).toEqual(['paused']);
+    expect(state.cpus[0]!.held).toBe(true);
+    expect(state.cpus[0]!.level).toBe('S-mode');
+    expect(state.cpus[0]!.groups.map((g) => g.name)).toEqual(['General', 'Privilege', 'Supervisor', 'Machine', 'Float']);
+    expect(register(state.cpus[0]!, 'satp').summary).toMatch(/^Bare/);
+    expect(register(state.cpus[0]!, 'satp').fields?.find((f) => f.name === 'MODE')?.meaning).toBe('Bare');
+    // FP registers carry their readings as double and single.
+    expect(register(state.cpus[0]!, 'fa0').readings?.map((r) => r.label)).toEqual(['double', 'single']);
     const frozen = retired(ZONE_R_HART);
     const busy = retired(2);
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -64,16 +78,16 @@ describe('inspector service on the zones example', () => {
     expect(retired(2)).toBeGreaterThan(busy + 1_000_000);
     await until('the pause event', () => stops.some((s) => s.zone === ZONE_R && s.reason === 'pause'));
     // zoneU's harts were never held.
-    expect((await inspect.zoneState(ZONE_U)).harts.every((h) => !h.held && h.status !== 'paused')).toBe(true);
+    expect((await inspect.zoneState(ZONE_U)).cpus.every((h) => !h.held && h.status !== 'paused')).toBe(true);
   });
 
   it('single-steps one instruction: the pc moves by the instruction length or to a branch target', async () => {
     let sequential = 0;
     for (let i = 0; i < 12; i++) {
-      const before = (await inspect.zoneState(ZONE_R)).harts[0]!;
+      const before = (await inspect.zoneState(ZONE_R)).cpus[0]!;
       const line = before.disassembly.find((l) => l.current)!;
       expect(line, 'the pc is in the disassembly').toBeDefined();
-      const after = (await inspect.step(ZONE_R, ZONE_R_HART)).harts[0]!;
+      const after = (await inspect.step(ZONE_R, ZONE_R_HART)).cpus[0]!;
       expect(after.lastStop?.reason).toBe('step');
       expect(after.pc).not.toBe(before.pc);
       const delta = BigInt(after.pc) - BigInt(before.pc);
@@ -86,8 +100,8 @@ describe('inspector service on the zones example', () => {
 
   it('shows a timer interrupt pending in the paused hart (STIP in sip)', async () => {
     await until('STIP', () => {
-      const sip = inspect.zoneState(ZONE_R).harts[0]!.csrs.find((c) => c.name === 'sip');
-      return sip?.summary.includes('STIP') ?? false;
+      const sip = register(inspect.zoneState(ZONE_R).cpus[0]!, 'sip');
+      return sip.summary?.includes('STIP') ?? false;
     }, 3000);
   });
 
@@ -98,19 +112,19 @@ describe('inspector service on the zones example', () => {
     await inspect.resume(ZONE_R);
     await until('the breakpoint', () => stops.some((s) => s.reason === 'breakpoint'));
     const hit = stops.find((s) => s.reason === 'breakpoint')!;
-    expect(hit).toMatchObject({ zone: ZONE_R, hart: ZONE_R_HART, pc: `0x${handler.toString(16).padStart(16, '0')}` });
+    expect(hit).toMatchObject({ zone: ZONE_R, cpu: ZONE_R_HART, pc: `0x${handler.toString(16).padStart(16, '0')}` });
     await until('the zone held', () => inspect.zoneState(ZONE_R).paused);
     const state = inspect.zoneState(ZONE_R);
     expect(state.breakpoint).toBe(hit.pc);
-    expect(state.harts[0]!.pc).toBe(hit.pc);
-    expect(state.harts[0]!.disassembly.find((l) => l.current)?.breakpoint).toBe(true);
-    expect(state.harts[0]!.csrs.find((c) => c.name === 'scause')!.summary).toContain('supervisor timer interrupt');
+    expect(state.cpus[0]!.pc).toBe(hit.pc);
+    expect(state.cpus[0]!.disassembly.find((l) => l.current)?.breakpoint).toBe(true);
+    expect(register(state.cpus[0]!, 'scause').summary).toContain('supervisor timer interrupt');
 
     // Continue: it runs the handler and comes back on the next tick.
-    const count = state.harts[0]!.lastStop!.count;
+    const count = state.cpus[0]!.lastStop!.count;
     await inspect.resume(ZONE_R);
-    await until('the next hit', () => (inspect.zoneState(ZONE_R).harts[0]!.lastStop?.count ?? 0) > count);
-    expect(inspect.zoneState(ZONE_R).harts[0]!.pc).toBe(hit.pc);
+    await until('the next hit', () => (inspect.zoneState(ZONE_R).cpus[0]!.lastStop?.count ?? 0) > count);
+    expect(inspect.zoneState(ZONE_R).cpus[0]!.pc).toBe(hit.pc);
 
     await inspect.setBreakpoint(ZONE_R, null);
     await inspect.resume(ZONE_R);
@@ -122,16 +136,53 @@ describe('inspector service on the zones example', () => {
   it("inspects the PLIC: the root's UART source 10 is zone 0's and hw; every live zone has a vPLIC", () => {
     const state = inspect.interruptControllers();
     const plic = state.controllers.find((c) => c.id === 'plic')!;
-    expect(plic.kind).toBe('sifive-plic');
-    const uart = plic.sources.find((s) => s.id === 10)!;
-    expect(uart).toMatchObject({ owner: 0, hw: true });
-    expect(plic.contexts).toHaveLength(8);
-    expect(plic.contexts[1]).toMatchObject({ hart: 0, mode: 'S' });
-    expect(plic.registers.map((r) => r.name)).toEqual(['priority', 'pending', 'enable', 'threshold', 'claim']);
+    expect(plic).toMatchObject({ kind: 'sifive-plic', title: 'PLIC (physical)', zone: null });
+    const uart = plic.lines.rows.find((r) => r.key === '10')!;
+    expect(uart.cells).toMatchObject({ id: 10, owner: 0, hw: 'hw' });
+    expect(uart.owner).toBe(0);
+    expect(plic.lines.columns.map((c) => c.label)).toEqual(['IRQ', 'Priority', 'Pending', 'Active', 'Level', 'Owner', 'Kind']);
+    expect(plic.targets!.rows).toHaveLength(8);
+    expect(plic.targets!.rows[1]!.cells).toMatchObject({ context: 'ctx 1', hart: 0, mode: 'S' });
+    expect(plic.registerMap.map((r) => r.name)).toEqual(['priority', 'pending', 'enable', 'threshold', 'claim']);
     expect(state.controllers.map((c) => c.id)).toEqual(['plic', 'vplic.0', 'vplic.1', 'vplic.2']);
+    expect(state.legend?.map((l) => l.label)).toEqual(['hw', 'virtual']);
     const root = state.controllers.find((c) => c.id === 'vplic.0')!;
-    expect(root.sources.find((s) => s.id === 10)).toMatchObject({ owner: 0, hw: true });
-    expect(root.contexts).toEqual([expect.objectContaining({ label: 'vctx 1', hart: 0 })]);
-    expect(state.controllers.find((c) => c.id === 'vplic.1')!.contexts.map((c) => c.hart)).toEqual([1, 2]);
+    expect(root.title).toBe('vPLIC of zone 0 (root-linux)');
+    expect(root.lines.rows.find((r) => r.key === '10')?.cells).toMatchObject({ owner: 0, hw: 'hw' });
+    expect(root.targets!.rows.map((r) => r.cells)).toEqual([expect.objectContaining({ context: 'vctx 1', hart: 0 })]);
+    expect(state.controllers.find((c) => c.id === 'vplic.1')!.targets!.rows.map((r) => r.cells.hart)).toEqual([1, 2]);
+  });
+
+  it('serves the generic snapshot once a vCPU publishes one in its inspect region, disassembling RAM at its physical pc', () => {
+    const legacy = inspect.zoneState(ZONE_R).cpus[0]!;
+    const current = legacy.disassembly.find((l) => l.current)!;
+    const regions = new Map<number, SharedRegion>();
+    const view = machine.host.view as unknown as { cpuInspectRegion?: (cpu: number) => SharedRegion };
+    view.cpuInspectRegion = (cpu) => {
+      const region = regions.get(cpu) ?? { buffer: new SharedArrayBuffer(CPU_INSPECT_BYTES), byteOffset: 0, byteLength: CPU_INSPECT_BYTES };
+      regions.set(cpu, region);
+      return region;
+    };
+    try {
+      // Nothing published there yet: the hart's own debug-area snapshot still serves.
+      expect(inspect.zoneState(ZONE_R).cpus[0]!.groups[0]!.name).toBe('General');
+      publishInspect(view.cpuInspectRegion(ZONE_R_HART), {
+        arch: 'riscv64',
+        cpu: ZONE_R_HART,
+        pc: current.address,
+        pcPhysical: legacy.pcPhysical!,
+        level: 'S-mode',
+        groups: [{ name: 'Custom', registers: [{ name: 'r0', value: 5n, fields: [{ name: 'low', lsb: 0, width: 4, value: '5' }] }] }],
+      });
+      const cpu = inspect.zoneState(ZONE_R).cpus[0]!;
+      expect(cpu.snapshot).toBe(1);
+      expect(cpu.level).toBe('S-mode');
+      expect(cpu.groups).toEqual([{ name: 'Custom', registers: [{ name: 'r0', value: '0x0000000000000005', fields: [{ name: 'low', lsb: 0, width: 4, value: '5' }] }] }]);
+      const line = cpu.disassembly.find((l) => l.current)!;
+      expect(line.address).toBe(current.address);
+      expect(line.text).toBe(current.text);
+    } finally {
+      delete view.cpuInspectRegion;
+    }
   });
 });

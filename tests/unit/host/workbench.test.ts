@@ -153,8 +153,8 @@ describe('a root program that prints with SBI putchar, then faults', () => {
   it("shows the faulting instruction as the faulted vCPU's current line", async () => {
     // The zone's error state is set from the vCPU's fault callback, just before the vCPU publishes its own
     // status and snapshot: under load a view may ask in between, so wait for the vCPU's side too.
-    await until("the vCPU's faulted status", async () => (await services.invoke('inspect.harts', { zone: 0 })).harts[0]?.status === 'faulted', 10_000);
-    const hart = (await services.invoke('inspect.harts', { zone: 0 })).harts[0]!;
+    await until("the vCPU's faulted status", async () => (await services.invoke('inspect.cpus', { zone: 0 })).cpus[0]?.status === 'faulted', 10_000);
+    const hart = (await services.invoke('inspect.cpus', { zone: 0 })).cpus[0]!;
     const current = hart.disassembly.find((line) => line.current);
     expect(current?.text).toBe('sd zero,8(t0)');
     expect(BigInt(current!.address)).toBe(BigInt(hart.pc));

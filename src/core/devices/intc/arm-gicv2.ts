@@ -22,6 +22,9 @@ import {
   readConfig, readPriorities, writeBitmapRegister, writeConfig, writePriorities,
   type Candidate, type GicConfig, type GicCpuInterfaceState, type GicSourceState,
 } from './arm-gic-state';
+import type { ControllerInspectData } from '../../../shared/protocol/inspect';
+import { gicInspectData } from './arm-gic-inspect';
+import { registerValue, type ControllerInspectContext } from './inspect-table';
 
 export const GicV2DistOffset = {
   ctlr: 0x0, typer: 0x4, iidr: 0x8, igroupr: 0x80, isenabler: 0x100, icenabler: 0x180, ispendr: 0x200, icpendr: 0x280,
@@ -416,5 +419,12 @@ export class ArmGicv2 implements IrqSink {
       GICC_NSAPR0: s.cpuWord(cpu, CpuIfWord.ap1),
       GICC_IIDR: GICC_IIDR,
     };
+  }
+
+  /** The inspector's tables (every INTID, each CPU interface) and GICD_CTLR / GICD_TYPER decoded; no side effects. */
+  inspectState(context: ControllerInspectContext = {}): ControllerInspectData {
+    const values = this.peekDistributor(0);
+    const registers = GICV2_DISTRIBUTOR_REGISTERS.filter((def) => def.name === 'GICD_CTLR' || def.name === 'GICD_TYPER').map((def) => registerValue(def, values[def.name] ?? 0));
+    return gicInspectData('GICv2', this.kind, this.inspect(), registers, [...GICV2_DISTRIBUTOR_REGISTERS, ...GICV2_CPU_INTERFACE_REGISTERS], context);
   }
 }

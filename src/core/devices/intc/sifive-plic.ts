@@ -14,6 +14,8 @@
  */
 import type { HartSignals, IrqSink, MmioDevice, RegisterDef, SharedRegion } from '../../bus/types';
 import { IrqEventKind, irqTraceOf, type IrqTrace } from '../../cpu/irq-trace';
+import type { ControllerInspectData } from '../../../shared/protocol/inspect';
+import { Column, hwTag, listCell, registerMap, type ControllerInspectContext } from './inspect-table';
 
 export const PlicOffset = {
   priority: 0x0,
@@ -306,6 +308,56 @@ export class SifivePlic implements MmioDevice, IrqSink {
     const index = base + (id >> 5);
     const bit = 1 << (id & 31);
     this.words[index] = value ? this.words[index]! | bit : this.words[index]! & ~bit;
+  }
+
+  /**
+   * The inspector's tables, from the shared state without side effects: sources (with the owner zone
+   * and hw/virtual kind when the machine tells them) and contexts with what each would claim now.
+   */
+  inspectState(context: ControllerInspectContext = {}): ControllerInspectData {
+    const { sources, contexts } = this.inspect();
+    const lineColumns = [Column.number('id', 'IRQ'), Column.number('priority', 'Priority'), Column.pending, Column.active, Column.level];
+    if (context.ownerOf) lineColumns.push(Column.owner);
+    if (context.isHw) lineColumns.push(Column.hw);
+    return {
+      name: 'PLIC',
+      kind: this.kind,
+      lineNoun: 'sources',
+      lines: {
+        key: 'lines',
+        title: 'Sources',
+        columns: lineColumns,
+        rows: sources.map((s) => {
+          const owner = context.ownerOf?.(s.id) ?? null;
+          return {
+            key: String(s.id),
+            cells: {
+              id: s.id, priority: s.priority, pending: s.pending, active: s.claimed, level: s.level,
+              ...(context.ownerOf ? { owner } : {}),
+              ...(context.isHw ? { hw: hwTag(context.isHw(s.id)) } : {}),
+            },
+            owner,
+            busy: s.pending || s.claimed,
+            used: owner !== null || s.priority > 0 || s.pending || s.claimed || s.level,
+          };
+        }),
+      },
+      targets: {
+        key: 'targets',
+        title: 'Contexts',
+        columns: [
+          Column.text('context', 'Context'), Column.number('hart', 'Hart'), Column.text('mode', 'Mode'), Column.number('threshold', 'Threshold'),
+          Column.text('enables', 'Enabled sources'), Column.number('claim', 'Would claim', 'The source a claim would return now'),
+        ],
+        rows: contexts.map((c) => ({
+          key: String(c.context),
+          cells: { context: `ctx ${c.context}`, hart: c.hart, mode: c.mode, threshold: c.threshold, enables: listCell(c.enabled), claim: c.wouldClaim || null },
+          busy: c.wouldClaim !== 0,
+        })),
+      },
+      registers: [],
+      registerMap: registerMap(this.registers),
+    };
   }
 }
 

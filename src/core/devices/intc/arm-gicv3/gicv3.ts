@@ -21,8 +21,11 @@ import {
   type Candidate, type GicConfig, type GicCpuInterfaceState, type GicSourceState,
 } from '../arm-gic-state';
 import { Gicv3CpuInterface } from './cpu-interface';
-import { Gicv3Distributor } from './distributor';
-import { Gicv3Redistributors } from './redistributor';
+import { GICD_REGISTERS, Gicv3Distributor } from './distributor';
+import { GICR_REGISTERS, Gicv3Redistributors } from './redistributor';
+import type { ControllerInspectData } from '../../../../shared/protocol/inspect';
+import { gicInspectData } from '../arm-gic-inspect';
+import { registerValue, type ControllerInspectContext } from '../inspect-table';
 
 export interface Gicv3Config extends GicConfig {
   /**
@@ -143,5 +146,12 @@ export class ArmGicv3 implements IrqSink {
       });
     }
     return { sources, cpus };
+  }
+
+  /** The inspector's tables (every INTID, each CPU interface) and GICD_CTLR / GICD_TYPER decoded; no side effects. */
+  inspectState(context: ControllerInspectContext = {}): ControllerInspectData {
+    const values = this.distributor.peek();
+    const registers = GICD_REGISTERS.filter((def) => def.name === 'GICD_CTLR' || def.name === 'GICD_TYPER').map((def) => registerValue(def, values[def.name] ?? 0));
+    return gicInspectData('GICv3', this.kind, this.inspect(), registers, [...GICD_REGISTERS, ...GICR_REGISTERS], context);
   }
 }

@@ -1,0 +1,38 @@
+/**
+ * The inspector's registry of ISAs, keyed by the board's architecture: how long an instruction is
+ * and its disassembler (one per ISA, driven by that ISA's decode table). The
+ * register inspector disassembles guest RAM around a CPU's pc through it, so neither the host nor the
+ * renderer names an ISA. Left out: decoding registers, which each CPU does itself (CpuCore.inspect()).
+ */
+import { disassemble as disassembleA64 } from '../isa/aarch64/disassembler';
+import { disassemble as disassembleRiscv } from '../isa/riscv64/disassembler';
+
+export interface IsaInspect {
+  /** Every instruction starts at a multiple of this many bytes. */
+  readonly alignment: 2 | 4;
+  /** Length in bytes of the instruction whose first 16 bits (little-endian) are `firstHalf`. */
+  instructionBytes(firstHalf: number): number;
+  /** One instruction (`bits` holds instructionBytes() bytes, little-endian) at guest-virtual `pc`. */
+  disassemble(bits: number, pc: bigint): string;
+}
+
+const hexWord = (bits: number): string => `0x${(bits >>> 0).toString(16).padStart(8, '0')}`;
+
+const ISAS: Readonly<Record<string, IsaInspect>> = {
+  riscv64: {
+    alignment: 2,
+    // The C extension: a 16-bit instruction unless the low two bits are 11.
+    instructionBytes: (firstHalf) => ((firstHalf & 3) === 3 ? 4 : 2),
+    disassemble: (bits, pc) => disassembleRiscv(bits, pc),
+  },
+  aarch64: {
+    alignment: 4,
+    instructionBytes: () => 4,
+    disassemble: (bits, pc) => disassembleA64(bits, pc)?.replace('\t', ' ') ?? `.inst ${hexWord(bits)} (unallocated)`,
+  },
+};
+
+/** The ISA's inspector facts, or undefined for an architecture the inspector does not know. */
+export function isaInspect(arch: string): IsaInspect | undefined {
+  return Object.hasOwn(ISAS, arch) ? ISAS[arch] : undefined;
+}
