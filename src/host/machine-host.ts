@@ -118,7 +118,7 @@ export class MachineHost {
       }
     }
     if (zoned) {
-      this.runtime = new ZoneRuntime(this.view, { strict: layout.strict, shutdownWaitMs: 2000, workbenchSbiExtensions: layout.workbenchSbiExtensions }, (line) => this.log(line));
+      this.runtime = new ZoneRuntime(this.view, { strict: layout.strict, shutdownWaitMs: 2000, workbenchSbiExtensions: layout.workbenchSbiExtensions, workbenchPsciExtensions: layout.workbenchPsciExtensions }, (line) => this.log(line));
       this.rootConfig = clipToRam(rootZoneForLayout(board, { ...layout.root, cpus: this.harts }), board.ram.base, this.plan.ramSize);
       this.zoneNames.set(0, this.rootConfig.name);
       this.virtio = new VirtioService(this.view, this.runtime, {
@@ -249,7 +249,7 @@ export class MachineHost {
         epoch: this.epoch,
         timebase: board.timebaseFrequency,
         slice: this.options.slice,
-        hypervisor: { strict: layout.strict, shutdownWaitMs: 2000, workbenchSbiExtensions: layout.workbenchSbiExtensions },
+        hypervisor: { strict: layout.strict, shutdownWaitMs: 2000, workbenchSbiExtensions: layout.workbenchSbiExtensions, workbenchPsciExtensions: layout.workbenchPsciExtensions },
       };
       const worker = new Worker(workerPath(), { workerData: init });
       worker.on('message', (message: VcpuMessage) => this.onWorkerMessage(message));

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { boardNames, DEFAULT_BOARD, getBoard, withRamSize } from '../../../src/boards';
+import { boardOf } from '../../../src/shared/model/board';
 
 describe('boards', () => {
   it('lists and finds the known boards', () => {
@@ -39,7 +40,7 @@ describe('boards', () => {
     // linker.ld BASE_ADDRESS + 4 x PER_CPU_SIZE (512 KiB) + HV_MEM_POOL_SIZE (64 MiB), consts.rs.
     expect(board.hypervisorReserved.base + board.hypervisorReserved.size).toBe(0x8440_0000);
     // board.rs PLIC_BASE/PLIC_SIZE and ROOT_PCI_DEVS.
-    expect(board.rootZone.vplic).toEqual({ base: 0x0c00_0000, size: 0x400_0000 });
+    expect(boardOf(board, 'riscv64').rootZone.vplic).toEqual({ base: 0x0c00_0000, size: 0x400_0000 });
     expect(board.rootZone.pciDevices.map((d) => [d.bus, d.device, d.function, d.devType])).toEqual([[0, 0, 0, 0], [0, 1, 0, 0]]);
   });
 
@@ -54,5 +55,34 @@ describe('boards', () => {
     const board = withRamSize(getBoard('qemu-plic'), 256 * 1024 * 1024);
     expect(board.ram.size).toBe(0x1000_0000);
     expect(getBoard('qemu-plic').ram.size).toBe(0x8000_0000);
+  });
+
+  it('describes hvisor\'s aarch64 QEMU boards with QEMU virt\'s map and board.rs constants', () => {
+    for (const name of ['qemu-gicv3', 'qemu-gicv2']) {
+      const board = boardOf(getBoard(name), 'aarch64');
+      const device = (n: string) => board.devices.find((d) => d.name === n)!;
+      expect(board.harts).toBe(4);
+      expect(board.mpidrs).toEqual([0, 1, 2, 3]);
+      expect(board.ram).toEqual({ base: 0x4000_0000, size: 0x8000_0000 });
+      expect(device('uart0')).toMatchObject({ kind: 'pl011', base: 0x0900_0000, irq: 33 });
+      expect(device('gic')).toMatchObject({ kind: name === 'qemu-gicv3' ? 'arm-gicv3' : 'arm-gicv2', base: 0x0800_0000 });
+      // 32 virtio-mmio transports from 0x0a000000 on SPIs 16..47 (INTIDs 48..79).
+      const virtio = board.devices.filter((d) => d.kind === 'virtio-mmio');
+      expect(virtio).toHaveLength(32);
+      expect([virtio[0]!.base, virtio[0]!.irq, virtio[31]!.base, virtio[31]!.irq]).toEqual([0x0a00_0000, 48, 0x0a00_3e00, 79]);
+      expect(board.rootZone).toMatchObject({ cpus: [0, 1], entry: 0xa040_0000, dtbAddress: 0xa000_0000, kernelAddress: 0xa040_0000 });
+      expect(board.rootZone.irqs).toEqual([33, 64, 77, 79, 35, 36, 37, 38, 65]);
+      expect(board.rootZone.memoryRegions[0]).toEqual({ type: 'ram', physicalStart: 0x5000_0000, virtualStart: 0x5000_0000, size: 0x7000_0000 });
+      expect(board.virtioWakeupIrq).toBe(64);
+      expect(board.rootZone.gic.version).toBe(name === 'qemu-gicv3' ? 3 : 2);
+    }
+    const v3 = boardOf(getBoard('qemu-gicv3'), 'aarch64').rootZone.gic;
+    expect(v3).toMatchObject({ gicd: { base: 0x0800_0000, size: 0x1_0000 }, gicr: { base: 0x080a_0000, size: 0xf6_0000 } });
+    const v2 = boardOf(getBoard('qemu-gicv2'), 'aarch64').rootZone.gic;
+    expect(v2).toMatchObject({ gicc: { base: 0x0801_0000 }, gich: { base: 0x0803_0000 }, gicv: { base: 0x0804_0000 } });
+  });
+
+  it('refuses to read one architecture\'s board as another', () => {
+    expect(() => boardOf(getBoard('qemu-plic'), 'aarch64')).toThrow("board 'qemu-plic' is riscv64, not aarch64");
   });
 });

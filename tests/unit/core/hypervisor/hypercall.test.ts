@@ -12,6 +12,9 @@ import { rootedRuntime } from '../../../helpers/zone-runtime';
 class Regs implements HartApi {
   readonly x = new Array<bigint>(32).fill(0n);
   constructor(readonly hartId: number) {}
+  get cpuId(): number {
+    return this.hartId;
+  }
   getX(i: number): bigint { return this.x[i]!; }
   setX(i: number, v: bigint): void { this.x[i] = BigInt.asIntN(64, v); }
   getPc(): bigint { return 0n; }

@@ -9,6 +9,9 @@ import { sharedRegion } from '../devices/helpers';
 
 class FakeHart implements HartApi {
   constructor(readonly hartId: number) {}
+  get cpuId(): number {
+    return this.hartId;
+  }
   getX(): bigint { return 0n; }
   setX(): void {}
   getPc(): bigint { return 0n; }

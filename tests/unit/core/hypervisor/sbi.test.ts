@@ -7,6 +7,9 @@ class FakeHart implements HartApi {
   readonly x = new Array<bigint>(32).fill(0n);
   pc = 0n;
   constructor(readonly hartId: number) {}
+  get cpuId(): number {
+    return this.hartId;
+  }
   getX(i: number): bigint { return this.x[i]!; }
   setX(i: number, v: bigint): void { if (i !== 0) this.x[i] = BigInt.asIntN(64, v); }
   getPc(): bigint { return this.pc; }

@@ -6,6 +6,9 @@ import { RecordingSignals, sharedRegion } from '../devices/helpers';
 
 class FakeHart implements HartApi {
   constructor(readonly hartId: number, private readonly pc = 0x8020_0000n) {}
+  get cpuId(): number {
+    return this.hartId;
+  }
   getX(): bigint { return 0n; }
   setX(): void {}
   getPc(): bigint { return this.pc; }

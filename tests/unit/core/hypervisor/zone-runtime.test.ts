@@ -12,6 +12,7 @@ import { rootedRuntime } from '../../../helpers/zone-runtime';
 
 const guest: HartApi = {
   hartId: 2,
+  cpuId: 2,
   getX: () => 0n,
   setX: () => {},
   getPc: () => 0x8800_0000n,

@@ -17,7 +17,7 @@ import { A64Cpu, A64_STATE_BYTES } from '../../../isa/aarch64/cpu';
 import { Stage2, type AccessKind, type ArmCpuApi, type ArmPlatform, type Supervisor, type SupervisorCall } from '../../../isa/aarch64/platform';
 import type { CpuFaultReport } from '../../../cpu/cpu-core';
 import { HartEvent, HartStatus, HartWord, HsmState } from '../../../cpu/hart-header';
-import { debugWords } from '../../../cpu/hart-snapshot';
+import { DEBUG_WORDS } from '../../../cpu/hart-snapshot';
 import { leaveZone } from '../../hypervisor';
 import { ZoneRuntime } from '../../zone-runtime';
 import { Stage2Map, type Stage2Region, type TrapHandler, type TrapRegion } from '../../zone-supervisor';
@@ -84,7 +84,7 @@ export function createAarch64Vcpu(setup: VcpuSetup): VcpuArch {
   const board: Aarch64Board = boardOf(view.plan.board, 'aarch64');
   const header = view.headers[cpuId]!;
   const region = view.hartRegion(cpuId);
-  const debug = debugWords(region.buffer, region.byteOffset + A64_DEBUG_OFFSET);
+  const debug = new Int32Array(region.buffer, region.byteOffset + A64_DEBUG_OFFSET, DEBUG_WORDS);
   const runtime = new ZoneRuntime(view, setup.hypervisor, log);
   const waits = hypervisorWaits(header, setup.thread);
   const gicv3 = view.devices.gicv3;
@@ -158,7 +158,7 @@ export function createAarch64Vcpu(setup: VcpuSetup): VcpuArch {
         hypervisor.zoneError(slot, text);
         faulted = true;
       },
-      workbenchExtensions: setup.hypervisor.workbenchSbiExtensions === true,
+      workbenchExtensions: setup.hypervisor.workbenchPsciExtensions === true,
     });
     return { slot, generation: slot.generation, config, stage2, psci };
   }
