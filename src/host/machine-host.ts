@@ -119,7 +119,7 @@ export class MachineHost {
     }
     if (zoned) {
       this.runtime = new ZoneRuntime(this.view, { strict: layout.strict, shutdownWaitMs: 2000, workbenchSbiExtensions: layout.workbenchSbiExtensions, workbenchPsciExtensions: layout.workbenchPsciExtensions }, (line) => this.log(line));
-      this.rootConfig = clipToRam(rootZoneForLayout(board, { ...layout.root, cpus: this.harts }), board.ram.base, this.plan.ramSize);
+      this.rootConfig = clipToRam(rootZoneForLayout(board, { ...layout.root, cpus: this.harts }), this.plan.banks);
       this.zoneNames.set(0, this.rootConfig.name);
       this.virtio = new VirtioService(this.view, this.runtime, {
         output: (zone, bytes) => this.emitOutput(zone, bytes),
@@ -168,13 +168,13 @@ export class MachineHost {
             `which is ${board.arch} (ELF machine ${cpu.elfMachine}, ${cpu.elfMachineName})`,
         );
       }
-      loadElf(elf, kernelBytes, ram, images.kernel);
+      loadElf(elf, kernelBytes, this.view.bus, images.kernel);
       this.entry = layout.root.entry ?? elf.entry;
       this.tohost = elf.symbols.get('tohost');
       this.fromhost = elf.symbols.get('fromhost');
     } else {
       const address = layout.root.loadAddress ?? board.rootZone.kernelAddress;
-      loadRaw(kernelBytes, address, ram, images.kernel);
+      loadRaw(kernelBytes, address, this.view.bus, images.kernel);
       this.entry = layout.root.entry ?? address;
     }
     if (!this.view.bus.isRam(this.entry, 4)) {
@@ -184,7 +184,7 @@ export class MachineHost {
     if (images.initrd) {
       const bytes = await readImageFile(images.initrd, `${file}: root.initrd`, ram.size);
       const start = rootInitrdStart(board, bytes.length);
-      loadRaw(bytes, start, ram, images.initrd);
+      loadRaw(bytes, start, this.view.bus, images.initrd);
       initrd = { start, end: start + bytes.length };
     }
     this.dtbAddress = board.rootZone.dtbAddress;
@@ -216,6 +216,7 @@ export class MachineHost {
         harts: [...this.harts],
         root: this.rootConfig,
         ram: { base: ram.base, size: ram.size },
+        moreRam: this.view.bus.banks.slice(1).map((b) => ({ base: b.base, size: b.size })),
         otherZones: this.zoneFiles.map((z) => z.config),
         virtio: this.virtio?.devicesOf(0) ?? [],
         ...(this.loaded.layout.root.bootargs ? { bootargs: this.loaded.layout.root.bootargs } : {}),
@@ -299,7 +300,7 @@ export class MachineHost {
       const problems = errorsOf(await checkUserDtb(zone, this.virtio?.devicesOf(zone.config.zoneId) ?? []));
       if (problems.length > 0) return { code: -22, message: formatZoneReport(problems) };
     }
-    const config = await loadZoneImages(zone, this.view.bus.ram, generate);
+    const config = await loadZoneImages(zone, this.view.bus, generate);
     return this.runtime!.hypervisor.startZone(config, zoneConfigBytes(config));
   }
 
@@ -552,16 +553,16 @@ export class MachineHost {
 
 /**
  * A layout may give the board less RAM than board.rs assumes; the root's RAM regions then end where
- * the RAM does, so its device tree does not promise memory that is not there.
+ * the RAM banks do, so its device tree does not promise memory that is not there.
  */
-function clipToRam(zone: ZoneConfig, base: number, size: number): ZoneConfig {
-  const end = base + size;
+function clipToRam(zone: ZoneConfig, banks: readonly { readonly base: number; readonly size: number }[]): ZoneConfig {
   const memoryRegions = zone.memoryRegions.flatMap((r) => {
-    if (r.type !== 'ram' || (r.physicalStart >= base && r.physicalStart + r.size <= end)) return [r];
-    const start = Math.max(r.physicalStart, base);
-    const stop = Math.min(r.physicalStart + r.size, end);
-    return stop > start ? [{ ...r, physicalStart: start, virtualStart: r.virtualStart + (start - r.physicalStart), size: stop - start }] : [];
+    if (r.type !== 'ram' || banks.some((b) => r.physicalStart >= b.base && r.physicalStart + r.size <= b.base + b.size)) return [r];
+    return banks.flatMap((b) => {
+      const start = Math.max(r.physicalStart, b.base);
+      const stop = Math.min(r.physicalStart + r.size, b.base + b.size);
+      return stop > start ? [{ ...r, physicalStart: start, virtualStart: r.virtualStart + (start - r.physicalStart), size: stop - start }] : [];
+    });
   });
   return { ...zone, memoryRegions };
 }
-

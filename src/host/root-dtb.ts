@@ -13,6 +13,8 @@ export interface RootDtbInput {
   readonly harts: number[];
   readonly root: ZoneConfig | undefined;
   readonly ram: { readonly base: number; readonly size: number };
+  /** RAM banks after `ram` (a memory node each). */
+  readonly moreRam?: readonly { readonly base: number; readonly size: number }[];
   readonly otherZones: readonly ZoneConfig[];
   readonly bootargs?: string;
   readonly initrd?: { readonly start: number; readonly end: number };
@@ -27,7 +29,7 @@ export function buildRootDtb(input: RootDtbInput): Uint8Array {
     ...(input.virtio ? { virtio: input.virtio } : {}),
   };
   if (input.root) return boardDtb(zoneTreeInput(input.board, input.root, input.otherZones, extras));
-  return boardDtb({ board: input.board, harts: input.harts, memory: [input.ram], ...extras });
+  return boardDtb({ board: input.board, harts: input.harts, memory: [input.ram, ...(input.moreRam ?? [])], ...extras });
 }
 
 /** Where the root's initrd goes: below the DTB, with a 1 MiB gap, page aligned (what the host loads). */

@@ -13,7 +13,7 @@
  * per-zone trees: a zone's PLIC node then names only the zone's harts in `interrupts-extended`.
  * PCIe host bridges are not described yet (their model comes with the PCIe issue).
  */
-import type { AddressRange, Board, BoardDevice } from '../../shared/model/board';
+import { ramBanks, type AddressRange, type Board, type BoardDevice } from '../../shared/model/board';
 import { FdtTree, writeDtb, type FdtNode } from './fdt-writer';
 import { printDts } from './dts';
 import { fdtArch } from './arch/registry';
@@ -167,7 +167,7 @@ export function wholeBoardInput(board: Board, extra: Partial<Omit<BoardTreeInput
   return {
     board,
     harts: Array.from({ length: board.harts }, (_, i) => i),
-    memory: [board.ram],
+    memory: [...ramBanks(board)],
     ...extra,
   };
 }

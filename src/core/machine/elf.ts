@@ -137,34 +137,38 @@ export function parseElf(bytes: Uint8Array, name: string): ElfImage {
   return { machine, entry, segments, symbols };
 }
 
-export interface LoadTarget {
+/** One RAM window images can be copied into (AddressSpace.ram fits). */
+export interface LoadWindow {
   readonly base: number;
   readonly size: number;
   readonly u8: Uint8Array;
 }
 
-/** Copies an image's segments into RAM; every byte must land inside the window. */
+/** Where images go: one RAM window, or every RAM bank of a machine (an AddressSpace fits). */
+export type LoadTarget = LoadWindow | { readonly banks: readonly LoadWindow[] };
+
+const hexRange = (w: LoadWindow): string => `0x${w.base.toString(16)}..0x${(w.base + w.size).toString(16)}`;
+
+/** The window that holds all of [address, address + length), or an ImageError naming `what` and every bank. */
+function windowFor(ram: LoadTarget, address: number, length: number, name: string, what: string): LoadWindow {
+  const windows = 'banks' in ram ? ram.banks : [ram];
+  const window = windows.find((w) => address >= w.base && address + length <= w.base + w.size);
+  if (window) return window;
+  throw new ImageError(`${name}: ${what} do${what.startsWith('segment') ? 'es' : ''} not fit in RAM ${windows.map(hexRange).join(', ')}`);
+}
+
+/** Copies an image's segments into RAM; every segment must land inside one bank. */
 export function loadElf(image: ElfImage, bytes: Uint8Array, ram: LoadTarget, name: string): void {
   for (const seg of image.segments) {
-    if (seg.paddr < ram.base || seg.paddr + seg.memSize > ram.base + ram.size) {
-      throw new ImageError(
-        `${name}: segment at 0x${seg.paddr.toString(16)}..0x${(seg.paddr + seg.memSize).toString(16)} ` +
-          `does not fit in RAM 0x${ram.base.toString(16)}..0x${(ram.base + ram.size).toString(16)}`,
-      );
-    }
-    const dest = seg.paddr - ram.base;
-    ram.u8.set(bytes.subarray(seg.fileOffset, seg.fileOffset + seg.fileSize), dest);
-    ram.u8.fill(0, dest + seg.fileSize, dest + seg.memSize);
+    const window = windowFor(ram, seg.paddr, seg.memSize, name, `segment at 0x${seg.paddr.toString(16)}..0x${(seg.paddr + seg.memSize).toString(16)}`);
+    const dest = seg.paddr - window.base;
+    window.u8.set(bytes.subarray(seg.fileOffset, seg.fileOffset + seg.fileSize), dest);
+    window.u8.fill(0, dest + seg.fileSize, dest + seg.memSize);
   }
 }
 
-/** Copies a raw binary (kernel Image, DTB, initrd) at a physical address. */
+/** Copies a raw binary (kernel Image, DTB, initrd) at a physical address, inside one bank. */
 export function loadRaw(bytes: Uint8Array, address: number, ram: LoadTarget, name: string): void {
-  if (address < ram.base || address + bytes.length > ram.base + ram.size) {
-    throw new ImageError(
-      `${name}: ${bytes.length} bytes at 0x${address.toString(16)} do not fit in RAM ` +
-        `0x${ram.base.toString(16)}..0x${(ram.base + ram.size).toString(16)}`,
-    );
-  }
-  ram.u8.set(bytes, address - ram.base);
+  const window = windowFor(ram, address, bytes.length, name, `${bytes.length} bytes at 0x${address.toString(16)}`);
+  window.u8.set(bytes, address - window.base);
 }

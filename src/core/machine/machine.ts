@@ -7,11 +7,14 @@ import { AddressSpace } from '../bus/address-space';
 import type { Clock, HartSignals } from '../bus/types';
 import { instantiateDevices, planDevices, type MachineDevices } from '../devices/create-devices';
 import { cpuModel } from '../cpu-models';
-import type { Board } from '../../shared/model/board';
+import { ramBanks, type AddressRange, type Board } from '../../shared/model/board';
+import { CpuWord } from '../cpu/cpu-core';
+import { windowTableBytes } from '../bus/window-table';
 import { HART_HEADER_BYTES, HartWord, HsmState } from '../cpu/hart-header';
 import { SharedLayoutPlanner, regionOf, type SharedLayout } from './shared-layout';
 import { SharedDeviceLock, SharedHartSignals } from './signals';
-import { vplicBytes, zoneTableBytes } from '../hypervisor/zone-table';
+import { zoneTableBytes } from '../hypervisor/zone-table';
+import { virtualIrqChipBytes } from '../hypervisor/irqchips';
 import { BRIDGE_PAGE_BYTES } from '../virtio/virtio-bridge';
 import { attachIrqTrace, IrqTrace, irqTraceBytes } from '../cpu/irq-trace';
 
@@ -20,23 +23,61 @@ import { ControlWord, MachineExit } from './machine-control';
 
 export interface MachinePlan {
   readonly board: Board;
+  /** Size of the first (boot) RAM bank: the board's, or the layout's ramSize. */
   readonly ramSize: number;
+  /** Every RAM bank as the machine has it (the first resized to ramSize); region 'ram', then 'ram.1', ... */
+  readonly banks: readonly AddressRange[];
   readonly layout: SharedLayout;
 }
 
+/** The shared region of RAM bank `index` (0 is the boot bank, region 'ram'). */
+export function ramRegionName(index: number): string {
+  return index === 0 ? 'ram' : `ram.${index}`;
+}
+
+/** The WebAssembly memory the whole machine lives in has at most 65536 pages of 64 KiB. */
+const MAX_MACHINE_BYTES = 65536 * 65536;
+
 export function planMachine(board: Board, ramSize = board.ram.size): MachinePlan {
+  const banks = checkBanks(board, [{ base: board.ram.base, size: ramSize }, ...ramBanks(board).slice(1)]);
   const planner = new SharedLayoutPlanner();
   planner.reserve('control', 4096, 4096);
   const stateBytes = cpuModel(board.arch).stateBytes;
   for (let hart = 0; hart < board.harts; hart++) planner.reserve(`hart.${hart}`, stateBytes, 4096);
   planDevices(board, planner);
-  planner.reserve('zones', zoneTableBytes(vplicBytes(board.harts)), 4096);
+  planner.reserve('zones', zoneTableBytes(virtualIrqChipBytes(board)), 4096);
   // hvisor's virtio_bridge page: requests from trapping vCPUs to the management side's backends.
   planner.reserve('virtio-bridge', BRIDGE_PAGE_BYTES, 4096);
   // The interrupt timeline's event ring (irq-trace.ts).
   planner.reserve('irq-trace', irqTraceBytes(), 4096);
-  planner.reserve('ram', ramSize, 65536);
-  return { board, ramSize, layout: planner.finish() };
+  // Where each device window is mapped now (bus/window-table.ts): windows can move at run time.
+  planner.reserve('bus-windows', windowTableBytes(), 4096);
+  // The RAM banks last and back to back: the CPUs index all of them as one span of the buffer.
+  banks.forEach((bank, i) => planner.reserve(ramRegionName(i), bank.size, i === 0 ? 65536 : 4096));
+  const layout = planner.finish();
+  if (layout.totalBytes > MAX_MACHINE_BYTES) {
+    throw new Error(
+      `board '${board.name}': RAM ${banks.map((b) => `0x${b.size.toString(16)}`).join(' + ')} bytes and the machine state need ` +
+        `0x${layout.totalBytes.toString(16)} bytes, more than one 4 GiB WebAssembly memory holds`,
+    );
+  }
+  return { board, ramSize, banks, layout };
+}
+
+/** Page-aligned, non-empty banks that do not overlap: or an error naming the board and the bank. */
+function checkBanks(board: Board, banks: AddressRange[]): AddressRange[] {
+  banks.forEach((bank, i) => {
+    const name = i === 0 ? 'ram' : `extraRam[${i - 1}]`;
+    if (!Number.isSafeInteger(bank.base) || !Number.isSafeInteger(bank.size) || bank.size <= 0 || bank.base % 4096 !== 0 || bank.size % 4096 !== 0) {
+      throw new Error(`board '${board.name}': ${name} (base 0x${bank.base.toString(16)}, size 0x${bank.size.toString(16)}) must be a non-empty, 4 KiB aligned range`);
+    }
+    for (const [j, other] of banks.slice(0, i).entries()) {
+      if (bank.base < other.base + other.size && other.base < bank.base + bank.size) {
+        throw new Error(`board '${board.name}': ${name} at 0x${bank.base.toString(16)} overlaps ${j === 0 ? 'ram' : `extraRam[${j - 1}]`} at 0x${other.base.toString(16)}`);
+      }
+    }
+  });
+  return banks;
 }
 
 export interface ThreadClock {
@@ -83,7 +124,17 @@ export class MachineView {
       this.irqTrace = new IrqTrace(regionOf(plan.layout, buffer, 'irq-trace'), this.clock);
       attachIrqTrace(buffer, this.irqTrace);
     }
-    this.bus = new AddressSpace(plan.board.ram.base, regionOf(plan.layout, buffer, 'ram'));
+    const banks = plan.banks;
+    const hasWindowTable = plan.layout.regions.some((r) => r.name === 'bus-windows');
+    const headers = this.headers;
+    this.bus = new AddressSpace(banks[0]!.base, regionOf(plan.layout, buffer, ramRegionName(0)), {
+      moreRam: banks.slice(1).map((bank, i) => ({ base: bank.base, region: regionOf(plan.layout, buffer, ramRegionName(i + 1)) })),
+      ...(hasWindowTable ? { windows: regionOf(plan.layout, buffer, 'bus-windows') } : {}),
+      // A window moved or went away: every CPU drops its cached translations at its next slice.
+      onWindowsChanged: () => {
+        for (const header of headers) Atomics.or(header, CpuWord.fences, 1);
+      },
+    });
     this.bus.lock = this.lock;
     this.devices = instantiateDevices(plan.board, plan.layout, buffer, {
       signals: wrapDeviceSignals ? wrapDeviceSignals(this.signals) : this.signals,

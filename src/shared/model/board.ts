@@ -116,7 +116,13 @@ export interface BoardCommon {
   readonly harts: number;
   /** Timer frequency in Hz: the RISC-V timebase (mtime), the Arm generic timer's CNTFRQ. */
   readonly timebaseFrequency: number;
+  /** The first (boot) RAM bank: where firmware, kernels and device trees are loaded by default. */
   readonly ram: AddressRange;
+  /**
+   * Further RAM banks after `ram` (SoC boards with split DRAM), each page aligned, none overlapping
+   * `ram`, a device or each other. Absent on boards with one bank (the QEMU boards here).
+   */
+  readonly extraRam?: readonly AddressRange[];
   readonly devices: readonly BoardDevice[];
   /** Interrupt sources that reach the physical interrupt controller (hvisor HW_IRQS). */
   readonly hwIrqs: readonly number[];
@@ -162,6 +168,11 @@ export interface Aarch64Board extends BoardCommon {
  * its own board type (boardOf below) and reads its arch-specific fields.
  */
 export type Board = RiscvBoard | Aarch64Board;
+
+/** Every RAM bank of a board: `ram` first, then `extraRam`. */
+export function ramBanks(board: BoardCommon): readonly AddressRange[] {
+  return board.extraRam && board.extraRam.length > 0 ? [board.ram, ...board.extraRam] : [board.ram];
+}
 
 /** Narrows a board to the architecture an arch folder handles, or throws naming both. */
 export function boardOf<A extends Board['arch']>(board: Board, arch: A): Extract<Board, { arch: A }> {

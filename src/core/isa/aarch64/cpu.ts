@@ -44,15 +44,20 @@ export class A64Cpu implements CpuCore, ArmCpuApi {
   /** FP and Advanced SIMD are implemented (ArmPlatform.floatingPoint, on unless false). */
   readonly floatingPoint: boolean;
 
+  /** The first RAM bank (checked inline on TLB misses; its span offset is 0). */
   readonly ramBase: number;
   readonly ramSize: number;
+  /** Bytes of the bus's RAM span (all banks), which the typed arrays below cover. */
+  readonly spanSize: number;
+  /** The bus has RAM banks beyond the first (translation then asks the bus). */
+  readonly moreBanks: boolean;
   readonly u8: Uint8Array;
   readonly u16: Uint16Array;
   readonly i32: Int32Array;
   readonly i64: BigInt64Array;
   readonly view: DataView;
 
-  // Per-thread TLBs (read, write, fetch): tag = page | EL, high word of the VA, RAM offset of the page.
+  // Per-thread TLBs (read, write, fetch): tag = page | EL, high word of the VA, RAM span offset of the page.
   readonly rTag = new Int32Array(TLB_SIZE).fill(-1);
   readonly rHi = new Int32Array(TLB_SIZE);
   readonly rHost = new Int32Array(TLB_SIZE);
@@ -143,19 +148,26 @@ export class A64Cpu implements CpuCore, ArmCpuApi {
     this.vF32 = new Float32Array(state.buffer, state.byteOffset + A64_V_OFFSET, 128);
     this.vF64 = new Float64Array(state.buffer, state.byteOffset + A64_V_OFFSET, 64);
     this.vU8 = new Uint8Array(state.buffer, state.byteOffset + A64_V_OFFSET, 512);
-    const ram = platform.bus.ram;
-    if (ram.base % 4096 !== 0 || ram.size % 4096 !== 0 || ram.bufferOffset % 8 !== 0) {
-      throw new Error('RAM window must be page aligned (base, size) and 8-byte aligned in its buffer');
+    // RAM: typed arrays over the bus's RAM span (every bank), indexed by span offset (TLBs, decode
+    // cache, exclusive monitor). The first bank is checked inline, the others through the bus.
+    const bus = platform.bus;
+    for (const bank of bus.banks) {
+      if (bank.base % 4096 !== 0 || bank.size % 4096 !== 0 || bank.bufferOffset % 8 !== 0) {
+        throw new Error(`RAM bank at 0x${bank.base.toString(16)} must be page aligned (base, size) and 8-byte aligned in its buffer`);
+      }
     }
-    if (ram.size > 0x8000_0000) throw new Error('RAM windows above 2 GiB are not supported by the A64 interpreter');
-    this.ramBase = ram.base;
-    this.ramSize = ram.size;
-    this.u8 = new Uint8Array(ram.buffer, ram.bufferOffset, ram.size);
-    this.u16 = new Uint16Array(ram.buffer, ram.bufferOffset, ram.size / 2);
-    this.i32 = new Int32Array(ram.buffer, ram.bufferOffset, ram.size / 4);
-    this.i64 = new BigInt64Array(ram.buffer, ram.bufferOffset, ram.size / 8);
-    this.view = new DataView(ram.buffer, ram.bufferOffset, ram.size);
-    this.decPages = new Array<Int32Array | undefined>(ram.size / 4096).fill(undefined);
+    const span = bus.ramSpan;
+    if (span.size > 0x8000_0000) throw new Error('RAM (all banks, as laid out in the buffer) above 2 GiB is not supported by the A64 interpreter');
+    this.ramBase = bus.ram.base;
+    this.ramSize = bus.ram.size;
+    this.spanSize = span.size;
+    this.moreBanks = bus.banks.length > 1;
+    this.u8 = new Uint8Array(span.buffer, span.bufferOffset, span.size);
+    this.u16 = new Uint16Array(span.buffer, span.bufferOffset, span.size / 2);
+    this.i32 = new Int32Array(span.buffer, span.bufferOffset, span.size / 4);
+    this.i64 = new BigInt64Array(span.buffer, span.bufferOffset, span.size / 8);
+    this.view = new DataView(span.buffer, span.bufferOffset, span.size);
+    this.decPages = new Array<Int32Array | undefined>(Math.ceil(span.size / 4096)).fill(undefined);
     this.sys = resetSystemRegisters(platform);
   }
 

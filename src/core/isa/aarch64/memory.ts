@@ -30,7 +30,7 @@ let busTrapped = false;
 
 /**
  * Translates a virtual address for an access of `size` bytes at exception level `el`; returns the RAM
- * offset, or -1 when the address is not RAM (then busAddress/busTrapped say where it goes). Fills the
+ * span offset (see AddressSpace.ramSpan), or -1 when the address is not RAM (then busAddress/busTrapped say where it goes). Fills the
  * TLB for RAM pages. Raises the guest's fault (TRAP) or stops the CPU on a stage-2 fault.
  */
 export function translate(cpu: A64Cpu, lo: number, hi: number, access: Access, el: number, size: number): number {
@@ -53,13 +53,13 @@ function physical(cpu: A64Cpu, pa: number, access: Access, size: number, lo: num
     }
   } else if (pa >= cpu.ramBase && pa + size <= cpu.ramBase + cpu.ramSize) {
     off = pa - cpu.ramBase;
-  } else {
+  } else if (!cpu.moreBanks || (off = cpu.platform.bus.ramOffset(pa, size)) < 0) {
     busAddress = pa;
     busTrapped = false;
     return -1;
   }
   const host = off - (pa & 0xfff);
-  if (host >= 0 && host + 4096 <= cpu.ramSize) {
+  if (host >= 0 && host + 4096 <= cpu.spanSize) {
     const t = (lo >>> 12) & TLB_MASK;
     const tag = (lo & -4096) | el;
     if (access === READ) {
@@ -223,7 +223,7 @@ export function resolveFetch(cpu: A64Cpu, va: bigint): number {
       const off = sup.translate(pa, 4, 'fetch');
       return off >= 0 ? off : -1;
     }
-    return pa >= cpu.ramBase && pa + 4 <= cpu.ramBase + cpu.ramSize ? pa - cpu.ramBase : -1;
+    return pa >= cpu.ramBase && pa + 4 <= cpu.ramBase + cpu.ramSize ? pa - cpu.ramBase : cpu.platform.bus.ramOffset(pa, 4);
   } catch (e) {
     if (e !== TRAP) throw e;
     return -1;

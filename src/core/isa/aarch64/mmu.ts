@@ -35,7 +35,7 @@ function readTableEntry(cpu: A64Cpu, pa: number, level: number, lo: number, hi: 
     }
   } else if (pa >= cpu.ramBase && pa + 8 <= cpu.ramBase + cpu.ramSize) {
     off = pa - cpu.ramBase;
-  } else {
+  } else if (!cpu.moreBanks || (off = cpu.platform.bus.ramOffset(pa, 8)) < 0) {
     return fault(cpu, lo, hi, access, Fsc.walkExternal + level);
   }
   descHi = cpu.view.getInt32(off + 4, true);

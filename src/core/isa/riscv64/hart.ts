@@ -53,8 +53,12 @@ export class Hart implements HartApi, CpuCore {
   readonly fd: Float64Array;
   readonly fs: Float32Array;
 
+  /** The first RAM bank (checked inline on TLB misses; its span offset is 0). */
   readonly ramBase: number;
   readonly ramSize: number;
+  /** The bus has RAM banks beyond the first (resolvePhys then asks the bus). */
+  readonly moreBanks: boolean;
+  /** Views over the bus's RAM span: every bank, indexed by span offset. */
   readonly u8: Uint8Array;
   readonly i8: Int8Array;
   readonly u16: Uint16Array;
@@ -62,7 +66,7 @@ export class Hart implements HartApi, CpuCore {
   readonly i32: Int32Array;
   readonly i64: BigInt64Array;
 
-  // Per-thread TLBs (read, write, fetch): tag = page | privilege, high word, RAM offset of the page.
+  // Per-thread TLBs (read, write, fetch): tag = page | privilege, high word, RAM span offset of the page.
   readonly rTag = new Int32Array(TLB_SIZE).fill(-1);
   readonly rHi = new Int32Array(TLB_SIZE);
   readonly rHost = new Int32Array(TLB_SIZE);
@@ -191,23 +195,29 @@ export class Hart implements HartApi, CpuCore {
     this.fs = new Float32Array(buf, base + F_OFFSET, 64);
     this.debug = new Int32Array(buf, base + DEBUG_OFFSET, DEBUG_WORDS);
     this.trace = irqTraceOf(buf);
-    const ram = platform.bus.ram;
-    if (ram.base % 4096 !== 0 || ram.size % 4096 !== 0 || ram.bufferOffset % 8 !== 0) {
-      throw new Error('RAM window must be page aligned (base, size) and 8-byte aligned in its buffer');
+    // RAM: typed arrays over the bus's RAM span (every bank); TLBs and the decode cache index it by
+    // span offset. The first bank is checked inline on TLB misses, the others through the bus.
+    const bus = platform.bus;
+    for (const bank of bus.banks) {
+      if (bank.base % 4096 !== 0 || bank.size % 4096 !== 0 || bank.bufferOffset % 8 !== 0) {
+        throw new Error(`RAM bank at 0x${bank.base.toString(16)} must be page aligned (base, size) and 8-byte aligned in its buffer`);
+      }
     }
+    const span = bus.ramSpan;
     // RAM offsets are kept in int32 slots (TLB host offsets, typed-array indices): at most 2 GiB.
-    if (ram.size > 0x8000_0000) throw new Error('RAM windows above 2 GiB are not supported by the RV64 interpreter');
-    this.ramBase = ram.base;
-    this.ramSize = ram.size;
-    const rb = ram.buffer;
-    const ro = ram.bufferOffset;
-    this.u8 = new Uint8Array(rb, ro, ram.size);
-    this.i8 = new Int8Array(rb, ro, ram.size);
-    this.u16 = new Uint16Array(rb, ro, ram.size / 2);
-    this.i16 = new Int16Array(rb, ro, ram.size / 2);
-    this.i32 = new Int32Array(rb, ro, ram.size / 4);
-    this.i64 = new BigInt64Array(rb, ro, ram.size / 8);
-    const pages = ram.size / 4096;
+    if (span.size > 0x8000_0000) throw new Error('RAM (all banks, as laid out in the buffer) above 2 GiB is not supported by the RV64 interpreter');
+    this.ramBase = bus.ram.base;
+    this.ramSize = bus.ram.size;
+    this.moreBanks = bus.banks.length > 1;
+    const rb = span.buffer;
+    const ro = span.bufferOffset;
+    this.u8 = new Uint8Array(rb, ro, span.size);
+    this.i8 = new Int8Array(rb, ro, span.size);
+    this.u16 = new Uint16Array(rb, ro, span.size / 2);
+    this.i16 = new Int16Array(rb, ro, span.size / 2);
+    this.i32 = new Int32Array(rb, ro, span.size / 4);
+    this.i64 = new BigInt64Array(rb, ro, span.size / 8);
+    const pages = Math.ceil(span.size / 4096);
     this.decPages = new Array<Int32Array | undefined>(pages).fill(undefined);
     this.codePage = new Uint8Array(pages);
     this.decGen = new Int32Array(pages);
@@ -443,7 +453,8 @@ export class Hart implements HartApi, CpuCore {
     let off: number;
     if (this.xTag[t] === ((lo & -4096) | this.priv) && this.xHi[t] === hi) off = this.xHost[t]! + (lo & 0xfff);
     else off = this.quietly(() => resolveVirt(this, lo, hi, FETCH, 2), -1);
-    return off >= 0 ? BigInt(this.ramBase + off) : undefined;
+    const pa = off >= 0 ? this.platform.bus.ramAddress(off) : -1;
+    return pa >= 0 ? BigInt(pa) : undefined;
   }
 
   /** Runs an MMU helper for the debugger: a fault it raises is not the guest's and is forgotten. */

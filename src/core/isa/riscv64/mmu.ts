@@ -127,8 +127,8 @@ function stage2Fault(h: Hart, gpa: number, size: number, acc: number): never {
 }
 
 /**
- * Resolves a (guest-)physical address: the RAM offset (>= 0), -1 for the bus (h.busPa), or -2 for an
- * access the hypervisor emulates (h.mmioGpa).
+ * Resolves a (guest-)physical address: the RAM span offset (>= 0; the first bank inline, the others
+ * through the bus), -1 for the bus (h.busPa), or -2 for an access the hypervisor emulates (h.mmioGpa).
  */
 export function resolvePhys(h: Hart, pa: number, size: number, acc: number): number {
   const sup = h.supervisor;
@@ -143,6 +143,10 @@ export function resolvePhys(h: Hart, pa: number, size: number, acc: number): num
   }
   const off = hpa - h.ramBase;
   if (off >= 0 && off + size <= h.ramSize) return off;
+  if (h.moreBanks) {
+    const other = h.platform.bus.ramOffset(hpa, size);
+    if (other >= 0) return other;
+  }
   h.busPa = hpa;
   return -1;
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { EM_RISCV, ImageError, loadElf, parseElf } from '../../../../src/core/machine/elf';
+import { EM_RISCV, ImageError, loadElf, loadRaw, parseElf } from '../../../../src/core/machine/elf';
 
 const image = new Uint8Array(readFileSync('guest/riscv64/bin/isa-rv64i.elf'));
 
@@ -37,6 +37,18 @@ describe('ELF loader', () => {
     const small = { base: 0x9000_0000, size: 4096, u8: new Uint8Array(4096) };
     expect(() => loadElf(elf, image, small, 'big.elf')).toThrow(ImageError);
     expect(() => loadElf(elf, image, small, 'big.elf')).toThrow(/big\.elf: segment at 0x80000000.*does not fit in RAM 0x90000000/);
+  });
+
+  it('loads into whichever RAM bank holds the range, and names every bank when none does', () => {
+    const low = { base: 0x8000_0000, size: 4096, u8: new Uint8Array(4096) };
+    const high = { base: 0x1_0000_0000, size: 8192, u8: new Uint8Array(8192) };
+    loadRaw(Uint8Array.of(1, 2, 3), 0x1_0000_1000, { banks: [low, high] }, 'Image');
+    expect(Array.from(high.u8.subarray(0x1000, 0x1003))).toEqual([1, 2, 3]);
+    expect(low.u8.every((b) => b === 0)).toBe(true);
+    // A range that starts in one bank and ends past it is refused whole.
+    expect(() => loadRaw(new Uint8Array(16), 0x8000_0ff8, { banks: [low, high] }, 'initrd')).toThrow(
+      'initrd: 16 bytes at 0x80000ff8 do not fit in RAM 0x80000000..0x80001000, 0x100000000..0x100002000',
+    );
   });
 });
 
