@@ -6,7 +6,9 @@
  */
 import type { BoardArch } from '../shared/model/board';
 import { HART_STATE_BYTES } from './isa/riscv64/hart';
+import { Irq } from './isa/riscv64/csr-numbers';
 import { A64_STATE_BYTES } from './isa/aarch64/cpu';
+import { CpuInterruptLine } from './isa/aarch64/platform';
 import { DEBUG_BYTES } from './cpu/hart-snapshot';
 
 export interface CpuModel {
@@ -18,12 +20,24 @@ export interface CpuModel {
   readonly elfMachineName: string;
   /** What the views call one CPU ("hart" on RISC-V). */
   readonly cpuNoun: string;
+  /**
+   * The CPU's interrupt inputs an interrupt controller can drive, by the name board data wires them with
+   * (a controller's `cpuInputs` prop), as bits of the CPU header's pending word.
+   */
+  readonly interruptInputs: Readonly<Record<string, number>>;
 }
 
 const MODELS: Partial<Record<BoardArch, CpuModel>> = {
-  riscv64: { arch: 'riscv64', stateBytes: HART_STATE_BYTES, elfMachine: 243, elfMachineName: 'RISC-V', cpuNoun: 'hart' },
+  riscv64: {
+    arch: 'riscv64', stateBytes: HART_STATE_BYTES, elfMachine: 243, elfMachineName: 'RISC-V', cpuNoun: 'hart',
+    // mip's external and software interrupt-pending bits (the timer bits are the hart's own).
+    interruptInputs: { MEIP: 1 << Irq.MEI, SEIP: 1 << Irq.SEI, MSIP: 1 << Irq.MSI, SSIP: 1 << Irq.SSI },
+  },
   // The A64 state, then the debug words (hypervisor/arch/aarch64/vcpu.ts A64_DEBUG_OFFSET).
-  aarch64: { arch: 'aarch64', stateBytes: A64_STATE_BYTES + DEBUG_BYTES, elfMachine: 183, elfMachineName: 'AArch64', cpuNoun: 'CPU' },
+  aarch64: {
+    arch: 'aarch64', stateBytes: A64_STATE_BYTES + DEBUG_BYTES, elfMachine: 183, elfMachineName: 'AArch64', cpuNoun: 'CPU',
+    interruptInputs: { IRQ: CpuInterruptLine.irq, FIQ: CpuInterruptLine.fiq, SError: CpuInterruptLine.serror },
+  },
 };
 
 export function cpuModel(arch: BoardArch): CpuModel {

@@ -45,8 +45,8 @@ import {
   STOP_REASONS,
 } from '../core/cpu/hart-snapshot';
 import { wakeHart } from '../core/machine/signals';
-import { ABI_NAMES, FP_ABI_NAMES } from '../core/isa/riscv64/instructions';
 import { decodeZoneConfig } from '../core/hypervisor/zone-config-binary';
+import type { VirtualIrqChip } from '../core/hypervisor/irqchip';
 import type { MachineHost, ZoneStatus } from './machine-host';
 
 const COMMANDS = new Set<CommandName>(['inspect.interrupts', 'inspect.cpus', 'zone.pause', 'zone.resume', 'zone.step', 'zone.breakpoint']);
@@ -142,8 +142,8 @@ export class InspectService {
           const virtual = this.virtualController(zone.slot);
           if (!virtual) continue;
           const state = virtual.inspectState(context);
-          const archConfig = zone.config.archConfig as object | undefined;
-          const base = archConfig && 'plicBase' in archConfig && typeof archConfig.plicBase === 'number' ? `0x${archConfig.plicBase.toString(16)}` : null;
+          const window = virtual.traps[0];
+          const base = window ? `0x${window.start.toString(16)}` : null;
           controllers.push({ ...state, id: `${state.kind}.${zone.id}`, title: `${state.name} of zone ${zone.id} (${zone.name})`, zone: zone.id, base });
         }
       } finally {
@@ -154,14 +154,9 @@ export class InspectService {
     return { arch: board.arch, zones: zones.map((z) => ({ id: z.id, name: z.name })), controllers, ...(tagged ? { legend: HW_LEGEND } : {}) };
   }
 
-  /**
-   * The zone's virtual interrupt controller: hvisor's vPLIC on a board with a PLIC. (Seam debt: the zone
-   * runtime should offer a virtual controller per zone whatever its kind, so that this names none.)
-   */
-  private virtualController(slot: LiveZone['slot']): Inspectable | undefined {
-    const runtime = this.host.runtime;
-    if (!runtime || !this.host.view.devices.plic) return undefined;
-    return runtime.vplicOf(slot);
+  /** The zone's virtual interrupt controller, whatever its kind (none on aarch64 until the vGIC). */
+  private virtualController(slot: LiveZone['slot']): VirtualIrqChip | undefined {
+    return this.host.runtime?.virtualIrqChipOf(slot);
   }
 
   /** Live zones with their decoded configuration. */
@@ -254,13 +249,14 @@ export class InspectService {
    */
   private readHartSnapshot(hart: number): CpuView | undefined {
     const snap = readSnapshot(this.debugOf(hart));
-    if (!snap) return undefined;
+    const names = isaInspect(this.host.loaded.board.arch)?.registerNames;
+    if (!snap || !names) return undefined;
     const region = this.host.view.hartRegion(hart);
     const words = new Int32Array(region.buffer, region.byteOffset, region.byteLength >> 2);
     const general: RegisterValueData[] = [{ name: 'pc', value: hex64(snap.pc) }];
-    ABI_NAMES.forEach((name, i) => general.push({ name, value: hex64(i === 0 ? 0n : getU64(words, (SNAPSHOT_X_OFFSET >> 2) + 2 * i)) }));
+    names.general.forEach((name, i) => general.push({ name, value: hex64(i === 0 ? 0n : getU64(words, (SNAPSHOT_X_OFFSET >> 2) + 2 * i)) }));
     const fBytes = new DataView(region.buffer as ArrayBuffer, region.byteOffset + SNAPSHOT_F_OFFSET, 256);
-    const float: RegisterValueData[] = FP_ABI_NAMES.map((name, i) => {
+    const float: RegisterValueData[] = names.float.map((name, i) => {
       const lo = fBytes.getUint32(i * 8, true);
       const hi = fBytes.getUint32(i * 8 + 4, true);
       const boxed = hi === 0xffff_ffff;

@@ -1,9 +1,9 @@
 /**
  * zone0's virtio daemon (hvisor-tool's `hvisor virtio start <virtio_cfg.json>`) for a running
  * machine: reads and cross-checks the config against the zones, serves the devices through the
- * shared virtio bridge, injects completion IRQs into the zones' vPLICs (what hypercall 1 does),
- * connects net devices to a virtual switch with a pcap capture, and resets a zone's devices when the
- * zone goes away.
+ * shared virtio bridge, injects completion IRQs into the zones' virtual interrupt controllers (what
+ * hypercall 1 does), connects net devices to a virtual switch with a pcap capture, and resets a zone's
+ * devices when the zone goes away.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { readFile, realpath, stat } from 'node:fs/promises';
@@ -279,7 +279,7 @@ export class VirtioService {
     return applySync(changes, { folder: disk.folder });
   }
 
-  /** hv_virtio_inject_irq: each completed request's IRQ goes into its zone's vPLIC. */
+  /** hv_virtio_inject_irq: each completed request's IRQ goes into its zone's virtual interrupt controller. */
   private injectCompleted(): void {
     const daemon = this.daemon;
     if (!daemon) return;
@@ -289,7 +289,9 @@ export class VirtioService {
       for (const { zone, irq } of daemon.consumer.drainResults()) {
         const slot = this.runtime.table.byId(zone);
         if (!slot) continue;
-        this.runtime.vplicOf(slot).inject(irq, false);
+        const chip = this.runtime.virtualIrqChipOf(slot);
+        if (chip) chip.inject(irq, false);
+        else this.hooks.log(`virtio: zone ${zone} has no virtual interrupt controller, irq ${irq} dropped`);
       }
     } finally {
       this.view.lock.release();

@@ -25,6 +25,7 @@ export const qemuGicv2: Aarch64Board = {
       name: 'gic', kind: 'arm-gicv2', base: 0x0800_0000, size: 0x1_0000,
       props: {
         lines: 288,
+        cpuInputs: ['IRQ', 'FIQ'],
         cpuInterfaceBase: 0x0801_0000, cpuInterfaceSize: 0x1_0000,
         hypervisorBase: 0x0803_0000, hypervisorSize: 0x1_0000,
         virtualCpuBase: 0x0804_0000, virtualCpuSize: 0x1_0000,

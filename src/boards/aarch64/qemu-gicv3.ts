@@ -25,7 +25,7 @@ export const qemuGicv3: Aarch64Board = {
     {
       // QEMU virt with 4 CPUs: the distributor implements 288 INTIDs (ITLinesNumber 8).
       name: 'gic', kind: 'arm-gicv3', base: 0x0800_0000, size: 0x1_0000,
-      props: { lines: 288, redistributorBase: 0x080a_0000, redistributorSize: 0xf6_0000, itsBase: 0x0808_0000, itsSize: 0x2_0000 },
+      props: { lines: 288, cpuInputs: ['IRQ', 'FIQ'], redistributorBase: 0x080a_0000, redistributorSize: 0xf6_0000, itsBase: 0x0808_0000, itsSize: 0x2_0000 },
     },
     qemuVirtUart,
     ...qemuVirtVirtio,

@@ -7,8 +7,9 @@
  * IRQ numbers are GIC INTIDs, as hvisor's board.rs and zone JSON files write them (SPI n = INTID 32+n).
  * Device props by kind:
  * - pl011: `clockFrequency` (Hz, the apb-pclk fixed clock QEMU describes: 24 MHz).
- * - arm-gicv3: `lines` (INTIDs the distributor implements), `redistributorBase/Size`, `itsBase/Size`.
- * - arm-gicv2: `lines`, `cpuInterfaceBase/Size`, `hypervisorBase/Size` (GICH), `virtualCpuBase/Size` (GICV).
+ * - arm-gicv3: `lines` (INTIDs the distributor implements), `cpuInputs` (the wiring: the CPU inputs a
+ *   CPU interface's IRQ and FIQ outputs drive), `redistributorBase/Size`, `itsBase/Size`.
+ * - arm-gicv2: `lines`, `cpuInputs`, `cpuInterfaceBase/Size`, `hypervisorBase/Size` (GICH), `virtualCpuBase/Size` (GICV).
  * - pci-host-ecam: bus range and the PIO/MMIO windows, data only for now (the PCIe issue models it).
  */
 import type { BoardDevice, MemoryRegion, RootPciDevice } from '../../shared/model/board';

@@ -4,7 +4,8 @@
  * recorded in hvisor-reference.md section 10.
  *
  * Device props by kind:
- * - sifive-plic: `sources` (highest source id = riscv,ndev), `priorityBits`.
+ * - sifive-plic: `sources` (highest source id = riscv,ndev), `priorityBits`, `cpuInputs` (the wiring: the
+ *   hart inputs each hart's contexts drive, in context order; QEMU virt's M then S context).
  * - ns16550a: `clockFrequency` (Hz), `regShift`, `regIoWidth`.
  * - aclint-mtimer: `mtimeOffset` (MTIME inside the window).
  * - pci-host-ecam: bus range and the PIO/MMIO windows, data only for now.
@@ -44,7 +45,7 @@ export const qemuPlic: RiscvBoard = {
     { name: 'mtimer', kind: 'aclint-mtimer', base: 0x0200_4000, size: 0xc000, props: { mtimeOffset: 0x7ff8 } },
     { name: 'sswi', kind: 'aclint-sswi', base: 0x02f0_0000, size: 0x4000 },
     // QEMU sizes the PLIC window for its maximum of 512 harts (0x20_0000 + 1024 contexts * 0x1000).
-    { name: 'plic', kind: 'sifive-plic', base: 0x0c00_0000, size: 0x60_0000, props: { sources: 95, priorityBits: 3 } },
+    { name: 'plic', kind: 'sifive-plic', base: 0x0c00_0000, size: 0x60_0000, props: { sources: 95, priorityBits: 3, cpuInputs: ['MEIP', 'SEIP'] } },
     {
       name: 'uart0', kind: 'ns16550a', base: 0x1000_0000, size: 0x100, irq: 10,
       props: { clockFrequency: 3_686_400, regShift: 0, regIoWidth: 1 },

@@ -6,6 +6,7 @@
  */
 import { disassemble as disassembleA64 } from '../isa/aarch64/disassembler';
 import { disassemble as disassembleRiscv } from '../isa/riscv64/disassembler';
+import { ABI_NAMES, FP_ABI_NAMES } from '../isa/riscv64/instructions';
 
 export interface IsaInspect {
   /** Every instruction starts at a multiple of this many bytes. */
@@ -14,6 +15,8 @@ export interface IsaInspect {
   instructionBytes(firstHalf: number): number;
   /** One instruction (`bits` holds instructionBytes() bytes, little-endian) at guest-virtual `pc`. */
   disassemble(bits: number, pc: bigint): string;
+  /** Names of the integer and FP registers in number order, for snapshots that store them by number. */
+  readonly registerNames?: { readonly general: readonly string[]; readonly float: readonly string[] };
 }
 
 const hexWord = (bits: number): string => `0x${(bits >>> 0).toString(16).padStart(8, '0')}`;
@@ -24,6 +27,7 @@ const ISAS: Readonly<Record<string, IsaInspect>> = {
     // The C extension: a 16-bit instruction unless the low two bits are 11.
     instructionBytes: (firstHalf) => ((firstHalf & 3) === 3 ? 4 : 2),
     disassemble: (bits, pc) => disassembleRiscv(bits, pc),
+    registerNames: { general: ABI_NAMES, float: FP_ABI_NAMES },
   },
   aarch64: {
     alignment: 4,

@@ -9,6 +9,7 @@
  */
 import { boardOf, type DeviceKind } from '../../shared/model/board';
 import { firstIrq, numericProp, type DeviceModel } from './device-model';
+import { cpuModel } from '../cpu-models';
 import { AclintMswi } from './intc/aclint-mswi';
 import { AclintMtimer } from './intc/aclint-mtimer';
 import { AclintSswi } from './intc/aclint-sswi';
@@ -34,13 +35,38 @@ const window = (spec: { name: string; base: number; size: number }, device: impo
 
 const gicLines = (spec: Parameters<DeviceModel['stateBytes']>[1]): number => numericProp(spec, 'lines');
 
+/** A GIC CPU interface's two outputs, IRQ then FIQ, as the board wires them (cpuInputs). */
+const gicInputs = (board: Parameters<DeviceModel['stateBytes']>[0], spec: Parameters<DeviceModel['stateBytes']>[1]) => {
+  const inputs = cpuInputs(board, spec);
+  if (inputs.length !== 2) throw new Error(`board '${board.name}': device '${spec.name}' cpuInputs must name 2 inputs (the IRQ and the FIQ output's), not ${inputs.length}`);
+  return { irq: inputs[0]!.mask, fiq: inputs[1]!.mask };
+};
+
+/**
+ * The board's wiring of an interrupt controller's per-CPU outputs: its `cpuInputs` prop names, in output
+ * order, the CPU inputs (the CPU model's interruptInputs) each CPU's outputs drive.
+ */
+function cpuInputs(board: Parameters<DeviceModel['stateBytes']>[0], spec: Parameters<DeviceModel['stateBytes']>[1]): { name: string; mask: number }[] {
+  const names = spec.props?.['cpuInputs'];
+  const known = cpuModel(board.arch).interruptInputs;
+  if (!Array.isArray(names) || names.length === 0 || names.some((n) => typeof n !== 'string')) {
+    throw new Error(`board '${board.name}': device '${spec.name}' (${spec.kind}) needs 'cpuInputs', the CPU inputs its outputs drive (one of ${Object.keys(known).join(', ')} each)`);
+  }
+  return (names as readonly string[]).map((name) => {
+    const mask = known[name];
+    if (mask === undefined) throw new Error(`board '${board.name}': device '${spec.name}' cpuInputs names '${name}', not an input of a ${board.arch} CPU (${Object.keys(known).join(', ')})`);
+    return { name, mask };
+  });
+}
+
 const MODELS: readonly DeviceModel[] = [
   {
     kind: 'sifive-plic',
     interruptController: true,
-    stateBytes: (board, spec) => SifivePlic.stateBytes({ sources: numericProp(spec, 'sources'), harts: board.harts }),
+    stateBytes: (board, spec) => SifivePlic.stateBytes({ sources: numericProp(spec, 'sources'), harts: board.harts, inputs: cpuInputs(board, spec) }),
     build: (c) => {
-      const plic = new SifivePlic(c.region(), { sources: numericProp(c.spec, 'sources'), harts: c.board.harts }, c.signals);
+      const config = { sources: numericProp(c.spec, 'sources'), harts: c.board.harts, inputs: cpuInputs(c.board, c.spec) };
+      const plic = new SifivePlic(c.region(), config, c.signals);
       return { windows: [window(c.spec, plic)], roles: { irqChip: plic, plic } };
     },
   },
@@ -50,7 +76,7 @@ const MODELS: readonly DeviceModel[] = [
     stateBytes: (board, spec) => ArmGicv3.stateBytes({ cpus: board.harts, lines: gicLines(spec) }),
     build: (c) => {
       const board = boardOf(c.board, 'aarch64');
-      const gic = new ArmGicv3(c.region(), { cpus: board.harts, lines: gicLines(c.spec), affinities: board.mpidrs }, c.signals);
+      const gic = new ArmGicv3(c.region(), { cpus: board.harts, lines: gicLines(c.spec), affinities: board.mpidrs, inputs: gicInputs(c.board, c.spec) }, c.signals);
       const redistributors = {
         name: `${c.spec.name}.redistributors`,
         base: numericProp(c.spec, 'redistributorBase'),
@@ -68,7 +94,7 @@ const MODELS: readonly DeviceModel[] = [
     interruptController: true,
     stateBytes: (board, spec) => ArmGicv2.stateBytes({ cpus: board.harts, lines: gicLines(spec) }),
     build: (c) => {
-      const gic = new ArmGicv2(c.region(), { cpus: c.board.harts, lines: gicLines(c.spec) }, c.signals);
+      const gic = new ArmGicv2(c.region(), { cpus: c.board.harts, lines: gicLines(c.spec), inputs: gicInputs(c.board, c.spec) }, c.signals);
       const cpu = c.requester ?? 0;
       const cpuInterface = {
         name: `${c.spec.name}.cpu-interface`,

@@ -1,17 +1,18 @@
 /**
- * hvisor's hypercalls as a riscv64 zone makes them: `ecall` with a7 = 0x114514 (EID_HVISOR), the
- * code in a0 and arguments in a1/a2; the result comes back as an SBI return, a0 = 0 or -1 (FAILED)
- * and a1 = the value or -errno (src/hypercall/mod.rs, v0.4 codes 0-6 and 20;
- * src/arch/riscv64/sbi.rs sbi_hvisor_handler). Code and arguments are full 64-bit registers: hvisor
- * matches the code as a u64 (`HyperCallCode` is `repr(u64)`) and finds zones by a usize id.
- * Pointers are root-physical addresses in hvisor (the root is identity mapped); here they go through
- * the calling zone's stage-2 map, which is the same thing for the root.
+ * hvisor's hypercall dispatcher (src/hypercall/mod.rs HyperCall::hypercall, v0.4 codes 0-6 and 20),
+ * whatever the architecture: a code and two arguments in, one result out (the value, or -errno). How a
+ * zone passes them is the arch's register ABI: riscv64 an SBI call (arch/riscv64/hypercall-abi.ts:
+ * a0..a2 in, a0/a1 out), aarch64 an HVC (arch/aarch64/hypercall-abi.ts: x0..x2 in, x0 out). Code and
+ * arguments are full 64-bit values: hvisor matches the code as a u64 (`HyperCallCode` is `repr(u64)`)
+ * and finds zones by a usize id. Pointers are root-physical addresses in hvisor (the root is identity
+ * mapped); here they go through the calling zone's stage-2 map, which is the same thing for the root.
  */
-import type { HartApi } from '../isa/riscv64/platform';
 import type { VirtioBridgeRouter } from '../virtio/virtio-bridge-base';
 import { decodeZoneConfig, ZONE_CONFIG_MAGIC, ZONE_CONFIG_SIZE } from './zone-config-binary';
 import { Errno, type Hypervisor } from './hypervisor';
 import type { ZoneRuntime } from './zone-runtime';
+import type { AddressSpace } from '../bus/address-space';
+import type { Stage2Map } from './stage2-map';
 
 export const HypercallCode = {
   virtioInit: 0,
@@ -54,19 +55,49 @@ export interface VirtioHypercalls {
   injectIrq(): string | undefined;
 }
 
-const A0 = 10;
-const A1 = 11;
-const A2 = 12;
 const PAGE = 0x1000;
 const U32_MAX = 0xffff_ffffn;
 
-export function handleHypercall(hart: HartApi, context: HypercallContext): void {
-  const code = BigInt.asUintN(64, hart.getX(A0));
-  const arg0 = BigInt.asUintN(64, hart.getX(A1));
-  const arg1 = BigInt.asUintN(64, hart.getX(A2));
-  const result = dispatch(code, arg0, arg1, context);
-  hart.setX(A0, result < 0 ? -1n : 0n);
-  hart.setX(A1, BigInt(result));
+/** A zone's RAM as hypercalls (and the SBI) reach it: through its stage-2 map's RAM regions, as they are now. */
+export interface GuestMemory {
+  readGuest(address: number, length: number): Uint8Array | undefined;
+  writeGuest(address: number, bytes: Uint8Array): boolean;
+  physicalOf(address: number, length: number): number | undefined;
+}
+
+export function guestMemory(map: Stage2Map, bus: AddressSpace): GuestMemory {
+  const ram = bus.ram;
+  /** The offset in the bus's RAM of [gpa, gpa + length) when a RAM region of the zone holds it all. */
+  const guestRange = (gpa: number, length: number): number | undefined => {
+    const r = map.regionAt(gpa, length);
+    if (!r || r.kind !== 'ram') return undefined;
+    const hpa = gpa - r.guestStart + r.hostStart;
+    return bus.isRam(hpa, Math.max(length, 1)) ? hpa - ram.base : undefined;
+  };
+  return {
+    readGuest(gpa, length) {
+      const offset = guestRange(gpa, length);
+      return offset === undefined ? undefined : ram.u8.slice(offset, offset + length);
+    },
+    writeGuest(gpa, bytes) {
+      const offset = guestRange(gpa, bytes.length);
+      if (offset === undefined) return false;
+      ram.u8.set(bytes, offset);
+      return true;
+    },
+    physicalOf(gpa, length) {
+      const offset = guestRange(gpa, length);
+      return offset === undefined ? undefined : offset + ram.base;
+    },
+  };
+}
+
+/**
+ * HyperCall::hypercall (src/hypercall/mod.rs:61-103): runs hypercall `code64` with its two arguments for
+ * the calling zone and returns the result, the value or -errno, for the arch's ABI to hand back.
+ */
+export function dispatchHypercall(code: bigint, first: bigint, second: bigint, context: HypercallContext): number {
+  return dispatch(BigInt.asUintN(64, code), BigInt.asUintN(64, first), BigInt.asUintN(64, second), context);
 }
 
 function dispatch(code64: bigint, arg0: bigint, arg1: bigint, context: HypercallContext): number {
@@ -169,7 +200,7 @@ function refuse(context: HypercallContext, code: number, message: string): numbe
  * the root's own hvisor-tool serves virtio from then on; calling it again moves it again, as in
  * hvisor. Code 1 is hv_virtio_inject_irq (src/hypercall/mod.rs:134-171): take every result in the
  * current bridge's res_list, skip those whose zone is gone, inject the rest as virtual (non-hw) IRQs
- * into their zone's vPLIC, advancing res_front.
+ * into their zone's virtual interrupt controller, advancing res_front.
  */
 export function bridgeHypercalls(runtime: ZoneRuntime, bridge: VirtioBridgeRouter, log: (message: string) => void): VirtioHypercalls {
   return {
@@ -193,7 +224,9 @@ export function bridgeHypercalls(runtime: ZoneRuntime, bridge: VirtioBridgeRoute
       try {
         for (const { zone, irq } of consumer.drainResults()) {
           const slot = table.byId(zone);
-          if (slot) runtime.vplicOf(slot).inject(irq, false);
+          const chip = slot ? runtime.virtualIrqChipOf(slot) : undefined;
+          if (chip) chip.inject(irq, false);
+          else if (slot) log(`virtio inject irq: zone ${zone} has no virtual interrupt controller, irq ${irq} dropped`);
         }
       } finally {
         view.lock.release();

@@ -12,7 +12,8 @@ import type { ZoneConfig } from '../../shared/model/zone-config';
 import type { DeviceLock } from '../bus/address-space';
 import { HartEvent, HartStatus, HartWord, HsmState, RunRequest } from '../cpu/hart-header';
 import { wakeHart } from '../machine/signals';
-import { ZONE_CONFIG_OFFSETS } from './zone-config-binary';
+import { decodeZoneConfig, ZONE_CONFIG_OFFSETS } from './zone-config-binary';
+import { applyStage2Change, currentStage2Regions, stage2RegionsOf, type Stage2Change } from './stage2-map';
 import { ZoneState, type ZoneSlot, type ZoneTable } from './zone-table';
 
 export const Errno = {
@@ -250,6 +251,37 @@ export class Hypervisor {
       name: zoneNameOf(slot.config()),
       isErr: slot.state === ZoneState.error,
     }));
+  }
+
+  /**
+   * Changes a running zone's stage-2 map (a PCIe BAR moved, a window was mapped or unmapped): the change
+   * is checked against the zone's regions now, appended to the slot's change log that every CPU's map
+   * replays, and every CPU of the zone is asked to flush its TLB (bit 0 of CpuWord.fences) and woken, so
+   * that no translation of the old map is used after its next slice. EINVAL with the reason when the
+   * change does not fit (an overlap, no region there, the log is full).
+   */
+  changeStage2(slot: ZoneSlot, change: Stage2Change): ZoneResult {
+    this.lock.acquire();
+    try {
+      if (slot.state === ZoneState.free) return fail(Errno.EINVAL, `zone slot ${slot.index} holds no zone`);
+      const name = `zone ${slot.zoneId}`;
+      const initial = stage2RegionsOf(decodeZoneConfig(slot.config(), `zone slot ${slot.index}`, this.board.arch));
+      let generation: number;
+      try {
+        applyStage2Change(currentStage2Regions(initial, slot.stage2Log), change);
+        generation = slot.stage2Log.append(change);
+      } catch (error) {
+        return fail(Errno.EINVAL, `${name}: ${(error as Error).message}`);
+      }
+      for (const cpu of slot.cpuList()) {
+        const header = this.headers[cpu]!;
+        Atomics.or(header, HartWord.fences, 1);
+        wakeHart(header);
+      }
+      return { code: 0, message: `${name}: stage-2 ${change.op} applied (generation ${generation})` };
+    } finally {
+      this.lock.release();
+    }
   }
 
   /** Wakes every hart of a zone (e.g. after an interrupt was injected). */

@@ -1,15 +1,17 @@
 /**
  * One thread's handle on the hypervisor: the machine view, the shared zone table, the lifecycle
- * operations and this thread's virtual PLIC objects (their state lives in the zone slots). The host
- * and every vCPU worker build one, so a hypercall in a worker and a command from the host act on the
- * same zones.
+ * operations, the physical interrupt controller and this thread's objects for the zones' virtual ones
+ * (their state lives in the zone slots; which classes they are is the irqchip registry's business). The
+ * host and every vCPU worker build one, so a hypercall in a worker and a command from the host act on
+ * the same zones.
  */
 import type { MachineView } from '../machine/machine';
 import { MachineExit } from '../machine/machine';
 import { regionOf } from '../machine/shared-layout';
 import { Hypervisor, type HypervisorOptions } from './hypervisor';
-import { VPLIC_MAX_SOURCES, VirtualPlic } from './vplic';
-import { ZoneTable, vplicBytes, type ZoneSlot } from './zone-table';
+import { injectVirtual, type IrqChipArch, type PhysicalIrqChip, type VirtualIrqChip } from './irqchip';
+import { irqChipsOf, virtualIrqChipBytes } from './irqchips';
+import { ZoneTable, type ZoneSlot } from './zone-table';
 import { decodeZoneConfig } from './zone-config-binary';
 import { VirtioBridgeRouter } from '../virtio/virtio-bridge-base';
 
@@ -22,7 +24,10 @@ export class ZoneRuntime {
   readonly hypervisor: Hypervisor;
   /** hvisor's VIRTIO_BRIDGE: the workbench's page until the root's hypercall 0 moves it into the root. */
   readonly virtioBridge: VirtioBridgeRouter | undefined;
-  private readonly vplics = new Map<number, { generation: number; vplic: VirtualPlic }>();
+  /** The board's interrupt controller as the hypervisor drives it (undefined until the arch's irqchip has one). */
+  readonly physicalIrqChip: PhysicalIrqChip | undefined;
+  private readonly irqChips: IrqChipArch;
+  private readonly virtualChips = new Map<number, { generation: number; chip: VirtualIrqChip | undefined }>();
 
   constructor(
     readonly view: MachineView,
@@ -30,17 +35,19 @@ export class ZoneRuntime {
     private readonly log: RuntimeLog,
   ) {
     const board = view.plan.board;
-    this.table = new ZoneTable(regionOf(view.plan.layout, view.buffer, 'zones'), vplicBytes(board.harts));
+    this.irqChips = irqChipsOf(board.arch);
+    this.physicalIrqChip = this.irqChips.physicalOf(view.devices);
+    this.table = new ZoneTable(regionOf(view.plan.layout, view.buffer, 'zones'), virtualIrqChipBytes(board));
     this.hypervisor = new Hypervisor(board, this.table, view.headers, view.signals, view.lock, {
       panic: (message) => {
         log(message);
         view.requestExit(MachineExit.fault, 1);
       },
       log,
-      // The zone's virtual interrupt controller: the vPLIC on a PLIC board. An aarch64 zone's GIC windows
-      // are forwarded to the physical GIC until the virtual GIC (issue 10), so there is nothing to reset.
+      // arch_irqchip_reset through the zone's virtual controller. An aarch64 zone's GIC windows are
+      // forwarded to the physical GIC until the virtual GIC (issue 10): it has none, nothing to reset.
       resetIrqs: (slot) => {
-        if (this.view.devices.plic) this.vplicOf(slot).reset();
+        this.virtualIrqChipOf(slot)?.reset();
       },
       // The root's bridge page belonged to the root's hvisor-tool; a new root has none yet.
       rootZoneChanged: () => {
@@ -60,9 +67,9 @@ export class ZoneRuntime {
 
   /**
    * hvisor's IPI_EVENT_WAKEUP_VIRTIO_DEVICE to the root's first CPU, which then injects
-   * IRQ_WAKEUP_VIRTIO_DEVICE as a virtual IRQ into the root's vPLIC (src/event.rs:102-104,
-   * src/device/virtio_trampoline.rs:143-153). Injecting from the trapping thread under the device lock
-   * has the same effect: the vPLIC raises the root hart's SEIP and wakes it.
+   * IRQ_WAKEUP_VIRTIO_DEVICE as a virtual IRQ into the root's virtual interrupt controller
+   * (src/event.rs:102-104, src/device/virtio_trampoline.rs:143-153). Injecting from the trapping thread
+   * under the device lock has the same effect: the controller raises the root CPU's input and wakes it.
    */
   wakeRootDaemon(): void {
     const irq = this.view.plan.board.virtioWakeupIrq;
@@ -71,41 +78,43 @@ export class ZoneRuntime {
       this.log(`virtio bridge: cannot wake the root zone's daemon (${root ? 'the board has no IRQ_WAKEUP_VIRTIO_DEVICE' : 'no root zone'})`);
       return;
     }
-    this.view.lock.acquire();
-    try {
-      this.vplicOf(root).inject(irq, false);
-    } finally {
-      this.view.lock.release();
+    const chip = this.virtualIrqChipOf(root);
+    if (!chip) {
+      this.log("virtio bridge: cannot wake the root zone's daemon (its zone has no virtual interrupt controller yet)");
+      return;
     }
+    injectVirtual(chip, this.view.lock, irq);
   }
 
-  /** This thread's vPLIC for the zone now in `slot`. */
-  vplicOf(slot: ZoneSlot): VirtualPlic {
-    const cached = this.vplics.get(slot.index);
-    if (cached && cached.generation === slot.generation) return cached.vplic;
-    const plic = this.view.devices.plic;
-    if (!plic) throw new Error('the board has no PLIC to virtualise');
-    const config = decodeZoneConfig(slot.config(), `zone slot ${slot.index}`);
-    const vplic = new VirtualPlic(
-      slot.vplicRegion,
-      {
-        zoneId: config.zoneId,
-        zoneCpus: slot.cpuList(),
-        sources: VPLIC_MAX_SOURCES,
-        ownedIrqs: config.interrupts,
-        hwIrqs: this.view.plan.board.hwIrqs,
+  /**
+   * This thread's object for the virtual interrupt controller of the zone now in `slot` (hvisor's
+   * get_vplic), or undefined when the board's architecture has none yet (aarch64 until the vGIC).
+   */
+  virtualIrqChipOf(slot: ZoneSlot): VirtualIrqChip | undefined {
+    const cached = this.virtualChips.get(slot.index);
+    if (cached && cached.generation === slot.generation) return cached.chip;
+    const physical = this.physicalIrqChip;
+    let chip: VirtualIrqChip | undefined;
+    if (physical) {
+      const config = decodeZoneConfig(slot.config(), `zone slot ${slot.index}`, this.view.plan.board.arch);
+      chip = this.irqChips.createVirtual({
+        board: this.view.plan.board,
+        region: slot.irqChipRegion,
+        config,
+        cpus: slot.cpuList(),
+        physical,
+        signals: this.view.signals,
         onGuestError: (message) => this.log(message),
         log: (message) => this.log(message),
-      },
-      plic,
-      this.view.signals,
-    );
-    this.vplics.set(slot.index, { generation: slot.generation, vplic });
-    return vplic;
+      });
+    }
+    this.virtualChips.set(slot.index, { generation: slot.generation, chip });
+    return chip;
   }
 
-  vplicOfHart(hart: number): VirtualPlic | undefined {
-    const slot = this.hypervisor.slotOfHart(hart);
-    return slot ? this.vplicOf(slot) : undefined;
+  /** The virtual interrupt controller of the zone `cpu` belongs to. */
+  virtualIrqChipOfCpu(cpu: number): VirtualIrqChip | undefined {
+    const slot = this.hypervisor.slotOfHart(cpu);
+    return slot ? this.virtualIrqChipOf(slot) : undefined;
   }
 }

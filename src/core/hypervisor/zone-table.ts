@@ -2,11 +2,13 @@
  * hvisor's ZONE_LIST, in shared memory so that every vCPU worker and the host see the same zones:
  * a fixed number of slots, each holding the zone's state words, its binary HvZoneConfig (the
  * hypervisor rebuilds its view of the zone from these bytes in whichever thread needs it), the
- * zone's firmware console rings, its error report and its virtual PLIC's state.
+ * zone's firmware console rings, its error report, the log of its stage-2 changes (stage2-map.ts) and
+ * its virtual interrupt controller's state (as much room as the architecture's irqchip asks for,
+ * irqchips.ts virtualIrqChipBytes).
  */
 import type { SharedRegion } from '../bus/types';
 import { ByteRing } from '../devices/byte-ring';
-import { VPLIC_MAX_SOURCES, VirtualPlic } from './vplic';
+import { STAGE2_LOG_BYTES, Stage2ChangeLog } from './stage2-map';
 
 /** hvisor's riscv MAX_ZONE_NUM is 4 (vAPLIC); the PLIC path has no limit, so allow a few more. */
 export const MAX_ZONES = 8;
@@ -44,43 +46,40 @@ const CONSOLE_OUT_OFFSET = ERROR_OFFSET + ERROR_BYTES;
 const CONSOLE_OUT_CAPACITY = 16384;
 const CONSOLE_IN_OFFSET = CONSOLE_OUT_OFFSET + ByteRing.stateBytes(CONSOLE_OUT_CAPACITY);
 const CONSOLE_IN_CAPACITY = 4096;
-const VPLIC_OFFSET = CONSOLE_IN_OFFSET + ByteRing.stateBytes(CONSOLE_IN_CAPACITY);
+const STAGE2_LOG_OFFSET = Math.ceil((CONSOLE_IN_OFFSET + ByteRing.stateBytes(CONSOLE_IN_CAPACITY)) / 8) * 8;
+const IRQCHIP_OFFSET = STAGE2_LOG_OFFSET + STAGE2_LOG_BYTES;
 
-/** Shared bytes for the whole table, given the room one virtual PLIC needs. */
-export function zoneTableBytes(vplicBytes: number): number {
-  return MAX_ZONES * slotBytes(vplicBytes);
+/** Shared bytes for the whole table, given the room one zone's virtual interrupt controller needs. */
+export function zoneTableBytes(irqChipBytes: number): number {
+  return MAX_ZONES * slotBytes(irqChipBytes);
 }
 
-/**
- * Room for one zone's virtual PLIC on a board with `harts` harts. Every vPLIC has hvisor's 1023
- * sources, not the physical PLIC's count (plic/mod.rs vplic_init passes BOARD_PLIC_INTERRUPTS_NUM).
- */
-export function vplicBytes(harts: number): number {
-  return VirtualPlic.stateBytes({ zoneCpus: Array.from({ length: harts }, (_, i) => i), sources: VPLIC_MAX_SOURCES });
-}
-
-function slotBytes(vplicBytes: number): number {
-  return Math.ceil((VPLIC_OFFSET + vplicBytes) / 64) * 64;
+function slotBytes(irqChipBytes: number): number {
+  return Math.ceil((IRQCHIP_OFFSET + irqChipBytes) / 64) * 64;
 }
 
 export class ZoneSlot {
   readonly words: Int32Array;
   readonly consoleOut: ByteRing;
   readonly consoleIn: ByteRing;
-  readonly vplicRegion: SharedRegion;
+  /** The zone's run-time stage-2 changes, replayed by every vCPU's map. */
+  readonly stage2Log: Stage2ChangeLog;
+  /** The state of the zone's virtual interrupt controller. */
+  readonly irqChipRegion: SharedRegion;
   private readonly bytes: Uint8Array;
 
   constructor(
     readonly index: number,
     buffer: ArrayBufferLike,
     offset: number,
-    vplicBytes: number,
+    irqChipBytes: number,
   ) {
     this.words = new Int32Array(buffer, offset, HEADER_BYTES / 4);
-    this.bytes = new Uint8Array(buffer, offset, slotBytes(vplicBytes));
+    this.bytes = new Uint8Array(buffer, offset, slotBytes(irqChipBytes));
     this.consoleOut = new ByteRing({ buffer, byteOffset: offset + CONSOLE_OUT_OFFSET, byteLength: ByteRing.stateBytes(CONSOLE_OUT_CAPACITY) });
     this.consoleIn = new ByteRing({ buffer, byteOffset: offset + CONSOLE_IN_OFFSET, byteLength: ByteRing.stateBytes(CONSOLE_IN_CAPACITY) });
-    this.vplicRegion = { buffer, byteOffset: offset + VPLIC_OFFSET, byteLength: vplicBytes };
+    this.stage2Log = new Stage2ChangeLog({ buffer, byteOffset: offset + STAGE2_LOG_OFFSET, byteLength: STAGE2_LOG_BYTES });
+    this.irqChipRegion = { buffer, byteOffset: offset + IRQCHIP_OFFSET, byteLength: irqChipBytes };
   }
 
   get state(): number {
@@ -126,6 +125,7 @@ export class ZoneSlot {
     Atomics.store(this.words, Word.errorLength, 0);
     Atomics.store(this.words, Word.zoneId, zoneId);
     Atomics.store(this.words, Word.cpus, cpus.reduce((mask, cpu) => mask | (1 << cpu), 0));
+    this.stage2Log.clear();
     Atomics.add(this.words, Word.generation, 1);
   }
 
@@ -158,10 +158,10 @@ export class ZoneSlot {
 export class ZoneTable {
   readonly slots: readonly ZoneSlot[];
 
-  constructor(region: SharedRegion, vplicBytes: number) {
-    const size = slotBytes(vplicBytes);
+  constructor(region: SharedRegion, irqChipBytes: number) {
+    const size = slotBytes(irqChipBytes);
     if (region.byteLength < MAX_ZONES * size) throw new Error('zone table region too small');
-    this.slots = Array.from({ length: MAX_ZONES }, (_, i) => new ZoneSlot(i, region.buffer, region.byteOffset + i * size, vplicBytes));
+    this.slots = Array.from({ length: MAX_ZONES }, (_, i) => new ZoneSlot(i, region.buffer, region.byteOffset + i * size, irqChipBytes));
   }
 
   /** Slots of zones that exist (running, in error or stopping), in slot order. */

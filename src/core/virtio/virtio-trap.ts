@@ -9,7 +9,7 @@
  * for their (immediate) answer, which is slower but correct. This handler does the same unless told
  * the device window size. hvisor also flags a *read* of 0x50 this way; here only writes are.
  */
-import type { TrapHandler, TrapRegion, TrappingCpu } from '../hypervisor/zone-supervisor';
+import type { TrapHandler, TrapRegion, TrappingCpu } from '../hypervisor/stage2-map';
 import type { ZoneConfig } from '../../shared/model/zone-config';
 import { QUEUE_NOTIFY_OFFSET, type BridgeAccess, type WaitOptions } from './virtio-bridge';
 

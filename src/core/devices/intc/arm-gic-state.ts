@@ -57,6 +57,11 @@ export interface GicConfig {
   readonly cpus: number;
   /** INTIDs implemented: a multiple of 32 from 64 to 1024 (QEMU virt: 288); 1020..1023 are special. */
   readonly lines: number;
+  /**
+   * The board's wiring: the CPU pending-word bits the IRQ and the FIQ output of each CPU interface drive
+   * (the device's `cpuInputs` prop); GIC_IRQ and GIC_FIQ, the A64 CPU's own bits, when absent.
+   */
+  readonly inputs?: { readonly irq: number; readonly fiq: number };
 }
 
 /** The highest-priority pending interrupt for a CPU, or intid = SPURIOUS. */
@@ -120,7 +125,13 @@ export class GicState {
     return new GicState(undefined, config).totalWords * 4;
   }
 
+  /** The CPU input bits behind GIC_IRQ and GIC_FIQ (the board's wiring). */
+  private readonly irqInput: number;
+  private readonly fiqInput: number;
+
   constructor(region: SharedRegion | undefined, config: GicConfig, private readonly signals?: HartSignals) {
+    this.irqInput = config.inputs?.irq ?? GIC_IRQ;
+    this.fiqInput = config.inputs?.fiq ?? GIC_FIQ;
     if (config.cpus < 1 || config.cpus > 255) throw new Error(`GIC CPU count ${config.cpus} out of range`);
     if (config.lines < 64 || config.lines > 1024 || config.lines % 32 !== 0) throw new Error(`GIC line count ${config.lines} is not a multiple of 32 in 64..1024`);
     this.cpus = config.cpus;
@@ -298,9 +309,8 @@ export class GicState {
       if (previous === level) continue;
       this.setCpuWord(cpu, CpuIfWord.output, level);
       if (this.signals === undefined) continue;
-      for (const bit of [GIC_IRQ, GIC_FIQ]) {
-        if (((previous ^ level) & bit) !== 0) this.signals.setPending(cpu, bit, (level & bit) !== 0);
-      }
+      if (((previous ^ level) & GIC_IRQ) !== 0) this.signals.setPending(cpu, this.irqInput, (level & GIC_IRQ) !== 0);
+      if (((previous ^ level) & GIC_FIQ) !== 0) this.signals.setPending(cpu, this.fiqInput, (level & GIC_FIQ) !== 0);
     }
   }
 
@@ -309,8 +319,8 @@ export class GicState {
     for (let cpu = 0; cpu < this.cpus; cpu++) {
       const output = this.cpuWord(cpu, CpuIfWord.output);
       if (this.signals === undefined) continue;
-      if ((output & GIC_IRQ) !== 0) this.signals.setPending(cpu, GIC_IRQ, false);
-      if ((output & GIC_FIQ) !== 0) this.signals.setPending(cpu, GIC_FIQ, false);
+      if ((output & GIC_IRQ) !== 0) this.signals.setPending(cpu, this.irqInput, false);
+      if ((output & GIC_FIQ) !== 0) this.signals.setPending(cpu, this.fiqInput, false);
     }
     this.words.fill(0);
   }

@@ -1,9 +1,14 @@
 /**
  * RISC-V Platform-Level Interrupt Controller as QEMU's virt machine configures it (`riscv,plic0`,
  * `sifive,plic-1.0.0`): sources 1..N with 3-bit priorities (7 levels, writes keep the low 3 bits like
- * QEMU's WARL handling), a pending bit array, and two contexts per hart (M-mode = 2*hart, S-mode =
- * 2*hart+1), each with enable bits, a priority threshold and a claim/complete register. The context
- * outputs drive the harts' MEIP (mip bit 11) and SEIP (bit 9).
+ * QEMU's WARL handling), a pending bit array, and one context per hart and wired CPU input, each with
+ * enable bits, a priority threshold and a claim/complete register. Which CPU inputs a hart's contexts
+ * drive is the board's wiring (the device's `cpuInputs` prop, resolved to pending-word bits by the CPU
+ * model registry): on QEMU virt context 2*hart drives the hart's MEIP (mip bit 11) and 2*hart+1 its SEIP
+ * (bit 9).
+ *
+ * It is also the hypervisor's physical controller (PhysicalIrqChip, core/hypervisor/irqchip.ts): claim,
+ * complete, enables, priorities and thresholds by context, as hvisor's host_plic() offers them.
  *
  * Gateways are level-triggered as on QEMU virt: a source is pending while its line is high and not
  * claimed; lowering the line before the claim withdraws the request (QEMU does the same); a claimed
@@ -16,6 +21,7 @@ import type { HartSignals, IrqSink, MmioDevice, RegisterDef, SharedRegion } from
 import { IrqEventKind, irqTraceOf, type IrqTrace } from '../../cpu/irq-trace';
 import type { ControllerInspectData } from '../../../shared/protocol/inspect';
 import { Column, hwTag, listCell, registerMap, type ControllerInspectContext } from './inspect-table';
+import type { PhysicalIrqChip } from '../../hypervisor/irqchip';
 
 export const PlicOffset = {
   priority: 0x0,
@@ -26,15 +32,26 @@ export const PlicOffset = {
   contextStride: 0x1000,
 } as const;
 
-/** mip bits driven by the PLIC contexts. */
+/** The mip bits of QEMU virt's wiring (the device-tree writer's hart-local interrupt numbers). */
 export const MIP_MEIP = 1 << 11;
 export const MIP_SEIP = 1 << 9;
 const PRIORITY_MASK = 7;
+
+/** One of a hart's contexts: the CPU input it drives, by name and as bits of the CPU's pending word. */
+export interface PlicInput {
+  readonly name: string;
+  readonly mask: number;
+}
+
+/** QEMU virt's wiring, for a PLIC built without board data (unit tests): M-mode then S-mode context. */
+const QEMU_VIRT_INPUTS: readonly PlicInput[] = [{ name: 'MEIP', mask: MIP_MEIP }, { name: 'SEIP', mask: MIP_SEIP }];
 
 export interface PlicConfig {
   /** Number of the highest source (QEMU virt: 95, `riscv,ndev`); source 0 does not exist. */
   readonly sources: number;
   readonly harts: number;
+  /** The CPU input each of a hart's contexts drives, in context order (board wiring); QEMU virt's when absent. */
+  readonly inputs?: readonly PlicInput[];
 }
 
 export interface PlicSourceState {
@@ -80,28 +97,33 @@ class PlicLayout {
   }
 }
 
-export class SifivePlic implements MmioDevice, IrqSink {
+export class SifivePlic implements MmioDevice, IrqSink, PhysicalIrqChip {
   readonly kind = 'sifive-plic';
+  readonly name = 'PLIC';
   readonly registers: readonly RegisterDef[];
   readonly sources: number;
   readonly contexts: number;
+  /** The wiring: context c drives input inputs[c % inputs.length] of hart c / inputs.length. */
+  readonly inputs: readonly PlicInput[];
   private readonly layout: PlicLayout;
   private readonly words: Uint32Array;
   /** The interrupt timeline's ring, when the machine has one (irq-trace.ts). */
   readonly trace: IrqTrace | undefined;
 
   static stateBytes(config: PlicConfig): number {
-    return new PlicLayout(config.sources, config.harts * 2).totalWords * 4;
+    return new PlicLayout(config.sources, config.harts * (config.inputs ?? QEMU_VIRT_INPUTS).length).totalWords * 4;
   }
 
   constructor(region: SharedRegion, config: PlicConfig, private readonly signals: HartSignals) {
     if (config.sources < 1 || config.sources > 1023) throw new Error(`PLIC source count ${config.sources} out of range 1..1023`);
+    this.inputs = config.inputs ?? QEMU_VIRT_INPUTS;
+    if (this.inputs.length === 0) throw new Error('PLIC wiring: a hart needs at least one context (cpuInputs is empty)');
     this.sources = config.sources;
-    this.contexts = config.harts * 2;
+    this.contexts = config.harts * this.inputs.length;
     this.layout = new PlicLayout(this.sources, this.contexts);
     if (region.byteLength < this.layout.totalWords * 4) throw new Error('PLIC region too small');
     this.words = new Uint32Array(region.buffer, region.byteOffset, this.layout.totalWords);
-    this.registers = plicRegisters(this.sources, this.contexts, this.layout.bitmapWords);
+    this.registers = plicRegisters(this.sources, this.contexts, this.layout.bitmapWords, this.inputs);
     this.trace = irqTraceOf(region.buffer);
   }
 
@@ -146,7 +168,7 @@ export class SifivePlic implements MmioDevice, IrqSink {
     if (ctx >= this.contexts) return 0;
     switch ((offset - PlicOffset.context) % PlicOffset.contextStride) {
       case 0: return w[l.thresholds + ctx]!;
-      case 4: return this.claim(ctx);
+      case 4: return this.claimContext(ctx);
       default: return 0;
     }
   }
@@ -171,7 +193,7 @@ export class SifivePlic implements MmioDevice, IrqSink {
       if (ctx >= this.contexts) return;
       const reg = (offset - PlicOffset.context) % PlicOffset.contextStride;
       if (reg === 0) w[l.thresholds + ctx] = value & PRIORITY_MASK;
-      else if (reg === 4) this.complete(ctx, value);
+      else if (reg === 4) this.completeContext(ctx, value);
       else return;
     }
     this.updateOutputs();
@@ -179,7 +201,58 @@ export class SifivePlic implements MmioDevice, IrqSink {
 
   reset(): void {
     this.words.fill(0);
-    for (let ctx = 0; ctx < this.contexts; ctx++) this.signals.setPending(ctx >> 1, contextMipBit(ctx), false);
+    for (let ctx = 0; ctx < this.contexts; ctx++) this.signals.setPending(this.hartOf(ctx), this.inputOf(ctx).mask, false);
+  }
+
+  // --- PhysicalIrqChip: the hypervisor's side, by context ---
+
+  targetOf(cpu: number, input: string): number | undefined {
+    const index = this.inputs.findIndex((i) => i.name === input);
+    if (index < 0 || !Number.isInteger(cpu) || cpu < 0 || cpu >= this.contexts / this.inputs.length) return undefined;
+    return cpu * this.inputs.length + index;
+  }
+
+  claim(target: number): number {
+    return target >= 0 && target < this.contexts ? this.claimContext(target) : 0;
+  }
+
+  complete(target: number, irq: number): void {
+    if (target < 0 || target >= this.contexts) return;
+    this.completeContext(target, irq);
+    this.updateOutputs();
+  }
+
+  setEnabled(target: number, irq: number, enabled: boolean): void {
+    if (target < 0 || target >= this.contexts || irq < 1 || irq > this.sources) return;
+    this.setBit(this.layout.enables + target * this.layout.bitmapWords, irq, enabled);
+    this.updateOutputs();
+  }
+
+  isEnabled(target: number, irq: number): boolean {
+    if (target < 0 || target >= this.contexts || irq < 1 || irq > this.sources) return false;
+    return this.getBit(this.layout.enables + target * this.layout.bitmapWords, irq);
+  }
+
+  setPriority(irq: number, priority: number): void {
+    if (irq < 1 || irq > this.sources) return;
+    this.words[this.layout.priority + irq] = priority & PRIORITY_MASK;
+    this.updateOutputs();
+  }
+
+  setThreshold(target: number, threshold: number): void {
+    if (target < 0 || target >= this.contexts) return;
+    this.words[this.layout.thresholds + target] = threshold & PRIORITY_MASK;
+    this.updateOutputs();
+  }
+
+  /** The hart a context belongs to. */
+  hartOf(ctx: number): number {
+    return (ctx / this.inputs.length) | 0;
+  }
+
+  /** The CPU input a context drives. */
+  inputOf(ctx: number): PlicInput {
+    return this.inputs[ctx % this.inputs.length]!;
   }
 
   /** The source the context would get from a claim now, without claiming it (0 = none). */
@@ -244,8 +317,8 @@ export class SifivePlic implements MmioDevice, IrqSink {
       for (let id = 1; id <= this.sources; id++) if (this.getBit(l.enables + ctx * l.bitmapWords, id)) enabled.push(id);
       contexts.push({
         context: ctx,
-        hart: ctx >> 1,
-        mode: (ctx & 1) === 0 ? 'M' : 'S',
+        hart: this.hartOf(ctx),
+        mode: privilegeOf(this.inputOf(ctx)),
         enabled,
         threshold: this.words[l.thresholds + ctx]!,
         wouldClaim: this.bestFor(ctx),
@@ -254,18 +327,18 @@ export class SifivePlic implements MmioDevice, IrqSink {
     return { sources, contexts };
   }
 
-  private claim(ctx: number): number {
+  private claimContext(ctx: number): number {
     const id = this.bestFor(ctx);
     if (id !== 0) {
       this.setBit(this.layout.pending, id, false);
       this.setBit(this.layout.claimed, id, true);
-      if (this.trace !== undefined && this.trace.on) this.trace.record(IrqEventKind.claim, id, -1, ctx >> 1, ctx);
+      if (this.trace !== undefined && this.trace.on) this.trace.record(IrqEventKind.claim, id, -1, this.hartOf(ctx), ctx);
       this.updateOutputs();
     }
     return id;
   }
 
-  private complete(ctx: number, id: number): void {
+  private completeContext(ctx: number, id: number): void {
     const l = this.layout;
     if (id < 1 || id > this.sources) return;
     // The spec ignores completions for sources not enabled in the completing context; QEMU agrees.
@@ -274,7 +347,7 @@ export class SifivePlic implements MmioDevice, IrqSink {
     this.setBit(l.claimed, id, false);
     const trace = this.trace;
     if (trace !== undefined && trace.on) {
-      trace.record(IrqEventKind.complete, id, -1, ctx >> 1, ctx);
+      trace.record(IrqEventKind.complete, id, -1, this.hartOf(ctx), ctx);
       if (this.getBit(l.level, id)) trace.record(IrqEventKind.pending, id, -1, -1, 0);
     }
     if (this.getBit(l.level, id)) this.setBit(l.pending, id, true);
@@ -288,7 +361,7 @@ export class SifivePlic implements MmioDevice, IrqSink {
       const level = this.bestFor(ctx) !== 0 ? 1 : 0;
       if (w[l.outputs + ctx] === level) continue;
       w[l.outputs + ctx] = level;
-      this.signals.setPending(ctx >> 1, contextMipBit(ctx), level === 1);
+      this.signals.setPending(this.hartOf(ctx), this.inputOf(ctx).mask, level === 1);
     }
   }
 
@@ -361,11 +434,13 @@ export class SifivePlic implements MmioDevice, IrqSink {
   }
 }
 
-function contextMipBit(ctx: number): number {
-  return (ctx & 1) === 0 ? MIP_MEIP : MIP_SEIP;
+/** The privilege level a context serves, for the inspector: RISC-V's external-interrupt inputs are named by it (MEIP, SEIP). */
+function privilegeOf(input: PlicInput): 'M' | 'S' {
+  return input.name.startsWith('M') ? 'M' : 'S';
 }
 
-function plicRegisters(sources: number, contexts: number, bitmapWords: number): RegisterDef[] {
+function plicRegisters(sources: number, contexts: number, bitmapWords: number, inputs: readonly PlicInput[]): RegisterDef[] {
+  const wiring = inputs.map((input, i) => `${inputs.length}h+${i} = hart h ${input.name}`).join(', ');
   const threshold = { name: 'threshold', lsb: 0, width: 3, description: 'interrupts with priority <= threshold are masked' };
   return [
     {
@@ -376,7 +451,7 @@ function plicRegisters(sources: number, contexts: number, bitmapWords: number): 
     { name: 'pending', offset: PlicOffset.pending, width: 4, access: 'ro', reset: 0, count: bitmapWords, stride: 4, description: 'Pending bit per source' },
     {
       name: 'enable', offset: PlicOffset.enable, width: 4, access: 'rw', reset: 0, count: contexts, stride: PlicOffset.enableStride,
-      description: `Enable bits per context (${bitmapWords} word(s) each); context 2h = hart h M-mode, 2h+1 = S-mode`,
+      description: `Enable bits per context (${bitmapWords} word(s) each); context ${wiring}`,
     },
     {
       name: 'threshold', offset: PlicOffset.context, width: 4, access: 'rw', reset: 0, count: contexts, stride: PlicOffset.contextStride,

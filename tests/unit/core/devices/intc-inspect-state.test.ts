@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ControllerInspectData, ControllerTable } from '../../../../src/shared/protocol/inspect';
 import { PlicOffset, SifivePlic } from '../../../../src/core/devices/intc/sifive-plic';
-import { VirtualPlic } from '../../../../src/core/hypervisor/vplic';
+import { VirtualPlic } from '../../../../src/core/hypervisor/arch/riscv64/vplic';
 import { ArmGicv3 } from '../../../../src/core/devices/intc/arm-gicv3/gicv3';
 import { GICR_FRAME_BYTES, GicrOffset } from '../../../../src/core/devices/intc/arm-gicv3/redistributor';
 import { GicdOffset } from '../../../../src/core/devices/intc/arm-gicv3/distributor';

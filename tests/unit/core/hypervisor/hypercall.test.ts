@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { bridgeHypercalls, handleHypercall, HypercallCode, ZONE_INFO_SIZE } from '../../../../src/core/hypervisor/hypercall';
+import { bridgeHypercalls, HypercallCode, ZONE_INFO_SIZE } from '../../../../src/core/hypervisor/hypercall';
+import { handleHypercall } from '../../../../src/core/hypervisor/arch/riscv64/hypercall-abi';
 import { regionOf } from '../../../../src/core/machine/shared-layout';
 import { BridgeOffset, VirtioBridgeConsumer } from '../../../../src/core/virtio/virtio-bridge';
 import { bridgePageAt } from '../../../../src/core/virtio/virtio-bridge-base';
@@ -165,8 +166,8 @@ describe('hvisor hypercalls (riscv ABI)', () => {
     const daemon = new VirtioBridgeConsumer(m.bridge);
     daemon.pushResult(1, 7);
     daemon.pushResult(9, 5);
-    const vplic = m.runtime.vplicOf(m.runtime.table.byId(1)!);
-    const pending = () => vplic.inspect().sources.find((s) => s.irq === 7)!.pending;
+    const chip = m.runtime.virtualIrqChipOf(m.runtime.table.byId(1)!)!;
+    const pending = () => chip.inspectState().lines.rows.find((r) => r.key === '7')?.cells.pending === true;
     // Another zone may not: EPERM, and the results stay queued.
     expect(call(m, 1, HypercallCode.virtioInjectIrq)).toEqual({ error: -1n, value: -1n });
     expect(daemon.pendingResults()).toBe(2);
@@ -201,7 +202,7 @@ describe('hypercall 0 moves hvisor\'s virtio bridge into the root zone', () => {
     call(m, 0, HypercallCode.zoneStart, 0x8900_0000n, BigInt(ZONE_CONFIG_SIZE));
     const page = (address: number) => new VirtioBridgeConsumer(bridgePageAt(m.view.bus.ram, address)!);
     const pending = (zone: number, irq: number) =>
-      m.runtime.vplicOf(m.runtime.table.byId(zone)!).inspect().sources.find((s) => s.irq === irq)!.pending;
+      m.runtime.virtualIrqChipOf(m.runtime.table.byId(zone)!)!.inspectState().lines.rows.find((r) => r.key === String(irq))?.cells.pending === true;
     return { ...m, page, pending, home: new VirtioBridgeConsumer(m.bridge), router: m.runtime.virtioBridge! };
   };
 

@@ -89,7 +89,7 @@ describe('virtio bridge base (hvisor VIRTIO_BRIDGE.base_address)', () => {
   it('is what a virtio trap handler pushes to', () => {
     const s = setup();
     s.router.base.move(RAM_BASE + 0x2000);
-    const hart = { hartId: 1 } as HartApi;
+    const hart = { hartId: 1, cpuId: 1 } as HartApi;
     new VirtioTrapHandler({ bridge: s.router, zone: 1, regionBase: 0x1000_6000, deviceStride: 0x200 }).write(hart, 0x250, 4, 3n);
     const seen: BridgeRequest[] = [];
     s.page(RAM_BASE + 0x2000).drain((r) => void seen.push(r));

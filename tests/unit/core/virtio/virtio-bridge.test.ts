@@ -114,7 +114,7 @@ describe('virtio bridge', () => {
 
   it('turns trapped accesses into requests stamped with the hart and zone (the worker trap path)', () => {
     const { producer, consumer } = bridge();
-    const hart = { hartId: 3 } as HartApi;
+    const hart = { hartId: 3, cpuId: 3 } as HartApi;
     const trap = new VirtioTrapHandler({ bridge: producer, zone: 1, regionBase: 0x1000_6000, sliceMs: 1, abort: () => true, abortedValue: 0xdeadn });
     // Nothing answers yet: the abort check ends the wait and the read returns the aborted value.
     expect(trap.read(hart, 0, 4)).toBe(0xdeadn);
@@ -138,7 +138,7 @@ describe('virtio trap regions', () => {
       { bridge: producer, sliceMs: 1, abort: () => true },
     );
     expect(regions.map((r) => [r.start, r.size])).toEqual([[0x1000_7000, 0x1000]]);
-    regions[0]!.handler.write({ hartId: 2 } as HartApi, 0x50, 4, 1n);
+    regions[0]!.handler.write({ hartId: 2, cpuId: 2 } as HartApi, 0x50, 4, 1n);
     const seen: BridgeRequest[] = [];
     consumer.drain((r) => void seen.push(r));
     expect(seen).toEqual([{ cpu: 2, zone: 1, address: 0x1000_7050, size: 4, value: 1n, isWrite: true, needInterrupt: true }]);

@@ -20,7 +20,7 @@ import { HartEvent, HartStatus, HartWord, HsmState } from '../../../cpu/hart-hea
 import { DEBUG_WORDS } from '../../../cpu/hart-snapshot';
 import { leaveZone } from '../../hypervisor';
 import { ZoneRuntime } from '../../zone-runtime';
-import { Stage2Map, type Stage2Region, type TrapHandler, type TrapRegion } from '../../zone-supervisor';
+import { Stage2Map, type Stage2Region, type TrapHandler, type TrapRegion } from '../../stage2-map';
 import { decodeZoneConfig } from '../../zone-config-binary';
 import type { ZoneSlot } from '../../zone-table';
 import type { ZoneConfig } from '../../../../shared/model/zone-config';
@@ -31,6 +31,8 @@ import type { MachineView } from '../../../machine/machine';
 import type { VcpuArch } from '../../../vcpu/vcpu-loop';
 import type { VcpuSetup } from '../../../vcpu/vcpu-setup';
 import { hypervisorWaits } from '../../vcpu-common';
+import { guestMemory } from '../../hypercall';
+import { handleHvcHypercall } from './hypercall-abi';
 
 /** Bytes of one A64 CPU's shared region: its state, then the inspector's debug words. */
 export const A64_DEBUG_OFFSET = A64_STATE_BYTES;
@@ -114,7 +116,8 @@ export function createAarch64Vcpu(setup: VcpuSetup): VcpuArch {
     const regions: Stage2Region[] = config.memoryRegions
       .filter((r) => r.type !== 'virtio')
       .map((r) => ({ kind: r.type as 'ram' | 'io', guestStart: r.virtualStart, hostStart: r.physicalStart, size: r.size }));
-    const stage2 = new Stage2Map<ArmCpuApi>(regions, gicTraps(view, config));
+    const stage2 = new Stage2Map<ArmCpuApi>(regions, gicTraps(view, config), slot.stage2Log);
+    const memory = guestMemory(stage2, view.bus);
     const cpus = slot.cpuList();
     const hypervisor = runtime.hypervisor;
     const psci = new PsciHandler({
@@ -159,6 +162,7 @@ export function createAarch64Vcpu(setup: VcpuSetup): VcpuArch {
         faulted = true;
       },
       workbenchExtensions: setup.hypervisor.workbenchPsciExtensions === true,
+      hypercall: (cpu) => handleHvcHypercall(cpu, { hypervisor, zoneId: config.zoneId, hart: cpuId, ...memory, log }),
     });
     return { slot, generation: slot.generation, config, stage2, psci };
   }

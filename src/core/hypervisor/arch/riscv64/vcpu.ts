@@ -10,9 +10,9 @@ import { Hart } from '../../../isa/riscv64/hart';
 import type { FaultReport, HartPlatform } from '../../../isa/riscv64/platform';
 import { HartEvent, HartStatus, HartWord, HsmState } from '../../../cpu/hart-header';
 import { leaveZone } from '../../hypervisor';
-import { handlePhysicalExternal, RoutingSignals } from '../../irq-routing';
+import { handlePhysicalExternal, RoutingSignals } from './irq-routing';
 import { ZoneRuntime } from '../../zone-runtime';
-import { BoundSupervisor, bindZone, describeFault, type ZoneBinding } from '../../zone-vcpu';
+import { BoundSupervisor, bindZone, describeFault, type ZoneBinding } from './zone-vcpu';
 import { bridgeHypercalls } from '../../hypercall';
 import { virtioTrapRegions } from '../../../virtio/virtio-trap';
 import { Htif } from './htif';
@@ -100,7 +100,7 @@ export function createRiscvVcpu(setup: VcpuSetup, routing: RoutingSignals | unde
       binding = bindZone(slot, hartId, {
         view,
         hypervisor: runtime!.hypervisor,
-        vplicOf: (s) => runtime!.vplicOf(s),
+        virtualIrqChipOf: (s) => runtime!.virtualIrqChipOf(s),
         ...(bridge ? { extraTraps: (_slot, config) => virtioTrapRegions(config, { bridge, abort: () => leavingZone(header, view.control), deviceStride: VIRTIO_WINDOW }) } : {}),
         ...(virtioHypercalls ? { virtio: virtioHypercalls } : {}),
         log,
@@ -123,10 +123,11 @@ export function createRiscvVcpu(setup: VcpuSetup, routing: RoutingSignals | unde
       waits.park(HartStatus.faulted, 500);
       return false;
     }
-    if (events & HartEvent.externalInterrupt) {
+    const physical = runtime!.physicalIrqChip;
+    if (events & HartEvent.externalInterrupt && physical) {
       view.lock.acquire();
       try {
-        handlePhysicalExternal(hartId, view.devices.plic!, (h) => runtime!.vplicOfHart(h), log, header);
+        handlePhysicalExternal(hartId, physical, (h) => runtime!.virtualIrqChipOfCpu(h), log, header);
       } finally {
         view.lock.release();
       }

@@ -28,17 +28,28 @@
  *
  * All mutable state lives in the shared region: any vCPU thread of the zone (and the inspector) may
  * build its own VirtualPlic over it and access it under the machine-wide device lock.
+ *
+ * It is the zone's VirtualIrqChip (core/hypervisor/irqchip.ts) on a PLIC board, and drives the physical
+ * PLIC only through PhysicalIrqChip: the physical context of a zone hart is the one the board wires to
+ * that hart's SEIP (hvisor runs in HS-mode and takes supervisor external interrupts).
  */
-import type { HartSignals, RegisterDef, SharedRegion } from '../bus/types';
-import { MIP_SEIP, PlicOffset, type SifivePlic } from '../devices/intc/sifive-plic';
-import type { HartApi } from '../isa/riscv64/platform';
-import type { TrapHandler } from './zone-supervisor';
-import { IrqEventKind, irqTraceOf, type IrqTrace } from '../cpu/irq-trace';
-import type { ControllerInspectData } from '../../shared/protocol/inspect';
-import { Column, hwTag, listCell, registerMap } from '../devices/intc/inspect-table';
+import type { HartSignals, RegisterDef, SharedRegion } from '../../../bus/types';
+import type { AddressRange } from '../../../../shared/model/board';
+import { PlicOffset } from '../../../devices/intc/sifive-plic';
+import { Irq } from '../../../isa/riscv64/csr-numbers';
+import type { TrapHandler, TrapRegion, TrappingCpu } from '../../stage2-map';
+import type { PhysicalIrqChip, VirtualIrqChip } from '../../irqchip';
+import { IrqEventKind, irqTraceOf, type IrqTrace } from '../../../cpu/irq-trace';
+import type { ControllerInspectData } from '../../../../shared/protocol/inspect';
+import { Column, hwTag, listCell, registerMap } from '../../../devices/intc/inspect-table';
 
 /** hvisor's BOARD_PLIC_INTERRUPTS_NUM: the largest source count a (v)PLIC register map can hold. */
 export const VPLIC_MAX_SOURCES = 1023;
+
+/** The hart input a vPLIC vcontext drives: the guest's supervisor external interrupt (hvip.VSEIP in hvisor). */
+export const MIP_SEIP = 1 << Irq.SEI;
+/** The physical PLIC input hvisor takes a zone hart's external interrupts on (its HS-mode context). */
+export const HYPERVISOR_INPUT = 'SEIP';
 
 /** The pending array hvisor decodes: 0x1000..0x107C, 32 words whatever the source count. */
 const PENDING_END = 0x1080;
@@ -58,6 +69,8 @@ export interface VirtualPlicConfig {
   readonly onGuestError?: (message: string) => void;
   /** Hypervisor events, such as a dropped injection. */
   readonly log?: (message: string) => void;
+  /** The zone's plic_base/plic_size: the window its stage 2 traps to this vPLIC (none: no traps). */
+  readonly window?: AddressRange;
 }
 
 export interface VirtualPlicSourceState {
@@ -112,10 +125,16 @@ type Decoded =
   | { readonly kind: 'claim'; readonly slot: number }
   | { readonly kind: 'invalid'; readonly reason: string };
 
-export class VirtualPlic implements TrapHandler {
+export class VirtualPlic implements TrapHandler, VirtualIrqChip {
+  readonly kind = 'vplic';
+  readonly name = 'vPLIC';
   readonly registers: readonly RegisterDef[];
   readonly zoneCpus: readonly number[];
   readonly sources: number;
+  readonly ownedIrqs: readonly number[];
+  readonly traps: readonly TrapRegion[];
+  /** The physical PLIC context behind each vcontext slot (wired to the hart's SEIP). */
+  private readonly physicalTargets: readonly number[];
   private readonly layout: VirtualPlicLayout;
   private readonly words: Uint32Array;
   /** Configuration, not state: identical in every thread that builds this zone's vPLIC. */
@@ -132,7 +151,7 @@ export class VirtualPlic implements TrapHandler {
   constructor(
     region: SharedRegion,
     private readonly config: VirtualPlicConfig,
-    private readonly physical: SifivePlic,
+    private readonly physical: PhysicalIrqChip,
     private readonly signals: HartSignals,
   ) {
     const { sources, zoneCpus } = config;
@@ -157,8 +176,16 @@ export class VirtualPlic implements TrapHandler {
       this.owned[irq >> 5] = this.owned[irq >> 5]! | (1 << (irq & 31));
       if (hwSet.has(irq)) this.hw[irq >> 5] = this.hw[irq >> 5]! | (1 << (irq & 31));
     }
+    this.ownedIrqs = [...config.ownedIrqs];
+    this.physicalTargets = zoneCpus.map((cpu) => {
+      const target = physical.targetOf(cpu, HYPERVISOR_INPUT);
+      if (target === undefined) throw new Error(`${this.zoneName}: the board wires no ${physical.name} output to hart ${cpu}'s ${HYPERVISOR_INPUT} (cpuInputs of the interrupt controller)`);
+      return target;
+    });
     this.registers = virtualPlicRegisters(sources, zoneCpus.length);
     this.trace = irqTraceOf(region.buffer);
+    const window = config.window;
+    this.traps = window && window.size > 0 ? [{ start: window.base, size: window.size, handler: this }] : [];
   }
 
   owns(irq: number): boolean {
@@ -206,7 +233,7 @@ export class VirtualPlic implements TrapHandler {
     return true;
   }
 
-  read(hart: HartApi, offset: number, size: 1 | 2 | 4 | 8): bigint {
+  read(hart: TrappingCpu, offset: number, size: 1 | 2 | 4 | 8): bigint {
     const reg = this.decodeAccess(hart, offset, size, 'read');
     if (!reg) return 0n;
     const l = this.layout;
@@ -227,7 +254,7 @@ export class VirtualPlic implements TrapHandler {
     }
   }
 
-  write(hart: HartApi, offset: number, size: 1 | 2 | 4 | 8, value: bigint): void {
+  write(hart: TrappingCpu, offset: number, size: 1 | 2 | 4 | 8, value: bigint): void {
     const reg = this.decodeAccess(hart, offset, size, 'write');
     if (!reg) return;
     // A 32-bit store of a value with bit 31 set reaches us sign-extended (hvisor had to drop its
@@ -238,7 +265,7 @@ export class VirtualPlic implements TrapHandler {
     switch (reg.kind) {
       case 'priority':
         w[l.priority + reg.irq] = v;
-        if (this.isHw(reg.irq)) this.physical.write(PlicOffset.priority + 4 * reg.irq, 4, v);
+        if (this.isHw(reg.irq)) this.physical.setPriority(reg.irq, v);
         break;
       case 'pending':
         this.guestError(hart, offset, 'write', 'the pending array is read-only');
@@ -248,7 +275,7 @@ export class VirtualPlic implements TrapHandler {
         break;
       case 'threshold':
         w[l.thresholds + reg.slot] = v;
-        this.physical.write(physicalContextOffset(this.zoneCpus[reg.slot]!), 4, v);
+        this.physical.setThreshold(this.physicalTargets[reg.slot]!, v);
         break;
       case 'claim':
         this.complete(hart, offset, reg.slot, v);
@@ -274,15 +301,12 @@ export class VirtualPlic implements TrapHandler {
       // whichever of the zone's physical contexts holds it (completion elsewhere is ignored).
       const bit = 1 << (irq & 31);
       if ((this.words[l.pending + (irq >> 5)]! | this.words[l.active + (irq >> 5)]!) & bit) {
-        for (const cpu of this.zoneCpus) this.physical.write(physicalContextOffset(cpu) + 4, 4, irq);
+        for (const target of this.physicalTargets) this.physical.complete(target, irq);
       }
-      this.physical.write(PlicOffset.priority + 4 * irq, 4, 0);
-      for (const cpu of this.zoneCpus) {
-        const at = physicalEnableOffset(cpu, irq >> 5);
-        this.physical.write(at, 4, this.physical.read(at, 4) & ~(1 << (irq & 31)));
-      }
+      this.physical.setPriority(irq, 0);
+      for (const target of this.physicalTargets) this.physical.setEnabled(target, irq, false);
     }
-    for (const cpu of this.zoneCpus) this.physical.write(physicalContextOffset(cpu), 4, 0);
+    for (const target of this.physicalTargets) this.physical.setThreshold(target, 0);
     this.words.fill(0);
     for (const cpu of this.zoneCpus) this.signals.setPending(cpu, MIP_SEIP, false);
   }
@@ -344,7 +368,7 @@ export class VirtualPlic implements TrapHandler {
     return irq;
   }
 
-  private complete(hart: HartApi, offset: number, slot: number, irq: number): void {
+  private complete(hart: TrappingCpu, offset: number, slot: number, irq: number): void {
     if (irq < 1 || irq > this.sources) {
       // hvisor indexes its bitmaps with the value unchecked (a panic for ids past the end).
       this.guestError(hart, offset, 'write', `completion of invalid irq ${irq}`);
@@ -352,7 +376,7 @@ export class VirtualPlic implements TrapHandler {
     }
     this.setBit(this.layout.active, irq, false);
     if (this.trace !== undefined && this.trace.on) this.trace.record(IrqEventKind.vcomplete, irq, this.config.zoneId ?? -1, this.zoneCpus[slot]!, 2 * slot + 1);
-    if (this.isHw(irq)) this.physical.write(physicalContextOffset(this.zoneCpus[slot]!) + 4, 4, irq);
+    if (this.isHw(irq)) this.physical.complete(this.physicalTargets[slot]!, irq);
   }
 
   private writeEnable(slot: number, word: number, value: number): void {
@@ -361,12 +385,14 @@ export class VirtualPlic implements TrapHandler {
     const at = l.enables + slot * l.bitmapWords + word;
     const next = value & validMask(this.sources, word);
     // Like hvisor, only the bits that change touch the physical PLIC, and only hw ones at that.
-    const hwChanged = (this.words[at]! ^ next) & this.hw[word]!;
+    let hwChanged = (this.words[at]! ^ next) & this.hw[word]!;
     this.words[at] = next;
-    if (hwChanged === 0) return;
-    const physicalAt = physicalEnableOffset(this.zoneCpus[slot]!, word);
-    const current = this.physical.read(physicalAt, 4);
-    this.physical.write(physicalAt, 4, ((current & ~hwChanged) | (next & hwChanged)) >>> 0);
+    const target = this.physicalTargets[slot]!;
+    while (hwChanged !== 0) {
+      const bit = 31 - Math.clz32(hwChanged & -hwChanged);
+      hwChanged &= hwChanged - 1;
+      this.physical.setEnabled(target, word * 32 + bit, ((next >>> bit) & 1) !== 0);
+    }
   }
 
   /** Drives each zone hart's SEIP from "its context could claim something now". */
@@ -382,7 +408,7 @@ export class VirtualPlic implements TrapHandler {
   }
 
   /** Checks the access and decodes the offset; reports and returns undefined for a refused access. */
-  private decodeAccess(hart: HartApi, offset: number, size: number, kind: 'read' | 'write'): Decoded | undefined {
+  private decodeAccess(hart: TrappingCpu, offset: number, size: number, kind: 'read' | 'write'): Decoded | undefined {
     if (size !== 4 || (offset & 3) !== 0) {
       this.guestError(hart, offset, kind, `${size}-byte access; only aligned 32-bit accesses are allowed`);
       return undefined;
@@ -428,10 +454,10 @@ export class VirtualPlic implements TrapHandler {
     return slot;
   }
 
-  private guestError(hart: HartApi, offset: number, kind: 'read' | 'write', reason: string): void {
+  private guestError(hart: TrappingCpu, offset: number, kind: 'read' | 'write', reason: string): void {
     const pc = BigInt.asUintN(64, hart.getPc()).toString(16);
     const zone = this.config.zoneId !== undefined ? `zone ${this.config.zoneId} ` : '';
-    this.config.onGuestError?.(`${zone}hart ${hart.hartId} pc 0x${pc}: vPLIC ${kind} at offset 0x${offset.toString(16)} ignored: ${reason}`);
+    this.config.onGuestError?.(`${zone}hart ${hart.cpuId} pc 0x${pc}: vPLIC ${kind} at offset 0x${offset.toString(16)} ignored: ${reason}`);
   }
 
   private log(message: string): void {
@@ -493,15 +519,6 @@ export class VirtualPlic implements TrapHandler {
       registerMap: registerMap(this.registers),
     };
   }
-}
-
-/** Offset of a physical hart's S-mode context (threshold; +4 claim/complete) in the physical PLIC. */
-export function physicalContextOffset(hart: number): number {
-  return PlicOffset.context + PlicOffset.contextStride * (2 * hart + 1);
-}
-
-function physicalEnableOffset(hart: number, word: number): number {
-  return PlicOffset.enable + PlicOffset.enableStride * (2 * hart + 1) + 4 * word;
 }
 
 function testBit(bitmap: Uint32Array, irq: number): boolean {

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { MIP_MEIP, MIP_SEIP, PlicOffset, SifivePlic } from '../../../../src/core/devices/intc/sifive-plic';
-import type { HartApi } from '../../../../src/core/isa/riscv64/platform';
-import { HART_HEADER_BYTES, HartWord, RunRequest } from '../../../../src/core/cpu/hart-header';
-import { SharedHartSignals } from '../../../../src/core/machine/signals';
-import { HartEvent, RoutingSignals, handlePhysicalExternal } from '../../../../src/core/hypervisor/irq-routing';
-import { VirtualPlic, type VirtualPlicConfig } from '../../../../src/core/hypervisor/vplic';
-import { sharedRegion } from '../devices/helpers';
+import { MIP_MEIP, MIP_SEIP, PlicOffset, SifivePlic } from '../../../../../../src/core/devices/intc/sifive-plic';
+import type { HartApi } from '../../../../../../src/core/isa/riscv64/platform';
+import { HART_HEADER_BYTES, HartWord, RunRequest } from '../../../../../../src/core/cpu/hart-header';
+import { SharedHartSignals } from '../../../../../../src/core/machine/signals';
+import { HartEvent, RoutingSignals, handlePhysicalExternal } from '../../../../../../src/core/hypervisor/arch/riscv64/irq-routing';
+import { VirtualPlic, type VirtualPlicConfig } from '../../../../../../src/core/hypervisor/arch/riscv64/vplic';
+import { sharedRegion } from '../../../devices/helpers';
 
 class FakeHart implements HartApi {
   constructor(readonly hartId: number) {}

@@ -1,9 +1,10 @@
 /**
  * Physical external interrupts of harts that run under the hypervisor, routed as hvisor routes them on
- * PLIC boards (`arch/riscv64/trap.rs` handle_eirq): the physical PLIC's S-mode context output of such a
- * hart does not reach the guest. It traps into the hypervisor on that CPU, which claims the source from
- * the physical context 2*hart+1 and injects it into the vPLIC of the zone running there as a hw IRQ;
- * the guest's completion through the vPLIC completes it physically.
+ * PLIC boards (hvisor 6a3fb78 src/arch/riscv64/trap.rs:419-432 handle_external_interrupt): the physical
+ * PLIC's S-mode context output of such a hart does not reach the guest. It traps into the hypervisor on
+ * that CPU, which claims the source from the physical context the board wires to the hart's SEIP (2*hart+1
+ * on QEMU virt) and injects it into the virtual controller of the zone running there as a hw IRQ
+ * (irqchip.ts routePhysicalInterrupts); the guest's completion through the vPLIC completes it physically.
  *
  * Here the "trap" is an event bit in the hart's header plus a request to leave the run slice; the
  * hart's worker then calls handlePhysicalExternal under the device lock.
@@ -13,11 +14,11 @@
  * physical SEIP changes for it, raising and lowering alike, never touch mip. Hence the vPLIC must be
  * built with the unrouted signals (RoutingSignals.inner), not with RoutingSignals.
  */
-import type { HartSignals } from '../bus/types';
-import { MIP_SEIP, type SifivePlic } from '../devices/intc/sifive-plic';
-import { HartEvent, HartWord, RunRequest } from '../cpu/hart-header';
-import { wakeHart } from '../machine/signals';
-import { physicalContextOffset, type VirtualPlic } from './vplic';
+import type { HartSignals } from '../../../bus/types';
+import { HartEvent, HartWord, RunRequest } from '../../../cpu/hart-header';
+import { wakeHart } from '../../../machine/signals';
+import { routePhysicalInterrupts, type PhysicalIrqChip, type VirtualIrqChip } from '../../irqchip';
+import { HYPERVISOR_INPUT, MIP_SEIP } from './vplic';
 
 /** HartEvent.externalInterrupt means: the physical PLIC asserted this hart's S-mode context. */
 export { HartEvent };
@@ -92,28 +93,16 @@ export interface PhysicalExternalOutcome {
  */
 export function handlePhysicalExternal(
   hart: number,
-  physical: SifivePlic,
-  vplicOfHart: (hart: number) => VirtualPlic | undefined,
+  physical: PhysicalIrqChip,
+  chipOfHart: (hart: number) => VirtualIrqChip | undefined,
   log: (message: string) => void,
   header?: Int32Array,
 ): PhysicalExternalOutcome {
   if (header) Atomics.and(header, HartWord.events, ~HartEvent.externalInterrupt);
-  const claimAt = physicalContextOffset(hart) + 4;
-  const injected: number[] = [];
-  const dropped: number[] = [];
-  for (;;) {
-    const irq = physical.read(claimAt, 4);
-    if (irq === 0) break;
-    const vplic = vplicOfHart(hart);
-    if (!vplic) {
-      log(`hart ${hart}: physical irq ${irq} but no zone runs here, dropped (left claimed on the physical PLIC)`);
-      dropped.push(irq);
-    } else if (vplic.inject(irq, true)) {
-      injected.push(irq);
-    } else {
-      log(`hart ${hart}: physical irq ${irq} refused by the zone's vPLIC, left claimed on the physical PLIC`);
-      dropped.push(irq);
-    }
+  const target = physical.targetOf(hart, HYPERVISOR_INPUT);
+  if (target === undefined) {
+    log(`hart ${hart}: the board wires no ${physical.name} output to its ${HYPERVISOR_INPUT}: no physical interrupt can reach its zone`);
+    return { injected: [], dropped: [] };
   }
-  return { injected, dropped };
+  return routePhysicalInterrupts(hart, physical, target, chipOfHart, log, 'hart');
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { SbiExtension, SbiHandler, type SbiZone } from '../../../../src/core/hypervisor/sbi';
-import { HartWord, HsmState } from '../../../../src/core/cpu/hart-header';
-import type { HartApi } from '../../../../src/core/isa/riscv64/platform';
+import { SbiExtension, SbiHandler, type SbiZone } from '../../../../../../src/core/hypervisor/arch/riscv64/sbi';
+import { HartWord, HsmState } from '../../../../../../src/core/cpu/hart-header';
+import type { HartApi } from '../../../../../../src/core/isa/riscv64/platform';
 
 class FakeHart implements HartApi {
   readonly x = new Array<bigint>(32).fill(0n);

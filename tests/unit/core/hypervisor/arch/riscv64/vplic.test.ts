@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { MIP_SEIP, PlicOffset, SifivePlic } from '../../../../src/core/devices/intc/sifive-plic';
-import type { HartApi } from '../../../../src/core/isa/riscv64/platform';
-import { VirtualPlic, virtualPlicRegisters, type VirtualPlicConfig } from '../../../../src/core/hypervisor/vplic';
-import { RecordingSignals, sharedRegion } from '../devices/helpers';
+import { MIP_SEIP, PlicOffset, SifivePlic } from '../../../../../../src/core/devices/intc/sifive-plic';
+import type { HartApi } from '../../../../../../src/core/isa/riscv64/platform';
+import { VirtualPlic, virtualPlicRegisters, type VirtualPlicConfig } from '../../../../../../src/core/hypervisor/arch/riscv64/vplic';
+import { RecordingSignals, sharedRegion } from '../../../devices/helpers';
 
 class FakeHart implements HartApi {
   constructor(readonly hartId: number, private readonly pc = 0x8020_0000n) {}

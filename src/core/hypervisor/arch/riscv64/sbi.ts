@@ -14,9 +14,9 @@
  * itself would wake or interrupt any CPU; a hart outside the zone answers SBI_ERR_INVALID_PARAM),
  * SRST only stops the zone. Hypervisor calls (EID 0x114514) are handed to a separate handler.
  */
-import type { HartSignals } from '../bus/types';
-import type { HartApi } from '../isa/riscv64/platform';
-import { HartWord, HsmState } from '../cpu/hart-header';
+import type { HartSignals } from '../../../bus/types';
+import type { HartApi } from '../../../isa/riscv64/platform';
+import { HartWord, HsmState } from '../../../cpu/hart-header';
 
 export const SbiError = {
   success: 0n,

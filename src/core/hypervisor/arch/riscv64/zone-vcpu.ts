@@ -1,28 +1,32 @@
 /**
- * The hypervisor as one physical hart runs it: which zone the hart belongs to, that zone's stage-2
- * map and trapped regions (vPLIC, virtio), its SBI and its hypercalls. The view of a zone is rebuilt
- * from the zone table whenever the zone in the hart's slot changes (a new start bumps its generation).
+ * The hypervisor as one physical hart runs it (the RISC-V zone binding): which zone the hart belongs
+ * to, that zone's stage-2 map and trapped regions (its virtual interrupt controller, virtio), its SBI
+ * and its hypercalls. The view of a zone is rebuilt from the zone table whenever the zone in the hart's
+ * slot changes (a new start bumps its generation); run-time stage-2 changes reach it through the slot's
+ * change log (stage2-map.ts).
  */
-import type { AccessKind, FaultReport, HartApi, Supervisor } from '../isa/riscv64/platform';
-import { Stage2 } from '../isa/riscv64/platform';
-import type { MachineView } from '../machine/machine';
-import { HartWord, RunRequest } from '../cpu/hart-header';
-import { wakeHart } from '../machine/signals';
-import { decodeZoneConfig } from './zone-config-binary';
-import type { ZoneConfig } from '../../shared/model/zone-config';
-import { handleHypercall, type HypercallContext } from './hypercall';
-import type { Hypervisor } from './hypervisor';
+import type { AccessKind, FaultReport, HartApi, Supervisor } from '../../../isa/riscv64/platform';
+import { Stage2 } from '../../../isa/riscv64/platform';
+import type { MachineView } from '../../../machine/machine';
+import { HartWord, RunRequest } from '../../../cpu/hart-header';
+import { wakeHart } from '../../../machine/signals';
+import { decodeZoneConfig } from '../../zone-config-binary';
+import type { ZoneConfig } from '../../../../shared/model/zone-config';
+import { guestMemory, type GuestMemory, type HypercallContext } from '../../hypercall';
+import type { Hypervisor } from '../../hypervisor';
+import type { VirtualIrqChip } from '../../irqchip';
+import { stage2RegionsOf, type TrapHandler, type TrapRegion } from '../../stage2-map';
+import type { ZoneSlot } from '../../zone-table';
+import { handleHypercall } from './hypercall-abi';
 import { SbiHandler, type ResetKind } from './sbi';
-import { ZoneSupervisor, type Stage2Region, type TrapHandler, type TrapRegion } from './zone-supervisor';
-import type { ZoneSlot } from './zone-table';
-import type { VirtualPlic } from './vplic';
+import { ZoneSupervisor } from './zone-supervisor';
 
 /** Per-thread services a zone binding needs beyond the machine view. */
 export interface VcpuServices {
   readonly view: MachineView;
   readonly hypervisor: Hypervisor;
-  /** This thread's virtual PLIC object for a zone slot (state lives in the slot). */
-  vplicOf(slot: ZoneSlot): VirtualPlic;
+  /** This thread's object for the zone's virtual interrupt controller (state lives in the slot). */
+  virtualIrqChipOf(slot: ZoneSlot): VirtualIrqChip | undefined;
   /** Extra trapped regions of a zone (virtio windows), supplied by the virtio wiring. */
   extraTraps?(slot: ZoneSlot, config: ZoneConfig, hart: number): TrapRegion[];
   virtio?: HypercallContext['virtio'];
@@ -59,34 +63,15 @@ export class BoundSupervisor implements Supervisor {
 export function bindZone(slot: ZoneSlot, hart: number, services: VcpuServices): ZoneBinding {
   const { view, hypervisor } = services;
   const config = decodeZoneConfig(slot.config(), `zone slot ${slot.index}`);
-  const ram = view.bus.ram;
-  const regions: Stage2Region[] = config.memoryRegions
-    .filter((r) => r.type !== 'virtio')
-    .map((r) => ({ kind: r.type as 'ram' | 'io', guestStart: r.virtualStart, hostStart: r.physicalStart, size: r.size }));
-  const traps: TrapRegion[] = [];
-  const plic = config.archConfig;
-  if ('plicSize' in plic && plic.plicSize > 0) traps.push({ start: plic.plicBase, size: plic.plicSize, handler: lockedHandler(services.vplicOf(slot), view) });
+  const regions = stage2RegionsOf(config);
+  // The virtual interrupt controller's windows (hvisor's vplic_mmio_init), then virtio's.
+  const traps: TrapRegion[] = (services.virtualIrqChipOf(slot)?.traps ?? []).map((t) => ({ ...t, handler: lockedHandler(t.handler, view) }));
   traps.push(...(services.extraTraps?.(slot, config, hart) ?? []));
 
-  const guestRange = (gpa: number, length: number): number | undefined => {
-    for (const r of regions) {
-      if (r.kind === 'ram' && gpa >= r.guestStart && gpa + length <= r.guestStart + r.size) {
-        const hpa = gpa - r.guestStart + r.hostStart;
-        return view.bus.isRam(hpa, Math.max(length, 1)) ? hpa - ram.base : undefined;
-      }
-    }
-    return undefined;
-  };
-  const readGuest = (gpa: number, length: number): Uint8Array | undefined => {
-    const offset = guestRange(gpa, length);
-    return offset === undefined ? undefined : ram.u8.slice(offset, offset + length);
-  };
-  const writeGuest = (gpa: number, bytes: Uint8Array): boolean => {
-    const offset = guestRange(gpa, bytes.length);
-    if (offset === undefined) return false;
-    ram.u8.set(bytes, offset);
-    return true;
-  };
+  // Guest RAM through the zone's map as it is when the call comes (stage-2 changes included).
+  let memory: GuestMemory | undefined;
+  const readGuest = (gpa: number, length: number): Uint8Array | undefined => memory!.readGuest(gpa, length);
+  const writeGuest = (gpa: number, bytes: Uint8Array): boolean => memory!.writeGuest(gpa, bytes);
   const headers = view.headers;
   const uart = view.devices.uart ? view.bus.mappings.find((m) => m.device === view.devices.uart) : undefined;
   const ownsUart = !!uart && regions.some((r) => r.kind === 'io' && uart.base >= r.hostStart && uart.base < r.hostStart + r.size);
@@ -137,15 +122,14 @@ export function bindZone(slot: ZoneSlot, hart: number, services: VcpuServices): 
         hart,
         readGuest,
         writeGuest,
-        physicalOf: (gpa, length) => {
-          const offset = guestRange(gpa, length);
-          return offset === undefined ? undefined : offset + ram.base;
-        },
+        physicalOf: (gpa, length) => memory!.physicalOf(gpa, length),
         log: services.log,
         ...(services.virtio ? { virtio: services.virtio } : {}),
       }),
   });
-  return { slot, generation: slot.generation, config, supervisor: new ZoneSupervisor(regions, traps, sbi), ownsUart };
+  const supervisor = new ZoneSupervisor(regions, traps, sbi, slot.stage2Log);
+  memory = guestMemory(supervisor, view.bus);
+  return { slot, generation: slot.generation, config, supervisor, ownsUart };
 }
 
 /** The vPLIC's state is shared with every thread: its accesses take the machine's device lock. */
