@@ -67,4 +67,8 @@ build isa-float -march=armv8-a+nosimd -ffp-contract=off -- common/start.S isa/fl
 # virtual timer PPI and an SGI, taken through its own vector table (irq/start.S).
 build irq "${INT[@]}" -- irq/start.S irq/irq.c
 
+# The benchmark as the root zone (bench/layouts/aarch64-mips; also run on QEMU virt by `hvwb bench mips
+# --arch aarch64`): the same mips.c, 400 iterations like riscv64's, ends with PSCI SYSTEM_OFF.
+build bench-mips-root "${INT[@]}" -DITERATIONS=400 -Tbench/link-root.ld -- bench/start-root.S bench/mips.c bench/root.c
+
 echo "build-guests-aarch64: all guest programs are in guest/aarch64/bin/"

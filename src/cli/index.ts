@@ -17,8 +17,9 @@ commands:
   run <layout> [--expect ZONE:TEXT]... [--timeout SECONDS] [--quiet]
       run a layout headless; stream each zone's console prefixed with its name; exit 0 once
       every expected text was seen (or the guest powered off cleanly)
-  bench mips [--runs N] [--arch riscv64|aarch64]
-      run the instruction-rate benchmark guest on one hart and print "MIPS <n>"
+  bench mips [--runs N] [--arch riscv64|aarch64] [--no-qemu]
+      run the instruction-rate benchmark guest on one hart to its power-off and print "MIPS ours <n>";
+      with QEMU installed, run the same ELF in QEMU too and print "MIPS qemu <n>" and "ratio <ours/qemu>"
   bench linux-boot [--runs N] [--arch riscv64|aarch64] [--no-qemu | --qemu-only]
       boot Debian's kernel + initramfs on one hart to the init's first line; with QEMU installed,
       boot the same images in QEMU too and print "ratio <ours/qemu>"
