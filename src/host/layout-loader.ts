@@ -49,8 +49,7 @@ export function boardOfLayout(name: string, file: string): Board {
   } catch (error) {
     const arch = HVISOR_BOARD_ARCHES[name];
     const known = `the workbench emulates ${boardNames.join(', ')}`;
-    if (arch && arch !== 'riscv64') throw new HostFileError(`${file}: board: "${name}" is one of hvisor's ${arch} boards; the workbench runs hvisor on riscv64 only (${known})`);
-    if (arch) throw new HostFileError(`${file}: board: "${name}" is a riscv64 board of hvisor that the workbench does not emulate (${known})`);
+    if (arch) throw new HostFileError(`${file}: board: "${name}" is one of hvisor's ${arch} boards, which the workbench does not emulate (${known})`);
     throw new HostFileError(`${file}: board: ${(error as Error).message}`);
   }
 }

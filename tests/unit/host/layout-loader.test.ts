@@ -38,8 +38,10 @@ describe('zone images', () => {
 describe('the board a layout names', () => {
   it('says which architecture a board of hvisor is for when the workbench does not emulate it', () => {
     expect(boardOfLayout('qemu-plic', 'l.json').name).toBe('qemu-plic');
-    expect(() => boardOfLayout('ls3a5000', 'l.json')).toThrow('l.json: board: "ls3a5000" is one of hvisor\'s loongarch64 boards; the workbench runs hvisor on riscv64 only (the workbench emulates qemu-plic)');
-    expect(() => boardOfLayout('qemu-aia', 'l.json')).toThrow('l.json: board: "qemu-aia" is a riscv64 board of hvisor that the workbench does not emulate (the workbench emulates qemu-plic)');
-    expect(() => boardOfLayout('pdp-11', 'l.json')).toThrow(/^l\.json: board: unknown board 'pdp-11'; known boards: qemu-plic$/);
+    expect(boardOfLayout('qemu-gicv3', 'l.json').arch).toBe('aarch64');
+    const known = '(the workbench emulates qemu-plic, qemu-gicv3, qemu-gicv2)';
+    expect(() => boardOfLayout('ls3a5000', 'l.json')).toThrow(`l.json: board: "ls3a5000" is one of hvisor's loongarch64 boards, which the workbench does not emulate ${known}`);
+    expect(() => boardOfLayout('qemu-aia', 'l.json')).toThrow(`l.json: board: "qemu-aia" is one of hvisor's riscv64 boards, which the workbench does not emulate ${known}`);
+    expect(() => boardOfLayout('pdp-11', 'l.json')).toThrow(/^l\.json: board: unknown board 'pdp-11'; known boards: qemu-plic, qemu-gicv3, qemu-gicv2$/);
   });
 });

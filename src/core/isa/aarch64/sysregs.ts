@@ -26,7 +26,7 @@ export interface SysRegDef {
   readonly op2: number;
   readonly access: 'rw' | 'ro' | 'wo';
   /** Inspector group. */
-  readonly group: 'Exception' | 'Memory' | 'Timer' | 'Thread' | 'Identification' | 'Control';
+  readonly group: 'Exception' | 'Memory' | 'Timer' | 'Thread' | 'Identification' | 'Control' | 'Debug';
   readonly fields?: readonly SysRegField[];
 }
 
@@ -150,6 +150,14 @@ export const SYSTEM_REGISTERS: readonly SysRegDef[] = [
   reg('oslar_el1', 2, 0, 1, 0, 4, 'wo', 'Control'),
   reg('oslsr_el1', 2, 0, 1, 1, 4, 'ro', 'Control'),
   reg('osdlr_el1', 2, 0, 1, 3, 4, 'rw', 'Control'),
+  reg('mdccint_el1', 2, 0, 0, 2, 0, 'rw', 'Control'),
+  // Breakpoint and watchpoint registers 0 and 1: ID_AA64DFR0 announces two of each, the v8 minimum.
+  ...[0, 1].flatMap((n) => [
+    reg(`dbgbvr${n}_el1`, 2, 0, 0, n, 4, 'rw', 'Debug'),
+    reg(`dbgbcr${n}_el1`, 2, 0, 0, n, 5, 'rw', 'Debug'),
+    reg(`dbgwvr${n}_el1`, 2, 0, 0, n, 6, 'rw', 'Debug'),
+    reg(`dbgwcr${n}_el1`, 2, 0, 0, n, 7, 'rw', 'Debug'),
+  ]),
 ];
 
 export const SYSREG_BY_KEY = new Map<number, SysRegDef>(SYSTEM_REGISTERS.map((r) => [sysKey(r.op0, r.op1, r.crn, r.crm, r.op2), r]));
@@ -171,8 +179,13 @@ export function idAa64pfr0(gicSystemRegisters: boolean, floatingPoint: boolean):
 }
 /** CRC32 instructions (CRC32 = 1), LSE atomics (Atomic = 2); no AES, SHA, RDM or dot product. */
 export const ID_AA64ISAR0 = (0x1n << 16n) | (0x2n << 20n);
-/** Armv8 debug architecture (the minimum), no PMU. */
-export const ID_AA64DFR0 = 0x6n;
+/**
+ * Armv8 debug architecture, no PMU, BRPs = 1 and WRPs = 1 (two breakpoints and two watchpoints, the
+ * minimum v8 allows; Linux's hw_breakpoint resets them at boot). Their registers hold what the guest
+ * writes, but the CPU raises no breakpoint or watchpoint exceptions from them: self-hosted hardware
+ * debug is not implemented (the workbench's own breakpoints and the GDB stub are the debugger).
+ */
+export const ID_AA64DFR0 = 0x6n | (0x1n << 12n) | (0x1n << 20n);
 /** 48-bit PA, 16-bit ASIDs, 4 KiB granule only (TGran16 = 0 not supported, TGran64 = 0xF not supported). */
 export const ID_AA64MMFR0 = 0x5n | (0x2n << 4n) | (0xfn << 24n);
 /** 64-byte cache lines for I and D, PIPT instruction cache, 64-byte CWG/ERG. */

@@ -25,6 +25,9 @@ export interface SystemState {
   sctlr: bigint; actlr: bigint; cpacr: bigint; tcr: bigint; ttbr0: bigint; ttbr1: bigint; mair: bigint; amair: bigint;
   vbar: bigint; elr: bigint; spsr: bigint; esr: bigint; far: bigint; par: bigint; afsr0: bigint; afsr1: bigint;
   contextidr: bigint; tpidr1: bigint; tpidr0: bigint; tpidrro: bigint; csselr: bigint; mdscr: bigint; osdlr: bigint; oslsr: bigint;
+  mdccint: bigint;
+  /** DBGBVR/DBGBCR/DBGWVR/DBGWCR 0 and 1 by name (stored only; see ID_AA64DFR0). */
+  debug: Map<string, bigint>;
   cntkctl: bigint; cntfrq: bigint; cntpCtl: bigint; cntpCval: bigint; cntvCtl: bigint; cntvCval: bigint;
   /** Virtual counter offset (CNTVOFF_EL2, owned by the hypervisor). */
   cntvoff: bigint;
@@ -44,6 +47,7 @@ export function resetSystemRegisters(platform: ArmPlatform): SystemState {
     sctlr: SCTLR_RES1, actlr: 0n, cpacr: 0n, tcr: 0n, ttbr0: 0n, ttbr1: 0n, mair: 0n, amair: 0n,
     vbar: 0n, elr: 0n, spsr: 0n, esr: 0n, far: 0n, par: 0n, afsr0: 0n, afsr1: 0n,
     contextidr: 0n, tpidr1: 0n, tpidr0: 0n, tpidrro: 0n, csselr: 0n, mdscr: 0n, osdlr: 0n, oslsr: 0x8n,
+    mdccint: 0n, debug: new Map(),
     cntkctl: 0n, cntfrq: BigInt(platform.timerFrequency), cntpCtl: 0n, cntpCval: 0n, cntvCtl: 0n, cntvCval: 0n,
     cntvoff: 0n, mpidr: (1n << 31n) | platform.mpidr, timersEnabled: false, vLevel: false, pLevel: false,
   };
@@ -164,11 +168,17 @@ function readRegister(cpu: A64Cpu, name: string): bigint | undefined {
     case 'cntv_cval_el0': return s.cntvCval;
     case 'cntv_tval_el0': return BigInt.asUintN(64, BigInt.asIntN(32, s.cntvCval - (count - s.cntvoff)));
     case 'mdscr_el1': return s.mdscr;
+    case 'mdccint_el1': return s.mdccint;
     case 'oslsr_el1': return s.oslsr;
     case 'osdlr_el1': return s.osdlr;
-    default: return name.startsWith('id_') ? 0n : undefined;
+    default:
+      if (DEBUG_REGISTER.test(name)) return s.debug.get(name) ?? 0n;
+      return name.startsWith('id_') ? 0n : undefined;
   }
 }
+
+/** The breakpoint/watchpoint value and control registers (0 and 1) of sysregs.ts. */
+const DEBUG_REGISTER = /^dbg[bw][vc]r[01]_el1$/;
 
 /** Writes a register; returns false if it is not writable here. */
 function writeRegister(cpu: A64Cpu, name: string, v: bigint): boolean {
@@ -216,9 +226,13 @@ function writeRegister(cpu: A64Cpu, name: string, v: bigint): boolean {
     case 'fpcr': cpu.fpcr = Number(v & 0x07c0_0000n); return true;
     case 'fpsr': cpu.fpsr = Number(v & 0x0800_009fn); return true;
     case 'mdscr_el1': s.mdscr = v; return true;
+    case 'mdccint_el1': s.mdccint = v & 0x7_0000n; return true;
     case 'oslar_el1': s.oslsr = (s.oslsr & ~2n) | ((v & 1n) << 1n); return true;
     case 'osdlr_el1': s.osdlr = v & 1n; return true;
-    default: return false;
+    default:
+      if (!DEBUG_REGISTER.test(name)) return false;
+      s.debug.set(name, v);
+      return true;
   }
 }
 
