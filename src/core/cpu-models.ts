@@ -9,12 +9,14 @@ import { HART_STATE_BYTES } from './isa/riscv64/hart';
 import { Irq } from './isa/riscv64/csr-numbers';
 import { A64_STATE_BYTES } from './isa/aarch64/cpu';
 import { CpuInterruptLine } from './isa/aarch64/platform';
-import { DEBUG_BYTES } from './cpu/hart-snapshot';
+import { DEBUG_BYTES, DEBUG_OFFSET } from './cpu/hart-snapshot';
 
 export interface CpuModel {
   readonly arch: BoardArch;
   /** Bytes of one CPU's shared region (header, registers, inspector debug words). */
   readonly stateBytes: number;
+  /** Byte offset of the inspector's debug words (hart-snapshot.ts DebugWord) inside that region. */
+  readonly debugOffset: number;
   /** ELF e_machine of the images the CPU executes (EM_RISCV 243, EM_AARCH64 183). */
   readonly elfMachine: number;
   readonly elfMachineName: string;
@@ -29,13 +31,13 @@ export interface CpuModel {
 
 const MODELS: Partial<Record<BoardArch, CpuModel>> = {
   riscv64: {
-    arch: 'riscv64', stateBytes: HART_STATE_BYTES, elfMachine: 243, elfMachineName: 'RISC-V', cpuNoun: 'hart',
+    arch: 'riscv64', stateBytes: HART_STATE_BYTES, debugOffset: DEBUG_OFFSET, elfMachine: 243, elfMachineName: 'RISC-V', cpuNoun: 'hart',
     // mip's external and software interrupt-pending bits (the timer bits are the hart's own).
     interruptInputs: { MEIP: 1 << Irq.MEI, SEIP: 1 << Irq.SEI, MSIP: 1 << Irq.MSI, SSIP: 1 << Irq.SSI },
   },
-  // The A64 state, then the debug words (hypervisor/arch/aarch64/vcpu.ts A64_DEBUG_OFFSET).
+  // The A64 state, then the debug words (debugOffset).
   aarch64: {
-    arch: 'aarch64', stateBytes: A64_STATE_BYTES + DEBUG_BYTES, elfMachine: 183, elfMachineName: 'AArch64', cpuNoun: 'CPU',
+    arch: 'aarch64', stateBytes: A64_STATE_BYTES + DEBUG_BYTES, debugOffset: A64_STATE_BYTES, elfMachine: 183, elfMachineName: 'AArch64', cpuNoun: 'CPU',
     interruptInputs: { IRQ: CpuInterruptLine.irq, FIQ: CpuInterruptLine.fiq, SError: CpuInterruptLine.serror },
   },
 };

@@ -51,6 +51,8 @@ try {
     guestNow: () => view.guestClock.now(),
     timebase: init.timebase,
     slice: init.slice,
+    arch: init.plan.board.arch,
+    inspectRegion: view.cpuInspectRegion(init.hart),
   }, thread);
   post({ type: 'ready', hart: init.hart });
   loop.run();

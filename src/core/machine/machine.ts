@@ -7,6 +7,9 @@ import { AddressSpace } from '../bus/address-space';
 import type { Clock, HartSignals } from '../bus/types';
 import { instantiateDevices, planDevices, type MachineDevices } from '../devices/create-devices';
 import { cpuModel } from '../cpu-models';
+import { CPU_INSPECT_BYTES } from '../cpu/cpu-inspect';
+import { DEBUG_WORDS } from '../cpu/hart-snapshot';
+import type { SharedRegion } from '../bus/types';
 import { ramBanks, type AddressRange, type Board } from '../../shared/model/board';
 import { CpuWord } from '../cpu/cpu-core';
 import { windowTableBytes } from '../bus/window-table';
@@ -50,6 +53,8 @@ export function planMachine(board: Board, ramSize = board.ram.size): MachinePlan
   planner.reserve('virtio-bridge', BRIDGE_PAGE_BYTES, 4096);
   // The interrupt timeline's event ring (irq-trace.ts).
   planner.reserve('irq-trace', irqTraceBytes(), 4096);
+  // Each CPU's register snapshot for the inspector, in any ISA's words (cpu/cpu-inspect.ts).
+  for (let cpu = 0; cpu < board.harts; cpu++) planner.reserve(`cpu.${cpu}.inspect`, CPU_INSPECT_BYTES, 4096);
   // Where each device window is mapped now (bus/window-table.ts): windows can move at run time.
   planner.reserve('bus-windows', windowTableBytes(), 4096);
   // The RAM banks last and back to back: the CPUs index all of them as one span of the buffer.
@@ -207,6 +212,17 @@ export class MachineView {
 
   hartRegion(hart: number) {
     return regionOf(this.plan.layout, this.buffer, `hart.${hart}`);
+  }
+
+  /** A CPU's inspector snapshot region (cpu/cpu-inspect.ts). */
+  cpuInspectRegion(cpu: number): SharedRegion {
+    return regionOf(this.plan.layout, this.buffer, `cpu.${cpu}.inspect`);
+  }
+
+  /** A CPU's inspector debug words (breakpoint, stop reason; hart-snapshot.ts DebugWord). */
+  cpuDebugWords(cpu: number): Int32Array {
+    const region = this.hartRegion(cpu);
+    return new Int32Array(region.buffer, region.byteOffset + cpuModel(this.plan.board.arch).debugOffset, DEBUG_WORDS);
   }
 
   /** Records the first request to end the run; later ones are ignored. */

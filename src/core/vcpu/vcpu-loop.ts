@@ -10,7 +10,9 @@
  * RISC-V HTIF polling. Left out: creating the CPU (cpu-models registry), messages to the host (the
  * worker's), and the zone table (core/hypervisor).
  */
-import { CpuWord, type CpuCore, type CpuExit } from '../cpu/cpu-core';
+import { CpuWord, hex64, type CpuCore, type CpuExit } from '../cpu/cpu-core';
+import { publishInspect } from '../cpu/cpu-inspect';
+import type { SharedRegion } from '../bus/types';
 import { HartStatus, HartWord, RunRequest } from '../cpu/hart-header';
 import { DebugWord, getU64, putU64, StopCode } from '../cpu/hart-snapshot';
 import { ControlWord, MachineExit } from '../machine/machine-control';
@@ -30,8 +32,12 @@ export interface VcpuArch {
   readonly faulted: boolean;
   /** Called after every slice (RISC-V HTIF polling). */
   afterSlice?(): void;
-  /** Publishes register state for the inspector (on this thread). */
+  /** Publishes ISA-specific register state for the inspector, if the ISA keeps its own (RISC-V). */
   publishSnapshot(): void;
+  /** The pc's physical address through the CPU's own translation, without side effects (for the listing). */
+  pcPhysical?(): bigint | undefined;
+  /** The privilege level in the ISA's words ("S-mode", "EL1h"). */
+  level?(): string;
   /** The guest pc (for stop reports). */
   getPc(): bigint;
   /** The pc sits on the armed breakpoint (resuming must execute it first). */
@@ -59,6 +65,9 @@ export interface VcpuLoopOptions {
   readonly timebase: number;
   /** Instructions per slice between checks of the control words. */
   readonly slice: number;
+  /** The board's architecture and this CPU's inspector region: the loop publishes CpuCore.inspect() there. */
+  readonly arch?: string;
+  readonly inspectRegion?: SharedRegion;
 }
 
 export class VcpuLoop {
@@ -86,6 +95,23 @@ export class VcpuLoop {
     Atomics.store(this.header, CpuWord.retiredHi, Math.floor(retired / 0x1_0000_0000) | 0);
   }
 
+  /** The ISA's own snapshot, then the arch-neutral register groups (cpu/cpu-inspect.ts). */
+  private publish(): void {
+    const { arch, options } = this;
+    arch.publishSnapshot();
+    if (!options.inspectRegion) return;
+    const pcPhysical = arch.pcPhysical?.();
+    const level = arch.level?.();
+    publishInspect(options.inspectRegion, {
+      arch: options.arch ?? 'unknown',
+      cpu: arch.cpu.cpuId,
+      pc: hex64(arch.getPc()),
+      groups: arch.cpu.inspect(),
+      ...(pcPhysical !== undefined ? { pcPhysical: hex64(pcPhysical) } : {}),
+      ...(level !== undefined ? { level } : {}),
+    });
+  }
+
   /** WFI: sleep until an interrupt, the CPU's next timer deadline, a request, or `maxMs`. */
   private sleepUntilWake(maxMs: number): void {
     const { header } = this;
@@ -105,7 +131,7 @@ export class VcpuLoop {
 
   private announceStop(reason: number): void {
     const { arch } = this;
-    arch.publishSnapshot();
+    this.publish();
     this.lastPublish = this.thread.nowMs();
     putU64(arch.debug, DebugWord.stopPcLo, arch.getPc());
     Atomics.store(arch.debug, DebugWord.stopReason, reason);
@@ -156,7 +182,7 @@ export class VcpuLoop {
       // Announce the stop once; republish now and then so that interrupts arriving meanwhile show.
       if (!this.stopAnnounced) this.announceStop(StopCode.pause);
       else if (thread.nowMs() - this.lastPublish > 200) {
-        arch.publishSnapshot();
+        this.publish();
         this.lastPublish = thread.nowMs();
       }
       this.setStatus(HartStatus.paused);
@@ -175,7 +201,7 @@ export class VcpuLoop {
     arch.afterSlice?.();
     // A fault parks the CPU for good: publish now, or the inspector shows an older pc's code.
     if (exit === 'fault' || thread.nowMs() - this.lastPublish > 50) {
-      arch.publishSnapshot();
+      this.publish();
       this.lastPublish = thread.nowMs();
     }
     if (stepping) {

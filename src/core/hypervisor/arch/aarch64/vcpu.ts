@@ -13,11 +13,11 @@
  *
  * Only supervisor mode: an aarch64 board always runs hvisor (there is no firmware mode to boot into).
  */
-import { A64Cpu, A64_STATE_BYTES } from '../../../isa/aarch64/cpu';
+import { A64Cpu } from '../../../isa/aarch64/cpu';
 import { Stage2, type AccessKind, type ArmCpuApi, type ArmPlatform, type Supervisor, type SupervisorCall } from '../../../isa/aarch64/platform';
 import type { CpuFaultReport } from '../../../cpu/cpu-core';
 import { HartEvent, HartStatus, HartWord, HsmState } from '../../../cpu/hart-header';
-import { DEBUG_WORDS } from '../../../cpu/hart-snapshot';
+import { resolveFetch } from '../../../isa/aarch64/memory';
 import { leaveZone } from '../../hypervisor';
 import { ZoneRuntime } from '../../zone-runtime';
 import { Stage2Map, type Stage2Region, type TrapHandler, type TrapRegion } from '../../stage2-map';
@@ -33,9 +33,6 @@ import type { VcpuSetup } from '../../../vcpu/vcpu-setup';
 import { hypervisorWaits } from '../../vcpu-common';
 import { guestMemory } from '../../hypercall';
 import { handleHvcHypercall } from './hypercall-abi';
-
-/** Bytes of one A64 CPU's shared region: its state, then the inspector's debug words. */
-export const A64_DEBUG_OFFSET = A64_STATE_BYTES;
 
 /** MPIDR_EL1 bits hvisor compares (Aff3..Aff0, cpu.rs MPIDR_MASK). */
 const MPIDR_AFFINITY_MASK = 0xff_00ff_ffffn;
@@ -86,7 +83,7 @@ export function createAarch64Vcpu(setup: VcpuSetup): VcpuArch {
   const board: Aarch64Board = boardOf(view.plan.board, 'aarch64');
   const header = view.headers[cpuId]!;
   const region = view.hartRegion(cpuId);
-  const debug = new Int32Array(region.buffer, region.byteOffset + A64_DEBUG_OFFSET, DEBUG_WORDS);
+  const debug = view.cpuDebugWords(cpuId);
   const runtime = new ZoneRuntime(view, setup.hypervisor, log);
   const waits = hypervisorWaits(header, setup.thread);
   const gicv3 = view.devices.gicv3;
@@ -293,9 +290,15 @@ export function createAarch64Vcpu(setup: VcpuSetup): VcpuArch {
       return faulted;
     },
     hypervisorTurn,
+    // No ISA-specific snapshot: the loop publishes CpuCore.inspect() (cpu/cpu-inspect.ts).
     publishSnapshot: () => {},
+    pcPhysical: () => {
+      const offset = resolveFetch(cpu, cpu.getPc());
+      return offset >= 0 ? BigInt(view.bus.ramAddress(offset)) : undefined;
+    },
+    level: () => `EL${cpu.getExceptionLevel()}`,
     getPc: () => cpu.getPc(),
-    atBreakpoint: () => false,
+    atBreakpoint: () => cpu.bpArmed && cpu.getPc() === cpu.bpAddr,
     siblings: () => (binding ? binding.slot.cpuList() : view.headers.map((_, i) => i)),
   };
 }
