@@ -6,6 +6,7 @@
  * the high word in cpu.tmpHi.
  */
 import type { A64Cpu } from './cpu';
+import { asUint } from './uint';
 
 const TWO32 = 4294967296;
 
@@ -198,19 +199,19 @@ export function divide(signed: boolean, a: bigint, b: bigint, width: number): bi
   if (!signed) return a / b;
   const sa = BigInt.asIntN(width, a);
   const sb = BigInt.asIntN(width, b);
-  return BigInt.asUintN(width, sa / sb);
+  return asUint(width, sa / sb);
 }
 
 /** MADD, MSUB, SMADDL, SMSUBL, SMULH, UMADDL, UMSUBL, UMULH (op ids 90..97) with operands n, m, a. */
 export function multiply(op: number, n: bigint, m: bigint, a: bigint, width: number): bigint {
   switch (op) {
-    case 90: return BigInt.asUintN(width, a + n * m);
-    case 91: return BigInt.asUintN(width, a - n * m);
-    case 92: return BigInt.asUintN(64, a + BigInt.asIntN(32, n) * BigInt.asIntN(32, m));
-    case 93: return BigInt.asUintN(64, a - BigInt.asIntN(32, n) * BigInt.asIntN(32, m));
-    case 94: return BigInt.asUintN(64, (BigInt.asIntN(64, n) * BigInt.asIntN(64, m)) >> 64n);
-    case 95: return BigInt.asUintN(64, a + (n & 0xffff_ffffn) * (m & 0xffff_ffffn));
-    case 96: return BigInt.asUintN(64, a - (n & 0xffff_ffffn) * (m & 0xffff_ffffn));
+    case 90: return asUint(width, a + n * m);
+    case 91: return asUint(width, a - n * m);
+    case 92: return asUint(64, a + BigInt.asIntN(32, n) * BigInt.asIntN(32, m));
+    case 93: return asUint(64, a - BigInt.asIntN(32, n) * BigInt.asIntN(32, m));
+    case 94: return asUint(64, (BigInt.asIntN(64, n) * BigInt.asIntN(64, m)) >> 64n);
+    case 95: return asUint(64, a + (n & 0xffff_ffffn) * (m & 0xffff_ffffn));
+    case 96: return asUint(64, a - (n & 0xffff_ffffn) * (m & 0xffff_ffffn));
     default: return ((n * m) >> 64n) & M64;
   }
 }

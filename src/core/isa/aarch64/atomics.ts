@@ -11,13 +11,14 @@ import { pair } from './alu';
 import type { A64Cpu } from './cpu';
 import { baseAddress } from './load-store';
 import { exclusiveOffset, load, store, WRITE } from './memory';
+import { asUint } from './uint';
 
 function readRam(cpu: A64Cpu, off: number, size: number): bigint {
   switch (size) {
     case 1: return BigInt(Atomics.load(cpu.u8, off));
     case 2: return BigInt(Atomics.load(cpu.u16, off >>> 1));
     case 4: return BigInt(Atomics.load(cpu.i32, off >>> 2) >>> 0);
-    default: return BigInt.asUintN(64, Atomics.load(cpu.i64, off >>> 3));
+    default: return asUint(64, Atomics.load(cpu.i64, off >>> 3));
   }
 }
 
@@ -50,7 +51,7 @@ function writeDevice(cpu: A64Cpu, lo: number, hi: number, size: number, value: b
 function combine(opc: number, old: bigint, operand: bigint, bits: number): bigint {
   const s = (v: bigint): bigint => BigInt.asIntN(bits, v);
   switch (opc) {
-    case 0: return BigInt.asUintN(bits, old + operand);
+    case 0: return asUint(bits, old + operand);
     case 1: return old & ~operand;
     case 2: return old ^ operand;
     case 3: return old | operand;

@@ -15,6 +15,7 @@ import { execute, OP_BREAKPOINT } from './interpreter';
 import { flushTlb as flushAllTlb, resolveFetch, TLB_SIZE } from './memory';
 import type { ArmCpuApi, ArmPlatform, Supervisor } from './platform';
 import { inspectGroups, resetSystemRegisters, updateTimers, nextTimerDeadline, type SystemState } from './system';
+import { asUint } from './uint';
 
 /** Register slots (64-bit each) after the header: X0..X30, then these. */
 export const Slot = { zero: 31, sink: 32, pc: 33, spEl0: 34, spEl1: 35, pstate: 36 } as const;
@@ -224,7 +225,7 @@ export class A64Cpu implements CpuCore, ArmCpuApi {
 
   /** The pc; k may be 1024 right after the last instruction of a page. */
   getPc(): bigint {
-    return BigInt.asUintN(64, ((BigInt(this.pageHi >>> 0) << 32n) | BigInt(this.pageLo >>> 0)) + BigInt(this.k << 2));
+    return asUint(64, ((BigInt(this.pageHi >>> 0) << 32n) | BigInt(this.pageLo >>> 0)) + BigInt(this.k << 2));
   }
 
   setPc(value: bigint): void {
@@ -340,7 +341,7 @@ export class A64Cpu implements CpuCore, ArmCpuApi {
   setBreakpoint(address: bigint | undefined): void {
     this.disarmBreakpoint();
     this.bpArmed = address !== undefined;
-    this.bpAddr = address === undefined ? 0n : BigInt.asUintN(64, address);
+    this.bpAddr = address === undefined ? 0n : asUint(64, address);
   }
 
   inspect(): RegisterGroup[] {

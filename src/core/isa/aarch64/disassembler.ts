@@ -11,13 +11,14 @@ import {
 import { SIMD_TOKENS } from './disassembler-simd';
 import { SYS_OPS } from './instructions';
 import { SYSREG_BY_KEY } from './sysregs';
+import { asUint } from './uint';
 
 type Token = (b: number, pc: bigint) => string | undefined;
 
 const hex = (v: number | bigint): string => `#0x${v.toString(16)}`;
 /** objdump prints unnamed barrier and prefetch operands with two hex digits. */
 const hex2 = (v: number): string => `#0x${v.toString(16).padStart(2, '0')}`;
-const addr = (v: bigint): string => `0x${BigInt.asUintN(64, v).toString(16)}`;
+const addr = (v: bigint): string => `0x${asUint(64, v).toString(16)}`;
 
 function reg(n: number, x: boolean, sp: boolean): string {
   if (n === 31) return sp ? (x ? 'sp' : 'wsp') : x ? 'xzr' : 'wzr';
@@ -117,7 +118,7 @@ const TOKENS: Readonly<Record<string, Token>> = {
   zimm: (b) => hex(BigInt((b >>> 5) & 0xffff) << BigInt(((b >>> 21) & 3) * 16)),
   nimm: (b) => {
     const v = ~(BigInt((b >>> 5) & 0xffff) << BigInt(((b >>> 21) & 3) * 16));
-    return hex(BigInt.asUintN(width(b), v));
+    return hex(asUint(width(b), v));
   },
   immr: (b) => `#${immrOf(b)}`,
   imms: (b) => `#${immsOf(b)}`,

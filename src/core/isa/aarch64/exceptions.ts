@@ -12,6 +12,7 @@ import { Slot, type A64Cpu } from './cpu';
 import { disassemble } from './disassembler';
 import { resolveFetch } from './memory';
 import type { Access } from './mmu';
+import { asUint } from './uint';
 
 /** Thrown (never as an Error) to unwind from the point an exception is raised to the run loop. */
 export const TRAP = { trap: 'a64' } as const;
@@ -114,10 +115,10 @@ export function deliverException(cpu: A64Cpu): void {
     }
   } else cpu.loopCount = 0;
   cpu.sys.esr = BigInt(((cpu.excClass << 26) | (1 << 25) | (cpu.excIss & 0x1ffffff)) >>> 0);
-  if (cpu.excFar !== undefined) cpu.sys.far = BigInt.asUintN(64, cpu.excFar);
+  if (cpu.excFar !== undefined) cpu.sys.far = asUint(64, cpu.excFar);
   const returnPc = cpu.excElr ?? (cpu.excNext ? pc + 4n : pc);
   cpu.excElr = undefined;
-  enterEl1(cpu, BigInt.asUintN(64, returnPc), vector);
+  enterEl1(cpu, asUint(64, returnPc), vector);
 }
 
 /** Takes a pending, unmasked FIQ or IRQ (checked between slices). */

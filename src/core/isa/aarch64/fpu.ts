@@ -19,6 +19,7 @@ import { fpImmediate } from './disassembler';
 import { conditionHolds } from './alu';
 import { load, store } from './memory';
 import { baseAddress, writeBack } from './load-store';
+import { asUint } from './uint';
 
 const F32_QNAN = 0x7fc0_0000;
 
@@ -284,12 +285,12 @@ export function toInteger(cpu: A64Cpu, v: number, mode: number, unsigned: boolea
   const max = unsigned ? (1n << BigInt(width)) - 1n : (1n << BigInt(width - 1)) - 1n;
   if (!Number.isFinite(v)) {
     cpu.fpsr |= FpExc.IOC;
-    return BigInt.asUintN(width, v > 0 ? max : min);
+    return asUint(width, v > 0 ? max : min);
   }
   const scaled = fbits ? v * 2 ** fbits : v; // exact unless it overflows: a power-of-two scale (fbits <= 64)
   if (!Number.isFinite(scaled)) {
     cpu.fpsr |= FpExc.IOC;
-    return BigInt.asUintN(width, v > 0 ? max : min);
+    return asUint(width, v > 0 ? max : min);
   }
   const rounded = roundToIntegral(scaled, mode);
   let r = BigInt(rounded);
@@ -297,7 +298,7 @@ export function toInteger(cpu: A64Cpu, v: number, mode: number, unsigned: boolea
     cpu.fpsr |= FpExc.IOC;
     r = r < min ? min : max;
   } else if (rounded !== scaled) cpu.fpsr |= FpExc.IXC;
-  return BigInt.asUintN(width, r);
+  return asUint(width, r);
 }
 
 /** SCVTF/UCVTF: the integer `value` / 2^fbits rounded to single or double precision (IXC when inexact). */
@@ -494,7 +495,7 @@ export function executeFloat(cpu: A64Cpu, op: number, raw: number): void {
     }
     case 139: { // scvtf ucvtf
       const width = raw < 0 ? 64 : 32;
-      const x = BigInt.asUintN(width, cpu.getX(n));
+      const x = asUint(width, cpu.getX(n));
       const value = ((raw >>> 16) & 1) === 1 ? x : BigInt.asIntN(width, x);
       writeBits(cpu, d, double, fromInteger(cpu, value, double));
       return;
@@ -584,8 +585,8 @@ export function loadStoreFloat(cpu: A64Cpu, op: number, raw: number, pcLo: numbe
     const option = (raw >>> 13) & 7;
     let v = cpu.getX(m);
     if (option === 2) v &= 0xffff_ffffn;
-    else if (option === 6) v = BigInt.asUintN(64, BigInt.asIntN(32, v));
-    const addr = BigInt.asUintN(64, (BigInt(cpu.x[n === 31 ? cpu.spIdx : n << 1]! >>> 0) | (BigInt(cpu.x[(n === 31 ? cpu.spIdx : n << 1) + 1]! >>> 0) << 32n)) + (v << BigInt(amount)));
+    else if (option === 6) v = asUint(64, BigInt.asIntN(32, v));
+    const addr = asUint(64, (BigInt(cpu.x[n === 31 ? cpu.spIdx : n << 1]! >>> 0) | (BigInt(cpu.x[(n === 31 ? cpu.spIdx : n << 1) + 1]! >>> 0) << 32n)) + (v << BigInt(amount)));
     lo = Number(BigInt.asIntN(32, addr));
     cpu.tmpHi = Number(BigInt.asIntN(32, addr >> 32n));
   } else {

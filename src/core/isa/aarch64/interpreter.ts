@@ -18,6 +18,7 @@ import { END, executeOther, NEXT } from './execute-other';
 import { logicalImmOf } from './fields';
 import { loadStore, loadStorePair } from './load-store';
 import { fetchPage, load, store, TLB_MASK } from './memory';
+import { asUint } from './uint';
 
 /** Decode-cache op of an armed breakpoint's slot (cpu.ts). */
 export const OP_BREAKPOINT = 255;
@@ -202,7 +203,7 @@ export function execute(cpu: A64Cpu, n: number): number {
           const src = pair(x[nn << 1]!, sf ? x[(nn << 1) + 1]! : 0);
           const dst = pair(x[d << 1]!, sf ? x[(d << 1) + 1]! : 0);
           const v = bitfieldMove(op, d === 31 ? 0n : dst, src, (raw >>> 16) & 63, (raw >>> 10) & 63, width);
-          setPair(x, di, BigInt.asUintN(width, v));
+          setPair(x, di, asUint(width, v));
           break;
         }
         case 17: { // extr
@@ -212,7 +213,7 @@ export function execute(cpu: A64Cpu, n: number): number {
           const hiPart = pair(x[nn << 1]!, sf ? x[(nn << 1) + 1]! : 0);
           const loPart = pair(x[m << 1]!, sf ? x[(m << 1) + 1]! : 0);
           const v = lsb === 0n ? loPart : (loPart >> lsb) | (hiPart << (BigInt(width) - lsb));
-          setPair(x, d === 31 ? 64 : d << 1, BigInt.asUintN(width, v));
+          setPair(x, d === 31 ? 64 : d << 1, asUint(width, v));
           break;
         }
         case 21: case 22: { // b bl

@@ -12,6 +12,7 @@
 import { extend, pair, setPair } from './alu';
 import type { A64Cpu } from './cpu';
 import { exclusiveOffset, load, READ, store, WRITE } from './memory';
+import { asUint } from './uint';
 
 /** Base register (SP-capable) plus a signed byte offset; the high word goes to cpu.tmpHi. */
 export function baseAddress(cpu: A64Cpu, n: number, off: number): number {
@@ -145,16 +146,9 @@ function readRam(cpu: A64Cpu, off: number, size: number): bigint {
     case 1: return BigInt(Atomics.load(cpu.u8, off));
     case 2: return BigInt(Atomics.load(cpu.u16, off >>> 1));
     case 4: return BigInt(Atomics.load(cpu.i32, off >>> 2) >>> 0);
-    default: {
-      // Not BigInt.asUintN: inlined into loadExclusive, its UnsignedBigInt64 result meets the other cases'
-      // BigInts in a Phi, and Node 20's TurboFan aborts the process (RepresentationChangerError).
-      const v = Atomics.load(cpu.i64, off >>> 3);
-      return v < 0n ? v + TWO_64 : v;
-    }
+    default: return asUint(64, Atomics.load(cpu.i64, off >>> 3));
   }
 }
-
-const TWO_64 = 1n << 64n;
 
 function compareAndSwap(cpu: A64Cpu, off: number, size: number, expected: bigint, value: bigint): boolean {
   switch (size) {
@@ -185,8 +179,7 @@ export function loadExclusive(cpu: A64Cpu, bits: number, pairs: boolean): void {
   if (off < 0) {
     // Device memory: a plain load; the monitor stays closed, so the store-exclusive fails.
     cpu.exAddr = -1;
-    // Both halves are unsigned, so the value is already in 0..2^64-1. (No BigInt.asUintN here: Node 20's
-    // TurboFan crashes on a Phi of its UnsignedBigInt64 result and readRam's BigInt, RepresentationChangerError.)
+    // Both halves are unsigned, so the value is already in 0..2^64-1.
     value = BigInt(load(cpu, lo, hi, regSize as 1 | 2 | 4 | 8, cpu.el) >>> 0) | (BigInt(cpu.tmpHi >>> 0) << 32n);
     if (regSize < 8) value &= (1n << BigInt(regSize * 8)) - 1n;
   } else if (size === 16) {

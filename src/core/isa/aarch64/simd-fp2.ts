@@ -12,6 +12,7 @@ import {
 } from './fpu';
 import { fpElement } from './instructions-simd2';
 import { lanes, setLanes } from './simd-lanes';
+import { asUint } from './uint';
 
 interface Shape { d: number; n: number; m: number; double: boolean; size: number; count: number; sign: bigint; ones: bigint; scalar: boolean }
 
@@ -40,7 +41,7 @@ export function fpPairwise(cpu: A64Cpu, raw: number): void {
   const s = shape(raw);
   if (s.scalar && ((raw >>> 29) & 1) === 0) { // addp d, v.2d
     const [a, b] = lanes(cpu, s.n, 3, 2);
-    setLanes(cpu, s.d, 3, [BigInt.asUintN(64, a! + b!)]);
+    setLanes(cpu, s.d, 3, [asUint(64, a! + b!)]);
     return;
   }
   const min = (raw >>> 23) & 1;

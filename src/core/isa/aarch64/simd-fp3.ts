@@ -11,6 +11,7 @@ import type { A64Cpu } from './cpu';
 import { bitsToValue, defaultNaN, FpExc, fromInteger, isNaNBits, processNaNs, roundToIntegral, toInteger, valueBits } from './fpu';
 import { shiftSizeOf } from './fields';
 import { lanes, setLanes } from './simd-lanes';
+import { asUint } from './uint';
 
 const F52 = (1n << 52n) - 1n;
 
@@ -173,7 +174,7 @@ export function fixedPoint(cpu: A64Cpu, raw: number): void {
     const fbits = 64 - ((raw >>> 10) & 63);
     const opc = (raw >>> 16) & 7;
     if (opc >= 2) {
-      const x = BigInt.asUintN(width, cpu.getX(n));
+      const x = asUint(width, cpu.getX(n));
       setLanes(cpu, d, double ? 3 : 2, [fromInteger(cpu, opc === 3 ? x : BigInt.asIntN(width, x), double, fbits)]);
     } else {
       cpu.setX(d, toInteger(cpu, bitsToValue(lanes(cpu, n, double ? 3 : 2, 1)[0]!, double), 3, opc === 1, width, fbits));

@@ -8,6 +8,7 @@
 import type { A64Cpu } from './cpu';
 import { byElement } from './instructions-simd2';
 import { lanes, satS, satU, setLanes, signed } from './simd-lanes';
+import { asUint } from './uint';
 
 /** Polynomial (carry-less) multiply of two bytes, the low 8 bits. */
 function polyMul8(a: bigint, b: bigint): bigint {
@@ -25,7 +26,7 @@ function shiftByRegister(cpu: A64Cpu, opc: number, u: number, a: bigint, b: bigi
   if (sh >= 0) r = x << BigInt(sh);
   else r = (x + (rounding ? 1n << BigInt(-sh - 1) : 0n)) >> BigInt(-sh);
   if (opc & 1) return u ? satU(cpu, r, bits) : satS(cpu, r, bits);
-  return BigInt.asUintN(bits, r);
+  return asUint(bits, r);
 }
 
 export function threeSameMore(cpu: A64Cpu, raw: number): void {
@@ -39,7 +40,7 @@ export function threeSameMore(cpu: A64Cpu, raw: number): void {
   const b = lanes(cpu, m, size, count);
   const acc = lanes(cpu, d, size, count);
   const ext = (x: bigint): bigint => (u ? x : signed(x, bits));
-  const wrap = (x: bigint): bigint => BigInt.asUintN(bits, x);
+  const wrap = (x: bigint): bigint => asUint(bits, x);
   setLanes(cpu, d, size, a.map((x, i) => {
     const y = b[i]!;
     const sx = opc === 0x16 ? signed(x, bits) : ext(x), sy = opc === 0x16 ? signed(y, bits) : ext(y);
@@ -70,5 +71,5 @@ export function byElementOp(cpu: A64Cpu, raw: number): void {
   const acc = lanes(cpu, d, size, count);
   const opc = (raw >>> 12) & 15;
   setLanes(cpu, d, size, lanes(cpu, n, size, count).map((x, i) =>
-    BigInt.asUintN(bits, opc === 8 ? x * e : opc === 0 ? acc[i]! + x * e : acc[i]! - x * e)));
+    asUint(bits, opc === 8 ? x * e : opc === 0 ? acc[i]! + x * e : acc[i]! - x * e)));
 }

@@ -3,6 +3,7 @@
  * halves the widening and narrowing forms use, and saturation.
  */
 import type { A64Cpu } from './cpu';
+import { asUint } from './uint';
 
 /** Lanes of register `r` with element size `size` (0..3) as unsigned bigints; `count` lanes from the bottom. */
 export function lanes(cpu: A64Cpu, r: number, size: number, count: number): bigint[] {
@@ -47,7 +48,7 @@ export function satS(cpu: A64Cpu, v: bigint, bits: number): bigint {
   const max = (1n << BigInt(bits - 1)) - 1n;
   const c = v > max ? max : v < -max - 1n ? -max - 1n : v;
   if (c !== v) cpu.fpsr |= QC;
-  return BigInt.asUintN(bits, c);
+  return asUint(bits, c);
 }
 
 /** Saturates to the unsigned range of `bits` bits; sets FPSR.QC if it clamps. */

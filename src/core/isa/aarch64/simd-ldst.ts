@@ -9,6 +9,7 @@ import { LDST_MULTIPLE, singleStructureOf } from './fields';
 import { baseAddress, writeBack } from './load-store';
 import { load, store } from './memory';
 import { lanes, setLanes } from './simd-lanes';
+import { asUint } from './uint';
 
 /** Transfers element `index` (2^es bytes) of register `v` at the address `a`. */
 function element(cpu: A64Cpu, isLoad: boolean, a: bigint, v: number, index: number, es: number): void {
@@ -39,7 +40,7 @@ function start(cpu: A64Cpu, n: number): bigint {
 function postIndex(cpu: A64Cpu, raw: number, n: number, base: bigint, size: number): void {
   if (!((raw >>> 23) & 1)) return;
   const m = (raw >>> 16) & 31;
-  const next = BigInt.asUintN(64, base + (m === 31 ? BigInt(size) : cpu.getX(m)));
+  const next = asUint(64, base + (m === 31 ? BigInt(size) : cpu.getX(m)));
   writeBack(cpu, n, Number(BigInt.asIntN(32, next)), Number(BigInt.asIntN(32, next >> 32n)));
 }
 

@@ -8,6 +8,7 @@
 import type { A64Cpu } from './cpu';
 import { byElement } from './instructions-simd2';
 import { half, lanes, satS, satU, setLanes, signed } from './simd-lanes';
+import { asUint } from './uint';
 
 const isScalar = (raw: number): boolean => ((raw >>> 28) & 1) === 1;
 
@@ -22,7 +23,7 @@ function polyMul16(a: bigint, b: bigint): bigint {
 function doublingLong(cpu: A64Cpu, kind: 'mull' | 'mlal' | 'mlsl', a: bigint, b: bigint, acc: bigint, bits: number): bigint {
   const wide = 2 * bits;
   const p = signed(satS(cpu, 2n * signed(a, bits) * signed(b, bits), wide), wide);
-  if (kind === 'mull') return BigInt.asUintN(wide, p);
+  if (kind === 'mull') return asUint(wide, p);
   return satS(cpu, signed(acc, wide) + (kind === 'mlal' ? p : -p), wide);
 }
 
@@ -73,7 +74,7 @@ export function longByElement(cpu: A64Cpu, raw: number): void {
       case 0xb: return doublingLong(cpu, 'mull', x, e, acc[i]!, bits);
       default: {
         const p = u ? x * e : signed(x, bits) * signed(e, bits);
-        return BigInt.asUintN(wide, opc === 0x2 ? acc[i]! + p : opc === 0x6 ? acc[i]! - p : p);
+        return asUint(wide, opc === 0x2 ? acc[i]! + p : opc === 0x6 ? acc[i]! - p : p);
       }
     }
   }));

@@ -27,6 +27,7 @@ import { byElementOp, threeSameMore } from './simd-int';
 import { acrossLong, narrow, threeDifferent, twoMiscMore } from './simd-wide';
 import { longByElement, saturatingLong, twoMiscSaturating } from './simd-sat';
 import { fixedPoint, fpEstimate, halfPrecision } from './simd-fp3';
+import { asUint } from './uint';
 
 function laneOp(opc: number, u: number, a: bigint, b: bigint, bits: number): bigint {
   const ones = (1n << BigInt(bits)) - 1n;
@@ -170,7 +171,7 @@ function copy(cpu: A64Cpu, raw: number): void {
     }
     case 5: { // smov
       const v = BigInt.asIntN(bits, lanes(cpu, n, size, 16 >> size)[index]!);
-      cpu.setX(d, q ? BigInt.asUintN(64, v) : BigInt.asUintN(32, v));
+      cpu.setX(d, q ? asUint(64, v) : asUint(32, v));
       return;
     }
     default: // umov
@@ -213,7 +214,7 @@ function loadStoreOne(cpu: A64Cpu, raw: number): void {
   if ((raw >>> 23) & 1) {
     const m = (raw >>> 16) & 31;
     const offset = m === 31 ? BigInt(count * bytes) : cpu.getX(m);
-    const next = BigInt.asUintN(64, ((BigInt(startHi >>> 0) << 32n) | BigInt(startLo >>> 0)) + offset);
+    const next = asUint(64, ((BigInt(startHi >>> 0) << 32n) | BigInt(startLo >>> 0)) + offset);
     writeBack(cpu, n, Number(BigInt.asIntN(32, next)), Number(BigInt.asIntN(32, next >> 32n)));
   }
 }

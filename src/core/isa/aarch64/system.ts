@@ -20,6 +20,7 @@ import { sysRegName } from './disassembler';
 import {
   CCSIDR, CLIDR, CTR, DCZID, ID_AA64DFR0, ID_AA64ISAR0, ID_AA64MMFR0, idAa64pfr0, MIDR, PSTATE_FIELDS, SYSREG_BY_KEY, SYSTEM_REGISTERS,
 } from './sysregs';
+import { asUint } from './uint';
 
 export interface SystemState {
   sctlr: bigint; actlr: bigint; cpacr: bigint; tcr: bigint; ttbr0: bigint; ttbr1: bigint; mair: bigint; amair: bigint;
@@ -163,10 +164,10 @@ function readRegister(cpu: A64Cpu, name: string): bigint | undefined {
     case 'cntvct_el0': return count - s.cntvoff;
     case 'cntp_ctl_el0': return timerCtl(s.cntpCtl, s.cntpCval, count);
     case 'cntp_cval_el0': return s.cntpCval;
-    case 'cntp_tval_el0': return BigInt.asUintN(64, BigInt.asIntN(32, s.cntpCval - count));
+    case 'cntp_tval_el0': return asUint(64, BigInt.asIntN(32, s.cntpCval - count));
     case 'cntv_ctl_el0': return timerCtl(s.cntvCtl, s.cntvCval, count - s.cntvoff);
     case 'cntv_cval_el0': return s.cntvCval;
-    case 'cntv_tval_el0': return BigInt.asUintN(64, BigInt.asIntN(32, s.cntvCval - (count - s.cntvoff)));
+    case 'cntv_tval_el0': return asUint(64, BigInt.asIntN(32, s.cntvCval - (count - s.cntvoff)));
     case 'mdscr_el1': return s.mdscr;
     case 'mdccint_el1': return s.mdccint;
     case 'oslsr_el1': return s.oslsr;
@@ -219,10 +220,10 @@ function writeRegister(cpu: A64Cpu, name: string, v: bigint): boolean {
     case 'cntfrq_el0': s.cntfrq = v & 0xffff_ffffn; return true;
     case 'cntp_ctl_el0': s.cntpCtl = v & 3n; s.timersEnabled = ((s.cntpCtl | s.cntvCtl) & 1n) === 1n; updateTimers(cpu); return true;
     case 'cntp_cval_el0': s.cntpCval = v; updateTimers(cpu); return true;
-    case 'cntp_tval_el0': s.cntpCval = BigInt.asUintN(64, count + BigInt.asIntN(32, v)); updateTimers(cpu); return true;
+    case 'cntp_tval_el0': s.cntpCval = asUint(64, count + BigInt.asIntN(32, v)); updateTimers(cpu); return true;
     case 'cntv_ctl_el0': s.cntvCtl = v & 3n; s.timersEnabled = ((s.cntpCtl | s.cntvCtl) & 1n) === 1n; updateTimers(cpu); return true;
     case 'cntv_cval_el0': s.cntvCval = v; updateTimers(cpu); return true;
-    case 'cntv_tval_el0': s.cntvCval = BigInt.asUintN(64, count - s.cntvoff + BigInt.asIntN(32, v)); updateTimers(cpu); return true;
+    case 'cntv_tval_el0': s.cntvCval = asUint(64, count - s.cntvoff + BigInt.asIntN(32, v)); updateTimers(cpu); return true;
     case 'fpcr': cpu.fpcr = Number(v & 0x07c0_0000n); return true;
     case 'fpsr': cpu.fpsr = Number(v & 0x0800_009fn); return true;
     case 'mdscr_el1': s.mdscr = v; return true;
