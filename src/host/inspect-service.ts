@@ -165,7 +165,7 @@ export class InspectService {
     if (!runtime) return [];
     const names = new Map(this.host.zoneStatuses().map((z) => [z.id, z.name]));
     return [...runtime.table.live()].sort((a, b) => a.zoneId - b.zoneId).map((slot) => {
-      const config = decodeZoneConfig(slot.config(), `zone slot ${slot.index}`);
+      const config = decodeZoneConfig(slot.config(), `zone slot ${slot.index}`, this.host.loaded.board.arch);
       return { id: slot.zoneId, name: names.get(slot.zoneId) ?? config.name, config, slot };
     });
   }

@@ -592,7 +592,7 @@ export class TimelineService {
     if (this.owners?.key === key) return this.owners.map;
     const map = new Map<number, number>();
     for (const slot of live.sort((a, b) => a.zoneId - b.zoneId)) {
-      for (const irq of decodeZoneConfig(slot.config(), `zone slot ${slot.index}`).interrupts) if (!map.has(irq)) map.set(irq, slot.zoneId);
+      for (const irq of decodeZoneConfig(slot.config(), `zone slot ${slot.index}`, runtime.view.plan.board.arch).interrupts) if (!map.has(irq)) map.set(irq, slot.zoneId);
     }
     this.owners = { key, map };
     return map;

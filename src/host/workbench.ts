@@ -21,6 +21,7 @@ import { layoutFileCommand } from './layout-files';
 import { InspectService } from './inspect-service';
 import { DiskService } from './disk-service';
 import { TimelineService } from './timeline-service';
+import { cpuModel } from '../core/cpu-models';
 
 /** Console backlog kept per zone for terminals that attach late. */
 const BACKLOG_BYTES = 256 * 1024;
@@ -296,6 +297,7 @@ class MachineServices implements WorkbenchServices {
       path: this.loaded.folder,
       board: this.loaded.board.name,
       arch: this.loaded.board.arch,
+      cpuNoun: cpuModel(this.loaded.board.arch).cpuNoun,
       state: host.state,
       zones,
     };
@@ -308,6 +310,7 @@ class MachineServices implements WorkbenchServices {
       path: this.location.folder,
       board: this.loaded?.board.name ?? '',
       arch: this.loaded?.board.arch ?? '',
+      cpuNoun: this.loaded ? cpuModel(this.loaded.board.arch).cpuNoun : 'CPU',
       state: 'idle',
       zones: [],
       problem: this.problem ?? 'the layout is not loaded',

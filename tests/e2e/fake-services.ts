@@ -71,6 +71,7 @@ export async function createFakeServices(options: FakeOptions = {}): Promise<Wor
       path: path.join(repoRoot, 'examples/riscv64-hello'),
       board: 'qemu-virt',
       arch: 'riscv64',
+      cpuNoun: 'hart',
       state,
       zones: zones.map((zone) => ({
         id: zone.id,

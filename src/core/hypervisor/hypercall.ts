@@ -8,7 +8,7 @@
  * mapped); here they go through the calling zone's stage-2 map, which is the same thing for the root.
  */
 import type { VirtioBridgeRouter } from '../virtio/virtio-bridge-base';
-import { decodeZoneConfig, ZONE_CONFIG_MAGIC, ZONE_CONFIG_SIZE } from './zone-config-binary';
+import { decodeZoneConfig, ZONE_CONFIG_MAGIC, zoneConfigSize } from './zone-config-binary';
 import { Errno, type Hypervisor } from './hypervisor';
 import type { ZoneRuntime } from './zone-runtime';
 import type { AddressSpace } from '../bus/address-space';
@@ -131,15 +131,18 @@ function dispatch(code64: bigint, arg0: bigint, arg1: bigint, context: Hypercall
       return 0;
     case HypercallCode.zoneStart: {
       if (!isRoot) return -Errno.EPERM;
-      if (arg1 !== BigInt(ZONE_CONFIG_SIZE)) {
-        context.log(`zone start: config size ${arg1} is not sizeof(HvZoneConfig) = ${ZONE_CONFIG_SIZE}`);
+      // sizeof(HvZoneConfig) of the board's architecture (riscv64 3080, aarch64 3136).
+      const arch = hypervisor.board.arch;
+      const size = zoneConfigSize(arch);
+      if (arg1 !== BigInt(size)) {
+        context.log(`zone start: config size ${arg1} is not sizeof(HvZoneConfig) = ${size} (${arch})`);
         return -Errno.EINVAL;
       }
-      const bytes = context.readGuest(Number(arg0), ZONE_CONFIG_SIZE);
+      const bytes = context.readGuest(Number(arg0), size);
       if (!bytes) return -Errno.EFAULT;
       let config;
       try {
-        config = decodeZoneConfig(bytes, `HvZoneConfig at 0x${arg0.toString(16)}`);
+        config = decodeZoneConfig(bytes, `HvZoneConfig at 0x${arg0.toString(16)}`, arch);
       } catch (error) {
         context.log(`zone start: ${(error as Error).message}`);
         return -Errno.EINVAL;

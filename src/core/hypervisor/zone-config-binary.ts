@@ -291,7 +291,7 @@ export function encodeZoneConfig(zone: ZoneConfig): Uint8Array {
  * guest-physical address, a file). Images are unknown here, so the file paths are null and the sizes
  * are those recorded.
  */
-export function decodeZoneConfig(bytes: Uint8Array, source = 'HvZoneConfig', arch: BoardArch = 'riscv64'): ZoneConfig {
+export function decodeZoneConfig(bytes: Uint8Array, source: string, arch: BoardArch): ZoneConfig {
   const place = placement(arch);
   if (bytes.length !== place.size) {
     throw new ZoneConfigDecodeError(0, 'sizeof(HvZoneConfig)', `expected ${place.size} bytes (${arch}, config magic 0x05), got ${bytes.length}`);

@@ -40,6 +40,8 @@ export const useMachineStore = defineStore('machine', () => {
     return [...live, ...departed.value.values()].sort((a, b) => a.id - b.id);
   });
   const hartCount = computed(() => zones.value.reduce((sum, zone) => sum + zone.harts.length, 0));
+  /** The board's word for a CPU ("hart" on RISC-V). */
+  const cpuNoun = computed(() => layout.value?.cpuNoun ?? 'CPU');
 
   const canStart = computed(() => !busy.value && (state.value === 'idle' || state.value === 'exited'));
   const canPause = computed(() => !busy.value && state.value === 'running');
@@ -126,6 +128,7 @@ export const useMachineStore = defineStore('machine', () => {
     state,
     zones,
     hartCount,
+    cpuNoun,
     busy,
     commandError,
     faults,

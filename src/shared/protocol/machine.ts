@@ -26,6 +26,8 @@ export interface LayoutSnapshot {
   readonly path: string;
   readonly board: string;
   readonly arch: string;
+  /** What the views call one CPU of this board: "hart" on RISC-V, "CPU" on Arm (the CPU model registry's word). */
+  readonly cpuNoun: string;
   readonly state: MachineState;
   readonly zones: readonly ZoneSnapshot[];
   /**

@@ -38,7 +38,7 @@ function zone(id: number, state: ZoneSnapshot['state'], extra: Partial<ZoneSnaps
 }
 
 function layout(zones: ZoneSnapshot[]): LayoutSnapshot {
-  return { name: 'test', path: '/tmp/test', board: 'qemu-plic', arch: 'riscv64', state: 'running', zones };
+  return { name: 'test', path: '/tmp/test', board: 'qemu-plic', arch: 'riscv64', cpuNoun: 'hart', state: 'running', zones };
 }
 
 const flush = async (): Promise<void> => {

@@ -125,6 +125,6 @@ describe('HvZoneConfig bytes per architecture, against the compiled header', () 
 
   it('takes the struct of the arch it is told, by size', () => {
     const aarch64 = encodeZoneConfig(zone('hvisor-arch-configs/aarch64/qemu-gicv2/zone1-linux.json', 'aarch64'));
-    expect(() => decodeZoneConfig(aarch64)).toThrow('expected 3080 bytes (riscv64, config magic 0x05), got 3136');
+    expect(() => decodeZoneConfig(aarch64, 'HvZoneConfig', 'riscv64')).toThrow('expected 3080 bytes (riscv64, config magic 0x05), got 3136');
   });
 });

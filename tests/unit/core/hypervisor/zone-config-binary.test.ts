@@ -113,7 +113,7 @@ describe('round trip', () => {
   it('decodes what it encodes', () => {
     for (const name of ['zone1-linux.json', 'zoneR-baremetal.json']) {
       const zone = fixture(name);
-      expect(decodeZoneConfig(encodeZoneConfig(zone))).toEqual(asDecoded(zone));
+      expect(decodeZoneConfig(encodeZoneConfig(zone), 'HvZoneConfig', 'riscv64')).toEqual(asDecoded(zone));
     }
   });
 
@@ -135,7 +135,7 @@ describe('round trip', () => {
       allocPciDevs: Array.from({ length: 32 }, (_, i) => ({ domain: 3, bus: 0xff, device: i, function: i % 8, vBus: 0xff, vDevice: i, vFunction: i % 8, devType: 1 })),
     };
     expect(new TextEncoder().encode(full.name).length).toBe(32);
-    expect(decodeZoneConfig(encodeZoneConfig(full), 'ram@0x88000000')).toEqual(asDecoded(full, 'ram@0x88000000'));
+    expect(decodeZoneConfig(encodeZoneConfig(full), 'ram@0x88000000', 'riscv64')).toEqual(asDecoded(full, 'ram@0x88000000'));
   });
 });
 
@@ -143,7 +143,7 @@ describe('decode errors name the offset and field', () => {
   const valid = (): Uint8Array => encodeZoneConfig(fixture('zone1-linux.json'));
   const decodeError = (bytes: Uint8Array): ZoneConfigDecodeError => {
     try {
-      decodeZoneConfig(bytes);
+      decodeZoneConfig(bytes, 'HvZoneConfig', 'riscv64');
     } catch (error) {
       if (error instanceof ZoneConfigDecodeError) return error;
       throw error;

@@ -62,7 +62,7 @@ export class BoundSupervisor implements Supervisor {
 
 export function bindZone(slot: ZoneSlot, hart: number, services: VcpuServices): ZoneBinding {
   const { view, hypervisor } = services;
-  const config = decodeZoneConfig(slot.config(), `zone slot ${slot.index}`);
+  const config = decodeZoneConfig(slot.config(), `zone slot ${slot.index}`, 'riscv64');
   const regions = stage2RegionsOf(config);
   // The virtual interrupt controller's windows (hvisor's vplic_mmio_init), then virtio's.
   const traps: TrapRegion[] = (services.virtualIrqChipOf(slot)?.traps ?? []).map((t) => ({ ...t, handler: lockedHandler(t.handler, view) }));
