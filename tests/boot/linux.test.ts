@@ -17,6 +17,8 @@ const BOOT_MS = 150_000;
 interface LinuxRow {
   readonly arch: string;
   readonly layout: string;
+  /** The folder with Image and initramfs.cpio.gz (the layout's images/ unless it borrows another's). */
+  readonly images?: string;
   /** What /proc/cpuinfo must show for two CPUs of this architecture. */
   readonly cpuinfo: readonly RegExp[];
   readonly uname: RegExp;
@@ -40,12 +42,21 @@ const ROWS: readonly LinuxRow[] = [
     // The GICv3 delivers the timer PPI and the PL011's SPI to both CPUs' Linux.
     extra: { command: 'cat /proc/interrupts', expect: [/GICv3\s+27 Level\s+arch_timer/, /GICv3\s+33 Level\s+(uart-pl011|9000000\.pl011)/] },
   },
+  {
+    // The same kernel on qemu-gicv2: the GICv2 distributor and memory-mapped CPU interface.
+    arch: 'aarch64 (GICv2)',
+    layout: 'tests/boot/layouts/aarch64-linux-gicv2',
+    images: 'examples/aarch64-linux-root/images',
+    cpuinfo: [/processor\s*: 0/, /processor\s*: 1/, /Features\s*: fp asimd .*crc32 atomics/],
+    uname: /Linux \S+ \S+-arm64 .* aarch64/,
+    extra: { command: 'cat /proc/interrupts', expect: [/GIC-0\s+27 Level\s+arch_timer/, /GIC-0\s+33 Level\s+(uart-pl011|9000000\.pl011)/] },
+  },
 ];
 
 const cachedRows = ROWS.filter((row) => {
-  const images = path.join(row.layout, 'images');
+  const images = row.images ?? path.join(row.layout, 'images');
   const cached = existsSync(path.join(images, 'Image')) && existsSync(path.join(images, 'initramfs.cpio.gz'));
-  if (!cached) console.warn(`linux boot test (${row.arch}) skipped: no Linux images in ${images}; run bash scripts/fetch-guest-images.sh --arch ${row.arch}`);
+  if (!cached) console.warn(`linux boot test (${row.arch}) skipped: no Linux images in ${images}; run bash scripts/fetch-guest-images.sh --arch ${row.arch.split(' ')[0]}`);
   return cached;
 });
 

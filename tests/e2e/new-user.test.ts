@@ -110,7 +110,7 @@ describe('the zones demo in a 1024x700 window', () => {
     await page.getByTestId('main-view-registers').click();
     await page.getByTestId('registers-view').waitFor();
     await page.getByTestId('inspect-zone').selectOption('1');
-    await page.getByTestId('inspect-hart-1').waitFor();
+    await page.getByTestId('inspect-cpu-1').waitFor();
     await waitUntil('the disassembly', async () => (await page.locator('[data-testid="registers-view"] table').count()) >= 2);
     await expectTablesFit(page, 'registers');
 

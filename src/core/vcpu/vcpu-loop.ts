@@ -34,6 +34,11 @@ export interface VcpuArch {
   afterSlice?(): void;
   /** Publishes ISA-specific register state for the inspector, if the ISA keeps its own (RISC-V). */
   publishSnapshot(): void;
+  /**
+   * The ISA's own snapshot is what the inspector reads (RISC-V's, with its CSR decoding and the pc's
+   * physical address); the loop then does not publish the generic register groups too.
+   */
+  readonly ownSnapshot?: boolean;
   /** The pc's physical address through the CPU's own translation, without side effects (for the listing). */
   pcPhysical?(): bigint | undefined;
   /** The privilege level in the ISA's words ("S-mode", "EL1h"). */
@@ -99,7 +104,7 @@ export class VcpuLoop {
   private publish(): void {
     const { arch, options } = this;
     arch.publishSnapshot();
-    if (!options.inspectRegion) return;
+    if (!options.inspectRegion || arch.ownSnapshot) return;
     const pcPhysical = arch.pcPhysical?.();
     const level = arch.level?.();
     publishInspect(options.inspectRegion, {

@@ -155,6 +155,7 @@ export function createRiscvVcpu(setup: VcpuSetup, routing: RoutingSignals | unde
     ...(zoned ? { hypervisorTurn } : {}),
     ...(htif ? { afterSlice: () => htif.poll() } : {}),
     publishSnapshot: () => hart.publishSnapshot(),
+    ownSnapshot: true,
     getPc: () => hart.getPc(),
     atBreakpoint: () => hart.atBreakpoint(),
     siblings: () => (binding ? binding.slot.cpuList() : view.headers.map((_, i) => i)),
