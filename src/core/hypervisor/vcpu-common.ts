@@ -4,7 +4,7 @@
  * answer uses to give up when its zone goes away.
  */
 import { CpuWord } from '../cpu/cpu-core';
-import { HartEvent, HartWord, RunRequest } from '../cpu/hart-header';
+import { HartEvent, HartStatus, HartWord, HsmState, RunRequest } from '../cpu/hart-header';
 import { ControlWord, MachineExit } from '../machine/machine-control';
 import type { VcpuThread } from '../vcpu/vcpu-loop';
 
@@ -29,4 +29,28 @@ export function leavingZone(header: Int32Array, control: Int32Array): boolean {
     Atomics.load(header, CpuWord.request) === RunRequest.stop ||
     Atomics.load(control, ControlWord.exit) !== MachineExit.none
   );
+}
+
+/** A 64-bit value kept as two Int32 header words (low word first). */
+export function readPair(header: Int32Array, loIndex: number): bigint {
+  return (BigInt(Atomics.load(header, loIndex + 1) >>> 0) << 32n) | BigInt(Atomics.load(header, loIndex) >>> 0);
+}
+
+/**
+ * The last step of every architecture's hypervisor turn: the CPU's power state as the zone's start (or
+ * an SBI HSM hart_start / PSCI CPU_ON) left it. A pending start powers the CPU on at the stored entry
+ * with the stored argument (RISC-V's opaque a1, Arm's x0); a stopped CPU parks. True when it can run.
+ */
+export function powerTurn(header: Int32Array, waits: ReturnType<typeof hypervisorWaits>, start: (entry: bigint, arg: bigint) => void): boolean {
+  const state = Atomics.load(header, HartWord.hsm);
+  if (state === HsmState.startPending) {
+    start(readPair(header, HartWord.hsmStartAddrLo), readPair(header, HartWord.hsmOpaqueLo));
+    Atomics.store(header, HartWord.hsm, HsmState.started);
+    return true;
+  }
+  if (state !== HsmState.started) {
+    waits.park(HartStatus.stopped, 500);
+    return false;
+  }
+  return true;
 }

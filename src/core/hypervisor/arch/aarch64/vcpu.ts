@@ -30,7 +30,7 @@ import { wakeHart } from '../../../machine/signals';
 import type { MachineView } from '../../../machine/machine';
 import type { VcpuArch } from '../../../vcpu/vcpu-loop';
 import type { VcpuSetup } from '../../../vcpu/vcpu-setup';
-import { hypervisorWaits } from '../../vcpu-common';
+import { hypervisorWaits, powerTurn } from '../../vcpu-common';
 import { guestMemory } from '../../hypercall';
 import { handleHvcHypercall } from './hypercall-abi';
 
@@ -101,8 +101,6 @@ export function createAarch64Vcpu(setup: VcpuSetup): VcpuArch {
     }
   };
 
-  const readPair = (h: Int32Array, loIndex: number): bigint =>
-    (BigInt(Atomics.load(h, loIndex + 1) >>> 0) << 32n) | BigInt(Atomics.load(h, loIndex) >>> 0);
   const storePair = (h: Int32Array, loIndex: number, value: bigint): void => {
     Atomics.store(h, loIndex, Number(value & 0xffff_ffffn) | 0);
     Atomics.store(h, loIndex + 1, Number((value >> 32n) & 0xffff_ffffn) | 0);
@@ -268,18 +266,8 @@ export function createAarch64Vcpu(setup: VcpuSetup): VcpuArch {
       waits.park(HartStatus.faulted, 500);
       return false;
     }
-    const hsm = Atomics.load(header, HartWord.hsm);
-    if (hsm === HsmState.startPending) {
-      // hvisor's ArchCpu::reset: EL1h, DAIF masked, MMU off, x0 = the zone's device tree (cpu.rs:85-104).
-      cpu.powerOn(readPair(header, HartWord.hsmStartAddrLo), [readPair(header, HartWord.hsmOpaqueLo)], 'kernel');
-      Atomics.store(header, HartWord.hsm, HsmState.started);
-      return true;
-    }
-    if (hsm !== HsmState.started) {
-      waits.park(HartStatus.stopped, 500);
-      return false;
-    }
-    return true;
+    // hvisor's ArchCpu::reset: EL1h, DAIF masked, MMU off, x0 = the zone's device tree (cpu.rs:85-104).
+    return powerTurn(header, waits, (entry, x0) => cpu.powerOn(entry, [x0], 'kernel'));
   }
 
   return {

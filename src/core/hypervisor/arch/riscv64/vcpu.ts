@@ -8,7 +8,7 @@
  */
 import { Hart } from '../../../isa/riscv64/hart';
 import type { FaultReport, HartPlatform } from '../../../isa/riscv64/platform';
-import { HartEvent, HartStatus, HartWord, HsmState } from '../../../cpu/hart-header';
+import { HartEvent, HartStatus, HartWord } from '../../../cpu/hart-header';
 import { leaveZone } from '../../hypervisor';
 import { handlePhysicalExternal, RoutingSignals } from './irq-routing';
 import { ZoneRuntime } from '../../zone-runtime';
@@ -19,7 +19,7 @@ import { Htif } from './htif';
 import { MachineExit } from '../../../machine/machine-control';
 import type { VcpuArch } from '../../../vcpu/vcpu-loop';
 import type { VcpuSetup } from '../../../vcpu/vcpu-setup';
-import { hypervisorWaits, leavingZone, VIRTIO_WINDOW } from '../../vcpu-common';
+import { hypervisorWaits, leavingZone, powerTurn, VIRTIO_WINDOW } from '../../vcpu-common';
 
 /** Wraps the devices' CPU signals so that physical external interrupts of virtualised harts go through the hypervisor. */
 export function riscvDeviceSignals(zoned: boolean) {
@@ -78,9 +78,6 @@ export function createRiscvVcpu(setup: VcpuSetup, routing: RoutingSignals | unde
         consoleWrite: (bytes) => view.consoleWrite(bytes),
       });
 
-  const readPair = (loIndex: number): bigint =>
-    (BigInt(Atomics.load(header, loIndex + 1) >>> 0) << 32n) | BigInt(Atomics.load(header, loIndex) >>> 0);
-
   function hypervisorTurn(): boolean {
     const events = Atomics.load(header, HartWord.events);
     if (events & HartEvent.shutdown) {
@@ -132,17 +129,7 @@ export function createRiscvVcpu(setup: VcpuSetup, routing: RoutingSignals | unde
         view.lock.release();
       }
     }
-    const hsm = Atomics.load(header, HartWord.hsm);
-    if (hsm === HsmState.startPending) {
-      hart.reset(readPair(HartWord.hsmStartAddrLo), 'supervisor', BigInt(hartId), readPair(HartWord.hsmOpaqueLo));
-      Atomics.store(header, HartWord.hsm, HsmState.started);
-      return true;
-    }
-    if (hsm !== HsmState.started) {
-      waits.park(HartStatus.stopped, 500);
-      return false;
-    }
-    return true;
+    return powerTurn(header, waits, (entry, opaque) => hart.reset(entry, 'supervisor', BigInt(hartId), opaque));
   }
 
   return {
