@@ -20,6 +20,11 @@ export interface CpuModel {
   /** ELF e_machine of the images the CPU executes (EM_RISCV 243, EM_AARCH64 183). */
   readonly elfMachine: number;
   readonly elfMachineName: string;
+  /**
+   * The magic of the architecture's Linux boot `Image` header at offset 0x38 (Documentation/arch/riscv/
+   * boot-image-header.rst "RSC\\x05", arm64/booting.rst "ARM\\x64"), to recognise a raw kernel built for it.
+   */
+  readonly imageMagic: string;
   /** What the views call one CPU ("hart" on RISC-V). */
   readonly cpuNoun: string;
   /**
@@ -31,13 +36,13 @@ export interface CpuModel {
 
 const MODELS: Partial<Record<BoardArch, CpuModel>> = {
   riscv64: {
-    arch: 'riscv64', stateBytes: HART_STATE_BYTES, debugOffset: DEBUG_OFFSET, elfMachine: 243, elfMachineName: 'RISC-V', cpuNoun: 'hart',
+    arch: 'riscv64', stateBytes: HART_STATE_BYTES, debugOffset: DEBUG_OFFSET, elfMachine: 243, elfMachineName: 'RISC-V', imageMagic: 'RSC\x05', cpuNoun: 'hart',
     // mip's external and software interrupt-pending bits (the timer bits are the hart's own).
     interruptInputs: { MEIP: 1 << Irq.MEI, SEIP: 1 << Irq.SEI, MSIP: 1 << Irq.MSI, SSIP: 1 << Irq.SSI },
   },
   // The A64 state, then the debug words (debugOffset).
   aarch64: {
-    arch: 'aarch64', stateBytes: A64_STATE_BYTES + DEBUG_BYTES, debugOffset: A64_STATE_BYTES, elfMachine: 183, elfMachineName: 'AArch64', cpuNoun: 'CPU',
+    arch: 'aarch64', stateBytes: A64_STATE_BYTES + DEBUG_BYTES, debugOffset: A64_STATE_BYTES, elfMachine: 183, elfMachineName: 'AArch64', imageMagic: 'ARM\x64', cpuNoun: 'CPU',
     interruptInputs: { IRQ: CpuInterruptLine.irq, FIQ: CpuInterruptLine.fiq, SError: CpuInterruptLine.serror },
   },
 };
@@ -51,4 +56,11 @@ export function cpuModel(arch: BoardArch): CpuModel {
 /** The architecture whose CPUs execute ELF machine `machine`, if any. */
 export function archOfElfMachine(machine: number): CpuModel | undefined {
   return Object.values(MODELS).find((m) => m?.elfMachine === machine);
+}
+
+/** The architecture a raw Linux `Image` was built for, from its header's magic (undefined: not such an Image). */
+export function archOfLinuxImage(bytes: Uint8Array): CpuModel | undefined {
+  if (bytes.length < 0x3c) return undefined;
+  const magic = String.fromCharCode(...bytes.subarray(0x38, 0x3c));
+  return Object.values(MODELS).find((m) => m?.imageMagic === magic);
 }

@@ -13,7 +13,7 @@ import { MachineExit, MachineView, planMachine, ControlWord, type MachinePlan } 
 import { HartStatus, HartWord, RunRequest } from '../core/cpu/hart-header';
 import { ImageError, isElf, loadElf, loadRaw, parseElf } from '../core/machine/elf';
 import { wakeHart } from '../core/machine/signals';
-import { archOfElfMachine, cpuModel } from '../core/cpu-models';
+import { archOfElfMachine, archOfLinuxImage, cpuModel } from '../core/cpu-models';
 import { prepareVcpu } from '../core/vcpu-factories';
 import { ZoneRuntime } from '../core/hypervisor/zone-runtime';
 import { ZoneState } from '../core/hypervisor/zone-table';
@@ -173,6 +173,10 @@ export class MachineHost {
       this.tohost = elf.symbols.get('tohost');
       this.fromhost = elf.symbols.get('fromhost');
     } else {
+      const built = archOfLinuxImage(kernelBytes);
+      if (built && built.arch !== board.arch) {
+        throw new ImageError(`${images.kernel}: a Linux Image for ${built.arch} does not run on board ${board.name}, which is ${board.arch}`);
+      }
       const address = layout.root.loadAddress ?? board.rootZone.kernelAddress;
       loadRaw(kernelBytes, address, this.view.bus, images.kernel);
       this.entry = layout.root.entry ?? address;
