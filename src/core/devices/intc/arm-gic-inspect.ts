@@ -61,5 +61,5 @@ export function gicInspectData(
       busy: c.irq || c.fiq,
     })),
   };
-  return { name, kind, lineNoun: 'INTIDs', lines, targets, registers, registerMap };
+  return { name, kind, lineNoun: 'lines (SGIs and PPIs once per CPU)', lines, targets, registers, registerMap };
 }
