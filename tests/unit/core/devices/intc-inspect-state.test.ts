@@ -100,7 +100,7 @@ describe('GICv3 inspectState', () => {
     const state = gic.inspectState({ ownerOf: (line) => (line === 33 ? 1 : null), ownerOfCpu: (cpu) => (cpu === 1 ? 1 : 0) });
     expectWellFormed(state);
     expect(gic.distributor.peek()).toEqual(before);
-    expect(state).toMatchObject({ name: 'GICv3', kind: 'arm-gicv3', lineNoun: 'INTIDs' });
+    expect(state).toMatchObject({ name: 'GICv3', kind: 'arm-gicv3', lineNoun: 'lines (SGIs and PPIs once per CPU)' });
     expect(state.lines.columns.map((c) => c.label)).toEqual(['INTID', 'Type', 'Enabled', 'Pending', 'Active', 'Priority', 'Group', 'Trigger', 'Level', 'Target', 'Owner']);
     // 32 banked INTIDs per CPU, then the SPIs 32..95.
     expect(state.lines.rows).toHaveLength(2 * 32 + 64);
