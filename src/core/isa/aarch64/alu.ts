@@ -234,6 +234,27 @@ export function bitfieldMove(op: number, dst: bigint, src: bigint, immr: number,
   return top ? field | (all & ~((1n << BigInt(lsb + len)) - 1n)) : field;
 }
 
+/**
+ * bitfieldMove for W registers on plain int32s (no BigInt): the same rules, with lsb + len <= 32 always
+ * (an insert has imms < immr, so lsb + len = 32 - immr + imms + 1 <= 32). Returns the int32 result.
+ */
+export function bitfieldMove32(op: number, dst: number, src: number, immr: number, imms: number): number {
+  const extract = imms >= immr;
+  const len = extract ? imms - immr + 1 : imms + 1;
+  const lsb = extract ? 0 : 32 - immr;
+  const ones = (len >= 32 ? -1 : (1 << len) - 1) << lsb;
+  const field = extract ? (src >>> immr) & ones : (src << lsb) & ones;
+  if (op === 16) return field | 0;
+  if (op === 15) return (dst & ~ones) | field;
+  const used = lsb + len;
+  return ((src >>> imms) & 1) !== 0 && used < 32 ? field | (-1 << used) : field | 0;
+}
+
+/** Byte swap of an int32 (REV of a W register). */
+export function bswap32(v: number): number {
+  return ((v & 0xff) << 24) | ((v & 0xff00) << 8) | ((v >>> 8) & 0xff00) | (v >>> 24);
+}
+
 /** Byte tables of the reflected CRC-32 (0x04C11DB7) and CRC-32C (0x1EDC6F41) polynomials. */
 const CRC_TABLES = [0xedb88320, 0x82f63b78].map((poly) => Uint32Array.from({ length: 256 }, (_, i) => {
   let c = i;

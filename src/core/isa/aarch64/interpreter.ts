@@ -10,7 +10,7 @@
  * table for literal labels). Register 31 reads as zero through slot 31 and is written to slot 32
  * (the sink) in XZR contexts; in SP contexts it is the current stack pointer's slot.
  */
-import { add32, add64, bitfieldMove, conditionHolds, dataProcessing1, divide, extend, logicFlags, multiply, pair, setPair, shift32, shift64 } from './alu';
+import { add32, add64, bitfieldMove, bitfieldMove32, bswap32, conditionHolds, dataProcessing1, divide, extend, logicFlags, multiply, pair, setPair, shift32, shift64 } from './alu';
 import type { A64Cpu } from './cpu';
 import { decode } from './decoder';
 import { Ec, raise } from './exceptions';
@@ -200,6 +200,11 @@ export function execute(cpu: A64Cpu, n: number): number {
         case 14: case 15: case 16: { // sbfm bfm ubfm
           const width = sf ? 64 : 32;
           const di = d === 31 ? 64 : d << 1;
+          if (!sf) {
+            x[di] = bitfieldMove32(op, d === 31 ? 0 : x[d << 1]!, x[nn << 1]!, (raw >>> 16) & 63, (raw >>> 10) & 63);
+            x[di + 1] = 0;
+            break;
+          }
           const src = pair(x[nn << 1]!, sf ? x[(nn << 1) + 1]! : 0);
           const dst = pair(x[d << 1]!, sf ? x[(d << 1) + 1]! : 0);
           const v = bitfieldMove(op, d === 31 ? 0n : dst, src, (raw >>> 16) & 63, (raw >>> 10) & 63, width);
@@ -411,6 +416,24 @@ export function execute(cpu: A64Cpu, n: number): number {
         }
         case 84: case 85: case 86: case 87: case 88: case 89: { // rbit rev16 rev32 rev clz cls
           const width = sf ? 64 : 32;
+          if (op === 86 || op === 87 || op === 88) {
+            // REV32, REV and CLZ on int32 halves, the forms compilers emit all the time.
+            const lo = x[nn << 1]!;
+            const hi = sf ? x[(nn << 1) + 1]! : 0;
+            const di = d === 31 ? 64 : d << 1;
+            if (op === 88) {
+              x[di] = sf ? (hi !== 0 ? Math.clz32(hi) : 32 + Math.clz32(lo)) : Math.clz32(lo);
+              x[di + 1] = 0;
+            } else if (op === 87 && sf) {
+              x[di] = bswap32(hi);
+              x[di + 1] = bswap32(lo);
+            } else {
+              // REV32 of an X register swaps each word; REV of a W register is a REV32 of one word.
+              x[di] = bswap32(lo);
+              x[di + 1] = sf ? bswap32(hi) : 0;
+            }
+            break;
+          }
           const v = dataProcessing1(op, pair(x[nn << 1]!, sf ? x[(nn << 1) + 1]! : 0), width);
           setPair(x, d === 31 ? 64 : d << 1, v);
           break;
