@@ -250,6 +250,65 @@ export function bitfieldMove32(op: number, dst: number, src: number, immr: numbe
   return ((src >>> imms) & 1) !== 0 && used < 32 ? field | (-1 << used) : field | 0;
 }
 
+const limbsA = new Float64Array(4);
+const limbsB = new Float64Array(4);
+const limbsR = new Float64Array(8);
+
+/**
+ * The 128-bit product of two 64-bit values given as int32 halves, without BigInt: 16-bit limbs, every
+ * partial product below 2^32 and every column sum below 2^35, so doubles hold them exactly. Writes the
+ * product's four int32 words, lowest first, to `out`. Unsigned; SMULH corrects the high half.
+ */
+export function multiplyWide(alo: number, ahi: number, blo: number, bhi: number, out: Int32Array): void {
+  limbsA[0] = alo & 0xffff; limbsA[1] = alo >>> 16; limbsA[2] = ahi & 0xffff; limbsA[3] = ahi >>> 16;
+  limbsB[0] = blo & 0xffff; limbsB[1] = blo >>> 16; limbsB[2] = bhi & 0xffff; limbsB[3] = bhi >>> 16;
+  limbsR.fill(0);
+  for (let i = 0; i < 4; i++) {
+    const a = limbsA[i]!;
+    if (a === 0) continue;
+    for (let j = 0; j < 4; j++) limbsR[i + j] += a * limbsB[j]!;
+  }
+  let carry = 0;
+  for (let k = 0; k < 8; k += 2) {
+    const v0 = limbsR[k]! + carry;
+    const c0 = Math.floor(v0 / 65536);
+    const v1 = limbsR[k + 1]! + c0;
+    carry = Math.floor(v1 / 65536);
+    out[k >> 1] = (v0 - c0 * 65536) | ((v1 - carry * 65536) << 16);
+  }
+}
+
+/**
+ * MADD, MSUB, SMADDL, SMSUBL, SMULH, UMADDL, UMSUBL, UMULH (op ids 90..97) of X registers on int32
+ * halves, what multiply() computes with BigInts: n * m (the 32x32 -> 64 forms widen W operands first)
+ * added to or subtracted from a, or the product's high half. Writes the result's low and high words to
+ * out[0] and out[1] (out needs 4 words: it also holds the product).
+ */
+export function multiply64(op: number, nlo: number, nhi: number, mlo: number, mhi: number, alo: number, ahi: number, out: Int32Array): void {
+  if (op === 92 || op === 93) { nhi = nlo >> 31; mhi = mlo >> 31; } // smaddl smsubl: sign-extend W
+  else if (op === 95 || op === 96) { nhi = 0; mhi = 0; } // umaddl umsubl: zero-extend W
+  multiplyWide(nlo, nhi, mlo, mhi, out);
+  if (op === 94 || op === 97) {
+    let hlo = out[2]!;
+    let hhi = out[3]!;
+    if (op === 94) {
+      // SMULH: the unsigned high half minus m if n < 0 and minus n if m < 0 (mod 2^64).
+      if (nhi < 0) { const l = (hlo >>> 0) - (mlo >>> 0); hhi = (hhi - mhi - (l < 0 ? 1 : 0)) | 0; hlo = l | 0; }
+      if (mhi < 0) { const l = (hlo >>> 0) - (nlo >>> 0); hhi = (hhi - nhi - (l < 0 ? 1 : 0)) | 0; hlo = l | 0; }
+    }
+    out[0] = hlo;
+    out[1] = hhi;
+    return;
+  }
+  const plo = out[0]!;
+  const phi = out[1]!;
+  const sub = op === 91 || op === 93 || op === 96;
+  const l = sub ? (alo >>> 0) - (plo >>> 0) : (alo >>> 0) + (plo >>> 0);
+  const carry = sub ? (l < 0 ? 1 : 0) : (l >= 4294967296 ? 1 : 0);
+  out[0] = l | 0;
+  out[1] = (sub ? ahi - phi - carry : ahi + phi + carry) | 0;
+}
+
 /** Byte swap of an int32 (REV of a W register). */
 export function bswap32(v: number): number {
   return ((v & 0xff) << 24) | ((v & 0xff00) << 8) | ((v >>> 8) & 0xff00) | (v >>> 24);

@@ -10,7 +10,7 @@
  * table for literal labels). Register 31 reads as zero through slot 31 and is written to slot 32
  * (the sink) in XZR contexts; in SP contexts it is the current stack pointer's slot.
  */
-import { add32, add64, bitfieldMove, bitfieldMove32, bswap32, conditionHolds, dataProcessing1, divide, extend, logicFlags, multiply, pair, setPair, shift32, shift64 } from './alu';
+import { add32, add64, bitfieldMove, bitfieldMove32, bswap32, conditionHolds, multiply64, dataProcessing1, divide, extend, logicFlags, pair, setPair, shift32, shift64 } from './alu';
 import type { A64Cpu } from './cpu';
 import { decode } from './decoder';
 import { Ec, raise } from './exceptions';
@@ -19,6 +19,9 @@ import { logicalImmOf } from './fields';
 import { loadStore, loadStorePair } from './load-store';
 import { fetchPage, load, store, TLB_MASK } from './memory';
 import { asUint } from './uint';
+
+/** The multiplier's 128-bit result (multiplyWide), reused: one interpreter per thread. */
+const wide = new Int32Array(4);
 
 /** Decode-cache op of an armed breakpoint's slot (cpu.ts). */
 export const OP_BREAKPOINT = 255;
@@ -448,7 +451,9 @@ export function execute(cpu: A64Cpu, n: number): number {
             x[di + 1] = 0;
             break;
           }
-          setPair(x, di, multiply(op, pair(x[nn << 1]!, x[(nn << 1) + 1]!), pair(x[m << 1]!, x[(m << 1) + 1]!), pair(x[ra << 1]!, x[(ra << 1) + 1]!), 64));
+          multiply64(op, x[nn << 1]!, x[(nn << 1) + 1]!, x[m << 1]!, x[(m << 1) + 1]!, x[ra << 1]!, x[(ra << 1) + 1]!, wide);
+          x[di] = wide[0]!;
+          x[di + 1] = wide[1]!;
           break;
         }
         case 117: case 119: { // ldr x/w (unsigned offset)

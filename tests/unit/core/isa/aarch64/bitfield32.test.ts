@@ -3,7 +3,7 @@
  * bitfieldMove for every SBFM/BFM/UBFM immr/imms pair on varied operands, and bswap32 against REV.
  */
 import { describe, expect, it } from 'vitest';
-import { bitfieldMove, bitfieldMove32, bswap32, dataProcessing1 } from '../../../../../src/core/isa/aarch64/alu';
+import { bitfieldMove, bitfieldMove32, bswap32, dataProcessing1, multiply, multiply64 } from '../../../../../src/core/isa/aarch64/alu';
 
 const operands = [0, 1, -1, 0x7fffffff, -0x80000000, 0x12345678, -0x5a5a5a5b, 0x00ff00ff, 0x80000001];
 const u32 = (v: number): bigint => BigInt(v >>> 0);
@@ -25,5 +25,31 @@ describe('W-register fast paths', () => {
 
   it('bswap32 equals REV of a W register', () => {
     for (const v of operands) expect(bswap32(v)).toBe(Number(BigInt.asIntN(32, dataProcessing1(87, u32(v), 32))));
+  });
+});
+
+describe('the 64-bit multiplier on int32 halves', () => {
+  it('equals the BigInt multiply for MADD, MSUB, SMADDL, SMSUBL, SMULH, UMADDL, UMSUBL, UMULH', () => {
+    const values = [0n, 1n, 2n, 0xffff_ffffn, 0x1_0000_0000n, 0x7fff_ffff_ffff_ffffn, 0x8000_0000_0000_0000n, 0xffff_ffff_ffff_ffffn,
+      0x1234_5678_9abc_def0n, 0xfedc_ba98_7654_3210n, 0x8000_0000n, 0xffff_0000_ffff_0000n];
+    let seed = 0x9e3779b9;
+    const next = (): bigint => {
+      seed = (Math.imul(seed, 1664525) + 1013904223) | 0;
+      const hi = seed >>> 0;
+      seed = (Math.imul(seed, 1664525) + 1013904223) | 0;
+      return (BigInt(hi) << 32n) | BigInt(seed >>> 0);
+    };
+    for (let i = 0; i < 300; i++) values.push(next());
+    const out = new Int32Array(4);
+    const lo = (v: bigint): number => Number(BigInt.asIntN(32, v));
+    const hi = (v: bigint): number => Number(BigInt.asIntN(32, v >> 32n));
+    for (let op = 90; op <= 97; op++) {
+      for (let k = 0; k + 2 < values.length; k++) {
+        const [n, m, a] = [values[k]!, values[(k * 7 + 3) % values.length]!, values[(k * 13 + 5) % values.length]!];
+        multiply64(op, lo(n), hi(n), lo(m), hi(m), lo(a), hi(a), out);
+        const got = (BigInt(out[1]! >>> 0) << 32n) | BigInt(out[0]! >>> 0);
+        expect(got, `op ${op} n 0x${n.toString(16)} m 0x${m.toString(16)} a 0x${a.toString(16)}`).toBe(multiply(op, n, m, a, 64));
+      }
+    }
   });
 });
