@@ -95,6 +95,8 @@ export class A64Cpu implements CpuCore, ArmCpuApi {
   /** Event register for WFE/SEV. */
   eventRegister = false;
   readonly sys: SystemState;
+  /** A TLB entry may come from a block mapping (set by the walk, cleared by a full flush; see flushTlbPage). */
+  blockTlb = false;
   /** SCTLR_EL1.M and TCR_EL1's two words, decoded when they are written (read on every TLB miss). */
   mmuOn = false;
   tcrLo = 0;

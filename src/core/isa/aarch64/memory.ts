@@ -22,6 +22,41 @@ export function flushTlb(cpu: A64Cpu): void {
   cpu.rTag.fill(-1);
   cpu.wTag.fill(-1);
   cpu.xTag.fill(-1);
+  cpu.blockTlb = false;
+}
+
+/**
+ * TLBI by VA: drops the page's entries (its slot in each TLB, whatever the EL, ASID or high VA bits).
+ * The TLBs hold 4 KiB slices, so while any slice came from a block mapping (cpu.blockTlb), a TLBI of
+ * one VA of the block must drop the others too: then everything goes.
+ */
+export function flushTlbPage(cpu: A64Cpu, vaPage: number): void {
+  if (cpu.blockTlb) {
+    flushTlb(cpu);
+    return;
+  }
+  const t = vaPage & TLB_MASK;
+  cpu.rTag[t] = -1;
+  cpu.wTag[t] = -1;
+  cpu.xTag[t] = -1;
+}
+
+/**
+ * DC ZVA of the 64-byte block at lo/hi (aligned by the caller): one translation and a fill of RAM; the
+ * first doubleword goes through store() so that faults, device memory and TLB filling are as for STR.
+ */
+export function zeroBlock(cpu: A64Cpu, lo: number, hi: number, el: number): void {
+  const t = (lo >>> 12) & TLB_MASK;
+  const tag = (lo & -4096) | el;
+  if (cpu.wTag[t] !== tag || cpu.wHi[t] !== hi) {
+    store(cpu, lo, hi, 8, 0, 0, el);
+    if (cpu.wTag[t] !== tag || cpu.wHi[t] !== hi) {
+      for (let i = 8; i < 64; i += 8) store(cpu, (lo + i) | 0, hi, 8, 0, 0, el);
+      return;
+    }
+  }
+  const w = (cpu.wHost[t]! + (lo & 0xfff)) >> 2;
+  cpu.i32.fill(0, w, w + 16);
 }
 
 /** Where the last non-RAM translation went: a physical (or, under a supervisor, guest-physical) address. */

@@ -116,6 +116,7 @@ export function translateStage1(cpu: A64Cpu, lo: number, hi: number, access: Acc
       allowed = access === WRITE ? !readOnly : access === FETCH ? !pxn && !wxn && !(el0Access && !readOnly) : true;
     }
     if (!allowed) return fault(cpu, lo, hi, access, Fsc.permission + level);
+    if (level < 3) cpu.blockTlb = true;
     lastAttrIndex = (dlo >>> 2) & 7;
     lastShare = (dlo >>> 8) & 3;
     // Block or page: output address bits above `shift`, the VA's bits below it.

@@ -1,7 +1,8 @@
 /**
  * System instructions of the A64 CPU: MRS/MSR on the registers of sysregs.ts with their EL0 access
  * rules, MSR (immediate) to SPSel and DAIF, the SYS aliases (AT into PAR_EL1, DC ZVA, cache maintenance
- * as no-ops, TLBI as full flushes with the inner-shareable ones broadcast through the platform), and
+ * as no-ops, TLBI by VA dropping that page and the others full flushes, the inner-shareable ones
+ * broadcast through the platform as full flushes), and
  * the generic timer (CNTP/CNTV of EL0/EL1 counting the board Clock at CNTFRQ, outputs reported to the
  * platform when their level changes). Registers the CPU does not implement go to the Supervisor (e.g.
  * GIC ICC_* registers), else they are Undefined and reported.
@@ -13,7 +14,7 @@ import { Slot } from './cpu';
 import { raise, undefinedInstruction, Ec } from './exceptions';
 import { sysKey } from './fields';
 import { floatTrapped } from './fpu';
-import { flushTlb, store } from './memory';
+import { flushTlb, flushTlbPage, zeroBlock } from './memory';
 import { addressTranslate } from './mmu';
 import type { ArmPlatform } from './platform';
 import { sysRegName } from './disassembler';
@@ -237,8 +238,18 @@ function writeRegister(cpu: A64Cpu, name: string, v: bigint): boolean {
   }
 }
 
-/** MRS (read) or MSR (write) of the register with encoding key `key`; Rt is the instruction's register. */
-export function moveSystemRegister(cpu: A64Cpu, key: number, read: boolean, rt: number): void {
+/**
+ * Registers whose write changes what the interpreter's inner loop holds (translation, the fetch page,
+ * the stack pointer) or may unmask an interrupt: an MSR to them ends the loop (see moveSystemRegister).
+ */
+const ENDS_LOOP = new Set(['sctlr_el1', 'tcr_el1', 'ttbr0_el1', 'ttbr1_el1', 'spsel', 'daif']);
+
+/**
+ * MRS (read) or MSR (write) of the register with encoding key `key`; Rt is the instruction's register.
+ * Returns true when the interpreter must leave its inner loop after it: a write to a register of
+ * ENDS_LOOP, or one the Supervisor handles (the GIC's, which may make an interrupt deliverable).
+ */
+export function moveSystemRegister(cpu: A64Cpu, key: number, read: boolean, rt: number): boolean {
   const def = SYSREG_BY_KEY.get(key);
   const name = def?.name ?? sysRegName(key);
   const idSpace = (key >>> 7) === ((3 << 7) | 0) && ((key >>> 3) & 15) >= 1 && ((key >>> 3) & 15) <= 7;
@@ -250,9 +261,12 @@ export function moveSystemRegister(cpu: A64Cpu, key: number, read: boolean, rt: 
     if ((name === 'fpcr' || name === 'fpsr') && floatTrapped(cpu)) raise(cpu, Ec.fpAccess, 0x1e0_0000);
     if (read && def?.access !== 'wo') {
       cpu.setX(rt, readRegister(cpu, name) ?? 0n);
-      return;
+      return false;
     }
-    if (!read && def?.access !== 'ro' && writeRegister(cpu, name, cpu.getX(rt))) return;
+    if (!read && def?.access !== 'ro') {
+      const daif = cpu.daif;
+      if (writeRegister(cpu, name, cpu.getX(rt))) return name === 'daif' ? (daif & ~cpu.daif) !== 0 : ENDS_LOOP.has(name);
+    }
     if (!read && def?.access === 'ro') raise(cpu, Ec.unknown, 0);
   }
   const sup = cpu.supervisor;
@@ -260,60 +274,75 @@ export function moveSystemRegister(cpu: A64Cpu, key: number, read: boolean, rt: 
     const r = sup.systemRegister(cpu, name, key, !read, read ? 0n : cpu.getX(rt));
     if (r !== undefined) {
       if (read && typeof r === 'bigint') cpu.setX(rt, r);
-      return;
+      return !read;
     }
   }
-  undefinedInstruction(cpu, `${read ? 'mrs' : 'msr'} of system register ${name} (not implemented)`, 'unimplemented-register');
+  return undefinedInstruction(cpu, `${read ? 'mrs' : 'msr'} of system register ${name} (not implemented)`, 'unimplemented-register');
 }
 
-/** MSR (immediate): SPSel, DAIFSet, DAIFClr. */
-export function movePstateImmediate(cpu: A64Cpu, bits: number): void {
+/**
+ * MSR (immediate): SPSel, DAIFSet, DAIFClr. Returns true when the interpreter must leave its inner loop
+ * (the stack pointer changed, or interrupts were unmasked and the run loop must look at them).
+ */
+export function movePstateImmediate(cpu: A64Cpu, bits: number): boolean {
   const op1 = (bits >>> 16) & 7;
   const op2 = (bits >>> 5) & 7;
   const imm = (bits >>> 8) & 15;
   const uma = (cpu.sys.sctlr & (1n << 9n)) !== 0n;
   if (op1 === 0 && op2 === 5 && cpu.el === 1) {
     writeRegister(cpu, 'spsel', BigInt(imm & 1));
-  } else if (op1 === 3 && (op2 === 6 || op2 === 7) && (cpu.el === 1 || uma)) {
-    cpu.daif = op2 === 6 ? cpu.daif | (imm << 6) : cpu.daif & ~(imm << 6);
-  } else {
-    raise(cpu, Ec.unknown, 0);
+    return true;
   }
+  if (op1 === 3 && (op2 === 6 || op2 === 7) && (cpu.el === 1 || uma)) {
+    if (op2 === 6) {
+      cpu.daif |= imm << 6;
+      return false;
+    }
+    const before = cpu.daif;
+    cpu.daif &= ~(imm << 6);
+    return cpu.daif !== before;
+  }
+  return raise(cpu, Ec.unknown, 0);
 }
 
-/** SYS: AT, DC, IC and TLBI operations (bits 18..5 select the operation, Rt its address). */
-export function systemOperation(cpu: A64Cpu, bits: number, name: string | undefined): void {
+/**
+ * SYS: AT, DC, IC and TLBI operations (bits 18..5 select the operation, Rt its address). Returns true
+ * when the interpreter must leave its inner loop (after TLB maintenance, which may remap the code page).
+ * TLBI by VA drops that page's entries (flushTlbPage); by ASID or all, everything: the TLBs hold no ASID.
+ */
+export function systemOperation(cpu: A64Cpu, bits: number, name: string | undefined): boolean {
   const rt = bits & 31;
   const el0 = cpu.el === 0;
-  const uci = (cpu.sys.sctlr & (1n << 26n)) !== 0n;
   switch (name) {
+    case 'zva': {
+      if (el0 && (cpu.sys.sctlr & (1n << 14n)) === 0n) raise(cpu, Ec.sysreg, sysIss(bits));
+      zeroBlock(cpu, cpu.x[rt << 1]! & -64, cpu.x[(rt << 1) + 1]!, cpu.el);
+      return false;
+    }
+    case 'cvac': case 'cvau': case 'civac': case 'ivau':
+      if (el0 && (cpu.sys.sctlr & (1n << 26n)) === 0n) raise(cpu, Ec.sysreg, sysIss(bits));
+      return false;
     case 's1e1r': case 's1e1w': case 's1e0r': case 's1e0w':
       if (el0) raise(cpu, Ec.unknown, 0);
       addressTranslate(cpu, cpu.getX(rt), name.endsWith('w'), name.startsWith('s1e0') ? 0 : 1);
-      return;
-    case 'zva': {
-      if (el0 && (cpu.sys.sctlr & (1n << 14n)) === 0n) raise(cpu, Ec.sysreg, sysIss(bits));
-      const va = cpu.getX(rt) & ~63n;
-      for (let i = 0n; i < 64n; i += 8n) {
-        const a = va + i;
-        store(cpu, Number(BigInt.asIntN(32, a)), Number(BigInt.asIntN(32, a >> 32n)), 8, 0, 0, cpu.el);
-      }
-      return;
-    }
-    case 'cvac': case 'cvau': case 'civac': case 'ivau':
-      if (el0 && !uci) raise(cpu, Ec.sysreg, sysIss(bits));
-      return;
+      return false;
     case 'ivac': case 'isw': case 'csw': case 'cisw': case 'iallu': case 'ialluis':
       if (el0) raise(cpu, Ec.unknown, 0);
-      return;
+      return false;
+    case 'vae1': case 'vale1': case 'vaae1': case 'vaale1':
+    case 'vae1is': case 'vale1is': case 'vaae1is': case 'vaale1is':
+      if (el0) raise(cpu, Ec.unknown, 0);
+      // Xt[43:0] is VA[55:12]; its low bits pick the TLB slot.
+      flushTlbPage(cpu, cpu.x[rt << 1]!);
+      if (name.endsWith('is')) cpu.platform.broadcastTlbFlush?.();
+      return true;
+    case 'vmalle1': case 'aside1': case 'vmalle1is': case 'aside1is':
+      if (el0) raise(cpu, Ec.unknown, 0);
+      flushTlb(cpu);
+      if (name.endsWith('is')) cpu.platform.broadcastTlbFlush?.();
+      return true;
     default:
-      if (name !== undefined && /^(vmalle1|vae1|aside1|vaae1|vale1|vaale1)(is)?$/.test(name)) {
-        if (el0) raise(cpu, Ec.unknown, 0);
-        flushTlb(cpu);
-        if (name.endsWith('is')) cpu.platform.broadcastTlbFlush?.();
-        return;
-      }
-      undefinedInstruction(cpu, `sys operation ${sysRegName(sysKey(1, (bits >>> 16) & 7, (bits >>> 12) & 15, (bits >>> 8) & 15, (bits >>> 5) & 7))} (not implemented)`);
+      return undefinedInstruction(cpu, `sys operation ${sysRegName(sysKey(1, (bits >>> 16) & 7, (bits >>> 12) & 15, (bits >>> 8) & 15, (bits >>> 5) & 7))} (not implemented)`);
   }
 }
 

@@ -237,6 +237,68 @@ describe('A64 MMU (39-bit VA)', () => {
       dabt(0x25, 0x10), 0x8010_0000n, // the block's PA 0x40100000 is past RAM: synchronous external abort
     ]);
   });
+
+  it('TLBI VAE1 of one page drops that page; of one VA of a 2 MiB block, the whole block', () => {
+    const { m, t, root } = setup(TCR_39, 1, `
+  ldr x4, =0x40040000
+  ldr x5, [x4]
+  ldr x16, =0x80000000
+  ldr x17, =0x80023000
+  ldr x13, [x16]
+  ldr x14, [x17]
+  str xzr, [x10]
+  str xzr, [x9]
+  dsb sy
+  lsr x15, x16, #12
+  tlbi vale1is, x15
+  dsb sy
+  isb
+  ldr x7, [x17]
+  lsr x15, x4, #12
+  tlbi vae1, x15
+  dsb sy
+  isb
+  ldr x6, [x4]`);
+    t.map(root, 1, 0x4004_0000n, RAM_BASE + 0x40000, PAGE | PXN | UXN);
+    const l2 = Number(t.read(root, 1) & 0xffff_ffff_f000n);
+    const l3 = Number(t.read(l2, 0) & 0xffff_ffff_f000n);
+    m.cpu.setX(10, BigInt(l3 + 0x40 * 8));
+    const blockTable = t.alloc();
+    t.entry(root, 2, BigInt(blockTable) | 3n);
+    t.entry(blockTable, 0, BigInt(RAM_BASE) | 1n | (1n << 10n) | PXN | UXN);
+    m.cpu.setX(9, BigInt(blockTable));
+    m.ram.setBigUint64(0x40000, 0x55n, true);
+    m.ram.setBigUint64(0x23000, 0x66n, true);
+    m.run();
+    expect(m.faults).toEqual([]);
+    expect([m.x(5), m.x(13), m.x(14)]).toEqual([0x55n, m.ram.getBigUint64(0, true), 0x66n]);
+    expect(log(m, 2)).toEqual([
+      dabt(0x25, 0x06), 0x8002_3000n, // another page of the block named by TLBI VALE1IS: level 2
+      dabt(0x25, 0x07), 0x4004_0000n, // the page named by TLBI VAE1: level-3 translation fault
+    ]);
+  });
+
+  it('DC ZVA zeroes the aligned 64-byte block around the address, and faults as a store on a read-only page', () => {
+    const { m, t, root } = setup(TCR_39, 1, `
+  ldr x4, =${RAM_BASE + 0x30000 + 0x4a}
+  dc zva, x4
+  ldr x5, =0x50000010
+  dc zva, x5`);
+    t.map(root, 1, 0x5000_0000n, RAM_BASE + 0x31000, PAGE | AP_RO | PXN | UXN);
+    for (let i = 0; i < 0x100; i += 8) {
+      m.ram.setBigUint64(0x30000 + i, 0x1111_1111_1111_1111n * BigInt(1 + (i >> 6)), true);
+      m.ram.setBigUint64(0x31000 + i, 0x77n, true);
+    }
+    m.run();
+    expect(m.faults).toEqual([]);
+    const words = (base: number) => Array.from({ length: 32 }, (_, i) => m.ram.getBigUint64(base + i * 8, true));
+    expect(words(0x30000)).toEqual([
+      ...Array(8).fill(0x1111_1111_1111_1111n), ...Array(8).fill(0n), // the block of 0x4a: 0x40..0x7f
+      ...Array(8).fill(0x3333_3333_3333_3333n), ...Array(8).fill(0x4444_4444_4444_4444n),
+    ]);
+    expect(words(0x31000)).toEqual(Array(32).fill(0x77n));
+    expect(log(m, 1)[0]).toBe(dabt(0x25, 0x0f, true));
+  });
 });
 
 describe('A64 MMU: address ranges', () => {
