@@ -14,13 +14,14 @@ import { HostFileError } from '../host/layout-loader';
 const USAGE = `usage: hvwb <command> [options]
 
 commands:
-  run <layout> [--expect ZONE:TEXT]... [--timeout SECONDS] [--quiet]
+  run <layout> [--expect ZONE:TEXT]... [--timeout SECONDS] [--quiet] [--tier interp]
       run a layout headless; stream each zone's console prefixed with its name; exit 0 once
-      every expected text was seen (or the guest powered off cleanly)
-  bench mips [--runs N] [--arch riscv64|aarch64] [--no-qemu]
+      every expected text was seen (or the guest powered off cleanly). aarch64 CPUs translate
+      hot code to WebAssembly; --tier interp keeps them on the interpreter
+  bench mips [--runs N] [--arch riscv64|aarch64] [--no-qemu] [--tier interp]
       run the instruction-rate benchmark guest on one hart to its power-off and print "MIPS ours <n>";
       with QEMU installed, run the same ELF in QEMU too and print "MIPS qemu <n>" and "ratio <ours/qemu>"
-  bench linux-boot [--runs N] [--arch riscv64|aarch64] [--no-qemu | --qemu-only]
+  bench linux-boot [--runs N] [--arch riscv64|aarch64] [--no-qemu | --qemu-only] [--tier interp]
       boot Debian's kernel + initramfs on one hart to the init's first line; with QEMU installed,
       boot the same images in QEMU too and print "ratio <ours/qemu>"
   ui [layout] [--port N]
@@ -61,13 +62,25 @@ async function askYesNo(question: string): Promise<boolean> {
   }
 }
 
+/**
+ * --tier interp|wasm: which execution tier the vCPU threads use (they read HVWB_TIER when they start;
+ * the translation tier exists for aarch64, see core/isa/aarch64/tier.ts).
+ */
+function applyTier(args: ReturnType<typeof parseArgs>): void {
+  const tier = args.flags.get('tier')?.at(-1);
+  if (tier === undefined) return;
+  if (tier !== 'interp' && tier !== 'wasm') throw new CliError(`--tier takes interp or wasm, not '${tier}'`);
+  process.env.HVWB_TIER = tier;
+}
+
 export async function main(argv: readonly string[], out: Output = processOutput): Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {
       case 'run': {
-        const args = parseArgs(rest, ['expect', 'timeout'], ['quiet']);
+        const args = parseArgs(rest, ['expect', 'timeout', 'tier'], ['quiet']);
         if (args.positional.length !== 1) throw new CliError('run takes exactly one layout folder');
+        applyTier(args);
         const result = await runLayout(
           {
             layout: args.positional[0]!,
@@ -80,7 +93,8 @@ export async function main(argv: readonly string[], out: Output = processOutput)
         return result.code;
       }
       case 'bench': {
-        const args = parseArgs(rest, ['runs', 'arch'], ['no-qemu', 'qemu-only']);
+        const args = parseArgs(rest, ['runs', 'arch', 'tier'], ['no-qemu', 'qemu-only']);
+        applyTier(args);
         const { runBench } = await import('./bench');
         return await runBench(args.positional[0], numberFlag(args, 'runs', 1), out, {
           arch: args.flags.get('arch')?.at(-1),

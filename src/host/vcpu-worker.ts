@@ -10,6 +10,7 @@ import { CpuWord } from '../core/cpu/cpu-core';
 import { MachineExit, MachineView } from '../core/machine/machine';
 import { prepareVcpu } from '../core/vcpu-factories';
 import { VcpuLoop, type VcpuThread } from '../core/vcpu/vcpu-loop';
+import { registerWasmMemory } from '../core/jit/wasm-module';
 import { threadClock } from './thread-clock';
 import type { VcpuInit, VcpuMessage } from './vcpu-init';
 
@@ -26,6 +27,8 @@ const thread: VcpuThread = {
 };
 
 const preparation = prepareVcpu(init.plan.board.arch, zoned);
+// The translation tier runs over this memory (HVWB_TIER=interp keeps the interpreter only).
+if (process.env.HVWB_TIER !== 'interp') registerWasmMemory(init.memory);
 const view = new MachineView(init.plan, init.memory.buffer, threadClock(init.epoch, init.timebase), 1 + init.hart, preparation.wrapSignals);
 const header = view.headers[init.hart]!;
 

@@ -16,13 +16,26 @@ import { flushTlb as flushAllTlb, resolveFetch, TLB_SIZE } from './memory';
 import type { ArmCpuApi, ArmPlatform, Supervisor } from './platform';
 import { inspectGroups, resetSystemRegisters, updateTimers, nextTimerDeadline, type SystemState } from './system';
 import { asUint } from './uint';
+import { A64Tier } from './tier';
+import { wasmMemoryOf } from '../../jit/wasm-module';
 
-/** Register slots (64-bit each) after the header: X0..X30, then these. */
+/** Register slots (64-bit each) after the header: X0..X30, then these; slot 37 holds NZCV for the translation tier (tier.ts). */
 export const Slot = { zero: 31, sink: 32, pc: 33, spEl0: 34, spEl1: 35, pstate: 36 } as const;
 export const A64_X_OFFSET = CPU_HEADER_BYTES;
 /** Advanced SIMD/FP registers V0..V31 (16 bytes each), reserved for the FP tier. */
 export const A64_V_OFFSET = A64_X_OFFSET + 40 * 8;
-export const A64_STATE_BYTES = 2048;
+/**
+ * The TLBs (tier.ts reads them from translated code): rTag, rHi, rHost, wTag, wHi, wHost, xTag, xHi,
+ * xHost, TLB_SIZE words each, in that order. Private to the CPU's thread, like the decode cache.
+ */
+export const A64_TLB_OFFSET = 2048;
+/**
+ * The translation tier's jump cache (tier.ts): JC_ENTRIES entries of four words (pc low word | mode,
+ * pc high word, block index, unused), indexed by pc bits 13..2. Emptied with the TLBs.
+ */
+export const A64_JC_OFFSET = A64_TLB_OFFSET + 9 * 4 * TLB_SIZE;
+export const JC_ENTRIES = 4096;
+export const A64_STATE_BYTES = A64_JC_OFFSET + 16 * JC_ENTRIES;
 
 /** Instructions between interrupt/timer/request checks when nothing ends a block earlier. */
 const SLICE = 4096;
@@ -58,16 +71,19 @@ export class A64Cpu implements CpuCore, ArmCpuApi {
   readonly i64: BigInt64Array;
   readonly view: DataView;
 
-  // Per-thread TLBs (read, write, fetch): tag = page | EL, high word of the VA, RAM span offset of the page.
-  readonly rTag = new Int32Array(TLB_SIZE).fill(-1);
-  readonly rHi = new Int32Array(TLB_SIZE);
-  readonly rHost = new Int32Array(TLB_SIZE);
-  readonly wTag = new Int32Array(TLB_SIZE).fill(-1);
-  readonly wHi = new Int32Array(TLB_SIZE);
-  readonly wHost = new Int32Array(TLB_SIZE);
-  readonly xTag = new Int32Array(TLB_SIZE).fill(-1);
-  readonly xHi = new Int32Array(TLB_SIZE);
-  readonly xHost = new Int32Array(TLB_SIZE);
+  // TLBs (read, write, fetch): tag = page | EL, high word of the VA, RAM span offset of the page.
+  // In the state region at A64_TLB_OFFSET, used only by this CPU's thread.
+  readonly rTag: Int32Array;
+  readonly rHi: Int32Array;
+  readonly rHost: Int32Array;
+  readonly wTag: Int32Array;
+  readonly wHi: Int32Array;
+  readonly wHost: Int32Array;
+  readonly xTag: Int32Array;
+  readonly xHi: Int32Array;
+  readonly xHost: Int32Array;
+  /** The jump cache (A64_JC_OFFSET). */
+  readonly jc: Int32Array;
   /**
    * Decoded instructions per RAM page: 4 words per slot (instruction word, op id, two operand words).
    * A slot is valid while its first word equals the word in RAM, so code that rewrites itself is
@@ -101,6 +117,9 @@ export class A64Cpu implements CpuCore, ArmCpuApi {
   mmuOn = false;
   tcrLo = 0;
   tcrHi = 0;
+
+  /** The translation tier (tier.ts), where the state and RAM lie in a registered WebAssembly.Memory. */
+  readonly tier: A64Tier | undefined;
 
   /** Exclusive monitor: physical address (-1 = open), size and the value the load saw (lo, hi). */
   exAddr = -1;
@@ -146,11 +165,20 @@ export class A64Cpu implements CpuCore, ArmCpuApi {
     this.supervisor = platform.supervisor;
     this.floatingPoint = platform.floatingPoint !== false;
     this.header = new Int32Array(state.buffer, state.byteOffset, CPU_HEADER_BYTES / 4);
-    this.x = new Int32Array(state.buffer, state.byteOffset + A64_X_OFFSET, 37 * 2);
+    this.x = new Int32Array(state.buffer, state.byteOffset + A64_X_OFFSET, 40 * 2);
     this.vI32 = new Int32Array(state.buffer, state.byteOffset + A64_V_OFFSET, 128);
     this.vF32 = new Float32Array(state.buffer, state.byteOffset + A64_V_OFFSET, 128);
     this.vF64 = new Float64Array(state.buffer, state.byteOffset + A64_V_OFFSET, 64);
     this.vU8 = new Uint8Array(state.buffer, state.byteOffset + A64_V_OFFSET, 512);
+    const tlb = (i: number) => new Int32Array(state.buffer, state.byteOffset + A64_TLB_OFFSET + i * 4 * TLB_SIZE, TLB_SIZE);
+    [this.rTag, this.rHi, this.rHost, this.wTag, this.wHi, this.wHost, this.xTag, this.xHi, this.xHost] = [0, 1, 2, 3, 4, 5, 6, 7, 8].map(tlb) as [
+      Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array,
+    ];
+    this.rTag.fill(-1);
+    this.wTag.fill(-1);
+    this.xTag.fill(-1);
+    this.jc = new Int32Array(state.buffer, state.byteOffset + A64_JC_OFFSET, 4 * JC_ENTRIES);
+    this.jc.fill(0);
     // RAM: typed arrays over the bus's RAM span (every bank), indexed by span offset (TLBs, decode
     // cache, exclusive monitor). The first bank is checked inline, the others through the bus.
     const bus = platform.bus;
@@ -172,6 +200,10 @@ export class A64Cpu implements CpuCore, ArmCpuApi {
     this.view = new DataView(span.buffer, span.bufferOffset, span.size);
     this.decPages = new Array<Int32Array | undefined>(Math.ceil(span.size / 4096)).fill(undefined);
     this.sys = resetSystemRegisters(platform);
+    const memory = wasmMemoryOf(state.buffer);
+    this.tier = memory && span.buffer === state.buffer && platform.translate !== false
+      ? new A64Tier(this, memory, state.byteOffset, span.bufferOffset)
+      : undefined;
   }
 
   /** Resets the CPU and starts it at EL1h with DAIF masked, the MMU off and X0..X3 = args (Linux's arm64 boot protocol). */

@@ -19,6 +19,7 @@ import { logicalImmOf } from './fields';
 import { loadStore, loadStorePair } from './load-store';
 import { fetchPage, load, store, TLB_MASK } from './memory';
 import { asUint } from './uint';
+import { MAX_BLOCK } from './tier';
 
 /** The multiplier's 128-bit result (multiplyWide), reused: one interpreter per thread. */
 const wide = new Int32Array(4);
@@ -72,6 +73,8 @@ export function execute(cpu: A64Cpu, n: number): number {
   const wTag = cpu.wTag, wHi = cpu.wHi, wHost = cpu.wHost;
   const el = cpu.el;
   const sp = cpu.spIdx;
+  const tier = cpu.bpArmed || n < MAX_BLOCK ? undefined : cpu.tier;
+  const mode = (el << 1) | (sp === 70 ? 1 : 0);
   let count = 0;
   if (cpu.k >= 1024) leavePage(cpu, cpu.pageLo, cpu.pageHi, cpu.k << 2);
   outer: while (count < n) {
@@ -84,10 +87,51 @@ export function execute(cpu: A64Cpu, n: number): number {
     const pageLo = cpu.pageLo;
     const pageHi = cpu.pageHi;
     let k = cpu.k;
+    const tp = tier === undefined ? undefined : tier.page(host, mode);
+    // At a block head: the page was entered or a branch was taken (the translation tier looks there).
+    let head = true;
     while (count < n) {
       if (k >= 1024) {
         leavePage(cpu, pageLo, pageHi, 4096);
         continue outer;
+      }
+      if (head) {
+        head = false;
+        if (tp !== undefined && n - count >= MAX_BLOCK) {
+          const f = tp.fns[k]!;
+          if (f > 0) {
+            // Run translated blocks from here while the jump cache knows where they lead.
+            const pc = pageLo | (k << 2);
+            tier!.enter(pc, pageHi, mode, f);
+            x[66] = pc;
+            x[67] = pageHi;
+            x[74] = cpu.nzcv;
+            let r = tier!.dispatch(count, n - MAX_BLOCK, mode, cpu.nzcv);
+            if (r < 0) {
+              // A block's code changed in RAM: it is forgotten, the interpreter runs that code next.
+              r = -1 - r;
+              tier!.dropStale();
+            }
+            count = r;
+            cpu.nzcv = x[74]!;
+            const lo = x[66]!, hi = x[67]!;
+            head = true;
+            if (hi === pageHi && (lo & -4096) === pageLo && (lo & 3) === 0) {
+              k = (lo & 0xfff) >>> 2;
+              continue;
+            }
+            cpu.k = k;
+            cpu.count = count;
+            jumpTo(cpu, lo, hi);
+            continue outer;
+          } else if (f === 0 && ++tp.heat[k]! >= tier!.hot) {
+            tier!.translate(tp, host, k, el, sp);
+            if (tp.fns[k]! > 0) {
+              head = true;
+              continue;
+            }
+          }
+        }
       }
       const s = k << 2;
       const raw = i32[base + k]!;
@@ -234,6 +278,7 @@ export function execute(cpu: A64Cpu, n: number): number {
           count++;
           if (t >= 0 && t < 4096) {
             k = t >>> 2;
+            head = true;
             continue;
           }
           leavePage(cpu, pageLo, pageHi, t);
@@ -260,6 +305,7 @@ export function execute(cpu: A64Cpu, n: number): number {
             count++;
             if (t >= 0 && t < 4096) {
               k = t >>> 2;
+              head = true;
               continue;
             }
             leavePage(cpu, pageLo, pageHi, t);
@@ -280,6 +326,7 @@ export function execute(cpu: A64Cpu, n: number): number {
           count++;
           if (thi === pageHi && (tlo & -4096) === pageLo) {
             k = (tlo & 0xfff) >>> 2;
+            head = true;
             continue;
           }
           continue outer;

@@ -22,6 +22,7 @@ export function flushTlb(cpu: A64Cpu): void {
   cpu.rTag.fill(-1);
   cpu.wTag.fill(-1);
   cpu.xTag.fill(-1);
+  cpu.jc.fill(0);
   cpu.blockTlb = false;
 }
 
@@ -39,6 +40,9 @@ export function flushTlbPage(cpu: A64Cpu, vaPage: number): void {
   cpu.rTag[t] = -1;
   cpu.wTag[t] = -1;
   cpu.xTag[t] = -1;
+  // The jump cache entries of the page's instructions (indexed by pc bits 13..2: 1024 in a row).
+  const first = (vaPage & 3) << 10;
+  cpu.jc.fill(0, first * 4, (first + 1024) * 4);
 }
 
 /**

@@ -86,6 +86,11 @@ export interface ArmPlatform {
    * instructions and FPCR/FPSR are Undefined.
    */
   readonly floatingPoint?: boolean;
+  /**
+   * Run hot code translated to WebAssembly (tier.ts) where the machine's memory is a registered
+   * WebAssembly.Memory: on unless false (`--tier interp`).
+   */
+  readonly translate?: boolean;
   /** A generic timer output changed level (wired to the interrupt controller's PPI by the machine). */
   timerOutput?(timer: TimerOutput, level: boolean): void;
   /** A TLBI ...IS (inner-shareable broadcast) op: other CPUs of the zone must flush their TLBs too. */

@@ -17,8 +17,23 @@ import type { MmioDevice } from '../../../../../src/core/bus/types';
 import { CpuWord, type CpuFaultReport } from '../../../../../src/core/cpu/cpu-core';
 import { A64Cpu, A64_STATE_BYTES } from '../../../../../src/core/isa/aarch64/cpu';
 import type { ArmPlatform, Supervisor, TimerOutput } from '../../../../../src/core/isa/aarch64/platform';
+import { registerWasmMemory } from '../../../../../src/core/jit/wasm-module';
 
 export const RAM_BASE = 0x4000_0000;
+
+/**
+ * A64_TIER=1 runs every test machine over a WebAssembly.Memory with the translation tier translating
+ * each block head the first time it is seen, so the whole ISA suite checks the tier against the answers
+ * the interpreter is held to.
+ */
+export const TIER = process.env.A64_TIER === '1';
+
+function tierBuffer(bytes: number): SharedArrayBuffer {
+  const pages = Math.ceil(bytes / 65536);
+  const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+  registerWasmMemory(memory);
+  return memory.buffer as unknown as SharedArrayBuffer;
+}
 const TOOL = '/usr/bin/aarch64-linux-gnu-';
 /** AARCH64_NO_TOOLCHAIN=1 runs from the committed images as CI without the cross toolchain would. */
 export const HAVE_TOOLCHAIN = process.env.AARCH64_NO_TOOLCHAIN !== '1' && existsSync(`${TOOL}as`) && existsSync(`${TOOL}ld`);
@@ -87,7 +102,7 @@ export function machine(
   opts: { ramSize?: number; supervisor?: Supervisor; timerIrq?: boolean; args?: bigint[]; floatingPoint?: boolean } = {},
 ): TestMachine {
   const ramSize = opts.ramSize ?? 1 << 20;
-  const buffer = new SharedArrayBuffer(ramSize + A64_STATE_BYTES);
+  const buffer = TIER ? tierBuffer(ramSize + A64_STATE_BYTES) : new SharedArrayBuffer(ramSize + A64_STATE_BYTES);
   const bus = new AddressSpace(RAM_BASE, { buffer, byteOffset: 0, byteLength: ramSize });
   const faults: CpuFaultReport[] = [];
   const reports: CpuFaultReport[] = [];
@@ -118,6 +133,11 @@ export function machine(
     fault: (r) => faults.push(r),
   };
   const cpu = new A64Cpu(platform, { buffer, byteOffset: ramSize, byteLength: A64_STATE_BYTES });
+  if (TIER) {
+    if (!cpu.tier) throw new Error('A64_TIER=1 but the CPU has no translation tier');
+    cpu.tier.hot = 1;
+    cpu.tier.batch = 1;
+  }
   const ram = new DataView(buffer, 0, ramSize);
   const m: TestMachine = {
     cpu, bus, ram, header, faults, reports, timers, time,

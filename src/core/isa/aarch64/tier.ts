@@ -1,0 +1,1004 @@
+/**
+ * The A64 translation tier: hot straight-line runs of integer instructions (a block ends at a branch,
+ * at the end of the page, after 48 instructions, or before any instruction it does not translate)
+ * become WebAssembly functions over the machine's shared memory. Registers stay in the CPU's state
+ * region (constant addresses), NZCV is a local, loads and stores check the CPU's TLB inline (the TLBs
+ * live in the state region) and call the interpreter's load/store code on a miss, which also raises
+ * the guest's faults with the pc of the instruction. Each block first compares its instruction words
+ * with RAM and returns -1 when one changed (self-modifying code, or another CPU rewrote it): the
+ * interpreter then runs that code and may translate it again.
+ *
+ * Translated: ADR/ADRP, add/sub (immediate, shifted, extended, with carry, flags), logical (immediate,
+ * shifted), MOVN/MOVZ/MOVK, bitfield moves, EXTR, shifts, conditional select and compare, division,
+ * REV/REV16/REV32/CLZ/CLS, the multiplies (UMULH/SMULH on 32-bit limbs), LDR/STR of every size and
+ * addressing mode the interpreter inlines, LDP/STP/LDPSW, hints and barriers, and the branches.
+ * Left to the interpreter: system instructions, exclusives and atomics, FP/SIMD, RBIT, CRC32,
+ * exception-generating instructions and anything else, so that every exception and system effect
+ * happens in one place.
+ */
+import { TLB_SIZE } from './memory';
+import type { A64Cpu } from './cpu';
+import { A64_JC_OFFSET, A64_TLB_OFFSET, A64_X_OFFSET, JC_ENTRIES } from './cpu';
+import { decode } from './decoder';
+import { logicalImmOf } from './fields';
+import { executeOther } from './execute-other';
+import { loadStore, loadStorePair } from './load-store';
+import { FunctionBody, I32, I64, ModuleBuilder, Op as W, VOID } from '../../jit/wasm-module';
+
+/** A translated block: returns the instruction count after it (or -1 if its code changed in RAM). */
+export type BlockFn = (count: number, pageLo: number, pageHi: number, nzcv: number) => number;
+
+/** Executions of a block head before it is translated. */
+export const HOT = 24;
+/** Blocks per compiled module (see A64Tier.batch). */
+export const BATCH = 32;
+/** Longest block, in instructions; the interpreter enters blocks only with at least this much budget. */
+export const MAX_BLOCK = 48;
+/** Translated blocks kept before the cache is emptied (a guest that keeps writing code stays bounded). */
+const MAX_BLOCKS = 60000;
+
+/** Register slot numbers (cpu.ts Slot) used by translated code. */
+const SLOT_PC = 33;
+const SLOT_NZCV = 37;
+
+/**
+ * Per (RAM page, mode) tables: the block at each instruction index (its index in the function table; 0 =
+ * none yet, -1 = none: not worth one, or queued) and how often the index was a head.
+ */
+export interface TierPage {
+  readonly fns: Int32Array;
+  readonly heat: Uint8Array;
+}
+
+/** Slot 38 (low word): the table index of a block that found its code changed (set by the dispatcher). */
+const SLOT_STALE = 38;
+
+export class A64Tier {
+  private readonly pages = new Map<number, TierPage>();
+  private blocks = 0;
+  /** Executions of a block head before it is translated (tests lower it to translate everything). */
+  hot = HOT;
+  /**
+   * Blocks compiled together in one module: a WebAssembly module has a fixed cost (about 0.5 ms for one
+   * tiny function here) that a batch shares. Heads wait, interpreted, until the batch is full.
+   */
+  batch = BATCH;
+  /** Translated blocks by index (0 unused), for call_indirect; who owns each index. */
+  private readonly table: WebAssembly.Table;
+  private owners: { page: TierPage; k: number }[] = [];
+  private nextIndex = 1;
+  /**
+   * Runs translated blocks one after another while the jump cache knows the next pc: (count, budget, mode,
+   * nzcv) -> the count after them, or -1 - count when a block found its code changed (see dropStale).
+   */
+  readonly dispatch: (count: number, budget: number, mode: number, nzcv: number) => number;
+  private pending: { page: TierPage; host: number; k: number; el: number; spIdx: number; words: number[]; ops: number[] }[] = [];
+  /** Figures for the benchmarks: blocks translated, translation time (ms), stale-code exits. */
+  readonly stats = { blocks: 0, compileMs: 0, stale: 0, flushes: 0 };
+
+  private readonly xBase: number;
+  private readonly tlbBase: number;
+  private readonly ramBase: number;
+  private readonly imports: Record<string, Record<string, unknown>>;
+
+  constructor(private readonly cpu: A64Cpu, private readonly memory: WebAssembly.Memory, stateOffset: number, ramOffset: number) {
+    this.xBase = stateOffset + A64_X_OFFSET;
+    this.tlbBase = stateOffset + A64_TLB_OFFSET;
+    this.ramBase = ramOffset;
+    const slow = (op: number, raw: number, k: number, count: number, nzcv: number): void => {
+      cpu.nzcv = nzcv;
+      cpu.k = k;
+      cpu.count = count;
+      if (op >= 108) {
+        if (op <= 110) loadStorePair(cpu, op, raw);
+        else loadStore(cpu, 102, raw);
+      } else loadStore(cpu, op, raw);
+    };
+    // Instructions the tier leaves to the interpreter's code but keeps inside a block: they always go on
+    // with the next instruction (or raise). NZCV goes in and comes back (FCMP sets it, FCSEL reads it).
+    const other = (op: number, raw: number, k: number, count: number, nzcv: number, pageLo: number, pageHi: number): number => {
+      cpu.nzcv = nzcv;
+      cpu.k = k;
+      cpu.count = count;
+      executeOther(cpu, op, raw, pageLo, pageHi, k);
+      return cpu.nzcv;
+    };
+    this.table = new WebAssembly.Table({ element: 'anyfunc', initial: MAX_BLOCKS + 1 });
+    this.imports = { env: { memory, slow, other } };
+    this.dispatch = this.buildDispatcher(stateOffset);
+  }
+
+  /** The tables of RAM page `host` (its span offset) for the mode (EL and stack pointer). */
+  page(host: number, mode: number): TierPage {
+    const key = (host >>> 12) * 4 + mode;
+    let p = this.pages.get(key);
+    if (p === undefined) {
+      p = { fns: new Int32Array(1024), heat: new Uint8Array(1024) };
+      this.pages.set(key, p);
+    }
+    return p;
+  }
+
+  /** Puts block `index` in the jump cache for the pc lo/hi in `mode`. */
+  enter(lo: number, hi: number, mode: number, index: number): void {
+    const e = ((lo >>> 2) & (JC_ENTRIES - 1)) * 4;
+    const jc = this.cpu.jc;
+    jc[e] = lo | mode;
+    jc[e + 1] = hi;
+    jc[e + 2] = index;
+  }
+
+  /** After dispatch returned a stale block: forget it, so the interpreter runs that code again first. */
+  dropStale(): void {
+    const index = this.cpu.x[SLOT_STALE * 2]!;
+    const owner = this.owners[index];
+    if (owner && owner.page.fns[owner.k] === index) {
+      owner.page.fns[owner.k] = 0;
+      owner.page.heat[owner.k] = 0;
+    }
+    this.stats.stale++;
+  }
+
+  /** Drops every translation (the code cache is full). */
+  flush(): void {
+    this.pages.clear();
+    this.owners = [];
+    this.nextIndex = 1;
+    this.cpu.jc.fill(0);
+    this.pending = [];
+    this.blocks = 0;
+    this.stats.flushes++;
+  }
+
+  /** Translates the block at instruction `k` of RAM page `host` for EL `el` with the stack pointer at x[spIdx]. */
+  translate(page: TierPage, host: number, k: number, el: number, spIdx: number): void {
+    const words: number[] = [];
+    const ops: number[] = [];
+    const i32 = this.cpu.i32;
+    for (let i = k; i < 1024 && words.length < MAX_BLOCK; i++) {
+      const raw = i32[(host >>> 2) + i]!;
+      const op = decode(raw)?.op ?? 0;
+      if (!translatable(op, raw)) break;
+      words.push(raw);
+      ops.push(op);
+      if (op >= 21 && op <= 30) break;
+    }
+    // Not worth a block (or nothing translatable here): the interpreter keeps this head.
+    page.fns[k] = -1;
+    if (words.length < 2 && !(words.length === 1 && ops[0]! >= 21 && ops[0]! <= 30)) return;
+    this.pending.push({ page, host, k, el, spIdx, words, ops });
+    if (this.pending.length >= this.batch) this.compilePending();
+  }
+
+  /** Compiles the queued blocks into one module and installs them. */
+  private compilePending(): void {
+    const t0 = now();
+    const batch = this.pending;
+    this.pending = [];
+    if (this.nextIndex + batch.length > MAX_BLOCKS) {
+      this.flush();
+      return;
+    }
+    const mod = new ModuleBuilder(this.memory.buffer.byteLength / 65536);
+    const slow = mod.importFunction('slow', [I32, I32, I32, I32, I32], []);
+    const other = mod.importFunction('other', [I32, I32, I32, I32, I32, I32, I32], [I32]);
+    batch.forEach((b, i) => {
+      const g = new BlockGen(this, b.host, b.k, b.el, b.spIdx, slow, other);
+      g.emit(b.words, b.ops);
+      mod.addFunction(`b${i}`, [I32, I32, I32, I32], [I32], g.f);
+    });
+    const exports = new WebAssembly.Instance(new WebAssembly.Module(mod.encode()), this.imports as never).exports;
+    batch.forEach((b, i) => {
+      const index = this.nextIndex++;
+      this.table.set(index, exports[`b${i}`] as never);
+      this.owners[index] = { page: b.page, k: b.k };
+      b.page.fns[b.k] = index;
+    });
+    this.blocks += batch.length;
+    this.stats.blocks += batch.length;
+    this.stats.compileMs += now() - t0;
+  }
+
+  private buildDispatcher(stateOffset: number): A64Tier['dispatch'] {
+    const mod = new ModuleBuilder(this.memory.buffer.byteLength / 65536);
+    mod.importTable(MAX_BLOCKS + 1);
+    const f = new FunctionBody(4);
+    const [count, budget, mode, nz] = [0, 1, 2, 3];
+    const lo = f.local(I32), hi = f.local(I32), ent = f.local(I32), fn = f.local(I32), r = f.local(I32);
+    const X = this.xBase;
+    const JC = stateOffset + A64_JC_OFFSET;
+    const blockType = mod.typeIndex([I32, I32, I32, I32], [I32]);
+    f.op(W.block, VOID, W.loop, VOID);
+    f.i32(0).mem(W.i32_load, 2, X + 8 * SLOT_PC).set(lo);
+    f.i32(0).mem(W.i32_load, 2, X + 8 * SLOT_PC + 4).set(hi);
+    f.get(lo).i32(2).op(W.i32_shr_u).i32(JC_ENTRIES - 1).op(W.i32_and).i32(4).op(W.i32_shl).set(ent);
+    f.get(ent).mem(W.i32_load, 2, JC).get(lo).get(mode).op(W.i32_or).op(W.i32_ne);
+    f.get(ent).mem(W.i32_load, 2, JC + 4).get(hi).op(W.i32_ne).op(W.i32_or).op(W.br_if).u(1);
+    f.get(ent).mem(W.i32_load, 2, JC + 8).tee(fn).op(W.i32_eqz).op(W.br_if).u(1);
+    f.get(count).get(lo).i32(-4096).op(W.i32_and).get(hi).get(nz).get(fn).op(W.call_indirect).u(blockType).u(0);
+    f.tee(r).i32(0).op(W.i32_lt_s).op(W.if, VOID);
+    f.i32(0).get(fn).mem(W.i32_store, 2, X + 8 * SLOT_STALE);
+    f.get(ent).i32(0).mem(W.i32_store, 2, JC + 8);
+    f.i32(-1).get(count).op(W.i32_sub).op(W.return);
+    f.op(W.end);
+    f.get(r).set(count);
+    f.i32(0).mem(W.i32_load, 2, X + 8 * SLOT_NZCV).set(nz);
+    f.get(count).get(budget).op(W.i32_lt_s).op(W.br_if).u(0);
+    f.op(W.end, W.end);
+    f.get(count);
+    mod.addFunction('dispatch', [I32, I32, I32, I32], [I32], f);
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(mod.encode()), { env: { memory: this.memory, table: this.table } } as never);
+    return instance.exports.dispatch as A64Tier['dispatch'];
+  }
+
+  /** Addresses the generator bakes in. */
+  get layout(): { x: number; tlb: number; ram: number } {
+    return { x: this.xBase, tlb: this.tlbBase, ram: this.ramBase };
+  }
+}
+
+/**
+ * Ops run by the interpreter's own code (executeOther) from inside a block: literal loads, exclusives,
+ * acquire/release, LSE atomics, CRC32, MRS, SEV, CLREX and FP/SIMD. Each always goes on with the next
+ * instruction or raises, never ends the block by itself.
+ */
+function helperOp(op: number): boolean {
+  return op === 100 || (op >= 111 && op <= 116) || (op >= 121 && op <= 124) || op === 35 || op === 36 || op === 43 ||
+    (op >= 130 && op <= 144) || (op >= 150 && op <= 183);
+}
+
+/** The ops this tier translates (the hot integer set; see the file comment). */
+function translatable(op: number, raw: number): boolean {
+  if (helperOp(op)) return true;
+  if (op >= 1 && op <= 30) return true;
+  if (op >= 50 && op <= 83) return op !== 59;
+  if (op >= 84 && op <= 97) return true;
+  if (op === 32 || op === 37 || op === 38 || op === 39 || op === 101) return true;
+  if (op >= 117 && op <= 120) return true;
+  if (op === 102 || op === 103 || op === 104 || op === 105 || op === 107) {
+    const opc = (raw >>> 22) & 3;
+    const sizeLog = raw >>> 30;
+    return opc <= 1 || sizeLog < 2 || (opc === 2 && sizeLog === 2);
+  }
+  if (op >= 108 && op <= 110) return true;
+  return false;
+}
+
+const MASK32 = 0xffff_ffffn;
+
+/** Milliseconds for the translation-time figure (core has no DOM or Node typings). */
+const clock = (globalThis as { performance?: { now(): number } }).performance;
+const now = (): number => (clock ? clock.now() : Date.now());
+
+/** Ones in the low `n` bits (1..64) as a bigint. */
+const ones = (n: number): bigint => (n >= 64 ? (1n << 64n) - 1n : (1n << BigInt(n)) - 1n);
+const ror64 = (v: bigint, r: number): bigint => (r === 0 ? v : ((v >> BigInt(r)) | (v << BigInt(64 - r))) & ones(64));
+const ror32 = (v: number, r: number): number => (r === 0 ? v : ((v >>> r) | (v << (32 - r))) | 0);
+
+/** Writes one block's function body. */
+class BlockGen {
+  readonly f = new FunctionBody(4);
+  // Parameters.
+  private readonly pCount = 0;
+  private readonly pLo = 1;
+  private readonly pHi = 2;
+  private readonly nz = 3;
+  // Locals.
+  private readonly pg: number;
+  private readonly a: number;
+  private readonly b: number;
+  private readonly r: number;
+  private readonly c: number;
+  private readonly lo: number;
+  private readonly hi: number;
+  private readonly e: number;
+  private readonly a32: number;
+  private readonly b32: number;
+  private readonly r32: number;
+  private readonly X: number;
+  private readonly TLB: number;
+  private readonly RAM: number;
+
+  constructor(
+    tier: A64Tier, private readonly host: number, private readonly k0: number, private readonly el: number, private readonly spIdx: number,
+    private readonly slowFn: number, private readonly otherFn: number,
+  ) {
+    const f = this.f;
+    this.pg = f.local(I64);
+    this.a = f.local(I64);
+    this.b = f.local(I64);
+    this.r = f.local(I64);
+    this.c = f.local(I64);
+    this.lo = f.local(I32);
+    this.hi = f.local(I32);
+    this.e = f.local(I32);
+    this.a32 = f.local(I32);
+    this.b32 = f.local(I32);
+    this.r32 = f.local(I32);
+    const l = tier.layout;
+    this.X = l.x;
+    this.TLB = l.tlb;
+    this.RAM = l.ram;
+  }
+
+  // ---- registers (values on the wasm stack) ----
+
+  /** Byte address of register r (r = 31 is XZR: the zero slot for reads). */
+  private addr(r: number): number { return this.X + 8 * r; }
+  private spAddr(): number { return this.X + 4 * this.spIdx; }
+  /** Pushes Xr (31 = XZR). */
+  private x(r: number): void {
+    if (r === 31) this.f.i64(0n);
+    else this.f.i32(0).mem(W.i64_load, 3, this.addr(r));
+  }
+  /** Pushes Xr or SP for r = 31. */
+  private xsp(r: number): void {
+    this.f.i32(0).mem(W.i64_load, 3, r === 31 ? this.spAddr() : this.addr(r));
+  }
+  /** Pushes Wr as i32 (31 = WZR). */
+  private w(r: number): void {
+    if (r === 31) this.f.i32(0);
+    else this.f.i32(0).mem(W.i32_load, 2, this.addr(r));
+  }
+  /** Stores local `l` (i64) to Xr; r = 31 is the sink (XZR) or SP. */
+  private setX(r: number, l: number, sp = false): void {
+    const at = r === 31 ? (sp ? this.spAddr() : this.X + 8 * 32) : this.addr(r);
+    this.f.i32(0).get(l).mem(W.i64_store, 3, at);
+  }
+  /** Stores local `l` (i32) zero-extended to Xr. */
+  private setW(r: number, l: number, sp = false): void {
+    const at = r === 31 ? (sp ? this.spAddr() : this.X + 8 * 32) : this.addr(r);
+    this.f.i32(0).get(l).op(W.i64_extend_i32_u).mem(W.i64_store, 3, at);
+  }
+
+  // ---- flags ----
+
+  /** nz = N and Z of the 64-bit local l, C = V = 0. */
+  private logicFlags64(l: number): void {
+    const f = this.f;
+    f.get(l).i64(63n).op(W.i64_shr_u).op(W.i32_wrap_i64).i32(31).op(W.i32_shl);
+    f.get(l).op(W.i64_eqz).i32(30).op(W.i32_shl).op(W.i32_or).set(this.nz);
+  }
+  private logicFlags32(l: number): void {
+    const f = this.f;
+    f.get(l).i32(-0x8000_0000).op(W.i32_and);
+    f.get(l).op(W.i32_eqz).i32(30).op(W.i32_shl).op(W.i32_or).set(this.nz);
+  }
+
+  /**
+   * r = a + b + carry (64-bit locals a, b; carry: 0, 1 or 'flag' for C). With flags, sets nz.
+   */
+  private add64(carry: 0 | 1 | 'flag', flags: boolean): void {
+    const f = this.f;
+    f.get(this.a).get(this.b).op(W.i64_add);
+    if (carry === 1) f.i64(1n).op(W.i64_add);
+    else if (carry === 'flag') this.carryIn64().op(W.i64_add);
+    f.set(this.r);
+    if (!flags) return;
+    // N, Z
+    f.get(this.r).i64(63n).op(W.i64_shr_u).op(W.i32_wrap_i64).i32(31).op(W.i32_shl);
+    f.get(this.r).op(W.i64_eqz).i32(30).op(W.i32_shl).op(W.i32_or);
+    // C: carry out of a + b + cin: r < a, or r == a with a carry in of 1 (then b was all ones or cin made it wrap).
+    if (carry === 0) f.get(this.r).get(this.a).op(W.i64_lt_u);
+    else if (carry === 1) f.get(this.r).get(this.a).op(W.i64_le_u);
+    else {
+      f.get(this.r).get(this.a).op(W.i64_le_u).get(this.r).get(this.a).op(W.i64_lt_u);
+      f.get(this.nz).i32(29).op(W.i32_shr_u).i32(1).op(W.i32_and).op(W.select);
+    }
+    f.i32(29).op(W.i32_shl).op(W.i32_or);
+    // V: the operands have the same sign and the result another.
+    f.get(this.a).get(this.r).op(W.i64_xor).get(this.b).get(this.r).op(W.i64_xor).op(W.i64_and);
+    f.i64(63n).op(W.i64_shr_u).op(W.i32_wrap_i64).i32(28).op(W.i32_shl).op(W.i32_or);
+    f.set(this.nz);
+  }
+
+  /** Pushes C as an i64 0/1. */
+  private carryIn64(): FunctionBody {
+    return this.f.get(this.nz).i32(29).op(W.i32_shr_u).i32(1).op(W.i32_and).op(W.i64_extend_i32_u);
+  }
+
+  /** r32 = a32 + b32 + carry (32-bit), with flags into nz. */
+  private add32(carry: 0 | 1 | 'flag', flags: boolean): void {
+    const f = this.f;
+    if (!flags) {
+      f.get(this.a32).get(this.b32).op(W.i32_add);
+      if (carry === 1) f.i32(1).op(W.i32_add);
+      else if (carry === 'flag') f.get(this.nz).i32(29).op(W.i32_shr_u).i32(1).op(W.i32_and).op(W.i32_add);
+      f.set(this.r32);
+      return;
+    }
+    // The sum in 64 bits gives the carry.
+    f.get(this.a32).op(W.i64_extend_i32_u).get(this.b32).op(W.i64_extend_i32_u).op(W.i64_add);
+    if (carry === 1) f.i64(1n).op(W.i64_add);
+    else if (carry === 'flag') this.carryIn64().op(W.i64_add);
+    f.tee(this.c).op(W.i32_wrap_i64).set(this.r32);
+    f.get(this.r32).i32(-0x8000_0000).op(W.i32_and);
+    f.get(this.r32).op(W.i32_eqz).i32(30).op(W.i32_shl).op(W.i32_or);
+    f.get(this.c).i64(32n).op(W.i64_shr_u).op(W.i32_wrap_i64).i32(29).op(W.i32_shl).op(W.i32_or);
+    f.get(this.a32).get(this.r32).op(W.i32_xor).get(this.b32).get(this.r32).op(W.i32_xor).op(W.i32_and);
+    f.i32(31).op(W.i32_shr_u).i32(28).op(W.i32_shl).op(W.i32_or);
+    f.set(this.nz);
+  }
+
+  /** Pushes the condition `cond` (0..15) of nz as i32 0/1. */
+  private cond(cond: number): void {
+    const f = this.f;
+    const nz = () => f.get(this.nz);
+    switch (cond >> 1) {
+      case 0: nz().i32(30).op(W.i32_shr_u).i32(1).op(W.i32_and); break; // Z
+      case 1: nz().i32(29).op(W.i32_shr_u).i32(1).op(W.i32_and); break; // C
+      case 2: nz().i32(31).op(W.i32_shr_u); break; // N
+      case 3: nz().i32(28).op(W.i32_shr_u).i32(1).op(W.i32_and); break; // V
+      case 4: nz().i32(0x6000_0000).op(W.i32_and).i32(0x2000_0000).op(W.i32_eq); break; // C && !Z
+      case 5: nz().i32(31).op(W.i32_shr_u).get(this.nz).i32(28).op(W.i32_shr_u).op(W.i32_xor).i32(1).op(W.i32_and).op(W.i32_eqz); break; // N == V
+      case 6: // !Z && N == V
+        nz().i32(31).op(W.i32_shr_u).get(this.nz).i32(28).op(W.i32_shr_u).op(W.i32_xor);
+        f.get(this.nz).i32(30).op(W.i32_shr_u).op(W.i32_or).i32(1).op(W.i32_and).op(W.i32_eqz);
+        break;
+      default: f.i32(1); return; // AL, NV
+    }
+    if (cond & 1) f.op(W.i32_eqz);
+  }
+
+  // ---- control ----
+
+  /** Returns from the block with the pc in local `pcLocal` after `done` instructions. */
+  private exit(pcLocal: number, done: number): void {
+    const f = this.f;
+    f.i32(0).get(pcLocal).mem(W.i64_store, 3, this.X + 8 * SLOT_PC);
+    f.i32(0).get(this.nz).mem(W.i32_store, 2, this.X + 8 * SLOT_NZCV);
+    f.get(this.pCount).i32(done).op(W.i32_add).op(W.return);
+  }
+
+  /** Sets local l to the address of instruction index j of the page (j may be 1024: the next page). */
+  private pcOf(l: number, j: number): void {
+    this.f.get(this.pg).i64(BigInt(j * 4)).op(W.i64_add).set(l);
+  }
+
+  emit(words: number[], ops: number[]): void {
+    const f = this.f;
+    // The code is still what was translated.
+    for (let i = 0; i < words.length; i++) {
+      f.i32(0).mem(W.i32_load, 2, this.RAM + this.host + 4 * (this.k0 + i)).i32(words[i]!).op(W.i32_ne);
+      if (i > 0) f.op(W.i32_or);
+    }
+    f.op(W.if, VOID).i32(-1).op(W.return, W.end);
+    f.get(this.pHi).op(W.i64_extend_i32_u).i64(32n).op(W.i64_shl).get(this.pLo).op(W.i64_extend_i32_u).op(W.i64_or).set(this.pg);
+    let ended = false;
+    for (let i = 0; i < words.length; i++) {
+      ended = this.instruction(words[i]!, ops[i]!, this.k0 + i, i);
+    }
+    if (!ended) {
+      this.pcOf(this.r, this.k0 + words.length);
+      this.exit(this.r, words.length);
+    }
+    // Every path returned; the function's end still needs a value for validation.
+    f.op(W.i32_const).code.s32(0);
+  }
+
+  /** One instruction at page index `k`, the `i`th of the block. Returns true if it ended the block. */
+  private instruction(raw: number, op: number, k: number, i: number): boolean {
+    const f = this.f;
+    const d = raw & 31;
+    const n = (raw >>> 5) & 31;
+    const m = (raw >>> 16) & 31;
+    const sf = raw < 0;
+    switch (op) {
+      case 1: case 2: { // adr adrp
+        const imm = (((raw << 8) >> 13) << 2) | ((raw >>> 29) & 3);
+        if (op === 1) f.get(this.pg).i64(BigInt(k * 4 + imm)).op(W.i64_add).set(this.r);
+        else f.get(this.pg).i64(BigInt(imm) * 4096n).op(W.i64_add).set(this.r);
+        this.setX(d, this.r);
+        return false;
+      }
+      case 3: case 4: case 5: case 6: { // add adds sub subs (immediate)
+        let imm = (raw >>> 10) & 0xfff;
+        if (raw & 0x400000) imm *= 4096;
+        const sub = op >= 5;
+        const flags = op === 4 || op === 6;
+        if (sf) {
+          this.xsp(n); f.set(this.a);
+          f.i64(sub ? ~BigInt(imm) : BigInt(imm)).set(this.b);
+          this.add64(sub ? 1 : 0, flags);
+          this.setX(d, this.r, !flags);
+        } else {
+          this.xsp(n); f.op(W.i32_wrap_i64).set(this.a32);
+          f.i32(sub ? ~imm : imm).set(this.b32);
+          this.add32(sub ? 1 : 0, flags);
+          this.setW(d, this.r32, !flags);
+        }
+        return false;
+      }
+      case 7: case 8: case 9: case 10: { // and orr eor ands (immediate)
+        const v = logicalImmOf(raw)!;
+        const bin = op === 8 ? W.i64_or : op === 9 ? W.i64_xor : W.i64_and;
+        if (sf) {
+          this.x(n); f.i64(v).op(bin).set(this.r);
+          if (op === 10) this.logicFlags64(this.r);
+          this.setX(d, this.r, op !== 10);
+        } else {
+          const b32 = op === 8 ? W.i32_or : op === 9 ? W.i32_xor : W.i32_and;
+          this.w(n); f.i32(Number(BigInt.asIntN(32, v))).op(b32).set(this.r32);
+          if (op === 10) this.logicFlags32(this.r32);
+          this.setW(d, this.r32, op !== 10);
+        }
+        return false;
+      }
+      case 11: case 12: case 13: { // movn movz movk
+        const imm = BigInt((raw >>> 5) & 0xffff);
+        const shift = BigInt(((raw >>> 21) & 3) * 16);
+        if (op === 13) {
+          this.x(d); f.i64(~(0xffffn << shift)).op(W.i64_and).i64(imm << shift).op(W.i64_or);
+          if (!sf) f.i64(MASK32).op(W.i64_and);
+          f.set(this.r);
+        } else {
+          let v = imm << shift;
+          if (op === 11) v = ~v;
+          f.i64(sf ? BigInt.asIntN(64, v) : BigInt.asIntN(64, v & MASK32)).set(this.r);
+        }
+        this.setX(d, this.r);
+        return false;
+      }
+      case 14: case 15: case 16: { // sbfm bfm ubfm
+        const R = (raw >>> 16) & 63;
+        const S = (raw >>> 10) & 63;
+        if (sf) {
+          const wmask = ror64(ones(S + 1), R);
+          const tmask = ones(((S - R) & 63) + 1);
+          this.x(n); f.i64(BigInt(R)).op(W.i64_rotr).i64(BigInt.asIntN(64, wmask)).op(W.i64_and);
+          if (op === 15) { this.x(d); f.i64(BigInt.asIntN(64, ~wmask)).op(W.i64_and).op(W.i64_or); }
+          f.i64(BigInt.asIntN(64, tmask)).op(W.i64_and);
+          if (op === 14) { this.x(n); f.i64(BigInt(63 - S)).op(W.i64_shl).i64(63n).op(W.i64_shr_s); }
+          else if (op === 15) this.x(d);
+          else f.i64(0n);
+          f.i64(BigInt.asIntN(64, ~tmask)).op(W.i64_and).op(W.i64_or).set(this.r);
+          this.setX(d, this.r);
+        } else {
+          const R5 = R & 31, S5 = S & 31;
+          const wmask = ror32(S5 === 31 ? -1 : (1 << (S5 + 1)) - 1, R5);
+          const tl = ((S5 - R5) & 31) + 1;
+          const tmask = tl === 32 ? -1 : (1 << tl) - 1;
+          this.w(n); f.i32(R5).op(W.i32_rotr).i32(wmask).op(W.i32_and);
+          if (op === 15) { this.w(d); f.i32(~wmask).op(W.i32_and).op(W.i32_or); }
+          f.i32(tmask).op(W.i32_and);
+          if (op === 14) { this.w(n); f.i32(31 - S5).op(W.i32_shl).i32(31).op(W.i32_shr_s); }
+          else if (op === 15) this.w(d);
+          else f.i32(0);
+          f.i32(~tmask).op(W.i32_and).op(W.i32_or).set(this.r32);
+          this.setW(d, this.r32);
+        }
+        return false;
+      }
+      case 17: { // extr
+        const lsb = (raw >>> 10) & 63;
+        if (sf) {
+          this.x(m);
+          if (lsb !== 0) { f.i64(BigInt(lsb)).op(W.i64_shr_u); this.x(n); f.i64(BigInt(64 - lsb)).op(W.i64_shl).op(W.i64_or); }
+          f.set(this.r);
+          this.setX(d, this.r);
+        } else {
+          this.w(m);
+          if (lsb !== 0) { f.i32(lsb).op(W.i32_shr_u); this.w(n); f.i32(32 - lsb).op(W.i32_shl).op(W.i32_or); }
+          f.set(this.r32);
+          this.setW(d, this.r32);
+        }
+        return false;
+      }
+      case 18: case 19: case 20: { // lsl lsr asr (immediate)
+        const imms = (raw >>> 10) & 63;
+        const immr = (raw >>> 16) & 63;
+        if (sf) {
+          const amount = op === 18 ? 63 - imms : immr;
+          this.x(n); f.i64(BigInt(amount)).op(op === 18 ? W.i64_shl : op === 19 ? W.i64_shr_u : W.i64_shr_s).set(this.r);
+          this.setX(d, this.r);
+        } else {
+          const amount = op === 18 ? 31 - imms : immr;
+          this.w(n); f.i32(amount).op(op === 18 ? W.i32_shl : op === 19 ? W.i32_shr_u : W.i32_shr_s).set(this.r32);
+          this.setW(d, this.r32);
+        }
+        return false;
+      }
+      case 21: case 22: { // b bl
+        if (op === 22) { this.pcOf(this.r, k + 1); this.setX(30, this.r); }
+        const off = (raw << 6) >> 4;
+        f.get(this.pg).i64(BigInt(k * 4 + off)).op(W.i64_add).set(this.r);
+        this.exit(this.r, i + 1);
+        return true;
+      }
+      case 23: case 24: case 25: case 26: case 27: { // b.cond cbz cbnz tbz tbnz
+        let off: number;
+        if (op === 23) {
+          this.cond(raw & 15);
+          off = (raw << 8) >> 11;
+        } else if (op <= 25) {
+          if (sf) { this.x(d); f.op(W.i64_eqz); } else { this.w(d); f.op(W.i32_eqz); }
+          if (op === 25) f.op(W.i32_eqz);
+          off = (raw << 8) >> 11;
+        } else {
+          const bit = ((raw >>> 26) & 32) | ((raw >>> 19) & 31);
+          this.x(d); f.i64(BigInt(bit)).op(W.i64_shr_u).i64(1n).op(W.i64_and).op(W.i32_wrap_i64);
+          if (op === 26) f.op(W.i32_eqz);
+          off = (raw << 13) >> 16;
+        }
+        // pc = taken ? target : next
+        f.set(this.a32);
+        f.get(this.pg).i64(BigInt(k * 4 + (off & ~3))).op(W.i64_add);
+        f.get(this.pg).i64(BigInt((k + 1) * 4)).op(W.i64_add);
+        f.get(this.a32).op(W.select).set(this.r);
+        this.exit(this.r, i + 1);
+        return true;
+      }
+      case 28: case 29: case 30: { // br blr ret
+        this.x(n); f.set(this.r);
+        if (op === 29) { this.pcOf(this.a, k + 1); this.setX(30, this.a); }
+        this.exit(this.r, i + 1);
+        return true;
+      }
+      case 50: case 51: case 52: case 53: case 54: case 55: case 56: case 57: case 58: { // logical (shifted register), mov
+        const type = (raw >>> 22) & 3;
+        const amount = (raw >>> 10) & 63;
+        const sub = op - 50;
+        if (sf) {
+          this.shifted64(m, type, amount);
+          if (op !== 58) {
+            if (sub & 1) f.i64(-1n).op(W.i64_xor);
+            f.set(this.b);
+            this.x(n); f.get(this.b);
+            f.op((sub >> 1) === 1 ? W.i64_or : (sub >> 1) === 2 ? W.i64_xor : W.i64_and);
+          }
+          f.set(this.r);
+          if (sub >= 6 && op !== 58) this.logicFlags64(this.r);
+          this.setX(d, this.r);
+        } else {
+          this.shifted32(m, type, amount);
+          if (op !== 58) {
+            if (sub & 1) f.i32(-1).op(W.i32_xor);
+            f.set(this.b32);
+            this.w(n); f.get(this.b32);
+            f.op((sub >> 1) === 1 ? W.i32_or : (sub >> 1) === 2 ? W.i32_xor : W.i32_and);
+          }
+          f.set(this.r32);
+          if (sub >= 6 && op !== 58) this.logicFlags32(this.r32);
+          this.setW(d, this.r32);
+        }
+        return false;
+      }
+      case 60: case 61: case 62: case 63: case 64: case 65: case 66: case 67: { // add/sub shifted and extended
+        const extended = op >= 64;
+        const sub = (op & 2) === 2;
+        const flags = (op & 1) === 1;
+        // Operand b.
+        if (extended) this.extendedOperand(m, (raw >>> 13) & 7, (raw >>> 10) & 7);
+        else if (sf) this.shifted64(m, (raw >>> 22) & 3, (raw >>> 10) & 63);
+        else { this.shifted32(m, (raw >>> 22) & 3, (raw >>> 10) & 63); f.op(W.i64_extend_i32_u); }
+        if (sub) f.i64(-1n).op(W.i64_xor);
+        f.set(this.b);
+        if (extended) this.xsp(n); else this.x(n);
+        f.set(this.a);
+        const toSp = extended && !flags;
+        if (sf) {
+          this.add64(sub ? 1 : 0, flags);
+          this.setX(d, this.r, toSp);
+        } else {
+          f.get(this.a).op(W.i32_wrap_i64).set(this.a32);
+          f.get(this.b).op(W.i32_wrap_i64).set(this.b32);
+          this.add32(sub ? 1 : 0, flags);
+          this.setW(d, this.r32, toSp);
+        }
+        return false;
+      }
+      case 68: case 69: case 70: case 71: { // adc adcs sbc sbcs
+        const sub = op >= 70;
+        const flags = (op & 1) === 1;
+        if (sf) {
+          this.x(n); f.set(this.a);
+          this.x(m); if (sub) f.i64(-1n).op(W.i64_xor);
+          f.set(this.b);
+          this.add64('flag', flags);
+          this.setX(d, this.r);
+        } else {
+          this.w(n); f.set(this.a32);
+          this.w(m); if (sub) f.i32(-1).op(W.i32_xor);
+          f.set(this.b32);
+          this.add32('flag', flags);
+          this.setW(d, this.r32);
+        }
+        return false;
+      }
+      case 72: case 73: { // ccmn ccmp
+        const imm = (raw & 0x800) !== 0;
+        const sub = op === 73;
+        this.cond((raw >>> 12) & 15);
+        f.op(W.if, VOID);
+        if (sf) {
+          this.x(n); f.set(this.a);
+          if (imm) f.i64(BigInt(m)); else this.x(m);
+          if (sub) f.i64(-1n).op(W.i64_xor);
+          f.set(this.b);
+          this.add64(sub ? 1 : 0, true);
+        } else {
+          this.w(n); f.set(this.a32);
+          if (imm) f.i32(m); else this.w(m);
+          if (sub) f.i32(-1).op(W.i32_xor);
+          f.set(this.b32);
+          this.add32(sub ? 1 : 0, true);
+        }
+        f.op(W.else).i32((raw & 15) << 28).set(this.nz).op(W.end);
+        return false;
+      }
+      case 74: case 75: case 76: case 77: { // csel csinc csinv csneg
+        this.x(n);
+        this.x(m);
+        if (op === 76 || op === 77) f.i64(-1n).op(W.i64_xor);
+        if (op === 75 || op === 77) f.i64(1n).op(W.i64_add);
+        this.cond((raw >>> 12) & 15);
+        f.op(W.select);
+        if (!sf) f.i64(MASK32).op(W.i64_and);
+        f.set(this.r);
+        this.setX(d, this.r);
+        return false;
+      }
+      case 78: case 79: { // udiv sdiv
+        const signed = op === 79;
+        if (sf) {
+          this.x(n); f.set(this.a);
+          this.x(m); f.set(this.b);
+          f.get(this.b).op(W.i64_eqz).op(W.if, I64).i64(0n).op(W.else);
+          if (signed) {
+            f.get(this.b).i64(-1n).op(W.i64_eq).op(W.if, I64).i64(0n).get(this.a).op(W.i64_sub).op(W.else);
+            f.get(this.a).get(this.b).op(W.i64_div_s).op(W.end);
+          } else f.get(this.a).get(this.b).op(W.i64_div_u);
+          f.op(W.end).set(this.r);
+          this.setX(d, this.r);
+        } else {
+          this.w(n); f.set(this.a32);
+          this.w(m); f.set(this.b32);
+          f.get(this.b32).op(W.i32_eqz).op(W.if, I32).i32(0).op(W.else);
+          if (signed) {
+            f.get(this.b32).i32(-1).op(W.i32_eq).op(W.if, I32).i32(0).get(this.a32).op(W.i32_sub).op(W.else);
+            f.get(this.a32).get(this.b32).op(W.i32_div_s).op(W.end);
+          } else f.get(this.a32).get(this.b32).op(W.i32_div_u);
+          f.op(W.end).set(this.r32);
+          this.setW(d, this.r32);
+        }
+        return false;
+      }
+      case 80: case 81: case 82: case 83: { // lslv lsrv asrv rorv
+        const bin64 = [W.i64_shl, W.i64_shr_u, W.i64_shr_s, W.i64_rotr][op - 80]!;
+        const bin32 = [W.i32_shl, W.i32_shr_u, W.i32_shr_s, W.i32_rotr][op - 80]!;
+        if (sf) { this.x(n); this.x(m); f.op(bin64).set(this.r); this.setX(d, this.r); }
+        else { this.w(n); this.w(m); f.op(bin32).set(this.r32); this.setW(d, this.r32); }
+        return false;
+      }
+      case 84: { // rbit: swap bits, pairs, nibbles, bytes, halfwords, words; a W register's lands in the high half
+        this.x(n);
+        if (!sf) f.i64(MASK32).op(W.i64_and);
+        f.set(this.a);
+        for (const [s, mask] of [[1n, 0x5555555555555555n], [2n, 0x3333333333333333n], [4n, 0x0f0f0f0f0f0f0f0fn], [8n, 0x00ff00ff00ff00ffn], [16n, 0x0000ffff0000ffffn]] as const) {
+          f.get(this.a).i64(s).op(W.i64_shr_u).i64(mask).op(W.i64_and);
+          f.get(this.a).i64(mask).op(W.i64_and).i64(s).op(W.i64_shl).op(W.i64_or).set(this.a);
+        }
+        f.get(this.a).i64(32n).op(W.i64_rotr);
+        if (!sf) f.i64(32n).op(W.i64_shr_u);
+        f.set(this.a);
+        this.setX(d, this.a);
+        return false;
+      }
+      case 85: case 86: case 87: case 88: case 89: { // rev16 rev32 rev clz cls
+        if (op === 88 || op === 89) {
+          if (sf) {
+            this.x(n);
+            if (op === 89) { f.set(this.a).get(this.a).get(this.a).i64(1n).op(W.i64_shr_s).op(W.i64_xor); }
+            f.op(W.i64_clz);
+            if (op === 89) f.i64(1n).op(W.i64_sub);
+            f.set(this.r);
+            this.setX(d, this.r);
+          } else {
+            this.w(n);
+            if (op === 89) { f.set(this.a32).get(this.a32).get(this.a32).i32(1).op(W.i32_shr_s).op(W.i32_xor); }
+            f.op(W.i32_clz);
+            if (op === 89) f.i32(1).op(W.i32_sub);
+            f.set(this.r32);
+            this.setW(d, this.r32);
+          }
+          return false;
+        }
+        // Byte swaps: within halfwords, then halfwords within words, then the words (REV of an X register).
+        this.x(n);
+        if (!sf) f.i64(MASK32).op(W.i64_and);
+        f.set(this.a);
+        f.get(this.a).i64(8n).op(W.i64_shr_u).i64(0x00ff00ff00ff00ffn).op(W.i64_and);
+        f.get(this.a).i64(0x00ff00ff00ff00ffn).op(W.i64_and).i64(8n).op(W.i64_shl).op(W.i64_or).set(this.a);
+        if (op !== 85) {
+          f.get(this.a).i64(16n).op(W.i64_shr_u).i64(0x0000ffff0000ffffn).op(W.i64_and);
+          f.get(this.a).i64(0x0000ffff0000ffffn).op(W.i64_and).i64(16n).op(W.i64_shl).op(W.i64_or).set(this.a);
+          if (op === 87 && sf) f.get(this.a).i64(32n).op(W.i64_rotr).set(this.a);
+        }
+        this.setX(d, this.a);
+        return false;
+      }
+      case 90: case 91: case 92: case 93: case 94: case 95: case 96: case 97: { // madd msub smaddl smsubl smulh umaddl umsubl umulh
+        const ra = (raw >>> 10) & 31;
+        if (op === 94 || op === 97) {
+          this.x(n); f.set(this.a);
+          this.x(m); f.set(this.b);
+          this.mulHigh(op === 94);
+          this.setX(d, this.r);
+          return false;
+        }
+        if (op <= 91 && !sf) {
+          this.w(ra); this.w(n); this.w(m); f.op(W.i32_mul).op(op === 90 ? W.i32_add : W.i32_sub).set(this.r32);
+          this.setW(d, this.r32);
+          return false;
+        }
+        this.x(ra);
+        if (op <= 91) { this.x(n); this.x(m); }
+        else {
+          const ext = op <= 93 ? W.i64_extend_i32_s : W.i64_extend_i32_u;
+          this.w(n); f.op(ext); this.w(m); f.op(ext);
+        }
+        f.op(W.i64_mul).op(op === 90 || op === 92 || op === 95 ? W.i64_add : W.i64_sub).set(this.r);
+        this.setX(d, this.r);
+        return false;
+      }
+      case 32: case 37: case 38: case 39: case 101: // hints, barriers, prfm
+        return false;
+      case 117: case 118: case 119: case 120: case 102: case 103: case 104: case 105: case 107:
+        this.loadStore(raw, op, k, i);
+        return false;
+      case 108: case 109: case 110:
+        this.loadStorePair(raw, op, k, i);
+        return false;
+      default:
+        if (!helperOp(op)) throw new Error(`A64 tier: op ${op} is not translatable`);
+        f.i32(op).i32(raw).i32(k).get(this.pCount).i32(i).op(W.i32_add).get(this.nz).get(this.pLo).get(this.pHi).call(this.otherFn).set(this.nz);
+        return false;
+    }
+  }
+
+  /** Pushes Xm shifted (type 0..3: LSL, LSR, ASR, ROR) as i64. */
+  private shifted64(m: number, type: number, amount: number): void {
+    this.x(m);
+    if (amount !== 0) this.f.i64(BigInt(amount)).op([W.i64_shl, W.i64_shr_u, W.i64_shr_s, W.i64_rotr][type]!);
+  }
+  /** Pushes Wm shifted as i32. */
+  private shifted32(m: number, type: number, amount: number): void {
+    this.w(m);
+    if (amount !== 0) this.f.i32(amount & 31).op([W.i32_shl, W.i32_shr_u, W.i32_shr_s, W.i32_rotr][type]!);
+  }
+  /** Pushes Xm extended (UXTB..SXTX) and shifted left by `amount` as i64. */
+  private extendedOperand(m: number, option: number, amount: number): void {
+    const f = this.f;
+    this.x(m);
+    switch (option) {
+      case 0: f.i64(0xffn).op(W.i64_and); break;
+      case 1: f.i64(0xffffn).op(W.i64_and); break;
+      case 2: f.i64(MASK32).op(W.i64_and); break;
+      case 4: f.op(W.i64_extend8_s); break;
+      case 5: f.op(W.i64_extend16_s); break;
+      case 6: f.op(W.i64_extend32_s); break;
+      default: break;
+    }
+    if (amount !== 0) f.i64(BigInt(amount)).op(W.i64_shl);
+  }
+
+  /** r = the high 64 bits of a * b (signed or unsigned), on 32-bit limbs. */
+  private mulHigh(signed: boolean): void {
+    const f = this.f;
+    const lo32 = (l: number) => f.get(l).i64(MASK32).op(W.i64_and);
+    const hi32 = (l: number) => f.get(l).i64(32n).op(W.i64_shr_u);
+    // c = (aL*bL >> 32) + lo(aL*bH) + lo(aH*bL)
+    lo32(this.a); lo32(this.b); f.op(W.i64_mul).i64(32n).op(W.i64_shr_u);
+    lo32(this.a); hi32(this.b); f.op(W.i64_mul).i64(MASK32).op(W.i64_and).op(W.i64_add);
+    hi32(this.a); lo32(this.b); f.op(W.i64_mul).i64(MASK32).op(W.i64_and).op(W.i64_add).set(this.c);
+    // r = aH*bH + hi(aL*bH) + hi(aH*bL) + hi(c)
+    hi32(this.a); hi32(this.b); f.op(W.i64_mul);
+    lo32(this.a); hi32(this.b); f.op(W.i64_mul).i64(32n).op(W.i64_shr_u).op(W.i64_add);
+    hi32(this.a); lo32(this.b); f.op(W.i64_mul).i64(32n).op(W.i64_shr_u).op(W.i64_add);
+    f.get(this.c).i64(32n).op(W.i64_shr_u).op(W.i64_add);
+    if (signed) {
+      // signed = unsigned - (a < 0 ? b : 0) - (b < 0 ? a : 0)
+      f.get(this.a).i64(63n).op(W.i64_shr_s).get(this.b).op(W.i64_and).op(W.i64_sub);
+      f.get(this.b).i64(63n).op(W.i64_shr_s).get(this.a).op(W.i64_and).op(W.i64_sub);
+    }
+    f.set(this.r);
+  }
+
+  /**
+   * Sets lo, hi and e from the address in local a, and pushes whether the TLB (read or write) holds its
+   * page for this EL and the access of `size` bytes is aligned.
+   */
+  private tlbHit(write: boolean, size: number): void {
+    const f = this.f;
+    const base = this.TLB + (write ? 3 : 0) * 4 * TLB_SIZE;
+    f.get(this.a).op(W.i32_wrap_i64).set(this.lo);
+    f.get(this.a).i64(32n).op(W.i64_shr_u).op(W.i32_wrap_i64).set(this.hi);
+    f.get(this.lo).i32(12).op(W.i32_shr_u).i32(TLB_SIZE - 1).op(W.i32_and).i32(2).op(W.i32_shl).set(this.e);
+    f.get(this.e).mem(W.i32_load, 2, base).get(this.lo).i32(-4096).op(W.i32_and).i32(this.el).op(W.i32_or).op(W.i32_eq);
+    f.get(this.e).mem(W.i32_load, 2, base + 4 * TLB_SIZE).get(this.hi).op(W.i32_eq).op(W.i32_and);
+    if (size > 1) f.get(this.lo).i32(size - 1).op(W.i32_and).op(W.i32_eqz).op(W.i32_and);
+  }
+
+  /** Pushes the RAM span offset of the address in lo (after tlbHit). */
+  private hostAddress(write: boolean): void {
+    const base = this.TLB + (write ? 3 : 0) * 4 * TLB_SIZE;
+    this.f.get(this.e).mem(W.i32_load, 2, base + 8 * TLB_SIZE).get(this.lo).i32(0xfff).op(W.i32_and).op(W.i32_add);
+  }
+
+  private callSlow(raw: number, op: number, k: number, i: number): void {
+    const f = this.f;
+    f.i32(op).i32(raw).i32(k).get(this.pCount).i32(i).op(W.i32_add).get(this.nz).call(this.slowFn);
+  }
+
+  private loadStore(raw: number, op: number, k: number, i: number): void {
+    const f = this.f;
+    const n = (raw >>> 5) & 31;
+    const t = raw & 31;
+    const sizeLog = raw >>> 30;
+    const size = 1 << sizeLog;
+    const opc = op >= 117 ? (op === 117 || op === 119 ? 1 : 0) : (raw >>> 22) & 3;
+    const store = opc === 0;
+    // Address into a.
+    this.xsp(n);
+    if (op === 102 || op >= 117) f.i64(BigInt(((raw >>> 10) & 0xfff) << sizeLog)).op(W.i64_add);
+    else if (op === 103 || op === 105) f.i64(BigInt((raw << 11) >> 23)).op(W.i64_add);
+    else if (op === 107) { this.extendedOperand((raw >>> 16) & 31, (raw >>> 13) & 7, (raw >>> 12) & 1 ? sizeLog : 0); f.op(W.i64_add); }
+    f.set(this.a);
+    this.tlbHit(store, size);
+    f.op(W.if, VOID);
+    if (store) {
+      this.hostAddress(true);
+      this.x(t);
+      f.mem([W.i64_store8, W.i64_store16, W.i64_store32, W.i64_store][sizeLog]!, sizeLog, this.RAM);
+    } else {
+      this.hostAddress(false);
+      if (opc === 1 || sizeLog === 3) f.mem([W.i64_load8_u, W.i64_load16_u, W.i64_load32_u, W.i64_load][sizeLog]!, sizeLog, this.RAM);
+      else if (opc === 2) f.mem([W.i64_load8_s, W.i64_load16_s, W.i64_load32_s][sizeLog]!, sizeLog, this.RAM);
+      else f.mem([W.i32_load8_s, W.i32_load16_s][sizeLog]!, sizeLog, this.RAM).op(W.i64_extend_i32_u);
+      f.set(this.r);
+      this.setX(t, this.r);
+    }
+    // Write-back of the base (post: base + imm; pre: the address).
+    if (op === 104) { f.get(this.a).i64(BigInt((raw << 11) >> 23)).op(W.i64_add).set(this.c); this.setX(n, this.c, true); }
+    else if (op === 105) this.setX(n, this.a, true);
+    f.op(W.else);
+    this.callSlow(raw, op, k, i);
+    f.op(W.end);
+  }
+
+  private loadStorePair(raw: number, op: number, k: number, i: number): void {
+    const f = this.f;
+    const n = (raw >>> 5) & 31;
+    const t = raw & 31;
+    const t2 = (raw >>> 10) & 31;
+    const opc = raw >>> 30;
+    const scale = opc === 2 ? 3 : 2;
+    const size = 1 << scale;
+    const off = ((raw << 10) >> 25) << scale;
+    const load = (raw & 0x400000) !== 0;
+    this.xsp(n);
+    if (op !== 109) f.i64(BigInt(off)).op(W.i64_add);
+    f.set(this.a);
+    this.tlbHit(!load, size);
+    // Both elements in the page.
+    f.get(this.lo).i32(0xfff).op(W.i32_and).i32(4096 - 2 * size).op(W.i32_le_u).op(W.i32_and);
+    f.op(W.if, VOID);
+    this.hostAddress(!load);
+    f.set(this.b32);
+    if (!load) {
+      f.get(this.b32); this.x(t); f.mem(scale === 3 ? W.i64_store : W.i64_store32, scale, this.RAM);
+      f.get(this.b32); this.x(t2); f.mem(scale === 3 ? W.i64_store : W.i64_store32, scale, this.RAM + size);
+    } else {
+      const ld = scale === 3 ? W.i64_load : opc === 1 ? W.i64_load32_s : W.i64_load32_u;
+      f.get(this.b32).mem(ld, scale, this.RAM).set(this.r);
+      f.get(this.b32).mem(ld, scale, this.RAM + size).set(this.c);
+      this.setX(t, this.r);
+      this.setX(t2, this.c);
+    }
+    if (op === 109) { f.get(this.a).i64(BigInt(off)).op(W.i64_add).set(this.c); this.setX(n, this.c, true); }
+    else if (op === 110) this.setX(n, this.a, true);
+    f.op(W.else);
+    this.callSlow(raw, op, k, i);
+    f.op(W.end);
+  }
+}

@@ -1,0 +1,225 @@
+/**
+ * A small WebAssembly binary writer for the translation tier: one module with an imported shared
+ * memory, imported helper functions and exported functions whose bodies the ISA's code generator
+ * writes with the opcode helpers below. Only what the tier uses is here: i32/i64 values, structured
+ * control (block, loop, if), locals, loads/stores with constant offsets and calls.
+ * An imported function table lets a dispatcher call translated blocks with call_indirect.
+ * Left out: globals, data segments, floats, SIMD (the tier leaves FP/SIMD to the interpreter).
+ */
+
+export const I32 = 0x7f;
+export const I64 = 0x7e;
+export type ValType = typeof I32 | typeof I64;
+
+/** Opcodes by their text-format names (the ones the tier emits). */
+export const Op = {
+  block: 0x02, loop: 0x03, if: 0x04, else: 0x05, end: 0x0b, br: 0x0c, br_if: 0x0d, return: 0x0f, call: 0x10, call_indirect: 0x11,
+  drop: 0x1a, select: 0x1b,
+  local_get: 0x20, local_set: 0x21, local_tee: 0x22,
+  i32_load: 0x28, i64_load: 0x29, i32_load8_s: 0x2c, i32_load8_u: 0x2d, i32_load16_s: 0x2e, i32_load16_u: 0x2f,
+  i64_load8_s: 0x30, i64_load8_u: 0x31, i64_load16_s: 0x32, i64_load16_u: 0x33, i64_load32_s: 0x34, i64_load32_u: 0x35,
+  i32_store: 0x36, i64_store: 0x37, i32_store8: 0x3a, i32_store16: 0x3b, i64_store8: 0x3c, i64_store16: 0x3d, i64_store32: 0x3e,
+  i32_const: 0x41, i64_const: 0x42,
+  i32_eqz: 0x45, i32_eq: 0x46, i32_ne: 0x47, i32_lt_s: 0x48, i32_lt_u: 0x49, i32_gt_s: 0x4a, i32_gt_u: 0x4b, i32_le_s: 0x4c, i32_le_u: 0x4d, i32_ge_s: 0x4e, i32_ge_u: 0x4f,
+  i64_eqz: 0x50, i64_eq: 0x51, i64_ne: 0x52, i64_lt_s: 0x53, i64_lt_u: 0x54, i64_gt_s: 0x55, i64_gt_u: 0x56, i64_le_s: 0x57, i64_le_u: 0x58, i64_ge_s: 0x59, i64_ge_u: 0x5a,
+  i32_clz: 0x67, i32_add: 0x6a, i32_sub: 0x6b, i32_mul: 0x6c, i32_div_s: 0x6d, i32_div_u: 0x6e,
+  i32_and: 0x71, i32_or: 0x72, i32_xor: 0x73, i32_shl: 0x74, i32_shr_s: 0x75, i32_shr_u: 0x76, i32_rotr: 0x78,
+  i64_clz: 0x79, i64_add: 0x7c, i64_sub: 0x7d, i64_mul: 0x7e, i64_div_s: 0x7f, i64_div_u: 0x80,
+  i64_and: 0x83, i64_or: 0x84, i64_xor: 0x85, i64_shl: 0x86, i64_shr_s: 0x87, i64_shr_u: 0x88, i64_rotr: 0x8a,
+  i32_wrap_i64: 0xa7, i64_extend_i32_s: 0xac, i64_extend_i32_u: 0xad,
+  i32_extend8_s: 0xc0, i32_extend16_s: 0xc1, i64_extend8_s: 0xc2, i64_extend16_s: 0xc3, i64_extend32_s: 0xc4,
+} as const;
+
+/** Block type of a `block`/`loop`/`if` without a result. */
+export const VOID = 0x40;
+
+/** Growable byte buffer with LEB128 writers. */
+export class Bytes {
+  private buf = new Uint8Array(256);
+  length = 0;
+
+  byte(b: number): this {
+    if (this.length === this.buf.length) {
+      const bigger = new Uint8Array(this.buf.length * 2);
+      bigger.set(this.buf);
+      this.buf = bigger;
+    }
+    this.buf[this.length++] = b;
+    return this;
+  }
+
+  bytes(b: ArrayLike<number>): this {
+    for (let i = 0; i < b.length; i++) this.byte(b[i]!);
+    return this;
+  }
+
+  u32(v: number): this {
+    let x = v >>> 0;
+    do {
+      const b = x & 0x7f;
+      x >>>= 7;
+      this.byte(x !== 0 ? b | 0x80 : b);
+    } while (x !== 0);
+    return this;
+  }
+
+  s32(v: number): this {
+    let x = v | 0;
+    for (;;) {
+      const b = x & 0x7f;
+      x >>= 7;
+      if ((x === 0 && (b & 0x40) === 0) || (x === -1 && (b & 0x40) !== 0)) return this.byte(b);
+      this.byte(b | 0x80);
+    }
+  }
+
+  s64(v: bigint): this {
+    let x = BigInt.asIntN(64, v);
+    for (;;) {
+      const b = Number(x & 0x7fn);
+      x >>= 7n;
+      if ((x === 0n && (b & 0x40) === 0) || (x === -1n && (b & 0x40) !== 0)) return this.byte(b);
+      this.byte(b | 0x80);
+    }
+  }
+
+  /** A name (the tier's names are ASCII). */
+  name(s: string): this {
+    this.u32(s.length);
+    for (let i = 0; i < s.length; i++) this.byte(s.charCodeAt(i) & 0x7f);
+    return this;
+  }
+
+  vec(b: Bytes): this {
+    this.u32(b.length);
+    return this.bytes(b.view());
+  }
+
+  view(): Uint8Array {
+    return this.buf.subarray(0, this.length);
+  }
+}
+
+/** A function body under construction: its extra locals and its code. */
+export class FunctionBody {
+  readonly code = new Bytes();
+  private readonly locals: ValType[] = [];
+
+  constructor(readonly paramCount: number) {}
+
+  /** Declares a local; returns its index (after the parameters). */
+  local(type: ValType): number {
+    this.locals.push(type);
+    return this.paramCount + this.locals.length - 1;
+  }
+
+  op(...codes: number[]): this {
+    for (const c of codes) this.code.byte(c);
+    return this;
+  }
+
+  get(i: number): this { return this.op(Op.local_get).u(i); }
+  set(i: number): this { return this.op(Op.local_set).u(i); }
+  tee(i: number): this { return this.op(Op.local_tee).u(i); }
+  i32(v: number): this { this.code.byte(Op.i32_const).s32(v); return this; }
+  i64(v: bigint): this { this.code.byte(Op.i64_const).s64(v); return this; }
+  /** A load or store with natural alignment `alignLog2` and a constant offset. */
+  mem(op: number, alignLog2: number, offset: number): this { this.code.byte(op).u32(alignLog2).u32(offset); return this; }
+  call(f: number): this { return this.op(Op.call).u(f); }
+  u(v: number): this { this.code.u32(v); return this; }
+
+  encode(): Bytes {
+    const out = new Bytes();
+    // Locals in runs of equal type.
+    const runs: [number, ValType][] = [];
+    for (const t of this.locals) {
+      const last = runs[runs.length - 1];
+      if (last && last[1] === t) last[0]++;
+      else runs.push([1, t]);
+    }
+    out.u32(runs.length);
+    for (const [n, t] of runs) out.u32(n).byte(t);
+    out.bytes(this.code.view()).byte(Op.end);
+    return out;
+  }
+}
+
+interface FuncType { params: ValType[]; results: ValType[] }
+
+/** A module: imported memory and functions, then defined functions, all exported by name. */
+export class ModuleBuilder {
+  private readonly types: FuncType[] = [];
+  private readonly imports: { module: string; name: string; type: number }[] = [];
+  private readonly functions: { name: string; type: number; body: FunctionBody }[] = [];
+  private table: number | undefined;
+
+  constructor(private readonly memoryPages: number) {}
+
+  /** Imports env.table, a funcref table of at least `min` entries (call_indirect uses table 0). */
+  importTable(min: number): void {
+    this.table = min;
+  }
+
+  /** The index of a function type (declared on first use), for call_indirect. */
+  typeIndex(params: ValType[], results: ValType[]): number {
+    const key = (t: FuncType) => `${t.params.join()}>${t.results.join()}`;
+    const want = key({ params, results });
+    const i = this.types.findIndex((t) => key(t) === want);
+    if (i >= 0) return i;
+    this.types.push({ params, results });
+    return this.types.length - 1;
+  }
+
+  /** An imported function (all imports come before the first defined function). */
+  importFunction(name: string, params: ValType[], results: ValType[]): number {
+    if (this.functions.length > 0) throw new Error('imports must be declared before functions');
+    this.imports.push({ module: 'env', name, type: this.typeIndex(params, results) });
+    return this.imports.length - 1;
+  }
+
+  addFunction(name: string, params: ValType[], results: ValType[], body: FunctionBody): number {
+    this.functions.push({ name, type: this.typeIndex(params, results), body });
+    return this.imports.length + this.functions.length - 1;
+  }
+
+  encode(): Uint8Array<ArrayBuffer> {
+    const out = new Bytes().bytes([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
+    const section = (id: number, content: Bytes) => out.byte(id).vec(content);
+    const types = new Bytes().u32(this.types.length);
+    for (const t of this.types) {
+      types.byte(0x60).u32(t.params.length).bytes(t.params).u32(t.results.length).bytes(t.results);
+    }
+    section(1, types);
+    const imports = new Bytes().u32(this.imports.length + 1 + (this.table !== undefined ? 1 : 0));
+    imports.name('env').name('memory').byte(0x02).byte(0x03).u32(this.memoryPages).u32(this.memoryPages);
+    if (this.table !== undefined) imports.name('env').name('table').byte(0x01).byte(0x70).byte(0x00).u32(this.table);
+    for (const imp of this.imports) imports.name(imp.module).name(imp.name).byte(0x00).u32(imp.type);
+    section(2, imports);
+    const funcs = new Bytes().u32(this.functions.length);
+    for (const f of this.functions) funcs.u32(f.type);
+    section(3, funcs);
+    const exports = new Bytes().u32(this.functions.length);
+    this.functions.forEach((f, i) => exports.name(f.name).byte(0x00).u32(this.imports.length + i));
+    section(7, exports);
+    const code = new Bytes().u32(this.functions.length);
+    for (const f of this.functions) code.vec(f.body.encode());
+    section(10, code);
+    return new Uint8Array(out.view());
+  }
+}
+
+/** The WebAssembly.Memory whose buffer is `buffer`, where a host registered it (see registerWasmMemory). */
+const memories = new WeakMap<ArrayBufferLike, WebAssembly.Memory>();
+
+/**
+ * Makes the machine's memory known to this thread's translation tier: CPUs whose state and RAM lie in
+ * `memory.buffer` can then run translated code over it. Threads that hold only a SharedArrayBuffer
+ * (tests, single-threaded runs) stay on the interpreter.
+ */
+export function registerWasmMemory(memory: WebAssembly.Memory): void {
+  memories.set(memory.buffer, memory);
+}
+
+export function wasmMemoryOf(buffer: ArrayBufferLike): WebAssembly.Memory | undefined {
+  return memories.get(buffer);
+}
