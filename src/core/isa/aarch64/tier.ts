@@ -1,20 +1,23 @@
 /**
- * The A64 translation tier: hot straight-line runs of integer instructions (a block ends at a branch,
- * at the end of the page, after 48 instructions, or before any instruction it does not translate)
- * become WebAssembly functions over the machine's shared memory. Registers stay in the CPU's state
- * region (constant addresses), NZCV is a local, loads and stores check the CPU's TLB inline (the TLBs
- * live in the state region) and call the interpreter's load/store code on a miss, which also raises
- * the guest's faults with the pc of the instruction. Each block first compares its instruction words
- * with RAM and returns -1 when one changed (self-modifying code, or another CPU rewrote it): the
- * interpreter then runs that code and may translate it again.
+ * The A64 translation tier: hot straight-line runs of instructions (a block ends at a branch, at the
+ * end of the page, after 48 instructions, or before an instruction it leaves to the interpreter) become
+ * WebAssembly functions over the machine's shared memory. Registers stay in the CPU's state region
+ * (constant addresses), NZCV is a local, loads and stores check the CPU's TLB inline (the TLBs live in
+ * the state region) and call the interpreter's load/store code on a miss, which also raises the guest's
+ * faults with the pc of the instruction. Each block first compares its instruction words with RAM and
+ * returns -1 when one changed (self-modifying code, or another CPU rewrote it): the interpreter then
+ * runs that code and may translate it again. A dispatcher (one per CPU) chains blocks through a
+ * function table while the jump cache in the state region knows the next pc; the cache is emptied with
+ * the TLBs, so a block is only reached through the translation it was entered with.
  *
- * Translated: ADR/ADRP, add/sub (immediate, shifted, extended, with carry, flags), logical (immediate,
- * shifted), MOVN/MOVZ/MOVK, bitfield moves, EXTR, shifts, conditional select and compare, division,
- * REV/REV16/REV32/CLZ/CLS, the multiplies (UMULH/SMULH on 32-bit limbs), LDR/STR of every size and
- * addressing mode the interpreter inlines, LDP/STP/LDPSW, hints and barriers, and the branches.
- * Left to the interpreter: system instructions, exclusives and atomics, FP/SIMD, RBIT, CRC32,
- * exception-generating instructions and anything else, so that every exception and system effect
- * happens in one place.
+ * Translated to WebAssembly: ADR/ADRP, add/sub (immediate, shifted, extended, with carry, flags),
+ * logical (immediate, shifted), MOVN/MOVZ/MOVK, bitfield moves, EXTR, shifts, conditional select and
+ * compare, division, RBIT/REV/REV16/REV32/CLZ/CLS, the multiplies (UMULH/SMULH on 32-bit limbs), LDR/STR
+ * of every size and addressing mode the interpreter inlines, LDP/STP/LDPSW, hints and barriers, the
+ * branches. Called from inside a block (the interpreter's own code, helperOp): literal loads,
+ * exclusives, acquire/release, LSE atomics, CRC32, MRS, SEV, CLREX and FP/SIMD. Left to the
+ * interpreter, ending a block: MSR, SYS, WFI/WFE, exception-generating instructions and ERET, where
+ * PSTATE, translation or the interrupt state may change.
  */
 import { TLB_SIZE } from './memory';
 import type { A64Cpu } from './cpu';

@@ -99,10 +99,11 @@ export interface TestMachine {
 
 export function machine(
   bytes: Uint8Array,
-  opts: { ramSize?: number; supervisor?: Supervisor; timerIrq?: boolean; args?: bigint[]; floatingPoint?: boolean } = {},
+  opts: { ramSize?: number; supervisor?: Supervisor; timerIrq?: boolean; args?: bigint[]; floatingPoint?: boolean; tier?: boolean } = {},
 ): TestMachine {
   const ramSize = opts.ramSize ?? 1 << 20;
-  const buffer = TIER ? tierBuffer(ramSize + A64_STATE_BYTES) : new SharedArrayBuffer(ramSize + A64_STATE_BYTES);
+  const tier = opts.tier ?? TIER;
+  const buffer = tier ? tierBuffer(ramSize + A64_STATE_BYTES) : new SharedArrayBuffer(ramSize + A64_STATE_BYTES);
   const bus = new AddressSpace(RAM_BASE, { buffer, byteOffset: 0, byteLength: ramSize });
   const faults: CpuFaultReport[] = [];
   const reports: CpuFaultReport[] = [];
@@ -133,8 +134,8 @@ export function machine(
     fault: (r) => faults.push(r),
   };
   const cpu = new A64Cpu(platform, { buffer, byteOffset: ramSize, byteLength: A64_STATE_BYTES });
-  if (TIER) {
-    if (!cpu.tier) throw new Error('A64_TIER=1 but the CPU has no translation tier');
+  if (tier) {
+    if (!cpu.tier) throw new Error('a translation tier was asked for but the CPU has none');
     cpu.tier.hot = 1;
     cpu.tier.batch = 1;
   }

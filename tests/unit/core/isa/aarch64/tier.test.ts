@@ -1,0 +1,175 @@
+/**
+ * The A64 translation tier (src/core/isa/aarch64/tier.ts) against the interpreter: the C guests end
+ * with the same checksums and instruction counts, seeded random integer programs leave the same
+ * registers, flags and memory, code rewritten after it was translated runs as rewritten, and a fault
+ * in the middle of a block is taken at the faulting instruction with the earlier ones done. Machines
+ * with `tier: true` translate every block head the first time it is seen (harness.ts).
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { assembler, machine, RAM_BASE } from './harness';
+
+const BIN = path.resolve(__dirname, '../../../../../guest/aarch64/bin');
+const asm = assembler('tier');
+afterAll(() => asm.save());
+
+function runToEnd(m: ReturnType<typeof machine>, budget: number): string {
+  let exit: string;
+  let left = budget;
+  do {
+    exit = m.run(1_000_000);
+    left -= 1_000_000;
+  } while (exit === 'budget' && left > 0);
+  return exit;
+}
+
+describe('A64 translation tier: the C guests', () => {
+  for (const [name, fp] of [['isa-selftest', false], ['isa-compute-O0', false], ['isa-compute-O2', false], ['isa-float', true], ['bench-mips', false]] as const) {
+    it(`${name}: the interpreter's results and instruction count`, () => {
+      const bytes = new Uint8Array(readFileSync(path.join(BIN, `${name}.bin`)));
+      const runs = [false, true].map((tier) => {
+        const m = machine(bytes, { floatingPoint: fp, tier });
+        const exit = runToEnd(m, 500_000_000);
+        return { exit, x0: m.x(0), x1: m.x(1), retired: m.cpu.retired, faults: m.faults.length, blocks: m.cpu.tier?.stats.blocks ?? 0 };
+      });
+      expect(runs[1]!.blocks).toBeGreaterThan(10);
+      expect({ ...runs[1]!, blocks: 0 }).toEqual({ ...runs[0]!, blocks: 0 });
+      expect(runs[0]!.exit).toBe('wfi');
+    });
+  }
+});
+
+/** A small seeded generator (xorshift32). */
+function rng(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return (s >>> 0) / 4294967296;
+  };
+}
+
+const CONDS = ['eq', 'ne', 'cs', 'cc', 'mi', 'pl', 'vs', 'vc', 'hi', 'ls', 'ge', 'lt', 'gt', 'le'];
+
+/** One random instruction on x0..x9 (w forms too), with the data area at x20 (256 bytes). */
+function randomInstruction(r: () => number): string {
+  const pick = <T,>(a: readonly T[]): T => a[Math.floor(r() * a.length)]!;
+  const w = r() < 0.3;
+  const R = () => `${w ? 'w' : 'x'}${Math.floor(r() * 10)}`;
+  const X = () => `x${Math.floor(r() * 10)}`;
+  const imm12 = () => (r() < 0.25 ? 0 : Math.floor(r() * 4096));
+  const sh = (max: number) => Math.floor(r() * max);
+  const bits = w ? 32 : 64;
+  switch (Math.floor(r() * 20)) {
+    case 0: return `${pick(['add', 'adds', 'sub', 'subs'])} ${R()}, ${R()}, #${imm12()}`;
+    case 1: return `${pick(['add', 'adds', 'sub', 'subs'])} ${R()}, ${R()}, ${R()}, ${pick(['lsl', 'lsr', 'asr'])} #${sh(bits)}`;
+    case 2: return `${pick(['and', 'orr', 'eor', 'ands', 'bic', 'orn', 'eon', 'bics'])} ${R()}, ${R()}, ${R()}, ${pick(['lsl', 'lsr', 'asr', 'ror'])} #${sh(bits)}`;
+    case 3: return `${pick(['adc', 'adcs', 'sbc', 'sbcs'])} ${R()}, ${R()}, ${R()}`;
+    case 4: return `${pick(['csel', 'csinc', 'csinv', 'csneg'])} ${R()}, ${R()}, ${R()}, ${pick(CONDS)}`;
+    case 5: return `${pick(['ccmp', 'ccmn'])} ${R()}, ${r() < 0.5 ? R() : `#${sh(32)}`}, #${sh(16)}, ${pick(CONDS)}`;
+    case 6: { const lsb = sh(bits); return `${pick(['ubfx', 'sbfx', 'bfxil'])} ${R()}, ${R()}, #${lsb}, #${1 + sh(bits - lsb)}`; }
+    case 7: { const lsb = sh(bits); return `${pick(['bfi', 'ubfiz', 'sbfiz'])} ${R()}, ${R()}, #${lsb}, #${1 + sh(bits - lsb)}`; }
+    case 8: return `${pick(['lsl', 'lsr', 'asr', 'ror'])} ${R()}, ${R()}, ${R()}`;
+    case 9: return `${pick(['lsl', 'lsr', 'asr', 'ror'])} ${R()}, ${R()}, #${sh(bits)}`;
+    case 10: return `${pick(['udiv', 'sdiv'])} ${R()}, ${R()}, ${R()}`;
+    case 11: return `${pick(['madd', 'msub'])} ${R()}, ${R()}, ${R()}, ${R()}`;
+    case 12: return `${pick(['umulh', 'smulh'])} ${X()}, ${X()}, ${X()}`;
+    case 13: return `${pick(['smaddl', 'umaddl', 'smsubl', 'umsubl'])} ${X()}, w${sh(10)}, w${sh(10)}, ${X()}`;
+    case 14: return `${pick(['rev', 'rev16', 'clz', 'cls', 'rbit'])} ${R()}, ${R()}`;
+    case 15: return `${pick(['movz', 'movn', 'movk'])} ${R()}, #${Math.floor(r() * 65536)}, lsl #${w ? pick([0, 16]) : pick([0, 16, 32, 48])}`;
+    case 16: return `extr ${w ? `w${sh(10)}, w${sh(10)}, w${sh(10)}, #${sh(32)}` : `x${sh(10)}, x${sh(10)}, x${sh(10)}, #${sh(64)}`}`;
+    case 17: return `${pick(['str', 'ldr'])} ${R()}, [x20, #${8 * sh(30)}]`;
+    case 18: return `${pick(['strb', 'ldrb', 'ldrsb', 'strh', 'ldrh', 'ldrsh'])} w${sh(10)}, [x20, #${2 * sh(100)}]`;
+    default: return `${pick(['stp', 'ldp'])} x${sh(10)}, x${sh(10)}, [x20, #${16 * sh(15)}]`;
+  }
+}
+
+describe('A64 translation tier: seeded random programs', () => {
+  it('40 programs of 60 integer instructions leave the interpreter\'s registers, flags and memory', () => {
+    const r = rng(0x5eed);
+    for (let p = 0; p < 40; p++) {
+      const body: string[] = [];
+      // Edge values (zero, ones, the sign boundaries) as often as random ones: carries and overflows live there.
+      const EDGES = ['0', '1', '0xffffffffffffffff', '0x7fffffffffffffff', '0x8000000000000000', '0xffffffff', '0x80000000', '0x7fffffff'];
+      for (let i = 0; i < 10; i++) {
+        const value = r() < 0.5 ? EDGES[Math.floor(r() * EDGES.length)]! : `0x${Math.floor(r() * 2 ** 32).toString(16)}${Math.floor(r() * 2 ** 32).toString(16).padStart(8, '0')}`;
+        body.push(`  ldr x${i}, =${value}`);
+      }
+      body.push(`  ldr x20, =${RAM_BASE + 0x8000}`, '  mov x21, #3', 'loop:');
+      for (let i = 0; i < 60; i++) body.push(`  ${randomInstruction(r)}`);
+      // Three times round, so the blocks run translated after the first pass.
+      body.push('  subs x21, x21, #1', '  b.ne loop', '  wfi', '  .ltorg');
+      const source = body.join('\n');
+      const bytes = asm(source);
+      const states = [false, true].map((tier) => {
+        const m = machine(bytes, { tier });
+        for (let i = 0; i < 256; i += 8) m.ram.setBigUint64(0x8000 + i, BigInt(i) * 0x0101_0101_0101_0101n, true);
+        const exit = m.run(100_000);
+        const regs = Array.from({ length: 11 }, (_, i) => m.x(i).toString(16));
+        const mem = Array.from({ length: 32 }, (_, i) => m.ram.getBigUint64(0x8000 + i * 8, true).toString(16));
+        return { exit, regs, flags: m.flags(), mem, faults: m.faults.length, blocks: m.cpu.tier?.stats.blocks ?? 0 };
+      });
+      expect(states[1]!.blocks, `program ${p}`).toBeGreaterThan(0);
+      expect({ ...states[1]!, blocks: 0 }, `program ${p}:\n${source}`).toEqual({ ...states[0]!, blocks: 0 });
+    }
+  });
+});
+
+describe('A64 translation tier: code that changes, faults inside a block', () => {
+  it('an instruction rewritten after its block was translated runs as rewritten', () => {
+    // The loop body adds 1 to x1 five times; then the add is patched to add 100 and the loop runs again.
+    const m = machine(asm(`
+  mov x1, #0
+  mov x3, #2
+again:
+  mov x2, #5
+loop:
+  add x1, x1, #1
+  subs x2, x2, #1
+  b.ne loop
+  subs x3, x3, #1
+  b.eq done
+  adr x4, loop
+  ldr w5, =0x91019021
+  str w5, [x4]
+  b again
+done:
+  wfi
+  .ltorg`), { tier: true });
+    expect(m.run(10_000)).toBe('wfi');
+    expect(m.faults).toEqual([]);
+    expect(m.x(1)).toBe(5n + 500n); // 0x91019021 is add x1, x1, #100
+    expect(m.cpu.tier!.stats.stale).toBeGreaterThan(0);
+  });
+
+  it('a load that faults in the middle of a block: earlier instructions done, ELR at the load, later ones not', () => {
+    const m = machine(asm(`
+  adr x0, vectors
+  msr vbar_el1, x0
+  ldr x9, =0x1000
+  mov x3, #3
+loop:
+  add x1, x1, #1
+  add x2, x2, #2
+  subs x3, x3, #1
+  b.ne loop
+  add x5, x5, #7
+  ldr x6, [x9]
+  add x7, x7, #9
+  wfi
+  .balign 2048
+vectors:
+  .org vectors + 0x200
+  mrs x10, elr_el1
+  mrs x11, esr_el1
+  wfi`), { tier: true });
+    m.run(10_000);
+    expect(m.faults).toEqual([]);
+    expect([m.x(1), m.x(2), m.x(5), m.x(7)]).toEqual([3n, 6n, 7n, 0n]);
+    expect(m.x(10)).toBe(BigInt(RAM_BASE + 4 * 9));
+    expect(m.x(11) >> 26n).toBe(0x25n); // data abort from the same EL
+    expect(m.cpu.tier!.stats.blocks).toBeGreaterThan(0);
+  });
+});
