@@ -114,6 +114,9 @@ export function execute(cpu: A64Cpu, n: number): number {
             }
             count = r;
             cpu.nzcv = x[74]!;
+            // Blocks in other pages may have moved the interpreter's page (tier.ts imports).
+            cpu.pageLo = pageLo;
+            cpu.pageHi = pageHi;
             const lo = x[66]!, hi = x[67]!;
             head = true;
             if (hi === pageHi && (lo & -4096) === pageLo && (lo & 3) === 0) {

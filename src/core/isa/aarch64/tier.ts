@@ -88,8 +88,13 @@ export class A64Tier {
     this.xBase = stateOffset + A64_X_OFFSET;
     this.tlbBase = stateOffset + A64_TLB_OFFSET;
     this.ramBase = ramOffset;
-    const slow = (op: number, raw: number, k: number, count: number, nzcv: number): void => {
+    // Both imports put the pc where the interpreter's code expects it (page and index: a block reached
+    // through the dispatcher may lie in another page than the one the interpreter entered it from), so
+    // that a fault they raise has the instruction's address in ELR_EL1.
+    const slow = (op: number, raw: number, k: number, count: number, nzcv: number, pageLo: number, pageHi: number): void => {
       cpu.nzcv = nzcv;
+      cpu.pageLo = pageLo;
+      cpu.pageHi = pageHi;
       cpu.k = k;
       cpu.count = count;
       if (op >= 108) {
@@ -101,6 +106,8 @@ export class A64Tier {
     // with the next instruction (or raise). NZCV goes in and comes back (FCMP sets it, FCSEL reads it).
     const other = (op: number, raw: number, k: number, count: number, nzcv: number, pageLo: number, pageHi: number): number => {
       cpu.nzcv = nzcv;
+      cpu.pageLo = pageLo;
+      cpu.pageHi = pageHi;
       cpu.k = k;
       cpu.count = count;
       executeOther(cpu, op, raw, pageLo, pageHi, k);
@@ -183,7 +190,7 @@ export class A64Tier {
       return;
     }
     const mod = new ModuleBuilder(this.memory.buffer.byteLength / 65536);
-    const slow = mod.importFunction('slow', [I32, I32, I32, I32, I32], []);
+    const slow = mod.importFunction('slow', [I32, I32, I32, I32, I32, I32, I32], []);
     const other = mod.importFunction('other', [I32, I32, I32, I32, I32, I32, I32], [I32]);
     batch.forEach((b, i) => {
       const g = new BlockGen(this, b.host, b.k, b.el, b.spIdx, slow, other);
@@ -325,33 +332,84 @@ class BlockGen {
   }
 
   // ---- registers (values on the wasm stack) ----
+  //
+  // X0..X30 are cached in locals while a block runs: loaded on first use, written back (flushAll) before
+  // anything that reads them from memory (the interpreter's helpers, the slow path of a load or store)
+  // and at the exit. Inside a conditional body (direct > 0) nothing new is cached and writes go to
+  // memory, and the caller forgets those registers after the body; the stack pointer is not cached.
+
+  private readonly regLocal: number[] = new Array<number>(31).fill(-1);
+  private readonly cached: boolean[] = new Array<boolean>(31).fill(false);
+  private readonly dirty: boolean[] = new Array<boolean>(31).fill(false);
+  private direct = 0;
 
   /** Byte address of register r (r = 31 is XZR: the zero slot for reads). */
   private addr(r: number): number { return this.X + 8 * r; }
   private spAddr(): number { return this.X + 4 * this.spIdx; }
+  private localOf(r: number): number {
+    if (this.regLocal[r]! < 0) this.regLocal[r] = this.f.local(I64);
+    return this.regLocal[r]!;
+  }
   /** Pushes Xr (31 = XZR). */
   private x(r: number): void {
-    if (r === 31) this.f.i64(0n);
-    else this.f.i32(0).mem(W.i64_load, 3, this.addr(r));
+    const f = this.f;
+    if (r === 31) f.i64(0n);
+    else if (this.cached[r]) f.get(this.regLocal[r]!);
+    else if (this.direct > 0) f.i32(0).mem(W.i64_load, 3, this.addr(r));
+    else {
+      f.i32(0).mem(W.i64_load, 3, this.addr(r)).tee(this.localOf(r));
+      this.cached[r] = true;
+    }
   }
   /** Pushes Xr or SP for r = 31. */
   private xsp(r: number): void {
-    this.f.i32(0).mem(W.i64_load, 3, r === 31 ? this.spAddr() : this.addr(r));
+    if (r === 31) this.f.i32(0).mem(W.i64_load, 3, this.spAddr());
+    else this.x(r);
   }
   /** Pushes Wr as i32 (31 = WZR). */
   private w(r: number): void {
     if (r === 31) this.f.i32(0);
-    else this.f.i32(0).mem(W.i32_load, 2, this.addr(r));
+    else {
+      this.x(r);
+      this.f.op(W.i32_wrap_i64);
+    }
   }
-  /** Stores local `l` (i64) to Xr; r = 31 is the sink (XZR) or SP. */
+  /** Sets Xr from local `l` (i64); r = 31 is the sink (XZR) or SP. */
   private setX(r: number, l: number, sp = false): void {
-    const at = r === 31 ? (sp ? this.spAddr() : this.X + 8 * 32) : this.addr(r);
-    this.f.i32(0).get(l).mem(W.i64_store, 3, at);
+    const f = this.f;
+    if (r === 31 || this.direct > 0) {
+      const at = r === 31 ? (sp ? this.spAddr() : this.X + 8 * 32) : this.addr(r);
+      f.i32(0).get(l).mem(W.i64_store, 3, at);
+      return;
+    }
+    f.get(l).set(this.localOf(r));
+    this.cached[r] = true;
+    this.dirty[r] = true;
   }
-  /** Stores local `l` (i32) zero-extended to Xr. */
+  /** Sets Xr from local `l` (i32) zero-extended. */
   private setW(r: number, l: number, sp = false): void {
-    const at = r === 31 ? (sp ? this.spAddr() : this.X + 8 * 32) : this.addr(r);
-    this.f.i32(0).get(l).op(W.i64_extend_i32_u).mem(W.i64_store, 3, at);
+    const f = this.f;
+    if (r === 31 || this.direct > 0) {
+      const at = r === 31 ? (sp ? this.spAddr() : this.X + 8 * 32) : this.addr(r);
+      f.i32(0).get(l).op(W.i64_extend_i32_u).mem(W.i64_store, 3, at);
+      return;
+    }
+    f.get(l).op(W.i64_extend_i32_u).set(this.localOf(r));
+    this.cached[r] = true;
+    this.dirty[r] = true;
+  }
+  /** Writes every changed cached register back to memory. */
+  private flushAll(): void {
+    for (let r = 0; r < 31; r++) {
+      if (!this.dirty[r]) continue;
+      this.f.i32(0).get(this.regLocal[r]!).mem(W.i64_store, 3, this.addr(r));
+      this.dirty[r] = false;
+    }
+  }
+  /** Forgets cached registers (after code that may have written them in memory; flushAll first). */
+  private forget(...regs: number[]): void {
+    if (regs.length === 0) this.cached.fill(false);
+    for (const r of regs) if (r < 31) this.cached[r] = false;
   }
 
   // ---- flags ----
@@ -448,6 +506,7 @@ class BlockGen {
   /** Returns from the block with the pc in local `pcLocal` after `done` instructions. */
   private exit(pcLocal: number, done: number): void {
     const f = this.f;
+    this.flushAll();
     f.i32(0).get(pcLocal).mem(W.i64_store, 3, this.X + 8 * SLOT_PC);
     f.i32(0).get(this.nz).mem(W.i32_store, 2, this.X + 8 * SLOT_NZCV);
     f.get(this.pCount).i32(done).op(W.i32_add).op(W.return);
@@ -711,21 +770,22 @@ class BlockGen {
       case 72: case 73: { // ccmn ccmp
         const imm = (raw & 0x800) !== 0;
         const sub = op === 73;
-        this.cond((raw >>> 12) & 15);
-        f.op(W.if, VOID);
+        // Operands first: the conditional body reads only locals.
         if (sf) {
           this.x(n); f.set(this.a);
           if (imm) f.i64(BigInt(m)); else this.x(m);
           if (sub) f.i64(-1n).op(W.i64_xor);
           f.set(this.b);
-          this.add64(sub ? 1 : 0, true);
         } else {
           this.w(n); f.set(this.a32);
           if (imm) f.i32(m); else this.w(m);
           if (sub) f.i32(-1).op(W.i32_xor);
           f.set(this.b32);
-          this.add32(sub ? 1 : 0, true);
         }
+        this.cond((raw >>> 12) & 15);
+        f.op(W.if, VOID);
+        if (sf) this.add64(sub ? 1 : 0, true);
+        else this.add32(sub ? 1 : 0, true);
         f.op(W.else).i32((raw & 15) << 28).set(this.nz).op(W.end);
         return false;
       }
@@ -854,6 +914,8 @@ class BlockGen {
         return false;
       default:
         if (!helperOp(op)) throw new Error(`A64 tier: op ${op} is not translatable`);
+        this.flushAll();
+        this.forget();
         f.i32(op).i32(raw).i32(k).get(this.pCount).i32(i).op(W.i32_add).get(this.nz).get(this.pLo).get(this.pHi).call(this.otherFn).set(this.nz);
         return false;
     }
@@ -930,7 +992,7 @@ class BlockGen {
 
   private callSlow(raw: number, op: number, k: number, i: number): void {
     const f = this.f;
-    f.i32(op).i32(raw).i32(k).get(this.pCount).i32(i).op(W.i32_add).get(this.nz).call(this.slowFn);
+    f.i32(op).i32(raw).i32(k).get(this.pCount).i32(i).op(W.i32_add).get(this.nz).get(this.pLo).get(this.pHi).call(this.slowFn);
   }
 
   private loadStore(raw: number, op: number, k: number, i: number): void {
@@ -948,6 +1010,8 @@ class BlockGen {
     else if (op === 107) { this.extendedOperand((raw >>> 16) & 31, (raw >>> 13) & 7, (raw >>> 12) & 1 ? sizeLog : 0); f.op(W.i64_add); }
     f.set(this.a);
     this.tlbHit(store, size);
+    this.flushAll();
+    this.direct++;
     f.op(W.if, VOID);
     if (store) {
       this.hostAddress(true);
@@ -967,6 +1031,8 @@ class BlockGen {
     f.op(W.else);
     this.callSlow(raw, op, k, i);
     f.op(W.end);
+    this.direct--;
+    this.forget(t, n);
   }
 
   private loadStorePair(raw: number, op: number, k: number, i: number): void {
@@ -985,6 +1051,8 @@ class BlockGen {
     this.tlbHit(!load, size);
     // Both elements in the page.
     f.get(this.lo).i32(0xfff).op(W.i32_and).i32(4096 - 2 * size).op(W.i32_le_u).op(W.i32_and);
+    this.flushAll();
+    this.direct++;
     f.op(W.if, VOID);
     this.hostAddress(!load);
     f.set(this.b32);
@@ -1003,5 +1071,7 @@ class BlockGen {
     f.op(W.else);
     this.callSlow(raw, op, k, i);
     f.op(W.end);
+    this.direct--;
+    this.forget(t, t2, n);
   }
 }

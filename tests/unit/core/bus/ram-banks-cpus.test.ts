@@ -14,12 +14,12 @@ import { A64Cpu, A64_STATE_BYTES } from '../../../../src/core/isa/aarch64/cpu';
 
 const HIGH = 0x1_0000_0000;
 const BANK = 0x10000;
-/** Buffer: bank 0 at 0, a 4 KiB gap, bank 1 at 0x11000, the CPU state after it. */
+/** Buffer: bank 0 at 0, a 4 KiB gap, bank 1 at 0x11000, the CPU state after it (the larger of the two CPUs' state). */
 const BANK1_OFFSET = 0x11000;
 const STATE_OFFSET = 0x22000;
 
 function twoBanks(low: number, dev: MmioDevice): { bus: AddressSpace; buffer: SharedArrayBuffer } {
-  const buffer = new SharedArrayBuffer(STATE_OFFSET + 0x1000);
+  const buffer = new SharedArrayBuffer(STATE_OFFSET + Math.max(0x1000, A64_STATE_BYTES));
   const bus = new AddressSpace(low, { buffer, byteOffset: 0, byteLength: BANK }, {
     moreRam: [{ base: HIGH, region: { buffer, byteOffset: BANK1_OFFSET, byteLength: BANK } }],
   });

@@ -172,4 +172,38 @@ vectors:
     expect(m.x(11) >> 26n).toBe(0x25n); // data abort from the same EL
     expect(m.cpu.tier!.stats.blocks).toBeGreaterThan(0);
   });
+
+  it('a fault in a block the dispatcher chained to on another page has that page in ELR', () => {
+    // Round 1 translates both blocks; in round 2 the dispatcher goes from the first page's block to the
+    // second page's without the interpreter, and the load there faults (x9 now points nowhere).
+    const m = machine(asm(`
+  adr x0, vectors
+  msr vbar_el1, x0
+  ldr x9, =${RAM_BASE + 0x8000}
+  mov x3, #2
+round:
+  add x1, x1, #1
+  b far
+back:
+  ldr x9, =0x1000
+  subs x3, x3, #1
+  b.ne round
+  wfi
+  .balign 2048
+vectors:
+  .org vectors + 0x200
+  mrs x10, elr_el1
+  wfi
+  .org 0x1000
+far:
+  add x2, x2, #1
+  ldr x6, [x9]
+  add x7, x7, #1
+  b back
+  .ltorg`), { tier: true });
+    m.run(10_000);
+    expect(m.faults).toEqual([]);
+    expect([m.x(1), m.x(2), m.x(7)]).toEqual([2n, 2n, 1n]);
+    expect(m.x(10)).toBe(BigInt(RAM_BASE + 0x1000 + 4));
+  });
 });
