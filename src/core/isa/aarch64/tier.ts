@@ -29,7 +29,7 @@ import { loadStore, loadStorePair } from './load-store';
 import { FunctionBody, I32, I64, ModuleBuilder, Op as W, VOID } from '../../jit/wasm-module';
 
 /** A translated block: returns the instruction count after it (or -1 if its code changed in RAM). */
-export type BlockFn = (count: number, pageLo: number, pageHi: number, nzcv: number) => number;
+export type BlockFn = (count: number, pageLo: number, pageHi: number, nzcv: number, budget: number) => number;
 
 /** Executions of a block head before it is translated. */
 export const HOT = 24;
@@ -171,7 +171,8 @@ export class A64Tier {
       if (!translatable(op, raw)) break;
       words.push(raw);
       ops.push(op);
-      if (op >= 21 && op <= 30) break;
+      // Conditional branches leave by a side exit (or loop back to the start); the others end the block.
+      if (op === 21 || op === 22 || (op >= 28 && op <= 30)) break;
     }
     // Not worth a block (or nothing translatable here): the interpreter keeps this head.
     page.fns[k] = -1;
@@ -195,7 +196,7 @@ export class A64Tier {
     batch.forEach((b, i) => {
       const g = new BlockGen(this, b.host, b.k, b.el, b.spIdx, slow, other);
       g.emit(b.words, b.ops);
-      mod.addFunction(`b${i}`, [I32, I32, I32, I32], [I32], g.f);
+      mod.addFunction(`b${i}`, [I32, I32, I32, I32, I32], [I32], g.f);
     });
     const exports = new WebAssembly.Instance(new WebAssembly.Module(mod.encode()), this.imports as never).exports;
     batch.forEach((b, i) => {
@@ -217,7 +218,7 @@ export class A64Tier {
     const lo = f.local(I32), hi = f.local(I32), ent = f.local(I32), fn = f.local(I32), r = f.local(I32);
     const X = this.xBase;
     const JC = stateOffset + A64_JC_OFFSET;
-    const blockType = mod.typeIndex([I32, I32, I32, I32], [I32]);
+    const blockType = mod.typeIndex([I32, I32, I32, I32, I32], [I32]);
     f.op(W.block, VOID, W.loop, VOID);
     f.i32(0).mem(W.i32_load, 2, X + 8 * SLOT_PC).set(lo);
     f.i32(0).mem(W.i32_load, 2, X + 8 * SLOT_PC + 4).set(hi);
@@ -225,7 +226,7 @@ export class A64Tier {
     f.get(ent).mem(W.i32_load, 2, JC).get(lo).get(mode).op(W.i32_or).op(W.i32_ne);
     f.get(ent).mem(W.i32_load, 2, JC + 4).get(hi).op(W.i32_ne).op(W.i32_or).op(W.br_if).u(1);
     f.get(ent).mem(W.i32_load, 2, JC + 8).tee(fn).op(W.i32_eqz).op(W.br_if).u(1);
-    f.get(count).get(lo).i32(-4096).op(W.i32_and).get(hi).get(nz).get(fn).op(W.call_indirect).u(blockType).u(0);
+    f.get(count).get(lo).i32(-4096).op(W.i32_and).get(hi).get(nz).get(budget).get(fn).op(W.call_indirect).u(blockType).u(0);
     f.tee(r).i32(0).op(W.i32_lt_s).op(W.if, VOID);
     f.i32(0).get(fn).mem(W.i32_store, 2, X + 8 * SLOT_STALE);
     f.get(ent).i32(0).mem(W.i32_store, 2, JC + 8);
@@ -245,6 +246,17 @@ export class A64Tier {
   get layout(): { x: number; tlb: number; ram: number } {
     return { x: this.xBase, tlb: this.tlbBase, ram: this.ramBase };
   }
+}
+
+/** The page index a direct branch at page index k goes to (undefined for other ops or outside the page). */
+function branchTarget(raw: number, op: number, k: number): number | undefined {
+  let off: number;
+  if (op === 21) off = (raw << 6) >> 4;
+  else if (op >= 23 && op <= 25) off = ((raw << 8) >> 11) & ~3;
+  else if (op === 26 || op === 27) off = ((raw << 13) >> 16) & ~3;
+  else return undefined;
+  const t = k * 4 + off;
+  return t >= 0 && t < 4096 ? t >> 2 : undefined;
 }
 
 /**
@@ -287,12 +299,17 @@ const ror32 = (v: number, r: number): number => (r === 0 ? v : ((v >>> r) | (v <
 
 /** Writes one block's function body. */
 class BlockGen {
-  readonly f = new FunctionBody(4);
+  readonly f = new FunctionBody(5);
   // Parameters.
   private readonly pCount = 0;
   private readonly pLo = 1;
   private readonly pHi = 2;
   private readonly nz = 3;
+  private readonly pBudget = 4;
+  /** Instructions done before the current pass through the block (a block may loop to its start). */
+  private readonly cnt: number;
+  /** The block branches back to its first instruction somewhere: its body is a wasm loop. */
+  private loops = false;
   // Locals.
   private readonly pg: number;
   private readonly a: number;
@@ -315,6 +332,7 @@ class BlockGen {
   ) {
     const f = this.f;
     this.pg = f.local(I64);
+    this.cnt = f.local(I32);
     this.a = f.local(I64);
     this.b = f.local(I64);
     this.r = f.local(I64);
@@ -397,6 +415,12 @@ class BlockGen {
     f.get(l).op(W.i64_extend_i32_u).set(this.localOf(r));
     this.cached[r] = true;
     this.dirty[r] = true;
+  }
+  /** Writes every changed cached register back to memory on this path only (a side exit or the loop back). */
+  private storeDirty(): void {
+    for (let r = 0; r < 31; r++) {
+      if (this.dirty[r]) this.f.i32(0).get(this.regLocal[r]!).mem(W.i64_store, 3, this.addr(r));
+    }
   }
   /** Writes every changed cached register back to memory. */
   private flushAll(): void {
@@ -506,10 +530,39 @@ class BlockGen {
   /** Returns from the block with the pc in local `pcLocal` after `done` instructions. */
   private exit(pcLocal: number, done: number): void {
     const f = this.f;
-    this.flushAll();
+    this.storeDirty();
     f.i32(0).get(pcLocal).mem(W.i64_store, 3, this.X + 8 * SLOT_PC);
     f.i32(0).get(this.nz).mem(W.i32_store, 2, this.X + 8 * SLOT_NZCV);
-    f.get(this.pCount).i32(done).op(W.i32_add).op(W.return);
+    f.get(this.cnt).i32(done).op(W.i32_add).op(W.return);
+  }
+
+  /**
+   * A taken branch at block index `i` to `target` (a page index): back to the block's start while the
+   * budget lasts (a wasm loop), else out. Emitted where the branch is taken.
+   */
+  private taken(target: number, i: number, nesting: number): void {
+    const f = this.f;
+    if (target === this.k0) {
+      this.storeDirty();
+      f.get(this.cnt).i32(i + 1).op(W.i32_add).tee(this.cnt).get(this.pBudget).op(W.i32_lt_s);
+      // br from inside this if to the loop: past this if and the `nesting` constructs around the branch.
+      f.op(W.if, VOID).op(W.br).u(1 + nesting).op(W.end);
+      // Out of budget: leave at the start with the instructions counted so far.
+      this.pcOf(this.r, target);
+      this.exitCounted(this.r);
+      return;
+    }
+    f.get(this.pg).i64(BigInt(target * 4)).op(W.i64_add).set(this.r);
+    this.exit(this.r, i + 1);
+  }
+
+  /** exit() when cnt already includes this pass's instructions. */
+  private exitCounted(pcLocal: number): void {
+    const f = this.f;
+    this.storeDirty();
+    f.i32(0).get(pcLocal).mem(W.i64_store, 3, this.X + 8 * SLOT_PC);
+    f.i32(0).get(this.nz).mem(W.i32_store, 2, this.X + 8 * SLOT_NZCV);
+    f.get(this.cnt).op(W.return);
   }
 
   /** Sets local l to the address of instruction index j of the page (j may be 1024: the next page). */
@@ -526,6 +579,10 @@ class BlockGen {
     }
     f.op(W.if, VOID).i32(-1).op(W.return, W.end);
     f.get(this.pHi).op(W.i64_extend_i32_u).i64(32n).op(W.i64_shl).get(this.pLo).op(W.i64_extend_i32_u).op(W.i64_or).set(this.pg);
+    f.get(this.pCount).set(this.cnt);
+    this.loops = words.some((raw, i) => branchTarget(raw, ops[i]!, this.k0 + i) === this.k0);
+    // The loop header: registers are reloaded from memory on each pass (the back edge stores them).
+    if (this.loops) f.op(W.loop, VOID);
     let ended = false;
     for (let i = 0; i < words.length; i++) {
       ended = this.instruction(words[i]!, ops[i]!, this.k0 + i, i);
@@ -534,6 +591,7 @@ class BlockGen {
       this.pcOf(this.r, this.k0 + words.length);
       this.exit(this.r, words.length);
     }
+    if (this.loops) f.op(W.end);
     // Every path returned; the function's end still needs a value for validation.
     f.op(W.i32_const).code.s32(0);
   }
@@ -663,6 +721,10 @@ class BlockGen {
       case 21: case 22: { // b bl
         if (op === 22) { this.pcOf(this.r, k + 1); this.setX(30, this.r); }
         const off = (raw << 6) >> 4;
+        if (op === 21 && branchTarget(raw, op, k) === this.k0) {
+          this.taken(this.k0, i, 0);
+          return true;
+        }
         f.get(this.pg).i64(BigInt(k * 4 + off)).op(W.i64_add).set(this.r);
         this.exit(this.r, i + 1);
         return true;
@@ -682,13 +744,16 @@ class BlockGen {
           if (op === 26) f.op(W.i32_eqz);
           off = (raw << 13) >> 16;
         }
-        // pc = taken ? target : next
-        f.set(this.a32);
-        f.get(this.pg).i64(BigInt(k * 4 + (off & ~3))).op(W.i64_add);
-        f.get(this.pg).i64(BigInt((k + 1) * 4)).op(W.i64_add);
-        f.get(this.a32).op(W.select).set(this.r);
-        this.exit(this.r, i + 1);
-        return true;
+        // Taken: out by a side exit (or back to the start); not taken: on with the next instruction.
+        f.op(W.if, VOID);
+        const target = branchTarget(raw, op, k);
+        if (target === this.k0) this.taken(target, i, 1);
+        else {
+          f.get(this.pg).i64(BigInt(k * 4 + (off & ~3))).op(W.i64_add).set(this.r);
+          this.exit(this.r, i + 1);
+        }
+        f.op(W.end);
+        return false;
       }
       case 28: case 29: case 30: { // br blr ret
         this.x(n); f.set(this.r);
