@@ -8,19 +8,14 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { machine } from './harness';
+import { machine, runToEnd } from './harness';
 
 const BIN = path.resolve(__dirname, '../../../../../guest/aarch64/bin');
 
 function runGuest(name: string, budget: number, floatingPoint = false) {
   const m = machine(new Uint8Array(readFileSync(path.join(BIN, `${name}.bin`))), { ramSize: 1 << 20, floatingPoint });
   const start = performance.now();
-  let exit: string;
-  let left = budget;
-  do {
-    exit = m.run(1_000_000);
-    left -= 1_000_000;
-  } while (exit === 'budget' && left > 0);
+  const exit = runToEnd(m, budget);
   const seconds = (performance.now() - start) / 1000;
   return { m, exit, seconds };
 }

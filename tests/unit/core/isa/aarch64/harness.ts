@@ -159,6 +159,17 @@ export function machine(
   return m;
 }
 
+/** Runs in slices of a million instructions until the CPU stops for something else or `budget` is spent. */
+export function runToEnd(m: TestMachine, budget: number): string {
+  let exit: string;
+  let left = budget;
+  do {
+    exit = m.run(1_000_000);
+    left -= 1_000_000;
+  } while (exit === 'budget' && left > 0);
+  return exit;
+}
+
 export function device(kind = 'test'): MmioDevice & { log: string[]; regs: Map<number, number> } {
   const log: string[] = [];
   const regs = new Map<number, number>();

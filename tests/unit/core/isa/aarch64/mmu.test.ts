@@ -115,6 +115,23 @@ function setup(tcr: bigint, startLevel: number, body: string) {
   return { m, t, root };
 }
 
+/**
+ * The page VA 0x40040000 (x10 = its level-3 descriptor's address, found by walking the tables the
+ * builder made) holding 0x55, and a 2 MiB block VA 0x80000000 -> PA 0x40000000 (level 2, first entry of
+ * the table for the third GiB; x9 = that descriptor's address).
+ */
+function pageAndBlock(m: ReturnType<typeof machine>, t: Tables, root: number): void {
+  t.map(root, 1, 0x4004_0000n, RAM_BASE + 0x40000, PAGE | PXN | UXN);
+  const l2 = Number(t.read(root, 1) & 0xffff_ffff_f000n);
+  const l3 = Number(t.read(l2, 0) & 0xffff_ffff_f000n);
+  m.cpu.setX(10, BigInt(l3 + 0x40 * 8));
+  const blockTable = t.alloc();
+  t.entry(root, 2, BigInt(blockTable) | 3n);
+  t.entry(blockTable, 0, BigInt(RAM_BASE) | 1n | (1n << 10n) | PXN | UXN);
+  m.cpu.setX(9, BigInt(blockTable));
+  m.ram.setBigUint64(0x40000, 0x55n, true);
+}
+
 function log(m: ReturnType<typeof machine>, n: number): bigint[] {
   return Array.from({ length: n * 2 }, (_, i) => m.ram.getBigUint64(0x9000 + i * 8, true));
 }
@@ -217,16 +234,7 @@ describe('A64 MMU (39-bit VA)', () => {
   ldr x13, [x11]
   ldr x11, =0x80100000
   ldr x14, [x11]`);
-    t.map(root, 1, 0x4004_0000n, RAM_BASE + 0x40000, PAGE | PXN | UXN);
-    // x10 = the level-3 descriptor's address (found by walking the tables the builder made).
-    const l2 = Number(t.read(root, 1) & 0xffff_ffff_f000n);
-    const l3 = Number(t.read(l2, 0) & 0xffff_ffff_f000n);
-    m.cpu.setX(10, BigInt(l3 + 0x40 * 8));
-    // A 2 MiB block: VA 0x80000000 -> PA 0x40000000 (level 2, first entry of the table for the third GiB).
-    const blockTable = t.alloc();
-    t.entry(root, 2, BigInt(blockTable) | 3n);
-    t.entry(blockTable, 0, BigInt(RAM_BASE) | 1n | (1n << 10n) | PXN | UXN);
-    m.ram.setBigUint64(0x40000, 0x55n, true);
+    pageAndBlock(m, t, root);
     m.run();
     expect(m.faults).toEqual([]);
     expect(m.x(5)).toBe(0x55n);
@@ -259,15 +267,7 @@ describe('A64 MMU (39-bit VA)', () => {
   dsb sy
   isb
   ldr x6, [x4]`);
-    t.map(root, 1, 0x4004_0000n, RAM_BASE + 0x40000, PAGE | PXN | UXN);
-    const l2 = Number(t.read(root, 1) & 0xffff_ffff_f000n);
-    const l3 = Number(t.read(l2, 0) & 0xffff_ffff_f000n);
-    m.cpu.setX(10, BigInt(l3 + 0x40 * 8));
-    const blockTable = t.alloc();
-    t.entry(root, 2, BigInt(blockTable) | 3n);
-    t.entry(blockTable, 0, BigInt(RAM_BASE) | 1n | (1n << 10n) | PXN | UXN);
-    m.cpu.setX(9, BigInt(blockTable));
-    m.ram.setBigUint64(0x40000, 0x55n, true);
+    pageAndBlock(m, t, root);
     m.ram.setBigUint64(0x23000, 0x66n, true);
     m.run();
     expect(m.faults).toEqual([]);

@@ -8,21 +8,11 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { assembler, machine, RAM_BASE } from './harness';
+import { assembler, machine, RAM_BASE, runToEnd } from './harness';
 
 const BIN = path.resolve(__dirname, '../../../../../guest/aarch64/bin');
 const asm = assembler('tier');
 afterAll(() => asm.save());
-
-function runToEnd(m: ReturnType<typeof machine>, budget: number): string {
-  let exit: string;
-  let left = budget;
-  do {
-    exit = m.run(1_000_000);
-    left -= 1_000_000;
-  } while (exit === 'budget' && left > 0);
-  return exit;
-}
 
 describe('A64 translation tier: the C guests', () => {
   for (const [name, fp] of [['isa-selftest', false], ['isa-compute-O0', false], ['isa-compute-O2', false], ['isa-float', true], ['bench-mips', false]] as const) {
