@@ -430,6 +430,25 @@ class BlockGen {
       this.dirty[r] = false;
     }
   }
+  /**
+   * A load's destination or a written-back base inside the fast path of a load or store: into the
+   * register's local (X0-X30; SP and XZR go to memory). reload() does the same on the slow path from
+   * what the interpreter wrote, and bound() then records the registers as cached and changed.
+   */
+  private bindLocal(r: number, l: number, sp = false): void {
+    if (r === 31) this.setX(r, l, sp);
+    else this.f.get(l).set(this.localOf(r));
+  }
+  private reload(regs: number[]): void {
+    for (const r of regs) if (r < 31) this.f.i32(0).mem(W.i64_load, 3, this.addr(r)).set(this.localOf(r));
+  }
+  private bound(regs: number[]): void {
+    for (const r of regs) {
+      if (r === 31) continue;
+      this.cached[r] = true;
+      this.dirty[r] = true;
+    }
+  }
   /** Forgets cached registers (after code that may have written them in memory; flushAll first). */
   private forget(...regs: number[]): void {
     if (regs.length === 0) this.cached.fill(false);
@@ -1088,16 +1107,18 @@ class BlockGen {
       else if (opc === 2) f.mem([W.i64_load8_s, W.i64_load16_s, W.i64_load32_s][sizeLog]!, sizeLog, this.RAM);
       else f.mem([W.i32_load8_s, W.i32_load16_s][sizeLog]!, sizeLog, this.RAM).op(W.i64_extend_i32_u);
       f.set(this.r);
-      this.setX(t, this.r);
+      this.bindLocal(t, this.r);
     }
     // Write-back of the base (post: base + imm; pre: the address).
-    if (op === 104) { f.get(this.a).i64(BigInt((raw << 11) >> 23)).op(W.i64_add).set(this.c); this.setX(n, this.c, true); }
-    else if (op === 105) this.setX(n, this.a, true);
+    if (op === 104) { f.get(this.a).i64(BigInt((raw << 11) >> 23)).op(W.i64_add).set(this.c); this.bindLocal(n, this.c, true); }
+    else if (op === 105) this.bindLocal(n, this.a, true);
+    const written = [...(store ? [] : [t]), ...(op === 104 || op === 105 ? [n] : [])];
     f.op(W.else);
     this.callSlow(raw, op, k, i);
+    this.reload(written);
     f.op(W.end);
     this.direct--;
-    this.forget(t, n);
+    this.bound(written);
   }
 
   private loadStorePair(raw: number, op: number, k: number, i: number): void {
@@ -1128,15 +1149,17 @@ class BlockGen {
       const ld = scale === 3 ? W.i64_load : opc === 1 ? W.i64_load32_s : W.i64_load32_u;
       f.get(this.b32).mem(ld, scale, this.RAM).set(this.r);
       f.get(this.b32).mem(ld, scale, this.RAM + size).set(this.c);
-      this.setX(t, this.r);
-      this.setX(t2, this.c);
+      this.bindLocal(t, this.r);
+      this.bindLocal(t2, this.c);
     }
-    if (op === 109) { f.get(this.a).i64(BigInt(off)).op(W.i64_add).set(this.c); this.setX(n, this.c, true); }
-    else if (op === 110) this.setX(n, this.a, true);
+    if (op === 109) { f.get(this.a).i64(BigInt(off)).op(W.i64_add).set(this.c); this.bindLocal(n, this.c, true); }
+    else if (op === 110) this.bindLocal(n, this.a, true);
+    const written = [...(load ? [t, t2] : []), ...(op === 109 || op === 110 ? [n] : [])];
     f.op(W.else);
     this.callSlow(raw, op, k, i);
+    this.reload(written);
     f.op(W.end);
     this.direct--;
-    this.forget(t, t2, n);
+    this.bound(written);
   }
 }
