@@ -351,9 +351,9 @@ class BlockGen {
 
   // ---- registers (values on the wasm stack) ----
   //
-  // X0..X30 are cached in locals while a block runs: loaded on first use, written back (flushAll) before
-  // anything that reads them from memory (the interpreter's helpers, the slow path of a load or store)
-  // and at the exit. Inside a conditional body (direct > 0) nothing new is cached and writes go to
+  // X0..X30 are cached in locals while a block runs: loaded on first use, written back before anything
+  // that reads them from memory (the interpreter's helpers; the slow path of a load or store, on that
+  // path only) and at the exits. Inside a conditional body (direct > 0) nothing new is cached and writes go to
   // memory, and the caller forgets those registers after the body; the stack pointer is not cached.
 
   private readonly regLocal: number[] = new Array<number>(31).fill(-1);
@@ -1094,7 +1094,7 @@ class BlockGen {
     else if (op === 107) { this.extendedOperand((raw >>> 16) & 31, (raw >>> 13) & 7, (raw >>> 12) & 1 ? sizeLog : 0); f.op(W.i64_add); }
     f.set(this.a);
     this.tlbHit(store, size);
-    this.flushAll();
+    // The fast path needs no register in memory; the slow path (the interpreter's code) stores them first.
     this.direct++;
     f.op(W.if, VOID);
     if (store) {
@@ -1114,6 +1114,7 @@ class BlockGen {
     else if (op === 105) this.bindLocal(n, this.a, true);
     const written = [...(store ? [] : [t]), ...(op === 104 || op === 105 ? [n] : [])];
     f.op(W.else);
+    this.storeDirty();
     this.callSlow(raw, op, k, i);
     this.reload(written);
     f.op(W.end);
@@ -1137,7 +1138,7 @@ class BlockGen {
     this.tlbHit(!load, size);
     // Both elements in the page.
     f.get(this.lo).i32(0xfff).op(W.i32_and).i32(4096 - 2 * size).op(W.i32_le_u).op(W.i32_and);
-    this.flushAll();
+    // The fast path needs no register in memory; the slow path (the interpreter's code) stores them first.
     this.direct++;
     f.op(W.if, VOID);
     this.hostAddress(!load);
@@ -1156,6 +1157,7 @@ class BlockGen {
     else if (op === 110) this.bindLocal(n, this.a, true);
     const written = [...(load ? [t, t2] : []), ...(op === 109 || op === 110 ? [n] : [])];
     f.op(W.else);
+    this.storeDirty();
     this.callSlow(raw, op, k, i);
     this.reload(written);
     f.op(W.end);
