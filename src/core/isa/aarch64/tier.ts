@@ -58,7 +58,6 @@ const SLOT_STALE = 38;
 
 export class A64Tier {
   private readonly pages = new Map<number, TierPage>();
-  private blocks = 0;
   /** Executions of a block head before it is translated (tests lower it to translate everything). */
   hot = HOT;
   /**
@@ -156,7 +155,6 @@ export class A64Tier {
     this.nextIndex = 1;
     this.cpu.jc.fill(0);
     this.pending = [];
-    this.blocks = 0;
     this.stats.flushes++;
   }
 
@@ -205,7 +203,6 @@ export class A64Tier {
       this.owners[index] = { page: b.page, k: b.k };
       b.page.fns[b.k] = index;
     });
-    this.blocks += batch.length;
     this.stats.blocks += batch.length;
     this.stats.compileMs += now() - t0;
   }
@@ -546,7 +543,7 @@ class BlockGen {
 
   // ---- control ----
 
-  /** Returns from the block with the pc in local `pcLocal` after `done` instructions. */
+  /** Returns from the block with the pc in local `pcLocal`, `done` instructions of this pass after cnt. */
   private exit(pcLocal: number, done: number): void {
     const f = this.f;
     this.storeDirty();
@@ -566,23 +563,15 @@ class BlockGen {
       f.get(this.cnt).i32(i + 1).op(W.i32_add).tee(this.cnt).get(this.pBudget).op(W.i32_lt_s);
       // br from inside this if to the loop: past this if and the `nesting` constructs around the branch.
       f.op(W.if, VOID).op(W.br).u(1 + nesting).op(W.end);
-      // Out of budget: leave at the start with the instructions counted so far.
+      // Out of budget: leave at the start with the instructions counted so far (cnt has this pass).
       this.pcOf(this.r, target);
-      this.exitCounted(this.r);
+      this.exit(this.r, 0);
       return;
     }
     f.get(this.pg).i64(BigInt(target * 4)).op(W.i64_add).set(this.r);
     this.exit(this.r, i + 1);
   }
 
-  /** exit() when cnt already includes this pass's instructions. */
-  private exitCounted(pcLocal: number): void {
-    const f = this.f;
-    this.storeDirty();
-    f.i32(0).get(pcLocal).mem(W.i64_store, 3, this.X + 8 * SLOT_PC);
-    f.i32(0).get(this.nz).mem(W.i32_store, 2, this.X + 8 * SLOT_NZCV);
-    f.get(this.cnt).op(W.return);
-  }
 
   /** Sets local l to the address of instruction index j of the page (j may be 1024: the next page). */
   private pcOf(l: number, j: number): void {
@@ -612,7 +601,7 @@ class BlockGen {
     }
     if (this.loops) f.op(W.end);
     // Every path returned; the function's end still needs a value for validation.
-    f.op(W.i32_const).code.s32(0);
+    f.i32(0);
   }
 
   /** One instruction at page index `k`, the `i`th of the block. Returns true if it ended the block. */
