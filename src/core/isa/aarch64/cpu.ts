@@ -16,7 +16,7 @@ import { flushTlb as flushAllTlb, resolveFetch, TLB_SIZE } from './memory';
 import type { ArmCpuApi, ArmPlatform, Supervisor } from './platform';
 import { inspectGroups, resetSystemRegisters, updateTimers, nextTimerDeadline, type SystemState } from './system';
 import { asUint } from './uint';
-import { A64Tier } from './tier';
+import { A64Tier, MAX_BLOCK } from './tier';
 import { wasmMemoryOf } from '../../jit/wasm-module';
 
 /** Register slots (64-bit each) after the header: X0..X30, then these; slot 37 holds NZCV for the translation tier (tier.ts). */
@@ -339,6 +339,9 @@ export class A64Cpu implements CpuCore, ArmCpuApi {
         result = 'fault';
         break;
       }
+      // With the translation tier, a budget too small for a block is left unspent (the slice before ended
+      // at a block head): running it would stop mid-block and make the next run start there.
+      if (remaining < MAX_BLOCK && budget >= SLICE && remaining < budget && this.tier !== undefined && !stepping) break;
       let slice = remaining < SLICE ? remaining : SLICE;
       const atBreakpoint = this.bpArmed && this.getPc() === this.bpAddr;
       if (atBreakpoint) slice = 1;
@@ -352,6 +355,7 @@ export class A64Cpu implements CpuCore, ArmCpuApi {
         if (!this.faulted) deliverException(this);
       }
       this.disarmBreakpoint();
+      if (this.tier !== undefined) this.tier.tick();
       remaining -= done;
       this.retired += done;
       this.count = 0;

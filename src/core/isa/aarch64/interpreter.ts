@@ -97,7 +97,14 @@ export function execute(cpu: A64Cpu, n: number): number {
       }
       if (head) {
         head = false;
-        if (tp !== undefined && n - count >= MAX_BLOCK) {
+        if (tp !== undefined && n - count < MAX_BLOCK) {
+          // Too little budget left for a block: the slice ends here, at a head, so that the next one starts
+          // translated code there (ending it mid-block would make heads of every instruction of a loop).
+          if (count !== 0) {
+            cpu.k = k;
+            return count;
+          }
+        } else if (tp !== undefined) {
           const f = tp.fns[k]!;
           if (f > 0) {
             // Run translated blocks from here while the jump cache knows where they lead.

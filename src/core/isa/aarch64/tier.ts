@@ -37,6 +37,8 @@ export const HOT = 24;
 export const BATCH = 32;
 /** Longest block, in instructions; the interpreter enters blocks only with at least this much budget. */
 export const MAX_BLOCK = 48;
+/** Run-loop slices (4096 instructions each) a partly filled batch waits before it is compiled. */
+export const MAX_WAIT = 16;
 /** Translated blocks kept before the cache is emptied (a guest that keeps writing code stays bounded). */
 const MAX_BLOCKS = 60000;
 
@@ -65,6 +67,12 @@ export class A64Tier {
    * tiny function here) that a batch shares. Heads wait, interpreted, until the batch is full.
    */
   batch = BATCH;
+  /**
+   * Slices (of the CPU's run loop) a queued block waits for its batch to fill before the batch is compiled
+   * anyway: a small program has fewer hot blocks than a batch, and its loops must not stay interpreted.
+   */
+  maxWait = MAX_WAIT;
+  private waited = 0;
   /** Translated blocks by index (0 unused), for call_indirect; who owns each index. */
   private readonly table: WebAssembly.Table;
   private owners: { page: TierPage; k: number }[] = [];
@@ -179,9 +187,15 @@ export class A64Tier {
     if (this.pending.length >= this.batch) this.compilePending();
   }
 
+  /** Called once per run-loop slice: compiles a partly filled batch that has waited long enough. */
+  tick(): void {
+    if (this.pending.length !== 0 && ++this.waited >= this.maxWait) this.compilePending();
+  }
+
   /** Compiles the queued blocks into one module and installs them. */
   private compilePending(): void {
     const t0 = now();
+    this.waited = 0;
     const batch = this.pending;
     this.pending = [];
     if (this.nextIndex + batch.length > MAX_BLOCKS) {

@@ -9,6 +9,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { assembler, machine, RAM_BASE, runToEnd } from './harness';
+// After the harness: tier.ts and cpu.ts import each other, and cpu.ts must load first.
+import { BATCH, HOT } from '../../../../../src/core/isa/aarch64/tier';
 
 const BIN = path.resolve(__dirname, '../../../../../guest/aarch64/bin');
 const asm = assembler('tier');
@@ -28,6 +30,26 @@ describe('A64 translation tier: the C guests', () => {
       expect(runs[0]!.exit).toBe('wfi');
     });
   }
+});
+
+describe('A64 translation tier: when blocks are made', () => {
+  it('a small program with fewer hot blocks than a batch gets them translated, and no blocks for the middle of its loops', () => {
+    const bytes = new Uint8Array(readFileSync(path.join(BIN, 'bench-mips.bin')));
+    const m = machine(bytes, { tier: true });
+    const tier = m.cpu.tier!;
+    tier.hot = HOT;
+    tier.batch = BATCH;
+    // As the vCPU loop runs it: budgets that do not divide into blocks.
+    let exit: string;
+    do exit = m.run(99_991);
+    while (exit === 'budget' && m.cpu.retired < 400_000_000);
+    expect(exit).toBe('wfi');
+    // The benchmark's loops and calls are about a dozen blocks: all made, in partly filled batches.
+    expect(tier.stats.blocks).toBeGreaterThanOrEqual(8);
+    // A slice that stopped mid-loop would make the next one start there, and give every instruction of
+    // the CRC and sort loops a block of its own (40 and more).
+    expect(tier.stats.blocks).toBeLessThan(20);
+  });
 });
 
 /** A small seeded generator (xorshift32). */
@@ -76,34 +98,54 @@ function randomInstruction(r: () => number): string {
   }
 }
 
+/**
+ * Random programs as the interpreter and the tier run them: ten registers with edge or random values,
+ * then a loop of `length` random instructions run `passes` times. `extra` adds instructions to the mix.
+ */
+function compareRandomPrograms(seed: number, count: number, length: (r: () => number) => number, passes: number, extra: (r: () => number) => string | undefined): void {
+  const r = rng(seed);
+  for (let p = 0; p < count; p++) {
+    const body: string[] = [];
+    // Edge values (zero, ones, the sign boundaries) as often as random ones: carries and overflows live there.
+    const EDGES = ['0', '1', '0xffffffffffffffff', '0x7fffffffffffffff', '0x8000000000000000', '0xffffffff', '0x80000000', '0x7fffffff'];
+    for (let i = 0; i < 10; i++) {
+      const value = r() < 0.5 ? EDGES[Math.floor(r() * EDGES.length)]! : `0x${Math.floor(r() * 2 ** 32).toString(16)}${Math.floor(r() * 2 ** 32).toString(16).padStart(8, '0')}`;
+      body.push(`  ldr x${i}, =${value}`);
+    }
+    body.push(`  ldr x20, =${RAM_BASE + 0x8000}`, `  mov x21, #${passes}`, 'loop:');
+    const n = length(r);
+    for (let i = 0; i < n; i++) body.push(`  ${extra(r) ?? randomInstruction(r)}`);
+    body.push('  subs x21, x21, #1', '  b.ne loop', '  wfi', '  .ltorg');
+    const source = ['  .arch_extension crc', ...body].join('\n');
+    const bytes = asm(source);
+    const states = [false, true].map((tier) => {
+      const m = machine(bytes, { tier });
+      for (let i = 0; i < 256; i += 8) m.ram.setBigUint64(0x8000 + i, BigInt(i) * 0x0101_0101_0101_0101n, true);
+      const exit = m.run(100_000);
+      const regs = Array.from({ length: 11 }, (_, i) => m.x(i).toString(16));
+      const mem = Array.from({ length: 32 }, (_, i) => m.ram.getBigUint64(0x8000 + i * 8, true).toString(16));
+      return { exit, regs, x21: m.x(21), flags: m.flags(), mem, faults: m.faults.length, blocks: m.cpu.tier?.stats.blocks ?? 0 };
+    });
+    expect(states[1]!.blocks, `program ${p}`).toBeGreaterThan(0);
+    expect({ ...states[1]!, blocks: 0 }, `program ${p}:\n${source}`).toEqual({ ...states[0]!, blocks: 0 });
+  }
+}
+
 describe('A64 translation tier: seeded random programs', () => {
   it('40 programs of 60 integer instructions leave the interpreter\'s registers, flags and memory', () => {
-    const r = rng(0x5eed);
-    for (let p = 0; p < 40; p++) {
-      const body: string[] = [];
-      // Edge values (zero, ones, the sign boundaries) as often as random ones: carries and overflows live there.
-      const EDGES = ['0', '1', '0xffffffffffffffff', '0x7fffffffffffffff', '0x8000000000000000', '0xffffffff', '0x80000000', '0x7fffffff'];
-      for (let i = 0; i < 10; i++) {
-        const value = r() < 0.5 ? EDGES[Math.floor(r() * EDGES.length)]! : `0x${Math.floor(r() * 2 ** 32).toString(16)}${Math.floor(r() * 2 ** 32).toString(16).padStart(8, '0')}`;
-        body.push(`  ldr x${i}, =${value}`);
-      }
-      body.push(`  ldr x20, =${RAM_BASE + 0x8000}`, '  mov x21, #3', 'loop:');
-      for (let i = 0; i < 60; i++) body.push(`  ${randomInstruction(r)}`);
-      // Three times round, so the blocks run translated after the first pass.
-      body.push('  subs x21, x21, #1', '  b.ne loop', '  wfi', '  .ltorg');
-      const source = body.join('\n');
-      const bytes = asm(source);
-      const states = [false, true].map((tier) => {
-        const m = machine(bytes, { tier });
-        for (let i = 0; i < 256; i += 8) m.ram.setBigUint64(0x8000 + i, BigInt(i) * 0x0101_0101_0101_0101n, true);
-        const exit = m.run(100_000);
-        const regs = Array.from({ length: 11 }, (_, i) => m.x(i).toString(16));
-        const mem = Array.from({ length: 32 }, (_, i) => m.ram.getBigUint64(0x8000 + i * 8, true).toString(16));
-        return { exit, regs, flags: m.flags(), mem, faults: m.faults.length, blocks: m.cpu.tier?.stats.blocks ?? 0 };
-      });
-      expect(states[1]!.blocks, `program ${p}`).toBeGreaterThan(0);
-      expect({ ...states[1]!, blocks: 0 }, `program ${p}:\n${source}`).toEqual({ ...states[0]!, blocks: 0 });
-    }
+    // Longer than a block: the loop runs as two blocks through the dispatcher.
+    compareRandomPrograms(0x5eed, 40, () => 60, 3, () => undefined);
+  });
+
+  it('40 loops that fit in one block (a wasm loop), with calls to the interpreter\'s code inside', () => {
+    // CRC32 and MRS NZCV run the interpreter's code from inside the block (registers and flags go out and
+    // come back); the loads and stores miss the TLB on the first pass (the slow path inside the loop).
+    compareRandomPrograms(0x10095, 40, (r) => 4 + Math.floor(r() * 37), 5, (r) => {
+      const v = r();
+      if (v < 0.04) return `crc32${['b', 'h', 'w'][Math.floor(r() * 3)]} w${Math.floor(r() * 10)}, w${Math.floor(r() * 10)}, w${Math.floor(r() * 10)}`;
+      if (v < 0.08) return `mrs x${Math.floor(r() * 10)}, nzcv`;
+      return undefined;
+    });
   });
 });
 
