@@ -1,7 +1,7 @@
 /**
- * `hvwb bench mips`: the choice of layout and QEMU machine per architecture, QEMU's start-up measured
- * with the same ELF doing no iterations and subtracted, the figures it prints, and what it says when
- * there is no ratio. The runs are fakes here (no timing); bench-mips-guest.test.ts runs the real
+ * `hvwb bench mips`: the choice of layout and QEMU machine per architecture, both sides' start-up
+ * measured with the same ELF doing no iterations and subtracted, the figures it prints, and what it
+ * says when there is no ratio. The runs are fakes here (no timing); bench-mips-guest.test.ts runs the real
  * aarch64 guest on the workbench.
  */
 import { readFileSync } from 'node:fs';
@@ -25,14 +25,21 @@ function iterationsOf(file: string): number {
 
 interface FakeCall { readonly binary: string; readonly image: string; readonly iterations: number }
 
-/** Ours takes `ours.seconds`; QEMU takes `full` s on the guest as built and `idle` s with no iterations. */
-function fakes(options: { ours?: Partial<OursRun>; full?: number; idle?: number; installed?: boolean; qemuSum?: string } = {}) {
+/**
+ * Ours takes `ours.seconds` (300 M instructions) on the guest as built and `oursIdle` with no iterations
+ * (50,000); QEMU takes `full` s and `idle` s.
+ */
+function fakes(options: { ours?: Partial<OursRun>; oursIdle?: Partial<OursRun>; full?: number; idle?: number; installed?: boolean; qemuSum?: string } = {}) {
   const layouts: string[] = [];
+  const oursImages: number[] = [];
   const calls: FakeCall[] = [];
   const runners: MipsRunners = {
-    async ours(layout) {
+    async ours(layout, image) {
       layouts.push(layout);
-      return { code: 0, retired: 300_000_000, seconds: 3, output: 'bench-mips: iterations=400 checksum=0x1234\n', ...options.ours };
+      const iterations = image === undefined ? 400 : iterationsOf(image);
+      oursImages.push(iterations);
+      if (iterations === 0) return { code: 0, retired: 50_000, seconds: 0.5, output: 'bench-mips: iterations=0 checksum=0x0\n', ...options.oursIdle };
+      return { code: 0, retired: 300_050_000, seconds: 3.5, output: 'bench-mips: iterations=400 checksum=0x1234\n', ...options.ours };
     },
     qemuInstalled: () => options.installed ?? true,
     async qemu(spec: MipsQemu, image: string) {
@@ -42,7 +49,7 @@ function fakes(options: { ours?: Partial<OursRun>; full?: number; idle?: number;
       return iterations === 0 ? { seconds: options.idle ?? 0.05, output: `checksum=${sum}\n` } : { seconds: options.full ?? 0.25, output: `x checksum=${sum} instret=1\n` };
     },
   };
-  return { runners, layouts, calls };
+  return { runners, layouts, oursImages, calls };
 }
 
 async function bench(args: { arch?: string; qemu?: boolean; runs?: number }, runners: MipsRunners) {
@@ -56,12 +63,14 @@ async function bench(args: { arch?: string; qemu?: boolean; runs?: number }, run
 }
 
 describe('hvwb bench mips', () => {
-  it('runs the aarch64 layout and the same ELF on QEMU, subtracting QEMU\'s start-up measured with no iterations', async () => {
+  it('runs the aarch64 layout and the same ELF on QEMU, subtracting each side\'s start-up measured with no iterations', async () => {
     const f = fakes();
     const r = await bench({ arch: 'aarch64', runs: 2 }, f.runners);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(f.layouts.map((l) => path.basename(l))).toEqual(['aarch64-mips', 'aarch64-mips']);
+    expect(f.layouts.map((l) => path.basename(l))).toEqual(['aarch64-mips', 'aarch64-mips', 'aarch64-mips', 'aarch64-mips']);
+    // Ours per run: the layout as it is, then its ELF with no iterations.
+    expect(f.oursImages).toEqual([400, 0, 400, 0]);
     // Per run: the layout's own ELF (400 iterations), then a copy with none.
     const image = path.resolve('guest/aarch64/bin/bench-mips-root.elf');
     expect(f.calls.map((c) => [c.binary, c.iterations])).toEqual([
@@ -70,9 +79,9 @@ describe('hvwb bench mips', () => {
     expect(f.calls[0]!.image).toBe(image);
     expect(f.calls[1]!.image).not.toBe(image);
     expect(r.stdout).toBe(
-      'run 1: 300000000 instructions in 3.00 s (100.0 MIPS)\n' +
-        'run 2: 300000000 instructions in 3.00 s (100.0 MIPS)\n' +
-        'hvwb 300000000 instructions in 3.00 s (best of 2)\n' +
+      'run 1: 300050000 instructions in 3.500 s, start-up 0.500 s (50000 instructions)\n' +
+        'run 2: 300050000 instructions in 3.500 s, start-up 0.500 s (50000 instructions)\n' +
+        'hvwb 3.000 s for 300000000 instructions (best run 3.500 s minus the workbench\'s start-up 0.500 s: the same ELF with bench_iterations = 0, best of 2)\n' +
         'qemu run 1: 0.250 s, start-up 0.050 s\n' +
         'qemu run 2: 0.250 s, start-up 0.050 s\n' +
         'checksum 0x1234 on both\n' +
@@ -103,7 +112,11 @@ describe('hvwb bench mips', () => {
     const f = fakes();
     const r = await bench({ arch: 'aarch64', qemu: false }, f.runners);
     expect(f.calls).toEqual([]);
-    expect(r.stdout).toBe('run 1: 300000000 instructions in 3.00 s (100.0 MIPS)\nhvwb 300000000 instructions in 3.00 s (best of 1)\nMIPS ours 100.0\nno ratio: --no-qemu\n');
+    expect(r.stdout).toBe(
+      'run 1: 300050000 instructions in 3.500 s, start-up 0.500 s (50000 instructions)\n' +
+        'hvwb 3.000 s for 300000000 instructions (best run 3.500 s minus the workbench\'s start-up 0.500 s: the same ELF with bench_iterations = 0, best of 1)\n' +
+        'MIPS ours 100.0\nno ratio: --no-qemu\n',
+    );
   });
 
   it('without QEMU installed, prints ours and names the package to install', async () => {
@@ -125,6 +138,21 @@ describe('hvwb bench mips', () => {
     const r = await bench({ arch: 'aarch64' }, f.runners);
     expect(r.stdout).toMatch(/no ratio: QEMU's run took no longer than its start-up/);
     expect(r.stdout).not.toMatch(/MIPS qemu|ratio \d/);
+  });
+
+  it('gives no figure when our run is not longer than our start-up', async () => {
+    const f = fakes({ ours: { seconds: 0.4 } });
+    const r = await bench({ arch: 'aarch64' }, f.runners);
+    expect(r.stdout).toMatch(/no figure: the workbench's run took no longer than its start-up/);
+    expect(r.stdout).not.toMatch(/MIPS ours|ratio \d/);
+    expect(f.calls).toEqual([]);
+  });
+
+  it('stops with the status of the idle run when that one does not power off', async () => {
+    const f = fakes({ oursIdle: { code: 1, message: 'no power-off within 600 s' } });
+    const r = await bench({ arch: 'aarch64' }, f.runners);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('hvwb: the benchmark guest (bench_iterations = 0) did not power off: no power-off within 600 s\n');
   });
 
   it('stops with the guest\'s status when it does not power off, before running QEMU', async () => {
