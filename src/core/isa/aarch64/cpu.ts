@@ -111,8 +111,12 @@ export class A64Cpu implements CpuCore, ArmCpuApi {
   /** Event register for WFE/SEV. */
   eventRegister = false;
   readonly sys: SystemState;
-  /** A TLB entry may come from a block mapping (set by the walk, cleared by a full flush; see flushTlbPage). */
-  blockTlb = false;
+  /**
+   * The block mappings the TLBs may hold slices of, by VA[55:21] (2 MiB blocks) and VA[55:30] (1 GiB):
+   * added by the walk, emptied by a full flush (see flushTlbPage).
+   */
+  readonly blocks2M = new Set<number>();
+  readonly blocks1G = new Set<number>();
   /** SCTLR_EL1.M and TCR_EL1's two words, decoded when they are written (read on every TLB miss). */
   mmuOn = false;
   tcrLo = 0;
@@ -355,7 +359,6 @@ export class A64Cpu implements CpuCore, ArmCpuApi {
         if (!this.faulted) deliverException(this);
       }
       this.disarmBreakpoint();
-      if (this.tier !== undefined) this.tier.tick();
       remaining -= done;
       this.retired += done;
       this.count = 0;

@@ -19,7 +19,7 @@ import { logicalImmOf } from './fields';
 import { loadStore, loadStorePair } from './load-store';
 import { fetchPage, load, store, TLB_MASK } from './memory';
 import { asUint } from './uint';
-import { MAX_BLOCK } from './tier';
+import { MAX_BLOCK, PENDING, VERY_HOT } from './tier';
 
 /** The multiplier's 128-bit result (multiplyWide), reused: one interpreter per thread. */
 const wide = new Int32Array(4);
@@ -136,6 +136,13 @@ export function execute(cpu: A64Cpu, n: number): number {
             continue outer;
           } else if (f === 0 && ++tp.heat[k]! >= tier!.hot) {
             tier!.translate(tp, host, k, el, sp);
+            if (tp.fns[k]! > 0) {
+              head = true;
+              continue;
+            }
+          } else if (f === PENDING && ++tp.heat[k]! === VERY_HOT) {
+            // Queued and still running hot: its batch is compiled without waiting to be full.
+            tier!.compilePending();
             if (tp.fns[k]! > 0) {
               head = true;
               continue;

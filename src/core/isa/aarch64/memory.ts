@@ -23,16 +23,19 @@ export function flushTlb(cpu: A64Cpu): void {
   cpu.wTag.fill(-1);
   cpu.xTag.fill(-1);
   cpu.jc.fill(0);
-  cpu.blockTlb = false;
+  cpu.blocks2M.clear();
+  cpu.blocks1G.clear();
 }
 
 /**
- * TLBI by VA: drops the page's entries (its slot in each TLB, whatever the EL, ASID or high VA bits).
- * The TLBs hold 4 KiB slices, so while any slice came from a block mapping (cpu.blockTlb), a TLBI of
- * one VA of the block must drop the others too: then everything goes.
+ * TLBI by VA, with the operand's words (Xt[43:0] = VA[55:12]): drops the page's entries (its slot in each
+ * TLB, whatever the EL, ASID or high VA bits). The TLBs hold 4 KiB slices, so a TLBI of a VA inside a block
+ * mapping they may hold slices of must drop the others too: then everything goes. (Linux maps its linear
+ * map with blocks and invalidates page-mapped VAs: a full flush on each of those cost a boot 114,000.)
  */
-export function flushTlbPage(cpu: A64Cpu, vaPage: number): void {
-  if (cpu.blockTlb) {
+export function flushTlbPage(cpu: A64Cpu, vaPage: number, vaPageHi: number): void {
+  if ((cpu.blocks2M.size !== 0 && cpu.blocks2M.has((vaPageHi & 0xfff) * 0x80_0000 + (vaPage >>> 9)))
+    || (cpu.blocks1G.size !== 0 && cpu.blocks1G.has((vaPageHi & 0xfff) * 0x4000 + (vaPage >>> 18)))) {
     flushTlb(cpu);
     return;
   }

@@ -116,7 +116,8 @@ export function translateStage1(cpu: A64Cpu, lo: number, hi: number, access: Acc
       allowed = access === WRITE ? !readOnly : access === FETCH ? !pxn && !wxn && !(el0Access && !readOnly) : true;
     }
     if (!allowed) return fault(cpu, lo, hi, access, Fsc.permission + level);
-    if (level < 3) cpu.blockTlb = true;
+    if (level === 2) cpu.blocks2M.add((hi & 0xff_ffff) * 2048 + (lo >>> 21));
+    else if (level === 1) cpu.blocks1G.add((hi & 0xff_ffff) * 4 + (lo >>> 30));
     lastAttrIndex = (dlo >>> 2) & 7;
     lastShare = (dlo >>> 8) & 3;
     // Block or page: output address bits above `shift`, the VA's bits below it.

@@ -333,7 +333,7 @@ export function systemOperation(cpu: A64Cpu, bits: number, name: string | undefi
     case 'vae1is': case 'vale1is': case 'vaae1is': case 'vaale1is':
       if (el0) raise(cpu, Ec.unknown, 0);
       // Xt[43:0] is VA[55:12]; its low bits pick the TLB slot.
-      flushTlbPage(cpu, cpu.x[rt << 1]!);
+      flushTlbPage(cpu, cpu.x[rt << 1]!, cpu.x[(rt << 1) + 1]!);
       if (name.endsWith('is')) cpu.platform.broadcastTlbFlush?.();
       return true;
     case 'vmalle1': case 'aside1': case 'vmalle1is': case 'aside1is':

@@ -37,8 +37,13 @@ export const HOT = 24;
 export const BATCH = 32;
 /** Longest block, in instructions; the interpreter enters blocks only with at least this much budget. */
 export const MAX_BLOCK = 48;
-/** Run-loop slices (4096 instructions each) a partly filled batch waits before it is compiled. */
-export const MAX_WAIT = 16;
+/**
+ * A queued head (fns = PENDING) keeps heating while its batch fills; at this heat the batch is compiled
+ * as it is: a small program has fewer hot blocks than a batch, and its loops must not stay interpreted.
+ */
+export const VERY_HOT = 255;
+/** fns[k] of a head queued for the next batch. */
+export const PENDING = -2;
 /** Translated blocks kept before the cache is emptied (a guest that keeps writing code stays bounded). */
 const MAX_BLOCKS = 60000;
 
@@ -67,12 +72,6 @@ export class A64Tier {
    * tiny function here) that a batch shares. Heads wait, interpreted, until the batch is full.
    */
   batch = BATCH;
-  /**
-   * Slices (of the CPU's run loop) a queued block waits for its batch to fill before the batch is compiled
-   * anyway: a small program has fewer hot blocks than a batch, and its loops must not stay interpreted.
-   */
-  maxWait = MAX_WAIT;
-  private waited = 0;
   /** Translated blocks by index (0 unused), for call_indirect; who owns each index. */
   private readonly table: WebAssembly.Table;
   private owners: { page: TierPage; k: number }[] = [];
@@ -83,8 +82,8 @@ export class A64Tier {
    */
   readonly dispatch: (count: number, budget: number, mode: number, nzcv: number) => number;
   private pending: { page: TierPage; host: number; k: number; el: number; spIdx: number; words: number[]; ops: number[] }[] = [];
-  /** Figures for the benchmarks: blocks translated, translation time (ms), stale-code exits. */
-  readonly stats = { blocks: 0, compileMs: 0, stale: 0, flushes: 0 };
+  /** Figures for the benchmarks: blocks translated, modules compiled, translation time (ms), stale-code exits, flushes. */
+  readonly stats = { blocks: 0, modules: 0, compileMs: 0, stale: 0, flushes: 0 };
 
   private readonly xBase: number;
   private readonly tlbBase: number;
@@ -183,19 +182,15 @@ export class A64Tier {
     // Not worth a block (or nothing translatable here): the interpreter keeps this head.
     page.fns[k] = -1;
     if (words.length < 2 && !(words.length === 1 && ops[0]! >= 21 && ops[0]! <= 30)) return;
+    page.fns[k] = PENDING;
     this.pending.push({ page, host, k, el, spIdx, words, ops });
     if (this.pending.length >= this.batch) this.compilePending();
   }
 
-  /** Called once per run-loop slice: compiles a partly filled batch that has waited long enough. */
-  tick(): void {
-    if (this.pending.length !== 0 && ++this.waited >= this.maxWait) this.compilePending();
-  }
-
   /** Compiles the queued blocks into one module and installs them. */
-  private compilePending(): void {
+  compilePending(): void {
+    if (this.pending.length === 0) return;
     const t0 = now();
-    this.waited = 0;
     const batch = this.pending;
     this.pending = [];
     if (this.nextIndex + batch.length > MAX_BLOCKS) {
@@ -218,6 +213,7 @@ export class A64Tier {
       b.page.fns[b.k] = index;
     });
     this.stats.blocks += batch.length;
+    this.stats.modules++;
     this.stats.compileMs += now() - t0;
   }
 

@@ -278,6 +278,30 @@ describe('A64 MMU (39-bit VA)', () => {
     ]);
   });
 
+  it('TLBI VAE1 of a page outside the cached blocks drops that page only: the block stays cached', () => {
+    // Both descriptors are cleared, the TLBI names the page: the block's slice still translates (a TLB
+    // may hold it until a TLBI names the block), the page faults. A full flush here would fault both.
+    const { m, t, root } = setup(TCR_39, 1, `
+  ldr x4, =0x40040000
+  ldr x5, [x4]
+  ldr x16, =0x80000000
+  ldr x13, [x16]
+  str xzr, [x10]
+  str xzr, [x9]
+  dsb sy
+  lsr x15, x4, #12
+  tlbi vae1, x15
+  dsb sy
+  isb
+  ldr x14, [x16]
+  ldr x6, [x4]`);
+    pageAndBlock(m, t, root);
+    m.run();
+    expect(m.faults).toEqual([]);
+    expect([m.x(5), m.x(14)]).toEqual([0x55n, m.x(13)]);
+    expect(log(m, 1)).toEqual([dabt(0x25, 0x07), 0x4004_0000n]);
+  });
+
   it('DC ZVA zeroes the aligned 64-byte block around the address, and faults as a store on a read-only page', () => {
     const { m, t, root } = setup(TCR_39, 1, `
   ldr x4, =${RAM_BASE + 0x30000 + 0x4a}
