@@ -106,6 +106,13 @@ export interface VirtualIrqChipEnv {
   onGuestError(message: string): void;
   /** Hypervisor events (a dropped injection). */
   log(message: string): void;
+  /** The id of the zone CPU `cpu` runs now, if any (hvisor's get_cpu_data(cpu).zone). */
+  zoneOfCpu?(cpu: number): number | undefined;
+  /**
+   * A guest access on which hvisor itself panics (a todo!() or unwrap() in its emulation): the zone stops
+   * with the report (the machine, with `strict`), where hvisor would take the whole board down.
+   */
+  panic?(message: string): void;
 }
 
 /** One architecture's row of the irqchip registry (irqchips.ts): hvisor's cfg(feature) choice, as data. */

@@ -106,6 +106,8 @@ export class ZoneRuntime {
         signals: this.view.signals,
         onGuestError: (message) => this.log(message),
         log: (message) => this.log(message),
+        zoneOfCpu: (cpu) => this.hypervisor.slotOfHart(cpu)?.zoneId,
+        panic: (message) => this.hypervisor.zoneError(slot, message),
       });
     }
     this.virtualChips.set(slot.index, { generation: slot.generation, chip });

@@ -65,22 +65,7 @@ describe('the zone runtime on a PLIC board', () => {
   });
 });
 
-describe('the zone runtime on an aarch64 board (no virtual GIC yet)', () => {
-  it('has no virtual controller, and starting, waking and shutting zones down still works', () => {
-    const { runtime, logs, root } = rootedRuntime('qemu-gicv3');
-    expect(runtime.physicalIrqChip).toBeUndefined();
-    expect(runtime.virtualIrqChipOf(runtime.table.byId(0)!)).toBeUndefined();
-    runtime.wakeRootDaemon();
-    expect(logs.at(-1)).toBe("virtio bridge: cannot wake the root zone's daemon (its zone has no virtual interrupt controller yet)");
-    const zone1 = {
-      ...root, root: false, zoneId: 1, name: 'guest', cpus: [3], interrupts: [], allocPciDevs: [],
-      memoryRegions: [{ type: 'ram' as const, physicalStart: 0x5800_0000, virtualStart: 0x5800_0000, size: 0x0100_0000 }],
-    };
-    expect(runtime.hypervisor.startZone(zone1, encodeZoneConfig(zone1))).toMatchObject({ code: 0 });
-    expect(runtime.hypervisor.shutdownZone(1)).toMatchObject({ code: 0 });
-    expect(runtime.table.byId(1)).toBeUndefined();
-  });
-
+describe('the zone runtime on an aarch64 board', () => {
   it('answers an HVC hypercall through the arch-neutral dispatcher: x0 code, x1/x2 arguments, x0 result', () => {
     const { runtime, view, logs } = rootedRuntime('qemu-gicv3');
     const regs = [BigInt(HypercallCode.zoneList), 0n, 4n];

@@ -1,15 +1,26 @@
 /**
- * aarch64's row of the irqchip registry (core/hypervisor/irqchips.ts), empty for now: the vCPU forwards a
- * zone's GIC windows to the physical GIC (arch/aarch64/vcpu.ts), so there is no virtual controller to
- * build, reset or inspect. The virtual GIC (issue 10) fills it in: physicalOf gives the GICv2/GICv3 as a
- * PhysicalIrqChip (targets: the CPU interfaces' IRQ lines from the board's wiring), createVirtual a vGIC
- * over the zone slot (trapped GICD and GICR/GICC windows with hvisor's ownership filter, vgic.rs; inject
- * through the list registers, gicv3/mod.rs:280; reset as arch_irqchip_reset, gicv3/mod.rs:480-491).
+ * aarch64's row of the irqchip registry (core/hypervisor/irqchips.ts), as hvisor picks its GIC code with
+ * cfg(feature = "gicv3"): the board's GICv3 as the physical controller (gicv3-physical.ts) and hvisor's
+ * vGICv3 per zone (vgic-v3.ts). A GICv2 board has neither yet: its zones' distributor and CPU-interface
+ * windows are forwarded to the physical GIC unchanged (arch/aarch64/vcpu.ts).
  */
+import { boardOf } from '../../../../shared/model/board';
+import { numericProp } from '../../../devices/device-model';
 import type { IrqChipArch } from '../../irqchip';
+import { Gicv3Physical } from './gicv3-physical';
+import { Vgicv3 } from './vgic-v3';
+
+/** The vGIC's shared state per zone: GICR_PROPBASER (two words). */
+const VGIC_STATE_BYTES = 8;
 
 export const aarch64IrqChips: IrqChipArch = {
-  physicalOf: () => undefined,
-  virtualStateBytes: () => 0,
-  createVirtual: () => undefined,
+  physicalOf: (devices) => (devices.gicv3 ? new Gicv3Physical(devices.gicv3) : undefined),
+  virtualStateBytes: (board) => (board.devices.some((d) => d.kind === 'arm-gicv3') ? VGIC_STATE_BYTES : 0),
+  createVirtual: (env) => {
+    if (!(env.physical instanceof Gicv3Physical)) return undefined;
+    const board = boardOf(env.board, 'aarch64');
+    const spec = board.devices.find((d) => d.kind === 'arm-gicv3');
+    if (!spec) return undefined;
+    return new Vgicv3({ ...env, gic: env.physical, gicrBase: numericProp(spec, 'redistributorBase'), mpidrs: board.mpidrs });
+  },
 };

@@ -5,11 +5,11 @@
  * the zone), HVC is an hvisor hypercall, data aborts on the zone's stage-2 are emulated MMIO (the GIC
  * distributor and redistributors, virtio) or a stage-2 fault that stops the zone with a report.
  *
- * The GIC: hvisor traps the zone's distributor and redistributor windows (arch_config gicd/gicr) and lets
- * the guest use the CPU interface's system registers. This step forwards the trapped windows to the
- * physical GIC unchanged and the ICC_* registers to this CPU's interface; filtering by IRQ ownership and
- * hvisor's virtual CPU interface (list registers) are the virtual GIC of issue 10. The generic timer's
- * outputs drive this CPU's PPIs on the physical GIC.
+ * The GIC: hvisor traps the zone's distributor and every redistributor frame and lets the guest use the
+ * CPU interface's system registers. On a GICv3 board the zone's vGIC (vgic-v3.ts) filters the trapped
+ * windows by the zone's interrupts as hvisor does, and the ICC_* registers reach this CPU's interface; on
+ * a GICv2 board the windows are still forwarded unchanged. The generic timer's outputs drive this CPU's
+ * PPIs on the physical GIC.
  *
  * Only supervisor mode: an aarch64 board always runs hvisor (there is no firmware mode to boot into).
  */
@@ -111,7 +111,10 @@ export function createAarch64Vcpu(setup: VcpuSetup): VcpuArch {
     const regions: Stage2Region[] = config.memoryRegions
       .filter((r) => r.type !== 'virtio')
       .map((r) => ({ kind: r.type as 'ram' | 'io', guestStart: r.virtualStart, hostStart: r.physicalStart, size: r.size }));
-    const stage2 = new Stage2Map<ArmCpuApi>(regions, gicTraps(view, config), slot.stage2Log);
+    // The zone's vGIC traps its windows (GICv3: vgic-v3.ts); without one (GICv2 for now) they are forwarded.
+    const vgic = runtime.virtualIrqChipOf(slot);
+    const traps = vgic ? (vgic.traps as readonly TrapRegion<ArmCpuApi>[]) : gicTraps(view, config);
+    const stage2 = new Stage2Map<ArmCpuApi>(regions, traps, slot.stage2Log);
     const memory = guestMemory(stage2, view.bus);
     const cpus = slot.cpuList();
     const hypervisor = runtime.hypervisor;

@@ -1,0 +1,240 @@
+/**
+ * hvisor's virtual GICv3 for one zone (src/device/irqchip/gicv3/vgic.rs and mod.rs at 6a3fb78): the
+ * zone's distributor window and every CPU's redistributor frames trapped and filtered by the zone's
+ * interrupts (its irq_bitmap, from the zone config's `interrupts`), register by register as hvisor does,
+ * over the physical GICv3 (gicv3-physical.ts). The guest keeps the CPU interface (hvisor leaves the
+ * ICC/ICV registers to it and injects every physical interrupt that reaches a CPU into the zone running
+ * there, so here the physical CPU interface answers the guest directly).
+ *
+ * Distributor (vgicv3_dist_handler, vgic.rs:301-341), in hvisor's order:
+ * - IROUTER (0x6000 + 8n) and ITARGETSR (0x800 + n): passed through for an SPI the zone owns, else
+ *   reads 0 and writes are dropped (vgicv3_handle_irq_ops, :263-278). The route is not checked: an owned
+ *   SPI can be sent to any CPU, as in hvisor.
+ * - I/C ENABLER, PENDR, ACTIVER: reads masked to the owned interrupts' bits, writes masked ("poke").
+ *   IGROUPR, ICFGR (2 bits per interrupt), IPRIORITYR (8 bits): reads masked, writes read-modify-write
+ *   keeping the other interrupts' fields (restrict_bitmask_access, :110-167). Like hvisor, the mask is
+ *   computed for the 32-bit register whatever the access size: a byte access to IPRIORITYR + 1 is
+ *   masked with the field of the register's first interrupt.
+ * - IGRPMODR: ignored (hvisor warns). CTLR, TYPER, IIDR, TYPER2 and the ID registers: read through,
+ *   writes ignored. Anything else is hvisor's todo!() (:295): hvisor panics; here the zone stops with a
+ *   report naming the offset (the machine, with `strict`).
+ *
+ * Redistributors (vgicv3_redist_handler, :169-260): hvisor traps every CPU's frames at the host's GICR
+ * addresses for every zone. CTLR: read through, written only for a CPU of this zone. TYPER: read
+ * through, with Last on the board's highest MPIDR. IIDR, the ID registers, PENDBASER, SETLPIR, CLRLPIR,
+ * INVALLR: through. PROPBASER: a per-zone value (hvisor keeps one table for all). SYNCR reads 0.
+ * INVLPIR: hvisor enables an LPI; the GIC model has no LPIs, so nothing. STATUSR, WAKER and the SGI
+ * frame's enables, pendings, actives, priorities and configuration: through for a CPU of this zone
+ * (ICENABLER0 never clears SGI 7 or PPI 25, hvisor's own), ignored for another zone's CPU, and for a CPU
+ * no zone runs on hvisor's unwrap() panics (the zone stops here). Anything else: ignored.
+ *
+ * inject (hvisor's inject_irq for virtio and IRQ_WAKEUP_VIRTIO_DEVICE, gicv3/mod.rs:280-330): hvisor
+ * writes a list register of the zone's first CPU; this model has no list registers and sets the SPI
+ * pending in the physical distributor instead, which reaches the guest the same way (IAR1, EOIR1) as
+ * long as the guest enabled and routed the interrupt to one of its CPUs, as Linux does when it requests
+ * it. reset is arch_irqchip_reset (mod.rs:479-491): the zone's SPIs disabled and deactivated.
+ */
+import type { ControllerInspectData } from '../../../../shared/protocol/inspect';
+import type { ControllerInspectContext } from '../../../devices/intc/inspect-table';
+import { gicInspectData } from '../../../devices/intc/arm-gic-inspect';
+import { GICD_REGISTERS, GicdOffset } from '../../../devices/intc/arm-gicv3/distributor';
+import { GICR_FRAME_BYTES, GICR_REGISTERS, GICR_SGI_BASE, GicrOffset } from '../../../devices/intc/arm-gicv3/redistributor';
+import type { ArmCpuApi } from '../../../isa/aarch64/platform';
+import type { TrapHandler, TrapRegion } from '../../stage2-map';
+import type { VirtualIrqChip, VirtualIrqChipEnv } from '../../irqchip';
+import type { Gicv3Physical } from './gicv3-physical';
+
+type Size = 1 | 2 | 4 | 8;
+
+/** hvisor's SGI_IPI_ID (hypercall/mod.rs:48) and the maintenance PPI (gicv3/mod.rs). */
+const SGI_IPI = 7;
+const MAINTENANCE_PPI = 25;
+const GICR_TYPER_LAST = 1n << 4n;
+
+/** What the vGIC needs beyond the common environment. */
+export interface Vgicv3Env extends VirtualIrqChipEnv {
+  readonly gic: Gicv3Physical;
+  /** Where the board's redistributor frames start (host GICR base: hvisor traps them there). */
+  readonly gicrBase: number;
+  /** MPIDR affinity of each CPU (BOARD_MPIDR_MAPPINGS). */
+  readonly mpidrs: readonly number[];
+}
+
+export class Vgicv3 implements VirtualIrqChip<ArmCpuApi> {
+  readonly kind = 'vgicv3';
+  readonly name = 'vGICv3';
+  readonly traps: readonly TrapRegion<ArmCpuApi>[];
+  readonly ownedIrqs: readonly number[];
+  /** irq_bitmap: 32 words of 32 bits. */
+  private readonly bitmap = new Uint32Array(32);
+  private readonly gic: Gicv3Physical;
+  private readonly zone: string;
+  /** GICR_PROPBASER as this zone last wrote it (hvisor's baser_list[zone_id]), in the zone slot: low, high word. */
+  private readonly propbaser: Uint32Array;
+
+  constructor(private readonly env: Vgicv3Env) {
+    this.gic = env.gic;
+    this.zone = `zone ${env.config.zoneId} (${env.config.name})`;
+    this.propbaser = new Uint32Array(env.region.buffer, env.region.byteOffset, 2);
+    const owned: number[] = [];
+    for (const irq of env.config.interrupts) {
+      if (irq < 0 || irq >= 1024) continue;
+      this.bitmap[irq >>> 5]! |= 1 << (irq & 31);
+      owned.push(irq);
+    }
+    this.ownedIrqs = [...new Set(owned)].sort((a, b) => a - b);
+    const gic = env.config.archConfig.arch === 'aarch64' ? env.config.archConfig.gic : undefined;
+    const traps: TrapRegion<ArmCpuApi>[] = [];
+    if (gic && gic.gicdSize > 0) traps.push({ start: gic.gicdBase, size: gic.gicdSize, handler: this.distributor() });
+    for (let cpu = 0; cpu < env.mpidrs.length; cpu++) {
+      traps.push({ start: env.gicrBase + cpu * GICR_FRAME_BYTES, size: GICR_FRAME_BYTES, handler: this.redistributor(cpu) });
+    }
+    this.traps = traps;
+    // hvisor's primary_init_late enables the distributor before any zone; the guest cannot (CTLR writes are ignored).
+    env.gic.enableGroup1();
+  }
+
+  owns(irq: number): boolean {
+    return irq >= 0 && irq < 1024 && ((this.bitmap[irq >>> 5]! >>> (irq & 31)) & 1) === 1;
+  }
+
+  isHw(irq: number): boolean {
+    return irq >= 32 && this.owns(irq);
+  }
+
+  inject(irq: number, hw: boolean): boolean {
+    if (!this.owns(irq) || irq < 32) {
+      this.env.log(`${this.zone}: irq ${irq} injected as ${hw ? 'hw' : 'virtual'} is not an SPI of the zone, dropped`);
+      return false;
+    }
+    // A hw interrupt is already pending in the distributor; a virtual one is made pending there.
+    if (!hw) this.gic.gicd(GicdOffset.ispendr + 4 * (irq >>> 5), 4, true, BigInt((1 << (irq & 31)) >>> 0));
+    return true;
+  }
+
+  reset(): void {
+    for (let word = 1; word < 32; word++) {
+      const mask = BigInt(this.bitmap[word]!);
+      if (mask === 0n) continue;
+      this.gic.gicd(GicdOffset.icenabler + 4 * word, 4, true, mask);
+      this.gic.gicd(GicdOffset.icactiver + 4 * word, 4, true, mask);
+    }
+  }
+
+  inspectState(context: ControllerInspectContext = {}): ControllerInspectData {
+    const state = this.gic.gic.inspect();
+    const cpus = new Set(this.env.cpus);
+    const sources = state.sources.filter((s) => (s.cpu >= 0 ? cpus.has(s.cpu) && this.owns(s.intid) : this.owns(s.intid)));
+    const data = gicInspectData(this.name, this.kind, { sources, cpus: state.cpus.filter((c) => cpus.has(c.cpu)) }, [], [...GICD_REGISTERS, ...GICR_REGISTERS], context);
+    return { ...data, name: `${this.name} of ${this.zone}` };
+  }
+
+  /** restrict_bitmask_access: the fields of the register's interrupts the zone owns. */
+  private accessMask(index: number, bitsPerIrq: number): bigint {
+    const perReg = 32 / bitsPerIrq;
+    const ones = (1 << bitsPerIrq) - 1;
+    let mask = 0;
+    for (let i = 0; i < perReg; i++) if (this.owns(index * perReg + i)) mask |= ones << (i * bitsPerIrq);
+    return BigInt(mask >>> 0);
+  }
+
+  private restricted(offset: number, size: Size, write: boolean, value: bigint, index: number, bitsPerIrq: number, poke: boolean): bigint {
+    const mask = this.accessMask(index, bitsPerIrq);
+    if (!write) return this.gic.gicd(offset, size, false) & mask;
+    if (poke) this.gic.gicd(offset, size, true, value & mask);
+    else {
+      const current = this.gic.gicd(offset, size, false);
+      this.gic.gicd(offset, size, true, (current & ~mask) | (value & mask));
+    }
+    return 0n;
+  }
+
+  private dist(cpu: ArmCpuApi, offset: number, size: Size, write: boolean, value: bigint): bigint {
+    const gic = this.gic;
+    const o = GicdOffset;
+    if (offset >= o.irouter && offset < o.irouter + 8 * 1024) return this.spiOp(offset, size, write, value, (offset - o.irouter) >>> 3);
+    if (offset >= o.itargetsr && offset < o.itargetsr + 1024) return this.spiOp(offset, size, write, value, offset - o.itargetsr);
+    if (offset >= o.isenabler && offset < o.icactiver + 128) return this.restricted(offset, size, write, value, (offset & 0x7f) >>> 2, 1, true);
+    if (offset >= o.igroupr && offset < o.igroupr + 128) return this.restricted(offset, size, write, value, (offset & 0x7f) >>> 2, 1, false);
+    if (offset >= o.icfgr && offset < o.icfgr + 256) return this.restricted(offset, size, write, value, (offset & 0xff) >>> 2, 2, false);
+    if (offset >= o.ipriorityr && offset < o.ipriorityr + 4 * 255) return this.restricted(offset, size, write, value, (offset & 0x3ff) >>> 2, 8, false);
+    if (offset >= o.igrpmodr && offset < o.igrpmodr + 128) {
+      this.env.log(`${this.zone}: GICD_IGRPMODR (0x${offset.toString(16)}) is not supported by hvisor, ignored`);
+      return 0n;
+    }
+    const misc = offset === o.ctlr || offset === o.typer || offset === o.iidr || offset === o.typer2
+      || (offset >= 0xffd0 && offset < 0x10000);
+    if (misc) return write ? 0n : gic.gicd(offset, size, false);
+    this.panic(cpu, `GICD offset 0x${offset.toString(16)} (${write ? 'write' : 'read'}) is not emulated by hvisor's vGICv3: hvisor panics here (todo!() in vgicv3_dist_misc_access, gicv3/vgic.rs:295)`);
+    return 0n;
+  }
+
+  /** vgicv3_handle_irq_ops: only an SPI the zone owns reaches the distributor. */
+  private spiOp(offset: number, size: Size, write: boolean, value: bigint, irq: number): bigint {
+    if (irq < 32 || irq > 1019 || !this.owns(irq)) return 0n;
+    return this.gic.gicd(offset, size, write, value);
+  }
+
+  private redist(cpu: ArmCpuApi, frame: number, offset: number, size: Size, write: boolean, value: bigint): bigint {
+    const gic = this.gic;
+    const r = GicrOffset;
+    // hvisor compares the frame's CPU's zone now (get_cpu_data(cpu).zone) with the calling zone.
+    const owner = this.env.zoneOfCpu ? this.env.zoneOfCpu(frame) : this.env.cpus.includes(frame) ? this.env.config.zoneId : undefined;
+    const mine = owner === this.env.config.zoneId;
+    switch (offset) {
+      case r.ctlr:
+        if (!write) return gic.gicr(frame, offset, size, false);
+        if (mine) gic.gicr(frame, offset, size, true, value);
+        return 0n;
+      case r.typer: case r.typer + 4: {
+        const v = gic.gicr(frame, offset, size, write, value);
+        const max = Math.max(...this.env.mpidrs);
+        return !write && offset === r.typer && this.env.mpidrs[frame] === max ? v | GICR_TYPER_LAST : v;
+      }
+      case r.iidr: case r.pendbaser: case 0x40: case 0x48: case 0xb0:
+        return gic.gicr(frame, offset, size, write, value);
+      case r.propbaser:
+        if (!write) return (BigInt(this.propbaser[1]!) << 32n) | BigInt(this.propbaser[0]!);
+        this.propbaser[0] = Number(value & 0xffff_ffffn);
+        if (size === 8) this.propbaser[1] = Number((value >> 32n) & 0xffff_ffffn);
+        return 0n;
+      case 0xc0: // GICR_SYNCR
+      case 0xa0: // GICR_INVLPIR: hvisor enables one LPI; no LPIs here
+        return 0n;
+    }
+    if (offset >= 0xffd0 && offset <= 0xfffc) return gic.gicr(frame, offset, size, write, value);
+    const guarded = offset === r.statusr || offset === r.waker
+      || offset === r.isenabler0 || offset === r.icenabler0 || offset === r.ispendr0 || offset === r.icpendr0
+      || offset === r.isactiver0 || offset === r.icactiver0
+      || (offset >= GICR_SGI_BASE + GicdOffset.ipriorityr && offset < GICR_SGI_BASE + GicdOffset.ipriorityr + 32)
+      || (offset >= GICR_SGI_BASE + GicdOffset.icfgr && offset < GICR_SGI_BASE + GicdOffset.icfgr + 8);
+    if (!guarded) return 0n;
+    if (owner === undefined) {
+      this.panic(cpu, `redistributor of cpu ${frame} (offset 0x${offset.toString(16)}) while no zone runs on that cpu: hvisor panics here (unwrap() in vgicv3_redist_handler, gicv3/vgic.rs:244)`);
+      return 0n;
+    }
+    if (!mine) return 0n;
+    if (write && offset === r.icenabler0) value &= ~BigInt((1 << MAINTENANCE_PPI) | (1 << SGI_IPI));
+    return gic.gicr(frame, offset, size, write, value);
+  }
+
+  private panic(cpu: ArmCpuApi, message: string): void {
+    const text = `${this.zone}, cpu ${cpu.cpuId}: ${message}`;
+    if (this.env.panic) this.env.panic(text);
+    else this.env.onGuestError(text);
+  }
+
+  private distributor(): TrapHandler<ArmCpuApi> {
+    return {
+      read: (cpu, offset, size) => this.dist(cpu, offset, size, false, 0n),
+      write: (cpu, offset, size, value) => void this.dist(cpu, offset, size, true, value),
+    };
+  }
+
+  private redistributor(frame: number): TrapHandler<ArmCpuApi> {
+    return {
+      read: (cpu, offset, size) => this.redist(cpu, frame, offset, size, false, 0n),
+      write: (cpu, offset, size, value) => void this.redist(cpu, frame, offset, size, true, value),
+    };
+  }
+}

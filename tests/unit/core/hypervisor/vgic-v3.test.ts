@@ -1,0 +1,156 @@
+/**
+ * hvisor's vGICv3 (core/hypervisor/arch/aarch64/vgic-v3.ts) on qemu-gicv3, single-threaded: what a zone's
+ * guest reads and writes through its trapped distributor and redistributor windows, register by register
+ * as hvisor 6a3fb78's vgicv3_dist_handler / vgicv3_redist_handler give it, what zone shutdown leaves on
+ * the physical GIC (arch_irqchip_reset), and the accesses on which hvisor panics.
+ */
+import { describe, expect, it } from 'vitest';
+import type { VirtualIrqChip } from '../../../../src/core/hypervisor/irqchip';
+import { encodeZoneConfig } from '../../../../src/core/hypervisor/zone-config-binary';
+import type { ArmCpuApi } from '../../../../src/core/isa/aarch64/platform';
+import { rootedRuntime } from '../../../helpers/zone-runtime';
+
+const GICD = 0x0800_0000;
+const GICR = 0x080a_0000;
+const FRAME = 0x2_0000;
+const SGI = 0x1_0000;
+const ISENABLER = 0x100, ICENABLER = 0x180, ISPENDR = 0x200, IPRIORITYR = 0x400, IROUTER = 0x6000;
+
+/** qemu-gicv3 with the root zone (cpus 0-1; SPIs 33, 35-38, 64, 65, 77, 79) and zone 1 on cpu 3 owning SPIs 48 and 50. */
+function twoZones() {
+  const r = rootedRuntime('qemu-gicv3');
+  const zone1 = {
+    ...r.root, root: false, zoneId: 1, name: 'guest', cpus: [3], interrupts: [48, 50], allocPciDevs: [],
+    memoryRegions: [{ type: 'ram' as const, physicalStart: 0x5800_0000, virtualStart: 0x5800_0000, size: 0x0100_0000 }],
+  };
+  expect(r.runtime.hypervisor.startZone(zone1, encodeZoneConfig(zone1))).toMatchObject({ code: 0 });
+  const chipOf = (id: number) => r.runtime.virtualIrqChipOf(r.runtime.table.byId(id)!)! as VirtualIrqChip<ArmCpuApi>;
+  /** A guest access from `cpu` of zone `id` to guest-physical `address`. */
+  const guest = (id: number, cpu: number) => {
+    const chip = chipOf(id);
+    const at = (address: number) => {
+      const trap = chip.traps.find((t) => address >= t.start && address < t.start + t.size);
+      if (!trap) throw new Error(`0x${address.toString(16)} is not trapped for zone ${id}`);
+      return { trap, offset: address - trap.start };
+    };
+    const who = { cpuId: cpu, getPc: () => 0x5800_0000n } as unknown as ArmCpuApi;
+    return {
+      read: (address: number, size: 1 | 2 | 4 | 8 = 4) => { const { trap, offset } = at(address); return trap.handler.read(who, offset, size); },
+      write: (address: number, value: bigint, size: 1 | 2 | 4 | 8 = 4) => { const { trap, offset } = at(address); trap.handler.write(who, offset, size, value); },
+    };
+  };
+  const gic = r.view.devices.gicv3!;
+  const physical = (offset: number, size: 1 | 2 | 4 = 4) => gic.distributor.read(offset, size) >>> 0;
+  return { ...r, zone1, chipOf, guest, gic, physical };
+}
+
+describe("hvisor's vGICv3: the distributor", () => {
+  it("filters set/clear-enable by the zone's interrupts: a zone sees and changes only its own SPIs", () => {
+    const { guest, physical } = twoZones();
+    const root = guest(0, 0), zone1 = guest(1, 3);
+    root.write(GICD + ISENABLER + 4, 0xffff_ffffn); // INTIDs 32-63: the root owns 33, 35-38
+    zone1.write(GICD + ISENABLER + 4, 0xffff_ffffn); // zone 1 owns 48 and 50
+    expect(physical(ISENABLER + 4)).toBe((1 << 1) | (0xf << 3) | (1 << 16) | (1 << 18));
+    expect(zone1.read(GICD + ISENABLER + 4)).toBe(BigInt((1 << 16) | (1 << 18)));
+    // Clearing everything from zone 1 leaves the root's SPIs enabled.
+    zone1.write(GICD + ICENABLER + 4, 0xffff_ffffn);
+    expect(physical(ISENABLER + 4)).toBe((1 << 1) | (0xf << 3));
+    expect(root.read(GICD + ISENABLER + 4)).toBe(BigInt((1 << 1) | (0xf << 3)));
+  });
+
+  it('keeps the other zones\' priority fields on a word write, and reads foreign fields as 0', () => {
+    const { guest, physical } = twoZones();
+    const zone1 = guest(1, 3);
+    // IPRIORITYR12 holds INTIDs 48-51; zone 1 owns 48 and 50.
+    zone1.write(GICD + IPRIORITYR + 48, 0x1020_3040n);
+    expect(physical(IPRIORITYR + 48).toString(16)).toBe((0x0020_0040).toString(16));
+    expect(zone1.read(GICD + IPRIORITYR + 48)).toBe(0x0020_0040n);
+    // hvisor computes the mask for the 32-bit register whatever the access size: a byte written at
+    // INTID 49 (not the zone's) is masked with INTID 48's field, which the zone owns, and lands.
+    zone1.write(GICD + IPRIORITYR + 49, 0x80n, 1);
+    expect(physical(IPRIORITYR + 49, 1)).toBe(0x80);
+  });
+
+  it('routes only its own SPIs: IROUTER of another zone\'s SPI reads 0 and ignores writes', () => {
+    const { guest, physical } = twoZones();
+    const zone1 = guest(1, 3);
+    zone1.write(GICD + IROUTER + 8 * 48, 0x3n, 8);
+    expect(physical(IROUTER + 8 * 48)).toBe(3);
+    // The route itself is not checked: zone 1 may send its SPI to cpu 0, the root's, as in hvisor.
+    zone1.write(GICD + IROUTER + 8 * 50, 0x0n, 8);
+    expect(physical(IROUTER + 8 * 50)).toBe(0);
+    guest(0, 0).write(GICD + IROUTER + 8 * 33, 0x1n, 8);
+    zone1.write(GICD + IROUTER + 8 * 33, 0x3n, 8);
+    expect(physical(IROUTER + 8 * 33)).toBe(1);
+    expect(zone1.read(GICD + IROUTER + 8 * 33, 8)).toBe(0n);
+  });
+
+  it('reads CTLR and TYPER through but ignores writes; the distributor is on before any guest writes it', () => {
+    const { guest, physical } = twoZones();
+    expect(physical(0) & 2).toBe(2); // EnableGrp1, as hvisor's enable_gic_are_ns leaves it
+    guest(1, 3).write(GICD, 0n);
+    expect(physical(0) & 2).toBe(2);
+    expect(guest(1, 3).read(GICD + 4)).toBe(BigInt(physical(4)));
+  });
+
+  it('stops the zone with a report where hvisor panics: a GICD register its vGIC does not emulate', () => {
+    const { guest, runtime } = twoZones();
+    guest(1, 3).write(GICD + 0xf00, 0x1_0003n); // GICD_SGIR
+    expect(runtime.table.byId(1)!.errorText()).toMatch(/zone 1 \(guest\), cpu 3: GICD offset 0xf00 \(write\) is not emulated by hvisor's vGICv3: hvisor panics here/);
+  });
+});
+
+describe("hvisor's vGICv3: the redistributors", () => {
+  it("lets a zone change its own CPU's SGIs and PPIs but never hvisor's SGI 7 and maintenance PPI 25, and ignores another zone's CPU", () => {
+    const { guest, gic } = twoZones();
+    const zone1 = guest(1, 3);
+    const enabled = (cpu: number) => gic.redistributors.read(cpu * FRAME + SGI + ISENABLER, 4) >>> 0;
+    zone1.write(GICR + 3 * FRAME + SGI + ISENABLER, 0xffff_ffffn);
+    expect(enabled(3)).toBe(0xffff_ffff);
+    zone1.write(GICR + 3 * FRAME + SGI + ICENABLER, 0xffff_ffffn);
+    expect(enabled(3)).toBe((1 << 7) | (1 << 25));
+    // Cpu 0 runs the root zone: zone 1's writes there are dropped and its reads give 0.
+    guest(0, 0).write(GICR + SGI + ISENABLER, BigInt(1 << 27));
+    zone1.write(GICR + SGI + ICENABLER, 0xffff_ffffn);
+    expect(enabled(0)).toBe(1 << 27);
+    expect(zone1.read(GICR + SGI + ISENABLER)).toBe(0n);
+    // Every zone may read every frame's TYPER (Linux finds its redistributor that way); Last on cpu 3.
+    expect(Number(zone1.read(GICR + 3 * FRAME + 8, 8)) & 0x10).toBe(0x10);
+    expect(Number(zone1.read(GICR + 8, 8)) & 0x10).toBe(0);
+  });
+
+  it('has every interrupt in Group 1 (hvisor injects all as Group 1) and ignores a guest\'s GICR_IGROUPR0 write', () => {
+    const { guest, gic, physical } = twoZones();
+    const groups = (cpu: number) => gic.redistributors.read(cpu * FRAME + SGI + 0x80, 4) >>> 0;
+    expect([0, 1, 2, 3].map(groups)).toEqual([0xffff_ffff, 0xffff_ffff, 0xffff_ffff, 0xffff_ffff]);
+    expect(physical(0x80 + 4)).toBe(0xffff_ffff);
+    guest(1, 3).write(GICR + 3 * FRAME + SGI + 0x80, 0n);
+    expect(groups(3)).toBe(0xffff_ffff);
+  });
+
+  it("stops the zone where hvisor's unwrap panics: the SGI frame of a CPU no zone runs on", () => {
+    const { guest, runtime } = twoZones();
+    guest(1, 3).write(GICR + 2 * FRAME + SGI + ISENABLER, 1n);
+    expect(runtime.table.byId(1)!.errorText()).toMatch(/redistributor of cpu 2 .*while no zone runs on that cpu: hvisor panics here/);
+  });
+});
+
+describe("hvisor's vGICv3: injection and zone shutdown", () => {
+  it("disables and deactivates the zone's SPIs when it shuts down, and leaves the root's", () => {
+    const { guest, physical, runtime } = twoZones();
+    guest(0, 0).write(GICD + ISENABLER + 4, BigInt(1 << 1));
+    guest(1, 3).write(GICD + ISENABLER + 4, BigInt((1 << 16) | (1 << 18)));
+    expect(runtime.hypervisor.shutdownZone(1)).toMatchObject({ code: 0 });
+    expect(physical(ISENABLER + 4)).toBe(1 << 1);
+  });
+
+  it("injects a virtual interrupt (virtio's, the root daemon's wake-up) as a pending SPI of the zone, and refuses others", () => {
+    const { chipOf, physical, runtime, logs } = twoZones();
+    expect(chipOf(1).inject(48, false)).toBe(true);
+    expect(physical(ISPENDR + 4) & (1 << 16)).not.toBe(0);
+    expect(chipOf(1).inject(33, false)).toBe(false);
+    expect(logs.at(-1)).toMatch(/zone 1 \(guest\): irq 33 injected as virtual is not an SPI of the zone, dropped/);
+    runtime.wakeRootDaemon(); // IRQ_WAKEUP_VIRTIO_DEVICE = 64, the root's
+    expect(physical(ISPENDR + 8) & 1).toBe(1);
+  });
+});
