@@ -59,8 +59,8 @@ describe('four zones running with the inspectors open', () => {
       calls.set(command, (calls.get(command) ?? 0) + 1);
       return invoke(command, params);
     }) as WorkbenchServices['invoke'];
-    // Tall, so that each zone terminal holds its whole run on screen (xterm's DOM renderer only has
-    // the visible rows); the test checks that each one still shows its first line.
+    // Tall, so that the screenshot shows each zone terminal's whole run; the checks read xterm's
+    // buffer (terminalText), which also holds what scrolled away.
     session = await openWorkbench(services, { viewport: { width: 1440, height: 1600 } });
   });
 
@@ -115,9 +115,7 @@ describe('four zones running with the inspectors open', () => {
         await page.getByTestId('main-view-interrupts').click();
         await page.getByTestId('controller-plic').waitFor();
       }
-      const t0 = Date.now();
       await page.waitForTimeout(1000);
-      console.log('phase', round, Date.now() - periodStart, Date.now() - t0);
       await page.getByTestId('main-view-consoles').click();
       echoes.push(await echoTime(page, root, `four-zones ping ${round}`));
     }

@@ -90,8 +90,9 @@ export async function openWorkbench(
 }
 
 /** The text xterm's DOM renderer shows, row by row. */
+/** The whole buffer of the xterm inside `terminal`, scrollback included (XtermView's xtermText). */
 export function terminalText(terminal: Locator): Promise<string> {
-  return terminal.locator('.xterm-rows').innerText();
+  return terminal.locator('.xterm-host').first().evaluate((element) => (element as HTMLElement & { xtermText(): string }).xtermText());
 }
 
 export async function waitForText(terminal: Locator, expected: string | RegExp, timeoutMs = 20_000): Promise<string> {
