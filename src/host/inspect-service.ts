@@ -154,7 +154,7 @@ export class InspectService {
     return { arch: board.arch, zones: zones.map((z) => ({ id: z.id, name: z.name })), controllers, ...(tagged ? { legend: HW_LEGEND } : {}) };
   }
 
-  /** The zone's virtual interrupt controller, whatever its kind (none on aarch64 until the vGIC). */
+  /** The zone's virtual interrupt controller, whatever its kind (none on a GICv2 board yet). */
   private virtualController(slot: LiveZone['slot']): VirtualIrqChip | undefined {
     return this.host.runtime?.virtualIrqChipOf(slot);
   }

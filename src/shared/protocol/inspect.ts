@@ -116,6 +116,8 @@ export interface ControllerInspectData {
   readonly lines: ControllerTable;
   /** Where interrupts go (PLIC contexts, GIC CPU interfaces). */
   readonly targets?: ControllerTable;
+  /** Further tables after those (a virtual controller's refused accesses). */
+  readonly extra?: readonly ControllerTable[];
   /** Global registers with their current values. */
   readonly registers: readonly RegisterValueData[];
   /** The register map, as the device declares it. */

@@ -135,6 +135,28 @@ describe("hvisor's vGICv3: the redistributors", () => {
   });
 });
 
+describe("hvisor's vGICv3 in the inspector", () => {
+  it("shows the zone's own interrupts, and every write its filter dropped with the interrupt's owner and the register", () => {
+    const { guest, chipOf } = twoZones();
+    const zone1 = guest(1, 3);
+    zone1.write(GICD + ISENABLER + 4, BigInt((1 << 1) | (1 << 16))); // 33 (the root's) and 48 (its own)
+    zone1.write(GICD + ISENABLER + 4, BigInt(1 << 1));
+    zone1.write(GICD + IROUTER + 8 * 64, 0x3n, 8); // the root's 64
+    zone1.write(GICR + SGI + ISENABLER, 1n); // cpu 0's redistributor (the root's)
+    zone1.read(GICD + ISENABLER + 8); // reads are not refusals
+    const ownerOf = (irq: number) => ([33, 64].includes(irq) ? 0 : irq === 48 || irq === 50 ? 1 : null);
+    const data = chipOf(1).inspectState({ ownerOf, ownerOfCpu: (cpu) => (cpu < 2 ? 0 : cpu === 3 ? 1 : null) });
+    expect(data.lines.rows.map((r) => r.key)).toEqual(expect.arrayContaining(['48', '50']));
+    expect(data.lines.rows.some((r) => r.key === '33')).toBe(false);
+    const refused = data.extra![0]!;
+    expect(refused.rows.map((r) => [r.key, r.cells.register, r.cells.writes, r.cells.owner])).toEqual([
+      ['33', 'GICD_ISENABLER1', 2, 0],
+      ['64', 'GICD_IROUTER64', 1, 0],
+      ['cpu0', 'GICR_ISENABLER0', 1, 0],
+    ]);
+  });
+});
+
 describe("hvisor's vGICv3: injection and zone shutdown", () => {
   it("disables and deactivates the zone's SPIs when it shuts down, and leaves the root's", () => {
     const { guest, physical, runtime } = twoZones();

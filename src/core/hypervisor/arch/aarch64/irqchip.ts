@@ -8,14 +8,11 @@ import { boardOf } from '../../../../shared/model/board';
 import { numericProp } from '../../../devices/device-model';
 import type { IrqChipArch } from '../../irqchip';
 import { Gicv3Physical } from './gicv3-physical';
-import { Vgicv3 } from './vgic-v3';
-
-/** The vGIC's shared state per zone: GICR_PROPBASER (two words). */
-const VGIC_STATE_BYTES = 8;
+import { Vgicv3, vgicv3StateBytes } from './vgic-v3';
 
 export const aarch64IrqChips: IrqChipArch = {
   physicalOf: (devices) => (devices.gicv3 ? new Gicv3Physical(devices.gicv3) : undefined),
-  virtualStateBytes: (board) => (board.devices.some((d) => d.kind === 'arm-gicv3') ? VGIC_STATE_BYTES : 0),
+  virtualStateBytes: (board) => (board.devices.some((d) => d.kind === 'arm-gicv3') ? vgicv3StateBytes(boardOf(board, 'aarch64').mpidrs.length) : 0),
   createVirtual: (env) => {
     if (!(env.physical instanceof Gicv3Physical)) return undefined;
     const board = boardOf(env.board, 'aarch64');
