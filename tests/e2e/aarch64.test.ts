@@ -2,7 +2,8 @@
  * An aarch64 layout in the workbench as a user sees it: examples/aarch64-hello on qemu-gicv3. The root
  * zone's terminal shows the four CPUs' hellos and echoes typed text; the register inspector shows the
  * A64 CPU (X registers, SP_EL1, PSTATE and system registers with decoded fields, disassembly) after
- * a pause; the interrupt-controller view shows the physical GICv3 with the PL011's SPI 33 enabled.
+ * a pause; the interrupt-controller view shows the physical GICv3 with the PL011's SPI 33 enabled, and
+ * the root zone's vGICv3 with the root's own SPIs only.
  * The same views, driven by data, with no aarch64 case in the renderer.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -53,6 +54,12 @@ describe('an aarch64 layout in the workbench', () => {
     await page.getByTestId('controller-gic').waitFor();
     const uart = await page.getByTestId('line-gic-33').innerText();
     expect(uart.toLowerCase()).toContain('spi');
+    // The root zone's vGICv3: its own SPIs (the PL011's 33), not the board's others (48).
+    const vgic = page.getByTestId('controller-vgicv3.0');
+    await vgic.waitFor();
+    expect(await vgic.innerText()).toContain('vGICv3 of zone 0');
+    expect(await page.getByTestId('line-vgicv3.0-33').innerText()).toMatch(/spi/i);
+    expect(await page.getByTestId('line-vgicv3.0-48').count()).toBe(0);
     await page.waitForTimeout(300);
     await screenshot(page, 'aarch64-gic');
     expect(live.session.errors).toEqual([]);

@@ -5,10 +5,7 @@
  * the physical GIC (arch_irqchip_reset), and the accesses on which hvisor panics.
  */
 import { describe, expect, it } from 'vitest';
-import type { VirtualIrqChip } from '../../../../src/core/hypervisor/irqchip';
-import { encodeZoneConfig } from '../../../../src/core/hypervisor/zone-config-binary';
-import type { ArmCpuApi } from '../../../../src/core/isa/aarch64/platform';
-import { rootedRuntime } from '../../../helpers/zone-runtime';
+import { twoZones as zonesOn } from '../../../helpers/vgic-zones';
 
 const GICD = 0x0800_0000;
 const GICR = 0x080a_0000;
@@ -18,30 +15,10 @@ const ISENABLER = 0x100, ICENABLER = 0x180, ISPENDR = 0x200, IPRIORITYR = 0x400,
 
 /** qemu-gicv3 with the root zone (cpus 0-1; SPIs 33, 35-38, 64, 65, 77, 79) and zone 1 on cpu 3 owning SPIs 48 and 50. */
 function twoZones() {
-  const r = rootedRuntime('qemu-gicv3');
-  const zone1 = {
-    ...r.root, root: false, zoneId: 1, name: 'guest', cpus: [3], interrupts: [48, 50], allocPciDevs: [],
-    memoryRegions: [{ type: 'ram' as const, physicalStart: 0x5800_0000, virtualStart: 0x5800_0000, size: 0x0100_0000 }],
-  };
-  expect(r.runtime.hypervisor.startZone(zone1, encodeZoneConfig(zone1))).toMatchObject({ code: 0 });
-  const chipOf = (id: number) => r.runtime.virtualIrqChipOf(r.runtime.table.byId(id)!)! as VirtualIrqChip<ArmCpuApi>;
-  /** A guest access from `cpu` of zone `id` to guest-physical `address`. */
-  const guest = (id: number, cpu: number) => {
-    const chip = chipOf(id);
-    const at = (address: number) => {
-      const trap = chip.traps.find((t) => address >= t.start && address < t.start + t.size);
-      if (!trap) throw new Error(`0x${address.toString(16)} is not trapped for zone ${id}`);
-      return { trap, offset: address - trap.start };
-    };
-    const who = { cpuId: cpu, getPc: () => 0x5800_0000n } as unknown as ArmCpuApi;
-    return {
-      read: (address: number, size: 1 | 2 | 4 | 8 = 4) => { const { trap, offset } = at(address); return trap.handler.read(who, offset, size); },
-      write: (address: number, value: bigint, size: 1 | 2 | 4 | 8 = 4) => { const { trap, offset } = at(address); trap.handler.write(who, offset, size, value); },
-    };
-  };
+  const r = zonesOn('qemu-gicv3');
   const gic = r.view.devices.gicv3!;
   const physical = (offset: number, size: 1 | 2 | 4 = 4) => gic.distributor.read(offset, size) >>> 0;
-  return { ...r, zone1, chipOf, guest, gic, physical };
+  return { ...r, gic, physical };
 }
 
 describe("hvisor's vGICv3: the distributor", () => {

@@ -6,10 +6,10 @@
  * distributor and redistributors, virtio) or a stage-2 fault that stops the zone with a report.
  *
  * The GIC: hvisor traps the zone's distributor and every redistributor frame and lets the guest use the
- * CPU interface's system registers. On a GICv3 board the zone's vGIC (vgic-v3.ts) filters the trapped
- * windows by the zone's interrupts as hvisor does, and the ICC_* registers reach this CPU's interface; on
- * a GICv2 board the windows are still forwarded unchanged. The generic timer's outputs drive this CPU's
- * PPIs on the physical GIC.
+ * CPU interface's system registers (GICv3) or maps the GICV frame at the zone's GICC address (GICv2). The
+ * zone's vGIC (vgic-v3.ts, vgic-v2.ts) filters the trapped windows by the zone's interrupts as hvisor
+ * does; the ICC_* registers reach this CPU's interface. The generic timer's outputs drive this CPU's PPIs
+ * on the physical GIC.
  *
  * Only supervisor mode: an aarch64 board always runs hvisor (there is no firmware mode to boot into).
  */
@@ -20,14 +20,13 @@ import { HartEvent, HartStatus, HartWord, HsmState } from '../../../cpu/hart-hea
 import { resolveFetch } from '../../../isa/aarch64/memory';
 import { leaveZone } from '../../hypervisor';
 import { ZoneRuntime } from '../../zone-runtime';
-import { Stage2Map, type Stage2Region, type TrapHandler, type TrapRegion } from '../../stage2-map';
+import { Stage2Map, type Stage2Region, type TrapRegion } from '../../stage2-map';
 import { decodeZoneConfig } from '../../zone-config-binary';
 import type { ZoneSlot } from '../../zone-table';
 import type { ZoneConfig } from '../../../../shared/model/zone-config';
 import { boardOf, type Aarch64Board } from '../../../../shared/model/board';
 import { PsciHandler, type PsciCpuState } from './psci';
 import { wakeHart } from '../../../machine/signals';
-import type { MachineView } from '../../../machine/machine';
 import type { VcpuArch } from '../../../vcpu/vcpu-loop';
 import type { VcpuSetup } from '../../../vcpu/vcpu-setup';
 import { hypervisorWaits, powerTurn } from '../../vcpu-common';
@@ -43,36 +42,6 @@ interface ZoneBinding {
   readonly config: ZoneConfig;
   readonly stage2: Stage2Map<ArmCpuApi>;
   readonly psci: PsciHandler;
-}
-
-/** The physical GIC window at `base`, reached through this thread's bus under the machine lock. */
-function forwardToBus(view: MachineView, base: number): TrapHandler<ArmCpuApi> {
-  const bus = view.bus;
-  return {
-    read(_cpu, offset, size) {
-      const lo = bus.read(base + offset, size) >>> 0;
-      return size === 8 ? (BigInt(bus.high >>> 0) << 32n) | BigInt(lo) : BigInt(lo);
-    },
-    write(_cpu, offset, size, value) {
-      bus.write(base + offset, size, Number(value & 0xffff_ffffn), Number((value >> 32n) & 0xffff_ffffn));
-    },
-  };
-}
-
-/**
- * The GIC windows hvisor traps for the zone (arch_config): the distributor, and the redistributors
- * (GICv3) or the CPU interface (GICv2, where hvisor maps GICV at GICC instead: issue 10).
- */
-function gicTraps(view: MachineView, config: ZoneConfig): TrapRegion<ArmCpuApi>[] {
-  const arch = config.archConfig;
-  if (arch.arch !== 'aarch64') throw new Error(`zone ${config.zoneId} (${config.name}): arch_config is ${arch.arch}, not aarch64`);
-  const gic = arch.gic;
-  const windows = gic.version === 'v3'
-    ? [[gic.gicdBase, gic.gicdSize], [gic.gicrBase, gic.gicrSize]]
-    : [[gic.gicdBase, gic.gicdSize], [gic.giccBase, gic.giccSize]];
-  return windows
-    .filter(([, size]) => size! > 0)
-    .map(([base, size]) => ({ start: base!, size: size!, handler: forwardToBus(view, base!) }));
 }
 
 export function createAarch64Vcpu(setup: VcpuSetup): VcpuArch {
@@ -111,9 +80,8 @@ export function createAarch64Vcpu(setup: VcpuSetup): VcpuArch {
     const regions: Stage2Region[] = config.memoryRegions
       .filter((r) => r.type !== 'virtio')
       .map((r) => ({ kind: r.type as 'ram' | 'io', guestStart: r.virtualStart, hostStart: r.physicalStart, size: r.size }));
-    // The zone's vGIC traps its windows (GICv3: vgic-v3.ts); without one (GICv2 for now) they are forwarded.
-    const vgic = runtime.virtualIrqChipOf(slot);
-    const traps = vgic ? (vgic.traps as readonly TrapRegion<ArmCpuApi>[]) : gicTraps(view, config);
+    // The zone's vGIC traps its GIC windows (vgic-v3.ts, vgic-v2.ts).
+    const traps = (runtime.virtualIrqChipOf(slot)?.traps ?? []) as readonly TrapRegion<ArmCpuApi>[];
     const stage2 = new Stage2Map<ArmCpuApi>(regions, traps, slot.stage2Log);
     const memory = guestMemory(stage2, view.bus);
     const cpus = slot.cpuList();

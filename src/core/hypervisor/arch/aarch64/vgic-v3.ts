@@ -38,8 +38,8 @@
  * long as the guest enabled and routed the interrupt to one of its CPUs, as Linux does when it requests
  * it. reset is arch_irqchip_reset (mod.rs:479-491): the zone's SPIs disabled and deactivated.
  */
-import type { ControllerInspectData, ControllerRow } from '../../../../shared/protocol/inspect';
-import { Column, type ControllerInspectContext } from '../../../devices/intc/inspect-table';
+import type { ControllerInspectData } from '../../../../shared/protocol/inspect';
+import type { ControllerInspectContext } from '../../../devices/intc/inspect-table';
 import { gicInspectData } from '../../../devices/intc/arm-gic-inspect';
 import { GICD_REGISTERS, GicdOffset } from '../../../devices/intc/arm-gicv3/distributor';
 import { GICR_FRAME_BYTES, GICR_REGISTERS, GICR_SGI_BASE, GicrOffset } from '../../../devices/intc/arm-gicv3/redistributor';
@@ -47,6 +47,7 @@ import type { ArmCpuApi } from '../../../isa/aarch64/platform';
 import type { TrapHandler, TrapRegion } from '../../stage2-map';
 import type { VirtualIrqChip, VirtualIrqChipEnv } from '../../irqchip';
 import type { Gicv3Physical } from './gicv3-physical';
+import { FRAME_REGISTER, VgicFilter, distributorRegisterName } from './vgic-filter';
 
 type Size = 1 | 2 | 4 | 8;
 
@@ -54,13 +55,6 @@ type Size = 1 | 2 | 4 | 8;
 const SGI_IPI = 7;
 const MAINTENANCE_PPI = 25;
 const GICR_TYPER_LAST = 1n << 4n;
-
-/** Shared words of one zone's vGIC: PROPBASER, then per INTID refused writes and the last register, then per CPU the same. */
-const STATE = { propbaser: 0, refused: 2, refusedAt: 2 + 1024, frames: 2 + 2048 } as const;
-/** Bytes of a zone's vGIC state on a board with `cpus` CPUs. */
-export const vgicv3StateBytes = (cpus: number): number => 4 * (STATE.frames + 2 * cpus);
-/** A refused access's register: a GICD offset, or a redistributor frame's offset with this flag. */
-const GICR_FLAG = 0x8000_0000;
 
 /** What the vGIC needs beyond the common environment. */
 export interface Vgicv3Env extends VirtualIrqChipEnv {
@@ -76,24 +70,16 @@ export class Vgicv3 implements VirtualIrqChip<ArmCpuApi> {
   readonly name = 'vGICv3';
   readonly traps: readonly TrapRegion<ArmCpuApi>[];
   readonly ownedIrqs: readonly number[];
-  /** irq_bitmap: 32 words of 32 bits. */
-  private readonly bitmap = new Uint32Array(32);
+  /** The ownership filter and its record; its own words 0-1 hold GICR_PROPBASER as this zone wrote it (hvisor's baser_list[zone_id]). */
+  private readonly filter: VgicFilter;
   private readonly gic: Gicv3Physical;
   private readonly zone: string;
-  /** The zone's shared state (STATE): PROPBASER as this zone last wrote it (hvisor's baser_list[zone_id]), the refusals. */
-  private readonly words: Uint32Array;
 
   constructor(private readonly env: Vgicv3Env) {
     this.gic = env.gic;
     this.zone = `zone ${env.config.zoneId} (${env.config.name})`;
-    this.words = new Uint32Array(env.region.buffer, env.region.byteOffset, vgicv3StateBytes(env.mpidrs.length) / 4);
-    const owned: number[] = [];
-    for (const irq of env.config.interrupts) {
-      if (irq < 0 || irq >= 1024) continue;
-      this.bitmap[irq >>> 5]! |= 1 << (irq & 31);
-      owned.push(irq);
-    }
-    this.ownedIrqs = [...new Set(owned)].sort((a, b) => a - b);
+    this.filter = new VgicFilter(env.config, env.region, env.mpidrs.length, false);
+    this.ownedIrqs = this.filter.ownedIrqs;
     const gic = env.config.archConfig.arch === 'aarch64' ? env.config.archConfig.gic : undefined;
     const traps: TrapRegion<ArmCpuApi>[] = [];
     if (gic && gic.gicdSize > 0) traps.push({ start: gic.gicdBase, size: gic.gicdSize, handler: this.distributor() });
@@ -106,7 +92,7 @@ export class Vgicv3 implements VirtualIrqChip<ArmCpuApi> {
   }
 
   owns(irq: number): boolean {
-    return irq >= 0 && irq < 1024 && ((this.bitmap[irq >>> 5]! >>> (irq & 31)) & 1) === 1;
+    return this.filter.owns(irq);
   }
 
   isHw(irq: number): boolean {
@@ -125,7 +111,7 @@ export class Vgicv3 implements VirtualIrqChip<ArmCpuApi> {
 
   reset(): void {
     for (let word = 1; word < 32; word++) {
-      const mask = BigInt(this.bitmap[word]!);
+      const mask = BigInt(this.filter.bitmapWord(word));
       if (mask === 0n) continue;
       this.gic.gicd(GicdOffset.icenabler + 4 * word, 4, true, mask);
       this.gic.gicd(GicdOffset.icactiver + 4 * word, 4, true, mask);
@@ -138,47 +124,16 @@ export class Vgicv3 implements VirtualIrqChip<ArmCpuApi> {
     const sources = state.sources.filter((s) => (s.cpu >= 0 ? cpus.has(s.cpu) && this.owns(s.intid) : this.owns(s.intid)));
     // The zone's view: its own SPIs and its CPUs' SGIs and PPIs, as the physical GIC holds them.
     const data = gicInspectData(this.name, this.kind, { sources, cpus: state.cpus.filter((c) => cpus.has(c.cpu)) }, [], [...GICD_REGISTERS, ...GICR_REGISTERS], context);
-    const rows: ControllerRow[] = [];
-    for (let irq = 0; irq < 1024; irq++) {
-      const count = this.words[STATE.refused + irq]!;
-      if (count === 0) continue;
-      const owner = context.ownerOf?.(irq) ?? null;
-      rows.push({
-        key: String(irq),
-        cells: { what: `INTID ${irq} (${irq < 16 ? 'SGI' : irq < 32 ? 'PPI' : 'SPI'})`, register: registerName(this.words[STATE.refusedAt + irq]!), writes: count, owner },
-      });
-    }
-    for (let cpu = 0; cpu < this.env.mpidrs.length; cpu++) {
-      const count = this.words[STATE.frames + 2 * cpu]!;
-      if (count === 0) continue;
-      const owner = context.ownerOfCpu?.(cpu) ?? null;
-      rows.push({ key: `cpu${cpu}`, cells: { what: `redistributor of cpu ${cpu}`, register: registerName(this.words[STATE.frames + 2 * cpu + 1]!), writes: count, owner } });
-    }
-    const refused = {
-      key: 'refused',
-      title: "Writes hvisor's filter dropped",
-      columns: [
-        Column.text('what', 'Interrupt', "Another zone's interrupt, or another zone's CPU's redistributor"),
-        Column.text('register', 'Last register'),
-        Column.number('writes', 'Writes', 'Writes that would have changed it'),
-        { ...Column.owner, description: 'The zone it belongs to (none: no zone lists it or runs on that CPU)' },
-      ],
-      rows,
-    };
+    const refused = this.filter.refusedTable(context, registerName);
     return { ...data, extra: [refused] };
   }
 
-  /** restrict_bitmask_access: the fields of the register's interrupts the zone owns. */
-  private accessMask(index: number, bitsPerIrq: number): bigint {
-    const perReg = 32 / bitsPerIrq;
-    const ones = (1 << bitsPerIrq) - 1;
-    let mask = 0;
-    for (let i = 0; i < perReg; i++) if (this.owns(index * perReg + i)) mask |= ones << (i * bitsPerIrq);
-    return BigInt(mask >>> 0);
-  }
-
+  /**
+   * restrict_bitmask_access (vgic.rs:110-167): the mask is computed for the 32-bit register whatever the
+   * access's size and address (hvisor's GICv2 copy corrects that; its GICv3 one does not).
+   */
   private restricted(offset: number, size: Size, write: boolean, value: bigint, index: number, bitsPerIrq: number, poke: boolean): bigint {
-    const mask = this.accessMask(index, bitsPerIrq);
+    const mask = BigInt(this.filter.accessMask(index, bitsPerIrq));
     if (!write) return this.gic.gicd(offset, size, false) & mask;
     let refused: bigint;
     if (poke) {
@@ -186,28 +141,11 @@ export class Vgicv3 implements VirtualIrqChip<ArmCpuApi> {
       this.gic.gicd(offset, size, true, value & mask);
     } else {
       const current = this.gic.gicd(offset, size, false);
-      refused = (value ^ current) & ~mask & 0xffff_ffffn;
+      refused = (value ^ current) & ~mask;
       this.gic.gicd(offset, size, true, (current & ~mask) | (value & mask));
     }
-    // The fields of interrupts the zone does not own that the write would have changed.
-    if (refused !== 0n) {
-      const ones = BigInt((1 << bitsPerIrq) - 1);
-      for (let i = 0; i < 32 / bitsPerIrq; i++) {
-        if (((refused >> BigInt(i * bitsPerIrq)) & ones) !== 0n) this.refuse(index * (32 / bitsPerIrq) + i, offset);
-      }
-    }
+    this.filter.refuseFields(Number(refused & 0xffff_ffffn), index, bitsPerIrq, offset);
     return 0n;
-  }
-
-  private refuse(irq: number, register: number): void {
-    if (irq >= 1024) return;
-    this.words[STATE.refused + irq]!++;
-    this.words[STATE.refusedAt + irq] = register;
-  }
-
-  private refuseFrame(cpu: number, offset: number): void {
-    this.words[STATE.frames + 2 * cpu]!++;
-    this.words[STATE.frames + 2 * cpu + 1] = (GICR_FLAG | offset) >>> 0;
   }
 
   private dist(cpu: ArmCpuApi, offset: number, size: Size, write: boolean, value: bigint): bigint {
@@ -233,7 +171,7 @@ export class Vgicv3 implements VirtualIrqChip<ArmCpuApi> {
   /** vgicv3_handle_irq_ops: only an SPI the zone owns reaches the distributor. */
   private spiOp(offset: number, size: Size, write: boolean, value: bigint, irq: number): bigint {
     if (irq < 32 || irq > 1019 || !this.owns(irq)) {
-      if (write) this.refuse(irq, offset);
+      if (write) this.filter.refuse(irq, offset);
       return 0n;
     }
     return this.gic.gicd(offset, size, write, value);
@@ -249,7 +187,7 @@ export class Vgicv3 implements VirtualIrqChip<ArmCpuApi> {
       case r.ctlr:
         if (!write) return gic.gicr(frame, offset, size, false);
         if (mine) gic.gicr(frame, offset, size, true, value);
-        else this.refuseFrame(frame, offset);
+        else this.filter.refuseFrame(frame, offset);
         return 0n;
       case r.typer: case r.typer + 4: {
         const v = gic.gicr(frame, offset, size, write, value);
@@ -259,9 +197,9 @@ export class Vgicv3 implements VirtualIrqChip<ArmCpuApi> {
       case r.iidr: case r.pendbaser: case 0x40: case 0x48: case 0xb0:
         return gic.gicr(frame, offset, size, write, value);
       case r.propbaser:
-        if (!write) return (BigInt(this.words[STATE.propbaser + 1]!) << 32n) | BigInt(this.words[STATE.propbaser]!);
-        this.words[STATE.propbaser] = Number(value & 0xffff_ffffn);
-        if (size === 8) this.words[STATE.propbaser + 1] = Number((value >> 32n) & 0xffff_ffffn);
+        if (!write) return (BigInt(this.filter.own(1)) << 32n) | BigInt(this.filter.own(0));
+        this.filter.setOwn(0, Number(value & 0xffff_ffffn));
+        if (size === 8) this.filter.setOwn(1, Number((value >> 32n) & 0xffff_ffffn));
         return 0n;
       case 0xc0: // GICR_SYNCR
       case 0xa0: // GICR_INVLPIR: hvisor enables one LPI; no LPIs here
@@ -279,7 +217,7 @@ export class Vgicv3 implements VirtualIrqChip<ArmCpuApi> {
       return 0n;
     }
     if (!mine) {
-      if (write) this.refuseFrame(frame, offset);
+      if (write) this.filter.refuseFrame(frame, offset);
       return 0n;
     }
     if (write && offset === r.icenabler0) value &= ~BigInt((1 << MAINTENANCE_PPI) | (1 << SGI_IPI));
@@ -307,20 +245,10 @@ export class Vgicv3 implements VirtualIrqChip<ArmCpuApi> {
   }
 }
 
-/** A refused access's register by name: GICD_ISENABLER1, GICR_ISENABLER0, GICD_IROUTER48... */
+/** A refused access's register by name: GICD_ISENABLER1, GICD_IROUTER48, GICR_ISENABLER0... */
 function registerName(code: number): string {
-  if ((code & GICR_FLAG) !== 0) {
-    const offset = code & 0x3_ffff;
-    const named = Object.entries(GicrOffset).find(([, o]) => o === offset);
-    return named ? `GICR_${named[0].toUpperCase()}` : `GICR + 0x${offset.toString(16)}`;
-  }
-  const o = GicdOffset;
-  const word = (base: number): number => (code - base) >>> 2;
-  if (code >= o.irouter && code < o.irouter + 0x2000) return `GICD_IROUTER${(code - o.irouter) >>> 3}`;
-  if (code >= o.itargetsr && code < o.itargetsr + 0x400) return `GICD_ITARGETSR${word(o.itargetsr)}`;
-  if (code >= o.ipriorityr && code < o.ipriorityr + 0x400) return `GICD_IPRIORITYR${word(o.ipriorityr)}`;
-  if (code >= o.icfgr && code < o.icfgr + 0x100) return `GICD_ICFGR${word(o.icfgr)}`;
-  const banks: [string, number][] = [['IGROUPR', o.igroupr], ['ISENABLER', o.isenabler], ['ICENABLER', o.icenabler], ['ISPENDR', o.ispendr], ['ICPENDR', o.icpendr], ['ISACTIVER', o.isactiver], ['ICACTIVER', o.icactiver]];
-  for (const [name, base] of banks) if (code >= base && code < base + 0x80) return `GICD_${name}${word(base)}`;
-  return `GICD + 0x${code.toString(16)}`;
+  if ((code & FRAME_REGISTER) === 0) return distributorRegisterName(code);
+  const offset = code & 0x3_ffff;
+  const named = Object.entries(GicrOffset).find(([, o]) => o === offset);
+  return named ? `GICR_${named[0].toUpperCase()}` : `GICR + 0x${offset.toString(16)}`;
 }
