@@ -43,6 +43,8 @@ export interface HypercallContext {
   log(message: string): void;
   /** Virtio bridge calls (codes 0 and 1), answered by the management side; absent without virtio. */
   virtio?: VirtioHypercalls;
+  /** HvIvcInfo's bytes for a zone (ivc.ts), where the architecture has IVC; undefined: the zone has none. */
+  ivcInfo?(zoneId: number): Uint8Array | undefined;
 }
 
 export interface VirtioHypercalls {
@@ -176,9 +178,22 @@ function dispatch(code64: bigint, arg0: bigint, arg1: bigint, context: Hypercall
       if (count > 0 && !context.writeGuest(Number(arg0), out)) return -Errno.EFAULT;
       return count;
     }
-    case HypercallCode.ivcInfo:
-      context.log('hypercall HvIvcInfo: IVC is only implemented on aarch64');
+    case HypercallCode.ivcInfo: {
+      // hv_ivc_info (arch/aarch64/hypercall.rs:27-47); riscv64's warns and returns 0.
+      if (!context.ivcInfo) {
+        context.log('hypercall HvIvcInfo: hvisor has no IVC on this architecture (it warns and returns 0)');
+        return 0;
+      }
+      const info = context.ivcInfo(context.zoneId);
+      if (!info) return refuse(context, -Errno.ENODEV, `Zone ${context.zoneId} has no ivc config!`);
+      // hvisor translates the IPA with page_table_query(...).unwrap(): an unmapped address panics it.
+      if (!context.writeGuest(Number(arg0), info)) {
+        const result = hypervisor.guestPanic(`HvIvcInfo: 0x${arg0.toString(16)} is not RAM of zone ${context.zoneId} (hvisor unwraps the stage-2 lookup and panics)`);
+        context.log(result.message);
+        return result.code;
+      }
       return 0;
+    }
     case HypercallCode.configCheck: {
       const magic = new Uint8Array(8);
       magic[0] = ZONE_CONFIG_MAGIC;

@@ -69,6 +69,8 @@ export interface HypervisorHooks {
   resetIrqs(slot: ZoneSlot): void;
   /** The root zone (id 0) was created or went away: whatever it set up with hypercalls is gone. */
   rootZoneChanged?(): void;
+  /** A zone was created, before its boot CPU runs: hvisor's arch_zone_pre_configuration (IVC). */
+  zoneCreated?(slot: ZoneSlot, config: ZoneConfig): void;
 }
 
 const PAGE = 0x1000;
@@ -125,6 +127,7 @@ export class Hypervisor {
     const boot = cpus[0]!;
     slot.occupy(config.zoneId, cpus, bytes);
     this.hooks.resetIrqs(slot);
+    this.hooks.zoneCreated?.(slot, config);
     slot.consoleOut.clear();
     for (const cpu of cpus) {
       const header = this.headers[cpu]!;

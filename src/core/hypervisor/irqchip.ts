@@ -50,6 +50,8 @@ export interface PhysicalIrqChip {
   setThreshold(target: number, threshold: number): void;
   /** The machine's reset: every source, enable and output back to its reset state. */
   reset(): void;
+  /** Makes `irq` pending as software can (hvisor's set_ispender: the IVC doorbell); absent where hvisor has no such call. */
+  setPending?(irq: number): void;
   /** The inspector's tables, without side effects. */
   inspectState(context?: ControllerInspectContext): ControllerInspectData;
 }
@@ -117,6 +119,11 @@ export interface VirtualIrqChipEnv {
 
 /** One architecture's row of the irqchip registry (irqchips.ts): hvisor's cfg(feature) choice, as data. */
 export interface IrqChipArch {
+  /**
+   * hvisor sets up inter-VM communication on this architecture (ivc.ts: ivc_configs at zone creation, the
+   * control table, HvIvcInfo); its doorbell is the physical controller's setPending.
+   */
+  readonly ivc: boolean;
   /** The machine's physical controller as a PhysicalIrqChip, if the board has one this code drives. */
   physicalOf(devices: MachineDevices): PhysicalIrqChip | undefined;
   /** Shared bytes one zone's virtual controller keeps in its zone slot, for the largest zone of `board` (0: none). */

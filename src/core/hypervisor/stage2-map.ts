@@ -34,6 +34,11 @@ export interface Stage2Region {
   /** Host-physical start. */
   readonly hostStart: number;
   readonly size: number;
+  /**
+   * Data only, as hvisor maps IVC sections (MemFlags READ | WRITE, or READ alone for another peer's out
+   * section): never executed; 'ro' refuses writes too. Absent: the kind's usual rights.
+   */
+  readonly data?: 'rw' | 'ro';
 }
 
 /** The CPU that trapped, as every architecture's CPU API offers it (RISC-V HartApi, Arm ArmCpuApi). */
@@ -241,6 +246,7 @@ export class Stage2Map<C extends TrappingCpu = TrappingCpu> {
     const region = this.lookup(gpa, size);
     if (region) {
       if (region.kind === 'io' && access === 'fetch') return Stage2Outcome.fault;
+      if (region.data !== undefined && (access === 'fetch' || (access === 'write' && region.data === 'ro'))) return Stage2Outcome.fault;
       return gpa - region.guestStart + region.hostStart;
     }
     if (this.trapAt(gpa, size)) return Stage2Outcome.trap;

@@ -11,6 +11,7 @@ import { regionOf } from '../machine/shared-layout';
 import { Hypervisor, type HypervisorOptions } from './hypervisor';
 import { injectVirtual, type IrqChipArch, type PhysicalIrqChip, type VirtualIrqChip } from './irqchip';
 import { irqChipsOf, virtualIrqChipBytes } from './irqchips';
+import { IvcTable } from './ivc';
 import { ZoneTable, type ZoneSlot } from './zone-table';
 import { decodeZoneConfig } from './zone-config-binary';
 import { VirtioBridgeRouter } from '../virtio/virtio-bridge-base';
@@ -26,6 +27,8 @@ export class ZoneRuntime {
   readonly virtioBridge: VirtioBridgeRouter | undefined;
   /** The board's interrupt controller as the hypervisor drives it (undefined until the arch's irqchip has one). */
   readonly physicalIrqChip: PhysicalIrqChip | undefined;
+  /** hvisor's IVC records and HvIvcInfos, where the architecture has IVC (ivc.ts). */
+  readonly ivc: IvcTable | undefined;
   private readonly irqChips: IrqChipArch;
   private readonly virtualChips = new Map<number, { generation: number; chip: VirtualIrqChip | undefined }>();
 
@@ -38,16 +41,20 @@ export class ZoneRuntime {
     this.irqChips = irqChipsOf(board.arch);
     this.physicalIrqChip = this.irqChips.physicalOf(view.devices);
     this.table = new ZoneTable(regionOf(view.plan.layout, view.buffer, 'zones'), virtualIrqChipBytes(board));
+    this.ivc = this.irqChips.ivc ? new IvcTable(regionOf(view.plan.layout, view.buffer, 'ivc'), board.hypervisorReserved, view.bus.ram) : undefined;
     this.hypervisor = new Hypervisor(board, this.table, view.headers, view.signals, view.lock, {
       panic: (message) => {
         log(message);
         view.requestExit(MachineExit.fault, 1);
       },
       log,
-      // arch_irqchip_reset through the zone's virtual controller. An aarch64 zone's GIC windows are
-      // forwarded to the physical GIC until the virtual GIC (issue 10): it has none, nothing to reset.
+      // arch_irqchip_reset through the zone's virtual controller.
       resetIrqs: (slot) => {
         this.virtualIrqChipOf(slot)?.reset();
+      },
+      // ivc_init, from hvisor's zone_create; its errors are hvisor's error! lines.
+      zoneCreated: (_slot, config) => {
+        for (const line of this.ivc?.init(config.zoneId, config.ivcConfigs) ?? []) log(line);
       },
       // The root's bridge page belonged to the root's hvisor-tool; a new root has none yet.
       rootZoneChanged: () => {

@@ -15,6 +15,7 @@ import { CpuWord } from '../cpu/cpu-core';
 import { windowTableBytes } from '../bus/window-table';
 import { HART_HEADER_BYTES, HartWord, HsmState } from '../cpu/hart-header';
 import { SharedLayoutPlanner, regionOf, type SharedLayout } from './shared-layout';
+import { IVC_TABLE_BYTES } from '../hypervisor/ivc';
 import { SharedDeviceLock, SharedHartSignals } from './signals';
 import { zoneTableBytes } from '../hypervisor/zone-table';
 import { virtualIrqChipBytes } from '../hypervisor/irqchips';
@@ -49,6 +50,8 @@ export function planMachine(board: Board, ramSize = board.ram.size): MachinePlan
   for (let hart = 0; hart < board.harts; hart++) planner.reserve(`hart.${hart}`, stateBytes, 4096);
   planDevices(board, planner);
   planner.reserve('zones', zoneTableBytes(virtualIrqChipBytes(board)), 4096);
+  // hvisor's IVC records and each zone's HvIvcInfo (core/hypervisor/ivc.ts).
+  planner.reserve('ivc', IVC_TABLE_BYTES, 4096);
   // hvisor's virtio_bridge page: requests from trapping vCPUs to the management side's backends.
   planner.reserve('virtio-bridge', BRIDGE_PAGE_BYTES, 4096);
   // The interrupt timeline's event ring (irq-trace.ts).

@@ -43,6 +43,11 @@ export class Gicv2Physical implements PhysicalIrqChip {
     if (irq >= 32) this.gic.writeDistributor(0, GicV2DistOffset.ipriorityr + irq, 1, priority & 0xff);
   }
 
+  /** set_ispender (gicv2/gicd.rs:207-209): GICD_ISPENDR of an SPI. */
+  setPending(irq: number): void {
+    if (irq >= 32 && irq < this.gic.state.lines) this.gic.writeDistributor(0, GicV2DistOffset.ispendr + 4 * (irq >>> 5), 4, (1 << (irq & 31)) >>> 0);
+  }
+
   setThreshold(target: number, threshold: number): void {
     this.gic.writeCpuInterface(target, GiccOffset.pmr, 4, threshold & 0xff);
   }

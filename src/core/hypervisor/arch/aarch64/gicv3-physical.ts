@@ -81,6 +81,11 @@ export class Gicv3Physical implements PhysicalIrqChip {
     if (irq >= 32) this.gicd(GicdOffset.ipriorityr + irq, 1, true, BigInt(priority & 0xff));
   }
 
+  /** set_ispender (gicd.rs:62-69): GICD_ISPENDR of an SPI. */
+  setPending(irq: number): void {
+    if (irq >= 32 && irq < this.gic.state.lines) this.gicd(GicdOffset.ispendr + 4 * (irq >>> 5), 4, true, BigInt((1 << (irq & 31)) >>> 0));
+  }
+
   setThreshold(target: number, threshold: number): void {
     this.gic.cpuInterface(target).write(Icc.PMR, BigInt(threshold & 0xff));
   }

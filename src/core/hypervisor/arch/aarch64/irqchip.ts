@@ -15,6 +15,8 @@ import { Vgicv3 } from './vgic-v3';
 const hasGic = (board: Board): boolean => board.devices.some((d) => d.kind === 'arm-gicv3' || d.kind === 'arm-gicv2');
 
 export const aarch64IrqChips: IrqChipArch = {
+  // src/arch/aarch64/ivc.rs; the doorbell writes GICD_ISPENDR.
+  ivc: true,
   physicalOf: (devices) => (devices.gicv3 ? new Gicv3Physical(devices.gicv3) : devices.gicv2 ? new Gicv2Physical(devices.gicv2) : undefined),
   virtualStateBytes: (board) => (hasGic(board) ? VgicFilter.stateBytes(boardOf(board, 'aarch64').mpidrs.length) : 0),
   createVirtual: (env) => {

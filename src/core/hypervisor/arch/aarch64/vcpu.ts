@@ -80,8 +80,11 @@ export function createAarch64Vcpu(setup: VcpuSetup): VcpuArch {
     const regions: Stage2Region[] = config.memoryRegions
       .filter((r) => r.type !== 'virtio')
       .map((r) => ({ kind: r.type as 'ram' | 'io', guestStart: r.virtualStart, hostStart: r.physicalStart, size: r.size }));
-    // The zone's vGIC traps its GIC windows (vgic-v3.ts, vgic-v2.ts).
-    const traps = (runtime.virtualIrqChipOf(slot)?.traps ?? []) as readonly TrapRegion<ArmCpuApi>[];
+    // The zone's vGIC traps its GIC windows (vgic-v3.ts, vgic-v2.ts); IVC adds its sections and control tables.
+    const traps = [...(runtime.virtualIrqChipOf(slot)?.traps ?? [])] as TrapRegion<ArmCpuApi>[];
+    const ivc = runtime.ivc?.mappingsOf(config.zoneId, config.ivcConfigs);
+    for (const m of ivc?.regions ?? []) regions.push({ kind: 'ram', guestStart: m.ipa, hostStart: m.pa, size: m.size, data: m.readOnly ? 'ro' : 'rw' });
+    for (const base of ivc?.controlTables ?? []) traps.push({ start: base, size: 0x1000, handler: ivcControlTable(config, slot, base) });
     const stage2 = new Stage2Map<ArmCpuApi>(regions, traps, slot.stage2Log);
     const memory = guestMemory(stage2, view.bus);
     const cpus = slot.cpuList();
@@ -128,9 +131,35 @@ export function createAarch64Vcpu(setup: VcpuSetup): VcpuArch {
         faulted = true;
       },
       workbenchExtensions: setup.hypervisor.workbenchPsciExtensions === true,
-      hypercall: (cpu) => handleHvcHypercall(cpu, { hypervisor, zoneId: config.zoneId, hart: cpuId, ...memory, log }),
+      hypercall: (cpu) => handleHvcHypercall(cpu, {
+        hypervisor, zoneId: config.zoneId, hart: cpuId, ...memory, log,
+        ...(runtime.ivc ? { ivcInfo: (zoneId: number) => runtime.ivc?.infoBytes(zoneId) } : {}),
+      }),
     });
     return { slot, generation: slot.generation, config, stage2, psci };
+  }
+
+  /**
+   * mmio_ivc_handler for the control table at `base`: reads answer, ipi_invoke rings the peer's doorbell
+   * (set_ispender on the physical GIC); hvisor's EINVAL/EFAULT fail the access, which stops the zone.
+   */
+  function ivcControlTable(config: ZoneConfig, slot: ZoneSlot, base: number) {
+    const access = (cpu: ArmCpuApi, offset: number, write: boolean, value: bigint): bigint => {
+      const r = runtime.ivc!.control(config.zoneId, base, offset, write, Number(value & 0xffff_ffffn));
+      if ('value' in r) return write ? 0n : BigInt(r.value);
+      if ('raise' in r) {
+        runtime.physicalIrqChip?.setPending?.(r.raise);
+        return 0n;
+      }
+      const text = `zone ${config.zoneId} (${config.name}), cpu ${cpu.cpuId}: IVC control table at 0x${base.toString(16)}, offset 0x${offset.toString(16)}: ${r.error}: ${r.message}`;
+      runtime.hypervisor.zoneError(slot, text);
+      faulted = true;
+      return 0n;
+    };
+    return {
+      read: (cpu: ArmCpuApi, offset: number) => access(cpu, offset, false, 0n),
+      write: (cpu: ArmCpuApi, offset: number, _size: number, value: bigint) => void access(cpu, offset, true, value),
+    };
   }
 
   const supervisor: Supervisor = {
