@@ -71,4 +71,9 @@ build irq "${INT[@]}" -- irq/start.S irq/irq.c
 # --arch aarch64`): the same mips.c, 400 iterations like riscv64's, ends with PSCI SYSTEM_OFF.
 build bench-mips-root "${INT[@]}" -DITERATIONS=400 -Tbench/link-root.ld -- bench/start-root.S bench/mips.c bench/root.c
 
+# The IVC demo (examples/aarch64-ivc): the root zone on the PL011 and zone 1, talking through hvisor's
+# IVC; both use the hello guest's start (vectors with an IRQ handler, a stack per CPU).
+build ivc-root "${INT[@]}" -Thello/link.ld -- hello/start.S ivc/ivc-root.c
+build ivc-peer "${INT[@]}" -Tivc/link-peer.ld -- hello/start.S ivc/ivc-peer.c
+
 echo "build-guests-aarch64: all guest programs are in guest/aarch64/bin/"

@@ -20,6 +20,17 @@ const table: readonly BootCase[] = [
   { layout: 'examples/riscv64-hello', lines: [...hellos, 'echo> '], echo: { type: 'typed words\r', expect: 'typed words\r\n' }, timeoutMs: 20_000 },
   // The aarch64 root zone: PSCI CPU_ON for the other CPUs, then the PL011's receive interrupt through the GICv3.
   { layout: 'examples/aarch64-hello', lines: [...armHellos, 'echo> '], echo: { type: 'typed words\r', expect: 'typed words\r\necho> ' }, timeoutMs: 20_000 },
+  // Two aarch64 zones through hvisor's IVC: zone 1 has no console; the root prints what it sends.
+  {
+    layout: 'examples/aarch64-ivc',
+    lines: [
+      'ivc: HvIvcInfo -> 0: 1 region, ivc_id 0, control table 0xd0000000, shared memory 0xd0001000, irq 65',
+      'ivc: control table: ivc_id 0, max_peers 2, rw_sec_size 0x1000, out_sec_size 0x1000, peer_id 0',
+      ...[1, 2, 3].map((n) => `ivc: zone 1 says: ping ${n} from zone 1, peer 1 (shared counter ${n})`),
+      'ivc: zone 1 says: done: 3 pongs received (shared counter 3)',
+    ],
+    timeoutMs: 20_000,
+  },
   { layout: 'tests/boot/layouts/riscv64-hello-m', lines: [...hellos, 'echo> '], echo: { type: 'firmware\r', expect: 'firmware\r\n' }, timeoutMs: 20_000 },
 ];
 

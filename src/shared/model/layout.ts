@@ -2,6 +2,7 @@
  * A layout: a folder whose `layout.json` names the board and what runs on it. Zones described by
  * hvisor zone JSON files are added by the zones work; here the board's root zone runs one guest.
  */
+import type { IvcConfig } from './zone-config';
 
 export type GuestMode = 'machine' | 'supervisor';
 
@@ -50,6 +51,8 @@ export interface RootGuest {
    */
   readonly memoryRegions?: readonly { readonly type: 'ram' | 'io' | 'virtio'; readonly physicalStart: number; readonly virtualStart: number; readonly size: number }[];
   readonly interrupts?: readonly number[];
+  /** The root zone's IVC regions: board.rs ROOT_ZONE_IVC_CONFIG (empty on hvisor's shipped boards). */
+  readonly ivcConfigs?: readonly IvcConfig[];
 }
 
 /** A non-root zone of the layout: an hvisor-tool zone JSON file. */

@@ -3,6 +3,7 @@
  */
 import { type GuestMode, type Layout, type LayoutZone, type RootGuest, LAYOUT_LIMITS } from '../model/layout';
 import { parseConfigNumber } from './json-number';
+import { ZONE_LIMITS, type IvcConfig } from '../model/zone-config';
 import { isJsonObject, jsonErrorMessage, readJson } from './json-reader';
 
 export class LayoutError extends Error {
@@ -13,7 +14,12 @@ export class LayoutError extends Error {
 
 const LAYOUT_KEYS = ['name', 'board', 'description', 'ramSize', 'root', 'zones', 'virtio', 'strict', 'workbenchSbiExtensions', 'workbenchPsciExtensions', 'expect'];
 const ZONE_KEYS = ['config', 'autostart', 'generateDtb', 'bootargs'];
-const ROOT_KEYS = ['image', 'mode', 'cpus', 'entry', 'loadAddress', 'dtb', 'bootargs', 'initrd', 'memory_regions', 'interrupts'];
+const ROOT_KEYS = ['image', 'mode', 'cpus', 'entry', 'loadAddress', 'dtb', 'bootargs', 'initrd', 'memory_regions', 'interrupts', 'ivc_configs'];
+/** hvisor-tool's ivc_configs keys (tools/hvisor.c:862-901), for the root's as for a zone's. */
+const IVC_FIELDS = [
+  ['ivc_id', 'ivcId'], ['peer_id', 'peerId'], ['control_table_ipa', 'controlTableIpa'], ['shared_mem_ipa', 'sharedMemIpa'],
+  ['rw_sec_size', 'rwSecSize'], ['out_sec_size', 'outSecSize'], ['interrupt_num', 'interruptNum'], ['max_peers', 'maxPeers'],
+] as const;
 
 /** Unknown keys named one by one per object; the rest are counted. */
 const UNKNOWN_KEYS_LISTED = 10;
@@ -118,8 +124,27 @@ export function parseLayout(text: string, file: string): Layout {
         });
       }
     }
+    const ivcConfigs: IvcConfig[] = [];
+    if (r.ivc_configs !== undefined) {
+      if (!Array.isArray(r.ivc_configs)) at('root.ivc_configs', 'must be an array of hvisor IVC configs');
+      else if (!tooLong('root.ivc_configs', r.ivc_configs, ZONE_LIMITS.ivcConfigs, 'IVC configs (CONFIG_MAX_IVC_CONFIGS)')) {
+        r.ivc_configs.forEach((entry, i) => {
+          const where = `root.ivc_configs[${i}]`;
+          if (!isObject(entry)) return at(where, 'must be an object');
+          unknownKeys(entry, `${where}.`, IVC_FIELDS.map(([key]) => key));
+          const values: Record<string, number> = {};
+          for (const [key, name] of IVC_FIELDS) {
+            const n = parseConfigNumber(entry[key]);
+            if (n === undefined) at(`${where}.${key}`, `not a number: ${JSON.stringify(entry[key])}`);
+            values[name] = n ?? 0;
+          }
+          ivcConfigs.push(values as unknown as IvcConfig);
+        });
+      }
+    }
     root = {
       ...(memoryRegions.length ? { memoryRegions } : {}),
+      ...(ivcConfigs.length ? { ivcConfigs } : {}),
       ...(interrupts.length ? { interrupts } : {}),
       image,
       mode: mode as GuestMode,

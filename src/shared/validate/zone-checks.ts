@@ -18,6 +18,7 @@ import {
 } from '../model/zone-config';
 import { ARCH_CONFIG_VALIDATORS } from './arch/registry';
 import { parseZoneConfig } from './zone-config';
+import { checkIvcSet, checkZoneIvc } from './ivc-checks';
 
 const hex = (n: number): string => '0x' + n.toString(16);
 const span = (base: number, size: number): string => `${hex(base)}+${hex(size)}`;
@@ -90,8 +91,9 @@ export function checkZone(zone: ZoneConfig, board: Board): ZoneFinding[] {
   // arch_config against the board: the board's architecture's checks (validate/arch/<arch>/).
   ARCH_CONFIG_VALIDATORS[board.arch].check(zone, board, out);
   checkPci(zone, out);
-  if (zone.ivcConfigs.length > 0) {
-    out.warning('ivc_configs', 'IVC is aarch64-only in hvisor v0.4; riscv64 ignores these entries');
+  if (ARCH_CONFIG_VALIDATORS[board.arch].ivc) checkZoneIvc(zone, out);
+  else if (zone.ivcConfigs.length > 0) {
+    out.warning('ivc_configs', `hvisor has no IVC on ${board.arch} (only aarch64 sets ivc_configs up); these entries are ignored`);
   }
   return out.list;
 }
@@ -369,6 +371,11 @@ export function checkZones(zones: readonly ZoneConfig[], board: Board): ZoneFind
     for (let a = 0; a < b; a++) conflicts(zones[a]!, zone, board, out);
     findings.push(...out.list);
   });
+  if (ARCH_CONFIG_VALIDATORS[board.arch].ivc) {
+    const sinks = new Map(zones.map((zone) => [zone, new Findings(zone)] as const));
+    checkIvcSet(zones, (zone) => sinks.get(zone)!);
+    for (const sink of sinks.values()) findings.push(...sink.list);
+  }
   return findings;
 }
 

@@ -30,6 +30,8 @@ export interface FindingSink {
 }
 
 export interface ArchConfigValidator<A extends BoardArch = BoardArch> {
+  /** hvisor sets up a zone's ivc_configs on this architecture (only aarch64's ivc.rs does). */
+  readonly ivc: boolean;
   /**
    * Reads the zone JSON's arch_config as hvisor-tool built for this arch does. `value` is the
    * arch_config item, undefined when the file has none.

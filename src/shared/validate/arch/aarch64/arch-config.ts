@@ -151,4 +151,4 @@ function check(zone: ZoneConfig, board: Board, out: FindingSink): void {
   });
 }
 
-export const aarch64ArchConfigValidator: ArchConfigValidator<'aarch64'> = { read, laterTool, check };
+export const aarch64ArchConfigValidator: ArchConfigValidator<'aarch64'> = { ivc: true, read, laterTool, check };

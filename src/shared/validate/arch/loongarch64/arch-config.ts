@@ -21,4 +21,4 @@ function read(r: ZoneFieldReader, value: unknown): LoongArchArchConfig {
   return { arch: 'loongarch64' };
 }
 
-export const loongarchArchConfigValidator: ArchConfigValidator<'loongarch64'> = { read, check: () => undefined };
+export const loongarchArchConfigValidator: ArchConfigValidator<'loongarch64'> = { ivc: false, read, check: () => undefined };

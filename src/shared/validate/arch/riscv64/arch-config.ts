@@ -41,4 +41,4 @@ function check(zone: ZoneConfig, board: Board, out: FindingSink): void {
   });
 }
 
-export const riscvArchConfigValidator: ArchConfigValidator<'riscv64'> = { read, check };
+export const riscvArchConfigValidator: ArchConfigValidator<'riscv64'> = { ivc: false, read, check };
