@@ -11,7 +11,7 @@ import { readJson } from '../../shared/validate/json-reader';
 import { useWorkbench } from '../api/workbench-api';
 import { appendAt, getAt, normalizeNumbers, setAt, type EditorFile } from '../views/editor/model/documents';
 import { deepEqual, formatJson, type Json } from '../views/editor/model/json-format';
-import { hartRows, irqRows, mapZones, memoryLanes } from '../views/editor/model/partition';
+import { hartRows, irqRows, ivcLinks, mapZones, memoryLanes } from '../views/editor/model/partition';
 import { duplicateZone, layoutWithZone, newZonePath, nextZoneId, zoneTemplate } from '../views/editor/model/templates';
 import { fieldKey, findingsByField, validateFiles, type EditorValidation } from '../views/editor/model/validation';
 
@@ -91,6 +91,7 @@ export const useEditorStore = defineStore('editor', () => {
   const harts = computed(() => (board.value ? hartRows(board.value, zones.value) : []));
   const lanes = computed(() => (board.value ? memoryLanes(board.value, zones.value) : []));
   const irqs = computed(() => (board.value ? irqRows(board.value, zones.value, files.value.filter((f) => f.kind === 'virtio')) : []));
+  const ivc = computed(() => (root.value ? ivcLinks(root.value, zones.value[0]?.name ?? 'root', files.value) : []));
   const current = computed(() => files.value.find((f) => f.path === selected.value));
   /** Deleting a zone changes layout.json, so the file list alone tells. */
   const dirty = computed(() => files.value.some(isDirty));
@@ -256,7 +257,7 @@ export const useEditorStore = defineStore('editor', () => {
 
   return {
     board, folder, problems, files, selected, loading, loadError, saving, report, validation, validating,
-    undoStack, redoStack, current, dirty, root, zones, harts, lanes, irqs,
+    undoStack, redoStack, current, dirty, root, zones, harts, lanes, irqs, ivc,
     load, validateNow, findingsAt, edit, addRow, removeRow, editText, newZone, duplicate, remove, undo, redo, save, pendingWrites,
   };
 });

@@ -288,3 +288,69 @@ export function irqRows(board: Board, zones: readonly MapZone[], virtioFiles: re
     return { irq, hw, devices: devicesOf.get(irq) ?? [], virtio: virtioOf.get(irq) ?? [], owners, status };
   });
 }
+
+/** One end of an IVC region: a zone's ivc_configs entry. */
+export interface IvcEnd {
+  /** The zone's file ("" for the root zone, whose entries are the layout's root.ivc_configs). */
+  readonly file: string;
+  readonly zoneName: string;
+  readonly zoneId: number | undefined;
+  /** JSON path of the entry in the zone's file. */
+  readonly path: string;
+  readonly peerId: number | undefined;
+  readonly irq: number | undefined;
+  /** The zone lists its doorbell IRQ in its interrupts (else hvisor's vGIC keeps it from enabling it). */
+  readonly ownsIrq: boolean;
+  readonly controlTable: number | undefined;
+  readonly sharedMem: number | undefined;
+  /** rw_sec_size, out_sec_size, max_peers as this end gives them. */
+  readonly shape: string;
+}
+
+/** An IVC region of the layout (one ivc_id) with its ends; `problem` when hvisor would not link them as written. */
+export interface IvcLink {
+  readonly ivcId: number;
+  readonly ends: readonly IvcEnd[];
+  readonly problem: string | undefined;
+}
+
+/** The IVC regions the zones name, read leniently (the root's from its ZoneConfig, the others from their files). */
+export function ivcLinks(root: ZoneConfig, rootName: string, files: readonly EditorFile[]): IvcLink[] {
+  const ends = new Map<number, IvcEnd[]>();
+  const add = (ivcId: number | undefined, end: IvcEnd): void => {
+    if (ivcId !== undefined) ends.set(ivcId, [...(ends.get(ivcId) ?? []), end]);
+  };
+  root.ivcConfigs.forEach((c, i) => add(c.ivcId, {
+    file: '', zoneName: rootName, zoneId: 0, path: joinPath('ivc_configs', i), peerId: c.peerId, irq: c.interruptNum,
+    ownsIrq: root.interrupts.includes(c.interruptNum), controlTable: c.controlTableIpa, sharedMem: c.sharedMemIpa,
+    shape: shapeOf(c.rwSecSize, c.outSecSize, c.maxPeers),
+  }));
+  for (const file of files.filter((f) => f.kind === 'zone')) {
+    const list = getAt(file.doc, 'ivc_configs');
+    if (!Array.isArray(list)) continue;
+    const zone = mapZoneOf(file, 0);
+    list.forEach((item, i) => {
+      if (!isObject(item)) return;
+      const irq = numberOf(item.interrupt_num);
+      add(numberOf(item.ivc_id), {
+        file: file.path, zoneName: zone.name, zoneId: zone.zoneId, path: joinPath('ivc_configs', i), peerId: numberOf(item.peer_id), irq,
+        ownsIrq: irq !== undefined && zone.interrupts.includes(irq), controlTable: numberOf(item.control_table_ipa), sharedMem: numberOf(item.shared_mem_ipa),
+        shape: shapeOf(numberOf(item.rw_sec_size), numberOf(item.out_sec_size), numberOf(item.max_peers)),
+      });
+    });
+  }
+  return [...ends].sort(([a], [b]) => a - b).map(([ivcId, list]) => {
+    const peers = list.map((e) => e.peerId);
+    const problem = list.length < 2 ? 'no other end in this layout'
+      : new Set(list.map((e) => e.shape)).size > 1 ? 'the ends give different sizes or max_peers: hvisor refuses the later ones ("ivc config conflicts")'
+      : new Set(peers).size < peers.length ? 'two ends have the same peer_id: hvisor replaces the first'
+      : list.some((e) => !e.ownsIrq) ? "a doorbell IRQ is not in its zone's interrupts: that zone never gets rung"
+      : undefined;
+    return { ivcId, ends: list, problem };
+  });
+}
+
+function shapeOf(rw: number | undefined, out: number | undefined, maxPeers: number | undefined): string {
+  const h = (n: number | undefined): string => (n === undefined ? '?' : '0x' + n.toString(16));
+  return `rw ${h(rw)}, out ${h(out)} x ${maxPeers ?? '?'}`;
+}
