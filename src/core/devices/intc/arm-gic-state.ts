@@ -23,6 +23,7 @@
  * level changes. An all-zero region is the reset state (binary points read as their minimum then).
  */
 import type { HartSignals, SharedRegion } from '../../bus/types';
+import { IrqEventKind, irqTraceOf, type IrqTrace } from '../../cpu/irq-trace';
 
 /** Bits of a CPU's pending word driven by a GIC; they match the A64 CPU's CpuInterruptLine. */
 export const GIC_IRQ = 1;
@@ -157,7 +158,15 @@ export class GicState {
     if (region.byteOffset % 4 !== 0) throw new Error('GIC region must be 4-byte aligned');
     this.words = new Uint32Array(region.buffer, region.byteOffset, this.totalWords);
     this.bytes = new Uint8Array(region.buffer, region.byteOffset, this.totalWords * 4);
+    this.trace = irqTraceOf(region.buffer);
   }
+
+  /**
+   * The interrupt timeline's ring, when the machine has one (cpu/irq-trace.ts): input lines raised and
+   * lowered, interrupts becoming pending, acknowledged (claim) and ended (complete), by INTID; the CPU
+   * for banked ones and for acknowledge and EOI.
+   */
+  readonly trace: IrqTrace | undefined;
 
   /** Slot of an INTID as seen by `cpu` (the CPU only matters for banked INTIDs 0..31). */
   slot(cpu: number, intid: number): number {
@@ -209,14 +218,29 @@ export class GicState {
   /** SPI input (`line` is the INTID, 32..lines-1); false when no such SPI exists (the input is ignored). */
   setSpiLine(line: number, high: boolean): boolean {
     if (line < 32 || line >= this.lines) return false;
-    this.setLine(this.slot(0, line), high);
+    const slot = this.slot(0, line);
+    if (this.trace !== undefined && this.trace.on) this.traceLine(slot, line, -1, high);
+    this.setLine(slot, high);
     return true;
+  }
+
+  private traceLine(slot: number, intid: number, cpu: number, high: boolean): void {
+    if (this.getBit(this.level, slot) === high) return;
+    this.trace!.record(high ? IrqEventKind.raise : IrqEventKind.lower, intid, -1, cpu, 0);
+    if (high && !this.getBit(this.latch, slot) && !this.getBit(this.active, slot)) this.trace!.record(IrqEventKind.pending, intid, -1, cpu, 0);
+  }
+
+  /** An EOI for `intid` on `cpu` (GICC_EOIR, ICC_EOIR0/1), for the timeline. */
+  ended(cpu: number, intid: number): void {
+    if (this.trace !== undefined && this.trace.on) this.trace.record(IrqEventKind.complete, intid, -1, cpu, 0);
   }
 
   /** PPI input of one CPU (INTID 16..31, e.g. the generic timer's 27 and 30); false when out of range. */
   setPpiLine(cpu: number, intid: number, high: boolean): boolean {
     if (cpu < 0 || cpu >= this.cpus || intid < 16 || intid >= 32) return false;
-    this.setLine(this.slot(cpu, intid), high);
+    const slot = this.slot(cpu, intid);
+    if (this.trace !== undefined && this.trace.on) this.traceLine(slot, intid, cpu, high);
+    this.setLine(slot, high);
     return true;
   }
 
@@ -279,6 +303,7 @@ export class GicState {
 
   /** Makes the candidate active on `cpu` and records its group priority as active. */
   activate(cpu: number, candidate: Candidate, commonBinaryPoint: boolean): void {
+    if (this.trace !== undefined && this.trace.on) this.trace.record(IrqEventKind.claim, candidate.intid, -1, cpu, 0);
     const slot = this.slot(cpu, candidate.intid);
     this.setBit(this.latch, slot, false);
     this.setBit(this.active, slot, true);

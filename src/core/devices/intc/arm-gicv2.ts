@@ -362,6 +362,7 @@ export class ArmGicv2 implements IrqSink {
     if (intid >= 1020) return;
     const s = this.state;
     const group = aliased ? 1 : s.getBit(s.group, s.slot(cpu, intid)) ? 1 : 0;
+    s.ended(cpu, intid);
     s.dropPriority(cpu, group);
     if ((s.cpuWord(cpu, CpuIfWord.ctlr) & GiccCtlr.eoiMode) === 0) this.deactivate(cpu, intid);
   }

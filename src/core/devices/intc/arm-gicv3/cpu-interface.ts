@@ -156,6 +156,7 @@ export class Gicv3CpuInterface {
   private endOfInterrupt(group: number, intid: number): void {
     if (intid >= 1020 && intid <= 1023) return;
     const s = this.gic.state;
+    s.ended(this.cpu, intid);
     s.dropPriority(this.cpu, group);
     if ((s.cpuWord(this.cpu, CpuIfWord.ctlr) & IccCtlr.eoiMode) === 0) this.deactivate(intid);
   }
