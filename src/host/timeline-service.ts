@@ -18,6 +18,8 @@ import type {
 } from '../shared/protocol/index';
 import { IRQ_EVENT_KIND_NAMES, type IrqTrace, type IrqTraceRecord } from '../core/cpu/irq-trace';
 import { decodeZoneConfig } from '../core/hypervisor/zone-config-binary';
+import { irqChipsOf } from '../core/hypervisor/irqchips';
+import { cpuModel } from '../core/cpu-models';
 import type { MachineHost } from './machine-host';
 
 const COMMANDS = new Set<CommandName>(['timeline.get', 'timeline.record', 'timeline.clear', 'timeline.export']);
@@ -41,8 +43,15 @@ export const INTERRUPT_CAUSE_NAMES: Readonly<Record<number, string>> = {
 /** What the correlator needs to know about the machine; the service answers from MachineHost. */
 export interface TimelineMachine {
   readonly timebase: number;
-  /** Whether harts run under the hypervisor (physical claims are then the hypervisor's, not the guest's). */
+  /** Whether harts run under the hypervisor. */
   readonly zoned: boolean;
+  /**
+   * Physical claims are the hypervisor's, which then injects into the zone's virtual controller (riscv64's
+   * vPLIC); false where the guest acknowledges the physical controller itself (aarch64's GIC).
+   */
+  readonly hypervisorClaims: boolean;
+  /** The words of this board: the physical and virtual controllers' names and what a CPU is called. */
+  readonly labels: { readonly physical: string; readonly virtual: string; readonly cpu: string };
   zones(): readonly { readonly id: number; readonly name: string; readonly cpus: readonly number[] }[];
   /** Zone that owns a physical source (null: nobody's). */
   ownerOf(irq: number): number | null;
@@ -161,14 +170,20 @@ export class TimelineHistory {
   private laneOf(kind: TimelineEventKind, zone: number | null, hart: number | null, vcpu: number | null): string {
     const physical = kind === 'raise' || kind === 'lower' || kind === 'pending' || kind === 'claim' || kind === 'complete';
     let lane: TimelineLane;
-    if (physical && this.machine.zoned) lane = { id: 'plic', label: 'Devices / PLIC', zone: null, hart: null, vcpu: null };
+    const words = this.machine.labels;
+    if (physical && this.machine.hypervisorClaims) lane = this.physicalLane();
     else if (hart !== null && zone !== null && (!physical || kind === 'claim' || kind === 'complete')) {
-      lane = { id: `zone.${zone}.vcpu.${vcpu ?? `h${hart}`}`, label: `vCPU ${vcpu ?? '?'} (hart ${hart})`, zone, hart, vcpu };
-    } else if (physical) lane = { id: 'plic', label: 'Devices / PLIC', zone: null, hart: null, vcpu: null };
-    else if (zone !== null) lane = { id: `zone.${zone}.vplic`, label: 'vPLIC', zone, hart: null, vcpu: null };
-    else lane = { id: `hart.${hart ?? '?'}`, label: `hart ${hart ?? '?'} (no zone)`, zone: null, hart, vcpu: null };
+      lane = { id: `zone.${zone}.vcpu.${vcpu ?? `h${hart}`}`, label: `vCPU ${vcpu ?? '?'} (${words.cpu} ${hart})`, zone, hart, vcpu };
+    } else if (physical) lane = this.physicalLane();
+    else if (zone !== null) lane = { id: `zone.${zone}.vplic`, label: words.virtual, zone, hart: null, vcpu: null };
+    else lane = { id: `hart.${hart ?? '?'}`, label: `${words.cpu} ${hart ?? '?'} (no zone)`, zone: null, hart, vcpu: null };
     if (!this.lanes.has(lane.id)) this.lanes.set(lane.id, lane);
     return lane.id;
+  }
+
+  /** The lane of the devices' lines and the physical controller (id 'plic' whatever the controller). */
+  private physicalLane(): TimelineLane {
+    return { id: 'plic', label: `Devices / ${this.machine.labels.physical}`, zone: null, hart: null, vcpu: null };
   }
 
   private newEpisode(id: number, label: string, irq: number, zone: number | null, hart: number | null, vcpu: number | null): MutableEpisode {
@@ -215,7 +230,7 @@ export class TimelineHistory {
       case 'claim': {
         const episode = this.open.get(physicalKey);
         if (!episode) return undefined;
-        if (this.machine.zoned) {
+        if (this.machine.hypervisorClaims) {
           // The hypervisor claims, then injects into the owner's vPLIC: the episode moves there.
           episode.injected = time;
           this.open.delete(physicalKey);
@@ -227,7 +242,7 @@ export class TimelineHistory {
         return touch(episode);
       }
       case 'complete': {
-        if (this.machine.zoned) return touch(this.lastClosed.get(irq));
+        if (this.machine.hypervisorClaims) return touch(this.lastClosed.get(irq));
         const episode = this.open.get(physicalKey);
         if (!episode) return undefined;
         episode.complete = time;
@@ -248,7 +263,7 @@ export class TimelineHistory {
         return touch(episode);
       }
       case 'timerDue': {
-        const episode = this.newEpisode(id, `timer (hart ${hart})`, 0, zone, hart, vcpu);
+        const episode = this.newEpisode(id, `timer (${this.machine.labels.cpu} ${hart})`, 0, zone, hart, vcpu);
         episode.raise = time;
         if (hart !== null) this.timerDue.set(hart, episode);
         return episode;
@@ -266,7 +281,7 @@ export class TimelineHistory {
         let first: MutableEpisode | undefined;
         for (const episode of this.open.values()) {
           if (episode.delivered !== undefined || episode.zone !== zone || episode.pending === undefined) continue;
-          if (this.machine.zoned && episode.injected === undefined && episode.irq !== 0 && this.isHwEpisode(episode)) continue;
+          if (this.machine.hypervisorClaims && episode.injected === undefined && episode.irq !== 0 && this.isHwEpisode(episode)) continue;
           episode.delivered = time;
           episode.hart = hart;
           episode.vcpu = vcpu;
@@ -326,13 +341,14 @@ export class TimelineHistory {
     return [...this.episodes.values()].map(publicEpisode);
   }
 
-  /** The physical PLIC first, then each zone's vPLIC and vCPUs (every vCPU of a live zone, even without events). */
+  /** The physical controller first, then each zone's virtual controller and vCPUs (every vCPU of a live zone, even without events). */
   laneList(): TimelineLane[] {
     const lanes = new Map(this.lanes);
-    const ordered: TimelineLane[] = [{ id: 'plic', label: 'Devices / PLIC', zone: null, hart: null, vcpu: null }];
+    const words = this.machine.labels;
+    const ordered: TimelineLane[] = [this.physicalLane()];
     for (const zone of this.machine.zones()) {
-      ordered.push(lanes.get(`zone.${zone.id}.vplic`) ?? { id: `zone.${zone.id}.vplic`, label: 'vPLIC', zone: zone.id, hart: null, vcpu: null });
-      zone.cpus.forEach((hart, vcpu) => ordered.push({ id: `zone.${zone.id}.vcpu.${vcpu}`, label: `vCPU ${vcpu} (hart ${hart})`, zone: zone.id, hart, vcpu }));
+      ordered.push(lanes.get(`zone.${zone.id}.vplic`) ?? { id: `zone.${zone.id}.vplic`, label: words.virtual, zone: zone.id, hart: null, vcpu: null });
+      zone.cpus.forEach((hart, vcpu) => ordered.push({ id: `zone.${zone.id}.vcpu.${vcpu}`, label: `vCPU ${vcpu} (${words.cpu} ${hart})`, zone: zone.id, hart, vcpu }));
     }
     const seen = new Set(ordered.map((l) => l.id));
     for (const lane of lanes.values()) if (!seen.has(lane.id)) ordered.push(lane);
@@ -488,6 +504,12 @@ export class TimelineService {
     const machine: TimelineMachine = {
       timebase: host.loaded.board.timebaseFrequency,
       zoned: host.zoned,
+      hypervisorClaims: host.zoned && irqChipsOf(host.loaded.board.arch).hypervisorClaims,
+      labels: {
+        physical: host.runtime?.physicalIrqChip?.name ?? 'interrupt controller',
+        virtual: host.runtime?.physicalIrqChip ? `v${host.runtime.physicalIrqChip.name}` : 'virtual controller',
+        cpu: cpuModel(host.loaded.board.arch).cpuNoun,
+      },
       zones: () => host.zoneStatuses().filter((z) => z.state !== 'stopped').map((z) => ({ id: z.id, name: z.name, cpus: z.cpus })),
       ownerOf: (irq) => this.ownerMap().get(irq) ?? null,
       zoneOfSlot: (slot) => {

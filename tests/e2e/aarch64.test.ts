@@ -3,7 +3,7 @@
  * zone's terminal shows the four CPUs' hellos and echoes typed text; the register inspector shows the
  * A64 CPU (X registers, SP_EL1, PSTATE and system registers with decoded fields, disassembly) after
  * a pause; the interrupt-controller view shows the physical GICv3 with the PL011's SPI 33 enabled, and
- * the root zone's vGICv3 with the root's own SPIs only.
+ * the root zone's vGICv3 with the root's own SPIs only; the timeline records the SPI's acknowledges.
  * The same views, driven by data, with no aarch64 case in the renderer.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -62,6 +62,29 @@ describe('an aarch64 layout in the workbench', () => {
     expect(await page.getByTestId('line-vgicv3.0-48').count()).toBe(0);
     await page.waitForTimeout(300);
     await screenshot(page, 'aarch64-gic');
+
+    // The timeline records the GIC: the PL011's SPI 33 raised, acknowledged and ended for each key typed.
+    await page.getByTestId('main-view-timeline').click();
+    await page.getByTestId('timeline-view').waitFor();
+    await page.getByTestId('timeline-record').click();
+    await waitUntil('recording', async () => (await page.getByTestId('timeline-record').getAttribute('aria-pressed')) === 'true');
+    await page.getByTestId('main-view-consoles').click();
+    await terminal.click();
+    await page.keyboard.type('gic');
+    await page.keyboard.press('Enter');
+    await waitForText(terminal, 'gic', 10_000);
+    await page.getByTestId('main-view-timeline').click();
+    // Stop and fit the recording into view: the keys were typed before the live window's 200 ms.
+    await page.getByTestId('timeline-record').click();
+    await waitUntil('stopped', async () => (await page.getByTestId('timeline-record').getAttribute('aria-pressed')) === 'false');
+    await page.getByTestId('timeline-fit').click();
+    await waitUntil('acknowledged SPIs', async () => (await page.getByTestId('timeline-mark-claim').count()) >= 3);
+    // Lanes named after the GIC and the CPUs (the claims sit on CPU 0's: tests/unit/host/timeline-export.test.ts).
+    const chart = await page.getByTestId('timeline-view').innerText();
+    expect(chart).toContain('Devices / GICv3');
+    expect(chart).not.toMatch(/PLIC|\bhart\b/);
+    await page.waitForTimeout(300);
+    await screenshot(page, 'aarch64-timeline');
     expect(live.session.errors).toEqual([]);
   });
 });

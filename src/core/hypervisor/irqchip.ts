@@ -124,6 +124,12 @@ export interface IrqChipArch {
    * control table, HvIvcInfo); its doorbell is the physical controller's setPending.
    */
   readonly ivc: boolean;
+  /**
+   * A physical interrupt is claimed by the hypervisor and injected into the zone's virtual controller,
+   * where the guest claims it (riscv64: the vPLIC); false where the guest acknowledges the physical
+   * controller itself (aarch64: hvisor hands it over through a HW-linked list register).
+   */
+  readonly hypervisorClaims: boolean;
   /** The machine's physical controller as a PhysicalIrqChip, if the board has one this code drives. */
   physicalOf(devices: MachineDevices): PhysicalIrqChip | undefined;
   /** Shared bytes one zone's virtual controller keeps in its zone slot, for the largest zone of `board` (0: none). */

@@ -11,6 +11,8 @@ import { TimelineHistory, toTraceEvents, type TimelineMachine, type TraceEvent }
 const machine: TimelineMachine = {
   timebase: 10_000_000,
   zoned: true,
+  hypervisorClaims: true,
+  labels: { physical: 'PLIC', virtual: 'vPLIC', cpu: 'hart' },
   zones: () => [
     { id: 0, name: 'root', cpus: [0] },
     { id: 2, name: 'zoneR', cpus: [3] },
@@ -69,6 +71,20 @@ describe('TimelineHistory', () => {
     expect(lanes.get('delivered0@203')).toBe('zone.2.vcpu.0');
     expect(history.events.find((e) => e.time === 203)).toMatchObject({ cause: 5, causeName: 'supervisor timer', zone: 2, hart: 3, vcpu: 0, episode: 2 });
     expect(history.laneList().map((l) => l.id)).toEqual(['plic', 'zone.0.vplic', 'zone.0.vcpu.0', 'zone.2.vplic', 'zone.2.vcpu.0']);
+  });
+
+  it("on a GIC board the guest's acknowledge and EOI close the physical episode on its vCPU's lane, in the board's words", () => {
+    const gic: TimelineMachine = { ...machine, hypervisorClaims: false, labels: { physical: 'GICv3', virtual: 'vGICv3', cpu: 'CPU' }, zones: () => [{ id: 0, name: 'root', cpus: [0, 1] }], ownerOf: (irq) => (irq === 33 ? 0 : null) };
+    const history = new TimelineHistory(gic);
+    history.add([
+      rec(IrqEventKind.raise, 100, 33, -1, -1, 0),
+      rec(IrqEventKind.pending, 100, 33, -1, -1, 0),
+      rec(IrqEventKind.claim, 130, 33, -1, 1, 0),
+      rec(IrqEventKind.complete, 150, 33, -1, 1, 0),
+    ]);
+    expect(history.allEpisodes()).toEqual([{ id: 1, label: 'irq 33', irq: 33, zone: 0, hart: 1, vcpu: 1, raise: 100, pending: 100, claim: 130, complete: 150 }]);
+    expect(history.events.map((e) => e.lane)).toEqual(['plic', 'plic', 'zone.0.vcpu.1', 'zone.0.vcpu.1']);
+    expect(history.laneList().map((l) => l.label)).toEqual(['Devices / GICv3', 'vGICv3', 'vCPU 0 (CPU 0)', 'vCPU 1 (CPU 1)']);
   });
 
   it('answers incrementally and drops the oldest events beyond its bound', () => {

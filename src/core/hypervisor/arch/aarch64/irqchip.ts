@@ -16,6 +16,7 @@ const hasGic = (board: Board): boolean => board.devices.some((d) => d.kind === '
 
 export const aarch64IrqChips: IrqChipArch = {
   // src/arch/aarch64/ivc.rs; the doorbell writes GICD_ISPENDR.
+  hypervisorClaims: false,
   ivc: true,
   physicalOf: (devices) => (devices.gicv3 ? new Gicv3Physical(devices.gicv3) : devices.gicv2 ? new Gicv2Physical(devices.gicv2) : undefined),
   virtualStateBytes: (board) => (hasGic(board) ? VgicFilter.stateBytes(boardOf(board, 'aarch64').mpidrs.length) : 0),

@@ -10,6 +10,7 @@ import { VPLIC_MAX_SOURCES, VirtualPlic } from './vplic';
 
 export const riscvIrqChips: IrqChipArch = {
   // hvisor 6a3fb78 has no IVC on riscv64 (hv_ivc_info warns and returns 0, arch/riscv64/hypercall.rs:24-27).
+  hypervisorClaims: true,
   ivc: false,
   physicalOf: (devices) => devices.plic,
   // hvisor's vplic_init passes BOARD_PLIC_INTERRUPTS_NUM (plic/mod.rs:201-217), whatever the physical PLIC has.
