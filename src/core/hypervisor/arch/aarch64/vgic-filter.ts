@@ -4,13 +4,20 @@
  * restrict_bitmask_access (the fields of a distributor register's interrupts the zone owns), and, for the
  * inspector, a record of the writes the filter dropped: per INTID how many and the last register, per
  * CPU the writes to another zone's redistributor. hvisor drops them without a word (debug!/trace!).
+ * HvisorVgic is the VirtualIrqChip part both build on: ownership, injection, arch_irqchip_reset's loop,
+ * the inspector's view of the zone, and hvisor's panics as zone stops.
  *
  * State: a few words in the zone slot (stateBytes), so that every vCPU thread's object agrees.
  */
-import type { ControllerRow, ControllerTable } from '../../../../shared/protocol/inspect';
+import type { ControllerInspectData, ControllerRow, ControllerTable, RegisterDefData } from '../../../../shared/protocol/inspect';
 import type { ZoneConfig } from '../../../../shared/model/zone-config';
 import type { SharedRegion } from '../../../bus/types';
+import { gicInspectData } from '../../../devices/intc/arm-gic-inspect';
+import type { GicCpuInterfaceState, GicSourceState } from '../../../devices/intc/arm-gic-state';
 import { Column, type ControllerInspectContext } from '../../../devices/intc/inspect-table';
+import type { ArmCpuApi } from '../../../isa/aarch64/platform';
+import type { TrapRegion } from '../../stage2-map';
+import type { VirtualIrqChip, VirtualIrqChipEnv } from '../../irqchip';
 
 /** Shared words: two for the vGIC's own use (GICv3 PROPBASER), per INTID refused writes and the last register, per CPU the same. */
 const WORDS = { own: 0, refused: 2, refusedAt: 2 + 1024, frames: 2 + 2048 } as const;
@@ -129,4 +136,75 @@ export function distributorRegisterName(offset: number): string {
   ];
   for (const [name, base, length] of banks) if (offset >= base && offset < base + length) return `GICD_${name}${word(base)}`;
   return `GICD + 0x${offset.toString(16)}`;
+}
+
+/** The VirtualIrqChip both vGICs are: what differs is how they reach the physical GIC and their windows. */
+export abstract class HvisorVgic implements VirtualIrqChip<ArmCpuApi> {
+  abstract readonly kind: string;
+  abstract readonly name: string;
+  abstract readonly traps: readonly TrapRegion<ArmCpuApi>[];
+  readonly ownedIrqs: readonly number[];
+  protected readonly filter: VgicFilter;
+  /** "zone N (name)", for reports. */
+  protected readonly zone: string;
+
+  constructor(protected readonly env: VirtualIrqChipEnv, cpuCount: number, privateOwned: boolean) {
+    this.zone = `zone ${env.config.zoneId} (${env.config.name})`;
+    this.filter = new VgicFilter(env.config, env.region, cpuCount, privateOwned);
+    this.ownedIrqs = this.filter.ownedIrqs;
+  }
+
+  /** GICD_ISPENDR of an SPI on the physical GIC. */
+  protected abstract setSpiPending(irq: number): void;
+  /** GICD_ICENABLER and GICD_ICACTIVER word `word` with `mask` on the physical GIC. */
+  protected abstract disableSpis(word: number, mask: number): void;
+  /** The physical GIC's interrupts and CPU interfaces, for the inspector. */
+  protected abstract physicalState(): { sources: GicSourceState[]; cpus: GicCpuInterfaceState[] };
+  protected abstract readonly registerMap: readonly RegisterDefData[];
+  protected abstract registerName(code: number): string;
+
+  owns(irq: number): boolean {
+    return this.filter.owns(irq);
+  }
+
+  isHw(irq: number): boolean {
+    return irq >= 32 && this.owns(irq);
+  }
+
+  /**
+   * hvisor's inject_irq (virtio, IRQ_WAKEUP_VIRTIO_DEVICE): a list register there, the SPI pending in the
+   * distributor here (a hw interrupt already is).
+   */
+  inject(irq: number, hw: boolean): boolean {
+    if (!this.owns(irq) || irq < 32) {
+      this.env.log(`${this.zone}: irq ${irq} injected as ${hw ? 'hw' : 'virtual'} is not an SPI of the zone, dropped`);
+      return false;
+    }
+    if (!hw) this.setSpiPending(irq);
+    return true;
+  }
+
+  /** arch_irqchip_reset (gicv3/mod.rs:479-491): the zone's SPIs disabled and deactivated. */
+  reset(): void {
+    for (let word = 1; word < 32; word++) {
+      const mask = this.filter.bitmapWord(word);
+      if (mask !== 0) this.disableSpis(word, mask);
+    }
+  }
+
+  /** The zone's view: its SPIs and its CPUs' SGIs and PPIs as the physical GIC holds them, and what the filter refused. */
+  inspectState(context: ControllerInspectContext = {}): ControllerInspectData {
+    const state = this.physicalState();
+    const cpus = new Set(this.env.cpus);
+    const sources = state.sources.filter((s) => (s.cpu < 0 || cpus.has(s.cpu)) && this.owns(s.intid));
+    const data = gicInspectData(this.name, this.kind, { sources, cpus: state.cpus.filter((c) => cpus.has(c.cpu)) }, [], this.registerMap, context);
+    return { ...data, extra: [this.filter.refusedTable(context, (code) => this.registerName(code))] };
+  }
+
+  /** An access hvisor panics on: the zone stops with the report (the machine, with `strict`). */
+  protected panic(cpu: number, message: string): void {
+    const text = `${this.zone}, cpu ${cpu}: ${message}`;
+    if (this.env.panic) this.env.panic(text);
+    else this.env.onGuestError(text);
+  }
 }

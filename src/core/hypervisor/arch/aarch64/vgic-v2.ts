@@ -22,15 +22,12 @@
  * zone's SPIs as the GICv3 code does (a convenience beyond hvisor, so that zones can restart).
  * inject: a pending SPI in the physical distributor, as for GICv3 (vgic-v3.ts).
  */
-import type { ControllerInspectData } from '../../../../shared/protocol/inspect';
 import type { ArmGicv2 } from '../../../devices/intc/arm-gicv2';
 import { GICV2_DISTRIBUTOR_REGISTERS, GicV2DistOffset } from '../../../devices/intc/arm-gicv2';
-import { gicInspectData } from '../../../devices/intc/arm-gic-inspect';
-import type { ControllerInspectContext } from '../../../devices/intc/inspect-table';
 import type { ArmCpuApi } from '../../../isa/aarch64/platform';
 import type { TrapHandler, TrapRegion } from '../../stage2-map';
-import type { VirtualIrqChip, VirtualIrqChipEnv } from '../../irqchip';
-import { VgicFilter, distributorRegisterName } from './vgic-filter';
+import type { VirtualIrqChipEnv } from '../../irqchip';
+import { HvisorVgic, distributorRegisterName } from './vgic-filter';
 
 type Size = 1 | 2 | 4 | 8;
 
@@ -42,20 +39,16 @@ export interface Vgicv2Env extends VirtualIrqChipEnv {
   readonly cpuCount: number;
 }
 
-export class Vgicv2 implements VirtualIrqChip<ArmCpuApi> {
+export class Vgicv2 extends HvisorVgic {
   readonly kind = 'vgicv2';
   readonly name = 'vGICv2';
   readonly traps: readonly TrapRegion<ArmCpuApi>[];
-  readonly ownedIrqs: readonly number[];
-  private readonly filter: VgicFilter;
+  protected readonly registerMap = GICV2_DISTRIBUTOR_REGISTERS;
   private readonly gic: ArmGicv2;
-  private readonly zone: string;
 
-  constructor(private readonly env: Vgicv2Env) {
+  constructor(protected override readonly env: Vgicv2Env) {
+    super(env, env.cpuCount, true);
     this.gic = env.gic;
-    this.zone = `zone ${env.config.zoneId} (${env.config.name})`;
-    this.filter = new VgicFilter(env.config, env.region, env.cpuCount, true);
-    this.ownedIrqs = this.filter.ownedIrqs;
     const arch = env.config.archConfig;
     const gic = arch.arch === 'aarch64' && arch.gic.version === 'v2' ? arch.gic : undefined;
     const traps: TrapRegion<ArmCpuApi>[] = [];
@@ -67,43 +60,31 @@ export class Vgicv2 implements VirtualIrqChip<ArmCpuApi> {
     if ((ctlr & 1) === 0) this.gic.writeDistributor(0, GicV2DistOffset.ctlr, 4, ctlr | 1);
   }
 
-  owns(irq: number): boolean {
-    return this.filter.owns(irq);
-  }
-
-  isHw(irq: number): boolean {
-    return irq >= 32 && this.owns(irq);
-  }
-
-  inject(irq: number, hw: boolean): boolean {
-    if (!this.owns(irq) || irq < 32) {
-      this.env.log(`${this.zone}: irq ${irq} injected as ${hw ? 'hw' : 'virtual'} is not an SPI of the zone, dropped`);
-      return false;
-    }
-    if (!hw) this.gic.writeDistributor(this.env.cpus[0] ?? 0, GicV2DistOffset.ispendr + 4 * (irq >>> 5), 4, (1 << (irq & 31)) >>> 0);
-    return true;
-  }
-
-  reset(): void {
+  override reset(): void {
     this.env.log(
       `${this.zone}: hvisor panics when a zone shuts down on a GICv2 board (arch_irqchip_reset is todo!(), gicv2/mod.rs:120-124); ` +
         "the workbench disables and deactivates the zone's SPIs instead",
     );
-    const cpu = this.env.cpus[0] ?? 0;
-    for (let word = 1; word < 32; word++) {
-      const mask = this.filter.bitmapWord(word);
-      if (mask === 0 || 32 * word >= this.gic.state.lines) continue;
-      this.gic.writeDistributor(cpu, GicV2DistOffset.icenabler + 4 * word, 4, mask);
-      this.gic.writeDistributor(cpu, GicV2DistOffset.icactiver + 4 * word, 4, mask);
-    }
+    super.reset();
   }
 
-  inspectState(context: ControllerInspectContext = {}): ControllerInspectData {
-    const state = this.gic.inspect();
-    const cpus = new Set(this.env.cpus);
-    const sources = state.sources.filter((s) => (s.cpu >= 0 ? cpus.has(s.cpu) : this.owns(s.intid)));
-    const data = gicInspectData(this.name, this.kind, { sources, cpus: state.cpus.filter((c) => cpus.has(c.cpu)) }, [], GICV2_DISTRIBUTOR_REGISTERS, context);
-    return { ...data, extra: [this.filter.refusedTable(context, distributorRegisterName)] };
+  protected setSpiPending(irq: number): void {
+    this.gic.writeDistributor(this.env.cpus[0] ?? 0, GicV2DistOffset.ispendr + 4 * (irq >>> 5), 4, (1 << (irq & 31)) >>> 0);
+  }
+
+  protected disableSpis(word: number, mask: number): void {
+    if (32 * word >= this.gic.state.lines) return;
+    const cpu = this.env.cpus[0] ?? 0;
+    this.gic.writeDistributor(cpu, GicV2DistOffset.icenabler + 4 * word, 4, mask);
+    this.gic.writeDistributor(cpu, GicV2DistOffset.icactiver + 4 * word, 4, mask);
+  }
+
+  protected physicalState() {
+    return this.gic.inspect();
+  }
+
+  protected registerName(code: number): string {
+    return distributorRegisterName(code);
   }
 
   /**
@@ -144,9 +125,7 @@ export class Vgicv2 implements VirtualIrqChip<ArmCpuApi> {
     if (offset >= o.ipriorityr && offset < o.ipriorityr + 0x400) return this.restricted(cpu, offset, size, write, v, (offset & 0x3ff) >>> 2, 8, false);
     const misc = offset === o.ctlr || offset === o.typer || offset === o.iidr || (offset >= IDENTIFICATION.start && offset < IDENTIFICATION.end);
     if (misc) return write ? 0n : BigInt(this.gic.readDistributor(cpu, offset, size === 8 ? 4 : size) >>> 0);
-    const text = `${this.zone}, cpu ${cpu}: GICD offset 0x${offset.toString(16)} (${write ? 'write' : 'read'}) is not emulated by hvisor's vGICv2: hvisor panics here (todo!() in vgicv2_dist_misc_access, gicv2/vgic.rs:253)`;
-    if (this.env.panic) this.env.panic(text);
-    else this.env.onGuestError(text);
+    this.panic(cpu, `GICD offset 0x${offset.toString(16)} (${write ? 'write' : 'read'}) is not emulated by hvisor's vGICv2: hvisor panics here (todo!() in vgicv2_dist_misc_access, gicv2/vgic.rs:253)`);
     return 0n;
   }
 

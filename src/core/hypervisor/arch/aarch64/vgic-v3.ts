@@ -38,16 +38,13 @@
  * long as the guest enabled and routed the interrupt to one of its CPUs, as Linux does when it requests
  * it. reset is arch_irqchip_reset (mod.rs:479-491): the zone's SPIs disabled and deactivated.
  */
-import type { ControllerInspectData } from '../../../../shared/protocol/inspect';
-import type { ControllerInspectContext } from '../../../devices/intc/inspect-table';
-import { gicInspectData } from '../../../devices/intc/arm-gic-inspect';
 import { GICD_REGISTERS, GicdOffset } from '../../../devices/intc/arm-gicv3/distributor';
 import { GICR_FRAME_BYTES, GICR_REGISTERS, GICR_SGI_BASE, GicrOffset } from '../../../devices/intc/arm-gicv3/redistributor';
 import type { ArmCpuApi } from '../../../isa/aarch64/platform';
 import type { TrapHandler, TrapRegion } from '../../stage2-map';
-import type { VirtualIrqChip, VirtualIrqChipEnv } from '../../irqchip';
+import type { VirtualIrqChipEnv } from '../../irqchip';
 import type { Gicv3Physical } from './gicv3-physical';
-import { FRAME_REGISTER, VgicFilter, distributorRegisterName } from './vgic-filter';
+import { FRAME_REGISTER, HvisorVgic, distributorRegisterName } from './vgic-filter';
 
 type Size = 1 | 2 | 4 | 8;
 
@@ -65,21 +62,17 @@ export interface Vgicv3Env extends VirtualIrqChipEnv {
   readonly mpidrs: readonly number[];
 }
 
-export class Vgicv3 implements VirtualIrqChip<ArmCpuApi> {
+export class Vgicv3 extends HvisorVgic {
   readonly kind = 'vgicv3';
   readonly name = 'vGICv3';
   readonly traps: readonly TrapRegion<ArmCpuApi>[];
-  readonly ownedIrqs: readonly number[];
-  /** The ownership filter and its record; its own words 0-1 hold GICR_PROPBASER as this zone wrote it (hvisor's baser_list[zone_id]). */
-  private readonly filter: VgicFilter;
+  protected readonly registerMap = [...GICD_REGISTERS, ...GICR_REGISTERS];
   private readonly gic: Gicv3Physical;
-  private readonly zone: string;
 
-  constructor(private readonly env: Vgicv3Env) {
+  /** The filter's own words 0-1 hold GICR_PROPBASER as this zone wrote it (hvisor's baser_list[zone_id]). */
+  constructor(protected override readonly env: Vgicv3Env) {
+    super(env, env.mpidrs.length, false);
     this.gic = env.gic;
-    this.zone = `zone ${env.config.zoneId} (${env.config.name})`;
-    this.filter = new VgicFilter(env.config, env.region, env.mpidrs.length, false);
-    this.ownedIrqs = this.filter.ownedIrqs;
     const gic = env.config.archConfig.arch === 'aarch64' ? env.config.archConfig.gic : undefined;
     const traps: TrapRegion<ArmCpuApi>[] = [];
     if (gic && gic.gicdSize > 0) traps.push({ start: gic.gicdBase, size: gic.gicdSize, handler: this.distributor() });
@@ -91,41 +84,25 @@ export class Vgicv3 implements VirtualIrqChip<ArmCpuApi> {
     env.gic.enableGroup1();
   }
 
-  owns(irq: number): boolean {
-    return this.filter.owns(irq);
+  protected setSpiPending(irq: number): void {
+    this.gic.setPending(irq);
   }
 
-  isHw(irq: number): boolean {
-    return irq >= 32 && this.owns(irq);
+  protected disableSpis(word: number, mask: number): void {
+    this.gic.gicd(GicdOffset.icenabler + 4 * word, 4, true, BigInt(mask));
+    this.gic.gicd(GicdOffset.icactiver + 4 * word, 4, true, BigInt(mask));
   }
 
-  inject(irq: number, hw: boolean): boolean {
-    if (!this.owns(irq) || irq < 32) {
-      this.env.log(`${this.zone}: irq ${irq} injected as ${hw ? 'hw' : 'virtual'} is not an SPI of the zone, dropped`);
-      return false;
-    }
-    // A hw interrupt is already pending in the distributor; a virtual one is made pending there.
-    if (!hw) this.gic.gicd(GicdOffset.ispendr + 4 * (irq >>> 5), 4, true, BigInt((1 << (irq & 31)) >>> 0));
-    return true;
+  protected physicalState() {
+    return this.gic.gic.inspect();
   }
 
-  reset(): void {
-    for (let word = 1; word < 32; word++) {
-      const mask = BigInt(this.filter.bitmapWord(word));
-      if (mask === 0n) continue;
-      this.gic.gicd(GicdOffset.icenabler + 4 * word, 4, true, mask);
-      this.gic.gicd(GicdOffset.icactiver + 4 * word, 4, true, mask);
-    }
-  }
-
-  inspectState(context: ControllerInspectContext = {}): ControllerInspectData {
-    const state = this.gic.gic.inspect();
-    const cpus = new Set(this.env.cpus);
-    const sources = state.sources.filter((s) => (s.cpu >= 0 ? cpus.has(s.cpu) && this.owns(s.intid) : this.owns(s.intid)));
-    // The zone's view: its own SPIs and its CPUs' SGIs and PPIs, as the physical GIC holds them.
-    const data = gicInspectData(this.name, this.kind, { sources, cpus: state.cpus.filter((c) => cpus.has(c.cpu)) }, [], [...GICD_REGISTERS, ...GICR_REGISTERS], context);
-    const refused = this.filter.refusedTable(context, registerName);
-    return { ...data, extra: [refused] };
+  /** A refused access's register by name: GICD_ISENABLER1, GICD_IROUTER48, GICR_ISENABLER0... */
+  protected registerName(code: number): string {
+    if ((code & FRAME_REGISTER) === 0) return distributorRegisterName(code);
+    const offset = code & 0x3_ffff;
+    const named = Object.entries(GicrOffset).find(([, o]) => o === offset);
+    return named ? `GICR_${named[0].toUpperCase()}` : `GICR + 0x${offset.toString(16)}`;
   }
 
   /**
@@ -164,7 +141,7 @@ export class Vgicv3 implements VirtualIrqChip<ArmCpuApi> {
     const misc = offset === o.ctlr || offset === o.typer || offset === o.iidr || offset === o.typer2
       || (offset >= 0xffd0 && offset < 0x10000);
     if (misc) return write ? 0n : gic.gicd(offset, size, false);
-    this.panic(cpu, `GICD offset 0x${offset.toString(16)} (${write ? 'write' : 'read'}) is not emulated by hvisor's vGICv3: hvisor panics here (todo!() in vgicv3_dist_misc_access, gicv3/vgic.rs:295)`);
+    this.panic(cpu.cpuId, `GICD offset 0x${offset.toString(16)} (${write ? 'write' : 'read'}) is not emulated by hvisor's vGICv3: hvisor panics here (todo!() in vgicv3_dist_misc_access, gicv3/vgic.rs:295)`);
     return 0n;
   }
 
@@ -213,7 +190,7 @@ export class Vgicv3 implements VirtualIrqChip<ArmCpuApi> {
       || (offset >= GICR_SGI_BASE + GicdOffset.icfgr && offset < GICR_SGI_BASE + GicdOffset.icfgr + 8);
     if (!guarded) return 0n;
     if (owner === undefined) {
-      this.panic(cpu, `redistributor of cpu ${frame} (offset 0x${offset.toString(16)}) while no zone runs on that cpu: hvisor panics here (unwrap() in vgicv3_redist_handler, gicv3/vgic.rs:244)`);
+      this.panic(cpu.cpuId, `redistributor of cpu ${frame} (offset 0x${offset.toString(16)}) while no zone runs on that cpu: hvisor panics here (unwrap() in vgicv3_redist_handler, gicv3/vgic.rs:244)`);
       return 0n;
     }
     if (!mine) {
@@ -222,12 +199,6 @@ export class Vgicv3 implements VirtualIrqChip<ArmCpuApi> {
     }
     if (write && offset === r.icenabler0) value &= ~BigInt((1 << MAINTENANCE_PPI) | (1 << SGI_IPI));
     return gic.gicr(frame, offset, size, write, value);
-  }
-
-  private panic(cpu: ArmCpuApi, message: string): void {
-    const text = `${this.zone}, cpu ${cpu.cpuId}: ${message}`;
-    if (this.env.panic) this.env.panic(text);
-    else this.env.onGuestError(text);
   }
 
   private distributor(): TrapHandler<ArmCpuApi> {
@@ -243,12 +214,4 @@ export class Vgicv3 implements VirtualIrqChip<ArmCpuApi> {
       write: (cpu, offset, size, value) => void this.redist(cpu, frame, offset, size, true, value),
     };
   }
-}
-
-/** A refused access's register by name: GICD_ISENABLER1, GICD_IROUTER48, GICR_ISENABLER0... */
-function registerName(code: number): string {
-  if ((code & FRAME_REGISTER) === 0) return distributorRegisterName(code);
-  const offset = code & 0x3_ffff;
-  const named = Object.entries(GicrOffset).find(([, o]) => o === offset);
-  return named ? `GICR_${named[0].toUpperCase()}` : `GICR + 0x${offset.toString(16)}`;
 }
