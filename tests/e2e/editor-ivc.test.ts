@@ -57,6 +57,8 @@ describe('layout editor: IVC links', () => {
     await page.getByTestId('ivc-0-end-1').click();
     const maxPeers = page.locator('[data-field="zone1-ivc.json#ivc_configs[0].max_peers"]');
     await maxPeers.waitFor();
+    // The form speaks the board's words: a GIC board's interrupts are INTIDs, not PLIC sources.
+    expect(await page.locator('[data-field="zone1-ivc.json#interrupts"]').innerText()).toContain('GIC INTIDs');
     await maxPeers.locator('input').fill('3');
     await waitUntil('the broken link', async () => /different sizes or max_peers/.test(await link.innerText()));
     await waitUntil('the finding at the field', async () => /ivc config conflicts/.test(await page.getByTestId('layout-editor').innerText()));

@@ -26,6 +26,8 @@ export interface ArchConfigField {
 export interface ArchConfigSchema {
   /** One line under the form's heading: what arch_config means on this architecture. */
   readonly summary: string;
+  /** What a zone's `interrupts` numbers are on this architecture, for the form's hint ("PLIC sources"). */
+  readonly interruptsHint: string;
   readonly fields: readonly ArchConfigField[];
   /**
    * Keys that mark a file as written for this architecture although hvisor-tool does not read them

@@ -58,6 +58,7 @@ const hex = (key: string, required: boolean, help: string, when?: ArchConfigFiel
 
 export const AARCH64_ARCH_CONFIG_SCHEMA: ArchConfigSchema = {
   summary: "the zone's GIC: hvisor traps its distributor and maps the rest (src/device/irqchip/gicv2, gicv3)",
+  interruptsHint: 'GIC INTIDs (SPIs from 32)',
   fields: [
     {
       key: 'gic_version', label: 'gic_version', kind: 'enum', options: GIC_VERSIONS, required: true,

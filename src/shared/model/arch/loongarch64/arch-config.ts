@@ -20,6 +20,7 @@ export const LOONGARCH64_ZONE_CONFIG_BYTES = { hvisorV04: 3056, withVirtualBdf: 
 
 export const LOONGARCH64_ARCH_CONFIG_SCHEMA: ArchConfigSchema = {
   summary: 'hvisor-tool does not read arch_config on loongarch64 (tools/hvisor.c skips parse_arch_config); hvisor\'s configs write {"dummy": "0x1234"}',
+  interruptsHint: 'interrupt numbers',
   fields: [],
   markerKeys: ['dummy'],
 };

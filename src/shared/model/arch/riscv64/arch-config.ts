@@ -26,6 +26,7 @@ export const RISCV64_ZONE_CONFIG_BYTES = { hvisorV04: 3080, withVirtualBdf: 3208
 
 export const RISCV64_ARCH_CONFIG_SCHEMA: ArchConfigSchema = {
   summary: "where hvisor traps the zone's vPLIC / vAPLIC",
+  interruptsHint: 'PLIC sources',
   fields: [
     { key: 'plic_base', label: 'plic_base', kind: 'hex', required: true, help: "guest-physical base of the zone's vPLIC: hvisor traps accesses there (feature plic, src/device/irqchip/plic)" },
     { key: 'plic_size', label: 'plic_size', kind: 'hex', required: true, help: 'size of the trapped vPLIC window (0 traps nothing)' },
