@@ -51,6 +51,8 @@ describe('layout editor: IVC links', () => {
     await waitUntil('the linked region', async () => /linked/.test(await link.innerText()));
     expect(await page.getByTestId('ivc-0-end-0').innerText()).toMatch(/root-linux[\s\S]*peer 0 · IRQ 65/);
     expect(await page.getByTestId('ivc-0-end-1').innerText()).toMatch(/zone1-ivc[\s\S]*peer 1 · IRQ 66[\s\S]*table 0xd0000000 · memory 0xd0001000/);
+    // The IRQ table names the doorbells.
+    expect(await page.getByTestId('irq-66').innerText()).toContain('IVC 0 doorbell (zone1-ivc)');
 
     await link.scrollIntoViewIfNeeded();
     await screenshot(page, 'editor-ivc-links');

@@ -90,8 +90,8 @@ export const useEditorStore = defineStore('editor', () => {
   const zones = computed(() => (root.value ? mapZones(root.value, files.value) : []));
   const harts = computed(() => (board.value ? hartRows(board.value, zones.value) : []));
   const lanes = computed(() => (board.value ? memoryLanes(board.value, zones.value) : []));
-  const irqs = computed(() => (board.value ? irqRows(board.value, zones.value, files.value.filter((f) => f.kind === 'virtio')) : []));
   const ivc = computed(() => (root.value ? ivcLinks(root.value, zones.value[0]?.name ?? 'root', files.value) : []));
+  const irqs = computed(() => (board.value ? irqRows(board.value, zones.value, files.value.filter((f) => f.kind === 'virtio'), ivc.value) : []));
   const current = computed(() => files.value.find((f) => f.path === selected.value));
   /** Deleting a zone changes layout.json, so the file list alone tells. */
   const dirty = computed(() => files.value.some(isDirty));

@@ -254,13 +254,19 @@ export interface IrqRow {
   readonly devices: readonly string[];
   /** virtio_cfg.json devices raising it, as "blk (zone 1)". */
   readonly virtio: readonly string[];
+  /** IVC regions it is a doorbell of, as "IVC 0 doorbell (zone1-ivc)". */
+  readonly ivc: readonly string[];
   readonly owners: readonly IrqOwner[];
   /** conflict: a hardware IRQ owned twice; shared: a virtual IRQ listed by several zones. */
   readonly status: 'ok' | 'conflict' | 'shared' | 'unowned';
 }
 
 /** The IRQ ownership table: every IRQ a zone owns, hvisor forwards, or a virtio device raises. */
-export function irqRows(board: Board, zones: readonly MapZone[], virtioFiles: readonly EditorFile[]): IrqRow[] {
+export function irqRows(board: Board, zones: readonly MapZone[], virtioFiles: readonly EditorFile[], links: readonly IvcLink[] = []): IrqRow[] {
+  const ivcOf = new Map<number, string[]>();
+  for (const link of links) {
+    for (const end of link.ends) if (end.irq !== undefined) ivcOf.set(end.irq, [...(ivcOf.get(end.irq) ?? []), `IVC ${link.ivcId} doorbell (${end.zoneName})`]);
+  }
   const devicesOf = new Map<number, string[]>();
   for (const device of board.devices) {
     const lines = device.irq === undefined ? [] : typeof device.irq === 'number' ? [device.irq] : device.irq;
@@ -285,7 +291,7 @@ export function irqRows(board: Board, zones: readonly MapZone[], virtioFiles: re
     const owners = zones.filter((z) => z.interrupts.includes(irq)).map((z) => ({ file: z.file, name: z.name, color: z.color }));
     const hw = board.hwIrqs.includes(irq);
     const status: IrqRow['status'] = owners.length === 0 ? 'unowned' : owners.length === 1 ? 'ok' : hw ? 'conflict' : 'shared';
-    return { irq, hw, devices: devicesOf.get(irq) ?? [], virtio: virtioOf.get(irq) ?? [], owners, status };
+    return { irq, hw, devices: devicesOf.get(irq) ?? [], virtio: virtioOf.get(irq) ?? [], ivc: ivcOf.get(irq) ?? [], owners, status };
   });
 }
 
