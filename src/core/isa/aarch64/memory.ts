@@ -34,8 +34,7 @@ export function flushTlb(cpu: A64Cpu): void {
  * map with blocks and invalidates page-mapped VAs: a full flush on each of those cost a boot 114,000.)
  */
 export function flushTlbPage(cpu: A64Cpu, vaPage: number, vaPageHi: number): void {
-  if ((cpu.blocks2M.size !== 0 && cpu.blocks2M.has((vaPageHi & 0xfff) * 0x80_0000 + (vaPage >>> 9)))
-    || (cpu.blocks1G.size !== 0 && cpu.blocks1G.has((vaPageHi & 0xfff) * 0x4000 + (vaPage >>> 18)))) {
+  if (cpu.blocks2M.has((vaPageHi & 0xfff) * 0x80_0000 + (vaPage >>> 9)) || cpu.blocks1G.has((vaPageHi & 0xfff) * 0x4000 + (vaPage >>> 18))) {
     flushTlb(cpu);
     return;
   }

@@ -429,13 +429,10 @@ class BlockGen {
       if (this.dirty[r]) this.f.i32(0).get(this.regLocal[r]!).mem(W.i64_store, 3, this.addr(r));
     }
   }
-  /** Writes every changed cached register back to memory. */
+  /** Writes every changed cached register back to memory, on every path from here on. */
   private flushAll(): void {
-    for (let r = 0; r < 31; r++) {
-      if (!this.dirty[r]) continue;
-      this.f.i32(0).get(this.regLocal[r]!).mem(W.i64_store, 3, this.addr(r));
-      this.dirty[r] = false;
-    }
+    this.storeDirty();
+    this.dirty.fill(false);
   }
   /**
    * A load's destination or a written-back base inside the fast path of a load or store: into the
@@ -456,10 +453,9 @@ class BlockGen {
       this.dirty[r] = true;
     }
   }
-  /** Forgets cached registers (after code that may have written them in memory; flushAll first). */
-  private forget(...regs: number[]): void {
-    if (regs.length === 0) this.cached.fill(false);
-    for (const r of regs) if (r < 31) this.cached[r] = false;
+  /** Forgets every cached register (after code that may have written them in memory; flushAll first). */
+  private forgetAll(): void {
+    this.cached.fill(false);
   }
 
   // ---- flags ----
@@ -563,25 +559,20 @@ class BlockGen {
   }
 
   /**
-   * A taken branch at block index `i` to `target` (a page index): back to the block's start while the
-   * budget lasts (a wasm loop), else out. Emitted where the branch is taken.
+   * A taken branch at block index `i` back to the block's first instruction: round the wasm loop again
+   * while the budget lasts, else out at the start. Emitted where the branch is taken, inside `nesting`
+   * constructs.
    */
-  private taken(target: number, i: number, nesting: number): void {
+  private loopBack(i: number, nesting: number): void {
     const f = this.f;
-    if (target === this.k0) {
-      this.storeDirty();
-      f.get(this.cnt).i32(i + 1).op(W.i32_add).tee(this.cnt).get(this.pBudget).op(W.i32_lt_s);
-      // br from inside this if to the loop: past this if and the `nesting` constructs around the branch.
-      f.op(W.if, VOID).op(W.br).u(1 + nesting).op(W.end);
-      // Out of budget: leave at the start with the instructions counted so far (cnt has this pass).
-      this.pcOf(this.r, target);
-      this.exit(this.r, 0);
-      return;
-    }
-    f.get(this.pg).i64(BigInt(target * 4)).op(W.i64_add).set(this.r);
-    this.exit(this.r, i + 1);
+    this.storeDirty();
+    f.get(this.cnt).i32(i + 1).op(W.i32_add).tee(this.cnt).get(this.pBudget).op(W.i32_lt_s);
+    // br from inside this if to the loop: past this if and the `nesting` constructs around the branch.
+    f.op(W.if, VOID).op(W.br).u(1 + nesting).op(W.end);
+    // Out of budget: leave at the start with the instructions counted so far (cnt has this pass).
+    this.pcOf(this.r, this.k0);
+    this.exit(this.r, 0);
   }
-
 
   /** Sets local l to the address of instruction index j of the page (j may be 1024: the next page). */
   private pcOf(l: number, j: number): void {
@@ -740,7 +731,7 @@ class BlockGen {
         if (op === 22) { this.pcOf(this.r, k + 1); this.setX(30, this.r); }
         const off = (raw << 6) >> 4;
         if (op === 21 && branchTarget(raw, op, k) === this.k0) {
-          this.taken(this.k0, i, 0);
+          this.loopBack(i, 0);
           return true;
         }
         f.get(this.pg).i64(BigInt(k * 4 + off)).op(W.i64_add).set(this.r);
@@ -765,7 +756,7 @@ class BlockGen {
         // Taken: out by a side exit (or back to the start); not taken: on with the next instruction.
         f.op(W.if, VOID);
         const target = branchTarget(raw, op, k);
-        if (target === this.k0) this.taken(target, i, 1);
+        if (target === this.k0) this.loopBack(i, 1);
         else {
           f.get(this.pg).i64(BigInt(k * 4 + (off & ~3))).op(W.i64_add).set(this.r);
           this.exit(this.r, i + 1);
@@ -998,8 +989,9 @@ class BlockGen {
       default:
         if (!helperOp(op)) throw new Error(`A64 tier: op ${op} is not translatable`);
         this.flushAll();
-        this.forget();
-        f.i32(op).i32(raw).i32(k).get(this.pCount).i32(i).op(W.i32_add).get(this.nz).get(this.pLo).get(this.pHi).call(this.otherFn).set(this.nz);
+        this.forgetAll();
+        this.callInterpreter(this.otherFn, raw, op, k, i);
+        f.set(this.nz);
         return false;
     }
   }
@@ -1073,10 +1065,11 @@ class BlockGen {
     this.f.get(this.e).mem(W.i32_load, 2, base + 8 * TLB_SIZE).get(this.lo).i32(0xfff).op(W.i32_and).op(W.i32_add);
   }
 
-  private callSlow(raw: number, op: number, k: number, i: number): void {
-    const f = this.f;
-    f.i32(op).i32(raw).i32(k).get(this.pCount).i32(i).op(W.i32_add).get(this.nz).get(this.pLo).get(this.pHi).call(this.slowFn);
+  /** Calls an import running the interpreter's code for the instruction at index `i`: (op, raw, k, count, nzcv, page). */
+  private callInterpreter(fn: number, raw: number, op: number, k: number, i: number): void {
+    this.f.i32(op).i32(raw).i32(k).get(this.pCount).i32(i).op(W.i32_add).get(this.nz).get(this.pLo).get(this.pHi).call(fn);
   }
+
 
   private loadStore(raw: number, op: number, k: number, i: number): void {
     const f = this.f;
@@ -1114,7 +1107,7 @@ class BlockGen {
     const written = [...(store ? [] : [t]), ...(op === 104 || op === 105 ? [n] : [])];
     f.op(W.else);
     this.storeDirty();
-    this.callSlow(raw, op, k, i);
+    this.callInterpreter(this.slowFn, raw, op, k, i);
     this.reload(written);
     f.op(W.end);
     this.direct--;
@@ -1157,7 +1150,7 @@ class BlockGen {
     const written = [...(load ? [t, t2] : []), ...(op === 109 || op === 110 ? [n] : [])];
     f.op(W.else);
     this.storeDirty();
-    this.callSlow(raw, op, k, i);
+    this.callInterpreter(this.slowFn, raw, op, k, i);
     this.reload(written);
     f.op(W.end);
     this.direct--;

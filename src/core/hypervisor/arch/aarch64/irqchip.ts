@@ -22,7 +22,7 @@ export const aarch64IrqChips: IrqChipArch = {
   virtualStateBytes: (board) => (hasGic(board) ? VgicFilter.stateBytes(boardOf(board, 'aarch64').mpidrs.length) : 0),
   createVirtual: (env) => {
     const board = boardOf(env.board, 'aarch64');
-    if (env.physical instanceof Gicv2Physical) return new Vgicv2({ ...env, gic: env.physical.gic, cpuCount: board.mpidrs.length });
+    if (env.physical instanceof Gicv2Physical) return new Vgicv2({ ...env, physical: env.physical, cpuCount: board.mpidrs.length });
     if (!(env.physical instanceof Gicv3Physical)) return undefined;
     const spec = board.devices.find((d) => d.kind === 'arm-gicv3');
     if (!spec) return undefined;

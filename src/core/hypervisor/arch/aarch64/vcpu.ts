@@ -54,6 +54,7 @@ export function createAarch64Vcpu(setup: VcpuSetup): VcpuArch {
   const region = view.hartRegion(cpuId);
   const debug = view.cpuDebugWords(cpuId);
   const runtime = new ZoneRuntime(view, setup.hypervisor, log);
+  const ivcTable = runtime.ivc;
   const waits = hypervisorWaits(header, setup.thread);
   const gicv3 = view.devices.gicv3;
   const privateIrqs = view.devices.privateIrqs;
@@ -133,7 +134,7 @@ export function createAarch64Vcpu(setup: VcpuSetup): VcpuArch {
       workbenchExtensions: setup.hypervisor.workbenchPsciExtensions === true,
       hypercall: (cpu) => handleHvcHypercall(cpu, {
         hypervisor, zoneId: config.zoneId, hart: cpuId, ...memory, log,
-        ...(runtime.ivc ? { ivcInfo: (zoneId: number) => runtime.ivc?.infoBytes(zoneId) } : {}),
+        ...(ivcTable ? { ivcInfo: (zoneId: number) => ivcTable.infoBytes(zoneId) } : {}),
       }),
     });
     return { slot, generation: slot.generation, config, stage2, psci };
@@ -145,7 +146,7 @@ export function createAarch64Vcpu(setup: VcpuSetup): VcpuArch {
    */
   function ivcControlTable(config: ZoneConfig, slot: ZoneSlot, base: number) {
     const access = (cpu: ArmCpuApi, offset: number, write: boolean, value: bigint): bigint => {
-      const r = runtime.ivc!.control(config.zoneId, base, offset, write, Number(value & 0xffff_ffffn));
+      const r = ivcTable!.control(config.zoneId, base, offset, write, Number(value & 0xffff_ffffn));
       if ('value' in r) return write ? 0n : BigInt(r.value);
       if ('raise' in r) {
         runtime.physicalIrqChip?.setPending?.(r.raise);

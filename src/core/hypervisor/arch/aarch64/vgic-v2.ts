@@ -27,6 +27,7 @@ import { GICV2_DISTRIBUTOR_REGISTERS, GicV2DistOffset } from '../../../devices/i
 import type { ArmCpuApi } from '../../../isa/aarch64/platform';
 import type { TrapHandler, TrapRegion } from '../../stage2-map';
 import type { VirtualIrqChipEnv } from '../../irqchip';
+import type { Gicv2Physical } from './gicv2-physical';
 import { HvisorVgic, distributorRegisterName } from './vgic-filter';
 
 type Size = 1 | 2 | 4 | 8;
@@ -35,7 +36,7 @@ type Size = 1 | 2 | 4 | 8;
 const IDENTIFICATION = { start: 0xfe0, end: 0xfe0 + 12 * 4 } as const;
 
 export interface Vgicv2Env extends VirtualIrqChipEnv {
-  readonly gic: ArmGicv2;
+  readonly physical: Gicv2Physical;
   readonly cpuCount: number;
 }
 
@@ -44,11 +45,13 @@ export class Vgicv2 extends HvisorVgic {
   readonly name = 'vGICv2';
   readonly traps: readonly TrapRegion<ArmCpuApi>[];
   protected readonly registerMap = GICV2_DISTRIBUTOR_REGISTERS;
+  private readonly physical: Gicv2Physical;
   private readonly gic: ArmGicv2;
 
   constructor(protected override readonly env: Vgicv2Env) {
     super(env, env.cpuCount, true);
-    this.gic = env.gic;
+    this.physical = env.physical;
+    this.gic = env.physical.gic;
     const arch = env.config.archConfig;
     const gic = arch.arch === 'aarch64' && arch.gic.version === 'v2' ? arch.gic : undefined;
     const traps: TrapRegion<ArmCpuApi>[] = [];
@@ -69,7 +72,7 @@ export class Vgicv2 extends HvisorVgic {
   }
 
   protected setSpiPending(irq: number): void {
-    this.gic.writeDistributor(this.env.cpus[0] ?? 0, GicV2DistOffset.ispendr + 4 * (irq >>> 5), 4, (1 << (irq & 31)) >>> 0);
+    this.physical.setPending(irq);
   }
 
   protected disableSpis(word: number, mask: number): void {

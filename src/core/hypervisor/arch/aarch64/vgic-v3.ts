@@ -68,11 +68,14 @@ export class Vgicv3 extends HvisorVgic {
   readonly traps: readonly TrapRegion<ArmCpuApi>[];
   protected readonly registerMap = [...GICD_REGISTERS, ...GICR_REGISTERS];
   private readonly gic: Gicv3Physical;
+  /** The CPU with the board's highest MPIDR: its GICR_TYPER says Last (hvisor's BOARD_MPIDR_MAPPINGS max). */
+  private readonly lastFrame: number;
 
   /** The filter's own words 0-1 hold GICR_PROPBASER as this zone wrote it (hvisor's baser_list[zone_id]). */
   constructor(protected override readonly env: Vgicv3Env) {
     super(env, env.mpidrs.length, false);
     this.gic = env.gic;
+    this.lastFrame = env.mpidrs.indexOf(Math.max(...env.mpidrs));
     const gic = env.config.archConfig.arch === 'aarch64' ? env.config.archConfig.gic : undefined;
     const traps: TrapRegion<ArmCpuApi>[] = [];
     if (gic && gic.gicdSize > 0) traps.push({ start: gic.gicdBase, size: gic.gicdSize, handler: this.distributor() });
@@ -168,10 +171,9 @@ export class Vgicv3 extends HvisorVgic {
         return 0n;
       case r.typer: case r.typer + 4: {
         const v = gic.gicr(frame, offset, size, write, value);
-        const max = Math.max(...this.env.mpidrs);
-        return !write && offset === r.typer && this.env.mpidrs[frame] === max ? v | GICR_TYPER_LAST : v;
+        return !write && offset === r.typer && frame === this.lastFrame ? v | GICR_TYPER_LAST : v;
       }
-      case r.iidr: case r.pendbaser: case 0x40: case 0x48: case 0xb0:
+      case r.iidr: case r.pendbaser: case 0x40: case 0x48: case 0xb0: // ... GICR_SETLPIR, CLRLPIR, INVALLR
         return gic.gicr(frame, offset, size, write, value);
       case r.propbaser:
         if (!write) return (BigInt(this.filter.own(1)) << 32n) | BigInt(this.filter.own(0));
