@@ -61,7 +61,7 @@ export async function runValidate(location: string, out: Output): Promise<number
       findings.push(...parsed.findings);
       virtio = parsed.config;
       const folder = path.dirname(loaded.virtioFile);
-      if (virtio) findings.push(...checkVirtioConfig(virtio, configs, { fileExists: (p) => existsSync(path.resolve(folder, p)), hwIrqs: board.hwIrqs }));
+      if (virtio) findings.push(...checkVirtioConfig(virtio, configs, { fileExists: (p) => existsSync(path.resolve(folder, p)), board }));
     }
   }
   // A zone that loads its own DTB: the tree must agree with the zone (memory, harts, IRQs, virtio).

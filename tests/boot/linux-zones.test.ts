@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadLayout } from '../../src/host/layout-loader';
-import { startMachine, type LiveMachine } from '../helpers/live-machine';
+import { shell as runShell, startMachine, type LiveMachine } from '../helpers/live-machine';
 
 const LAYOUT = 'examples/riscv64-linux';
 const haveImages = existsSync('examples/riscv64-linux-root/images/Image') && existsSync('examples/riscv64-linux-root/images/initramfs.cpio.gz');
@@ -16,17 +16,8 @@ if (!haveImages) console.warn('linux-zones: no guest images; run `bash scripts/f
 describe.skipIf(!haveImages)('Linux in two zones', () => {
   let machine: LiveMachine;
 
-  /**
-   * Types a command into a zone's console and returns what it printed up to its exit status. The
-   * marker is only matched once expanded (`$?` becomes digits), so the echoed command line cannot end
-   * the wait early.
-   */
-  async function shell(zone: string, command: string, timeoutMs = 60_000): Promise<string> {
-    const from = machine.output(zone).length;
-    machine.host.input(Buffer.from(`${command}; echo DONE-$?\n`), zone === 'root-linux' ? 0 : 1);
-    const text = await machine.waitFor(zone, /DONE-\d+/, timeoutMs, from);
-    return text.slice(from);
-  }
+  const shell = (zone: string, command: string, timeoutMs?: number): Promise<string> =>
+    runShell(machine, zone, zone === 'root-linux' ? 0 : 1, command, timeoutMs);
 
   beforeAll(async () => {
     machine = await startMachine(await loadLayout(LAYOUT));

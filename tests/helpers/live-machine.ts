@@ -73,3 +73,15 @@ export async function startMachine(loaded: LoadedLayout): Promise<LiveMachine> {
     stop: () => host.stop(),
   };
 }
+
+/**
+ * Types a command into a zone's console (`zoneId` names its input) and returns what it printed up to
+ * its exit status. The marker is only matched once expanded (`$?` becomes digits), so the echoed
+ * command line cannot end the wait early.
+ */
+export async function shell(machine: LiveMachine, zone: string, zoneId: number, command: string, timeoutMs = 60_000): Promise<string> {
+  const from = machine.output(zone).length;
+  machine.host.input(Buffer.from(`${command}; echo DONE-$?\n`), zoneId);
+  const text = await machine.waitFor(zone, /DONE-\d+/, timeoutMs, from);
+  return text.slice(from);
+}

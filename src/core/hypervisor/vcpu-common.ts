@@ -7,6 +7,7 @@ import { CpuWord } from '../cpu/cpu-core';
 import { HartEvent, HartStatus, HartWord, HsmState, RunRequest } from '../cpu/hart-header';
 import { ControlWord, MachineExit } from '../machine/machine-control';
 import type { VcpuThread } from '../vcpu/vcpu-loop';
+import type { TrapHandler, TrappingCpu } from './stage2-map';
 
 /** The usual virtio-mmio window of hvisor-tool's devices: a QueueNotify at 0x50 of each. */
 export const VIRTIO_WINDOW = 0x200;
@@ -53,4 +54,30 @@ export function powerTurn(header: Int32Array, waits: ReturnType<typeof hyperviso
     return false;
   }
   return true;
+}
+
+/**
+ * A trapped window whose state every thread shares (a virtual interrupt controller, an IVC control
+ * table): each access takes the machine's device lock. Virtio windows are not wrapped: their access
+ * waits for the daemon, which takes the same lock to inject the answer's interrupt.
+ */
+export function lockedHandler<C extends TrappingCpu>(handler: TrapHandler<C>, lock: { acquire(): void; release(): void }): TrapHandler<C> {
+  return {
+    read(cpu, offset, size) {
+      lock.acquire();
+      try {
+        return handler.read(cpu, offset, size);
+      } finally {
+        lock.release();
+      }
+    },
+    write(cpu, offset, size, value) {
+      lock.acquire();
+      try {
+        handler.write(cpu, offset, size, value);
+      } finally {
+        lock.release();
+      }
+    },
+  };
 }

@@ -14,6 +14,7 @@ import {
   type VirtioDeviceType,
   VIRTIO_CFG_LIMITS,
 } from '../model/virtio-config';
+import type { Board } from '../model/board';
 import { type ZoneConfig, type ZoneFinding, utf8Bytes, zoneLabel } from '../model/zone-config';
 import { parseConfigNumber } from './json-number';
 import { type JsonObject, asciiLower, isJsonObject, jsonErrorMessage, lookupKey, readJson } from './json-reader';
@@ -303,8 +304,8 @@ function crossZoneRules(reader: Reader, zones: readonly VirtioCfgZone[]): void {
 export interface VirtioCheckOptions {
   /** Whether an image path (as written in the file) exists; the caller resolves relative paths. */
   readonly fileExists?: (path: string) => boolean;
-  /** The board's HW_IRQS: a device IRQ that is also a hardware IRQ of its zone never reaches the guest. */
-  readonly hwIrqs?: readonly number[];
+  /** The board: its architecture says which device IRQs reach the guest (checkVirtioWindows). */
+  readonly board?: Board;
 }
 
 /**
@@ -326,7 +327,7 @@ export function checkVirtioConfig(config: VirtioConfigFile, zones: readonly Zone
       add('warning', idPath, `${zoneLabel(zone)} is the root zone and has no virtio region; its board constants would have to add one for these devices to trap`);
     }
     const devices = entry.devices.filter((d) => d.enabled);
-    findings.push(...checkVirtioWindows(zone, devices.map((d) => ({ addr: d.addr, len: d.len, irq: d.irq, path: d.path })), file, options.hwIrqs));
+    findings.push(...checkVirtioWindows(zone, devices.map((d) => ({ addr: d.addr, len: d.len, irq: d.irq, path: d.path })), file, options.board));
     for (const device of devices) {
       if (device.type === 'blk' && device.img !== undefined && options.fileExists && !options.fileExists(device.img)) {
         add('error', `${device.path}.img`, `image ${JSON.stringify(device.img)} does not exist; hvisor-tool fails to open it and the daemon does not start`);

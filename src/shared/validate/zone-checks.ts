@@ -332,21 +332,21 @@ export interface VirtioWindow {
 /**
  * The hook for virtio_cfg.json: every device window of a zone must lie inside one of the zone's
  * `virtio` regions (else the guest's accesses are never trapped to the daemon; hvisor issue #177: the
- * tool does not check it). Its IRQ need not be in the zone's interrupts: hvisor's vPLIC delivers any
- * virtual injection (vplic.rs inject_irq checks only the hw flag), except of an IRQ that is hw for the
- * zone (in its interrupts and in the board's `hwIrqs`), which it drops.
+ * tool does not check it). Whether its IRQ reaches the guest is the architecture's rule (its
+ * validator's virtioIrq: hvisor's vPLIC drops a virtual injection of a zone's hw IRQ, its vGIC
+ * delivers anything); give `board` to check it.
  */
-export function checkVirtioWindows(zone: ZoneConfig, windows: readonly VirtioWindow[], file: string, hwIrqs: readonly number[] = []): ZoneFinding[] {
+export function checkVirtioWindows(zone: ZoneConfig, windows: readonly VirtioWindow[], file: string, board?: Board): ZoneFinding[] {
   const findings: ZoneFinding[] = [];
-  const add = (path: string, message: string): void => void findings.push({ severity: 'error', file, path, message });
+  const add = (path: string, message: string, severity: ZoneFinding['severity'] = 'error'): void => void findings.push({ severity, file, path, message });
+  const irqRule = board ? ARCH_CONFIG_VALIDATORS[board.arch].virtioIrq : undefined;
   for (const window of windows) {
     const inside = zone.memoryRegions.some((r) => r.type === 'virtio' && contains(r.physicalStart, r.size, window.addr, window.len));
     if (!inside) {
       add(window.path, `virtio window ${span(window.addr, window.len)} is not inside any virtio region of ${zoneLabel(zone)} (${zone.source}); the guest's accesses would never reach the daemon`);
     }
-    if (window.irq !== undefined && zone.interrupts.includes(window.irq) && hwIrqs.includes(window.irq)) {
-      add(`${window.path}.irq`, `IRQ ${window.irq} is a hardware IRQ of ${zoneLabel(zone)} (${zone.source}: in its interrupts and in HW_IRQS); hvisor's vPLIC refuses a virtual injection of it, so this device would never interrupt`);
-    }
+    const problem = window.irq !== undefined && board ? irqRule?.(zone, window.irq, board) : undefined;
+    if (problem) add(`${window.path}.irq`, `IRQ ${window.irq} of ${zoneLabel(zone)} (${zone.source}) ${problem.message}`, problem.severity);
   }
   return findings;
 }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { qemuPlic } from '../../../src/boards/riscv64/qemu-plic';
+import { qemuGicv3 } from '../../../src/boards/aarch64/qemu-gicv3';
 import { type ZoneConfig, type ZoneFinding, rootZoneConfig } from '../../../src/shared/model/zone-config';
 import { checkImageFit, checkVirtioWindows, checkZone, checkZones, formatZoneReport, validateZoneFiles } from '../../../src/shared/validate/zone-checks';
 import { parseZoneConfig } from '../../../src/shared/validate/zone-config';
@@ -366,9 +367,9 @@ describe('checks across zones', () => {
 describe('virtio_cfg.json windows', () => {
   it('must lie in a virtio region; an IRQ the zone does not list is fine, as hvisor delivers virtual injections', () => {
     const zone = zone1();
-    expect(checkVirtioWindows(zone, [{ addr: 0x1000_7000, len: 0x200, irq: 7, path: 'zones[0].devices[0]' }], 'virtio_cfg.json', qemuPlic.hwIrqs)).toEqual([]);
+    expect(checkVirtioWindows(zone, [{ addr: 0x1000_7000, len: 0x200, irq: 7, path: 'zones[0].devices[0]' }], 'virtio_cfg.json', qemuPlic)).toEqual([]);
     expect(
-      checkVirtioWindows(zone, [{ addr: 0x1000_6000, len: 0x200, irq: 6, path: 'zones[0].devices[1]' }, { addr: 0x1000_7e00, len: 0x400, path: 'zones[0].devices[2]' }], 'virtio_cfg.json', qemuPlic.hwIrqs),
+      checkVirtioWindows(zone, [{ addr: 0x1000_6000, len: 0x200, irq: 6, path: 'zones[0].devices[1]' }, { addr: 0x1000_7e00, len: 0x400, path: 'zones[0].devices[2]' }], 'virtio_cfg.json', qemuPlic),
     ).toEqual([
       error('zones[0].devices[1]', 'virtio window 0x10006000+0x200 is not inside any virtio region of zone 1 "linux1" (zone1.json); the guest\'s accesses would never reach the daemon', 'virtio_cfg.json'),
       error('zones[0].devices[2]', 'virtio window 0x10007e00+0x400 is not inside any virtio region of zone 1 "linux1" (zone1.json); the guest\'s accesses would never reach the daemon', 'virtio_cfg.json'),
@@ -377,9 +378,33 @@ describe('virtio_cfg.json windows', () => {
 
   it('refuses a device IRQ that is a hardware IRQ of the zone: hvisor\'s vPLIC drops that virtual injection', () => {
     const zone = zone1((d) => (d.interrupts = [7, 33]));
-    expect(checkVirtioWindows(zone, [{ addr: 0x1000_7000, len: 0x200, irq: 33, path: 'zones[0].devices[0]' }], 'virtio_cfg.json', qemuPlic.hwIrqs)).toEqual([
-      error('zones[0].devices[0].irq', 'IRQ 33 is a hardware IRQ of zone 1 "linux1" (zone1.json: in its interrupts and in HW_IRQS); hvisor\'s vPLIC refuses a virtual injection of it, so this device would never interrupt', 'virtio_cfg.json'),
+    expect(checkVirtioWindows(zone, [{ addr: 0x1000_7000, len: 0x200, irq: 33, path: 'zones[0].devices[0]' }], 'virtio_cfg.json', qemuPlic)).toEqual([
+      error('zones[0].devices[0].irq', 'IRQ 33 of zone 1 "linux1" (zone1.json) is a hardware IRQ of the zone (in its interrupts and in HW_IRQS); hvisor\'s vPLIC refuses a virtual injection of it, so this device would never interrupt', 'virtio_cfg.json'),
     ]);
+  });
+});
+
+describe('virtio_cfg.json windows on a GIC board', () => {
+  // hvisor's own qemu-gicv3 zone1-linux.json (virtio windows at 0xa003600/0xa003800/0xa003c00, SPIs 75/76/78).
+  const gicZone = (interrupts: number[]): ZoneConfig => {
+    const doc = JSON.parse(readFileSync('tests/fixtures/hvisor-arch-configs/aarch64/qemu-gicv3/zone1-linux.json', 'utf8'));
+    doc.interrupts = interrupts;
+    return parseZoneConfig(JSON.stringify(doc), 'zone1-linux.json', 'aarch64').config!;
+  };
+  const window = (irq: number) => [{ addr: 0xa00_3800, len: 0x200, irq, path: 'zones[0].devices[1]' }];
+
+  it("accepts a virtio SPI the zone lists, even one the board's root also passes through (no vPLIC hw rule on a GIC)", () => {
+    expect(checkVirtioWindows(gicZone([75, 76, 78]), window(76), 'virtio_cfg.json', qemuGicv3)).toEqual([]);
+    expect(checkVirtioWindows(gicZone([77]), window(77), 'virtio_cfg.json', qemuGicv3)).toEqual([]);
+  });
+
+  it('warns when the zone does not list the SPI or it is not an SPI: the workbench\'s vGIC has no list registers to deliver it', () => {
+    const [missing] = checkVirtioWindows(gicZone([75, 78]), window(76), 'virtio_cfg.json', qemuGicv3);
+    expect(missing).toMatchObject({ severity: 'warning', file: 'virtio_cfg.json', path: 'zones[0].devices[1].irq' });
+    expect(missing!.message).toMatch(/^IRQ 76 of zone 1 "linux2" \(zone1-linux.json\) is not in the zone's interrupts: hvisor would still deliver it through a list register/);
+    const [ppi] = checkVirtioWindows(gicZone([75, 76, 78]), window(27), 'virtio_cfg.json', qemuGicv3);
+    expect(ppi).toMatchObject({ severity: 'warning', path: 'zones[0].devices[1].irq' });
+    expect(ppi!.message).toContain('is an SGI or PPI');
   });
 });
 

@@ -41,4 +41,15 @@ export interface ArchConfigValidator<A extends BoardArch = BoardArch> {
   laterTool?(value: JsonObject): string | undefined;
   /** Checks of the zone's arch_config against the board (hvisor's panics and traps). */
   check(zone: ZoneConfig, board: Board, out: FindingSink): void;
+  /**
+   * Why a virtio device's interrupt, injected into `zone` as a virtual IRQ (hvisor's inject_irq on this
+   * architecture), would not reach its guest; undefined when it would.
+   */
+  virtioIrq?(zone: ZoneConfig, irq: number, board: Board): VirtioIrqProblem | undefined;
+}
+
+export interface VirtioIrqProblem {
+  readonly severity: 'error' | 'warning';
+  /** Completes "IRQ <n> ...". */
+  readonly message: string;
 }

@@ -20,7 +20,8 @@ import { HartEvent, HartStatus, HartWord, HsmState } from '../../../cpu/hart-hea
 import { resolveFetch } from '../../../isa/aarch64/memory';
 import { leaveZone } from '../../hypervisor';
 import { ZoneRuntime } from '../../zone-runtime';
-import { Stage2Map, type Stage2Region, type TrapRegion } from '../../stage2-map';
+import { Stage2Map, type Stage2Region, type TrapHandler, type TrapRegion } from '../../stage2-map';
+import { virtioTrapRegions } from '../../../virtio/virtio-trap';
 import { decodeZoneConfig } from '../../zone-config-binary';
 import type { ZoneSlot } from '../../zone-table';
 import type { ZoneConfig } from '../../../../shared/model/zone-config';
@@ -29,8 +30,8 @@ import { PsciHandler, type PsciCpuState } from './psci';
 import { wakeHart } from '../../../machine/signals';
 import type { VcpuArch } from '../../../vcpu/vcpu-loop';
 import type { VcpuSetup } from '../../../vcpu/vcpu-setup';
-import { hypervisorWaits, powerTurn } from '../../vcpu-common';
-import { guestMemory } from '../../hypercall';
+import { hypervisorWaits, leavingZone, lockedHandler, powerTurn, VIRTIO_WINDOW } from '../../vcpu-common';
+import { bridgeHypercalls, guestMemory } from '../../hypercall';
 import { handleHvcHypercall } from './hypercall-abi';
 
 /** MPIDR_EL1 bits hvisor compares (Aff3..Aff0, cpu.rs MPIDR_MASK). */
@@ -55,6 +56,8 @@ export function createAarch64Vcpu(setup: VcpuSetup): VcpuArch {
   const debug = view.cpuDebugWords(cpuId);
   const runtime = new ZoneRuntime(view, setup.hypervisor, log);
   const ivcTable = runtime.ivc;
+  const bridge = runtime.virtioBridge;
+  const virtioHypercalls = bridge ? bridgeHypercalls(runtime, bridge, log) : undefined;
   const waits = hypervisorWaits(header, setup.thread);
   const gicv3 = view.devices.gicv3;
   const privateIrqs = view.devices.privateIrqs;
@@ -81,11 +84,13 @@ export function createAarch64Vcpu(setup: VcpuSetup): VcpuArch {
     const regions: Stage2Region[] = config.memoryRegions
       .filter((r) => r.type !== 'virtio')
       .map((r) => ({ kind: r.type as 'ram' | 'io', guestStart: r.virtualStart, hostStart: r.physicalStart, size: r.size }));
-    // The zone's vGIC traps its GIC windows (vgic-v3.ts, vgic-v2.ts); IVC adds its sections and control tables.
-    const traps = [...(runtime.virtualIrqChipOf(slot)?.traps ?? [])] as TrapRegion<ArmCpuApi>[];
+    // The zone's vGIC traps its GIC windows (vgic-v3.ts, vgic-v2.ts); IVC adds its sections and control
+    // tables; both under the device lock. The virtio windows go to the bridge without it (virtio-trap.ts).
+    const traps: TrapRegion<ArmCpuApi>[] = (runtime.virtualIrqChipOf(slot)?.traps ?? []).map((t) => ({ ...t, handler: lockedHandler(t.handler as TrapHandler<ArmCpuApi>, view.lock) }));
     const ivc = runtime.ivc?.mappingsOf(config.zoneId, config.ivcConfigs);
     for (const m of ivc?.regions ?? []) regions.push({ kind: 'ram', guestStart: m.ipa, hostStart: m.pa, size: m.size, data: m.readOnly ? 'ro' : 'rw' });
-    for (const base of ivc?.controlTables ?? []) traps.push({ start: base, size: 0x1000, handler: ivcControlTable(config, slot, base) });
+    for (const base of ivc?.controlTables ?? []) traps.push({ start: base, size: 0x1000, handler: lockedHandler(ivcControlTable(config, slot, base), view.lock) });
+    if (bridge) traps.push(...virtioTrapRegions(config, { bridge, abort: () => leavingZone(header, view.control), deviceStride: VIRTIO_WINDOW }));
     const stage2 = new Stage2Map<ArmCpuApi>(regions, traps, slot.stage2Log);
     const memory = guestMemory(stage2, view.bus);
     const cpus = slot.cpuList();
@@ -135,6 +140,7 @@ export function createAarch64Vcpu(setup: VcpuSetup): VcpuArch {
       hypercall: (cpu) => handleHvcHypercall(cpu, {
         hypervisor, zoneId: config.zoneId, hart: cpuId, ...memory, log,
         ...(ivcTable ? { ivcInfo: (zoneId: number) => ivcTable.infoBytes(zoneId) } : {}),
+        ...(virtioHypercalls ? { virtio: virtioHypercalls } : {}),
       }),
     });
     return { slot, generation: slot.generation, config, stage2, psci };
@@ -178,7 +184,7 @@ export function createAarch64Vcpu(setup: VcpuSetup): VcpuArch {
     mmioRead(cpu, ipa, size) {
       const b = binding;
       if (!b) return 0n;
-      if (b.stage2.trapAt(ipa, size)) return locked(() => b.stage2.mmioRead(cpu, ipa, size));
+      if (b.stage2.trapAt(ipa, size)) return b.stage2.mmioRead(cpu, ipa, size);
       const hpa = b.stage2.translate(ipa, size, 'read');
       if (hpa < 0) return 0n;
       const bus = view.bus;
@@ -189,7 +195,7 @@ export function createAarch64Vcpu(setup: VcpuSetup): VcpuArch {
       const b = binding;
       if (!b) return;
       if (b.stage2.trapAt(ipa, size)) {
-        locked(() => b.stage2.mmioWrite(cpu, ipa, size, value));
+        b.stage2.mmioWrite(cpu, ipa, size, value);
         return;
       }
       const hpa = b.stage2.translate(ipa, size, 'write');

@@ -15,7 +15,8 @@ import type { ZoneConfig } from '../../../../shared/model/zone-config';
 import { guestMemory, type GuestMemory, type HypercallContext } from '../../hypercall';
 import type { Hypervisor } from '../../hypervisor';
 import type { VirtualIrqChip } from '../../irqchip';
-import { stage2RegionsOf, type TrapHandler, type TrapRegion } from '../../stage2-map';
+import { stage2RegionsOf, type TrapRegion } from '../../stage2-map';
+import { lockedHandler } from '../../vcpu-common';
 import type { ZoneSlot } from '../../zone-table';
 import { handleHypercall } from './hypercall-abi';
 import { SbiHandler, type ResetKind } from './sbi';
@@ -65,7 +66,7 @@ export function bindZone(slot: ZoneSlot, hart: number, services: VcpuServices): 
   const config = decodeZoneConfig(slot.config(), `zone slot ${slot.index}`, 'riscv64');
   const regions = stage2RegionsOf(config);
   // The virtual interrupt controller's windows (hvisor's vplic_mmio_init), then virtio's.
-  const traps: TrapRegion[] = (services.virtualIrqChipOf(slot)?.traps ?? []).map((t) => ({ ...t, handler: lockedHandler(t.handler, view) }));
+  const traps: TrapRegion[] = (services.virtualIrqChipOf(slot)?.traps ?? []).map((t) => ({ ...t, handler: lockedHandler(t.handler, view.lock) }));
   traps.push(...(services.extraTraps?.(slot, config, hart) ?? []));
 
   // Guest RAM through the zone's map as it is when the call comes (stage-2 changes included).
@@ -130,28 +131,6 @@ export function bindZone(slot: ZoneSlot, hart: number, services: VcpuServices): 
   const supervisor = new ZoneSupervisor(regions, traps, sbi, slot.stage2Log);
   memory = guestMemory(supervisor, view.bus);
   return { slot, generation: slot.generation, config, supervisor, ownsUart };
-}
-
-/** The vPLIC's state is shared with every thread: its accesses take the machine's device lock. */
-function lockedHandler(handler: TrapHandler, view: MachineView): TrapHandler {
-  return {
-    read(hart, offset, size) {
-      view.lock.acquire();
-      try {
-        return handler.read(hart, offset, size);
-      } finally {
-        view.lock.release();
-      }
-    },
-    write(hart, offset, size, value) {
-      view.lock.acquire();
-      try {
-        handler.write(hart, offset, size, value);
-      } finally {
-        view.lock.release();
-      }
-    },
-  };
 }
 
 /** The report shown in the zone's terminal and `zone list` when a guest leaves its partition. */

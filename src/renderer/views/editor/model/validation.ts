@@ -69,7 +69,7 @@ export function validateFiles(files: readonly EditorFile[], board: Board, proble
   for (const file of files.filter((f) => f.kind === 'virtio')) {
     const parsed = parseVirtioConfig(currentText(file), file.path);
     findings.push(...parsed.findings);
-    if (parsed.config) findings.push(...checkVirtioConfig(parsed.config, [rootZone, ...zones.values()], { hwIrqs: board.hwIrqs }));
+    if (parsed.config) findings.push(...checkVirtioConfig(parsed.config, [rootZone, ...zones.values()], { board }));
   }
   const errors = findings.filter((f) => f.severity === 'error').length;
   return { findings, root: rootZone, zones, errors, warnings: findings.length - errors };

@@ -12,7 +12,7 @@ import { activeFields, schemaKeys } from '../../../model/arch/arch-config-schema
 import type { ZoneConfig } from '../../../model/zone-config';
 import { type JsonObject, lookupKey } from '../../json-reader';
 import { listKeys, readSchemaNumbers } from '../schema-fields';
-import type { ArchConfigValidator, FindingSink, ZoneFieldReader } from '../types';
+import type { ArchConfigValidator, FindingSink, VirtioIrqProblem, ZoneFieldReader } from '../types';
 
 const SCHEMA = AARCH64_ARCH_CONFIG_SCHEMA;
 const INT_MAX = 0x7fff_ffff;
@@ -151,4 +151,19 @@ function check(zone: ZoneConfig, board: Board, out: FindingSink): void {
   });
 }
 
-export const aarch64ArchConfigValidator: ArchConfigValidator<'aarch64'> = { ivc: true, read, laterTool, check };
+/**
+ * hvisor's GIC inject_irq writes the IRQ into a list register whoever owns it (gicv3/mod.rs:280-330). The
+ * workbench has no list registers: its vGIC makes the SPI pending in the distributor, where the zone
+ * can enable and route only its own SPIs, so a virtio IRQ must be one of the zone's interrupts (hvisor's
+ * own qemu-gicv3 zone1-linux.json lists its virtio SPIs 75, 76 and 78).
+ */
+function virtioIrq(zone: ZoneConfig, irq: number): VirtioIrqProblem | undefined {
+  if (irq < 32) return { severity: 'warning', message: "is an SGI or PPI: hvisor would write it into a list register, but the workbench's vGIC injects only SPIs (INTID 32 and above), so in the workbench this device would not interrupt" };
+  if (zone.interrupts.includes(irq)) return undefined;
+  return {
+    severity: 'warning',
+    message: "is not in the zone's interrupts: hvisor would still deliver it through a list register, but the workbench's vGIC delivers it through the zone's distributor, where the zone can enable only its own SPIs, so in the workbench this device would not interrupt; add it to interrupts",
+  };
+}
+
+export const aarch64ArchConfigValidator: ArchConfigValidator<'aarch64'> = { ivc: true, read, laterTool, check, virtioIrq };

@@ -9,7 +9,7 @@ import { RISCV64_ARCH_CONFIG_SCHEMA, type RiscvArchConfig } from '../../../model
 import { schemaKeys } from '../../../model/arch/arch-config-schema';
 import type { ZoneConfig } from '../../../model/zone-config';
 import { listKeys, readSchemaNumbers } from '../schema-fields';
-import type { ArchConfigValidator, FindingSink, ZoneFieldReader } from '../types';
+import type { ArchConfigValidator, FindingSink, VirtioIrqProblem, ZoneFieldReader } from '../types';
 
 const hex = (n: number): string => '0x' + n.toString(16);
 const span = (base: number, size: number): string => `${hex(base)}+${hex(size)}`;
@@ -41,4 +41,10 @@ function check(zone: ZoneConfig, board: Board, out: FindingSink): void {
   });
 }
 
-export const riscvArchConfigValidator: ArchConfigValidator<'riscv64'> = { ivc: false, read, check };
+/** hvisor's vPLIC delivers any virtual injection except of an IRQ that is hw for the zone (vplic.rs inject_irq). */
+function virtioIrq(zone: ZoneConfig, irq: number, board: Board): VirtioIrqProblem | undefined {
+  if (!zone.interrupts.includes(irq) || !board.hwIrqs.includes(irq)) return undefined;
+  return { severity: 'error', message: `is a hardware IRQ of the zone (in its interrupts and in HW_IRQS); hvisor's vPLIC refuses a virtual injection of it, so this device would never interrupt` };
+}
+
+export const riscvArchConfigValidator: ArchConfigValidator<'riscv64'> = { ivc: false, read, check, virtioIrq };
