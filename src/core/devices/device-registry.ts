@@ -20,6 +20,9 @@ import { GoldfishRtc } from './misc/goldfish-rtc';
 import { SifiveTest } from './misc/sifive-test';
 import { Ns16550a } from './uart/ns16550a';
 import { Pl011 } from './uart/pl011';
+import { ImxUart } from './uart/imx-uart';
+import { CadenceUart } from './uart/cadence-uart';
+import { DwApbUart } from './uart/dw-apb-uart';
 
 const DEFAULT_RING_CAPACITY = 4096;
 
@@ -94,7 +97,11 @@ const MODELS: readonly DeviceModel[] = [
     interruptController: true,
     stateBytes: (board, spec) => ArmGicv2.stateBytes({ cpus: board.harts, lines: gicLines(spec) }),
     build: (c) => {
-      const gic = new ArmGicv2(c.region(), { cpus: c.board.harts, lines: gicLines(c.spec), inputs: gicInputs(c.board, c.spec) }, c.signals);
+      const stride = c.spec.props?.['cpuInterfacePageStride'];
+      const gic = new ArmGicv2(c.region(), {
+        cpus: c.board.harts, lines: gicLines(c.spec), inputs: gicInputs(c.board, c.spec),
+        ...(typeof stride === 'number' ? { cpuInterfacePageStride: stride } : {}),
+      }, c.signals);
       const cpu = c.requester ?? 0;
       const cpuInterface = {
         name: `${c.spec.name}.cpu-interface`,
@@ -120,6 +127,30 @@ const MODELS: readonly DeviceModel[] = [
     stateBytes: (_b, _s, o) => Pl011.stateBytes(o.uartRingCapacity ?? DEFAULT_RING_CAPACITY),
     build: (c) => {
       const uart = new Pl011(c.region(), { sink: c.irqSink(), line: firstIrq(c.spec) });
+      return { windows: [window(c.spec, uart)], roles: { uart } };
+    },
+  },
+  {
+    kind: 'imx-uart',
+    stateBytes: (_b, _s, o) => ImxUart.stateBytes(o.uartRingCapacity ?? DEFAULT_RING_CAPACITY),
+    build: (c) => {
+      const uart = new ImxUart(c.region(), { sink: c.irqSink(), line: firstIrq(c.spec) });
+      return { windows: [window(c.spec, uart)], roles: { uart } };
+    },
+  },
+  {
+    kind: 'cadence-uart',
+    stateBytes: (_b, _s, o) => CadenceUart.stateBytes(o.uartRingCapacity ?? DEFAULT_RING_CAPACITY),
+    build: (c) => {
+      const uart = new CadenceUart(c.region(), { sink: c.irqSink(), line: firstIrq(c.spec) });
+      return { windows: [window(c.spec, uart)], roles: { uart } };
+    },
+  },
+  {
+    kind: 'dw-apb-uart',
+    stateBytes: (_b, _s, o) => DwApbUart.stateBytes(o.uartRingCapacity ?? DEFAULT_RING_CAPACITY),
+    build: (c) => {
+      const uart = new DwApbUart(c.region(), { sink: c.irqSink(), line: firstIrq(c.spec) });
       return { windows: [window(c.spec, uart)], roles: { uart } };
     },
   },

@@ -49,6 +49,9 @@ const ZONE_VIEW: Readonly<Partial<Record<DeviceKind, ZoneView>>> = {
   },
   ns16550a: passedThrough,
   pl011: passedThrough,
+  'imx-uart': passedThrough,
+  'cadence-uart': passedThrough,
+  'dw-apb-uart': passedThrough,
   'goldfish-rtc': passedThrough,
   'sifive-test': passedThrough,
 };

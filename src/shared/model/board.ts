@@ -20,7 +20,10 @@ export type DeviceKind =
   | 'pci-host-ecam'
   | 'arm-gicv3'
   | 'arm-gicv2'
-  | 'pl011';
+  | 'pl011'
+  | 'imx-uart'
+  | 'cadence-uart'
+  | 'dw-apb-uart';
 
 export type MmuType = 'riscv,sv39' | 'riscv,sv48' | 'riscv,sv57';
 

@@ -37,6 +37,13 @@ export const GiccOffset = {
 } as const;
 export const GiccCtlr = { enableGrp0: 1, enableGrp1: 2, ackCtl: 4, fiqEn: 8, cbpr: 16, eoiMode: 1 << 9 } as const;
 export const GICV2_MAX_CPUS = 8;
+/** The CPU interface's register pages (GICC_DIR opens the second). */
+const GICC_PAGE = 0x1000;
+
+export interface ArmGicv2Config extends GicConfig {
+  /** Bytes from one CPU interface page to the next in its window (see cpuInterfaceRegister); 4 KiB when absent. */
+  readonly cpuInterfacePageStride?: number;
+}
 /** PIDR4..7, PIDR0..3, CIDR0..3 at 0xFD0: QEMU's GICv2 values, PIDR2 = 0x2B (ArchRev 2). */
 export const GICV2_IDS = [0x04, 0, 0, 0, 0x90, 0xb4, 0x2b, 0, 0x0d, 0xf0, 0x05, 0xb1] as const;
 /**
@@ -117,9 +124,28 @@ export class ArmGicv2 implements IrqSink {
     return GicState.stateBytes(config);
   }
 
-  constructor(region: SharedRegion, config: GicConfig, signals: HartSignals) {
+  private readonly pageStride: number;
+
+  constructor(region: SharedRegion, config: ArmGicv2Config, signals: HartSignals) {
     if (config.cpus > GICV2_MAX_CPUS) throw new Error(`GICv2 supports at most ${GICV2_MAX_CPUS} CPUs, not ${config.cpus}`);
+    const stride = config.cpuInterfacePageStride ?? GICC_PAGE;
+    if (!Number.isInteger(stride) || stride < GICC_PAGE || stride % GICC_PAGE !== 0) {
+      throw new Error(`GICv2 cpuInterfacePageStride must be a multiple of 4 KiB, not ${stride}`);
+    }
+    this.pageStride = stride;
     this.state = new GicState(region, config, signals);
+  }
+
+  /**
+   * The CPU interface register an offset into its window names. Its two 4 KiB pages (GICC_DIR is on the
+   * second) follow each other, unless the SoC places each page in a frame of `cpuInterfacePageStride`
+   * bytes that repeats it: a GIC-400 on 64 KiB-aligned AXI ports (the ZynqMP's, whose GICC window
+   * 0xF902_0000 is 128 KiB, so that page 0's last copy at +0xF000 and page 1 at +0x1_0000 form the
+   * contiguous 8 KiB hvisor's gicc_offset 0xF000 and Linux's gic_check_eoimode use).
+   */
+  cpuInterfaceRegister(windowOffset: number): number {
+    if (this.pageStride === GICC_PAGE) return windowOffset;
+    return Math.floor(windowOffset / this.pageStride) * GICC_PAGE + (windowOffset % GICC_PAGE);
   }
 
   /** The distributor as CPU `cpu` sees it (banked registers are that CPU's). */
@@ -139,8 +165,8 @@ export class ArmGicv2 implements IrqSink {
     return {
       kind: 'arm-gicv2-cpu-interface',
       registers: GICV2_CPU_INTERFACE_REGISTERS,
-      read: (offset, size) => this.readCpuInterface(cpu, offset, size),
-      write: (offset, size, value) => this.writeCpuInterface(cpu, offset, size, value),
+      read: (offset, size) => this.readCpuInterface(cpu, this.cpuInterfaceRegister(offset), size),
+      write: (offset, size, value) => this.writeCpuInterface(cpu, this.cpuInterfaceRegister(offset), size, value),
       reset: () => this.reset(),
       peek: () => this.peekCpuInterface(cpu),
     };

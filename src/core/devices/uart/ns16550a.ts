@@ -75,7 +75,8 @@ const TRIGGER_LEVELS = [1, 4, 8, 14] as const;
 /** Modem status outside loopback: carrier, data set ready and clear to send asserted. */
 const IDLE_MODEM_STATUS = Msr.dcd | Msr.dsr | Msr.cts;
 
-const REGISTERS: readonly RegisterDef[] = [
+/** The eight byte registers (shared with the DesignWare UART, which spaces them 4 bytes apart). */
+export const NS16550A_REGISTERS: readonly RegisterDef[] = [
   { name: 'RBR', offset: 0, width: 1, access: 'ro', reset: 0, description: 'Receive buffer (DLAB=0, read): pops the RX FIFO' },
   { name: 'THR', offset: 0, width: 1, access: 'wo', reset: 0, description: 'Transmit holding (DLAB=0, write)' },
   { name: 'DLL', offset: 0, width: 1, access: 'rw', reset: 0, description: 'Divisor latch low (DLAB=1)' },
@@ -164,7 +165,7 @@ export interface UartIrq {
 
 export class Ns16550a implements MmioDevice {
   readonly kind = 'ns16550a';
-  readonly registers = REGISTERS;
+  readonly registers = NS16550A_REGISTERS;
   /** Bytes the guest transmitted; the host drains it. */
   readonly outputRing: ByteRing;
   /** Bytes for the guest; the host fills it and then calls `poll()` under the machine lock. */
@@ -276,6 +277,11 @@ export class Ns16550a implements MmioDevice {
       irq: w[Word.irqLevel]!,
       lost: w[Word.lost]!,
     };
+  }
+
+  /** Bytes in each FIFO and their depth (16, or 1 with the FIFOs off), without side effects. */
+  fifoLevels(): { rx: number; tx: number; depth: number } {
+    return { rx: this.words[Word.rxCount]!, tx: this.words[Word.txCount]!, depth: this.fifoDepth() };
   }
 
   /** True while the interrupt line is high. */

@@ -25,7 +25,9 @@ export const armGicv2Node: DeviceNodeWriter = {
       throw new Error(`board '${ctx.board.name}': device '${device.name}' (arm-gicv2) has only one of the GICH (hypervisor*) and GICV (virtualCpu*) windows`);
     }
     const node = bus.addChild(unitName('intc', device.base), gicv2Interrupts.label);
-    node.string('compatible', 'arm,cortex-a15-gic');
+    // The board's GIC implementation (a GIC-400 is "arm,gic-400"); QEMU virt's is a Cortex-A15's.
+    const compatible = device.props?.['compatible'];
+    node.string('compatible', typeof compatible === 'string' ? compatible : 'arm,cortex-a15-gic');
     node.u32('#interrupt-cells', 3).empty('interrupt-controller');
     node.u32('#address-cells', 2).u32('#size-cells', 2).empty('ranges');
     reg(node, [device.base, device.size], cpuInterface, ...(hypervisor && virtualCpu ? [hypervisor, virtualCpu] : []));

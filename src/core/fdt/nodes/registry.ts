@@ -11,6 +11,9 @@ import { armGicv3Node } from './arm-gicv3';
 import { goldfishRtcNode } from './goldfish-rtc';
 import { ns16550aNode } from './ns16550a';
 import { pl011Node } from './pl011';
+import { imxUartNode } from './imx-uart';
+import { cadenceUartNode } from './cadence-uart';
+import { dwApbUartNode } from './dw-apb-uart';
 import { sifivePlicNode } from './sifive-plic';
 import { sifiveTestNode } from './sifive-test';
 import { virtioMmioNode } from './virtio-mmio';
@@ -27,6 +30,9 @@ const WRITERS: Readonly<Record<DeviceKind, DeviceNodeWriter | undefined>> = {
   'arm-gicv3': armGicv3Node,
   'arm-gicv2': armGicv2Node,
   pl011: pl011Node,
+  'imx-uart': imxUartNode,
+  'cadence-uart': cadenceUartNode,
+  'dw-apb-uart': dwApbUartNode,
   'pci-host-ecam': undefined,
 };
 

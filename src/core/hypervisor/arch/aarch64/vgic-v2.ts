@@ -142,8 +142,9 @@ export class Vgicv2 extends HvisorVgic {
   /** The accessing CPU's own CPU interface (hvisor: that CPU's GICV frame). */
   private cpuInterface(): TrapHandler<ArmCpuApi> {
     return {
-      read: (cpu, offset, size) => BigInt(this.gic.readCpuInterface(cpu.cpuId, offset, size === 8 ? 4 : size) >>> 0),
-      write: (cpu, offset, size, value) => this.gic.writeCpuInterface(cpu.cpuId, offset, size === 8 ? 4 : size, Number(value & 0xffff_ffffn)),
+      // The GICV window repeats its pages as the board's GICC does (ZynqMP: 64 KiB frames), so the same decoding applies.
+      read: (cpu, offset, size) => BigInt(this.gic.readCpuInterface(cpu.cpuId, this.gic.cpuInterfaceRegister(offset), size === 8 ? 4 : size) >>> 0),
+      write: (cpu, offset, size, value) => this.gic.writeCpuInterface(cpu.cpuId, this.gic.cpuInterfaceRegister(offset), size === 8 ? 4 : size, Number(value & 0xffff_ffffn)),
     };
   }
 }
