@@ -76,4 +76,12 @@ build bench-mips-root "${INT[@]}" -DITERATIONS=400 -Tbench/link-root.ld -- bench
 build ivc-root "${INT[@]}" -Thello/link.ld -- hello/start.S ivc/ivc-root.c
 build ivc-peer "${INT[@]}" -Tivc/link-peer.ld -- hello/start.S ivc/ivc-peer.c
 
+# The demo of hvisor's other aarch64 boards (examples/aarch64-<board>-hello): one program, built per board
+# with its UART driver, its GIC and the root zone's kernel address of its board.rs.
+for board in imx8mp:0xa0400000 rpi4b:0x00200000 zcu102:0x00200000 rk3588:0x09400000; do
+    name="${board%%:*}" addr="${board#*:}"
+    build "hello-$name" "${INT[@]}" -Iboard-hello -include "board-hello/boards/$name.h" -Tboard-hello/link.ld \
+        "-Wl,--defsym=KERNEL_ADDR=$addr" -- board-hello/start.S board-hello/hello.c
+done
+
 echo "build-guests-aarch64: all guest programs are in guest/aarch64/bin/"

@@ -6,7 +6,8 @@
  * UART2, the console hvisor and Linux use (an i.MX UART, imx-uart.ts), the generic timer, and RAM. Left
  * out: every other SoC device behind the root zone's io windows (clock controller, GPIO, USDHC, FEC/EQOS,
  * HDMI, ...), which the workbench has no models for; the root's io regions are still mapped as hvisor
- * maps them, so accesses there are bus errors in the guest.
+ * maps them, so accesses there are bus errors in the guest. RAM is the first 2 GiB of DDR (the most a
+ * workbench machine has).
  */
 import type { Aarch64Board } from '../../shared/model/board';
 
@@ -21,8 +22,10 @@ export const imx8mp: Aarch64Board = {
   // zone0.dts:485-490: the timer node's clock-frequency 0x7a1200 (8 MHz) and PPIs 13, 14, 11, 10.
   timebaseFrequency: 8_000_000,
   timerPpis: { secure: 29, physical: 30, virtual: 27, hypervisor: 26 },
-  // board.rs:41-45 BOARD_PHYSMEM_LIST: normal memory from 0x4000_0000 to 0x1_0000_0000.
-  ram: { base: 0x4000_0000, size: 0xc000_0000 },
+  // board.rs:41-45 BOARD_PHYSMEM_LIST: normal memory from 0x4000_0000 to 0x1_0000_0000; the workbench's CPUs
+  // address at most 2 GiB of RAM, so the machine has 0x4000_0000..0xC000_0000 and the root's RAM region
+  // (0x5000_0000 + 2 GiB) reaches 256 MiB past it.
+  ram: { base: 0x4000_0000, size: 0x8000_0000 },
   devices: [
     {
       // zone0.dts:139-147 and board.rs:120-127: GICD 0x3880_0000 (64 KiB), GICR 0x3888_0000 (0xC0000). The SoC

@@ -4,9 +4,9 @@
  *
  * Modelled: the GICv3 (GIC-600: distributor and eight redistributors; the ITS window is data only, as on
  * qemu-gicv3), UART2 at 0xFEB5_0000, the console hvisor and Linux use (a DesignWare APB UART,
- * dw-apb-uart.ts), the generic timer, and DDR below 4 GiB. Left out: DDR above 4 GiB (0x1_0000_0000 and up:
- * the workbench's machine is one 4 GiB memory, so the root zone's high RAM regions are mapped to nothing
- * and fault when touched), the PCIe host hvisor's ROOT_PCI_CONFIG describes, and the other SoC devices
+ * dw-apb-uart.ts), the generic timer, and the first 2 GiB of DDR. Left out: the rest of the DDR (the
+ * workbench's CPUs address at most 2 GiB of RAM, so the root zone's RAM regions above 0x8000_0000 are
+ * mapped to nothing and fault when touched), the PCIe host hvisor's ROOT_PCI_CONFIG describes, and the other SoC devices
  * behind the root's io windows (no models; accesses there are bus errors). The CPU nodes all say
  * cortex-a55: the workbench runs one core type.
  */
@@ -26,8 +26,9 @@ export const rk3588: Aarch64Board = {
   // The RK3588's 24 MHz system counter; zone0.dts:206-209 gives the PPIs 13, 14, 11, 10.
   timebaseFrequency: 24_000_000,
   timerPpis: { secure: 29, physical: 30, virtual: 27, hypervisor: 26 },
-  // board.rs:56-61 BOARD_PHYSMEM_LIST: normal memory 0..0xF000_0000 (and 0x1_0000_0000..0x3_FC00_0000, left out).
-  ram: { base: 0, size: 0xf000_0000 },
+  // board.rs:56-61 BOARD_PHYSMEM_LIST: normal memory 0..0xF000_0000 and 0x1_0000_0000..0x3_FC00_0000; the
+  // workbench's CPUs address at most 2 GiB of RAM, so the machine has 0..0x8000_0000.
+  ram: { base: 0, size: 0x8000_0000 },
   devices: [
     {
       // zone0.dts:726-736 and board.rs:184-191: GICD 0xFE60_0000, GICR 0xFE68_0000 (1 MiB, 8 frames), ITS

@@ -5,7 +5,7 @@
  * Modelled: the GIC-400 (a GICv2 with the virtualization extensions) with the ZynqMP's 64 KiB-aligned
  * frames (each 4 KiB page of GICC/GICV repeats over 64 KiB, hence hvisor's gicc_offset 0xF000), UART0 (a
  * Cadence UART, cadence-uart.ts), the generic timer and the low 2 GiB of DDR. Left out: the DDR above
- * 4 GiB (0x8_0000_0000, the workbench's machine is one 4 GiB memory), and every other device the root
+ * 4 GiB (0x8_0000_0000; the workbench's CPUs address at most 2 GiB of RAM), and every other device the root
  * zone's io windows pass (SD, GEM ethernet, I2C, GPIO, the DDR controller hvisor maps as RAM): no models,
  * so accesses there are bus errors in the guest.
  */

@@ -131,8 +131,8 @@ function checkRegions(zone: ZoneConfig, board: Board, out: Findings): void {
         // The board's RAM size follows the layout (ramSize), so a region that reaches past it may be meant for a larger machine.
         out.warning(path, `ram region ${span(region.physicalStart, region.size)} extends past ${ram}; guest accesses beyond its end fault`);
       } else if (fromBoardRs(zone, board, region)) {
-        // hvisor's own board.rs declares it: RAM of the real board the workbench's machine does not have (one 4 GiB memory).
-        out.warning(path, `ram region ${span(region.physicalStart, region.size)} of hvisor's board.rs is outside ${ram}: the workbench's machine holds at most 4 GiB, so guest accesses there fault`);
+        // hvisor's own board.rs declares it: RAM of the real board the workbench's machine does not have.
+        out.warning(path, `ram region ${span(region.physicalStart, region.size)} of hvisor's board.rs is outside ${ram} (a workbench machine has at most 2 GiB of RAM); guest accesses there fault`);
       } else {
         out.error(path, `ram region ${span(region.physicalStart, region.size)} is not inside ${ram}`);
       }
