@@ -84,4 +84,14 @@ for board in imx8mp:0xa0400000 rpi4b:0x00200000 zcu102:0x00200000 rk3588:0x09400
         "-Wl,--defsym=KERNEL_ADDR=$addr" -- board-hello/start.S board-hello/hello.c
 done
 
+# The Zones demo (zones/, examples/aarch64-zones): EL1 programs linked at their zone's entry point
+# (zones/common/link-*.ld, which INCLUDE zone-body.ld). zones-root.elf carries bin/zones-u.bin (incbin),
+# so zoneU is built first. -mstrict-align: with the MMU off every access is to Device memory.
+ZONES=("${INT[@]}" -mstrict-align -Izones/common -Lzones/common)
+ZONES_RT=(zones/common/start.S zones/common/console.c zones/common/virtio.c zones/common/psci.c
+          zones/common/gic.c zones/common/timer.c zones/common/hvisor.c)
+build zones-u "${ZONES[@]}" -Tzones/common/link-u.ld -- "${ZONES_RT[@]}" zones/zone-u/zone-u.c
+build zones-r "${ZONES[@]}" -Tzones/common/link-r.ld -- "${ZONES_RT[@]}" zones/zone-r/zone-r.c
+build zones-root "${ZONES[@]}" -Tzones/common/link-root.ld -- "${ZONES_RT[@]}" zones/root/root.c zones/root/zone-u-image.S
+
 echo "build-guests-aarch64: all guest programs are in guest/aarch64/bin/"
