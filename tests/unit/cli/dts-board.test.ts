@@ -31,7 +31,7 @@ describe('hvwb dts --board', () => {
     expect((await run('--board', 'qemu-gicv2')).stdout).toMatch(/cpu@3[\s\S]*compatible = "arm,cortex-a15-gic";/);
     const unknown = await run('--board', 'nope');
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain('unknown board "nope" (boards: qemu-plic, qemu-gicv3, qemu-gicv2)');
+    expect(unknown.stderr).toContain('unknown board "nope" (boards: qemu-plic, qemu-gicv3, qemu-gicv2, imx8mp, rpi4b, zcu102, rk3588)');
   });
 
   it.skipIf(!existsSync(DTC))('gives dtc text it compiles without warnings', async () => {

@@ -123,7 +123,7 @@ describe('hvwb validate reports everything it can', () => {
     expect(zone.stdout).toContain('error: arch_config: this zone configuration is for aarch64 (arch_config has gic_version, gicd_base, gicr_base)');
     const board = await hvwb('validate', zonesDemo((f) => (f['layout.json']!.board = 'ls3a5000')));
     expect(board.code).toBe(2);
-    expect(board.stderr).toMatch(/^hvwb: .*layout\.json: board: "ls3a5000" is one of hvisor's loongarch64 boards, which the workbench does not emulate \(the workbench emulates qemu-plic, qemu-gicv3, qemu-gicv2\)\n$/);
+    expect(board.stderr).toMatch(/^hvwb: .*layout\.json: board: "ls3a5000" is one of hvisor's loongarch64 boards, which the workbench does not emulate \(the workbench emulates qemu-plic, qemu-gicv3, qemu-gicv2, imx8mp, rpi4b, zcu102, rk3588\)\n$/);
   });
 });
 

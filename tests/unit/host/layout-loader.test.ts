@@ -39,9 +39,9 @@ describe('the board a layout names', () => {
   it('says which architecture a board of hvisor is for when the workbench does not emulate it', () => {
     expect(boardOfLayout('qemu-plic', 'l.json').name).toBe('qemu-plic');
     expect(boardOfLayout('qemu-gicv3', 'l.json').arch).toBe('aarch64');
-    const known = '(the workbench emulates qemu-plic, qemu-gicv3, qemu-gicv2)';
+    const known = '(the workbench emulates qemu-plic, qemu-gicv3, qemu-gicv2, imx8mp, rpi4b, zcu102, rk3588)';
     expect(() => boardOfLayout('ls3a5000', 'l.json')).toThrow(`l.json: board: "ls3a5000" is one of hvisor's loongarch64 boards, which the workbench does not emulate ${known}`);
     expect(() => boardOfLayout('qemu-aia', 'l.json')).toThrow(`l.json: board: "qemu-aia" is one of hvisor's riscv64 boards, which the workbench does not emulate ${known}`);
-    expect(() => boardOfLayout('pdp-11', 'l.json')).toThrow(/^l\.json: board: unknown board 'pdp-11'; known boards: qemu-plic, qemu-gicv3, qemu-gicv2$/);
+    expect(() => boardOfLayout('pdp-11', 'l.json')).toThrow(/^l\.json: board: unknown board 'pdp-11'; known boards: qemu-plic, qemu-gicv3, qemu-gicv2, imx8mp, rpi4b, zcu102, rk3588$/);
   });
 });
