@@ -29,6 +29,25 @@ static uintptr_t redistributor(uint64_t cpu)
     return GICR + cpu * GICR_FRAME;
 }
 
+/* Group 1 for `intid` in its IGROUPR word, written only if it is not set yet: hvisor's filter reads
+ * the zone's own bits only, so writing the word back would try to clear the others' (it drops that,
+ * and the workbench lists each such write in the vGIC's "dropped" table). */
+static void set_group1(uintptr_t igroupr, uint32_t intid)
+{
+    uint32_t bits = MMIO32(igroupr), bit = 1u << (intid % 32);
+    if (!(bits & bit))
+        MMIO32(igroupr) = bits | bit;
+}
+
+/* IPRIORITYR with a 32-bit read-modify-write: hvisor masks an access by the register's first
+ * interrupt whatever its size, so a byte write to another interrupt's field would be dropped. */
+static void set_priority(uintptr_t ipriorityr, uint32_t intid, uint8_t priority)
+{
+    uintptr_t word = ipriorityr + (intid & ~3u);
+    unsigned shift = 8 * (intid % 4);
+    MMIO32(word) = (MMIO32(word) & ~(0xffu << shift)) | ((uint32_t)priority << shift);
+}
+
 void gic_cpu_init(uint64_t cpu)
 {
     uintptr_t rd = redistributor(cpu);
@@ -46,16 +65,16 @@ void gic_cpu_init(uint64_t cpu)
 void gic_enable_private(uint64_t cpu, uint32_t intid, uint8_t priority)
 {
     uintptr_t rd = redistributor(cpu);
-    MMIO32(rd + GICR_IGROUPR0) = MMIO32(rd + GICR_IGROUPR0) | (1u << intid);
-    MMIO8(rd + GICR_IPRIORITYR + intid) = priority;
+    set_group1(rd + GICR_IGROUPR0, intid);
+    set_priority(rd + GICR_IPRIORITYR, intid, priority);
     MMIO32(rd + GICR_ISENABLER0) = 1u << intid;
     DSB();
 }
 
 void gic_enable_spi(uint32_t intid, uint64_t target_cpu, uint8_t priority)
 {
-    MMIO32(GICD + GICD_IGROUPR + 4 * (intid / 32)) = MMIO32(GICD + GICD_IGROUPR + 4 * (intid / 32)) | (1u << (intid % 32));
-    MMIO8(GICD + GICD_IPRIORITYR + intid) = priority;
+    set_group1(GICD + GICD_IGROUPR + 4 * (intid / 32), intid);
+    set_priority(GICD + GICD_IPRIORITYR, intid, priority);
     MMIO64(GICD + GICD_IROUTER + 8ul * intid) = target_cpu;     /* Aff0 = CPU, IRM 0 */
     MMIO32(GICD + GICD_ISENABLER + 4 * (intid / 32)) = 1u << (intid % 32);
     DSB();
