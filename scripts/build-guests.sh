@@ -18,7 +18,7 @@ fi
 
 cd "$SRC"                      # relative paths keep absolute build paths out of the objects
 mkdir -p "$OUT"
-rm -f "$OUT"/*.elf "$OUT"/zones-*.bin "$OUT"/vbridge-*.bin
+rm -f "$OUT"/*.elf "$OUT"/zones-*.bin "$OUT"/vbridge-*.bin "$OUT"/ivc-*.bin
 
 COMMON=(-nostdlib -nostartfiles -ffreestanding -static -mcmodel=medany -fno-pic -fno-common
         -Icommon -Wall -Werror -Wl,--build-id=none -Wl,--no-warn-rwx-segments)
@@ -80,5 +80,11 @@ build zones-root "${ZONES[@]}" -Tzones/common/link-root.ld -- "${ZONES_RT[@]}" z
 build vbridge-zone "${ZONES[@]}" -Ivirtio-bridge -Tzones/common/link-u.ld -- "${ZONES_RT[@]}" virtio-bridge/vzone.c
 "${CROSS}objcopy" -O binary "$OUT/vbridge-zone.elf" "$OUT/vbridge-zone.bin"
 build vbridge-root "${ZONES[@]}" -Ivirtio-bridge -Tzones/common/link-root.ld -- "${ZONES_RT[@]}" virtio-bridge/vroot.c virtio-bridge/vzone-image.S
+
+# The riscv64 IVC demo (ivc/, examples/riscv64-ivc, the layout's workbenchIvc): the root on UART0 and a
+# peer zone with a flat image, both on the Zones demo's runtime.
+build ivc-peer "${ZONES[@]}" -Iivc -Tzones/common/link-u.ld -- "${ZONES_RT[@]}" ivc/ivc-peer.c
+"${CROSS}objcopy" -O binary "$OUT/ivc-peer.elf" "$OUT/ivc-peer.bin"
+build ivc-root "${ZONES[@]}" -Iivc -Tzones/common/link-root.ld -- "${ZONES_RT[@]}" ivc/ivc-root.c
 
 echo "build-guests: all guest programs are in guest/riscv64/bin/"

@@ -23,7 +23,7 @@ export async function runDts(layoutPath: string, zoneName: string, out: Output):
   const { board, layout } = loaded;
   const root = rootZoneForLayout(board, layout.root);
   const zones = [];
-  for (const entry of loaded.zoneFiles) zones.push({ entry, zone: await readZoneFile(entry.path, board) });
+  for (const entry of loaded.zoneFiles) zones.push({ entry, zone: await readZoneFile(entry.path, board, { workbenchIvc: loaded.layout.workbenchIvc }) });
   let virtio: VirtioConfigFile | undefined;
   if (loaded.virtioFile) virtio = (await readVirtioConfig(loaded.virtioFile, [root, ...zones.map((z) => z.zone.config)])).config;
   const devicesOf = (id: number) => virtioWindowsOf(virtio, id);

@@ -37,7 +37,8 @@ export async function runValidate(location: string, out: Output): Promise<number
   const loaded = await loadLayout(location, { collectMissing: true });
   const { board, layout } = loaded;
   const root = rootZoneForLayout(board, layout.root);
-  const findings: ZoneFinding[] = [...loaded.missing, ...checkZone(root, board)];
+  const options = { workbenchIvc: layout.workbenchIvc };
+  const findings: ZoneFinding[] = [...loaded.missing, ...checkZone(root, board, options)];
   const zones: CheckedZone[] = [];
   for (const entry of loaded.zoneFiles) {
     const text = await readText(entry.path, 'zone config', findings);
@@ -45,14 +46,14 @@ export async function runValidate(location: string, out: Output): Promise<number
     const parsed = parseZoneConfig(text, entry.path, board.arch);
     findings.push(...parsed.findings);
     if (!parsed.config) continue;
-    findings.push(...checkZone(parsed.config, board));
+    findings.push(...checkZone(parsed.config, board, options));
     const images = await zoneImageFiles(entry.path, parsed.config, { generatedDtb: entry.generateDtb });
     findings.push(...images.findings);
     findings.push(...(await imageFitFindings({ file: entry.path, config: parsed.config }, { generatedDtb: entry.generateDtb === true })));
     zones.push({ entry, config: parsed.config, images: images.images });
   }
   const configs = [root, ...zones.map((z) => z.config)];
-  findings.push(...crossCheck(configs, board));
+  findings.push(...crossCheck(configs, board, options));
   let virtio: VirtioConfigFile | undefined;
   if (loaded.virtioFile) {
     const text = await readText(loaded.virtioFile, 'virtio config', findings);

@@ -163,6 +163,7 @@ export async function layoutForImage(
     strict: false,
     workbenchSbiExtensions: false,
     workbenchPsciExtensions: false,
+    workbenchIvc: false,
   };
   return { folder: path.dirname(kernel), file: kernel, layout, board, images: { kernel }, zoneFiles: [], missing: [] };
 }

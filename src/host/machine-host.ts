@@ -28,6 +28,7 @@ import { buildRootDtb, rootInitrdStart } from './root-dtb';
 import { alignUp } from '../core/machine/shared-layout';
 import { newEpoch, threadClock } from './thread-clock';
 import type { VcpuInit, VcpuMessage } from './vcpu-init';
+import type { ZoneCheckOptions } from '../shared/validate/zone-checks';
 import { checkUserDtb, crossCheck, errorsOf, loadZoneImages, readZoneFile, rootZoneForLayout, zoneConfigBytes, type ZoneFile } from './zone-loader';
 import { formatZoneReport } from '../shared/validate/zone-checks';
 import { encodeZoneConfig } from '../core/hypervisor/zone-config-binary';
@@ -118,7 +119,7 @@ export class MachineHost {
       }
     }
     if (zoned) {
-      this.runtime = new ZoneRuntime(this.view, { strict: layout.strict, shutdownWaitMs: 2000, workbenchSbiExtensions: layout.workbenchSbiExtensions, workbenchPsciExtensions: layout.workbenchPsciExtensions }, (line) => this.log(line));
+      this.runtime = new ZoneRuntime(this.view, { strict: layout.strict, shutdownWaitMs: 2000, workbenchSbiExtensions: layout.workbenchSbiExtensions, workbenchPsciExtensions: layout.workbenchPsciExtensions, workbenchIvc: layout.workbenchIvc }, (line) => this.log(line));
       this.rootConfig = clipToRam(rootZoneForLayout(board, { ...layout.root, cpus: this.harts }), this.plan.banks);
       this.zoneNames.set(0, this.rootConfig.name);
       this.virtio = new VirtioService(this.view, this.runtime, {
@@ -202,9 +203,9 @@ export class MachineHost {
   private async readLayoutZones(): Promise<void> {
     const { board } = this.loaded;
     this.zoneFiles = [];
-    for (const entry of this.loaded.zoneFiles) this.zoneFiles.push(await readZoneFile(entry.path, board));
+    for (const entry of this.loaded.zoneFiles) this.zoneFiles.push(await readZoneFile(entry.path, board, this.zoneCheckOptions()));
     const findings = [...this.zoneFiles.flatMap((z) => z.findings)];
-    if (this.rootConfig) findings.push(...crossCheck([this.rootConfig, ...this.zoneFiles.map((z) => z.config)], board));
+    if (this.rootConfig) findings.push(...crossCheck([this.rootConfig, ...this.zoneFiles.map((z) => z.config)], board, this.zoneCheckOptions()));
     if (errorsOf(findings).length > 0) throw new ImageError(formatZoneReport(findings));
     for (const z of this.zoneFiles) this.zoneNames.set(z.config.zoneId, z.config.name);
     if (this.loaded.virtioFile && this.rootConfig) {
@@ -254,7 +255,7 @@ export class MachineHost {
         epoch: this.epoch,
         timebase: board.timebaseFrequency,
         slice: this.options.slice,
-        hypervisor: { strict: layout.strict, shutdownWaitMs: 2000, workbenchSbiExtensions: layout.workbenchSbiExtensions, workbenchPsciExtensions: layout.workbenchPsciExtensions },
+        hypervisor: { strict: layout.strict, shutdownWaitMs: 2000, workbenchSbiExtensions: layout.workbenchSbiExtensions, workbenchPsciExtensions: layout.workbenchPsciExtensions, workbenchIvc: layout.workbenchIvc },
       };
       const worker = new Worker(workerPath(), { workerData: init });
       worker.on('message', (message: VcpuMessage) => this.onWorkerMessage(message));
@@ -279,11 +280,16 @@ export class MachineHost {
   }
 
   /** `hvisor zone start <config.json>`: check it against the running zones, load its images, start it. */
+  /** The layout's options for hvisor's zone checks (its workbench conveniences). */
+  private zoneCheckOptions(): ZoneCheckOptions {
+    return { workbenchIvc: this.loaded.layout.workbenchIvc };
+  }
+
   async startZone(file: string): Promise<ZoneResult> {
     if (!this.runtime) return { code: -22, message: 'this layout runs without the hypervisor (root.mode is "machine")' };
-    const zone = await readZoneFile(path.resolve(file), this.loaded.board);
+    const zone = await readZoneFile(path.resolve(file), this.loaded.board, this.zoneCheckOptions());
     const running = this.runningConfigs();
-    const findings = [...zone.findings, ...crossCheck([...running, zone.config], this.loaded.board)];
+    const findings = [...zone.findings, ...crossCheck([...running, zone.config], this.loaded.board, this.zoneCheckOptions())];
     const errors = errorsOf(findings);
     if (errors.length > 0) return { code: -22, message: formatZoneReport(errors) };
     this.zoneNames.set(zone.config.zoneId, zone.config.name);

@@ -14,7 +14,7 @@ import type { Board } from '../shared/model/board';
 import type { ZoneConfig, ZoneFinding } from '../shared/model/zone-config';
 import { layoutRootZone } from '../shared/model/layout-root-zone';
 import { parseZoneConfig } from '../shared/validate/zone-config';
-import { checkImageFit, checkZone, checkZones, formatZoneReport, type ImagePlacement } from '../shared/validate/zone-checks';
+import { checkImageFit, checkZone, checkZones, formatZoneReport, type ImagePlacement, type ZoneCheckOptions } from '../shared/validate/zone-checks';
 import { encodeZoneConfig } from '../core/hypervisor/zone-config-binary';
 import { ImageError, isElf, loadRaw, parseElf, type ElfImage, type LoadTarget } from '../core/machine/elf';
 import { HostFileError } from './layout-loader';
@@ -31,22 +31,22 @@ export interface ZoneFile {
 }
 
 /** Reads and parses a zone JSON; a file that cannot be parsed is a HostFileError with every finding. */
-export async function readZoneFile(file: string, board: Board): Promise<ZoneFile> {
+export async function readZoneFile(file: string, board: Board, options: ZoneCheckOptions = {}): Promise<ZoneFile> {
   const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
     throw new HostFileError(`${file}: cannot read the zone config (${error.code ?? error.message})`);
   });
   const parsed = parseZoneConfig(text, file, board.arch);
   if (!parsed.config) throw new HostFileError(formatZoneReport(parsed.findings));
   const zone = { file, config: parsed.config };
-  return { ...zone, findings: [...parsed.findings, ...checkZone(parsed.config, board), ...(await imageFitFindings(zone))] };
+  return { ...zone, findings: [...parsed.findings, ...checkZone(parsed.config, board, options), ...(await imageFitFindings(zone))] };
 }
 
 /** The root zone of a layout: board.rs constants with the layout's cpus, extra regions and IRQs. */
 export const rootZoneForLayout = layoutRootZone;
 
 /** Cross-zone findings for a set of zones (the root first); errors block a start. */
-export function crossCheck(zones: readonly ZoneConfig[], board: Board): ZoneFinding[] {
-  return checkZones(zones, board);
+export function crossCheck(zones: readonly ZoneConfig[], board: Board, options: ZoneCheckOptions = {}): ZoneFinding[] {
+  return checkZones(zones, board, options);
 }
 
 export function errorsOf(findings: readonly ZoneFinding[]): ZoneFinding[] {

@@ -33,7 +33,15 @@ int main(void) {
         copy_string(out_section(me), message);
         rw_section()[0] += 1;
         ivc_ring(0);
-        while (pongs < n) __asm__ volatile("wfi");
+        /* Check and sleep with IRQs masked: a pong that lands between the check and the WFI still wakes
+         * the WFI (a pending IRQ does, masked or not) and is taken once they are unmasked. */
+        for (;;) {
+            __asm__ volatile("msr daifset, #2" ::: "memory");
+            if (pongs >= n) break;
+            __asm__ volatile("wfi");
+            __asm__ volatile("msr daifclr, #2" ::: "memory");
+        }
+        __asm__ volatile("msr daifclr, #2" ::: "memory");
     }
     copy_string(out_section(me), "done: 3 pongs received");
     ivc_ring(0);

@@ -58,6 +58,8 @@ export interface HypervisorOptions {
   readonly workbenchSbiExtensions?: boolean;
   /** The layout's `workbenchPsciExtensions`: PSCI/SMCCC as the Arm spec has them (see arch/aarch64/psci.ts). */
   readonly workbenchPsciExtensions?: boolean;
+  /** The layout's `workbenchIvc`: hvisor's aarch64 IVC on an architecture where hvisor has none (riscv64). */
+  readonly workbenchIvc?: boolean;
 }
 
 export interface HypervisorHooks {

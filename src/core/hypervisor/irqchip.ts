@@ -117,13 +117,21 @@ export interface VirtualIrqChipEnv {
   panic?(message: string): void;
 }
 
+/** How an architecture rings an IVC peer's doorbell, and whether hvisor itself has IVC there. */
+export interface IvcDoorbell {
+  /** hvisor sets ivc_configs up on this architecture; otherwise only the layout's opt-in `workbenchIvc` does. */
+  readonly byHvisor: boolean;
+  /**
+   * Makes `irq` pending for the peer zone (the control table's ipi_invoke), under the device lock.
+   * Returns why it could not, or undefined.
+   */
+  ring(irq: number, target: { readonly physical: PhysicalIrqChip | undefined; readonly peer: VirtualIrqChip | undefined }): string | undefined;
+}
+
 /** One architecture's row of the irqchip registry (irqchips.ts): hvisor's cfg(feature) choice, as data. */
 export interface IrqChipArch {
-  /**
-   * hvisor sets up inter-VM communication on this architecture (ivc.ts: ivc_configs at zone creation, the
-   * control table, HvIvcInfo); its doorbell is the physical controller's setPending.
-   */
-  readonly ivc: boolean;
+  /** Inter-VM communication (ivc.ts: ivc_configs at zone creation, the control table, HvIvcInfo) on this architecture. */
+  readonly ivc: IvcDoorbell;
   /**
    * A physical interrupt is claimed by the hypervisor and injected into the zone's virtual controller,
    * where the guest claims it (riscv64: the vPLIC); false where the guest acknowledges the physical

@@ -53,7 +53,7 @@ export interface IvcMapping {
 }
 
 /** The outcome of a control-table access: the value read, a doorbell to ring, or hvisor's error. */
-export type IvcAccess = { readonly value: number } | { readonly raise: number } | { readonly error: 'EINVAL' | 'EFAULT'; readonly message: string };
+export type IvcAccess = { readonly value: number } | { readonly raise: number; readonly zone: number } | { readonly error: 'EINVAL' | 'EFAULT'; readonly message: string };
 
 /** Record fields (word offsets in a record). */
 const R = { used: 0, ivcId: 1, maxPeers: 2, rwSize: 3, outSize: 4, paLo: 5, paHi: 6, peers: 7, peer0: 8 } as const;
@@ -152,7 +152,7 @@ export class IvcTable {
         if (!write) return { error: 'EFAULT', message: `ivc_id ${ivcId}: ipi_invoke (0x14) is write-only` };
         const peer = this.peers(rec).find((p) => p.peerId === value >>> 0);
         if (!peer) return { error: 'EINVAL', message: `zone ${zoneId} has no peer ${value >>> 0} in ivc_id ${ivcId}` };
-        return { raise: peer.irq };
+        return { raise: peer.irq, zone: peer.zoneId };
       }
       default:
         return { error: 'EFAULT', message: `ivc_id ${ivcId}: no control-table register at offset 0x${offset.toString(16)}` };

@@ -13,6 +13,9 @@ import { injectVirtual, type IrqChipArch, type PhysicalIrqChip, type VirtualIrqC
 import { irqChipsOf, virtualIrqChipBytes } from './irqchips';
 import { IvcTable } from './ivc';
 import { ZoneTable, type ZoneSlot } from './zone-table';
+import type { Stage2Region, TrapRegion, TrappingCpu } from './stage2-map';
+import type { ZoneConfig } from '../../shared/model/zone-config';
+import { lockedHandler } from './vcpu-common';
 import { decodeZoneConfig } from './zone-config-binary';
 import { VirtioBridgeRouter } from '../virtio/virtio-bridge-base';
 
@@ -41,7 +44,7 @@ export class ZoneRuntime {
     this.irqChips = irqChipsOf(board.arch);
     this.physicalIrqChip = this.irqChips.physicalOf(view.devices);
     this.table = new ZoneTable(regionOf(view.plan.layout, view.buffer, 'zones'), virtualIrqChipBytes(board));
-    this.ivc = this.irqChips.ivc ? new IvcTable(regionOf(view.plan.layout, view.buffer, 'ivc'), board.hypervisorReserved, view.bus.ram) : undefined;
+    this.ivc = this.irqChips.ivc.byHvisor || options.workbenchIvc ? new IvcTable(regionOf(view.plan.layout, view.buffer, 'ivc'), board.hypervisorReserved, view.bus.ram) : undefined;
     this.hypervisor = new Hypervisor(board, this.table, view.headers, view.signals, view.lock, {
       panic: (message) => {
         log(message);
@@ -119,6 +122,39 @@ export class ZoneRuntime {
     }
     this.virtualChips.set(slot.index, { generation: slot.generation, chip });
     return chip;
+  }
+
+  /**
+   * What ivc_init gave the zone for its stage-2 (ivc.ts): the sections it maps (data only, the other
+   * peers' out sections read-only) and its control tables, trapped under the device lock. A write of
+   * ipi_invoke rings the peer's doorbell the architecture's way (IrqChipArch.ivc); an access hvisor
+   * fails (EINVAL, EFAULT) stops the zone with a report.
+   */
+  ivcStage2<C extends TrappingCpu>(config: ZoneConfig, slot: ZoneSlot): { regions: Stage2Region[]; traps: TrapRegion<C>[] } {
+    const table = this.ivc;
+    const mappings = table?.mappingsOf(config.zoneId, config.ivcConfigs);
+    if (!table || !mappings) return { regions: [], traps: [] };
+    const regions: Stage2Region[] = mappings.regions.map((m) => ({ kind: 'ram', guestStart: m.ipa, hostStart: m.pa, size: m.size, data: m.readOnly ? 'ro' : 'rw' }));
+    const traps = mappings.controlTables.map((base): TrapRegion<C> => {
+      const access = (cpu: C, offset: number, write: boolean, value: bigint): bigint => {
+        const r = table.control(config.zoneId, base, offset, write, Number(value & 0xffff_ffffn));
+        if ('value' in r) return write ? 0n : BigInt(r.value);
+        if ('raise' in r) {
+          const peerSlot = this.table.byId(r.zone);
+          const problem = this.irqChips.ivc.ring(r.raise, { physical: this.physicalIrqChip, peer: peerSlot ? this.virtualIrqChipOf(peerSlot) : undefined });
+          if (problem) this.log(`zone ${config.zoneId}: IVC doorbell ${r.raise} of zone ${r.zone} not rung: ${problem}`);
+          return 0n;
+        }
+        this.hypervisor.zoneError(slot, `zone ${config.zoneId} (${config.name}), cpu ${cpu.cpuId}: IVC control table at 0x${base.toString(16)}, offset 0x${offset.toString(16)}: ${r.error}: ${r.message}`);
+        return 0n;
+      };
+      const handler = {
+        read: (cpu: C, offset: number) => access(cpu, offset, false, 0n),
+        write: (cpu: C, offset: number, _size: number, value: bigint) => void access(cpu, offset, true, value),
+      };
+      return { start: base, size: 0x1000, handler: lockedHandler(handler, this.view.lock) };
+    });
+    return { regions, traps };
   }
 
   /** The virtual interrupt controller of the zone `cpu` belongs to. */

@@ -95,6 +95,12 @@ export interface Layout {
    * workbench convenience; off, zones see exactly hvisor's PSCI.
    */
   readonly workbenchPsciExtensions: boolean;
+  /**
+   * Inter-VM communication (ivc_configs, the control table, HvIvcInfo) on an architecture where hvisor
+   * has none (riscv64), set up as hvisor's aarch64 ivc.rs does; the doorbell is a virtual interrupt in
+   * the peer's controller. A workbench convenience: off, ivc_configs are ignored there, as in hvisor.
+   */
+  readonly workbenchIvc: boolean;
   /** Lines each zone must print for the layout to count as booted (used by tests and `hvwb run`). */
   readonly expect?: Readonly<Record<string, readonly string[]>>;
 }

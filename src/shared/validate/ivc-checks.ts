@@ -1,6 +1,7 @@
 /**
  * The ivc_configs of a layout's zones against what hvisor's ivc_init does with them (src/arch/aarch64/
- * ivc.rs at 6a3fb78), on an architecture where hvisor has IVC: what makes it refuse an entry (the zone
+ * ivc.rs at 6a3fb78), on an architecture where hvisor has IVC (or the layout opts in to the workbench's):
+ * what makes it refuse an entry (the zone
  * then runs without it and the entries after it), what maps nothing or overlaps the zone's memory, and
  * whether each region has its other ends in the layout with the same shape.
  */
@@ -17,7 +18,7 @@ export interface IvcFindingSink {
 }
 
 /** One zone's entries on their own. */
-export function checkZoneIvc(zone: ZoneConfig, out: IvcFindingSink): void {
+export function checkZoneIvc(zone: ZoneConfig, out: IvcFindingSink, doorbell?: (zone: ZoneConfig, irq: number) => string | undefined): void {
   zone.ivcConfigs.forEach((c, i) => {
     const path = `ivc_configs[${i}]`;
     const refused = "hvisor's ivc_init stops at this entry and the zone runs without it and the ones after it";
@@ -29,9 +30,8 @@ export function checkZoneIvc(zone: ZoneConfig, out: IvcFindingSink): void {
     if (c.maxPeers > 0 && c.peerId >= c.maxPeers) {
       out.warning(`${path}.peer_id`, `peer_id ${c.peerId} is not below max_peers ${c.maxPeers}: hvisor maps out sections 0..${c.maxPeers - 1}, so this zone gets none it can write`);
     }
-    if (!zone.interrupts.includes(c.interruptNum)) {
-      out.warning(`${path}.interrupt_num`, `doorbell IRQ ${c.interruptNum} is not in this zone's interrupts: hvisor's vGIC drops the zone's writes enabling it, so its doorbell never arrives`);
-    }
+    const lost = doorbell?.(zone, c.interruptNum);
+    if (lost) out.warning(`${path}.interrupt_num`, `doorbell IRQ ${c.interruptNum} ${lost}`);
     const total = c.rwSecSize + c.outSecSize * c.maxPeers;
     const windows: [string, number, number][] = [['control_table_ipa', c.controlTableIpa, PAGE], ['shared_mem_ipa', c.sharedMemIpa, total]];
     if (c.controlTableIpa % PAGE !== 0) out.error(`${path}.control_table_ipa`, `${hex(c.controlTableIpa)} is not 4 KiB aligned: hvisor traps the control table's page`);

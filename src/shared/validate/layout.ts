@@ -12,7 +12,7 @@ export class LayoutError extends Error {
   }
 }
 
-const LAYOUT_KEYS = ['name', 'board', 'description', 'ramSize', 'root', 'zones', 'virtio', 'strict', 'workbenchSbiExtensions', 'workbenchPsciExtensions', 'expect'];
+const LAYOUT_KEYS = ['name', 'board', 'description', 'ramSize', 'root', 'zones', 'virtio', 'strict', 'workbenchSbiExtensions', 'workbenchPsciExtensions', 'workbenchIvc', 'expect'];
 const ZONE_KEYS = ['config', 'autostart', 'generateDtb', 'bootargs'];
 const ROOT_KEYS = ['image', 'mode', 'cpus', 'entry', 'loadAddress', 'dtb', 'bootargs', 'initrd', 'memory_regions', 'interrupts', 'ivc_configs'];
 /** hvisor-tool's ivc_configs keys (tools/hvisor.c:862-901), for the root's as for a zone's. */
@@ -182,6 +182,7 @@ export function parseLayout(text: string, file: string): Layout {
   if (doc.strict !== undefined && typeof doc.strict !== 'boolean') at('strict', 'must be true or false');
   if (doc.workbenchSbiExtensions !== undefined && typeof doc.workbenchSbiExtensions !== 'boolean') at('workbenchSbiExtensions', 'must be true or false');
   if (doc.workbenchPsciExtensions !== undefined && typeof doc.workbenchPsciExtensions !== 'boolean') at('workbenchPsciExtensions', 'must be true or false');
+  if (doc.workbenchIvc !== undefined && typeof doc.workbenchIvc !== 'boolean') at('workbenchIvc', 'must be true or false');
   if (doc.virtio !== undefined && (typeof doc.virtio !== 'string' || !doc.virtio)) at('virtio', 'must be the path of a virtio_cfg.json');
   if (zones.length > 0 && root && root.mode === 'machine') at('zones', 'zones need the hypervisor: root.mode must be "supervisor"');
 
@@ -206,6 +207,7 @@ export function parseLayout(text: string, file: string): Layout {
     strict: doc.strict === true,
     workbenchSbiExtensions: doc.workbenchSbiExtensions === true,
     workbenchPsciExtensions: doc.workbenchPsciExtensions === true,
+    workbenchIvc: doc.workbenchIvc === true,
     ...defined('virtio', typeof doc.virtio === 'string' && doc.virtio ? doc.virtio : undefined),
     ...defined('description', typeof doc.description === 'string' ? doc.description : undefined),
     ...defined('ramSize', ramSize),

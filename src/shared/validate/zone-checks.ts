@@ -81,7 +81,16 @@ class Findings {
 const mapped = (r: ZoneMemoryRegion): boolean => r.type !== 'virtio';
 
 /** Everything that can be said about one zone with only the board at hand. */
-export function checkZone(zone: ZoneConfig, board: Board): ZoneFinding[] {
+/** Layout options that change what hvisor's checks allow (layout.json's workbench conveniences). */
+export interface ZoneCheckOptions {
+  /** layout.json `workbenchIvc`: ivc_configs are set up on an architecture where hvisor has no IVC. */
+  readonly workbenchIvc?: boolean;
+}
+
+/** Whether ivc_configs take effect: hvisor's own IVC on this architecture, or the layout's opt-in. */
+const ivcOn = (board: Board, options: ZoneCheckOptions): boolean => ARCH_CONFIG_VALIDATORS[board.arch].ivc || options.workbenchIvc === true;
+
+export function checkZone(zone: ZoneConfig, board: Board, options: ZoneCheckOptions = {}): ZoneFinding[] {
   const out = new Findings(zone);
   const facts = boardFacts(board);
   checkRegions(zone, board, out);
@@ -91,9 +100,10 @@ export function checkZone(zone: ZoneConfig, board: Board): ZoneFinding[] {
   // arch_config against the board: the board's architecture's checks (validate/arch/<arch>/).
   ARCH_CONFIG_VALIDATORS[board.arch].check(zone, board, out);
   checkPci(zone, out);
-  if (ARCH_CONFIG_VALIDATORS[board.arch].ivc) checkZoneIvc(zone, out);
+  const doorbell = ARCH_CONFIG_VALIDATORS[board.arch].ivcDoorbell;
+  if (ivcOn(board, options)) checkZoneIvc(zone, out, doorbell ? (z, irq) => doorbell(z, irq, board) : undefined);
   else if (zone.ivcConfigs.length > 0) {
-    out.warning('ivc_configs', `hvisor has no IVC on ${board.arch} (only aarch64 sets ivc_configs up); these entries are ignored`);
+    out.warning('ivc_configs', `hvisor has no IVC on ${board.arch} (only aarch64 sets ivc_configs up); these entries are ignored unless the layout opts in to the workbench's IVC ("workbenchIvc": true)`);
   }
   return out.list;
 }
@@ -366,7 +376,7 @@ const describe = (r: ZoneRef): string => `zone ${r.zoneId} ${JSON.stringify(r.na
  * Conflicts between zones: give the root zone (rootZoneConfig) and the non-root zones in start order.
  * Each conflict is reported once, on the later zone, naming both.
  */
-export function checkZones(zones: readonly ZoneConfig[], board: Board): ZoneFinding[] {
+export function checkZones(zones: readonly ZoneConfig[], board: Board, options: ZoneCheckOptions = {}): ZoneFinding[] {
   const findings: ZoneFinding[] = [];
   zones.forEach((zone, b) => {
     const out = new Findings(zone);
@@ -376,7 +386,7 @@ export function checkZones(zones: readonly ZoneConfig[], board: Board): ZoneFind
     for (let a = 0; a < b; a++) conflicts(zones[a]!, zone, board, out);
     findings.push(...out.list);
   });
-  if (ARCH_CONFIG_VALIDATORS[board.arch].ivc) {
+  if (ivcOn(board, options)) {
     const sinks = new Map(zones.map((zone) => [zone, new Findings(zone)] as const));
     checkIvcSet(zones, (zone) => sinks.get(zone)!);
     for (const sink of sinks.values()) findings.push(...sink.list);

@@ -62,3 +62,40 @@ describe('IVC checks on an aarch64 board', () => {
     ]);
   });
 });
+
+describe('IVC checks on riscv64, where only the layout\'s workbenchIvc sets IVC up', () => {
+  const plic = getBoard('qemu-plic');
+  const RV = 'examples/riscv64-ivc';
+  const rvLayout = parseLayout(readFileSync(`${RV}/layout.json`, 'utf8'), `${RV}/layout.json`);
+  const rvRoot = { ...layoutRootZone(plic, rvLayout.root), source: 'layout.json' };
+  const rvZone1 = (edit?: (doc: Record<string, any>) => void): ZoneConfig => {
+    const doc = JSON.parse(readFileSync(`${RV}/zone1-ivc.json`, 'utf8'));
+    edit?.(doc);
+    return parseZoneConfig(JSON.stringify(doc), 'zone1-ivc.json', 'riscv64').config!;
+  };
+  const findings = (zones: ZoneConfig[], workbenchIvc: boolean) =>
+    [...zones.flatMap((z) => checkZone(z, plic, { workbenchIvc })), ...checkZones(zones, plic, { workbenchIvc })]
+      .filter((f) => f.path.startsWith('ivc_configs'))
+      .map((f) => `${f.severity} ${f.file} ${f.path}: ${f.message}`);
+
+  it('says the entries are ignored without the opt-in, as hvisor ignores them', () => {
+    expect(rvLayout.workbenchIvc).toBe(true);
+    expect(findings([rvRoot, rvZone1()], false)).toEqual([
+      'warning layout.json ivc_configs: hvisor has no IVC on riscv64 (only aarch64 sets ivc_configs up); these entries are ignored unless the layout opts in to the workbench\'s IVC ("workbenchIvc": true)',
+      'warning zone1-ivc.json ivc_configs: hvisor has no IVC on riscv64 (only aarch64 sets ivc_configs up); these entries are ignored unless the layout opts in to the workbench\'s IVC ("workbenchIvc": true)',
+    ]);
+  });
+
+  it('checks both ends with the opt-in: nothing to say about the demo, the vPLIC\'s rule for a doorbell, ends that disagree', () => {
+    expect(findings([rvRoot, rvZone1()], true)).toEqual([]);
+    // A doorbell on a hw IRQ of the zone (UART0's source 10, listed): the vPLIC drops the virtual injection.
+    const hw = findings([rvRoot, rvZone1((d) => { d.ivc_configs[0].interrupt_num = 10; d.interrupts = [10]; })], true);
+    expect(hw).toEqual([
+      'warning zone1-ivc.json ivc_configs[0].interrupt_num: doorbell IRQ 10 is a hardware IRQ of this zone (in its interrupts and in HW_IRQS): the vPLIC refuses the doorbell\'s virtual injection, so it never arrives',
+    ]);
+    // A doorbell the zone does not list is fine on a vPLIC (unlike on a vGIC): virtual injections are delivered.
+    expect(findings([rvRoot, rvZone1((d) => { d.interrupts = []; })], true)).toEqual([]);
+    const sizes = findings([rvRoot, rvZone1((d) => { d.ivc_configs[0].out_sec_size = '0x2000'; })], true);
+    expect(sizes.some((f) => f.startsWith('error zone1-ivc.json ivc_configs[0]') && f.includes('0x2000'))).toBe(true);
+  });
+});

@@ -254,7 +254,7 @@ const singleZoneCases: { rule: string; zone: () => ZoneConfig; expected: ZoneFin
   {
     rule: 'IVC on riscv64',
     zone: () => zone1((d) => (d.ivc_configs = [{ ivc_id: 0, peer_id: 1, control_table_ipa: '0xd0000000', shared_mem_ipa: '0xd0001000', rw_sec_size: 0, out_sec_size: '0x1000', interrupt_num: 66, max_peers: 2 }])),
-    expected: warning('ivc_configs', 'hvisor has no IVC on riscv64 (only aarch64 sets ivc_configs up); these entries are ignored'),
+    expected: warning('ivc_configs', 'hvisor has no IVC on riscv64 (only aarch64 sets ivc_configs up); these entries are ignored unless the layout opts in to the workbench\'s IVC ("workbenchIvc": true)'),
   },
   {
     rule: 'empty PCI bus range',

@@ -46,6 +46,8 @@ export interface ArchConfigValidator<A extends BoardArch = BoardArch> {
    * architecture), would not reach its guest; undefined when it would.
    */
   virtioIrq?(zone: ZoneConfig, irq: number, board: Board): VirtioIrqProblem | undefined;
+  /** Why an IVC doorbell `irq` rung for `zone` would not reach its guest (completes "doorbell IRQ <n> ..."); undefined when it would. */
+  ivcDoorbell?(zone: ZoneConfig, irq: number, board: Board): string | undefined;
 }
 
 export interface VirtioIrqProblem {

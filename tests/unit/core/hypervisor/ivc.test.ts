@@ -55,8 +55,14 @@ describe("hvisor's IVC on aarch64", () => {
     const read = (zoneId: number, offset: number) => table.control(zoneId, CT, offset, false, 0);
     expect([0x0, 0x4, 0x8, 0xc, 0x10].map((o) => read(2, o))).toEqual([{ value: 0 }, { value: 2 }, { value: 0x1000 }, { value: 0x1000 }, { value: 1 }]);
     const ring = table.control(1, CT, 0x14, true, 1);
-    expect(ring).toEqual({ raise: 67 });
-    runtime.physicalIrqChip!.setPending!(67);
+    expect(ring).toEqual({ raise: 67, zone: 2 });
+    // The same write through zone 1's trapped control table rings it on the physical GIC.
+    const z1 = zone(1, 2, [ivc(0, 66)]);
+    const slot = runtime.table.byId(1)!;
+    const { traps, regions } = runtime.ivcStage2(z1, slot);
+    expect(regions.map((m) => [m.guestStart, m.data])).toEqual([[SHMEM, 'rw'], [SHMEM + 0x1000, 'rw'], [SHMEM + 0x2000, 'ro']]);
+    expect(pending(67)).toBe(false);
+    traps[0]!.handler.write({ cpuId: 2, getPc: () => 0n }, 0x14, 4, 1n);
     expect(pending(67)).toBe(true);
     expect(table.control(1, CT, 0x14, true, 5)).toMatchObject({ error: 'EINVAL', message: 'zone 1 has no peer 5 in ivc_id 0' });
     expect(table.control(1, CT, 0x14, false, 0)).toMatchObject({ error: 'EFAULT' });

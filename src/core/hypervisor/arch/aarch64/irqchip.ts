@@ -15,9 +15,17 @@ import { Vgicv3 } from './vgic-v3';
 const hasGic = (board: Board): boolean => board.devices.some((d) => d.kind === 'arm-gicv3' || d.kind === 'arm-gicv2');
 
 export const aarch64IrqChips: IrqChipArch = {
-  // src/arch/aarch64/ivc.rs; the doorbell writes GICD_ISPENDR.
   hypervisorClaims: false,
-  ivc: true,
+  // src/arch/aarch64/ivc.rs; the doorbell writes GICD_ISPENDR of the peer's interrupt_num (:229-235), which
+  // the physical GIC routes to whichever CPU the peer's guest routed it to.
+  ivc: {
+    byHvisor: true,
+    ring: (irq, { physical }) => {
+      if (!physical?.setPending) return 'the board has no GIC to set the doorbell pending in';
+      physical.setPending(irq);
+      return undefined;
+    },
+  },
   physicalOf: (devices) => (devices.gicv3 ? new Gicv3Physical(devices.gicv3) : devices.gicv2 ? new Gicv2Physical(devices.gicv2) : undefined),
   virtualStateBytes: (board) => (hasGic(board) ? VgicFilter.stateBytes(boardOf(board, 'aarch64').mpidrs.length) : 0),
   createVirtual: (env) => {

@@ -87,9 +87,9 @@ export function createAarch64Vcpu(setup: VcpuSetup): VcpuArch {
     // The zone's vGIC traps its GIC windows (vgic-v3.ts, vgic-v2.ts); IVC adds its sections and control
     // tables; both under the device lock. The virtio windows go to the bridge without it (virtio-trap.ts).
     const traps: TrapRegion<ArmCpuApi>[] = (runtime.virtualIrqChipOf(slot)?.traps ?? []).map((t) => ({ ...t, handler: lockedHandler(t.handler as TrapHandler<ArmCpuApi>, view.lock) }));
-    const ivc = runtime.ivc?.mappingsOf(config.zoneId, config.ivcConfigs);
-    for (const m of ivc?.regions ?? []) regions.push({ kind: 'ram', guestStart: m.ipa, hostStart: m.pa, size: m.size, data: m.readOnly ? 'ro' : 'rw' });
-    for (const base of ivc?.controlTables ?? []) traps.push({ start: base, size: 0x1000, handler: lockedHandler(ivcControlTable(config, slot, base), view.lock) });
+    const ivc = runtime.ivcStage2<ArmCpuApi>(config, slot);
+    regions.push(...ivc.regions);
+    traps.push(...ivc.traps);
     if (bridge) traps.push(...virtioTrapRegions(config, { bridge, abort: () => leavingZone(header, view.control), deviceStride: VIRTIO_WINDOW }));
     const stage2 = new Stage2Map<ArmCpuApi>(regions, traps, slot.stage2Log);
     const memory = guestMemory(stage2, view.bus);
@@ -144,29 +144,6 @@ export function createAarch64Vcpu(setup: VcpuSetup): VcpuArch {
       }),
     });
     return { slot, generation: slot.generation, config, stage2, psci };
-  }
-
-  /**
-   * mmio_ivc_handler for the control table at `base`: reads answer, ipi_invoke rings the peer's doorbell
-   * (set_ispender on the physical GIC); hvisor's EINVAL/EFAULT fail the access, which stops the zone.
-   */
-  function ivcControlTable(config: ZoneConfig, slot: ZoneSlot, base: number) {
-    const access = (cpu: ArmCpuApi, offset: number, write: boolean, value: bigint): bigint => {
-      const r = ivcTable!.control(config.zoneId, base, offset, write, Number(value & 0xffff_ffffn));
-      if ('value' in r) return write ? 0n : BigInt(r.value);
-      if ('raise' in r) {
-        runtime.physicalIrqChip?.setPending?.(r.raise);
-        return 0n;
-      }
-      const text = `zone ${config.zoneId} (${config.name}), cpu ${cpu.cpuId}: IVC control table at 0x${base.toString(16)}, offset 0x${offset.toString(16)}: ${r.error}: ${r.message}`;
-      runtime.hypervisor.zoneError(slot, text);
-      faulted = true;
-      return 0n;
-    };
-    return {
-      read: (cpu: ArmCpuApi, offset: number) => access(cpu, offset, false, 0n),
-      write: (cpu: ArmCpuApi, offset: number, _size: number, value: bigint) => void access(cpu, offset, true, value),
-    };
   }
 
   const supervisor: Supervisor = {

@@ -9,9 +9,17 @@ import type { IrqChipArch } from '../../irqchip';
 import { VPLIC_MAX_SOURCES, VirtualPlic } from './vplic';
 
 export const riscvIrqChips: IrqChipArch = {
-  // hvisor 6a3fb78 has no IVC on riscv64 (hv_ivc_info warns and returns 0, arch/riscv64/hypercall.rs:24-27).
   hypervisorClaims: true,
-  ivc: false,
+  // hvisor 6a3fb78 has no IVC on riscv64 (hv_ivc_info warns and returns 0, arch/riscv64/hypercall.rs:24-27);
+  // the layout's workbenchIvc sets it up as aarch64's ivc.rs does. A PLIC has no software-set pending
+  // bit, so the doorbell is a virtual injection into the peer's vPLIC (as virtio's interrupts are).
+  ivc: {
+    byHvisor: false,
+    ring: (irq, { peer }) => {
+      if (!peer) return 'the peer zone is not running';
+      return peer.inject(irq, false) ? undefined : `the peer's vPLIC refused IRQ ${irq} (a hw IRQ of the peer zone)`;
+    },
+  },
   physicalOf: (devices) => devices.plic,
   // hvisor's vplic_init passes BOARD_PLIC_INTERRUPTS_NUM (plic/mod.rs:201-217), whatever the physical PLIC has.
   virtualStateBytes: (board) =>

@@ -7,7 +7,7 @@
  * Moved here from the vCPU worker, which now keeps only the thread plumbing.
  */
 import { Hart } from '../../../isa/riscv64/hart';
-import type { FaultReport, HartPlatform } from '../../../isa/riscv64/platform';
+import type { FaultReport, HartApi, HartPlatform } from '../../../isa/riscv64/platform';
 import { HartEvent, HartStatus, HartWord } from '../../../cpu/hart-header';
 import { leaveZone } from '../../hypervisor';
 import { handlePhysicalExternal, RoutingSignals } from './irq-routing';
@@ -42,6 +42,7 @@ export function createRiscvVcpu(setup: VcpuSetup, routing: RoutingSignals | unde
   const bound = zoned ? new BoundSupervisor() : undefined;
   const bridge = runtime?.virtioBridge;
   const virtioHypercalls = runtime && bridge ? bridgeHypercalls(runtime, bridge, log) : undefined;
+  const ivcTable = runtime?.ivc;
   const waits = hypervisorWaits(header, setup.thread);
   let binding: ZoneBinding | undefined;
   let faulted = false;
@@ -100,6 +101,7 @@ export function createRiscvVcpu(setup: VcpuSetup, routing: RoutingSignals | unde
         virtualIrqChipOf: (s) => runtime!.virtualIrqChipOf(s),
         ...(bridge ? { extraTraps: (_slot, config) => virtioTrapRegions(config, { bridge, abort: () => leavingZone(header, view.control), deviceStride: VIRTIO_WINDOW }) } : {}),
         ...(virtioHypercalls ? { virtio: virtioHypercalls } : {}),
+        ...(ivcTable ? { ivc: { stage2: (s, config) => runtime!.ivcStage2<HartApi>(config, s), info: (zoneId) => ivcTable.infoBytes(zoneId) } } : {}),
         log,
       });
       bound!.binding = binding;

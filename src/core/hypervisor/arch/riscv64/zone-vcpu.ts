@@ -15,7 +15,7 @@ import type { ZoneConfig } from '../../../../shared/model/zone-config';
 import { guestMemory, type GuestMemory, type HypercallContext } from '../../hypercall';
 import type { Hypervisor } from '../../hypervisor';
 import type { VirtualIrqChip } from '../../irqchip';
-import { stage2RegionsOf, type TrapRegion } from '../../stage2-map';
+import { stage2RegionsOf, type Stage2Region, type TrapRegion } from '../../stage2-map';
 import { lockedHandler } from '../../vcpu-common';
 import type { ZoneSlot } from '../../zone-table';
 import { handleHypercall } from './hypercall-abi';
@@ -31,6 +31,11 @@ export interface VcpuServices {
   /** Extra trapped regions of a zone (virtio windows), supplied by the virtio wiring. */
   extraTraps?(slot: ZoneSlot, config: ZoneConfig, hart: number): TrapRegion[];
   virtio?: HypercallContext['virtio'];
+  /** The workbench's IVC (layout `workbenchIvc`; hvisor has none on riscv64): the zone's sections and control tables, HvIvcInfo. */
+  ivc?: {
+    stage2(slot: ZoneSlot, config: ZoneConfig): { regions: Stage2Region[]; traps: TrapRegion<HartApi>[] };
+    info(zoneId: number): Uint8Array | undefined;
+  };
   log(message: string): void;
 }
 
@@ -68,6 +73,11 @@ export function bindZone(slot: ZoneSlot, hart: number, services: VcpuServices): 
   // The virtual interrupt controller's windows (hvisor's vplic_mmio_init), then virtio's.
   const traps: TrapRegion[] = (services.virtualIrqChipOf(slot)?.traps ?? []).map((t) => ({ ...t, handler: lockedHandler(t.handler, view.lock) }));
   traps.push(...(services.extraTraps?.(slot, config, hart) ?? []));
+  const ivc = services.ivc?.stage2(slot, config);
+  if (ivc) {
+    regions.push(...ivc.regions);
+    traps.push(...(ivc.traps as TrapRegion[]));
+  }
 
   // Guest RAM through the zone's map as it is when the call comes (stage-2 changes included).
   let memory: GuestMemory | undefined;
@@ -126,6 +136,7 @@ export function bindZone(slot: ZoneSlot, hart: number, services: VcpuServices): 
         physicalOf: (gpa, length) => memory!.physicalOf(gpa, length),
         log: services.log,
         ...(services.virtio ? { virtio: services.virtio } : {}),
+        ...(services.ivc ? { ivcInfo: services.ivc.info } : {}),
       }),
   });
   const supervisor = new ZoneSupervisor(regions, traps, sbi, slot.stage2Log);

@@ -12,7 +12,7 @@ import type { ZoneConfig, ZoneFinding } from '../../../../shared/model/zone-conf
 import type { LayoutFileKind } from '../../../../shared/protocol/layout-files';
 import { LayoutError, parseLayout } from '../../../../shared/validate/layout';
 import { checkVirtioConfig, parseVirtioConfig } from '../../../../shared/validate/virtio-config';
-import { checkZone, checkZones } from '../../../../shared/validate/zone-checks';
+import { checkZone, checkZones, type ZoneCheckOptions } from '../../../../shared/validate/zone-checks';
 import { parseZoneConfig } from '../../../../shared/validate/zone-config';
 import type { EditorFile } from './documents';
 
@@ -42,6 +42,7 @@ function layoutFindings(error: LayoutError, file: string): ZoneFinding[] {
 export function validateFiles(files: readonly EditorFile[], board: Board, problems: readonly string[] = []): EditorValidation {
   const findings: ZoneFinding[] = [];
   let root: Pick<RootGuest, 'cpus' | 'memoryRegions' | 'interrupts'> = {};
+  let options: ZoneCheckOptions = {};
   for (const problem of problems) {
     const [file, ...rest] = problem.split(': ');
     findings.push({ severity: 'error', file: file ?? '', path: '', message: rest.join(': ') || problem });
@@ -49,23 +50,25 @@ export function validateFiles(files: readonly EditorFile[], board: Board, proble
   const layoutFile = files.find((f) => f.kind === 'layout');
   if (layoutFile) {
     try {
-      root = parseLayout(currentText(layoutFile), layoutFile.path).root;
+      const layout = parseLayout(currentText(layoutFile), layoutFile.path);
+      root = layout.root;
+      options = { workbenchIvc: layout.workbenchIvc };
     } catch (error) {
       if (error instanceof LayoutError) findings.push(...layoutFindings(error, layoutFile.path));
       else findings.push({ severity: 'error', file: layoutFile.path, path: '', message: (error as Error).message });
     }
   }
   const rootZone = layoutRootZone(board, root);
-  findings.push(...checkZone(rootZone, board));
+  findings.push(...checkZone(rootZone, board, options));
   const zones = new Map<string, ZoneConfig>();
   for (const file of files.filter((f) => f.kind === 'zone')) {
     const parsed = parseZoneConfig(currentText(file), file.path, board.arch);
     findings.push(...parsed.findings);
     if (!parsed.config) continue;
     zones.set(file.path, parsed.config);
-    findings.push(...checkZone(parsed.config, board));
+    findings.push(...checkZone(parsed.config, board, options));
   }
-  findings.push(...checkZones([rootZone, ...zones.values()], board));
+  findings.push(...checkZones([rootZone, ...zones.values()], board, options));
   for (const file of files.filter((f) => f.kind === 'virtio')) {
     const parsed = parseVirtioConfig(currentText(file), file.path);
     findings.push(...parsed.findings);

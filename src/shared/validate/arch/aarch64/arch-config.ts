@@ -166,4 +166,10 @@ function virtioIrq(zone: ZoneConfig, irq: number): VirtioIrqProblem | undefined 
   };
 }
 
-export const aarch64ArchConfigValidator: ArchConfigValidator<'aarch64'> = { ivc: true, read, laterTool, check, virtioIrq };
+/** ivc.rs rings a doorbell by setting the SPI pending in the distributor (:229-235): the zone must have enabled it. */
+function ivcDoorbell(zone: ZoneConfig, irq: number): string | undefined {
+  if (zone.interrupts.includes(irq)) return undefined;
+  return "is not in this zone's interrupts: hvisor's vGIC drops the zone's writes enabling it, so its doorbell never arrives";
+}
+
+export const aarch64ArchConfigValidator: ArchConfigValidator<'aarch64'> = { ivc: true, read, laterTool, check, virtioIrq, ivcDoorbell };

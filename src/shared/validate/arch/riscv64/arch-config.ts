@@ -47,4 +47,13 @@ function virtioIrq(zone: ZoneConfig, irq: number, board: Board): VirtioIrqProble
   return { severity: 'error', message: `is a hardware IRQ of the zone (in its interrupts and in HW_IRQS); hvisor's vPLIC refuses a virtual injection of it, so this device would never interrupt` };
 }
 
-export const riscvArchConfigValidator: ArchConfigValidator<'riscv64'> = { ivc: false, read, check, virtioIrq };
+/**
+ * The workbench's riscv64 IVC (layout workbenchIvc) rings a doorbell as a virtual injection into the
+ * peer's vPLIC, which drops it for a hw IRQ of the zone, as it drops virtio's.
+ */
+function ivcDoorbell(zone: ZoneConfig, irq: number, board: Board): string | undefined {
+  if (!zone.interrupts.includes(irq) || !board.hwIrqs.includes(irq)) return undefined;
+  return "is a hardware IRQ of this zone (in its interrupts and in HW_IRQS): the vPLIC refuses the doorbell's virtual injection, so it never arrives";
+}
+
+export const riscvArchConfigValidator: ArchConfigValidator<'riscv64'> = { ivc: false, read, check, virtioIrq, ivcDoorbell };
