@@ -44,6 +44,9 @@ export const ImxUsr1 = { agtim: 1 << 8, rrdy: 1 << 9, trdy: 1 << 13, rtss: 1 << 
 export const ImxUsr2 = { rdr: 1 << 0, ore: 1 << 1, txdc: 1 << 3, txfe: 1 << 14 } as const;
 export const ImxUts = { softrst: 1 << 0, txfull: 1 << 4, rxempty: 1 << 5, txempty: 1 << 6, loop: 1 << 12 } as const;
 
+/** UTS bits a write keeps: LOOP and the test bits RXDBG, LOOPIR, DBGEN, FRCPERR (stored only); the rest is status. */
+const UTS_STORED = ImxUts.loop | (1 << 9) | (1 << 10) | (1 << 11) | (1 << 13);
+
 /** Reset values (i.MX 8M Plus RM, UART memory map); the state stores each register XOR its reset value. */
 const RESET = { ucr1: 0, ucr2: 0x0001, ucr3: 0x0700, ucr4: 0x8000, ufcr: 0x0801, uesc: 0x2b, ubrc: 0x4 } as const;
 
@@ -172,7 +175,7 @@ export class ImxUart implements MmioDevice {
       case ImxUartOffset.ubir: w[Word.ubir] = value & 0xffff; break;
       case ImxUartOffset.ubmr: w[Word.ubmr] = value & 0xffff; break;
       case ImxUartOffset.onems: w[Word.onems] = value & 0xffffff; break;
-      case ImxUartOffset.uts: w[Word.uts] = value & (ImxUts.loop | 0x2e00); break;
+      case ImxUartOffset.uts: w[Word.uts] = value & UTS_STORED; break;
       case ImxUartOffset.umcr: w[Word.umcr] = value & 0xffff; break;
       default: return;
     }
