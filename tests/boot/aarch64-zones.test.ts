@@ -65,7 +65,8 @@ describe('aarch64 zones', () => {
     for (const [, min, mean, max] of zoneR.matchAll(LATENCY)) {
       expect(Number(min)).toBeLessThanOrEqual(Number(mean));
       expect(Number(mean)).toBeLessThanOrEqual(Number(max));
-      expect(Number(max), zoneR).toBeLessThan(62_500_000); // under a second
+      // Sane, not tight (tests/timing has the bounds): under 10 s, no wrapped subtraction.
+      expect(Number(max), zoneR).toBeLessThan(625_000_000);
     }
     // Each zone's console is its own: nothing of the others' in the root's PL011.
     expect(boot).not.toMatch(/zone[UR]: CPU/);
