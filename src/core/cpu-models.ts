@@ -9,6 +9,7 @@ import { HART_STATE_BYTES } from './isa/riscv64/hart';
 import { Irq } from './isa/riscv64/csr-numbers';
 import { A64_STATE_BYTES } from './isa/aarch64/cpu';
 import { CpuInterruptLine } from './isa/aarch64/platform';
+import { A64InterruptCause } from './isa/aarch64/exceptions';
 import { DEBUG_BYTES, DEBUG_OFFSET } from './cpu/hart-snapshot';
 
 export interface CpuModel {
@@ -32,6 +33,17 @@ export interface CpuModel {
    * (a controller's `cpuInputs` prop), as bits of the CPU header's pending word.
    */
   readonly interruptInputs: Readonly<Record<string, number>>;
+  /**
+   * The causes a CPU records when it takes an interrupt (the timeline's 'delivered' events): names, and
+   * which are timer interrupts the CPU raises itself and which come from an interrupt controller.
+   */
+  readonly interruptCauses: InterruptCauses;
+}
+
+export interface InterruptCauses {
+  readonly names: Readonly<Record<number, string>>;
+  readonly timer: readonly number[];
+  readonly external: readonly number[];
 }
 
 const MODELS: Partial<Record<BoardArch, CpuModel>> = {
@@ -39,11 +51,19 @@ const MODELS: Partial<Record<BoardArch, CpuModel>> = {
     arch: 'riscv64', stateBytes: HART_STATE_BYTES, debugOffset: DEBUG_OFFSET, elfMachine: 243, elfMachineName: 'RISC-V', imageMagic: 'RSC\x05', cpuNoun: 'hart',
     // mip's external and software interrupt-pending bits (the timer bits are the hart's own).
     interruptInputs: { MEIP: 1 << Irq.MEI, SEIP: 1 << Irq.SEI, MSIP: 1 << Irq.MSI, SSIP: 1 << Irq.SSI },
+    // mcause / scause interrupt codes (trap.ts traceDelivery).
+    interruptCauses: {
+      names: { 1: 'supervisor software', 3: 'machine software', 5: 'supervisor timer', 7: 'machine timer', 9: 'supervisor external', 11: 'machine external' },
+      timer: [Irq.STI, Irq.MTI],
+      external: [Irq.SEI, Irq.MEI],
+    },
   },
   // The A64 state, then the debug words (debugOffset).
   aarch64: {
     arch: 'aarch64', stateBytes: A64_STATE_BYTES + DEBUG_BYTES, debugOffset: A64_STATE_BYTES, elfMachine: 183, elfMachineName: 'AArch64', imageMagic: 'ARM\x64', cpuNoun: 'CPU',
     interruptInputs: { IRQ: CpuInterruptLine.irq, FIQ: CpuInterruptLine.fiq, SError: CpuInterruptLine.serror },
+    // The exception taken (exceptions.ts checkInterrupts); the generic timer reaches the CPU as a GIC PPI.
+    interruptCauses: { names: { [A64InterruptCause.irq]: 'IRQ', [A64InterruptCause.fiq]: 'FIQ' }, timer: [], external: [A64InterruptCause.irq, A64InterruptCause.fiq] },
   },
 };
 

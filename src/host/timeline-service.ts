@@ -19,7 +19,7 @@ import type {
 import { IRQ_EVENT_KIND_NAMES, type IrqTrace, type IrqTraceRecord } from '../core/cpu/irq-trace';
 import { decodeZoneConfig } from '../core/hypervisor/zone-config-binary';
 import { irqChipsOf } from '../core/hypervisor/irqchips';
-import { cpuModel } from '../core/cpu-models';
+import { cpuModel, type InterruptCauses } from '../core/cpu-models';
 import type { MachineHost } from './machine-host';
 
 const COMMANDS = new Set<CommandName>(['timeline.get', 'timeline.record', 'timeline.clear', 'timeline.export']);
@@ -31,14 +31,6 @@ const MAX_ANSWER = 50_000;
 /** An episode not finished after this long (µs) is left open no longer. */
 const EPISODE_TIMEOUT_US = 2_000_000;
 
-export const INTERRUPT_CAUSE_NAMES: Readonly<Record<number, string>> = {
-  1: 'supervisor software',
-  3: 'machine software',
-  5: 'supervisor timer',
-  7: 'machine timer',
-  9: 'supervisor external',
-  11: 'machine external',
-};
 
 /** What the correlator needs to know about the machine; the service answers from MachineHost. */
 export interface TimelineMachine {
@@ -50,6 +42,13 @@ export interface TimelineMachine {
    * vPLIC); false where the guest acknowledges the physical controller itself (aarch64's GIC).
    */
   readonly hypervisorClaims: boolean;
+  /**
+   * INTIDs below this are each CPU's own (a GIC's SGIs and PPIs: 32); their episodes are per CPU. 0 where
+   * every source is shared (a PLIC).
+   */
+  readonly privateIrqs: number;
+  /** The interrupt causes the board's CPUs record when they take an interrupt (cpu-models.ts). */
+  readonly causes: InterruptCauses;
   /** The words of this board: the physical and virtual controllers' names and what a CPU is called. */
   readonly labels: { readonly physical: string; readonly virtual: string; readonly cpu: string };
   zones(): readonly { readonly id: number; readonly name: string; readonly cpus: readonly number[] }[];
@@ -159,7 +158,7 @@ export class TimelineHistory {
         zone,
         hart,
         vcpu,
-        ...(cause !== undefined ? { cause, causeName: INTERRUPT_CAUSE_NAMES[cause] ?? `interrupt ${cause}` } : {}),
+        ...(cause !== undefined ? { cause, causeName: this.machine.causes.names[cause] ?? `interrupt ${cause}` } : {}),
         ...(context !== undefined ? { context } : {}),
         ...(episode ? { episode: episode.id } : {}),
       });
@@ -202,7 +201,8 @@ export class TimelineHistory {
     vcpu: number | null,
     cause: number | undefined,
   ): MutableEpisode | undefined {
-    const physicalKey = `p:${irq}`;
+    // A CPU's own interrupts (GIC SGIs and PPIs) make one episode per CPU.
+    const physicalKey = irq < this.machine.privateIrqs && hart !== null ? `p:${irq}:${hart}` : `p:${irq}`;
     const virtualKey = `v:${zone}:${irq}`;
     const touch = (episode: MutableEpisode | undefined): MutableEpisode | undefined => {
       if (episode) episode.touched = id;
@@ -269,19 +269,28 @@ export class TimelineHistory {
         return episode;
       }
       case 'delivered': {
-        if (cause === 5 || cause === 7) {
+        const causes = this.machine.causes;
+        if (cause !== undefined && causes.timer.includes(cause)) {
           const episode = hart !== null ? this.timerDue.get(hart) : undefined;
           if (!episode) return undefined;
           this.timerDue.delete(hart!);
           episode.delivered = time;
           return touch(episode);
         }
-        if (cause !== 9 && cause !== 11) return undefined;
-        // An external interrupt trap serves whatever the hart's zone had pending and not yet delivered.
+        if (cause === undefined || !causes.external.includes(cause)) return undefined;
+        // An external interrupt trap serves whatever the hart's zone had pending and not yet delivered: on a
+        // controller the guest acknowledges itself, that CPU's own interrupts and its zone's shared ones
+        // not yet acknowledged.
         let first: MutableEpisode | undefined;
         for (const episode of this.open.values()) {
-          if (episode.delivered !== undefined || episode.zone !== zone || episode.pending === undefined) continue;
-          if (this.machine.hypervisorClaims && episode.injected === undefined && episode.irq !== 0 && this.isHwEpisode(episode)) continue;
+          if (episode.delivered !== undefined || episode.pending === undefined) continue;
+          if (this.machine.hypervisorClaims) {
+            if (episode.zone !== zone) continue;
+            if (episode.injected === undefined && episode.irq !== 0 && this.isHwEpisode(episode)) continue;
+          } else {
+            if (episode.claim !== undefined) continue;
+            if (episode.irq < this.machine.privateIrqs ? episode.hart !== hart : episode.zone !== zone) continue;
+          }
           episode.delivered = time;
           episode.hart = hart;
           episode.vcpu = vcpu;
@@ -505,6 +514,8 @@ export class TimelineService {
       timebase: host.loaded.board.timebaseFrequency,
       zoned: host.zoned,
       hypervisorClaims: host.zoned && irqChipsOf(host.loaded.board.arch).hypervisorClaims,
+      privateIrqs: irqChipsOf(host.loaded.board.arch).privateIrqs,
+      causes: cpuModel(host.loaded.board.arch).interruptCauses,
       labels: {
         physical: host.runtime?.physicalIrqChip?.name ?? 'interrupt controller',
         virtual: host.runtime?.physicalIrqChip ? `v${host.runtime.physicalIrqChip.name}` : 'virtual controller',

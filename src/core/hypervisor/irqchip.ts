@@ -138,6 +138,8 @@ export interface IrqChipArch {
    * controller itself (aarch64: hvisor hands it over through a HW-linked list register).
    */
   readonly hypervisorClaims: boolean;
+  /** INTIDs below this are each CPU's own (a GIC's 16 SGIs and 16 PPIs); 0 where every source is shared (a PLIC). */
+  readonly privateIrqs: number;
   /** The machine's physical controller as a PhysicalIrqChip, if the board has one this code drives. */
   physicalOf(devices: MachineDevices): PhysicalIrqChip | undefined;
   /** Shared bytes one zone's virtual controller keeps in its zone slot, for the largest zone of `board` (0: none). */

@@ -7,11 +7,15 @@
 import { describe, expect, it } from 'vitest';
 import { IrqEventKind, type IrqTraceRecord } from '../../../src/core/cpu/irq-trace';
 import { TimelineHistory, toTraceEvents, type TimelineMachine, type TraceEvent } from '../../../src/host/timeline-service';
+import { cpuModel } from '../../../src/core/cpu-models';
+import { A64InterruptCause } from '../../../src/core/isa/aarch64/exceptions';
 
 const machine: TimelineMachine = {
   timebase: 10_000_000,
   zoned: true,
   hypervisorClaims: true,
+  privateIrqs: 0,
+  causes: cpuModel('riscv64').interruptCauses,
   labels: { physical: 'PLIC', virtual: 'vPLIC', cpu: 'hart' },
   zones: () => [
     { id: 0, name: 'root', cpus: [0] },
@@ -74,7 +78,7 @@ describe('TimelineHistory', () => {
   });
 
   it("on a GIC board the guest's acknowledge and EOI close the physical episode on its vCPU's lane, in the board's words", () => {
-    const gic: TimelineMachine = { ...machine, hypervisorClaims: false, labels: { physical: 'GICv3', virtual: 'vGICv3', cpu: 'CPU' }, zones: () => [{ id: 0, name: 'root', cpus: [0, 1] }], ownerOf: (irq) => (irq === 33 ? 0 : null) };
+    const gic: TimelineMachine = { ...machine, hypervisorClaims: false, privateIrqs: 32, causes: cpuModel('aarch64').interruptCauses, labels: { physical: 'GICv3', virtual: 'vGICv3', cpu: 'CPU' }, zones: () => [{ id: 0, name: 'root', cpus: [0, 1] }], ownerOf: (irq) => (irq === 33 ? 0 : null) };
     const history = new TimelineHistory(gic);
     history.add([
       rec(IrqEventKind.raise, 100, 33, -1, -1, 0),
@@ -85,6 +89,43 @@ describe('TimelineHistory', () => {
     expect(history.allEpisodes()).toEqual([{ id: 1, label: 'irq 33', irq: 33, zone: 0, hart: 1, vcpu: 1, raise: 100, pending: 100, claim: 130, complete: 150 }]);
     expect(history.events.map((e) => e.lane)).toEqual(['plic', 'plic', 'zone.0.vcpu.1', 'zone.0.vcpu.1']);
     expect(history.laneList().map((l) => l.label)).toEqual(['Devices / GICv3', 'vGICv3', 'vCPU 0 (CPU 0)', 'vCPU 1 (CPU 1)']);
+  });
+
+  it('on a GIC board the IRQ exception a CPU takes is the delivery: of its own PPI (one episode per CPU) and of its zone\'s SPI', () => {
+    const gic: TimelineMachine = {
+      ...machine, hypervisorClaims: false, privateIrqs: 32, causes: cpuModel('aarch64').interruptCauses,
+      labels: { physical: 'GICv3', virtual: 'vGICv3', cpu: 'CPU' },
+      zones: () => [{ id: 0, name: 'root', cpus: [0, 1] }, { id: 1, name: 'z1', cpus: [2] }],
+      ownerOf: (irq) => (irq === 33 ? 0 : irq === 75 ? 1 : null),
+      zoneOfSlot: (slot) => slot,
+    };
+    const irqTaken = (us: number, cpu: number, slot: number) => rec(IrqEventKind.delivered, us, 0, -1, cpu, A64InterruptCause.irq | ((slot + 1) << 8));
+    const history = new TimelineHistory(gic);
+    history.add([
+      // The virtual timer's PPI 27 on CPUs 0 and 2 at once: two episodes, each delivered on its own CPU.
+      rec(IrqEventKind.raise, 100, 27, -1, 0, 0),
+      rec(IrqEventKind.pending, 100, 27, -1, 0, 0),
+      rec(IrqEventKind.raise, 101, 27, -1, 2, 0),
+      rec(IrqEventKind.pending, 101, 27, -1, 2, 0),
+      // Zone 1's SPI 75, pending before CPU 2 takes its IRQ.
+      rec(IrqEventKind.raise, 102, 75, -1, -1, 0),
+      rec(IrqEventKind.pending, 102, 75, -1, -1, 0),
+      irqTaken(110, 2, 1),
+      irqTaken(120, 0, 0),
+      rec(IrqEventKind.claim, 125, 27, -1, 0, 0),
+      rec(IrqEventKind.claim, 126, 27, -1, 2, 0),
+      rec(IrqEventKind.claim, 127, 75, -1, 2, 0),
+      rec(IrqEventKind.complete, 130, 27, -1, 0, 0),
+      rec(IrqEventKind.complete, 131, 27, -1, 2, 0),
+      rec(IrqEventKind.complete, 132, 75, -1, 2, 0),
+    ]);
+    const episodes = history.allEpisodes().map((e) => ({ irq: e.irq, hart: e.hart, raise: e.raise, delivered: e.delivered, claim: e.claim, complete: e.complete }));
+    expect(episodes).toEqual([
+      { irq: 27, hart: 0, raise: 100, delivered: 120, claim: 125, complete: 130 },
+      { irq: 27, hart: 2, raise: 101, delivered: 110, claim: 126, complete: 131 },
+      { irq: 75, hart: 2, raise: 102, delivered: 110, claim: 127, complete: 132 },
+    ]);
+    expect(history.events.find((e) => e.kind === 'delivered')).toMatchObject({ cause: A64InterruptCause.irq, causeName: 'IRQ', zone: 1, hart: 2 });
   });
 
   it('answers incrementally and drops the oldest events beyond its bound', () => {

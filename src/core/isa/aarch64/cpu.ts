@@ -18,6 +18,7 @@ import { inspectGroups, resetSystemRegisters, updateTimers, nextTimerDeadline, t
 import { asUint } from './uint';
 import { A64Tier, MAX_BLOCK } from './tier';
 import { wasmMemoryOf } from '../../jit/wasm-module';
+import { irqTraceOf, type IrqTrace } from '../../cpu/irq-trace';
 
 /** Register slots (64-bit each) after the header: X0..X30, then these; slot 37 holds NZCV for the translation tier (tier.ts). */
 export const Slot = { zero: 31, sink: 32, pc: 33, spEl0: 34, spEl1: 35, pstate: 36 } as const;
@@ -45,6 +46,8 @@ export class A64Cpu implements CpuCore, ArmCpuApi {
   readonly cpuId: number;
   readonly supervisor: Supervisor | undefined;
   readonly header: Int32Array;
+  /** The interrupt timeline's ring, when the machine has one (cpu/irq-trace.ts): interrupts taken are recorded. */
+  readonly trace: IrqTrace | undefined;
   /** Register slots as lo/hi pairs: x[2i] low word, x[2i + 1] high word (see Slot). */
   readonly x: Int32Array;
   /** V0..V31 (16 bytes each) as words, singles and doubles: Sn is vF32[4n], Dn is vF64[2n]. */
@@ -169,6 +172,7 @@ export class A64Cpu implements CpuCore, ArmCpuApi {
     this.supervisor = platform.supervisor;
     this.floatingPoint = platform.floatingPoint !== false;
     this.header = new Int32Array(state.buffer, state.byteOffset, CPU_HEADER_BYTES / 4);
+    this.trace = irqTraceOf(state.buffer);
     this.x = new Int32Array(state.buffer, state.byteOffset + A64_X_OFFSET, 40 * 2);
     this.vI32 = new Int32Array(state.buffer, state.byteOffset + A64_V_OFFSET, 128);
     this.vF32 = new Float32Array(state.buffer, state.byteOffset + A64_V_OFFSET, 128);

@@ -8,6 +8,8 @@
  * TypeScript and sees HVC/SMC/stage-2 through the Supervisor interface).
  */
 import { CpuWord, type CpuFaultReport } from '../../cpu/cpu-core';
+import { IrqEventKind } from '../../cpu/irq-trace';
+import { HartWord } from '../../cpu/hart-header';
 import { Slot, type A64Cpu } from './cpu';
 import { disassemble } from './disassembler';
 import { resolveFetch } from './memory';
@@ -121,14 +123,26 @@ export function deliverException(cpu: A64Cpu): void {
   enterEl1(cpu, asUint(64, returnPc), vector);
 }
 
+/** The cause an interrupt taken is recorded with on the interrupt timeline (cpu-models.ts names them). */
+export const A64InterruptCause = { irq: 1, fiq: 2 } as const;
+
 /** Takes a pending, unmasked FIQ or IRQ (checked between slices). */
 export function checkInterrupts(cpu: A64Cpu): void {
   const pending = Atomics.load(cpu.header, CpuWord.pending);
   if (pending === 0) return;
   let offset: bigint;
-  if ((pending & 2) !== 0 && (cpu.daif & 0x40) === 0) offset = 0x100n;
-  else if ((pending & 1) !== 0 && (cpu.daif & 0x80) === 0) offset = 0x80n;
-  else return;
+  let cause: number;
+  if ((pending & 2) !== 0 && (cpu.daif & 0x40) === 0) {
+    offset = 0x100n;
+    cause = A64InterruptCause.fiq;
+  } else if ((pending & 1) !== 0 && (cpu.daif & 0x80) === 0) {
+    offset = 0x80n;
+    cause = A64InterruptCause.irq;
+  } else return;
+  const trace = cpu.trace;
+  if (trace !== undefined && trace.on) {
+    trace.record(IrqEventKind.delivered, 0, -1, cpu.cpuId, cause | ((Atomics.load(cpu.header, HartWord.zoneSlot) & 0xff) << 8), trace.now());
+  }
   cpu.loopCount = 0;
   enterEl1(cpu, cpu.getPc(), vectorBase(cpu) + offset);
 }

@@ -16,6 +16,7 @@ const hasGic = (board: Board): boolean => board.devices.some((d) => d.kind === '
 
 export const aarch64IrqChips: IrqChipArch = {
   hypervisorClaims: false,
+  privateIrqs: 32,
   // src/arch/aarch64/ivc.rs; the doorbell writes GICD_ISPENDR of the peer's interrupt_num (:229-235), which
   // the physical GIC routes to whichever CPU the peer's guest routed it to.
   ivc: {

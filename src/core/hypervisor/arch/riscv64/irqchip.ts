@@ -10,6 +10,7 @@ import { VPLIC_MAX_SOURCES, VirtualPlic } from './vplic';
 
 export const riscvIrqChips: IrqChipArch = {
   hypervisorClaims: true,
+  privateIrqs: 0,
   // hvisor 6a3fb78 has no IVC on riscv64 (hv_ivc_info warns and returns 0, arch/riscv64/hypercall.rs:24-27);
   // the layout's workbenchIvc sets it up as aarch64's ivc.rs does. A PLIC has no software-set pending
   // bit, so the doorbell is a virtual injection into the peer's vPLIC (as virtio's interrupts are).
