@@ -102,6 +102,10 @@ describe('aarch64 zones in the workbench', () => {
     expect(await page.getByTestId('line-vgicv3.1-75').count()).toBe(0);
     expect(await page.getByTestId('line-vgicv3.2-76').count()).toBe(0);
     expect(await page.getByTestId('line-vgicv3.1-33').count()).toBe(0);
+    // Its CPUs' own PPIs (the virtual timer's 27) are in a zone's vGIC; another zone's CPU's are not.
+    await page.getByTestId('line-vgicv3.2-cpu3.27').waitFor();
+    expect(await page.getByTestId('line-vgicv3.2-cpu1.27').count()).toBe(0);
+    expect(await page.getByTestId('line-vgicv3.1-cpu3.27').count()).toBe(0);
     for (const [zone, cpus] of [[0, [0]], [1, [1, 2]], [2, [3]]] as const) {
       for (let cpu = 0; cpu < 4; cpu++) {
         expect(await page.getByTestId(`target-vgicv3.${zone}-${cpu}`).count(), `zone ${zone} CPU ${cpu}`).toBe((cpus as readonly number[]).includes(cpu) ? 1 : 0);

@@ -364,7 +364,8 @@ export class GicState {
         active: this.getBit(this.active, slot),
         enabled: this.getBit(this.enabled, slot),
         group: this.getBit(this.group, slot) ? 1 : 0,
-        trigger: this.getBit(this.edge, slot) ? 'edge' : 'level',
+        // SGIs are edge-triggered whatever ICFGR0 holds (the register reads them so too).
+        trigger: intid < 16 || this.getBit(this.edge, slot) ? 'edge' : 'level',
         level: this.getBit(this.level, slot),
         target: intid < 32 ? `cpu ${cpu}` : target(intid),
       };

@@ -125,6 +125,11 @@ describe("hvisor's vGICv3 in the inspector", () => {
     const data = chipOf(1).inspectState({ ownerOf, ownerOfCpu: (cpu) => (cpu < 2 ? 0 : cpu === 3 ? 1 : null) });
     expect(data.lines.rows.map((r) => r.key)).toEqual(expect.arrayContaining(['48', '50']));
     expect(data.lines.rows.some((r) => r.key === '33')).toBe(false);
+    // Its CPU's (3) own SGIs and PPIs are the zone's too; another CPU's are not. SGIs are edge-triggered.
+    const privateRows = data.lines.rows.filter((r) => Number(r.cells.intid) < 32);
+    expect(privateRows.length).toBe(32);
+    expect(new Set(privateRows.map((r) => r.cells.target))).toEqual(new Set(['cpu 3']));
+    expect(privateRows.filter((r) => Number(r.cells.intid) < 16).every((r) => r.cells.trigger === 'edge')).toBe(true);
     const refused = data.extra![0]!;
     expect(refused.rows.map((r) => [r.key, r.cells.register, r.cells.writes, r.cells.owner])).toEqual([
       ['33', 'GICD_ISENABLER1', 2, 0],

@@ -196,7 +196,8 @@ export abstract class HvisorVgic implements VirtualIrqChip<ArmCpuApi> {
   inspectState(context: ControllerInspectContext = {}): ControllerInspectData {
     const state = this.physicalState();
     const cpus = new Set(this.env.cpus);
-    const sources = state.sources.filter((s) => (s.cpu < 0 || cpus.has(s.cpu)) && this.owns(s.intid));
+    // The zone's CPUs' own SGIs and PPIs, and the SPIs it owns.
+    const sources = state.sources.filter((s) => (s.cpu >= 0 ? cpus.has(s.cpu) : this.owns(s.intid)));
     const data = gicInspectData(this.name, this.kind, { sources, cpus: state.cpus.filter((c) => cpus.has(c.cpu)) }, [], this.registerMap, context);
     return { ...data, extra: [this.filter.refusedTable(context, (code) => this.registerName(code))] };
   }
