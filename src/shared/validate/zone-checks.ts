@@ -80,7 +80,6 @@ class Findings {
 
 const mapped = (r: ZoneMemoryRegion): boolean => r.type !== 'virtio';
 
-/** Everything that can be said about one zone with only the board at hand. */
 /** Layout options that change what hvisor's checks allow (layout.json's workbench conveniences). */
 export interface ZoneCheckOptions {
   /** layout.json `workbenchIvc`: ivc_configs are set up on an architecture where hvisor has no IVC. */
@@ -90,6 +89,7 @@ export interface ZoneCheckOptions {
 /** Whether ivc_configs take effect: hvisor's own IVC on this architecture, or the layout's opt-in. */
 const ivcOn = (board: Board, options: ZoneCheckOptions): boolean => ARCH_CONFIG_VALIDATORS[board.arch].ivc || options.workbenchIvc === true;
 
+/** Everything that can be said about one zone with only the board at hand. */
 export function checkZone(zone: ZoneConfig, board: Board, options: ZoneCheckOptions = {}): ZoneFinding[] {
   const out = new Findings(zone);
   const facts = boardFacts(board);
