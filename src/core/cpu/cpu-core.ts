@@ -108,6 +108,17 @@ export interface CpuCore {
   flushTlb(): void;
   /** Arms the breakpoint on a guest-virtual pc, or clears it with undefined. */
   setBreakpoint(address: bigint | undefined): void;
+  /** Arms several breakpoints at once (a debugger's table); a CPU without it gets the first through setBreakpoint. */
+  setBreakpoints?(addresses: readonly bigint[]): void;
+  /**
+   * Arms data watchpoints on guest-virtual ranges (kind: hart-snapshot.ts WatchKind). A watched access
+   * ends run() with 'breakpoint' before the access is done, the pc on its instruction; takeWatchHit()
+   * then says which access it was. Resuming executes that instruction once without stopping again.
+   */
+  setWatchpoints?(watchpoints: readonly { readonly address: bigint; readonly length: number; readonly kind: number }[]): void;
+  takeWatchHit?(): { readonly address: bigint; readonly kind: number } | undefined;
+  /** Moves the pc (a debugger's register write while the CPU is held). */
+  setPc?(value: bigint): void;
   /** Registers as named groups for the inspector, computed on the CPU's thread without side effects. */
   inspect(): RegisterGroup[];
 }

@@ -60,8 +60,78 @@ export const DebugWord = {
   csrs: 14,
 } as const;
 
-export const DEBUG_WORDS = DebugWord.csrs + SNAPSHOT_CSRS.length * 2;
+/** Breakpoints and watchpoints of a debugger (the GDB stub) besides the inspector's one breakpoint. */
+export const MAX_BREAKPOINTS = 16;
+export const MAX_WATCHPOINTS = 4;
+/** Watchpoint kinds (bits): a store, a load, or both (GDB's Z2, Z3, Z4). */
+export const WatchKind = { write: 1, read: 2, access: 3 } as const;
+
+/**
+ * Int32 word indices of the debugger's table, after the CSR slots. The host writes the table while
+ * it owns it and then bumps DebugWord.breakpointGen; the vCPU re-reads it at its next turn (never per
+ * instruction). The stop words are the vCPU's: what a watchpoint stop hit.
+ */
+export const DebugTable = {
+  /** Host: armed breakpoints (0..MAX_BREAKPOINTS), then their addresses as lo/hi pairs. */
+  bpCount: DebugWord.csrs + SNAPSHOT_CSRS.length * 2,
+  bpFirst: DebugWord.csrs + SNAPSHOT_CSRS.length * 2 + 1,
+  /** Host: armed watchpoints, then per watchpoint: address lo, hi, length in bytes, kind (WatchKind). */
+  wpCount: DebugWord.csrs + SNAPSHOT_CSRS.length * 2 + 1 + 2 * MAX_BREAKPOINTS,
+  wpFirst: DebugWord.csrs + SNAPSHOT_CSRS.length * 2 + 2 + 2 * MAX_BREAKPOINTS,
+  /** vCPU: the last breakpoint stop was a watchpoint of this kind (0: an instruction breakpoint). */
+  stopWatchKind: DebugWord.csrs + SNAPSHOT_CSRS.length * 2 + 2 + 2 * MAX_BREAKPOINTS + 4 * MAX_WATCHPOINTS,
+  /** vCPU: the data address the watchpoint stop accessed. */
+  stopDataLo: DebugWord.csrs + SNAPSHOT_CSRS.length * 2 + 3 + 2 * MAX_BREAKPOINTS + 4 * MAX_WATCHPOINTS,
+  stopDataHi: DebugWord.csrs + SNAPSHOT_CSRS.length * 2 + 4 + 2 * MAX_BREAKPOINTS + 4 * MAX_WATCHPOINTS,
+  /** Host: 1 when the pc below is to be written into the CPU before it runs again (registers are the region's, the pc is the CPU's own). */
+  pcWrite: DebugWord.csrs + SNAPSHOT_CSRS.length * 2 + 5 + 2 * MAX_BREAKPOINTS + 4 * MAX_WATCHPOINTS,
+  pcWriteLo: DebugWord.csrs + SNAPSHOT_CSRS.length * 2 + 6 + 2 * MAX_BREAKPOINTS + 4 * MAX_WATCHPOINTS,
+  pcWriteHi: DebugWord.csrs + SNAPSHOT_CSRS.length * 2 + 7 + 2 * MAX_BREAKPOINTS + 4 * MAX_WATCHPOINTS,
+} as const;
+
+export const DEBUG_WORDS = DebugTable.pcWriteHi + 1;
 export const DEBUG_BYTES = DEBUG_WORDS * 4;
+
+/** A data watchpoint on guest-virtual addresses [address, address + length). */
+export interface Watchpoint {
+  readonly address: bigint;
+  readonly length: number;
+  readonly kind: number;
+}
+
+export interface DebugTableState {
+  readonly breakpoints: readonly bigint[];
+  readonly watchpoints: readonly Watchpoint[];
+}
+
+/** Host side: stores the table (at most MAX_* entries each) and bumps the generation the vCPU watches. */
+export function writeDebugTable(words: Int32Array, table: DebugTableState): void {
+  if (table.breakpoints.length > MAX_BREAKPOINTS) throw new Error(`at most ${MAX_BREAKPOINTS} breakpoints`);
+  if (table.watchpoints.length > MAX_WATCHPOINTS) throw new Error(`at most ${MAX_WATCHPOINTS} watchpoints`);
+  table.breakpoints.forEach((address, i) => putU64(words, DebugTable.bpFirst + 2 * i, address));
+  Atomics.store(words, DebugTable.bpCount, table.breakpoints.length);
+  table.watchpoints.forEach((w, i) => {
+    putU64(words, DebugTable.wpFirst + 4 * i, w.address);
+    words[DebugTable.wpFirst + 4 * i + 2] = w.length;
+    words[DebugTable.wpFirst + 4 * i + 3] = w.kind;
+  });
+  Atomics.store(words, DebugTable.wpCount, table.watchpoints.length);
+  Atomics.add(words, DebugWord.breakpointGen, 1);
+}
+
+/** vCPU side: the table as the host last wrote it (counts clamped, so a torn write cannot overrun). */
+export function readDebugTable(words: Int32Array): DebugTableState {
+  const bpCount = Math.min(MAX_BREAKPOINTS, Math.max(0, Atomics.load(words, DebugTable.bpCount)));
+  const wpCount = Math.min(MAX_WATCHPOINTS, Math.max(0, Atomics.load(words, DebugTable.wpCount)));
+  const breakpoints: bigint[] = [];
+  for (let i = 0; i < bpCount; i++) breakpoints.push(getU64(words, DebugTable.bpFirst + 2 * i));
+  const watchpoints: Watchpoint[] = [];
+  for (let i = 0; i < wpCount; i++) {
+    const at = DebugTable.wpFirst + 4 * i;
+    watchpoints.push({ address: getU64(words, at), length: Math.max(1, words[at + 2]! >>> 0), kind: words[at + 3]! & 3 });
+  }
+  return { breakpoints, watchpoints };
+}
 
 export const STOP_REASONS: readonly (StopReason | undefined)[] = [undefined, 'pause', 'step', 'breakpoint'];
 export const StopCode = { pause: 1, step: 2, breakpoint: 3 } as const;

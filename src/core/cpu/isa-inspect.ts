@@ -7,6 +7,7 @@
 import { disassemble as disassembleA64 } from '../isa/aarch64/disassembler';
 import { disassemble as disassembleRiscv } from '../isa/riscv64/disassembler';
 import { ABI_NAMES, FP_ABI_NAMES } from '../isa/riscv64/instructions';
+import { debugWalk } from '../isa/riscv64/debug-walk';
 
 export interface IsaInspect {
   /** Every instruction starts at a multiple of this many bytes. */
@@ -17,6 +18,12 @@ export interface IsaInspect {
   disassemble(bits: number, pc: bigint): string;
   /** Names of the integer and FP registers in number order, for snapshots that store them by number. */
   readonly registerNames?: { readonly general: readonly string[]; readonly float: readonly string[] };
+  /**
+   * A debugger's guest-virtual to guest-physical translation through the CPU's own page tables, read-only
+   * (no permission checks, no accessed/dirty updates). `register` gives the CPU's published registers by
+   * name ('satp', 'priv' on RISC-V); `read64` a guest-physical doubleword. Undefined: not mapped.
+   */
+  translate?(va: bigint, register: (name: string) => bigint | undefined, read64: (gpa: bigint) => bigint | undefined): bigint | undefined;
 }
 
 const hexWord = (bits: number): string => `0x${(bits >>> 0).toString(16).padStart(8, '0')}`;
@@ -28,6 +35,7 @@ const ISAS: Readonly<Record<string, IsaInspect>> = {
     instructionBytes: (firstHalf) => ((firstHalf & 3) === 3 ? 4 : 2),
     disassemble: (bits, pc) => disassembleRiscv(bits, pc),
     registerNames: { general: ABI_NAMES, float: FP_ABI_NAMES },
+    translate: (va, register, read64) => debugWalk(va, register('satp') ?? 0n, Number(register('priv') ?? 3n), read64),
   },
   aarch64: {
     alignment: 4,

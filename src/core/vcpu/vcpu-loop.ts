@@ -14,7 +14,7 @@ import { CpuWord, hex64, type CpuCore, type CpuExit } from '../cpu/cpu-core';
 import { publishInspect } from '../cpu/cpu-inspect';
 import type { SharedRegion } from '../bus/types';
 import { HartStatus, HartWord, RunRequest } from '../cpu/hart-header';
-import { DebugWord, getU64, putU64, StopCode } from '../cpu/hart-snapshot';
+import { DebugTable, DebugWord, getU64, putU64, readDebugTable, StopCode } from '../cpu/hart-snapshot';
 import { ControlWord, MachineExit } from '../machine/machine-control';
 
 export interface VcpuArch {
@@ -144,12 +144,25 @@ export class VcpuLoop {
     this.stopAnnounced = true;
   }
 
+  /**
+   * After the host changed the breakpoints (the inspector's one, a debugger's table): hands them to the
+   * CPU, which arms them in its decoded code, so that they cost nothing per instruction.
+   */
   private syncBreakpoint(): void {
-    const { debug } = this.arch;
+    const { debug, cpu } = this.arch;
+    if (Atomics.load(debug, DebugTable.pcWrite) !== 0) {
+      cpu.setPc?.(getU64(debug, DebugTable.pcWriteLo));
+      Atomics.store(debug, DebugTable.pcWrite, 0);
+    }
     const gen = Atomics.load(debug, DebugWord.breakpointGen);
     if (gen === this.breakpointGen) return;
     this.breakpointGen = gen;
-    this.arch.cpu.setBreakpoint(Atomics.load(debug, DebugWord.breakpointArmed) ? getU64(debug, DebugWord.breakpointLo) : undefined);
+    const table = readDebugTable(debug);
+    const inspector = Atomics.load(debug, DebugWord.breakpointArmed) ? [getU64(debug, DebugWord.breakpointLo)] : [];
+    const all = [...new Set([...inspector, ...table.breakpoints])];
+    if (cpu.setBreakpoints) cpu.setBreakpoints(all);
+    else cpu.setBreakpoint(all[0]);
+    cpu.setWatchpoints?.(table.watchpoints);
   }
 
   private pauseSiblings(): void {
@@ -215,6 +228,9 @@ export class VcpuLoop {
       return true;
     }
     if (exit === 'breakpoint') {
+      const watch = cpu.takeWatchHit?.();
+      Atomics.store(arch.debug, DebugTable.stopWatchKind, watch?.kind ?? 0);
+      putU64(arch.debug, DebugTable.stopDataLo, watch?.address ?? 0n);
       this.pauseSiblings();
       this.announceStop(StopCode.breakpoint);
       return true;

@@ -17,7 +17,7 @@ import { execute } from './interpreter';
 import { checkInterrupts, deliverException, nextTimerDeadline, pendingAndEnabled } from './trap';
 import { enterPage, FETCH, fenceInstructions, flushDecodeCache, flushTlb as flushAllTlb, prepareSlot, resolveVirt, TLB_MASK, TLB_SIZE } from './mmu';
 import { DEBUG_OFFSET, DEBUG_WORDS, writeSnapshot } from '../../cpu/hart-snapshot';
-import { TRAP_SIGNAL } from './trap-signal';
+import { TRAP_SIGNAL, WATCH_CAUSE } from './trap-signal';
 import { irqTraceOf, type IrqTrace } from '../../cpu/irq-trace';
 import { inspectHart } from './inspect';
 
@@ -26,7 +26,7 @@ export const X_OFFSET = HART_HEADER_BYTES;
 const X_SINK_OFFSET = X_OFFSET + 32 * 8;
 export const PC_OFFSET = X_SINK_OFFSET + 8;
 export const F_OFFSET = PC_OFFSET + 8;
-export const HART_STATE_BYTES = 1024;
+export const HART_STATE_BYTES = 1280;
 
 /** Instructions between interrupt/timer/request checks when nothing ends a block earlier. */
 const SLICE = 4096;
@@ -37,6 +37,16 @@ export type RunExit = CpuExit;
 /** The decode-cache op id of EBREAK: an armed breakpoint's slot holds it (see armBreakpoint). */
 const OP_EBREAK = 53;
 export type Privilege = 0 | 1 | 3;
+
+/** One armed breakpoint: its address (lo/hi words) and where its EBREAK sits in the decode cache. */
+interface HartBreakpoint {
+  readonly lo: number;
+  readonly hi: number;
+  dec: Int32Array | undefined;
+  k: number;
+  page: number;
+  saved: number;
+}
 
 /** a0..a7: the most boot arguments powerOn can pass (SBI and Linux use a0/a1). */
 const MAX_BOOT_ARGS = 8;
@@ -161,19 +171,23 @@ export class Hart implements HartApi, CpuCore {
   busPa = 0;
   mmioGpa = 0;
 
-  // --- debugger (inspector): snapshot area and one breakpoint on a guest-virtual pc ---
+  // --- debugger (inspector, GDB stub): snapshot area, breakpoints on guest-virtual pcs, watchpoints ---
   /** The debug words after the registers (core/cpu/hart-snapshot.ts). */
   readonly debug: Int32Array;
   bpArmed = false;
-  bpLo = 0;
-  bpHi = 0;
-  /** The decoded page and slot that hold the breakpoint's EBREAK, and the op word it replaced. */
-  private bpDec: Int32Array | undefined;
-  private bpK = 0;
-  private bpPage = -1;
-  private bpSaved = 0;
-  /** Let the next slice run the slot unarmed (an alias of the breakpoint's page was hit). */
+  /** The armed breakpoints: address, and the decoded page and slot holding its EBREAK with the op word it replaced. */
+  private bps: HartBreakpoint[] = [];
+  /** Let the next slice run the slots unarmed (an alias of a breakpoint's page was hit). */
   private bpSkip = false;
+  /** Armed data watchpoints (mmu.ts checks them on the slow path; their pages never enter the TLBs). */
+  wpCount = 0;
+  /** Per watchpoint: start and end (exclusive) as unsigned 64-bit values, and its WatchKind bits. */
+  wpStart: bigint[] = [];
+  wpEnd: bigint[] = [];
+  wpKind: number[] = [];
+  /** The watched access that ended the slice (set by mmu.ts), and the pc whose next access is let through once. */
+  wpHit: { address: bigint; kind: number } | undefined;
+  wpPass: bigint | undefined;
   /** The interrupt timeline's ring (irq-trace.ts): interrupt traps taken are recorded in trap.ts. */
   readonly trace: IrqTrace | undefined;
 
@@ -387,7 +401,16 @@ export class Hart implements HartApi, CpuCore {
       } catch (e) {
         if (e !== TRAP_SIGNAL) throw e;
         done = this.count;
-        if (this.excCause === Cause.breakpoint && this.bpDec !== undefined && this.atBreakpointSlot()) {
+        if (this.excCause === WATCH_CAUSE) {
+          // A watched access: stop before it, the pc on its instruction (mmu.ts checkWatch).
+          remaining -= done;
+          this.retired += done;
+          this.count = 0;
+          result = 'breakpoint';
+          break;
+        }
+        if (this.excCause === Cause.breakpoint && this.bps.length > 0 && this.atBreakpointSlot()) {
+
           remaining -= done;
           this.retired += done;
           this.count = 0;
@@ -429,19 +452,46 @@ export class Hart implements HartApi, CpuCore {
 
   /** Arms (or with undefined, clears) the breakpoint on a guest-virtual pc. */
   setBreakpoint(address: bigint | undefined): void {
-    this.disarmBreakpoint();
-    this.bpArmed = address !== undefined;
-    this.bpLo = address === undefined ? 0 : Number(BigInt.asIntN(32, address));
-    this.bpHi = address === undefined ? 0 : Number(BigInt.asIntN(32, address >> 32n));
+    this.setBreakpoints(address === undefined ? [] : [address]);
   }
 
-  /** The pc is the breakpoint's address. */
+  /** Arms breakpoints on guest-virtual pcs (replacing the previous ones). */
+  setBreakpoints(addresses: readonly bigint[]): void {
+    this.disarmBreakpoint();
+    const unique = [...new Set(addresses.map((a) => BigInt.asUintN(64, a)))];
+    this.bps = unique.map((a) => ({ lo: Number(BigInt.asIntN(32, a)), hi: Number(BigInt.asIntN(32, a >> 32n)), dec: undefined, k: 0, page: -1, saved: 0 }));
+    this.bpArmed = this.bps.length > 0;
+  }
+
+  /** Arms data watchpoints; every cached translation goes, so that watched pages take the slow path. */
+  setWatchpoints(watchpoints: readonly { readonly address: bigint; readonly length: number; readonly kind: number }[]): void {
+    const live = watchpoints.filter((w) => w.kind !== 0 && w.length > 0);
+    this.wpStart = live.map((w) => BigInt.asUintN(64, w.address));
+    this.wpEnd = live.map((w) => BigInt.asUintN(64, w.address) + BigInt(w.length));
+    this.wpKind = live.map((w) => w.kind);
+    this.wpCount = live.length;
+    this.wpHit = undefined;
+    this.wpPass = undefined;
+    flushAllTlb(this);
+  }
+
+  takeWatchHit(): { address: bigint; kind: number } | undefined {
+    const hit = this.wpHit;
+    this.wpHit = undefined;
+    return hit;
+  }
+
+  /** The pc is a breakpoint's address. */
   atBreakpoint(): boolean {
-    return this.bpArmed && this.h < 2048 && ((this.pageLo | (this.h << 1)) === this.bpLo) && this.pageHi === this.bpHi;
+    if (!this.bpArmed || this.h >= 2048) return false;
+    const lo = this.pageLo | (this.h << 1);
+    return this.bps.some((bp) => bp.lo === lo && bp.hi === this.pageHi);
   }
 
   private atBreakpointSlot(): boolean {
-    return this.bpDec === this.decPages[this.curHost >>> 12] && this.bpK === this.h << 2;
+    const dec = this.decPages[this.curHost >>> 12];
+    const k = this.h << 2;
+    return this.bps.some((bp) => bp.dec !== undefined && bp.dec === dec && bp.k === k);
   }
 
   /** Physical address of the pc through this hart's own translation (undefined if it cannot be translated). */
@@ -482,17 +532,21 @@ export class Hart implements HartApi, CpuCore {
       this.bpSkip = false;
       return;
     }
-    const dec = this.bpDec;
-    if (dec !== undefined && this.decPages[this.bpPage] === dec && dec[this.bpK]! === (OP_EBREAK | (this.bpSaved & ~255))) {
+    for (const bp of this.bps) this.armOne(bp);
+  }
+
+  private armOne(bp: HartBreakpoint): void {
+    const dec = bp.dec;
+    if (dec !== undefined && this.decPages[bp.page] === dec && dec[bp.k]! === (OP_EBREAK | (bp.saved & ~255))) {
       // Still in place; re-arm only if the fetch TLB knows the address now maps to another page.
-      const t = (this.bpLo >>> 12) & TLB_MASK;
-      if (this.xTag[t] !== ((this.bpLo & -4096) | this.priv) || this.xHi[t] !== this.bpHi || this.xHost[t]! >>> 12 === this.bpPage) return;
+      const t = (bp.lo >>> 12) & TLB_MASK;
+      if (this.xTag[t] !== ((bp.lo & -4096) | this.priv) || this.xHi[t] !== bp.hi || this.xHost[t]! >>> 12 === bp.page) return;
     }
-    this.disarmBreakpoint();
+    this.disarmOne(bp);
     const { pageLo, pageHi, h, curHost } = this;
-    this.pageLo = this.bpLo & -4096;
-    this.pageHi = this.bpHi;
-    this.h = (this.bpLo & 0xfff) >> 1;
+    this.pageLo = bp.lo & -4096;
+    this.pageHi = bp.hi;
+    this.h = (bp.lo & 0xfff) >> 1;
     const hh = this.h;
     const page = this.quietly(() => enterPage(this), undefined);
     let w = page ? page[hh << 2]! : 0;
@@ -503,17 +557,22 @@ export class Hart implements HartApi, CpuCore {
     this.h = h;
     this.curHost = curHost;
     if (!page || w < 256) return;
-    this.bpDec = page;
-    this.bpPage = bpPage;
-    this.bpK = hh << 2;
-    this.bpSaved = w;
-    page[this.bpK] = OP_EBREAK | (w & ~255);
+    bp.dec = page;
+    bp.page = bpPage;
+    bp.k = hh << 2;
+    bp.saved = w;
+    page[bp.k] = OP_EBREAK | (w & ~255);
   }
 
+  /** Puts back every armed slot's op word (in reverse order of arming, so shared slots end as they began). */
   private disarmBreakpoint(): void {
-    const dec = this.bpDec;
-    if (dec !== undefined && dec[this.bpK] === (OP_EBREAK | (this.bpSaved & ~255))) dec[this.bpK] = this.bpSaved;
-    this.bpDec = undefined;
+    for (let i = this.bps.length - 1; i >= 0; i--) this.disarmOne(this.bps[i]!);
+  }
+
+  private disarmOne(bp: HartBreakpoint): void {
+    const dec = bp.dec;
+    if (dec !== undefined && dec[bp.k] === (OP_EBREAK | (bp.saved & ~255))) dec[bp.k] = bp.saved;
+    bp.dec = undefined;
   }
 
   /** Whether an interrupt is pending and enabled in mie, ignoring the global enables (WFI wake-up rule). */

@@ -9,9 +9,10 @@ import { BusError } from '../../bus/address-space';
 import { Cause, Mstatus } from './csr-numbers';
 import { decodeInto, newDecoded } from './decoder';
 import type { Hart } from './hart';
+import { WatchKind } from '../../cpu/hart-snapshot';
 import { BASE_ROW, OP_CROSS_PAGE, writesIntRd } from './instructions';
 import { Stage2, type AccessKind } from './platform';
-import { TRAP_SIGNAL } from './trap-signal';
+import { TRAP_SIGNAL, WATCH_CAUSE } from './trap-signal';
 
 /** Direct-mapped TLB entries per access kind; 1024 covers the kernel working set of a Linux boot (256 missed 3x as often). */
 export const TLB_SIZE = 1024;
@@ -209,6 +210,8 @@ function walk(h: Hart, lo: number, hi: number, acc: number, prv: number): number
  */
 export function resolveVirt(h: Hart, lo: number, hi: number, acc: number, size: number): number {
   const prv = acc === FETCH ? h.priv : h.dprv;
+  // A page with a watchpoint never enters the TLBs: every access to it comes here and is checked.
+  const watchedPage = h.wpCount !== 0 && acc !== FETCH && checkWatch(h, lo, hi, acc, size);
   let pa: number;
   if (prv === 3 || h.vmMode === 0) {
     if (hi < 0 || hi >= 1 << 24) raise(h, ACCESS_FAULT[acc]!, toU64(lo, hi), 'address beyond the physical address space');
@@ -217,7 +220,7 @@ export function resolveVirt(h: Hart, lo: number, hi: number, acc: number, size: 
     pa = walk(h, lo, hi, acc, prv);
   }
   const off = resolvePhys(h, pa, size, acc);
-  if (off >= 0) {
+  if (off >= 0 && !watchedPage) {
     const pageOff = off - (lo & 0xfff);
     const t = (lo >>> 12) & TLB_MASK;
     const tag = (lo & -4096) | prv;
@@ -242,6 +245,35 @@ export function resolveVirt(h: Hart, lo: number, hi: number, acc: number, size: 
     }
   }
   return off;
+}
+
+/**
+ * Data watchpoints (Hart.setWatchpoints): true when the access's page holds a watched range of its
+ * kind; an access that overlaps one stops the hart before it is done (WATCH_CAUSE, the pc on the
+ * instruction), except the first access of the instruction the hart stopped on, which resuming executes.
+ */
+function checkWatch(h: Hart, lo: number, hi: number, acc: number, size: number): boolean {
+  const bit = acc === WRITE ? WatchKind.write : WatchKind.read;
+  const va = toU64(lo, hi);
+  const pageStart = va & ~0xfffn;
+  const pageEnd = pageStart + 4096n;
+  const end = va + BigInt(size);
+  let watched = false;
+  for (let i = 0; i < h.wpCount; i++) {
+    if ((h.wpKind[i]! & bit) === 0 || h.wpStart[i]! >= pageEnd || h.wpEnd[i]! <= pageStart) continue;
+    watched = true;
+    if (h.wpStart[i]! >= end || h.wpEnd[i]! <= va) continue;
+    const pc = h.getPc();
+    if (h.wpPass === pc) {
+      h.wpPass = undefined;
+      return true;
+    }
+    h.wpHit = { address: va, kind: bit };
+    h.wpPass = pc;
+    raise(h, WATCH_CAUSE, va);
+  }
+  if (watched && h.wpPass !== undefined && h.wpPass !== h.getPc()) h.wpPass = undefined;
+  return watched;
 }
 
 function readRam(h: Hart, off: number, size: number): number {

@@ -3,3 +3,6 @@
  * preallocated object (no stack capture): the exception's cause and tval travel in the Hart's fields.
  */
 export const TRAP_SIGNAL: { readonly trap: true } = Object.freeze({ trap: true });
+
+/** The pseudo exception cause mmu.ts raises for a watched access (hart.ts stops; never delivered to the guest). */
+export const WATCH_CAUSE = -100;

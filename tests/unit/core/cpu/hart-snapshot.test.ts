@@ -2,15 +2,21 @@ import { describe, expect, it } from 'vitest';
 import {
   DEBUG_BYTES,
   DEBUG_OFFSET,
+  DebugTable,
   DebugWord,
+  MAX_BREAKPOINTS,
+  MAX_WATCHPOINTS,
   SNAPSHOT_CSRS,
+  WatchKind,
   SNAPSHOT_F_OFFSET,
   SNAPSHOT_PC_OFFSET,
   SNAPSHOT_X_OFFSET,
   causeName,
   decodeCsr,
   decodeSnapshotCsrs,
+  readDebugTable,
   readSnapshot,
+  writeDebugTable,
   writeSnapshot,
 } from '../../../../src/core/cpu/hart-snapshot';
 import { F_OFFSET, HART_STATE_BYTES, PC_OFFSET, X_OFFSET } from '../../../../src/core/isa/riscv64/hart';
@@ -26,7 +32,25 @@ describe('hart snapshot layout', () => {
     expect(DEBUG_OFFSET).toBe(F_OFFSET + 32 * 8);
     expect(DEBUG_OFFSET % 8).toBe(0);
     expect(DEBUG_OFFSET + DEBUG_BYTES).toBeLessThanOrEqual(HART_STATE_BYTES);
-    expect(DebugWord.csrs + 2 * SNAPSHOT_CSRS.length).toBe(DEBUG_BYTES / 4);
+    expect(DebugTable.bpCount).toBe(DebugWord.csrs + 2 * SNAPSHOT_CSRS.length);
+    expect(DebugTable.pcWriteHi + 1).toBe(DEBUG_BYTES / 4);
+  });
+
+  it("round-trips a debugger's breakpoint and watchpoint table and bumps the generation", () => {
+    const words = new Int32Array(new SharedArrayBuffer(DEBUG_BYTES));
+    const table = {
+      breakpoints: [0x8900_0d54n, 0xffff_ffff_8000_0000n],
+      watchpoints: [{ address: 0x8900_1670n, length: 8, kind: WatchKind.write }, { address: 0xffff_ffc0_0000_0010n, length: 4, kind: WatchKind.access }],
+    };
+    writeDebugTable(words, table);
+    expect(words[DebugWord.breakpointGen]).toBe(1);
+    expect(readDebugTable(words)).toEqual(table);
+    writeDebugTable(words, { breakpoints: [], watchpoints: [] });
+    expect(readDebugTable(words)).toEqual({ breakpoints: [], watchpoints: [] });
+    expect(() => writeDebugTable(words, { breakpoints: Array(MAX_BREAKPOINTS + 1).fill(0n), watchpoints: [] })).toThrow();
+    // A corrupt count is clamped, never read past the table.
+    words[DebugTable.wpCount] = 1000;
+    expect(readDebugTable(words).watchpoints).toHaveLength(MAX_WATCHPOINTS);
   });
 
   it('round-trips a snapshot through the shared words (seqlock even when done, never 0)', () => {

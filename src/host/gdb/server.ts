@@ -1,0 +1,115 @@
+/**
+ * The GDB stub's listening socket for one zone: 127.0.0.1 only (never every interface), one client at
+ * a time (a second connection is closed at once), a session per connection (session.ts). Also the
+ * command line printed for the user, the zone looked up by name or id, and the guest's ELF image.
+ */
+import { existsSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import type { MachineHost } from '../machine-host';
+import { gdbArch } from './arch';
+import { GdbSession } from './session';
+import { ZoneTarget } from './zone-target';
+
+export interface GdbServer {
+  readonly zone: number;
+  readonly zoneName: string;
+  readonly port: number;
+  /** A ready gdb-multiarch command line for this stub. */
+  readonly commandLine: string;
+  /** True while a client is connected. */
+  connected(): boolean;
+  close(): Promise<void>;
+}
+
+/** A zone by its name or id, among the layout's zones (running or not). */
+export function findZone(host: MachineHost, zone: string | number): { id: number; name: string } {
+  const statuses = host.zoneStatuses();
+  const found = statuses.find((z) => z.name === String(zone)) ?? statuses.find((z) => String(z.id) === String(zone).trim());
+  if (!found) throw new Error(`there is no zone '${zone}' (zones: ${statuses.map((z) => `${z.name} (${z.id})`).join(', ')})`);
+  return { id: found.id, name: found.name };
+}
+
+/** The guest image with symbols for a zone's image file: the ELF next to a raw .bin when there is one. */
+export function symbolFile(image: string | undefined): string | undefined {
+  if (!image) return undefined;
+  if (image.endsWith('.bin')) {
+    const elf = image.slice(0, -'.bin'.length) + '.elf';
+    if (existsSync(elf)) return elf;
+  }
+  return image;
+}
+
+const quote = (text: string): string => (/^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`);
+
+export function gdbCommandLine(architecture: string, port: number, elf?: string): string {
+  const parts = ['gdb-multiarch', '-ex', quote(`set architecture ${architecture}`), '-ex', quote(`target remote 127.0.0.1:${port}`)];
+  if (elf) parts.push(quote(path.relative(process.cwd(), elf) || elf));
+  return parts.join(' ');
+}
+
+/**
+ * Starts a stub for `zone` on 127.0.0.1:`port` (0: any free port). `elf` is only for the printed
+ * command line.
+ */
+export async function startGdbServer(host: MachineHost, zone: string | number, port: number, elf?: string): Promise<GdbServer> {
+  const arch = gdbArch(host.loaded.board.arch);
+  if (!arch) throw new Error(`the GDB stub does not support ${host.loaded.board.arch} yet`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`not a TCP port: ${port}`);
+  const { id, name } = findZone(host, zone);
+  const target = new ZoneTarget(host, id, arch);
+  let active: { socket: net.Socket; session: GdbSession } | undefined;
+
+  const server = net.createServer((socket) => {
+    if (active) {
+      // One client at a time per zone.
+      socket.destroy();
+      return;
+    }
+    socket.setNoDelay(true);
+    const session = new GdbSession(
+      target,
+      (text) => {
+        if (!socket.destroyed) socket.write(Buffer.from(text, 'latin1'));
+      },
+      () => socket.end(),
+    );
+    const current = { socket, session };
+    active = current;
+    // Bytes that arrive before the zone is stopped wait for it.
+    const early: Buffer[] = [];
+    let started = false;
+    socket.on('data', (chunk: Buffer) => (started ? session.data(chunk) : early.push(chunk)));
+    const finish = (): void => {
+      session.dispose();
+      if (active === current) active = undefined;
+    };
+    socket.on('close', finish);
+    socket.on('error', finish);
+    void session.start().then(
+      () => {
+        started = true;
+        for (const chunk of early.splice(0)) session.data(chunk);
+      },
+      () => socket.destroy(),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  const actual = (server.address() as net.AddressInfo).port;
+  return {
+    zone: id,
+    zoneName: name,
+    port: actual,
+    commandLine: gdbCommandLine(arch.architecture, actual, elf),
+    connected: () => active !== undefined,
+    close: () =>
+      new Promise<void>((resolve) => {
+        active?.session.dispose();
+        active?.socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
