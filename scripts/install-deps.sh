@@ -5,13 +5,14 @@
 # and aarch64 cross toolchains for rebuilding guest programs (the A64 disassembler is also checked
 # against aarch64-linux-gnu-objdump), dosfstools and mtools to check the FAT32 images built from
 # host folders, and QEMU (qemu-system-misc: qemu-system-riscv64; qemu-system-arm: qemu-system-aarch64),
-# the reference `hvwb bench linux-boot` compares with. Apt uses the machine's own source configuration.
+# the reference `hvwb bench linux-boot` compares with, and gdb-multiarch, which the GDB stub's test
+# debugs a zone with. Apt uses the machine's own source configuration.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 want_packages=(chromium device-tree-compiler gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf
                gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu dosfstools mtools
-               qemu-system-misc qemu-system-arm)
+               qemu-system-misc qemu-system-arm gdb-multiarch)
 missing=()
 for pkg in "${want_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

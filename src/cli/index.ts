@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, numberFlag } from './args';
 import { CliError, processOutput, type Output } from './output';
-import { parseExpect, runLayout } from './run';
+import { parseExpect, parseGdb, runLayout } from './run';
 import { ImageError } from '../core/machine/elf';
 import { LayoutError } from '../shared/validate/layout';
 import { HostFileError } from '../host/layout-loader';
@@ -14,10 +14,11 @@ import { HostFileError } from '../host/layout-loader';
 const USAGE = `usage: hvwb <command> [options]
 
 commands:
-  run <layout> [--expect ZONE:TEXT]... [--timeout SECONDS] [--quiet] [--tier interp]
+  run <layout> [--expect ZONE:TEXT]... [--timeout SECONDS] [--quiet] [--tier interp] [--gdb ZONE=PORT]...
       run a layout headless; stream each zone's console prefixed with its name; exit 0 once
       every expected text was seen (or the guest powered off cleanly). aarch64 CPUs translate
-      hot code to WebAssembly; --tier interp keeps them on the interpreter
+      hot code to WebAssembly; --tier interp keeps them on the interpreter. --gdb serves a zone
+      (name or id) to gdb on 127.0.0.1:PORT (0: a free port) and prints the gdb command line
   bench mips [--runs N] [--arch riscv64|aarch64] [--no-qemu] [--tier interp]
       run the instruction-rate benchmark guest on one hart to its power-off and print "MIPS ours <n>";
       with QEMU installed, run the same ELF in QEMU too and print "MIPS qemu <n>" and "ratio <ours/qemu>"
@@ -78,7 +79,7 @@ export async function main(argv: readonly string[], out: Output = processOutput)
   try {
     switch (command) {
       case 'run': {
-        const args = parseArgs(rest, ['expect', 'timeout', 'tier'], ['quiet']);
+        const args = parseArgs(rest, ['expect', 'timeout', 'tier', 'gdb'], ['quiet']);
         if (args.positional.length !== 1) throw new CliError('run takes exactly one layout folder');
         applyTier(args);
         const result = await runLayout(
@@ -87,6 +88,7 @@ export async function main(argv: readonly string[], out: Output = processOutput)
             expect: (args.flags.get('expect') ?? []).map(parseExpect),
             timeoutSeconds: numberFlag(args, 'timeout', 60),
             quiet: args.flags.has('quiet'),
+            gdb: (args.flags.get('gdb') ?? []).map(parseGdb),
           },
           out,
         );

@@ -8,6 +8,7 @@ import { MachineHost } from '../host/machine-host';
 import { CliError, type Output } from './output';
 import { startControlServer } from '../host/control-socket';
 import { isZoneCommand, zoneCommand } from '../host/zone-commands';
+import { findZone, startGdbServer, symbolFile, zoneImage, type GdbServer } from '../host/gdb/server';
 
 /** Console kept per zone for --expect matching (at least 4x the longest expected text). */
 const MIN_TAIL_CHARS = 64 * 1024;
@@ -19,6 +20,8 @@ export interface RunOptions {
   readonly expect: readonly { zone: string; text: string }[];
   readonly timeoutSeconds: number;
   readonly quiet: boolean;
+  /** GDB stubs to start: a zone (name or id) and a port on 127.0.0.1 (0: any free port). */
+  readonly gdb?: readonly { zone: string; port: number }[];
 }
 
 export interface RunResult {
@@ -33,6 +36,19 @@ export async function runLayout(options: RunOptions, out: Output): Promise<RunRe
     ? options.expect
     : Object.entries(loaded.layout.expect ?? {}).flatMap(([zone, lines]) => lines.map((text) => ({ zone, text })));
   const host = await MachineHost.create(loaded);
+  const stubs: GdbServer[] = [];
+  try {
+    for (const { zone, port } of options.gdb ?? []) {
+      const { id } = findZone(host, zone);
+      const stub = await startGdbServer(host, id, port, symbolFile(zoneImage(host, id)));
+      stubs.push(stub);
+      out.stdout(`hvwb: gdb stub for ${stub.zoneName} (zone ${stub.zone}) on 127.0.0.1:${stub.port}: ${stub.commandLine}\n`);
+    }
+  } catch (error) {
+    await Promise.all(stubs.map((s) => s.close()));
+    await host.stop();
+    throw new CliError(`--gdb: ${(error as Error).message}`);
+  }
   const control = await startControlServer(async (command, params) => {
     if (!isZoneCommand(command)) throw new Error(`the headless runner answers zone commands only, not ${command}`);
     return zoneCommand(host, loaded.folder, command, params);
@@ -59,7 +75,7 @@ export async function runLayout(options: RunOptions, out: Output): Promise<RunRe
       if (finished) return;
       finished = true;
       clearTimeout(timer);
-      void Promise.all([host.stop(), control.close()]).then(() => {
+      void Promise.all([...stubs.map((s) => s.close()), host.stop(), control.close()]).then(() => {
         for (const [zone, rest] of lineBuffers) if (rest && !options.quiet) out.stdout(`[${zone}] ${rest}\n`);
         if (message) (code === 0 ? out.stdout : out.stderr)(message + '\n');
         resolve({ code, retired: host.retired(), seconds: (performance.now() - started) / 1000 });
@@ -119,6 +135,14 @@ export async function runLayout(options: RunOptions, out: Output): Promise<RunRe
 /** An expectation's zone may be the zone's name, its id, or `root` for zone 0. */
 function zoneMatches(wanted: string, zoneId: number, zoneName: string): boolean {
   return wanted === zoneName || wanted === String(zoneId) || (wanted === 'root' && zoneId === 0);
+}
+
+/** --gdb ZONE=PORT (zone by name or id; port 0 picks a free one). */
+export function parseGdb(value: string): { zone: string; port: number } {
+  const eq = value.lastIndexOf('=');
+  const port = Number(value.slice(eq + 1));
+  if (eq <= 0 || !/^\d+$/.test(value.slice(eq + 1)) || port > 65535) throw new CliError(`--gdb takes ZONE=PORT (e.g. zoneR=1234), got "${value}"`);
+  return { zone: value.slice(0, eq), port };
 }
 
 export function parseExpect(value: string): { zone: string; text: string } {

@@ -3,7 +3,7 @@
  * a time (a second connection is closed at once), a session per connection (session.ts). Also the
  * command line printed for the user, the zone looked up by name or id, and the guest's ELF image.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import type { MachineHost } from '../machine-host';
@@ -38,6 +38,20 @@ export function symbolFile(image: string | undefined): string | undefined {
     if (existsSync(elf)) return elf;
   }
   return image;
+}
+
+/** The image a zone boots (the root's from the layout, another zone's kernel_filepath), as an absolute path. */
+export function zoneImage(host: MachineHost, zone: number): string | undefined {
+  if (zone === 0) return host.loaded.images.kernel;
+  for (const file of host.loaded.zoneFiles) {
+    try {
+      const json = JSON.parse(readFileSync(file.path, 'utf8')) as { zone_id?: unknown; kernel_filepath?: unknown };
+      if (Number(json.zone_id) === zone && typeof json.kernel_filepath === 'string') return path.resolve(path.dirname(file.path), json.kernel_filepath);
+    } catch {
+      // An unreadable zone file names no image.
+    }
+  }
+  return undefined;
 }
 
 const quote = (text: string): string => (/^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`);

@@ -20,13 +20,19 @@ import { DEBUG_OFFSET, DEBUG_WORDS, writeSnapshot } from '../../cpu/hart-snapsho
 import { TRAP_SIGNAL, WATCH_CAUSE } from './trap-signal';
 import { irqTraceOf, type IrqTrace } from '../../cpu/irq-trace';
 import { inspectHart } from './inspect';
+import { JC_ENTRIES, MAX_BLOCK, RvTier, RV_JC_OFFSET, RV_TIER_END, RV_TLB_OFFSET } from './tier';
+import { wasmMemoryOf } from '../../jit/wasm-module';
 
 export const X_OFFSET = HART_HEADER_BYTES;
 /** x0 writes land in this extra slot so that the interpreter never tests rd for zero. */
 const X_SINK_OFFSET = X_OFFSET + 32 * 8;
 export const PC_OFFSET = X_SINK_OFFSET + 8;
 export const F_OFFSET = PC_OFFSET + 8;
-export const HART_STATE_BYTES = 1280;
+/**
+ * The registers and the debug snapshot (first 2048 bytes), then the read and write TLBs and the
+ * translation tier's jump cache (tier.ts reads them from translated code).
+ */
+export const HART_STATE_BYTES = RV_TIER_END;
 
 /** Instructions between interrupt/timer/request checks when nothing ends a block earlier. */
 const SLICE = 4096;
@@ -77,12 +83,18 @@ export class Hart implements HartApi, CpuCore {
   readonly i64: BigInt64Array;
 
   // Per-thread TLBs (read, write, fetch): tag = page | privilege, high word, RAM span offset of the page.
-  readonly rTag = new Int32Array(TLB_SIZE).fill(-1);
-  readonly rHi = new Int32Array(TLB_SIZE);
-  readonly rHost = new Int32Array(TLB_SIZE);
-  readonly wTag = new Int32Array(TLB_SIZE).fill(-1);
-  readonly wHi = new Int32Array(TLB_SIZE);
-  readonly wHost = new Int32Array(TLB_SIZE);
+  // The read and write TLBs lie in the state region (RV_TLB_OFFSET), where translated code reads them;
+  // only this hart's thread uses them.
+  readonly rTag: Int32Array;
+  readonly rHi: Int32Array;
+  readonly rHost: Int32Array;
+  readonly wTag: Int32Array;
+  readonly wHi: Int32Array;
+  readonly wHost: Int32Array;
+  /** The translation tier's jump cache (RV_JC_OFFSET; tier.ts), emptied with the TLBs. */
+  readonly jc: Int32Array;
+  /** The translation tier, where the state and RAM lie in a registered WebAssembly.Memory (tier.ts). */
+  readonly tier: RvTier | undefined;
   /** Writes to pages that hold decoded code: translation cached, but stores take the slow path. */
   readonly cTag = new Int32Array(TLB_SIZE).fill(-1);
   readonly cHi = new Int32Array(TLB_SIZE);
@@ -209,6 +221,14 @@ export class Hart implements HartApi, CpuCore {
     this.fs = new Float32Array(buf, base + F_OFFSET, 64);
     this.debug = new Int32Array(buf, base + DEBUG_OFFSET, DEBUG_WORDS);
     this.trace = irqTraceOf(buf);
+    const tlb = (i: number) => new Int32Array(buf, base + RV_TLB_OFFSET + i * 4 * TLB_SIZE, TLB_SIZE);
+    this.rTag = tlb(0).fill(-1);
+    this.rHi = tlb(1);
+    this.rHost = tlb(2);
+    this.wTag = tlb(3).fill(-1);
+    this.wHi = tlb(4);
+    this.wHost = tlb(5);
+    this.jc = new Int32Array(buf, base + RV_JC_OFFSET, 4 * JC_ENTRIES).fill(0);
     // RAM: typed arrays over the bus's RAM span (every bank); TLBs and the decode cache index it by
     // span offset. The first bank is checked inline on TLB misses, the others through the bus.
     const bus = platform.bus;
@@ -236,6 +256,8 @@ export class Hart implements HartApi, CpuCore {
     this.codePage = new Uint8Array(pages);
     this.decGen = new Int32Array(pages);
     this.decList = new Array<Uint16Array | undefined>(pages).fill(undefined);
+    const memory = wasmMemoryOf(buf);
+    this.tier = memory && rb === buf && platform.translate !== false ? new RvTier(this, memory, base, ro) : undefined;
   }
 
   /** Puts the hart at `entry` in the given mode with clean registers (a0/a1 as a boot protocol passes them). */
@@ -436,6 +458,10 @@ export class Hart implements HartApi, CpuCore {
         result = 'wfi';
         break;
       }
+      // With the translation tier, a remainder too small for a block is left unspent (the slice before
+      // ended at a block head; interpreting the rest would start the next slice mid-block). Short budgets
+      // (tests, stepping) stay exact.
+      if (remaining < MAX_BLOCK && budget >= SLICE && remaining < budget && this.tier !== undefined && !stepping) break;
       if (stepping) break;
     }
     this.syncPcWords();

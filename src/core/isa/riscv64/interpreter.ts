@@ -11,6 +11,7 @@ import type { Hart } from './hart';
 import { divrem, divremw, mul, mulh } from './muldiv';
 import { enterPage, loadSlow, prepareSlot, TLB_MASK, writeVirt } from './mmu';
 import { executeSlow, SLOW_CONTINUE, SLOW_END_SEQUENTIAL } from './system';
+import { MAX_BLOCK, PENDING, VERY_HOT } from './tier';
 
 /** Moves the pc to page-relative byte offset `off` (may be outside the page); the caller re-enters. */
 function leavePage(h: Hart, pageLo: number, pageHi: number, off: number): void {
@@ -42,6 +43,10 @@ export function execute(h: Hart, n: number): number {
   const rTag = h.rTag, rHi = h.rHi, rHost = h.rHost;
   const wTag = h.wTag, wHi = h.wHi, wHost = h.wHost;
   const prv = h.dprv;
+  // The translation tier (tier.ts) looks at block heads: where a page is entered or a branch was taken.
+  const tier = h.bpArmed || n < MAX_BLOCK ? undefined : h.tier;
+  const mode = (h.priv << 2) | prv;
+  const pcWords = h.pcWords;
   let count = 0;
   outer: while (count < n) {
     h.count = count;
@@ -49,10 +54,66 @@ export function execute(h: Hart, n: number): number {
     const pageLo = h.pageLo;
     const pageHi = h.pageHi;
     let hh = h.h;
+    const tp = tier === undefined ? undefined : tier.page(h.curHost, mode);
+    let head = true;
     while (count < n) {
       if (hh >= 2048) {
         h.h = hh;
         continue outer;
+      }
+      if (head && tp !== undefined) {
+        head = false;
+        if (n - count < MAX_BLOCK) {
+          // Too little budget left for a block: the slice ends here, at a head, so that the next one
+          // starts translated code there (ending it mid-block would make heads of a loop's every instruction).
+          if (count !== 0) {
+            h.h = hh;
+            return count;
+          }
+        } else {
+          const f = tp.fns[hh]!;
+          if (f > 0) {
+            // Run translated blocks from here while the jump cache knows where they lead.
+            const pc = pageLo | (hh << 1);
+            tier!.enter(pc, pageHi, mode, f);
+            pcWords[0] = pc;
+            pcWords[1] = pageHi;
+            h.h = hh;
+            h.count = count;
+            let r = tier!.dispatch(count, n - MAX_BLOCK, mode);
+            if (r < 0) {
+              // A block's code changed in RAM: it is forgotten, the interpreter runs that code next.
+              r = -1 - r;
+              tier!.dropStale();
+            }
+            count = r;
+            // The imports of blocks in other pages may have moved the hart's page.
+            h.pageLo = pageLo;
+            h.pageHi = pageHi;
+            const lo = pcWords[0]!, hi = pcWords[1]!;
+            head = true;
+            if (hi === pageHi && (lo & -4096) === pageLo) {
+              hh = (lo & 0xfff) >> 1;
+              continue;
+            }
+            h.count = count;
+            jumpTo(h, lo, hi);
+            continue outer;
+          } else if (f === 0 && ++tp.heat[hh]! >= tier!.hot) {
+            tier!.translate(tp, h.curHost, hh, prv);
+            if (tp.fns[hh]! > 0) {
+              head = true;
+              continue;
+            }
+          } else if (f === PENDING && ++tp.heat[hh]! === VERY_HOT) {
+            // Queued and still running hot: its batch is compiled without waiting to be full.
+            tier!.compilePending();
+            if (tp.fns[hh]! > 0) {
+              head = true;
+              continue;
+            }
+          }
+        }
       }
       const k = hh << 2;
       let w = dec[k]!;
@@ -86,6 +147,7 @@ export function execute(h: Hart, n: number): number {
           if (t >= 0 && t < 4096) {
             hh = t >> 1;
             count++;
+            head = true;
             continue;
           }
           leavePage(h, pageLo, pageHi, t);
@@ -102,6 +164,7 @@ export function execute(h: Hart, n: number): number {
           count++;
           if (thi === pageHi && (tlo & -4096) === pageLo) {
             hh = (tlo & 0xfff) >> 1;
+            head = true;
             continue;
           }
           jumpTo(h, tlo, thi);
@@ -124,6 +187,7 @@ export function execute(h: Hart, n: number): number {
             count++;
             if (t >= 0 && t < 4096) {
               hh = t >> 1;
+              head = true;
               continue;
             }
             leavePage(h, pageLo, pageHi, t);

@@ -49,6 +49,11 @@ export interface HartPlatform {
   machineTimerCompare(): number;
   /** Present when the hart runs a zone guest under the hypervisor (S-mode entry, SBI). */
   readonly supervisor?: Supervisor;
+  /**
+   * Run hot code translated to WebAssembly (tier.ts) where the machine's memory is a registered
+   * WebAssembly.Memory: on unless false (`--tier interp` leaves the memory unregistered).
+   */
+  readonly translate?: boolean;
   /** The hart stopped on a guest error it cannot continue from. */
   fault(report: FaultReport): void;
 }

