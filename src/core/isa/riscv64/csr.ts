@@ -9,7 +9,7 @@
  */
 import { Csr, Irq, Mstatus } from './csr-numbers';
 import type { Hart } from './hart';
-import { flushTlb, raise } from './mmu';
+import { flushDataTlb, flushTlb, raise } from './mmu';
 import { effectiveMip, updateDprv } from './trap';
 
 export const MISA = (2n << 62n) | BigInt((1 << 0) | (1 << 2) | (1 << 3) | (1 << 5) | (1 << 8) | (1 << 12) | (1 << 18) | (1 << 20));
@@ -148,7 +148,7 @@ function setMstatus(h: Hart, value: number, mask: number): void {
   if (((v >> Mstatus.MPP_SHIFT) & 3) === 2) v &= ~Mstatus.MPP;
   const changed = h.mstatus ^ v;
   h.mstatus = v;
-  if (changed & (Mstatus.SUM | Mstatus.MXR)) flushTlb(h);
+  if (changed & (Mstatus.SUM | Mstatus.MXR)) flushDataTlb(h);
   updateDprv(h);
 }
 

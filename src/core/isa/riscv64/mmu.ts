@@ -52,6 +52,16 @@ export function flushTlb(h: Hart): void {
 }
 
 /**
+ * After SUM or MXR changed: they decide only which loads and stores a mapping allows, so the fetch TLB
+ * and the translation tier's jump cache stay (Linux sets and clears SUM around every user copy).
+ */
+export function flushDataTlb(h: Hart): void {
+  h.rTag.fill(-1);
+  h.wTag.fill(-1);
+  h.cTag.fill(-1);
+}
+
+/**
  * SFENCE.VMA with a virtual address: the TLBs hold 4 KiB leaf translations only (a superpage is
  * cached per 4 KiB page) and no non-leaf entries, so dropping the slot of that page in each TLB is
  * enough. Linux fences single pages for every kernel mapping change (fixmap text patching, vmalloc),
