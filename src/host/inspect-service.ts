@@ -14,6 +14,7 @@ import type {
   DisassemblyLine,
   EventName,
   Events,
+  GdbStubInfo,
   InterruptControllerState,
   InterruptControllersState,
   RegisterGroupData,
@@ -48,8 +49,9 @@ import { wakeHart } from '../core/machine/signals';
 import { decodeZoneConfig } from '../core/hypervisor/zone-config-binary';
 import type { VirtualIrqChip } from '../core/hypervisor/irqchip';
 import type { MachineHost, ZoneStatus } from './machine-host';
+import { startGdbServer, symbolFile, zoneImage, type GdbServer } from './gdb/server';
 
-const COMMANDS = new Set<CommandName>(['inspect.interrupts', 'inspect.cpus', 'zone.pause', 'zone.resume', 'zone.step', 'zone.breakpoint']);
+const COMMANDS = new Set<CommandName>(['inspect.interrupts', 'inspect.cpus', 'zone.pause', 'zone.resume', 'zone.step', 'zone.breakpoint', 'zone.gdb']);
 const STOP_POLL_MS = 50;
 /** Bytes of code shown before the pc (the start is found by decoding forward onto the pc). */
 const DISASSEMBLY_BACK = 24;
@@ -74,6 +76,8 @@ const isInspectable = (value: unknown): value is Inspectable =>
 export class InspectService {
   private readonly stopSeqs = new Map<number, number>();
   private readonly breakpoints = new Map<number, bigint>();
+  /** The GDB stubs the workbench started, by zone (they live until the service is disposed). */
+  private readonly gdbStubs = new Map<number, Promise<GdbServer>>();
   private readonly timer: ReturnType<typeof setInterval>;
 
   constructor(
@@ -103,6 +107,8 @@ export class InspectService {
         return this.step(p.zone, p.cpu);
       case 'zone.breakpoint':
         return this.setBreakpoint(p.zone, p.address);
+      case 'zone.gdb':
+        return this.gdbStub(p.zone);
       default:
         throw new Error(`unknown command ${command}`);
     }
@@ -110,6 +116,21 @@ export class InspectService {
 
   dispose(): void {
     clearInterval(this.timer);
+    for (const stub of this.gdbStubs.values()) void stub.then((s) => s.close(), () => undefined);
+    this.gdbStubs.clear();
+  }
+
+  /** The zone's GDB stub on 127.0.0.1, started on a free port the first time it is asked for. */
+  async gdbStub(zone: number): Promise<GdbStubInfo> {
+    this.zoneOf(zone);
+    let stub = this.gdbStubs.get(zone);
+    if (!stub) {
+      stub = startGdbServer(this.host, zone, 0, symbolFile(zoneImage(this.host, zone)));
+      this.gdbStubs.set(zone, stub);
+      stub.catch(() => this.gdbStubs.delete(zone));
+    }
+    const { port, commandLine } = await stub;
+    return { zone, port, commandLine };
   }
 
   // ---------------------------------------------------------------------------------------------

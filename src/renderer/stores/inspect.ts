@@ -6,7 +6,7 @@
  */
 import { defineStore } from 'pinia';
 import { computed, ref, watch } from 'vue';
-import type { CpuRegisterState, InterruptControllersState, StopReason, ZoneDebugState } from '../../shared/protocol/index';
+import type { CpuRegisterState, GdbStubInfo, InterruptControllersState, StopReason, ZoneDebugState } from '../../shared/protocol/index';
 import { useConnection, useWorkbench } from '../api/workbench-api';
 import { useMachineStore } from './machine';
 import { createPolling } from '../composables/polling';
@@ -171,6 +171,21 @@ export const useInspectStore = defineStore('inspect', () => {
   const setBreakpoint = (address: string | null) =>
     zone.value === null ? Promise.resolve() : control(() => api.invoke('zone.breakpoint', { zone: zone.value!, address }));
 
+  /** GDB stubs started from the workbench, by zone. */
+  const gdbStubs = ref<Record<number, GdbStubInfo>>({});
+  const gdbStub = computed(() => (zone.value === null ? null : gdbStubs.value[zone.value] ?? null));
+  async function startGdb(): Promise<void> {
+    const z = zone.value;
+    if (z === null) return;
+    try {
+      const info = await api.invoke('zone.gdb', { zone: z });
+      gdbStubs.value = { ...gdbStubs.value, [z]: info };
+      error.value = null;
+    } catch (e) {
+      error.value = e instanceof Error ? e.message.replace(/^Error: /, '') : String(e);
+    }
+  }
+
   function open(next: InspectView | null): void {
     view.value = next;
   }
@@ -206,5 +221,7 @@ export const useInspectStore = defineStore('inspect', () => {
     resume,
     step,
     setBreakpoint,
+    gdbStub,
+    startGdb,
   };
 });

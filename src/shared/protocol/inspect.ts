@@ -193,6 +193,13 @@ export interface ZoneDebugState {
   readonly cpus: readonly CpuRegisterState[];
 }
 
+/** A zone's GDB stub (host/gdb): where it listens and the command line that connects gdb to it. */
+export interface GdbStubInfo {
+  readonly zone: number;
+  readonly port: number;
+  readonly commandLine: string;
+}
+
 export interface InspectCommands {
   'inspect.interrupts': { params: Record<string, never>; result: InterruptControllersState };
   'inspect.cpus': { params: { zone: number }; result: ZoneDebugState };
@@ -203,6 +210,8 @@ export interface InspectCommands {
   'zone.step': { params: { zone: number; cpu: number }; result: ZoneDebugState };
   /** A guest-virtual pc ("0x..." or a number) on every CPU of the zone; null clears it. */
   'zone.breakpoint': { params: { zone: number; address: string | number | null }; result: ZoneDebugState };
+  /** Starts the zone's GDB stub on 127.0.0.1 (a free port) unless it runs already. */
+  'zone.gdb': { params: { zone: number }; result: GdbStubInfo };
 }
 
 export interface InspectEvents {
