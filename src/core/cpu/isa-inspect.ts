@@ -8,6 +8,8 @@ import { disassemble as disassembleA64 } from '../isa/aarch64/disassembler';
 import { disassemble as disassembleRiscv } from '../isa/riscv64/disassembler';
 import { ABI_NAMES, FP_ABI_NAMES } from '../isa/riscv64/instructions';
 import { debugWalk } from '../isa/riscv64/debug-walk';
+import { debugWalkA64 } from '../isa/aarch64/debug-walk';
+import { A64_V_OFFSET, A64_X_OFFSET, Slot } from '../isa/aarch64/cpu';
 
 export interface IsaInspect {
   /** Every instruction starts at a multiple of this many bytes. */
@@ -24,6 +26,11 @@ export interface IsaInspect {
    * name ('satp', 'priv' on RISC-V); `read64` a guest-physical doubleword. Undefined: not mapped.
    */
   translate?(va: bigint, register: (name: string) => bigint | undefined, read64: (gpa: bigint) => bigint | undefined): bigint | undefined;
+  /**
+   * Byte offsets in the CPU's shared state region of registers a debugger reads and writes while the CPU
+   * is held, by name (for ISAs whose own snapshot does not say; RISC-V's are in hart-snapshot.ts).
+   */
+  readonly registerOffsets?: Readonly<Record<string, number>>;
 }
 
 const hexWord = (bits: number): string => `0x${(bits >>> 0).toString(16).padStart(8, '0')}`;
@@ -41,6 +48,16 @@ const ISAS: Readonly<Record<string, IsaInspect>> = {
     alignment: 4,
     instructionBytes: () => 4,
     disassemble: (bits, pc) => disassembleA64(bits, pc)?.replace('\t', ' ') ?? `.inst ${hexWord(bits)} (unallocated)`,
+    translate: (va, register, read64) => debugWalkA64(va, register, read64),
+    // X0..X30 (8 bytes each from x), the pc, SP_EL0/SP_EL1 and PSTATE slots, V0..V31 (16 bytes each from v).
+    registerOffsets: {
+      x: A64_X_OFFSET,
+      pc: A64_X_OFFSET + 8 * Slot.pc,
+      sp_el0: A64_X_OFFSET + 8 * Slot.spEl0,
+      sp_el1: A64_X_OFFSET + 8 * Slot.spEl1,
+      pstate: A64_X_OFFSET + 8 * Slot.pstate,
+      v: A64_V_OFFSET,
+    },
   },
 };
 

@@ -6,11 +6,14 @@
  */
 import type { SharedRegion } from '../../core/bus/types';
 import { riscv64Gdb } from './arch/riscv64';
+import { aarch64Gdb } from './arch/aarch64';
 
 /** A held CPU as the stub reaches it: its shared state region and its debug words (hart-snapshot.ts). */
 export interface GdbCpu {
   readonly region: SharedRegion;
   readonly debug: Int32Array;
+  /** A register of the CPU's published inspector snapshot by its name (system registers), if there. */
+  published(name: string): bigint | undefined;
 }
 
 export interface GdbRegister {
@@ -37,6 +40,10 @@ export interface GdbArch {
   readonly gRegisters: number;
   /** The register gdb's pc is (for T stop replies). */
   readonly pcRegnum: number;
+  /** Breakpoints the CPU arms at once (default: the debug table's MAX_BREAKPOINTS). */
+  readonly maxBreakpoints?: number;
+  /** The CPU stops on data watchpoints (default true); without, Z2-Z4 are refused and gdb steps instead. */
+  readonly watchpoints?: boolean;
   /** A register's value as little-endian bytes, or undefined for an unknown regnum. */
   readRegister(cpu: GdbCpu, regnum: number): Uint8Array | undefined;
   /** Writes a register of a held CPU; false when the register cannot be written. */
@@ -45,7 +52,7 @@ export interface GdbArch {
   translate(cpu: GdbCpu, va: bigint, read64: (gpa: bigint) => bigint | undefined): bigint | undefined;
 }
 
-const ARCHES: Readonly<Record<string, GdbArch>> = { riscv64: riscv64Gdb };
+const ARCHES: Readonly<Record<string, GdbArch>> = { riscv64: riscv64Gdb, aarch64: aarch64Gdb };
 
 /** The stub's knowledge of an architecture, or undefined when there is none yet. */
 export function gdbArch(arch: string): GdbArch | undefined {

@@ -314,13 +314,14 @@ export class GdbSession {
       case '0':
       case '1':
         if (insert) {
-          if (!this.breakpoints.has(address) && this.breakpoints.size >= MAX_BREAKPOINTS) return E_SPACE;
+          if (!this.breakpoints.has(address) && this.breakpoints.size >= (this.target.arch.maxBreakpoints ?? MAX_BREAKPOINTS)) return E_SPACE;
           this.breakpoints.add(address);
         } else this.breakpoints.delete(address);
         break;
       case '2':
       case '3':
       case '4': {
+        if (this.target.arch.watchpoints === false) return '';
         const watchKind = typeText === '2' ? WatchKind.write : typeText === '3' ? WatchKind.read : WatchKind.access;
         const length = Number(kind);
         if (length < 1 || length > 4096) return E_PARAM;

@@ -12,6 +12,7 @@ import { DebugTable, DebugWord, getU64, StopCode, writeDebugTable, type Watchpoi
 import { decodeZoneConfig } from '../../core/hypervisor/zone-config-binary';
 import { currentStage2Regions, stage2RegionsOf, type Stage2Region } from '../../core/hypervisor/stage2-map';
 import { wakeHart } from '../../core/machine/signals';
+import { readInspect } from '../../core/cpu/cpu-inspect';
 import type { MachineHost } from '../machine-host';
 import type { GdbArch, GdbCpu } from './arch';
 
@@ -72,7 +73,18 @@ export class ZoneTarget implements GdbTarget {
 
   cpu(index: number): GdbCpu {
     const cpu = this.cpus()[index]!;
-    return { region: this.host.view.hartRegion(cpu), debug: this.debugOf(cpu) };
+    let values: Map<string, bigint> | undefined;
+    const published = (name: string): bigint | undefined => {
+      if (!values) {
+        values = new Map();
+        const snapshot = readInspect(this.host.view.cpuInspectRegion(cpu));
+        for (const group of snapshot?.groups ?? []) {
+          for (const r of group.registers) if (typeof r.value === 'string' && /^0x[0-9a-f]+$/i.test(r.value)) values.set(r.name, BigInt(r.value));
+        }
+      }
+      return values.get(name);
+    };
+    return { region: this.host.view.hartRegion(cpu), debug: this.debugOf(cpu), published };
   }
 
   async pause(): Promise<void> {

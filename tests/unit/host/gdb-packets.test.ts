@@ -72,7 +72,7 @@ describe('GDB packet framing', () => {
 
 /** A zone of two vCPUs over plain memory: RAM at 0x8000_0000, 64 KiB. */
 class FakeZone implements GdbTarget {
-  readonly arch = gdbArch('riscv64')!;
+  constructor(readonly arch = gdbArch('riscv64')!) {}
   readonly regions = [0, 1].map(() => ({ buffer: new SharedArrayBuffer(4096), byteOffset: 0, byteLength: 4096 }));
   readonly ram = new Uint8Array(0x10000);
   paused = 0;
@@ -86,7 +86,7 @@ class FakeZone implements GdbTarget {
   }
   cpu(index: number) {
     const region = this.regions[index]!;
-    return { region, debug: new Int32Array(region.buffer, DEBUG_OFFSET, DEBUG_WORDS) };
+    return { region, debug: new Int32Array(region.buffer, DEBUG_OFFSET, DEBUG_WORDS), published: () => undefined };
   }
   async pause() {
     this.paused++;
@@ -117,8 +117,8 @@ class FakeZone implements GdbTarget {
   }
 }
 
-async function session() {
-  const zone = new FakeZone();
+async function session(arch = 'riscv64') {
+  const zone = new FakeZone(gdbArch(arch)!);
   const sent: string[] = [];
   let closed = false;
   const s = new GdbSession(zone, (t) => sent.push(t), () => (closed = true));
@@ -244,6 +244,21 @@ describe('GDB session on a fake zone', () => {
     expect(sent.at(-1)).toBe(frame('T02thread:1;'));
     expect(await ask('vCont;x')).toBe('E16');
     expect(await ask('vCont;s:9')).toBe('E16');
+  });
+
+  it('on aarch64: the A64 target description, one breakpoint, no watchpoints (gdb then steps)', async () => {
+    const { ask, zone } = await session('aarch64');
+    const xml = await ask('qXfer:features:read:target.xml:0,3fff');
+    expect(xml).toContain('<feature name="org.gnu.gdb.aarch64.core">');
+    expect(xml).toContain('<reg name="cpsr" bitsize="32" type="int" regnum="33"/>');
+    expect(xml).toContain('<reg name="v31" bitsize="128" type="aarch64v" regnum="65" group="vector"/>');
+    expect(xml).toContain('<reg name="fpcr" bitsize="32" type="int" regnum="67" group="float"/>');
+    expect(await ask('g')).toHaveLength(33 * 16 + 8);
+    expect(await ask('p22')).toHaveLength(32);
+    expect(await ask('Z0,80000010,4')).toBe('OK');
+    expect(await ask('Z0,80000020,4')).toBe('E1c');
+    expect(await ask('Z2,80001000,8')).toBe('');
+    expect(zone.table.watchpoints).toEqual([]);
   });
 
   it('answers unknown and garbage packets without closing, and detaches leaving the zone running', async () => {

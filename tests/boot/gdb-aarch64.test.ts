@@ -1,0 +1,90 @@
+/**
+ * The GDB stub on aarch64 (issue 12): zoneR of examples/aarch64-zones (CPU 3, the translation tier on)
+ * debugged with Debian's gdb-multiarch while the root and zoneU run on: connect, the A64 target
+ * description (core and fpu), break at the timer handler, continue, read a variable, step, detach; zoneR
+ * keeps printing afterwards. Skipped with a message when gdb-multiarch is not installed.
+ */
+import { execFile, execFileSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadLayout } from '../../src/host/layout-loader';
+import { startGdbServer, type GdbServer } from '../../src/host/gdb/server';
+import { startMachine, type LiveMachine } from '../helpers/live-machine';
+
+const ELF = 'guest/aarch64/bin/zones-r.elf';
+
+function hasGdb(): boolean {
+  try {
+    execFileSync('gdb-multiarch', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const gdbInstalled = hasGdb();
+if (!gdbInstalled) console.warn('tests/boot/gdb-aarch64.test.ts: skipped: gdb-multiarch is not installed (bash scripts/install-deps.sh installs it)');
+
+function gdb(port: number, commands: readonly string[]): Promise<string> {
+  const args = ['-nx', '-batch', '-ex', 'set architecture aarch64', '-ex', 'set pagination off', '-ex', `target remote 127.0.0.1:${port}`];
+  for (const c of commands) args.push('-ex', c);
+  args.push(ELF);
+  return new Promise((resolve, reject) => {
+    execFile('gdb-multiarch', args, { timeout: 60_000 }, (error, stdout, stderr) => {
+      const text = `${stdout}${stderr}`;
+      if (error && !text) reject(error);
+      else resolve(text);
+    });
+  });
+}
+
+describe.skipIf(!gdbInstalled)('GDB stub with gdb-multiarch on aarch64 zoneR', () => {
+  let machine: LiveMachine;
+  let server: GdbServer;
+
+  beforeAll(async () => {
+    machine = await startMachine(await loadLayout('examples/aarch64-zones'));
+    await machine.waitFor('zoneR', 'latency min=', 60_000);
+    server = await startGdbServer(machine.host, 'zoneR', 0, ELF);
+  });
+
+  afterAll(async () => {
+    await server?.close();
+    await machine?.stop();
+  });
+
+  it('connects, breaks at the timer handler, reads a variable, steps and detaches', async () => {
+    expect(server.commandLine).toBe(`gdb-multiarch -ex 'set architecture aarch64' -ex 'target remote 127.0.0.1:${server.port}' ${ELF}`);
+    const transcript = await gdb(server.port, [
+      'info threads',
+      'break zone_irq',
+      'continue',
+      'print/x $pc',
+      'print (unsigned long)count',
+      'info registers sp cpsr',
+      'print $v0.d[0]',
+      'delete',
+      'stepi',
+      'print/x $pc',
+      'detach',
+    ]);
+    console.log(transcript);
+    expect(transcript).toMatch(/\* 1\s+Thread 1/);
+    const placed = BigInt(/Breakpoint 1 at (0x[0-9a-f]+)/.exec(transcript)?.[1] ?? '0');
+    expect(transcript).toMatch(new RegExp(`Breakpoint 1, 0x0*${placed.toString(16)} in zone_irq \\(\\)`));
+    expect(transcript).toContain(`$1 = 0x${placed.toString(16)}`);
+    expect(transcript).toMatch(/\$2 = \d+/);
+    expect(transcript).toMatch(/sp\s+0x710[0-9a-f]+/);
+    expect(transcript).toMatch(/cpsr\s+0x[0-9a-f]+/);
+    expect(transcript).toMatch(/\$3 = /);
+    expect(transcript).toContain(`$4 = 0x${(placed + 4n).toString(16)}`);
+    expect(transcript).toMatch(/\[Inferior 1 \(Remote target\) detached\]/);
+    expect(transcript).not.toMatch(/Remote connection closed|Remote communication error|Truncated register/);
+  });
+
+  it('leaves zoneR running after the detach', async () => {
+    const from = machine.output('zoneR').length;
+    await machine.waitFor('zoneR', 'latency min=', 10_000, from);
+    expect(machine.host.heldHarts.has(3)).toBe(false);
+    expect(machine.faults).toEqual([]);
+  });
+});
