@@ -48,7 +48,7 @@ export function flushTlb(h: Hart): void {
   h.cTag.fill(-1);
   h.xTag.fill(-1);
   // The translation tier's jump cache maps virtual pcs to blocks: it goes with the translations.
-  if (h.tier !== undefined) h.jc.fill(0);
+  h.tier?.forgetJumps();
 }
 
 /**
@@ -73,13 +73,7 @@ export function flushTlbPage(h: Hart, lo: number): void {
   h.wTag[t] = -1;
   h.cTag[t] = -1;
   h.xTag[t] = -1;
-  // The jump cache entries of pcs in that page (indexed by pc >> 1: one half of the cache; those of other
-  // pages there go too, and come back the next time the interpreter enters their blocks).
-  if (h.tier !== undefined) {
-    const jcWords = h.jc.length;
-    const first = (((lo & -4096) >>> 1) * 4) % jcWords;
-    h.jc.fill(0, first, first + 2048 * 4);
-  }
+  h.tier?.forgetJumpsInPage(lo);
 }
 
 /**

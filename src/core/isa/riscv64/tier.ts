@@ -29,7 +29,7 @@ import { executeSlow } from './system';
 import { FunctionBody, I32, I64, ModuleBuilder, Op as W, VOID } from '../../jit/wasm-module';
 
 /** Executions of a block head before it is translated. */
-export const HOT = 24;
+export const HOT = 64;
 /** Blocks per compiled module. */
 export const BATCH = 32;
 /** Longest block, in instructions; the interpreter enters blocks only with at least this much budget. */
@@ -156,14 +156,40 @@ export class RvTier {
     return p;
   }
 
+  /**
+   * Virtual pages (low word) that may have jump cache entries: only the interpreter adds entries (enter),
+   * so SFENCE.VMA of a page that has none (Linux's fixmap and PTE updates: data pages) costs nothing.
+   */
+  private readonly jcPages = new Set<number>();
+
   /** Puts block `index` in the jump cache for the pc lo/hi in `mode`. */
   enter(lo: number, hi: number, mode: number, index: number): void {
     const e = ((lo >>> 1) & (JC_ENTRIES - 1)) * 4;
     const jc = this.hart.jc;
+    this.jcPages.add(lo & -4096);
     jc[e] = lo;
     jc[e + 1] = hi;
     jc[e + 2] = mode;
     jc[e + 3] = index;
+  }
+
+  /** Empties the jump cache (with the TLBs). */
+  forgetJumps(): void {
+    if (this.jcPages.size === 0) return;
+    this.hart.jc.fill(0);
+    this.jcPages.clear();
+  }
+
+  /** Empties the jump cache entries of pcs in the virtual page of `lo` (SFENCE.VMA of one page). */
+  forgetJumpsInPage(lo: number): void {
+    const page = lo & -4096;
+    if (!this.jcPages.delete(page)) return;
+    // Indexed by pc >> 1, a page's entries fill one half of the cache; other pages' entries there go too.
+    const jc = this.hart.jc;
+    const first = ((page >>> 1) & (JC_ENTRIES - 1)) * 4;
+    for (let e = first; e < first + 2048 * 4; e += 4) {
+      if ((jc[e]! & -4096) === page) jc[e + 3] = 0;
+    }
   }
 
   /** After dispatch returned a stale block: forget it, so the interpreter runs that code again first. */
@@ -183,6 +209,7 @@ export class RvTier {
     this.owners = [];
     this.nextIndex = 1;
     this.hart.jc.fill(0);
+    this.jcPages.clear();
     this.pending = [];
     this.stats.flushes++;
   }
