@@ -88,7 +88,7 @@ done
 # (zones/common/link-*.ld, which INCLUDE zone-body.ld). zones-root.elf carries bin/zones-u.bin (incbin),
 # so zoneU is built first. -mstrict-align: with the MMU off every access is to Device memory.
 ZONES=("${INT[@]}" -mstrict-align -Izones/common -Lzones/common)
-ZONES_RT=(zones/common/start.S zones/common/console.c zones/common/virtio.c zones/common/psci.c
+ZONES_RT=(zones/common/start.S zones/common/console.c ../common/zformat.c zones/common/virtio.c zones/common/psci.c
           zones/common/gic.c zones/common/timer.c zones/common/hvisor.c)
 build zones-u "${ZONES[@]}" -Tzones/common/link-u.ld -- "${ZONES_RT[@]}" zones/zone-u/zone-u.c
 build zones-r "${ZONES[@]}" -Tzones/common/link-r.ld -- "${ZONES_RT[@]}" zones/zone-r/zone-r.c

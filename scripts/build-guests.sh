@@ -67,7 +67,7 @@ build bench-mips "${COMMON[@]}" "${INT_C[@]}" -Tcommon/link-m.ld -- common/crt-m
 # (zones/common/link-*.ld). zoneU and zoneR also get a flat image (objcopy -O binary), what hvisor-tool
 # loads from kernel_filepath; zones-root.elf carries bin/zones-u.bin (incbin), so zoneU is built first.
 ZONES=("${COMMON[@]}" "${INT_C[@]}" -Izones/common -Lzones/common)
-ZONES_RT=(zones/common/start.S zones/common/console.c zones/common/sbi.c zones/common/hvisor.c
+ZONES_RT=(zones/common/start.S zones/common/console.c ../common/zformat.c zones/common/sbi.c zones/common/hvisor.c
           zones/common/timer.c zones/common/banner.c)
 build zones-u "${ZONES[@]}" -Tzones/common/link-u.ld -- "${ZONES_RT[@]}" zones/zone-u/zone-u.c
 "${CROSS}objcopy" -O binary "$OUT/zones-u.elf" "$OUT/zones-u.bin"
