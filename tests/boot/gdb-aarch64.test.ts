@@ -1,7 +1,8 @@
 /**
  * The GDB stub on aarch64 (issue 12): zoneR of examples/aarch64-zones (CPU 3, the translation tier on)
  * debugged with Debian's gdb-multiarch while the root and zoneU run on: connect, the A64 target
- * description (core and fpu), break at the timer handler, continue, read a variable, step, detach; zoneR
+ * description (core and fpu), two breakpoints (the timer handler and a function it calls), continue, read a
+ * variable, step, detach; zoneR
  * keeps printing afterwards. Skipped with a message when gdb-multiarch is not installed.
  */
 import { execFile, execFileSync } from 'node:child_process';
@@ -57,11 +58,13 @@ describe.skipIf(!gdbInstalled)('GDB stub with gdb-multiarch on aarch64 zoneR', (
     const transcript = await gdb(server.port, [
       'info threads',
       'break zone_irq',
+      'break vtimer_set',
       'continue',
       'print/x $pc',
       'print (unsigned long)count',
       'info registers sp cpsr',
       'print $v0.d[0]',
+      'continue',
       'delete',
       'stepi',
       'print/x $pc',
@@ -76,7 +79,10 @@ describe.skipIf(!gdbInstalled)('GDB stub with gdb-multiarch on aarch64 zoneR', (
     expect(transcript).toMatch(/sp\s+0x710[0-9a-f]+/);
     expect(transcript).toMatch(/cpsr\s+0x[0-9a-f]+/);
     expect(transcript).toMatch(/\$3 = /);
-    expect(transcript).toContain(`$4 = 0x${(placed + 4n).toString(16)}`);
+    // The second breakpoint, in the function the handler calls.
+    expect(transcript).toMatch(/Breakpoint 2, 0x[0-9a-f]+ in vtimer_set \(\)/);
+    const second = BigInt(/Breakpoint 2 at (0x[0-9a-f]+)/.exec(transcript)?.[1] ?? '0');
+    expect(transcript).toContain(`$4 = 0x${(second + 4n).toString(16)}`);
     expect(transcript).toMatch(/\[Inferior 1 \(Remote target\) detached\]/);
     expect(transcript).not.toMatch(/Remote connection closed|Remote communication error|Truncated register/);
   });

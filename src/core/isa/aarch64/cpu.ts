@@ -155,12 +155,12 @@ export class A64Cpu implements CpuCore, ArmCpuApi {
   /** Set while the inspector or the breakpoint translates: faults are neither delivered nor reported. */
   quiet = false;
 
-  // Breakpoint on a guest-virtual pc, armed as a special op in the decode cache slot it translates to.
+  // Breakpoints on guest-virtual pcs, armed for each slice as a special op in the decode cache slot
+  // each translates to (and disarmed after it), so that the interpreter never compares the pc.
   bpArmed = false;
-  bpAddr = 0n;
-  private bpDec: Int32Array | undefined;
-  private bpSlot = 0;
-  private bpOp = 0;
+  private bpAddrs: bigint[] = [];
+  /** The slots armed for the current slice, in arming order, with the op each replaced. */
+  private bpSlots: { dec: Int32Array; slot: number; op: number }[] = [];
 
   constructor(
     readonly platform: ArmPlatform,
@@ -351,7 +351,7 @@ export class A64Cpu implements CpuCore, ArmCpuApi {
       // at a block head): running it would stop mid-block and make the next run start there.
       if (remaining < MAX_BLOCK && budget >= SLICE && remaining < budget && this.tier !== undefined && !stepping) break;
       let slice = remaining < SLICE ? remaining : SLICE;
-      const atBreakpoint = this.bpArmed && this.getPc() === this.bpAddr;
+      const atBreakpoint = this.atBreakpoint();
       if (atBreakpoint) slice = 1;
       else if (this.bpArmed) this.armBreakpoint();
       let done: number;
@@ -384,9 +384,19 @@ export class A64Cpu implements CpuCore, ArmCpuApi {
   }
 
   setBreakpoint(address: bigint | undefined): void {
+    this.setBreakpoints(address === undefined ? [] : [address]);
+  }
+
+  /** Arms breakpoints on guest-virtual pcs (replacing the previous ones). */
+  setBreakpoints(addresses: readonly bigint[]): void {
     this.disarmBreakpoint();
-    this.bpArmed = address !== undefined;
-    this.bpAddr = address === undefined ? 0n : asUint(64, address);
+    this.bpAddrs = [...new Set(addresses.map((a) => asUint(64, a)))];
+    this.bpArmed = this.bpAddrs.length > 0;
+  }
+
+  /** The pc is a breakpoint's address. */
+  atBreakpoint(): boolean {
+    return this.bpArmed && this.bpAddrs.includes(this.getPc());
   }
 
   inspect(): RegisterGroup[] {
@@ -403,24 +413,29 @@ export class A64Cpu implements CpuCore, ArmCpuApi {
     return groups;
   }
 
-  /** Puts the breakpoint op into the decode slot the breakpoint's address translates to now. */
+  /** Puts the breakpoint op into the decode slot each breakpoint's address translates to now. */
   private armBreakpoint(): void {
-    const off = resolveFetch(this, this.bpAddr);
-    if (off < 0) return;
-    const page = off >>> 12;
-    let dec = this.decPages[page];
-    if (!dec) dec = this.decPages[page] = new Int32Array(PAGE_SLOTS * 4);
-    const slot = ((off & 0xfff) >>> 2) * 4;
-    dec[slot] = this.i32[off >>> 2]!;
-    this.bpOp = dec[slot + 1]!;
-    dec[slot + 1] = OP_BREAKPOINT;
-    this.bpDec = dec;
-    this.bpSlot = slot;
+    for (const address of this.bpAddrs) {
+      const off = resolveFetch(this, address);
+      if (off < 0) continue;
+      const page = off >>> 12;
+      let dec = this.decPages[page];
+      if (!dec) dec = this.decPages[page] = new Int32Array(PAGE_SLOTS * 4);
+      const slot = ((off & 0xfff) >>> 2) * 4;
+      // An alias of a slot armed already keeps its raw word (the op saved first is put back last).
+      if (dec[slot + 1] !== OP_BREAKPOINT) dec[slot] = this.i32[off >>> 2]!;
+      this.bpSlots.push({ dec, slot, op: dec[slot + 1]! });
+      dec[slot + 1] = OP_BREAKPOINT;
+    }
   }
 
+  /** Puts back the ops of the armed slots, in reverse order, so that shared slots end as they began. */
   private disarmBreakpoint(): void {
-    if (this.bpDec && this.bpDec[this.bpSlot + 1] === OP_BREAKPOINT) this.bpDec[this.bpSlot + 1] = this.bpOp;
-    this.bpDec = undefined;
+    for (let i = this.bpSlots.length - 1; i >= 0; i--) {
+      const { dec, slot, op } = this.bpSlots[i]!;
+      if (dec[slot + 1] === OP_BREAKPOINT) dec[slot + 1] = op;
+    }
+    this.bpSlots.length = 0;
   }
 
   private serviceFences(): void {

@@ -270,7 +270,7 @@ export function createAarch64Vcpu(setup: VcpuSetup): VcpuArch {
     },
     level: () => `EL${cpu.getExceptionLevel()}`,
     getPc: () => cpu.getPc(),
-    atBreakpoint: () => cpu.bpArmed && cpu.getPc() === cpu.bpAddr,
+    atBreakpoint: () => cpu.atBreakpoint(),
     siblings: () => (binding ? binding.slot.cpuList() : view.headers.map((_, i) => i)),
   };
 }
