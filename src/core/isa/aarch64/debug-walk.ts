@@ -4,6 +4,8 @@
  * permission checks, no access-flag updates, no TLB fills (mmu.ts does those on the CPU's own thread).
  * 4 KiB granule only, as the CPU implements (VMSAv8-64, 39/48-bit VA); the MMU off is the identity.
  */
+import { asUint } from './uint';
+
 const OUTPUT_MASK = 0x0000_ffff_ffff_f000n;
 
 /**
@@ -11,7 +13,7 @@ const OUTPUT_MASK = 0x0000_ffff_ffff_f000n;
  * published system registers by their lower-case names; `read64` a guest-physical doubleword.
  */
 export function debugWalkA64(va: bigint, sysreg: (name: string) => bigint | undefined, read64: (gpa: bigint) => bigint | undefined): bigint | undefined {
-  va = BigInt.asUintN(64, va);
+  va = asUint(64, va);
   const sctlr = sysreg('sctlr_el1') ?? 0n;
   if ((sctlr & 1n) === 0n) return va;
   const tcr = sysreg('tcr_el1') ?? 0n;
