@@ -16,9 +16,9 @@
  * Translated: RV64I (LUI, AUIPC, JAL, JALR, branches, loads and stores of every width, the immediate and
  * register ALU ops and their W forms, FENCE as a no-op), RV64M, and the compressed forms (the decoder
  * expands them to base operations). Called from inside a block (the interpreter's own code, helperOp):
- * F/D and A, which always go on with the next instruction or raise. Left to the interpreter, ending a
- * block: CSR instructions, ECALL/EBREAK, xRET, WFI, FENCE.I and SFENCE.VMA, where privilege, translation
- * or the interrupt state may change; and a 32-bit instruction that crosses the page end.
+ * F/D, A and CSR reads, which always go on with the next instruction or raise. Left to the interpreter,
+ * ending a block: CSR writes, ECALL/EBREAK, xRET, WFI, FENCE.I and SFENCE.VMA, where privilege,
+ * translation or the interrupt state may change; and a 32-bit instruction that crosses the page end.
  */
 import type { Hart } from './hart';
 import { HART_HEADER_BYTES } from '../../cpu/hart-header';
@@ -77,14 +77,18 @@ interface Insn {
   len: number;
 }
 
-/** Ops run by the interpreter's own code (executeSlow) from inside a block: F/D and A. */
-function helperOp(op: number): boolean {
-  return (op >= 100 && op <= 161) || (op >= 77 && op <= 98);
+/**
+ * Instructions run by the interpreter's own code (executeSlow) from inside a block: F/D, A, and CSR
+ * instructions that only read (CSRRS/CSRRC with rs1 = x0, CSRRSI/CSRRCI with zimm = 0: no CSR reads has a
+ * side effect here, so they go on with the next instruction or raise). Kernel delay loops poll `time`.
+ */
+function helperOp(op: number, rs1: number): boolean {
+  return (op >= 100 && op <= 161) || (op >= 77 && op <= 98) || ((op === 59 || op === 60 || op === 62 || op === 63) && rs1 === 0);
 }
 
-/** The ops translated to WebAssembly (see the file comment). */
-function translatable(op: number): boolean {
-  return (op >= 1 && op <= 50) || (op >= 64 && op <= 76) || helperOp(op);
+/** The instructions translated to WebAssembly (see the file comment). */
+function translatable(op: number, rs1: number): boolean {
+  return (op >= 1 && op <= 50) || (op >= 64 && op <= 76) || helperOp(op, rs1);
 }
 
 const clock = (globalThis as { performance?: { now(): number } }).performance;
@@ -229,7 +233,7 @@ export class RvTier {
         bits = (low | (u16[(host >>> 1) + j + 1]! << 16)) | 0;
         len = 2;
       }
-      if (!decodeInto(bits, d) || !translatable(d.op)) break;
+      if (!decodeInto(bits, d) || !translatable(d.op, d.rs1)) break;
       insns.push({ bits, op: d.op, rd: d.rd, rs1: d.rs1, rs2: d.rs2, imm: d.imm, hw: j, len });
       j += len;
       if (d.op === 3 || d.op === 4) break;
@@ -565,7 +569,7 @@ class BlockGen {
         this.setW(rd);
         return false;
       default:
-        if (!helperOp(op)) throw new Error(`RV64 tier: op ${op} is not translatable`);
+        if (!helperOp(op, rs1)) throw new Error(`RV64 tier: op ${op} is not translatable`);
         this.callInterpreter(ins, i);
         return false;
     }
