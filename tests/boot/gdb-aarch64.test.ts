@@ -2,7 +2,7 @@
  * The GDB stub on aarch64 (issue 12): zoneR of examples/aarch64-zones (CPU 3, the translation tier on)
  * debugged with Debian's gdb-multiarch while the root and zoneU run on: connect, the A64 target
  * description (core and fpu), two breakpoints (the timer handler and a function it calls), continue, read a
- * variable, step, detach; zoneR
+ * variable, watch a store, step, detach; zoneR
  * keeps printing afterwards. Skipped with a message when gdb-multiarch is not installed.
  */
 import { execFile, execFileSync } from 'node:child_process';
@@ -66,6 +66,9 @@ describe.skipIf(!gdbInstalled)('GDB stub with gdb-multiarch on aarch64 zoneR', (
       'print $v0.d[0]',
       'continue',
       'delete',
+      'watch *(unsigned long *)&deadline',
+      'continue',
+      'delete',
       'stepi',
       'print/x $pc',
       'detach',
@@ -82,7 +85,10 @@ describe.skipIf(!gdbInstalled)('GDB stub with gdb-multiarch on aarch64 zoneR', (
     // The second breakpoint, in the function the handler calls.
     expect(transcript).toMatch(/Breakpoint 2, 0x[0-9a-f]+ in vtimer_set \(\)/);
     const second = BigInt(/Breakpoint 2 at (0x[0-9a-f]+)/.exec(transcript)?.[1] ?? '0');
-    expect(transcript).toContain(`$4 = 0x${(second + 4n).toString(16)}`);
+    // The store to deadline in the handler: a hardware watchpoint with the old and new values.
+    expect(transcript).toContain('Hardware watchpoint 3: *(unsigned long *)&deadline');
+    expect(transcript).toMatch(/Old value = \d+\s+New value = \d+/);
+    expect(transcript).toMatch(/\$4 = 0x710[0-9a-f]+/);
     expect(transcript).toMatch(/\[Inferior 1 \(Remote target\) detached\]/);
     expect(transcript).not.toMatch(/Remote connection closed|Remote communication error|Truncated register/);
   });

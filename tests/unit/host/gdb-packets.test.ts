@@ -246,7 +246,7 @@ describe('GDB session on a fake zone', () => {
     expect(await ask('vCont;s:9')).toBe('E16');
   });
 
-  it('on aarch64: the A64 target description, breakpoints, no watchpoints (gdb then steps)', async () => {
+  it('on aarch64: the A64 target description, breakpoints and watchpoints', async () => {
     const { ask, zone } = await session('aarch64');
     const xml = await ask('qXfer:features:read:target.xml:0,3fff');
     expect(xml).toContain('<feature name="org.gnu.gdb.aarch64.core">');
@@ -258,8 +258,8 @@ describe('GDB session on a fake zone', () => {
     expect(await ask('Z0,80000010,4')).toBe('OK');
     expect(await ask('Z0,80000020,4')).toBe('OK');
     expect(zone.table.breakpoints).toEqual([0x8000_0010n, 0x8000_0020n]);
-    expect(await ask('Z2,80001000,8')).toBe('');
-    expect(zone.table.watchpoints).toEqual([]);
+    expect(await ask('Z2,80001000,8')).toBe('OK');
+    expect(zone.table.watchpoints).toEqual([{ address: 0x8000_1000n, length: 8, kind: WatchKind.write }]);
   });
 
   it('answers unknown and garbage packets without closing, and detaches leaving the zone running', async () => {

@@ -161,6 +161,16 @@ export class A64Cpu implements CpuCore, ArmCpuApi {
   private bpAddrs: bigint[] = [];
   /** The slots armed for the current slice, in arming order, with the op each replaced. */
   private bpSlots: { dec: Int32Array; slot: number; op: number }[] = [];
+  /** Armed data watchpoints (memory.ts checks them on the slow path; their pages never enter the TLBs). */
+  wpCount = 0;
+  wpStart: bigint[] = [];
+  wpEnd: bigint[] = [];
+  wpKind: number[] = [];
+  /** The watched access that ended the slice, and the pc whose next access is let through once. */
+  wpHit: { address: bigint; kind: number } | undefined;
+  wpPass: bigint | undefined;
+  /** Set with a TRAP that is a watchpoint stop, not a guest exception. */
+  watchStop = false;
 
   constructor(
     readonly platform: ArmPlatform,
@@ -360,7 +370,11 @@ export class A64Cpu implements CpuCore, ArmCpuApi {
       } catch (e) {
         if (e !== TRAP) throw e;
         done = this.count;
-        if (!this.faulted) deliverException(this);
+        if (this.watchStop) {
+          // A watched access: stop before it, the pc on its instruction (memory.ts checkWatch).
+          this.watchStop = false;
+          this.exit = 'breakpoint';
+        } else if (!this.faulted) deliverException(this);
       }
       this.disarmBreakpoint();
       remaining -= done;
@@ -392,6 +406,24 @@ export class A64Cpu implements CpuCore, ArmCpuApi {
     this.disarmBreakpoint();
     this.bpAddrs = [...new Set(addresses.map((a) => asUint(64, a)))];
     this.bpArmed = this.bpAddrs.length > 0;
+  }
+
+  /** Arms data watchpoints; every cached translation goes, so that watched pages take the slow path. */
+  setWatchpoints(watchpoints: readonly { readonly address: bigint; readonly length: number; readonly kind: number }[]): void {
+    const live = watchpoints.filter((w) => w.kind !== 0 && w.length > 0);
+    this.wpStart = live.map((w) => asUint(64, w.address));
+    this.wpEnd = live.map((w) => asUint(64, w.address) + BigInt(w.length));
+    this.wpKind = live.map((w) => w.kind);
+    this.wpCount = live.length;
+    this.wpHit = undefined;
+    this.wpPass = undefined;
+    flushAllTlb(this);
+  }
+
+  takeWatchHit(): { address: bigint; kind: number } | undefined {
+    const hit = this.wpHit;
+    this.wpHit = undefined;
+    return hit;
   }
 
   /** The pc is a breakpoint's address. */

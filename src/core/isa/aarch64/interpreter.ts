@@ -73,7 +73,7 @@ export function execute(cpu: A64Cpu, n: number): number {
   const wTag = cpu.wTag, wHi = cpu.wHi, wHost = cpu.wHost;
   const el = cpu.el;
   const sp = cpu.spIdx;
-  const tier = cpu.bpArmed || n < MAX_BLOCK ? undefined : cpu.tier;
+  const tier = cpu.bpArmed || cpu.wpCount !== 0 || n < MAX_BLOCK ? undefined : cpu.tier;
   const mode = (el << 1) | (sp === 70 ? 1 : 0);
   let count = 0;
   if (cpu.k >= 1024) leavePage(cpu, cpu.pageLo, cpu.pageHi, cpu.k << 2);

@@ -75,11 +75,43 @@ let busTrapped = false;
  * TLB for RAM pages. Raises the guest's fault (TRAP) or stops the CPU on a stage-2 fault.
  */
 export function translate(cpu: A64Cpu, lo: number, hi: number, access: Access, el: number, size: number): number {
+  // A page with a watchpoint never enters the TLBs: every access to it comes here and is checked.
+  const watched = cpu.wpCount !== 0 && access !== FETCH && checkWatch(cpu, lo, hi, access, size);
   const pa = translateStage1(cpu, lo, hi, access, el);
-  return physical(cpu, pa, access, size, lo, hi, el);
+  return physical(cpu, pa, access, size, lo, hi, el, !watched);
 }
 
-function physical(cpu: A64Cpu, pa: number, access: Access, size: number, lo: number, hi: number, el: number): number {
+/**
+ * Data watchpoints (A64Cpu.setWatchpoints): true when the access's page holds a watched range of its
+ * kind; an access that overlaps one stops the CPU before it is done (TRAP with cpu.watchStop, the pc on
+ * the instruction), except the first access of the instruction the CPU stopped on, which resuming executes.
+ */
+function checkWatch(cpu: A64Cpu, lo: number, hi: number, access: Access, size: number): boolean {
+  const bit = access === WRITE ? 1 : 2;
+  const va = (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+  const pageStart = va - BigInt(lo & 0xfff);
+  const pageEnd = pageStart + 4096n;
+  const end = va + BigInt(size);
+  let watched = false;
+  for (let i = 0; i < cpu.wpCount; i++) {
+    if ((cpu.wpKind[i]! & bit) === 0 || cpu.wpStart[i]! >= pageEnd || cpu.wpEnd[i]! <= pageStart) continue;
+    watched = true;
+    if (cpu.wpStart[i]! >= end || cpu.wpEnd[i]! <= va) continue;
+    const pc = cpu.getPc();
+    if (cpu.wpPass === pc) {
+      cpu.wpPass = undefined;
+      return true;
+    }
+    cpu.wpHit = { address: va, kind: bit };
+    cpu.wpPass = pc;
+    cpu.watchStop = true;
+    throw TRAP;
+  }
+  if (watched && cpu.wpPass !== undefined && cpu.wpPass !== cpu.getPc()) cpu.wpPass = undefined;
+  return watched;
+}
+
+function physical(cpu: A64Cpu, pa: number, access: Access, size: number, lo: number, hi: number, el: number, fill = true): number {
   let off: number;
   const sup = cpu.supervisor;
   if (sup) {
@@ -100,7 +132,7 @@ function physical(cpu: A64Cpu, pa: number, access: Access, size: number, lo: num
     return -1;
   }
   const host = off - (pa & 0xfff);
-  if (host >= 0 && host + 4096 <= cpu.spanSize) {
+  if (fill && host >= 0 && host + 4096 <= cpu.spanSize) {
     const t = (lo >>> 12) & TLB_MASK;
     const tag = (lo & -4096) | el;
     if (access === READ) {

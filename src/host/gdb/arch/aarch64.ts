@@ -5,8 +5,7 @@
  * inspector's ISA registry) and are read and written there while the CPU is held; the pc and PSTATE
  * slots are what the CPU published when it stopped; a pc write goes through the debug words; fpsr and
  * fpcr come from the published inspector snapshot (read-only). sp is SP_EL0 or SP_EL1 as PSTATE.SPSel
- * selects. The A64 CPU has no data watchpoints yet: the stub refuses Z2-Z4 (gdb then watches by
- * single-stepping).
+ * selects.
  */
 import { DebugTable, getU64, putU64 } from '../../../core/cpu/hart-snapshot';
 import { isaInspect } from '../../../core/cpu/isa-inspect';
@@ -74,7 +73,6 @@ export const aarch64Gdb: GdbArch = {
   ],
   gRegisters: CPSR + 1,
   pcRegnum: PC,
-  watchpoints: false,
   readRegister(cpu, regnum) {
     const o = offsets();
     const v = view(cpu);
