@@ -16,9 +16,9 @@ const USAGE = `usage: hvwb <command> [options]
 commands:
   run <layout> [--expect ZONE:TEXT]... [--timeout SECONDS] [--quiet] [--tier interp] [--gdb ZONE=PORT]...
       run a layout headless; stream each zone's console prefixed with its name; exit 0 once
-      every expected text was seen (or the guest powered off cleanly). aarch64 CPUs translate
-      hot code to WebAssembly; --tier interp keeps them on the interpreter. --gdb serves a zone
-      (name or id) to gdb on 127.0.0.1:PORT (0: a free port) and prints the gdb command line
+      every expected text was seen (or the guest powered off cleanly). CPUs (aarch64, riscv64)
+      translate hot code to WebAssembly; --tier interp keeps them on the interpreter. --gdb serves
+      a zone (name or id) to gdb on 127.0.0.1:PORT (0: a free port) and prints the gdb command line
   bench mips [--runs N] [--arch riscv64|aarch64] [--no-qemu] [--tier interp]
       run the instruction-rate benchmark guest on one hart to its power-off and print "MIPS ours <n>";
       with QEMU installed, run the same ELF in QEMU too and print "MIPS qemu <n>" and "ratio <ours/qemu>"
@@ -65,7 +65,7 @@ async function askYesNo(question: string): Promise<boolean> {
 
 /**
  * --tier interp|wasm: which execution tier the vCPU threads use (they read HVWB_TIER when they start;
- * the translation tier exists for aarch64, see core/isa/aarch64/tier.ts).
+ * the translation tiers are core/isa/aarch64/tier.ts and core/isa/riscv64/tier.ts).
  */
 function applyTier(args: ReturnType<typeof parseArgs>): void {
   const tier = args.flags.get('tier')?.at(-1);

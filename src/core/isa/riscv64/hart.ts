@@ -432,7 +432,6 @@ export class Hart implements HartApi, CpuCore {
           break;
         }
         if (this.excCause === Cause.breakpoint && this.bps.length > 0 && this.atBreakpointSlot()) {
-
           remaining -= done;
           this.retired += done;
           this.count = 0;
