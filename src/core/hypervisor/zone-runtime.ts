@@ -15,7 +15,9 @@ import { IvcTable } from './ivc';
 import { ZoneTable, type ZoneSlot } from './zone-table';
 import type { Stage2Region, TrapRegion, TrappingCpu } from './stage2-map';
 import type { ZoneConfig } from '../../shared/model/zone-config';
-import { lockedHandler } from './vcpu-common';
+import { leavingZone, lockedHandler, VIRTIO_WINDOW } from './vcpu-common';
+import { bridgeHypercalls, type VirtioHypercalls } from './hypercall';
+import { virtioTrapRegions } from '../virtio/virtio-trap';
 import { decodeZoneConfig } from './zone-config-binary';
 import { VirtioBridgeRouter } from '../virtio/virtio-bridge-base';
 
@@ -122,6 +124,20 @@ export class ZoneRuntime {
     }
     this.virtualChips.set(slot.index, { generation: slot.generation, chip });
     return chip;
+  }
+
+  /**
+   * A vCPU's virtio, undefined without a bridge: the trap regions of a zone's `virtio` regions (hvisor's
+   * mmio_virtio_handler; a wait for the daemon ends when the CPU of `header` leaves its zone) and
+   * hypercalls 0 and 1.
+   */
+  virtioFor(header: Int32Array): { traps(config: ZoneConfig): TrapRegion[]; readonly hypercalls: VirtioHypercalls } | undefined {
+    const bridge = this.virtioBridge;
+    if (!bridge) return undefined;
+    return {
+      traps: (config) => virtioTrapRegions(config, { bridge, abort: () => leavingZone(header, this.view.control), deviceStride: VIRTIO_WINDOW }),
+      hypercalls: bridgeHypercalls(this, bridge, this.log),
+    };
   }
 
   /**

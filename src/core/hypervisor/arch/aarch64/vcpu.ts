@@ -21,7 +21,6 @@ import { resolveFetch } from '../../../isa/aarch64/memory';
 import { leaveZone } from '../../hypervisor';
 import { ZoneRuntime } from '../../zone-runtime';
 import { Stage2Map, type Stage2Region, type TrapHandler, type TrapRegion } from '../../stage2-map';
-import { virtioTrapRegions } from '../../../virtio/virtio-trap';
 import { decodeZoneConfig } from '../../zone-config-binary';
 import type { ZoneSlot } from '../../zone-table';
 import type { ZoneConfig } from '../../../../shared/model/zone-config';
@@ -30,8 +29,8 @@ import { PsciHandler, type PsciCpuState } from './psci';
 import { wakeHart } from '../../../machine/signals';
 import type { VcpuArch } from '../../../vcpu/vcpu-loop';
 import type { VcpuSetup } from '../../../vcpu/vcpu-setup';
-import { hypervisorWaits, leavingZone, lockedHandler, powerTurn, VIRTIO_WINDOW } from '../../vcpu-common';
-import { bridgeHypercalls, guestMemory } from '../../hypercall';
+import { hypervisorWaits, lockedHandler, powerTurn } from '../../vcpu-common';
+import { guestMemory } from '../../hypercall';
 import { handleHvcHypercall } from './hypercall-abi';
 
 /** MPIDR_EL1 bits hvisor compares (Aff3..Aff0, cpu.rs MPIDR_MASK). */
@@ -56,8 +55,7 @@ export function createAarch64Vcpu(setup: VcpuSetup): VcpuArch {
   const debug = view.cpuDebugWords(cpuId);
   const runtime = new ZoneRuntime(view, setup.hypervisor, log);
   const ivcTable = runtime.ivc;
-  const bridge = runtime.virtioBridge;
-  const virtioHypercalls = bridge ? bridgeHypercalls(runtime, bridge, log) : undefined;
+  const virtio = runtime.virtioFor(header);
   const waits = hypervisorWaits(header, setup.thread);
   const gicv3 = view.devices.gicv3;
   const privateIrqs = view.devices.privateIrqs;
@@ -90,7 +88,7 @@ export function createAarch64Vcpu(setup: VcpuSetup): VcpuArch {
     const ivc = runtime.ivcStage2<ArmCpuApi>(config, slot);
     regions.push(...ivc.regions);
     traps.push(...ivc.traps);
-    if (bridge) traps.push(...virtioTrapRegions(config, { bridge, abort: () => leavingZone(header, view.control), deviceStride: VIRTIO_WINDOW }));
+    if (virtio) traps.push(...virtio.traps(config));
     const stage2 = new Stage2Map<ArmCpuApi>(regions, traps, slot.stage2Log);
     const memory = guestMemory(stage2, view.bus);
     const cpus = slot.cpuList();
@@ -140,7 +138,7 @@ export function createAarch64Vcpu(setup: VcpuSetup): VcpuArch {
       hypercall: (cpu) => handleHvcHypercall(cpu, {
         hypervisor, zoneId: config.zoneId, hart: cpuId, ...memory, log,
         ...(ivcTable ? { ivcInfo: (zoneId: number) => ivcTable.infoBytes(zoneId) } : {}),
-        ...(virtioHypercalls ? { virtio: virtioHypercalls } : {}),
+        ...(virtio ? { virtio: virtio.hypercalls } : {}),
       }),
     });
     return { slot, generation: slot.generation, config, stage2, psci };

@@ -13,13 +13,11 @@ import { leaveZone } from '../../hypervisor';
 import { handlePhysicalExternal, RoutingSignals } from './irq-routing';
 import { ZoneRuntime } from '../../zone-runtime';
 import { BoundSupervisor, bindZone, describeFault, type ZoneBinding } from './zone-vcpu';
-import { bridgeHypercalls } from '../../hypercall';
-import { virtioTrapRegions } from '../../../virtio/virtio-trap';
 import { Htif } from './htif';
 import { MachineExit } from '../../../machine/machine-control';
 import type { VcpuArch } from '../../../vcpu/vcpu-loop';
 import type { VcpuSetup } from '../../../vcpu/vcpu-setup';
-import { hypervisorWaits, leavingZone, powerTurn, VIRTIO_WINDOW } from '../../vcpu-common';
+import { hypervisorWaits, powerTurn } from '../../vcpu-common';
 
 /** Wraps the devices' CPU signals so that physical external interrupts of virtualised harts go through the hypervisor. */
 export function riscvDeviceSignals(zoned: boolean) {
@@ -40,8 +38,7 @@ export function createRiscvVcpu(setup: VcpuSetup, routing: RoutingSignals | unde
   const header = view.headers[hartId]!;
   const runtime = zoned ? new ZoneRuntime(view, setup.hypervisor, log) : undefined;
   const bound = zoned ? new BoundSupervisor() : undefined;
-  const bridge = runtime?.virtioBridge;
-  const virtioHypercalls = runtime && bridge ? bridgeHypercalls(runtime, bridge, log) : undefined;
+  const virtio = runtime?.virtioFor(header);
   const ivcTable = runtime?.ivc;
   const waits = hypervisorWaits(header, setup.thread);
   let binding: ZoneBinding | undefined;
@@ -99,8 +96,7 @@ export function createRiscvVcpu(setup: VcpuSetup, routing: RoutingSignals | unde
         view,
         hypervisor: runtime!.hypervisor,
         virtualIrqChipOf: (s) => runtime!.virtualIrqChipOf(s),
-        ...(bridge ? { extraTraps: (_slot, config) => virtioTrapRegions(config, { bridge, abort: () => leavingZone(header, view.control), deviceStride: VIRTIO_WINDOW }) } : {}),
-        ...(virtioHypercalls ? { virtio: virtioHypercalls } : {}),
+        ...(virtio ? { extraTraps: (_slot, config) => virtio.traps(config), virtio: virtio.hypercalls } : {}),
         ...(ivcTable ? { ivc: { stage2: (s, config) => runtime!.ivcStage2<HartApi>(config, s), info: (zoneId) => ivcTable.infoBytes(zoneId) } } : {}),
         log,
       });
