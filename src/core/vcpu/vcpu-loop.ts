@@ -224,13 +224,17 @@ export class VcpuLoop {
     }
     if (stepping) {
       Atomics.compareExchange(header, CpuWord.request, RunRequest.step, RunRequest.pause);
-      this.announceStop(StopCode.step);
+      // A step that reached a watched access stopped before it: a watchpoint stop (the debugger then
+      // steps over the access and reports the old and new values), not a completed step.
+      const watch = exit === 'breakpoint' ? cpu.takeWatchHit?.() : undefined;
+      if (watch) {
+        this.recordWatch(watch);
+        this.announceStop(StopCode.breakpoint);
+      } else this.announceStop(StopCode.step);
       return true;
     }
     if (exit === 'breakpoint') {
-      const watch = cpu.takeWatchHit?.();
-      Atomics.store(arch.debug, DebugTable.stopWatchKind, watch?.kind ?? 0);
-      putU64(arch.debug, DebugTable.stopDataLo, watch?.address ?? 0n);
+      this.recordWatch(cpu.takeWatchHit?.());
       this.pauseSiblings();
       this.announceStop(StopCode.breakpoint);
       return true;
@@ -240,6 +244,12 @@ export class VcpuLoop {
       this.sleepUntilWake(50);
     }
     return true;
+  }
+
+  /** The watchpoint a stop is for (none: kind 0), read by the debugger with the stop. */
+  private recordWatch(watch: { readonly address: bigint; readonly kind: number } | undefined): void {
+    Atomics.store(this.arch.debug, DebugTable.stopWatchKind, watch?.kind ?? 0);
+    putU64(this.arch.debug, DebugTable.stopDataLo, watch?.address ?? 0n);
   }
 
   /** Runs until the machine exits or the CPU is told to stop. */
