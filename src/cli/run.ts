@@ -40,7 +40,7 @@ export async function runLayout(options: RunOptions, out: Output): Promise<RunRe
   try {
     for (const { zone, port } of options.gdb ?? []) {
       const { id } = findZone(host, zone);
-      const stub = await startGdbServer(host, id, port, symbolFile(zoneImage(host, id)));
+      const stub = await startGdbServer(host, id, port, symbolFile(zoneImage(host, id)), process.cwd());
       stubs.push(stub);
       out.stdout(`hvwb: gdb stub for ${stub.zoneName} (zone ${stub.zone}) on 127.0.0.1:${stub.port}: ${stub.commandLine}\n`);
     }

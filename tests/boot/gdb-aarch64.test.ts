@@ -6,6 +6,7 @@
  * keeps printing afterwards. Skipped with a message when gdb-multiarch is not installed.
  */
 import { execFile, execFileSync } from 'node:child_process';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadLayout } from '../../src/host/layout-loader';
 import { startGdbServer, type GdbServer } from '../../src/host/gdb/server';
@@ -54,7 +55,7 @@ describe.skipIf(!gdbInstalled)('GDB stub with gdb-multiarch on aarch64 zoneR', (
   });
 
   it('connects, breaks at the timer handler, reads a variable, steps and detaches', async () => {
-    expect(server.commandLine).toBe(`gdb-multiarch -ex 'set architecture aarch64' -ex 'target remote 127.0.0.1:${server.port}' ${ELF}`);
+    expect(server.commandLine).toBe(`gdb-multiarch -ex 'set architecture aarch64' -ex 'target remote 127.0.0.1:${server.port}' ${path.resolve(ELF)}`);
     const transcript = await gdb(server.port, [
       'info threads',
       'break zone_irq',

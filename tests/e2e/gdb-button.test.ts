@@ -3,6 +3,7 @@
  * shows the port and a ready gdb-multiarch command line, and the stub answers there.
  */
 import net from 'node:net';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openLiveWorkbench, waitForText, waitUntil, type LiveWorkbench } from './harness';
 
@@ -46,7 +47,7 @@ describe('GDB button in the register inspector', () => {
     expect(address).toMatch(/^127\.0\.0\.1:\d+$/);
     const port = Number(address.split(':')[1]);
     expect(await page.getByTestId('gdb-command').innerText()).toBe(
-      `gdb-multiarch -ex 'set architecture riscv:rv64' -ex 'target remote 127.0.0.1:${port}' guest/riscv64/bin/zones-r.elf`,
+      `gdb-multiarch -ex 'set architecture riscv:rv64' -ex 'target remote 127.0.0.1:${port}' ${path.resolve('guest/riscv64/bin/zones-r.elf')}`,
     );
     expect(await ask(port)).toBe('+$T05thread:1;#' + (([...'T05thread:1;'].reduce((s, c) => s + c.charCodeAt(0), 0) & 0xff).toString(16).padStart(2, '0')));
     // The client left: zoneR runs again (not held by the stub).

@@ -56,17 +56,27 @@ export function zoneImage(host: MachineHost, zone: number): string | undefined {
 
 const quote = (text: string): string => (/^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`);
 
-export function gdbCommandLine(architecture: string, port: number, elf?: string): string {
+/**
+ * The gdb-multiarch command line for a stub. The symbol file is named relative to `relativeTo` (the
+ * directory the user types in: the CLI's working directory) when it lies below it, otherwise by its
+ * absolute path, which works from any terminal (the workbench's button: its shell opens in the layout
+ * folder, the user's own terminal anywhere).
+ */
+export function gdbCommandLine(architecture: string, port: number, elf?: string, relativeTo?: string): string {
   const parts = ['gdb-multiarch', '-ex', quote(`set architecture ${architecture}`), '-ex', quote(`target remote 127.0.0.1:${port}`)];
-  if (elf) parts.push(quote(path.relative(process.cwd(), elf) || elf));
+  if (elf) {
+    const absolute = path.resolve(elf);
+    const relative = relativeTo === undefined ? '' : path.relative(relativeTo, absolute);
+    parts.push(quote(relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : absolute));
+  }
   return parts.join(' ');
 }
 
 /**
  * Starts a stub for `zone` on 127.0.0.1:`port` (0: any free port). `elf` is only for the printed
- * command line.
+ * command line, which names it relative to `relativeTo` where given (see gdbCommandLine).
  */
-export async function startGdbServer(host: MachineHost, zone: string | number, port: number, elf?: string): Promise<GdbServer> {
+export async function startGdbServer(host: MachineHost, zone: string | number, port: number, elf?: string, relativeTo?: string): Promise<GdbServer> {
   const arch = gdbArch(host.loaded.board.arch);
   if (!arch) throw new Error(`the GDB stub does not support ${host.loaded.board.arch} yet`);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`not a TCP port: ${port}`);
@@ -117,7 +127,7 @@ export async function startGdbServer(host: MachineHost, zone: string | number, p
     zone: id,
     zoneName: name,
     port: actual,
-    commandLine: gdbCommandLine(arch.architecture, actual, elf),
+    commandLine: gdbCommandLine(arch.architecture, actual, elf, relativeTo),
     connected: () => active !== undefined,
     close: () =>
       new Promise<void>((resolve) => {
