@@ -64,6 +64,7 @@ describe.skipIf(!gdbInstalled)('GDB stub with gdb-multiarch on aarch64 zoneR', (
       'print/x $pc',
       'print (unsigned long)count',
       'info registers sp cpsr',
+      'info registers esr_el1 vbar_el1 currentel',
       'print $v0.d[0]',
       'continue',
       'delete',
@@ -82,6 +83,10 @@ describe.skipIf(!gdbInstalled)('GDB stub with gdb-multiarch on aarch64 zoneR', (
     expect(transcript).toMatch(/\$2 = \d+/);
     expect(transcript).toMatch(/sp\s+0x710[0-9a-f]+/);
     expect(transcript).toMatch(/cpsr\s+0x[0-9a-f]+/);
+    // EL1 system registers by name: zoneR's vector table is in its image, it runs at EL1.
+    expect(transcript).toMatch(/vbar_el1\s+0x710[0-9a-f]+/);
+    expect(transcript).toMatch(/currentel\s+0x4\s/);
+    expect(transcript).toMatch(/esr_el1\s+0x[0-9a-f]+/);
     expect(transcript).toMatch(/\$3 = /);
     // The second breakpoint, in the function the handler calls.
     expect(transcript).toMatch(/Breakpoint 2, 0x[0-9a-f]+ in vtimer_set \(\)/);

@@ -109,6 +109,8 @@ describe.skipIf(!gdbInstalled)('GDB stub with gdb-multiarch on zoneR', () => {
       'print (unsigned long)count',
       'info registers sp',
       'info registers ft0',
+      'info registers satp scause priv',
+      'set $sepc = 0',
       'delete',
       'watch *(unsigned long *)&deadline',
       'continue',
@@ -130,6 +132,13 @@ describe.skipIf(!gdbInstalled)('GDB stub with gdb-multiarch on zoneR', () => {
     expect(transcript).toMatch(/\$2 = \d+/);
     expect(transcript).toMatch(/sp\s+0x89[0-9a-f]+/);
     expect(transcript).toMatch(/ft0\s+\{float = /);
+    // The CSRs and privilege the hart published when it stopped: zoneR runs bare (satp 0) in S-mode,
+    // in its timer interrupt's trap (scause: interrupt bit + 5).
+    expect(transcript).toMatch(/satp\s+0x0\s/);
+    expect(transcript).toMatch(/scause\s+0x8000000000000005\s/);
+    expect(transcript).toMatch(/priv\s+0x1\s+prv:1 \[Supervisor\]/);
+    // CSRs are read-only through the stub.
+    expect(transcript).toMatch(/Could not write register "sepc"|Could not set register|E16/i);
     // The store to deadline in zone_trap: a hardware watchpoint, with the old and new values.
     expect(transcript).toContain('Hardware watchpoint 2: *(unsigned long *)&deadline');
     expect(transcript).toMatch(/Old value = \d+\s+New value = \d+/);

@@ -5,7 +5,10 @@
  * inspector's ISA registry) and are read and written there while the CPU is held; the pc and PSTATE
  * slots are what the CPU published when it stopped; a pc write goes through the debug words; fpsr and
  * fpcr come from the published inspector snapshot (read-only). sp is SP_EL0 or SP_EL1 as PSTATE.SPSel
- * selects.
+ * selects. The EL1 system registers a kernel or hypervisor developer reads (SCTLR, TTBRs, TCR, MAIR,
+ * VBAR, ESR, FAR, ELR, SPSR, the virtual timer...) are a workbench feature of their own
+ * (org.hvwb.aarch64.system, regnum 200 on), which gdb lists and prints by name (`info registers
+ * esr_el1`) as it does any register of a target description; read-only, from the published snapshot.
  */
 import { DebugTable, getU64, putU64 } from '../../../core/cpu/hart-snapshot';
 import { isaInspect } from '../../../core/cpu/isa-inspect';
@@ -35,6 +38,12 @@ const fpuRegisters: GdbRegister[] = [
   { name: 'fpsr', regnum: FPSR, bits: 32, type: 'int', group: 'float' },
   { name: 'fpcr', regnum: FPCR, bits: 32, type: 'int', group: 'float' },
 ];
+/** The system registers offered to gdb, by their inspector names; numbered from SYSTEM_BASE. */
+const SYSTEM_BASE = 200;
+const SYSTEM_NAMES = ['sctlr_el1', 'ttbr0_el1', 'ttbr1_el1', 'tcr_el1', 'mair_el1', 'vbar_el1', 'esr_el1', 'far_el1', 'elr_el1', 'spsr_el1',
+  'tpidr_el1', 'tpidr_el0', 'contextidr_el1', 'cpacr_el1', 'par_el1', 'cntv_ctl_el0', 'cntv_cval_el0', 'cntkctl_el1', 'mpidr_el1', 'currentel'] as const;
+const systemRegisters: GdbRegister[] = SYSTEM_NAMES.map((name, i) => ({ name, regnum: SYSTEM_BASE + i, bits: 64, type: 'int', group: 'system' }));
+
 const FPU_TYPES = [
   '  <vector id="v2d" type="ieee_double" count="2"/>',
   '  <vector id="v2u" type="uint64" count="2"/>',
@@ -70,6 +79,7 @@ export const aarch64Gdb: GdbArch = {
   features: [
     { name: 'org.gnu.gdb.aarch64.core', registers: coreRegisters },
     { name: 'org.gnu.gdb.aarch64.fpu', registers: fpuRegisters, types: FPU_TYPES },
+    { name: 'org.hvwb.aarch64.system', registers: systemRegisters },
   ],
   gRegisters: CPSR + 1,
   pcRegnum: PC,
@@ -86,6 +96,8 @@ export const aarch64Gdb: GdbArch = {
     if (regnum >= V0 && regnum < V0 + 32) return new Uint8Array(cpu.region.buffer as ArrayBuffer, cpu.region.byteOffset + o.v! + 16 * (regnum - V0), 16).slice();
     if (regnum === FPSR) return le(cpu.published('fpsr') ?? 0n, 4);
     if (regnum === FPCR) return le(cpu.published('fpcr') ?? 0n, 4);
+    const system = SYSTEM_NAMES[regnum - SYSTEM_BASE];
+    if (system !== undefined) return le(cpu.published(system) ?? 0n, 8);
     return undefined;
   },
   writeRegister(cpu, regnum, bytes) {

@@ -5,9 +5,12 @@
  * are read and written there while the hart is held; the pc is the hart's own, so a write is handed
  * over through the debug words (DebugTable.pcWrite) and applied before the hart runs again; fcsr
  * comes from the snapshot the hart published when it stopped (read-only here).
- * Left out: the CSR feature and the virtual priv register.
+ * The features org.gnu.gdb.riscv.csr (the CSRs the hart publishes, regnum 65 + CSR number as gdb numbers
+ * them) and org.gnu.gdb.riscv.virtual (priv, regnum 4161) come from the same snapshot: `info registers
+ * satp`, `p $priv` and `info all-registers` show them; writes to them are refused (the hart applies only
+ * register writes it reads back before running: x, f and pc).
  */
-import { DebugTable, getU64, putU64, readSnapshot, SNAPSHOT_F_OFFSET, SNAPSHOT_PC_OFFSET, SNAPSHOT_X_OFFSET } from '../../../core/cpu/hart-snapshot';
+import { DebugTable, getU64, putU64, readSnapshot, SNAPSHOT_CSRS, SNAPSHOT_F_OFFSET, SNAPSHOT_PC_OFFSET, SNAPSHOT_X_OFFSET } from '../../../core/cpu/hart-snapshot';
 import { isaInspect } from '../../../core/cpu/isa-inspect';
 import type { GdbArch, GdbCpu, GdbRegister } from '../arch';
 
@@ -32,6 +35,13 @@ const fpuRegisters: GdbRegister[] = [
   { name: 'frm', regnum: FRM, bits: 32, type: 'int', group: 'float' },
   { name: 'fcsr', regnum: FCSR, bits: 32, type: 'int', group: 'float' },
 ];
+/** gdb's first CSR regnum: CSR n is regnum 65 + n (fflags, 0x001, is 66). */
+const CSR_BASE = 65;
+const PRIV = CSR_BASE + 4096;
+const CSRS = SNAPSHOT_CSRS.filter(([, name]) => name !== 'fcsr');
+const csrRegisters: GdbRegister[] = CSRS.map(([number, name]) => ({ name, regnum: CSR_BASE + number, bits: 64, type: 'int', group: 'system' }));
+const CSR_BY_REGNUM = new Map<number, string>(CSRS.map(([number, name]) => [CSR_BASE + number, name]));
+
 const FPU_TYPES = '  <union id="riscv_double">\n    <field name="float" type="ieee_single"/>\n    <field name="double" type="ieee_double"/>\n  </union>';
 
 function words(cpu: GdbCpu): Int32Array {
@@ -64,6 +74,8 @@ export const riscv64Gdb: GdbArch = {
   features: [
     { name: 'org.gnu.gdb.riscv.cpu', registers: cpuRegisters },
     { name: 'org.gnu.gdb.riscv.fpu', registers: fpuRegisters, types: FPU_TYPES },
+    { name: 'org.gnu.gdb.riscv.csr', registers: csrRegisters },
+    { name: 'org.gnu.gdb.riscv.virtual', registers: [{ name: 'priv', regnum: PRIV, bits: 64, type: 'int', group: 'system' }] },
   ],
   gRegisters: F0 + 32,
   pcRegnum: PC,
@@ -76,6 +88,9 @@ export const riscv64Gdb: GdbArch = {
     if (regnum === FFLAGS) return le(fcsrOf(cpu) & 0x1fn, 4);
     if (regnum === FRM) return le((fcsrOf(cpu) >> 5n) & 7n, 4);
     if (regnum === FCSR) return le(fcsrOf(cpu) & 0xffn, 4);
+    if (regnum === PRIV) return le(BigInt(readSnapshot(cpu.debug)?.privilege ?? 0), 8);
+    const csr = CSR_BY_REGNUM.get(regnum);
+    if (csr !== undefined) return le(readSnapshot(cpu.debug)?.csrs.get(csr as 'satp') ?? 0n, 8);
     return undefined;
   },
   writeRegister(cpu, regnum, bytes) {
