@@ -175,8 +175,12 @@ export interface VirtioMmioOptions {
   /** Name for reports, e.g. "virtio-blk@0x10006000". */
   readonly name: string;
   readonly memory: GuestMemory;
-  /** Called when InterruptStatus gains a bit: the daemon pushes {zone, irq} to the bridge. */
-  readonly raiseIrq: () => void;
+  /**
+   * Called when InterruptStatus gains a bit: the daemon pushes {zone, irq} to the bridge. `queue` is
+   * the queue whose used buffers caused it (undefined for a configuration change), which a transport
+   * with a vector per queue (virtio-pci's MSI-X) needs.
+   */
+  readonly raiseIrq: (queue?: number) => void;
   readonly onFault?: (fault: VirtioDeviceFault) => void;
 }
 
@@ -392,12 +396,12 @@ export class VirtioMmio implements MmioDevice {
     const queue = this.queues[index];
     if (!queue?.enabled || !(this.status & Status.driverOk)) return;
     if (!queue.shouldInterrupt()) return;
-    this.interrupt(Interrupt.vring);
+    this.interrupt(Interrupt.vring, index);
   }
 
-  private interrupt(bit: number): void {
+  private interrupt(bit: number, queue?: number): void {
     this.interruptStatus |= bit;
-    this.options.raiseIrq();
+    this.options.raiseIrq(queue);
   }
 
   private configChanged(): void {
