@@ -50,6 +50,7 @@ import { decodeZoneConfig } from '../core/hypervisor/zone-config-binary';
 import type { VirtualIrqChip } from '../core/hypervisor/irqchip';
 import type { MachineHost, ZoneStatus } from './machine-host';
 import { startGdbServer, symbolFile, zoneImage, type GdbServer } from './gdb/server';
+import { MemoryService } from './memory-service';
 
 const COMMANDS = new Set<CommandName>(['inspect.interrupts', 'inspect.cpus', 'zone.pause', 'zone.resume', 'zone.step', 'zone.breakpoint', 'zone.gdb']);
 const STOP_POLL_MS = 50;
@@ -79,6 +80,8 @@ export class InspectService {
   /** The GDB stubs the workbench started, by zone (they live until the service is disposed). */
   private readonly gdbStubs = new Map<number, Promise<GdbServer>>();
   private readonly timer: ReturnType<typeof setInterval>;
+  /** The memory and translation views (memory.* commands). */
+  private readonly memory: MemoryService;
 
   constructor(
     private readonly host: MachineHost,
@@ -86,13 +89,15 @@ export class InspectService {
   ) {
     for (let cpu = 0; cpu < host.view.headers.length; cpu++) this.stopSeqs.set(cpu, Atomics.load(this.debugOf(cpu), DebugWord.stopSeq));
     this.timer = setInterval(() => this.pollStops(), STOP_POLL_MS);
+    this.memory = new MemoryService(host);
   }
 
   handles(command: string): boolean {
-    return COMMANDS.has(command as CommandName);
+    return COMMANDS.has(command as CommandName) || this.memory.handles(command);
   }
 
   async invoke(command: CommandName, params: unknown): Promise<unknown> {
+    if (this.memory.handles(command)) return this.memory.invoke(command, params);
     const p = params as { zone: number; cpu: number; address: string | number | null };
     switch (command) {
       case 'inspect.interrupts':

@@ -7,8 +7,9 @@
 import { disassemble as disassembleA64 } from '../isa/aarch64/disassembler';
 import { disassemble as disassembleRiscv } from '../isa/riscv64/disassembler';
 import { ABI_NAMES, FP_ABI_NAMES } from '../isa/riscv64/instructions';
-import { debugWalk } from '../isa/riscv64/debug-walk';
-import { debugWalkA64 } from '../isa/aarch64/debug-walk';
+import { debugWalk, debugWalkLevels } from '../isa/riscv64/debug-walk';
+import { debugWalkA64, debugWalkLevelsA64 } from '../isa/aarch64/debug-walk';
+import type { Stage1Walk } from './translation-walk';
 import { A64_V_OFFSET, A64_X_OFFSET, Slot } from '../isa/aarch64/cpu';
 
 export interface IsaInspect {
@@ -26,6 +27,8 @@ export interface IsaInspect {
    * name ('satp', 'priv' on RISC-V); `read64` a guest-physical doubleword. Undefined: not mapped.
    */
   translate?(va: bigint, register: (name: string) => bigint | undefined, read64: (gpa: bigint) => bigint | undefined): bigint | undefined;
+  /** The same translation with every level of the walk as data (the translation view), same arguments. */
+  walk?(va: bigint, register: (name: string) => bigint | undefined, read64: (gpa: bigint) => bigint | undefined): Stage1Walk;
   /**
    * Byte offsets in the CPU's shared state region of registers a debugger reads and writes while the CPU
    * is held, by name (for ISAs whose own snapshot does not say; RISC-V's are in hart-snapshot.ts).
@@ -43,12 +46,14 @@ const ISAS: Readonly<Record<string, IsaInspect>> = {
     disassemble: (bits, pc) => disassembleRiscv(bits, pc),
     registerNames: { general: ABI_NAMES, float: FP_ABI_NAMES },
     translate: (va, register, read64) => debugWalk(va, register('satp') ?? 0n, Number(register('priv') ?? 3n), read64),
+    walk: (va, register, read64) => debugWalkLevels(va, register('satp') ?? 0n, Number(register('priv') ?? 3n), read64),
   },
   aarch64: {
     alignment: 4,
     instructionBytes: () => 4,
     disassemble: (bits, pc) => disassembleA64(bits, pc)?.replace('\t', ' ') ?? `.inst ${hexWord(bits)} (unallocated)`,
     translate: (va, register, read64) => debugWalkA64(va, register, read64),
+    walk: (va, register, read64) => debugWalkLevelsA64(va, register, read64),
     // X0..X30 (8 bytes each from x), the pc, SP_EL0/SP_EL1 and PSTATE slots, V0..V31 (16 bytes each from v).
     registerOffsets: {
       x: A64_X_OFFSET,

@@ -10,6 +10,7 @@ import type { DiskCommands, DiskEvents } from './disks';
 import type { InspectCommands, InspectEvents } from './inspect';
 import type { LayoutFileCommands } from './layout-files';
 import type { TimelineCommands, TimelineEvents } from './timeline';
+import type { MemoryCommands } from './memory';
 
 export type * from './machine';
 export type * from './serial';
@@ -19,6 +20,7 @@ export type * from './disks';
 export type * from './inspect';
 export type * from './layout-files';
 export type * from './timeline';
+export type * from './memory';
 
 /** Events the window's own transport raises (not sent by the services). */
 export interface ConnectionEvents {
@@ -26,7 +28,7 @@ export interface ConnectionEvents {
   'connection.hello': { protocol: number };
 }
 
-export type Commands = MachineCommands & SerialCommands & ShellCommands & ZoneCommands & DiskCommands & LayoutFileCommands & InspectCommands & TimelineCommands;
+export type Commands = MachineCommands & SerialCommands & ShellCommands & ZoneCommands & DiskCommands & LayoutFileCommands & InspectCommands & TimelineCommands & MemoryCommands;
 export type Events = ConnectionEvents & MachineEvents & SerialEvents & ShellEvents & ZoneEvents & InspectEvents & TimelineEvents & DiskEvents;
 
 export type CommandName = keyof Commands;
@@ -53,5 +55,5 @@ export type WireMessage =
   | { kind: 'result'; id: number; ok: false; error: string }
   | { kind: 'event'; event: EventName; payload: unknown };
 
-/** Bump on every change of a command, an event or a payload's shape. 2: inspectors as data (groups, tables). */
-export const PROTOCOL_VERSION = 2;
+/** Bump on every change of a command, an event or a payload's shape. 2: inspectors as data (groups, tables). 3: memory.* (memory and translation views). */
+export const PROTOCOL_VERSION = 3;
