@@ -1,20 +1,14 @@
 /**
- * The interrupt trace: a lock-free multi-producer ring of fixed-size records in the machine's shared
- * buffer. Producers are the interrupt paths of every thread (device lines into the physical PLIC,
- * claims and completions, vPLIC injections, traps taken on a hart); the host drains it.
+ * The interrupt trace: a ring (trace-ring.ts) of fixed-size records in the machine's shared buffer.
+ * Producers are the interrupt paths of every thread (device lines into the physical PLIC, claims and
+ * completions, vPLIC injections, traps taken on a hart); the host drains it. Off by default: a record
+ * site then costs one plain read of the enable word.
  *
- * Recording is off by default. With it off, a record site costs one plain read of the enable word.
- * With it on, a producer reserves a slot with Atomics.add on the write counter, fills the record with
- * plain stores and publishes it by storing the slot's sequence number last (Atomics.store, a release).
- * The consumer reads a record only once its sequence number matches, and re-checks the number after
- * reading: a record overwritten meanwhile (the ring wrapped) is counted as lost instead of misread.
- *
- * Region: a 64-byte header (write counter, enable word) then `capacity` records of 32 bytes:
- *   word 0 sequence (reservation index + 1, modulo 2^32), word 1 kind, words 2-3 timestamp (float64,
- *   board ticks), word 4 irq, word 5 zone (-1 unknown), word 6 hart (-1 none), word 7 extra.
- * The counters are modulo 2^32; differences are taken with >>> 0.
+ * Record (32 bytes): word 0 sequence, word 1 kind, words 2-3 timestamp (float64, board ticks),
+ * word 4 irq, word 5 zone (-1 unknown), word 6 hart (-1 none), word 7 extra.
  */
 import type { Clock, SharedRegion } from '../bus/types';
+import { TRACE_RING_HEADER_BYTES, TraceRing } from './trace-ring';
 
 export const IrqEventKind = {
   /** A device raised its line at the physical PLIC (irq = source). */
@@ -49,13 +43,10 @@ export const IRQ_EVENT_KIND_NAMES: readonly (IrqEventKindName | undefined)[] = (
   return names;
 })();
 
-export const IRQ_TRACE_HEADER_BYTES = 64;
+export const IRQ_TRACE_HEADER_BYTES = TRACE_RING_HEADER_BYTES;
 export const IRQ_TRACE_RECORD_BYTES = 32;
 /** Default ring size: 64K records, 2 MiB. */
 export const IRQ_TRACE_CAPACITY = 65536;
-
-const Header = { write: 0, enabled: 1 } as const;
-const RECORD_WORDS = IRQ_TRACE_RECORD_BYTES / 4;
 
 export function irqTraceBytes(capacity = IRQ_TRACE_CAPACITY): number {
   return IRQ_TRACE_HEADER_BYTES + capacity * IRQ_TRACE_RECORD_BYTES;
@@ -80,31 +71,20 @@ export interface DrainResult {
 
 export class IrqTrace {
   readonly capacity: number;
-  private readonly header: Int32Array;
-  private readonly words: Int32Array;
-  private readonly times: Float64Array;
-  private readonly mask: number;
-  /** Consumer position (one consumer per ring: the host). */
-  private readIndex: number;
+  private readonly ring: TraceRing;
 
   constructor(region: SharedRegion, private readonly clock: Clock) {
-    const capacity = (region.byteLength - IRQ_TRACE_HEADER_BYTES) / IRQ_TRACE_RECORD_BYTES;
-    if (!(capacity >= 2) || (capacity & (capacity - 1)) !== 0) throw new Error(`irq trace capacity ${capacity} is not a power of two`);
-    this.capacity = capacity;
-    this.mask = capacity - 1;
-    this.header = new Int32Array(region.buffer, region.byteOffset, IRQ_TRACE_HEADER_BYTES / 4);
-    this.words = new Int32Array(region.buffer, region.byteOffset + IRQ_TRACE_HEADER_BYTES, capacity * RECORD_WORDS);
-    this.times = new Float64Array(region.buffer, region.byteOffset + IRQ_TRACE_HEADER_BYTES, capacity * (RECORD_WORDS / 2));
-    this.readIndex = Atomics.load(this.header, Header.write) >>> 0;
+    this.ring = new TraceRing(region, IRQ_TRACE_RECORD_BYTES, 'irq trace');
+    this.capacity = this.ring.capacity;
   }
 
   /** The check every record site makes first: one plain read of the shared enable word. */
   get on(): boolean {
-    return this.header[Header.enabled] !== 0;
+    return this.ring.on;
   }
 
   setEnabled(on: boolean): void {
-    Atomics.store(this.header, Header.enabled, on ? 1 : 0);
+    this.ring.setEnabled(on);
   }
 
   now(): number {
@@ -113,19 +93,17 @@ export class IrqTrace {
 
   /** Appends one record (callers test `on` first). `time` defaults to the machine clock now. */
   record(kind: number, irq: number, zone: number, hart: number, extra: number, time = this.clock.now()): void {
-    const index = Atomics.add(this.header, Header.write, 1);
-    const slot = index & this.mask;
-    const base = slot * RECORD_WORDS;
-    const w = this.words;
-    // Invalidate first, so that a consumer never pairs the old sequence number with new fields.
-    Atomics.store(w, base, 0);
+    const ring = this.ring;
+    const index = ring.reserve();
+    const base = ring.slotWord(index);
+    const w = ring.words;
     w[base + 1] = kind;
-    this.times[slot * (RECORD_WORDS / 2) + 1] = time;
+    ring.floats[(base >> 1) + 1] = time;
     w[base + 4] = irq;
     w[base + 5] = zone;
     w[base + 6] = hart;
     w[base + 7] = extra;
-    Atomics.store(w, base, (index + 1) | 0);
+    ring.publish(index);
   }
 
   /**
@@ -134,50 +112,22 @@ export class IrqTrace {
    * has since wrapped past it.
    */
   drain(): DrainResult {
-    const records: IrqTraceRecord[] = [];
-    let lost = 0;
-    const write = Atomics.load(this.header, Header.write) >>> 0;
-    let read = this.readIndex;
-    let behind = (write - read) >>> 0;
-    if (behind > this.capacity) {
-      lost += behind - this.capacity;
-      read = (write - this.capacity) >>> 0;
-      behind = this.capacity;
-    }
-    const w = this.words;
-    for (; behind > 0; behind--) {
-      const slot = read & this.mask;
-      const base = slot * RECORD_WORDS;
-      const expected = (read + 1) | 0;
-      const seq = Atomics.load(w, base);
-      if (seq !== expected) {
-        // Not published yet: wait for it, unless the producers are already a whole ring ahead.
-        const now = Atomics.load(this.header, Header.write) >>> 0;
-        if (((now - read) >>> 0) < this.capacity) break;
-        lost++;
-        read = (read + 1) >>> 0;
-        continue;
-      }
-      const record: IrqTraceRecord = {
-        seq: read,
-        kind: w[base + 1]!,
-        time: this.times[slot * (RECORD_WORDS / 2) + 1]!,
-        irq: w[base + 4]!,
-        zone: w[base + 5]!,
-        hart: w[base + 6]!,
-        extra: w[base + 7]!,
-      };
-      if (Atomics.load(w, base) !== expected) lost++;
-      else records.push(record);
-      read = (read + 1) >>> 0;
-    }
-    this.readIndex = read;
-    return { records, lost };
+    const w = this.ring.words;
+    const f = this.ring.floats;
+    return this.ring.drain((base, seq) => ({
+      seq,
+      kind: w[base + 1]!,
+      time: f[(base >> 1) + 1]!,
+      irq: w[base + 4]!,
+      zone: w[base + 5]!,
+      hart: w[base + 6]!,
+      extra: w[base + 7]!,
+    }));
   }
 
   /** Forgets everything recorded so far (the consumer skips to the write position). */
   skipAll(): void {
-    this.readIndex = Atomics.load(this.header, Header.write) >>> 0;
+    this.ring.skipAll();
   }
 }
 

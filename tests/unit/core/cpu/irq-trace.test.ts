@@ -81,12 +81,14 @@ describe('IrqTrace', () => {
   });
 
   it('takes records from two worker threads at once without losing or tearing any', async () => {
-    // The workers run the same module, transpiled from the TypeScript source.
-    const source = readFileSync(path.resolve('src/core/cpu/irq-trace.ts'), 'utf8');
-    const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 } }).outputText;
+    // The workers run the same modules (the trace and its ring), transpiled from the TypeScript source.
     const dir = mkdtempSync(path.join(tmpdir(), 'irq-trace-'));
+    for (const name of ['irq-trace', 'trace-ring']) {
+      const source = readFileSync(path.resolve(`src/core/cpu/${name}.ts`), 'utf8');
+      const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 } }).outputText;
+      writeFileSync(path.join(dir, `${name}.mjs`), js.replace("from './trace-ring'", "from './trace-ring.mjs'"));
+    }
     const file = path.join(dir, 'irq-trace.mjs');
-    writeFileSync(file, js);
     const capacity = 1 << 16;
     const perWorker = 20_000;
     const buffer = new SharedArrayBuffer(irqTraceBytes(capacity));
