@@ -1,10 +1,12 @@
 /**
  * The configuration space of one PCI Express function (PCI Local Bus 3.0 chapter 6, PCIe Base 4.0
  * section 7.5): 4 KiB, the first 256 bytes PCI-compatible (a type 0 endpoint header or a type 1 bridge
- * header, then the capability list), the rest the extended space. The bytes live in a caller-given
- * array (a window of the machine's shared buffer, so every thread sees one function); what each bit
- * does on a write is data built once per function: a write mask (writable bits), a write-1-to-clear
- * mask, everything else read-only.
+ * header, then the capability list), the rest the extended space. The state lives in a caller-given
+ * array (a window of the machine's shared buffer, so every thread sees one function) as the difference
+ * (XOR) from the power-on values, so that all-zero fresh shared memory is the reset state and building
+ * the object in another thread touches nothing (create-devices.ts). What each bit does on a write is
+ * data built once per function: a write mask (writable bits), a write-1-to-clear mask, everything
+ * else read-only.
  *
  * Modelled: BAR sizing (the writable bits of a BAR are exactly its address bits above its size, so
  * writing all-ones and reading back gives ~(size - 1) | type bits), 64-bit BARs (the upper dword fully
@@ -132,8 +134,8 @@ export class PciConfigSpace {
   readonly capabilities = new Map<number, number>();
 
   /**
-   * @param bytes the function's 4 KiB (shared); the caller resets it once (reset()) when the machine
-   *   is made, other threads build the same object over the same bytes without touching them.
+   * @param bytes the function's 4 KiB of shared state (zero = power-on values); building the object
+   *   does not touch it.
    */
   constructor(
     readonly spec: PciFunctionSpec,
@@ -216,14 +218,14 @@ export class PciConfigSpace {
 
   /** Power-on values (command 0: no decode, no bus mastering). */
   reset(): void {
-    this.bytes.set(this.resetBytes);
+    this.bytes.fill(0);
   }
 
   /** A configuration read of 1, 2 or 4 bytes; offsets past 4 KiB and unaligned accesses read all-ones. */
   read(offset: number, size: 1 | 2 | 4): number {
     if (!aligned(offset, size)) return size === 4 ? 0xffff_ffff : (1 << (8 * size)) - 1;
     let value = 0;
-    for (let i = size - 1; i >= 0; i--) value = value * 256 + this.bytes[offset + i]!;
+    for (let i = size - 1; i >= 0; i--) value = value * 256 + this.byte(offset + i);
     return value;
   }
 
@@ -234,17 +236,25 @@ export class PciConfigSpace {
       const at = offset + i;
       const byte = Math.floor(value / 2 ** (8 * i)) & 0xff;
       const mask = this.writeMask[at]!;
-      const current = this.bytes[at]!;
-      this.bytes[at] = ((current & ~mask) | (byte & mask)) & ~(byte & this.clearMask[at]!);
+      const current = this.byte(at);
+      this.setByte(at, ((current & ~mask) | (byte & mask)) & ~(byte & this.clearMask[at]!));
     }
   }
 
+  private byte(at: number): number {
+    return this.bytes[at]! ^ this.resetBytes[at]!;
+  }
+
+  private setByte(at: number, value: number): void {
+    this.bytes[at] = value ^ this.resetBytes[at]!;
+  }
+
   u16(offset: number): number {
-    return this.bytes[offset]! | (this.bytes[offset + 1]! << 8);
+    return this.byte(offset) | (this.byte(offset + 1) << 8);
   }
 
   u32(offset: number): number {
-    return (this.bytes[offset]! | (this.bytes[offset + 1]! << 8) | (this.bytes[offset + 2]! << 16) | (this.bytes[offset + 3]! << 24)) >>> 0;
+    return (this.byte(offset) | (this.byte(offset + 1) << 8) | (this.byte(offset + 2) << 16) | (this.byte(offset + 3) << 24)) >>> 0;
   }
 
   get command(): number {
@@ -254,7 +264,7 @@ export class PciConfigSpace {
   /** Sets or clears the status register's Interrupt Status bit (the function's INTx input). */
   setInterruptStatus(level: boolean): void {
     const at = PciReg.status;
-    this.bytes[at] = level ? this.bytes[at]! | PciStatus.interrupt : this.bytes[at]! & ~PciStatus.interrupt;
+    this.setByte(at, level ? this.byte(at) | PciStatus.interrupt : this.byte(at) & ~PciStatus.interrupt);
   }
 
   /** Whether the function may assert INTx now (pin present, Interrupt Disable clear). */

@@ -148,6 +148,20 @@ describe('PCI configuration space', () => {
     expect(PCI_TYPE0_REGISTERS.find((r) => r.name === 'BAR')?.count).toBe(6);
   });
 
+  it('is its reset state over fresh zero bytes, and a second object over the same bytes (another thread) sees the first one\'s writes', () => {
+    const shared = new Uint8Array(new SharedArrayBuffer(PCI_CONFIG_BYTES));
+    const a = new PciConfigSpace(ENDPOINT, shared);
+    const b = new PciConfigSpace(ENDPOINT, shared);
+    expect(b.read(PciReg.vendorId, 4)).toBe(0x5678_1234);
+    expect(b.read(PciReg.interruptLine, 1)).toBe(0xff);
+    a.write(PciReg.bar0 + 4, 4, 0x4000_3000);
+    a.write(PciReg.command, 2, PciCommand.memorySpace);
+    expect(b.decodedBars()[0]).toEqual({ index: 1, space: 'memory', base: 0x4000_3000, size: 0x1000 });
+    b.reset();
+    expect(a.command).toBe(0);
+    expect(a.read(PciReg.vendorId, 2)).toBe(0x1234);
+  });
+
   it('refuses a BAR declaration that cannot exist', () => {
     expect(() => space({ ...ENDPOINT, bars: [{ index: 5, kind: 'memory64', size: 0x1000 }] })).toThrow(/BAR 5/);
     expect(() => space({ ...ENDPOINT, bars: [{ index: 0, kind: 'memory32', size: 0x1800 }] })).toThrow(/power of two/);
