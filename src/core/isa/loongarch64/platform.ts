@@ -1,0 +1,33 @@
+/**
+ * What an LA64 CPU needs from the machine around it: physical memory (an AddressSpace), the stable
+ * counter's clock, the IOCSR space (a per-board bus: IOCSR is not memory, each board decides what
+ * answers there) and a way to report a guest error. The CPU knows nothing of boards, zones or threads.
+ */
+import type { AddressSpace } from '../../bus/address-space';
+import type { Clock } from '../../bus/types';
+import type { CpuFaultReport } from '../../cpu/cpu-core';
+
+/** The IOCSR space as one CPU sees it (IOCSRRD/IOCSRWR). undefined / false: nothing answers there. */
+export interface IocsrBus {
+  read(address: number, size: 1 | 2 | 4 | 8): bigint | undefined;
+  write(address: number, size: 1 | 2 | 4 | 8, value: bigint): boolean;
+}
+
+export interface LaPlatform {
+  readonly cpuId: number;
+  readonly bus: AddressSpace;
+  /** The stable counter: ticks at timerFrequency (the constant timer counts the same ticks). */
+  readonly clock: Clock;
+  readonly timerFrequency: number;
+  readonly iocsr: IocsrBus;
+  /** CPUCFG word 0 (PRID): the processor identity (3A5000: 0x14c010). */
+  readonly prid: number;
+  /** The CPU stopped on a guest error it cannot continue from. */
+  fault(report: CpuFaultReport): void;
+}
+
+/** The CPU's interrupt inputs as bits of the header's pending word (ESTAT.IS bit numbers). */
+export const LaInterruptLine = {
+  HWI0: 1 << 2, HWI1: 1 << 3, HWI2: 1 << 4, HWI3: 1 << 5, HWI4: 1 << 6, HWI5: 1 << 7, HWI6: 1 << 8, HWI7: 1 << 9,
+  IPI: 1 << 12,
+} as const;
