@@ -1,8 +1,8 @@
 /**
  * The device models by kind: the one place that knows which class models which board device. A new
  * kind (or a new architecture's interrupt controller) is a new entry here, not a new case in the
- * machine. Kinds with no model yet (virtio-mmio slots, served by the hypervisor's virtio traps, and the
- * PCIe host bridge of a later issue) have no state and stay unmapped.
+ * machine. Kinds with no model (virtio-mmio slots, served by the hypervisor's virtio traps) have no
+ * state and stay unmapped.
  *
  * Left out: GICv2's virtualisation windows (GICH, GICV) and the GICv3 ITS are board data only; the
  * virtual GIC of hvisor's zones is the hypervisor's (issue 10).
@@ -23,6 +23,7 @@ import { Pl011 } from './uart/pl011';
 import { ImxUart } from './uart/imx-uart';
 import { CadenceUart } from './uart/cadence-uart';
 import { DwApbUart } from './uart/dw-apb-uart';
+import { pciHostEcamModel } from './pci/pci-host-model';
 
 const DEFAULT_RING_CAPACITY = 4096;
 
@@ -195,7 +196,7 @@ const MODELS: readonly DeviceModel[] = [
     },
   },
   noModel('virtio-mmio'),
-  noModel('pci-host-ecam'),
+  pciHostEcamModel,
 ];
 
 const BY_KIND: ReadonlyMap<DeviceKind, DeviceModel> = new Map(MODELS.map((m) => [m.kind, m]));

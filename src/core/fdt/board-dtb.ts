@@ -14,7 +14,7 @@
  * PCIe host bridges are not described yet (their model comes with the PCIe issue).
  */
 import { ramBanks, type AddressRange, type Board, type BoardDevice } from '../../shared/model/board';
-import { FdtTree, writeDtb, type FdtNode } from './fdt-writer';
+import { FdtTree, writeDtb, type FdtCell, type FdtNode } from './fdt-writer';
 import { printDts } from './dts';
 import { fdtArch } from './arch/registry';
 import { deviceNodeWriter } from './nodes/registry';
@@ -79,6 +79,18 @@ function treeContext(tree: FdtTree, input: BoardTreeInput, arch: FdtArch, contro
       node.cells('interrupts', requests.flatMap((r) => controller.kind.specifier(ctx, controller.device, r, owner)));
       node.reference('interrupt-parent', controller.kind.label);
     },
+    interruptMapParent(owner: string, request: IrqRequest): FdtCell[] {
+      if (!controller) throw new Error(`${owner} has an interrupt but board '${board.name}' has no interrupt controller`);
+      if (!controller.described) {
+        throw new Error(`${owner} has an interrupt but the tree has no ${controller.kind.title} ('${controller.device.name}', which the board wires it to)`);
+      }
+      const label = controller.kind.label;
+      const node = findLabelled(tree.root, label);
+      const value = node?.property('#address-cells')?.value;
+      const first = value?.type === 'cells' ? value.cells[0] : undefined;
+      const addressCells = typeof first === 'number' ? first : 0;
+      return [{ ref: label }, ...new Array<number>(addressCells).fill(0), ...controller.kind.specifier(ctx, controller.device, request, owner)];
+    },
     cpuInterruptController(hart: number): string {
       if (!arch.cpuInterruptController) throw new Error(`board '${board.name}': ${board.arch} CPUs have no interrupt controller node of their own to name`);
       return arch.cpuInterruptController(hart);
@@ -98,6 +110,15 @@ function treeContext(tree: FdtTree, input: BoardTreeInput, arch: FdtArch, contro
     },
   };
   return ctx;
+}
+
+function findLabelled(node: FdtNode, label: string): FdtNode | undefined {
+  if (node.label === label) return node;
+  for (const child of node.children) {
+    const found = findLabelled(child, label);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 export function buildBoardTree(input: BoardTreeInput): FdtTree {

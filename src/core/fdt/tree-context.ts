@@ -33,6 +33,12 @@ export interface TreeContext {
    * describe a request.
    */
   wireInterrupts(node: FdtNode, owner: string, requests: readonly IrqRequest[]): void;
+  /**
+   * The parent half of one `interrupt-map` entry for `request` (a PCI host's INTx lines): the
+   * controller's phandle, its unit address (as many zero cells as its #address-cells) and its
+   * specifier; throws like wireInterrupts.
+   */
+  interruptMapParent(owner: string, request: IrqRequest): FdtCell[];
   /** The label of a CPU's own interrupt controller node, for controllers that signal CPUs directly. */
   cpuInterruptController(hart: number): string;
   /** Marks a bus master's node as cache-coherent where the architecture assumes otherwise. */

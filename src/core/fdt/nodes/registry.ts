@@ -1,7 +1,6 @@
 /**
  * The device-tree node writers by board device kind: the one place that knows which writer describes
- * which kind. Kinds without a writer (the PCIe host bridge, until its model exists) are left out of
- * every tree.
+ * which kind. Kinds without a writer are left out of every tree.
  */
 import type { DeviceKind } from '../../../shared/model/board';
 import type { DeviceNodeWriter } from '../tree-context';
@@ -16,6 +15,7 @@ import { cadenceUartNode } from './cadence-uart';
 import { dwApbUartNode } from './dw-apb-uart';
 import { sifivePlicNode } from './sifive-plic';
 import { sifiveTestNode } from './sifive-test';
+import { pciHostEcamGenericNode } from './pci-host-ecam-generic';
 import { virtioMmioNode } from './virtio-mmio';
 
 const WRITERS: Readonly<Record<DeviceKind, DeviceNodeWriter | undefined>> = {
@@ -33,7 +33,7 @@ const WRITERS: Readonly<Record<DeviceKind, DeviceNodeWriter | undefined>> = {
   'imx-uart': imxUartNode,
   'cadence-uart': cadenceUartNode,
   'dw-apb-uart': dwApbUartNode,
-  'pci-host-ecam': undefined,
+  'pci-host-ecam': pciHostEcamGenericNode,
 };
 
 /** The writer of a kind's node, or undefined for kinds the trees do not describe. */

@@ -34,14 +34,18 @@ describe('createDevices', () => {
     expect(names).toContain('device:uart0');
     expect(names).toContain('device:plic');
     expect(names.some((n) => n.includes('virtio'))).toBe(false);
-    expect(names).not.toContain('device:pcie');
+    expect(names).toContain('device:pcie');
   });
 
-  it('maps every modelled device and leaves virtio and PCIe unmapped', () => {
+  it('maps every modelled device and leaves the virtio slots unmapped', () => {
     const { thread } = machine();
     const { devices, bus } = thread();
-    expect(bus.mappings.map((m) => m.name)).toEqual(['test', 'rtc', 'mswi', 'mtimer', 'sswi', 'plic', 'uart0']);
-    expect(devices.unmodelled.map((d) => d.name)).toEqual([...Array.from({ length: 8 }, (_, i) => `virtio${i}`), 'pcie']);
+    expect(bus.mappings.map((m) => m.name)).toEqual(['test', 'rtc', 'mswi', 'mtimer', 'sswi', 'pcie.io', 'plic', 'uart0', 'pcie', 'pcie.mem32', 'pcie.mem64']);
+    expect(devices.unmodelled.map((d) => d.name)).toEqual(Array.from({ length: 8 }, (_, i) => `virtio${i}`));
+    // The PCIe host bridge answers at 00:00.0 of the ECAM window; an empty slot and an unclaimed BAR window read all-ones.
+    expect(bus.read(0x3000_0000, 4)).toBe(0x0008_1b36);
+    expect(bus.read(0x3000_8000, 4)).toBe(0xffff_ffff);
+    expect(bus.read(0x4000_0000, 4)).toBe(0xffff_ffff);
     expect(() => bus.read(0x1000_1000, 4)).toThrow(BusError);
     expect(devices.mtimer!.compare(0)).toBe(Infinity);
   });
