@@ -10,6 +10,7 @@
 import type { DeviceMapping } from '../bus/address-space';
 import type { AddressSpace } from '../bus/address-space';
 import type { IrqSink, MmioDevice } from '../bus/types';
+import { noMsiSink } from '../bus/msi';
 import { regionOf, type SharedLayout, type SharedLayoutPlanner } from '../machine/shared-layout';
 import type { Board, BoardDevice } from '../../shared/model/board';
 import type { ConsoleUart, DeviceContext, DeviceRoles, PlanOptions } from './device-model';
@@ -73,6 +74,7 @@ export function instantiateDevices(
         if (!irqSink) throw new Error(`board '${board.name}': device '${spec.name}' needs an interrupt controller`);
         return irqSink;
       },
+      msiSink: () => roles.msi ?? noMsiSink,
     });
     for (const w of built.windows) {
       mappings.push(w);

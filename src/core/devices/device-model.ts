@@ -14,6 +14,9 @@ import type { AclintMswi } from './intc/aclint-mswi';
 import type { AclintMtimer } from './intc/aclint-mtimer';
 import type { AclintSswi } from './intc/aclint-sswi';
 import type { SifivePlic } from './intc/sifive-plic';
+import type { RiscvAplic } from './intc/riscv-aplic';
+import type { RiscvImsic } from './intc/riscv-imsic';
+import type { MsiSink } from '../bus/msi';
 import type { SifiveTest } from './misc/sifive-test';
 import type { GoldfishRtc } from './misc/goldfish-rtc';
 import type { ArmGicv3 } from './intc/arm-gicv3/gicv3';
@@ -37,6 +40,10 @@ export interface DeviceRoles {
   /** The board's physical interrupt controller (the IRQ sink of the other devices). */
   readonly irqChip: IrqSink & MmioDeviceLike;
   readonly plic: SifivePlic;
+  readonly aplic: RiscvAplic;
+  readonly imsic: RiscvImsic;
+  /** The board's MSI controller (an IMSIC): where MSI writes of devices and of an APLIC in MSI mode go. */
+  readonly msi: MsiSink;
   readonly gicv3: ArmGicv3;
   readonly gicv2: ArmGicv2;
   readonly privateIrqs: PrivateIrqSink;
@@ -80,6 +87,8 @@ export interface BuildContext extends DeviceContext {
   region(): SharedRegion;
   /** The interrupt controller the device's interrupts go to; throws naming the device if there is none. */
   irqSink(): IrqSink;
+  /** The board's MSI controller once built (ask when delivering), or a sink that refuses everything. */
+  msiSink(): MsiSink;
 }
 
 export interface DeviceWindow {

@@ -14,6 +14,8 @@ import { AclintMswi } from './intc/aclint-mswi';
 import { AclintMtimer } from './intc/aclint-mtimer';
 import { AclintSswi } from './intc/aclint-sswi';
 import { SifivePlic } from './intc/sifive-plic';
+import { RiscvAplic } from './intc/riscv-aplic';
+import { imsicGuestBits, RiscvImsic, type ImsicConfig } from './intc/riscv-imsic';
 import { ArmGicv3 } from './intc/arm-gicv3/gicv3';
 import { ArmGicv2 } from './intc/arm-gicv2';
 import { GoldfishRtc } from './misc/goldfish-rtc';
@@ -23,6 +25,7 @@ import { Pl011 } from './uart/pl011';
 import { ImxUart } from './uart/imx-uart';
 import { CadenceUart } from './uart/cadence-uart';
 import { DwApbUart } from './uart/dw-apb-uart';
+import { LoongsonLiointc } from './intc/loongson-liointc';
 import { pciHostEcamModel } from './pci/pci-host-model';
 
 const DEFAULT_RING_CAPACITY = 4096;
@@ -63,7 +66,40 @@ function cpuInputs(board: Parameters<DeviceModel['stateBytes']>[0], spec: Parame
   });
 }
 
+/** An IMSIC's geometry from its board device: the S-level window is the device's own, the M-level one `machineBase`. */
+const imsicConfig = (board: Parameters<DeviceModel['stateBytes']>[0], spec: Parameters<DeviceModel['stateBytes']>[1]): ImsicConfig => ({
+  harts: board.harts, ids: numericProp(spec, 'ids'), guests: numericProp(spec, 'guests'), machineBase: numericProp(spec, 'machineBase'), supervisorBase: spec.base,
+});
+
 const MODELS: readonly DeviceModel[] = [
+  {
+    kind: 'riscv-imsic',
+    interruptController: true,
+    stateBytes: (board, spec) => RiscvImsic.stateBytes(imsicConfig(board, spec)),
+    build: (c) => {
+      // The interrupt files drive MEIP/SEIP themselves, the guest file a hypervisor selected included:
+      // they bypass signals that route a PLIC's SEIP of zoned harts through the hypervisor (riscv64 irq-routing.ts).
+      const signals = (c.signals as { readonly inner?: typeof c.signals }).inner ?? c.signals;
+      const imsic = new RiscvImsic(c.region(), imsicConfig(c.board, c.spec), signals);
+      const machine = { name: `${c.spec.name}.machine`, base: numericProp(c.spec, 'machineBase'), size: c.board.harts * 0x1000 };
+      return { windows: [window(c.spec, imsic.supervisorWindow), window(machine, imsic.machineWindow)], roles: { imsic, msi: imsic } };
+    },
+  },
+  {
+    kind: 'riscv-aplic',
+    interruptController: true,
+    stateBytes: (_board, spec) => RiscvAplic.stateBytes({ sources: numericProp(spec, 'sources') }),
+    build: (c) => {
+      const imsic = c.board.devices.find((d) => d.kind === 'riscv-imsic');
+      if (!imsic) throw new Error(`board '${c.board.name}': APLIC '${c.spec.name}' delivers MSIs, but the board has no riscv-imsic`);
+      const aplic = new RiscvAplic(c.region(), {
+        sources: numericProp(c.spec, 'sources'), harts: c.board.harts,
+        imsic: { machineBase: numericProp(imsic, 'machineBase'), supervisorBase: imsic.base, guestBits: imsicGuestBits(numericProp(imsic, 'guests')) },
+      }, c.msiSink);
+      const machine = { name: `${c.spec.name}.machine`, base: numericProp(c.spec, 'machineBase'), size: numericProp(c.spec, 'machineSize') };
+      return { windows: [window(c.spec, aplic.supervisorWindow), window(machine, aplic.machineWindow)], roles: { irqChip: aplic, aplic } };
+    },
+  },
   {
     kind: 'sifive-plic',
     interruptController: true,
@@ -121,6 +157,15 @@ const MODELS: readonly DeviceModel[] = [
     build: (c) => {
       const uart = Ns16550a.create(c.region(), { sink: c.irqSink(), line: firstIrq(c.spec) });
       return { windows: [window(c.spec, uart)], roles: { uart } };
+    },
+  },
+  {
+    kind: 'loongson-liointc',
+    interruptController: true,
+    stateBytes: () => LoongsonLiointc.stateBytes(),
+    build: (c) => {
+      const liointc = new LoongsonLiointc(c.region(), c.board.harts, cpuInputs(c.board, c.spec).map((i) => i.mask), c.signals);
+      return { windows: [window(c.spec, liointc)], roles: { irqChip: liointc } };
     },
   },
   {

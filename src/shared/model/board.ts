@@ -11,6 +11,8 @@ export type BoardArch = 'riscv64' | 'aarch64' | 'loongarch64';
 export type DeviceKind =
   | 'ns16550a'
   | 'sifive-plic'
+  | 'riscv-aplic'
+  | 'riscv-imsic'
   | 'aclint-mswi'
   | 'aclint-mtimer'
   | 'aclint-sswi'
@@ -23,7 +25,8 @@ export type DeviceKind =
   | 'pl011'
   | 'imx-uart'
   | 'cadence-uart'
-  | 'dw-apb-uart';
+  | 'dw-apb-uart'
+  | 'loongson-liointc';
 
 export type MmuType = 'riscv,sv39' | 'riscv,sv48' | 'riscv,sv57';
 
@@ -84,6 +87,11 @@ export interface RiscvRootZone extends RootZone {
    * root's vPLIC, which may be larger than the physical PLIC's register window.
    */
   readonly vplic: AddressRange;
+  /**
+   * ROOT_ARCH_ZONE_CONFIG's aplic_base/aplic_size on an AIA board (qemu-aia board.rs APLIC_S_BASE /
+   * APLIC_S_SIZE): the window hvisor traps as the root's vAPLIC. Absent on PLIC boards.
+   */
+  readonly vaplic?: AddressRange;
 }
 
 /** hvisor's aarch64 GicConfig (src/arch/aarch64/zone.rs): the GIC windows of ROOT_ARCH_ZONE_CONFIG. */
@@ -166,11 +174,23 @@ export interface Aarch64Board extends BoardCommon {
   readonly rootZone: Aarch64RootZone;
 }
 
+/** A loongarch64 board (hvisor platform/loongarch64/<board>/board.rs). */
+export interface LoongarchBoard extends BoardCommon {
+  readonly arch: 'loongarch64';
+  /** CPUCFG word 0 (PRID) of every CPU. */
+  readonly prid: number;
+  /** The `compatible` of the CPU nodes. */
+  readonly cpuCompatible: string;
+  /** The IOCSR space's identity registers: vendor (IOCSR 0x10) and CPU name (0x20), 8 ASCII bytes each. */
+  readonly iocsr: { readonly vendor: string; readonly name: string };
+  readonly rootZone: RootZone;
+}
+
 /**
  * A board of any architecture. Shared code reads only BoardCommon; code in an arch folder narrows to
  * its own board type (boardOf below) and reads its arch-specific fields.
  */
-export type Board = RiscvBoard | Aarch64Board;
+export type Board = RiscvBoard | Aarch64Board | LoongarchBoard;
 
 /** Every RAM bank of a board: `ram` first, then `extraRam`. */
 export function ramBanks(board: BoardCommon): readonly AddressRange[] {

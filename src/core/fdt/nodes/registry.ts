@@ -14,12 +14,17 @@ import { imxUartNode } from './imx-uart';
 import { cadenceUartNode } from './cadence-uart';
 import { dwApbUartNode } from './dw-apb-uart';
 import { sifivePlicNode } from './sifive-plic';
+import { riscvAplicNode } from './riscv-aplic';
+import { riscvImsicNode } from './riscv-imsic';
 import { sifiveTestNode } from './sifive-test';
 import { pciHostEcamGenericNode } from './pci-host-ecam-generic';
 import { virtioMmioNode } from './virtio-mmio';
+import { loongsonLiointcNode } from './loongson-liointc';
 
 const WRITERS: Readonly<Record<DeviceKind, DeviceNodeWriter | undefined>> = {
   'sifive-plic': sifivePlicNode,
+  'riscv-aplic': riscvAplicNode,
+  'riscv-imsic': riscvImsicNode,
   'aclint-mswi': aclintMswiNode,
   'aclint-mtimer': aclintMtimerNode,
   'aclint-sswi': aclintSswiNode,
@@ -33,6 +38,7 @@ const WRITERS: Readonly<Record<DeviceKind, DeviceNodeWriter | undefined>> = {
   'imx-uart': imxUartNode,
   'cadence-uart': cadenceUartNode,
   'dw-apb-uart': dwApbUartNode,
+  'loongson-liointc': loongsonLiointcNode,
   'pci-host-ecam': pciHostEcamGenericNode,
 };
 

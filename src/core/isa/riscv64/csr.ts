@@ -90,6 +90,47 @@ function triggerCsr(n: number): bigint | undefined {
   }
 }
 
+/** AIA major interrupt priority (AIA 6.1, default order): what mtopi/stopi report first. */
+const M_TOPI_ORDER = [Irq.MEI, Irq.MSI, Irq.MTI, Irq.SEI, Irq.SSI, Irq.STI];
+const S_TOPI_ORDER = [Irq.SEI, Irq.SSI, Irq.STI];
+
+/**
+ * mtopi/stopi: the highest-priority interrupt pending and enabled at that level, IID << 16 | IPRIO.
+ * The iprio array is read-only zero here, so IPRIO is 1 (AIA 6.3.3: the priority of a zero iprio).
+ */
+function topi(h: Hart, level: 'M' | 'S'): bigint {
+  const enabled = effectiveMip(h) & h.mie & (level === 'M' ? ~h.mideleg : h.mideleg);
+  for (const irq of level === 'M' ? M_TOPI_ORDER : S_TOPI_ORDER) if (enabled & (1 << irq)) return BigInt((irq << 16) | 1);
+  return 0n;
+}
+
+/** *ireg: the major-interrupt iprio array (0x30..0x3F, even on RV64) reads zero; the IMSIC file has 0x70..0xFF. */
+function indirectRead(h: Hart, level: 'M' | 'S', select: number): bigint | undefined {
+  if (select >= 0x30 && select <= 0x3f) return (select & 1) === 0 ? 0n : undefined;
+  if (select >= 0x70 && select <= 0xff) return h.platform.interruptFiles!.read(level, select);
+  return undefined;
+}
+
+function indirectWrite(h: Hart, level: 'M' | 'S', select: number, value: bigint): void {
+  if (select >= 0x70 && select <= 0xff) h.platform.interruptFiles!.write(level, select, value);
+}
+
+function aiaCsr(h: Hart, n: number): bigint | undefined {
+  const files = h.platform.interruptFiles;
+  if (!files) return undefined;
+  switch (n) {
+    case Csr.siselect: return BigInt(h.siselect);
+    case Csr.sireg: return indirectRead(h, 'S', h.siselect);
+    case Csr.stopei: return BigInt(files.topei('S'));
+    case Csr.stopi: return topi(h, 'S');
+    case Csr.miselect: return BigInt(h.miselect);
+    case Csr.mireg: return indirectRead(h, 'M', h.miselect);
+    case Csr.mtopei: return BigInt(files.topei('M'));
+    case Csr.mtopi: return topi(h, 'M');
+    default: return undefined;
+  }
+}
+
 export function fpEnabled(h: Hart): boolean {
   return (h.mstatus & Mstatus.FS) !== 0;
 }
@@ -139,7 +180,7 @@ export function readCsr(h: Hart, n: number): bigint | undefined {
       if (n >= 0x3a0 && n <= 0x3af) return (n & 1) === 0 ? h.pmpcfg[n - 0x3a0] : undefined;
       if (n >= 0x3b0 && n <= 0x3ef) return h.pmpaddr[n - 0x3b0];
       if ((n >= 0xc03 && n <= 0xc1f) || (n >= 0xb03 && n <= 0xb1f) || (n >= 0x323 && n <= 0x33f)) return 0n;
-      return triggerCsr(n);
+      return triggerCsr(n) ?? aiaCsr(h, n);
   }
 }
 
@@ -210,6 +251,17 @@ export function writeCsr(h: Hart, n: number, value: bigint, retiring = false): b
     case Csr.mepc: h.mepc = BigInt.asUintN(64, value) & ~1n; return true;
     case Csr.mcause: h.mcause = BigInt.asUintN(64, value); return true;
     case Csr.mtval: h.mtval = BigInt.asUintN(64, value); return true;
+    case Csr.siselect: h.siselect = lo & 0xfff; return h.platform.interruptFiles !== undefined;
+    case Csr.miselect: h.miselect = lo & 0xfff; return h.platform.interruptFiles !== undefined;
+    case Csr.sireg: if (!h.platform.interruptFiles) return false; indirectWrite(h, 'S', h.siselect, BigInt.asUintN(64, value)); return true;
+    case Csr.mireg: if (!h.platform.interruptFiles) return false; indirectWrite(h, 'M', h.miselect, BigInt.asUintN(64, value)); return true;
+    case Csr.stopei: case Csr.mtopei: {
+      const files = h.platform.interruptFiles;
+      if (!files) return false;
+      const level = n === Csr.stopei ? 'S' : 'M';
+      files.claim(level, files.topei(level));
+      return true;
+    }
     default:
       if (n >= 0x3a0 && n <= 0x3af && (n & 1) === 0) {
         h.pmpcfg[n - 0x3a0] = BigInt.asUintN(64, value) & 0x9f9f9f9f9f9f9f9fn;
@@ -262,7 +314,12 @@ export function csrInstruction(h: Hart, op: number, d: number, a: number, n: num
     if (v === undefined) illegal(h, bits);
     old = v;
   } else if (readCsr(h, n) === undefined) illegal(h, bits);
-  if (writes) {
+  if (writes && (n === Csr.stopei || n === Csr.mtopei)) {
+    // AIA 3.9: a write claims the identity this same instruction read, not whatever is best by now.
+    const level = n === Csr.stopei ? 'S' : 'M';
+    const files = h.platform.interruptFiles!;
+    files.claim(level, readsValue ? Number(old) : files.topei(level));
+  } else if (writes) {
     const next = kind === 0 ? src : kind === 1 ? old | src : old & ~src;
     writeCsr(h, n, next, true);
     if (n <= Csr.fcsr) markFpDirty(h);

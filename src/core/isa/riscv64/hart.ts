@@ -150,6 +150,9 @@ export class Hart implements HartApi, CpuCore {
   stimecmp = -1n;
   stimecmpTicks = Infinity;
   mcountinhibit = 0;
+  /** AIA's miselect / siselect (the indirect register window of mireg / sireg). */
+  miselect = 0;
+  siselect = 0;
   cycleOffset = 0n;
   instretOffset = 0n;
   /** Values of mcycle / minstret while mcountinhibit stops them. */
@@ -282,6 +285,7 @@ export class Hart implements HartApi, CpuCore {
     this.stimecmp = -1n;
     this.stimecmpTicks = Infinity;
     this.mcountinhibit = 0;
+    this.miselect = this.siselect = 0;
     this.cycleOffset = this.instretOffset = 0n;
     this.cycleFrozen = this.instretFrozen = 0n;
     this.pmpcfg.fill(0n);

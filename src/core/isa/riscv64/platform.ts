@@ -41,12 +41,28 @@ export interface Supervisor {
   mmioWrite(hart: HartApi, gpa: number, size: 1 | 2 | 4 | 8, value: bigint): void;
 }
 
+/**
+ * The hart's AIA interrupt files (an IMSIC, AIA chapter 3) as its CSRs reach them: *iselect/*ireg
+ * registers 0x70..0xFF of the M- or S-level file, and *topei. Absent: the hart has no AIA CSRs.
+ */
+export interface InterruptFiles {
+  /** Register `select` of the file at `level`; undefined where there is none (illegal instruction). */
+  read(level: 'M' | 'S', select: number): bigint | undefined;
+  write(level: 'M' | 'S', select: number, value: bigint): void;
+  /** *topei as read: identity << 16 | identity of the best pending and enabled interrupt, or 0. */
+  topei(level: 'M' | 'S'): number;
+  /** A write to *topei: claims the identity in `topei` (the value the same instruction read). */
+  claim(level: 'M' | 'S', topei: number): void;
+}
+
 export interface HartPlatform {
   readonly hartId: number;
   readonly bus: AddressSpace;
   readonly clock: Clock;
   /** This hart's machine timer compare value (ACLINT MTIMER), in ticks; Infinity when disabled. */
   machineTimerCompare(): number;
+  /** The hart's IMSIC interrupt files (AIA boards): miselect/mireg, siselect/sireg, mtopei/stopei, mtopi/stopi. */
+  readonly interruptFiles?: InterruptFiles;
   /** Present when the hart runs a zone guest under the hypervisor (S-mode entry, SBI). */
   readonly supervisor?: Supervisor;
   /**
