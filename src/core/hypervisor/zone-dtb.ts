@@ -34,6 +34,10 @@ function zoneGic<V extends 'v2' | 'v3'>(zone: ZoneConfig, d: BoardDevice, versio
 const ZONE_VIEW: Readonly<Partial<Record<DeviceKind, ZoneView>>> = {
   // hvisor traps the vPLIC window of the zone's arch_config; without one the zone has no PLIC.
   'sifive-plic': (zone, d) => ('plicSize' in zone.archConfig && zone.archConfig.plicSize > 0 ? d : undefined),
+  // AIA (hvisor's feature aia): the vAPLIC at the zone's aplic_base, and one compact S file per zone CPU,
+  // the pages hvisor's vimsic_init maps the CPUs' guest files at (vimsic.rs:34-52).
+  'riscv-aplic': (zone, d) => ('aplicSize' in zone.archConfig && zone.archConfig.aplicSize > 0 ? { ...d, base: zone.archConfig.aplicBase, size: zone.archConfig.aplicSize } : undefined),
+  'riscv-imsic': (zone, d) => ('aplicSize' in zone.archConfig && zone.archConfig.aplicSize > 0 ? { ...d, size: 0x1000 * zone.cpus.length, props: { ...d.props, guests: 0 } } : undefined),
   // Every aarch64 zone has a vGIC: hvisor traps the distributor (and redistributors) at the windows of
   // the zone's arch_config and maps GICV where the zone's GICC window is.
   'arm-gicv3': (zone, d) => {
@@ -53,6 +57,10 @@ const ZONE_VIEW: Readonly<Partial<Record<DeviceKind, ZoneView>>> = {
   'cadence-uart': passedThrough,
   'dw-apb-uart': passedThrough,
   'goldfish-rtc': passedThrough,
+  // The PCIe host, when the zone's regions reach its ECAM window: passed through (io) or served by the
+  // management side's PCI functions (virtio, decision 0017).
+  'pci-host-ecam': (zone, d) =>
+    zone.memoryRegions.some((r) => (r.type === 'io' || r.type === 'virtio') && d.base >= r.physicalStart && d.base + d.size <= r.physicalStart + r.size) ? d : undefined,
   'sifive-test': passedThrough,
 };
 

@@ -1,12 +1,18 @@
 /**
  * riscv64's row of the irqchip registry (core/hypervisor/irqchips.ts): on a PLIC board (hvisor's
  * feature "plic") the physical controller is the PLIC itself and a zone's virtual controller is a vPLIC
- * with hvisor's 1023 sources, trapped at the zone's arch_config plic_base/plic_size.
- *
- * Left out: the AIA (feature "aia": APLIC and IMSIC), which no workbench board has.
+ * with hvisor's 1023 sources, trapped at the zone's arch_config plic_base/plic_size. On an AIA board
+ * (feature "aia") the physical controller is the APLIC (MSI mode: nothing to claim, hardware interrupts
+ * reach the zones' IMSIC guest files directly) and a zone's is a vAPLIC at aplic_base/aplic_size with
+ * the zone's IMSIC pages (vaplic.ts).
  */
+import type { Board } from '../../../../shared/model/board';
 import type { IrqChipArch } from '../../irqchip';
+import { RiscvAplic } from '../../../devices/intc/riscv-aplic';
 import { VPLIC_MAX_SOURCES, VirtualPlic } from './vplic';
+import { VirtualAplic } from './vaplic';
+
+const isAia = (board: Board): boolean => board.devices.some((d) => d.kind === 'riscv-aplic');
 
 export const riscvIrqChips: IrqChipArch = {
   hypervisorClaims: true,
@@ -21,12 +27,27 @@ export const riscvIrqChips: IrqChipArch = {
       return peer.inject(irq, false) ? undefined : `the peer's vPLIC refused IRQ ${irq} (a hw IRQ of the peer zone)`;
     },
   },
-  physicalOf: (devices) => devices.plic,
+  physicalOf: (devices) => devices.plic ?? devices.aplic,
   // hvisor's vplic_init passes BOARD_PLIC_INTERRUPTS_NUM (plic/mod.rs:201-217), whatever the physical PLIC has.
   virtualStateBytes: (board) =>
-    VirtualPlic.stateBytes({ zoneCpus: Array.from({ length: board.harts }, (_, i) => i), sources: VPLIC_MAX_SOURCES }),
+    isAia(board) ? VirtualAplic.stateBytes() : VirtualPlic.stateBytes({ zoneCpus: Array.from({ length: board.harts }, (_, i) => i), sources: VPLIC_MAX_SOURCES }),
   createVirtual(env) {
     const arch = env.config.archConfig;
+    if (env.physical instanceof RiscvAplic) {
+      const imsic = env.board.devices.find((d) => d.kind === 'riscv-imsic');
+      if (!('aplicSize' in arch) || arch.aplicSize === 0 || !imsic) return undefined;
+      return new VirtualAplic(env.region, {
+        zoneId: env.config.zoneId,
+        zoneCpus: env.cpus,
+        ownedIrqs: env.config.interrupts,
+        hwIrqs: env.board.hwIrqs,
+        window: { base: arch.aplicBase, size: arch.aplicSize },
+        imsicBase: imsic.base,
+        onGuestError: env.onGuestError,
+        log: env.log,
+        panic: env.panic ?? env.log,
+      }, env.physical);
+    }
     const window = 'plicBase' in arch ? { base: arch.plicBase, size: arch.plicSize } : undefined;
     return new VirtualPlic(
       env.region,

@@ -6,6 +6,7 @@
  * faults); physical external interrupts come through the hypervisor (irq-routing.ts).
  * Moved here from the vCPU worker, which now keeps only the thread plumbing.
  */
+import { HvEventKind } from '../../hv-trace';
 import { Hart } from '../../../isa/riscv64/hart';
 import type { FaultReport, HartApi, HartPlatform } from '../../../isa/riscv64/platform';
 import { HartEvent, HartStatus, HartWord } from '../../../cpu/hart-header';
@@ -18,6 +19,7 @@ import { MachineExit } from '../../../machine/machine-control';
 import type { VcpuArch } from '../../../vcpu/vcpu-loop';
 import type { VcpuSetup } from '../../../vcpu/vcpu-setup';
 import { hypervisorWaits, powerTurn } from '../../vcpu-common';
+import { HVISOR_IMSIC_GUEST_INDEX } from './vaplic';
 
 /** Wraps the devices' CPU signals so that physical external interrupts of virtualised harts go through the hypervisor. */
 export function riscvDeviceSignals(zoned: boolean) {
@@ -44,8 +46,26 @@ export function createRiscvVcpu(setup: VcpuSetup, routing: RoutingSignals | unde
   let binding: ZoneBinding | undefined;
   let faulted = false;
 
+  const imsic = view.devices.imsic;
+  const locked = <T>(fn: () => T): T => {
+    view.lock.acquire();
+    try {
+      return fn();
+    } finally {
+      view.lock.release();
+    }
+  };
   const platform: HartPlatform = {
     hartId,
+    // AIA boards: the hart's CSRs reach its IMSIC files (the S level is the guest file the hypervisor selects).
+    ...(imsic ? {
+      interruptFiles: {
+        read: (level, select) => locked(() => imsic.indirectRead(hartId, level, select)),
+        write: (level, select, value) => locked(() => { imsic.indirectWrite(hartId, level, select, value); }),
+        topei: (level) => locked(() => imsic.topei(hartId, level)),
+        claim: (level, topei) => locked(() => imsic.claim(hartId, level, topei)),
+      },
+    } : {}),
     bus: view.bus,
     clock: view.guestClock,
     machineTimerCompare: () => view.machineTimerCompare(hartId),
@@ -58,6 +78,8 @@ export function createRiscvVcpu(setup: VcpuSetup, routing: RoutingSignals | unde
         ...(report.isWrite !== undefined ? { isWrite: report.isWrite } : {}) };
       if (runtime && binding) {
         const text = describeFault(report, binding);
+        const trace = runtime.hypervisor.trace;
+        if (trace?.on) trace.record(HvEventKind.fault, binding.config.zoneId, report.hart, 0, report.isWrite ? 1 : 0, report.address ?? -1n, report.pc);
         runtime.hypervisor.zoneError(binding.slot, text);
         setup.fault({ ...base, zone: binding.config.zoneId, text });
       } else {
@@ -105,7 +127,11 @@ export function createRiscvVcpu(setup: VcpuSetup, routing: RoutingSignals | unde
       // The hart just became virtualised: a physical SEIP raised before now must come through the hypervisor.
       view.lock.acquire();
       try {
-        routing?.takeOver(hartId);
+        // On AIA boards nothing reaches the hypervisor through SEIP (the IMSIC drives the hart's inputs itself).
+        if (!imsic) routing?.takeOver(hartId);
+        // hvisor runs every zone's guest on guest interrupt file IMSIC_GUEST_INDEX (qemu-aia board.rs: 1), as
+        // hstatus.VGEIN: from now on the hart's S-level CSRs and SEIP are that file's (riscv-imsic.ts).
+        if (imsic && imsic.guests > 0) imsic.selectGuestFile(hartId, HVISOR_IMSIC_GUEST_INDEX);
       } finally {
         view.lock.release();
       }

@@ -35,10 +35,10 @@ export const RISCV64_ARCH_CONFIG_SCHEMA: ArchConfigSchema = {
   ],
 };
 
-/** The root zone's: board.rs ROOT_ARCH_ZONE_CONFIG names the vPLIC window and no APLIC. */
+/** The root zone's: board.rs ROOT_ARCH_ZONE_CONFIG names the vPLIC window (qemu-plic) or the vAPLIC window (qemu-aia). */
 export function riscvRootArchConfig(board: Board): RiscvArchConfig {
-  const { vplic } = boardOf(board, 'riscv64').rootZone;
-  return { arch: 'riscv64', plicBase: vplic.base, plicSize: vplic.size, aplicBase: 0, aplicSize: 0 };
+  const { vplic, vaplic } = boardOf(board, 'riscv64').rootZone;
+  return { arch: 'riscv64', plicBase: vplic.base, plicSize: vplic.size, aplicBase: vaplic?.base ?? 0, aplicSize: vaplic?.size ?? 0 };
 }
 
 /** arch_config for a new zone's JSON: the board's PLIC, and the APLIC window hvisor's qemu-aia board uses. */
