@@ -52,6 +52,8 @@ const HYPERVISOR_DEVICES: Partial<Record<BoardDevice['kind'], string>> = {
   'aclint-mtimer': "could change mtime and the timer compare registers of every hart, other zones' included",
   'aclint-sswi': "could send supervisor software interrupts (IPIs) to other zones' harts",
   'sifive-test': 'could power off or reset the whole machine, every zone with it',
+  'riscv-aplic': "could program the physical APLIC: aim, enable or mask other zones' interrupts (the zone gets a vAPLIC through arch_config instead)",
+  'riscv-imsic': "could write MSIs into other zones' interrupt files (hvisor maps each zone only its own CPUs' guest files)",
 };
 
 /**
