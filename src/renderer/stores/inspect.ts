@@ -11,7 +11,7 @@ import { useConnection, useWorkbench } from '../api/workbench-api';
 import { useMachineStore } from './machine';
 import { createPolling } from '../composables/polling';
 
-export type InspectView = 'registers' | 'interrupts' | 'timeline';
+export type InspectView = 'registers' | 'interrupts' | 'timeline' | 'memory';
 const POLL_MS = 250;
 
 export interface StopNotice {
@@ -137,7 +137,7 @@ export const useInspectStore = defineStore('inspect', () => {
   async function refresh(): Promise<void> {
     if (view.value === null || machine.state === 'idle' || machine.state === 'loading') return;
     try {
-      if (view.value === 'registers' && zone.value !== null) applyDebug(await api.invoke('inspect.cpus', { zone: zone.value }));
+      if ((view.value === 'registers' || view.value === 'memory') && zone.value !== null) applyDebug(await api.invoke('inspect.cpus', { zone: zone.value }));
       else if (view.value === 'interrupts') applyControllers(await api.invoke('inspect.interrupts', {}));
       error.value = null;
     } catch (e) {
@@ -186,8 +186,11 @@ export const useInspectStore = defineStore('inspect', () => {
     }
   }
 
+  /** Bumped whenever a view is opened, so that the window shows it even from over the layout editor. */
+  const opened = ref(0);
   function open(next: InspectView | null): void {
     view.value = next;
+    if (next !== null) opened.value++;
   }
 
   api.on('zone.stopped', (event) => {
@@ -201,6 +204,7 @@ export const useInspectStore = defineStore('inspect', () => {
 
   return {
     view,
+    opened,
     zone,
     cpu,
     zones,
