@@ -17,6 +17,8 @@ import type {
   TimelineStatus,
 } from '../shared/protocol/index';
 import { IRQ_EVENT_KIND_NAMES, type IrqTrace, type IrqTraceRecord } from '../core/cpu/irq-trace';
+import type { HvTrace, HvTraceRecord } from '../core/hypervisor/hv-trace';
+import { describeHvRecord } from '../core/hypervisor/hv-trace-format';
 import { decodeZoneConfig } from '../core/hypervisor/zone-config-binary';
 import { irqChipsOf } from '../core/hypervisor/irqchips';
 import { cpuModel, type InterruptCauses } from '../core/cpu-models';
@@ -164,6 +166,28 @@ export class TimelineHistory {
       });
     }
     this.trim(this.toMicros(latest(records)));
+  }
+
+  /** What the hypervisor did (hv-trace.ts records): one lane per zone, each event with its vCPU. */
+  addHypervisor(records: readonly HvTraceRecord[]): void {
+    if (records.length === 0) return;
+    const zones = this.machine.zones();
+    for (const r of records) {
+      const zone = r.zone >= 0 ? r.zone : null;
+      const hart = r.cpu >= 0 ? r.cpu : null;
+      const index = zone !== null && hart !== null ? (zones.find((z) => z.id === zone)?.cpus.indexOf(hart) ?? -1) : -1;
+      const vcpu = index >= 0 ? index : null;
+      const lane = zone !== null ? this.hypervisorLane(zone) : { id: 'hv', label: 'hypervisor', zone: null, hart: null, vcpu: null };
+      if (!this.lanes.has(lane.id)) this.lanes.set(lane.id, lane);
+      this.events.push({ id: this.nextEvent++, kind: 'hv', time: this.toMicros(r.time), lane: lane.id, irq: 0, zone, hart, vcpu, hv: describeHvRecord(r) });
+    }
+    let max = 0;
+    for (const r of records) if (r.time > max) max = r.time;
+    this.trim(this.toMicros(max));
+  }
+
+  private hypervisorLane(zone: number): TimelineLane {
+    return { id: `zone.${zone}.hv`, label: 'hypervisor', zone, hart: null, vcpu: null };
   }
 
   private laneOf(kind: TimelineEventKind, zone: number | null, hart: number | null, vcpu: number | null): string {
@@ -358,6 +382,7 @@ export class TimelineHistory {
     for (const zone of this.machine.zones()) {
       ordered.push(lanes.get(`zone.${zone.id}.vplic`) ?? { id: `zone.${zone.id}.vplic`, label: words.virtual, zone: zone.id, hart: null, vcpu: null });
       zone.cpus.forEach((hart, vcpu) => ordered.push({ id: `zone.${zone.id}.vcpu.${vcpu}`, label: `vCPU ${vcpu} (${words.cpu} ${hart})`, zone: zone.id, hart, vcpu }));
+      if (this.machine.zoned) ordered.push(this.hypervisorLane(zone.id));
     }
     const seen = new Set(ordered.map((l) => l.id));
     for (const lane of lanes.values()) if (!seen.has(lane.id)) ordered.push(lane);
@@ -448,6 +473,10 @@ export function toTraceEvents(
   for (const e of events) {
     const info = laneById.get(e.lane);
     const t = thread(`lane:${e.lane}`, info ? info.lane.zone : e.zone, info?.lane.label ?? e.lane, info?.sort ?? 999);
+    if (e.hv) {
+      out.push({ name: e.hv.name, cat: `hypervisor,${e.hv.category}`, ph: 'i', s: 't', ts: round(e.time), pid: t.pid, tid: t.tid, args: { detail: e.hv.detail, zone: e.zone, cpu: e.hart, vcpu: e.vcpu } });
+      continue;
+    }
     const args: Record<string, unknown> = { irq: e.irq, zone: e.zone, hart: e.hart, vcpu: e.vcpu };
     if (e.cause !== undefined) args.cause = `${e.cause} (${e.causeName})`;
     if (e.context !== undefined) args.context = e.context;
@@ -501,6 +530,8 @@ export type TimelineEmit = <E extends EventName>(event: E, payload: Events[E]) =
 
 export class TimelineService {
   private readonly trace: IrqTrace | undefined;
+  /** The hypervisor trace records with the interrupt trace (one switch for both). */
+  private readonly hvTrace: HvTrace | undefined;
   readonly history: TimelineHistory;
   private timer: ReturnType<typeof setInterval> | undefined;
   private owners: { key: string; map: Map<number, number> } | undefined;
@@ -510,6 +541,7 @@ export class TimelineService {
     private readonly emit: TimelineEmit,
   ) {
     this.trace = host.view.irqTrace;
+    this.hvTrace = host.zoned ? host.view.hvTrace : undefined;
     const machine: TimelineMachine = {
       timebase: host.loaded.board.timebaseFrequency,
       zoned: host.zoned,
@@ -563,10 +595,13 @@ export class TimelineService {
     if (!this.trace) throw new Error('this machine has no interrupt trace ring');
     if (on && !this.trace.on) {
       this.trace.skipAll();
+      this.hvTrace?.skipAll();
       this.trace.setEnabled(true);
+      this.hvTrace?.setEnabled(true);
       this.startDrain();
     } else if (!on && this.trace.on) {
       this.trace.setEnabled(false);
+      this.hvTrace?.setEnabled(false);
       this.stopDrain();
       this.drain();
     }
@@ -594,6 +629,11 @@ export class TimelineService {
     const { records, lost } = this.trace.drain();
     this.history.lost += lost;
     this.history.add(records);
+    if (this.hvTrace) {
+      const hv = this.hvTrace.drain();
+      this.history.lost += hv.lost;
+      this.history.addHypervisor(hv.records);
+    }
   }
 
   private nowMicros(): number {

@@ -7,6 +7,7 @@
  * and finds zones by a usize id. Pointers are root-physical addresses in hvisor (the root is identity
  * mapped); here they go through the calling zone's stage-2 map, which is the same thing for the root.
  */
+import { HvEventKind } from './hv-trace';
 import type { VirtioBridgeRouter } from '../virtio/virtio-bridge-base';
 import { decodeZoneConfig, ZONE_CONFIG_MAGIC, zoneConfigSize } from './zone-config-binary';
 import { Errno, type Hypervisor } from './hypervisor';
@@ -99,7 +100,13 @@ export function guestMemory(map: Stage2Map, bus: AddressSpace): GuestMemory {
  * the calling zone and returns the result, the value or -errno, for the arch's ABI to hand back.
  */
 export function dispatchHypercall(code: bigint, first: bigint, second: bigint, context: HypercallContext): number {
-  return dispatch(BigInt.asUintN(64, code), BigInt.asUintN(64, first), BigInt.asUintN(64, second), context);
+  const result = dispatch(BigInt.asUintN(64, code), BigInt.asUintN(64, first), BigInt.asUintN(64, second), context);
+  const trace = context.hypervisor.trace;
+  if (trace?.on) {
+    const code64 = BigInt.asUintN(64, code);
+    trace.record(HvEventKind.hypercall, context.zoneId, context.hart, code64 <= 0xffffffffn ? Number(code64) | 0 : -1, 0, first, second, BigInt(result));
+  }
+  return result;
 }
 
 function dispatch(code64: bigint, arg0: bigint, arg1: bigint, context: HypercallContext): number {

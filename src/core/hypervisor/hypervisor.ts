@@ -15,6 +15,7 @@ import { wakeHart } from '../machine/signals';
 import { decodeZoneConfig, ZONE_CONFIG_OFFSETS } from './zone-config-binary';
 import { applyStage2Change, currentStage2Regions, stage2RegionsOf, type Stage2Change } from './stage2-map';
 import { ZoneState, type ZoneSlot, type ZoneTable } from './zone-table';
+import { HvEventKind, hvTraceOf, type HvTrace } from './hv-trace';
 
 export const Errno = {
   EPERM: 1,
@@ -88,6 +89,14 @@ export class Hypervisor {
     readonly options: HypervisorOptions,
   ) {}
 
+  private traceCache: HvTrace | null | undefined;
+
+  /** The machine's hypervisor trace (hv-trace.ts), if it has one. */
+  get trace(): HvTrace | undefined {
+    if (this.traceCache === undefined) this.traceCache = (this.headers[0] ? hvTraceOf(this.headers[0].buffer) : undefined) ?? null;
+    return this.traceCache ?? undefined;
+  }
+
   /** The slot of the zone a hart belongs to. */
   slotOfHart(hart: number): ZoneSlot | undefined {
     const header = this.headers[hart];
@@ -148,6 +157,8 @@ export class Hypervisor {
     storePair(header, HartWord.hsmOpaqueLo, dtbIpa);
     Atomics.store(header, HartWord.hsm, HsmState.startPending);
     wakeHart(header);
+    const trace = this.trace;
+    if (trace?.on) trace.record(HvEventKind.zoneStart, config.zoneId, -1, 0, 0, 0n, cpus.reduce((m, c) => m | (1n << BigInt(c)), 0n));
     return { code: 0, message: `${name} started on cpu${cpus.length > 1 ? 's' : ''} ${cpus.join(', ')}` };
   }
 
@@ -185,6 +196,8 @@ export class Hypervisor {
   /** Takes every hart out of a zone and frees it; used by shutdown and by a zone's own SRST. */
   stopSlot(slot: ZoneSlot, callerHart = -1): ZoneResult {
     const cpus = slot.cpuList();
+    const trace = this.trace;
+    if (trace?.on) trace.record(HvEventKind.zoneStop, slot.zoneId, callerHart, 0, 0, BigInt(callerHart >= 0 ? (this.slotOfHart(callerHart)?.zoneId ?? -1) : -1));
     slot.setState(ZoneState.stopping);
     for (const cpu of cpus) {
       const header = this.headers[cpu]!;
@@ -226,6 +239,8 @@ export class Hypervisor {
   /** A guest error: the zone stops (or, strict, the machine) and keeps its report until shut down. */
   zoneError(slot: ZoneSlot, report: string): void {
     slot.setError(report);
+    const trace = this.trace;
+    if (trace?.on) trace.record(HvEventKind.zoneError, slot.zoneId, -1, 0, 0);
     if (this.options.strict) {
       this.hooks.panic(`hvisor panic: zone ${slot.zoneId}: ${report}`);
       return;

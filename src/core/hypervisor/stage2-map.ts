@@ -14,6 +14,7 @@
  * wiring), and removing log entries: the log holds every change since the zone started, up to
  * STAGE2_LOG_CAPACITY of them, so that a CPU binding the zone later sees the same map.
  */
+import { HvEventKind, type HvTrace } from './hv-trace';
 import type { SharedRegion } from '../bus/types';
 import type { ZoneConfig } from '../../shared/model/zone-config';
 
@@ -56,6 +57,14 @@ export interface TrapRegion<C extends TrappingCpu = TrappingCpu> {
   readonly start: number;
   readonly size: number;
   readonly handler: TrapHandler<C>;
+  /** What the window emulates (hv-trace.ts TrapKind), named in the hypervisor trace. */
+  readonly kind?: number;
+}
+
+/** Where a zone's map records its trapped accesses (the hypervisor trace) and the zone id it gives them. */
+export interface Stage2Trace {
+  readonly trace: HvTrace;
+  readonly zoneId: number;
 }
 
 /** A run-time change of a zone's memory regions. */
@@ -224,6 +233,7 @@ export class Stage2Map<C extends TrappingCpu = TrappingCpu> {
     regions: readonly Stage2Region[],
     private readonly traps: readonly TrapRegion<C>[],
     private readonly changes?: Stage2ChangeLog,
+    private readonly tracing?: Stage2Trace,
   ) {
     this.current = [...regions].sort((a, b) => a.guestStart - b.guestStart);
     this.catchUp();
@@ -255,12 +265,20 @@ export class Stage2Map<C extends TrappingCpu = TrappingCpu> {
 
   mmioRead(hart: C, gpa: number, size: 1 | 2 | 4 | 8): bigint {
     const trap = this.trapAt(gpa, size);
-    return trap ? trap.handler.read(hart, gpa - trap.start, size) : 0n;
+    if (!trap) return 0n;
+    const value = trap.handler.read(hart, gpa - trap.start, size);
+    const tracing = this.tracing;
+    if (tracing?.trace.on) tracing.trace.record(HvEventKind.mmio, tracing.zoneId, hart.cpuId, trap.kind ?? 0, size, BigInt(gpa), value, hart.getPc());
+    return value;
   }
 
   mmioWrite(hart: C, gpa: number, size: 1 | 2 | 4 | 8, value: bigint): void {
     const trap = this.trapAt(gpa, size);
-    trap?.handler.write(hart, gpa - trap.start, size, value);
+    if (!trap) return;
+    const tracing = this.tracing;
+    // Recorded before the handler runs: a virtio notify waits for the backend, whose answer follows it.
+    if (tracing?.trace.on) tracing.trace.record(HvEventKind.mmio, tracing.zoneId, hart.cpuId, trap.kind ?? 0, size | 0x100, BigInt(gpa), value, hart.getPc());
+    trap.handler.write(hart, gpa - trap.start, size, value);
   }
 
   /** The memory region holding [gpa, gpa + size), if any. */

@@ -5,6 +5,7 @@
  * host and every vCPU worker build one, so a hypercall in a worker and a command from the host act on
  * the same zones.
  */
+import { TrapKind } from './hv-trace';
 import type { MachineView } from '../machine/machine';
 import { MachineExit } from '../machine/machine';
 import { regionOf } from '../machine/shared-layout';
@@ -135,7 +136,8 @@ export class ZoneRuntime {
     const bridge = this.virtioBridge;
     if (!bridge) return undefined;
     return {
-      traps: (config) => virtioTrapRegions(config, { bridge, abort: () => leavingZone(header, this.view.control), deviceStride: VIRTIO_WINDOW }),
+      traps: (config) =>
+        virtioTrapRegions(config, { bridge, abort: () => leavingZone(header, this.view.control), deviceStride: VIRTIO_WINDOW }).map((t) => ({ ...t, kind: TrapKind.virtio })),
       hypercalls: bridgeHypercalls(this, bridge, this.log),
     };
   }
@@ -168,7 +170,7 @@ export class ZoneRuntime {
         read: (cpu: C, offset: number) => access(cpu, offset, false, 0n),
         write: (cpu: C, offset: number, _size: number, value: bigint) => void access(cpu, offset, true, value),
       };
-      return { start: base, size: 0x1000, handler: lockedHandler(handler, this.view.lock) };
+      return { start: base, size: 0x1000, kind: TrapKind.ivc, handler: lockedHandler(handler, this.view.lock) };
     });
     return { regions, traps };
   }

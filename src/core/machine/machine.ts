@@ -21,6 +21,7 @@ import { zoneTableBytes } from '../hypervisor/zone-table';
 import { virtualIrqChipBytes } from '../hypervisor/irqchips';
 import { BRIDGE_PAGE_BYTES } from '../virtio/virtio-bridge';
 import { attachIrqTrace, IrqTrace, irqTraceBytes } from '../cpu/irq-trace';
+import { attachHvTrace, HvTrace, hvTraceBytes } from '../hypervisor/hv-trace';
 
 export { ControlWord, MachineExit } from './machine-control';
 import { ControlWord, MachineExit } from './machine-control';
@@ -56,6 +57,8 @@ export function planMachine(board: Board, ramSize = board.ram.size): MachinePlan
   planner.reserve('virtio-bridge', BRIDGE_PAGE_BYTES, 4096);
   // The interrupt timeline's event ring (irq-trace.ts).
   planner.reserve('irq-trace', irqTraceBytes(), 4096);
+  // The hypervisor trace's ring (hypervisor/hv-trace.ts): what the hypervisor did for each zone.
+  planner.reserve('hv-trace', hvTraceBytes(), 4096);
   // Each CPU's register snapshot for the inspector, in any ISA's words (cpu/cpu-inspect.ts).
   for (let cpu = 0; cpu < board.harts; cpu++) planner.reserve(`cpu.${cpu}.inspect`, CPU_INSPECT_BYTES, 4096);
   // Where each device window is mapped now (bus/window-table.ts): windows can move at run time.
@@ -104,6 +107,7 @@ export class MachineView {
   readonly lock: SharedDeviceLock;
   /** The interrupt trace ring; the PLIC, vPLICs and harts of this thread record into it. */
   readonly irqTrace: IrqTrace | undefined;
+  readonly hvTrace: HvTrace | undefined;
 
   constructor(
     readonly plan: MachinePlan,
@@ -131,6 +135,10 @@ export class MachineView {
     if (plan.layout.regions.some((r) => r.name === 'irq-trace')) {
       this.irqTrace = new IrqTrace(regionOf(plan.layout, buffer, 'irq-trace'), this.clock);
       attachIrqTrace(buffer, this.irqTrace);
+    }
+    if (plan.layout.regions.some((r) => r.name === 'hv-trace')) {
+      this.hvTrace = new HvTrace(regionOf(plan.layout, buffer, 'hv-trace'), this.clock);
+      attachHvTrace(buffer, this.hvTrace);
     }
     const banks = plan.banks;
     const hasWindowTable = plan.layout.regions.some((r) => r.name === 'bus-windows');

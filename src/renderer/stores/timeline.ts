@@ -1,16 +1,27 @@
 /**
- * The interrupt timeline: recording on/off, the events and episodes fetched incrementally (a cursor)
- * at 4 Hz while the view is open, kept bounded, and the Perfetto export as a download.
+ * The interrupt and hypervisor timeline: recording on/off, the events and episodes fetched incrementally
+ * (a cursor) at 4 Hz while the view is open, kept bounded, which hypervisor events are shown, and the
+ * Perfetto export as a download.
  */
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef, watch } from 'vue';
-import type { TimelineEpisode, TimelineEvent, TimelineLane, TimelineStatus } from '../../shared/protocol/index';
+import type { HvCategory, TimelineEpisode, TimelineEvent, TimelineLane, TimelineStatus } from '../../shared/protocol/index';
+import { HV_CATEGORIES } from '../../shared/protocol/timeline';
 import { useConnection, useWorkbench } from '../api/workbench-api';
 import { createPolling } from '../composables/polling';
 
 const POLL_MS = 250;
 /** Events kept by the view (the service keeps more; export takes the service's). */
 const MAX_EVENTS = 60_000;
+
+/** Whether list[from - 1 ..] is in time order (the part before was ordered already). */
+function sortedByTime(list: readonly TimelineEvent[], from: number): boolean {
+  for (let i = Math.max(1, from); i < list.length; i++) if (list[i]!.time < list[i - 1]!.time) return false;
+  return true;
+}
+
+/** Which kinds of hypervisor event the timeline shows (all by default). */
+export type HvFilter = Record<HvCategory, boolean>;
 
 export const useTimelineStore = defineStore('timeline', () => {
   const api = useWorkbench();
@@ -28,6 +39,13 @@ export const useTimelineStore = defineStore('timeline', () => {
   let cursor: number | undefined;
 
   const episodeList = computed(() => [...episodes.value.values()]);
+  const hvFilter = ref<HvFilter>(Object.fromEntries(HV_CATEGORIES.map((c) => [c.id, true])) as HvFilter);
+  /** The events the view draws: hypervisor events only of the kinds the filter shows. */
+  const shownEvents = computed(() => {
+    const filter = hvFilter.value;
+    if (HV_CATEGORIES.every((c) => filter[c.id])) return events.value;
+    return events.value.filter((e) => !e.hv || filter[e.hv.category]);
+  });
 
   async function refresh(): Promise<void> {
     try {
@@ -40,6 +58,9 @@ export const useTimelineStore = defineStore('timeline', () => {
       const map = snap.reset ? new Map<number, TimelineEpisode>() : new Map(episodes.value);
       if (snap.events.length > 0 || snap.reset) {
         const merged = base.concat(snap.events as TimelineEvent[]);
+        // The view searches by time: the interrupt and hypervisor traces are drained one after the
+        // other, and threads record a little out of order, so order the batch into what is there.
+        if (!sortedByTime(merged, base.length)) merged.sort((a, b) => a.time - b.time || a.id - b.id);
         events.value = merged.length > MAX_EVENTS ? merged.slice(merged.length - MAX_EVENTS) : merged;
       }
       if (snap.episodes.length > 0 || snap.reset) {
@@ -103,5 +124,5 @@ export const useTimelineStore = defineStore('timeline', () => {
     void refresh();
   });
 
-  return { status, zones, lanes, events, episodes, episodeList, now, error, busy, refresh, setRecording, clear, exportTrace, startPolling, stopPolling };
+  return { status, zones, lanes, events, shownEvents, hvFilter, episodes, episodeList, now, error, busy, refresh, setRecording, clear, exportTrace, startPolling, stopPolling };
 });

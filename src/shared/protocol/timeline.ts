@@ -17,11 +17,28 @@ export type TimelineEventKind =
   | 'vclaim'
   | 'vcomplete'
   | 'delivered'
-  | 'timerDue';
+  | 'timerDue'
+  /** Something the hypervisor did for the zone (its hypervisor trace): see `hv`. */
+  | 'hv';
 
-/** A row of the timeline: the physical PLIC with its device lines, a zone's vPLIC, or one vCPU of a zone. */
+/** The hypervisor trace's kinds of event, for the timeline's filter. */
+export type HvCategory = 'hypercall' | 'firmware' | 'mmio' | 'fault' | 'ipi' | 'zone';
+
+export const HV_CATEGORIES: readonly { readonly id: HvCategory; readonly label: string }[] = [
+  { id: 'hypercall', label: 'Hypercalls' },
+  { id: 'firmware', label: 'SBI / PSCI' },
+  { id: 'mmio', label: 'Trapped MMIO' },
+  { id: 'fault', label: 'Faults' },
+  { id: 'ipi', label: 'IPIs' },
+  { id: 'zone', label: 'Zone lifecycle' },
+];
+
+/**
+ * A row of the timeline: the physical PLIC with its device lines, a zone's vPLIC, one vCPU of a zone, or
+ * what the hypervisor did for a zone.
+ */
 export interface TimelineLane {
-  /** "plic", "zone.<id>.vplic" or "zone.<id>.vcpu.<index>". */
+  /** "plic", "zone.<id>.vplic", "zone.<id>.vcpu.<index>" or "zone.<id>.hv". */
   readonly id: string;
   readonly label: string;
   readonly zone: number | null;
@@ -48,6 +65,8 @@ export interface TimelineEvent {
   readonly context?: number;
   /** The episode this step belongs to. */
   readonly episode?: number;
+  /** A hypervisor event: its kind, a short name and the call or access with its arguments and result. */
+  readonly hv?: { readonly category: HvCategory; readonly name: string; readonly detail: string };
 }
 
 /** One interrupt from its first step to its last; absent steps did not happen (yet) or do not apply. */

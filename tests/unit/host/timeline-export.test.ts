@@ -74,7 +74,8 @@ describe('TimelineHistory', () => {
     expect(lanes.get('delivered0@120')).toBe('zone.0.vcpu.0');
     expect(lanes.get('delivered0@203')).toBe('zone.2.vcpu.0');
     expect(history.events.find((e) => e.time === 203)).toMatchObject({ cause: 5, causeName: 'supervisor timer', zone: 2, hart: 3, vcpu: 0, episode: 2 });
-    expect(history.laneList().map((l) => l.id)).toEqual(['plic', 'zone.0.vplic', 'zone.0.vcpu.0', 'zone.2.vplic', 'zone.2.vcpu.0']);
+    // Each zone's vCPUs, then what the hypervisor did for it.
+    expect(history.laneList().map((l) => l.id)).toEqual(['plic', 'zone.0.vplic', 'zone.0.vcpu.0', 'zone.0.hv', 'zone.2.vplic', 'zone.2.vcpu.0', 'zone.2.hv']);
   });
 
   it("on a GIC board the guest's acknowledge and EOI close the physical episode on its vCPU's lane, in the board's words", () => {
@@ -88,7 +89,7 @@ describe('TimelineHistory', () => {
     ]);
     expect(history.allEpisodes()).toEqual([{ id: 1, label: 'irq 33', irq: 33, zone: 0, hart: 1, vcpu: 1, raise: 100, pending: 100, claim: 130, complete: 150 }]);
     expect(history.events.map((e) => e.lane)).toEqual(['plic', 'plic', 'zone.0.vcpu.1', 'zone.0.vcpu.1']);
-    expect(history.laneList().map((l) => l.label)).toEqual(['Devices / GICv3', 'vGICv3', 'vCPU 0 (CPU 0)', 'vCPU 1 (CPU 1)']);
+    expect(history.laneList().map((l) => l.label)).toEqual(['Devices / GICv3', 'vGICv3', 'vCPU 0 (CPU 0)', 'vCPU 1 (CPU 1)', 'hypervisor']);
   });
 
   it('on a GIC board the IRQ exception a CPU takes is the delivery: of its own PPI (one episode per CPU) and of its zone\'s SPI', () => {

@@ -28,6 +28,7 @@ export const KIND_LABELS: Record<TimelineEventKind, string> = {
   vcomplete: 'completed by guest',
   delivered: 'delivered (trap)',
   timerDue: 'timer deadline',
+  hv: 'hypervisor',
 };
 
 /** Marks group into the five steps of an interrupt; each step has one colour. */

@@ -39,6 +39,7 @@
  *
  * This file imports no ISA folder (layer rule): PsciCpu is the part of the A64 CPU's ArmCpuApi it needs.
  */
+import { HvEventKind, type HvTrace } from '../../hv-trace';
 
 /** PSCI return codes (DEN0022, table "Return error codes"); SMCCC's NOT_SUPPORTED is also -1. */
 export const PsciReturn = {
@@ -160,6 +161,8 @@ export interface PsciZone {
   firmware?(cpu: PsciCpu, functionId: bigint): void;
   /** The layout's PSCI workbench extensions (see the file comment). */
   readonly workbenchExtensions?: boolean;
+  /** The hypervisor trace and the zone id its records carry. */
+  readonly trace?: { readonly trace: HvTrace; readonly zoneId: number };
 }
 
 const asU64 = (value: bigint): bigint => BigInt.asUintN(64, value);
@@ -184,8 +187,21 @@ export class PsciHandler {
     else cpu.setX(0, 0n);
   }
 
-  /** handle_smc (trap.rs:304-329). Writes x0 unless the call does not return. */
+  /** An SMC (or an HVC fast call with the extensions), recorded in the hypervisor trace when it records. */
   smc(cpu: PsciCpu): void {
+    const traced = this.zone.trace;
+    if (!traced?.trace.on) {
+      this.handleSmc(cpu);
+      return;
+    }
+    const id = cpu.getX(0);
+    const [x1, x2, x3] = [cpu.getX(1), cpu.getX(2), cpu.getX(3)];
+    this.handleSmc(cpu);
+    traced.trace.record(HvEventKind.psci, traced.zoneId, cpu.cpuId, Number(BigInt.asIntN(32, id)), 0, x1, x2, x3, cpu.getX(0));
+  }
+
+  /** handle_smc (trap.rs:304-329). Writes x0 unless the call does not return. */
+  private handleSmc(cpu: PsciCpu): void {
     // hvisor matches the whole x0 (u64): an id with upper bits set is routed but matches no function.
     const code = asU64(cpu.getX(0));
     const type = code & SMC_TYPE_MASK;

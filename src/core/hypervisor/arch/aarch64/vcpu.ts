@@ -13,6 +13,8 @@
  *
  * Only supervisor mode: an aarch64 board always runs hvisor (there is no firmware mode to boot into).
  */
+import { HvEventKind, TrapKind } from '../../hv-trace';
+import { Icc } from '../../../devices/intc/arm-gicv3/cpu-interface';
 import { A64Cpu } from '../../../isa/aarch64/cpu';
 import { Stage2, type AccessKind, type ArmCpuApi, type ArmPlatform, type Supervisor, type SupervisorCall } from '../../../isa/aarch64/platform';
 import type { CpuFaultReport } from '../../../cpu/cpu-core';
@@ -84,12 +86,14 @@ export function createAarch64Vcpu(setup: VcpuSetup): VcpuArch {
       .map((r) => ({ kind: r.type as 'ram' | 'io', guestStart: r.virtualStart, hostStart: r.physicalStart, size: r.size }));
     // The zone's vGIC traps its GIC windows (vgic-v3.ts, vgic-v2.ts); IVC adds its sections and control
     // tables; both under the device lock. The virtio windows go to the bridge without it (virtio-trap.ts).
-    const traps: TrapRegion<ArmCpuApi>[] = (runtime.virtualIrqChipOf(slot)?.traps ?? []).map((t) => ({ ...t, handler: lockedHandler(t.handler as TrapHandler<ArmCpuApi>, view.lock) }));
+    const traps: TrapRegion<ArmCpuApi>[] = (runtime.virtualIrqChipOf(slot)?.traps ?? []).map((t) => ({ ...t, kind: TrapKind.irqchip, handler: lockedHandler(t.handler as TrapHandler<ArmCpuApi>, view.lock) }));
     const ivc = runtime.ivcStage2<ArmCpuApi>(config, slot);
     regions.push(...ivc.regions);
     traps.push(...ivc.traps);
     if (virtio) traps.push(...virtio.traps(config));
-    const stage2 = new Stage2Map<ArmCpuApi>(regions, traps, slot.stage2Log);
+    const hvTrace = runtime.hypervisor.trace;
+    const traced = hvTrace ? { trace: hvTrace, zoneId: config.zoneId } : undefined;
+    const stage2 = new Stage2Map<ArmCpuApi>(regions, traps, slot.stage2Log, traced);
     const memory = guestMemory(stage2, view.bus);
     const cpus = slot.cpuList();
     const hypervisor = runtime.hypervisor;
@@ -135,6 +139,7 @@ export function createAarch64Vcpu(setup: VcpuSetup): VcpuArch {
         faulted = true;
       },
       workbenchExtensions: setup.hypervisor.workbenchPsciExtensions === true,
+      ...(traced ? { trace: traced } : {}),
       hypercall: (cpu) => handleHvcHypercall(cpu, {
         hypervisor, zoneId: config.zoneId, hart: cpuId, ...memory, log,
         ...(ivcTable ? { ivcInfo: (zoneId: number) => ivcTable.infoBytes(zoneId) } : {}),
@@ -177,7 +182,12 @@ export function createAarch64Vcpu(setup: VcpuSetup): VcpuArch {
       if (hpa >= 0) view.bus.write(hpa, size, Number(value & 0xffff_ffffn), Number((value >> 32n) & 0xffff_ffffn));
     },
     systemRegister: gicv3
-      ? (_cpu, _name, encoding, write, value) => locked(() => gicv3.cpuInterface(cpuId).access(encoding, write, value))
+      ? (_cpu, _name, encoding, write, value) => {
+          // An SGI a zone sends (ICC_SGI1R_EL1) is an IPI in the hypervisor trace: value = the register.
+          const trace = binding && write && encoding === Icc.SGI1R ? runtime.hypervisor.trace : undefined;
+          if (trace?.on) trace.record(HvEventKind.ipi, binding!.config.zoneId, cpuId, 0, 0, value, (value >> 24n) & 0xfn);
+          return locked(() => gicv3.cpuInterface(cpuId).access(encoding, write, value));
+        }
       : undefined,
   };
 
@@ -188,7 +198,11 @@ export function createAarch64Vcpu(setup: VcpuSetup): VcpuArch {
     const disassembly = r.disassembly ? ` (${r.disassembly})` : '';
     const address = r.address !== undefined ? `; ${r.isWrite ? 'write' : 'access'} at guest address 0x${r.address.toString(16)}` : '';
     const text = `${where}, cpu ${r.cpu}, pc 0x${r.pc.toString(16)}: ${r.message}${encoding}${disassembly}${address}`;
-    if (binding) runtime.hypervisor.zoneError(binding.slot, text);
+    if (binding) {
+      const trace = runtime.hypervisor.trace;
+      if (trace?.on) trace.record(HvEventKind.fault, binding.config.zoneId, r.cpu, 0, r.isWrite ? 1 : 0, r.address ?? -1n, r.pc);
+      runtime.hypervisor.zoneError(binding.slot, text);
+    }
     setup.fault({
       cpu: r.cpu, pc: r.pc, kind: r.kind, message: r.message, text,
       ...(binding ? { zone: binding.config.zoneId } : {}),

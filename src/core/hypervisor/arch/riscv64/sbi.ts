@@ -17,6 +17,7 @@
 import type { HartSignals } from '../../../bus/types';
 import type { HartApi } from '../../../isa/riscv64/platform';
 import { HartWord, HsmState } from '../../../cpu/hart-header';
+import { HvEventKind, type HvTrace } from '../../hv-trace';
 
 export const SbiError = {
   success: 0n,
@@ -87,6 +88,8 @@ export interface SbiZone {
   hypercall?(hart: HartApi): void;
   /** The layout's `workbenchSbiExtensions`: SRST, DBCN and the rest of HSM and legacy, which hvisor lacks. */
   readonly workbenchExtensions?: boolean;
+  /** The hypervisor trace and the zone id its records carry. */
+  readonly trace?: { readonly trace: HvTrace; readonly zoneId: number };
 }
 
 const A0 = 10;
@@ -111,14 +114,26 @@ export class SbiHandler {
       this.zone.hypercall(hart);
       return;
     }
+    const traced = this.zone.trace;
+    const args = traced?.trace.on ? [hart.getX(A0), hart.getX(A0 + 1), hart.getX(A0 + 2)] : undefined;
+    this.caller = hart.hartId;
+    let error: bigint;
+    let value: bigint | undefined;
     if (eid >= 0 && eid <= LEGACY_LAST) {
-      hart.setX(A0, this.legacy(hart, eid));
-      return;
+      error = this.legacy(hart, eid);
+      hart.setX(A0, error);
+    } else {
+      [error, value] = this.dispatch(hart, eid, fid);
+      hart.setX(A0, error);
+      if (value !== undefined) hart.setX(A1, value);
     }
-    const [error, value] = this.dispatch(hart, eid, fid);
-    hart.setX(A0, error);
-    if (value !== undefined) hart.setX(A1, value);
+    if (traced && args) {
+      traced.trace.record(HvEventKind.sbi, traced.zoneId, hart.hartId, eid, (fid & 0xffff) | ((Number(BigInt.asIntN(16, error)) & 0xffff) << 16), args[0], args[1], args[2], value ?? 0n);
+    }
   }
+
+  /** The hart whose call is being handled (for the IPI records). */
+  private caller = -1;
 
   private dispatch(hart: HartApi, eid: number, fid: number): [bigint, bigint?] {
     const arg = (i: number): bigint => hart.getX(A0 + i);
@@ -230,6 +245,8 @@ export class SbiHandler {
     const harts = this.selectHarts(mask, base);
     if (!harts) return [SbiError.invalidParam];
     for (const hart of harts) this.zone.signals.setPending(hart, MIP_SSIP, true);
+    const traced = this.zone.trace;
+    if (traced?.trace.on) traced.trace.record(HvEventKind.ipi, traced.zoneId, this.caller, 0, 0, harts.reduce((m, h) => m | (1n << BigInt(h)), 0n), 0n);
     return [SbiError.success, 0n];
   }
 

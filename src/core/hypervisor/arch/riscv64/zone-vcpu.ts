@@ -17,6 +17,7 @@ import type { Hypervisor } from '../../hypervisor';
 import type { VirtualIrqChip } from '../../irqchip';
 import { stage2RegionsOf, type Stage2Region, type TrapRegion } from '../../stage2-map';
 import { lockedHandler } from '../../vcpu-common';
+import { TrapKind } from '../../hv-trace';
 import type { ZoneSlot } from '../../zone-table';
 import { handleHypercall } from './hypercall-abi';
 import { SbiHandler, type ResetKind } from './sbi';
@@ -71,7 +72,7 @@ export function bindZone(slot: ZoneSlot, hart: number, services: VcpuServices): 
   const config = decodeZoneConfig(slot.config(), `zone slot ${slot.index}`, 'riscv64');
   const regions = stage2RegionsOf(config);
   // The virtual interrupt controller's windows (hvisor's vplic_mmio_init), then virtio's.
-  const traps: TrapRegion[] = (services.virtualIrqChipOf(slot)?.traps ?? []).map((t) => ({ ...t, handler: lockedHandler(t.handler, view.lock) }));
+  const traps: TrapRegion[] = (services.virtualIrqChipOf(slot)?.traps ?? []).map((t) => ({ ...t, kind: TrapKind.irqchip, handler: lockedHandler(t.handler, view.lock) }));
   traps.push(...(services.extraTraps?.(slot, config, hart) ?? []));
   const ivc = services.ivc?.stage2(slot, config);
   if (ivc) {
@@ -113,6 +114,7 @@ export function bindZone(slot: ZoneSlot, hart: number, services: VcpuServices): 
     readGuest,
     writeGuest,
     workbenchExtensions: hypervisor.options.workbenchSbiExtensions === true,
+    ...(hypervisor.trace ? { trace: { trace: hypervisor.trace, zoneId: config.zoneId } } : {}),
     reset: (kind: ResetKind, reason, caller) => {
       if (config.zoneId === 0) {
         view.requestExit(kind === 'shutdown' ? (reason === 0 ? 1 : 2) : 3, reason);
@@ -139,7 +141,7 @@ export function bindZone(slot: ZoneSlot, hart: number, services: VcpuServices): 
         ...(services.ivc ? { ivcInfo: services.ivc.info } : {}),
       }),
   });
-  const supervisor = new ZoneSupervisor(regions, traps, sbi, slot.stage2Log);
+  const supervisor = new ZoneSupervisor(regions, traps, sbi, slot.stage2Log, hypervisor.trace ? { trace: hypervisor.trace, zoneId: config.zoneId } : undefined);
   memory = guestMemory(supervisor, view.bus);
   return { slot, generation: slot.generation, config, supervisor, ownsUart };
 }
