@@ -23,6 +23,7 @@ import type { ZoneConfig } from '../shared/model/zone-config';
 import { HostFileError, type LoadedLayout } from './layout-loader';
 import { isElfFile, MAX_IMAGE_BYTES, readImageFile } from './image-file';
 import { readVirtioConfig, VirtioService } from './virtio-service';
+import { FileBlockBackend } from './virtio/file-block-backend';
 import type { VirtioConfigFile } from '../shared/model/virtio-config';
 import { buildRootDtb, rootInitrdStart } from './root-dtb';
 import { alignUp } from '../core/machine/shared-layout';
@@ -231,6 +232,20 @@ export class MachineHost {
     loadRaw(dtb, this.dtbAddress, ram, this.loaded.images.dtb ?? 'generated device tree');
   }
 
+  /** The layout's PCI functions on the board's PCIe host, served to the root zone by the management side. */
+  private pciFunctions(): Parameters<VirtioService['start']>[2] {
+    const { layout, board, folder } = this.loaded;
+    if (!layout.pci || layout.pci.length === 0) return undefined;
+    const host = board.devices.find((d) => d.kind === 'pci-host-ecam');
+    if (!host) throw new HostFileError(`${this.loaded.file}: pci: board '${board.name}' has no PCIe host (pci-host-ecam)`);
+    return {
+      host,
+      zone: 0,
+      devices: layout.pci,
+      openBlock: (device) => FileBlockBackend.open(path.resolve(folder, device.img), { readOnly: device.readOnly }),
+    };
+  }
+
   /** The zone files of the layout, parsed (for validation reports and the UI). */
   get layoutZones(): readonly ZoneFile[] {
     return this.zoneFiles;
@@ -265,8 +280,10 @@ export class MachineHost {
     this.pump = setInterval(() => this.pumpOnce(), 5);
     this.setState('running');
     if (this.runtime && this.rootConfig) {
-      if (this.virtioConfig && this.loaded.virtioFile) {
-        for (const note of await this.virtio!.start(this.virtioConfig, path.dirname(this.loaded.virtioFile))) this.log(note);
+      const pci = this.pciFunctions();
+      if ((this.virtioConfig && this.loaded.virtioFile) || pci) {
+        const baseDir = this.loaded.virtioFile ? path.dirname(this.loaded.virtioFile) : this.loaded.folder;
+        for (const note of await this.virtio!.start(this.virtioConfig ?? { source: this.loaded.file, zones: [] }, baseDir, pci)) this.log(note);
       }
       const root = { ...this.rootConfig, entryPoint: this.entry, dtbLoadPaddr: this.dtbAddress };
       const result = this.runtime.hypervisor.startZone(root, encodeZoneConfig(root));

@@ -14,10 +14,11 @@ import type { ZoneConfig, ZoneFinding } from '../shared/model/zone-config';
 import { checkVirtioConfig, parseVirtioConfig } from '../shared/validate/virtio-config';
 import { formatZoneReport } from '../shared/validate/zone-checks';
 import { regionOf } from '../core/machine/shared-layout';
+import type { IrqSink } from '../core/bus/types';
 import { resetVirtioBridge } from '../core/virtio/virtio-bridge';
 import type { MachineView } from '../core/machine/machine';
 import type { ZoneRuntime } from '../core/hypervisor/zone-runtime';
-import { VirtioDaemon } from './virtio/virtio-daemon';
+import { VirtioDaemon, type VirtioDaemonOptions } from './virtio/virtio-daemon';
 import { EthernetSwitch } from './virtio/ethernet-switch';
 import { PcapWriter } from './virtio/pcap-writer';
 import { HostFileError } from './layout-loader';
@@ -195,7 +196,8 @@ export class VirtioService {
     });
   }
 
-  async start(config: VirtioConfigFile, baseDir: string): Promise<string[]> {
+  /** `pci`: PCI functions of the board's PCIe host the daemon serves too (layout.json `pci`). */
+  async start(config: VirtioConfigFile, baseDir: string, pci?: VirtioDaemonOptions['pci']): Promise<string[]> {
     this.prepare(config);
     const notes: string[] = [];
     const hasNet = config.zones.some((z) => z.devices.some((d) => d.enabled && d.type === 'net'));
@@ -221,14 +223,33 @@ export class VirtioService {
       // The message names zone, device, queue and descriptor; the daemon has already rate-limited it.
       onFault: (fault) => this.hooks.deviceError(fault.zone, `virtio: ${fault.message}${fault.deviceNeedsReset ? ' (device error: DEVICE_NEEDS_RESET until the driver resets it)' : ''}`),
       onInternalError: (error) => this.hooks.log(`virtio daemon: internal error: ${(error as Error).message}`),
+      ...(pci ? { pci: { ...pci, irqSink: this.physicalIrqSink() } } : {}),
     });
     this.daemon.start();
     const count = this.daemon.devices.length;
     notes.unshift(`virtio daemon serving ${count} device${count === 1 ? '' : 's'} from ${config.source}`);
+    for (const f of this.daemon.pciBus?.functions ?? []) notes.push(`PCIe: ${f.pci.name} at 00:${f.slot.toString(16).padStart(2, '0')}.0 (${f.blk.readConfig(0, 4) * 512} bytes)`);
     if (this.standingDown) {
       notes.push(`the root zone's hvisor-tool owns the virtio bridge (page 0x${this.runtime.virtioBridge!.base.address.toString(16)}): this daemon gets no requests until the root zone restarts`);
     }
     return notes;
+  }
+
+  /** The board's interrupt controller as this thread sees it, each level change under the machine's device lock. */
+  private physicalIrqSink(): IrqSink | undefined {
+    const chip = this.view.devices.irqChip;
+    if (!chip) return undefined;
+    const lock = this.view.lock;
+    return {
+      setLevel: (line, level) => {
+        lock.acquire();
+        try {
+          chip.setLevel(line, level);
+        } finally {
+          lock.release();
+        }
+      },
+    };
   }
 
   /**

@@ -28,6 +28,7 @@ import { VirtioNet } from '../../core/virtio/virtio-net';
 import type { VirtioCfgDevice, VirtioConfigFile } from '../../shared/model/virtio-config';
 import type { EthernetSwitch, SwitchPort } from './ethernet-switch';
 import { FileBlockBackend } from './file-block-backend';
+import { PciBus, type PciBusOptions } from './pci-bus';
 
 export interface VirtioDaemonOptions {
   readonly config: VirtioConfigFile;
@@ -51,6 +52,8 @@ export interface VirtioDaemonOptions {
    * this handler the background loop stops and stop() rejects with the error.
    */
   readonly onInternalError?: (error: unknown) => void;
+  /** PCI functions of the board's PCIe host served for one zone (layout.json `pci`, decision 0017). */
+  readonly pci?: Pick<PciBusOptions, 'host' | 'zone' | 'devices' | 'openBlock' | 'irqSink'>;
   /** The longest single sleep before the loop looks again (ms). */
   readonly idleTimeoutMs?: number;
   /** Milliseconds of a monotonic clock, for the turn's time budget and the report limit (default performance.now). */
@@ -99,6 +102,8 @@ export class VirtioDaemon {
   /** The device whose deferred work goes first in the next turn. */
   private deferredStart = 0;
   private loop: Promise<void> | undefined;
+  /** The PCIe functions, when the options name some. */
+  pciBus: PciBus | undefined;
 
   private constructor(private readonly options: VirtioDaemonOptions) {
     this.consumer = new VirtioBridgeConsumer(options.bridge);
@@ -126,6 +131,18 @@ export class VirtioDaemon {
       for (const device of zone.devices) {
         if (device.enabled) await this.addModel(zone.zoneId, memory, device);
       }
+    }
+    const pci = this.options.pci;
+    if (pci) {
+      this.pciBus = await PciBus.create({
+        ...pci,
+        ram,
+        raise: (zone, irq) => this.raise(zone, irq),
+        onFault: (fault) => this.report(fault),
+        report: (message) => this.report({ zone: pci.zone, device: pci.host.name, message: `zone ${pci.zone} ${message}`, deviceNeedsReset: false }),
+      });
+      const bus = this.pciBus;
+      this.closers.push(() => bus.close());
     }
   }
 
@@ -236,6 +253,7 @@ export class VirtioDaemon {
    * HEAD passes offset 0 to its NULL-device read and so answers the magic; the reference keeps 0).
    */
   handle(request: BridgeRequest): bigint {
+    if (this.pciBus?.serves(request)) return this.pciBus.handle(request);
     const device = this.find(request.zone, request.address);
     if (!device) {
       this.unmatched++;
@@ -280,12 +298,13 @@ export class VirtioDaemon {
       serviced = true;
     }
     this.deferredStart = count === 0 ? 0 : (this.deferredStart + 1) % count;
+    if (this.pciBus?.hasDeferredWork) this.pciBus.serviceDeferred();
     return total;
   }
 
   /** Something is left for another turn: requests in the bridge or deferred device work. */
   get busy(): boolean {
-    return this.consumer.pendingRequests() > 0 || this.devices.some((d) => d.transport.hasDeferredWork);
+    return this.consumer.pendingRequests() > 0 || this.devices.some((d) => d.transport.hasDeferredWork) || this.pciBus?.hasDeferredWork === true;
   }
 
   /** Starts consuming the bridge in the background until stop(). */
@@ -305,7 +324,7 @@ export class VirtioDaemon {
         if (!this.options.onInternalError) throw error;
         this.options.onInternalError(error);
       }
-      if (this.devices.some((d) => d.transport.hasDeferredWork) || !this.consumer.prepareSleep()) {
+      if (this.devices.some((d) => d.transport.hasDeferredWork) || this.pciBus?.hasDeferredWork || !this.consumer.prepareSleep()) {
         // Work is left for another turn, or arrived as we were about to sleep: let timers and I/O run first.
         await new Promise<void>((resolve) => setImmediate(resolve));
         continue;

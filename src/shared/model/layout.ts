@@ -19,7 +19,26 @@ export const LAYOUT_LIMITS = {
   interrupts: 1024,
   zones: 32,
   expectZones: 64,
+  /** Functions on the PCIe host's bus 0 besides the host bridge (device numbers 1..31). */
+  pciDevices: 31,
 } as const;
+
+/** The PCI endpoint kinds a layout can plug into the board's PCIe host (modern virtio-pci functions). */
+export type LayoutPciDeviceType = 'virtio-blk-pci';
+
+/**
+ * A PCI function on the board's PCIe host (bus 0, function 0 of `slot`), served by the management side
+ * like the virtio devices of virtio_cfg.json, but physical: it is on the board's bus, and a zone sees it
+ * through the host's ECAM and BAR windows (decision 0017).
+ */
+export interface LayoutPciDevice {
+  readonly type: LayoutPciDeviceType;
+  /** Device number on bus 0 (1..31; 0 is the host bridge). */
+  readonly slot: number;
+  /** The disk image, relative to the layout folder. */
+  readonly img: string;
+  readonly readOnly: boolean;
+}
 
 /** Architectures of hvisor's boards (hvisor platform/<arch>/<board>), to say what a layout is for. */
 export const HVISOR_BOARD_ARCHES: Readonly<Record<string, string>> = {
@@ -80,6 +99,8 @@ export interface Layout {
   readonly root: RootGuest;
   /** Non-root zones (hvisor zone JSON files). */
   readonly zones: readonly LayoutZone[];
+  /** PCI functions plugged into the board's PCIe host. */
+  readonly pci?: readonly LayoutPciDevice[];
   /** hvisor-tool's virtio_cfg.json for the devices zone0 serves, relative to the layout folder. */
   readonly virtio?: string;
   /** Reproduce hvisor v0.4 on riscv exactly: a guest stage-2 fault or a bad zone config stops the machine. */

@@ -1,7 +1,7 @@
 /**
  * Reads a layout.json document into a Layout, reporting every problem with the file and field.
  */
-import { type GuestMode, type Layout, type LayoutZone, type RootGuest, LAYOUT_LIMITS } from '../model/layout';
+import { type GuestMode, type Layout, type LayoutPciDevice, type LayoutZone, type RootGuest, LAYOUT_LIMITS } from '../model/layout';
 import { parseConfigNumber } from './json-number';
 import { ZONE_LIMITS, type IvcConfig } from '../model/zone-config';
 import { isJsonObject, jsonErrorMessage, readJson } from './json-reader';
@@ -12,7 +12,9 @@ export class LayoutError extends Error {
   }
 }
 
-const LAYOUT_KEYS = ['name', 'board', 'description', 'ramSize', 'root', 'zones', 'virtio', 'strict', 'workbenchSbiExtensions', 'workbenchPsciExtensions', 'workbenchIvc', 'expect'];
+const LAYOUT_KEYS = ['name', 'board', 'description', 'ramSize', 'root', 'zones', 'virtio', 'strict', 'workbenchSbiExtensions', 'workbenchPsciExtensions', 'workbenchIvc', 'expect', 'pci'];
+const PCI_KEYS = ['type', 'slot', 'img', 'read_only'];
+const PCI_TYPES: readonly string[] = ['virtio-blk-pci'];
 const ZONE_KEYS = ['config', 'autostart', 'generateDtb', 'bootargs'];
 const ROOT_KEYS = ['image', 'mode', 'cpus', 'entry', 'loadAddress', 'dtb', 'bootargs', 'initrd', 'memory_regions', 'interrupts', 'ivc_configs'];
 /** hvisor-tool's ivc_configs keys (tools/hvisor.c:862-901), for the root's as for a zone's. */
@@ -186,6 +188,45 @@ export function parseLayout(text: string, file: string): Layout {
   if (doc.virtio !== undefined && (typeof doc.virtio !== 'string' || !doc.virtio)) at('virtio', 'must be the path of a virtio_cfg.json');
   if (zones.length > 0 && root && root.mode === 'machine') at('zones', 'zones need the hypervisor: root.mode must be "supervisor"');
 
+  const pci: LayoutPciDevice[] = [];
+  if (doc.pci !== undefined) {
+    if (!Array.isArray(doc.pci)) at('pci', 'must be an array of PCI functions ({"type": "virtio-blk-pci", "slot": 1, "img": "disk.img"})');
+    else if (!tooLong('pci', doc.pci, LAYOUT_LIMITS.pciDevices, 'PCI functions')) {
+      const slots = new Set<number>();
+      doc.pci.forEach((entry: unknown, i: number) => {
+        const where = `pci[${i}]`;
+        if (!isObject(entry)) {
+          at(where, 'must be an object with "type", "slot" and "img"');
+          return;
+        }
+        unknownKeys(entry, `${where}.`, PCI_KEYS);
+        const { type, slot, img } = entry;
+        const readOnly = entry['read_only'];
+        let ok = true;
+        if (typeof type !== 'string' || !PCI_TYPES.includes(type)) {
+          at(`${where}.type`, `must be one of ${PCI_TYPES.map((t) => `"${t}"`).join(', ')}`);
+          ok = false;
+        }
+        if (typeof slot !== 'number' || !Number.isInteger(slot) || slot < 1 || slot > 31) {
+          at(`${where}.slot`, 'must be a device number 1..31 on bus 0 (0 is the host bridge)');
+          ok = false;
+        } else if (slots.has(slot)) {
+          at(`${where}.slot`, `device ${slot} is already taken by an earlier entry`);
+          ok = false;
+        } else slots.add(slot);
+        if (typeof img !== 'string' || !img) {
+          at(`${where}.img`, 'must be the path of a disk image');
+          ok = false;
+        }
+        if (readOnly !== undefined && typeof readOnly !== 'boolean') {
+          at(`${where}.read_only`, 'must be true or false');
+          ok = false;
+        }
+        if (ok) pci.push({ type: type as LayoutPciDevice['type'], slot: slot as number, img: img as string, readOnly: readOnly === true });
+      });
+    }
+  }
+
   let expect: Record<string, string[]> | undefined;
   if (doc.expect !== undefined) {
     if (!isObject(doc.expect)) at('expect', 'must be an object of zone name -> array of lines');
@@ -212,6 +253,7 @@ export function parseLayout(text: string, file: string): Layout {
     ...defined('description', typeof doc.description === 'string' ? doc.description : undefined),
     ...defined('ramSize', ramSize),
     ...defined('expect', expect),
+    ...(pci.length > 0 ? { pci } : {}),
   };
 }
 

@@ -1,0 +1,149 @@
+/**
+ * The board's PCIe functions that have host backends (virtio-blk-pci over a disk image), served by the
+ * management side as every virtio backend is (decision 0005), for the zone whose `virtio` regions cover
+ * the host's windows: the daemon hands it every bridge request in the ECAM or a BAR window, and it
+ * answers through the same PciHostEcamGeneric decode the vCPUs' board model uses, over its own
+ * configuration spaces. INTx is a wire to the board's interrupt controller (`irqSink`): the line the
+ * slot's swizzle gives (00:01.0 INTA: PLIC 33 on qemu-plic) is high from a completion until the driver
+ * reads the ISR, and the hypervisor forwards it as the physical interrupt the zone owns (board.rs
+ * ROOT_ZONE_IRQS has 33). Without a sink the line's rising edges become the daemon's {zone, irq}
+ * results instead, what virtio-mmio completions do.
+ * DMA goes through each function's port: stream id = BDF, refused while Bus Master is off, refused
+ * outside RAM, then the zone's memory as the root sees it (identity: this is the root zone's bus).
+ *
+ * Left out: functions for zones other than the one the layout gives the host to; hot plug; virtio-net-pci.
+ */
+import type { BoardDevice } from '../../shared/model/board';
+import type { LayoutPciDevice } from '../../shared/model/layout';
+import type { RamWindow } from '../../core/bus/address-space';
+import type { IrqSink } from '../../core/bus/types';
+import { PCI_CONFIG_BYTES } from '../../core/devices/pci/pci-config-space';
+import { PciHostBridgeFunction, PciHostEcamGeneric } from '../../core/devices/pci/pci-host-ecam-generic';
+import { pciHostWindows } from '../../core/devices/pci/pci-host-board';
+import type { HostRam } from '../../core/virtio/guest-memory';
+import { type BlockBackend, VirtioBlk } from '../../core/virtio/virtio-blk';
+import type { VirtioDeviceFault } from '../../core/virtio/virtio-mmio';
+import { VirtioPci } from '../../core/virtio/virtio-pci';
+import type { BridgeRequest } from '../../core/virtio/virtio-bridge';
+
+export interface PciBusOptions {
+  /** The board's pci-host-ecam device. */
+  readonly host: BoardDevice;
+  /** The zone whose accesses reach it (the root). */
+  readonly zone: number;
+  readonly devices: readonly LayoutPciDevice[];
+  readonly ram: HostRam;
+  /** Opens a function's disk image. */
+  openBlock(device: LayoutPciDevice): Promise<BlockBackend & { close?(): Promise<void> }>;
+  /** The board's interrupt controller (the physical PLIC), for INTx as a wire; see above. */
+  readonly irqSink?: IrqSink;
+  /** The zone's interrupt `irq` is to be raised (a result for the hypervisor to inject). */
+  raise(zone: number, irq: number): void;
+  onFault(fault: VirtioDeviceFault): void;
+  /** A guest error that is not a virtio device fault (a BAR over RAM, DMA refused). */
+  report(message: string): void;
+}
+
+interface Window {
+  readonly base: number;
+  readonly size: number;
+  readonly device: { read(offset: number, size: 1 | 2 | 4): number; write(offset: number, size: 1 | 2 | 4, value: number): void };
+}
+
+export class PciBus {
+  readonly host: PciHostEcamGeneric;
+  readonly functions: { readonly slot: number; readonly pci: VirtioPci; readonly blk: VirtioBlk }[] = [];
+  private readonly windows: Window[];
+  private readonly closers: (() => Promise<void>)[] = [];
+
+  private constructor(private readonly options: PciBusOptions) {
+    const w = pciHostWindows(options.host);
+    if (!w.intxLines) throw new Error(`device '${options.host.name}' (pci-host-ecam) has no INTx lines`);
+    const ram = options.ram;
+    const bank: RamWindow = {
+      base: ram.base, size: ram.u8.length, bufferOffset: ram.u8.byteOffset, buffer: ram.u8.buffer, u8: ram.u8,
+      view: new DataView(ram.u8.buffer, ram.u8.byteOffset, ram.u8.byteLength), spanOffset: 0,
+    };
+    this.host = new PciHostEcamGeneric({
+      busRange: w.busRange,
+      io: w.io,
+      mem32: w.mem32,
+      ...(w.mem64 ? { mem64: w.mem64 } : {}),
+      intxLines: w.intxLines,
+      // Without the board's controller: the zone's vPLIC latches an injected source until claimed, so a
+      // level going low needs no message.
+      irqSink: options.irqSink ?? { setLevel: (line, level) => level && options.raise(options.zone, line) },
+      dmaMemory: { bankAt: (address, size) => (address >= bank.base && address + size <= bank.base + bank.size ? bank : undefined) },
+      onReport: (message) => options.report(message),
+    });
+    this.host.plug(0, 0, new PciHostBridgeFunction(new Uint8Array(PCI_CONFIG_BYTES)));
+    this.windows = [
+      { base: options.host.base, size: options.host.size, device: this.host.ecam },
+      { base: w.io.cpuBase, size: w.io.size, device: this.host.ioWindow },
+      { base: w.mem32.cpuBase, size: w.mem32.size, device: this.host.mem32Window },
+      ...(w.mem64 && this.host.mem64Window ? [{ base: w.mem64.cpuBase, size: w.mem64.size, device: this.host.mem64Window }] : []),
+    ];
+  }
+
+  static async create(options: PciBusOptions): Promise<PciBus> {
+    const bus = new PciBus(options);
+    try {
+      for (const device of options.devices) {
+        const backend = await options.openBlock(device);
+        if (backend.close) bus.closers.push(() => backend.close!());
+        const blk = new VirtioBlk(backend, { readOnly: device.readOnly });
+        const pci = new VirtioPci(blk, { name: `${device.type} slot ${device.slot}`, configBytes: new Uint8Array(PCI_CONFIG_BYTES), onFault: (f) => options.onFault(f) });
+        bus.host.plug(device.slot, 0, pci);
+        bus.functions.push({ slot: device.slot, pci, blk });
+      }
+    } catch (error) {
+      await bus.close();
+      throw error;
+    }
+    return bus;
+  }
+
+  /** The request is this bus's: from its zone, inside the ECAM or a window. */
+  serves(request: BridgeRequest): boolean {
+    return request.zone === this.options.zone && this.windowAt(request.address) !== undefined;
+  }
+
+  private windowAt(address: number): Window | undefined {
+    return this.windows.find((w) => address >= w.base && address < w.base + w.size);
+  }
+
+  /** One access: a load's value, 0 for a store; 8-byte accesses are two 4-byte ones, low first. */
+  handle(request: BridgeRequest): bigint {
+    const window = this.windowAt(request.address);
+    if (!window) return 0n;
+    const offset = request.address - window.base;
+    const { size } = request;
+    if (request.isWrite) {
+      if (size === 8) {
+        window.device.write(offset, 4, Number(request.value & 0xffff_ffffn));
+        window.device.write(offset + 4, 4, Number((request.value >> 32n) & 0xffff_ffffn));
+      } else if (size === 1 || size === 2 || size === 4) window.device.write(offset, size, Number(request.value & 0xffff_ffffn));
+      return 0n;
+    }
+    if (size === 8) return BigInt(window.device.read(offset, 4)) | (BigInt(window.device.read(offset + 4, 4)) << 32n);
+    if (size === 1 || size === 2 || size === 4) return BigInt(window.device.read(offset, size));
+    return 0n;
+  }
+
+  get hasDeferredWork(): boolean {
+    return this.functions.some((f) => f.pci.transport.hasDeferredWork);
+  }
+
+  serviceDeferred(): void {
+    for (const f of this.functions) if (f.pci.transport.hasDeferredWork) f.pci.transport.serviceDeferred();
+  }
+
+  async whenIdle(): Promise<void> {
+    for (const f of this.functions) await f.blk.whenIdle();
+  }
+
+  async close(): Promise<void> {
+    await this.whenIdle();
+    for (const close of this.closers.splice(0)) await close();
+  }
+}

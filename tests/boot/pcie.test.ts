@@ -1,0 +1,92 @@
+/**
+ * Debian's riscv64 kernel finds QEMU virt's PCIe host on qemu-plic and the virtio-blk-pci disk behind
+ * it: the host bridge (1b36:0008) and the disk (1af4:1042) in /sys/bus/pci/devices, the built-in
+ * virtio-pci driver bound at 00:01.0 with INTx (no MSI controller on this board), and the disk read
+ * through virtio_blk gives the image's md5. Runs when the Linux images are cached
+ * (scripts/fetch-guest-images.sh).
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadLayout } from '../../src/host/layout-loader';
+import { MachineHost } from '../../src/host/machine-host';
+
+const LAYOUT = 'examples/riscv64-pcie-root';
+const IMAGES = 'examples/riscv64-linux-root/images';
+const BOOT_MS = 120_000;
+const cached = existsSync(path.join(IMAGES, 'Image')) && existsSync(path.join(IMAGES, 'initramfs.cpio.gz'));
+if (!cached) console.warn(`PCIe boot test skipped: no Linux images in ${IMAGES}; run bash scripts/fetch-guest-images.sh`);
+
+class Console {
+  private text = '';
+  private consumed = 0;
+  private waiters: (() => void)[] = [];
+  readonly faults: string[] = [];
+
+  constructor(private readonly host: MachineHost) {
+    const decoder = new TextDecoder();
+    host.on({
+      output: (_zone, _name, bytes) => {
+        this.text += decoder.decode(bytes, { stream: true });
+        for (const w of this.waiters.splice(0)) w();
+      },
+      fault: (fault) => {
+        this.faults.push(`hart ${fault.hart}: ${fault.message}`);
+        for (const w of this.waiters.splice(0)) w();
+      },
+    });
+  }
+
+  async waitFor(needle: string, timeoutMs: number): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const at = this.text.indexOf(needle, this.consumed);
+      if (at >= 0) {
+        const chunk = this.text.slice(this.consumed, at + needle.length);
+        this.consumed = at + needle.length;
+        return chunk;
+      }
+      if (this.faults.length > 0) throw new Error(`guest fault: ${this.faults.join('; ')}\n${this.text}`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timeout waiting for ${JSON.stringify(needle)}; output:\n${this.text}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  async run(line: string): Promise<string> {
+    this.host.input(new TextEncoder().encode(`${line}\r`));
+    return this.waitFor('\n# ', 30_000);
+  }
+}
+
+describe.skipIf(!cached)('PCIe on qemu-plic', () => {
+  it('Linux enumerates the host bridge and a virtio-blk-pci disk, binds virtio-pci and reads the disk', async () => {
+    const loaded = await loadLayout(LAYOUT);
+    const host = await MachineHost.create(loaded);
+    const console = new Console(host);
+    await host.start();
+    try {
+      await console.waitFor('hvwb-init: ready', BOOT_MS);
+      await console.waitFor('# ', 10_000);
+      const devices = await console.run('for d in /sys/bus/pci/devices/*; do echo "pci ${d##*/} $(cat $d/vendor):$(cat $d/device) $(cat $d/class) $(basename $(readlink $d/driver) 2>/dev/null)"; done');
+      expect(devices).toMatch(/pci 0000:00:00\.0 0x1b36:0x0008 0x060000/);
+      expect(devices).toMatch(/pci 0000:00:01\.0 0x1af4:0x1042 0x010000 virtio-pci/);
+      // virtio_blk is a module of Debian's kernel; /init loads modules only for virtio-mmio devices.
+      await console.run('grep "^virtio_blk " /etc/hvwb-modules | while read n ko; do insmod $ko; done');
+      const disk = await console.run('cat /sys/block/vda/size; md5sum /dev/vda; grep -c virtio /proc/interrupts');
+      const image = readFileSync(path.join(LAYOUT, 'disk.img'));
+      expect(disk).toMatch(new RegExp(`^${image.length / 512}\\s*$`, 'm'));
+      expect(disk).toContain(createHash('md5').update(image).digest('hex'));
+      expect(console.faults).toEqual([]);
+    } finally {
+      await host.stop();
+    }
+  }, BOOT_MS + 60_000);
+});

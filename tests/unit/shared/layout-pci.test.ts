@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { LayoutError, parseLayout } from '../../../src/shared/validate/layout';
+
+const ROOT = { image: 'Image', mode: 'supervisor' };
+const parse = (pci: unknown) => parseLayout(JSON.stringify({ name: 'p', board: 'qemu-plic', root: ROOT, pci }), 'demo/layout.json');
+const findings = (pci: unknown): string[] => {
+  try {
+    parse(pci);
+  } catch (error) {
+    if (error instanceof LayoutError) return [...error.findings];
+    throw error;
+  }
+  return [];
+};
+
+describe('layout.json pci', () => {
+  it('reads virtio-blk-pci functions with their slot, image and read_only', () => {
+    const layout = parse([{ type: 'virtio-blk-pci', slot: 1, img: 'disk.img', read_only: true }, { type: 'virtio-blk-pci', slot: 3, img: 'b.img' }]);
+    expect(layout.pci).toEqual([
+      { type: 'virtio-blk-pci', slot: 1, img: 'disk.img', readOnly: true },
+      { type: 'virtio-blk-pci', slot: 3, img: 'b.img', readOnly: false },
+    ]);
+  });
+
+  it('names the file, entry and field of each mistake', () => {
+    expect(findings([{ type: 'e1000', slot: 0, img: '' }])).toEqual([
+      'demo/layout.json: pci[0].type: must be one of "virtio-blk-pci"',
+      'demo/layout.json: pci[0].slot: must be a device number 1..31 on bus 0 (0 is the host bridge)',
+      'demo/layout.json: pci[0].img: must be the path of a disk image',
+    ]);
+    expect(findings([{ type: 'virtio-blk-pci', slot: 2, img: 'a' }, { type: 'virtio-blk-pci', slot: 2, img: 'b', bar: 4 }])).toEqual([
+      'demo/layout.json: pci[1].bar: unknown key',
+      'demo/layout.json: pci[1].slot: device 2 is already taken by an earlier entry',
+    ]);
+    expect(findings({ type: 'virtio-blk-pci' })[0]).toMatch(/pci: must be an array/);
+    expect(findings(Array.from({ length: 40 }, (_, i) => ({ type: 'virtio-blk-pci', slot: i + 1, img: 'x' })))[0]).toMatch(/pci: 40 entries; a layout has at most 31/);
+  });
+});
