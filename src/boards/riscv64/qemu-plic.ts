@@ -8,9 +8,10 @@
  *   hart inputs each hart's contexts drive, in context order; QEMU virt's M then S context).
  * - ns16550a: `clockFrequency` (Hz), `regShift`, `regIoWidth`.
  * - aclint-mtimer: `mtimeOffset` (MTIME inside the window).
- * - pci-host-ecam: bus range and the PIO/MMIO windows, data only for now.
+ * - pci-host-ecam: QEMU's generic PCIe host (boards/qemu-virt-pcie.ts): bus range, PIO/MMIO windows, INTx lines.
  */
 import type { BoardDevice, RiscvBoard } from '../../shared/model/board';
+import { qemuVirtRiscvPcie } from '../qemu-virt-pcie';
 
 const GiB = 0x4000_0000;
 
@@ -51,18 +52,8 @@ export const qemuPlic: RiscvBoard = {
       props: { clockFrequency: 3_686_400, regShift: 0, regIoWidth: 1 },
     },
     ...virtioSlots,
-    {
-      name: 'pcie', kind: 'pci-host-ecam', base: 0x3000_0000, size: 0x1000_0000, irq: [32, 33, 34, 35],
-      props: {
-        busRange: [0, 0xff],
-        pioBase: 0x0300_0000,
-        pioSize: 0x1_0000,
-        mmio32Base: 0x4000_0000,
-        mmio32Size: 0x4000_0000,
-        mmio64Base: 0x4_0000_0000,
-        mmio64Size: 0x4_0000_0000,
-      },
-    },
+    // hw/riscv/virt.c: INTA..INTD at PLIC sources 32..35; no MSI controller on this board (INTx only).
+    qemuVirtRiscvPcie({ intx: [32, 33, 34, 35], mmio64: { base: 0x4_0000_0000, size: 0x4_0000_0000 } }),
   ],
   rootZone: {
     name: 'root-linux',
