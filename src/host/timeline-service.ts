@@ -147,6 +147,8 @@ export class TimelineHistory {
       if (zone === null && (kind === 'raise' || kind === 'lower' || kind === 'pending' || kind === 'claim' || kind === 'complete')) {
         zone = this.machine.ownerOf(r.irq) ?? (this.machine.zoned ? null : 0);
       }
+      // An interrupt file's events (an IMSIC's) name the hart, not the zone: the zone running there.
+      if (zone === null && hart !== null && (kind === 'vpending' || kind === 'vclaim')) zone = zoneOfHart.get(hart)?.zone ?? null;
       const vcpu = hart !== null ? vcpuOf(zone, hart) : null;
       const lane = this.laneOf(kind, zone, hart, vcpu);
       const id = this.nextEvent++;

@@ -9,11 +9,14 @@ import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadLayout } from '../../src/host/layout-loader';
 import { MachineHost } from '../../src/host/machine-host';
+import { InspectService } from '../../src/host/inspect-service';
+import { TimelineService } from '../../src/host/timeline-service';
+import type { TimelineSnapshot } from '../../src/shared/protocol/index';
 
 const IMAGES = 'examples/riscv64-linux-root/images';
 const cached = existsSync(`${IMAGES}/Image`) && existsSync(`${IMAGES}/initramfs.cpio.gz`);
 if (!cached) console.warn(`qemu-aia linux boot test skipped: no Linux images in ${IMAGES}; run bash scripts/fetch-guest-images.sh`);
-const BOOT_MS = 90_000;
+const BOOT_MS = 150_000;
 
 /** The count of the /proc/interrupts line naming `what`, summed over the CPUs. */
 function countOf(table: string, what: RegExp): number {
@@ -79,6 +82,35 @@ describe.skipIf(!cached)('Linux on qemu-aia (APLIC -> IMSIC)', () => {
       expect(source).toMatchObject({ active: true, enabled: true, mode: 6 });
       expect((source.target >>> 12) & 0x3f).toBe(1);
       expect([0, 1]).toContain(source.target >>> 18);
+
+      // The inspector: the APLIC as the physical controller (sources, the IMSIC files), the root's vAPLIC.
+      const inspect = new InspectService(host, () => undefined);
+      const controllers = inspect.interruptControllers().controllers;
+      const physical = controllers.find((c) => c.zone === null)!;
+      expect(physical).toMatchObject({ id: 'aplic', name: 'APLIC', base: '0xd000000' });
+      expect(physical.lines.rows.find((r) => r.key === '10')?.cells).toMatchObject({ domain: 'S', mode: 'level high', guest: 1, owner: 0, hw: 'hw' });
+      const files = physical.extra?.find((t) => t.key === 'imsic-files');
+      expect(files?.rows.find((r) => r.key === '0.guest 1')?.cells).toMatchObject({ eidelivery: 1 });
+      expect(controllers.find((c) => c.zone === 0)).toMatchObject({ kind: 'vaplic', base: '0xd000000' });
+
+      // The timeline: a key typed is UART source 10 raised, pending, sent (the APLIC's MSI), then delivered
+      // as the hart's supervisor external interrupt, and the guest file's identity claimed through stopei.
+      const timeline = new TimelineService(host, () => undefined);
+      try {
+        await timeline.invoke('timeline.record', { on: true });
+        const since = ((await timeline.invoke('timeline.get', {})) as TimelineSnapshot).cursor;
+        await run('echo timeline');
+        await new Promise((r) => setTimeout(r, 300));
+        const snap = (await timeline.invoke('timeline.get', { since })) as TimelineSnapshot;
+        const kinds = new Set(snap.events.filter((e) => e.irq === 10).map((e) => e.kind));
+        for (const kind of ['raise', 'pending', 'claim'] as const) expect([...kinds], kind).toContain(kind);
+        const episode = snap.episodes.find((e) => e.irq === 10 && e.raise !== undefined && e.delivered !== undefined);
+        expect(episode, JSON.stringify(snap.episodes.filter((e) => e.irq === 10).slice(0, 3))).toBeDefined();
+        expect(episode!.zone).toBe(0);
+        expect(snap.events.some((e) => e.kind === 'vclaim' && e.zone === 0)).toBe(true);
+      } finally {
+        timeline.dispose();
+      }
       expect(faults).toEqual([]);
     } finally {
       await host.stop();

@@ -50,10 +50,11 @@ export const qemuAia: RiscvBoard = {
     // virt.c: with an IMSIC the CLINT window keeps only the MTIMER (after the MSWI's 0x4000).
     { name: 'mtimer', kind: 'aclint-mtimer', base: 0x0200_4000, size: 0xc000, props: { mtimeOffset: 0x7ff8 } },
     { name: 'sswi', kind: 'aclint-sswi', base: 0x02f0_0000, size: 0x4000 },
-    // VIRT_IMSIC_S / VIRT_IMSIC_M; one group of 2^ceil(log2(1 + guests)) pages per hart.
-    { name: 'imsic', kind: 'riscv-imsic', base: 0x2800_0000, size: HARTS * 0x2000, props: { ids: 255, guests: IMSIC_GUESTS, machineBase: 0x2400_0000 } },
+    // The board's interrupt controller (first: the one the devices' irq numbers and the inspector name).
     // VIRT_APLIC_S (board.rs APLIC_S_BASE/APLIC_S_SIZE) and VIRT_APLIC_M; VIRT_IRQCHIP_NUM_SOURCES 96.
     { name: 'aplic', kind: 'riscv-aplic', base: 0x0d00_0000, size: 0x8000, props: { sources: 96, machineBase: 0x0c00_0000, machineSize: 0x8000 } },
+    // VIRT_IMSIC_S / VIRT_IMSIC_M; one group of 2^ceil(log2(1 + guests)) pages per hart.
+    { name: 'imsic', kind: 'riscv-imsic', base: 0x2800_0000, size: HARTS * 0x2000, props: { ids: 255, guests: IMSIC_GUESTS, machineBase: 0x2400_0000 } },
     {
       name: 'uart0', kind: 'ns16550a', base: 0x1000_0000, size: 0x100, irq: 10,
       props: { clockFrequency: 3_686_400, regShift: 0, regIoWidth: 1 },
