@@ -10,6 +10,8 @@ import { Irq } from './isa/riscv64/csr-numbers';
 import { A64_STATE_BYTES } from './isa/aarch64/cpu';
 import { CpuInterruptLine } from './isa/aarch64/platform';
 import { A64InterruptCause } from './isa/aarch64/exceptions';
+import { LA_STATE_BYTES } from './isa/loongarch64/cpu';
+import { LaInterruptLine } from './isa/loongarch64/platform';
 import { DEBUG_BYTES, DEBUG_OFFSET } from './cpu/hart-snapshot';
 
 export interface CpuModel {
@@ -64,6 +66,19 @@ const MODELS: Partial<Record<BoardArch, CpuModel>> = {
     interruptInputs: { IRQ: CpuInterruptLine.irq, FIQ: CpuInterruptLine.fiq, SError: CpuInterruptLine.serror },
     // The exception taken (exceptions.ts checkInterrupts); the generic timer reaches the CPU as a GIC PPI.
     interruptCauses: { names: { [A64InterruptCause.irq]: 'IRQ', [A64InterruptCause.fiq]: 'FIQ' }, timer: [], external: [A64InterruptCause.irq, A64InterruptCause.fiq] },
+  },
+  // The LA64 state, then the debug words. EM_LOONGARCH 258; the Linux `Image` header has no magic at
+  // 0x38 on LoongArch (its PE header starts at 0x3c), so no raw Image is recognised by magic.
+  loongarch64: {
+    arch: 'loongarch64', stateBytes: LA_STATE_BYTES + DEBUG_BYTES, debugOffset: LA_STATE_BYTES, elfMachine: 258, elfMachineName: 'LoongArch', imageMagic: '', cpuNoun: 'CPU',
+    // ESTAT.IS bits driven from outside the CPU: HWI0-7 (interrupt controllers) and the IOCSR IPI.
+    interruptInputs: LaInterruptLine,
+    // The CPU records the ESTAT.IS bit number of the interrupt it takes (11: the constant timer).
+    interruptCauses: {
+      names: { 2: 'HWI0', 3: 'HWI1', 4: 'HWI2', 5: 'HWI3', 6: 'HWI4', 7: 'HWI5', 8: 'HWI6', 9: 'HWI7', 11: 'timer', 12: 'IPI' },
+      timer: [11],
+      external: [2, 3, 4, 5, 6, 7, 8, 9],
+    },
   },
 };
 

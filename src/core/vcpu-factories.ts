@@ -10,6 +10,7 @@ import type { VcpuArch } from './vcpu/vcpu-loop';
 import type { VcpuSetup } from './vcpu/vcpu-setup';
 import { createRiscvVcpu, riscvDeviceSignals } from './hypervisor/arch/riscv64/vcpu';
 import { createAarch64Vcpu } from './hypervisor/arch/aarch64/vcpu';
+import { createLoongarchVcpu } from './hypervisor/arch/loongarch64/vcpu';
 
 /** One thread's preparation: how its machine view's devices signal CPUs, then the vCPU itself. */
 export interface VcpuPreparation {
@@ -26,6 +27,7 @@ const FACTORIES: Partial<Record<BoardArch, Prepare>> = {
     return { wrapSignals: signals.wrap, create: (setup) => createRiscvVcpu(setup, signals.routing()) };
   },
   aarch64: () => ({ create: createAarch64Vcpu }),
+  loongarch64: () => ({ create: createLoongarchVcpu }),
 };
 
 export function prepareVcpu(arch: BoardArch, zoned: boolean): VcpuPreparation {

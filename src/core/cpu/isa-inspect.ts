@@ -11,6 +11,9 @@ import { debugWalk, debugWalkLevels } from '../isa/riscv64/debug-walk';
 import { debugWalkA64, debugWalkLevelsA64 } from '../isa/aarch64/debug-walk';
 import type { Stage1Walk } from './translation-walk';
 import { A64_V_OFFSET, A64_X_OFFSET, Slot } from '../isa/aarch64/cpu';
+import { disassemble as disassembleLa64 } from '../isa/loongarch64/disassembler';
+import { GPR_NAMES as LA64_GPR_NAMES } from '../isa/loongarch64/registers';
+import { LA_GPR_OFFSET, LA_PC_SLOT } from '../isa/loongarch64/cpu';
 
 export interface IsaInspect {
   /** Every instruction starts at a multiple of this many bytes. */
@@ -63,6 +66,14 @@ const ISAS: Readonly<Record<string, IsaInspect>> = {
       pstate: A64_X_OFFSET + 8 * Slot.pstate,
       v: A64_V_OFFSET,
     },
+  },
+  loongarch64: {
+    alignment: 4,
+    instructionBytes: () => 4,
+    disassemble: (bits, pc) => disassembleLa64(bits, pc)?.replace('\t', ' ') ?? `.word ${hexWord(bits)} (unallocated)`,
+    registerNames: { general: LA64_GPR_NAMES, float: [] },
+    // r0..r31 (8 bytes each from r), then the pc.
+    registerOffsets: { r: LA_GPR_OFFSET, pc: LA_GPR_OFFSET + 8 * LA_PC_SLOT },
   },
 };
 

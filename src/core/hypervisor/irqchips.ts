@@ -8,10 +8,12 @@ import type { Board, BoardArch } from '../../shared/model/board';
 import type { IrqChipArch } from './irqchip';
 import { riscvIrqChips } from './arch/riscv64/irqchip';
 import { aarch64IrqChips } from './arch/aarch64/irqchip';
+import { loongarch64IrqChips } from './arch/loongarch64/irqchip';
 
 const ARCHES: Partial<Record<BoardArch, IrqChipArch>> = {
   riscv64: riscvIrqChips,
   aarch64: aarch64IrqChips,
+  loongarch64: loongarch64IrqChips,
 };
 
 export function irqChipsOf(arch: BoardArch): IrqChipArch {

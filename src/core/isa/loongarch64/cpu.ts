@@ -514,6 +514,11 @@ export class LaCpu implements CpuCore {
     return Number(((ppn & ~pageMask) | (uva & pageMask)) & PA_MASK);
   }
 
+  /** translate() for the inspector: the same walk of the DMWs and the TLB, throwing instead of faulting. */
+  translatePeek(va: bigint): number {
+    return this.translate(va, FETCH);
+  }
+
   // --- memory ---
 
   load(va: bigint, size: 1 | 2 | 4 | 8, signed: boolean): bigint {
