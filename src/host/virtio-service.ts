@@ -223,7 +223,7 @@ export class VirtioService {
       // The message names zone, device, queue and descriptor; the daemon has already rate-limited it.
       onFault: (fault) => this.hooks.deviceError(fault.zone, `virtio: ${fault.message}${fault.deviceNeedsReset ? ' (device error: DEVICE_NEEDS_RESET until the driver resets it)' : ''}`),
       onInternalError: (error) => this.hooks.log(`virtio daemon: internal error: ${(error as Error).message}`),
-      ...(pci ? { pci: { ...pci, irqSink: this.physicalIrqSink() } } : {}),
+      ...(pci ? { pci: { ...pci, irqSink: this.physicalIrqSink(), ...(this.view.devices.msi ? { msi: this.view.devices.msi } : {}) } } : {}),
     });
     this.daemon.start();
     const count = this.daemon.devices.length;

@@ -17,6 +17,7 @@ import type { BoardDevice } from '../../shared/model/board';
 import type { LayoutPciDevice } from '../../shared/model/layout';
 import type { RamWindow } from '../../core/bus/address-space';
 import type { IrqSink } from '../../core/bus/types';
+import type { MsiSink } from '../../core/bus/msi';
 import { PCI_CONFIG_BYTES } from '../../core/devices/pci/pci-config-space';
 import { PciHostBridgeFunction, PciHostEcamGeneric } from '../../core/devices/pci/pci-host-ecam-generic';
 import { pciHostWindows } from '../../core/devices/pci/pci-host-board';
@@ -37,6 +38,8 @@ export interface PciBusOptions {
   openBlock(device: LayoutPciDevice): Promise<BlockBackend & { close?(): Promise<void> }>;
   /** The board's interrupt controller (the physical PLIC), for INTx as a wire; see above. */
   readonly irqSink?: IrqSink;
+  /** The board's MSI controller (an IMSIC), where MSI-X messages of the functions go. */
+  readonly msi?: MsiSink;
   /** The zone's interrupt `irq` is to be raised (a result for the hypervisor to inject). */
   raise(zone: number, irq: number): void;
   onFault(fault: VirtioDeviceFault): void;
@@ -75,6 +78,7 @@ export class PciBus {
       irqSink: options.irqSink ?? { setLevel: (line, level) => level && options.raise(options.zone, line) },
       dmaMemory: { bankAt: (address, size) => (address >= bank.base && address + size <= bank.base + bank.size ? bank : undefined) },
       onReport: (message) => options.report(message),
+      ...(options.msi ? { msi: options.msi } : {}),
     });
     this.host.plug(0, 0, new PciHostBridgeFunction(new Uint8Array(PCI_CONFIG_BYTES)));
     this.windows = [

@@ -32,6 +32,7 @@ export const pciHostEcamModel: DeviceModel = {
       intxLines: w.intxLines!,
       irqSink: c.irqSink(),
       dmaMemory: { bankAt: () => undefined },
+      msi: c.msiSink(),
     });
     host.plug(0, 0, new PciHostBridgeFunction(new Uint8Array(region.buffer, region.byteOffset, PCI_CONFIG_BYTES)));
     const name = c.spec.name;
