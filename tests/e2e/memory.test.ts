@@ -164,6 +164,7 @@ describe('memory and translation views', () => {
       await page.getByTestId('live-stage2-zone').selectOption('2');
       await waitUntil('the live map in the editor', async () => (await editorMap.innerText()).includes(c.sources[0]!));
       await page.getByTestId('memory-map').waitFor();
+      if (c.screenshot) await screenshot(page, `${c.screenshot}-editor`);
       await editorMap.getByTestId(`stage2-region-0x${c.load.toString(16)}`).click();
       await waitUntil('the memory view at the zone RAM', async () => (await page.getByTestId('translation-address').innerText()).startsWith(`GPA 0x${c.load.toString(16)}`));
 
