@@ -238,6 +238,11 @@ export class MachineHost {
     if (!layout.pci || layout.pci.length === 0) return undefined;
     const host = board.devices.find((d) => d.kind === 'pci-host-ecam');
     if (!host) throw new HostFileError(`${this.loaded.file}: pci: board '${board.name}' has no PCIe host (pci-host-ecam)`);
+    // The functions are served through the bridge: the root must trap the ECAM window as a virtio region.
+    const regions = layout.root.memoryRegions ?? [];
+    if (!regions.some((r) => r.type === 'virtio' && r.physicalStart <= host.base && host.base + host.size <= r.physicalStart + r.size)) {
+      throw new HostFileError(`${this.loaded.file}: pci: the root zone reaches no PCI function: root.memory_regions needs a "virtio" region over the ECAM window 0x${host.base.toString(16)}+0x${host.size.toString(16)} (and over the BAR windows), as examples/riscv64-pcie-root has`);
+    }
     return {
       host,
       zone: 0,

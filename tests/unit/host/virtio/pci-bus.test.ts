@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { PciBus } from '../../../../src/host/virtio/pci-bus';
+import { qemuVirtRiscvPcie } from '../../../../src/boards/qemu-virt-pcie';
+import type { BlockBackend } from '../../../../src/core/virtio/virtio-blk';
+import type { BridgeRequest } from '../../../../src/core/virtio/virtio-bridge';
+import type { VirtioDeviceFault } from '../../../../src/core/virtio/virtio-mmio';
+
+const HOST = qemuVirtRiscvPcie({ intx: [32, 33, 34, 35], mmio64: { base: 0x4_0000_0000, size: 0x4_0000_0000 } });
+const disk = (bytes: number): BlockBackend & { closed: boolean; close(): Promise<void> } => ({
+  size: bytes, readOnly: true, closed: false,
+  async read(offset, length) { return new Uint8Array(length).fill(offset & 0xff); },
+  async write() {},
+  async flush() {},
+  async close() { this.closed = true; },
+});
+
+async function bus(options: { raise?: (zone: number, irq: number) => void; levels?: Map<number, boolean> } = {}) {
+  const reports: string[] = [];
+  const faults: VirtioDeviceFault[] = [];
+  const backend = disk(64 * 512);
+  const b = await PciBus.create({
+    host: HOST, zone: 0, ram: { base: 0x8000_0000, u8: new Uint8Array(0x10000) },
+    devices: [{ type: 'virtio-blk-pci', slot: 1, img: 'disk.img', readOnly: true }],
+    openBlock: async () => backend,
+    ...(options.levels ? { irqSink: { setLevel: (line: number, level: boolean) => void options.levels!.set(line, level) } } : {}),
+    raise: options.raise ?? (() => undefined),
+    onFault: (f) => faults.push(f),
+    report: (m) => reports.push(m),
+  });
+  return { b, reports, faults, backend };
+}
+
+const req = (address: number, size: number, write?: bigint, zone = 0): BridgeRequest => ({ cpu: 0, zone, address, size, value: write ?? 0n, isWrite: write !== undefined, needInterrupt: false });
+
+describe('PciBus (the management side of the board\'s PCIe functions)', () => {
+  it('answers the zone\'s ECAM accesses through the host decode, and only that zone\'s', async () => {
+    const { b } = await bus();
+    expect(b.serves(req(0x3000_0000, 4))).toBe(true);
+    expect(b.serves(req(0x3000_0000, 4, undefined, 1))).toBe(false);
+    expect(b.serves(req(0x1000_1000, 4))).toBe(false);
+    expect(b.handle(req(0x3000_0000, 4))).toBe(0x0008_1b36n);
+    expect(b.handle(req(0x3000_8000, 4))).toBe(0x1042_1af4n);
+    expect(b.handle(req(0x3001_0000, 4))).toBe(0xffff_ffffn);
+    // An 8-byte load is two 4-byte ones, low first.
+    expect(b.handle(req(0x3000_8000, 8))).toBe(0x0010_0000_1042_1af4n);
+  });
+
+  it('routes a programmed 64-bit BAR in the 64-bit window, 8-byte stores split, and INTx drives the board line', async () => {
+    const levels = new Map<number, boolean>();
+    const { b } = await bus({ levels });
+    b.handle(req(0x3000_8000 + 0x20, 8, 0x4_0000_0000n | 0xcn)); // BAR 4 + BAR 5 in one store
+    b.handle(req(0x3000_8000 + 0x04, 2, 0x6n)); // memory space + bus master
+    expect(b.handle(req(0x4_0000_0000 + 0x12, 2))).toBe(1n); // num_queues
+    expect(b.handle(req(0x4_0000_0000 + 0x2000, 4))).toBe(64n); // capacity in sectors
+    (b.functions[0]!.pci as unknown as { slot: { setIntx(l: boolean): void } }).slot.setIntx(true);
+    expect(levels.get(33)).toBe(true);
+    b.handle(req(0x4_0000_0000 + 0x1000, 1)); // the driver reads the ISR: the line goes low
+    expect(levels.get(33)).toBe(false);
+  });
+
+  it('without the board controller raises the zone\'s interrupt on a rising edge, and closes its backends', async () => {
+    const raised: [number, number][] = [];
+    const { b, backend } = await bus({ raise: (zone, irq) => raised.push([zone, irq]) });
+    b.host.plugged.find((f) => f.bdf === 8)!.endpoint.config.write(4, 2, 0);
+    // The slot's INTx (via its config space status) reaches the swizzled line 33.
+    (b.functions[0]!.pci as unknown as { slot: { setIntx(l: boolean): void } }).slot.setIntx(true);
+    expect(raised).toEqual([[0, 33]]);
+    await b.close();
+    expect(backend.closed).toBe(true);
+  });
+});
