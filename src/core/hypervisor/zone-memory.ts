@@ -194,9 +194,11 @@ export class ZoneMemory {
   }
 
   read(view: AddressView, address: bigint, length: number): MemoryRead {
+    // pieces() checks the length before anything is allocated for it.
+    const pieces = this.pieces(view, address, length, false);
     const bytes = new Uint8Array(length);
     const unreadable: UnreadableRange[] = [];
-    for (const p of this.pieces(view, address, length, false)) {
+    for (const p of pieces) {
       if (p.bytes) bytes.set(p.bytes, p.offset);
       else unreadable.push({ offset: p.offset, length: p.length, reason: p.reason ?? 'unreadable' });
     }
