@@ -3,8 +3,13 @@
  * IOCSR IPIs (each prints its line in turn), then CPU 0 echoes console input, woken from IDLE by UART0's
  * receive interrupt through the LIOINTC and the CPU's HWI0 line.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadLayout } from '../../src/host/layout-loader';
+import { layoutForImage, loadLayout } from '../../src/host/layout-loader';
+import { MachineHost } from '../../src/host/machine-host';
+import { buildProgram } from '../../guest/loongarch64/build';
 import { runGuest } from '../helpers/run-guest';
 
 const lines = [0, 1, 2, 3].map((n) => `Hello from loongarch64 CPU ${n}`);
@@ -25,4 +30,18 @@ describe('loongarch64 hello', () => {
     expect([...positions].sort((a, b) => a - b), detail).toEqual(positions);
     expect(run.output.slice(run.output.indexOf('echo> ')), detail).toContain('typed words\r\necho> ');
   }, 30_000);
+
+  it('stops the CPU on a word it does not implement, naming the pc, the encoding and "unallocated"', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'hvwb-la64-'));
+    const elf = path.join(dir, 'bad.elf');
+    // fadd.d $f0, $f0, $f0: no FPU yet, so no row in the decode table.
+    writeFileSync(elf, buildProgram({ name: 'bad', source: '', base: 0x20_0000 }, 'nop\nnop\n.word 0x01010000\n').elf);
+    const run = await runGuest(await layoutForImage(elf, { board: 'ls3a5000', cpus: [0] }), { timeoutMs: 10_000 });
+    expect(run.faults.join('\n')).toMatch(/cpu 0, pc 0x200008: unimplemented instruction, encoding 0x01010000 \(unallocated\)/);
+  }, 20_000);
+
+  it('refuses a loongarch64 image on another architecture\'s board, naming both', async () => {
+    const loaded = await layoutForImage('guest/loongarch64/bin/hello.elf', { board: 'qemu-plic' });
+    await expect(MachineHost.create(loaded)).rejects.toThrow(/ELF machine 258 \(LoongArch, loongarch64\) does not run on board qemu-plic, which is riscv64/);
+  });
 });
