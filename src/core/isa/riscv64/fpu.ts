@@ -2,12 +2,12 @@
  * The F and D extensions: loads/stores, arithmetic, fused multiply-add, conversions, sign injection,
  * min/max, compares and classify, with NaN-boxing of singles, canonical NaNs and fflags. With RNE
  * and operands in safe ranges, add/sub/mul/div/sqrt use native doubles and prove exactness with
- * error-free transformations (TwoSum, Dekker's TwoProduct); everything else goes to softfloat.ts.
+ * error-free transformations (TwoSum, Dekker's TwoProduct); everything else goes to cpu/softfloat.ts.
  */
 import { Cause, Mstatus } from './csr-numbers';
 import type { Hart } from './hart';
 import { raise, readVirt, toU64, writeVirt } from './mmu';
-import * as sf from './softfloat';
+import * as sf from '../../cpu/softfloat';
 
 const { F32, F64, Flag, fpStatus } = sf;
 const SAFE_HI = 2 ** 900;

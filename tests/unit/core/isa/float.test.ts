@@ -1,7 +1,7 @@
 /** F/D: rounding modes, fflags, NaN boxing and canonical NaNs, fused multiply-add, conversions, compares. */
 import { describe, expect, it } from 'vitest';
 import { assemble } from '../../../../src/core/isa/riscv64/assembler';
-import * as sf from '../../../../src/core/isa/riscv64/softfloat';
+import * as sf from '../../../../src/core/cpu/softfloat';
 import { machine, RAM_BASE } from './harness';
 
 const NX = 1n, UF = 2n, OF = 4n, DZ = 8n, NV = 16n;

@@ -4,6 +4,9 @@
  * rounding modes, with the five exception flags (tininess detected after rounding, as RISC-V
  * specifies) and RISC-V NaN rules (canonical NaN results). This is the correct-but-slow path; the FPU
  * uses native doubles when it can prove the result and flags equal.
+ *
+ * Shared by the ISAs whose FPUs round and flag this way (moved from isa/riscv64 for LoongArch, which also
+ * returns the default NaN 0x7fc00000 / 0x7ff8000000000000 and has the same four directed modes).
  */
 
 export const Flag = { NX: 1, UF: 2, OF: 4, DZ: 8, NV: 16 } as const;
