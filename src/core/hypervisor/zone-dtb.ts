@@ -37,7 +37,12 @@ const ZONE_VIEW: Readonly<Partial<Record<DeviceKind, ZoneView>>> = {
   // AIA (hvisor's feature aia): the vAPLIC at the zone's aplic_base, and one compact S file per zone CPU,
   // the pages hvisor's vimsic_init maps the CPUs' guest files at (vimsic.rs:34-52).
   'riscv-aplic': (zone, d) => ('aplicSize' in zone.archConfig && zone.archConfig.aplicSize > 0 ? { ...d, base: zone.archConfig.aplicBase, size: zone.archConfig.aplicSize } : undefined),
-  'riscv-imsic': (zone, d) => ('aplicSize' in zone.archConfig && zone.archConfig.aplicSize > 0 ? { ...d, size: 0x1000 * zone.cpus.length, props: { ...d.props, guests: 0 } } : undefined),
+  // hvisor puts CPU c's page at imsic_base + 4 KiB * c (physical ids), so the zone's first file is at its
+  // first CPU's page; its CPUs must be consecutive, as hvisor's vAPLIC (hart index + first_cpu) assumes too.
+  'riscv-imsic': (zone, d) =>
+    'aplicSize' in zone.archConfig && zone.archConfig.aplicSize > 0
+      ? { ...d, base: d.base + 0x1000 * Math.min(...zone.cpus), size: 0x1000 * zone.cpus.length, props: { ...d.props, guests: 0 } }
+      : undefined,
   // Every aarch64 zone has a vGIC: hvisor traps the distributor (and redistributors) at the windows of
   // the zone's arch_config and maps GICV where the zone's GICC window is.
   'arm-gicv3': (zone, d) => {
