@@ -29,7 +29,9 @@ const ascii = (page: Page): Promise<string> => page.locator('[data-testid="memor
 
 async function show(page: Page, view: 'gva' | 'gpa' | 'hpa', address: bigint, text = FORMAT): Promise<void> {
   await page.getByTestId(`memory-view-${view}`).click();
-  await page.getByTestId('memory-address').fill(`0x${address.toString(16)}`);
+  // Typed key by key: hex digits in the address box must not edit the selected byte.
+  await page.getByTestId('memory-address').fill('');
+  await page.getByTestId('memory-address').pressSequentially(`0x${address.toString(16)}`);
   await page.getByTestId('memory-go').click();
   await waitUntil(`the dump at ${view} 0x${address.toString(16)}`, async () => (await ascii(page)).includes(text) && (await page.getByTestId('translation-address').innerText()).startsWith(`${view.toUpperCase()} 0x${address.toString(16)}`), 10_000, () => ascii(page));
 }

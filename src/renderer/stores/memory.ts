@@ -23,7 +23,11 @@ export const useMemoryStore = defineStore('memory', () => {
   const view = ref<AddressView>('gpa');
   const address = ref<bigint>(0n);
   const block = ref<MemoryBlock | null>(null);
-  const error = ref<string | null>(null);
+  /** Why the last read failed (cleared by the next read that works). */
+  const readError = ref<string | null>(null);
+  /** Why the last thing the user asked for was refused (an edit while running); stays until the next action. */
+  const actionError = ref<string | null>(null);
+  const error = computed(() => actionError.value ?? readError.value);
   const follow = ref(true);
   /** Offset of the selected byte in the block, or null. */
   const selected = ref<number | null>(null);
@@ -44,10 +48,10 @@ export const useMemoryStore = defineStore('memory', () => {
     try {
       const params = { zone: z, view: view.value, address: `0x${address.value.toString(16)}`, length: VIEW_BYTES, ...(cpu.value !== undefined ? { cpu: cpu.value } : {}) };
       block.value = await api.invoke('memory.read', params);
-      error.value = null;
+      readError.value = null;
     } catch (e) {
       block.value = null;
-      error.value = message(e);
+      readError.value = message(e);
     }
   }
 
@@ -58,7 +62,7 @@ export const useMemoryStore = defineStore('memory', () => {
       stage2.value = await api.invoke('memory.stage2', { zone: z });
     } catch (e) {
       stage2.value = null;
-      error.value = message(e);
+      readError.value = message(e);
     }
   }
 
@@ -90,6 +94,7 @@ export const useMemoryStore = defineStore('memory', () => {
     address.value = next & ~0xfn;
     selected.value = Number(next & 0xfn);
     notice.value = null;
+    actionError.value = null;
     await read();
     await walk(next);
   }
@@ -109,11 +114,11 @@ export const useMemoryStore = defineStore('memory', () => {
       const result = await api.invoke('memory.write', { ...used, address: at, bytes: value.toString(16).padStart(2, '0') });
       lastEdit.value = { ...used, address: result.address, previous: result.previous };
       notice.value = `Wrote 0x${value.toString(16).padStart(2, '0')} at ${result.address} (was 0x${result.previous})`;
-      error.value = null;
+      actionError.value = null;
       await read();
       return true;
     } catch (e) {
-      error.value = message(e);
+      actionError.value = message(e);
       return false;
     }
   }
@@ -125,10 +130,10 @@ export const useMemoryStore = defineStore('memory', () => {
       await api.invoke('memory.write', { zone: edit.zone, view: edit.view, cpu: edit.cpu, address: edit.address, bytes: edit.previous });
       notice.value = `Undid the edit at ${edit.address} (0x${edit.previous} again)`;
       lastEdit.value = null;
-      error.value = null;
+      actionError.value = null;
       await read();
     } catch (e) {
-      error.value = message(e);
+      actionError.value = message(e);
     }
   }
 
@@ -146,6 +151,7 @@ export const useMemoryStore = defineStore('memory', () => {
     address,
     block,
     error,
+    actionError,
     follow,
     selected,
     translation,
