@@ -10,6 +10,7 @@ import { rootZoneConfig, type ZoneFinding } from '../../../src/shared/model/zone
 import { checkZone, checkZones } from '../../../src/shared/validate/zone-checks';
 import { parseZoneConfig } from '../../../src/shared/validate/zone-config';
 import { parseVirtioConfig } from '../../../src/shared/validate/virtio-config';
+import { zoneTemplate } from '../../../src/renderer/views/editor/model/templates';
 
 const DIR = 'tests/fixtures/hvisor-arch-configs/riscv64/qemu-aia';
 const board = getBoard('qemu-aia');
@@ -33,6 +34,13 @@ describe("hvisor's qemu-aia zone configs on the qemu-aia board", () => {
     expect(errors(checkZone(rootZoneConfig(board), board))).toEqual([]);
   });
 
+  it("a new zone's template on qemu-aia takes the board's APLIC window and checks without arch_config findings", () => {
+    const doc = zoneTemplate(board, [], []);
+    const parsed = parseZoneConfig(JSON.stringify(doc), 'zone1.json', 'riscv64');
+    expect(parsed.config?.archConfig).toMatchObject({ aplicBase: 0xd00_0000, aplicSize: 0x8000 });
+    expect(checkZone(parsed.config!, board).filter((f) => f.path.startsWith('arch_config'))).toEqual([]);
+  });
+
   it('zone1-linux-virtio.json reads as a virtio daemon config', () => {
     const result = parseVirtioConfig(readFileSync(`${DIR}/zone1-linux-virtio.json`, 'utf8'), 'zone1-linux-virtio.json');
     expect(errors(result.findings)).toEqual([]);
@@ -43,6 +51,12 @@ describe("hvisor's qemu-aia zone configs on the qemu-aia board", () => {
     expect(errors(checkZone(zero, board)).map((f) => f.path)).toEqual(['arch_config.aplic_base']);
     const moved = checkZone(zone1((d) => (d.arch_config.aplic_base = '0xe000000')).config!, board);
     expect(moved.find((f) => f.path === 'arch_config.aplic_base')).toMatchObject({ severity: 'warning' });
+  });
+
+  it('warns about CPUs that are not consecutive, which hvisor\'s hart numbering assumes', () => {
+    const gap = checkZone(zone1((d) => (d.cpus = [1, 3])).config!, board);
+    expect(gap.find((f) => f.path === 'cpus')).toMatchObject({ severity: 'warning', message: expect.stringMatching(/not consecutive/) });
+    expect(checkZone(zone1().config!, board).find((f) => f.path === 'cpus')).toBeUndefined();
   });
 
   it('a zone mapping the APLIC or the IMSIC as io is told it reaches the other zones', () => {

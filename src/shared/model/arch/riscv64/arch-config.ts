@@ -41,9 +41,10 @@ export function riscvRootArchConfig(board: Board): RiscvArchConfig {
   return { arch: 'riscv64', plicBase: vplic.base, plicSize: vplic.size, aplicBase: vaplic?.base ?? 0, aplicSize: vaplic?.size ?? 0 };
 }
 
-/** arch_config for a new zone's JSON: the board's PLIC, and the APLIC window hvisor's qemu-aia board uses. */
+/** arch_config for a new zone's JSON: the board's PLIC and APLIC S domain (hvisor's qemu-aia values where the board has none). */
 export function riscvTemplateArchConfig(board: Board): Record<string, string> {
   const plic = board.devices.find((d) => d.kind === 'sifive-plic');
   const hex = (n: number): string => '0x' + n.toString(16);
-  return { plic_base: hex(plic?.base ?? 0xc00_0000), plic_size: hex(plic?.size ?? 0x400_0000), aplic_base: '0xd000000', aplic_size: '0x8000' };
+  const aplic = board.devices.find((d) => d.kind === 'riscv-aplic');
+  return { plic_base: hex(plic?.base ?? 0xc00_0000), plic_size: hex(plic?.size ?? 0x400_0000), aplic_base: hex(aplic?.base ?? 0xd00_0000), aplic_size: hex(aplic?.size ?? 0x8000) };
 }

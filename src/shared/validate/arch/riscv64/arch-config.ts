@@ -37,6 +37,10 @@ function checkAplic(zone: ZoneConfig, aplic: Board['devices'][number], out: Find
     out.error('arch_config.aplic_base', `is 0: hvisor (feature aia) panics starting the zone ("vplic_mmio_init: plic_base is null", src/device/irqchip/aia/mod.rs vaplic_mmio_init); use the board's APLIC S domain ${hex(aplic.base)}`);
     return;
   }
+  const cpus = [...zone.cpus].sort((a, b) => a - b);
+  if (cpus.some((cpu, i) => cpu !== cpus[0]! + i)) {
+    out.warning('cpus', `${cpus.join(', ')} are not consecutive: hvisor's vAPLIC aims an interrupt at the zone's first CPU plus the guest's hart index (aia/vaplic.rs), and the guest's IMSIC files sit at one page per CPU from the first, so some of the guest's harts would get another CPU's interrupts`);
+  }
   if (aplicBase !== aplic.base) {
     out.warning('arch_config.aplic_base', `${hex(aplicBase)} is not the board's APLIC S domain (${hex(aplic.base)}); hvisor traps the zone's vAPLIC there, so the guest's device tree must use the same address`);
   }
