@@ -247,7 +247,7 @@ export class MachineHost {
       host,
       zone: 0,
       devices: layout.pci,
-      openBlock: (device) => FileBlockBackend.open(path.resolve(folder, device.img), { readOnly: device.readOnly }),
+      openBlock: (device) => FileBlockBackend.open(path.resolve(folder, device.img ?? ''), { readOnly: device.readOnly }),
     };
   }
 

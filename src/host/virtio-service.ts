@@ -200,7 +200,7 @@ export class VirtioService {
   async start(config: VirtioConfigFile, baseDir: string, pci?: VirtioDaemonOptions['pci']): Promise<string[]> {
     this.prepare(config);
     const notes: string[] = [];
-    const hasNet = config.zones.some((z) => z.devices.some((d) => d.enabled && d.type === 'net'));
+    const hasNet = config.zones.some((z) => z.devices.some((d) => d.enabled && d.type === 'net')) || (pci?.devices.some((d) => d.type === 'virtio-net-pci') ?? false);
     let netSwitch: EthernetSwitch | undefined;
     if (hasNet) {
       netSwitch = new EthernetSwitch();
@@ -228,7 +228,7 @@ export class VirtioService {
     this.daemon.start();
     const count = this.daemon.devices.length;
     notes.unshift(`virtio daemon serving ${count} device${count === 1 ? '' : 's'} from ${config.source}`);
-    for (const f of this.daemon.pciBus?.functions ?? []) notes.push(`PCIe: ${f.pci.name} at 00:${f.slot.toString(16).padStart(2, '0')}.0 (${f.blk.readConfig(0, 4) * 512} bytes)`);
+    for (const f of this.daemon.pciBus?.functions ?? []) notes.push(`PCIe: ${f.pci.name} at 00:${f.slot.toString(16).padStart(2, '0')}.0`);
     if (this.standingDown) {
       notes.push(`the root zone's hvisor-tool owns the virtio bridge (page 0x${this.runtime.virtioBridge!.base.address.toString(16)}): this daemon gets no requests until the root zone restarts`);
     }

@@ -1,6 +1,7 @@
 /**
  * Debian's riscv64 kernel finds QEMU virt's PCIe host on qemu-plic and the virtio-blk-pci disk behind
- * it: the host bridge (1b36:0008) and the disk (1af4:1042) in /sys/bus/pci/devices, the built-in
+ * it: the host bridge (1b36:0008), the disk (1af4:1042) and a network function (1af4:1041) in
+ * /sys/bus/pci/devices, eth0 with the layout's MAC, the built-in
  * virtio-pci driver bound at 00:01.0 with INTx (no MSI controller on this board), and the disk read
  * through virtio_blk gives the image's md5. Runs when the Linux images are cached
  * (scripts/fetch-guest-images.sh).
@@ -78,8 +79,12 @@ describe.skipIf(!cached)('PCIe on qemu-plic', () => {
       const devices = await console.run('for d in /sys/bus/pci/devices/*; do echo "pci ${d##*/} $(cat $d/vendor):$(cat $d/device) $(cat $d/class) $(basename $(readlink $d/driver) 2>/dev/null)"; done');
       expect(devices).toMatch(/pci 0000:00:00\.0 0x1b36:0x0008 0x060000/);
       expect(devices).toMatch(/pci 0000:00:01\.0 0x1af4:0x1042 0x010000 virtio-pci/);
-      // virtio_blk is a module of Debian's kernel; /init loads modules only for virtio-mmio devices.
-      await console.run('grep "^virtio_blk " /etc/hvwb-modules | while read n ko; do insmod $ko; done');
+      expect(devices).toMatch(/pci 0000:00:02\.0 0x1af4:0x1041 0x020000 virtio-pci/);
+      // virtio_blk and virtio_net are modules of Debian's kernel; /init loads modules only for virtio-mmio devices.
+      await console.run('grep -E "^(virtio_blk|failover|net_failover|virtio_net) " /etc/hvwb-modules | while read n ko; do insmod $ko; done');
+      const net = await console.run('ip link set eth0 up; cat /sys/class/net/eth0/address; basename $(readlink /sys/class/net/eth0/device/driver)');
+      expect(net).toContain('02:00:00:50:00:02');
+      expect(net).toMatch(/^virtio_net\s*$/m);
       const disk = await console.run('cat /sys/block/vda/size; md5sum /dev/vda; grep virtio /proc/interrupts');
       const image = readFileSync(path.join(LAYOUT, 'disk.img'));
       expect(disk).toMatch(new RegExp(`^${image.length / 512}\\s*$`, 'm'));

@@ -11,7 +11,7 @@
  * DMA goes through each function's port: stream id = BDF, refused while Bus Master is off, refused
  * outside RAM, then the zone's memory as the root sees it (identity: this is the root zone's bus).
  *
- * Left out: functions for zones other than the one the layout gives the host to; hot plug; virtio-net-pci.
+ * Left out: functions for zones other than the one the layout gives the host to; hot plug.
  */
 import type { BoardDevice } from '../../shared/model/board';
 import type { LayoutPciDevice } from '../../shared/model/layout';
@@ -26,6 +26,9 @@ import { type BlockBackend, VirtioBlk } from '../../core/virtio/virtio-blk';
 import type { VirtioDeviceFault } from '../../core/virtio/virtio-mmio';
 import { VirtioPci } from '../../core/virtio/virtio-pci';
 import type { BridgeRequest } from '../../core/virtio/virtio-bridge';
+import type { VirtioDeviceModel } from '../../core/virtio/virtio-mmio';
+import { VirtioNet } from '../../core/virtio/virtio-net';
+import type { EthernetSwitch } from './ethernet-switch';
 
 export interface PciBusOptions {
   /** The board's pci-host-ecam device. */
@@ -34,6 +37,8 @@ export interface PciBusOptions {
   readonly zone: number;
   readonly devices: readonly LayoutPciDevice[];
   readonly ram: HostRam;
+  /** The machine's virtual switch, where virtio-net-pci functions plug in; without one their frames vanish. */
+  readonly netSwitch?: EthernetSwitch;
   /** Opens a function's disk image. */
   openBlock(device: LayoutPciDevice): Promise<BlockBackend & { close?(): Promise<void> }>;
   /** The board's interrupt controller (the physical PLIC), for INTx as a wire; see above. */
@@ -55,7 +60,7 @@ interface Window {
 
 export class PciBus {
   readonly host: PciHostEcamGeneric;
-  readonly functions: { readonly slot: number; readonly pci: VirtioPci; readonly blk: VirtioBlk }[] = [];
+  readonly functions: { readonly slot: number; readonly pci: VirtioPci; readonly model: VirtioDeviceModel }[] = [];
   private readonly windows: Window[];
   private readonly closers: (() => Promise<void>)[] = [];
 
@@ -93,18 +98,31 @@ export class PciBus {
     const bus = new PciBus(options);
     try {
       for (const device of options.devices) {
-        const backend = await options.openBlock(device);
-        if (backend.close) bus.closers.push(() => backend.close!());
-        const blk = new VirtioBlk(backend, { readOnly: device.readOnly });
-        const pci = new VirtioPci(blk, { name: `${device.type} slot ${device.slot}`, configBytes: new Uint8Array(PCI_CONFIG_BYTES), onFault: (f) => options.onFault(f) });
+        const model = await bus.model(device);
+        const pci = new VirtioPci(model, { name: `${device.type} slot ${device.slot}`, configBytes: new Uint8Array(PCI_CONFIG_BYTES), onFault: (f) => options.onFault(f) });
         bus.host.plug(device.slot, 0, pci);
-        bus.functions.push({ slot: device.slot, pci, blk });
+        bus.functions.push({ slot: device.slot, pci, model });
       }
     } catch (error) {
       await bus.close();
       throw error;
     }
     return bus;
+  }
+
+  private async model(device: LayoutPciDevice): Promise<VirtioDeviceModel> {
+    if (device.type === 'virtio-net-pci') {
+      const net = new VirtioNet(device.mac ?? [0x02, 0, 0, 0x50, 0, device.slot]);
+      const port = this.options.netSwitch?.connect(device.tap ?? `pci-${device.slot}`, net);
+      if (port) {
+        net.connect(port);
+        this.closers.push(async () => port.disconnect());
+      }
+      return net;
+    }
+    const backend = await this.options.openBlock(device);
+    if (backend.close) this.closers.push(() => backend.close!());
+    return new VirtioBlk(backend, { readOnly: device.readOnly });
   }
 
   /** The request is this bus's: from its zone, inside the ECAM or a window. */
@@ -143,7 +161,7 @@ export class PciBus {
   }
 
   async whenIdle(): Promise<void> {
-    for (const f of this.functions) await f.blk.whenIdle();
+    for (const f of this.functions) if (f.model instanceof VirtioBlk) await f.model.whenIdle();
   }
 
   async close(): Promise<void> {

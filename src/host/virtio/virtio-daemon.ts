@@ -139,6 +139,7 @@ export class VirtioDaemon {
         ram,
         raise: (zone, irq) => this.raise(zone, irq),
         onFault: (fault) => this.report(fault),
+        ...(this.options.netSwitch ? { netSwitch: this.options.netSwitch } : {}),
         report: (message) => this.report({ zone: pci.zone, device: pci.host.name, message: `zone ${pci.zone} ${message}`, deviceNeedsReset: false }),
       });
       const bus = this.pciBus;

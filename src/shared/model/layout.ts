@@ -24,7 +24,7 @@ export const LAYOUT_LIMITS = {
 } as const;
 
 /** The PCI endpoint kinds a layout can plug into the board's PCIe host (modern virtio-pci functions). */
-export type LayoutPciDeviceType = 'virtio-blk-pci';
+export type LayoutPciDeviceType = 'virtio-blk-pci' | 'virtio-net-pci';
 
 /**
  * A PCI function on the board's PCIe host (bus 0, function 0 of `slot`), served by the management side
@@ -35,9 +35,12 @@ export interface LayoutPciDevice {
   readonly type: LayoutPciDeviceType;
   /** Device number on bus 0 (1..31; 0 is the host bridge). */
   readonly slot: number;
-  /** The disk image, relative to the layout folder. */
-  readonly img: string;
+  /** virtio-blk-pci: the disk image, relative to the layout folder. */
+  readonly img?: string;
   readonly readOnly: boolean;
+  /** virtio-net-pci: the port name on the machine's virtual switch (default "pci-<slot>") and the MAC. */
+  readonly tap?: string;
+  readonly mac?: readonly number[];
 }
 
 /** Architectures of hvisor's boards (hvisor platform/<arch>/<board>), to say what a layout is for. */

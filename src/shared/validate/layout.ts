@@ -13,8 +13,8 @@ export class LayoutError extends Error {
 }
 
 const LAYOUT_KEYS = ['name', 'board', 'description', 'ramSize', 'root', 'zones', 'virtio', 'strict', 'workbenchSbiExtensions', 'workbenchPsciExtensions', 'workbenchIvc', 'expect', 'pci'];
-const PCI_KEYS = ['type', 'slot', 'img', 'read_only'];
-const PCI_TYPES: readonly string[] = ['virtio-blk-pci'];
+const PCI_KEYS = ['type', 'slot', 'img', 'read_only', 'tap', 'mac'];
+const PCI_TYPES: readonly string[] = ['virtio-blk-pci', 'virtio-net-pci'];
 const ZONE_KEYS = ['config', 'autostart', 'generateDtb', 'bootargs'];
 const ROOT_KEYS = ['image', 'mode', 'cpus', 'entry', 'loadAddress', 'dtb', 'bootargs', 'initrd', 'memory_regions', 'interrupts', 'ivc_configs'];
 /** hvisor-tool's ivc_configs keys (tools/hvisor.c:862-901), for the root's as for a zone's. */
@@ -214,15 +214,32 @@ export function parseLayout(text: string, file: string): Layout {
           at(`${where}.slot`, `device ${slot} is already taken by an earlier entry`);
           ok = false;
         } else slots.add(slot);
-        if (typeof img !== 'string' || !img) {
-          at(`${where}.img`, 'must be the path of a disk image');
+        if (type === 'virtio-blk-pci' ? typeof img !== 'string' || !img : type === 'virtio-net-pci' && img !== undefined) {
+          at(`${where}.img`, type === 'virtio-blk-pci' ? 'must be the path of a disk image' : 'only a virtio-blk-pci function has a disk image');
+          ok = false;
+        }
+        const { tap, mac } = entry;
+        if (tap !== undefined && (type !== 'virtio-net-pci' || typeof tap !== 'string' || !tap)) {
+          at(`${where}.tap`, 'must be a switch port name, on a virtio-net-pci function');
+          ok = false;
+        }
+        const macOk = Array.isArray(mac) && mac.length === 6 && mac.every((b) => typeof b === 'number' && Number.isInteger(b) && b >= 0 && b <= 255) && ((mac[0] as number) & 1) === 0;
+        if (mac !== undefined && (type !== 'virtio-net-pci' || !macOk)) {
+          at(`${where}.mac`, 'must be 6 bytes 0..255 of a unicast address, on a virtio-net-pci function');
           ok = false;
         }
         if (readOnly !== undefined && typeof readOnly !== 'boolean') {
           at(`${where}.read_only`, 'must be true or false');
           ok = false;
         }
-        if (ok) pci.push({ type: type as LayoutPciDevice['type'], slot: slot as number, img: img as string, readOnly: readOnly === true });
+        if (ok) {
+          pci.push({
+            type: type as LayoutPciDevice['type'], slot: slot as number, readOnly: readOnly === true,
+            ...(typeof img === 'string' ? { img } : {}),
+            ...(typeof tap === 'string' ? { tap } : {}),
+            ...(Array.isArray(mac) ? { mac: mac as number[] } : {}),
+          });
+        }
       });
     }
   }

@@ -8,6 +8,7 @@ import { BlkRequestType, BlkStatus, type BlockBackend, VirtioBlk } from '../../.
 import { Reg, Status, type VirtioDeviceFault } from '../../../../src/core/virtio/virtio-mmio';
 import { CommonCfg, VirtioPci, VirtioPciCapType, VirtioPciLayout } from '../../../../src/core/virtio/virtio-pci';
 import { DescFlag } from '../../../../src/core/virtio/virtqueue';
+import { VirtioNet } from '../../../../src/core/virtio/virtio-net';
 import { DriverQueue, FakeGuestRam, ROOT_RAM_BASE, ZONE_GPA, ZONE_ROOT_PA, ZONE_SIZE } from './fake-driver';
 import { RecordingSink } from '../devices/helpers';
 
@@ -235,6 +236,15 @@ describe('virtio-blk-pci (modern virtio-pci over the shared virtio core)', () =>
     c.write(CommonCfg.queueEnable, 2, 1);
     expect(c.read(CommonCfg.queueEnable, 2) & 1).toBe(0);
     expect(s.reports.some((r) => /at 0x80000000 by virtio-blk-pci 00:01\.0 of zone 0 \(stream 0x8\) refused/.test(r))).toBe(true);
+  });
+
+  it('gives a network device the modern id 1041, network class and a vector per queue plus one', () => {
+    const net = new VirtioPci(new VirtioNet([2, 0, 0, 0, 0, 9]), { name: 'virtio-net-pci', configBytes: new Uint8Array(PCI_CONFIG_BYTES) });
+    expect(net.config.read(PciReg.vendorId, 4)).toBe(0x1041_1af4);
+    expect(net.config.read(0x08, 4) >>> 8).toBe(0x02_00_00);
+    const msix = net.config.capabilities.get(PciCapabilityId.msix)!;
+    expect((net.config.read(msix + 2, 2) & 0x7ff) + 1).toBe(net.model.queueSizes.length + 1);
+    expect(net.barRead(VirtioPciLayout.bar, VirtioPciLayout.device, 4)).toBe(0x0000_0002); // MAC bytes 0..3
   });
 
   it('takes garbage in its BARs without throwing', () => {
