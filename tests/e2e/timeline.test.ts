@@ -1,7 +1,8 @@
 /**
  * The interrupt timeline in the workbench on the real services (examples/riscv64-zones): open the
  * Timeline tab, start recording, see zoneR's timer interrupts appear on hart 3's lane, hover one for
- * its zone and latencies, and read the latency histogram.
+ * its zone and latencies, and read the latency histogram; then the hypervisor's lane of zoneU (its SBI
+ * calls and IPIs), a call explained on hover, and the filter hiding kinds of hypervisor event.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WorkbenchServices } from '../../src/host/services';
@@ -70,5 +71,36 @@ describe('interrupt timeline', () => {
     // The histogram has zoneR's timer.
     expect(await page.getByTestId('timeline-histogram').innerText()).toContain('timer (hart 3)');
     await screenshot(page, 'timeline');
+  });
+
+  it("shows what the hypervisor did on each zone's lane, explained on hover and filtered by kind", async () => {
+    const { page } = session;
+    if ((await page.getByTestId('timeline-record').getAttribute('aria-pressed')) !== 'true') await page.getByTestId('timeline-record').click();
+    await page.mouse.move(5, 5);
+    await page.keyboard.press('Escape');
+    await page.getByTestId('timeline-live').click();
+    // zoneU's harts ping each other through the SBI: calls and IPIs on zone 1's hypervisor lane.
+    await waitUntil('IPI marks', async () => (await page.locator('rect.mark.hv-ipi').count()) > 3);
+    const lane = await page.locator('[data-lane="zone.1.hv"] rect.lane').boundingBox();
+    const marks = page.locator('rect.mark.hv-firmware');
+    let tooltip = '';
+    const count = await marks.count();
+    for (let i = count - 1; i >= Math.max(0, count - 60) && !tooltip.includes('SBI'); i--) {
+      const mark = await marks.nth(i).boundingBox();
+      if (!mark || !lane || Math.abs(mark.y + mark.height / 2 - (lane.y + lane.height / 2)) > 2) continue;
+      await page.mouse.move(mark.x + mark.width / 2, mark.y + mark.height / 2);
+      if (await page.getByTestId('timeline-tooltip').isVisible()) tooltip = await page.getByTestId('timeline-tooltip').innerText();
+    }
+    expect(tooltip).toContain('SBI ipi fid 0');
+    expect(tooltip).toMatch(/= error 0, value 0x0/);
+    expect(tooltip).toContain('1 · zoneU');
+    await screenshot(page, 'timeline-hypervisor');
+    // Hiding IPIs and SBI/PSCI calls removes their marks; the interrupts stay.
+    await page.getByTestId('timeline-hv-ipi').uncheck();
+    await page.getByTestId('timeline-hv-firmware').uncheck();
+    await waitUntil('IPI marks hidden', async () => (await page.locator('rect.mark.hv-ipi').count()) === 0 && (await page.locator('rect.mark.hv-firmware').count()) === 0);
+    expect(await page.getByTestId('timeline-mark-delivered').count()).toBeGreaterThan(0);
+    await page.getByTestId('timeline-hv-ipi').check();
+    await waitUntil('IPI marks back', async () => (await page.locator('rect.mark.hv-ipi').count()) > 0);
   });
 });

@@ -14,10 +14,28 @@ const POLL_MS = 250;
 /** Events kept by the view (the service keeps more; export takes the service's). */
 const MAX_EVENTS = 60_000;
 
-/** Whether list[from - 1 ..] is in time order (the part before was ordered already). */
-function sortedByTime(list: readonly TimelineEvent[], from: number): boolean {
-  for (let i = Math.max(1, from); i < list.length; i++) if (list[i]!.time < list[i - 1]!.time) return false;
-  return true;
+const byTime = (a: TimelineEvent, b: TimelineEvent): number => a.time - b.time || a.id - b.id;
+
+/** `base` (in time order) with `batch` merged in by time: the batch is sorted, and only the part of base it overlaps is merged. */
+export function mergeByTime(base: readonly TimelineEvent[], batch: readonly TimelineEvent[]): TimelineEvent[] {
+  const sorted = [...batch].sort(byTime);
+  if (sorted.length === 0) return [...base];
+  const first = sorted[0]!.time;
+  if (base.length === 0 || base[base.length - 1]!.time <= first) return base.concat(sorted);
+  let lo = 0;
+  let hi = base.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (base[mid]!.time <= first) lo = mid + 1;
+    else hi = mid;
+  }
+  const out = base.slice(0, lo);
+  let i = lo;
+  let j = 0;
+  while (i < base.length && j < sorted.length) out.push(byTime(base[i]!, sorted[j]!) <= 0 ? base[i++]! : sorted[j++]!);
+  while (i < base.length) out.push(base[i++]!);
+  while (j < sorted.length) out.push(sorted[j++]!);
+  return out;
 }
 
 /** Which kinds of hypervisor event the timeline shows (all by default). */
@@ -57,10 +75,9 @@ export const useTimelineStore = defineStore('timeline', () => {
       const base = snap.reset ? [] : events.value;
       const map = snap.reset ? new Map<number, TimelineEpisode>() : new Map(episodes.value);
       if (snap.events.length > 0 || snap.reset) {
-        const merged = base.concat(snap.events as TimelineEvent[]);
         // The view searches by time: the interrupt and hypervisor traces are drained one after the
         // other, and threads record a little out of order, so order the batch into what is there.
-        if (!sortedByTime(merged, base.length)) merged.sort((a, b) => a.time - b.time || a.id - b.id);
+        const merged = mergeByTime(base, snap.events as TimelineEvent[]);
         events.value = merged.length > MAX_EVENTS ? merged.slice(merged.length - MAX_EVENTS) : merged;
       }
       if (snap.episodes.length > 0 || snap.reset) {
