@@ -16,7 +16,7 @@
  * big-endian domains, the msiaddrcfg lock bit, setipnum_be, more than one child domain.
  */
 import type { IrqSink, MmioDevice, RegisterDef, SharedRegion } from '../../bus/types';
-import type { MsiSink } from '../../bus/msi';
+import type { MsiRefusal, MsiSink } from '../../bus/msi';
 import type { PhysicalIrqChip } from '../../hypervisor/irqchip';
 import type { ControllerInspectData } from '../../../shared/protocol/inspect';
 import { IrqEventKind, irqTraceOf, type IrqTrace } from '../../cpu/irq-trace';
@@ -242,9 +242,8 @@ export class RiscvAplic implements IrqSink, PhysicalIrqChip {
   }
 
   /** An MSI to the S-level file `guest` of `hart` (0 = its S file), as the hypervisor writes one (hvisor's imsic_trigger). */
-  sendMsi(device: string, hart: number, guest: number, eiid: number): void {
-    const refused = this.msi().deliver({ device, requesterId: -1 }, this.msiAddress(S, hart, guest), eiid);
-    if (refused && this.trace?.on) this.trace.record(IrqEventKind.lower, 0, -1, hart, eiid);
+  sendMsi(device: string, hart: number, guest: number, eiid: number): MsiRefusal | undefined {
+    return this.msi().deliver({ device, requesterId: -1 }, this.msiAddress(S, hart, guest), eiid);
   }
 
   /** The interrupt file address of hart index `hart`, guest `guest`, for domain `d` (AIA 4.9.3). */

@@ -3,7 +3,7 @@ import { AddressSpace } from '../../../../src/core/bus/address-space';
 import type { MmioDevice } from '../../../../src/core/bus/types';
 import { assembleProgram, type Program } from '../../../../src/core/isa/riscv64/assembler';
 import { Hart, HART_STATE_BYTES } from '../../../../src/core/isa/riscv64/hart';
-import type { FaultReport, HartPlatform, Supervisor } from '../../../../src/core/isa/riscv64/platform';
+import type { FaultReport, HartPlatform, InterruptFiles, Supervisor } from '../../../../src/core/isa/riscv64/platform';
 
 export const RAM_BASE = 0x80000000;
 
@@ -22,7 +22,7 @@ export interface TestMachine {
 
 export function machine(
   source: string | string[] = [],
-  opts: { ramSize?: number; supervisor?: Supervisor; mode?: 'machine' | 'supervisor'; buffer?: SharedArrayBuffer; stateOffset?: number } = {},
+  opts: { ramSize?: number; supervisor?: Supervisor; mode?: 'machine' | 'supervisor'; buffer?: SharedArrayBuffer; stateOffset?: number; interruptFiles?: InterruptFiles } = {},
 ): TestMachine {
   const ramSize = opts.ramSize ?? 1 << 20;
   const buffer = opts.buffer ?? new SharedArrayBuffer(ramSize + 4 * HART_STATE_BYTES);
@@ -35,6 +35,7 @@ export function machine(
     clock: { now: () => time.now },
     machineTimerCompare: () => time.mtimecmp,
     ...(opts.supervisor ? { supervisor: opts.supervisor } : {}),
+    ...(opts.interruptFiles ? { interruptFiles: opts.interruptFiles } : {}),
     fault: (r) => faults.push(r),
   };
   const hart = new Hart(platform, { buffer, byteOffset: opts.stateOffset ?? ramSize, byteLength: HART_STATE_BYTES });

@@ -93,7 +93,8 @@ export class VirtualAplic implements VirtualIrqChip, TrapHandler {
         write: (who: TrappingCpu, offset: number, size: number, value: bigint) => {
           if (offset !== 0 || size !== 4) return;
           this.physical.hypervisorInitOnce(this.config.zoneCpus[0]!);
-          this.physical.sendMsi(`zone ${config.zoneId} IMSIC page of cpu ${cpu} (written by cpu ${who.cpuId})`, cpu, HVISOR_IMSIC_GUEST_INDEX, Number(value & 0x7ffn));
+          const refused = this.physical.sendMsi(`zone ${config.zoneId} IMSIC page of cpu ${cpu} (written by cpu ${who.cpuId})`, cpu, HVISOR_IMSIC_GUEST_INDEX, Number(value & 0xffffffffn));
+          if (refused) this.config.onGuestError(refused.refused);
         },
       },
     }));
@@ -136,8 +137,9 @@ export class VirtualAplic implements VirtualIrqChip, TrapHandler {
       this.config.log(`zone ${this.config.zoneId}: irq ${irq} injected before the guest set its target (EIID 0): dropped`);
       return false;
     }
-    this.physical.sendMsi(`zone ${this.config.zoneId} vAPLIC irq ${irq}`, hart, HVISOR_IMSIC_GUEST_INDEX, eiid);
-    return true;
+    const refused = this.physical.sendMsi(`zone ${this.config.zoneId} vAPLIC irq ${irq}`, hart, HVISOR_IMSIC_GUEST_INDEX, eiid);
+    if (refused) this.config.log(`zone ${this.config.zoneId}: injection of irq ${irq} dropped: ${refused.refused}`);
+    return refused === undefined;
   }
 
   read(cpu: TrappingCpu, offset: number, size: 1 | 2 | 4 | 8): bigint {

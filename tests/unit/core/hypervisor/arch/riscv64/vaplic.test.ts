@@ -83,6 +83,13 @@ describe("hvisor's vAPLIC", () => {
     expect(imsic.topei(2, 'S') >>> 16).toBe(1);
   });
 
+  it('reports an identity the interrupt file does not have, naming the zone and the CPU, and delivers nothing', () => {
+    const { imsic, vaplic, errors } = setup([0, 1], [10]);
+    vaplic.traps.find((t) => t.start === 0x2800_1000)!.handler.write(cpu(0), 0, 4, 4000n);
+    expect(errors.join('\n')).toMatch(/zone 1 IMSIC page of cpu 1 \(written by cpu 0\): MSI identity 4000 .* outside 1\.\.255/);
+    expect(imsic.topei(1, 'S')).toBe(0);
+  });
+
   it('stops the zone where hvisor panics and logs the registers it refuses', () => {
     const { vaplic, panics, errors, w } = setup([0], [10]);
     vaplic.read(cpu(0), 2, 2);
