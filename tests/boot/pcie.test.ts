@@ -76,10 +76,11 @@ describe.skipIf(!cached)('PCIe on qemu-plic', () => {
     try {
       await console.waitFor('hvwb-init: ready', BOOT_MS);
       await console.waitFor('# ', 10_000);
-      const devices = await console.run('for d in /sys/bus/pci/devices/*; do echo "pci ${d##*/} $(cat $d/vendor):$(cat $d/device) $(cat $d/class) $(basename $(readlink $d/driver) 2>/dev/null)"; done');
+      const devices = await console.run('for d in /sys/bus/pci/devices/*; do echo "pci ${d##*/} $(cat $d/vendor):$(cat $d/device) $(cat $d/class) $(basename $(readlink $d/driver) 2>/dev/null) cfg $(wc -c < $d/config)"; done');
       expect(devices).toMatch(/pci 0000:00:00\.0 0x1b36:0x0008 0x060000/);
-      expect(devices).toMatch(/pci 0000:00:01\.0 0x1af4:0x1042 0x010000 virtio-pci/);
-      expect(devices).toMatch(/pci 0000:00:02\.0 0x1af4:0x1041 0x020000 virtio-pci/);
+      // The virtio functions are PCIe (an Express capability), so Linux uses their 4 KiB configuration space.
+      expect(devices).toMatch(/pci 0000:00:01\.0 0x1af4:0x1042 0x010000 virtio-pci cfg 4096/);
+      expect(devices).toMatch(/pci 0000:00:02\.0 0x1af4:0x1041 0x020000 virtio-pci cfg 4096/);
       // virtio_blk and virtio_net are modules of Debian's kernel; /init loads modules only for virtio-mmio devices.
       await console.run('grep -E "^(virtio_blk|failover|net_failover|virtio_net) " /etc/hvwb-modules | while read n ko; do insmod $ko; done');
       const net = await console.run('ip link set eth0 up; cat /sys/class/net/eth0/address; basename $(readlink /sys/class/net/eth0/device/driver)');

@@ -3,7 +3,8 @@
  * disable-legacy=on: vendor 1af4, device 1040 + virtio id, revision 1, and five vendor capabilities
  * pointing into BAR 4 (64-bit prefetchable memory, 16 KiB): common configuration at 0x0000, ISR at
  * 0x1000, device configuration at 0x2000, notifications at 0x3000 (notify_off_multiplier 4, queue q's
- * doorbell at 0x3000 + 4q); an MSI-X capability with its table at BAR 1 offset 0 and the PBA at 0x800.
+ * doorbell at 0x3000 + 4q); an MSI-X capability with its table at BAR 1 offset 0 and the PBA at 0x800;
+ * a PCI Express capability (Root Complex Integrated Endpoint, as QEMU on a PCIe root bus).
  *
  * It is a transport, not a second virtio: the feature negotiation, device status, queue setup and
  * every queue's processing are the virtio-mmio transport's (virtio-mmio.ts) over the same device
@@ -22,7 +23,7 @@
  * per-access direction on DMA (queue areas are mapped once, when the queue is enabled, and checked then).
  */
 import type { DmaPort } from '../bus/dma';
-import { PCI_CONFIG_BYTES, PciCapabilityId, PciConfigSpace, type PciFunctionSpec } from '../devices/pci/pci-config-space';
+import { PCI_CONFIG_BYTES, PciCapabilityId, PciConfigSpace, PcieDeviceType, pciExpressCapability, type PciFunctionSpec } from '../devices/pci/pci-config-space';
 import { formatBdf, type PciEndpoint, type PciSlot } from '../devices/pci/pci-endpoint';
 import type { RegisterDef } from '../bus/types';
 import type { GuestMemory } from './guest-memory';
@@ -149,6 +150,8 @@ export function virtioPciConfigSpace(model: Pick<VirtioDeviceModel, 'deviceId' |
   mv.setUint32(2, VirtioPciLayout.msixTable | VirtioPciLayout.msixBar, true);
   mv.setUint32(6, VirtioPciLayout.msixPba | VirtioPciLayout.msixBar, true);
   config.addCapability({ id: PciCapabilityId.msix, body: msix, writeMask: new Uint8Array([0, 0xc0]) });
+  // A PCIe function on the host's root bus, as QEMU makes virtio-pci there: the OS then uses the 4 KiB space.
+  config.addCapability(pciExpressCapability(PcieDeviceType.rootComplexIntegratedEndpoint));
   return config;
 }
 

@@ -304,6 +304,29 @@ export class PciConfigSpace {
   }
 }
 
+/** PCI Express device/port types (PCIe Base 4.0 section 7.5.3.2) this model uses. */
+export const PcieDeviceType = { endpoint: 0x0, rootComplexIntegratedEndpoint: 0x9 } as const;
+
+/**
+ * A PCI Express Capability structure, version 2 (PCIe Base 4.0 section 7.5.3), for a function without
+ * a link: capabilities (version, device/port type), Device Capabilities with role-based error
+ * reporting and a 128-byte max payload, a writable Device Control and Device Control 2, everything
+ * else zero. A function that has it is a PCIe function to the OS, which then reads the extended space
+ * from 0x100. QEMU gives functions on a PCIe root bus the Root Complex Integrated Endpoint type
+ * (hw/pci/pcie.c pcie_endpoint_cap_init).
+ */
+export function pciExpressCapability(deviceType: number): PciCapabilitySpec {
+  const body = new Uint8Array(0x3c - 2);
+  const view = new DataView(body.buffer);
+  view.setUint16(0, 2 | (deviceType << 4), true);
+  view.setUint32(2, 1 << 15, true);
+  const writeMask = new Uint8Array(body.length);
+  // Device Control (0x08) and Device Control 2 (0x28), as offsets into the body (after id and next).
+  writeMask.set([0xff, 0x7f], 0x08 - 2);
+  writeMask.set([0xff, 0xff], 0x28 - 2);
+  return { id: PciCapabilityId.pciExpress, body, writeMask };
+}
+
 function aligned(offset: number, size: number): boolean {
   return Number.isInteger(offset) && offset >= 0 && offset + size <= PCI_CONFIG_BYTES && offset % size === 0;
 }

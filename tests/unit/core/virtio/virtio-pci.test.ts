@@ -155,6 +155,10 @@ describe('virtio-blk-pci (modern virtio-pci over the shared virtio core)', () =>
     expect(s.cfg.read(msix + 2, 2) & 0x7ff).toBe(1); // two vectors: the queue and the configuration
     expect(s.cfg.read(msix + 4)).toBe(0x000 | 1);
     expect(s.cfg.read(msix + 8)).toBe(0x800 | 1);
+    // A PCIe function (Root Complex Integrated Endpoint, capability version 2) with an empty extended space.
+    const express = s.pci.config.capabilities.get(PciCapabilityId.pciExpress)!;
+    expect(s.cfg.read(express + 2, 2)).toBe(0x92);
+    expect(s.cfg.read(0x100)).toBe(0);
     // BAR 4 sizes as 16 KiB 64-bit prefetchable.
     s.cfg.write(PciReg.bar0 + 16, 4, 0xffff_ffff);
     expect(s.cfg.read(PciReg.bar0 + 16)).toBe(0xffff_c00c);
