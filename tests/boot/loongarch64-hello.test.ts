@@ -34,10 +34,10 @@ describe('loongarch64 hello', () => {
   it('stops the CPU on a word it does not implement, naming the pc, the encoding and "unallocated"', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'hvwb-la64-'));
     const elf = path.join(dir, 'bad.elf');
-    // fadd.d $f0, $f0, $f0: no FPU yet, so no row in the decode table.
-    writeFileSync(elf, buildProgram({ name: 'bad', source: '', base: 0x20_0000 }, 'nop\nnop\n.word 0x01010000\n').elf);
+    // vadd.b $vr0, $vr0, $vr0: no LSX, so no row in the decode table.
+    writeFileSync(elf, buildProgram({ name: 'bad', source: '', base: 0x20_0000 }, 'nop\nnop\n.word 0x700a0000\n').elf);
     const run = await runGuest(await layoutForImage(elf, { board: 'ls3a5000', cpus: [0] }), { timeoutMs: 10_000 });
-    expect(run.faults.join('\n')).toMatch(/cpu 0, pc 0x200008: unimplemented instruction, encoding 0x01010000 \(unallocated\)/);
+    expect(run.faults.join('\n')).toMatch(/cpu 0, pc 0x200008: unimplemented instruction, encoding 0x700a0000 \(unallocated\)/);
   }, 20_000);
 
   it('refuses a loongarch64 image on another architecture\'s board, naming both', async () => {

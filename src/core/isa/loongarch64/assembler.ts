@@ -12,7 +12,7 @@
  * a label becomes the byte offset from the instruction. Errors name the line and what is wrong.
  */
 import { FIELDS, OPCODES, encodeField, maskMatch, operandOrder, type FieldName, type OpcodeRow } from './opcodes';
-import { gprNumber } from './registers';
+import { fprNumber, gprNumber, numberedOperand } from './registers';
 
 export interface AssembledProgram {
   /** The bytes, starting at `base`. */
@@ -118,6 +118,11 @@ function operandValue(name: FieldName, text: string, ctx: Ctx): number {
   if (field.kind === 'gpr') {
     const n = gprNumber(text);
     if (n === undefined) throw new Error(`'${text}' is not a register`);
+    return n;
+  }
+  if (field.kind === 'fpr' || field.kind === 'fcc' || field.kind === 'fcsr') {
+    const n = field.kind === 'fpr' ? fprNumber(text) : numberedOperand(field.kind, text, field.kind === 'fcc' ? 8 : 32);
+    if (n === undefined) throw new Error(`'${text}' is not a ${field.kind === 'fpr' ? 'floating-point register' : `$${field.kind}N operand`}`);
     return n;
   }
   const value = evaluate(text, ctx);

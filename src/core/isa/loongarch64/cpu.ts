@@ -12,7 +12,8 @@
  * Bad input: an instruction with no row in the decode table, or a CSR number the table does not have,
  * stops the CPU with a report naming the pc, the encoding and its disassembly (never a host exception).
  *
- * Left out (CPUCFG says so): FP/LSX/LASX/LBT (EUEN bits read 0; an FP instruction is unallocated here),
+ * FP (F and D) is fpu.ts. Left out (CPUCFG says so): LSX/LASX/LBT (their EUEN bits read 0, their words
+ * are unallocated here), FSCALEB/FLOGB,
  * the performance counters (PMI never rises), watchpoints, the machine-error exception, hardware
  * page-table walking beyond LDDIR/LDPTE, cache operations (CACOP is a no-op), memory access types.
  * This first interpreter uses BigInt registers; a faster path shared with the other ISAs is later work.
@@ -31,11 +32,13 @@ import { LaTlb, TLB_ENTRIES, type TlbEntry } from './tlb';
 /** Register slots (8 bytes each) after the header: r0..r31, then the pc. */
 export const LA_GPR_OFFSET = CPU_HEADER_BYTES;
 export const LA_PC_SLOT = 32;
+/** FPRs f0..f31 (8 bytes each). */
+export const LA_FPR_OFFSET = LA_GPR_OFFSET + 40 * 8;
 /**
  * The IOCSR IPI block of this CPU (status, enable, then four 64-bit mailboxes as eight words), shared
  * so that another CPU's IPI_SEND / MAIL_SEND can reach it (hypervisor/arch/loongarch64/iocsr.ts).
  */
-export const LA_IPI_OFFSET = LA_GPR_OFFSET + 40 * 8;
+export const LA_IPI_OFFSET = LA_GPR_OFFSET + 72 * 8;
 export const LA_IPI_WORDS = 16;
 export const LA_STATE_BYTES = 1024;
 
@@ -65,8 +68,8 @@ function cpucfgWords(prid: number, timerHz: number): number[] {
   w[0] = prid;
   // ARCH = LA64, PGMMU, IOCSR, PALEN-1, VALEN-1, UAL (unaligned plain loads/stores), RPLV.
   w[1] = 2 | (1 << 2) | (1 << 3) | ((PALEN - 1) << 4) | ((VALEN - 1) << 12) | (1 << 20) | (1 << 23);
-  // No FP/LSX/LASX/LBT; LLFTP (constant timer) version 1; LAM (AM* atomics).
-  w[2] = (1 << 14) | (1 << 15) | (1 << 22);
+  // FP (single and double, version 1), no LSX/LASX/LBT; LLFTP (constant timer) version 1; LAM (AM* atomics).
+  w[2] = 1 | (1 << 1) | (1 << 2) | (1 << 3) | (1 << 14) | (1 << 15) | (1 << 22);
   w[4] = timerHz >>> 0;
   // CC_MUL = 1, CC_DIV = 1: the constant timer counts at CPUCFG4 Hz.
   w[5] = 1 | (1 << 16);
@@ -78,6 +81,11 @@ export class LaCpu implements CpuCore {
   readonly header: Int32Array;
   /** r0..r31 and the pc (slot 32), as signed 64-bit values. */
   readonly r: BigInt64Array;
+  /** f0..f31 as 64-bit patterns (fpu.ts). */
+  readonly fpr: BigInt64Array;
+  /** FCC0..FCC7 as bits, and FCSR0. */
+  fcc = 0;
+  fcsr = 0;
   readonly csr = new Map<number, bigint>();
   readonly tlb = new LaTlb();
   readonly cpucfg: readonly number[];
@@ -115,6 +123,7 @@ export class LaCpu implements CpuCore {
     this.cpuId = platform.cpuId;
     this.header = new Int32Array(state.buffer, state.byteOffset, CPU_HEADER_BYTES / 4);
     this.r = new BigInt64Array(state.buffer, state.byteOffset + LA_GPR_OFFSET, 33);
+    this.fpr = new BigInt64Array(state.buffer, state.byteOffset + LA_FPR_OFFSET, 32);
     const buffer = platform.bus.ram.buffer;
     this.i32 = new Int32Array(buffer, 0, Math.floor(buffer.byteLength / 4));
     this.i64 = new BigInt64Array(buffer, 0, Math.floor(buffer.byteLength / 8));
@@ -126,6 +135,9 @@ export class LaCpu implements CpuCore {
 
   powerOn(entry: bigint, args: readonly bigint[], _level?: BootLevel): void {
     this.r.fill(0n);
+    this.fpr.fill(0n);
+    this.fcc = 0;
+    this.fcsr = 0;
     this.resetCsrs();
     this.tlb.invalidate(() => true);
     this.decodeCache.clear();
@@ -754,6 +766,14 @@ export class LaCpu implements CpuCore {
         ],
       },
       { name: 'CSRs', registers: csrs },
+      {
+        name: 'Float',
+        registers: [
+          ...Array.from({ length: 32 }, (_, i) => ({ name: `f${i}`, value: hex64(BigInt.asUintN(64, this.fpr[i]!)) })),
+          { name: 'fcc', value: `0x${this.fcc.toString(16)}` },
+          { name: 'fcsr0', value: `0x${this.fcsr.toString(16).padStart(8, '0')}` },
+        ],
+      },
     ];
   }
 

@@ -7,7 +7,7 @@
  */
 import { decode } from './decoder';
 import { FIELDS, operandOrder, type FieldName } from './opcodes';
-import { GPR_NAMES } from './registers';
+import { FPR_NAMES, GPR_NAMES } from './registers';
 
 const reg = (n: number | undefined): string => `$${GPR_NAMES[n ?? 0]}`;
 
@@ -34,6 +34,9 @@ export function disassemble(word: number, pc?: bigint): string | undefined {
 function operand(name: FieldName, value: number): string {
   const field = FIELDS[name];
   if (field.kind === 'gpr') return reg(value);
+  if (field.kind === 'fpr') return `$${FPR_NAMES[value]}`;
+  if (field.kind === 'fcc') return `$fcc${value}`;
+  if (field.kind === 'fcsr') return `$fcsr${value}`;
   if (field.kind === 'signed') return value.toString();
   return `0x${value.toString(16)}`;
 }

@@ -8,6 +8,7 @@
 import { Csr, Ecode } from './csr';
 import type { Decoded } from './decoder';
 import { LaTrap, LOAD, STORE, type LaCpu } from './cpu';
+import { executeFloat, isFloatOp } from './fpu';
 
 const s32 = (v: bigint): bigint => BigInt.asIntN(32, v);
 const u32 = (v: bigint): bigint => BigInt.asUintN(32, v);
@@ -308,6 +309,7 @@ export function execute(cpu: LaCpu, d: Decoded, pc: bigint): void {
       return;
     default:
       if (m.startsWith('am')) return amo(cpu, m, rd, rjv(), rkv());
+      if (isFloatOp(m)) return executeFloat(cpu, d, pc);
       cpu.stop('undefined-instruction', `instruction ${m} has no semantics yet`);
   }
 }

@@ -9,15 +9,15 @@
  * ABI name with '$', signed immediates in decimal, unsigned ones (CSR numbers, codes, masks) in hex,
  * branch offsets in bytes).
  *
- * Left out for now: floating point (F/D, item 1's second step), LSX/LASX, LBT, the bounds-checked
- * loads/stores (LDGT/LDLE/STGT/STLE), CRC and the guest-CSR/LVZ instructions (GCSRRD etc., next session).
+ * Left out for now: FSCALEB/FLOGB, LSX/LASX, LBT, the bounds-checked loads/stores (LDGT/LDLE/STGT/STLE
+ * and their FP forms), CRC and the guest-CSR/LVZ instructions (GCSRRD etc., next session).
  */
 
 /** How an operand is encoded and printed. */
 export interface OperandField {
   /** Bit pieces, low piece first: [lsb, width]; the value is their concatenation (first piece lowest). */
   readonly pieces: readonly (readonly [number, number])[];
-  readonly kind: 'gpr' | 'signed' | 'unsigned';
+  readonly kind: 'gpr' | 'fpr' | 'fcc' | 'fcsr' | 'signed' | 'unsigned';
   /** The printed/assembled value is the field value << shift (branch offsets, LL/SC offsets). */
   readonly shift?: number;
   /** The printed/assembled value is the field value + bias (ALSL's sa2 holds sa - 1). */
@@ -49,6 +49,15 @@ export const FIELDS = {
   code15: { pieces: [[0, 15]], kind: 'unsigned' },
   ui8: { pieces: [[10, 8]], kind: 'unsigned' },
   op5: { pieces: [[0, 5]], kind: 'unsigned' },
+  fd: { pieces: [[0, 5]], kind: 'fpr' },
+  fj: { pieces: [[5, 5]], kind: 'fpr' },
+  fk: { pieces: [[10, 5]], kind: 'fpr' },
+  fa: { pieces: [[15, 5]], kind: 'fpr' },
+  cd: { pieces: [[0, 3]], kind: 'fcc' },
+  cj: { pieces: [[5, 3]], kind: 'fcc' },
+  ca: { pieces: [[15, 3]], kind: 'fcc' },
+  fcsrd: { pieces: [[0, 5]], kind: 'fcsr' },
+  fcsrs: { pieces: [[5, 5]], kind: 'fcsr' },
 } as const satisfies Record<string, OperandField>;
 
 export type FieldName = keyof typeof FIELDS;
@@ -85,6 +94,22 @@ export const FORMATS = {
   INVTLB: ['op5', 'rj', 'rk'],
   /** CACOP / PRELD: code, rj, si12. */
   HINT12: ['op5', 'rj', 'si12'],
+  FFF: ['fd', 'fj', 'fk'],
+  FF: ['fd', 'fj'],
+  FFFF: ['fd', 'fj', 'fk', 'fa'],
+  FCMP: ['cd', 'fj', 'fk'],
+  FSEL: ['fd', 'fj', 'fk', 'ca'],
+  FR: ['fd', 'rj'],
+  RF: ['rd', 'fj'],
+  FCSRR: ['fcsrd', 'rj'],
+  RFCSR: ['rd', 'fcsrs'],
+  CF: ['cd', 'fj'],
+  FC: ['fd', 'cj'],
+  CR: ['cd', 'rj'],
+  RC: ['rd', 'cj'],
+  FLD: ['fd', 'rj', 'si12'],
+  FLDX: ['fd', 'rj', 'rk'],
+  BC: ['cj', 'offs21'],
 } as const satisfies Record<string, readonly FieldName[]>;
 
 export type FormatName = keyof typeof FORMATS;
@@ -97,6 +122,17 @@ export interface OpcodeRow {
 }
 
 const row = (mnemonic: string, bits: string, format: FormatName): OpcodeRow => ({ mnemonic, bits, format });
+const bin = (v: number, width: number): string => v.toString(2).padStart(width, '0');
+
+/**
+ * FCMP.cond's conditions and their fcond field: bit 0 = signalling (any NaN raises invalid), bits 4..1 =
+ * the relations that make it true (1: LT, 2: EQ, 4: UN, 8: LT or GT). The mnemonic carries the condition.
+ */
+export const FCMP_CONDITIONS: readonly (readonly [string, number])[] = [
+  ['caf', 0x0], ['saf', 0x1], ['clt', 0x2], ['slt', 0x3], ['ceq', 0x4], ['seq', 0x5], ['cle', 0x6], ['sle', 0x7],
+  ['cun', 0x8], ['sun', 0x9], ['cult', 0xa], ['sult', 0xb], ['cueq', 0xc], ['sueq', 0xd], ['cule', 0xe], ['sule', 0xf],
+  ['cne', 0x10], ['sne', 0x11], ['cor', 0x14], ['sor', 0x15], ['cune', 0x18], ['sune', 0x19],
+];
 
 /** The table. The fixed-bit strings are written in the manual's opcode groups (4, 8, 5... bits). */
 export const OPCODES: readonly OpcodeRow[] = [
@@ -293,6 +329,65 @@ export const OPCODES: readonly OpcodeRow[] = [
   row('bge', '0110 01', 'BR2'),
   row('bltu', '0110 10', 'BR2'),
   row('bgeu', '0110 11', 'BR2'),
+  // --- F and D (LoongArch Reference Manual Vol. 1, chapter 3) ---
+  ...(['add', 'sub', 'mul', 'div', 'max', 'min', 'maxa', 'mina'] as const).flatMap((op) => {
+    const code = { add: 0b00001, sub: 0b00101, mul: 0b01001, div: 0b01101, max: 0b10001, min: 0b10101, maxa: 0b11001, mina: 0b11101 }[op];
+    return [row(`f${op}.s`, `0000 00010000 ${bin(code, 5)}`, 'FFF'), row(`f${op}.d`, `0000 00010000 ${bin(code + 1, 5)}`, 'FFF')];
+  }),
+  row('fcopysign.s', '0000 00010001 00101', 'FFF'),
+  row('fcopysign.d', '0000 00010001 00110', 'FFF'),
+  ...(['madd', 'msub', 'nmadd', 'nmsub'] as const).flatMap((op, i) => [
+    row(`f${op}.s`, `0000 1000${bin(i, 2)}01`, 'FFFF'),
+    row(`f${op}.d`, `0000 1000${bin(i, 2)}10`, 'FFFF'),
+  ]),
+  ...(
+    [['fabs', 0b00001], ['fneg', 0b00101], ['fclass', 0b01101], ['fsqrt', 0b10001], ['frecip', 0b10101], ['frsqrt', 0b11001]] as const
+  ).flatMap(([m, code]) => [row(`${m}.s`, `0000 00010001 01000 ${bin(code, 5)}`, 'FF'), row(`${m}.d`, `0000 00010001 01000 ${bin(code + 1, 5)}`, 'FF')]),
+  row('fmov.s', '0000 00010001 01001 00101', 'FF'),
+  row('fmov.d', '0000 00010001 01001 00110', 'FF'),
+  row('movgr2fr.w', '0000 00010001 01001 01001', 'FR'),
+  row('movgr2fr.d', '0000 00010001 01001 01010', 'FR'),
+  row('movgr2frh.w', '0000 00010001 01001 01011', 'FR'),
+  row('movfr2gr.s', '0000 00010001 01001 01101', 'RF'),
+  row('movfr2gr.d', '0000 00010001 01001 01110', 'RF'),
+  row('movfrh2gr.s', '0000 00010001 01001 01111', 'RF'),
+  row('movgr2fcsr', '0000 00010001 01001 10000', 'FCSRR'),
+  row('movfcsr2gr', '0000 00010001 01001 10010', 'RFCSR'),
+  row('movfr2cf', '0000 00010001 01001 10100 ..... 00', 'CF'),
+  row('movcf2fr', '0000 00010001 01001 10101 00', 'FC'),
+  row('movgr2cf', '0000 00010001 01001 10110 ..... 00', 'CR'),
+  row('movcf2gr', '0000 00010001 01001 10111 00', 'RC'),
+  row('fcvt.s.d', '0000 00010001 10010 00110', 'FF'),
+  row('fcvt.d.s', '0000 00010001 10010 01001', 'FF'),
+  ...(
+    [['ftintrm', 0b10100, 0], ['ftintrp', 0b10100, 0b10000], ['ftintrz', 0b10101, 0], ['ftintrne', 0b10101, 0b10000], ['ftint', 0b10110, 0]] as const
+  ).flatMap(([m, hi, lo]) => [
+    row(`${m}.w.s`, `0000 00010001 ${bin(hi, 5)} ${bin(lo | 0b00001, 5)}`, 'FF'),
+    row(`${m}.w.d`, `0000 00010001 ${bin(hi, 5)} ${bin(lo | 0b00010, 5)}`, 'FF'),
+    row(`${m}.l.s`, `0000 00010001 ${bin(hi, 5)} ${bin(lo | 0b01001, 5)}`, 'FF'),
+    row(`${m}.l.d`, `0000 00010001 ${bin(hi, 5)} ${bin(lo | 0b01010, 5)}`, 'FF'),
+  ]),
+  row('ffint.s.w', '0000 00010001 11010 00100', 'FF'),
+  row('ffint.s.l', '0000 00010001 11010 00110', 'FF'),
+  row('ffint.d.w', '0000 00010001 11010 01000', 'FF'),
+  row('ffint.d.l', '0000 00010001 11010 01010', 'FF'),
+  row('frint.s', '0000 00010001 11100 10001', 'FF'),
+  row('frint.d', '0000 00010001 11100 10010', 'FF'),
+  ...FCMP_CONDITIONS.flatMap(([name, cond]) => [
+    row(`fcmp.${name}.s`, `0000 11000001 ${bin(cond, 5)} ..... ..... 00`, 'FCMP'),
+    row(`fcmp.${name}.d`, `0000 11000010 ${bin(cond, 5)} ..... ..... 00`, 'FCMP'),
+  ]),
+  row('fsel', '0000 11010000 00', 'FSEL'),
+  row('fld.s', '0010 101100', 'FLD'),
+  row('fst.s', '0010 101101', 'FLD'),
+  row('fld.d', '0010 101110', 'FLD'),
+  row('fst.d', '0010 101111', 'FLD'),
+  row('fldx.s', '0011 10000011 00000', 'FLDX'),
+  row('fldx.d', '0011 10000011 01000', 'FLDX'),
+  row('fstx.s', '0011 10000011 10000', 'FLDX'),
+  row('fstx.d', '0011 10000011 11000', 'FLDX'),
+  row('bceqz', '0100 10 ................ 00', 'BC'),
+  row('bcnez', '0100 10 ................ 01', 'BC'),
 ];
 
 /** The AM* instructions print and assemble as rd, rk, rj (binutils); the table's 3R order is rd, rj, rk. */

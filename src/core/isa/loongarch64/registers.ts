@@ -15,3 +15,25 @@ export function gprNumber(name: string): number | undefined {
   const aliases: Record<string, number> = { s9: 22, v0: 4, v1: 5, x: 21 };
   return aliases[n];
 }
+
+/** FP register names as the ABI (and binutils) write them: fa0-fa7, ft0-ft15, fs0-fs7. */
+export const FPR_NAMES: readonly string[] = [
+  ...Array.from({ length: 8 }, (_, i) => `fa${i}`),
+  ...Array.from({ length: 16 }, (_, i) => `ft${i}`),
+  ...Array.from({ length: 8 }, (_, i) => `fs${i}`),
+];
+
+/** FP register number of a name: ABI name or 'fN'. */
+export function fprNumber(name: string): number | undefined {
+  const n = name.startsWith('$') ? name.slice(1) : name;
+  const abi = FPR_NAMES.indexOf(n);
+  if (abi >= 0) return abi;
+  const m = /^f(\d+)$/.exec(n);
+  return m && Number(m[1]) < 32 ? Number(m[1]) : undefined;
+}
+
+/** $fccN / $fcsrN operands. */
+export function numberedOperand(prefix: 'fcc' | 'fcsr', name: string, count: number): number | undefined {
+  const m = new RegExp(`^\\$?${prefix}(\\d+)$`).exec(name);
+  return m && Number(m[1]) < count ? Number(m[1]) : undefined;
+}
