@@ -27,10 +27,17 @@ const CHROMIUM_ARGS = [
 let builtRendererDir: string | undefined;
 
 /**
- * Builds the renderer into a folder of this test file's own (test files run in parallel and must not
- * empty each other's out/renderer). HVWB_SKIP_RENDERER_BUILD=1 serves an existing out/renderer instead.
+ * The renderer to serve: the one tests/global-setup.ts built for the whole run (HVWB_RENDERER_DIR), or
+ * else a build into a folder of this test file's own (test files run in parallel and must not empty
+ * each other's out/renderer). HVWB_SKIP_RENDERER_BUILD=1 serves an existing out/renderer instead.
  */
 export async function buildRenderer(): Promise<string> {
+  // Built once for the whole run by tests/global-setup.ts (read-only here: no session removes it).
+  const shared = process.env.HVWB_RENDERER_DIR;
+  if (shared && existsSync(path.join(shared, 'index.html'))) {
+    builtRendererDir = shared;
+    return shared;
+  }
   if (process.env.HVWB_SKIP_RENDERER_BUILD === '1' && existsSync(path.join(rendererDir, 'index.html'))) {
     builtRendererDir = rendererDir;
     return rendererDir;
@@ -83,7 +90,7 @@ export async function openWorkbench(
       await context.close();
       await server.close();
       await rm(userDataDir, { recursive: true, force: true });
-      if (builtRendererDir && builtRendererDir !== rendererDir) await rm(builtRendererDir, { recursive: true, force: true });
+      if (builtRendererDir && builtRendererDir !== rendererDir && builtRendererDir !== process.env.HVWB_RENDERER_DIR) await rm(builtRendererDir, { recursive: true, force: true });
       builtRendererDir = undefined;
     },
   };
