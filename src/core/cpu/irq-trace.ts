@@ -8,7 +8,7 @@
  * word 4 irq, word 5 zone (-1 unknown), word 6 hart (-1 none), word 7 extra.
  */
 import type { Clock, SharedRegion } from '../bus/types';
-import { TRACE_RING_HEADER_BYTES, TraceRing } from './trace-ring';
+import { RingTrace, TRACE_RING_HEADER_BYTES } from './trace-ring';
 
 export const IrqEventKind = {
   /** A device raised its line at the physical PLIC (irq = source). */
@@ -69,22 +69,9 @@ export interface DrainResult {
   readonly lost: number;
 }
 
-export class IrqTrace {
-  readonly capacity: number;
-  private readonly ring: TraceRing;
-
+export class IrqTrace extends RingTrace {
   constructor(region: SharedRegion, private readonly clock: Clock) {
-    this.ring = new TraceRing(region, IRQ_TRACE_RECORD_BYTES, 'irq trace');
-    this.capacity = this.ring.capacity;
-  }
-
-  /** The check every record site makes first: one plain read of the shared enable word. */
-  get on(): boolean {
-    return this.ring.on;
-  }
-
-  setEnabled(on: boolean): void {
-    this.ring.setEnabled(on);
+    super(region, IRQ_TRACE_RECORD_BYTES, 'irq trace');
   }
 
   now(): number {
@@ -125,10 +112,6 @@ export class IrqTrace {
     }));
   }
 
-  /** Forgets everything recorded so far (the consumer skips to the write position). */
-  skipAll(): void {
-    this.ring.skipAll();
-  }
 }
 
 // The trace of each machine buffer in this thread, so that the interrupt paths (PLIC, vPLIC, harts)

@@ -117,3 +117,31 @@ export class TraceRing {
     this.readIndex = Atomics.load(this.header, Header.write) >>> 0;
   }
 }
+
+/**
+ * A trace over a ring: the switch every record site reads, the capacity, and forgetting what is
+ * recorded. The interrupt and hypervisor traces add their record layouts.
+ */
+export abstract class RingTrace {
+  readonly capacity: number;
+  protected readonly ring: TraceRing;
+
+  constructor(region: SharedRegion, recordBytes: number, what: string) {
+    this.ring = new TraceRing(region, recordBytes, what);
+    this.capacity = this.ring.capacity;
+  }
+
+  /** The check every record site makes first: one plain read of the shared enable word. */
+  get on(): boolean {
+    return this.ring.on;
+  }
+
+  setEnabled(on: boolean): void {
+    this.ring.setEnabled(on);
+  }
+
+  /** Forgets everything recorded so far (the consumer skips to the write position). */
+  skipAll(): void {
+    this.ring.skipAll();
+  }
+}

@@ -18,7 +18,7 @@
  *   zoneStart / zoneStop / zoneError: the zone; a = the calling CPU's zone (stop), b = its CPU mask (start)
  */
 import type { Clock, SharedRegion } from '../bus/types';
-import { TraceRing, traceRingBytes } from '../cpu/trace-ring';
+import { RingTrace, traceRingBytes } from '../cpu/trace-ring';
 
 export const HvEventKind = {
   hypercall: 1,
@@ -66,22 +66,9 @@ export interface HvTraceRecord {
   readonly d: bigint;
 }
 
-export class HvTrace {
-  readonly capacity: number;
-  private readonly ring: TraceRing;
-
+export class HvTrace extends RingTrace {
   constructor(region: SharedRegion, private readonly clock: Clock) {
-    this.ring = new TraceRing(region, HV_TRACE_RECORD_BYTES, 'hypervisor trace');
-    this.capacity = this.ring.capacity;
-  }
-
-  /** The check every record site makes first: one plain read of the shared enable word. */
-  get on(): boolean {
-    return this.ring.on;
-  }
-
-  setEnabled(on: boolean): void {
-    this.ring.setEnabled(on);
+    super(region, HV_TRACE_RECORD_BYTES, 'hypervisor trace');
   }
 
   /** Appends one record (callers test `on` first). */
@@ -121,9 +108,6 @@ export class HvTrace {
     }));
   }
 
-  skipAll(): void {
-    this.ring.skipAll();
-  }
 }
 
 function put(w: Int32Array, at: number, value: bigint): void {
