@@ -9,7 +9,8 @@
  * Threads: both are views over shared state; every call is made under the machine's device lock, from
  * any thread (a vCPU's trap, the host's virtio daemon, the inspector).
  *
- * Left out: MSIs (AIA's IMSIC, the GICv3 ITS) and inter-processor events (hvisor's gic_send_event).
+ * Left out: MSIs through the facade (AIA's go from the APLIC or a vAPLIC straight to the IMSIC's files,
+ * arch/riscv64/vaplic.ts; the GICv3 ITS is not modelled) and inter-processor events (hvisor's gic_send_event).
  */
 import type { ControllerInspectData } from '../../shared/protocol/inspect';
 import type { ControllerInspectContext } from '../devices/intc/inspect-table';
