@@ -71,14 +71,19 @@ export class HvTrace extends RingTrace {
     super(region, HV_TRACE_RECORD_BYTES, 'hypervisor trace');
   }
 
-  /** Appends one record (callers test `on` first). */
-  record(kind: number, zone: number, cpu: number, code: number, aux: number, a = 0n, b = 0n, c = 0n, d = 0n): void {
+  /** The machine clock now (board ticks), for a record stamped when its call began. */
+  now(): number {
+    return this.clock.now();
+  }
+
+  /** Appends one record (callers test `on` first), stamped `time` (default: now). */
+  record(kind: number, zone: number, cpu: number, code: number, aux: number, a = 0n, b = 0n, c = 0n, d = 0n, time = this.clock.now()): void {
     const ring = this.ring;
     const index = ring.reserve();
     const base = ring.slotWord(index);
     const w = ring.words;
     w[base + 1] = kind;
-    ring.floats[(base >> 1) + 1] = this.clock.now();
+    ring.floats[(base >> 1) + 1] = time;
     w[base + 4] = zone;
     w[base + 5] = cpu;
     w[base + 6] = code;

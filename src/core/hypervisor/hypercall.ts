@@ -100,11 +100,13 @@ export function guestMemory(map: Stage2Map, bus: AddressSpace): GuestMemory {
  * the calling zone and returns the result, the value or -errno, for the arch's ABI to hand back.
  */
 export function dispatchHypercall(code: bigint, first: bigint, second: bigint, context: HypercallContext): number {
-  const result = dispatch(BigInt.asUintN(64, code), BigInt.asUintN(64, first), BigInt.asUintN(64, second), context);
   const trace = context.hypervisor.trace;
+  // Stamped when the call began: a zone_shutdown's record comes before the shutdown it makes.
+  const began = trace?.on ? trace.now() : 0;
+  const result = dispatch(BigInt.asUintN(64, code), BigInt.asUintN(64, first), BigInt.asUintN(64, second), context);
   if (trace?.on) {
     const code64 = BigInt.asUintN(64, code);
-    trace.record(HvEventKind.hypercall, context.zoneId, context.hart, code64 <= 0xffffffffn ? Number(code64) | 0 : -1, 0, first, second, BigInt(result));
+    trace.record(HvEventKind.hypercall, context.zoneId, context.hart, code64 <= 0xffffffffn ? Number(code64) | 0 : -1, 0, first, second, BigInt(result), 0n, began);
   }
   return result;
 }

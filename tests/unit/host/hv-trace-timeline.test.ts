@@ -47,7 +47,9 @@ describe('hypervisor trace on the riscv64 zones example', () => {
     expect([1, 2]).toContain(calls[0]!.hart);
     expect(calls[0]!.hv!.detail).toMatch(/= error 0, value 0x0$/);
     const ipis = hv.filter((e) => e.zone === 1 && e.hv!.category === 'ipi');
-    expect(ipis.length).toBe(calls.length);
+    // One IPI per call, give or take a call in flight on each of the two harts when recording started
+    // (its IPI not recorded) or when the ring was drained (its own record not yet written).
+    expect(Math.abs(ipis.length - calls.length)).toBeLessThanOrEqual(2);
     for (const e of ipis) expect(['IPI to 0x2', 'IPI to 0x4']).toContain(e.hv!.detail);
 
     // The root's 'x': hypercall 3 (zone_shutdown) of zone 1 from hart 0, result 0; then zone 1 leaves.
@@ -55,7 +57,8 @@ describe('hypervisor trace on the riscv64 zones example', () => {
     expect(shutdown, JSON.stringify(hv.filter((e) => e.zone === 0).slice(0, 10))).toMatchObject({ lane: 'zone.0.hv', hart: 0, hv: { category: 'hypercall', detail: 'zoneShutdown(0x1, 0x0) = 0' } });
     const stopped = hv.find((e) => e.zone === 1 && e.hv!.category === 'zone');
     expect(stopped?.hv?.detail).toBe('zone 1 shut down from CPU 0');
-    expect(stopped!.time).toBeGreaterThanOrEqual(shutdown!.time - 1000);
+    // The call is stamped when it began, before the shutdown it made.
+    expect(stopped!.time).toBeGreaterThanOrEqual(shutdown!.time);
     // The root's 'l': hypercall 4 (zone_list), answering the number of zones listed (2).
     const list = hv.find((e) => e.zone === 0 && e.hv!.name === 'zoneList');
     expect(list?.hv?.detail).toMatch(/^zoneList\(0x[0-9a-f]+, 0x[0-9a-f]+\) = 2$/);
