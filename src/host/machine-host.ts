@@ -24,6 +24,7 @@ import { HostFileError, type LoadedLayout } from './layout-loader';
 import { isElfFile, MAX_IMAGE_BYTES, readImageFile } from './image-file';
 import { readVirtioConfig, VirtioService } from './virtio-service';
 import { FileBlockBackend } from './virtio/file-block-backend';
+import { pciHostWindows, withPciFunctions } from '../core/devices/pci/pci-host-board';
 import type { VirtioConfigFile } from '../shared/model/virtio-config';
 import { buildRootDtb, rootInitrdStart } from './root-dtb';
 import { alignUp } from '../core/machine/shared-layout';
@@ -100,7 +101,8 @@ export class MachineHost {
     private readonly options: { slice: number },
   ) {
     const { board, layout } = loaded;
-    this.plan = planMachine(board, layout.ramSize ?? board.ram.size);
+    // The layout's PCI functions are part of the machine: their configuration spaces are board state.
+    this.plan = planMachine(withPciFunctions(board, layout.pci ?? []), layout.ramSize ?? board.ram.size);
     const pages = this.plan.layout.totalBytes / 65536;
     this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
     const clock = threadClock(this.epoch, board.timebaseFrequency);
@@ -236,12 +238,18 @@ export class MachineHost {
   private pciFunctions(): Parameters<VirtioService['start']>[2] {
     const { layout, board, folder } = this.loaded;
     if (!layout.pci || layout.pci.length === 0) return undefined;
-    const host = board.devices.find((d) => d.kind === 'pci-host-ecam');
+    const host = this.plan.board.devices.find((d) => d.kind === 'pci-host-ecam');
     if (!host) throw new HostFileError(`${this.loaded.file}: pci: board '${board.name}' has no PCIe host (pci-host-ecam)`);
-    // The functions are served through the bridge: the root must trap the ECAM window as a virtio region.
+    // The BARs are served through the bridge: the root must trap the BAR windows as virtio regions.
     const regions = layout.root.memoryRegions ?? [];
-    if (!regions.some((r) => r.type === 'virtio' && r.physicalStart <= host.base && host.base + host.size <= r.physicalStart + r.size)) {
-      throw new HostFileError(`${this.loaded.file}: pci: the root zone reaches no PCI function: root.memory_regions needs a "virtio" region over the ECAM window 0x${host.base.toString(16)}+0x${host.size.toString(16)} (and over the BAR windows), as examples/riscv64-pcie-root has`);
+    const windows = pciHostWindows(host);
+    const covered = (base: number, size: number, types: readonly string[]) => regions.some((r) => types.includes(r.type) && r.physicalStart <= base && base + size <= r.physicalStart + r.size);
+    const hex = (n: number) => `0x${n.toString(16)}`;
+    if (!covered(windows.mem32.cpuBase, windows.mem32.size, ['virtio']) || (windows.mem64 && !covered(windows.mem64.cpuBase, windows.mem64.size, ['virtio']))) {
+      throw new HostFileError(`${this.loaded.file}: pci: the root zone reaches no PCI function's BARs: root.memory_regions needs "virtio" regions over the memory windows ${hex(windows.mem32.cpuBase)}+${hex(windows.mem32.size)}${windows.mem64 ? ` and ${hex(windows.mem64.cpuBase)}+${hex(windows.mem64.size)}` : ''}, as examples/riscv64-pcie-root has`);
+    }
+    if (!covered(host.base, host.size, ['io', 'virtio'])) {
+      throw new HostFileError(`${this.loaded.file}: pci: the root zone cannot enumerate the bus: root.memory_regions needs an "io" region over the ECAM window ${hex(host.base)}+${hex(host.size)}`);
     }
     return {
       host,

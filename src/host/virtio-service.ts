@@ -15,6 +15,9 @@ import { checkVirtioConfig, parseVirtioConfig } from '../shared/validate/virtio-
 import { formatZoneReport } from '../shared/validate/zone-checks';
 import { regionOf } from '../core/machine/shared-layout';
 import type { IrqSink } from '../core/bus/types';
+import type { BoardDevice } from '../shared/model/board';
+import { deviceRegionName } from '../core/devices/create-devices';
+import { PCI_CONFIG_BYTES } from '../core/devices/pci/pci-config-space';
 import { resetVirtioBridge } from '../core/virtio/virtio-bridge';
 import type { MachineView } from '../core/machine/machine';
 import type { ZoneRuntime } from '../core/hypervisor/zone-runtime';
@@ -223,7 +226,7 @@ export class VirtioService {
       // The message names zone, device, queue and descriptor; the daemon has already rate-limited it.
       onFault: (fault) => this.hooks.deviceError(fault.zone, `virtio: ${fault.message}${fault.deviceNeedsReset ? ' (device error: DEVICE_NEEDS_RESET until the driver resets it)' : ''}`),
       onInternalError: (error) => this.hooks.log(`virtio daemon: internal error: ${(error as Error).message}`),
-      ...(pci ? { pci: { ...pci, irqSink: this.physicalIrqSink(), ...(this.view.devices.msi ? { msi: this.view.devices.msi } : {}) } } : {}),
+      ...(pci ? { pci: { ...pci, irqSink: this.physicalIrqSink(), sharedConfig: this.sharedPciConfig(pci.host), ...(this.view.devices.msi ? { msi: this.view.devices.msi } : {}) } } : {}),
     });
     this.daemon.start();
     const count = this.daemon.devices.length;
@@ -233,6 +236,15 @@ export class VirtioService {
       notes.push(`the root zone's hvisor-tool owns the virtio bridge (page 0x${this.runtime.virtioBridge!.base.address.toString(16)}): this daemon gets no requests until the root zone restarts`);
     }
     return notes;
+  }
+
+  /** The PCIe host's configuration blocks in the machine's shared buffer (the vCPUs' host decodes the same bytes). */
+  private sharedPciConfig(host: BoardDevice): (block: number) => Uint8Array {
+    const region = regionOf(this.view.plan.layout, this.view.buffer, deviceRegionName(host));
+    return (block) => {
+      if ((block + 1) * PCI_CONFIG_BYTES > region.byteLength) throw new Error(`PCIe host '${host.name}' has no configuration block ${block} in the machine's plan`);
+      return new Uint8Array(region.buffer, region.byteOffset + block * PCI_CONFIG_BYTES, PCI_CONFIG_BYTES);
+    };
   }
 
   /** The board's interrupt controller as this thread sees it, each level change under the machine's device lock. */

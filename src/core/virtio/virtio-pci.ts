@@ -95,6 +95,16 @@ export const VIRTIO_PCI_COMMON_REGISTERS: readonly RegisterDef[] = [
   { name: 'queue_device', offset: CommonCfg.queueDeviceLow, width: 8, access: 'rw', reset: 0 },
 ];
 
+/**
+ * What a virtio-pci function's configuration space depends on, by the layout's type: its device id and
+ * queue count (the MSI-X table size). Every thread builds the same space from this; the management
+ * side's device model must agree (checked when it plugs the function: see VirtioPci's constructor).
+ */
+export const VIRTIO_PCI_KINDS: Readonly<Record<string, { readonly deviceId: number; readonly queueSizes: readonly number[] }>> = {
+  'virtio-blk-pci': { deviceId: 2, queueSizes: [512] },
+  'virtio-net-pci': { deviceId: 1, queueSizes: [256, 256] },
+};
+
 /** PCI class of each virtio device id (QEMU virtio-pci): net 02 00 00, blk 01 00 00, console 07 80 00. */
 const CLASS_BY_DEVICE: Readonly<Record<number, number>> = { 1: 0x02_00_00, 2: 0x01_00_00, 3: 0x07_80_00 };
 

@@ -24,7 +24,7 @@ import { pciHostWindows } from '../../core/devices/pci/pci-host-board';
 import type { HostRam } from '../../core/virtio/guest-memory';
 import { type BlockBackend, VirtioBlk } from '../../core/virtio/virtio-blk';
 import type { VirtioDeviceFault } from '../../core/virtio/virtio-mmio';
-import { VirtioPci } from '../../core/virtio/virtio-pci';
+import { VIRTIO_PCI_KINDS, VirtioPci } from '../../core/virtio/virtio-pci';
 import type { BridgeRequest } from '../../core/virtio/virtio-bridge';
 import type { VirtioDeviceModel } from '../../core/virtio/virtio-mmio';
 import { VirtioNet } from '../../core/virtio/virtio-net';
@@ -37,6 +37,11 @@ export interface PciBusOptions {
   readonly zone: number;
   readonly devices: readonly LayoutPciDevice[];
   readonly ram: HostRam;
+  /**
+   * The board device's shared configuration blocks (block 0 the bridge's, block i + 1 that of
+   * `devices[i]`), which the vCPUs' host decodes too; without it the bus keeps private ones.
+   */
+  readonly sharedConfig?: (block: number) => Uint8Array;
   /** The machine's virtual switch, where virtio-net-pci functions plug in; without one their frames vanish. */
   readonly netSwitch?: EthernetSwitch;
   /** Opens a function's disk image. */
@@ -85,7 +90,7 @@ export class PciBus {
       onReport: (message) => options.report(message),
       ...(options.msi ? { msi: options.msi } : {}),
     });
-    this.host.plug(0, 0, new PciHostBridgeFunction(new Uint8Array(PCI_CONFIG_BYTES)));
+    this.host.plug(0, 0, new PciHostBridgeFunction(this.configBytes(0)));
     this.windows = [
       { base: options.host.base, size: options.host.size, device: this.host.ecam },
       { base: w.io.cpuBase, size: w.io.size, device: this.host.ioWindow },
@@ -97,9 +102,13 @@ export class PciBus {
   static async create(options: PciBusOptions): Promise<PciBus> {
     const bus = new PciBus(options);
     try {
-      for (const device of options.devices) {
+      for (const [i, device] of options.devices.entries()) {
         const model = await bus.model(device);
-        const pci = new VirtioPci(model, { name: `${device.type} slot ${device.slot}`, configBytes: new Uint8Array(PCI_CONFIG_BYTES), onFault: (f) => options.onFault(f) });
+        const kind = VIRTIO_PCI_KINDS[device.type];
+        if (!kind || kind.deviceId !== model.deviceId || kind.queueSizes.length !== model.queueSizes.length) {
+          throw new Error(`${device.type} at slot ${device.slot}: the device model (id ${model.deviceId}, ${model.queueSizes.length} queues) is not the one the board's configuration space was built for`);
+        }
+        const pci = new VirtioPci(model, { name: `${device.type} slot ${device.slot}`, configBytes: bus.configBytes(i + 1), onFault: (f) => options.onFault(f) });
         bus.host.plug(device.slot, 0, pci);
         bus.functions.push({ slot: device.slot, pci, model });
       }
@@ -108,6 +117,10 @@ export class PciBus {
       throw error;
     }
     return bus;
+  }
+
+  private configBytes(block: number): Uint8Array {
+    return this.options.sharedConfig?.(block) ?? new Uint8Array(PCI_CONFIG_BYTES);
   }
 
   private async model(device: LayoutPciDevice): Promise<VirtioDeviceModel> {

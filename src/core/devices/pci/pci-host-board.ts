@@ -5,7 +5,7 @@
  * `pioPciBase`, default 0); mmio32Base, mmio32Size; optionally mmio64Base, mmio64Size (PCI address =
  * CPU address, as on QEMU's virt machines and in hvisor's HvPciConfig pci_mem32_base/pci_mem64_base).
  */
-import type { BoardDevice } from '../../../shared/model/board';
+import type { Board, BoardDevice } from '../../../shared/model/board';
 import type { PciHostWindow } from './pci-host-ecam-generic';
 
 export interface PciHostWindows {
@@ -15,6 +15,31 @@ export interface PciHostWindows {
   readonly mem64?: PciHostWindow;
   /** The board lines of INTA..INTD at slot 0. */
   readonly intxLines?: readonly [number, number, number, number];
+}
+
+/**
+ * The functions plugged into a host besides its bridge, from its `functions` prop ("<type>:<slot>",
+ * e.g. "virtio-blk-pci:1"), in order: function i has shared state block i + 1 (block 0 is the bridge's).
+ */
+export function pciFunctionsOf(device: BoardDevice): { readonly type: string; readonly slot: number }[] {
+  const list = device.props?.['functions'];
+  if (list === undefined) return [];
+  if (!Array.isArray(list)) throw new Error(`device '${device.name}' (${device.kind}): prop 'functions' must be a list of "<type>:<slot>"`);
+  return (list as readonly unknown[]).map((entry) => {
+    const match = typeof entry === 'string' ? /^([a-z0-9-]+):(\d+)$/.exec(entry) : null;
+    const slot = match ? Number(match[2]) : NaN;
+    if (!match || !(slot >= 1 && slot <= 31)) throw new Error(`device '${device.name}' (${device.kind}): function ${JSON.stringify(entry)} is not "<type>:<slot 1..31>"`);
+    return { type: match[1]!, slot };
+  });
+}
+
+/** The board with functions plugged into its (first) PCIe host, for a layout's `pci` list. */
+export function withPciFunctions(board: Board, functions: readonly { readonly type: string; readonly slot: number }[]): Board {
+  if (functions.length === 0) return board;
+  const host = board.devices.find((d) => d.kind === 'pci-host-ecam');
+  if (!host) throw new Error(`board '${board.name}' has no PCIe host (pci-host-ecam) to plug functions into`);
+  const plugged: BoardDevice = { ...host, props: { ...host.props, functions: functions.map((f) => `${f.type}:${f.slot}`) } };
+  return { ...board, devices: board.devices.map((d) => (d === host ? plugged : d)) } as Board;
 }
 
 export function pciHostWindows(device: BoardDevice): PciHostWindows {

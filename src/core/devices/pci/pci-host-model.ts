@@ -3,22 +3,47 @@
  * (pci-host-ecam-generic.ts) over one shared 4 KiB configuration space per function, with its ECAM,
  * I/O, 32-bit and 64-bit memory windows mapped where the board's props put them (pci-host-board.ts).
  *
- * Every thread builds the host over the same bytes. The functions built here are the ones whose whole
- * state is their configuration space: the host bridge 00:00.0. Functions with queues and host backends
- * (virtio-*-pci) are served by the management side, like every virtio backend (decision 0005); see
- * decision 0017. So this host does no DMA of its own (its DMA memory refuses everything).
+ * Every thread builds the host over the same bytes: the host bridge 00:00.0 and the configuration
+ * spaces of the functions the board's `functions` prop plugs in (a layout's `pci` list). Their queues
+ * and host backends (virtio-*-pci) are served by the management side, like every virtio backend
+ * (decision 0005), over these same shared configuration bytes; here their BARs read all-ones (a zone
+ * reaches them through `virtio` regions over the windows, decision 0017). So this host does no DMA of
+ * its own (its DMA memory refuses everything).
  */
 import type { DeviceModel } from '../device-model';
 import { firstIrq } from '../device-model';
 import { PCI_CONFIG_BYTES } from './pci-config-space';
 import { PciHostBridgeFunction, PciHostEcamGeneric } from './pci-host-ecam-generic';
-import { pciHostWindows } from './pci-host-board';
+import { pciFunctionsOf, pciHostWindows } from './pci-host-board';
+import type { PciConfigSpace } from './pci-config-space';
+import type { PciEndpoint } from './pci-endpoint';
+import { VIRTIO_PCI_KINDS, virtioPciConfigSpace } from '../../virtio/virtio-pci';
+
+/** A function whose BARs another thread serves: its configuration space only. */
+class PciConfigOnlyFunction implements PciEndpoint {
+  constructor(
+    readonly name: string,
+    readonly config: PciConfigSpace,
+  ) {}
+  plug(): void {}
+  barRead(_bar: number, _offset: number, size: 1 | 2 | 4): number {
+    return size === 4 ? 0xffff_ffff : (1 << (8 * size)) - 1;
+  }
+  barWrite(): void {}
+  reset(): void {}
+}
+
+function virtioPciKind(type: string, host: string) {
+  const kind = VIRTIO_PCI_KINDS[type];
+  if (!kind) throw new Error(`PCIe host '${host}': no function type '${type}' (${Object.keys(VIRTIO_PCI_KINDS).join(', ')})`);
+  return kind;
+}
 
 export const pciHostEcamModel: DeviceModel = {
   kind: 'pci-host-ecam',
   stateBytes: (_board, spec) => {
     pciHostWindows(spec);
-    return PCI_CONFIG_BYTES;
+    return PCI_CONFIG_BYTES * (1 + pciFunctionsOf(spec).length);
   },
   build: (c) => {
     const w = pciHostWindows(c.spec);
@@ -34,7 +59,9 @@ export const pciHostEcamModel: DeviceModel = {
       dmaMemory: { bankAt: () => undefined },
       msi: c.msiSink(),
     });
-    host.plug(0, 0, new PciHostBridgeFunction(new Uint8Array(region.buffer, region.byteOffset, PCI_CONFIG_BYTES)));
+    const block = (i: number) => new Uint8Array(region.buffer, region.byteOffset + i * PCI_CONFIG_BYTES, PCI_CONFIG_BYTES);
+    host.plug(0, 0, new PciHostBridgeFunction(block(0)));
+    pciFunctionsOf(c.spec).forEach((f, i) => host.plug(f.slot, 0, new PciConfigOnlyFunction(f.type, virtioPciConfigSpace(virtioPciKind(f.type, c.spec.name), block(i + 1)))));
     const name = c.spec.name;
     const windows = [
       { name, base: c.spec.base, size: c.spec.size, device: host.ecam },

@@ -69,3 +69,41 @@ describe('PciBus (the management side of the board\'s PCIe functions)', () => {
     expect(backend.closed).toBe(true);
   });
 });
+
+describe('one configuration space for the vCPUs\' host and the management side', () => {
+  it('the board model built from a layout\'s functions and the PciBus agree on 00:01.0 through shared bytes', async () => {
+    const { pciHostEcamModel } = await import('../../../../src/core/devices/pci/pci-host-model');
+    const { withPciFunctions } = await import('../../../../src/core/devices/pci/pci-host-board');
+    const { qemuPlic } = await import('../../../../src/boards/riscv64/qemu-plic');
+    const board = withPciFunctions(qemuPlic, [{ type: 'virtio-blk-pci', slot: 1 }]);
+    const spec = board.devices.find((d) => d.kind === 'pci-host-ecam')!;
+    const bytes = pciHostEcamModel.stateBytes(board, spec, {})!;
+    expect(bytes).toBe(2 * 4096);
+    const region = { buffer: new SharedArrayBuffer(bytes), byteOffset: 0, byteLength: bytes };
+    const levels = new Map<number, boolean>();
+    const built = pciHostEcamModel.build({
+      board, spec, options: {}, region: () => region, irqSink: () => ({ setLevel: (l: number, v: boolean) => void levels.set(l, v) }),
+      msiSink: () => ({ deliver: () => undefined }), signals: { setPending: () => undefined }, clock: { now: () => 0 }, onPowerRequest: () => undefined,
+    } as unknown as Parameters<typeof pciHostEcamModel.build>[0]);
+    const ecam = built.windows.find((w) => w.name === 'pcie')!.device;
+    // The vCPUs' host lists the function and takes the guest's BAR and command writes.
+    expect(ecam.read(0x8000, 4)).toBe(0x1042_1af4);
+    ecam.write(0x8000 + 0x20, 4, 0);
+    ecam.write(0x8000 + 0x24, 4, 4);
+    ecam.write(0x8000 + 0x04, 2, 0x6);
+    const b = await PciBus.create({
+      host: spec, zone: 0, ram: { base: 0x8000_0000, u8: new Uint8Array(0x1000) },
+      devices: [{ type: 'virtio-blk-pci', slot: 1, img: 'disk.img', readOnly: true }],
+      openBlock: async () => disk(8 * 512),
+      sharedConfig: (block) => new Uint8Array(region.buffer, block * 4096, 4096),
+      irqSink: { setLevel: (l, v) => void levels.set(l, v) },
+      raise: () => undefined, onFault: () => undefined, report: () => undefined,
+    });
+    // ... and the management side decodes the BAR the guest placed there: the device's capacity.
+    expect(b.handle(req(0x4_0000_0000 + 0x2000, 4))).toBe(8n);
+    // INTx set by the management side is seen by the vCPUs' host (Interrupt Status in the shared bytes).
+    (b.functions[0]!.pci as unknown as { slot: { setIntx(l: boolean): void } }).slot.setIntx(true);
+    expect(ecam.read(0x8000 + 0x06, 2) & 0x8).toBe(0x8);
+    expect(() => withPciFunctions({ ...qemuPlic, devices: [] }, [{ type: 'virtio-blk-pci', slot: 1 }])).toThrow(/no PCIe host/);
+  });
+});
