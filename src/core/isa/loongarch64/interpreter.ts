@@ -1,9 +1,9 @@
 /**
  * LA64 instruction semantics, one case per decode-table mnemonic (opcodes.ts). Registers are read as
  * signed 64-bit BigInts; 32-bit results are sign-extended (the .w rule of the manual, 2.2). Division by
- * zero gives the result the manual leaves to the implementation; here the 3A5000's (QEMU's) choice of 0
- * for quotient and the dividend for remainder is not assumed: rd = 0 for both, which software cannot
- * rely on either way. Privileged instructions at PLV1-3 raise IPE.
+ * zero, whose result the manual leaves undefined, does what QEMU's LoongArch target does (it divides by 1:
+ * the quotient is the dividend, the remainder 0), so that the differential test against QEMU holds
+ * everywhere (int-differential.test.ts). Privileged instructions at PLV1-3 raise IPE.
  */
 import { Csr, Ecode } from './csr';
 import type { Decoded } from './decoder';
@@ -107,14 +107,14 @@ export function execute(cpu: LaCpu, d: Decoded, pc: bigint): void {
       const unsigned = m.endsWith('u');
       const a = unsigned ? u32(rjv()) : s32(rjv());
       const b = unsigned ? u32(rkv()) : s32(rkv());
-      if (b === 0n) return set(0n);
+      if (b === 0n) return set(m.startsWith('div') ? s32(a) : 0n);
       return set(s32(m.startsWith('div') ? a / b : a % b));
     }
     case 'div.d': case 'mod.d': case 'div.du': case 'mod.du': {
       const unsigned = m.endsWith('u');
       const a = unsigned ? u64(rjv()) : rjv();
       const b = unsigned ? u64(rkv()) : rkv();
-      if (b === 0n) return set(0n);
+      if (b === 0n) return set(m.startsWith('div') ? a : 0n);
       return set(m.startsWith('div') ? a / b : a % b);
     }
 
