@@ -17,6 +17,8 @@ export interface LayoutZoneFile {
   readonly autostart: boolean;
   readonly generateDtb: boolean;
   readonly bootargs?: string;
+  /** The zone's symbol file as layout.json names it (relative to the layout folder). */
+  readonly symbols?: string;
 }
 
 export interface LoadedLayout {

@@ -75,6 +75,11 @@ export interface RootGuest {
   readonly interrupts?: readonly number[];
   /** The root zone's IVC regions: board.rs ROOT_ZONE_IVC_CONFIG (empty on hvisor's shipped boards). */
   readonly ivcConfigs?: readonly IvcConfig[];
+  /**
+   * An ELF (vmlinux) or System.map whose symbols name the root's addresses in the register view, fault
+   * reports and the timeline (a workbench convenience; by default the image itself when it is an ELF).
+   */
+  readonly symbols?: string;
 }
 
 /** A non-root zone of the layout: an hvisor-tool zone JSON file. */
@@ -91,6 +96,12 @@ export interface LayoutZone {
   readonly generateDtb: boolean;
   /** /chosen/bootargs of a generated device tree. */
   readonly bootargs?: string;
+  /**
+   * An ELF (vmlinux) or System.map for the zone's symbols, relative to the layout folder (a workbench
+   * convenience kept here so the hvisor zone JSON stays hvisor's; by default the zone's kernel_filepath
+   * when it is an ELF, or the ELF next to its .bin).
+   */
+  readonly symbols?: string;
 }
 
 export interface Layout {

@@ -15,8 +15,8 @@ export class LayoutError extends Error {
 const LAYOUT_KEYS = ['name', 'board', 'description', 'ramSize', 'root', 'zones', 'virtio', 'strict', 'workbenchSbiExtensions', 'workbenchPsciExtensions', 'workbenchIvc', 'expect', 'pci'];
 const PCI_KEYS = ['type', 'slot', 'img', 'read_only', 'tap', 'mac'];
 const PCI_TYPES: readonly string[] = ['virtio-blk-pci', 'virtio-net-pci'];
-const ZONE_KEYS = ['config', 'autostart', 'generateDtb', 'bootargs'];
-const ROOT_KEYS = ['image', 'mode', 'cpus', 'entry', 'loadAddress', 'dtb', 'bootargs', 'initrd', 'memory_regions', 'interrupts', 'ivc_configs'];
+const ZONE_KEYS = ['config', 'autostart', 'generateDtb', 'bootargs', 'symbols'];
+const ROOT_KEYS = ['image', 'mode', 'cpus', 'entry', 'loadAddress', 'dtb', 'bootargs', 'initrd', 'memory_regions', 'interrupts', 'ivc_configs', 'symbols'];
 /** hvisor-tool's ivc_configs keys (tools/hvisor.c:862-901), for the root's as for a zone's. */
 const IVC_FIELDS = [
   ['ivc_id', 'ivcId'], ['peer_id', 'peerId'], ['control_table_ipa', 'controlTableIpa'], ['shared_mem_ipa', 'sharedMemIpa'],
@@ -156,6 +156,7 @@ export function parseLayout(text: string, file: string): Layout {
       ...defined('dtb', optionalString('dtb')),
       ...defined('bootargs', optionalString('bootargs')),
       ...defined('initrd', optionalString('initrd')),
+      ...defined('symbols', optionalString('symbols')),
     };
   }
 
@@ -171,11 +172,13 @@ export function parseLayout(text: string, file: string): Layout {
             if (entry[key] !== undefined && typeof entry[key] !== 'boolean') at(`zones[${i}].${key}`, 'must be true or false');
           }
           if (entry.bootargs !== undefined && typeof entry.bootargs !== 'string') at(`zones[${i}].bootargs`, 'must be a string');
+          if (entry.symbols !== undefined && (typeof entry.symbols !== 'string' || !entry.symbols)) at(`zones[${i}].symbols`, 'must be the path of an ELF or System.map');
           zones.push({
             config: entry.config,
             autostart: entry.autostart !== false,
             generateDtb: entry.generateDtb === true,
             ...(typeof entry.bootargs === 'string' ? { bootargs: entry.bootargs } : {}),
+            ...(typeof entry.symbols === 'string' && entry.symbols ? { symbols: entry.symbols } : {}),
           });
         } else at(`zones[${i}]`, 'must be a zone JSON path or an object with a "config" path');
       });
