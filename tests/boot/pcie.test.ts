@@ -68,7 +68,7 @@ class Console {
 }
 
 describe.skipIf(!cached)('PCIe on qemu-plic', () => {
-  it('Linux enumerates the host bridge and a virtio-blk-pci disk, binds virtio-pci and reads the disk', async () => {
+  it('Linux enumerates the host bridge, a virtio-blk-pci disk and a virtio-net-pci function, binds virtio-pci, reads the disk and names eth0', async () => {
     const loaded = await loadLayout(LAYOUT);
     const host = await MachineHost.create(loaded);
     const console = new Console(host);
