@@ -1,8 +1,10 @@
 /**
- * Debian's riscv64 kernel as the root zone on hvisor's qemu-aia board: its UART interrupt goes through
- * the root's vAPLIC to the physical APLIC (MSI mode), which sends it as an MSI to the IMSIC guest file
- * hvisor gives the zone, and the guest claims it through stopei; its IPIs are MSIs to the zone's IMSIC
- * pages. Lean: one boot to the shell on two harts, then /proc/interrupts twice. Runs only when the
+ * Debian's riscv64 kernel on hvisor's qemu-aia board, as the root zone (harts 0-1) and as hvisor's zone 1
+ * (zone1-linux.json, CPU 3; examples/riscv64-aia-linux). The root's UART interrupt goes through its vAPLIC
+ * to the physical APLIC (MSI mode), which sends it as an MSI to the IMSIC guest file hvisor gives the
+ * zone, and the guest claims it through stopei; its IPIs are MSIs to the zone's IMSIC pages. Zone 1's
+ * virtio console interrupt is a virtual injection through its own vAPLIC to CPU 3's guest file. One
+ * boot of both, then /proc/interrupts, the inspector's tables and the timeline. Runs only when the
  * images of examples/riscv64-linux-root are cached (scripts/fetch-guest-images.sh).
  */
 import { existsSync } from 'node:fs';
@@ -32,36 +34,44 @@ function countOf(table: string, what: RegExp): number {
 }
 
 describe.skipIf(!cached)('Linux on qemu-aia (APLIC -> IMSIC)', () => {
-  it('boots to a shell whose UART and IPIs count through APLIC-MSI and IMSIC', async () => {
-    const loaded = await loadLayout('tests/boot/layouts/riscv64-linux-aia');
-    const host = await MachineHost.create(loaded);
-    let text = '';
+  it('boots the root and zone 1, whose UART, IPIs and virtio interrupts count through APLIC-MSI and IMSIC', async () => {
+    // hvisor's qemu-aia zone 1 on CPU 3 next to the root, which gets harts 0 and 1 (IPIs between them).
+    const loaded = await loadLayout('examples/riscv64-aia-linux');
+    const layout = { ...loaded.layout, root: { ...loaded.layout.root, cpus: [0, 1] } };
+    const host = await MachineHost.create({ ...loaded, layout });
+    const texts = new Map<number, string>([[0, ''], [1, '']]);
     const faults: string[] = [];
-    const decoder = new TextDecoder();
+    const decoders = new Map<number, TextDecoder>();
     host.on({
-      output: (_zone, _name, bytes) => {
-        text += decoder.decode(bytes, { stream: true });
+      output: (zone, _name, bytes) => {
+        const decoder = decoders.get(zone) ?? new TextDecoder();
+        decoders.set(zone, decoder);
+        texts.set(zone, (texts.get(zone) ?? '') + decoder.decode(bytes, { stream: true }));
       },
       fault: (fault) => faults.push(fault.message),
     });
-    const waitFor = async (needle: string, from: number, ms: number): Promise<string> => {
+    const waitFor = async (needle: string, from: number, ms: number, zone = 0): Promise<string> => {
       const deadline = Date.now() + ms;
-      while (text.indexOf(needle, from) < 0) {
-        if (faults.length > 0) throw new Error(`guest fault: ${faults.join('; ')}\n${text}`);
-        if (Date.now() > deadline) throw new Error(`timeout waiting for ${JSON.stringify(needle)}:\n${text}`);
+      const text = (): string => texts.get(zone) ?? '';
+      while (text().indexOf(needle, from) < 0) {
+        if (faults.length > 0) throw new Error(`guest fault: ${faults.join('; ')}\n${text()}`);
+        if (Date.now() > deadline) throw new Error(`timeout waiting for ${JSON.stringify(needle)} in zone ${zone}:\n${text()}`);
         await new Promise((r) => setTimeout(r, 50));
       }
-      return text.slice(from, text.indexOf(needle, from) + needle.length);
+      return text().slice(from, text().indexOf(needle, from) + needle.length);
     };
-    const run = async (command: string): Promise<string> => {
-      const from = text.length;
-      host.input(new TextEncoder().encode(`${command}\r`));
-      return waitFor('\n# ', from, 20_000);
+    const run = async (command: string, zone = 0): Promise<string> => {
+      const from = (texts.get(zone) ?? '').length;
+      host.input(new TextEncoder().encode(`${command}\r`), zone);
+      return waitFor('\n# ', from, 30_000, zone);
     };
+    let text = '';
     host.start();
     try {
       await waitFor('hvwb-init: ready', 0, BOOT_MS);
+      text = texts.get(0)!;
       await waitFor('# ', text.indexOf('hvwb-init: ready'), 10_000);
+      text = texts.get(0)!;
       expect(text).toMatch(/riscv-aplic d000000\.aplic: 96 interrupts forwarded to MSI base 0x0+28000000/);
       const first = await run('cat /proc/interrupts');
       const uart = /APLIC-MSI-d000000\.aplic\s+10\s+Level\s+(\S+\s+)?ttyS0/;
@@ -111,6 +121,14 @@ describe.skipIf(!cached)('Linux on qemu-aia (APLIC -> IMSIC)', () => {
       } finally {
         timeline.dispose();
       }
+      // Zone 1: its virtio console's IRQ 6 is virtual (injected by the virtio backend through its vAPLIC's
+      // target, an MSI to CPU 3's guest file) and counts in its Linux, on hart 3 only.
+      await waitFor('hvwb-init: ready', 0, BOOT_MS, 1);
+      await waitFor('# ', 0, 30_000, 1);
+      const zone1 = await run('cat /proc/interrupts; grep ^hart /proc/cpuinfo', 1);
+      expect(countOf(zone1, /APLIC-MSI-d000000\.aplic\s+6\s+\S+\s+(\S+\s+)?virtio0/)).toBeGreaterThan(0);
+      expect(zone1).toMatch(/hart\s+: 3/);
+      expect(zone1).not.toMatch(/hart\s+: [012]\b/);
       expect(faults).toEqual([]);
     } finally {
       await host.stop();
