@@ -215,4 +215,86 @@ describe('LA64 privileged', () => {
     expect((m.r(R.a1) >> 6n) & 3n).toBe(0n);
     expect(m.r(R.a2)).toBe(100_000_000n);
   });
+
+  it('page faults: PIL/PIS on an invalid page, PME on a clean one, PNR, PNX, PPI, with BADV and TLBEHI.VPPN', () => {
+    const m = machine();
+    // MTLB entries 0x800.. map 4 KiB page pairs at VA 0x40000000 + 0x2000 * n; the even page of each pair
+    // carries the flags under test, data at PA 0x20000.
+    const entries: [number, bigint][] = [
+      [0, 0x20000n | 0x0n], // invalid
+      [1, 0x20000n | 0x11n], // V, MAT 1, not dirty
+      [2, 0x20000n | 0x13n | (1n << 61n)], // NR
+      [3, 0x20000n | 0x13n | (1n << 62n)], // NX
+      [4, 0x20000n | 0x13n | 0xcn | (1n << 63n)], // PLV3 only (RPLV)
+    ];
+    const setup = entries.map(([n, lo]) => `
+      li.d $t0, ${0x40000000 + 0x2000 * n}
+      csrwr $t0, 0x11
+      li.d $t0, ${lo}
+      csrwr $t0, 0x12
+      csrwr $zero, 0x13
+      li.d $t0, ${0x0c000800 + n}
+      csrwr $t0, 0x10
+      tlbwr`).join('\n');
+    m.load(`
+      li.d $t0, 0x9000000000000001
+      csrwr $t0, 0x180
+      li.d $t0, 0x9000000000010000
+      csrwr $t0, 0xc
+      ${setup}
+      li.w $t0, 0x10
+      csrwr $t0, 0x0
+      li.d $s0, 0x9000000000008000   # results: ecode, BADV, TLBEHI per fault
+      li.d $t1, 0x40000010
+      ld.d $a0, $t1, 0               # PIL
+      st.d $a0, $t1, 0               # PIS
+      li.d $t1, 0x40002010
+      ld.d $a0, $t1, 0               # allowed
+      st.d $a0, $t1, 0               # PME
+      li.d $t1, 0x40004010
+      ld.d $a0, $t1, 0               # PNR
+      li.d $t1, 0x40008010
+      ld.d $a0, $t1, 0               # PPI
+      li.d $t1, 0x40006000
+      la.pcrel $s1, done
+      jr $t1                         # PNX
+    done:
+      idle 0
+    `, 0x9000000000001000n, 0x1000);
+    m.load(`
+      csrrd $t0, 0x5
+      bstrpick.d $t0, $t0, 21, 16
+      st.d $t0, $s0, 0
+      csrrd $t0, 0x7
+      st.d $t0, $s0, 8
+      csrrd $t0, 0x11
+      st.d $t0, $s0, 16
+      addi.d $s0, $s0, 24
+      li.w $t2, 6
+      beq $t0, $t2, fetch
+      csrrd $t0, 0x5
+      bstrpick.d $t0, $t0, 21, 16
+      beq $t0, $t2, fetch
+      csrrd $t0, 0x6
+      addi.d $t0, $t0, 4
+      csrwr $t0, 0x6
+      ertn
+    fetch:
+      csrwr $s1, 0x6
+      ertn
+    `, 0x9000000000010000n, 0x10000);
+    m.cpu.setPc(0x9000000000001000n);
+    expect(m.cpu.run(2000)).toBe('wfi');
+    expect(m.faults).toEqual([]);
+    const view = new DataView(m.bus.ram.buffer);
+    const rows = Array.from({ length: 6 }, (_, i) => [0, 8, 16].map((o) => view.getBigUint64(0x8000 + 24 * i + o, true)));
+    expect(rows).toEqual([
+      [0x1n, 0x40000010n, 0x40000000n],
+      [0x2n, 0x40000010n, 0x40000000n],
+      [0x4n, 0x40002010n, 0x40002000n],
+      [0x5n, 0x40004010n, 0x40004000n],
+      [0x7n, 0x40008010n, 0x40008000n],
+      [0x6n, 0x40006000n, 0x40006000n],
+    ]);
+  });
 });
