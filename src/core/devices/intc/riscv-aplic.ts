@@ -184,7 +184,7 @@ export class RiscvAplic implements IrqSink, PhysicalIrqChip {
 
   private rectified(d: AplicDomain, s: number): boolean {
     const mode = this.mode(d, s);
-    const input = this.bit(0 + this.layout.inputs, s);
+    const input = this.bit(this.layout.inputs, s);
     if (mode === SourceMode.edge1 || mode === SourceMode.level1) return input;
     if (mode === SourceMode.edge0 || mode === SourceMode.level0) return !input;
     return false;
@@ -221,7 +221,7 @@ export class RiscvAplic implements IrqSink, PhysicalIrqChip {
     this.markPending(d, s, true);
   }
 
-  private setEnabled_(d: AplicDomain, s: number, on: boolean): void {
+  private enableSource(d: AplicDomain, s: number, on: boolean): void {
     if (this.domainOf(s) !== d) return;
     this.setBit(this.layout.ie(d), s, on);
     if (on) this.forward(d, s);
@@ -350,10 +350,10 @@ export class RiscvAplic implements IrqSink, PhysicalIrqChip {
       if (this.domainOf(value) === d) this.setBit(l.ip(d), value, false);
       return;
     }
-    if (offset >= AplicOffset.setie && offset < AplicOffset.setie + 4 * l.bitWords) return each(AplicOffset.setie, (s) => this.setEnabled_(d, s, true));
-    if (offset === AplicOffset.setienum) return this.setEnabled_(d, value, true);
-    if (offset >= AplicOffset.clrie && offset < AplicOffset.clrie + 4 * l.bitWords) return each(AplicOffset.clrie, (s) => this.setEnabled_(d, s, false));
-    if (offset === AplicOffset.clrienum) return this.setEnabled_(d, value, false);
+    if (offset >= AplicOffset.setie && offset < AplicOffset.setie + 4 * l.bitWords) return each(AplicOffset.setie, (s) => this.enableSource(d, s, true));
+    if (offset === AplicOffset.setienum) return this.enableSource(d, value, true);
+    if (offset >= AplicOffset.clrie && offset < AplicOffset.clrie + 4 * l.bitWords) return each(AplicOffset.clrie, (s) => this.enableSource(d, s, false));
+    if (offset === AplicOffset.clrienum) return this.enableSource(d, value, false);
     if (offset === AplicOffset.genmsi) {
       // Sent at once: the busy bit (12) never reads set.
       w[Word.genmsi] = value & 0xfffc07ff;
