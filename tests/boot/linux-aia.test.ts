@@ -4,7 +4,8 @@
  * to the physical APLIC (MSI mode), which sends it as an MSI to the IMSIC guest file hvisor gives the
  * zone, and the guest claims it through stopei; its IPIs are MSIs to the zone's IMSIC pages. Zone 1's
  * virtio console interrupt is a virtual injection through its own vAPLIC to CPU 3's guest file. One
- * boot of both, then /proc/interrupts, the inspector's tables and the timeline. Runs only when the
+ * boot of both, then /proc/interrupts, the inspector's tables, the timeline, and zone 1 shut down and
+ * started again. Runs only when the
  * images of examples/riscv64-linux-root are cached (scripts/fetch-guest-images.sh).
  */
 import { existsSync } from 'node:fs';
@@ -129,6 +130,18 @@ describe.skipIf(!cached)('Linux on qemu-aia (APLIC -> IMSIC)', () => {
       expect(countOf(zone1, /APLIC-MSI-d000000\.aplic\s+6\s+\S+\s+(\S+\s+)?virtio0/)).toBeGreaterThan(0);
       expect(zone1).toMatch(/hart\s+: 3/);
       expect(zone1).not.toMatch(/hart\s+: [012]\b/);
+
+      // Shut down (hvisor's arch_irqchip_reset on its vAPLIC) and started again, zone 1's interrupts count anew.
+      expect(host.shutdownZone(1).code).toBe(0);
+      const from = texts.get(1)!.length;
+      const started = await host.startZone('examples/riscv64-aia-linux/zone1.json');
+      expect(started.code, started.message).toBe(0);
+      await waitFor('hvwb-init: ready', from, BOOT_MS, 1);
+      await waitFor('# ', texts.get(1)!.indexOf('hvwb-init: ready', from), 30_000, 1);
+      const again = await run('cat /proc/interrupts', 1);
+      expect(countOf(again, /APLIC-MSI-d000000\.aplic\s+6\s+\S+\s+(\S+\s+)?virtio0/)).toBeGreaterThan(0);
+      const rootAfter = await run('cat /proc/interrupts');
+      expect(countOf(rootAfter, uart)).toBeGreaterThan(countOf(second, uart));
       expect(faults).toEqual([]);
     } finally {
       await host.stop();
