@@ -11,6 +11,8 @@ export interface Decoded {
   readonly op: number;
   /** Operand values by field name (after shift and bias). */
   readonly f: Readonly<Partial<Record<FieldName, number>>>;
+  /** The same values as BigInts (the interpreter's immediates, converted once per decoded word). */
+  readonly b: Readonly<Partial<Record<FieldName, bigint>>>;
 }
 
 interface Entry {
@@ -51,8 +53,12 @@ export function decode(word: number): Decoded | undefined {
   if (op < 0) return undefined;
   const row = OPCODES[op]!;
   const f: Partial<Record<FieldName, number>> = {};
-  for (const name of FORMATS[row.format]) f[name] = fieldValue(word, FIELDS[name]);
-  return { row, op, f };
+  const b: Partial<Record<FieldName, bigint>> = {};
+  for (const name of FORMATS[row.format]) {
+    f[name] = fieldValue(word, FIELDS[name]);
+    b[name] = BigInt(f[name]!);
+  }
+  return { row, op, f, b };
 }
 
 /** Op index of a mnemonic (the interpreter resolves its cases by name once). */

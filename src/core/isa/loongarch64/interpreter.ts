@@ -54,116 +54,116 @@ function privileged(cpu: LaCpu): void {
 export function execute(cpu: LaCpu, d: Decoded, pc: bigint): void {
   const f = d.f;
   const m = d.row.mnemonic;
+  const b = d.b;
   const rd = f.rd ?? 0;
-  const rjv = (): bigint => cpu.r[f.rj ?? 0]!;
-  const rkv = (): bigint => cpu.r[f.rk ?? 0]!;
-  const rdv = (): bigint => cpu.r[rd]!;
-  const set = (v: bigint): void => cpu.setR(rd, v);
-  const imm = (name: 'si12' | 'ui12' | 'si14s2' | 'si16' | 'si20' | 'ui5' | 'ui6'): bigint => BigInt(f[name] ?? 0);
+  // Operand registers read once (r0 reads 0); results go through cpu.setR, which ignores r0.
+  const rj = cpu.r[f.rj ?? 0]!;
+  const rk = cpu.r[f.rk ?? 0]!;
+  const rdVal = cpu.r[rd]!;
 
   switch (m) {
     // --- arithmetic ---
-    case 'add.w': return set(s32(rjv() + rkv()));
-    case 'add.d': return set(rjv() + rkv());
-    case 'sub.w': return set(s32(rjv() - rkv()));
-    case 'sub.d': return set(rjv() - rkv());
-    case 'slt': return set(rjv() < rkv() ? 1n : 0n);
-    case 'sltu': return set(u64(rjv()) < u64(rkv()) ? 1n : 0n);
-    case 'slti': return set(rjv() < imm('si12') ? 1n : 0n);
-    case 'sltui': return set(u64(rjv()) < u64(imm('si12')) ? 1n : 0n);
-    case 'maskeqz': return set(rkv() === 0n ? 0n : rjv());
-    case 'masknez': return set(rkv() !== 0n ? 0n : rjv());
-    case 'nor': return set(~(rjv() | rkv()));
-    case 'and': return set(rjv() & rkv());
-    case 'or': return set(rjv() | rkv());
-    case 'xor': return set(rjv() ^ rkv());
-    case 'orn': return set(rjv() | ~rkv());
-    case 'andn': return set(rjv() & ~rkv());
-    case 'addi.w': return set(s32(rjv() + imm('si12')));
-    case 'addi.d': return set(rjv() + imm('si12'));
-    case 'addu16i.d': return set(rjv() + (imm('si16') << 16n));
-    case 'andi': return set(rjv() & imm('ui12'));
-    case 'ori': return set(rjv() | imm('ui12'));
-    case 'xori': return set(rjv() ^ imm('ui12'));
-    case 'lu12i.w': return set(s32(imm('si20') << 12n));
-    case 'lu32i.d': return set((u32(rdv())) | (imm('si20') << 32n));
-    case 'lu52i.d': return set((rjv() & 0xfffffffffffffn) | (imm('si12') << 52n));
-    case 'pcaddi': return set(pc + (imm('si20') << 2n));
-    case 'pcaddu12i': return set(pc + (imm('si20') << 12n));
-    case 'pcaddu18i': return set(pc + (imm('si20') << 18n));
-    case 'pcalau12i': return set((pc + (imm('si20') << 12n)) & ~0xfffn);
-    case 'alsl.w': return set(s32((rjv() << BigInt(f.sa2p1!)) + rkv()));
-    case 'alsl.wu': return set(u32((rjv() << BigInt(f.sa2p1!)) + rkv()));
-    case 'alsl.d': return set((rjv() << BigInt(f.sa2p1!)) + rkv());
-    case 'mul.w': return set(s32(rjv() * rkv()));
-    case 'mulh.w': return set((s32(rjv()) * s32(rkv())) >> 32n);
-    case 'mulh.wu': return set(s32((u32(rjv()) * u32(rkv())) >> 32n));
-    case 'mul.d': return set(rjv() * rkv());
-    case 'mulh.d': return set((rjv() * rkv()) >> 64n);
-    case 'mulh.du': return set((u64(rjv()) * u64(rkv())) >> 64n);
-    case 'mulw.d.w': return set(s32(rjv()) * s32(rkv()));
-    case 'mulw.d.wu': return set(u32(rjv()) * u32(rkv()));
+    case 'add.w': return cpu.setR(rd, s32(rj + rk));
+    case 'add.d': return cpu.setR(rd, rj + rk);
+    case 'sub.w': return cpu.setR(rd, s32(rj - rk));
+    case 'sub.d': return cpu.setR(rd, rj - rk);
+    case 'slt': return cpu.setR(rd, rj < rk ? 1n : 0n);
+    case 'sltu': return cpu.setR(rd, u64(rj) < u64(rk) ? 1n : 0n);
+    case 'slti': return cpu.setR(rd, rj < b.si12! ? 1n : 0n);
+    case 'sltui': return cpu.setR(rd, u64(rj) < u64(b.si12!) ? 1n : 0n);
+    case 'maskeqz': return cpu.setR(rd, rk === 0n ? 0n : rj);
+    case 'masknez': return cpu.setR(rd, rk !== 0n ? 0n : rj);
+    case 'nor': return cpu.setR(rd, ~(rj | rk));
+    case 'and': return cpu.setR(rd, rj & rk);
+    case 'or': return cpu.setR(rd, rj | rk);
+    case 'xor': return cpu.setR(rd, rj ^ rk);
+    case 'orn': return cpu.setR(rd, rj | ~rk);
+    case 'andn': return cpu.setR(rd, rj & ~rk);
+    case 'addi.w': return cpu.setR(rd, s32(rj + b.si12!));
+    case 'addi.d': return cpu.setR(rd, rj + b.si12!);
+    case 'addu16i.d': return cpu.setR(rd, rj + (b.si16! << 16n));
+    case 'andi': return cpu.setR(rd, rj & b.ui12!);
+    case 'ori': return cpu.setR(rd, rj | b.ui12!);
+    case 'xori': return cpu.setR(rd, rj ^ b.ui12!);
+    case 'lu12i.w': return cpu.setR(rd, s32(b.si20! << 12n));
+    case 'lu32i.d': return cpu.setR(rd, (u32(rdVal)) | (b.si20! << 32n));
+    case 'lu52i.d': return cpu.setR(rd, (rj & 0xfffffffffffffn) | (b.si12! << 52n));
+    case 'pcaddi': return cpu.setR(rd, pc + (b.si20! << 2n));
+    case 'pcaddu12i': return cpu.setR(rd, pc + (b.si20! << 12n));
+    case 'pcaddu18i': return cpu.setR(rd, pc + (b.si20! << 18n));
+    case 'pcalau12i': return cpu.setR(rd, (pc + (b.si20! << 12n)) & ~0xfffn);
+    case 'alsl.w': return cpu.setR(rd, s32((rj << BigInt(f.sa2p1!)) + rk));
+    case 'alsl.wu': return cpu.setR(rd, u32((rj << BigInt(f.sa2p1!)) + rk));
+    case 'alsl.d': return cpu.setR(rd, (rj << BigInt(f.sa2p1!)) + rk);
+    case 'mul.w': return cpu.setR(rd, s32(rj * rk));
+    case 'mulh.w': return cpu.setR(rd, (s32(rj) * s32(rk)) >> 32n);
+    case 'mulh.wu': return cpu.setR(rd, s32((u32(rj) * u32(rk)) >> 32n));
+    case 'mul.d': return cpu.setR(rd, rj * rk);
+    case 'mulh.d': return cpu.setR(rd, (rj * rk) >> 64n);
+    case 'mulh.du': return cpu.setR(rd, (u64(rj) * u64(rk)) >> 64n);
+    case 'mulw.d.w': return cpu.setR(rd, s32(rj) * s32(rk));
+    case 'mulw.d.wu': return cpu.setR(rd, u32(rj) * u32(rk));
     case 'div.w': case 'mod.w': case 'div.wu': case 'mod.wu': {
       const unsigned = m.endsWith('u');
-      const a = unsigned ? u32(rjv()) : s32(rjv());
-      const b = unsigned ? u32(rkv()) : s32(rkv());
-      if (b === 0n) return set(m.startsWith('div') ? s32(a) : 0n);
-      return set(s32(m.startsWith('div') ? a / b : a % b));
+      const a = unsigned ? u32(rj) : s32(rj);
+      const b = unsigned ? u32(rk) : s32(rk);
+      if (b === 0n) return cpu.setR(rd, m.startsWith('div') ? s32(a) : 0n);
+      return cpu.setR(rd, s32(m.startsWith('div') ? a / b : a % b));
     }
     case 'div.d': case 'mod.d': case 'div.du': case 'mod.du': {
       const unsigned = m.endsWith('u');
-      const a = unsigned ? u64(rjv()) : rjv();
-      const b = unsigned ? u64(rkv()) : rkv();
-      if (b === 0n) return set(m.startsWith('div') ? a : 0n);
-      return set(m.startsWith('div') ? a / b : a % b);
+      const a = unsigned ? u64(rj) : rj;
+      const b = unsigned ? u64(rk) : rk;
+      if (b === 0n) return cpu.setR(rd, m.startsWith('div') ? a : 0n);
+      return cpu.setR(rd, m.startsWith('div') ? a / b : a % b);
     }
 
     // --- shifts ---
-    case 'sll.w': return set(s32(rjv() << (rkv() & 31n)));
-    case 'srl.w': return set(s32(u32(rjv()) >> (rkv() & 31n)));
-    case 'sra.w': return set(s32(s32(rjv()) >> (rkv() & 31n)));
-    case 'rotr.w': return set(rotr(u32(rjv()), Number(rkv() & 31n), 32));
-    case 'sll.d': return set(rjv() << (rkv() & 63n));
-    case 'srl.d': return set(u64(rjv()) >> (rkv() & 63n));
-    case 'sra.d': return set(rjv() >> (rkv() & 63n));
-    case 'rotr.d': return set(rotr(u64(rjv()), Number(rkv() & 63n), 64));
-    case 'slli.w': return set(s32(rjv() << imm('ui5')));
-    case 'srli.w': return set(s32(u32(rjv()) >> imm('ui5')));
-    case 'srai.w': return set(s32(rjv()) >> imm('ui5'));
-    case 'rotri.w': return set(rotr(u32(rjv()), f.ui5!, 32));
-    case 'slli.d': return set(rjv() << imm('ui6'));
-    case 'srli.d': return set(u64(rjv()) >> imm('ui6'));
-    case 'srai.d': return set(rjv() >> imm('ui6'));
-    case 'rotri.d': return set(rotr(u64(rjv()), f.ui6!, 64));
+    case 'sll.w': return cpu.setR(rd, s32(rj << (rk & 31n)));
+    case 'srl.w': return cpu.setR(rd, s32(u32(rj) >> (rk & 31n)));
+    case 'sra.w': return cpu.setR(rd, s32(s32(rj) >> (rk & 31n)));
+    case 'rotr.w': return cpu.setR(rd, rotr(u32(rj), Number(rk & 31n), 32));
+    case 'sll.d': return cpu.setR(rd, rj << (rk & 63n));
+    case 'srl.d': return cpu.setR(rd, u64(rj) >> (rk & 63n));
+    case 'sra.d': return cpu.setR(rd, rj >> (rk & 63n));
+    case 'rotr.d': return cpu.setR(rd, rotr(u64(rj), Number(rk & 63n), 64));
+    case 'slli.w': return cpu.setR(rd, s32(rj << b.ui5!));
+    case 'srli.w': return cpu.setR(rd, s32(u32(rj) >> b.ui5!));
+    case 'srai.w': return cpu.setR(rd, s32(rj) >> b.ui5!);
+    case 'rotri.w': return cpu.setR(rd, rotr(u32(rj), f.ui5!, 32));
+    case 'slli.d': return cpu.setR(rd, rj << b.ui6!);
+    case 'srli.d': return cpu.setR(rd, u64(rj) >> b.ui6!);
+    case 'srai.d': return cpu.setR(rd, rj >> b.ui6!);
+    case 'rotri.d': return cpu.setR(rd, rotr(u64(rj), f.ui6!, 64));
 
     // --- bit operations ---
-    case 'ext.w.h': return set(BigInt.asIntN(16, rjv()));
-    case 'ext.w.b': return set(BigInt.asIntN(8, rjv()));
-    case 'clo.w': return set(clz(u32(~rjv()), 32));
-    case 'clz.w': return set(clz(u32(rjv()), 32));
-    case 'cto.w': return set(ctz(u32(~rjv()), 32));
-    case 'ctz.w': return set(ctz(u32(rjv()), 32));
-    case 'clo.d': return set(clz(u64(~rjv()), 64));
-    case 'clz.d': return set(clz(u64(rjv()), 64));
-    case 'cto.d': return set(ctz(u64(~rjv()), 64));
-    case 'ctz.d': return set(ctz(u64(rjv()), 64));
-    case 'revb.2h': return set(s32(reverseUnits(u32(rjv()), 32, 16, 8)));
-    case 'revb.4h': return set(reverseUnits(u64(rjv()), 64, 16, 8));
-    case 'revb.2w': return set(reverseUnits(u64(rjv()), 64, 32, 8));
-    case 'revb.d': return set(reverseUnits(u64(rjv()), 64, 64, 8));
-    case 'revh.2w': return set(reverseUnits(u64(rjv()), 64, 32, 16));
-    case 'revh.d': return set(reverseUnits(u64(rjv()), 64, 64, 16));
-    case 'bitrev.4b': return set(s32(bitrevBytes(u32(rjv()), 4)));
-    case 'bitrev.8b': return set(bitrevBytes(u64(rjv()), 8));
-    case 'bitrev.w': return set(s32(bitrev(u32(rjv()), 32)));
-    case 'bitrev.d': return set(bitrev(u64(rjv()), 64));
+    case 'ext.w.h': return cpu.setR(rd, BigInt.asIntN(16, rj));
+    case 'ext.w.b': return cpu.setR(rd, BigInt.asIntN(8, rj));
+    case 'clo.w': return cpu.setR(rd, clz(u32(~rj), 32));
+    case 'clz.w': return cpu.setR(rd, clz(u32(rj), 32));
+    case 'cto.w': return cpu.setR(rd, ctz(u32(~rj), 32));
+    case 'ctz.w': return cpu.setR(rd, ctz(u32(rj), 32));
+    case 'clo.d': return cpu.setR(rd, clz(u64(~rj), 64));
+    case 'clz.d': return cpu.setR(rd, clz(u64(rj), 64));
+    case 'cto.d': return cpu.setR(rd, ctz(u64(~rj), 64));
+    case 'ctz.d': return cpu.setR(rd, ctz(u64(rj), 64));
+    case 'revb.2h': return cpu.setR(rd, s32(reverseUnits(u32(rj), 32, 16, 8)));
+    case 'revb.4h': return cpu.setR(rd, reverseUnits(u64(rj), 64, 16, 8));
+    case 'revb.2w': return cpu.setR(rd, reverseUnits(u64(rj), 64, 32, 8));
+    case 'revb.d': return cpu.setR(rd, reverseUnits(u64(rj), 64, 64, 8));
+    case 'revh.2w': return cpu.setR(rd, reverseUnits(u64(rj), 64, 32, 16));
+    case 'revh.d': return cpu.setR(rd, reverseUnits(u64(rj), 64, 64, 16));
+    case 'bitrev.4b': return cpu.setR(rd, s32(bitrevBytes(u32(rj), 4)));
+    case 'bitrev.8b': return cpu.setR(rd, bitrevBytes(u64(rj), 8));
+    case 'bitrev.w': return cpu.setR(rd, s32(bitrev(u32(rj), 32)));
+    case 'bitrev.d': return cpu.setR(rd, bitrev(u64(rj), 64));
     case 'bytepick.w': {
       const sa = BigInt(f.sa2! * 8);
-      return set(s32(sa === 0n ? rkv() : (u32(rkv()) << sa) | (u32(rjv()) >> (32n - sa))));
+      return cpu.setR(rd, s32(sa === 0n ? rk : (u32(rk) << sa) | (u32(rj) >> (32n - sa))));
     }
     case 'bytepick.d': {
       const sa = BigInt(f.sa3! * 8);
-      return set(sa === 0n ? rkv() : (u64(rkv()) << sa) | (u64(rjv()) >> (64n - sa)));
+      return cpu.setR(rd, sa === 0n ? rk : (u64(rk) << sa) | (u64(rj) >> (64n - sa)));
     }
     case 'bstrins.w': case 'bstrins.d': case 'bstrpick.w': case 'bstrpick.d': {
       const word = m.endsWith('.w');
@@ -173,65 +173,65 @@ export function execute(cpu: LaCpu, d: Decoded, pc: bigint): void {
       const width = msb - lsb + 1n;
       const mask = ((1n << width) - 1n) << lsb;
       if (m.startsWith('bstrins')) {
-        const v = (rdv() & ~mask) | ((rjv() << lsb) & mask);
-        return set(word ? s32(v) : v);
+        const v = (rdVal & ~mask) | ((rj << lsb) & mask);
+        return cpu.setR(rd, word ? s32(v) : v);
       }
-      const v = (u64(rjv()) & mask) >> lsb;
-      return set(word ? s32(v) : v);
+      const v = (u64(rj) & mask) >> lsb;
+      return cpu.setR(rd, word ? s32(v) : v);
     }
 
     // --- loads and stores ---
     case 'ld.b': case 'ld.h': case 'ld.w': case 'ld.d': case 'ld.bu': case 'ld.hu': case 'ld.wu': {
       const suffix = m.slice(3);
-      return set(cpu.load(rjv() + imm('si12'), SIZE_OF[suffix]!, !suffix.endsWith('u')));
+      return cpu.setR(rd, cpu.load(rj + b.si12!, SIZE_OF[suffix]!, !suffix.endsWith('u')));
     }
     case 'st.b': case 'st.h': case 'st.w': case 'st.d':
-      return cpu.store(rjv() + imm('si12'), SIZE_OF[m.slice(3)]!, rdv());
+      return cpu.store(rj + b.si12!, SIZE_OF[m.slice(3)]!, rdVal);
     case 'ldx.b': case 'ldx.h': case 'ldx.w': case 'ldx.d': case 'ldx.bu': case 'ldx.hu': case 'ldx.wu': {
       const suffix = m.slice(4);
-      return set(cpu.load(rjv() + rkv(), SIZE_OF[suffix]!, !suffix.endsWith('u')));
+      return cpu.setR(rd, cpu.load(rj + rk, SIZE_OF[suffix]!, !suffix.endsWith('u')));
     }
     case 'stx.b': case 'stx.h': case 'stx.w': case 'stx.d':
-      return cpu.store(rjv() + rkv(), SIZE_OF[m.slice(4)]!, rdv());
-    case 'ldptr.w': return set(cpu.load(rjv() + imm('si14s2'), 4, true));
-    case 'ldptr.d': return set(cpu.load(rjv() + imm('si14s2'), 8, true));
-    case 'stptr.w': return cpu.store(rjv() + imm('si14s2'), 4, rdv());
-    case 'stptr.d': return cpu.store(rjv() + imm('si14s2'), 8, rdv());
+      return cpu.store(rj + rk, SIZE_OF[m.slice(4)]!, rdVal);
+    case 'ldptr.w': return cpu.setR(rd, cpu.load(rj + b.si14s2!, 4, true));
+    case 'ldptr.d': return cpu.setR(rd, cpu.load(rj + b.si14s2!, 8, true));
+    case 'stptr.w': return cpu.store(rj + b.si14s2!, 4, rdVal);
+    case 'stptr.d': return cpu.store(rj + b.si14s2!, 8, rdVal);
     case 'preld': return;
 
     // --- LL/SC and AM* ---
     case 'll.w': case 'll.d': {
       const size = m === 'll.w' ? 4 : 8;
-      const t = cpu.atomicTarget(rjv() + imm('si14s2'), size, LOAD);
+      const t = cpu.atomicTarget(rj + b.si14s2!, size, LOAD);
       const v = cpu.atomicLoad(t.index, size);
       cpu.llbit = true;
       cpu.llAddr = t.pa;
       cpu.llValue = v;
-      return set(v);
+      return cpu.setR(rd, v);
     }
     case 'sc.w': case 'sc.d': {
       const size = m === 'sc.w' ? 4 : 8;
-      const t = cpu.atomicTarget(rjv() + imm('si14s2'), size, STORE);
-      const ok = cpu.llbit && cpu.llAddr === t.pa && cpu.atomicCas(t.index, size, cpu.llValue, rdv());
+      const t = cpu.atomicTarget(rj + b.si14s2!, size, STORE);
+      const ok = cpu.llbit && cpu.llAddr === t.pa && cpu.atomicCas(t.index, size, cpu.llValue, rdVal);
       cpu.llbit = false;
-      return set(ok ? 1n : 0n);
+      return cpu.setR(rd, ok ? 1n : 0n);
     }
     case 'dbar': case 'ibar': return;
 
     // --- branches ---
-    case 'beqz': if (rjv() === 0n) cpu.nextPc = pc + BigInt(f.offs21!); return;
-    case 'bnez': if (rjv() !== 0n) cpu.nextPc = pc + BigInt(f.offs21!); return;
-    case 'beq': if (rjv() === rdv()) cpu.nextPc = pc + BigInt(f.offs16!); return;
-    case 'bne': if (rjv() !== rdv()) cpu.nextPc = pc + BigInt(f.offs16!); return;
-    case 'blt': if (rjv() < rdv()) cpu.nextPc = pc + BigInt(f.offs16!); return;
-    case 'bge': if (rjv() >= rdv()) cpu.nextPc = pc + BigInt(f.offs16!); return;
-    case 'bltu': if (u64(rjv()) < u64(rdv())) cpu.nextPc = pc + BigInt(f.offs16!); return;
-    case 'bgeu': if (u64(rjv()) >= u64(rdv())) cpu.nextPc = pc + BigInt(f.offs16!); return;
+    case 'beqz': if (rj === 0n) cpu.nextPc = pc + BigInt(f.offs21!); return;
+    case 'bnez': if (rj !== 0n) cpu.nextPc = pc + BigInt(f.offs21!); return;
+    case 'beq': if (rj === rdVal) cpu.nextPc = pc + BigInt(f.offs16!); return;
+    case 'bne': if (rj !== rdVal) cpu.nextPc = pc + BigInt(f.offs16!); return;
+    case 'blt': if (rj < rdVal) cpu.nextPc = pc + BigInt(f.offs16!); return;
+    case 'bge': if (rj >= rdVal) cpu.nextPc = pc + BigInt(f.offs16!); return;
+    case 'bltu': if (u64(rj) < u64(rdVal)) cpu.nextPc = pc + BigInt(f.offs16!); return;
+    case 'bgeu': if (u64(rj) >= u64(rdVal)) cpu.nextPc = pc + BigInt(f.offs16!); return;
     case 'b': cpu.nextPc = pc + BigInt(f.offs26!); return;
     case 'bl': cpu.setR(1, pc + 4n); cpu.nextPc = pc + BigInt(f.offs26!); return;
     case 'jirl': {
-      const target = rjv() + BigInt(f.offs16!);
-      set(pc + 4n);
+      const target = rj + BigInt(f.offs16!);
+      cpu.setR(rd, pc + 4n);
       cpu.nextPc = target;
       return;
     }
@@ -242,41 +242,41 @@ export function execute(cpu: LaCpu, d: Decoded, pc: bigint): void {
     case 'rdtimel.w': case 'rdtimeh.w': case 'rdtime.d': {
       const counter = cpu.counter();
       cpu.setR(f.rj ?? 0, cpu.csr.get(Csr.TID)!);
-      return set(m === 'rdtime.d' ? counter : s32(m === 'rdtimel.w' ? counter : counter >> 32n));
+      return cpu.setR(rd, m === 'rdtime.d' ? counter : s32(m === 'rdtimel.w' ? counter : counter >> 32n));
     }
     case 'cpucfg': {
-      const index = Number(u64(rjv()) & 0xffffffffn);
-      return set(BigInt(cpu.cpucfg[index] ?? 0) & 0xffffffffn);
+      const index = Number(u64(rj) & 0xffffffffn);
+      return cpu.setR(rd, BigInt(cpu.cpucfg[index] ?? 0) & 0xffffffffn);
     }
     case 'csrrd':
       privileged(cpu);
-      return set(cpu.csrRead(f.csr!));
+      return cpu.setR(rd, cpu.csrRead(f.csr!));
     case 'csrwr': {
       privileged(cpu);
       const old = cpu.csrRead(f.csr!);
-      cpu.csrWrite(f.csr!, rdv());
-      return set(old);
+      cpu.csrWrite(f.csr!, rdVal);
+      return cpu.setR(rd, old);
     }
     case 'csrxchg': {
       privileged(cpu);
       const old = cpu.csrRead(f.csr!);
-      const mask = u64(rjv());
-      cpu.csrWrite(f.csr!, rdv(), mask);
-      return set(old & mask);
+      const mask = u64(rj);
+      cpu.csrWrite(f.csr!, rdVal, mask);
+      return cpu.setR(rd, old & mask);
     }
     case 'iocsrrd.b': case 'iocsrrd.h': case 'iocsrrd.w': case 'iocsrrd.d': {
       privileged(cpu);
       const size = SIZE_OF[m.slice(8)]!;
-      const address = Number(u64(rjv()) & 0xffffffffn);
+      const address = Number(u64(rj) & 0xffffffffn);
       const v = cpu.platform.iocsr.read(address, size);
       if (v === undefined) cpu.stop('access', `IOCSR read of ${size} bytes at 0x${address.toString(16)}: nothing answers there`, BigInt(address), false);
-      return set(size === 8 ? v! : BigInt.asIntN(size * 8, v!));
+      return cpu.setR(rd, size === 8 ? v! : BigInt.asIntN(size * 8, v!));
     }
     case 'iocsrwr.b': case 'iocsrwr.h': case 'iocsrwr.w': case 'iocsrwr.d': {
       privileged(cpu);
       const size = SIZE_OF[m.slice(8)]!;
-      const address = Number(u64(rjv()) & 0xffffffffn);
-      if (!cpu.platform.iocsr.write(address, size, BigInt.asUintN(size * 8, rdv()))) {
+      const address = Number(u64(rj) & 0xffffffffn);
+      if (!cpu.platform.iocsr.write(address, size, BigInt.asUintN(size * 8, rdVal))) {
         cpu.stop('access', `IOCSR write of ${size} bytes at 0x${address.toString(16)}: nothing answers there`, BigInt(address), true);
       }
       return;
@@ -286,13 +286,13 @@ export function execute(cpu: LaCpu, d: Decoded, pc: bigint): void {
       return cpu.tlbInstruction(m);
     case 'invtlb':
       privileged(cpu);
-      return cpu.invtlb(f.op5!, Number(u64(rjv()) & 0x3ffn), u64(rkv()));
+      return cpu.invtlb(f.op5!, Number(u64(rj) & 0x3ffn), u64(rk));
     case 'lddir':
       privileged(cpu);
-      return set(cpu.lddir(rjv(), f.ui8!));
+      return cpu.setR(rd, cpu.lddir(rj, f.ui8!));
     case 'ldpte':
       privileged(cpu);
-      return cpu.ldpte(rjv(), f.ui8!);
+      return cpu.ldpte(rj, f.ui8!);
     case 'cacop':
       // Cache maintenance has nothing to do on a coherent emulated memory; user code needs PLV0 for most ops.
       if (cpu.plv !== 0 && (f.op5! & 0x18) !== 0x10) throw new LaTrap(Ecode.IPE);
@@ -308,7 +308,7 @@ export function execute(cpu: LaCpu, d: Decoded, pc: bigint): void {
       cpu.stop('undefined-instruction', 'DBCL: debug mode is not implemented');
       return;
     default:
-      if (m.startsWith('am')) return amo(cpu, m, rd, rjv(), rkv());
+      if (m.startsWith('am')) return amo(cpu, m, rd, rj, rk);
       if (isFloatOp(m)) return executeFloat(cpu, d, pc);
       cpu.stop('undefined-instruction', `instruction ${m} has no semantics yet`);
   }
