@@ -11,6 +11,7 @@
 import type {
   CommandName,
   CpuRegisterState,
+  DebugPointKind,
   DisassemblyLine,
   EventName,
   Events,
@@ -33,18 +34,24 @@ import { HW_LEGEND, type ControllerInspectContext } from '../core/devices/intc/i
 import type { ControllerInspectData } from '../shared/protocol/inspect';
 import { HartWord, RunRequest } from '../core/cpu/hart-header';
 import {
+  DebugTable,
   DebugWord,
   debugWords,
   decodeSnapshotCsrs,
   getU64,
   hex64,
-  putU64,
+  MAX_BREAKPOINTS,
+  MAX_WATCHPOINTS,
   readSnapshot,
   SNAPSHOT_F_OFFSET,
   SNAPSHOT_PC_OFFSET,
   SNAPSHOT_X_OFFSET,
   STOP_REASONS,
+  writeDebugTable,
 } from '../core/cpu/hart-snapshot';
+import type { SymbolTable } from '../core/machine/symbols';
+import { ZoneDebugPointList } from './debug-points';
+import { zoneSymbols } from './symbols';
 import { wakeHart } from '../core/machine/signals';
 import { decodeZoneConfig } from '../core/hypervisor/zone-config-binary';
 import type { VirtualIrqChip } from '../core/hypervisor/irqchip';
@@ -52,7 +59,12 @@ import type { MachineHost, ZoneStatus } from './machine-host';
 import { startGdbServer, symbolFile, zoneImage, type GdbServer } from './gdb/server';
 import { MemoryService } from './memory-service';
 
-const COMMANDS = new Set<CommandName>(['inspect.interrupts', 'inspect.cpus', 'zone.pause', 'zone.resume', 'zone.step', 'zone.breakpoint', 'zone.gdb']);
+const COMMANDS = new Set<CommandName>([
+  'inspect.interrupts', 'inspect.cpus', 'zone.pause', 'zone.resume', 'zone.step', 'zone.breakpoint', 'zone.gdb',
+  'zone.point.add', 'zone.point.enable', 'zone.point.remove', 'zone.symbols',
+]);
+/** Base64 of the largest file a user may drop for symbols (host/symbols.ts MAX_DROPPED_BYTES). */
+const MAX_DROPPED_BASE64 = Math.ceil((256 * 1024 * 1024) / 3) * 4;
 const STOP_POLL_MS = 50;
 /** Bytes of code shown before the pc (the start is found by decoding forward onto the pc). */
 const DISASSEMBLY_BACK = 24;
@@ -76,9 +88,13 @@ const isInspectable = (value: unknown): value is Inspectable =>
 
 export class InspectService {
   private readonly stopSeqs = new Map<number, number>();
-  private readonly breakpoints = new Map<number, bigint>();
+  /** The register view's breakpoints and watchpoints, by zone. */
+  private readonly pointLists = new Map<number, ZoneDebugPointList>();
   /** The GDB stubs the workbench started, by zone (they live until the service is disposed). */
   private readonly gdbStubs = new Map<number, Promise<GdbServer>>();
+  private readonly gdbServers = new Map<number, GdbServer>();
+  /** Zones whose debug table a gdb client held at the last look (written back from the list when it leaves). */
+  private readonly gdbOwned = new Set<number>();
   private readonly timer: ReturnType<typeof setInterval>;
   /** The memory and translation views (memory.* commands). */
   private readonly memory: MemoryService;
@@ -98,7 +114,7 @@ export class InspectService {
 
   async invoke(command: CommandName, params: unknown): Promise<unknown> {
     if (this.memory.handles(command)) return this.memory.invoke(command, params);
-    const p = params as { zone: number; cpu: number; address: string | number | null };
+    const p = params as { zone: number; cpu: number; address: string | number | null; location: string; kind: DebugPointKind; length?: number; id: number; enabled: boolean; name: string; base64: string };
     switch (command) {
       case 'inspect.interrupts':
         return this.interruptControllers();
@@ -114,6 +130,17 @@ export class InspectService {
         return this.setBreakpoint(p.zone, p.address);
       case 'zone.gdb':
         return this.gdbStub(p.zone);
+      case 'zone.point.add':
+        this.editablePoints(p.zone).add(parseKind(p.kind), String(p.location ?? ''), p.length === undefined || p.length === null ? undefined : Number(p.length), this.symbolsOf(p.zone));
+        return this.zoneState(p.zone);
+      case 'zone.point.enable':
+        this.editablePoints(p.zone).setEnabled(Number(p.id), p.enabled === true);
+        return this.zoneState(p.zone);
+      case 'zone.point.remove':
+        this.editablePoints(p.zone).remove(Number(p.id));
+        return this.zoneState(p.zone);
+      case 'zone.symbols':
+        return this.loadSymbols(p.zone, p.name, p.base64);
       default:
         throw new Error(`unknown command ${command}`);
     }
@@ -132,7 +159,7 @@ export class InspectService {
     if (!stub) {
       stub = startGdbServer(this.host, zone, 0, symbolFile(zoneImage(this.host, zone)));
       this.gdbStubs.set(zone, stub);
-      stub.catch(() => this.gdbStubs.delete(zone));
+      stub.then((server) => this.gdbServers.set(zone, server), () => this.gdbStubs.delete(zone));
     }
     const { port, commandLine } = await stub;
     return { zone, port, commandLine };
@@ -214,21 +241,27 @@ export class InspectService {
 
   zoneState(zone: number): ZoneDebugState {
     const status = this.zoneOf(zone);
-    const breakpoint = this.breakpoints.get(zone);
+    this.noticeGdb(zone);
+    const list = this.pointLists.get(zone);
+    const symbols = this.symbolsOf(zone);
+    const isBreakpoint = (address: bigint): boolean => list?.breakpointAt(address) ?? false;
     const arch = this.host.loaded.board.arch;
-    const cpus = status.cpus.map((cpu, vcpu) => this.cpuState(cpu, vcpu, breakpoint));
+    const cpus = status.cpus.map((cpu, vcpu) => this.cpuState(cpu, vcpu, isBreakpoint, symbols));
+    const paused = status.cpus.length > 0 && status.cpus.every((h) => this.host.heldHarts.has(h));
+    const emptyList = { points: [], limits: { breakpoints: MAX_BREAKPOINTS, watchpoints: MAX_WATCHPOINTS }, gdbOwns: this.gdbOwns(zone), hit: null };
     return {
       zone,
       name: status.name,
       arch,
       cpuNoun: cpuModel(arch).cpuNoun,
-      paused: status.cpus.length > 0 && status.cpus.every((h) => this.host.heldHarts.has(h)),
-      breakpoint: breakpoint !== undefined ? hex64(breakpoint) : null,
+      paused,
       cpus,
+      points: list ? list.data(symbols, this.gdbOwns(zone), paused) : emptyList,
+      symbols: zoneSymbols(this.host).status(zone),
     };
   }
 
-  private cpuState(cpu: number, vcpu: number, breakpoint: bigint | undefined): CpuRegisterState {
+  private cpuState(cpu: number, vcpu: number, isBreakpoint: (address: bigint) => boolean, symbols: SymbolTable | undefined): CpuRegisterState {
     const debug = this.debugOf(cpu);
     const [status] = this.host.hartSnapshots([cpu]);
     const stopCount = Atomics.load(debug, DebugWord.stopSeq);
@@ -238,17 +271,23 @@ export class InspectService {
     let disassemblyNote: string | undefined;
     if (!view) disassemblyNote = 'no snapshot yet: the vCPU has not run';
     else if (view.disassembly) {
-      disassembly = view.disassembly.map((line) => ({ address: line.address, bytes: '', text: line.text, current: BigInt(line.address) === BigInt(view.pc), breakpoint: breakpoint === BigInt(line.address) }));
+      disassembly = view.disassembly.map((line) => ({ address: line.address, bytes: '', text: line.text, current: BigInt(line.address) === BigInt(view.pc), breakpoint: isBreakpoint(BigInt(line.address)) }));
     } else if (view.pcPhysical === undefined) disassemblyNote = `virtual: not translated (0x${BigInt(view.pc).toString(16)})`;
     // The snapshot's own pc, not a live one: that moves on between snapshots.
-    else disassembly = this.disassembleAround(BigInt(view.pcPhysical), BigInt(view.pc), breakpoint);
+    else disassembly = this.disassembleAround(BigInt(view.pcPhysical), BigInt(view.pc), isBreakpoint);
+    if (symbols) disassembly = disassembly.map((line) => withSymbols(line, symbols));
+    const pc = view?.livePc ?? view?.pc ?? hex64(0n);
+    const pcSymbol = symbols?.describe(BigInt(pc));
+    const stopPc = getU64(debug, DebugWord.stopPcLo);
+    const stopSymbol = symbols?.describe(stopPc);
     return {
       cpu,
       vcpu,
       status: status!.status,
       held: this.host.heldHarts.has(cpu),
       retired: status!.retired,
-      pc: view?.livePc ?? view?.pc ?? hex64(0n),
+      pc,
+      ...(pcSymbol ? { pcSymbol } : {}),
       pcPhysical: view?.pcPhysical ?? null,
       level: view?.level ?? null,
       groups: view?.groups ?? [],
@@ -256,7 +295,7 @@ export class InspectService {
       disassembly,
       ...(disassemblyNote ? { disassemblyNote } : {}),
       snapshot: view?.seq ?? 0,
-      lastStop: stopCount > 0 && reason ? { reason, pc: hex64(getU64(debug, DebugWord.stopPcLo)), count: stopCount } : null,
+      lastStop: stopCount > 0 && reason ? { reason, pc: hex64(stopPc), count: stopCount, ...(stopSymbol ? { symbol: stopSymbol } : {}) } : null,
     };
   }
 
@@ -327,7 +366,7 @@ export class InspectService {
   }
 
   /** ~16 instructions around the pc, from RAM at the pc's physical page (the only page known to be mapped). */
-  private disassembleAround(pcPhysical: bigint, pc: bigint, breakpoint: bigint | undefined): DisassemblyLine[] {
+  private disassembleAround(pcPhysical: bigint, pc: bigint, isBreakpoint: (address: bigint) => boolean): DisassemblyLine[] {
     const isa = isaInspect(this.host.loaded.board.arch);
     const ram = this.host.view.bus.ram;
     const phys = Number(pcPhysical);
@@ -356,7 +395,7 @@ export class InspectService {
       const bits = size === 4 ? ram.view.getUint32(a - ram.base, true) : half(a);
       const address = BigInt.asUintN(64, pc + BigInt(a - phys));
       const bytes = Array.from({ length: size }, (_, i) => ram.view.getUint8(a - ram.base + i).toString(16).padStart(2, '0')).join(' ');
-      lines.push({ address: hex64(address), bytes, text: isa.disassemble(bits, address), current: a === phys, breakpoint: breakpoint === address });
+      lines.push({ address: hex64(address), bytes, text: isa.disassemble(bits, address), current: a === phys, breakpoint: isBreakpoint(address) });
       a += size;
     }
     return lines;
@@ -383,7 +422,19 @@ export class InspectService {
     // A breakpoint stop announced but not yet polled would hold the zone again right after this
     // release: take every announced stop first, so that resume continues from all of them.
     this.pollStops();
-    this.host.releaseHarts(this.zoneOf(zone).cpus);
+    const { cpus } = this.zoneOf(zone);
+    // A CPU standing on an enabled breakpoint would stop there again at once: it steps over it first.
+    const list = this.pointLists.get(zone);
+    if (list && !this.gdbOwns(zone)) {
+      for (const cpu of cpus) {
+        const view = this.readCpu(cpu);
+        const pc = view?.livePc ?? view?.pc;
+        const status = this.host.hartSnapshots([cpu])[0]?.status;
+        if (pc !== undefined && status === 'paused' && this.host.heldHarts.has(cpu) && list.breakpointAt(BigInt(pc))) await this.step(zone, cpu);
+      }
+      list.clearHit();
+    }
+    this.host.releaseHarts(cpus);
     return this.zoneState(zone);
   }
 
@@ -406,18 +457,52 @@ export class InspectService {
   }
 
   async setBreakpoint(zone: number, address: string | number | null): Promise<ZoneDebugState> {
-    const { cpus } = this.zoneOf(zone);
-    const value = address === null || address === '' ? undefined : parseAddress(address);
-    if (value === undefined) this.breakpoints.delete(zone);
-    else this.breakpoints.set(zone, value);
-    for (const h of cpus) {
-      const debug = this.debugOf(h);
-      putU64(debug, DebugWord.breakpointLo, value ?? 0n);
-      Atomics.store(debug, DebugWord.breakpointArmed, value === undefined ? 0 : 1);
-      Atomics.add(debug, DebugWord.breakpointGen, 1);
-      wakeHart(this.host.view.headers[h]!);
-    }
+    const list = this.editablePoints(zone);
+    if (address === null || address === '') list.removeAllBreakpoints();
+    else list.toggle(parseAddress(address));
     return this.zoneState(zone);
+  }
+
+  /** Replaces the zone's symbols by dropped bytes; a file that gives none is reported in the state. */
+  private loadSymbols(zone: number, name: string, base64: string): ZoneDebugState {
+    this.zoneOf(zone);
+    if (typeof name !== 'string' || typeof base64 !== 'string') throw new Error('zone.symbols needs a file name and its bytes as base64');
+    if (base64.length > MAX_DROPPED_BASE64) throw new Error(`${name}: larger than the 256 MiB a dropped symbol file may have`);
+    zoneSymbols(this.host).loadBytes(zone, name, new Uint8Array(Buffer.from(base64, 'base64')));
+    return this.zoneState(zone);
+  }
+
+  private symbolsOf(zone: number): SymbolTable | undefined {
+    return zoneSymbols(this.host).table(zone);
+  }
+
+  /** The zone's list, refused while a gdb client owns the debug table. */
+  private editablePoints(zone: number): ZoneDebugPointList {
+    const status = this.zoneOf(zone);
+    this.noticeGdb(zone);
+    if (this.gdbOwns(zone)) throw new Error(`gdb is attached to ${status.name}: the breakpoints and watchpoints are gdb's until it detaches`);
+    let list = this.pointLists.get(zone);
+    if (!list) {
+      list = new ZoneDebugPointList(status.name, (table) => {
+        for (const cpu of this.zoneOf(zone).cpus) {
+          writeDebugTable(this.debugOf(cpu), table);
+          wakeHart(this.host.view.headers[cpu]!);
+        }
+      });
+      this.pointLists.set(zone, list);
+    }
+    return list;
+  }
+
+  private gdbOwns(zone: number): boolean {
+    return this.gdbServers.get(zone)?.connected() ?? false;
+  }
+
+  /** After a gdb client leaves (it clears the table), the view's list is armed again. */
+  private noticeGdb(zone: number): void {
+    const owns = this.gdbOwns(zone);
+    if (owns) this.gdbOwned.add(zone);
+    else if (this.gdbOwned.delete(zone)) this.pointLists.get(zone)?.apply();
   }
 
   /** Reports every stop the harts announced since the last look; a breakpoint hit holds the zone. */
@@ -431,10 +516,31 @@ export class InspectService {
       const reason: StopReason | undefined = STOP_REASONS[Atomics.load(debug, DebugWord.stopReason)];
       if (!reason) continue;
       const zone = statuses.find((z) => z.state !== 'stopped' && z.cpus.includes(hart)) ?? statuses.find((z) => z.cpus.includes(hart));
-      if (reason === 'breakpoint' && zone) this.host.holdHarts(zone.cpus);
+      if (reason === 'breakpoint' && zone) {
+        this.host.holdHarts(zone.cpus);
+        const list = this.pointLists.get(zone.id);
+        if (list && !this.gdbOwns(zone.id)) {
+          const kind = Atomics.load(debug, DebugTable.stopWatchKind);
+          list.recordStop(getU64(debug, DebugWord.stopPcLo), kind !== 0 ? { kind, address: getU64(debug, DebugTable.stopDataLo) } : undefined, this.symbolsOf(zone.id));
+        }
+      }
       this.emit('zone.stopped', { zone: zone?.id ?? 0, cpu: hart, reason, pc: hex64(getU64(debug, DebugWord.stopPcLo)) });
     }
   }
+}
+
+function parseKind(kind: unknown): DebugPointKind {
+  if (kind === 'execute' || kind === 'read' || kind === 'write' || kind === 'access') return kind;
+  throw new Error(`not a breakpoint or watchpoint kind: ${String(kind)} (execute, read, write or access)`);
+}
+
+/** A disassembly line with its address's symbol and the symbol of an address its text names. */
+function withSymbols(line: DisassemblyLine, symbols: SymbolTable): DisassemblyLine {
+  const symbol = symbols.describe(BigInt(line.address));
+  const named = /0x[0-9a-fA-F]{4,16}\b/g;
+  let target: string | undefined;
+  for (const match of line.text.matchAll(named)) target = symbols.describe(BigInt(match[0])) ?? target;
+  return { ...line, ...(symbol ? { symbol } : {}), ...(target ? { target } : {}) };
 }
 
 function parseAddress(address: string | number): bigint {

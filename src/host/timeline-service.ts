@@ -18,7 +18,8 @@ import type {
 } from '../shared/protocol/index';
 import { IRQ_EVENT_KIND_NAMES, type IrqTrace, type IrqTraceRecord } from '../core/cpu/irq-trace';
 import type { HvTrace, HvTraceRecord } from '../core/hypervisor/hv-trace';
-import { describeHvRecord } from '../core/hypervisor/hv-trace-format';
+import { describeHvRecord, type HvDescription } from '../core/hypervisor/hv-trace-format';
+import { zoneSymbols } from './symbols';
 import { decodeZoneConfig } from '../core/hypervisor/zone-config-binary';
 import { irqChipsOf } from '../core/hypervisor/irqchips';
 import { cpuModel, type InterruptCauses } from '../core/cpu-models';
@@ -58,6 +59,8 @@ export interface TimelineMachine {
   ownerOf(irq: number): number | null;
   /** Zone in a zone-table slot index. */
   zoneOfSlot(slot: number): number | null;
+  /** The text with `<name+0xoff>` after each `pc 0x...` the zone's symbols name (host/symbols.ts). */
+  symbolize?(zone: number, text: string): string;
 }
 
 interface MutableEpisode {
@@ -170,6 +173,10 @@ export class TimelineHistory {
     this.trim(this.toMicros(latest(records)));
   }
 
+  private withSymbols(zone: number | null, hv: HvDescription): HvDescription {
+    return zone === null || !this.machine.symbolize ? hv : { ...hv, detail: this.machine.symbolize(zone, hv.detail) };
+  }
+
   /** What the hypervisor did (hv-trace.ts records): one lane per zone, each event with its vCPU. */
   addHypervisor(records: readonly HvTraceRecord[]): void {
     if (records.length === 0) return;
@@ -181,7 +188,7 @@ export class TimelineHistory {
       const vcpu = index >= 0 ? index : null;
       const lane = zone !== null ? this.hypervisorLane(zone) : { id: 'hv', label: 'hypervisor', zone: null, hart: null, vcpu: null };
       if (!this.lanes.has(lane.id)) this.lanes.set(lane.id, lane);
-      this.events.push({ id: this.nextEvent++, kind: 'hv', time: this.toMicros(r.time), lane: lane.id, irq: 0, zone, hart, vcpu, hv: describeHvRecord(r) });
+      this.events.push({ id: this.nextEvent++, kind: 'hv', time: this.toMicros(r.time), lane: lane.id, irq: 0, zone, hart, vcpu, hv: this.withSymbols(zone, describeHvRecord(r)) });
     }
     let max = 0;
     for (const r of records) if (r.time > max) max = r.time;
@@ -561,6 +568,7 @@ export class TimelineService {
         const s = host.runtime?.table.slots[slot];
         return s && s.cpus !== 0 ? s.zoneId : null;
       },
+      symbolize: (zone, text) => zoneSymbols(host).annotate(zone, text),
     };
     this.history = new TimelineHistory(machine);
     // A machine reset builds a new service over fresh memory: stay in step with the ring's switch.

@@ -21,6 +21,7 @@ import { layoutFileCommand } from './layout-files';
 import { InspectService } from './inspect-service';
 import { DiskService } from './disk-service';
 import { TimelineService } from './timeline-service';
+import { zoneSymbols } from './symbols';
 import { cpuModel } from '../core/cpu-models';
 
 /** Console backlog kept per zone for terminals that attach late. */
@@ -128,7 +129,9 @@ class MachineServices implements WorkbenchServices {
     host.on({
       output: (zone, _name, bytes) => this.appendConsole(zone, this.decoderOf(zone).decode(bytes, { stream: true })),
       state: () => this.publish(),
-      fault: (fault) => {
+      fault: (reported) => {
+        // The report names the pc; the zone's symbols say which function it is in.
+        const fault = { ...reported, message: zoneSymbols(host).annotate(Math.max(reported.zone, 0), reported.message) };
         if (fault.zone < 0 || !host.zoned) this.machineFault = `hart ${fault.hart}: ${fault.message}`;
         const where = fault.zone >= 0 ? `zone ${fault.zone} (${fault.zoneName})` : 'the machine';
         this.appendConsole(Math.max(fault.zone, 0), `\r\n\x1b[31m[hvwb] ${where} stopped: ${fault.message}\x1b[0m\r\n`);
@@ -325,7 +328,7 @@ class MachineServices implements WorkbenchServices {
     const paused = host.state === 'paused' || (zone.cpus.length > 0 && zone.cpus.every((h) => host.heldHarts.has(h)));
     const state: ZoneSnapshot['state'] =
       zone.state === 'error' ? 'error' : zone.state === 'stopped' || host.state === 'idle' ? 'stopped' : paused ? 'paused' : host.state === 'faulted' ? 'error' : 'running';
-    const error = zone.error ?? (zone.id === 0 ? this.machineFault : undefined);
+    const error = zone.error !== undefined ? zoneSymbols(host).annotate(zone.id, zone.error) : zone.id === 0 ? this.machineFault : undefined;
     const config = host.layoutZones.find((z) => z.config.zoneId === zone.id)?.file;
     const folder = this.location.folder;
     const harts = host.hartSnapshots(zone.cpus).map((hart) => ({ ...hart, retired: Math.max(0, hart.retired - (this.retiredBase.get(hart.id) ?? 0)) }));

@@ -100,6 +100,9 @@ export async function startGdbServer(host: MachineHost, zone: string | number, p
     );
     const current = { socket, session };
     active = current;
+    // The client starts from an empty table: the register view's breakpoints are not gdb's (the view
+    // shows the table as gdb's while a client is attached and writes its own back after it leaves).
+    target.setTable([], []);
     // Bytes that arrive before the zone is stopped wait for it.
     const early: Buffer[] = [];
     let started = false;

@@ -6,7 +6,7 @@
  */
 import { defineStore } from 'pinia';
 import { computed, ref, watch } from 'vue';
-import type { CpuRegisterState, GdbStubInfo, InterruptControllersState, StopReason, ZoneDebugState } from '../../shared/protocol/index';
+import type { CpuRegisterState, DebugPointKind, GdbStubInfo, InterruptControllersState, StopReason, ZoneDebugState } from '../../shared/protocol/index';
 import { useConnection, useWorkbench } from '../api/workbench-api';
 import { useMachineStore } from './machine';
 import { createPolling } from '../composables/polling';
@@ -170,6 +170,21 @@ export const useInspectStore = defineStore('inspect', () => {
       : control(() => api.invoke('zone.step', { zone: zone.value!, cpu: selectedCpu.value!.cpu }));
   const setBreakpoint = (address: string | null) =>
     zone.value === null ? Promise.resolve() : control(() => api.invoke('zone.breakpoint', { zone: zone.value!, address }));
+  /** Breakpoints and watchpoints of the list (by address or symbol name). */
+  const addPoint = (location: string, kind: DebugPointKind, length?: number) =>
+    zone.value === null ? Promise.resolve() : control(() => api.invoke('zone.point.add', { zone: zone.value!, location, kind, ...(length !== undefined ? { length } : {}) }));
+  const enablePoint = (id: number, enabled: boolean) =>
+    zone.value === null ? Promise.resolve() : control(() => api.invoke('zone.point.enable', { zone: zone.value!, id, enabled }));
+  const removePoint = (id: number) => (zone.value === null ? Promise.resolve() : control(() => api.invoke('zone.point.remove', { zone: zone.value!, id })));
+  /** A symbol file (ELF, vmlinux, System.map) the user dropped or picked, for the selected zone. */
+  async function loadSymbols(file: File): Promise<void> {
+    const z = zone.value;
+    if (z === null) return;
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    let binary = '';
+    for (let at = 0; at < bytes.length; at += 0x8000) binary += String.fromCharCode(...bytes.subarray(at, at + 0x8000));
+    await control(() => api.invoke('zone.symbols', { zone: z, name: file.name, base64: btoa(binary) }));
+  }
 
   /** GDB stubs started from the workbench, by zone. */
   const gdbStubs = ref<Record<number, GdbStubInfo>>({});
@@ -225,6 +240,10 @@ export const useInspectStore = defineStore('inspect', () => {
     resume,
     step,
     setBreakpoint,
+    addPoint,
+    enablePoint,
+    removePoint,
+    loadSymbols,
     gdbStub,
     startGdb,
   };

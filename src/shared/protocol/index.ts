@@ -55,5 +55,5 @@ export type WireMessage =
   | { kind: 'result'; id: number; ok: false; error: string }
   | { kind: 'event'; event: EventName; payload: unknown };
 
-/** Bump on every change of a command, an event or a payload's shape. 2: inspectors as data (groups, tables). 3: memory.* (memory and translation views). */
-export const PROTOCOL_VERSION = 3;
+/** Bump on every change of a command, an event or a payload's shape. 2: inspectors as data (groups, tables). 3: memory.* (memory and translation views). 4: symbols and the breakpoint/watchpoint list (zone.point.*, zone.symbols). */
+export const PROTOCOL_VERSION = 4;

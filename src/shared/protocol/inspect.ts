@@ -153,6 +153,10 @@ export interface DisassemblyLine {
   readonly text: string;
   readonly current: boolean;
   readonly breakpoint: boolean;
+  /** The address as `name+0xoff` from the zone's symbols. */
+  readonly symbol?: string;
+  /** An address in the instruction (a branch target, a loaded address) that a symbol names. */
+  readonly target?: string;
 }
 
 export type StopReason = 'pause' | 'step' | 'breakpoint';
@@ -167,6 +171,8 @@ export interface CpuRegisterState {
   readonly held: boolean;
   readonly retired: number;
   readonly pc: string;
+  /** The pc as `name+0xoff` from the zone's symbols. */
+  readonly pcSymbol?: string;
   /** Physical address of the pc as the CPU translated it (null: not translated). */
   readonly pcPhysical: string | null;
   /** The privilege level in the ISA's words ("S-mode", "EL1h"), when known. */
@@ -179,7 +185,46 @@ export interface CpuRegisterState {
   readonly disassemblyNote?: string;
   /** Bumped by the vCPU at every snapshot it publishes. */
   readonly snapshot: number;
-  readonly lastStop: { readonly reason: StopReason; readonly pc: string; readonly count: number } | null;
+  readonly lastStop: { readonly reason: StopReason; readonly pc: string; readonly count: number; readonly symbol?: string } | null;
+}
+
+/** What a debug point stops on: an instruction (a breakpoint) or a data access (a watchpoint). */
+export type DebugPointKind = 'execute' | 'read' | 'write' | 'access';
+
+/** A breakpoint or watchpoint of the register view's list. */
+export interface DebugPointData {
+  readonly id: number;
+  readonly kind: DebugPointKind;
+  /** Guest-virtual address. */
+  readonly address: string;
+  /** Bytes watched (1 for a breakpoint). */
+  readonly length: number;
+  readonly enabled: boolean;
+  /** The address as `name+0xoff`. */
+  readonly symbol?: string;
+  readonly hits: number;
+  /** This point stopped the zone, which is still held. */
+  readonly hit: boolean;
+}
+
+/** The zone's breakpoints and watchpoints as the register view lists them. */
+export interface ZoneDebugPoints {
+  readonly points: readonly DebugPointData[];
+  /** Enabled ones at a time: the size of each CPU's debug table. */
+  readonly limits: { readonly breakpoints: number; readonly watchpoints: number };
+  /** A gdb client is attached to the zone's stub: the debug table is gdb's, the list is read-only. */
+  readonly gdbOwns: boolean;
+  /** What stopped the zone, in words ("breakpoint 1 at zone_trap"), while it is held. */
+  readonly hit: string | null;
+}
+
+/** Where the zone's symbols came from. */
+export interface ZoneSymbolsInfo {
+  /** The file (relative to the layout folder when it lies there); null: none found. */
+  readonly file: string | null;
+  readonly count: number;
+  /** Why the file gave no symbols. */
+  readonly error?: string;
 }
 
 export interface ZoneDebugState {
@@ -189,8 +234,9 @@ export interface ZoneDebugState {
   /** What the ISA calls a CPU: "hart" on RISC-V, "CPU" elsewhere. */
   readonly cpuNoun: string;
   readonly paused: boolean;
-  readonly breakpoint: string | null;
   readonly cpus: readonly CpuRegisterState[];
+  readonly points: ZoneDebugPoints;
+  readonly symbols: ZoneSymbolsInfo;
 }
 
 /** A zone's GDB stub (host/gdb): where it listens and the command line that connects gdb to it. */
@@ -208,8 +254,17 @@ export interface InspectCommands {
   'zone.resume': { params: { zone: number }; result: ZoneDebugState };
   /** One instruction on a CPU of a paused zone (interrupts masked during the step, as QEMU's gdbstub does). */
   'zone.step': { params: { zone: number; cpu: number }; result: ZoneDebugState };
-  /** A guest-virtual pc ("0x..." or a number) on every CPU of the zone; null clears it. */
+  /** Toggles a breakpoint on a guest-virtual pc ("0x..." or a number) in the zone's list; null removes every breakpoint. */
   'zone.breakpoint': { params: { zone: number; address: string | number | null }; result: ZoneDebugState };
+  /**
+   * Adds a breakpoint (kind execute) or watchpoint at an address or a symbol name (`name`, `name+0x10`);
+   * a watchpoint's length defaults to the symbol's size. Refused beyond the debug table's limits.
+   */
+  'zone.point.add': { params: { zone: number; location: string; kind: DebugPointKind; length?: number }; result: ZoneDebugState };
+  'zone.point.enable': { params: { zone: number; id: number; enabled: boolean }; result: ZoneDebugState };
+  'zone.point.remove': { params: { zone: number; id: number }; result: ZoneDebugState };
+  /** Replaces the zone's symbols by a file the user dropped or picked (its bytes as base64). */
+  'zone.symbols': { params: { zone: number; name: string; base64: string }; result: ZoneDebugState };
   /** Starts the zone's GDB stub on 127.0.0.1 (a free port) unless it runs already. */
   'zone.gdb': { params: { zone: number }; result: GdbStubInfo };
 }

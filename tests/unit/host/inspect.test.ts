@@ -115,7 +115,7 @@ describe('inspector service on the zones example', () => {
     expect(hit).toMatchObject({ zone: ZONE_R, cpu: ZONE_R_HART, pc: `0x${handler.toString(16).padStart(16, '0')}` });
     await until('the zone held', () => inspect.zoneState(ZONE_R).paused);
     const state = inspect.zoneState(ZONE_R);
-    expect(state.breakpoint).toBe(hit.pc);
+    expect(state.points.points.map((p) => [p.kind, p.address, p.symbol, p.hit])).toEqual([['execute', hit.pc, 'zone_trap', true]]);
     expect(state.cpus[0]!.pc).toBe(hit.pc);
     expect(state.cpus[0]!.disassembly.find((l) => l.current)?.breakpoint).toBe(true);
     expect(register(state.cpus[0]!, 'scause').summary).toContain('supervisor timer interrupt');
@@ -131,6 +131,52 @@ describe('inspector service on the zones example', () => {
     const running = retired(ZONE_R_HART);
     await until('zoneR running again', () => retired(ZONE_R_HART) > running + 1000);
     expect(inspect.zoneState(ZONE_R).paused).toBe(false);
+  });
+
+  it("names zoneR's addresses from its ELF: the pc and every disassembly line", async () => {
+    const state = await inspect.pause(ZONE_R);
+    expect(state.symbols.file).toMatch(/zones-r\.elf$/);
+    expect(state.symbols.count).toBeGreaterThan(50);
+    const cpu = state.cpus[0]!;
+    const pc = BigInt(cpu.pc);
+    // Whatever function the pc is in, the name and offset agree with nm's address for it.
+    const [name, offset] = cpu.pcSymbol!.split('+');
+    expect(symbol(name!) + BigInt(offset ?? '0')).toBe(pc);
+    for (const line of cpu.disassembly) expect(line.symbol, line.address).toMatch(/^[\w.]+(\+0x[0-9a-f]+)?$/);
+    await inspect.resume(ZONE_R);
+  });
+
+  it('a list of breakpoints and watchpoints by symbol: hits say which, limits are refused with a message', async () => {
+    stops.length = 0;
+    const execute = inspect.invoke('zone.point.add', { zone: ZONE_R, location: 'zone_trap', kind: 'execute' });
+    let state = (await execute) as Awaited<ReturnType<InspectService['zoneState']>>;
+    const bp = state.points.points.find((p) => p.symbol === 'zone_trap')!;
+    expect(BigInt(bp.address)).toBe(symbol('zone_trap'));
+    await until('the breakpoint by name', () => inspect.zoneState(ZONE_R).points.hit !== null);
+    expect(inspect.zoneState(ZONE_R).points.hit).toBe(`breakpoint ${bp.id} at zone_trap`);
+    await inspect.invoke('zone.point.enable', { zone: ZONE_R, id: bp.id, enabled: false });
+
+    // A write watchpoint on the timer deadline (zoneR stores the next deadline on every tick).
+    state = (await inspect.invoke('zone.point.add', { zone: ZONE_R, location: 'deadline', kind: 'write' })) as typeof state;
+    const wp = state.points.points.find((p) => p.kind === 'write')!;
+    expect(wp).toMatchObject({ symbol: 'deadline', length: 8, enabled: true });
+    await inspect.resume(ZONE_R);
+    await until('the watchpoint', () => inspect.zoneState(ZONE_R).points.points.find((p) => p.id === wp.id)!.hit);
+    state = inspect.zoneState(ZONE_R);
+    expect(state.points.hit).toMatch(new RegExp(`^watchpoint ${wp.id} \\(write\\) on deadline: written at deadline by pc \\w+\\+0x[0-9a-f]+$`));
+    expect(state.cpus[0]!.pcSymbol).toBe(state.points.hit!.split(' by pc ')[1]);
+
+    // Four watchpoints fit the table; a fifth is refused and not listed.
+    for (const name of ['count', 'sum', 'min']) await inspect.invoke('zone.point.add', { zone: ZONE_R, location: name, kind: 'access' });
+    await expect(inspect.invoke('zone.point.add', { zone: ZONE_R, location: 'max', kind: 'read' })).rejects.toThrow(/already has 4 watchpoints enabled/);
+    await expect(inspect.invoke('zone.point.add', { zone: ZONE_R, location: 'no_such_thing', kind: 'execute' })).rejects.toThrow(/no symbol 'no_such_thing' in .*zones-r\.elf/);
+    state = inspect.zoneState(ZONE_R);
+    expect(state.points.points).toHaveLength(5);
+    for (const point of state.points.points) await inspect.invoke('zone.point.remove', { zone: ZONE_R, id: point.id });
+    await inspect.resume(ZONE_R);
+    const running = retired(ZONE_R_HART);
+    await until('zoneR running again', () => retired(ZONE_R_HART) > running + 1000);
+    expect(inspect.zoneState(ZONE_R).points.points).toEqual([]);
   });
 
   it("inspects the PLIC: the root's UART source 10 is zone 0's and hw; every live zone has a vPLIC", () => {

@@ -78,7 +78,7 @@ function aarch64Zone(): ZoneDebugState {
     snapshot: 3,
     lastStop: { reason: 'step', pc: hex64(0x4008_0000n), count: 1 },
   };
-  return { zone: 1, name: 'linux2', arch: 'aarch64', cpuNoun: 'CPU', paused: true, breakpoint: null, cpus: [cpu] };
+  return { zone: 1, name: 'linux2', arch: 'aarch64', cpuNoun: 'CPU', paused: true, cpus: [cpu], points: { points: [], limits: { breakpoints: 16, watchpoints: 4 }, gdbOwns: false, hit: null }, symbols: { file: null, count: 0 } };
 }
 
 function gicState(): InterruptControllersState {
