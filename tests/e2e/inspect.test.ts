@@ -64,19 +64,44 @@ describe('register and interrupt-controller inspectors', () => {
     await waitUntil('STIP in sip', async () => (await page.getByTestId('register-sip').innerText()).includes('STIP'), 5000);
     expect(await page.getByTestId('register-satp').innerText()).toContain('Bare');
 
-    // A breakpoint in the timer handler: Continue runs into it on the next tick.
+    // zoneR's symbols come from its ELF: the pc is named by its function, and so is every line.
+    expect(await page.getByTestId('symbols-info').innerText()).toMatch(/^\d+ symbols from .*zones-r\.elf$/);
+    expect(await page.getByTestId('pc-symbol').innerText()).toMatch(/^<\w+(\+0x[0-9a-f]+)?>$/);
+    expect(await page.locator('[data-testid="disassembly"] tr.current [data-testid="line-symbol"]').innerText()).toBe(await page.getByTestId('pc-symbol').innerText());
+
+    // A breakpoint by name in the timer handler: Continue runs into it on the next tick.
     const handler = timerHandler();
-    await page.getByTestId('breakpoint-input').fill(handler);
+    await page.getByTestId('breakpoint-input').fill('zone_trap');
     await page.getByTestId('breakpoint-input').press('Enter');
+    await page.getByTestId('point-1').waitFor();
+    expect(await page.getByTestId('point-1').innerText()).toContain('zone_trap');
     await page.getByTestId('zone-continue').click();
-    await waitUntil('the breakpoint hit', async () => (await page.getByTestId('debug-status').innerText()) === `Paused on breakpoint at ${handler}`);
+    await waitUntil('the breakpoint hit', async () => (await page.getByTestId('debug-status').innerText()) === 'Paused on breakpoint 1 at zone_trap');
     expect(await pcOf(page)).toBe(handler);
+    expect(await page.getByTestId('pc-symbol').innerText()).toBe('<zone_trap>');
+    await page.getByTestId('point-hit-1').waitFor();
+    expect(await page.getByTestId('point-1').innerText()).toMatch(/1 hit/);
     expect(await page.locator('[data-testid="disassembly"] tr.current .bp-toggle.armed').count()).toBe(1);
     expect(await page.getByTestId('register-scause').innerText()).toContain('supervisor timer interrupt');
+
+    // Disabled, it stays listed; a write watchpoint on the timer's deadline stops the handler's store.
+    await page.getByTestId('point-enabled-1').uncheck();
+    await waitUntil('breakpoint 1 disabled', async () => (await page.locator('[data-testid="disassembly"] tr.current .bp-toggle.armed').count()) === 0);
+    await page.getByTestId('point-kind').selectOption('write');
+    await page.getByTestId('breakpoint-input').fill('deadline');
+    await page.getByTestId('breakpoint-input').press('Enter');
+    await page.getByTestId('point-2').waitFor();
+    expect(await page.getByTestId('point-2').innerText()).toMatch(/watch write\s+deadline 0x[0-9a-f]+ · 8 bytes/);
+    await page.getByTestId('zone-continue').click();
+    await waitUntil('the watchpoint hit', async () => /^Paused on watchpoint 2 \(write\) on deadline: written at deadline by pc \w+\+0x[0-9a-f]+$/.test(await page.getByTestId('debug-status').innerText()));
+    await page.getByTestId('point-hit-2').waitFor();
+    expect(await page.getByTestId('point-counts').innerText()).toBe('0/16 breakpoints · 1/4 watchpoints');
     await page.waitForTimeout(300);
     await screenshot(page, 'registers');
 
-    await page.getByTestId('breakpoint-clear').click();
+    await page.getByTestId('point-remove-2').click();
+    await page.getByTestId('point-remove-1').click();
+    await waitUntil('the list empty', async () => (await page.getByTestId('point-list').count()) === 0);
     await page.getByTestId('zone-continue').click();
     await waitUntil('zoneR running', async () => !(await page.getByTestId('debug-status').innerText()).startsWith('Paused'));
   });
