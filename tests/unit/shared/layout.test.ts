@@ -24,6 +24,18 @@ describe('layout.json', () => {
     expect(layout.root).toEqual({ image: 'a.elf', mode: 'machine', cpus: [0, 1], entry: 0x80000000 });
   });
 
+  it("takes a symbol file for the root and each zone (a workbench key) and refuses one that is not a path", () => {
+    const layout = parseLayout(
+      JSON.stringify({ name: 'x', board: 'qemu-plic', root: { image: 'a.bin', mode: 'supervisor', symbols: 'vmlinux' }, zones: [{ config: 'z.json', symbols: 'System.map' }] }),
+      'l.json',
+    );
+    expect(layout.root.symbols).toBe('vmlinux');
+    expect(layout.zones[0]).toMatchObject({ config: 'z.json', symbols: 'System.map' });
+    expect(errors(JSON.stringify({ name: 'x', board: 'qemu-plic', root: { image: 'a', mode: 'supervisor' }, zones: [{ config: 'z.json', symbols: 3 }] }))).toEqual([
+      'demo/layout.json: zones[0].symbols: must be the path of an ELF or System.map',
+    ]);
+  });
+
   it('names the file and field of every problem', () => {
     expect(errors('{')).toEqual([expect.stringMatching(/^demo\/layout\.json: not valid JSON/)]);
     expect(errors(JSON.stringify({ board: 'b', root: { image: 'a', mode: 'hyper', cpus: [1, 1] }, extra: 1 }))).toEqual([
