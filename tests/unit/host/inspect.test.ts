@@ -3,6 +3,8 @@
  * zoneU runs on, single steps, a breakpoint in zoneR's timer handler, and the PLIC / vPLIC state.
  */
 import { execFileSync } from 'node:child_process';
+import { once } from 'node:events';
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadLayout } from '../../../src/host/layout-loader';
 import { InspectService } from '../../../src/host/inspect-service';
@@ -10,6 +12,7 @@ import type { CpuRegisterState, Events, RegisterValueData } from '../../../src/s
 import { startMachine, type LiveMachine } from '../../helpers/live-machine';
 import type { SharedRegion } from '../../../src/core/bus/types';
 import { CPU_INSPECT_BYTES, publishInspect } from '../../../src/core/cpu/cpu-inspect';
+import { debugWords, readDebugTable } from '../../../src/core/cpu/hart-snapshot';
 
 const ZONE_R = 2;
 const ZONE_U = 1;
@@ -177,6 +180,36 @@ describe('inspector service on the zones example', () => {
     const running = retired(ZONE_R_HART);
     await until('zoneR running again', () => retired(ZONE_R_HART) > running + 1000);
     expect(inspect.zoneState(ZONE_R).points.points).toEqual([]);
+  });
+
+  it("while gdb is attached the debug table is gdb's: the list is read-only, and armed again when gdb leaves", async () => {
+    const words = (): Int32Array => {
+      const own = (machine.host.view as { cpuDebugWords?: (cpu: number) => Int32Array }).cpuDebugWords?.(ZONE_R_HART);
+      if (own) return own;
+      const region = machine.host.view.hartRegion(ZONE_R_HART);
+      return debugWords(region.buffer, region.byteOffset);
+    };
+    // zone_main's entry runs once at boot: armed, it never stops the zone here.
+    const state = (await inspect.invoke('zone.point.add', { zone: ZONE_R, location: 'zone_main', kind: 'execute' })) as ReturnType<InspectService['zoneState']>;
+    const id = state.points.points[0]!.id;
+    expect(readDebugTable(words()).breakpoints).toEqual([symbol('zone_main')]);
+    const stub = await inspect.gdbStub(ZONE_R);
+    const client = net.connect(stub.port, '127.0.0.1');
+    await once(client, 'connect');
+    await until('gdb to own the table', () => inspect.zoneState(ZONE_R).points.gdbOwns);
+    // A new client starts from an empty table; the view's entry stays listed.
+    expect(readDebugTable(words()).breakpoints).toEqual([]);
+    expect(inspect.zoneState(ZONE_R).points.points.map((p) => p.id)).toEqual([id]);
+    await expect(inspect.invoke('zone.point.add', { zone: ZONE_R, location: 'zone_trap', kind: 'execute' })).rejects.toThrow(/^gdb is attached to zoneR/);
+    await expect(inspect.invoke('zone.point.remove', { zone: ZONE_R, id })).rejects.toThrow(/^gdb is attached to zoneR/);
+    client.destroy();
+    await until('gdb to leave', () => !inspect.zoneState(ZONE_R).points.gdbOwns);
+    expect(readDebugTable(words()).breakpoints).toEqual([symbol('zone_main')]);
+    await inspect.invoke('zone.point.remove', { zone: ZONE_R, id });
+    expect(readDebugTable(words()).breakpoints).toEqual([]);
+    // gdb's detach leaves the zone running.
+    const running = retired(ZONE_R_HART);
+    await until('zoneR running', () => retired(ZONE_R_HART) > running + 1000);
   });
 
   it("inspects the PLIC: the root's UART source 10 is zone 0's and hw; every live zone has a vPLIC", () => {
