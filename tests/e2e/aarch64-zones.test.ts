@@ -74,6 +74,29 @@ describe('aarch64 zones in the workbench', () => {
     expect(live.session.errors).toEqual([]);
   }, 120_000);
 
+  it("names zoneR's pc from its ELF and stops it at a breakpoint added by the name zone_irq", async () => {
+    const { page } = live.session;
+    // zoneR up (when this test runs alone).
+    await page.getByTestId('zone-item-2').waitFor();
+    await page.getByTestId('zone-tab-2').click();
+    await waitForText(page.getByTestId('zone-terminal-2'), /latency min=\d+/, 40_000);
+    await page.keyboard.press('Control+Shift+Digit2');
+    await page.getByTestId('registers-view').waitFor();
+    await page.getByTestId('inspect-zone').selectOption('2');
+    await page.getByTestId('inspect-cpu-3').waitFor();
+    await waitUntil('zoneR symbols', async () => /^\d+ symbols from .*zones-r\.elf$/.test(await page.getByTestId('symbols-info').innerText()));
+    await page.getByTestId('breakpoint-input').fill('zone_irq');
+    await page.getByTestId('breakpoint-input').press('Enter');
+    await waitUntil('the breakpoint hit', async () => (await page.getByTestId('debug-status').innerText()) === 'Paused on breakpoint 1 at zone_irq', 10_000);
+    expect(await page.getByTestId('pc-symbol').innerText()).toBe('<zone_irq>');
+    expect(await page.locator('[data-testid="disassembly"] tr.current [data-testid="line-symbol"]').innerText()).toBe('<zone_irq>');
+    await page.getByTestId('point-hit-1').waitFor();
+    await page.getByTestId('point-remove-1').click();
+    await page.getByTestId('zone-continue').click();
+    await waitUntil('zoneR running', async () => !(await page.getByTestId('debug-status').innerText()).startsWith('Paused'));
+    await page.getByTestId('main-view-consoles').click();
+  }, 90_000);
+
   it("shows the GICv3 with each zone's interrupts and owners, and each zone's vGICv3", async () => {
     const { page } = live.session;
     // The physical GICv3: each zone's SPI with its owner, and the banked PPI 27 and SGI 1 of each
