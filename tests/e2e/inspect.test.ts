@@ -104,6 +104,17 @@ describe('register and interrupt-controller inspectors', () => {
     await waitUntil('the list empty', async () => (await page.getByTestId('point-list').count()) === 0);
     await page.getByTestId('zone-continue').click();
     await waitUntil('zoneR running', async () => !(await page.getByTestId('debug-status').innerText()).startsWith('Paused'));
+
+    // A symbol file picked in the view replaces the zone's symbols; a bad one is named with its problem.
+    await page.getByTestId('symbols-file').setInputFiles({ name: 'bad.map', mimeType: 'text/plain', buffer: Buffer.from('hello world\n') });
+    await waitUntil('the bad file reported', async () => (await page.getByTestId('symbols-info').innerText()).startsWith("bad.map: line 1 is not 'address type name'"));
+    const nm = execFileSync('riscv64-unknown-elf-nm', ['guest/riscv64/bin/zones-r.elf'], { encoding: 'utf8' });
+    const map = nm.split('\n').filter((l) => / [tT] /.test(l)).map((l) => l.replace(/ ([tT]) (\S+)$/, ' $1 map_$2')).join('\n');
+    await page.getByTestId('symbols-file').setInputFiles({ name: 'System.map', mimeType: 'text/plain', buffer: Buffer.from(map) });
+    await waitUntil('the map loaded', async () => /^\d+ symbols from System\.map$/.test(await page.getByTestId('symbols-info').innerText()));
+    await waitUntil('the pc named from the map', async () => (await page.getByTestId('pc-symbol').innerText()).startsWith('<map_'));
+    await page.getByTestId('symbols-file').setInputFiles('guest/riscv64/bin/zones-r.elf');
+    await waitUntil('the ELF again', async () => /^\d+ symbols from zones-r\.elf$/.test(await page.getByTestId('symbols-info').innerText()));
   });
 
   it('shows the PLIC and every zone vPLIC, with the UART source owned by the root as hw', async () => {
