@@ -5,6 +5,7 @@
  * from the board data and the layout's zones from their hvisor JSON files, as hvisor-tool would.
  * Pause freezes guest time as well, as QEMU's virtual clock does.
  */
+import type { TierStats } from '../core/cpu/cpu-core';
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -398,6 +399,9 @@ export class MachineHost {
     return statuses.sort((a, b) => a.id - b.id);
   }
 
+  /** Each CPU's translation-tier figures, as its thread reported them when it ended (after stop()). */
+  readonly tierStats = new Map<number, TierStats>();
+
   private onWorkerMessage(message: VcpuMessage): void {
     switch (message.type) {
       case 'fault':
@@ -408,6 +412,9 @@ export class MachineHost {
         break;
       case 'log':
         this.log(`hvisor: ${message.message}`);
+        break;
+      case 'exit':
+        if (message.tier) this.tierStats.set(message.hart, message.tier);
         break;
       default:
         break;

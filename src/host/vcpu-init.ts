@@ -2,6 +2,7 @@
  * The message that starts a vCPU worker and the messages it sends back. Everything else flows
  * through the shared buffer (hart header words, zone table, device state, console rings).
  */
+import type { TierStats } from '../core/cpu/cpu-core';
 import type { MachinePlan } from '../core/machine/machine';
 import type { HypervisorOptions } from '../core/hypervisor/hypervisor';
 import type { GuestMode } from '../shared/model/layout';
@@ -34,5 +35,5 @@ export type VcpuMessage =
   | { type: 'ready'; hart: number }
   | { type: 'fault'; hart: number; zone?: number; text: string }
   | { type: 'log'; hart: number; message: string }
-  | { type: 'exit'; hart: number }
+  | { type: 'exit'; hart: number; tier?: TierStats }
   | { type: 'error'; hart: number; message: string; stack?: string };

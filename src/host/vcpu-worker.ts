@@ -59,7 +59,8 @@ try {
   }, thread);
   post({ type: 'ready', hart: init.hart });
   loop.run();
-  post({ type: 'exit', hart: init.hart });
+  const tier = arch.cpu.tierStats?.();
+  post({ type: 'exit', hart: init.hart, ...(tier ? { tier: { ...tier } } : {}) });
 } catch (error) {
   const e = error as Error;
   Atomics.store(header, CpuWord.status, HartStatus.faulted);

@@ -88,6 +88,20 @@ export const CpuWord = {
   fences: 15,
 } as const;
 
+/** What a CPU's translation tier did so far (bench linux-boot prints them per CPU). */
+export interface TierStats {
+  /** Guest blocks translated, and the WebAssembly modules they were compiled in. */
+  readonly blocks: number;
+  readonly modules: number;
+  /** Time spent translating and compiling (ms of this CPU's thread). */
+  readonly compileMs: number;
+  /** WebAssembly bytes compiled (the code cache's size before the engine's own code). */
+  readonly codeBytes: number;
+  /** Blocks dropped because their guest code changed, and whole-cache flushes. */
+  readonly stale: number;
+  readonly flushes: number;
+}
+
 export interface CpuCore {
   /** The physical CPU number (RISC-V hart id, Arm MPIDR Aff0 index). */
   readonly cpuId: number;
@@ -119,6 +133,8 @@ export interface CpuCore {
   takeWatchHit?(): { readonly address: bigint; readonly kind: number } | undefined;
   /** Moves the pc (a debugger's register write while the CPU is held). */
   setPc?(value: bigint): void;
+  /** The translation tier's figures; undefined when the CPU runs interpreted. */
+  tierStats?(): TierStats | undefined;
   /** Registers as named groups for the inspector, computed on the CPU's thread without side effects. */
   inspect(): RegisterGroup[];
 }

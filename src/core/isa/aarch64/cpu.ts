@@ -9,7 +9,7 @@
  * registers, single-step), PMU, alignment checks of SCTLR.A/SA, big-endian data.
  */
 import type { SharedRegion } from '../../bus/types';
-import { CPU_HEADER_BYTES, CpuWord, hex64, type BootLevel, type CpuCore, type CpuExit, type RegisterGroup } from '../../cpu/cpu-core';
+import { CPU_HEADER_BYTES, CpuWord, hex64, type BootLevel, type CpuCore, type CpuExit, type RegisterGroup, type TierStats } from '../../cpu/cpu-core';
 import { checkInterrupts, deliverException, TRAP } from './exceptions';
 import { execute, OP_BREAKPOINT } from './interpreter';
 import { flushTlb as flushAllTlb, resolveFetch, TLB_SIZE } from './memory';
@@ -418,6 +418,10 @@ export class A64Cpu implements CpuCore, ArmCpuApi {
     this.wpHit = undefined;
     this.wpPass = undefined;
     flushAllTlb(this);
+  }
+
+  tierStats(): TierStats | undefined {
+    return this.tier?.stats;
   }
 
   takeWatchHit(): { address: bigint; kind: number } | undefined {

@@ -83,7 +83,7 @@ export class A64Tier {
   readonly dispatch: (count: number, budget: number, mode: number, nzcv: number) => number;
   private pending: { page: TierPage; host: number; k: number; el: number; spIdx: number; words: number[]; ops: number[] }[] = [];
   /** Figures for the benchmarks: blocks translated, modules compiled, translation time (ms), stale-code exits, flushes. */
-  readonly stats = { blocks: 0, modules: 0, compileMs: 0, stale: 0, flushes: 0 };
+  readonly stats = { blocks: 0, modules: 0, compileMs: 0, stale: 0, flushes: 0, codeBytes: 0 };
 
   private readonly xBase: number;
   private readonly tlbBase: number;
@@ -205,7 +205,9 @@ export class A64Tier {
       g.emit(b.words, b.ops);
       mod.addFunction(`b${i}`, [I32, I32, I32, I32, I32], [I32], g.f);
     });
-    const exports = new WebAssembly.Instance(new WebAssembly.Module(mod.encode()), this.imports as never).exports;
+    const bytes = mod.encode();
+    const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), this.imports as never).exports;
+    this.stats.codeBytes += bytes.length;
     batch.forEach((b, i) => {
       const index = this.nextIndex++;
       this.table.set(index, exports[`b${i}`] as never);

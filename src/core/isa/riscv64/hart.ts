@@ -7,7 +7,7 @@
  * It is a CpuCore (cpu/cpu-core.ts) through thin aliases (cpuId, hasWork, powerOn, inspect) added
  * next to the RISC-V names the rest of the machine still uses; the run loop is the same code for both.
  */
-import type { BootLevel, CpuCore, CpuExit, RegisterGroup } from '../../cpu/cpu-core';
+import type { BootLevel, CpuCore, CpuExit, RegisterGroup, TierStats } from '../../cpu/cpu-core';
 import { HART_HEADER_BYTES, HartWord } from '../../cpu/hart-header';
 import type { SharedRegion } from '../../bus/types';
 import type { HartApi, HartPlatform, Supervisor } from './platform';
@@ -502,6 +502,10 @@ export class Hart implements HartApi, CpuCore {
     this.wpHit = undefined;
     this.wpPass = undefined;
     flushAllTlb(this);
+  }
+
+  tierStats(): TierStats | undefined {
+    return this.tier?.stats;
   }
 
   takeWatchHit(): { address: bigint; kind: number } | undefined {
