@@ -2,10 +2,11 @@
  * The workbench's GDB button (register inspector, per zone): it starts the zone's stub on 127.0.0.1,
  * shows the port and a ready gdb-multiarch command line, and the stub answers there.
  */
+import { once } from 'node:events';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openLiveWorkbench, waitForText, waitUntil, type LiveWorkbench } from './harness';
+import { openLiveWorkbench, screenshot, waitForText, waitUntil, type LiveWorkbench } from './harness';
 
 /** Sends `?` to the stub and resolves with what it answers (ack and stop reply). */
 function ask(port: number): Promise<string> {
@@ -55,5 +56,16 @@ describe('GDB button in the register inspector', () => {
     // Asking again gives the same stub.
     await page.getByTestId('zone-gdb').click();
     expect(await page.getByTestId('gdb-port').innerText()).toBe(address);
+
+    // While a client is attached the breakpoints are gdb's: the view's list is read-only, with a note.
+    const client = net.connect(port, '127.0.0.1');
+    await once(client, 'connect');
+    await page.getByTestId('points-gdb').waitFor();
+    expect(await page.getByTestId('breakpoint-input').isDisabled()).toBe(true);
+    await page.waitForTimeout(300);
+    await screenshot(page, 'registers-gdb-owns');
+    client.destroy();
+    await page.getByTestId('points-gdb').waitFor({ state: 'detached' });
+    expect(await page.getByTestId('breakpoint-input').isDisabled()).toBe(false);
   });
 });
