@@ -9,6 +9,7 @@ import { CliError, type Output } from './output';
 import { startControlServer } from '../host/control-socket';
 import { isZoneCommand, zoneCommand } from '../host/zone-commands';
 import { findZone, startGdbServer, symbolFile, zoneImage, type GdbServer } from '../host/gdb/server';
+import { zoneSymbols } from '../host/symbols';
 
 /** Console kept per zone for --expect matching (at least 4x the longest expected text). */
 const MIN_TAIL_CHARS = 64 * 1024;
@@ -114,7 +115,9 @@ export async function runLayout(options: RunOptions, out: Output): Promise<RunRe
       fault(fault) {
         // A zone that stops on a guest error ends the run at once, quiet or not: waiting for other
         // zones' expected text would only turn the fault into a timeout that hides it.
-        finish(2, `hvwb: ${fault.zoneName}${fault.hart >= 0 ? ` hart ${fault.hart}` : ''}: ${fault.message}`);
+        // The pc it names comes with its function when the zone has symbols (host/symbols.ts).
+        const message = zoneSymbols(host).annotate(Math.max(fault.zone, 0), fault.message);
+        finish(2, `hvwb: ${fault.zoneName}${fault.hart >= 0 ? ` hart ${fault.hart}` : ''}: ${message}`);
       },
       log(line) {
         if (!options.quiet) out.stderr(`${line}\n`);
