@@ -22,6 +22,7 @@ import { InspectService } from './inspect-service';
 import { DiskService } from './disk-service';
 import { TimelineService } from './timeline-service';
 import { zoneSymbols } from './symbols';
+import { machinePciBlocks, pciBusState } from './pci-service';
 import { cpuModel } from '../core/cpu-models';
 
 /** Console backlog kept per zone for terminals that attach late. */
@@ -235,6 +236,14 @@ class MachineServices implements WorkbenchServices {
 
   private async machineCommand(command: CommandName, params: unknown): Promise<unknown> {
     switch (command) {
+      case 'pci.bus': {
+        if (!this.loaded) throw new Error(this.problem ?? 'no layout is loaded');
+        const host = this.host;
+        const machine = host
+          ? { board: host.plan.board, block: machinePciBlocks(host.plan, host.view.buffer, host.plan.board), live: host.state === 'running' || host.state === 'paused' }
+          : undefined;
+        return pciBusState({ loaded: this.loaded, ...(machine ? { machine } : {}) });
+      }
       case 'layout.get':
         return this.snapshot();
       case 'hypervisor.backlog':

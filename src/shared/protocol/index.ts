@@ -11,6 +11,7 @@ import type { InspectCommands, InspectEvents } from './inspect';
 import type { LayoutFileCommands } from './layout-files';
 import type { TimelineCommands, TimelineEvents } from './timeline';
 import type { MemoryCommands } from './memory';
+import type { PciCommands } from './pci';
 
 export type * from './machine';
 export type * from './serial';
@@ -21,6 +22,7 @@ export type * from './inspect';
 export type * from './layout-files';
 export type * from './timeline';
 export type * from './memory';
+export type * from './pci';
 
 /** Events the window's own transport raises (not sent by the services). */
 export interface ConnectionEvents {
@@ -28,7 +30,7 @@ export interface ConnectionEvents {
   'connection.hello': { protocol: number };
 }
 
-export type Commands = MachineCommands & SerialCommands & ShellCommands & ZoneCommands & DiskCommands & LayoutFileCommands & InspectCommands & TimelineCommands & MemoryCommands;
+export type Commands = MachineCommands & SerialCommands & ShellCommands & ZoneCommands & DiskCommands & LayoutFileCommands & InspectCommands & TimelineCommands & MemoryCommands & PciCommands;
 export type Events = ConnectionEvents & MachineEvents & SerialEvents & ShellEvents & ZoneEvents & InspectEvents & TimelineEvents & DiskEvents;
 
 export type CommandName = keyof Commands;
@@ -55,5 +57,5 @@ export type WireMessage =
   | { kind: 'result'; id: number; ok: false; error: string }
   | { kind: 'event'; event: EventName; payload: unknown };
 
-/** Bump on every change of a command, an event or a payload's shape. 2: inspectors as data (groups, tables). 3: memory.* (memory and translation views). 4: symbols and the breakpoint/watchpoint list (zone.point.*, zone.symbols). */
-export const PROTOCOL_VERSION = 4;
+/** Bump on every change of a command, an event or a payload's shape. 2: inspectors as data (groups, tables). 3: memory.* (memory and translation views). 4: symbols and the breakpoint/watchpoint list (zone.point.*, zone.symbols). 5: pci.bus (the PCIe assignment view). */
+export const PROTOCOL_VERSION = 5;

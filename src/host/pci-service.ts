@@ -1,0 +1,74 @@
+/**
+ * The PCIe assignment view's service (issue 11 item 5, decision 0022): the board's PCI bus as the
+ * functions' configuration spaces say it is (the machine's shared blocks, which every vCPU's host and
+ * the management side's PciBus decode; power-on values before the guest touches them), with the
+ * owners of each function from the root zone's board list and the layout's zone files'
+ * `alloc_pci_devs` as they are on disk now. A zone file that does not parse owns nothing here; the
+ * editor's findings say why.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describePciHost } from '../core/devices/pci/pci-describe';
+import { withPciFunctions } from '../core/devices/pci/pci-host-board';
+import { deviceRegionName } from '../core/devices/create-devices';
+import { regionOf } from '../core/machine/shared-layout';
+import { PCI_CONFIG_BYTES } from '../core/devices/pci/pci-config-space';
+import type { Board } from '../shared/model/board';
+import { layoutRootZone } from '../shared/model/layout-root-zone';
+import type { ZoneConfig } from '../shared/model/zone-config';
+import type { PciBusState, PciFunctionData } from '../shared/protocol/pci';
+import { parseZoneConfig } from '../shared/validate/zone-config';
+import type { LoadedLayout } from './layout-loader';
+
+export interface PciSource {
+  readonly loaded: LoadedLayout;
+  /** The machine's board (functions plugged in) and its shared configuration blocks, once it is built. */
+  readonly machine?: { readonly board: Board; readonly block: (host: string, i: number) => Uint8Array; readonly live: boolean };
+}
+
+const hex = (n: number): string => `0x${n.toString(16)}`;
+
+/** The zones that may own functions: the root (board list) and each zone file that parses, with the file's path relative to the layout folder. */
+export async function pciZones(loaded: LoadedLayout): Promise<{ config: ZoneConfig; file: string | null }[]> {
+  const zones: { config: ZoneConfig; file: string | null }[] = [{ config: layoutRootZone(loaded.board, loaded.layout.root), file: null }];
+  for (const zone of loaded.zoneFiles) {
+    const rel = path.relative(loaded.folder, zone.path);
+    let text: string;
+    try {
+      text = await readFile(zone.path, 'utf8');
+    } catch {
+      continue;
+    }
+    const parsed = parseZoneConfig(text, rel, loaded.board.arch);
+    if (parsed.config) zones.push({ config: parsed.config, file: rel });
+  }
+  return zones;
+}
+
+export async function pciBusState(source: PciSource): Promise<PciBusState> {
+  // A layout's `pci` list is plugged into the board's host when the machine is planned (machine-host.ts).
+  const board = source.machine?.board ?? withPciFunctions(source.loaded.board, source.loaded.layout.pci ?? []);
+  const host = board.devices.find((d) => d.kind === 'pci-host-ecam');
+  const zones = await pciZones(source.loaded);
+  const zoneList = zones.map((z) => ({ id: z.config.zoneId, name: z.config.name, file: z.file }));
+  if (!host) return { host: null, live: false, functions: [], zones: zoneList };
+  const block = source.machine ? (i: number) => source.machine!.block(host.name, i) : undefined;
+  const functions: PciFunctionData[] = describePciHost(host, block).map((f) => ({
+    ...f,
+    owners: zones
+      .filter((z) => z.config.allocPciDevs.some((d) => d.domain === f.domain && d.bus === f.bus && d.device === f.device && d.function === f.function))
+      .map((z) => z.config.zoneId),
+  }));
+  return { host: { name: host.name, ecamBase: hex(host.base), ecamSize: hex(host.size) }, live: source.machine?.live ?? false, functions, zones: zoneList };
+}
+
+/** The configuration block accessor of a built machine (the same bytes its vCPUs decode). */
+export function machinePciBlocks(plan: { readonly layout: Parameters<typeof regionOf>[0] }, buffer: Parameters<typeof regionOf>[1], board: Board): (host: string, i: number) => Uint8Array {
+  return (name, i) => {
+    const device = board.devices.find((d) => d.name === name);
+    if (!device) throw new Error(`the board has no device '${name}'`);
+    const region = regionOf(plan.layout, buffer, deviceRegionName(device));
+    if ((i + 1) * PCI_CONFIG_BYTES > region.byteLength) throw new Error(`PCIe host '${name}' has no configuration block ${i}`);
+    return new Uint8Array(region.buffer, region.byteOffset + i * PCI_CONFIG_BYTES, PCI_CONFIG_BYTES);
+  };
+}
