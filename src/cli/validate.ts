@@ -37,7 +37,7 @@ export async function runValidate(location: string, out: Output): Promise<number
   const loaded = await loadLayout(location, { collectMissing: true });
   const { board, layout } = loaded;
   const root = rootZoneForLayout(board, layout.root);
-  const options = { workbenchIvc: layout.workbenchIvc };
+  const options = { workbenchIvc: layout.workbenchIvc, pci: layout.pci ?? [] };
   const findings: ZoneFinding[] = [...loaded.missing, ...checkZone(root, board, options)];
   const zones: CheckedZone[] = [];
   for (const entry of loaded.zoneFiles) {

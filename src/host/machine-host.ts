@@ -313,7 +313,7 @@ export class MachineHost {
   /** `hvisor zone start <config.json>`: check it against the running zones, load its images, start it. */
   /** The layout's options for hvisor's zone checks (its workbench conveniences). */
   private zoneCheckOptions(): ZoneCheckOptions {
-    return { workbenchIvc: this.loaded.layout.workbenchIvc };
+    return { workbenchIvc: this.loaded.layout.workbenchIvc, pci: this.loaded.layout.pci ?? [] };
   }
 
   async startZone(file: string): Promise<ZoneResult> {

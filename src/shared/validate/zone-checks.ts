@@ -19,6 +19,8 @@ import {
 import { ARCH_CONFIG_VALIDATORS } from './arch/registry';
 import { parseZoneConfig } from './zone-config';
 import { checkIvcSet, checkZoneIvc } from './ivc-checks';
+import { checkPciAssignments } from './pci-checks';
+import type { LayoutPciDevice } from '../model/layout';
 
 const hex = (n: number): string => '0x' + n.toString(16);
 const span = (base: number, size: number): string => `${hex(base)}+${hex(size)}`;
@@ -86,6 +88,11 @@ const mapped = (r: ZoneMemoryRegion): boolean => r.type !== 'virtio';
 export interface ZoneCheckOptions {
   /** layout.json `workbenchIvc`: ivc_configs are set up on an architecture where hvisor has no IVC. */
   readonly workbenchIvc?: boolean;
+  /**
+   * layout.json `pci`: the functions on the board's PCIe host. Given, the zones' alloc_pci_devs are
+   * checked against that bus (pci-checks.ts: BDFs not on it, an endpoint in two zones, ECAM windows).
+   */
+  readonly pci?: readonly LayoutPciDevice[];
 }
 
 /** Whether ivc_configs take effect: hvisor's own IVC on this architecture, or the layout's opt-in. */
@@ -385,7 +392,7 @@ export function checkZones(zones: readonly ZoneConfig[], board: Board, options: 
     if (!zone.root && zone.zoneId === 0) {
       out.error('zone_id', 'zone id 0 is the root zone; hvisor refuses to start another zone 0 (EINVAL)');
     }
-    for (let a = 0; a < b; a++) conflicts(zones[a]!, zone, board, out);
+    for (let a = 0; a < b; a++) conflicts(zones[a]!, zone, board, out, options.pci === undefined);
     findings.push(...out.list);
   });
   if (ivcOn(board, options)) {
@@ -393,10 +400,11 @@ export function checkZones(zones: readonly ZoneConfig[], board: Board, options: 
     checkIvcSet(zones, (zone) => sinks.get(zone)!);
     for (const sink of sinks.values()) findings.push(...sink.list);
   }
+  if (options.pci) findings.push(...checkPciAssignments(zones, board, options.pci));
   return findings;
 }
 
-function conflicts(earlier: ZoneConfig, zone: ZoneConfig, board: Board, out: Findings): void {
+function conflicts(earlier: ZoneConfig, zone: ZoneConfig, board: Board, out: Findings, pciWithoutBus: boolean): void {
   const pair = (path: string, otherPath: string): readonly [ZoneRef, ZoneRef] => [ref(zone, path), ref(earlier, otherPath)];
   if (zone.zoneId === earlier.zoneId && !(zone.zoneId === 0 && !zone.root)) {
     const zones = pair('zone_id', 'zone_id');
@@ -435,7 +443,8 @@ function conflicts(earlier: ZoneConfig, zone: ZoneConfig, board: Board, out: Fin
       out.warning('interrupts', `IRQ ${irq} is also in the interrupts of ${describe(zones[1])}; it is not in HW_IRQS, so each zone's vPLIC raises it separately`, zones);
     }
   }
-  zone.allocPciDevs.forEach((dev, i) => {
+  // With the layout's bus known, checkPciAssignments says which functions are bridges (pci-checks.ts).
+  if (pciWithoutBus) zone.allocPciDevs.forEach((dev, i) => {
     // 00:00.0 is the host bridge on a generic ECAM host (QEMU virt's gpex): every zone lists it, as
     // hvisor's own qemu-plic configs do (board.rs ROOT_PCI_DEVS and configs/zone1-linux-*.json).
     if (dev.bus === 0 && dev.device === 0 && dev.function === 0) return;

@@ -52,7 +52,7 @@ export function validateFiles(files: readonly EditorFile[], board: Board, proble
     try {
       const layout = parseLayout(currentText(layoutFile), layoutFile.path);
       root = layout.root;
-      options = { workbenchIvc: layout.workbenchIvc };
+      options = { workbenchIvc: layout.workbenchIvc, pci: layout.pci ?? [] };
     } catch (error) {
       if (error instanceof LayoutError) findings.push(...layoutFindings(error, layoutFile.path));
       else findings.push({ severity: 'error', file: layoutFile.path, path: '', message: (error as Error).message });
