@@ -123,10 +123,14 @@ describe('inspector service on the zones example', () => {
     expect(state.cpus[0]!.disassembly.find((l) => l.current)?.breakpoint).toBe(true);
     expect(register(state.cpus[0]!, 'scause').summary).toContain('supervisor timer interrupt');
 
-    // Continue: it runs the handler and comes back on the next tick.
+    // Continue: it steps over the breakpoint (a step stop of its own), runs the handler and comes back
+    // on the next tick.
     const count = state.cpus[0]!.lastStop!.count;
     await inspect.resume(ZONE_R);
-    await until('the next hit', () => (inspect.zoneState(ZONE_R).cpus[0]!.lastStop?.count ?? 0) > count);
+    await until('the next hit', () => {
+      const stop = inspect.zoneState(ZONE_R).cpus[0]!.lastStop;
+      return stop?.reason === 'breakpoint' && stop.count > count;
+    });
     expect(inspect.zoneState(ZONE_R).cpus[0]!.pc).toBe(hit.pc);
 
     await inspect.setBreakpoint(ZONE_R, null);
