@@ -11,7 +11,7 @@ import { useConnection, useWorkbench } from '../api/workbench-api';
 import { useMachineStore } from './machine';
 import { createPolling } from '../composables/polling';
 
-export type InspectView = 'registers' | 'interrupts' | 'timeline' | 'memory';
+export type InspectView = 'registers' | 'interrupts' | 'pci' | 'timeline' | 'memory';
 const POLL_MS = 250;
 
 export interface StopNotice {
