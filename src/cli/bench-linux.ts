@@ -1,6 +1,6 @@
 /**
- * `hvwb bench linux-boot [--arch riscv64|aarch64]`: boots Debian's kernel with the busybox initramfs
- * (examples/<arch>-linux-root, images from scripts/fetch-guest-images.sh [--arch aarch64]) on one CPU
+ * `hvwb bench linux-boot [--arch riscv64|aarch64] [--cpus N]`: boots Debian's kernel with the busybox initramfs
+ * (examples/<arch>-linux-root, images from scripts/fetch-guest-images.sh [--arch aarch64]) on one CPU (N)
  * until the init script prints its first line, and reports wall time and retired instructions. Where
  * QEMU for the architecture is installed it boots the same kernel, initramfs and command line on QEMU's
  * virt machine in the same run and prints the ratio of the two wall times. Both times run from
@@ -69,6 +69,8 @@ export interface LinuxBootOptions {
   readonly ours?: boolean;
   /** Layout folder; defaults to the architecture's example. */
   readonly layout?: string;
+  /** CPUs the kernel boots on, on both sides (default 1): how the figures scale with vCPUs. */
+  readonly cpus?: number;
 }
 
 export interface LinuxBootResult {
@@ -79,9 +81,10 @@ export interface LinuxBootResult {
 }
 
 /** QEMU's command line for the architecture, booting `kernel` with `initrd` and `bootargs`. */
-export function qemuCommand(arch: LinuxBenchArch, kernel: string, initrd: string, bootargs: string): { binary: string; args: string[] } {
+export function qemuCommand(arch: LinuxBenchArch, kernel: string, initrd: string, bootargs: string, cpus = 1): { binary: string; args: string[] } {
   const spec = LINUX_BENCH[arch];
-  return { binary: spec.qemu, args: [...spec.machine, '-kernel', kernel, '-initrd', initrd, '-append', bootargs] };
+  const machine = spec.machine.map((a, i, all) => (all[i - 1] === '-smp' ? String(cpus) : a));
+  return { binary: spec.qemu, args: [...machine, '-kernel', kernel, '-initrd', initrd, '-append', bootargs] };
 }
 
 /**
@@ -103,12 +106,14 @@ export async function linuxBenchImages(layoutDir: string, arch: LinuxBenchArch):
   return { kernel, initrd, bootargs: layout.root.bootargs ?? '' };
 }
 
-async function bootOurs(layoutDir: string): Promise<{ seconds: number; retired: number; tier: TierStats | undefined }> {
+async function bootOurs(layoutDir: string, cpus: number): Promise<{ seconds: number; retired: number; tier: TierStats | undefined }> {
   const started = performance.now();
   let host: MachineHost;
   try {
     const loaded = await loadLayout(layoutDir);
-    const layout = { ...loaded.layout, root: { ...loaded.layout.root, cpus: [loaded.layout.root.cpus?.[0] ?? 0] } };
+    if (cpus > loaded.board.harts) throw new CliError(`linux-boot: --cpus ${cpus}: board ${loaded.board.name} has ${loaded.board.harts} CPUs`);
+    const first = loaded.layout.root.cpus?.[0] ?? 0;
+    const layout = { ...loaded.layout, root: { ...loaded.layout.root, cpus: Array.from({ length: cpus }, (_, i) => (first + i) % loaded.board.harts) } };
     host = await MachineHost.create({ ...loaded, layout });
   } catch (error) {
     if (error instanceof CliError) throw error;
@@ -136,7 +141,7 @@ async function bootOurs(layoutDir: string): Promise<{ seconds: number; retired: 
       host.start();
     });
     await host.stop();
-    return { seconds, retired: host.retired(), tier: host.tierStats.get(host.loaded.layout.root.cpus?.[0] ?? 0) };
+    return { seconds, retired: host.retired(), tier: sumTier([...host.tierStats.values()]) };
   } catch (error) {
     await host.stop();
     throw error;
@@ -148,8 +153,8 @@ function qemuInstalled(binary: string): boolean {
 }
 
 /** Seconds from spawning QEMU to the init line on its console. */
-export async function bootQemu(arch: LinuxBenchArch, kernel: string, initrd: string, bootargs: string): Promise<number> {
-  const { binary, args } = qemuCommand(arch, kernel, initrd, bootargs);
+export async function bootQemu(arch: LinuxBenchArch, kernel: string, initrd: string, bootargs: string, cpus = 1): Promise<number> {
+  const { binary, args } = qemuCommand(arch, kernel, initrd, bootargs, cpus);
   const started = performance.now();
   const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let text = '';
@@ -180,13 +185,21 @@ export async function bootQemu(arch: LinuxBenchArch, kernel: string, initrd: str
   }
 }
 
-/** The translation tier's share of a boot: blocks, compile time and its share of the wall time, code bytes. */
-export function describeTier(t: TierStats, seconds: number): string {
+/** The translation tier's share of a boot: blocks, compile time and its share of the CPUs' time, code bytes. */
+export function describeTier(t: TierStats, seconds: number, cpus = 1): string {
+  const share = `${((t.compileMs / 10) / (seconds * cpus)).toFixed(1)}% of ${cpus === 1 ? 'the boot' : `${cpus} CPUs' boot time`}`;
   return (
     `tier: ${t.blocks} blocks in ${t.modules} modules, compile ${(t.compileMs / 1000).toFixed(2)} s ` +
-    `(${((t.compileMs / 10) / seconds).toFixed(1)}% of the boot), ${(t.codeBytes / 1048576).toFixed(1)} MiB of WebAssembly, ` +
+    `(${share}), ${(t.codeBytes / 1048576).toFixed(1)} MiB of WebAssembly, ` +
     `${t.stale} blocks dropped as stale, ${t.flushes} cache flushes`
   );
+}
+
+/** Every CPU's tier figures added up (undefined when none ran the tier). */
+function sumTier(all: readonly TierStats[]): TierStats | undefined {
+  if (all.length === 0) return undefined;
+  const sum = (k: keyof TierStats): number => all.reduce((a, t) => a + t[k], 0);
+  return { blocks: sum('blocks'), modules: sum('modules'), compileMs: sum('compileMs'), codeBytes: sum('codeBytes'), stale: sum('stale'), flushes: sum('flushes') };
 }
 
 /** Runs the benchmark and prints its figures; returns the best (shortest) run of each side. */
@@ -199,12 +212,14 @@ export async function benchLinuxBoot(options: LinuxBootOptions, out: Output): Pr
   const layoutDir = options.layout ?? path.join(repoRoot(), spec.layout);
   const images = await linuxBenchImages(layoutDir, arch);
   const runs = Math.max(1, options.runs ?? 1);
+  const cpus = options.cpus ?? 1;
+  if (!Number.isInteger(cpus) || cpus < 1) throw new CliError(`linux-boot: --cpus: not a CPU count: ${cpus}`);
   let best: { seconds: number; retired: number; tier: TierStats | undefined } | undefined;
   if (ours) {
     for (let i = 0; i < runs; i++) {
-      const r = await bootOurs(layoutDir);
+      const r = await bootOurs(layoutDir, cpus);
       out.stdout(`run ${i + 1}: "${INIT_LINE}" after ${r.seconds.toFixed(2)} s, ${r.retired} instructions (${(r.retired / r.seconds / 1e6).toFixed(1)} MIPS)\n`);
-      if (r.tier) out.stdout(`  ${describeTier(r.tier, r.seconds)}\n`);
+      if (r.tier) out.stdout(`  ${describeTier(r.tier, r.seconds, cpus)}\n`);
       if (!best || r.seconds < best.seconds) best = r;
     }
     out.stdout(`hvwb ${best!.seconds.toFixed(2)} s, ${best!.retired} instructions\n`);
@@ -218,7 +233,7 @@ export async function benchLinuxBoot(options: LinuxBootOptions, out: Output): Pr
   }
   let qemuBest = Infinity;
   for (let i = 0; i < runs; i++) {
-    const s = await bootQemu(arch, images.kernel, images.initrd, images.bootargs);
+    const s = await bootQemu(arch, images.kernel, images.initrd, images.bootargs, cpus);
     out.stdout(`qemu run ${i + 1}: "${INIT_LINE}" after ${s.toFixed(2)} s\n`);
     qemuBest = Math.min(qemuBest, s);
   }

@@ -22,7 +22,7 @@ commands:
   bench mips [--runs N] [--arch riscv64|aarch64] [--no-qemu] [--tier interp]
       run the instruction-rate benchmark guest on one hart to its power-off and print "MIPS ours <n>";
       with QEMU installed, run the same ELF in QEMU too and print "MIPS qemu <n>" and "ratio <ours/qemu>"
-  bench linux-boot [--runs N] [--arch riscv64|aarch64] [--no-qemu | --qemu-only] [--tier interp]
+  bench linux-boot [--runs N] [--arch riscv64|aarch64] [--cpus N] [--no-qemu | --qemu-only] [--tier interp]
       boot Debian's kernel + initramfs on one hart to the init's first line; with QEMU installed,
       boot the same images in QEMU too and print "ratio <ours/qemu>"
   ui [layout] [--port N]
@@ -95,11 +95,12 @@ export async function main(argv: readonly string[], out: Output = processOutput)
         return result.code;
       }
       case 'bench': {
-        const args = parseArgs(rest, ['runs', 'arch', 'tier'], ['no-qemu', 'qemu-only']);
+        const args = parseArgs(rest, ['runs', 'arch', 'tier', 'cpus'], ['no-qemu', 'qemu-only']);
         applyTier(args);
         const { runBench } = await import('./bench');
         return await runBench(args.positional[0], numberFlag(args, 'runs', 1), out, {
           arch: args.flags.get('arch')?.at(-1),
+          ...(args.flags.has('cpus') ? { cpus: numberFlag(args, 'cpus', 1) } : {}),
           ...(args.flags.has('no-qemu') ? { qemu: false } : {}),
           ...(args.flags.has('qemu-only') ? { ours: false } : {}),
         });

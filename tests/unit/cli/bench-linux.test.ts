@@ -40,6 +40,17 @@ describe('hvwb bench linux-boot --arch', () => {
     expect(qemuCommand('riscv64', 'a', 'b', 'c').args).toContain('default');
   });
 
+  it('--cpus boots QEMU with as many CPUs, and is refused where it means nothing', async () => {
+    expect(qemuCommand('riscv64', 'a', 'b', 'c', 4).args.join(' ')).toContain('-smp 4 ');
+    expect(qemuCommand('aarch64', 'a', 'b', 'c', 2).args.join(' ')).toContain('-smp 2 ');
+    const zero = await hvwb('bench', 'linux-boot', '--cpus', '0', '--qemu-only');
+    expect(zero.code).toBe(2);
+    expect(zero.stderr).toContain('--cpus');
+    const mips = await hvwb('bench', 'mips', '--cpus', '2');
+    expect(mips.code).toBe(2);
+    expect(mips.stderr).toContain('--cpus is for bench linux-boot');
+  });
+
   it('names the known architectures for an unknown one', async () => {
     const r = await hvwb('bench', 'linux-boot', '--arch', 'sparc');
     expect(r.code).toBe(2);
