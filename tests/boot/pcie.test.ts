@@ -12,6 +12,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadLayout } from '../../src/host/layout-loader';
 import { MachineHost } from '../../src/host/machine-host';
+import { machinePciBlocks, pciBusState } from '../../src/host/pci-service';
 
 const LAYOUT = 'examples/riscv64-pcie-root';
 const IMAGES = 'examples/riscv64-linux-root/images';
@@ -81,6 +82,17 @@ describe.skipIf(!cached)('PCIe on qemu-plic', () => {
       // The virtio functions are PCIe (an Express capability), so Linux uses their 4 KiB configuration space.
       expect(devices).toMatch(/pci 0000:00:01\.0 0x1af4:0x1042 0x010000 virtio-pci cfg 4096/);
       expect(devices).toMatch(/pci 0000:00:02\.0 0x1af4:0x1041 0x020000 virtio-pci cfg 4096/);
+      // The assignment view's live data (pci.bus) reads the BARs Linux programmed: its sysfs resource lines agree.
+      const resources = await console.run('for f in 1 2; do sed -n "2p;5p" /sys/bus/pci/devices/0000:00:0$f.0/resource; done');
+      const live = await pciBusState({ loaded, machine: { board: host.plan.board, block: machinePciBlocks(host.plan, host.view.buffer, host.plan.board), live: true } });
+      for (const bdf of ['0000:00:01.0', '0000:00:02.0']) {
+        for (const bar of live.functions.find((f) => f.bdf === bdf)!.bars) {
+          expect(bar.enabled).toBe(true);
+          expect(bar.address).not.toBe('0x0');
+          const end = Number(bar.address) + Number(bar.size) - 1;
+          expect(resources).toContain(`0x${bar.address.slice(2).padStart(16, '0')} 0x${end.toString(16).padStart(16, '0')}`);
+        }
+      }
       // virtio_blk and virtio_net are modules of Debian's kernel; /init loads modules only for virtio-mmio devices.
       await console.run('grep -E "^(virtio_blk|failover|net_failover|virtio_net) " /etc/hvwb-modules | while read n ko; do insmod $ko; done');
       const net = await console.run('ip link set eth0 up; cat /sys/class/net/eth0/address; basename $(readlink /sys/class/net/eth0/device/driver)');
