@@ -4,11 +4,15 @@
  * bridge. As data: the low 256 MiB of DRAM, the CPU-side NS16550A UART at 0x1fe0_01e0 (100 MHz input
  * clock, the dtsi's uart0 and the root zone's console), the legacy I/O interrupt controller at
  * 0x1fe0_1400 that routes it to the CPUs' HWI lines (the dtsi's commented-out liointc node: UART0 is
- * its input 10, INT0 reaches the CPU's HWI0), the stable counter at 100 MHz, IPIs through IOCSR.
+ * its input 10, INT0 reaches the CPU's HWI0), the stable counter at 100 MHz, IPIs through IOCSR. The
+ * 7A2000 interrupt path Linux uses, as the dtsi has it: the EIOINTC (IOCSR; the dtsi's reg is its MMIO
+ * alias at 0x1fe0_1600), the PCH-PIC at 0x1000_0000 sending to it, and the bridge's UART (the dtsi's
+ * uart1 at 0x1008_0000, 50 MHz) on PCH-PIC input 8.
  *
  * Left out for now (later sessions of issue 14): the DRAM above 4 GiB and the 0x9000_0000 window hvisor's
- * root uses, EIOINTC and PCH-PIC/PCH-MSI (the 7A2000 interrupt path Linux uses), the 7A2000's UART1 and
- * RTC, PCIe. The root zone's regions are board.rs's as they stand; its entry is given physically (see
+ * root uses, PCH-MSI (commented out in the dtsi), the 7A2000's RTC, PCIe. The LIOINTC drives HWI0 only
+ * (its INT0, what the dtsi uses): the CPU's pending word takes one level per line, so two controllers
+ * driving the same HWI would lower each other's level. The root zone's regions are board.rs's as they stand; its entry is given physically (see
  * rootZone.entry).
  */
 import type { LoongarchBoard, MemoryRegion } from '../../shared/model/board';
@@ -18,7 +22,7 @@ const io = (physicalStart: number, size: number): MemoryRegion => ({ type: 'io',
 
 export const ls3a5000: LoongarchBoard = {
   name: 'ls3a5000',
-  description: 'Loongson 3A5000 + 7A2000 (LA464 x4) as hvisor runs on it (UART0, LIOINTC, IOCSR IPIs; no EIOINTC/PCH yet)',
+  description: 'Loongson 3A5000 + 7A2000 (LA464 x4) as hvisor runs on it (UART0 on the LIOINTC, the 7A2000 UART on PCH-PIC -> EIOINTC, IOCSR IPIs)',
   arch: 'loongarch64',
   harts: 4,
   prid: 0x0014_c010,
@@ -29,8 +33,11 @@ export const ls3a5000: LoongarchBoard = {
   // DRAM's low window; board.rs's first RAM region starts at 2 MiB above firmware.
   ram: { base: 0, size: 0x1000_0000 },
   devices: [
-    { name: 'liointc', kind: 'loongson-liointc', base: 0x1fe0_1400, size: 0x60, props: { cpuInputs: ['HWI0', 'HWI1', 'HWI2', 'HWI3'] } },
+    { name: 'liointc', kind: 'loongson-liointc', base: 0x1fe0_1400, size: 0x60, props: { cpuInputs: ['HWI0'] } },
+    { name: 'eiointc', kind: 'loongson-eiointc', base: 0x1fe0_1600, size: 0xea00, props: { cpuInputs: ['HWI0', 'HWI1', 'HWI2', 'HWI3'] } },
+    { name: 'pic', kind: 'loongson-pch-pic', base: 0x1000_0000, size: 0x400, props: { interruptParent: 'eiointc', baseVector: 0 } },
     { name: 'uart0', kind: 'ns16550a', base: 0x1fe0_01e0, size: 0x20, irq: 10, props: { clockFrequency: 100_000_000 } },
+    { name: 'uart1', kind: 'ns16550a', base: 0x1008_0000, size: 0x100, irq: 8, props: { clockFrequency: 50_000_000, interruptParent: 'pic' } },
   ],
   rootZone: {
     name: 'root-linux-la64',

@@ -53,6 +53,8 @@ export function instantiateDevices(
   const unmodelled: BoardDevice[] = [];
   const roles: Partial<DeviceRoles> & { -readonly [K in keyof DeviceRoles]?: DeviceRoles[K] } = {};
   let irqSink: IrqSink | undefined;
+  // Controllers by device name, for devices whose `interruptParent` names one (a cascade).
+  const controllers = new Map<string, IrqSink>();
 
   // Interrupt controllers first: the other devices take them as their IRQ sink.
   const ordered = [...board.devices].sort(
@@ -71,6 +73,12 @@ export function instantiateDevices(
       options,
       region: () => regionOf(layout, buffer, deviceRegionName(spec)),
       irqSink: () => {
+        const parent = spec.props?.['interruptParent'];
+        if (typeof parent === 'string') {
+          const named = controllers.get(parent);
+          if (!named) throw new Error(`board '${board.name}': device '${spec.name}' names interrupt parent '${parent}', which is not an interrupt controller built before it`);
+          return named;
+        }
         if (!irqSink) throw new Error(`board '${board.name}': device '${spec.name}' needs an interrupt controller`);
         return irqSink;
       },
@@ -83,6 +91,8 @@ export function instantiateDevices(
     const r = built.roles ?? {};
     if (r.irqChip && irqSink) throw new Error(`board '${board.name}': device '${spec.name}' is a second interrupt controller`);
     if (r.irqChip) irqSink = r.irqChip;
+    const controller = r.irqChip ?? r.cascadedIrqChip;
+    if (controller) controllers.set(spec.name, controller);
     if (r.uart) uarts.push(r.uart);
     for (const [key, value] of Object.entries(r)) {
       if (key !== 'uart') (roles as Record<string, unknown>)[key] = value;

@@ -53,6 +53,19 @@ export interface DeviceRoles {
   readonly sswi: AclintSswi;
   readonly test: SifiveTest;
   readonly rtc: GoldfishRtc;
+  /**
+   * A second-level interrupt controller (a Loongson PCH-PIC or EIOINTC): devices reach it by naming it
+   * in their `interruptParent` prop instead of wiring to the board's irqChip.
+   */
+  readonly cascadedIrqChip: IrqSink & MmioDeviceLike;
+  /** What answers part of a LoongArch board's IOCSR space (the EIOINTC). */
+  readonly iocsr: IocsrResponder;
+}
+
+/** A device in a LoongArch CPU's IOCSR space: undefined / false where it does not answer. */
+export interface IocsrResponder {
+  read(cpu: number, address: number, size: 1 | 2 | 4 | 8): bigint | undefined;
+  write(cpu: number, address: number, size: 1 | 2 | 4 | 8, value: bigint): boolean;
 }
 
 /** What a controller needs for a machine reset. */
@@ -85,7 +98,10 @@ export interface BuildContext extends DeviceContext {
   readonly options: PlanOptions;
   /** The device's shared state region (only for kinds whose stateBytes is defined). */
   region(): SharedRegion;
-  /** The interrupt controller the device's interrupts go to; throws naming the device if there is none. */
+  /**
+   * The interrupt controller the device's interrupts go to (the one its `interruptParent` prop names,
+   * else the board's irqChip); throws naming the device if there is none.
+   */
   irqSink(): IrqSink;
   /** The board's MSI controller once built (ask when delivering), or a sink that refuses everything. */
   msiSink(): MsiSink;

@@ -26,6 +26,8 @@ import { ImxUart } from './uart/imx-uart';
 import { CadenceUart } from './uart/cadence-uart';
 import { DwApbUart } from './uart/dw-apb-uart';
 import { LoongsonLiointc } from './intc/loongson-liointc';
+import { LoongsonEiointc } from './intc/loongson-eiointc';
+import { LoongsonPchPic } from './intc/loongson-pch-pic';
 import { pciHostEcamModel } from './pci/pci-host-model';
 
 const DEFAULT_RING_CAPACITY = 4096;
@@ -166,6 +168,26 @@ const MODELS: readonly DeviceModel[] = [
     build: (c) => {
       const liointc = new LoongsonLiointc(c.region(), c.board.harts, cpuInputs(c.board, c.spec).map((i) => i.mask), c.signals);
       return { windows: [window(c.spec, liointc)], roles: { irqChip: liointc } };
+    },
+  },
+  {
+    // Reached through IOCSR, not memory: no window; the LoongArch vCPU's IOCSR bus asks it (role iocsr).
+    kind: 'loongson-eiointc',
+    interruptController: true,
+    stateBytes: () => LoongsonEiointc.stateBytes(),
+    build: (c) => {
+      const eiointc = new LoongsonEiointc(c.region(), c.board.harts, cpuInputs(c.board, c.spec).map((i) => i.mask), c.signals);
+      return { windows: [], roles: { cascadedIrqChip: eiointc, iocsr: eiointc } };
+    },
+  },
+  {
+    // Its interruptParent prop names the EIOINTC its HT messages raise vectors of.
+    kind: 'loongson-pch-pic',
+    interruptController: true,
+    stateBytes: () => LoongsonPchPic.stateBytes(),
+    build: (c) => {
+      const pic = new LoongsonPchPic(c.region(), c.irqSink());
+      return { windows: [window(c.spec, pic)], roles: { cascadedIrqChip: pic } };
     },
   },
   {

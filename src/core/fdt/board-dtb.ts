@@ -7,7 +7,8 @@
  * stdout-path), the reservation block and the walk over the devices. The architecture's own nodes
  * (CPUs, firmware interface, timer) come from arch/<arch>/ through arch/registry.ts, each device's
  * node from its kind's writer (nodes/registry.ts), and every `interrupts` property from the board's
- * interrupt controller, so a PLIC writes one cell and a GIC three.
+ * interrupt controller, so a PLIC writes one cell and a GIC three; a device whose `interruptParent` prop
+ * names another controller (a cascade: a 7A2000 UART on the PCH-PIC) is described through that one.
  *
  * Input picks the CPUs, memory ranges and devices the tree describes, so the zones code can build
  * per-zone trees: a zone's PLIC node then names only the zone's harts in `interrupts-extended`.
@@ -31,7 +32,7 @@ export interface BoardTreeInput {
   readonly initrd?: { readonly start: number; readonly end: number };
   /** Ranges for the DTB memory reservation block (e.g. RAM the guest must leave alone). */
   readonly reservations?: readonly AddressRange[];
-  /** Device for /chosen/stdout-path; defaults to the first UART described. */
+  /** Device for /chosen/stdout-path; defaults to the first UART of the board's list described (its console). */
   readonly stdout?: string;
 }
 
@@ -53,8 +54,20 @@ function selectedDevices(input: BoardTreeInput): BoardDevice[] {
   });
 }
 
+/** The controller a device's `interruptParent` prop names (a cascade such as PCH-PIC -> EIOINTC), if any. */
+function namedController(board: Board, selected: readonly BoardDevice[], device: BoardDevice | undefined): WiredController | undefined {
+  const parent = device?.props?.['interruptParent'];
+  if (typeof parent !== 'string') return undefined;
+  const named = board.devices.find((d) => d.name === parent);
+  const kind = named ? deviceNodeWriter(named.kind)?.controller : undefined;
+  if (!named || !kind) throw new Error(`board '${board.name}': device '${device!.name}' names interrupt parent '${parent}', which is not an interrupt controller of the board`);
+  return { device: named, kind, described: selected.includes(named) };
+}
+
 function boardController(board: Board, selected: readonly BoardDevice[]): WiredController | undefined {
-  const controllers = board.devices.filter((d) => deviceNodeWriter(d.kind)?.controller !== undefined);
+  // Controllers some device names as its interruptParent are reached that way, not by default.
+  const named = new Set(board.devices.map((d) => d.props?.['interruptParent']).filter((p) => typeof p === 'string'));
+  const controllers = board.devices.filter((d) => deviceNodeWriter(d.kind)?.controller !== undefined && !named.has(d.name) && d.props?.['interruptParent'] === undefined);
   if (controllers.length > 1) {
     throw new Error(`board '${board.name}' has ${controllers.length} interrupt controllers (${controllers.map((d) => `'${d.name}'`).join(', ')}); the board data cannot say which one each device is wired to`);
   }
@@ -63,15 +76,17 @@ function boardController(board: Board, selected: readonly BoardDevice[]): WiredC
   return { device, kind: deviceNodeWriter(device.kind)!.controller!, described: selected.includes(device) };
 }
 
-function treeContext(tree: FdtTree, input: BoardTreeInput, arch: FdtArch, controller: WiredController | undefined): TreeContext {
+function treeContext(tree: FdtTree, input: BoardTreeInput, arch: FdtArch, primary: WiredController | undefined, current: () => BoardDevice | undefined): TreeContext {
   const { board } = input;
   const clocks = new Map<string, string>();
+  const selected = selectedDevices(input);
   const ctx: TreeContext = {
     tree,
     board,
     harts: input.harts,
     wireInterrupts(node: FdtNode, owner: string, requests: readonly IrqRequest[]): void {
       if (requests.length === 0) return;
+      const controller = namedController(board, selected, current()) ?? primary;
       if (!controller) throw new Error(`${owner} has an interrupt but board '${board.name}' has no interrupt controller`);
       if (!controller.described) {
         throw new Error(`${owner} has an interrupt but the tree has no ${controller.kind.title} ('${controller.device.name}', which the board wires it to)`);
@@ -80,6 +95,7 @@ function treeContext(tree: FdtTree, input: BoardTreeInput, arch: FdtArch, contro
       node.reference('interrupt-parent', controller.kind.label);
     },
     interruptMapParent(owner: string, request: IrqRequest): FdtCell[] {
+      const controller = namedController(board, selected, current()) ?? primary;
       if (!controller) throw new Error(`${owner} has an interrupt but board '${board.name}' has no interrupt controller`);
       if (!controller.described) {
         throw new Error(`${owner} has an interrupt but the tree has no ${controller.kind.title} ('${controller.device.name}', which the board wires it to)`);
@@ -136,7 +152,8 @@ export function buildBoardTree(input: BoardTreeInput): FdtTree {
   }
 
   const tree = new FdtTree();
-  const ctx = treeContext(tree, input, arch, boardController(board, selected));
+  let current: BoardDevice | undefined;
+  const ctx = treeContext(tree, input, arch, boardController(board, selected), () => current);
   tree.bootCpuId = input.harts[0] === undefined ? 0 : arch.bootCpuId(board, input.harts[0]);
   for (const r of input.reservations ?? []) tree.reservations.push({ address: r.base, size: r.size });
   const root = tree.root;
@@ -155,11 +172,14 @@ export function buildBoardTree(input: BoardTreeInput): FdtTree {
   const busPath = bus === root ? '' : `/${bus.name}`;
   // Sorted by address, the usual order for dtc output and readers.
   let stdoutPath: string | undefined;
+  const stdout = input.stdout ?? board.devices.find((d) => selected.includes(d) && deviceNodeWriter(d.kind)?.console)?.name;
   for (const device of [...selected].sort((a, b) => a.base - b.base)) {
     const writer = deviceNodeWriter(device.kind);
     if (!writer) continue;
+    current = device;
     const node = writer.write(ctx, bus, device);
-    if (writer.console && (input.stdout === device.name || (input.stdout === undefined && !stdoutPath))) {
+    current = undefined;
+    if (writer.console && stdout === device.name) {
       stdoutPath = `${busPath}/${node.name}`;
     }
   }

@@ -26,7 +26,9 @@ export type DeviceKind =
   | 'imx-uart'
   | 'cadence-uart'
   | 'dw-apb-uart'
-  | 'loongson-liointc';
+  | 'loongson-liointc'
+  | 'loongson-eiointc'
+  | 'loongson-pch-pic';
 
 export type MmuType = 'riscv,sv39' | 'riscv,sv48' | 'riscv,sv57';
 

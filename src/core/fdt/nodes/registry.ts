@@ -20,6 +20,8 @@ import { sifiveTestNode } from './sifive-test';
 import { pciHostEcamGenericNode } from './pci-host-ecam-generic';
 import { virtioMmioNode } from './virtio-mmio';
 import { loongsonLiointcNode } from './loongson-liointc';
+import { loongsonEiointcNode } from './loongson-eiointc';
+import { loongsonPchPicNode } from './loongson-pch-pic';
 
 const WRITERS: Readonly<Record<DeviceKind, DeviceNodeWriter | undefined>> = {
   'sifive-plic': sifivePlicNode,
@@ -39,6 +41,8 @@ const WRITERS: Readonly<Record<DeviceKind, DeviceNodeWriter | undefined>> = {
   'cadence-uart': cadenceUartNode,
   'dw-apb-uart': dwApbUartNode,
   'loongson-liointc': loongsonLiointcNode,
+  'loongson-eiointc': loongsonEiointcNode,
+  'loongson-pch-pic': loongsonPchPicNode,
   'pci-host-ecam': pciHostEcamGenericNode,
 };
 

@@ -7,11 +7,13 @@
  * left unwritten, 63..32 the data). A core's IPI line (ESTAT.IS bit 12) is high while STATUS & EN != 0.
  *
  * The IPI state of each core lives in that core's shared CPU region (cpu.ts LA_IPI_OFFSET), so any
- * thread's IPI_SEND reaches it. Left out (later sessions): EXTIOI (0x1600..), the node counter, MISC_FUNC,
- * frequency and temperature registers; an access there is answered by nothing, and the CPU stops
- * with a report naming the address.
+ * thread's IPI_SEND reaches it. A board with an EIOINTC (devices/intc/loongson-eiointc.ts) answers its
+ * block and MISC_FUNC (0x420) through it, and FEATURES then has EXTIOI. Left out (later sessions): the
+ * node counter, frequency and temperature registers; an access there is answered by nothing, and the
+ * CPU stops with a report naming the address.
  */
 import type { SharedRegion } from '../../../bus/types';
+import type { IocsrResponder } from '../../../devices/device-model';
 import { LA_IPI_OFFSET, LA_IPI_WORDS } from '../../../isa/loongarch64/cpu';
 import { LaInterruptLine, type IocsrBus } from '../../../isa/loongarch64/platform';
 
@@ -21,8 +23,9 @@ export const Iocsr = {
   IPI_SEND: 0x1040, MBUF_SEND: 0x1048,
 } as const;
 
-/** IOCSR_FEATURES bits this board model has: CSRIPI (IPIs through IOCSR). */
-const FEATURES = 1n << 4n;
+/** IOCSR_FEATURES bits this board model has: CSRIPI (IPIs through IOCSR); EXTIOI with an EIOINTC. */
+const FEATURE_CSRIPI = 1n << 4n;
+const FEATURE_EXTIOI = 1n << 3n;
 
 const IpiWord = { status: 0, enable: 1, mailbox: 2 } as const;
 
@@ -46,6 +49,7 @@ export class Loongson3Iocsr {
     private readonly board: IocsrBoard,
     regions: readonly SharedRegion[],
     private readonly setIpi: (cpu: number, level: boolean) => void,
+    private readonly devices?: IocsrResponder,
   ) {
     this.ipi = regions.map((r) => new Int32Array(r.buffer, r.byteOffset + LA_IPI_OFFSET, LA_IPI_WORDS));
   }
@@ -66,7 +70,8 @@ export class Loongson3Iocsr {
   read(cpu: number, address: number, size: 1 | 2 | 4 | 8): bigint | undefined {
     const w = this.ipi[cpu]!;
     const sized = (v: bigint, base: number): bigint => (v >> BigInt(8 * (address - base))) & ((1n << BigInt(8 * size)) - 1n);
-    if (address >= Iocsr.FEATURES && address + size <= Iocsr.FEATURES + 8) return sized(FEATURES, Iocsr.FEATURES);
+    const features = FEATURE_CSRIPI | (this.devices ? FEATURE_EXTIOI : 0n);
+    if (address >= Iocsr.FEATURES && address + size <= Iocsr.FEATURES + 8) return sized(features, Iocsr.FEATURES);
     if (address >= Iocsr.VENDOR && address + size <= Iocsr.VENDOR + 8) return sized(asciiWord(this.board.vendor), Iocsr.VENDOR);
     if (address >= Iocsr.CPUNAME && address + size <= Iocsr.CPUNAME + 8) return sized(asciiWord(this.board.name), Iocsr.CPUNAME);
     if (size === 4 || size === 8) {
@@ -81,12 +86,13 @@ export class Loongson3Iocsr {
         return size === 4 ? lo : lo | (BigInt(Atomics.load(w, i + 1) >>> 0) << 32n);
       }
     }
-    return undefined;
+    return this.devices?.read(cpu, address, size);
   }
 
   write(cpu: number, address: number, size: 1 | 2 | 4 | 8, value: bigint): boolean {
     const w = this.ipi[cpu]!;
     const low = Number(value & 0xffff_ffffn) | 0;
+    if (this.devices?.write(cpu, address, size, value)) return true;
     if (size !== 4 && size !== 8) return false;
     switch (address) {
       case Iocsr.IPI_EN:

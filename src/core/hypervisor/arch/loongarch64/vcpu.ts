@@ -21,7 +21,7 @@ export function createLoongarchVcpu(setup: VcpuSetup): VcpuArch {
   }
   const board = boardOf(view.plan.board, 'loongarch64');
   const regions = view.headers.map((_, i) => view.hartRegion(i));
-  const iocsr = new Loongson3Iocsr(board.iocsr, regions, (cpu, level) => view.signals.setPending(cpu, IPI_LINE, level));
+  const iocsr = new Loongson3Iocsr(board.iocsr, regions, (cpu, level) => view.signals.setPending(cpu, IPI_LINE, level), view.devices.iocsr);
   let faulted = false;
 
   const report = (r: CpuFaultReport): void => {
