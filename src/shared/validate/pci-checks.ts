@@ -2,7 +2,7 @@
  * Assignment rules for PCI functions (issue 11 item 5, decision 0022), checked against the functions
  * on the board's bus (the host bridge and the layout's `pci` list), as hvisor applies an assignment:
  *
- * - At boot hvisor enumerates the bus into GLOBAL_PCIE_LIST (src/pci/pci_config.rs:153-157). Each zone's
+ * - At boot hvisor enumerates the bus into GLOBAL_PCIE_LIST (src/pci/pci_config.rs:153-159). Each zone's
  *   guest_pci_init (pci_config.rs:167) takes its alloc_pci_devs from that list: host bridges and class
  *   0x06 bridges are cloned (pci_config.rs:274-281), every other function is removed from the list
  *   (pci_config.rs:283) and nothing puts it back when the zone shuts down. So an endpoint belongs to the
