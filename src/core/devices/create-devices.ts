@@ -114,5 +114,6 @@ export function resetDevices(devices: MachineDevices): void {
   // Interrupt sources first so that the controller's reset leaves every line and output low.
   const chip = devices.irqChip;
   for (const m of devices.mappings) if (m.device !== (chip as unknown)) m.device.reset();
+  devices.iocsr?.reset();
   chip?.reset();
 }

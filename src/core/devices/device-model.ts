@@ -66,6 +66,8 @@ export interface DeviceRoles {
 export interface IocsrResponder {
   read(cpu: number, address: number, size: 1 | 2 | 4 | 8): bigint | undefined;
   write(cpu: number, address: number, size: 1 | 2 | 4 | 8, value: bigint): boolean;
+  /** Machine reset (it has no window, so the walk over the mappings does not reach it). */
+  reset(): void;
 }
 
 /** What a controller needs for a machine reset. */

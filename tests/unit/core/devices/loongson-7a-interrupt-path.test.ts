@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { AddressSpace } from '../../../../src/core/bus/address-space';
-import { instantiateDevices, mapDevices, planDevices } from '../../../../src/core/devices/create-devices';
+import { instantiateDevices, mapDevices, planDevices, resetDevices } from '../../../../src/core/devices/create-devices';
 import { Ier } from '../../../../src/core/devices/uart/ns16550a';
 import { EiointcReg, EXT_IOI_EN } from '../../../../src/core/devices/intc/loongson-eiointc';
 import { PchPicReg } from '../../../../src/core/devices/intc/loongson-pch-pic';
@@ -70,6 +70,10 @@ describe('ls3a5000: UART -> PCH-PIC -> EIOINTC -> CPU', () => {
     expect(worker.bus.read(UART1, 1)).toBe(0x41);
     expect(signals.mip[1]).toBe(0);
     expect(cpu1.read(EiointcReg.COREISR, 8)).toBe(0n);
+    // A machine reset reaches the EIOINTC too, though it has no window.
+    resetDevices(host.devices);
+    expect(cpu1.read(EiointcReg.ENABLE, 4)).toBe(0n);
+    expect(cpu1.read(EiointcReg.MISC_FUNC, 8)).toBe(0n);
   });
 
   it('writes the nodes Linux binds to, wired as hvisor\'s dtsi has them, from the board data', () => {
