@@ -379,6 +379,11 @@ export class MachineHost {
   }
 
   /** Zones as the workbench shows them: every live zone, plus layout zones that are not running. */
+  /** The MSI-X tables of the PCIe functions the root's virtio daemon serves, by device number. */
+  pciMsixTables(): ReturnType<VirtioService['pciMsixTables']> {
+    return this.virtio?.pciMsixTables() ?? new Map();
+  }
+
   zoneStatuses(): ZoneStatus[] {
     if (!this.runtime) return [{ id: 0, name: 'root', state: this.stateValue === 'faulted' ? 'error' : this.workers.length ? 'running' : 'stopped', cpus: this.harts, ...(this.faults[0] ? { error: this.faults[0].message } : {}) }];
     const statuses: ZoneStatus[] = [];

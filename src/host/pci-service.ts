@@ -23,7 +23,13 @@ import type { LoadedLayout } from './layout-loader';
 export interface PciSource {
   readonly loaded: LoadedLayout;
   /** The machine's board (functions plugged in) and its shared configuration blocks, once it is built. */
-  readonly machine?: { readonly board: Board; readonly block: (host: string, i: number) => Uint8Array; readonly live: boolean };
+  readonly machine?: {
+    readonly board: Board;
+    readonly block: (host: string, i: number) => Uint8Array;
+    readonly live: boolean;
+    /** MSI-X tables of the functions the management side serves, by device number. */
+    readonly msix?: () => ReadonlyMap<number, readonly { vector: number; address: number; data: number; masked: boolean; pending: boolean; use: string[] }[]>;
+  };
 }
 
 const hex = (n: number): string => `0x${n.toString(16)}`;
@@ -53,8 +59,13 @@ export async function pciBusState(source: PciSource): Promise<PciBusState> {
   const zoneList = zones.map((z) => ({ id: z.config.zoneId, name: z.config.name, file: z.file }));
   if (!host) return { host: null, live: false, functions: [], zones: zoneList };
   const block = source.machine ? (i: number) => source.machine!.block(host.name, i) : undefined;
+  type Vector = { vector: number; address: number; data: number; masked: boolean; pending: boolean; use: string[] };
+  const msix: ReadonlyMap<number, readonly Vector[]> = source.machine?.msix?.() ?? new Map<number, Vector[]>();
   const functions: PciFunctionData[] = describePciHost(host, block).map((f) => ({
     ...f,
+    msixTable: f.bus === 0 && f.function === 0 && msix.has(f.device)
+      ? msix.get(f.device)!.map((v) => ({ vector: v.vector, address: hex(v.address), data: hex(v.data), masked: v.masked, pending: v.pending, use: [...v.use] }))
+      : null,
     owners: zones
       .filter((z) => z.config.allocPciDevs.some((d) => d.domain === f.domain && d.bus === f.bus && d.device === f.device && d.function === f.function))
       .map((z) => z.config.zoneId),

@@ -240,7 +240,7 @@ class MachineServices implements WorkbenchServices {
         if (!this.loaded) throw new Error(this.problem ?? 'no layout is loaded');
         const host = this.host;
         const machine = host
-          ? { board: host.plan.board, block: machinePciBlocks(host.plan, host.view.buffer, host.plan.board), live: host.state === 'running' || host.state === 'paused' }
+          ? { board: host.plan.board, block: machinePciBlocks(host.plan, host.view.buffer, host.plan.board), live: host.state === 'running' || host.state === 'paused', msix: () => host.pciMsixTables() }
           : undefined;
         return pciBusState({ loaded: this.loaded, ...(machine ? { machine } : {}) });
       }

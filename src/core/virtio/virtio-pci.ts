@@ -386,6 +386,28 @@ export class VirtioPci implements PciEndpoint {
     }
   }
 
+  /**
+   * The MSI-X table as the driver wrote it, for the assignment view: each vector's message address and
+   * data, mask and pending bits, and what uses it (the configuration change or queue n). Reading changes nothing.
+   */
+  msixVectors(): { vector: number; address: number; data: number; masked: boolean; pending: boolean; use: string[] }[] {
+    return Array.from({ length: this.vectorCount }, (_, v) => {
+      const at = v * MSIX_ENTRY_BYTES;
+      const use = [
+        ...(this.configVector === v ? ['config'] : []),
+        ...this.queueVectors.flatMap((q, i) => (q === v ? [`queue ${i}`] : [])),
+      ];
+      return {
+        vector: v,
+        address: this.table.getUint32(at + 4, true) * 0x1_0000_0000 + this.table.getUint32(at, true),
+        data: this.table.getUint32(at + 8, true),
+        masked: (this.table.getUint32(at + 12, true) & 1) !== 0,
+        pending: ((this.pending >> BigInt(v)) & 1n) !== 0n,
+        use,
+      };
+    });
+  }
+
   private msixRead(offset: number, size: 1 | 2 | 4): number {
     const tableBytes = this.vectorCount * MSIX_ENTRY_BYTES;
     if (offset >= VirtioPciLayout.msixTable && offset + size <= tableBytes && offset % size === 0) {

@@ -16,6 +16,15 @@ export interface PciBarData {
   readonly enabled: boolean;
 }
 
+export interface PciMsixVectorData {
+  readonly vector: number;
+  readonly address: string;
+  readonly data: string;
+  readonly masked: boolean;
+  readonly pending: boolean;
+  readonly use: readonly string[];
+}
+
 export interface PciFunctionData {
   /** "0000:00:01.0" as lspci prints it. */
   readonly bdf: string;
@@ -47,6 +56,11 @@ export interface PciFunctionData {
     readonly msixEnabled: boolean;
     readonly pcie: boolean;
   };
+  /**
+   * The MSI-X table as the driver programmed it (message address and data per vector, masked, pending,
+   * and what uses it: "config", "queue 0"), while the management side serves the function; else null.
+   */
+  readonly msixTable: readonly PciMsixVectorData[] | null;
   /** The zones whose alloc_pci_devs list this BDF (ids), in layout order; the root first. */
   readonly owners: readonly number[];
 }

@@ -9,7 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PCI_CONFIG_BYTES, PciCommand, PciReg } from '../../../src/core/devices/pci/pci-config-space';
-import { VIRTIO_PCI_KINDS, virtioPciConfigSpace } from '../../../src/core/virtio/virtio-pci';
+import { CommonCfg, VIRTIO_PCI_KINDS, VirtioPci, virtioPciConfigSpace } from '../../../src/core/virtio/virtio-pci';
+import { VirtioNet } from '../../../src/core/virtio/virtio-net';
 import { withPciFunctions } from '../../../src/core/devices/pci/pci-host-board';
 import { loadLayout } from '../../../src/host/layout-loader';
 import { pciBusState } from '../../../src/host/pci-service';
@@ -63,6 +64,31 @@ describe('pci.bus', () => {
     expect(f.command & PciCommand.busMaster).toBe(PciCommand.busMaster);
     // The other function's block is untouched: power-on values.
     expect(state.functions.find((x) => x.bdf === '0000:00:01.0')!.bars.every((b) => b.address === '0x0' && !b.enabled)).toBe(true);
+  });
+
+  it("lists the MSI-X vectors a driver programmed in a served function's table, with what uses each", async () => {
+    const loaded = await loadLayout(FIXTURE);
+    const board = withPciFunctions(loaded.board, loaded.layout.pci ?? []);
+    const buffer = new SharedArrayBuffer(3 * PCI_CONFIG_BYTES);
+    const block = (_host: string, i: number) => new Uint8Array(buffer, i * PCI_CONFIG_BYTES, PCI_CONFIG_BYTES);
+    const net = new VirtioPci(new VirtioNet([2, 0, 0, 0x50, 0, 2]), { name: 'net', configBytes: block('', 2) });
+    // Vector 1: an IMSIC file's address, identity 0x21, unmasked; queue 1 (tx) and the config change use it; vector 2 stays masked.
+    net.barWrite(1, 16, 4, 0x2800_1000);
+    net.barWrite(1, 20, 4, 0);
+    net.barWrite(1, 24, 4, 0x21);
+    net.barWrite(1, 28, 4, 0);
+    net.barWrite(4, CommonCfg.configMsixVector, 2, 1);
+    net.barWrite(4, CommonCfg.queueSelect, 2, 1);
+    net.barWrite(4, CommonCfg.queueMsixVector, 2, 1);
+    const state = await pciBusState({ loaded, machine: { board, block, live: true, msix: () => new Map([[2, net.msixVectors()]]) } });
+    const table = state.functions.find((f) => f.bdf === '0000:00:02.0')!.msixTable!;
+    expect(table.map((v) => [v.vector, v.address, v.data, v.masked, v.use])).toEqual([
+      [0, '0x0', '0x0', true, []],
+      [1, '0x28001000', '0x21', false, ['config', 'queue 1']],
+      [2, '0x0', '0x0', true, []],
+    ]);
+    // A function the management side does not serve has no table to show.
+    expect(state.functions.find((f) => f.bdf === '0000:00:01.0')!.msixTable).toBeNull();
   });
 
   it('a zone file that does not parse owns nothing and does not stop the listing', async () => {

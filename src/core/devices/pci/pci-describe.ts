@@ -27,7 +27,7 @@ function capabilityList(config: PciConfigSpace): Map<number, number> {
   return found;
 }
 
-export function describeFunction(config: PciConfigSpace, where: { device: number; fn: number; name: string; intxLines?: readonly number[] }): Omit<PciFunctionData, 'owners'> {
+export function describeFunction(config: PciConfigSpace, where: { device: number; fn: number; name: string; intxLines?: readonly number[] }): Omit<PciFunctionData, 'owners' | 'msixTable'> {
   const classCode = config.read(PciReg.classCode - 1, 4) >>> 8;
   const command = config.read(PciReg.command, 2);
   const caps = capabilityList(config);
@@ -72,7 +72,7 @@ export function describeFunction(config: PciConfigSpace, where: { device: number
  * The functions of a board's `pci-host-ecam` device (its `functions` prop plugged in), bridge first.
  * `block(i)` gives configuration block i (0 the bridge's); without it, fresh power-on blocks.
  */
-export function describePciHost(host: BoardDevice, block?: (i: number) => Uint8Array): Omit<PciFunctionData, 'owners'>[] {
+export function describePciHost(host: BoardDevice, block?: (i: number) => Uint8Array): Omit<PciFunctionData, 'owners' | 'msixTable'>[] {
   const windows = pciHostWindows(host);
   const bytes = (i: number): Uint8Array => block?.(i) ?? new Uint8Array(PCI_CONFIG_BYTES);
   const intxLines = windows.intxLines;
