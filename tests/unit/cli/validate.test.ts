@@ -121,9 +121,9 @@ describe('hvwb validate reports everything it can', () => {
     const zone = await hvwb('validate', zonesDemo((f) => (f['zone-r.json']!.arch_config = { gic_version: 'v3', gicd_base: '0x8000000', gicr_base: '0x80a0000' })));
     expect(zone.code).toBe(1);
     expect(zone.stdout).toContain('error: arch_config: this zone configuration is for aarch64 (arch_config has gic_version, gicd_base, gicr_base)');
-    const board = await hvwb('validate', zonesDemo((f) => (f['layout.json']!.board = 'ls3a5000')));
+    const board = await hvwb('validate', zonesDemo((f) => (f['layout.json']!.board = 'ls3a6000')));
     expect(board.code).toBe(2);
-    expect(board.stderr).toMatch(/^hvwb: .*layout\.json: board: "ls3a5000" is one of hvisor's loongarch64 boards, which the workbench does not emulate \(the workbench emulates qemu-plic, qemu-gicv3, qemu-gicv2, imx8mp, rpi4b, zcu102, rk3588\)\n$/);
+    expect(board.stderr).toMatch(/^hvwb: .*layout\.json: board: "ls3a6000" is one of hvisor's loongarch64 boards, which the workbench does not emulate \(the workbench emulates qemu-plic, .*ls3a5000.*\)\n$/);
   });
 });
 
