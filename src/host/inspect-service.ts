@@ -203,6 +203,18 @@ export class InspectService {
         lock.release();
       }
     }
+    // Second-level controllers (devices naming them in interruptParent), after the board's own.
+    for (const [name, cascaded] of host.view.devices.cascadedIrqChips ?? []) {
+      const device = board.devices.find((d) => d.name === name);
+      if (!isInspectable(cascaded) || !device) continue;
+      host.view.lock.acquire();
+      try {
+        const physical = cascaded.inspectState(context);
+        controllers.push({ ...physical, id: name, title: `${physical.name} (physical)`, zone: null, base: `0x${device.base.toString(16)}` });
+      } finally {
+        host.view.lock.release();
+      }
+    }
     const tagged = controllers.some((c) => c.lines.columns.some((col) => col.kind === 'tag'));
     return { arch: board.arch, zones: zones.map((z) => ({ id: z.id, name: z.name })), controllers, ...(tagged ? { legend: HW_LEGEND } : {}) };
   }

@@ -27,6 +27,8 @@ export interface MachineDevices extends Partial<Omit<DeviceRoles, 'uart'>> {
   readonly uart?: ConsoleUart;
   /** Board devices without a model yet, left unmapped (accesses to them are bus errors). */
   readonly unmodelled: readonly BoardDevice[];
+  /** Second-level controllers (role cascadedIrqChip) by device name, in board order. */
+  readonly cascadedIrqChips: ReadonlyMap<string, unknown>;
 }
 
 export function deviceRegionName(device: BoardDevice): string {
@@ -55,6 +57,7 @@ export function instantiateDevices(
   let irqSink: IrqSink | undefined;
   // Controllers by device name, for devices whose `interruptParent` names one (a cascade).
   const controllers = new Map<string, IrqSink>();
+  const cascaded = new Map<string, unknown>();
 
   // Interrupt controllers first: the other devices take them as their IRQ sink.
   const ordered = [...board.devices].sort(
@@ -93,6 +96,7 @@ export function instantiateDevices(
     if (r.irqChip) irqSink = r.irqChip;
     const controller = r.irqChip ?? r.cascadedIrqChip;
     if (controller) controllers.set(spec.name, controller);
+    if (r.cascadedIrqChip) cascaded.set(spec.name, r.cascadedIrqChip);
     if (r.uart) uarts.push(r.uart);
     for (const [key, value] of Object.entries(r)) {
       if (key !== 'uart') (roles as Record<string, unknown>)[key] = value;
@@ -101,7 +105,8 @@ export function instantiateDevices(
   // Keep the board's order (and so the first UART of the board is the console).
   const orderOf = new Map(board.devices.map((d, i) => [d.name, i]));
   mappings.sort((a, b) => (orderOf.get(a.name.split('.')[0]!) ?? 0) - (orderOf.get(b.name.split('.')[0]!) ?? 0));
-  return { mappings, byName, uarts, ...(uarts[0] ? { uart: uarts[0] } : {}), unmodelled, ...roles };
+  const cascadedIrqChips = new Map([...cascaded].sort(([a], [b]) => (orderOf.get(a) ?? 0) - (orderOf.get(b) ?? 0)));
+  return { mappings, byName, uarts, ...(uarts[0] ? { uart: uarts[0] } : {}), unmodelled, cascadedIrqChips, ...roles };
 }
 
 /** Adds every device window to an address space. */

@@ -23,6 +23,8 @@
  * (the CPU reports it).
  */
 import type { HartSignals, IrqSink, RegisterDef, SharedRegion } from '../../bus/types';
+import type { ControllerInspectData } from '../../../shared/protocol/inspect';
+import { Column, listCell, registerMap, registerValue, type ControllerInspectContext } from './inspect-table';
 
 export const EIOINTC_VECTORS = 256;
 export const EIOINTC_PINS = 4;
@@ -237,6 +239,49 @@ export class LoongsonEiointc implements IrqSink {
     // Input levels belong to the sources; everything the guest programs goes back to 0.
     for (let i = 0; i < WORDS; i++) if (i < W.raw || i >= W.raw + 8) Atomics.store(this.words, i, 0);
     this.updatePins();
+  }
+
+  /** The inspector's tables from the shared state, without side effects: vectors and cores. */
+  inspectState(context: ControllerInspectContext = {}): ControllerInspectData {
+    const columns = [Column.number('vector', 'Vector'), Column.level, Column.enabled, Column.pending, Column.number('core', 'Core', 'COREMAP: the core a new latch goes to'), Column.text('pin', 'Pin', 'IPMAP: the CPU pin of its group')];
+    if (context.ownerOf) columns.push(Column.owner);
+    const latched = (v: number): boolean => Array.from({ length: this.cores }, (_, c) => this.bit(W.coreisr + 8 * c, v)).some(Boolean);
+    const rows = Array.from({ length: EIOINTC_VECTORS }, (_, v) => {
+      const level = this.bit(W.raw, v);
+      const enabled = this.bit(W.enable, v);
+      const pending = latched(v);
+      const owner = context.ownerOf?.(v) ?? null;
+      return {
+        key: String(v),
+        cells: { vector: v, level, enabled, pending, core: this.routeOf(v) ?? null, pin: `INT${this.pinOf(v >> 5)}`, ...(context.ownerOf ? { owner } : {}) },
+        owner,
+        busy: pending,
+        used: level || enabled || pending || owner !== null,
+      };
+    });
+    const ipmapDef = EIOINTC_REGISTERS.find((r) => r.name === 'IPMAP')!;
+    const misc = (BigInt(Atomics.load(this.words, W.misc + 1) >>> 0) << 32n) | BigInt(Atomics.load(this.words, W.misc) >>> 0);
+    return {
+      name: 'EIOINTC',
+      kind: this.kind,
+      lineNoun: 'vectors',
+      lines: { key: 'lines', title: 'Vectors', columns, rows },
+      targets: {
+        key: 'targets',
+        title: 'Cores',
+        columns: [Column.number('core', 'Core'), Column.text('latched', 'COREISR', 'Vectors latched for the core'), Column.text('pins', 'Pins raised')],
+        rows: Array.from({ length: this.cores }, (_, core) => {
+          const vectors = rows.filter((r) => this.bit(W.coreisr + 8 * core, Number(r.key))).map((r) => Number(r.key));
+          const pins = [...new Set(vectors.map((v) => this.pinOf(v >> 5)))].sort().map((p) => `INT${p}`);
+          return { key: String(core), cells: { core, latched: listCell(vectors), pins: this.enabledPath() && pins.length > 0 ? pins.join(', ') : null }, busy: vectors.length > 0 };
+        }),
+      },
+      registers: [
+        registerValue(EIOINTC_REGISTERS[0]!, misc),
+        ...Array.from({ length: 8 }, (_, g) => registerValue({ ...ipmapDef, name: `IPMAP${g}` }, this.bytes[W.ipmap * 4 + g]!)),
+      ],
+      registerMap: registerMap(this.registers),
+    };
   }
 
   peek(): Record<string, number> {

@@ -16,6 +16,8 @@
  * goes nowhere here) and auto-bounce.
  */
 import type { IrqSink, MmioDevice, RegisterDef, SharedRegion } from '../../bus/types';
+import type { ControllerInspectData } from '../../../shared/protocol/inspect';
+import { Column, registerMap, registerValue, type ControllerInspectContext } from './inspect-table';
 
 export const PCH_PIC_INPUTS = 64;
 
@@ -209,6 +211,42 @@ export class LoongsonPchPic implements MmioDevice, IrqSink {
     for (let i = W.unmask; i < WORDS; i++) Atomics.store(this.words, i, 0);
     for (const v of vectors) this.eiointc.setLevel(v, false);
     this.sendAll();
+  }
+
+  /** The inspector's table of inputs from the shared state, without side effects. */
+  inspectState(context: ControllerInspectContext = {}): ControllerInspectData {
+    const columns = [
+      Column.number('input', 'Input'), Column.level, Column.enabled, Column.pending, Column.text('trigger', 'Trigger'),
+      Column.number('vector', 'Vector', 'HTMSI_VEC: the EIOINTC vector it raises'), Column.text('ht', 'HT message', 'HTMSI_EN'),
+    ];
+    if (context.ownerOf) columns.push(Column.owner);
+    const rows = Array.from({ length: PCH_PIC_INPUTS }, (_, i) => {
+      const level = this.bit(W.raw, i);
+      const enabled = this.bit(W.unmask, i);
+      const pending = this.bit(W.irr, i);
+      const owner = context.ownerOf?.(i) ?? null;
+      return {
+        key: String(i),
+        cells: {
+          input: i, level, enabled, pending,
+          trigger: `${this.bit(W.edge, i) ? 'edge' : 'level'}${this.bit(W.pol, i) ? ', active low' : ''}`,
+          vector: this.vectors[i]!, ht: this.bit(W.htmsiEn, i) ? 'on' : 'off',
+          ...(context.ownerOf ? { owner } : {}),
+        },
+        owner,
+        busy: pending && enabled,
+        used: level || enabled || pending || owner !== null,
+      };
+    });
+    const id = PCH_PIC_REGISTERS[0]!;
+    return {
+      name: 'PCH-PIC',
+      kind: this.kind,
+      lineNoun: 'inputs',
+      lines: { key: 'lines', title: 'Inputs', columns, rows },
+      registers: [registerValue({ ...id, name: 'ID_LO' }, ID_LOW), registerValue({ ...id, name: 'ID_HI' }, ID_HIGH)],
+      registerMap: registerMap(this.registers),
+    };
   }
 
   peek(): Record<string, number> {
