@@ -7,10 +7,11 @@
  * its input 10, INT0 reaches the CPU's HWI0), the stable counter at 100 MHz, IPIs through IOCSR. The
  * 7A2000 interrupt path Linux uses, as the dtsi has it: the EIOINTC (IOCSR; the dtsi's reg is its MMIO
  * alias at 0x1fe0_1600), the PCH-PIC at 0x1000_0000 sending to it, and the bridge's UART (the dtsi's
- * uart1 at 0x1008_0000, 50 MHz) on PCH-PIC input 8.
+ * uart1 at 0x1008_0000, 50 MHz) on PCH-PIC input 8, and the PCH-MSI doorbell the dtsi has commented out
+ * (0x1fe0_1140, vectors 64..111).
  *
  * Left out for now (later sessions of issue 14): the DRAM above 4 GiB and the 0x9000_0000 window hvisor's
- * root uses, PCH-MSI (commented out in the dtsi), the 7A2000's RTC, PCIe. The LIOINTC drives HWI0 only
+ * root uses, the 7A2000's RTC, PCIe (so nothing sends to the PCH-MSI frame yet but a guest's own writes). The LIOINTC drives HWI0 only
  * (its INT0, what the dtsi uses): the CPU's pending word takes one level per line, so two controllers
  * driving the same HWI would lower each other's level. The root zone's regions are board.rs's as they stand; its entry is given physically (see
  * rootZone.entry).
@@ -35,6 +36,8 @@ export const ls3a5000: LoongarchBoard = {
   devices: [
     { name: 'liointc', kind: 'loongson-liointc', base: 0x1fe0_1400, size: 0x60, props: { cpuInputs: ['HWI0'] } },
     { name: 'eiointc', kind: 'loongson-eiointc', base: 0x1fe0_1600, size: 0xea00, props: { cpuInputs: ['HWI0', 'HWI1', 'HWI2', 'HWI3'] } },
+    // The dtsi's (commented-out) root MSI frame: vectors 64..111.
+    { name: 'msi', kind: 'loongson-pch-msi', base: 0x1fe0_1140, size: 0x8, props: { interruptParent: 'eiointc', baseVector: 64, vectors: 48 } },
     { name: 'pic', kind: 'loongson-pch-pic', base: 0x1000_0000, size: 0x400, props: { interruptParent: 'eiointc', baseVector: 0 } },
     { name: 'uart0', kind: 'ns16550a', base: 0x1fe0_01e0, size: 0x20, irq: 10, props: { clockFrequency: 100_000_000 } },
     { name: 'uart1', kind: 'ns16550a', base: 0x1008_0000, size: 0x100, irq: 8, props: { clockFrequency: 50_000_000, interruptParent: 'pic' } },

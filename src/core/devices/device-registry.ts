@@ -28,6 +28,7 @@ import { DwApbUart } from './uart/dw-apb-uart';
 import { LoongsonLiointc } from './intc/loongson-liointc';
 import { LoongsonEiointc } from './intc/loongson-eiointc';
 import { LoongsonPchPic } from './intc/loongson-pch-pic';
+import { LoongsonPchMsi, type VectorPulseSink } from './intc/loongson-pch-msi';
 import { pciHostEcamModel } from './pci/pci-host-model';
 
 const DEFAULT_RING_CAPACITY = 4096;
@@ -188,6 +189,20 @@ const MODELS: readonly DeviceModel[] = [
     build: (c) => {
       const pic = new LoongsonPchPic(c.region(), c.irqSink());
       return { windows: [window(c.spec, pic)], roles: { cascadedIrqChip: pic } };
+    },
+  },
+  {
+    // The MSI doorbell; its interruptParent names the EIOINTC whose vectors it raises as messages.
+    kind: 'loongson-pch-msi',
+    stateBytes: () => 0,
+    build: (c) => {
+      const parent = c.irqSink() as Partial<VectorPulseSink>;
+      if (typeof parent.pulse !== 'function') throw new Error(`board '${c.board.name}': PCH-MSI '${c.spec.name}' needs an EIOINTC as its interruptParent`);
+      const eiointc = parent as VectorPulseSink;
+      const first = typeof c.spec.props?.['baseVector'] === 'number' ? c.spec.props['baseVector'] : 64;
+      const count = typeof c.spec.props?.['vectors'] === 'number' ? c.spec.props['vectors'] : 192;
+      const msi = new LoongsonPchMsi(c.spec.base, first, count, eiointc);
+      return { windows: [window(c.spec, msi)], roles: { msi } };
     },
   },
   {

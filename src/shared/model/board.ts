@@ -28,7 +28,8 @@ export type DeviceKind =
   | 'dw-apb-uart'
   | 'loongson-liointc'
   | 'loongson-eiointc'
-  | 'loongson-pch-pic';
+  | 'loongson-pch-pic'
+  | 'loongson-pch-msi';
 
 export type MmuType = 'riscv,sv39' | 'riscv,sv48' | 'riscv,sv57';
 

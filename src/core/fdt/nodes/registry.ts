@@ -22,6 +22,7 @@ import { virtioMmioNode } from './virtio-mmio';
 import { loongsonLiointcNode } from './loongson-liointc';
 import { loongsonEiointcNode } from './loongson-eiointc';
 import { loongsonPchPicNode } from './loongson-pch-pic';
+import { loongsonPchMsiNode } from './loongson-pch-msi';
 
 const WRITERS: Readonly<Record<DeviceKind, DeviceNodeWriter | undefined>> = {
   'sifive-plic': sifivePlicNode,
@@ -43,6 +44,7 @@ const WRITERS: Readonly<Record<DeviceKind, DeviceNodeWriter | undefined>> = {
   'loongson-liointc': loongsonLiointcNode,
   'loongson-eiointc': loongsonEiointcNode,
   'loongson-pch-pic': loongsonPchPicNode,
+  'loongson-pch-msi': loongsonPchMsiNode,
   'pci-host-ecam': pciHostEcamGenericNode,
 };
 
