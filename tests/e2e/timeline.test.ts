@@ -30,8 +30,8 @@ describe('interrupt timeline', () => {
     if (await page.getByTestId('bottom-panel').isVisible()) await page.keyboard.press('Control+Backquote');
 
     // The tab is reachable from the keyboard: focus the tab strip and arrow over to it.
-    await page.getByTestId('main-view-interrupts').click();
-    await page.getByTestId('main-view-interrupts').press('ArrowRight');
+    await page.getByTestId('main-view-pci').click();
+    await page.getByTestId('main-view-pci').press('ArrowRight');
     await page.getByTestId('timeline-view').waitFor();
     expect(await page.getByTestId('main-view-timeline').getAttribute('aria-selected')).toBe('true');
 
@@ -46,7 +46,15 @@ describe('interrupt timeline', () => {
     await waitUntil('stopped', async () => (await page.getByTestId('timeline-record').getAttribute('aria-pressed')) === 'false');
     // Stopping leaves live mode and shows what was recorded; it stays in view while machine time runs on.
     await waitUntil('live mode left', async () => (await page.getByTestId('timeline-live').getAttribute('aria-pressed')) === 'false');
-    const shown = await page.getByTestId('timeline-mark-delivered').count();
+    // The view fits the recording once its last events are in (asynchronously): wait for that, then it holds.
+    let shown = -1;
+    await waitUntil('the recording fitted', async () => {
+      const before = await page.getByTestId('timeline-mark-delivered').count();
+      await page.waitForTimeout(400);
+      const after = await page.getByTestId('timeline-mark-delivered').count();
+      shown = after;
+      return before === after;
+    });
     expect(shown).toBeGreaterThan(10);
     await page.waitForTimeout(1500);
     expect(await page.getByTestId('timeline-mark-delivered').count()).toBe(shown);
@@ -98,9 +106,10 @@ describe('interrupt timeline', () => {
     // Hiding IPIs and SBI/PSCI calls removes their marks; the interrupts stay.
     await page.getByTestId('timeline-hv-ipi').uncheck();
     await page.getByTestId('timeline-hv-firmware').uncheck();
-    await waitUntil('IPI marks hidden', async () => (await page.locator('rect.mark.hv-ipi').count()) === 0 && (await page.locator('rect.mark.hv-firmware').count()) === 0);
+    const hidden = () => page.evaluate(() => document.querySelectorAll('rect.mark.hv-ipi, rect.mark.hv-firmware').length === 0);
+    await waitUntil('IPI marks hidden', hidden, 40_000);
     expect(await page.getByTestId('timeline-mark-delivered').count()).toBeGreaterThan(0);
     await page.getByTestId('timeline-hv-ipi').check();
-    await waitUntil('IPI marks back', async () => (await page.locator('rect.mark.hv-ipi').count()) > 0);
-  });
+    await waitUntil('IPI marks back', async () => (await page.locator('rect.mark.hv-ipi').count()) > 0, 40_000);
+  }, 150_000);
 });
