@@ -107,7 +107,13 @@ describe('interrupt timeline', () => {
     await page.getByTestId('timeline-hv-ipi').uncheck();
     await page.getByTestId('timeline-hv-firmware').uncheck();
     const hidden = () => page.evaluate(() => document.querySelectorAll('rect.mark.hv-ipi, rect.mark.hv-firmware').length === 0);
-    await waitUntil('IPI marks hidden', hidden, 40_000);
+    await waitUntil('IPI marks hidden', hidden, 40_000, () =>
+      page.evaluate(() => {
+        const boxes = [...document.querySelectorAll('[data-testid^="timeline-hv-"]')].map((b) => `${b.getAttribute('data-testid')}=${(b as HTMLInputElement).checked}`);
+        const marks = [...document.querySelectorAll('rect.mark.hv-ipi, rect.mark.hv-firmware')].slice(0, 3).map((m) => m.outerHTML);
+        return `${boxes.join(' ')}\n${document.querySelectorAll('rect.mark.hv-ipi, rect.mark.hv-firmware').length} marks: ${marks.join('\n')}`;
+      }),
+    );
     expect(await page.getByTestId('timeline-mark-delivered').count()).toBeGreaterThan(0);
     await page.getByTestId('timeline-hv-ipi').check();
     await waitUntil('IPI marks back', async () => (await page.locator('rect.mark.hv-ipi').count()) > 0, 40_000);

@@ -65,7 +65,27 @@ export const useTimelineStore = defineStore('timeline', () => {
     return events.value.filter((e) => !e.hv || filter[e.hv.category]);
   });
 
-  async function refresh(): Promise<void> {
+  /**
+   * One answer at a time: two refreshes in flight (the 4 Hz poll, a button's, the stop's) asked with the
+   * same cursor and merged the same events twice, and the view's duplicate keys left stale marks behind
+   * (a filtered kind stayed drawn). A refresh asked for while one runs is queued once.
+   */
+  let running: Promise<void> | undefined;
+  let queued: Promise<void> | undefined;
+  function refresh(): Promise<void> {
+    if (queued) return queued;
+    if (running) {
+      queued = running.then(() => {
+        queued = undefined;
+        return refresh();
+      });
+      return queued;
+    }
+    running = fetchOnce().finally(() => (running = undefined));
+    return running;
+  }
+
+  async function fetchOnce(): Promise<void> {
     try {
       const snap = await api.invoke('timeline.get', cursor === undefined ? {} : { since: cursor });
       status.value = snap.status;
