@@ -109,8 +109,8 @@ describe('interrupt timeline', () => {
     const hidden = () => page.evaluate(() => document.querySelectorAll('rect.mark.hv-ipi, rect.mark.hv-firmware').length === 0);
     await waitUntil('IPI marks hidden', hidden, 40_000, () =>
       page.evaluate(() => {
-        const boxes = [...document.querySelectorAll('[data-testid^="timeline-hv-"]')].map((b) => `${b.getAttribute('data-testid')}=${(b as HTMLInputElement).checked}`);
-        const marks = [...document.querySelectorAll('rect.mark.hv-ipi, rect.mark.hv-firmware')].slice(0, 3).map((m) => m.outerHTML);
+        const boxes = Array.from(document.querySelectorAll('[data-testid^="timeline-hv-"]')).map((b) => `${b.getAttribute('data-testid')}=${(b as HTMLInputElement).checked}`);
+        const marks = Array.from(document.querySelectorAll('rect.mark.hv-ipi, rect.mark.hv-firmware')).slice(0, 3).map((m) => m.outerHTML);
         return `${boxes.join(' ')}\n${document.querySelectorAll('rect.mark.hv-ipi, rect.mark.hv-firmware').length} marks: ${marks.join('\n')}`;
       }),
     );
