@@ -8,7 +8,7 @@
  * word 4 irq, word 5 zone (-1 unknown), word 6 hart (-1 none), word 7 extra.
  */
 import type { Clock, SharedRegion } from '../bus/types';
-import { RingTrace, TRACE_RING_HEADER_BYTES } from './trace-ring';
+import { kindNames, RingTrace, TRACE_RING_HEADER_BYTES } from './trace-ring';
 
 export const IrqEventKind = {
   /** A device raised its line at the physical PLIC (irq = source). */
@@ -37,11 +37,7 @@ export const IrqEventKind = {
 
 export type IrqEventKindName = keyof typeof IrqEventKind;
 
-export const IRQ_EVENT_KIND_NAMES: readonly (IrqEventKindName | undefined)[] = (() => {
-  const names: (IrqEventKindName | undefined)[] = [];
-  for (const [name, value] of Object.entries(IrqEventKind)) names[value] = name as IrqEventKindName;
-  return names;
-})();
+export const IRQ_EVENT_KIND_NAMES: readonly (IrqEventKindName | undefined)[] = kindNames(IrqEventKind);
 
 export const IRQ_TRACE_HEADER_BYTES = TRACE_RING_HEADER_BYTES;
 export const IRQ_TRACE_RECORD_BYTES = 32;

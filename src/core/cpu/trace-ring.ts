@@ -19,6 +19,13 @@ export const TRACE_RING_HEADER_BYTES = 64;
 
 const Header = { write: 0, enabled: 1 } as const;
 
+/** A trace's kind numbers back to their names (index = kind), for the consumer. */
+export function kindNames<T extends Readonly<Record<string, number>>>(kinds: T): readonly (keyof T | undefined)[] {
+  const names: (keyof T | undefined)[] = [];
+  for (const [name, value] of Object.entries(kinds)) names[value] = name as keyof T;
+  return names;
+}
+
 export function traceRingBytes(capacity: number, recordBytes: number): number {
   return TRACE_RING_HEADER_BYTES + capacity * recordBytes;
 }

@@ -18,7 +18,7 @@
  *   zoneStart / zoneStop / zoneError: the zone; a = the calling CPU's zone (stop), b = its CPU mask (start)
  */
 import type { Clock, SharedRegion } from '../bus/types';
-import { RingTrace, traceRingBytes } from '../cpu/trace-ring';
+import { kindNames, RingTrace, traceRingBytes } from '../cpu/trace-ring';
 
 export const HvEventKind = {
   hypercall: 1,
@@ -34,11 +34,7 @@ export const HvEventKind = {
 
 export type HvEventKindName = keyof typeof HvEventKind;
 
-export const HV_EVENT_KIND_NAMES: readonly (HvEventKindName | undefined)[] = (() => {
-  const names: (HvEventKindName | undefined)[] = [];
-  for (const [name, value] of Object.entries(HvEventKind)) names[value] = name as HvEventKindName;
-  return names;
-})();
+export const HV_EVENT_KIND_NAMES: readonly (HvEventKindName | undefined)[] = kindNames(HvEventKind);
 
 /** What a trapped window emulates (TrapRegion.kind), for the trace's mmio records. */
 export const TrapKind = { other: 0, irqchip: 1, virtio: 2, ivc: 3 } as const;
