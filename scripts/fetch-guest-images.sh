@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# fetch-guest-images.sh [--arch riscv64|aarch64]: Debian's Linux kernel for that architecture (riscv64
+# fetch-guest-images.sh [--arch riscv64|aarch64|loongarch64]: Debian's Linux kernel for that architecture (riscv64
 # by default), its modules and busybox-static, plus an initramfs built from guest/<arch>/linux/init and
 # the modules listed in guest/<arch>/linux/modules, cached outside git (~/.cache/hvwb/guest-images/<arch>,
 # or $HVWB_CACHE/guest-images/<arch>) and linked as examples/<arch>-linux-root/images.
@@ -14,11 +14,11 @@ case "${1:-}" in
     --arch) arch="${2:-}" ;;
     --arch=*) arch="${1#--arch=}" ;;
     "") ;;
-    *) echo "usage: $0 [--arch riscv64|aarch64]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--arch riscv64|aarch64|loongarch64]" >&2; exit 2 ;;
 esac
 case "$arch" in
-    riscv64|aarch64) ;;
-    *) echo "fetch-guest-images: unknown architecture \"$arch\" (known: riscv64, aarch64)" >&2; exit 2 ;;
+    riscv64|aarch64|loongarch64) ;;
+    *) echo "fetch-guest-images: unknown architecture \"$arch\" (known: riscv64, aarch64, loongarch64)" >&2; exit 2 ;;
 esac
 
 if node "$HELPER" --arch "$arch" --cached-only; then exit 0; fi

@@ -1,6 +1,6 @@
 /**
  * Fetches the Linux guest images for the boot tests and benchmarks of one architecture (riscv64 by
- * default, or aarch64): Debian's kernel (linux-image-riscv64 / linux-image-arm64 from unstable,
+ * default, aarch64 or loongarch64): Debian's kernel (linux-image-riscv64 / -arm64 / -loong64 from unstable,
  * resolved to the real package holding the image, its unsigned build where Debian signs one), the
  * kernel modules of the same version and busybox-static, then builds an initramfs from busybox,
  * guest/<arch>/linux/init and the modules named in guest/<arch>/linux/modules (with their
@@ -12,7 +12,7 @@
  * repository). Chain of trust: InRelease checked with gpgv against the source's Signed-By keyring, the
  * Packages index against InRelease's SHA256, each .deb against the index's SHA256.
  *
- * Usage: node scripts/guest-images.mjs [--arch riscv64|aarch64] [--cached-only]
+ * Usage: node scripts/guest-images.mjs [--arch riscv64|aarch64|loongarch64] [--cached-only]
  *   --arch         the guest architecture (default riscv64).
  *   --cached-only  exit 0 when everything is cached and current (no network), 3 otherwise.
  *   A changed init is rebuilt offline; a changed module list needs the modules package again.
@@ -40,6 +40,9 @@ const DEFAULT_KEYRING = '/usr/share/keyrings/debian-archive-keyring.gpg';
 export const ARCHES = {
   riscv64: { debian: 'riscv64', imageMagic: { offset: 0x30, bytes: 'RISCV\0\0\0', text: '"RISCV" magic at 0x30', kind: 'a RISC-V Image' } },
   aarch64: { debian: 'arm64', imageMagic: { offset: 0x38, bytes: 'ARM\x64', text: '"ARM\\x64" magic at 0x38', kind: 'an arm64 Image' } },
+  // LoongArch's kernel is an EFI stub (PE) image; arch/loongarch/kernel/head.S puts LINUX_PE_MAGIC
+  // (0x818223cd, le32) at 0x38, and the entry point and size as le64 at 0x8 and 0x10.
+  loongarch64: { debian: 'loong64', imageMagic: { offset: 0x38, bytes: '\xcd\x23\x82\x81', text: 'LINUX_PE_MAGIC at 0x38', kind: 'a LoongArch EFI-stub Image' } },
 };
 
 /** The architecture of `--arch NAME` / `--arch=NAME` (riscv64 without it). */

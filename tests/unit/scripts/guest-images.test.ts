@@ -19,7 +19,7 @@ type Stanza = { Depends?: string };
 const index = (entries: Record<string, Stanza>): Map<string, Stanza> => new Map(Object.entries(entries));
 
 /** A raw kernel of `size` bytes with the architecture's magic where its boot protocol puts it. */
-function kernel(arch: 'riscv64' | 'aarch64', size = 0x1000): Buffer {
+function kernel(arch: 'riscv64' | 'aarch64' | 'loongarch64', size = 0x1000): Buffer {
   const bytes = Buffer.alloc(size, 0x5a);
   const magic = ARCHES[arch].imageMagic as { offset: number; bytes: string };
   bytes.write(magic.bytes, magic.offset, 'latin1');
@@ -74,7 +74,7 @@ describe('guest images: the kernel package', () => {
 
 describe('guest images: the raw Image', () => {
   it('keeps an uncompressed Image and gunzips a gzip\'d one, for each architecture', () => {
-    for (const arch of ['riscv64', 'aarch64'] as const) {
+    for (const arch of ['riscv64', 'aarch64', 'loongarch64'] as const) {
       const raw = kernel(arch);
       expect(Buffer.compare(rawImage(raw, ARCHES[arch].imageMagic), raw)).toBe(0);
       expect(Buffer.compare(rawImage(gzipSync(raw), ARCHES[arch].imageMagic), raw)).toBe(0);
@@ -96,6 +96,8 @@ describe('guest images: the raw Image', () => {
     expect(() => rawImage(kernel('riscv64'), ARCHES.aarch64.imageMagic)).toThrow(/not an arm64 Image \(no "ARM\\x64" magic at 0x38\)/);
     expect(() => rawImage(kernel('aarch64'))).toThrow(/not a RISC-V Image \(no "RISCV" magic at 0x30\)/);
     expect(() => rawImage(zboot(Buffer.alloc(16), 'lzma'), ARCHES.aarch64.imageMagic)).toThrow(/compressed with "lzma"/);
+    // arm64 and LoongArch both put their magic at 0x38; neither passes for the other.
+    expect(() => rawImage(kernel('aarch64'), ARCHES.loongarch64.imageMagic)).toThrow(/not a LoongArch EFI-stub Image \(no LINUX_PE_MAGIC at 0x38\)/);
   });
 });
 
@@ -106,13 +108,13 @@ describe('guest images: the command line', () => {
     expect(parseArch(['--arch=aarch64'])).toBe('aarch64');
     const r = spawnSync(process.execPath, [script, '--arch', 'sparc', '--cached-only'], { encoding: 'utf8' });
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/unknown architecture "sparc" \(known: riscv64, aarch64\)/);
+    expect(r.stderr).toMatch(/unknown architecture "sparc" \(known: riscv64, aarch64, loongarch64\)/);
   });
 
   it('--cached-only says "not cached" (status 3) for an empty cache without fetching anything', () => {
     const cache = mkdtempSync(path.join(tmpdir(), 'hvwb-guest-images-'));
     try {
-      for (const arch of ['riscv64', 'aarch64']) {
+      for (const arch of ['riscv64', 'aarch64', 'loongarch64']) {
         const r = spawnSync(process.execPath, [script, '--arch', arch, '--cached-only'], { encoding: 'utf8', env: { ...process.env, HVWB_CACHE: cache } });
         expect(r.status).toBe(3);
         expect(r.stdout + r.stderr).toBe('');
