@@ -239,6 +239,11 @@ export function execute(cpu: LaCpu, d: Decoded, pc: bigint): void {
     // --- system ---
     case 'syscall': throw new LaTrap(Ecode.SYS);
     case 'break': throw new LaTrap(Ecode.BRK);
+    case 'hvcl':
+      // Without a hypervisor (LVZ guest mode) the word is not there: it stops the CPU as unimplemented.
+      if (!cpu.platform.hypercall) return cpu.stop('undefined-instruction', 'HVCL outside a zone: no hypervisor to call');
+      privileged(cpu);
+      return cpu.platform.hypercall(cpu, f.code15!);
     case 'rdtimel.w': case 'rdtimeh.w': case 'rdtime.d': {
       const counter = cpu.counter();
       cpu.setR(f.rj ?? 0, cpu.csr.get(Csr.TID)!);

@@ -208,6 +208,8 @@ export const OPCODES: readonly OpcodeRow[] = [
   row('break', '0000 00000010 10100', 'CODE'),
   row('dbcl', '0000 00000010 10101', 'CODE'),
   row('syscall', '0000 00000010 10110', 'CODE'),
+  // LVZ's hypercall (0x002b8000 | code): a guest's call to the hypervisor, hvisor's ECODE_HVC path.
+  row('hvcl', '0000 00000010 10111', 'CODE'),
   row('alsl.d', '0000 00000010 110', '3RSA2P1'),
   // Shifts by immediate.
   row('slli.w', '0000 00000100 00001', '2RUI5'),

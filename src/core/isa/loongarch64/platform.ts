@@ -6,6 +6,13 @@
 import type { AddressSpace } from '../../bus/address-space';
 import type { Clock } from '../../bus/types';
 import type { CpuFaultReport } from '../../cpu/cpu-core';
+import type { LaCpu } from './cpu';
+
+/**
+ * The physical memory an LA64 CPU reaches: the board's AddressSpace, or, for a zone's guest, the zone's
+ * guest-physical space (its stage-2, hypervisor/arch/loongarch64/stage2-bus.ts) with the same members.
+ */
+export type LaBus = Pick<AddressSpace, 'ram' | 'read' | 'write' | 'high' | 'bankAt'>;
 
 /** The IOCSR space as one CPU sees it (IOCSRRD/IOCSRWR). undefined / false: nothing answers there. */
 export interface IocsrBus {
@@ -15,13 +22,18 @@ export interface IocsrBus {
 
 export interface LaPlatform {
   readonly cpuId: number;
-  readonly bus: AddressSpace;
+  readonly bus: LaBus;
   /** The stable counter: ticks at timerFrequency (the constant timer counts the same ticks). */
   readonly clock: Clock;
   readonly timerFrequency: number;
   readonly iocsr: IocsrBus;
   /** CPUCFG word 0 (PRID): the processor identity (3A5000: 0x14c010). */
   readonly prid: number;
+  /**
+   * HVCL (LVZ's hypercall, ECODE_HVC in hvisor's trap.rs) from a zone's guest: the hypervisor handles it
+   * and the CPU continues after the instruction. Absent on a bare CPU: HVCL then stops the CPU.
+   */
+  hypercall?(cpu: LaCpu, code: number): void;
   /** The CPU stopped on a guest error it cannot continue from. */
   fault(report: CpuFaultReport): void;
 }
