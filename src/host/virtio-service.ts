@@ -30,6 +30,9 @@ import { FileBlockBackend } from './virtio/file-block-backend';
 import { buildFolderImage, type FolderImage, type FolderImageManifest } from './disk/folder-image';
 import { applySync, computeSyncChanges, type ApplySyncResult, type SyncChangeSet } from './disk/folder-sync';
 import { ensurePrivateDirectory } from './private-directory';
+import { DmaReport } from '../core/hypervisor/dma-report';
+import { ZoneDmaIsolation } from '../core/hypervisor/dma-isolation';
+import type { Iommu } from '../core/bus/dma';
 
 export interface VirtioServiceHooks {
   output(zone: number, bytes: Uint8Array): void;
@@ -126,7 +129,14 @@ export class VirtioService {
     private readonly hooks: VirtioServiceHooks,
   ) {
     resetVirtioBridge(regionOf(view.plan.layout, view.buffer, 'virtio-bridge'));
+    this.dmaReport = new DmaReport({ log: (line) => hooks.log(line), ...(view.hvTrace ? { trace: view.hvTrace } : {}) });
+    this.dmaIommu = new ZoneDmaIsolation(runtime.table, view.plan.board.arch, (blocked) => this.dmaReport.add(blocked));
   }
+
+  /** Every DMA access of a PCIe function an IOMMU refused (decision 0027). */
+  readonly dmaReport: DmaReport;
+  /** The IOMMU in front of the PCIe functions' DMA: the emulator's zone isolation hook. */
+  readonly dmaIommu: Iommu;
 
   get running(): boolean {
     return this.daemon !== undefined;
@@ -227,7 +237,7 @@ export class VirtioService {
       // The message names zone, device, queue and descriptor; the daemon has already rate-limited it.
       onFault: (fault) => this.hooks.deviceError(fault.zone, `virtio: ${fault.message}${fault.deviceNeedsReset ? ' (device error: DEVICE_NEEDS_RESET until the driver resets it)' : ''}`),
       onInternalError: (error) => this.hooks.log(`virtio daemon: internal error: ${(error as Error).message}`),
-      ...(pci ? { pci: { ...pci, irqSink: this.physicalIrqSink(), sharedConfig: this.sharedPciConfig(pci.host), ...(this.view.devices.msi ? { msi: this.view.devices.msi } : {}) } } : {}),
+      ...(pci ? { pci: { ...pci, irqSink: this.physicalIrqSink(), sharedConfig: this.sharedPciConfig(pci.host), iommu: this.dmaIommu, ...(this.view.devices.msi ? { msi: this.view.devices.msi } : {}) } } : {}),
     });
     this.daemon.start();
     const count = this.daemon.devices.length;

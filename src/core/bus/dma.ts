@@ -40,6 +40,8 @@ export interface DmaRefusal {
 export interface Iommu {
   /** Translates [address, address + length) for `requester`; may cover only a prefix (then it is asked again for the rest). */
   translate(requester: DmaRequester, address: number, length: number, access: DmaAccess): DmaTranslation | DmaRefusal;
+  /** The zone a stream's DMA is made for now, when the IOMMU knows (zone isolation); faults name it. */
+  zoneOf?(streamId: number): number | undefined;
 }
 
 /** Device addresses are physical addresses. */

@@ -61,6 +61,10 @@ export function describeHvRecord(r: HvTraceRecord): HvDescription {
       return { category: 'zone', name: 'zone shutdown', detail: `zone ${r.zone} shut down${r.cpu >= 0 ? ` from CPU ${r.cpu}` : ''}` };
     case 'zoneError':
       return { category: 'zone', name: 'zone error', detail: `zone ${r.zone} stopped on an error` };
+    case 'dma': {
+      const bdf = `${((r.code >> 8) & 0xff).toString(16).padStart(2, '0')}:${((r.code >> 3) & 0x1f).toString(16).padStart(2, '0')}.${r.code & 7}`;
+      return { category: 'fault', name: 'DMA blocked', detail: `DMA ${r.aux & 1 ? 'write' : 'read'} of ${r.b} bytes at ${hex(r.a)} by ${bdf} of zone ${r.zone} blocked` };
+    }
     default:
       return { category: 'zone', name: `event ${r.kind}`, detail: `unknown hypervisor event ${r.kind}` };
   }

@@ -16,6 +16,8 @@
  *   fault      aux = 1 for a write, a = guest address (-1 none), b = pc
  *   ipi        a = target mask or the SGI register's value, b = the interrupt (SGI id; 0 on RISC-V)
  *   zoneStart / zoneStop / zoneError: the zone; a = the calling CPU's zone (stop), b = its CPU mask (start)
+ *   dma        a DMA access an IOMMU refused (dma-report.ts): zone = the device's zone, code = BDF, aux = 1
+ *              for a write, a = the device's address, b = length
  */
 import type { Clock, SharedRegion } from '../bus/types';
 import { kindNames, RingTrace, traceRingBytes } from '../cpu/trace-ring';
@@ -30,6 +32,7 @@ export const HvEventKind = {
   zoneStart: 7,
   zoneStop: 8,
   zoneError: 9,
+  dma: 10,
 } as const;
 
 export type HvEventKindName = keyof typeof HvEventKind;

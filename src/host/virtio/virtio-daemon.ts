@@ -53,7 +53,7 @@ export interface VirtioDaemonOptions {
    */
   readonly onInternalError?: (error: unknown) => void;
   /** PCI functions of the board's PCIe host served for one zone (layout.json `pci`, decision 0017). */
-  readonly pci?: Pick<PciBusOptions, 'host' | 'zone' | 'devices' | 'openBlock' | 'irqSink' | 'msi' | 'sharedConfig'>;
+  readonly pci?: Pick<PciBusOptions, 'host' | 'zone' | 'devices' | 'openBlock' | 'irqSink' | 'msi' | 'sharedConfig' | 'iommu'>;
   /** The longest single sleep before the loop looks again (ms). */
   readonly idleTimeoutMs?: number;
   /** Milliseconds of a monotonic clock, for the turn's time budget and the report limit (default performance.now). */

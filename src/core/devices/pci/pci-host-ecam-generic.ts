@@ -127,7 +127,8 @@ export class PciHostEcamGeneric {
         config.setInterruptStatus(level);
         this.updateLine(line);
       },
-      dma: new DmaPort(this.options.dmaMemory, { zone: 0, device: name, streamId: bdf }, { iommu: busMasterIommu, onFault: (fault) => this.report(fault.message) }),
+      // The requester's zone is the IOMMU's answer when it has one (the owner changes as zones start and stop).
+      dma: new DmaPort(this.options.dmaMemory, { get zone() { return host.options.iommu?.zoneOf?.(bdf) ?? 0; }, device: name, streamId: bdf }, { iommu: busMasterIommu, onFault: (fault) => this.report(fault.message) }),
       msi: this.options.msi ?? noMsiSink,
       report: (message) => this.report(`${name}: ${message}`),
     };
