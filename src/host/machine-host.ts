@@ -26,6 +26,7 @@ import { isElfFile, MAX_IMAGE_BYTES, readImageFile } from './image-file';
 import { readVirtioConfig, VirtioService } from './virtio-service';
 import { FileBlockBackend } from './virtio/file-block-backend';
 import { pciHostWindows, withPciFunctions } from '../core/devices/pci/pci-host-board';
+import { pciFunctionType } from '../core/devices/pci/pci-function-types';
 import type { VirtioConfigFile } from '../shared/model/virtio-config';
 import { buildRootDtb, rootInitrdStart } from './root-dtb';
 import { alignUp } from '../core/machine/shared-layout';
@@ -241,6 +242,9 @@ export class MachineHost {
     if (!layout.pci || layout.pci.length === 0) return undefined;
     const host = this.plan.board.devices.find((d) => d.kind === 'pci-host-ecam');
     if (!host) throw new HostFileError(`${this.loaded.file}: pci: board '${board.name}' has no PCIe host (pci-host-ecam)`);
+    // A function whose state is all shared bytes (bochs-display) is served by the board's host in each
+    // vCPU thread: the root reaches it through "io" regions over the windows, no daemon needed.
+    if (layout.pci.every((d) => pciFunctionType(d.type, host.name).endpoint)) return undefined;
     // The BARs are served through the bridge: the root must trap the BAR windows as virtio regions.
     const regions = layout.root.memoryRegions ?? [];
     const windows = pciHostWindows(host);

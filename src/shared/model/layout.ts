@@ -23,8 +23,12 @@ export const LAYOUT_LIMITS = {
   pciDevices: 31,
 } as const;
 
-/** The PCI endpoint kinds a layout can plug into the board's PCIe host (modern virtio-pci functions). */
-export type LayoutPciDeviceType = 'virtio-blk-pci' | 'virtio-net-pci';
+/**
+ * The PCI endpoint kinds a layout can plug into the board's PCIe host: modern virtio-pci functions
+ * (served by the management side) and QEMU's bochs-display (registers and VRAM in shared memory, served
+ * in every vCPU thread; the workbench's Display view shows its framebuffer).
+ */
+export type LayoutPciDeviceType = 'virtio-blk-pci' | 'virtio-net-pci' | 'bochs-display';
 
 /**
  * A PCI function on the board's PCIe host (bus 0, function 0 of `slot`), served by the management side

@@ -14,7 +14,7 @@ export class LayoutError extends Error {
 
 const LAYOUT_KEYS = ['name', 'board', 'description', 'ramSize', 'root', 'zones', 'virtio', 'strict', 'workbenchSbiExtensions', 'workbenchPsciExtensions', 'workbenchIvc', 'expect', 'pci'];
 const PCI_KEYS = ['type', 'slot', 'img', 'read_only', 'tap', 'mac'];
-const PCI_TYPES: readonly string[] = ['virtio-blk-pci', 'virtio-net-pci'];
+const PCI_TYPES: readonly string[] = ['virtio-blk-pci', 'virtio-net-pci', 'bochs-display'];
 const ZONE_KEYS = ['config', 'autostart', 'generateDtb', 'bootargs', 'symbols'];
 const ROOT_KEYS = ['image', 'mode', 'cpus', 'entry', 'loadAddress', 'dtb', 'bootargs', 'initrd', 'memory_regions', 'interrupts', 'ivc_configs', 'symbols'];
 /** hvisor-tool's ivc_configs keys (tools/hvisor.c:862-901), for the root's as for a zone's. */
@@ -217,7 +217,7 @@ export function parseLayout(text: string, file: string): Layout {
           at(`${where}.slot`, `device ${slot} is already taken by an earlier entry`);
           ok = false;
         } else slots.add(slot);
-        if (type === 'virtio-blk-pci' ? typeof img !== 'string' || !img : type === 'virtio-net-pci' && img !== undefined) {
+        if (type === 'virtio-blk-pci' ? typeof img !== 'string' || !img : img !== undefined) {
           at(`${where}.img`, type === 'virtio-blk-pci' ? 'must be the path of a disk image' : 'only a virtio-blk-pci function has a disk image');
           ok = false;
         }

@@ -31,8 +31,8 @@ export interface PciBusFunction {
   readonly name: string;
 }
 
-/** Class codes of the layout's function types (as core/virtio/virtio-pci.ts builds their configuration spaces). */
-const LAYOUT_PCI_CLASS: Readonly<Record<string, number>> = { 'virtio-blk-pci': 0x01_00_00, 'virtio-net-pci': 0x02_00_00 };
+/** Class codes of the layout's function types (as core/virtio/virtio-pci.ts and core/devices/display/bochs-display.ts build their configuration spaces). */
+const LAYOUT_PCI_CLASS: Readonly<Record<string, number>> = { 'virtio-blk-pci': 0x01_00_00, 'virtio-net-pci': 0x02_00_00, 'bochs-display': 0x03_80_00 };
 
 /** The functions on a board's PCIe host with a layout's `pci` list plugged in; undefined when the board has no host. */
 export function layoutPciBus(board: Board, pci: readonly LayoutPciDevice[]): PciBusFunction[] | undefined {

@@ -7,7 +7,7 @@
 import type { BoardDevice } from '../../../shared/model/board';
 import { isPciBridgeClass, pciAddress, pciClassName } from '../../../shared/model/pci-class';
 import type { PciFunctionData } from '../../../shared/protocol/pci';
-import { VIRTIO_PCI_KINDS, virtioPciConfigSpace } from '../../virtio/virtio-pci';
+import { pciFunctionType } from './pci-function-types';
 import { PCI_CONFIG_BYTES, PciCapabilityId, PciCommand, PciReg, type PciConfigSpace } from './pci-config-space';
 import { PciHostBridgeFunction } from './pci-host-ecam-generic';
 import { pciFunctionsOf, pciHostWindows } from './pci-host-board';
@@ -78,9 +78,7 @@ export function describePciHost(host: BoardDevice, block?: (i: number) => Uint8A
   const intxLines = windows.intxLines;
   const out = [describeFunction(new PciHostBridgeFunction(bytes(0)).config, { device: 0, fn: 0, name: 'pcie-host-bridge', ...(intxLines ? { intxLines } : {}) })];
   pciFunctionsOf(host).forEach((f, i) => {
-    const kind = VIRTIO_PCI_KINDS[f.type];
-    if (!kind) throw new Error(`PCIe host '${host.name}': no function type '${f.type}'`);
-    out.push(describeFunction(virtioPciConfigSpace(kind, bytes(i + 1)), { device: f.slot, fn: 0, name: f.type, ...(intxLines ? { intxLines } : {}) }));
+    out.push(describeFunction(pciFunctionType(f.type, host.name).configSpace(bytes(i + 1)), { device: f.slot, fn: 0, name: f.type, ...(intxLines ? { intxLines } : {}) }));
   });
   return out.sort((a, b) => a.device - b.device || a.function - b.function);
 }

@@ -17,7 +17,7 @@ import { PciHostBridgeFunction, PciHostEcamGeneric } from './pci-host-ecam-gener
 import { pciFunctionsOf, pciHostWindows } from './pci-host-board';
 import type { PciConfigSpace } from './pci-config-space';
 import type { PciEndpoint } from './pci-endpoint';
-import { VIRTIO_PCI_KINDS, virtioPciConfigSpace } from '../../virtio/virtio-pci';
+import { pciFunctionType, pciHostStateLayout } from './pci-function-types';
 
 /** A function whose BARs another thread serves: its configuration space only. */
 class PciConfigOnlyFunction implements PciEndpoint {
@@ -33,12 +33,6 @@ class PciConfigOnlyFunction implements PciEndpoint {
   reset(): void {}
 }
 
-function virtioPciKind(type: string, host: string) {
-  const kind = VIRTIO_PCI_KINDS[type];
-  if (!kind) throw new Error(`PCIe host '${host}': no function type '${type}' (${Object.keys(VIRTIO_PCI_KINDS).join(', ')})`);
-  return kind;
-}
-
 export const pciHostEcamModel: DeviceModel = {
   kind: 'pci-host-ecam',
   stateBytes: (_board, spec) => {
@@ -46,7 +40,7 @@ export const pciHostEcamModel: DeviceModel = {
     // does not model (rk3588 ships QEMU virt's windows, which lie over its RAM).
     if (spec.irq === undefined) return undefined;
     pciHostWindows(spec);
-    return PCI_CONFIG_BYTES * (1 + pciFunctionsOf(spec).length);
+    return pciHostStateLayout(pciFunctionsOf(spec).map((f) => f.type), spec.name).total;
   },
   build: (c) => {
     const w = pciHostWindows(c.spec);
@@ -64,7 +58,13 @@ export const pciHostEcamModel: DeviceModel = {
     });
     const block = (i: number) => new Uint8Array(region.buffer, region.byteOffset + i * PCI_CONFIG_BYTES, PCI_CONFIG_BYTES);
     host.plug(0, 0, new PciHostBridgeFunction(block(0)));
-    pciFunctionsOf(c.spec).forEach((f, i) => host.plug(f.slot, 0, new PciConfigOnlyFunction(f.type, virtioPciConfigSpace(virtioPciKind(f.type, c.spec.name), block(i + 1)))));
+    const functions = pciFunctionsOf(c.spec);
+    const layout = pciHostStateLayout(functions.map((f) => f.type), c.spec.name);
+    functions.forEach((f, i) => {
+      const type = pciFunctionType(f.type, c.spec.name);
+      const state = new Uint8Array(region.buffer, region.byteOffset + layout.state[i]!.offset, layout.state[i]!.bytes);
+      host.plug(f.slot, 0, type.endpoint ? type.endpoint(block(i + 1), state) : new PciConfigOnlyFunction(f.type, type.configSpace(block(i + 1))));
+    });
     const name = c.spec.name;
     const windows = [
       { name, base: c.spec.base, size: c.spec.size, device: host.ecam },
