@@ -26,10 +26,13 @@ try {
       rollupOptions: { input: { build: path.join(guest, 'build.ts') }, output: { format: 'es', entryFileNames: '[name].mjs' } },
     },
   });
-  const { PROGRAMS, buildProgram } = await import(pathToFileURL(path.join(tmp, 'build.mjs')).href);
+  const { PROGRAMS, buildProgram, programSource } = await import(pathToFileURL(path.join(tmp, 'build.mjs')).href);
   mkdirSync(path.join(guest, 'bin'), { recursive: true });
+  const built = new Map();
   for (const program of PROGRAMS) {
-    const { elf, bin } = buildProgram(program, readFileSync(path.join(guest, program.source), 'utf8'));
+    const source = programSource(program, (p) => readFileSync(path.join(root, p), 'utf8'), (name) => built.get(name));
+    const { elf, bin } = buildProgram(program, source);
+    built.set(program.name, bin);
     writeFileSync(path.join(guest, 'bin', `${program.name}.elf`), elf);
     writeFileSync(path.join(guest, 'bin', `${program.name}.bin`), bin);
     console.log(`  built bin/${program.name}.elf and bin/${program.name}.bin (${bin.length} bytes at 0x${program.base.toString(16)})`);

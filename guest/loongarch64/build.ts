@@ -6,17 +6,79 @@
  * Used by scripts/build-guests-loongarch64.mjs and by the test that checks the committed images.
  */
 import { assemble } from '../../src/core/isa/loongarch64/assembler';
+import { encodeZoneConfig } from '../../src/core/hypervisor/zone-config-binary';
+import { parseZoneConfig } from '../../src/shared/validate/zone-config';
 
 export interface GuestProgram {
   readonly name: string;
-  /** Source path relative to guest/loongarch64. */
-  readonly source: string;
+  /** Source path relative to guest/loongarch64; more than one are assembled as one text, in order. */
+  readonly source: string | readonly string[];
   /** Load (and link) address. */
   readonly base: number;
+  /** Zones whose flat image and binary HvZoneConfig the program carries (labels zone_<z>_image, _image_end, _config). */
+  readonly carries?: readonly { readonly zone: string; readonly program: string; readonly config: string }[];
+  /** A 4 KiB stack below the label stack_top, after everything else. */
+  readonly stack?: boolean;
 }
 
-/** The programs and where they load: the hello layout's image at 2 MiB (board.rs ROOT_ZONE_KERNEL_ADDR). */
-export const PROGRAMS: readonly GuestProgram[] = [{ name: 'hello', source: 'hello/hello.S', base: 0x20_0000 }];
+const ZONES = 'examples/loongarch64-zones';
+const zoneProgram = (name: string, base: number): GuestProgram => ({ name, source: ['zones/' + name.slice('zones-'.length) + '.S', 'zones/common.S'], base, stack: true });
+
+/**
+ * The programs and where they load: the hello layout's image at 2 MiB (board.rs ROOT_ZONE_KERNEL_ADDR);
+ * the zones example's root at 2 MiB too and its zones at the start of their RAM (their configs in
+ * examples/loongarch64-zones). Zones before the root, which carries them.
+ */
+export const PROGRAMS: readonly GuestProgram[] = [
+  { name: 'hello', source: 'hello/hello.S', base: 0x20_0000 },
+  zoneProgram('zones-zone-u', 0xc000_0000),
+  zoneProgram('zones-zone-x', 0xc100_0000),
+  zoneProgram('zones-zone-y', 0xc200_0000),
+  {
+    name: 'zones-root',
+    source: ['zones/root.S', 'zones/common.S'],
+    base: 0x20_0000,
+    stack: true,
+    carries: [
+      { zone: 'u', program: 'zones-zone-u', config: `${ZONES}/zone-u.json` },
+      { zone: 'x', program: 'zones-zone-x', config: `${ZONES}/zone-x.json` },
+      { zone: 'y', program: 'zones-zone-y', config: `${ZONES}/zone-y.json` },
+    ],
+  },
+];
+
+/** `.dword` lines holding `bytes` (zero-padded to 8). */
+function dwords(bytes: Uint8Array): string {
+  const padded = new Uint8Array(Math.ceil(bytes.length / 8) * 8);
+  padded.set(bytes);
+  const view = new DataView(padded.buffer);
+  const lines: string[] = [];
+  for (let i = 0; i < padded.length; i += 64) {
+    const words: string[] = [];
+    for (let j = i; j < Math.min(i + 64, padded.length); j += 8) words.push(`0x${view.getBigUint64(j, true).toString(16)}`);
+    lines.push(`    .dword ${words.join(', ')}`);
+  }
+  return lines.join('\n');
+}
+
+/**
+ * The program's whole source text: its files, then what it carries (each zone's flat image, its end
+ * label, and its HvZoneConfig as encodeZoneConfig makes it from the zone's JSON), then its stack.
+ * `read` reads a path relative to the repository; `built` gives an already built program's flat image.
+ */
+export function programSource(program: GuestProgram, read: (path: string) => string, built: (name: string) => Uint8Array): string {
+  const sources = typeof program.source === 'string' ? [program.source] : program.source;
+  const parts = sources.map((s) => read(`guest/loongarch64/${s}`));
+  for (const c of program.carries ?? []) {
+    const file = c.config;
+    const parsed = parseZoneConfig(read(file), file, 'loongarch64');
+    if (!parsed.config) throw new Error(`${file}: ${parsed.findings.map((f) => f.message).join('; ')}`);
+    const image = built(c.program);
+    parts.push(`    .align 3\nzone_${c.zone}_image:\n${dwords(image)}\nzone_${c.zone}_image_end:\n    .align 3\nzone_${c.zone}_config:\n${dwords(encodeZoneConfig(parsed.config))}\n`);
+  }
+  if (program.stack) parts.push('    .align 12\n    .space 0x1000\nstack_top:\n');
+  return parts.join('\n');
+}
 
 const EM_LOONGARCH = 258;
 

@@ -233,7 +233,7 @@ export class MachineHost {
         ...(this.pendingDtb.initrd ? { initrd: this.pendingDtb.initrd } : {}),
       });
     if (!this.view.bus.isRam(this.dtbAddress, dtb.length)) this.dtbAddress = ram.base + ram.size - alignUp(dtb.length, 0x1000);
-    loadRaw(dtb, this.dtbAddress, ram, this.loaded.images.dtb ?? 'generated device tree');
+    loadRaw(dtb, this.dtbAddress, this.view.bus, this.loaded.images.dtb ?? 'generated device tree');
   }
 
   /** The layout's PCI functions on the board's PCIe host, served to the root zone by the management side. */

@@ -10,8 +10,8 @@
  * uart1 at 0x1008_0000, 50 MHz) on PCH-PIC input 8, and the PCH-MSI doorbell the dtsi has commented out
  * (0x1fe0_1140, vectors 64..111).
  *
- * Left out for now (later sessions of issue 14): the DRAM above 4 GiB and the 0x9000_0000 window hvisor's
- * root uses, the 7A2000's RTC, PCIe (so nothing sends to the PCH-MSI frame yet but a guest's own writes). The LIOINTC drives HWI0 only
+ * Left out for now (later sessions of issue 14): the DRAM of board.rs's root regions at 0x9000_0000,
+ * 0xf000_0000 and 0x1_6000_0000 (no zone config uses them), the 7A2000's RTC, PCIe (so nothing sends to the PCH-MSI frame yet but a guest's own writes). The LIOINTC drives HWI0 only
  * (its INT0, what the dtsi uses): the CPU's pending word takes one level per line, so two controllers
  * driving the same HWI would lower each other's level. The root zone's regions are board.rs's as they stand; its entry is given physically (see
  * rootZone.entry).
@@ -33,6 +33,15 @@ export const ls3a5000: LoongarchBoard = {
   timebaseFrequency: 100_000_000,
   // DRAM's low window; board.rs's first RAM region starts at 2 MiB above firmware.
   ram: { base: 0, size: 0x1000_0000 },
+  // The DRAM hvisor's shipped zone configs give their zones (configs/zone{1,2,3}-linux.json: 0xc000_0000,
+  // 0xa000_0000 and 0x1_0000_0000, 512 MiB each, and the 8 MiB pieces at 0x1_4000_0000), so those files
+  // validate and run (decision 0029). The rest of board.rs's root RAM (0x9000_0000, 0xf000_0000,
+  // 0x1_6000_0000) stays out: a workbench machine has at most 2 GiB (1816 MiB here).
+  extraRam: [
+    { base: 0xa000_0000, size: 0x4000_0000 },
+    { base: 0x1_0000_0000, size: 0x2000_0000 },
+    { base: 0x1_4000_0000, size: 0x180_0000 },
+  ],
   devices: [
     { name: 'liointc', kind: 'loongson-liointc', base: 0x1fe0_1400, size: 0x60, props: { cpuInputs: ['HWI0'] } },
     { name: 'eiointc', kind: 'loongson-eiointc', base: 0x1fe0_1600, size: 0xea00, props: { cpuInputs: ['HWI0', 'HWI1', 'HWI2', 'HWI3'] } },

@@ -57,6 +57,13 @@ const ZONE_VIEW: Readonly<Partial<Record<DeviceKind, ZoneView>>> = {
     };
   },
   ns16550a: passedThrough,
+  // loongarch64: every zone reaches the LIOINTC and the EIOINTC through its IOCSR window (hvisor's
+  // 0x1fe0_0000 + 0x3000 MMIO handler, src/arch/loongarch64/zone.rs:95); the 7A2000's PCH-PIC and the
+  // PCH-MSI frame where its io regions pass them through, as hvisor's configs do.
+  'loongson-liointc': (_zone, d) => d,
+  'loongson-eiointc': (_zone, d) => d,
+  'loongson-pch-pic': passedThrough,
+  'loongson-pch-msi': passedThrough,
   pl011: passedThrough,
   'imx-uart': passedThrough,
   'cadence-uart': passedThrough,

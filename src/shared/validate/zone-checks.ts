@@ -265,7 +265,8 @@ function checkImages(zone: ZoneConfig, out: Findings): void {
       overlaps(kernel.address, kernel.size, dtb.address, dtb.size)) {
     out.error('dtb_load_paddr', `the DTB (${span(dtb.address, dtb.size)}) overlaps the kernel (${span(kernel.address, kernel.size)}); loading one overwrites the other`);
   }
-  const entryRegion = zone.memoryRegions.find((r) => r.type === 'ram' && contains(r.virtualStart, r.size, zone.entryPoint, 1));
+  const entryGpa = ARCH_CONFIG_VALIDATORS[zone.archConfig.arch].entryGuestPhysical?.(zone.entryPoint) ?? zone.entryPoint;
+  const entryRegion = zone.memoryRegions.find((r) => r.type === 'ram' && contains(r.virtualStart, r.size, entryGpa, 1));
   if (!entryRegion) {
     out.error('entry_point', `${hex(zone.entryPoint)} is not inside any ram region's guest-physical range; the first instruction fetch would fault`);
     return;
@@ -429,6 +430,8 @@ function conflicts(earlier: ZoneConfig, zone: ZoneConfig, board: Board, out: Fin
         out.warning(zones[0].path, `${mine} ${how ? 'lies inside' : 'overlaps'} the root zone's ${theirs} of ${describe(zones[1])}, as hvisor's shipped layouts do on purpose; the root's device tree must reserve ${span(nonRoot.physicalStart, nonRoot.size)} (reserved-memory)`, zones);
       } else if (region.type === 'ram' && other.type === 'ram') {
         out.error(zones[0].path, `${mine} overlaps ${theirs} of ${describe(zones[1])}; both guests would write the same memory`, zones);
+      } else if (ARCH_CONFIG_VALIDATORS[board.arch].sharedIo && region.type === 'io' && other.type === 'io') {
+        out.warning(zones[0].path, `${mine} overlaps ${theirs} of ${describe(zones[1])}: ${ARCH_CONFIG_VALIDATORS[board.arch].sharedIo}`, zones);
       } else {
         out.error(zones[0].path, `${mine} overlaps ${theirs} of ${describe(zones[1])}; two zones would drive the same device`, zones);
       }

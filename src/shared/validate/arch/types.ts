@@ -46,6 +46,17 @@ export interface ArchConfigValidator<A extends BoardArch = BoardArch> {
    * architecture), would not reach its guest; undefined when it would.
    */
   virtioIrq?(zone: ZoneConfig, irq: number, board: Board): VirtioIrqProblem | undefined;
+  /**
+   * The guest-physical address the zone's first instruction is fetched from, where the architecture's
+   * entry_point is not one (loongarch64: a direct-mapped-window address, fetched in direct address mode).
+   * Absent: entry_point is guest-physical.
+   */
+  entryGuestPhysical?(entry: number): number;
+  /**
+   * Why hvisor's zones on this architecture share `io` regions with each other and the root (a warning
+   * then, not an error); absent where two zones passing the same device through is a layout mistake.
+   */
+  sharedIo?: string;
   /** Why an IVC doorbell `irq` rung for `zone` would not reach its guest (completes "doorbell IRQ <n> ..."); undefined when it would. */
   ivcDoorbell?(zone: ZoneConfig, irq: number, board: Board): string | undefined;
 }

@@ -21,4 +21,17 @@ function read(r: ZoneFieldReader, value: unknown): LoongArchArchConfig {
   return { arch: 'loongarch64' };
 }
 
-export const loongarchArchConfigValidator: ArchConfigValidator<'loongarch64'> = { ivc: false, read, check: () => undefined };
+/** PALEN of the 3A5000: in direct address mode the physical address is the virtual address's low 48 bits. */
+const PALEN_SPAN = 2 ** 48;
+
+export const loongarchArchConfigValidator: ArchConfigValidator<'loongarch64'> = {
+  ivc: false,
+  read,
+  check: () => undefined,
+  // hvisor's zone JSONs give DMW addresses (0x9000_0000_c0df_f000); hvisor enters the guest there in direct
+  // address mode (src/arch/loongarch64/cpu.rs:62-64 sepc = entry), where only the low PALEN bits count.
+  entryGuestPhysical: (entry) => entry % PALEN_SPAN,
+  // Every zone config hvisor ships for ls3a5000 passes the same 3A5000 and 7A2000 device pages through as the
+  // root's board.rs does (UART0's 0x1fe0_0000 page, UART1, the PCH-PIC, the RTC), and hvisor checks nothing.
+  sharedIo: "hvisor's loongarch64 configs pass the same 3A5000/7A2000 device pages to every zone and hvisor does not refuse it (platform/loongarch64/ls3a5000/configs/*.json); both zones drive the device",
+};

@@ -1,0 +1,52 @@
+# zone-u.S: zoneU of examples/loongarch64-zones, a well-behaved zone on CPU 1. The root program copies
+# it to 0xc000_0000 and starts it with hypercall 2; hvisor enters it at the config's entry_point, the
+# DMW-style address 0x9000_0000_c000_0000, in direct address mode (where only the physical bits count).
+# It prints where it runs, reads the CPU name through its IOCSR window (allowed: hvisor's 0x1fe0_0000
+# handler passes it to the hardware) and then sleeps in IDLE with no interrupt enabled.
+
+.equ UART, 0x1fe001e0
+
+_start:
+    la.pcrel $sp, stack_top
+    li.w $s1, UART
+    la.pcrel $a0, s_up
+    bl puts
+    bl putcpu
+    la.pcrel $a0, s_pc
+    bl puts
+    pcaddu12i $a0, 0
+    bl puthex
+    la.pcrel $a0, s_mode
+    bl puts
+    csrrd $a0, 0x0             # CRMD
+    bl puthex
+    la.pcrel $a0, crlf
+    bl puts
+    li.w $t0, 0x20             # IOCSR CPUNAME
+    iocsrrd.d $s2, $t0
+    la.pcrel $a0, s_name
+    bl puts
+name_loop:
+    andi $a0, $s2, 0xff
+    beqz $a0, name_done
+    bl putc
+    srli.d $s2, $s2, 8
+    bnez $s2, name_loop
+name_done:
+    la.pcrel $a0, s_idle
+    bl puts
+park:
+    idle 0
+    b park
+
+s_up:
+    .asciz "zoneU: CPU "
+s_pc:
+    .asciz " up at pc "
+s_mode:
+    .asciz ", CRMD "
+s_name:
+    .asciz "zoneU: IOCSR CPU name: "
+s_idle:
+    .asciz "\r\nzoneU: done, idle\r\n"
+    .align 3

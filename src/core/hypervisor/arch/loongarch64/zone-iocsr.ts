@@ -1,0 +1,68 @@
+/**
+ * The IOCSR space as a zone's guest sees it. Under LVZ a guest's IOCSRRD/IOCSRWR trap (GSPR) and hvisor
+ * emulates them as an MMIO access at 0x1fe0_0000 + the IOCSR address (src/arch/loongarch64/trap.rs:1436-1530
+ * emulate_iocsr, IOCSR_BASE_ADDR_PHY) through the zone's MMIO handlers; the only one there is the
+ * 0x1fe0_0000 + 0x3000 window every zone registers (src/arch/loongarch64/zone.rs:95) and its generic
+ * handler (zone.rs loongarch_generic_mmio_handler), which performs the access on the hardware except that
+ * a zone other than the root's CPU 0 may not write the EIOINTC's enable (0x1600..0x1618), bounce
+ * (0x1680..0x1698) and node-select (0x14a0..0x14be) registers: those writes are dropped.
+ *
+ * What happens outside that window in hvisor is a panic of the hypervisor (trap.rs:1528 "mmio access
+ * failed ... this is a real page fault"); here the access stops the zone alone, with a report naming the
+ * pc, the encoding and the IOCSR address. So does an IPI or mailbox send (IPI_SEND 0x1040, MBUF_SEND
+ * 0x1048) to a CPU that is not the zone's, which hvisor passes to the hardware and which would interrupt
+ * another zone's CPU. Left out: hvisor's rewriting of EIOINTC routes to the zone's CPU
+ * (handle_extioi_mapping_mmio) and its per-core status view (handle_extioi_status_mmio), the IPI-to-self
+ * shortcut of emulate_iocsr_legacy (not called on its current path).
+ */
+import type { IocsrBus } from '../../../isa/loongarch64/platform';
+import { Iocsr } from './iocsr';
+
+/** hvisor's 0x1fe0_0000 window, in IOCSR addresses (zone.rs:95). */
+export const ZONE_IOCSR_WINDOW = 0x3000;
+
+/** EIOINTC register blocks only the root may write (zone.rs loongarch_generic_mmio_handler). */
+const ROOT_ONLY_WRITES: readonly (readonly [number, number])[] = [
+  [0x1600, 0x18], // EXTIOI_ENABLE
+  [0x1680, 0x18], // EXTIOI_BOUNCE
+  [0x14a0, 0x1e], // EXTIOI_NODE_SEL
+];
+
+export interface ZoneIocsrOptions {
+  readonly root: boolean;
+  /** The zone's CPUs: the only targets its IPIs may reach. */
+  readonly cpus: readonly number[];
+  /** Why the last refused access was refused (the fault report's text). */
+  refused(reason: string): void;
+}
+
+export function zoneIocsrBus(board: IocsrBus, options: ZoneIocsrOptions): IocsrBus {
+  const inWindow = (address: number, size: number): boolean => address >= 0 && address + size <= ZONE_IOCSR_WINDOW;
+  const outside = (address: number, size: number, what: string): void => {
+    options.refused(`IOCSR ${what} of ${size} bytes at 0x${address.toString(16)} is outside the zone's IOCSR window 0x0-0x${(ZONE_IOCSR_WINDOW - 1).toString(16)} (hvisor's 0x1fe0_0000 MMIO handler); hvisor would panic here`);
+  };
+  return {
+    read(address, size) {
+      if (!inWindow(address, size)) {
+        outside(address, size, 'read');
+        return undefined;
+      }
+      return board.read(address, size);
+    },
+    write(address, size, value) {
+      if (!inWindow(address, size)) {
+        outside(address, size, 'write');
+        return false;
+      }
+      if (!options.root && ROOT_ONLY_WRITES.some(([base, length]) => address >= base && address < base + length)) return true;
+      if (address === Iocsr.IPI_SEND || address === Iocsr.MBUF_SEND) {
+        const target = Number((value >> 16n) & 0x3ffn);
+        if (!options.cpus.includes(target)) {
+          options.refused(`IOCSR ${address === Iocsr.IPI_SEND ? 'IPI_SEND' : 'MBUF_SEND'} to CPU ${target}, which is not the zone's (CPUs ${options.cpus.join(', ')})`);
+          return false;
+        }
+      }
+      return board.write(address, size, value);
+    },
+  };
+}

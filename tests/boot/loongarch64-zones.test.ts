@@ -1,0 +1,68 @@
+/**
+ * hvisor's zones on loongarch64 (examples/loongarch64-zones on ls3a5000), end to end on the vCPU workers:
+ * the root program makes hvisor's hypercalls with HVCL (config check, zone start with the 3056-byte
+ * loongarch64 HvZoneConfig encoded from zone-u.json, zone list, shutdown); zoneU enters at its DMW-style
+ * entry in direct address mode and reads the CPU name through its IOCSR window; zoneX reads IOCSR outside
+ * the window and zoneY stores outside its RAM, and each is stopped alone with a report naming the pc, the
+ * encoding and the address while the root goes on.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadLayout } from '../../src/host/layout-loader';
+import { startMachine, type LiveMachine } from '../helpers/live-machine';
+
+const ROOT = 'root-linux-la64';
+let machine: LiveMachine | undefined;
+
+afterEach(async () => {
+  await machine?.stop();
+  machine = undefined;
+});
+
+/** Types one key into UART0 and returns the root's output from then on, once `until` appears. */
+async function key(m: LiveMachine, k: string, until: string | RegExp): Promise<string> {
+  const from = m.output(ROOT).length;
+  m.host.input(Buffer.from(k), 0);
+  await m.waitFor(ROOT, until, 30_000, from);
+  return m.output(ROOT).slice(from);
+}
+
+describe('loongarch64 zones', () => {
+  it('the root starts zoneU by HVCL hypercall 2; zoneX and zoneY leave their partition and are stopped alone with pc and encoding; x shuts zone 1 down', async () => {
+    machine = await startMachine(await loadLayout('examples/loongarch64-zones'));
+    await machine.waitFor(ROOT, 'root> ', 60_000);
+    const boot = machine.output(ROOT);
+    expect(boot).toContain('root: config check: hypercall 6 -> 0, config magic 0x5\r\n');
+    expect(boot).toMatch(/root: zone start zoneU \(id 1\): image 8192 bytes, hypercall 2 \(config 0x2[0-9a-f]{5}, 3056 bytes\) -> 0\r\n/);
+    // hvisor's entry style: 0x9000_0000_c000_0000 in direct address mode (CRMD.DA = bit 3, PLV0).
+    expect(boot).toMatch(/zoneU: CPU 1 up at pc 0x90000000c00000[0-9a-f]{2}, CRMD 0x8\r\n/);
+    expect(boot).toContain('zoneU: IOCSR CPU name: 3A5000\r\n');
+    expect(boot).toContain(['root: zone list: hypercall 4 -> 2', '  zone 0 cpus 0x1 root-linux-la64 running', '  zone 1 cpus 0x2 zoneU running', ''].join('\r\n'));
+    expect(machine.faults).toEqual([]);
+
+    // zoneX: IOCSR 0x4000 is outside hvisor's 0x1fe0_0000 + 0x3000 window.
+    await key(machine, 'i', 'root> ');
+    await expect.poll(() => machine!.faults.length, { timeout: 30_000 }).toBe(1);
+    const iocsr = machine.faults[0]!;
+    expect(iocsr.zoneName).toBe('zoneX');
+    expect(iocsr.message).toMatch(/^zone 2 \(zoneX\), cpu 2, pc 0x90000000c10000[0-9a-f]{2}: IOCSR read of 4 bytes at 0x4000 is outside the zone's IOCSR window 0x0-0x2fff .*encoding 0x06480984 \(iocsrrd\.w \$a0, \$t0\)$/);
+    expect(machine.output(ROOT)).not.toContain('zoneX: still running');
+
+    // zoneY: a store to guest-physical 0x8000_0000, which no region of the zone maps.
+    await key(machine, 'm', 'root> ');
+    await expect.poll(() => machine!.faults.length, { timeout: 30_000 }).toBe(2);
+    const stage2 = machine.faults[1]!;
+    expect(stage2.zoneName).toBe('zoneY');
+    expect(stage2.message).toMatch(/^zone 3 \(zoneY\), cpu 3, pc 0x90000000c20000[0-9a-f]{2}: stage-2 fault: guest-physical 0x80000000 \(4-byte write\) is in no memory region of the zone, encoding 0x298001[0-9a-f]{2} \(st\.w \$t1, \$t0, 0\); guest virtual 0x80000000; nearest region: /);
+    expect(machine.output(ROOT)).not.toContain('zoneY: still running');
+
+    // The root and zoneU go on: the list shows both stopped zones as errors, then zone 1 shuts down.
+    const list = await key(machine, 'l', 'root> ');
+    expect(list).toContain(['root: zone list: hypercall 4 -> 4', '  zone 0 cpus 0x1 root-linux-la64 running', '  zone 1 cpus 0x2 zoneU running', '  zone 2 cpus 0x4 zoneX error', '  zone 3 cpus 0x8 zoneY error', ''].join('\r\n'));
+    expect(await key(machine, 'x', 'root> ')).toContain('root: zone shutdown 1: hypercall 3 -> 0\r\n');
+    expect(await key(machine, 'l', 'root> ')).not.toContain('zoneU');
+    // Started again, zoneU runs from its entry once more (its lines may come before the root prints the result: one UART).
+    const again = await key(machine, 's', 'root> ');
+    expect(again).toMatch(/hypercall 2 \(config 0x2[0-9a-f]{5}, 3056 bytes\) -> (?:[\s\S]*zoneU: done, idle\r\n)?0\r\n/);
+    expect(again).toContain('zoneU: CPU 1 up at pc 0x90000000c00000');
+  }, 240_000);
+});
