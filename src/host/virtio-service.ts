@@ -22,6 +22,7 @@ import { resetVirtioBridge } from '../core/virtio/virtio-bridge';
 import type { MachineView } from '../core/machine/machine';
 import type { ZoneRuntime } from '../core/hypervisor/zone-runtime';
 import { VirtioDaemon, type VirtioDaemonOptions } from './virtio/virtio-daemon';
+import type { PciBus } from './virtio/pci-bus';
 import type { VirtioPci } from '../core/virtio/virtio-pci';
 import { EthernetSwitch } from './virtio/ethernet-switch';
 import { PcapWriter } from './virtio/pcap-writer';
@@ -343,6 +344,11 @@ export class VirtioService {
   }
 
   /** Console bytes for a zone's hvc0; false when the zone has no virtio console. */
+  /** The PCIe functions the daemon serves (undefined while it serves none). */
+  get pciBus(): PciBus | undefined {
+    return this.daemon?.pciBus;
+  }
+
   /** The MSI-X tables of the PCIe functions the daemon serves, by device number (empty while it serves none). */
   pciMsixTables(): Map<number, ReturnType<VirtioPci['msixVectors']>> {
     return new Map((this.daemon?.pciBus?.functions ?? []).map((f) => [f.slot, f.pci.msixVectors()] as const));

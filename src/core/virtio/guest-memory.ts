@@ -8,8 +8,11 @@
  */
 
 export interface GuestMemory {
-  /** A view of guest-physical [gpa, gpa + length), or undefined if it is not wholly zone memory. */
-  view(gpa: number, length: number): Uint8Array | undefined;
+  /**
+   * A view of guest-physical [gpa, gpa + length), or undefined if it is not wholly zone memory. `access`
+   * says whether the device will write it (a device-writable descriptor), for an IOMMU's fault report.
+   */
+  view(gpa: number, length: number, access?: 'read' | 'write'): Uint8Array | undefined;
 }
 
 /** One `memory_region` entry of virtio_cfg.json. */

@@ -193,7 +193,7 @@ export class VirtioPci implements PciEndpoint {
     this.resetTable();
     const pci = this;
     const memory: GuestMemory = {
-      view: (gpa, length) => pci.dma?.tryView(gpa, length),
+      view: (gpa, length, access) => pci.dma?.tryView(gpa, length, access),
     };
     this.transport = new VirtioMmio(model, {
       zone: 0,

@@ -257,7 +257,7 @@ export class SplitVirtqueue {
         count = 0;
         continue;
       }
-      const buffer = length === 0 ? new Uint8Array(0) : memory.view(address, length);
+      const buffer = length === 0 ? new Uint8Array(0) : memory.view(address, length, flags & DescFlag.write ? 'write' : 'read');
       if (!buffer) {
         throw new VirtqueueError(`${where}: buffer ${hex(address)}+${hex(length)} is outside the zone's memory`, index, address, indirect);
       }
