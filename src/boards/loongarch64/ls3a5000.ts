@@ -11,7 +11,7 @@
  * (0x1fe0_1140, vectors 64..111).
  *
  * Left out for now (later sessions of issue 14): the DRAM of board.rs's root regions at 0x9000_0000,
- * 0xf000_0000 and 0x1_6000_0000 (no zone config uses them), the 7A2000's RTC, PCIe (so nothing sends to the PCH-MSI frame yet but a guest's own writes). The LIOINTC drives HWI0 only
+ * 0xf000_0000 and 0x1_6000_0000 (no zone config uses them), the 7A2000's RTC, a PCIe model (the host is data only, so nothing sends to the PCH-MSI frame yet but a guest's own writes). The LIOINTC drives HWI0 only
  * (its INT0, what the dtsi uses): the CPU's pending word takes one level per line, so two controllers
  * driving the same HWI would lower each other's level. The root zone's regions are board.rs's as they stand; its entry is given physically (see
  * rootZone.entry).
@@ -50,6 +50,18 @@ export const ls3a5000: LoongarchBoard = {
     { name: 'pic', kind: 'loongson-pch-pic', base: 0x1000_0000, size: 0x400, props: { interruptParent: 'eiointc', baseVector: 0 } },
     { name: 'uart0', kind: 'ns16550a', base: 0x1fe0_01e0, size: 0x20, irq: 10, props: { clockFrequency: 100_000_000 } },
     { name: 'uart1', kind: 'ns16550a', base: 0x1008_0000, size: 0x100, irq: 8, props: { clockFrequency: 50_000_000, interruptParent: 'pic' } },
+    {
+      // board.rs ROOT_PCI_CONFIG (hvisor's ls3a5000 build has the pci feature): the 7A2000's HT configuration
+      // space as ECAM, its I/O window and the 64-bit memory window. Data only (no interrupt, no model yet),
+      // as rk3588's: it lets the zone configs' pci_config be checked against the board's windows.
+      name: 'pcie', kind: 'pci-host-ecam', base: 0xfe_0000_0000, size: 0x2000_0000,
+      props: {
+        busRange: [0, 0xff],
+        pioBase: 0x1840_8000, pioSize: 0x8000,
+        mmio32Base: 0, mmio32Size: 0,
+        mmio64Base: 0x6000_0000, mmio64Size: 0x3000_0000,
+      },
+    },
   ],
   rootZone: {
     name: 'root-linux-la64',

@@ -76,6 +76,11 @@ export function checkPciAssignments(zones: readonly ZoneConfig[], board: Board, 
       const fn = bus?.find((f) => same(f, dev));
       // The root's list is board.rs's ROOT_PCI_DEVS, not the user's: a layout may leave its slots empty.
       if (!bus) return zone.root ? undefined : push('warning', path, `PCI device ${address(dev)}: board ${board.name} has no PCIe host, so hvisor finds no device there`);
+      // A host that is data only (hvisor's ROOT_PCI_CONFIG without a model: rk3588, ls3a5000) has the real
+      // board's functions behind it, which the workbench does not know; hvisor would find them there.
+      if (host && host.irq === undefined && !fn) {
+        return zone.root ? undefined : push('warning', path, `PCI device ${address(dev)}: the workbench does not model ${board.name}'s PCIe bus (its host ${host.name} is data only), so the zone gets no device there; on the board hvisor gives it the function if it exists`);
+      }
       if (!fn) {
         if (zone.root) return;
         const on = bus.map((f) => `${address(f)} (${f.name})`).join(', ');

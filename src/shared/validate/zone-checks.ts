@@ -424,14 +424,15 @@ function conflicts(earlier: ZoneConfig, zone: ZoneConfig, board: Board, out: Fin
       const mine = `${region.type} region ${span(region.physicalStart, region.size)}`;
       const theirs = `${other.type} region ${span(other.physicalStart, other.size)}`;
       const rootRam = region.type === 'ram' && other.type === 'ram' && zone.root !== earlier.root;
-      if (rootRam) {
+      const shared = rootRam ? undefined : ARCH_CONFIG_VALIDATORS[board.arch].sharedRegion?.(region, other);
+      if (shared) {
+        out.warning(zones[0].path, `${mine} overlaps ${theirs} of ${describe(zones[1])}: ${shared}`, zones);
+      } else if (rootRam) {
         const nonRoot = zone.root ? other : region;
         const how = zone.root ? contains(region.physicalStart, region.size, other.physicalStart, other.size) : contains(other.physicalStart, other.size, region.physicalStart, region.size);
         out.warning(zones[0].path, `${mine} ${how ? 'lies inside' : 'overlaps'} the root zone's ${theirs} of ${describe(zones[1])}, as hvisor's shipped layouts do on purpose; the root's device tree must reserve ${span(nonRoot.physicalStart, nonRoot.size)} (reserved-memory)`, zones);
       } else if (region.type === 'ram' && other.type === 'ram') {
         out.error(zones[0].path, `${mine} overlaps ${theirs} of ${describe(zones[1])}; both guests would write the same memory`, zones);
-      } else if (ARCH_CONFIG_VALIDATORS[board.arch].sharedIo && region.type === 'io' && other.type === 'io') {
-        out.warning(zones[0].path, `${mine} overlaps ${theirs} of ${describe(zones[1])}: ${ARCH_CONFIG_VALIDATORS[board.arch].sharedIo}`, zones);
       } else {
         out.error(zones[0].path, `${mine} overlaps ${theirs} of ${describe(zones[1])}; two zones would drive the same device`, zones);
       }

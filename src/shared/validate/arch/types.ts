@@ -3,7 +3,7 @@
  * checks: the field readers (hvisor-tool's number rules, case-insensitive keys) and a place to put
  * findings. The readers themselves live in arch/<arch>/, reached through arch/registry.ts.
  */
-import type { Board, BoardArch } from '../../model/board';
+import type { Board, BoardArch, MemoryRegion } from '../../model/board';
 import type { ArchConfigOf, ZoneConfig } from '../../model/zone-config';
 import type { JsonObject } from '../json-reader';
 
@@ -53,10 +53,11 @@ export interface ArchConfigValidator<A extends BoardArch = BoardArch> {
    */
   entryGuestPhysical?(entry: number): number;
   /**
-   * Why hvisor's zones on this architecture share `io` regions with each other and the root (a warning
-   * then, not an error); absent where two zones passing the same device through is a layout mistake.
+   * Why two zones' overlapping regions are shared on purpose the way hvisor's own configs for this
+   * architecture share them (a warning then, not an error); undefined, or absent, where the overlap is a
+   * layout mistake. Never asked about a non-root zone's RAM inside the root's (always a warning).
    */
-  sharedIo?: string;
+  sharedRegion?(mine: MemoryRegion, theirs: MemoryRegion): string | undefined;
   /** Why an IVC doorbell `irq` rung for `zone` would not reach its guest (completes "doorbell IRQ <n> ..."); undefined when it would. */
   ivcDoorbell?(zone: ZoneConfig, irq: number, board: Board): string | undefined;
 }

@@ -31,7 +31,18 @@ export const loongarchArchConfigValidator: ArchConfigValidator<'loongarch64'> = 
   // hvisor's zone JSONs give DMW addresses (0x9000_0000_c0df_f000); hvisor enters the guest there in direct
   // address mode (src/arch/loongarch64/cpu.rs:62-64 sepc = entry), where only the low PALEN bits count.
   entryGuestPhysical: (entry) => entry % PALEN_SPAN,
-  // Every zone config hvisor ships for ls3a5000 passes the same 3A5000 and 7A2000 device pages through as the
-  // root's board.rs does (UART0's 0x1fe0_0000 page, UART1, the PCH-PIC, the RTC), and hvisor checks nothing.
-  sharedIo: "hvisor's loongarch64 configs pass the same 3A5000/7A2000 device pages to every zone and hvisor does not refuse it (platform/loongarch64/ls3a5000/configs/*.json); both zones drive the device",
+  // hvisor checks no overlap between zones (src/zone.rs zone_create), and every zone config it ships for
+  // ls3a5000 shares on purpose: the same 3A5000/7A2000 device pages as the root's board.rs (UART0's
+  // 0x1fe0_0000 page, UART1, the PCH-PIC, the RTC), and identical RAM ranges with each other (the firmware
+  // pages 0x1000+0x10000 seen at guest 0 and 0xf0000+0x10000, and the 8 MiB pieces at 0x1_4000_0000).
+  // A partial RAM overlap is no such sharing and stays an error.
+  sharedRegion: (mine, theirs) => {
+    if (mine.type === 'io' && theirs.type === 'io') {
+      return "hvisor's loongarch64 configs pass the same 3A5000/7A2000 device pages to every zone and hvisor does not refuse it (platform/loongarch64/ls3a5000/configs/*.json); both zones drive the device";
+    }
+    if (mine.type === 'ram' && theirs.type === 'ram' && mine.physicalStart === theirs.physicalStart && mine.size === theirs.size) {
+      return "the same RAM range in both zones, as hvisor's loongarch64 configs share firmware pages between zones (configs/zone{1,2,3}-linux.json) and hvisor does not refuse it; both guests write it";
+    }
+    return undefined;
+  },
 };
