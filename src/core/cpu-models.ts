@@ -12,6 +12,7 @@ import { CpuInterruptLine } from './isa/aarch64/platform';
 import { A64InterruptCause } from './isa/aarch64/exceptions';
 import { LA_STATE_BYTES } from './isa/loongarch64/cpu';
 import { LaInterruptLine } from './isa/loongarch64/platform';
+import { LA_LINUX_PE_MAGIC, laLinuxHandoff, parseLaLinuxImage } from './isa/loongarch64/linux-image';
 import { DEBUG_BYTES, DEBUG_OFFSET } from './cpu/hart-snapshot';
 
 export interface CpuModel {
@@ -31,6 +32,12 @@ export interface CpuModel {
   /** What the views call one CPU ("hart" on RISC-V). */
   readonly cpuNoun: string;
   /**
+   * How a raw Linux Image loaded at `loadAddress` is entered, where that is not its first byte with the
+   * device tree in the boot register (the riscv64 and arm64 protocols): the CPU's entry and the
+   * firmware handoff to place in RAM first. undefined: the image is entered at its first byte.
+   */
+  readonly linuxBoot?: (image: Uint8Array, loadAddress: number) => LinuxBoot | undefined;
+  /**
    * The CPU's interrupt inputs an interrupt controller can drive, by the name board data wires them with
    * (a controller's `cpuInputs` prop), as bits of the CPU header's pending word.
    */
@@ -40,6 +47,11 @@ export interface CpuModel {
    * which are timer interrupts the CPU raises itself and which come from an interrupt controller.
    */
   readonly interruptCauses: InterruptCauses;
+}
+
+export interface LinuxBoot {
+  readonly entry: number;
+  readonly firmware: { readonly address: number; readonly bytes: Uint8Array };
 }
 
 export interface InterruptCauses {
@@ -67,10 +79,18 @@ const MODELS: Partial<Record<BoardArch, CpuModel>> = {
     // The exception taken (exceptions.ts checkInterrupts); the generic timer reaches the CPU as a GIC PPI.
     interruptCauses: { names: { [A64InterruptCause.irq]: 'IRQ', [A64InterruptCause.fiq]: 'FIQ' }, timer: [], external: [A64InterruptCause.irq, A64InterruptCause.fiq] },
   },
-  // The LA64 state, then the debug words. EM_LOONGARCH 258; the Linux `Image` header has no magic at
-  // 0x38 on LoongArch (its PE header starts at 0x3c), so no raw Image is recognised by magic.
+  // The LA64 state, then the debug words. EM_LOONGARCH 258; the Linux `Image` (an EFI-stub PE file) has
+  // LINUX_PE_MAGIC at 0x38 (arch/loongarch/kernel/head.S). Its kernel_entry wants an EFI system table in
+  // a2 (linux-image.ts), so a handoff page goes 4 KiB below the kernel, in the 2 MiB the kernel reserves.
   loongarch64: {
-    arch: 'loongarch64', stateBytes: LA_STATE_BYTES + DEBUG_BYTES, debugOffset: LA_STATE_BYTES, elfMachine: 258, elfMachineName: 'LoongArch', imageMagic: '', cpuNoun: 'CPU',
+    arch: 'loongarch64', stateBytes: LA_STATE_BYTES + DEBUG_BYTES, debugOffset: LA_STATE_BYTES, elfMachine: 258, elfMachineName: 'LoongArch',
+    imageMagic: String.fromCharCode(LA_LINUX_PE_MAGIC & 0xff, (LA_LINUX_PE_MAGIC >>> 8) & 0xff, (LA_LINUX_PE_MAGIC >>> 16) & 0xff, LA_LINUX_PE_MAGIC >>> 24), cpuNoun: 'CPU',
+    linuxBoot: (image, loadAddress) => {
+      const header = parseLaLinuxImage(image);
+      if (!header) return undefined;
+      const handoff = laLinuxHandoff(loadAddress - 0x1000, loadAddress + header.entry - header.loadOffset);
+      return { entry: handoff.entry, firmware: { address: handoff.address, bytes: handoff.bytes } };
+    },
     // ESTAT.IS bits driven from outside the CPU: HWI0-7 (interrupt controllers) and the IOCSR IPI.
     interruptInputs: LaInterruptLine,
     // The CPU records the ESTAT.IS bit number of the interrupt it takes (11: the constant timer).

@@ -185,7 +185,10 @@ export class MachineHost {
       }
       const address = layout.root.loadAddress ?? board.rootZone.kernelAddress;
       loadRaw(kernelBytes, address, this.view.bus, images.kernel);
-      this.entry = layout.root.entry ?? address;
+      // An architecture whose kernel is not entered at its first byte places its firmware handoff.
+      const boot = built?.linuxBoot?.(kernelBytes, address);
+      if (boot) loadRaw(boot.firmware.bytes, boot.firmware.address, this.view.bus, `${images.kernel} (firmware handoff)`);
+      this.entry = layout.root.entry ?? boot?.entry ?? address;
     }
     if (!this.view.bus.isRam(this.entry, 4)) {
       throw new ImageError(`${file}: entry point 0x${this.entry.toString(16)} is not in RAM`);
@@ -193,7 +196,7 @@ export class MachineHost {
     let initrd: { start: number; end: number } | undefined;
     if (images.initrd) {
       const bytes = await readImageFile(images.initrd, `${file}: root.initrd`, ram.size);
-      const start = rootInitrdStart(board, bytes.length);
+      const start = rootInitrdStart(board, bytes.length, { base: ram.base, size: ram.size });
       loadRaw(bytes, start, this.view.bus, images.initrd);
       initrd = { start, end: start + bytes.length };
     }

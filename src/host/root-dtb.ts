@@ -32,7 +32,13 @@ export function buildRootDtb(input: RootDtbInput): Uint8Array {
   return boardDtb({ board: input.board, harts: input.harts, memory: [input.ram, ...(input.moreRam ?? [])], ...extras });
 }
 
-/** Where the root's initrd goes: below the DTB, with a 1 MiB gap, page aligned (what the host loads). */
-export function rootInitrdStart(board: Board, size: number): number {
-  return board.rootZone.dtbAddress - Math.ceil(size / 0x1000) * 0x1000 - 0x10_0000;
+/**
+ * Where the root's initrd goes: below the DTB, with a 1 MiB gap, page aligned (what the host loads).
+ * Where the board's DTB address is outside the machine's first RAM bank (ls3a5000's is above the 256 MiB
+ * modelled), the host puts the DTB at that bank's last pages instead: then below those, leaving 64 KiB.
+ */
+export function rootInitrdStart(board: Board, size: number, ram?: { readonly base: number; readonly size: number }): number {
+  const inRam = !ram || (board.rootZone.dtbAddress >= ram.base && board.rootZone.dtbAddress < ram.base + ram.size);
+  const top = inRam ? board.rootZone.dtbAddress : ram.base + ram.size - 0x1_0000;
+  return top - Math.ceil(size / 0x1000) * 0x1000 - 0x10_0000;
 }

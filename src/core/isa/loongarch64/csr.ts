@@ -14,7 +14,7 @@ export const Csr = {
   LLBCTL: 0x60, IMPCTL1: 0x80, IMPCTL2: 0x81, TLBRENTRY: 0x88, TLBRBADV: 0x89, TLBRERA: 0x8a,
   TLBRSAVE: 0x8b, TLBRELO0: 0x8c, TLBRELO1: 0x8d, TLBREHI: 0x8e, TLBRPRMD: 0x8f, MERRCTL: 0x90,
   MERRINFO1: 0x91, MERRINFO2: 0x92, MERRENTRY: 0x93, MERRERA: 0x94, MERRSAVE: 0x95, CTAG: 0x98,
-  DMW0: 0x180, DMW1: 0x181, DMW2: 0x182, DMW3: 0x183,
+  DMW0: 0x180, DMW1: 0x181, DMW2: 0x182, DMW3: 0x183, MWPC: 0x300, MWPS: 0x301, FWPC: 0x380, FWPS: 0x381,
 } as const;
 
 /** Physical and virtual address widths (3A5000: PALEN 48, VALEN 48; CPUCFG word 1). */
@@ -131,6 +131,12 @@ export const CSRS: readonly CsrDef[] = [
       { name: 'MAT', lsb: 4, width: 2, meanings: mat }, { name: 'VSEG', lsb: 60, width: 4 },
     ],
   })),
+  // The watchpoint configuration: NUM = 0 load/store and 0 fetch watchpoints (none are modelled, so the
+  // per-watchpoint CSRs 0x310.. / 0x390.. are absent); Linux's hw_breakpoint reads the counts here.
+  { number: Csr.MWPC, name: 'MWPC', writable: 0n, fields: [{ name: 'NUM', lsb: 0, width: 6 }] },
+  { number: Csr.MWPS, name: 'MWPS', writable: 0x1_0000n, fields: [{ name: 'Skip', lsb: 16, width: 1 }] },
+  { number: Csr.FWPC, name: 'FWPC', writable: 0n, fields: [{ name: 'NUM', lsb: 0, width: 6 }] },
+  { number: Csr.FWPS, name: 'FWPS', writable: 0x1_0000n, fields: [{ name: 'Skip', lsb: 16, width: 1 }] },
 ];
 
 function eloFields(): CsrField[] {
