@@ -137,6 +137,13 @@ export interface CpuCore {
   tierStats?(): TierStats | undefined;
   /** Registers as named groups for the inspector, computed on the CPU's thread without side effects. */
   inspect(): RegisterGroup[];
+  /**
+   * Snapshots (docs/decisions/0024): the CPU's state that is not in its shared region, as bytes
+   * (cpu-state.ts), taken on its own thread while it is paused at an instruction boundary.
+   */
+  saveState?(): Uint8Array;
+  /** Puts back a state saveState() gave (throws CpuStateError naming what differs); caches are flushed. */
+  restoreState?(state: Uint8Array): void;
 }
 
 /** Formats a 64-bit value the way the protocol carries it. */

@@ -33,9 +33,10 @@ export const HartWord = {
 
 /**
  * `yield` asks the hart to leave its current slice so that its thread re-reads the header (used by
- * SBI hart_stop and system reset, which must not execute another guest instruction).
+ * SBI hart_stop and system reset, which must not execute another guest instruction). `save` asks a
+ * paused CPU for its private state (a snapshot, docs/decisions/0024); it answers and is paused again.
  */
-export const RunRequest = { run: 0, pause: 1, step: 2, stop: 3, yield: 4 } as const;
+export const RunRequest = { run: 0, pause: 1, step: 2, stop: 3, yield: 4, save: 5 } as const;
 
 export const HartStatus = {
   /** Powered off / not started (HSM STOPPED). */

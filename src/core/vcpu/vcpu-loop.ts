@@ -73,6 +73,8 @@ export interface VcpuLoopOptions {
   /** The board's architecture and this CPU's inspector region: the loop publishes CpuCore.inspect() there. */
   readonly arch?: string;
   readonly inspectRegion?: SharedRegion;
+  /** A snapshot asked for the CPU's private state (RunRequest.save): the state, or why there is none. */
+  readonly onSavedState?: (state: Uint8Array | undefined, error?: string) => void;
 }
 
 export class VcpuLoop {
@@ -185,6 +187,10 @@ export class VcpuLoop {
     if (Atomics.load(this.options.control, ControlWord.exit) !== MachineExit.none) return false;
     const request = Atomics.load(header, CpuWord.request);
     if (request === RunRequest.stop) return false;
+    if (request === RunRequest.save) {
+      this.saveState();
+      return true;
+    }
     if (request === RunRequest.yield) {
       Atomics.compareExchange(header, CpuWord.request, RunRequest.yield, RunRequest.run);
       return true;
@@ -244,6 +250,20 @@ export class VcpuLoop {
       this.sleepUntilWake(50);
     }
     return true;
+  }
+
+  /** Hands the CPU's private state to the host (it asked while the machine is paused), then stays paused. */
+  private saveState(): void {
+    const { cpu } = this.arch;
+    this.publishRetired();
+    try {
+      if (!cpu.saveState) throw new Error(`the ${this.options.arch ?? 'unknown'} CPU cannot save its state`);
+      this.options.onSavedState?.(cpu.saveState());
+    } catch (error) {
+      this.options.onSavedState?.(undefined, (error as Error).message);
+    }
+    Atomics.compareExchange(this.header, CpuWord.request, RunRequest.save, RunRequest.pause);
+    Atomics.notify(this.header, CpuWord.request);
   }
 
   /** The watchpoint a stop is for (none: kind 0), read by the debugger with the stop. */

@@ -14,6 +14,7 @@ import { checkInterrupts, deliverException, TRAP } from './exceptions';
 import { execute, OP_BREAKPOINT } from './interpreter';
 import { flushTlb as flushAllTlb, resolveFetch, TLB_SIZE } from './memory';
 import type { ArmCpuApi, ArmPlatform, Supervisor } from './platform';
+import { restoreA64State, saveA64State } from './a64-state';
 import { inspectGroups, resetSystemRegisters, updateTimers, nextTimerDeadline, type SystemState } from './system';
 import { asUint } from './uint';
 import { A64Tier, MAX_BLOCK } from './tier';
@@ -433,6 +434,15 @@ export class A64Cpu implements CpuCore, ArmCpuApi {
   /** The pc is a breakpoint's address. */
   atBreakpoint(): boolean {
     return this.bpArmed && this.bpAddrs.includes(this.getPc());
+  }
+
+  /** CpuCore: PSTATE, system registers and monitors kept in this object, for a snapshot (a64-state.ts). */
+  saveState(): Uint8Array {
+    return saveA64State(this);
+  }
+
+  restoreState(state: Uint8Array): void {
+    restoreA64State(this, state);
   }
 
   inspect(): RegisterGroup[] {

@@ -18,6 +18,7 @@
  * page-table walking beyond LDDIR/LDPTE, cache operations (CACOP is a no-op), memory access types.
  * This first interpreter uses BigInt registers; a faster path shared with the other ISAs is later work.
  */
+import { restoreLaState, saveLaState } from './la-state';
 import type { SharedRegion } from '../../bus/types';
 import { BusError } from '../../bus/address-space';
 import { CPU_HEADER_BYTES, CpuWord, decodeFields, hex64, type BootLevel, type CpuCore, type CpuExit, type RegisterGroup } from '../../cpu/cpu-core';
@@ -740,6 +741,19 @@ export class LaCpu implements CpuCore {
       if (e instanceof BusError) this.stop('access', `page-table read at physical 0x${pa.toString(16)}: nothing answers there`, BigInt(pa));
       throw e;
     }
+  }
+
+  // --- snapshots (la-state.ts) ---
+
+  saveState(): Uint8Array {
+    return saveLaState(this);
+  }
+
+  restoreState(state: Uint8Array): void {
+    restoreLaState(this, state);
+    this.tlb.generation++;
+    this.decodeCache.clear();
+    this.exit = '';
   }
 
   // --- inspector ---

@@ -22,6 +22,7 @@ import { irqTraceOf, type IrqTrace } from '../../cpu/irq-trace';
 import { inspectHart } from './inspect';
 import { JC_ENTRIES, MAX_BLOCK, RvTier, RV_JC_OFFSET, RV_TIER_END, RV_TLB_OFFSET } from './tier';
 import { wasmMemoryOf } from '../../jit/wasm-module';
+import { restoreHartState, saveHartState } from './hart-state';
 
 export const X_OFFSET = HART_HEADER_BYTES;
 /** x0 writes land in this extra slot so that the interpreter never tests rd for zero. */
@@ -320,6 +321,16 @@ export class Hart implements HartApi, CpuCore {
   /** CpuCore: the registers as named groups (isa/riscv64/inspect.ts), side-effect free. */
   inspect(): RegisterGroup[] {
     return inspectHart(this);
+  }
+
+  /** CpuCore: the CSRs and privilege kept in this object, for a snapshot (hart-state.ts). */
+  saveState(): Uint8Array {
+    return saveHartState(this);
+  }
+
+  restoreState(state: Uint8Array): void {
+    restoreHartState(this, state);
+    flushDecodeCache(this);
   }
 
   getX(index: number): bigint {
