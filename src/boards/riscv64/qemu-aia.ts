@@ -14,6 +14,7 @@
  *   the device's own window is the S-level files, 2^ceil(log2(1 + guests)) pages per hart).
  */
 import type { BoardDevice, RiscvBoard } from '../../shared/model/board';
+import { qemuVirtRiscvPcie } from '../qemu-virt-pcie';
 
 const GiB = 0x4000_0000;
 const HARTS = 4;
@@ -60,18 +61,9 @@ export const qemuAia: RiscvBoard = {
       props: { clockFrequency: 3_686_400, regShift: 0, regIoWidth: 1 },
     },
     ...virtioSlots,
-    {
-      name: 'pcie', kind: 'pci-host-ecam', base: 0x3000_0000, size: 0x1000_0000, irq: [32, 33, 34, 35],
-      props: {
-        busRange: [0, 0xff],
-        pioBase: 0x0300_0000,
-        pioSize: 0x1_0000,
-        mmio32Base: 0x4000_0000,
-        mmio32Size: 0x4000_0000,
-        mmio64Base: 0x4_0000_0000,
-        mmio64Size: 0x4_0000_0000,
-      },
-    },
+    // QEMU virt's PCIe host (boards/qemu-virt-pcie.ts) with MSIs to the IMSIC (the label of its node,
+    // riscv-imsic.ts IMSIC_LABEL): a function's MSI-X message lands in the interrupt file it names.
+    qemuVirtRiscvPcie({ intx: [32, 33, 34, 35], mmio64: { base: 0x4_0000_0000, size: 0x4_0000_0000 }, msiParent: 'imsics' }),
   ],
   rootZone: {
     name: 'root-linux',
