@@ -36,6 +36,7 @@ import type { ZoneCheckOptions } from '../shared/validate/zone-checks';
 import { checkUserDtb, crossCheck, errorsOf, loadZoneImages, readZoneFile, rootZoneForLayout, zoneConfigBytes, type ZoneFile } from './zone-loader';
 import { formatZoneReport } from '../shared/validate/zone-checks';
 import { encodeZoneConfig } from '../core/hypervisor/zone-config-binary';
+import { applySnapshot, checkAgainst, readCheckedSnapshot, saveMachine, type SnapshotFigures, type SnapshotPort } from './snapshot/machine-snapshot';
 
 export interface MachineFault {
   readonly zone: number;
@@ -135,10 +136,11 @@ export class MachineHost {
     }
   }
 
-  static async create(loaded: LoadedLayout, options: { slice?: number } = {}): Promise<MachineHost> {
+  /** `restoring`: RAM comes from a snapshot, so no image or device tree is loaded (its pages stay untouched). */
+  static async create(loaded: LoadedLayout, options: { slice?: number; restoring?: boolean } = {}): Promise<MachineHost> {
     const host = new MachineHost(loaded, { slice: options.slice ?? 200_000 });
-    await host.loadImages();
-    await host.readLayoutZones();
+    if (!options.restoring) await host.loadImages();
+    await host.readLayoutZones(options.restoring);
     return host;
   }
 
@@ -208,7 +210,7 @@ export class MachineHost {
   private pendingDtb: { bytes?: Uint8Array; initrd?: { start: number; end: number } } = {};
 
   /** Reads the layout's zone files and checks them with the root zone before anything runs. */
-  private async readLayoutZones(): Promise<void> {
+  private async readLayoutZones(restoring = false): Promise<void> {
     const { board } = this.loaded;
     this.zoneFiles = [];
     for (const entry of this.loaded.zoneFiles) this.zoneFiles.push(await readZoneFile(entry.path, board, this.zoneCheckOptions()));
@@ -221,6 +223,7 @@ export class MachineHost {
       this.virtioConfig = config;
       this.virtio!.prepare(config);
     }
+    if (restoring) return;
     const ram = this.view.bus.ram;
     const dtb =
       this.pendingDtb.bytes ??
@@ -272,7 +275,8 @@ export class MachineHost {
     return this.zoneFiles;
   }
 
-  async start(): Promise<void> {
+  /** `restore`: the CPUs' private states of a snapshot applied to this machine (snapshot/machine-snapshot.ts). */
+  async start(restore?: { readonly states: readonly Uint8Array[]; readonly wasRunning: boolean }): Promise<void> {
     if (this.workers.length > 0) return;
     const { layout, board } = this.loaded;
     const mode = layout.root.mode;
@@ -292,6 +296,7 @@ export class MachineHost {
         timebase: board.timebaseFrequency,
         slice: this.options.slice,
         hypervisor: { strict: layout.strict, shutdownWaitMs: 2000, workbenchSbiExtensions: layout.workbenchSbiExtensions, workbenchPsciExtensions: layout.workbenchPsciExtensions, workbenchIvc: layout.workbenchIvc },
+        ...(restore?.states[hart] ? { restoreState: restore.states[hart] } : {}),
       };
       const worker = new Worker(workerPath(), { workerData: init });
       worker.on('message', (message: VcpuMessage) => this.onWorkerMessage(message));
@@ -299,6 +304,13 @@ export class MachineHost {
       this.workers.push(worker);
     }
     this.pump = setInterval(() => this.pumpOnce(), 5);
+    if (restore) {
+      // The zones, their devices and the clock came with the snapshot: the machine continues where it was.
+      this.pausedAt = this.view.clock.now();
+      this.setState('paused');
+      if (restore.wasRunning) this.resume();
+      return;
+    }
     this.setState('running');
     if (this.runtime && this.rootConfig) {
       const pci = this.pciFunctions();
@@ -411,6 +423,71 @@ export class MachineHost {
     return statuses.sort((a, b) => a.id - b.id);
   }
 
+  /** Snapshots: whoever waits for a CPU's private state (RunRequest.save), by CPU. */
+  private readonly stateWaiters = new Map<number, (message: { state?: Uint8Array; error?: string }) => void>();
+
+  /** Saves the whole machine to `file` (docs/decisions/0024); it runs on (or stays paused) afterwards. */
+  saveSnapshot(file: string): Promise<SnapshotFigures> {
+    return saveMachine(this.snapshotPort(), file);
+  }
+
+  /**
+   * A new machine of `loaded` continuing where the snapshot `file` was, not started yet (call start() with
+   * the result's restore). Everything is read and checked before this returns; nothing else is touched.
+   */
+  static async fromSnapshot(loaded: LoadedLayout, file: string, options: { slice?: number } = {}): Promise<{ host: MachineHost; restore: { states: Uint8Array[]; wasRunning: boolean }; readMs: number; bytes: number }> {
+    const checked = await readCheckedSnapshot(file);
+    const host = await MachineHost.create(loaded, { ...options, restoring: true });
+    const port = host.snapshotPort();
+    await checkAgainst(checked, port);
+    const restore = applySnapshot(checked, port);
+    for (const [id, name] of checked.snapshot.header.zoneNames) host.zoneNames.set(id, name);
+    return { host, restore, readMs: checked.readMs, bytes: checked.snapshot.bytes };
+  }
+
+  private snapshotPort(): SnapshotPort {
+    return {
+      loaded: this.loaded,
+      layoutZones: this.zoneFiles,
+      plan: this.plan,
+      buffer: this.view.buffer,
+      headers: this.view.headers,
+      controlF64: this.view.controlF64,
+      control: this.view.control,
+      timebase: this.loaded.board.timebaseFrequency,
+      state: () => this.stateValue,
+      now: () => this.view.clock.now(),
+      pausedAt: () => this.pausedAt,
+      pause: () => this.pause(),
+      resume: () => this.resume(),
+      zoneNames: () => this.zoneNames,
+      retired: () => this.retired(),
+      unsupported: () => (this.virtio?.running ? 'its virtio daemon serves devices, whose queues are not saved yet' : undefined),
+      drain: async () => undefined,
+      cpuStates: (timeoutMs) =>
+        Promise.all(
+          this.view.headers.map(
+            (header, cpu) =>
+              new Promise<Uint8Array>((resolve, reject) => {
+                const timer = setTimeout(() => {
+                  this.stateWaiters.delete(cpu);
+                  reject(new Error(`CPU ${cpu} did not hand over its state within ${timeoutMs} ms`));
+                }, timeoutMs);
+                this.stateWaiters.set(cpu, (message) => {
+                  clearTimeout(timer);
+                  this.stateWaiters.delete(cpu);
+                  if (message.state) resolve(message.state);
+                  else reject(new Error(`CPU ${cpu}: ${message.error ?? 'no state'}`));
+                });
+                Atomics.store(header, HartWord.request, RunRequest.save);
+                Atomics.notify(header, HartWord.request);
+                wakeHart(header);
+              }),
+          ),
+        ),
+    };
+  }
+
   /** Each CPU's translation-tier figures, as its thread reported them when it ended (after stop()). */
   readonly tierStats = new Map<number, TierStats>();
 
@@ -427,6 +504,9 @@ export class MachineHost {
         break;
       case 'exit':
         if (message.tier) this.tierStats.set(message.hart, message.tier);
+        break;
+      case 'state':
+        this.stateWaiters.get(message.hart)?.(message);
         break;
       default:
         break;

@@ -29,6 +29,8 @@ export interface VcpuInit {
   /** Instructions per slice between checks of the control words. */
   readonly slice: number;
   readonly hypervisor: HypervisorOptions;
+  /** A snapshot's private CPU state (CpuCore.saveState) to start from instead of powering on. */
+  readonly restoreState?: Uint8Array;
 }
 
 export type VcpuMessage =
@@ -36,4 +38,6 @@ export type VcpuMessage =
   | { type: 'fault'; hart: number; zone?: number; text: string }
   | { type: 'log'; hart: number; message: string }
   | { type: 'exit'; hart: number; tier?: TierStats }
-  | { type: 'error'; hart: number; message: string; stack?: string };
+  | { type: 'error'; hart: number; message: string; stack?: string }
+  /** The CPU's private state for a snapshot (RunRequest.save), or why it has none. */
+  | { type: 'state'; hart: number; state?: Uint8Array; error?: string };

@@ -47,6 +47,10 @@ try {
     log,
     fault: (fault) => post({ type: 'fault', hart: init.hart, ...(fault.zone !== undefined ? { zone: fault.zone } : {}), text: fault.text }),
   });
+  if (init.restoreState) {
+    if (!arch.cpu.restoreState) throw new Error(`the ${init.plan.board.arch} CPU cannot restore a saved state`);
+    arch.cpu.restoreState(init.restoreState);
+  }
   const loop = new VcpuLoop(arch, {
     header,
     headers: view.headers,
@@ -56,6 +60,7 @@ try {
     slice: init.slice,
     arch: init.plan.board.arch,
     inspectRegion: view.cpuInspectRegion(init.hart),
+    onSavedState: (state, error) => post({ type: 'state', hart: init.hart, ...(state ? { state } : {}), ...(error ? { error } : {}) }),
   }, thread);
   post({ type: 'ready', hart: init.hart });
   loop.run();

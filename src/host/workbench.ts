@@ -23,6 +23,7 @@ import { DiskService } from './disk-service';
 import { TimelineService } from './timeline-service';
 import { zoneSymbols } from './symbols';
 import { machinePciBlocks, pciBusState } from './pci-service';
+import { DisplayService } from './display-service';
 import { cpuModel } from '../core/cpu-models';
 
 /** Console backlog kept per zone for terminals that attach late. */
@@ -62,6 +63,8 @@ async function layoutLocation(location: string): Promise<{ folder: string; file:
 
 class MachineServices implements WorkbenchServices {
   private host: MachineHost | undefined;
+  /** The Display view's frames, for the machine `host` it was built over. */
+  private display: { host: MachineHost; service: DisplayService } | undefined;
   private loaded: LoadedLayout | undefined;
   /** Why the layout cannot run (undefined once it loaded). */
   private problem: string | undefined;
@@ -234,6 +237,15 @@ class MachineServices implements WorkbenchServices {
     return result as CommandResult<C>;
   }
 
+  private displayService(): DisplayService | undefined {
+    const host = this.host;
+    if (!host) return undefined;
+    if (this.display?.host !== host) {
+      this.display = { host, service: new DisplayService(host.plan.board, host.plan.layout, host.view.buffer, () => host.state === 'running' || host.state === 'paused') };
+    }
+    return this.display.service;
+  }
+
   private async machineCommand(command: CommandName, params: unknown): Promise<unknown> {
     switch (command) {
       case 'pci.bus': {
@@ -243,6 +255,14 @@ class MachineServices implements WorkbenchServices {
           ? { board: host.plan.board, block: machinePciBlocks(host.plan, host.view.buffer, host.plan.board), live: host.state === 'running' || host.state === 'paused', msix: () => host.pciMsixTables() }
           : undefined;
         return pciBusState({ loaded: this.loaded, ...(machine ? { machine } : {}) });
+      }
+      case 'display.list':
+        return { displays: this.displayService()?.list() ?? [] };
+      case 'display.frame': {
+        const service = this.displayService();
+        if (!service) throw new Error('no machine is built: nothing to display');
+        const { id, since } = params as CommandParams<'display.frame'>;
+        return service.frame(id, since);
       }
       case 'layout.get':
         return this.snapshot();

@@ -11,7 +11,7 @@ import { useConnection, useWorkbench } from '../api/workbench-api';
 import { useMachineStore } from './machine';
 import { createPolling } from '../composables/polling';
 
-export type InspectView = 'registers' | 'interrupts' | 'pci' | 'timeline' | 'memory';
+export type InspectView = 'registers' | 'interrupts' | 'pci' | 'timeline' | 'memory' | 'display';
 const POLL_MS = 250;
 
 export interface StopNotice {

@@ -12,6 +12,7 @@ import type { LayoutFileCommands } from './layout-files';
 import type { TimelineCommands, TimelineEvents } from './timeline';
 import type { MemoryCommands } from './memory';
 import type { PciCommands } from './pci';
+import type { DisplayCommands } from './display';
 
 export type * from './machine';
 export type * from './serial';
@@ -23,6 +24,7 @@ export type * from './layout-files';
 export type * from './timeline';
 export type * from './memory';
 export type * from './pci';
+export type * from './display';
 
 /** Events the window's own transport raises (not sent by the services). */
 export interface ConnectionEvents {
@@ -30,7 +32,7 @@ export interface ConnectionEvents {
   'connection.hello': { protocol: number };
 }
 
-export type Commands = MachineCommands & SerialCommands & ShellCommands & ZoneCommands & DiskCommands & LayoutFileCommands & InspectCommands & TimelineCommands & MemoryCommands & PciCommands;
+export type Commands = MachineCommands & SerialCommands & ShellCommands & ZoneCommands & DiskCommands & LayoutFileCommands & InspectCommands & TimelineCommands & MemoryCommands & PciCommands & DisplayCommands;
 export type Events = ConnectionEvents & MachineEvents & SerialEvents & ShellEvents & ZoneEvents & InspectEvents & TimelineEvents & DiskEvents;
 
 export type CommandName = keyof Commands;
@@ -57,5 +59,5 @@ export type WireMessage =
   | { kind: 'result'; id: number; ok: false; error: string }
   | { kind: 'event'; event: EventName; payload: unknown };
 
-/** Bump on every change of a command, an event or a payload's shape. 2: inspectors as data (groups, tables). 3: memory.* (memory and translation views). 4: symbols and the breakpoint/watchpoint list (zone.point.*, zone.symbols). 5: pci.bus (the PCIe assignment view). */
-export const PROTOCOL_VERSION = 5;
+/** Bump on every change of a command, an event or a payload's shape. 2: inspectors as data (groups, tables). 3: memory.* (memory and translation views). 4: symbols and the breakpoint/watchpoint list (zone.point.*, zone.symbols). 5: pci.bus (the PCIe assignment view). 6: display.list and display.frame (the Display view). */
+export const PROTOCOL_VERSION = 6;
