@@ -6,7 +6,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, numberFlag } from './args';
 import { CliError, processOutput, type Output } from './output';
-import { parseExpect, parseGdb, runLayout } from './run';
+import { deterministicFlags } from './deterministic';
+import { parseExpect, parseGdb, runLayout, snapshotFlags } from './run';
 import { ImageError } from '../core/machine/elf';
 import { LayoutError } from '../shared/validate/layout';
 import { HostFileError } from '../host/layout-loader';
@@ -18,7 +19,15 @@ commands:
       run a layout headless; stream each zone's console prefixed with its name; exit 0 once
       every expected text was seen (or the guest powered off cleanly). CPUs (aarch64, riscv64)
       translate hot code to WebAssembly; --tier interp keeps them on the interpreter. --gdb serves
-      a zone (name or id) to gdb on 127.0.0.1:PORT (0: a free port) and prints the gdb command line
+      a zone (name or id) to gdb on 127.0.0.1:PORT (0: a free port) and prints the gdb command line.
+      --restore FILE continues a saved snapshot of the layout instead of booting it; --snapshot FILE
+      with --snapshot-on ZONE:TEXT saves one once the zone printed TEXT
+  snapshot save [file.hvsnap] | snapshot info <file.hvsnap>
+      save the running workbench's or headless run's machine; show what a snapshot file is of
+  run <layout> --deterministic | --record FILE | --replay FILE
+      deterministic mode (also "deterministic": true in layout.json): time follows retired
+      instructions, the CPUs take turns, console input lands at recorded instruction counts, so
+      two runs print the same; --record writes the run's input to FILE, --replay FILE reruns it
   bench mips [--runs N] [--arch riscv64|aarch64] [--no-qemu] [--tier interp]
       run the instruction-rate benchmark guest on one hart to its power-off and print "MIPS ours <n>";
       with QEMU installed, run the same ELF in QEMU too and print "MIPS qemu <n>" and "ratio <ours/qemu>"
@@ -79,7 +88,7 @@ export async function main(argv: readonly string[], out: Output = processOutput)
   try {
     switch (command) {
       case 'run': {
-        const args = parseArgs(rest, ['expect', 'timeout', 'tier', 'gdb'], ['quiet']);
+        const args = parseArgs(rest, ['expect', 'timeout', 'tier', 'gdb', 'record', 'replay', 'restore', 'snapshot', 'snapshot-on'], ['quiet', 'deterministic']);
         if (args.positional.length !== 1) throw new CliError('run takes exactly one layout folder');
         applyTier(args);
         const result = await runLayout(
@@ -89,6 +98,8 @@ export async function main(argv: readonly string[], out: Output = processOutput)
             timeoutSeconds: numberFlag(args, 'timeout', 60),
             quiet: args.flags.has('quiet'),
             gdb: (args.flags.get('gdb') ?? []).map(parseGdb),
+            ...deterministicFlags(args),
+            ...snapshotFlags(args),
           },
           out,
         );
@@ -133,6 +144,10 @@ export async function main(argv: readonly string[], out: Output = processOutput)
       case 'disk': {
         const { runDisk } = await import('./zone');
         return await runDisk(rest, out, askYesNo);
+      }
+      case 'snapshot': {
+        const { runSnapshot } = await import('./snapshot');
+        return await runSnapshot(rest, out);
       }
       case 'virtio': {
         const { runVirtio } = await import('./zone');

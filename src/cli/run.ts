@@ -10,6 +10,12 @@ import { startControlServer } from '../host/control-socket';
 import { isZoneCommand, zoneCommand } from '../host/zone-commands';
 import { findZone, startGdbServer, symbolFile, zoneImage, type GdbServer } from '../host/gdb/server';
 import { zoneSymbols } from '../host/symbols';
+import type { DeterministicOptions } from '../host/deterministic-host';
+import { deterministicBanner } from './deterministic';
+import path from 'node:path';
+import { saveSnapshotCommand } from '../host/snapshot/snapshot-service';
+import { describeSaved } from './snapshot';
+import type { ParsedArgs } from './args';
 
 /** Console kept per zone for --expect matching (at least 4x the longest expected text). */
 const MIN_TAIL_CHARS = 64 * 1024;
@@ -23,6 +29,12 @@ export interface RunOptions {
   readonly quiet: boolean;
   /** GDB stubs to start: a zone (name or id) and a port on 127.0.0.1 (0: any free port). */
   readonly gdb?: readonly { zone: string; port: number }[];
+  /** Deterministic mode (--deterministic, --record FILE, --replay FILE). */
+  readonly deterministic?: DeterministicOptions;
+  /** Continue this snapshot of the layout instead of booting it. */
+  readonly restore?: string;
+  /** Save a snapshot to `file` once `zone` printed `text`. */
+  readonly snapshotOn?: { readonly zone: string; readonly text: string; readonly file: string };
 }
 
 export interface RunResult {
@@ -33,10 +45,15 @@ export interface RunResult {
 
 export async function runLayout(options: RunOptions, out: Output): Promise<RunResult> {
   const loaded = await loadLayout(options.layout);
-  const expectations = options.expect.length > 0
+  // The layout's expected lines are its boot's: a restored machine has booted already.
+  const expectations = options.expect.length > 0 || options.restore
     ? options.expect
     : Object.entries(loaded.layout.expect ?? {}).flatMap(([zone, lines]) => lines.map((text) => ({ zone, text })));
-  const host = await MachineHost.create(loaded);
+  const restored = options.restore ? await MachineHost.fromSnapshot(loaded, path.resolve(options.restore)) : undefined;
+  const host = restored?.host ?? (await MachineHost.create(loaded, options.deterministic ? { deterministic: options.deterministic } : {}));
+  if (restored && !options.quiet) out.stderr(`hvwb: continuing ${options.restore} (read and checked in ${Math.round(restored.readMs)} ms)\n`);
+  const banner = deterministicBanner(host.deterministicStatus, options.deterministic);
+  if (banner && !options.quiet) out.stderr(banner);
   const stubs: GdbServer[] = [];
   try {
     for (const { zone, port } of options.gdb ?? []) {
@@ -51,7 +68,8 @@ export async function runLayout(options: RunOptions, out: Output): Promise<RunRe
     throw new CliError(`--gdb: ${(error as Error).message}`);
   }
   const control = await startControlServer(async (command, params) => {
-    if (!isZoneCommand(command)) throw new Error(`the headless runner answers zone commands only, not ${command}`);
+    if (command === 'snapshot.save') return saveSnapshotCommand(host, loaded.folder, (params as { file?: string }).file);
+    if (!isZoneCommand(command)) throw new Error(`the headless runner answers zone and snapshot.save commands only, not ${command}`);
     return zoneCommand(host, loaded.folder, command, params);
   });
   process.env.HVWB_CONTROL = control.path;
@@ -70,6 +88,8 @@ export async function runLayout(options: RunOptions, out: Output): Promise<RunRe
   const pending = [...expectations];
   const started = performance.now();
 
+  let snapshotTaken = false;
+  let snapTail = '';
   return await new Promise<RunResult>((resolve) => {
     let finished = false;
     const finish = (code: number, message?: string): void => {
@@ -102,6 +122,16 @@ export async function runLayout(options: RunOptions, out: Output): Promise<RunRe
           lineBuffers.set(zone, rest);
           for (const line of lines) out.stdout(`[${zone}] ${line.replace(/\r$/, '')}\n`);
         }
+        const snap = options.snapshotOn;
+        if (snap && !snapshotTaken && zoneMatches(snap.zone, zoneId, zone)) {
+          snapTail = (snapTail + text).slice(-Math.max(4096, 4 * snap.text.length));
+          if (stripAnsi(snapTail).includes(snap.text)) {
+            snapshotTaken = true;
+            saveSnapshotCommand(host, loaded.folder, path.resolve(snap.file))
+              .then((saved) => out.stdout(`hvwb: ${describeSaved(saved)}\n`))
+              .catch((error: Error) => finish(2, `hvwb: ${error.message}`));
+          }
+        }
         if (pending.length === 0) return;
         const recent = (tails.get(zone) ?? '') + text;
         tails.set(zone, recent.slice(-tailChars));
@@ -131,7 +161,7 @@ export async function runLayout(options: RunOptions, out: Output): Promise<RunRe
         else finish(2, `hvwb: machine stopped on a fault`);
       },
     });
-    host.start().catch((error: Error) => finish(2, `hvwb: ${error.message}`));
+    host.start(restored?.restore).catch((error: Error) => finish(2, `hvwb: ${error.message}`));
   });
 }
 
@@ -156,4 +186,16 @@ export function parseExpect(value: string): { zone: string; text: string } {
 
 function stripAnsi(text: string): string {
   return text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
+}
+
+/** --restore FILE; --snapshot FILE with --snapshot-on ZONE:TEXT (both or neither). */
+export function snapshotFlags(args: ParsedArgs): Pick<RunOptions, 'restore' | 'snapshotOn'> {
+  const restore = args.flags.get('restore')?.at(-1);
+  const file = args.flags.get('snapshot')?.at(-1);
+  const on = args.flags.get('snapshot-on')?.at(-1);
+  if ((file === undefined) !== (on === undefined)) throw new CliError('--snapshot FILE and --snapshot-on ZONE:TEXT go together');
+  return {
+    ...(restore ? { restore } : {}),
+    ...(file && on ? { snapshotOn: { ...parseExpect(on), file } } : {}),
+  };
 }

@@ -18,15 +18,15 @@ The command talks to the running workbench given by $HVWB_CONTROL, or the only o
 `;
 
 /** A refused command is the user's to fix (a bad file, a busy zone): one message, no stack trace. */
-async function request(socket: string, command: string, params: unknown): Promise<unknown> {
+export async function request(socket: string, command: string, params: unknown, timeoutMs?: number): Promise<unknown> {
   try {
-    return await controlRequest(socket, command, params);
+    return await controlRequest(socket, command, params, timeoutMs);
   } catch (error) {
     throw new CliError((error as Error).message);
   }
 }
 
-async function findWorkbench(): Promise<string> {
+export async function findWorkbench(): Promise<string> {
   const fromEnv = process.env.HVWB_CONTROL;
   if (fromEnv) return fromEnv;
   const live = await liveControlSockets();

@@ -25,7 +25,7 @@ import { HostFileError, type LoadedLayout } from './layout-loader';
 import { isElfFile, MAX_IMAGE_BYTES, readImageFile } from './image-file';
 import { readVirtioConfig, VirtioService } from './virtio-service';
 import { FileBlockBackend } from './virtio/file-block-backend';
-import { pciHostWindows, withPciFunctions } from '../core/devices/pci/pci-host-board';
+import { withPciFunctions } from '../core/devices/pci/pci-host-board';
 import { pciFunctionType } from '../core/devices/pci/pci-function-types';
 import type { VirtioConfigFile } from '../shared/model/virtio-config';
 import { buildRootDtb, rootInitrdStart } from './root-dtb';
@@ -36,6 +36,7 @@ import type { ZoneCheckOptions } from '../shared/validate/zone-checks';
 import { checkUserDtb, crossCheck, errorsOf, loadZoneImages, readZoneFile, rootZoneForLayout, zoneConfigBytes, type ZoneFile } from './zone-loader';
 import { formatZoneReport } from '../shared/validate/zone-checks';
 import { encodeZoneConfig } from '../core/hypervisor/zone-config-binary';
+import { DeterministicHost, type DeterministicOptions, type DeterministicStatus } from './deterministic-host';
 import { applySnapshot, checkAgainst, readCheckedSnapshot, saveMachine, type SnapshotFigures, type SnapshotPort } from './snapshot/machine-snapshot';
 
 export interface MachineFault {
@@ -98,17 +99,20 @@ export class MachineHost {
   private readonly virtio: VirtioService | undefined;
   private virtioConfig: VirtioConfigFile | undefined;
   readonly faults: MachineFault[] = [];
+  /** Deterministic mode's scheduler and recorder (decision 0025); undefined in the normal mode. */
+  readonly deterministic: DeterministicHost | undefined;
 
   private constructor(
     readonly loaded: LoadedLayout,
-    private readonly options: { slice: number },
+    private readonly options: { slice: number; deterministic?: DeterministicHost },
   ) {
+    this.deterministic = options.deterministic;
     const { board, layout } = loaded;
     // The layout's PCI functions are part of the machine: their configuration spaces are board state.
     this.plan = planMachine(withPciFunctions(board, layout.pci ?? []), layout.ramSize ?? board.ram.size);
     const pages = this.plan.layout.totalBytes / 65536;
     this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
-    const clock = threadClock(this.epoch, board.timebaseFrequency);
+    const clock = this.deterministic?.mainClock ?? threadClock(this.epoch, board.timebaseFrequency);
     const zoned = layout.root.mode === 'supervisor';
     this.view = new MachineView(
       this.plan,
@@ -136,9 +140,11 @@ export class MachineHost {
     }
   }
 
+  /** `deterministic`: run in deterministic mode (also when the layout says so), recording or replaying. */
   /** `restoring`: RAM comes from a snapshot, so no image or device tree is loaded (its pages stay untouched). */
-  static async create(loaded: LoadedLayout, options: { slice?: number; restoring?: boolean } = {}): Promise<MachineHost> {
-    const host = new MachineHost(loaded, { slice: options.slice ?? 200_000 });
+  static async create(loaded: LoadedLayout, options: { slice?: number; deterministic?: DeterministicOptions; restoring?: boolean } = {}): Promise<MachineHost> {
+    const deterministic = options.deterministic || loaded.layout.deterministic ? await DeterministicHost.prepare(loaded, options.deterministic ?? {}) : undefined;
+    const host = new MachineHost(loaded, { slice: options.slice ?? 200_000, ...(deterministic ? { deterministic } : {}) });
     if (!options.restoring) await host.loadImages();
     await host.readLayoutZones(options.restoring);
     return host;
@@ -251,17 +257,9 @@ export class MachineHost {
     // A function whose state is all shared bytes (bochs-display) is served by the board's host in each
     // vCPU thread: the root reaches it through "io" regions over the windows, no daemon needed.
     if (layout.pci.every((d) => pciFunctionType(d.type, host.name).endpoint)) return undefined;
-    // The BARs are served through the bridge: the root must trap the BAR windows as virtio regions.
-    const regions = layout.root.memoryRegions ?? [];
-    const windows = pciHostWindows(host);
-    const covered = (base: number, size: number, types: readonly string[]) => regions.some((r) => types.includes(r.type) && r.physicalStart <= base && base + size <= r.physicalStart + r.size);
-    const hex = (n: number) => `0x${n.toString(16)}`;
-    if (!covered(windows.mem32.cpuBase, windows.mem32.size, ['virtio']) || (windows.mem64 && !covered(windows.mem64.cpuBase, windows.mem64.size, ['virtio']))) {
-      throw new HostFileError(`${this.loaded.file}: pci: the root zone reaches no PCI function's BARs: root.memory_regions needs "virtio" regions over the memory windows ${hex(windows.mem32.cpuBase)}+${hex(windows.mem32.size)}${windows.mem64 ? ` and ${hex(windows.mem64.cpuBase)}+${hex(windows.mem64.size)}` : ''}, as examples/riscv64-pcie-root has`);
-    }
-    if (!covered(host.base, host.size, ['io', 'virtio'])) {
-      throw new HostFileError(`${this.loaded.file}: pci: the root zone cannot enumerate the bus: root.memory_regions needs an "io" region over the ECAM window ${hex(host.base)}+${hex(host.size)}`);
-    }
+    // The BARs are served through the bridge: the root reaches them through "virtio" regions over the
+    // windows (examples/riscv64-pcie-root) or through hvisor's vPCI, which traps every zone's ECAM and maps
+    // each zone's BARs as it programs them (core/hypervisor/vpci/vpci.ts).
     return {
       host,
       zone: 0,
@@ -276,7 +274,7 @@ export class MachineHost {
   }
 
   /** `restore`: the CPUs' private states of a snapshot applied to this machine (snapshot/machine-snapshot.ts). */
-  async start(restore?: { readonly states: readonly Uint8Array[]; readonly wasRunning: boolean }): Promise<void> {
+  async start(restore?: { readonly states: readonly Uint8Array[]; readonly wasRunning: boolean; readonly machineTicks: number }): Promise<void> {
     if (this.workers.length > 0) return;
     const { layout, board } = this.loaded;
     const mode = layout.root.mode;
@@ -296,6 +294,7 @@ export class MachineHost {
         timebase: board.timebaseFrequency,
         slice: this.options.slice,
         hypervisor: { strict: layout.strict, shutdownWaitMs: 2000, workbenchSbiExtensions: layout.workbenchSbiExtensions, workbenchPsciExtensions: layout.workbenchPsciExtensions, workbenchIvc: layout.workbenchIvc },
+        ...(this.deterministic ? { deterministic: { buffer: this.deterministic.state.buffer, params: this.deterministic.params } } : {}),
         ...(restore?.states[hart] ? { restoreState: restore.states[hart] } : {}),
       };
       const worker = new Worker(workerPath(), { workerData: init });
@@ -305,8 +304,11 @@ export class MachineHost {
     }
     this.pump = setInterval(() => this.pumpOnce(), 5);
     if (restore) {
-      // The zones, their devices and the clock came with the snapshot: the machine continues where it was.
-      this.pausedAt = this.view.clock.now();
+      // The zones, their devices and the clock came with the snapshot: the machine continues where it
+      // was, once every worker is up (the clock stands still meanwhile, so no timer is late for it).
+      await this.workersReady(this.workers.length);
+      // The clock was set to the saved time when the snapshot was applied: resuming takes out the time since.
+      this.pausedAt = restore.machineTicks;
       this.setState('paused');
       if (restore.wasRunning) this.resume();
       return;
@@ -327,6 +329,23 @@ export class MachineHost {
         this.log(started.message);
       }
     }
+    // Deterministic mode: the management thread held the baton while it set the zones up; now the rounds begin.
+    this.deterministic?.begin({
+      drainConsoles: () => this.drainConsoles(),
+      pollDevices: () => this.view.pollDevices(),
+      input: (bytes, zone) => this.applyInput(bytes, zone),
+      requestAll: (pause) => this.requestAll(pause ? RunRequest.pause : RunRequest.run, this.heldHarts),
+      log: (line) => this.log(line),
+      pausedBy: (message) => {
+        this.log(message);
+        this.setState('paused');
+      },
+    });
+  }
+
+  /** 'deterministic', 'recording' or 'replaying'; undefined in the normal mode. */
+  get deterministicStatus(): DeterministicStatus | undefined {
+    return this.deterministic?.status;
   }
 
   /** `hvisor zone start <config.json>`: check it against the running zones, load its images, start it. */
@@ -423,6 +442,23 @@ export class MachineHost {
     return statuses.sort((a, b) => a.id - b.id);
   }
 
+  private readyCount = 0;
+  private readonly readyWaiters: (() => void)[] = [];
+
+  /** Resolves once `count` workers said they are ready, or after 60 s (a worker that failed reported itself). */
+  private async workersReady(count: number): Promise<void> {
+    const deadline = Date.now() + 60_000;
+    while (this.readyCount < count && Date.now() < deadline && this.stateValue !== 'faulted') {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 100);
+        this.readyWaiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
   /** Snapshots: whoever waits for a CPU's private state (RunRequest.save), by CPU. */
   private readonly stateWaiters = new Map<number, (message: { state?: Uint8Array; error?: string }) => void>();
 
@@ -435,7 +471,7 @@ export class MachineHost {
    * A new machine of `loaded` continuing where the snapshot `file` was, not started yet (call start() with
    * the result's restore). Everything is read and checked before this returns; nothing else is touched.
    */
-  static async fromSnapshot(loaded: LoadedLayout, file: string, options: { slice?: number } = {}): Promise<{ host: MachineHost; restore: { states: Uint8Array[]; wasRunning: boolean }; readMs: number; bytes: number }> {
+  static async fromSnapshot(loaded: LoadedLayout, file: string, options: { slice?: number } = {}): Promise<{ host: MachineHost; restore: { states: Uint8Array[]; wasRunning: boolean; machineTicks: number }; readMs: number; bytes: number }> {
     const checked = await readCheckedSnapshot(file);
     const host = await MachineHost.create(loaded, { ...options, restoring: true });
     const port = host.snapshotPort();
@@ -508,6 +544,10 @@ export class MachineHost {
       case 'state':
         this.stateWaiters.get(message.hart)?.(message);
         break;
+      case 'ready':
+        this.readyCount++;
+        for (const wake of this.readyWaiters.splice(0)) wake();
+        break;
       default:
         break;
     }
@@ -526,6 +566,8 @@ export class MachineHost {
   }
 
   private drainConsoles(): void {
+    // Deterministic mode: ring space is guest-visible, so the rings are emptied only in the management turn.
+    if (this.deterministic && !this.deterministic.holdsBaton) return;
     const bytes = this.view.drainConsole();
     if (bytes.length > 0) this.emitOutput(this.uartOwner(), bytes);
     for (const slot of this.runtime?.table.live() ?? []) {
@@ -535,7 +577,7 @@ export class MachineHost {
 
   /** Moves console output to listeners and notices exits and zone changes. */
   private pumpOnce(): void {
-    this.view.pollDevices();
+    if (!this.deterministic) this.view.pollDevices();
     this.drainConsoles();
     const version = this.runtime?.table.version() ?? 0;
     if (version !== this.tableVersion) {
@@ -573,6 +615,11 @@ export class MachineHost {
 
   /** Bytes typed into a zone's terminal: the UART if the zone owns it, else its SBI console. */
   input(bytes: Uint8Array, zone = 0): void {
+    if (this.deterministic) this.deterministic.input(bytes, zone);
+    else this.applyInput(bytes, zone);
+  }
+
+  private applyInput(bytes: Uint8Array, zone: number): void {
     if (this.virtio?.consoleInput(zone, bytes)) return;
     if (!this.runtime || zone === this.uartOwner()) {
       this.view.consoleInput(bytes);
@@ -583,6 +630,12 @@ export class MachineHost {
 
   pause(): void {
     if (this.stateValue !== 'running') return;
+    if (this.deterministic) {
+      // Applied in the next management turn; paused rounds move no time.
+      this.deterministic.pause();
+      this.setState('paused');
+      return;
+    }
     this.pausedAt = this.view.clock.now();
     this.requestAll(RunRequest.pause);
     this.setState('paused');
@@ -590,6 +643,11 @@ export class MachineHost {
 
   resume(): void {
     if (this.stateValue !== 'paused') return;
+    if (this.deterministic) {
+      this.deterministic.resume();
+      this.setState('running');
+      return;
+    }
     const pausedFor = this.view.clock.now() - this.pausedAt;
     this.view.controlF64[ControlWord.pausedTicksF64]! += pausedFor;
     this.requestAll(RunRequest.run, this.heldHarts);
@@ -653,6 +711,7 @@ export class MachineHost {
   }
 
   async stop(): Promise<void> {
+    this.deterministic?.stop();
     this.requestAll(RunRequest.stop);
     await this.virtio?.stop();
     if (this.pump) clearInterval(this.pump);
@@ -672,6 +731,8 @@ export class MachineHost {
           }),
       ),
     );
+    // Deterministic mode: what the CPUs printed since the last management turn.
+    if (this.deterministic) this.drainConsoles();
     if (this.stateValue === 'running' || this.stateValue === 'paused') this.setState('exited');
   }
 

@@ -25,6 +25,7 @@ import { zoneSymbols } from './symbols';
 import { machinePciBlocks, pciBusState } from './pci-service';
 import { DisplayService } from './display-service';
 import { cpuModel } from '../core/cpu-models';
+import { listSnapshots, saveSnapshotCommand, snapshotPath } from './snapshot/snapshot-service';
 
 /** Console backlog kept per zone for terminals that attach late. */
 const BACKLOG_BYTES = 256 * 1024;
@@ -128,8 +129,9 @@ class MachineServices implements WorkbenchServices {
     }
   }
 
-  private async prepare(): Promise<void> {
-    const host = await MachineHost.create(this.loaded!);
+  /** `restored`: a machine built from a snapshot (snapshot.restore) instead of a new one. */
+  private async prepare(restored?: MachineHost): Promise<void> {
+    const host = restored ?? (await MachineHost.create(this.loaded!));
     host.on({
       output: (zone, _name, bytes) => this.appendConsole(zone, this.decoderOf(zone).decode(bytes, { stream: true })),
       state: () => this.publish(),
@@ -299,6 +301,15 @@ class MachineServices implements WorkbenchServices {
         // Read the layout again: the editor or an attached folder disk may have changed its files.
         await this.reopen();
         return this.snapshot();
+      case 'snapshot.save': {
+        const saved = await saveSnapshotCommand(host, this.location.folder, (params as CommandParams<'snapshot.save'>).file);
+        this.appendLog(`snapshot saved to ${saved.file}: ${saved.bytes} bytes in ${Math.round(saved.totalMs)} ms (the guest stood still ${Math.round(saved.pauseMs + saved.copyMs)} ms)`);
+        return saved;
+      }
+      case 'snapshot.restore':
+        return this.restoreSnapshot((params as CommandParams<'snapshot.restore'>).file);
+      case 'snapshot.list':
+        return { files: await listSnapshots(this.location.folder) };
       case 'serial.input': {
         const { zone, data } = params as CommandParams<'serial.input'>;
         host.input(new TextEncoder().encode(data), zone);
@@ -318,6 +329,28 @@ class MachineServices implements WorkbenchServices {
       default:
         throw new Error(`unknown command ${command}`);
     }
+  }
+
+  /**
+   * Builds a machine from the snapshot and checks it against the layout as it is on disk now; only
+   * then is the running machine stopped and replaced. Any refusal leaves it as it was.
+   */
+  private async restoreSnapshot(file: string): Promise<CommandResult<'snapshot.restore'>> {
+    const started = performance.now();
+    const target = snapshotPath(this.location.folder, file, this.loaded?.layout.name ?? '');
+    const loaded = await loadLayout(this.location.file);
+    const restored = await MachineHost.fromSnapshot(loaded, target);
+    await this.host?.stop();
+    this.loaded = loaded;
+    this.problem = undefined;
+    this.machineFault = undefined;
+    await this.prepare(restored.host);
+    await restored.host.start(restored.restore);
+    for (const zone of restored.host.zoneStatuses()) this.appendConsole(zone.id, `\r\n\x1b[36m[hvwb] restored from ${path.basename(target)}\x1b[0m\r\n`);
+    const totalMs = performance.now() - started;
+    this.appendLog(`snapshot ${target} restored in ${Math.round(totalMs)} ms`);
+    this.publish();
+    return { file: target, bytes: restored.bytes, readMs: restored.readMs, totalMs };
   }
 
   private snapshot(): LayoutSnapshot {

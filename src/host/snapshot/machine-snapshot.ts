@@ -210,7 +210,7 @@ export async function checkAgainst(checked: CheckedSnapshot, port: SnapshotPort)
  * Writes a checked snapshot into a machine that has not started: its regions, the clock at the saved
  * machine time, every CPU paused with its caches to flush. Returns the CPUs' private states.
  */
-export function applySnapshot(checked: CheckedSnapshot, port: SnapshotPort): { states: Uint8Array[]; wasRunning: boolean } {
+export function applySnapshot(checked: CheckedSnapshot, port: SnapshotPort): { states: Uint8Array[]; wasRunning: boolean; machineTicks: number } {
   const { header, sections } = checked.snapshot;
   for (const region of port.plan.layout.regions) {
     const target = new Uint8Array(port.buffer, region.offset, region.length);
@@ -229,5 +229,5 @@ export function applySnapshot(checked: CheckedSnapshot, port: SnapshotPort): { s
     Atomics.or(h, CpuWord.fences, 3);
   }
   const states = Array.from({ length: port.plan.board.harts }, (_, cpu) => sections.get(`cpu:${cpu}`)!);
-  return { states, wasRunning: header.wasRunning };
+  return { states, wasRunning: header.wasRunning, machineTicks: header.machineTicks };
 }

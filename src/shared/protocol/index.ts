@@ -13,6 +13,7 @@ import type { TimelineCommands, TimelineEvents } from './timeline';
 import type { MemoryCommands } from './memory';
 import type { PciCommands } from './pci';
 import type { DisplayCommands } from './display';
+import type { SnapshotCommands } from './snapshot';
 
 export type * from './machine';
 export type * from './serial';
@@ -25,6 +26,7 @@ export type * from './timeline';
 export type * from './memory';
 export type * from './pci';
 export type * from './display';
+export type * from './snapshot';
 
 /** Events the window's own transport raises (not sent by the services). */
 export interface ConnectionEvents {
@@ -32,7 +34,7 @@ export interface ConnectionEvents {
   'connection.hello': { protocol: number };
 }
 
-export type Commands = MachineCommands & SerialCommands & ShellCommands & ZoneCommands & DiskCommands & LayoutFileCommands & InspectCommands & TimelineCommands & MemoryCommands & PciCommands & DisplayCommands;
+export type Commands = MachineCommands & SerialCommands & ShellCommands & ZoneCommands & DiskCommands & LayoutFileCommands & InspectCommands & TimelineCommands & MemoryCommands & PciCommands & DisplayCommands & SnapshotCommands;
 export type Events = ConnectionEvents & MachineEvents & SerialEvents & ShellEvents & ZoneEvents & InspectEvents & TimelineEvents & DiskEvents;
 
 export type CommandName = keyof Commands;
@@ -59,5 +61,5 @@ export type WireMessage =
   | { kind: 'result'; id: number; ok: false; error: string }
   | { kind: 'event'; event: EventName; payload: unknown };
 
-/** Bump on every change of a command, an event or a payload's shape. 2: inspectors as data (groups, tables). 3: memory.* (memory and translation views). 4: symbols and the breakpoint/watchpoint list (zone.point.*, zone.symbols). 5: pci.bus (the PCIe assignment view). 6: display.list and display.frame (the Display view). */
-export const PROTOCOL_VERSION = 6;
+/** Bump on every change of a command, an event or a payload's shape. 2: inspectors as data (groups, tables). 3: memory.* (memory and translation views). 4: symbols and the breakpoint/watchpoint list (zone.point.*, zone.symbols). 5: pci.bus (the PCIe assignment view). 6: display.list and display.frame (the Display view). 7: snapshot.save, snapshot.restore, snapshot.list. */
+export const PROTOCOL_VERSION = 7;
