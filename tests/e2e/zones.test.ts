@@ -98,6 +98,51 @@ describe('zones in the workbench', () => {
     }, 20_000, () => terminalText(root));
   });
 
+  it("records the hypervisor trace in the log's Trace view: the root's zone-list hypercall, zoneR's SBI calls, filtered by kind", async () => {
+    const { page } = session;
+    await page.getByTestId('panel-tab-log').click();
+    await page.getByTestId('log-mode-trace').click();
+    try {
+      await recordTrace(page);
+    } finally {
+      // The next tests read the Zones table and the messages.
+      await page.getByTestId('log-mode-messages').click();
+      await page.getByTestId('panel-tab-zones').click();
+    }
+  });
+
+  async function recordTrace(page: Page): Promise<void> {
+    const trace = page.getByTestId('hypervisor-trace');
+    await trace.waitFor();
+    await page.getByTestId('log-trace-record').click();
+    await waitUntil('recording', async () => (await page.getByTestId('log-trace-record').innerText()).includes('Recording'));
+    // zoneR prints its latency reports through the SBI console.
+    await waitUntil("zoneR's SBI calls in the trace", async () => /zoneR vCPU 0\s*SBI \w+/.test(await trace.innerText()), 30_000, () => trace.innerText());
+    // The root's `l` key asks for the zone list by hypercall 4; its result is the number of zones.
+    await page.getByTestId('zone-tab-0').click();
+    const root = page.getByTestId('zone-terminal-0');
+    const listed = async () => (await terminalText(root)).split('root> l').length;
+    const before = await listed();
+    await root.locator('.xterm').click();
+    await page.keyboard.type('l');
+    await waitUntil('the root listing the zones again', async () => (await listed()) > before, 20_000, () => terminalText(root));
+    await waitUntil("the root's zoneList hypercall in the trace", async () => /root-linux vCPU 0\s*zoneList\(0x[0-9a-f]+, 0x[0-9a-f]+\) = 2/.test(await trace.innerText()), 30_000, async () => {
+      const text = await trace.innerText();
+      const lines = text.split('\n');
+      const at = lines.findIndex((line) => line.includes('zoneList'));
+      return at >= 0 ? lines.slice(Math.max(0, at - 2), at + 2).join('\n') : `no zoneList line; the last lines:\n${lines.slice(-12).join('\n')}`;
+    });
+    // Hiding SBI/PSCI calls leaves the hypercall and no SBI line; the timeline's legend shares the filter.
+    await page.getByTestId('log-trace-firmware').uncheck();
+    await waitUntil('no SBI lines', async () => !(await trace.innerText()).includes('SBI '));
+    expect(await trace.innerText()).toMatch(/zoneList\(/);
+    await settle(page);
+    await screenshot(page, 'log-trace');
+    await page.getByTestId('log-trace-firmware').check();
+    await page.getByTestId('log-trace-record').click();
+    await waitUntil('recording stopped', async () => (await page.getByTestId('log-trace-record').innerText()).trim() === 'Record');
+  }
+
   it('starts zoneU again from the sidebar', async () => {
     const { page } = session;
     await page.getByTestId('zone-tab-1').click();

@@ -150,9 +150,17 @@ export const useTimelineStore = defineStore('timeline', () => {
     }
   }
 
+  // Counted: the timeline view and the hypervisor log's trace both poll, and one closing must not stop
+  // the other's updates.
   const polling = createPolling(refresh, POLL_MS);
-  const startPolling = polling.start;
-  const stopPolling = polling.stop;
+  let pollers = 0;
+  function startPolling(): void {
+    if (pollers++ === 0) polling.start();
+  }
+  function stopPolling(): void {
+    if (pollers === 0) return;
+    if (--pollers === 0) polling.stop();
+  }
 
   api.on('timeline.status', (next) => (status.value = next));
   // A new connection (or a machine reset) may have a new history: start over.

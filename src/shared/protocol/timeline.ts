@@ -126,7 +126,8 @@ export interface TimelineExport {
 }
 
 export interface TimelineCommands {
-  'timeline.get': { params: { since?: number }; result: TimelineSnapshot };
+  /** `only: 'hv'`: the hypervisor trace's events alone, without the interrupt steps and episodes (the log's Trace view). */
+  'timeline.get': { params: { since?: number; only?: 'hv' }; result: TimelineSnapshot };
   'timeline.record': { params: { on: boolean }; result: TimelineStatus };
   'timeline.clear': { params: Record<string, never>; result: TimelineStatus };
   'timeline.export': { params: Record<string, never>; result: TimelineExport };

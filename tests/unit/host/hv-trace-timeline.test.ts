@@ -78,6 +78,18 @@ describe('hypervisor trace on the riscv64 zones example', () => {
     expect(trace.traceEvents.some((e) => e.cat === 'hypervisor,hypercall' && e.name === 'zoneShutdown' && (e.args as { detail: string }).detail === 'zoneShutdown(0x1, 0x0) = 0')).toBe(true);
   }, 60_000);
 
+  it("answers the hypervisor's events alone for the log's Trace view, from a cursor on", async () => {
+    const all = (await timeline.invoke('timeline.get', {})) as TimelineSnapshot;
+    const only = (await timeline.invoke('timeline.get', { only: 'hv' })) as TimelineSnapshot;
+    const hvIds = all.events.filter((e) => e.kind === 'hv').map((e) => e.id);
+    expect(all.events.length).toBeGreaterThan(hvIds.length);
+    expect(only.events.map((e) => e.id)).toEqual(hvIds);
+    expect(only.episodes).toEqual([]);
+    const later = (await timeline.invoke('timeline.get', { since: only.cursor, only: 'hv' })) as TimelineSnapshot;
+    for (const e of later.events) expect(e.id).toBeGreaterThanOrEqual(only.cursor);
+    expect(later.events.every((e) => e.kind === 'hv')).toBe(true);
+  });
+
   it('records nothing once recording stops', async () => {
     await timeline.invoke('timeline.record', { on: false });
     const count = ((await timeline.invoke('timeline.get', {})) as TimelineSnapshot).status.events;
