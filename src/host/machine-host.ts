@@ -25,7 +25,7 @@ import { HostFileError, type LoadedLayout } from './layout-loader';
 import { isElfFile, MAX_IMAGE_BYTES, readImageFile } from './image-file';
 import { readVirtioConfig, VirtioService } from './virtio-service';
 import { FileBlockBackend } from './virtio/file-block-backend';
-import { withPciFunctions } from '../core/devices/pci/pci-host-board';
+import { pciHostWindows, withPciFunctions } from '../core/devices/pci/pci-host-board';
 import { pciFunctionType } from '../core/devices/pci/pci-function-types';
 import type { VirtioConfigFile } from '../shared/model/virtio-config';
 import { buildRootDtb, rootInitrdStart } from './root-dtb';
@@ -36,7 +36,6 @@ import type { ZoneCheckOptions } from '../shared/validate/zone-checks';
 import { checkUserDtb, crossCheck, errorsOf, loadZoneImages, readZoneFile, rootZoneForLayout, zoneConfigBytes, type ZoneFile } from './zone-loader';
 import { formatZoneReport } from '../shared/validate/zone-checks';
 import { encodeZoneConfig } from '../core/hypervisor/zone-config-binary';
-import { DeterministicHost, type DeterministicOptions, type DeterministicStatus } from './deterministic-host';
 import { applySnapshot, checkAgainst, readCheckedSnapshot, saveMachine, type SnapshotFigures, type SnapshotPort } from './snapshot/machine-snapshot';
 
 export interface MachineFault {
@@ -99,20 +98,17 @@ export class MachineHost {
   private readonly virtio: VirtioService | undefined;
   private virtioConfig: VirtioConfigFile | undefined;
   readonly faults: MachineFault[] = [];
-  /** Deterministic mode's scheduler and recorder (decision 0025); undefined in the normal mode. */
-  readonly deterministic: DeterministicHost | undefined;
 
   private constructor(
     readonly loaded: LoadedLayout,
-    private readonly options: { slice: number; deterministic?: DeterministicHost },
+    private readonly options: { slice: number },
   ) {
-    this.deterministic = options.deterministic;
     const { board, layout } = loaded;
     // The layout's PCI functions are part of the machine: their configuration spaces are board state.
     this.plan = planMachine(withPciFunctions(board, layout.pci ?? []), layout.ramSize ?? board.ram.size);
     const pages = this.plan.layout.totalBytes / 65536;
     this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
-    const clock = this.deterministic?.mainClock ?? threadClock(this.epoch, board.timebaseFrequency);
+    const clock = threadClock(this.epoch, board.timebaseFrequency);
     const zoned = layout.root.mode === 'supervisor';
     this.view = new MachineView(
       this.plan,
@@ -140,11 +136,9 @@ export class MachineHost {
     }
   }
 
-  /** `deterministic`: run in deterministic mode (also when the layout says so), recording or replaying. */
   /** `restoring`: RAM comes from a snapshot, so no image or device tree is loaded (its pages stay untouched). */
-  static async create(loaded: LoadedLayout, options: { slice?: number; deterministic?: DeterministicOptions; restoring?: boolean } = {}): Promise<MachineHost> {
-    const deterministic = options.deterministic || loaded.layout.deterministic ? await DeterministicHost.prepare(loaded, options.deterministic ?? {}) : undefined;
-    const host = new MachineHost(loaded, { slice: options.slice ?? 200_000, ...(deterministic ? { deterministic } : {}) });
+  static async create(loaded: LoadedLayout, options: { slice?: number; restoring?: boolean } = {}): Promise<MachineHost> {
+    const host = new MachineHost(loaded, { slice: options.slice ?? 200_000 });
     if (!options.restoring) await host.loadImages();
     await host.readLayoutZones(options.restoring);
     return host;
@@ -257,9 +251,17 @@ export class MachineHost {
     // A function whose state is all shared bytes (bochs-display) is served by the board's host in each
     // vCPU thread: the root reaches it through "io" regions over the windows, no daemon needed.
     if (layout.pci.every((d) => pciFunctionType(d.type, host.name).endpoint)) return undefined;
-    // The BARs are served through the bridge: the root reaches them through "virtio" regions over the
-    // windows (examples/riscv64-pcie-root) or through hvisor's vPCI, which traps every zone's ECAM and maps
-    // each zone's BARs as it programs them (core/hypervisor/vpci/vpci.ts).
+    // The BARs are served through the bridge: the root must trap the BAR windows as virtio regions.
+    const regions = layout.root.memoryRegions ?? [];
+    const windows = pciHostWindows(host);
+    const covered = (base: number, size: number, types: readonly string[]) => regions.some((r) => types.includes(r.type) && r.physicalStart <= base && base + size <= r.physicalStart + r.size);
+    const hex = (n: number) => `0x${n.toString(16)}`;
+    if (!covered(windows.mem32.cpuBase, windows.mem32.size, ['virtio']) || (windows.mem64 && !covered(windows.mem64.cpuBase, windows.mem64.size, ['virtio']))) {
+      throw new HostFileError(`${this.loaded.file}: pci: the root zone reaches no PCI function's BARs: root.memory_regions needs "virtio" regions over the memory windows ${hex(windows.mem32.cpuBase)}+${hex(windows.mem32.size)}${windows.mem64 ? ` and ${hex(windows.mem64.cpuBase)}+${hex(windows.mem64.size)}` : ''}, as examples/riscv64-pcie-root has`);
+    }
+    if (!covered(host.base, host.size, ['io', 'virtio'])) {
+      throw new HostFileError(`${this.loaded.file}: pci: the root zone cannot enumerate the bus: root.memory_regions needs an "io" region over the ECAM window ${hex(host.base)}+${hex(host.size)}`);
+    }
     return {
       host,
       zone: 0,
@@ -294,7 +296,6 @@ export class MachineHost {
         timebase: board.timebaseFrequency,
         slice: this.options.slice,
         hypervisor: { strict: layout.strict, shutdownWaitMs: 2000, workbenchSbiExtensions: layout.workbenchSbiExtensions, workbenchPsciExtensions: layout.workbenchPsciExtensions, workbenchIvc: layout.workbenchIvc },
-        ...(this.deterministic ? { deterministic: { buffer: this.deterministic.state.buffer, params: this.deterministic.params } } : {}),
         ...(restore?.states[hart] ? { restoreState: restore.states[hart] } : {}),
       };
       const worker = new Worker(workerPath(), { workerData: init });
@@ -329,23 +330,6 @@ export class MachineHost {
         this.log(started.message);
       }
     }
-    // Deterministic mode: the management thread held the baton while it set the zones up; now the rounds begin.
-    this.deterministic?.begin({
-      drainConsoles: () => this.drainConsoles(),
-      pollDevices: () => this.view.pollDevices(),
-      input: (bytes, zone) => this.applyInput(bytes, zone),
-      requestAll: (pause) => this.requestAll(pause ? RunRequest.pause : RunRequest.run, this.heldHarts),
-      log: (line) => this.log(line),
-      pausedBy: (message) => {
-        this.log(message);
-        this.setState('paused');
-      },
-    });
-  }
-
-  /** 'deterministic', 'recording' or 'replaying'; undefined in the normal mode. */
-  get deterministicStatus(): DeterministicStatus | undefined {
-    return this.deterministic?.status;
   }
 
   /** `hvisor zone start <config.json>`: check it against the running zones, load its images, start it. */
@@ -566,8 +550,6 @@ export class MachineHost {
   }
 
   private drainConsoles(): void {
-    // Deterministic mode: ring space is guest-visible, so the rings are emptied only in the management turn.
-    if (this.deterministic && !this.deterministic.holdsBaton) return;
     const bytes = this.view.drainConsole();
     if (bytes.length > 0) this.emitOutput(this.uartOwner(), bytes);
     for (const slot of this.runtime?.table.live() ?? []) {
@@ -577,7 +559,7 @@ export class MachineHost {
 
   /** Moves console output to listeners and notices exits and zone changes. */
   private pumpOnce(): void {
-    if (!this.deterministic) this.view.pollDevices();
+    this.view.pollDevices();
     this.drainConsoles();
     const version = this.runtime?.table.version() ?? 0;
     if (version !== this.tableVersion) {
@@ -615,11 +597,6 @@ export class MachineHost {
 
   /** Bytes typed into a zone's terminal: the UART if the zone owns it, else its SBI console. */
   input(bytes: Uint8Array, zone = 0): void {
-    if (this.deterministic) this.deterministic.input(bytes, zone);
-    else this.applyInput(bytes, zone);
-  }
-
-  private applyInput(bytes: Uint8Array, zone: number): void {
     if (this.virtio?.consoleInput(zone, bytes)) return;
     if (!this.runtime || zone === this.uartOwner()) {
       this.view.consoleInput(bytes);
@@ -630,12 +607,6 @@ export class MachineHost {
 
   pause(): void {
     if (this.stateValue !== 'running') return;
-    if (this.deterministic) {
-      // Applied in the next management turn; paused rounds move no time.
-      this.deterministic.pause();
-      this.setState('paused');
-      return;
-    }
     this.pausedAt = this.view.clock.now();
     this.requestAll(RunRequest.pause);
     this.setState('paused');
@@ -643,11 +614,6 @@ export class MachineHost {
 
   resume(): void {
     if (this.stateValue !== 'paused') return;
-    if (this.deterministic) {
-      this.deterministic.resume();
-      this.setState('running');
-      return;
-    }
     const pausedFor = this.view.clock.now() - this.pausedAt;
     this.view.controlF64[ControlWord.pausedTicksF64]! += pausedFor;
     this.requestAll(RunRequest.run, this.heldHarts);
@@ -711,7 +677,6 @@ export class MachineHost {
   }
 
   async stop(): Promise<void> {
-    this.deterministic?.stop();
     this.requestAll(RunRequest.stop);
     await this.virtio?.stop();
     if (this.pump) clearInterval(this.pump);
@@ -731,8 +696,6 @@ export class MachineHost {
           }),
       ),
     );
-    // Deterministic mode: what the CPUs printed since the last management turn.
-    if (this.deterministic) this.drainConsoles();
     if (this.stateValue === 'running' || this.stateValue === 'paused') this.setState('exited');
   }
 
