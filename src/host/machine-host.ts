@@ -25,7 +25,7 @@ import { HostFileError, type LoadedLayout } from './layout-loader';
 import { isElfFile, MAX_IMAGE_BYTES, readImageFile } from './image-file';
 import { readVirtioConfig, VirtioService } from './virtio-service';
 import { FileBlockBackend } from './virtio/file-block-backend';
-import { pciHostWindows, withPciFunctions } from '../core/devices/pci/pci-host-board';
+import { withPciFunctions } from '../core/devices/pci/pci-host-board';
 import { pciFunctionType } from '../core/devices/pci/pci-function-types';
 import type { VirtioConfigFile } from '../shared/model/virtio-config';
 import { buildRootDtb, rootInitrdStart } from './root-dtb';
@@ -251,17 +251,9 @@ export class MachineHost {
     // A function whose state is all shared bytes (bochs-display) is served by the board's host in each
     // vCPU thread: the root reaches it through "io" regions over the windows, no daemon needed.
     if (layout.pci.every((d) => pciFunctionType(d.type, host.name).endpoint)) return undefined;
-    // The BARs are served through the bridge: the root must trap the BAR windows as virtio regions.
-    const regions = layout.root.memoryRegions ?? [];
-    const windows = pciHostWindows(host);
-    const covered = (base: number, size: number, types: readonly string[]) => regions.some((r) => types.includes(r.type) && r.physicalStart <= base && base + size <= r.physicalStart + r.size);
-    const hex = (n: number) => `0x${n.toString(16)}`;
-    if (!covered(windows.mem32.cpuBase, windows.mem32.size, ['virtio']) || (windows.mem64 && !covered(windows.mem64.cpuBase, windows.mem64.size, ['virtio']))) {
-      throw new HostFileError(`${this.loaded.file}: pci: the root zone reaches no PCI function's BARs: root.memory_regions needs "virtio" regions over the memory windows ${hex(windows.mem32.cpuBase)}+${hex(windows.mem32.size)}${windows.mem64 ? ` and ${hex(windows.mem64.cpuBase)}+${hex(windows.mem64.size)}` : ''}, as examples/riscv64-pcie-root has`);
-    }
-    if (!covered(host.base, host.size, ['io', 'virtio'])) {
-      throw new HostFileError(`${this.loaded.file}: pci: the root zone cannot enumerate the bus: root.memory_regions needs an "io" region over the ECAM window ${hex(host.base)}+${hex(host.size)}`);
-    }
+    // The BARs are served through the bridge: the root reaches them through "virtio" regions over the
+    // windows (examples/riscv64-pcie-root) or through hvisor's vPCI, which traps every zone's ECAM and maps
+    // each zone's BARs as it programs them (core/hypervisor/vpci/vpci.ts).
     return {
       host,
       zone: 0,

@@ -74,6 +74,8 @@ export interface HypervisorHooks {
   rootZoneChanged?(): void;
   /** A zone was created, before its boot CPU runs: hvisor's arch_zone_pre_configuration (IVC). */
   zoneCreated?(slot: ZoneSlot, config: ZoneConfig): void;
+  /** A zone's slot is about to be freed (under the device lock, its CPUs gone): the vPCI takes its functions back. */
+  zoneReleased?(slot: ZoneSlot): void;
 }
 
 const PAGE = 0x1000;
@@ -228,6 +230,7 @@ export class Hypervisor {
     this.lock.acquire();
     try {
       this.hooks.resetIrqs(slot);
+      this.hooks.zoneReleased?.(slot);
       slot.release();
     } finally {
       this.lock.release();

@@ -10,6 +10,12 @@
  * when it next translates; the writer then asks every CPU of the zone to flush its TLB (bit 0 of
  * CpuWord.fences), so no translation of the old map survives (Hypervisor.changeStage2).
  *
+ * A region of kind 'virtio' in the map (only run-time changes add them: stage2RegionsOf traps a config's
+ * virtio regions instead) is MMIO served by the management side: hvisor's vPCI maps a passed-through
+ * BAR there (vpci/vpci.ts), and since the workbench's PCI functions answer in the virtio daemon rather
+ * than on the vCPUs' bus, translate answers trap and the access goes to the map's `forward` handler
+ * with its host-physical address (offset = host address).
+ *
  * Left out: changing trapped regions at run time (they come from the zone config and the virtio
  * wiring), and removing log entries: the log holds every change since the zone started, up to
  * STAGE2_LOG_CAPACITY of them, so that a CPU binding the zone later sees the same map.
@@ -234,6 +240,8 @@ export class Stage2Map<C extends TrappingCpu = TrappingCpu> {
     private readonly traps: readonly TrapRegion<C>[],
     private readonly changes?: Stage2ChangeLog,
     private readonly tracing?: Stage2Trace,
+    /** Where accesses to 'virtio' regions of the map go, with their host-physical address as the offset. */
+    private readonly forward?: { readonly handler: TrapHandler<C>; readonly kind?: number },
   ) {
     this.current = [...regions].sort((a, b) => a.guestStart - b.guestStart);
     this.catchUp();
@@ -255,6 +263,7 @@ export class Stage2Map<C extends TrappingCpu = TrappingCpu> {
     if (changes !== undefined && changes.generation !== this.applied) this.catchUp();
     const region = this.lookup(gpa, size);
     if (region) {
+      if (region.kind === 'virtio') return access === 'fetch' || !this.forward ? Stage2Outcome.fault : Stage2Outcome.trap;
       if (region.kind === 'io' && access === 'fetch') return Stage2Outcome.fault;
       if (region.data !== undefined && (access === 'fetch' || (access === 'write' && region.data === 'ro'))) return Stage2Outcome.fault;
       return gpa - region.guestStart + region.hostStart;
@@ -265,7 +274,14 @@ export class Stage2Map<C extends TrappingCpu = TrappingCpu> {
 
   mmioRead(hart: C, gpa: number, size: 1 | 2 | 4 | 8): bigint {
     const trap = this.trapAt(gpa, size);
-    if (!trap) return 0n;
+    if (!trap) {
+      const forwarded = this.forwardedAt(gpa, size);
+      if (!forwarded) return 0n;
+      const value = forwarded.handler.read(hart, forwarded.host, size);
+      const tracing = this.tracing;
+      if (tracing?.trace.on) tracing.trace.record(HvEventKind.mmio, tracing.zoneId, hart.cpuId, forwarded.kind, size, BigInt(gpa), value, hart.getPc());
+      return value;
+    }
     const value = trap.handler.read(hart, gpa - trap.start, size);
     const tracing = this.tracing;
     if (tracing?.trace.on) tracing.trace.record(HvEventKind.mmio, tracing.zoneId, hart.cpuId, trap.kind ?? 0, size, BigInt(gpa), value, hart.getPc());
@@ -274,11 +290,28 @@ export class Stage2Map<C extends TrappingCpu = TrappingCpu> {
 
   mmioWrite(hart: C, gpa: number, size: 1 | 2 | 4 | 8, value: bigint): void {
     const trap = this.trapAt(gpa, size);
-    if (!trap) return;
+    if (!trap) {
+      const forwarded = this.forwardedAt(gpa, size);
+      if (!forwarded) return;
+      const tracing = this.tracing;
+      if (tracing?.trace.on) tracing.trace.record(HvEventKind.mmio, tracing.zoneId, hart.cpuId, forwarded.kind, size | 0x100, BigInt(gpa), value, hart.getPc());
+      forwarded.handler.write(hart, forwarded.host, size, value);
+      return;
+    }
     const tracing = this.tracing;
     // Recorded before the handler runs: a virtio notify waits for the backend, whose answer follows it.
     if (tracing?.trace.on) tracing.trace.record(HvEventKind.mmio, tracing.zoneId, hart.cpuId, trap.kind ?? 0, size | 0x100, BigInt(gpa), value, hart.getPc());
     trap.handler.write(hart, gpa - trap.start, size, value);
+  }
+
+  /** A 'virtio' region of the map holding the access, with the host-physical address it forwards to. */
+  private forwardedAt(gpa: number, size: number): { handler: TrapHandler<C>; host: number; kind: number } | undefined {
+    const forward = this.forward;
+    if (!forward) return undefined;
+    this.catchUp();
+    const region = this.lookup(gpa, size);
+    if (!region || region.kind !== 'virtio') return undefined;
+    return { handler: forward.handler, host: gpa - region.guestStart + region.hostStart, kind: forward.kind ?? 0 };
   }
 
   /** The memory region holding [gpa, gpa + size), if any. */

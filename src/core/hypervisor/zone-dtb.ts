@@ -5,6 +5,7 @@
  * reservations for RAM of other zones that lies inside its own (hvisor's root layouts do that on
  * purpose, and the root's tree must keep the root's kernel away from it) and for hvisor's own memory.
  */
+import { pciFunctionsOf } from '../devices/pci/pci-host-board';
 import type { AddressRange, Board, BoardDevice, DeviceKind } from '../../shared/model/board';
 import type { Aarch64ArchConfig, ZoneConfig } from '../../shared/model/zone-config';
 import type { BoardTreeInput } from '../fdt/board-dtb';
@@ -70,9 +71,13 @@ const ZONE_VIEW: Readonly<Partial<Record<DeviceKind, ZoneView>>> = {
   'dw-apb-uart': passedThrough,
   'goldfish-rtc': passedThrough,
   // The PCIe host, when the zone's regions reach its ECAM window: passed through (io) or served by the
-  // management side's PCI functions (virtio, decision 0017).
+  // management side's PCI functions (virtio, decision 0017), or trapped by hvisor's vPCI because the zone's
+  // pci_config names this ECAM and the layout puts functions on the host (vpci/vpci.ts; pci_config.rs:318-338).
   'pci-host-ecam': (zone, d) =>
-    zone.memoryRegions.some((r) => (r.type === 'io' || r.type === 'virtio') && d.base >= r.physicalStart && d.base + d.size <= r.physicalStart + r.size) ? d : undefined,
+    zone.memoryRegions.some((r) => (r.type === 'io' || r.type === 'virtio') && d.base >= r.physicalStart && d.base + d.size <= r.physicalStart + r.size) ||
+    (zone.pciConfig.some((c) => c.ecamBase === d.base) && pciFunctionsOf(d).length > 0)
+      ? d
+      : undefined,
   'sifive-test': passedThrough,
 };
 

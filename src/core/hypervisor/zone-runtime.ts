@@ -21,6 +21,11 @@ import { bridgeHypercalls, type VirtioHypercalls } from './hypercall';
 import { virtioTrapRegions } from '../virtio/virtio-trap';
 import { decodeZoneConfig } from './zone-config-binary';
 import { VirtioBridgeRouter } from '../virtio/virtio-bridge-base';
+import { VirtioTrapHandler } from '../virtio/virtio-trap';
+import { currentStage2Regions, stage2RegionsOf, type TrapHandler } from './stage2-map';
+import { Vpci } from './vpci/vpci';
+import { pciFunctionsOf } from '../devices/pci/pci-host-board';
+import { rootZoneConfig } from '../../shared/model/zone-config';
 
 export interface RuntimeLog {
   (message: string): void;
@@ -35,6 +40,8 @@ export class ZoneRuntime {
   readonly physicalIrqChip: PhysicalIrqChip | undefined;
   /** hvisor's IVC records and HvIvcInfos, where the architecture has IVC (ivc.ts). */
   readonly ivc: IvcTable | undefined;
+  /** hvisor's vPCI, on a machine whose PCIe host has functions (a layout's `pci` list). */
+  readonly vpci: Vpci | undefined;
   private readonly irqChips: IrqChipArch;
   private readonly virtualChips = new Map<number, { generation: number; chip: VirtualIrqChip | undefined }>();
 
@@ -59,9 +66,12 @@ export class ZoneRuntime {
         this.virtualIrqChipOf(slot)?.reset();
       },
       // ivc_init, from hvisor's zone_create; its errors are hvisor's error! lines.
-      zoneCreated: (_slot, config) => {
+      zoneCreated: (slot, config) => {
         for (const line of this.ivc?.init(config.zoneId, config.ivcConfigs) ?? []) log(line);
+        // hvisor's zone_create: virtual_pci_mmio_init and guest_pci_init (src/zone.rs:294-304).
+        this.vpci?.attach(slot, config);
       },
+      zoneReleased: (slot) => this.vpci?.release(slot),
       // The root's bridge page belonged to the root's hvisor-tool; a new root has none yet.
       rootZoneChanged: () => {
         if (this.virtioBridge?.base.takeBack()) {
@@ -69,6 +79,20 @@ export class ZoneRuntime {
         }
       },
     }, options);
+    const pcieHost = board.devices.find((d) => d.kind === 'pci-host-ecam' && d.irq !== undefined);
+    this.vpci =
+      pcieHost && pciFunctionsOf(pcieHost).length > 0 && view.plan.layout.regions.some((r) => r.name === 'vpci')
+        ? new Vpci(
+            regionOf(view.plan.layout, view.buffer, 'vpci'),
+            { read: (address, size) => view.bus.read(address, size), write: (address, size, value) => view.bus.write(address, size, value) },
+            {
+              changeStage2: (slot, change) => this.hypervisor.changeStage2(slot, change),
+              regions: (slot) => currentStage2Regions(stage2RegionsOf(decodeZoneConfig(slot.config(), `zone slot ${slot.index}`, board.arch)), slot.stage2Log),
+              log,
+            },
+            { rootPciConfig: rootZoneConfig(board).pciConfig, strict: options.strict, noBarRealloc: pcieHost.props?.['noBarRealloc'] === true },
+          )
+        : undefined;
     this.virtioBridge = view.plan.layout.regions.some((r) => r.name === 'virtio-bridge')
       ? new VirtioBridgeRouter({
           home: regionOf(view.plan.layout, view.buffer, 'virtio-bridge'),
@@ -173,6 +197,31 @@ export class ZoneRuntime {
       return { start: base, size: 0x1000, kind: TrapKind.ivc, handler: lockedHandler(handler, this.view.lock) };
     });
     return { regions, traps };
+  }
+
+  /**
+   * A vCPU's view of the vPCI for the zone in `slot`: its trapped ECAM windows (under the device lock)
+   * and where its BAR windows' accesses go: a StandardVdev's BAR answers nothing (hvisor's
+   * mmio_vdev_standard_handler), a physical function's BAR goes to the management side's PCI functions
+   * through the virtio bridge with its host-physical address (decision 0017).
+   */
+  vpciFor<C extends TrappingCpu>(header: Int32Array, slot: ZoneSlot, config: ZoneConfig): { traps: TrapRegion<C>[]; forward: { handler: TrapHandler<C>; kind: number } } | undefined {
+    const vpci = this.vpci;
+    if (!vpci) return undefined;
+    const traps = vpci.trapsOf<C>(slot, config).map((t) => ({ ...t, handler: lockedHandler(t.handler, this.view.lock) }));
+    const bridge = this.virtioBridge;
+    const toDaemon = bridge ? new VirtioTrapHandler({ bridge, zone: config.zoneId, regionBase: 0, abort: () => leavingZone(header, this.view.control), abortedValue: 0xffff_ffffn }) : undefined;
+    const handler: TrapHandler<C> = {
+      read: (cpu, address, size) => {
+        if (vpci.vdevBarAt(slot, address) || !toDaemon) return 0n;
+        return toDaemon.read(cpu, address, size);
+      },
+      write: (cpu, address, size, value) => {
+        if (vpci.vdevBarAt(slot, address) || !toDaemon) return;
+        toDaemon.write(cpu, address, size, value);
+      },
+    };
+    return { traps, forward: { handler, kind: TrapKind.virtio } };
   }
 
   /** The virtual interrupt controller of the zone `cpu` belongs to. */

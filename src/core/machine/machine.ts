@@ -16,6 +16,7 @@ import { windowTableBytes } from '../bus/window-table';
 import { HART_HEADER_BYTES, HartWord, HsmState } from '../cpu/hart-header';
 import { SharedLayoutPlanner, regionOf, type SharedLayout } from './shared-layout';
 import { IVC_TABLE_BYTES } from '../hypervisor/ivc';
+import { VPCI_STATE_BYTES } from '../hypervisor/vpci/vpci-state';
 import { SharedDeviceLock, SharedHartSignals } from './signals';
 import { zoneTableBytes } from '../hypervisor/zone-table';
 import { virtualIrqChipBytes } from '../hypervisor/irqchips';
@@ -53,6 +54,8 @@ export function planMachine(board: Board, ramSize = board.ram.size): MachinePlan
   planner.reserve('zones', zoneTableBytes(virtualIrqChipBytes(board)), 4096);
   // hvisor's IVC records and each zone's HvIvcInfo (core/hypervisor/ivc.ts).
   planner.reserve('ivc', IVC_TABLE_BYTES, 4096);
+  // hvisor's vPCI: the global list and each zone's vpci_bus (core/hypervisor/vpci/vpci-state.ts).
+  planner.reserve('vpci', VPCI_STATE_BYTES, 4096);
   // hvisor's virtio_bridge page: requests from trapping vCPUs to the management side's backends.
   planner.reserve('virtio-bridge', BRIDGE_PAGE_BYTES, 4096);
   // The interrupt timeline's event ring (irq-trace.ts).

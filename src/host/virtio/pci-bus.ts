@@ -148,9 +148,14 @@ export class PciBus {
     return new VirtioBlk(backend, { readOnly: device.readOnly });
   }
 
-  /** The request is this bus's: from its zone, inside the ECAM or a window. */
+  /**
+   * The request is this bus's: from its zone, inside the ECAM or a window; from another zone, inside a
+   * memory or I/O window, where hvisor's vPCI maps that zone's passed-through BARs and the zone's map
+   * forwards the host-physical address (core/hypervisor/vpci/vpci.ts).
+   */
   serves(request: BridgeRequest): boolean {
-    return request.zone === this.options.zone && this.windowAt(request.address) !== undefined;
+    const window = this.windowAt(request.address);
+    return window !== undefined && (request.zone === this.options.zone || window !== this.windows[0]);
   }
 
   private windowAt(address: number): Window | undefined {

@@ -120,6 +120,7 @@ export function createRiscvVcpu(setup: VcpuSetup, routing: RoutingSignals | unde
         virtualIrqChipOf: (s) => runtime!.virtualIrqChipOf(s),
         ...(virtio ? { extraTraps: (_slot, config) => virtio.traps(config), virtio: virtio.hypercalls } : {}),
         ...(ivcTable ? { ivc: { stage2: (s, config) => runtime!.ivcStage2<HartApi>(config, s), info: (zoneId) => ivcTable.infoBytes(zoneId) } } : {}),
+        vpci: (s, config) => runtime!.vpciFor<HartApi>(header, s, config),
         log,
       });
       bound!.binding = binding;

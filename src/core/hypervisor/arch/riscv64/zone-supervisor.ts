@@ -4,7 +4,7 @@
  * zone's ECALLs from VS-mode (sbi.ts). Leaves out everything arch-neutral about the map.
  */
 import type { HartApi, Supervisor } from '../../../isa/riscv64/platform';
-import { Stage2Map, type Stage2ChangeLog, type Stage2Region, type Stage2Trace, type TrapRegion } from '../../stage2-map';
+import { Stage2Map, type Stage2ChangeLog, type Stage2Region, type Stage2Trace, type TrapHandler, type TrapRegion } from '../../stage2-map';
 import type { SbiHandler } from './sbi';
 
 export class ZoneSupervisor extends Stage2Map<HartApi> implements Supervisor {
@@ -14,8 +14,9 @@ export class ZoneSupervisor extends Stage2Map<HartApi> implements Supervisor {
     private readonly sbi: SbiHandler,
     changes?: Stage2ChangeLog,
     trace?: Stage2Trace,
+    forward?: { readonly handler: TrapHandler<HartApi>; readonly kind?: number },
   ) {
-    super(regions, traps, changes, trace);
+    super(regions, traps, changes, trace, forward);
   }
 
   ecall(hart: HartApi): void {

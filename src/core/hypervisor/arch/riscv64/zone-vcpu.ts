@@ -15,7 +15,7 @@ import type { ZoneConfig } from '../../../../shared/model/zone-config';
 import { guestMemory, type GuestMemory, type HypercallContext } from '../../hypercall';
 import type { Hypervisor } from '../../hypervisor';
 import type { VirtualIrqChip } from '../../irqchip';
-import { stage2RegionsOf, type Stage2Region, type TrapRegion } from '../../stage2-map';
+import { stage2RegionsOf, type Stage2Region, type TrapHandler, type TrapRegion } from '../../stage2-map';
 import { lockedHandler } from '../../vcpu-common';
 import { TrapKind } from '../../hv-trace';
 import type { ZoneSlot } from '../../zone-table';
@@ -37,6 +37,8 @@ export interface VcpuServices {
     stage2(slot: ZoneSlot, config: ZoneConfig): { regions: Stage2Region[]; traps: TrapRegion<HartApi>[] };
     info(zoneId: number): Uint8Array | undefined;
   };
+  /** hvisor's vPCI for the zone: its trapped ECAM windows and where its BAR windows' accesses go (ZoneRuntime.vpciFor). */
+  vpci?(slot: ZoneSlot, config: ZoneConfig): { traps: TrapRegion<HartApi>[]; forward: { handler: TrapHandler<HartApi>; kind: number } } | undefined;
   log(message: string): void;
 }
 
@@ -74,6 +76,8 @@ export function bindZone(slot: ZoneSlot, hart: number, services: VcpuServices): 
   // The virtual interrupt controller's windows (hvisor's vplic_mmio_init), then virtio's.
   const traps: TrapRegion[] = (services.virtualIrqChipOf(slot)?.traps ?? []).map((t) => ({ ...t, kind: TrapKind.irqchip, handler: lockedHandler(t.handler, view.lock) }));
   traps.push(...(services.extraTraps?.(slot, config, hart) ?? []));
+  const vpci = services.vpci?.(slot, config);
+  if (vpci) traps.push(...(vpci.traps as TrapRegion[]));
   const ivc = services.ivc?.stage2(slot, config);
   if (ivc) {
     regions.push(...ivc.regions);
@@ -141,7 +145,7 @@ export function bindZone(slot: ZoneSlot, hart: number, services: VcpuServices): 
         ...(services.ivc ? { ivcInfo: services.ivc.info } : {}),
       }),
   });
-  const supervisor = new ZoneSupervisor(regions, traps, sbi, slot.stage2Log, hypervisor.trace ? { trace: hypervisor.trace, zoneId: config.zoneId } : undefined);
+  const supervisor = new ZoneSupervisor(regions, traps, sbi, slot.stage2Log, hypervisor.trace ? { trace: hypervisor.trace, zoneId: config.zoneId } : undefined, vpci?.forward);
   memory = guestMemory(supervisor, view.bus);
   return { slot, generation: slot.generation, config, supervisor, ownsUart };
 }
