@@ -191,14 +191,6 @@ export class InspectService {
       try {
         const physical = chip.inspectState(context);
         controllers.push({ ...physical, id: spec.name, title: `${physical.name} (physical)`, zone: null, base: `0x${spec.base.toString(16)}` });
-        for (const zone of zones) {
-          const virtual = this.virtualController(zone.slot);
-          if (!virtual) continue;
-          const state = virtual.inspectState(context);
-          const window = virtual.traps[0];
-          const base = window ? `0x${window.start.toString(16)}` : null;
-          controllers.push({ ...state, id: `${state.kind}.${zone.id}`, title: `${state.name} of zone ${zone.id} (${zone.name})`, zone: zone.id, base });
-        }
       } finally {
         lock.release();
       }
@@ -211,6 +203,20 @@ export class InspectService {
       try {
         const physical = cascaded.inspectState(context);
         controllers.push({ ...physical, id: name, title: `${physical.name} (physical)`, zone: null, base: `0x${device.base.toString(16)}` });
+      } finally {
+        host.view.lock.release();
+      }
+    }
+    // Each zone's virtual controller (a vPLIC, a vGIC, loongarch64's GINTC injections), after the physical ones.
+    for (const zone of zones) {
+      const virtual = this.virtualController(zone.slot);
+      if (!virtual) continue;
+      host.view.lock.acquire();
+      try {
+        const state = virtual.inspectState(context);
+        const window = virtual.traps[0];
+        const base = window ? `0x${window.start.toString(16)}` : null;
+        controllers.push({ ...state, id: `${state.kind}.${zone.id}`, title: `${state.name} of zone ${zone.id} (${zone.name})`, zone: zone.id, base });
       } finally {
         host.view.lock.release();
       }

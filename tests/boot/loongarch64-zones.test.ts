@@ -8,6 +8,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadLayout } from '../../src/host/layout-loader';
+import { InspectService } from '../../src/host/inspect-service';
 import { startMachine, type LiveMachine } from '../helpers/live-machine';
 
 const ROOT = 'root-linux-la64';
@@ -38,6 +39,23 @@ describe('loongarch64 zones', () => {
     expect(boot).toContain('zoneU: IOCSR CPU name: 3A5000\r\n');
     expect(boot).toContain(['root: zone list: hypercall 4 -> 2', '  zone 0 cpus 0x1 root-linux-la64 running', '  zone 1 cpus 0x2 zoneU running', ''].join('\r\n'));
     expect(machine.faults).toEqual([]);
+
+    // hvisor's inject_irq into zoneU, as its virtio daemon's completions make it: IRQ 4 is HWI2 on zoneU's CPU,
+    // held until hvisor's next host timer tick (200 ms); IRQ 13 is refused as hvisor refuses it.
+    const host = machine.host;
+    const slot = [...host.runtime!.table.live()].find((s) => s.zoneId === 1)!;
+    const gintc = host.runtime!.virtualIrqChipOf(slot)!;
+    host.view.lock.acquire();
+    const [four, thirteen] = [gintc.inject(4, false), gintc.inject(13, false)];
+    host.view.lock.release();
+    expect([four, thirteen]).toEqual([true, false]);
+    await machine.waitFor(ROOT, 'zoneU: woken by an injected interrupt, ESTAT.IS & LIE 0x10\r\n', 30_000);
+    const inspect = new InspectService(host, () => {});
+    const zoneU = inspect.interruptControllers().controllers.find((c) => c.id === 'gintc.1');
+    expect(zoneU?.title).toBe('GINTC of zone 1 (zoneU)');
+    expect(zoneU?.targets?.rows[0]?.cells).toMatchObject({ cpu: 1, injections: 1 });
+    await machine.waitFor(ROOT, 'zoneU: the injected interrupt was cleared\r\n', 30_000);
+    expect(inspect.interruptControllers().controllers.find((c) => c.id === 'gintc.1')?.lines.rows.find((r) => r.key === '4')?.cells).toMatchObject({ line: 'HWI2', pending: false, owner: null });
 
     // zoneX: IOCSR 0x4000 is outside hvisor's 0x1fe0_0000 + 0x3000 window.
     await key(machine, 'i', 'root> ');

@@ -2,7 +2,8 @@
 # it to 0xc000_0000 and starts it with hypercall 2; hvisor enters it at the config's entry_point, the
 # DMW-style address 0x9000_0000_c000_0000, in direct address mode (where only the physical bits count).
 # It prints where it runs, reads the CPU name through its IOCSR window (allowed: hvisor's 0x1fe0_0000
-# handler passes it to the hardware) and then sleeps in IDLE with no interrupt enabled.
+# handler passes it to the hardware) and then sleeps in IDLE with HWI2 and HWI3 enabled in ECFG.LIE (the
+# lines hvisor's inject_irq raises for IRQs 4 and 5), saying when an injection wakes it and when it clears.
 
 .equ UART, 0x1fe001e0
 
@@ -35,8 +36,25 @@ name_loop:
 name_done:
     la.pcrel $a0, s_idle
     bl puts
+    li.w $t0, 0x30
+    csrwr $t0, 0x4             # ECFG.LIE = HWI2 | HWI3: the lines hvisor injects virtio's IRQs 4 and 5 on
 park:
-    idle 0
+    idle 0                     # wakes on ESTAT.IS & LIE (CRMD.IE stays 0: no exception is taken)
+    csrrd $s2, 0x5             # ESTAT
+    andi $s2, $s2, 0x30
+    beqz $s2, park
+    la.pcrel $a0, s_woken
+    bl puts
+    move $a0, $s2
+    bl puthex
+    la.pcrel $a0, crlf
+    bl puts
+held:
+    csrrd $t0, 0x5             # hvisor holds an injected HWI until its next host timer tick
+    andi $t0, $t0, 0x30
+    bnez $t0, held
+    la.pcrel $a0, s_cleared
+    bl puts
     b park
 
 s_up:
@@ -49,4 +67,8 @@ s_name:
     .asciz "zoneU: IOCSR CPU name: "
 s_idle:
     .asciz "\r\nzoneU: done, idle\r\n"
+s_woken:
+    .asciz "zoneU: woken by an injected interrupt, ESTAT.IS & LIE "
+s_cleared:
+    .asciz "zoneU: the injected interrupt was cleared\r\n"
     .align 3

@@ -1,19 +1,25 @@
 /**
- * loongarch64's row of the irqchip registry (core/hypervisor/irqchips.ts). This first step has no
- * hypervisor-side interrupt controller yet: the ls3a5000 board runs bare ('machine' mode) and its LIOINTC
- * drives the CPUs' HWI lines directly. hvisor's 7A2000 handling (EIOINTC, PCH-PIC, the zones' injected
- * interrupts) and IVC come with the zones (issue 14 item 3); until then no zone slot keeps virtual state.
+ * loongarch64's row of the irqchip registry (core/hypervisor/irqchips.ts), as hvisor's loongarch64 code
+ * has it: the EIOINTC as the physical controller, which hvisor never claims from (every HWI passes through
+ * to the guest: eiointc-physical.ts), and per zone LVZ's GINTC injection (vgintc.ts: hvisor's inject_irq,
+ * what virtio's interrupts use). IVC: hvisor has none on loongarch64 (hypercall.rs hv_ivc_info only warns).
  */
+import { LoongsonEiointc } from '../../../devices/intc/loongson-eiointc';
 import type { IrqChipArch } from '../../irqchip';
+import { EiointcPhysical } from './eiointc-physical';
+import { LoongarchVirtualGintc } from './vgintc';
 
 export const loongarch64IrqChips: IrqChipArch = {
   hypervisorClaims: false,
   privateIrqs: 0,
   ivc: {
     byHvisor: false,
-    ring: () => 'IVC doorbells are not implemented on loongarch64 yet',
+    ring: () => 'IVC doorbells are not implemented on loongarch64 (hvisor has no IVC there)',
   },
-  physicalOf: () => undefined,
-  virtualStateBytes: () => 0,
-  createVirtual: () => undefined,
+  physicalOf: (devices) => {
+    const eiointc = [...(devices.cascadedIrqChips?.values() ?? [])].find((c): c is LoongsonEiointc => c instanceof LoongsonEiointc);
+    return eiointc ? new EiointcPhysical(eiointc) : undefined;
+  },
+  virtualStateBytes: (board) => LoongarchVirtualGintc.stateBytes(board.harts),
+  createVirtual: (env) => new LoongarchVirtualGintc(env),
 };

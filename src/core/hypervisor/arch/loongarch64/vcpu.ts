@@ -33,6 +33,7 @@ import type { ZoneSlot } from '../../zone-table';
 import { handleHvclHypercall } from './hypercall-abi';
 import { IPI_LINE, Loongson3Iocsr } from './iocsr';
 import { Stage2Bus } from './stage2-bus';
+import { LoongarchVirtualGintc } from './vgintc';
 import { zoneIocsrBus } from './zone-iocsr';
 
 interface ZoneBinding {
@@ -171,6 +172,9 @@ export function createLoongarchVcpu(setup: VcpuSetup): VcpuArch {
       faulted = true;
     }
     if (events & HartEvent.externalInterrupt) Atomics.and(header, HartWord.events, ~HartEvent.externalInterrupt);
+    // hvisor's host timer tick clears what it injected into this CPU (vgintc.ts).
+    const gintc = runtime!.virtualIrqChipOf(slot);
+    if (gintc instanceof LoongarchVirtualGintc) gintc.clearExpired(cpuId);
     if (faulted) {
       waits.park(HartStatus.faulted, 500);
       return false;
