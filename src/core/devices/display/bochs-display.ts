@@ -187,6 +187,21 @@ export class BochsDisplayState {
   /** Rows `y`..`y + count - 1` of `mode` as RGBA bytes (canvas ImageData order, alpha 255). */
   rgbaRows(mode: BochsMode, y: number, count: number): Uint8Array {
     const out = new Uint8Array(mode.width * count * 4);
+    if (mode.bpp === 32 && !mode.bigEndian) {
+      // The common case word by word: B G R X in the VRAM to R G B A in the canvas (both read as
+      // little-endian words here, which every host running this is).
+      const src = new Uint32Array(this.vram.buffer, this.vram.byteOffset, BOCHS_VRAM_BYTES / 4);
+      const dst = new Uint32Array(out.buffer);
+      let o = 0;
+      for (let row = y; row < y + count; row++) {
+        let at = (mode.offset + row * mode.stride) >>> 2;
+        for (let x = 0; x < mode.width; x++, at++) {
+          const p = src[at]!;
+          dst[o++] = (0xff00_0000 | ((p & 0xff) << 16) | (p & 0xff00) | ((p >>> 16) & 0xff)) >>> 0;
+        }
+      }
+      return out;
+    }
     const v = this.vramView;
     let o = 0;
     for (let row = y; row < y + count; row++) {
