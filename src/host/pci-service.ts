@@ -17,6 +17,7 @@ import type { Board } from '../shared/model/board';
 import { layoutRootZone } from '../shared/model/layout-root-zone';
 import type { ZoneConfig } from '../shared/model/zone-config';
 import type { PciBusState, PciFunctionData } from '../shared/protocol/pci';
+import { dmaReportOf } from '../core/hypervisor/dma-report';
 import { parseZoneConfig } from '../shared/validate/zone-config';
 import type { LoadedLayout } from './layout-loader';
 
@@ -61,6 +62,9 @@ export async function pciBusState(source: PciSource): Promise<PciBusState> {
   const block = source.machine ? (i: number) => source.machine!.block(host.name, i) : undefined;
   type Vector = { vector: number; address: number; data: number; masked: boolean; pending: boolean; use: string[] };
   const msix: ReadonlyMap<number, readonly Vector[]> = source.machine?.msix?.() ?? new Map<number, Vector[]>();
+  // The running machine's DMA report (decision 0027), kept by its virtio service under the machine's board.
+  const attached = source.machine ? dmaReportOf(source.machine.board) : undefined;
+  const dma = attached ? { guard: attached.guard, entries: attached.report.list() } : undefined;
   const functions: PciFunctionData[] = describePciHost(host, block).map((f) => ({
     ...f,
     msixTable: f.bus === 0 && f.function === 0 && msix.has(f.device)
@@ -69,8 +73,21 @@ export async function pciBusState(source: PciSource): Promise<PciBusState> {
     owners: zones
       .filter((z) => z.config.allocPciDevs.some((d) => d.domain === f.domain && d.bus === f.bus && d.device === f.device && d.function === f.function))
       .map((z) => z.config.zoneId),
+    ...(dma
+      ? {
+          dma: dma.entries
+            .filter((e) => e.bdf === ((f.bus << 8) | (f.device << 3) | f.function) && f.domain === 0)
+            .map((e) => ({ zone: e.zone, access: e.access, count: e.count, firstAddress: hex(e.firstAddress), lastAddress: hex(e.lastAddress), lastLength: e.lastLength, reason: e.lastReason })),
+        }
+      : {}),
   }));
-  return { host: { name: host.name, ecamBase: hex(host.base), ecamSize: hex(host.size) }, live: source.machine?.live ?? false, functions, zones: zoneList };
+  return {
+    host: { name: host.name, ecamBase: hex(host.base), ecamSize: hex(host.size) },
+    live: source.machine?.live ?? false,
+    functions,
+    zones: zoneList,
+    dmaGuard: dma?.guard ?? null,
+  };
 }
 
 /** The configuration block accessor of a built machine (the same bytes its vCPUs decode). */

@@ -31,7 +31,7 @@ import { FileBlockBackend } from './virtio/file-block-backend';
 import { buildFolderImage, type FolderImage, type FolderImageManifest } from './disk/folder-image';
 import { applySync, computeSyncChanges, type ApplySyncResult, type SyncChangeSet } from './disk/folder-sync';
 import { ensurePrivateDirectory } from './private-directory';
-import { DmaReport } from '../core/hypervisor/dma-report';
+import { attachDmaReport, DmaReport } from '../core/hypervisor/dma-report';
 import { ZoneDmaIsolation } from '../core/hypervisor/dma-isolation';
 import type { Iommu } from '../core/bus/dma';
 
@@ -113,6 +113,8 @@ export function virtioWindowsOf(config: VirtioConfigFile | undefined, zoneId: nu
     .flatMap((z) => z.devices.filter((d) => d.enabled).map((d) => ({ addr: d.addr, len: d.len, irq: d.irq })));
 }
 
+const ZONE_DMA_GUARD = "the workbench's IOMMU hook: a function's DMA reaches only its zone's stage-2 RAM (hvisor has no IOMMU on this architecture)";
+
 export class VirtioService {
   private daemon: VirtioDaemon | undefined;
   /** Changes waiting for their zone to stop, and every change made, to apply to a config given later. */
@@ -132,12 +134,15 @@ export class VirtioService {
     resetVirtioBridge(regionOf(view.plan.layout, view.buffer, 'virtio-bridge'));
     this.dmaReport = new DmaReport({ log: (line) => hooks.log(line), ...(view.hvTrace ? { trace: view.hvTrace } : {}) });
     this.dmaIommu = new ZoneDmaIsolation(runtime.table, view.plan.board.arch, (blocked) => this.dmaReport.add(blocked));
+    attachDmaReport(view.plan.board, { guard: this.dmaGuard, report: this.dmaReport });
   }
 
   /** Every DMA access of a PCIe function an IOMMU refused (decision 0027). */
   readonly dmaReport: DmaReport;
   /** The IOMMU in front of the PCIe functions' DMA: the emulator's zone isolation hook. */
   readonly dmaIommu: Iommu;
+  /** What confines the functions' DMA, for the PCIe view. */
+  readonly dmaGuard = ZONE_DMA_GUARD;
 
   get running(): boolean {
     return this.daemon !== undefined;

@@ -101,3 +101,21 @@ export class DmaReport {
     this.dropped = 0;
   }
 }
+
+/** A machine's DMA report and what confines its functions' DMA, for the PCIe view. */
+export interface MachineDmaReport {
+  readonly guard: string;
+  readonly report: DmaReport;
+}
+
+// The report of each machine in this thread, found by the machine's board object (its plan's), as the
+// hypervisor trace is found by its buffer (hv-trace.ts).
+const attached = new WeakMap<object, MachineDmaReport>();
+
+export function attachDmaReport(board: object, report: MachineDmaReport): void {
+  attached.set(board, report);
+}
+
+export function dmaReportOf(board: object): MachineDmaReport | undefined {
+  return attached.get(board);
+}

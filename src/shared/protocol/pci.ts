@@ -63,6 +63,24 @@ export interface PciFunctionData {
   readonly msixTable: readonly PciMsixVectorData[] | null;
   /** The zones whose alloc_pci_devs list this BDF (ids), in layout order; the root first. */
   readonly owners: readonly number[];
+  /**
+   * The function's DMA accesses the IOMMU refused while the machine ran (decision 0027), one entry per
+   * zone and direction; empty when none was refused, absent while no machine runs.
+   */
+  readonly dma?: readonly PciDmaBlockedData[];
+}
+
+/** Refused DMA accesses of one function for one zone and direction. */
+export interface PciDmaBlockedData {
+  /** The zone the function's DMA was made for (its owner then); -1: none. */
+  readonly zone: number;
+  readonly access: 'read' | 'write';
+  readonly count: number;
+  readonly firstAddress: string;
+  readonly lastAddress: string;
+  readonly lastLength: number;
+  /** Why the last one was refused, as the IOMMU said it. */
+  readonly reason: string;
 }
 
 export interface PciBusState {
@@ -71,6 +89,8 @@ export interface PciBusState {
   /** True when read from the running machine's configuration spaces (BAR addresses are live). */
   readonly live: boolean;
   readonly functions: readonly PciFunctionData[];
+  /** What confines the functions' DMA while the machine runs (decision 0027); null without a machine. */
+  readonly dmaGuard?: string | null;
   /** Zones that can own functions: the root and the layout's zone files. */
   readonly zones: readonly { readonly id: number; readonly name: string; readonly file: string | null }[];
 }
