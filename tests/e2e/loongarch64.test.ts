@@ -3,7 +3,7 @@
  * hvisor. The root zone's terminal shows the root program starting zoneU by HVCL and listing the zones;
  * the register inspector shows the LA64 CPU (r-registers by their ABI names, PLV, the CSRs with decoded
  * fields, disassembly) after a pause; the interrupt-controller view shows the 7A2000's EIOINTC and
- * PCH-PIC as tables. The same views, driven by data, with no loongarch64 case in the renderer.
+ * PCH-PIC as tables, and each zone's GINTC injection state. The same views, driven by data, with no loongarch64 case in the renderer.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { screenshot, waitForText, waitUntil, openLiveWorkbench, type LiveWorkbench } from './harness';
@@ -64,6 +64,11 @@ describe('a loongarch64 layout in the workbench', () => {
     expect(await page.getByTestId('line-eiointc-255').count()).toBe(1);
     expect(await page.getByTestId('line-pic-63').count()).toBe(1);
     await page.getByTestId('irq-show-unused').uncheck();
+    // Each zone's virtual state: LVZ's GINTC injections (none yet), with zoneU's CPU 1.
+    const gintc = page.getByTestId('controller-gintc.1');
+    await gintc.waitFor();
+    expect(await gintc.innerText()).toContain('GINTC of zone 1 (zoneU)');
+    expect(await page.getByTestId('target-gintc.1-1').innerText()).toMatch(/^1\b/);
     await page.waitForTimeout(300);
     await screenshot(page, 'loongarch64-interrupts');
     expect(live.session.errors).toEqual([]);
