@@ -15,8 +15,8 @@
  * DMA reaches any physical address. On aarch64 the SMMUv3 model (devices/iommu/arm-smmuv3.ts), which
  * hvisor programs itself, takes this hook's place.
  *
- * Costs: one read of the zone table's version per access, and one of the owning slot's stage-2 change
- * count; ownership and regions are rebuilt only when those change. Left out: DMA while no zone runs
+ * Costs: a plain read of each zone slot's change count per access (ZoneTable.versionHint) and an atomic
+ * one of the owning slot's stage-2 change count; ownership and regions are rebuilt only when those change. Left out: DMA while no zone runs
  * (machine mode) passes as the identity; PCIe functions without a stream id (virtio-mmio devices have
  * their own per-zone memory table, virtio/guest-memory.ts).
  */
@@ -98,7 +98,7 @@ export class ZoneDmaIsolation implements Iommu {
 
   /** Rebuilds ownership when any zone changed state (the table's version moves). */
   private refresh(): void {
-    const version = this.table.version();
+    const version = this.table.versionHint();
     if (version === this.tableVersion) return;
     this.tableVersion = version;
     const owners = new Map<number, Owner>();

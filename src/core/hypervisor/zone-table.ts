@@ -177,6 +177,17 @@ export class ZoneTable {
     return this.slots.find((s) => s.state === ZoneState.free);
   }
 
+  /**
+   * version() with plain reads instead of atomic ones (about 10x cheaper), for a hot path that only
+   * needs to notice a change soon and then rereads the table (the DMA isolation hook, per access).
+   */
+  versionHint(): number {
+    let sum = 0;
+    const slots = this.slots;
+    for (let i = 0; i < slots.length; i++) sum = (sum + slots[i]!.words[Word.changes]! * (i + 1)) | 0;
+    return sum;
+  }
+
   /** A fingerprint of the table that changes whenever any zone changes state. */
   version(): number {
     return this.slots.reduce((sum, s) => (sum + s.changes * (s.index + 1)) | 0, 0);
