@@ -32,7 +32,12 @@ function makeMachine(buffer = new SharedArrayBuffer(PCI_CONFIG_BYTES * 2 + BOCHS
     read: (addr: number, size: 1 | 2 | 4) => host.mem32Window.read(addr - MEM32, size),
     write: (addr: number, size: 1 | 2 | 4, v: number) => host.mem32Window.write(addr - MEM32, size, v),
   };
-  const dispi = (index: number, value?: number) => (value === undefined ? mem.read(MMIO + 0x500 + 2 * index, 2) : mem.write(MMIO + 0x500 + 2 * index, 2, value));
+  function dispi(index: number): number;
+  function dispi(index: number, value: number): void;
+  function dispi(index: number, value?: number): number | void {
+    if (value === undefined) return mem.read(MMIO + 0x500 + 2 * index, 2);
+    mem.write(MMIO + 0x500 + 2 * index, 2, value);
+  }
   return { buffer, host, display, config, mem, dispi, reports };
 }
 
