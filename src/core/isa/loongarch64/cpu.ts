@@ -22,7 +22,7 @@ import { restoreLaState, saveLaState } from './la-state';
 import type { SharedRegion } from '../../bus/types';
 import { BusError } from '../../bus/address-space';
 import { CPU_HEADER_BYTES, CpuWord, decodeFields, hex64, type BootLevel, type CpuCore, type CpuExit, type RegisterGroup } from '../../cpu/cpu-core';
-import { CSR_BY_NUMBER, CSRS, Csr, Ecode, IntBit, PALEN, TIMER_BITS, VALEN } from './csr';
+import { CSR_BY_NUMBER, CSRS, Csr, Ecode, IntBit, PALEN, SAVE_COUNT, TIMER_BITS, VALEN } from './csr';
 import { decode, type Decoded } from './decoder';
 import { disassemble } from './disassembler';
 import { execute } from './interpreter';
@@ -89,6 +89,30 @@ export class LaCpu implements CpuCore {
   fcsr = 0;
   readonly csr = new Map<number, bigint>();
   readonly tlb = new LaTlb();
+  /**
+   * The translation cache: per access type (LOAD, STORE, FETCH) 1024 direct-mapped 4 KiB pages, each
+   * with its virtual page number (tag; -1 empty), the physical page, and the page's byte offset in the
+   * RAM buffer (-1: not RAM, accesses go through the bus). Only successful translations are cached, so
+   * every fault is still taken by translateSlow(). Emptied when anything translation reads may have
+   * changed: xlateGen (CSR writes, exception entry and return, TLBRD's ASID) or the TLB's generation.
+   */
+  private readonly tcTag = new Float64Array(3 * 1024).fill(-1);
+  private readonly tcPa = new Float64Array(3 * 1024);
+  private readonly tcRam = new Float64Array(3 * 1024);
+  private tcGen = -1;
+  private tcTlbGen = -1;
+  /** The offset in its page of the address tcSlot() last looked up. */
+  private tcOff = 0;
+  /** Bumped whenever CRMD, ASID, STLBPS or a DMW may have changed. */
+  private xlateGen = 0;
+  /**
+   * In front of it, the page each access type used last, as the virtual address range [lo, hi) in the
+   * representation the caller passed (an empty range after a flush) and its slot: code runs and memset
+   * streams within one page, and comparing BigInts allocates nothing.
+   */
+  private readonly lastLo: bigint[] = [1n, 1n, 1n];
+  private readonly lastHi: bigint[] = [0n, 0n, 0n];
+  private readonly lastSlot: number[] = [0, 0, 0];
   readonly cpucfg: readonly number[];
   private readonly decodeCache = new Map<number, Decoded | null>();
   private readonly i32: Int32Array;
@@ -156,11 +180,12 @@ export class LaCpu implements CpuCore {
     for (const def of CSRS) this.csr.set(def.number, 0n);
     // Reset: PLV0, interrupts off, direct address mode (manual 7.4.1).
     this.csr.set(Csr.CRMD, 0x8n);
+    this.xlateGen++;
     this.csr.set(Csr.CPUID, BigInt(this.cpuId));
     this.csr.set(Csr.ASID, 10n << 16n);
-    // PRCFG1: SAVENum 16, TimerBits-1 = 47, VSMax 7. PRCFG2: page sizes 4K..1G. PRCFG3: TLBType 2
+    // PRCFG1: SAVENum 8 (a 4-bit field), TimerBits-1 = 47, VSMax 7 (the 3A5000 reads 0x72f8). PRCFG2: page sizes 4K..1G. PRCFG3: TLBType 2
     // (STLB + MTLB), MTLBEntries-1 = 63, STLBWays-1 = 7, STLBSets log2 = 8.
-    this.csr.set(Csr.PRCFG1, 16n | (BigInt(TIMER_BITS - 1) << 4n) | (7n << 12n));
+    this.csr.set(Csr.PRCFG1, BigInt(SAVE_COUNT) | (BigInt(TIMER_BITS - 1) << 4n) | (7n << 12n));
     this.csr.set(Csr.PRCFG2, 0x7ffff000n);
     this.csr.set(Csr.PRCFG3, 2n | (63n << 4n) | (7n << 12n) | (8n << 20n));
     this.csr.set(Csr.STLBPS, 14n);
@@ -275,10 +300,12 @@ export class LaCpu implements CpuCore {
   private step(pc: bigint): void {
     try {
       if ((pc & 3n) !== 0n) throw new LaTrap(Ecode.ADE, 0, BigInt.asUintN(64, pc));
-      const pa = this.translate(pc, FETCH);
+      const slot = this.tcSlot(pc, FETCH);
+      const ram = this.tcRam[slot]!;
+      const pa = this.tcPa[slot]! + this.tcOff;
       let word: number;
       try {
-        word = this.platform.bus.read(pa, 4) >>> 0;
+        word = ram >= 0 ? this.i32[(ram + this.tcOff) / 4]! >>> 0 : this.platform.bus.read(pa, 4) >>> 0;
       } catch (e) {
         if (e instanceof BusError) this.stop('access', `instruction fetch from 0x${pa.toString(16)}: nothing answers there`, BigInt.asUintN(64, pc));
         throw e;
@@ -356,6 +383,7 @@ export class LaCpu implements CpuCore {
     // PPLV, PIE (and PWE) from CRMD; PLV0 with interrupts off.
     this.csr.set(Csr.PRMD, (crmd & 0x7n) | ((crmd >> 6n) & 0x8n));
     this.csr.set(Csr.CRMD, crmd & ~0x207n);
+    this.xlateGen++;
     const estat = this.csr.get(Csr.ESTAT)! & 0x1fffn;
     this.csr.set(Csr.ESTAT, estat | (BigInt(ecode) << 16n) | (BigInt(subcode) << 22n));
     this.csr.set(Csr.ERA, era);
@@ -377,6 +405,7 @@ export class LaCpu implements CpuCore {
     this.csr.set(Csr.TLBRPRMD, crmd & 0x7n);
     // PLV0, interrupts off, direct address mode.
     this.csr.set(Csr.CRMD, (crmd & ~0x1fn) | 0x8n);
+    this.xlateGen++;
     this.csr.set(Csr.TLBRERA, (BigInt.asUintN(64, pc) & ~3n) | 1n);
     this.csr.set(Csr.TLBRBADV, badv);
     const ps = this.csr.get(Csr.TLBREHI)! & 0x3fn;
@@ -387,6 +416,7 @@ export class LaCpu implements CpuCore {
 
   /** ERTN: back from the refill handler (TLBRERA.IsTLBR) or from an ordinary exception. */
   ertn(): void {
+    this.xlateGen++;
     const crmd = this.csr.get(Csr.CRMD)!;
     const tlbrera = this.csr.get(Csr.TLBRERA)!;
     if (tlbrera & 1n) {
@@ -468,6 +498,7 @@ export class LaCpu implements CpuCore {
     const def = CSR_BY_NUMBER.get(number);
     if (!def) this.stop('unimplemented-register', `unimplemented CSR 0x${number.toString(16)}`);
     const m = mask & def!.writable;
+    this.xlateGen++;
     const old = this.csr.get(number)!;
     const next = (old & ~m) | (BigInt.asUintN(64, value) & m);
     switch (number) {
@@ -496,8 +527,44 @@ export class LaCpu implements CpuCore {
 
   /** Virtual to physical for an access of the current PLV, or throws the TLB exception. */
   translate(va: bigint, access: Access): number {
-    const crmd = this.csr.get(Csr.CRMD)!;
+    const slot = this.tcSlot(va, access);
+    return this.tcPa[slot]! + this.tcOff;
+  }
+
+  /** The translation cache's slot holding `va`'s page for `access` (filled by translateSlow when missing). */
+  private tcSlot(va: bigint, access: Access): number {
+    const fresh = this.tcGen === this.xlateGen && this.tcTlbGen === this.tlb.generation;
+    if (fresh && va >= this.lastLo[access]! && va < this.lastHi[access]!) {
+      this.tcOff = Number(va - this.lastLo[access]!);
+      return this.lastSlot[access]!;
+    }
     const uva = BigInt.asUintN(64, va);
+    const page = Number(uva >> 12n);
+    this.tcOff = Number(uva & 0xfffn);
+    if (!fresh) {
+      this.tcTag.fill(-1);
+      this.lastLo.fill(1n);
+      this.lastHi.fill(0n);
+      this.tcGen = this.xlateGen;
+      this.tcTlbGen = this.tlb.generation;
+    }
+    const slot = (access << 10) | (page & 1023);
+    if (this.tcTag[slot] !== page) {
+      const pa = this.translateSlow(uva, access) - this.tcOff;
+      const bank = this.platform.bus.bankAt(pa, 0x1000);
+      this.tcTag[slot] = page;
+      this.tcPa[slot] = pa;
+      this.tcRam[slot] = bank ? bank.bufferOffset + (pa - bank.base) : -1;
+    }
+    const lo = va - BigInt(this.tcOff);
+    this.lastLo[access] = lo;
+    this.lastHi[access] = lo + 0x1000n;
+    this.lastSlot[access] = slot;
+    return slot;
+  }
+
+  private translateSlow(uva: bigint, access: Access): number {
+    const crmd = this.csr.get(Csr.CRMD)!;
     if ((crmd & 0x18n) !== 0x10n) return Number(uva & PA_MASK);
     const plv = Number(crmd & 3n);
     const seg = uva >> 60n;
@@ -535,6 +602,20 @@ export class LaCpu implements CpuCore {
   // --- memory ---
 
   load(va: bigint, size: 1 | 2 | 4 | 8, signed: boolean): bigint {
+    // RAM, aligned words and doublewords: straight from the shared buffer.
+    if (size >= 4) {
+      const slot = this.tcSlot(va, LOAD);
+      const ram = this.tcRam[slot]!;
+      if (ram >= 0 && (this.tcOff & (size - 1)) === 0) {
+        const byte = ram + this.tcOff;
+        if (size === 8) {
+          const v = this.i64[byte / 8]!;
+          return signed ? v : BigInt.asUintN(64, v);
+        }
+        const w = this.i32[byte / 4]!;
+        return BigInt(signed ? w : w >>> 0);
+      }
+    }
     const pa = this.translateAccess(va, size, LOAD);
     let v: bigint;
     try {
@@ -548,6 +629,20 @@ export class LaCpu implements CpuCore {
   }
 
   store(va: bigint, size: 1 | 2 | 4 | 8, value: bigint): void {
+    if (size >= 4) {
+      const slot = this.tcSlot(va, STORE);
+      const ram = this.tcRam[slot]!;
+      if (ram >= 0 && (this.tcOff & (size - 1)) === 0) {
+        const byte = ram + this.tcOff;
+        if (size === 8) this.i64[byte / 8] = BigInt.asIntN(64, value);
+        else this.i32[byte / 4] = Number(BigInt.asIntN(32, value));
+        if (this.llbit) {
+          const pa = this.tcPa[slot]! + this.tcOff;
+          if (pa >= this.llAddr - 7 && pa < this.llAddr + 8) this.llbit = false;
+        }
+        return;
+      }
+    }
     const pa = this.translateAccess(va, size, STORE);
     const v = BigInt.asUintN(64, value);
     try {
@@ -562,9 +657,8 @@ export class LaCpu implements CpuCore {
   /** Translation of an access that may cross a page (UAL): both pages must translate; it must stay physically contiguous. */
   private translateAccess(va: bigint, size: number, access: Access): number {
     const pa = this.translate(va, access);
-    const end = va + BigInt(size - 1);
-    if (size > 1 && (end >> 12n) !== (va >> 12n)) {
-      const paEnd = this.translate(end, access);
+    if (size > 1 && this.tcOff + size > 0x1000) {
+      const paEnd = this.translate(va + BigInt(size - 1), access);
       if (paEnd !== pa + size - 1) this.stop('access', `an unaligned access across pages that are not physically contiguous (0x${pa.toString(16)}, 0x${paEnd.toString(16)})`, BigInt.asUintN(64, va));
     }
     return pa;
@@ -627,6 +721,7 @@ export class LaCpu implements CpuCore {
         return;
       }
       case 'tlbrd': {
+        this.xlateGen++;
         const e = index < TLB_ENTRIES ? this.tlb.entries[index]! : undefined;
         if (!e || !e.e) {
           this.csr.set(Csr.TLBIDX, (idx & 0xfffn) | (1n << 31n));

@@ -20,8 +20,8 @@ export const Csr = {
 /** Physical and virtual address widths (3A5000: PALEN 48, VALEN 48; CPUCFG word 1). */
 export const PALEN = 48;
 export const VALEN = 48;
-/** SAVE0..SAVE15 (3A5000 has 16: PRCFG1.SAVENum). */
-export const SAVE_COUNT = 16;
+/** SAVE0..SAVE7: the 3A5000 has 8 (PRCFG1.SAVENum, a 4-bit field; its PRCFG1 reads 0x72f8). */
+export const SAVE_COUNT = 8;
 /** ASID width (ASID.ASIDBITS). */
 export const ASID_BITS = 10;
 /** Timer width (PRCFG1.TimerBits - 1 = 47: a 48-bit TVAL). */

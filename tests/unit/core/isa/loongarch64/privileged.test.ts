@@ -149,6 +149,56 @@ describe('LA64 privileged', () => {
     expect(m.r(R.a2)).toBe(0xfeedn);
   });
 
+  it('a remapped page is seen at once: loads, stores and fetches after TLBWR, INVTLB and a DMW change use the new mapping', () => {
+    // The CPU caches translations per page; each of these must empty that cache.
+    const m = machine();
+    m.load(`
+      li.d $t0, 0x9000000000000001   # DMW0: VSEG 9, PLV0 (the code)
+      csrwr $t0, 0x180
+      li.w $t0, 0x10                 # CRMD: PG
+      csrwr $t0, 0x0
+      li.d $t0, 0x0e000800           # TLBIDX: PS 14, the first MTLB entry
+      csrwr $t0, 0x10
+      li.d $t0, 0x40000000           # TLBEHI: the pair at VA 0x40000000
+      csrwr $t0, 0x11
+      li.d $t0, 0x20013              # TLBELO0: PPN 0x20 (PA 0x20000), D, V
+      csrwr $t0, 0x12
+      csrwr $zero, 0x13
+      tlbwr
+      li.d $t1, 0x40000008
+      ld.d $a0, $t1, 0               # from PA 0x20008
+      st.d $a0, $t1, 8               # to PA 0x20010
+      li.d $t0, 0x0e000800
+      csrwr $t0, 0x10
+      li.d $t0, 0x30013              # the same VA now at PA 0x30000
+      csrwr $t0, 0x12
+      tlbwr
+      ld.d $a1, $t1, 0               # from PA 0x30008
+      li.d $t0, 0x1                  # DMW1: VSEG 0, PLV0 (VA = PA below 2^48)
+      csrwr $t0, 0x181
+      li.d $t2, 0x20008
+      ld.d $a2, $t2, 0               # PA 0x20008 through the new window
+      csrwr $zero, 0x181             # window gone: the same load misses the TLB
+      li.d $t0, 0x10000
+      csrwr $t0, 0x88                # TLBRENTRY: refill handler at PA 0x10000
+      ld.d $a3, $t2, 0
+      idle 0
+    `, 0x9000000000001000n, 0x1000);
+    m.load('csrrd $a4, 0x89\nidle 0\n', 0x10000);
+    const view = new DataView(m.bus.ram.buffer);
+    view.setBigUint64(0x20008, 0x1111n, true);
+    view.setBigUint64(0x30008, 0x2222n, true);
+    m.cpu.setPc(0x9000000000001000n);
+    expect(m.cpu.run(1000), JSON.stringify(m.faults, (_k, v) => (typeof v === 'bigint' ? v.toString(16) : v))).toBe('wfi');
+    expect(m.r(R.a0)).toBe(0x1111n);
+    expect(view.getBigUint64(0x20010, true)).toBe(0x1111n);
+    expect(m.r(R.a1)).toBe(0x2222n);
+    expect(m.r(R.a2)).toBe(0x1111n);
+    // The load through the removed window took the refill exception with its address.
+    expect(m.r(R.a3)).toBe(0n);
+    expect(m.r(8)).toBe(0x20008n);
+  });
+
   it('a TLB miss enters the refill handler in DA mode, which walks the page table with LDDIR/LDPTE', () => {
     const m = machine();
     const ram = new DataView(m.bus.ram.buffer);
