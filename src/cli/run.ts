@@ -14,7 +14,6 @@ import type { DeterministicOptions } from '../host/deterministic-host';
 import { deterministicBanner } from './deterministic';
 import path from 'node:path';
 import { saveSnapshotCommand } from '../host/snapshot/snapshot-service';
-import { describeSaved } from './snapshot';
 import type { ParsedArgs } from './args';
 
 /** Console kept per zone for --expect matching (at least 4x the longest expected text). */
@@ -128,7 +127,7 @@ export async function runLayout(options: RunOptions, out: Output): Promise<RunRe
           if (stripAnsi(snapTail).includes(snap.text)) {
             snapshotTaken = true;
             saveSnapshotCommand(host, loaded.folder, path.resolve(snap.file))
-              .then((saved) => out.stdout(`hvwb: ${describeSaved(saved)}\n`))
+              .then(async (saved) => out.stdout(`hvwb: ${(await import('./snapshot')).describeSaved(saved)}\n`))
               .catch((error: Error) => finish(2, `hvwb: ${error.message}`));
           }
         }

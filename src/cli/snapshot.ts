@@ -6,7 +6,6 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { SnapshotSaved } from '../shared/protocol/snapshot';
 import { parseSnapshotHeader } from '../host/snapshot/snapshot-file';
-import { findWorkbench, request } from './zone';
 import { CliError, type Output } from './output';
 
 export const SNAPSHOT_USAGE = `usage:
@@ -27,6 +26,7 @@ export function describeSaved(saved: SnapshotSaved): string {
 export async function runSnapshot(args: readonly string[], out: Output): Promise<number> {
   const [sub, ...rest] = args;
   if (sub === 'save' && rest.length <= 1) {
+    const { findWorkbench, request } = await import('./zone');
     const socket = await findWorkbench();
     const saved = (await request(socket, 'snapshot.save', rest[0] ? { file: path.resolve(rest[0]) } : {}, 600_000)) as SnapshotSaved;
     out.stdout(`${describeSaved(saved)}\n`);

@@ -74,6 +74,7 @@ export async function layoutIdentity(loaded: LoadedLayout, zones: readonly ZoneF
 export function identityDifference(saved: LayoutIdentity, current: LayoutIdentity): string | undefined {
   if (saved.board !== current.board) return `it is of board ${saved.board}, this layout's board is ${current.board}`;
   if (saved.hash === current.hash) return undefined;
+  if (saved.name !== current.name) return `it is of layout '${saved.name}', this is layout '${current.name}'`;
   for (const file of saved.files) {
     const now = current.files.find((f) => f.role === file.role);
     if (!now) return `it was saved with ${file.role} ${file.path}, which this layout does not have`;
