@@ -46,7 +46,7 @@ function emptyDtb(): Uint8Array {
 
 /** The board's files as small local files at the same fields. */
 function onBoard(files: Record<string, Json>, dir: string): void {
-  const local = (name: string, bytes = new Uint8Array(4096)): string => {
+  const local = (name: string, bytes: Uint8Array = new Uint8Array(4096)): string => {
     const file = path.join(dir, name);
     writeFileSync(file, bytes);
     return file;
