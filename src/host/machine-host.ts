@@ -36,6 +36,7 @@ import type { ZoneCheckOptions } from '../shared/validate/zone-checks';
 import { checkUserDtb, crossCheck, errorsOf, loadZoneImages, readZoneFile, rootZoneForLayout, zoneConfigBytes, type ZoneFile } from './zone-loader';
 import { formatZoneReport } from '../shared/validate/zone-checks';
 import { encodeZoneConfig } from '../core/hypervisor/zone-config-binary';
+import { DeterministicHost, type DeterministicOptions, type DeterministicStatus } from './deterministic-host';
 import { applySnapshot, checkAgainst, readCheckedSnapshot, saveMachine, type SnapshotFigures, type SnapshotPort } from './snapshot/machine-snapshot';
 
 export interface MachineFault {
@@ -98,17 +99,20 @@ export class MachineHost {
   private readonly virtio: VirtioService | undefined;
   private virtioConfig: VirtioConfigFile | undefined;
   readonly faults: MachineFault[] = [];
+  /** Deterministic mode's scheduler and recorder (decision 0025); undefined in the normal mode. */
+  readonly deterministic: DeterministicHost | undefined;
 
   private constructor(
     readonly loaded: LoadedLayout,
-    private readonly options: { slice: number },
+    private readonly options: { slice: number; deterministic?: DeterministicHost },
   ) {
+    this.deterministic = options.deterministic;
     const { board, layout } = loaded;
     // The layout's PCI functions are part of the machine: their configuration spaces are board state.
     this.plan = planMachine(withPciFunctions(board, layout.pci ?? []), layout.ramSize ?? board.ram.size);
     const pages = this.plan.layout.totalBytes / 65536;
     this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
-    const clock = threadClock(this.epoch, board.timebaseFrequency);
+    const clock = this.deterministic?.mainClock ?? threadClock(this.epoch, board.timebaseFrequency);
     const zoned = layout.root.mode === 'supervisor';
     this.view = new MachineView(
       this.plan,
@@ -137,8 +141,10 @@ export class MachineHost {
   }
 
   /** `restoring`: RAM comes from a snapshot, so no image or device tree is loaded (its pages stay untouched). */
-  static async create(loaded: LoadedLayout, options: { slice?: number; restoring?: boolean } = {}): Promise<MachineHost> {
-    const host = new MachineHost(loaded, { slice: options.slice ?? 200_000 });
+  /** `deterministic`: run in deterministic mode (also when the layout says so), recording or replaying. */
+  static async create(loaded: LoadedLayout, options: { slice?: number; deterministic?: DeterministicOptions; restoring?: boolean } = {}): Promise<MachineHost> {
+    const deterministic = options.deterministic || loaded.layout.deterministic ? await DeterministicHost.prepare(loaded, options.deterministic ?? {}) : undefined;
+    const host = new MachineHost(loaded, { slice: options.slice ?? 200_000, ...(deterministic ? { deterministic } : {}) });
     if (!options.restoring) await host.loadImages();
     await host.readLayoutZones(options.restoring);
     return host;
@@ -288,6 +294,7 @@ export class MachineHost {
         timebase: board.timebaseFrequency,
         slice: this.options.slice,
         hypervisor: { strict: layout.strict, shutdownWaitMs: 2000, workbenchSbiExtensions: layout.workbenchSbiExtensions, workbenchPsciExtensions: layout.workbenchPsciExtensions, workbenchIvc: layout.workbenchIvc },
+        ...(this.deterministic ? { deterministic: { buffer: this.deterministic.state.buffer, params: this.deterministic.params } } : {}),
         ...(restore?.states[hart] ? { restoreState: restore.states[hart] } : {}),
       };
       const worker = new Worker(workerPath(), { workerData: init });
@@ -322,6 +329,23 @@ export class MachineHost {
         this.log(started.message);
       }
     }
+    // Deterministic mode: the management thread held the baton while it set the zones up; now the rounds begin.
+    this.deterministic?.begin({
+      drainConsoles: () => this.drainConsoles(),
+      pollDevices: () => this.view.pollDevices(),
+      input: (bytes, zone) => this.applyInput(bytes, zone),
+      requestAll: (pause) => this.requestAll(pause ? RunRequest.pause : RunRequest.run, this.heldHarts),
+      log: (line) => this.log(line),
+      pausedBy: (message) => {
+        this.log(message);
+        this.setState('paused');
+      },
+    });
+  }
+
+  /** 'deterministic', 'recording' or 'replaying'; undefined in the normal mode. */
+  get deterministicStatus(): DeterministicStatus | undefined {
+    return this.deterministic?.status;
   }
 
   /** `hvisor zone start <config.json>`: check it against the running zones, load its images, start it. */
@@ -542,6 +566,8 @@ export class MachineHost {
   }
 
   private drainConsoles(): void {
+    // Deterministic mode: ring space is guest-visible, so the rings are emptied only in the management turn.
+    if (this.deterministic && !this.deterministic.holdsBaton) return;
     const bytes = this.view.drainConsole();
     if (bytes.length > 0) this.emitOutput(this.uartOwner(), bytes);
     for (const slot of this.runtime?.table.live() ?? []) {
@@ -551,7 +577,7 @@ export class MachineHost {
 
   /** Moves console output to listeners and notices exits and zone changes. */
   private pumpOnce(): void {
-    this.view.pollDevices();
+    if (!this.deterministic) this.view.pollDevices();
     this.drainConsoles();
     const version = this.runtime?.table.version() ?? 0;
     if (version !== this.tableVersion) {
@@ -589,6 +615,11 @@ export class MachineHost {
 
   /** Bytes typed into a zone's terminal: the UART if the zone owns it, else its SBI console. */
   input(bytes: Uint8Array, zone = 0): void {
+    if (this.deterministic) this.deterministic.input(bytes, zone);
+    else this.applyInput(bytes, zone);
+  }
+
+  private applyInput(bytes: Uint8Array, zone: number): void {
     if (this.virtio?.consoleInput(zone, bytes)) return;
     if (!this.runtime || zone === this.uartOwner()) {
       this.view.consoleInput(bytes);
@@ -599,6 +630,12 @@ export class MachineHost {
 
   pause(): void {
     if (this.stateValue !== 'running') return;
+    if (this.deterministic) {
+      // Applied in the next management turn; paused rounds move no time.
+      this.deterministic.pause();
+      this.setState('paused');
+      return;
+    }
     this.pausedAt = this.view.clock.now();
     this.requestAll(RunRequest.pause);
     this.setState('paused');
@@ -606,6 +643,11 @@ export class MachineHost {
 
   resume(): void {
     if (this.stateValue !== 'paused') return;
+    if (this.deterministic) {
+      this.deterministic.resume();
+      this.setState('running');
+      return;
+    }
     const pausedFor = this.view.clock.now() - this.pausedAt;
     this.view.controlF64[ControlWord.pausedTicksF64]! += pausedFor;
     this.requestAll(RunRequest.run, this.heldHarts);
@@ -669,6 +711,7 @@ export class MachineHost {
   }
 
   async stop(): Promise<void> {
+    this.deterministic?.stop();
     this.requestAll(RunRequest.stop);
     await this.virtio?.stop();
     if (this.pump) clearInterval(this.pump);
@@ -688,6 +731,8 @@ export class MachineHost {
           }),
       ),
     );
+    // Deterministic mode: what the CPUs printed since the last management turn.
+    if (this.deterministic) this.drainConsoles();
     if (this.stateValue === 'running' || this.stateValue === 'paused') this.setState('exited');
   }
 

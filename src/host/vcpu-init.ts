@@ -6,6 +6,7 @@ import type { TierStats } from '../core/cpu/cpu-core';
 import type { MachinePlan } from '../core/machine/machine';
 import type { HypervisorOptions } from '../core/hypervisor/hypervisor';
 import type { GuestMode } from '../shared/model/layout';
+import type { DeterministicParams } from '../core/vcpu/deterministic-turns';
 
 export interface VcpuInit {
   readonly plan: MachinePlan;
@@ -29,6 +30,8 @@ export interface VcpuInit {
   /** Instructions per slice between checks of the control words. */
   readonly slice: number;
   readonly hypervisor: HypervisorOptions;
+  /** Deterministic mode (decision 0025): the scheduler's shared buffer and parameters. */
+  readonly deterministic?: { readonly buffer: SharedArrayBuffer; readonly params: DeterministicParams };
   /** A snapshot's private CPU state (CpuCore.saveState) to start from instead of powering on. */
   readonly restoreState?: Uint8Array;
 }

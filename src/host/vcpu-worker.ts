@@ -12,6 +12,9 @@ import { prepareVcpu } from '../core/vcpu-factories';
 import { VcpuLoop, type VcpuThread } from '../core/vcpu/vcpu-loop';
 import { registerWasmMemory } from '../core/jit/wasm-module';
 import { threadClock } from './thread-clock';
+import { DeterministicState, DeterministicTurns, runTurns } from '../core/vcpu/deterministic-turns';
+import { HartWord, RunRequest } from '../core/cpu/hart-header';
+import { ControlWord } from '../core/machine/machine-control';
 import type { VcpuInit, VcpuMessage } from './vcpu-init';
 
 const init = workerData as VcpuInit;
@@ -19,9 +22,14 @@ const post = (message: VcpuMessage): void => parentPort!.postMessage(message);
 const log = (message: string): void => post({ type: 'log', hart: init.hart, message });
 const zoned = init.mode === 'supervisor';
 
+// Deterministic mode: time and turns come from the scheduler's buffer, and a CPU never sleeps (waiting
+// ends its turn instead).
+const turns = init.deterministic
+  ? new DeterministicTurns(new DeterministicState(init.deterministic.buffer, init.plan.board.harts, init.deterministic.params, init.timebase), init.hart)
+  : undefined;
 const thread: VcpuThread = {
   wait: (array, index, value, ms) => {
-    Atomics.wait(array, index, value, ms);
+    if (!turns) Atomics.wait(array, index, value, ms);
   },
   nowMs: () => Date.now(),
 };
@@ -29,7 +37,7 @@ const thread: VcpuThread = {
 const preparation = prepareVcpu(init.plan.board.arch, zoned);
 // The translation tier runs over this memory (HVWB_TIER=interp keeps the interpreter only).
 if (process.env.HVWB_TIER !== 'interp') registerWasmMemory(init.memory);
-const view = new MachineView(init.plan, init.memory.buffer, threadClock(init.epoch, init.timebase), 1 + init.hart, preparation.wrapSignals);
+const view = new MachineView(init.plan, init.memory.buffer, turns ?? threadClock(init.epoch, init.timebase), 1 + init.hart, preparation.wrapSignals);
 const header = view.headers[init.hart]!;
 
 try {
@@ -57,13 +65,17 @@ try {
     control: view.control,
     guestNow: () => view.guestClock.now(),
     timebase: init.timebase,
-    slice: init.slice,
+    slice: turns ? turns.state.params.quantum : init.slice,
     arch: init.plan.board.arch,
     inspectRegion: view.cpuInspectRegion(init.hart),
     onSavedState: (state, error) => post({ type: 'state', hart: init.hart, ...(state ? { state } : {}), ...(error ? { error } : {}) }),
   }, thread);
   post({ type: 'ready', hart: init.hart });
-  loop.run();
+  if (turns) {
+    turns.attach(() => arch.cpu.retired);
+    runTurns(loop, turns, arch.cpu, () => Atomics.load(header, HartWord.status) === HartStatus.waiting, () => view.guestClock.now(),
+      () => Atomics.load(header, CpuWord.request) === RunRequest.stop || Atomics.load(view.control, ControlWord.exit) !== MachineExit.none);
+  } else loop.run();
   const tier = arch.cpu.tierStats?.();
   post({ type: 'exit', hart: init.hart, ...(tier ? { tier: { ...tier } } : {}) });
 } catch (error) {

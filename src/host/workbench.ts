@@ -364,6 +364,7 @@ class MachineServices implements WorkbenchServices {
       arch: this.loaded.board.arch,
       cpuNoun: cpuModel(this.loaded.board.arch).cpuNoun,
       state: host.state,
+      ...(host.deterministicStatus ? { deterministic: host.deterministicStatus } : {}),
       zones,
     };
   }

@@ -140,6 +140,11 @@ export interface Layout {
    * the peer's controller. A workbench convenience: off, ivc_configs are ignored there, as in hvisor.
    */
   readonly workbenchIvc: boolean;
+  /**
+   * Deterministic mode (decision 0025): time follows retired instructions, the CPUs take turns in a
+   * fixed order and outside inputs arrive at recorded instruction counts, so two runs print the same.
+   */
+  readonly deterministic?: boolean;
   /** Lines each zone must print for the layout to count as booted (used by tests and `hvwb run`). */
   readonly expect?: Readonly<Record<string, readonly string[]>>;
 }

@@ -29,6 +29,8 @@ export interface LayoutSnapshot {
   /** What the views call one CPU of this board: "hart" on RISC-V, "CPU" on Arm (the CPU model registry's word). */
   readonly cpuNoun: string;
   readonly state: MachineState;
+  /** Deterministic mode (decision 0025): plain, recording its input, or replaying a recording. */
+  readonly deterministic?: 'deterministic' | 'recording' | 'replaying';
   readonly zones: readonly ZoneSnapshot[];
   /**
    * Set when the layout cannot start (its findings, a missing image): the machine is idle with no

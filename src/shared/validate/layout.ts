@@ -12,7 +12,7 @@ export class LayoutError extends Error {
   }
 }
 
-const LAYOUT_KEYS = ['name', 'board', 'description', 'ramSize', 'root', 'zones', 'virtio', 'strict', 'workbenchSbiExtensions', 'workbenchPsciExtensions', 'workbenchIvc', 'expect', 'pci'];
+const LAYOUT_KEYS = ['name', 'board', 'description', 'ramSize', 'root', 'zones', 'virtio', 'strict', 'workbenchSbiExtensions', 'workbenchPsciExtensions', 'workbenchIvc', 'expect', 'pci', 'deterministic'];
 const PCI_KEYS = ['type', 'slot', 'img', 'read_only', 'tap', 'mac'];
 const PCI_TYPES: readonly string[] = ['virtio-blk-pci', 'virtio-net-pci', 'bochs-display'];
 const ZONE_KEYS = ['config', 'autostart', 'generateDtb', 'bootargs', 'symbols'];
@@ -188,6 +188,7 @@ export function parseLayout(text: string, file: string): Layout {
   if (doc.workbenchSbiExtensions !== undefined && typeof doc.workbenchSbiExtensions !== 'boolean') at('workbenchSbiExtensions', 'must be true or false');
   if (doc.workbenchPsciExtensions !== undefined && typeof doc.workbenchPsciExtensions !== 'boolean') at('workbenchPsciExtensions', 'must be true or false');
   if (doc.workbenchIvc !== undefined && typeof doc.workbenchIvc !== 'boolean') at('workbenchIvc', 'must be true or false');
+  if (doc.deterministic !== undefined && typeof doc.deterministic !== 'boolean') at('deterministic', 'must be true or false');
   if (doc.virtio !== undefined && (typeof doc.virtio !== 'string' || !doc.virtio)) at('virtio', 'must be the path of a virtio_cfg.json');
   if (zones.length > 0 && root && root.mode === 'machine') at('zones', 'zones need the hypervisor: root.mode must be "supervisor"');
 
@@ -269,6 +270,7 @@ export function parseLayout(text: string, file: string): Layout {
     workbenchSbiExtensions: doc.workbenchSbiExtensions === true,
     workbenchPsciExtensions: doc.workbenchPsciExtensions === true,
     workbenchIvc: doc.workbenchIvc === true,
+    ...(doc.deterministic === true ? { deterministic: true } : {}),
     ...defined('virtio', typeof doc.virtio === 'string' && doc.virtio ? doc.virtio : undefined),
     ...defined('description', typeof doc.description === 'string' ? doc.description : undefined),
     ...defined('ramSize', ramSize),

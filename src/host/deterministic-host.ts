@@ -1,0 +1,249 @@
+/**
+ * Deterministic mode on the management side (decision 0025): owns the scheduler buffer the vCPU
+ * threads take turns on (core/vcpu/deterministic-turns.ts) and the management thread's own turn, the only
+ * moment it touches guest-visible state: console bytes out of the rings, device polls, console input,
+ * pause and resume. External inputs wait for that turn and are stamped with its round and the
+ * instructions retired; a recording writes them to the replay file, a replay applies the file's at the
+ * same rounds and ignores live input.
+ *
+ * Left out: virtio completions, zone commands from outside and the GDB stub's holds are not turns yet
+ * (the machine refuses virtio layouts in this mode; the others break the repeatability, not the run).
+ */
+import { DeterministicState, DetWord, DEFAULT_DETERMINISTIC, type DeterministicParams } from '../core/vcpu/deterministic-turns';
+import type { ThreadClock } from '../core/machine/machine';
+import { appendEvent, layoutIdentity, readReplayFile, startRecording, REPLAY_FORMAT, REPLAY_VERSION, type ReplayEvent, type ReplayFile } from './replay-file';
+import { HostFileError, type LoadedLayout } from './layout-loader';
+
+export interface DeterministicOptions {
+  /** Write the run's external inputs to this file. */
+  readonly record?: string;
+  /** Replay the inputs of this file (live input is ignored). */
+  readonly replay?: string;
+  /** Scheduler parameters (a replay takes the recording's). */
+  readonly params?: Partial<DeterministicParams>;
+  /** Pause at the first management turn at or after this round (the same instruction on every run). */
+  readonly pauseAtRound?: number;
+}
+
+/** What the management turn does to the machine (MachineHost's closures). */
+export interface DeterministicPort {
+  drainConsoles(): void;
+  pollDevices(): void;
+  input(bytes: Uint8Array, zone: number): void;
+  /** Sets every CPU's run request (pause or run). */
+  requestAll(pause: boolean): void;
+  log(line: string): void;
+  /** The machine paused by itself (the replay's end, pauseAtRound): says why. */
+  pausedBy(message: string): void;
+}
+
+/** Atomics.waitAsync (Node 16+; not in the ES2023 library typings). */
+const waitAsync = (Atomics as unknown as { waitAsync(array: Int32Array, index: number, value: number, ms: number): { async: boolean; value: Promise<string> | string } }).waitAsync;
+
+export type DeterministicStatus = 'deterministic' | 'recording' | 'replaying';
+
+/** The CPU word written into recordings: the translation tier decides where turns end. */
+export function cpuKind(): string {
+  return process.env.HVWB_TIER === 'interp' ? 'interp' : 'tier';
+}
+
+export class DeterministicHost {
+  readonly state: DeterministicState;
+  private port: DeterministicPort | undefined;
+  private readonly queue: { kind: 'input'; zone: number; bytes: Uint8Array }[] = [];
+  private userPause = false;
+  private replayPause = false;
+  private held = false;
+  private running = false;
+  private replayIndex = 0;
+  private pauseAtRound: number | undefined;
+  private wake: (() => void) | undefined;
+  /** Where a replay first went another way than its recording (undefined: it did not). */
+  divergence: string | undefined;
+
+  private constructor(
+    readonly cpus: number,
+    readonly params: DeterministicParams,
+    timebase: number,
+    readonly recordFile: string | undefined,
+    readonly replay: ReplayFile | undefined,
+  ) {
+    this.state = DeterministicState.create(cpus, params, timebase);
+  }
+
+  /**
+   * Checks the options against the layout (a replay file that does not match is refused here, before
+   * any machine exists) and starts the recording file.
+   */
+  static async prepare(loaded: LoadedLayout, options: DeterministicOptions): Promise<DeterministicHost> {
+    const { board, layout, file } = loaded;
+    if (options.record && options.replay) throw new HostFileError('deterministic mode: --record and --replay exclude each other');
+    if (layout.virtio || (layout.pci ?? []).length > 0 || loaded.virtioFile) {
+      throw new HostFileError(`${file}: deterministic mode does not cover virtio devices yet (their completions are not stamped with instruction counts); remove "virtio"/"pci" or run without it`);
+    }
+    const identity = options.record || options.replay ? await layoutIdentity(loaded) : undefined;
+    const replay = options.replay ? readReplayFile(options.replay, identity!, board.name, cpuKind()) : undefined;
+    const params: DeterministicParams = replay?.header.params ?? { ...DEFAULT_DETERMINISTIC, ...options.params };
+    for (const [name, value] of Object.entries(params)) {
+      if (!Number.isInteger(value) || value <= 0) throw new HostFileError(`deterministic mode: ${name} must be a positive whole number, not ${String(value)}`);
+    }
+    const host = new DeterministicHost(board.harts, params, board.timebaseFrequency, options.record, replay);
+    host.pauseAtRound = options.pauseAtRound;
+    if (options.record) startRecording(options.record, { format: REPLAY_FORMAT, version: REPLAY_VERSION, layout: identity!, board: board.name, params, cpu: cpuKind() });
+    return host;
+  }
+
+  get status(): DeterministicStatus {
+    return this.replay ? 'replaying' : this.recordFile ? 'recording' : 'deterministic';
+  }
+
+  /** The management thread's clock: the current round's start. */
+  get mainClock(): ThreadClock {
+    return { hostTicks: () => this.state.roundTicks };
+  }
+
+  /** The management thread holds the baton (or no CPU takes turns any more): it may touch shared state. */
+  get holdsBaton(): boolean {
+    return this.state.turn() === this.state.main || this.state.stopped;
+  }
+
+  /**
+   * Paused and settled: the CPUs took their paused turn (published their registers) and the management
+   * thread holds the baton, so nothing in the machine changes until resume.
+   */
+  get settled(): boolean {
+    return this.held && this.state.turn() === this.state.main && Atomics.load(this.state.words, DetWord.idle) !== 0;
+  }
+
+  /** Start of the run: the management thread gave the machine its zones; the first round begins. */
+  begin(port: DeterministicPort): void {
+    this.port = port;
+    this.running = true;
+    void this.loop();
+  }
+
+  /** Live console input: applied at the next management turn (ignored while replaying). */
+  input(bytes: Uint8Array, zone: number): void {
+    if (this.replay) {
+      this.port?.log(`replaying ${this.replay.file}: live input ignored`);
+      return;
+    }
+    this.queue.push({ kind: 'input', zone, bytes: Uint8Array.from(bytes) });
+    this.wake?.();
+  }
+
+  pause(): void {
+    this.userPause = true;
+    this.wake?.();
+  }
+
+  /** Resumes, also past a pause the replay made (its end). */
+  resume(): void {
+    this.userPause = false;
+    this.replayPause = false;
+    this.wake?.();
+  }
+
+  stop(): void {
+    if (!this.running) return;
+    this.running = false;
+    if (this.recordFile) appendEvent(this.recordFile, { kind: 'end', round: this.state.round, retired: this.state.retired });
+    Atomics.store(this.state.words, DetWord.stop, 1);
+    Atomics.notify(this.state.words, DetWord.turn);
+    this.wake?.();
+  }
+
+  private async loop(): Promise<void> {
+    const { state } = this;
+    while (this.running) {
+      const turn = state.turn();
+      if (turn !== state.main) {
+        const waited = waitAsync(state.words, DetWord.turn, turn, 200);
+        if (waited.async) await waited.value;
+        continue;
+      }
+      try {
+        await this.mainTurn();
+      } catch (error) {
+        this.port?.log(`deterministic mode: ${(error as Error).message}`);
+        this.running = false;
+      }
+    }
+  }
+
+  private stamp(): { round: number; retired: number } {
+    return { round: this.state.round, retired: this.state.retired };
+  }
+
+  private record(event: ReplayEvent): void {
+    if (this.recordFile) appendEvent(this.recordFile, event);
+  }
+
+  /** One management turn: everything from outside happens here, then the next round starts. */
+  private async mainTurn(): Promise<void> {
+    const port = this.port!;
+    const { state } = this;
+    port.drainConsoles();
+    port.pollDevices();
+    if (this.replay) this.applyReplay(port);
+    else {
+      for (const item of this.queue.splice(0)) {
+        this.record({ kind: 'input', ...this.stamp(), zone: item.zone, hex: Buffer.from(item.bytes).toString('hex') });
+        port.input(item.bytes, item.zone);
+      }
+    }
+    if (this.pauseAtRound !== undefined && state.round >= this.pauseAtRound) {
+      this.pauseAtRound = undefined;
+      this.userPause = true;
+      port.pausedBy(`deterministic mode: paused at round ${state.round} (${state.retired} instructions retired)`);
+    }
+    port.drainConsoles();
+    const idle = Atomics.load(state.words, DetWord.idle) !== 0;
+    const pause = this.userPause || this.replayPause;
+    if (pause !== this.held) {
+      // Paused rounds retire nothing and move no time, so a pause is invisible to the guest; it is
+      // recorded so that a replay stops at the same instruction (to compare registers there).
+      this.held = pause;
+      if (!this.replay) this.record({ kind: pause ? 'pause' : 'resume', ...this.stamp() });
+      port.requestAll(pause);
+    } else if (idle) {
+      // Nothing can run until something comes from outside (or, paused, until resume): wait a little
+      // for it instead of spinning rounds that move nothing; paused, keep the baton.
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, this.held ? 100 : 5);
+        const self = this;
+        function done(): void {
+          clearTimeout(timer);
+          self.wake = undefined;
+          resolve();
+        }
+        this.wake = done;
+      });
+      // Still paused: the idle flag stays set (settled) and the baton stays here.
+      if (this.held) return;
+    }
+    Atomics.store(state.words, DetWord.idle, 0);
+    if (this.running) state.startRound();
+  }
+
+  private applyReplay(port: DeterministicPort): void {
+    const events = this.replay!.events;
+    const { round, retired } = this.stamp();
+    while (this.replayIndex < events.length && events[this.replayIndex]!.round <= round) {
+      const event = events[this.replayIndex++]!;
+      if (event.kind !== 'end' && (event.round !== round || event.retired !== retired)) {
+        this.divergence ??= `at round ${round} with ${retired} instructions retired the recording had round ${event.round} with ${event.retired}`;
+        port.log(`replay ${this.replay!.file} diverged: ${this.divergence}`);
+      }
+      if (event.kind === 'input') port.input(Uint8Array.from(Buffer.from(event.hex, 'hex')), event.zone);
+      else if (event.kind === 'pause' || event.kind === 'resume') {
+        this.replayPause = event.kind === 'pause';
+        if (this.replayPause) port.pausedBy(`replay ${this.replay!.file}: paused where the recording paused (round ${round})`);
+      }
+      else {
+        this.replayPause = true;
+        port.pausedBy(`replay ${this.replay!.file}: its recording ends here (round ${round}); the machine is paused`);
+      }
+    }
+  }
+}

@@ -1,0 +1,164 @@
+/**
+ * The record/replay file of deterministic mode (decision 0025): JSON lines, a header with the format
+ * version, the layout's identity (a SHA-256 of every file the run reads: layout.json, zone files, images,
+ * virtio file) and the scheduler's parameters, then one line per external input stamped with the round
+ * and the instructions retired when it was applied, then an end line. Like QEMU's -icount rr=record
+ * file, it holds only what came from outside the machine; the machine itself is recomputed.
+ *
+ * Left out: compression (console input is a few bytes per line) and inputs other than console bytes
+ * and pause/resume (zone commands from outside and virtio completions are not recorded yet).
+ */
+import { createHash } from 'node:crypto';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { DeterministicParams } from '../core/vcpu/deterministic-turns';
+import { HostFileError, type LoadedLayout } from './layout-loader';
+
+export const REPLAY_FORMAT = 'hvwb-replay';
+export const REPLAY_VERSION = 1;
+
+export interface LayoutIdentity {
+  readonly name: string;
+  /** SHA-256 over the per-file hashes, in name order. */
+  readonly sha256: string;
+  /** SHA-256 of each file the run reads, by path relative to the layout's folder. */
+  readonly files: Readonly<Record<string, string>>;
+}
+
+export interface ReplayHeader {
+  readonly format: typeof REPLAY_FORMAT;
+  readonly version: number;
+  readonly layout: LayoutIdentity;
+  readonly board: string;
+  readonly params: DeterministicParams;
+  /** 'tier' or 'interp': the translation tier changes where turns end, so it is part of the run. */
+  readonly cpu: string;
+}
+
+export type ReplayEvent =
+  | { readonly kind: 'input'; readonly round: number; readonly retired: number; readonly zone: number; readonly hex: string }
+  | { readonly kind: 'pause' | 'resume'; readonly round: number; readonly retired: number }
+  | { readonly kind: 'end'; readonly round: number; readonly retired: number };
+
+export interface ReplayFile {
+  readonly file: string;
+  readonly header: ReplayHeader;
+  readonly events: readonly ReplayEvent[];
+}
+
+async function hashFile(file: string): Promise<string> {
+  return createHash('sha256').update(await readFile(file)).digest('hex');
+}
+
+/** The files a zone's JSON names (kernel, device tree, initrd), resolved from its folder. */
+function zoneImages(zoneFile: string, text: string): string[] {
+  try {
+    const doc = JSON.parse(text) as Record<string, unknown>;
+    return ['kernel_filepath', 'dtb_filepath', 'ramdisk_filepath']
+      .map((key) => doc[key])
+      .filter((v): v is string => typeof v === 'string' && v !== '' && v !== 'null')
+      .map((v) => path.resolve(path.dirname(zoneFile), v));
+  } catch {
+    return [];
+  }
+}
+
+/** The identity of a loaded layout: what a replay file must have been recorded on. */
+export async function layoutIdentity(loaded: LoadedLayout): Promise<LayoutIdentity> {
+  const files = new Set<string>([loaded.file, loaded.images.kernel]);
+  if (loaded.images.dtb) files.add(loaded.images.dtb);
+  if (loaded.images.initrd) files.add(loaded.images.initrd);
+  if (loaded.virtioFile) files.add(loaded.virtioFile);
+  for (const zone of loaded.zoneFiles) {
+    files.add(zone.path);
+    const text = await readFile(zone.path, 'utf8').catch(() => '');
+    for (const image of zoneImages(zone.path, text)) files.add(image);
+  }
+  const hashes: Record<string, string> = {};
+  for (const file of [...files].sort()) {
+    const name = path.relative(loaded.folder, file) || path.basename(file);
+    hashes[name] = await hashFile(file).catch(() => 'missing');
+  }
+  const all = createHash('sha256');
+  for (const name of Object.keys(hashes).sort()) all.update(`${name}\0${hashes[name]}\n`);
+  return { name: loaded.layout.name, sha256: all.digest('hex'), files: hashes };
+}
+
+/** Starts a recording: writes the header line (replacing the file). */
+export function startRecording(file: string, header: ReplayHeader): void {
+  try {
+    writeFileSync(file, `${JSON.stringify(header)}\n`);
+  } catch (error) {
+    throw new HostFileError(`${file}: cannot write the recording: ${(error as Error).message}`);
+  }
+}
+
+export function appendEvent(file: string, event: ReplayEvent): void {
+  appendFileSync(file, `${JSON.stringify(event)}\n`);
+}
+
+const short = (hash: string): string => hash.slice(0, 12);
+
+/**
+ * Reads a replay file and checks it against the layout about to run; any problem is one HostFileError
+ * naming the file and what differs, thrown before a machine exists.
+ */
+export function readReplayFile(file: string, identity: LayoutIdentity, board: string, cpu: string): ReplayFile {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new HostFileError(`${file}: cannot read the replay file: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  const lines = text.split('\n').filter((l) => l.trim() !== '');
+  const parse = (line: string, n: number): Record<string, unknown> => {
+    try {
+      const value = JSON.parse(line) as unknown;
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('not an object');
+      return value as Record<string, unknown>;
+    } catch (error) {
+      throw new HostFileError(`${file}:${n}: not a replay file line (${(error as Error).message})`);
+    }
+  };
+  if (lines.length === 0) throw new HostFileError(`${file}: empty, not a replay file`);
+  const header = parse(lines[0]!, 1);
+  if (header.format !== REPLAY_FORMAT) throw new HostFileError(`${file}: not a replay file (format is ${JSON.stringify(header.format)}, expected "${REPLAY_FORMAT}")`);
+  if (header.version !== REPLAY_VERSION) throw new HostFileError(`${file}: replay format version ${String(header.version)}, this workbench reads version ${REPLAY_VERSION}`);
+  const layout = header.layout as LayoutIdentity | undefined;
+  const params = header.params as DeterministicParams | undefined;
+  if (!layout || typeof layout.sha256 !== 'string' || typeof layout.files !== 'object' || !params || typeof params.quantum !== 'number' || typeof params.rate !== 'number' || typeof params.mainEvery !== 'number') {
+    throw new HostFileError(`${file}:1: the header lacks the layout identity or the scheduler parameters`);
+  }
+  if (header.board !== board) throw new HostFileError(`${file}: recorded on board '${String(header.board)}', this layout runs board '${board}'`);
+  if (layout.sha256 !== identity.sha256) {
+    const names = new Set([...Object.keys(layout.files), ...Object.keys(identity.files)]);
+    const differences = [...names].sort().flatMap((name) => {
+      const theirs = layout.files[name];
+      const ours = identity.files[name];
+      if (theirs === ours) return [];
+      if (theirs === undefined) return [`${name} is not in the recording`];
+      if (ours === undefined) return [`${name} was recorded but this layout does not read it`];
+      return [`${name} differs (recorded ${short(theirs)}, now ${short(ours)})`];
+    });
+    throw new HostFileError(
+      `${file}: recorded for layout '${layout.name}' (sha256 ${short(layout.sha256)}), not this layout '${identity.name}' (sha256 ${short(identity.sha256)}): ${differences.join('; ') || 'the file lists differ'}`,
+    );
+  }
+  if (header.cpu !== cpu) throw new HostFileError(`${file}: recorded with the CPU ${String(header.cpu)} (HVWB_TIER), this run uses ${cpu}: instruction counts would differ`);
+  const events: ReplayEvent[] = [];
+  lines.slice(1).forEach((line, i) => {
+    const event = parse(line, i + 2);
+    const kind = event.kind;
+    if ((kind !== 'input' && kind !== 'pause' && kind !== 'resume' && kind !== 'end') || typeof event.round !== 'number' || typeof event.retired !== 'number') {
+      throw new HostFileError(`${file}:${i + 2}: not a replay event (needs kind input/pause/resume/end, round and retired)`);
+    }
+    if (kind === 'input' && (typeof event.zone !== 'number' || typeof event.hex !== 'string' || !/^([0-9a-f]{2})*$/.test(event.hex))) {
+      throw new HostFileError(`${file}:${i + 2}: an input event needs a zone number and hex bytes`);
+    }
+    const last = events[events.length - 1];
+    if (last && event.round < last.round) throw new HostFileError(`${file}:${i + 2}: round ${event.round} comes after round ${last.round}`);
+    events.push(event as unknown as ReplayEvent);
+  });
+  return { file, header: header as unknown as ReplayHeader, events };
+}

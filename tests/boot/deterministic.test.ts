@@ -1,0 +1,146 @@
+/**
+ * Deterministic mode and record/replay (decision 0025) on the zones demo: four vCPU threads taking turns,
+ * time from retired instructions. Two runs paused at the same round must have printed the same bytes in
+ * every console (zoneR's latency lines included, which in the normal mode follow the host's load), with
+ * the same instruction counts per CPU; a run with typed console input, recorded and replayed, must end
+ * with the same consoles and the same registers on every CPU; a replay file of another layout is
+ * refused before a machine exists.
+ */
+import { mkdtempSync, readFileSync, writeFileSync, cpSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadLayout } from '../../src/host/layout-loader';
+import { MachineHost } from '../../src/host/machine-host';
+import { InspectService } from '../../src/host/inspect-service';
+import type { DeterministicOptions } from '../../src/host/deterministic-host';
+
+const ZONES = 'examples/riscv64-zones';
+/** 2.2 s of guest time at the default rate (100 µs a round): zoneR reports twice. */
+const ROUNDS = 22_000;
+
+interface Finished {
+  readonly consoles: Record<string, string>;
+  readonly retired: number[];
+  readonly registers: unknown[];
+  readonly round: number;
+  readonly logs: string[];
+}
+
+let running: MachineHost | undefined;
+afterEach(async () => {
+  await running?.stop();
+  running = undefined;
+});
+
+/** Runs the layout deterministically until it pauses by itself (pauseAtRound or the replay's end). */
+async function runUntilPaused(layout: string, options: DeterministicOptions, typing?: (host: MachineHost, consoles: Record<string, string>) => Promise<void>): Promise<Finished> {
+  const host = await MachineHost.create(await loadLayout(layout), { deterministic: options });
+  running = host;
+  const consoles: Record<string, string> = {};
+  const logs: string[] = [];
+  let paused: () => void = () => undefined;
+  const pausedNow = new Promise<void>((resolve) => (paused = resolve));
+  host.on({
+    output: (_zone, name, bytes) => {
+      consoles[name] = (consoles[name] ?? '') + Buffer.from(bytes).toString('latin1');
+    },
+    log: (line) => logs.push(line),
+    state: (state) => {
+      if (state === 'paused') paused();
+    },
+  });
+  await host.start();
+  if (typing) await typing(host, consoles);
+  await pausedNow;
+  // The CPUs publish their registers in the paused round that follows; the management turn then holds.
+  const deadline = Date.now() + 60_000;
+  while (!host.deterministic!.settled) {
+    if (Date.now() > deadline) throw new Error('the machine did not settle in its pause within 60 s');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const inspect = new InspectService(host, () => undefined);
+  const registers: unknown[] = [];
+  for (const zone of host.listZones()) registers.push(withoutSeq(await inspect.invoke('inspect.cpus', { zone: zone.zoneId } as never)));
+  inspect.dispose();
+  const retired = host.hartSnapshots(host.view.headers.map((_, i) => i)).map((h) => h.retired);
+  const round = host.deterministic!.state.round;
+  await host.stop();
+  running = undefined;
+  return { consoles, retired, registers, round, logs };
+}
+
+/** The register views without the publication counters (how often a CPU published, not its state). */
+function withoutSeq(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutSeq);
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(Object.entries(value).filter(([k]) => k !== 'snapshot' && k !== 'seq').map(([k, v]) => [k, withoutSeq(v)]));
+}
+
+const waitFor = async (consoles: Record<string, string>, zone: string, text: string, ms: number): Promise<void> => {
+  const end = Date.now() + ms;
+  while (!(consoles[zone] ?? '').includes(text)) {
+    if (Date.now() > end) throw new Error(`timeout waiting for ${zone}: ${text}\n${consoles[zone] ?? ''}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+
+describe('deterministic mode', () => {
+  it('two runs of the zones demo print byte-identical consoles, latency lines included, with the same instruction counts', async () => {
+    const first = await runUntilPaused(ZONES, { pauseAtRound: ROUNDS });
+    const second = await runUntilPaused(ZONES, { pauseAtRound: ROUNDS });
+    expect(first.consoles.zoneR?.match(/latency min=\d+ mean=\d+ max=\d+ ticks\r*\n/g)?.length).toBe(2);
+    expect(first.consoles['root-linux']).toContain('zoneU |    running |');
+    expect(first.consoles.zoneU).toContain('zoneU: hart 1 ticks=200 ipis=200');
+    expect(second.round).toBe(first.round);
+    expect(second.retired).toEqual(first.retired);
+    expect(first.retired.every((n) => n > 0)).toBe(true);
+    expect(second.consoles).toEqual(first.consoles);
+    expect(second.registers).toEqual(first.registers);
+  }, 600_000);
+
+  it('a run with typed console input, recorded and replayed, ends with the same consoles and registers on every CPU', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'hvwb-replay-'));
+    const file = path.join(dir, 'zones.replay');
+    const recorded = await runUntilPaused(ZONES, { record: file }, async (host, consoles) => {
+      await waitFor(consoles, 'root-linux', 'root> ', 300_000);
+      host.input(Buffer.from('l'));
+      await waitFor(consoles, 'root-linux', 'root> l', 300_000);
+      await waitFor(consoles, 'zoneR', 'latency min=', 300_000);
+      host.input(Buffer.from('h'));
+      await waitFor(consoles, 'root-linux', 'root> h', 300_000);
+      host.pause();
+    });
+    const events = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { kind: string });
+    expect(events.filter((e) => e.kind === 'input').length).toBe(2);
+    expect(events.some((e) => e.kind === 'pause')).toBe(true);
+    const replayed = await runUntilPaused(ZONES, { replay: file }, async (host) => {
+      host.input(Buffer.from('x')); // live input is ignored while replaying
+    });
+    expect(replayed.logs.filter((l) => l.includes('diverged'))).toEqual([]);
+    expect(replayed.round).toBe(recorded.round);
+    expect(replayed.retired).toEqual(recorded.retired);
+    expect(replayed.consoles).toEqual(recorded.consoles);
+    expect(replayed.registers).toEqual(recorded.registers);
+    expect(recorded.registers.length).toBe(3);
+  }, 600_000);
+
+  it('a replay file recorded on another layout is refused with one message naming the file and what differs', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'hvwb-replay-bad-'));
+    cpSync(ZONES, dir, { recursive: true });
+    const layoutFile = path.join(dir, 'layout.json');
+    const doc = JSON.parse(readFileSync(layoutFile, 'utf8')) as { root: { image: string } };
+    doc.root.image = path.resolve(ZONES, doc.root.image);
+    writeFileSync(layoutFile, JSON.stringify(doc, null, 2));
+    const file = path.join(dir, 'run.replay');
+    const host = await MachineHost.create(await loadLayout(dir), { deterministic: { record: file } });
+    await host.stop();
+    const zoneR = path.join(dir, 'zone-r.json');
+    writeFileSync(zoneR, readFileSync(zoneR, 'utf8').replace('"zoneR"', '"zoneQ"'));
+    const attempt = loadLayout(dir).then((loaded) => MachineHost.create(loaded, { deterministic: { replay: file } }));
+    await expect(attempt).rejects.toThrow(`${file}: recorded for layout 'riscv64-zones'`);
+    await expect(attempt).rejects.toThrow(/zone-r\.json differs \(recorded [0-9a-f]{12}, now [0-9a-f]{12}\)/);
+    writeFileSync(file, '{"format":"hvwb-replay","version":7}\n');
+    await expect(loadLayout(dir).then((loaded) => MachineHost.create(loaded, { deterministic: { replay: file } }))).rejects.toThrow(`${file}: replay format version 7, this workbench reads version 1`);
+  }, 120_000);
+});
