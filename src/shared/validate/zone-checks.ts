@@ -99,6 +99,18 @@ export interface ZoneCheckOptions {
 const ivcOn = (board: Board, options: ZoneCheckOptions): boolean => ARCH_CONFIG_VALIDATORS[board.arch].ivc || options.workbenchIvc === true;
 
 /** Everything that can be said about one zone with only the board at hand. */
+/** Where a device answers: its window, and for a PCIe host also its I/O and memory windows (the functions' BARs, e.g. a display's framebuffer). */
+function deviceSpans(device: BoardDevice): [number, number][] {
+  const spans: [number, number][] = [[device.base, device.size]];
+  if (device.kind !== 'pci-host-ecam') return spans;
+  for (const [base, size] of [['pioBase', 'pioSize'], ['mmio32Base', 'mmio32Size'], ['mmio64Base', 'mmio64Size']] as const) {
+    const b = device.props?.[base];
+    const n = device.props?.[size];
+    if (typeof b === 'number' && typeof n === 'number') spans.push([b, n]);
+  }
+  return spans;
+}
+
 export function checkZone(zone: ZoneConfig, board: Board, options: ZoneCheckOptions = {}): ZoneFinding[] {
   const out = new Findings(zone);
   const facts = boardFacts(board);
@@ -157,7 +169,7 @@ function checkRegions(zone: ZoneConfig, board: Board, out: Findings): void {
       }
     }
     // Windows hvisor's board.rs gives the root onto SoC devices the workbench does not model are hvisor's choice, not the layout's.
-    if (region.type === 'io' && !fromBoardRs(zone, board, region) && !board.devices.some((d) => overlaps(d.base, d.size, region.physicalStart, region.size))) {
+    if (region.type === 'io' && !fromBoardRs(zone, board, region) && !board.devices.some((d) => deviceSpans(d).some(([base, size]) => overlaps(base, size, region.physicalStart, region.size)))) {
       out.warning(path, `io region ${span(region.physicalStart, region.size)} covers no device of ${board.name}`);
     }
     for (let j = 0; j < i; j++) {

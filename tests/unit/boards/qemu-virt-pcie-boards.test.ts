@@ -12,6 +12,9 @@ import { qemuGicv3 } from '../../../src/boards/aarch64/qemu-gicv3';
 import { qemuGicv2 } from '../../../src/boards/aarch64/qemu-gicv2';
 import { pciHostWindows } from '../../../src/core/devices/pci/pci-host-board';
 import type { Board } from '../../../src/shared/model/board';
+import { qemuPlic } from '../../../src/boards/riscv64/qemu-plic';
+import { rootZoneConfig } from '../../../src/shared/model/zone-config';
+import { checkZone } from '../../../src/shared/validate/zone-checks';
 
 const cells = (node: FdtNode, name: string) => {
   const v = node.property(name)?.value;
@@ -69,4 +72,12 @@ describe('QEMU virt PCIe host on qemu-aia and the aarch64 qemu boards', () => {
       }
     });
   }
+
+  it('a root io region over a host window (a display BAR lives there) is not "no device"; one beside every window is', () => {
+    const root = rootZoneConfig(qemuPlic);
+    const over = { ...root, memoryRegions: [...root.memoryRegions, { type: 'io' as const, physicalStart: 0x4000_0000, virtualStart: 0x4000_0000, size: 0x4000_0000 }] };
+    expect(checkZone(over, qemuPlic).filter((f) => /covers no device/.test(f.message))).toEqual([]);
+    const beside = { ...root, memoryRegions: [...root.memoryRegions, { type: 'io' as const, physicalStart: 0x2000_0000, virtualStart: 0x2000_0000, size: 0x1000 }] };
+    expect(checkZone(beside, qemuPlic).map((f) => f.message)).toContain('io region 0x20000000+0x1000 covers no device of qemu-plic');
+  });
 });
