@@ -34,6 +34,23 @@ name_loop:
     srli.d $s2, $s2, 8
     bnez $s2, name_loop
 name_done:
+    la.pcrel $a0, crlf
+    bl puts
+    # An IPI to CPU 0, which this zone's only CPU believes it is (hvisor's GCSR CPUID 0): it comes back here.
+    li.w $t0, 1
+    li.w $t1, 0x1004           # IPI_EN: vector 0
+    iocsrwr.w $t0, $t1
+    li.w $t0, 0                # IPI_SEND: CPU 0, vector 0
+    li.w $t1, 0x1040
+    iocsrwr.w $t0, $t1
+    li.w $t1, 0x1000           # IPI_STATUS
+    iocsrrd.w $s2, $t1
+    li.w $t1, 0x100c           # IPI_CLEAR
+    iocsrwr.w $s2, $t1
+    la.pcrel $a0, s_ipi
+    bl puts
+    move $a0, $s2
+    bl puthex
     la.pcrel $a0, s_idle
     bl puts
     li.w $t0, 0x30
@@ -65,6 +82,8 @@ s_mode:
     .asciz ", CRMD "
 s_name:
     .asciz "zoneU: IOCSR CPU name: "
+s_ipi:
+    .asciz "zoneU: IPI to CPU 0 (itself) -> IPI_STATUS "
 s_idle:
     .asciz "\r\nzoneU: done, idle\r\n"
 s_woken:

@@ -10,11 +10,13 @@
  * done here: HVCL is a hypercall (hypercall-abi.ts), the guest's physical accesses go through the zone's
  * stage-2 (stage2-bus.ts; an unmapped address stops the zone with a report), IOCSR goes through hvisor's
  * IOCSR window (zone-iocsr.ts), and the zone's CPUs are powered on at the zone's entry in direct address
- * mode (hvisor's ArchCpu::run, cpu.rs:66-118: sepc = entry, x[] = 0). HWI and IPI lines reach the guest
+ * mode (hvisor's ArchCpu::run, cpu.rs:66-118: sepc = entry, x[] = 0, GCSR CPUID 0: the CPU's index in
+ * the zone here). HWI and IPI lines reach the guest
  * as they reach the CPU: hvisor sets GINTC.HWIP = 0xff (zone.rs:128-132), passing every HWI through.
  */
 import { HvEventKind } from '../../hv-trace';
 import { LaCpu } from '../../../isa/loongarch64/cpu';
+import { Csr } from '../../../isa/loongarch64/csr';
 import type { LaBus, LaPlatform } from '../../../isa/loongarch64/platform';
 import type { CpuFaultReport } from '../../../cpu/cpu-core';
 import { HartEvent, HartStatus, HartWord } from '../../../cpu/hart-header';
@@ -180,8 +182,14 @@ export function createLoongarchVcpu(setup: VcpuSetup): VcpuArch {
       return false;
     }
     // hvisor's ArchCpu::run: the guest starts at the zone's entry with every GPR 0 (cpu.rs:66-80); a1 carries
-    // the device tree's address as firmware would leave it for a kernel.
-    return powerTurn(header, waits, (entry, dtb) => cpu.powerOn(entry, [0n, dtb], 'firmware'));
+    // the device tree's address as firmware would leave it for a kernel. hvisor sets every zone CPU's GCSR
+    // CPUID to 0 "because linux running on it will believe it's CPU0" (cpu.rs:76-78; its loongarch64 zones
+    // have one CPU each): here a CPU reads its index in the zone, 0 for the first, and the zone's IPIs
+    // name CPUs by that index (zone-iocsr.ts).
+    return powerTurn(header, waits, (entry, dtb) => {
+      cpu.powerOn(entry, [0n, dtb], 'firmware');
+      cpu.csr.set(Csr.CPUID, BigInt(Math.max(0, slot.cpuList().indexOf(cpuId))));
+    });
   }
 
   return {

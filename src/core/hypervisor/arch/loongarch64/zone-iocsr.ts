@@ -9,9 +9,10 @@
  *
  * What happens outside that window in hvisor is a panic of the hypervisor (trap.rs:1528 "mmio access
  * failed ... this is a real page fault"); here the access stops the zone alone, with a report naming the
- * pc, the encoding and the IOCSR address. So does an IPI or mailbox send (IPI_SEND 0x1040, MBUF_SEND
- * 0x1048) to a CPU that is not the zone's, which hvisor passes to the hardware and which would interrupt
- * another zone's CPU. Left out: hvisor's rewriting of EIOINTC routes to the zone's CPU
+ * pc, the encoding and the IOCSR address. IPI and mailbox sends (IPI_SEND 0x1040, MBUF_SEND 0x1048)
+ * name CPUs by their index in the zone, as the guest reads its CPUID (hvisor gives every zone CPU GCSR
+ * CPUID 0, cpu.rs:76-78, and passes the send to the hardware, where CPU 0 is the root's); a send to an
+ * index the zone does not have stops the zone. Left out: hvisor's rewriting of EIOINTC routes to the zone's CPU
  * (handle_extioi_mapping_mmio) and its per-core status view (handle_extioi_status_mmio), the IPI-to-self
  * shortcut of emulate_iocsr_legacy (not called on its current path).
  */
@@ -30,7 +31,7 @@ const ROOT_ONLY_WRITES: readonly (readonly [number, number])[] = [
 
 export interface ZoneIocsrOptions {
   readonly root: boolean;
-  /** The zone's CPUs: the only targets its IPIs may reach. */
+  /** The zone's physical CPUs in order: its IPIs' targets, by index. */
   readonly cpus: readonly number[];
   /** Why the last refused access was refused (the fault report's text). */
   refused(reason: string): void;
@@ -56,11 +57,14 @@ export function zoneIocsrBus(board: IocsrBus, options: ZoneIocsrOptions): IocsrB
       }
       if (!options.root && ROOT_ONLY_WRITES.some(([base, length]) => address >= base && address < base + length)) return true;
       if (address === Iocsr.IPI_SEND || address === Iocsr.MBUF_SEND) {
-        const target = Number((value >> 16n) & 0x3ffn);
-        if (!options.cpus.includes(target)) {
-          options.refused(`IOCSR ${address === Iocsr.IPI_SEND ? 'IPI_SEND' : 'MBUF_SEND'} to CPU ${target}, which is not the zone's (CPUs ${options.cpus.join(', ')})`);
+        // The guest names CPUs as it reads its own CPUID: by index in the zone (vcpu.ts, hvisor's GCSR CPUID 0).
+        const index = Number((value >> 16n) & 0x3ffn);
+        const target = options.cpus[index];
+        if (target === undefined) {
+          options.refused(`IOCSR ${address === Iocsr.IPI_SEND ? 'IPI_SEND' : 'MBUF_SEND'} to CPU ${index} of a zone with ${options.cpus.length} (physical CPUs ${options.cpus.join(', ')})`);
           return false;
         }
+        return board.write(address, size, (value & ~(0x3ffn << 16n)) | (BigInt(target) << 16n));
       }
       return board.write(address, size, value);
     },
