@@ -192,13 +192,14 @@ export class DeterministicHost {
         port.input(item.bytes, item.zone);
       }
     }
-    if (this.pauseAtRound !== undefined && state.round >= this.pauseAtRound) {
-      this.pauseAtRound = undefined;
-      this.userPause = true;
-      port.pausedBy(`deterministic mode: paused at round ${state.round} (${state.retired} instructions retired)`);
-    }
     port.drainConsoles();
     const idle = Atomics.load(state.words, DetWord.idle) !== 0;
+    // A machine where nothing can run stays as it is until input comes: pausing there is the same.
+    if (this.pauseAtRound !== undefined && (state.round >= this.pauseAtRound || (idle && this.queue.length === 0))) {
+      this.pauseAtRound = undefined;
+      this.userPause = true;
+      port.pausedBy(`deterministic mode: paused at round ${state.round} (${state.retired} instructions retired)${idle ? ', where nothing could run' : ''}`);
+    }
     const pause = this.userPause || this.replayPause;
     if (pause !== this.held) {
       // Paused rounds retire nothing and move no time, so a pause is invisible to the guest; it is

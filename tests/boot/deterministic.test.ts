@@ -125,6 +125,30 @@ describe('deterministic mode', () => {
     expect(recorded.registers.length).toBe(3);
   }, 600_000);
 
+  // The other ISAs: four CPUs started by PSCI / IPI that print concurrently, then an echo of typed input.
+  for (const [layout, cpuWord, root] of [['examples/aarch64-hello', 'aarch64', 'root-linux'], ['examples/loongarch64-hello', 'loongarch64', 'root']] as const) {
+    it(`${layout}: two runs print the same, and typed input recorded and replayed ends with the same registers`, async () => {
+      const first = await runUntilPaused(layout, { pauseAtRound: 4000 });
+      const second = await runUntilPaused(layout, { pauseAtRound: 4000 });
+      expect(first.consoles[root]).toContain(`Hello from ${cpuWord} CPU 3`);
+      expect(second.consoles).toEqual(first.consoles);
+      expect(second.retired).toEqual(first.retired);
+      expect(second.registers).toEqual(first.registers);
+      const file = path.join(mkdtempSync(path.join(tmpdir(), 'hvwb-replay-')), 'echo.replay');
+      const recorded = await runUntilPaused(layout, { record: file }, async (host, consoles) => {
+        await waitFor(consoles, root, 'echo> ', 120_000);
+        host.input(Buffer.from('deterministic\r'));
+        await waitFor(consoles, root, 'deterministic', 120_000);
+        host.pause();
+      });
+      const replayed = await runUntilPaused(layout, { replay: file });
+      expect(replayed.logs.filter((l) => l.includes('diverged'))).toEqual([]);
+      expect(replayed.consoles).toEqual(recorded.consoles);
+      expect(replayed.retired).toEqual(recorded.retired);
+      expect(replayed.registers).toEqual(recorded.registers);
+    }, 300_000);
+  }
+
   it('a replay file recorded on another layout is refused with one message naming the file and what differs', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'hvwb-replay-bad-'));
     cpSync(ZONES, dir, { recursive: true });
