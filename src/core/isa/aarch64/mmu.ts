@@ -46,8 +46,8 @@ function fault(cpu: A64Cpu, lo: number, hi: number, access: Access, fsc: number)
   return abort(cpu, (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0), access, fsc);
 }
 
-/** Bits 47..12 of a descriptor (lo/hi words) as a physical address. */
-function outputAddress(dlo: number, dhi: number): number {
+/** Bits 47..12 of a descriptor (lo/hi words) as a physical address (also the SMMU's stage-2 walk, stage2-walk.ts). */
+export function outputAddress(dlo: number, dhi: number): number {
   return (dhi & 0xffff) * 4294967296 + ((dlo & -4096) >>> 0);
 }
 
