@@ -1,0 +1,47 @@
+/**
+ * hvisor-tool's zone commands through `hvwb`, unchanged, against a headless run of the loongarch64 zones
+ * demo (examples/loongarch64-zones on ls3a5000): the list in hvisor-tool's table, shutdown by -id, and a
+ * start from the zone's JSON (hvwb loads the image at kernel_load_paddr and passes the 3056-byte
+ * loongarch64 HvZoneConfig), after which zoneU runs from its entry again.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hvwbWith as hvwb, startHeadlessRun, type HeadlessRun } from '../../helpers/cli';
+
+const UP = /zoneU: CPU 0 up at pc/g;
+
+describe('hvwb zone against a headless loongarch64 run', () => {
+  let run: HeadlessRun;
+  let control = '';
+
+  beforeAll(async () => {
+    run = await startHeadlessRun('examples/loongarch64-zones');
+    control = run.control;
+    const deadline = Date.now() + 60_000;
+    while (!run.output().includes('root> ') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  }, 90_000);
+
+  afterAll(() => {
+    run?.stop();
+  });
+
+  it('lists, shuts down and starts loongarch64 zones as on the other architectures', async () => {
+    const list = await hvwb({ HVWB_CONTROL: control }, 'zone', 'list');
+    expect(list.stdout).toBe(
+      [
+        '|     zone_id     |       cpus        |      name       |     status |',
+        '|               0 |                 0 | root-linux-la64 |    running |',
+        '|               1 |                 1 |           zoneU |    running |',
+        '',
+      ].join('\n'),
+    );
+    expect((await hvwb({ HVWB_CONTROL: control }, 'zone', 'shutdown', '-id', '1')).code).toBe(0);
+    expect((await hvwb({ HVWB_CONTROL: control }, 'zone', 'list')).stdout).not.toContain('zoneU');
+    const started = await hvwb({ HVWB_CONTROL: control }, 'zone', 'start', 'examples/loongarch64-zones/zone-u.json');
+    expect(started.code, started.stderr).toBe(0);
+    expect(started.stdout).toContain('zone 1 (zoneU) started on cpu 1');
+    const deadline = Date.now() + 30_000;
+    while ((run.output().match(UP) ?? []).length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect((run.output().match(UP) ?? []).length).toBe(2);
+    expect((await hvwb({ HVWB_CONTROL: control }, 'zone', 'list')).stdout).toContain('|               1 |                 1 |           zoneU |    running |');
+  }, 120_000);
+});
