@@ -6,7 +6,12 @@
  * the window and zoneY stores outside its RAM, and each is stopped alone with a report naming the pc, the
  * encoding and the address while the root goes on.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { assemble } from '../../src/core/isa/loongarch64/assembler';
+import { elfImage } from '../../guest/loongarch64/build';
 import { loadLayout } from '../../src/host/layout-loader';
 import { InspectService } from '../../src/host/inspect-service';
 import { startMachine, type LiveMachine } from '../helpers/live-machine';
@@ -85,4 +90,14 @@ describe('loongarch64 zones', () => {
     expect(again).toMatch(/hypercall 2 \(config 0x2[0-9a-f]{5}, 3056 bytes\) -> (?:[\s\S]*zoneU: done, idle\r\n)?0\r\n/);
     expect(again).toContain('zoneU: CPU 0 up at pc 0x90000000c00000');
   }, 240_000);
+
+  it('a CSR the CPU does not implement stops the root zone with the pc, the encoding and its disassembly', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'hvwb-la64-csr-'));
+    const program = assemble('nop\nnop\ncsrrd $a0, 0x7ff\nhalt:\nb halt\n', 0x20_0000n);
+    writeFileSync(path.join(dir, 'csr.elf'), elfImage(program.bytes, 0x20_0000, program.labels));
+    writeFileSync(path.join(dir, 'layout.json'), JSON.stringify({ name: 'la64-csr', board: 'ls3a5000', root: { image: 'csr.elf', mode: 'supervisor' } }));
+    machine = await startMachine(await loadLayout(dir));
+    await expect.poll(() => machine!.faults.length, { timeout: 30_000 }).toBe(1);
+    expect(machine.faults[0]!.message).toMatch(/^zone 0 \(root-linux-la64\), cpu 0, pc 0x200008: .*encoding 0x04[0-9a-f]{6} \(csrrd \$a0, 0x7ff\)/);
+  }, 60_000);
 });
