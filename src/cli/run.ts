@@ -88,6 +88,8 @@ export async function runLayout(options: RunOptions, out: Output): Promise<RunRe
   const started = performance.now();
 
   let snapshotTaken = false;
+  // A save in progress is finished before the run ends (an expected text may come right after the trigger).
+  let snapshotWork: Promise<unknown> = Promise.resolve();
   let snapTail = '';
   return await new Promise<RunResult>((resolve) => {
     let finished = false;
@@ -95,7 +97,7 @@ export async function runLayout(options: RunOptions, out: Output): Promise<RunRe
       if (finished) return;
       finished = true;
       clearTimeout(timer);
-      void Promise.all([...stubs.map((s) => s.close()), host.stop(), control.close()]).then(() => {
+      void snapshotWork.then(() => Promise.all([...stubs.map((s) => s.close()), host.stop(), control.close()])).then(() => {
         for (const [zone, rest] of lineBuffers) if (rest && !options.quiet) out.stdout(`[${zone}] ${rest}\n`);
         if (message) (code === 0 ? out.stdout : out.stderr)(message + '\n');
         resolve({ code, retired: host.retired(), seconds: (performance.now() - started) / 1000 });
@@ -126,9 +128,12 @@ export async function runLayout(options: RunOptions, out: Output): Promise<RunRe
           snapTail = (snapTail + text).slice(-Math.max(4096, 4 * snap.text.length));
           if (stripAnsi(snapTail).includes(snap.text)) {
             snapshotTaken = true;
-            saveSnapshotCommand(host, loaded.folder, path.resolve(snap.file))
+            snapshotWork = saveSnapshotCommand(host, loaded.folder, path.resolve(snap.file))
               .then(async (saved) => out.stdout(`hvwb: ${(await import('./snapshot')).describeSaved(saved)}\n`))
-              .catch((error: Error) => finish(2, `hvwb: ${error.message}`));
+              .catch((error: Error) => {
+                out.stderr(`hvwb: ${error.message}\n`);
+                finish(2);
+              });
           }
         }
         if (pending.length === 0) return;
