@@ -57,3 +57,29 @@ export function walkField(value: bigint, name: string, lsb: number, width: numbe
   const said = typeof meaning === 'function' ? meaning(raw) : meaning;
   return { name, lsb, width, value: text, ...(said !== undefined ? { meaning: said } : {}) };
 }
+
+/**
+ * A stage-2 walk for walkers that are not a CPU (an IOMMU's): the configuration an ISA's stage-2 format
+ * reads (VTCR-style fields; isa/aarch64/stage2-walk.ts implements VMSAv8-64's), and its outcome.
+ */
+export interface Stage2WalkConfig {
+  /** The start table's physical address (VTTBR.BADDR, an SMMU STE's S2TTB). */
+  readonly ttb: number;
+  /** The input range is 2^(64 - t0sz) bytes. */
+  readonly t0sz: number;
+  /** Start level selector (VTCR.SL0). */
+  readonly sl0: number;
+  /** Granule selector (VTCR.TG0; 0 = 4 KiB). */
+  readonly tg0: number;
+  /** Output size selector (VTCR.PS). */
+  readonly ps: number;
+}
+
+export type Stage2FaultKind = 'translation' | 'addressSize' | 'accessFlag' | 'permission';
+
+export type Stage2WalkResult =
+  | { readonly physical: number; /** Bytes from `physical` to the end of the page or block. */ readonly contiguous: number; readonly level: number }
+  | { readonly fault: Stage2FaultKind; readonly level: number; readonly detail: string };
+
+/** Walks `ipa`; `read64` reads one descriptor (low, high words) or undefined when it is not memory. */
+export type Stage2Walker = (config: Stage2WalkConfig, read64: (pa: number) => readonly [number, number] | undefined, ipa: number, write: boolean) => Stage2WalkResult;

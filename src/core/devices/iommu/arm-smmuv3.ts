@@ -14,7 +14,7 @@
  * 65536 STEs = 4 MiB; CMDQS/EVTQS 19; IDR5.OAS 44 bits, 4 KiB and 64 KiB granules) with stage 2 only
  * (IDR0.S2P = 1, S1P = 0) and linear or 2-level tables advertised (ST_LEVEL 1, as QEMU).
  * As a DMA hook it implements bus/dma.ts' Iommu: SMMUEN = 0 passes or aborts per GBPA.ABORT; the walk is
- * isa/aarch64/stage2-walk.ts'.
+ * isa/aarch64/stage2-walk.ts', given to the constructor (a device may not import an ISA folder).
  *
  * State: the register words live in the caller's shared bytes, so every thread's instance (the vCPU
  * that runs hvisor's driver, the management side that translates device DMA) sees one SMMU; the tables
@@ -24,7 +24,7 @@
  */
 import type { MmioDevice, RegisterDef } from '../../bus/types';
 import type { DmaAccess, DmaMemory, DmaRefusal, DmaRequester, DmaTranslation, Iommu } from '../../bus/dma';
-import { walkStage2, type Stage2FaultKind } from '../../isa/aarch64/stage2-walk';
+import type { Stage2FaultKind, Stage2Walker } from '../../cpu/translation-walk';
 
 /** Register offsets (page 0 unless noted). */
 export const SmmuReg = {
@@ -156,6 +156,8 @@ export interface ArmSmmuV3Options {
   readonly memory: DmaMemory;
   /** Every event, queued or not. */
   readonly onEvent?: (event: SmmuEventRecord) => void;
+  /** The stage-2 walk of the STE's tables (VMSAv8-64's, isa/aarch64/stage2-walk.ts, given by whoever builds the SMMU). */
+  readonly walkStage2: Stage2Walker;
 }
 
 const hex = (n: number): string => `0x${n.toString(16)}`;
@@ -332,7 +334,7 @@ export class ArmSmmuV3 implements MmioDevice, Iommu {
     if (!s2aa64) return this.event(SmmuEvent.C_BAD_STE, sid, address, read, true, vmid, `STE ${hex(sid)} S2AA64 = 0 (AArch32 tables are not modelled)`);
     const ttb = (v.getUint32(o + 28, true) & 0xf_ffff) * 2 ** 32 + ((v.getUint32(o + 24, true) & ~0xf) >>> 0);
     const memory = this.options.memory;
-    const result = walkStage2(
+    const result = this.options.walkStage2(
       { ttb, t0sz: vtcr & 0x3f, sl0: (vtcr >>> 6) & 3, tg0: (vtcr >>> 14) & 3, ps: (vtcr >>> 16) & 7 },
       (pa) => {
         const b = memory.bankAt(pa, 8);

@@ -9,25 +9,7 @@
  * hardware access-flag and dirty updates.
  */
 import { outputAddress } from './mmu';
-
-export interface Stage2WalkConfig {
-  /** The level-0 (or start level) table's physical address (VTTBR.BADDR, STE.S2TTB). */
-  readonly ttb: number;
-  /** VTCR.T0SZ: the input range is 2^(64 - T0SZ) bytes. */
-  readonly t0sz: number;
-  /** VTCR.SL0 for the 4 KiB granule. */
-  readonly sl0: number;
-  /** VTCR.TG0 (0 = 4 KiB). */
-  readonly tg0: number;
-  /** VTCR.PS: output size (0 = 32 bits ... 5 = 48 bits). */
-  readonly ps: number;
-}
-
-export type Stage2FaultKind = 'translation' | 'addressSize' | 'accessFlag' | 'permission';
-
-export type Stage2WalkResult =
-  | { readonly physical: number; /** Bytes from `physical` to the end of the page or block. */ readonly contiguous: number; readonly level: number }
-  | { readonly fault: Stage2FaultKind; readonly level: number; readonly detail: string };
+import type { Stage2WalkConfig, Stage2Walker, Stage2WalkResult } from '../../cpu/translation-walk';
 
 const PS_BITS = [32, 36, 40, 42, 44, 48] as const;
 const hex = (n: number): string => `0x${n.toString(16)}`;
@@ -37,7 +19,7 @@ const hex = (n: number): string => `0x${n.toString(16)}`;
  * address, or undefined when it is not memory (then the walk faults as a translation fault at that
  * level, the external abort on a walk being the caller's business).
  */
-export function walkStage2(config: Stage2WalkConfig, read64: (pa: number) => readonly [number, number] | undefined, ipa: number, write: boolean): Stage2WalkResult {
+export const walkStage2: Stage2Walker = (config: Stage2WalkConfig, read64, ipa, write): Stage2WalkResult => {
   if (config.tg0 !== 0) return { fault: 'translation', level: 0, detail: `granule TG0=${config.tg0} is not 4 KiB (the only one modelled)` };
   const inputBits = 64 - config.t0sz;
   const startLevel = config.sl0 === 2 ? 0 : config.sl0 === 1 ? 1 : config.sl0 === 0 ? 2 : -1;
@@ -76,7 +58,7 @@ export function walkStage2(config: Stage2WalkConfig, read64: (pa: number) => rea
     return { physical, contiguous: size - within, level };
   }
   return { fault: 'translation', level: 3, detail: 'walk did not end' };
-}
+};
 
 /** Stage-2 descriptor bits for a normal-memory read/write mapping (what hvisor's MemFlags READ | WRITE give). */
 export const S2_DESCRIPTOR = {

@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import type { RamWindow } from '../../../../src/core/bus/address-space';
 import { DmaFault, DmaPort } from '../../../../src/core/bus/dma';
 import { ArmSmmuV3, Cr0, SMMUV3_STATE_BYTES, SmmuEvent, SmmuReg, type SmmuEventRecord } from '../../../../src/core/devices/iommu/arm-smmuv3';
+import { walkStage2 } from '../../../../src/core/isa/aarch64/stage2-walk';
 import { HVISOR_DEFAULT_VTCR, SMMU_FRAMES_OFFSET, Smmuv3Driver } from '../../../../src/core/hypervisor/arch/aarch64/smmuv3';
 
 // QEMU virt's RAM from 0x4000_0000; hvisor's reserved range from 0x4040_0000 (boards/aarch64/qemu-virt.ts).
@@ -27,8 +28,8 @@ function machine() {
   const state = new Uint8Array(new SharedArrayBuffer(SMMUV3_STATE_BYTES));
   const events: SmmuEventRecord[] = [];
   // Two instances over one state: the vCPU thread's (hvisor programs it) and the management side's (device DMA).
-  const programmed = new ArmSmmuV3({ state, memory });
-  const translating = new ArmSmmuV3({ state, memory, onEvent: (e) => events.push(e) });
+  const programmed = new ArmSmmuV3({ state, memory, walkStage2 });
+  const translating = new ArmSmmuV3({ state, memory, walkStage2, onEvent: (e) => events.push(e) });
   const accesses: string[] = [];
   const registers = {
     read: (offset: number, size: 4) => {
