@@ -17,7 +17,7 @@
 import { HvEventKind } from '../../hv-trace';
 import { LaCpu } from '../../../isa/loongarch64/cpu';
 import { Csr } from '../../../isa/loongarch64/csr';
-import type { LaBus, LaPlatform } from '../../../isa/loongarch64/platform';
+import type { IocsrBus, LaBus, LaPlatform } from '../../../isa/loongarch64/platform';
 import type { CpuFaultReport } from '../../../cpu/cpu-core';
 import { HartEvent, HartStatus, HartWord } from '../../../cpu/hart-header';
 import { boardOf } from '../../../../shared/model/board';
@@ -43,6 +43,8 @@ interface ZoneBinding {
   readonly generation: number;
   readonly config: ZoneConfig;
   readonly stage2: Stage2Map<LaCpu>;
+  /** The zone's IOCSR space on this CPU (hvisor's 0x1fe0_0000 window). */
+  readonly iocsr: IocsrBus;
 }
 
 const hex = (v: number | bigint): string => `0x${v.toString(16)}`;
@@ -72,7 +74,8 @@ export function createLoongarchVcpu(setup: VcpuSetup): VcpuArch {
     if (virtio) traps.push(...(virtio.traps(config) as TrapRegion<LaCpu>[]));
     const trace = runtime!.hypervisor.trace;
     const stage2 = new Stage2Map<LaCpu>(stage2RegionsOf(config).filter((r) => r.kind !== 'virtio'), traps, slot.stage2Log, trace ? { trace, zoneId: config.zoneId } : undefined);
-    return { slot, generation: slot.generation, config, stage2 };
+    const iocsrBus = zoneIocsrBus(boardIocsr, { root: config.zoneId === 0, cpu: cpuId, cpus: slot.cpuList(), refused: (reason) => { refusal = reason; } });
+    return { slot, generation: slot.generation, config, stage2, iocsr: iocsrBus };
   }
 
   const stage2Bus = zoned ? new Stage2Bus<LaCpu>(view.bus, () => binding?.stage2, () => cpu) : undefined;
@@ -123,8 +126,8 @@ export function createLoongarchVcpu(setup: VcpuSetup): VcpuArch {
     timerFrequency: board.timebaseFrequency,
     iocsr: zoned
       ? {
-          read: (address, size) => (binding ? zoneIocsrBus(boardIocsr, zoneIocsrOptions(binding)).read(address, size) : undefined),
-          write: (address, size, value) => (binding ? zoneIocsrBus(boardIocsr, zoneIocsrOptions(binding)).write(address, size, value) : false),
+          read: (address, size) => (binding ? binding.iocsr.read(address, size) : undefined),
+          write: (address, size, value) => (binding ? binding.iocsr.write(address, size, value) : false),
         }
       : boardIocsr,
     prid: board.prid,
@@ -143,9 +146,6 @@ export function createLoongarchVcpu(setup: VcpuSetup): VcpuArch {
     fault: report,
   };
 
-  function zoneIocsrOptions(b: ZoneBinding) {
-    return { root: b.config.zoneId === 0, cpus: b.slot.cpuList(), refused: (reason: string) => { refusal = reason; } };
-  }
 
   const cpu = new LaCpu(platform, view.hartRegion(cpuId));
   // $a0..$a1 as firmware leaves them for a kernel: a0 = 0, a1 = the device tree's address (setup.args[0]).

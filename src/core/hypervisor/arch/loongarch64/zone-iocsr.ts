@@ -12,9 +12,12 @@
  * pc, the encoding and the IOCSR address. IPI and mailbox sends (IPI_SEND 0x1040, MBUF_SEND 0x1048)
  * name CPUs by their index in the zone, as the guest reads its CPUID (hvisor gives every zone CPU GCSR
  * CPUID 0, cpu.rs:76-78, and passes the send to the hardware, where CPU 0 is the root's); a send to an
- * index the zone does not have stops the zone. Left out: hvisor's rewriting of EIOINTC routes to the zone's CPU
- * (handle_extioi_mapping_mmio) and its per-core status view (handle_extioi_status_mmio), the IPI-to-self
- * shortcut of emulate_iocsr_legacy (not called on its current path).
+ * index the zone does not have stops the zone. The root's EIOINTC route writes (COREMAP) are rewritten
+ * as hvisor's handle_extioi_mapping_mmio does and a non-root zone's are dropped. Left out: the IPI-to-self
+ * shortcut of emulate_iocsr_legacy (not on hvisor's current path); hvisor's per-core status view
+ * (handle_extioi_status_mmio) is what the per-CPU IOCSR space already gives (COREISR at 0x1800 is the
+ * reading CPU's); a COREMAP read, which hvisor answers with the guest's own register ("makes no sense"),
+ * reads the real route here.
  */
 import type { IocsrBus } from '../../../isa/loongarch64/platform';
 import { Iocsr } from './iocsr';
@@ -29,8 +32,14 @@ const ROOT_ONLY_WRITES: readonly (readonly [number, number])[] = [
   [0x14a0, 0x1e], // EXTIOI_NODE_SEL
 ];
 
+/** EXTIOI_MAP_CORE (COREMAP): one route byte per vector (zone.rs:457 EXTIOI_MAP_CORE_BASE, 0x100 bytes). */
+const COREMAP = 0x1c00;
+const COREMAP_SIZE = 0x100;
+
 export interface ZoneIocsrOptions {
   readonly root: boolean;
+  /** The physical CPU making the accesses (hvisor's this_cpu_id()). */
+  readonly cpu: number;
   /** The zone's physical CPUs in order: its IPIs' targets, by index. */
   readonly cpus: readonly number[];
   /** Why the last refused access was refused (the fault report's text). */
@@ -56,6 +65,21 @@ export function zoneIocsrBus(board: IocsrBus, options: ZoneIocsrOptions): IocsrB
         return false;
       }
       if (!options.root && ROOT_ONLY_WRITES.some(([base, length]) => address >= base && address < base + length)) return true;
+      if (address >= COREMAP && address < COREMAP + COREMAP_SIZE) {
+        // handle_extioi_mapping_mmio (zone.rs:503-575): a non-root zone's route writes are ignored; the
+        // root's are rewritten, each byte keeping its node bits: vectors below 64 go to the writing CPU,
+        // the MSI vectors from 64 on to CPU (v - 64) / 48.
+        if (!options.root) return true;
+        let rewritten = 0n;
+        for (let i = 0; i < size; i++) {
+          const vector = address - COREMAP + i;
+          if (vector >= COREMAP_SIZE) return false;
+          const node = Number((value >> BigInt(8 * i)) & 0xf0n);
+          const target = vector >= 64 ? Math.floor((vector - 64) / 48) : options.cpu;
+          rewritten |= BigInt(node | (1 << target)) << BigInt(8 * i);
+        }
+        return board.write(address, size, rewritten);
+      }
       if (address === Iocsr.IPI_SEND || address === Iocsr.MBUF_SEND) {
         // The guest names CPUs as it reads its own CPUID: by index in the zone (vcpu.ts, hvisor's GCSR CPUID 0).
         const index = Number((value >> 16n) & 0x3ffn);
