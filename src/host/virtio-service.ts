@@ -15,6 +15,8 @@ import { checkVirtioConfig, parseVirtioConfig } from '../shared/validate/virtio-
 import { formatZoneReport } from '../shared/validate/zone-checks';
 import { regionOf } from '../core/machine/shared-layout';
 import type { IrqSink } from '../core/bus/types';
+import type { MsiSink } from '../core/bus/msi';
+import { irqChipsOf } from '../core/hypervisor/irqchips';
 import type { BoardDevice } from '../shared/model/board';
 import { deviceRegionName } from '../core/devices/create-devices';
 import { PCI_CONFIG_BYTES } from '../core/devices/pci/pci-config-space';
@@ -243,7 +245,7 @@ export class VirtioService {
       // The message names zone, device, queue and descriptor; the daemon has already rate-limited it.
       onFault: (fault) => this.hooks.deviceError(fault.zone, `virtio: ${fault.message}${fault.deviceNeedsReset ? ' (device error: DEVICE_NEEDS_RESET until the driver resets it)' : ''}`),
       onInternalError: (error) => this.hooks.log(`virtio daemon: internal error: ${(error as Error).message}`),
-      ...(pci ? { pci: { ...pci, irqSink: this.physicalIrqSink(), sharedConfig: this.sharedPciConfig(pci.host), iommu: this.dmaIommu, ...(this.view.devices.msi ? { msi: this.view.devices.msi } : {}) } } : {}),
+      ...(pci ? { pci: { ...pci, irqSink: this.physicalIrqSink(), sharedConfig: this.sharedPciConfig(pci.host), iommu: this.dmaIommu, ...(this.view.devices.msi ? { msi: this.zoneMsiSink(this.view.devices.msi, pci.zone) } : {}) } } : {}),
     });
     this.daemon.start();
     const count = this.daemon.devices.length;
@@ -261,6 +263,23 @@ export class VirtioService {
     return (block) => {
       if ((block + 1) * PCI_CONFIG_BYTES > region.byteLength) throw new Error(`PCIe host '${host.name}' has no configuration block ${block} in the machine's plan`);
       return new Uint8Array(region.buffer, region.byteOffset + block * PCI_CONFIG_BYTES, PCI_CONFIG_BYTES);
+    };
+  }
+
+  /**
+   * The board's MSI controller as the zone's functions reach it: an address in the zone's view of the
+   * controller goes where the architecture sends it (riscv64 AIA: the zone's IMSIC page of a cpu is that
+   * cpu's guest interrupt file), as an IOMMU's MSI translation would; anything else as it is.
+   */
+  private zoneMsiSink(msi: MsiSink, zone: number): MsiSink {
+    const arch = irqChipsOf(this.view.plan.board.arch);
+    if (!arch.zoneMsiAddress) return msi;
+    const board = this.view.plan.board;
+    return {
+      deliver: (requester, address, data) => {
+        const cpus = this.runtime.table.byId(zone)?.cpuList() ?? [];
+        return msi.deliver(requester, arch.zoneMsiAddress!(board, cpus, address) ?? address, data);
+      },
     };
   }
 

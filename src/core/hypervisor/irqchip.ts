@@ -147,6 +147,13 @@ export interface IrqChipArch {
   virtualStateBytes(board: Board): number;
   /** The zone's virtual controller (hvisor virqc_init + mmio_init), or undefined where the arch has none yet. */
   createVirtual(env: VirtualIrqChipEnv): VirtualIrqChip | undefined;
+  /**
+   * Where a PCI function's MSI write to `address`, programmed by a zone running on `zoneCpus`, lands
+   * physically, when the zone's view of its MSI controller is not the physical one (riscv64 AIA: the
+   * zone's IMSIC page of a cpu is that cpu's guest interrupt file, as hvisor's vIMSIC forwards the
+   * guest's own writes); undefined: the address as it is.
+   */
+  zoneMsiAddress?(board: Board, zoneCpus: readonly number[], address: number): number | undefined;
 }
 
 /** A virtual (non-hw) injection from a thread that does not hold the device lock (virtio completions, wake-ups). */

@@ -10,7 +10,7 @@ import type { Board } from '../../../../shared/model/board';
 import type { IrqChipArch } from '../../irqchip';
 import { RiscvAplic } from '../../../devices/intc/riscv-aplic';
 import { VPLIC_MAX_SOURCES, VirtualPlic } from './vplic';
-import { VirtualAplic } from './vaplic';
+import { HVISOR_IMSIC_GUEST_INDEX, VirtualAplic } from './vaplic';
 
 const isAia = (board: Board): boolean => board.devices.some((d) => d.kind === 'riscv-aplic');
 
@@ -64,5 +64,17 @@ export const riscvIrqChips: IrqChipArch = {
       env.physical,
       env.signals,
     );
+  },
+  // hvisor traps a zone's IMSIC page of cpu c (imsicBase + 0x1000 * c, vaplic.ts) and sends what the guest
+  // writes there to guest file IMSIC_GUEST_INDEX of c; a device's MSI to the same address (the vector the
+  // guest programmed) goes to the same file here, where a RISC-V IOMMU's MSI page table would send it.
+  zoneMsiAddress(board, zoneCpus, address) {
+    const imsic = board.devices.find((d) => d.kind === 'riscv-imsic');
+    if (!imsic) return undefined;
+    const cpu = zoneCpus.find((c) => address >= imsic.base + 0x1000 * c && address < imsic.base + 0x1000 * (c + 1));
+    if (cpu === undefined) return undefined;
+    const guests = typeof imsic.props?.['guests'] === 'number' ? (imsic.props['guests'] as number) : 0;
+    const groupPages = 2 ** Math.ceil(Math.log2(1 + guests));
+    return imsic.base + 0x1000 * (cpu * groupPages + HVISOR_IMSIC_GUEST_INDEX) + (address - (imsic.base + 0x1000 * cpu));
   },
 };
