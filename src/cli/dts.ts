@@ -4,6 +4,7 @@
  * devices and /chosen. `hvwb dts --board <board> [root]`: the tree of a whole board as QEMU gives it
  * to firmware, or with `root` the tree of the board's root zone as its board.rs defines it.
  */
+import { withPciFunctions } from '../core/devices/pci/pci-host-board';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { boardDts, wholeBoardInput } from '../core/fdt/board-dtb';
@@ -20,7 +21,9 @@ import { CliError, type Output } from './output';
 
 export async function runDts(layoutPath: string, zoneName: string, out: Output): Promise<number> {
   const loaded = await loadLayout(layoutPath);
-  const { board, layout } = loaded;
+  const { layout } = loaded;
+  // The layout's PCI functions on the board's PCIe host, as the machine has them (zone-dtb.ts shows the host to a vPCI zone).
+  const board = withPciFunctions(loaded.board, layout.pci ?? []);
   const root = rootZoneForLayout(board, layout.root);
   const zones = [];
   for (const entry of loaded.zoneFiles) zones.push({ entry, zone: await readZoneFile(entry.path, board, { workbenchIvc: loaded.layout.workbenchIvc }) });

@@ -234,7 +234,8 @@ export class MachineHost {
     const dtb =
       this.pendingDtb.bytes ??
       buildRootDtb({
-        board,
+        // The plan's board: its PCIe host lists the layout's functions (a zone whose pci_config names the host gets its node).
+        board: this.plan.board,
         harts: [...this.harts],
         root: this.rootConfig,
         ram: { base: ram.base, size: ram.size },
@@ -369,7 +370,7 @@ export class MachineHost {
     const options = this.loaded.zoneFiles.find((z) => path.resolve(z.path) === path.resolve(zone.file));
     const generate = options?.generateDtb
       ? {
-          board: this.loaded.board,
+          board: this.plan.board,
           others: [this.rootConfig!, ...this.zoneFiles.map((z) => z.config)],
           ...(options.bootargs ? { bootargs: options.bootargs } : {}),
           virtio: this.virtio?.devicesOf(zone.config.zoneId) ?? [],
