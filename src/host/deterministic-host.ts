@@ -88,6 +88,11 @@ export class DeterministicHost {
       if (!Number.isInteger(value) || value <= 0) throw new HostFileError(`deterministic mode: ${name} must be a positive whole number, not ${String(value)}`);
     }
     const host = new DeterministicHost(board.harts, params, board.timebaseFrequency, options.record, replay);
+    // Machine mode gives only the firmware's CPUs a thread (MachineHost.start): the others take no turns.
+    if (layout.root.mode === 'machine') {
+      const running = layout.root.cpus ?? board.rootZone.cpus;
+      for (let cpu = 0; cpu < board.harts; cpu++) if (!running.includes(cpu)) host.state.words[DetWord.aliveBase + cpu] = 0;
+    }
     host.pauseAtRound = options.pauseAtRound;
     if (options.record) startRecording(options.record, { format: REPLAY_FORMAT, version: REPLAY_VERSION, layout: identity!, board: board.name, params, cpu: cpuKind() });
     return host;
