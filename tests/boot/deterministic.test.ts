@@ -149,6 +149,28 @@ describe('deterministic mode', () => {
     }, 300_000);
   }
 
+  it('machine mode with one firmware CPU on a four-hart board (isa-interrupts: timer interrupts on time) runs to its power-off, the same twice', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'hvwb-det-m-'));
+    writeFileSync(path.join(dir, 'layout.json'), JSON.stringify({ name: 'det-m', board: 'qemu-plic', root: { image: path.resolve('guest/riscv64/bin/isa-interrupts.elf'), mode: 'machine', cpus: [0] } }));
+    const run = async (): Promise<{ text: string; retired: number; ticks: number }> => {
+      const host = await MachineHost.create(await loadLayout(dir), { deterministic: {} });
+      running = host;
+      let text = '';
+      const exited = new Promise<string>((resolve) => host.on({ output: (_z, _n, b) => (text += Buffer.from(b).toString('latin1')), exit: (kind) => resolve(kind) }));
+      await host.start();
+      expect(await exited).toBe('poweroff');
+      const result = { text, retired: host.retired(), ticks: host.deterministic!.state.roundTicks };
+      await host.stop();
+      running = undefined;
+      return { ...result, text };
+    };
+    const first = await run();
+    const second = await run();
+    expect(first.text).toContain('PASS');
+    expect(first.retired).toBeGreaterThan(0);
+    expect(second).toEqual(first);
+  }, 120_000);
+
   it('a replay file recorded on another layout is refused with one message naming the file and what differs', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'hvwb-replay-bad-'));
     cpSync(ZONES, dir, { recursive: true });
