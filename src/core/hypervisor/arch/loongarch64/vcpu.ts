@@ -8,8 +8,8 @@
  * the CPU belongs to whichever zone the zone table binds it to and runs that zone's guest with its own
  * CSRs standing for LVZ's guest CSRs (decision 0029). What hvisor's trap.rs does with a guest's traps is
  * done here: HVCL is a hypercall (hypercall-abi.ts), the guest's physical accesses go through the zone's
- * stage-2 (stage2-bus.ts; an unmapped address stops the zone with a report), IOCSR goes through hvisor's
- * IOCSR window (zone-iocsr.ts), and the zone's CPUs are powered on at the zone's entry in direct address
+ * stage-2 (stage2-bus.ts; an unmapped address stops the zone with a report), IOCSR and the 0x1fe0_0000
+ * MMIO page go through hvisor's window (zone-iocsr.ts), and the zone's CPUs are powered on at the zone's entry in direct address
  * mode (hvisor's ArchCpu::run, cpu.rs:66-118: sepc = entry, x[] = 0, GCSR CPUID 0: the CPU's index in
  * the zone here). HWI and IPI lines reach the guest
  * as they reach the CPU: hvisor sets GINTC.HWIP = 0xff (zone.rs:128-132), passing every HWI through.
@@ -36,7 +36,7 @@ import { handleHvclHypercall } from './hypercall-abi';
 import { IPI_LINE, Loongson3Iocsr } from './iocsr';
 import { Stage2Bus } from './stage2-bus';
 import { LoongarchVirtualGintc } from './vgintc';
-import { zoneIocsrBus } from './zone-iocsr';
+import { zoneIocsrBus, zoneMmioWindow } from './zone-iocsr';
 
 interface ZoneBinding {
   readonly slot: ZoneSlot;
@@ -72,9 +72,11 @@ export function createLoongarchVcpu(setup: VcpuSetup): VcpuArch {
     const config = decodeZoneConfig(slot.config(), `zone slot ${slot.index}`, 'loongarch64');
     const traps: TrapRegion<LaCpu>[] = (runtime!.virtualIrqChipOf(slot)?.traps ?? []).map((t) => ({ ...t, kind: TrapKind.irqchip, handler: lockedHandler(t.handler as TrapHandler<LaCpu>, view.lock) }));
     if (virtio) traps.push(...(virtio.traps(config) as TrapRegion<LaCpu>[]));
+    const zoneAccess = { root: config.zoneId === 0, cpu: cpuId, cpus: slot.cpuList(), refused: (reason: string) => { refusal = reason; } };
+    traps.push(zoneMmioWindow<LaCpu>(view.bus, zoneAccess));
     const trace = runtime!.hypervisor.trace;
     const stage2 = new Stage2Map<LaCpu>(stage2RegionsOf(config).filter((r) => r.kind !== 'virtio'), traps, slot.stage2Log, trace ? { trace, zoneId: config.zoneId } : undefined);
-    const iocsrBus = zoneIocsrBus(boardIocsr, { root: config.zoneId === 0, cpu: cpuId, cpus: slot.cpuList(), refused: (reason) => { refusal = reason; } });
+    const iocsrBus = zoneIocsrBus(boardIocsr, zoneAccess);
     return { slot, generation: slot.generation, config, stage2, iocsr: iocsrBus };
   }
 

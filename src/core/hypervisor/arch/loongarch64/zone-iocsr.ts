@@ -21,6 +21,7 @@
  */
 import type { IocsrBus } from '../../../isa/loongarch64/platform';
 import { Iocsr } from './iocsr';
+import type { TrapRegion, TrappingCpu } from '../../stage2-map';
 
 /** hvisor's 0x1fe0_0000 window, in IOCSR addresses (zone.rs:95). */
 export const ZONE_IOCSR_WINDOW = 0x3000;
@@ -91,6 +92,47 @@ export function zoneIocsrBus(board: IocsrBus, options: ZoneIocsrOptions): IocsrB
         return board.write(address, size, (value & ~(0x3ffn << 16n)) | (BigInt(target) << 16n));
       }
       return board.write(address, size, value);
+    },
+  };
+}
+
+/** hvisor's MMIO window every zone registers (zone.rs:95): 0x1fe0_0000 + 0x3000. */
+export const ZONE_MMIO_WINDOW_BASE = 0x1fe0_0000;
+
+/** The part of an AddressSpace the window's accesses need. */
+interface MmioBus {
+  read(address: number, size: 1 | 2 | 4 | 8): number;
+  write(address: number, size: 1 | 2 | 4 | 8, value: number, high?: number): void;
+  readonly high: number;
+}
+
+/**
+ * The same window reached by a guest's loads and stores (trap.rs:385-590: a page fault no region maps goes
+ * to mmio_handle_access, which finds this handler): a zone reaches 0x1fe0_0000..0x1fe0_2fff (UART0, the
+ * LIOINTC, the EIOINTC's MMIO alias) even where its io regions do not map it, with the filters above,
+ * performed on the board's bus. Pages the zone maps as io are passed through by its stage-2 first, as
+ * hvisor's mapped pages never fault.
+ */
+export function zoneMmioWindow<C extends TrappingCpu>(bus: MmioBus, options: ZoneIocsrOptions): TrapRegion<C> {
+  const physical: IocsrBus = {
+    read(offset, size) {
+      const lo = bus.read(ZONE_MMIO_WINDOW_BASE + offset, size) >>> 0;
+      return size === 8 ? (BigInt(bus.high >>> 0) << 32n) | BigInt(lo) : BigInt(lo);
+    },
+    write(offset, size, value) {
+      bus.write(ZONE_MMIO_WINDOW_BASE + offset, size, Number(value & 0xffff_ffffn), Number((value >> 32n) & 0xffff_ffffn));
+      return true;
+    },
+  };
+  const filtered = zoneIocsrBus(physical, options);
+  return {
+    start: ZONE_MMIO_WINDOW_BASE,
+    size: ZONE_IOCSR_WINDOW,
+    handler: {
+      read: (_cpu, offset, size) => filtered.read(offset, size) ?? 0n,
+      write: (_cpu, offset, size, value) => {
+        filtered.write(offset, size, value);
+      },
     },
   };
 }

@@ -6,7 +6,7 @@
  * index in the zone.
  */
 import { describe, expect, it } from 'vitest';
-import { zoneIocsrBus } from '../../../../../../src/core/hypervisor/arch/loongarch64/zone-iocsr';
+import { zoneIocsrBus, zoneMmioWindow } from '../../../../../../src/core/hypervisor/arch/loongarch64/zone-iocsr';
 import type { IocsrBus } from '../../../../../../src/core/isa/loongarch64/platform';
 
 function board() {
@@ -59,5 +59,26 @@ describe('a zone IOCSR window', () => {
     expect(writes).toEqual([[0x1040, 4, (3n << 16n) | 3n]]);
     expect(zone.write(0x1040, 4, 2n << 16n)).toBe(false);
     expect(reasons[0]).toContain('IPI_SEND to CPU 2 of a zone with 2 (physical CPUs 2, 3)');
+  });
+
+  it("is also the zone's MMIO window 0x1fe0_0000 + 0x3000, reaching the board's bus with the same filters", () => {
+    const accesses: string[] = [];
+    const bus = {
+      high: 0,
+      read: (address: number, size: number) => {
+        accesses.push(`r${size}@${address.toString(16)}`);
+        return 0x11;
+      },
+      write: (address: number, size: number, value: number) => {
+        accesses.push(`w${size}@${address.toString(16)}=${value.toString(16)}`);
+      },
+    };
+    const window = zoneMmioWindow(bus, { root: false, cpu: 2, cpus: [2], refused: () => {} });
+    expect([window.start, window.size]).toEqual([0x1fe0_0000, 0x3000]);
+    const cpu = { cpuId: 2, getPc: () => 0n };
+    expect(window.handler.read(cpu, 0x1400, 4)).toBe(0x11n); // the LIOINTC, outside the zone's io page
+    window.handler.write(cpu, 0x1600, 4, 0xffn); // the EIOINTC's enable: root only, dropped
+    window.handler.write(cpu, 0x1e0, 1, 0x41n); // UART0's THR
+    expect(accesses).toEqual(['r4@1fe01400', 'w1@1fe001e0=41']);
   });
 });
