@@ -798,8 +798,11 @@ export class LaCpu implements CpuCore {
     let lo: bigint;
     let ps: number;
     if ((base >> 6n) & 1n) {
-      // A huge page at directory level L covers 2^(Dir_L base) bytes: split into two halves.
-      const level = Number((base >> 13n) & 3n);
+      // A huge page at directory level L covers 2^(Dir_L base) bytes: split into two halves. LDDIR
+      // writes L into bits 14..13 when it passes a huge entry on; a huge entry LDDIR loaded from the
+      // last directory level (Linux's huge PMD, reached by `lddir 1` then `ldpte`) has 0 there and is
+      // a level-1 page, 2^(PTbase + PTwidth) bytes (QEMU's helper_ldpte does the same).
+      const level = Number((base >> 13n) & 3n) || 1;
       const [dirShift] = this.dirGeometry(level);
       ps = dirShift - 1;
       const g = (base >> 12n) & 1n;

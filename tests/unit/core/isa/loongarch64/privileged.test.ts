@@ -249,6 +249,54 @@ describe('LA64 privileged', () => {
     expect(m.cpu.csr.get(Csr.TLBRBADV)).toBe(va);
   });
 
+  it('a huge page entry loaded by the last LDDIR (Linux\'s huge PMD) fills a TLB entry of half its size', () => {
+    // The refill handler of the test above; the PMD entry is a 2 MiB huge page (bit 6) at PA 0, with
+    // nothing in its level bits (14..13), as Debian's kernel maps its vmemmap. LDPTE makes the two
+    // 1 MiB halves of a level-1 page (PS 20); before, it stopped the refill handler with INE.
+    const m = machine();
+    const ram = new DataView(m.bus.ram.buffer);
+    const va = 0x12220008n;
+    ram.setBigUint64(0x10000 + 0 * 8, 0x11000n, true);
+    ram.setBigUint64(0x11000 + Number((va >> 21n) & 511n) * 8, 0x40n | 0x13n, true);
+    ram.setBigUint64(0x20008, 0x5151n, true);
+    m.load(`
+      li.d $t0, 0x9000000000000001
+      csrwr $t0, 0x180
+      li.d $t0, 0x3000
+      csrwr $t0, 0x88
+      li.d $t0, 0x10000
+      csrwr $t0, 0x19
+      li.w $t0, ${12 | (9 << 5) | (21 << 10) | (9 << 15)}
+      csrwr $t0, 0x1c
+      li.w $t0, ${30 | (9 << 6)}
+      csrwr $t0, 0x1d
+      li.w $t0, 12
+      csrwr $t0, 0x1e
+      li.w $t0, 0x10
+      csrwr $t0, 0x0
+      li.d $t1, ${va}
+      ld.d $a0, $t1, 0
+      idle 0
+    `, 0x9000000000001000n, 0x1000);
+    m.load(`
+      csrwr $t0, 0x8b
+      csrrd $t0, 0x1b
+      lddir $t0, $t0, 3
+      lddir $t0, $t0, 1
+      ldpte $t0, 0
+      ldpte $t0, 1
+      tlbfill
+      csrrd $t0, 0x8b
+      ertn
+    `, 0x3000);
+    m.cpu.setPc(0x9000000000001000n);
+    expect(m.cpu.run(1000), JSON.stringify(m.faults, (_k, v) => (typeof v === 'bigint' ? v.toString(16) : v))).toBe('wfi');
+    expect(m.r(R.a0)).toBe(0x5151n);
+    expect(m.cpu.csr.get(Csr.TLBREHI)! & 0x3fn).toBe(20n);
+    // The odd half starts 1 MiB above the even one, global bit from the entry's (clear here).
+    expect(m.cpu.csr.get(Csr.TLBRELO1)! - m.cpu.csr.get(Csr.TLBRELO0)!).toBe(0x10_0000n);
+  });
+
   it('an unimplemented CSR stops the CPU with a report naming it', () => {
     const m = machine();
     expect(m.run('csrrd $a0, 0x7ff\n')).toBe('fault');
