@@ -16,7 +16,10 @@ import { parseZoneConfig } from '../../../../src/shared/validate/zone-config';
 const RAM_BASE = 0x8000_0000;
 const RAM_SIZE = 0x1000_0000;
 
-function zoneJson(id: number, name: string, ram: [number, number][], devices: number[]): string {
+const RISCV_ARCH_CONFIG = { plic_base: '0xc000000', plic_size: '0x4000000', aplic_base: '0xd000000', aplic_size: '0x8000' };
+const AARCH64_ARCH_CONFIG = { gic_version: 'v3', gicd_base: '0x8000000', gicd_size: '0x10000', gicr_base: '0x80a0000', gicr_size: '0xf60000', gits_base: '0x8080000', gits_size: '0x20000', is_aarch32: false };
+
+function zoneJson(id: number, name: string, ram: [number, number][], devices: number[], archConfig: object = RISCV_ARCH_CONFIG): string {
   const hex = (n: number) => `0x${n.toString(16)}`;
   return JSON.stringify({
     zone_id: id,
@@ -30,17 +33,17 @@ function zoneJson(id: number, name: string, ram: [number, number][], devices: nu
     kernel_load_paddr: hex(ram[0]![0]),
     dtb_load_paddr: hex(ram[0]![0] + 0x1000),
     entry_point: hex(ram[0]![0]),
-    arch_config: { plic_base: '0xc000000', plic_size: '0x4000000', aplic_base: '0xd000000', aplic_size: '0x8000' },
+    arch_config: archConfig,
     pci_config: [],
     alloc_pci_devs: devices.map((device) => ({ domain: '0x0', bus: '0x0', device: hex(device), function: '0x0', dev_type: '0' })),
   });
 }
 
-function setup() {
+function setup(arch: 'riscv64' | 'aarch64' = 'riscv64') {
   const buffer = new SharedArrayBuffer(zoneTableBytes(4096));
   const table = new ZoneTable({ buffer, byteOffset: 0, byteLength: buffer.byteLength }, 4096);
   const start = (slot: number, json: string) => {
-    const parsed = parseZoneConfig(json, 'z.json', 'riscv64');
+    const parsed = parseZoneConfig(json, 'z.json', arch);
     if (!parsed.config) throw new Error(JSON.stringify(parsed.findings));
     const s = table.slots[slot]!;
     s.occupy(parsed.config.zoneId, parsed.config.cpus, encodeZoneConfig(parsed.config));
@@ -48,7 +51,7 @@ function setup() {
     return s;
   };
   const blocked: DmaBlocked[] = [];
-  const iommu = new ZoneDmaIsolation(table, 'riscv64', (b) => blocked.push(b));
+  const iommu = new ZoneDmaIsolation(table, arch, (b) => blocked.push(b));
   const u8 = new Uint8Array(RAM_SIZE);
   const bank: RamWindow = { base: RAM_BASE, size: RAM_SIZE, bufferOffset: 0, buffer: u8.buffer, u8, view: new DataView(u8.buffer), spanOffset: 0 };
   const port = (bdf: number) => new DmaPort({ bankAt: (a, s) => (a >= RAM_BASE && a + s <= RAM_BASE + RAM_SIZE ? bank : undefined) }, { get zone() { return iommu.zoneOf(bdf) ?? 0; }, device: `fn ${bdf}`, streamId: bdf }, { iommu });
@@ -80,6 +83,16 @@ describe('ZoneDmaIsolation', () => {
     const dev1 = s.port(1 << 3);
     dev1.write(0x8000_0000, new Uint8Array([3]));
     expect(() => dev1.write(0x8800_0000, new Uint8Array([3]))).toThrow(/not RAM of zone 0/);
+  });
+
+  it('reads aarch64 zone configs the same way (the hook until the SMMUv3 is wired to the boards)', () => {
+    const s = setup('aarch64');
+    s.start(0, zoneJson(0, 'root', [[0x8000_0000, 0x800_0000]], [0], AARCH64_ARCH_CONFIG));
+    s.start(1, zoneJson(1, 'zone1', [[0x8800_0000, 0x10_0000]], [0, 2], AARCH64_ARCH_CONFIG));
+    expect(s.iommu.zoneOf(2 << 3)).toBe(1);
+    const dev2 = s.port(2 << 3);
+    dev2.write(0x8800_0000, new Uint8Array([5]));
+    expect(() => dev2.write(0x8000_0000, new Uint8Array([5]))).toThrow(/not RAM of zone 1/);
   });
 
   it("follows a zone's run-time stage-2 changes and its shutdown", () => {
