@@ -31,9 +31,18 @@ describe('layout.json pci', () => {
     expect(findings([{ type: 'virtio-blk-pci', slot: 1, img: 'd', tap: 'lan' }])).toEqual(['demo/layout.json: pci[0].tap: must be a switch port name, on a virtio-net-pci function']);
   });
 
+  it('reads a bochs-display function by its slot alone, and refuses a disk image, a port or a MAC on it', () => {
+    expect(parse([{ type: 'bochs-display', slot: 1 }]).pci).toEqual([{ type: 'bochs-display', slot: 1, readOnly: false }]);
+    expect(findings([{ type: 'bochs-display', slot: 1, img: 'x.img', tap: 'lan', mac: [2, 0, 0, 0, 0, 1] }])).toEqual([
+      'demo/layout.json: pci[0].img: only a virtio-blk-pci function has a disk image',
+      'demo/layout.json: pci[0].tap: must be a switch port name, on a virtio-net-pci function',
+      'demo/layout.json: pci[0].mac: must be 6 bytes 0..255 of a unicast address, on a virtio-net-pci function',
+    ]);
+  });
+
   it('names the file, entry and field of each mistake', () => {
     expect(findings([{ type: 'e1000', slot: 0 }])).toEqual([
-      'demo/layout.json: pci[0].type: must be one of "virtio-blk-pci", "virtio-net-pci"',
+      'demo/layout.json: pci[0].type: must be one of "virtio-blk-pci", "virtio-net-pci", "bochs-display"',
       'demo/layout.json: pci[0].slot: must be a device number 1..31 on bus 0 (0 is the host bridge)',
     ]);
     expect(findings([{ type: 'virtio-blk-pci', slot: 1, img: '' }])).toEqual(['demo/layout.json: pci[0].img: must be the path of a disk image']);
