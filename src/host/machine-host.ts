@@ -140,8 +140,8 @@ export class MachineHost {
     }
   }
 
-  /** `restoring`: RAM comes from a snapshot, so no image or device tree is loaded (its pages stay untouched). */
   /** `deterministic`: run in deterministic mode (also when the layout says so), recording or replaying. */
+  /** `restoring`: RAM comes from a snapshot, so no image or device tree is loaded (its pages stay untouched). */
   static async create(loaded: LoadedLayout, options: { slice?: number; deterministic?: DeterministicOptions; restoring?: boolean } = {}): Promise<MachineHost> {
     const deterministic = options.deterministic || loaded.layout.deterministic ? await DeterministicHost.prepare(loaded, options.deterministic ?? {}) : undefined;
     const host = new MachineHost(loaded, { slice: options.slice ?? 200_000, ...(deterministic ? { deterministic } : {}) });
@@ -275,7 +275,7 @@ export class MachineHost {
   }
 
   /** `restore`: the CPUs' private states of a snapshot applied to this machine (snapshot/machine-snapshot.ts). */
-  async start(restore?: { readonly states: readonly Uint8Array[]; readonly wasRunning: boolean; readonly machineTicks: number }): Promise<void> {
+  async start(restore?: { readonly states: readonly Uint8Array[]; readonly wasRunning: boolean; readonly machineTicks: number; readonly management?: unknown }): Promise<void> {
     if (this.workers.length > 0) return;
     const { layout, board } = this.loaded;
     const mode = layout.root.mode;
@@ -307,6 +307,11 @@ export class MachineHost {
     if (restore) {
       // The zones, their devices and the clock came with the snapshot: the machine continues where it
       // was, once every worker is up (the clock stands still meanwhile, so no timer is late for it).
+      if (restore.management !== undefined) {
+        // The virtio daemon serves the same devices again, from where their queues were.
+        for (const note of await this.virtio!.start(this.virtioConfig ?? { source: this.loaded.file, zones: [] }, this.virtioBaseDir(), this.pciFunctions())) this.log(note);
+        this.virtio!.restoreState(restore.management);
+      }
       await this.workersReady(this.workers.length);
       // The clock was set to the saved time when the snapshot was applied: resuming takes out the time since.
       this.pausedAt = restore.machineTicks;
@@ -472,7 +477,7 @@ export class MachineHost {
    * A new machine of `loaded` continuing where the snapshot `file` was, not started yet (call start() with
    * the result's restore). Everything is read and checked before this returns; nothing else is touched.
    */
-  static async fromSnapshot(loaded: LoadedLayout, file: string, options: { slice?: number } = {}): Promise<{ host: MachineHost; restore: { states: Uint8Array[]; wasRunning: boolean; machineTicks: number }; readMs: number; bytes: number }> {
+  static async fromSnapshot(loaded: LoadedLayout, file: string, options: { slice?: number } = {}): Promise<{ host: MachineHost; restore: { states: Uint8Array[]; wasRunning: boolean; machineTicks: number; management?: unknown }; readMs: number; bytes: number }> {
     const checked = await readCheckedSnapshot(file);
     const host = await MachineHost.create(loaded, { ...options, restoring: true });
     const port = host.snapshotPort();
@@ -480,6 +485,11 @@ export class MachineHost {
     const restore = applySnapshot(checked, port);
     for (const [id, name] of checked.snapshot.header.zoneNames) host.zoneNames.set(id, name);
     return { host, restore, readMs: checked.readMs, bytes: checked.snapshot.bytes };
+  }
+
+  /** Where the virtio config's relative paths start. */
+  private virtioBaseDir(): string {
+    return this.loaded.virtioFile ? path.dirname(this.loaded.virtioFile) : this.loaded.folder;
   }
 
   private snapshotPort(): SnapshotPort {
@@ -499,8 +509,8 @@ export class MachineHost {
       resume: () => this.resume(),
       zoneNames: () => this.zoneNames,
       retired: () => this.retired(),
-      unsupported: () => (this.virtio?.running ? 'its virtio daemon serves devices, whose queues are not saved yet' : undefined),
-      drain: async () => undefined,
+      managementState: async () => (this.virtio?.running ? this.virtio.saveState() : undefined),
+      diskFiles: () => this.virtio?.diskFiles(this.virtioBaseDir()) ?? [],
       cpuStates: (timeoutMs) =>
         Promise.all(
           this.view.headers.map(

@@ -348,6 +348,26 @@ export class VirtioService {
     return applySync(changes, { folder: disk.folder });
   }
 
+  /** Snapshots (decision 0024): the daemon's devices once idle; undefined when it serves none. */
+  async saveState(): Promise<unknown> {
+    if (!this.daemon) return undefined;
+    if (this.folderDisks.length > 0) throw new HostFileError(`host-folder disks (${this.folderDisks.map((d) => d.folder).join(', ')}) cannot be saved in a snapshot yet`);
+    await this.daemonWork;
+    return this.daemon.saveState();
+  }
+
+  restoreState(state: unknown): void {
+    if (!this.daemon) throw new HostFileError('the snapshot has virtio devices, but this machine serves none');
+    this.daemon.restoreState(state as Parameters<VirtioDaemon['restoreState']>[0]);
+  }
+
+  /** The image files of the enabled blk devices (a snapshot records their size and SHA-256). */
+  diskFiles(baseDir: string): { role: string; path: string }[] {
+    return (this.config?.zones ?? []).flatMap((z) =>
+      z.devices.filter((d) => d.enabled && d.type === 'blk' && d.img).map((d) => ({ role: `zone ${z.zoneId} virtio-blk@0x${d.addr.toString(16)}`, path: path.resolve(baseDir, d.img!) })),
+    );
+  }
+
   /** hv_virtio_inject_irq: each completed request's IRQ goes into its zone's virtual interrupt controller. */
   private injectCompleted(): void {
     const daemon = this.daemon;

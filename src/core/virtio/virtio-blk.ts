@@ -128,6 +128,16 @@ export class VirtioBlk implements VirtioDeviceModel {
     return this.inFlight;
   }
 
+  /** Snapshots: nothing beyond the queue's position once idle (the image file is checked by the snapshot). */
+  saveState(): { starved: boolean } {
+    if (this.inFlight > 0) throw new Error(`${this.kind}: ${this.inFlight} request(s) still in flight`);
+    return { starved: this.starved };
+  }
+
+  restoreState(state: unknown): void {
+    this.starved = (state as { starved: boolean }).starved;
+  }
+
   notify(): void {
     const queue = this.context.queue(0);
     const epoch = this.context.epoch;

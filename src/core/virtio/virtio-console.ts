@@ -97,6 +97,18 @@ export class VirtioConsole implements VirtioDeviceModel {
     // The backlog is the terminal's, not the device's: it survives a driver reset.
   }
 
+  /** Snapshots: the window size and the typed bytes not delivered yet. */
+  saveState(): { config: number[]; backlog: number[] } {
+    return { config: [...this.config], backlog: this.backlog.flatMap((b) => [...b]) };
+  }
+
+  restoreState(state: unknown): void {
+    const s = state as { config: number[]; backlog: number[] };
+    this.config.set(s.config);
+    this.backlog = s.backlog.length > 0 ? [Uint8Array.from(s.backlog)] : [];
+    this.backlogBytes = s.backlog.length;
+  }
+
   private transmit(): void {
     const queue = this.context.queue(ConsoleQueue.transmit);
     queue.beginTurn();

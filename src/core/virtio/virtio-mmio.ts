@@ -30,7 +30,7 @@
  */
 import type { MmioDevice, RegisterDef } from '../bus/types';
 import type { GuestMemory } from './guest-memory';
-import { SplitVirtqueue, VirtqueueError } from './virtqueue';
+import { SplitVirtqueue, VirtqueueError, type VirtqueueState } from './virtqueue';
 
 export const VIRTIO_MMIO_MAGIC = 0x74726976;
 export const VIRTIO_MMIO_VERSION = 2;
@@ -168,6 +168,16 @@ export interface VirtioDeviceModel {
   start?(): void;
   /** Status 0: drop everything in flight. */
   reset(): void;
+  /** Snapshots (decision 0024): the device's own state as JSON values; absent where it cannot be saved yet. */
+  saveState?(): unknown;
+  restoreState?(state: unknown): void;
+}
+
+/** A virtio-mmio device as a snapshot keeps it (JSON: the driver's features as a decimal string). */
+export interface VirtioMmioState {
+  readonly registers: { deviceFeaturesSel: number; driverFeaturesSel: number; driverFeatures: string; queueSel: number; interruptStatus: number; status: number; configGeneration: number; epoch: number; deferred: number };
+  readonly queues: readonly VirtqueueState[];
+  readonly device: unknown;
 }
 
 export interface VirtioMmioOptions {
@@ -294,6 +304,39 @@ export class VirtioMmio implements MmioDevice {
       case Reg.queueDeviceHigh: if (queue && !queue.ready) queue.deviceAddr = high(queue.deviceAddr, value); break;
       default: break;
     }
+  }
+
+  /** Snapshots: refuses (naming the device) a model that cannot be saved or a request still in flight. */
+  saveState(): VirtioMmioState {
+    const name = this.options.name;
+    if (!this.device.saveState) throw new Error(`zone ${this.options.zone} ${name}: a ${this.device.kind} cannot be saved in a snapshot yet`);
+    const busy = this.queues.find((q) => q.inFlight > 0);
+    if (busy) throw new Error(`zone ${this.options.zone} ${name}: queue ${busy.index} has ${busy.inFlight} request(s) in flight`);
+    return {
+      registers: {
+        deviceFeaturesSel: this.deviceFeaturesSel, driverFeaturesSel: this.driverFeaturesSel, driverFeatures: this.driverFeatures.toString(),
+        queueSel: this.queueSel, interruptStatus: this.interruptStatus, status: this.status, configGeneration: this.configGeneration,
+        epoch: this.epoch, deferred: this.deferred,
+      },
+      queues: this.queues.map((q) => q.saveState()),
+      device: this.device.saveState(),
+    };
+  }
+
+  restoreState(state: VirtioMmioState): void {
+    if (state.queues.length !== this.queues.length) throw new Error(`zone ${this.options.zone} ${this.options.name}: the snapshot has ${state.queues.length} queues, the device ${this.queues.length}`);
+    const r = state.registers;
+    this.deviceFeaturesSel = r.deviceFeaturesSel;
+    this.driverFeaturesSel = r.driverFeaturesSel;
+    this.driverFeatures = BigInt(r.driverFeatures);
+    this.queueSel = r.queueSel;
+    this.interruptStatus = r.interruptStatus;
+    this.status = r.status;
+    this.configGeneration = r.configGeneration;
+    this.epoch = r.epoch;
+    this.deferred = r.deferred;
+    state.queues.forEach((q, i) => this.queues[i]!.restoreState(q, this.options.memory));
+    this.device.restoreState?.(state.device);
   }
 
   reset(): void {

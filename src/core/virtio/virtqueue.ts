@@ -67,6 +67,21 @@ export function vringNeedEvent(eventIdx: number, next: number, old: number): boo
   return u16(next - eventIdx - 1) < u16(next - old);
 }
 
+/** A queue's position as a snapshot keeps it. */
+export interface VirtqueueState {
+  readonly size: number;
+  readonly ready: boolean;
+  readonly descAddr: number;
+  readonly driverAddr: number;
+  readonly deviceAddr: number;
+  readonly eventIdx: boolean;
+  readonly indirect: boolean;
+  readonly lastAvail: number;
+  readonly usedIdx: number;
+  readonly inFlight: number;
+  readonly signalledUsed: number;
+}
+
 export class SplitVirtqueue {
   /** QueueNum as the driver wrote it. */
   size = 0;
@@ -97,6 +112,28 @@ export class SplitVirtqueue {
     readonly index: number,
     readonly maxSize: number,
   ) {}
+
+  /** Snapshots (decision 0024): the queue's position; the ring views are rebuilt by restoreState. */
+  saveState(): VirtqueueState {
+    const { size, ready, descAddr, driverAddr, deviceAddr, eventIdx, indirect, lastAvail, usedIdx, inFlight, signalledUsed } = this;
+    return { size, ready, descAddr, driverAddr, deviceAddr, eventIdx, indirect, lastAvail, usedIdx, inFlight, signalledUsed };
+  }
+
+  /** Puts a saved position back over `memory` (the ring areas are checked again, as QueueReady does). */
+  restoreState(state: VirtqueueState, memory: GuestMemory): void {
+    this.reset();
+    this.size = state.size;
+    this.descAddr = state.descAddr;
+    this.driverAddr = state.driverAddr;
+    this.deviceAddr = state.deviceAddr;
+    this.eventIdx = state.eventIdx;
+    this.indirect = state.indirect;
+    this.lastAvail = state.lastAvail;
+    this.usedIdx = state.usedIdx;
+    this.inFlight = state.inFlight;
+    this.signalledUsed = state.signalledUsed;
+    if (state.ready) this.enable(memory);
+  }
 
   reset(): void {
     this.size = 0;

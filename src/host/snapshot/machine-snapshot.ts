@@ -48,10 +48,10 @@ export interface SnapshotPort {
   resume(): void;
   zoneNames(): ReadonlyMap<number, string>;
   retired(): number;
-  /** Why the management side cannot be saved yet (a virtio daemon serving devices), or undefined. */
-  unsupported(): string | undefined;
-  /** Waits until the management side has no request in flight. */
-  drain(): Promise<void>;
+  /** The management side's state (the virtio daemon's devices, once their requests completed), or undefined. */
+  managementState(): Promise<unknown>;
+  /** Disk image files the machine's devices use (their size and SHA-256 join the layout identity). */
+  diskFiles(): { role: string; path: string }[];
   /** Asks every vCPU worker for its private state (the machine is paused); rejects naming a CPU that fails. */
   cpuStates(timeoutMs: number): Promise<Uint8Array[]>;
 }
@@ -103,15 +103,16 @@ async function quiesce(port: SnapshotPort, timeoutMs: number): Promise<void> {
 export async function saveMachine(port: SnapshotPort, file: string): Promise<SnapshotFigures> {
   const state = port.state();
   if (state !== 'running' && state !== 'paused') throw new SnapshotError(`${file}: cannot save a snapshot of a machine that is ${state} (start it first)`);
-  const why = port.unsupported();
-  if (why) throw new SnapshotError(`${file}: cannot save this machine yet: ${why}`);
-  const identity = await layoutIdentity(port.loaded, port.layoutZones);
   const started = performance.now();
   const wasRunning = state === 'running';
   if (wasRunning) port.pause();
   try {
     await quiesce(port, 10_000);
-    await port.drain();
+    const management = await port.managementState().catch((error: Error) => {
+      throw new SnapshotError(`${file}: cannot save this machine yet: ${error.message}`);
+    });
+    // The files are hashed while the guest stands still: a disk image cannot change under the hash.
+    const identity = await layoutIdentity(port.loaded, port.layoutZones, port.diskFiles());
     const states = await port.cpuStates(10_000);
     const paused = performance.now();
     // One synchronous step from here to the end of the copy: nothing else on this thread changes the buffer meanwhile.
@@ -130,6 +131,7 @@ export async function saveMachine(port: SnapshotPort, file: string): Promise<Sna
       }
     }
     states.forEach((bytes, cpu) => sections.push({ name: `cpu:${cpu}`, encoding: 'raw', bytes }));
+    if (management !== undefined) sections.push({ name: 'management', encoding: 'deflate', bytes: Buffer.from(JSON.stringify(management), 'utf8') });
     const header = {
       workbench: workbenchVersion(),
       createdAt: new Date().toISOString(),
@@ -184,7 +186,7 @@ export async function readCheckedSnapshot(file: string): Promise<CheckedSnapshot
 export async function checkAgainst(checked: CheckedSnapshot, port: SnapshotPort): Promise<void> {
   const { header, sections } = checked.snapshot;
   const file = checked.file;
-  const current = await layoutIdentity(port.loaded, port.layoutZones);
+  const current = await layoutIdentity(port.loaded, port.layoutZones, port.diskFiles());
   const difference = identityDifference(header.layout as LayoutIdentity, current);
   if (difference) throw new SnapshotError(`${file}: the snapshot is of another layout (${header.layout.name} in ${header.layout.folder}): ${difference}`);
   const mine = machineOf(port.plan);
@@ -210,7 +212,7 @@ export async function checkAgainst(checked: CheckedSnapshot, port: SnapshotPort)
  * Writes a checked snapshot into a machine that has not started: its regions, the clock at the saved
  * machine time, every CPU paused with its caches to flush. Returns the CPUs' private states.
  */
-export function applySnapshot(checked: CheckedSnapshot, port: SnapshotPort): { states: Uint8Array[]; wasRunning: boolean; machineTicks: number } {
+export function applySnapshot(checked: CheckedSnapshot, port: SnapshotPort): { states: Uint8Array[]; wasRunning: boolean; machineTicks: number; management?: unknown } {
   const { header, sections } = checked.snapshot;
   for (const region of port.plan.layout.regions) {
     const target = new Uint8Array(port.buffer, region.offset, region.length);
@@ -229,5 +231,6 @@ export function applySnapshot(checked: CheckedSnapshot, port: SnapshotPort): { s
     Atomics.or(h, CpuWord.fences, 3);
   }
   const states = Array.from({ length: port.plan.board.harts }, (_, cpu) => sections.get(`cpu:${cpu}`)!);
-  return { states, wasRunning: header.wasRunning, machineTicks: header.machineTicks };
+  const management = sections.get('management');
+  return { states, wasRunning: header.wasRunning, machineTicks: header.machineTicks, ...(management ? { management: JSON.parse(Buffer.from(management).toString('utf8')) as unknown } : {}) };
 }

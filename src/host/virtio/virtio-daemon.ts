@@ -23,7 +23,7 @@ import { type HostRam, type VirtioMemoryRegion, ZoneGuestMemory } from '../../co
 import { type BlockBackend, VirtioBlk } from '../../core/virtio/virtio-blk';
 import { type BridgeRequest, MAX_REQ, VirtioBridgeConsumer } from '../../core/virtio/virtio-bridge';
 import { VirtioConsole } from '../../core/virtio/virtio-console';
-import { type VirtioDeviceFault, type VirtioDeviceModel, Reg, VirtioMmio } from '../../core/virtio/virtio-mmio';
+import { type VirtioDeviceFault, type VirtioDeviceModel, type VirtioMmioState, Reg, VirtioMmio } from '../../core/virtio/virtio-mmio';
 import { VirtioNet } from '../../core/virtio/virtio-net';
 import type { VirtioCfgDevice, VirtioConfigFile } from '../../shared/model/virtio-config';
 import type { EthernetSwitch, SwitchPort } from './ethernet-switch';
@@ -356,6 +356,27 @@ export class VirtioDaemon {
   /** A zone was shut down: its devices return to reset state, in-flight completions are dropped. */
   resetZone(zone: number): void {
     for (const device of this.devices) if (device.zone === zone) device.transport.reset();
+  }
+
+  /**
+   * Snapshots (decision 0024): once every blk request has completed, each device's transport, queues
+   * and model state; refused (naming the device) for PCIe functions and models that cannot be saved yet.
+   */
+  async saveState(): Promise<{ devices: { zone: number; addr: number; name: string; state: VirtioMmioState }[]; backlog: { zone: number; irq: number }[] }> {
+    await this.whenIdle();
+    if (this.pciBus) throw new Error('the PCIe functions the daemon serves cannot be saved in a snapshot yet');
+    return { devices: this.devices.map((d) => ({ zone: d.zone, addr: d.addr, name: d.name, state: d.transport.saveState() })), backlog: [...this.backlog] };
+  }
+
+  /** Puts saved device states back; every saved device must be served here under the same name. */
+  restoreState(saved: Awaited<ReturnType<VirtioDaemon['saveState']>>): void {
+    for (const entry of saved.devices) {
+      const device = this.devices.find((d) => d.zone === entry.zone && d.addr === entry.addr);
+      if (!device || device.name !== entry.name) throw new Error(`zone ${entry.zone}: the snapshot has ${entry.name}, this daemon serves ${device?.name ?? 'nothing'} there`);
+    }
+    if (saved.devices.length !== this.devices.length) throw new Error(`the snapshot has ${saved.devices.length} virtio devices, this daemon serves ${this.devices.length}`);
+    for (const entry of saved.devices) this.devices.find((d) => d.zone === entry.zone && d.addr === entry.addr)!.transport.restoreState(entry.state);
+    this.backlog = [...saved.backlog];
   }
 
   /** Resolves when no blk request is in flight. */
