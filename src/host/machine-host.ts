@@ -38,6 +38,7 @@ import { formatZoneReport } from '../shared/validate/zone-checks';
 import { encodeZoneConfig } from '../core/hypervisor/zone-config-binary';
 import { DeterministicHost, type DeterministicOptions, type DeterministicStatus } from './deterministic-host';
 import { applySnapshot, checkAgainst, readCheckedSnapshot, saveMachine, type SnapshotFigures, type SnapshotPort } from './snapshot/machine-snapshot';
+import { SnapshotError } from './snapshot/snapshot-file';
 
 export interface MachineFault {
   readonly zone: number;
@@ -469,7 +470,8 @@ export class MachineHost {
   private readonly stateWaiters = new Map<number, (message: { state?: Uint8Array; error?: string }) => void>();
 
   /** Saves the whole machine to `file` (docs/decisions/0024); it runs on (or stays paused) afterwards. */
-  saveSnapshot(file: string): Promise<SnapshotFigures> {
+  async saveSnapshot(file: string): Promise<SnapshotFigures> {
+    if (this.deterministic) throw new SnapshotError(`${file}: snapshots of a deterministic run (decision 0025) are not supported yet`);
     return saveMachine(this.snapshotPort(), file);
   }
 
@@ -478,6 +480,7 @@ export class MachineHost {
    * the result's restore). Everything is read and checked before this returns; nothing else is touched.
    */
   static async fromSnapshot(loaded: LoadedLayout, file: string, options: { slice?: number } = {}): Promise<{ host: MachineHost; restore: { states: Uint8Array[]; wasRunning: boolean; machineTicks: number; management?: unknown }; readMs: number; bytes: number }> {
+    if (loaded.layout.deterministic) throw new SnapshotError(`${file}: ${loaded.file} runs deterministic (decision 0025); restoring a snapshot into it is not supported yet`);
     const checked = await readCheckedSnapshot(file);
     const host = await MachineHost.create(loaded, { ...options, restoring: true });
     const port = host.snapshotPort();
