@@ -10,6 +10,7 @@ import { startControlServer } from '../host/control-socket';
 import { isZoneCommand, zoneCommand } from '../host/zone-commands';
 import { findZone, startGdbServer, symbolFile, zoneImage, type GdbServer } from '../host/gdb/server';
 import { zoneSymbols } from '../host/symbols';
+import { cpuModel } from '../core/cpu-models';
 import type { DeterministicOptions } from '../host/deterministic-host';
 import { deterministicBanner } from './deterministic';
 import path from 'node:path';
@@ -151,7 +152,7 @@ export async function runLayout(options: RunOptions, out: Output): Promise<RunRe
         // zones' expected text would only turn the fault into a timeout that hides it.
         // The pc it names comes with its function when the zone has symbols (host/symbols.ts).
         const message = zoneSymbols(host).annotate(Math.max(fault.zone, 0), fault.message);
-        finish(2, `hvwb: ${fault.zoneName}${fault.hart >= 0 ? ` hart ${fault.hart}` : ''}: ${message}`);
+        finish(2, `hvwb: ${fault.zoneName}${fault.hart >= 0 ? ` ${cpuModel(loaded.board.arch).cpuNoun} ${fault.hart}` : ''}: ${message}`);
       },
       log(line) {
         if (!options.quiet) out.stderr(`${line}\n`);
