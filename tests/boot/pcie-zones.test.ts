@@ -43,7 +43,8 @@ describe.skipIf(!haveImages)('hvisor vPCI: a virtio-blk-pci function assigned to
 
   it("zone 1's Linux enumerates only the host bridge and its function, at the vBDF hvisor gives it", async () => {
     console.log(`pcie-zones: zone 1 ready ${((ready - started) / 1000).toFixed(1)} s after the start`);
-    const boot = await shell('linux1', 'dmesg | grep "pci 0000:00:0"');
+    const boot = await shell('linux1', 'dmesg | grep -E "pci 0000:00:0|PCI host bridge|virtio-pci"');
+    console.log(`pcie-zones: zone 1's kernel log:\n${boot}`);
     expect(boot).toMatch(/pci 0000:00:02\.0: \[1af4:1042\] type 00 class 0x010000/);
     expect(boot).not.toMatch(/pci 0000:00:01\.0: \[/);
     const list = await shell('linux1', LIST_PCI);
