@@ -69,6 +69,17 @@ export function checkPciAssignments(zones: readonly ZoneConfig[], board: Board, 
       if (entry.ecamBase < host.base || entry.ecamBase + entry.ecamSize > host.base + host.size) {
         push('error', path, `ECAM ${hex(entry.ecamBase)}+${hex(entry.ecamSize)} is outside the board's PCIe host ECAM ${hex(host.base)}+${hex(host.size)} (${host.name}); the zone's vPCI would trap a window no device answers in`);
       }
+      // hvisor traps the window only where the zone's stage-2 has no mapping (a stage-2 fault reaches the
+      // MMIO handlers, pci_config.rs:331); a region over it (a virtio region is trapped first too) lets the
+      // zone reach every function's configuration space, its BARs included, past the vPCI.
+      const k = zone.memoryRegions.findIndex((r) => {
+        const start = r.type === 'virtio' ? r.physicalStart : r.virtualStart;
+        return start < entry.ecamBase + entry.ecamSize && entry.ecamBase < start + r.size;
+      });
+      if (k >= 0) {
+        const r = zone.memoryRegions[k]!;
+        push('warning', `memory_regions[${k}]`, `${r.type} region ${hex(r.type === 'virtio' ? r.physicalStart : r.virtualStart)}+${hex(r.size)} covers the ECAM window pci_config[${i}] asks hvisor's vPCI to trap (${hex(entry.ecamBase)}+${hex(entry.ecamSize)}): the zone reaches every function on the bus directly, not only its alloc_pci_devs`);
+      }
     });
     zone.allocPciDevs.forEach((dev, i) => {
       const path = `alloc_pci_devs[${i}]`;

@@ -37,6 +37,17 @@ function findings(edit: (z1: Record<string, unknown>, z2: Record<string, unknown
 }
 
 describe('PCI assignment findings', () => {
+  it("a region over the ECAM window hvisor's vPCI traps is a warning: the zone would reach every function past the vPCI", () => {
+    const z1 = fixture('zone1.json');
+    (z1.memory_regions as unknown[]).push({ type: 'io', physical_start: '0x30000000', virtual_start: '0x30000000', size: '0x10000000' });
+    const zone = parseZoneConfig(JSON.stringify(z1), 'zone1.json', 'riscv64').config!;
+    const list = checkZones([layoutRootZone(board, {}), zone], board, { pci: PCI }).filter((f) => /ECAM window/.test(f.message));
+    expect(list.map((f) => [f.severity, f.file, f.path])).toEqual([['warning', 'zone1.json', `memory_regions[${(z1.memory_regions as unknown[]).length - 1}]`]]);
+    expect(list[0]!.message).toContain('reaches every function on the bus directly');
+    const clean = checkZones([layoutRootZone(board, {}), parseZoneConfig(JSON.stringify(fixture('zone1.json')), 'zone1.json', 'riscv64').config!], board, { pci: PCI });
+    expect(clean.filter((f) => /ECAM window/.test(f.message))).toEqual([]);
+  });
+
   it('the fixture as it is: the host bridge in all three zones, 00:02.0 in zone1 only, no finding', () => {
     expect(findings(() => {})).toEqual([]);
   });
