@@ -52,6 +52,8 @@ import { initStandardVdev, standardVdevRead, standardVdevWrite } from './standar
 const PAGE = 0x1000;
 /** BIT_LENTH (pci_struct.rs:146): 1024 bytes of configuration space are handled. */
 export const VPCI_CONFIG_LIMIT = 0x400;
+/** Reports a thread logs per zone before it goes quiet (they stay in `reports`). */
+const REPORT_LOG_LIMIT = 50;
 
 /** The machine's physical bus as hvisor's MMIO reaches it (the ECAM of the board's PCIe host). */
 export interface PhysicalBus {
@@ -125,10 +127,16 @@ export class Vpci {
     return this.state.f;
   }
 
+  /** Log lines written per zone id by this thread: a guest writing garbage in a loop cannot flood the log. */
+  private readonly logged = new Map<number, number>();
+
   private report(zoneId: number, bdf: string, message: string): void {
     this.reports.push({ zoneId, bdf, message });
     if (this.reports.length > 64) this.reports.shift();
-    this.hooks.log(`vpci: zone ${zoneId}, ${bdf}: ${message}`);
+    const n = (this.logged.get(zoneId) ?? 0) + 1;
+    this.logged.set(zoneId, n);
+    if (n <= REPORT_LOG_LIMIT) this.hooks.log(`vpci: zone ${zoneId}, ${bdf}: ${message}`);
+    if (n === REPORT_LOG_LIMIT) this.hooks.log(`vpci: zone ${zoneId}: ${REPORT_LOG_LIMIT} reports from this CPU; further ones are not logged`);
   }
 
   /** hvisor_pci_init, once (main.rs:140-144). */
@@ -260,6 +268,7 @@ export class Vpci {
           returned.push(bdfName(this.f[at + F.bdf]!));
         }
       }
+      this.logged.delete(zoneId);
       if (returned.length) this.hooks.log(`vpci: zone ${zoneId} shut down; ${returned.join(' ')} back in the global list (a workbench addition: hvisor keeps them out)`);
     }
     this.state.clearZone(slot.index);

@@ -255,5 +255,8 @@ describe('vPCI bad input', () => {
     expect(m.regions.get(0)).toEqual([]);
     expect(m.regions.get(1)![0]).toEqual(ZONE1_RAM);
     expect(m.read(m.root, off(0, 1, 0, 0))).toBe(0x1042_1af4);
+    // The log gets at most 50 of them and says it stopped.
+    expect(m.logs.filter((l) => l.startsWith('vpci: zone 1, ')).length).toBe(50);
+    expect(m.logs.some((l) => /zone 1: 50 reports from this CPU; further ones are not logged/.test(l))).toBe(true);
   });
 });
