@@ -14,6 +14,8 @@ import { LA_STATE_BYTES } from './isa/loongarch64/cpu';
 import { LaInterruptLine } from './isa/loongarch64/platform';
 import { LA_LINUX_PE_MAGIC, laLinuxHandoff, parseLaLinuxImage } from './isa/loongarch64/linux-image';
 import { DEBUG_BYTES, DEBUG_OFFSET } from './cpu/hart-snapshot';
+import { walkStage2 } from './isa/aarch64/stage2-walk';
+import type { Stage2Walker } from './cpu/translation-walk';
 
 export interface CpuModel {
   readonly arch: BoardArch;
@@ -47,6 +49,8 @@ export interface CpuModel {
    * which are timer interrupts the CPU raises itself and which come from an interrupt controller.
    */
   readonly interruptCauses: InterruptCauses;
+  /** The architecture's stage-2 table walk for walkers that are not a CPU (an SMMU's), where it has one. */
+  readonly stage2Walk?: Stage2Walker;
 }
 
 export interface LinuxBoot {
@@ -78,6 +82,7 @@ const MODELS: Partial<Record<BoardArch, CpuModel>> = {
     interruptInputs: { IRQ: CpuInterruptLine.irq, FIQ: CpuInterruptLine.fiq, SError: CpuInterruptLine.serror },
     // The exception taken (exceptions.ts checkInterrupts); the generic timer reaches the CPU as a GIC PPI.
     interruptCauses: { names: { [A64InterruptCause.irq]: 'IRQ', [A64InterruptCause.fiq]: 'FIQ' }, timer: [], external: [A64InterruptCause.irq, A64InterruptCause.fiq] },
+    stage2Walk: walkStage2,
   },
   // The LA64 state, then the debug words. EM_LOONGARCH 258; the Linux `Image` (an EFI-stub PE file) has
   // LINUX_PE_MAGIC at 0x38 (arch/loongarch/kernel/head.S). Its kernel_entry wants an EFI system table in

@@ -6,7 +6,7 @@
  */
 import type { Aarch64Board } from '../../shared/model/board';
 import {
-  QEMU_VIRT_RAM, QEMU_VIRT_VIRTIO_WAKEUP_IRQ, qemuVirtHypervisorReserved, qemuVirtMpidrs, qemuVirtPciGicv3, qemuVirtPcie,
+  QEMU_VIRT_RAM, QEMU_VIRT_VIRTIO_WAKEUP_IRQ, qemuVirtHypervisorReserved, qemuVirtMpidrs, qemuVirtPciGicv3, qemuVirtPcie, qemuVirtSmmu,
   qemuVirtRootZoneCommon, qemuVirtTimerPpis, qemuVirtUart, qemuVirtVirtio,
 } from './qemu-virt';
 
@@ -30,6 +30,7 @@ export const qemuGicv3: Aarch64Board = {
     qemuVirtUart,
     ...qemuVirtVirtio,
     qemuVirtPcie,
+    qemuVirtSmmu,
   ],
   rootZone: {
     ...qemuVirtRootZoneCommon,

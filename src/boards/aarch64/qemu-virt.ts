@@ -33,6 +33,13 @@ export const qemuVirtUart: BoardDevice = {
 };
 
 /** The high ECAM window QEMU uses with highmem (VIRT_HIGH_PCIE_ECAM), as ROOT_PCI_CONFIG names it. */
+/**
+ * QEMU virt's SMMUv3 (hw/arm/virt.c VIRT_SMMU, with `-machine iommu=smmuv3`), which hvisor's aarch64
+ * driver programs at this fixed address (src/arch/aarch64/iommu.rs SMMU_BASE_ADDR); its PCIe functions'
+ * StreamID is the BDF. hvisor's qemu-gicv3 build enables the driver (cargo feature iommu).
+ */
+export const qemuVirtSmmu: BoardDevice = { name: 'smmu', kind: 'arm-smmuv3', base: 0x0905_0000, size: 0x2_0000 };
+
 export const qemuVirtPcie: BoardDevice = {
   name: 'pcie', kind: 'pci-host-ecam', base: 0x40_1000_0000, size: 0x1000_0000, irq: [35, 36, 37, 38],
   props: {

@@ -5,6 +5,7 @@
  * timer...). Interrupt controllers are built first, so that every other device finds the controller its
  * `irq` is wired to. Device-tree nodes are written by src/core/fdt from the same board data.
  */
+import type { ArmSmmuV3 } from './iommu/arm-smmuv3';
 import type { Clock, HartSignals, IrqSink, MmioDevice, SharedRegion } from '../bus/types';
 import type { Board, BoardDevice, DeviceKind } from '../../shared/model/board';
 import type { ByteRing } from './byte-ring';
@@ -60,6 +61,8 @@ export interface DeviceRoles {
   readonly cascadedIrqChip: IrqSink & MmioDeviceLike;
   /** What answers part of a LoongArch board's IOCSR space (the EIOINTC). */
   readonly iocsr: IocsrResponder;
+  /** The board's IOMMU (an SMMUv3): the hypervisor programs it, the PCIe functions' DMA goes through it. */
+  readonly iommu: ArmSmmuV3;
 }
 
 /** A device in a LoongArch CPU's IOCSR space: undefined / false where it does not answer. */

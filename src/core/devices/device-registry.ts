@@ -30,6 +30,7 @@ import { LoongsonEiointc } from './intc/loongson-eiointc';
 import { LoongsonPchPic } from './intc/loongson-pch-pic';
 import { LoongsonPchMsi, type VectorPulseSink } from './intc/loongson-pch-msi';
 import { pciHostEcamModel } from './pci/pci-host-model';
+import { ArmSmmuV3, SMMUV3_STATE_BYTES } from './iommu/arm-smmuv3';
 
 const DEFAULT_RING_CAPACITY = 4096;
 
@@ -189,6 +190,18 @@ const MODELS: readonly DeviceModel[] = [
     build: (c) => {
       const pic = new LoongsonPchPic(c.region(), c.irqSink());
       return { windows: [window(c.spec, pic)], roles: { cascadedIrqChip: pic } };
+    },
+  },
+  {
+    // The SMMUv3 hvisor's aarch64 driver programs; its memory (tables, queues) is attached by the machine.
+    kind: 'arm-smmuv3',
+    stateBytes: () => SMMUV3_STATE_BYTES,
+    build: (c) => {
+      const walk = cpuModel(c.board.arch).stage2Walk;
+      if (!walk) throw new Error(`board '${c.board.name}': device '${c.spec.name}' (arm-smmuv3) needs a CPU with a stage-2 table format; ${c.board.arch} has none`);
+      const region = c.region();
+      const smmu = new ArmSmmuV3({ state: new Uint8Array(region.buffer, region.byteOffset, region.byteLength), walkStage2: walk });
+      return { windows: [window(c.spec, smmu)], roles: { iommu: smmu } };
     },
   },
   {

@@ -5,6 +5,7 @@
  * host and every vCPU worker build one, so a hypercall in a worker and a command from the host act on
  * the same zones.
  */
+import { iommuDriverFor, type HypervisorIommuDriver } from './iommu-drivers';
 import { TrapKind } from './hv-trace';
 import type { MachineView } from '../machine/machine';
 import { MachineExit } from '../machine/machine';
@@ -43,6 +44,8 @@ export class ZoneRuntime {
   /** hvisor's vPCI, on a machine whose PCIe host has functions (a layout's `pci` list). */
   readonly vpci: Vpci | undefined;
   private readonly irqChips: IrqChipArch;
+  /** The hypervisor's driver of the board's IOMMU (iommu-drivers.ts), when the board has one. */
+  private readonly iommu: HypervisorIommuDriver | undefined;
   private readonly virtualChips = new Map<number, { generation: number; chip: VirtualIrqChip | undefined }>();
 
   constructor(
@@ -54,6 +57,7 @@ export class ZoneRuntime {
     this.irqChips = irqChipsOf(board.arch);
     this.physicalIrqChip = this.irqChips.physicalOf(view.devices);
     this.table = new ZoneTable(regionOf(view.plan.layout, view.buffer, 'zones'), virtualIrqChipBytes(board));
+    this.iommu = view.devices.iommu ? iommuDriverFor(board, view.devices.iommu, view.bus, log) : undefined;
     this.ivc = this.irqChips.ivc.byHvisor || options.workbenchIvc ? new IvcTable(regionOf(view.plan.layout, view.buffer, 'ivc'), board.hypervisorReserved, view.bus.ram) : undefined;
     this.hypervisor = new Hypervisor(board, this.table, view.headers, view.signals, view.lock, {
       panic: (message) => {
@@ -70,6 +74,8 @@ export class ZoneRuntime {
         for (const line of this.ivc?.init(config.zoneId, config.ivcConfigs) ?? []) log(line);
         // hvisor's zone_create: virtual_pci_mmio_init and guest_pci_init (src/zone.rs:294-304).
         this.vpci?.attach(slot, config);
+        // iommu_pt_init and guest_pci_init's iommu_add_device for the zone's functions (aarch64 SMMUv3).
+        this.iommu?.zoneCreated(config);
       },
       zoneReleased: (slot) => this.vpci?.release(slot),
       // The root's bridge page belonged to the root's hvisor-tool; a new root has none yet.

@@ -163,6 +163,8 @@ export class MachineView {
         this.requestExit(kind === 'reset' ? MachineExit.reset : kind === 'fail' ? MachineExit.fail : MachineExit.poweroff, code),
     });
     for (const mapping of this.devices.mappings) this.bus.map(mapping.name, mapping.base, mapping.size, mapping.device);
+    // An IOMMU reads its tables and queues from RAM (an AddressSpace is a DmaMemory).
+    this.devices.iommu?.attachMemory(this.bus);
     const mtimer = this.devices.mtimer;
     this.guestClock = mtimer ? { now: () => this.clock.now() + mtimer.timeOffset() } : this.clock;
   }

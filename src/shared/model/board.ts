@@ -29,7 +29,8 @@ export type DeviceKind =
   | 'loongson-liointc'
   | 'loongson-eiointc'
   | 'loongson-pch-pic'
-  | 'loongson-pch-msi';
+  | 'loongson-pch-msi'
+  | 'arm-smmuv3';
 
 export type MmuType = 'riscv,sv39' | 'riscv,sv48' | 'riscv,sv57';
 

@@ -152,8 +152,8 @@ export interface SmmuEventRecord {
 export interface ArmSmmuV3Options {
   /** Shared state (SMMUV3_STATE_BYTES); private bytes without it. */
   readonly state?: Uint8Array;
-  /** Physical memory the SMMU reads tables and queues from and writes events to. */
-  readonly memory: DmaMemory;
+  /** Physical memory the SMMU reads tables and queues from and writes events to (or attachMemory later). */
+  readonly memory?: DmaMemory;
   /** Every event, queued or not. */
   readonly onEvent?: (event: SmmuEventRecord) => void;
   /** The stage-2 walk of the STE's tables (VMSAv8-64's, isa/aarch64/stage2-walk.ts, given by whoever builds the SMMU). */
@@ -172,11 +172,25 @@ export class ArmSmmuV3 implements MmioDevice, Iommu {
   readonly kind = 'arm-smmuv3';
   readonly registers = SMMUV3_REGISTERS;
   private readonly words: Int32Array;
+  private memory: DmaMemory;
+  private listeners: ((event: SmmuEventRecord) => void)[] = [];
 
   constructor(private readonly options: ArmSmmuV3Options) {
+    this.memory = options.memory ?? { bankAt: () => undefined };
+    if (options.onEvent) this.listeners.push(options.onEvent);
     const state = options.state ?? new Uint8Array(SMMUV3_STATE_BYTES);
     if (state.byteLength < SMMUV3_STATE_BYTES || state.byteOffset % 4 !== 0) throw new Error(`arm-smmuv3: state needs ${SMMUV3_STATE_BYTES} bytes, 4-aligned`);
     this.words = new Int32Array(state.buffer, state.byteOffset, SMMUV3_STATE_BYTES / 4);
+  }
+
+  /** The machine's RAM, once its address space exists (a board device is built before it). */
+  attachMemory(memory: DmaMemory): void {
+    this.memory = memory;
+  }
+
+  /** Also tells `listener` every event from now on (the workbench's DMA report). */
+  listen(listener: (event: SmmuEventRecord) => void): void {
+    this.listeners.push(listener);
   }
 
   // ---- registers ----
@@ -280,7 +294,7 @@ export class ArmSmmuV3 implements MmioDevice, Iommu {
     let guard = entries;
     while ((cons & mask) !== prod && guard-- > 0) {
       const at = address + (cons & (entries - 1)) * 16;
-      const bank = this.options.memory.bankAt(at, 16);
+      const bank = this.memory.bankAt(at, 16);
       let error: number = CmdqError.none;
       if (!bank) error = CmdqError.abort;
       else {
@@ -315,7 +329,7 @@ export class ArmSmmuV3 implements MmioDevice, Iommu {
     if (sid >= 2 ** Math.min(log2size, 32)) return this.event(SmmuEvent.C_BAD_STREAMID, sid, address, read, false, undefined, `StreamID ${hex(sid)} is beyond the stream table (LOG2SIZE ${log2size})`);
     if (fmt !== 0) return this.event(SmmuEvent.C_BAD_STE, sid, address, read, false, undefined, '2-level stream tables are not modelled');
     const steAddress = Math.floor(this.reg64(SmmuReg.STRTAB_BASE) / 64) * 64 % 2 ** 52 + sid * 64;
-    const bank = this.options.memory.bankAt(steAddress, 64);
+    const bank = this.memory.bankAt(steAddress, 64);
     if (!bank) return this.event(SmmuEvent.F_STE_FETCH, sid, address, read, false, undefined, `STE at ${hex(steAddress)} is not memory`);
     const v = bank.view;
     const o = steAddress - bank.base;
@@ -333,7 +347,7 @@ export class ArmSmmuV3 implements MmioDevice, Iommu {
     const s2r = (d2hi >>> 26) & 1;
     if (!s2aa64) return this.event(SmmuEvent.C_BAD_STE, sid, address, read, true, vmid, `STE ${hex(sid)} S2AA64 = 0 (AArch32 tables are not modelled)`);
     const ttb = (v.getUint32(o + 28, true) & 0xf_ffff) * 2 ** 32 + ((v.getUint32(o + 24, true) & ~0xf) >>> 0);
-    const memory = this.options.memory;
+    const memory = this.memory;
     const result = this.options.walkStage2(
       { ttb, t0sz: vtcr & 0x3f, sl0: (vtcr >>> 6) & 3, tg0: (vtcr >>> 14) & 3, ps: (vtcr >>> 16) & 7 },
       (pa) => {
@@ -371,7 +385,8 @@ export class ArmSmmuV3 implements MmioDevice, Iommu {
       words[5] = Math.floor(address / 2 ** 32);
     }
     const queued = this.queueEvent(words);
-    this.options.onEvent?.({ type, name: SMMU_EVENT_NAMES[type] ?? hex(type), streamId: sid, inputAddress: address, read, stage2, ...(vmid !== undefined ? { vmid } : {}), detail, words, queued });
+    const record: SmmuEventRecord = { type, name: SMMU_EVENT_NAMES[type] ?? hex(type), streamId: sid, inputAddress: address, read, stage2, ...(vmid !== undefined ? { vmid } : {}), detail, words, queued };
+    for (const listener of this.listeners) listener(record);
     return { refused: `SMMUv3 ${SMMU_EVENT_NAMES[type] ?? hex(type)}: ${detail}` };
   }
 
@@ -391,7 +406,7 @@ export class ArmSmmuV3 implements MmioDevice, Iommu {
       return false;
     }
     const at = address + idx(prod) * 32;
-    const bank = this.options.memory.bankAt(at, 32);
+    const bank = this.memory.bankAt(at, 32);
     if (!bank) return false;
     for (let i = 0; i < 8; i++) bank.view.setUint32(at - bank.base + i * 4, words[i]! >>> 0, true);
     const next = ((prod & (entries * 2 - 1)) + 1) & (entries * 2 - 1);

@@ -46,6 +46,8 @@ const WRITERS: Readonly<Record<DeviceKind, DeviceNodeWriter | undefined>> = {
   'loongson-pch-pic': loongsonPchPicNode,
   'loongson-pch-msi': loongsonPchMsiNode,
   'pci-host-ecam': pciHostEcamGenericNode,
+  // The hypervisor's (hvisor programs it; zone0.dts of hvisor's qemu-gicv3 does not describe it).
+  'arm-smmuv3': undefined,
 };
 
 /** The writer of a kind's node, or undefined for kinds the trees do not describe. */

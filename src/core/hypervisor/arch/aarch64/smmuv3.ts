@@ -22,6 +22,7 @@
  * OR into the STE stays harmless. Nothing resets an STE at zone shutdown (hvisor does not either).
  */
 import type { DmaMemory } from '../../../bus/dma';
+import type { ZoneConfig } from '../../../../shared/model/zone-config';
 import { S2_DESCRIPTOR } from '../../../isa/aarch64/stage2-walk';
 
 /** The SMMU's registers as the driver reaches them (a board device's MMIO window). */
@@ -265,6 +266,37 @@ export class Smmuv3Driver {
     const vttbr = bits(rootPt, 4, 48);
     ste.setUint32(24, (ste.getUint32(24, true) | ((vttbr * 16) % 2 ** 32)) >>> 0, true);
     ste.setUint32(28, (ste.getUint32(28, true) | Math.floor((vttbr * 16) / 2 ** 32)) >>> 0, true);
+  }
+
+  /**
+   * Another thread's driver: if iommu_init already ran (CR0ACK.SMMUEN set), takes the stream table,
+   * the command queue and its indexes from the registers and returns true; else false.
+   */
+  adopt(): boolean {
+    if ((this.reg(CR0ACK) & CR0_SMMUEN) === 0) return false;
+    this.sidMaxBits = this.reg(STRTAB_BASE_CFG) & 0x3f;
+    this.strtabBase = (this.reg(STRTAB_BASE + 4) & 0xf_ffff) * 2 ** 32 + ((this.reg(STRTAB_BASE) & ~0x3f) >>> 0);
+    const low = this.reg(CMDQ_BASE);
+    this.cmdqShift = low & 0x1f;
+    this.cmdqBase = (this.reg(CMDQ_BASE + 4) & 0xf_ffff) * 2 ** 32 + ((low & ~0x1f) >>> 0);
+    this.prod = this.reg(CMDQ_PROD);
+    this.cons = this.reg(CMDQ_CONS);
+    return true;
+  }
+
+  /**
+   * A zone was created (hvisor's zone_create): iommu_pt_init of its RAM regions, then guest_pci_init's
+   * iommu_add_device(zone id, BDF, root) for each alloc_pci_devs entry of a domain whose pci_config has
+   * an ECAM (pci_config.rs:178, 255-270). iommu_init runs first if no thread has run it yet.
+   */
+  zoneCreated(config: ZoneConfig): void {
+    if (!this.adopt()) this.init();
+    const ram = config.memoryRegions.filter((r) => r.type === 'ram').map((r) => ({ guestStart: r.virtualStart, hostStart: r.physicalStart, size: r.size }));
+    const domains = new Set(config.pciConfig.filter((p) => p.ecamBase !== 0).map((p) => p.domain));
+    const devices = config.allocPciDevs.filter((d) => domains.has(d.domain));
+    if (devices.length === 0) return;
+    const root = this.buildZoneTable(config.zoneId, ram);
+    for (const d of devices) this.addDevice(config.zoneId, (d.bus << 8) | (d.device << 3) | d.function, root);
   }
 
   /** The stream table's base (for tests and the inspector). */
