@@ -91,9 +91,12 @@ export function createAarch64Vcpu(setup: VcpuSetup): VcpuArch {
     regions.push(...ivc.regions);
     traps.push(...ivc.traps);
     if (virtio) traps.push(...virtio.traps(config));
+    // hvisor's vPCI: the zone's ECAM windows trapped, its BAR windows forwarded (vpci/vpci.ts).
+    const vpci = runtime.vpciFor<ArmCpuApi>(header, slot, config);
+    if (vpci) traps.push(...vpci.traps);
     const hvTrace = runtime.hypervisor.trace;
     const traced = hvTrace ? { trace: hvTrace, zoneId: config.zoneId } : undefined;
-    const stage2 = new Stage2Map<ArmCpuApi>(regions, traps, slot.stage2Log, traced);
+    const stage2 = new Stage2Map<ArmCpuApi>(regions, traps, slot.stage2Log, traced, vpci?.forward);
     const memory = guestMemory(stage2, view.bus);
     const cpus = slot.cpuList();
     const hypervisor = runtime.hypervisor;
