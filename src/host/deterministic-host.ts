@@ -57,6 +57,8 @@ export class DeterministicHost {
   private running = false;
   private replayIndex = 0;
   private pauseAtRound: number | undefined;
+  private idleStreak = 0;
+  private idleRetired = -1;
   private wake: (() => void) | undefined;
   /** Where a replay first went another way than its recording (undefined: it did not). */
   divergence: string | undefined;
@@ -173,6 +175,9 @@ export class DeterministicHost {
         this.port?.log(`deterministic mode: ${(error as Error).message}`);
         this.running = false;
       }
+      // Still the management thread's turn (paused, or no CPU takes turns any more after the machine
+      // exited): let the event loop run (the pump reports the exit, timers fire) before looking again.
+      if (state.turn() === state.main) await new Promise((resolve) => setTimeout(resolve, state.firstAlive() < 0 ? 20 : 0));
     }
   }
 
@@ -199,8 +204,11 @@ export class DeterministicHost {
     }
     port.drainConsoles();
     const idle = Atomics.load(state.words, DetWord.idle) !== 0;
-    // A machine where nothing can run stays as it is until input comes: pausing there is the same.
-    if (this.pauseAtRound !== undefined && (state.round >= this.pauseAtRound || (idle && this.queue.length === 0))) {
+    // A machine where nothing could run three management turns in a row (no instruction retired between
+    // them; one such round alone may be CPUs binding their zones) stays as it is until input comes.
+    this.idleStreak = idle && state.retired === this.idleRetired ? this.idleStreak + 1 : idle ? 1 : 0;
+    this.idleRetired = state.retired;
+    if (this.pauseAtRound !== undefined && (state.round >= this.pauseAtRound || (this.idleStreak >= 3 && this.queue.length === 0))) {
       this.pauseAtRound = undefined;
       this.userPause = true;
       port.pausedBy(`deterministic mode: paused at round ${state.round} (${state.retired} instructions retired)${idle ? ', where nothing could run' : ''}`);
