@@ -116,6 +116,7 @@ export function virtioWindowsOf(config: VirtioConfigFile | undefined, zoneId: nu
 }
 
 const ZONE_DMA_GUARD = "the workbench's IOMMU hook: a function's DMA reaches only its zone's stage-2 RAM (hvisor has no IOMMU on this architecture)";
+const SMMU_DMA_GUARD = "the board's SMMUv3 as hvisor programs it: a zone's functions go through the zone's stage 2 (VMID = zone id), other streams bypass";
 
 export class VirtioService {
   private daemon: VirtioDaemon | undefined;
@@ -135,7 +136,21 @@ export class VirtioService {
   ) {
     resetVirtioBridge(regionOf(view.plan.layout, view.buffer, 'virtio-bridge'));
     this.dmaReport = new DmaReport({ log: (line) => hooks.log(line), ...(view.hvTrace ? { trace: view.hvTrace } : {}) });
-    this.dmaIommu = new ZoneDmaIsolation(runtime.table, view.plan.board.arch, (blocked) => this.dmaReport.add(blocked));
+    // The board's IOMMU when it has one (hvisor programs the SMMUv3 at zone start), else the workbench's hook.
+    const smmu = view.devices.iommu;
+    if (smmu) {
+      this.dmaIommu = smmu;
+      this.dmaGuard = SMMU_DMA_GUARD;
+      smmu.listen((e) =>
+        this.dmaReport.add({
+          bdf: e.streamId, device: `StreamID 0x${e.streamId.toString(16)}`, zone: e.vmid ?? -1, address: e.inputAddress, length: 0,
+          access: e.read ? 'read' : 'write', reason: `SMMUv3 ${e.name}: ${e.detail}`,
+        }),
+      );
+    } else {
+      this.dmaIommu = new ZoneDmaIsolation(runtime.table, view.plan.board.arch, (blocked) => this.dmaReport.add(blocked));
+      this.dmaGuard = ZONE_DMA_GUARD;
+    }
     attachDmaReport(view.plan.board, { guard: this.dmaGuard, report: this.dmaReport });
   }
 
@@ -144,7 +159,7 @@ export class VirtioService {
   /** The IOMMU in front of the PCIe functions' DMA: the emulator's zone isolation hook. */
   readonly dmaIommu: Iommu;
   /** What confines the functions' DMA, for the PCIe view. */
-  readonly dmaGuard = ZONE_DMA_GUARD;
+  readonly dmaGuard: string;
 
   get running(): boolean {
     return this.daemon !== undefined;

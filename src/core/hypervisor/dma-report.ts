@@ -29,6 +29,7 @@ export interface DmaRefused {
   readonly device: string;
   readonly zone: number;
   readonly address: number;
+  /** Bytes of the access (0: not known, as in an SMMU event record). */
   readonly length: number;
   readonly access: DmaAccess;
   readonly reason: string;
@@ -84,7 +85,7 @@ export class DmaReport {
     if (now - entry.logged >= 1000) {
       const more = entry.unlogged > 0 ? ` (${entry.unlogged} more since the last line)` : '';
       this.options.log(
-        `DMA blocked: ${bdfText(refused.bdf)} ${refused.device} of zone ${refused.zone} ${refused.access} of ${refused.length} byte(s) at ${hex(refused.address)}: ${refused.reason}; ${entry.count} refused so far${more}`,
+        `DMA blocked: ${bdfText(refused.bdf)} ${refused.device} of zone ${refused.zone} ${refused.access}${refused.length > 0 ? ` of ${refused.length} byte(s)` : ''} at ${hex(refused.address)}: ${refused.reason}; ${entry.count} refused so far${more}`,
       );
       entry.logged = now;
       entry.unlogged = 0;

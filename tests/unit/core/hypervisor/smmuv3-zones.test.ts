@@ -11,10 +11,34 @@ import { SmmuReg, type SmmuEventRecord } from '../../../../src/core/devices/iomm
 import { encodeZoneConfig } from '../../../../src/core/hypervisor/zone-config-binary';
 import type { ZoneConfig } from '../../../../src/shared/model/zone-config';
 import { rootedRuntime } from '../../../helpers/zone-runtime';
+import { VirtioService } from '../../../../src/host/virtio-service';
 import { getBoard } from '../../../../src/boards/index';
 import type { Board } from '../../../../src/shared/model/board';
 
+function zoneOne(root: ZoneConfig): ZoneConfig {
+  return {
+    ...root, source: 'test', root: false, zoneId: 1, name: 'zone1', cpus: [1], interrupts: [],
+    memoryRegions: [{ type: 'ram', physicalStart: 0x5000_0000, virtualStart: 0x5000_0000, size: 0x100_0000 }],
+    entryPoint: 0x5000_0000, kernelLoadPaddr: 0x5000_0000, dtbLoadPaddr: 0x50f0_0000,
+    allocPciDevs: [0, 3].map((device) => ({ domain: 0, bus: 0, device, function: 0, vBus: 0, vDevice: device, vFunction: 0, devType: 0 })),
+  };
+}
+
 describe('SMMUv3 on qemu-gicv3, programmed at zone start', () => {
+  it("the management side's PCIe functions go through the SMMU and its events make the DMA report (zone = VMID)", () => {
+    const board = getBoard('qemu-gicv3');
+    const { view, runtime, root } = rootedRuntime({ ...board, rootZone: { ...board.rootZone, cpus: [0] } } as Board);
+    const lines: string[] = [];
+    const service = new VirtioService(view, runtime, { output: () => {}, log: (l) => lines.push(l), deviceError: () => {} });
+    expect(service.dmaIommu).toBe(view.devices.iommu);
+    expect(service.dmaGuard).toContain('SMMUv3');
+    expect(runtime.hypervisor.startZone(zoneOne(root), encodeZoneConfig(zoneOne(root))).code).toBe(0);
+    const port = new DmaPort(view.bus, { zone: 1, device: '00:03.0', streamId: 0x18 }, { iommu: service.dmaIommu });
+    expect(() => port.read(0x4800_0000, 64)).toThrow(/F_TRANSLATION/);
+    expect(service.dmaReport.list()).toMatchObject([{ bdf: 0x18, zone: 1, access: 'read', count: 1, firstAddress: 0x4800_0000 }]);
+    expect(lines.some((l) => l.startsWith('DMA blocked: 00:03.0 StreamID 0x18 of zone 1 read at 0x48000000: SMMUv3 F_TRANSLATION'))).toBe(true);
+  });
+
   it("confines zone 1's function to zone 1's RAM with VMID 1; an unlisted function bypasses", () => {
     // The root on CPU 0 only, so that zone 1 can have CPU 1.
     const board = getBoard('qemu-gicv3');
@@ -25,12 +49,7 @@ describe('SMMUv3 on qemu-gicv3, programmed at zone start', () => {
     expect(smmu.read(SmmuReg.CR0ACK, 4)).toBe(0b1001);
     expect(logs.some((l) => /^write ste, sid: 0x0, vmid: 0x0,/.test(l))).toBe(true);
 
-    const zone: ZoneConfig = {
-      ...root, source: 'test', root: false, zoneId: 1, name: 'zone1', cpus: [1], interrupts: [],
-      memoryRegions: [{ type: 'ram', physicalStart: 0x5000_0000, virtualStart: 0x5000_0000, size: 0x100_0000 }],
-      entryPoint: 0x5000_0000, kernelLoadPaddr: 0x5000_0000, dtbLoadPaddr: 0x50f0_0000,
-      allocPciDevs: [0, 3].map((device) => ({ domain: 0, bus: 0, device, function: 0, vBus: 0, vDevice: device, vFunction: 0, devType: 0 })),
-    };
+    const zone = zoneOne(root);
     expect(runtime.hypervisor.startZone(zone, encodeZoneConfig(zone)).code).toBe(0);
     expect(logs.some((l) => /^write ste, sid: 0x18, vmid: 0x1,/.test(l))).toBe(true);
 
