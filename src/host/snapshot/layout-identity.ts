@@ -54,8 +54,17 @@ export async function layoutIdentity(loaded: LoadedLayout, zones: readonly ZoneF
   }
   if (loaded.virtioFile) wanted.push({ role: 'virtio', path: loaded.virtioFile });
   wanted.push(...extra);
-  const files: IdentityFile[] = [];
-  const seen = new Set<string>();
+  const base = { name: loaded.layout.name, folder: loaded.folder, board: loaded.board.name, arch: loaded.board.arch, hash: '', files: [] };
+  return withFiles(base, wanted);
+}
+
+/**
+ * The identity with more files hashed in (a save hashes the disk images the guest may write while
+ * the guest stands still, the rest before it pauses).
+ */
+export async function withFiles(identity: LayoutIdentity, wanted: readonly { role: string; path: string }[]): Promise<LayoutIdentity> {
+  const files: IdentityFile[] = [...identity.files];
+  const seen = new Set(files.map((f) => path.resolve(identity.folder, f.path)));
   for (const entry of wanted) {
     const full = path.resolve(entry.path);
     if (seen.has(full)) continue;
@@ -63,11 +72,11 @@ export async function layoutIdentity(loaded: LoadedLayout, zones: readonly ZoneF
     const { size, sha256 } = await fileHash(full).catch((error: NodeJS.ErrnoException) => {
       throw new SnapshotError(`${full} (${entry.role}): cannot read it to identify the layout (${error.code ?? error.message})`);
     });
-    files.push({ role: entry.role, path: path.relative(loaded.folder, full).split(path.sep).join('/'), size, sha256 });
+    files.push({ role: entry.role, path: path.relative(identity.folder, full).split(path.sep).join('/'), size, sha256 });
   }
   const all = createHash('sha256');
   for (const f of files) all.update(`${f.role}\0${f.path}\0${f.size}\0${f.sha256}\n`);
-  return { name: loaded.layout.name, folder: loaded.folder, board: loaded.board.name, arch: loaded.board.arch, hash: all.digest('hex'), files };
+  return { ...identity, hash: all.digest('hex'), files };
 }
 
 /** Why a snapshot's layout is not this one (undefined: the same), naming the first difference. */

@@ -27,7 +27,7 @@ import { RunRequest } from '../../core/cpu/hart-header';
 import type { LoadedLayout } from '../layout-loader';
 import type { ZoneFile } from '../zone-loader';
 import { residentPages } from './resident-pages';
-import { identityDifference, layoutIdentity, type LayoutIdentity } from './layout-identity';
+import { identityDifference, layoutIdentity, withFiles, type LayoutIdentity } from './layout-identity';
 import { applyPages, readSnapshot, SnapshotError, sparsePages, writeSnapshot, type ReadSnapshot, type SectionInput } from './snapshot-file';
 
 /** What a save or a restore reaches inside the machine host (MachineHost.snapshotPort). */
@@ -103,6 +103,8 @@ async function quiesce(port: SnapshotPort, timeoutMs: number): Promise<void> {
 export async function saveMachine(port: SnapshotPort, file: string): Promise<SnapshotFigures> {
   const state = port.state();
   if (state !== 'running' && state !== 'paused') throw new SnapshotError(`${file}: cannot save a snapshot of a machine that is ${state} (start it first)`);
+  // The layout's own files are hashed before the pause; the disk images, which the guest writes, during it.
+  const layoutFiles = await layoutIdentity(port.loaded, port.layoutZones);
   const started = performance.now();
   const wasRunning = state === 'running';
   if (wasRunning) port.pause();
@@ -111,8 +113,8 @@ export async function saveMachine(port: SnapshotPort, file: string): Promise<Sna
     const management = await port.managementState().catch((error: Error) => {
       throw new SnapshotError(`${file}: cannot save this machine yet: ${error.message}`);
     });
-    // The files are hashed while the guest stands still: a disk image cannot change under the hash.
-    const identity = await layoutIdentity(port.loaded, port.layoutZones, port.diskFiles());
+    // Disk images are hashed while the guest stands still: they cannot change under the hash.
+    const identity = await withFiles(layoutFiles, port.diskFiles());
     const states = await port.cpuStates(10_000);
     const paused = performance.now();
     // One synchronous step from here to the end of the copy: nothing else on this thread changes the buffer meanwhile.
