@@ -90,34 +90,42 @@ export function dmaLayout(repoRoot = process.cwd()): string {
 
 /** Zone 1's driver, as the test plays it: config and BAR accesses through the PCIe bus, rings in zone 1's RAM. */
 export class Driver {
-  private readonly q = ZONE1_RAM + 0x8_0000;
-  private readonly desc = this.q;
-  private readonly avail = this.q + 0x100;
-  private readonly used = this.q + 0x200;
-  private readonly header = this.q + 0x400;
-  private readonly status = this.q + 0x500;
+  private readonly q: number;
+  private get desc(): number { return this.q; }
+  private get avail(): number { return this.q + 0x100; }
+  private get used(): number { return this.q + 0x200; }
+  private get header(): number { return this.q + 0x400; }
+  private get status(): number { return this.q + 0x500; }
   private head = 0;
   private notifyAt = 0;
 
-  constructor(private readonly bus: PciBus, private readonly ram: Uint8Array, private readonly ramBase: number) {}
+  /** `at`: the machine's PCIe geometry and where zone 1's RAM is (riscv64 qemu-plic's by default). */
+  constructor(
+    private readonly bus: PciBus,
+    private readonly ram: Uint8Array,
+    private readonly ramBase: number,
+    private readonly at: { ecam: number; bar4: number; bar1: number; slot: number; zoneRam: number } = { ecam: ECAM, bar4: BAR4, bar1: BAR1, slot: SLOT, zoneRam: ZONE1_RAM },
+  ) {
+    this.q = at.zoneRam + 0x8_0000;
+  }
 
   private access(address: number, size: 1 | 2 | 4, value?: number): number {
     return Number(this.bus.handle({ cpu: 1, zone: 0, address, size, value: BigInt(value ?? 0), isWrite: value !== undefined, needInterrupt: false }));
   }
   private cfg(reg: number, size: 1 | 2 | 4, value?: number): number {
-    return this.access(ECAM + (SLOT << 15) + reg, size, value);
+    return this.access(this.at.ecam + (this.at.slot << 15) + reg, size, value);
   }
   private common(offset: number, size: 1 | 2 | 4, value?: number): number {
-    return this.access(BAR4 + offset, size, value);
+    return this.access(this.at.bar4 + offset, size, value);
   }
   private view(address: number, length: number): DataView {
     return new DataView(this.ram.buffer, this.ram.byteOffset + address - this.ramBase, length);
   }
 
   probe(): void {
-    this.cfg(PciReg.bar0 + 4 * VirtioPciLayout.bar, 4, BAR4 % 0x1_0000_0000);
-    this.cfg(PciReg.bar0 + 4 * VirtioPciLayout.bar + 4, 4, Math.floor(BAR4 / 0x1_0000_0000));
-    this.cfg(PciReg.bar0 + 4 * VirtioPciLayout.msixBar, 4, BAR1);
+    this.cfg(PciReg.bar0 + 4 * VirtioPciLayout.bar, 4, this.at.bar4 % 0x1_0000_0000);
+    this.cfg(PciReg.bar0 + 4 * VirtioPciLayout.bar + 4, 4, Math.floor(this.at.bar4 / 0x1_0000_0000));
+    this.cfg(PciReg.bar0 + 4 * VirtioPciLayout.msixBar, 4, this.at.bar1);
     this.cfg(PciReg.command, 2, PciCommand.memorySpace | PciCommand.busMaster);
     this.common(CommonCfg.deviceStatus, 1, 0);
     this.common(CommonCfg.deviceStatus, 1, Status.acknowledge | Status.driver);
@@ -130,7 +138,7 @@ export class Driver {
     this.common(CommonCfg.deviceStatus, 1, Status.acknowledge | Status.driver | Status.featuresOk);
     expect(this.common(CommonCfg.deviceStatus, 1) & Status.featuresOk).toBe(Status.featuresOk);
     this.common(CommonCfg.queueSelect, 2, 0);
-    this.notifyAt = BAR4 + VirtioPciLayout.notify + this.common(CommonCfg.queueNotifyOff, 2) * VirtioPciLayout.notifyOffMultiplier;
+    this.notifyAt = this.at.bar4 + VirtioPciLayout.notify + this.common(CommonCfg.queueNotifyOff, 2) * VirtioPciLayout.notifyOffMultiplier;
     new Uint8Array(this.ram.buffer, this.ram.byteOffset + this.q - this.ramBase, 0x600).fill(0);
     this.common(CommonCfg.queueSize, 2, 8);
     this.common(CommonCfg.queueDescLow, 4, this.desc);
