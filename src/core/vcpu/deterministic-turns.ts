@@ -55,7 +55,7 @@ export interface DeterministicParams {
   readonly mainEvery: number;
 }
 
-export const DEFAULT_DETERMINISTIC: DeterministicParams = { quantum: 10_000, rate: 100_000_000, mainEvery: 8 };
+export const DEFAULT_DETERMINISTIC: DeterministicParams = { quantum: 10_000, rate: 100_000_000, mainEvery: 64 };
 
 /** The scheduler buffer seen from any thread. */
 export class DeterministicState {
