@@ -314,6 +314,19 @@ export class ArmSmmuV3 implements MmioDevice, Iommu {
 
   // ---- translation ----
 
+  /** The VMID of a stream's stage-2 STE (hvisor: the owning zone's id); undefined for bypass, abort or no STE. */
+  zoneOf(streamId: number): number | undefined {
+    if ((this.reg(SmmuReg.CR0ACK) & Cr0.SMMUEN) === 0) return undefined;
+    const cfg = this.reg(SmmuReg.STRTAB_BASE_CFG);
+    if (((cfg >>> 16) & 3) !== 0 || streamId >= 2 ** Math.min(cfg & 0x3f, 32)) return undefined;
+    const at = Math.floor(this.reg64(SmmuReg.STRTAB_BASE) / 64) * 64 % 2 ** 52 + streamId * 64;
+    const bank = this.memory.bankAt(at, 64);
+    if (!bank) return undefined;
+    const w0 = bank.view.getUint32(at - bank.base, true);
+    if ((w0 & 1) === 0 || ((w0 >>> 1) & 7) !== SteConfig.stage2) return undefined;
+    return bank.view.getUint32(at - bank.base + 16, true) & 0xffff;
+  }
+
   translate(requester: DmaRequester, address: number, length: number, access: DmaAccess): DmaTranslation | DmaRefusal {
     const cr0 = this.reg(SmmuReg.CR0ACK);
     if ((cr0 & Cr0.SMMUEN) === 0) {

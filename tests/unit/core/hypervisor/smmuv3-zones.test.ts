@@ -63,6 +63,10 @@ describe('SMMUv3 on qemu-gicv3, programmed at zone start', () => {
     expect(() => port(0x18).write(0x4800_0000, new Uint8Array([0x33]))).toThrow(DmaFault);
     expect(ram.u8[0x4800_0000 - ram.base]).toBe(rootByte);
     expect(events).toHaveLength(1);
+    // The SMMU names a stream's zone by its STE's VMID (DMA faults name it); a bypassing stream has none.
+    expect(smmu.zoneOf(0x18)).toBe(1);
+    expect(smmu.zoneOf(0x8)).toBe(0);
+    expect(smmu.zoneOf(0x20)).toBeUndefined();
     expect(events[0]).toMatchObject({ name: 'F_TRANSLATION', streamId: 0x18, vmid: 1, inputAddress: 0x4800_0000, read: false, stage2: true });
     // 00:04.0 is in no zone's list: its STE stays hvisor's bypass STE.
     port(0x20).write(0x4800_0000, new Uint8Array([0x44]));
