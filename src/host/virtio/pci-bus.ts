@@ -110,9 +110,6 @@ export class PciBus {
         // bochs-display is registers and VRAM in shared bytes, served by the board's host in each vCPU
         // thread; a root reaching the windows through virtio regions does not reach it (decision 0028).
         if (device.type === 'bochs-display') continue;
-        // bochs-display is registers and VRAM in shared bytes, served by the board's host in each vCPU
-        // thread; a root reaching the windows through virtio regions does not reach it (decision 0028).
-        if (device.type === 'bochs-display') continue;
         const model = await bus.model(device);
         const kind = VIRTIO_PCI_KINDS[device.type];
         if (!kind || kind.deviceId !== model.deviceId || kind.queueSizes.length !== model.queueSizes.length) {
