@@ -144,6 +144,8 @@ export class MachineHost {
   /** `deterministic`: run in deterministic mode (also when the layout says so), recording or replaying. */
   /** `restoring`: RAM comes from a snapshot, so no image or device tree is loaded (its pages stay untouched). */
   static async create(loaded: LoadedLayout, options: { slice?: number; deterministic?: DeterministicOptions; restoring?: boolean } = {}): Promise<MachineHost> {
+    // A restored machine starts without the first management turn (start() returns early), so its CPUs would wait for the baton forever.
+    if (options.restoring && (options.deterministic || loaded.layout.deterministic)) throw new HostFileError(`${loaded.file}: a snapshot is not restored in deterministic mode yet (decision 0025); remove "deterministic" or boot the layout`);
     const deterministic = options.deterministic || loaded.layout.deterministic ? await DeterministicHost.prepare(loaded, options.deterministic ?? {}) : undefined;
     const host = new MachineHost(loaded, { slice: options.slice ?? 200_000, ...(deterministic ? { deterministic } : {}) });
     if (!options.restoring) await host.loadImages();
