@@ -11,6 +11,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadLayout } from '../../src/host/layout-loader';
 import { MachineHost } from '../../src/host/machine-host';
+import { LinuxConsole } from '../helpers/linux-console';
 import { DisplayService } from '../../src/host/display-service';
 
 const LAYOUT = 'examples/riscv64-display';
@@ -18,54 +19,6 @@ const IMAGES = 'examples/riscv64-linux-root/images';
 const BOOT_MS = 300_000;
 const cached = existsSync(path.join(IMAGES, 'Image')) && existsSync(path.join(IMAGES, 'initramfs.cpio.gz'));
 if (!cached) console.warn(`display boot test skipped: no Linux images in ${IMAGES}; run node scripts/guest-images.mjs`);
-
-class Console {
-  text = '';
-  private consumed = 0;
-  private waiters: (() => void)[] = [];
-  readonly faults: string[] = [];
-
-  constructor(private readonly host: MachineHost) {
-    const decoder = new TextDecoder();
-    host.on({
-      output: (_zone, _name, bytes) => {
-        this.text += decoder.decode(bytes, { stream: true });
-        for (const w of this.waiters.splice(0)) w();
-      },
-      fault: (fault) => {
-        this.faults.push(`hart ${fault.hart}: ${fault.message}`);
-        for (const w of this.waiters.splice(0)) w();
-      },
-    });
-  }
-
-  async waitFor(needle: string, timeoutMs: number): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const at = this.text.indexOf(needle, this.consumed);
-      if (at >= 0) {
-        const chunk = this.text.slice(this.consumed, at + needle.length);
-        this.consumed = at + needle.length;
-        return chunk;
-      }
-      if (this.faults.length > 0) throw new Error(`guest fault: ${this.faults.join('; ')}\n${this.text}`);
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timeout waiting for ${JSON.stringify(needle)}; output:\n${this.text}`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.waiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
-  }
-
-  async run(line: string): Promise<string> {
-    this.host.input(new TextEncoder().encode(`${line}\r`));
-    return this.waitFor('\n# ', 60_000);
-  }
-}
 
 /** Pixel colours of a frame's bands, counted (RGB as 0xrrggbb). */
 function histogram(bands: readonly { rgba: string }[]): Map<number, number> {
@@ -84,7 +37,7 @@ describe.skipIf(!cached)('bochs-display on qemu-plic', () => {
   it('bochs-drm binds, fbcon draws the console into the framebuffer, and new text arrives as dirty rows', async () => {
     const loaded = await loadLayout(LAYOUT);
     const host = await MachineHost.create(loaded);
-    const console = new Console(host);
+    const console = new LinuxConsole(host, 60_000);
     await host.start();
     try {
       const boot = await console.waitFor('hvwb-init: ready', BOOT_MS);

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadLayout } from '../../src/host/layout-loader';
 import { MachineHost } from '../../src/host/machine-host';
+import { LinuxConsole } from '../helpers/linux-console';
 
 const BOOT_MS = 150_000;
 
@@ -61,65 +62,13 @@ const cachedRows = ROWS.filter((row) => {
 });
 
 /** Drives a console: waits for texts after the last consumed point, types lines. */
-class Console {
-  private text = '';
-  private consumed = 0;
-  private waiters: (() => void)[] = [];
-  readonly faults: string[] = [];
-
-  constructor(private readonly host: MachineHost) {
-    const decoder = new TextDecoder();
-    host.on({
-      output: (_zone, _name, bytes) => {
-        this.text += decoder.decode(bytes, { stream: true });
-        for (const w of this.waiters.splice(0)) w();
-      },
-      fault: (fault) => {
-        this.faults.push(`hart ${fault.hart}: ${fault.message}`);
-        for (const w of this.waiters.splice(0)) w();
-      },
-    });
-  }
-
-  get output(): string {
-    return this.text;
-  }
-
-  /** Resolves with the output from the last consumed point up to and including `needle`. */
-  async waitFor(needle: string, timeoutMs: number): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const at = this.text.indexOf(needle, this.consumed);
-      if (at >= 0) {
-        const chunk = this.text.slice(this.consumed, at + needle.length);
-        this.consumed = at + needle.length;
-        return chunk;
-      }
-      if (this.faults.length > 0) throw new Error(`guest fault: ${this.faults.join('; ')}\n${this.text}`);
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timeout waiting for ${JSON.stringify(needle)}; output:\n${this.text}`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.waiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
-  }
-
-  type(line: string): void {
-    this.host.input(new TextEncoder().encode(`${line}\r`));
-  }
-}
-
 describe.skipIf(cachedRows.length === 0)('Debian Linux on the root zone', () => {
   for (const row of cachedRows) {
     it(`${row.arch}: boots to a busybox shell on two CPUs and runs commands`, async () => {
       const loaded = await loadLayout(row.layout);
       const layout = { ...loaded.layout, root: { ...loaded.layout.root, cpus: [0, 1] } };
       const host = await MachineHost.create({ ...loaded, layout });
-      const console = new Console(host);
+      const console = new LinuxConsole(host);
       host.start();
       try {
         await console.waitFor('hvwb-init: ready', BOOT_MS);

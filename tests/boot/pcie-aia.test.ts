@@ -11,6 +11,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadLayout } from '../../src/host/layout-loader';
 import { MachineHost } from '../../src/host/machine-host';
+import { LinuxConsole } from '../helpers/linux-console';
 
 const LAYOUT = 'tests/boot/layouts/riscv64-pcie-aia';
 const DISK = 'examples/riscv64-pcie-root/disk.img';
@@ -19,59 +20,11 @@ const BOOT_MS = 300_000;
 const cached = existsSync(path.join(IMAGES, 'Image')) && existsSync(path.join(IMAGES, 'initramfs.cpio.gz'));
 if (!cached) console.warn(`qemu-aia PCIe boot test skipped: no Linux images in ${IMAGES}; run bash scripts/fetch-guest-images.sh`);
 
-class Console {
-  private text = '';
-  private consumed = 0;
-  private waiters: (() => void)[] = [];
-  readonly faults: string[] = [];
-
-  constructor(private readonly host: MachineHost) {
-    const decoder = new TextDecoder();
-    host.on({
-      output: (_zone, _name, bytes) => {
-        this.text += decoder.decode(bytes, { stream: true });
-        for (const w of this.waiters.splice(0)) w();
-      },
-      fault: (fault) => {
-        this.faults.push(`hart ${fault.hart}: ${fault.message}`);
-        for (const w of this.waiters.splice(0)) w();
-      },
-    });
-  }
-
-  async waitFor(needle: string, timeoutMs: number): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const at = this.text.indexOf(needle, this.consumed);
-      if (at >= 0) {
-        const chunk = this.text.slice(this.consumed, at + needle.length);
-        this.consumed = at + needle.length;
-        return chunk;
-      }
-      if (this.faults.length > 0) throw new Error(`guest fault: ${this.faults.join('; ')}\n${this.text}`);
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timeout waiting for ${JSON.stringify(needle)}; output:\n${this.text}`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.waiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
-  }
-
-  async run(line: string): Promise<string> {
-    this.host.input(new TextEncoder().encode(`${line}\r`));
-    return this.waitFor('\n# ', 30_000);
-  }
-}
-
 describe.skipIf(!cached)('PCIe MSI-X on qemu-aia', () => {
   it('virtio-blk-pci gets MSI-X vectors in the IMSIC and the disk reads through them', async () => {
     const loaded = await loadLayout(LAYOUT);
     const host = await MachineHost.create(loaded);
-    const console = new Console(host);
+    const console = new LinuxConsole(host);
     await host.start();
     try {
       await console.waitFor('hvwb-init: ready', BOOT_MS);
