@@ -13,6 +13,10 @@ export interface Decoded {
   readonly f: Readonly<Partial<Record<FieldName, number>>>;
   /** The same values as BigInts (the interpreter's immediates, converted once per decoded word). */
   readonly b: Readonly<Partial<Record<FieldName, bigint>>>;
+  /** rd, rj, rk as numbers, 0 when the format has no such field (every Decoded has the same shape). */
+  readonly rd: number;
+  readonly rj: number;
+  readonly rk: number;
 }
 
 interface Entry {
@@ -58,7 +62,7 @@ export function decode(word: number): Decoded | undefined {
     f[name] = fieldValue(word, FIELDS[name]);
     b[name] = BigInt(f[name]!);
   }
-  return { row, op, f, b };
+  return { row, op, f, b, rd: f.rd ?? 0, rj: f.rj ?? 0, rk: f.rk ?? 0 };
 }
 
 /** Op index of a mnemonic (the interpreter resolves its cases by name once). */
