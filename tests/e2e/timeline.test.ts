@@ -93,7 +93,8 @@ describe('interrupt timeline', () => {
     const marks = page.locator('rect.mark.hv-firmware');
     let tooltip = '';
     const count = await marks.count();
-    for (let i = count - 1; i >= Math.max(0, count - 60) && !tooltip.includes('SBI'); i--) {
+    // zoneU also prints through the SBI console (legacyPutchar marks on the same lane): look for a send_ipi.
+    for (let i = count - 1; i >= Math.max(0, count - 200) && !tooltip.includes('SBI ipi fid 0'); i--) {
       const mark = await marks.nth(i).boundingBox();
       if (!mark || !lane || Math.abs(mark.y + mark.height / 2 - (lane.y + lane.height / 2)) > 2) continue;
       await page.mouse.move(mark.x + mark.width / 2, mark.y + mark.height / 2);
