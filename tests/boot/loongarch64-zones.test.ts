@@ -36,6 +36,8 @@ describe('loongarch64 zones', () => {
   it('the root starts zoneU by HVCL hypercall 2; zoneX and zoneY leave their partition and are stopped alone with pc and encoding; x shuts zone 1 down', async () => {
     machine = await startMachine(await loadLayout('examples/loongarch64-zones'));
     await machine.waitFor(ROOT, 'root> ', 60_000);
+    // zoneU prints on the same UART from its own CPU (thread): under load its lines may follow the prompt.
+    await machine.waitFor(ROOT, 'zoneU: IPI to CPU 0 (itself)', 60_000);
     const boot = machine.output(ROOT);
     expect(boot).toContain('root: config check: hypercall 6 -> 0, config magic 0x5\r\n');
     expect(boot).toMatch(/root: zone start zoneU \(id 1\): image 8192 bytes, hypercall 2 \(config 0x2[0-9a-f]{5}, 3056 bytes\) -> 0\r\n/);
