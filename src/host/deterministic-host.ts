@@ -6,13 +6,29 @@
  * instructions retired; a recording writes them to the replay file, a replay applies the file's at the
  * same rounds and ignores live input.
  *
- * Left out: virtio completions, zone commands from outside and the GDB stub's holds are not turns yet
- * (the machine refuses virtio layouts in this mode; the others break the repeatability, not the run).
+ * virtio: the daemon serves each trapped access to the end while the trapping CPU holds the baton
+ * (VirtioDaemon.startDeterministic), so completions land at the kick's instruction; console input to a
+ * virtio console comes in this turn like any other input, recorded with the device's name, and the
+ * devices settle before the next round.
+ *
+ * Left out: zone commands from outside and the GDB stub's holds are not turns yet (they break the
+ * repeatability, not the run); the root zone's own hvisor-tool serving virtio (hypercall 0) would leave
+ * the trapping CPU waiting for a CPU that gets no turn.
  */
+import { readFile } from 'node:fs/promises';
 import { DeterministicState, DetWord, DEFAULT_DETERMINISTIC, type DeterministicParams } from '../core/vcpu/deterministic-turns';
 import type { ThreadClock } from '../core/machine/machine';
-import { appendEvent, layoutIdentity, readReplayFile, startRecording, REPLAY_FORMAT, REPLAY_VERSION, type ReplayEvent, type ReplayFile } from './replay-file';
+import { appendEvent, checkReplayDevices, layoutIdentity, readReplayFile, startRecording, REPLAY_FORMAT, REPLAY_VERSION, type ReplayEvent, type ReplayFile } from './replay-file';
 import { HostFileError, type LoadedLayout } from './layout-loader';
+import { parseVirtioConfig } from '../shared/validate/virtio-config';
+import type { VirtioConfigFile } from '../shared/model/virtio-config';
+
+/** The layout's virtio_cfg.json as the replay check needs it (its full check comes when the machine starts). */
+async function readVirtioFile(file: string | undefined): Promise<VirtioConfigFile | undefined> {
+  if (!file) return undefined;
+  const text = await readFile(file, 'utf8').catch(() => '');
+  return parseVirtioConfig(text, file).config;
+}
 
 export interface DeterministicOptions {
   /** Write the run's external inputs to this file. */
@@ -29,6 +45,10 @@ export interface DeterministicOptions {
 export interface DeterministicPort {
   drainConsoles(): void;
   pollDevices(): void;
+  /** The virtio devices finish the work the inputs started (their interrupts included). */
+  settleDevices(): Promise<void>;
+  /** The virtio console a zone's input goes to, by name; undefined when it goes to a UART or SBI console. */
+  inputDevice(zone: number): string | undefined;
   input(bytes: Uint8Array, zone: number): void;
   /** Sets every CPU's run request (pause or run). */
   requestAll(pause: boolean): void;
@@ -78,13 +98,11 @@ export class DeterministicHost {
    * any machine exists) and starts the recording file.
    */
   static async prepare(loaded: LoadedLayout, options: DeterministicOptions): Promise<DeterministicHost> {
-    const { board, layout, file } = loaded;
+    const { board, layout } = loaded;
     if (options.record && options.replay) throw new HostFileError('deterministic mode: --record and --replay exclude each other');
-    if (layout.virtio || (layout.pci ?? []).length > 0 || loaded.virtioFile) {
-      throw new HostFileError(`${file}: deterministic mode does not cover virtio devices yet (their completions are not stamped with instruction counts); remove "virtio"/"pci" or run without it`);
-    }
     const identity = options.record || options.replay ? await layoutIdentity(loaded) : undefined;
     const replay = options.replay ? readReplayFile(options.replay, identity!, board.name, cpuKind()) : undefined;
+    if (replay) checkReplayDevices(replay, await readVirtioFile(loaded.virtioFile), loaded.virtioFile);
     const params: DeterministicParams = replay?.header.params ?? { ...DEFAULT_DETERMINISTIC, ...options.params };
     for (const [name, value] of Object.entries(params)) {
       if (!Number.isInteger(value) || value <= 0) throw new HostFileError(`deterministic mode: ${name} must be a positive whole number, not ${String(value)}`);
@@ -198,10 +216,12 @@ export class DeterministicHost {
     if (this.replay) this.applyReplay(port);
     else {
       for (const item of this.queue.splice(0)) {
-        this.record({ kind: 'input', ...this.stamp(), zone: item.zone, hex: Buffer.from(item.bytes).toString('hex') });
+        const device = port.inputDevice(item.zone);
+        this.record({ kind: 'input', ...this.stamp(), zone: item.zone, hex: Buffer.from(item.bytes).toString('hex'), ...(device ? { device } : {}) });
         port.input(item.bytes, item.zone);
       }
     }
+    await port.settleDevices();
     port.drainConsoles();
     const idle = Atomics.load(state.words, DetWord.idle) !== 0;
     // A machine where nothing could run three management turns in a row (no instruction retired between
@@ -249,7 +269,14 @@ export class DeterministicHost {
         this.divergence ??= `at round ${round} with ${retired} instructions retired the recording had round ${event.round} with ${event.retired}`;
         port.log(`replay ${this.replay!.file} diverged: ${this.divergence}`);
       }
-      if (event.kind === 'input') port.input(Uint8Array.from(Buffer.from(event.hex, 'hex')), event.zone);
+      if (event.kind === 'input') {
+        const device = port.inputDevice(event.zone);
+        if (device !== event.device) {
+          this.divergence ??= `at round ${round} zone ${event.zone}'s input went to ${device ?? 'its UART or SBI console'}, in the recording to ${event.device ?? 'its UART or SBI console'}`;
+          port.log(`replay ${this.replay!.file} diverged: ${this.divergence}`);
+        }
+        port.input(Uint8Array.from(Buffer.from(event.hex, 'hex')), event.zone);
+      }
       else if (event.kind === 'pause' || event.kind === 'resume') {
         this.replayPause = event.kind === 'pause';
         if (this.replayPause) port.pausedBy(`replay ${this.replay!.file}: paused where the recording paused (round ${round})`);

@@ -25,6 +25,7 @@ import { HostFileError, type LoadedLayout } from './layout-loader';
 import { isElfFile, MAX_IMAGE_BYTES, readImageFile } from './image-file';
 import { readVirtioConfig, VirtioService } from './virtio-service';
 import { FileBlockBackend } from './virtio/file-block-backend';
+import { OverlayBlockBackend } from './virtio/overlay-block-backend';
 import { withPciFunctions } from '../core/devices/pci/pci-host-board';
 import { pciFunctionType } from '../core/devices/pci/pci-function-types';
 import type { VirtioConfigFile } from '../shared/model/virtio-config';
@@ -94,6 +95,7 @@ export class MachineHost {
   private fromhost: number | undefined;
   private exitReported = false;
   private tableVersion = -1;
+  private virtioTableVersion = -1;
   private readonly reportedErrors = new Set<string>();
   private readonly zoneNames = new Map<number, string>();
   private zoneFiles: ZoneFile[] = [];
@@ -268,7 +270,11 @@ export class MachineHost {
       host,
       zone: 0,
       devices: layout.pci,
-      openBlock: (device) => FileBlockBackend.open(path.resolve(folder, device.img ?? ''), { readOnly: device.readOnly }),
+      openBlock: async (device) => {
+        // Deterministic mode: the image stays as it is, the run's writes live in memory (decision 0025).
+        const file = await FileBlockBackend.open(path.resolve(folder, device.img ?? ''), { readOnly: device.readOnly || this.deterministic !== undefined });
+        return this.deterministic ? new OverlayBlockBackend(file, device.readOnly === true) : file;
+      },
     };
   }
 
@@ -297,7 +303,7 @@ export class MachineHost {
         epoch: this.epoch,
         timebase: board.timebaseFrequency,
         slice: this.options.slice,
-        hypervisor: { strict: layout.strict, shutdownWaitMs: 2000, workbenchSbiExtensions: layout.workbenchSbiExtensions, workbenchPsciExtensions: layout.workbenchPsciExtensions, workbenchIvc: layout.workbenchIvc },
+        hypervisor: { strict: layout.strict, shutdownWaitMs: 2000, workbenchSbiExtensions: layout.workbenchSbiExtensions, workbenchPsciExtensions: layout.workbenchPsciExtensions, workbenchIvc: layout.workbenchIvc, ...(this.deterministic ? { answerEveryVirtioRequest: true } : {}) },
         ...(this.deterministic ? { deterministic: { buffer: this.deterministic.state.buffer, params: this.deterministic.params } } : {}),
         ...(restore?.states[hart] ? { restoreState: restore.states[hart] } : {}),
       };
@@ -327,7 +333,7 @@ export class MachineHost {
       const pci = this.pciFunctions();
       if ((this.virtioConfig && this.loaded.virtioFile) || pci) {
         const baseDir = this.loaded.virtioFile ? path.dirname(this.loaded.virtioFile) : this.loaded.folder;
-        for (const note of await this.virtio!.start(this.virtioConfig ?? { source: this.loaded.file, zones: [] }, baseDir, pci)) this.log(note);
+        for (const note of await this.virtio!.start(this.virtioConfig ?? { source: this.loaded.file, zones: [] }, baseDir, pci, { deterministic: this.deterministic !== undefined })) this.log(note);
       }
       const root = { ...this.rootConfig, entryPoint: this.entry, dtbLoadPaddr: this.dtbAddress };
       const result = this.runtime.hypervisor.startZone(root, encodeZoneConfig(root));
@@ -341,7 +347,12 @@ export class MachineHost {
     // Deterministic mode: the management thread held the baton while it set the zones up; now the rounds begin.
     this.deterministic?.begin({
       drainConsoles: () => this.drainConsoles(),
-      pollDevices: () => this.view.pollDevices(),
+      pollDevices: () => {
+        this.view.pollDevices();
+        this.syncVirtioZones();
+      },
+      settleDevices: () => this.virtio?.settle() ?? Promise.resolve(),
+      inputDevice: (zone) => this.virtio?.consoleName(zone),
       input: (bytes, zone) => this.applyInput(bytes, zone),
       requestAll: (pause) => this.requestAll(pause ? RunRequest.pause : RunRequest.run, this.heldHarts),
       log: (line) => this.log(line),
@@ -598,7 +609,8 @@ export class MachineHost {
     const version = this.runtime?.table.version() ?? 0;
     if (version !== this.tableVersion) {
       this.tableVersion = version;
-      this.virtio?.zonesChanged(this.runtime!.table.live().map((slot) => slot.zoneId));
+      // Deterministic mode: in the management turn (a dead zone's devices are reset at a fixed round).
+      if (!this.deterministic) this.syncVirtioZones();
       const zones = this.zoneStatuses();
       for (const zone of zones) if (zone.error) this.reportFault(zone.id, -1, zone.error);
       for (const l of this.listeners) l.zones?.(zones);
@@ -611,6 +623,14 @@ export class MachineHost {
       for (const l of this.listeners) l.exit?.(kind, exit.code);
       this.setState(exit.kind === MachineExit.fault ? 'faulted' : 'exited');
     }
+  }
+
+  /** The virtio daemon resets the devices of zones that went away. */
+  private syncVirtioZones(): void {
+    const version = this.runtime?.table.version() ?? 0;
+    if (version === this.virtioTableVersion) return;
+    this.virtioTableVersion = version;
+    this.virtio?.zonesChanged(this.runtime!.table.live().map((slot) => slot.zoneId));
   }
 
   private emitOutput(zone: number, bytes: Uint8Array): void {

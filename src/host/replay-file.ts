@@ -5,8 +5,14 @@
  * and the instructions retired when it was applied, then an end line. Like QEMU's -icount rr=record
  * file, it holds only what came from outside the machine; the machine itself is recomputed.
  *
+ * An input that went to a zone's virtio console names the device (`"device": "virtio-console@0xa003800"`);
+ * a replay checks that the layout's virtio_cfg.json has that console and that the input reaches it again.
+ * Virtio completions (disk, frames between zones) are not inputs: in deterministic mode they happen at the
+ * kick, a function of the machine and the disk image (hashed in the identity), and are recomputed.
+ *
  * Left out: compression (console input is a few bytes per line) and inputs other than console bytes
- * and pause/resume (zone commands from outside and virtio completions are not recorded yet).
+ * and pause/resume (zone commands from outside are not recorded yet; no frames come from outside the
+ * machine, its virtual switch connects only zones).
  */
 import { createHash } from 'node:crypto';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
@@ -14,6 +20,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { DeterministicParams } from '../core/vcpu/deterministic-turns';
 import { HostFileError, type LoadedLayout } from './layout-loader';
+import type { VirtioConfigFile } from '../shared/model/virtio-config';
 
 export const REPLAY_FORMAT = 'hvwb-replay';
 export const REPLAY_VERSION = 1;
@@ -37,7 +44,7 @@ export interface ReplayHeader {
 }
 
 export type ReplayEvent =
-  | { readonly kind: 'input'; readonly round: number; readonly retired: number; readonly zone: number; readonly hex: string }
+  | { readonly kind: 'input'; readonly round: number; readonly retired: number; readonly zone: number; readonly hex: string; readonly device?: string }
   | { readonly kind: 'pause' | 'resume'; readonly round: number; readonly retired: number }
   | { readonly kind: 'end'; readonly round: number; readonly retired: number };
 
@@ -156,9 +163,36 @@ export function readReplayFile(file: string, identity: LayoutIdentity, board: st
     if (kind === 'input' && (typeof event.zone !== 'number' || typeof event.hex !== 'string' || !/^([0-9a-f]{2})*$/.test(event.hex))) {
       throw new HostFileError(`${file}:${i + 2}: an input event needs a zone number and hex bytes`);
     }
+    if (kind === 'input' && event.device !== undefined && (typeof event.device !== 'string' || !/^virtio-console@0x[0-9a-f]+$/.test(event.device))) {
+      throw new HostFileError(`${file}:${i + 2}: an input event's device must be a virtio console such as "virtio-console@0xa003800", not ${JSON.stringify(event.device)}`);
+    }
     const last = events[events.length - 1];
     if (last && event.round < last.round) throw new HostFileError(`${file}:${i + 2}: round ${event.round} comes after round ${last.round}`);
     events.push(event as unknown as ReplayEvent);
   });
   return { file, header: header as unknown as ReplayHeader, events };
+}
+
+/** The name the virtio daemon gives a console device (VirtioDaemon.addModel). */
+export function virtioConsoleName(addr: number): string {
+  return `virtio-console@0x${addr.toString(16)}`;
+}
+
+/**
+ * A replay's console inputs that went to a virtio console must find that console, enabled, in the zone
+ * the layout's virtio_cfg.json gives it (`config` undefined: the layout has no virtio file). Refused with
+ * the replay file's line, the zone and the device otherwise.
+ */
+export function checkReplayDevices(replay: ReplayFile, config: VirtioConfigFile | undefined, virtioFile: string | undefined): void {
+  replay.events.forEach((event, i) => {
+    if (event.kind !== 'input' || event.device === undefined) return;
+    const consoles = (config?.zones ?? [])
+      .filter((z) => z.zoneId === event.zone)
+      .flatMap((z) => z.devices.filter((d) => d.enabled && d.type === 'console').map((d) => virtioConsoleName(d.addr)));
+    if (consoles.includes(event.device)) return;
+    const has = consoles.length > 0 ? `zone ${event.zone} has ${consoles.join(', ')}` : `zone ${event.zone} has no virtio console`;
+    throw new HostFileError(
+      `${replay.file}:${i + 2}: the recording typed into zone ${event.zone}'s ${event.device}, but ${virtioFile ? `${virtioFile} gives no such device (${has})` : 'this layout has no virtio devices'}`,
+    );
+  });
 }

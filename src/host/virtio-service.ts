@@ -30,6 +30,7 @@ import { EthernetSwitch } from './virtio/ethernet-switch';
 import { PcapWriter } from './virtio/pcap-writer';
 import { HostFileError } from './layout-loader';
 import { FileBlockBackend } from './virtio/file-block-backend';
+import { OverlayBlockBackend } from './virtio/overlay-block-backend';
 import { buildFolderImage, type FolderImage, type FolderImageManifest } from './disk/folder-image';
 import { applySync, computeSyncChanges, type ApplySyncResult, type SyncChangeSet } from './disk/folder-sync';
 import { ensurePrivateDirectory } from './private-directory';
@@ -127,6 +128,7 @@ export class VirtioService {
   readonly folderDisks: FolderDisk[] = [];
   private capture: PcapWriter | undefined;
   private liveZones = new Set<number>();
+  private deterministic = false;
   config: VirtioConfigFile | undefined;
 
   constructor(
@@ -233,9 +235,14 @@ export class VirtioService {
     });
   }
 
-  /** `pci`: PCI functions of the board's PCIe host the daemon serves too (layout.json `pci`). */
-  async start(config: VirtioConfigFile, baseDir: string, pci?: VirtioDaemonOptions['pci']): Promise<string[]> {
+  /**
+   * `pci`: PCI functions of the board's PCIe host the daemon serves too (layout.json `pci`).
+   * `deterministic`: deterministic mode (decision 0025): every request is served to the end before its
+   * vCPU goes on (VirtioDaemon.startDeterministic) and disk images take writes in memory only.
+   */
+  async start(config: VirtioConfigFile, baseDir: string, pci?: VirtioDaemonOptions['pci'], options: { deterministic?: boolean } = {}): Promise<string[]> {
     this.prepare(config);
+    this.deterministic = options.deterministic === true;
     const notes: string[] = [];
     const hasNet = config.zones.some((z) => z.devices.some((d) => d.enabled && d.type === 'net')) || (pci?.devices.some((d) => d.type === 'virtio-net-pci') ?? false);
     let netSwitch: EthernetSwitch | undefined;
@@ -262,7 +269,8 @@ export class VirtioService {
       onInternalError: (error) => this.hooks.log(`virtio daemon: internal error: ${(error as Error).message}`),
       ...(pci ? { pci: { ...pci, irqSink: this.physicalIrqSink(), sharedConfig: this.sharedPciConfig(pci.host), iommu: this.dmaIommu, ...(this.view.devices.msi ? { msi: this.zoneMsiSink(this.view.devices.msi, pci.zone) } : {}) } } : {}),
     });
-    this.daemon.start();
+    if (this.deterministic) this.daemon.startDeterministic();
+    else this.daemon.start();
     const count = this.daemon.devices.length;
     notes.unshift(`virtio daemon serving ${count} device${count === 1 ? '' : 's'} from ${config.source}`);
     for (const f of this.daemon.pciBus?.functions ?? []) notes.push(`PCIe: ${f.pci.name} at 00:${f.slot.toString(16).padStart(2, '0')}.0`);
@@ -320,8 +328,10 @@ export class VirtioService {
    * it is read-only unless the device says `"read_only": false`, and even then nothing reaches the
    * folder except through an explicit sync.
    */
-  private async openBlock(device: VirtioCfgDevice, resolved: string, zone: number): Promise<FileBlockBackend> {
+  private async openBlock(device: VirtioCfgDevice, resolved: string, zone: number): Promise<FileBlockBackend | OverlayBlockBackend> {
     const info = await stat(resolved);
+    // Deterministic mode: the image file stays as it is, the run's writes live in memory.
+    if (!info.isDirectory() && this.deterministic) return new OverlayBlockBackend(await FileBlockBackend.open(resolved, { readOnly: true }), device.readOnly === true);
     if (!info.isDirectory()) return FileBlockBackend.open(resolved, { readOnly: device.readOnly === true });
     const readOnly = device.readOnly !== false;
     const prebuilt = this.edits.get(`${zone}:${device.addr}`)?.image;
@@ -342,7 +352,16 @@ export class VirtioService {
     for (const item of image.manifest.skipped) this.hooks.log(`virtio-blk@0x${device.addr.toString(16)}: left out ${item.hostPath}: ${item.reason}`);
     this.folderDisks.push({ zone, addr: device.addr, folder: resolved, imagePath: image.imagePath, readOnly, manifest: image.manifest });
     this.hooks.log(`virtio-blk@0x${device.addr.toString(16)}: ${resolved} attached ${readOnly ? 'read-only' : 'with write-back on explicit sync'} (${image.manifest.files.length} files)`);
+    if (this.deterministic) return new OverlayBlockBackend(await FileBlockBackend.open(image.imagePath, { readOnly: true }), readOnly);
     return FileBlockBackend.open(image.imagePath, { readOnly });
+  }
+
+  /**
+   * Deterministic mode's management turn, after console input: the devices finish what the input started
+   * (the interrupts included) before the next round.
+   */
+  async settle(): Promise<void> {
+    if (this.daemon && this.deterministic && !this.standingDown) await this.daemon.settle();
   }
 
   private folderDisk(zone: number, addr: number): FolderDisk {
@@ -411,6 +430,12 @@ export class VirtioService {
   /** The MSI-X tables of the PCIe functions the daemon serves, by device number (empty while it serves none). */
   pciMsixTables(): Map<number, ReturnType<VirtioPci['msixVectors']>> {
     return new Map((this.daemon?.pciBus?.functions ?? []).map((f) => [f.slot, f.pci.msixVectors()] as const));
+  }
+
+  /** The virtio console that takes a zone's typed input (its name, e.g. virtio-console@0xa003800), if any. */
+  consoleName(zone: number): string | undefined {
+    if (this.standingDown) return undefined;
+    return this.daemon?.devices.find((d) => d.zone === zone && d.model === this.daemon!.console(zone))?.name;
   }
 
   consoleInput(zone: number, bytes: Uint8Array): boolean {

@@ -61,6 +61,11 @@ export interface HypervisorOptions {
   readonly workbenchPsciExtensions?: boolean;
   /** The layout's `workbenchIvc`: hvisor's aarch64 IVC on an architecture where hvisor has none (riscv64). */
   readonly workbenchIvc?: boolean;
+  /**
+   * Deterministic mode (decision 0025): a vCPU that traps a virtio access waits for the daemon's answer
+   * even to a QueueNotify (hvisor does not wait for those), so the device's work is done at that instruction.
+   */
+  readonly answerEveryVirtioRequest?: boolean;
 }
 
 export interface HypervisorHooks {

@@ -50,7 +50,7 @@ export class ZoneRuntime {
 
   constructor(
     readonly view: MachineView,
-    options: HypervisorOptions,
+    private readonly options: HypervisorOptions,
     private readonly log: RuntimeLog,
   ) {
     const board = view.plan.board;
@@ -167,7 +167,12 @@ export class ZoneRuntime {
     if (!bridge) return undefined;
     return {
       traps: (config) =>
-        virtioTrapRegions(config, { bridge, abort: () => leavingZone(header, this.view.control), deviceStride: VIRTIO_WINDOW }).map((t) => ({ ...t, kind: TrapKind.virtio })),
+        virtioTrapRegions(config, {
+          bridge,
+          abort: () => leavingZone(header, this.view.control),
+          deviceStride: VIRTIO_WINDOW,
+          ...(this.options.answerEveryVirtioRequest ? { answerEveryRequest: true } : {}),
+        }).map((t) => ({ ...t, kind: TrapKind.virtio })),
       hypercalls: bridgeHypercalls(this, bridge, this.log),
     };
   }

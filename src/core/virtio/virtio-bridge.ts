@@ -98,6 +98,12 @@ export interface WaitOptions {
   /** Called every `slowSlices` slices without an answer, like hvisor's "backend is too slow" warning. */
   readonly onSlow?: (waitedMs: number) => void;
   readonly slowSlices?: number;
+  /**
+   * Deterministic mode (decision 0025): wait for the daemon's answer to a QueueNotify too (the request
+   * still says need_interrupt = 1), so the device's work on the kick happens while the trapping CPU,
+   * which holds the baton, stands still, at the same instruction on every run.
+   */
+  readonly answerEveryRequest?: boolean;
 }
 
 const LOCK_FREE = 0;
@@ -233,7 +239,7 @@ export function accessBridge(
 ): bigint | undefined {
   const pushed = submitRequest(lock, select, request, options);
   if (!pushed) return undefined;
-  if (request.needInterrupt) return 0n;
+  if (request.needInterrupt && !options.answerEveryRequest) return 0n;
   const answer = pushed.producer.waitAnswer(request.cpu, pushed.ticket, options);
   return answer.kind === 'answered' ? answer.value : undefined;
 }

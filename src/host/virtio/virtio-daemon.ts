@@ -315,6 +315,79 @@ export class VirtioDaemon {
     this.loop = this.run();
   }
 
+  /**
+   * Deterministic mode (decision 0025) instead of start(): the trapping vCPU holds the baton and waits
+   * for the answer to every request, QueueNotify included (HypervisorOptions.answerEveryVirtioRequest),
+   * so each request is served to the end before it is answered: the register access, then every piece
+   * of work it started (queue turns the device deferred, disk reads and writes, frames the switch passed
+   * to another zone's device) and the interrupts they raise. Nothing else touches the guest between
+   * requests: no time budget, no background turns, so a completion lands at the instruction of its kick
+   * on every run. Inputs from outside (console bytes) come in the management turn, followed by settle().
+   */
+  startDeterministic(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.runDeterministic();
+  }
+
+  private async runDeterministic(): Promise<void> {
+    const waitAsync = (Atomics as unknown as { waitAsync?: WaitAsync }).waitAsync;
+    while (this.running) {
+      let request: BridgeRequest | undefined;
+      let value = 0n;
+      let failure: unknown;
+      this.consumer.drain((r) => {
+        request = r;
+        try {
+          value = this.handle(r);
+        } catch (error) {
+          failure = error;
+        }
+        return undefined;
+      }, 1);
+      if (request) {
+        try {
+          if (failure !== undefined) throw failure;
+          await this.settle();
+        } catch (error) {
+          if (!this.options.onInternalError) throw error;
+          this.options.onInternalError(error);
+        } finally {
+          // The vCPU waits on cfg_flags for this answer whatever the request was.
+          this.consumer.complete(request.cpu, value);
+        }
+        continue;
+      }
+      if (!this.consumer.prepareSleep()) continue;
+      const target = this.consumer.sleepTarget();
+      if (waitAsync) {
+        const result = waitAsync(target.array, target.index, target.value, this.options.idleTimeoutMs ?? 1000);
+        if (result.async) await result.value;
+      } else {
+        await new Promise<void>((resolve) => setTimeout(resolve, 1));
+      }
+      this.consumer.awake();
+    }
+  }
+
+  /**
+   * Finishes all work the devices have (deterministic mode): deferred queue turns, every disk request in
+   * flight (and those it lets start), then the interrupts still waiting for res_list.
+   */
+  async settle(): Promise<void> {
+    for (;;) {
+      while (this.devices.some((d) => d.transport.hasDeferredWork) || this.pciBus?.hasDeferredWork) {
+        for (const device of this.devices) if (device.transport.hasDeferredWork) device.transport.serviceDeferred();
+        if (this.pciBus?.hasDeferredWork) this.pciBus.serviceDeferred();
+      }
+      const models = [...this.devices.map((d) => d.model), ...(this.pciBus?.functions.map((f) => f.model) ?? [])];
+      if (!models.some((m) => m instanceof VirtioBlk && m.pendingRequests > 0)) break;
+      await this.whenIdle();
+      await this.pciBus?.whenIdle();
+    }
+    this.flushBacklog();
+  }
+
   private async run(): Promise<void> {
     const waitAsync = (Atomics as unknown as { waitAsync?: WaitAsync }).waitAsync;
     const timeout = this.options.idleTimeoutMs ?? 1000;
