@@ -4,7 +4,7 @@
  * machine. Kinds with no model (virtio-mmio slots, served by the hypervisor's virtio traps) have no
  * state and stay unmapped.
  *
- * Left out: GICv2's virtualisation windows (GICH, GICV) and the GICv3 ITS are board data only; the
+ * Left out: GICv2's virtualisation windows (GICH, GICV) are board data only; the
  * virtual GIC of hvisor's zones is the hypervisor's (issue 10).
  */
 import { boardOf, type DeviceKind } from '../../shared/model/board';
@@ -75,6 +75,15 @@ const imsicConfig = (board: Parameters<DeviceModel['stateBytes']>[0], spec: Para
   harts: board.harts, ids: numericProp(spec, 'ids'), guests: numericProp(spec, 'guests'), machineBase: numericProp(spec, 'machineBase'), supervisorBase: spec.base,
 });
 
+/** A GICv3's configuration from its board device; `itsBase` (with a non-zero `itsSize`) gives it LPIs and an ITS. */
+const gicv3Config = (board: Parameters<DeviceModel['stateBytes']>[0], spec: Parameters<DeviceModel['stateBytes']>[1]) => {
+  const b = boardOf(board, 'aarch64');
+  const itsBase = spec.props?.['itsBase'];
+  const itsSize = spec.props?.['itsSize'];
+  const its = typeof itsBase === 'number' && typeof itsSize === 'number' && itsSize > 0 ? { its: { base: itsBase } } : {};
+  return { cpus: b.harts, lines: gicLines(spec), affinities: b.mpidrs, inputs: gicInputs(board, spec), ...its };
+};
+
 const MODELS: readonly DeviceModel[] = [
   {
     kind: 'riscv-imsic',
@@ -117,19 +126,20 @@ const MODELS: readonly DeviceModel[] = [
   {
     kind: 'arm-gicv3',
     interruptController: true,
-    stateBytes: (board, spec) => ArmGicv3.stateBytes({ cpus: board.harts, lines: gicLines(spec) }),
+    stateBytes: (board, spec) => ArmGicv3.stateBytes(gicv3Config(board, spec)),
     build: (c) => {
-      const board = boardOf(c.board, 'aarch64');
-      const gic = new ArmGicv3(c.region(), { cpus: board.harts, lines: gicLines(c.spec), affinities: board.mpidrs, inputs: gicInputs(c.board, c.spec) }, c.signals);
+      const gic = new ArmGicv3(c.region(), gicv3Config(c.board, c.spec), c.signals);
       const redistributors = {
         name: `${c.spec.name}.redistributors`,
         base: numericProp(c.spec, 'redistributorBase'),
         // Only the frames of the board's CPUs answer; the rest of QEMU's window is unmapped.
         size: Math.min(numericProp(c.spec, 'redistributorSize'), gic.redistributors.size),
       };
+      // The ITS (when the board names one) is the board's MSI controller: GITS_TRANSLATER takes the PCIe functions' MSI writes.
+      const its = gic.its ? [window({ name: `${c.spec.name}.its`, base: numericProp(c.spec, 'itsBase'), size: Math.min(numericProp(c.spec, 'itsSize'), gic.its.size) }, gic.its)] : [];
       return {
-        windows: [window(c.spec, gic.distributor), window(redistributors, gic.redistributors)],
-        roles: { irqChip: gic, gicv3: gic, privateIrqs: gic },
+        windows: [window(c.spec, gic.distributor), window(redistributors, gic.redistributors), ...its],
+        roles: { irqChip: gic, gicv3: gic, privateIrqs: gic, ...(gic.its ? { msi: gic.its } : {}) },
       };
     },
   },

@@ -165,6 +165,8 @@ export class MachineView {
     for (const mapping of this.devices.mappings) this.bus.map(mapping.name, mapping.base, mapping.size, mapping.device);
     // An IOMMU reads its tables and queues from RAM (an AddressSpace is a DmaMemory).
     this.devices.iommu?.attachMemory(this.bus);
+    // So does a GICv3 with LPIs (configuration tables) and an ITS (command queue, device and collection tables).
+    this.devices.gicv3?.attachMemory(this.bus);
     const mtimer = this.devices.mtimer;
     this.guestClock = mtimer ? { now: () => this.clock.now() + mtimer.timeOffset() } : this.clock;
   }

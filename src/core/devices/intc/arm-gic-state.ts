@@ -304,9 +304,12 @@ export class GicState {
   /** Makes the candidate active on `cpu` and records its group priority as active. */
   activate(cpu: number, candidate: Candidate, commonBinaryPoint: boolean): void {
     if (this.trace !== undefined && this.trace.on) this.trace.record(IrqEventKind.claim, candidate.intid, -1, cpu, 0);
-    const slot = this.slot(cpu, candidate.intid);
-    this.setBit(this.latch, slot, false);
-    this.setBit(this.active, slot, true);
+    // An LPI (GICv3, INTID 8192 and up) has no slot here and no active state: only its priority is recorded.
+    if (candidate.intid < this.lines) {
+      const slot = this.slot(cpu, candidate.intid);
+      this.setBit(this.latch, slot, false);
+      this.setBit(this.active, slot, true);
+    }
     const groupPriority = candidate.priority & this.groupPriorityMask(cpu, candidate.group, commonBinaryPoint);
     const word = candidate.group === 0 ? CpuIfWord.ap0 : CpuIfWord.ap1;
     this.setCpuWord(cpu, word, this.cpuWord(cpu, word) | (1 << (groupPriority >> 3)));
@@ -325,10 +328,13 @@ export class GicState {
     routedTo: (spi: number, cpu: number) => boolean,
     commonBinaryPoint: (cpu: number) => boolean,
     lineOf: (cpu: number, group: number) => number,
+    /** GICv3: lets interrupts kept outside this state (LPIs) replace the candidate. */
+    refine?: (cpu: number, candidate: Candidate) => void,
   ): void {
     const candidate: Candidate = { intid: SPURIOUS, priority: 0, group: 0 };
     for (let cpu = 0; cpu < this.cpus; cpu++) {
       this.highestPending(cpu, groupForwarded, routedTo, candidate);
+      refine?.(cpu, candidate);
       const level = this.canSignal(cpu, candidate, commonBinaryPoint(cpu)) ? lineOf(cpu, candidate.group) : 0;
       const previous = this.cpuWord(cpu, CpuIfWord.output);
       if (previous === level) continue;

@@ -141,6 +141,8 @@ export class Gicv3CpuInterface {
     if (candidate.group !== group || !this.gic.canSignal(this.cpu, candidate)) return SPURIOUS;
     const intid = candidate.intid;
     this.gic.state.activate(this.cpu, candidate, this.gic.usesCommonBinaryPoint(this.cpu));
+    // An LPI has no active state: acknowledging it only takes its pending bit.
+    if (intid >= this.gic.state.lines) this.gic.lpis?.acknowledge(this.cpu, intid);
     this.gic.update();
     return intid;
   }

@@ -148,14 +148,14 @@ export class Gicv3Distributor implements MmioDevice {
   }
 
   /**
-   * ITLinesNumber = lines / 32 - 1, IDbits = 15, A3V. CPUNumber (7:5) is 0: QEMU's gicd_readl()
+   * ITLinesNumber = lines / 32 - 1, IDbits = 15, A3V, LPIS when the board has an ITS. CPUNumber (7:5) is 0: QEMU's gicd_readl()
    * (hw/intc/arm_gicv3_dist.c, GICD_TYPER) reports "CPUNumber == 0 since for us ARE is always 1"; the
    * field only counts PEs usable with affinity routing off, which this GIC never offers. No1N stays 0
    * (unlike QEMU, which sets it): this model implements IROUTER.IRM 1-of-N routing (gicv3.ts routeOf).
    */
   private typer(): number {
     const s = this.gic.state;
-    return ((s.lines / 32 - 1) | (15 << 19) | (1 << 24)) >>> 0;
+    return ((s.lines / 32 - 1) | (15 << 19) | (1 << 24) | (this.gic.lpis ? 1 << 17 : 0)) >>> 0;
   }
 
   /** Bitmap word for register index n (32 INTIDs each); -1 for n = 0 (banked, RAZ/WI here) or past the end. */

@@ -10,8 +10,13 @@
  * legacy mode is not offered, as in QEMU), a single security state (GICD_CTLR.DS reads 1), 5 priority
  * bits, 16-bit INTIDs, GICR_WAKER, GICR_TYPER with Last, the PIDR2 ArchRev 3 ID registers.
  *
- * Left out: LPIs and the ITS (GICR_PROPBASER/PENDBASER read as zero, TYPER.PLPIS = 0), message-based
- * SPIs (GICD_SETSPI_*), extended SPI/PPI ranges, GICv4 virtual LPIs, the virtualization interface
+ * With an ITS on the board (`its` in the config; qemu-gicv3 has one at 0x0808_0000), the redistributors
+ * take LPIs (lpis.ts: GICR_CTLR.EnableLPIs, PROPBASER, PENDBASER; GICD_TYPER.LPIS and GICR_TYPER.PLPIS
+ * read 1) and the ITS (its.ts) translates MSIs into them; an LPI competes with the other interrupts of
+ * its CPU by the priority in its configuration byte. Without one, LPIs do not exist (the registers read
+ * as zero), as before.
+ *
+ * Left out: message-based SPIs (GICD_SETSPI_*), extended SPI/PPI ranges, GICv4 virtual LPIs, the virtualization interface
  * (ICH_* registers: the hypervisor in TypeScript keeps virtual GIC state itself), the Secure state
  * and its Group 1 Secure, and more than one SGI source per target (SGIs are edge-latched).
  */
@@ -26,6 +31,9 @@ import { GICR_REGISTERS, Gicv3Redistributors } from './redistributor';
 import type { ControllerInspectData } from '../../../../shared/protocol/inspect';
 import { gicInspectData } from '../arm-gic-inspect';
 import { registerValue, type ControllerInspectContext } from '../inspect-table';
+import type { DmaMemory } from '../../../bus/dma';
+import { Gicv3Lpis } from './lpis';
+import { GITS_REGISTERS, Gicv3Its, ITS_STATE_BYTES } from './its';
 
 export interface Gicv3Config extends GicConfig {
   /**
@@ -33,6 +41,8 @@ export interface Gicv3Config extends GicConfig {
    * CPU list; defaults to Aff0 = CPU index. GICR_TYPER, IROUTER and ICC_SGI1R_EL1 match on it.
    */
   readonly affinities?: readonly number[];
+  /** The board's ITS: its window's physical address (GITS_TRANSLATER is at +0x10040). LPIs exist only with it. */
+  readonly its?: { readonly base: number };
 }
 
 /** Word of the state's `global` block holding GICD_CTLR's group enables (bits 0 and 1). */
@@ -46,6 +56,9 @@ export class ArmGicv3 implements IrqSink {
   readonly affinities: readonly number[];
   readonly distributor: Gicv3Distributor;
   readonly redistributors: Gicv3Redistributors;
+  /** The redistributors' LPIs and the ITS, when the board has an ITS. */
+  readonly lpis: Gicv3Lpis | undefined;
+  readonly its: Gicv3Its | undefined;
   private readonly interfaces: Gicv3CpuInterface[] = [];
   private readonly forwarded = (group: number): boolean => ((this.state.words[GICD_CTLR_WORD]! >>> group) & 1) !== 0;
   private readonly routed = (spi: number, cpu: number): boolean => this.routeOf(spi) === cpu;
@@ -55,13 +68,24 @@ export class ArmGicv3 implements IrqSink {
 
   /** Shared bytes for the whole GIC (distributor, redistributors and CPU interfaces). */
   static stateBytes(config: Gicv3Config): number {
-    return GicState.stateBytes(config);
+    return GicState.stateBytes(config) + (config.its ? Gicv3Lpis.stateBytes(config.cpus) + ITS_STATE_BYTES : 0);
   }
 
   constructor(region: SharedRegion, config: Gicv3Config, signals: HartSignals) {
     this.state = new GicState(region, config, signals);
     this.affinities = config.affinities ?? Array.from({ length: config.cpus }, (_, cpu) => cpu);
     if (this.affinities.length !== config.cpus) throw new Error(`GICv3 has ${config.cpus} CPUs but ${this.affinities.length} affinities`);
+    if (config.its) {
+      // After the shared GIC state: the LPI words, then the ITS's.
+      const lpiOffset = region.byteOffset + GicState.stateBytes(config);
+      const lpiBytes = Gicv3Lpis.stateBytes(config.cpus);
+      if (region.byteLength < ArmGicv3.stateBytes(config)) throw new Error('GICv3 region too small for its LPIs and ITS');
+      this.lpis = new Gicv3Lpis(new Uint32Array(region.buffer, lpiOffset, lpiBytes / 4), config.cpus);
+      this.its = new Gicv3Its({ words: new Uint32Array(region.buffer, lpiOffset + lpiBytes, ITS_STATE_BYTES / 4), lpis: this.lpis, base: config.its.base, update: () => this.update() });
+    } else {
+      this.lpis = undefined;
+      this.its = undefined;
+    }
     this.distributor = new Gicv3Distributor(this);
     this.redistributors = new Gicv3Redistributors(this);
     for (let cpu = 0; cpu < config.cpus; cpu++) this.interfaces.push(new Gicv3CpuInterface(this, cpu));
@@ -101,7 +125,25 @@ export class ArmGicv3 implements IrqSink {
 
   /** The highest-priority pending interrupt for `cpu` (scratch object, valid until the next call). */
   highestPending(cpu: number): Candidate {
-    return this.state.highestPending(cpu, this.forwarded, this.routed, this.scratch);
+    this.state.highestPending(cpu, this.forwarded, this.routed, this.scratch);
+    this.withLpis(cpu, this.scratch);
+    return this.scratch;
+  }
+
+  /** An LPI of `cpu` replaces the candidate when its priority is strictly higher (LPIs are Group 1). */
+  private readonly withLpis = (cpu: number, candidate: Candidate): void => {
+    if (this.lpis === undefined || !this.forwarded(1)) return;
+    const best = this.lpis.best(cpu, candidate.priority);
+    if (best === undefined) return;
+    candidate.intid = best[0];
+    candidate.priority = best[1];
+    candidate.group = 1;
+  };
+
+  /** Guest memory for the LPI configuration tables and the ITS's queue and tables. */
+  attachMemory(memory: DmaMemory): void {
+    this.lpis?.attachMemory(memory);
+    this.its?.attachMemory(memory);
   }
 
   canSignal(cpu: number, candidate: Candidate): boolean {
@@ -114,11 +156,13 @@ export class ArmGicv3 implements IrqSink {
 
   /** Recomputes every CPU's IRQ/FIQ level after a state change. */
   update(): void {
-    this.state.updateOutputs(this.forwarded, this.routed, this.commonBinaryPoint, this.lineOf);
+    this.state.updateOutputs(this.forwarded, this.routed, this.commonBinaryPoint, this.lineOf, this.lpis ? this.withLpis : undefined);
   }
 
   reset(): void {
     this.state.reset();
+    this.lpis?.reset();
+    this.its?.reset();
   }
 
   /** Inspector state: every interrupt with its routing, and each CPU interface. */
@@ -152,6 +196,19 @@ export class ArmGicv3 implements IrqSink {
   inspectState(context: ControllerInspectContext = {}): ControllerInspectData {
     const values = this.distributor.peek();
     const registers = GICD_REGISTERS.filter((def) => def.name === 'GICD_CTLR' || def.name === 'GICD_TYPER').map((def) => registerValue(def, values[def.name] ?? 0));
-    return gicInspectData('GICv3', this.kind, this.inspect(), registers, [...GICD_REGISTERS, ...GICR_REGISTERS], context);
+    if (this.its) {
+      const its = this.its.peek();
+      for (const def of GITS_REGISTERS) {
+        if (def.name === 'GITS_TRANSLATER' || def.name === 'GITS_IIDR' || def.name === 'GITS_PIDR2') continue;
+        const suffix = def.name === 'GITS_BASER' ? ['0', '1'] : [''];
+        for (const n of suffix) {
+          const low = its[`${def.name}${n}`] ?? 0;
+          const high = its[`${def.name}${n}_HI`] ?? 0;
+          registers.push(registerValue({ ...def, name: `${def.name}${n}`, count: 1 }, def.width === 8 ? (BigInt(high >>> 0) << 32n) | BigInt(low >>> 0) : low));
+        }
+      }
+    }
+    const map = this.its ? [...GICD_REGISTERS, ...GICR_REGISTERS, ...GITS_REGISTERS] : [...GICD_REGISTERS, ...GICR_REGISTERS];
+    return gicInspectData('GICv3', this.kind, this.inspect(), registers, map, context);
   }
 }

@@ -3,7 +3,9 @@
  * laid out back to back as QEMU virt's GICR region is (CPU n at n * 0x20000). RD_base holds CTLR,
  * TYPER (affinity, processor number, Last on the final frame), WAKER (ProcessorSleep, ChildrenAsleep)
  * and the ID registers; SGI_base the group, enable, pending, active, priority and trigger registers of
- * that CPU's SGIs 0-15 (always edge) and PPIs 16-31. LPI registers read as zero and ignore writes.
+ * that CPU's SGIs 0-15 (always edge) and PPIs 16-31. With an ITS (gicv3.ts), GICR_CTLR.EnableLPIs,
+ * GICR_PROPBASER and GICR_PENDBASER are the LPI registers of lpis.ts and GICR_TYPER.PLPIS reads 1;
+ * without one they read as zero and ignore writes.
  * One MmioDevice covers every frame, so a board maps a single window; each CPU's frame is its own.
  */
 import type { MmioDevice, RegisterDef } from '../../../bus/types';
@@ -26,7 +28,7 @@ export const GicrWaker = { processorSleep: 2, childrenAsleep: 4 } as const;
  * GICR_TYPER low-word bits. CommonLPIAff (25:24) = 1 as QEMU sets it for every redistributor in
  * arm_gicv3_common_realize() (hw/intc/arm_gicv3_common.c: `(cpu_affid << 32) | (1 << 24) | (i << 8)`).
  */
-export const GicrTyper = { last: 1 << 4, commonLpiAff: 1 << 24 } as const;
+export const GicrTyper = { plpis: 1, last: 1 << 4, commonLpiAff: 1 << 24 } as const;
 
 /** PIDR4..7, PIDR0..3, CIDR0..3 at 0xFFD0 of RD_base: QEMU's values, PIDR2 = 0x3B (ArchRev 3). */
 export const GICR_IDS = [0x44, 0, 0, 0, 0x93, 0xb4, 0x3b, 0, 0x0d, 0xf0, 0x05, 0xb1] as const;
@@ -38,7 +40,7 @@ function sgiBitmap(name: string, offset: number, description: string): RegisterD
 
 /** The registers of one CPU's frame pair (offsets from that CPU's RD_base). */
 export const GICR_REGISTERS: readonly RegisterDef[] = [
-  { name: 'GICR_CTLR', offset: GicrOffset.ctlr, width: 4, access: 'rw', reset: 0, description: 'EnableLPIs is RAZ/WI (no LPIs)' },
+  { name: 'GICR_CTLR', offset: GicrOffset.ctlr, width: 4, access: 'rw', reset: 0, description: 'EnableLPIs (RAZ/WI without an ITS)', fields: [{ name: 'EnableLPIs', lsb: 0, width: 1 }] },
   { name: 'GICR_IIDR', offset: GicrOffset.iidr, width: 4, access: 'ro', reset: GIC_IIDR },
   {
     name: 'GICR_TYPER', offset: GicrOffset.typer, width: 8, access: 'ro', reset: 0, description: 'Redistributor type',
@@ -52,8 +54,14 @@ export const GICR_REGISTERS: readonly RegisterDef[] = [
     name: 'GICR_WAKER', offset: GicrOffset.waker, width: 4, access: 'rw', reset: GicrWaker.processorSleep | GicrWaker.childrenAsleep,
     fields: [{ name: 'ProcessorSleep', lsb: 1, width: 1 }, { name: 'ChildrenAsleep', lsb: 2, width: 1, description: 'follows ProcessorSleep at once' }],
   },
-  { name: 'GICR_PROPBASER', offset: GicrOffset.propbaser, width: 8, access: 'ro', reset: 0, description: 'RAZ/WI (no LPIs)' },
-  { name: 'GICR_PENDBASER', offset: GicrOffset.pendbaser, width: 8, access: 'ro', reset: 0, description: 'RAZ/WI (no LPIs)' },
+  {
+    name: 'GICR_PROPBASER', offset: GicrOffset.propbaser, width: 8, access: 'rw', reset: 0, description: 'LPI configuration table (RAZ/WI without an ITS)',
+    fields: [{ name: 'IDbits', lsb: 0, width: 5, description: 'LPI INTID bits - 1' }, { name: 'Physical_Address', lsb: 12, width: 40 }],
+  },
+  {
+    name: 'GICR_PENDBASER', offset: GicrOffset.pendbaser, width: 8, access: 'rw', reset: 0, description: 'LPI pending table (RAZ/WI without an ITS)',
+    fields: [{ name: 'Physical_Address', lsb: 16, width: 36 }, { name: 'PTZ', lsb: 62, width: 1, description: 'reads 0' }],
+  },
   { name: 'GICR_PIDR2', offset: GicrOffset.pidr2, width: 4, access: 'ro', reset: 0x3b, fields: [{ name: 'ArchRev', lsb: 4, width: 4 }] },
   sgiBitmap('GICR_IGROUPR0', GicrOffset.igroupr0, 'SGI/PPI group: 1 = Group 1'),
   sgiBitmap('GICR_ISENABLER0', GicrOffset.isenabler0, 'SGI/PPI set-enable'),
@@ -86,9 +94,13 @@ export class Gicv3Redistributors implements MmioDevice {
     const at = offset % GICR_FRAME_BYTES;
     if (at >= GicrOffset.ipriorityr && at < GicrOffset.ipriorityr + 32) return readPriorities(s, s.slot(cpu, at - GicrOffset.ipriorityr), size);
     if (size !== 4 || (at & 3) !== 0) return 0;
+    const lpis = this.gic.lpis;
     switch (at) {
+      case GicrOffset.ctlr: return lpis?.enabled(cpu) ? 1 : 0;
+      case GicrOffset.propbaser: case GicrOffset.propbaser + 4: return lpis ? lpis.readBaser(cpu, false, at !== GicrOffset.propbaser) : 0;
+      case GicrOffset.pendbaser: case GicrOffset.pendbaser + 4: return lpis ? lpis.readBaser(cpu, true, at !== GicrOffset.pendbaser) : 0;
       case GicrOffset.iidr: return GIC_IIDR;
-      case GicrOffset.typer: return (GicrTyper.commonLpiAff | (cpu << 8) | (cpu === s.cpus - 1 ? GicrTyper.last : 0)) >>> 0;
+      case GicrOffset.typer: return (GicrTyper.commonLpiAff | (cpu << 8) | (cpu === s.cpus - 1 ? GicrTyper.last : 0) | (lpis ? GicrTyper.plpis : 0)) >>> 0;
       case GicrOffset.typer + 4: return this.gic.affinities[cpu]! >>> 0;
       case GicrOffset.waker: return s.cpuWord(cpu, CpuIfWord.awake) !== 0 ? 0 : GicrWaker.processorSleep | GicrWaker.childrenAsleep;
       case GicrOffset.icfgr0: return readConfig(s, s.slot(cpu, 0), true);
@@ -110,6 +122,12 @@ export class Gicv3Redistributors implements MmioDevice {
     if (at >= GicrOffset.ipriorityr && at < GicrOffset.ipriorityr + 32) {
       writePriorities(s, s.slot(cpu, at - GicrOffset.ipriorityr), size, value);
     } else if (size !== 4 || (at & 3) !== 0) {
+      return;
+    } else if (at === GicrOffset.ctlr) {
+      // EnableLPIs: once on, the tables may be read, so what is pending can now be signalled.
+      this.gic.lpis?.setEnabled(cpu, (value & 1) !== 0);
+    } else if (at === GicrOffset.propbaser || at === GicrOffset.propbaser + 4 || at === GicrOffset.pendbaser || at === GicrOffset.pendbaser + 4) {
+      this.gic.lpis?.writeBaser(cpu, at >= GicrOffset.pendbaser, (at & 4) !== 0, value);
       return;
     } else if (at === GicrOffset.waker) {
       s.setCpuWord(cpu, CpuIfWord.awake, (value & GicrWaker.processorSleep) === 0 ? 1 : 0);
