@@ -22,12 +22,14 @@ export interface GuestProgram {
 }
 
 const ZONES = 'examples/loongarch64-zones';
+const VIRTIO = 'examples/loongarch64-virtio';
 const zoneProgram = (name: string, base: number): GuestProgram => ({ name, source: ['zones/' + name.slice('zones-'.length) + '.S', 'zones/common.S'], base, stack: true });
 
 /**
  * The programs and where they load: the hello layout's image at 2 MiB (board.rs ROOT_ZONE_KERNEL_ADDR);
  * the zones example's root at 2 MiB too and its zones at the start of their RAM (their configs in
- * examples/loongarch64-zones). Zones before the root, which carries them.
+ * examples/loongarch64-zones); the virtio example's root at 2 MiB and zoneV at 0xc000_0000
+ * (examples/loongarch64-virtio). Zones before the root, which carries them.
  */
 export const PROGRAMS: readonly GuestProgram[] = [
   { name: 'hello', source: 'hello/hello.S', base: 0x20_0000 },
@@ -44,6 +46,14 @@ export const PROGRAMS: readonly GuestProgram[] = [
       { zone: 'x', program: 'zones-zone-x', config: `${ZONES}/zone-x.json` },
       { zone: 'y', program: 'zones-zone-y', config: `${ZONES}/zone-y.json` },
     ],
+  },
+  { name: 'virtio-zone-v', source: 'virtio/zone-v.S', base: 0xc000_0000, stack: true },
+  {
+    name: 'virtio-root',
+    source: ['virtio/root.S', 'zones/common.S'],
+    base: 0x20_0000,
+    stack: true,
+    carries: [{ zone: 'v', program: 'virtio-zone-v', config: `${VIRTIO}/zone-v.json` }],
   },
 ];
 

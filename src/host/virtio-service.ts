@@ -258,7 +258,8 @@ export class VirtioService {
     this.daemon = await VirtioDaemon.create({
       config,
       bridge: regionOf(this.view.plan.layout, this.view.buffer, 'virtio-bridge'),
-      ram: this.view.bus.ram,
+      // Every bank: a zone's RAM may be in one after the first (ls3a5000's at 0xc000_0000).
+      ram: this.view.bus.banks,
       baseDir,
       openBlock: (device, resolved) => this.openBlock(device, resolved, (this.config ?? config).zones.find((z) => z.devices.includes(device))?.zoneId ?? -1),
       ...(netSwitch ? { netSwitch } : {}),

@@ -24,26 +24,49 @@ export interface VirtioMemoryRegion {
   readonly size: number;
 }
 
-/** The board's RAM as the root sees it: `u8[0]` is root-physical `base` (AddressSpace.ram fits). */
+/** A RAM bank as the root sees it: `u8[0]` is root-physical `base` (AddressSpace.ram fits). */
 export interface HostRam {
   readonly base: number;
   readonly u8: Uint8Array;
 }
 
+/**
+ * The board's RAM: one bank, or every bank (AddressSpace.banks). A zone's RAM may lie in a bank after
+ * the first: ls3a5000's zones run at 0xc000_0000, in its second bank (hvisor's configs/virtio.json).
+ */
+export type HostRamBanks = HostRam | readonly HostRam[];
+
 export class ZoneGuestMemory implements GuestMemory {
+  private readonly banks: readonly HostRam[];
+
   constructor(
     readonly regions: readonly VirtioMemoryRegion[],
-    private readonly ram: HostRam,
-  ) {}
+    ram: HostRamBanks,
+  ) {
+    this.banks = isBankList(ram) ? ram : [ram];
+  }
 
   view(gpa: number, length: number): Uint8Array | undefined {
     if (!Number.isSafeInteger(gpa) || gpa < 0 || length < 0) return undefined;
     for (const region of this.regions) {
       if (gpa < region.zonexIpa || gpa + length > region.zonexIpa + region.size) continue;
-      const start = gpa - region.zonexIpa + region.zone0Ipa - this.ram.base;
-      if (start < 0 || start + length > this.ram.u8.length) return undefined;
-      return this.ram.u8.subarray(start, start + length);
+      const pa = gpa - region.zonexIpa + region.zone0Ipa;
+      const bank = this.banks.find((b) => pa >= b.base && pa + length <= b.base + b.u8.length);
+      if (!bank) return undefined;
+      return bank.u8.subarray(pa - bank.base, pa - bank.base + length);
     }
     return undefined;
   }
+}
+
+function isBankList(ram: HostRamBanks): ram is readonly HostRam[] {
+  return Array.isArray(ram);
+}
+
+/** The first (boot) bank of `ram`. */
+export function firstBank(ram: HostRamBanks): HostRam {
+  if (!isBankList(ram)) return ram;
+  const first = ram[0];
+  if (!first) throw new Error('a machine without RAM');
+  return first;
 }

@@ -19,7 +19,7 @@
  */
 import path from 'node:path';
 import type { SharedRegion } from '../../core/bus/types';
-import { type HostRam, type VirtioMemoryRegion, ZoneGuestMemory } from '../../core/virtio/guest-memory';
+import { firstBank, type HostRamBanks, type VirtioMemoryRegion, ZoneGuestMemory } from '../../core/virtio/guest-memory';
 import { type BlockBackend, VirtioBlk } from '../../core/virtio/virtio-blk';
 import { type BridgeRequest, MAX_REQ, VirtioBridgeConsumer } from '../../core/virtio/virtio-bridge';
 import { VirtioConsole } from '../../core/virtio/virtio-console';
@@ -34,8 +34,8 @@ export interface VirtioDaemonOptions {
   readonly config: VirtioConfigFile;
   /** The bridge page (BRIDGE_PAGE_BYTES, 8-byte aligned) shared with the vCPU workers. */
   readonly bridge: SharedRegion;
-  /** Board RAM as root-physical bytes (MachineView.bus.ram fits). */
-  readonly ram: HostRam;
+  /** Board RAM as root-physical bytes: MachineView.bus.banks (or .ram, the first bank) fits. */
+  readonly ram: HostRamBanks;
   /** Where relative `img` paths start (hvisor-tool: its working directory). */
   readonly baseDir?: string;
   /** Opens a blk image; default: a FileBlockBackend on the resolved path. */
@@ -136,7 +136,8 @@ export class VirtioDaemon {
     if (pci) {
       this.pciBus = await PciBus.create({
         ...pci,
-        ram,
+        // The PCIe functions' DMA reaches the first bank, as before the daemon took every bank.
+        ram: firstBank(ram),
         raise: (zone, irq) => this.raise(zone, irq),
         onFault: (fault) => this.report(fault),
         ...(this.options.netSwitch ? { netSwitch: this.options.netSwitch } : {}),
