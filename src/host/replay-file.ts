@@ -1,7 +1,7 @@
 /**
  * The record/replay file of deterministic mode (decision 0025): JSON lines, a header with the format
  * version, the layout's identity (a SHA-256 of every file the run reads: layout.json, zone files, images,
- * virtio file) and the scheduler's parameters, then one line per external input stamped with the round
+ * virtio file, the virtio and PCIe disks' images or folders) and the scheduler's parameters, then one line per external input stamped with the round
  * and the instructions retired when it was applied, then an end line. Like QEMU's -icount rr=record
  * file, it holds only what came from outside the machine; the machine itself is recomputed.
  *
@@ -16,7 +16,7 @@
  */
 import { createHash } from 'node:crypto';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { DeterministicParams } from '../core/vcpu/deterministic-turns';
 import { HostFileError, type LoadedLayout } from './layout-loader';
@@ -55,7 +55,44 @@ export interface ReplayFile {
 }
 
 async function hashFile(file: string): Promise<string> {
+  if ((await stat(file)).isDirectory()) return hashFolder(file);
   return createHash('sha256').update(await readFile(file)).digest('hex');
+}
+
+/**
+ * A host folder served as a disk (its FAT32 image is built at start): every entry's path, kind,
+ * modification time (the image carries it) and contents, in name order.
+ */
+async function hashFolder(folder: string): Promise<string> {
+  const hash = createHash('sha256');
+  const walk = async (dir: string): Promise<void> => {
+    for (const entry of (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      const full = path.join(dir, entry.name);
+      const info = await stat(full);
+      hash.update(`${path.relative(folder, full)}\0${entry.isDirectory() ? 'dir' : 'file'}\0${Math.floor(info.mtimeMs)}\n`);
+      if (entry.isDirectory()) await walk(full);
+      else if (entry.isFile()) hash.update(await readFile(full));
+    }
+  };
+  await walk(folder);
+  return hash.digest('hex');
+}
+
+/** The disk images (and folders) the layout's virtio_cfg.json and `pci` functions serve. */
+async function diskImages(loaded: LoadedLayout): Promise<string[]> {
+  const images = (loaded.layout.pci ?? []).filter((d) => d.img).map((d) => path.resolve(loaded.folder, d.img!));
+  if (!loaded.virtioFile) return images;
+  try {
+    const doc = JSON.parse(await readFile(loaded.virtioFile, 'utf8')) as { zones?: { devices?: { type?: unknown; img?: unknown; status?: unknown }[] }[] };
+    for (const zone of doc.zones ?? []) {
+      for (const device of zone.devices ?? []) {
+        if (device.type === 'blk' && device.status !== 'disable' && typeof device.img === 'string') images.push(path.resolve(path.dirname(loaded.virtioFile), device.img));
+      }
+    }
+  } catch {
+    // A malformed virtio file is reported when the machine reads it; its own hash is in the identity.
+  }
+  return images;
 }
 
 /** The files a zone's JSON names (kernel, device tree, initrd), resolved from its folder. */
@@ -77,6 +114,8 @@ export async function layoutIdentity(loaded: LoadedLayout): Promise<LayoutIdenti
   if (loaded.images.dtb) files.add(loaded.images.dtb);
   if (loaded.images.initrd) files.add(loaded.images.initrd);
   if (loaded.virtioFile) files.add(loaded.virtioFile);
+  // The disks: deterministic mode keeps the run's writes in memory, so each run starts from these bytes.
+  for (const image of await diskImages(loaded)) files.add(image);
   for (const zone of loaded.zoneFiles) {
     files.add(zone.path);
     const text = await readFile(zone.path, 'utf8').catch(() => '');

@@ -49,8 +49,11 @@ export interface HypercallContext {
 }
 
 export interface VirtioHypercalls {
-  /** A page-aligned root-physical page the root offers as the bridge (already checked). */
-  init(bridgeAddress: number): void;
+  /**
+   * A page-aligned root-physical page the root offers as the bridge (already checked). Returns why the
+   * bridge cannot move (deterministic mode), or undefined when it moved.
+   */
+  init(bridgeAddress: number): string | undefined;
   /**
    * Drains the bridge's res_list and injects each IRQ into its zone. Returns why it could not (a
    * res_list hvisor would panic or hang on), or undefined.
@@ -128,7 +131,8 @@ function dispatch(code64: bigint, arg0: bigint, arg1: bigint, context: Hypercall
       if (!context.readGuest(Number(arg0), PAGE)) return refuse(context, -Errno.EFAULT, `virtio init: 0x${arg0.toString(16)} is not a RAM page of the root zone`);
       const physical = context.physicalOf ? context.physicalOf(Number(arg0), PAGE) : Number(arg0);
       if (physical === undefined) return refuse(context, -Errno.EFAULT, `virtio init: 0x${arg0.toString(16)} is not a RAM page of the root zone`);
-      context.virtio?.init(physical);
+      const refused = context.virtio?.init(physical);
+      if (refused) return refuse(context, -Errno.EBUSY, refused);
       return 0;
     }
     case HypercallCode.virtioInjectIrq:
@@ -232,6 +236,11 @@ function refuse(context: HypercallContext, code: number, message: string): numbe
 export function bridgeHypercalls(runtime: ZoneRuntime, bridge: VirtioBridgeRouter, log: (message: string) => void): VirtioHypercalls {
   return {
     init(address) {
+      // The trapping CPU holds the baton while it waits for the answer; the root's hvisor-tool would need
+      // a turn of its own CPU to give it, so the machine would stand still (workbench refusal, labelled).
+      if (runtime.answersEveryVirtioRequest) {
+        return `virtio init refused by the workbench: in deterministic mode (decision 0025) the root zone's hvisor-tool cannot serve virtio (a zone's CPU waiting for its answer holds the only turn); the workbench's daemon keeps serving`;
+      }
       const previous = bridge.base.move(address);
       const page = `0x${address.toString(16)}`;
       if (previous === 0) {
@@ -239,6 +248,7 @@ export function bridgeHypercalls(runtime: ZoneRuntime, bridge: VirtioBridgeRoute
       } else {
         log(`virtio bridge moved from the root's page 0x${previous.toString(16)} to ${page} (hypercall 0 again): requests go to the new page from now on`);
       }
+      return undefined;
     },
     injectIrq() {
       const { view, table } = runtime;

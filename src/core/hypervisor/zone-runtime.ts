@@ -157,6 +157,11 @@ export class ZoneRuntime {
     return chip;
   }
 
+  /** Deterministic mode: every trapped virtio access waits for the workbench daemon's answer. */
+  get answersEveryVirtioRequest(): boolean {
+    return this.options.answerEveryVirtioRequest === true;
+  }
+
   /**
    * A vCPU's virtio, undefined without a bridge: the trap regions of a zone's `virtio` regions (hvisor's
    * mmio_virtio_handler; a wait for the daemon ends when the CPU of `header` leaves its zone) and
