@@ -1,12 +1,12 @@
 /**
  * hvisor's aarch64 `qemu-gicv3` board (platform/aarch64/qemu-gicv3/board.rs, hvisor 6a3fb78): QEMU virt
- * with `gic-version=3`. The GICv3 distributor at 0x0800_0000, the ITS at 0x0808_0000 (data only, no
- * model yet: the PCIe issue brings MSIs) and the redistributor frames from 0x080A_0000; ROOT_ARCH_ZONE_CONFIG's
+ * with `gic-version=3`. The GICv3 distributor at 0x0800_0000, the ITS at 0x0808_0000 (the MSI
+ * controller: the PCIe host's msi-map names it) and the redistributor frames from 0x080A_0000; ROOT_ARCH_ZONE_CONFIG's
  * Gicv3Config names the same windows. The shared virt map is in qemu-virt.ts.
  */
 import type { Aarch64Board } from '../../shared/model/board';
 import {
-  QEMU_VIRT_RAM, QEMU_VIRT_VIRTIO_WAKEUP_IRQ, qemuVirtHypervisorReserved, qemuVirtMpidrs, qemuVirtPciGicv3, qemuVirtPcie, qemuVirtSmmu,
+  QEMU_VIRT_RAM, QEMU_VIRT_VIRTIO_WAKEUP_IRQ, qemuVirtHypervisorReserved, qemuVirtMpidrs, qemuVirtPciGicv3, qemuVirtPcieGicv3, qemuVirtSmmu,
   qemuVirtRootZoneCommon, qemuVirtTimerPpis, qemuVirtUart, qemuVirtVirtio,
 } from './qemu-virt';
 
@@ -29,7 +29,7 @@ export const qemuGicv3: Aarch64Board = {
     },
     qemuVirtUart,
     ...qemuVirtVirtio,
-    qemuVirtPcie,
+    qemuVirtPcieGicv3,
     qemuVirtSmmu,
   ],
   rootZone: {

@@ -53,6 +53,13 @@ export const qemuVirtPcie: BoardDevice = {
   },
 };
 
+/**
+ * qemu-gicv3's host: QEMU virt with an ITS writes `msi-map = <0 &its 0 0x10000>` on it (hw/arm/virt.c
+ * create_pcie), so Linux gives PCI functions ITS-MSI vectors with DeviceID = requester ID. The label is
+ * the ITS node's (fdt/nodes/arm-gicv3.ts GICV3_ITS_LABEL).
+ */
+export const qemuVirtPcieGicv3: BoardDevice = { ...qemuVirtPcie, props: { ...qemuVirtPcie.props, msiMap: 'its' } };
+
 /** board.rs ROOT_ZONE_MEMORY_REGIONS (identical on both GIC boards). */
 export const qemuVirtRootRegions: MemoryRegion[] = [
   { type: 'ram', physicalStart: 0x5000_0000, virtualStart: 0x5000_0000, size: 0x7000_0000 },

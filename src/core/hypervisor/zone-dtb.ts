@@ -27,6 +27,15 @@ function zoneGic<V extends 'v2' | 'v3'>(zone: ZoneConfig, d: BoardDevice, versio
   return config.gic as Extract<Aarch64ArchConfig['gic'], { version: V }>;
 }
 
+/** The host without its msi-map when the zone has no ITS (gits_size 0) for it to name. */
+function withoutMissingIts(zone: ZoneConfig, d: BoardDevice): BoardDevice {
+  if (d.props?.['msiMap'] === undefined) return d;
+  const gic = 'gic' in zone.archConfig ? zone.archConfig.gic : undefined;
+  if (gic && gic.version === 'v3' && gic.gitsSize > 0) return d;
+  const { msiMap: _dropped, ...props } = d.props;
+  return { ...d, props };
+}
+
 /**
  * The kinds a zone may see; the others never appear in a zone's tree. Passthrough kinds are those with
  * a model a guest can drive (the board's virtio-mmio slots have none: a zone's virtio devices come
@@ -46,9 +55,11 @@ const ZONE_VIEW: Readonly<Partial<Record<DeviceKind, ZoneView>>> = {
       : undefined,
   // Every aarch64 zone has a vGIC: hvisor traps the distributor (and redistributors) at the windows of
   // the zone's arch_config and maps GICV where the zone's GICC window is.
+  // The ITS where the zone's gits_base/gits_size put it (hvisor traps it there for every zone,
+  // vgic.rs:57-62); gits_size 0: no ITS node.
   'arm-gicv3': (zone, d) => {
     const gic = zoneGic(zone, d, 'v3');
-    return { ...d, base: gic.gicdBase, size: gic.gicdSize, props: { ...d.props, redistributorBase: gic.gicrBase, redistributorSize: gic.gicrSize } };
+    return { ...d, base: gic.gicdBase, size: gic.gicdSize, props: { ...d.props, redistributorBase: gic.gicrBase, redistributorSize: gic.gicrSize, itsBase: gic.gitsBase, itsSize: gic.gitsSize } };
   },
   'arm-gicv2': (zone, d) => {
     const gic = zoneGic(zone, d, 'v2');
@@ -73,10 +84,11 @@ const ZONE_VIEW: Readonly<Partial<Record<DeviceKind, ZoneView>>> = {
   // The PCIe host, when the zone's regions reach its ECAM window: passed through (io) or served by the
   // management side's PCI functions (virtio, decision 0017), or trapped by hvisor's vPCI because the zone's
   // pci_config names this ECAM and the layout puts functions on the host (vpci/vpci.ts; pci_config.rs:318-338).
+  // An msi-map naming the ITS only when the zone's tree has one (gits_size not 0).
   'pci-host-ecam': (zone, d) =>
     zone.memoryRegions.some((r) => (r.type === 'io' || r.type === 'virtio') && d.base >= r.physicalStart && d.base + d.size <= r.physicalStart + r.size) ||
     (zone.pciConfig.some((c) => c.ecamBase === d.base) && pciFunctionsOf(d).length > 0)
-      ? d
+      ? withoutMissingIts(zone, d)
       : undefined,
   'sifive-test': passedThrough,
 };

@@ -2,7 +2,7 @@
  * The PCIe host on the other QEMU virt boards (decision 0028): qemu-aia takes it from the shared board
  * data with msi-parent at its IMSIC (an msi-controller), so Linux gives virtio-pci MSI-X vectors; the
  * aarch64 qemu-gicv3 and qemu-gicv2 boards have it where hvisor's board.rs ROOT_PCI_CONFIG says, with
- * INTA..INTD on GIC SPIs 3..6 (INTIDs 35..38, level) and no msi-parent (no ITS modelled).
+ * INTA..INTD on GIC SPIs 3..6 (INTIDs 35..38, level); qemu-gicv3's host has an msi-map to its ITS.
  */
 import { describe, expect, it } from 'vitest';
 import { buildBoardTree, wholeBoardInput } from '../../../src/core/fdt/board-dtb';
@@ -50,7 +50,7 @@ describe('QEMU virt PCIe host on qemu-aia and the aarch64 qemu boards', () => {
   });
 
   for (const board of [qemuGicv3, qemuGicv2]) {
-    it(`${board.name}: ROOT_PCI_CONFIG's windows, INTx on SPIs 3..6 with the swizzle, no msi-parent`, () => {
+    it(`${board.name}: ROOT_PCI_CONFIG's windows, INTx on SPIs 3..6 with the swizzle, msi-map to the ITS on qemu-gicv3 only`, () => {
       const host = board.devices.find((d) => d.kind === 'pci-host-ecam')!;
       const w = pciHostWindows(host);
       expect([host.base, host.size]).toEqual([0x40_1000_0000, 0x1000_0000]);
@@ -60,6 +60,12 @@ describe('QEMU virt PCIe host on qemu-aia and the aarch64 qemu boards', () => {
       const pci = pciNode(board);
       expect(pci.name).toBe('pci@4010000000');
       expect(pci.property('msi-parent')).toBeUndefined();
+      if (board === qemuGicv3) {
+        // The ITS: QEMU virt's identity msi-map over every requester ID, and the ITS node it names.
+        expect(pci.property('msi-map')?.value).toEqual({ type: 'cells', cells: [0, { ref: 'its' }, 0, 0x1_0000] });
+      } else {
+        expect(pci.property('msi-map')).toBeUndefined();
+      }
       const map = cells(pci, 'interrupt-map');
       const per = map.length / 16;
       // GIC specifier <GIC_SPI n IRQ_TYPE_LEVEL_HIGH> after the GIC's address cells: slot s pin p -> SPI 3 + (s + p - 1) mod 4.

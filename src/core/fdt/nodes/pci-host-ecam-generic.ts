@@ -7,6 +7,8 @@
  * (s + p - 1) mod 4 of the four the board wires, masked by `interrupt-map-mask` <0x1800 0 0 7> so that
  * four slots cover every device number. `msi-parent` is written only when the board names an MSI
  * controller for the host (prop `msiParent`, the label of its node); qemu-plic has none, so Linux uses INTx.
+ * `msi-map` (prop `msiMap`, the label of a GICv3 ITS node) maps requester IDs 0..0xffff to the same
+ * DeviceIDs, as QEMU virt writes it for its ITS.
  *
  * Board props: busRange [first, last], pioBase/pioSize (CPU address of PCI I/O 0), mmio32Base/Size and
  * mmio64Base/Size (identity-mapped), `irq`: the four lines of INTA..INTD at slot 0.
@@ -48,6 +50,9 @@ export const pciHostEcamGenericNode: DeviceNodeWriter = {
     }
     const msiParent = device.props?.['msiParent'];
     if (typeof msiParent === 'string') node.reference('msi-parent', msiParent);
+    // An ITS names the function by its requester ID: QEMU virt's identity msi-map over all 65536 RIDs.
+    const msiMap = device.props?.['msiMap'];
+    if (typeof msiMap === 'string') node.cells('msi-map', [0, { ref: msiMap }, 0, 0x1_0000]);
     ctx.dmaCoherent(node);
     return node;
   },

@@ -26,7 +26,7 @@ const PEND1 = RAM + 0x3_0000;
 const CMDQ = RAM + 0x4_0000; // 16 pages
 const CT = RAM + 0x5_0000;
 const ITT = RAM + 0x6_0000;
-const DT = RAM + 0x10_0000; // 512 KiB: 65536 8-byte entries
+const DT = RAM + 0x10_0000; // two-level: the level-1 page, then one level-2 page
 const DEV = 0x0008; // 00:01.0
 const TRANSLATER = ITS_BASE + 0x1_0040;
 
@@ -112,11 +112,12 @@ function linuxInit(t: ReturnType<typeof setup>) {
   const baser1High = itsRead(G.baser + 12);
   expect((baser1High >>> 24) & 7).toBe(4); // collection
   expect(itsRead(G.baser + 20)).toBe(0); // BASER2 unimplemented
-  const dtVal = (1n << 63n) | (BigInt(baser0High & 0x071f_0000) << 32n) | (7n << 59n) | (1n << 10n) | BigInt(DT) | 127n;
-  setIts64(G.baser, dtVal | (1n << 62n)); // Linux first tries Indirect
-  expect((itsRead(G.baser + 4) >>> 30) & 1).toBe(0); // RAZ/WI: flat
+  // its_parse_indirect_baser: 65536 8-byte DTEs are more than two pages, so Linux asks for two levels:
+  // one level-1 page, and a level-2 page (512 DTEs) when its_alloc_device_table needs one.
+  const dtVal = (1n << 63n) | (1n << 62n) | (BigInt(baser0High & 0x071f_0000) << 32n) | (7n << 59n) | (1n << 10n) | BigInt(DT) | 0n;
   setIts64(G.baser, dtVal);
   expect((BigInt(itsRead(G.baser + 4)) << 32n) | BigInt(itsRead(G.baser))).toBe(dtVal);
+  mem.view.setBigUint64(DT - RAM, (1n << 63n) | BigInt(DT + 0x1000), true); // L1[0]: devices 0..511
   setIts64(G.baser + 8, (1n << 63n) | (BigInt(baser1High & 0x071f_0000) << 32n) | BigInt(CT));
   // its_init_cmd_queue... CBASER: Valid, 16 pages; CWRITER 0; then enable.
   setIts64(G.cbaser, (1n << 63n) | (7n << 59n) | (1n << 10n) | BigInt(CMDQ) | 15n);
@@ -214,16 +215,18 @@ describe('GICv3 ITS and LPIs', () => {
     t.send(mapti(DEV, 9, 8192, 0)); // 4 events
     t.send(mapi(DEV, 2, 0)); // MAPI: pINTID = EventID 2, not an LPI
     t.send(mapd(0x1_0000, 1, ITT)); // beyond 16 DeviceID bits
+    t.send(mapd(0x300, 1, ITT)); // 03:00.0: no level-2 page for devices 512..1023
     t.send(mapc(3, 7)); // no CPU 7
     t.send(devEvent(C.INT, DEV, 3)); // event 3 never mapped
     t.send([0x42n, 0n, 0n, 0n]);
     t.send(mapti(DEV, 3, 8195, 0), sync(0));
     expect(t.errors.map((e) => e.code)).toEqual([
-      ItsError.MAPTI_UNMAPPED_DEVICE, ItsError.MAPTI_ID_OOR, ItsError.MAPTI_PHYSICALID_OOR, ItsError.MAPD_DEVICE_OOR,
+      ItsError.MAPTI_UNMAPPED_DEVICE, ItsError.MAPTI_ID_OOR, ItsError.MAPTI_PHYSICALID_OOR, ItsError.MAPD_DEVICE_OOR, ItsError.MAPD_DEVICE_OOR,
       ItsError.MAPC_PROCNUM_OOR, ItsError.INT_UNMAPPED_INTERRUPT, 0xff_0001,
     ]);
     expect(t.errors.every((e) => !e.stalled)).toBe(true);
     expect(t.errors[1]!.detail).toMatch(/MAPTI at CBASER \+ 0x[0-9a-f]+: EventID 9 is beyond device 0x8's 4 events/);
+    expect(t.errors[4]!.detail).toMatch(/DeviceID 0x300: the device table's level-1 entry at 0x40100008 is not Valid/);
     // Not stalled: the last good MAPTI was done.
     expect(t.itsRead(G.creadr)).toBe(t.writer);
     setLpiEnabled(t, 8195, true, DEV, 3);

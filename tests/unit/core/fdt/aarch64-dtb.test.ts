@@ -78,7 +78,7 @@ describe('aarch64 board device tree (qemu-gicv3)', () => {
     expect(interruptParent(root, timer)?.path).toBe('/intc@8000000');
   });
 
-  it('describes the GICv3 distributor and redistributor windows, and no ITS (no model)', () => {
+  it('describes the GICv3 distributor and redistributor windows, and the ITS child at QEMU virt\'s 0x08080000', () => {
     const gic = node(root, '/intc@8000000');
     expect(stringList(gic.properties.get('compatible'))).toEqual(['arm,gic-v3']);
     expect(gic.properties.has('interrupt-controller')).toBe(true);
@@ -87,7 +87,13 @@ describe('aarch64 board device tree (qemu-gicv3)', () => {
     expect(prop(gic, '#redistributor-regions')).toEqual([1]);
     // The maintenance interrupt (PPI 9) a hypervisor in the guest would use.
     expect(prop(gic, 'interrupts')).toEqual([1, 9, 4]);
-    expect(gic.children).toEqual([]);
+    expect(gic.children.map((c) => c.name)).toEqual(['its@8080000']);
+    const its = node(root, '/intc@8000000/its@8080000');
+    expect(stringList(its.properties.get('compatible'))).toEqual(['arm,gic-v3-its']);
+    expect(its.properties.has('msi-controller')).toBe(true);
+    expect(prop(its, '#msi-cells')).toEqual([1]);
+    expect(prop(its, 'reg')).toEqual([0, 0x0808_0000, 0, 0x2_0000]);
+    expect(prop(its, 'phandle')).toHaveLength(1);
   });
 
   it('wires the PL011 to SPI 1 level-high with QEMU\'s 24 MHz apb-pclk, and makes it the console', () => {

@@ -12,8 +12,9 @@
  * all in guest memory, read and written by the ITS. BASER0 is the device table (Type 1, 8-byte
  * entries: Valid bit 0, Size bits 5:1 = EventID bits - 1, ITT address bits 51:8 in bits 49:6), BASER1
  * the collection table (Type 4, 8-byte entries: Valid bit 0, RDbase = processor number in bits 16:1,
- * GITS_TYPER.PTA = 0), BASER2..7 unimplemented (Type 0, RAZ/WI). Flat tables only: Indirect is RAZ/WI,
- * so Linux allocates flat ones. ITT entries are 8 bytes: Valid bit 0, ICID bits 31:16, pINTID in the
+ * GITS_TYPER.PTA = 0), BASER2..7 unimplemented (Type 0, RAZ/WI). Either may be flat or two-level
+ * (Indirect: 8-byte level-1 entries, Valid bit 63, each naming one page of entries), as in QEMU;
+ * Linux makes its device table two-level. ITT entries are 8 bytes: Valid bit 0, ICID bits 31:16, pINTID in the
  * upper word. GITS_TYPER: Physical, ITT_entry_size 8, IDbits 16 (EventIDs), Devbits 16, PTA 0, HCC 0,
  * CIL 0 (16-bit ICIDs).
  *
@@ -27,7 +28,7 @@
  * Retry. Every error is also told to `onError` (the workbench's report); nothing a guest writes throws.
  * Commands complete at once, so GITS_CTLR.Quiescent reads 1 and SYNC has nothing to wait for.
  *
- * Left out: 2-level (indirect) tables, GITS_TYPER.PTA = 1 (RDbase as an address), GICv4 (vPEs,
+ * Left out: GITS_TYPER.PTA = 1 (RDbase as an address), GICv4 (vPEs,
  * doorbells, VMAPP...), GITS_SGIR, the ITS's own SError/LPI on errors (nothing is signalled to the
  * guest: it sees the stall in CREADR), caching of table entries (every translation reads memory, which
  * is the most coherent choice, as QEMU makes it), MSI writes from a CPU carrying a DeviceID (a CPU's
@@ -108,7 +109,8 @@ export const ITS_STATE_BYTES = 32 * 4;
 
 /** The writable bits of GITS_BASER<n> (low, high): PA, Shareability, Page_Size, Size; Valid and the cache fields. */
 const BASER_LOW_WRITABLE = 0xffff_ffff;
-const BASER_HIGH_WRITABLE = (1 << 31) | (7 << 27) | (7 << 21) | 0xffff;
+const BASER_INDIRECT_HIGH = 1 << 30;
+const BASER_HIGH_WRITABLE = (1 << 31) | BASER_INDIRECT_HIGH | (7 << 27) | (7 << 21) | 0xffff;
 const CBASER_LOW_WRITABLE = 0xffff_fcff;
 const CBASER_HIGH_WRITABLE = (1 << 31) | (7 << 27) | (7 << 21) | 0x000f_ffff;
 
@@ -149,7 +151,7 @@ export const GITS_REGISTERS: readonly RegisterDef[] = [
       { name: 'Shareability', lsb: 10, width: 2 }, { name: 'Physical_Address', lsb: 12, width: 36 },
       { name: 'Entry_Size', lsb: 48, width: 5, description: 'bytes - 1' }, { name: 'OuterCache', lsb: 53, width: 3 },
       { name: 'Type', lsb: 56, width: 3, description: '1 device, 4 collection' }, { name: 'InnerCache', lsb: 59, width: 3 },
-      { name: 'Indirect', lsb: 62, width: 1, description: 'RAZ/WI: flat tables only' }, { name: 'Valid', lsb: 63, width: 1 },
+      { name: 'Indirect', lsb: 62, width: 1, description: 'two-level table' }, { name: 'Valid', lsb: 63, width: 1 },
     ],
   },
   { name: 'GITS_PIDR2', offset: GitsOffset.pidr2, width: 4, access: 'ro', reset: 0x3b, fields: [{ name: 'ArchRev', lsb: 4, width: 4 }] },
@@ -160,6 +162,8 @@ export const GITS_REGISTERS: readonly RegisterDef[] = [
 interface Table {
   readonly base: number;
   readonly entries: number;
+  readonly pageSize: number;
+  readonly indirect: boolean;
 }
 
 type Result = { ok: true } | { ok: false; code: number; detail: string; stall: boolean };
@@ -327,11 +331,10 @@ export class Gicv3Its implements MmioDevice, MsiSink {
 
   /** Device -> ITT entry -> collection -> CPU, every step read from guest memory. */
   private lookup(deviceId: number, eventId: number): { intid: number; cpu: number; icid: number; itt: number } | { why: string; memory?: boolean } {
-    const dt = this.table(0);
-    if (!dt) return { why: 'no device table (GITS_BASER0 not Valid)' };
-    if (deviceId >= dt.entries) return { why: `DeviceID beyond the device table's ${dt.entries} entries` };
-    const dte = this.read64(dt.base + deviceId * DTE_BYTES);
-    if (dte === undefined) return { why: `device table entry at 0x${(dt.base + deviceId * DTE_BYTES).toString(16)} is outside RAM`, memory: true };
+    const at = this.entry(0, deviceId);
+    if ('why' in at) return at;
+    const dte = this.read64(at.address);
+    if (dte === undefined) return { why: `device table entry at 0x${at.address.toString(16)} is outside RAM`, memory: true };
     if ((dte.low & 1) === 0) return { why: 'the device is not mapped (no MAPD)' };
     const eventBits = ((dte.low >>> 1) & 0x1f) + 1;
     if (eventId >= 2 ** eventBits) return { why: `EventID beyond the device's ${2 ** eventBits} events (MAPD Size)` };
@@ -347,11 +350,10 @@ export class Gicv3Its implements MmioDevice, MsiSink {
 
   /** The processor number collection `icid` is mapped to, or why not. */
   private collectionCpu(icid: number): number | string {
-    const ct = this.table(1);
-    if (!ct) return 'no collection table (GITS_BASER1 not Valid)';
-    if (icid >= ct.entries) return `ICID ${icid} beyond the collection table's ${ct.entries} entries`;
-    const cte = this.read64(ct.base + icid * CTE_BYTES);
-    if (cte === undefined) return `collection table entry at 0x${(ct.base + icid * CTE_BYTES).toString(16)} is outside RAM`;
+    const at = this.entry(1, icid);
+    if ('why' in at) return at.why;
+    const cte = this.read64(at.address);
+    if (cte === undefined) return `collection table entry at 0x${at.address.toString(16)} is outside RAM`;
     if ((cte.low & 1) === 0) return `collection ${icid} is not mapped (no MAPC)`;
     return (cte.low >>> 1) & 0xffff;
   }
@@ -370,8 +372,32 @@ export class Gicv3Its implements MmioDevice, MsiSink {
     // PA bits 47:12 (4K/16K; 64K pages use bits 47:16, the high PA bits 51:48 are left out).
     const base = (high & 0xffff) * 0x1_0000_0000 + ((low & 0xffff_f000) >>> 0) - ((low & 0xffff_f000) >>> 0) % pageSize;
     const pages = (low & 0xff) + 1;
-    const entries = Math.floor((pages * pageSize) / (n === 0 ? DTE_BYTES : CTE_BYTES));
-    return { base, entries: Math.min(entries, 2 ** (n === 0 ? DEVICE_ID_BITS : ICID_BITS)) };
+    const indirect = (high & BASER_INDIRECT_HIGH) !== 0;
+    // Two levels: each 8-byte level-1 entry names one page of entries (QEMU's L1TABLE_ENTRY_SIZE).
+    const perPage = pageSize / (n === 0 ? DTE_BYTES : CTE_BYTES);
+    const entries = indirect ? ((pages * pageSize) / 8) * perPage : pages * perPage;
+    return { base, entries: Math.min(entries, 2 ** (n === 0 ? DEVICE_ID_BITS : ICID_BITS)), pageSize, indirect };
+  }
+
+  /**
+   * The address of entry `id` of BASER<n>'s table (through the level-1 entry when Indirect), or why
+   * there is none; `memory` when a table access fell outside RAM.
+   */
+  private entry(n: 0 | 1, id: number): { address: number } | { why: string; memory: boolean } {
+    const what = n === 0 ? 'device' : 'collection';
+    const name = n === 0 ? `DeviceID 0x${id.toString(16)}` : `ICID ${id}`;
+    const t = this.table(n);
+    if (!t) return { why: `no ${what} table (GITS_BASER${n} not Valid)`, memory: false };
+    if (id >= t.entries) return { why: `${name} is beyond the ${what} table's ${t.entries} entries`, memory: false };
+    const size = n === 0 ? DTE_BYTES : CTE_BYTES;
+    if (!t.indirect) return { address: t.base + id * size };
+    const perPage = t.pageSize / size;
+    const l1 = t.base + Math.floor(id / perPage) * 8;
+    const e = this.read64(l1);
+    if (!e) return { why: `${what} table level-1 entry at 0x${l1.toString(16)} is outside RAM`, memory: true };
+    if ((e.high & 0x8000_0000) === 0) return { why: `${name}: the ${what} table's level-1 entry at 0x${l1.toString(16)} is not Valid (no level-2 page)`, memory: false };
+    const l2 = (e.high & 0x7_ffff) * 0x1_0000_0000 + ((e.low & 0xffff_f000) >>> 0);
+    return { address: l2 + (id % perPage) * size };
   }
 
   private read64(address: number): { low: number; high: number } | undefined {
@@ -491,41 +517,39 @@ export class Gicv3Its implements MmioDevice, MsiSink {
   }
 
   private mapd(deviceId: number, size: number, d2: { low: number; high: number }): Result {
-    const dt = this.table(0);
-    if (!dt || deviceId >= dt.entries) {
-      return { ok: false, code: ItsError.MAPD_DEVICE_OOR, detail: `DeviceID 0x${deviceId.toString(16)} is beyond the device table${dt ? `'s ${dt.entries} entries` : ' (GITS_BASER0 not Valid)'}`, stall: false };
-    }
+    const entry = this.entry(0, deviceId);
+    if ('why' in entry) return { ok: false, code: entry.memory ? ITS_STALL_MEMORY : ItsError.MAPD_DEVICE_OOR, detail: entry.why, stall: entry.memory };
     if (size + 1 > EVENT_ID_BITS) return { ok: false, code: ItsError.MAPD_ITTSIZE_OOR, detail: `Size ${size} gives ${size + 1} EventID bits; GITS_TYPER.IDbits allows ${EVENT_ID_BITS}`, stall: false };
     const valid = (d2.high & (1 << 31)) !== 0;
     // ITT_addr is bits 51:8 of doubleword 2.
     const itt = (d2.high & 0xf_ffff) * 0x1_0000_0000 + ((d2.low & 0xffff_ff00) >>> 0);
     const low = valid ? (1 | (size << 1) | (((itt / 4) % 0x1_0000_0000) & 0xffff_ffc0)) >>> 0 : 0;
     const high = valid ? Math.floor(itt / 4 / 0x1_0000_0000) & 0x3_ffff : 0;
-    if (!this.write64(dt.base + deviceId * DTE_BYTES, low, high)) {
-      return { ok: false, code: ITS_STALL_MEMORY, detail: `device table entry at 0x${(dt.base + deviceId * DTE_BYTES).toString(16)} is outside RAM`, stall: true };
+    if (!this.write64(entry.address, low, high)) {
+      return { ok: false, code: ITS_STALL_MEMORY, detail: `device table entry at 0x${entry.address.toString(16)} is outside RAM`, stall: true };
     }
     return OK;
   }
 
   private mapc(icid: number, d2: { low: number; high: number }): Result {
-    const ct = this.table(1);
     const valid = (d2.high & (1 << 31)) !== 0;
     // RDbase is bits 50:16; with PTA = 0 it is the processor number.
     const rd = ((d2.low >>> 16) | ((d2.high & 0x7_ffff) << 16)) >>> 0;
-    if (!ct || icid >= ct.entries) return { ok: false, code: ItsError.MAPC_COLLECTION_OOR, detail: `ICID ${icid} is beyond the collection table${ct ? `'s ${ct.entries} entries` : ' (GITS_BASER1 not Valid)'}`, stall: false };
+    const entry = this.entry(1, icid);
+    if ('why' in entry) return { ok: false, code: entry.memory ? ITS_STALL_MEMORY : ItsError.MAPC_COLLECTION_OOR, detail: entry.why, stall: entry.memory };
     if (valid && rd >= this.lpis.cpus) return { ok: false, code: ItsError.MAPC_PROCNUM_OOR, detail: `RDbase ${rd} names no redistributor (${this.lpis.cpus} CPUs)`, stall: false };
-    if (!this.write64(ct.base + icid * CTE_BYTES, valid ? (1 | (rd << 1)) >>> 0 : 0, 0)) {
-      return { ok: false, code: ITS_STALL_MEMORY, detail: `collection table entry at 0x${(ct.base + icid * CTE_BYTES).toString(16)} is outside RAM`, stall: true };
+    if (!this.write64(entry.address, valid ? (1 | (rd << 1)) >>> 0 : 0, 0)) {
+      return { ok: false, code: ITS_STALL_MEMORY, detail: `collection table entry at 0x${entry.address.toString(16)} is outside RAM`, stall: true };
     }
     return OK;
   }
 
   /** The DTE of a device for commands that name an event: its ITT and event count, or the error. */
   private device(deviceId: number, unmapped: number): { itt: number; events: number } | Extract<Result, { ok: false }> {
-    const dt = this.table(0);
-    if (!dt || deviceId >= dt.entries) return { ok: false, code: unmapped, detail: `DeviceID 0x${deviceId.toString(16)} is beyond the device table`, stall: false };
-    const dte = this.read64(dt.base + deviceId * DTE_BYTES);
-    if (!dte) return { ok: false, code: ITS_STALL_MEMORY, detail: `device table entry at 0x${(dt.base + deviceId * DTE_BYTES).toString(16)} is outside RAM`, stall: true };
+    const entry = this.entry(0, deviceId);
+    if ('why' in entry) return { ok: false, code: entry.memory ? ITS_STALL_MEMORY : unmapped, detail: entry.why, stall: entry.memory };
+    const dte = this.read64(entry.address);
+    if (!dte) return { ok: false, code: ITS_STALL_MEMORY, detail: `device table entry at 0x${entry.address.toString(16)} is outside RAM`, stall: true };
     if ((dte.low & 1) === 0) return { ok: false, code: unmapped, detail: `DeviceID 0x${deviceId.toString(16)} is not mapped (no MAPD)`, stall: false };
     return { itt: this.dteItt(dte), events: 2 ** (((dte.low >>> 1) & 0x1f) + 1) };
   }
