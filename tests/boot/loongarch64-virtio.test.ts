@@ -11,6 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadLayout } from '../../src/host/layout-loader';
+import { InspectService } from '../../src/host/inspect-service';
 import { startMachine, type LiveMachine } from '../helpers/live-machine';
 
 const ROOT = 'root-linux-la64';
@@ -69,6 +70,17 @@ describe('loongarch64 virtio', () => {
     const frame = frames[0]!;
     expect([...frame.subarray(0, 14)]).toEqual([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 0, 2, 0x88, 0xb5]);
     expect(frame.subarray(14).toString()).toBe('hvisor-workbench: zoneV on loongarch64 says hello over virtio-net');
+
+    // The injections are hvisor's inject_irq into zoneV's GINTC: its three lines, on its CPU (1). The root
+    // gets no wake-up IRQ: hvisor's loongarch64 build never sends one (virtio_trampoline.rs:106-110).
+    const gintc = new InspectService(machine.host, () => {}).interruptControllers().controllers.find((c) => c.id === 'gintc.1');
+    expect(gintc?.title).toBe('GINTC of zone 1 (zoneV)');
+    expect(['4', '5', '6'].map((irq) => gintc?.lines.rows.find((r) => r.key === irq)?.cells)).toMatchObject([
+      { line: 'HWI2', owner: 1 }, { line: 'HWI3', owner: 1 }, { line: 'HWI4', owner: 1 },
+    ]);
+    expect(gintc?.targets?.rows[0]?.cells['cpu']).toBe(1);
+    expect(Number(gintc?.targets?.rows[0]?.cells['injections'])).toBeGreaterThanOrEqual(3);
+    expect(machine.logs.join('\n')).not.toMatch(/inject_irq/);
 
     // The root goes on: it still answers, and zone 1 is still in hvisor's list.
     const from = machine.output(ROOT).length;
