@@ -46,6 +46,8 @@ export const LA_STATE_BYTES = 1024;
 export const PA_MASK = (1n << BigInt(PALEN)) - 1n;
 const M64 = (1n << 64n) - 1n;
 
+const DECODE_SLOTS = 1 << 16;
+
 export type Access = 0 | 1 | 2;
 export const LOAD: Access = 0;
 export const STORE: Access = 1;
@@ -90,21 +92,37 @@ export class LaCpu implements CpuCore {
   readonly csr = new Map<number, bigint>();
   readonly tlb = new LaTlb();
   /**
-   * The translation cache: per access type (LOAD, STORE, FETCH) 1024 direct-mapped 4 KiB pages, each
-   * with its virtual page number (tag; -1 empty), the physical page, and the page's byte offset in the
-   * RAM buffer (-1: not RAM, accesses go through the bus). Only successful translations are cached, so
-   * every fault is still taken by translateSlow(). Emptied when anything translation reads may have
-   * changed: xlateGen (CSR writes, exception entry and return, TLBRD's ASID) or the TLB's generation.
+   * The translation cache: three banks (direct address mode, mapped at PLV0, mapped at the PLV in
+   * tcUserPlv), each with per access type (LOAD, STORE, FETCH) 1024 direct-mapped 4 KiB pages: the
+   * virtual page number (tag; -1 empty), the physical page, and the page's byte offset in the RAM buffer
+   * (-1: not RAM, accesses go through the bus). Only successful translations are cached, so every fault
+   * is still taken by translateSlow(). The direct-address bank is never emptied (the translation is the
+   * identity there). The mapped banks are emptied when what they depend on changes (ASID, STLBPS, a DMW:
+   * mappedChanged()); a TLB change drops only the slots a TLB entry filled (tcTlbSlots), so the kernel's
+   * DMW pages survive the refill handler's TLBFILL. Switching between the banks (exception entry, ERTN,
+   * the refill's direct address mode) empties nothing: Linux's TLB refill used to empty the whole cache
+   * four times (decision 0030).
    */
-  private readonly tcTag = new Float64Array(3 * 1024).fill(-1);
-  private readonly tcPa = new Float64Array(3 * 1024);
-  private readonly tcRam = new Float64Array(3 * 1024);
+  private readonly tcTag = new Float64Array(9 * 1024).fill(-1);
+  private readonly tcPa = new Float64Array(9 * 1024);
+  private readonly tcRam = new Float64Array(9 * 1024);
+  /** Slots filled from a TLB entry (tcFromTlb marks them), dropped when the TLB changes. */
+  private readonly tcFromTlb = new Uint8Array(9 * 1024);
+  private readonly tcTlbSlots = new Int32Array(9 * 1024);
+  private tcTlbCount = 0;
+  /** The PLV whose mapped translations bank 2 holds (-1: none). */
+  private tcUserPlv = -1;
   private tcGen = -1;
   private tcTlbGen = -1;
   /** The offset in its page of the address tcSlot() last looked up. */
   private tcOff = 0;
-  /** Bumped whenever CRMD, ASID, STLBPS or a DMW may have changed. */
+  /** Bumped whenever the bank in use may have changed or been emptied (the last-page check goes stale). */
   private xlateGen = 0;
+  /** CRMD's translation bits, kept as numbers: direct address mode (DA = 1 or PG = 0) and the PLV. */
+  private daMode = true;
+  private curPlv = 0;
+  /** Set by translateSlow(): the translation came from a TLB entry. */
+  private slowFromTlb = false;
   /**
    * In front of it, the page each access type used last, as the virtual address range [lo, hi) in the
    * representation the caller passed (an empty range after a flush) and its slot: code runs and memset
@@ -114,7 +132,13 @@ export class LaCpu implements CpuCore {
   private readonly lastHi: bigint[] = [0n, 0n, 0n];
   private readonly lastSlot: number[] = [0, 0, 0];
   readonly cpucfg: readonly number[];
-  private readonly decodeCache = new Map<number, Decoded | null>();
+  /**
+   * The decode cache: decoded words, direct-mapped by a hash of the word (the tag is the word itself; a
+   * decode is a pure function of the word, so stores need no invalidation). A Map keyed by the word was
+   * the largest single cost of step() (words above 2^30 are not small integers for V8).
+   */
+  private readonly decodeTag = new Int32Array(DECODE_SLOTS);
+  private readonly decodeVal: (Decoded | null | undefined)[] = new Array(DECODE_SLOTS).fill(undefined);
   private readonly i32: Int32Array;
   private readonly i64: BigInt64Array;
 
@@ -165,7 +189,7 @@ export class LaCpu implements CpuCore {
     this.fcsr = 0;
     this.resetCsrs();
     this.tlb.invalidate(() => true);
-    this.decodeCache.clear();
+    this.clearDecodeCache();
     args.slice(0, 8).forEach((v, i) => (this.r[4 + i] = v));
     this.r[LA_PC_SLOT] = entry;
     this.idle = false;
@@ -175,12 +199,16 @@ export class LaCpu implements CpuCore {
     this.ownIs = 0;
   }
 
+  private clearDecodeCache(): void {
+    this.decodeVal.fill(undefined);
+  }
+
   private resetCsrs(): void {
     this.csr.clear();
     for (const def of CSRS) this.csr.set(def.number, 0n);
     // Reset: PLV0, interrupts off, direct address mode (manual 7.4.1).
     this.csr.set(Csr.CRMD, 0x8n);
-    this.xlateGen++;
+    this.syncTranslation();
     this.csr.set(Csr.CPUID, BigInt(this.cpuId));
     this.csr.set(Csr.ASID, 10n << 16n);
     // PRCFG1: SAVENum 8 (a 4-bit field), TimerBits-1 = 47, VSMax 7 (the 3A5000 reads 0x72f8). PRCFG2: page sizes 4K..1G. PRCFG3: TLBType 2
@@ -197,7 +225,7 @@ export class LaCpu implements CpuCore {
     const header = this.header;
     if (Atomics.load(header, CpuWord.fences) !== 0) {
       Atomics.store(header, CpuWord.fences, 0);
-      this.decodeCache.clear();
+      this.clearDecodeCache();
     }
     let done = 0;
     const start = this.retired;
@@ -260,7 +288,7 @@ export class LaCpu implements CpuCore {
   }
 
   flushTlb(): void {
-    this.decodeCache.clear();
+    this.clearDecodeCache();
   }
 
   setBreakpoint(address: bigint | undefined): void {
@@ -299,8 +327,15 @@ export class LaCpu implements CpuCore {
 
   private step(pc: bigint): void {
     try {
-      if ((pc & 3n) !== 0n) throw new LaTrap(Ecode.ADE, 0, BigInt.asUintN(64, pc));
-      const slot = this.tcSlot(pc, FETCH);
+      let slot: number;
+      try {
+        slot = this.tcSlot(pc, FETCH);
+      } catch (e) {
+        // A misaligned pc is ADEF before any translation fault.
+        if ((pc & 3n) !== 0n) throw new LaTrap(Ecode.ADE, 0, BigInt.asUintN(64, pc));
+        throw e;
+      }
+      if ((this.tcOff & 3) !== 0) throw new LaTrap(Ecode.ADE, 0, BigInt.asUintN(64, pc));
       const ram = this.tcRam[slot]!;
       const pa = this.tcPa[slot]! + this.tcOff;
       let word: number;
@@ -311,11 +346,12 @@ export class LaCpu implements CpuCore {
         throw e;
       }
       this.word = word;
-      let d = this.decodeCache.get(word);
-      if (d === undefined) {
+      const h = (Math.imul(word, 0x9e3779b1) >>> 16);
+      let d = this.decodeVal[h];
+      if (d === undefined || this.decodeTag[h] !== (word | 0)) {
         d = decode(word) ?? null;
-        if (this.decodeCache.size > 65536) this.decodeCache.clear();
-        this.decodeCache.set(word, d);
+        this.decodeTag[h] = word | 0;
+        this.decodeVal[h] = d;
       }
       if (d === null) {
         this.stop('undefined-instruction', 'unimplemented instruction');
@@ -382,8 +418,7 @@ export class LaCpu implements CpuCore {
     const crmd = this.csr.get(Csr.CRMD)!;
     // PPLV, PIE (and PWE) from CRMD; PLV0 with interrupts off.
     this.csr.set(Csr.PRMD, (crmd & 0x7n) | ((crmd >> 6n) & 0x8n));
-    this.csr.set(Csr.CRMD, crmd & ~0x207n);
-    this.xlateGen++;
+    this.setCrmd(crmd & ~0x207n);
     const estat = this.csr.get(Csr.ESTAT)! & 0x1fffn;
     this.csr.set(Csr.ESTAT, estat | (BigInt(ecode) << 16n) | (BigInt(subcode) << 22n));
     this.csr.set(Csr.ERA, era);
@@ -404,8 +439,7 @@ export class LaCpu implements CpuCore {
     const crmd = this.csr.get(Csr.CRMD)!;
     this.csr.set(Csr.TLBRPRMD, crmd & 0x7n);
     // PLV0, interrupts off, direct address mode.
-    this.csr.set(Csr.CRMD, (crmd & ~0x1fn) | 0x8n);
-    this.xlateGen++;
+    this.setCrmd((crmd & ~0x1fn) | 0x8n);
     this.csr.set(Csr.TLBRERA, (BigInt.asUintN(64, pc) & ~3n) | 1n);
     this.csr.set(Csr.TLBRBADV, badv);
     const ps = this.csr.get(Csr.TLBREHI)! & 0x3fn;
@@ -416,18 +450,17 @@ export class LaCpu implements CpuCore {
 
   /** ERTN: back from the refill handler (TLBRERA.IsTLBR) or from an ordinary exception. */
   ertn(): void {
-    this.xlateGen++;
     const crmd = this.csr.get(Csr.CRMD)!;
     const tlbrera = this.csr.get(Csr.TLBRERA)!;
     if (tlbrera & 1n) {
       const prmd = this.csr.get(Csr.TLBRPRMD)!;
       // Back to mapped mode: DA = 0, PG = 1.
-      this.csr.set(Csr.CRMD, (crmd & ~0x1fn) | (prmd & 0x7n) | 0x10n);
+      this.setCrmd((crmd & ~0x1fn) | (prmd & 0x7n) | 0x10n);
       this.csr.set(Csr.TLBRERA, tlbrera & ~1n);
       this.nextPc = BigInt.asIntN(64, tlbrera & ~3n);
     } else {
       const prmd = this.csr.get(Csr.PRMD)!;
-      this.csr.set(Csr.CRMD, (crmd & ~0x207n) | (prmd & 0x7n) | ((prmd & 0x8n) << 6n));
+      this.setCrmd((crmd & ~0x207n) | (prmd & 0x7n) | ((prmd & 0x8n) << 6n));
       this.nextPc = this.csr.get(Csr.ERA)!;
     }
     const llbctl = this.csr.get(Csr.LLBCTL)!;
@@ -498,10 +531,21 @@ export class LaCpu implements CpuCore {
     const def = CSR_BY_NUMBER.get(number);
     if (!def) this.stop('unimplemented-register', `unimplemented CSR 0x${number.toString(16)}`);
     const m = mask & def!.writable;
-    this.xlateGen++;
     const old = this.csr.get(number)!;
     const next = (old & ~m) | (BigInt.asUintN(64, value) & m);
     switch (number) {
+      case Csr.CRMD:
+        this.setCrmd(next);
+        return;
+      case Csr.ASID:
+      case Csr.STLBPS:
+      case Csr.DMW0:
+      case Csr.DMW0 + 1:
+      case Csr.DMW0 + 2:
+      case Csr.DMW0 + 3:
+        this.csr.set(number, next);
+        if (next !== old) this.mappedChanged();
+        return;
       case Csr.ESTAT:
         // Only SWI0-1 are writable.
         this.ownIs = (this.ownIs & ~3) | Number(next & 3n);
@@ -542,19 +586,42 @@ export class LaCpu implements CpuCore {
     const page = Number(uva >> 12n);
     this.tcOff = Number(uva & 0xfffn);
     if (!fresh) {
-      this.tcTag.fill(-1);
+      if (this.tcTlbGen !== this.tlb.generation) {
+        // Drop what TLB entries filled; DMW and direct-address pages do not depend on the TLB.
+        for (let i = 0; i < this.tcTlbCount; i++) {
+          const s = this.tcTlbSlots[i]!;
+          this.tcTag[s] = -1;
+          this.tcFromTlb[s] = 0;
+        }
+        this.tcTlbCount = 0;
+        this.tcTlbGen = this.tlb.generation;
+      }
       this.lastLo.fill(1n);
       this.lastHi.fill(0n);
       this.tcGen = this.xlateGen;
-      this.tcTlbGen = this.tlb.generation;
     }
-    const slot = (access << 10) | (page & 1023);
+    let bank = 0;
+    if (!this.daMode) {
+      bank = 1;
+      if (this.curPlv !== 0) {
+        bank = 2;
+        if (this.tcUserPlv !== this.curPlv) {
+          this.emptyBank(2);
+          this.tcUserPlv = this.curPlv;
+        }
+      }
+    }
+    const slot = ((bank * 3 + access) << 10) | (page & 1023);
     if (this.tcTag[slot] !== page) {
       const pa = this.translateSlow(uva, access) - this.tcOff;
-      const bank = this.platform.bus.bankAt(pa, 0x1000);
+      const ram = this.platform.bus.bankAt(pa, 0x1000);
       this.tcTag[slot] = page;
       this.tcPa[slot] = pa;
-      this.tcRam[slot] = bank ? bank.bufferOffset + (pa - bank.base) : -1;
+      this.tcRam[slot] = ram ? ram.bufferOffset + (pa - ram.base) : -1;
+      if (this.slowFromTlb && this.tcFromTlb[slot] === 0) {
+        this.tcFromTlb[slot] = 1;
+        this.tcTlbSlots[this.tcTlbCount++] = slot;
+      }
     }
     const lo = va - BigInt(this.tcOff);
     this.lastLo[access] = lo;
@@ -563,7 +630,53 @@ export class LaCpu implements CpuCore {
     return slot;
   }
 
+  /** Empties one bank of the translation cache (its TLB-filled marks go with it). */
+  private emptyBank(bank: number): void {
+    const from = bank * 3 * 1024;
+    const to = from + 3 * 1024;
+    this.tcTag.fill(-1, from, to);
+    let n = 0;
+    for (let i = 0; i < this.tcTlbCount; i++) {
+      const s = this.tcTlbSlots[i]!;
+      if (s >= from && s < to) this.tcFromTlb[s] = 0;
+      else this.tcTlbSlots[n++] = s;
+    }
+    this.tcTlbCount = n;
+    this.xlateGen++;
+  }
+
+  /** ASID, STLBPS or a DMW changed: the mapped banks are stale. */
+  private mappedChanged(): void {
+    this.emptyBank(1);
+    this.emptyBank(2);
+    this.tcUserPlv = -1;
+  }
+
+  /** Writes CRMD; a change of DA, PG or PLV switches the translation cache's bank. */
+  private setCrmd(value: bigint): void {
+    const old = this.csr.get(Csr.CRMD)!;
+    this.csr.set(Csr.CRMD, value);
+    if (((old ^ value) & 0x1fn) !== 0n) {
+      this.daMode = (value & 0x18n) !== 0x10n;
+      this.curPlv = Number(value & 3n);
+      this.xlateGen++;
+    }
+  }
+
+  /** Recomputes the translation state from the CSRs and empties the cache (reset, snapshot restore). */
+  private syncTranslation(): void {
+    const crmd = this.csr.get(Csr.CRMD)!;
+    this.daMode = (crmd & 0x18n) !== 0x10n;
+    this.curPlv = Number(crmd & 3n);
+    this.tcTag.fill(-1);
+    this.tcFromTlb.fill(0);
+    this.tcTlbCount = 0;
+    this.tcUserPlv = -1;
+    this.xlateGen++;
+  }
+
   private translateSlow(uva: bigint, access: Access): number {
+    this.slowFromTlb = false;
     const crmd = this.csr.get(Csr.CRMD)!;
     if ((crmd & 0x18n) !== 0x10n) return Number(uva & PA_MASK);
     const plv = Number(crmd & 3n);
@@ -581,6 +694,7 @@ export class LaCpu implements CpuCore {
     const index = this.tlb.find(uva, asid, Number(this.csr.get(Csr.STLBPS)! & 0x3fn));
     if (index < 0) throw new LaTrap(Ecode.TLBR, 0, uva);
     const e = this.tlb.entries[index]!;
+    this.slowFromTlb = true;
     const lo = (uva >> BigInt(e.ps)) & 1n ? e.lo1 : e.lo0;
     if ((lo & 1n) === 0n) throw new LaTrap(access === LOAD ? Ecode.PIL : access === STORE ? Ecode.PIS : Ecode.PIF, 0, uva);
     const pagePlv = Number((lo >> 2n) & 3n);
@@ -721,7 +835,8 @@ export class LaCpu implements CpuCore {
         return;
       }
       case 'tlbrd': {
-        this.xlateGen++;
+        // TLBRD writes ASID: the mapped translations change with it.
+        this.mappedChanged();
         const e = index < TLB_ENTRIES ? this.tlb.entries[index]! : undefined;
         if (!e || !e.e) {
           this.csr.set(Csr.TLBIDX, (idx & 0xfffn) | (1n << 31n));
@@ -850,7 +965,8 @@ export class LaCpu implements CpuCore {
   restoreState(state: Uint8Array): void {
     restoreLaState(this, state);
     this.tlb.generation++;
-    this.decodeCache.clear();
+    this.syncTranslation();
+    this.clearDecodeCache();
     this.exit = '';
   }
 

@@ -11,7 +11,7 @@ import { Csr, Ecode } from './csr';
 import type { Decoded } from './decoder';
 import { LaTrap, LOAD, STORE, type LaCpu } from './cpu';
 import { executeFloat, isFloatOp } from './fpu';
-import { OPCODES } from './opcodes';
+import { FORMATS, OPCODES } from './opcodes';
 
 const s32 = (v: bigint): bigint => BigInt.asIntN(32, v);
 const u32 = (v: bigint): bigint => BigInt.asUintN(32, v);
@@ -111,7 +111,7 @@ const SEMANTICS: Record<string, Handler> = {
   'sll.w': (cpu, _d, _pc, rd, rj, rk) => cpu.setR(rd, s32(rj << (rk & 31n))),
   'srl.w': (cpu, _d, _pc, rd, rj, rk) => cpu.setR(rd, s32(u32(rj) >> (rk & 31n))),
   'sra.w': (cpu, _d, _pc, rd, rj, rk) => cpu.setR(rd, s32(s32(rj) >> (rk & 31n))),
-  'rotr.w': (cpu, _d, _pc, rd, rj, rk) => cpu.setR(rd, rotr(u32(rj), Number(rk & 31n), 32)),
+  'rotr.w': (cpu, _d, _pc, rd, rj, rk) => cpu.setR(rd, rotr32(rj, Number(BigInt.asUintN(5, rk)))),
   'sll.d': (cpu, _d, _pc, rd, rj, rk) => cpu.setR(rd, rj << (rk & 63n)),
   'srl.d': (cpu, _d, _pc, rd, rj, rk) => cpu.setR(rd, u64(rj) >> (rk & 63n)),
   'sra.d': (cpu, _d, _pc, rd, rj, rk) => cpu.setR(rd, rj >> (rk & 63n)),
@@ -119,7 +119,7 @@ const SEMANTICS: Record<string, Handler> = {
   'slli.w': (cpu, d, _pc, rd, rj) => cpu.setR(rd, s32(rj << d.b.ui5!)),
   'srli.w': (cpu, d, _pc, rd, rj) => cpu.setR(rd, s32(u32(rj) >> d.b.ui5!)),
   'srai.w': (cpu, d, _pc, rd, rj) => cpu.setR(rd, s32(rj) >> d.b.ui5!),
-  'rotri.w': (cpu, d, _pc, rd, rj) => cpu.setR(rd, rotr(u32(rj), d.f.ui5!, 32)),
+  'rotri.w': (cpu, d, _pc, rd, rj) => cpu.setR(rd, rotr32(rj, d.f.ui5!)),
   'slli.d': (cpu, d, _pc, rd, rj) => cpu.setR(rd, rj << d.b.ui6!),
   'srli.d': (cpu, d, _pc, rd, rj) => cpu.setR(rd, u64(rj) >> d.b.ui6!),
   'srai.d': (cpu, d, _pc, rd, rj) => cpu.setR(rd, rj >> d.b.ui6!),
@@ -277,11 +277,32 @@ const HANDLERS: readonly Handler[] = OPCODES.map(({ mnemonic: m }): Handler => {
   return (cpu) => cpu.stop('undefined-instruction', `instruction ${m} has no semantics yet`);
 });
 
+/**
+ * The mnemonics whose handler reads rd's value (rdVal): stores, two-register branches, LU32I.D,
+ * BSTRINS, SC, IOCSRWR, CSRWR/CSRXCHG. Every other row gets 0n there.
+ */
+const READS_RD = new Set([
+  'st.b', 'st.h', 'st.w', 'st.d', 'stx.b', 'stx.h', 'stx.w', 'stx.d', 'stptr.w', 'stptr.d', 'sc.w', 'sc.d',
+  'beq', 'bne', 'blt', 'bge', 'bltu', 'bgeu', 'lu32i.d', 'bstrins.w', 'bstrins.d',
+  'iocsrwr.b', 'iocsrwr.h', 'iocsrwr.w', 'iocsrwr.d', 'csrwr', 'csrxchg',
+]);
+
+/**
+ * Which registers execute() reads for a row (bit 0: rj, 1: rk, 2: rd's value), from the row's format:
+ * each read of the BigInt64Array allocates a BigInt, and most instructions need one or two of the three.
+ */
+const READS: Uint8Array = Uint8Array.from(OPCODES, (row) => {
+  const fields: readonly string[] = FORMATS[row.format];
+  return (fields.includes('rj') ? 1 : 0) | (fields.includes('rk') ? 2 : 0) | (READS_RD.has(row.mnemonic) ? 4 : 0);
+});
+
 export function execute(cpu: LaCpu, d: Decoded, pc: bigint): void {
   const rd = d.rd;
+  const op = d.op;
+  const reads = READS[op]!;
   // Operand registers read once (r0 reads 0); results go through cpu.setR, which ignores r0.
   const r = cpu.r;
-  HANDLERS[d.op]!(cpu, d, pc, rd, r[d.rj]!, r[d.rk]!, r[rd]!);
+  HANDLERS[op]!(cpu, d, pc, rd, reads & 1 ? r[d.rj]! : 0n, reads & 2 ? r[d.rk]! : 0n, reads & 4 ? r[rd]! : 0n);
 }
 
 function divW(unsigned: boolean, div: boolean): Handler {
@@ -367,6 +388,12 @@ function iocsrWrite(size: 1 | 2 | 4 | 8): Handler {
       cpu.stop('access', `IOCSR write of ${size} bytes at 0x${address.toString(16)}: nothing answers there`, BigInt(address), true);
     }
   };
+}
+
+/** ROTR.W: the low word of `v` rotated right by n (0..31), sign-extended; on numbers (ChaCha and BLAKE2s are full of it). */
+function rotr32(v: bigint, n: number): bigint {
+  const x = Number(BigInt.asIntN(32, v));
+  return BigInt((x >>> n) | (x << (32 - n)));
 }
 
 function rotr(v: bigint, n: number, bits: number): bigint {

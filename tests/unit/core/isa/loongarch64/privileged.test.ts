@@ -199,6 +199,63 @@ describe('LA64 privileged', () => {
     expect(m.r(8)).toBe(0x20008n);
   });
 
+  it('a translation made at PLV0 is not reused at PLV3, and a TLB change drops it while the DMW pages go on working', () => {
+    // The translation cache keeps one bank per mode (direct address, mapped PLV0, mapped user PLV) and
+    // switching banks empties nothing (decision 0030): the PLV check must still be made per bank.
+    const m = machine();
+    m.load(`
+      li.d $t0, 0x9000000000000009   # DMW0: VSEG 9, PLV0 and PLV3 (the code)
+      csrwr $t0, 0x180
+      li.d $t0, 0x9000000000010000
+      csrwr $t0, 0xc                 # EENTRY
+      li.d $t0, 0x0c000800           # TLBIDX: PS 12, the first MTLB entry
+      csrwr $t0, 0x10
+      li.d $t0, 0x40000000
+      csrwr $t0, 0x11                # TLBEHI
+      li.d $t0, 0x20013              # TLBELO0: PA 0x20000, D, V, PLV0 only
+      csrwr $t0, 0x12
+      csrwr $zero, 0x13
+      tlbwr
+      li.w $t0, 0x10                 # CRMD: PG, PLV0
+      csrwr $t0, 0x0
+      li.d $t1, 0x40000008
+      ld.d $a0, $t1, 0               # PLV0: allowed
+      li.w $t0, 0x3                  # PRMD: PPLV 3
+      csrwr $t0, 0x1
+      la.pcrel $t0, user
+      csrwr $t0, 0x6
+      ertn
+    user:
+      ld.d $a1, $t1, 0               # PLV3 on the same page: PPI
+      idle 0
+    `, 0x9000000000001000n, 0x1000);
+    m.load(`
+      csrrd $s0, 0x5                 # ESTAT
+      ld.d $a2, $t1, 0               # back at PLV0: allowed again
+      li.d $t0, 0x0c000800
+      csrwr $t0, 0x10
+      li.d $t0, 0x30013              # the same VA now at PA 0x30000
+      csrwr $t0, 0x12
+      tlbwr
+      ld.d $a3, $t1, 0
+      li.d $t2, 0x9000000000020008
+      ld.d $a4, $t2, 0               # through DMW0
+      idle 0
+    `, 0x10000);
+    const view = new DataView(m.bus.ram.buffer);
+    view.setBigUint64(0x20008, 0x1111n, true);
+    view.setBigUint64(0x30008, 0x2222n, true);
+    m.cpu.setPc(0x9000000000001000n);
+    expect(m.cpu.run(1000)).toBe('wfi');
+    expect(m.faults).toEqual([]);
+    expect(m.r(R.a0)).toBe(0x1111n);
+    expect(m.r(R.a1)).toBe(0n);
+    expect((m.r(23) >> 16n) & 0x3fn).toBe(0x7n); // s0 = ESTAT: Ecode PPI
+    expect(m.r(R.a2)).toBe(0x1111n);
+    expect(m.r(R.a3)).toBe(0x2222n);
+    expect(m.r(R.a4)).toBe(0x1111n);
+  });
+
   it('a TLB miss enters the refill handler in DA mode, which walks the page table with LDDIR/LDPTE', () => {
     const m = machine();
     const ram = new DataView(m.bus.ram.buffer);
