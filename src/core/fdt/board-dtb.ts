@@ -86,6 +86,12 @@ function treeContext(tree: FdtTree, input: BoardTreeInput, arch: FdtArch, primar
     harts: input.harts,
     wireInterrupts(node: FdtNode, owner: string, requests: readonly IrqRequest[]): void {
       if (requests.length === 0) return;
+      if (arch.injectedIrqsOnCpu && current()?.props?.['hvisorInjected'] === true) {
+        // hvisor injects it into the zone's CPU as that CPU-controller line (FdtArch.injectedIrqsOnCpu).
+        node.cells('interrupts', requests.map((r) => r.irq));
+        node.reference('interrupt-parent', ctx.cpuInterruptController(input.harts[0] ?? 0));
+        return;
+      }
       const controller = namedController(board, selected, current()) ?? primary;
       if (!controller) throw new Error(`${owner} has an interrupt but board '${board.name}' has no interrupt controller`);
       if (!controller.described) {

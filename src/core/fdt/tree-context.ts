@@ -57,6 +57,14 @@ export interface FdtArch {
   bootCpuId(board: Board, hart: number): number;
   /** The /cpus node and one node per CPU of the tree. */
   addCpus(ctx: TreeContext): void;
+  /**
+   * Whether the IRQ hvisor injects into a zone for a virtio device is a line of the CPU's own interrupt
+   * controller rather than an input of the board's: loongarch64's inject_irq takes an ESTAT.IS bit
+   * (src/device/irqchip/ls7a2000/mod.rs:114-139), and hvisor's zone trees describe the device with
+   * `interrupt-parent = <&cpuintc>; interrupts = <4>` (platform/loongarch64/ls3a5000/image/dts/
+   * zone1-linux.dts:73-92). Such a device carries the `hvisorInjected` prop (zone-dtb.ts).
+   */
+  readonly injectedIrqsOnCpu?: boolean;
   /** The label of a CPU's interrupt controller node; absent where CPUs have none in the tree. */
   cpuInterruptController?(hart: number): string;
   /** The architecture's own nodes (firmware interface, timers); returns the node devices go under. */

@@ -97,7 +97,10 @@ export interface ZoneTreeExtras {
   readonly bootargs?: string;
   /** Guest-physical range of the initial ramdisk. */
   readonly initrd?: { readonly start: number; readonly end: number };
-  /** The zone's virtio-mmio devices (from virtio_cfg.json): guest window and IRQ (PLIC source, GIC INTID). */
+  /**
+   * The zone's virtio-mmio devices (from virtio_cfg.json): guest window and IRQ (PLIC source, GIC INTID;
+   * on loongarch64 the ESTAT.IS line, described on the CPU interrupt controller: FdtArch.injectedIrqsOnCpu).
+   */
   readonly virtio?: readonly { readonly addr: number; readonly len: number; readonly irq: number }[];
 }
 
@@ -110,6 +113,8 @@ export function zoneTreeInput(board: Board, zone: ZoneConfig, others: readonly Z
     base: d.addr,
     size: d.len,
     irq: d.irq,
+    // Its IRQ is one hvisor injects into the zone (hypercall 1), however the architecture does that.
+    props: { hvisorInjected: true },
   }));
   const covered = (d: BoardDevice): boolean => virtio.some((v) => d.base < v.base + v.size && v.base < d.base + d.size);
   // The zone's view of each device it sees replaces the board's (a vGIC at the zone's windows); the

@@ -30,6 +30,8 @@ export const loongarch64Tree: FdtArch = {
   bootCpuId: (_board, hart) => hart,
   addCpus,
   cpuInterruptController: () => CPU_INTC,
+  // A zone's virtio IRQ is the ESTAT.IS line hvisor's inject_irq raises (tree-context.ts).
+  injectedIrqsOnCpu: true,
   addPlatformNodes(ctx) {
     const bus = ctx.tree.root.addChild('platform');
     bus.strings('compatible', ['loongson,nbus', 'simple-bus']).u32('#address-cells', 2).u32('#size-cells', 2).empty('ranges');
