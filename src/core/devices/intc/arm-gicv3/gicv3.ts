@@ -142,9 +142,17 @@ export class ArmGicv3 implements IrqSink {
 
   /** Guest memory for the LPI configuration tables and the ITS's queue and tables. */
   attachMemory(memory: DmaMemory): void {
+    this.attached = memory;
     this.lpis?.attachMemory(memory);
     this.its?.attachMemory(memory);
   }
+
+  /** The physical memory this thread's GIC reads its tables from (the hypervisor's vITS writes there too). */
+  get memory(): DmaMemory | undefined {
+    return this.attached;
+  }
+
+  private attached: DmaMemory | undefined;
 
   canSignal(cpu: number, candidate: Candidate): boolean {
     return this.state.canSignal(cpu, candidate, this.commonBinaryPoint(cpu));

@@ -19,8 +19,12 @@ import type { ArmCpuApi } from '../../../isa/aarch64/platform';
 import type { TrapRegion } from '../../stage2-map';
 import type { VirtualIrqChip, VirtualIrqChipEnv } from '../../irqchip';
 
-/** Shared words: two for the vGIC's own use (GICv3 PROPBASER), per INTID refused writes and the last register, per CPU the same. */
-const WORDS = { own: 0, refused: 2, refusedAt: 2 + 1024, frames: 2 + 2048 } as const;
+/**
+ * Shared words: ten for the vGIC's own use (GICv3: PROPBASER in 0-1, hvisor's per-zone vITS registers
+ * in 2-9, vits.ts), per INTID refused writes and the last register, per CPU the same.
+ */
+const OWN_WORDS = 10;
+const WORDS = { own: 0, refused: OWN_WORDS, refusedAt: OWN_WORDS + 1024, frames: OWN_WORDS + 2048 } as const;
 /** A refused access's register: a distributor offset, or a redistributor frame's offset with this flag. */
 export const FRAME_REGISTER = 0x8000_0000;
 

@@ -23,7 +23,7 @@
  * addresses for every zone. CTLR: read through, written only for a CPU of this zone. TYPER: read
  * through, with Last on the board's highest MPIDR. IIDR, the ID registers, PENDBASER, SETLPIR, CLRLPIR,
  * INVALLR: through. PROPBASER: a per-zone value (hvisor keeps one table for all). SYNCR reads 0.
- * INVLPIR: hvisor enables an LPI; the GIC model has no LPIs, so nothing. STATUSR, WAKER and the SGI
+ * INVLPIR: hvisor enables that LPI in its own property table (vits.ts). STATUSR, WAKER and the SGI
  * frame's enables, pendings, actives, priorities and configuration: through for a CPU of this zone
  * (ICENABLER0 never clears SGI 7 or PPI 25, hvisor's own), ignored for another zone's CPU, and for a CPU
  * no zone runs on hvisor's unwrap() panics (the zone stops here). Anything else: ignored.
@@ -45,6 +45,7 @@ import type { TrapHandler, TrapRegion } from '../../stage2-map';
 import type { VirtualIrqChipEnv } from '../../irqchip';
 import type { Gicv3Physical } from './gicv3-physical';
 import { FRAME_REGISTER, HvisorVgic, distributorRegisterName } from './vgic-filter';
+import { HvisorVits } from './vits';
 
 type Size = 1 | 2 | 4 | 8;
 
@@ -70,6 +71,8 @@ export class Vgicv3 extends HvisorVgic {
   private readonly gic: Gicv3Physical;
   /** The CPU with the board's highest MPIDR: its GICR_TYPER says Last (hvisor's BOARD_MPIDR_MAPPINGS max). */
   private readonly lastFrame: number;
+  /** hvisor's vITS for this zone (vits.ts), when its config has a gits window and the board an ITS. */
+  private readonly vits: HvisorVits | undefined;
 
   /** The filter's own words 0-1 hold GICR_PROPBASER as this zone wrote it (hvisor's baser_list[zone_id]). */
   constructor(protected override readonly env: Vgicv3Env) {
@@ -82,9 +85,24 @@ export class Vgicv3 extends HvisorVgic {
     for (let cpu = 0; cpu < env.mpidrs.length; cpu++) {
       traps.push({ start: env.gicrBase + cpu * GICR_FRAME_BYTES, size: GICR_FRAME_BYTES, handler: this.redistributor(cpu) });
     }
+    // vgicv3_mmio_init registers vgicv3_its_handler at gits_base for every zone (vgic.rs:57-62).
+    const its = env.gic.gic.its;
+    const memory = env.gic.gic.memory;
+    if (gic && gic.version === 'v3' && gic.gitsSize > 0 && its && memory) {
+      this.vits = new HvisorVits({
+        gic: env.gic, its, memory, config: env.config, cpus: env.cpus, frames: env.board.hypervisorReserved,
+        own: (i) => this.filter.own(i), setOwn: (i, v) => this.filter.setOwn(i, v), log: env.log,
+        panic: (cpu, message) => this.panic(cpu, message),
+      });
+      traps.push({ start: gic.gitsBase, size: gic.gitsSize, handler: this.vits.handler() });
+    } else {
+      this.vits = undefined;
+    }
     this.traps = traps;
     // hvisor's primary_init_late enables the distributor before any zone; the guest cannot (CTLR writes are ignored).
     env.gic.enableGroup1();
+    // gic init (mod.rs:459-462): init_lpi_prop, then gits_init when the board has an ITS.
+    this.vits?.initOnce();
   }
 
   protected setSpiPending(irq: number): void {
@@ -181,7 +199,9 @@ export class Vgicv3 extends HvisorVgic {
         if (size === 8) this.filter.setOwn(1, Number((value >> 32n) & 0xffff_ffffn));
         return 0n;
       case 0xc0: // GICR_SYNCR
-      case 0xa0: // GICR_INVLPIR: hvisor enables one LPI; no LPIs here
+        return 0n;
+      case 0xa0: // GICR_INVLPIR: hvisor "presumes that this write is to enable an LPI" (vgic.rs:229-233)
+        if (write) this.vits?.enableOneLpi(Number(value & 0xffff_ffffn));
         return 0n;
     }
     if (offset >= 0xffd0 && offset <= 0xfffc) return gic.gicr(frame, offset, size, write, value);
