@@ -42,11 +42,12 @@ describe('the root zone tree of qemu-gicv3', () => {
   const input = zoneTreeInput(qemuGicv3, root, [root, zone1], { bootargs: 'console=ttyAMA0', virtio: rootVirtio });
   const tree = readDtb(boardDtb(input), 'zone0');
 
-  it("has the root's CPUs, RAM, PL011, GIC, timer, PSCI and virtio device, and nothing else", () => {
+  it("has the root's CPUs, RAM, PL011, GIC with the ITS at its gits_base, timer, PSCI and virtio device, and nothing else", () => {
     expect(paths(tree)).toEqual([
       '/', '/chosen', '/cpus', '/cpus/cpu@0', '/cpus/cpu@1', '/memory@50000000', '/psci', '/timer',
-      '/intc@8000000', '/apb-pclk', '/pl011@9000000', '/virtio_mmio@a003e00',
+      '/intc@8000000', '/intc@8000000/its@8080000', '/apb-pclk', '/pl011@9000000', '/virtio_mmio@a003e00',
     ]);
+    expect(prop(tree, '/intc@8000000/its@8080000', 'reg')).toEqual([0, 0x0808_0000, 0, 0x2_0000]);
     expect(prop(tree, '/memory@50000000', 'reg')).toEqual([0, 0x5000_0000, 0, 0x7000_0000]);
     expect(prop(tree, '/intc@8000000', 'reg')).toEqual([0, 0x0800_0000, 0, 0x1_0000, 0, 0x080a_0000, 0, 0xf6_0000]);
     expect(prop(tree, '/pl011@9000000', 'interrupts')).toEqual([0, 1, 4]);
@@ -77,6 +78,13 @@ describe('a non-root aarch64 zone tree', () => {
     expect(prop(tree, '/cpus/cpu@2', 'reg')).toEqual([2]);
     expect(paths(tree).filter((p) => p.startsWith('/cpus/'))).toEqual(['/cpus/cpu@2', '/cpus/cpu@3']);
     expect(prop(tree, '/virtio_mmio@a003c00', 'interrupts')).toEqual([0, 78 - 32, 1]);
+  });
+
+  it('has no ITS node when its gits_size is 0 (hvisor-tool leaves gits out)', () => {
+    const arch = root.archConfig as Aarch64ArchConfig;
+    const noIts: ZoneConfig = { ...zone1, archConfig: { ...arch, gic: { ...arch.gic, gitsBase: 0, gitsSize: 0 } as Aarch64ArchConfig['gic'] } };
+    const tree = readDtb(boardDtb(zoneTreeInput(qemuGicv3, noIts, [root, noIts], { virtio })), 'zone1');
+    expect(paths(tree).some((p) => p.includes('its@'))).toBe(false);
   });
 
   it("passes the zone DTB check with its virtio device's INTID, and names a disagreeing one", () => {
