@@ -5,13 +5,18 @@
  * - the zones demo (examples/riscv64-zones, four harts): host seconds until zoneU prints ticks=400 (4 s of
  *   guest time; from 3 s on zoneU's second hart busy-loops, which deterministic mode must execute at its
  *   rate of 100 M instructions per guest second, while the normal mode's guest time is the host's).
+ * - with virtio (`virtio` as the second argument, instead of the two above): examples/aarch64-zones (zoneU and
+ *   zoneR print on virtio consoles the daemon serves), host seconds until zoneU prints `CPU 2 ticks=200`
+ *   (2 s of guest time), and with `linux` examples/riscv64-linux (two Linux zones, zone 1 on a virtio
+ *   console, a virtio-blk disk and virtio-net) until zone 1's init says ready.
  * Run: node scripts/build-node.mjs && npx rolldown bench/deterministic.ts -o out/bench/deterministic.mjs --platform node \
- *        && node out/bench/deterministic.mjs [runs=3]
+ *        && node out/bench/deterministic.mjs [runs=3] [virtio|linux]
  */
 import { loadLayout } from '../src/host/layout-loader';
 import { MachineHost } from '../src/host/machine-host';
 
 const runs = Number(process.argv[2] ?? 3);
+const workload = process.argv[3];
 
 async function toPowerOff(deterministic: boolean): Promise<{ mips: number; seconds: number }> {
   console.error(`mips guest: ${deterministic ? 'deterministic' : 'normal'} run starts`);
@@ -45,6 +50,35 @@ async function zones(deterministic: boolean): Promise<{ seconds: number; mips: n
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const fmt = (n: number): string => n.toFixed(1);
+
+/** Host seconds from start until `zone`'s console shows `text`. */
+async function until(layout: string, zone: string, text: string, deterministic: boolean): Promise<{ seconds: number; mips: number }> {
+  const host = await MachineHost.create(await loadLayout(layout), deterministic ? { deterministic: {} } : {});
+  let out = '';
+  host.on({ output: (_zone, name, bytes) => void (name === zone && (out += Buffer.from(bytes).toString('latin1'))) });
+  const t0 = performance.now();
+  await host.start();
+  while (!out.includes(text)) await new Promise((resolve) => setTimeout(resolve, 20));
+  const seconds = (performance.now() - t0) / 1000;
+  const retired = host.deterministic ? host.deterministic.state.retired : host.retired();
+  await host.stop();
+  return { seconds, mips: retired / seconds / 1e6 };
+}
+
+if (workload === 'virtio' || workload === 'linux') {
+  const [layout, zone, text] = workload === 'virtio' ? ['examples/aarch64-zones', 'zoneU', 'zoneU: CPU 2 ticks=200'] : ['examples/riscv64-linux', 'linux1', 'hvwb-init: ready'];
+  const normal: number[] = [];
+  const det: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const a = await until(layout, zone, text, false);
+    const b = await until(layout, zone, text, true);
+    normal.push(a.seconds);
+    det.push(b.seconds);
+    console.log(`${layout} run ${i + 1} (to ${zone}'s "${text}"): normal ${a.seconds.toFixed(2)} s (${fmt(a.mips)} MIPS), deterministic ${b.seconds.toFixed(2)} s (${fmt(b.mips)} MIPS)`);
+  }
+  console.log(`${layout} median: normal ${median(normal).toFixed(2)} s, deterministic ${median(det).toFixed(2)} s, slowdown ${(median(det) / median(normal)).toFixed(2)}x`);
+  process.exit(0);
+}
 
 const mipsNormal: number[] = [];
 const mipsDet: number[] = [];

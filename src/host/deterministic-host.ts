@@ -16,7 +16,7 @@
  * the trapping CPU waiting for a CPU that gets no turn.
  */
 import { readFile } from 'node:fs/promises';
-import { DeterministicState, DetWord, DEFAULT_DETERMINISTIC, type DeterministicParams } from '../core/vcpu/deterministic-turns';
+import { DeterministicState, DetWord, DEFAULT_DETERMINISTIC, DETERMINISTIC_WALL_EPOCH_NS, type DeterministicParams } from '../core/vcpu/deterministic-turns';
 import type { ThreadClock } from '../core/machine/machine';
 import { appendEvent, checkReplayDevices, layoutIdentity, readReplayFile, startRecording, REPLAY_FORMAT, REPLAY_VERSION, type ReplayEvent, type ReplayFile } from './replay-file';
 import { HostFileError, type LoadedLayout } from './layout-loader';
@@ -124,7 +124,7 @@ export class DeterministicHost {
 
   /** The management thread's clock: the current round's start. */
   get mainClock(): ThreadClock {
-    return { hostTicks: () => this.state.roundTicks };
+    return { hostTicks: () => this.state.roundTicks, wallEpochNs: DETERMINISTIC_WALL_EPOCH_NS };
   }
 
   /** The management thread holds the baton (or no CPU takes turns any more): it may touch shared state. */

@@ -12,78 +12,13 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadLayout } from '../../src/host/layout-loader';
 import { MachineHost } from '../../src/host/machine-host';
-import { InspectService } from '../../src/host/inspect-service';
-import type { DeterministicOptions } from '../../src/host/deterministic-host';
+import { current, runUntilPaused, stopCurrent, waitFor } from '../helpers/deterministic-run';
 
 const ZONES = 'examples/riscv64-zones';
 /** 2.2 s of guest time at the default rate (100 µs a round): zoneR reports twice. */
 const ROUNDS = 22_000;
 
-interface Finished {
-  readonly consoles: Record<string, string>;
-  readonly retired: number[];
-  readonly registers: unknown[];
-  readonly round: number;
-  readonly logs: string[];
-}
-
-let running: MachineHost | undefined;
-afterEach(async () => {
-  await running?.stop();
-  running = undefined;
-});
-
-/** Runs the layout deterministically until it pauses by itself (pauseAtRound or the replay's end). */
-async function runUntilPaused(layout: string, options: DeterministicOptions, typing?: (host: MachineHost, consoles: Record<string, string>) => Promise<void>): Promise<Finished> {
-  const host = await MachineHost.create(await loadLayout(layout), { deterministic: options });
-  running = host;
-  const consoles: Record<string, string> = {};
-  const logs: string[] = [];
-  let paused: () => void = () => undefined;
-  const pausedNow = new Promise<void>((resolve) => (paused = resolve));
-  host.on({
-    output: (_zone, name, bytes) => {
-      consoles[name] = (consoles[name] ?? '') + Buffer.from(bytes).toString('latin1');
-    },
-    log: (line) => logs.push(line),
-    state: (state) => {
-      if (state === 'paused') paused();
-    },
-  });
-  await host.start();
-  if (typing) await typing(host, consoles);
-  await pausedNow;
-  // The CPUs publish their registers in the paused round that follows; the management turn then holds.
-  const deadline = Date.now() + 60_000;
-  while (!host.deterministic!.settled) {
-    if (Date.now() > deadline) throw new Error('the machine did not settle in its pause within 60 s');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  const inspect = new InspectService(host, () => undefined);
-  const registers: unknown[] = [];
-  for (const zone of host.listZones()) registers.push(withoutSeq(await inspect.invoke('inspect.cpus', { zone: zone.zoneId } as never)));
-  inspect.dispose();
-  const retired = host.hartSnapshots(host.view.headers.map((_, i) => i)).map((h) => h.retired);
-  const round = host.deterministic!.state.round;
-  await host.stop();
-  running = undefined;
-  return { consoles, retired, registers, round, logs };
-}
-
-/** The register views without the publication counters (how often a CPU published, not its state). */
-function withoutSeq(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(withoutSeq);
-  if (typeof value !== 'object' || value === null) return value;
-  return Object.fromEntries(Object.entries(value).filter(([k]) => k !== 'snapshot' && k !== 'seq').map(([k, v]) => [k, withoutSeq(v)]));
-}
-
-const waitFor = async (consoles: Record<string, string>, zone: string, text: string, ms: number): Promise<void> => {
-  const end = Date.now() + ms;
-  while (!(consoles[zone] ?? '').includes(text)) {
-    if (Date.now() > end) throw new Error(`timeout waiting for ${zone}: ${text}\n${consoles[zone] ?? ''}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
+afterEach(stopCurrent);
 
 describe('deterministic mode', () => {
   it('two runs of the zones demo print byte-identical consoles, latency lines included, with the same instruction counts', async () => {
@@ -154,14 +89,14 @@ describe('deterministic mode', () => {
     writeFileSync(path.join(dir, 'layout.json'), JSON.stringify({ name: 'det-m', board: 'qemu-plic', root: { image: path.resolve('guest/riscv64/bin/isa-interrupts.elf'), mode: 'machine', cpus: [0] } }));
     const run = async (): Promise<{ text: string; retired: number; ticks: number }> => {
       const host = await MachineHost.create(await loadLayout(dir), { deterministic: {} });
-      running = host;
+      current.host = host;
       let text = '';
       const exited = new Promise<string>((resolve) => host.on({ output: (_z, _n, b) => (text += Buffer.from(b).toString('latin1')), exit: (kind) => resolve(kind) }));
       await host.start();
       expect(await exited).toBe('poweroff');
       const result = { text, retired: host.retired(), ticks: host.deterministic!.state.roundTicks };
       await host.stop();
-      running = undefined;
+      current.host = undefined;
       return { ...result, text };
     };
     const first = await run();

@@ -97,6 +97,16 @@ function checkBanks(board: Board, banks: AddressRange[]): AddressRange[] {
 export interface ThreadClock {
   /** Host monotonic time in board ticks, the same origin in every thread. */
   hostTicks(): number;
+  /**
+   * Deterministic mode (decision 0025): the wall clock (the goldfish RTC) is this many ns since the
+   * Unix epoch plus the machine's own time, not the host's date. Undefined: the host's wall clock.
+   */
+  readonly wallEpochNs?: bigint;
+}
+
+/** A wall clock that starts at `epochNs` and runs with the machine's clock (paused time left out). */
+function machineWallClock(epochNs: bigint, clock: Clock, timebase: number): () => bigint {
+  return () => epochNs + BigInt(Math.floor((clock.now() * 1e9) / timebase));
 }
 
 export class MachineView {
@@ -158,6 +168,7 @@ export class MachineView {
     this.devices = instantiateDevices(plan.board, plan.layout, buffer, {
       signals: wrapDeviceSignals ? wrapDeviceSignals(this.signals) : this.signals,
       clock: this.clock,
+      ...(hostClock.wallEpochNs !== undefined ? { wallClockNs: machineWallClock(hostClock.wallEpochNs, this.clock, plan.board.timebaseFrequency) } : {}),
       requester: Math.max(0, threadId - 1),
       onPowerRequest: (kind, code) =>
         this.requestExit(kind === 'reset' ? MachineExit.reset : kind === 'fail' ? MachineExit.fail : MachineExit.poweroff, code),

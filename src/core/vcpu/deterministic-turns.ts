@@ -57,6 +57,13 @@ export interface DeterministicParams {
 
 export const DEFAULT_DETERMINISTIC: DeterministicParams = { quantum: 10_000, rate: 100_000_000, mainEvery: 64 };
 
+/**
+ * The wall clock a deterministic run starts at (the goldfish RTC): 2000-01-01T00:00:00Z, then the
+ * machine's own time, so a guest that prints the date prints the same one every run (QEMU's
+ * `-rtc base=2000-01-01,clock=vm`). A workbench choice: hvisor has no say in it.
+ */
+export const DETERMINISTIC_WALL_EPOCH_NS = 946_684_800n * 1_000_000_000n;
+
 /** The scheduler buffer seen from any thread. */
 export class DeterministicState {
   readonly words: Int32Array;
@@ -196,6 +203,7 @@ export class DeterministicState {
  * offers is the round's start plus this CPU's own progress in the turn.
  */
 export class DeterministicTurns {
+  readonly wallEpochNs = DETERMINISTIC_WALL_EPOCH_NS;
   private turnStartRetired = 0;
   private cpuRetired: () => number = () => 0;
 

@@ -148,8 +148,23 @@ export class LaCpu implements CpuCore {
   faulted = false;
   /** The current instruction word (BADI, fault reports). */
   word = 0;
-  /** Set by a branch: the pc of the next instruction. */
-  nextPc = 0n;
+  /**
+   * Set by a branch (or ERTN): the pc of the next instruction. Without one step() advances the pc in
+   * place (pc + 4 without allocating a BigInt for every instruction).
+   */
+  set nextPc(target: bigint) {
+    this.jumpTarget = target;
+    this.branched = true;
+  }
+  private jumpTarget = 0n;
+  private branched = false;
+
+  /** The branch target the last execute() set, if any, and forget it (for callers of execute() outside step(): tests). */
+  takeJump(): bigint | undefined {
+    const target = this.branched ? this.jumpTarget : undefined;
+    this.branched = false;
+    return target;
+  }
   /** LL/SC: the LLbit, the physical address and value the LL saw. */
   llbit = false;
   llAddr = -1;
@@ -357,10 +372,10 @@ export class LaCpu implements CpuCore {
         this.stop('undefined-instruction', 'unimplemented instruction');
         return;
       }
-      this.nextPc = pc + 4n;
+      this.branched = false;
       execute(this, d, pc);
       this.r[0] = 0n;
-      this.r[LA_PC_SLOT] = this.nextPc;
+      this.r[LA_PC_SLOT] = this.branched ? this.jumpTarget : BigInt.asIntN(64, pc + 4n);
       this.retired++;
       this.trapDepth = 0;
     } catch (e) {

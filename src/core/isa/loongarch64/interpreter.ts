@@ -266,19 +266,10 @@ for (const m of ['tlbsrch', 'tlbrd', 'tlbwr', 'tlbfill', 'tlbclr', 'tlbflush'] a
   };
 }
 
-const floatOp: Handler = (cpu, d, pc) => executeFloat(cpu, d, pc);
-
-/** The semantics of each decode-table row, by row index (Decoded.op): execute() dispatches on it. */
-const HANDLERS: readonly Handler[] = OPCODES.map(({ mnemonic: m }): Handler => {
-  const h = SEMANTICS[m];
-  if (h) return h;
-  if (m.startsWith('am')) return amo(m);
-  if (isFloatOp(m)) return floatOp;
-  return (cpu) => cpu.stop('undefined-instruction', `instruction ${m} has no semantics yet`);
-});
+const floatOp = (cpu: LaCpu, d: Decoded, pc: bigint): void => executeFloat(cpu, d, pc);
 
 /**
- * The mnemonics whose handler reads rd's value (rdVal): stores, two-register branches, LU32I.D,
+ * The mnemonics whose Handler reads rd's value (rdVal): stores, two-register branches, LU32I.D,
  * BSTRINS, SC, IOCSRWR, CSRWR/CSRXCHG. Every other row gets 0n there.
  */
 const READS_RD = new Set([
@@ -288,21 +279,130 @@ const READS_RD = new Set([
 ]);
 
 /**
- * Which registers execute() reads for a row (bit 0: rj, 1: rk, 2: rd's value), from the row's format:
- * each read of the BigInt64Array allocates a BigInt, and most instructions need one or two of the three.
+ * Which registers a Handler is given (bit 0: rj, 1: rk, 2: rd's value), from its row's format: each
+ * read of the BigInt64Array allocates a BigInt, and most instructions need one or two of the three.
  */
 const READS: Uint8Array = Uint8Array.from(OPCODES, (row) => {
   const fields: readonly string[] = FORMATS[row.format];
   return (fields.includes('rj') ? 1 : 0) | (fields.includes('rk') ? 2 : 0) | (READS_RD.has(row.mnemonic) ? 4 : 0);
 });
 
+/**
+ * The hot integer instructions again, written in place: each reads its operands from the register
+ * file and writes its result into it in one function, so that V8 keeps the 64-bit values unboxed
+ * (BigInt64Array loads, arithmetic, BigInt.asIntN and the store are lowered to machine integers). Passing
+ * register values as arguments, as the Handler form does, allocates a BigInt per operand and per result:
+ * these rows cover most of what a kernel executes. r0 may be written here: step() clears it after every
+ * instruction. The semantics are those of SEMANTICS above (the differential tests run these rows).
+ */
+type InPlace = (cpu: LaCpu, d: Decoded, pc: bigint) => void;
+
+const IN_PLACE: Record<string, InPlace> = {
+  'add.w': (c, d) => { const r = c.r; r[d.rd] = BigInt.asIntN(32, r[d.rj]! + r[d.rk]!); },
+  'add.d': (c, d) => { const r = c.r; r[d.rd] = BigInt.asIntN(64, r[d.rj]! + r[d.rk]!); },
+  'sub.w': (c, d) => { const r = c.r; r[d.rd] = BigInt.asIntN(32, r[d.rj]! - r[d.rk]!); },
+  'sub.d': (c, d) => { const r = c.r; r[d.rd] = BigInt.asIntN(64, r[d.rj]! - r[d.rk]!); },
+  slt: (c, d) => { const r = c.r; r[d.rd] = r[d.rj]! < r[d.rk]! ? 1n : 0n; },
+  sltu: (c, d) => { const r = c.r; r[d.rd] = BigInt.asUintN(64, r[d.rj]!) < BigInt.asUintN(64, r[d.rk]!) ? 1n : 0n; },
+  slti: (c, d) => { const r = c.r; r[d.rd] = r[d.rj]! < d.b.si12! ? 1n : 0n; },
+  sltui: (c, d) => { const r = c.r; r[d.rd] = BigInt.asUintN(64, r[d.rj]!) < BigInt.asUintN(64, d.b.si12!) ? 1n : 0n; },
+  maskeqz: (c, d) => { const r = c.r; r[d.rd] = r[d.rk] === 0n ? 0n : r[d.rj]!; },
+  masknez: (c, d) => { const r = c.r; r[d.rd] = r[d.rk] !== 0n ? 0n : r[d.rj]!; },
+  nor: (c, d) => { const r = c.r; r[d.rd] = ~(r[d.rj]! | r[d.rk]!); },
+  and: (c, d) => { const r = c.r; r[d.rd] = r[d.rj]! & r[d.rk]!; },
+  or: (c, d) => { const r = c.r; r[d.rd] = r[d.rj]! | r[d.rk]!; },
+  xor: (c, d) => { const r = c.r; r[d.rd] = r[d.rj]! ^ r[d.rk]!; },
+  orn: (c, d) => { const r = c.r; r[d.rd] = r[d.rj]! | ~r[d.rk]!; },
+  andn: (c, d) => { const r = c.r; r[d.rd] = r[d.rj]! & ~r[d.rk]!; },
+  'addi.w': (c, d) => { const r = c.r; r[d.rd] = BigInt.asIntN(32, r[d.rj]! + d.b.si12!); },
+  'addi.d': (c, d) => { const r = c.r; r[d.rd] = BigInt.asIntN(64, r[d.rj]! + d.b.si12!); },
+  'addu16i.d': (c, d) => { const r = c.r; r[d.rd] = BigInt.asIntN(64, r[d.rj]! + (d.b.si16! << 16n)); },
+  andi: (c, d) => { const r = c.r; r[d.rd] = r[d.rj]! & d.b.ui12!; },
+  ori: (c, d) => { const r = c.r; r[d.rd] = r[d.rj]! | d.b.ui12!; },
+  xori: (c, d) => { const r = c.r; r[d.rd] = r[d.rj]! ^ d.b.ui12!; },
+  'lu12i.w': (c, d) => { c.r[d.rd] = BigInt.asIntN(32, d.b.si20! << 12n); },
+  'lu32i.d': (c, d) => { const r = c.r; r[d.rd] = BigInt.asIntN(64, BigInt.asUintN(32, r[d.rd]!) | (d.b.si20! << 32n)); },
+  'lu52i.d': (c, d) => { const r = c.r; r[d.rd] = BigInt.asIntN(64, (r[d.rj]! & 0xfffffffffffffn) | (d.b.si12! << 52n)); },
+  pcaddi: (c, d, pc) => { c.r[d.rd] = BigInt.asIntN(64, pc + (d.b.si20! << 2n)); },
+  pcaddu12i: (c, d, pc) => { c.r[d.rd] = BigInt.asIntN(64, pc + (d.b.si20! << 12n)); },
+  pcaddu18i: (c, d, pc) => { c.r[d.rd] = BigInt.asIntN(64, pc + (d.b.si20! << 18n)); },
+  pcalau12i: (c, d, pc) => { c.r[d.rd] = BigInt.asIntN(64, (pc + (d.b.si20! << 12n)) & ~0xfffn); },
+  'alsl.d': (c, d) => { const r = c.r; r[d.rd] = BigInt.asIntN(64, (r[d.rj]! << d.b.sa2p1!) + r[d.rk]!); },
+  'mul.w': (c, d) => { const r = c.r; r[d.rd] = BigInt.asIntN(32, r[d.rj]! * r[d.rk]!); },
+  'mul.d': (c, d) => { const r = c.r; r[d.rd] = BigInt.asIntN(64, r[d.rj]! * r[d.rk]!); },
+  'sll.w': (c, d) => { const r = c.r; r[d.rd] = BigInt.asIntN(32, r[d.rj]! << (r[d.rk]! & 31n)); },
+  'srl.w': (c, d) => { const r = c.r; r[d.rd] = BigInt.asIntN(32, BigInt.asUintN(32, r[d.rj]!) >> (r[d.rk]! & 31n)); },
+  'sra.w': (c, d) => { const r = c.r; r[d.rd] = BigInt.asIntN(32, r[d.rj]!) >> (r[d.rk]! & 31n); },
+  'sll.d': (c, d) => { const r = c.r; r[d.rd] = BigInt.asIntN(64, r[d.rj]! << (r[d.rk]! & 63n)); },
+  'srl.d': (c, d) => { const r = c.r; r[d.rd] = BigInt.asIntN(64, BigInt.asUintN(64, r[d.rj]!) >> (r[d.rk]! & 63n)); },
+  'sra.d': (c, d) => { const r = c.r; r[d.rd] = r[d.rj]! >> (r[d.rk]! & 63n); },
+  'slli.w': (c, d) => { const r = c.r; r[d.rd] = BigInt.asIntN(32, r[d.rj]! << d.b.ui5!); },
+  'srli.w': (c, d) => { const r = c.r; r[d.rd] = BigInt.asIntN(32, BigInt.asUintN(32, r[d.rj]!) >> d.b.ui5!); },
+  'srai.w': (c, d) => { const r = c.r; r[d.rd] = BigInt.asIntN(32, r[d.rj]!) >> d.b.ui5!; },
+  'slli.d': (c, d) => { const r = c.r; r[d.rd] = BigInt.asIntN(64, r[d.rj]! << d.b.ui6!); },
+  'srli.d': (c, d) => { const r = c.r; r[d.rd] = BigInt.asIntN(64, BigInt.asUintN(64, r[d.rj]!) >> d.b.ui6!); },
+  'srai.d': (c, d) => { const r = c.r; r[d.rd] = r[d.rj]! >> d.b.ui6!; },
+  'ext.w.b': (c, d) => { const r = c.r; r[d.rd] = BigInt.asIntN(8, r[d.rj]!); },
+  'ext.w.h': (c, d) => { const r = c.r; r[d.rd] = BigInt.asIntN(16, r[d.rj]!); },
+  'ldptr.w': (c, d) => { const r = c.r; r[d.rd] = c.load(r[d.rj]! + d.b.si14s2!, 4, true); },
+  'ldptr.d': (c, d) => { const r = c.r; r[d.rd] = c.load(r[d.rj]! + d.b.si14s2!, 8, true); },
+  'stptr.w': (c, d) => { const r = c.r; c.store(r[d.rj]! + d.b.si14s2!, 4, r[d.rd]!); },
+  'stptr.d': (c, d) => { const r = c.r; c.store(r[d.rj]! + d.b.si14s2!, 8, r[d.rd]!); },
+  beqz: (c, d, pc) => { if (c.r[d.rj] === 0n) c.nextPc = pc + d.b.offs21!; },
+  bnez: (c, d, pc) => { if (c.r[d.rj] !== 0n) c.nextPc = pc + d.b.offs21!; },
+  beq: (c, d, pc) => { const r = c.r; if (r[d.rj] === r[d.rd]) c.nextPc = pc + d.b.offs16!; },
+  bne: (c, d, pc) => { const r = c.r; if (r[d.rj] !== r[d.rd]) c.nextPc = pc + d.b.offs16!; },
+  blt: (c, d, pc) => { const r = c.r; if (r[d.rj]! < r[d.rd]!) c.nextPc = pc + d.b.offs16!; },
+  bge: (c, d, pc) => { const r = c.r; if (r[d.rj]! >= r[d.rd]!) c.nextPc = pc + d.b.offs16!; },
+  bltu: (c, d, pc) => { const r = c.r; if (BigInt.asUintN(64, r[d.rj]!) < BigInt.asUintN(64, r[d.rd]!)) c.nextPc = pc + d.b.offs16!; },
+  bgeu: (c, d, pc) => { const r = c.r; if (BigInt.asUintN(64, r[d.rj]!) >= BigInt.asUintN(64, r[d.rd]!)) c.nextPc = pc + d.b.offs16!; },
+  b: (c, d, pc) => { c.nextPc = pc + d.b.offs26!; },
+  bl: (c, d, pc) => { c.r[1] = BigInt.asIntN(64, pc + 4n); c.nextPc = pc + d.b.offs26!; },
+  jirl: (c, d, pc) => {
+    const r = c.r;
+    const target = r[d.rj]! + d.b.offs16!;
+    r[d.rd] = BigInt.asIntN(64, pc + 4n);
+    c.nextPc = target;
+  },
+};
+for (const [suffix, size] of Object.entries(SIZE_OF)) {
+  const signed = !suffix.endsWith('u');
+  IN_PLACE[`ld.${suffix}`] = (c, d) => { const r = c.r; r[d.rd] = c.load(r[d.rj]! + d.b.si12!, size, signed); };
+  IN_PLACE[`ldx.${suffix}`] = (c, d) => { const r = c.r; r[d.rd] = c.load(r[d.rj]! + r[d.rk]!, size, signed); };
+  if (!signed) continue;
+  IN_PLACE[`st.${suffix}`] = (c, d) => { const r = c.r; c.store(r[d.rj]! + d.b.si12!, size, r[d.rd]!); };
+  IN_PLACE[`stx.${suffix}`] = (c, d) => { const r = c.r; c.store(r[d.rj]! + r[d.rk]!, size, r[d.rd]!); };
+}
+
+/** A Handler called with the registers its row reads (READS), as an InPlace. */
+function withOperands(h: Handler, reads: number): InPlace {
+  return (cpu, d, pc) => {
+    const r = cpu.r;
+    h(cpu, d, pc, d.rd, reads & 1 ? r[d.rj]! : 0n, reads & 2 ? r[d.rk]! : 0n, reads & 4 ? r[d.rd]! : 0n);
+  };
+}
+
+/** The semantics of each decode-table row, by row index (Decoded.op): execute() dispatches on it. */
+const HANDLERS: readonly InPlace[] = OPCODES.map(({ mnemonic: m }, op): InPlace => {
+  const fast = IN_PLACE[m];
+  if (fast) return fast;
+  const h = SEMANTICS[m];
+  if (h) return withOperands(h, READS[op]!);
+  if (m.startsWith('am')) return withOperands(amo(m), READS[op]!);
+  if (isFloatOp(m)) return floatOp;
+  return (cpu) => cpu.stop('undefined-instruction', `instruction ${m} has no semantics yet`);
+});
+
+/** Test hook: the in-place rows and their Handler twins, for the test that runs both on the same operands. */
+export const IN_PLACE_MNEMONICS: readonly string[] = Object.keys(IN_PLACE);
+export function executeWithHandler(cpu: LaCpu, d: Decoded, pc: bigint): void {
+  const h = SEMANTICS[d.row.mnemonic];
+  if (!h) throw new Error(`no Handler for ${d.row.mnemonic}`);
+  withOperands(h, READS[d.op]!)(cpu, d, pc);
+}
+
 export function execute(cpu: LaCpu, d: Decoded, pc: bigint): void {
-  const rd = d.rd;
-  const op = d.op;
-  const reads = READS[op]!;
-  // Operand registers read once (r0 reads 0); results go through cpu.setR, which ignores r0.
-  const r = cpu.r;
-  HANDLERS[op]!(cpu, d, pc, rd, reads & 1 ? r[d.rj]! : 0n, reads & 2 ? r[d.rk]! : 0n, reads & 4 ? r[rd]! : 0n);
+  HANDLERS[d.op]!(cpu, d, pc);
 }
 
 function divW(unsigned: boolean, div: boolean): Handler {
