@@ -284,7 +284,7 @@ export class MachineHost {
   }
 
   /** `restore`: the CPUs' private states of a snapshot applied to this machine (snapshot/machine-snapshot.ts). */
-  async start(restore?: { readonly states: readonly Uint8Array[]; readonly wasRunning: boolean; readonly machineTicks: number; readonly management?: unknown }): Promise<void> {
+  async start(restore?: { readonly states: readonly Uint8Array[]; readonly wasRunning: boolean; readonly machineTicks: number; readonly management?: unknown; readonly disks?: ReadonlyMap<string, Uint8Array> }): Promise<void> {
     if (this.workers.length > 0) return;
     const { layout, board } = this.loaded;
     const mode = layout.root.mode;
@@ -317,7 +317,8 @@ export class MachineHost {
       // The zones, their devices and the clock came with the snapshot: the machine continues where it
       // was, once every worker is up (the clock stands still meanwhile, so no timer is late for it).
       if (restore.management !== undefined) {
-        // The virtio daemon serves the same devices again, from where their queues were.
+        // The virtio daemon serves the same devices again, from where their queues were, over the snapshot's disks.
+        this.virtio!.prepareRestore(restore.management, restore.disks ?? new Map());
         for (const note of await this.virtio!.start(this.virtioConfig ?? { source: this.loaded.file, zones: [] }, this.virtioBaseDir(), this.pciFunctions())) this.log(note);
         this.virtio!.restoreState(restore.management);
       }
@@ -492,7 +493,7 @@ export class MachineHost {
    * A new machine of `loaded` continuing where the snapshot `file` was, not started yet (call start() with
    * the result's restore). Everything is read and checked before this returns; nothing else is touched.
    */
-  static async fromSnapshot(loaded: LoadedLayout, file: string, options: { slice?: number } = {}): Promise<{ host: MachineHost; restore: { states: Uint8Array[]; wasRunning: boolean; machineTicks: number; management?: unknown }; readMs: number; bytes: number }> {
+  static async fromSnapshot(loaded: LoadedLayout, file: string, options: { slice?: number } = {}): Promise<{ host: MachineHost; restore: { states: Uint8Array[]; wasRunning: boolean; machineTicks: number; management?: unknown; disks: Map<string, Uint8Array> }; readMs: number; bytes: number }> {
     if (loaded.layout.deterministic) throw new SnapshotError(`${file}: ${loaded.file} runs deterministic (decision 0025); restoring a snapshot into it is not supported yet`);
     const checked = await readCheckedSnapshot(file);
     const host = await MachineHost.create(loaded, { ...options, restoring: true });
@@ -526,7 +527,11 @@ export class MachineHost {
       zoneNames: () => this.zoneNames,
       retired: () => this.retired(),
       managementState: async () => (this.virtio?.running ? this.virtio.saveState() : undefined),
-      diskFiles: () => this.virtio?.diskFiles(this.virtioBaseDir()) ?? [],
+      diskSections: async () => (this.virtio?.running ? this.virtio.diskSections() : []),
+      diskFiles: () => [
+        ...(this.virtio?.diskFiles(this.virtioBaseDir()) ?? []),
+        ...(this.loaded.layout.pci ?? []).filter((d) => d.img).map((d) => ({ role: `pci slot ${d.slot} ${d.type}`, path: path.resolve(this.loaded.folder, d.img!) })),
+      ],
       cpuStates: (timeoutMs) =>
         Promise.all(
           this.view.headers.map(

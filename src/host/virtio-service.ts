@@ -5,8 +5,8 @@
  * hypercall 1 does), connects net devices to a virtual switch with a pcap capture, and resets a zone's
  * devices when the zone goes away.
  */
-import { existsSync, mkdirSync } from 'node:fs';
-import { readFile, realpath, stat } from 'node:fs/promises';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { open, readFile, realpath, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { VirtioCfgDevice, VirtioCfgMemoryRegion, VirtioConfigFile } from '../shared/model/virtio-config';
@@ -34,7 +34,10 @@ import { OverlayBlockBackend } from './virtio/overlay-block-backend';
 import { buildFolderImage, type FolderImage, type FolderImageManifest } from './disk/folder-image';
 import { applySync, computeSyncChanges, type ApplySyncResult, type SyncChangeSet } from './disk/folder-sync';
 import { ensurePrivateDirectory } from './private-directory';
-import { attachDmaReport, DmaReport } from '../core/hypervisor/dma-report';
+import { attachDmaReport, DmaReport, type DmaReportEntry } from '../core/hypervisor/dma-report';
+import type { LayoutPciDevice } from '../shared/model/layout';
+import type { BlockBackend } from '../core/virtio/virtio-blk';
+import { decodePages, encodePages, sparsePages } from './snapshot/snapshot-file';
 import { ZoneDmaIsolation } from '../core/hypervisor/dma-isolation';
 import type { Iommu } from '../core/bus/dma';
 
@@ -65,6 +68,25 @@ export async function readVirtioConfig(file: string, zones: readonly ZoneConfig[
   if (!parsed.config || findings.some((f) => f.severity === 'error')) throw new HostFileError(formatZoneReport(findings));
   return { config: parsed.config, findings };
 }
+
+/** A folder disk as a snapshot keeps it (its image's bytes are a disk section). */
+interface SavedFolderDisk {
+  readonly zone: number;
+  readonly addr: number;
+  readonly readOnly: boolean;
+  readonly manifest: FolderImageManifest;
+}
+
+/** A blk device's name in snapshots and their identity. */
+const blkRole = (zone: number, addr: number): string => `zone ${zone} virtio-blk@0x${addr.toString(16)}`;
+const diskSection = (role: string): string => `disk:${role}`;
+const isDirectory = (file: string): boolean => {
+  try {
+    return statSync(file).isDirectory();
+  } catch {
+    return false;
+  }
+};
 
 /** A host folder served as a FAT32 virtio-blk disk. */
 export interface FolderDisk {
@@ -126,6 +148,12 @@ export class VirtioService {
   private readonly edits = new Map<string, StagedDeviceChange>();
   private daemonWork: Promise<void> = Promise.resolve();
   readonly folderDisks: FolderDisk[] = [];
+  /** Every blk backend the daemon opened, by role ("zone 1 virtio-blk@0x..."), for snapshots. */
+  private readonly disks = new Map<string, FileBlockBackend | OverlayBlockBackend>();
+  /** A snapshot being restored: its folder disks and disk sections (prepareRestore), until the daemon opened them. */
+  private restoring: { folders: readonly SavedFolderDisk[]; sections: ReadonlyMap<string, Uint8Array> } | undefined;
+  /** Images written for restored folder disks (deleted at stop). */
+  private readonly restoredImages: string[] = [];
   private capture: PcapWriter | undefined;
   private liveZones = new Set<number>();
   private deterministic = false;
@@ -268,7 +296,7 @@ export class VirtioService {
       // The message names zone, device, queue and descriptor; the daemon has already rate-limited it.
       onFault: (fault) => this.hooks.deviceError(fault.zone, `virtio: ${fault.message}${fault.deviceNeedsReset ? ' (device error: DEVICE_NEEDS_RESET until the driver resets it)' : ''}`),
       onInternalError: (error) => this.hooks.log(`virtio daemon: internal error: ${(error as Error).message}`),
-      ...(pci ? { pci: { ...pci, irqSink: this.physicalIrqSink(), sharedConfig: this.sharedPciConfig(pci.host), iommu: this.dmaIommu, ...(this.view.devices.msi ? { msi: this.zoneMsiSink(this.view.devices.msi, pci.zone) } : {}) } } : {}),
+      ...(pci ? { pci: { ...pci, openBlock: (device) => this.openPciBlock(pci, device), irqSink: this.physicalIrqSink(), sharedConfig: this.sharedPciConfig(pci.host), iommu: this.dmaIommu, ...(this.view.devices.msi ? { msi: this.zoneMsiSink(this.view.devices.msi, pci.zone) } : {}) } } : {}),
     });
     if (this.deterministic) this.daemon.startDeterministic();
     else this.daemon.start();
@@ -330,7 +358,59 @@ export class VirtioService {
    * folder except through an explicit sync.
    */
   private async openBlock(device: VirtioCfgDevice, resolved: string, zone: number): Promise<FileBlockBackend | OverlayBlockBackend> {
+    const role = blkRole(zone, device.addr);
+    const backend = await this.openBlockFile(device, resolved, zone);
+    this.disks.set(role, backend);
+    return backend;
+  }
+
+  /** A restored machine's image disk: a copy-on-write overlay (the image stays as the snapshot hashed it), with the snapshot's pages. */
+  private restoredImage(role: string, base: FileBlockBackend, readOnly: boolean): OverlayBlockBackend {
+    const overlay = new OverlayBlockBackend(base, readOnly);
+    const pages = this.restoring?.sections.get(diskSection(role));
+    if (pages) overlay.loadPages(decodePages(pages));
+    return overlay;
+  }
+
+  private async openPciBlock(pci: NonNullable<VirtioDaemonOptions['pci']>, device: LayoutPciDevice): Promise<BlockBackend & { close?(): Promise<void> }> {
+    const opened = await pci.openBlock(device);
+    const role = `pci slot ${device.slot} ${device.type}`;
+    const backend = this.restoring && opened instanceof FileBlockBackend ? this.restoredImage(role, opened, device.readOnly === true) : opened;
+    if (backend instanceof FileBlockBackend || backend instanceof OverlayBlockBackend) this.disks.set(role, backend);
+    return backend;
+  }
+
+  /**
+   * A restored folder disk: the image the snapshot saved, written to a new file of the cache, with the
+   * manifest it was built with (so a later sync compares with what the guest saw at the start).
+   */
+  private async restoredFolder(device: VirtioCfgDevice, resolved: string, zone: number): Promise<FileBlockBackend> {
+    const role = blkRole(zone, device.addr);
+    const saved = this.restoring!.folders.find((f) => f.zone === zone && f.addr === device.addr);
+    const pages = this.restoring!.sections.get(diskSection(role));
+    if (!saved || !pages) throw new HostFileError(`${role}: the snapshot has no image of the host-folder disk ${resolved}`);
+    const imagePath = path.join(userRuntimeDirectory(), 'disks', `zone${zone}-${device.addr.toString(16)}-restored-${process.pid}-${Date.now().toString(36)}.img`);
+    mkdirSync(path.dirname(imagePath), { recursive: true, mode: 0o700 });
+    const handle = await open(imagePath, 'wx', 0o600);
+    try {
+      await handle.truncate(saved.manifest.imageBytes);
+      for (const [page, bytes] of decodePages(pages)) await handle.write(bytes, 0, Math.min(bytes.length, saved.manifest.imageBytes - page * 4096), page * 4096);
+    } finally {
+      await handle.close();
+    }
+    this.restoredImages.push(imagePath);
+    const manifest = { ...saved.manifest, imagePath };
+    this.folderDisks.push({ zone, addr: device.addr, folder: resolved, imagePath, readOnly: saved.readOnly, manifest });
+    this.hooks.log(`virtio-blk@0x${device.addr.toString(16)}: ${resolved} attached from the snapshot's image (${manifest.files.length} files when it was built)`);
+    return FileBlockBackend.open(imagePath, { readOnly: saved.readOnly });
+  }
+
+  private async openBlockFile(device: VirtioCfgDevice, resolved: string, zone: number): Promise<FileBlockBackend | OverlayBlockBackend> {
     const info = await stat(resolved);
+    if (this.restoring) {
+      if (info.isDirectory()) return this.restoredFolder(device, resolved, zone);
+      return this.restoredImage(blkRole(zone, device.addr), await FileBlockBackend.open(resolved, { readOnly: true }), device.readOnly === true);
+    }
     // Deterministic mode: the image file stays as it is, the run's writes live in memory.
     if (!info.isDirectory() && this.deterministic) return new OverlayBlockBackend(await FileBlockBackend.open(resolved, { readOnly: true }), device.readOnly === true);
     if (!info.isDirectory()) return FileBlockBackend.open(resolved, { readOnly: device.readOnly === true });
@@ -383,23 +463,56 @@ export class VirtioService {
     return applySync(changes, { folder: disk.folder });
   }
 
-  /** Snapshots (decision 0024): the daemon's devices once idle; undefined when it serves none. */
+  /**
+   * Snapshots (decision 0024): the daemon's devices once idle (undefined when it serves none), the
+   * folder disks' manifests and the DMA report. The disks' bytes are `diskSections`.
+   */
   async saveState(): Promise<unknown> {
     if (!this.daemon) return undefined;
-    if (this.folderDisks.length > 0) throw new HostFileError(`host-folder disks (${this.folderDisks.map((d) => d.folder).join(', ')}) cannot be saved in a snapshot yet`);
     await this.daemonWork;
-    return this.daemon.saveState();
+    const daemon = await this.daemon.saveState();
+    const folders: SavedFolderDisk[] = this.folderDisks.map((d) => ({ zone: d.zone, addr: d.addr, readOnly: d.readOnly, manifest: d.manifest }));
+    return { ...daemon, folders, dma: { entries: this.dmaReport.list(), dropped: this.dmaReport.dropped } };
+  }
+
+  /**
+   * The disks' bytes a snapshot keeps, as `pages` sections (call after saveState, while the guest stands
+   * still): a folder disk's whole image (it is rebuilt from the snapshot, not from the folder), and the
+   * written pages of a restored machine's overlays. Image files written in place are in the identity.
+   */
+  async diskSections(): Promise<{ name: string; bytes: Uint8Array; length: number }[]> {
+    const sections: { name: string; bytes: Uint8Array; length: number }[] = [];
+    for (const disk of this.folderDisks) {
+      const image = await readFile(disk.imagePath);
+      sections.push({ name: diskSection(blkRole(disk.zone, disk.addr)), bytes: sparsePages(image), length: image.length });
+    }
+    for (const [role, backend] of this.disks) {
+      if (backend instanceof OverlayBlockBackend) sections.push({ name: diskSection(role), bytes: encodePages(backend.size, backend.writtenPages()), length: backend.size });
+    }
+    return sections;
+  }
+
+  /** Before start(): the snapshot's management state and disk sections the devices are opened from. */
+  prepareRestore(state: unknown, sections: ReadonlyMap<string, Uint8Array>): void {
+    const folders = (state as { folders?: SavedFolderDisk[] } | undefined)?.folders ?? [];
+    this.restoring = { folders, sections };
   }
 
   restoreState(state: unknown): void {
     if (!this.daemon) throw new HostFileError('the snapshot has virtio devices, but this machine serves none');
-    this.daemon.restoreState(state as Parameters<VirtioDaemon['restoreState']>[0]);
+    this.restoring = undefined;
+    const saved = state as Parameters<VirtioDaemon['restoreState']>[0] & { dma?: { entries: DmaReportEntry[]; dropped: number } };
+    this.daemon.restoreState(saved);
+    if (saved.dma) this.dmaReport.restore(saved.dma.entries, saved.dma.dropped);
   }
 
   /** The image files of the enabled blk devices (a snapshot records their size and SHA-256). */
   diskFiles(baseDir: string): { role: string; path: string }[] {
+    // A host folder is not hashed: its disk is the image the snapshot keeps (diskSections).
     return (this.config?.zones ?? []).flatMap((z) =>
-      z.devices.filter((d) => d.enabled && d.type === 'blk' && d.img).map((d) => ({ role: `zone ${z.zoneId} virtio-blk@0x${d.addr.toString(16)}`, path: path.resolve(baseDir, d.img!) })),
+      z.devices
+        .filter((d) => d.enabled && d.type === 'blk' && d.img && !isDirectory(path.resolve(baseDir, d.img)))
+        .map((d) => ({ role: blkRole(z.zoneId, d.addr), path: path.resolve(baseDir, d.img!) })),
     );
   }
 
@@ -459,5 +572,7 @@ export class VirtioService {
     await capture?.close();
     if (capture && capture.dropped > 0) this.hooks.log(`virtual switch capture ${capture.path}: ${capture.dropped} frames left out (the disk was behind)`);
     this.capture = undefined;
+    this.disks.clear();
+    for (const image of this.restoredImages.splice(0)) await rm(image, { force: true });
   }
 }

@@ -101,6 +101,13 @@ export class DmaReport {
     this.entries.clear();
     this.dropped = 0;
   }
+
+  /** Snapshots (decision 0024): puts a saved list back (the log's rate limit starts anew). */
+  restore(entries: readonly DmaReportEntry[], dropped: number): void {
+    this.clear();
+    for (const e of entries.slice(0, MAX_DMA_REPORT_KEYS)) this.entries.set(`${e.bdf}/${e.zone}/${e.access}`, { ...e, logged: -Infinity, unlogged: 0 });
+    this.dropped = dropped;
+  }
 }
 
 /** A machine's DMA report and what confines its functions' DMA, for the PCIe view. */

@@ -19,6 +19,11 @@
  * takes at most one turn's worth of chains (virtqueue.ts; QEMU bounds its flush by tx_burst); the
  * rest waits for the next turn.
  *
+ * Snapshots (decision 0024): the configuration (MAC, link status), the frames waiting for receive
+ * buffers and the drop count are saved; a frame is never half-delivered (delivery and transmit finish
+ * within one turn on the management thread), so nothing else is in flight. Frames that reach the switch
+ * while the machine is paused for the save are handled as usual; a restored machine has a new capture.
+ *
  * Left out: checksum and segmentation offloads, MRG_RXBUF, the control queue, multiqueue, MTU.
  */
 import { readConfigBytes, type VirtioDeviceContext, type VirtioDeviceModel } from './virtio-mmio';
@@ -34,6 +39,16 @@ export const NET_MAX_FRAME_BYTES = 65550;
 const VIRTIO_NET_S_LINK_UP = 1;
 const BACKLOG_FRAMES = 256;
 const ETHERNET_HEADER_BYTES = 14;
+
+const toHex = (bytes: Uint8Array): string => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+const fromHex = (text: string): Uint8Array => Uint8Array.from({ length: text.length >> 1 }, (_, i) => parseInt(text.slice(2 * i, 2 * i + 2), 16) & 0xff);
+
+/** A virtio-net as a snapshot keeps it (frames as hex). */
+export interface NetState {
+  readonly config: number[];
+  readonly backlog: string[];
+  readonly dropped: number;
+}
 
 /** Where transmitted frames go: a switch port. */
 export interface NetPort {
@@ -105,6 +120,24 @@ export class VirtioNet implements VirtioDeviceModel {
 
   reset(): void {
     this.backlog = [];
+  }
+
+  /** Snapshots: the configuration space (MAC, link), frames waiting for a receive buffer, frames lost. */
+  saveState(): NetState {
+    return { config: [...this.config], backlog: this.backlog.map(toHex), dropped: this.dropped };
+  }
+
+  /** Puts a saved state back; refused (naming both) when the snapshot's MAC is not this device's. */
+  restoreState(state: unknown): void {
+    const s = state as NetState;
+    if (!Array.isArray(s?.config) || s.config.length !== this.config.length || !Array.isArray(s.backlog) || s.backlog.length > BACKLOG_FRAMES) {
+      throw new Error(`${this.kind}: the snapshot's device state is not a virtio-net's`);
+    }
+    const mac = (bytes: ArrayLike<number>) => Array.from({ length: 6 }, (_, i) => bytes[i]!.toString(16).padStart(2, '0')).join(':');
+    if (mac(s.config) !== mac(this.mac)) throw new Error(`${this.kind}: the snapshot's device has MAC ${mac(s.config)}, this one ${mac(this.mac)}`);
+    this.config.set(s.config);
+    this.backlog = s.backlog.map(fromHex).filter((f) => f.length <= NET_MAX_FRAME_BYTES);
+    this.dropped = s.dropped;
   }
 
   private transmit(): void {

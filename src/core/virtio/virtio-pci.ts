@@ -18,6 +18,11 @@
  * the ISR gets the cause and INTx goes up until the driver reads the ISR. On a board without an MSI
  * controller there is no msi-parent, Linux does not enable MSI-X and uses INTx.
  *
+ * Snapshots (decision 0024): the configuration space is shared machine state (saved with the regions);
+ * saveState keeps what is this object's: the common configuration's selectors and driver feature words,
+ * the configuration and queue MSI-X vectors, the MSI-X table and pending bits, and the transport's
+ * registers and queues.
+ *
  * Left out: the legacy interface (no I/O BAR), the PCI configuration access capability
  * (VIRTIO_PCI_CAP_PCI_CFG), shared memory capabilities, VIRTIO_F_NOTIFICATION_DATA, queue reset,
  * per-access direction on DMA (queue areas are mapped once, when the queue is enabled, and checked then).
@@ -27,7 +32,7 @@ import { PCI_CONFIG_BYTES, PciCapabilityId, PciConfigSpace, PcieDeviceType, pciE
 import { formatBdf, type PciEndpoint, type PciSlot } from '../devices/pci/pci-endpoint';
 import type { RegisterDef } from '../bus/types';
 import type { GuestMemory } from './guest-memory';
-import { Interrupt, Reg, VirtioMmio, type VirtioDeviceFault, type VirtioDeviceModel } from './virtio-mmio';
+import { Interrupt, Reg, VirtioMmio, type VirtioDeviceFault, type VirtioDeviceModel, type VirtioMmioState } from './virtio-mmio';
 
 export const VIRTIO_PCI_VENDOR_ID = 0x1af4;
 /** Modern device ids: 0x1040 + the virtio device id. */
@@ -111,6 +116,16 @@ const CLASS_BY_DEVICE: Readonly<Record<number, number>> = { 1: 0x02_00_00, 2: 0x
 const MSIX_ENABLE = 0x8000;
 const MSIX_FUNCTION_MASK = 0x4000;
 const MSIX_ENTRY_BYTES = 16;
+
+/** A virtio-pci function as a snapshot keeps it (JSON; the pending bits as a decimal string). */
+export interface VirtioPciState {
+  readonly common: { deviceFeatureSelect: number; driverFeatureSelect: number; queueSelect: number; driverFeatureWords: number[] };
+  readonly configVector: number;
+  readonly queueVectors: number[];
+  readonly msixTable: number[];
+  readonly pending: string;
+  readonly transport: VirtioMmioState;
+}
 
 export interface VirtioPciOptions {
   /** Name for reports before the function is plugged (then the BDF is added). */
@@ -220,6 +235,36 @@ export class VirtioPci implements PciEndpoint {
     this.resetVectors();
     this.resetTable();
     this.slot?.setIntx(false);
+  }
+
+  /** Snapshots: this function's own state (the configuration space is in the machine's shared bytes). */
+  saveState(): VirtioPciState {
+    return {
+      common: { deviceFeatureSelect: this.deviceFeatureSelect, driverFeatureSelect: this.driverFeatureSelect, queueSelect: this.queueSelect, driverFeatureWords: [...this.driverFeatureWords] },
+      configVector: this.configVector,
+      queueVectors: [...this.queueVectors],
+      msixTable: Array.from(new Uint8Array(this.table.buffer)),
+      pending: this.pending.toString(),
+      transport: this.transport.saveState(),
+    };
+  }
+
+  /** Puts a saved state back once plugged (its queues are reached through the function's DMA port). */
+  restoreState(state: VirtioPciState): void {
+    const table = new Uint8Array(this.table.buffer);
+    if (state.msixTable.length !== table.length || state.queueVectors.length !== this.queueVectors.length) {
+      throw new Error(`${this.reportName}: the snapshot's function has ${state.msixTable.length / MSIX_ENTRY_BYTES} MSI-X vectors and ${state.queueVectors.length} queues, this one ${this.vectorCount} and ${this.queueVectors.length}`);
+    }
+    const c = state.common;
+    this.deviceFeatureSelect = c.deviceFeatureSelect;
+    this.driverFeatureSelect = c.driverFeatureSelect;
+    this.queueSelect = c.queueSelect;
+    c.driverFeatureWords.forEach((w, i) => (this.driverFeatureWords[i] = w));
+    this.configVector = state.configVector;
+    state.queueVectors.forEach((v, i) => (this.queueVectors[i] = v));
+    table.set(state.msixTable);
+    this.pending = BigInt(state.pending);
+    this.transport.restoreState(state.transport);
   }
 
   private resetVectors(): void {

@@ -12,7 +12,9 @@
  * running is touched until then), its identity (files and images, board, plan) compared with the
  * snapshot's, and only then are the regions written, the clock set to the saved machine time (guest
  * timers continue, they do not jump) and the vCPU workers started from their saved states.
- * Left out: machines whose virtio daemon serves devices (refused with a message), the debugger's
+ * Disks: image files are in the layout identity (a restored machine writes them through a copy-on-write
+ * overlay, whose pages a further snapshot keeps); a host-folder disk's whole image is a section.
+ * Left out: the debugger's
  * held CPUs (a restored machine runs every CPU), the interrupt timeline's and hypervisor trace's
  * readers (their rings are restored, the views start reading anew).
  */
@@ -50,6 +52,8 @@ export interface SnapshotPort {
   retired(): number;
   /** The management side's state (the virtio daemon's devices, once their requests completed), or undefined. */
   managementState(): Promise<unknown>;
+  /** Disk bytes the snapshot keeps (folder disks' images, restored machines' overlays), read while the guest stands still. */
+  diskSections(): Promise<{ name: string; bytes: Uint8Array; length: number }[]>;
   /** Disk image files the machine's devices use (their size and SHA-256 join the layout identity). */
   diskFiles(): { role: string; path: string }[];
   /** Asks every vCPU worker for its private state (the machine is paused); rejects naming a CPU that fails. */
@@ -115,6 +119,7 @@ export async function saveMachine(port: SnapshotPort, file: string): Promise<Sna
     });
     // Disk images are hashed while the guest stands still: they cannot change under the hash.
     const identity = await withFiles(layoutFiles, port.diskFiles());
+    const disks = await port.diskSections();
     const states = await port.cpuStates(10_000);
     const paused = performance.now();
     // One synchronous step from here to the end of the copy: nothing else on this thread changes the buffer meanwhile.
@@ -134,6 +139,7 @@ export async function saveMachine(port: SnapshotPort, file: string): Promise<Sna
     }
     states.forEach((bytes, cpu) => sections.push({ name: `cpu:${cpu}`, encoding: 'raw', bytes }));
     if (management !== undefined) sections.push({ name: 'management', encoding: 'deflate', bytes: Buffer.from(JSON.stringify(management), 'utf8') });
+    for (const disk of disks) sections.push({ name: disk.name, encoding: 'pages', bytes: disk.bytes, length: disk.length });
     const header = {
       workbench: workbenchVersion(),
       createdAt: new Date().toISOString(),
@@ -214,7 +220,7 @@ export async function checkAgainst(checked: CheckedSnapshot, port: SnapshotPort)
  * Writes a checked snapshot into a machine that has not started: its regions, the clock at the saved
  * machine time, every CPU paused with its caches to flush. Returns the CPUs' private states.
  */
-export function applySnapshot(checked: CheckedSnapshot, port: SnapshotPort): { states: Uint8Array[]; wasRunning: boolean; machineTicks: number; management?: unknown } {
+export function applySnapshot(checked: CheckedSnapshot, port: SnapshotPort): { states: Uint8Array[]; wasRunning: boolean; machineTicks: number; management?: unknown; disks: Map<string, Uint8Array> } {
   const { header, sections } = checked.snapshot;
   for (const region of port.plan.layout.regions) {
     const target = new Uint8Array(port.buffer, region.offset, region.length);
@@ -234,5 +240,6 @@ export function applySnapshot(checked: CheckedSnapshot, port: SnapshotPort): { s
   }
   const states = Array.from({ length: port.plan.board.harts }, (_, cpu) => sections.get(`cpu:${cpu}`)!);
   const management = sections.get('management');
-  return { states, wasRunning: header.wasRunning, machineTicks: header.machineTicks, ...(management ? { management: JSON.parse(Buffer.from(management).toString('utf8')) as unknown } : {}) };
+  const disks = new Map([...sections].filter(([name]) => name.startsWith('disk:')));
+  return { states, wasRunning: header.wasRunning, machineTicks: header.machineTicks, disks, ...(management ? { management: JSON.parse(Buffer.from(management).toString('utf8')) as unknown } : {}) };
 }

@@ -118,6 +118,33 @@ export function sparsePages(ram: Uint8Array, resident?: Uint8Array): Uint8Array 
   return out;
 }
 
+/** The `pages` form of a `length`-byte object from its listed pages (page index and PAGE bytes, ascending), zero or not. */
+export function encodePages(length: number, pages: readonly (readonly [number, Uint8Array])[]): Uint8Array {
+  const count = Math.ceil(length / PAGE);
+  const bitmapBytes = Math.ceil(count / 8);
+  const out = new Uint8Array(8 + bitmapBytes + pages.length * PAGE);
+  new DataView(out.buffer).setUint32(0, count, true);
+  new DataView(out.buffer).setUint32(4, pages.length, true);
+  let at = 8 + bitmapBytes;
+  for (const [index, bytes] of pages) {
+    out[8 + (index >> 3)]! |= 1 << (index & 7);
+    out.set(bytes.subarray(0, PAGE), at);
+    at += PAGE;
+  }
+  return out;
+}
+
+/** The pages a checked `pages` form holds: index and PAGE bytes each, ascending. */
+export function* decodePages(sparse: Uint8Array): Generator<[number, Uint8Array]> {
+  const pages = new DataView(sparse.buffer, sparse.byteOffset, sparse.byteLength).getUint32(0, true);
+  let at = 8 + Math.ceil(pages / 8);
+  for (let p = 0; p < pages; p++) {
+    if ((sparse[8 + (p >> 3)]! & (1 << (p & 7))) === 0) continue;
+    yield [p, sparse.subarray(at, at + PAGE)];
+    at += PAGE;
+  }
+}
+
 /** Checks the sparse form of a region of `length` bytes (throws naming `where`). */
 function checkPages(sparse: Uint8Array, length: number, where: string): void {
   if (sparse.length < 8) throw new SnapshotError(`${where}: the page map is cut short`);

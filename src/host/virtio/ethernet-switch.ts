@@ -9,6 +9,10 @@
  * as a hardware switch's table is bounded: a guest that sends from millions of made-up source
  * addresses only makes the switch flood more, it cannot grow the workbench's memory.
  *
+ * Snapshots (decision 0024) keep the address table (saveState/restoreState), so a restored machine
+ * forwards as before instead of flooding until it relearns; the counters and taps are not state a
+ * guest sees. Frames are handed on synchronously, so none is inside the switch at a save.
+ *
  * Left out: VLANs, STP, MAC ageing (ports are few and a moved MAC is relearned on its next frame).
  */
 import type { NetPort } from '../../core/virtio/virtio-net';
@@ -68,6 +72,17 @@ export class EthernetSwitch {
   /** Addresses in the table now. */
   get learned(): number {
     return this.table.size;
+  }
+
+  /** Snapshots: the address table, least recently seen first. */
+  saveState(): { table: [string, string][] } {
+    return { table: [...this.table] };
+  }
+
+  /** Puts a saved table back (entries for ports this switch does not have are left out). */
+  restoreState(state: { table: [string, string][] }): void {
+    this.table.clear();
+    for (const [mac, port] of state.table.slice(-MAC_TABLE_ENTRIES)) if (this.ports.has(port)) this.table.set(mac, port);
   }
 
   private learn(mac: string, port: string): void {

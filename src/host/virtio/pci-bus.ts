@@ -11,6 +11,9 @@
  * DMA goes through each function's port: stream id = BDF, refused while Bus Master is off, refused
  * outside RAM, then the IOMMU the options give (zone isolation, decision 0027), else the identity.
  *
+ * Snapshots (decision 0024): every function's own state (VirtioPci.saveState) by slot; the configuration
+ * spaces are the machine's shared bytes and come back with its regions.
+ *
  * Left out: functions for zones other than the one the layout gives the host to; hot plug.
  */
 import type { BoardDevice } from '../../shared/model/board';
@@ -25,7 +28,7 @@ import { pciHostWindows } from '../../core/devices/pci/pci-host-board';
 import type { HostRam } from '../../core/virtio/guest-memory';
 import { type BlockBackend, VirtioBlk } from '../../core/virtio/virtio-blk';
 import type { VirtioDeviceFault } from '../../core/virtio/virtio-mmio';
-import { VIRTIO_PCI_KINDS, VirtioPci } from '../../core/virtio/virtio-pci';
+import { VIRTIO_PCI_KINDS, VirtioPci, type VirtioPciState } from '../../core/virtio/virtio-pci';
 import type { BridgeRequest } from '../../core/virtio/virtio-bridge';
 import type { VirtioDeviceModel } from '../../core/virtio/virtio-mmio';
 import { VirtioNet } from '../../core/virtio/virtio-net';
@@ -183,6 +186,20 @@ export class PciBus {
 
   serviceDeferred(): void {
     for (const f of this.functions) if (f.pci.transport.hasDeferredWork) f.pci.transport.serviceDeferred();
+  }
+
+  /** Snapshots: each function's state by slot, once no blk request is in flight. */
+  async saveState(): Promise<{ slot: number; name: string; state: VirtioPciState }[]> {
+    await this.whenIdle();
+    return this.functions.map((f) => ({ slot: f.slot, name: f.pci.name, state: f.pci.saveState() }));
+  }
+
+  /** Puts saved function states back; the snapshot must have the same functions in the same slots. */
+  restoreState(saved: readonly { slot: number; name: string; state: VirtioPciState }[]): void {
+    const have = this.functions.map((f) => `${f.pci.name} in slot ${f.slot}`).join(', ') || 'none';
+    const want = saved.map((f) => `${f.name} in slot ${f.slot}`).join(', ') || 'none';
+    if (have !== want) throw new Error(`PCIe host '${this.options.host.name}': the snapshot has functions ${want}, this machine serves ${have}`);
+    saved.forEach((f, i) => this.functions[i]!.pci.restoreState(f.state));
   }
 
   async whenIdle(): Promise<void> {

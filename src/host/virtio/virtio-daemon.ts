@@ -60,6 +60,14 @@ export interface VirtioDaemonOptions {
   readonly now?: () => number;
 }
 
+/** The daemon's part of a snapshot (JSON). */
+export interface VirtioDaemonState {
+  readonly devices: { zone: number; addr: number; name: string; state: VirtioMmioState }[];
+  readonly backlog: { zone: number; irq: number }[];
+  readonly pci?: Awaited<ReturnType<PciBus['saveState']>>;
+  readonly netSwitch?: ReturnType<EthernetSwitch['saveState']>;
+}
+
 export interface DaemonDevice {
   readonly zone: number;
   readonly addr: number;
@@ -434,22 +442,31 @@ export class VirtioDaemon {
 
   /**
    * Snapshots (decision 0024): once every blk request has completed, each device's transport, queues
-   * and model state; refused (naming the device) for PCIe functions and models that cannot be saved yet.
+   * and model state, the PCIe functions' and the switch's address table; refused (naming the device)
+   * for a model that cannot be saved.
    */
-  async saveState(): Promise<{ devices: { zone: number; addr: number; name: string; state: VirtioMmioState }[]; backlog: { zone: number; irq: number }[] }> {
+  async saveState(): Promise<VirtioDaemonState> {
     await this.whenIdle();
-    if (this.pciBus) throw new Error('the PCIe functions the daemon serves cannot be saved in a snapshot yet');
-    return { devices: this.devices.map((d) => ({ zone: d.zone, addr: d.addr, name: d.name, state: d.transport.saveState() })), backlog: [...this.backlog] };
+    await this.pciBus?.whenIdle();
+    return {
+      devices: this.devices.map((d) => ({ zone: d.zone, addr: d.addr, name: d.name, state: d.transport.saveState() })),
+      backlog: [...this.backlog],
+      ...(this.pciBus ? { pci: await this.pciBus.saveState() } : {}),
+      ...(this.options.netSwitch ? { netSwitch: this.options.netSwitch.saveState() } : {}),
+    };
   }
 
   /** Puts saved device states back; every saved device must be served here under the same name. */
-  restoreState(saved: Awaited<ReturnType<VirtioDaemon['saveState']>>): void {
+  restoreState(saved: VirtioDaemonState): void {
     for (const entry of saved.devices) {
       const device = this.devices.find((d) => d.zone === entry.zone && d.addr === entry.addr);
       if (!device || device.name !== entry.name) throw new Error(`zone ${entry.zone}: the snapshot has ${entry.name}, this daemon serves ${device?.name ?? 'nothing'} there`);
     }
     if (saved.devices.length !== this.devices.length) throw new Error(`the snapshot has ${saved.devices.length} virtio devices, this daemon serves ${this.devices.length}`);
+    if ((saved.pci !== undefined) !== (this.pciBus !== undefined)) throw new Error(`the snapshot ${saved.pci ? 'has' : 'has no'} PCIe functions, this daemon serves ${this.pciBus ? 'some' : 'none'}`);
     for (const entry of saved.devices) this.devices.find((d) => d.zone === entry.zone && d.addr === entry.addr)!.transport.restoreState(entry.state);
+    if (saved.pci) this.pciBus!.restoreState(saved.pci);
+    if (saved.netSwitch) this.options.netSwitch?.restoreState(saved.netSwitch);
     this.backlog = [...saved.backlog];
   }
 
