@@ -31,6 +31,8 @@ interface SpecifierReader {
   readonly number: (cells: readonly number[]) => number | undefined;
   /** The specifier as a finding quotes it. */
   readonly text: (cells: readonly number[], irq: number) => string;
+  /** The line reaches the zone whatever its interrupts list says (hvisor passes it through). */
+  readonly alwaysDelivered?: boolean;
 }
 
 const GIC_SPI = 0;
@@ -46,6 +48,10 @@ const SPECIFIER_READERS: readonly SpecifierReader[] = [
     number: (c) => (c[0] === GIC_SPI && c[1] !== undefined ? c[1] + GIC_FIRST_SPI : undefined),
     text: (c, irq) => `<${c.join(' ')}> (SPI ${c[1]}, INTID ${irq})`,
   },
+  // drivers/irqchip/irq-loongarch-cpu.c: one cell, the ESTAT.IS line. hvisor sets GINTC.HWIP = 0xff
+  // (src/arch/loongarch64/zone.rs:128-132), passing every HWI through, and injects a virtio device's
+  // irq as that line (ls7a2000/mod.rs:114-139).
+  { compatibles: ['loongson,cpu-interrupt-controller'], virtualName: 'GINTC', number: (c) => c[0], text: (_c, irq) => `<${irq}> (ESTAT.IS line)`, alwaysDelivered: true },
 ];
 
 function number(cellsOf: number[], at: number, count: number): number {
@@ -192,11 +198,11 @@ export function checkZoneDtb(bytes: Uint8Array, file: string, zone: ZoneConfig, 
       at(node.path, `its interrupts cannot be read: ${specifiers}`);
       return;
     }
-    const sources: { irq: number; via: string; text: string }[] = [];
+    const sources: { irq: number; via: string; text: string; alwaysDelivered: boolean }[] = [];
     for (const specifier of specifiers) {
       const reader = readerOf(specifier.controller);
       const irq = reader?.number(specifier.cells);
-      if (reader && irq !== undefined) sources.push({ irq, via: reader.virtualName, text: reader.text(specifier.cells, irq) });
+      if (reader && irq !== undefined) sources.push({ irq, via: reader.virtualName, text: reader.text(specifier.cells, irq), alwaysDelivered: reader.alwaysDelivered === true });
     }
     let virtualDevice = false;
     if (stringProperty(node.properties.get('compatible')) === 'virtio,mmio' && parent) {
@@ -214,8 +220,8 @@ export function checkZoneDtb(bytes: Uint8Array, file: string, zone: ZoneConfig, 
     // A daemon-backed device's IRQ is injected virtually: hvisor's vPLIC / vGIC delivers it whether or not it
     // is in the zone's interrupts (vplic.rs inject_irq). Any other source must be the zone's.
     if (virtualDevice) return;
-    for (const { irq, via, text } of sources) {
-      if (irq !== 0 && !zone.interrupts.includes(irq)) at(node.path, `interrupts = ${text}: IRQ ${irq} is not in the zone's interrupts, so the ${via} never delivers it`);
+    for (const { irq, via, text, alwaysDelivered } of sources) {
+      if (irq !== 0 && !alwaysDelivered && !zone.interrupts.includes(irq)) at(node.path, `interrupts = ${text}: IRQ ${irq} is not in the zone's interrupts, so the ${via} never delivers it`);
     }
   });
   return findings;
