@@ -187,6 +187,21 @@ describe('aarch64 arch_config against the board (hvisor v0.4 panics)', () => {
     expect(checkZone(rootZoneConfig(gicv2), gicv2).filter((f) => f.path.startsWith('arch_config'))).toEqual([]);
   });
 
+  it("refuses an ITS window on a board without an ITS, and warns about a moved one", () => {
+    const moved = gicv3Zone();
+    moved.arch_config.gits_base = '0x9080000';
+    moved.arch_config.gits_size = '0x20000';
+    expect(archFindings(moved, gicv3)).toEqual([warning('arch_config.gits_base', /^0x9080000 is not qemu-gicv3's ITS \(0x8080000\); hvisor traps the zone's ITS window there/)]);
+    const imx = getBoard('imx8mp');
+    const onImx = gicv3Zone();
+    onImx.arch_config.gicd_base = '0x38800000';
+    onImx.arch_config.gits_base = '0x8080000';
+    onImx.arch_config.gits_size = '0x20000';
+    expect(archFindings(onImx, imx).filter((f) => f.path === 'arch_config.gits_size')).toEqual([
+      error('arch_config.gits_size', "0x20000 but imx8mp has no ITS; hvisor's vgicv3_its_handler would forward the zone's accesses to host_gits_base() = 0 (gicv3/vgic.rs:344)"),
+    ]);
+  });
+
   it("refuses a GIC version that is not the board's", () => {
     expect(archFindings(gicv2Zone(), gicv3)).toEqual([
       error('arch_config.gic_version', '"v2" but qemu-gicv3 has a GICv3; hvisor is built for the board\'s GIC and panics when it sets up this zone\'s (vgicv3_mmio_init)'),

@@ -141,6 +141,15 @@ function check(zone: ZoneConfig, board: Board, out: FindingSink): void {
       out.error('arch_config.gicv_size', `${hex(gic.gicvSize)} differs from gicc_size ${hex(gic.giccSize)}; hvisor panics ("vgicv2_remap_init: gicv_size not equal to gicc_size")`);
     }
   }
+  if (gic.version === 'v3' && gic.gitsSize !== 0) {
+    // hvisor's vITS (gicv3/vgic.rs:343-429, gits.rs) traps the zone's gits window and forwards to the board's ITS.
+    const boardIts = boardGic.version === 3 ? boardGic.gits : { base: 0, size: 0 };
+    if (boardIts.size === 0) {
+      out.error('arch_config.gits_size', `${hex(gic.gitsSize)} but ${board.name} has no ITS; hvisor's vgicv3_its_handler would forward the zone's accesses to host_gits_base() = 0 (gicv3/vgic.rs:344)`);
+    } else if (gic.gitsBase !== boardIts.base) {
+      out.warning('arch_config.gits_base', `${hex(gic.gitsBase)} is not ${board.name}'s ITS (${hex(boardIts.base)}); hvisor traps the zone's ITS window there and forwards it to the board's, so the guest's device tree must use the same address`);
+    }
+  }
   if (gic.gicdBase !== 0 && gic.gicdBase !== boardGic.gicd.base) {
     out.warning('arch_config.gicd_base', `${hex(gic.gicdBase)} is not ${board.name}'s distributor (${hex(boardGic.gicd.base)}); hvisor traps the zone's distributor there, so the guest's device tree must use the same address`);
   }
