@@ -3,7 +3,7 @@
 # hypercall 6 (config check), copies zoneV's image to 0xc000_0000 (inside the root's RAM, as hvisor's
 # layouts do) and starts it with hypercall 2 and its 3056-byte HvZoneConfig (HVCL, code in a0, arguments
 # in a1/a2, result in a0; trap.rs handle_hvc), then lists the zones (hypercall 4) and takes keys on UART0:
-# l = zone list, anything else = help. zoneV's virtio devices are served by the workbench's daemon for the
+# l = zone list, x = shut zone 1 down (hypercall 3), s = copy and start zoneV again, anything else = help. zoneV's virtio devices are served by the workbench's daemon for the
 # root (hvisor-tool's `hvisor virtio start virtio_cfg.json`), so this program never touches them. The
 # image and config are appended by guest/loongarch64/build.ts (labels zone_v_image/_end, zone_v_config).
 
@@ -35,6 +35,58 @@ _start:
     la.pcrel $a0, crlf
     bl puts
 
+    bl start_v
+    li.d $a0, WAIT
+    bl delay
+    bl zone_list
+    la.pcrel $a0, s_help
+    bl puts
+
+keys:
+    la.pcrel $a0, s_prompt
+    bl puts
+key_wait:
+    ld.bu $t0, $s1, 5          # LSR.DR
+    andi $t0, $t0, 1
+    beqz $t0, key_wait
+    ld.bu $s2, $s1, 0
+    move $a0, $s2
+    bl putc
+    la.pcrel $a0, crlf
+    bl puts
+    li.w $t0, 108              # l
+    beq $s2, $t0, key_l
+    li.w $t0, 120              # x
+    beq $s2, $t0, key_x
+    li.w $t0, 115              # s
+    beq $s2, $t0, key_s
+    la.pcrel $a0, s_help
+    bl puts
+    b keys
+key_l:
+    bl zone_list
+    b keys
+key_x:
+    li.w $a0, 3                # zone shutdown
+    li.w $a1, 1
+    hvcl 0
+    move $s2, $a0
+    la.pcrel $a0, s_shutdown
+    bl puts
+    move $a0, $s2
+    bl putdec
+    la.pcrel $a0, crlf
+    bl puts
+    b keys
+key_s:
+    bl start_v
+    b keys
+
+# Copies zoneV's image to its RAM and starts it with hypercall 2.
+start_v:
+    addi.d $sp, $sp, -16
+    st.d $ra, $sp, 0
+    st.d $s2, $sp, 8
     la.pcrel $a0, zone_v_image
     la.pcrel $a1, zone_v_image_end
     li.d $a2, ZONE_V_RAM
@@ -64,32 +116,10 @@ copied:
     bl putdec
     la.pcrel $a0, crlf
     bl puts
-    li.d $a0, WAIT
-    bl delay
-    bl zone_list
-    la.pcrel $a0, s_help
-    bl puts
-
-keys:
-    la.pcrel $a0, s_prompt
-    bl puts
-key_wait:
-    ld.bu $t0, $s1, 5          # LSR.DR
-    andi $t0, $t0, 1
-    beqz $t0, key_wait
-    ld.bu $s2, $s1, 0
-    move $a0, $s2
-    bl putc
-    la.pcrel $a0, crlf
-    bl puts
-    li.w $t0, 108              # l
-    bne $s2, $t0, key_help
-    bl zone_list
-    b keys
-key_help:
-    la.pcrel $a0, s_help
-    bl puts
-    b keys
+    ld.d $ra, $sp, 0
+    ld.d $s2, $sp, 8
+    addi.d $sp, $sp, 16
+    ret
 
 # Hypercall 4 into zone_infos (16 entries of 56 bytes) and one line per zone.
 zone_list:
@@ -162,7 +192,9 @@ s_running:
 s_error:
     .asciz " error\r\n"
 s_help:
-    .asciz "root: zoneV's virtio devices are served by the daemon; keys: l = zone list\r\n"
+    .asciz "root: zoneV's virtio devices are served by the daemon; keys: l = zone list, x = shut down zone 1, s = start zoneV again\r\n"
+s_shutdown:
+    .asciz "root: zone shutdown 1: hypercall 3 -> "
 s_prompt:
     .asciz "root> "
     .align 3
