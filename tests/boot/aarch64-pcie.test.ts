@@ -40,7 +40,7 @@ describe.skipIf(!cached)('PCIe on qemu-gicv3', () => {
       expect(devices).toMatch(/pci 0000:00:01\.0 0x1af4:0x1042 0x010000 virtio-pci/);
       // virtio_blk is a module of Debian's kernel; /init loads modules only for virtio-mmio devices.
       await console.run('grep -E "^virtio_blk " /etc/hvwb-modules | while read n ko; do insmod $ko; done');
-      const disk = await console.run('cat /sys/block/vda/size; md5sum /dev/vda; grep -E "virtio|ITS" /proc/interrupts');
+      const disk = await console.run('cat /sys/block/vda/size; md5sum /dev/vda; grep -E "virtio|ITS" /proc/interrupts; dmesg | grep -E "ITS|GICv3|LPI"');
       globalThis.console.log(`aarch64 PCIe: ${disk}`);
       const image = readFileSync(DISK);
       expect(disk).toMatch(new RegExp(`^${image.length / 512}\\s*$`, 'm'));

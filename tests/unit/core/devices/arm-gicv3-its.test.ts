@@ -169,6 +169,14 @@ describe('GICv3 ITS and LPIs', () => {
     expect(t.signals.mip).toEqual([0, 0]);
     expect(t.its.stats().translations).toBe(2);
     expect(t.errors).toEqual([]);
+    // The interrupt-controller inspector shows the ITS's registers decoded from the register map.
+    const registers = t.gic.inspectState().registers ?? [];
+    const ctlr = registers.find((r) => r.name === 'GITS_CTLR');
+    expect(ctlr?.fields?.find((f) => f.name === 'Enabled')?.value).toBe('1');
+    const baser0 = registers.find((r) => r.name === 'GITS_BASER0');
+    expect(baser0?.fields?.find((f) => f.name === 'Type')?.value).toBe('1');
+    expect(baser0?.fields?.find((f) => f.name === 'Indirect')?.value).toBe('1');
+    expect(registers.find((r) => r.name === 'GITS_CBASER')?.value).toBe(`0x${((0xb8n << 56n) | BigInt(CMDQ) | 0x400n | 15n).toString(16).padStart(16, '0')}`);
   });
 
   it('a disabled LPI stays pending but is not signalled; enabling it + INV delivers it; DISCARD unmaps the event', () => {
