@@ -173,6 +173,25 @@ export class MachineView {
       onPowerRequest: (kind, code) =>
         this.requestExit(kind === 'reset' ? MachineExit.reset : kind === 'fail' ? MachineExit.fail : MachineExit.poweroff, code),
     });
+    // The board's MSI controller as the management side's PCI functions reach it: under the machine lock,
+    // as every MMIO access is (a GICv3 ITS's translation changes the GIC's shared state; the lock nests).
+    const msi = this.devices.msi;
+    if (msi) {
+      const lock = this.lock;
+      this.devices = {
+        ...this.devices,
+        msi: {
+          deliver: (requester, address, data) => {
+            lock.acquire();
+            try {
+              return msi.deliver(requester, address, data);
+            } finally {
+              lock.release();
+            }
+          },
+        },
+      };
+    }
     for (const mapping of this.devices.mappings) this.bus.map(mapping.name, mapping.base, mapping.size, mapping.device);
     // An IOMMU reads its tables and queues from RAM (an AddressSpace is a DmaMemory).
     this.devices.iommu?.attachMemory(this.bus);
