@@ -32,7 +32,7 @@
 .equ FRAME, 0xc0113000
 .equ CLEAR_END, 0xc0114000
 .equ BADADDR, 0x80000000       # in no memory region of zoneV
-.equ TIMEOUT, 500000000        # 5 s of the 100 MHz stable counter
+.equ TIMEOUT, 3000000000       # 30 s of the 100 MHz stable counter: generous, for a loaded host
 .equ IS_CON, 0x10              # ESTAT.IS bit 4 = HWI2: inject_irq(4)
 .equ IS_BLK, 0x20              # bit 5 = HWI3: inject_irq(5)
 .equ IS_NET, 0x40              # bit 6 = HWI4: inject_irq(6)
