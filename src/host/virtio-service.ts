@@ -369,6 +369,7 @@ export class VirtioService {
     const overlay = new OverlayBlockBackend(base, readOnly);
     const pages = this.restoring?.sections.get(diskSection(role));
     if (pages) overlay.loadPages(decodePages(pages));
+    if (!readOnly) this.hooks.log(`${role}: restored from a snapshot: writes go to a copy-on-write overlay in memory (${overlay.writtenCount} pages from the snapshot); ${base.path} stays as the snapshot recorded it`);
     return overlay;
   }
 
