@@ -409,7 +409,8 @@ export class MachineHost {
     if (!this.virtio || !this.rootConfig) throw new HostFileError('this layout runs without the hypervisor: no zones to serve');
     const { config } = await readVirtioConfig(file, [this.rootConfig, ...this.zoneFiles.map((z) => z.config)]);
     this.virtioConfig = config;
-    return this.virtio.start(config, path.dirname(file));
+    // Deterministic mode: the vCPUs wait for an answer to every access, so the daemon must give one.
+    return this.virtio.start(config, path.dirname(file), undefined, { deterministic: this.deterministic !== undefined });
   }
 
   private runningConfigs(): ZoneConfig[] {
