@@ -124,13 +124,20 @@ export class LaCpu implements CpuCore {
   /** Set by translateSlow(): the translation came from a TLB entry. */
   private slowFromTlb = false;
   /**
-   * In front of it, the page each access type used last, as the virtual address range [lo, hi) in the
-   * representation the caller passed (an empty range after a flush) and its slot: code runs and memset
-   * streams within one page, and comparing BigInts allocates nothing.
+   * In front of it, the page each access type used last (its first virtual address, and its slot): code
+   * runs and memset streams within one page. The host is little-endian (scratch32[0] is the low half),
+   * as the RAM views are.
    */
-  private readonly lastLo: bigint[] = [1n, 1n, 1n];
-  private readonly lastHi: bigint[] = [0n, 0n, 0n];
-  private readonly lastSlot: number[] = [0, 0, 0];
+  private readonly lastLo = new BigInt64Array(3);
+  /** -1: the access type has no last page (after a flush). */
+  private readonly lastSlot: number[] = [-1, -1, -1];
+  /**
+   * A 64-bit scratch word seen as two 32-bit halves: the last-page check stores va - lo into it and
+   * reads the halves, which V8 compiles without allocating (a BigInt subtraction truncated by the typed
+   * array store), where Number(va - lo) allocated and converted a BigInt for every fetch, load and store.
+   */
+  private readonly scratch64 = new BigInt64Array(1);
+  private readonly scratch32 = new Int32Array(this.scratch64.buffer);
   readonly cpucfg: readonly number[];
   /**
    * The decode cache: decoded words, direct-mapped by a hash of the word (the tag is the word itself; a
@@ -593,9 +600,15 @@ export class LaCpu implements CpuCore {
   /** The translation cache's slot holding `va`'s page for `access` (filled by translateSlow when missing). */
   private tcSlot(va: bigint, access: Access): number {
     const fresh = this.tcGen === this.xlateGen && this.tcTlbGen === this.tlb.generation;
-    if (fresh && va >= this.lastLo[access]! && va < this.lastHi[access]!) {
-      this.tcOff = Number(va - this.lastLo[access]!);
-      return this.lastSlot[access]!;
+    const last = this.lastSlot[access]!;
+    if (fresh && last >= 0) {
+      // va - lo modulo 2^64: in [0, 4096) exactly when va is in the last page (either representation).
+      this.scratch64[0] = va - this.lastLo[access]!;
+      const off = this.scratch32[0]!;
+      if (this.scratch32[1] === 0 && (off & ~0xfff) === 0) {
+        this.tcOff = off;
+        return last;
+      }
     }
     const uva = BigInt.asUintN(64, va);
     const page = Number(uva >> 12n);
@@ -611,8 +624,7 @@ export class LaCpu implements CpuCore {
         this.tcTlbCount = 0;
         this.tcTlbGen = this.tlb.generation;
       }
-      this.lastLo.fill(1n);
-      this.lastHi.fill(0n);
+      this.lastSlot.fill(-1);
       this.tcGen = this.xlateGen;
     }
     let bank = 0;
@@ -638,9 +650,7 @@ export class LaCpu implements CpuCore {
         this.tcTlbSlots[this.tcTlbCount++] = slot;
       }
     }
-    const lo = va - BigInt(this.tcOff);
-    this.lastLo[access] = lo;
-    this.lastHi[access] = lo + 0x1000n;
+    this.lastLo[access] = uva - BigInt(this.tcOff);
     this.lastSlot[access] = slot;
     return slot;
   }
