@@ -175,16 +175,24 @@ export class MachineView {
     });
     // The board's MSI controller as the management side's PCI functions reach it: under the machine lock,
     // as every MMIO access is (a GICv3 ITS's translation changes the GIC's shared state; the lock nests).
+    // With an IOMMU (the SMMUv3) the message is a 4-byte DMA write of the function's stream: its address
+    // goes through the stream's translation first (hvisor maps the ITS window in each zone's table), and
+    // a refusal is the IOMMU's fault report.
     const msi = this.devices.msi;
     if (msi) {
       const lock = this.lock;
+      const iommu = this.devices.iommu;
       this.devices = {
         ...this.devices,
         msi: {
           deliver: (requester, address, data) => {
             lock.acquire();
             try {
-              return msi.deliver(requester, address, data);
+              if (!iommu || requester.requesterId < 0) return msi.deliver(requester, address, data);
+              const streamId = requester.requesterId;
+              const t = iommu.translate({ zone: iommu.zoneOf?.(streamId) ?? 0, device: requester.device, streamId }, address, 4, 'write');
+              if (!('physical' in t)) return { refused: `the IOMMU refused the MSI write at 0x${address.toString(16)}: ${t.refused}` };
+              return msi.deliver(requester, t.physical, data);
             } finally {
               lock.release();
             }

@@ -25,6 +25,21 @@ function zoneOne(root: ZoneConfig): ZoneConfig {
 }
 
 describe('SMMUv3 on qemu-gicv3, programmed at zone start', () => {
+  it("passes a function's MSI to the ITS through its zone's table, which maps the ITS window (zone.rs:93-107); a zone without gits refuses it", () => {
+    const board = getBoard('qemu-gicv3');
+    const { view, runtime, root, logs } = rootedRuntime({ ...board, rootZone: { ...board.rootZone, cpus: [0] } } as Board);
+    expect(logs).toContain('iommu map: vaddr:134742016 - paddr:134742016'); // 0x08080000, hvisor's log line
+    const msi = view.devices.msi!;
+    const translater = 0x0808_0000 + 0x1_0040;
+    // The root's 00:01.0 (VMID 0): the SMMU lets the write through; the ITS is still off, so the ITS refuses it.
+    expect(msi.deliver({ device: 'virtio-blk-pci 00:01.0', requesterId: 0x08 }, translater, 0)?.refused).toMatch(/^virtio-blk-pci 00:01\.0: MSI DeviceID 0x8 EventID 0 dropped: the ITS is disabled/);
+    // Zone 1 without a gits window: its table has no ITS mapping, so the SMMU stops 00:03.0's MSI.
+    const arch = root.archConfig as Extract<ZoneConfig['archConfig'], { arch: 'aarch64' }>;
+    const noIts = { ...zoneOne(root), archConfig: { ...arch, gic: { ...arch.gic, gitsBase: 0, gitsSize: 0 } } } as ZoneConfig;
+    expect(runtime.hypervisor.startZone(noIts, encodeZoneConfig(noIts)).code).toBe(0);
+    expect(msi.deliver({ device: 'virtio-blk-pci 00:03.0', requesterId: 0x18 }, translater, 0)?.refused).toMatch(/^the IOMMU refused the MSI write at 0x8090040: .*F_TRANSLATION/);
+  });
+
   it("the management side's PCIe functions go through the SMMU and its events make the DMA report (zone = VMID)", () => {
     const board = getBoard('qemu-gicv3');
     const { view, runtime, root } = rootedRuntime({ ...board, rootZone: { ...board.rootZone, cpus: [0] } } as Board);

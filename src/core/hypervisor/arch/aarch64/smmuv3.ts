@@ -14,8 +14,10 @@
  *   reach PROD), then ORs into the STE: V | Config 0b110, S2VMID = zone id, S2PTW, S2AA64, S2R,
  *   S2VTCR = DEFAULT_VCTR (T0SZ 20, SL0 2, inner/outer WB, inner shareable, 4 KiB, PS 44 bits),
  *   S2TTB = root. hvisor invalidates before it writes and ORs instead of assigning: both kept.
- * - iommu_pt_init: a stage-2 table of the zone's MEM_TYPE_RAM regions (guest -> host, READ | WRITE);
- *   the GICv3 ITS window hvisor also maps is left out (no ITS model yet).
+ * - iommu_pt_init: a stage-2 table of the zone's MEM_TYPE_RAM regions (guest -> host, READ | WRITE)
+ *   and, when the zone's GICv3 config has one, the ITS window mapped to itself (zone.rs:93-107), so a
+ *   function's MSI write to GITS_TRANSLATER passes the SMMU (hvisor adds MemFlags::IO; the model's
+ *   stage-2 walk knows only the access permissions, so it is mapped read-write like RAM).
  *
  * Frames come from a fixed part of the board's hvisorReserved range (SMMU_FRAMES below), the zone's
  * table from a slot per zone id, so a zone restarted with the same id gets the same root and hvisor's
@@ -291,7 +293,9 @@ export class Smmuv3Driver {
    */
   zoneCreated(config: ZoneConfig): void {
     if (!this.adopt()) this.init();
-    const ram = config.memoryRegions.filter((r) => r.type === 'ram').map((r) => ({ guestStart: r.virtualStart, hostStart: r.physicalStart, size: r.size }));
+    const ram: IommuRamRegion[] = config.memoryRegions.filter((r) => r.type === 'ram').map((r) => ({ guestStart: r.virtualStart, hostStart: r.physicalStart, size: r.size }));
+    const gic = config.archConfig.arch === 'aarch64' ? config.archConfig.gic : undefined;
+    if (gic && gic.version === 'v3' && gic.gitsSize !== 0) ram.push({ guestStart: gic.gitsBase, hostStart: gic.gitsBase, size: gic.gitsSize });
     const domains = new Set(config.pciConfig.filter((p) => p.ecamBase !== 0).map((p) => p.domain));
     const devices = config.allocPciDevs.filter((d) => domains.has(d.domain));
     if (devices.length === 0) return;
