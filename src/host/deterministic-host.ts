@@ -18,6 +18,7 @@
 import { readFile } from 'node:fs/promises';
 import { DeterministicState, DetWord, DEFAULT_DETERMINISTIC, DETERMINISTIC_WALL_EPOCH_NS, type DeterministicParams } from '../core/vcpu/deterministic-turns';
 import type { ThreadClock } from '../core/machine/machine';
+import type { ZoneResult } from '../core/hypervisor/hypervisor';
 import { appendEvent, checkReplayDevices, layoutIdentity, readReplayFile, startRecording, REPLAY_FORMAT, REPLAY_VERSION, type ReplayEvent, type ReplayFile } from './replay-file';
 import { HostFileError, type LoadedLayout } from './layout-loader';
 import { parseVirtioConfig } from '../shared/validate/virtio-config';
@@ -55,7 +56,15 @@ export interface DeterministicPort {
   log(line: string): void;
   /** The machine paused by itself (the replay's end, pauseAtRound): says why. */
   pausedBy(message: string): void;
+  /** `hvwb zone start/shutdown` from outside, applied now (the management thread holds the baton). */
+  zoneCommand(command: ZoneCommand): Promise<ZoneResult>;
 }
+
+export type ZoneCommand = { readonly kind: 'zone-start'; readonly file: string } | { readonly kind: 'zone-shutdown'; readonly zone: number };
+
+type QueueItem =
+  | { readonly kind: 'input'; readonly zone: number; readonly bytes: Uint8Array }
+  | { readonly kind: 'zone'; readonly command: ZoneCommand; readonly done: (result: ZoneResult) => void };
 
 /** Atomics.waitAsync (Node 16+; not in the ES2023 library typings). */
 const waitAsync = (Atomics as unknown as { waitAsync(array: Int32Array, index: number, value: number, ms: number): { async: boolean; value: Promise<string> | string } }).waitAsync;
@@ -70,7 +79,7 @@ export function cpuKind(): string {
 export class DeterministicHost {
   readonly state: DeterministicState;
   private port: DeterministicPort | undefined;
-  private readonly queue: { kind: 'input'; zone: number; bytes: Uint8Array }[] = [];
+  private readonly queue: QueueItem[] = [];
   private userPause = false;
   private replayPause = false;
   private held = false;
@@ -157,6 +166,20 @@ export class DeterministicHost {
     this.wake?.();
   }
 
+  /**
+   * A zone command from outside: applied in the next management turn and recorded (while replaying,
+   * refused: the recording's commands are applied at their rounds).
+   */
+  zoneCommand(command: ZoneCommand): Promise<ZoneResult> {
+    if (this.replay) {
+      return Promise.resolve({ code: -16, message: `replaying ${this.replay.file}: zone commands from outside are not applied (the recording's are)` });
+    }
+    return new Promise((done) => {
+      this.queue.push({ kind: 'zone', command, done });
+      this.wake?.();
+    });
+  }
+
   pause(): void {
     this.userPause = true;
     this.wake?.();
@@ -213,9 +236,14 @@ export class DeterministicHost {
     const { state } = this;
     port.drainConsoles();
     port.pollDevices();
-    if (this.replay) this.applyReplay(port);
+    if (this.replay) await this.applyReplay(port);
     else {
       for (const item of this.queue.splice(0)) {
+        if (item.kind === 'zone') {
+          this.record({ ...item.command, ...this.stamp() });
+          item.done(await port.zoneCommand(item.command).catch((error: unknown) => ({ code: -22, message: (error as Error).message })));
+          continue;
+        }
         const device = port.inputDevice(item.zone);
         this.record({ kind: 'input', ...this.stamp(), zone: item.zone, hex: Buffer.from(item.bytes).toString('hex'), ...(device ? { device } : {}) });
         port.input(item.bytes, item.zone);
@@ -260,7 +288,7 @@ export class DeterministicHost {
     if (this.running) state.startRound();
   }
 
-  private applyReplay(port: DeterministicPort): void {
+  private async applyReplay(port: DeterministicPort): Promise<void> {
     const events = this.replay!.events;
     const { round, retired } = this.stamp();
     while (this.replayIndex < events.length && events[this.replayIndex]!.round <= round) {
@@ -277,7 +305,10 @@ export class DeterministicHost {
         }
         port.input(Uint8Array.from(Buffer.from(event.hex, 'hex')), event.zone);
       }
-      else if (event.kind === 'pause' || event.kind === 'resume') {
+      else if (event.kind === 'zone-start' || event.kind === 'zone-shutdown') {
+        const result = await port.zoneCommand(event).catch((error: unknown) => ({ code: -22, message: (error as Error).message }));
+        port.log(`replay ${this.replay!.file}: ${event.kind === 'zone-start' ? `zone start ${event.file}` : `zone shutdown ${event.zone}`} -> ${result.code} (${result.message})`);
+      } else if (event.kind === 'pause' || event.kind === 'resume') {
         this.replayPause = event.kind === 'pause';
         if (this.replayPause) port.pausedBy(`replay ${this.replay!.file}: paused where the recording paused (round ${round})`);
       }

@@ -132,7 +132,7 @@ export class MachineHost {
       }
     }
     if (zoned) {
-      this.runtime = new ZoneRuntime(this.view, { strict: layout.strict, shutdownWaitMs: 2000, workbenchSbiExtensions: layout.workbenchSbiExtensions, workbenchPsciExtensions: layout.workbenchPsciExtensions, workbenchIvc: layout.workbenchIvc }, (line) => this.log(line));
+      this.runtime = new ZoneRuntime(this.view, { strict: layout.strict, shutdownWaitMs: 2000, workbenchSbiExtensions: layout.workbenchSbiExtensions, workbenchPsciExtensions: layout.workbenchPsciExtensions, workbenchIvc: layout.workbenchIvc, ...(options.deterministic ? { cpusBetweenTurns: true } : {}) }, (line) => this.log(line));
       this.rootConfig = clipToRam(rootZoneForLayout(board, { ...layout.root, cpus: this.harts }), this.plan.banks);
       this.zoneNames.set(0, this.rootConfig.name);
       this.virtio = new VirtioService(this.view, this.runtime, {
@@ -303,7 +303,7 @@ export class MachineHost {
         epoch: this.epoch,
         timebase: board.timebaseFrequency,
         slice: this.options.slice,
-        hypervisor: { strict: layout.strict, shutdownWaitMs: 2000, workbenchSbiExtensions: layout.workbenchSbiExtensions, workbenchPsciExtensions: layout.workbenchPsciExtensions, workbenchIvc: layout.workbenchIvc, ...(this.deterministic ? { answerEveryVirtioRequest: true } : {}) },
+        hypervisor: { strict: layout.strict, shutdownWaitMs: 2000, workbenchSbiExtensions: layout.workbenchSbiExtensions, workbenchPsciExtensions: layout.workbenchPsciExtensions, workbenchIvc: layout.workbenchIvc, ...(this.deterministic ? { answerEveryVirtioRequest: true, cpusBetweenTurns: true } : {}) },
         ...(this.deterministic ? { deterministic: { buffer: this.deterministic.state.buffer, params: this.deterministic.params } } : {}),
         ...(restore?.states[hart] ? { restoreState: restore.states[hart] } : {}),
       };
@@ -361,6 +361,7 @@ export class MachineHost {
         this.log(message);
         this.setState('paused');
       },
+      zoneCommand: async (command) => (command.kind === 'zone-start' ? this.startZoneNow(command.file) : this.shutdownZone(command.zone)),
     });
   }
 
@@ -376,6 +377,12 @@ export class MachineHost {
   }
 
   async startZone(file: string): Promise<ZoneResult> {
+    // Deterministic mode: applied in the management turn and recorded (decision 0025).
+    if (this.deterministic) return this.deterministic.zoneCommand({ kind: 'zone-start', file: path.resolve(file) });
+    return this.startZoneNow(file);
+  }
+
+  private async startZoneNow(file: string): Promise<ZoneResult> {
     if (!this.runtime) return { code: -22, message: 'this layout runs without the hypervisor (root.mode is "machine")' };
     const zone = await readZoneFile(path.resolve(file), this.loaded.board, this.zoneCheckOptions());
     const running = this.runningConfigs();
@@ -427,6 +434,12 @@ export class MachineHost {
   /** The virtio side of the machine (folder disks, consoles), when the layout runs zones. */
   get virtioService(): VirtioService | undefined {
     return this.virtio;
+  }
+
+  /** `hvwb zone shutdown` from outside: in deterministic mode in the management turn, recorded. */
+  async requestShutdown(zoneId: number): Promise<ZoneResult> {
+    if (this.deterministic) return this.deterministic.zoneCommand({ kind: 'zone-shutdown', zone: zoneId });
+    return this.shutdownZone(zoneId);
   }
 
   shutdownZone(zoneId: number): ZoneResult {

@@ -11,8 +11,8 @@
  * kick, a function of the machine and the disk image (hashed in the identity), and are recomputed.
  *
  * Left out: compression (console input is a few bytes per line) and inputs other than console bytes
- * and pause/resume (zone commands from outside are not recorded yet; no frames come from outside the
- * machine, its virtual switch connects only zones).
+ * pause/resume and zone commands from outside (no frames come from outside the machine, its virtual
+ * switch connects only zones).
  */
 import { createHash } from 'node:crypto';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
@@ -46,6 +46,9 @@ export interface ReplayHeader {
 export type ReplayEvent =
   | { readonly kind: 'input'; readonly round: number; readonly retired: number; readonly zone: number; readonly hex: string; readonly device?: string }
   | { readonly kind: 'pause' | 'resume'; readonly round: number; readonly retired: number }
+  /** `hvwb zone start <file>` / `zone shutdown -id` from outside (the control socket, the workbench's buttons). */
+  | { readonly kind: 'zone-start'; readonly round: number; readonly retired: number; readonly file: string }
+  | { readonly kind: 'zone-shutdown'; readonly round: number; readonly retired: number; readonly zone: number }
   | { readonly kind: 'end'; readonly round: number; readonly retired: number };
 
 export interface ReplayFile {
@@ -196,9 +199,11 @@ export function readReplayFile(file: string, identity: LayoutIdentity, board: st
   lines.slice(1).forEach((line, i) => {
     const event = parse(line, i + 2);
     const kind = event.kind;
-    if ((kind !== 'input' && kind !== 'pause' && kind !== 'resume' && kind !== 'end') || typeof event.round !== 'number' || typeof event.retired !== 'number') {
-      throw new HostFileError(`${file}:${i + 2}: not a replay event (needs kind input/pause/resume/end, round and retired)`);
+    if ((kind !== 'input' && kind !== 'pause' && kind !== 'resume' && kind !== 'end' && kind !== 'zone-start' && kind !== 'zone-shutdown') || typeof event.round !== 'number' || typeof event.retired !== 'number') {
+      throw new HostFileError(`${file}:${i + 2}: not a replay event (needs kind input/pause/resume/end/zone-start/zone-shutdown, round and retired)`);
     }
+    if (kind === 'zone-start' && typeof event.file !== 'string') throw new HostFileError(`${file}:${i + 2}: a zone-start event needs the zone file`);
+    if (kind === 'zone-shutdown' && (typeof event.zone !== 'number' || !Number.isInteger(event.zone))) throw new HostFileError(`${file}:${i + 2}: a zone-shutdown event needs a zone id`);
     if (kind === 'input' && (typeof event.zone !== 'number' || typeof event.hex !== 'string' || !/^([0-9a-f]{2})*$/.test(event.hex))) {
       throw new HostFileError(`${file}:${i + 2}: an input event needs a zone number and hex bytes`);
     }

@@ -62,7 +62,7 @@ export async function zoneCommand(host: MachineHost, folder: string, command: Zo
     }
     case 'zone.shutdown': {
       const { id } = params as CommandParams<'zone.shutdown'>;
-      const result: ZoneCommandResult = host.shutdownZone(id);
+      const result: ZoneCommandResult = await host.requestShutdown(id);
       return result;
     }
     case 'zone.list': {

@@ -66,6 +66,12 @@ export interface HypervisorOptions {
    * even to a QueueNotify (hvisor does not wait for those), so the device's work is done at that instruction.
    */
   readonly answerEveryVirtioRequest?: boolean;
+  /**
+   * Deterministic mode (decision 0025): every CPU but the one in its turn waits for the baton, between
+   * two turns, so a shutdown takes the zone's other CPUs out at once instead of waiting for them to
+   * notice (they would get no turn while the caller holds it: the wait could only time out).
+   */
+  readonly cpusBetweenTurns?: boolean;
 }
 
 export interface HypervisorHooks {
@@ -215,7 +221,7 @@ export class Hypervisor {
     const stuck: number[] = [];
     for (const cpu of cpus) {
       const header = this.headers[cpu]!;
-      if (cpu === callerHart) {
+      if (cpu === callerHart || this.options.cpusBetweenTurns) {
         leaveZone(header);
         continue;
       }
