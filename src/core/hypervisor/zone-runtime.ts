@@ -26,6 +26,7 @@ import { VirtioTrapHandler } from '../virtio/virtio-trap';
 import { currentStage2Regions, stage2RegionsOf, type TrapHandler } from './stage2-map';
 import { Vpci } from './vpci/vpci';
 import { pciFunctionsOf } from '../devices/pci/pci-host-board';
+import { pciFunctionType } from '../devices/pci/pci-function-types';
 import { rootZoneConfig } from '../../shared/model/zone-config';
 
 export interface RuntimeLog {
@@ -96,7 +97,13 @@ export class ZoneRuntime {
               regions: (slot) => currentStage2Regions(stage2RegionsOf(decodeZoneConfig(slot.config(), `zone slot ${slot.index}`, board.arch)), slot.stage2Log),
               log,
             },
-            { rootPciConfig: rootZoneConfig(board).pciConfig, strict: options.strict, noBarRealloc: pcieHost.props?.['noBarRealloc'] === true },
+            {
+              rootPciConfig: rootZoneConfig(board).pciConfig,
+              strict: options.strict,
+              noBarRealloc: pcieHost.props?.['noBarRealloc'] === true,
+              // The display's BARs are served by every vCPU thread's host (decision 0028): 'io' windows.
+              servedInThread: pciFunctionsOf(pcieHost).filter((f) => pciFunctionType(f.type, pcieHost.name).endpoint !== undefined).map((f) => f.slot << 3),
+            },
           )
         : undefined;
     this.virtioBridge = view.plan.layout.regions.some((r) => r.name === 'virtio-bridge')

@@ -77,6 +77,12 @@ export interface VpciOptions {
   readonly noBarRealloc?: boolean;
   /** hvisor as it is: functions never return to the global list at shutdown. */
   readonly strict?: boolean;
+  /**
+   * Physical BDFs (bus << 8 | device << 3 | function) whose BARs every vCPU thread's PCIe host serves
+   * over shared bytes (bochs-display, decision 0028): their windows are mapped as 'io' regions, so the
+   * zone's accesses reach the host's window on the machine bus instead of the virtio daemon.
+   */
+  readonly servedInThread?: readonly number[];
 }
 
 /** A finding about a zone's configuration access: which zone, which function, what happened. */
@@ -397,7 +403,7 @@ export class Vpci {
       } else {
         host = f[at + F.barValue + index]!;
       }
-      this.remap(slot, zoneId, name, `BAR ${type === BarType.mem64High ? index - 1 : index}`, f[at + F.barSize + index]!, oldGuest, newGuest, host);
+      this.remap(slot, zoneId, name, `BAR ${type === BarType.mem64High ? index - 1 : index}`, f[at + F.barSize + index]!, oldGuest, newGuest, host, this.windowKind(at));
       return;
     }
     if (off === 0x30 && size === 4) {
@@ -415,7 +421,7 @@ export class Vpci {
         f[at + F.romValue] = newGuest;
         host = newGuest;
       } else host = f[at + F.romValue]!;
-      this.remap(slot, zoneId, name, 'ROM', f[at + F.romSize]!, oldGuest, newGuest, host);
+      this.remap(slot, zoneId, name, 'ROM', f[at + F.romSize]!, oldGuest, newGuest, host, this.windowKind(at));
       return;
     }
     if (off === 0x08 && size === 4) {
@@ -430,15 +436,20 @@ export class Vpci {
    * one over the physical BAR, size at least a page, the guest address aligned up to a page. hvisor's
    * page tables drop the BAR's flag bits from the host address (a PTE holds a page number); so does this.
    */
-  private remap(slot: ZoneSlot, zoneId: number, name: string, what: string, barSize: number, oldGuest: number, newGuestRaw: number, hostRaw: number): void {
+  /** How a function's BAR windows are mapped: 'io' for one every vCPU thread serves (servedInThread), else 'virtio'. */
+  private windowKind(at: number): 'io' | 'virtio' {
+    return this.options.servedInThread?.includes(this.f[at + F.bdf]!) ? 'io' : 'virtio';
+  }
+
+  private remap(slot: ZoneSlot, zoneId: number, name: string, what: string, barSize: number, oldGuest: number, newGuestRaw: number, hostRaw: number, kind: 'io' | 'virtio'): void {
     const size = barSize % PAGE === 0 && barSize > 0 ? barSize : PAGE;
     const guest = Math.ceil(newGuestRaw / PAGE) * PAGE;
     const host = Math.floor(hostRaw / PAGE) * PAGE;
     const regions = this.hooks.regions(slot);
-    const old = regions.find((r) => r.kind === 'virtio' && r.guestStart === oldGuest && r.size === size);
+    const old = regions.find((r) => r.kind === kind && r.guestStart === oldGuest && r.size === size);
     if (old && old.guestStart === guest && old.hostStart === host) return; // deleting and inserting the same window changes nothing
     if (old) this.hooks.changeStage2(slot, { op: 'unmap', guestStart: old.guestStart });
-    const result = this.hooks.changeStage2(slot, { op: 'map', region: { kind: 'virtio', guestStart: guest, hostStart: host, size } });
+    const result = this.hooks.changeStage2(slot, { op: 'map', region: { kind, guestStart: guest, hostStart: host, size } });
     if (result.code !== 0) {
       this.report(zoneId, name, `${what} at ${hex(guest)} (${hex(size)} bytes over the function's ${hex(host)}) is not mapped: ${result.message}`);
     }

@@ -185,6 +185,18 @@ describe('vPCI BARs', () => {
     expect(m.regions.get(0)).toEqual([{ kind: 'virtio', guestStart: 0x4000_0000, hostStart: 0x4000_0000, size: 0x1000 }]);
   });
 
+  it("maps a function every vCPU thread serves (the display) as an io window, moving it like the others", () => {
+    const m = makeMachine({ servedInThread: [2 << 3] });
+    const z = m.zone1;
+    m.write(z, off(0, 2, 0, 0x14), 0x4100_0000);
+    expect(m.regions.get(1)).toContainEqual({ kind: 'io', guestStart: 0x4100_0000, hostStart: 0x4000_1000, size: 0x1000 });
+    m.write(z, off(0, 2, 0, 0x14), 0x4200_0000);
+    expect(m.regions.get(1)!.filter((r) => r.kind !== 'ram')).toEqual([{ kind: 'io', guestStart: 0x4200_0000, hostStart: 0x4000_1000, size: 0x1000 }]);
+    // The root's function is not in the list: its window stays a forwarded one.
+    m.write(m.root, off(0, 1, 0, 0x14), 0x4000_0000);
+    expect(m.regions.get(0)).toEqual([{ kind: 'virtio', guestStart: 0x4000_0000, hostStart: 0x4000_0000, size: 0x1000 }]);
+  });
+
   it('reports a BAR its zone cannot map, naming the zone and the function', () => {
     const m = makeMachine();
     m.write(m.zone1, off(0, 2, 0, 0x14), 0xc000_0000);
