@@ -2,7 +2,7 @@
  * A layout: a folder whose `layout.json` names the board and what runs on it. Zones described by
  * hvisor zone JSON files are added by the zones work; here the board's root zone runs one guest.
  */
-import type { IvcConfig } from './zone-config';
+import type { IvcConfig, PciDeviceAssignment } from './zone-config';
 
 export type GuestMode = 'machine' | 'supervisor';
 
@@ -77,6 +77,13 @@ export interface RootGuest {
    */
   readonly memoryRegions?: readonly { readonly type: 'ram' | 'io' | 'virtio'; readonly physicalStart: number; readonly virtualStart: number; readonly size: number }[];
   readonly interrupts?: readonly number[];
+  /**
+   * The root zone's PCI functions: board.rs ROOT_PCI_DEVS for this layout, as one rebuilding hvisor for a
+   * setup writes it (the board's list otherwise). Given, the root's ECAM is hvisor's vPCI's: board root
+   * regions inside the pci_config's ECAM window are left out, as on qemu-plic, whose board.rs has
+   * ROOT_PCI_DEVS and no region over the ECAM (a workbench convenience, decision 0026).
+   */
+  readonly pciDevices?: readonly PciDeviceAssignment[];
   /** The root zone's IVC regions: board.rs ROOT_ZONE_IVC_CONFIG (empty on hvisor's shipped boards). */
   readonly ivcConfigs?: readonly IvcConfig[];
   /**

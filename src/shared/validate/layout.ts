@@ -3,7 +3,7 @@
  */
 import { type GuestMode, type Layout, type LayoutPciDevice, type LayoutZone, type RootGuest, LAYOUT_LIMITS } from '../model/layout';
 import { parseConfigNumber } from './json-number';
-import { ZONE_LIMITS, type IvcConfig } from '../model/zone-config';
+import { ZONE_LIMITS, type IvcConfig, type PciDeviceAssignment } from '../model/zone-config';
 import { isJsonObject, jsonErrorMessage, readJson } from './json-reader';
 
 export class LayoutError extends Error {
@@ -16,7 +16,7 @@ const LAYOUT_KEYS = ['name', 'board', 'description', 'ramSize', 'root', 'zones',
 const PCI_KEYS = ['type', 'slot', 'img', 'read_only', 'tap', 'mac'];
 const PCI_TYPES: readonly string[] = ['virtio-blk-pci', 'virtio-net-pci', 'bochs-display'];
 const ZONE_KEYS = ['config', 'autostart', 'generateDtb', 'bootargs', 'symbols'];
-const ROOT_KEYS = ['image', 'mode', 'cpus', 'entry', 'loadAddress', 'dtb', 'bootargs', 'initrd', 'memory_regions', 'interrupts', 'ivc_configs', 'symbols'];
+const ROOT_KEYS = ['image', 'mode', 'cpus', 'entry', 'loadAddress', 'dtb', 'bootargs', 'initrd', 'memory_regions', 'interrupts', 'ivc_configs', 'alloc_pci_devs', 'symbols'];
 /** hvisor-tool's ivc_configs keys (tools/hvisor.c:862-901), for the root's as for a zone's. */
 const IVC_FIELDS = [
   ['ivc_id', 'ivcId'], ['peer_id', 'peerId'], ['control_table_ipa', 'controlTableIpa'], ['shared_mem_ipa', 'sharedMemIpa'],
@@ -144,7 +144,27 @@ export function parseLayout(text: string, file: string): Layout {
         });
       }
     }
+    let pciDevices: PciDeviceAssignment[] | undefined;
+    if (r.alloc_pci_devs !== undefined) {
+      pciDevices = [];
+      if (!Array.isArray(r.alloc_pci_devs)) at('root.alloc_pci_devs', 'must be an array of hvisor PCI device configs (board.rs ROOT_PCI_DEVS)');
+      else if (!tooLong('root.alloc_pci_devs', r.alloc_pci_devs, ZONE_LIMITS.pciDevices, 'PCI devices (CONFIG_MAX_PCI_DEV)')) {
+        r.alloc_pci_devs.forEach((entry, i) => {
+          const where = `root.alloc_pci_devs[${i}]`;
+          if (!isObject(entry)) return at(where, 'must be an object');
+          unknownKeys(entry, `${where}.`, ['domain', 'bus', 'device', 'function', 'dev_type']);
+          const field = (key: string, max: number): number => {
+            const n = parseConfigNumber(entry[key]);
+            if (n === undefined || n > max) at(`${where}.${key}`, `not a number from 0 to ${max}: ${JSON.stringify(entry[key])}`);
+            return n ?? 0;
+          };
+          const [domain, bus, device, fn, devType] = [field('domain', 0xff), field('bus', 0xff), field('device', 31), field('function', 7), field('dev_type', 1)];
+          pciDevices!.push({ domain, bus, device, function: fn, vBus: bus, vDevice: device, vFunction: fn, devType });
+        });
+      }
+    }
     root = {
+      ...(pciDevices ? { pciDevices } : {}),
       ...(memoryRegions.length ? { memoryRegions } : {}),
       ...(ivcConfigs.length ? { ivcConfigs } : {}),
       ...(interrupts.length ? { interrupts } : {}),

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LayoutError, parseLayout } from '../../../src/shared/validate/layout';
+import { layoutRootZone } from '../../../src/shared/model/layout-root-zone';
+import { getBoard } from '../../../src/boards';
 
 const ROOT = { image: 'Image', mode: 'supervisor' };
 const parse = (pci: unknown) => parseLayout(JSON.stringify({ name: 'p', board: 'qemu-plic', root: ROOT, pci }), 'demo/layout.json');
@@ -52,5 +54,44 @@ describe('layout.json pci', () => {
     ]);
     expect(findings({ type: 'virtio-blk-pci' })[0]).toMatch(/pci: must be an array/);
     expect(findings(Array.from({ length: 40 }, (_, i) => ({ type: 'virtio-blk-pci', slot: i + 1, img: 'x' })))[0]).toMatch(/pci: 40 entries; a layout has at most 31/);
+  });
+});
+
+describe('layout.json root.alloc_pci_devs (ROOT_PCI_DEVS for the layout)', () => {
+  const rootParse = (alloc: unknown) => parseLayout(JSON.stringify({ name: 'p', board: 'qemu-aia', root: { ...ROOT, alloc_pci_devs: alloc } }), 'demo/layout.json');
+  const rootFindings = (alloc: unknown): string[] => {
+    try {
+      rootParse(alloc);
+    } catch (error) {
+      if (error instanceof LayoutError) return [...error.findings];
+      throw error;
+    }
+    return [];
+  };
+
+  it("replaces the board's list and takes the board's region over the ECAM away, so that the vPCI traps the root", () => {
+    const layout = rootParse([{ domain: '0x0', bus: '0x0', device: '0x1', function: '0x0', dev_type: '0' }]);
+    expect(layout.root.pciDevices).toEqual([{ domain: 0, bus: 0, device: 1, function: 0, vBus: 0, vDevice: 1, vFunction: 0, devType: 0 }]);
+    const board = getBoard('qemu-aia');
+    const root = layoutRootZone(board, layout.root);
+    expect(root.allocPciDevs.map((d) => d.device)).toEqual([1]);
+    const ecam = root.pciConfig[0]!;
+    expect(ecam.ecamBase).toBe(0x3000_0000);
+    // qemu-aia's board.rs passes the ECAM through as io; with the layout's list it is gone, the rest stays.
+    expect(layoutRootZone(board, {}).memoryRegions.some((r) => r.physicalStart === 0x3000_0000)).toBe(true);
+    expect(root.memoryRegions.some((r) => r.physicalStart === 0x3000_0000)).toBe(false);
+    expect(root.memoryRegions.length).toBe(layoutRootZone(board, {}).memoryRegions.length - 1);
+  });
+
+  it('names the entry and field of each mistake', () => {
+    expect(rootFindings([{ domain: 0, bus: 0, device: 32, function: 0, dev_type: 0, v_bus: 1 }])).toEqual([
+      'demo/layout.json: root.alloc_pci_devs[0].v_bus: unknown key',
+      'demo/layout.json: root.alloc_pci_devs[0].device: not a number from 0 to 31: 32',
+    ]);
+    expect(rootFindings({})[0]).toMatch(/root\.alloc_pci_devs: must be an array/);
+    expect(rootFindings([{ domain: 0, bus: 0, device: 1, function: 8, dev_type: 2 }])).toEqual([
+      'demo/layout.json: root.alloc_pci_devs[0].function: not a number from 0 to 7: 8',
+      'demo/layout.json: root.alloc_pci_devs[0].dev_type: not a number from 0 to 1: 2',
+    ]);
   });
 });
