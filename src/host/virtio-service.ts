@@ -321,7 +321,9 @@ export class VirtioService {
   /**
    * The board's MSI controller as the zone's functions reach it: an address in the zone's view of the
    * controller goes where the architecture sends it (riscv64 AIA: the zone's IMSIC page of a cpu is that
-   * cpu's guest interrupt file), as an IOMMU's MSI translation would; anything else as it is.
+   * cpu's guest interrupt file), as an IOMMU's MSI translation would; anything else as it is. The zone is
+   * the one that owns the requester now (the DMA hook's zoneOf: a function hvisor's vPCI moved to zone 1
+   * signals zone 1's files), else the zone the bus serves.
    */
   private zoneMsiSink(msi: MsiSink, zone: number): MsiSink {
     const arch = irqChipsOf(this.view.plan.board.arch);
@@ -329,7 +331,8 @@ export class VirtioService {
     const board = this.view.plan.board;
     return {
       deliver: (requester, address, data) => {
-        const cpus = this.runtime.table.byId(zone)?.cpuList() ?? [];
+        const owner = this.dmaIommu.zoneOf?.(requester.requesterId) ?? zone;
+        const cpus = this.runtime.table.byId(owner)?.cpuList() ?? [];
         return msi.deliver(requester, arch.zoneMsiAddress!(board, cpus, address) ?? address, data);
       },
     };
