@@ -76,6 +76,16 @@ function cpucfgWords(prid: number, timerHz: number): number[] {
   w[4] = timerHz >>> 0;
   // CC_MUL = 1, CC_DIV = 1: the constant timer counts at CPUCFG4 Hz.
   w[5] = 1 | (1 << 16);
+  // The caches as the LA464 core has them (software sizes its cacheinfo from these; zero levels made
+  // Debian's kernel index cache_desc[-1], a UBSAN report in cacheinfo.c): CPUCFG16 L1 I and D present,
+  // L2 unified and private, L3 unified and inclusive; CPUCFG17-20 ways-1 (15..0), log2 sets (23..16),
+  // log2 line size (30..24): L1I and L1D 64 KiB 4-way, L2 256 KiB 16-way, L3 16 MiB 16-way, 64-byte
+  // lines (the values QEMU's la464 model gives).
+  w[0x10] = (1 << 0) | (1 << 2) | (1 << 3) | (1 << 4) | (1 << 5) | (1 << 10) | (1 << 11) | (1 << 13);
+  w[0x11] = 3 | (8 << 16) | (6 << 24);
+  w[0x12] = 3 | (8 << 16) | (6 << 24);
+  w[0x13] = 15 | (8 << 16) | (6 << 24);
+  w[0x14] = 15 | (14 << 16) | (6 << 24);
   return w;
 }
 

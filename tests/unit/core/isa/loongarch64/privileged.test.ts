@@ -371,6 +371,16 @@ describe('LA64 privileged', () => {
     expect(m.r(R.a2)).toBe(100_000_000n);
   });
 
+  it('CPUCFG16-20 describe the LA464 caches (Linux sizes cacheinfo from them): L1I/L1D 64 KiB, L2 256 KiB, L3 16 MiB', () => {
+    const m = machine();
+    m.run([0x10, 0x11, 0x12, 0x13, 0x14].map((n, i) => `li.w $t0, ${n}\ncpucfg $a${i}, $t0`).join('\n') + '\nidle 0\n');
+    const present = m.r(R.a0);
+    // L1 I and D, L2 and L3 present (bits 0, 2, 3, 10); L2 and L3 unified (4, 11).
+    for (const bit of [0n, 2n, 3n, 4n, 10n, 11n]) expect((present >> bit) & 1n).toBe(1n);
+    const size = (w: bigint): bigint => ((w & 0xffffn) + 1n) * (1n << ((w >> 16n) & 0xffn)) * (1n << ((w >> 24n) & 0x7fn));
+    expect([R.a1, R.a2, R.a3, R.a4].map((r) => size(m.r(r)))).toEqual([64n << 10n, 64n << 10n, 256n << 10n, 16n << 20n]);
+  });
+
   it('page faults: PIL/PIS on an invalid page, PME on a clean one, PNR, PNX, PPI, with BADV and TLBEHI.VPPN', () => {
     const m = machine();
     // MTLB entries 0x800.. map 4 KiB page pairs at VA 0x40000000 + 0x2000 * n; the even page of each pair
