@@ -98,3 +98,52 @@ describe('PCIe assignment view', () => {
     expect(session.errors).toEqual([]);
   });
 });
+
+/**
+ * The same view on the PCIe demo (examples/riscv64-pcie, qemu-aia): the root's list (the layout's
+ * ROOT_PCI_DEVS) holds the host bridge and 00:01.0, zone 1 the host bridge, the bochs-display, its
+ * disk and its network function; no findings. The screenshot is docs/screenshots/pcie-demo.png.
+ */
+describe('PCIe assignment view: the riscv64-pcie demo', () => {
+  let services: WorkbenchServices;
+  let session: Session;
+
+  beforeAll(async () => {
+    await buildRenderer();
+    services = await createWorkbenchServices({ layoutPath: path.join(repoRoot, 'examples/riscv64-pcie'), autoStart: false });
+    session = await openWorkbench(services, { viewport: { width: 1440, height: 900 } });
+  });
+
+  afterAll(async () => {
+    await session?.close();
+    await services?.dispose();
+  });
+
+  it("shows each zone's functions: the root's disk, zone 1's display, disk and network function", async () => {
+    const { page } = session;
+    await page.getByTestId('main-view-pci').click();
+    await page.getByTestId('pcie-tree').waitFor();
+    const row = (bdf: string) => page.getByTestId(`pcie-fn-${bdf}`);
+    await row('0000:00:04.0').waitFor();
+    expect(await row('0000:00:01.0').innerText()).toMatch(/virtio-blk-pci[\s\S]*1af4:1042/);
+    expect(await row('0000:00:03.0').innerText()).toMatch(/virtio-blk-pci[\s\S]*1af4:1042/);
+    expect(await row('0000:00:04.0').innerText()).toMatch(/virtio-net-pci[\s\S]*Ethernet controller[\s\S]*1af4:1041/);
+    const display = await row('0000:00:02.0').innerText();
+    expect(display).toMatch(/bochs-display[\s\S]*Display controller[\s\S]*1234:1111/);
+    expect(display).toMatch(/BAR0 32-bit pref 16 MiB @ unassigned[\s\S]*BAR2 32-bit 4 KiB @ unassigned/);
+    const owners = (bdf: string) => row(bdf).getByTestId('pcie-owners').innerText();
+    await waitUntil('the owners from the zone file', async () => /linux1/.test(await owners('0000:00:04.0')));
+    expect(await owners('0000:00:00.0')).toMatch(/root[\s\S]*linux1/);
+    expect(await owners('0000:00:01.0')).toMatch(/root/);
+    expect(await owners('0000:00:01.0')).not.toMatch(/linux1/);
+    for (const bdf of ['0000:00:02.0', '0000:00:03.0', '0000:00:04.0']) {
+      expect(await owners(bdf)).toMatch(/linux1/);
+      expect(await owners(bdf)).not.toMatch(/root/);
+    }
+    expect(await page.getByTestId('pcie-findings').innerText()).toContain('No findings');
+    expect(await page.getByTestId('pcie-zone-zone1.json').innerText()).toMatch(/0000:00:02\.0 Display controller/);
+    await page.waitForTimeout(200);
+    await screenshot(page, 'pcie-demo');
+    expect(session.errors).toEqual([]);
+  });
+});
