@@ -32,9 +32,10 @@ export const rk3588: Aarch64Board = {
   devices: [
     {
       // zone0.dts:726-736 and board.rs:184-191: GICD 0xFE60_0000, GICR 0xFE68_0000 (1 MiB, 8 frames), ITS
-      // 0x0808_0000 in ROOT_ARCH_ZONE_CONFIG. 480 SPIs (the root's highest INTID is 455).
+      // 0x0808_0000 in ROOT_ARCH_ZONE_CONFIG. 480 SPIs (the root's highest INTID is 455). No ITS is
+      // modelled: ROOT_ARCH_ZONE_CONFIG's 0x0808_0000 (QEMU virt's address) lies inside this board's RAM.
       name: 'gic', kind: 'arm-gicv3', base: 0xfe60_0000, size: 0x1_0000,
-      props: { lines: 512, cpuInputs: ['IRQ', 'FIQ'], redistributorBase: 0xfe68_0000, redistributorSize: 0x10_0000, itsBase: 0x0808_0000, itsSize: 0x2_0000 },
+      props: { lines: 512, cpuInputs: ['IRQ', 'FIQ'], redistributorBase: 0xfe68_0000, redistributorSize: 0x10_0000 },
     },
     {
       // board.rs:38 BOARD_UART_BASE 0xFEB5_0000; zone0.dts:1557-1569: 0x100 bytes, SPI 333 (INTID 365), reg-shift 2.

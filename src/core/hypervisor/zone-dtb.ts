@@ -56,10 +56,11 @@ const ZONE_VIEW: Readonly<Partial<Record<DeviceKind, ZoneView>>> = {
   // Every aarch64 zone has a vGIC: hvisor traps the distributor (and redistributors) at the windows of
   // the zone's arch_config and maps GICV where the zone's GICC window is.
   // The ITS where the zone's gits_base/gits_size put it (hvisor traps it there for every zone,
-  // vgic.rs:57-62); gits_size 0: no ITS node.
+  // vgic.rs:57-62) when the board's GIC has one; gits_size 0 or no ITS on the board: no ITS node.
   'arm-gicv3': (zone, d) => {
     const gic = zoneGic(zone, d, 'v3');
-    return { ...d, base: gic.gicdBase, size: gic.gicdSize, props: { ...d.props, redistributorBase: gic.gicrBase, redistributorSize: gic.gicrSize, itsBase: gic.gitsBase, itsSize: gic.gitsSize } };
+    const boardIts = typeof d.props?.['itsSize'] === 'number' && d.props['itsSize'] > 0;
+    return { ...d, base: gic.gicdBase, size: gic.gicdSize, props: { ...d.props, redistributorBase: gic.gicrBase, redistributorSize: gic.gicrSize, itsBase: gic.gitsBase, itsSize: boardIts ? gic.gitsSize : 0 } };
   },
   'arm-gicv2': (zone, d) => {
     const gic = zoneGic(zone, d, 'v2');

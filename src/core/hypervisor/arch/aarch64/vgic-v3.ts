@@ -88,16 +88,22 @@ export class Vgicv3 extends HvisorVgic {
     // vgicv3_mmio_init registers vgicv3_its_handler at gits_base for every zone (vgic.rs:57-62).
     const its = env.gic.gic.its;
     const memory = env.gic.gic.memory;
+    let vits: HvisorVits | undefined;
     if (gic && gic.version === 'v3' && gic.gitsSize > 0 && its && memory) {
-      this.vits = new HvisorVits({
-        gic: env.gic, its, memory, config: env.config, cpus: env.cpus, frames: env.board.hypervisorReserved,
-        own: (i) => this.filter.own(i), setOwn: (i, v) => this.filter.setOwn(i, v), log: env.log,
-        panic: (cpu, message) => this.panic(cpu, message),
-      });
-      traps.push({ start: gic.gitsBase, size: gic.gitsSize, handler: this.vits.handler() });
-    } else {
-      this.vits = undefined;
+      try {
+        vits = new HvisorVits({
+          gic: env.gic, its, memory, config: env.config, cpus: env.cpus, frames: env.board.hypervisorReserved,
+          own: (i) => this.filter.own(i), setOwn: (i, v) => this.filter.setOwn(i, v), log: env.log,
+          panic: (cpu, message) => this.panic(cpu, message),
+        });
+        traps.push({ start: gic.gitsBase, size: gic.gitsSize, handler: vits.handler() });
+      } catch (e) {
+        // A board whose hypervisor memory cannot hold hvisor's frames: no vITS, said once per zone.
+        env.log(`${env.config.name}: no vITS: ${(e as Error).message}`);
+        vits = undefined;
+      }
     }
+    this.vits = vits;
     this.traps = traps;
     // hvisor's primary_init_late enables the distributor before any zone; the guest cannot (CTLR writes are ignored).
     env.gic.enableGroup1();
