@@ -11,9 +11,11 @@
  * virtio console comes in this turn like any other input, recorded with the device's name, and the
  * devices settle before the next round.
  *
- * Left out: zone commands from outside and the GDB stub's holds are not turns yet (they break the
- * repeatability, not the run); the root zone's own hvisor-tool serving virtio (hypercall 0) would leave
- * the trapping CPU waiting for a CPU that gets no turn.
+ * Zone commands from outside (start, shutdown) are applied in this turn and recorded too.
+ *
+ * Left out: the GDB stub's holds are not turns yet (they break the repeatability, not the run); the root
+ * zone's own hvisor-tool serving virtio (hypercall 0) would leave the trapping CPU waiting for a CPU that
+ * gets no turn, so hypercall 0 is refused in this mode (hypercall.ts).
  */
 import { readFile } from 'node:fs/promises';
 import { DeterministicState, DetWord, DEFAULT_DETERMINISTIC, DETERMINISTIC_WALL_EPOCH_NS, type DeterministicParams } from '../core/vcpu/deterministic-turns';
