@@ -297,8 +297,39 @@ function accessAllowed(h: Hart, n: number): boolean {
 }
 
 /**
+ * CSRs whose value only matters at the next trap, trap return or floating-point instruction: a write to
+ * them cannot change how the instructions after it run (fetch translation, data privilege, interrupts).
+ */
+const QUIET_CSRS = new Set<number>([
+  Csr.fflags, Csr.frm, Csr.fcsr, Csr.stvec, Csr.sscratch, Csr.sepc, Csr.scause, Csr.stval,
+  Csr.mtvec, Csr.mscratch, Csr.mepc, Csr.mcause, Csr.mtval,
+]);
+
+/** mstatus/sstatus bits whose change the instructions after the write see by themselves (checked when used). */
+const QUIET_STATUS = Mstatus.SUM | Mstatus.MXR | Mstatus.FS | Mstatus.SPP | Mstatus.SPIE | Mstatus.MPIE | Mstatus.TW | Mstatus.TSR | Mstatus.TVM;
+
+/**
+ * Whether a CSR write must end the slice, so that the run loop looks at interrupts, translation and data
+ * privilege before the next instruction: not for the quiet CSRs above, nor for a status write that only
+ * clears SIE/MIE (Linux's local_irq_disable) or changes bits read where they are used (SUM around every
+ * user copy: its data TLB flush is done by the write itself). Anything that can enable an interrupt,
+ * change the privilege of data accesses or the translation ends it, as every other CSR does.
+ */
+function writeEndsSlice(n: number, old: bigint, next: bigint): boolean {
+  if (QUIET_CSRS.has(n)) return false;
+  if (n === Csr.sstatus || n === Csr.mstatus) {
+    const o = Number(old & 0xffffffffn), v = Number(next & 0xffffffffn);
+    if (((old ^ next) >> 32n) !== 0n) return true;
+    const changed = o ^ v;
+    const enabled = changed & v & (Mstatus.SIE | Mstatus.MIE);
+    return enabled !== 0 || (changed & ~(QUIET_STATUS | Mstatus.SIE | Mstatus.MIE)) !== 0;
+  }
+  return true;
+}
+
+/**
  * CSRRW/S/C and their immediate forms (ops 58..63). d is the destination pair index (64 = x0),
- * a the rs1 pair index. Returns whether the CSR was written.
+ * a the rs1 pair index. Returns whether the slice must end after it (writeEndsSlice): a read never ends it.
  */
 export function csrInstruction(h: Hart, op: number, d: number, a: number, n: number, bits: number): boolean {
   if (((n >> 8) & 3) > h.priv || !accessAllowed(h, n)) illegal(h, bits);
@@ -308,13 +339,11 @@ export function csrInstruction(h: Hart, op: number, d: number, a: number, n: num
   const writes = kind === 0 || (immediate ? ((bits >>> 15) & 31) !== 0 : a !== 0);
   if (writes && n >>> 10 === 3) illegal(h, bits);
   const readsValue = !(kind === 0 && d === 64);
-  let old = 0n;
-  if (readsValue) {
-    const v = readCsr(h, n);
-    if (v === undefined) illegal(h, bits);
-    old = v;
-  } else if (readCsr(h, n) === undefined) illegal(h, bits);
+  const old = readCsr(h, n);
+  if (old === undefined) illegal(h, bits);
+  let ends = false;
   if (writes && (n === Csr.stopei || n === Csr.mtopei)) {
+    ends = true;
     // AIA 3.9: a write claims the identity this same instruction read, not whatever is best by now.
     const level = n === Csr.stopei ? 'S' : 'M';
     const files = h.platform.interruptFiles!;
@@ -323,10 +352,11 @@ export function csrInstruction(h: Hart, op: number, d: number, a: number, n: num
     const next = kind === 0 ? src : kind === 1 ? old | src : old & ~src;
     writeCsr(h, n, next, true);
     if (n <= Csr.fcsr) markFpDirty(h);
+    ends = writeEndsSlice(n, old, next);
   }
   if (readsValue) {
     h.x[d] = Number(BigInt.asIntN(32, old));
     h.x[d + 1] = Number(BigInt.asIntN(32, old >> 32n));
   }
-  return writes;
+  return ends;
 }

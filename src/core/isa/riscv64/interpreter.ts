@@ -91,6 +91,12 @@ export function execute(h: Hart, n: number): number {
             h.pageLo = pageLo;
             h.pageHi = pageHi;
             const lo = pcWords[0]!, hi = pcWords[1]!;
+            if (tier!.takeStop()) {
+              // A block's CSR write, SFENCE.VMA or FENCE.I ended the slice (as executeSlow's end does below).
+              h.count = count;
+              jumpTo(h, lo, hi);
+              return count;
+            }
             head = true;
             if (hi === pageHi && (lo & -4096) === pageLo) {
               hh = (lo & 0xfff) >> 1;

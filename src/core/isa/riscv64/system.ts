@@ -66,9 +66,14 @@ export function executeSlow(h: Hart, w: number, imm: number, bits: number): numb
     case 57: // sfence.vma
       if (h.priv === 0 || (h.priv === 1 && (h.mstatus & Mstatus.TVM) !== 0 && !h.supervisor)) illegal(h, bits);
       // rs1 = x0: every address; otherwise one page (the rs2 ASID changes nothing: entries carry none).
-      if (a === 0) flushTlb(h);
-      else flushTlbPage(h, h.x[a]!);
-      return SLOW_END_SEQUENTIAL;
+      if (a === 0) {
+        flushTlb(h);
+        return SLOW_END_SEQUENTIAL;
+      }
+      flushTlbPage(h, h.x[a]!);
+      // Linux fences one page for every PTE it changes (fixmap, memblock, vmalloc): only a fence of the
+      // page the hart is fetching from must end the slice (the interpreter holds that page's translation).
+      return (h.x[a]! & -4096) === h.pageLo && h.x[a + 1] === h.pageHi ? SLOW_END_SEQUENTIAL : SLOW_CONTINUE;
     case 58: case 59: case 60: case 61: case 62: case 63:
       return csrInstruction(h, op, d, a, imm, bits) ? SLOW_END_SEQUENTIAL : SLOW_CONTINUE;
     default:

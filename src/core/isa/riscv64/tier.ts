@@ -16,16 +16,18 @@
  * Translated: RV64I (LUI, AUIPC, JAL, JALR, branches, loads and stores of every width, the immediate and
  * register ALU ops and their W forms, FENCE as a no-op), RV64M, and the compressed forms (the decoder
  * expands them to base operations). Called from inside a block (the interpreter's own code, helperOp):
- * F/D, A and CSR reads, which always go on with the next instruction or raise. Left to the interpreter,
- * ending a block: CSR writes, ECALL/EBREAK, xRET, WFI, FENCE.I and SFENCE.VMA, where privilege,
- * translation or the interrupt state may change; and a 32-bit instruction that crosses the page end.
+ * F/D, A and CSR reads, which always go on with the next instruction or raise; CSR writes, SFENCE.VMA
+ * and FENCE.I, which go on too unless the interpreter's code says the slice must end there (an interrupt
+ * may have been enabled, translation or data privilege changed: endingOp), and then leave the block at
+ * the next instruction with the stop word raised. Left to the interpreter, ending a block: ECALL/EBREAK,
+ * xRET and WFI, and a 32-bit instruction that crosses the page end.
  */
 import type { Hart } from './hart';
 import { HART_HEADER_BYTES } from '../../cpu/hart-header';
 import { decodeInto, newDecoded } from './decoder';
 import { BASE_ROW, writesIntRd } from './instructions';
 import { loadSlow, TLB_SIZE, writeVirt } from './mmu';
-import { executeSlow } from './system';
+import { executeSlow, SLOW_CONTINUE } from './system';
 import { FunctionBody, I32, I64, ModuleBuilder, Op as W, VOID } from '../../jit/wasm-module';
 
 /** Executions of a block head before it is translated. */
@@ -47,9 +49,11 @@ export const RV_TLB_OFFSET = 2048;
 export const RV_TLB_ARRAYS = 6;
 /** One word: the table index of a block that found its code changed (set by the dispatcher). */
 export const RV_STALE_OFFSET = RV_TLB_OFFSET + RV_TLB_ARRAYS * 4 * TLB_SIZE;
+/** One word: set by a block whose system instruction ended the slice (endingOp); the interpreter clears it. */
+export const RV_STOP_OFFSET = RV_STALE_OFFSET + 4;
 /** The jump cache: JC_ENTRIES entries of four words (pc low, pc high, mode, block index). */
 export const RV_JC_OFFSET = RV_STALE_OFFSET + 16;
-export const JC_ENTRIES = 4096;
+export const JC_ENTRIES = 16384;
 export const RV_TIER_END = RV_JC_OFFSET + 16 * JC_ENTRIES;
 
 const X_OFFSET = HART_HEADER_BYTES;
@@ -83,7 +87,17 @@ interface Insn {
  * side effect here, so they go on with the next instruction or raise). Kernel delay loops poll `time`.
  */
 function helperOp(op: number, rs1: number): boolean {
-  return (op >= 100 && op <= 161) || (op >= 77 && op <= 98) || ((op === 59 || op === 60 || op === 62 || op === 63) && rs1 === 0);
+  return (op >= 100 && op <= 161) || (op >= 77 && op <= 98) || ((op === 59 || op === 60 || op === 62 || op === 63) && rs1 === 0) || endingOp(op, rs1);
+}
+
+/**
+ * Instructions called through the interpreter's executeSlow that may end the slice (SLOW_END_SEQUENTIAL):
+ * CSR writes (csrInstruction says which ones must: those that can enable an interrupt or change
+ * translation or data privilege), SFENCE.VMA and FENCE.I. When one does, the block leaves at the next
+ * instruction and raises the stop word, so the dispatcher returns and the interpreter ends the slice.
+ */
+function endingOp(op: number, rs1: number): boolean {
+  return op === 51 || op === 57 || op === 58 || op === 61 || ((op === 59 || op === 60 || op === 62 || op === 63) && rs1 !== 0);
 }
 
 /** The instructions translated to WebAssembly (see the file comment). */
@@ -113,6 +127,8 @@ export class RvTier {
   readonly tlbBase: number;
   readonly ramBase: number;
   private readonly staleWord: number;
+  private readonly stopWord: number;
+  readonly stopAddress: number;
   private readonly words: Int32Array;
   private readonly imports: Record<string, Record<string, unknown>>;
 
@@ -121,6 +137,8 @@ export class RvTier {
     this.tlbBase = stateOffset + RV_TLB_OFFSET;
     this.ramBase = ramOffset;
     this.staleWord = (stateOffset + RV_STALE_OFFSET) >> 2;
+    this.stopAddress = stateOffset + RV_STOP_OFFSET;
+    this.stopWord = this.stopAddress >> 2;
     this.words = new Int32Array(memory.buffer);
     const h = hart;
     // The imports put the pc where the interpreter's code expects it (page and halfword index: a block
@@ -140,9 +158,9 @@ export class RvTier {
       at(hh, count, pageLo, pageHi);
       writeVirt(h, lo, hi, size, vlo, vhi);
     };
-    const other = (w: number, imm: number, bits: number, hh: number, count: number, pageLo: number, pageHi: number): void => {
+    const other = (w: number, imm: number, bits: number, hh: number, count: number, pageLo: number, pageHi: number): number => {
       at(hh, count, pageLo, pageHi);
-      executeSlow(h, w, imm, bits);
+      return executeSlow(h, w, imm, bits) === SLOW_CONTINUE ? 0 : 1;
     };
     this.table = new WebAssembly.Table({ element: 'anyfunc', initial: MAX_BLOCKS + 1 });
     this.imports = { env: { memory, ld, st, other } };
@@ -194,6 +212,13 @@ export class RvTier {
     for (let e = first; e < first + 2048 * 4; e += 4) {
       if ((jc[e]! & -4096) === page) jc[e + 3] = 0;
     }
+  }
+
+  /** Whether the blocks just run ended the slice (a CSR write, SFENCE.VMA or FENCE.I that must); clears it. */
+  takeStop(): boolean {
+    if (this.words[this.stopWord] === 0) return false;
+    this.words[this.stopWord] = 0;
+    return true;
   }
 
   /** After dispatch returned a stale block: forget it, so the interpreter runs that code again first. */
@@ -259,7 +284,7 @@ export class RvTier {
     const fns = {
       ld: mod.importFunction('ld', [I32, I32, I32, I32, I32, I32, I32, I32], []),
       st: mod.importFunction('st', [I32, I32, I32, I32, I32, I32, I32, I32, I32], []),
-      other: mod.importFunction('other', [I32, I32, I32, I32, I32, I32, I32], []),
+      other: mod.importFunction('other', [I32, I32, I32, I32, I32, I32, I32], [I32]),
     };
     batch.forEach((b, i) => {
       const g = new BlockGen(this, b.host, b.k, b.prv, fns);
@@ -304,6 +329,7 @@ export class RvTier {
     f.i32(-1).get(count).op(W.i32_sub).op(W.return);
     f.op(W.end);
     f.get(r).set(count);
+    f.i32(0).mem(W.i32_load, 2, this.stopAddress).op(W.br_if).u(1);
     f.get(count).get(budget).op(W.i32_lt_s).op(W.br_if).u(0);
     f.op(W.end, W.end);
     f.get(count);
@@ -331,6 +357,7 @@ class BlockGen {
   private readonly X: number;
   private readonly TLB: number;
   private readonly RAM: number;
+  private readonly STOP: number;
   private readonly regLocal: number[] = new Array<number>(32).fill(-1);
   private readonly cached: boolean[] = new Array<boolean>(32).fill(false);
   private readonly dirty: boolean[] = new Array<boolean>(32).fill(false);
@@ -348,6 +375,7 @@ class BlockGen {
     this.lo = f.local(I32);
     this.e = f.local(I32);
     this.X = tier.xBase;
+    this.STOP = tier.stopAddress;
     this.TLB = tier.tlbBase;
     this.RAM = tier.ramBase;
   }
@@ -712,5 +740,15 @@ class BlockGen {
     this.position(ins, i);
     f.call(this.fns.other);
     this.cached.fill(false);
+    if (!endingOp(ins.op, ins.rs1)) {
+      f.op(W.drop);
+      return;
+    }
+    // The slice must end here: leave at the next instruction with the stop word raised.
+    f.op(W.if, VOID);
+    f.i32(0).i32(1).mem(W.i32_store, 2, this.STOP);
+    this.pcOf(this.r, ins.hw + ins.len);
+    this.exit(this.r, i + 1);
+    f.op(W.end);
   }
 }

@@ -237,6 +237,42 @@ loop:
     expect(results[1]!.after).toBe(750n + 100n * 750n);
   });
 
+  it('a CSR write inside a block that enables a pending interrupt ends the slice there: the interrupt is taken at the next instruction', () => {
+    // SSIP is pending (M-mode sets it in mip) and enabled in mie; MIE is cleared in the loop (a write that
+    // does not end the slice) and set after it (one that must), both in translated blocks.
+    const source = `
+  csrw mtvec, x30
+  li x5, 2
+  csrs mie, x5
+  csrs mip, x5
+  li x7, 3
+loop:
+  addi x6, x6, 1
+  csrci mstatus, 8
+  addi x6, x6, 1
+  addi x7, x7, -1
+  bnez x7, loop
+  addi x8, x8, 5
+  csrsi mstatus, 8
+after:
+  addi x9, x9, 1
+  addi x10, x10, 1
+  wfi
+handler:
+  csrr x11, mepc
+  csrr x12, mcause
+  csrc mie, x5
+  wfi`;
+    const ms = pair(source);
+    for (const m of ms) m.hart.setX(30, BigInt(m.program.labels.get('handler')!));
+    expect(lockStep(ms, 251, 1000, [RAM_BASE, 8], 'csr')).toBe('wfi');
+    const m = ms[1];
+    expect([m.x(6), m.x(8), m.x(9), m.x(10)]).toEqual([6n, 5n, 0n, 0n]);
+    expect(m.x(11)).toBe(BigInt(m.program.labels.get('after')!));
+    expect(m.x(12)).toBe((1n << 63n) | 1n); // supervisor software interrupt, taken in M-mode
+    expect(m.hart.tier!.stats.blocks).toBeGreaterThan(1);
+  });
+
   it('a load that faults in the middle of a block: earlier instructions done, mepc at the load, later ones not', () => {
     const source = `
   csrw mtvec, x30
