@@ -197,6 +197,9 @@ export class DeterministicHost {
   stop(): void {
     if (!this.running) return;
     this.running = false;
+    for (const item of this.queue.splice(0)) {
+      if (item.kind === 'zone') item.done({ code: -16, message: 'the machine stopped before the command was applied' });
+    }
     if (this.recordFile) appendEvent(this.recordFile, { kind: 'end', round: this.state.round, retired: this.state.retired });
     Atomics.store(this.state.words, DetWord.stop, 1);
     Atomics.notify(this.state.words, DetWord.turn);
