@@ -111,6 +111,12 @@ export class Vgicv3 extends HvisorVgic {
     this.vits?.initOnce();
   }
 
+  /** arch_irqchip_reset, and the zone's vITS registers cleared (a workbench deviation, vits.ts forgetZone). */
+  override reset(): void {
+    super.reset();
+    this.vits?.forgetZone();
+  }
+
   protected setSpiPending(irq: number): void {
     this.gic.setPending(irq);
   }

@@ -137,6 +137,19 @@ export class HvisorVits {
     this.env.log(`vITS: LPI property table at ${hex(this.propTable)} (${this.propPages} pages), real command queue at ${hex(this.cmdq)} (${CMDQ_PAGES_NUM} pages)`);
   }
 
+  /**
+   * At zone shutdown (arch_irqchip_reset): the zone's vITS registers back to 0. **A workbench
+   * deviation**: hvisor keeps cbaser/creadr/cwriter_list[zone_id] across a zone's restart (statics in
+   * gits.rs:135-139, never reset), so a restarted Linux's first CWRITER write (0) no longer equals the
+   * stale CREADR, is not "the first write", and hvisor copies a ring's worth of old commands into the
+   * ITS that Linux has just turned off (its_force_quiescent) and spins forever. Seen as
+   * aarch64-linux-zones' zone 1 restart stopping with "the ITS's command queue stopped at CREADR 0x200
+   * (CWRITER 0x100)"; clearing them lets the restarted zone start as the first time did.
+   */
+  forgetZone(): void {
+    for (const i of Object.values(Own)) this.env.setOwn(i, 0);
+  }
+
   /** GICR_INVLPIR (vgic.rs:229-233) and MAPTI/MAPI (gits.rs:241, :283): enable_one_lpi. */
   enableOneLpi(intid: number): void {
     const lpi = intid - LPI_FIRST;
