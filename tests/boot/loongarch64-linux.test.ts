@@ -2,11 +2,15 @@
  * Debian's unmodified loong64 kernel (an EFI-stub Image) on ls3a5000, started the way firmware starts it
  * after its EFI stub (src/core/isa/loongarch64/linux-image.ts): the kernel must find the workbench's EFI
  * system table in a2, the generated device tree through its configuration table, its command line in
- * /chosen, and print through earlycon on UART0. The interpreter does not reach the shell in a test's time
- * yet (decision 0030), so this test holds the boot to what it reaches: the banner, the EFI and FDT
- * handoff, earlycon, the command line, the CPU probe without a UBSAN report, and the memory setup past
- * the first TLB refill through a huge PMD. The images come from scripts/fetch-guest-images.sh --arch
- * loongarch64; without them the test says so and is skipped.
+ * /chosen, print through earlycon and then ttyS1 (uart0, named by address in the bootargs), get through
+ * its init calls without a UBSAN report or an oops, unpack the busybox initramfs and run /init. The
+ * layout runs in deterministic mode (guest time follows retired instructions, decision 0030): with the
+ * host's clock, the interpreter on a loaded machine spent its instructions on timer ticks.
+ *
+ * Where it ends today: Debian's busybox-static is built for LA64 v1.0 with LSX, and its first vector
+ * instruction (vld) stops the CPU as unimplemented, with a report; the LSX extension is not modelled
+ * yet (decision 0030). The shell is therefore not reached. The images come from
+ * scripts/fetch-guest-images.sh --arch loongarch64; without them the test says so and is skipped.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -19,23 +23,27 @@ const images = path.join(LAYOUT, 'images');
 const cached = existsSync(path.join(images, 'Image')) && existsSync(path.join(images, 'initramfs.cpio.gz'));
 if (!cached) console.warn(`loongarch64 linux boot test skipped: no Linux images in ${images}; run bash scripts/fetch-guest-images.sh --arch loongarch64`);
 
+/** ~870 M interpreted instructions to /init: 9.5 min at load averages of 20-27 on two cores (decision 0030). */
+const BOOT_MS = 1_200_000;
+
 describe.skipIf(!cached)('loongarch64 Linux (Debian loong64) on ls3a5000', () => {
-  it('boots through the EFI system table handoff to the kernel memory setup', async () => {
+  it('boots through the EFI system table handoff and its init calls to /init', async () => {
     const loaded = await loadLayout(LAYOUT);
-    // "Initmem setup" comes after the vmemmap's huge-PMD refills, the command line right after it
-    // (about 40 million instructions in; RCU's setup, which the CLI run reaches, is too far for a
-    // bound that must hold on a loaded machine).
-    const milestones = [
-      'Linux version', 'efi: EFI v2.7 by hvwb', 'efi: FDTPTR=', 'earlycon: ns16550a0 at MMIO 0x000000001fe001e0',
-      'Initmem setup node 0', 'Kernel command line:',
-    ];
-    const run = await runGuest(loaded, { timeoutMs: 270_000, until: milestones });
+    expect(loaded.layout.deterministic).toBe(true);
+    const run = await runGuest(loaded, { timeoutMs: BOOT_MS, until: ['Run /init as init process'] });
     const detail = `output:\n${run.output.slice(-4000)}\nfaults: ${run.faults.join('; ')}`;
-    expect(run.faults, detail).toEqual([]);
-    for (const text of milestones) expect(run.output, detail).toContain(text);
+    for (const text of [
+      'efi: EFI v2.7 by hvwb', 'efi: FDTPTR=', 'earlycon: uart8250 at MMIO 0x000000001fe001e0', 'Initmem setup node 0',
+      '1fe001e0.serial: ttyS1 at MMIO 0x1fe001e0', 'smp: Brought up 1 node, 1 CPU', 'Freeing initrd memory', 'Run /init as init process',
+    ]) {
+      expect(run.output, detail).toContain(text);
+    }
     expect(run.output, detail).toMatch(/Linux version \S+-loong64 /);
     expect(run.output, detail).toContain('Loongson-64bit Processor probed (LA464 Core)');
-    expect(run.output, detail).toMatch(/Kernel command line: .*console=ttyS0 earlycon mem=256M@0/);
-    expect(run.output, detail).not.toContain('UBSAN');
-  }, 320_000);
+    expect(run.output, detail).toMatch(/Kernel command line: .*console=uart8250,mmio,0x1fe001e0 earlycon mem=256M@0/);
+    expect(run.output, detail).toMatch(/Memory: \d+K\/262144K available .* 0K cma-reserved/);
+    for (const bad of ['UBSAN', 'Oops', 'Kernel panic', 'soft lockup', 'oom-killer']) expect(run.output, detail).not.toContain(bad);
+    // The only stop allowed is the one after /init: busybox's first LSX instruction, reported, not thrown.
+    for (const fault of run.faults) expect(fault, detail).toMatch(/unimplemented instruction/);
+  }, BOOT_MS + 60_000);
 });
