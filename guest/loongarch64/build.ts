@@ -38,7 +38,7 @@ export const PROGRAMS: readonly GuestProgram[] = [
   zoneProgram('zones-zone-y', 0xc200_0000),
   {
     name: 'zones-root',
-    source: ['zones/root.S', 'zones/common.S'],
+    source: ['zones/root.S', 'zones/zone-list.S', 'zones/common.S'],
     base: 0x20_0000,
     stack: true,
     carries: [
@@ -50,7 +50,7 @@ export const PROGRAMS: readonly GuestProgram[] = [
   { name: 'virtio-zone-v', source: 'virtio/zone-v.S', base: 0xc000_0000, stack: true },
   {
     name: 'virtio-root',
-    source: ['virtio/root.S', 'zones/common.S'],
+    source: ['virtio/root.S', 'zones/zone-list.S', 'zones/common.S'],
     base: 0x20_0000,
     stack: true,
     carries: [{ zone: 'v', program: 'virtio-zone-v', config: `${VIRTIO}/zone-v.json` }],

@@ -174,53 +174,6 @@ copied:
     addi.d $sp, $sp, 48
     ret
 
-# Hypercall 4 into zone_infos (16 entries of 56 bytes) and one line per zone.
-zone_list:
-    addi.d $sp, $sp, -32
-    st.d $ra, $sp, 0
-    st.d $s2, $sp, 8
-    st.d $s3, $sp, 16
-    li.w $a0, 4
-    la.pcrel $a1, zone_infos
-    li.w $a2, 16
-    hvcl 0
-    move $s2, $a0
-    la.pcrel $a0, s_list
-    bl puts
-    move $a0, $s2
-    bl putdec
-    la.pcrel $a0, crlf
-    bl puts
-    la.pcrel $s3, zone_infos
-list_loop:
-    bge $zero, $s2, list_done
-    la.pcrel $a0, s_zone
-    bl puts
-    ld.wu $a0, $s3, 0
-    bl putdec
-    la.pcrel $a0, s_cpus
-    bl puts
-    ld.d $a0, $s3, 8
-    bl puthex
-    la.pcrel $a0, s_space
-    bl puts
-    addi.d $a0, $s3, 16
-    bl puts
-    ld.bu $t0, $s3, 48
-    la.pcrel $a0, s_running
-    beqz $t0, list_status
-    la.pcrel $a0, s_error
-list_status:
-    bl puts
-    addi.d $s3, $s3, 56
-    addi.d $s2, $s2, -1
-    b list_loop
-list_done:
-    ld.d $ra, $sp, 0
-    ld.d $s2, $sp, 8
-    ld.d $s3, $sp, 16
-    addi.d $sp, $sp, 32
-    ret
 
 help:
     addi.d $sp, $sp, -16
@@ -247,18 +200,6 @@ s_bytes:
     .asciz ", 3056 bytes) -> "
 s_shutdown:
     .asciz "root: zone shutdown 1: hypercall 3 -> "
-s_list:
-    .asciz "root: zone list: hypercall 4 -> "
-s_zone:
-    .asciz "  zone "
-s_cpus:
-    .asciz " cpus "
-s_space:
-    .asciz " "
-s_running:
-    .asciz " running\r\n"
-s_error:
-    .asciz " error\r\n"
 s_help:
     .asciz "root: keys: l = zone list, x = shut down zone 1, s = start zoneU, i = start zoneX (leaves its IOCSR window), m = start zoneY (leaves its RAM), h = this help\r\n"
 s_prompt:
@@ -272,5 +213,3 @@ s_zoney:
     .align 3
 magic:
     .dword 0
-zone_infos:
-    .space 896
