@@ -7,6 +7,7 @@
 import { loadLayout } from '../../src/host/layout-loader';
 import { MachineHost } from '../../src/host/machine-host';
 import { InspectService } from '../../src/host/inspect-service';
+import { expect } from 'vitest';
 import type { DeterministicOptions } from '../../src/host/deterministic-host';
 
 export interface Finished {
@@ -79,3 +80,11 @@ export const waitFor = async (consoles: Record<string, string>, zone: string, te
     await new Promise((r) => setTimeout(r, 20));
   }
 };
+
+/** Two runs that must be the same run: the same round, instructions per CPU, consoles and registers. */
+export function expectSameRun(first: Finished, second: Finished): void {
+  expect(second.round).toBe(first.round);
+  expect(second.retired).toEqual(first.retired);
+  expect(second.consoles).toEqual(first.consoles);
+  expect(second.registers).toEqual(first.registers);
+}
