@@ -19,7 +19,7 @@ const BANK1_OFFSET = 0x11000;
 const STATE_OFFSET = 0x22000;
 
 function twoBanks(low: number, dev: MmioDevice): { bus: AddressSpace; buffer: SharedArrayBuffer } {
-  const buffer = new SharedArrayBuffer(STATE_OFFSET + Math.max(0x1000, A64_STATE_BYTES));
+  const buffer = new SharedArrayBuffer(STATE_OFFSET + Math.max(HART_STATE_BYTES, A64_STATE_BYTES));
   const bus = new AddressSpace(low, { buffer, byteOffset: 0, byteLength: BANK }, {
     moreRam: [{ base: HIGH, region: { buffer, byteOffset: BANK1_OFFSET, byteLength: BANK } }],
   });
