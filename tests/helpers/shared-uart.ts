@@ -26,3 +26,34 @@ export function interleaves(text: string, a: string, b: string): boolean {
   }
   return reach[b.length] === 1;
 }
+
+/** What the root of examples/loongarch64-zones prints from the zone start's result to its first prompt. */
+const LA64_ROOT_BOOT = [
+  '0',
+  'root: zone list: hypercall 4 -> 2',
+  '  zone 0 cpus 0x1 root-linux-la64 running',
+  '  zone 1 cpus 0x2 zoneU running',
+  'root: keys: l = zone list, x = shut down zone 1, s = start zoneU, i = start zoneX (leaves its IOCSR window), m = start zoneY (leaves its RAM), h = this help',
+  'root> ',
+].join('\r\n');
+
+/** What zoneU prints on the same UART once started: its entry (hvisor's 0x9000_0000_c000_0000 style), IOCSR, its IPI. */
+const LA64_ZONEU_BOOT = [
+  'zoneU: CPU 0 up at pc 0x90000000c00000??, CRMD 0x8',
+  'zoneU: IOCSR CPU name: 3A5000',
+  'zoneU: IPI to CPU 0 (itself) -> IPI_STATUS 0x1',
+  'zoneU: done, idle',
+  '',
+].join('\r\n');
+
+const LA64_ZONE_START = /root: zone start zoneU \(id 1\): image 8192 bytes, hypercall 2 \(config 0x2[0-9a-f]{5}, 3056 bytes\) -> /;
+
+/**
+ * Whether examples/loongarch64-zones has booted as it should: the root started zoneU (hypercall 2 -> 0),
+ * listed both zones and shows its prompt, and zoneU came up and went idle, the two streams' characters in
+ * any interleaving (they share UART0) and nothing else after the zone start line.
+ */
+export function la64ZonesBooted(text: string): boolean {
+  const start = LA64_ZONE_START.exec(text);
+  return start !== null && interleaves(text.slice(start.index + start[0].length), LA64_ROOT_BOOT, LA64_ZONEU_BOOT);
+}

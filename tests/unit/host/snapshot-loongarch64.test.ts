@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { loadLayout } from '../../../src/host/layout-loader';
 import { MachineHost } from '../../../src/host/machine-host';
 import { readInspect } from '../../../src/core/cpu/cpu-inspect';
+import { la64ZonesBooted } from '../../helpers/shared-uart';
 
 /** CPU 1's CSRs as its thread last published them for the register view (zoneU's CPU, which takes interrupts). */
 function csrsOf(host: MachineHost, cpu: number): Map<string, string> {
@@ -43,7 +44,7 @@ describe('a snapshot of the loongarch64 zones demo', () => {
     try {
       const before = consoleText(host);
       await host.start();
-      await until('the root prompt', () => before().includes('root> '), 120_000, before);
+      await until('the root prompt after zoneU went idle', () => la64ZonesBooted(before()), 120_000, before);
       host.pause();
       await new Promise((resolve) => setTimeout(resolve, 500));
       const saved = csrsOf(host, 1);
