@@ -1,16 +1,19 @@
 /**
- * `hvwb bench linux-boot [--arch riscv64|aarch64] [--cpus N]`: boots Debian's kernel with the busybox initramfs
- * (examples/<arch>-linux-root, images from scripts/fetch-guest-images.sh [--arch aarch64]) on one CPU (N)
- * until the init script prints its first line, and reports wall time and retired instructions. Where
- * QEMU for the architecture is installed it boots the same kernel, initramfs and command line on QEMU's
- * virt machine in the same run and prints the ratio of the two wall times. Both times run from
- * process/machine creation (image loading included) to the init line. `--no-qemu` runs only our half,
+ * `hvwb bench linux-boot [--arch riscv64|aarch64|loongarch64] [--cpus N]`: boots Debian's kernel with the
+ * busybox initramfs (examples/<arch>-linux-root, images from scripts/fetch-guest-images.sh [--arch ...]) on
+ * one CPU (N) until the architecture's marker line (the init script's first line; loongarch64: the
+ * kernel's `Run /init as init process`), and reports wall time and retired instructions. Our half runs in
+ * the layout's mode (deterministic where layout.json says so, and then the output says it). Where QEMU for
+ * the architecture is installed it boots the same kernel, initramfs and command line on QEMU's virt
+ * machine in the same run and prints the ratio of the two wall times. Both times run from
+ * process/machine creation (image loading included) to the marker. `--no-qemu` runs only our half,
  * `--qemu-only` only QEMU's (which needs nothing of the workbench but the layout's file names, so it
  * also works for a board the workbench cannot boot yet).
  */
 import type { TierStats } from '../core/cpu/cpu-core';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadLayout } from '../host/layout-loader';
@@ -18,14 +21,40 @@ import { MachineHost } from '../host/machine-host';
 import { parseLayout } from '../shared/validate/layout';
 import { CliError, type Output } from './output';
 import { repoRoot } from './index';
+import { LOONGARCH64_LINUX_BENCH } from './arch/loongarch64/bench-linux';
 
 /** The init script's first line (guest/<arch>/linux/init). */
 export const INIT_LINE = 'hvwb-init: starting';
 const TIMEOUT_MS = 600_000;
 
+/** The layout's kernel, initramfs and command line. */
+export interface LinuxBenchImages {
+  readonly kernel: string;
+  readonly initrd: string;
+  readonly bootargs: string;
+}
+
 /**
- * Each architecture's benchmark: its layout, and the QEMU machine the layout's board models. The
- * kernel, initramfs and command line come from the layout, so both sides boot the same bytes.
+ * One architecture's benchmark: its layout, the QEMU machine the layout's board models, the console
+ * line both sides are timed to (`marker`, with `markerWhy` where it is not the init script's line),
+ * `qemuBoot` where QEMU cannot take the images as `-kernel -initrd -append` (it may write files into
+ * `scratch`, a folder removed after the run) and `maxCpus` where --cpus has a limit.
+ */
+export interface LinuxBenchSpec {
+  readonly layout: string;
+  readonly fetch: string;
+  readonly qemu: string;
+  readonly qemuPackage: string;
+  readonly machine: readonly string[];
+  readonly marker: string;
+  readonly markerWhy?: string;
+  readonly qemuBoot?: (images: LinuxBenchImages, scratch: string) => Promise<string[]>;
+  readonly maxCpus?: { readonly count: number; readonly why: string };
+}
+
+/**
+ * Each architecture's benchmark. The kernel, initramfs and command line come from the layout, so both
+ * sides boot the same bytes.
  */
 export const LINUX_BENCH = {
   riscv64: {
@@ -36,6 +65,7 @@ export const LINUX_BENCH = {
     // 2 GiB like the qemu-plic board, whose root zone sees 0x8300_0000..0x1_0000_0000 of it; OpenSBI
     // (QEMU's default firmware) enters the kernel in S-mode.
     machine: ['-M', 'virt', '-smp', '1', '-m', '2G', '-nographic', '-bios', 'default'],
+    marker: INIT_LINE,
   },
   aarch64: {
     layout: 'examples/aarch64-linux-root',
@@ -46,8 +76,10 @@ export const LINUX_BENCH = {
     // at EL1 with x0 = its device tree. virt's default NIC (virtio-net-pci) needs an option ROM from
     // ipxe-qemu and is no part of the layout: none.
     machine: ['-M', 'virt,gic-version=3', '-cpu', 'cortex-a57', '-smp', '1', '-m', '1G', '-nographic', '-nic', 'none'],
+    marker: INIT_LINE,
   },
-} as const satisfies Record<string, { layout: string; fetch: string; qemu: string; qemuPackage: string; machine: readonly string[] }>;
+  loongarch64: LOONGARCH64_LINUX_BENCH,
+} as const satisfies Record<string, LinuxBenchSpec>;
 
 export type LinuxBenchArch = keyof typeof LINUX_BENCH;
 
@@ -80,18 +112,38 @@ export interface LinuxBootResult {
   readonly qemuSeconds?: number;
 }
 
-/** QEMU's command line for the architecture, booting `kernel` with `initrd` and `bootargs`. */
+const specOf = (arch: LinuxBenchArch): LinuxBenchSpec => LINUX_BENCH[arch];
+
+/** QEMU's command line for the architecture, booting `kernel` with `initrd` and `bootargs` as -kernel, -initrd, -append. */
 export function qemuCommand(arch: LinuxBenchArch, kernel: string, initrd: string, bootargs: string, cpus = 1): { binary: string; args: string[] } {
-  const spec = LINUX_BENCH[arch];
-  const machine = spec.machine.map((a, i, all) => (all[i - 1] === '-smp' ? String(cpus) : a));
-  return { binary: spec.qemu, args: [...machine, '-kernel', kernel, '-initrd', initrd, '-append', bootargs] };
+  return { binary: LINUX_BENCH[arch].qemu, args: [...qemuMachine(arch, cpus), '-kernel', kernel, '-initrd', initrd, '-append', bootargs] };
+}
+
+function qemuMachine(arch: LinuxBenchArch, cpus: number): string[] {
+  return LINUX_BENCH[arch].machine.map((a, i, all) => (all[i - 1] === '-smp' ? String(cpus) : a));
+}
+
+/**
+ * QEMU's command line for the layout's images: qemuCommand's, or the machine and what the architecture's
+ * `qemuBoot` makes of the images (files it writes go into `scratch`).
+ */
+export async function qemuBootCommand(arch: LinuxBenchArch, images: LinuxBenchImages, cpus: number, scratch: string): Promise<{ binary: string; args: string[] }> {
+  const boot = specOf(arch).qemuBoot;
+  if (!boot) return qemuCommand(arch, images.kernel, images.initrd, images.bootargs, cpus);
+  let args: string[];
+  try {
+    args = await boot(images, scratch);
+  } catch (error) {
+    throw new CliError(`linux-boot: cannot prepare QEMU's boot files: ${(error as Error).message}`);
+  }
+  return { binary: LINUX_BENCH[arch].qemu, args: [...qemuMachine(arch, cpus), ...args] };
 }
 
 /**
  * The kernel, initramfs and command line of the layout's root zone, read from layout.json alone (no
  * board needed), with a clear message when the images are not there.
  */
-export async function linuxBenchImages(layoutDir: string, arch: LinuxBenchArch): Promise<{ kernel: string; initrd: string; bootargs: string }> {
+export async function linuxBenchImages(layoutDir: string, arch: LinuxBenchArch): Promise<LinuxBenchImages> {
   const file = path.join(layoutDir, 'layout.json');
   const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
     throw new CliError(`linux-boot: cannot read ${file} (${error.code ?? error.message})`);
@@ -106,7 +158,7 @@ export async function linuxBenchImages(layoutDir: string, arch: LinuxBenchArch):
   return { kernel, initrd, bootargs: layout.root.bootargs ?? '' };
 }
 
-async function bootOurs(layoutDir: string, cpus: number): Promise<{ seconds: number; retired: number; tier: TierStats | undefined }> {
+async function bootOurs(layoutDir: string, cpus: number, marker: string, onMode: (deterministic: boolean) => void): Promise<{ seconds: number; retired: number; tier: TierStats | undefined }> {
   const started = performance.now();
   let host: MachineHost;
   try {
@@ -115,6 +167,7 @@ async function bootOurs(layoutDir: string, cpus: number): Promise<{ seconds: num
     const first = loaded.layout.root.cpus?.[0] ?? 0;
     const layout = { ...loaded.layout, root: { ...loaded.layout.root, cpus: Array.from({ length: cpus }, (_, i) => (first + i) % loaded.board.harts) } };
     host = await MachineHost.create({ ...loaded, layout });
+    onMode(host.deterministicStatus !== undefined);
   } catch (error) {
     if (error instanceof CliError) throw error;
     // Typically a board or CPU the workbench does not have yet: say so once, and how to get QEMU's half.
@@ -124,11 +177,11 @@ async function bootOurs(layoutDir: string, cpus: number): Promise<{ seconds: num
   let text = '';
   try {
     const seconds = await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new CliError(`linux-boot: no "${INIT_LINE}" within ${TIMEOUT_MS / 1000} s`)), TIMEOUT_MS);
+      const timer = setTimeout(() => reject(new CliError(`linux-boot: no "${marker}" within ${TIMEOUT_MS / 1000} s`)), TIMEOUT_MS);
       host.on({
         output(_zone, _name, bytes) {
           text += decoder.decode(bytes, { stream: true });
-          if (text.includes(INIT_LINE)) {
+          if (text.includes(marker)) {
             clearTimeout(timer);
             resolve((performance.now() - started) / 1000);
           }
@@ -152,18 +205,19 @@ function qemuInstalled(binary: string): boolean {
   return spawnSync(binary, ['--version'], { stdio: 'ignore' }).status === 0;
 }
 
-/** Seconds from spawning QEMU to the init line on its console. */
-export async function bootQemu(arch: LinuxBenchArch, kernel: string, initrd: string, bootargs: string, cpus = 1): Promise<number> {
-  const { binary, args } = qemuCommand(arch, kernel, initrd, bootargs, cpus);
+/** Seconds from spawning QEMU to the architecture's marker line on its console (`scratch`: see qemuBootCommand). */
+export async function bootQemu(arch: LinuxBenchArch, images: LinuxBenchImages, cpus: number, scratch: string): Promise<number> {
+  const { binary, args } = await qemuBootCommand(arch, images, cpus, scratch);
+  const marker = LINUX_BENCH[arch].marker;
   const started = performance.now();
   const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let text = '';
   try {
     return await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new CliError(`linux-boot: QEMU printed no "${INIT_LINE}" within ${TIMEOUT_MS / 1000} s`)), TIMEOUT_MS);
+      const timer = setTimeout(() => reject(new CliError(`linux-boot: QEMU printed no "${marker}" within ${TIMEOUT_MS / 1000} s`)), TIMEOUT_MS);
       const collect = (chunk: Buffer): void => {
         text += chunk.toString('latin1');
-        if (text.includes(INIT_LINE)) {
+        if (text.includes(marker)) {
           clearTimeout(timer);
           resolve((performance.now() - started) / 1000);
         }
@@ -177,7 +231,7 @@ export async function bootQemu(arch: LinuxBenchArch, kernel: string, initrd: str
       });
       child.on('exit', (code) => {
         clearTimeout(timer);
-        reject(new CliError(`linux-boot: ${binary} exited (${code}) before "${INIT_LINE}"\n${text.slice(-2000)}`));
+        reject(new CliError(`linux-boot: ${binary} exited (${code}) before "${marker}"\n${text.slice(-2000)}`));
       });
     });
   } finally {
@@ -205,20 +259,28 @@ function sumTier(all: readonly TierStats[]): TierStats | undefined {
 /** Runs the benchmark and prints its figures; returns the best (shortest) run of each side. */
 export async function benchLinuxBoot(options: LinuxBootOptions, out: Output): Promise<LinuxBootResult> {
   const arch = options.arch ?? 'riscv64';
-  const spec = LINUX_BENCH[arch];
+  const spec = specOf(arch);
   const ours = options.ours !== false;
   const qemu = options.qemu !== false;
   if (!ours && !qemu) throw new CliError('linux-boot: --qemu-only and --no-qemu leave nothing to run');
-  const layoutDir = options.layout ?? path.join(repoRoot(), spec.layout);
-  const images = await linuxBenchImages(layoutDir, arch);
   const runs = Math.max(1, options.runs ?? 1);
   const cpus = options.cpus ?? 1;
   if (!Number.isInteger(cpus) || cpus < 1) throw new CliError(`linux-boot: --cpus: not a CPU count: ${cpus}`);
+  if (spec.maxCpus && cpus > spec.maxCpus.count) throw new CliError(`linux-boot: --cpus ${cpus}: ${arch} boots at most ${spec.maxCpus.count} CPU(s) here (${spec.maxCpus.why})`);
+  const layoutDir = options.layout ?? path.join(repoRoot(), spec.layout);
+  const images = await linuxBenchImages(layoutDir, arch);
+  const marker = spec.marker;
+  if (spec.markerWhy) out.stdout(`timed to "${marker}" on both sides (${spec.markerWhy})\n`);
   let best: { seconds: number; retired: number; tier: TierStats | undefined } | undefined;
   if (ours) {
+    let modeSaid = false;
+    const sayMode = (deterministic: boolean): void => {
+      if (deterministic && !modeSaid) out.stdout('hvwb: deterministic mode (the layout\'s "deterministic": guest time follows retired instructions)\n');
+      modeSaid = true;
+    };
     for (let i = 0; i < runs; i++) {
-      const r = await bootOurs(layoutDir, cpus);
-      out.stdout(`run ${i + 1}: "${INIT_LINE}" after ${r.seconds.toFixed(2)} s, ${r.retired} instructions (${(r.retired / r.seconds / 1e6).toFixed(1)} MIPS)\n`);
+      const r = await bootOurs(layoutDir, cpus, marker, sayMode);
+      out.stdout(`run ${i + 1}: "${marker}" after ${r.seconds.toFixed(2)} s, ${r.retired} instructions (${(r.retired / r.seconds / 1e6).toFixed(1)} MIPS)\n`);
       if (r.tier) out.stdout(`  ${describeTier(r.tier, r.seconds, cpus)}\n`);
       if (!best || r.seconds < best.seconds) best = r;
     }
@@ -232,10 +294,15 @@ export async function benchLinuxBoot(options: LinuxBootOptions, out: Output): Pr
     return { ...best };
   }
   let qemuBest = Infinity;
-  for (let i = 0; i < runs; i++) {
-    const s = await bootQemu(arch, images.kernel, images.initrd, images.bootargs, cpus);
-    out.stdout(`qemu run ${i + 1}: "${INIT_LINE}" after ${s.toFixed(2)} s\n`);
-    qemuBest = Math.min(qemuBest, s);
+  const scratch = mkdtempSync(path.join(tmpdir(), 'hvwb-bench-linux-'));
+  try {
+    for (let i = 0; i < runs; i++) {
+      const s = await bootQemu(arch, images, cpus, scratch);
+      out.stdout(`qemu run ${i + 1}: "${marker}" after ${s.toFixed(2)} s\n`);
+      qemuBest = Math.min(qemuBest, s);
+    }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
   }
   out.stdout(`qemu ${qemuBest.toFixed(2)} s\n`);
   if (best) out.stdout(`ratio ${(best.seconds / qemuBest).toFixed(2)}\n`);

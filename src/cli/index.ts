@@ -31,9 +31,10 @@ commands:
   bench mips [--runs N] [--arch riscv64|aarch64] [--no-qemu] [--tier interp]
       run the instruction-rate benchmark guest on one hart to its power-off and print "MIPS ours <n>";
       with QEMU installed, run the same ELF in QEMU too and print "MIPS qemu <n>" and "ratio <ours/qemu>"
-  bench linux-boot [--runs N] [--arch riscv64|aarch64] [--cpus N] [--no-qemu | --qemu-only] [--tier interp]
-      boot Debian's kernel + initramfs on one hart to the init's first line; with QEMU installed,
-      boot the same images in QEMU too and print "ratio <ours/qemu>"
+  bench linux-boot [--runs N] [--arch riscv64|aarch64|loongarch64] [--cpus N] [--no-qemu | --qemu-only] [--tier interp]
+      boot Debian's kernel + initramfs on one hart to the init's first line (loongarch64: to the
+      kernel's "Run /init as init process"); with QEMU installed, boot the same images in QEMU too
+      and print "ratio <ours/qemu>"
   ui [layout] [--port N]
       open the workbench in browser mode on a layout (default: the demo layout)
   dts <layout> <zone> | dts --board <board> [root]

@@ -54,7 +54,7 @@ describe('hvwb bench linux-boot --arch', () => {
   it('names the known architectures for an unknown one', async () => {
     const r = await hvwb('bench', 'linux-boot', '--arch', 'sparc');
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/--arch: unknown architecture "sparc" \(known: riscv64, aarch64\)/);
+    expect(r.stderr).toMatch(/--arch: unknown architecture "sparc" \(known: riscv64, aarch64, loongarch64\)/);
   });
 
   it('refuses --qemu-only with --no-qemu, and those options for bench mips', async () => {
