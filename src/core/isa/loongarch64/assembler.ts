@@ -120,7 +120,7 @@ function operandValue(name: FieldName, text: string, ctx: Ctx): number {
     if (n === undefined) throw new Error(`'${text}' is not a register`);
     return n;
   }
-  if (field.kind === 'fpr' || field.kind === 'fcc' || field.kind === 'fcsr') {
+  if (field.kind === 'fpr' || field.kind === 'fcc' || field.kind === 'fcsr' || field.kind === 'vr') {
     const n = field.kind === 'fpr' ? fprNumber(text) : numberedOperand(field.kind, text, field.kind === 'fcc' ? 8 : 32);
     if (n === undefined) throw new Error(`'${text}' is not a ${field.kind === 'fpr' ? 'floating-point register' : `$${field.kind}N operand`}`);
     return n;

@@ -41,7 +41,9 @@ export const LA_FPR_OFFSET = LA_GPR_OFFSET + 40 * 8;
  */
 export const LA_IPI_OFFSET = LA_GPR_OFFSET + 72 * 8;
 export const LA_IPI_WORDS = 16;
-export const LA_STATE_BYTES = 1024;
+/** The high 64 bits of the LSX vector registers vr0..vr31 (8 bytes each; the low 64 bits are the FPRs). */
+export const LA_VHI_OFFSET = LA_GPR_OFFSET + 80 * 8;
+export const LA_STATE_BYTES = LA_VHI_OFFSET + 32 * 8;
 
 export const PA_MASK = (1n << BigInt(PALEN)) - 1n;
 const M64 = (1n << 64n) - 1n;
@@ -71,8 +73,9 @@ function cpucfgWords(prid: number, timerHz: number): number[] {
   w[0] = prid;
   // ARCH = LA64, PGMMU, IOCSR, PALEN-1, VALEN-1, UAL (unaligned plain loads/stores), RPLV.
   w[1] = 2 | (1 << 2) | (1 << 3) | ((PALEN - 1) << 4) | ((VALEN - 1) << 12) | (1 << 20) | (1 << 23);
-  // FP (single and double, version 1), no LSX/LASX/LBT; LLFTP (constant timer) version 1; LAM (AM* atomics).
-  w[2] = 1 | (1 << 1) | (1 << 2) | (1 << 3) | (1 << 14) | (1 << 15) | (1 << 22);
+  // FP (single and double, version 1), LSX (lsx.ts; no LASX/LBT); LLFTP (constant timer) version 1; LAM
+  // (AM* atomics).
+  w[2] = 1 | (1 << 1) | (1 << 2) | (1 << 3) | (1 << 6) | (1 << 14) | (1 << 15) | (1 << 22);
   w[4] = timerHz >>> 0;
   // CC_MUL = 1, CC_DIV = 1: the constant timer counts at CPUCFG4 Hz.
   w[5] = 1 | (1 << 16);
@@ -94,8 +97,10 @@ export class LaCpu implements CpuCore {
   readonly header: Int32Array;
   /** r0..r31 and the pc (slot 32), as signed 64-bit values. */
   readonly r: BigInt64Array;
-  /** f0..f31 as 64-bit patterns (fpu.ts). */
+  /** f0..f31 as 64-bit patterns (fpu.ts); also the low halves of the LSX registers vr0..vr31. */
   readonly fpr: BigInt64Array;
+  /** The high 64 bits of vr0..vr31 (lsx.ts). */
+  readonly vhi: BigInt64Array;
   /** FCC0..FCC7 as bits, and FCSR0. */
   fcc = 0;
   fcsr = 0;
@@ -205,6 +210,7 @@ export class LaCpu implements CpuCore {
     this.header = new Int32Array(state.buffer, state.byteOffset, CPU_HEADER_BYTES / 4);
     this.r = new BigInt64Array(state.buffer, state.byteOffset + LA_GPR_OFFSET, 33);
     this.fpr = new BigInt64Array(state.buffer, state.byteOffset + LA_FPR_OFFSET, 32);
+    this.vhi = new BigInt64Array(state.buffer, state.byteOffset + LA_VHI_OFFSET, 32);
     const buffer = platform.bus.ram.buffer;
     this.i32 = new Int32Array(buffer, 0, Math.floor(buffer.byteLength / 4));
     this.i64 = new BigInt64Array(buffer, 0, Math.floor(buffer.byteLength / 8));
@@ -217,6 +223,7 @@ export class LaCpu implements CpuCore {
   powerOn(entry: bigint, args: readonly bigint[], _level?: BootLevel): void {
     this.r.fill(0n);
     this.fpr.fill(0n);
+    this.vhi.fill(0n);
     this.fcc = 0;
     this.fcsr = 0;
     this.resetCsrs();
@@ -1036,6 +1043,13 @@ export class LaCpu implements CpuCore {
           { name: 'fcc', value: `0x${this.fcc.toString(16)}` },
           { name: 'fcsr0', value: `0x${this.fcsr.toString(16).padStart(8, '0')}` },
         ],
+      },
+      {
+        name: 'LSX',
+        registers: Array.from({ length: 32 }, (_, i) => ({
+          name: `vr${i}`,
+          value: `0x${BigInt.asUintN(64, this.vhi[i]!).toString(16).padStart(16, '0')}${BigInt.asUintN(64, this.fpr[i]!).toString(16).padStart(16, '0')}`,
+        })),
       },
     ];
   }

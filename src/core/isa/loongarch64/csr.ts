@@ -59,8 +59,8 @@ export const CSRS: readonly CsrDef[] = [
     ],
   },
   { number: Csr.PRMD, name: 'PRMD', writable: 0xfn, fields: [{ name: 'PPLV', lsb: 0, width: 2, meanings: plv }, { name: 'PIE', lsb: 2, width: 1 }, { name: 'PWE', lsb: 3, width: 1 }] },
-  // EUEN.FPE enables the FPU; SXE/ASXE/BTE stay 0 (no LSX/LASX/LBT).
-  { number: Csr.EUEN, name: 'EUEN', writable: 1n, fields: [{ name: 'FPE', lsb: 0, width: 1 }] },
+  // EUEN.FPE enables the FPU, EUEN.SXE LSX (lsx.ts: SXD while clear); ASXE/BTE stay 0 (no LASX/LBT).
+  { number: Csr.EUEN, name: 'EUEN', writable: 3n, fields: [{ name: 'FPE', lsb: 0, width: 1 }, { name: 'SXE', lsb: 1, width: 1 }] },
   { number: Csr.MISC, name: 'MISC', writable: 0n },
   { number: Csr.ECFG, name: 'ECFG', writable: 0x71fffn, fields: [{ name: 'LIE', lsb: 0, width: 13 }, { name: 'VS', lsb: 16, width: 3 }] },
   {

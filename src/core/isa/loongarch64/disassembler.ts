@@ -1,7 +1,8 @@
 /**
  * The LA64 disassembler, driven by the decode table (opcodes.ts): "mnemonic operands" in GNU objdump's
  * words: registers as $ABI names, signed immediates in decimal, unsigned ones in hex, branch offsets in
- * bytes with the target after '#' when the pc is known. Aliases as binutils prints them: nop
+ * bytes with the target after '#' when the pc is known; LSX operands as llvm-objdump-19 prints them ($vrN,
+ * lane indexes and vector immediates in decimal). Aliases as binutils prints them: nop
  * (andi $zero, $zero, 0), move (or rd, rj, $zero), ret (jirl $zero, $ra, 0), li.w (addi.w rd, $zero, si),
  * jr (jirl $zero, rj, 0). Returns undefined for a word with no row (the caller says "unallocated").
  */
@@ -37,6 +38,8 @@ function operand(name: FieldName, value: number): string {
   if (field.kind === 'fpr') return `$${FPR_NAMES[value]}`;
   if (field.kind === 'fcc') return `$fcc${value}`;
   if (field.kind === 'fcsr') return `$fcsr${value}`;
+  if (field.kind === 'vr') return `$vr${value}`;
+  if (field.kind === 'index') return value.toString();
   if (field.kind === 'signed') return value.toString();
   return `0x${value.toString(16)}`;
 }

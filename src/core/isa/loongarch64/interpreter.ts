@@ -11,6 +11,7 @@ import { Csr, Ecode } from './csr';
 import type { Decoded } from './decoder';
 import { LaTrap, LOAD, STORE, type LaCpu } from './cpu';
 import { executeFloat, isFloatOp } from './fpu';
+import { lsxHandler } from './lsx';
 import { FORMATS, OPCODES } from './opcodes';
 
 const s32 = (v: bigint): bigint => BigInt.asIntN(32, v);
@@ -389,6 +390,8 @@ const HANDLERS: readonly InPlace[] = OPCODES.map(({ mnemonic: m }, op): InPlace 
   const h = SEMANTICS[m];
   if (h) return withOperands(h, READS[op]!);
   if (m.startsWith('am')) return withOperands(amo(m), READS[op]!);
+  const vector = lsxHandler(m);
+  if (vector) return vector;
   if (isFloatOp(m)) return floatOp;
   return (cpu) => cpu.stop('undefined-instruction', `instruction ${m} has no semantics yet`);
 });

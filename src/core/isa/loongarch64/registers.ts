@@ -32,8 +32,8 @@ export function fprNumber(name: string): number | undefined {
   return m && Number(m[1]) < 32 ? Number(m[1]) : undefined;
 }
 
-/** $fccN / $fcsrN operands. */
-export function numberedOperand(prefix: 'fcc' | 'fcsr', name: string, count: number): number | undefined {
+/** $fccN / $fcsrN / $vrN operands. */
+export function numberedOperand(prefix: 'fcc' | 'fcsr' | 'vr', name: string, count: number): number | undefined {
   const m = new RegExp(`^\\$?${prefix}(\\d+)$`).exec(name);
   return m && Number(m[1]) < count ? Number(m[1]) : undefined;
 }

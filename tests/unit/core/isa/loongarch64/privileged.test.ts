@@ -360,14 +360,14 @@ describe('LA64 privileged', () => {
     expect(m.faults[0]).toMatchObject({ kind: 'unimplemented-register', pc: 0x1000n, message: 'unimplemented CSR 0x7ff' });
   });
 
-  it('CPUCFG says what is implemented: LA64, paging, IOCSR, PALEN/VALEN 48, FP single and double v1 without LSX/LASX, the constant timer at 100 MHz', () => {
+  it('CPUCFG says what is implemented: LA64, paging, IOCSR, PALEN/VALEN 48, FP single and double v1, LSX without LASX, the constant timer at 100 MHz', () => {
     const m = machine();
     m.run('li.w $t0, 1\ncpucfg $a0, $t0\nli.w $t0, 2\ncpucfg $a1, $t0\nli.w $t0, 4\ncpucfg $a2, $t0\nidle 0\n');
     const w1 = m.r(R.a0);
     expect(w1 & 3n).toBe(2n);
     expect((w1 >> 4n) & 0xffn).toBe(47n);
     expect(m.r(R.a1) & 0x3fn).toBe(0xfn);
-    expect((m.r(R.a1) >> 6n) & 3n).toBe(0n);
+    expect((m.r(R.a1) >> 6n) & 3n).toBe(1n); // LSX (bit 6), no LASX (bit 7)
     expect(m.r(R.a2)).toBe(100_000_000n);
   });
 
