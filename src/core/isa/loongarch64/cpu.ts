@@ -5,15 +5,17 @@
  * IPI), the stable counter and constant timer, IOCSR accesses through the platform's IOCSR bus, LL/SC and
  * the AM* atomics (atomic between CPU threads on RAM), IDLE.
  *
- * Registers r0..r31 and the pc live in the CPU's shared region as little-endian 64-bit values after the
- * common header (other threads read them); CSRs, the TLB and the decode cache are private to the
+ * Registers r0..r31 and the pc, the FPRs and the LSX registers' high halves live in the CPU's shared
+ * region as little-endian 64-bit values after the common header (other threads and snapshots read them); CSRs, the TLB and the decode cache are private to the
  * running thread. The instruction semantics are in interpreter.ts.
  *
  * Bad input: an instruction with no row in the decode table, or a CSR number the table does not have,
  * stops the CPU with a report naming the pc, the encoding and its disassembly (never a host exception).
  *
- * FP (F and D) is fpu.ts. Left out (CPUCFG says so): LSX/LASX/LBT (their EUEN bits read 0, their words
- * are unallocated here), FSCALEB/FLOGB,
+ * FP (F and D) is fpu.ts; LSX (the 128-bit vectors over the FPRs, EUEN.SXE with SXD, CPUCFG2 bit 6) is
+ * lsx.ts, which lists the vector instructions it leaves out (vector FP, saturating/averaging/narrowing
+ * forms and other families Debian's guests do not use: their words are unallocated here). Left out (CPUCFG
+ * says so): LASX and LBT (their EUEN bits read 0, their words are unallocated), FSCALEB/FLOGB,
  * the performance counters (PMI never rises), watchpoints, the machine-error exception, hardware
  * page-table walking beyond LDDIR/LDPTE, cache operations (CACOP is a no-op), memory access types.
  * This first interpreter uses BigInt registers; a faster path shared with the other ISAs is later work.

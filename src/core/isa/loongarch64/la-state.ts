@@ -1,7 +1,8 @@
 /**
  * The LA64 CPU's private state for snapshots (docs/decisions/0024): the CSRs, the software-managed TLB
  * (architectural state on LoongArch, unlike the other ISAs' caches), FCC/FCSR, LL/SC, the constant
- * timer and IDLE; r0..r31, the pc and the FPRs live in the shared region and are saved with it.
+ * timer and IDLE; r0..r31, the pc, the FPRs and the LSX registers' high halves (cpu.ts LA_VHI_OFFSET)
+ * live in the shared region and are saved with it.
  * Left out: the decode cache (cleared on restore), breakpoints (re-armed from the debug table).
  */
 import { applyFields, readFields, saveFields } from '../../cpu/cpu-state';
