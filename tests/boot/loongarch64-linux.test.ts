@@ -38,6 +38,9 @@ describe.skipIf(!cached)('loongarch64 Linux (Debian loong64) on ls3a5000', () =>
     expect(loaded.layout.deterministic).toBe(true);
     let seen = '';
     let typed = false;
+    // When each stage of the boot was reached: retired instructions and wall time (decision 0030).
+    const started = Date.now();
+    const stages = new Map<string, string>();
     const run = await runGuest(loaded, {
       timeoutMs: BOOT_MS,
       until: ['hvwb-42-done'],
@@ -45,6 +48,9 @@ describe.skipIf(!cached)('loongarch64 Linux (Debian loong64) on ls3a5000', () =>
         host.on({
           output(_zone, _name, bytes) {
             seen += new TextDecoder().decode(bytes);
+            for (const stage of ['Run /init as init process', 'hvwb-init: starting', 'hvwb-init: ready', 'hvwb-42-done']) {
+              if (!stages.has(stage) && seen.includes(stage)) stages.set(stage, `${(host.retired() / 1e6).toFixed(0)} M instructions, ${((Date.now() - started) / 1000).toFixed(0)} s`);
+            }
             // The first prompt after /init's last line: the shell reads the console now.
             if (!typed && seen.endsWith("# ") && /hvwb-init: ready[\s\S]*# $/.test(seen)) {
               typed = true;
@@ -54,6 +60,7 @@ describe.skipIf(!cached)('loongarch64 Linux (Debian loong64) on ls3a5000', () =>
         });
       },
     });
+    console.log(`loongarch64 Linux boot stages: ${[...stages].map(([stage, at]) => `${stage}: ${at}`).join('; ')}`);
     const detail = `output:\n${run.output.slice(-4000)}\nfaults: ${run.faults.join('; ')}`;
     for (const text of [
       'efi: EFI v2.7 by hvwb', 'efi: FDTPTR=', 'earlycon: uart8250 at MMIO 0x000000001fe001e0', 'Initmem setup node 0',

@@ -82,6 +82,52 @@ describe('LA64 LSX', () => {
     expect(m.faults).toEqual([]);
   });
 
+  it('lets a kernel switch LSX on lazily: PLV3 takes SXD, the handler sets EUEN.SXE, restores the register and ERTN re-runs the instruction', () => {
+    const m = machine();
+    const labels = m.load(`
+      la.pcrel $t0, handler
+      csrwr $t0, 0xc          # EENTRY
+      li.w $t0, 0x3           # PRMD: PPLV 3
+      csrwr $t0, 0x1
+      li.w $t0, 1
+      csrwr $t0, 0x2          # EUEN: FPE only, as for a task that has used the FPU but not LSX
+      la.pcrel $t0, user
+      csrwr $t0, 0x6          # ERA
+      ertn
+    user:
+      vadd.d $vr3, $vr1, $vr2 # SXD, then again after the handler
+      vpickve2gr.d $a0, $vr3, 1
+      idle 0                  # PLV3: IPE ends the test in the handler
+    .align 12
+    handler:
+      csrrd $s0, 0x5          # ESTAT
+      addi.d $s4, $s4, 1
+      li.w $t1, 2
+      beq $s4, $t1, second
+      csrrd $s1, 0x5          # the first entry's ESTAT
+      li.w $t0, 2
+      li.w $t1, 2
+      csrxchg $t0, $t1, 0x2   # EUEN.SXE (Linux's enable_lsx)
+      la.pcrel $t0, saved
+      vld $vr1, $t0, 0        # the task's registers back (Linux's _restore_lsx)
+      vld $vr2, $t0, 16
+      ertn
+    second:
+      idle 0
+    .align 4
+    saved:
+      .dword 1, 10, 2, 20
+    `);
+    m.cpu.setPc(0x1000n);
+    expect(m.cpu.run(1000)).toBe('wfi');
+    expect(m.faults).toEqual([]);
+    expect(m.r(R.a0)).toBe(30n); // the high lanes: 10 + 20, computed after the handler's ertn
+    expect(getV(m, 3)).toBe(lanes(64, [3, 30]));
+    expect((m.r(24) >> 16n) & 0x3fn).toBe(0x10n); // the first entry: SXD
+    expect((m.r(23) >> 16n) & 0x3fn).toBe(0xen); // the second entry: IPE of the idle at PLV3
+    expect(m.cpu.csrRead(0x6)).toBe(labels.get('user')! + 8n); // ERA of the IPE: the vadd.d ran once more, then vpickve2gr.d
+  });
+
   it('keeps a vector register\'s high half when a scalar FP instruction writes its low half (QEMU)', () => {
     const m = run('li.d $t0, 0x1122334455667788\nmovgr2fr.d $fa1, $t0\nfmov.d $fa2, $fa1', { 1: M128, 2: 5n << 64n });
     expect(getV(m, 1)).toBe((((1n << 64n) - 1n) << 64n) | 0x1122334455667788n);
