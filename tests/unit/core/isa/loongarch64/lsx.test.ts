@@ -128,6 +128,13 @@ describe('LA64 LSX', () => {
     expect(m.cpu.csrRead(0x6)).toBe(labels.get('user')! + 8n); // ERA of the IPE: the vadd.d ran once more, then vpickve2gr.d
   });
 
+  it('shows vr0-vr31 as 128-bit values in the register view, high half first', () => {
+    const m = run('', { 5: (0x0123456789abcdefn << 64n) | 0xfedcba9876543210n });
+    const lsx = m.cpu.inspect().find((g) => g.name === 'LSX');
+    expect(lsx?.registers.length).toBe(32);
+    expect(lsx?.registers[5]).toEqual({ name: 'vr5', value: '0x0123456789abcdeffedcba9876543210' });
+  });
+
   it('keeps a vector register\'s high half when a scalar FP instruction writes its low half (QEMU)', () => {
     const m = run('li.d $t0, 0x1122334455667788\nmovgr2fr.d $fa1, $t0\nfmov.d $fa2, $fa1', { 1: M128, 2: 5n << 64n });
     expect(getV(m, 1)).toBe((((1n << 64n) - 1n) << 64n) | 0x1122334455667788n);
