@@ -181,12 +181,18 @@ async function bootOurs(layoutDir: string, cpus: number, spec: LinuxBenchSpec, o
   const decoder = new TextDecoder();
   let text = '';
   try {
+    // The instructions are counted when the marker arrives, not after the stop: the CPUs run on meanwhile.
+    let retired = 0;
+    let seen = false;
     const seconds = await new Promise<number>((resolve, reject) => {
       const timer = setTimeout(() => reject(new CliError(`linux-boot: no "${marker}" within ${timeout} s\n${text.slice(-2000)}`)), timeout * 1000);
       host.on({
         output(_zone, _name, bytes) {
+          if (seen) return;
           text += decoder.decode(bytes, { stream: true });
           if (text.includes(marker)) {
+            seen = true;
+            retired = host.retired();
             clearTimeout(timer);
             resolve((performance.now() - started) / 1000);
           }
@@ -199,7 +205,7 @@ async function bootOurs(layoutDir: string, cpus: number, spec: LinuxBenchSpec, o
       host.start();
     });
     await host.stop();
-    return { seconds, retired: host.retired(), tier: sumTier([...host.tierStats.values()]) };
+    return { seconds, retired, tier: sumTier([...host.tierStats.values()]) };
   } catch (error) {
     await host.stop();
     throw error;
