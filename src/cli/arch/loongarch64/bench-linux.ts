@@ -47,7 +47,7 @@ export const LOONGARCH64_LINUX_BENCH = {
   markerWhy: 'QEMU 7.2 has no LSX, which busybox needs before the init script prints',
   qemuBoot: loongarch64QemuBoot,
   maxCpus: { count: 1, why: 'QEMU 7.2 starts every CPU at the boot ELF and the workbench hands off to CPU 0 only' },
-  // The LA64 CPU is an interpreter (no translation tier yet): ~870 M instructions to the marker took 4-10
-  // minutes on the shared machine (decision 0030).
+  // The LA64 CPU is an interpreter (no translation tier yet): 1.22 G instructions to the marker took
+  // 146-197 s at load 3-8 and up to 10 minutes at load ~20 on the shared machine (decisions 0030, 0032).
   timeoutSeconds: 1800,
 } as const;
