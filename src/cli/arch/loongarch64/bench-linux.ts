@@ -48,6 +48,6 @@ export const LOONGARCH64_LINUX_BENCH = {
   qemuBoot: loongarch64QemuBoot,
   maxCpus: { count: 1, why: 'QEMU 7.2 starts every CPU at the boot ELF and the workbench hands off to CPU 0 only' },
   // The LA64 CPU is an interpreter (no translation tier yet): 1.22 G instructions to the marker took
-  // 146-197 s at load 3-8 and up to 10 minutes at load ~20 on the shared machine (decisions 0030, 0032).
+  // 146-202 s at load 3-8 and up to 10 minutes at load ~20 on the shared machine (decisions 0030, 0032).
   timeoutSeconds: 1800,
 } as const;
