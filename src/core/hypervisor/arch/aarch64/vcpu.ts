@@ -22,7 +22,7 @@ import { HartEvent, HartStatus, HartWord, HsmState } from '../../../cpu/hart-hea
 import { resolveFetch } from '../../../isa/aarch64/memory';
 import { leaveZone } from '../../hypervisor';
 import { ZoneRuntime } from '../../zone-runtime';
-import { Stage2Map, type Stage2Region, type TrapHandler, type TrapRegion } from '../../stage2-map';
+import { Stage2Map, Stage2Outcome, type Stage2Region, type TrapHandler, type TrapRegion } from '../../stage2-map';
 import { decodeZoneConfig } from '../../zone-config-binary';
 import type { ZoneSlot } from '../../zone-table';
 import type { ZoneConfig } from '../../../../shared/model/zone-config';
@@ -163,12 +163,15 @@ export function createAarch64Vcpu(setup: VcpuSetup): VcpuArch {
       if (hpa < 0) return hpa;
       return view.bus.isRam(hpa, size) ? hpa - ramBase : Stage2.trap;
     },
-    // A trapped window is emulated; an access to a passed-through `io` region reaches the device itself.
+    // A trapped window is emulated, and so is a 'virtio' region of the map (a BAR hvisor's vPCI mapped,
+    // forwarded to the management side's function: Stage2Map answers both); an access to a
+    // passed-through `io` region reaches the device itself.
     mmioRead(cpu, ipa, size) {
       const b = binding;
       if (!b) return 0n;
       if (b.stage2.trapAt(ipa, size)) return b.stage2.mmioRead(cpu, ipa, size);
       const hpa = b.stage2.translate(ipa, size, 'read');
+      if (hpa === Stage2Outcome.trap) return b.stage2.mmioRead(cpu, ipa, size);
       if (hpa < 0) return 0n;
       const bus = view.bus;
       const lo = bus.read(hpa, size) >>> 0;
@@ -182,7 +185,8 @@ export function createAarch64Vcpu(setup: VcpuSetup): VcpuArch {
         return;
       }
       const hpa = b.stage2.translate(ipa, size, 'write');
-      if (hpa >= 0) view.bus.write(hpa, size, Number(value & 0xffff_ffffn), Number((value >> 32n) & 0xffff_ffffn));
+      if (hpa === Stage2Outcome.trap) b.stage2.mmioWrite(cpu, ipa, size, value);
+      else if (hpa >= 0) view.bus.write(hpa, size, Number(value & 0xffff_ffffn), Number((value >> 32n) & 0xffff_ffffn));
     },
     systemRegister: gicv3
       ? (_cpu, _name, encoding, write, value) => {
