@@ -1,7 +1,10 @@
 /**
- * A snapshot of hvisor's vPCI state (decision 0024): examples/riscv64-pcie-zones, two Debian zones, zone 1
- * with the virtio-blk-pci at 00:02.0 assigned through alloc_pci_devs. Both zones read their disks, the
- * machine is saved and stopped; in the restored machine zone 1 reads its disk again through the BARs the
+ * hvisor's vPCI with two Debian zones on qemu-plic (examples/riscv64-pcie-zones), and a snapshot of it
+ * (decision 0024). zone 1's zone JSON assigns the virtio-blk-pci at 00:02.0 (alloc_pci_devs); zone 1's
+ * Linux enumerates through its trapped ECAM window and finds only the host bridge and that function,
+ * programs its BARs (which the vPCI maps over the function's physical BARs) and reads its disk; the root
+ * finds its own disk at 00:01.0 and no 00:02.0. (A zone's shutdown and restart with its functions is
+ * tests/boot/pcie-demo.test.ts, on qemu-aia.) Then the machine is saved and stopped; in the restored machine zone 1 reads its disk again through the BARs the
  * vPCI mapped over the function's (its per-zone records, BAR values and stage-2 windows come back with
  * the shared regions, the function's queues with the management state), and the root reads its own.
  * Needs the images of scripts/fetch-guest-images.sh.
@@ -18,6 +21,7 @@ import { MachineHost } from '../../src/host/machine-host';
 const LAYOUT = 'examples/riscv64-pcie-zones';
 const haveImages = existsSync('examples/riscv64-linux-root/images/Image') && existsSync('examples/riscv64-linux-root/images/initramfs.cpio.gz');
 if (!haveImages) console.warn('snapshot-pcie-zones: no guest images; run `bash scripts/fetch-guest-images.sh` to enable this test');
+const LIST_PCI = 'for d in /sys/bus/pci/devices/*; do echo "pci ${d##*/} $(cat $d/vendor):$(cat $d/device) $(cat $d/class)"; done';
 const LOAD_BLK = 'grep -E "^virtio_blk " /etc/hvwb-modules | while read n ko; do insmod $ko; done; sleep 1';
 const md5 = (file: string) => createHash('md5').update(readFileSync(`${LAYOUT}/${file}`)).digest('hex');
 
@@ -26,7 +30,9 @@ function consoles(host: MachineHost) {
   const text = new Map<number, string>();
   const decoders = new Map<number, TextDecoder>();
   const faults: string[] = [];
+  const logs: string[] = [];
   host.on({
+    log: (line) => void logs.push(line),
     output(zone, _name, bytes) {
       if (!decoders.has(zone)) decoders.set(zone, new TextDecoder());
       text.set(zone, (text.get(zone) ?? '') + decoders.get(zone)!.decode(bytes, { stream: true }));
@@ -46,6 +52,7 @@ function consoles(host: MachineHost) {
   }
   return {
     faults,
+    logs,
     waitFor,
     async shell(zone: number, command: string, timeoutMs = 120_000): Promise<string> {
       const from = of(zone).length;
@@ -55,8 +62,8 @@ function consoles(host: MachineHost) {
   };
 }
 
-describe.skipIf(!haveImages)('a snapshot of hvisor vPCI zones', () => {
-  it('zone 1 and the root read their PCIe disks again after the restore', async () => {
+describe.skipIf(!haveImages)('hvisor vPCI: a virtio-blk-pci function assigned to zone 1, and a snapshot of it', () => {
+  it('each zone finds and reads only its own function; both read their disks again after a restore', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'hvwb-snapshot-vpci-'));
     const file = path.join(dir, 'vpci.hvsnap');
     const loaded = await loadLayout(LAYOUT);
@@ -67,9 +74,25 @@ describe.skipIf(!haveImages)('a snapshot of hvisor vPCI zones', () => {
       await c.waitFor(1, 'hvwb-init: ready', 600_000);
       await c.waitFor(0, 'hvwb-init: ready', 600_000);
       await c.waitFor(1, '# ', 30_000);
-      expect(await c.shell(1, `${LOAD_BLK}; md5sum /dev/vda`)).toContain(md5('zone1.img'));
-      expect(await c.shell(0, `${LOAD_BLK}; md5sum /dev/vda`)).toContain(md5('root.img'));
+      const boot = await c.shell(1, 'dmesg | grep -E "pci 0000:00:0|PCI host bridge|virtio-pci"');
+      expect(boot).toMatch(/pci 0000:00:02\.0: \[1af4:1042\] type 00 class 0x010000/);
+      expect(boot).not.toMatch(/pci 0000:00:01\.0: \[/);
+      const list = await c.shell(1, LIST_PCI);
+      expect(list).toMatch(/pci 0000:00:00\.0 0x1b36:0x0008 0x060000/);
+      expect(list).toMatch(/pci 0000:00:02\.0 0x1af4:0x1042 0x010000/);
+      expect(list).not.toMatch(/pci 0000:00:01\.0/);
+      expect(c.logs.some((l) => l.includes('zone 1: set bdf 0000:00:02.0 to vbdf 0000:00:02.0'))).toBe(true);
+      const zone1 = await c.shell(1, `${LOAD_BLK}; cat /sys/block/vda/size; md5sum /dev/vda; sed -n "2p;5p" /sys/bus/pci/devices/0000:00:02.0/resource`);
+      expect(zone1).toMatch(/^512\s*$/m);
+      expect(zone1).toContain(md5('zone1.img'));
+      // zone 1's stage-2 maps its guest BARs over 00:02.0's physical BARs, which hvisor placed after 00:01.0's.
       const vpciBefore = host.runtime!.vpci!.devices(host.runtime!.table.byId(1)!).find((d) => d.bdf === '0000:00:02.0')!.bars;
+      expect(vpciBefore.map((b) => [b.index, b.physical])).toEqual([[1, 0x4000_1000], [4, 0x4_0000_4000]]);
+      for (const bar of vpciBefore) expect(zone1).toContain(`0x${bar.guest.toString(16).padStart(16, '0')}`);
+      const root = await c.shell(0, LIST_PCI);
+      expect(root).toMatch(/pci 0000:00:01\.0 0x1af4:0x1042/);
+      expect(root).not.toMatch(/pci 0000:00:02\.0/);
+      expect(await c.shell(0, `${LOAD_BLK}; md5sum /dev/vda`)).toContain(md5('root.img'));
       const saved = await host.saveSnapshot(file);
       await host.stop();
 
