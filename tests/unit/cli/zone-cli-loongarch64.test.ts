@@ -16,8 +16,19 @@ describe('hvwb zone against a headless loongarch64 run', () => {
   beforeAll(async () => {
     run = await startHeadlessRun('examples/loongarch64-zones');
     control = run.control;
+    // Booted once the root has started zoneU and both have gone quiet (the root waits for a key, zoneU
+    // idles). Their lines share UART0 and may interleave, and the run prints whole lines only (the
+    // prompt 'root> ' ends none), so no single text marks the end.
     const deadline = Date.now() + 60_000;
-    while (!run.output().includes('root> ') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    let length = -1;
+    let since = Date.now();
+    for (;;) {
+      const text = run.output();
+      if (text.length !== length) [length, since] = [text.length, Date.now()];
+      else if (text.includes('zone start zoneU') && Date.now() - since >= 1500) break;
+      if (Date.now() > deadline) throw new Error(`the loongarch64 zones demo did not boot and go quiet in 60 s:\n${text.slice(-2000)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
   }, 90_000);
 
   afterAll(() => {
