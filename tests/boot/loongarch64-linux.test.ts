@@ -51,8 +51,9 @@ describe.skipIf(!cached)('loongarch64 Linux (Debian loong64) on ls3a5000', () =>
             for (const stage of ['Run /init as init process', 'hvwb-init: starting', 'hvwb-init: ready', 'hvwb-42-done']) {
               if (!stages.has(stage) && seen.includes(stage)) stages.set(stage, `${(host.retired() / 1e6).toFixed(0)} M instructions, ${((Date.now() - started) / 1000).toFixed(0)} s`);
             }
-            // The first prompt after /init's last line: the shell reads the console now.
-            if (!typed && seen.endsWith("# ") && /hvwb-init: ready[\s\S]*# $/.test(seen)) {
+            // The first prompt after /init's last line ("# " and ash's cursor query ESC [6n): the shell
+            // reads the console now.
+            if (!typed && /hvwb-init: ready[\s\S]*built-in shell \(ash\)[\s\S]*\n# /.test(seen)) {
               typed = true;
               host.input(new TextEncoder().encode(COMMAND));
             }
@@ -65,7 +66,7 @@ describe.skipIf(!cached)('loongarch64 Linux (Debian loong64) on ls3a5000', () =>
     for (const text of [
       'efi: EFI v2.7 by hvwb', 'efi: FDTPTR=', 'earlycon: uart8250 at MMIO 0x000000001fe001e0', 'Initmem setup node 0',
       '1fe001e0.serial: ttyS1 at MMIO 0x1fe001e0', 'smp: Brought up 1 node, 1 CPU', 'Freeing initrd memory', 'Run /init as init process',
-      'hvwb-init: starting', 'hvwb-init: ready',
+      'hvwb-init: starting', 'hvwb-init: ready', 'built-in shell (ash)',
     ]) {
       expect(run.output, detail).toContain(text);
     }
