@@ -774,6 +774,7 @@ export class LaCpu implements CpuCore {
         return BigInt(signed ? w : w >>> 0);
       }
     }
+    if (size > 1 && Number(BigInt.asUintN(12, va)) + size > 0x1000) return this.loadSplit(va, size, signed);
     const pa = this.translateAccess(va, size, LOAD);
     let v: bigint;
     try {
@@ -801,6 +802,7 @@ export class LaCpu implements CpuCore {
         return;
       }
     }
+    if (size > 1 && Number(BigInt.asUintN(12, va)) + size > 0x1000) return this.storeSplit(va, size, value);
     const pa = this.translateAccess(va, size, STORE);
     const v = BigInt.asUintN(64, value);
     try {
@@ -810,6 +812,25 @@ export class LaCpu implements CpuCore {
       throw e;
     }
     if (this.llbit && pa >= this.llAddr - 7 && pa < this.llAddr + 8) this.llbit = false;
+  }
+
+  /**
+   * An unaligned access across a 4 KiB page boundary (UAL), byte by byte: both pages are translated first
+   * (a fault on either is taken before anything is written), so the two pages need not be physically
+   * contiguous (a user stack across a page boundary, seen in busybox's ash).
+   */
+  private loadSplit(va: bigint, size: 1 | 2 | 4 | 8, signed: boolean): bigint {
+    this.translate(va, LOAD);
+    this.translate(va + BigInt(size - 1), LOAD);
+    let v = 0n;
+    for (let i = size - 1; i >= 0; i--) v = (v << 8n) | this.load(va + BigInt(i), 1, false);
+    return signed ? BigInt.asIntN(size * 8, v) : v;
+  }
+
+  private storeSplit(va: bigint, size: 1 | 2 | 4 | 8, value: bigint): void {
+    this.translate(va, STORE);
+    this.translate(va + BigInt(size - 1), STORE);
+    for (let i = 0; i < size; i++) this.store(va + BigInt(i), 1, value >> BigInt(8 * i));
   }
 
   /** Translation of an access that may cross a page (UAL): both pages must translate; it must stay physically contiguous. */
