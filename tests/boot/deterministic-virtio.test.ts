@@ -16,11 +16,11 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadLayout } from '../../src/host/layout-loader';
 import { MachineHost } from '../../src/host/machine-host';
-import { expectSameRun, runUntilPaused, stopCurrent, waitFor } from '../helpers/deterministic-run';
+import { expectSameRun, roundsFor, runUntilPaused, stopCurrent, waitFor } from '../helpers/deterministic-run';
 
 const ZONES = 'examples/aarch64-zones';
 /** 2.2 s of guest time: zoneR reports twice, zoneU's CPUs tick 200 times. */
-const ROUNDS = 22_000;
+const ROUNDS = roundsFor(2.2);
 const ZONE_U = 1;
 
 afterEach(stopCurrent);
@@ -105,17 +105,17 @@ describe('deterministic mode with virtio consoles (aarch64-zones)', () => {
   const linuxImages = 'examples/riscv64-linux-root/images';
   const haveLinux = existsSync(path.join(linuxImages, 'Image')) && existsSync(path.join(linuxImages, 'initramfs.cpio.gz'));
   if (!haveLinux) console.warn(`riscv64-linux deterministic test skipped: no Linux images in ${linuxImages}; run bash scripts/fetch-guest-images.sh`);
-  // Zone 1's init reports ready at round 165,888 (16.6 s of guest time, 5.4 G instructions; 177 s of host time here).
-  // The pause compares the runs there; every disk request of zone 1's boot (the partition scan, init's
-  // look at vda) and the frames of eth0's setup came before it.
-  it.skipIf(!haveLinux)('riscv64-linux (virtio-blk, -console, -net between two Linux zones) twice to round 170,000: the same consoles, counts and registers', async () => {
-    const first = await runUntilPaused('examples/riscv64-linux', { pauseAtRound: 170_000 });
-    const second = await runUntilPaused('examples/riscv64-linux', { pauseAtRound: 170_000 });
+  // Zone 1's init reports ready between 13 and 17 s of guest time (16.6 s with turns of 10,000
+  // instructions, 5.4 G instructions). The pause compares the runs there; every disk request of zone
+  // 1's boot (the partition scan, init's look at vda) and the frames of eth0's setup came before it.
+  it.skipIf(!haveLinux)('riscv64-linux (virtio-blk, -console, -net between two Linux zones) twice to 17 s of guest time: the same consoles, counts and registers', async () => {
+    const first = await runUntilPaused('examples/riscv64-linux', { pauseAtRound: roundsFor(17) });
+    const second = await runUntilPaused('examples/riscv64-linux', { pauseAtRound: roundsFor(17) });
     console.log(`riscv64-linux deterministic to round ${first.round}: ${first.hostMs} ms and ${second.hostMs} ms of host time; retired ${first.retired.join(', ')}`);
     expect(first.consoles.linux1).toContain('vda');
     expect(first.consoles.linux1).toContain('hvwb-init: ready');
     expect(first.consoles.linux1).toContain('hvwb-init: disk vda');
-    // The root is still loading its modules there (its init reports ready before round 300,000).
+    // The root is still loading its modules there (its init reports ready later).
     expect(first.consoles['root-linux']).toContain('hvwb-init: starting');
     expectSameRun(first, second);
   }, 1_800_000);

@@ -9,6 +9,12 @@ import { MachineHost } from '../../src/host/machine-host';
 import { InspectService } from '../../src/host/inspect-service';
 import { expect } from 'vitest';
 import type { DeterministicOptions } from '../../src/host/deterministic-host';
+import { DEFAULT_DETERMINISTIC } from '../../src/core/vcpu/deterministic-turns';
+
+/** The round at which `seconds` of guest time have passed with the default parameters (quantum / rate a round). */
+export function roundsFor(seconds: number): number {
+  return Math.round((seconds * DEFAULT_DETERMINISTIC.rate) / DEFAULT_DETERMINISTIC.quantum);
+}
 
 export interface Finished {
   readonly consoles: Record<string, string>;

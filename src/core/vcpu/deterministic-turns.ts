@@ -55,7 +55,7 @@ export interface DeterministicParams {
   readonly mainEvery: number;
 }
 
-export const DEFAULT_DETERMINISTIC: DeterministicParams = { quantum: 10_000, rate: 100_000_000, mainEvery: 64 };
+export const DEFAULT_DETERMINISTIC: DeterministicParams = { quantum: 40_000, rate: 100_000_000, mainEvery: 16 };
 
 /**
  * The wall clock a deterministic run starts at (the goldfish RTC): 2000-01-01T00:00:00Z, then the
