@@ -38,7 +38,7 @@ export interface CpuModel {
    * device tree in the boot register (the riscv64 and arm64 protocols): the CPU's entry and the
    * firmware handoff to place in RAM first. undefined: the image is entered at its first byte.
    */
-  readonly linuxBoot?: (image: Uint8Array, loadAddress: number) => LinuxBoot | undefined;
+  readonly linuxBoot?: (image: Uint8Array, loadAddress: number, place?: LinuxBootPlace) => LinuxBoot | undefined;
   /**
    * The CPU's interrupt inputs an interrupt controller can drive, by the name board data wires them with
    * (a controller's `cpuInputs` prop), as bits of the CPU header's pending word.
@@ -51,6 +51,15 @@ export interface CpuModel {
   readonly interruptCauses: InterruptCauses;
   /** The architecture's stage-2 table walk for walkers that are not a CPU (an SMMU's), where it has one. */
   readonly stage2Walk?: Stage2Walker;
+}
+
+/**
+ * Where a handoff goes when not at the architecture's default place, and the device tree's address when
+ * the machine does not pass it in a register (the benchmark's QEMU 7.2 side, src/cli/arch/loongarch64).
+ */
+export interface LinuxBootPlace {
+  readonly handoffAddress: number;
+  readonly dtbAddress?: number;
 }
 
 export interface LinuxBoot {
@@ -90,10 +99,10 @@ const MODELS: Partial<Record<BoardArch, CpuModel>> = {
   loongarch64: {
     arch: 'loongarch64', stateBytes: LA_STATE_BYTES + DEBUG_BYTES, debugOffset: LA_STATE_BYTES, elfMachine: 258, elfMachineName: 'LoongArch',
     imageMagic: String.fromCharCode(LA_LINUX_PE_MAGIC & 0xff, (LA_LINUX_PE_MAGIC >>> 8) & 0xff, (LA_LINUX_PE_MAGIC >>> 16) & 0xff, LA_LINUX_PE_MAGIC >>> 24), cpuNoun: 'CPU',
-    linuxBoot: (image, loadAddress) => {
+    linuxBoot: (image, loadAddress, place) => {
       const header = parseLaLinuxImage(image);
       if (!header) return undefined;
-      const handoff = laLinuxHandoff(loadAddress - 0x1000, loadAddress + header.entry - header.loadOffset);
+      const handoff = laLinuxHandoff(place?.handoffAddress ?? loadAddress - 0x1000, loadAddress + header.entry - header.loadOffset, place?.dtbAddress);
       return { entry: handoff.entry, firmware: { address: handoff.address, bytes: handoff.bytes } };
     },
     // ESTAT.IS bits driven from outside the CPU: HWI0-7 (interrupt controllers) and the IOCSR IPI.

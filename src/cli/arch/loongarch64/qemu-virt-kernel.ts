@@ -38,6 +38,7 @@
  * mailbox loop, so the benchmark boots one CPU), PCIe and PCH-MSI (the layout uses no PCI device), the
  * RTC, ACPI, an EFI memory map.
  */
+import { cpuModel } from '../../../core/cpu-models';
 import { FdtTree, writeDtb } from '../../../core/fdt/fdt-writer';
 
 /** Where the trampoline, the EFI tables and (at +0x1000) the device tree go: below QEMU 7.2's FDT ROM at 1 MiB. */
@@ -79,59 +80,6 @@ export function laImageHeader(image: Uint8Array, name: string): LaImageHeader {
     throw new Error(`${name}: header kernel entry 0x${header.entry.toString(16)} lies outside the image loaded at 0x${header.loadOffset.toString(16)}`);
   }
   return header;
-}
-
-// LA64 encodings (LoongArch reference manual, 2.2): register numbers of the LP64 ABI names.
-const ZERO = 0, A0 = 4, A1 = 5, A2 = 6, T0 = 12;
-const lu12iW = (rd: number, si20: number): number => (0x1400_0000 | ((si20 & 0xf_ffff) << 5) | rd) >>> 0;
-const ori = (rd: number, rj: number, ui12: number): number => (0x0380_0000 | ((ui12 & 0xfff) << 10) | (rj << 5) | rd) >>> 0;
-const jirl = (rd: number, rj: number, offs16: number): number => (0x4c00_0000 | ((offs16 & 0xffff) << 10) | (rj << 5) | rd) >>> 0;
-/** rd = value for 0 <= value < 2^31 (lu12i.w sign-extends bit 31). */
-const loadAddress = (rd: number, value: number): number[] => {
-  if (!Number.isInteger(value) || value < 0 || value >= 0x8000_0000) throw new Error(`internal: 0x${value.toString(16)} is not a 31-bit address`);
-  return [lu12iW(rd, value >>> 12), ori(rd, rd, value & 0xfff)];
-};
-
-/** DEVICE_TREE_GUID b1b621d5-f19c-41a5-830b-d9152c69aae0 in EFI's byte order. */
-const DEVICE_TREE_GUID = [0xd5, 0x21, 0xb6, 0xb1, 0x9c, 0xf1, 0xa5, 0x41, 0x83, 0x0b, 0xd9, 0x15, 0x2c, 0x69, 0xaa, 0xe0];
-const EFI_SYSTEM_TABLE_SIGNATURE = 0x5453_5953_2049_4249n; // "IBI SYST"
-const EFI_REVISION = (2 << 16) | 70;
-/** efi_system_table_64_t. */
-const EFI_SYSTEM_TABLE_BYTES = 120;
-
-// Offsets in the boot page.
-const TRAMPOLINE = 0x0;
-const SYSTEM_TABLE = 0x40;
-const CONFIG_TABLE = SYSTEM_TABLE + EFI_SYSTEM_TABLE_BYTES;
-const VENDOR = CONFIG_TABLE + 24;
-const COMMAND_LINE = VENDOR + 16;
-
-/** The boot page: trampoline, EFI system table, one configuration table entry, vendor "hvwb", empty command line. */
-export function laBootPage(kernelEntry: number, dtbAddress: number): Uint8Array {
-  const page = new Uint8Array(DTB_OFFSET);
-  const view = new DataView(page.buffer);
-  const code = [
-    ori(A0, ZERO, 0),
-    ...loadAddress(A1, BOOT_PAGE + COMMAND_LINE),
-    ...loadAddress(A2, BOOT_PAGE + SYSTEM_TABLE),
-    ...loadAddress(T0, kernelEntry),
-    jirl(ZERO, T0, 0),
-  ];
-  if (code.length * 4 > SYSTEM_TABLE) throw new Error('internal: the trampoline overlaps the system table');
-  code.forEach((word, i) => view.setUint32(TRAMPOLINE + i * 4, word, true));
-  // efi_system_table_64_t: hdr (signature, revision, headersize, crc32, reserved), fw_vendor, fw_revision,
-  // console handles and protocols (0), runtime (0: no runtime services), boottime (0), nr_tables, tables.
-  view.setBigUint64(SYSTEM_TABLE, EFI_SYSTEM_TABLE_SIGNATURE, true);
-  view.setUint32(SYSTEM_TABLE + 8, EFI_REVISION, true);
-  view.setUint32(SYSTEM_TABLE + 12, EFI_SYSTEM_TABLE_BYTES, true);
-  view.setBigUint64(SYSTEM_TABLE + 24, BigInt(BOOT_PAGE + VENDOR), true);
-  view.setUint32(SYSTEM_TABLE + 32, 0x10000, true);
-  view.setBigUint64(SYSTEM_TABLE + 104, 1n, true);
-  view.setBigUint64(SYSTEM_TABLE + 112, BigInt(BOOT_PAGE + CONFIG_TABLE), true);
-  page.set(DEVICE_TREE_GUID, CONFIG_TABLE);
-  view.setBigUint64(CONFIG_TABLE + 16, BigInt(dtbAddress), true);
-  'hvwb'.split('').forEach((c, i) => view.setUint16(VENDOR + i * 2, c.charCodeAt(0), true)); // UTF-16, NUL-terminated
-  return page; // COMMAND_LINE is already the empty string
 }
 
 /** QEMU virt's hardware as Linux's device-tree bindings describe it, with the layout's command line and initramfs. */
@@ -198,7 +146,11 @@ export function laQemuKernel(image: Uint8Array, initrd: Uint8Array, bootargs: st
   const dtb = writeDtb(qemuVirtTree(bootargs, initrdRange));
   if (dtbAddress + dtb.length > QEMU_FDT_ROM.start) throw new Error(`the device tree (${dtb.length} bytes, bootargs included) does not fit below QEMU's FDT ROM at 1 MiB`);
   const boot = new Uint8Array(DTB_OFFSET + dtb.length);
-  boot.set(laBootPage(header.entry, dtbAddress));
+  // The workbench's own handoff (trampoline, EFI system table, DEVICE_TREE_GUID entry: linux-image.ts),
+  // placed in the boot page and loading the device tree's address itself: QEMU 7.2 zeroes every register.
+  const handoff = cpuModel('loongarch64').linuxBoot!(image, header.loadOffset, { handoffAddress: BOOT_PAGE, dtbAddress })!;
+  if (handoff.entry !== BOOT_PAGE || handoff.firmware.bytes.length > DTB_OFFSET) throw new Error('internal: the handoff does not fit the boot page');
+  boot.set(handoff.firmware.bytes);
   boot.set(dtb, DTB_OFFSET);
   const segments: ElfSegment[] = [
     { name: 'boot page and device tree', address: BOOT_PAGE, bytes: boot, memorySize: boot.length },

@@ -60,14 +60,15 @@ export interface LaLinuxHandoff {
 
 /**
  * The handoff at physical `address` for a kernel entered at physical `kernelEntry`. Its trampoline
- * expects the device tree's physical address in a1.
+ * stores the device tree's physical address it finds in a1 into the configuration table, or the table
+ * holds `dtbAddress` from the start when given (a machine that starts the CPU with every register zero,
+ * as QEMU 7.2's virt does).
  */
-export function laLinuxHandoff(address: number, kernelEntry: number): LaLinuxHandoff {
+export function laLinuxHandoff(address: number, kernelEntry: number, dtbAddress?: number): LaLinuxHandoff {
   const vendor = 'hvwb'.split('').map((c) => `.byte ${c.charCodeAt(0)}\n.byte 0`).join('\n');
   const source = `
 start:
-    la.pcrel    $t0, fdt_pointer
-    st.d        $a1, $t0, 0
+    ${dtbAddress === undefined ? 'la.pcrel    $t0, fdt_pointer\n    st.d        $a1, $t0, 0' : ''}
     la.pcrel    $a2, system_table
     la.pcrel    $a1, command_line
     move        $a0, $zero
@@ -96,7 +97,7 @@ system_table:
 config_table:
 ${DEVICE_TREE_GUID.map((b) => `    .byte ${b}`).join('\n')}
 fdt_pointer:
-    .dword 0
+    .dword ${dtbAddress ?? 0}
 vendor:
 ${vendor}
     .byte 0
