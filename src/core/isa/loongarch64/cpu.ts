@@ -23,7 +23,7 @@
 import { restoreLaState, saveLaState } from './la-state';
 import type { SharedRegion } from '../../bus/types';
 import { BusError } from '../../bus/address-space';
-import { CPU_HEADER_BYTES, CpuWord, decodeFields, hex64, type BootLevel, type CpuCore, type CpuExit, type RegisterGroup } from '../../cpu/cpu-core';
+import { CPU_HEADER_BYTES, CpuWord, decodeFields, hex64, type BootLevel, type CpuCore, type CpuExit, type RegisterGroup, type TierStats } from '../../cpu/cpu-core';
 import { CSR_BY_NUMBER, CSRS, Csr, Ecode, IntBit, PALEN, SAVE_COUNT, TIMER_BITS, VALEN } from './csr';
 import { decode, type Decoded } from './decoder';
 import { disassemble } from './disassembler';
@@ -31,6 +31,8 @@ import { execute } from './interpreter';
 import type { LaPlatform } from './platform';
 import { GPR_NAMES } from './registers';
 import { LaTlb, TLB_ENTRIES, type TlbEntry } from './tlb';
+import { LaTier, LA_TIER_BYTES, MAX_BLOCK } from './tier';
+import { wasmMemoryOf } from '../../jit/wasm-module';
 
 /** Register slots (8 bytes each) after the header: r0..r31, then the pc. */
 export const LA_GPR_OFFSET = CPU_HEADER_BYTES;
@@ -45,7 +47,9 @@ export const LA_IPI_OFFSET = LA_GPR_OFFSET + 72 * 8;
 export const LA_IPI_WORDS = 16;
 /** The high 64 bits of the LSX vector registers vr0..vr31 (8 bytes each; the low 64 bits are the FPRs). */
 export const LA_VHI_OFFSET = LA_GPR_OFFSET + 80 * 8;
-export const LA_STATE_BYTES = LA_VHI_OFFSET + 32 * 8;
+/** The translation tier's data TLB, stale word and jump cache (tier.ts), read by translated code. */
+export const LA_TIER_OFFSET = LA_VHI_OFFSET + 32 * 8;
+export const LA_STATE_BYTES = LA_TIER_OFFSET + LA_TIER_BYTES;
 
 export const PA_MASK = (1n << BigInt(PALEN)) - 1n;
 const M64 = (1n << 64n) - 1n;
@@ -201,6 +205,15 @@ export class LaCpu implements CpuCore {
   private breakpoints: bigint[] = [];
   private resumeAt: bigint | undefined;
   private trapDepth = 0;
+  /**
+   * The translation tier (tier.ts), where the state and RAM lie in a registered WebAssembly.Memory
+   * (vCPU workers register it unless HVWB_TIER=interp) and the platform does not turn it off.
+   */
+  readonly tier: LaTier | undefined;
+  /** The next instruction is a block head: where a branch, exception or translated code left the pc. */
+  private atHead = true;
+  /** Set by tierDataPage(): the page came from a TLB entry (not a DMW or direct address mode). */
+  tierFromTlb = false;
 
   constructor(
     readonly platform: LaPlatform,
@@ -217,6 +230,10 @@ export class LaCpu implements CpuCore {
     this.i32 = new Int32Array(buffer, 0, Math.floor(buffer.byteLength / 4));
     this.i64 = new BigInt64Array(buffer, 0, Math.floor(buffer.byteLength / 8));
     this.cpucfg = cpucfgWords(platform.prid, platform.timerFrequency);
+    const memory = wasmMemoryOf(state.buffer);
+    this.tier = memory && buffer === state.buffer && platform.translate !== false
+      ? new LaTier(this, memory, state.byteOffset, LA_GPR_OFFSET, LA_TIER_OFFSET)
+      : undefined;
     this.resetCsrs();
   }
 
@@ -238,6 +255,8 @@ export class LaCpu implements CpuCore {
     this.llbit = false;
     this.timerDeadline = Infinity;
     this.ownIs = 0;
+    this.atHead = true;
+    this.tier?.forgetTranslations();
   }
 
   private clearDecodeCache(): void {
@@ -267,6 +286,7 @@ export class LaCpu implements CpuCore {
     if (Atomics.load(header, CpuWord.fences) !== 0) {
       Atomics.store(header, CpuWord.fences, 0);
       this.clearDecodeCache();
+      this.tier?.forgetTranslations();
     }
     let done = 0;
     const start = this.retired;
@@ -286,6 +306,8 @@ export class LaCpu implements CpuCore {
         }
         if (!stepping) this.checkInterrupts();
         const chunk = stepping ? 1 : Math.min(budget - done, 256);
+        // Translated code only without single-stepping and breakpoints (the interpreter checks those).
+        const translate = !stepping && this.tier !== undefined && this.breakpoints.length === 0;
         for (let i = 0; i < chunk; i++) {
           const pc = this.r[LA_PC_SLOT]!;
           if (this.breakpoints.length > 0 && this.resumeAt !== pc && this.breakpoints.includes(BigInt.asUintN(64, pc))) {
@@ -293,9 +315,11 @@ export class LaCpu implements CpuCore {
             break;
           }
           this.resumeAt = undefined;
-          this.step(pc);
-          done++;
+          const n = this.step(pc, translate ? budget - done : 0);
+          done += n;
           if (this.exit || this.idle) break;
+          // After translated code: the request word, the timer and interrupts, as between chunks.
+          if (n !== 1 || this.ranTier) break;
         }
         if ((this.exit as string) === 'fault' || this.exit === 'breakpoint') break;
         if (this.idle) {
@@ -330,6 +354,11 @@ export class LaCpu implements CpuCore {
 
   flushTlb(): void {
     this.clearDecodeCache();
+    this.tier?.forgetTranslations();
+  }
+
+  tierStats(): TierStats | undefined {
+    return this.tier?.stats;
   }
 
   setBreakpoint(address: bigint | undefined): void {
@@ -366,7 +395,15 @@ export class LaCpu implements CpuCore {
 
   // --- one instruction ---
 
-  private step(pc: bigint): void {
+  /** Set by step() when translated code ran (it may have retired any number of instructions). */
+  private ranTier = false;
+
+  /**
+   * One instruction, or at a block head with `room` instructions of budget left (0: the interpreter
+   * only), translated blocks (tier.ts). Returns the instructions retired.
+   */
+  private step(pc: bigint, room: number): number {
+    this.ranTier = false;
     try {
       let slot: number;
       try {
@@ -378,6 +415,21 @@ export class LaCpu implements CpuCore {
       }
       if ((this.tcOff & 3) !== 0) throw new LaTrap(Ecode.ADE, 0, BigInt.asUintN(64, pc));
       const ram = this.tcRam[slot]!;
+      if (this.atHead) {
+        this.atHead = false;
+        if (room > MAX_BLOCK && ram >= 0 && !this.llbit) {
+          const mode = this.daMode ? 0 : 1 + this.curPlv;
+          const lo = Number(BigInt.asIntN(32, pc));
+          const hi = Number(BigInt.asIntN(32, pc >> 32n));
+          const n = this.tier!.run(ram, this.tcOff >> 2, lo, hi, mode, this.tcFromTlb[slot] === 1, this.tlb.generation, room);
+          if (n > 0) {
+            this.retired += n;
+            this.atHead = true;
+            this.ranTier = true;
+            return n;
+          }
+        }
+      }
       const pa = this.tcPa[slot]! + this.tcOff;
       let word: number;
       try {
@@ -387,31 +439,66 @@ export class LaCpu implements CpuCore {
         throw e;
       }
       this.word = word;
-      const h = (Math.imul(word, 0x9e3779b1) >>> 16);
-      let d = this.decodeVal[h];
-      if (d === undefined || this.decodeTag[h] !== (word | 0)) {
-        d = decode(word) ?? null;
-        this.decodeTag[h] = word | 0;
-        this.decodeVal[h] = d;
-      }
+      const d = this.decodeWord(word);
       if (d === null) {
         this.stop('undefined-instruction', 'unimplemented instruction');
-        return;
       }
       this.branched = false;
       execute(this, d, pc);
       this.r[0] = 0n;
-      this.r[LA_PC_SLOT] = this.branched ? this.jumpTarget : BigInt.asIntN(64, pc + 4n);
+      if (this.branched) {
+        this.r[LA_PC_SLOT] = this.jumpTarget;
+        this.atHead = true;
+      } else this.r[LA_PC_SLOT] = BigInt.asIntN(64, pc + 4n);
       this.retired++;
       this.trapDepth = 0;
     } catch (e) {
       if (e instanceof LaTrap) {
         this.retired++;
         this.raise(e, pc);
-        return;
+        return 1;
       }
       throw e;
     }
+    return 1;
+  }
+
+  /** The decoded word from the decode cache (null: no row). */
+  private decodeWord(word: number): Decoded | null {
+    const h = (Math.imul(word, 0x9e3779b1) >>> 16);
+    let d = this.decodeVal[h];
+    if (d === undefined || this.decodeTag[h] !== (word | 0)) {
+      d = decode(word) ?? null;
+      this.decodeTag[h] = word | 0;
+      this.decodeVal[h] = d;
+    }
+    return d;
+  }
+
+  // --- for the translation tier (tier.ts) ---
+
+  /** Runs one instruction through its interpreter handler for translated code (the pc slot holds its pc). */
+  tierExecute(word: number): void {
+    this.word = word;
+    const d = this.decodeWord(word)!;
+    execute(this, d, this.r[LA_PC_SLOT]!);
+    this.r[0] = 0n;
+    this.branched = false;
+  }
+
+  /** A guest exception inside translated code (the pc slot holds the instruction's pc): taken there. False: not a trap. */
+  tierTrap(e: unknown, word: number): boolean {
+    if (!(e instanceof LaTrap)) return false;
+    this.word = word;
+    this.raise(e, this.r[LA_PC_SLOT]!);
+    return true;
+  }
+
+  /** The RAM buffer offset of the page the last access to `va` used (LOAD 0, STORE 1), or -1; sets tierFromTlb. */
+  tierDataPage(va: bigint, write: number): number {
+    const slot = this.tcSlot(va, write ? STORE : LOAD);
+    this.tierFromTlb = this.tcFromTlb[slot] === 1;
+    return this.tcRam[slot]!;
   }
 
   /** Stops the CPU with a report (pc, encoding, disassembly) and unwinds the instruction. */
@@ -474,6 +561,7 @@ export class LaCpu implements CpuCore {
     const offset = vs === 0 ? 0n : BigInt(vector) << BigInt(vs + 2);
     this.r[LA_PC_SLOT] = BigInt.asIntN(64, this.csr.get(Csr.EENTRY)! + offset);
     this.idle = false;
+    this.atHead = true;
   }
 
   private enterRefill(badv: bigint, pc: bigint): void {
@@ -487,6 +575,7 @@ export class LaCpu implements CpuCore {
     this.csr.set(Csr.TLBREHI, (badv & ((1n << BigInt(VALEN)) - 1n) & ~0x1fffn) | ps);
     this.csr.set(Csr.BADI, BigInt(this.word >>> 0));
     this.r[LA_PC_SLOT] = BigInt.asIntN(64, this.csr.get(Csr.TLBRENTRY)!);
+    this.atHead = true;
   }
 
   /** ERTN: back from the refill handler (TLBRERA.IsTLBR) or from an ordinary exception. */
@@ -694,6 +783,7 @@ export class LaCpu implements CpuCore {
     this.emptyBank(1);
     this.emptyBank(2);
     this.tcUserPlv = -1;
+    this.tier?.forgetTranslations();
   }
 
   /** Writes CRMD; a change of DA, PG or PLV switches the translation cache's bank. */
@@ -717,6 +807,7 @@ export class LaCpu implements CpuCore {
     this.tcTlbCount = 0;
     this.tcUserPlv = -1;
     this.xlateGen++;
+    this.tier?.forgetTranslations();
   }
 
   private translateSlow(uva: bigint, access: Access): number {

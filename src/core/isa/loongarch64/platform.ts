@@ -36,6 +36,11 @@ export interface LaPlatform {
   hypercall?(cpu: LaCpu, code: number): void;
   /** The CPU stopped on a guest error it cannot continue from. */
   fault(report: CpuFaultReport): void;
+  /**
+   * Run hot code translated to WebAssembly (tier.ts) where the machine's memory is a registered
+   * WebAssembly.Memory (the default there); false keeps this CPU on the interpreter.
+   */
+  readonly translate?: boolean;
 }
 
 /** The CPU's interrupt inputs as bits of the header's pending word (ESTAT.IS bit numbers). */

@@ -24,8 +24,8 @@ export interface Machine {
   raise(mask: number, level: boolean): void;
 }
 
-export function machine(): Machine {
-  const buffer = new SharedArrayBuffer(RAM_SIZE + LA_STATE_BYTES);
+/** `buffer`: RAM and the CPU's state region there (a registered WebAssembly.Memory's buffer runs the translation tier). */
+export function machine(buffer: ArrayBufferLike = new SharedArrayBuffer(RAM_SIZE + LA_STATE_BYTES)): Machine {
   const bus = new AddressSpace(0, { buffer, byteOffset: 0, byteLength: RAM_SIZE });
   const faults: CpuFaultReport[] = [];
   const iocsr = new Map<number, bigint>([[0x8, 0n]]);

@@ -1,0 +1,318 @@
+/**
+ * The LA64 translation tier (src/core/isa/loongarch64/tier.ts) against the interpreter. Two CPUs run the
+ * same program in lock step, one interpreting and one translating every block head the first time it is
+ * seen (hot = 1, batches of one), in slices of a few hundred instructions; after every slice their
+ * architectural state must agree: r0-r31, the pc, every CSR, instructions retired, the data area and the
+ * console output. Programs: the integer differential program (its output must also be QEMU's), seeded
+ * random integer sequences with edge values (loads and stores of every width, aligned or not, forward
+ * branches, the byte reversals the tier hands to the interpreter), code rewritten by the CPU itself after
+ * its block was translated and by another party between slices, loads and stores through a DMW with
+ * paging on, and a load that faults (TLB refill) in the middle of a block.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { machine, RAM_SIZE, type Machine } from './harness';
+import { intDifferentialSource } from './int-differential';
+import { assemble } from '../../../../../src/core/isa/loongarch64/assembler';
+import { LA_STATE_BYTES } from '../../../../../src/core/isa/loongarch64/cpu';
+import { registerWasmMemory } from '../../../../../src/core/jit/wasm-module';
+
+/** A buffer for RAM and the CPU's state region in a registered WebAssembly.Memory (the tier runs over it). */
+function wasmBuffer(): ArrayBufferLike {
+  const pages = Math.ceil((RAM_SIZE + LA_STATE_BYTES) / 65536);
+  const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+  registerWasmMemory(memory);
+  return memory.buffer;
+}
+
+interface Pair {
+  readonly ms: [Machine, Machine];
+  readonly outs: [string[], string[]];
+}
+
+/** An interpreting CPU and a translating one (every head at first sight), each with a UART at 0x1fe001e0. */
+function pair(): Pair {
+  const interp = machine();
+  const tiered = machine(wasmBuffer());
+  expect(interp.cpu.tier).toBeUndefined();
+  const tier = tiered.cpu.tier!;
+  expect(tier).toBeDefined();
+  tier.hot = 1;
+  tier.batch = 1;
+  const outs: [string[], string[]] = [[], []];
+  [interp, tiered].forEach((m, i) => {
+    m.bus.map('uart0', 0x1fe0_01e0, 8, {
+      kind: 'test-uart', registers: [], reset() {}, peek: () => ({}),
+      read: (offset) => (offset === 5 ? 0x20 : 0),
+      write: (offset, _size, value) => {
+        if (offset === 0) outs[i]!.push(String.fromCharCode(value));
+      },
+    });
+  });
+  return { ms: [interp, tiered], outs };
+}
+
+const DATA = 0x8000;
+
+/** The architectural state compared after each slice. */
+function state(m: Machine, data: [number, number]): Record<string, unknown> {
+  const c = m.cpu;
+  const view = new DataView(m.bus.ram.buffer, m.bus.ram.bufferOffset + data[0], data[1]);
+  return {
+    pc: c.getPc().toString(16),
+    r: Array.from({ length: 32 }, (_, i) => c.getR(i).toString(16)),
+    csr: [...c.csr].map(([n, v]) => `${n.toString(16)}=${v.toString(16)}`),
+    retired: c.retired,
+    idle: c.idle,
+    data: Array.from({ length: data[1] / 8 }, (_, i) => view.getBigUint64(8 * i, true).toString(16)),
+    faults: m.faults.map((f) => f.message),
+  };
+}
+
+/** Runs both in slices of `slice` instructions until the interpreter's CPU stops; compares after each slice. */
+function lockStep(p: Pair, slice: number, limit: number, data: [number, number], label: string): string {
+  let exit = 'budget';
+  for (let done = 0; done < limit && exit === 'budget'; done += slice) {
+    const exits = p.ms.map((m) => m.cpu.run(slice));
+    exit = exits[0]!;
+    const [a, b] = p.ms.map((m) => state(m, data));
+    expect({ exit: exits[1], ...b }, `${label}: after ${done + slice} instructions`).toEqual({ exit, ...a });
+  }
+  expect(p.outs[1].join('')).toBe(p.outs[0].join(''));
+  return exit;
+}
+
+function start(p: Pair, source: string, base = 0x1000): ReadonlyMap<string, bigint> {
+  let labels: ReadonlyMap<string, bigint> = new Map();
+  for (const m of p.ms) {
+    labels = m.load(source, base);
+    m.cpu.setPc(BigInt(base));
+  }
+  return labels;
+}
+
+describe('LA64 translation tier: the integer differential program', () => {
+  it('prints what QEMU printed, with the interpreter\'s state after every slice', () => {
+    const { cases, source } = intDifferentialSource();
+    const qemu = gunzipSync(readFileSync(path.join(__dirname, 'int-differential.qemu.gz'))).toString('latin1').replace(/\r/g, '').split('\n');
+    const p = pair();
+    start(p, source);
+    const exit = lockStep(p, 997, 30_000_000, [DATA, 64], 'int-differential');
+    expect(exit).toBe('wfi');
+    const ours = p.outs[1].join('').split('\n');
+    const differences = cases.flatMap((c, i) => (ours[i] === qemu[i] ? [] : [`${c}: QEMU ${qemu[i]}, tier ${ours[i]}`]));
+    expect(differences.slice(0, 20), `${differences.length} of ${cases.length} cases differ`).toEqual([]);
+    expect(p.ms[1].cpu.tier!.stats.blocks).toBeGreaterThan(100);
+  }, 300_000);
+});
+
+/** A small seeded generator (xorshift32). */
+function rng(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return (s >>> 0) / 4294967296;
+  };
+}
+
+const EDGES = [0n, 1n, -1n, 0x7fff_ffff_ffff_ffffn, -0x8000_0000_0000_0000n, 0xffff_ffffn, 0x8000_0000n, 0x7fff_ffffn, -0x8000_0000n, 31n, 32n, 63n, 64n, 0x1234_5678_9abc_def0n];
+
+const THREE_R = [
+  'add.w', 'add.d', 'sub.w', 'sub.d', 'slt', 'sltu', 'maskeqz', 'masknez', 'nor', 'and', 'or', 'xor', 'orn', 'andn',
+  'sll.w', 'srl.w', 'sra.w', 'rotr.w', 'sll.d', 'srl.d', 'sra.d', 'rotr.d', 'mul.w', 'mulh.w', 'mulh.wu', 'mul.d',
+  'mulh.d', 'mulh.du', 'mulw.d.w', 'mulw.d.wu', 'div.w', 'mod.w', 'div.wu', 'mod.wu', 'div.d', 'mod.d', 'div.du', 'mod.du',
+];
+
+/** One random instruction on $a0-$a7/$t0-$t7 with the data area (512 bytes) at $s0. */
+function randomInstruction(r: () => number, label: () => string): string {
+  const pick = <T,>(a: readonly T[]): T => a[Math.floor(r() * a.length)]!;
+  const R = () => pick(['$a0', '$a1', '$a2', '$a3', '$a4', '$a5', '$a6', '$a7', '$t0', '$t1', '$t2', '$t3', '$t4', '$t5', '$t6', '$t7']);
+  const RZ = () => (r() < 0.08 ? '$zero' : R());
+  const int = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
+  switch (int(0, 19)) {
+    case 0: case 1: case 2: return `${pick(THREE_R)} ${RZ()}, ${RZ()}, ${RZ()}`;
+    case 3: return `${pick(['addi.w', 'addi.d', 'slti', 'sltui', 'lu52i.d'])} ${RZ()}, ${RZ()}, ${int(-2048, 2047)}`;
+    case 4: return `${pick(['andi', 'ori', 'xori'])} ${RZ()}, ${RZ()}, ${int(0, 4095)}`;
+    case 5: return `${pick(['slli.w', 'srli.w', 'srai.w', 'rotri.w'])} ${RZ()}, ${RZ()}, ${int(0, 31)}`;
+    case 6: return `${pick(['slli.d', 'srli.d', 'srai.d', 'rotri.d'])} ${RZ()}, ${RZ()}, ${int(0, 63)}`;
+    case 7: return `${pick(['lu12i.w', 'lu32i.d', 'pcaddi', 'pcaddu12i', 'pcaddu18i', 'pcalau12i'])} ${RZ()}, ${int(-524288, 524287)}`;
+    case 8: return `addu16i.d ${RZ()}, ${RZ()}, ${int(-32768, 32767)}`;
+    case 9: return `${pick(['alsl.w', 'alsl.wu', 'alsl.d'])} ${RZ()}, ${RZ()}, ${RZ()}, ${int(1, 4)}`;
+    case 10: {
+      const w = r() < 0.5;
+      const msb = int(0, w ? 31 : 63);
+      const lsb = int(0, msb);
+      return `${pick(w ? ['bstrins.w', 'bstrpick.w'] : ['bstrins.d', 'bstrpick.d'])} ${RZ()}, ${RZ()}, ${msb}, ${lsb}`;
+    }
+    case 11: return `${pick(['ext.w.b', 'ext.w.h', 'clz.w', 'clo.w', 'ctz.w', 'cto.w', 'clz.d', 'clo.d', 'ctz.d', 'cto.d', 'revb.2h', 'revb.d', 'bitrev.w'])} ${RZ()}, ${RZ()}`;
+    case 12: case 13: {
+      const s = pick([1, 2, 4, 8]);
+      const names = s === 8 ? ['ld.d', 'st.d'] : s === 4 ? ['ld.w', 'ld.wu', 'st.w'] : s === 2 ? ['ld.h', 'ld.hu', 'st.h'] : ['ld.b', 'ld.bu', 'st.b'];
+      // Aligned mostly; some unaligned (LA64 has UAL), inside the area.
+      const off = r() < 0.8 ? s * int(0, 512 / s - 1) : int(0, 512 - s);
+      return `${pick(names)} ${RZ()}, $s0, ${off}`;
+    }
+    case 14: {
+      const s = pick([1, 2, 4, 8]);
+      const suffix = { 1: ['b', 'bu'], 2: ['h', 'hu'], 4: ['w', 'wu'], 8: ['d'] }[s]!;
+      const ld = r() < 0.5;
+      const op = ld ? `ldx.${pick(suffix)}` : `stx.${suffix[0]}`;
+      return `li.w $s1, ${s * int(0, 512 / s - 1)}\n  ${op} ${RZ()}, $s0, $s1`;
+    }
+    case 15: return `${pick(['ldptr.w', 'ldptr.d', 'stptr.w', 'stptr.d'])} ${RZ()}, $s0, ${8 * int(0, 63)}`;
+    case 16: case 17: {
+      const l = label();
+      const br = pick(['beq', 'bne', 'blt', 'bge', 'bltu', 'bgeu', 'beqz', 'bnez']);
+      const head = br.endsWith('z') ? `${br} ${RZ()}, ${l}` : `${br} ${RZ()}, ${RZ()}, ${l}`;
+      return `${head}\n  addi.d ${R()}, ${R()}, 1\n${l}:`;
+    }
+    case 18: return `bytepick.d ${RZ()}, ${RZ()}, ${RZ()}, ${int(0, 7)}`;
+    default: return `masknez ${RZ()}, ${RZ()}, ${RZ()}`;
+  }
+}
+
+describe('LA64 translation tier: seeded random programs', () => {
+  it('60 loops of random integer instructions with edge values leave the interpreter\'s registers and memory after every slice', () => {
+    const r = rng(0x1a64);
+    let labels = 0;
+    let blocks = 0;
+    for (let n = 0; n < 60; n++) {
+      const regs = ['$a0', '$a1', '$a2', '$a3', '$a4', '$a5', '$a6', '$a7', '$t0', '$t1', '$t2', '$t3', '$t4', '$t5', '$t6', '$t7'];
+      const init = regs.map((reg) => `li.d ${reg}, ${BigInt.asUintN(64, EDGES[Math.floor(r() * EDGES.length)]!)}`);
+      const body = Array.from({ length: 10 + Math.floor(r() * 40) }, () => randomInstruction(r, () => `l${labels++}`));
+      const source = [
+        `li.d $s0, ${DATA}`, 'li.w $s2, 40', ...init,
+        'loop:', ...body,
+        'addi.d $s2, $s2, -1', 'bnez $s2, loop',
+        'idle 0',
+      ].join('\n  ');
+      const p = pair();
+      for (const m of p.ms) new Uint8Array(m.bus.ram.buffer, DATA, 512).fill(0xa5);
+      start(p, source);
+      const slice = [997, 251, 61, 53][n % 4]!;
+      const exit = lockStep(p, slice, 200_000, [DATA, 512], `program ${n} (slices of ${slice})`);
+      expect(exit, `program ${n}`).toBe('wfi');
+      expect(p.ms[1].cpu.tier!.stats.blocks, `program ${n}`).toBeGreaterThan(0);
+      blocks += p.ms[1].cpu.tier!.stats.blocks;
+    }
+    expect(blocks).toBeGreaterThan(200);
+  }, 300_000);
+});
+
+describe('LA64 translation tier: code that changes', () => {
+  it('a block rewritten by the CPU itself runs the new code (the interpreter\'s result, every slice)', () => {
+    const p = pair();
+    const two = new DataView(assemble('addi.d $a0, $a0, 2').bytes.buffer).getUint32(0, true);
+    const labels = start(p, `
+      li.w $a0, 0
+      li.w $a3, 0
+      li.w $t1, ${two}
+      la.pcrel $t2, target
+    again:
+      li.w $a1, 200
+    loop:
+    target:
+      addi.d $a0, $a0, 1
+      addi.d $a1, $a1, -1
+      bnez $a1, loop
+      bnez $a3, done
+      st.w $t1, $t2, 0
+      ibar 0
+      li.w $a3, 1
+      b again
+    done:
+      idle 0
+    `);
+    expect(labels.get('target')).toBeDefined();
+    const exit = lockStep(p, 61, 100_000, [DATA, 8], 'self-modifying');
+    expect(exit).toBe('wfi');
+    expect(p.ms[1].r(4)).toBe(600n);
+    expect(p.ms[1].cpu.tier!.stats.stale).toBeGreaterThan(0);
+  });
+
+  it('a block rewritten between slices (as by another CPU or a device) runs the new code', () => {
+    const p = pair();
+    const labels = start(p, `
+      li.w $a0, 0
+      li.w $a1, 3000
+    loop:
+    target:
+      addi.d $a0, $a0, 1
+      addi.d $a1, $a1, -1
+      bnez $a1, loop
+      idle 0
+    `);
+    const target = Number(labels.get('target')!);
+    const two = new DataView(assemble('addi.d $a0, $a0, 2').bytes.buffer).getUint32(0, true);
+    let exit = lockStep(p, 997, 997, [DATA, 8], 'before the rewrite');
+    for (const m of p.ms) new DataView(m.bus.ram.buffer).setUint32(target, two, true);
+    exit = lockStep(p, 997, 100_000, [DATA, 8], 'after the rewrite');
+    expect(exit).toBe('wfi');
+    expect(p.ms[1].r(4)).toBe(p.ms[0].r(4));
+    expect(p.ms[1].r(4)).toBeGreaterThan(3000n);
+    expect(p.ms[1].cpu.tier!.stats.stale).toBeGreaterThan(0);
+  });
+});
+
+/** Sets DMW1 over 0x9000... (cached, PLV0) and jumps to `entry` (a physical address) through it; the code there turns paging on. */
+const TO_WINDOW = (entry: number) => `
+      li.d $t0, 0x9000000000000011
+      csrwr $t0, 0x181
+      li.d $t1, ${0x9000_0000_0000_0000n + BigInt(entry)}
+      jr $t1
+`;
+
+describe('LA64 translation tier: paging', () => {
+  it('loads and stores through a DMW with paging on, and a TLB refill at a load in the middle of a block', () => {
+    const p = pair();
+    // 0x1000: turn paging on, go to 0x2000 through DMW1. 0x2000: a loop over the data area through DMW1,
+    // then a block whose third instruction loads from an address no window or TLB entry maps.
+    // 0x3000: the refill handler (TLBRENTRY), which reads TLBRBADV and stops.
+    for (const m of p.ms) {
+      m.load(`
+        li.w $t0, 0x3000
+        csrwr $t0, 0x88
+        ${TO_WINDOW(0x2000)}
+      `, 0x1000);
+      m.load(`
+        li.w $t0, 0xb0
+        csrwr $t0, 0x0
+        li.d $s0, ${0x9000_0000_0000_0000n + BigInt(DATA)}
+        li.w $a5, 100
+      loop:
+        ld.d $a6, $s0, 0
+        addi.d $a6, $a6, 3
+        st.d $a6, $s0, 8
+        st.w $a5, $s0, 16
+        ld.hu $a7, $s0, 17
+        add.d $a6, $a6, $a7
+        st.b $a6, $s0, 24
+        addi.d $a5, $a5, -1
+        bnez $a5, loop
+        li.w $t3, 0x10000
+        b faulting
+      faulting:
+        addi.d $a0, $zero, 1
+        addi.d $a1, $zero, 2
+        ld.d $a2, $t3, 0
+        addi.d $a3, $zero, 3
+        idle 0
+      `, 0x9000_0000_0000_2000n, 0x2000);
+      m.load(`
+        csrrd $t5, 0x89
+        idle 0
+      `, 0x3000);
+      m.cpu.setPc(0x1000n);
+    }
+    const exit = lockStep(p, 251, 100_000, [DATA, 64], 'paging');
+    expect(exit).toBe('wfi');
+    const c = p.ms[1];
+    expect([c.r(4), c.r(5), c.r(7)]).toEqual([1n, 2n, 0n]);
+    expect(c.r(17)).toBe(0x10000n);
+    expect(p.ms[1].cpu.tier!.stats.blocks).toBeGreaterThan(3);
+  });
+});
