@@ -7,7 +7,7 @@
  */
 import { Cause } from './csr-numbers';
 import type { Hart } from './hart';
-import { invalidateCode, raise, READ, resolveVirt, toU64, WRITE } from './mmu';
+import { invalidateCode, raise, READ, resolveVirt, TLB_MASK, toU64, WRITE } from './mmu';
 
 function setRd32(h: Hart, d: number, v: number): void {
   h.x[d] = v;
@@ -19,8 +19,26 @@ function setRd64(h: Hart, d: number, v: bigint): void {
   h.x[d + 1] = Number(BigInt.asIntN(32, v >> 32n));
 }
 
+/**
+ * The RAM offset of an aligned atomic access: from the hart's read TLB for LR, its write TLB (or the
+ * code-page write TLB, which forgets decoded code there) for SC and AMOs, as loads and stores do, and
+ * through the page walk otherwise. A write TLB entry exists only where a store was allowed (the
+ * walk set D), which is what an AMO needs; watched pages are never in the TLBs.
+ */
 function ramOffset(h: Hart, lo: number, hi: number, size: number, acc: number): number {
   if ((lo & (size - 1)) !== 0) raise(h, acc === READ ? Cause.misalignedLoad : Cause.misalignedStore, toU64(lo, hi));
+  const t = (lo >>> 12) & TLB_MASK;
+  const tag = (lo & -4096) | h.dprv;
+  if (acc === READ) {
+    if (h.rTag[t] === tag && h.rHi[t] === hi) return h.rHost[t]! + (lo & 0xfff);
+  } else {
+    if (h.wTag[t] === tag && h.wHi[t] === hi) return h.wHost[t]! + (lo & 0xfff);
+    if (h.cTag[t] === tag && h.cHi[t] === hi) {
+      const off = h.cHost[t]! + (lo & 0xfff);
+      invalidateCode(h, off, size);
+      return off;
+    }
+  }
   const off = resolveVirt(h, lo, hi, acc, size);
   if (off < 0) raise(h, acc === READ ? Cause.loadAccess : Cause.storeAccess, toU64(lo, hi), 'atomic access outside RAM');
   if (acc === WRITE && h.codePage[off >>> 12] !== 0) invalidateCode(h, off, size);

@@ -42,6 +42,31 @@ describe('AMOs', () => {
   });
 });
 
+describe('AMOs through the TLBs', () => {
+  it('a page the hart already loaded from and stored to takes repeated AMOs with the right values', () => {
+    // The first access of each kind fills a TLB entry; the AMOs after it take the TLB path.
+    const m = machine(['auipc a2, 0x1', 'ld t0, 0(a2)', 'sd t0, 8(a2)', 'li a1, 3', 'amoadd.d a0, a1, (a2)', 'amoadd.d a3, a1, (a2)', 'addi a7, a2, 8', 'amoor.w a4, a1, (a7)', 'lr.d a5, (a2)', 'sc.d a6, a1, (a2)', 'ebreak']);
+    m.ram.setBigUint64(0x1000, 40n, true);
+    m.run();
+    expect([m.x(10), m.x(13), m.x(15), m.x(16)]).toEqual([40n, 43n, 46n, 0n]);
+    expect(m.ram.getBigUint64(0x1000, true)).toBe(3n);
+    expect(m.ram.getUint32(0x1008, true)).toBe(40 | 3);
+  });
+
+  it('AMOs that rewrite an instruction the hart already ran make it run the new one, without FENCE.I', () => {
+    // f runs (a0 = 1); amoswap.w puts "addi a0, zero, 2" over its first instruction, f runs (a0 = 2); a
+    // second amoswap.w (now through the code page's TLB entry) puts the old one back, f runs (a0 = 1). The
+    // hart forgets decoded code on its own stores, so no FENCE.I is needed here.
+    const m = machine([
+      'auipc s0, 0', 'addi s0, s0, 52', 'jal ra, f', 'addi s1, a0, 0', 'lw a1, -4(s0)', 'amoswap.w a2, a1, (s0)',
+      'jal ra, f', 'addi s2, a0, 0', 'amoswap.w zero, a2, (s0)', 'jal ra, f', 'addi s3, a0, 0', 'ebreak',
+      'addi a0, zero, 2', 'f: addi a0, zero, 1', 'jalr zero, 0(ra)',
+    ]);
+    m.run();
+    expect([m.x(9), m.x(18), m.x(19)]).toEqual([1n, 2n, 1n]);
+  });
+});
+
 describe('LR/SC', () => {
   it('succeeds with a reservation and fails without one', () => {
     const m = machine(['auipc a2, 0x1', 'li a1, 9', 'lr.d a0, (a2)', 'sc.d a3, a1, (a2)', 'sc.d a4, a1, (a2)', 'lr.w a5, (a2)', 'sc.w a6, a1, (a2)', 'ebreak']);
