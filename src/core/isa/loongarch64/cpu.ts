@@ -31,7 +31,7 @@ import { execute } from './interpreter';
 import type { LaPlatform } from './platform';
 import { GPR_NAMES } from './registers';
 import { LaTlb, TLB_ENTRIES, type TlbEntry } from './tlb';
-import { LaTier, LA_TIER_BYTES, MAX_BLOCK } from './tier';
+import { ENDS_BLOCK, LaTier, LA_TIER_BYTES } from './tier';
 import { wasmMemoryOf } from '../../jit/wasm-module';
 
 /** Register slots (8 bytes each) after the header: r0..r31, then the pc. */
@@ -196,6 +196,8 @@ export class LaCpu implements CpuCore {
   /** LL/SC: the LLbit, the physical address and value the LL saw. */
   llbit = false;
   llAddr = -1;
+  /** The LL address as a RAM buffer offset (the translation tier keeps its page out of the write TLB while the LLbit is set). */
+  llHost = -1;
   llValue = 0n;
   /** The constant timer: deadline in clock ticks (Infinity when off) and the period for periodic mode. */
   timerDeadline = Infinity;
@@ -417,7 +419,7 @@ export class LaCpu implements CpuCore {
       const ram = this.tcRam[slot]!;
       if (this.atHead) {
         this.atHead = false;
-        if (room > MAX_BLOCK && ram >= 0 && !this.llbit) {
+        if (room > 0 && ram >= 0) {
           const mode = this.daMode ? 0 : 1 + this.curPlv;
           const lo = Number(BigInt.asIntN(32, pc));
           const hi = Number(BigInt.asIntN(32, pc >> 32n));
@@ -449,7 +451,11 @@ export class LaCpu implements CpuCore {
       if (this.branched) {
         this.r[LA_PC_SLOT] = this.jumpTarget;
         this.atHead = true;
-      } else this.r[LA_PC_SLOT] = BigInt.asIntN(64, pc + 4n);
+      } else {
+        this.r[LA_PC_SLOT] = BigInt.asIntN(64, pc + 4n);
+        // After an instruction translated code leaves to the interpreter, the next one may start a block.
+        if (ENDS_BLOCK[d.op] === 1) this.atHead = true;
+      }
       this.retired++;
       this.trapDepth = 0;
     } catch (e) {

@@ -450,6 +450,7 @@ function loadLinked(size: 4 | 8): Handler {
     const v = cpu.atomicLoad(t.index, size);
     cpu.llbit = true;
     cpu.llAddr = t.pa;
+    cpu.llHost = t.index * size;
     cpu.llValue = v;
     cpu.setR(rd, v);
   };

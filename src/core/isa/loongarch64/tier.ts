@@ -14,14 +14,20 @@
  * translate it again.
  *
  * Translated: the base integer ISA (arithmetic, logic, shifts and rotates, SLT*, LU12I/LU32I/LU52I,
- * PCADDI/PCADDU12I/PCADDU18I/PCALAU12I, ALSL, BSTRINS/BSTRPICK, EXT, CLZ/CLO/CTZ/CTO, MUL/MULH/MULW,
+ * PCADDI/PCADDU12I/PCADDU18I/PCALAU12I, ALSL, BSTRINS/BSTRPICK, BYTEPICK, REVB/REVH, EXT, CLZ/CLO/CTZ/CTO, MUL/MULH/MULW,
  * DIV/MOD with the interpreter's answers for zero divisors), loads and stores of every width (LD/ST,
  * LDX/STX, LDPTR/STPTR), the branches, B/BL/JIRL, PRELD and DBAR as no-ops. Called through the
  * interpreter's own handler from inside a block (registers out and back; they go on with the next
  * instruction or raise): FP and LSX, the AM* atomics, CSRRD, IOCSRRD, RDTIME, CPUCFG, CACOP and the
- * byte/bit reversals. Left to the interpreter, ending a block: CSR writes, IOCSR writes, TLB
- * instructions, LDDIR/LDPTE, LL/SC, IBAR, ERTN, IDLE, SYSCALL/BREAK/HVCL/DBCL, the FP branches, and words
- * without a row.
+ * bit reversals. Left to the interpreter, ending a block (the next instruction is a head again): CSR
+ * writes, IOCSR writes, TLB instructions, LDDIR/LDPTE, LL/SC, IBAR, ERTN, IDLE, SYSCALL/BREAK/HVCL/DBCL,
+ * the FP branches, and words without a row. While the LLbit is set, the LL address's page stays out of
+ * the write TLB, so a store there takes the interpreter's path, which clears the LLbit.
+ *
+ * The budget: a dispatch runs at most SLICE instructions and stops before the limit a block could
+ * overrun (each block runs at most MAX_BLOCK); with less left than that, only a block that fits runs
+ * (once, no loop back), so a run retires exactly its budget, as deterministic mode needs. The run loop
+ * looks at the request word, the timer and interrupts after each dispatch, as between its chunks.
  */
 import type { LaCpu } from './cpu';
 import { decode, type Decoded } from './decoder';
@@ -34,6 +40,11 @@ export const HOT = 32;
 export const BATCH = 32;
 /** Longest block, in instructions; blocks run only with more budget than this left. */
 export const MAX_BLOCK = 48;
+/**
+ * Most instructions one dispatch runs: the run loop then looks at the request word, the timer and
+ * pending interrupts (the interpreter looks every 256 instructions).
+ */
+export const SLICE = 4096;
 /** A queued head that keeps running reaches this heat: its batch is compiled as it is (decision 0011). */
 const VERY_HOT = 255;
 /** fns[k] of a head queued for the next batch. */
@@ -46,7 +57,7 @@ export const DATA_TLB = 256;
 /** The tier's words in the CPU's state region, from its start (LA_TIER_OFFSET in cpu.ts): rTag, rHi, rHost, wTag, wHi, wHost. */
 const TLB_BYTES = 6 * 4 * DATA_TLB;
 const STALE = TLB_BYTES;
-export const JC_ENTRIES = 8192;
+export const JC_ENTRIES = 16384;
 const JC = TLB_BYTES + 16;
 /** Bytes of the tier's part of the state region. */
 export const LA_TIER_BYTES = JC + 16 * JC_ENTRIES;
@@ -65,7 +76,8 @@ const INLINE = new Set([
   'sll.w', 'srl.w', 'sra.w', 'rotr.w', 'sll.d', 'srl.d', 'sra.d', 'rotr.d',
   'slli.w', 'srli.w', 'srai.w', 'rotri.w', 'slli.d', 'srli.d', 'srai.d', 'rotri.d',
   'ext.w.h', 'ext.w.b', 'clo.w', 'clz.w', 'cto.w', 'ctz.w', 'clo.d', 'clz.d', 'cto.d', 'ctz.d',
-  'bstrins.w', 'bstrins.d', 'bstrpick.w', 'bstrpick.d',
+  'bstrins.w', 'bstrins.d', 'bstrpick.w', 'bstrpick.d', 'bytepick.w', 'bytepick.d',
+  'revb.2h', 'revb.4h', 'revb.2w', 'revb.d', 'revh.2w', 'revh.d',
   'ld.b', 'ld.h', 'ld.w', 'ld.d', 'ld.bu', 'ld.hu', 'ld.wu', 'ldx.b', 'ldx.h', 'ldx.w', 'ldx.d', 'ldx.bu', 'ldx.hu', 'ldx.wu',
   'st.b', 'st.h', 'st.w', 'st.d', 'stx.b', 'stx.h', 'stx.w', 'stx.d', 'ldptr.w', 'ldptr.d', 'stptr.w', 'stptr.d',
 ]);
@@ -73,7 +85,7 @@ const BRANCH = new Set(['beqz', 'bnez', 'beq', 'bne', 'blt', 'bge', 'bltu', 'bge
 const END = new Set(['b', 'bl', 'jirl']);
 const NOP = new Set(['preld', 'dbar']);
 const HELPER_NAMES = new Set([
-  'revb.2h', 'revb.4h', 'revb.2w', 'revb.d', 'revh.2w', 'revh.d', 'bitrev.4b', 'bitrev.8b', 'bitrev.w', 'bitrev.d', 'bytepick.w', 'bytepick.d',
+  'bitrev.4b', 'bitrev.8b', 'bitrev.w', 'bitrev.d',
   'rdtimel.w', 'rdtimeh.w', 'rdtime.d', 'cpucfg', 'csrrd', 'iocsrrd.b', 'iocsrrd.h', 'iocsrrd.w', 'iocsrrd.d', 'cacop',
 ]);
 
@@ -89,6 +101,9 @@ const KIND: Uint8Array = Uint8Array.from(OPCODES, ({ mnemonic: m }) => {
   if (/^(f|movgr2f|movfr2|movfrh2|movcf2|movgr2cf|movfcsr2gr|v)/.test(m)) return Kind.Helper;
   return Kind.Stop;
 });
+
+/** 1 for the rows translated code leaves to the interpreter (a block ends before them): the next instruction is a head. */
+export const ENDS_BLOCK: Uint8Array = KIND.map((k) => (k === Kind.Stop ? 1 : 0));
 
 /** Per (RAM page, mode) tables: the block at each word index (0 none yet, -1 none, PENDING queued) and its heat. */
 interface TierPage {
@@ -113,10 +128,12 @@ export class LaTier {
   /** Blocks compiled together in one module. */
   batch = BATCH;
   /** Figures: blocks translated, modules compiled, translation time (ms), stale-code exits, flushes, wasm bytes. */
-  readonly stats = { blocks: 0, modules: 0, compileMs: 0, stale: 0, flushes: 0, codeBytes: 0 };
+  readonly stats = { blocks: 0, modules: 0, compileMs: 0, stale: 0, flushes: 0, codeBytes: 0, entries: 0, instructions: 0, slowLoads: 0, slowStores: 0, helpers: 0 };
   private readonly pages = new Map<number, TierPage>();
   private readonly table: WebAssembly.Table;
   private owners: { page: TierPage; k: number }[] = [];
+  /** Instructions in each block (by table index). */
+  private readonly lengths = new Uint8Array(MAX_BLOCKS + 1);
   private nextIndex = 1;
   private pending: { page: TierPage; host: number; k: number; mode: number; insns: Insn[] }[] = [];
   /** (count, limit, modeDirect, modeTlb) -> count, or -1 - count (a stale block). */
@@ -155,6 +172,7 @@ export class LaTier {
     const c = cpu;
     const ld = (va: bigint, kind: number, word: number, count: number): bigint => {
       let v: bigint;
+      this.stats.slowLoads++;
       try {
         v = c.load(va, (kind & 15) as 1 | 2 | 4 | 8, (kind & 16) !== 0);
       } catch (e) {
@@ -164,6 +182,7 @@ export class LaTier {
       return v;
     };
     const st = (va: bigint, size: number, value: bigint, word: number, count: number): void => {
+      this.stats.slowStores++;
       try {
         c.store(va, size as 1 | 2 | 4 | 8, value);
       } catch (e) {
@@ -172,6 +191,7 @@ export class LaTier {
       this.fill(va, 1);
     };
     const other = (word: number, count: number): void => {
+      this.stats.helpers++;
       try {
         c.tierExecute(word);
       } catch (e) {
@@ -193,7 +213,7 @@ export class LaTier {
   /** Fills the inline data TLB with the page of `va` the CPU just accessed (RAM only). */
   private fill(va: bigint, write: number): void {
     const host = this.cpu.tierDataPage(va, write);
-    if (host < 0) return;
+    if (host < 0 || (write && this.cpu.llbit && this.linkedPage(host))) return;
     const lo = Number(BigInt.asIntN(32, va));
     const i = (lo >>> 12) & (DATA_TLB - 1);
     const t = write * 3;
@@ -201,6 +221,25 @@ export class LaTier {
     this.tags[t + 1]![i] = Number(BigInt.asIntN(32, va >> 32n));
     this.tags[t + 2]![i] = host;
     if (this.cpu.tierFromTlb) this.tlbSlots.push(i | (write << 8));
+  }
+
+  /** The buffer offset of the LL address whose pages left the write TLB (-1: none). */
+  private llScrubbed = -1;
+
+  /** Whether host page `page` may hold a store that clears the LLbit (the LL's word, or the 7 bytes before it). */
+  private linkedPage(page: number): boolean {
+    const ll = this.cpu.llHost;
+    return page === (ll & -4096) || page === ((ll - 7) & -4096);
+  }
+
+  /**
+   * While the LLbit is set, stores to the LL address's page take the slow path (cpu.store clears the
+   * LLbit there, as the interpreter does): its write TLB entries go and are not filled again.
+   */
+  private scrubLinked(): void {
+    const tag = this.tags[3]!, host = this.tags[5]!;
+    for (let i = 0; i < DATA_TLB; i++) if (tag[i] !== -1 && this.linkedPage(host[i]!)) tag[i] = -1;
+    this.llScrubbed = this.cpu.llHost;
   }
 
   /** The TLB changed since the last dispatch: its pages leave the data TLB and the jump cache. */
@@ -244,7 +283,13 @@ export class LaTier {
       else if (f === PENDING && ++p.heat[k]! >= VERY_HOT) this.compilePending();
       if (p.fns[k]! <= 0) return 0;
     }
+    // With less budget than a block's longest run left, only this block, and only if it fits (limit 1:
+    // one pass, no loop back).
+    const limit = room > MAX_BLOCK ? (room < SLICE ? room : SLICE) - MAX_BLOCK : this.lengths[p.fns[k]!]! <= room ? 1 : 0;
+    if (limit === 0) return 0;
     this.syncTlb(generation);
+    if (!this.cpu.llbit) this.llScrubbed = -1;
+    else if (this.llScrubbed !== this.cpu.llHost) this.scrubLinked();
     this.mode = mode;
     const modeA = mode;
     const modeB = mode | 8 | (this.epoch << 4);
@@ -256,7 +301,7 @@ export class LaTier {
     this.jcUsed = true;
     let r: number;
     try {
-      r = this.dispatch(0, room - MAX_BLOCK, modeA, modeB);
+      r = this.dispatch(0, limit, modeA, modeB);
     } catch (err) {
       if (err !== TIER_TRAP) throw err;
       return this.trapCount;
@@ -265,6 +310,8 @@ export class LaTier {
       this.dropStale();
       r = -1 - r;
     }
+    this.stats.entries++;
+    this.stats.instructions += r;
     return r;
   }
 
@@ -337,6 +384,7 @@ export class LaTier {
       const index = this.nextIndex++;
       this.table.set(index, exports[`b${i}`] as never);
       this.owners[index] = { page: b.page, k: b.k };
+      this.lengths[index] = b.insns.length;
       b.page.fns[b.k] = index;
     });
     this.stats.blocks += batch.length;
@@ -691,6 +739,34 @@ class BlockGen {
           this.x(rj); f.i64(BigInt(lsb)).op(W.i64_shl).i64(mask).op(W.i64_and, W.i64_or);
         }
         if (word) this.setW(rd); else this.set(rd);
+        return false;
+      }
+      case 'bytepick.d': case 'bytepick.w': {
+        const sa = m === 'bytepick.d' ? F.sa3! * 8 : F.sa2! * 8;
+        const bits = m === 'bytepick.d' ? 64 : 32;
+        if (sa === 0) this.x(rk);
+        else if (bits === 64) {
+          this.x(rk); f.i64(BigInt(sa)).op(W.i64_shl);
+          this.x(rj); f.i64(BigInt(64 - sa)).op(W.i64_shr_u, W.i64_or);
+        } else {
+          this.x(rk); f.i64(BigInt(sa)).op(W.i64_shl);
+          this.x(rj); f.i64(MASK32).op(W.i64_and).i64(BigInt(32 - sa)).op(W.i64_shr_u, W.i64_or);
+        }
+        if (bits === 32) this.setW(rd); else this.set(rd);
+        return false;
+      }
+      case 'revb.2h': case 'revb.4h': case 'revb.2w': case 'revb.d': case 'revh.2w': case 'revh.d': {
+        this.x(rj); f.set(this.a);
+        // Swap the bytes of each halfword (S8), then the halfwords of each word (S16), then the words.
+        const swap = (bits: number, mask: bigint): void => {
+          f.get(this.a).i64(BigInt(bits)).op(W.i64_shr_u).i64(mask).op(W.i64_and);
+          f.get(this.a).i64(mask).op(W.i64_and).i64(BigInt(bits)).op(W.i64_shl, W.i64_or).set(this.a);
+        };
+        if (m.startsWith('revb')) swap(8, 0x00ff_00ff_00ff_00ffn);
+        if (m === 'revb.2w' || m === 'revb.d' || m.startsWith('revh')) swap(16, 0x0000_ffff_0000_ffffn);
+        f.get(this.a);
+        if (m === 'revb.d' || m === 'revh.d') f.i64(32n).op(W.i64_rotr);
+        if (m === 'revb.2h') this.setW(rd); else this.set(rd);
         return false;
       }
       default:
