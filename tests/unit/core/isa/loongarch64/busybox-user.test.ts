@@ -14,6 +14,7 @@ import { describe, expect, it } from 'vitest';
 import { AddressSpace } from '../../../../../src/core/bus/address-space';
 import { LaCpu, LA_STATE_BYTES } from '../../../../../src/core/isa/loongarch64/cpu';
 import { Csr, Ecode } from '../../../../../src/core/isa/loongarch64/csr';
+import { registerWasmMemory } from '../../../../../src/core/jit/wasm-module';
 
 /** The fetch script links the layout's images/ to its cache, busybox included. */
 const BUSYBOX = 'examples/loongarch64-linux-root/images/busybox';
@@ -33,12 +34,24 @@ interface Result {
   readonly stderr: string;
   readonly status: number;
   readonly unknown: readonly number[];
+  /** Instructions the CPU retired, and blocks the translation tier made (0 without it). */
+  readonly retired: number;
+  readonly blocks: number;
 }
 
-/** Runs `busybox argv...` with `stdin`, answering its system calls; throws on any other exception. */
-function runBusybox(argv: readonly string[], stdin = '', euen = 3n): Result {
+/**
+ * Runs `busybox argv...` with `stdin`, answering its system calls; throws on any other exception.
+ * `tier`: over a registered WebAssembly.Memory, with every block head translated at first sight (tier.ts).
+ */
+function runBusybox(argv: readonly string[], stdin = '', euen = 3n, tier = false): Result {
   const elf = readFileSync(BUSYBOX);
-  const buffer = new SharedArrayBuffer(RAM + LA_STATE_BYTES);
+  let buffer: ArrayBufferLike = new SharedArrayBuffer(RAM + LA_STATE_BYTES);
+  if (tier) {
+    const pages = Math.ceil((RAM + LA_STATE_BYTES) / 65536);
+    const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+    registerWasmMemory(memory);
+    buffer = memory.buffer;
+  }
   const mem = new Uint8Array(buffer, 0, RAM);
   const view = new DataView(buffer, 0, RAM);
   const bus = new AddressSpace(BASE, { buffer, byteOffset: 0, byteLength: RAM });
@@ -51,6 +64,11 @@ function runBusybox(argv: readonly string[], stdin = '', euen = 3n): Result {
     },
     { buffer, byteOffset: RAM, byteLength: LA_STATE_BYTES },
   );
+  expect(cpu.tier !== undefined).toBe(tier);
+  if (cpu.tier) {
+    cpu.tier.hot = 1;
+    cpu.tier.batch = 1;
+  }
   const at = (va: number | bigint): number => {
     const off = Number(va) - BASE;
     if (off < 0 || off >= RAM) throw new Error(`address 0x${va.toString(16)} outside the test's RAM`);
@@ -151,7 +169,7 @@ function runBusybox(argv: readonly string[], stdin = '', euen = 3n): Result {
         ret = BigInt(n);
         break;
       }
-      case 93: case 94: return { stdout, stderr, status: Number(a0), unknown }; // exit, exit_group
+      case 93: case 94: return { stdout, stderr, status: Number(a0), unknown, retired: cpu.retired, blocks: cpu.tier?.stats.blocks ?? 0 }; // exit, exit_group
       case 214: // brk
         if (a0 !== 0n && Number(a0) < MMAP_START) brk = Number(a0);
         ret = BigInt(brk);
@@ -237,6 +255,18 @@ describe.skipIf(!present)("Debian's loong64 busybox on the LA64 CPU, user mode",
 
   it('takes SXD at its first vector instruction when EUEN.SXE is clear: the applets run LSX code', () => {
     expect(() => runBusybox(['uname', '-m'], '', 1n)).toThrow(/exception 16 at 0x12/);
+  });
+
+  it('runs the same with the translation tier: output, status and instructions retired (LSX and FP through the interpreter\'s handlers inside blocks)', () => {
+    const lines = Array.from({ length: 200 }, (_, i) => `${(i * 7919) % 1000} line ${'x'.repeat(i % 37)} ${i % 3 === 0 ? 'fizz' : 'buzz'}`);
+    const text = `${lines.join('\n')}\n`;
+    for (const [argv, input] of [[['sha256sum'], text], [['sort', '-n'], text], [['sh', '-c', 'x=hello-loongarch; echo $((6*7)) ${#x} ${x%-*}; printf "%s|%5d\\n" abc 42'], '']] as const) {
+      const interp = runBusybox(argv, input);
+      const tiered = runBusybox(argv, input, 3n, true);
+      expect({ ...tiered, blocks: 0 }, argv.join(' ')).toEqual(interp);
+      expect(tiered.blocks).toBeGreaterThan(50);
+      expect(interp.retired).toBeGreaterThan(10_000);
+    }
   });
 
   it('says what uname says', () => {
