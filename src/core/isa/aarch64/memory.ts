@@ -263,6 +263,13 @@ function translateOnly(cpu: A64Cpu, lo: number, hi: number, access: Access, el: 
 /** RAM offset of an aligned access for exclusives and acquire/release; -1 for devices (exclusives then fail). */
 export function exclusiveOffset(cpu: A64Cpu, lo: number, hi: number, size: number, access: Access): number {
   if ((lo & (size - 1)) !== 0) return dataAbort(cpu, lo, hi, access === WRITE, 0x21);
+  // Through the read or write TLB as load() and store() go (a boot's exclusives and atomics walked the
+  // tables every time); the entry is there only where that access was allowed at this level.
+  const t = (lo >>> 12) & TLB_MASK;
+  const tag = (lo & -4096) | cpu.el;
+  if (access === WRITE) {
+    if (cpu.wTag[t] === tag && cpu.wHi[t] === hi) return cpu.wHost[t]! + (lo & 0xfff);
+  } else if (access === READ && cpu.rTag[t] === tag && cpu.rHi[t] === hi) return cpu.rHost[t]! + (lo & 0xfff);
   return translate(cpu, lo, hi, access, cpu.el, size);
 }
 

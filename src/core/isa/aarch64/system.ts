@@ -116,7 +116,7 @@ function el0Allowed(cpu: A64Cpu, name: string, write: boolean): boolean {
 
 function readRegister(cpu: A64Cpu, name: string): bigint | undefined {
   const s = cpu.sys;
-  const count = counter(cpu);
+  // The counter is read only for the registers that show it (each read asks the host's clock).
   switch (name) {
     case 'midr_el1': return MIDR;
     case 'mpidr_el1': return s.mpidr;
@@ -161,14 +161,14 @@ function readRegister(cpu: A64Cpu, name: string): bigint | undefined {
     case 'csselr_el1': return s.csselr;
     case 'cntkctl_el1': return s.cntkctl;
     case 'cntfrq_el0': return s.cntfrq;
-    case 'cntpct_el0': return count;
-    case 'cntvct_el0': return count - s.cntvoff;
-    case 'cntp_ctl_el0': return timerCtl(s.cntpCtl, s.cntpCval, count);
+    case 'cntpct_el0': return counter(cpu);
+    case 'cntvct_el0': return counter(cpu) - s.cntvoff;
+    case 'cntp_ctl_el0': return timerCtl(s.cntpCtl, s.cntpCval, counter(cpu));
     case 'cntp_cval_el0': return s.cntpCval;
-    case 'cntp_tval_el0': return asUint(64, BigInt.asIntN(32, s.cntpCval - count));
-    case 'cntv_ctl_el0': return timerCtl(s.cntvCtl, s.cntvCval, count - s.cntvoff);
+    case 'cntp_tval_el0': return asUint(64, BigInt.asIntN(32, s.cntpCval - counter(cpu)));
+    case 'cntv_ctl_el0': return timerCtl(s.cntvCtl, s.cntvCval, counter(cpu) - s.cntvoff);
     case 'cntv_cval_el0': return s.cntvCval;
-    case 'cntv_tval_el0': return asUint(64, BigInt.asIntN(32, s.cntvCval - (count - s.cntvoff)));
+    case 'cntv_tval_el0': return asUint(64, BigInt.asIntN(32, s.cntvCval - (counter(cpu) - s.cntvoff)));
     case 'mdscr_el1': return s.mdscr;
     case 'mdccint_el1': return s.mdccint;
     case 'oslsr_el1': return s.oslsr;
@@ -185,7 +185,6 @@ const DEBUG_REGISTER = /^dbg[bw][vc]r[01]_el1$/;
 /** Writes a register; returns false if it is not writable here. */
 function writeRegister(cpu: A64Cpu, name: string, v: bigint): boolean {
   const s = cpu.sys;
-  const count = counter(cpu);
   switch (name) {
     case 'sctlr_el1': s.sctlr = (v & 0xffff_ffffn) | SCTLR_RES1; cpu.mmuOn = (s.sctlr & 1n) === 1n; flushTlb(cpu); return true;
     case 'tcr_el1':
@@ -221,10 +220,10 @@ function writeRegister(cpu: A64Cpu, name: string, v: bigint): boolean {
     case 'cntfrq_el0': s.cntfrq = v & 0xffff_ffffn; return true;
     case 'cntp_ctl_el0': s.cntpCtl = v & 3n; s.timersEnabled = ((s.cntpCtl | s.cntvCtl) & 1n) === 1n; updateTimers(cpu); return true;
     case 'cntp_cval_el0': s.cntpCval = v; updateTimers(cpu); return true;
-    case 'cntp_tval_el0': s.cntpCval = asUint(64, count + BigInt.asIntN(32, v)); updateTimers(cpu); return true;
+    case 'cntp_tval_el0': s.cntpCval = asUint(64, counter(cpu) + BigInt.asIntN(32, v)); updateTimers(cpu); return true;
     case 'cntv_ctl_el0': s.cntvCtl = v & 3n; s.timersEnabled = ((s.cntpCtl | s.cntvCtl) & 1n) === 1n; updateTimers(cpu); return true;
     case 'cntv_cval_el0': s.cntvCval = v; updateTimers(cpu); return true;
-    case 'cntv_tval_el0': s.cntvCval = asUint(64, count - s.cntvoff + BigInt.asIntN(32, v)); updateTimers(cpu); return true;
+    case 'cntv_tval_el0': s.cntvCval = asUint(64, counter(cpu) - s.cntvoff + BigInt.asIntN(32, v)); updateTimers(cpu); return true;
     case 'fpcr': cpu.fpcr = Number(v & 0x07c0_0000n); return true;
     case 'fpsr': cpu.fpsr = Number(v & 0x0800_009fn); return true;
     case 'mdscr_el1': s.mdscr = v; return true;

@@ -325,6 +325,38 @@ describe('A64 MMU (39-bit VA)', () => {
   });
 });
 
+describe('A64 MMU: exclusives and atomics through the TLBs', () => {
+  it('on a read-only page already in the read TLB, LDXR reads, STXR and LDADD fault as stores; on a writable one they count', () => {
+    const { m, t, root } = setup(TCR_39, 1, `
+  .arch_extension lse
+  ldr x4, =0x50000000
+  ldr x5, [x4]
+  ldxr x6, [x4]
+  stxr w7, x5, [x4]
+  mov x8, #1
+  ldadd x8, x9, [x4]
+  ldr x12, =0x50001000
+  str x5, [x12]
+  ldadd x8, x13, [x12]
+  ldadd x8, x14, [x12]
+  ldxr x15, [x12]
+  add x15, x15, #5
+  stxr w16, x15, [x12]`);
+    t.map(root, 1, 0x5000_0000n, RAM_BASE + 0x20000, PAGE | AP_RO | PXN | UXN);
+    t.map(root, 1, 0x5000_1000n, RAM_BASE + 0x21000, PAGE | PXN | UXN);
+    m.ram.setBigUint64(0x20000, 40n, true);
+    expect(m.run()).toBe('wfi');
+    expect(m.faults).toEqual([]);
+    // Both writes to the read-only page are permission faults at level 3 (the load had put it in the read TLB).
+    expect(log(m, 2)).toEqual([dabt(0x25, 0x0f, true), 0x5000_0000n, dabt(0x25, 0x0f, true), 0x5000_0000n]);
+    expect(m.ram.getBigUint64(0x20000, true)).toBe(40n);
+    expect(m.x(6)).toBe(40n);
+    // The writable page: 40 stored, two LDADDs through the write TLB, then an exclusive pair that succeeds.
+    expect([m.x(13), m.x(14), m.x(16)]).toEqual([40n, 41n, 0n]);
+    expect(m.ram.getBigUint64(0x21000, true)).toBe(47n);
+  });
+});
+
 describe('A64 MMU: address ranges', () => {
   it('a non-canonical VA faults at level 0; with TCR.TBI0 the top byte is ignored for data', () => {
     const { m } = setup(TCR_39 | (1n << 37n), 1, `
