@@ -12,7 +12,7 @@
  */
 import type { TierStats } from '../core/cpu/cpu-core';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -106,6 +106,41 @@ export interface LinuxBootOptions {
   readonly layout?: string;
   /** CPUs the kernel boots on, on both sides (default 1): how the figures scale with vCPUs. */
   readonly cpus?: number;
+  /**
+   * --console DIR: each run's console up to the marker goes to DIR/hvwb-N.log and DIR/qemu-N.log, every
+   * line stamped with the host seconds since that side started, so that where the two boots spend
+   * their time can be compared phase by phase (the kernel's own timestamps are guest time).
+   */
+  readonly consoleDir?: string;
+}
+
+/** A console's text with the host time at which each line began ("[  1.234] "). */
+export class StampedConsole {
+  private text = '';
+  private atLineStart = true;
+  constructor(private readonly started: number) {}
+  add(chunk: string): void {
+    const seconds = ((performance.now() - this.started) / 1000).toFixed(3).padStart(8);
+    for (const piece of chunk.split(/(?<=\n)/)) {
+      if (piece === '') continue;
+      if (this.atLineStart) this.text += `[${seconds}] `;
+      this.text += piece;
+      this.atLineStart = piece.endsWith('\n');
+    }
+  }
+  toString(): string {
+    return this.text;
+  }
+}
+
+function saveConsole(dir: string | undefined, name: string, log: StampedConsole): void {
+  if (dir === undefined) return;
+  try {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, name), log.toString());
+  } catch (error) {
+    throw new CliError(`linux-boot: --console ${dir}: cannot write ${name} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
 }
 
 export interface LinuxBootResult {
@@ -161,7 +196,7 @@ export async function linuxBenchImages(layoutDir: string, arch: LinuxBenchArch):
   return { kernel, initrd, bootargs: layout.root.bootargs ?? '' };
 }
 
-async function bootOurs(layoutDir: string, cpus: number, spec: LinuxBenchSpec, onMode: (deterministic: boolean) => void): Promise<{ seconds: number; retired: number; tier: TierStats | undefined }> {
+async function bootOurs(layoutDir: string, cpus: number, spec: LinuxBenchSpec, onMode: (deterministic: boolean) => void, log?: StampedConsole): Promise<{ seconds: number; retired: number; tier: TierStats | undefined }> {
   const { marker } = spec;
   const timeout = spec.timeoutSeconds ?? TIMEOUT_SECONDS;
   const started = performance.now();
@@ -189,7 +224,9 @@ async function bootOurs(layoutDir: string, cpus: number, spec: LinuxBenchSpec, o
       host.on({
         output(_zone, _name, bytes) {
           if (seen) return;
-          text += decoder.decode(bytes, { stream: true });
+          const chunk = decoder.decode(bytes, { stream: true });
+          text += chunk;
+          log?.add(chunk);
           if (text.includes(marker)) {
             seen = true;
             retired = host.retired();
@@ -202,6 +239,7 @@ async function bootOurs(layoutDir: string, cpus: number, spec: LinuxBenchSpec, o
           reject(new CliError(`linux-boot: hart ${fault.hart}: ${fault.message}\n${text.slice(-2000)}`));
         },
       });
+      log?.add('(hvwb: machine built, the CPUs start now)\n');
       host.start();
     });
     await host.stop();
@@ -217,7 +255,7 @@ function qemuInstalled(binary: string): boolean {
 }
 
 /** Seconds from spawning QEMU to the architecture's marker line on its console (`scratch`: see qemuBootCommand). */
-export async function bootQemu(arch: LinuxBenchArch, images: LinuxBenchImages, cpus: number, scratch: string): Promise<number> {
+export async function bootQemu(arch: LinuxBenchArch, images: LinuxBenchImages, cpus: number, scratch: string, log?: StampedConsole): Promise<number> {
   const { binary, args } = await qemuBootCommand(arch, images, cpus, scratch);
   const { marker } = specOf(arch);
   const timeout = specOf(arch).timeoutSeconds ?? TIMEOUT_SECONDS;
@@ -229,6 +267,7 @@ export async function bootQemu(arch: LinuxBenchArch, images: LinuxBenchImages, c
       const timer = setTimeout(() => reject(new CliError(`linux-boot: QEMU printed no "${marker}" within ${timeout} s`)), timeout * 1000);
       const collect = (chunk: Buffer): void => {
         text += chunk.toString('latin1');
+        log?.add(chunk.toString('latin1'));
         if (text.includes(marker)) {
           clearTimeout(timer);
           resolve((performance.now() - started) / 1000);
@@ -291,7 +330,9 @@ export async function benchLinuxBoot(options: LinuxBootOptions, out: Output): Pr
       modeSaid = true;
     };
     for (let i = 0; i < runs; i++) {
-      const r = await bootOurs(layoutDir, cpus, spec, sayMode);
+      const log = options.consoleDir !== undefined ? new StampedConsole(performance.now()) : undefined;
+      const r = await bootOurs(layoutDir, cpus, spec, sayMode, log);
+      if (log) saveConsole(options.consoleDir, `hvwb-${i + 1}.log`, log);
       out.stdout(`run ${i + 1}: "${marker}" after ${r.seconds.toFixed(2)} s, ${r.retired} instructions (${(r.retired / r.seconds / 1e6).toFixed(1)} MIPS)\n`);
       if (r.tier) out.stdout(`  ${describeTier(r.tier, r.seconds, cpus)}\n`);
       if (!best || r.seconds < best.seconds) best = r;
@@ -309,7 +350,9 @@ export async function benchLinuxBoot(options: LinuxBootOptions, out: Output): Pr
   const scratch = mkdtempSync(path.join(tmpdir(), 'hvwb-bench-linux-'));
   try {
     for (let i = 0; i < runs; i++) {
-      const s = await bootQemu(arch, images, cpus, scratch);
+      const log = options.consoleDir !== undefined ? new StampedConsole(performance.now()) : undefined;
+      const s = await bootQemu(arch, images, cpus, scratch, log);
+      if (log) saveConsole(options.consoleDir, `qemu-${i + 1}.log`, log);
       out.stdout(`qemu run ${i + 1}: "${marker}" after ${s.toFixed(2)} s\n`);
       qemuBest = Math.min(qemuBest, s);
     }

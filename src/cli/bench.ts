@@ -28,6 +28,8 @@ export interface BenchOptions {
   readonly ours?: boolean;
   /** linux-boot: CPUs the kernel boots on, both sides (default 1). */
   readonly cpus?: number;
+  /** linux-boot: --console DIR, each run's console with host timestamps per line. */
+  readonly consoleDir?: string;
 }
 
 /** One run of the benchmark layout on the workbench. */
@@ -56,10 +58,15 @@ export const realMipsRunners: MipsRunners = { ours: runOurs, qemuInstalled, qemu
 export async function runBench(name: string | undefined, runs: number, out: Output, options: BenchOptions = {}, runners: MipsRunners = realMipsRunners): Promise<number> {
   if (name === 'linux-boot') {
     const { benchLinuxBoot, linuxBenchArch } = await import('./bench-linux');
-    await benchLinuxBoot({ runs, arch: linuxBenchArch(options.arch), qemu: options.qemu, ours: options.ours, ...(options.cpus !== undefined ? { cpus: options.cpus } : {}) }, out);
+    await benchLinuxBoot({
+      runs, arch: linuxBenchArch(options.arch), qemu: options.qemu, ours: options.ours,
+      ...(options.cpus !== undefined ? { cpus: options.cpus } : {}),
+      ...(options.consoleDir !== undefined ? { consoleDir: options.consoleDir } : {}),
+    }, out);
     return 0;
   }
   if (options.cpus !== undefined) throw new CliError('--cpus is for bench linux-boot (the mips guest runs on one CPU)');
+  if (options.consoleDir !== undefined) throw new CliError('--console is for bench linux-boot');
   if (name !== 'mips') throw new CliError(`unknown benchmark "${name ?? ''}" (known: mips, linux-boot)`);
   // The QEMU half's rate is the workbench's instruction count over QEMU's time: nothing to show alone.
   if (options.ours === false) throw new CliError('bench mips has no QEMU comparison without the workbench\'s run (it counts the instructions): --qemu-only is for linux-boot');

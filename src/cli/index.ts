@@ -31,10 +31,11 @@ commands:
   bench mips [--runs N] [--arch riscv64|aarch64] [--no-qemu] [--tier interp]
       run the instruction-rate benchmark guest on one hart to its power-off and print "MIPS ours <n>";
       with QEMU installed, run the same ELF in QEMU too and print "MIPS qemu <n>" and "ratio <ours/qemu>"
-  bench linux-boot [--runs N] [--arch riscv64|aarch64|loongarch64] [--cpus N] [--no-qemu | --qemu-only] [--tier interp]
+  bench linux-boot [--runs N] [--arch riscv64|aarch64|loongarch64] [--cpus N] [--no-qemu | --qemu-only] [--tier interp] [--console DIR]
       boot Debian's kernel + initramfs on one hart to the init's first line (loongarch64: to the
       kernel's "Run /init as init process"); with QEMU installed, boot the same images in QEMU too
-      and print "ratio <ours/qemu>"
+      and print "ratio <ours/qemu>"; --console DIR saves each run's console (hvwb-N.log, qemu-N.log)
+      with the host seconds at which every line began, to compare where the two boots spend their time
   ui [layout] [--port N]
       open the workbench in browser mode on a layout (default: the demo layout)
   dts <layout> <zone> | dts --board <board> [root]
@@ -107,7 +108,7 @@ export async function main(argv: readonly string[], out: Output = processOutput)
         return result.code;
       }
       case 'bench': {
-        const args = parseArgs(rest, ['runs', 'arch', 'tier', 'cpus'], ['no-qemu', 'qemu-only']);
+        const args = parseArgs(rest, ['runs', 'arch', 'tier', 'cpus', 'console'], ['no-qemu', 'qemu-only']);
         applyTier(args);
         const { runBench } = await import('./bench');
         return await runBench(args.positional[0], numberFlag(args, 'runs', 1), out, {
@@ -115,6 +116,7 @@ export async function main(argv: readonly string[], out: Output = processOutput)
           ...(args.flags.has('cpus') ? { cpus: numberFlag(args, 'cpus', 1) } : {}),
           ...(args.flags.has('no-qemu') ? { qemu: false } : {}),
           ...(args.flags.has('qemu-only') ? { ours: false } : {}),
+          ...(args.flags.has('console') ? { consoleDir: args.flags.get('console')!.at(-1)! } : {}),
         });
       }
       case 'ui': {

@@ -5,11 +5,11 @@
  * scripts/fetch-guest-images.sh --arch aarch64 are there.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { benchLinuxBoot, qemuCommand } from '../../../src/cli/bench-linux';
+import { benchLinuxBoot, qemuCommand, StampedConsole } from '../../../src/cli/bench-linux';
 import { hvwbWith } from '../../helpers/cli';
 
 const hvwb = (...argv: string[]) => hvwbWith({}, ...argv);
@@ -51,6 +51,20 @@ describe('hvwb bench linux-boot --arch', () => {
     expect(mips.stderr).toContain('--cpus is for bench linux-boot');
   });
 
+  it('--console stamps every console line once with the host seconds at which it began, across chunks', () => {
+    const log = new StampedConsole(performance.now() - 1500);
+    log.add('Booting Linux');
+    log.add(' on hart 0\nsecond line\nthi');
+    log.add('rd\n\n');
+    const lines = log.toString().split('\n');
+    expect(lines.slice(0, 4).map((l) => l.replace(/^\[ +(\d+\.\d{3})\] /, ''))).toEqual(['Booting Linux on hart 0', 'second line', 'third', '']);
+    expect(lines.slice(0, 4).every((l) => /^\[ +\d+\.\d{3}\] /.test(l))).toBe(true);
+    const first = Number(/^\[ *([\d.]+)\]/.exec(lines[0]!)![1]);
+    expect(first).toBeGreaterThanOrEqual(1.5);
+    expect(first).toBeLessThan(60);
+    expect(lines[4]).toBe('');
+  });
+
   it('names the known architectures for an unknown one', async () => {
     const r = await hvwb('bench', 'linux-boot', '--arch', 'sparc');
     expect(r.code).toBe(2);
@@ -60,6 +74,7 @@ describe('hvwb bench linux-boot --arch', () => {
   it('refuses --qemu-only with --no-qemu, and those options for bench mips', async () => {
     expect((await hvwb('bench', 'linux-boot', '--qemu-only', '--no-qemu')).stderr).toMatch(/leave nothing to run/);
     expect((await hvwb('bench', 'mips', '--qemu-only')).stderr).toMatch(/bench mips has no QEMU comparison/);
+    expect((await hvwb('bench', 'mips', '--console', '/tmp/x')).stderr).toMatch(/--console is for bench linux-boot/);
     expect((await hvwb('bench', 'mips', '--arch', 'sparc')).stderr).toMatch(/bench mips --arch sparc: no benchmark layout bench\/layouts\/sparc-mips\/layout\.json/);
   });
 
@@ -80,10 +95,15 @@ describe('hvwb bench linux-boot --arch', () => {
   const images = path.resolve('examples/aarch64-linux-root/images');
   const haveQemu = spawnSync('qemu-system-aarch64', ['--version'], { stdio: 'ignore' }).status === 0;
   const ready = haveQemu && existsSync(path.join(images, 'Image')) && existsSync(path.join(images, 'initramfs.cpio.gz'));
-  it.skipIf(!ready)('--qemu-only boots Debian\'s arm64 kernel on QEMU to the init line and prints its time', async () => {
-    const r = await hvwb('bench', 'linux-boot', '--arch', 'aarch64', '--qemu-only');
+  it.skipIf(!ready)('--qemu-only boots Debian\'s arm64 kernel on QEMU to the init line and prints its time; --console keeps its console', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'hvwb-bench-console-'));
+    dirs.push(dir);
+    const r = await hvwb('bench', 'linux-boot', '--arch', 'aarch64', '--qemu-only', '--console', path.join(dir, 'logs'));
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^qemu run 1: "hvwb-init: starting" after \d+\.\d\d s\nqemu \d+\.\d\d s\n$/);
+    const text = readFileSync(path.join(dir, 'logs', 'qemu-1.log'), 'latin1');
+    expect(text).toMatch(/^\[ +\d+\.\d{3}\] \[ +0\.000000\] Booting Linux on physical CPU 0x0/m);
+    expect(text).toMatch(/^\[ +\d+\.\d{3}\] hvwb-init: starting/m);
   }, 180_000);
 });
