@@ -214,6 +214,8 @@ export class LaCpu implements CpuCore {
   readonly tier: LaTier | undefined;
   /** The next instruction is a block head: where a branch, exception or translated code left the pc. */
   private atHead = true;
+  /** Calls of mappedChanged() (translated code stops after a CSR write that made one). */
+  private mappedChanges = 0;
   /** Set by tierDataPage(): the page came from a TLB entry (not a DMW or direct address mode). */
   tierFromTlb = false;
 
@@ -483,13 +485,21 @@ export class LaCpu implements CpuCore {
 
   // --- for the translation tier (tier.ts) ---
 
-  /** Runs one instruction through its interpreter handler for translated code (the pc slot holds its pc). */
-  tierExecute(word: number): void {
+  /**
+   * Runs one instruction through its interpreter handler for translated code (the pc slot holds its pc).
+   * True when translated code must stop after it: a CSR write changed the translation mode (CRMD's PLV,
+   * DA, PG), the mapping (ASID, STLBPS, a DMW) or enabled interrupts (CRMD.IE set).
+   */
+  tierExecute(word: number): boolean {
     this.word = word;
     const d = this.decodeWord(word)!;
+    const crmd = this.csr.get(Csr.CRMD)!;
+    const mapped = this.mappedChanges;
     execute(this, d, this.r[LA_PC_SLOT]!);
     this.r[0] = 0n;
     this.branched = false;
+    const now = this.csr.get(Csr.CRMD)!;
+    return mapped !== this.mappedChanges || ((crmd ^ now) & 0x1bn) !== 0n || (now & ~crmd & 4n) !== 0n;
   }
 
   /** A guest exception inside translated code (the pc slot holds the instruction's pc): taken there. False: not a trap. */
@@ -786,6 +796,7 @@ export class LaCpu implements CpuCore {
 
   /** ASID, STLBPS or a DMW changed: the mapped banks are stale. */
   private mappedChanged(): void {
+    this.mappedChanges++;
     this.emptyBank(1);
     this.emptyBank(2);
     this.tcUserPlv = -1;

@@ -19,8 +19,10 @@
  * LDX/STX, LDPTR/STPTR), the branches, B/BL/JIRL, PRELD and DBAR as no-ops. Called through the
  * interpreter's own handler from inside a block (registers out and back; they go on with the next
  * instruction or raise): FP and LSX, the AM* atomics, CSRRD, IOCSRRD, RDTIME, CPUCFG, CACOP and the
- * bit reversals. Left to the interpreter, ending a block (the next instruction is a head again): CSR
- * writes, IOCSR writes, TLB instructions, LDDIR/LDPTE, LL/SC, IBAR, ERTN, IDLE, SYSCALL/BREAK/HVCL/DBCL,
+ * bit reversals; CSRWR/CSRXCHG and IOCSRWR too, which leave the block at the next instruction with the
+ * stop word raised (the dispatcher returns) when the write changed the translation mode (CRMD's PLV, DA,
+ * PG), the mapping (ASID, STLBPS, a DMW) or set CRMD.IE (LaCpu.tierExecute says which). Left to the
+ * interpreter, ending a block (the next instruction is a head again): TLB instructions, LDDIR/LDPTE, LL/SC, IBAR, ERTN, IDLE, SYSCALL/BREAK/HVCL/DBCL,
  * the FP branches, and words without a row. While the LLbit is set, the LL address's page stays out of
  * the write TLB, so a store there takes the interpreter's path, which clears the LLbit.
  *
@@ -57,6 +59,8 @@ export const DATA_TLB = 256;
 /** The tier's words in the CPU's state region, from its start (LA_TIER_OFFSET in cpu.ts): rTag, rHi, rHost, wTag, wHi, wHost. */
 const TLB_BYTES = 6 * 4 * DATA_TLB;
 const STALE = TLB_BYTES;
+/** Set by a block whose CSR write changed the translation mode or mapping or enabled interrupts: the dispatcher returns. */
+const STOP = TLB_BYTES + 4;
 export const JC_ENTRIES = 16384;
 const JC = TLB_BYTES + 16;
 /** Bytes of the tier's part of the state region. */
@@ -66,7 +70,7 @@ export const LA_TIER_BYTES = JC + 16 * JC_ENTRIES;
 const TIER_TRAP = { tierTrap: true };
 
 /** What the tier does with each decode-table row. */
-const enum Kind { Stop = 0, Inline = 1, Helper = 2, Branch = 3, End = 4, Nop = 5 }
+const enum Kind { Stop = 0, Inline = 1, Helper = 2, Branch = 3, End = 4, Nop = 5, Ending = 6 }
 
 const INLINE = new Set([
   'add.w', 'add.d', 'sub.w', 'sub.d', 'slt', 'sltu', 'slti', 'sltui', 'maskeqz', 'masknez', 'nor', 'and', 'or', 'xor', 'orn', 'andn',
@@ -95,6 +99,7 @@ const KIND: Uint8Array = Uint8Array.from(OPCODES, ({ mnemonic: m }) => {
   if (END.has(m)) return Kind.End;
   if (NOP.has(m)) return Kind.Nop;
   if (HELPER_NAMES.has(m)) return Kind.Helper;
+  if (m === 'csrwr' || m === 'csrxchg' || m.startsWith('iocsrwr')) return Kind.Ending;
   if (/^am(swap|add|and|or|xor|max|min)/.test(m)) return Kind.Helper;
   // FP and LSX, except the FP branches (bceqz/bcnez).
   if (m === 'bceqz' || m === 'bcnez') return Kind.Stop;
@@ -144,6 +149,7 @@ export class LaTier {
   readonly requestAddress: number;
   private readonly words: Int32Array;
   private readonly staleWord: number;
+  private readonly stopWord: number;
   private readonly jc: Int32Array;
   private readonly tags: Int32Array[];
   /** Inline data TLB entries filled from TLB pages (index | 256 for the write TLB): dropped when the TLB changes. */
@@ -165,6 +171,7 @@ export class LaTier {
     const buffer = memory.buffer;
     this.words = new Int32Array(buffer);
     this.staleWord = (this.tlbBase + STALE) >> 2;
+    this.stopWord = (this.tlbBase + STOP) >> 2;
     this.jc = new Int32Array(buffer, this.tlbBase + JC, 4 * JC_ENTRIES).fill(0);
     this.tags = Array.from({ length: 6 }, (_, i) => new Int32Array(buffer, this.tlbBase + i * 4 * DATA_TLB, DATA_TLB));
     this.tags[0]!.fill(-1);
@@ -190,12 +197,12 @@ export class LaTier {
       }
       this.fill(va, 1);
     };
-    const other = (word: number, count: number): void => {
+    const other = (word: number, count: number): number => {
       this.stats.helpers++;
       try {
-        c.tierExecute(word);
+        return c.tierExecute(word) ? 1 : 0;
       } catch (e) {
-        this.fault(e, word, count);
+        return this.fault(e, word, count);
       }
     };
     this.table = new WebAssembly.Table({ element: 'anyfunc', initial: MAX_BLOCKS + 1 });
@@ -305,6 +312,8 @@ export class LaTier {
     } catch (err) {
       if (err !== TIER_TRAP) throw err;
       return this.trapCount;
+    } finally {
+      this.words[this.stopWord] = 0;
     }
     if (r < 0) {
       this.dropStale();
@@ -371,7 +380,7 @@ export class LaTier {
     const fns = {
       ld: mod.importFunction('ld', [I64, I32, I32, I32], [I64]),
       st: mod.importFunction('st', [I64, I32, I64, I32, I32], []),
-      other: mod.importFunction('other', [I32, I32], []),
+      other: mod.importFunction('other', [I32, I32], [I32]),
     };
     batch.forEach((b, i) => {
       const g = new BlockGen(this, b.host, b.k, b.mode, fns);
@@ -420,6 +429,7 @@ export class LaTier {
     f.get(r).set(count);
     // The host asked the CPU to leave its slice (pause, a remote fence, the end of a turn).
     f.i32(0).mem(W.i32_load, 2, this.requestAddress).op(W.br_if).u(1);
+    f.i32(0).mem(W.i32_load, 2, this.tlbBase + STOP).op(W.br_if).u(1);
     f.get(count).get(limit).op(W.i32_lt_s).op(W.br_if).u(0);
     f.op(W.end, W.end);
     f.get(count);
@@ -449,6 +459,7 @@ class BlockGen {
   private readonly ib: number;
   private readonly R: number;
   private readonly TLB: number;
+  private readonly STOP: number;
   private readonly regLocal: number[] = new Array<number>(32).fill(-1);
   private readonly cached: boolean[] = new Array<boolean>(32).fill(false);
   private readonly dirty: boolean[] = new Array<boolean>(32).fill(false);
@@ -469,6 +480,7 @@ class BlockGen {
     this.ib = f.local(I32);
     this.R = tier.rBase;
     this.TLB = tier.tlbBase;
+    this.STOP = tier.tlbBase + STOP;
   }
 
   // ---- registers (r1..r31 in locals while the block runs; r0 reads as 0 and writes are dropped) ----
@@ -607,7 +619,7 @@ class BlockGen {
     const F = d.f;
     const kind = KIND[d.op]!;
     if (kind === Kind.Nop) return false;
-    if (kind === Kind.Helper) {
+    if (kind === Kind.Helper || kind === Kind.Ending) {
       this.callInterpreter(ins, i);
       return false;
     }
@@ -938,5 +950,17 @@ class BlockGen {
     f.i32(ins.word | 0).get(this.cnt).i32(i).op(W.i32_add);
     f.call(this.fns.other);
     this.cached.fill(false);
+    if (KIND[ins.d.op] !== Kind.Ending) {
+      f.op(W.drop);
+      return;
+    }
+    // A CSR write that changed the translation mode or mapping, or enabled interrupts: leave at the
+    // next instruction with the stop word raised (the dispatcher returns, the run loop looks again).
+    f.op(W.if, VOID);
+    f.i32(0).i32(1).mem(W.i32_store, 2, this.STOP);
+    this.pcPush(ins.k + 1);
+    f.set(this.r);
+    this.exit(this.r, i + 1);
+    f.op(W.end);
   }
 }

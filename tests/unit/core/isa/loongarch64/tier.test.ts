@@ -5,7 +5,7 @@
  * architectural state must agree: r0-r31, the pc, every CSR, instructions retired, the data area and the
  * console output. Programs: the integer differential program (its output must also be QEMU's), seeded
  * random integer sequences with edge values (loads and stores of every width, aligned or not, forward
- * branches, the byte reversals the tier hands to the interpreter), code rewritten by the CPU itself after
+ * branches, the bit reversals and CSR reads and writes the tier hands to the interpreter's handlers), code rewritten by the CPU itself after
  * its block was translated and by another party between slices, loads and stores through a DMW with
  * paging on, and a load that faults (TLB refill) in the middle of a block.
  */
@@ -133,7 +133,7 @@ function randomInstruction(r: () => number, label: () => string): string {
   const R = () => pick(['$a0', '$a1', '$a2', '$a3', '$a4', '$a5', '$a6', '$a7', '$t0', '$t1', '$t2', '$t3', '$t4', '$t5', '$t6', '$t7']);
   const RZ = () => (r() < 0.08 ? '$zero' : R());
   const int = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
-  switch (int(0, 19)) {
+  switch (int(0, 20)) {
     case 0: case 1: case 2: return `${pick(THREE_R)} ${RZ()}, ${RZ()}, ${RZ()}`;
     case 3: return `${pick(['addi.w', 'addi.d', 'slti', 'sltui', 'lu52i.d'])} ${RZ()}, ${RZ()}, ${int(-2048, 2047)}`;
     case 4: return `${pick(['andi', 'ori', 'xori'])} ${RZ()}, ${RZ()}, ${int(0, 4095)}`;
@@ -171,6 +171,11 @@ function randomInstruction(r: () => number, label: () => string): string {
       return `${head}\n  addi.d ${R()}, ${R()}, 1\n${l}:`;
     }
     case 18: return r() < 0.5 ? `bytepick.d ${RZ()}, ${RZ()}, ${RZ()}, ${int(0, 7)}` : `bytepick.w ${RZ()}, ${RZ()}, ${RZ()}, ${int(0, 3)}`;
+    case 19: return pick([
+      `csrwr ${RZ()}, 0x30`, `csrxchg ${RZ()}, ${R()}, 0x31`, `csrrd ${RZ()}, 0x30`,
+      // CRMD.IE on and off (ECFG enables no interrupt: the write goes on or stops the block, nothing is taken).
+      `csrxchg ${RZ()}, $s3, 0x0`,
+    ]);
     default: return `masknez ${RZ()}, ${RZ()}, ${RZ()}`;
   }
 }
@@ -185,7 +190,7 @@ describe('LA64 translation tier: seeded random programs', () => {
       const init = regs.map((reg) => `li.d ${reg}, ${BigInt.asUintN(64, EDGES[Math.floor(r() * EDGES.length)]!)}`);
       const body = Array.from({ length: 10 + Math.floor(r() * 40) }, () => randomInstruction(r, () => `l${labels++}`));
       const source = [
-        `li.d $s0, ${DATA}`, 'li.w $s2, 40', ...init,
+        `li.d $s0, ${DATA}`, 'li.w $s2, 40', 'li.w $s3, 4', ...init,
         'loop:', ...body,
         'addi.d $s2, $s2, -1', 'bnez $s2, loop',
         'idle 0',
@@ -348,5 +353,35 @@ describe('LA64 translation tier: paging', () => {
     expect([c.r(4), c.r(5), c.r(7)]).toEqual([1n, 2n, 0n]);
     expect(c.r(17)).toBe(0x10000n);
     expect(p.ms[1].cpu.tier!.stats.blocks).toBeGreaterThan(3);
+  });
+
+  it('a CSR write inside a block that removes its own window stops the block: the next fetch faults, as in the interpreter', () => {
+    const p = pair();
+    for (const m of p.ms) {
+      m.load(`
+        li.w $t0, 0x3000
+        csrwr $t0, 0x88
+        csrwr $t0, 0xc
+        ${TO_WINDOW(0x2000)}
+      `, 0x1000);
+      m.load(`
+        li.w $t0, 0xb0
+        csrwr $t0, 0x0
+        li.w $a0, 7
+        li.w $t1, 0
+        csrwr $t1, 0x181
+        li.w $a0, 8
+        idle 0
+      `, 0x9000_0000_0000_2000n, 0x2000);
+      m.load(`
+        csrrd $t5, 0x7
+        idle 0
+      `, 0x3000);
+      m.cpu.setPc(0x1000n);
+    }
+    const exit = lockStep(p, 251, 10_000, [DATA, 8], 'DMW write');
+    expect(exit).toBe('wfi');
+    expect(p.ms[1].r(4)).toBe(7n);
+    expect(p.ms[1].cpu.tier!.stats.blocks).toBeGreaterThan(1);
   });
 });
