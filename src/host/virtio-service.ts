@@ -293,6 +293,7 @@ export class VirtioService {
       ...(netSwitch ? { netSwitch } : {}),
       consoleOutput: (zone, bytes) => this.hooks.output(zone, bytes),
       finishRequest: () => this.injectCompleted(),
+      lowerIrq: (zone, irq) => this.lowerIrq(zone, irq),
       // The message names zone, device, queue and descriptor; the daemon has already rate-limited it.
       onFault: (fault) => this.hooks.deviceError(fault.zone, `virtio: ${fault.message}${fault.deviceNeedsReset ? ' (device error: DEVICE_NEEDS_RESET until the driver resets it)' : ''}`),
       onInternalError: (error) => this.hooks.log(`virtio daemon: internal error: ${(error as Error).message}`),
@@ -534,6 +535,22 @@ export class VirtioService {
         if (chip) chip.inject(irq, false);
         else this.hooks.log(`virtio: zone ${zone} has no virtual interrupt controller, irq ${irq} dropped`);
       }
+    } finally {
+      this.view.lock.release();
+    }
+  }
+
+  /**
+   * A device's InterruptStatus went back to 0: where the zone's virtual controller holds an injected
+   * line (loongarch64's GINTC.HWIS), it drops now (VirtualIrqChip.deassert).
+   */
+  private lowerIrq(zone: number, irq: number): void {
+    const slot = this.runtime.table.byId(zone);
+    const chip = slot ? this.runtime.virtualIrqChipOf(slot) : undefined;
+    if (!chip?.deassert) return;
+    this.view.lock.acquire();
+    try {
+      chip.deassert(irq);
     } finally {
       this.view.lock.release();
     }

@@ -23,6 +23,8 @@ import { boardDtb } from '../core/fdt/board-dtb';
 import { zoneTreeInput } from '../core/hypervisor/zone-dtb';
 import { checkZoneDtb } from '../core/hypervisor/zone-dtb-check';
 import { guestAddressOf } from '../core/hypervisor/hypervisor';
+import { archOfLinuxImage } from '../core/cpu-models';
+import { ARCH_CONFIG_VALIDATORS } from '../shared/validate/arch/registry';
 
 export interface ZoneFile {
   readonly file: string;
@@ -166,6 +168,8 @@ export async function loadZoneImages(zone: ZoneFile, ram: LoadTarget, generate?:
     } else {
       writes.push({ placement: rawPlacement(image, bytes.length), bytes: () => bytes });
       kernelSize = bytes.length;
+      const handoff = firmwareHandoff(zone, bytes, image.address);
+      if (handoff) writes.push(handoff);
     }
   }
   const modules: PlannedWrite[] = [];
@@ -199,6 +203,29 @@ export async function loadZoneImages(zone: ZoneFile, ram: LoadTarget, generate?:
     if (placement.space === 'guest-physical') kernelSize = Math.max(kernelSize, host + placement.size - config.kernelLoadPaddr);
   }
   return { ...config, kernelSize: roundPage(kernelSize), dtbSize: roundPage(dtbSize) };
+}
+
+/**
+ * The firmware handoff of a raw Linux Image whose architecture does not enter it at its first byte
+ * (loongarch64: kernel_entry wants an EFI system table in a2, cpu-models.ts linuxBoot), placed where
+ * the CPU model puts it for the kernel's guest-physical address, as the host does for the root zone.
+ * hvisor-tool copies the files and nothing else (its loongarch64 zones boot a vmlinux.bin with a
+ * built-in device tree); the zone's entry_point must name the handoff, or the zone is not started.
+ */
+function firmwareHandoff(zone: Pick<ZoneFile, 'file' | 'config'>, kernel: Uint8Array, loadPaddr: number): PlannedWrite | undefined {
+  const { config } = zone;
+  const guest = guestAddressOf(config, loadPaddr);
+  const boot = guest === undefined ? undefined : archOfLinuxImage(kernel)?.linuxBoot?.(kernel, guest);
+  if (!boot) return undefined;
+  const entry = ARCH_CONFIG_VALIDATORS[config.archConfig.arch].entryGuestPhysical?.(config.entryPoint) ?? config.entryPoint;
+  if (entry !== boot.entry) {
+    throw new ImageError(
+      `${zone.file}: entry_point 0x${config.entryPoint.toString(16)}: the kernel is a Linux Image entered through the firmware handoff ` +
+        `the workbench places at guest-physical 0x${boot.entry.toString(16)}; set entry_point to that address`,
+    );
+  }
+  const { address, bytes } = boot.firmware;
+  return { placement: { path: 'entry_point', file: `${zone.file}: firmware handoff`, space: 'guest-physical', start: address, size: bytes.length }, bytes: () => bytes };
 }
 
 /** Root-physical address of a guest-physical one in the zone's RAM (checkImageFit has placed it there). */

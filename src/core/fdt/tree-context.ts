@@ -58,6 +58,12 @@ export interface FdtArch {
   /** The /cpus node and one node per CPU of the tree. */
   addCpus(ctx: TreeContext): void;
   /**
+   * The `reg` addCpus gives each of a tree's CPUs, in order, where it is not the CPU's own number
+   * (loongarch64 under hvisor: the CPU's index in the zone, what its CPUID reads). The zone DTB check
+   * expects these.
+   */
+  treeCpuIds?(harts: readonly number[]): number[];
+  /**
    * Whether the IRQ hvisor injects into a zone for a virtio device is a line of the CPU's own interrupt
    * controller rather than an input of the board's: loongarch64's inject_irq takes an ESTAT.IS bit
    * (src/device/irqchip/ls7a2000/mod.rs:114-139), and hvisor's zone trees describe the device with

@@ -85,6 +85,12 @@ export interface VirtualIrqChip<C extends TrappingCpu = TrappingCpu> {
    */
   inject(irq: number, hw: boolean): boolean;
   /**
+   * Drops an injected interrupt the controller holds as a level until told (loongarch64's GINTC.HWIS),
+   * when the device's driver has acknowledged it. Absent where the guest's claim or acknowledge ends
+   * the interrupt itself (PLIC, GIC). Any thread, under the device lock.
+   */
+  deassert?(irq: number): void;
+  /**
    * arch_irqchip_reset (plic/mod.rs:226-267, gicv3/mod.rs:480-491): the zone's physical interrupts are
    * disabled on the physical controller and the virtual state is cleared, its outputs lowered.
    */

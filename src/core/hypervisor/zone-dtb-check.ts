@@ -13,6 +13,7 @@
  * the zone's CPU numbers as they are: a RISC-V hart id, an Arm MPIDR (equal on QEMU's virt boards).
  */
 import type { ZoneConfig, ZoneFinding } from '../../shared/model/zone-config';
+import { fdtArch } from '../fdt/arch/registry';
 import { cells, readDtb, stringList, stringProperty, walk, type FdtReadNode } from '../fdt/fdt-reader';
 
 export interface VirtioWindow {
@@ -179,14 +180,20 @@ export function checkZoneDtb(bytes: Uint8Array, file: string, zone: ZoneConfig, 
   }
   const cpus = root.children.find((n) => n.name === 'cpus');
   const named: number[] = [];
+  // The ids the zone's CPUs have in its tree: their own numbers, or (loongarch64) their index in the zone.
+  const ids = fdtArch(zone.archConfig.arch).treeCpuIds?.(zone.cpus) ?? [...zone.cpus];
+  const renumbered = ids.some((id, i) => id !== zone.cpus[i]);
+  const idsText = renumbered ? ` as ${ids.join(', ')} in the tree (each CPU's index in the zone, what its CPUID reads)` : '';
   for (const cpu of cpus?.children ?? []) {
     if (stringProperty(cpu.properties.get('device_type')) !== 'cpu') continue;
     const hart = regs(cpu, cpus!)[0]?.base;
     if (hart === undefined) continue;
     named.push(hart);
-    if (!zone.cpus.includes(hart)) at(cpu.path, `hart ${hart} is not one of the zone's cpus (${zone.cpus.join(', ')})`);
+    if (!ids.includes(hart)) at(cpu.path, `hart ${hart} is not one of the zone's cpus (${zone.cpus.join(', ')}${idsText})`);
   }
-  for (const cpu of zone.cpus) if (cpus && !named.includes(cpu)) at(cpus.path, `the zone's cpu ${cpu} is missing from /cpus`);
+  ids.forEach((id, i) => {
+    if (cpus && !named.includes(id)) at(cpus.path, `the zone's cpu ${zone.cpus[i]}${renumbered ? ` (reg ${id})` : ''} is missing from /cpus`);
+  });
 
   walk(root, (node) => {
     // A controller's own interrupts-extended names the harts' local controllers, not PLIC sources;

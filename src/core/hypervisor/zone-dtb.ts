@@ -11,11 +11,21 @@ import type { Aarch64ArchConfig, ZoneConfig } from '../../shared/model/zone-conf
 import type { BoardTreeInput } from '../fdt/board-dtb';
 
 /** A board device as a zone's tree describes it, or undefined when the zone does not see it. */
-type ZoneView = (zone: ZoneConfig, device: BoardDevice) => BoardDevice | undefined;
+type ZoneView = (zone: ZoneConfig, device: BoardDevice, board: Board) => BoardDevice | undefined;
 
 /** A real device the zone reaches through one of its `io` regions (hvisor maps it, nothing traps it). */
 const passedThrough: ZoneView = (zone, d) =>
   zone.memoryRegions.some((r) => r.type === 'io' && d.base >= r.physicalStart && d.base + d.size <= r.physicalStart + r.size) ? d : undefined;
+
+/**
+ * Whether the zone passes through a device whose interrupt goes to controller `d`: one naming it as
+ * interruptParent, or one naming none when `d` is the board's default controller (named by nobody).
+ */
+function feedsPassedThrough(zone: ZoneConfig, d: BoardDevice, board: Board): boolean {
+  const isDefault = d.props?.['interruptParent'] === undefined && !board.devices.some((x) => x.props?.['interruptParent'] === d.name);
+  return board.devices.some((x) => x !== d && x.irq !== undefined && passedThrough(zone, x, board) !== undefined &&
+    (x.props?.['interruptParent'] === d.name || (isDefault && x.props?.['interruptParent'] === undefined)));
+}
 
 /** The zone's GIC config of the version `d` is, or an error naming both. */
 function zoneGic<V extends 'v2' | 'v3'>(zone: ZoneConfig, d: BoardDevice, version: V): Extract<Aarch64ArchConfig['gic'], { version: V }> {
@@ -72,8 +82,11 @@ const ZONE_VIEW: Readonly<Partial<Record<DeviceKind, ZoneView>>> = {
   ns16550a: passedThrough,
   // loongarch64: every zone reaches the LIOINTC and the EIOINTC through its IOCSR window (hvisor's
   // 0x1fe0_0000 + 0x3000 MMIO handler, src/arch/loongarch64/zone.rs:95); the 7A2000's PCH-PIC and the
-  // PCH-MSI frame where its io regions pass them through, as hvisor's configs do.
-  'loongson-liointc': (_zone, d) => d,
+  // PCH-MSI frame where its io regions pass them through, as hvisor's configs do. The LIOINTC only in the
+  // root's tree and where the zone passes through a device wired to it (UART0): hvisor's
+  // loongson-3a5000.dtsi has it commented out, so its zone trees have none, and a zone's Linux probing it
+  // disables every input (irq-loongson-liointc.c writes LIOINTC_REG_INTC_DISABLE = ~0), the root's UART0 too.
+  'loongson-liointc': (zone, d, board) => (zone.root || feedsPassedThrough(zone, d, board) ? d : undefined),
   'loongson-eiointc': (_zone, d) => d,
   'loongson-pch-pic': passedThrough,
   'loongson-pch-msi': passedThrough,
@@ -122,7 +135,7 @@ export function zoneTreeInput(board: Board, zone: ZoneConfig, others: readonly Z
   // others stay on the board variant, so that a tree leaving out a device's controller says so.
   const seen: BoardDevice[] = [];
   const kept = board.devices.filter((d) => !covered(d)).map((d) => {
-    const view = ZONE_VIEW[d.kind]?.(zone, d);
+    const view = ZONE_VIEW[d.kind]?.(zone, d, board);
     if (view) seen.push(view);
     return view ?? d;
   });

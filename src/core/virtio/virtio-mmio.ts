@@ -191,6 +191,12 @@ export interface VirtioMmioOptions {
    * with a vector per queue (virtio-pci's MSI-X) needs.
    */
   readonly raiseIrq: (queue?: number) => void;
+  /**
+   * Called when the driver's InterruptACK (or a reset) leaves InterruptStatus 0 after it had bits: the
+   * line may drop. hvisor-tool's daemon deasserts the line there (tools/virtio/virtio.c:950-985, 318-330)
+   * on loongarch64, where an injected interrupt is a level the hypervisor holds.
+   */
+  readonly lowerIrq?: () => void;
   readonly onFault?: (fault: VirtioDeviceFault) => void;
 }
 
@@ -294,7 +300,12 @@ export class VirtioMmio implements MmioDevice {
       case Reg.queueNum: if (queue && !queue.ready) queue.size = value; break;
       case Reg.queueReady: this.writeQueueReady(value); break;
       case Reg.queueNotify: this.queueNotify(value); break;
-      case Reg.interruptAck: this.interruptStatus &= ~value; break;
+      case Reg.interruptAck: {
+        const before = this.interruptStatus;
+        this.interruptStatus &= ~value;
+        if (before !== 0 && this.interruptStatus === 0) this.options.lowerIrq?.();
+        break;
+      }
       case Reg.status: this.writeStatus(value); break;
       case Reg.queueDescLow: if (queue && !queue.ready) queue.descAddr = low(queue.descAddr, value); break;
       case Reg.queueDescHigh: if (queue && !queue.ready) queue.descAddr = high(queue.descAddr, value); break;
@@ -343,6 +354,7 @@ export class VirtioMmio implements MmioDevice {
     this.deviceFeaturesSel = this.driverFeaturesSel = 0;
     this.driverFeatures = 0n;
     this.queueSel = 0;
+    if (this.interruptStatus !== 0) this.options.lowerIrq?.();
     this.interruptStatus = 0;
     this.status = 0;
     this.lastFault = undefined;

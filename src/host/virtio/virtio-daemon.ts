@@ -46,6 +46,8 @@ export interface VirtioDaemonOptions {
   readonly consoleOutput?: (zone: number, bytes: Uint8Array) => void;
   /** Hypercall 1: the hypervisor drains `consumer.drainResults()` and injects the IRQs. */
   readonly finishRequest?: () => void;
+  /** A device's InterruptStatus went back to 0 (VirtioMmioOptions.lowerIrq): its zone's line may drop. */
+  readonly lowerIrq?: (zone: number, irq: number) => void;
   readonly onFault?: (fault: VirtioDeviceFault) => void;
   /**
    * A failure of our own code while handling a request (the vCPU has been answered 0). Without
@@ -166,6 +168,7 @@ export class VirtioDaemon {
       name,
       memory,
       raiseIrq: () => this.raise(zone, device.irq),
+      lowerIrq: () => this.options.lowerIrq?.(zone, device.irq),
       onFault: (fault) => this.report(fault),
     });
     const entry: DaemonDevice = { zone, addr: device.addr, len: device.len, irq: device.irq, name, config: device, transport, model };

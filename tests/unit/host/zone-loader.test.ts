@@ -12,6 +12,8 @@ import { loadLayout } from '../../../src/host/layout-loader';
 import { MachineHost } from '../../../src/host/machine-host';
 import { loadZoneImages, readZoneFile } from '../../../src/host/zone-loader';
 import { qemuPlic } from '../../../src/boards/riscv64/qemu-plic';
+import { ls3a5000 } from '../../../src/boards/loongarch64/ls3a5000';
+import { LA_LINUX_PE_MAGIC, laLinuxHandoff } from '../../../src/core/isa/loongarch64/linux-image';
 import { hvwbWith as hvwb } from '../../helpers/cli';
 
 const hex = (n: number): string => `0x${n.toString(16)}`;
@@ -107,5 +109,52 @@ describe("a zone start next to a running zone's memory", () => {
     expect(result.code).toBe(-22);
     expect(result.message).toMatch(/kernel_filepath: zone 3 "zoneV": .*v\.bin \(16781312 bytes\) would be written at root-physical 0x87000000\.\.0x88001000/);
     expect(ram.u8[0x8700_0000 - ram.base]).toBe(0);
+  });
+});
+
+describe('a loongarch64 zone whose kernel is a Linux Image', () => {
+  /** A LoongArch EFI-stub Image header (arch/loongarch/kernel/head.S): MZ, kernel_entry, size, load offset, LINUX_PE_MAGIC. */
+  function laImage(): Uint8Array {
+    const bytes = new Uint8Array(0x2000);
+    const view = new DataView(bytes.buffer);
+    view.setUint16(0, 0x5a4d, true);
+    view.setBigUint64(0x8, 0x1000n + 0x20_0000n, true);
+    view.setBigUint64(0x10, 0x2000n, true);
+    view.setBigUint64(0x18, 0x20_0000n, true);
+    view.setUint32(0x38, LA_LINUX_PE_MAGIC, true);
+    return bytes;
+  }
+
+  function writeLaZone(dir: string, entry: string): string {
+    writeFileSync(path.join(dir, 'Image'), laImage());
+    const json = {
+      arch: 'loongarch64', zone_id: 1, name: 'linux1', cpus: [1], interrupts: [], ivc_configs: [], pci_config: [],
+      memory_regions: [{ type: 'ram', physical_start: '0xc0000000', virtual_start: '0xc0000000', size: '0x1000000' }],
+      kernel_filepath: './Image', dtb_filepath: 'null', kernel_load_paddr: '0xc0200000', dtb_load_paddr: '0xc0000000', entry_point: entry,
+      arch_config: {},
+    };
+    const file = path.join(dir, 'zone1.json');
+    writeFileSync(file, JSON.stringify(json));
+    return file;
+  }
+
+  it('places the firmware handoff one page below the kernel and enters the kernel from it', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'hvwb-la-'));
+    const file = writeLaZone(dir, '0x90000000c01ff000');
+    const ram = { base: 0xc000_0000, size: 0x100_0000, u8: new Uint8Array(0x100_0000) };
+    await loadZoneImages({ file, config: (await readZoneFile(file, ls3a5000)).config, findings: [] }, ram);
+    const handoff = laLinuxHandoff(0xc01f_f000, 0xc020_1000);
+    expect([...ram.u8.subarray(0x1f_f000, 0x1f_f000 + handoff.bytes.length)]).toEqual([...handoff.bytes]);
+    expect(ram.u8[0x20_0000]).toBe(0x4d);
+  });
+
+  it('refuses a zone whose entry_point is not the handoff, naming the address, before writing a byte', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'hvwb-la-'));
+    const file = writeLaZone(dir, '0xc0200000');
+    const ram = { base: 0xc000_0000, size: 0x100_0000, u8: new Uint8Array(0x100_0000).fill(0xaa) };
+    await expect(loadZoneImages({ file, config: (await readZoneFile(file, ls3a5000)).config, findings: [] }, ram)).rejects.toThrow(
+      /entry_point 0xc0200000: the kernel is a Linux Image entered through the firmware handoff the workbench places at guest-physical 0xc01ff000/,
+    );
+    expect(ram.u8.every((b) => b === 0xaa)).toBe(true);
   });
 });

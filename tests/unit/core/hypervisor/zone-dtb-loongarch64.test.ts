@@ -51,6 +51,33 @@ describe('a loongarch64 zone tree with virtio devices', () => {
     expect(cells(uart.properties.get('interrupt-parent'))).not.toEqual([phandle]);
   });
 
+  it("numbers zone 1's CPU (physical CPU 1) as cpu@0, reg 0: the CPUID it reads under hvisor (cpu.rs:76-78)", () => {
+    expect(zone.cpus).toEqual([1]);
+    const cpus: FdtReadNode[] = [];
+    walk(tree, (n) => {
+      if (n.path.startsWith('/cpus/cpu@')) cpus.push(n);
+    });
+    expect(cpus.map((c) => c.path)).toEqual(['/cpus/cpu@0']);
+    expect(cells(cpus[0]!.properties.get('reg'))).toEqual([0]);
+    // The header's boot_cpuid_phys (offset 28) names the same CPU.
+    expect(new DataView(blob.buffer, blob.byteOffset).getUint32(28)).toBe(0);
+  });
+
+  it("keeps the LIOINTC only where the zone passes a device wired to it through; hvisor's zone trees have none", () => {
+    // zoneV passes UART0 through (its io region 0x1fe0_0000): UART0's controller is in its tree.
+    expect(() => node(tree, '/platform/interrupt-controller@1fe01400')).not.toThrow();
+    // examples/loongarch64-linux's zone 1 has only RAM and virtio: no LIOINTC for its Linux to probe,
+    // which would disable every input, the root's UART0 included.
+    const linuxFile = 'examples/loongarch64-linux/zone1.json';
+    const linux1 = parseZoneConfig(readFileSync(linuxFile, 'utf8'), linuxFile, 'loongarch64').config!;
+    const linuxTree = readDtb(boardDtb(zoneTreeInput(ls3a5000, linux1, [root, linux1], { virtio })), 'linux1');
+    expect(() => node(linuxTree, '/platform/interrupt-controller@1fe01400')).toThrow(/no node/);
+    expect(() => node(linuxTree, '/platform/interrupt-controller@1fe01600')).not.toThrow();
+    // The root's tree keeps it (UART0, its console, is wired there).
+    const rootTree = readDtb(boardDtb(zoneTreeInput(ls3a5000, root, [root, linux1])), 'root');
+    expect(() => node(rootTree, '/platform/interrupt-controller@1fe01400')).not.toThrow();
+  });
+
   it("passes the zone DTB check, which reads the CPU controller's cell as the line and names a disagreeing one", () => {
     expect(checkZoneDtb(blob, 'zoneV.dtb', zone, virtio)).toEqual([]);
     // Every HWI reaches the zone on hvisor (GINTC.HWIP = 0xff): a zone without interrupts [4, 5, 6] passes too.

@@ -12,9 +12,10 @@ function setup() {
   const output: number[] = [];
   const faults: VirtioDeviceFault[] = [];
   let irqs = 0;
+  let lowered = 0;
   const console = new VirtioConsole({ output: (bytes) => output.push(...bytes) });
-  const mmio = new VirtioMmio(console, { zone: 1, name: 'virtio-console@0x10006000', memory: ram.memory, raiseIrq: () => void irqs++, onFault: (f) => faults.push(f) });
-  return { ram, mmio, console, output, faults, irqs: () => irqs };
+  const mmio = new VirtioMmio(console, { zone: 1, name: 'virtio-console@0x10006000', memory: ram.memory, raiseIrq: () => void irqs++, lowerIrq: () => void lowered++, onFault: (f) => faults.push(f) });
+  return { ram, mmio, console, output, faults, irqs: () => irqs, lowered: () => lowered };
 }
 
 describe('virtio-mmio transport', () => {
@@ -150,6 +151,30 @@ describe('virtio-mmio transport', () => {
     expect(s.mmio.read(Reg.interruptStatus, 4)).toBe(Interrupt.vring);
     expect(driver.ack()).toBe(Interrupt.vring);
     expect(s.mmio.read(Reg.interruptStatus, 4)).toBe(0);
+  });
+
+  it('lowers the line once an acknowledgement or a reset leaves InterruptStatus 0 (hvisor-tool\'s deassert)', () => {
+    const s = setup();
+    const driver = new FakeDriver(s.ram, s.mmio).init({ queues: 2 });
+    const buffer = s.ram.alloc(4);
+    s.ram.put(buffer, [0x68, 0x69, 0x0a, 0x00]);
+    driver.queue(1).submit([{ addr: buffer, len: 3 }]);
+    s.console.resize(100, 30);
+    expect(s.mmio.read(Reg.interruptStatus, 4)).toBe(Interrupt.vring | Interrupt.config);
+    // One bit left: the line stays up.
+    s.mmio.write(Reg.interruptAck, 4, Interrupt.vring);
+    expect(s.lowered()).toBe(0);
+    s.mmio.write(Reg.interruptAck, 4, Interrupt.config);
+    expect(s.lowered()).toBe(1);
+    // Acknowledging nothing pending lowers nothing.
+    s.mmio.write(Reg.interruptAck, 4, Interrupt.vring);
+    expect(s.lowered()).toBe(1);
+    // A reset with a bit pending lowers it too; without one it does not.
+    s.console.resize(90, 30);
+    s.mmio.write(Reg.status, 4, 0);
+    expect(s.lowered()).toBe(2);
+    s.mmio.write(Reg.status, 4, 0);
+    expect(s.lowered()).toBe(2);
   });
 
   it('serves the device configuration from 0x100 at any width and bumps ConfigGeneration on change', () => {

@@ -10,13 +10,20 @@ import { unitName } from '../../tree-context';
 
 const CPU_INTC = 'cpuintc';
 
+const treeCpuIds = (harts: readonly number[]): number[] => harts.map((_hart, index) => index);
+
 function addCpus(ctx: TreeContext): void {
   const board = boardOf(ctx.board, 'loongarch64');
   const cpus = ctx.tree.root.addChild('cpus');
   cpus.u32('#address-cells', 1).u32('#size-cells', 0);
-  for (const hart of ctx.harts) {
-    const cpu = cpus.addChild(unitName('cpu', hart));
-    cpu.string('compatible', board.cpuCompatible).string('device_type', 'cpu').u32('reg', hart);
+  // reg is the CPU's index among the tree's CPUs, which is what CSR.CPUID reads: under hvisor every zone
+  // CPU reads its index in the zone (hvisor sets GCSR CPUID 0 for its one-CPU zones, cpu.rs:76-78, and its
+  // zone trees have cpu@0 only, loongson-3a5000.dtsi; arch/loongarch64/vcpu.ts), and a bare machine's
+  // tree lists CPUs 0..n-1. Linux's fdt_smp_setup maps the node whose reg equals the boot CPU's CPUID to
+  // logical CPU 0; zone 1's CPU 1 as reg 1 would be a second CPU that does not exist.
+  for (const id of treeCpuIds(ctx.harts)) {
+    const cpu = cpus.addChild(unitName('cpu', id));
+    cpu.string('compatible', board.cpuCompatible).string('device_type', 'cpu').u32('reg', id);
   }
   const intc = ctx.tree.root.addChild('interrupt-controller', CPU_INTC);
   intc.string('compatible', 'loongson,cpu-interrupt-controller').u32('#interrupt-cells', 1).empty('interrupt-controller');
@@ -27,8 +34,10 @@ export const loongarch64Tree: FdtArch = {
   rootCompatible: 'loongson,ls3a5000',
   // LoongArch DMA is coherent (ARCH_DMA_DEFAULT_COHERENT under CONFIG_LOONGARCH).
   dmaCoherentByDefault: true,
-  bootCpuId: (_board, hart) => hart,
+  // The first CPU of the tree: index 0 (addCpus).
+  bootCpuId: () => 0,
   addCpus,
+  treeCpuIds,
   cpuInterruptController: () => CPU_INTC,
   // A zone's virtio IRQ is the ESTAT.IS line hvisor's inject_irq raises (tree-context.ts).
   injectedIrqsOnCpu: true,

@@ -78,6 +78,24 @@ export class LoongarchVirtualGintc implements VirtualIrqChip {
     return true;
   }
 
+  /**
+   * The daemon's deassert when the driver's InterruptACK leaves the device's InterruptStatus 0: the
+   * line's GINTC.HWIS bit drops on the zone's first CPU (the one inject sets). hvisor-tool's daemon
+   * does this per line (tools/virtio/virtio.c:950-985 -> HVISOR_HC_CLEAR_INJECT_IRQ with zone and irq,
+   * driver/hvisor_main.c:95-104); hvisor HEAD's own hypercall 20 (HvClearInjectIrq, hypercall/mod.rs:83-93)
+   * clears every injected line of every CPU but 0 (ipi.rs:349-352 -> ls7a2000/mod.rs:142-158), which
+   * could drop another device's line before its driver ran. Without either, a line stayed up until the
+   * 200 ms tick and Linux's handler, finding InterruptStatus 0, took it thousands of times (decision 0029).
+   */
+  deassert(irq: number): void {
+    if (irq < INT_HWI0 || irq > INT_HWI7) return;
+    const cpu = this.env.cpus[0];
+    if (cpu === undefined) return;
+    const bit = 1 << (irq - INT_HWI0);
+    const before = Atomics.and(this.words, 0, ~bit);
+    if (before & bit) this.env.signals.setPending(cpu, 1 << irq, false);
+  }
+
   /** hvisor's clear_hwi_injected_irq on `cpu` once the hold has passed (its host timer tick). */
   clearExpired(cpu: number, now = Date.now()): void {
     const i = this.env.cpus.indexOf(cpu);
