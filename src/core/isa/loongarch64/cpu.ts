@@ -1137,6 +1137,8 @@ export class LaCpu implements CpuCore {
 
   restoreState(state: Uint8Array): void {
     restoreLaState(this, state);
+    const bank = this.platform.bus.bankAt(this.llAddr, 8);
+    this.llHost = bank ? bank.bufferOffset + (this.llAddr - bank.base) : -1;
     this.tlb.generation++;
     this.syncTranslation();
     this.clearDecodeCache();
