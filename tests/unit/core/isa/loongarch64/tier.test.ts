@@ -297,6 +297,38 @@ describe('LA64 translation tier: LL/SC', () => {
   });
 });
 
+describe('LA64 translation tier: breakpoints and single steps', () => {
+  it('a breakpoint in translated code stops there, and single steps go one instruction, as in the interpreter', () => {
+    const p = pair();
+    const labels = start(p, `
+      li.w $a0, 0
+      li.w $a1, 100000
+    loop:
+      addi.d $a0, $a0, 3
+    mid:
+      xori $a2, $a0, 5
+      addi.d $a1, $a1, -1
+      bnez $a1, loop
+      idle 0
+    `);
+    lockStep(p, 997, 5 * 997, [DATA, 8], 'before the breakpoint');
+    expect(p.ms[1].cpu.tier!.stats.blocks).toBeGreaterThan(0);
+    const mid = labels.get('mid')!;
+    for (const m of p.ms) m.cpu.setBreakpoint(mid);
+    const exits = p.ms.map((m) => m.cpu.run(100_000));
+    expect(exits).toEqual(['breakpoint', 'breakpoint']);
+    expect(p.ms.map((m) => m.cpu.getPc())).toEqual([mid, mid]);
+    expect(state(p.ms[1], [DATA, 8])).toEqual(state(p.ms[0], [DATA, 8]));
+    for (const m of p.ms) m.cpu.setBreakpoint(undefined);
+    for (let i = 0; i < 3; i++) {
+      for (const m of p.ms) expect(m.cpu.run(1, true)).toBe('budget');
+      expect(state(p.ms[1], [DATA, 8])).toEqual(state(p.ms[0], [DATA, 8]));
+    }
+    expect(p.ms[1].cpu.getPc()).toBe(labels.get('loop')!);
+    expect(lockStep(p, 997, 1_000_000, [DATA, 8], 'after the breakpoint')).toBe('wfi');
+  });
+});
+
 /** Sets DMW1 over 0x9000... (cached, PLV0) and jumps to `entry` (a physical address) through it; the code there turns paging on. */
 const TO_WINDOW = (entry: number) => `
       li.d $t0, 0x9000000000000011
