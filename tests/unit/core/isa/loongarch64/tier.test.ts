@@ -313,18 +313,24 @@ describe('LA64 translation tier: breakpoints and single steps', () => {
     `);
     lockStep(p, 997, 5 * 997, [DATA, 8], 'before the breakpoint');
     expect(p.ms[1].cpu.tier!.stats.blocks).toBeGreaterThan(0);
+    // The pc is at mid now (4985 instructions): a breakpoint there stops at once, and the next run stops
+    // there again after one pass through the loop, whose head (loop) has a translated block.
     const mid = labels.get('mid')!;
+    const loop = labels.get('loop')!;
+    expect(p.ms[1].cpu.getPc()).toBe(mid);
     for (const m of p.ms) m.cpu.setBreakpoint(mid);
+    expect(p.ms.map((m) => m.cpu.run(100_000))).toEqual(['breakpoint', 'breakpoint']);
     const exits = p.ms.map((m) => m.cpu.run(100_000));
     expect(exits).toEqual(['breakpoint', 'breakpoint']);
     expect(p.ms.map((m) => m.cpu.getPc())).toEqual([mid, mid]);
+    expect(p.ms[1].cpu.retired).toBe(4989);
     expect(state(p.ms[1], [DATA, 8])).toEqual(state(p.ms[0], [DATA, 8]));
     for (const m of p.ms) m.cpu.setBreakpoint(undefined);
     for (let i = 0; i < 3; i++) {
       for (const m of p.ms) expect(m.cpu.run(1, true)).toBe('budget');
       expect(state(p.ms[1], [DATA, 8])).toEqual(state(p.ms[0], [DATA, 8]));
     }
-    expect(p.ms[1].cpu.getPc()).toBe(labels.get('loop')!);
+    expect(p.ms[1].cpu.getPc()).toBe(loop);
     expect(lockStep(p, 997, 1_000_000, [DATA, 8], 'after the breakpoint')).toBe('wfi');
   });
 });
