@@ -31,7 +31,7 @@ import { executeSlow, SLOW_CONTINUE } from './system';
 import { FunctionBody, I32, I64, ModuleBuilder, Op as W, VOID } from '../../jit/wasm-module';
 
 /** Executions of a block head before it is translated. */
-export const HOT = 64;
+export const HOT = 160;
 /** Blocks per compiled module. */
 export const BATCH = 32;
 /** Longest block, in instructions; the interpreter enters blocks only with at least this much budget. */
