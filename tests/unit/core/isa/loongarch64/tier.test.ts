@@ -393,6 +393,75 @@ describe('LA64 translation tier: paging', () => {
     expect(p.ms[1].cpu.tier!.stats.blocks).toBeGreaterThan(3);
   });
 
+  it('loads and stores through TLB pages follow the mapping as TLBFILL, INVTLB and TLBWR change it', () => {
+    const p = pair();
+    // VA 0x40000 (4 KiB pages, PS 12 in an MTLB entry) maps to PA 0x8000, then 0x9000, then 0xb000; its odd
+    // page to 0xa000. Each time the same translated loop reads, adds and writes through it.
+    const fill = (even: number) => `
+        li.w $t0, 0x0c000000
+        csrwr $t0, 0x10
+        li.w $t0, 0x40000
+        csrwr $t0, 0x11
+        li.w $t0, ${even | 0x53}
+        csrwr $t0, 0x12
+        li.w $t0, ${0xa000 | 0x53}
+        csrwr $t0, 0x13
+        tlbfill`;
+    for (const m of p.ms) {
+      m.load(`
+        li.w $t0, 0x3000
+        csrwr $t0, 0x88
+        csrwr $t0, 0xc
+        ${TO_WINDOW(0x2000)}
+      `, 0x1000);
+      m.load(`
+        li.w $t0, 0xb0
+        csrwr $t0, 0x0
+        li.d $s0, 0x40000
+        ${fill(0x8000)}
+        bl work
+        invtlb 0, $zero, $zero
+        ${fill(0x9000)}
+        bl work
+        li.w $t0, 0x40000
+        csrwr $t0, 0x11
+        tlbsrch
+        li.w $t0, ${0xb000 | 0x53}
+        csrwr $t0, 0x12
+        tlbwr
+        bl work
+        idle 0
+      work:
+        li.w $a1, 50
+      wl:
+        ld.d $a2, $s0, 8
+        addi.d $a2, $a2, 1
+        st.d $a2, $s0, 8
+        ld.w $a3, $s0, 0x100
+        ldptr.w $a5, $s0, 0x1008
+        add.d $a4, $a4, $a3
+        stptr.w $a4, $s0, 0x1010
+        addi.d $a1, $a1, -1
+        bnez $a1, wl
+        jr $ra
+      `, 0x9000_0000_0000_2000n, 0x2000);
+      m.load(`
+        csrrd $t5, 0x7
+        idle 0
+      `, 0x3000);
+      const view = new DataView(m.bus.ram.buffer);
+      for (const [pa, v] of [[0x8100, 3], [0x9100, 5], [0xb100, 7]]) view.setUint32(pa!, v!, true);
+      m.cpu.setPc(0x1000n);
+    }
+    const exit = lockStep(p, 251, 100_000, [0x8000, 0x4000], 'TLB pages');
+    expect(exit).toBe('wfi');
+    const view = new DataView(p.ms[1].bus.ram.buffer);
+    expect([0x8008, 0x9008, 0xb008].map((pa) => view.getBigUint64(pa, true))).toEqual([50n, 50n, 50n]);
+    expect(view.getUint32(0xa010, true)).toBe(50 * (3 + 5 + 7));
+    expect(p.ms[1].r(17)).toBe(0n); // no exception handler ran ($t5)
+    expect(p.ms[1].cpu.tier!.stats.blocks).toBeGreaterThan(3);
+  });
+
   it('a CSR write inside a block that removes its own window stops the block: the next fetch faults, as in the interpreter', () => {
     const p = pair();
     for (const m of p.ms) {
