@@ -462,6 +462,58 @@ describe('LA64 translation tier: paging', () => {
     expect(p.ms[1].cpu.tier!.stats.blocks).toBeGreaterThan(3);
   });
 
+  it('data TLB entries filled at PLV0 are not used at PLV3: a PLV3 load through a PLV0-only window raises ADE in the block', () => {
+    const p = pair();
+    for (const m of p.ms) {
+      m.load(`
+        li.d $t0, 0x9000000000003000
+        csrwr $t0, 0xc
+        li.d $t0, 0x8000000000000019
+        csrwr $t0, 0x180
+        ${TO_WINDOW(0x2000)}
+      `, 0x1000);
+      m.load(`
+        li.w $t0, 0xb0
+        csrwr $t0, 0x0
+        li.d $s0, ${0x9000_0000_0000_0000n + BigInt(DATA)}
+        li.w $a1, 50
+      loop:
+        ld.d $a2, $s0, 0
+        addi.d $a2, $a2, 1
+        st.d $a2, $s0, 0
+        addi.d $a1, $a1, -1
+        bnez $a1, loop
+        li.w $t0, 3
+        csrwr $t0, 0x1
+        li.d $t0, 0x8000000000004000
+        csrwr $t0, 0x6
+        ertn
+      `, 0x9000_0000_0000_2000n, 0x2000);
+      m.load(`
+        addi.d $a3, $zero, 1
+        ld.d $a2, $s0, 0
+        addi.d $a3, $zero, 2
+        idle 0
+      `, 0x8000_0000_0000_4000n, 0x4000);
+      m.load(`
+        csrrd $t5, 0x7
+        csrrd $t6, 0x5
+        csrrd $t7, 0x6
+        idle 0
+      `, 0x9000_0000_0000_3000n, 0x3000);
+      m.cpu.setPc(0x1000n);
+    }
+    const exit = lockStep(p, 251, 10_000, [DATA, 8], 'PLV3');
+    expect(exit).toBe('wfi');
+    const c = p.ms[1];
+    expect(c.r(6)).toBe(50n);
+    expect(c.r(7)).toBe(1n);
+    expect(c.r(17)).toBe(0x9000_0000_0000_0000n + BigInt(DATA)); // BADV
+    expect(Number((c.r(18) >> 16n) & 0x3fn)).toBe(8); // ESTAT.Ecode: ADE
+    expect(c.r(19)).toBe(0x8000_0000_0000_4004n); // ERA: the load
+    expect(c.cpu.tier!.stats.blocks).toBeGreaterThan(2);
+  });
+
   it('a CSR write inside a block that removes its own window stops the block: the next fetch faults, as in the interpreter', () => {
     const p = pair();
     for (const m of p.ms) {
