@@ -15,7 +15,7 @@
 import type { ControllerInspectData } from '../../shared/protocol/inspect';
 import type { ControllerInspectContext } from '../devices/intc/inspect-table';
 import type { DeviceLock } from '../bus/address-space';
-import type { HartSignals, SharedRegion } from '../bus/types';
+import type { Clock, HartSignals, SharedRegion } from '../bus/types';
 import type { Board } from '../../shared/model/board';
 import type { ZoneConfig } from '../../shared/model/zone-config';
 import type { MachineDevices } from '../devices/create-devices';
@@ -111,6 +111,12 @@ export interface VirtualIrqChipEnv {
   readonly physical: PhysicalIrqChip;
   /** The CPUs' interrupt inputs, unrouted: what the virtual controller raises for the zone's guest. */
   readonly signals: HartSignals;
+  /**
+   * The board's time in timebase ticks (what the CPUs' counters read; it follows retired instructions in
+   * deterministic mode), for a controller that holds a line for a while (loongarch64's GINTC). Absent:
+   * the host's clock.
+   */
+  readonly clock?: Clock;
   /** A guest access the controller refuses. */
   onGuestError(message: string): void;
   /** Hypervisor events (a dropped injection). */

@@ -154,6 +154,7 @@ export class ZoneRuntime {
         cpus: slot.cpuList(),
         physical,
         signals: this.view.signals,
+        clock: this.view.guestClock,
         onGuestError: (message) => this.log(message),
         log: (message) => this.log(message),
         zoneOfCpu: (cpu) => this.hypervisor.slotOfHart(cpu)?.zoneId,

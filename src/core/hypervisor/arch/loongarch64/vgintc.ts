@@ -8,7 +8,10 @@
  * injected HWI stays raised until hvisor's next host timer interrupt clears GINTC.HWIS
  * (clear_hwi_injected_irq, trap.rs:1293-1300), which inject_irq itself enables; the timer is periodic at
  * 200 ms (trap.rs:143-153 timer_init). Here the zone's first CPU takes the injection (hvisor injects on the
- * CPU that handles the event) and its line drops at that CPU's next hypervisor turn 200 ms later.
+ * CPU that handles the event) and its line drops at that CPU's next hypervisor turn 200 ms later, 200 ms of
+ * the board's time (env.clock: the counter hvisor's timer runs on, which follows retired instructions in
+ * deterministic mode, so a replay drops it at the same instruction). The daemon drops a device's line
+ * sooner, when the driver acknowledges it (deassert).
  *
  * State in the zone slot, shared by every thread: per zone CPU the injected HWIs (bit n = HWIn), the
  * number of injections and the time the hold ends. Left out: TI and SWI injection (the CPU holds those
@@ -28,7 +31,7 @@ const INT_IPI = 12;
 /** hvisor's host timer period: an injected HWI is cleared at its next tick. */
 export const HWI_HOLD_MS = 200;
 
-/** Bytes per zone CPU: two Int32 words (HWIS bits, injections) and a Float64 (hold end, ms). */
+/** Bytes per zone CPU: two Int32 words (HWIS bits, injections) and a Float64 (hold end, board ticks). */
 const PER_CPU = 16;
 
 export class LoongarchVirtualGintc implements VirtualIrqChip {
@@ -45,6 +48,16 @@ export class LoongarchVirtualGintc implements VirtualIrqChip {
     if (env.region.byteLength < n * PER_CPU) throw new Error(`GINTC state needs ${n * PER_CPU} bytes`);
     this.words = new Int32Array(env.region.buffer, env.region.byteOffset, 2 * n);
     this.holds = new Float64Array(env.region.buffer, env.region.byteOffset + 8 * n, n);
+  }
+
+  /** The board's time in timebase ticks (the host's clock in the same unit without one). */
+  now(): number {
+    return this.env.clock ? this.env.clock.now() : (Date.now() * this.env.board.timebaseFrequency) / 1000;
+  }
+
+  /** HWI_HOLD_MS in timebase ticks. */
+  holdTicks(): number {
+    return (HWI_HOLD_MS * this.env.board.timebaseFrequency) / 1000;
   }
 
   static stateBytes(cpus: number): number {
@@ -68,7 +81,7 @@ export class LoongarchVirtualGintc implements VirtualIrqChip {
     }
     if (irq >= INT_HWI0 && irq <= INT_HWI7) {
       Atomics.or(this.words, 0, 1 << (irq - INT_HWI0));
-      this.holds[0] = Date.now() + HWI_HOLD_MS;
+      this.holds[0] = this.now() + this.holdTicks();
     } else if (irq !== INT_IPI) {
       this.env.log(`loongarch64: inject_irq: ESTAT.IS bit ${irq} (SWI/TI/PMI) into zone ${this.env.config.zoneId} is not modelled; dropped`);
       return false;
@@ -97,7 +110,7 @@ export class LoongarchVirtualGintc implements VirtualIrqChip {
   }
 
   /** hvisor's clear_hwi_injected_irq on `cpu` once the hold has passed (its host timer tick). */
-  clearExpired(cpu: number, now = Date.now()): void {
+  clearExpired(cpu: number, now = this.now()): void {
     const i = this.env.cpus.indexOf(cpu);
     if (i < 0) return;
     const bits = Atomics.load(this.words, 2 * i);

@@ -4,15 +4,18 @@
  * only that device's line, and hvisor's 200 ms tick drops whatever is left.
  */
 import { describe, expect, it } from 'vitest';
-import { LoongarchVirtualGintc, HWI_HOLD_MS } from '../../../../../../src/core/hypervisor/arch/loongarch64/vgintc';
+import { LoongarchVirtualGintc } from '../../../../../../src/core/hypervisor/arch/loongarch64/vgintc';
 import type { VirtualIrqChipEnv } from '../../../../../../src/core/hypervisor/irqchip';
 
 function setup(cpus = [1]) {
   const lines = new Map<number, number>();
+  const clock = { ticks: 1_000_000 };
   const logs: string[] = [];
   const bytes = LoongarchVirtualGintc.stateBytes(cpus.length);
   const env = {
     region: { buffer: new SharedArrayBuffer(bytes), byteOffset: 0, byteLength: bytes },
+    board: { timebaseFrequency: 100_000_000 },
+    clock: { now: () => clock.ticks },
     config: { zoneId: 1, interrupts: [4, 5, 6] },
     cpus,
     signals: {
@@ -22,7 +25,7 @@ function setup(cpus = [1]) {
     },
     log: (m: string) => logs.push(m),
   } as unknown as VirtualIrqChipEnv;
-  return { chip: new LoongarchVirtualGintc(env), lines: (cpu: number) => lines.get(cpu) ?? 0, logs };
+  return { chip: new LoongarchVirtualGintc(env), lines: (cpu: number) => lines.get(cpu) ?? 0, logs, clock };
 }
 
 describe('loongarch64 GINTC injection', () => {
@@ -44,13 +47,15 @@ describe('loongarch64 GINTC injection', () => {
     expect(lines(1)).toBe(1 << 4);
   });
 
-  it("still drops what is left at hvisor's host timer tick, once the hold has passed", () => {
-    const { chip, lines } = setup();
+  it("still drops what is left at hvisor's host timer tick, 200 ms of the board's time after the injection", () => {
+    const { chip, lines, clock } = setup();
     chip.inject(6, false);
-    const now = Date.now();
-    chip.clearExpired(1, now);
+    // 100 MHz: 200 ms are 20,000,000 ticks of the board's clock (retired instructions in deterministic mode).
+    clock.ticks += 19_999_999;
+    chip.clearExpired(1);
     expect(lines(1)).toBe(1 << 6);
-    chip.clearExpired(1, now + HWI_HOLD_MS + 1);
+    clock.ticks += 1;
+    chip.clearExpired(1);
     expect(lines(1)).toBe(0);
   });
 });
