@@ -133,7 +133,7 @@ function randomInstruction(r: () => number, label: () => string): string {
   const R = () => pick(['$a0', '$a1', '$a2', '$a3', '$a4', '$a5', '$a6', '$a7', '$t0', '$t1', '$t2', '$t3', '$t4', '$t5', '$t6', '$t7']);
   const RZ = () => (r() < 0.08 ? '$zero' : R());
   const int = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
-  switch (int(0, 20)) {
+  switch (int(0, 21)) {
     case 0: case 1: case 2: return `${pick(THREE_R)} ${RZ()}, ${RZ()}, ${RZ()}`;
     case 3: return `${pick(['addi.w', 'addi.d', 'slti', 'sltui', 'lu52i.d'])} ${RZ()}, ${RZ()}, ${int(-2048, 2047)}`;
     case 4: return `${pick(['andi', 'ori', 'xori'])} ${RZ()}, ${RZ()}, ${int(0, 4095)}`;
@@ -164,6 +164,11 @@ function randomInstruction(r: () => number, label: () => string): string {
       return `li.w $s1, ${s * int(0, 512 / s - 1)}\n  ${op} ${RZ()}, $s0, $s1`;
     }
     case 15: return `${pick(['ldptr.w', 'ldptr.d', 'stptr.w', 'stptr.d'])} ${RZ()}, $s0, ${8 * int(0, 63)}`;
+    case 20: {
+      // B/BL forward over an instruction (BL sets $ra, which is compared too).
+      const l = label();
+      return `${pick(['b', 'bl'])} ${l}\n  addi.d ${R()}, ${R()}, 1\n${l}:`;
+    }
     case 16: case 17: {
       const l = label();
       const br = pick(['beq', 'bne', 'blt', 'bge', 'bltu', 'bgeu', 'beqz', 'bnez']);
@@ -260,6 +265,35 @@ describe('LA64 translation tier: code that changes', () => {
     expect(p.ms[1].r(4)).toBe(p.ms[0].r(4));
     expect(p.ms[1].r(4)).toBeGreaterThan(3000n);
     expect(p.ms[1].cpu.tier!.stats.stale).toBeGreaterThan(0);
+  });
+});
+
+describe('LA64 translation tier: code at a B target', () => {
+  it('code rewritten at the target of a B runs the new code; its block is dropped once, not at every entry', () => {
+    const p = pair();
+    const labels = start(p, `
+      li.w $a0, 0
+      li.w $a1, 3000
+    loop:
+      addi.d $a1, $a1, -1
+      b over
+      addi.d $a0, $a0, 100
+    over:
+    target:
+      addi.d $a0, $a0, 1
+      bnez $a1, loop
+      idle 0
+    `);
+    const target = Number(labels.get('target')!);
+    const two = new DataView(assemble('addi.d $a0, $a0, 2').bytes.buffer).getUint32(0, true);
+    lockStep(p, 997, 997, [DATA, 8], 'before the rewrite');
+    for (const m of p.ms) new DataView(m.bus.ram.buffer).setUint32(target, two, true);
+    const exit = lockStep(p, 997, 100_000, [DATA, 8], 'after the rewrite');
+    expect(exit).toBe('wfi');
+    expect(p.ms[1].r(4)).toBeGreaterThan(3000n);
+    const stats = p.ms[1].cpu.tier!.stats;
+    expect(stats.stale).toBeGreaterThan(0);
+    expect(stats.stale).toBeLessThan(4);
   });
 });
 
