@@ -3,8 +3,10 @@
  * memory, imported helper functions and exported functions whose bodies the ISA's code generator
  * writes with the opcode helpers below. Only what the tier uses is here: i32/i64 values, structured
  * control (block, loop, if), locals, loads/stores with constant offsets and calls.
- * An imported function table lets a dispatcher call translated blocks with call_indirect.
- * Left out: globals, data segments, floats, SIMD (the tier leaves FP/SIMD to the interpreter).
+ * An imported function table lets a dispatcher call translated blocks with call_indirect; mutable i32
+ * globals of the module's own (not shared between threads) hold per-block words such as the code epoch
+ * a block last checked its code at.
+ * Left out: data segments, floats, SIMD (the tier leaves FP/SIMD to the interpreter).
  */
 
 export const I32 = 0x7f;
@@ -15,7 +17,7 @@ export type ValType = typeof I32 | typeof I64;
 export const Op = {
   block: 0x02, loop: 0x03, if: 0x04, else: 0x05, end: 0x0b, br: 0x0c, br_if: 0x0d, return: 0x0f, call: 0x10, call_indirect: 0x11,
   drop: 0x1a, select: 0x1b,
-  local_get: 0x20, local_set: 0x21, local_tee: 0x22,
+  local_get: 0x20, local_set: 0x21, local_tee: 0x22, global_get: 0x23, global_set: 0x24,
   i32_load: 0x28, i64_load: 0x29, i32_load8_s: 0x2c, i32_load8_u: 0x2d, i32_load16_s: 0x2e, i32_load16_u: 0x2f,
   i64_load8_s: 0x30, i64_load8_u: 0x31, i64_load16_s: 0x32, i64_load16_u: 0x33, i64_load32_s: 0x34, i64_load32_u: 0x35,
   i32_store: 0x36, i64_store: 0x37, i32_store8: 0x3a, i32_store16: 0x3b, i64_store8: 0x3c, i64_store16: 0x3d, i64_store32: 0x3e,
@@ -159,6 +161,7 @@ export class ModuleBuilder {
   private readonly imports: { module: string; name: string; type: number }[] = [];
   private readonly functions: { name: string; type: number; body: FunctionBody }[] = [];
   private table: number | undefined;
+  private readonly globals: number[] = [];
 
   constructor(private readonly memoryPages: number) {}
 
@@ -184,6 +187,12 @@ export class ModuleBuilder {
     return this.imports.length - 1;
   }
 
+  /** A mutable i32 global of this module, starting at `init`; returns its index. */
+  addGlobal(init: number): number {
+    this.globals.push(init | 0);
+    return this.globals.length - 1;
+  }
+
   addFunction(name: string, params: ValType[], results: ValType[], body: FunctionBody): number {
     this.functions.push({ name, type: this.typeIndex(params, results), body });
     return this.imports.length + this.functions.length - 1;
@@ -205,6 +214,11 @@ export class ModuleBuilder {
     const funcs = new Bytes().u32(this.functions.length);
     for (const f of this.functions) funcs.u32(f.type);
     section(3, funcs);
+    if (this.globals.length > 0) {
+      const globals = new Bytes().u32(this.globals.length);
+      for (const init of this.globals) globals.byte(I32).byte(0x01).byte(Op.i32_const).s32(init).byte(Op.end);
+      section(6, globals);
+    }
     const exports = new Bytes().u32(this.functions.length);
     this.functions.forEach((f, i) => exports.name(f.name).byte(0x00).u32(this.imports.length + i));
     section(7, exports);

@@ -86,6 +86,7 @@ export function flushTlbPage(h: Hart, lo: number): void {
  */
 export function fenceInstructions(h: Hart): void {
   h.fenceGen = (h.fenceGen + 1) | 0;
+  h.tier?.codeChanged();
 }
 
 /**
@@ -124,6 +125,8 @@ export function flushDecodeCache(h: Hart): void {
   }
   h.codePageList.length = 0;
   h.crossDec = undefined;
+  // Pages no longer marked as code take this hart's stores without telling the tier: blocks check again.
+  h.tier?.codeChanged();
 }
 
 function stage2Fault(h: Hart, gpa: number, size: number, acc: number): never {
@@ -316,6 +319,7 @@ function writeRam(h: Hart, off: number, size: number, v: number, vhi: number): v
 
 /** Forgets decoded instructions overlapping a store into a code page. */
 export function invalidateCode(h: Hart, off: number, size: number): void {
+  h.tier?.codeChanged();
   const dec = h.decPages[off >>> 12];
   if (!dec) return;
   const first = Math.max(0, ((off & 0xfff) >> 1) - 1);

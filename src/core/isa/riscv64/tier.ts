@@ -51,6 +51,12 @@ export const RV_TLB_ARRAYS = 6;
 export const RV_STALE_OFFSET = RV_TLB_OFFSET + RV_TLB_ARRAYS * 4 * TLB_SIZE;
 /** One word: set by a block whose system instruction ended the slice (endingOp); the interpreter clears it. */
 export const RV_STOP_OFFSET = RV_STALE_OFFSET + 4;
+/**
+ * One word: the code epoch, advanced whenever code this hart may have translated can have changed in a
+ * way it is told of (FENCE.I, local or remote; its own store into a page it decoded; a reset or restore).
+ * A block compares its code with RAM only when entered in an epoch it has not checked yet.
+ */
+export const RV_EPOCH_OFFSET = RV_STALE_OFFSET + 8;
 /** The jump cache: JC_ENTRIES entries of four words (pc low, pc high, mode, block index). */
 export const RV_JC_OFFSET = RV_STALE_OFFSET + 16;
 export const JC_ENTRIES = 16384;
@@ -129,6 +135,8 @@ export class RvTier {
   private readonly staleWord: number;
   private readonly stopWord: number;
   readonly stopAddress: number;
+  private readonly epochWord: number;
+  readonly epochAddress: number;
   private readonly words: Int32Array;
   private readonly imports: Record<string, Record<string, unknown>>;
 
@@ -139,6 +147,8 @@ export class RvTier {
     this.staleWord = (stateOffset + RV_STALE_OFFSET) >> 2;
     this.stopAddress = stateOffset + RV_STOP_OFFSET;
     this.stopWord = this.stopAddress >> 2;
+    this.epochAddress = stateOffset + RV_EPOCH_OFFSET;
+    this.epochWord = this.epochAddress >> 2;
     this.words = new Int32Array(memory.buffer);
     const h = hart;
     // The imports put the pc where the interpreter's code expects it (page and halfword index: a block
@@ -214,6 +224,11 @@ export class RvTier {
     }
   }
 
+  /** Code may have changed (FENCE.I, a store into a decoded page, a reset): each block checks its code again once. */
+  codeChanged(): void {
+    this.words[this.epochWord] = (this.words[this.epochWord]! + 1) | 0;
+  }
+
   /** Whether the blocks just run ended the slice (a CSR write, SFENCE.VMA or FENCE.I that must); clears it. */
   takeStop(): boolean {
     if (this.words[this.stopWord] === 0) return false;
@@ -287,7 +302,7 @@ export class RvTier {
       other: mod.importFunction('other', [I32, I32, I32, I32, I32, I32, I32], [I32]),
     };
     batch.forEach((b, i) => {
-      const g = new BlockGen(this, b.host, b.k, b.prv, fns);
+      const g = new BlockGen(this, b.host, b.k, b.prv, fns, mod.addGlobal(-1));
       g.emit(b.insns);
       mod.addFunction(`b${i}`, [I32, I32, I32, I32], [I32], g.f);
     });
@@ -358,6 +373,7 @@ class BlockGen {
   private readonly TLB: number;
   private readonly RAM: number;
   private readonly STOP: number;
+  private readonly EPOCH: number;
   private readonly regLocal: number[] = new Array<number>(32).fill(-1);
   private readonly cached: boolean[] = new Array<boolean>(32).fill(false);
   private readonly dirty: boolean[] = new Array<boolean>(32).fill(false);
@@ -365,6 +381,8 @@ class BlockGen {
   constructor(
     tier: RvTier, private readonly host: number, private readonly k0: number, private readonly prv: number,
     private readonly fns: { ld: number; st: number; other: number },
+    /** The module global holding the code epoch this block last found its code unchanged in (-1: never). */
+    private readonly checked: number,
   ) {
     const f = this.f;
     this.pg = f.local(I64);
@@ -376,6 +394,7 @@ class BlockGen {
     this.e = f.local(I32);
     this.X = tier.xBase;
     this.STOP = tier.stopAddress;
+    this.EPOCH = tier.epochAddress;
     this.TLB = tier.tlbBase;
     this.RAM = tier.ramBase;
   }
@@ -461,7 +480,9 @@ class BlockGen {
 
   emit(insns: Insn[]): void {
     const f = this.f;
-    // The code is still what was translated: its bytes compared in 8-, 4- and 2-byte pieces.
+    // The code is still what was translated: its bytes compared in 8-, 4- and 2-byte pieces, once per
+    // code epoch (the hart is told of every change it must see: FENCE.I, its own stores, a reset).
+    f.i32(0).mem(W.i32_load, 2, this.EPOCH).op(W.global_get).u(this.checked).op(W.i32_ne).op(W.if, VOID);
     const start = this.RAM + this.host + 2 * this.k0;
     const halves: number[] = [];
     for (const ins of insns) {
@@ -486,6 +507,8 @@ class BlockGen {
       i += take;
     }
     f.op(W.if, VOID).i32(-1).op(W.return, W.end);
+    f.i32(0).mem(W.i32_load, 2, this.EPOCH).op(W.global_set).u(this.checked);
+    f.op(W.end);
     f.get(this.pHi).op(W.i64_extend_i32_u).i64(32n).op(W.i64_shl).get(this.pLo).op(W.i64_extend_i32_u).op(W.i64_or).set(this.pg);
     f.get(this.pCount).set(this.cnt);
     const loops = insns.some((ins) => BlockGen.target(ins) === this.k0);

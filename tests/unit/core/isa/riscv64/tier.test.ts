@@ -201,6 +201,36 @@ done:
     expect(ms[1].hart.tier!.stats.stale).toBeGreaterThan(0);
   });
 
+  it('an instruction the hart rewrites without FENCE.I runs as rewritten, as in the interpreter', () => {
+    // The interpreter forgets decoded slots on the hart's own stores; the tier hears of the same store
+    // (a page with decoded code is never in the inline write TLB) and its block checks its code again.
+    const source = `
+  addi x5, x0, 0
+  addi x7, x0, 4
+again:
+  addi x6, x0, 20
+loop:
+  addi x5, x5, 1
+  addi x6, x6, -1
+  bnez x6, loop
+  addi x7, x7, -1
+  beqz x7, done
+  lw x8, 0(x28)
+  sw x8, 0(x29)
+  j again
+done:
+  wfi`;
+    const ms = pair(source);
+    for (const m of ms) {
+      m.ram.setInt32(0x10000, ADDI_X5_100, true);
+      m.hart.setX(28, BigInt(RAM_BASE + 0x10000));
+      m.hart.setX(29, BigInt(m.program.labels.get('loop')!));
+    }
+    expect(lockStep(ms, 251, 10_000, [RAM_BASE + 0x10000, 8], 'self-modifying without fence.i')).toBe('wfi');
+    expect(ms[1].x(5)).toBe(20n + 3n * 20n * 100n);
+    expect(ms[1].hart.tier!.stats.stale).toBeGreaterThan(0);
+  });
+
   it('code another hart rewrites is run as rewritten: the block finds its words changed', () => {
     // Hart A runs an endless loop that adds 1 to x5 in a block; hart B (same RAM) patches the add to add
     // 100. A's FENCE.I at the top of each round makes the interpreter see the patch at the same point (its
