@@ -749,6 +749,12 @@ class BlockGen {
     f.get(this.b).op(W.i32_wrap_i64).get(this.b).i64(32n).op(W.i64_shr_u).op(W.i32_wrap_i64);
     this.position(ins, i);
     f.call(this.fns.st);
+    // The store went into a page with decoded code (the epoch moved): the rest of this block may be
+    // what it overwrote, so leave at the next instruction; the block checks its code when entered again.
+    f.i32(0).mem(W.i32_load, 2, this.EPOCH).op(W.global_get).u(this.checked).op(W.i32_ne).op(W.if, VOID);
+    this.pcOf(this.r, ins.hw + ins.len);
+    this.exit(this.r, i + 1);
+    f.op(W.end);
     f.op(W.end);
   }
 

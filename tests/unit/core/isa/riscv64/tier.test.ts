@@ -231,6 +231,28 @@ done:
     expect(ms[1].hart.tier!.stats.stale).toBeGreaterThan(0);
   });
 
+  it('a store that rewrites a later instruction of its own block runs the new instruction, as in the interpreter', () => {
+    // The block holds the store and the instruction it overwrites; it must not go on with its old copy.
+    const source = `
+  addi x5, x0, 0
+  lw x8, 0(x28)
+  sw x8, 0(x29)
+  addi x6, x0, 1
+target:
+  addi x5, x5, 1
+  addi x7, x0, 2
+  wfi`;
+    const ms = pair(source);
+    for (const m of ms) {
+      m.ram.setInt32(0x10000, ADDI_X5_100, true);
+      m.hart.setX(28, BigInt(RAM_BASE + 0x10000));
+      m.hart.setX(29, BigInt(m.program.labels.get('target')!));
+    }
+    expect(lockStep(ms, 997, 1000, [RAM_BASE + 0x10000, 8], 'store into its own block')).toBe('wfi');
+    expect([ms[0].x(5), ms[1].x(5), ms[1].x(7)]).toEqual([100n, 100n, 2n]);
+    expect(ms[1].hart.tier!.stats.blocks).toBeGreaterThan(0);
+  });
+
   it('code another hart rewrites is run as rewritten: the block finds its words changed', () => {
     // Hart A runs an endless loop that adds 1 to x5 in a block; hart B (same RAM) patches the add to add
     // 100. A's FENCE.I at the top of each round makes the interpreter see the patch at the same point (its
