@@ -27,6 +27,9 @@ import { logicalImmOf } from './fields';
 import { executeOther } from './execute-other';
 import { loadStore, loadStorePair } from './load-store';
 import { FunctionBody, I32, I64, ModuleBuilder, Op as W, VOID } from '../../jit/wasm-module';
+import { BlockCache, now, type QueuedBlock, type TierPage } from '../../jit/block-cache';
+
+export { PENDING, type TierPage } from '../../jit/block-cache';
 
 /** A translated block: returns the instruction count after it (or -1 if its code changed in RAM). */
 export type BlockFn = (count: number, pageLo: number, pageHi: number, nzcv: number, budget: number) => number;
@@ -42,8 +45,6 @@ export const MAX_BLOCK = 48;
  * as it is: a small program has fewer hot blocks than a batch, and its loops must not stay interpreted.
  */
 export const VERY_HOT = 255;
-/** fns[k] of a head queued for the next batch. */
-export const PENDING = -2;
 /** Translated blocks kept before the cache is emptied (a guest that keeps writing code stays bounded). */
 const MAX_BLOCKS = 60000;
 
@@ -51,39 +52,46 @@ const MAX_BLOCKS = 60000;
 const SLOT_PC = 33;
 const SLOT_NZCV = 37;
 
-/**
- * Per (RAM page, mode) tables: the block at each instruction index (its index in the function table; 0 =
- * none yet, -1 = none: not worth one, or queued) and how often the index was a head.
- */
-export interface TierPage {
-  readonly fns: Int32Array;
-  readonly heat: Uint8Array;
+/** A head queued for translation: where it is, the EL and stack pointer it runs with, its words and ops. */
+interface A64Queued extends QueuedBlock {
+  readonly host: number;
+  readonly el: number;
+  readonly spIdx: number;
+  readonly words: number[];
+  readonly ops: number[];
 }
 
 /** Slot 38 (low word): the table index of a block that found its code changed (set by the dispatcher). */
 const SLOT_STALE = 38;
 
 export class A64Tier {
-  private readonly pages = new Map<number, TierPage>();
   /** Executions of a block head before it is translated (tests lower it to translate everything). */
   hot = HOT;
   /**
-   * Blocks compiled together in one module: a WebAssembly module has a fixed cost (about 0.5 ms for one
-   * tiny function here) that a batch shares. Heads wait, interpreted, until the batch is full.
+   * Heads per (RAM page, mode), batches, the function table and the figures (core/jit/block-cache.ts).
+   * A WebAssembly module has a fixed cost (about 0.5 ms for one tiny function here) that a batch shares;
+   * heads wait, interpreted, until the batch is full.
    */
-  batch = BATCH;
-  /** Translated blocks by index (0 unused), for call_indirect; who owns each index. */
-  private readonly table: WebAssembly.Table;
-  private owners: { page: TierPage; k: number }[] = [];
-  private nextIndex = 1;
+  private readonly cache = new BlockCache<A64Queued>({
+    slots: 1024, modes: 4, maxBlocks: MAX_BLOCKS, batch: BATCH,
+    onFlush: () => this.cpu.jc.fill(0),
+  });
+  /** Figures for the benchmarks: blocks translated, modules compiled, translation time (ms), stale-code exits, flushes. */
+  get stats(): BlockCache<A64Queued>['stats'] {
+    return this.cache.stats;
+  }
+  /** Blocks compiled together in one module (tests lower it). */
+  get batch(): number {
+    return this.cache.batch;
+  }
+  set batch(n: number) {
+    this.cache.batch = n;
+  }
   /**
    * Runs translated blocks one after another while the jump cache knows the next pc: (count, budget, mode,
    * nzcv) -> the count after them, or -1 - count when a block found its code changed (see dropStale).
    */
   readonly dispatch: (count: number, budget: number, mode: number, nzcv: number) => number;
-  private pending: { page: TierPage; host: number; k: number; el: number; spIdx: number; words: number[]; ops: number[] }[] = [];
-  /** Figures for the benchmarks: blocks translated, modules compiled, translation time (ms), stale-code exits, flushes. */
-  readonly stats = { blocks: 0, modules: 0, compileMs: 0, stale: 0, flushes: 0, codeBytes: 0 };
 
   private readonly xBase: number;
   private readonly tlbBase: number;
@@ -119,20 +127,13 @@ export class A64Tier {
       executeOther(cpu, op, raw, pageLo, pageHi, k);
       return cpu.nzcv;
     };
-    this.table = new WebAssembly.Table({ element: 'anyfunc', initial: MAX_BLOCKS + 1 });
     this.imports = { env: { memory, slow, other } };
     this.dispatch = this.buildDispatcher(stateOffset);
   }
 
   /** The tables of RAM page `host` (its span offset) for the mode (EL and stack pointer). */
   page(host: number, mode: number): TierPage {
-    const key = (host >>> 12) * 4 + mode;
-    let p = this.pages.get(key);
-    if (p === undefined) {
-      p = { fns: new Int32Array(1024), heat: new Uint8Array(1024) };
-      this.pages.set(key, p);
-    }
-    return p;
+    return this.cache.page(host, mode);
   }
 
   /** Puts block `index` in the jump cache for the pc lo/hi in `mode`. */
@@ -146,23 +147,12 @@ export class A64Tier {
 
   /** After dispatch returned a stale block: forget it, so the interpreter runs that code again first. */
   dropStale(): void {
-    const index = this.cpu.x[SLOT_STALE * 2]!;
-    const owner = this.owners[index];
-    if (owner && owner.page.fns[owner.k] === index) {
-      owner.page.fns[owner.k] = 0;
-      owner.page.heat[owner.k] = 0;
-    }
-    this.stats.stale++;
+    this.cache.drop(this.cpu.x[SLOT_STALE * 2]!);
   }
 
   /** Drops every translation (the code cache is full). */
   flush(): void {
-    this.pages.clear();
-    this.owners = [];
-    this.nextIndex = 1;
-    this.cpu.jc.fill(0);
-    this.pending = [];
-    this.stats.flushes++;
+    this.cache.flush();
   }
 
   /** Translates the block at instruction `k` of RAM page `host` for EL `el` with the stack pointer at x[spIdx]. */
@@ -182,21 +172,15 @@ export class A64Tier {
     // Not worth a block (or nothing translatable here): the interpreter keeps this head.
     page.fns[k] = -1;
     if (words.length < 2 && !(words.length === 1 && ops[0]! >= 21 && ops[0]! <= 30)) return;
-    page.fns[k] = PENDING;
-    this.pending.push({ page, host, k, el, spIdx, words, ops });
-    if (this.pending.length >= this.batch) this.compilePending();
+    if (this.cache.queue({ page, host, k, el, spIdx, words, ops })) this.compilePending();
   }
 
   /** Compiles the queued blocks into one module and installs them. */
   compilePending(): void {
-    if (this.pending.length === 0) return;
     const t0 = now();
-    const batch = this.pending;
-    this.pending = [];
-    if (this.nextIndex + batch.length > MAX_BLOCKS) {
-      this.flush();
-      return;
-    }
+    const taken = this.cache.take();
+    if (!taken) return;
+    const { batch } = taken;
     const mod = new ModuleBuilder(this.memory.buffer.byteLength / 65536);
     const slow = mod.importFunction('slow', [I32, I32, I32, I32, I32, I32, I32], []);
     const other = mod.importFunction('other', [I32, I32, I32, I32, I32, I32, I32], [I32]);
@@ -207,16 +191,7 @@ export class A64Tier {
     });
     const bytes = mod.encode();
     const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), this.imports as never).exports;
-    this.stats.codeBytes += bytes.length;
-    batch.forEach((b, i) => {
-      const index = this.nextIndex++;
-      this.table.set(index, exports[`b${i}`] as never);
-      this.owners[index] = { page: b.page, k: b.k };
-      b.page.fns[b.k] = index;
-    });
-    this.stats.blocks += batch.length;
-    this.stats.modules++;
-    this.stats.compileMs += now() - t0;
+    this.cache.install(batch, exports, bytes.length, t0);
   }
 
   private buildDispatcher(stateOffset: number): A64Tier['dispatch'] {
@@ -247,7 +222,7 @@ export class A64Tier {
     f.op(W.end, W.end);
     f.get(count);
     mod.addFunction('dispatch', [I32, I32, I32, I32], [I32], f);
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(mod.encode()), { env: { memory: this.memory, table: this.table } } as never);
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(mod.encode()), { env: { memory: this.memory, table: this.cache.table } } as never);
     return instance.exports.dispatch as A64Tier['dispatch'];
   }
 
@@ -298,8 +273,6 @@ function translatable(op: number, raw: number): boolean {
 const MASK32 = 0xffff_ffffn;
 
 /** Milliseconds for the translation-time figure (core has no DOM or Node typings). */
-const clock = (globalThis as { performance?: { now(): number } }).performance;
-const now = (): number => (clock ? clock.now() : Date.now());
 
 /** Ones in the low `n` bits (1..64) as a bigint. */
 const ones = (n: number): bigint => (n >= 64 ? (1n << 64n) - 1n : (1n << BigInt(n)) - 1n);

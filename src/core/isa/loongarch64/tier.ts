@@ -34,6 +34,7 @@
 import type { LaCpu } from './cpu';
 import { decode, type Decoded } from './decoder';
 import { OPCODES } from './opcodes';
+import { BlockCache, now, PENDING, type QueuedBlock, type TierPage } from '../../jit/block-cache';
 import { FunctionBody, I32, I64, ModuleBuilder, Op as W, VOID } from '../../jit/wasm-module';
 
 /** Runs of a block head before it is translated. */
@@ -49,8 +50,6 @@ export const MAX_BLOCK = 48;
 export const SLICE = 4096;
 /** A queued head that keeps running reaches this heat: its batch is compiled as it is (decision 0011). */
 const VERY_HOT = 255;
-/** fns[k] of a head queued for the next batch. */
-const PENDING = -2;
 /** Translated blocks kept before the cache is emptied. */
 const MAX_BLOCKS = 60000;
 
@@ -110,11 +109,6 @@ const KIND: Uint8Array = Uint8Array.from(OPCODES, ({ mnemonic: m }) => {
 /** 1 for the rows translated code leaves to the interpreter (a block ends before them): the next instruction is a head. */
 export const ENDS_BLOCK: Uint8Array = KIND.map((k) => (k === Kind.Stop ? 1 : 0));
 
-/** Per (RAM page, mode) tables: the block at each word index (0 none yet, -1 none, PENDING queued) and its heat. */
-interface TierPage {
-  readonly fns: Int32Array;
-  readonly heat: Uint8Array;
-}
 
 /** One decoded instruction of a block. */
 interface Insn {
@@ -124,23 +118,36 @@ interface Insn {
   readonly k: number;
 }
 
-const clock = (globalThis as { performance?: { now(): number } }).performance;
-const now = (): number => (clock ? clock.now() : Date.now());
+/** A head queued for translation: where it is, its translation mode, its decoded run. */
+interface LaQueued extends QueuedBlock {
+  readonly host: number;
+  readonly mode: number;
+  readonly insns: Insn[];
+}
 
 export class LaTier {
   /** Runs of a block head before it is translated (tests lower it to translate everything). */
   hot = HOT;
-  /** Blocks compiled together in one module. */
-  batch = BATCH;
+  /** Heads per (RAM page, mode), batches, the function table and the figures (core/jit/block-cache.ts). */
+  private readonly cache = new BlockCache<LaQueued>({
+    slots: 1024, modes: 8, maxBlocks: MAX_BLOCKS, batch: BATCH,
+    onFlush: () => this.jc.fill(0),
+  });
   /** Figures: blocks translated, modules compiled, translation time (ms), stale-code exits, flushes, wasm bytes. */
-  readonly stats = { blocks: 0, modules: 0, compileMs: 0, stale: 0, flushes: 0, codeBytes: 0, entries: 0, instructions: 0, slowLoads: 0, slowStores: 0, helpers: 0 };
-  private readonly pages = new Map<number, TierPage>();
-  private readonly table: WebAssembly.Table;
-  private owners: { page: TierPage; k: number }[] = [];
+  get stats(): BlockCache<LaQueued>['stats'] {
+    return this.cache.stats;
+  }
+  /** Dispatches and the instructions they ran, slow-path loads and stores, helper calls from blocks. */
+  readonly counters = { entries: 0, instructions: 0, slowLoads: 0, slowStores: 0, helpers: 0 };
+  /** Blocks compiled together in one module (tests lower it). */
+  get batch(): number {
+    return this.cache.batch;
+  }
+  set batch(n: number) {
+    this.cache.batch = n;
+  }
   /** Instructions in each block (by table index). */
   private readonly lengths = new Uint8Array(MAX_BLOCKS + 1);
-  private nextIndex = 1;
-  private pending: { page: TierPage; host: number; k: number; mode: number; insns: Insn[] }[] = [];
   /** (count, limit, modeDirect, modeTlb) -> count, or -1 - count (a stale block). */
   private readonly dispatch: (count: number, limit: number, modeA: number, modeB: number) => number;
   private readonly imports: Record<string, Record<string, unknown>>;
@@ -179,7 +186,7 @@ export class LaTier {
     const c = cpu;
     const ld = (va: bigint, kind: number, word: number, count: number): bigint => {
       let v: bigint;
-      this.stats.slowLoads++;
+      this.counters.slowLoads++;
       try {
         v = c.load(va, (kind & 15) as 1 | 2 | 4 | 8, (kind & 16) !== 0);
       } catch (e) {
@@ -189,7 +196,7 @@ export class LaTier {
       return v;
     };
     const st = (va: bigint, size: number, value: bigint, word: number, count: number): void => {
-      this.stats.slowStores++;
+      this.counters.slowStores++;
       try {
         c.store(va, size as 1 | 2 | 4 | 8, value);
       } catch (e) {
@@ -198,14 +205,13 @@ export class LaTier {
       this.fill(va, 1);
     };
     const other = (word: number, count: number): number => {
-      this.stats.helpers++;
+      this.counters.helpers++;
       try {
         return c.tierExecute(word) ? 1 : 0;
       } catch (e) {
         return this.fault(e, word, count);
       }
     };
-    this.table = new WebAssembly.Table({ element: 'anyfunc', initial: MAX_BLOCKS + 1 });
     this.imports = { env: { memory, ld, st, other } };
     this.dispatch = this.buildDispatcher();
   }
@@ -268,13 +274,7 @@ export class LaTier {
   }
 
   private page(host: number, mode: number): TierPage {
-    const key = host * 8 + mode;
-    let p = this.pages.get(key);
-    if (p === undefined) {
-      p = { fns: new Int32Array(1024), heat: new Uint8Array(1024) };
-      this.pages.set(key, p);
-    }
-    return p;
+    return this.cache.page(host, mode);
   }
 
   /**
@@ -319,30 +319,14 @@ export class LaTier {
       this.dropStale();
       r = -1 - r;
     }
-    this.stats.entries++;
-    this.stats.instructions += r;
+    this.counters.entries++;
+    this.counters.instructions += r;
     return r;
   }
 
   /** After dispatch met a stale block: forget it, so the interpreter runs that code again first. */
   private dropStale(): void {
-    const index = this.words[this.staleWord]!;
-    const owner = this.owners[index];
-    if (owner && owner.page.fns[owner.k] === index) {
-      owner.page.fns[owner.k] = 0;
-      owner.page.heat[owner.k] = 0;
-    }
-    this.stats.stale++;
-  }
-
-  /** Drops every translation (the code cache is full). */
-  private flush(): void {
-    this.pages.clear();
-    this.owners = [];
-    this.nextIndex = 1;
-    this.jc.fill(0);
-    this.pending = [];
-    this.stats.flushes++;
+    this.cache.drop(this.words[this.staleWord]!);
   }
 
   /** Looks at the code from word k of RAM page `host` and queues a block for it (or marks the head not worth one). */
@@ -361,21 +345,15 @@ export class LaTier {
     }
     page.fns[k] = -1;
     if (insns.length === 0) return;
-    page.fns[k] = PENDING;
-    this.pending.push({ page, host, k, mode, insns });
-    if (this.pending.length >= this.batch) this.compilePending();
+    if (this.cache.queue({ page, host, k, mode, insns })) this.compilePending();
   }
 
   /** Compiles the queued blocks into one module and installs them. */
   compilePending(): void {
-    if (this.pending.length === 0) return;
     const t0 = now();
-    const batch = this.pending;
-    this.pending = [];
-    if (this.nextIndex + batch.length > MAX_BLOCKS) {
-      this.flush();
-      return;
-    }
+    const taken = this.cache.take();
+    if (!taken) return;
+    const { batch, firstIndex } = taken;
     const mod = new ModuleBuilder(this.memory.buffer.byteLength / 65536);
     const fns = {
       ld: mod.importFunction('ld', [I64, I32, I32, I32], [I64]),
@@ -390,16 +368,9 @@ export class LaTier {
     const bytes = mod.encode();
     const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), this.imports as never).exports;
     batch.forEach((b, i) => {
-      const index = this.nextIndex++;
-      this.table.set(index, exports[`b${i}`] as never);
-      this.owners[index] = { page: b.page, k: b.k };
-      this.lengths[index] = b.insns.length;
-      b.page.fns[b.k] = index;
+      this.lengths[firstIndex + i] = b.insns.length;
     });
-    this.stats.blocks += batch.length;
-    this.stats.modules++;
-    this.stats.codeBytes += bytes.length;
-    this.stats.compileMs += now() - t0;
+    this.cache.install(batch, exports, bytes.length, t0);
   }
 
   private buildDispatcher(): LaTier['dispatch'] {
@@ -434,7 +405,7 @@ export class LaTier {
     f.op(W.end, W.end);
     f.get(count);
     mod.addFunction('dispatch', [I32, I32, I32, I32], [I32], f);
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(mod.encode()), { env: { memory: this.memory, table: this.table } } as never);
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(mod.encode()), { env: { memory: this.memory, table: this.cache.table } } as never);
     return instance.exports.dispatch as LaTier['dispatch'];
   }
 }

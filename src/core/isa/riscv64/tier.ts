@@ -29,6 +29,9 @@ import { BASE_ROW, writesIntRd } from './instructions';
 import { loadSlow, TLB_SIZE, writeVirt } from './mmu';
 import { executeSlow, SLOW_CONTINUE } from './system';
 import { FunctionBody, I32, I64, ModuleBuilder, Op as W, VOID } from '../../jit/wasm-module';
+import { BlockCache, now, type QueuedBlock, type TierPage } from '../../jit/block-cache';
+
+export { PENDING, type TierPage } from '../../jit/block-cache';
 
 /** Executions of a block head before it is translated. */
 export const HOT = 160;
@@ -38,8 +41,6 @@ export const BATCH = 32;
 export const MAX_BLOCK = 48;
 /** A queued head that keeps running reaches this heat: its batch is compiled as it is (decision 0011). */
 export const VERY_HOT = 255;
-/** fns[k] of a head queued for the next batch. */
-export const PENDING = -2;
 /** Translated blocks kept before the cache is emptied. */
 const MAX_BLOCKS = 60000;
 
@@ -68,10 +69,11 @@ const PC_SLOT = 33;
 const INT_RD = new Uint8Array(256);
 for (const [op, row] of BASE_ROW) INT_RD[op] = writesIntRd(row) ? 1 : 0;
 
-/** Per (RAM page, mode) tables: the block at each halfword index (0 none yet, -1 none, PENDING queued) and its heat. */
-export interface TierPage {
-  readonly fns: Int32Array;
-  readonly heat: Uint8Array;
+/** A head queued for translation: where it is, the data privilege its accesses use, its decoded run. */
+interface RvQueued extends QueuedBlock {
+  readonly host: number;
+  readonly prv: number;
+  readonly insns: Insn[];
 }
 
 /** One decoded instruction of a block. */
@@ -111,23 +113,30 @@ function translatable(op: number, rs1: number): boolean {
   return (op >= 1 && op <= 50) || (op >= 64 && op <= 76) || helperOp(op, rs1);
 }
 
-const clock = (globalThis as { performance?: { now(): number } }).performance;
-const now = (): number => (clock ? clock.now() : Date.now());
-
 export class RvTier {
-  private readonly pages = new Map<number, TierPage>();
   /** Executions of a block head before it is translated (tests lower it to translate everything). */
   hot = HOT;
-  /** Blocks compiled together in one module. */
-  batch = BATCH;
-  private readonly table: WebAssembly.Table;
-  private owners: { page: TierPage; k: number }[] = [];
-  private nextIndex = 1;
+  /** Heads per (RAM page, mode), batches, the function table and the figures (core/jit/block-cache.ts). */
+  private readonly cache = new BlockCache<RvQueued>({
+    slots: 2048, modes: 16, maxBlocks: MAX_BLOCKS, batch: BATCH,
+    onFlush: () => {
+      this.hart.jc.fill(0);
+      this.jcPages.clear();
+    },
+  });
   /** Runs translated blocks while the jump cache knows the next pc: (count, budget, mode) -> count, or -1 - count (stale block). */
   readonly dispatch: (count: number, budget: number, mode: number) => number;
-  private pending: { page: TierPage; host: number; k: number; prv: number; insns: Insn[] }[] = [];
   /** Figures: blocks translated, modules compiled, translation time (ms), stale-code exits, flushes, wasm bytes. */
-  readonly stats = { blocks: 0, modules: 0, compileMs: 0, stale: 0, flushes: 0, codeBytes: 0 };
+  get stats(): BlockCache<RvQueued>['stats'] {
+    return this.cache.stats;
+  }
+  /** Blocks compiled together in one module (tests lower it to compile each block at once). */
+  get batch(): number {
+    return this.cache.batch;
+  }
+  set batch(n: number) {
+    this.cache.batch = n;
+  }
 
   readonly xBase: number;
   readonly tlbBase: number;
@@ -172,20 +181,13 @@ export class RvTier {
       at(hh, count, pageLo, pageHi);
       return executeSlow(h, w, imm, bits) === SLOW_CONTINUE ? 0 : 1;
     };
-    this.table = new WebAssembly.Table({ element: 'anyfunc', initial: MAX_BLOCKS + 1 });
     this.imports = { env: { memory, ld, st, other } };
     this.dispatch = this.buildDispatcher(stateOffset);
   }
 
   /** The tables of RAM page `host` (its span offset) for `mode` ((priv << 2) | data privilege). */
   page(host: number, mode: number): TierPage {
-    const key = (host >>> 12) * 16 + mode;
-    let p = this.pages.get(key);
-    if (p === undefined) {
-      p = { fns: new Int32Array(2048), heat: new Uint8Array(2048) };
-      this.pages.set(key, p);
-    }
-    return p;
+    return this.cache.page(host, mode);
   }
 
   /**
@@ -238,24 +240,12 @@ export class RvTier {
 
   /** After dispatch returned a stale block: forget it, so the interpreter runs that code again first. */
   dropStale(): void {
-    const index = this.words[this.staleWord]!;
-    const owner = this.owners[index];
-    if (owner && owner.page.fns[owner.k] === index) {
-      owner.page.fns[owner.k] = 0;
-      owner.page.heat[owner.k] = 0;
-    }
-    this.stats.stale++;
+    this.cache.drop(this.words[this.staleWord]!);
   }
 
   /** Drops every translation (the code cache is full). */
   flush(): void {
-    this.pages.clear();
-    this.owners = [];
-    this.nextIndex = 1;
-    this.hart.jc.fill(0);
-    this.jcPages.clear();
-    this.pending = [];
-    this.stats.flushes++;
+    this.cache.flush();
   }
 
   /** Looks at the code from halfword `k` of RAM page `host` and queues a block for it (or marks the head not worth one). */
@@ -280,21 +270,15 @@ export class RvTier {
     }
     page.fns[k] = -1;
     if (insns.length < 2 && !(insns.length === 1 && insns[0]!.op >= 3 && insns[0]!.op <= 10)) return;
-    page.fns[k] = PENDING;
-    this.pending.push({ page, host, k, prv, insns });
-    if (this.pending.length >= this.batch) this.compilePending();
+    if (this.cache.queue({ page, host, k, prv, insns })) this.compilePending();
   }
 
   /** Compiles the queued blocks into one module and installs them. */
   compilePending(): void {
-    if (this.pending.length === 0) return;
     const t0 = now();
-    const batch = this.pending;
-    this.pending = [];
-    if (this.nextIndex + batch.length > MAX_BLOCKS) {
-      this.flush();
-      return;
-    }
+    const taken = this.cache.take();
+    if (!taken) return;
+    const { batch } = taken;
     const mod = new ModuleBuilder(this.memory.buffer.byteLength / 65536);
     const fns = {
       ld: mod.importFunction('ld', [I32, I32, I32, I32, I32, I32, I32, I32], []),
@@ -308,16 +292,7 @@ export class RvTier {
     });
     const bytes = mod.encode();
     const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), this.imports as never).exports;
-    batch.forEach((b, i) => {
-      const index = this.nextIndex++;
-      this.table.set(index, exports[`b${i}`] as never);
-      this.owners[index] = { page: b.page, k: b.k };
-      b.page.fns[b.k] = index;
-    });
-    this.stats.blocks += batch.length;
-    this.stats.modules++;
-    this.stats.codeBytes += bytes.length;
-    this.stats.compileMs += now() - t0;
+    this.cache.install(batch, exports, bytes.length, t0);
   }
 
   private buildDispatcher(stateOffset: number): RvTier['dispatch'] {
@@ -349,7 +324,7 @@ export class RvTier {
     f.op(W.end, W.end);
     f.get(count);
     mod.addFunction('dispatch', [I32, I32, I32], [I32], f);
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(mod.encode()), { env: { memory: this.memory, table: this.table } } as never);
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(mod.encode()), { env: { memory: this.memory, table: this.cache.table } } as never);
     return instance.exports.dispatch as RvTier['dispatch'];
   }
 }

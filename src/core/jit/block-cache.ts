@@ -1,0 +1,133 @@
+/**
+ * The bookkeeping every ISA's translation tier shares (riscv64, aarch64 and loongarch64 tier.ts): block
+ * heads counted per (RAM page, translation mode), heads queued for translation and compiled in batches,
+ * each batch one WebAssembly module whose blocks go into one function table (the dispatchers call them
+ * through it), the owner of every table index so that a block that found its code changed can be
+ * forgotten, and the flush when the table is full. What a block is, how it is emitted and how it is
+ * entered stay with the ISA: its tier queues heads it has decoded and writes the module for a batch.
+ */
+import type { TierStats } from '../cpu/cpu-core';
+
+/** Per (RAM page, mode) tables: the block at each slot (0 none yet, -1 none, PENDING queued) and its heat. */
+export interface TierPage {
+  readonly fns: Int32Array;
+  readonly heat: Uint8Array;
+}
+
+/** fns[k] of a head queued for the next batch. */
+export const PENDING = -2;
+
+/** A queued head: the page tables it belongs to and its slot; the ISA adds what it emits the block from. */
+export interface QueuedBlock {
+  readonly page: TierPage;
+  readonly k: number;
+}
+
+const clock = (globalThis as { performance?: { now(): number } }).performance;
+/** Milliseconds, for the compile-time figures. */
+export const now = (): number => (clock ? clock.now() : Date.now());
+
+export interface BlockCacheConfig {
+  /** Block heads a page can have: instruction slots per 4 KiB (2048 halfwords, 1024 words). */
+  readonly slots: number;
+  /** Translation modes a page is counted in separately (the key is page * modes + mode). */
+  readonly modes: number;
+  /** Table entries for blocks; the cache is emptied when a batch would not fit. */
+  readonly maxBlocks: number;
+  /** Blocks per module. */
+  readonly batch: number;
+  /** Called when every translation is dropped: the ISA empties what points at blocks (its jump cache). */
+  readonly onFlush: () => void;
+}
+
+export class BlockCache<Q extends QueuedBlock> {
+  /** The blocks, by index (0 is never a block): what the dispatcher and chained code call. */
+  readonly table: WebAssembly.Table;
+  /** Blocks compiled together in one module (tests lower it). */
+  batch: number;
+  /** Figures: blocks translated, modules compiled, translation time (ms), stale-code exits, flushes, wasm bytes. */
+  readonly stats: { -readonly [K in keyof TierStats]: TierStats[K] } = { blocks: 0, modules: 0, compileMs: 0, stale: 0, flushes: 0, codeBytes: 0 };
+  private readonly pages = new Map<number, TierPage>();
+  private owners: (Q | undefined)[] = [];
+  private nextIndex = 1;
+  private pending: Q[] = [];
+
+  constructor(private readonly config: BlockCacheConfig) {
+    this.table = new WebAssembly.Table({ element: 'anyfunc', initial: config.maxBlocks + 1 });
+    this.batch = config.batch;
+  }
+
+  /** The tables of the RAM page at span offset `host` in `mode`. */
+  page(host: number, mode: number): TierPage {
+    const key = (host >>> 12) * this.config.modes + mode;
+    let p = this.pages.get(key);
+    if (p === undefined) {
+      p = { fns: new Int32Array(this.config.slots), heat: new Uint8Array(this.config.slots) };
+      this.pages.set(key, p);
+    }
+    return p;
+  }
+
+  /** Whether heads are waiting for a module. */
+  get queued(): number {
+    return this.pending.length;
+  }
+
+  /** Queues a decoded head; true when the batch is full and should be compiled now. */
+  queue(block: Q): boolean {
+    block.page.fns[block.k] = PENDING;
+    this.pending.push(block);
+    return this.pending.length >= this.batch;
+  }
+
+  /**
+   * The queued heads for one module and the table index its first block will get (the rest follow in
+   * order), or undefined when nothing is queued or the table was full (everything was dropped, the
+   * heads are run by the interpreter and counted again).
+   */
+  take(): { batch: Q[]; firstIndex: number } | undefined {
+    if (this.pending.length === 0) return undefined;
+    const batch = this.pending;
+    this.pending = [];
+    if (this.nextIndex + batch.length > this.config.maxBlocks) {
+      this.flush();
+      return undefined;
+    }
+    return { batch, firstIndex: this.nextIndex };
+  }
+
+  /** Installs a compiled batch: block i is export `b${i}`; `started` is when its compile began (now()). */
+  install(batch: readonly Q[], exports: Record<string, unknown>, codeBytes: number, started: number): void {
+    for (let i = 0; i < batch.length; i++) {
+      const b = batch[i]!;
+      const index = this.nextIndex++;
+      this.table.set(index, exports[`b${i}`] as never);
+      this.owners[index] = b;
+      b.page.fns[b.k] = index;
+    }
+    this.stats.blocks += batch.length;
+    this.stats.modules++;
+    this.stats.codeBytes += codeBytes;
+    this.stats.compileMs += now() - started;
+  }
+
+  /** A block found its code changed: its head goes back to the interpreter (and may be translated again). */
+  drop(index: number): void {
+    const owner = this.owners[index];
+    if (owner && owner.page.fns[owner.k] === index) {
+      owner.page.fns[owner.k] = 0;
+      owner.page.heat[owner.k] = 0;
+    }
+    this.stats.stale++;
+  }
+
+  /** Drops every translation (the table is full). */
+  flush(): void {
+    this.pages.clear();
+    this.owners = [];
+    this.nextIndex = 1;
+    this.pending = [];
+    this.stats.flushes++;
+    this.config.onFlush();
+  }
+}
