@@ -50,6 +50,10 @@ export const ls3a5000: LoongarchBoard = {
     { name: 'pic', kind: 'loongson-pch-pic', base: 0x1000_0000, size: 0x400, props: { interruptParent: 'eiointc', baseVector: 0 } },
     { name: 'uart0', kind: 'ns16550a', base: 0x1fe0_01e0, size: 0x20, irq: 10, props: { clockFrequency: 100_000_000 } },
     { name: 'uart1', kind: 'ns16550a', base: 0x1008_0000, size: 0x100, irq: 8, props: { clockFrequency: 50_000_000, interruptParent: 'pic' } },
+    // The 7A2000's LPC I/O space (LoongArch's legacy port base, ISA_PHY_IOBASE = LOONGSON_LIO_BASE =
+    // 0x1800_0000 in Linux's loongarch headers), 16 KiB of ports with no device behind them. Not in
+    // hvisor's root zone regions (board.rs), so zone trees leave it out as hvisor's zone0.dts does.
+    { name: 'lpc', kind: 'isa-io', base: 0x1800_0000, size: 0x4000 },
     {
       // board.rs ROOT_PCI_CONFIG (hvisor's ls3a5000 build has the pci feature): the 7A2000's HT configuration
       // space as ECAM, its I/O window and the 64-bit memory window. Data only (no interrupt, no model yet),

@@ -19,6 +19,7 @@ import { imsicGuestBits, RiscvImsic, type ImsicConfig } from './intc/riscv-imsic
 import { ArmGicv3 } from './intc/arm-gicv3/gicv3';
 import { ArmGicv2 } from './intc/arm-gicv2';
 import { GoldfishRtc } from './misc/goldfish-rtc';
+import { IsaIo } from './misc/isa-io';
 import { SifiveTest } from './misc/sifive-test';
 import { Ns16550a } from './uart/ns16550a';
 import { Pl011 } from './uart/pl011';
@@ -302,6 +303,12 @@ const MODELS: readonly DeviceModel[] = [
   },
   noModel('virtio-mmio'),
   pciHostEcamModel,
+  {
+    kind: 'isa-io',
+    // No state (every port reads all ones), but a model: an empty region says so.
+    stateBytes: () => 0,
+    build: (c) => ({ windows: [window(c.spec, new IsaIo())] }),
+  },
 ];
 
 const BY_KIND: ReadonlyMap<DeviceKind, DeviceModel> = new Map(MODELS.map((m) => [m.kind, m]));

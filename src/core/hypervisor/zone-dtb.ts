@@ -95,6 +95,7 @@ const ZONE_VIEW: Readonly<Partial<Record<DeviceKind, ZoneView>>> = {
   'cadence-uart': passedThrough,
   'dw-apb-uart': passedThrough,
   'goldfish-rtc': passedThrough,
+  'isa-io': passedThrough,
   // The PCIe host, when the zone's regions reach its ECAM window: passed through (io) or served by the
   // management side's PCI functions (virtio, decision 0017), or trapped by hvisor's vPCI because the zone's
   // pci_config names this ECAM and the layout puts functions on the host (vpci/vpci.ts; pci_config.rs:318-338).

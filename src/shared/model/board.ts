@@ -30,7 +30,8 @@ export type DeviceKind =
   | 'loongson-eiointc'
   | 'loongson-pch-pic'
   | 'loongson-pch-msi'
-  | 'arm-smmuv3';
+  | 'arm-smmuv3'
+  | 'isa-io';
 
 export type MmuType = 'riscv,sv39' | 'riscv,sv48' | 'riscv,sv57';
 

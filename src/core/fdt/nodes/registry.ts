@@ -23,6 +23,7 @@ import { loongsonLiointcNode } from './loongson-liointc';
 import { loongsonEiointcNode } from './loongson-eiointc';
 import { loongsonPchPicNode } from './loongson-pch-pic';
 import { loongsonPchMsiNode } from './loongson-pch-msi';
+import { isaIoNode } from './isa-io';
 
 const WRITERS: Readonly<Record<DeviceKind, DeviceNodeWriter | undefined>> = {
   'sifive-plic': sifivePlicNode,
@@ -48,6 +49,7 @@ const WRITERS: Readonly<Record<DeviceKind, DeviceNodeWriter | undefined>> = {
   'pci-host-ecam': pciHostEcamGenericNode,
   // The hypervisor's (hvisor programs it; zone0.dts of hvisor's qemu-gicv3 does not describe it).
   'arm-smmuv3': undefined,
+  'isa-io': isaIoNode,
 };
 
 /** The writer of a kind's node, or undefined for kinds the trees do not describe. */

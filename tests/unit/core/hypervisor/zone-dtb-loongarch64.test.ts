@@ -78,6 +78,12 @@ describe('a loongarch64 zone tree with virtio devices', () => {
     expect(() => node(rootTree, '/platform/interrupt-controller@1fe01400')).not.toThrow();
   });
 
+  it("leaves the LPC port window's isa node out of zone trees: hvisor's root zone regions do not reach 0x1800_0000", () => {
+    const rootTree = readDtb(boardDtb(zoneTreeInput(ls3a5000, root, [root, zone])), 'root');
+    expect(() => node(rootTree, '/platform/isa@18000000')).toThrow(/no node/);
+    expect(() => node(tree, '/platform/isa@18000000')).toThrow(/no node/);
+  });
+
   it("passes the zone DTB check, which reads the CPU controller's cell as the line and names a disagreeing one", () => {
     expect(checkZoneDtb(blob, 'zoneV.dtb', zone, virtio)).toEqual([]);
     // Every HWI reaches the zone on hvisor (GINTC.HWIP = 0xff): a zone without interrupts [4, 5, 6] passes too.

@@ -10,6 +10,7 @@ import { ls3a5000 } from '../../../../../src/boards/loongarch64/ls3a5000';
 import { buildBoardTree } from '../../../../../src/core/fdt/board-dtb';
 import { printDts } from '../../../../../src/core/fdt/dts';
 import { LoongsonLiointc } from '../../../../../src/core/devices/intc/loongson-liointc';
+import { IsaIo } from '../../../../../src/core/devices/misc/isa-io';
 import { Iocsr, Loongson3Iocsr } from '../../../../../src/core/hypervisor/arch/loongarch64/iocsr';
 import { LA_STATE_BYTES } from '../../../../../src/core/isa/loongarch64/cpu';
 import { decode } from '../../../../../src/core/isa/loongarch64/decoder';
@@ -25,6 +26,14 @@ describe('ls3a5000', () => {
     expect(dts).toMatch(/liointc: interrupt-controller@1fe01400 \{[^}]*compatible = "loongson,liointc-1.0";[^}]*interrupt-parent = <&cpuintc>;\s*interrupts = <0x2>;/);
     expect(dts).toMatch(/serial@1fe001e0 \{[^}]*interrupts = <0xa 0x4>;\s*interrupt-parent = <&liointc>;/);
     expect(dts).toContain('stdout-path = "/platform/serial@1fe001e0"');
+  });
+
+  it('describes the 7A2000 LPC port window as an isa node mapping I/O port 0 to 0x1800_0000; every port reads all ones', () => {
+    const dts = printDts(buildBoardTree({ board: ls3a5000, harts: [0], memory: [ls3a5000.ram] }));
+    expect(dts).toMatch(/isa@18000000 \{[^}]*compatible = "isa";\s*device_type = "isa";\s*#address-cells = <0x2>;\s*#size-cells = <0x1>;\s*ranges = <0x1 0x0 0x0 0x18000000 0x4000>;/);
+    const lpc = new IsaIo();
+    lpc.write();
+    expect([lpc.read(0x64, 1), lpc.read(0x60, 2), lpc.read(0x3f8, 4)]).toEqual([0xff, 0xffff, 0xffff_ffff]);
   });
 
   it('LIOINTC: an enabled input raises the routed pin of the routed cores only, and drops with the input', () => {
