@@ -106,6 +106,11 @@ export function qemuVirtTree(bootargs: string, initrd: { start: number; end: num
     .u32('loongson,pic-base-vec', 0).reference('interrupt-parent', 'eiointc');
   platform.addChild('serial@1fe001e0').string('compatible', 'ns16550a').u64('reg', 0x1fe0_01e0, 0x100)
     .u32('clock-frequency', 100_000_000).u32('interrupts', 2, 4).reference('interrupt-parent', 'pic');
+  // QEMU virt's ISA I/O window (the system I/O space aliased at 0x1800_0000, 16 KiB; unassigned ports
+  // read all ones), described as the workbench's ls3a5000 tree describes its LPC window: Linux maps its
+  // legacy ports only for an isa node, and Debian's i8042 probe faults without that mapping.
+  platform.addChild('isa@18000000').string('compatible', 'isa').string('device_type', 'isa')
+    .u32('#address-cells', 2).u32('#size-cells', 1).u32('ranges', 1, 0, 0, 0x1800_0000, 0x4000);
   return tree;
 }
 
