@@ -27,6 +27,7 @@ import { logicalImmOf } from './fields';
 import { executeOther } from './execute-other';
 import { loadStore, loadStorePair } from './load-store';
 import { FunctionBody, I32, I64, ModuleBuilder, Op as W, VOID } from '../../jit/wasm-module';
+import { emitMulHigh } from '../../jit/emit-arith';
 import { BlockCache, now, type QueuedBlock, type TierPage } from '../../jit/block-cache';
 
 export { PENDING, type TierPage } from '../../jit/block-cache';
@@ -934,7 +935,7 @@ class BlockGen {
         if (op === 94 || op === 97) {
           this.x(n); f.set(this.a);
           this.x(m); f.set(this.b);
-          this.mulHigh(op === 94);
+          emitMulHigh(f, this.a, this.b, this.c, this.r, op === 94, op === 94);
           this.setX(d, this.r);
           return false;
         }
@@ -995,28 +996,6 @@ class BlockGen {
       default: break;
     }
     if (amount !== 0) f.i64(BigInt(amount)).op(W.i64_shl);
-  }
-
-  /** r = the high 64 bits of a * b (signed or unsigned), on 32-bit limbs. */
-  private mulHigh(signed: boolean): void {
-    const f = this.f;
-    const lo32 = (l: number) => f.get(l).i64(MASK32).op(W.i64_and);
-    const hi32 = (l: number) => f.get(l).i64(32n).op(W.i64_shr_u);
-    // c = (aL*bL >> 32) + lo(aL*bH) + lo(aH*bL)
-    lo32(this.a); lo32(this.b); f.op(W.i64_mul).i64(32n).op(W.i64_shr_u);
-    lo32(this.a); hi32(this.b); f.op(W.i64_mul).i64(MASK32).op(W.i64_and).op(W.i64_add);
-    hi32(this.a); lo32(this.b); f.op(W.i64_mul).i64(MASK32).op(W.i64_and).op(W.i64_add).set(this.c);
-    // r = aH*bH + hi(aL*bH) + hi(aH*bL) + hi(c)
-    hi32(this.a); hi32(this.b); f.op(W.i64_mul);
-    lo32(this.a); hi32(this.b); f.op(W.i64_mul).i64(32n).op(W.i64_shr_u).op(W.i64_add);
-    hi32(this.a); lo32(this.b); f.op(W.i64_mul).i64(32n).op(W.i64_shr_u).op(W.i64_add);
-    f.get(this.c).i64(32n).op(W.i64_shr_u).op(W.i64_add);
-    if (signed) {
-      // signed = unsigned - (a < 0 ? b : 0) - (b < 0 ? a : 0)
-      f.get(this.a).i64(63n).op(W.i64_shr_s).get(this.b).op(W.i64_and).op(W.i64_sub);
-      f.get(this.b).i64(63n).op(W.i64_shr_s).get(this.a).op(W.i64_and).op(W.i64_sub);
-    }
-    f.set(this.r);
   }
 
   /**

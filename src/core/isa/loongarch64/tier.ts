@@ -34,6 +34,7 @@
 import type { LaCpu } from './cpu';
 import { decode, type Decoded } from './decoder';
 import { OPCODES } from './opcodes';
+import { emitMulHigh } from '../../jit/emit-arith';
 import { BlockCache, now, PENDING, type QueuedBlock, type TierPage } from '../../jit/block-cache';
 import { FunctionBody, I32, I64, ModuleBuilder, Op as W, VOID } from '../../jit/wasm-module';
 
@@ -665,7 +666,7 @@ class BlockGen {
       case 'mulh.d': case 'mulh.du':
         this.x(rj); f.set(this.a);
         this.x(rk); f.set(this.b);
-        this.mulHigh(m === 'mulh.d');
+        emitMulHigh(f, this.a, this.b, this.r, this.r, m === 'mulh.d', m === 'mulh.d');
         f.get(this.r); this.set(rd);
         return false;
       case 'div.d': case 'mod.d': case 'div.du': case 'mod.du':
@@ -782,25 +783,6 @@ class BlockGen {
       this.exit(this.r, i + 1);
     }
     f.op(W.end);
-  }
-
-  /** r = the high 64 bits of a * b, signed or unsigned. */
-  private mulHigh(signed: boolean): void {
-    const f = this.f;
-    const lo32 = (l: number) => f.get(l).i64(MASK32).op(W.i64_and);
-    const hi32 = (l: number) => f.get(l).i64(32n).op(W.i64_shr_u);
-    lo32(this.a); lo32(this.b); f.op(W.i64_mul).i64(32n).op(W.i64_shr_u);
-    lo32(this.a); hi32(this.b); f.op(W.i64_mul).i64(MASK32).op(W.i64_and).op(W.i64_add);
-    hi32(this.a); lo32(this.b); f.op(W.i64_mul).i64(MASK32).op(W.i64_and).op(W.i64_add).set(this.r);
-    hi32(this.a); hi32(this.b); f.op(W.i64_mul);
-    lo32(this.a); hi32(this.b); f.op(W.i64_mul).i64(32n).op(W.i64_shr_u).op(W.i64_add);
-    hi32(this.a); lo32(this.b); f.op(W.i64_mul).i64(32n).op(W.i64_shr_u).op(W.i64_add);
-    f.get(this.r).i64(32n).op(W.i64_shr_u).op(W.i64_add);
-    if (signed) {
-      f.get(this.a).i64(63n).op(W.i64_shr_s).get(this.b).op(W.i64_and).op(W.i64_sub);
-      f.get(this.b).i64(63n).op(W.i64_shr_s).get(this.a).op(W.i64_and).op(W.i64_sub);
-    }
-    f.set(this.r);
   }
 
   /** r = a / b or a % b with the interpreter's answers: divisor 0 gives the dividend (div) or 0 (mod); MIN / -1 wraps. */

@@ -29,6 +29,7 @@ import { BASE_ROW, writesIntRd } from './instructions';
 import { loadSlow, TLB_SIZE, writeVirt } from './mmu';
 import { executeSlow, SLOW_CONTINUE } from './system';
 import { FunctionBody, I32, I64, ModuleBuilder, Op as W, VOID } from '../../jit/wasm-module';
+import { emitMulHigh } from '../../jit/emit-arith';
 import { BlockCache, now, type QueuedBlock, type TierPage } from '../../jit/block-cache';
 
 export { PENDING, type TierPage } from '../../jit/block-cache';
@@ -580,7 +581,7 @@ class BlockGen {
       case 65: case 66: case 67: // mulh mulhsu mulhu
         this.x(rs1); f.set(this.a);
         this.x(rs2); f.set(this.b);
-        this.mulHigh(op);
+        emitMulHigh(f, this.a, this.b, this.r, this.r, op !== 67, op === 65);
         f.get(this.r); this.set(rd);
         return false;
       case 68: case 69: case 70: case 71: // div divu rem remu
@@ -599,26 +600,6 @@ class BlockGen {
         this.callInterpreter(ins, i);
         return false;
     }
-  }
-
-  /** r = the high 64 bits of a * b: mulh (signed), mulhsu (signed a, unsigned b), mulhu. */
-  private mulHigh(op: number): void {
-    const f = this.f;
-    const MASK = 0xffff_ffffn;
-    const lo32 = (l: number) => f.get(l).i64(MASK).op(W.i64_and);
-    const hi32 = (l: number) => f.get(l).i64(32n).op(W.i64_shr_u);
-    // c = (aL*bL >> 32) + lo(aL*bH) + lo(aH*bL), kept in r for now
-    lo32(this.a); lo32(this.b); f.op(W.i64_mul).i64(32n).op(W.i64_shr_u);
-    lo32(this.a); hi32(this.b); f.op(W.i64_mul).i64(MASK).op(W.i64_and).op(W.i64_add);
-    hi32(this.a); lo32(this.b); f.op(W.i64_mul).i64(MASK).op(W.i64_and).op(W.i64_add).set(this.r);
-    hi32(this.a); hi32(this.b); f.op(W.i64_mul);
-    lo32(this.a); hi32(this.b); f.op(W.i64_mul).i64(32n).op(W.i64_shr_u).op(W.i64_add);
-    hi32(this.a); lo32(this.b); f.op(W.i64_mul).i64(32n).op(W.i64_shr_u).op(W.i64_add);
-    f.get(this.r).i64(32n).op(W.i64_shr_u).op(W.i64_add);
-    // signed a: subtract b when a < 0; signed b: subtract a when b < 0.
-    if (op === 65 || op === 66) f.get(this.a).i64(63n).op(W.i64_shr_s).get(this.b).op(W.i64_and).op(W.i64_sub);
-    if (op === 65) f.get(this.b).i64(63n).op(W.i64_shr_s).get(this.a).op(W.i64_and).op(W.i64_sub);
-    f.set(this.r);
   }
 
   /** r = a / b or a % b with RISC-V's answers for division by zero and overflow (no wasm trap). */
