@@ -35,6 +35,7 @@ import type { LaCpu } from './cpu';
 import { decode, type Decoded } from './decoder';
 import { OPCODES } from './opcodes';
 import { emitMulHigh } from '../../jit/emit-arith';
+import { RegisterLocals } from '../../jit/register-locals';
 import { BlockCache, now, PENDING, type QueuedBlock, type TierPage } from '../../jit/block-cache';
 import { FunctionBody, I32, I64, ModuleBuilder, Op as W, VOID } from '../../jit/wasm-module';
 
@@ -432,9 +433,8 @@ class BlockGen {
   private readonly R: number;
   private readonly TLB: number;
   private readonly STOP: number;
-  private readonly regLocal: number[] = new Array<number>(32).fill(-1);
-  private readonly cached: boolean[] = new Array<boolean>(32).fill(false);
-  private readonly dirty: boolean[] = new Array<boolean>(32).fill(false);
+  /** The guest registers in locals (core/jit/register-locals.ts). */
+  private readonly regs: RegisterLocals;
 
   constructor(
     tier: LaTier, private readonly host: number, private readonly k0: number, private readonly mode: number,
@@ -451,42 +451,23 @@ class BlockGen {
     this.ia = f.local(I32);
     this.ib = f.local(I32);
     this.R = tier.rBase;
+    this.regs = new RegisterLocals(f, this.R);
     this.TLB = tier.tlbBase;
     this.STOP = tier.tlbBase + STOP;
   }
 
   // ---- registers (r1..r31 in locals while the block runs; r0 reads as 0 and writes are dropped) ----
 
-  private addr(r: number): number { return this.R + 8 * r; }
-  private localOf(r: number): number {
-    if (this.regLocal[r]! < 0) this.regLocal[r] = this.f.local(I64);
-    return this.regLocal[r]!;
-  }
-  /** Pushes r (i64). Only called outside conditional code, so a first load caches on every path. */
-  private x(r: number): void {
-    const f = this.f;
-    if (r === 0) f.i64(0n);
-    else if (this.cached[r]) f.get(this.regLocal[r]!);
-    else {
-      f.i32(0).mem(W.i64_load, 3, this.addr(r)).tee(this.localOf(r));
-      this.cached[r] = true;
-    }
-  }
+  private localOf(r: number): number { return this.regs.localOf(r); }
+  /** Pushes r (i64). */
+  private x(r: number): void { this.regs.push(r); }
   /** Pushes the low word of r (i32). */
   private w(r: number): void {
     this.x(r);
     this.f.op(W.i32_wrap_i64);
   }
   /** Sets r from the i64 on the stack (dropped for r0). */
-  private set(r: number): void {
-    if (r === 0) {
-      this.f.op(W.drop);
-      return;
-    }
-    this.f.set(this.localOf(r));
-    this.cached[r] = true;
-    this.dirty[r] = true;
-  }
+  private set(r: number): void { this.regs.set(r); }
   /** Sets r from the i64 on the stack, its low word sign-extended (the .W results). */
   private setW(r: number): void {
     this.f.op(W.i64_extend32_s);
@@ -497,12 +478,8 @@ class BlockGen {
     this.f.op(W.i64_extend_i32_s);
     this.set(r);
   }
-  /** Writes every changed cached register back to memory on this path only. */
-  private storeDirty(): void {
-    for (let r = 1; r < 32; r++) {
-      if (this.dirty[r]) this.f.i32(0).get(this.regLocal[r]!).mem(W.i64_store, 3, this.addr(r));
-    }
-  }
+  /** Writes every changed register back to memory on this path only. */
+  private storeDirty(): void { this.regs.storeDirty(); }
 
   // ---- control ----
 
@@ -861,18 +838,15 @@ class BlockGen {
     this.hostAddress(false);
     const op = size === 8 ? W.i64_load : signed ? [W.i64_load8_s, W.i64_load16_s, 0, W.i64_load32_s][size - 1]! : [W.i64_load8_u, W.i64_load16_u, 0, W.i64_load32_u][size - 1]!;
     f.mem(op, 0, 0);
-    if (rd !== 0) f.set(this.regLocal[rd]!); else f.op(W.drop);
+    if (rd !== 0) f.set(this.localOf(rd)); else f.op(W.drop);
     f.op(W.else);
     this.storeDirty();
     this.storePc(ins.k);
     f.get(this.a).i32(size | (signed ? 16 : 0)).i32(ins.word | 0).get(this.cnt).i32(i).op(W.i32_add);
     f.call(this.fns.ld);
-    if (rd !== 0) f.set(this.regLocal[rd]!); else f.op(W.drop);
+    if (rd !== 0) f.set(this.localOf(rd)); else f.op(W.drop);
     f.op(W.end);
-    if (rd !== 0) {
-      this.cached[rd] = true;
-      this.dirty[rd] = true;
-    }
+    if (rd !== 0) this.regs.written(rd);
   }
 
   private store(ins: Insn, i: number): void {
@@ -898,11 +872,11 @@ class BlockGen {
   private callInterpreter(ins: Insn, i: number): void {
     const f = this.f;
     this.storeDirty();
-    this.dirty.fill(false);
+    this.regs.clean();
     this.storePc(ins.k);
     f.i32(ins.word | 0).get(this.cnt).i32(i).op(W.i32_add);
     f.call(this.fns.other);
-    this.cached.fill(false);
+    this.regs.forget();
     if (KIND[ins.d.op] !== Kind.Ending) {
       f.op(W.drop);
       return;

@@ -30,6 +30,7 @@ import { loadSlow, TLB_SIZE, writeVirt } from './mmu';
 import { executeSlow, SLOW_CONTINUE } from './system';
 import { FunctionBody, I32, I64, ModuleBuilder, Op as W, VOID } from '../../jit/wasm-module';
 import { emitMulHigh } from '../../jit/emit-arith';
+import { RegisterLocals } from '../../jit/register-locals';
 import { BlockCache, now, type QueuedBlock, type TierPage } from '../../jit/block-cache';
 
 export { PENDING, type TierPage } from '../../jit/block-cache';
@@ -350,9 +351,8 @@ class BlockGen {
   private readonly RAM: number;
   private readonly STOP: number;
   private readonly EPOCH: number;
-  private readonly regLocal: number[] = new Array<number>(32).fill(-1);
-  private readonly cached: boolean[] = new Array<boolean>(32).fill(false);
-  private readonly dirty: boolean[] = new Array<boolean>(32).fill(false);
+  /** The guest registers in locals (core/jit/register-locals.ts). */
+  private readonly regs: RegisterLocals;
 
   constructor(
     tier: RvTier, private readonly host: number, private readonly k0: number, private readonly prv: number,
@@ -369,6 +369,7 @@ class BlockGen {
     this.lo = f.local(I32);
     this.e = f.local(I32);
     this.X = tier.xBase;
+    this.regs = new RegisterLocals(f, this.X);
     this.STOP = tier.stopAddress;
     this.EPOCH = tier.epochAddress;
     this.TLB = tier.tlbBase;
@@ -377,21 +378,10 @@ class BlockGen {
 
   // ---- registers (x1..x31 in locals while the block runs; x0 reads as 0 and writes are dropped) ----
 
-  private addr(r: number): number { return this.X + 8 * r; }
-  private localOf(r: number): number {
-    if (this.regLocal[r]! < 0) this.regLocal[r] = this.f.local(I64);
-    return this.regLocal[r]!;
-  }
-  /** Pushes xr (i64). Only called outside conditional code, so a first load caches on every path. */
-  private x(r: number): void {
-    const f = this.f;
-    if (r === 0) f.i64(0n);
-    else if (this.cached[r]) f.get(this.regLocal[r]!);
-    else {
-      f.i32(0).mem(W.i64_load, 3, this.addr(r)).tee(this.localOf(r));
-      this.cached[r] = true;
-    }
-  }
+  private addr(r: number): number { return this.regs.addr(r); }
+  private localOf(r: number): number { return this.regs.localOf(r); }
+  /** Pushes xr (i64). */
+  private x(r: number): void { this.regs.push(r); }
   /** Pushes the low word of xr (i32). */
   private w(r: number): void {
     if (r === 0) this.f.i32(0);
@@ -401,26 +391,14 @@ class BlockGen {
     }
   }
   /** Sets xr from the i64 on the stack (dropped for x0). */
-  private set(r: number): void {
-    if (r === 0) {
-      this.f.op(W.drop);
-      return;
-    }
-    this.f.set(this.localOf(r));
-    this.cached[r] = true;
-    this.dirty[r] = true;
-  }
+  private set(r: number): void { this.regs.set(r); }
   /** Sets xr from the i32 on the stack, sign-extended (the W forms). */
   private setW(r: number): void {
     this.f.op(W.i64_extend_i32_s);
     this.set(r);
   }
-  /** Writes every changed cached register back to memory on this path only. */
-  private storeDirty(): void {
-    for (let r = 1; r < 32; r++) {
-      if (this.dirty[r]) this.f.i32(0).get(this.regLocal[r]!).mem(W.i64_store, 3, this.addr(r));
-    }
-  }
+  /** Writes every changed register back to memory on this path only. */
+  private storeDirty(): void { this.regs.storeDirty(); }
 
   // ---- control ----
 
@@ -676,18 +654,15 @@ class BlockGen {
     this.hostAddress(false);
     const ld = op === 14 ? W.i64_load : [W.i64_load8_s, W.i64_load16_s, W.i64_load32_s, 0, W.i64_load8_u, W.i64_load16_u, W.i64_load32_u][op - 11]!;
     f.mem(ld, Math.log2(size), this.RAM);
-    if (rd !== 0) f.set(this.regLocal[rd]!); else f.op(W.drop);
+    if (rd !== 0) f.set(this.localOf(rd)); else f.op(W.drop);
     f.op(W.else);
     this.storeDirty();
     f.get(this.lo).get(this.a).i64(32n).op(W.i64_shr_u).op(W.i32_wrap_i64).i32(size | (signed ? 16 : 0)).i32(rd === 0 ? 64 : rd * 2);
     this.position(ins, i);
     f.call(this.fns.ld);
-    if (rd !== 0) f.i32(0).mem(W.i64_load, 3, this.addr(rd)).set(this.regLocal[rd]!);
+    if (rd !== 0) f.i32(0).mem(W.i64_load, 3, this.addr(rd)).set(this.localOf(rd));
     f.op(W.end);
-    if (rd !== 0) {
-      this.cached[rd] = true;
-      this.dirty[rd] = true;
-    }
+    if (rd !== 0) this.regs.written(rd);
   }
 
   private store(ins: Insn, i: number): void {
@@ -718,13 +693,13 @@ class BlockGen {
   private callInterpreter(ins: Insn, i: number): void {
     const f = this.f;
     this.storeDirty();
-    this.dirty.fill(false);
+    this.regs.clean();
     const rd = ins.rd === 0 && INT_RD[ins.op] === 1 ? 32 : ins.rd;
     const w = ins.op | (rd << 9) | (ins.rs1 << 16) | (ins.rs2 << 23) | (ins.len << 29);
     f.i32(w).i32(ins.imm | 0).i32(ins.bits);
     this.position(ins, i);
     f.call(this.fns.other);
-    this.cached.fill(false);
+    this.regs.forget();
     if (!endingOp(ins.op, ins.rs1)) {
       f.op(W.drop);
       return;
