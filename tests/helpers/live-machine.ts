@@ -59,7 +59,7 @@ export async function startMachine(loaded: LoadedLayout): Promise<LiveMachine> {
         if (found()) return resolve(output(zone));
         const timer = setTimeout(() => {
           waiters.delete(check);
-          reject(new Error(`timeout waiting for ${zone}: ${String(text)}\n--- ${zone} printed:\n${output(zone).slice(-2000)}\n--- faults: ${faults.map((f) => f.message).join('; ')}`));
+          reject(new Error(`timeout waiting for ${zone}: ${String(text)}\n--- ${zone} printed:\n${output(zone).slice(-2000)}\n--- faults: ${faults.map((f) => f.message).join('; ')}\n--- log (last 40 lines):\n${logs.slice(-40).join('\n')}`));
         }, timeoutMs);
         const check = (): void => {
           if (!found()) return;

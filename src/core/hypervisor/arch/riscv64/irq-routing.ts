@@ -57,11 +57,13 @@ export class RoutingSignals implements HartSignals {
   /**
    * Call when a hart starts running under the hypervisor (after isVirtualized(hart) turns true, under
    * the device lock). A SEIP the physical PLIC set while the hart was not virtualized is withdrawn
-   * (from now on the vPLIC owns that bit), and since the physical PLIC will not signal an output that
-   * is already high again, one event is raised so that anything pending there is claimed and routed.
+   * (from now on the vPLIC owns that bit: `virtualSeip` is the level the zone's vPLIC drives, high when
+   * a restored snapshot's hart had an interrupt waiting), and since the physical PLIC will not signal an
+   * output that is already high again, one event is raised so that anything pending there is claimed
+   * and routed.
    */
-  takeOver(hart: number): void {
-    this.inner.setPending(hart, MIP_SEIP, false);
+  takeOver(hart: number, virtualSeip: boolean): void {
+    this.inner.setPending(hart, MIP_SEIP, virtualSeip);
     const header = this.headers[hart];
     if (header) raiseExternalEvent(header);
   }

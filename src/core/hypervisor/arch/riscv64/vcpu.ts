@@ -20,6 +20,7 @@ import type { VcpuArch } from '../../../vcpu/vcpu-loop';
 import type { VcpuSetup } from '../../../vcpu/vcpu-setup';
 import { hypervisorWaits, powerTurn } from '../../vcpu-common';
 import { HVISOR_IMSIC_GUEST_INDEX } from './vaplic';
+import { VirtualPlic } from './vplic';
 
 /** Wraps the devices' CPU signals so that physical external interrupts of virtualised harts go through the hypervisor. */
 export function riscvDeviceSignals(zoned: boolean) {
@@ -129,7 +130,12 @@ export function createRiscvVcpu(setup: VcpuSetup, routing: RoutingSignals | unde
       view.lock.acquire();
       try {
         // On AIA boards nothing reaches the hypervisor through SEIP (the IMSIC drives the hart's inputs itself).
-        if (!imsic) routing?.takeOver(hartId);
+        // The zone's vPLIC keeps its output level in shared memory and signals only its changes: a hart
+        // bound in a new thread (a restored snapshot) gets back the SEIP the vPLIC already drives.
+        if (!imsic) {
+          const chip = runtime!.virtualIrqChipOf(slot);
+          routing?.takeOver(hartId, chip instanceof VirtualPlic && chip.drivesSeip(hartId));
+        }
         // hvisor runs every zone's guest on guest interrupt file IMSIC_GUEST_INDEX (qemu-aia board.rs: 1), as
         // hstatus.VGEIN: from now on the hart's S-level CSRs and SEIP are that file's (riscv-imsic.ts).
         if (imsic && imsic.guests > 0) imsic.selectGuestFile(hartId, HVISOR_IMSIC_GUEST_INDEX);

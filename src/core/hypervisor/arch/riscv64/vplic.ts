@@ -395,6 +395,16 @@ export class VirtualPlic implements TrapHandler, VirtualIrqChip {
     }
   }
 
+  /**
+   * Whether this controller drives `hart`'s SEIP high now (its output word): what a thread that starts
+   * running the zone on that hart must put back into mip after withdrawing the physical SEIP (a restored
+   * snapshot's hart with an interrupt waiting; the vPLIC only signals changes of its outputs).
+   */
+  drivesSeip(hart: number): boolean {
+    const slot = this.zoneCpus.indexOf(hart);
+    return slot >= 0 && this.words[this.layout.outputs + slot] === 1;
+  }
+
   /** Drives each zone hart's SEIP from "its context could claim something now". */
   private updateLines(): void {
     const l = this.layout;

@@ -228,7 +228,7 @@ describe('physical interrupt routing', () => {
     expect(mip(0) & MIP_SEIP).toBe(MIP_SEIP);
     virtualized.add(0);
     Atomics.store(headers[0]!, HartWord.wake, 0);
-    routing.takeOver(0);
+    routing.takeOver(0, root.drivesSeip(0));
     expect(mip(0) & MIP_SEIP).toBe(0);
     expect(events(0)).toBe(HartEvent.externalInterrupt);
     expect(Atomics.load(headers[0]!, HartWord.wake)).toBe(1);
@@ -236,5 +236,23 @@ describe('physical interrupt routing', () => {
     expect(handle(0).injected).toEqual([UART]);
     expect(root.inspect().sources[UART - 1]!.pending).toBe(true);
     expect(mip(0) & MIP_SEIP).toBe(0);
+  });
+
+  it("takeOver() keeps the SEIP the zone's vPLIC drives: a hart bound again in a new thread (a restored snapshot) still takes the interrupt waiting for it", () => {
+    const { guest, routing, mip, guestEnable, guestRead, claimOffset } = board();
+    // zone 1's guest on hart 2 takes virtual irq 7; the virtio daemon injects it before the snapshot.
+    guestEnable(guest, 2, 7);
+    expect(guest.inject(7, false)).toBe(true);
+    expect(mip(2) & MIP_SEIP).toBe(MIP_SEIP);
+    expect(guest.drivesSeip(2)).toBe(true);
+    expect(guest.drivesSeip(3)).toBe(false);
+    // The restored worker binds hart 2 to zone 1 again: the vPLIC's output is already high and will not
+    // be signalled again, so withdrawing SEIP here would lose the interrupt.
+    routing.takeOver(2, guest.drivesSeip(2));
+    expect(mip(2) & MIP_SEIP).toBe(MIP_SEIP);
+    routing.takeOver(3, guest.drivesSeip(3));
+    expect(mip(3) & MIP_SEIP).toBe(0);
+    expect(guestRead(guest, 2, claimOffset(1))).toBe(7);
+    expect(mip(2) & MIP_SEIP).toBe(0);
   });
 });
