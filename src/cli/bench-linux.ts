@@ -25,6 +25,14 @@ import { LOONGARCH64_LINUX_BENCH } from './arch/loongarch64/bench-linux';
 
 /** The init script's first line (guest/<arch>/linux/init). */
 export const INIT_LINE = 'hvwb-init: starting';
+/**
+ * A side whose kernel panics stops there instead of waiting out its timeout (up to 1800 s), once the
+ * lines after the panic (the stack) had PANIC_TAIL_MS to arrive.
+ */
+const PANIC_LINE = 'Kernel panic - not syncing';
+const PANIC_TAIL_MS = 1000;
+export const panicked = (console: string): boolean => console.includes(PANIC_LINE);
+
 /** How long a side may take to its marker, unless the architecture's spec says otherwise. */
 const TIMEOUT_SECONDS = 600;
 
@@ -219,6 +227,7 @@ async function bootOurs(layoutDir: string, cpus: number, spec: LinuxBenchSpec, o
     // The instructions are counted when the marker arrives, not after the stop: the CPUs run on meanwhile.
     let retired = 0;
     let seen = false;
+    let panicking = false;
     const seconds = await new Promise<number>((resolve, reject) => {
       const timer = setTimeout(() => reject(new CliError(`linux-boot: no "${marker}" within ${timeout} s\n${text.slice(-2000)}`)), timeout * 1000);
       host.on({
@@ -232,6 +241,10 @@ async function bootOurs(layoutDir: string, cpus: number, spec: LinuxBenchSpec, o
             retired = host.retired();
             clearTimeout(timer);
             resolve((performance.now() - started) / 1000);
+          } else if (!panicking && panicked(text)) {
+            panicking = true;
+            clearTimeout(timer);
+            setTimeout(() => reject(new CliError(`linux-boot: the kernel panicked before "${marker}"\n${text.slice(-3000)}`)), PANIC_TAIL_MS);
           }
         },
         fault(fault) {
@@ -262,6 +275,7 @@ export async function bootQemu(arch: LinuxBenchArch, images: LinuxBenchImages, c
   const started = performance.now();
   const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let text = '';
+  let panicking = false;
   try {
     return await new Promise<number>((resolve, reject) => {
       const timer = setTimeout(() => reject(new CliError(`linux-boot: QEMU printed no "${marker}" within ${timeout} s`)), timeout * 1000);
@@ -271,6 +285,10 @@ export async function bootQemu(arch: LinuxBenchArch, images: LinuxBenchImages, c
         if (text.includes(marker)) {
           clearTimeout(timer);
           resolve((performance.now() - started) / 1000);
+        } else if (!panicking && panicked(text)) {
+          panicking = true;
+          clearTimeout(timer);
+          setTimeout(() => reject(new CliError(`linux-boot: QEMU's kernel panicked before "${marker}"\n${text.slice(-3000)}`)), PANIC_TAIL_MS);
         }
       };
       child.stdout.on('data', collect);

@@ -30,6 +30,21 @@ function layout(board: string, files: Record<string, string>): string {
 }
 
 describe('hvwb bench linux-boot --arch', () => {
+  const panicImages = path.resolve('examples/riscv64-linux-root/images');
+  const haveRiscvQemu = spawnSync('qemu-system-riscv64', ['--version'], { stdio: 'ignore' }).status === 0;
+  it.skipIf(!existsSync(`${panicImages}/Image`) || !haveRiscvQemu)('stops each side at a kernel panic with its console, instead of waiting out the timeout', async () => {
+    // No init in the initramfs by this name and no root device: both kernels panic in their first seconds.
+    const dir = mkdtempSync(path.join(tmpdir(), 'hvwb-bench-panic-'));
+    dirs.push(dir);
+    const root = { image: `${panicImages}/Image`, initrd: `${panicImages}/initramfs.cpio.gz`, mode: 'supervisor', cpus: [0], bootargs: 'console=ttyS0 rdinit=/no-such-init root=/dev/no-such-disk' };
+    writeFileSync(path.join(dir, 'layout.json'), JSON.stringify({ name: 'panic', board: 'qemu-plic', root }));
+    const started = performance.now();
+    await expect(benchLinuxBoot({ layout: dir, qemu: false }, sink)).rejects.toThrow(/the kernel panicked before "hvwb-init: \S+"[\s\S]*Kernel panic - not syncing/);
+    await expect(benchLinuxBoot({ layout: dir, ours: false }, sink)).rejects.toThrow(/QEMU's kernel panicked before[\s\S]*Kernel panic - not syncing/);
+    // Each side's timeout is 600 s.
+    expect(performance.now() - started).toBeLessThan(300_000);
+  }, 360_000);
+
   it('boots the layout\'s kernel, initramfs and command line on QEMU virt with a GICv3 for aarch64', () => {
     const { binary, args } = qemuCommand('aarch64', '/k/Image', '/k/initramfs.cpio.gz', 'console=ttyAMA0 quiet');
     expect(binary).toBe('qemu-system-aarch64');
