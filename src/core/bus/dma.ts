@@ -167,7 +167,18 @@ export class DmaPort {
     if (length === 0) return new Uint8Array(0);
     const t = this.iommu.translate(this.requester, address, length, access);
     if ('refused' in t) return new DmaFault(this.requester, address, length, access, t.refused);
-    if (t.length < length) return new DmaFault(this.requester, address, length, access, 'the range is not contiguous after translation; it can be copied, not viewed');
+    // An IOMMU answers one page or block at a time: a buffer that crosses into the next one is still one
+    // view when the next translation continues where this one ended (an SMMU's 2 MiB blocks over a zone's
+    // contiguous RAM). Only a range that really scatters must be copied.
+    let mapped = Math.min(t.length, length);
+    while (mapped < length) {
+      const next = this.iommu.translate(this.requester, address + mapped, length - mapped, access);
+      if ('refused' in next) return new DmaFault(this.requester, address, length, access, `${next.refused} (at 0x${(address + mapped).toString(16)})`);
+      if (next.physical !== t.physical + mapped || !(next.length >= 1)) {
+        return new DmaFault(this.requester, address, length, access, 'the range is not contiguous after translation; it can be copied, not viewed');
+      }
+      mapped += Math.min(next.length, length - mapped);
+    }
     return this.ramView(t.physical, length) ?? new DmaFault(this.requester, address, length, access, `physical 0x${t.physical.toString(16)}..0x${(t.physical + length).toString(16)} is not inside one RAM bank`);
   }
 

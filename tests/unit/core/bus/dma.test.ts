@@ -78,6 +78,26 @@ describe('DmaPort', () => {
     expect(() => port.view(0xffe, 4)).toThrow(/not contiguous after translation/);
   });
 
+  it('views a buffer across an IOMMU page or block boundary when the next translation continues it (an SMMU mapping a zone in 2 MiB blocks)', () => {
+    const bus = banks();
+    // Device address 0x4000_0000 + x is physical LOW + x, answered one 4 KiB page at a time.
+    const paged: Iommu = {
+      translate(_requester, address, length) {
+        if (address < 0x4000_0000 || address >= 0x4001_0000) return { refused: 'no mapping' };
+        return { physical: LOW + address - 0x4000_0000, length: Math.min(length, 0x1000 - (address % 0x1000)) };
+      },
+    };
+    const port = new DmaPort(bus, blk, { iommu: paged });
+    bus.write(LOW + 0x1ffe, 4, 0x4433_2211);
+    const view = port.view(0x4000_1ffe, 0x2004, 'write');
+    expect(view.length).toBe(0x2004);
+    expect(Array.from(view.subarray(0, 4))).toEqual([0x11, 0x22, 0x33, 0x44]);
+    view[0x2003] = 0x77;
+    expect(bus.read(LOW + 0x1ffe + 0x2003, 1)).toBe(0x77);
+    // A range whose last page has no mapping is refused, naming where.
+    expect(() => port.view(0x4000_fff0, 0x20)).toThrow(/no mapping \(at 0x40010000\)/);
+  });
+
   it('refuses negative, fractional and unsafe addresses before asking the IOMMU', () => {
     const port = new DmaPort(banks(), { zone: 2, device: 'virtio-net', streamId: 0x10 });
     expect(() => port.read(-1, 4)).toThrow('DMA read of 4 byte(s) at -1 by virtio-net of zone 2 (stream 0x10) refused: address or length is not a non-negative integer below 2^53');
