@@ -57,3 +57,12 @@ export function la64ZonesBooted(text: string): boolean {
   const start = LA64_ZONE_START.exec(text);
   return start !== null && interleaves(text.slice(start.index + start[0].length), LA64_ROOT_BOOT, LA64_ZONEU_BOOT);
 }
+
+/**
+ * Whether `text` (the root's UART from the 's' key on) shows zoneU started again: the zone start line, then
+ * hypercall 2's result and the prompt interleaved with zoneU's whole boot output, and nothing else.
+ */
+export function la64ZoneURestarted(text: string): boolean {
+  const start = LA64_ZONE_START.exec(text);
+  return start !== null && interleaves(text.slice(start.index + start[0].length), '0\r\nroot> ', LA64_ZONEU_BOOT);
+}
