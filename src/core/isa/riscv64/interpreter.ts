@@ -11,7 +11,7 @@ import type { Hart } from './hart';
 import { divrem, divremw, mul, mulh } from './muldiv';
 import { enterPage, loadSlow, prepareSlot, TLB_MASK, writeVirt } from './mmu';
 import { executeSlow, SLOW_CONTINUE, SLOW_END_SEQUENTIAL } from './system';
-import { MAX_BLOCK, PENDING, VERY_HOT } from './tier';
+import { MAX_BLOCK, PENDING, VERY_HOT, VERY_HOT_AGAIN } from './tier';
 
 /** Moves the pc to page-relative byte offset `off` (may be outside the page); the caller re-enters. */
 function leavePage(h: Hart, pageLo: number, pageHi: number, off: number): void {
@@ -112,9 +112,9 @@ export function execute(h: Hart, n: number): number {
               continue;
             }
           } else if (f === PENDING && ++tp.heat[hh]! === VERY_HOT) {
-            // Queued and still running hot: its batch is compiled without waiting to be full.
-            tier!.compilePending();
-            if (tp.fns[hh]! > 0) {
+            // Queued and still running hot: its batch is compiled without waiting to be full, once that is worth a module.
+            if (!tier!.veryHot()) tp.heat[hh] = VERY_HOT_AGAIN;
+            else if (tp.fns[hh]! > 0) {
               head = true;
               continue;
             }
