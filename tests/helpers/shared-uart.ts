@@ -54,8 +54,13 @@ const LA64_ZONE_START = /root: zone start zoneU \(id 1\): image 8192 bytes, hype
  * any interleaving (they share UART0) and nothing else after the zone start line.
  */
 export function la64ZonesBooted(text: string): boolean {
+  return zoneUStartedWith(text, LA64_ROOT_BOOT);
+}
+
+/** Whether, after the root's zone start line, `text` is exactly `root` interleaved with zoneU's boot output. */
+function zoneUStartedWith(text: string, root: string): boolean {
   const start = LA64_ZONE_START.exec(text);
-  return start !== null && interleaves(text.slice(start.index + start[0].length), LA64_ROOT_BOOT, LA64_ZONEU_BOOT);
+  return start !== null && interleaves(text.slice(start.index + start[0].length), root, LA64_ZONEU_BOOT);
 }
 
 /**
@@ -63,6 +68,5 @@ export function la64ZonesBooted(text: string): boolean {
  * hypercall 2's result and the prompt interleaved with zoneU's whole boot output, and nothing else.
  */
 export function la64ZoneURestarted(text: string): boolean {
-  const start = LA64_ZONE_START.exec(text);
-  return start !== null && interleaves(text.slice(start.index + start[0].length), '0\r\nroot> ', LA64_ZONEU_BOOT);
+  return zoneUStartedWith(text, '0\r\nroot> ');
 }

@@ -171,6 +171,19 @@ describe('RV64 translation tier: seeded random programs', () => {
 describe('RV64 translation tier: code that changes, faults inside a block', () => {
   // 0x06400293 is addi x5, x0, 100 ... the patch below is addi x5, x5, 100 (imm 100, rs1 5, rd 5).
   const ADDI_X5_100 = (100 << 20) | (5 << 15) | (5 << 7) | 0x13;
+  /**
+   * Both machines of `source` with `addi x5, x5, 100` at RAM + 0x10000, x28 pointing at it and x29 at
+   * `label`: the program's `lw x8, 0(x28); sw x8, 0(x29)` rewrites the instruction there.
+   */
+  const rewriting = (source: string, label: string) => {
+    const ms = pair(source);
+    for (const m of ms) {
+      m.ram.setInt32(0x10000, ADDI_X5_100, true);
+      m.hart.setX(28, BigInt(RAM_BASE + 0x10000));
+      m.hart.setX(29, BigInt(m.program.labels.get(label)!));
+    }
+    return ms;
+  };
 
   it('an instruction the hart rewrites (then FENCE.I) after its block was translated runs as rewritten', () => {
     const source = `
@@ -190,12 +203,7 @@ loop:
   j again
 done:
   wfi`;
-    const ms = pair(source);
-    for (const m of ms) {
-      m.ram.setInt32(0x10000, ADDI_X5_100, true);
-      m.hart.setX(28, BigInt(RAM_BASE + 0x10000));
-      m.hart.setX(29, BigInt(m.program.labels.get('loop')!));
-    }
+    const ms = rewriting(source, 'loop');
     expect(lockStep(ms, 251, 10_000, [RAM_BASE + 0x10000, 8], 'self-modifying')).toBe('wfi');
     expect(ms[1].x(5)).toBe(20n + 3n * 20n * 100n);
     expect(ms[1].hart.tier!.stats.stale).toBeGreaterThan(0);
@@ -220,12 +228,7 @@ loop:
   j again
 done:
   wfi`;
-    const ms = pair(source);
-    for (const m of ms) {
-      m.ram.setInt32(0x10000, ADDI_X5_100, true);
-      m.hart.setX(28, BigInt(RAM_BASE + 0x10000));
-      m.hart.setX(29, BigInt(m.program.labels.get('loop')!));
-    }
+    const ms = rewriting(source, 'loop');
     expect(lockStep(ms, 251, 10_000, [RAM_BASE + 0x10000, 8], 'self-modifying without fence.i')).toBe('wfi');
     expect(ms[1].x(5)).toBe(20n + 3n * 20n * 100n);
     expect(ms[1].hart.tier!.stats.stale).toBeGreaterThan(0);
@@ -242,12 +245,7 @@ target:
   addi x5, x5, 1
   addi x7, x0, 2
   wfi`;
-    const ms = pair(source);
-    for (const m of ms) {
-      m.ram.setInt32(0x10000, ADDI_X5_100, true);
-      m.hart.setX(28, BigInt(RAM_BASE + 0x10000));
-      m.hart.setX(29, BigInt(m.program.labels.get('target')!));
-    }
+    const ms = rewriting(source, 'target');
     expect(lockStep(ms, 997, 1000, [RAM_BASE + 0x10000, 8], 'store into its own block')).toBe('wfi');
     expect([ms[0].x(5), ms[1].x(5), ms[1].x(7)]).toEqual([100n, 100n, 2n]);
     expect(ms[1].hart.tier!.stats.blocks).toBeGreaterThan(0);
