@@ -114,24 +114,36 @@ function el0Allowed(cpu: A64Cpu, name: string, write: boolean): boolean {
   }
 }
 
+/** Identification registers whose value never changes (readRegister; translated blocks read them as constants, mrsInline). */
+const CONSTANT_REGISTERS = new Map<string, bigint>([
+  ['midr_el1', MIDR], ['revidr_el1', 0n], ['aidr_el1', 0n], ['id_aa64dfr0_el1', ID_AA64DFR0], ['id_aa64isar0_el1', ID_AA64ISAR0],
+  ['id_aa64mmfr0_el1', ID_AA64MMFR0], ['ctr_el0', CTR], ['dczid_el0', DCZID], ['clidr_el1', CLIDR], ['ccsidr_el1', CCSIDR],
+]);
+
+/**
+ * An MRS a translated block at EL1 does itself instead of calling the interpreter (isa/aarch64/tier.ts):
+ * SP_EL0 from its register slot (Linux keeps `current` there: 70 % of a boot's ~6 M system register
+ * accesses read it), or a constant identification register (memset and the cache maintenance loops read
+ * DCZID_EL0 and CTR_EL0). Undefined for the rest: their state lives in the CPU object or the clock.
+ * At EL1 the interpreter reads these without a check that could trap, so the result is the same.
+ */
+export function mrsInline(key: number): { slot: number } | { value: bigint } | undefined {
+  const name = SYSREG_BY_KEY.get(key)?.name;
+  if (name === 'sp_el0') return { slot: Slot.spEl0 };
+  const value = name === undefined ? undefined : CONSTANT_REGISTERS.get(name);
+  return value === undefined ? undefined : { value };
+}
+
 function readRegister(cpu: A64Cpu, name: string): bigint | undefined {
   const s = cpu.sys;
+  const constant = CONSTANT_REGISTERS.get(name);
+  if (constant !== undefined) return constant;
   // The counter is read only for the registers that show it (each read asks the host's clock).
   switch (name) {
-    case 'midr_el1': return MIDR;
     case 'mpidr_el1': return s.mpidr;
-    case 'revidr_el1': return 0n;
-    case 'aidr_el1': return 0n;
     case 'id_aa64pfr0_el1': return idAa64pfr0(cpu.platform.gicSystemRegisters === true, cpu.floatingPoint);
     case 'fpcr': return BigInt(cpu.fpcr >>> 0);
     case 'fpsr': return BigInt(cpu.fpsr >>> 0);
-    case 'id_aa64dfr0_el1': return ID_AA64DFR0;
-    case 'id_aa64isar0_el1': return ID_AA64ISAR0;
-    case 'id_aa64mmfr0_el1': return ID_AA64MMFR0;
-    case 'ctr_el0': return CTR;
-    case 'dczid_el0': return DCZID;
-    case 'clidr_el1': return CLIDR;
-    case 'ccsidr_el1': return CCSIDR;
     case 'sctlr_el1': return s.sctlr;
     case 'actlr_el1': return s.actlr;
     case 'cpacr_el1': return s.cpacr;

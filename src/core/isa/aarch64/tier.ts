@@ -23,8 +23,9 @@ import { TLB_SIZE } from './memory';
 import type { A64Cpu } from './cpu';
 import { A64_JC_OFFSET, A64_TLB_OFFSET, A64_X_OFFSET, JC_ENTRIES } from './cpu';
 import { decode } from './decoder';
-import { logicalImmOf } from './fields';
+import { logicalImmOf, sysKeyOf } from './fields';
 import { executeOther } from './execute-other';
+import { mrsInline } from './system';
 import { loadStore, loadStorePair } from './load-store';
 import { FunctionBody, I32, I64, ModuleBuilder, Op as W, VOID } from '../../jit/wasm-module';
 import { emitMulHigh } from '../../jit/emit-arith';
@@ -962,14 +963,28 @@ class BlockGen {
       case 108: case 109: case 110:
         this.loadStorePair(raw, op, k, i);
         return false;
-      default:
-        if (!helperOp(op)) throw new Error(`A64 tier: op ${op} is not translatable`);
-        this.flushAll();
-        this.forgetAll();
-        this.callInterpreter(this.otherFn, raw, op, k, i);
-        f.set(this.nz);
+      case 43: { // mrs: SP_EL0 and the constant ID registers read here at EL1 (system.ts mrsInline), the rest by the interpreter
+        const inline = this.el === 1 ? mrsInline(sysKeyOf(raw)) : undefined;
+        if (inline === undefined) return this.helper(raw, op, k, i);
+        if ('slot' in inline) f.i32(0).mem(W.i64_load, 3, this.X + 8 * inline.slot);
+        else f.i64(BigInt.asIntN(64, inline.value));
+        f.set(this.r);
+        this.setX(raw & 31, this.r);
         return false;
+      }
+      default:
+        return this.helper(raw, op, k, i);
     }
+  }
+
+  /** An instruction run by the interpreter's own code from inside the block (helperOp): registers out and back. */
+  private helper(raw: number, op: number, k: number, i: number): boolean {
+    if (!helperOp(op)) throw new Error(`A64 tier: op ${op} is not translatable`);
+    this.flushAll();
+    this.forgetAll();
+    this.callInterpreter(this.otherFn, raw, op, k, i);
+    this.f.set(this.nz);
+    return false;
   }
 
   /** Pushes Xm shifted (type 0..3: LSL, LSR, ASR, ROR) as i64. */

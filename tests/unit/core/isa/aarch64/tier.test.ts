@@ -147,6 +147,19 @@ describe('A64 translation tier: seeded random programs', () => {
       return undefined;
     });
   });
+
+  it('40 loops that read SP_EL0 (which MSR in the loop changes) and ID registers, as translated code reads them at EL1', () => {
+    // MRS of SP_EL0 and of the constant ID registers is done by the block itself at EL1 (system.ts mrsInline);
+    // MSR SP_EL0 is left to the interpreter and ends the block, so the next block reads what it wrote.
+    compareRandomPrograms(0x5b0e1, 40, (r) => 4 + Math.floor(r() * 30), 5, (r) => {
+      const v = r();
+      const x = `x${Math.floor(r() * 10)}`;
+      if (v < 0.07) return `mrs ${x}, sp_el0`;
+      if (v < 0.09) return `msr sp_el0, ${x}`;
+      if (v < 0.12) return `mrs ${x}, ${['dczid_el0', 'ctr_el0', 'midr_el1', 'id_aa64isar0_el1'][Math.floor(r() * 4)]}`;
+      return undefined;
+    });
+  });
 });
 
 describe('A64 translation tier: code that changes, faults inside a block', () => {
