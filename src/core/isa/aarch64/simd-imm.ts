@@ -22,6 +22,35 @@ export function modifiedImmediate(cpu: A64Cpu, raw: number): void {
   setLanes(cpu, d, 3, cur.map((x) => (!bitwise ? value : op ? x & ~imm & M64 : x | imm)));
 }
 
+/**
+ * SSHR/USHR, SSRA/USRA, SRI, SHL/SLI on 32-bit lanes (SHA-256's rotates are USHR + SLI): on the words
+ * of the register file, without bigint lanes. A 64-bit (q = 0) result clears the upper half.
+ */
+function shiftWords(w: Int32Array, d: number, n: number, q: number, u: number, opc: number, immhb: number): void {
+  const right = 64 - immhb; // 1..32 for the right shifts
+  const left = immhb - 32; // 0..31 for SHL/SLI
+  const out = [0, 0, 0, 0];
+  for (let i = 0; i < (q ? 4 : 2); i++) {
+    const x = w[n * 4 + i]!, old = w[d * 4 + i]!;
+    switch (opc) {
+      case 0x00: case 0x02: { // sshr ushr ssra usra
+        const v = right === 32 ? (u ? 0 : x >> 31) : u ? x >>> right : x >> right;
+        out[i] = opc === 0x02 ? (old + v) | 0 : v | 0;
+        break;
+      }
+      case 0x08: { // sri: the top `right` bits of the destination stay
+        out[i] = right === 32 ? old : (old & ~(-1 >>> right)) | (x >>> right);
+        break;
+      }
+      default: { // shl, sli (u): the low `left` bits of the destination stay
+        const v = x << left;
+        out[i] = u ? (old & ((1 << left) - 1)) | v : v;
+      }
+    }
+  }
+  for (let i = 0; i < 4; i++) w[d * 4 + i] = out[i]!;
+}
+
 export function shiftImmediate(cpu: A64Cpu, raw: number): void {
   const d = raw & 31, n = (raw >>> 5) & 31;
   const q = (raw >>> 30) & 1;
@@ -34,6 +63,10 @@ export function shiftImmediate(cpu: A64Cpu, raw: number): void {
   const left = BigInt(immhb - bits);
   const ones = (1n << BigInt(bits)) - 1n;
   const scalar = ((raw >>> 28) & 1) === 1;
+  if (es === 2 && !scalar && (opc === 0x00 || opc === 0x02 || opc === 0x08 || opc === 0x0a)) {
+    shiftWords(cpu.vI32, d, n, q, u, opc, immhb);
+    return;
+  }
   if (opc >= 0x10 && opc <= 0x13) {
     // Narrowing: 2*bits-wide lanes of Vn shifted right into the lower or upper half of Vd.
     const round = opc & 1 ? 1n << (right - 1n) : 0n;

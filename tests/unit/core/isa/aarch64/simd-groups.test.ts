@@ -53,6 +53,50 @@ describe('A64 Advanced SIMD (further groups)', () => {
     expect(xs(m, [10, 11, 12, 13])).toEqual(['0xffff00ffffff00ff', '0x8101810181018101', '0x0', '0xff800000ff800000']);
   });
 
+  it('32-bit lanes as SHA-256 uses them (done on the register words): ushr/sshr/usra/ssra/sri/shl/sli and add/sub, .4s and .2s', () => {
+    // Each lane against the Arm ARM's pseudocode worked on bigints here; lanes with the sign bit set, the
+    // edge shifts (#32 right, #0 and #31 left), and .2s, which clears the upper half of the destination.
+    const SRC = [0x8000_0001n, 0x7fff_ffffn, 0xdead_beefn, 0x10n];
+    const DST = [0x1234_5678n, 0xffff_ffffn, 0x8000_0000n, 0x0f0f_0f0fn];
+    const M32 = 0xffff_ffffn;
+    const s32 = (v: bigint) => BigInt.asIntN(32, v);
+    const lane: Record<string, (x: bigint, d: bigint, sh: number) => bigint> = {
+      ushr: (x, _d, sh) => x >> BigInt(sh),
+      sshr: (x, _d, sh) => (s32(x) >> BigInt(sh)) & M32,
+      usra: (x, d, sh) => (d + (x >> BigInt(sh))) & M32,
+      ssra: (x, d, sh) => (d + (s32(x) >> BigInt(sh))) & M32,
+      sri: (x, d, sh) => (d & ~(M32 >> BigInt(sh)) & M32) | (x >> BigInt(sh)),
+      shl: (x, _d, sh) => (x << BigInt(sh)) & M32,
+      sli: (x, d, sh) => (d & ((1n << BigInt(sh)) - 1n)) | ((x << BigInt(sh)) & M32),
+      add: (x, d) => (x + d) & M32,
+      sub: (x, d) => (x - d) & M32,
+    };
+    const pack = (l: bigint[], i: number) => `0x${((l[i + 1]! << 32n) | l[i]!).toString(16)}`;
+    const cases: [string, number][] = [
+      ['ushr', 1], ['ushr', 7], ['ushr', 32], ['sshr', 1], ['sshr', 31], ['sshr', 32], ['usra', 3], ['usra', 32], ['ssra', 5], ['ssra', 32],
+      ['sri', 8], ['sri', 32], ['sri', 1], ['shl', 0], ['shl', 31], ['sli', 0], ['sli', 10], ['sli', 31], ['add', 0], ['sub', 0],
+    ];
+    for (const [op, sh] of cases) {
+      for (const arr of ['4s', '2s']) {
+        const ins = op === 'add' || op === 'sub' ? `${op} v1.${arr}, v0.${arr}, v1.${arr}` : `${op} v1.${arr}, v0.${arr}, #${sh}`;
+        const m = run(`
+  ldr x1, =${pack(SRC, 0)}
+  ldr x2, =${pack(SRC, 2)}
+  fmov d0, x1
+  mov v0.d[1], x2
+  ldr x3, =${pack(DST, 0)}
+  ldr x4, =${pack(DST, 2)}
+  fmov d1, x3
+  mov v1.d[1], x4
+  ${ins}
+  mov x5, v1.d[0]
+  mov x6, v1.d[1]`);
+        const want = SRC.map((x, i) => (arr === '2s' && i >= 2 ? 0n : lane[op]!(x, DST[i]!, sh)));
+        expect(xs(m, [5, 6]), ins).toEqual([pack(want, 0), pack(want, 2)]);
+      }
+    }
+  });
+
   it('shifts by immediate: ushr/sshr, shl, sli/sri, usra/ssra, urshr, shrn/rshrn/sqshrn, ushll/sxtl/uxtl', () => {
     const m = run(`
   ldr x1, =0x8070605040302010
