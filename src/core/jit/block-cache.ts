@@ -17,6 +17,18 @@ export interface TierPage {
 /** fns[k] of a head queued for the next batch. */
 export const PENDING = -2;
 
+/** A queued head that keeps running reaches this heat: its batch may be compiled as it is (decision 0011). */
+export const VERY_HOT = 255;
+/** Where a queued head that got very hot starts counting again when its batch was not compiled yet. */
+export const VERY_HOT_AGAIN = 128;
+/**
+ * A batch that is not full is compiled when a head of it gets very hot and it holds at least this many
+ * heads, or at the PARTIAL_STRIKES-th such event since the last module (decision 0014: each module costs
+ * ~0.7 ms on its own; a lone hot loop waits at most ~4 x 127 more interpreted runs).
+ */
+const PARTIAL_MIN = 8;
+const PARTIAL_STRIKES = 4;
+
 /** A queued head: the page tables it belongs to and its slot; the ISA adds what it emits the block from. */
 export interface QueuedBlock {
   readonly page: TierPage;
@@ -73,6 +85,16 @@ export class BlockCache<Q extends QueuedBlock> {
     return this.pending.length;
   }
 
+  private strikes = 0;
+
+  /**
+   * A queued head reached VERY_HOT: whether its batch is worth compiling as it is now (PARTIAL_MIN heads,
+   * or the PARTIAL_STRIKES-th time); if not, the caller sets the head's heat to VERY_HOT_AGAIN.
+   */
+  veryHot(): boolean {
+    return this.pending.length >= PARTIAL_MIN || ++this.strikes >= PARTIAL_STRIKES;
+  }
+
   /** Queues a decoded head; true when the batch is full and should be compiled now. */
   queue(block: Q): boolean {
     block.page.fns[block.k] = PENDING;
@@ -87,6 +109,7 @@ export class BlockCache<Q extends QueuedBlock> {
    */
   take(): { batch: Q[]; firstIndex: number } | undefined {
     if (this.pending.length === 0) return undefined;
+    this.strikes = 0;
     const batch = this.pending;
     this.pending = [];
     if (this.nextIndex + batch.length > this.config.maxBlocks) {

@@ -141,7 +141,8 @@ export function execute(cpu: A64Cpu, n: number): number {
               continue;
             }
           } else if (f === PENDING && ++tp.heat[k]! === VERY_HOT) {
-            // Queued and still running hot: its batch is compiled without waiting to be full.
+            // Queued and still running hot: its batch is compiled as it is (riscv64's rule of waiting for a
+            // fuller batch, block-cache.ts veryHot, made no difference here: decision 0014).
             tier!.compilePending();
             if (tp.fns[k]! > 0) {
               head = true;

@@ -31,7 +31,7 @@ import { FunctionBody, I32, I64, ModuleBuilder, Op as W, VOID } from '../../jit/
 import { emitMulHigh } from '../../jit/emit-arith';
 import { BlockCache, now, type QueuedBlock, type TierPage } from '../../jit/block-cache';
 
-export { PENDING, type TierPage } from '../../jit/block-cache';
+export { PENDING, VERY_HOT, type TierPage } from '../../jit/block-cache';
 
 /** A translated block: returns the instruction count after it (or -1 if its code changed in RAM). */
 export type BlockFn = (count: number, pageLo: number, pageHi: number, nzcv: number, budget: number) => number;
@@ -42,11 +42,6 @@ export const HOT = 24;
 export const BATCH = 32;
 /** Longest block, in instructions; the interpreter enters blocks only with at least this much budget. */
 export const MAX_BLOCK = 48;
-/**
- * A queued head (fns = PENDING) keeps heating while its batch fills; at this heat the batch is compiled
- * as it is: a small program has fewer hot blocks than a batch, and its loops must not stay interpreted.
- */
-export const VERY_HOT = 255;
 /** Translated blocks kept before the cache is emptied (a guest that keeps writing code stays bounded). */
 const MAX_BLOCKS = 60000;
 

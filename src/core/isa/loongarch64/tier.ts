@@ -36,7 +36,7 @@ import { decode, type Decoded } from './decoder';
 import { OPCODES } from './opcodes';
 import { emitMulHigh } from '../../jit/emit-arith';
 import { RegisterLocals } from '../../jit/register-locals';
-import { BlockCache, now, PENDING, type QueuedBlock, type TierPage } from '../../jit/block-cache';
+import { BlockCache, now, PENDING, VERY_HOT, type QueuedBlock, type TierPage } from '../../jit/block-cache';
 import { FunctionBody, I32, I64, ModuleBuilder, Op as W, VOID } from '../../jit/wasm-module';
 
 /** Runs of a block head before it is translated. */
@@ -50,8 +50,6 @@ export const MAX_BLOCK = 48;
  * pending interrupts (the interpreter looks every 256 instructions).
  */
 export const SLICE = 4096;
-/** A queued head that keeps running reaches this heat: its batch is compiled as it is (decision 0011). */
-const VERY_HOT = 255;
 /** Translated blocks kept before the cache is emptied. */
 const MAX_BLOCKS = 60000;
 
@@ -289,6 +287,8 @@ export class LaTier {
     const f = p.fns[k]!;
     if (f <= 0) {
       if (f === 0 && ++p.heat[k]! >= this.hot) this.translate(p, host, k, mode);
+      // Queued and still running hot: its batch is compiled as it is (the riscv64 rule of waiting for a
+      // fuller batch, block-cache.ts veryHot, made boots 3 % slower here: decision 0014).
       else if (f === PENDING && ++p.heat[k]! >= VERY_HOT) this.compilePending();
       if (p.fns[k]! <= 0) return 0;
     }

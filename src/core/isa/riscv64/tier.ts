@@ -33,7 +33,7 @@ import { emitMulHigh } from '../../jit/emit-arith';
 import { RegisterLocals } from '../../jit/register-locals';
 import { BlockCache, now, type QueuedBlock, type TierPage } from '../../jit/block-cache';
 
-export { PENDING, type TierPage } from '../../jit/block-cache';
+export { PENDING, VERY_HOT, VERY_HOT_AGAIN, type TierPage } from '../../jit/block-cache';
 
 /** Executions of a block head before it is translated. */
 export const HOT = 160;
@@ -41,16 +41,6 @@ export const HOT = 160;
 export const BATCH = 32;
 /** Longest block, in instructions; the interpreter enters blocks only with at least this much budget. */
 export const MAX_BLOCK = 48;
-/** A queued head that keeps running reaches this heat: its batch may be compiled as it is (decision 0011). */
-export const VERY_HOT = 255;
-/** Where a queued head that got very hot starts counting again when its batch was not compiled yet. */
-export const VERY_HOT_AGAIN = 128;
-/**
- * A batch that is not full is compiled when a head of it gets very hot and it holds at least this many
- * heads, or after PARTIAL_STRIKES such events (decision 0014: each module costs ~0.7 ms on its own).
- */
-const PARTIAL_MIN = 8;
-const PARTIAL_STRIKES = 4;
 /** Translated blocks kept before the cache is emptied. */
 const MAX_BLOCKS = 60000;
 
@@ -283,21 +273,18 @@ export class RvTier {
     if (this.cache.queue({ page, host, k, prv, insns })) this.compilePending();
   }
 
-  private strikes = 0;
-
   /**
    * A queued head reached VERY_HOT: compiles its batch as it is when that is worth a module (true), else
    * counts a strike and leaves the head to the interpreter a while longer (false).
    */
   veryHot(): boolean {
-    if (this.cache.queued < PARTIAL_MIN && ++this.strikes < PARTIAL_STRIKES) return false;
+    if (!this.cache.veryHot()) return false;
     this.compilePending();
     return true;
   }
 
   /** Compiles the queued blocks into one module and installs them. */
   compilePending(): void {
-    this.strikes = 0;
     const t0 = now();
     const taken = this.cache.take();
     if (!taken) return;

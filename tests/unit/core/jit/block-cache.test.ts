@@ -20,6 +20,22 @@ function moduleOf(count: number, value: number): Record<string, unknown> {
 }
 
 describe('BlockCache', () => {
+  it('compiles a partial batch for a very hot head only when it holds 8 heads or at the 4th such event since the last module', () => {
+    const cache = new BlockCache<QueuedBlock>({ slots: 1024, modes: 1, maxBlocks: 100, batch: 32, onFlush: () => {} });
+    const p = cache.page(0, 0);
+    for (let k = 0; k < 3; k++) cache.queue({ page: p, k });
+    expect([cache.veryHot(), cache.veryHot(), cache.veryHot(), cache.veryHot()]).toEqual([false, false, false, true]);
+    cache.take();
+    // The count starts again with each module; 8 queued heads are worth one at once.
+    for (let k = 0; k < 7; k++) cache.queue({ page: p, k: 10 + k });
+    expect(cache.veryHot()).toBe(false);
+    cache.queue({ page: p, k: 20 });
+    expect(cache.veryHot()).toBe(true);
+    cache.take();
+    cache.queue({ page: p, k: 30 });
+    expect([cache.veryHot(), cache.veryHot(), cache.veryHot(), cache.veryHot()]).toEqual([false, false, false, true]);
+  });
+
   it('keeps heads per page and mode, batches them, and installs each block at the index take() said', () => {
     let flushed = 0;
     const cache = new BlockCache<QueuedBlock>({ slots: 1024, modes: 4, maxBlocks: 100, batch: 3, onFlush: () => flushed++ });
