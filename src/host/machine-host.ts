@@ -7,6 +7,7 @@
  */
 import type { TierStats } from '../core/cpu/cpu-core';
 import { Worker } from 'node:worker_threads';
+import { tuneWasmTiering } from './wasm-tiering';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { existsSync } from 'node:fs';
@@ -289,6 +290,7 @@ export class MachineHost {
     const { layout, board } = this.loaded;
     const mode = layout.root.mode;
     const hartsToRun = mode === 'supervisor' ? Array.from({ length: board.harts }, (_, i) => i) : this.harts;
+    tuneWasmTiering();
     for (const hart of hartsToRun) {
       const init: VcpuInit = {
         plan: this.plan,
