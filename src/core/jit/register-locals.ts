@@ -10,6 +10,11 @@ export class RegisterLocals {
   private readonly locals = new Array<number>(32).fill(-1);
   private readonly cached = new Array<boolean>(32).fill(false);
   private readonly dirty = new Array<boolean>(32).fill(false);
+  /**
+   * Code some paths jump over (a forward branch inside the block): a register not yet in its local is
+   * read from memory and written to memory there, so the locals valid after it are the same on every path.
+   */
+  conditional = false;
 
   /** `base`: the byte address of register 0 in memory (8 bytes a register). */
   constructor(private readonly f: FunctionBody, private readonly base: number) {}
@@ -30,6 +35,7 @@ export class RegisterLocals {
     const f = this.f;
     if (r === 0) f.i64(0n);
     else if (this.cached[r]) f.get(this.locals[r]!);
+    else if (this.conditional) f.i32(0).mem(W.i64_load, 3, this.addr(r));
     else {
       f.i32(0).mem(W.i64_load, 3, this.addr(r)).tee(this.localOf(r));
       this.cached[r] = true;
@@ -46,8 +52,15 @@ export class RegisterLocals {
     this.written(r);
   }
 
-  /** Register r's local now holds its new value on every path (the emitter set it itself). */
+  /**
+   * Register r's local now holds its new value on every path (the emitter set it itself). In code some
+   * paths jump over, a register not yet in its local goes to memory from there instead.
+   */
   written(r: number): void {
+    if (this.conditional && !this.cached[r]) {
+      this.f.i32(0).get(this.locals[r]!).mem(W.i64_store, 3, this.addr(r));
+      return;
+    }
     this.cached[r] = true;
     this.dirty[r] = true;
   }

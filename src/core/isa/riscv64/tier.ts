@@ -108,6 +108,11 @@ function endingOp(op: number, rs1: number): boolean {
   return op === 51 || op === 57 || op === 58 || op === 61 || ((op === 59 || op === 60 || op === 62 || op === 63) && rs1 !== 0);
 }
 
+/** Instructions the block does itself, not through the interpreter's code (helperOp). */
+function translatedHere(op: number): boolean {
+  return (op >= 1 && op <= 50) || (op >= 64 && op <= 76);
+}
+
 /** The instructions translated to WebAssembly (see the file comment). */
 function translatable(op: number, rs1: number): boolean {
   return (op >= 1 && op <= 50) || (op >= 64 && op <= 76) || helperOp(op, rs1);
@@ -415,22 +420,64 @@ class BlockGen {
     this.f.get(this.pg).i64(BigInt(j * 2)).op(W.i64_add).set(l);
   }
 
+  /**
+   * Pushes the instructions retired after the first `done` of this pass: cnt + done, less those a
+   * forward branch inside the block jumped over (the skip local, when the block has such branches).
+   */
+  private count(done: number): void {
+    const f = this.f;
+    f.get(this.cnt).i32(done).op(W.i32_add);
+    if (this.skip >= 0) f.get(this.skip).op(W.i32_sub);
+  }
+
   /** Returns from the block with the pc in local `pcLocal`, `done` instructions of this pass after cnt. */
   private exit(pcLocal: number, done: number): void {
     const f = this.f;
     this.storeDirty();
     f.i32(0).get(pcLocal).mem(W.i64_store, 3, this.X + 8 * PC_SLOT);
-    f.get(this.cnt).i32(done).op(W.i32_add).op(W.return);
+    this.count(done);
+    f.op(W.return);
   }
 
   /** A taken branch (the `i`th instruction) back to the block's start: loop while the budget lasts, else out at the start. */
   private loopBack(i: number, nesting: number): void {
     const f = this.f;
     this.storeDirty();
-    f.get(this.cnt).i32(i + 1).op(W.i32_add).tee(this.cnt).get(this.pBudget).op(W.i32_lt_s);
-    f.op(W.if, VOID).op(W.br).u(1 + nesting).op(W.end);
+    this.count(i + 1);
+    f.set(this.cnt);
+    if (this.skip >= 0) f.i32(0).set(this.skip);
+    f.get(this.cnt).get(this.pBudget).op(W.i32_lt_s);
+    f.op(W.if, VOID).op(W.br).u(1 + nesting + this.open.length).op(W.end);
     this.pcOf(this.r, this.k0);
     this.exit(this.r, 0);
+  }
+
+  /**
+   * Conditional branches (index -> target index) that go forward to an instruction of this block: a wasm
+   * `br` out of a `block` that ends before the target, not an exit. A block opened for each target at the
+   * start (the farthest outermost) ends where its target starts; a range that holds an instruction run
+   * by the interpreter's code (which writes registers back and forgets them) is not one of them.
+   */
+  private internal = new Map<number, number>();
+  /** Target indices whose `block` is open here, nearest last. */
+  private open: number[] = [];
+  /** The i32 local counting instructions jumped over in this pass (-1: the block jumps over none). */
+  private skip = -1;
+
+  private findForwardBranches(insns: Insn[]): void {
+    const index = new Map<number, number>();
+    insns.forEach((ins, i) => index.set(ins.hw, i));
+    insns.forEach((ins, i) => {
+      if (ins.op < 5 || ins.op > 10) return;
+      const t = BlockGen.target(ins);
+      const j = t === undefined || t === this.k0 ? undefined : index.get(t);
+      if (j === undefined || j <= i) return;
+      for (let m = i + 1; m < j; m++) if (!translatedHere(insns[m]!.op)) return;
+      this.internal.set(i, j);
+    });
+    if (this.internal.size === 0) return;
+    this.skip = this.f.local(I32);
+    this.open = [...new Set(this.internal.values())].sort((a, b) => b - a);
   }
 
   /** The halfword index a jal or branch goes to, if inside the page. */
@@ -474,11 +521,29 @@ class BlockGen {
     f.get(this.pHi).op(W.i64_extend_i32_u).i64(32n).op(W.i64_shl).get(this.pLo).op(W.i64_extend_i32_u).op(W.i64_or).set(this.pg);
     f.get(this.pCount).set(this.cnt);
     const loops = insns.some((ins) => BlockGen.target(ins) === this.k0);
+    this.findForwardBranches(insns);
+    if (this.skip >= 0) f.i32(0).set(this.skip);
     if (loops) f.op(W.loop, VOID);
+    for (let n = 0; n < this.open.length; n++) f.op(W.block, VOID);
+    // Instructions some forward branch may jump over: registers not yet in locals are read from and
+    // written to memory there, so that every path reaches the target with the same locals valid.
+    const over = new Int32Array(insns.length + 1);
+    for (const [i, j] of this.internal) {
+      over[i + 1]!++;
+      over[j]!--;
+    }
     let ended = false;
+    let depth = 0;
     insns.forEach((ins, i) => {
+      while (this.open.length > 0 && this.open[this.open.length - 1] === i) {
+        f.op(W.end);
+        this.open.pop();
+      }
+      depth += over[i]!;
+      this.regs.conditional = depth > 0;
       ended = this.instruction(ins, i);
     });
+    this.regs.conditional = false;
     if (!ended) {
       const last = insns[insns.length - 1]!;
       this.pcOf(this.r, last.hw + last.len);
@@ -521,7 +586,12 @@ class BlockGen {
         this.x(rs1); this.x(rs2);
         f.op([W.i64_eq, W.i64_ne, W.i64_lt_s, W.i64_ge_s, W.i64_lt_u, W.i64_ge_u][op - 5]!);
         f.op(W.if, VOID);
-        if (BlockGen.target(ins) === this.k0) this.loopBack(i, 1);
+        const j = this.internal.get(i);
+        if (j !== undefined) {
+          // Forward inside the block: out of the `block` that ends at instruction j.
+          f.get(this.skip).i32(j - i - 1).op(W.i32_add).set(this.skip);
+          f.op(W.br).u(1 + this.open.filter((o) => o < j).length);
+        } else if (BlockGen.target(ins) === this.k0) this.loopBack(i, 1);
         else {
           f.get(this.pg).i64(BigInt(ins.hw * 2) + imm64).op(W.i64_add).set(this.r);
           this.exit(this.r, i + 1);
@@ -647,7 +717,9 @@ class BlockGen {
 
   /** Pushes where the instruction is for an import: (halfword index, count, pageLo, pageHi). */
   private position(ins: Insn, i: number): void {
-    this.f.i32(ins.hw).get(this.cnt).i32(i).op(W.i32_add).get(this.pLo).get(this.pHi);
+    this.f.i32(ins.hw);
+    this.count(i);
+    this.f.get(this.pLo).get(this.pHi);
   }
 
   private load(ins: Insn, i: number): void {
