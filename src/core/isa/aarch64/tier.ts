@@ -37,7 +37,7 @@ export { PENDING, VERY_HOT, type TierPage } from '../../jit/block-cache';
 export type BlockFn = (count: number, pageLo: number, pageHi: number, nzcv: number, budget: number) => number;
 
 /** Executions of a block head before it is translated. */
-export const HOT = 24;
+export const HOT = 64;
 /** Blocks per compiled module (see A64Tier.batch). */
 export const BATCH = 32;
 /** Longest block, in instructions; the interpreter enters blocks only with at least this much budget. */
