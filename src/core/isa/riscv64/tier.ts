@@ -115,7 +115,7 @@ function translatedHere(op: number): boolean {
 
 /** The instructions translated to WebAssembly (see the file comment). */
 function translatable(op: number, rs1: number): boolean {
-  return (op >= 1 && op <= 50) || (op >= 64 && op <= 76) || helperOp(op, rs1);
+  return translatedHere(op) || helperOp(op, rs1);
 }
 
 export class RvTier {
