@@ -5,8 +5,9 @@
  * core/jit/wasm-module.ts and the patterns of the A64 tier (isa/aarch64/tier.ts, decision 0011):
  * registers in locals (loaded on first use, written back before the interpreter's code runs and at
  * every exit), loads and stores checked inline against the hart's read/write TLBs (which live in the
- * hart's state region, see hart.ts), conditional branches as side exits, a branch back to the block's
- * first instruction as a wasm loop while the slice budget lasts, batches of blocks per module, and a
+ * hart's state region, see hart.ts), conditional branches as side exits or, forward to an instruction of
+ * the same block, as a jump inside it (decision 0014), a branch back to the block's first instruction as
+ * a wasm loop while the slice budget lasts, batches of blocks per module, and a
  * dispatcher in WebAssembly that chains blocks through a function table while the jump cache knows the
  * next pc. The jump cache is emptied with the TLBs (SFENCE.VMA, satp, SUM/MXR changes, stage-2 changes),
  * so a block is only reached through the translation it was entered with. Each block compares its
