@@ -75,7 +75,7 @@ function threeSame(cpu: A64Cpu, raw: number): void {
     for (let i = 0; i < 4; i++) w[d * 4 + i] = i < words ? out[i]! : 0;
     return;
   }
-  if (size === 2 && (opc === 0x10)) {
+  if (size === 2 && opc === 0x10) {
     // ADD/SUB of 32-bit lanes (SHA-256's message schedule and rounds): on the words, without bigint lanes.
     for (let i = 0; i < 4; i++) {
       const x = w[n * 4 + i]!, y = w[m * 4 + i]!;

@@ -522,8 +522,7 @@ class BlockGen {
     f.get(this.pHi).op(W.i64_extend_i32_u).i64(32n).op(W.i64_shl).get(this.pLo).op(W.i64_extend_i32_u).op(W.i64_or).set(this.pg);
     f.get(this.pCount).set(this.cnt);
     const loops = insns.some((ins) => BlockGen.target(ins) === this.k0);
-    this.findForwardBranches(insns);
-    if (this.skip >= 0) f.i32(0).set(this.skip);
+    this.findForwardBranches(insns); // the skip local starts at 0, as every wasm local does
     if (loops) f.op(W.loop, VOID);
     for (let n = 0; n < this.open.length; n++) f.op(W.block, VOID);
     // Instructions some forward branch may jump over: registers not yet in locals are read from and
