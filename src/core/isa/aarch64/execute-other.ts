@@ -61,7 +61,7 @@ export function executeOther(cpu: A64Cpu, op: number, raw: number, pageLo: numbe
     case 35: cpu.eventRegister = true; return NEXT; // sev sevl
     case 36: cpu.exAddr = -1; return NEXT; // clrex
     case 40: return movePstateImmediate(cpu, raw) ? END : NEXT;
-    case 41: return systemOperation(cpu, raw, SYS_OPS.get(sysKeyOf(raw) & 0x3fff)?.[1]) ? END : NEXT;
+    case 41: return systemOperation(cpu, raw, SYS_OPS.get(sysKeyOf(raw) & 0x3fff)?.[1], pageLo, pageHi) ? END : NEXT;
     case 42: return moveSystemRegister(cpu, sysKeyOf(raw), false, raw & 31) ? END : NEXT;
     case 43: moveSystemRegister(cpu, sysKeyOf(raw), true, raw & 31); return NEXT;
     case 44: return raise(cpu, Ec.svc, (raw >>> 5) & 0xffff, undefined, true);

@@ -125,6 +125,12 @@ export function execute(cpu: A64Cpu, n: number): number {
             cpu.pageLo = pageLo;
             cpu.pageHi = pageHi;
             const lo = x[66]!, hi = x[67]!;
+            if (tier!.takeStop()) {
+              // A block's MSR or SYS ended the slice (as executeOther's END does below).
+              cpu.count = count;
+              jumpTo(cpu, lo, hi);
+              return count;
+            }
             head = true;
             if (hi === pageHi && (lo & -4096) === pageLo && (lo & 3) === 0) {
               k = (lo & 0xfff) >>> 2;

@@ -32,11 +32,12 @@ export function flushTlb(cpu: A64Cpu): void {
  * TLB, whatever the EL, ASID or high VA bits). The TLBs hold 4 KiB slices, so a TLBI of a VA inside a block
  * mapping they may hold slices of must drop the others too: then everything goes. (Linux maps its linear
  * map with blocks and invalidates page-mapped VAs: a full flush on each of those cost a boot 114,000.)
+ * Returns true when everything went.
  */
-export function flushTlbPage(cpu: A64Cpu, vaPage: number, vaPageHi: number): void {
+export function flushTlbPage(cpu: A64Cpu, vaPage: number, vaPageHi: number): boolean {
   if (cpu.blocks2M.has((vaPageHi & 0xfff) * 0x80_0000 + (vaPage >>> 9)) || cpu.blocks1G.has((vaPageHi & 0xfff) * 0x4000 + (vaPage >>> 18))) {
     flushTlb(cpu);
-    return;
+    return true;
   }
   const t = vaPage & TLB_MASK;
   cpu.rTag[t] = -1;
@@ -45,6 +46,7 @@ export function flushTlbPage(cpu: A64Cpu, vaPage: number, vaPageHi: number): voi
   // The jump cache entries of the page's instructions (indexed by pc bits 13..2: 1024 in a row).
   const first = (vaPage & 3) << 10;
   cpu.jc.fill(0, first * 4, (first + 1024) * 4);
+  return false;
 }
 
 /**

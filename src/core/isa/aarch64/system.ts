@@ -276,7 +276,7 @@ export function moveSystemRegister(cpu: A64Cpu, key: number, read: boolean, rt: 
     }
     if (!read && def?.access !== 'ro') {
       const daif = cpu.daif;
-      if (writeRegister(cpu, name, cpu.getX(rt))) return name === 'daif' ? (daif & ~cpu.daif) !== 0 : ENDS_LOOP.has(name);
+      if (writeRegister(cpu, name, cpu.getX(rt))) return name === 'daif' ? unmasksPending(cpu, daif) : ENDS_LOOP.has(name);
     }
     if (!read && def?.access === 'ro') raise(cpu, Ec.unknown, 0);
   }
@@ -311,17 +311,28 @@ export function movePstateImmediate(cpu: A64Cpu, bits: number): boolean {
     }
     const before = cpu.daif;
     cpu.daif &= ~(imm << 6);
-    return cpu.daif !== before;
+    return unmasksPending(cpu, before);
   }
   return raise(cpu, Ec.unknown, 0);
 }
 
 /**
- * SYS: AT, DC, IC and TLBI operations (bits 18..5 select the operation, Rt its address). Returns true
- * when the interpreter must leave its inner loop (after TLB maintenance, which may remap the code page).
- * TLBI by VA drops that page's entries (flushTlbPage); by ASID or all, everything: the TLBs hold no ASID.
+ * After a DAIF write: whether it unmasked something while an interrupt is pending, so that the run loop
+ * must take it before the next instruction. Linux restores DAIF ~150,000 times per boot; an interrupt that
+ * becomes pending later is taken where it would be with the mask already clear, at the slice's end.
  */
-export function systemOperation(cpu: A64Cpu, bits: number, name: string | undefined): boolean {
+function unmasksPending(cpu: A64Cpu, before: number): boolean {
+  return (before & ~cpu.daif) !== 0 && cpu.hasWork();
+}
+
+/**
+ * SYS: AT, DC, IC and TLBI operations (bits 18..5 select the operation, Rt its address). Returns true
+ * when the interpreter must leave its inner loop: after TLB maintenance that may remap the code page
+ * (virtual page pageLo/pageHi, where the instruction is). TLBI by VA drops that page's entries
+ * (flushTlbPage), and the loop goes on unless it was the code page or everything went (a block mapping);
+ * by ASID or all, everything goes: the TLBs hold no ASID.
+ */
+export function systemOperation(cpu: A64Cpu, bits: number, name: string | undefined, pageLo: number, pageHi: number): boolean {
   const rt = bits & 31;
   const el0 = cpu.el === 0;
   switch (name) {
@@ -344,9 +355,11 @@ export function systemOperation(cpu: A64Cpu, bits: number, name: string | undefi
     case 'vae1is': case 'vale1is': case 'vaae1is': case 'vaale1is':
       if (el0) raise(cpu, Ec.unknown, 0);
       // Xt[43:0] is VA[55:12]; its low bits pick the TLB slot.
-      flushTlbPage(cpu, cpu.x[rt << 1]!, cpu.x[(rt << 1) + 1]!);
+      const vaPage = cpu.x[rt << 1]!;
+      const all = flushTlbPage(cpu, vaPage, cpu.x[(rt << 1) + 1]!);
       if (name.endsWith('is')) cpu.platform.broadcastTlbFlush?.();
-      return true;
+      // Xt's low word is VA[43:12].
+      return all || vaPage === ((pageLo >>> 12) | ((pageHi & 0xfff) << 20));
     case 'vmalle1': case 'aside1': case 'vmalle1is': case 'aside1is':
       if (el0) raise(cpu, Ec.unknown, 0);
       flushTlb(cpu);

@@ -15,16 +15,18 @@
  * compare, division, RBIT/REV/REV16/REV32/CLZ/CLS, the multiplies (UMULH/SMULH on 32-bit limbs), LDR/STR
  * of every size and addressing mode the interpreter inlines, LDP/STP/LDPSW, hints and barriers, the
  * branches. Called from inside a block (the interpreter's own code, helperOp): literal loads,
- * exclusives, acquire/release, LSE atomics, CRC32, MRS, SEV, CLREX and FP/SIMD. Left to the
- * interpreter, ending a block: MSR, SYS, WFI/WFE, exception-generating instructions and ERET, where
- * PSTATE, translation or the interrupt state may change.
+ * exclusives, acquire/release, LSE atomics, CRC32, MRS, SEV, CLREX and FP/SIMD; and MSR (register and
+ * immediate) and SYS (DC, IC, AT, TLBI), which go on with the next instruction unless the interpreter's
+ * code says its loop must end there (a stack pointer, translation or interrupt change: endingOp), and
+ * then leave the block at the next instruction with the stop word raised. Left to the interpreter,
+ * ending a block: WFI/WFE, exception-generating instructions and ERET.
  */
 import { TLB_SIZE } from './memory';
 import type { A64Cpu } from './cpu';
 import { A64_JC_OFFSET, A64_TLB_OFFSET, A64_X_OFFSET, JC_ENTRIES } from './cpu';
 import { decode } from './decoder';
 import { logicalImmOf, sysKeyOf } from './fields';
-import { executeOther } from './execute-other';
+import { END, executeOther } from './execute-other';
 import { mrsInline } from './system';
 import { loadStore, loadStorePair } from './load-store';
 import { FunctionBody, I32, I64, ModuleBuilder, Op as W, VOID } from '../../jit/wasm-module';
@@ -60,6 +62,8 @@ interface A64Queued extends QueuedBlock {
 
 /** Slot 38 (low word): the table index of a block that found its code changed (set by the dispatcher). */
 const SLOT_STALE = 38;
+/** Slot 39 (low word): set by a block whose MSR or SYS ended the slice (endingOp); the interpreter clears it. */
+const SLOT_STOP = 39;
 
 export class A64Tier {
   /** Executions of a block head before it is translated (tests lower it to translate everything). */
@@ -124,7 +128,16 @@ export class A64Tier {
       executeOther(cpu, op, raw, pageLo, pageHi, k);
       return cpu.nzcv;
     };
-    this.imports = { env: { memory, slow, other } };
+    // MSR and SYS (endingOp): NZCV back (MSR NZCV writes it) with bit 0 set when the slice must end here.
+    const ending = (op: number, raw: number, k: number, count: number, nzcv: number, pageLo: number, pageHi: number): number => {
+      cpu.nzcv = nzcv;
+      cpu.pageLo = pageLo;
+      cpu.pageHi = pageHi;
+      cpu.k = k;
+      cpu.count = count;
+      return cpu.nzcv | (executeOther(cpu, op, raw, pageLo, pageHi, k) === END ? 1 : 0);
+    };
+    this.imports = { env: { memory, slow, other, ending } };
     this.dispatch = this.buildDispatcher(stateOffset);
   }
 
@@ -140,6 +153,14 @@ export class A64Tier {
     jc[e] = lo | mode;
     jc[e + 1] = hi;
     jc[e + 2] = index;
+  }
+
+  /** Whether the blocks just run ended the slice (an MSR or SYS that must: endingOp); clears it. */
+  takeStop(): boolean {
+    const x = this.cpu.x;
+    if (x[2 * SLOT_STOP] === 0) return false;
+    x[2 * SLOT_STOP] = 0;
+    return true;
   }
 
   /** After dispatch returned a stale block: forget it, so the interpreter runs that code again first. */
@@ -181,8 +202,9 @@ export class A64Tier {
     const mod = new ModuleBuilder(this.memory.buffer.byteLength / 65536);
     const slow = mod.importFunction('slow', [I32, I32, I32, I32, I32, I32, I32], []);
     const other = mod.importFunction('other', [I32, I32, I32, I32, I32, I32, I32], [I32]);
+    const ending = mod.importFunction('ending', [I32, I32, I32, I32, I32, I32, I32], [I32]);
     batch.forEach((b, i) => {
-      const g = new BlockGen(this, b.host, b.k, b.el, b.spIdx, slow, other);
+      const g = new BlockGen(this, b.host, b.k, b.el, b.spIdx, slow, other, ending);
       g.emit(b.words, b.ops);
       mod.addFunction(`b${i}`, [I32, I32, I32, I32, I32], [I32], g.f);
     });
@@ -215,6 +237,7 @@ export class A64Tier {
     f.op(W.end);
     f.get(r).set(count);
     f.i32(0).mem(W.i32_load, 2, X + 8 * SLOT_NZCV).set(nz);
+    f.i32(0).mem(W.i32_load, 2, X + 8 * SLOT_STOP).op(W.br_if).u(1);
     f.get(count).get(budget).op(W.i32_lt_s).op(W.br_if).u(0);
     f.op(W.end, W.end);
     f.get(count);
@@ -250,9 +273,17 @@ function helperOp(op: number): boolean {
     (op >= 130 && op <= 144) || (op >= 150 && op <= 183);
 }
 
+/**
+ * Ops run by the interpreter's own code from inside a block that may end the slice after them: MSR
+ * (immediate: SPSel, DAIFSet/Clr), SYS (DC, IC, AT, TLBI) and MSR (register), system.ts says when.
+ */
+function endingOp(op: number): boolean {
+  return op === 40 || op === 41 || op === 42;
+}
+
 /** The ops this tier translates (the hot integer set; see the file comment). */
 function translatable(op: number, raw: number): boolean {
-  if (helperOp(op)) return true;
+  if (helperOp(op) || endingOp(op)) return true;
   if (op >= 1 && op <= 30) return true;
   if (op >= 50 && op <= 83) return op !== 59;
   if (op >= 84 && op <= 97) return true;
@@ -307,7 +338,7 @@ class BlockGen {
 
   constructor(
     tier: A64Tier, private readonly host: number, private readonly k0: number, private readonly el: number, private readonly spIdx: number,
-    private readonly slowFn: number, private readonly otherFn: number,
+    private readonly slowFn: number, private readonly otherFn: number, private readonly endingFn: number,
   ) {
     const f = this.f;
     this.pg = f.local(I64);
@@ -967,9 +998,29 @@ class BlockGen {
         this.setX(raw & 31, this.r);
         return false;
       }
+      case 40: case 41: case 42: // msr (immediate), sys, msr
+        return this.endingHelper(raw, op, k, i);
       default:
         return this.helper(raw, op, k, i);
     }
+  }
+
+  /**
+   * MSR or SYS by the interpreter's own code from inside the block (endingOp): registers out and back, and
+   * out of the block at the next instruction with the stop word raised when the code says the slice ends.
+   */
+  private endingHelper(raw: number, op: number, k: number, i: number): boolean {
+    const f = this.f;
+    this.flushAll();
+    this.forgetAll();
+    this.callInterpreter(this.endingFn, raw, op, k, i);
+    f.tee(this.e).i32(-2).op(W.i32_and).set(this.nz);
+    f.get(this.e).i32(1).op(W.i32_and).op(W.if, VOID);
+    f.i32(0).i32(1).mem(W.i32_store, 2, this.X + 8 * SLOT_STOP);
+    this.pcOf(this.r, k + 1);
+    this.exit(this.r, i + 1);
+    f.op(W.end);
+    return false;
   }
 
   /** An instruction run by the interpreter's own code from inside the block (helperOp): registers out and back. */

@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { CpuWord } from '../../../../../src/core/cpu/cpu-core';
 import { assembler, machine, RAM_BASE, runToEnd } from './harness';
 // After the harness: tier.ts and cpu.ts import each other, and cpu.ts must load first.
 import { BATCH, HOT } from '../../../../../src/core/isa/aarch64/tier';
@@ -150,7 +151,7 @@ describe('A64 translation tier: seeded random programs', () => {
 
   it('40 loops that read SP_EL0 (which MSR in the loop changes) and ID registers, as translated code reads them at EL1', () => {
     // MRS of SP_EL0 and of the constant ID registers is done by the block itself at EL1 (system.ts mrsInline);
-    // MSR SP_EL0 is left to the interpreter and ends the block, so the next block reads what it wrote.
+    // MSR SP_EL0 runs the interpreter's code from inside the block, and the MRS after it reads what it wrote.
     compareRandomPrograms(0x5b0e1, 40, (r) => 4 + Math.floor(r() * 30), 5, (r) => {
       const v = r();
       const x = `x${Math.floor(r() * 10)}`;
@@ -159,6 +160,63 @@ describe('A64 translation tier: seeded random programs', () => {
       if (v < 0.12) return `mrs ${x}, ${['dczid_el0', 'ctr_el0', 'midr_el1', 'id_aa64isar0_el1'][Math.floor(r() * 4)]}`;
       return undefined;
     });
+  });
+});
+
+describe('A64 translation tier: MSR and SYS inside blocks', () => {
+  it('40 loops with DAIF masks, TPIDR_EL1, TLBI of a page (sometimes the code\'s own) and cache maintenance', () => {
+    // They run the interpreter's code from inside the block and go on there, except a TLBI of the page the
+    // code is in, which leaves the block and ends the slice (system.ts systemOperation).
+    compareRandomPrograms(0xda1f, 40, (r) => 4 + Math.floor(r() * 30), 5, (r) => {
+      const v = r();
+      const x = `x${Math.floor(r() * 10)}`;
+      if (v < 0.03) return 'msr daifset, #2';
+      if (v < 0.06) return 'msr daifclr, #2';
+      if (v < 0.08) return `mrs ${x}, daif`;
+      if (v < 0.10) return `msr tpidr_el1, ${x}`;
+      if (v < 0.12) return `mrs ${x}, tpidr_el1`;
+      if (v < 0.14) return `tlbi vale1, ${x}`;
+      if (v < 0.15) return 'adr x9, loop\n  lsr x9, x9, #12\n  tlbi vale1, x9';
+      if (v < 0.17) return `dc cvau, ${x}`;
+      return undefined;
+    });
+  });
+
+  it('a block that unmasks IRQs with one pending leaves at the next instruction, where the IRQ is taken', () => {
+    // The IRQ is pending from the start; the loop (one block) keeps it masked for 39 passes (DAIF written
+    // with everything masked goes on in the block) and unmasks it in the 40th. (WFI falls through while
+    // it stays pending: the handler ends in a loop.)
+    const m = machine(asm(`
+  adr x0, vectors
+  msr vbar_el1, x0
+  mov x3, #40
+  mov x6, #0x340
+  mov x7, #0x3c0
+loop:
+  msr daifset, #2
+  add x1, x1, #1
+  cmp x3, #1
+  csel x5, x6, x7, eq
+  msr daif, x5
+  add x2, x2, #1
+  subs x3, x3, #1
+  b.ne loop
+  wfi
+  .balign 2048
+vectors:
+  .org vectors + 0x280
+  mrs x10, elr_el1
+  mov x11, x2
+1:
+  wfi
+  b 1b`), { tier: true });
+    Atomics.or(m.header, CpuWord.pending, 1);
+    m.run(100_000);
+    expect(m.faults.map((f) => f.message)).toEqual([]);
+    expect(m.cpu.tier!.stats.blocks).toBeGreaterThan(0);
+    // Taken right after the unmasking MSR of the 40th pass: x1 counted it, x2 not; ELR at that add.
+    expect([m.x(1), m.x(11)]).toEqual([40n, 39n]);
+    expect(m.x(10)).toBe(BigInt(RAM_BASE + 4 * 10));
   });
 });
 
