@@ -33,10 +33,10 @@ export const A64_V_OFFSET = A64_X_OFFSET + 40 * 8;
 export const A64_TLB_OFFSET = 2048;
 /**
  * The translation tier's jump cache (tier.ts): JC_ENTRIES entries of four words (pc low word | mode,
- * pc high word, block index, unused), indexed by pc bits 13..2. Emptied with the TLBs.
+ * pc high word, block index, unused), indexed by pc bits 15..2 (16 pages' worth). Emptied with the TLBs.
  */
 export const A64_JC_OFFSET = A64_TLB_OFFSET + 9 * 4 * TLB_SIZE;
-export const JC_ENTRIES = 4096;
+export const JC_ENTRIES = 16384;
 export const A64_STATE_BYTES = A64_JC_OFFSET + 16 * JC_ENTRIES;
 
 /** Instructions between interrupt/timer/request checks when nothing ends a block earlier. */

@@ -43,8 +43,8 @@ export function flushTlbPage(cpu: A64Cpu, vaPage: number, vaPageHi: number): boo
   cpu.rTag[t] = -1;
   cpu.wTag[t] = -1;
   cpu.xTag[t] = -1;
-  // The jump cache entries of the page's instructions (indexed by pc bits 13..2: 1024 in a row).
-  const first = (vaPage & 3) << 10;
+  // The jump cache entries of the page's instructions (indexed by pc bits: 1024 in a row, 4 words each).
+  const first = (vaPage & ((cpu.jc.length >> 12) - 1)) << 10;
   cpu.jc.fill(0, first * 4, (first + 1024) * 4);
   return false;
 }
