@@ -332,6 +332,13 @@ class BlockGen {
   private readonly a32: number;
   private readonly b32: number;
   private readonly r32: number;
+  /** Operands and result of the flag-setting instruction whose flags are deferred (see `pending`). */
+  private readonly fa: number;
+  private readonly fb: number;
+  private readonly fr: number;
+  private readonly fa32: number;
+  private readonly fb32: number;
+  private readonly fr32: number;
   private readonly X: number;
   private readonly TLB: number;
   private readonly RAM: number;
@@ -353,6 +360,12 @@ class BlockGen {
     this.a32 = f.local(I32);
     this.b32 = f.local(I32);
     this.r32 = f.local(I32);
+    this.fa = f.local(I64);
+    this.fb = f.local(I64);
+    this.fr = f.local(I64);
+    this.fa32 = f.local(I32);
+    this.fb32 = f.local(I32);
+    this.fr32 = f.local(I32);
     const l = tier.layout;
     this.X = l.x;
     this.TLB = l.tlb;
@@ -462,59 +475,115 @@ class BlockGen {
   }
 
   // ---- flags ----
+  //
+  // A flag-setting instruction outside a conditional body (ADDS, SUBS, CMP, CMN, ANDS, TST, BICS) only
+  // records its operands and result in fa/fb/fr (or the 32-bit three) and which kind it was (`pending`);
+  // NZCV goes into nz when something reads it: a condition that cannot be read straight off the operands
+  // (cond: B.cond, CSEL and CCMP usually can), a carry-in, the interpreter's code, or an exit (there on
+  // that path only, so the way on keeps the flags pending). CMP + B.cond becomes one wasm compare instead
+  // of NZCV built bit by bit and taken apart again.
 
-  /** nz = N and Z of the 64-bit local l, C = V = 0. */
+  /** Kind of the deferred flags: an add with carry-in 0 or 1 (a subtract adds ~b + 1), or a logical op. */
+  private pending: 'add64c0' | 'add64c1' | 'add32c0' | 'add32c1' | 'logic64' | 'logic32' | undefined;
+  /** Inside a conditional body (CCMP's): flags are computed at once. */
+  private noDefer = 0;
+
+  /** Computes the pending flags into nz on this path; they stay pending for the code after it. */
+  private materializeHere(): void {
+    switch (this.pending) {
+      case undefined: return;
+      case 'logic64': this.logicNz64(this.fr); return;
+      case 'logic32': this.logicNz32(this.fr32); return;
+      case 'add64c0': case 'add64c1': this.addNz64(this.fa, this.fb, this.fr, this.pending === 'add64c1' ? 1 : 0); return;
+      default: this.addNz32(this.fa32, this.fb32, this.fr32, this.pending === 'add32c1' ? 1 : 0);
+    }
+  }
+  /** Computes the pending flags into nz for good (in straight-line code only). */
+  private settle(): void {
+    this.materializeHere();
+    this.pending = undefined;
+  }
+
+  /** nz = N and Z of the 64-bit local l, C = V = 0 (deferred where allowed). */
   private logicFlags64(l: number): void {
+    if (this.noDefer === 0) {
+      this.f.get(l).set(this.fr);
+      this.pending = 'logic64';
+    } else this.logicNz64(l);
+  }
+  private logicFlags32(l: number): void {
+    if (this.noDefer === 0) {
+      this.f.get(l).set(this.fr32);
+      this.pending = 'logic32';
+    } else this.logicNz32(l);
+  }
+  private logicNz64(l: number): void {
     const f = this.f;
     f.get(l).i64(63n).op(W.i64_shr_u).op(W.i32_wrap_i64).i32(31).op(W.i32_shl);
     f.get(l).op(W.i64_eqz).i32(30).op(W.i32_shl).op(W.i32_or).set(this.nz);
   }
-  private logicFlags32(l: number): void {
+  private logicNz32(l: number): void {
     const f = this.f;
     f.get(l).i32(-0x8000_0000).op(W.i32_and);
     f.get(l).op(W.i32_eqz).i32(30).op(W.i32_shl).op(W.i32_or).set(this.nz);
   }
 
   /**
-   * r = a + b + carry (64-bit locals a, b; carry: 0, 1 or 'flag' for C). With flags, sets nz.
+   * r = a + b + carry (64-bit locals a, b; carry: 0, 1 or 'flag' for C). With flags, sets nz (or defers them).
    */
   private add64(carry: 0 | 1 | 'flag', flags: boolean): void {
     const f = this.f;
+    if (carry === 'flag') this.settle();
     f.get(this.a).get(this.b).op(W.i64_add);
     if (carry === 1) f.i64(1n).op(W.i64_add);
     else if (carry === 'flag') this.carryIn64().op(W.i64_add);
     f.set(this.r);
     if (!flags) return;
+    if (carry !== 'flag' && this.noDefer === 0) {
+      f.get(this.a).set(this.fa).get(this.b).set(this.fb).get(this.r).set(this.fr);
+      this.pending = carry === 1 ? 'add64c1' : 'add64c0';
+      return;
+    }
+    this.addNz64(this.a, this.b, this.r, carry);
+  }
+
+  /** nz = the flags of r = a + b + carry (64-bit locals). */
+  private addNz64(a: number, b: number, r: number, carry: 0 | 1 | 'flag'): void {
+    const f = this.f;
     // N, Z
-    f.get(this.r).i64(63n).op(W.i64_shr_u).op(W.i32_wrap_i64).i32(31).op(W.i32_shl);
-    f.get(this.r).op(W.i64_eqz).i32(30).op(W.i32_shl).op(W.i32_or);
+    f.get(r).i64(63n).op(W.i64_shr_u).op(W.i32_wrap_i64).i32(31).op(W.i32_shl);
+    f.get(r).op(W.i64_eqz).i32(30).op(W.i32_shl).op(W.i32_or);
     // C: carry out of a + b + cin: r < a, or r == a with a carry in of 1 (then b was all ones or cin made it wrap).
-    if (carry === 0) f.get(this.r).get(this.a).op(W.i64_lt_u);
-    else if (carry === 1) f.get(this.r).get(this.a).op(W.i64_le_u);
+    if (carry === 0) f.get(r).get(a).op(W.i64_lt_u);
+    else if (carry === 1) f.get(r).get(a).op(W.i64_le_u);
     else {
-      f.get(this.r).get(this.a).op(W.i64_le_u).get(this.r).get(this.a).op(W.i64_lt_u);
+      f.get(r).get(a).op(W.i64_le_u).get(r).get(a).op(W.i64_lt_u);
       f.get(this.nz).i32(29).op(W.i32_shr_u).i32(1).op(W.i32_and).op(W.select);
     }
     f.i32(29).op(W.i32_shl).op(W.i32_or);
     // V: the operands have the same sign and the result another.
-    f.get(this.a).get(this.r).op(W.i64_xor).get(this.b).get(this.r).op(W.i64_xor).op(W.i64_and);
+    f.get(a).get(r).op(W.i64_xor).get(b).get(r).op(W.i64_xor).op(W.i64_and);
     f.i64(63n).op(W.i64_shr_u).op(W.i32_wrap_i64).i32(28).op(W.i32_shl).op(W.i32_or);
     f.set(this.nz);
   }
 
-  /** Pushes C as an i64 0/1. */
+  /** Pushes C as an i64 0/1 (the flags settled). */
   private carryIn64(): FunctionBody {
     return this.f.get(this.nz).i32(29).op(W.i32_shr_u).i32(1).op(W.i32_and).op(W.i64_extend_i32_u);
   }
 
-  /** r32 = a32 + b32 + carry (32-bit), with flags into nz. */
+  /** r32 = a32 + b32 + carry (32-bit), with flags into nz (or deferred). */
   private add32(carry: 0 | 1 | 'flag', flags: boolean): void {
     const f = this.f;
-    if (!flags) {
+    if (carry === 'flag') this.settle();
+    if (!flags || (carry !== 'flag' && this.noDefer === 0)) {
       f.get(this.a32).get(this.b32).op(W.i32_add);
       if (carry === 1) f.i32(1).op(W.i32_add);
       else if (carry === 'flag') f.get(this.nz).i32(29).op(W.i32_shr_u).i32(1).op(W.i32_and).op(W.i32_add);
       f.set(this.r32);
+      if (!flags) return;
+      f.get(this.a32).set(this.fa32).get(this.b32).set(this.fb32).get(this.r32).set(this.fr32);
+      this.pending = carry === 1 ? 'add32c1' : 'add32c0';
       return;
     }
     // The sum in 64 bits gives the carry.
@@ -522,17 +591,72 @@ class BlockGen {
     if (carry === 1) f.i64(1n).op(W.i64_add);
     else if (carry === 'flag') this.carryIn64().op(W.i64_add);
     f.tee(this.c).op(W.i32_wrap_i64).set(this.r32);
-    f.get(this.r32).i32(-0x8000_0000).op(W.i32_and);
-    f.get(this.r32).op(W.i32_eqz).i32(30).op(W.i32_shl).op(W.i32_or);
-    f.get(this.c).i64(32n).op(W.i64_shr_u).op(W.i32_wrap_i64).i32(29).op(W.i32_shl).op(W.i32_or);
-    f.get(this.a32).get(this.r32).op(W.i32_xor).get(this.b32).get(this.r32).op(W.i32_xor).op(W.i32_and);
+    this.addNz32(this.a32, this.b32, this.r32, carry);
+  }
+
+  /** nz = the flags of r = a + b + carry (32-bit locals; with carry 'flag', after add32 left the 64-bit sum in c). */
+  private addNz32(a: number, b: number, r: number, carry: 0 | 1 | 'flag'): void {
+    const f = this.f;
+    f.get(r).i32(-0x8000_0000).op(W.i32_and);
+    f.get(r).op(W.i32_eqz).i32(30).op(W.i32_shl).op(W.i32_or);
+    // C: from the 64-bit sum; for a deferred add, the same test as addNz64 on the 32-bit values.
+    if (carry === 'flag') f.get(this.c).i64(32n).op(W.i64_shr_u).op(W.i32_wrap_i64);
+    else f.get(r).get(a).op(carry === 0 ? W.i32_lt_u : W.i32_le_u);
+    f.i32(29).op(W.i32_shl).op(W.i32_or);
+    f.get(a).get(r).op(W.i32_xor).get(b).get(r).op(W.i32_xor).op(W.i32_and);
     f.i32(31).op(W.i32_shr_u).i32(28).op(W.i32_shl).op(W.i32_or);
     f.set(this.nz);
   }
 
-  /** Pushes the condition `cond` (0..15) of nz as i32 0/1. */
+  /**
+   * Pushes a condition of deferred flags straight from the operands, when the kind allows (EQ..LE of a
+   * subtract, EQ/NE/MI/PL of an add, all but VS/VC-free ones of a logical op); false if it cannot.
+   */
+  private pendingCond(cond: number): boolean {
+    const f = this.f;
+    const kind = this.pending;
+    if (kind === undefined) return false;
+    if (cond >= 14) {
+      f.i32(1);
+      return true;
+    }
+    const wide = kind === 'add64c0' || kind === 'add64c1' || kind === 'logic64';
+    const r = wide ? this.fr : this.fr32;
+    const zero = (): void => void (wide ? f.i64(0n) : f.i32(0));
+    const c = cond >> 1;
+    let op: number;
+    if (c === 0) op = wide ? W.i64_eq : W.i32_eq; // EQ: Z
+    else if (c === 2) op = wide ? W.i64_lt_s : W.i32_lt_s; // MI: N
+    else if (kind === 'logic64' || kind === 'logic32') {
+      // C = V = 0: HS, VS, HI never; GE/LT/GT/LE read N and Z only.
+      if (c === 1 || c === 3 || c === 4) {
+        f.i32(cond & 1);
+        return true;
+      }
+      op = c === 5 ? (wide ? W.i64_ge_s : W.i32_ge_s) : wide ? W.i64_gt_s : W.i32_gt_s;
+    } else if (kind === 'add64c1' || kind === 'add32c1') {
+      // a - b (fb holds ~b): the unsigned and signed comparisons of a and b.
+      const sub = [0, wide ? W.i64_ge_u : W.i32_ge_u, 0, 0, wide ? W.i64_gt_u : W.i32_gt_u, wide ? W.i64_ge_s : W.i32_ge_s, wide ? W.i64_gt_s : W.i32_gt_s][c]!;
+      if (c === 3) return false; // VS/VC
+      f.get(wide ? this.fa : this.fa32);
+      f.get(wide ? this.fb : this.fb32);
+      if (wide) f.i64(-1n).op(W.i64_xor); else f.i32(-1).op(W.i32_xor);
+      f.op(sub);
+      if (cond & 1) f.op(W.i32_eqz);
+      return true;
+    } else return false; // an add's C and V
+    f.get(r);
+    zero();
+    f.op(op);
+    if (cond & 1) f.op(W.i32_eqz);
+    return true;
+  }
+
+  /** Pushes the condition `cond` (0..15) of the flags as i32 0/1. */
   private cond(cond: number): void {
     const f = this.f;
+    if (this.pendingCond(cond)) return;
+    this.settle();
     const nz = () => f.get(this.nz);
     switch (cond >> 1) {
       case 0: nz().i32(30).op(W.i32_shr_u).i32(1).op(W.i32_and); break; // Z
@@ -555,6 +679,7 @@ class BlockGen {
   /** Returns from the block with the pc in local `pcLocal`, `done` instructions of this pass after cnt. */
   private exit(pcLocal: number, done: number): void {
     const f = this.f;
+    this.materializeHere();
     this.storeDirty();
     f.i32(0).get(pcLocal).mem(W.i64_store, 3, this.X + 8 * SLOT_PC);
     f.i32(0).get(this.nz).mem(W.i32_store, 2, this.X + 8 * SLOT_NZCV);
@@ -568,6 +693,8 @@ class BlockGen {
    */
   private loopBack(i: number, nesting: number): void {
     const f = this.f;
+    // The loop's start reads the flags from nz.
+    this.materializeHere();
     this.storeDirty();
     f.get(this.cnt).i32(i + 1).op(W.i32_add).tee(this.cnt).get(this.pBudget).op(W.i32_lt_s);
     // br from inside this if to the loop: past this if and the `nesting` constructs around the branch.
@@ -861,9 +988,13 @@ class BlockGen {
         }
         this.cond((raw >>> 12) & 15);
         f.op(W.if, VOID);
+        this.noDefer++;
         if (sf) this.add64(sub ? 1 : 0, true);
         else this.add32(sub ? 1 : 0, true);
+        this.noDefer--;
         f.op(W.else).i32((raw & 15) << 28).set(this.nz).op(W.end);
+        // nz holds CCMP's flags on both paths now.
+        this.pending = undefined;
         return false;
       }
       case 74: case 75: case 76: case 77: { // csel csinc csinv csneg
@@ -1011,6 +1142,7 @@ class BlockGen {
    */
   private endingHelper(raw: number, op: number, k: number, i: number): boolean {
     const f = this.f;
+    this.settle();
     this.flushAll();
     this.forgetAll();
     this.callInterpreter(this.endingFn, raw, op, k, i);
@@ -1026,6 +1158,7 @@ class BlockGen {
   /** An instruction run by the interpreter's own code from inside the block (helperOp): registers out and back. */
   private helper(raw: number, op: number, k: number, i: number): boolean {
     if (!helperOp(op)) throw new Error(`A64 tier: op ${op} is not translatable`);
+    this.settle();
     this.flushAll();
     this.forgetAll();
     this.callInterpreter(this.otherFn, raw, op, k, i);
@@ -1082,6 +1215,8 @@ class BlockGen {
 
   /** Calls an import running the interpreter's code for the instruction at index `i`: (op, raw, k, count, nzcv, page). */
   private callInterpreter(fn: number, raw: number, op: number, k: number, i: number): void {
+    // The interpreter's code sees NZCV (a fault saves it in SPSR_EL1): on this path at least.
+    this.materializeHere();
     this.f.i32(op).i32(raw).i32(k).get(this.pCount).i32(i).op(W.i32_add).get(this.nz).get(this.pLo).get(this.pHi).call(fn);
   }
 
