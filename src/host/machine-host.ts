@@ -30,7 +30,7 @@ import { OverlayBlockBackend } from './virtio/overlay-block-backend';
 import { withPciFunctions } from '../core/devices/pci/pci-host-board';
 import { pciFunctionType } from '../core/devices/pci/pci-function-types';
 import type { VirtioConfigFile } from '../shared/model/virtio-config';
-import { buildRootDtb, rootInitrdStart } from './root-dtb';
+import { buildRootDtb, rngSeed, rootInitrdStart } from './root-dtb';
 import { alignUp } from '../core/machine/shared-layout';
 import { newEpoch, threadClock } from './thread-clock';
 import type { VcpuInit, VcpuMessage } from './vcpu-init';
@@ -248,6 +248,7 @@ export class MachineHost {
         moreRam: this.view.bus.banks.slice(1).map((b) => ({ base: b.base, size: b.size })),
         otherZones: this.zoneFiles.map((z) => z.config),
         virtio: this.virtio?.devicesOf(0) ?? [],
+        rngSeed: rngSeed(this.deterministic !== undefined, 0),
         ...(this.loaded.layout.root.bootargs ? { bootargs: this.loaded.layout.root.bootargs } : {}),
         ...(this.pendingDtb.initrd ? { initrd: this.pendingDtb.initrd } : {}),
       });
@@ -403,6 +404,7 @@ export class MachineHost {
           others: [this.rootConfig!, ...this.zoneFiles.map((z) => z.config)],
           ...(options.bootargs ? { bootargs: options.bootargs } : {}),
           virtio: this.virtio?.devicesOf(zone.config.zoneId) ?? [],
+          rngSeed: rngSeed(this.deterministic !== undefined, zone.config.zoneId),
         }
       : undefined;
     if (!generate) {

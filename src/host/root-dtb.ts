@@ -3,6 +3,7 @@
  * CPUs, RAM, passthrough devices, virtual interrupt controller; other zones' RAM reserved), for a
  * machine layout the whole board, like QEMU's virt machine gives firmware.
  */
+import { randomBytes } from 'node:crypto';
 import type { Board } from '../shared/model/board';
 import type { ZoneConfig } from '../shared/model/zone-config';
 import { boardDtb } from '../core/fdt/board-dtb';
@@ -20,6 +21,21 @@ export interface RootDtbInput {
   readonly initrd?: { readonly start: number; readonly end: number };
   /** Virtio devices the management side serves to the root zone. */
   readonly virtio?: readonly { readonly addr: number; readonly len: number; readonly irq: number }[];
+  /** /chosen/rng-seed (see rngSeed). */
+  readonly rngSeed?: Uint8Array;
+}
+
+/**
+ * The /chosen/rng-seed of a generated device tree: 32 random bytes, as QEMU's virt machines give, or in
+ * deterministic mode 32 bytes fixed by the zone's id, so that a run and its replay see the same seed.
+ */
+export function rngSeed(deterministic: boolean, zoneId: number): Uint8Array {
+  if (!deterministic) return new Uint8Array(randomBytes(32));
+  let s = (0x9e3779b9 ^ zoneId) >>> 0;
+  return new Uint8Array(32).map(() => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s >>> 24;
+  });
 }
 
 export function buildRootDtb(input: RootDtbInput): Uint8Array {
@@ -27,6 +43,7 @@ export function buildRootDtb(input: RootDtbInput): Uint8Array {
     ...(input.bootargs ? { bootargs: input.bootargs } : {}),
     ...(input.initrd ? { initrd: input.initrd } : {}),
     ...(input.virtio ? { virtio: input.virtio } : {}),
+    ...(input.rngSeed ? { rngSeed: input.rngSeed } : {}),
   };
   if (input.root) return boardDtb(zoneTreeInput(input.board, input.root, input.otherZones, extras));
   return boardDtb({ board: input.board, harts: input.harts, memory: [input.ram, ...(input.moreRam ?? [])], ...extras });

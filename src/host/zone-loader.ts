@@ -63,6 +63,8 @@ export interface GeneratedDtb {
   readonly others: readonly ZoneConfig[];
   readonly bootargs?: string;
   readonly virtio: readonly { readonly addr: number; readonly len: number; readonly irq: number }[];
+  /** /chosen/rng-seed (root-dtb.ts rngSeed). */
+  readonly rngSeed?: Uint8Array;
 }
 
 /** Module names whose blob is the initial ramdisk (hvisor-tool's `modules` carry no type). */
@@ -185,6 +187,7 @@ export async function loadZoneImages(zone: ZoneFile, ram: LoadTarget, generate?:
       ...(generate.bootargs ? { bootargs: generate.bootargs } : {}),
       ...(initrd ? { initrd } : {}),
       virtio: generate.virtio,
+      ...(generate.rngSeed ? { rngSeed: generate.rngSeed } : {}),
     });
     const bytes = boardDtb(tree);
     writes.push({ placement: { path: 'dtb_load_paddr', file: 'the generated device tree', space: 'root-physical', start: config.dtbLoadPaddr, size: bytes.length }, bytes: () => bytes });

@@ -71,7 +71,9 @@ describe.skipIf(cachedRows.length === 0)('Debian Linux on the root zone', () => 
       const console = new LinuxConsole(host);
       host.start();
       try {
-        await console.waitFor('hvwb-init: ready', BOOT_MS);
+        const boot = await console.waitFor('hvwb-init: ready', BOOT_MS);
+        // The generated device tree's /chosen/rng-seed: the kernel's random pool is ready from the start, as on QEMU.
+        expect(boot).toContain('random: crng init done');
         await console.waitFor('# ', 10_000);
         console.type('cat /proc/cpuinfo');
         const cpuinfo = await console.waitFor('\n# ', 20_000);

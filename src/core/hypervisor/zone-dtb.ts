@@ -117,6 +117,8 @@ export interface ZoneTreeExtras {
    * on loongarch64 the ESTAT.IS line, described on the CPU interrupt controller: FdtArch.injectedIrqsOnCpu).
    */
   readonly virtio?: readonly { readonly addr: number; readonly len: number; readonly irq: number }[];
+  /** /chosen/rng-seed (BoardTreeInput.rngSeed). */
+  readonly rngSeed?: Uint8Array;
 }
 
 export function zoneTreeInput(board: Board, zone: ZoneConfig, others: readonly ZoneConfig[], extras: ZoneTreeExtras = {}): BoardTreeInput {
@@ -173,5 +175,6 @@ export function zoneTreeInput(board: Board, zone: ZoneConfig, others: readonly Z
     reservations,
     ...(extras.bootargs ? { bootargs: extras.bootargs } : {}),
     ...(extras.initrd ? { initrd: extras.initrd } : {}),
+    ...(extras.rngSeed ? { rngSeed: extras.rngSeed } : {}),
   };
 }

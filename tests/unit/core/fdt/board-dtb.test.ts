@@ -34,6 +34,13 @@ describe('board device tree', () => {
     expect(tree.reservations).toEqual([{ address: 0x8020_0000, size: 0x420_0000 }]);
   });
 
+  it('puts the seed it is given in /chosen/rng-seed, as QEMU\'s virt does, and none without one', () => {
+    const seed = new Uint8Array(32).map((_, i) => i * 7 + 1);
+    const chosen = buildBoardTree({ ...whole, rngSeed: seed }).find('/chosen')!;
+    expect(chosen.property('rng-seed')!.value).toEqual({ type: 'bytes', bytes: seed });
+    expect(buildBoardTree(whole).find('/chosen')!.property('rng-seed')).toBeUndefined();
+  });
+
   it('names the M and S contexts of every hart in the PLIC node', () => {
     const plic = buildBoardTree(whole).find('/soc/plic@c000000')!;
     expect(plic.property('interrupts-extended')!.value).toEqual({
