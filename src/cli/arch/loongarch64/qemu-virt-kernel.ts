@@ -30,7 +30,8 @@
  * virt.c writes): one la464 CPU, the CPU interrupt controller, the EIOINTC (IOCSR; parent line 3), the
  * PCH-PIC at 0x1000_0000 (vectors from 0, parent the EIOINTC), the NS16550A at 0x1fe0_01e0 on PCH-PIC
  * input 2 (VIRT_UART_IRQ - VIRT_GSI_BASE), RAM at 0 (256 MiB) and at 0x9000_0000 (the rest), and /chosen
- * with the layout's bootargs, so the command line is the layout's byte for byte. The tree is QEMU's
+ * with the layout's bootargs, so the command line is the layout's byte for byte, and an rng-seed as the
+ * workbench's generated trees (and QEMU's riscv64 and aarch64 virt) have. The tree is QEMU's
  * machine, not the workbench's ls3a5000 board: each side gets a tree of its own hardware, as QEMU virt's
  * generated tree is for riscv64 and aarch64.
  *
@@ -38,6 +39,7 @@
  * mailbox loop, so the benchmark boots one CPU), PCIe and PCH-MSI (the layout uses no PCI device), the
  * RTC, ACPI, an EFI memory map.
  */
+import { randomBytes } from 'node:crypto';
 import { cpuModel } from '../../../core/cpu-models';
 import { FdtTree, writeDtb } from '../../../core/fdt/fdt-writer';
 
@@ -91,6 +93,8 @@ export function qemuVirtTree(bootargs: string, initrd: { start: number; end: num
   const chosen = root.addChild('chosen');
   chosen.string('bootargs', bootargs).string('stdout-path', '/platform/serial@1fe001e0');
   chosen.u64('linux,initrd-start', initrd.start).u64('linux,initrd-end', initrd.end);
+  // As the workbench's own trees have it (host/root-dtb.ts rngSeed): both kernels start with their random pool ready.
+  chosen.bytes('rng-seed', new Uint8Array(randomBytes(32)));
   const cpus = root.addChild('cpus').u32('#address-cells', 1).u32('#size-cells', 0);
   cpus.addChild('cpu@0').string('compatible', 'loongson,la464').string('device_type', 'cpu').u32('reg', 0);
   root.addChild('interrupt-controller', 'cpuintc').string('compatible', 'loongson,cpu-interrupt-controller').u32('#interrupt-cells', 1).empty('interrupt-controller');
