@@ -22,7 +22,7 @@ export function flushTlb(cpu: A64Cpu): void {
   cpu.rTag.fill(-1);
   cpu.wTag.fill(-1);
   cpu.xTag.fill(-1);
-  cpu.jc.fill(0);
+  cpu.tier?.forgetJumps();
   cpu.blocks2M.clear();
   cpu.blocks1G.clear();
 }
@@ -43,9 +43,7 @@ export function flushTlbPage(cpu: A64Cpu, vaPage: number, vaPageHi: number): boo
   cpu.rTag[t] = -1;
   cpu.wTag[t] = -1;
   cpu.xTag[t] = -1;
-  // The jump cache entries of the page's instructions (indexed by pc bits: 1024 in a row, 4 words each).
-  const first = (vaPage & ((cpu.jc.length >> 12) - 1)) << 10;
-  cpu.jc.fill(0, first * 4, (first + 1024) * 4);
+  cpu.tier?.forgetJumpsInPage(vaPage >>> 0);
   return false;
 }
 

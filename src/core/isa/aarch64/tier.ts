@@ -75,7 +75,7 @@ export class A64Tier {
    */
   private readonly cache = new BlockCache<A64Queued>({
     slots: 1024, modes: 4, maxBlocks: MAX_BLOCKS, batch: BATCH,
-    onFlush: () => this.cpu.jc.fill(0),
+    onFlush: () => this.forgetJumps(),
   });
   /** Figures for the benchmarks: blocks translated, modules compiled, translation time (ms), stale-code exits, flushes. */
   get stats(): BlockCache<A64Queued>['stats'] {
@@ -146,8 +146,30 @@ export class A64Tier {
     return this.cache.page(host, mode);
   }
 
+  /**
+   * Virtual pages (VA[43:12], as a TLBI operand's low word names them) that may have jump cache entries:
+   * only the interpreter adds entries (enter), so a TLBI of a page that has none costs nothing (Linux's
+   * fixmap, twice for each of the 56,000 instructions ftrace patches at boot, is a data page).
+   */
+  private readonly jcPages = new Set<number>();
+
+  /** Empties the jump cache (with the TLBs). */
+  forgetJumps(): void {
+    this.cpu.jc.fill(0);
+    this.jcPages.clear();
+  }
+
+  /** Empties the jump cache entries of pcs in the virtual page `vaPage` (VA[43:12]) and the slots they share. */
+  forgetJumpsInPage(vaPage: number): void {
+    if (!this.jcPages.delete(vaPage)) return;
+    // Indexed by pc bits 15..2: a page's instructions have 1,024 entries in a row (other pages' entries there go too).
+    const first = (vaPage & (JC_ENTRIES / 1024 - 1)) << 10;
+    this.cpu.jc.fill(0, first * 4, (first + 1024) * 4);
+  }
+
   /** Puts block `index` in the jump cache for the pc lo/hi in `mode`. */
   enter(lo: number, hi: number, mode: number, index: number): void {
+    this.jcPages.add(((lo >>> 12) | ((hi & 0xfff) << 20)) >>> 0);
     const e = ((lo >>> 2) & (JC_ENTRIES - 1)) * 4;
     const jc = this.cpu.jc;
     jc[e] = lo | mode;
