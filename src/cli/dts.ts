@@ -1,7 +1,8 @@
 /**
  * `hvwb dts <layout> <zone>`: the device tree source the workbench generates for a zone (by name or
  * id; `root` for zone 0): its CPUs, RAM, passthrough devices, virtual interrupt controller, virtio
- * devices and /chosen. `hvwb dts --board <board> [root]`: the tree of a whole board as QEMU gives it
+ * devices and /chosen (its rng-seed is the one deterministic mode gives the zone; a normal boot gets
+ * fresh random bytes there). `hvwb dts --board <board> [root]`: the tree of a whole board as QEMU gives it
  * to firmware, or with `root` the tree of the board's root zone as its board.rs defines it.
  */
 import { withPciFunctions } from '../core/devices/pci/pci-host-board';
@@ -13,7 +14,7 @@ import { rootZoneConfig } from '../shared/model/zone-config';
 import { zoneTreeInput } from '../core/hypervisor/zone-dtb';
 import { loadLayout } from '../host/layout-loader';
 import { readVirtioConfig, virtioWindowsOf } from '../host/virtio-service';
-import { rootInitrdStart } from '../host/root-dtb';
+import { rngSeed, rootInitrdStart } from '../host/root-dtb';
 import { guestAddressOf } from '../core/hypervisor/hypervisor';
 import { isInitrdModule, readZoneFile, rootZoneForLayout } from '../host/zone-loader';
 import type { VirtioConfigFile } from '../shared/model/virtio-config';
@@ -43,6 +44,7 @@ export async function runDts(layoutPath: string, zoneName: string, out: Output):
       ...(layout.root.bootargs ? { bootargs: layout.root.bootargs } : {}),
       ...(initrd ? { initrd } : {}),
       virtio: devicesOf(0),
+      rngSeed: rngSeed(layout.deterministic === true, 0),
     })));
     return 0;
   }
@@ -66,6 +68,7 @@ export async function runDts(layoutPath: string, zoneName: string, out: Output):
     ...(found.entry.bootargs ? { bootargs: found.entry.bootargs } : {}),
     ...(initrd ? { initrd } : {}),
     virtio: devicesOf(config.zoneId),
+    rngSeed: rngSeed(layout.deterministic === true, config.zoneId),
   })));
   return 0;
 }
