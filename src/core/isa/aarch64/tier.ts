@@ -303,6 +303,18 @@ function endingOp(op: number): boolean {
   return op === 40 || op === 41 || op === 42;
 }
 
+/**
+ * Whether the instruction's results are FP/SIMD registers (or NZCV) only, no general register: its row's
+ * first operand is a vector or FP register, or a register list without a written-back base.
+ */
+function vectorOnly(raw: number): boolean {
+  const fmt = decode(raw)?.fmt ?? '';
+  // A base written back (post- and pre-index forms, LD1/ST1's register or immediate post-increment).
+  if (/mem_post|mem_pre|mem_ppre|mem_p0|post_imm|Xm/.test(fmt)) return false;
+  const first = fmt.split(',')[0] ?? '';
+  return first === 'vlist' || /^[VFSDHBQ]/.test(first);
+}
+
 /** The ops this tier translates (the hot integer set; see the file comment). */
 function translatable(op: number, raw: number): boolean {
   if (helperOp(op) || endingOp(op)) return true;
@@ -1182,7 +1194,9 @@ class BlockGen {
     if (!helperOp(op)) throw new Error(`A64 tier: op ${op} is not translatable`);
     this.settle();
     this.flushAll();
-    this.forgetAll();
+    // FP and SIMD that write only V registers (or NZCV): the general registers cached in locals stay valid
+    // (SHA-256's NEON rounds interleave ~150 of them with ~600 integer instructions).
+    if (!vectorOnly(raw)) this.forgetAll();
     this.callInterpreter(this.otherFn, raw, op, k, i);
     this.f.set(this.nz);
     return false;

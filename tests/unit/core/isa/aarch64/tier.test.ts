@@ -103,7 +103,7 @@ function randomInstruction(r: () => number): string {
  * Random programs as the interpreter and the tier run them: ten registers with edge or random values,
  * then a loop of `length` random instructions run `passes` times. `extra` adds instructions to the mix.
  */
-function compareRandomPrograms(seed: number, count: number, length: (r: () => number) => number, passes: number, extra: (r: () => number) => string | undefined): void {
+function compareRandomPrograms(seed: number, count: number, length: (r: () => number) => number, passes: number, extra: (r: () => number) => string | undefined, prologue: string[] = []): void {
   const r = rng(seed);
   for (let p = 0; p < count; p++) {
     const body: string[] = [];
@@ -113,6 +113,7 @@ function compareRandomPrograms(seed: number, count: number, length: (r: () => nu
       const value = r() < 0.5 ? EDGES[Math.floor(r() * EDGES.length)]! : `0x${Math.floor(r() * 2 ** 32).toString(16)}${Math.floor(r() * 2 ** 32).toString(16).padStart(8, '0')}`;
       body.push(`  ldr x${i}, =${value}`);
     }
+    body.push(...prologue.map((l) => `  ${l}`));
     body.push(`  ldr x20, =${RAM_BASE + 0x8000}`, `  mov x21, #${passes}`, 'loop:');
     const n = length(r);
     for (let i = 0; i < n; i++) body.push(`  ${extra(r) ?? randomInstruction(r)}`);
@@ -180,6 +181,27 @@ describe('A64 translation tier: MSR and SYS inside blocks', () => {
       if (v < 0.17) return `dc cvau, ${x}`;
       return undefined;
     });
+  });
+
+  it('40 loops interleaving NEON with integer code: vector-only helpers keep the cached general registers', () => {
+    // add/eor/ushr/sli/ld1 write only V registers (the block keeps x0..x30 in its locals across them);
+    // dup and fmov read a general register, umov writes one and ld1 with post-increment writes its base.
+    compareRandomPrograms(0x5e0a, 40, (r) => 6 + Math.floor(r() * 30), 5, (r) => {
+      const v = r();
+      const V = (): string => `v${Math.floor(r() * 8)}`;
+      const x = `x${Math.floor(r() * 10)}`;
+      const w = `w${Math.floor(r() * 10)}`;
+      if (v < 0.05) return `add ${V()}.4s, ${V()}.4s, ${V()}.4s`;
+      if (v < 0.09) return `eor ${V()}.16b, ${V()}.16b, ${V()}.16b`;
+      if (v < 0.12) return `ushr ${V()}.4s, ${V()}.4s, #${1 + Math.floor(r() * 31)}`;
+      if (v < 0.14) return `sli ${V()}.4s, ${V()}.4s, #${Math.floor(r() * 32)}`;
+      if (v < 0.17) return `dup ${V()}.4s, ${w}`;
+      if (v < 0.19) return `fmov ${V().replace('v', 'd')}, ${x}`;
+      if (v < 0.23) return `umov ${w}, ${V()}.s[${Math.floor(r() * 4)}]`;
+      if (v < 0.25) return `ld1 {${V()}.4s}, [x20]`;
+      if (v < 0.26) return `ld1 {${V()}.4s}, [x20], #16\n  sub x20, x20, #16`;
+      return undefined;
+    }, ['mov x11, #0x300000', 'msr cpacr_el1, x11', 'isb', ...Array.from({ length: 8 }, (_, i) => `dup v${i}.2d, x${i}`)]);
   });
 
   it('a block that unmasks IRQs with one pending leaves at the next instruction, where the IRQ is taken', () => {
