@@ -103,15 +103,18 @@ export class A64Tier {
     this.xBase = stateOffset + A64_X_OFFSET;
     this.tlbBase = stateOffset + A64_TLB_OFFSET;
     this.ramBase = ramOffset;
-    // Both imports put the pc where the interpreter's code expects it (page and index: a block reached
+    // The imports put the pc where the interpreter's code expects it (page and index: a block reached
     // through the dispatcher may lie in another page than the one the interpreter entered it from), so
     // that a fault they raise has the instruction's address in ELR_EL1.
-    const slow = (op: number, raw: number, k: number, count: number, nzcv: number, pageLo: number, pageHi: number): void => {
+    const at = (k: number, count: number, nzcv: number, pageLo: number, pageHi: number): void => {
       cpu.nzcv = nzcv;
       cpu.pageLo = pageLo;
       cpu.pageHi = pageHi;
       cpu.k = k;
       cpu.count = count;
+    };
+    const slow = (op: number, raw: number, k: number, count: number, nzcv: number, pageLo: number, pageHi: number): void => {
+      at(k, count, nzcv, pageLo, pageHi);
       if (op >= 108) {
         if (op <= 110) loadStorePair(cpu, op, raw);
         else loadStore(cpu, 102, raw);
@@ -120,21 +123,13 @@ export class A64Tier {
     // Instructions the tier leaves to the interpreter's code but keeps inside a block: they always go on
     // with the next instruction (or raise). NZCV goes in and comes back (FCMP sets it, FCSEL reads it).
     const other = (op: number, raw: number, k: number, count: number, nzcv: number, pageLo: number, pageHi: number): number => {
-      cpu.nzcv = nzcv;
-      cpu.pageLo = pageLo;
-      cpu.pageHi = pageHi;
-      cpu.k = k;
-      cpu.count = count;
+      at(k, count, nzcv, pageLo, pageHi);
       executeOther(cpu, op, raw, pageLo, pageHi, k);
       return cpu.nzcv;
     };
     // MSR and SYS (endingOp): NZCV back (MSR NZCV writes it) with bit 0 set when the slice must end here.
     const ending = (op: number, raw: number, k: number, count: number, nzcv: number, pageLo: number, pageHi: number): number => {
-      cpu.nzcv = nzcv;
-      cpu.pageLo = pageLo;
-      cpu.pageHi = pageHi;
-      cpu.k = k;
-      cpu.count = count;
+      at(k, count, nzcv, pageLo, pageHi);
       return cpu.nzcv | (executeOther(cpu, op, raw, pageLo, pageHi, k) === END ? 1 : 0);
     };
     this.imports = { env: { memory, slow, other, ending } };
