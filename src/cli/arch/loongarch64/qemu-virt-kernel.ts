@@ -39,9 +39,9 @@
  * mailbox loop, so the benchmark boots one CPU), PCIe and PCH-MSI (the layout uses no PCI device), the
  * RTC, ACPI, an EFI memory map.
  */
-import { randomBytes } from 'node:crypto';
 import { cpuModel } from '../../../core/cpu-models';
 import { FdtTree, writeDtb } from '../../../core/fdt/fdt-writer';
+import { rngSeed } from '../../../host/root-dtb';
 
 /** Where the trampoline, the EFI tables and (at +0x1000) the device tree go: below QEMU 7.2's FDT ROM at 1 MiB. */
 export const BOOT_PAGE = 0x8_0000;
@@ -94,7 +94,7 @@ export function qemuVirtTree(bootargs: string, initrd: { start: number; end: num
   chosen.string('bootargs', bootargs).string('stdout-path', '/platform/serial@1fe001e0');
   chosen.u64('linux,initrd-start', initrd.start).u64('linux,initrd-end', initrd.end);
   // As the workbench's own trees have it (host/root-dtb.ts rngSeed): both kernels start with their random pool ready.
-  chosen.bytes('rng-seed', new Uint8Array(randomBytes(32)));
+  chosen.bytes('rng-seed', rngSeed(false, 0));
   const cpus = root.addChild('cpus').u32('#address-cells', 1).u32('#size-cells', 0);
   cpus.addChild('cpu@0').string('compatible', 'loongson,la464').string('device_type', 'cpu').u32('reg', 0);
   root.addChild('interrupt-controller', 'cpuintc').string('compatible', 'loongson,cpu-interrupt-controller').u32('#interrupt-cells', 1).empty('interrupt-controller');

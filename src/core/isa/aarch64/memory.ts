@@ -27,6 +27,11 @@ export function flushTlb(cpu: A64Cpu): void {
   cpu.blocks1G.clear();
 }
 
+/** VA[43:12] of the address lo/hi as an unsigned word: how a TLBI operand's low word names a page. */
+export function vaPageOf(lo: number, hi: number): number {
+  return ((lo >>> 12) | ((hi & 0xfff) << 20)) >>> 0;
+}
+
 /**
  * TLBI by VA, with the operand's words (Xt[43:0] = VA[55:12]): drops the page's entries (its slot in each
  * TLB, whatever the EL, ASID or high VA bits). The TLBs hold 4 KiB slices, so a TLBI of a VA inside a block

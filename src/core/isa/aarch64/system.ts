@@ -14,7 +14,7 @@ import { Slot } from './cpu';
 import { raise, undefinedInstruction, Ec } from './exceptions';
 import { sysKey } from './fields';
 import { floatTrapped } from './fpu';
-import { flushTlb, flushTlbPage, zeroBlock } from './memory';
+import { flushTlb, flushTlbPage, vaPageOf, zeroBlock } from './memory';
 import { addressTranslate } from './mmu';
 import type { ArmPlatform } from './platform';
 import { sysRegName } from './disassembler';
@@ -352,14 +352,14 @@ export function systemOperation(cpu: A64Cpu, bits: number, name: string | undefi
       if (el0) raise(cpu, Ec.unknown, 0);
       return false;
     case 'vae1': case 'vale1': case 'vaae1': case 'vaale1':
-    case 'vae1is': case 'vale1is': case 'vaae1is': case 'vaale1is':
+    case 'vae1is': case 'vale1is': case 'vaae1is': case 'vaale1is': {
       if (el0) raise(cpu, Ec.unknown, 0);
-      // Xt[43:0] is VA[55:12]; its low bits pick the TLB slot.
-      const vaPage = cpu.x[rt << 1]!;
+      // Xt[43:0] is VA[55:12]; its low bits pick the TLB slot, its low word is VA[43:12].
+      const vaPage = cpu.x[rt << 1]! >>> 0;
       const all = flushTlbPage(cpu, vaPage, cpu.x[(rt << 1) + 1]!);
       if (name.endsWith('is')) cpu.platform.broadcastTlbFlush?.();
-      // Xt's low word is VA[43:12].
-      return all || vaPage === ((pageLo >>> 12) | ((pageHi & 0xfff) << 20));
+      return all || vaPage === vaPageOf(pageLo, pageHi);
+    }
     case 'vmalle1': case 'aside1': case 'vmalle1is': case 'aside1is':
       if (el0) raise(cpu, Ec.unknown, 0);
       flushTlb(cpu);

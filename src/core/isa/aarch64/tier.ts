@@ -21,7 +21,7 @@
  * then leave the block at the next instruction with the stop word raised. Left to the interpreter,
  * ending a block: WFI/WFE, exception-generating instructions and ERET.
  */
-import { TLB_SIZE } from './memory';
+import { TLB_SIZE, vaPageOf } from './memory';
 import type { A64Cpu } from './cpu';
 import { A64_JC_OFFSET, A64_TLB_OFFSET, A64_X_OFFSET, JC_ENTRIES } from './cpu';
 import { decode } from './decoder';
@@ -164,7 +164,7 @@ export class A64Tier {
 
   /** Puts block `index` in the jump cache for the pc lo/hi in `mode`. */
   enter(lo: number, hi: number, mode: number, index: number): void {
-    this.jcPages.add(((lo >>> 12) | ((hi & 0xfff) << 20)) >>> 0);
+    this.jcPages.add(vaPageOf(lo, hi));
     const e = ((lo >>> 2) & (JC_ENTRIES - 1)) * 4;
     const jc = this.cpu.jc;
     jc[e] = lo | mode;
@@ -665,8 +665,8 @@ class BlockGen {
       op = c === 5 ? (wide ? W.i64_ge_s : W.i32_ge_s) : wide ? W.i64_gt_s : W.i32_gt_s;
     } else if (kind === 'add64c1' || kind === 'add32c1') {
       // a - b (fb holds ~b): the unsigned and signed comparisons of a and b.
-      const sub = [0, wide ? W.i64_ge_u : W.i32_ge_u, 0, 0, wide ? W.i64_gt_u : W.i32_gt_u, wide ? W.i64_ge_s : W.i32_ge_s, wide ? W.i64_gt_s : W.i32_gt_s][c]!;
       if (c === 3) return false; // VS/VC
+      const sub = [0, wide ? W.i64_ge_u : W.i32_ge_u, 0, 0, wide ? W.i64_gt_u : W.i32_gt_u, wide ? W.i64_ge_s : W.i32_ge_s, wide ? W.i64_gt_s : W.i32_gt_s][c]!;
       f.get(wide ? this.fa : this.fa32);
       f.get(wide ? this.fb : this.fb32);
       if (wide) f.i64(-1n).op(W.i64_xor); else f.i32(-1).op(W.i32_xor);
