@@ -27,6 +27,14 @@ export const A64_X_OFFSET = CPU_HEADER_BYTES;
 /** Advanced SIMD/FP registers V0..V31 (16 bytes each), reserved for the FP tier. */
 export const A64_V_OFFSET = A64_X_OFFSET + 40 * 8;
 /**
+ * System registers Linux reads in its hot paths, kept in the shared region (64 bits each, as register
+ * slots counted from X0) so that a translated block reads them with a load instead of calling the
+ * interpreter (system.ts mrsInline): TPIDR_EL1 (the per-CPU offset, every this_cpu access) and TCR_EL1
+ * (lpa2_is_enabled, every page table entry the kernel converts). SystemState's `tpidr1` and `tcr` are
+ * these words.
+ */
+export const SysSlot = { tpidrEl1: 40 + 64, tcrEl1: 40 + 64 + 1 } as const;
+/**
  * The TLBs (tier.ts reads them from translated code): rTag, rHi, rHost, wTag, wHi, wHost, xTag, xHi,
  * xHost, TLB_SIZE words each, in that order. Private to the CPU's thread, like the decode cache.
  */
@@ -38,6 +46,20 @@ export const A64_TLB_OFFSET = 2048;
 export const A64_JC_OFFSET = A64_TLB_OFFSET + 9 * 4 * TLB_SIZE;
 export const JC_ENTRIES = 16384;
 export const A64_STATE_BYTES = A64_JC_OFFSET + 16 * JC_ENTRIES;
+
+/** Makes `tpidr1` and `tcr` of `sys` the slots SysSlot names in `slots` (X0's slot first), keeping their values. */
+function mirrorSystemRegisters(sys: SystemState, slots: BigInt64Array): SystemState {
+  for (const [field, slot] of [['tpidr1', SysSlot.tpidrEl1], ['tcr', SysSlot.tcrEl1]] as const) {
+    slots[slot] = sys[field];
+    Object.defineProperty(sys, field, {
+      enumerable: true,
+      get: () => asUint(64, slots[slot]!),
+      // A BigInt64Array keeps the low 64 bits of what it is given.
+      set: (v: bigint) => { slots[slot] = v; },
+    });
+  }
+  return sys;
+}
 
 /** Instructions between interrupt/timer/request checks when nothing ends a block earlier. */
 const SLICE = 4096;
@@ -218,7 +240,7 @@ export class A64Cpu implements CpuCore, ArmCpuApi {
     this.i64 = new BigInt64Array(span.buffer, span.bufferOffset, span.size / 8);
     this.view = new DataView(span.buffer, span.bufferOffset, span.size);
     this.decPages = new Array<Int32Array | undefined>(Math.ceil(span.size / 4096)).fill(undefined);
-    this.sys = resetSystemRegisters(platform);
+    this.sys = mirrorSystemRegisters(resetSystemRegisters(platform), new BigInt64Array(state.buffer, state.byteOffset + A64_X_OFFSET, SysSlot.tcrEl1 + 1));
     const memory = wasmMemoryOf(state.buffer);
     this.tier = memory && span.buffer === state.buffer && platform.translate !== false
       ? new A64Tier(this, memory, state.byteOffset, span.bufferOffset)

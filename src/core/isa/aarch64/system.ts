@@ -10,7 +10,7 @@
  */
 import { decodeFields, hex64, type RegisterGroup } from '../../cpu/cpu-core';
 import type { A64Cpu } from './cpu';
-import { Slot } from './cpu';
+import { Slot, SysSlot } from './cpu';
 import { raise, undefinedInstruction, Ec } from './exceptions';
 import { sysKey } from './fields';
 import { floatTrapped } from './fpu';
@@ -123,13 +123,17 @@ const CONSTANT_REGISTERS = new Map<string, bigint>([
 /**
  * An MRS a translated block at EL1 does itself instead of calling the interpreter (isa/aarch64/tier.ts):
  * SP_EL0 from its register slot (Linux keeps `current` there: 70 % of a boot's ~6 M system register
- * accesses read it), or a constant identification register (memset and the cache maintenance loops read
- * DCZID_EL0 and CTR_EL0). Undefined for the rest: their state lives in the CPU object or the clock.
+ * accesses read it), TPIDR_EL1 and TCR_EL1 from theirs (cpu.ts SysSlot: of the ~1.2 M accesses a boot
+ * still made through the interpreter, 320 K read TPIDR_EL1 and 270 K TCR_EL1), or a constant
+ * identification register (memset and the cache maintenance loops read DCZID_EL0 and CTR_EL0).
+ * Undefined for the rest: their state lives in the CPU object or the clock.
  * At EL1 the interpreter reads these without a check that could trap, so the result is the same.
  */
 export function mrsInline(key: number): { slot: number } | { value: bigint } | undefined {
   const name = SYSREG_BY_KEY.get(key)?.name;
   if (name === 'sp_el0') return { slot: Slot.spEl0 };
+  if (name === 'tpidr_el1') return { slot: SysSlot.tpidrEl1 };
+  if (name === 'tcr_el1') return { slot: SysSlot.tcrEl1 };
   const value = name === undefined ? undefined : CONSTANT_REGISTERS.get(name);
   return value === undefined ? undefined : { value };
 }

@@ -165,9 +165,10 @@ describe('A64 translation tier: seeded random programs', () => {
 });
 
 describe('A64 translation tier: MSR and SYS inside blocks', () => {
-  it('40 loops with DAIF masks, TPIDR_EL1, TLBI of a page (sometimes the code\'s own) and cache maintenance', () => {
+  it('40 loops with DAIF masks, TPIDR_EL1, TCR_EL1, TLBI of a page (sometimes the code\'s own) and cache maintenance', () => {
     // They run the interpreter's code from inside the block and go on there, except a TLBI of the page the
-    // code is in, which leaves the block and ends the slice (system.ts systemOperation).
+    // code is in, which leaves the block and ends the slice (system.ts systemOperation). MRS of TPIDR_EL1
+    // and TCR_EL1 is a load in the block (cpu.ts SysSlot) and must read what the MSR before it wrote.
     compareRandomPrograms(0xda1f, 40, (r) => 4 + Math.floor(r() * 30), 5, (r) => {
       const v = r();
       const x = `x${Math.floor(r() * 10)}`;
@@ -176,11 +177,41 @@ describe('A64 translation tier: MSR and SYS inside blocks', () => {
       if (v < 0.08) return `mrs ${x}, daif`;
       if (v < 0.10) return `msr tpidr_el1, ${x}`;
       if (v < 0.12) return `mrs ${x}, tpidr_el1`;
+      if (v < 0.13) return `mrs ${x}, tcr_el1`;
+      if (v < 0.135) return `msr tcr_el1, ${x}`;
       if (v < 0.14) return `tlbi vale1, ${x}`;
       if (v < 0.15) return 'adr x9, loop\n  lsr x9, x9, #12\n  tlbi vale1, x9';
       if (v < 0.17) return `dc cvau, ${x}`;
       return undefined;
     });
+  });
+
+  it('TPIDR_EL1 and TCR_EL1, which blocks read from the state region, come back with a restored snapshot', () => {
+    // The second machine is a fresh CPU: its blocks can only read the values the restore put in the region.
+    const save = machine(asm(`
+  ldr x0, =0x8000000012345678
+  msr tpidr_el1, x0
+  ldr x1, =0x0000004080100010
+  msr tcr_el1, x1
+  wfi`), { tier: true });
+    expect(runToEnd(save, 1000)).toBe('wfi');
+    const state = save.cpu.saveState();
+    const load = machine(asm(`
+  mov x5, #0
+  mov x6, #300
+loop:
+  mrs x2, tpidr_el1
+  mrs x3, tcr_el1
+  add x5, x5, #1
+  cmp x5, x6
+  b.ne loop
+  wfi`), { tier: true });
+    load.cpu.restoreState(state);
+    load.cpu.setPc(BigInt(RAM_BASE));
+    expect(runToEnd(load, 10_000)).toBe('wfi');
+    expect(load.cpu.tier!.stats.blocks).toBeGreaterThan(0);
+    expect([load.x(2), load.x(3)]).toEqual([0x8000000012345678n, 0x0000004080100010n]);
+    expect([load.cpu.sys.tpidr1, load.cpu.sys.tcr]).toEqual([0x8000000012345678n, 0x0000004080100010n]);
   });
 
   it('40 loops interleaving NEON with integer code: vector-only helpers keep the cached general registers', () => {
