@@ -27,13 +27,13 @@ export const A64_X_OFFSET = CPU_HEADER_BYTES;
 /** Advanced SIMD/FP registers V0..V31 (16 bytes each), reserved for the FP tier. */
 export const A64_V_OFFSET = A64_X_OFFSET + 40 * 8;
 /**
- * System registers Linux reads in its hot paths, kept in the shared region (64 bits each, as register
- * slots counted from X0) so that a translated block reads them with a load instead of calling the
- * interpreter (system.ts mrsInline): TPIDR_EL1 (the per-CPU offset, every this_cpu access) and TCR_EL1
- * (lpa2_is_enabled, every page table entry the kernel converts). SystemState's `tpidr1` and `tcr` are
- * these words.
+ * System state Linux reads in its hot paths, kept in the shared region (64 bits each, as register slots
+ * counted from X0) so that a translated block reads them with a load instead of calling the interpreter
+ * (system.ts mrsInline, tier.ts daifWrite): TPIDR_EL1 (the per-CPU offset, every this_cpu access),
+ * TCR_EL1 (lpa2_is_enabled, every page table entry the kernel converts) and PSTATE.DAIF in the low word
+ * of its slot (local_irq_save/restore). SystemState's `tpidr1` and `tcr` and the CPU's `daif` are these words.
  */
-export const SysSlot = { tpidrEl1: 40 + 64, tcrEl1: 40 + 64 + 1 } as const;
+export const SysSlot = { tpidrEl1: 40 + 64, tcrEl1: 40 + 64 + 1, daif: 40 + 64 + 2 } as const;
 /**
  * The TLBs (tier.ts reads them from translated code): rTag, rHi, rHost, wTag, wHi, wHost, xTag, xHi,
  * xHost, TLB_SIZE words each, in that order. Private to the CPU's thread, like the decode cache.
@@ -130,7 +130,14 @@ export class A64Cpu implements CpuCore, ArmCpuApi {
   el = 1;
   spsel = 1;
   nzcv = 0;
-  daif = 0x3c0;
+  /** PSTATE.DAIF (bits 9..6), in the state region (SysSlot.daif). */
+  private readonly daifWord: Int32Array;
+  get daif(): number {
+    return this.daifWord[0]!;
+  }
+  set daif(value: number) {
+    this.daifWord[0] = value;
+  }
   illegal = 0;
   /** Word index in `x` of the current stack pointer (SP_EL0 or SP_EL1). */
   spIdx = Slot.spEl1 * 2;
@@ -207,6 +214,8 @@ export class A64Cpu implements CpuCore, ArmCpuApi {
     this.header = new Int32Array(state.buffer, state.byteOffset, CPU_HEADER_BYTES / 4);
     this.trace = irqTraceOf(state.buffer);
     this.x = new Int32Array(state.buffer, state.byteOffset + A64_X_OFFSET, 40 * 2);
+    this.daifWord = new Int32Array(state.buffer, state.byteOffset + A64_X_OFFSET + 8 * SysSlot.daif, 1);
+    this.daif = 0x3c0;
     this.vI32 = new Int32Array(state.buffer, state.byteOffset + A64_V_OFFSET, 128);
     this.vF32 = new Float32Array(state.buffer, state.byteOffset + A64_V_OFFSET, 128);
     this.vF64 = new Float64Array(state.buffer, state.byteOffset + A64_V_OFFSET, 64);

@@ -12,7 +12,7 @@ import { decodeFields, hex64, type RegisterGroup } from '../../cpu/cpu-core';
 import type { A64Cpu } from './cpu';
 import { Slot, SysSlot } from './cpu';
 import { raise, undefinedInstruction, Ec } from './exceptions';
-import { sysKey } from './fields';
+import { sysKey, sysKeyOf } from './fields';
 import { floatTrapped } from './fpu';
 import { flushTlb, flushTlbPage, vaPageOf, zeroBlock } from './memory';
 import { addressTranslate } from './mmu';
@@ -134,8 +134,25 @@ export function mrsInline(key: number): { slot: number } | { value: bigint } | u
   if (name === 'sp_el0') return { slot: Slot.spEl0 };
   if (name === 'tpidr_el1') return { slot: SysSlot.tpidrEl1 };
   if (name === 'tcr_el1') return { slot: SysSlot.tcrEl1 };
+  if (name === 'daif') return { slot: SysSlot.daif };
   const value = name === undefined ? undefined : CONSTANT_REGISTERS.get(name);
   return value === undefined ? undefined : { value };
+}
+
+/** A write of PSTATE.DAIF a translated block at EL1 does itself (tier.ts daifWrite). */
+export type DaifWrite = { kind: 'register'; rt: number } | { kind: 'set' | 'clear'; mask: number };
+
+/**
+ * MSR DAIF, Xt (op 42) and MSR DAIFSet/DAIFClr, #imm (op 40) as a block at EL1 does them: Linux's
+ * local_irq_save and local_irq_restore (~320 K per boot). Undefined for every other MSR and SYS. At EL1
+ * none of them traps, and they change nothing but DAIF (movePstateImmediate, writeRegister).
+ */
+export function daifWriteOf(op: number, raw: number): DaifWrite | undefined {
+  if (op === 42) return SYSREG_BY_KEY.get(sysKeyOf(raw))?.name === 'daif' ? { kind: 'register', rt: raw & 31 } : undefined;
+  if (op !== 40 || ((raw >>> 16) & 7) !== 3) return undefined;
+  const op2 = (raw >>> 5) & 7;
+  const mask = ((raw >>> 8) & 15) << 6;
+  return op2 === 6 ? { kind: 'set', mask } : op2 === 7 ? { kind: 'clear', mask } : undefined;
 }
 
 function readRegister(cpu: A64Cpu, name: string): bigint | undefined {

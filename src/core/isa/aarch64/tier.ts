@@ -23,12 +23,13 @@
  */
 import { TLB_SIZE, vaPageOf } from './memory';
 import type { A64Cpu } from './cpu';
-import { A64_JC_OFFSET, A64_TLB_OFFSET, A64_X_OFFSET, JC_ENTRIES } from './cpu';
+import { A64_JC_OFFSET, A64_TLB_OFFSET, A64_X_OFFSET, JC_ENTRIES, SysSlot } from './cpu';
 import { decode } from './decoder';
 import { logicalImmOf, sysKeyOf } from './fields';
 import { END, executeOther } from './execute-other';
-import { mrsInline } from './system';
+import { daifWriteOf, mrsInline, type DaifWrite } from './system';
 import { loadStore, loadStorePair } from './load-store';
+import { CpuWord } from '../../cpu/cpu-core';
 import { FunctionBody, I32, I64, ModuleBuilder, Op as W, VOID } from '../../jit/wasm-module';
 import { emitMulHigh } from '../../jit/emit-arith';
 import { BlockCache, now, type QueuedBlock, type TierPage } from '../../jit/block-cache';
@@ -1158,11 +1159,42 @@ class BlockGen {
         this.setX(raw & 31, this.r);
         return false;
       }
-      case 40: case 41: case 42: // msr (immediate), sys, msr
-        return this.endingHelper(raw, op, k, i);
+      case 40: case 41: case 42: { // msr (immediate), sys, msr: DAIF at EL1 here (system.ts daifWriteOf), the rest by the interpreter
+        const daif = this.el === 1 ? daifWriteOf(op, raw) : undefined;
+        if (daif === undefined) return this.endingHelper(raw, op, k, i);
+        this.daifWrite(daif, k, i);
+        return false;
+      }
       default:
         return this.helper(raw, op, k, i);
     }
+  }
+
+  /**
+   * A write of PSTATE.DAIF (MSR DAIF, DAIFSet, DAIFClr) on its word in the state region (cpu.ts SysSlot).
+   * As the interpreter's code does (system.ts unmasksPending): when it unmasks something while an
+   * interrupt is pending (the CPU header's pending word), the block leaves at the next instruction with
+   * the stop word raised, so that the run loop takes the interrupt there; otherwise it goes on.
+   */
+  private daifWrite(write: DaifWrite, k: number, i: number): void {
+    const f = this.f;
+    const at = this.X + 8 * SysSlot.daif;
+    f.i32(0).mem(W.i32_load, 2, at).set(this.a32);
+    if (write.kind === 'register') {
+      this.w(write.rt);
+      f.i32(0x3c0).op(W.i32_and);
+    } else if (write.kind === 'set') f.get(this.a32).i32(write.mask).op(W.i32_or);
+    else f.get(this.a32).i32(~write.mask).op(W.i32_and);
+    f.set(this.b32);
+    f.i32(0).get(this.b32).mem(W.i32_store, 2, at);
+    if (write.kind === 'set') return;
+    f.get(this.a32).get(this.b32).i32(-1).op(W.i32_xor).op(W.i32_and).i32(0).op(W.i32_ne);
+    f.i32(0).mem(W.i32_load, 2, this.X - A64_X_OFFSET + 4 * CpuWord.pending).i32(3).op(W.i32_and).i32(0).op(W.i32_ne);
+    f.op(W.i32_and).op(W.if, VOID);
+    f.i32(0).i32(1).mem(W.i32_store, 2, this.X + 8 * SLOT_STOP);
+    this.pcOf(this.r, k + 1);
+    this.exit(this.r, i + 1);
+    f.op(W.end);
   }
 
   /**
