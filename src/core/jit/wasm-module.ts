@@ -2,11 +2,12 @@
  * A small WebAssembly binary writer for the translation tier: one module with an imported shared
  * memory, imported helper functions and exported functions whose bodies the ISA's code generator
  * writes with the opcode helpers below. Only what the tier uses is here: i32/i64 values, structured
- * control (block, loop, if), locals, loads/stores with constant offsets and calls.
+ * control (block, loop, if), locals, loads/stores with constant offsets and calls, and the v128 operations
+ * (the 0xfd prefix) the A64 tier does Advanced SIMD's element-wise instructions with.
  * An imported function table lets a dispatcher call translated blocks with call_indirect; mutable i32
  * globals of the module's own (not shared between threads) hold per-block words such as the code epoch
  * a block last checked its code at.
- * Left out: data segments, floats, SIMD (the tier leaves FP/SIMD to the interpreter).
+ * Left out: data segments, floats, v128 locals.
  */
 
 export const I32 = 0x7f;
@@ -30,6 +31,16 @@ export const Op = {
   i64_and: 0x83, i64_or: 0x84, i64_xor: 0x85, i64_shl: 0x86, i64_shr_s: 0x87, i64_shr_u: 0x88, i64_rotr: 0x8a,
   i32_wrap_i64: 0xa7, i64_extend_i32_s: 0xac, i64_extend_i32_u: 0xad,
   i32_extend8_s: 0xc0, i32_extend16_s: 0xc1, i64_extend8_s: 0xc2, i64_extend16_s: 0xc3, i64_extend32_s: 0xc4,
+} as const;
+
+/** v128 operations (after the 0xfd prefix) by their text-format names: the ones the A64 tier emits. */
+export const SimdOp = {
+  v128_load: 0x00, v128_store: 0x0b, v128_const: 0x0c, i8x16_shuffle: 0x0d, i64x2_replace_lane: 0x1e,
+  v128_not: 0x4d, v128_and: 0x4e, v128_andnot: 0x4f, v128_or: 0x50, v128_xor: 0x51, v128_bitselect: 0x52,
+  i8x16_shl: 0x6b, i8x16_shr_s: 0x6c, i8x16_shr_u: 0x6d, i8x16_add: 0x6e, i8x16_sub: 0x71,
+  i16x8_shl: 0x8b, i16x8_shr_s: 0x8c, i16x8_shr_u: 0x8d, i16x8_add: 0x8e, i16x8_sub: 0x91,
+  i32x4_shl: 0xab, i32x4_shr_s: 0xac, i32x4_shr_u: 0xad, i32x4_add: 0xae, i32x4_sub: 0xb1,
+  i64x2_shl: 0xcb, i64x2_shr_s: 0xcc, i64x2_shr_u: 0xcd, i64x2_add: 0xce, i64x2_sub: 0xd1,
 } as const;
 
 /** Block type of a `block`/`loop`/`if` without a result. */
@@ -136,6 +147,14 @@ export class FunctionBody {
   mem(op: number, alignLog2: number, offset: number): this { this.code.byte(op).u32(alignLog2).u32(offset); return this; }
   call(f: number): this { return this.op(Op.call).u(f); }
   u(v: number): this { this.code.u32(v); return this; }
+  /** A v128 operation (SimdOp), followed by its immediate bytes (a lane index, shuffle lanes) if it has any. */
+  simd(op: number, ...immediates: number[]): this {
+    this.code.byte(0xfd).u32(op);
+    for (const b of immediates) this.code.byte(b);
+    return this;
+  }
+  /** v128.load or v128.store at a constant offset (alignment hint 16 bytes). */
+  simdMem(op: number, offset: number): this { this.code.byte(0xfd).u32(op).u32(4).u32(offset); return this; }
 
   encode(): Bytes {
     const out = new Bytes();

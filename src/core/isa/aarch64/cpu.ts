@@ -31,9 +31,10 @@ export const A64_V_OFFSET = A64_X_OFFSET + 40 * 8;
  * counted from X0) so that a translated block reads them with a load instead of calling the interpreter
  * (system.ts mrsInline, tier.ts daifWrite): TPIDR_EL1 (the per-CPU offset, every this_cpu access),
  * TCR_EL1 (lpa2_is_enabled, every page table entry the kernel converts) and PSTATE.DAIF in the low word
- * of its slot (local_irq_save/restore). SystemState's `tpidr1` and `tcr` and the CPU's `daif` are these words.
+ * of its slot (local_irq_save/restore); and CPACR_EL1, which a block doing Advanced SIMD inline checks
+ * when entered (tier.ts vector). SystemState's `tpidr1`, `tcr` and `cpacr` and the CPU's `daif` are these words.
  */
-export const SysSlot = { tpidrEl1: 40 + 64, tcrEl1: 40 + 64 + 1, daif: 40 + 64 + 2 } as const;
+export const SysSlot = { tpidrEl1: 40 + 64, tcrEl1: 40 + 64 + 1, daif: 40 + 64 + 2, cpacrEl1: 40 + 64 + 3 } as const;
 /**
  * The TLBs (tier.ts reads them from translated code): rTag, rHi, rHost, wTag, wHi, wHost, xTag, xHi,
  * xHost, TLB_SIZE words each, in that order. Private to the CPU's thread, like the decode cache.
@@ -47,9 +48,9 @@ export const A64_JC_OFFSET = A64_TLB_OFFSET + 9 * 4 * TLB_SIZE;
 export const JC_ENTRIES = 16384;
 export const A64_STATE_BYTES = A64_JC_OFFSET + 16 * JC_ENTRIES;
 
-/** Makes `tpidr1` and `tcr` of `sys` the slots SysSlot names in `slots` (X0's slot first), keeping their values. */
+/** Makes `tpidr1`, `tcr` and `cpacr` of `sys` the slots SysSlot names in `slots` (X0's slot first), keeping their values. */
 function mirrorSystemRegisters(sys: SystemState, slots: BigInt64Array): SystemState {
-  for (const [field, slot] of [['tpidr1', SysSlot.tpidrEl1], ['tcr', SysSlot.tcrEl1]] as const) {
+  for (const [field, slot] of [['tpidr1', SysSlot.tpidrEl1], ['tcr', SysSlot.tcrEl1], ['cpacr', SysSlot.cpacrEl1]] as const) {
     slots[slot] = sys[field];
     Object.defineProperty(sys, field, {
       enumerable: true,
@@ -249,7 +250,7 @@ export class A64Cpu implements CpuCore, ArmCpuApi {
     this.i64 = new BigInt64Array(span.buffer, span.bufferOffset, span.size / 8);
     this.view = new DataView(span.buffer, span.bufferOffset, span.size);
     this.decPages = new Array<Int32Array | undefined>(Math.ceil(span.size / 4096)).fill(undefined);
-    this.sys = mirrorSystemRegisters(resetSystemRegisters(platform), new BigInt64Array(state.buffer, state.byteOffset + A64_X_OFFSET, SysSlot.tcrEl1 + 1));
+    this.sys = mirrorSystemRegisters(resetSystemRegisters(platform), new BigInt64Array(state.buffer, state.byteOffset + A64_X_OFFSET, SysSlot.cpacrEl1 + 1));
     const memory = wasmMemoryOf(state.buffer);
     this.tier = memory && span.buffer === state.buffer && platform.translate !== false
       ? new A64Tier(this, memory, state.byteOffset, span.bufferOffset)

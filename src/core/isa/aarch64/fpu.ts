@@ -545,8 +545,13 @@ function transferV(cpu: A64Cpu, t: number, scale: number, isLoad: boolean, lo: n
 
 /** Whether CPACR_EL1.FPEN traps FP/SIMD at the current EL (EL0 needs 0b11, EL1 needs bit 20). */
 export function floatTrapped(cpu: A64Cpu): boolean {
-  const fpen = Number((cpu.sys.cpacr >> 20n) & 3n);
-  return cpu.el === 0 ? fpen !== 3 : (fpen & 1) === 0;
+  return !fpEnabled(cpu.sys.cpacr, cpu.el);
+}
+
+/** Whether CPACR_EL1.FPEN lets FP/SIMD run at `el` (0 or 1) without trapping. */
+export function fpEnabled(cpacr: bigint, el: number): boolean {
+  const fpen = Number((cpacr >> 20n) & 3n);
+  return el === 0 ? fpen === 3 : (fpen & 1) === 1;
 }
 
 /** LDR/STR of B/H/S/D/Q registers in every addressing mode (op 142), literal loads (op 144), pairs (op 143). */

@@ -23,14 +23,15 @@
  */
 import { TLB_SIZE, vaPageOf } from './memory';
 import type { A64Cpu } from './cpu';
-import { A64_JC_OFFSET, A64_TLB_OFFSET, A64_X_OFFSET, JC_ENTRIES, SysSlot } from './cpu';
+import { A64_JC_OFFSET, A64_TLB_OFFSET, A64_V_OFFSET, A64_X_OFFSET, JC_ENTRIES, SysSlot } from './cpu';
 import { decode } from './decoder';
+import { fpEnabled } from './fpu';
 import { logicalImmOf, sysKeyOf } from './fields';
 import { END, executeOther } from './execute-other';
 import { daifWriteOf, mrsInline, type DaifWrite } from './system';
 import { loadStore, loadStorePair } from './load-store';
 import { CpuWord } from '../../cpu/cpu-core';
-import { FunctionBody, I32, I64, ModuleBuilder, Op as W, VOID } from '../../jit/wasm-module';
+import { FunctionBody, I32, I64, ModuleBuilder, Op as W, SimdOp, VOID } from '../../jit/wasm-module';
 import { emitMulHigh } from '../../jit/emit-arith';
 import { BlockCache, now, type QueuedBlock, type TierPage } from '../../jit/block-cache';
 
@@ -222,7 +223,7 @@ export class A64Tier {
     const other = mod.importFunction('other', [I32, I32, I32, I32, I32, I32, I32], [I32]);
     const ending = mod.importFunction('ending', [I32, I32, I32, I32, I32, I32, I32], [I32]);
     batch.forEach((b, i) => {
-      const g = new BlockGen(this, b.host, b.k, b.el, b.spIdx, slow, other, ending);
+      const g = new BlockGen(this, b.host, b.k, b.el, b.spIdx, slow, other, ending, fpEnabled(this.cpu.sys.cpacr, b.el));
       g.emit(b.words, b.ops);
       mod.addFunction(`b${i}`, [I32, I32, I32, I32, I32], [I32], g.f);
     });
@@ -330,12 +331,16 @@ function translatable(op: number, raw: number): boolean {
 
 const MASK32 = 0xffff_ffffn;
 
-/** Milliseconds for the translation-time figure (core has no DOM or Node typings). */
-
 /** Ones in the low `n` bits (1..64) as a bigint. */
 const ones = (n: number): bigint => (n >= 64 ? (1n << 64n) - 1n : (1n << BigInt(n)) - 1n);
 const ror64 = (v: bigint, r: number): bigint => (r === 0 ? v : ((v >> BigInt(r)) | (v << BigInt(64 - r))) & ones(64));
 const ror32 = (v: number, r: number): number => (r === 0 ? v : ((v >>> r) | (v << (32 - r))) | 0);
+
+/** The 16 bytes of a v128 with `value` (the low 8 << es bits) in every lane of 8 << es bits, little-endian. */
+function laneBytes(es: number, value: bigint): number[] {
+  const size = 1 << es;
+  return Array.from({ length: 16 }, (_, j) => Number((value >> BigInt(8 * (j % size))) & 0xffn));
+}
 
 /** Writes one block's function body. */
 class BlockGen {
@@ -376,6 +381,8 @@ class BlockGen {
   constructor(
     tier: A64Tier, private readonly host: number, private readonly k0: number, private readonly el: number, private readonly spIdx: number,
     private readonly slowFn: number, private readonly otherFn: number, private readonly endingFn: number,
+    /** FP/SIMD does not trap at the block's EL (CPACR_EL1.FPEN): Advanced SIMD may be done inline. */
+    private readonly fp: boolean,
   ) {
     const f = this.f;
     this.pg = f.local(I64);
@@ -745,6 +752,11 @@ class BlockGen {
     for (let i = 0; i < words.length; i++) {
       f.i32(0).mem(W.i32_load, 2, this.RAM + this.host + 4 * (this.k0 + i)).i32(words[i]!).op(W.i32_ne);
       if (i > 0) f.op(W.i32_or);
+    }
+    // And FP/SIMD still does not trap at this EL, where the block does Advanced SIMD itself (vector).
+    if (this.fp && words.some((raw, i) => this.vectorForm(raw, ops[i]!) !== undefined)) {
+      const need = this.el === 0 ? 3 : 1;
+      f.i32(0).mem(W.i32_load, 2, this.X + 8 * SysSlot.cpacrEl1).i32(20).op(W.i32_shr_u).i32(need).op(W.i32_and).i32(need).op(W.i32_ne).op(W.i32_or);
     }
     f.op(W.if, VOID).i32(-1).op(W.return, W.end);
     f.get(this.pHi).op(W.i64_extend_i32_u).i64(32n).op(W.i64_shl).get(this.pLo).op(W.i64_extend_i32_u).op(W.i64_or).set(this.pg);
@@ -1150,6 +1162,9 @@ class BlockGen {
       case 108: case 109: case 110:
         this.loadStorePair(raw, op, k, i);
         return false;
+      case 150: case 157: case 159: // Advanced SIMD three same, shift by immediate, EXT: the element-wise forms here
+        if (this.fp && this.vector(raw, op)) return false;
+        return this.helper(raw, op, k, i);
       case 43: { // mrs: SP_EL0 and the constant ID registers read here at EL1 (system.ts mrsInline), the rest by the interpreter
         const inline = this.el === 1 ? mrsInline(sysKeyOf(raw)) : undefined;
         if (inline === undefined) return this.helper(raw, op, k, i);
@@ -1168,6 +1183,115 @@ class BlockGen {
       default:
         return this.helper(raw, op, k, i);
     }
+  }
+
+  // ---- Advanced SIMD ----
+  //
+  // V0..V31 stay in the state region (A64_V_OFFSET): the element-wise instructions Linux's NEON code is
+  // made of (SHA-256's rounds: USHR, SLI, EOR, ADD, EXT) are v128 loads, one v128 operation and a store
+  // instead of a call of the interpreter's code. Only where FP/SIMD does not trap at the block's EL
+  // (this.fp, from CPACR_EL1 when the batch was compiled); such a block checks CPACR_EL1.FPEN again
+  // each time it is entered and, if SIMD traps now, returns as stale (the interpreter runs the code and
+  // translates it again). A 64-bit form (Q = 0) clears the upper half of Vd, as the interpreter does.
+
+  /** Pushes Vr (v128). */
+  private v(r: number): void {
+    this.f.i32(0).simdMem(SimdOp.v128_load, this.X + (A64_V_OFFSET - A64_X_OFFSET) + 16 * r);
+  }
+
+  /**
+   * Emits the instruction if it is an element-wise form done here (true); otherwise emits nothing (false)
+   * and the interpreter's code runs it.
+   */
+  private vector(raw: number, op: number): boolean {
+    const emit = this.vectorForm(raw, op);
+    if (emit === undefined) return false;
+    const f = this.f;
+    f.i32(0);
+    emit();
+    if (((raw >>> 30) & 1) === 0) f.i64(0n).simd(SimdOp.i64x2_replace_lane, 1);
+    f.simdMem(SimdOp.v128_store, this.X + (A64_V_OFFSET - A64_X_OFFSET) + 16 * (raw & 31));
+    return true;
+  }
+
+  /** For an element-wise form done here: what pushes its result (v128); undefined for the rest. */
+  private vectorForm(raw: number, op: number): (() => void) | undefined {
+    const f = this.f;
+    const q = (raw >>> 30) & 1;
+    const u = (raw >>> 29) & 1;
+    const d = raw & 31, n = (raw >>> 5) & 31, m = (raw >>> 16) & 31;
+    let emit: (() => void) | undefined;
+    if (op === 150 && (raw >>> 21 & 0x4f9) === 0x071 && ((raw >>> 10) & 1) === 1 && (raw >>> 31) === 0) {
+      // Three same (vector): 0 Q U 01110 size 1 Rm opcode 1 Rn Rd.
+      const size = (raw >>> 22) & 3;
+      const opcode = (raw >>> 11) & 31;
+      if (opcode === 0x03) {
+        const logic = u * 4 + size;
+        emit = () => {
+          if (logic === 5) { this.v(n); this.v(m); this.v(d); f.simd(SimdOp.v128_bitselect); return; } // bsl
+          if (logic === 6) { this.v(n); this.v(d); this.v(m); f.simd(SimdOp.v128_bitselect); return; } // bit
+          if (logic === 7) { this.v(d); this.v(n); this.v(m); f.simd(SimdOp.v128_bitselect); return; } // bif
+          this.v(n); this.v(m);
+          if (logic === 3) f.simd(SimdOp.v128_not).simd(SimdOp.v128_or); // orn
+          else f.simd([SimdOp.v128_and, SimdOp.v128_andnot, SimdOp.v128_or, 0, SimdOp.v128_xor][logic]!);
+        };
+      } else if (opcode === 0x10 && (size < 3 || q === 1)) {
+        emit = () => {
+          this.v(n); this.v(m);
+          f.simd(u === 0
+            ? [SimdOp.i8x16_add, SimdOp.i16x8_add, SimdOp.i32x4_add, SimdOp.i64x2_add][size]!
+            : [SimdOp.i8x16_sub, SimdOp.i16x8_sub, SimdOp.i32x4_sub, SimdOp.i64x2_sub][size]!);
+        };
+      }
+    } else if (op === 157 && (raw >>> 23 & 0x13f) === 0x01e && ((raw >>> 10) & 1) === 1 && (raw >>> 19 & 15) !== 0 && (raw >>> 31) === 0) {
+      // Shift by immediate (vector): 0 Q U 011110 immh immb opcode 1 Rn Rd.
+      const immh = (raw >>> 19) & 15;
+      const es = immh >= 8 ? 3 : immh >= 4 ? 2 : immh >= 2 ? 1 : 0;
+      const bits = 8 << es;
+      const immhb = (raw >>> 16) & 127;
+      const opcode = (raw >>> 11) & 31;
+      const right = 2 * bits - immhb;
+      const left = immhb - bits;
+      const shl = [SimdOp.i8x16_shl, SimdOp.i16x8_shl, SimdOp.i32x4_shl, SimdOp.i64x2_shl][es]!;
+      const shrU = [SimdOp.i8x16_shr_u, SimdOp.i16x8_shr_u, SimdOp.i32x4_shr_u, SimdOp.i64x2_shr_u][es]!;
+      const shrS = [SimdOp.i8x16_shr_s, SimdOp.i16x8_shr_s, SimdOp.i32x4_shr_s, SimdOp.i64x2_shr_s][es]!;
+      if (es === 3 && q === 0) emit = undefined;
+      else if (opcode === 0x00) {
+        // SSHR, USHR by 1..bits (wasm takes the count modulo the lane width: a shift by bits is spelt out).
+        emit = () => {
+          if (u === 1 && right === bits) f.simd(SimdOp.v128_const, ...new Array<number>(16).fill(0));
+          else { this.v(n); f.i32(u === 0 && right === bits ? bits - 1 : right).simd(u ? shrU : shrS); }
+        };
+      } else if (opcode === 0x0a) {
+        // SHL, SLI (keeps Vd's bits below the shift) by 0..bits-1.
+        emit = () => {
+          if (u === 1) { this.v(d); f.simd(SimdOp.v128_const, ...laneBytes(es, (1n << BigInt(left)) - 1n)).simd(SimdOp.v128_and); }
+          this.v(n); f.i32(left).simd(shl);
+          if (u === 1) f.simd(SimdOp.v128_or);
+        };
+      } else if (opcode === 0x08 && u === 1) {
+        // SRI by 1..bits (keeps Vd's bits above what it inserts; by bits, all of Vd).
+        emit = () => {
+          this.v(d);
+          if (right < bits) {
+            const kept = ((1n << BigInt(bits)) - 1n) ^ (((1n << BigInt(bits)) - 1n) >> BigInt(right));
+            f.simd(SimdOp.v128_const, ...laneBytes(es, kept)).simd(SimdOp.v128_and);
+            this.v(n); f.i32(right).simd(shrU).simd(SimdOp.v128_or);
+          }
+        };
+      }
+    } else if (op === 159 && (raw & 0xbfe08400) === 0x2e000000) {
+      // EXT: 0 Q 101110 000 Rm 0 imm4 0 Rn Rd, bytes imm4.. of Vm:Vn (of the low halves for Q = 0).
+      const imm4 = (raw >>> 11) & 15;
+      if (q === 1) emit = () => { this.v(n); this.v(m); f.simd(SimdOp.i8x16_shuffle, ...Array.from({ length: 16 }, (_, j) => imm4 + j)); };
+      else if (imm4 < 8) {
+        emit = () => {
+          this.v(n); this.v(m);
+          f.simd(SimdOp.i8x16_shuffle, ...Array.from({ length: 16 }, (_, j) => (j >= 8 ? 0 : imm4 + j < 8 ? imm4 + j : 16 + imm4 + j - 8)));
+        };
+      }
+    }
+    return emit;
   }
 
   /**
