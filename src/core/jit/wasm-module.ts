@@ -94,6 +94,9 @@ export class Bytes {
   }
 
   s64(v: bigint): this {
+    // Most constants (immediates, page offsets) fit in 32 bits: their LEB128 is the same as s32's,
+    // without a BigInt shift per 7 bits.
+    if (v >= -0x8000_0000n && v <= 0x7fff_ffffn) return this.s32(Number(v));
     let x = BigInt.asIntN(64, v);
     for (;;) {
       const b = Number(x & 0x7fn);
