@@ -2,8 +2,9 @@
  * A small WebAssembly binary writer for the translation tier: one module with an imported shared
  * memory, imported helper functions and exported functions whose bodies the ISA's code generator
  * writes with the opcode helpers below. Only what the tier uses is here: i32/i64 values, structured
- * control (block, loop, if), locals, loads/stores with constant offsets and calls, and the v128 operations
- * (the 0xfd prefix) the A64 tier does Advanced SIMD's element-wise instructions with.
+ * control (block, loop, if), locals, loads/stores with constant offsets and calls, the v128 operations
+ * (the 0xfd prefix) the A64 tier does Advanced SIMD's element-wise instructions with, and the atomic
+ * read-modify-write operations (0xfe) it does LSE atomics and CAS with.
  * An imported function table lets a dispatcher call translated blocks with call_indirect; mutable i32
  * globals of the module's own (not shared between threads) hold per-block words such as the code epoch
  * a block last checked its code at.
@@ -42,6 +43,14 @@ export const SimdOp = {
   i32x4_shl: 0xab, i32x4_shr_s: 0xac, i32x4_shr_u: 0xad, i32x4_add: 0xae, i32x4_sub: 0xb1,
   i64x2_shl: 0xcb, i64x2_shr_s: 0xcc, i64x2_shr_u: 0xcd, i64x2_add: 0xce, i64x2_sub: 0xd1,
 } as const;
+
+/**
+ * Atomic read-modify-write operations (after the 0xfe prefix) on i64 values: the first opcode of each
+ * group, followed by its widths in the order i32, i64, i32 8/16-bit, i64 8/16/32-bit (atomicWidth).
+ */
+export const AtomicOp = { add: 0x1e, and: 0x2c, or: 0x33, xor: 0x3a, xchg: 0x41, cmpxchg: 0x48 } as const;
+/** Offset of the i64 form of `bytes` (1, 2, 4, 8) within an AtomicOp group (zero-extending the narrow ones). */
+export const atomicWidth = (bytes: number): number => (bytes === 8 ? 1 : bytes === 4 ? 6 : bytes === 2 ? 5 : 4);
 
 /** Block type of a `block`/`loop`/`if` without a result. */
 export const VOID = 0x40;
@@ -156,6 +165,8 @@ export class FunctionBody {
     for (const b of immediates) this.code.byte(b);
     return this;
   }
+  /** An atomic operation (AtomicOp + atomicWidth) on an access of 2^alignLog2 bytes at a constant offset; the address must be aligned. */
+  atomic(op: number, alignLog2: number, offset: number): this { this.code.byte(0xfe).u32(op).u32(alignLog2).u32(offset); return this; }
   /** v128.load or v128.store at a constant offset (alignment hint 16 bytes). */
   simdMem(op: number, offset: number): this { this.code.byte(0xfd).u32(op).u32(4).u32(offset); return this; }
 

@@ -31,7 +31,7 @@ import { END, executeOther } from './execute-other';
 import { daifWriteOf, mrsInline, type DaifWrite } from './system';
 import { loadStore, loadStorePair } from './load-store';
 import { CpuWord } from '../../cpu/cpu-core';
-import { FunctionBody, I32, I64, ModuleBuilder, Op as W, SimdOp, VOID } from '../../jit/wasm-module';
+import { AtomicOp, atomicWidth, FunctionBody, I32, I64, ModuleBuilder, Op as W, SimdOp, VOID } from '../../jit/wasm-module';
 import { emitMulHigh } from '../../jit/emit-arith';
 import { BlockCache, now, type QueuedBlock, type TierPage } from '../../jit/block-cache';
 
@@ -1162,6 +1162,9 @@ class BlockGen {
       case 108: case 109: case 110:
         this.loadStorePair(raw, op, k, i);
         return false;
+      case 121: case 122: // LD<op>/ST<op>/SWP and CAS: ADD, CLR, EOR, SET, SWP and CAS on RAM here, the rest by the interpreter
+        if (this.atomic(raw, op, k, i)) return false;
+        return this.helper(raw, op, k, i);
       case 150: case 157: case 159: // Advanced SIMD three same, shift by immediate, EXT: the element-wise forms here
         if (this.fp && this.vector(raw, op)) return false;
         return this.helper(raw, op, k, i);
@@ -1449,6 +1452,52 @@ class BlockGen {
     f.op(W.end);
     this.direct--;
     this.bound(written);
+  }
+
+  /**
+   * LD<op>/ST<op> (ADD, CLR, EOR, SET), SWP and CAS as one wasm atomic read-modify-write on the shared
+   * memory when the write TLB has the page and the address is aligned (so atomic against the other vCPUs'
+   * threads and sequentially consistent, as the interpreter's Atomics loops are); otherwise, and for the
+   * signed and unsigned max/min, the interpreter's code (atomics.ts), which also raises the faults.
+   * Returns false, having emitted nothing, for the forms left to the interpreter.
+   */
+  private atomic(raw: number, op: number, k: number, i: number): boolean {
+    const f = this.f;
+    const sizeLog = raw >>> 30;
+    const size = 1 << sizeLog;
+    const n = (raw >>> 5) & 31, s = (raw >>> 16) & 31, t = raw & 31;
+    let group: number;
+    if (op === 122) group = AtomicOp.cmpxchg;
+    else {
+      const opc = (raw >>> 15) & 1 ? -1 : (raw >>> 12) & 7;
+      const g = opc === -1 ? AtomicOp.xchg : [AtomicOp.add, AtomicOp.and, AtomicOp.xor, AtomicOp.or][opc];
+      if (g === undefined) return false;
+      group = g;
+    }
+    // The register that receives the old value, zero-extended: Rt (XZR for ST<op>), or Rs for CAS.
+    const dest = op === 122 ? s : t;
+    this.xsp(n);
+    f.set(this.a);
+    this.tlbHit(true, size);
+    this.direct++;
+    f.op(W.if, VOID);
+    this.hostAddress(true);
+    if (op === 122) { this.x(s); this.x(t); } // expected, new value
+    else {
+      this.x(s);
+      if (group === AtomicOp.and) f.i64(-1n).op(W.i64_xor); // LDCLR: memory & ~Rs
+    }
+    f.atomic(group + atomicWidth(size), sizeLog, this.RAM).set(this.r);
+    this.bindLocal(dest, this.r);
+    f.op(W.else);
+    this.storeDirty();
+    this.callInterpreter(this.otherFn, raw, op, k, i);
+    f.op(W.drop); // NZCV: atomics leave it as it went in
+    this.reload([dest]);
+    f.op(W.end);
+    this.direct--;
+    this.bound([dest]);
+    return true;
   }
 
   private loadStorePair(raw: number, op: number, k: number, i: number): void {
