@@ -45,10 +45,10 @@ export const SimdOp = {
 } as const;
 
 /**
- * Atomic read-modify-write operations (after the 0xfe prefix) on i64 values: the first opcode of each
+ * Atomic loads, stores and read-modify-write operations (after the 0xfe prefix) on i64 values: the first opcode of each
  * group, followed by its widths in the order i32, i64, i32 8/16-bit, i64 8/16/32-bit (atomicWidth).
  */
-export const AtomicOp = { add: 0x1e, and: 0x2c, or: 0x33, xor: 0x3a, xchg: 0x41, cmpxchg: 0x48 } as const;
+export const AtomicOp = { load: 0x10, store: 0x17, add: 0x1e, and: 0x2c, or: 0x33, xor: 0x3a, xchg: 0x41, cmpxchg: 0x48 } as const;
 /** Offset of the i64 form of `bytes` (1, 2, 4, 8) within an AtomicOp group (zero-extending the narrow ones). */
 export const atomicWidth = (bytes: number): number => (bytes === 8 ? 1 : bytes === 4 ? 6 : bytes === 2 ? 5 : 4);
 
@@ -165,7 +165,7 @@ export class FunctionBody {
     for (const b of immediates) this.code.byte(b);
     return this;
   }
-  /** An atomic operation (AtomicOp + atomicWidth) on an access of 2^alignLog2 bytes at a constant offset; the address must be aligned. */
+  /** An atomic operation (AtomicOp + atomicWidth) on an access of 2^alignLog2 bytes at a constant offset; the address must be aligned (wasm traps otherwise). */
   atomic(op: number, alignLog2: number, offset: number): this { this.code.byte(0xfe).u32(op).u32(alignLog2).u32(offset); return this; }
   /** v128.load or v128.store at a constant offset (alignment hint 16 bytes). */
   simdMem(op: number, offset: number): this { this.code.byte(0xfd).u32(op).u32(4).u32(offset); return this; }

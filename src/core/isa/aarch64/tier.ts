@@ -1162,6 +1162,9 @@ class BlockGen {
       case 108: case 109: case 110:
         this.loadStorePair(raw, op, k, i);
         return false;
+      case 115: case 116: // STLR, LDAR: on RAM here, the rest by the interpreter
+        this.ordered(raw, op === 116, k, i);
+        return false;
       case 121: case 122: // LD<op>/ST<op>/SWP and CAS: ADD, CLR, EOR, SET, SWP and CAS on RAM here, the rest by the interpreter
         if (this.atomic(raw, op, k, i)) return false;
         return this.helper(raw, op, k, i);
@@ -1498,6 +1501,39 @@ class BlockGen {
     this.direct--;
     this.bound([dest]);
     return true;
+  }
+
+  /**
+   * LDAR/STLR (and their narrow forms) as a wasm atomic load or store, sequentially consistent as the
+   * interpreter's Atomics.load/store are, when the TLB has the page and the address is aligned; the
+   * interpreter's code otherwise (device memory, faults).
+   */
+  private ordered(raw: number, load: boolean, k: number, i: number): void {
+    const f = this.f;
+    const sizeLog = raw >>> 30;
+    const size = 1 << sizeLog;
+    const n = (raw >>> 5) & 31, t = raw & 31;
+    this.xsp(n);
+    f.set(this.a);
+    this.tlbHit(!load, size);
+    this.direct++;
+    f.op(W.if, VOID);
+    this.hostAddress(!load);
+    if (load) {
+      f.atomic(AtomicOp.load + atomicWidth(size), sizeLog, this.RAM).set(this.r);
+      this.bindLocal(t, this.r);
+    } else {
+      this.x(t);
+      f.atomic(AtomicOp.store + atomicWidth(size), sizeLog, this.RAM);
+    }
+    f.op(W.else);
+    this.storeDirty();
+    this.callInterpreter(this.otherFn, raw, load ? 116 : 115, k, i);
+    f.op(W.drop);
+    if (load) this.reload([t]);
+    f.op(W.end);
+    this.direct--;
+    if (load) this.bound([t]);
   }
 
   private loadStorePair(raw: number, op: number, k: number, i: number): void {

@@ -259,9 +259,10 @@ loop:
     }, ['mov x11, #0x300000', 'msr cpacr_el1, x11', 'isb', ...Array.from({ length: 8 }, (_, i) => `dup v${i}.2d, x${i}`), 'ins v1.d[1], x7', 'ins v2.d[1], x3', 'ins v5.s[3], w9']);
   });
 
-  it('40 loops of LSE atomics and CAS on RAM in every size and ordering leave the interpreter\'s registers and memory', () => {
-    // ADD, CLR, EOR, SET, SWP and CAS are one wasm atomic operation in the block (tier.ts atomic); the
-    // signed/unsigned max/min go to the interpreter's code. Offsets 0..56 of x20 keep 8-byte alignment.
+  it('40 loops of LSE atomics, CAS, LDAR and STLR on RAM in every size and ordering leave the interpreter\'s registers and memory', () => {
+    // ADD, CLR, EOR, SET, SWP and CAS are one wasm atomic operation in the block (tier.ts atomic), LDAR and
+    // STLR an atomic load or store (ordered); the signed/unsigned max/min go to the interpreter's code.
+    // Offsets 0..56 of x20 keep 8-byte alignment.
     compareRandomPrograms(0xa70c, 40, (r) => 6 + Math.floor(r() * 30), 5, (r) => {
       const v = r();
       const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
@@ -274,6 +275,7 @@ loop:
       if (v < 0.40) return `swp${order}${suffix} ${reg(w)}, ${reg(w)}, ${at}`;
       if (v < 0.50) return `cas${order}${suffix} ${reg(w)}, ${reg(w)}, ${at}`;
       if (v < 0.53) return `add x23, x20, #${8 * Math.floor(r() * 8)}`;
+      if (v < 0.60) return `${pick(['ldar', 'stlr'])}${suffix} ${reg(w)}, ${at}`;
       return undefined;
     }, ['.arch_extension lse', 'ldr x23, =' + (RAM_BASE + 0x8008)]);
   });
