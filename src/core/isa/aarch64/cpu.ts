@@ -31,10 +31,16 @@ export const A64_V_OFFSET = A64_X_OFFSET + 40 * 8;
  * counted from X0) so that a translated block reads them with a load instead of calling the interpreter
  * (system.ts mrsInline, tier.ts daifWrite): TPIDR_EL1 (the per-CPU offset, every this_cpu access),
  * TCR_EL1 (lpa2_is_enabled, every page table entry the kernel converts) and PSTATE.DAIF in the low word
- * of its slot (local_irq_save/restore); and CPACR_EL1, which a block doing Advanced SIMD inline checks
- * when entered (tier.ts vector). SystemState's `tpidr1`, `tcr` and `cpacr` and the CPU's `daif` are these words.
+ * of its slot (local_irq_save/restore); CPACR_EL1, which a block doing Advanced SIMD inline checks
+ * when entered (tier.ts vector); and the exclusive monitor, which blocks open and close (LDXR/STXR).
+ * SystemState's `tpidr1`, `tcr` and `cpacr` and the CPU's `daif`, `exAddr`, `exSize`, `exLo` and `exHi`
+ * are these words.
  */
-export const SysSlot = { tpidrEl1: 40 + 64, tcrEl1: 40 + 64 + 1, daif: 40 + 64 + 2, cpacrEl1: 40 + 64 + 3 } as const;
+export const SysSlot = {
+  tpidrEl1: 40 + 64, tcrEl1: 40 + 64 + 1, daif: 40 + 64 + 2, cpacrEl1: 40 + 64 + 3,
+  /** The exclusive monitor: its RAM offset (-1: open) in the low word, its size in the high word; then the value the load saw. */
+  monitor: 40 + 64 + 4, monitorValue: 40 + 64 + 5,
+} as const;
 /**
  * The TLBs (tier.ts reads them from translated code): rTag, rHi, rHost, wTag, wHi, wHost, xTag, xHi,
  * xHost, TLB_SIZE words each, in that order. Private to the CPU's thread, like the decode cache.
@@ -159,11 +165,19 @@ export class A64Cpu implements CpuCore, ArmCpuApi {
   /** The translation tier (tier.ts), where the state and RAM lie in a registered WebAssembly.Memory. */
   readonly tier: A64Tier | undefined;
 
-  /** Exclusive monitor: physical address (-1 = open), size and the value the load saw (lo, hi). */
-  exAddr = -1;
-  exSize = 0;
-  exLo = 0;
-  exHi = 0;
+  /**
+   * Exclusive monitor: RAM offset (-1 = open), size and the value the load saw (lo, hi), in the state
+   * region (SysSlot.monitor, monitorValue); the second value of a pair (lo2, hi2) here.
+   */
+  private readonly monitorWords: Int32Array;
+  get exAddr(): number { return this.monitorWords[0]!; }
+  set exAddr(v: number) { this.monitorWords[0] = v; }
+  get exSize(): number { return this.monitorWords[1]!; }
+  set exSize(v: number) { this.monitorWords[1] = v; }
+  get exLo(): number { return this.monitorWords[2]!; }
+  set exLo(v: number) { this.monitorWords[2] = v; }
+  get exHi(): number { return this.monitorWords[3]!; }
+  set exHi(v: number) { this.monitorWords[3] = v; }
   exLo2 = 0;
   exHi2 = 0;
 
@@ -217,6 +231,8 @@ export class A64Cpu implements CpuCore, ArmCpuApi {
     this.x = new Int32Array(state.buffer, state.byteOffset + A64_X_OFFSET, 40 * 2);
     this.daifWord = new Int32Array(state.buffer, state.byteOffset + A64_X_OFFSET + 8 * SysSlot.daif, 1);
     this.daif = 0x3c0;
+    this.monitorWords = new Int32Array(state.buffer, state.byteOffset + A64_X_OFFSET + 8 * SysSlot.monitor, 4);
+    this.exAddr = -1;
     this.vI32 = new Int32Array(state.buffer, state.byteOffset + A64_V_OFFSET, 128);
     this.vF32 = new Float32Array(state.buffer, state.byteOffset + A64_V_OFFSET, 128);
     this.vF64 = new Float64Array(state.buffer, state.byteOffset + A64_V_OFFSET, 64);

@@ -1162,6 +1162,9 @@ class BlockGen {
       case 108: case 109: case 110:
         this.loadStorePair(raw, op, k, i);
         return false;
+      case 111: case 112: // STXR, LDXR (not the pairs): on RAM here, the rest by the interpreter
+        this.exclusive(raw, op === 112, k, i);
+        return false;
       case 115: case 116: // STLR, LDAR: on RAM here, the rest by the interpreter
         this.ordered(raw, op === 116, k, i);
         return false;
@@ -1501,6 +1504,58 @@ class BlockGen {
     this.direct--;
     this.bound([dest]);
     return true;
+  }
+
+  /**
+   * LDXR/LDAXR and STXR/STLXR (one register, every size) on RAM, as the interpreter's code does them
+   * (load-store.ts) on the monitor's words in the state region (cpu.ts SysSlot.monitor): the load opens
+   * the monitor on the RAM offset with the value it saw; the store succeeds (Ws = 0) if the monitor is
+   * open on the same offset and size and memory still holds that value, swapped in with one wasm
+   * compare-exchange, and closes it either way. Device memory and faults: the interpreter's code.
+   */
+  private exclusive(raw: number, load: boolean, k: number, i: number): void {
+    const f = this.f;
+    const sizeLog = raw >>> 30;
+    const size = 1 << sizeLog;
+    const n = (raw >>> 5) & 31, t = raw & 31, s = (raw >>> 16) & 31;
+    const monitor = this.X + 8 * SysSlot.monitor;
+    const seen = this.X + 8 * SysSlot.monitorValue;
+    const dest = load ? t : s;
+    this.xsp(n);
+    f.set(this.a);
+    this.tlbHit(!load, size);
+    this.direct++;
+    f.op(W.if, VOID);
+    this.hostAddress(!load);
+    f.set(this.a32);
+    if (load) {
+      f.get(this.a32).atomic(AtomicOp.load + atomicWidth(size), sizeLog, this.RAM).set(this.r);
+      f.i32(0).get(this.a32).mem(W.i32_store, 2, monitor);
+      f.i32(0).i32(size).mem(W.i32_store, 2, monitor + 4);
+      f.i32(0).get(this.r).mem(W.i64_store, 3, seen);
+    } else {
+      f.i32(0).mem(W.i32_load, 2, monitor).get(this.a32).op(W.i32_eq);
+      f.i32(0).mem(W.i32_load, 2, monitor + 4).i32(size).op(W.i32_eq).op(W.i32_and);
+      f.op(W.if, I32);
+      // (The value seen is zero-extended already: only a load of this size opened the monitor.)
+      f.i32(0).mem(W.i64_load, 3, seen).set(this.c);
+      f.get(this.a32).get(this.c);
+      this.x(t);
+      f.atomic(AtomicOp.cmpxchg + atomicWidth(size), sizeLog, this.RAM).get(this.c).op(W.i64_eq);
+      f.op(W.else).i32(0).op(W.end);
+      f.set(this.b32);
+      f.i32(0).i32(-1).mem(W.i32_store, 2, monitor);
+      f.i32(1).get(this.b32).op(W.i32_sub).op(W.i64_extend_i32_u).set(this.r);
+    }
+    this.bindLocal(dest, this.r);
+    f.op(W.else);
+    this.storeDirty();
+    this.callInterpreter(this.otherFn, raw, load ? 112 : 111, k, i);
+    f.op(W.drop);
+    this.reload([dest]);
+    f.op(W.end);
+    this.direct--;
+    this.bound([dest]);
   }
 
   /**

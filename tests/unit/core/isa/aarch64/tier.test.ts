@@ -259,9 +259,11 @@ loop:
     }, ['mov x11, #0x300000', 'msr cpacr_el1, x11', 'isb', ...Array.from({ length: 8 }, (_, i) => `dup v${i}.2d, x${i}`), 'ins v1.d[1], x7', 'ins v2.d[1], x3', 'ins v5.s[3], w9']);
   });
 
-  it('40 loops of LSE atomics, CAS, LDAR and STLR on RAM in every size and ordering leave the interpreter\'s registers and memory', () => {
+  it('40 loops of LSE atomics, CAS, LDAR/STLR and exclusives on RAM in every size and ordering leave the interpreter\'s registers and memory', () => {
     // ADD, CLR, EOR, SET, SWP and CAS are one wasm atomic operation in the block (tier.ts atomic), LDAR and
-    // STLR an atomic load or store (ordered); the signed/unsigned max/min go to the interpreter's code.
+    // STLR an atomic load or store (ordered), LDXR/STXR open and close the monitor in the state region
+    // (exclusive: a store-exclusive after a load of another size or address, or after CLREX, fails as in
+    // the interpreter); the signed/unsigned max/min go to the interpreter's code.
     // Offsets 0..56 of x20 keep 8-byte alignment.
     compareRandomPrograms(0xa70c, 40, (r) => 6 + Math.floor(r() * 30), 5, (r) => {
       const v = r();
@@ -276,6 +278,9 @@ loop:
       if (v < 0.50) return `cas${order}${suffix} ${reg(w)}, ${reg(w)}, ${at}`;
       if (v < 0.53) return `add x23, x20, #${8 * Math.floor(r() * 8)}`;
       if (v < 0.60) return `${pick(['ldar', 'stlr'])}${suffix} ${reg(w)}, ${at}`;
+      if (v < 0.68) return `${pick(['ldxr', 'ldaxr'])}${suffix} ${reg(w)}, ${at}`;
+      if (v < 0.76) return `${pick(['stxr', 'stlxr'])}${suffix} w10, ${reg(w)}, ${at}`;
+      if (v < 0.77) return 'clrex';
       return undefined;
     }, ['.arch_extension lse', 'ldr x23, =' + (RAM_BASE + 0x8008)]);
   });
