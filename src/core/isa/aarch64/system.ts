@@ -231,7 +231,6 @@ function writeRegister(cpu: A64Cpu, name: string, v: bigint): boolean {
     case 'mair_el1': s.mair = v; return true;
     case 'amair_el1': s.amair = v; return true;
     case 'actlr_el1': s.actlr = v; return true;
-    // The slice ends here (ENDS_LOOP): a block doing Advanced SIMD inline checks FPEN only when entered.
     case 'cpacr_el1': s.cpacr = v & (3n << 20n); return true;
     case 'spsr_el1': s.spsr = v & 0xf030_03cfn; return true;
     case 'elr_el1': s.elr = v; return true;
@@ -273,7 +272,8 @@ function writeRegister(cpu: A64Cpu, name: string, v: bigint): boolean {
 
 /**
  * Registers whose write changes what the interpreter's inner loop holds (translation, the fetch page,
- * the stack pointer) or may unmask an interrupt: an MSR to them ends the loop (see moveSystemRegister).
+ * the stack pointer), may unmask an interrupt, or decides whether translated blocks may do FP/SIMD
+ * (CPACR_EL1, checked when a block is entered): an MSR to them ends the loop (see moveSystemRegister).
  */
 const ENDS_LOOP = new Set(['sctlr_el1', 'tcr_el1', 'ttbr0_el1', 'ttbr1_el1', 'spsel', 'daif', 'cpacr_el1']);
 
