@@ -1461,17 +1461,40 @@ class BlockGen {
   }
 
   /**
+   * An access to [Xn|SP] the block does itself (`fast`, with the RAM offset on the stack, then setting
+   * `dest` from local r) when the read or write TLB has the page and the address is aligned to `size`;
+   * the interpreter's code otherwise (device memory, faults). `dest`: the register it writes, if any.
+   */
+  private ramAccess(raw: number, op: number, k: number, i: number, write: boolean, size: number, dest: number | undefined, fast: () => void): void {
+    const f = this.f;
+    this.xsp((raw >>> 5) & 31);
+    f.set(this.a);
+    this.tlbHit(write, size);
+    this.direct++;
+    f.op(W.if, VOID);
+    this.hostAddress(write);
+    fast();
+    if (dest !== undefined) this.bindLocal(dest, this.r);
+    f.op(W.else);
+    this.storeDirty();
+    this.callInterpreter(this.otherFn, raw, op, k, i);
+    f.op(W.drop); // NZCV: these leave it as it went in
+    if (dest !== undefined) this.reload([dest]);
+    f.op(W.end);
+    this.direct--;
+    if (dest !== undefined) this.bound([dest]);
+  }
+
+  /**
    * LD<op>/ST<op> (ADD, CLR, EOR, SET), SWP and CAS as one wasm atomic read-modify-write on the shared
-   * memory when the write TLB has the page and the address is aligned (so atomic against the other vCPUs'
-   * threads and sequentially consistent, as the interpreter's Atomics loops are); otherwise, and for the
-   * signed and unsigned max/min, the interpreter's code (atomics.ts), which also raises the faults.
-   * Returns false, having emitted nothing, for the forms left to the interpreter.
+   * memory (so atomic against the other vCPUs' threads and sequentially consistent, as the interpreter's
+   * Atomics loops are); the signed and unsigned max/min by the interpreter's code (atomics.ts). Returns
+   * false, having emitted nothing, for those.
    */
   private atomic(raw: number, op: number, k: number, i: number): boolean {
     const f = this.f;
     const sizeLog = raw >>> 30;
-    const size = 1 << sizeLog;
-    const n = (raw >>> 5) & 31, s = (raw >>> 16) & 31, t = raw & 31;
+    const s = (raw >>> 16) & 31, t = raw & 31;
     let group: number;
     if (op === 122) group = AtomicOp.cmpxchg;
     else {
@@ -1480,29 +1503,15 @@ class BlockGen {
       if (g === undefined) return false;
       group = g;
     }
-    // The register that receives the old value, zero-extended: Rt (XZR for ST<op>), or Rs for CAS.
-    const dest = op === 122 ? s : t;
-    this.xsp(n);
-    f.set(this.a);
-    this.tlbHit(true, size);
-    this.direct++;
-    f.op(W.if, VOID);
-    this.hostAddress(true);
-    if (op === 122) { this.x(s); this.x(t); } // expected, new value
-    else {
-      this.x(s);
-      if (group === AtomicOp.and) f.i64(-1n).op(W.i64_xor); // LDCLR: memory & ~Rs
-    }
-    f.atomic(group + atomicWidth(size), sizeLog, this.RAM).set(this.r);
-    this.bindLocal(dest, this.r);
-    f.op(W.else);
-    this.storeDirty();
-    this.callInterpreter(this.otherFn, raw, op, k, i);
-    f.op(W.drop); // NZCV: atomics leave it as it went in
-    this.reload([dest]);
-    f.op(W.end);
-    this.direct--;
-    this.bound([dest]);
+    // The old value, zero-extended, goes to Rt (XZR for ST<op>), or to Rs for CAS.
+    this.ramAccess(raw, op, k, i, true, 1 << sizeLog, op === 122 ? s : t, () => {
+      if (op === 122) { this.x(s); this.x(t); } // expected, new value
+      else {
+        this.x(s);
+        if (group === AtomicOp.and) f.i64(-1n).op(W.i64_xor); // LDCLR: memory & ~Rs
+      }
+      f.atomic(group + atomicWidth(1 << sizeLog), sizeLog, this.RAM).set(this.r);
+    });
     return true;
   }
 
@@ -1511,29 +1520,24 @@ class BlockGen {
    * (load-store.ts) on the monitor's words in the state region (cpu.ts SysSlot.monitor): the load opens
    * the monitor on the RAM offset with the value it saw; the store succeeds (Ws = 0) if the monitor is
    * open on the same offset and size and memory still holds that value, swapped in with one wasm
-   * compare-exchange, and closes it either way. Device memory and faults: the interpreter's code.
+   * compare-exchange, and closes it either way.
    */
   private exclusive(raw: number, load: boolean, k: number, i: number): void {
     const f = this.f;
     const sizeLog = raw >>> 30;
     const size = 1 << sizeLog;
-    const n = (raw >>> 5) & 31, t = raw & 31, s = (raw >>> 16) & 31;
+    const t = raw & 31, s = (raw >>> 16) & 31;
     const monitor = this.X + 8 * SysSlot.monitor;
     const seen = this.X + 8 * SysSlot.monitorValue;
-    const dest = load ? t : s;
-    this.xsp(n);
-    f.set(this.a);
-    this.tlbHit(!load, size);
-    this.direct++;
-    f.op(W.if, VOID);
-    this.hostAddress(!load);
-    f.set(this.a32);
-    if (load) {
-      f.get(this.a32).atomic(AtomicOp.load + atomicWidth(size), sizeLog, this.RAM).set(this.r);
-      f.i32(0).get(this.a32).mem(W.i32_store, 2, monitor);
-      f.i32(0).i32(size).mem(W.i32_store, 2, monitor + 4);
-      f.i32(0).get(this.r).mem(W.i64_store, 3, seen);
-    } else {
+    this.ramAccess(raw, load ? 112 : 111, k, i, !load, size, load ? t : s, () => {
+      f.set(this.a32);
+      if (load) {
+        f.get(this.a32).atomic(AtomicOp.load + atomicWidth(size), sizeLog, this.RAM).set(this.r);
+        f.i32(0).get(this.a32).mem(W.i32_store, 2, monitor);
+        f.i32(0).i32(size).mem(W.i32_store, 2, monitor + 4);
+        f.i32(0).get(this.r).mem(W.i64_store, 3, seen);
+        return;
+      }
       f.i32(0).mem(W.i32_load, 2, monitor).get(this.a32).op(W.i32_eq);
       f.i32(0).mem(W.i32_load, 2, monitor + 4).i32(size).op(W.i32_eq).op(W.i32_and);
       f.op(W.if, I32);
@@ -1546,49 +1550,24 @@ class BlockGen {
       f.set(this.b32);
       f.i32(0).i32(-1).mem(W.i32_store, 2, monitor);
       f.i32(1).get(this.b32).op(W.i32_sub).op(W.i64_extend_i32_u).set(this.r);
-    }
-    this.bindLocal(dest, this.r);
-    f.op(W.else);
-    this.storeDirty();
-    this.callInterpreter(this.otherFn, raw, load ? 112 : 111, k, i);
-    f.op(W.drop);
-    this.reload([dest]);
-    f.op(W.end);
-    this.direct--;
-    this.bound([dest]);
+    });
   }
 
   /**
    * LDAR/STLR (and their narrow forms) as a wasm atomic load or store, sequentially consistent as the
-   * interpreter's Atomics.load/store are, when the TLB has the page and the address is aligned; the
-   * interpreter's code otherwise (device memory, faults).
+   * interpreter's Atomics.load/store are.
    */
   private ordered(raw: number, load: boolean, k: number, i: number): void {
     const f = this.f;
     const sizeLog = raw >>> 30;
-    const size = 1 << sizeLog;
-    const n = (raw >>> 5) & 31, t = raw & 31;
-    this.xsp(n);
-    f.set(this.a);
-    this.tlbHit(!load, size);
-    this.direct++;
-    f.op(W.if, VOID);
-    this.hostAddress(!load);
-    if (load) {
-      f.atomic(AtomicOp.load + atomicWidth(size), sizeLog, this.RAM).set(this.r);
-      this.bindLocal(t, this.r);
-    } else {
-      this.x(t);
-      f.atomic(AtomicOp.store + atomicWidth(size), sizeLog, this.RAM);
-    }
-    f.op(W.else);
-    this.storeDirty();
-    this.callInterpreter(this.otherFn, raw, load ? 116 : 115, k, i);
-    f.op(W.drop);
-    if (load) this.reload([t]);
-    f.op(W.end);
-    this.direct--;
-    if (load) this.bound([t]);
+    const t = raw & 31;
+    this.ramAccess(raw, load ? 116 : 115, k, i, !load, 1 << sizeLog, load ? t : undefined, () => {
+      if (load) f.atomic(AtomicOp.load + atomicWidth(1 << sizeLog), sizeLog, this.RAM).set(this.r);
+      else {
+        this.x(t);
+        f.atomic(AtomicOp.store + atomicWidth(1 << sizeLog), sizeLog, this.RAM);
+      }
+    });
   }
 
   private loadStorePair(raw: number, op: number, k: number, i: number): void {
