@@ -67,6 +67,22 @@ function state(m: TestMachine, data: [number, number]): Record<string, unknown> 
   };
 }
 
+/**
+ * Runs `source` (its trap handler at label `handler`; x31 = 0x1000, where there is no RAM) on both harts
+ * in one slice, as a block is entered only with a block's worth of budget left; returns the translating one.
+ */
+function runToFault(source: string, data: [number, number], setup: (m: TestMachine) => void = () => {}): TestMachine {
+  const ms = pair(source);
+  for (const m of ms) {
+    m.hart.setX(30, BigInt(m.program.labels.get('handler')!));
+    m.hart.setX(31, 0x1000n);
+    setup(m);
+  }
+  expect(lockStep(ms, 1000, 1000, data, 'fault')).toBe('wfi');
+  expect(ms[1].hart.tier!.stats.blocks).toBeGreaterThan(0);
+  return ms[1];
+}
+
 /** Runs both in slices of `slice` instructions until the interpreter's hart stops; compares after each slice. */
 function lockStep(ms: [TestMachine, TestMachine], slice: number, limit: number, data: [number, number], label: string): string {
   let exit = 'budget';
@@ -343,19 +359,10 @@ handler:
   csrr x11, mepc
   csrr x12, mcause
   wfi`;
-    const ms = pair(source);
-    for (const m of ms) {
-      m.hart.setX(30, BigInt(m.program.labels.get('handler')!));
-      m.hart.setX(31, 0x1000n);
-      m.hart.setX(28, BigInt(RAM_BASE + 0x10000));
-    }
-    // One slice for all of it: a block is entered only with a block's worth of budget left.
-    expect(lockStep(ms, 1000, 1000, [RAM_BASE + 0x10000, 8], 'fault')).toBe('wfi');
-    const m = ms[1];
+    const m = runToFault(source, [RAM_BASE + 0x10000, 8], (h) => h.hart.setX(28, BigInt(RAM_BASE + 0x10000)));
     expect([m.x(5), m.x(6), m.x(7), m.x(28)]).toEqual([5n, 12n, 0n, 0x1000n]);
     expect(m.x(11)).toBe(BigInt(m.program.labels.get('faulting')!));
     expect(m.x(12)).toBe(7n); // store access fault
-    expect(m.hart.tier!.stats.blocks).toBeGreaterThan(0);
   });
 
   it('a load that faults in the middle of a block: earlier instructions done, mepc at the load, later ones not', () => {
@@ -376,16 +383,9 @@ handler:
   csrr x11, mepc
   csrr x12, mcause
   wfi`;
-    const ms = pair(source);
-    for (const m of ms) {
-      m.hart.setX(30, BigInt(m.program.labels.get('handler')!));
-      m.hart.setX(31, 0x1000n);
-    }
-    expect(lockStep(ms, 1000, 1000, [RAM_BASE, 8], 'fault')).toBe('wfi');
-    const m = ms[1];
+    const m = runToFault(source, [RAM_BASE, 8]);
     expect([m.x(5), m.x(6), m.x(8), m.x(10)]).toEqual([3n, 6n, 7n, 0n]);
     expect(m.x(11)).toBe(BigInt(m.program.labels.get('faulting')!));
     expect(m.x(12)).toBe(5n); // load access fault
-    expect(m.hart.tier!.stats.blocks).toBeGreaterThan(0);
   });
 });
