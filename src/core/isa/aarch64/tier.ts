@@ -14,8 +14,11 @@
  * logical (immediate, shifted), MOVN/MOVZ/MOVK, bitfield moves, EXTR, shifts, conditional select and
  * compare, division, RBIT/REV/REV16/REV32/CLZ/CLS, the multiplies (UMULH/SMULH on 32-bit limbs), LDR/STR
  * of every size and addressing mode the interpreter inlines, LDP/STP/LDPSW, hints and barriers, the
- * branches. Called from inside a block (the interpreter's own code, helperOp): literal loads,
- * exclusives, acquire/release, LSE atomics, CRC32, MRS, SEV, CLREX and FP/SIMD; and MSR (register and
+ * branches; on RAM, LSE atomics (not max/min), CAS, LDAR/STLR and LDXR/STXR as wasm atomics on the shared
+ * memory; at EL1, MRS of SP_EL0, TPIDR_EL1, TCR_EL1, DAIF and the ID registers, and writes of DAIF; where
+ * FP/SIMD does not trap, Advanced SIMD's element-wise logic, add/sub, shifts by immediate and EXT as
+ * v128. Called from inside a block (the interpreter's own code, helperOp): literal loads, the other
+ * atomics and exclusives, CRC32, other MRS, SEV, CLREX and the rest of FP/SIMD; and MSR (register and
  * immediate) and SYS (DC, IC, AT, TLBI), which go on with the next instruction unless the interpreter's
  * code says its loop must end there (a stack pointer, translation or interrupt change: endingOp), and
  * then leave the block at the next instruction with the stop word raised. Left to the interpreter,
