@@ -1166,10 +1166,10 @@ class BlockGen {
         this.loadStorePair(raw, op, k, i);
         return false;
       case 111: case 112: // STXR, LDXR (not the pairs): on RAM here, the rest by the interpreter
-        this.exclusive(raw, op === 112, k, i);
+        this.exclusive(raw, op, k, i);
         return false;
       case 115: case 116: // STLR, LDAR: on RAM here, the rest by the interpreter
-        this.ordered(raw, op === 116, k, i);
+        this.ordered(raw, op, k, i);
         return false;
       case 121: case 122: // LD<op>/ST<op>/SWP and CAS: ADD, CLR, EOR, SET, SWP and CAS on RAM here, the rest by the interpreter
         if (this.atomic(raw, op, k, i)) return false;
@@ -1206,9 +1206,14 @@ class BlockGen {
   // each time it is entered and, if SIMD traps now, returns as stale (the interpreter runs the code and
   // translates it again). A 64-bit form (Q = 0) clears the upper half of Vd, as the interpreter does.
 
+  /** The memory address of Vr. */
+  private vAddr(r: number): number {
+    return this.X + (A64_V_OFFSET - A64_X_OFFSET) + 16 * r;
+  }
+
   /** Pushes Vr (v128). */
   private v(r: number): void {
-    this.f.i32(0).simdMem(SimdOp.v128_load, this.X + (A64_V_OFFSET - A64_X_OFFSET) + 16 * r);
+    this.f.i32(0).simdMem(SimdOp.v128_load, this.vAddr(r));
   }
 
   /**
@@ -1222,7 +1227,7 @@ class BlockGen {
     f.i32(0);
     emit();
     if (((raw >>> 30) & 1) === 0) f.i64(0n).simd(SimdOp.i64x2_replace_lane, 1);
-    f.simdMem(SimdOp.v128_store, this.X + (A64_V_OFFSET - A64_X_OFFSET) + 16 * (raw & 31));
+    f.simdMem(SimdOp.v128_store, this.vAddr(raw & 31));
     return true;
   }
 
@@ -1525,14 +1530,15 @@ class BlockGen {
    * open on the same offset and size and memory still holds that value, swapped in with one wasm
    * compare-exchange, and closes it either way.
    */
-  private exclusive(raw: number, load: boolean, k: number, i: number): void {
+  private exclusive(raw: number, op: number, k: number, i: number): void {
     const f = this.f;
+    const load = op === 112;
     const sizeLog = raw >>> 30;
     const size = 1 << sizeLog;
     const t = raw & 31, s = (raw >>> 16) & 31;
     const monitor = this.X + 8 * SysSlot.monitor;
     const seen = this.X + 8 * SysSlot.monitorValue;
-    this.ramAccess(raw, load ? 112 : 111, k, i, !load, size, load ? t : s, () => {
+    this.ramAccess(raw, op, k, i, !load, size, load ? t : s, () => {
       f.set(this.a32);
       if (load) {
         f.get(this.a32).atomic(AtomicOp.load + atomicWidth(size), sizeLog, this.RAM).set(this.r);
@@ -1560,15 +1566,17 @@ class BlockGen {
    * LDAR/STLR (and their narrow forms) as a wasm atomic load or store, sequentially consistent as the
    * interpreter's Atomics.load/store are.
    */
-  private ordered(raw: number, load: boolean, k: number, i: number): void {
+  private ordered(raw: number, op: number, k: number, i: number): void {
     const f = this.f;
+    const load = op === 116;
     const sizeLog = raw >>> 30;
+    const size = 1 << sizeLog;
     const t = raw & 31;
-    this.ramAccess(raw, load ? 116 : 115, k, i, !load, 1 << sizeLog, load ? t : undefined, () => {
-      if (load) f.atomic(AtomicOp.load + atomicWidth(1 << sizeLog), sizeLog, this.RAM).set(this.r);
+    this.ramAccess(raw, op, k, i, !load, size, load ? t : undefined, () => {
+      if (load) f.atomic(AtomicOp.load + atomicWidth(size), sizeLog, this.RAM).set(this.r);
       else {
         this.x(t);
-        f.atomic(AtomicOp.store + atomicWidth(1 << sizeLog), sizeLog, this.RAM);
+        f.atomic(AtomicOp.store + atomicWidth(size), sizeLog, this.RAM);
       }
     });
   }
