@@ -22,6 +22,7 @@ export function saveA64State(cpu: A64Cpu): Uint8Array {
 export function restoreA64State(cpu: A64Cpu, bytes: Uint8Array): void {
   const values = readFields(ISA, bytes, A64_STATE_FIELDS, ['pc']);
   applyFields(cpu, values, A64_STATE_FIELDS);
+  cpu.decodeTranslationControl();
   cpu.setPc(values['pc'] as bigint);
   cpu.exit = '';
   cpu.loopCount = 0;

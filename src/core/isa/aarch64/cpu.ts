@@ -157,10 +157,17 @@ export class A64Cpu implements CpuCore, ArmCpuApi {
    */
   readonly blocks2M = new Set<number>();
   readonly blocks1G = new Set<number>();
-  /** SCTLR_EL1.M and TCR_EL1's two words, decoded when they are written (read on every TLB miss). */
+  /**
+   * SCTLR_EL1.M and .WXN, TCR_EL1's two words and the TTBRs' table addresses, decoded from the system
+   * registers when one is written (decodeTranslationControl), as numbers: the walk reads them on every
+   * TLB miss, where BigInt arithmetic allocated.
+   */
   mmuOn = false;
+  wxn = false;
   tcrLo = 0;
   tcrHi = 0;
+  ttbr0Table = 0;
+  ttbr1Table = 0;
 
   /** The translation tier (tier.ts), where the state and RAM lie in a registered WebAssembly.Memory. */
   readonly tier: A64Tier | undefined;
@@ -280,8 +287,7 @@ export class A64Cpu implements CpuCore, ArmCpuApi {
     this.vI32.fill(0);
     this.fpcr = this.fpsr = 0;
     Object.assign(this.sys, resetSystemRegisters(this.platform));
-    this.mmuOn = false;
-    this.tcrLo = this.tcrHi = 0;
+    this.decodeTranslationControl();
     this.el = 1;
     this.spsel = 1;
     this.spIdx = Slot.spEl1 * 2;
@@ -487,6 +493,17 @@ export class A64Cpu implements CpuCore, ArmCpuApi {
   /** CpuCore: PSTATE, system registers and monitors kept in this object, for a snapshot (a64-state.ts). */
   saveState(): Uint8Array {
     return saveA64State(this);
+  }
+
+  /** Decodes the translation controls the walk reads (see mmuOn) from SCTLR_EL1, TCR_EL1 and the TTBRs. */
+  decodeTranslationControl(): void {
+    const s = this.sys;
+    this.mmuOn = (s.sctlr & 1n) === 1n;
+    this.wxn = (s.sctlr & (1n << 19n)) !== 0n;
+    this.tcrLo = Number(BigInt.asIntN(32, s.tcr));
+    this.tcrHi = Number(s.tcr >> 32n);
+    this.ttbr0Table = Number(s.ttbr0 & 0x0000_ffff_ffff_fffen);
+    this.ttbr1Table = Number(s.ttbr1 & 0x0000_ffff_ffff_fffen);
   }
 
   restoreState(state: Uint8Array): void {

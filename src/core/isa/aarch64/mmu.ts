@@ -51,6 +51,9 @@ export function outputAddress(dlo: number, dhi: number): number {
   return (dhi & 0xffff) * 4294967296 + ((dlo & -4096) >>> 0);
 }
 
+/** Bytes a descriptor maps at each level (2 ** shift: a variable power is a call of Math.pow). */
+const LEVEL_SPAN = [2 ** 39, 2 ** 30, 2 ** 21, 2 ** 12];
+
 /** The 9-bit (or, at the start level, `bits`-bit) table index of the VA at `shift` (12, 21, 30 or 39). */
 function tableIndex(lo: number, hi: number, shift: number, bits: number): number {
   const mask = (1 << bits) - 1;
@@ -65,7 +68,6 @@ function tableIndex(lo: number, hi: number, shift: number, bits: number): number
  * Plain number arithmetic on the VA's words and the descriptors' words: this runs on every TLB miss.
  */
 export function translateStage1(cpu: A64Cpu, lo: number, hi: number, access: Access, el: number): number {
-  const sys = cpu.sys;
   if (!cpu.mmuOn) {
     // MMU off: flat mapping; addresses beyond the 48-bit PA range give an address size fault.
     if ((hi & 0xffff0000) !== 0) return fault(cpu, lo, hi, access, Fsc.addressSize);
@@ -83,8 +85,7 @@ export function translateStage1(cpu: A64Cpu, lo: number, hi: number, access: Acc
   const canonical = upper ? (hi & hiMask) === hiMask && (lo & loMask) === loMask : (hi & hiMask) === 0 && (lo & loMask) === 0;
   if (!canonical || epd === 1) return fault(cpu, lo, hi, access, Fsc.translation + 0);
   const startLevel = 4 - Math.ceil((inputBits - 12) / 9);
-  const ttbr = upper ? sys.ttbr1 : sys.ttbr0;
-  let table = Number(ttbr & 0x0000_ffff_ffff_fffen);
+  let table = upper ? cpu.ttbr1Table : cpu.ttbr0Table;
   let apTable = 0;
   let xnTable = 0;
   let pxnTable = 0;
@@ -108,7 +109,7 @@ export function translateStage1(cpu: A64Cpu, lo: number, hi: number, access: Acc
     const readOnly = (ap & 2) === 2 || (apTable & 2) !== 0;
     const uxn = ((dhi >>> 22) & 1) === 1 || xnTable === 1;
     const pxn = ((dhi >>> 21) & 1) === 1 || pxnTable === 1;
-    const wxn = (sys.sctlr & (1n << 19n)) !== 0n && !readOnly;
+    const wxn = cpu.wxn && !readOnly;
     let allowed: boolean;
     if (el === 0) {
       allowed = el0Access && (access === WRITE ? !readOnly : access === FETCH ? !uxn && !wxn : true);
@@ -123,7 +124,7 @@ export function translateStage1(cpu: A64Cpu, lo: number, hi: number, access: Acc
     // Block or page: output address bits above `shift`, the VA's bits below it.
     const base = outputAddress(dlo, dhi);
     const within = shift >= 32 ? (hi & ((1 << (shift - 32)) - 1)) * 4294967296 + (lo >>> 0) : shift === 30 ? (lo & 0x3fff_ffff) >>> 0 : (lo & ((1 << shift) - 1)) >>> 0;
-    return base - (base % 2 ** shift) + within;
+    return base - (base % LEVEL_SPAN[level]!) + within;
   }
 }
 

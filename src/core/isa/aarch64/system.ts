@@ -219,15 +219,10 @@ const DEBUG_REGISTER = /^dbg[bw][vc]r[01]_el1$/;
 function writeRegister(cpu: A64Cpu, name: string, v: bigint): boolean {
   const s = cpu.sys;
   switch (name) {
-    case 'sctlr_el1': s.sctlr = (v & 0xffff_ffffn) | SCTLR_RES1; cpu.mmuOn = (s.sctlr & 1n) === 1n; flushTlb(cpu); return true;
-    case 'tcr_el1':
-      s.tcr = v & 0x7f_ffff_ffbfn;
-      cpu.tcrLo = Number(BigInt.asIntN(32, s.tcr));
-      cpu.tcrHi = Number(s.tcr >> 32n);
-      flushTlb(cpu);
-      return true;
-    case 'ttbr0_el1': s.ttbr0 = v; flushTlb(cpu); return true;
-    case 'ttbr1_el1': s.ttbr1 = v; flushTlb(cpu); return true;
+    case 'sctlr_el1': s.sctlr = (v & 0xffff_ffffn) | SCTLR_RES1; cpu.decodeTranslationControl(); flushTlb(cpu); return true;
+    case 'tcr_el1': s.tcr = v & 0x7f_ffff_ffbfn; cpu.decodeTranslationControl(); flushTlb(cpu); return true;
+    case 'ttbr0_el1': s.ttbr0 = v; cpu.decodeTranslationControl(); flushTlb(cpu); return true;
+    case 'ttbr1_el1': s.ttbr1 = v; cpu.decodeTranslationControl(); flushTlb(cpu); return true;
     case 'mair_el1': s.mair = v; return true;
     case 'amair_el1': s.amair = v; return true;
     case 'actlr_el1': s.actlr = v; return true;

@@ -377,8 +377,9 @@ describe('A64 MMU: address ranges', () => {
     t.map(root, 2, 0x0123_4000n, RAM_BASE + 0x5000, PAGE);
     m.run();
     m.cpu.sys.ttbr0 = BigInt(root);
-    m.cpu.mmuOn = true;
-    m.cpu.tcrLo = 39;
+    m.cpu.sys.sctlr |= 1n;
+    m.cpu.sys.tcr = 39n;
+    m.cpu.decodeTranslationControl();
     expect(translateStage1(m.cpu, 0x0123_4567, 0, 0, 1)).toBe(RAM_BASE + 0x5567);
     expect(() => translateStage1(m.cpu, 0x0223_4567, 0, 0, 1)).toThrow();
     expect(m.cpu.excIss).toBe(0x04);
