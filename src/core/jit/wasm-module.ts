@@ -115,6 +115,20 @@ export class Bytes {
     }
   }
 
+  /** The signed LEB128 of the 64-bit value hi:lo (two 32-bit words), without BigInt. */
+  s64Words(lo: number, hi: number): this {
+    let l = lo >>> 0;
+    let h = hi | 0;
+    for (;;) {
+      const b = l & 0x7f;
+      l = ((l >>> 7) | (h << 25)) >>> 0;
+      h >>= 7;
+      const done = (b & 0x40) === 0 ? l === 0 && h === 0 : l === 0xffff_ffff && h === -1;
+      if (done) return this.byte(b);
+      this.byte(b | 0x80);
+    }
+  }
+
   /** A name (the tier's names are ASCII). */
   name(s: string): this {
     this.u32(s.length);
@@ -155,6 +169,8 @@ export class FunctionBody {
   tee(i: number): this { return this.op(Op.local_tee).u(i); }
   i32(v: number): this { this.code.byte(Op.i32_const).s32(v); return this; }
   i64(v: bigint): this { this.code.byte(Op.i64_const).s64(v); return this; }
+  /** i64.const of the value hi:lo given as two 32-bit words (no BigInt). */
+  i64Words(lo: number, hi: number): this { this.code.byte(Op.i64_const).s64Words(lo, hi); return this; }
   /** A load or store with natural alignment `alignLog2` and a constant offset. */
   mem(op: number, alignLog2: number, offset: number): this { this.code.byte(op).u32(alignLog2).u32(offset); return this; }
   call(f: number): this { return this.op(Op.call).u(f); }

@@ -751,9 +751,11 @@ class BlockGen {
 
   emit(words: number[], ops: number[]): void {
     const f = this.f;
-    // The code is still what was translated.
-    for (let i = 0; i < words.length; i++) {
-      f.i32(0).mem(W.i32_load, 2, this.RAM + this.host + 4 * (this.k0 + i)).i32(words[i]!).op(W.i32_ne);
+    // The code is still what was translated: compared in 8-byte pieces (two instructions a load).
+    for (let i = 0; i < words.length; i += 2) {
+      const at = this.RAM + this.host + 4 * (this.k0 + i);
+      if (i + 1 < words.length) f.i32(0).mem(W.i64_load, 0, at).i64Words(words[i]!, words[i + 1]!).op(W.i64_ne);
+      else f.i32(0).mem(W.i32_load, 2, at).i32(words[i]!).op(W.i32_ne);
       if (i > 0) f.op(W.i32_or);
     }
     // And FP/SIMD still does not trap at this EL, where the block does Advanced SIMD itself (vector).

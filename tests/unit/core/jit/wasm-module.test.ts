@@ -31,6 +31,18 @@ describe('wasm-module constants', () => {
     expect(fns.map((f) => f())).toEqual(i64);
   });
 
+  it('i64.const from two 32-bit words keeps every value as i64.const from a BigInt does', () => {
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
+    const mod = new ModuleBuilder(1);
+    i64.forEach((v, i) => {
+      const f = new FunctionBody(0);
+      f.i64Words(Number(BigInt.asIntN(32, v)), Number(v >> 32n));
+      mod.addFunction(`w${i}`, [], [I64], f);
+    });
+    const exports = new WebAssembly.Instance(new WebAssembly.Module(mod.encode()), { env: { memory } } as never).exports;
+    expect(i64.map((_, i) => (exports[`w${i}`] as () => bigint)())).toEqual(i64);
+  });
+
   it('i32.const keeps every 32-bit value', () => {
     const i32 = [...new Set(i64.map((v) => BigInt.asIntN(32, v)))];
     const fns = constants(i32, I32);
