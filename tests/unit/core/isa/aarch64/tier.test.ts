@@ -127,7 +127,10 @@ function compareRandomPrograms(seed: number, count: number, length: (r: () => nu
       const regs = Array.from({ length: 11 }, (_, i) => m.x(i).toString(16));
       const mem = Array.from({ length: 32 }, (_, i) => m.ram.getBigUint64(0x8000 + i * 8, true).toString(16));
       const v = Array.from(m.cpu.vI32, (w) => (w >>> 0).toString(16));
-      return { exit, regs, v, x21: m.x(21), flags: m.flags(), mem, faults: m.faults.length, blocks: m.cpu.tier?.stats.blocks ?? 0 };
+      // SP_EL1 and the stack below RAM_BASE + 0xc000 (the SP programs' pushes and pops).
+      const sp = m.cpu.getSp().toString(16);
+      const stack = Array.from({ length: 512 }, (_, i) => m.ram.getBigUint64(0xb000 + i * 8, true).toString(16));
+      return { exit, regs, v, sp, stack, x21: m.x(21), flags: m.flags(), mem, faults: m.faults.length, blocks: m.cpu.tier?.stats.blocks ?? 0 };
     });
     expect(states[1]!.blocks, `program ${p}`).toBeGreaterThan(0);
     expect({ ...states[1]!, blocks: 0 }, `program ${p}:\n${source}`).toEqual({ ...states[0]!, blocks: 0 });
@@ -162,6 +165,32 @@ describe('A64 translation tier: seeded random programs', () => {
       if (v < 0.12) return `mrs ${x}, ${['dczid_el0', 'ctr_el0', 'midr_el1', 'id_aa64isar0_el1'][Math.floor(r() * 4)]}`;
       return undefined;
     });
+  });
+});
+
+describe('A64 translation tier: the stack pointer in a block\'s locals', () => {
+  it('40 loops pushing, popping and moving SP, with the interpreter\'s code and slow paths between', () => {
+    // Blocks keep SP in a local like X0-X30: pre/post-indexed STP/LDP/STR/LDR on SP write it there, ADD and
+    // SUB (immediate) on SP and MOV to and from it read and write it there; CRC32 and MRS NZCV (the
+    // interpreter's code) and the loads' first-pass TLB misses (the slow path writes SP in memory) must
+    // see it and be seen. The stack starts at RAM_BASE + 0xc000 and drifts at most a few KiB.
+    compareRandomPrograms(0x57ac, 40, (r) => 6 + Math.floor(r() * 30), 5, (r) => {
+      const v = r();
+      const x = (): string => `x${Math.floor(r() * 10)}`;
+      if (v < 0.07) return `stp ${x()}, ${x()}, [sp, #-16]!`;
+      if (v < 0.13) return `ldp ${x()}, ${x()}, [sp], #16`;
+      if (v < 0.16) return `str ${x()}, [sp, #-8]!`;
+      if (v < 0.19) return `ldr ${x()}, [sp], #8`;
+      if (v < 0.22) return `ldr ${x()}, [sp, #${8 * Math.floor(r() * 8)}]`;
+      if (v < 0.24) return `str ${x()}, [sp, #${8 * Math.floor(r() * 8)}]`;
+      if (v < 0.26) return `sub sp, sp, #${16 * Math.floor(r() * 4)}`;
+      if (v < 0.28) return `add sp, sp, #${16 * Math.floor(r() * 4)}`;
+      if (v < 0.30) return `mov ${x()}, sp`;
+      if (v < 0.31) return 'mov x9, sp\n  mov sp, x9';
+      if (v < 0.33) return `crc32w w${Math.floor(r() * 10)}, w${Math.floor(r() * 10)}, w${Math.floor(r() * 10)}`;
+      if (v < 0.35) return `mrs ${x()}, nzcv`;
+      return undefined;
+    }, [`ldr x11, =${RAM_BASE + 0xc000}`, 'mov sp, x11']);
   });
 });
 
