@@ -133,14 +133,14 @@ export function takeTrap(h: Hart, cause: number, isInterrupt: boolean, tval: big
   const base = tvec & ~3n;
   const target = toS ? 1 : 3;
   if (!isInterrupt) {
-    const text = describeException(cause, tval, pc, h.excDetail);
+    // The report's text only where the machine stops (a guest's every ecall and page fault passes here).
     if (base === 0n) {
-      fatal(h, 'no-trap-handler', `${text}; no trap handler (${toS ? 'stvec' : 'mtvec'} = 0)`, cause, tval);
+      fatal(h, 'no-trap-handler', `${describeException(cause, tval, pc, h.excDetail)}; no trap handler (${toS ? 'stvec' : 'mtvec'} = 0)`, cause, tval);
       return;
     }
     if (pc === base) {
       if (h.loopCause === cause && h.loopTarget === target) {
-        fatal(h, 'trap-loop', `${text}; the trap handler itself raises it (trap loop)`, cause, tval);
+        fatal(h, 'trap-loop', `${describeException(cause, tval, pc, h.excDetail)}; the trap handler itself raises it (trap loop)`, cause, tval);
         return;
       }
       h.loopCause = cause;
