@@ -8,10 +8,13 @@
  */
 import type { TierStats } from '../cpu/cpu-core';
 
-/** Per (RAM page, mode) tables: the block at each slot (0 none yet, -1 none, PENDING queued) and its heat. */
+/**
+ * Per (RAM page, mode) tables: the block at each slot (0 none yet, -1 none, PENDING queued) and its heat
+ * (16 bits: riscv64's HOT is above 255).
+ */
 export interface TierPage {
   readonly fns: Int32Array;
-  readonly heat: Uint8Array;
+  readonly heat: Uint16Array;
 }
 
 /** fns[k] of a head queued for the next batch. */
@@ -74,7 +77,7 @@ export class BlockCache<Q extends QueuedBlock> {
     const key = (host >>> 12) * this.config.modes + mode;
     let p = this.pages.get(key);
     if (p === undefined) {
-      p = { fns: new Int32Array(this.config.slots), heat: new Uint8Array(this.config.slots) };
+      p = { fns: new Int32Array(this.config.slots), heat: new Uint16Array(this.config.slots) };
       this.pages.set(key, p);
     }
     return p;
