@@ -46,7 +46,7 @@ export type BlockFn = (count: number, pageLo: number, pageHi: number, nzcv: numb
 /** Executions of a block head before it is translated. */
 export const HOT = 64;
 /** Blocks per compiled module (see A64Tier.batch). */
-export const BATCH = 32;
+export const BATCH = 64;
 /** Longest block, in instructions; the interpreter enters blocks only with at least this much budget. */
 export const MAX_BLOCK = 48;
 /** Translated blocks kept before the cache is emptied (a guest that keeps writing code stays bounded). */
