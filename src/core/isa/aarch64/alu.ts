@@ -250,6 +250,63 @@ export function bitfieldMove32(op: number, dst: number, src: number, immr: numbe
   return ((src >>> imms) & 1) !== 0 && used < 32 ? field | (-1 << used) : field | 0;
 }
 
+// 64-bit values as int32 pairs (lo, hi) for bitfieldMove64 and extract64: results in pLo/pHi.
+let pLo = 0;
+let pHi = 0;
+/** (lo, hi) << n, 0 <= n < 64. */
+function shl64(lo: number, hi: number, n: number): void {
+  if (n === 0) { pLo = lo; pHi = hi; } else if (n < 32) { pLo = lo << n; pHi = (hi << n) | (lo >>> (32 - n)); } else { pLo = 0; pHi = lo << (n - 32); }
+}
+/** (lo, hi) >>> n (logical), 0 <= n < 64. */
+function shr64(lo: number, hi: number, n: number): void {
+  if (n === 0) { pLo = lo; pHi = hi; } else if (n < 32) { pLo = (lo >>> n) | (hi << (32 - n)); pHi = hi >>> n; } else { pLo = hi >>> (n - 32); pHi = 0; }
+}
+/** The low word, then (maskHi) the high word, of 2^n - 1 for 0 <= n <= 64. */
+const maskLo = (n: number): number => (n >= 32 ? -1 : n === 0 ? 0 : (1 << n) - 1);
+const maskHi = (n: number): number => (n <= 32 ? 0 : n >= 64 ? -1 : (1 << (n - 32)) - 1);
+
+/**
+ * bitfieldMove for X registers on int32 halves (no BigInt): SBFM, BFM, UBFM (and so LSL, LSR, ASR,
+ * UBFX, SBFX, BFI, SXTW ... by immediate). Writes the result's low and high words to out[at], out[at + 1].
+ */
+export function bitfieldMove64(op: number, dlo: number, dhi: number, slo: number, shi: number, immr: number, imms: number, out: Int32Array, at: number): void {
+  const extract = imms >= immr;
+  const len = extract ? imms - immr + 1 : imms + 1;
+  const lsb = extract ? 0 : 64 - immr;
+  // ones = (2^len - 1) << lsb; field = the source's bits moved there.
+  shl64(maskLo(len), maskHi(len), lsb);
+  const onesLo = pLo, onesHi = pHi;
+  if (extract) shr64(slo, shi, immr);
+  else shl64(slo, shi, lsb);
+  let rlo = pLo & onesLo;
+  let rhi = pHi & onesHi;
+  if (op === 15) {
+    rlo |= dlo & ~onesLo;
+    rhi |= dhi & ~onesHi;
+  } else if (op === 14 && ((imms < 32 ? slo >>> imms : shi >>> (imms - 32)) & 1) !== 0) {
+    // SBFM: the field's top bit (the source's bit imms) fills every bit above it.
+    const used = lsb + len;
+    rlo |= ~maskLo(used);
+    rhi |= ~maskHi(used);
+  }
+  out[at] = rlo;
+  out[at + 1] = rhi;
+}
+
+/** EXTR for X registers on int32 halves: bits lsb..lsb+63 of hi:lo (128 bits) into out[at], out[at + 1]. */
+export function extract64(hiLo: number, hiHi: number, loLo: number, loHi: number, lsb: number, out: Int32Array, at: number): void {
+  if (lsb === 0) {
+    out[at] = loLo;
+    out[at + 1] = loHi;
+    return;
+  }
+  shr64(loLo, loHi, lsb);
+  const rlo = pLo, rhi = pHi;
+  shl64(hiLo, hiHi, 64 - lsb);
+  out[at] = rlo | pLo;
+  out[at + 1] = rhi | pHi;
+}
+
 const limbsA = new Float64Array(4);
 const limbsB = new Float64Array(4);
 const limbsR = new Float64Array(8);

@@ -10,7 +10,7 @@
  * table for literal labels). Register 31 reads as zero through slot 31 and is written to slot 32
  * (the sink) in XZR contexts; in SP contexts it is the current stack pointer's slot.
  */
-import { add32, add64, bitfieldMove, bitfieldMove32, bswap32, conditionHolds, multiply64, dataProcessing1, divide, extend, logicFlags, pair, setPair, shift32, shift64 } from './alu';
+import { add32, add64, bitfieldMove32, bitfieldMove64, extract64, bswap32, conditionHolds, multiply64, dataProcessing1, divide, extend, logicFlags, pair, setPair, shift32, shift64 } from './alu';
 import type { A64Cpu } from './cpu';
 import { decode } from './decoder';
 import { Ec, raise } from './exceptions';
@@ -18,7 +18,6 @@ import { END, executeOther, NEXT } from './execute-other';
 import { logicalImmOf } from './fields';
 import { loadStore, loadStorePair } from './load-store';
 import { fetchPage, load, store, TLB_MASK } from './memory';
-import { asUint } from './uint';
 import { MAX_BLOCK, PENDING, VERY_HOT } from './tier';
 
 /** The multiplier's 128-bit result (multiplyWide), reused: one interpreter per thread. */
@@ -269,27 +268,25 @@ export function execute(cpu: A64Cpu, n: number): number {
           break;
         }
         case 14: case 15: case 16: { // sbfm bfm ubfm
-          const width = sf ? 64 : 32;
           const di = d === 31 ? 64 : d << 1;
           if (!sf) {
             x[di] = bitfieldMove32(op, d === 31 ? 0 : x[d << 1]!, x[nn << 1]!, (raw >>> 16) & 63, (raw >>> 10) & 63);
             x[di + 1] = 0;
             break;
           }
-          const src = pair(x[nn << 1]!, sf ? x[(nn << 1) + 1]! : 0);
-          const dst = pair(x[d << 1]!, sf ? x[(d << 1) + 1]! : 0);
-          const v = bitfieldMove(op, d === 31 ? 0n : dst, src, (raw >>> 16) & 63, (raw >>> 10) & 63, width);
-          setPair(x, di, asUint(width, v));
+          bitfieldMove64(op, d === 31 ? 0 : x[d << 1]!, d === 31 ? 0 : x[(d << 1) + 1]!, x[nn << 1]!, x[(nn << 1) + 1]!, (raw >>> 16) & 63, (raw >>> 10) & 63, x, di);
           break;
         }
         case 17: { // extr
-          const width = sf ? 64 : 32;
           const m = (raw >>> 16) & 31;
-          const lsb = BigInt((raw >>> 10) & 63);
-          const hiPart = pair(x[nn << 1]!, sf ? x[(nn << 1) + 1]! : 0);
-          const loPart = pair(x[m << 1]!, sf ? x[(m << 1) + 1]! : 0);
-          const v = lsb === 0n ? loPart : (loPart >> lsb) | (hiPart << (BigInt(width) - lsb));
-          setPair(x, d === 31 ? 64 : d << 1, asUint(width, v));
+          const lsb = (raw >>> 10) & 63;
+          const di = d === 31 ? 64 : d << 1;
+          if (sf) extract64(x[nn << 1]!, x[(nn << 1) + 1]!, x[m << 1]!, x[(m << 1) + 1]!, lsb, x, di);
+          else {
+            // imms >= 32 with sf = 0 is unallocated (the decoder's table leaves it out).
+            x[di] = lsb === 0 ? x[m << 1]! : (x[m << 1]! >>> lsb) | (x[nn << 1]! << (32 - lsb));
+            x[di + 1] = 0;
+          }
           break;
         }
         case 21: case 22: { // b bl

@@ -1,9 +1,10 @@
 /**
- * The W-register fast paths of the interpreter give what the BigInt paths give: bitfieldMove32 against
- * bitfieldMove for every SBFM/BFM/UBFM immr/imms pair on varied operands, and bswap32 against REV.
+ * The interpreter's int32 fast paths give what the BigInt paths give: bitfieldMove32 and bitfieldMove64
+ * against bitfieldMove for every SBFM/BFM/UBFM immr/imms pair on varied operands, extract64 against a
+ * 128-bit shift, and bswap32 against REV.
  */
 import { describe, expect, it } from 'vitest';
-import { bitfieldMove, bitfieldMove32, bswap32, dataProcessing1, multiply, multiply64 } from '../../../../../src/core/isa/aarch64/alu';
+import { bitfieldMove, bitfieldMove32, bitfieldMove64, bswap32, dataProcessing1, extract64, multiply, multiply64 } from '../../../../../src/core/isa/aarch64/alu';
 
 const operands = [0, 1, -1, 0x7fffffff, -0x80000000, 0x12345678, -0x5a5a5a5b, 0x00ff00ff, 0x80000001];
 const u32 = (v: number): bigint => BigInt(v >>> 0);
@@ -18,6 +19,39 @@ describe('W-register fast paths', () => {
             const expected = Number(BigInt.asIntN(32, bitfieldMove(op, u32(dst), u32(src), immr, imms, 32)));
             expect(bitfieldMove32(op, dst, src, immr, imms), `op ${op} immr ${immr} imms ${imms} src ${src}`).toBe(expected);
           }
+        }
+      }
+    }
+  });
+
+  it('bitfieldMove64 equals bitfieldMove for all 64-bit immr/imms on SBFM, BFM and UBFM', () => {
+    const values = [0n, 1n, 0xffff_ffff_ffff_ffffn, 0x8000_0000_0000_0000n, 0x7fff_ffff_ffff_ffffn, 0x8000_0000n,
+      0x1234_5678_9abc_def0n, 0xfedc_ba98_7654_3210n, 0x0000_0001_8000_0000n];
+    const out = new Int32Array(2);
+    for (const op of [14, 15, 16]) {
+      for (let immr = 0; immr < 64; immr++) {
+        for (let imms = 0; imms < 64; imms++) {
+          for (const src of values) {
+            const dst = src ^ 0x0f0f_0f0f_f0f0_f0f0n;
+            bitfieldMove64(op, Number(BigInt.asIntN(32, dst)), Number(BigInt.asIntN(32, dst >> 32n)), Number(BigInt.asIntN(32, src)), Number(BigInt.asIntN(32, src >> 32n)), immr, imms, out, 0);
+            const got = (BigInt(out[1]! >>> 0) << 32n) | BigInt(out[0]! >>> 0);
+            expect(got, `op ${op} immr ${immr} imms ${imms} src ${src}`).toBe(BigInt.asUintN(64, bitfieldMove(op, dst, src, immr, imms, 64)));
+          }
+        }
+      }
+    }
+  });
+
+  it('extract64 equals EXTR of two X registers for every lsb', () => {
+    const values = [0n, 0xffff_ffff_ffff_ffffn, 0x8000_0000_0000_0001n, 0x1234_5678_9abc_def0n, 0xfedc_ba98_7654_3210n];
+    const out = new Int32Array(2);
+    const lo32 = (v: bigint): number => Number(BigInt.asIntN(32, v));
+    for (let lsb = 0; lsb < 64; lsb++) {
+      for (const hi of values) {
+        for (const lo of values) {
+          extract64(lo32(hi), lo32(hi >> 32n), lo32(lo), lo32(lo >> 32n), lsb, out, 0);
+          const got = (BigInt(out[1]! >>> 0) << 32n) | BigInt(out[0]! >>> 0);
+          expect(got, `lsb ${lsb}`).toBe(BigInt.asUintN(64, ((hi << 64n) | lo) >> BigInt(lsb)));
         }
       }
     }
