@@ -106,13 +106,7 @@ export class Bytes {
     // Most constants (immediates, page offsets) fit in 32 bits: their LEB128 is the same as s32's,
     // without a BigInt shift per 7 bits.
     if (v >= -0x8000_0000n && v <= 0x7fff_ffffn) return this.s32(Number(v));
-    let x = BigInt.asIntN(64, v);
-    for (;;) {
-      const b = Number(x & 0x7fn);
-      x >>= 7n;
-      if ((x === 0n && (b & 0x40) === 0) || (x === -1n && (b & 0x40) !== 0)) return this.byte(b);
-      this.byte(b | 0x80);
-    }
+    return this.s64Words(Number(BigInt.asIntN(32, v)), Number(BigInt.asIntN(32, v >> 32n)));
   }
 
   /** The signed LEB128 of the 64-bit value hi:lo (two 32-bit words), without BigInt. */

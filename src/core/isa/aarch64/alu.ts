@@ -68,8 +68,8 @@ export function conditionHolds(cond: number, nzcv: number): boolean {
   return CONDITION_TABLE[(cond << 4) | (nzcv >>> 28)] === 1;
 }
 
-/** Shift type 0 LSL, 1 LSR, 2 ASR, 3 ROR of a 64-bit pair by 0..63. */
-export function shift64(cpu: A64Cpu, type: number, lo: number, hi: number, s: number): number {
+/** Shift type 0 LSL, 1 LSR, 2 ASR, 3 ROR of a 64-bit pair by 0..63; the high word goes to cpu.tmpHi. */
+export function shift64(cpu: Pick<A64Cpu, 'tmpHi'>, type: number, lo: number, hi: number, s: number): number {
   if (s === 0) {
     cpu.tmpHi = hi;
     return lo;
@@ -250,36 +250,23 @@ export function bitfieldMove32(op: number, dst: number, src: number, immr: numbe
   return ((src >>> imms) & 1) !== 0 && used < 32 ? field | (-1 << used) : field | 0;
 }
 
-// 64-bit values as int32 pairs (lo, hi) for bitfieldMove64 and extract64: results in pLo/pHi.
-let pLo = 0;
-let pHi = 0;
-/** (lo, hi) << n, 0 <= n < 64. */
-function shl64(lo: number, hi: number, n: number): void {
-  if (n === 0) { pLo = lo; pHi = hi; } else if (n < 32) { pLo = lo << n; pHi = (hi << n) | (lo >>> (32 - n)); } else { pLo = 0; pHi = lo << (n - 32); }
-}
-/** (lo, hi) >>> n (logical), 0 <= n < 64. */
-function shr64(lo: number, hi: number, n: number): void {
-  if (n === 0) { pLo = lo; pHi = hi; } else if (n < 32) { pLo = (lo >>> n) | (hi << (32 - n)); pHi = hi >>> n; } else { pLo = hi >>> (n - 32); pHi = 0; }
-}
 /** The low word, then (maskHi) the high word, of 2^n - 1 for 0 <= n <= 64. */
 const maskLo = (n: number): number => (n >= 32 ? -1 : n === 0 ? 0 : (1 << n) - 1);
 const maskHi = (n: number): number => (n <= 32 ? 0 : n >= 64 ? -1 : (1 << (n - 32)) - 1);
 
 /**
  * bitfieldMove for X registers on int32 halves (no BigInt): SBFM, BFM, UBFM (and so LSL, LSR, ASR,
- * UBFX, SBFX, BFI, SXTW ... by immediate). Writes the result's low and high words to out[at], out[at + 1].
+ * UBFX, SBFX, BFI, SXTW ... by immediate). Returns the low word; the high word goes to cpu.tmpHi.
  */
-export function bitfieldMove64(op: number, dlo: number, dhi: number, slo: number, shi: number, immr: number, imms: number, out: Int32Array, at: number): void {
+export function bitfieldMove64(cpu: Pick<A64Cpu, 'tmpHi'>, op: number, dlo: number, dhi: number, slo: number, shi: number, immr: number, imms: number): number {
   const extract = imms >= immr;
   const len = extract ? imms - immr + 1 : imms + 1;
   const lsb = extract ? 0 : 64 - immr;
   // ones = (2^len - 1) << lsb; field = the source's bits moved there.
-  shl64(maskLo(len), maskHi(len), lsb);
-  const onesLo = pLo, onesHi = pHi;
-  if (extract) shr64(slo, shi, immr);
-  else shl64(slo, shi, lsb);
-  let rlo = pLo & onesLo;
-  let rhi = pHi & onesHi;
+  const onesLo = shift64(cpu, 0, maskLo(len), maskHi(len), lsb);
+  const onesHi = cpu.tmpHi;
+  let rlo = shift64(cpu, extract ? 1 : 0, slo, shi, extract ? immr : lsb) & onesLo;
+  let rhi = cpu.tmpHi & onesHi;
   if (op === 15) {
     rlo |= dlo & ~onesLo;
     rhi |= dhi & ~onesHi;
@@ -289,22 +276,21 @@ export function bitfieldMove64(op: number, dlo: number, dhi: number, slo: number
     rlo |= ~maskLo(used);
     rhi |= ~maskHi(used);
   }
-  out[at] = rlo;
-  out[at + 1] = rhi;
+  cpu.tmpHi = rhi;
+  return rlo;
 }
 
-/** EXTR for X registers on int32 halves: bits lsb..lsb+63 of hi:lo (128 bits) into out[at], out[at + 1]. */
-export function extract64(hiLo: number, hiHi: number, loLo: number, loHi: number, lsb: number, out: Int32Array, at: number): void {
+/** EXTR for X registers on int32 halves: bits lsb..lsb+63 of hi:lo (128 bits); the high word goes to cpu.tmpHi. */
+export function extract64(cpu: Pick<A64Cpu, 'tmpHi'>, hiLo: number, hiHi: number, loLo: number, loHi: number, lsb: number): number {
   if (lsb === 0) {
-    out[at] = loLo;
-    out[at + 1] = loHi;
-    return;
+    cpu.tmpHi = loHi;
+    return loLo;
   }
-  shr64(loLo, loHi, lsb);
-  const rlo = pLo, rhi = pHi;
-  shl64(hiLo, hiHi, 64 - lsb);
-  out[at] = rlo | pLo;
-  out[at + 1] = rhi | pHi;
+  const rlo = shift64(cpu, 1, loLo, loHi, lsb);
+  const rhi = cpu.tmpHi;
+  const tlo = shift64(cpu, 0, hiLo, hiHi, 64 - lsb);
+  cpu.tmpHi |= rhi;
+  return rlo | tlo;
 }
 
 const limbsA = new Float64Array(4);

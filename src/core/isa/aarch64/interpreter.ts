@@ -274,15 +274,18 @@ export function execute(cpu: A64Cpu, n: number): number {
             x[di + 1] = 0;
             break;
           }
-          bitfieldMove64(op, d === 31 ? 0 : x[d << 1]!, d === 31 ? 0 : x[(d << 1) + 1]!, x[nn << 1]!, x[(nn << 1) + 1]!, (raw >>> 16) & 63, (raw >>> 10) & 63, x, di);
+          x[di] = bitfieldMove64(cpu, op, d === 31 ? 0 : x[d << 1]!, d === 31 ? 0 : x[(d << 1) + 1]!, x[nn << 1]!, x[(nn << 1) + 1]!, (raw >>> 16) & 63, (raw >>> 10) & 63);
+          x[di + 1] = cpu.tmpHi;
           break;
         }
         case 17: { // extr
           const m = (raw >>> 16) & 31;
           const lsb = (raw >>> 10) & 63;
           const di = d === 31 ? 64 : d << 1;
-          if (sf) extract64(x[nn << 1]!, x[(nn << 1) + 1]!, x[m << 1]!, x[(m << 1) + 1]!, lsb, x, di);
-          else {
+          if (sf) {
+            x[di] = extract64(cpu, x[nn << 1]!, x[(nn << 1) + 1]!, x[m << 1]!, x[(m << 1) + 1]!, lsb);
+            x[di + 1] = cpu.tmpHi;
+          } else {
             // imms >= 32 with sf = 0 is unallocated (the decoder's table leaves it out).
             x[di] = lsb === 0 ? x[m << 1]! : (x[m << 1]! >>> lsb) | (x[nn << 1]! << (32 - lsb));
             x[di + 1] = 0;
