@@ -149,17 +149,29 @@ export const useInspectStore = defineStore('inspect', () => {
   const startPolling = polling.start;
   const stopPolling = polling.stop;
 
-  async function control(action: () => Promise<ZoneDebugState>): Promise<void> {
-    if (busy.value) return;
+  /** The control action in flight (busy), for the list edits that wait for it. */
+  let inflight: Promise<void> = Promise.resolve();
+  /**
+   * Runs one control action at a time. Pause, resume and step while one is in flight are dropped (a
+   * repeated key must not step twice); list edits (`queue`) wait for it instead, as each names its own
+   * point: removing two breakpoints in quick succession removes both.
+   */
+  async function control(action: () => Promise<ZoneDebugState>, queue = false): Promise<void> {
+    if (busy.value && !queue) return;
+    while (busy.value) await inflight;
     busy.value = true;
-    try {
-      applyDebug(await action());
-      error.value = null;
-    } catch (e) {
-      error.value = e instanceof Error ? e.message.replace(/^Error: /, '') : String(e);
-    } finally {
-      busy.value = false;
-    }
+    const run = (async () => {
+      try {
+        applyDebug(await action());
+        error.value = null;
+      } catch (e) {
+        error.value = e instanceof Error ? e.message.replace(/^Error: /, '') : String(e);
+      } finally {
+        busy.value = false;
+      }
+    })();
+    inflight = run;
+    await run;
   }
 
   const pause = () => (zone.value === null ? Promise.resolve() : control(() => api.invoke('zone.pause', { zone: zone.value! })));
@@ -172,10 +184,10 @@ export const useInspectStore = defineStore('inspect', () => {
     zone.value === null ? Promise.resolve() : control(() => api.invoke('zone.breakpoint', { zone: zone.value!, address }));
   /** Breakpoints and watchpoints of the list (by address or symbol name). */
   const addPoint = (location: string, kind: DebugPointKind, length?: number) =>
-    zone.value === null ? Promise.resolve() : control(() => api.invoke('zone.point.add', { zone: zone.value!, location, kind, ...(length !== undefined ? { length } : {}) }));
+    zone.value === null ? Promise.resolve() : control(() => api.invoke('zone.point.add', { zone: zone.value!, location, kind, ...(length !== undefined ? { length } : {}) }), true);
   const enablePoint = (id: number, enabled: boolean) =>
-    zone.value === null ? Promise.resolve() : control(() => api.invoke('zone.point.enable', { zone: zone.value!, id, enabled }));
-  const removePoint = (id: number) => (zone.value === null ? Promise.resolve() : control(() => api.invoke('zone.point.remove', { zone: zone.value!, id })));
+    zone.value === null ? Promise.resolve() : control(() => api.invoke('zone.point.enable', { zone: zone.value!, id, enabled }), true);
+  const removePoint = (id: number) => (zone.value === null ? Promise.resolve() : control(() => api.invoke('zone.point.remove', { zone: zone.value!, id }), true));
   /** A symbol file (ELF, vmlinux, System.map) the user dropped or picked, for the selected zone. */
   async function loadSymbols(file: File): Promise<void> {
     const z = zone.value;
