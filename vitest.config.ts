@@ -4,6 +4,11 @@ import { defineConfig } from 'vitest/config';
 // figures measure the emulator rather than the other test files competing for the two cores. A test
 // whose assertion is a wall-clock bound (latency, echo time) belongs to the timing group.
 const TIMING = ['tests/timing/**/*.test.ts', 'tests/e2e/four-zones.test.ts'];
+// The A64 ISA tests run a second time with every block head translated at first sight (harness.ts
+// A64_TIER), so the translation tier is held to the interpreter's answers; files that run no guest
+// code, or that measure or test the tier themselves, are left out.
+const A64_ISA = 'tests/unit/core/isa/aarch64';
+const A64_NO_GUEST = ['tier', 'rate', 'disassembler', 'bitfield32', 'uint'].map((name) => `${A64_ISA}/${name}.test.ts`);
 
 export default defineConfig({
   test: {
@@ -15,6 +20,10 @@ export default defineConfig({
       {
         extends: true,
         test: { name: 'main', include: ['tests/**/*.test.ts'], exclude: TIMING, sequence: { groupOrder: 0 } },
+      },
+      {
+        extends: true,
+        test: { name: 'a64-tier', include: [`${A64_ISA}/*.test.ts`], exclude: A64_NO_GUEST, env: { A64_TIER: '1' }, sequence: { groupOrder: 0 } },
       },
       {
         extends: true,

@@ -135,7 +135,9 @@ export class A64Tier {
     // MSR and SYS (endingOp): NZCV back (MSR NZCV writes it) with bit 0 set when the slice must end here.
     const ending = (op: number, raw: number, k: number, count: number, nzcv: number, pageLo: number, pageHi: number): number => {
       at(k, count, nzcv, pageLo, pageHi);
-      return cpu.nzcv | (executeOther(cpu, op, raw, pageLo, pageHi, k) === END ? 1 : 0);
+      // NZCV read after the instruction ran: MSR NZCV writes it.
+      const end = executeOther(cpu, op, raw, pageLo, pageHi, k) === END ? 1 : 0;
+      return cpu.nzcv | end;
     };
     this.imports = { env: { memory, slow, other, ending } };
     this.dispatch = this.buildDispatcher(stateOffset);
