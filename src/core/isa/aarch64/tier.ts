@@ -1425,7 +1425,7 @@ class BlockGen {
   private callInterpreter(fn: number, raw: number, op: number, k: number, i: number): void {
     // The interpreter's code sees NZCV (a fault saves it in SPSR_EL1): on this path at least.
     this.materializeHere();
-    this.f.i32(op).i32(raw).i32(k).get(this.pCount).i32(i).op(W.i32_add).get(this.nz).get(this.pLo).get(this.pHi).call(fn);
+    this.f.i32(op).i32(raw).i32(k).get(this.cnt).i32(i).op(W.i32_add).get(this.nz).get(this.pLo).get(this.pHi).call(fn);
   }
 
 

@@ -419,6 +419,35 @@ done:
     expect(m.cpu.tier!.stats.stale).toBeGreaterThan(0);
   });
 
+  it("a load that faults in a looping block's fifth pass: ELR and the instructions retired are the interpreter's", () => {
+    const source = `
+  adr x0, vectors
+  msr vbar_el1, x0
+  ldr x9, =${RAM_BASE + 0x8000}
+  ldr x8, =0x1000
+  mov x3, #5
+loop:
+  add x1, x1, #1
+  subs x3, x3, #1
+  csel x10, x8, x9, eq
+  ldr x6, [x10]
+  b.ne loop
+  wfi
+  .ltorg
+  .balign 2048
+vectors:
+  .org vectors + 0x200
+  mrs x11, elr_el1
+  wfi`;
+    const runs = [false, true].map((tier) => {
+      const m = machine(asm(source), { tier });
+      const exit = m.run(10_000);
+      return { exit, x1: m.x(1), elr: m.x(11), retired: m.cpu.retired, blocks: (m.cpu.tier?.stats.blocks ?? 0) > 0 };
+    });
+    expect(runs[0]).toEqual({ exit: 'wfi', x1: 5n, elr: BigInt(RAM_BASE + 4 * 8), retired: runs[0]!.retired, blocks: false });
+    expect(runs[1]).toEqual({ ...runs[0], blocks: true });
+  });
+
   it('a load that faults in the middle of a block: earlier instructions done, ELR at the load, later ones not', () => {
     const m = machine(asm(`
   adr x0, vectors
