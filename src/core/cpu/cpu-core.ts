@@ -84,7 +84,11 @@ export const CpuWord = {
   /** Instructions retired, low and high word (updated at the end of each slice). */
   retiredLo: 4,
   retiredHi: 5,
-  /** Remote requests: bit 0 = flush the TLB, bit 1 = flush decoded instructions. */
+  /**
+   * Remote requests: bit 0 = flush the TLB, bit 1 = flush decoded instructions, bit 2 = another CPU
+   * invalidated the instruction caches (Arm IC IVAU / IC IALLUIS): translated code compares its guest
+   * code with memory again before it next runs.
+   */
   fences: 15,
 } as const;
 

@@ -28,5 +28,6 @@ export function restoreA64State(cpu: A64Cpu, bytes: Uint8Array): void {
   cpu.loopCount = 0;
   cpu.flushTlb();
   cpu.decPages.fill(undefined);
+  cpu.tier?.codeChanged();
   cpu.publishPstate();
 }

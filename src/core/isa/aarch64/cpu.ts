@@ -123,6 +123,12 @@ export class A64Cpu implements CpuCore, ArmCpuApi {
    * re-decoded without tracking writes to code pages.
    */
   readonly decPages: (Int32Array | undefined)[];
+  /**
+   * RAM pages (span offset / 4096) holding code the translation tier made blocks of: their stores never
+   * enter the write TLB, so each one goes through translate(), which tells the tier the code may have
+   * changed (A64Tier.codeChanged). Marked by the tier; cleared with its cache.
+   */
+  readonly codePage: Uint8Array;
 
   // Execution position: virtual page of the pc and instruction index inside it.
   pageLo = 0;
@@ -223,6 +229,11 @@ export class A64Cpu implements CpuCore, ArmCpuApi {
   wpPass: bigint | undefined;
   /** Set with a TRAP that is a watchpoint stop, not a guest exception. */
   watchStop = false;
+  /**
+   * Set with a TRAP that is not a guest exception either: a translated block's store (or IC) may have
+   * changed the code after it, so the block was left with the pc on the next instruction (tier.ts leaveAfter).
+   */
+  codeStop = false;
 
   constructor(
     readonly platform: ArmPlatform,
@@ -273,6 +284,7 @@ export class A64Cpu implements CpuCore, ArmCpuApi {
     this.i64 = new BigInt64Array(span.buffer, span.bufferOffset, span.size / 8);
     this.view = new DataView(span.buffer, span.bufferOffset, span.size);
     this.decPages = new Array<Int32Array | undefined>(Math.ceil(span.size / 4096)).fill(undefined);
+    this.codePage = new Uint8Array(Math.ceil(span.size / 4096));
     this.sys = mirrorSystemRegisters(resetSystemRegisters(platform), new BigInt64Array(state.buffer, state.byteOffset + A64_X_OFFSET, SysSlot.cpacrEl1 + 1));
     const memory = wasmMemoryOf(state.buffer);
     this.tier = memory && span.buffer === state.buffer && platform.translate !== false
@@ -303,6 +315,7 @@ export class A64Cpu implements CpuCore, ArmCpuApi {
     this.setPc(entry);
     this.flushTlb();
     this.decPages.fill(undefined);
+    this.tier?.codeChanged();
     this.publishPstate();
   }
 
@@ -429,7 +442,8 @@ export class A64Cpu implements CpuCore, ArmCpuApi {
           // A watched access: stop before it, the pc on its instruction (memory.ts checkWatch).
           this.watchStop = false;
           this.exit = 'breakpoint';
-        } else if (!this.faulted) deliverException(this);
+        } else if (this.codeStop) this.codeStop = false;
+        else if (!this.faulted) deliverException(this);
       }
       this.disarmBreakpoint();
       remaining -= done;
@@ -553,5 +567,6 @@ export class A64Cpu implements CpuCore, ArmCpuApi {
     const f = Atomics.exchange(this.header, CpuWord.fences, 0);
     if (f & 1) this.flushTlb();
     if (f & 2) this.decPages.fill(undefined);
+    if (f & 6) this.tier?.codeChanged();
   }
 }

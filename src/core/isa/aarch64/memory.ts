@@ -137,13 +137,20 @@ function physical(cpu: A64Cpu, pa: number, access: Access, size: number, lo: num
     return -1;
   }
   const host = off - (pa & 0xfff);
-  if (fill && host >= 0 && host + 4096 <= cpu.spanSize) {
+  if (host >= 0 && host + 4096 <= cpu.spanSize) {
+    // A store into a page the tier made blocks of: they check their code before they next run (and
+    // the page stays out of the write TLB, so the next store comes here too).
+    const code = access === WRITE && cpu.codePage[host >>> 12] !== 0;
+    if (code) cpu.tier?.codeChanged();
+    if (!fill) return off;
     const t = (lo >>> 12) & TLB_MASK;
     const tag = (lo & -4096) | el;
     if (access === READ) {
       cpu.rTag[t] = tag; cpu.rHi[t] = hi; cpu.rHost[t] = host;
     } else if (access === WRITE) {
-      cpu.wTag[t] = tag; cpu.wHi[t] = hi; cpu.wHost[t] = host;
+      if (!code) {
+        cpu.wTag[t] = tag; cpu.wHi[t] = hi; cpu.wHost[t] = host;
+      }
       cpu.rTag[t] = tag; cpu.rHi[t] = hi; cpu.rHost[t] = host;
     } else {
       cpu.xTag[t] = tag; cpu.xHi[t] = hi; cpu.xHost[t] = host;

@@ -96,6 +96,11 @@ export interface ArmPlatform {
   /** A TLBI ...IS (inner-shareable broadcast) op: other CPUs of the zone must flush their TLBs too. */
   broadcastTlbFlush?(): void;
   /**
+   * An IC IVAU or IC IALLUIS (broadcast to the inner-shareable domain): other CPUs of the zone must not
+   * go on running translations of code that may have changed (CpuWord.fences bit 2).
+   */
+  broadcastCodeChange?(): void;
+  /**
    * The guest executed an encoding or accessed a system register this CPU does not implement. The
    * CPU delivers an Undefined exception to the guest's EL1 unless this returns 'stop' (then it faults).
    */

@@ -358,14 +358,25 @@ export function systemOperation(cpu: A64Cpu, bits: number, name: string | undefi
       zeroBlock(cpu, cpu.x[rt << 1]! & -64, cpu.x[(rt << 1) + 1]!, cpu.el);
       return false;
     }
-    case 'cvac': case 'cvau': case 'civac': case 'ivau':
+    case 'cvac': case 'cvau': case 'civac':
       if (el0 && (cpu.sys.sctlr & (1n << 26n)) === 0n) raise(cpu, Ec.sysreg, sysIss(bits));
+      return false;
+    case 'ivau':
+      // Invalidates to the point of unification in the inner-shareable domain: every CPU of the zone.
+      if (el0 && (cpu.sys.sctlr & (1n << 26n)) === 0n) raise(cpu, Ec.sysreg, sysIss(bits));
+      cpu.tier?.codeChanged();
+      cpu.platform.broadcastCodeChange?.();
+      return false;
+    case 'iallu': case 'ialluis':
+      if (el0) raise(cpu, Ec.unknown, 0);
+      cpu.tier?.codeChanged();
+      if (name === 'ialluis') cpu.platform.broadcastCodeChange?.();
       return false;
     case 's1e1r': case 's1e1w': case 's1e0r': case 's1e0w':
       if (el0) raise(cpu, Ec.unknown, 0);
       addressTranslate(cpu, cpu.getX(rt), name.endsWith('w'), name.startsWith('s1e0') ? 0 : 1);
       return false;
-    case 'ivac': case 'isw': case 'csw': case 'cisw': case 'iallu': case 'ialluis':
+    case 'ivac': case 'isw': case 'csw': case 'cisw':
       if (el0) raise(cpu, Ec.unknown, 0);
       return false;
     case 'vae1': case 'vale1': case 'vaae1': case 'vaale1':

@@ -31,6 +31,7 @@ import { decode } from './decoder';
 import { fpEnabled } from './fpu';
 import { logicalImmOf, sysKeyOf } from './fields';
 import { END, executeOther } from './execute-other';
+import { TRAP } from './exceptions';
 import { daifWriteOf, mrsInline, type DaifWrite } from './system';
 import { loadStore, loadStorePair } from './load-store';
 import { CpuWord } from '../../cpu/cpu-core';
@@ -65,10 +66,30 @@ interface A64Queued extends QueuedBlock {
   readonly ops: number[];
 }
 
-/** Slot 38 (low word): the table index of a block that found its code changed (set by the dispatcher). */
+/**
+ * Slot 38: in its low word the table index of a block that found its code changed (set by the
+ * dispatcher); in its high word the code epoch, advanced whenever code this CPU may have translated can
+ * have changed in a way it is told of (codeChanged). A block compares its code with RAM only when
+ * entered in an epoch it has not checked yet.
+ */
 const SLOT_STALE = 38;
 /** Slot 39 (low word): set by a block whose MSR or SYS ended the slice (endingOp); the interpreter clears it. */
 const SLOT_STOP = 39;
+
+/**
+ * Leaves the block that called an import at page index `k` (`count` instructions done before it) once the
+ * instruction is done: the run loop goes on at the next instruction, without an exception (A64Cpu.codeStop).
+ */
+function leaveAfter(cpu: A64Cpu, k: number, count: number): never {
+  cpu.count = count + 1;
+  if (k === 1023) {
+    cpu.k = 0;
+    cpu.pageLo = (cpu.pageLo + 4096) | 0;
+    if (cpu.pageLo === 0) cpu.pageHi = (cpu.pageHi + 1) | 0;
+  } else cpu.k = k + 1;
+  cpu.codeStop = true;
+  throw TRAP;
+}
 
 export class A64Tier {
   /** Executions of a block head before it is translated (tests lower it to translate everything). */
@@ -118,25 +139,34 @@ export class A64Tier {
       cpu.k = k;
       cpu.count = count;
     };
+    // The code epoch (codeChanged): an import whose store went into a page this CPU made blocks of may
+    // have rewritten the rest of the block that called it, which then must not go on.
+    const x = cpu.x;
+    const epoch = SLOT_STALE * 2 + 1;
     const slow = (op: number, raw: number, k: number, count: number, nzcv: number, pageLo: number, pageHi: number): void => {
       at(k, count, nzcv, pageLo, pageHi);
+      const before = x[epoch];
       if (op >= 108) {
         if (op <= 110) loadStorePair(cpu, op, raw);
         else loadStore(cpu, 102, raw);
       } else loadStore(cpu, op, raw);
+      if (x[epoch] !== before) leaveAfter(cpu, k, count);
     };
     // Instructions the tier leaves to the interpreter's code but keeps inside a block: they always go on
     // with the next instruction (or raise). NZCV goes in and comes back (FCMP sets it, FCSEL reads it).
     const other = (op: number, raw: number, k: number, count: number, nzcv: number, pageLo: number, pageHi: number): number => {
       at(k, count, nzcv, pageLo, pageHi);
+      const before = x[epoch];
       executeOther(cpu, op, raw, pageLo, pageHi, k);
+      if (x[epoch] !== before) leaveAfter(cpu, k, count);
       return cpu.nzcv;
     };
     // MSR and SYS (endingOp): NZCV back (MSR NZCV writes it) with bit 0 set when the slice must end here.
     const ending = (op: number, raw: number, k: number, count: number, nzcv: number, pageLo: number, pageHi: number): number => {
       at(k, count, nzcv, pageLo, pageHi);
-      // NZCV read after the instruction ran: MSR NZCV writes it.
-      const end = executeOther(cpu, op, raw, pageLo, pageHi, k) === END ? 1 : 0;
+      const before = x[epoch];
+      // NZCV read after the instruction ran: MSR NZCV writes it. An IC or a DC ZVA into code ends the slice.
+      const end = executeOther(cpu, op, raw, pageLo, pageHi, k) === END || x[epoch] !== before ? 1 : 0;
       return cpu.nzcv | end;
     };
     this.imports = { env: { memory, slow, other, ending } };
@@ -195,6 +225,30 @@ export class A64Tier {
   /** Drops every translation (the code cache is full). */
   flush(): void {
     this.cache.flush();
+    // No block is left to protect: those pages' stores may use the write TLB again.
+    this.cpu.codePage.fill(0);
+  }
+
+  /**
+   * Code may have changed (a store of this CPU into a page it made blocks of, an IC instruction here or
+   * broadcast by another CPU, the host writing guest memory, a reset or restore): every block compares its
+   * code with RAM again when it is next entered. Another CPU's or a device's store that no IC follows is
+   * not seen (CTR_EL0.DIC is 0: Arm requires the IC, and Linux issues it).
+   */
+  codeChanged(): void {
+    const x = this.cpu.x;
+    x[SLOT_STALE * 2 + 1] = (x[SLOT_STALE * 2 + 1]! + 1) | 0;
+  }
+
+  /** Page `host` holds code a block is made of: its stores must reach translate() (codeChanged). */
+  private markCode(host: number): void {
+    const cpu = this.cpu;
+    if (cpu.codePage[host >>> 12] !== 0) return;
+    cpu.codePage[host >>> 12] = 1;
+    const { wTag, wHost } = cpu;
+    for (let t = 0; t < wHost.length; t++) {
+      if (wHost[t] === host) wTag[t] = -1;
+    }
   }
 
   /** Translates the block at instruction `k` of RAM page `host` for EL `el` with the stack pointer at x[spIdx]. */
@@ -214,6 +268,7 @@ export class A64Tier {
     // Not worth a block (or nothing translatable here): the interpreter keeps this head.
     page.fns[k] = -1;
     if (words.length < 2 && !(words.length === 1 && ops[0]! >= 21 && ops[0]! <= 30)) return;
+    this.markCode(host);
     if (this.cache.queue({ page, host, k, el, spIdx, words, ops })) this.compilePending();
   }
 
@@ -228,7 +283,7 @@ export class A64Tier {
     const other = mod.importFunction('other', [I32, I32, I32, I32, I32, I32, I32], [I32]);
     const ending = mod.importFunction('ending', [I32, I32, I32, I32, I32, I32, I32], [I32]);
     batch.forEach((b, i) => {
-      const g = new BlockGen(this, b.host, b.k, b.el, b.spIdx, slow, other, ending, fpEnabled(this.cpu.sys.cpacr, b.el));
+      const g = new BlockGen(this, b.host, b.k, b.el, b.spIdx, slow, other, ending, fpEnabled(this.cpu.sys.cpacr, b.el), mod.addGlobal(-1));
       g.emit(b.words, b.ops);
       mod.addFunction(`b${i}`, [I32, I32, I32, I32, I32], [I32], g.f);
     });
@@ -271,8 +326,8 @@ export class A64Tier {
   }
 
   /** Addresses the generator bakes in. */
-  get layout(): { x: number; tlb: number; ram: number } {
-    return { x: this.xBase, tlb: this.tlbBase, ram: this.ramBase };
+  get layout(): { x: number; tlb: number; ram: number; epoch: number } {
+    return { x: this.xBase, tlb: this.tlbBase, ram: this.ramBase, epoch: this.xBase + 8 * SLOT_STALE + 4 };
   }
 }
 
@@ -382,12 +437,15 @@ class BlockGen {
   private readonly X: number;
   private readonly TLB: number;
   private readonly RAM: number;
+  private readonly EPOCH: number;
 
   constructor(
     tier: A64Tier, private readonly host: number, private readonly k0: number, private readonly el: number, private readonly spIdx: number,
     private readonly slowFn: number, private readonly otherFn: number, private readonly endingFn: number,
     /** FP/SIMD does not trap at the block's EL (CPACR_EL1.FPEN): Advanced SIMD may be done inline. */
     private readonly fp: boolean,
+    /** The module global holding the code epoch this block last found its code unchanged in (-1: never). */
+    private readonly checked: number,
   ) {
     const f = this.f;
     this.pg = f.local(I64);
@@ -412,6 +470,7 @@ class BlockGen {
     this.X = l.x;
     this.TLB = l.tlb;
     this.RAM = l.ram;
+    this.EPOCH = l.epoch;
   }
 
   // ---- registers (values on the wasm stack) ----
@@ -753,19 +812,25 @@ class BlockGen {
 
   emit(words: number[], ops: number[]): void {
     const f = this.f;
-    // The code is still what was translated: compared in 8-byte pieces (two instructions a load).
+    // The code is still what was translated: compared in 8-byte pieces (two instructions a load), once
+    // per code epoch (codeChanged).
+    f.i32(0).mem(W.i32_load, 2, this.EPOCH).op(W.global_get).u(this.checked).op(W.i32_ne).op(W.if, VOID);
     for (let i = 0; i < words.length; i += 2) {
       const at = this.RAM + this.host + 4 * (this.k0 + i);
       if (i + 1 < words.length) f.i32(0).mem(W.i64_load, 0, at).i64Words(words[i]!, words[i + 1]!).op(W.i64_ne);
       else f.i32(0).mem(W.i32_load, 2, at).i32(words[i]!).op(W.i32_ne);
       if (i > 0) f.op(W.i32_or);
     }
-    // And FP/SIMD still does not trap at this EL, where the block does Advanced SIMD itself (vector).
+    f.op(W.if, VOID).i32(-1).op(W.return, W.end);
+    f.i32(0).mem(W.i32_load, 2, this.EPOCH).op(W.global_set).u(this.checked);
+    f.op(W.end);
+    // And FP/SIMD still does not trap at this EL, where the block does Advanced SIMD itself (vector):
+    // on every entry (CPACR_EL1 changes without the code changing).
     if (this.fp && words.some((raw, i) => this.vectorForm(raw, ops[i]!) !== undefined)) {
       const need = this.el === 0 ? 3 : 1;
-      f.i32(0).mem(W.i32_load, 2, this.X + 8 * SysSlot.cpacrEl1).i32(20).op(W.i32_shr_u).i32(need).op(W.i32_and).i32(need).op(W.i32_ne).op(W.i32_or);
+      f.i32(0).mem(W.i32_load, 2, this.X + 8 * SysSlot.cpacrEl1).i32(20).op(W.i32_shr_u).i32(need).op(W.i32_and).i32(need).op(W.i32_ne);
+      f.op(W.if, VOID).i32(-1).op(W.return, W.end);
     }
-    f.op(W.if, VOID).i32(-1).op(W.return, W.end);
     f.get(this.pHi).op(W.i64_extend_i32_u).i64(32n).op(W.i64_shl).get(this.pLo).op(W.i64_extend_i32_u).op(W.i64_or).set(this.pg);
     f.get(this.pCount).set(this.cnt);
     this.loops = words.some((raw, i) => branchTarget(raw, ops[i]!, this.k0 + i) === this.k0);

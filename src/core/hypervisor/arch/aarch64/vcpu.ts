@@ -219,6 +219,12 @@ export function createAarch64Vcpu(setup: VcpuSetup): VcpuArch {
     });
   };
 
+  /** Asks every other CPU of the zone for a remote fence (CpuWord.fences bits), serviced between its slices. */
+  const broadcastFence = (bits: number): void => {
+    for (const other of binding ? binding.slot.cpuList() : []) {
+      if (other !== cpuId) Atomics.or(view.headers[other]!, HartWord.fences, bits);
+    }
+  };
   const platform: ArmPlatform = {
     cpuId,
     mpidr: BigInt(board.mpidrs[cpuId] ?? cpuId),
@@ -230,11 +236,8 @@ export function createAarch64Vcpu(setup: VcpuSetup): VcpuArch {
     timerOutput: privateIrqs
       ? (timer, level) => locked(() => privateIrqs.setPrivateLevel(cpuId, timer === 'virtual' ? board.timerPpis.virtual : board.timerPpis.physical, level))
       : undefined,
-    broadcastTlbFlush: () => {
-      for (const other of binding ? binding.slot.cpuList() : []) {
-        if (other !== cpuId) Atomics.or(view.headers[other]!, 15, 1);
-      }
-    },
+    broadcastTlbFlush: () => broadcastFence(1),
+    broadcastCodeChange: () => broadcastFence(4),
     // An encoding or system register this CPU does not implement stops the zone with the pc, the encoding
     // and its disassembly (a guest that relies on an Undefined exception there would be a rare case).
     unimplemented: () => 'stop',

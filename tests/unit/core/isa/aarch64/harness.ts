@@ -28,7 +28,8 @@ export const RAM_BASE = 0x4000_0000;
  */
 export const TIER = process.env.A64_TIER === '1';
 
-function tierBuffer(bytes: number): SharedArrayBuffer {
+/** A shared WebAssembly.Memory of at least `bytes`, registered so that CPUs in it get a translation tier. */
+export function tierBuffer(bytes: number): SharedArrayBuffer {
   const pages = Math.ceil(bytes / 65536);
   const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
   registerWasmMemory(memory);

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CpuWord } from '../../../../../src/core/cpu/cpu-core';
-import { assembler, machine, RAM_BASE, runToEnd } from './harness';
+import { assembler, machine, RAM_BASE, runToEnd, tierBuffer } from './harness';
 // After the harness: tier.ts and cpu.ts import each other, and cpu.ts must load first.
 import { BATCH, HOT } from '../../../../../src/core/isa/aarch64/tier';
 
@@ -393,11 +393,15 @@ vectors:
 });
 
 describe('A64 translation tier: code that changes, faults inside a block', () => {
-  it('an instruction rewritten after its block was translated runs as rewritten', () => {
-    // The loop body adds 1 to x1 five times; then the add is patched to add 100 and the loop runs again.
+  it('an instruction rewritten after its block was translated runs as rewritten, each time it is rewritten', () => {
+    // The loop body adds 1 to x1 five times; then the add is patched to add 100 and the loop runs again,
+    // then to add 1000 (a second store into the code page, which must not have entered the write TLB).
     const m = machine(asm(`
   mov x1, #0
-  mov x3, #2
+  mov x3, #3
+  adr x4, loop
+  ldr w5, =0x91019021
+  ldr w6, =0x910fa021
 again:
   mov x2, #5
 loop:
@@ -406,17 +410,84 @@ loop:
   b.ne loop
   subs x3, x3, #1
   b.eq done
-  adr x4, loop
-  ldr w5, =0x91019021
   str w5, [x4]
+  mov w5, w6
   b again
 done:
   wfi
   .ltorg`), { tier: true });
     expect(m.run(10_000)).toBe('wfi');
     expect(m.faults).toEqual([]);
-    expect(m.x(1)).toBe(5n + 500n); // 0x91019021 is add x1, x1, #100
-    expect(m.cpu.tier!.stats.stale).toBeGreaterThan(0);
+    expect(m.x(1)).toBe(5n + 500n + 5000n); // add x1, x1, #100 (0x91019021), then #1000 (0x910fa021)
+    expect(m.cpu.tier!.stats.stale).toBeGreaterThan(1);
+  });
+
+  it('a store into a later instruction of its own block: the rest of the block runs as rewritten', () => {
+    // The store is in the same block as the add it patches: the block must leave after the store.
+    const m = machine(asm(`
+  adr x4, target
+  ldr w5, =0x91019021
+  mov x1, #0
+  str w5, [x4]
+target:
+  add x1, x1, #1
+  wfi
+  .ltorg`), { tier: true });
+    expect(m.run(1_000)).toBe('wfi');
+    expect(m.faults).toEqual([]);
+    expect(m.cpu.tier!.stats.blocks).toBeGreaterThan(0);
+    expect(m.x(1)).toBe(100n); // 0x91019021 is add x1, x1, #100, as the interpreter runs it
+  });
+
+  it("code another CPU rewrote runs as rewritten after that CPU's IC IVAU, which reaches every CPU", async () => {
+    const { AddressSpace } = await import('../../../../../src/core/bus/address-space');
+    const { A64Cpu, A64_STATE_BYTES } = await import('../../../../../src/core/isa/aarch64/cpu');
+    const ramSize = 1 << 16;
+    const buffer = tierBuffer(ramSize + 2 * A64_STATE_BYTES);
+    const bus = new AddressSpace(RAM_BASE, { buffer, byteOffset: 0, byteLength: ramSize });
+    const headers = [0, 1].map((id) => new Int32Array(buffer, ramSize + id * A64_STATE_BYTES, 64));
+    const cpus = [0, 1].map((id) => new A64Cpu({
+      cpuId: id, mpidr: BigInt(id), bus, clock: { now: () => 0 }, timerFrequency: 1,
+      fault: (r) => { throw new Error(r.message); },
+      broadcastCodeChange: () => Atomics.or(headers[1 - id]!, CpuWord.fences, 4),
+    }, { buffer, byteOffset: ramSize + id * A64_STATE_BYTES, byteLength: A64_STATE_BYTES }));
+    for (const cpu of cpus) {
+      cpu.tier!.hot = 1;
+      cpu.tier!.batch = 1;
+    }
+    // CPU 0 runs a loop twice, waiting in between; CPU 1 patches the loop's add as Linux patches text.
+    const code0 = asm(`
+again:
+  mov x2, #5
+loop:
+  add x1, x1, #1
+  subs x2, x2, #1
+  b.ne loop
+  wfi
+  b again`);
+    const code1 = asm(`
+  ldr x4, =${RAM_BASE + 4}
+  ldr w5, =0x91019021
+  ic iallu
+  str w5, [x4]
+  dc cvau, x4
+  dsb ish
+  ic ivau, x4
+  dsb ish
+  isb
+  wfi
+  .ltorg`, RAM_BASE + 0x1000);
+    new Uint8Array(buffer, 0, code0.length).set(code0);
+    new Uint8Array(buffer, 0x1000, code1.length).set(code1);
+    cpus[0]!.powerOn(BigInt(RAM_BASE), []);
+    cpus[1]!.powerOn(BigInt(RAM_BASE + 0x1000), []);
+    expect(cpus[0]!.run(1_000)).toBe('wfi');
+    expect(cpus[0]!.getX(1)).toBe(5n);
+    expect(cpus[0]!.tier!.stats.blocks).toBeGreaterThan(0);
+    expect(cpus[1]!.run(1_000)).toBe('wfi');
+    expect(cpus[0]!.run(1_000)).toBe('wfi');
+    expect(cpus[0]!.getX(1)).toBe(505n); // 0x91019021 is add x1, x1, #100
+    expect(cpus[0]!.tier!.stats.stale).toBeGreaterThan(0);
   });
 
   it("a load that faults in a looping block's fifth pass: ELR and the instructions retired are the interpreter's", () => {
