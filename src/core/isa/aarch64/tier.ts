@@ -4,9 +4,10 @@
  * WebAssembly functions over the machine's shared memory. Registers stay in the CPU's state region
  * (constant addresses), NZCV is a local, loads and stores check the CPU's TLB inline (the TLBs live in
  * the state region) and call the interpreter's load/store code on a miss, which also raises the guest's
- * faults with the pc of the instruction. Each block first compares its instruction words with RAM and
- * returns -1 when one changed (self-modifying code, or another CPU rewrote it): the interpreter then
- * runs that code and may translate it again. A dispatcher (one per CPU) chains blocks through a
+ * faults with the pc of the instruction. Each block entered in a new code epoch (codeChanged: this CPU's
+ * store into a page it made blocks of, an IC here or on another CPU, a host write, a reset) first
+ * compares its instruction words with RAM and returns -1 when one changed: the interpreter then runs
+ * that code and may translate it again. A dispatcher (one per CPU) chains blocks through a
  * function table while the jump cache in the state region knows the next pc; the cache is emptied with
  * the TLBs, so a block is only reached through the translation it was entered with.
  *
