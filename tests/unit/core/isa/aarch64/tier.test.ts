@@ -392,6 +392,14 @@ vectors:
   });
 });
 
+/** A loop adding 1 to x1 five times at `loop` (the add the tests below patch), entered at `again`. */
+const ADD_FIVE_TIMES = `again:
+  mov x2, #5
+loop:
+  add x1, x1, #1
+  subs x2, x2, #1
+  b.ne loop`;
+
 describe('A64 translation tier: code that changes, faults inside a block', () => {
   it('an instruction rewritten after its block was translated runs as rewritten, each time it is rewritten', () => {
     // The loop body adds 1 to x1 five times; then the add is patched to add 100 and the loop runs again,
@@ -402,12 +410,7 @@ describe('A64 translation tier: code that changes, faults inside a block', () =>
   adr x4, loop
   ldr w5, =0x91019021
   ldr w6, =0x910fa021
-again:
-  mov x2, #5
-loop:
-  add x1, x1, #1
-  subs x2, x2, #1
-  b.ne loop
+${ADD_FIVE_TIMES}
   subs x3, x3, #1
   b.eq done
   str w5, [x4]
@@ -457,12 +460,7 @@ target:
     }
     // CPU 0 runs a loop twice, waiting in between; CPU 1 patches the loop's add as Linux patches text.
     const code0 = asm(`
-again:
-  mov x2, #5
-loop:
-  add x1, x1, #1
-  subs x2, x2, #1
-  b.ne loop
+${ADD_FIVE_TIMES}
   wfi
   b again`);
     const code1 = asm(`
