@@ -101,9 +101,10 @@ function randomInstruction(r: () => number): string {
 
 /**
  * Random programs as the interpreter and the tier run them: ten registers with edge or random values,
- * then a loop of `length` random instructions run `passes` times. `extra` adds instructions to the mix.
+ * then a loop of `length` random instructions run `passes` times. `extra` adds instructions to the mix;
+ * `prologue` goes before the loop and `epilogue` after the program (an exception vector table).
  */
-function compareRandomPrograms(seed: number, count: number, length: (r: () => number) => number, passes: number, extra: (r: () => number) => string | undefined, prologue: string[] = []): void {
+function compareRandomPrograms(seed: number, count: number, length: (r: () => number) => number, passes: number, extra: (r: () => number) => string | undefined, prologue: string[] = [], epilogue: string[] = []): void {
   const r = rng(seed);
   for (let p = 0; p < count; p++) {
     const body: string[] = [];
@@ -117,7 +118,7 @@ function compareRandomPrograms(seed: number, count: number, length: (r: () => nu
     body.push(`  ldr x20, =${RAM_BASE + 0x8000}`, `  mov x21, #${passes}`, 'loop:');
     const n = length(r);
     for (let i = 0; i < n; i++) body.push(`  ${extra(r) ?? randomInstruction(r)}`);
-    body.push('  subs x21, x21, #1', '  b.ne loop', '  wfi', '  .ltorg');
+    body.push('  subs x21, x21, #1', '  b.ne loop', '  wfi', '  .ltorg', ...epilogue.map((l) => `  ${l}`));
     const source = ['  .arch_extension crc', ...body].join('\n');
     const bytes = asm(source);
     const states = [false, true].map((tier) => {
@@ -130,7 +131,7 @@ function compareRandomPrograms(seed: number, count: number, length: (r: () => nu
       // SP_EL1 and the stack below RAM_BASE + 0xc000 (the SP programs' pushes and pops).
       const sp = m.cpu.getSp().toString(16);
       const stack = Array.from({ length: 512 }, (_, i) => m.ram.getBigUint64(0xb000 + i * 8, true).toString(16));
-      return { exit, regs, v, sp, stack, x21: m.x(21), flags: m.flags(), mem, faults: m.faults.length, blocks: m.cpu.tier?.stats.blocks ?? 0 };
+      return { exit, regs, v, sp, stack, x21: m.x(21), x23: m.x(23), retired: m.cpu.retired, flags: m.flags(), mem, faults: m.faults.length, blocks: m.cpu.tier?.stats.blocks ?? 0 };
     });
     expect(states[1]!.blocks, `program ${p}`).toBeGreaterThan(0);
     expect({ ...states[1]!, blocks: 0 }, `program ${p}:\n${source}`).toEqual({ ...states[0]!, blocks: 0 });
@@ -165,6 +166,24 @@ describe('A64 translation tier: seeded random programs', () => {
       if (v < 0.12) return `mrs ${x}, ${['dczid_el0', 'ctr_el0', 'midr_el1', 'id_aa64isar0_el1'][Math.floor(r() * 4)]}`;
       return undefined;
     });
+  });
+});
+
+describe('A64 translation tier: random programs with guest exceptions', () => {
+  it('40 loops whose loads and stores fault on every other pass (a handler skips them), with MSR NZCV: the interpreter\'s registers, flags, exceptions taken and instructions retired', () => {
+    // x24 is the data area on even passes and 2^40 above it (no memory) on odd ones; the handler at
+    // VBAR_EL1 + 0x200 counts in x23 and returns past the access. A fault in a block's later pass must
+    // be taken with that pass's instructions retired; MSR NZCV inside a block must set the flags.
+    compareRandomPrograms(0xfa017, 40, (r) => 4 + Math.floor(r() * 30), 6, (r) => {
+      const v = r();
+      const x = Math.floor(r() * 10);
+      if (v < 0.05) return `msr nzcv, x${x}`;
+      if (v < 0.12) return ['and x26, x21, #1', 'lsl x26, x26, #40', 'add x24, x20, x26', `${r() < 0.5 ? 'ldr' : 'str'} x${x}, [x24, #${8 * Math.floor(r() * 30)}]`].join('\n  ');
+      return undefined;
+    }, ['adr x22, vectors', 'msr vbar_el1, x22', 'mov x23, #0'], [
+      '.balign 2048', 'vectors:', '.org vectors + 0x200',
+      'mrs x22, elr_el1', 'add x22, x22, #4', 'msr elr_el1, x22', 'add x23, x23, #1', 'eret',
+    ]);
   });
 });
 
