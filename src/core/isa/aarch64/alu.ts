@@ -217,26 +217,11 @@ export function multiply(op: number, n: bigint, m: bigint, a: bigint, width: num
 }
 
 /**
- * SBFM, BFM, UBFM (op ids 14..16). With imms >= immr the field src[imms:immr] is extracted to bit 0;
- * otherwise src[imms:0] is inserted at bit width - immr. UBFM zero-fills, BFM keeps the destination's
- * other bits, SBFM fills above the field with its top bit (src[imms]).
- */
-export function bitfieldMove(op: number, dst: bigint, src: bigint, immr: number, imms: number, width: number): bigint {
-  const all = (1n << BigInt(width)) - 1n;
-  const extract = imms >= immr;
-  const len = extract ? imms - immr + 1 : imms + 1;
-  const lsb = extract ? 0 : width - immr;
-  const ones = ((1n << BigInt(len)) - 1n) << BigInt(lsb);
-  const field = extract ? (src >> BigInt(immr)) & ones : (src << BigInt(lsb)) & ones;
-  if (op === 16) return field;
-  if (op === 15) return (dst & ~ones & all) | field;
-  const top = (src >> BigInt(imms)) & 1n;
-  return top ? field | (all & ~((1n << BigInt(lsb + len)) - 1n)) : field;
-}
-
-/**
- * bitfieldMove for W registers on plain int32s (no BigInt): the same rules, with lsb + len <= 32 always
- * (an insert has imms < immr, so lsb + len = 32 - immr + imms + 1 <= 32). Returns the int32 result.
+ * SBFM, BFM, UBFM (op ids 14..16) for W registers on plain int32s. With imms >= immr the field
+ * src[imms:immr] is extracted to bit 0; otherwise src[imms:0] is inserted at bit 32 - immr. UBFM
+ * zero-fills, BFM keeps the destination's other bits, SBFM fills above the field with src[imms]. Here
+ * lsb + len <= 32 always (an insert has imms < immr, so lsb + len = 32 - immr + imms + 1 <= 32).
+ * Returns the int32 result.
  */
 export function bitfieldMove32(op: number, dst: number, src: number, immr: number, imms: number): number {
   const extract = imms >= immr;
@@ -255,7 +240,7 @@ const maskLo = (n: number): number => (n >= 32 ? -1 : n === 0 ? 0 : (1 << n) - 1
 const maskHi = (n: number): number => (n <= 32 ? 0 : n >= 64 ? -1 : (1 << (n - 32)) - 1);
 
 /**
- * bitfieldMove for X registers on int32 halves (no BigInt): SBFM, BFM, UBFM (and so LSL, LSR, ASR,
+ * The same for X registers on int32 halves (no BigInt): SBFM, BFM, UBFM (and so LSL, LSR, ASR,
  * UBFX, SBFX, BFI, SXTW ... by immediate). Returns the low word; the high word goes to cpu.tmpHi.
  */
 export function bitfieldMove64(cpu: Pick<A64Cpu, 'tmpHi'>, op: number, dlo: number, dhi: number, slo: number, shi: number, immr: number, imms: number): number {

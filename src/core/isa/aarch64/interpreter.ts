@@ -17,7 +17,7 @@ import { Ec, raise } from './exceptions';
 import { END, executeOther, NEXT } from './execute-other';
 import { logicalImmOf } from './fields';
 import { loadStore, loadStorePair } from './load-store';
-import { fetchPage, load, store, TLB_MASK } from './memory';
+import { fetchPage, leavePage, load, store, TLB_MASK } from './memory';
 import { MAX_BLOCK, PENDING, VERY_HOT } from './tier';
 
 /** The multiplier's 128-bit result (multiplyWide), reused: one interpreter per thread. */
@@ -39,16 +39,6 @@ function fill(dec: Int32Array, s: number, raw: number): number {
     dec[s + 3] = Number(BigInt.asIntN(32, v >> 32n));
   }
   return op;
-}
-
-/** Moves the pc to `byteOff` bytes from the start of the current page (any distance; updates cpu). */
-function leavePage(cpu: A64Cpu, pageLo: number, pageHi: number, byteOff: number): void {
-  const s = (pageLo >>> 0) + byteOff;
-  const hi = (pageHi + (s >= TWO32 ? 1 : s < 0 ? -1 : 0)) | 0;
-  const lo = s | 0;
-  cpu.pageLo = lo & -4096;
-  cpu.pageHi = hi;
-  cpu.k = (lo & 0xfff) >>> 2;
 }
 
 /** Jumps to a register target; a misaligned one raises the PC alignment fault the fetch would. */

@@ -25,7 +25,7 @@
  * then leave the block at the next instruction with the stop word raised. Left to the interpreter,
  * ending a block: WFI/WFE, exception-generating instructions and ERET.
  */
-import { TLB_SIZE, vaPageOf } from './memory';
+import { leavePage, TLB_SIZE, vaPageOf } from './memory';
 import type { A64Cpu } from './cpu';
 import { A64_JC_OFFSET, A64_TLB_OFFSET, A64_V_OFFSET, A64_X_OFFSET, JC_ENTRIES, SysSlot } from './cpu';
 import { decode } from './decoder';
@@ -83,11 +83,7 @@ const SLOT_STOP = 39;
  */
 function leaveAfter(cpu: A64Cpu, k: number, count: number): never {
   cpu.count = count + 1;
-  if (k === 1023) {
-    cpu.k = 0;
-    cpu.pageLo = (cpu.pageLo + 4096) | 0;
-    if (cpu.pageLo === 0) cpu.pageHi = (cpu.pageHi + 1) | 0;
-  } else cpu.k = k + 1;
+  leavePage(cpu, cpu.pageLo, cpu.pageHi, 4 * (k + 1));
   cpu.codeStop = true;
   throw TRAP;
 }

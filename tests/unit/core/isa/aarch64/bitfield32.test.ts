@@ -4,7 +4,26 @@
  * 128-bit shift, and bswap32 against REV.
  */
 import { describe, expect, it } from 'vitest';
-import { bitfieldMove, bitfieldMove32, bitfieldMove64, bswap32, dataProcessing1, extract64, multiply, multiply64 } from '../../../../../src/core/isa/aarch64/alu';
+import { bitfieldMove32, bitfieldMove64, bswap32, dataProcessing1, extract64, multiply, multiply64 } from '../../../../../src/core/isa/aarch64/alu';
+
+/**
+ * The reference: SBFM, BFM, UBFM (op ids 14..16) on BigInts, as the architecture states them. With
+ * imms >= immr the field src[imms:immr] is extracted to bit 0; otherwise src[imms:0] is inserted at bit
+ * width - immr. UBFM zero-fills, BFM keeps the destination's
+ * other bits, SBFM fills above the field with its top bit (src[imms]).
+ */
+function bitfieldMove(op: number, dst: bigint, src: bigint, immr: number, imms: number, width: number): bigint {
+  const all = (1n << BigInt(width)) - 1n;
+  const extract = imms >= immr;
+  const len = extract ? imms - immr + 1 : imms + 1;
+  const lsb = extract ? 0 : width - immr;
+  const ones = ((1n << BigInt(len)) - 1n) << BigInt(lsb);
+  const field = extract ? (src >> BigInt(immr)) & ones : (src << BigInt(lsb)) & ones;
+  if (op === 16) return field;
+  if (op === 15) return (dst & ~ones & all) | field;
+  const top = (src >> BigInt(imms)) & 1n;
+  return top ? field | (all & ~((1n << BigInt(lsb + len)) - 1n)) : field;
+}
 
 const operands = [0, 1, -1, 0x7fffffff, -0x80000000, 0x12345678, -0x5a5a5a5b, 0x00ff00ff, 0x80000001];
 const u32 = (v: number): bigint => BigInt(v >>> 0);
