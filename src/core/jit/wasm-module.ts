@@ -168,6 +168,8 @@ export class FunctionBody {
   /** A load or store with natural alignment `alignLog2` and a constant offset. */
   mem(op: number, alignLog2: number, offset: number): this { this.code.byte(op).u32(alignLog2).u32(offset); return this; }
   call(f: number): this { return this.op(Op.call).u(f); }
+  /** Calls entry `h.slot` of table 0 with type `h.type` (a helper of core/jit/helper-table.ts). */
+  callIndirect(h: { readonly type: number; readonly slot: number }): this { return this.i32(h.slot).op(Op.call_indirect).u(h.type).u(0); }
   u(v: number): this { this.code.u32(v); return this; }
   /** A v128 operation (SimdOp), followed by its immediate bytes (a lane index, shuffle lanes) if it has any. */
   simd(op: number, ...immediates: number[]): this {

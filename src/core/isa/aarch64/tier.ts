@@ -38,6 +38,7 @@ import { loadStore, loadStorePair } from './load-store';
 import { CpuWord } from '../../cpu/cpu-core';
 import { AtomicOp, atomicWidth, FunctionBody, I32, I64, ModuleBuilder, Op as W, SimdOp, VOID } from '../../jit/wasm-module';
 import { emitMulHigh } from '../../jit/emit-arith';
+import { type HelperCall, HelperTable } from '../../jit/helper-table';
 import { BlockCache, now, type QueuedBlock, type TierPage } from '../../jit/block-cache';
 
 export { PENDING, VERY_HOT, type TierPage } from '../../jit/block-cache';
@@ -121,6 +122,8 @@ export class A64Tier {
   private readonly tlbBase: number;
   private readonly ramBase: number;
   private readonly imports: Record<string, Record<string, unknown>>;
+  /** The helpers blocks call (the interpreter's code for loads, stores and other instructions), through one table. */
+  private readonly helpers: HelperTable<'slow' | 'other' | 'ending'>;
 
   constructor(private readonly cpu: A64Cpu, private readonly memory: WebAssembly.Memory, stateOffset: number, ramOffset: number) {
     this.xBase = stateOffset + A64_X_OFFSET;
@@ -166,7 +169,13 @@ export class A64Tier {
       const end = executeOther(cpu, op, raw, pageLo, pageHi, k) === END || x[epoch] !== before ? 1 : 0;
       return cpu.nzcv | end;
     };
-    this.imports = { env: { memory, slow, other, ending } };
+    const sig = [I32, I32, I32, I32, I32, I32, I32] as const;
+    this.helpers = new HelperTable(memory, [
+      { name: 'slow', params: sig, results: [], fn: slow },
+      { name: 'other', params: sig, results: [I32], fn: other },
+      { name: 'ending', params: sig, results: [I32], fn: ending },
+    ]);
+    this.imports = { env: { memory, table: this.helpers.table } };
     this.dispatch = this.buildDispatcher(stateOffset);
   }
 
@@ -276,9 +285,7 @@ export class A64Tier {
     if (!taken) return;
     const { batch } = taken;
     const mod = new ModuleBuilder(this.memory.buffer.byteLength / 65536);
-    const slow = mod.importFunction('slow', [I32, I32, I32, I32, I32, I32, I32], []);
-    const other = mod.importFunction('other', [I32, I32, I32, I32, I32, I32, I32], [I32]);
-    const ending = mod.importFunction('ending', [I32, I32, I32, I32, I32, I32, I32], [I32]);
+    const { slow, other, ending } = this.helpers.attach(mod);
     batch.forEach((b, i) => {
       const g = new BlockGen(this, b.host, b.k, b.el, b.spIdx, slow, other, ending, fpEnabled(this.cpu.sys.cpacr, b.el), mod.addGlobal(-1));
       g.emit(b.words, b.ops);
@@ -438,7 +445,7 @@ class BlockGen {
 
   constructor(
     tier: A64Tier, private readonly host: number, private readonly k0: number, private readonly el: number, private readonly spIdx: number,
-    private readonly slowFn: number, private readonly otherFn: number, private readonly endingFn: number,
+    private readonly slowFn: HelperCall, private readonly otherFn: HelperCall, private readonly endingFn: HelperCall,
     /** FP/SIMD does not trap at the block's EL (CPACR_EL1.FPEN): Advanced SIMD may be done inline. */
     private readonly fp: boolean,
     /** The module global holding the code epoch this block last found its code unchanged in (-1: never). */
@@ -1484,10 +1491,10 @@ class BlockGen {
   }
 
   /** Calls an import running the interpreter's code for the instruction at index `i`: (op, raw, k, count, nzcv, page). */
-  private callInterpreter(fn: number, raw: number, op: number, k: number, i: number): void {
+  private callInterpreter(fn: HelperCall, raw: number, op: number, k: number, i: number): void {
     // The interpreter's code sees NZCV (a fault saves it in SPSR_EL1): on this path at least.
     this.materializeHere();
-    this.f.i32(op).i32(raw).i32(k).get(this.cnt).i32(i).op(W.i32_add).get(this.nz).get(this.pLo).get(this.pHi).call(fn);
+    this.f.i32(op).i32(raw).i32(k).get(this.cnt).i32(i).op(W.i32_add).get(this.nz).get(this.pLo).get(this.pHi).callIndirect(fn);
   }
 
 

@@ -38,6 +38,7 @@ import { emitMulHigh } from '../../jit/emit-arith';
 import { RegisterLocals } from '../../jit/register-locals';
 import { BlockCache, now, PENDING, VERY_HOT, type QueuedBlock, type TierPage } from '../../jit/block-cache';
 import { FunctionBody, I32, I64, ModuleBuilder, Op as W, VOID } from '../../jit/wasm-module';
+import { type HelperCall, HelperTable } from '../../jit/helper-table';
 
 /** Runs of a block head before it is translated. */
 export const HOT = 32;
@@ -151,6 +152,8 @@ export class LaTier {
   /** (count, limit, modeDirect, modeTlb) -> count, or -1 - count (a stale block). */
   private readonly dispatch: (count: number, limit: number, modeA: number, modeB: number) => number;
   private readonly imports: Record<string, Record<string, unknown>>;
+  /** The helpers blocks call (slow loads and stores, the interpreter's code), through one table. */
+  private readonly helpers: HelperTable<'ld' | 'st' | 'other'>;
   readonly rBase: number;
   readonly tlbBase: number;
   readonly requestAddress: number;
@@ -212,7 +215,12 @@ export class LaTier {
         return this.fault(e, word, count);
       }
     };
-    this.imports = { env: { memory, ld, st, other } };
+    this.helpers = new HelperTable(memory, [
+      { name: 'ld', params: [I64, I32, I32, I32], results: [I64], fn: ld },
+      { name: 'st', params: [I64, I32, I64, I32, I32], results: [], fn: st },
+      { name: 'other', params: [I32, I32], results: [I32], fn: other },
+    ]);
+    this.imports = { env: { memory, table: this.helpers.table } };
     this.dispatch = this.buildDispatcher();
   }
 
@@ -357,11 +365,7 @@ export class LaTier {
     if (!taken) return;
     const { batch, firstIndex } = taken;
     const mod = new ModuleBuilder(this.memory.buffer.byteLength / 65536);
-    const fns = {
-      ld: mod.importFunction('ld', [I64, I32, I32, I32], [I64]),
-      st: mod.importFunction('st', [I64, I32, I64, I32, I32], []),
-      other: mod.importFunction('other', [I32, I32], [I32]),
-    };
+    const fns = this.helpers.attach(mod);
     batch.forEach((b, i) => {
       const g = new BlockGen(this, b.host, b.k, b.mode, fns);
       g.emit(b.insns);
@@ -438,7 +442,7 @@ class BlockGen {
 
   constructor(
     tier: LaTier, private readonly host: number, private readonly k0: number, private readonly mode: number,
-    private readonly fns: { ld: number; st: number; other: number },
+    private readonly fns: Record<'ld' | 'st' | 'other', HelperCall>,
   ) {
     const f = this.f;
     this.pg = f.local(I64);
@@ -843,7 +847,7 @@ class BlockGen {
     this.storeDirty();
     this.storePc(ins.k);
     f.get(this.a).i32(size | (signed ? 16 : 0)).i32(ins.word | 0).get(this.cnt).i32(i).op(W.i32_add);
-    f.call(this.fns.ld);
+    f.callIndirect(this.fns.ld);
     if (rd !== 0) f.set(this.localOf(rd)); else f.op(W.drop);
     f.op(W.end);
     if (rd !== 0) this.regs.written(rd);
@@ -864,7 +868,7 @@ class BlockGen {
     this.storeDirty();
     this.storePc(ins.k);
     f.get(this.a).i32(size).get(this.b).i32(ins.word | 0).get(this.cnt).i32(i).op(W.i32_add);
-    f.call(this.fns.st);
+    f.callIndirect(this.fns.st);
     f.op(W.end);
   }
 
@@ -875,7 +879,7 @@ class BlockGen {
     this.regs.clean();
     this.storePc(ins.k);
     f.i32(ins.word | 0).get(this.cnt).i32(i).op(W.i32_add);
-    f.call(this.fns.other);
+    f.callIndirect(this.fns.other);
     this.regs.forget();
     if (KIND[ins.d.op] !== Kind.Ending) {
       f.op(W.drop);

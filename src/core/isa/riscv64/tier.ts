@@ -31,6 +31,7 @@ import { loadSlow, TLB_SIZE, writeVirt } from './mmu';
 import { executeSlow, SLOW_CONTINUE } from './system';
 import { FunctionBody, I32, I64, ModuleBuilder, Op as W, VOID } from '../../jit/wasm-module';
 import { emitMulHigh } from '../../jit/emit-arith';
+import { type HelperCall, HelperTable } from '../../jit/helper-table';
 import { RegisterLocals } from '../../jit/register-locals';
 import { BlockCache, now, VERY_HOT, type QueuedBlock, type TierPage } from '../../jit/block-cache';
 
@@ -78,6 +79,13 @@ interface RvQueued extends QueuedBlock {
   readonly host: number;
   readonly prv: number;
   readonly insns: Insn[];
+}
+
+/** The helpers' calls in a block module (HelperTable.attach). */
+interface RvHelpers {
+  readonly ld: HelperCall;
+  readonly st: HelperCall;
+  readonly other: HelperCall;
 }
 
 /** One decoded instruction of a block. */
@@ -157,6 +165,8 @@ export class RvTier {
   readonly epochAddress: number;
   private readonly words: Int32Array;
   private readonly imports: Record<string, Record<string, unknown>>;
+  /** The helpers blocks call (slow loads and stores, the interpreter's code), through one table. */
+  private readonly helpers: HelperTable<keyof RvHelpers>;
 
   constructor(private readonly hart: Hart, private readonly memory: WebAssembly.Memory, stateOffset: number, ramOffset: number) {
     this.xBase = stateOffset + X_OFFSET;
@@ -190,7 +200,12 @@ export class RvTier {
       at(hh, count, pageLo, pageHi);
       return executeSlow(h, w, imm, bits) === SLOW_CONTINUE ? 0 : 1;
     };
-    this.imports = { env: { memory, ld, st, other } };
+    this.helpers = new HelperTable(memory, [
+      { name: 'ld', params: [I32, I32, I32, I32, I32, I32, I32, I32], results: [], fn: ld },
+      { name: 'st', params: [I32, I32, I32, I32, I32, I32, I32, I32, I32], results: [], fn: st },
+      { name: 'other', params: [I32, I32, I32, I32, I32, I32, I32], results: [I32], fn: other },
+    ]);
+    this.imports = { env: { memory, table: this.helpers.table } };
     this.dispatch = this.buildDispatcher(stateOffset);
   }
 
@@ -301,11 +316,7 @@ export class RvTier {
     if (!taken) return;
     const { batch } = taken;
     const mod = new ModuleBuilder(this.memory.buffer.byteLength / 65536);
-    const fns = {
-      ld: mod.importFunction('ld', [I32, I32, I32, I32, I32, I32, I32, I32], []),
-      st: mod.importFunction('st', [I32, I32, I32, I32, I32, I32, I32, I32, I32], []),
-      other: mod.importFunction('other', [I32, I32, I32, I32, I32, I32, I32], [I32]),
-    };
+    const fns = this.helpers.attach(mod);
     batch.forEach((b, i) => {
       const g = new BlockGen(this, b.host, b.k, b.prv, fns, mod.addGlobal(-1));
       g.emit(b.insns);
@@ -375,7 +386,7 @@ class BlockGen {
 
   constructor(
     tier: RvTier, private readonly host: number, private readonly k0: number, private readonly prv: number,
-    private readonly fns: { ld: number; st: number; other: number },
+    private readonly fns: RvHelpers,
     /** The module global holding the code epoch this block last found its code unchanged in (-1: never). */
     private readonly checked: number,
   ) {
@@ -744,7 +755,7 @@ class BlockGen {
     this.storeDirty();
     f.get(this.lo).get(this.a).i64(32n).op(W.i64_shr_u).op(W.i32_wrap_i64).i32(size | (signed ? 16 : 0)).i32(rd === 0 ? 64 : rd * 2);
     this.position(ins, i);
-    f.call(this.fns.ld);
+    f.callIndirect(this.fns.ld);
     if (rd !== 0) f.i32(0).mem(W.i64_load, 3, this.addr(rd)).set(this.localOf(rd));
     f.op(W.end);
     if (rd !== 0) this.regs.written(rd);
@@ -764,7 +775,7 @@ class BlockGen {
     f.get(this.lo).get(this.a).i64(32n).op(W.i64_shr_u).op(W.i32_wrap_i64).i32(size);
     f.get(this.b).op(W.i32_wrap_i64).get(this.b).i64(32n).op(W.i64_shr_u).op(W.i32_wrap_i64);
     this.position(ins, i);
-    f.call(this.fns.st);
+    f.callIndirect(this.fns.st);
     // The store went into a page with decoded code (the epoch moved): the rest of this block may be
     // what it overwrote, so leave at the next instruction; the block checks its code when entered again.
     f.i32(0).mem(W.i32_load, 2, this.EPOCH).op(W.global_get).u(this.checked).op(W.i32_ne).op(W.if, VOID);
@@ -783,7 +794,7 @@ class BlockGen {
     const w = ins.op | (rd << 9) | (ins.rs1 << 16) | (ins.rs2 << 23) | (ins.len << 29);
     f.i32(w).i32(ins.imm | 0).i32(ins.bits);
     this.position(ins, i);
-    f.call(this.fns.other);
+    f.callIndirect(this.fns.other);
     this.regs.forget();
     if (!endingOp(ins.op, ins.rs1)) {
       f.op(W.drop);
