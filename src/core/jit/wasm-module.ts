@@ -57,8 +57,13 @@ export const VOID = 0x40;
 
 /** Growable byte buffer with LEB128 writers. */
 export class Bytes {
-  private buf = new Uint8Array(256);
+  private buf: Uint8Array;
   length = 0;
+
+  /** `capacity`: the bytes expected, so that a buffer of known size is not grown (copied) on the way. */
+  constructor(capacity = 256) {
+    this.buf = new Uint8Array(capacity);
+  }
 
   byte(b: number): this {
     if (this.length === this.buf.length) this.grow(1);
@@ -142,7 +147,8 @@ export class Bytes {
 
 /** A function body under construction: its extra locals and its code. */
 export class FunctionBody {
-  readonly code = new Bytes();
+  /** A translated block's code is 1-2 KiB (decision 0014), so it starts there instead of doubling from 256 bytes. */
+  readonly code = new Bytes(2048);
   private readonly locals: ValType[] = [];
 
   constructor(readonly paramCount: number) {}
@@ -183,7 +189,7 @@ export class FunctionBody {
   simdMem(op: number, offset: number): this { this.code.byte(0xfd).u32(op).u32(4).u32(offset); return this; }
 
   encode(): Bytes {
-    const out = new Bytes();
+    const out = new Bytes(this.code.length + 6 * this.locals.length + 16);
     // Locals in runs of equal type.
     const runs: [number, ValType][] = [];
     for (const t of this.locals) {
@@ -244,7 +250,10 @@ export class ModuleBuilder {
   }
 
   encode(): Uint8Array<ArrayBuffer> {
-    const out = new Bytes().bytes([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
+    const bodies = this.functions.map((f) => f.body.encode());
+    let size = 1024 + 16 * this.functions.length + 8 * this.globals.length;
+    for (const b of bodies) size += b.length + 5;
+    const out = new Bytes(size).bytes([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
     const section = (id: number, content: Bytes) => out.byte(id).vec(content);
     const types = new Bytes().u32(this.types.length);
     for (const t of this.types) {
@@ -267,10 +276,10 @@ export class ModuleBuilder {
     const exports = new Bytes().u32(this.functions.length);
     this.functions.forEach((f, i) => exports.name(f.name).byte(0x00).u32(this.imports.length + i));
     section(7, exports);
-    const code = new Bytes().u32(this.functions.length);
-    for (const f of this.functions) code.vec(f.body.encode());
+    const code = new Bytes(size).u32(this.functions.length);
+    for (const b of bodies) code.vec(b);
     section(10, code);
-    return new Uint8Array(out.view());
+    return out.view().slice();
   }
 }
 
