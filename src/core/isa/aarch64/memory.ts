@@ -191,11 +191,9 @@ function deviceWrite(cpu: A64Cpu, size: 1 | 2 | 4 | 8, vlo: number, vhi: number,
 
 /** Moves the pc to `byteOff` bytes from the start of the page pageLo/pageHi (any distance; updates cpu). */
 export function leavePage(cpu: A64Cpu, pageLo: number, pageHi: number, byteOff: number): void {
-  const s = (pageLo >>> 0) + byteOff;
-  const hi = (pageHi + (s >= 4294967296 ? 1 : s < 0 ? -1 : 0)) | 0;
-  const lo = s | 0;
+  const lo = addOffset(cpu, pageLo, pageHi, byteOff);
   cpu.pageLo = lo & -4096;
-  cpu.pageHi = hi;
+  cpu.pageHi = cpu.tmpHi;
   cpu.k = (lo & 0xfff) >>> 2;
 }
 
