@@ -7,7 +7,7 @@
  */
 import { Cause } from './csr-numbers';
 import type { Hart } from './hart';
-import { invalidateCode, raise, READ, resolveVirt, TLB_MASK, toU64, WRITE } from './mmu';
+import { invalidateCode, raise, READ, resolveVirt, TLB_ENTRY, TLB_MASK, toU64, WRITE } from './mmu';
 
 function setRd32(h: Hart, d: number, v: number): void {
   h.x[d] = v;
@@ -29,10 +29,13 @@ function ramOffset(h: Hart, lo: number, hi: number, size: number, acc: number): 
   if ((lo & (size - 1)) !== 0) raise(h, acc === READ ? Cause.misalignedLoad : Cause.misalignedStore, toU64(lo, hi));
   const t = (lo >>> 12) & TLB_MASK;
   const tag = (lo & -4096) | h.dprv;
+  const e = t * TLB_ENTRY;
   if (acc === READ) {
-    if (h.rTag[t] === tag && h.rHi[t] === hi) return h.rHost[t]! + (lo & 0xfff);
+    const r = h.rTlb;
+    if (r[e] === tag && r[e + 1] === hi) return r[e + 2]! + (lo & 0xfff);
   } else {
-    if (h.wTag[t] === tag && h.wHi[t] === hi) return h.wHost[t]! + (lo & 0xfff);
+    const w = h.wTlb;
+    if (w[e] === tag && w[e + 1] === hi) return w[e + 2]! + (lo & 0xfff);
     if (h.cTag[t] === tag && h.cHi[t] === hi) {
       const off = h.cHost[t]! + (lo & 0xfff);
       invalidateCode(h, off, size);

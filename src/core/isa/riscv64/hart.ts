@@ -15,7 +15,7 @@ import { Cause, Irq } from './csr-numbers';
 import { readCsr, writeCsr, MISA } from './csr';
 import { execute } from './interpreter';
 import { checkInterrupts, deliverException, nextTimerDeadline, pendingAndEnabled } from './trap';
-import { enterPage, FETCH, fenceInstructions, flushDecodeCache, flushTlb as flushAllTlb, prepareSlot, resolveVirt, TLB_MASK, TLB_SIZE } from './mmu';
+import { emptyTlb, enterPage, FETCH, fenceInstructions, flushDecodeCache, flushTlb as flushAllTlb, prepareSlot, resolveVirt, TLB_ENTRY, TLB_MASK, TLB_SIZE } from './mmu';
 import { DEBUG_OFFSET, DEBUG_WORDS, writeSnapshot } from '../../cpu/hart-snapshot';
 import { TRAP_SIGNAL, WATCH_CAUSE } from './trap-signal';
 import { irqTraceOf, type IrqTrace } from '../../cpu/irq-trace';
@@ -85,13 +85,11 @@ export class Hart implements HartApi, CpuCore {
 
   // Per-thread TLBs (read, write, fetch): tag = page | privilege, high word, RAM span offset of the page.
   // The read and write TLBs lie in the state region (RV_TLB_OFFSET), where translated code reads them;
-  // only this hart's thread uses them.
-  readonly rTag: Int32Array;
-  readonly rHi: Int32Array;
-  readonly rHost: Int32Array;
-  readonly wTag: Int32Array;
-  readonly wHi: Int32Array;
-  readonly wHost: Int32Array;
+  // only this hart's thread uses them. Their entries are four words, [tag, high word, offset, unused]
+  // at TLB_ENTRY * index (mmu.ts): one cache line per lookup, and tag and high word one i64 compare in
+  // translated code.
+  readonly rTlb: Int32Array;
+  readonly wTlb: Int32Array;
   /** The translation tier's jump cache (RV_JC_OFFSET; tier.ts), emptied with the TLBs. */
   readonly jc: Int32Array;
   /** The translation tier, where the state and RAM lie in a registered WebAssembly.Memory (tier.ts). */
@@ -225,13 +223,11 @@ export class Hart implements HartApi, CpuCore {
     this.fs = new Float32Array(buf, base + F_OFFSET, 64);
     this.debug = new Int32Array(buf, base + DEBUG_OFFSET, DEBUG_WORDS);
     this.trace = irqTraceOf(buf);
-    const tlb = (i: number) => new Int32Array(buf, base + RV_TLB_OFFSET + i * 4 * TLB_SIZE, TLB_SIZE);
-    this.rTag = tlb(0).fill(-1);
-    this.rHi = tlb(1);
-    this.rHost = tlb(2);
-    this.wTag = tlb(3).fill(-1);
-    this.wHi = tlb(4);
-    this.wHost = tlb(5);
+    const tlb = (i: number) => new Int32Array(buf, base + RV_TLB_OFFSET + i * 4 * TLB_ENTRY * TLB_SIZE, TLB_ENTRY * TLB_SIZE);
+    this.rTlb = tlb(0);
+    this.wTlb = tlb(1);
+    emptyTlb(this.rTlb);
+    emptyTlb(this.wTlb);
     this.jc = new Int32Array(buf, base + RV_JC_OFFSET, 4 * JC_ENTRIES).fill(0);
     // RAM: typed arrays over the bus's RAM span (every bank); TLBs and the decode cache index it by
     // span offset. The first bank is checked inline on TLB misses, the others through the bus.

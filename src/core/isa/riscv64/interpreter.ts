@@ -9,7 +9,7 @@
  */
 import type { Hart } from './hart';
 import { divrem, divremw, mul, mulh } from './muldiv';
-import { enterPage, loadSlow, prepareSlot, TLB_MASK, writeVirt } from './mmu';
+import { enterPage, loadSlow, prepareSlot, TLB_ENTRY, TLB_MASK, writeVirt } from './mmu';
 import { executeSlow, SLOW_CONTINUE, SLOW_END_SEQUENTIAL } from './system';
 import { MAX_BLOCK, PENDING, VERY_HOT, VERY_HOT_AGAIN } from './tier';
 
@@ -40,8 +40,7 @@ function jumpTo(h: Hart, lo: number, hi: number): void {
 export function execute(h: Hart, n: number): number {
   const x = h.x;
   const u8 = h.u8, i8 = h.i8, u16 = h.u16, i16 = h.i16, i32 = h.i32;
-  const rTag = h.rTag, rHi = h.rHi, rHost = h.rHost;
-  const wTag = h.wTag, wHi = h.wHi, wHost = h.wHost;
+  const rTlb = h.rTlb, wTlb = h.wTlb;
   const prv = h.dprv;
   // The translation tier (tier.ts) looks at block heads: where a page is entered or a branch was taken.
   const tier = h.bpArmed || n < MAX_BLOCK ? undefined : h.tier;
@@ -205,11 +204,11 @@ export function execute(h: Hart, n: number): number {
           const alo = x[a]!;
           const lo = (alo + imm) | 0;
           const hi = (x[a + 1]! + (imm >> 31) + ((lo >>> 0) < (alo >>> 0) ? 1 : 0)) | 0;
-          const t = (lo >>> 12) & TLB_MASK;
+          const e = ((lo >>> 12) & TLB_MASK) * TLB_ENTRY;
           const op = w & 255;
           const size = op === 14 ? 8 : 1 << ((op - 11) & 3);
-          if (rTag[t] === ((lo & -4096) | prv) && rHi[t] === hi && (lo & (size - 1)) === 0) {
-            const off = rHost[t]! + (lo & 0xfff);
+          if (rTlb[e] === ((lo & -4096) | prv) && rTlb[e + 1] === hi && (lo & (size - 1)) === 0) {
+            const off = rTlb[e + 2]! + (lo & 0xfff);
             switch (op) {
               case 11: x[d] = i8[off]!; x[d + 1] = x[d]! >> 31; break;
               case 12: x[d] = i16[off >> 1]!; x[d + 1] = x[d]! >> 31; break;
@@ -230,11 +229,11 @@ export function execute(h: Hart, n: number): number {
           const alo = x[a]!;
           const lo = (alo + imm) | 0;
           const hi = (x[a + 1]! + (imm >> 31) + ((lo >>> 0) < (alo >>> 0) ? 1 : 0)) | 0;
-          const t = (lo >>> 12) & TLB_MASK;
+          const e = ((lo >>> 12) & TLB_MASK) * TLB_ENTRY;
           const op = w & 255;
           const size = 1 << (op - 18);
-          if (wTag[t] === ((lo & -4096) | prv) && wHi[t] === hi && (lo & (size - 1)) === 0) {
-            const off = wHost[t]! + (lo & 0xfff);
+          if (wTlb[e] === ((lo & -4096) | prv) && wTlb[e + 1] === hi && (lo & (size - 1)) === 0) {
+            const off = wTlb[e + 2]! + (lo & 0xfff);
             switch (op) {
               case 18: u8[off] = x[b]!; break;
               case 19: u16[off >> 1] = x[b]!; break;

@@ -42,9 +42,17 @@ export function raise(h: Hart, cause: number, tval: bigint, detail = ''): never 
   throw TRAP_SIGNAL;
 }
 
+/** Words per entry of the read and write TLBs: tag (page | privilege), high word, RAM span offset, unused. */
+export const TLB_ENTRY = 4;
+
+/** Invalidates every entry of a read or write TLB. */
+export function emptyTlb(tlb: Int32Array): void {
+  for (let e = 0; e < tlb.length; e += TLB_ENTRY) tlb[e] = -1;
+}
+
 export function flushTlb(h: Hart): void {
-  h.rTag.fill(-1);
-  h.wTag.fill(-1);
+  emptyTlb(h.rTlb);
+  emptyTlb(h.wTlb);
   h.cTag.fill(-1);
   h.xTag.fill(-1);
   // The translation tier's jump cache maps virtual pcs to blocks: it goes with the translations.
@@ -56,8 +64,8 @@ export function flushTlb(h: Hart): void {
  * and the translation tier's jump cache stay (Linux sets and clears SUM around every user copy).
  */
 export function flushDataTlb(h: Hart): void {
-  h.rTag.fill(-1);
-  h.wTag.fill(-1);
+  emptyTlb(h.rTlb);
+  emptyTlb(h.wTlb);
   h.cTag.fill(-1);
 }
 
@@ -69,8 +77,8 @@ export function flushDataTlb(h: Hart): void {
  */
 export function flushTlbPage(h: Hart, lo: number): void {
   const t = (lo >>> 12) & TLB_MASK;
-  h.rTag[t] = -1;
-  h.wTag[t] = -1;
+  h.rTlb[t * TLB_ENTRY] = -1;
+  h.wTlb[t * TLB_ENTRY] = -1;
   h.cTag[t] = -1;
   h.xTag[t] = -1;
   h.tier?.forgetJumpsInPage(lo);
@@ -248,14 +256,16 @@ export function resolveVirt(h: Hart, lo: number, hi: number, acc: number, size: 
     const t = (lo >>> 12) & TLB_MASK;
     const tag = (lo & -4096) | prv;
     if (acc === READ) {
-      h.rTag[t] = tag;
-      h.rHi[t] = hi;
-      h.rHost[t] = pageOff;
+      const e = t * TLB_ENTRY;
+      h.rTlb[e] = tag;
+      h.rTlb[e + 1] = hi;
+      h.rTlb[e + 2] = pageOff;
     } else if (acc === WRITE) {
       if (h.codePage[pageOff >>> 12] === 0) {
-        h.wTag[t] = tag;
-        h.wHi[t] = hi;
-        h.wHost[t] = pageOff;
+        const e = t * TLB_ENTRY;
+        h.wTlb[e] = tag;
+        h.wTlb[e + 1] = hi;
+        h.wTlb[e + 2] = pageOff;
       } else {
         h.cTag[t] = tag;
         h.cHi[t] = hi;
@@ -359,8 +369,10 @@ function readResolved(h: Hart, off: number, size: number, lo: number, hi: number
 /** Reads `size` bytes at a virtual address; returns the low word (unsigned for 1/2, int32 for 4/8), high word in h.tmpHi. */
 export function readVirt(h: Hart, lo: number, hi: number, size: number): number {
   const t = (lo >>> 12) & TLB_MASK;
-  if (h.rTag[t] === ((lo & -4096) | h.dprv) && h.rHi[t] === hi && (lo & (size - 1)) === 0) {
-    return readRam(h, h.rHost[t]! + (lo & 0xfff), size);
+  const e = t * TLB_ENTRY;
+  const r = h.rTlb;
+  if (r[e] === ((lo & -4096) | h.dprv) && r[e + 1] === hi && (lo & (size - 1)) === 0) {
+    return readRam(h, r[e + 2]! + (lo & 0xfff), size);
   }
   if ((lo & 0xfff) + size > 4096) {
     const lo2 = (lo + size - 1) | 0;
@@ -384,8 +396,10 @@ export function readVirt(h: Hart, lo: number, hi: number, size: number): number 
 
 export function writeVirt(h: Hart, lo: number, hi: number, size: number, v: number, vhi: number): void {
   const t = (lo >>> 12) & TLB_MASK;
-  if (h.wTag[t] === ((lo & -4096) | h.dprv) && h.wHi[t] === hi && (lo & (size - 1)) === 0) {
-    writeRam(h, h.wHost[t]! + (lo & 0xfff), size, v, vhi);
+  const e = t * TLB_ENTRY;
+  const w = h.wTlb;
+  if (w[e] === ((lo & -4096) | h.dprv) && w[e + 1] === hi && (lo & (size - 1)) === 0) {
+    writeRam(h, w[e + 2]! + (lo & 0xfff), size, v, vhi);
     return;
   }
   if (h.cTag[t] === ((lo & -4096) | h.dprv) && h.cHi[t] === hi && (lo & 0xfff) + size <= 4096) {
@@ -470,12 +484,14 @@ export function enterPage(h: Hart): Int32Array {
     h.codePageList.push(page);
     h.decGen[page] = h.fenceGen;
     // Stores to the page must now invalidate decoded slots: move its write translations to the code TLB.
+    const w = h.wTlb;
     for (let i = 0; i < TLB_SIZE; i++) {
-      if (h.wHost[i] === host && h.wTag[i] !== -1) {
-        h.cTag[i] = h.wTag[i]!;
-        h.cHi[i] = h.wHi[i]!;
+      const e = i * TLB_ENTRY;
+      if (w[e + 2] === host && w[e] !== -1) {
+        h.cTag[i] = w[e]!;
+        h.cHi[i] = w[e + 1]!;
         h.cHost[i] = host;
-        h.wTag[i] = -1;
+        w[e] = -1;
       }
     }
   } else if (h.decGen[page] !== h.fenceGen) verifyDecodedPage(h, dec, host);

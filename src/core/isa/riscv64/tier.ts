@@ -27,7 +27,7 @@ import type { Hart } from './hart';
 import { HART_HEADER_BYTES } from '../../cpu/hart-header';
 import { decodeInto, newDecoded } from './decoder';
 import { BASE_ROW, writesIntRd } from './instructions';
-import { loadSlow, TLB_SIZE, writeVirt } from './mmu';
+import { loadSlow, TLB_ENTRY, TLB_SIZE, writeVirt } from './mmu';
 import { executeSlow, SLOW_CONTINUE } from './system';
 import { FunctionBody, I32, I64, ModuleBuilder, Op as W, VOID } from '../../jit/wasm-module';
 import { emitMulHigh } from '../../jit/emit-arith';
@@ -51,10 +51,10 @@ const MAX_BLOCKS = 60000;
 
 /** Where the tier's words lie in the hart's state region (after the registers and the debug snapshot). */
 export const RV_TLB_OFFSET = 2048;
-/** The TLB arrays in the state region: rTag, rHi, rHost, wTag, wHi, wHost (TLB_SIZE int32 each). */
-export const RV_TLB_ARRAYS = 6;
+/** The read and write TLBs in the state region, one after the other: TLB_SIZE entries of TLB_ENTRY words each. */
+const RV_TLB_BYTES = 4 * TLB_ENTRY * TLB_SIZE;
 /** One word: the table index of a block that found its code changed (set by the dispatcher). */
-export const RV_STALE_OFFSET = RV_TLB_OFFSET + RV_TLB_ARRAYS * 4 * TLB_SIZE;
+export const RV_STALE_OFFSET = RV_TLB_OFFSET + 2 * RV_TLB_BYTES;
 /** One word: set by a block whose system instruction ended the slice (endingOp); the interpreter clears it. */
 export const RV_STOP_OFFSET = RV_STALE_OFFSET + 4;
 /**
@@ -712,23 +712,22 @@ class BlockGen {
 
   /**
    * Sets lo and e from the address in local a, and pushes whether the TLB (read or write) holds its page
-   * for the block's data privilege and the access of `size` bytes is aligned.
+   * for the block's data privilege and the access of `size` bytes is aligned. An entry's tag and high
+   * word (mmu.ts TLB_ENTRY) are compared as one i64 with the address's page | privilege.
    */
   private tlbHit(write: boolean, size: number): void {
     const f = this.f;
-    const base = this.TLB + (write ? 3 : 0) * 4 * TLB_SIZE;
+    const base = this.TLB + (write ? RV_TLB_BYTES : 0);
     f.get(this.a).op(W.i32_wrap_i64).set(this.lo);
-    f.get(this.lo).i32(12).op(W.i32_shr_u).i32(TLB_SIZE - 1).op(W.i32_and).i32(2).op(W.i32_shl).set(this.e);
-    f.get(this.e).mem(W.i32_load, 2, base).get(this.lo).i32(-4096).op(W.i32_and).i32(this.prv).op(W.i32_or).op(W.i32_eq);
-    f.get(this.e).mem(W.i32_load, 2, base + 4 * TLB_SIZE);
-    f.get(this.a).i64(32n).op(W.i64_shr_u).op(W.i32_wrap_i64).op(W.i32_eq).op(W.i32_and);
+    f.get(this.lo).i32(12).op(W.i32_shr_u).i32(TLB_SIZE - 1).op(W.i32_and).i32(Math.log2(4 * TLB_ENTRY)).op(W.i32_shl).set(this.e);
+    f.get(this.e).mem(W.i64_load, 3, base).get(this.a).i64(-4096n).op(W.i64_and).i64(BigInt(this.prv)).op(W.i64_or).op(W.i64_eq);
     if (size > 1) f.get(this.lo).i32(size - 1).op(W.i32_and).op(W.i32_eqz).op(W.i32_and);
   }
 
   /** Pushes the RAM span offset of the address in lo (after tlbHit). */
   private hostAddress(write: boolean): void {
-    const base = this.TLB + (write ? 3 : 0) * 4 * TLB_SIZE;
-    this.f.get(this.e).mem(W.i32_load, 2, base + 8 * TLB_SIZE).get(this.lo).i32(0xfff).op(W.i32_and).op(W.i32_add);
+    const base = this.TLB + (write ? RV_TLB_BYTES : 0);
+    this.f.get(this.e).mem(W.i32_load, 2, base + 8).get(this.lo).i32(0xfff).op(W.i32_and).op(W.i32_add);
   }
 
   /** Pushes where the instruction is for an import: (halfword index, count, pageLo, pageHi). */

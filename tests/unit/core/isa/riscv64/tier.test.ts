@@ -388,4 +388,40 @@ handler:
     expect(m.x(11)).toBe(BigInt(m.program.labels.get('faulting')!));
     expect(m.x(12)).toBe(5n); // load access fault
   });
+
+  // A TLB entry holds the page's low word with the privilege and the high word; translated code compares
+  // both as one i64. An address 4 GiB above a cached page has the same slot and low word: it must miss
+  // (here it lies beyond RAM, so the access faults) and not reach the cached page's RAM.
+  for (const [access, cause] of [['ld x10, 8(x29)', 5n], ['sd x9, 8(x29)', 7n]] as const) {
+    it(`\`${access}\` 4 GiB above a page in the TLBs misses it: access fault at that address`, () => {
+      const source = `
+  csrw mtvec, x30
+  addi x7, x0, 3
+loop:
+  ld x9, 8(x28)
+  sd x9, 16(x28)
+  addi x7, x7, -1
+  bnez x7, loop
+faulting:
+  ${access}
+  addi x8, x8, 7
+  wfi
+handler:
+  csrr x11, mepc
+  csrr x12, mcause
+  csrr x13, mtval
+  wfi`;
+      const data = RAM_BASE + 0x10000;
+      const m = runToFault(source, [data, 32], (t) => {
+        t.ram.setBigUint64(0x10008, 0x1122_3344_5566_7788n, true);
+        t.hart.setX(28, BigInt(data));
+        t.hart.setX(29, BigInt(data) + (1n << 32n));
+      });
+      expect([m.x(9), m.x(10), m.x(8)]).toEqual([0x1122_3344_5566_7788n, 0n, 0n]);
+      expect(m.ram.getBigUint64(0x10008, true)).toBe(0x1122_3344_5566_7788n);
+      expect(m.x(11)).toBe(BigInt(m.program.labels.get('faulting')!));
+      expect(m.x(12)).toBe(cause);
+      expect(m.x(13)).toBe(BigInt(data) + (1n << 32n) + 8n);
+    });
+  }
 });
