@@ -13,6 +13,7 @@ import { CPU_HEADER_BYTES, CpuWord, hex64, type BootLevel, type CpuCore, type Cp
 import { checkInterrupts, deliverException, TRAP } from './exceptions';
 import { execute, OP_BREAKPOINT } from './interpreter';
 import { flushTlb as flushAllTlb, resolveFetch, TLB_SIZE } from './memory';
+import { emptyTlb, TLB_ENTRY } from '../../cpu/soft-tlb';
 import type { ArmCpuApi, ArmPlatform, Supervisor } from './platform';
 import { restoreA64State, saveA64State } from './a64-state';
 import { inspectGroups, resetSystemRegisters, updateTimers, nextTimerDeadline, type SystemState } from './system';
@@ -42,15 +43,18 @@ export const SysSlot = {
   monitor: 40 + 64 + 4, monitorValue: 40 + 64 + 5,
 } as const;
 /**
- * The TLBs (tier.ts reads them from translated code): rTag, rHi, rHost, wTag, wHi, wHost, xTag, xHi,
- * xHost, TLB_SIZE words each, in that order. Private to the CPU's thread, like the decode cache.
+ * The TLBs (tier.ts reads the first two from translated code): the read and write TLBs, TLB_SIZE
+ * entries of TLB_ENTRY words each (core/cpu/soft-tlb.ts), then the fetch TLB's xTag, xHi and xHost,
+ * TLB_SIZE words each. Private to the CPU's thread, like the decode cache.
  */
 export const A64_TLB_OFFSET = 2048;
+/** Bytes of the read TLB (the write TLB follows it). */
+export const A64_TLB_BYTES = 4 * TLB_ENTRY * TLB_SIZE;
 /**
  * The translation tier's jump cache (tier.ts): JC_ENTRIES entries of four words (pc low word | mode,
  * pc high word, block index, unused), indexed by pc bits 15..2 (16 pages' worth). Emptied with the TLBs.
  */
-export const A64_JC_OFFSET = A64_TLB_OFFSET + 9 * 4 * TLB_SIZE;
+export const A64_JC_OFFSET = A64_TLB_OFFSET + 2 * A64_TLB_BYTES + 3 * 4 * TLB_SIZE;
 export const JC_ENTRIES = 16384;
 export const A64_STATE_BYTES = A64_JC_OFFSET + 16 * JC_ENTRIES;
 
@@ -105,13 +109,10 @@ export class A64Cpu implements CpuCore, ArmCpuApi {
   readonly view: DataView;
 
   // TLBs (read, write, fetch): tag = page | EL, high word of the VA, RAM span offset of the page.
-  // In the state region at A64_TLB_OFFSET, used only by this CPU's thread.
-  readonly rTag: Int32Array;
-  readonly rHi: Int32Array;
-  readonly rHost: Int32Array;
-  readonly wTag: Int32Array;
-  readonly wHi: Int32Array;
-  readonly wHost: Int32Array;
+  // In the state region at A64_TLB_OFFSET, used only by this CPU's thread. The read and write TLBs
+  // keep the three in one entry (TLB_ENTRY words, core/cpu/soft-tlb.ts).
+  readonly rTlb: Int32Array;
+  readonly wTlb: Int32Array;
   readonly xTag: Int32Array;
   readonly xHi: Int32Array;
   readonly xHost: Int32Array;
@@ -255,12 +256,13 @@ export class A64Cpu implements CpuCore, ArmCpuApi {
     this.vF32 = new Float32Array(state.buffer, state.byteOffset + A64_V_OFFSET, 128);
     this.vF64 = new Float64Array(state.buffer, state.byteOffset + A64_V_OFFSET, 64);
     this.vU8 = new Uint8Array(state.buffer, state.byteOffset + A64_V_OFFSET, 512);
-    const tlb = (i: number) => new Int32Array(state.buffer, state.byteOffset + A64_TLB_OFFSET + i * 4 * TLB_SIZE, TLB_SIZE);
-    [this.rTag, this.rHi, this.rHost, this.wTag, this.wHi, this.wHost, this.xTag, this.xHi, this.xHost] = [0, 1, 2, 3, 4, 5, 6, 7, 8].map(tlb) as [
-      Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array,
-    ];
-    this.rTag.fill(-1);
-    this.wTag.fill(-1);
+    const entries = (i: number) => new Int32Array(state.buffer, state.byteOffset + A64_TLB_OFFSET + i * A64_TLB_BYTES, TLB_ENTRY * TLB_SIZE);
+    this.rTlb = entries(0);
+    this.wTlb = entries(1);
+    emptyTlb(this.rTlb);
+    emptyTlb(this.wTlb);
+    const fetch = (i: number) => new Int32Array(state.buffer, state.byteOffset + A64_TLB_OFFSET + 2 * A64_TLB_BYTES + i * 4 * TLB_SIZE, TLB_SIZE);
+    [this.xTag, this.xHi, this.xHost] = [0, 1, 2].map(fetch) as [Int32Array, Int32Array, Int32Array];
     this.xTag.fill(-1);
     this.jc = new Int32Array(state.buffer, state.byteOffset + A64_JC_OFFSET, 4 * JC_ENTRIES);
     this.jc.fill(0);

@@ -18,6 +18,7 @@ import { END, executeOther, NEXT } from './execute-other';
 import { logicalImmOf } from './fields';
 import { loadStore, loadStorePair } from './load-store';
 import { fetchPage, leavePage, load, store, TLB_MASK } from './memory';
+import { TLB_ENTRY } from '../../cpu/soft-tlb';
 import { MAX_BLOCK, PENDING, VERY_HOT } from './tier';
 
 /** The multiplier's 128-bit result (multiplyWide), reused: one interpreter per thread. */
@@ -58,8 +59,7 @@ export function execute(cpu: A64Cpu, n: number): number {
   const i32 = cpu.i32;
   const u8 = cpu.u8;
   const u16 = cpu.u16;
-  const rTag = cpu.rTag, rHi = cpu.rHi, rHost = cpu.rHost;
-  const wTag = cpu.wTag, wHi = cpu.wHi, wHost = cpu.wHost;
+  const rTlb = cpu.rTlb, wTlb = cpu.wTlb;
   const el = cpu.el;
   const sp = cpu.spIdx;
   const tier = cpu.bpArmed || cpu.wpCount !== 0 || n < MAX_BLOCK ? undefined : cpu.tier;
@@ -524,9 +524,9 @@ export function execute(cpu: A64Cpu, n: number): number {
           const lo = t | 0;
           const hi = (x[a + 1]! + (t >= TWO32 ? 1 : 0)) | 0;
           const di = d === 31 ? 64 : d << 1;
-          const e = (lo >>> 12) & TLB_MASK;
-          if (rTag[e] === ((lo & -4096) | el) && rHi[e] === hi && (lo & ((1 << scale) - 1)) === 0) {
-            const o = (rHost[e]! + (lo & 0xfff)) >> 2;
+          const e = ((lo >>> 12) & TLB_MASK) * TLB_ENTRY;
+          if (rTlb[e] === ((lo & -4096) | el) && rTlb[e + 1] === hi && (lo & ((1 << scale) - 1)) === 0) {
+            const o = (rTlb[e + 2]! + (lo & 0xfff)) >> 2;
             x[di] = i32[o]!;
             x[di + 1] = scale === 3 ? i32[o + 1]! : 0;
           } else {
@@ -544,9 +544,9 @@ export function execute(cpu: A64Cpu, n: number): number {
           const t = (x[a]! >>> 0) + (((raw >>> 10) & 0xfff) << scale);
           const lo = t | 0;
           const hi = (x[a + 1]! + (t >= TWO32 ? 1 : 0)) | 0;
-          const e = (lo >>> 12) & TLB_MASK;
-          if (wTag[e] === ((lo & -4096) | el) && wHi[e] === hi && (lo & ((1 << scale) - 1)) === 0) {
-            const o = (wHost[e]! + (lo & 0xfff)) >> 2;
+          const e = ((lo >>> 12) & TLB_MASK) * TLB_ENTRY;
+          if (wTlb[e] === ((lo & -4096) | el) && wTlb[e + 1] === hi && (lo & ((1 << scale) - 1)) === 0) {
+            const o = (wTlb[e + 2]! + (lo & 0xfff)) >> 2;
             i32[o] = x[d << 1]!;
             if (scale === 3) i32[o + 1] = x[(d << 1) + 1]!;
           } else {
@@ -571,14 +571,14 @@ export function execute(cpu: A64Cpu, n: number): number {
           const t = (baseLo >>> 0) + (op === 107 ? off >>> 0 : off);
           const lo = t | 0;
           const hi = (baseHi + offHi + (t >= TWO32 ? 1 : t < 0 ? -1 : 0)) | 0;
-          const e = (lo >>> 12) & TLB_MASK;
+          const e = ((lo >>> 12) & TLB_MASK) * TLB_ENTRY;
           const opc = (raw >>> 22) & 3;
           const tag = (lo & -4096) | el;
           let done = false;
           if ((lo & ((1 << sizeLog) - 1)) === 0) {
             if (opc === 0) {
-              if (wTag[e] === tag && wHi[e] === hi) {
-                const o = wHost[e]! + (lo & 0xfff);
+              if (wTlb[e] === tag && wTlb[e + 1] === hi) {
+                const o = wTlb[e + 2]! + (lo & 0xfff);
                 const v = x[d << 1]!;
                 if (sizeLog === 0) u8[o] = v;
                 else if (sizeLog === 1) u16[o >> 1] = v;
@@ -588,8 +588,8 @@ export function execute(cpu: A64Cpu, n: number): number {
                 }
                 done = true;
               }
-            } else if (rTag[e] === tag && rHi[e] === hi && (opc === 1 || sizeLog < 3)) {
-              const o = rHost[e]! + (lo & 0xfff);
+            } else if (rTlb[e] === tag && rTlb[e + 1] === hi && (opc === 1 || sizeLog < 3)) {
+              const o = rTlb[e + 2]! + (lo & 0xfff);
               let v: number;
               let vh = 0;
               if (sizeLog === 0) v = opc === 1 ? u8[o]! : (u8[o]! << 24) >> 24;
@@ -630,17 +630,17 @@ export function execute(cpu: A64Cpu, n: number): number {
           const t = (baseLo >>> 0) + (op === 109 ? 0 : off);
           const lo = t | 0;
           const hi = (baseHi + (t >= TWO32 ? 1 : t < 0 ? -1 : 0)) | 0;
-          const e = (lo >>> 12) & TLB_MASK;
+          const e = ((lo >>> 12) & TLB_MASK) * TLB_ENTRY;
           const tag = (lo & -4096) | el;
           const t2 = (raw >>> 10) & 31;
           const load = (raw & 0x400000) !== 0;
-          if ((lo & ((1 << scale) - 1)) !== 0 || (lo & 0xfff) > 4096 - (2 << scale) || (load ? rTag[e] !== tag || rHi[e] !== hi : wTag[e] !== tag || wHi[e] !== hi)) {
+          if ((lo & ((1 << scale) - 1)) !== 0 || (lo & 0xfff) > 4096 - (2 << scale) || (load ? rTlb[e] !== tag || rTlb[e + 1] !== hi : wTlb[e] !== tag || wTlb[e + 1] !== hi)) {
             cpu.k = k;
             cpu.count = count;
             loadStorePair(cpu, op, raw);
             break;
           }
-          const w = ((load ? rHost[e]! : wHost[e]!) + (lo & 0xfff)) >> 2;
+          const w = ((load ? rTlb[e + 2]! : wTlb[e + 2]!) + (lo & 0xfff)) >> 2;
           if (!load) {
             if (scale === 3) {
               i32[w] = x[d << 1]!; i32[w + 1] = x[(d << 1) + 1]!;

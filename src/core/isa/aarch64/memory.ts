@@ -11,6 +11,7 @@ import type { A64Cpu } from './cpu';
 import { abort, dataAbort, raiseFault, TRAP } from './exceptions';
 import { translateStage1, type Access } from './mmu';
 import { Stage2 } from './platform';
+import { emptyTlb, TLB_ENTRY } from '../../cpu/soft-tlb';
 
 export const TLB_SIZE = 1024;
 export const TLB_MASK = TLB_SIZE - 1;
@@ -19,12 +20,19 @@ export const WRITE = 1;
 export const FETCH = 2;
 
 export function flushTlb(cpu: A64Cpu): void {
-  cpu.rTag.fill(-1);
-  cpu.wTag.fill(-1);
+  emptyTlb(cpu.rTlb);
+  emptyTlb(cpu.wTlb);
   cpu.xTag.fill(-1);
   cpu.tier?.forgetJumps();
   cpu.blocks2M.clear();
   cpu.blocks1G.clear();
+}
+
+/** Fills a read or write TLB entry (at word `e`). */
+function fillEntry(tlb: Int32Array, e: number, tag: number, hi: number, host: number): void {
+  tlb[e] = tag;
+  tlb[e + 1] = hi;
+  tlb[e + 2] = host;
 }
 
 /** VA[43:12] of the address lo/hi as an unsigned word: how a TLBI operand's low word names a page. */
@@ -45,8 +53,8 @@ export function flushTlbPage(cpu: A64Cpu, vaPage: number, vaPageHi: number): boo
     return true;
   }
   const t = vaPage & TLB_MASK;
-  cpu.rTag[t] = -1;
-  cpu.wTag[t] = -1;
+  cpu.rTlb[t * TLB_ENTRY] = -1;
+  cpu.wTlb[t * TLB_ENTRY] = -1;
   cpu.xTag[t] = -1;
   cpu.tier?.forgetJumpsInPage(vaPage >>> 0);
   return false;
@@ -57,16 +65,17 @@ export function flushTlbPage(cpu: A64Cpu, vaPage: number, vaPageHi: number): boo
  * first doubleword goes through store() so that faults, device memory and TLB filling are as for STR.
  */
 export function zeroBlock(cpu: A64Cpu, lo: number, hi: number, el: number): void {
-  const t = (lo >>> 12) & TLB_MASK;
+  const e = ((lo >>> 12) & TLB_MASK) * TLB_ENTRY;
   const tag = (lo & -4096) | el;
-  if (cpu.wTag[t] !== tag || cpu.wHi[t] !== hi) {
+  const wt = cpu.wTlb;
+  if (wt[e] !== tag || wt[e + 1] !== hi) {
     store(cpu, lo, hi, 8, 0, 0, el);
-    if (cpu.wTag[t] !== tag || cpu.wHi[t] !== hi) {
+    if (wt[e] !== tag || wt[e + 1] !== hi) {
       for (let i = 8; i < 64; i += 8) store(cpu, (lo + i) | 0, hi, 8, 0, 0, el);
       return;
     }
   }
-  const w = (cpu.wHost[t]! + (lo & 0xfff)) >> 2;
+  const w = (wt[e + 2]! + (lo & 0xfff)) >> 2;
   cpu.i32.fill(0, w, w + 16);
 }
 
@@ -144,14 +153,11 @@ function physical(cpu: A64Cpu, pa: number, access: Access, size: number, lo: num
     if (code) cpu.tier?.codeChanged();
     if (!fill) return off;
     const t = (lo >>> 12) & TLB_MASK;
+    const e = t * TLB_ENTRY;
     const tag = (lo & -4096) | el;
-    if (access === READ) {
-      cpu.rTag[t] = tag; cpu.rHi[t] = hi; cpu.rHost[t] = host;
-    } else if (access === WRITE) {
-      if (!code) {
-        cpu.wTag[t] = tag; cpu.wHi[t] = hi; cpu.wHost[t] = host;
-      }
-      cpu.rTag[t] = tag; cpu.rHi[t] = hi; cpu.rHost[t] = host;
+    if (access === READ || access === WRITE) {
+      if (access === WRITE && !code) fillEntry(cpu.wTlb, e, tag, hi, host);
+      fillEntry(cpu.rTlb, e, tag, hi, host);
     } else {
       cpu.xTag[t] = tag; cpu.xHi[t] = hi; cpu.xHost[t] = host;
     }
@@ -221,9 +227,10 @@ export function load(cpu: A64Cpu, lo: number, hi: number, size: 1 | 2 | 4 | 8, e
     cpu.tmpHi = vhi;
     return vlo;
   }
-  const t = (lo >>> 12) & TLB_MASK;
+  const e = ((lo >>> 12) & TLB_MASK) * TLB_ENTRY;
+  const rt = cpu.rTlb;
   let off: number;
-  if (cpu.rTag[t] === ((lo & -4096) | el) && cpu.rHi[t] === hi) off = cpu.rHost[t]! + (lo & 0xfff);
+  if (rt[e] === ((lo & -4096) | el) && rt[e + 1] === hi) off = rt[e + 2]! + (lo & 0xfff);
   else {
     off = translate(cpu, lo, hi, READ, el, size);
     if (off < 0) return deviceRead(cpu, size, lo, hi);
@@ -253,9 +260,10 @@ export function store(cpu: A64Cpu, lo: number, hi: number, size: 1 | 2 | 4 | 8, 
     }
     return;
   }
-  const t = (lo >>> 12) & TLB_MASK;
+  const e = ((lo >>> 12) & TLB_MASK) * TLB_ENTRY;
+  const wt = cpu.wTlb;
   let off: number;
-  if (cpu.wTag[t] === ((lo & -4096) | el) && cpu.wHi[t] === hi) off = cpu.wHost[t]! + (lo & 0xfff);
+  if (wt[e] === ((lo & -4096) | el) && wt[e + 1] === hi) off = wt[e + 2]! + (lo & 0xfff);
   else {
     off = translate(cpu, lo, hi, WRITE, el, size);
     if (off < 0) {
@@ -275,8 +283,8 @@ export function store(cpu: A64Cpu, lo: number, hi: number, size: 1 | 2 | 4 | 8, 
 }
 
 function translateOnly(cpu: A64Cpu, lo: number, hi: number, access: Access, el: number): void {
-  const t = (lo >>> 12) & TLB_MASK;
-  if (access === WRITE && cpu.wTag[t] === ((lo & -4096) | el) && cpu.wHi[t] === hi) return;
+  const e = ((lo >>> 12) & TLB_MASK) * TLB_ENTRY;
+  if (access === WRITE && cpu.wTlb[e] === ((lo & -4096) | el) && cpu.wTlb[e + 1] === hi) return;
   translate(cpu, lo, hi, access, el, 1);
 }
 
@@ -285,11 +293,10 @@ export function exclusiveOffset(cpu: A64Cpu, lo: number, hi: number, size: numbe
   if ((lo & (size - 1)) !== 0) return dataAbort(cpu, lo, hi, access === WRITE, 0x21);
   // Through the read or write TLB as load() and store() go (a boot's exclusives and atomics walked the
   // tables every time); the entry is there only where that access was allowed at this level.
-  const t = (lo >>> 12) & TLB_MASK;
+  const e = ((lo >>> 12) & TLB_MASK) * TLB_ENTRY;
   const tag = (lo & -4096) | cpu.el;
-  if (access === WRITE) {
-    if (cpu.wTag[t] === tag && cpu.wHi[t] === hi) return cpu.wHost[t]! + (lo & 0xfff);
-  } else if (access === READ && cpu.rTag[t] === tag && cpu.rHi[t] === hi) return cpu.rHost[t]! + (lo & 0xfff);
+  const tlb = access === WRITE ? cpu.wTlb : access === READ ? cpu.rTlb : undefined;
+  if (tlb !== undefined && tlb[e] === tag && tlb[e + 1] === hi) return tlb[e + 2]! + (lo & 0xfff);
   return translate(cpu, lo, hi, access, cpu.el, size);
 }
 

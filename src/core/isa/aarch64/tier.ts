@@ -27,7 +27,7 @@
  */
 import { leavePage, TLB_SIZE, vaPageOf } from './memory';
 import type { A64Cpu } from './cpu';
-import { A64_JC_OFFSET, A64_TLB_OFFSET, A64_V_OFFSET, A64_X_OFFSET, JC_ENTRIES, SysSlot } from './cpu';
+import { A64_JC_OFFSET, A64_TLB_BYTES, A64_TLB_OFFSET, A64_V_OFFSET, A64_X_OFFSET, JC_ENTRIES, SysSlot } from './cpu';
 import { decode } from './decoder';
 import { fpEnabled } from './fpu';
 import { logicalImmOf, sysKeyOf } from './fields';
@@ -36,6 +36,7 @@ import { TRAP } from './exceptions';
 import { daifWriteOf, mrsInline, type DaifWrite } from './system';
 import { loadStore, loadStorePair } from './load-store';
 import { CpuWord } from '../../cpu/cpu-core';
+import { TLB_ENTRY } from '../../cpu/soft-tlb';
 import { AtomicOp, atomicWidth, FunctionBody, I32, I64, ModuleBuilder, Op as W, SimdOp, VOID } from '../../jit/wasm-module';
 import { emitMulHigh } from '../../jit/emit-arith';
 import { type HelperCall, HelperTable } from '../../jit/helper-table';
@@ -251,9 +252,9 @@ export class A64Tier {
     const cpu = this.cpu;
     if (cpu.codePage[host >>> 12] !== 0) return;
     cpu.codePage[host >>> 12] = 1;
-    const { wTag, wHost } = cpu;
-    for (let t = 0; t < wHost.length; t++) {
-      if (wHost[t] === host) wTag[t] = -1;
+    const w = cpu.wTlb;
+    for (let e = 0; e < w.length; e += TLB_ENTRY) {
+      if (w[e + 2] === host) w[e] = -1;
     }
   }
 
@@ -426,7 +427,6 @@ class BlockGen {
   private readonly r: number;
   private readonly c: number;
   private readonly lo: number;
-  private readonly hi: number;
   private readonly e: number;
   private readonly a32: number;
   private readonly b32: number;
@@ -459,7 +459,6 @@ class BlockGen {
     this.r = f.local(I64);
     this.c = f.local(I64);
     this.lo = f.local(I32);
-    this.hi = f.local(I32);
     this.e = f.local(I32);
     this.a32 = f.local(I32);
     this.b32 = f.local(I32);
@@ -1470,24 +1469,23 @@ class BlockGen {
   }
 
   /**
-   * Sets lo, hi and e from the address in local a, and pushes whether the TLB (read or write) holds its
+   * Sets lo and e from the address in local a, and pushes whether the TLB (read or write) holds its
    * page for this EL and the access of `size` bytes is aligned.
    */
   private tlbHit(write: boolean, size: number): void {
     const f = this.f;
-    const base = this.TLB + (write ? 3 : 0) * 4 * TLB_SIZE;
+    const base = this.TLB + (write ? A64_TLB_BYTES : 0);
     f.get(this.a).op(W.i32_wrap_i64).set(this.lo);
-    f.get(this.a).i64(32n).op(W.i64_shr_u).op(W.i32_wrap_i64).set(this.hi);
-    f.get(this.lo).i32(12).op(W.i32_shr_u).i32(TLB_SIZE - 1).op(W.i32_and).i32(2).op(W.i32_shl).set(this.e);
-    f.get(this.e).mem(W.i32_load, 2, base).get(this.lo).i32(-4096).op(W.i32_and).i32(this.el).op(W.i32_or).op(W.i32_eq);
-    f.get(this.e).mem(W.i32_load, 2, base + 4 * TLB_SIZE).get(this.hi).op(W.i32_eq).op(W.i32_and);
+    f.get(this.lo).i32(12).op(W.i32_shr_u).i32(TLB_SIZE - 1).op(W.i32_and).i32(Math.log2(4 * TLB_ENTRY)).op(W.i32_shl).set(this.e);
+    // Tag and high word (core/cpu/soft-tlb.ts) as one i64 against the address's page | EL.
+    f.get(this.e).mem(W.i64_load, 3, base).get(this.a).i64(-4096n).op(W.i64_and).i64(BigInt(this.el)).op(W.i64_or).op(W.i64_eq);
     if (size > 1) f.get(this.lo).i32(size - 1).op(W.i32_and).op(W.i32_eqz).op(W.i32_and);
   }
 
   /** Pushes the RAM span offset of the address in lo (after tlbHit). */
   private hostAddress(write: boolean): void {
-    const base = this.TLB + (write ? 3 : 0) * 4 * TLB_SIZE;
-    this.f.get(this.e).mem(W.i32_load, 2, base + 8 * TLB_SIZE).get(this.lo).i32(0xfff).op(W.i32_and).op(W.i32_add);
+    const base = this.TLB + (write ? A64_TLB_BYTES : 0);
+    this.f.get(this.e).mem(W.i32_load, 2, base + 8).get(this.lo).i32(0xfff).op(W.i32_and).op(W.i32_add);
   }
 
   /** Calls an import running the interpreter's code for the instruction at index `i`: (op, raw, k, count, nzcv, page). */

@@ -7,7 +7,8 @@
  */
 import { Cause } from './csr-numbers';
 import type { Hart } from './hart';
-import { invalidateCode, raise, READ, resolveVirt, TLB_ENTRY, TLB_MASK, toU64, WRITE } from './mmu';
+import { invalidateCode, raise, READ, resolveVirt, TLB_MASK, toU64, WRITE } from './mmu';
+import { TLB_ENTRY } from '../../cpu/soft-tlb';
 
 function setRd32(h: Hart, d: number, v: number): void {
   h.x[d] = v;

@@ -9,7 +9,8 @@
  */
 import type { Hart } from './hart';
 import { divrem, divremw, mul, mulh } from './muldiv';
-import { enterPage, loadSlow, prepareSlot, TLB_ENTRY, TLB_MASK, writeVirt } from './mmu';
+import { enterPage, loadSlow, prepareSlot, TLB_MASK, writeVirt } from './mmu';
+import { TLB_ENTRY } from '../../cpu/soft-tlb';
 import { executeSlow, SLOW_CONTINUE, SLOW_END_SEQUENTIAL } from './system';
 import { MAX_BLOCK, PENDING, VERY_HOT, VERY_HOT_AGAIN } from './tier';
 

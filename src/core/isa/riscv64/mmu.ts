@@ -10,6 +10,7 @@ import { Cause, Mstatus } from './csr-numbers';
 import { decodeInto, newDecoded } from './decoder';
 import type { Hart } from './hart';
 import { WatchKind } from '../../cpu/hart-snapshot';
+import { emptyTlb, TLB_ENTRY } from '../../cpu/soft-tlb';
 import { BASE_ROW, OP_CROSS_PAGE, writesIntRd } from './instructions';
 import { Stage2, type AccessKind } from './platform';
 import { TRAP_SIGNAL, WATCH_CAUSE } from './trap-signal';
@@ -40,14 +41,6 @@ export function raise(h: Hart, cause: number, tval: bigint, detail = ''): never 
   h.excTval = tval;
   h.excDetail = detail;
   throw TRAP_SIGNAL;
-}
-
-/** Words per entry of the read and write TLBs: tag (page | privilege), high word, RAM span offset, unused. */
-export const TLB_ENTRY = 4;
-
-/** Invalidates every entry of a read or write TLB. */
-export function emptyTlb(tlb: Int32Array): void {
-  for (let e = 0; e < tlb.length; e += TLB_ENTRY) tlb[e] = -1;
 }
 
 export function flushTlb(h: Hart): void {

@@ -399,4 +399,26 @@ describe('A64 MMU (48-bit VA)', () => {
     expect(m.x(6)).toBe(0x99n);
     expect(log(m, 1)).toEqual([dabt(0x25, 0x04), 0x8000_0000_0000n]);
   });
+
+  it('pages 4 GiB apart (the same TLB slot and low word) are told apart by the high word, loading and storing', () => {
+    // The TLBs compare tag and high word together (core/cpu/soft-tlb.ts; one i64 in translated code).
+    const { m, t, root } = setup(TCR_48, 0, `
+  ldr x4, =${RAM_BASE + 0x40000}
+  ldr x5, =${RAM_BASE + 0x40000 + 2 ** 32}
+  mov x8, #3
+1:
+  ldr x6, [x4]
+  ldr x7, [x5]
+  str x7, [x4, #8]
+  str x6, [x5, #8]
+  subs x8, x8, #1
+  b.ne 1b`);
+    t.map(root, 0, BigInt(RAM_BASE + 0x40000) + (1n << 32n), RAM_BASE + 0x41000, PAGE | PXN | UXN);
+    m.ram.setBigUint64(0x40000, 0x55n, true);
+    m.ram.setBigUint64(0x41000, 0x66n, true);
+    m.run();
+    expect(log(m, 1)).toEqual([0n, 0n]);
+    expect([m.x(6), m.x(7)]).toEqual([0x55n, 0x66n]);
+    expect([m.ram.getBigUint64(0x40008, true), m.ram.getBigUint64(0x41008, true)]).toEqual([0x66n, 0x55n]);
+  });
 });

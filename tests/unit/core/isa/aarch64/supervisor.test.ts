@@ -67,11 +67,12 @@ describe('A64 CPU under a supervisor', () => {
   it('flushes its TLB when another thread sets the fence word', () => {
     const m = machine(asm('  mov x0, #1\n  wfi\n  wfi'));
     m.run();
-    m.cpu.rTag.fill(7);
+    m.cpu.rTlb.fill(7);
     Atomics.or(m.header, CpuWord.fences, 1);
     Atomics.or(m.header, CpuWord.pending, 1);
     m.run(1);
-    expect(Array.from(m.cpu.rTag.slice(0, 4))).toEqual([-1, -1, -1, -1]);
+    // Every entry's tag (the first of its four words, core/cpu/soft-tlb.ts) is invalid again.
+    expect(Array.from(m.cpu.rTlb.slice(0, 16))).toEqual([-1, 7, 7, 7, -1, 7, 7, 7, -1, 7, 7, 7, -1, 7, 7, 7]);
     expect(m.header[CpuWord.fences]).toBe(0);
   });
 
