@@ -87,8 +87,8 @@ export class Hart implements HartApi, CpuCore {
   // Per-thread TLBs (read, write, fetch): tag = page | privilege, high word, RAM span offset of the page.
   // The read and write TLBs lie in the state region (RV_TLB_OFFSET), where translated code reads them;
   // only this hart's thread uses them. Their entries are four words, [tag, high word, offset, unused]
-  // at TLB_ENTRY * index (mmu.ts): one cache line per lookup, and tag and high word one i64 compare in
-  // translated code.
+  // at TLB_ENTRY * index (core/cpu/soft-tlb.ts): one cache line per lookup, and tag and high word one
+  // i64 compare in translated code.
   readonly rTlb: Int32Array;
   readonly wTlb: Int32Array;
   /** The translation tier's jump cache (RV_JC_OFFSET; tier.ts), emptied with the TLBs. */
