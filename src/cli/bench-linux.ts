@@ -117,7 +117,8 @@ export interface LinuxBootOptions {
   /**
    * --console DIR: each run's console up to the marker goes to DIR/hvwb-N.log and DIR/qemu-N.log, every
    * line stamped with the host seconds since that side started, so that where the two boots spend
-   * their time can be compared phase by phase (the kernel's own timestamps are guest time).
+   * their time can be compared phase by phase (the kernel's own timestamps are guest time); each run
+   * also prints its three phases (bootPhases).
    */
   readonly consoleDir?: string;
 }
@@ -139,6 +140,49 @@ export class StampedConsole {
   toString(): string {
     return this.text;
   }
+}
+
+/** Where a boot's time went, from its stamped console (see bootPhases). */
+export interface BootPhases {
+  /** Host seconds from the side's start to the kernel's clock reading 0: start-up, firmware, the kernel's early boot. */
+  readonly toKernelClock: number;
+  /** Host seconds from the kernel's clock starting to its "Run /init" line (mostly the initcalls). */
+  readonly toInit: number;
+  /** Host seconds from "Run /init" to the marker (init's own start). */
+  readonly initToMarker: number;
+}
+
+const KERNEL_STAMP = /^\[\s*([\d.]+)\] \[\s*(\d+\.\d+)\] /;
+
+/**
+ * The three phases of a boot from a StampedConsole's text, which add up to the time to the marker: a
+ * line "[host] [kernel]" was printed at the host time or later (the kernel prints its early lines when
+ * the console registers, with their old stamps), so the kernel's clock started at the least
+ * host - kernel over its lines; lines stamped 0.000000 were printed before the clock ran and say
+ * nothing. Undefined when the text has no such stamps, no "Run /init" or no marker line.
+ */
+export function bootPhases(stamped: string, marker: string): BootPhases | undefined {
+  let clockStart = Infinity;
+  let initHost: number | undefined;
+  let markerHost: number | undefined;
+  for (const line of stamped.split('\n')) {
+    const host = /^\[\s*([\d.]+)\] /.exec(line);
+    if (!host) continue;
+    const kernel = KERNEL_STAMP.exec(line);
+    if (kernel && Number(kernel[2]) > 0) {
+      clockStart = Math.min(clockStart, Number(kernel[1]) - Number(kernel[2]));
+      if (initHost === undefined && line.includes('Run /init')) initHost = Number(kernel[1]);
+    }
+    if (markerHost === undefined && line.includes(marker)) markerHost = Number(host[1]);
+  }
+  if (clockStart === Infinity || initHost === undefined || markerHost === undefined) return undefined;
+  return { toKernelClock: clockStart, toInit: initHost - clockStart, initToMarker: markerHost - initHost };
+}
+
+function describePhases(log: StampedConsole, marker: string): string {
+  const p = bootPhases(log.toString(), marker);
+  if (!p) return '  phases: no kernel timestamps or no "Run /init" in the console';
+  return `  phases: ${p.toKernelClock.toFixed(2)} s to the kernel's clock, ${p.toInit.toFixed(2)} s on to "Run /init", ${p.initToMarker.toFixed(2)} s on to the marker`;
 }
 
 function saveConsole(dir: string | undefined, name: string, log: StampedConsole): void {
@@ -353,6 +397,7 @@ export async function benchLinuxBoot(options: LinuxBootOptions, out: Output): Pr
       if (log) saveConsole(options.consoleDir, `hvwb-${i + 1}.log`, log);
       out.stdout(`run ${i + 1}: "${marker}" after ${r.seconds.toFixed(2)} s, ${r.retired} instructions (${(r.retired / r.seconds / 1e6).toFixed(1)} MIPS)\n`);
       if (r.tier) out.stdout(`  ${describeTier(r.tier, r.seconds, cpus)}\n`);
+      if (log) out.stdout(`${describePhases(log, marker)}\n`);
       if (!best || r.seconds < best.seconds) best = r;
     }
     out.stdout(`hvwb ${best!.seconds.toFixed(2)} s, ${best!.retired} instructions\n`);
@@ -372,6 +417,7 @@ export async function benchLinuxBoot(options: LinuxBootOptions, out: Output): Pr
       const s = await bootQemu(arch, images, cpus, scratch, log);
       if (log) saveConsole(options.consoleDir, `qemu-${i + 1}.log`, log);
       out.stdout(`qemu run ${i + 1}: "${marker}" after ${s.toFixed(2)} s\n`);
+      if (log) out.stdout(`${describePhases(log, marker)}\n`);
       qemuBest = Math.min(qemuBest, s);
     }
   } finally {

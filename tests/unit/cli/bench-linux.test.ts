@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { benchLinuxBoot, qemuCommand, StampedConsole } from '../../../src/cli/bench-linux';
+import { benchLinuxBoot, bootPhases, qemuCommand, StampedConsole } from '../../../src/cli/bench-linux';
 import { hvwbWith } from '../../helpers/cli';
 
 const hvwb = (...argv: string[]) => hvwbWith({}, ...argv);
@@ -80,6 +80,28 @@ describe('hvwb bench linux-boot --arch', () => {
     expect(lines[4]).toBe('');
   });
 
+  it('--console splits a boot into start-up to the kernel\'s clock, the clock to "Run /init", and init to the marker', () => {
+    // The first kernel lines come late, when the console registers (their host stamps are after their
+    // kernel time), and lines at 0.000000 were printed before the clock ran (an early console): the
+    // live lines give the clock's start, 3.000 - 0.700 = 2.3 s.
+    const console = [
+      '[   0.289] (hvwb: machine built, the CPUs start now)',
+      '[   0.300] [    0.000000] Booting Linux on hartid 0',
+      '[   3.490] [    0.012167] Calibrating delay loop (skipped)',
+      '[   3.500] [    1.200000] clocksource: Switched to clocksource riscv_clocksource',
+      '[   3.000] [    0.700000] printk: console [ttyS0] enabled',
+      '[   6.150] [    3.837695] Run /init as init process',
+      '[   6.540] hvwb-init: starting',
+    ].join('\n');
+    const p = bootPhases(console, 'hvwb-init: starting')!;
+    expect(p.toKernelClock).toBeCloseTo(2.3, 6);
+    expect(p.toInit).toBeCloseTo(3.85, 6);
+    expect(p.initToMarker).toBeCloseTo(0.39, 6);
+    expect(p.toKernelClock + p.toInit + p.initToMarker).toBeCloseTo(6.54, 6);
+    expect(bootPhases(console.replace('Run /init', 'Run /sbin/init'), 'hvwb-init: starting')).toBeUndefined();
+    expect(bootPhases(console, 'no such marker')).toBeUndefined();
+  });
+
   it('names the known architectures for an unknown one', async () => {
     const r = await hvwb('bench', 'linux-boot', '--arch', 'sparc');
     expect(r.code).toBe(2);
@@ -116,9 +138,13 @@ describe('hvwb bench linux-boot --arch', () => {
     const r = await hvwb('bench', 'linux-boot', '--arch', 'aarch64', '--qemu-only', '--console', path.join(dir, 'logs'));
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^qemu run 1: "hvwb-init: starting" after \d+\.\d\d s\nqemu \d+\.\d\d s\n$/);
+    expect(r.stdout).toMatch(/^qemu run 1: "hvwb-init: starting" after \d+\.\d\d s\n  phases: \d+\.\d\d s to the kernel's clock, \d+\.\d\d s on to "Run \/init", \d+\.\d\d s on to the marker\nqemu \d+\.\d\d s\n$/);
     const text = readFileSync(path.join(dir, 'logs', 'qemu-1.log'), 'latin1');
     expect(text).toMatch(/^\[ +\d+\.\d{3}\] \[ +0\.000000\] Booting Linux on physical CPU 0x0/m);
     expect(text).toMatch(/^\[ +\d+\.\d{3}\] hvwb-init: starting/m);
+    // The three phases cover the boot: they add up to its time (to the stamps' and the print's rounding).
+    const [total, ...phases] = [/after (\d+\.\d\d) s/, /phases: (\d+\.\d\d) s/, /, (\d+\.\d\d) s on to "Run/, /(\d+\.\d\d) s on to the marker/].map((re) => Number(re.exec(r.stdout)![1]));
+    expect(phases.every((p) => p > 0)).toBe(true);
+    expect(Math.abs(phases.reduce((a, b) => a + b) - total!)).toBeLessThan(0.05);
   }, 180_000);
 });
