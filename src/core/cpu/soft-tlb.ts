@@ -7,6 +7,13 @@
  */
 export const TLB_ENTRY = 4;
 
+/** Fills the entry at word `e` of a read or write TLB. */
+export function fillTlbEntry(tlb: Int32Array, e: number, tag: number, hi: number, host: number): void {
+  tlb[e] = tag;
+  tlb[e + 1] = hi;
+  tlb[e + 2] = host;
+}
+
 /** Invalidates every entry of a read or write TLB. */
 export function emptyTlb(tlb: Int32Array): void {
   for (let e = 0; e < tlb.length; e += TLB_ENTRY) tlb[e] = -1;

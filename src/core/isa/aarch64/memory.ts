@@ -11,7 +11,7 @@ import type { A64Cpu } from './cpu';
 import { abort, dataAbort, raiseFault, TRAP } from './exceptions';
 import { translateStage1, type Access } from './mmu';
 import { Stage2 } from './platform';
-import { emptyTlb, TLB_ENTRY } from '../../cpu/soft-tlb';
+import { emptyTlb, fillTlbEntry, TLB_ENTRY } from '../../cpu/soft-tlb';
 
 export const TLB_SIZE = 1024;
 export const TLB_MASK = TLB_SIZE - 1;
@@ -26,13 +26,6 @@ export function flushTlb(cpu: A64Cpu): void {
   cpu.tier?.forgetJumps();
   cpu.blocks2M.clear();
   cpu.blocks1G.clear();
-}
-
-/** Fills a read or write TLB entry (at word `e`). */
-function fillEntry(tlb: Int32Array, e: number, tag: number, hi: number, host: number): void {
-  tlb[e] = tag;
-  tlb[e + 1] = hi;
-  tlb[e + 2] = host;
 }
 
 /** VA[43:12] of the address lo/hi as an unsigned word: how a TLBI operand's low word names a page. */
@@ -156,8 +149,8 @@ function physical(cpu: A64Cpu, pa: number, access: Access, size: number, lo: num
     const e = t * TLB_ENTRY;
     const tag = (lo & -4096) | el;
     if (access === READ || access === WRITE) {
-      if (access === WRITE && !code) fillEntry(cpu.wTlb, e, tag, hi, host);
-      fillEntry(cpu.rTlb, e, tag, hi, host);
+      if (access === WRITE && !code) fillTlbEntry(cpu.wTlb, e, tag, hi, host);
+      fillTlbEntry(cpu.rTlb, e, tag, hi, host);
     } else {
       cpu.xTag[t] = tag; cpu.xHi[t] = hi; cpu.xHost[t] = host;
     }

@@ -39,6 +39,7 @@ import { CpuWord } from '../../cpu/cpu-core';
 import { TLB_ENTRY } from '../../cpu/soft-tlb';
 import { AtomicOp, atomicWidth, FunctionBody, I32, I64, ModuleBuilder, Op as W, SimdOp, VOID } from '../../jit/wasm-module';
 import { emitMulHigh } from '../../jit/emit-arith';
+import { emitTlbHit, emitTlbOffset } from '../../jit/emit-tlb';
 import { type HelperCall, HelperTable } from '../../jit/helper-table';
 import { BlockCache, now, type QueuedBlock, type TierPage } from '../../jit/block-cache';
 
@@ -1470,22 +1471,15 @@ class BlockGen {
 
   /**
    * Sets lo and e from the address in local a, and pushes whether the TLB (read or write) holds its
-   * page for this EL and the access of `size` bytes is aligned.
+   * page for this EL and the access of `size` bytes is aligned (core/jit/emit-tlb.ts).
    */
   private tlbHit(write: boolean, size: number): void {
-    const f = this.f;
-    const base = this.TLB + (write ? A64_TLB_BYTES : 0);
-    f.get(this.a).op(W.i32_wrap_i64).set(this.lo);
-    f.get(this.lo).i32(12).op(W.i32_shr_u).i32(TLB_SIZE - 1).op(W.i32_and).i32(Math.log2(4 * TLB_ENTRY)).op(W.i32_shl).set(this.e);
-    // Tag and high word (core/cpu/soft-tlb.ts) as one i64 against the address's page | EL.
-    f.get(this.e).mem(W.i64_load, 3, base).get(this.a).i64(-4096n).op(W.i64_and).i64(BigInt(this.el)).op(W.i64_or).op(W.i64_eq);
-    if (size > 1) f.get(this.lo).i32(size - 1).op(W.i32_and).op(W.i32_eqz).op(W.i32_and);
+    emitTlbHit(this.f, this.TLB + (write ? A64_TLB_BYTES : 0), TLB_SIZE, this.a, this.lo, this.e, this.el, size);
   }
 
   /** Pushes the RAM span offset of the address in lo (after tlbHit). */
   private hostAddress(write: boolean): void {
-    const base = this.TLB + (write ? A64_TLB_BYTES : 0);
-    this.f.get(this.e).mem(W.i32_load, 2, base + 8).get(this.lo).i32(0xfff).op(W.i32_and).op(W.i32_add);
+    emitTlbOffset(this.f, this.TLB + (write ? A64_TLB_BYTES : 0), this.lo, this.e);
   }
 
   /** Calls an import running the interpreter's code for the instruction at index `i`: (op, raw, k, count, nzcv, page). */

@@ -21,7 +21,7 @@ import { DEBUG_OFFSET, DEBUG_WORDS, writeSnapshot } from '../../cpu/hart-snapsho
 import { TRAP_SIGNAL, WATCH_CAUSE } from './trap-signal';
 import { irqTraceOf, type IrqTrace } from '../../cpu/irq-trace';
 import { inspectHart } from './inspect';
-import { JC_ENTRIES, MAX_BLOCK, RvTier, RV_JC_OFFSET, RV_TIER_END, RV_TLB_OFFSET } from './tier';
+import { JC_ENTRIES, MAX_BLOCK, RvTier, RV_JC_OFFSET, RV_TIER_END, RV_TLB_BYTES, RV_TLB_OFFSET } from './tier';
 import { wasmMemoryOf } from '../../jit/wasm-module';
 import { restoreHartState, saveHartState } from './hart-state';
 
@@ -224,7 +224,7 @@ export class Hart implements HartApi, CpuCore {
     this.fs = new Float32Array(buf, base + F_OFFSET, 64);
     this.debug = new Int32Array(buf, base + DEBUG_OFFSET, DEBUG_WORDS);
     this.trace = irqTraceOf(buf);
-    const tlb = (i: number) => new Int32Array(buf, base + RV_TLB_OFFSET + i * 4 * TLB_ENTRY * TLB_SIZE, TLB_ENTRY * TLB_SIZE);
+    const tlb = (i: number) => new Int32Array(buf, base + RV_TLB_OFFSET + i * RV_TLB_BYTES, TLB_ENTRY * TLB_SIZE);
     this.rTlb = tlb(0);
     this.wTlb = tlb(1);
     emptyTlb(this.rTlb);

@@ -10,7 +10,7 @@ import { Cause, Mstatus } from './csr-numbers';
 import { decodeInto, newDecoded } from './decoder';
 import type { Hart } from './hart';
 import { WatchKind } from '../../cpu/hart-snapshot';
-import { emptyTlb, TLB_ENTRY } from '../../cpu/soft-tlb';
+import { emptyTlb, fillTlbEntry, TLB_ENTRY } from '../../cpu/soft-tlb';
 import { BASE_ROW, OP_CROSS_PAGE, writesIntRd } from './instructions';
 import { Stage2, type AccessKind } from './platform';
 import { TRAP_SIGNAL, WATCH_CAUSE } from './trap-signal';
@@ -249,16 +249,10 @@ export function resolveVirt(h: Hart, lo: number, hi: number, acc: number, size: 
     const t = (lo >>> 12) & TLB_MASK;
     const tag = (lo & -4096) | prv;
     if (acc === READ) {
-      const e = t * TLB_ENTRY;
-      h.rTlb[e] = tag;
-      h.rTlb[e + 1] = hi;
-      h.rTlb[e + 2] = pageOff;
+      fillTlbEntry(h.rTlb, t * TLB_ENTRY, tag, hi, pageOff);
     } else if (acc === WRITE) {
       if (h.codePage[pageOff >>> 12] === 0) {
-        const e = t * TLB_ENTRY;
-        h.wTlb[e] = tag;
-        h.wTlb[e + 1] = hi;
-        h.wTlb[e + 2] = pageOff;
+        fillTlbEntry(h.wTlb, t * TLB_ENTRY, tag, hi, pageOff);
       } else {
         h.cTag[t] = tag;
         h.cHi[t] = hi;

@@ -29,6 +29,7 @@ import { decodeInto, newDecoded } from './decoder';
 import { BASE_ROW, writesIntRd } from './instructions';
 import { loadSlow, TLB_SIZE, writeVirt } from './mmu';
 import { TLB_ENTRY } from '../../cpu/soft-tlb';
+import { emitTlbHit, emitTlbOffset } from '../../jit/emit-tlb';
 import { executeSlow, SLOW_CONTINUE } from './system';
 import { FunctionBody, I32, I64, ModuleBuilder, Op as W, VOID } from '../../jit/wasm-module';
 import { emitMulHigh } from '../../jit/emit-arith';
@@ -52,8 +53,8 @@ const MAX_BLOCKS = 60000;
 
 /** Where the tier's words lie in the hart's state region (after the registers and the debug snapshot). */
 export const RV_TLB_OFFSET = 2048;
-/** The read and write TLBs in the state region, one after the other: TLB_SIZE entries of TLB_ENTRY words each. */
-const RV_TLB_BYTES = 4 * TLB_ENTRY * TLB_SIZE;
+/** Bytes of the read TLB in the state region (the write TLB follows it): TLB_SIZE entries of TLB_ENTRY words. */
+export const RV_TLB_BYTES = 4 * TLB_ENTRY * TLB_SIZE;
 /** One word: the table index of a block that found its code changed (set by the dispatcher). */
 export const RV_STALE_OFFSET = RV_TLB_OFFSET + 2 * RV_TLB_BYTES;
 /** One word: set by a block whose system instruction ended the slice (endingOp); the interpreter clears it. */
@@ -713,22 +714,15 @@ class BlockGen {
 
   /**
    * Sets lo and e from the address in local a, and pushes whether the TLB (read or write) holds its page
-   * for the block's data privilege and the access of `size` bytes is aligned. An entry's tag and high
-   * word (mmu.ts TLB_ENTRY) are compared as one i64 with the address's page | privilege.
+   * for the block's data privilege and the access of `size` bytes is aligned (core/jit/emit-tlb.ts).
    */
   private tlbHit(write: boolean, size: number): void {
-    const f = this.f;
-    const base = this.TLB + (write ? RV_TLB_BYTES : 0);
-    f.get(this.a).op(W.i32_wrap_i64).set(this.lo);
-    f.get(this.lo).i32(12).op(W.i32_shr_u).i32(TLB_SIZE - 1).op(W.i32_and).i32(Math.log2(4 * TLB_ENTRY)).op(W.i32_shl).set(this.e);
-    f.get(this.e).mem(W.i64_load, 3, base).get(this.a).i64(-4096n).op(W.i64_and).i64(BigInt(this.prv)).op(W.i64_or).op(W.i64_eq);
-    if (size > 1) f.get(this.lo).i32(size - 1).op(W.i32_and).op(W.i32_eqz).op(W.i32_and);
+    emitTlbHit(this.f, this.TLB + (write ? RV_TLB_BYTES : 0), TLB_SIZE, this.a, this.lo, this.e, this.prv, size);
   }
 
   /** Pushes the RAM span offset of the address in lo (after tlbHit). */
   private hostAddress(write: boolean): void {
-    const base = this.TLB + (write ? RV_TLB_BYTES : 0);
-    this.f.get(this.e).mem(W.i32_load, 2, base + 8).get(this.lo).i32(0xfff).op(W.i32_and).op(W.i32_add);
+    emitTlbOffset(this.f, this.TLB + (write ? RV_TLB_BYTES : 0), this.lo, this.e);
   }
 
   /** Pushes where the instruction is for an import: (halfword index, count, pageLo, pageHi). */
