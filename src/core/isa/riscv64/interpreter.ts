@@ -11,7 +11,7 @@ import type { Hart } from './hart';
 import { divrem, divremw, mul, mulh } from './muldiv';
 import { enterPage, loadSlow, prepareSlot, TLB_MASK, writeVirt } from './mmu';
 import { TLB_ENTRY } from '../../cpu/soft-tlb';
-import { executeSlow, SLOW_CONTINUE, SLOW_END_SEQUENTIAL } from './system';
+import { executeSlow, SLOW_CONTINUE, SLOW_END_SEQUENTIAL, SLOW_REENTER } from './system';
 import { MAX_BLOCK, PENDING, VERY_HOT, VERY_HOT_AGAIN } from './tier';
 
 /** Moves the pc to page-relative byte offset `off` (may be outside the page); the caller re-enters. */
@@ -80,6 +80,7 @@ export function execute(h: Hart, n: number): number {
             pcWords[1] = pageHi;
             h.h = hh;
             h.count = count;
+            const gen = h.fenceGen;
             let r = tier!.dispatch(count, n - MAX_BLOCK, mode);
             if (r < 0) {
               // A block's code changed in RAM: it is forgotten, the interpreter runs that code next.
@@ -92,13 +93,14 @@ export function execute(h: Hart, n: number): number {
             h.pageHi = pageHi;
             const lo = pcWords[0]!, hi = pcWords[1]!;
             if (tier!.takeStop()) {
-              // A block's CSR write, SFENCE.VMA or FENCE.I ended the slice (as executeSlow's end does below).
+              // A block's CSR write or SFENCE.VMA ended the slice (as executeSlow's end does below).
               h.count = count;
               jumpTo(h, lo, hi);
               return count;
             }
             head = true;
-            if (hi === pageHi && (lo & -4096) === pageLo) {
+            // After a block's FENCE.I this page's decoded slots are checked again (enterPage).
+            if (hi === pageHi && (lo & -4096) === pageLo && h.fenceGen === gen) {
               hh = (lo & 0xfff) >> 1;
               continue;
             }
@@ -325,6 +327,11 @@ export function execute(h: Hart, n: number): number {
           const r = executeSlow(h, w, imm, dec[k + 2]!);
           if (r === SLOW_CONTINUE) break;
           count++;
+          if (r === SLOW_REENTER) {
+            // FENCE.I: enter the page again, which checks its decoded slots against RAM; the slice goes on.
+            h.h = nh;
+            continue outer;
+          }
           if (r === SLOW_END_SEQUENTIAL) h.h = nh;
           return count;
         }

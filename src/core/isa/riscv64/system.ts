@@ -17,6 +17,11 @@ export const SLOW_CONTINUE = 0;
 export const SLOW_END_SEQUENTIAL = 1;
 /** The instruction set the pc itself; end the block. */
 export const SLOW_END_JUMPED = 2;
+/**
+ * Go to the next instruction, looking at the code again first (FENCE.I): the interpreter enters the
+ * page anew, which checks its decoded slots against RAM, and a block leaves; the slice goes on.
+ */
+export const SLOW_REENTER = 3;
 
 function illegal(h: Hart, bits: number): never {
   raise(h, Cause.illegal, BigInt(((bits & 3) === 3 ? bits : bits & 0xffff) >>> 0));
@@ -38,7 +43,7 @@ export function executeSlow(h: Hart, w: number, imm: number, bits: number): numb
   switch (op) {
     case 51: // fence.i
       fenceInstructions(h);
-      return SLOW_END_SEQUENTIAL;
+      return SLOW_REENTER;
     case 52: { // ecall
       const sup = h.supervisor;
       if (sup && h.priv === 1) {

@@ -30,7 +30,7 @@ import { BASE_ROW, writesIntRd } from './instructions';
 import { loadSlow, TLB_SIZE, writeVirt } from './mmu';
 import { TLB_ENTRY } from '../../cpu/soft-tlb';
 import { emitTlbHit, emitTlbOffset } from '../../jit/emit-tlb';
-import { executeSlow, SLOW_CONTINUE } from './system';
+import { executeSlow, SLOW_CONTINUE, SLOW_REENTER } from './system';
 import { FunctionBody, I32, I64, ModuleBuilder, Op as W, VOID } from '../../jit/wasm-module';
 import { emitMulHigh } from '../../jit/emit-arith';
 import { type HelperCall, HelperTable } from '../../jit/helper-table';
@@ -113,10 +113,12 @@ function helperOp(op: number, rs1: number): boolean {
 }
 
 /**
- * Instructions called through the interpreter's executeSlow that may end the slice (SLOW_END_SEQUENTIAL):
- * CSR writes (csrInstruction says which ones must: those that can enable an interrupt or change
+ * Instructions called through the interpreter's executeSlow that may end the block: CSR writes
+ * (csrInstruction says which ones end the slice: those that can enable an interrupt or change
  * translation or data privilege), SFENCE.VMA and FENCE.I. When one does, the block leaves at the next
- * instruction and raises the stop word, so the dispatcher returns and the interpreter ends the slice.
+ * instruction; unless it was FENCE.I (SLOW_REENTER), the helper raises the stop word, so the dispatcher
+ * returns and the interpreter ends the slice. After FENCE.I the dispatcher goes on (each block checks its
+ * code once per epoch) and the interpreter checks the page it runs in again.
  */
 function endingOp(op: number, rs1: number): boolean {
   return op === 51 || op === 57 || op === 58 || op === 61 || ((op === 59 || op === 60 || op === 62 || op === 63) && rs1 !== 0);
@@ -200,7 +202,11 @@ export class RvTier {
     };
     const other = (w: number, imm: number, bits: number, hh: number, count: number, pageLo: number, pageHi: number): number => {
       at(hh, count, pageLo, pageHi);
-      return executeSlow(h, w, imm, bits) === SLOW_CONTINUE ? 0 : 1;
+      const r = executeSlow(h, w, imm, bits);
+      if (r === SLOW_CONTINUE) return 0;
+      // The block leaves at the next instruction; after FENCE.I (SLOW_REENTER) the slice goes on.
+      if (r !== SLOW_REENTER) this.words[this.stopWord] = 1;
+      return 1;
     };
     this.helpers = new HelperTable(memory, [
       { name: 'ld', params: [I32, I32, I32, I32, I32, I32, I32, I32], results: [], fn: ld },
@@ -381,7 +387,6 @@ class BlockGen {
   private readonly X: number;
   private readonly TLB: number;
   private readonly RAM: number;
-  private readonly STOP: number;
   private readonly EPOCH: number;
   /** The guest registers in locals (core/jit/register-locals.ts). */
   private readonly regs: RegisterLocals;
@@ -402,7 +407,6 @@ class BlockGen {
     this.e = f.local(I32);
     this.X = tier.xBase;
     this.regs = new RegisterLocals(f, this.X);
-    this.STOP = tier.stopAddress;
     this.EPOCH = tier.epochAddress;
     this.TLB = tier.tlbBase;
     this.RAM = tier.ramBase;
@@ -794,9 +798,8 @@ class BlockGen {
       f.op(W.drop);
       return;
     }
-    // The slice must end here: leave at the next instruction with the stop word raised.
+    // Leave at the next instruction (the helper raised the stop word if the slice must end here).
     f.op(W.if, VOID);
-    f.i32(0).i32(1).mem(W.i32_store, 2, this.STOP);
     this.pcOf(this.r, ins.hw + ins.len);
     this.exit(this.r, i + 1);
     f.op(W.end);

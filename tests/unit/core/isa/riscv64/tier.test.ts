@@ -303,6 +303,49 @@ loop:
     expect(results[1]!.after).toBe(750n + 100n * 750n);
   });
 
+  it('a FENCE.I inside a block makes the interpreter check its page again: code after it that another hart rewrote runs as rewritten', () => {
+    // The block at `loop` is [fence.i, addi x5] (ECALL ends it) and leaves after the fence; the addi is
+    // then the interpreter's (a one-instruction head is not worth a block), from its decoded slot. Hart B
+    // patches that addi between two runs of A; the first FENCE.I after the patch must make the
+    // interpreter look at the page again, although the slice goes on after a fence and stays in the page.
+    const source = `
+  auipc x7, 0
+  addi x7, x7, 32
+  csrw mtvec, x7
+loop:
+  fence.i
+  addi x5, x5, 1
+  ecall
+  addi x6, x6, 1
+  j loop
+handler:
+  csrr x7, mepc
+  addi x7, x7, 4
+  csrw mepc, x7
+  mret`;
+    const results = [false, true].map((tiered) => {
+      const buffer = tiered ? wasmBuffer(RAM + 2 * HART_STATE_BYTES) : new SharedArrayBuffer(RAM + 2 * HART_STATE_BYTES);
+      const a = machine(source, { ramSize: RAM, buffer });
+      const b = machine([], { ramSize: RAM, buffer, stateOffset: RAM + HART_STATE_BYTES });
+      b.load('sw x8, 0(x29)\nwfi', RAM_BASE + 0x20000);
+      b.hart.reset(BigInt(RAM_BASE + 0x20000), 'machine');
+      if (tiered) {
+        a.hart.tier!.hot = 1;
+        a.hart.tier!.batch = 1;
+      }
+      b.hart.setX(8, BigInt(ADDI_X5_100));
+      b.hart.setX(29, BigInt(Number(a.program.labels.get('loop')!) + 4));
+      a.run(3000);
+      const before = a.x(5);
+      expect(b.run(100)).toBe('wfi');
+      a.run(3000);
+      return { before, after: a.x(5), x6: a.x(6), retired: a.hart.retired, blocks: a.hart.tier?.stats.blocks ?? 0 };
+    });
+    expect(results[1]!.blocks).toBeGreaterThan(0);
+    expect({ ...results[1]!, blocks: 0 }).toEqual({ ...results[0]!, blocks: 0 });
+    expect(results[1]!.after - results[1]!.before).toBeGreaterThan(100n * 200n);
+  });
+
   it('a CSR write inside a block that enables a pending interrupt ends the slice there: the interrupt is taken at the next instruction', () => {
     // SSIP is pending (M-mode sets it in mip) and enabled in mie; MIE is cleared in the loop (a write that
     // does not end the slice) and set after it (one that must), both in translated blocks.
