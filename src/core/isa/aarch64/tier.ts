@@ -77,7 +77,7 @@ interface A64Queued extends QueuedBlock {
  * entered in an epoch it has not checked yet.
  */
 const SLOT_STALE = 38;
-/** Slot 39 (low word): set by a block whose MSR or SYS ended the slice (endingOp); the interpreter clears it. */
+/** Slot 39 (low word): raised by the ending helper when a block's MSR or SYS ended the slice (endingOp); the interpreter clears it. */
 const SLOT_STOP = 39;
 
 /**
@@ -167,9 +167,12 @@ export class A64Tier {
     const ending = (op: number, raw: number, k: number, count: number, nzcv: number, pageLo: number, pageHi: number): number => {
       at(k, count, nzcv, pageLo, pageHi);
       const before = x[epoch];
-      // NZCV read after the instruction ran: MSR NZCV writes it. An IC or a DC ZVA into code ends the slice.
-      const end = executeOther(cpu, op, raw, pageLo, pageHi, k) === END || x[epoch] !== before ? 1 : 0;
-      return cpu.nzcv | end;
+      // NZCV read after the instruction ran: MSR NZCV writes it. Bit 0: the block leaves at the next
+      // instruction, because the slice ends there (the stop slot, raised here) or because an IC or a DC ZVA
+      // into code moved the code epoch (the blocks after it check their code; the slice goes on).
+      const end = executeOther(cpu, op, raw, pageLo, pageHi, k) === END;
+      if (end) x[2 * SLOT_STOP] = 1;
+      return cpu.nzcv | (end || x[epoch] !== before ? 1 : 0);
     };
     const sig = [I32, I32, I32, I32, I32, I32, I32] as const;
     this.helpers = new HelperTable(memory, [
@@ -358,9 +361,13 @@ function helperOp(op: number): boolean {
     (op >= 130 && op <= 144) || (op >= 150 && op <= 183);
 }
 
+/** DC ZVA with Rt = 0 (SYS #3, C7, C4, #1). */
+const DC_ZVA = 0xd50b7420;
+
 /**
- * Ops run by the interpreter's own code from inside a block that may end the slice after them: MSR
- * (immediate: SPSel, DAIFSet/Clr), SYS (DC, IC, AT, TLBI) and MSR (register), system.ts says when.
+ * Ops run by the interpreter's own code from inside a block that may end the block after them: MSR
+ * (immediate: SPSel, DAIFSet/Clr), SYS (DC, IC, AT, TLBI) and MSR (register) also end the slice when
+ * system.ts says so; an IC or a DC ZVA into code ends only the block (the code epoch moved).
  */
 function endingOp(op: number): boolean {
   return op === 40 || op === 41 || op === 42;
@@ -1259,7 +1266,11 @@ class BlockGen {
         this.setX(raw & 31, this.r);
         return false;
       }
-      case 40: case 41: case 42: { // msr (immediate), sys, msr: DAIF at EL1 here (system.ts daifWriteOf), the rest by the interpreter
+      case 40: case 41: case 42: { // msr (immediate), sys, msr: DAIF and DC ZVA at EL1 here (system.ts daifWriteOf), the rest by the interpreter
+        if (this.el === 1 && (raw & ~31) >>> 0 === DC_ZVA) {
+          this.zeroBlock(raw, op, k, i);
+          return false;
+        }
         const daif = this.el === 1 ? daifWriteOf(op, raw) : undefined;
         if (daif === undefined) return this.endingHelper(raw, op, k, i);
         this.daifWrite(daif, k, i);
@@ -1413,7 +1424,8 @@ class BlockGen {
 
   /**
    * MSR or SYS by the interpreter's own code from inside the block (endingOp): registers out and back, and
-   * out of the block at the next instruction with the stop word raised when the code says the slice ends.
+   * out of the block at the next instruction when the helper says so (it raised the stop word if the
+   * slice ends there).
    */
   private endingHelper(raw: number, op: number, k: number, i: number): boolean {
     const f = this.f;
@@ -1423,7 +1435,6 @@ class BlockGen {
     this.callInterpreter(this.endingFn, raw, op, k, i);
     f.tee(this.e).i32(-2).op(W.i32_and).set(this.nz);
     f.get(this.e).i32(1).op(W.i32_and).op(W.if, VOID);
-    f.i32(0).i32(1).mem(W.i32_store, 2, this.X + 8 * SLOT_STOP);
     this.pcOf(this.r, k + 1);
     this.exit(this.r, i + 1);
     f.op(W.end);
@@ -1556,6 +1567,30 @@ class BlockGen {
     f.op(W.end);
     this.direct--;
     if (dest !== undefined) this.bound([dest]);
+  }
+
+  /**
+   * DC ZVA at EL1 (Linux's clear_page and memset): the 64-byte block holding Xt's address zeroed here
+   * when the write TLB holds its page (RAM, not a page of code, no watchpoint), as eight stores; else
+   * the interpreter's code (memory.ts zeroBlock: a fault, MMIO, a code page). EL0 goes to the
+   * interpreter, which checks SCTLR_EL1.DZE.
+   */
+  private zeroBlock(raw: number, op: number, k: number, i: number): void {
+    const f = this.f;
+    this.x(raw & 31);
+    f.i64(-64n).op(W.i64_and).set(this.a);
+    this.tlbHit(true, 1);
+    this.direct++;
+    f.op(W.if, VOID);
+    this.hostAddress(true);
+    f.set(this.a32);
+    for (let b = 0; b < 64; b += 8) f.get(this.a32).i64(0n).mem(W.i64_store, 3, this.RAM + b);
+    f.op(W.else);
+    this.storeDirty();
+    this.callInterpreter(this.otherFn, raw, op, k, i);
+    f.op(W.drop); // NZCV: DC ZVA leaves it as it went in
+    f.op(W.end);
+    this.direct--;
   }
 
   /**
