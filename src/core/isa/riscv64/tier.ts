@@ -449,7 +449,8 @@ class BlockGen {
    */
   private count(done: number): void {
     const f = this.f;
-    f.get(this.cnt).i32(done).op(W.i32_add);
+    f.get(this.cnt);
+    if (done !== 0) f.i32(done).op(W.i32_add);
     if (this.skip >= 0) f.get(this.skip).op(W.i32_sub);
   }
 
@@ -736,12 +737,19 @@ class BlockGen {
     this.f.get(this.pLo).get(this.pHi);
   }
 
+  /** Sets local a to a load's or store's address, rs1 + imm. */
+  private address(ins: Insn): void {
+    this.x(ins.rs1);
+    if (ins.imm !== 0) this.f.i64Words(ins.imm | 0, ins.imm >> 31).op(W.i64_add);
+    this.f.set(this.a);
+  }
+
   private load(ins: Insn, i: number): void {
     const f = this.f;
     const { op, rd } = ins;
     const size = op === 14 ? 8 : 1 << ((op - 11) & 3);
     const signed = op < 15;
-    this.x(ins.rs1); f.i64(BigInt(ins.imm | 0)).op(W.i64_add).set(this.a);
+    this.address(ins);
     if (rd !== 0) this.localOf(rd);
     this.tlbHit(false, size);
     f.op(W.if, VOID);
@@ -762,7 +770,7 @@ class BlockGen {
   private store(ins: Insn, i: number): void {
     const f = this.f;
     const size = 1 << (ins.op - 18);
-    this.x(ins.rs1); f.i64(BigInt(ins.imm | 0)).op(W.i64_add).set(this.a);
+    this.address(ins);
     this.x(ins.rs2); f.set(this.b);
     this.tlbHit(true, size);
     f.op(W.if, VOID);
