@@ -9,10 +9,10 @@
  */
 import type { Hart } from './hart';
 import { divrem, divremw, mul, mulh } from './muldiv';
-import { enterPage, loadSlow, prepareSlot, TLB_MASK, writeVirt } from './mmu';
+import { enterPage, loadSlow, prepareSlot, SLOT_HEAT, SLOT_TIER, TLB_MASK, writeVirt } from './mmu';
 import { TLB_ENTRY } from '../../cpu/soft-tlb';
 import { executeSlow, SLOW_CONTINUE, SLOW_END_SEQUENTIAL, SLOW_REENTER } from './system';
-import { MAX_BLOCK, PENDING, VERY_HOT, VERY_HOT_AGAIN } from './tier';
+import { MAX_BLOCK, PENDING, VERY_HOT, VERY_HOT_AGAIN, type TierPage } from './tier';
 
 /** Moves the pc to page-relative byte offset `off` (may be outside the page); the caller re-enters. */
 function leavePage(h: Hart, pageLo: number, pageHi: number, off: number): void {
@@ -54,15 +54,17 @@ export function execute(h: Hart, n: number): number {
     const pageLo = h.pageLo;
     const pageHi = h.pageHi;
     let hh = h.h;
-    const tp = tier === undefined ? undefined : tier.page(h.curHost, mode);
+    // The tier's tables for this page and mode, looked up when a head here first has tier state.
+    let tp: TierPage | undefined;
     let head = true;
     while (count < n) {
       if (hh >= 2048) {
         h.h = hh;
         continue outer;
       }
-      if (head && tp !== undefined) {
+      if (head && tier !== undefined) {
         head = false;
+        const hs = dec[(hh << 2) + 3]!;
         if (n - count < MAX_BLOCK) {
           // Too little budget left for a block: the slice ends here, at a head, so that the next one
           // starts translated code there (ending it mid-block would make heads of a loop's every instruction).
@@ -70,7 +72,20 @@ export function execute(h: Hart, n: number): number {
             h.h = hh;
             return count;
           }
+        } else if ((hs & SLOT_TIER) === 0) {
+          // No tier state for this head in any mode yet: its heat is counted in the slot.
+          if ((hs >>> 2) + 1 < tier.hot) dec[(hh << 2) + 3] = hs + SLOT_HEAT;
+          else {
+            dec[(hh << 2) + 3] = hs | SLOT_TIER;
+            tp ??= tier.page(h.curHost, mode);
+            tier.translate(tp, h.curHost, hh, prv);
+            if (tp.fns[hh]! > 0) {
+              head = true;
+              continue;
+            }
+          }
         } else {
+          tp ??= tier.page(h.curHost, mode);
           const f = tp.fns[hh]!;
           if (f > 0) {
             // Run translated blocks from here while the jump cache knows where they lead.
@@ -108,6 +123,7 @@ export function execute(h: Hart, n: number): number {
             jumpTo(h, lo, hi);
             continue outer;
           } else if (f === 0 && ++tp.heat[hh]! >= tier!.hot) {
+            // Tier state in another mode (or a block dropped): this mode's heat is the tier's.
             tier!.translate(tp, h.curHost, hh, prv);
             if (tp.fns[hh]! > 0) {
               head = true;

@@ -91,6 +91,16 @@ export function fenceInstructions(h: Hart): void {
 }
 
 /**
+ * The fourth word of a decoded slot (dec[k + 3]): bit 0 marks a slot in the page's list (decoded since
+ * the last check); bit 1 that the translation tier keeps state for the slot as a block head in some
+ * mode (its TierPage's fns is not 0 there: a block, queued, or not worth one); the bits above count the
+ * slot's runs as a head until then (the interpreter's heat, in the cache line it loads anyway).
+ */
+export const SLOT_LISTED = 1;
+export const SLOT_TIER = 2;
+export const SLOT_HEAT = 4;
+
+/**
  * Drops the decoded slots of a code page whose instruction bits no longer match RAM. Only the slots
  * decoded since the last check are looked at (the page's slot list; dec[k + 3] marks listed slots),
  * which is usually a small part of the page's 2048.
@@ -112,7 +122,7 @@ export function verifyDecodedPage(h: Hart, dec: Int32Array, host: number): void 
       else if (w >>> 29 === 2 && (s === 2047 || u16[base + s + 1] !== bits >>> 16)) dec[k] = 0;
     }
     if (dec[k]! >= 256) list[++kept] = s;
-    else dec[k + 3] = 0;
+    else dec[k + 3] = dec[k + 3]! & ~SLOT_LISTED;
   }
   list[0] = kept;
   h.decGen[page] = h.fenceGen;
@@ -517,8 +527,8 @@ export function prepareSlot(h: Hart, dec: Int32Array, hh: number): number {
   dec[k] = w;
   dec[k + 1] = d.imm;
   dec[k + 2] = bits;
-  if (dec[k + 3] === 0) {
-    dec[k + 3] = 1;
+  if ((dec[k + 3]! & SLOT_LISTED) === 0) {
+    dec[k + 3] = dec[k + 3]! | SLOT_LISTED;
     const list = h.decList[h.curHost >>> 12]!;
     list[++list[0]!] = hh;
   }
