@@ -293,6 +293,26 @@ target:
     });
   }
 
+  it('a head is translated on its hot-th run as a head, not before', () => {
+    // The loop's head is reached by the taken branch: iterations - 1 times. With hot = 50, 50 iterations
+    // leave it interpreted (its heat is counted in its decode slot) and 51 translate it.
+    const blocks = [50, 51].map((iterations) => {
+      const m = machine(`
+  li x6, ${iterations}
+loop:
+  addi x5, x5, 1
+  addi x6, x6, -1
+  bnez x6, loop
+  wfi`, { ramSize: RAM, buffer: wasmBuffer(RAM + 2 * HART_STATE_BYTES) });
+      m.hart.tier!.hot = 50;
+      m.hart.tier!.batch = 1;
+      expect(m.run(100_000)).toBe('wfi');
+      expect(m.x(5)).toBe(BigInt(iterations));
+      return m.hart.tier!.stats.blocks;
+    });
+    expect(blocks).toEqual([0, 1]);
+  });
+
   it('code another hart rewrites is run as rewritten: the block finds its words changed', () => {
     // Hart A runs an endless loop that adds 1 to x5 in a block; hart B (same RAM) patches the add to add
     // 100. A's FENCE.I at the top of each round makes the interpreter see the patch at the same point (its
