@@ -19,7 +19,7 @@ import { logicalImmOf } from './fields';
 import { loadStore, loadStorePair } from './load-store';
 import { fetchPage, leavePage, load, store, TLB_MASK } from './memory';
 import { TLB_ENTRY } from '../../cpu/soft-tlb';
-import { MAX_BLOCK, PENDING, VERY_HOT } from './tier';
+import { MAX_BLOCK, PENDING, VERY_HOT, type TierPage } from './tier';
 
 /** The multiplier's 128-bit result (multiplyWide), reused: one interpreter per thread. */
 const wide = new Int32Array(4);
@@ -27,13 +27,21 @@ const wide = new Int32Array(4);
 /** Decode-cache op of an armed breakpoint's slot (cpu.ts). */
 export const OP_BREAKPOINT = 255;
 
+/**
+ * A decode slot's second word: the op id in bits 0-7; bit 8 set when the translation tier keeps state
+ * for the slot as a block head in some mode (a block, queued, or not worth one); the bits above count the
+ * slot's runs as a head until then (the interpreter's heat, in the cache line it loads anyway).
+ */
+const SLOT_TIER = 256;
+const SLOT_HEAT = 512;
+
 const TWO32 = 4294967296;
 
 /** Decodes the word into its cache slot: op id, and for logical immediates the value as lo/hi. */
 function fill(dec: Int32Array, s: number, raw: number): number {
   const op = decode(raw)?.op ?? 0;
   dec[s] = raw;
-  dec[s + 1] = op;
+  dec[s + 1] = (dec[s + 1]! & ~255) | op;
   if (op >= 7 && op <= 10) {
     const v = logicalImmOf(raw)!;
     dec[s + 2] = Number(BigInt.asIntN(32, v));
@@ -76,7 +84,8 @@ export function execute(cpu: A64Cpu, n: number): number {
     const pageLo = cpu.pageLo;
     const pageHi = cpu.pageHi;
     let k = cpu.k;
-    const tp = tier === undefined ? undefined : tier.page(host, mode);
+    // The tier's tables for this page and mode, looked up when a head here first has tier state.
+    let tp: TierPage | undefined;
     // At a block head: the page was entered or a branch was taken (the translation tier looks there).
     let head = true;
     while (count < n) {
@@ -86,14 +95,28 @@ export function execute(cpu: A64Cpu, n: number): number {
       }
       if (head) {
         head = false;
-        if (tp !== undefined && n - count < MAX_BLOCK) {
+        const hs = dec[(k << 2) + 1]!;
+        if (tier !== undefined && n - count < MAX_BLOCK) {
           // Too little budget left for a block: the slice ends here, at a head, so that the next one starts
           // translated code there (ending it mid-block would make heads of every instruction of a loop).
           if (count !== 0) {
             cpu.k = k;
             return count;
           }
-        } else if (tp !== undefined) {
+        } else if (tier !== undefined && (hs & SLOT_TIER) === 0) {
+          // No tier state for this head in any mode yet: its heat is counted in the slot.
+          if ((hs >>> 9) + 1 < tier.hot) dec[(k << 2) + 1] = hs + SLOT_HEAT;
+          else {
+            dec[(k << 2) + 1] = hs | SLOT_TIER;
+            tp ??= tier.page(host, mode);
+            tier.translate(tp, host, k, el, sp);
+            if (tp.fns[k]! > 0) {
+              head = true;
+              continue;
+            }
+          }
+        } else if (tier !== undefined) {
+          tp ??= tier.page(host, mode);
           const f = tp.fns[k]!;
           if (f > 0) {
             // Run translated blocks from here while the jump cache knows where they lead.
@@ -148,7 +171,7 @@ export function execute(cpu: A64Cpu, n: number): number {
       }
       const s = k << 2;
       const raw = i32[base + k]!;
-      let op = dec[s + 1]!;
+      let op = dec[s + 1]! & 255;
       if (dec[s] !== raw || op === 0) op = fill(dec, s, raw);
       const d = raw & 31;
       const nn = (raw >>> 5) & 31;

@@ -51,6 +51,26 @@ describe('A64 translation tier: when blocks are made', () => {
     // the CRC and sort loops a block of its own (40 and more).
     expect(tier.stats.blocks).toBeLessThan(20);
   });
+
+  it('a head is translated on its hot-th run as a head, not before', () => {
+    // The loop's head is reached by the taken branch: iterations - 1 times. With hot = 50, 50 iterations
+    // leave it interpreted (its heat is counted in its decode slot) and 51 translate it.
+    const blocks = [50, 51].map((iterations) => {
+      const m = machine(asm(`
+  mov x6, #${iterations}
+loop:
+  add x5, x5, #1
+  sub x6, x6, #1
+  cbnz x6, loop
+  wfi`), { tier: true });
+      m.cpu.tier!.hot = 50;
+      m.cpu.tier!.batch = 1;
+      expect(m.run(100_000)).toBe('wfi');
+      expect(m.x(5)).toBe(BigInt(iterations));
+      return m.cpu.tier!.stats.blocks;
+    });
+    expect(blocks).toEqual([0, 1]);
+  });
 });
 
 /** A small seeded generator (xorshift32). */
