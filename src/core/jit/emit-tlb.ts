@@ -16,7 +16,7 @@ const ENTRY_SHIFT = Math.log2(4 * TLB_ENTRY);
 export function emitTlbHit(f: FunctionBody, base: number, entries: number, addr: number, lo: number, e: number, privilege: number, size: number): void {
   f.get(addr).op(W.i32_wrap_i64).tee(lo);
   f.i32(12).op(W.i32_shr_u).i32(entries - 1).op(W.i32_and).i32(ENTRY_SHIFT).op(W.i32_shl).set(e);
-  f.get(e).mem(W.i64_load, 3, base).get(addr).i64(-4096n).op(W.i64_and).i64(BigInt(privilege)).op(W.i64_or).op(W.i64_eq);
+  f.get(e).mem(W.i64_load, 3, base).get(addr).i64(-4096n).op(W.i64_and).i64Words(privilege, 0).op(W.i64_or).op(W.i64_eq);
   if (size > 1) f.get(lo).i32(size - 1).op(W.i32_and).op(W.i32_eqz).op(W.i32_and);
 }
 

@@ -93,21 +93,22 @@ export function execute(cpu: A64Cpu, n: number): number {
         leavePage(cpu, pageLo, pageHi, 4096);
         continue outer;
       }
-      if (head) {
+      if (head && tier !== undefined) {
         head = false;
-        const hs = dec[(k << 2) + 1]!;
-        if (tier !== undefined && n - count < MAX_BLOCK) {
+        const hsAt = (k << 2) + 1;
+        const hs = dec[hsAt]!;
+        if (n - count < MAX_BLOCK) {
           // Too little budget left for a block: the slice ends here, at a head, so that the next one starts
           // translated code there (ending it mid-block would make heads of every instruction of a loop).
           if (count !== 0) {
             cpu.k = k;
             return count;
           }
-        } else if (tier !== undefined && (hs & SLOT_TIER) === 0) {
+        } else if ((hs & SLOT_TIER) === 0) {
           // No tier state for this head in any mode yet: its heat is counted in the slot.
-          if ((hs >>> 9) + 1 < tier.hot) dec[(k << 2) + 1] = hs + SLOT_HEAT;
+          if ((hs >>> 9) + 1 < tier.hot) dec[hsAt] = hs + SLOT_HEAT;
           else {
-            dec[(k << 2) + 1] = hs | SLOT_TIER;
+            dec[hsAt] = hs | SLOT_TIER;
             tp ??= tier.page(host, mode);
             tier.translate(tp, host, k, el, sp);
             if (tp.fns[k]! > 0) {
@@ -115,21 +116,21 @@ export function execute(cpu: A64Cpu, n: number): number {
               continue;
             }
           }
-        } else if (tier !== undefined) {
+        } else {
           tp ??= tier.page(host, mode);
           const f = tp.fns[k]!;
           if (f > 0) {
             // Run translated blocks from here while the jump cache knows where they lead.
             const pc = pageLo | (k << 2);
-            tier!.enter(pc, pageHi, mode, f);
+            tier.enter(pc, pageHi, mode, f);
             x[66] = pc;
             x[67] = pageHi;
             x[74] = cpu.nzcv;
-            let r = tier!.dispatch(count, n - MAX_BLOCK, mode, cpu.nzcv);
+            let r = tier.dispatch(count, n - MAX_BLOCK, mode, cpu.nzcv);
             if (r < 0) {
               // A block's code changed in RAM: it is forgotten, the interpreter runs that code next.
               r = -1 - r;
-              tier!.dropStale();
+              tier.dropStale();
             }
             count = r;
             cpu.nzcv = x[74]!;
@@ -137,7 +138,7 @@ export function execute(cpu: A64Cpu, n: number): number {
             cpu.pageLo = pageLo;
             cpu.pageHi = pageHi;
             const lo = x[66]!, hi = x[67]!;
-            if (tier!.takeStop()) {
+            if (tier.takeStop()) {
               // A block's MSR or SYS ended the slice (as executeOther's END does below).
               cpu.count = count;
               jumpTo(cpu, lo, hi);
@@ -152,8 +153,8 @@ export function execute(cpu: A64Cpu, n: number): number {
             cpu.count = count;
             jumpTo(cpu, lo, hi);
             continue outer;
-          } else if (f === 0 && ++tp.heat[k]! >= tier!.hot) {
-            tier!.translate(tp, host, k, el, sp);
+          } else if (f === 0 && ++tp.heat[k]! >= tier.hot) {
+            tier.translate(tp, host, k, el, sp);
             if (tp.fns[k]! > 0) {
               head = true;
               continue;
@@ -161,7 +162,7 @@ export function execute(cpu: A64Cpu, n: number): number {
           } else if (f === PENDING && ++tp.heat[k]! === VERY_HOT) {
             // Queued and still running hot: its batch is compiled as it is (riscv64's rule of waiting for a
             // fuller batch, block-cache.ts veryHot, made no difference here: decision 0014).
-            tier!.compilePending();
+            tier.compilePending();
             if (tp.fns[k]! > 0) {
               head = true;
               continue;

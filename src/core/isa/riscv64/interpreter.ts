@@ -64,7 +64,8 @@ export function execute(h: Hart, n: number): number {
       }
       if (head && tier !== undefined) {
         head = false;
-        const hs = dec[(hh << 2) + 3]!;
+        const hsAt = (hh << 2) + 3;
+        const hs = dec[hsAt]!;
         if (n - count < MAX_BLOCK) {
           // Too little budget left for a block: the slice ends here, at a head, so that the next one
           // starts translated code there (ending it mid-block would make heads of a loop's every instruction).
@@ -74,9 +75,9 @@ export function execute(h: Hart, n: number): number {
           }
         } else if ((hs & SLOT_TIER) === 0) {
           // No tier state for this head in any mode yet: its heat is counted in the slot.
-          if ((hs >>> 2) + 1 < tier.hot) dec[(hh << 2) + 3] = hs + SLOT_HEAT;
+          if ((hs >>> 2) + 1 < tier.hot) dec[hsAt] = hs + SLOT_HEAT;
           else {
-            dec[(hh << 2) + 3] = hs | SLOT_TIER;
+            dec[hsAt] = hs | SLOT_TIER;
             tp ??= tier.page(h.curHost, mode);
             tier.translate(tp, h.curHost, hh, prv);
             if (tp.fns[hh]! > 0) {
@@ -90,24 +91,24 @@ export function execute(h: Hart, n: number): number {
           if (f > 0) {
             // Run translated blocks from here while the jump cache knows where they lead.
             const pc = pageLo | (hh << 1);
-            tier!.enter(pc, pageHi, mode, f);
+            tier.enter(pc, pageHi, mode, f);
             pcWords[0] = pc;
             pcWords[1] = pageHi;
             h.h = hh;
             h.count = count;
             const gen = h.fenceGen;
-            let r = tier!.dispatch(count, n - MAX_BLOCK, mode);
+            let r = tier.dispatch(count, n - MAX_BLOCK, mode);
             if (r < 0) {
               // A block's code changed in RAM: it is forgotten, the interpreter runs that code next.
               r = -1 - r;
-              tier!.dropStale();
+              tier.dropStale();
             }
             count = r;
             // The imports of blocks in other pages may have moved the hart's page.
             h.pageLo = pageLo;
             h.pageHi = pageHi;
             const lo = pcWords[0]!, hi = pcWords[1]!;
-            if (tier!.takeStop()) {
+            if (tier.takeStop()) {
               // A block's CSR write or SFENCE.VMA ended the slice (as executeSlow's end does below).
               h.count = count;
               jumpTo(h, lo, hi);
@@ -122,16 +123,16 @@ export function execute(h: Hart, n: number): number {
             h.count = count;
             jumpTo(h, lo, hi);
             continue outer;
-          } else if (f === 0 && ++tp.heat[hh]! >= tier!.hot) {
+          } else if (f === 0 && ++tp.heat[hh]! >= tier.hot) {
             // Tier state in another mode (or a block dropped): this mode's heat is the tier's.
-            tier!.translate(tp, h.curHost, hh, prv);
+            tier.translate(tp, h.curHost, hh, prv);
             if (tp.fns[hh]! > 0) {
               head = true;
               continue;
             }
           } else if (f === PENDING && ++tp.heat[hh]! === VERY_HOT) {
             // Queued and still running hot: its batch is compiled without waiting to be full, once that is worth a module.
-            if (!tier!.veryHot()) tp.heat[hh] = VERY_HOT_AGAIN;
+            if (!tier.veryHot()) tp.heat[hh] = VERY_HOT_AGAIN;
             else if (tp.fns[hh]! > 0) {
               head = true;
               continue;
