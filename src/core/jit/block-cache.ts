@@ -53,6 +53,11 @@ export interface BlockCacheConfig {
   readonly batch: number;
   /** Called when every translation is dropped: the ISA empties what points at blocks (its jump cache). */
   readonly onFlush: () => void;
+  /**
+   * One byte per table index, in the memory blocks run over: 1 while the block there is installed and not
+   * dropped. A block that calls another directly (a chained exit) checks the callee's byte first.
+   */
+  readonly live?: Uint8Array;
 }
 
 export class BlockCache<Q extends QueuedBlock> {
@@ -129,6 +134,7 @@ export class BlockCache<Q extends QueuedBlock> {
       const index = this.nextIndex++;
       this.table.set(index, exports[`b${i}`] as never);
       this.owners[index] = b;
+      if (this.config.live) this.config.live[index] = 1;
       b.page.fns[b.k] = index;
     }
     this.stats.blocks += batch.length;
@@ -139,6 +145,7 @@ export class BlockCache<Q extends QueuedBlock> {
 
   /** A block found its code changed: its head goes back to the interpreter (and may be translated again). */
   drop(index: number): void {
+    if (this.config.live) this.config.live[index] = 0;
     const owner = this.owners[index];
     if (owner && owner.page.fns[owner.k] === index) {
       owner.page.fns[owner.k] = 0;
@@ -151,6 +158,7 @@ export class BlockCache<Q extends QueuedBlock> {
   flush(): void {
     this.pages.clear();
     this.owners = [];
+    this.config.live?.fill(0);
     this.nextIndex = 1;
     this.pending = [];
     this.stats.flushes++;

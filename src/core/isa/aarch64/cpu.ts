@@ -56,7 +56,11 @@ export const A64_TLB_BYTES = 4 * TLB_ENTRY * TLB_SIZE;
  */
 export const A64_JC_OFFSET = A64_TLB_OFFSET + 2 * A64_TLB_BYTES + 3 * 4 * TLB_SIZE;
 export const JC_ENTRIES = 16384;
-export const A64_STATE_BYTES = A64_JC_OFFSET + 16 * JC_ENTRIES;
+/** Translated blocks the tier keeps before it empties its cache (a guest that keeps writing code stays bounded). */
+export const A64_MAX_BLOCKS = 60000;
+/** One byte per block table index: whether the block there may be called directly (the tier's BlockCache live). */
+export const A64_LIVE_OFFSET = A64_JC_OFFSET + 16 * JC_ENTRIES;
+export const A64_STATE_BYTES = A64_LIVE_OFFSET + ((A64_MAX_BLOCKS + 16) & -16);
 
 /** Makes `tpidr1`, `tcr` and `cpacr` of `sys` the slots SysSlot names in `slots` (X0's slot first), keeping their values. */
 function mirrorSystemRegisters(sys: SystemState, slots: BigInt64Array): SystemState {

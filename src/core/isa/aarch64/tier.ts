@@ -27,7 +27,7 @@
  */
 import { leavePage, TLB_SIZE, vaPageOf } from './memory';
 import type { A64Cpu } from './cpu';
-import { A64_JC_OFFSET, A64_TLB_BYTES, A64_TLB_OFFSET, A64_V_OFFSET, A64_X_OFFSET, JC_ENTRIES, SysSlot } from './cpu';
+import { A64_JC_OFFSET, A64_LIVE_OFFSET, A64_MAX_BLOCKS, A64_TLB_BYTES, A64_TLB_OFFSET, A64_V_OFFSET, A64_X_OFFSET, JC_ENTRIES, SysSlot } from './cpu';
 import { decode } from './decoder';
 import { fpEnabled } from './fpu';
 import { logicalImmOf, sysKeyOf } from './fields';
@@ -42,6 +42,7 @@ import { emitMulHigh } from '../../jit/emit-arith';
 import { emitTlbHit, emitTlbOffset } from '../../jit/emit-tlb';
 import { type HelperCall, HelperTable } from '../../jit/helper-table';
 import { BlockCache, now, type QueuedBlock, type TierPage } from '../../jit/block-cache';
+import { type Link, linkBatch } from '../../jit/block-links';
 
 export { PENDING, VERY_HOT, type TierPage } from '../../jit/block-cache';
 
@@ -54,8 +55,6 @@ export const HOT = 64;
 export const BATCH = 64;
 /** Longest block, in instructions; the interpreter enters blocks only with at least this much budget. */
 export const MAX_BLOCK = 48;
-/** Translated blocks kept before the cache is emptied (a guest that keeps writing code stays bounded). */
-const MAX_BLOCKS = 60000;
 
 /** Register slot numbers (cpu.ts Slot) used by translated code. */
 const SLOT_PC = 33;
@@ -99,10 +98,7 @@ export class A64Tier {
    * A WebAssembly module has a fixed cost (about 0.5 ms for one tiny function here) that a batch shares;
    * heads wait, interpreted, until the batch is full.
    */
-  private readonly cache = new BlockCache<A64Queued>({
-    slots: 1024, modes: 4, maxBlocks: MAX_BLOCKS, batch: BATCH,
-    onFlush: () => this.forgetJumps(),
-  });
+  private readonly cache: BlockCache<A64Queued>;
   /** Figures for the benchmarks: blocks translated, modules compiled, translation time (ms), stale-code exits, flushes. */
   get stats(): BlockCache<A64Queued>['stats'] {
     return this.cache.stats;
@@ -123,7 +119,7 @@ export class A64Tier {
   private readonly xBase: number;
   private readonly tlbBase: number;
   private readonly ramBase: number;
-  private readonly imports: Record<string, Record<string, unknown>>;
+  private readonly liveBase: number;
   /** The helpers blocks call (the interpreter's code for loads, stores and other instructions), through one table. */
   private readonly helpers: HelperTable<'slow' | 'other' | 'ending'>;
 
@@ -131,6 +127,12 @@ export class A64Tier {
     this.xBase = stateOffset + A64_X_OFFSET;
     this.tlbBase = stateOffset + A64_TLB_OFFSET;
     this.ramBase = ramOffset;
+    this.liveBase = stateOffset + A64_LIVE_OFFSET;
+    this.cache = new BlockCache<A64Queued>({
+      slots: 1024, modes: 4, maxBlocks: A64_MAX_BLOCKS, batch: BATCH,
+      onFlush: () => this.forgetJumps(),
+      live: new Uint8Array(memory.buffer, this.liveBase, A64_MAX_BLOCKS + 1).fill(0),
+    });
     // The imports put the pc where the interpreter's code expects it (page and index: a block reached
     // through the dispatcher may lie in another page than the one the interpreter entered it from), so
     // that a fault they raise has the instruction's address in ELR_EL1.
@@ -180,7 +182,6 @@ export class A64Tier {
       { name: 'other', params: sig, results: [I32], fn: other },
       { name: 'ending', params: sig, results: [I32], fn: ending },
     ]);
-    this.imports = { env: { memory, table: this.helpers.table } };
     this.dispatch = this.buildDispatcher(stateOffset);
   }
 
@@ -288,22 +289,25 @@ export class A64Tier {
     const t0 = now();
     const taken = this.cache.take();
     if (!taken) return;
-    const { batch } = taken;
+    const { batch, firstIndex } = taken;
     const mod = new ModuleBuilder(this.memory.buffer.byteLength / 65536);
     const { slow, other, ending } = this.helpers.attach(mod);
+    const env: Record<string, unknown> = { memory: this.memory, table: this.helpers.table };
+    const links = linkBatch(batch, firstIndex, mod, this.cache.table, (b) => exitTargets(b.words, b.ops, b.k), [I32, I32, I32, I32, I32], [I32], env);
     batch.forEach((b, i) => {
-      const g = new BlockGen(this, b.host, b.k, b.el, b.spIdx, slow, other, ending, fpEnabled(this.cpu.sys.cpacr, b.el), mod.addGlobal(-1));
+      const fp = fpEnabled(this.cpu.sys.cpacr, b.el);
+      const g = new BlockGen(this, b.host, b.k, b.el, b.spIdx, slow, other, ending, fp, mod.addGlobal(-1), firstIndex + i, links[i]!);
       g.emit(b.words, b.ops);
       mod.addFunction(`b${i}`, [I32, I32, I32, I32, I32], [I32], g.f);
     });
     const bytes = mod.encode();
-    const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), this.imports as never).exports;
+    const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env } as never).exports;
     this.cache.install(batch, exports, bytes.length, t0);
   }
 
   private buildDispatcher(stateOffset: number): A64Tier['dispatch'] {
     const mod = new ModuleBuilder(this.memory.buffer.byteLength / 65536);
-    mod.importTable(MAX_BLOCKS + 1);
+    mod.importTable(A64_MAX_BLOCKS + 1);
     const f = new FunctionBody(4);
     const [count, budget, mode, nz] = [0, 1, 2, 3];
     const lo = f.local(I32), hi = f.local(I32), ent = f.local(I32), fn = f.local(I32), r = f.local(I32);
@@ -318,10 +322,10 @@ export class A64Tier {
     f.get(ent).mem(W.i32_load, 2, JC + 4).get(hi).op(W.i32_ne).op(W.i32_or).op(W.br_if).u(1);
     f.get(ent).mem(W.i32_load, 2, JC + 8).tee(fn).op(W.i32_eqz).op(W.br_if).u(1);
     f.get(count).get(lo).i32(-4096).op(W.i32_and).get(hi).get(nz).get(budget).get(fn).op(W.call_indirect).u(blockType).u(0);
+    // A block that found its code changed wrote its index to the stale slot and returned -1 - count.
     f.tee(r).i32(0).op(W.i32_lt_s).op(W.if, VOID);
-    f.i32(0).get(fn).mem(W.i32_store, 2, X + 8 * SLOT_STALE);
     f.get(ent).i32(0).mem(W.i32_store, 2, JC + 8);
-    f.i32(-1).get(count).op(W.i32_sub).op(W.return);
+    f.get(r).op(W.return);
     f.op(W.end);
     f.get(r).set(count);
     f.i32(0).mem(W.i32_load, 2, X + 8 * SLOT_NZCV).set(nz);
@@ -335,9 +339,21 @@ export class A64Tier {
   }
 
   /** Addresses the generator bakes in. */
-  get layout(): { x: number; tlb: number; ram: number; epoch: number } {
-    return { x: this.xBase, tlb: this.tlbBase, ram: this.ramBase, epoch: this.xBase + 8 * SLOT_STALE + 4 };
+  get layout(): { x: number; tlb: number; ram: number; epoch: number; live: number } {
+    return { x: this.xBase, tlb: this.tlbBase, ram: this.ramBase, epoch: this.xBase + 8 * SLOT_STALE + 4, live: this.liveBase };
   }
+}
+
+/** The page indices (other than the block's start) the block's exits to a fixed pc of its page go to. */
+function exitTargets(words: readonly number[], ops: readonly number[], k0: number): Set<number> {
+  const out = new Set<number>();
+  words.forEach((raw, i) => {
+    const t = branchTarget(raw, ops[i]!, k0 + i);
+    if (t !== undefined && t !== k0) out.add(t);
+  });
+  const last = ops[ops.length - 1]!;
+  if (!(last === 21 || last === 22 || (last >= 28 && last <= 30)) && k0 + words.length < 1024) out.add(k0 + words.length);
+  return out;
 }
 
 /** The page index a direct branch at page index k goes to (undefined for other ops or outside the page). */
@@ -450,6 +466,7 @@ class BlockGen {
   private readonly TLB: number;
   private readonly RAM: number;
   private readonly EPOCH: number;
+  private readonly LIVE: number;
 
   constructor(
     tier: A64Tier, private readonly host: number, private readonly k0: number, private readonly el: number, private readonly spIdx: number,
@@ -458,6 +475,10 @@ class BlockGen {
     private readonly fp: boolean,
     /** The module global holding the code epoch this block last found its code unchanged in (-1: never). */
     private readonly checked: number,
+    /** This block's table index (written to the stale slot when its code changed). */
+    private readonly index: number,
+    /** Blocks this one calls directly at exits to their pcs (core/jit/block-links.ts). */
+    private readonly links: ReadonlyMap<number, Link>,
   ) {
     const f = this.f;
     this.pg = f.local(I64);
@@ -482,6 +503,7 @@ class BlockGen {
     this.TLB = l.tlb;
     this.RAM = l.ram;
     this.EPOCH = l.epoch;
+    this.LIVE = l.live;
   }
 
   // ---- registers (values on the wasm stack) ----
@@ -799,6 +821,35 @@ class BlockGen {
   }
 
   /**
+   * Leaves for instruction `t` of the page, `done` instructions of this pass after cnt: straight into the
+   * block there when this one links to it (core/jit/block-links.ts), it is live, the budget lasts and no
+   * helper raised the stop slot (what the dispatcher checks before calling it), else back to the
+   * dispatcher. The callee runs in this block's page and mode, which the jump cache entry that led here
+   * vouched for.
+   */
+  private leaveTo(t: number, done: number): void {
+    const link = this.links.get(t);
+    if (link === undefined) {
+      this.pcOf(this.r, t);
+      this.exit(this.r, done);
+      return;
+    }
+    const f = this.f;
+    this.materializeHere();
+    this.storeDirty();
+    f.get(this.cnt).i32(done).op(W.i32_add).tee(this.e).get(this.pBudget).op(W.i32_lt_s);
+    f.i32(0).mem(W.i32_load, 2, this.X + 8 * SLOT_STOP).op(W.i32_eqz).op(W.i32_and);
+    f.i32(0).mem(W.i32_load8_u, 0, this.LIVE + link.index).op(W.i32_and);
+    f.op(W.if, VOID);
+    f.get(this.e).get(this.pLo).get(this.pHi).get(this.nz).get(this.pBudget).op(W.return_call).u(link.fn);
+    f.op(W.end);
+    this.pcOf(this.r, t);
+    f.i32(0).get(this.r).mem(W.i64_store, 3, this.X + 8 * SLOT_PC);
+    f.i32(0).get(this.nz).mem(W.i32_store, 2, this.X + 8 * SLOT_NZCV);
+    f.get(this.e).op(W.return);
+  }
+
+  /**
    * A taken branch at block index `i` back to the block's first instruction: round the wasm loop again
    * while the budget lasts, else out at the start. Emitted where the branch is taken, inside `nesting`
    * constructs.
@@ -821,6 +872,20 @@ class BlockGen {
     this.f.get(this.pg).i64(BigInt(j * 4)).op(W.i64_add).set(l);
   }
 
+  /**
+   * Returns as stale, before running anything: the pc at this block's start and NZCV as it came in (a
+   * block that called this one directly wrote neither), this block's index in the stale slot for the
+   * interpreter to forget it, and -1 - count.
+   */
+  private stale(): void {
+    const f = this.f;
+    f.i32(0).get(this.pLo).i32(4 * this.k0).op(W.i32_or).mem(W.i32_store, 2, this.X + 8 * SLOT_PC);
+    f.i32(0).get(this.pHi).mem(W.i32_store, 2, this.X + 8 * SLOT_PC + 4);
+    f.i32(0).get(this.nz).mem(W.i32_store, 2, this.X + 8 * SLOT_NZCV);
+    f.i32(0).i32(this.index).mem(W.i32_store, 2, this.X + 8 * SLOT_STALE);
+    f.i32(-1).get(this.pCount).op(W.i32_sub).op(W.return);
+  }
+
   emit(words: number[], ops: number[]): void {
     const f = this.f;
     // The code is still what was translated: compared in 8-byte pieces (two instructions a load), once
@@ -832,7 +897,9 @@ class BlockGen {
       else f.i32(0).mem(W.i32_load, 2, at).i32(words[i]!).op(W.i32_ne);
       if (i > 0) f.op(W.i32_or);
     }
-    f.op(W.if, VOID).i32(-1).op(W.return, W.end);
+    f.op(W.if, VOID);
+    this.stale();
+    f.op(W.end);
     f.i32(0).mem(W.i32_load, 2, this.EPOCH).op(W.global_set).u(this.checked);
     f.op(W.end);
     // And FP/SIMD still does not trap at this EL, where the block does Advanced SIMD itself (vector):
@@ -840,7 +907,9 @@ class BlockGen {
     if (this.fp && words.some((raw, i) => this.vectorForm(raw, ops[i]!) !== undefined)) {
       const need = this.el === 0 ? 3 : 1;
       f.i32(0).mem(W.i32_load, 2, this.X + 8 * SysSlot.cpacrEl1).i32(20).op(W.i32_shr_u).i32(need).op(W.i32_and).i32(need).op(W.i32_ne);
-      f.op(W.if, VOID).i32(-1).op(W.return, W.end);
+      f.op(W.if, VOID);
+      this.stale();
+      f.op(W.end);
     }
     f.get(this.pHi).op(W.i64_extend_i32_u).i64(32n).op(W.i64_shl).get(this.pLo).op(W.i64_extend_i32_u).op(W.i64_or).set(this.pg);
     f.get(this.pCount).set(this.cnt);
@@ -851,10 +920,7 @@ class BlockGen {
     for (let i = 0; i < words.length; i++) {
       ended = this.instruction(words[i]!, ops[i]!, this.k0 + i, i);
     }
-    if (!ended) {
-      this.pcOf(this.r, this.k0 + words.length);
-      this.exit(this.r, words.length);
-    }
+    if (!ended) this.leaveTo(this.k0 + words.length, words.length);
     if (this.loops) f.op(W.end);
     // Every path returned; the function's end still needs a value for validation.
     f.i32(0);
@@ -989,6 +1055,11 @@ class BlockGen {
           this.loopBack(i, 0);
           return true;
         }
+        const target = branchTarget(raw, op, k);
+        if (target !== undefined) {
+          this.leaveTo(target, i + 1);
+          return true;
+        }
         f.get(this.pg).i64(BigInt(k * 4 + off)).op(W.i64_add).set(this.r);
         this.exit(this.r, i + 1);
         return true;
@@ -1012,6 +1083,7 @@ class BlockGen {
         f.op(W.if, VOID);
         const target = branchTarget(raw, op, k);
         if (target === this.k0) this.loopBack(i, 1);
+        else if (target !== undefined) this.leaveTo(target, i + 1);
         else {
           f.get(this.pg).i64(BigInt(k * 4 + (off & ~3))).op(W.i64_add).set(this.r);
           this.exit(this.r, i + 1);

@@ -36,6 +36,7 @@ import { emitMulHigh } from '../../jit/emit-arith';
 import { type HelperCall, HelperTable } from '../../jit/helper-table';
 import { RegisterLocals } from '../../jit/register-locals';
 import { BlockCache, now, VERY_HOT, type QueuedBlock, type TierPage } from '../../jit/block-cache';
+import { type Link, linkBatch } from '../../jit/block-links';
 
 export { PENDING, VERY_HOT, VERY_HOT_AGAIN, type TierPage } from '../../jit/block-cache';
 
@@ -68,7 +69,9 @@ export const RV_EPOCH_OFFSET = RV_STALE_OFFSET + 8;
 /** The jump cache: JC_ENTRIES entries of four words (pc low, pc high, mode, block index). */
 export const RV_JC_OFFSET = RV_STALE_OFFSET + 16;
 export const JC_ENTRIES = 16384;
-export const RV_TIER_END = RV_JC_OFFSET + 16 * JC_ENTRIES;
+/** One byte per block table index: whether the block there may be called directly (BlockCache's live). */
+export const RV_LIVE_OFFSET = RV_JC_OFFSET + 16 * JC_ENTRIES;
+export const RV_TIER_END = RV_LIVE_OFFSET + ((MAX_BLOCKS + 8) & -8);
 
 const X_OFFSET = HART_HEADER_BYTES;
 const PC_SLOT = 33;
@@ -81,6 +84,19 @@ interface RvQueued extends QueuedBlock {
   readonly host: number;
   readonly prv: number;
   readonly insns: Insn[];
+}
+
+/** The halfword indices in the page (other than the block's start) the block's exits to a fixed pc go to. */
+function exitTargets(insns: readonly Insn[], k0: number): Set<number> {
+  const out = new Set<number>();
+  for (const ins of insns) {
+    if (ins.op !== 3 && !(ins.op >= 5 && ins.op <= 10)) continue;
+    const t = (ins.hw * 2 + ins.imm) >> 1;
+    if (ins.hw * 2 + ins.imm >= 0 && t < 2048 && t !== k0) out.add(t);
+  }
+  const last = insns[insns.length - 1]!;
+  if (last.op !== 3 && last.op !== 4 && last.hw + last.len < 2048) out.add(last.hw + last.len);
+  return out;
 }
 
 /** The helpers' calls in a block module (HelperTable.attach). */
@@ -138,13 +154,7 @@ export class RvTier {
   /** Executions of a block head before it is translated (tests lower it to translate everything). */
   hot = HOT;
   /** Heads per (RAM page, mode), batches, the function table and the figures (core/jit/block-cache.ts). */
-  private readonly cache = new BlockCache<RvQueued>({
-    slots: 2048, modes: 16, maxBlocks: MAX_BLOCKS, batch: BATCH,
-    onFlush: () => {
-      this.hart.jc.fill(0);
-      this.jcPages.clear();
-    },
-  });
+  private readonly cache: BlockCache<RvQueued>;
   /** Runs translated blocks while the jump cache knows the next pc: (count, budget, mode) -> count, or -1 - count (stale block). */
   readonly dispatch: (count: number, budget: number, mode: number) => number;
   /** Figures: blocks translated, modules compiled, translation time (ms), stale-code exits, flushes, wasm bytes. */
@@ -167,8 +177,9 @@ export class RvTier {
   readonly stopAddress: number;
   private readonly epochWord: number;
   readonly epochAddress: number;
+  readonly liveBase: number;
+  readonly staleAddress: number;
   private readonly words: Int32Array;
-  private readonly imports: Record<string, Record<string, unknown>>;
   /** The helpers blocks call (slow loads and stores, the interpreter's code), through one table. */
   private readonly helpers: HelperTable<keyof RvHelpers>;
 
@@ -176,12 +187,22 @@ export class RvTier {
     this.xBase = stateOffset + X_OFFSET;
     this.tlbBase = stateOffset + RV_TLB_OFFSET;
     this.ramBase = ramOffset;
-    this.staleWord = (stateOffset + RV_STALE_OFFSET) >> 2;
+    this.staleAddress = stateOffset + RV_STALE_OFFSET;
+    this.staleWord = this.staleAddress >> 2;
     this.stopAddress = stateOffset + RV_STOP_OFFSET;
     this.stopWord = this.stopAddress >> 2;
     this.epochAddress = stateOffset + RV_EPOCH_OFFSET;
     this.epochWord = this.epochAddress >> 2;
     this.words = new Int32Array(memory.buffer);
+    this.liveBase = stateOffset + RV_LIVE_OFFSET;
+    this.cache = new BlockCache<RvQueued>({
+      slots: 2048, modes: 16, maxBlocks: MAX_BLOCKS, batch: BATCH,
+      onFlush: () => {
+        this.hart.jc.fill(0);
+        this.jcPages.clear();
+      },
+      live: new Uint8Array(memory.buffer, this.liveBase, MAX_BLOCKS + 1).fill(0),
+    });
     const h = hart;
     // The imports put the pc where the interpreter's code expects it (page and halfword index: a block
     // reached through the dispatcher may lie in another page than the interpreter's), so that a fault
@@ -213,7 +234,6 @@ export class RvTier {
       { name: 'st', params: [I32, I32, I32, I32, I32, I32, I32, I32, I32], results: [], fn: st },
       { name: 'other', params: [I32, I32, I32, I32, I32, I32, I32], results: [I32], fn: other },
     ]);
-    this.imports = { env: { memory, table: this.helpers.table } };
     this.dispatch = this.buildDispatcher(stateOffset);
   }
 
@@ -322,16 +342,18 @@ export class RvTier {
     const t0 = now();
     const taken = this.cache.take();
     if (!taken) return;
-    const { batch } = taken;
+    const { batch, firstIndex } = taken;
     const mod = new ModuleBuilder(this.memory.buffer.byteLength / 65536);
     const fns = this.helpers.attach(mod);
+    const env: Record<string, unknown> = { memory: this.memory, table: this.helpers.table };
+    const links = linkBatch(batch, firstIndex, mod, this.cache.table, (b) => exitTargets(b.insns, b.k), [I32, I32, I32, I32], [I32], env);
     batch.forEach((b, i) => {
-      const g = new BlockGen(this, b.host, b.k, b.prv, fns, mod.addGlobal(-1));
+      const g = new BlockGen(this, b.host, b.k, b.prv, fns, mod.addGlobal(-1), firstIndex + i, links[i]!);
       g.emit(b.insns);
       mod.addFunction(`b${i}`, [I32, I32, I32, I32], [I32], g.f);
     });
     const bytes = mod.encode();
-    const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), this.imports as never).exports;
+    const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env } as never).exports;
     this.cache.install(batch, exports, bytes.length, t0);
   }
 
@@ -353,10 +375,10 @@ export class RvTier {
     f.get(ent).mem(W.i32_load, 2, JC + 8).get(mode).op(W.i32_ne).op(W.i32_or).op(W.br_if).u(1);
     f.get(ent).mem(W.i32_load, 2, JC + 12).tee(fn).op(W.i32_eqz).op(W.br_if).u(1);
     f.get(count).get(lo).i32(-4096).op(W.i32_and).get(hi).get(budget).get(fn).op(W.call_indirect).u(blockType).u(0);
+    // A block that found its code changed wrote its index to the stale word and returned -1 - count.
     f.tee(r).i32(0).op(W.i32_lt_s).op(W.if, VOID);
-    f.i32(0).get(fn).mem(W.i32_store, 2, stateOffset + RV_STALE_OFFSET);
     f.get(ent).i32(0).mem(W.i32_store, 2, JC + 12);
-    f.i32(-1).get(count).op(W.i32_sub).op(W.return);
+    f.get(r).op(W.return);
     f.op(W.end);
     f.get(r).set(count);
     f.i32(0).mem(W.i32_load, 2, this.stopAddress).op(W.br_if).u(1);
@@ -388,6 +410,9 @@ class BlockGen {
   private readonly TLB: number;
   private readonly RAM: number;
   private readonly EPOCH: number;
+  private readonly LIVE: number;
+  private readonly STALE: number;
+  private readonly STOP: number;
   /** The guest registers in locals (core/jit/register-locals.ts). */
   private readonly regs: RegisterLocals;
 
@@ -396,6 +421,10 @@ class BlockGen {
     private readonly fns: RvHelpers,
     /** The module global holding the code epoch this block last found its code unchanged in (-1: never). */
     private readonly checked: number,
+    /** This block's table index (written to the stale word when its code changed). */
+    private readonly index: number,
+    /** Blocks this one calls directly at exits to their pcs (core/jit/block-links.ts). */
+    private readonly links: ReadonlyMap<number, Link>,
   ) {
     const f = this.f;
     this.pg = f.local(I64);
@@ -410,6 +439,9 @@ class BlockGen {
     this.EPOCH = tier.epochAddress;
     this.TLB = tier.tlbBase;
     this.RAM = tier.ramBase;
+    this.LIVE = tier.liveBase;
+    this.STALE = tier.staleAddress;
+    this.STOP = tier.stopAddress;
   }
 
   // ---- registers (x1..x31 in locals while the block runs; x0 reads as 0 and writes are dropped) ----
@@ -461,6 +493,34 @@ class BlockGen {
     f.i32(0).get(pcLocal).mem(W.i64_store, 3, this.X + 8 * PC_SLOT);
     this.count(done);
     f.op(W.return);
+  }
+
+  /**
+   * Leaves for halfword `t` of the page (2048: the next page's start), `done` instructions of this pass
+   * after cnt: straight into the block there when this one links to it (core/jit/block-links.ts), it is live, the budget lasts and no helper
+   * raised the stop word (what the dispatcher would check before calling it), else back to the dispatcher.
+   * The callee runs in this block's page and mode, which the jump cache entry that led here vouched for.
+   */
+  private leaveTo(t: number, done: number): void {
+    const link = this.links.get(t);
+    if (link === undefined) {
+      this.pcOf(this.r, t);
+      this.exit(this.r, done);
+      return;
+    }
+    const f = this.f;
+    this.storeDirty();
+    this.count(done);
+    f.set(this.e);
+    f.get(this.e).get(this.pBudget).op(W.i32_lt_s);
+    f.i32(0).mem(W.i32_load, 2, this.STOP).op(W.i32_eqz).op(W.i32_and);
+    f.i32(0).mem(W.i32_load8_u, 0, this.LIVE + link.index).op(W.i32_and);
+    f.op(W.if, VOID);
+    f.get(this.e).get(this.pLo).get(this.pHi).get(this.pBudget).op(W.return_call).u(link.fn);
+    f.op(W.end);
+    this.pcOf(this.r, t);
+    f.i32(0).get(this.r).mem(W.i64_store, 3, this.X + 8 * PC_SLOT);
+    f.get(this.e).op(W.return);
   }
 
   /** A taken branch (the `i`th instruction) back to the block's start: loop while the budget lasts, else out at the start. */
@@ -539,7 +599,13 @@ class BlockGen {
       first = false;
       i += take;
     }
-    f.op(W.if, VOID).i32(-1).op(W.return, W.end);
+    // Changed: back to the interpreter at this block's start (a block that called this one directly did
+    // not write the pc), with this block's index in the stale word for the interpreter to forget it.
+    f.op(W.if, VOID);
+    f.i32(0).get(this.pLo).i32(2 * this.k0).op(W.i32_or).mem(W.i32_store, 2, this.X + 8 * PC_SLOT);
+    f.i32(0).get(this.pHi).mem(W.i32_store, 2, this.X + 8 * PC_SLOT + 4);
+    f.i32(0).i32(this.index).mem(W.i32_store, 2, this.STALE);
+    f.i32(-1).get(this.pCount).op(W.i32_sub).op(W.return, W.end);
     f.i32(0).mem(W.i32_load, 2, this.EPOCH).op(W.global_set).u(this.checked);
     f.op(W.end);
     f.get(this.pHi).op(W.i64_extend_i32_u).i64(32n).op(W.i64_shl).get(this.pLo).op(W.i64_extend_i32_u).op(W.i64_or).set(this.pg);
@@ -569,8 +635,7 @@ class BlockGen {
     this.regs.conditional = false;
     if (!ended) {
       const last = insns[insns.length - 1]!;
-      this.pcOf(this.r, last.hw + last.len);
-      this.exit(this.r, insns.length);
+      this.leaveTo(last.hw + last.len, insns.length);
     }
     if (loops) f.op(W.end);
     f.i32(0);
@@ -592,9 +657,13 @@ class BlockGen {
           this.loopBack(i, 0);
           return true;
         }
-        f.get(this.pg).i64(BigInt(ins.hw * 2) + imm64).op(W.i64_add).set(this.r);
         this.pcOf(this.a, ins.hw + ins.len);
         f.get(this.a); this.set(rd);
+        if (t !== undefined) {
+          this.leaveTo(t, i + 1);
+          return true;
+        }
+        f.get(this.pg).i64(BigInt(ins.hw * 2) + imm64).op(W.i64_add).set(this.r);
         this.exit(this.r, i + 1);
         return true;
       }
@@ -615,6 +684,7 @@ class BlockGen {
           f.get(this.skip).i32(j - i - 1).op(W.i32_add).set(this.skip);
           f.op(W.br).u(1 + this.open.filter((o) => o < j).length);
         } else if (BlockGen.target(ins) === this.k0) this.loopBack(i, 1);
+        else if (BlockGen.target(ins) !== undefined) this.leaveTo(BlockGen.target(ins)!, i + 1);
         else {
           f.get(this.pg).i64(BigInt(ins.hw * 2) + imm64).op(W.i64_add).set(this.r);
           this.exit(this.r, i + 1);

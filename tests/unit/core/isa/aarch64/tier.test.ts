@@ -464,6 +464,37 @@ done:
     expect(m.cpu.tier!.stats.stale).toBeGreaterThan(1);
   });
 
+  it('a block that goes straight on into a block whose code changed: the interpreter takes over there, with the work before done once', () => {
+    // `mov w5, w6 .. b again` is translated after `again` and calls it directly; once the str has patched
+    // the add inside `again`, that call finds `again` stale. The interpreter must go on at `again` with
+    // x7 counted and the flags of the cmp as they were, not run the caller's instructions a second time.
+    const source = `
+  mov x1, #0
+  mov x3, #3
+  mov x7, #0
+  adr x4, loop
+  ldr w5, =0x91019021
+  ldr w6, =0x910fa021
+${ADD_FIVE_TIMES}
+  subs x3, x3, #1
+  b.eq done
+  str w5, [x4]
+  mov w5, w6
+  add x7, x7, #1
+  cmp x7, #1
+  b again
+done:
+  wfi
+  .ltorg`;
+    const runs = [false, true].map((tier) => {
+      const m = machine(asm(source), { tier });
+      const exit = m.run(10_000);
+      return { exit, x1: m.x(1), x7: m.x(7), flags: m.flags(), retired: m.cpu.retired, faults: m.faults.length, stale: (m.cpu.tier?.stats.stale ?? 0) > 0 };
+    });
+    expect(runs[0]).toMatchObject({ exit: 'wfi', x1: 5n + 500n + 5000n, x7: 2n });
+    expect(runs[1]).toEqual({ ...runs[0], stale: true });
+  });
+
   it('a store into a later instruction of its own block: the rest of the block runs as rewritten', () => {
     // The store is in the same block as the add it patches: the block must leave after the store.
     const m = machine(asm(`

@@ -1,0 +1,64 @@
+/**
+ * Direct calls between translated blocks (decision 0014, "chained exits"): a block that leaves for a fixed
+ * pc in its own page calls the block there itself, as a wasm tail call, instead of returning to the
+ * dispatcher, which would look the pc up in the jump cache and call it through the table. Only blocks in
+ * the caller's page and mode are linked: the jump cache entry (or interpreter) that led to the caller
+ * vouched for that page's translation, and the callee runs on it. A callee is linked when the caller is
+ * compiled: in the same batch (a call by function index) or already installed (imported from its
+ * module); blocks compiled later are reached through the dispatcher as before. Before the call the
+ * caller checks the callee's live byte (BlockCache's `live`), so a callee dropped as stale is not called
+ * again; the ISA's emitter also checks the budget and the stop word there, as the dispatcher does.
+ */
+import type { QueuedBlock, TierPage } from './block-cache';
+import { type ModuleBuilder, type ValType } from './wasm-module';
+
+/** A block another calls directly: its function index in the caller's module and its table index. */
+export interface Link {
+  readonly fn: number;
+  readonly index: number;
+}
+
+/**
+ * For each block of a batch about to be compiled into `mod`, the blocks it may call at its exits: slot
+ * in the page -> Link. `targets(b)` names the slots b's exits to fixed pcs of its page go to; the block
+ * functions have the signature `params` -> `results`, and batch block i gets table index firstIndex + i
+ * and is the module's i-th defined function. Installed callees become imports of `mod`, their functions
+ * put in `env` (call before the first addFunction).
+ */
+export function linkBatch<Q extends QueuedBlock>(
+  batch: readonly Q[], firstIndex: number, mod: ModuleBuilder, table: WebAssembly.Table,
+  targets: (b: Q) => Iterable<number>, params: ValType[], results: ValType[], env: Record<string, unknown>,
+): Map<number, Link>[] {
+  const inBatch = new Map<TierPage, Map<number, number>>();
+  batch.forEach((b, i) => {
+    let m = inBatch.get(b.page);
+    if (!m) inBatch.set(b.page, (m = new Map()));
+    m.set(b.k, i);
+  });
+  const imported = new Map<number, number>();
+  // Batch blocks as -1 - i until the number of imports (which come first in the function index space) is known.
+  const wanted = batch.map((b) => {
+    const want = new Map<number, number>();
+    for (const t of targets(b)) {
+      const i = inBatch.get(b.page)?.get(t);
+      if (i !== undefined) {
+        want.set(t, -1 - i);
+        continue;
+      }
+      const index = b.page.fns[t]!;
+      if (index <= 0) continue;
+      if (!imported.has(index)) {
+        imported.set(index, mod.importFunction(`c${index}`, params, results));
+        env[`c${index}`] = table.get(index);
+      }
+      want.set(t, index);
+    }
+    return want;
+  });
+  const functions = imported.size;
+  return wanted.map((want) => {
+    const links = new Map<number, Link>();
+    for (const [t, v] of want) links.set(t, v < 0 ? { fn: functions - 1 - v, index: firstIndex - 1 - v } : { fn: imported.get(v)!, index: v });
+    return links;
+  });
+}
