@@ -60,9 +60,33 @@ export class Bytes {
   private buf: Uint8Array;
   length = 0;
 
-  /** `capacity`: the bytes expected, so that a buffer of known size is not grown (copied) on the way. */
-  constructor(capacity = 256) {
-    this.buf = new Uint8Array(capacity);
+  /**
+   * `capacity`: the bytes expected, so that a buffer of known size is not grown (copied) on the way; or
+   * `reuse`, a spare buffer to write into from its start (FunctionBody's pool).
+   */
+  constructor(capacity = 256, reuse?: Uint8Array) {
+    this.buf = reuse ?? new Uint8Array(capacity);
+  }
+
+  /** The buffer written so far and beyond (for a pool to take back; this Bytes must not be written again). */
+  get buffer(): Uint8Array {
+    return this.buf;
+  }
+
+  /** Overwrites the `width`-byte padded LEB128 at `at` (written by `padded`) with `v`. */
+  patchPadded(at: number, v: number, width = 5): void {
+    let x = v >>> 0;
+    for (let i = 0; i < width; i++) {
+      this.buf[at + i] = (x & 0x7f) | (i < width - 1 ? 0x80 : 0);
+      x >>>= 7;
+    }
+  }
+
+  /** A u32 LEB128 padded to `width` bytes (a length patched once known); returns where it is. */
+  padded(width = 5): number {
+    const at = this.length;
+    for (let i = 0; i < width; i++) this.byte(0x80);
+    return at;
   }
 
   byte(b: number): this {
@@ -145,10 +169,17 @@ export class Bytes {
   }
 }
 
+/**
+ * Code buffers of bodies already written into a module, for the next bodies: a boot makes thousands of
+ * blocks, and each new typed array is an off-heap allocation V8 frees only at a GC (decision 0014).
+ */
+const spareCode: Uint8Array[] = [];
+const SPARE_CODE_MAX = 256;
+
 /** A function body under construction: its extra locals and its code. */
 export class FunctionBody {
   /** A translated block's code is 1-2 KiB (decision 0014), so it starts there instead of doubling from 256 bytes. */
-  readonly code = new Bytes(2048);
+  readonly code = new Bytes(2048, spareCode.pop());
   private readonly locals: ValType[] = [];
 
   constructor(readonly paramCount: number) {}
@@ -188,19 +219,25 @@ export class FunctionBody {
   /** v128.load or v128.store at a constant offset (alignment hint 16 bytes). */
   simdMem(op: number, offset: number): this { this.code.byte(0xfd).u32(op).u32(4).u32(offset); return this; }
 
-  encode(): Bytes {
-    const out = new Bytes(this.code.length + 6 * this.locals.length + 16);
-    // Locals in runs of equal type.
-    const runs: [number, ValType][] = [];
-    for (const t of this.locals) {
-      const last = runs[runs.length - 1];
-      if (last && last[1] === t) last[0]++;
-      else runs.push([1, t]);
+  /**
+   * Writes the body as a code section entry (its size, its locals in runs of one type, the code and the
+   * final end) into `out`, then gives its code buffer to the next body: this body is done.
+   */
+  writeTo(out: Bytes): void {
+    const size = out.padded();
+    const start = out.length;
+    let runs = 0;
+    for (let i = 0; i < this.locals.length; i++) if (i === 0 || this.locals[i] !== this.locals[i - 1]) runs++;
+    out.u32(runs);
+    for (let i = 0; i < this.locals.length;) {
+      let j = i + 1;
+      while (j < this.locals.length && this.locals[j] === this.locals[i]) j++;
+      out.u32(j - i).byte(this.locals[i]!);
+      i = j;
     }
-    out.u32(runs.length);
-    for (const [n, t] of runs) out.u32(n).byte(t);
     out.bytes(this.code.view()).byte(Op.end);
-    return out;
+    out.patchPadded(size, out.length - start);
+    if (spareCode.length < SPARE_CODE_MAX) spareCode.push(this.code.buffer);
   }
 }
 
@@ -209,6 +246,8 @@ interface FuncType { params: ValType[]; results: ValType[] }
 /** A module: imported memory and functions, then defined functions, all exported by name. */
 export class ModuleBuilder {
   private readonly types: FuncType[] = [];
+  /** The types' keys (params > results), as typeIndex compares them. */
+  private readonly typeKeys: string[] = [];
   private readonly imports: { module: string; name: string; type: number }[] = [];
   private readonly functions: { name: string; type: number; body: FunctionBody }[] = [];
   private table: number | undefined;
@@ -223,11 +262,11 @@ export class ModuleBuilder {
 
   /** The index of a function type (declared on first use), for call_indirect. */
   typeIndex(params: ValType[], results: ValType[]): number {
-    const key = (t: FuncType) => `${t.params.join()}>${t.results.join()}`;
-    const want = key({ params, results });
-    const i = this.types.findIndex((t) => key(t) === want);
+    const want = `${params.join()}>${results.join()}`;
+    const i = this.typeKeys.indexOf(want);
     if (i >= 0) return i;
     this.types.push({ params, results });
+    this.typeKeys.push(want);
     return this.types.length - 1;
   }
 
@@ -249,37 +288,51 @@ export class ModuleBuilder {
     return this.imports.length + this.functions.length - 1;
   }
 
+  /**
+   * The module's bytes, written once into one buffer (each section's size a padded LEB128 patched at its
+   * end). The bodies are consumed: their code buffers go to the next module's bodies.
+   */
   encode(): Uint8Array<ArrayBuffer> {
-    const bodies = this.functions.map((f) => f.body.encode());
-    let size = 1024 + 16 * this.functions.length + 8 * this.globals.length;
-    for (const b of bodies) size += b.length + 5;
+    let size = 1024 + 32 * (this.functions.length + this.imports.length) + 8 * this.globals.length;
+    for (const f of this.functions) size += f.body.code.length + 64;
     const out = new Bytes(size).bytes([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
-    const section = (id: number, content: Bytes) => out.byte(id).vec(content);
-    const types = new Bytes().u32(this.types.length);
+    let at = 0;
+    const open = (id: number) => {
+      out.byte(id);
+      at = out.padded();
+    };
+    const close = () => out.patchPadded(at, out.length - at - 5);
+    open(1);
+    out.u32(this.types.length);
     for (const t of this.types) {
-      types.byte(0x60).u32(t.params.length).bytes(t.params).u32(t.results.length).bytes(t.results);
+      out.byte(0x60).u32(t.params.length).bytes(t.params).u32(t.results.length).bytes(t.results);
     }
-    section(1, types);
-    const imports = new Bytes().u32(this.imports.length + 1 + (this.table !== undefined ? 1 : 0));
-    imports.name('env').name('memory').byte(0x02).byte(0x03).u32(this.memoryPages).u32(this.memoryPages);
-    if (this.table !== undefined) imports.name('env').name('table').byte(0x01).byte(0x70).byte(0x00).u32(this.table);
-    for (const imp of this.imports) imports.name(imp.module).name(imp.name).byte(0x00).u32(imp.type);
-    section(2, imports);
-    const funcs = new Bytes().u32(this.functions.length);
-    for (const f of this.functions) funcs.u32(f.type);
-    section(3, funcs);
+    close();
+    open(2);
+    out.u32(this.imports.length + 1 + (this.table !== undefined ? 1 : 0));
+    out.name('env').name('memory').byte(0x02).byte(0x03).u32(this.memoryPages).u32(this.memoryPages);
+    if (this.table !== undefined) out.name('env').name('table').byte(0x01).byte(0x70).byte(0x00).u32(this.table);
+    for (const imp of this.imports) out.name(imp.module).name(imp.name).byte(0x00).u32(imp.type);
+    close();
+    open(3);
+    out.u32(this.functions.length);
+    for (const f of this.functions) out.u32(f.type);
+    close();
     if (this.globals.length > 0) {
-      const globals = new Bytes().u32(this.globals.length);
-      for (const init of this.globals) globals.byte(I32).byte(0x01).byte(Op.i32_const).s32(init).byte(Op.end);
-      section(6, globals);
+      open(6);
+      out.u32(this.globals.length);
+      for (const init of this.globals) out.byte(I32).byte(0x01).byte(Op.i32_const).s32(init).byte(Op.end);
+      close();
     }
-    const exports = new Bytes().u32(this.functions.length);
-    this.functions.forEach((f, i) => exports.name(f.name).byte(0x00).u32(this.imports.length + i));
-    section(7, exports);
-    const code = new Bytes(size).u32(this.functions.length);
-    for (const b of bodies) code.vec(b);
-    section(10, code);
-    return out.view().slice();
+    open(7);
+    out.u32(this.functions.length);
+    this.functions.forEach((f, i) => out.name(f.name).byte(0x00).u32(this.imports.length + i));
+    close();
+    open(10);
+    out.u32(this.functions.length);
+    for (const f of this.functions) f.body.writeTo(out);
+    close();
+    return out.view() as Uint8Array<ArrayBuffer>;
   }
 }
 
