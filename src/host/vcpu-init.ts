@@ -13,6 +13,11 @@ export interface VcpuInit {
   /** The machine's memory itself (shared), so that a WebAssembly tier can run over guest RAM. */
   readonly memory: WebAssembly.Memory;
   readonly hart: number;
+  /**
+   * Whether this CPU's block modules compile on a thread of their own (host/wasm-compiler.ts): when the
+   * host has a core to spare beyond the CPUs the layout's zones run, and the run is not deterministic.
+   */
+  readonly backgroundCompile: boolean;
   /** 'machine': bare hart started at the firmware entry; 'supervisor': the hypervisor runs zones on it. */
   readonly mode: GuestMode;
   /** Machine mode: whether this hart starts at the entry (others stay off). */

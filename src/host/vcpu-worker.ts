@@ -11,6 +11,8 @@ import { MachineExit, MachineView } from '../core/machine/machine';
 import { prepareVcpu } from '../core/vcpu-factories';
 import { VcpuLoop, type VcpuThread } from '../core/vcpu/vcpu-loop';
 import { registerWasmMemory } from '../core/jit/wasm-module';
+import { useBackgroundCompiler } from '../core/jit/block-cache';
+import { WasmCompilerThread } from './wasm-compiler';
 import { threadClock } from './thread-clock';
 import { DeterministicState, DeterministicTurns, runTurns } from '../core/vcpu/deterministic-turns';
 import { HartWord, RunRequest } from '../core/cpu/hart-header';
@@ -36,7 +38,12 @@ const thread: VcpuThread = {
 
 const preparation = prepareVcpu(init.plan.board.arch, zoned);
 // The translation tier runs over this memory (HVWB_TIER=interp keeps the interpreter only).
-if (process.env.HVWB_TIER !== 'interp') registerWasmMemory(init.memory);
+if (process.env.HVWB_TIER !== 'interp') {
+  registerWasmMemory(init.memory);
+  // Block modules compile on a thread of their own when a core is spare (machine-host.ts), never in
+  // deterministic runs, where when a block is first entered must not depend on another thread's timing.
+  if (init.backgroundCompile && !turns && process.env.HVWB_BG_COMPILE !== '0') useBackgroundCompiler(new WasmCompilerThread());
+}
 const view = new MachineView(init.plan, init.memory.buffer, turns ?? threadClock(init.epoch, init.timebase), 1 + init.hart, preparation.wrapSignals);
 const header = view.headers[init.hart]!;
 

@@ -19,6 +19,25 @@ export interface TierPage {
 
 /** fns[k] of a head queued for the next batch. */
 export const PENDING = -2;
+/** fns[k] of a head whose batch is being compiled on another thread (BlockCache.compile). */
+export const IN_FLIGHT = -3;
+
+/**
+ * Compiles modules on another thread while the CPU's thread goes on (a host service: host/wasm-compiler.ts).
+ * `submit` hands over a module's bytes and returns a ticket; `take` returns the modules compiled since
+ * its last call, cheaply when there are none.
+ */
+export interface BackgroundCompiler {
+  submit(bytes: Uint8Array): number;
+  take(): { ticket: number; module?: WebAssembly.Module; error?: string }[];
+}
+
+let background: BackgroundCompiler | undefined;
+
+/** Makes this thread's tiers compile through `compiler` (undefined: on this thread, as tests and deterministic runs do). */
+export function useBackgroundCompiler(compiler: BackgroundCompiler | undefined): void {
+  background = compiler;
+}
 
 /** A queued head that keeps running reaches this heat: its batch may be compiled as it is (decision 0011). */
 export const VERY_HOT = 255;
@@ -71,6 +90,10 @@ export class BlockCache<Q extends QueuedBlock> {
   private owners: (Q | undefined)[] = [];
   private nextIndex = 1;
   private pending: Q[] = [];
+  /** The first table index of each batch taken (reserved by take(), used by install()). */
+  private readonly firstIndexOf = new WeakMap<readonly Q[], number>();
+  /** Batches whose module another thread compiles, by ticket, with what installing them needs. */
+  private readonly inFlight = new Map<number, { batch: Q[]; imports: Record<string, unknown>; codeBytes: number; flushes: number }>();
 
   constructor(private readonly config: BlockCacheConfig) {
     this.table = new WebAssembly.Table({ element: 'anyfunc', initial: config.maxBlocks + 1 });
@@ -124,14 +147,64 @@ export class BlockCache<Q extends QueuedBlock> {
       this.flush();
       return undefined;
     }
-    return { batch, firstIndex: this.nextIndex };
+    const firstIndex = this.nextIndex;
+    this.nextIndex += batch.length;
+    this.firstIndexOf.set(batch, firstIndex);
+    return { batch, firstIndex };
+  }
+
+  /**
+   * Compiles a taken batch's module and installs its blocks: on this thread, or, with a background
+   * compiler and `mayWait`, on another, its heads IN_FLIGHT (run by the interpreter) until poll() finds
+   * the module compiled. `started` is when its emitting began (now()).
+   */
+  compile(batch: Q[], bytes: Uint8Array, imports: Record<string, unknown>, started: number, mayWait: boolean): void {
+    if (!background || !mayWait) {
+      const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>), imports as never).exports;
+      this.install(batch, exports, bytes.length, started);
+      return;
+    }
+    const codeBytes = bytes.length;
+    const ticket = background.submit(bytes);
+    for (const b of batch) b.page.fns[b.k] = IN_FLIGHT;
+    this.inFlight.set(ticket, { batch, imports, codeBytes, flushes: this.stats.flushes });
+    this.stats.compileMs += now() - started;
+  }
+
+  /** Whether modules are being compiled on another thread. */
+  get waiting(): boolean {
+    return this.inFlight.size > 0;
+  }
+
+  /** Installs the batches whose modules came back since the last call; true if any did. */
+  poll(): boolean {
+    if (this.inFlight.size === 0 || !background) return false;
+    let any = false;
+    for (const { ticket, module, error } of background.take()) {
+      const f = this.inFlight.get(ticket);
+      if (!f) continue;
+      this.inFlight.delete(ticket);
+      if (error !== undefined) throw new Error(`translation tier: a block module did not compile: ${error}`);
+      // The cache was emptied meanwhile: its table indices and heads are gone.
+      if (f.flushes !== this.stats.flushes) continue;
+      const t0 = now();
+      const exports = new WebAssembly.Instance(module!, f.imports as never).exports;
+      this.install(f.batch, exports, f.codeBytes, t0);
+      any = true;
+    }
+    return any;
   }
 
   /** Installs a compiled batch: block i is export `b${i}`; `started` is when its compile began (now()). */
   install(batch: readonly Q[], exports: Record<string, unknown>, codeBytes: number, started: number): void {
+    let first = this.firstIndexOf.get(batch);
+    if (first === undefined) {
+      first = this.nextIndex;
+      this.nextIndex += batch.length;
+    }
     for (let i = 0; i < batch.length; i++) {
       const b = batch[i]!;
-      const index = this.nextIndex++;
+      const index = first + i;
       this.table.set(index, exports[`b${i}`] as never);
       this.owners[index] = b;
       if (this.config.live) this.config.live[index] = 1;

@@ -19,7 +19,7 @@ import { logicalImmOf } from './fields';
 import { loadStore, loadStorePair } from './load-store';
 import { fetchPage, leavePage, load, store, TLB_MASK } from './memory';
 import { TLB_ENTRY } from '../../cpu/soft-tlb';
-import { MAX_BLOCK, PENDING, VERY_HOT, type TierPage } from './tier';
+import { IN_FLIGHT, MAX_BLOCK, PENDING, VERY_HOT, type TierPage } from './tier';
 
 /** The multiplier's 128-bit result (multiplyWide), reused: one interpreter per thread. */
 const wide = new Int32Array(4);
@@ -156,6 +156,12 @@ export function execute(cpu: A64Cpu, n: number): number {
           } else if (f === 0 && ++tp.heat[k]! >= tier.hot) {
             tier.translate(tp, host, k, el, sp);
             if (tp.fns[k]! > 0) {
+              head = true;
+              continue;
+            }
+          } else if (f === IN_FLIGHT) {
+            // Its module is being compiled on another thread: installed here once it is back.
+            if (tier.poll() && tp.fns[k]! > 0) {
               head = true;
               continue;
             }

@@ -44,7 +44,7 @@ import { type HelperCall, HelperTable } from '../../jit/helper-table';
 import { BlockCache, now, type QueuedBlock, type TierPage } from '../../jit/block-cache';
 import { type Link, linkBatch } from '../../jit/block-links';
 
-export { PENDING, VERY_HOT, type TierPage } from '../../jit/block-cache';
+export { IN_FLIGHT, PENDING, VERY_HOT, type TierPage } from '../../jit/block-cache';
 
 /** A translated block: returns the instruction count after it (or -1 if its code changed in RAM). */
 export type BlockFn = (count: number, pageLo: number, pageHi: number, nzcv: number, budget: number) => number;
@@ -300,9 +300,12 @@ export class A64Tier {
       g.emit(b.words, b.ops);
       mod.addFunction(`b${i}`, [I32, I32, I32, I32, I32], [I32], g.f);
     });
-    const bytes = mod.encode();
-    const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env } as never).exports;
-    this.cache.install(batch, exports, bytes.length, t0);
+    this.cache.compile(batch, mod.encode(), { env }, t0, true);
+  }
+
+  /** Installs the blocks compiled on another thread since the last call (BlockCache.poll); true if any. */
+  poll(): boolean {
+    return this.cache.poll();
   }
 
   private buildDispatcher(stateOffset: number): A64Tier['dispatch'] {

@@ -12,7 +12,7 @@ import { divrem, divremw, mul, mulh } from './muldiv';
 import { enterPage, loadSlow, prepareSlot, SLOT_HEAT, SLOT_TIER, TLB_MASK, writeVirt } from './mmu';
 import { TLB_ENTRY } from '../../cpu/soft-tlb';
 import { executeSlow, SLOW_CONTINUE, SLOW_END_SEQUENTIAL, SLOW_REENTER } from './system';
-import { MAX_BLOCK, PENDING, VERY_HOT, VERY_HOT_AGAIN, type TierPage } from './tier';
+import { IN_FLIGHT, MAX_BLOCK, PENDING, VERY_HOT, VERY_HOT_AGAIN, type TierPage } from './tier';
 
 /** Moves the pc to page-relative byte offset `off` (may be outside the page); the caller re-enters. */
 function leavePage(h: Hart, pageLo: number, pageHi: number, off: number): void {
@@ -127,6 +127,12 @@ export function execute(h: Hart, n: number): number {
             // Tier state in another mode (or a block dropped): this mode's heat is the tier's.
             tier.translate(tp, h.curHost, hh, prv);
             if (tp.fns[hh]! > 0) {
+              head = true;
+              continue;
+            }
+          } else if (f === IN_FLIGHT) {
+            // Its module is being compiled on another thread: installed here once it is back.
+            if (tier.poll() && tp.fns[hh]! > 0) {
               head = true;
               continue;
             }

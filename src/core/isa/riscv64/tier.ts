@@ -38,7 +38,7 @@ import { RegisterLocals } from '../../jit/register-locals';
 import { BlockCache, now, VERY_HOT, type QueuedBlock, type TierPage } from '../../jit/block-cache';
 import { type Link, linkBatch } from '../../jit/block-links';
 
-export { PENDING, VERY_HOT, VERY_HOT_AGAIN, type TierPage } from '../../jit/block-cache';
+export { IN_FLIGHT, PENDING, VERY_HOT, VERY_HOT_AGAIN, type TierPage } from '../../jit/block-cache';
 
 /**
  * Executions of a block head before it is translated (decision 0014: 160 -> 384 took 2.5-3.5 % off a
@@ -352,9 +352,12 @@ export class RvTier {
       g.emit(b.insns);
       mod.addFunction(`b${i}`, [I32, I32, I32, I32], [I32], g.f);
     });
-    const bytes = mod.encode();
-    const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env } as never).exports;
-    this.cache.install(batch, exports, bytes.length, t0);
+    this.cache.compile(batch, mod.encode(), { env }, t0, true);
+  }
+
+  /** Installs the blocks compiled on another thread since the last call (BlockCache.poll); true if any. */
+  poll(): boolean {
+    return this.cache.poll();
   }
 
   private buildDispatcher(stateOffset: number): RvTier['dispatch'] {

@@ -4,19 +4,24 @@
  * a stale block's head handed back to the interpreter, and the flush when the table is full.
  */
 import { describe, expect, it } from 'vitest';
-import { BlockCache, PENDING, type QueuedBlock } from '../../../../src/core/jit/block-cache';
+import { BlockCache, IN_FLIGHT, PENDING, useBackgroundCompiler, type BackgroundCompiler, type QueuedBlock } from '../../../../src/core/jit/block-cache';
 import { FunctionBody, I32, ModuleBuilder } from '../../../../src/core/jit/wasm-module';
 
-/** A module whose export b<i> returns `value + i`, as a tier's batch module exports its blocks. */
-function moduleOf(count: number, value: number): Record<string, unknown> {
-  const memory = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
+const memory = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
+
+/** The bytes of a module whose export b<i> returns `value + i`, as a tier's batch module exports its blocks. */
+function bytesOf(count: number, value: number): Uint8Array {
   const mod = new ModuleBuilder(1);
   for (let i = 0; i < count; i++) {
     const f = new FunctionBody(0);
     f.i32(value + i);
     mod.addFunction(`b${i}`, [], [I32], f);
   }
-  return new WebAssembly.Instance(new WebAssembly.Module(mod.encode()), { env: { memory } } as never).exports as Record<string, unknown>;
+  return mod.encode();
+}
+
+function moduleOf(count: number, value: number): Record<string, unknown> {
+  return new WebAssembly.Instance(new WebAssembly.Module(bytesOf(count, value) as Uint8Array<ArrayBuffer>), { env: { memory } } as never).exports as Record<string, unknown>;
 }
 
 describe('BlockCache', () => {
@@ -88,5 +93,57 @@ describe('BlockCache', () => {
     expect(fresh.fns[0]).toBe(0);
     cache.queue({ page: fresh, k: 7 });
     expect(cache.take()!.firstIndex).toBe(1);
+  });
+
+  it('compiles on another thread when one is given: the heads wait in flight, each batch lands at the indices take() reserved, and none after a flush', () => {
+    // A compiler that compiles only when the test says, in the order asked.
+    const queue: { ticket: number; bytes: Uint8Array }[] = [];
+    const done: { ticket: number; module: WebAssembly.Module }[] = [];
+    const compiler: BackgroundCompiler = {
+      submit: (bytes) => queue.push({ ticket: queue.length + 1, bytes }),
+      take: () => done.splice(0),
+    };
+    const finish = () => {
+      for (const q of queue.splice(0)) done.push({ ticket: q.ticket, module: new WebAssembly.Module(q.bytes as Uint8Array<ArrayBuffer>) });
+    };
+    useBackgroundCompiler(compiler);
+    try {
+      const cache = new BlockCache<QueuedBlock>({ slots: 1024, modes: 1, maxBlocks: 6, batch: 2, onFlush: () => {} });
+      const p = cache.page(0, 0);
+      cache.queue({ page: p, k: 1 });
+      cache.queue({ page: p, k: 2 });
+      const first = cache.take()!;
+      cache.compile(first.batch, bytesOf(2, 10), { env: { memory } }, 0, true);
+      expect([p.fns[1], p.fns[2], cache.waiting]).toEqual([IN_FLIGHT, IN_FLIGHT, true]);
+      // A second batch is taken while the first is in flight: it gets the next indices, not the same ones.
+      cache.queue({ page: p, k: 3 });
+      cache.queue({ page: p, k: 4 });
+      const second = cache.take()!;
+      expect(second.firstIndex).toBe(3);
+      cache.compile(second.batch, bytesOf(2, 20), { env: { memory } }, 0, true);
+      expect(cache.poll()).toBe(false);
+      finish();
+      expect(cache.poll()).toBe(true);
+      expect([p.fns[1], p.fns[2], p.fns[3], p.fns[4], cache.waiting]).toEqual([1, 2, 3, 4, false]);
+      expect([1, 2, 3, 4].map((i) => (cache.table.get(i) as () => number)())).toEqual([10, 11, 20, 21]);
+      // A batch still in flight when the cache is emptied is not installed: its indices belong to others now.
+      cache.queue({ page: p, k: 5 });
+      const third = cache.take()!;
+      cache.compile(third.batch, bytesOf(1, 30), { env: { memory } }, 0, true);
+      cache.queue({ page: p, k: 6 });
+      cache.queue({ page: p, k: 7 });
+      expect(cache.take()).toBeUndefined(); // 6 and 7 would not fit: flushed
+      finish();
+      expect(cache.poll()).toBe(false);
+      expect(cache.page(0, 0).fns[5]).toBe(0);
+      expect(cache.stats.blocks).toBe(4);
+      // Asked to compile here (a deterministic run, a tier that cannot wait), it does, with the compiler there.
+      const q = cache.page(0, 0);
+      cache.queue({ page: q, k: 8 });
+      cache.compile(cache.take()!.batch, bytesOf(1, 40), { env: { memory } }, 0, false);
+      expect(q.fns[8]).toBe(1);
+    } finally {
+      useBackgroundCompiler(undefined);
+    }
   });
 });
