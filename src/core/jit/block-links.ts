@@ -10,7 +10,7 @@
  * again; the ISA's emitter also checks the budget and the stop word there, as the dispatcher does.
  */
 import type { QueuedBlock, TierPage } from './block-cache';
-import { type ModuleBuilder, type ValType } from './wasm-module';
+import { type FunctionBody, type ModuleBuilder, Op as W, type ValType, VOID } from './wasm-module';
 
 /** A block another calls directly: its function index in the caller's module and its table index. */
 export interface Link {
@@ -61,4 +61,20 @@ export function linkBatch<Q extends QueuedBlock>(
     for (const [t, v] of want) links.set(t, v < 0 ? { fn: functions - 1 - v, index: firstIndex - 1 - v } : { fn: imported.get(v)!, index: v });
     return links;
   });
+}
+
+/**
+ * At a linked exit, with the instruction count after it on the stack: keeps it in local `count` and, if
+ * it is below the `budget` parameter, no helper raised the stop word at `stopAddress` and the callee's
+ * live byte (at liveBase + its index) is set, tail-calls the callee with the arguments `args` pushes.
+ * Otherwise falls through to the ISA's exit to the dispatcher.
+ */
+export function emitLinkedCall(f: FunctionBody, link: Link, count: number, budget: number, stopAddress: number, liveBase: number, args: () => void): void {
+  f.tee(count).get(budget).op(W.i32_lt_s);
+  f.i32(0).mem(W.i32_load, 2, stopAddress).op(W.i32_eqz).op(W.i32_and);
+  f.i32(0).mem(W.i32_load8_u, 0, liveBase + link.index).op(W.i32_and);
+  f.op(W.if, VOID);
+  args();
+  f.op(W.return_call).u(link.fn);
+  f.op(W.end);
 }

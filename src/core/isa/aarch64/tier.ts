@@ -42,7 +42,7 @@ import { emitMulHigh } from '../../jit/emit-arith';
 import { emitTlbHit, emitTlbOffset } from '../../jit/emit-tlb';
 import { type HelperCall, HelperTable } from '../../jit/helper-table';
 import { BlockCache, now, type QueuedBlock, type TierPage } from '../../jit/block-cache';
-import { type Link, linkBatch } from '../../jit/block-links';
+import { emitLinkedCall, type Link, linkBatch } from '../../jit/block-links';
 
 export { IN_FLIGHT, PENDING, VERY_HOT, type TierPage } from '../../jit/block-cache';
 
@@ -840,12 +840,8 @@ class BlockGen {
     const f = this.f;
     this.materializeHere();
     this.storeDirty();
-    f.get(this.cnt).i32(done).op(W.i32_add).tee(this.e).get(this.pBudget).op(W.i32_lt_s);
-    f.i32(0).mem(W.i32_load, 2, this.X + 8 * SLOT_STOP).op(W.i32_eqz).op(W.i32_and);
-    f.i32(0).mem(W.i32_load8_u, 0, this.LIVE + link.index).op(W.i32_and);
-    f.op(W.if, VOID);
-    f.get(this.e).get(this.pLo).get(this.pHi).get(this.nz).get(this.pBudget).op(W.return_call).u(link.fn);
-    f.op(W.end);
+    f.get(this.cnt).i32(done).op(W.i32_add);
+    emitLinkedCall(f, link, this.e, this.pBudget, this.X + 8 * SLOT_STOP, this.LIVE, () => f.get(this.e).get(this.pLo).get(this.pHi).get(this.nz).get(this.pBudget));
     this.pcOf(this.r, t);
     f.i32(0).get(this.r).mem(W.i64_store, 3, this.X + 8 * SLOT_PC);
     f.i32(0).get(this.nz).mem(W.i32_store, 2, this.X + 8 * SLOT_NZCV);

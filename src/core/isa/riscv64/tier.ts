@@ -36,7 +36,7 @@ import { emitMulHigh } from '../../jit/emit-arith';
 import { type HelperCall, HelperTable } from '../../jit/helper-table';
 import { RegisterLocals } from '../../jit/register-locals';
 import { BlockCache, now, VERY_HOT, type QueuedBlock, type TierPage } from '../../jit/block-cache';
-import { type Link, linkBatch } from '../../jit/block-links';
+import { emitLinkedCall, type Link, linkBatch } from '../../jit/block-links';
 
 export { IN_FLIGHT, PENDING, VERY_HOT, VERY_HOT_AGAIN, type TierPage } from '../../jit/block-cache';
 
@@ -514,13 +514,7 @@ class BlockGen {
     const f = this.f;
     this.storeDirty();
     this.count(done);
-    f.set(this.e);
-    f.get(this.e).get(this.pBudget).op(W.i32_lt_s);
-    f.i32(0).mem(W.i32_load, 2, this.STOP).op(W.i32_eqz).op(W.i32_and);
-    f.i32(0).mem(W.i32_load8_u, 0, this.LIVE + link.index).op(W.i32_and);
-    f.op(W.if, VOID);
-    f.get(this.e).get(this.pLo).get(this.pHi).get(this.pBudget).op(W.return_call).u(link.fn);
-    f.op(W.end);
+    emitLinkedCall(f, link, this.e, this.pBudget, this.STOP, this.LIVE, () => f.get(this.e).get(this.pLo).get(this.pHi).get(this.pBudget));
     this.pcOf(this.r, t);
     f.i32(0).get(this.r).mem(W.i64_store, 3, this.X + 8 * PC_SLOT);
     f.get(this.e).op(W.return);

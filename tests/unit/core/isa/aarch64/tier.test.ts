@@ -439,36 +439,12 @@ loop:
   subs x2, x2, #1
   b.ne loop`;
 
-describe('A64 translation tier: code that changes, faults inside a block', () => {
-  it('an instruction rewritten after its block was translated runs as rewritten, each time it is rewritten', () => {
-    // The loop body adds 1 to x1 five times; then the add is patched to add 100 and the loop runs again,
-    // then to add 1000 (a second store into the code page, which must not have entered the write TLB).
-    const m = machine(asm(`
-  mov x1, #0
-  mov x3, #3
-  adr x4, loop
-  ldr w5, =0x91019021
-  ldr w6, =0x910fa021
-${ADD_FIVE_TIMES}
-  subs x3, x3, #1
-  b.eq done
-  str w5, [x4]
-  mov w5, w6
-  b again
-done:
-  wfi
-  .ltorg`), { tier: true });
-    expect(m.run(10_000)).toBe('wfi');
-    expect(m.faults).toEqual([]);
-    expect(m.x(1)).toBe(5n + 500n + 5000n); // add x1, x1, #100 (0x91019021), then #1000 (0x910fa021)
-    expect(m.cpu.tier!.stats.stale).toBeGreaterThan(1);
-  });
-
-  it('a block that goes straight on into a block whose code changed: the interpreter takes over there, with the work before done once', () => {
-    // `mov w5, w6 .. b again` is translated after `again` and calls it directly; once the str has patched
-    // the add inside `again`, that call finds `again` stale. The interpreter must go on at `again` with
-    // x7 counted and the flags of the cmp as they were, not run the caller's instructions a second time.
-    const source = `
+/**
+ * ADD_FIVE_TIMES three times, its add patched to add 100 after the first run and to add 1000 after the
+ * second (a second store into the code page, which must not have entered the write TLB); `beforeAgain`
+ * runs before each jump back. x1 ends at 5 + 500 + 5000.
+ */
+const patchedTwice = (beforeAgain = '') => `
   mov x1, #0
   mov x3, #3
   mov x7, #0
@@ -480,12 +456,28 @@ ${ADD_FIVE_TIMES}
   b.eq done
   str w5, [x4]
   mov w5, w6
-  add x7, x7, #1
-  cmp x7, #1
+${beforeAgain}
   b again
 done:
   wfi
   .ltorg`;
+
+describe('A64 translation tier: code that changes, faults inside a block', () => {
+  it('an instruction rewritten after its block was translated runs as rewritten, each time it is rewritten', () => {
+    const m = machine(asm(patchedTwice()), { tier: true });
+    expect(m.run(10_000)).toBe('wfi');
+    expect(m.faults).toEqual([]);
+    expect(m.x(1)).toBe(5n + 500n + 5000n); // add x1, x1, #100 (0x91019021), then #1000 (0x910fa021)
+    expect(m.cpu.tier!.stats.stale).toBeGreaterThan(1);
+  });
+
+  it('a block that goes straight on into a block whose code changed: the interpreter takes over there, with the work before done once', () => {
+    // `mov w5, w6 .. b again` is translated after `again` and calls it directly; once the str has patched
+    // the add inside `again`, that call finds `again` stale. The interpreter must go on at `again` with
+    // x7 counted and the flags of the cmp as they were, not run the caller's instructions a second time.
+    const source = patchedTwice(`
+  add x7, x7, #1
+  cmp x7, #1`);
     const runs = [false, true].map((tier) => {
       const m = machine(asm(source), { tier });
       const exit = m.run(10_000);
