@@ -500,9 +500,10 @@ class BlockGen {
 
   /**
    * Leaves for halfword `t` of the page (2048: the next page's start), `done` instructions of this pass
-   * after cnt: straight into the block there when this one links to it (core/jit/block-links.ts), it is live, the budget lasts and no helper
-   * raised the stop word (what the dispatcher would check before calling it), else back to the dispatcher.
-   * The callee runs in this block's page and mode, which the jump cache entry that led here vouched for.
+   * after cnt: straight into the block there when this one links to it (core/jit/block-links.ts), it is
+   * live, the budget lasts and no helper raised the stop word (what the dispatcher would check before
+   * calling it), else back to the dispatcher. The callee runs in this block's page and mode, which the
+   * jump cache entry that led here vouched for.
    */
   private leaveTo(t: number, done: number): void {
     const link = this.links.get(t);
