@@ -14,6 +14,7 @@ const COMPILER_SOURCE = `
 const { workerData } = require('node:worker_threads');
 require('node:v8').setFlagsFromString('--no-wasm-lazy-compilation');
 const { port, done } = workerData;
+Atomics.store(done, 1, 1);
 port.on('message', ({ ticket, bytes }) => {
   let reply;
   try {
@@ -28,12 +29,13 @@ port.on('message', ({ ticket, bytes }) => {
 
 export class WasmCompilerThread implements BackgroundCompiler {
   private port: MessagePort | undefined;
-  private readonly done = new Int32Array(new SharedArrayBuffer(4));
+  /** [0]: modules compiled so far; [1]: 1 once the thread is up. */
+  private readonly done = new Int32Array(new SharedArrayBuffer(8));
   private seen = 0;
   private next = 1;
   private worker: Worker | undefined;
 
-  /** The thread starts with the first module (a CPU that never runs translated code never starts one). */
+  /** The thread starts when first asked for (a CPU that never runs translated code never starts one). */
   private start(): MessagePort {
     const { port1, port2 } = new MessageChannel();
     this.worker = new Worker(COMPILER_SOURCE, { eval: true, workerData: { port: port2, done: this.done }, transferList: [port2] });
@@ -42,6 +44,11 @@ export class WasmCompilerThread implements BackgroundCompiler {
     port1.unref();
     this.port = port1;
     return port1;
+  }
+
+  available(): boolean {
+    if (!this.port) this.start();
+    return Atomics.load(this.done, 1) === 1;
   }
 
   submit(bytes: Uint8Array): number {

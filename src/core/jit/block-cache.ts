@@ -24,10 +24,13 @@ export const IN_FLIGHT = -3;
 
 /**
  * Compiles modules on another thread while the CPU's thread goes on (a host service: host/wasm-compiler.ts).
- * `submit` hands over a module's bytes and returns a ticket; `take` returns the modules compiled since
- * its last call, cheaply when there are none.
+ * `available` says whether that thread is up to take a module now (the first call may start it; until
+ * it is up, modules compile on the CPU's thread, so that a hot loop does not wait for a thread to
+ * start); `submit` hands over a module's bytes and returns a ticket; `take` returns the modules compiled
+ * since its last call, cheaply when there are none.
  */
 export interface BackgroundCompiler {
+  available(): boolean;
   submit(bytes: Uint8Array): number;
   take(): { ticket: number; module?: WebAssembly.Module; error?: string }[];
 }
@@ -159,7 +162,7 @@ export class BlockCache<Q extends QueuedBlock> {
    * the module compiled. `started` is when its emitting began (now()).
    */
   compile(batch: Q[], bytes: Uint8Array, imports: Record<string, unknown>, started: number, mayWait: boolean): void {
-    if (!background || !mayWait) {
+    if (!background || !mayWait || !background.available()) {
       const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>), imports as never).exports;
       this.install(batch, exports, bytes.length, started);
       return;

@@ -32,6 +32,11 @@ describe('WasmCompilerThread', () => {
     const memory = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
     const compiler = new WasmCompilerThread();
     expect(compiler.take()).toEqual([]);
+    // Asked first, it starts its thread; up a moment later.
+    const sleep = new Int32Array(new SharedArrayBuffer(4));
+    const deadline = Date.now() + 20_000;
+    while (!compiler.available() && Date.now() < deadline) Atomics.wait(sleep, 0, 0, 5);
+    expect(compiler.available()).toBe(true);
     const tickets = [compiler.submit(bytesOf(7)), compiler.submit(new Uint8Array([0, 97, 115, 109, 9, 9, 9, 9])), compiler.submit(bytesOf(8))];
     const back = collect(compiler, 3);
     expect(back.map((b) => b.ticket)).toEqual(tickets);

@@ -99,7 +99,9 @@ describe('BlockCache', () => {
     // A compiler that compiles only when the test says, in the order asked.
     const queue: { ticket: number; bytes: Uint8Array }[] = [];
     const done: { ticket: number; module: WebAssembly.Module }[] = [];
+    let up = false;
     const compiler: BackgroundCompiler = {
+      available: () => up,
       submit: (bytes) => queue.push({ ticket: queue.length + 1, bytes }),
       take: () => done.splice(0),
     };
@@ -108,8 +110,13 @@ describe('BlockCache', () => {
     };
     useBackgroundCompiler(compiler);
     try {
-      const cache = new BlockCache<QueuedBlock>({ slots: 1024, modes: 1, maxBlocks: 6, batch: 2, onFlush: () => {} });
+      const cache = new BlockCache<QueuedBlock>({ slots: 1024, modes: 1, maxBlocks: 8, batch: 2, onFlush: () => {} });
       const p = cache.page(0, 0);
+      // Until the thread is up, batches compile here.
+      cache.queue({ page: p, k: 0 });
+      cache.compile(cache.take()!.batch, bytesOf(1, 0), { env: { memory } }, 0, true);
+      expect([p.fns[0], cache.waiting]).toEqual([1, false]);
+      up = true;
       cache.queue({ page: p, k: 1 });
       cache.queue({ page: p, k: 2 });
       const first = cache.take()!;
@@ -119,24 +126,25 @@ describe('BlockCache', () => {
       cache.queue({ page: p, k: 3 });
       cache.queue({ page: p, k: 4 });
       const second = cache.take()!;
-      expect(second.firstIndex).toBe(3);
+      expect(second.firstIndex).toBe(4);
       cache.compile(second.batch, bytesOf(2, 20), { env: { memory } }, 0, true);
       expect(cache.poll()).toBe(false);
       finish();
       expect(cache.poll()).toBe(true);
-      expect([p.fns[1], p.fns[2], p.fns[3], p.fns[4], cache.waiting]).toEqual([1, 2, 3, 4, false]);
-      expect([1, 2, 3, 4].map((i) => (cache.table.get(i) as () => number)())).toEqual([10, 11, 20, 21]);
+      expect([p.fns[1], p.fns[2], p.fns[3], p.fns[4], cache.waiting]).toEqual([2, 3, 4, 5, false]);
+      expect([2, 3, 4, 5].map((i) => (cache.table.get(i) as () => number)())).toEqual([10, 11, 20, 21]);
       // A batch still in flight when the cache is emptied is not installed: its indices belong to others now.
       cache.queue({ page: p, k: 5 });
       const third = cache.take()!;
       cache.compile(third.batch, bytesOf(1, 30), { env: { memory } }, 0, true);
       cache.queue({ page: p, k: 6 });
       cache.queue({ page: p, k: 7 });
-      expect(cache.take()).toBeUndefined(); // 6 and 7 would not fit: flushed
+      cache.queue({ page: p, k: 8 });
+      expect(cache.take()).toBeUndefined(); // 7 to 9 would not fit: flushed
       finish();
       expect(cache.poll()).toBe(false);
       expect(cache.page(0, 0).fns[5]).toBe(0);
-      expect(cache.stats.blocks).toBe(4);
+      expect(cache.stats.blocks).toBe(5);
       // Asked to compile here (a deterministic run, a tier that cannot wait), it does, with the compiler there.
       const q = cache.page(0, 0);
       cache.queue({ page: q, k: 8 });
