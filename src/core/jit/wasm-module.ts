@@ -55,6 +55,9 @@ export const atomicWidth = (bytes: number): number => (bytes === 8 ? 1 : bytes =
 /** Block type of a `block`/`loop`/`if` without a result. */
 export const VOID = 0x40;
 
+/** Bytes of a padded u32 LEB128 (Bytes.padded): any u32 fits. */
+const PADDED = 5;
+
 /** Growable byte buffer with LEB128 writers. */
 export class Bytes {
   private buf: Uint8Array;
@@ -73,19 +76,19 @@ export class Bytes {
     return this.buf;
   }
 
-  /** Overwrites the `width`-byte padded LEB128 at `at` (written by `padded`) with `v`. */
-  patchPadded(at: number, v: number, width = 5): void {
+  /** Overwrites the padded LEB128 at `at` (written by `padded`) with `v`. */
+  patchPadded(at: number, v: number): void {
     let x = v >>> 0;
-    for (let i = 0; i < width; i++) {
-      this.buf[at + i] = (x & 0x7f) | (i < width - 1 ? 0x80 : 0);
+    for (let i = 0; i < PADDED; i++) {
+      this.buf[at + i] = (x & 0x7f) | (i < PADDED - 1 ? 0x80 : 0);
       x >>>= 7;
     }
   }
 
-  /** A u32 LEB128 padded to `width` bytes (a length patched once known); returns where it is. */
-  padded(width = 5): number {
+  /** A u32 LEB128 padded to PADDED bytes (a length patched once known); returns where it is. */
+  padded(): number {
     const at = this.length;
-    for (let i = 0; i < width; i++) this.byte(0x80);
+    for (let i = 0; i < PADDED; i++) this.byte(0x80);
     return at;
   }
 
@@ -157,11 +160,6 @@ export class Bytes {
     this.u32(s.length);
     for (let i = 0; i < s.length; i++) this.byte(s.charCodeAt(i) & 0x7f);
     return this;
-  }
-
-  vec(b: Bytes): this {
-    this.u32(b.length);
-    return this.bytes(b.view());
   }
 
   view(): Uint8Array {
@@ -301,7 +299,7 @@ export class ModuleBuilder {
       out.byte(id);
       at = out.padded();
     };
-    const close = () => out.patchPadded(at, out.length - at - 5);
+    const close = () => out.patchPadded(at, out.length - at - PADDED);
     open(1);
     out.u32(this.types.length);
     for (const t of this.types) {

@@ -90,9 +90,8 @@ interface RvQueued extends QueuedBlock {
 function exitTargets(insns: readonly Insn[], k0: number): Set<number> {
   const out = new Set<number>();
   for (const ins of insns) {
-    if (ins.op !== 3 && !(ins.op >= 5 && ins.op <= 10)) continue;
-    const t = (ins.hw * 2 + ins.imm) >> 1;
-    if (ins.hw * 2 + ins.imm >= 0 && t < 2048 && t !== k0) out.add(t);
+    const t = BlockGen.target(ins);
+    if (t !== undefined && t !== k0) out.add(t);
   }
   const last = insns[insns.length - 1]!;
   if (last.op !== 3 && last.op !== 4 && last.hw + last.len < 2048) out.add(last.hw + last.len);
@@ -563,7 +562,7 @@ class BlockGen {
   }
 
   /** The halfword index a jal or branch goes to, if inside the page. */
-  private static target(ins: Insn): number | undefined {
+  static target(ins: Insn): number | undefined {
     if (ins.op !== 3 && !(ins.op >= 5 && ins.op <= 10)) return undefined;
     const t = ins.hw * 2 + ins.imm;
     return t >= 0 && t < 4096 ? t >> 1 : undefined;
