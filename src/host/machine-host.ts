@@ -71,7 +71,8 @@ const STATUS_NAMES: HartSnapshot['status'][] = ['stopped', 'running', 'waiting',
 
 export function workerPath(): string {
   const here = path.dirname(fileURLToPath(import.meta.url));
-  const candidates = [path.join(here, 'vcpu-worker.js'), path.resolve(here, '../../out/node/vcpu-worker.js')];
+  // Built: beside this module, or one folder up when it landed in a shared chunk; from the sources (tests): the build's.
+  const candidates = [path.join(here, 'vcpu-worker.js'), path.join(here, '../vcpu-worker.js'), path.resolve(here, '../../out/node/vcpu-worker.js')];
   const found = candidates.find((c) => existsSync(c));
   if (!found) throw new Error('the vCPU worker is not built: run `node scripts/build-node.mjs`');
   return found;
@@ -297,7 +298,12 @@ export class MachineHost {
     // riscv64 vCPU's CPU, 2 % of the boot on 2 cores with one CPU running; nothing with two).
     const zoneCpus = new Set([...this.harts, ...this.zoneFiles.flatMap((z) => z.config.cpus)]);
     const backgroundCompile = !this.deterministic && availableParallelism() > zoneCpus.size;
+    // CPUs that neither the root zone nor a zone started with it runs load the emulator when first asked
+    // for something (vcpu-worker.ts); in deterministic mode every CPU takes part in the rounds from the start.
+    const startingCpus = new Set([...this.harts, ...this.zoneFiles.filter((_, i) => this.loaded.zoneFiles[i]?.autostart).flatMap((z) => z.config.cpus)]);
+    const mayDefer = mode === 'supervisor' && !this.deterministic && !restore;
     for (const hart of hartsToRun) {
+      const header = this.view.headers[hart]!;
       const init: VcpuInit = {
         plan: this.plan,
         memory: this.memory,
@@ -315,6 +321,7 @@ export class MachineHost {
         hypervisor: { strict: layout.strict, shutdownWaitMs: 2000, workbenchSbiExtensions: layout.workbenchSbiExtensions, workbenchPsciExtensions: layout.workbenchPsciExtensions, workbenchIvc: layout.workbenchIvc, ...(this.deterministic ? { answerEveryVirtioRequest: true, cpusBetweenTurns: true } : {}) },
         ...(this.deterministic ? { deterministic: { buffer: this.deterministic.state.buffer, params: this.deterministic.params } } : {}),
         ...(restore?.states[hart] ? { restoreState: restore.states[hart] } : {}),
+        ...(mayDefer && !startingCpus.has(hart) ? { deferred: { headerOffset: header.byteOffset, atSpawn: header.slice(), controlOffset: this.view.control.byteOffset } } : {}),
       };
       const worker = new Worker(workerPath(), { workerData: init });
       worker.on('message', (message: VcpuMessage) => this.onWorkerMessage(message));
@@ -487,13 +494,21 @@ export class MachineHost {
     return statuses.sort((a, b) => a.id - b.id);
   }
 
-  private readyCount = 0;
+  private readonly readyCpus = new Set<number>();
   private readonly readyWaiters: (() => void)[] = [];
+
+  /**
+   * The CPUs whose thread has loaded the emulator, in order. Under the hypervisor a CPU that no zone
+   * runs yet loads it only when first asked for something (vcpu-worker.ts).
+   */
+  loadedCpus(): number[] {
+    return [...this.readyCpus].sort((a, b) => a - b);
+  }
 
   /** Resolves once `count` workers said they are ready, or after 60 s (a worker that failed reported itself). */
   private async workersReady(count: number): Promise<void> {
     const deadline = Date.now() + 60_000;
-    while (this.readyCount < count && Date.now() < deadline && this.stateValue !== 'faulted') {
+    while (this.readyCpus.size < count && Date.now() < deadline && this.stateValue !== 'faulted') {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, 100);
         this.readyWaiters.push(() => {
@@ -601,7 +616,7 @@ export class MachineHost {
         this.stateWaiters.get(message.hart)?.(message);
         break;
       case 'ready':
-        this.readyCount++;
+        this.readyCpus.add(message.hart);
         for (const wake of this.readyWaiters.splice(0)) wake();
         break;
       default:

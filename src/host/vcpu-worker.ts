@@ -1,93 +1,47 @@
 /**
- * One vCPU thread: builds this thread's view of the shared machine, asks the architecture's vCPU
- * factory (core/vcpu-factories.ts) for the CPU and its hypervisor part, and runs core's vCPU loop
- * (core/vcpu/vcpu-loop.ts) with Atomics.wait as its sleep. Everything here is thread plumbing: the
- * start message, the messages back to the host, and turning an exception into an 'error' message.
+ * A vCPU thread's entry. Most threads load the emulator at once (vcpu-run.ts). A CPU that no zone runs
+ * yet (under the hypervisor: a CPU outside the root zone and the zones started with it) loads nothing at
+ * first: loading the emulator's code and building the CPU costs a thread ~0.35 s of CPU, and three such
+ * idle CPUs took it from the booting one on a 2-core host (decision 0014: riscv64 linux-boot 5.42 ->
+ * 5.00 s). It polls its header instead, and loads the emulator when another thread has written any word
+ * of it since the host spawned the thread (a zone start binding it, an SBI HSM or PSCI start, an
+ * interrupt, a snapshot's save request): the emulator then reads the header as it finds it, as every
+ * CPU thread does when it starts. A stop request or the machine's exit before then ends the thread without
+ * loading anything.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { HartStatus } from '../core/cpu/hart-header';
 import { CpuWord } from '../core/cpu/cpu-core';
-import { MachineExit, MachineView } from '../core/machine/machine';
-import { prepareVcpu } from '../core/vcpu-factories';
-import { VcpuLoop, type VcpuThread } from '../core/vcpu/vcpu-loop';
-import { registerWasmMemory } from '../core/jit/wasm-module';
-import { useBackgroundCompiler } from '../core/jit/block-cache';
-import { WasmCompilerThread } from './wasm-compiler';
-import { threadClock } from './thread-clock';
-import { DeterministicState, DeterministicTurns, runTurns } from '../core/vcpu/deterministic-turns';
-import { HartWord, RunRequest } from '../core/cpu/hart-header';
-import { ControlWord } from '../core/machine/machine-control';
+import { RunRequest } from '../core/cpu/hart-header';
+import { ControlWord, MachineExit } from '../core/machine/machine-control';
 import type { VcpuInit, VcpuMessage } from './vcpu-init';
 
-const init = workerData as VcpuInit;
-const post = (message: VcpuMessage): void => parentPort!.postMessage(message);
-const log = (message: string): void => post({ type: 'log', hart: init.hart, message });
-const zoned = init.mode === 'supervisor';
+/** Header words a waiting CPU's own thread or every CPU's remote flush write: not a request to it. */
+const IGNORED = new Set<number>([CpuWord.wake, CpuWord.status, CpuWord.retiredLo, CpuWord.retiredHi, CpuWord.fences]);
+/** How often a waiting thread looks at its header (the wake word's notify ends a wait early). */
+const POLL_MS = 20;
 
-// Deterministic mode: time and turns come from the scheduler's buffer, and a CPU never sleeps (waiting
-// ends its turn instead).
-const turns = init.deterministic
-  ? new DeterministicTurns(new DeterministicState(init.deterministic.buffer, init.plan.board.harts, init.deterministic.params, init.timebase), init.hart)
-  : undefined;
-const thread: VcpuThread = {
-  wait: (array, index, value, ms) => {
-    if (!turns) Atomics.wait(array, index, value, ms);
-  },
-  nowMs: () => Date.now(),
-};
+/**
+ * Run requests a CPU that no zone runs answers the same loaded or not: the hypervisor's turn keeps such
+ * a CPU stopped whether the machine runs or is paused (vcpu-loop.ts), so a pause costs no loading.
+ */
+const UNBOUND_ANSWERS = new Set<number>([RunRequest.run, RunRequest.pause, RunRequest.yield]);
 
-const preparation = prepareVcpu(init.plan.board.arch, zoned);
-// The translation tier runs over this memory (HVWB_TIER=interp keeps the interpreter only).
-if (process.env.HVWB_TIER !== 'interp') {
-  registerWasmMemory(init.memory);
-  // Block modules compile on a thread of their own when a core is spare (machine-host.ts), never in
-  // deterministic runs, where when a block is first entered must not depend on another thread's timing.
-  if (init.backgroundCompile && !turns && process.env.HVWB_BG_COMPILE !== '0') useBackgroundCompiler(new WasmCompilerThread());
-}
-const view = new MachineView(init.plan, init.memory.buffer, turns ?? threadClock(init.epoch, init.timebase), 1 + init.hart, preparation.wrapSignals);
-const header = view.headers[init.hart]!;
-
-try {
-  const arch = preparation.create({
-    view,
-    cpu: init.hart,
-    mode: init.mode,
-    startsRunning: init.startsRunning,
-    entry: BigInt(init.entry),
-    args: [BigInt(init.a1)],
-    ...(init.tohost !== undefined ? { tohost: init.tohost } : {}),
-    ...(init.fromhost !== undefined ? { fromhost: init.fromhost } : {}),
-    hypervisor: init.hypervisor,
-    thread,
-    log,
-    fault: (fault) => post({ type: 'fault', hart: init.hart, ...(fault.zone !== undefined ? { zone: fault.zone } : {}), text: fault.text }),
-  });
-  if (init.restoreState) {
-    if (!arch.cpu.restoreState) throw new Error(`the ${init.plan.board.arch} CPU cannot restore a saved state`);
-    arch.cpu.restoreState(init.restoreState);
+function waitUntilNeeded(init: VcpuInit, deferred: NonNullable<VcpuInit['deferred']>): boolean {
+  const { buffer } = init.memory;
+  const header = new Int32Array(buffer, deferred.headerOffset, deferred.atSpawn.length);
+  const control = new Int32Array(buffer, deferred.controlOffset, ControlWord.exit + 1);
+  for (;;) {
+    if (Atomics.load(control, ControlWord.exit) !== MachineExit.none) return false;
+    const request = Atomics.load(header, CpuWord.request);
+    if (request === RunRequest.stop) return false;
+    if (!UNBOUND_ANSWERS.has(request)) return true;
+    for (let i = 0; i < header.length; i++) {
+      if (i !== CpuWord.request && !IGNORED.has(i) && Atomics.load(header, i) !== deferred.atSpawn[i]) return true;
+    }
+    Atomics.wait(header, CpuWord.wake, Atomics.load(header, CpuWord.wake), POLL_MS);
   }
-  const loop = new VcpuLoop(arch, {
-    header,
-    headers: view.headers,
-    control: view.control,
-    guestNow: () => view.guestClock.now(),
-    timebase: init.timebase,
-    slice: turns ? turns.state.params.quantum : init.slice,
-    arch: init.plan.board.arch,
-    inspectRegion: view.cpuInspectRegion(init.hart),
-    onSavedState: (state, error) => post({ type: 'state', hart: init.hart, ...(state ? { state } : {}), ...(error ? { error } : {}) }),
-  }, thread);
-  post({ type: 'ready', hart: init.hart });
-  if (turns) {
-    turns.attach(() => arch.cpu.retired);
-    runTurns(loop, turns, arch.cpu, () => Atomics.load(header, HartWord.status) === HartStatus.waiting, () => view.guestClock.now(),
-      () => Atomics.load(header, CpuWord.request) === RunRequest.stop || Atomics.load(view.control, ControlWord.exit) !== MachineExit.none);
-  } else loop.run();
-  const tier = arch.cpu.tierStats?.();
-  post({ type: 'exit', hart: init.hart, ...(tier ? { tier: { ...tier } } : {}) });
-} catch (error) {
-  const e = error as Error;
-  Atomics.store(header, CpuWord.status, HartStatus.faulted);
-  view.requestExit(MachineExit.fault, 1);
-  post({ type: 'error', hart: init.hart, message: e.message, ...(e.stack ? { stack: e.stack } : {}) });
 }
+
+const init = workerData as VcpuInit;
+if (!init.deferred || waitUntilNeeded(init, init.deferred)) await import('./vcpu-run');
+else parentPort!.postMessage({ type: 'exit', hart: init.hart } satisfies VcpuMessage);
