@@ -1,8 +1,9 @@
 /**
  * One vCPU thread, once its entry (vcpu-worker.ts) loads this: builds the thread's view of the shared
  * machine, asks the architecture's vCPU factory (core/vcpu-factories.ts) for the CPU and its hypervisor
- * part, and runs core's vCPU loop (core/vcpu/vcpu-loop.ts) with Atomics.wait as its sleep. Everything here is thread plumbing: the
- * start message, the messages back to the host, and turning an exception into an 'error' message.
+ * part, and runs core's vCPU loop (core/vcpu/vcpu-loop.ts) with Atomics.wait as its sleep. Everything
+ * here is thread plumbing: the start message, the messages back to the host, and turning an exception
+ * into an 'error' message.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { HartStatus } from '../core/cpu/hart-header';
