@@ -17,8 +17,12 @@ const hex = (n: number): string => `0x${n.toString(16)}`;
  * The whole file, refused before reading when it is not a regular file, is empty, or is larger than
  * `limit` bytes (the RAM it must fit; at most MAX_IMAGE_BYTES). `what` names the field, e.g.
  * "zone1.json: kernel_filepath".
+ *
+ * `place`: where the bytes go instead of a new buffer, asked once the size is known (it may refuse
+ * with an ImageError): a raw image is read straight into guest RAM, which spares a copy and the fresh
+ * buffer's pages (36 MB of riscv64 kernel: ~0.1 s less before the CPUs start; decision 0014).
  */
-export async function readImageFile(file: string, what: string, limit: number): Promise<Uint8Array> {
+export async function readImageFile(file: string, what: string, limit: number, place?: (size: number) => Uint8Array): Promise<Uint8Array> {
   const bound = Math.min(limit, MAX_IMAGE_BYTES);
   // O_NONBLOCK: opening a FIFO (or a device) for reading must not wait for a writer that never comes;
   // it has no effect on regular files, and anything else is refused after fstat.
@@ -32,7 +36,7 @@ export async function readImageFile(file: string, what: string, limit: number): 
     if (info.size > bound) {
       throw new ImageError(`${what}: ${file} is ${info.size} bytes (${hex(info.size)}), larger than the ${hex(bound)} bytes it can occupy`);
     }
-    const bytes = new Uint8Array(info.size);
+    const bytes = place ? place(info.size) : new Uint8Array(info.size);
     let at = 0;
     while (at < bytes.length) {
       const { bytesRead } = await handle.read(bytes, at, bytes.length - at, at);

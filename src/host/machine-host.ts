@@ -14,7 +14,7 @@ import path from 'node:path';
 import { existsSync } from 'node:fs';
 import { MachineExit, MachineView, planMachine, ControlWord, type MachinePlan } from '../core/machine/machine';
 import { HartStatus, HartWord, RunRequest } from '../core/cpu/hart-header';
-import { ImageError, isElf, loadElf, loadRaw, parseElf } from '../core/machine/elf';
+import { ImageError, loadElf, loadRaw, parseElf, rawDestination } from '../core/machine/elf';
 import { wakeHart } from '../core/machine/signals';
 import { archOfElfMachine, archOfLinuxImage, cpuModel } from '../core/cpu-models';
 import { prepareVcpu } from '../core/vcpu-factories';
@@ -179,8 +179,11 @@ export class MachineHost {
     const { layout, board, images, file } = this.loaded;
     const ram = this.view.bus.ram;
     // An ELF's symbols and debug sections need not fit RAM (its segments are checked as they load); raw images must.
-    const kernelBytes = await readImageFile(images.kernel, `${file}: root.image`, (await isElfFile(images.kernel)) ? MAX_IMAGE_BYTES : ram.size);
-    if (isElf(kernelBytes)) {
+    const elfKernel = await isElfFile(images.kernel);
+    const kernelAddress = layout.root.loadAddress ?? board.rootZone.kernelAddress;
+    // A raw image is read straight to its load address; an ELF's segments are placed after parsing.
+    const kernelBytes = await readImageFile(images.kernel, `${file}: root.image`, elfKernel ? MAX_IMAGE_BYTES : ram.size, elfKernel ? undefined : (size) => rawDestination(this.view.bus, kernelAddress, size, images.kernel));
+    if (elfKernel) {
       const elf = parseElf(kernelBytes, images.kernel);
       const cpu = cpuModel(board.arch);
       if (elf.machine !== cpu.elfMachine) {
@@ -199,21 +202,22 @@ export class MachineHost {
       if (built && built.arch !== board.arch) {
         throw new ImageError(`${images.kernel}: a Linux Image for ${built.arch} does not run on board ${board.name}, which is ${board.arch}`);
       }
-      const address = layout.root.loadAddress ?? board.rootZone.kernelAddress;
-      loadRaw(kernelBytes, address, this.view.bus, images.kernel);
       // An architecture whose kernel is not entered at its first byte places its firmware handoff.
-      const boot = built?.linuxBoot?.(kernelBytes, address);
+      const boot = built?.linuxBoot?.(kernelBytes, kernelAddress);
       if (boot) loadRaw(boot.firmware.bytes, boot.firmware.address, this.view.bus, `${images.kernel} (firmware handoff)`);
-      this.entry = layout.root.entry ?? boot?.entry ?? address;
+      this.entry = layout.root.entry ?? boot?.entry ?? kernelAddress;
     }
     if (!this.view.bus.isRam(this.entry, 4)) {
       throw new ImageError(`${file}: entry point 0x${this.entry.toString(16)} is not in RAM`);
     }
     let initrd: { start: number; end: number } | undefined;
-    if (images.initrd) {
-      const bytes = await readImageFile(images.initrd, `${file}: root.initrd`, ram.size);
-      const start = rootInitrdStart(board, bytes.length, { base: ram.base, size: ram.size });
-      loadRaw(bytes, start, this.view.bus, images.initrd);
+    const initrdFile = images.initrd;
+    if (initrdFile) {
+      let start = 0;
+      const bytes = await readImageFile(initrdFile, `${file}: root.initrd`, ram.size, (size) => {
+        start = rootInitrdStart(board, size, { base: ram.base, size: ram.size });
+        return rawDestination(this.view.bus, start, size, initrdFile);
+      });
       initrd = { start, end: start + bytes.length };
     }
     this.dtbAddress = board.rootZone.dtbAddress;

@@ -169,6 +169,14 @@ export function loadElf(image: ElfImage, bytes: Uint8Array, ram: LoadTarget, nam
 
 /** Copies a raw binary (kernel Image, DTB, initrd) at a physical address, inside one bank. */
 export function loadRaw(bytes: Uint8Array, address: number, ram: LoadTarget, name: string): void {
-  const window = windowFor(ram, address, bytes.length, name, `${bytes.length} bytes at 0x${address.toString(16)}`);
-  window.u8.set(bytes, address - window.base);
+  rawDestination(ram, address, bytes.length, name).set(bytes);
+}
+
+/**
+ * The RAM a raw binary of `length` bytes at `address` occupies, inside one bank (the same refusal as
+ * loadRaw's), for a reader that puts the file's bytes there itself.
+ */
+export function rawDestination(ram: LoadTarget, address: number, length: number, name: string): Uint8Array {
+  const window = windowFor(ram, address, length, name, `${length} bytes at 0x${address.toString(16)}`);
+  return window.u8.subarray(address - window.base, address - window.base + length);
 }

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ImageError } from '../../../src/core/machine/elf';
 import { readImageFile } from '../../../src/host/image-file';
 
 describe('reading a guest image', () => {
@@ -17,6 +18,25 @@ describe('reading a guest image', () => {
   it('reads a regular file whole', async () => {
     writeFileSync(path.join(dir, 'k.bin'), Uint8Array.of(1, 2, 3));
     expect(Array.from(await readImageFile(path.join(dir, 'k.bin'), 'zone1.json: kernel_filepath', 4096))).toEqual([1, 2, 3]);
+  });
+
+  it('reads into the memory the caller places it in once the size is known, and a refusal there stops it', async () => {
+    writeFileSync(path.join(dir, 'k.bin'), Uint8Array.of(1, 2, 3, 4, 5));
+    const ram = new Uint8Array(16).fill(0xee);
+    const sizes: number[] = [];
+    const bytes = await readImageFile(path.join(dir, 'k.bin'), 'layout.json: root.image', 16, (size) => {
+      sizes.push(size);
+      return ram.subarray(8, 8 + size);
+    });
+    expect(sizes).toEqual([5]);
+    expect(Array.from(ram)).toEqual([...Array(8).fill(0xee), 1, 2, 3, 4, 5, 0xee, 0xee, 0xee]);
+    // The bytes returned are the placed ones, not a copy.
+    expect(bytes.buffer).toBe(ram.buffer);
+    await expect(
+      readImageFile(path.join(dir, 'k.bin'), 'layout.json: root.initrd', 16, () => {
+        throw new ImageError('initrd: 5 bytes at 0xfffffffe do not fit in RAM 0x0..0x10');
+      }),
+    ).rejects.toThrow('initrd: 5 bytes at 0xfffffffe do not fit in RAM 0x0..0x10');
   });
 
   it('refuses a file larger than its limit before reading a byte, and anything over 2 GiB whatever the limit', async () => {
