@@ -21,7 +21,7 @@ import { DEBUG_OFFSET, DEBUG_WORDS, writeSnapshot } from '../../cpu/hart-snapsho
 import { TRAP_SIGNAL, WATCH_CAUSE } from './trap-signal';
 import { irqTraceOf, type IrqTrace } from '../../cpu/irq-trace';
 import { inspectHart } from './inspect';
-import { JC_ENTRIES, MAX_BLOCK, RvTier, RV_JC_OFFSET, RV_TIER_END, RV_TLB_BYTES, RV_TLB_OFFSET } from './tier';
+import { JC_ENTRIES, MAX_BLOCK, RvTier, RV_JC_OFFSET, RV_TIER_END, RV_TLB_BYTES, RV_TLB_OFFSET, RV_XTLB_OFFSET } from './tier';
 import { wasmMemoryOf } from '../../jit/wasm-module';
 import { restoreHartState, saveHartState } from './hart-state';
 
@@ -99,9 +99,10 @@ export class Hart implements HartApi, CpuCore {
   readonly cTag = new Int32Array(TLB_SIZE).fill(-1);
   readonly cHi = new Int32Array(TLB_SIZE);
   readonly cHost = new Int32Array(TLB_SIZE);
-  readonly xTag = new Int32Array(TLB_SIZE).fill(-1);
-  readonly xHi = new Int32Array(TLB_SIZE);
-  readonly xHost = new Int32Array(TLB_SIZE);
+  /** The fetch TLB (RV_XTLB_OFFSET; tier.ts): tags (page | privilege), high words, RAM span offsets. */
+  readonly xTag: Int32Array;
+  readonly xHi: Int32Array;
+  readonly xHost: Int32Array;
   /** Decoded instructions per RAM page (4 words per halfword slot: op word, imm, bits, listed); codePage marks pages that have one. */
   readonly decPages: (Int32Array | undefined)[];
   readonly codePage: Uint8Array;
@@ -230,6 +231,10 @@ export class Hart implements HartApi, CpuCore {
     emptyTlb(this.rTlb);
     emptyTlb(this.wTlb);
     this.jc = new Int32Array(buf, base + RV_JC_OFFSET, 4 * JC_ENTRIES).fill(0);
+    const fetch = (i: number) => new Int32Array(buf, base + RV_XTLB_OFFSET + 4 * TLB_SIZE * i, TLB_SIZE);
+    this.xTag = fetch(0).fill(-1);
+    this.xHi = fetch(1);
+    this.xHost = fetch(2);
     // RAM: typed arrays over the bus's RAM span (every bank); TLBs and the decode cache index it by
     // span offset. The first bank is checked inline on TLB misses, the others through the bus.
     const bus = platform.bus;

@@ -21,13 +21,16 @@
  * and FENCE.I, which go on too unless the interpreter's code says the slice must end there (an interrupt
  * may have been enabled, translation or data privilege changed: endingOp), and then leave the block at
  * the next instruction with the stop word raised. Left to the interpreter, ending a block: ECALL/EBREAK,
- * xRET and WFI, and a 32-bit instruction that crosses the page end.
+ * xRET and WFI. A 32-bit instruction that crosses the page end is its block's last, translated when the
+ * fetch TLB holds the next page at translation time; the block checks that page's mapping and halfword
+ * each time before it (crossGuard) and otherwise leaves it to the interpreter. Decision 0014: a crypto
+ * self-test loop of the riscv64 boot closes with such a branch, 175 K trips back to the interpreter.
  */
 import type { Hart } from './hart';
 import { HART_HEADER_BYTES } from '../../cpu/hart-header';
 import { decodeInto, newDecoded } from './decoder';
 import { BASE_ROW, writesIntRd } from './instructions';
-import { loadSlow, TLB_SIZE, writeVirt } from './mmu';
+import { loadSlow, TLB_MASK, TLB_SIZE, writeVirt } from './mmu';
 import { TLB_ENTRY } from '../../cpu/soft-tlb';
 import { emitTlbHit, emitTlbOffset } from '../../jit/emit-tlb';
 import { executeSlow, SLOW_CONTINUE, SLOW_REENTER } from './system';
@@ -71,7 +74,13 @@ export const RV_JC_OFFSET = RV_STALE_OFFSET + 16;
 export const JC_ENTRIES = 16384;
 /** One byte per block table index: whether the block there may be called directly (BlockCache's live). */
 export const RV_LIVE_OFFSET = RV_JC_OFFSET + 16 * JC_ENTRIES;
-export const RV_TIER_END = RV_LIVE_OFFSET + ((MAX_BLOCKS + 8) & -8);
+/**
+ * The fetch TLB: TLB_SIZE tags (virtual page | privilege), then TLB_SIZE high words, then TLB_SIZE RAM
+ * span offsets of the pages (Hart's xTag, xHi and xHost). In the state region so that a block ending
+ * in an instruction that crosses into the next page can look that page up (BlockGen.crossGuard).
+ */
+export const RV_XTLB_OFFSET = RV_LIVE_OFFSET + ((MAX_BLOCKS + 8) & -8);
+export const RV_TIER_END = RV_XTLB_OFFSET + 3 * 4 * TLB_SIZE;
 
 const X_OFFSET = HART_HEADER_BYTES;
 const PC_SLOT = 33;
@@ -116,6 +125,12 @@ interface Insn {
   /** Halfword index in the page and length in halfwords. */
   hw: number;
   len: number;
+  /**
+   * A 32-bit instruction in the page's last halfword: its upper half as the next virtual page held it
+   * when translated, and the privilege the block runs in (the fetch TLB's tag). The block checks both
+   * again before it runs the instruction (BlockGen.crossGuard).
+   */
+  cross?: { readonly upper: number; readonly priv: number };
 }
 
 /**
@@ -170,6 +185,7 @@ export class RvTier {
 
   readonly xBase: number;
   readonly tlbBase: number;
+  readonly xTlbBase: number;
   readonly ramBase: number;
   private readonly staleWord: number;
   private readonly stopWord: number;
@@ -185,6 +201,7 @@ export class RvTier {
   constructor(private readonly hart: Hart, private readonly memory: WebAssembly.Memory, stateOffset: number, ramOffset: number) {
     this.xBase = stateOffset + X_OFFSET;
     this.tlbBase = stateOffset + RV_TLB_OFFSET;
+    this.xTlbBase = stateOffset + RV_XTLB_OFFSET;
     this.ramBase = ramOffset;
     this.staleAddress = stateOffset + RV_STALE_OFFSET;
     this.staleWord = this.staleAddress >> 2;
@@ -309,13 +326,18 @@ export class RvTier {
       const low = u16[(host >>> 1) + j]!;
       let bits = low;
       let len = 1;
+      let cross: Insn['cross'];
       if ((low & 3) === 3) {
-        if (j === 2047) break;
-        bits = (low | (u16[(host >>> 1) + j + 1]! << 16)) | 0;
+        if (j === 2047) {
+          // Its upper half is in the next virtual page: taken from there if the hart fetched from it.
+          cross = this.nextPageHalf();
+          if (!cross) break;
+          bits = (low | (cross.upper << 16)) | 0;
+        } else bits = (low | (u16[(host >>> 1) + j + 1]! << 16)) | 0;
         len = 2;
       }
-      if (!decodeInto(bits, d) || !translatable(d.op, d.rs1)) break;
-      insns.push({ bits, op: d.op, rd: d.rd, rs1: d.rs1, rs2: d.rs2, imm: d.imm, hw: j, len });
+      if (!decodeInto(bits, d) || !translatable(d.op, d.rs1) || (cross && !translatedHere(d.op))) break;
+      insns.push({ bits, op: d.op, rd: d.rd, rs1: d.rs1, rs2: d.rs2, imm: d.imm, hw: j, len, ...(cross ? { cross } : {}) });
       j += len;
       if (d.op === 3 || d.op === 4) break;
     }
@@ -324,6 +346,20 @@ export class RvTier {
     // Queued: 96 more runs make it very hot (its batch is then compiled early), as when HOT was 160.
     page.heat[k] = VERY_HOT - 96;
     if (this.cache.queue({ page, host, k, prv, insns })) this.compilePending();
+  }
+
+  /**
+   * The first halfword of the virtual page after the hart's current one, if its fetch TLB holds that page
+   * now (nothing is walked: translating must not fault or set accessed bits), with the privilege it was
+   * fetched in.
+   */
+  private nextPageHalf(): Insn['cross'] {
+    const h = this.hart;
+    const lo = (h.pageLo + 4096) | 0;
+    const hi = (h.pageHi + (lo === 0 ? 1 : 0)) | 0;
+    const t = (lo >>> 12) & TLB_MASK;
+    if (h.xTag[t] !== (lo | h.priv) || h.xHi[t] !== hi) return undefined;
+    return { upper: h.u16[h.xHost[t]! >>> 1]!, priv: h.priv };
   }
 
   /**
@@ -410,6 +446,7 @@ class BlockGen {
   private readonly e: number;
   private readonly X: number;
   private readonly TLB: number;
+  private readonly XTLB: number;
   private readonly RAM: number;
   private readonly EPOCH: number;
   private readonly LIVE: number;
@@ -440,6 +477,7 @@ class BlockGen {
     this.regs = new RegisterLocals(f, this.X);
     this.EPOCH = tier.epochAddress;
     this.TLB = tier.tlbBase;
+    this.XTLB = tier.xTlbBase;
     this.RAM = tier.ramBase;
     this.LIVE = tier.liveBase;
     this.STALE = tier.staleAddress;
@@ -520,6 +558,30 @@ class BlockGen {
     f.get(this.e).op(W.return);
   }
 
+  /**
+   * Before the `i`th instruction, which crosses into the next virtual page (Insn.cross): unless the fetch
+   * TLB maps that page for the block's privilege and the halfword there is still the translated one, the
+   * block leaves at the instruction (the interpreter fetches it, faulting or filling the TLB). Checked on
+   * every run: the next page's mapping and code can change without this block's page changing.
+   */
+  private crossGuard(hw: number, i: number, cross: NonNullable<Insn['cross']>): void {
+    const f = this.f;
+    // lo: the next page's low word; e: the byte offset of its slot in each of the fetch TLB's arrays.
+    f.get(this.pLo).i32(4096).op(W.i32_add).set(this.lo);
+    f.get(this.lo).i32(12).op(W.i32_shr_u).i32(TLB_MASK).op(W.i32_and).i32(2).op(W.i32_shl).set(this.e);
+    f.get(this.e).mem(W.i32_load, 2, this.XTLB).get(this.lo).i32(cross.priv).op(W.i32_or).op(W.i32_eq);
+    f.get(this.e).mem(W.i32_load, 2, this.XTLB + 4 * TLB_SIZE).get(this.pHi).get(this.lo).op(W.i32_eqz).op(W.i32_add).op(W.i32_eq);
+    f.op(W.i32_and);
+    // The host offset is read only for a live entry (a stale one may point anywhere).
+    f.op(W.if, I32);
+    f.get(this.e).mem(W.i32_load, 2, this.XTLB + 8 * TLB_SIZE).mem(W.i32_load16_u, 1, this.RAM).i32(cross.upper).op(W.i32_ne);
+    f.op(W.else).i32(1).op(W.end);
+    f.op(W.if, VOID);
+    this.pcOf(this.r, hw);
+    this.exit(this.r, i);
+    f.op(W.end);
+  }
+
   /** A taken branch (the `i`th instruction) back to the block's start: loop while the budget lasts, else out at the start. */
   private loopBack(i: number, nesting: number): void {
     const f = this.f;
@@ -577,7 +639,8 @@ class BlockGen {
     const halves: number[] = [];
     for (const ins of insns) {
       halves.push(ins.bits & 0xffff);
-      if (ins.len === 2) halves.push(ins.bits >>> 16);
+      // A crossing instruction's upper half is in another page: crossGuard compares it on every run.
+      if (ins.len === 2 && !ins.cross) halves.push(ins.bits >>> 16);
     }
     let first = true;
     for (let i = 0; i < halves.length;) {
@@ -627,6 +690,7 @@ class BlockGen {
       }
       depth += over[i]!;
       this.regs.conditional = depth > 0;
+      if (ins.cross) this.crossGuard(ins.hw, i, ins.cross);
       ended = this.instruction(ins, i);
     });
     this.regs.conditional = false;

@@ -16,6 +16,7 @@ import { HART_STATE_BYTES } from '../../../../../src/core/isa/riscv64/hart';
 import { registerWasmMemory } from '../../../../../src/core/jit/wasm-module';
 import { loadElf, parseElf } from '../../../../../src/core/machine/elf';
 import type { MmioDevice } from '../../../../../src/core/bus/types';
+import { flushTlbPage } from '../../../../../src/core/isa/riscv64/mmu';
 
 const RAM = 16 << 20;
 
@@ -181,6 +182,94 @@ describe('RV64 translation tier: seeded random programs', () => {
       expect(lockStep(ms, 61, 100_000, [RAM_BASE + 0x10000, 512], `program ${p}:\n${source}`)).toBe('wfi');
       expect(ms[1].hart.tier!.stats.blocks, `program ${p}`).toBeGreaterThan(0);
     }
+  });
+});
+
+describe('RV64 translation tier: an instruction across a page boundary', () => {
+  /** bne x6, x0, -8 and bne x6, x5, -8 (a different rs2: only the upper half differs). */
+  const BNE_X0 = 0xfe031ce3 | 0, BNE_X5 = 0xfe531ce3 | 0;
+  /**
+   * Both machines with a loop whose closing `bne` starts in the last halfword of a page: x5 += 3 and x6
+   * counts down from `iterations`, then wfi after the bne (in the next page). Returns the machines and
+   * the loop's address (`at`: where in RAM the page boundary is).
+   */
+  function crossing(iterations: number, at = RAM_BASE + 0x2000): { ms: [TestMachine, TestMachine]; loop: number } {
+    const ms = pair('wfi');
+    const loop = at - 10;
+    for (const m of ms) {
+      m.load('addi x5, x5, 3\naddi x6, x6, -1', loop);
+      m.ram.setInt32(at - 2 - RAM_BASE, BNE_X0, true);
+      m.load('wfi', at + 2);
+      m.hart.reset(BigInt(loop), 'machine');
+      m.hart.setX(6, BigInt(iterations));
+    }
+    // Heads translated at their second run, after the bne was fetched once: the tier takes its upper
+    // half from the fetch TLB (it never walks the page tables itself).
+    ms[1].hart.tier!.hot = 2;
+    return { ms, loop };
+  }
+
+  it('belongs to the block before it: the loop runs in one block, with the interpreter\'s results', () => {
+    const { ms, loop } = crossing(400);
+    expect(lockStep(ms, 97, 5000, [RAM_BASE, 8], 'crossing loop')).toBe('wfi');
+    expect([ms[1].x(5), ms[1].x(6)]).toEqual([1200n, 0n]);
+    // The loop's block goes on through the bne, and where slices left the bne a head of its own (they
+    // end mid-loop) it is a block too: not refused (-1) and left to the interpreter, as while blocks
+    // stopped before an instruction that crosses a page.
+    const page = ms[1].hart.tier!.page((loop - RAM_BASE) & -4096, (3 << 2) | 3);
+    expect(page.fns[((loop - RAM_BASE) & 0xfff) >> 1]).toBeGreaterThan(0);
+    expect(page.fns[2047]).toBeGreaterThan(0);
+  });
+
+  it('runs as rewritten when the next page\'s half of it changes without a FENCE.I (another writer)', () => {
+    const { ms } = crossing(1000);
+    expect(lockStep(ms, 101, 202, [RAM_BASE, 8], 'before the rewrite')).toBe('budget');
+    // Another hart or a device rewrites the upper half: bne x6, x0 becomes bne x6, x5, which is taken
+    // while x6 != x5 (x5 grows by 3, x6 shrinks by 1: they meet at 750, and the loop ends there).
+    for (const m of ms) m.ram.setUint16(0x2000, BNE_X5 >>> 16, true);
+    expect(lockStep(ms, 997, 5000, [RAM_BASE, 8], 'after the rewrite')).toBe('wfi');
+    expect([ms[1].x(5), ms[1].x(6)]).toEqual([750n, 750n]);
+    expect(ms[1].hart.tier!.stats.blocks).toBeGreaterThan(0);
+  });
+
+  it('runs what the next page holds after that page is mapped elsewhere and fenced', () => {
+    // Sv39 in S-mode: VA 0x40000000 -> PAGE_A (the loop, bne in its last halfword), VA 0x40001000 ->
+    // PAGE_B (its upper half: bne x6, x0) or PAGE_C (bne x6, x5), then wfi.
+    const ROOT = 0x80010000, L1 = 0x80011000, L0 = 0x80012000, PAGE_A = 0x80020000, PAGE_B = 0x80021000, PAGE_C = 0x80022000;
+    const pte = (pa: number, flags: bigint): bigint => ((BigInt(pa) >> 12n) << 10n) | flags;
+    const VRWXAD = 1n | 2n | 4n | 8n | 64n | 128n;
+    const ms = pair(['csrw satp, a0', 'csrw mstatus, a1', 'csrw mepc, a2', 'mret']);
+    for (const m of ms) {
+      const set = (table: number, index: number, value: bigint): void => m.ram.setBigUint64(table - RAM_BASE + index * 8, value, true);
+      set(ROOT, 1, pte(L1, 1n));
+      set(L1, 0, pte(L0, 1n));
+      set(L0, 0, pte(PAGE_A, VRWXAD));
+      set(L0, 1, pte(PAGE_B, VRWXAD));
+      m.load('addi x5, x5, 3\naddi x6, x6, -1', PAGE_A + 0xff6);
+      m.ram.setInt32(PAGE_A + 0xffe - RAM_BASE, BNE_X0, true);
+      m.load('wfi', PAGE_B + 2);
+      m.ram.setUint16(PAGE_C - RAM_BASE, BNE_X5 >>> 16, true);
+      m.load('wfi', PAGE_C + 2);
+      m.hart.setX(10, (8n << 60n) | (BigInt(ROOT) >> 12n));
+      m.hart.setX(11, 1n << 11n);
+      m.hart.setX(12, 0x40000ff6n);
+      m.hart.setX(6, 1000n);
+    }
+    ms[0].ram.setUint16(PAGE_B - RAM_BASE, BNE_X0 >>> 16, true);
+    ms[1].ram.setUint16(PAGE_B - RAM_BASE, BNE_X0 >>> 16, true);
+    ms[1].hart.tier!.hot = 2;
+    expect(lockStep(ms, 101, 303, [RAM_BASE, 8], 'mapped to PAGE_B')).toBe('budget');
+    expect(ms[1].hart.priv).toBe(1);
+    // The kernel's part: the PTE now points at PAGE_C, and SFENCE.VMA of that page. Both go on at the
+    // loop's start, whose block is then entered before anything fetches from the next page again.
+    for (const m of ms) {
+      m.ram.setBigUint64(L0 - RAM_BASE + 8, pte(PAGE_C, VRWXAD), true);
+      flushTlbPage(m.hart, 0x40001000);
+      m.hart.setPc(0x40000ff6n);
+    }
+    expect(lockStep(ms, 997, 5000, [RAM_BASE, 8], 'mapped to PAGE_C')).toBe('wfi');
+    expect(ms[1].x(5)).toBe(ms[1].x(6));
+    expect(ms[1].hart.tier!.stats.blocks).toBeGreaterThan(0);
   });
 });
 
