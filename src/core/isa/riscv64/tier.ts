@@ -69,9 +69,13 @@ export const RV_STOP_OFFSET = RV_STALE_OFFSET + 4;
  * A block compares its code with RAM only when entered in an epoch it has not checked yet.
  */
 export const RV_EPOCH_OFFSET = RV_STALE_OFFSET + 8;
-/** The jump cache: JC_ENTRIES entries of four words (pc low, pc high, mode, block index). */
+/**
+ * The jump cache: JC_ENTRIES entries of four words (pc low, pc high, mode, block index), indexed by pc
+ * >> 1: 128 KiB of code before two pcs share an entry (decision 0014: with 16,384 entries ~90 K of a
+ * boot's dispatcher returns were a translated block pushed out by another; 1 MiB per hart).
+ */
 export const RV_JC_OFFSET = RV_STALE_OFFSET + 16;
-export const JC_ENTRIES = 16384;
+export const JC_ENTRIES = 65536;
 /** One byte per block table index: whether the block there may be called directly (BlockCache's live). */
 export const RV_LIVE_OFFSET = RV_JC_OFFSET + 16 * JC_ENTRIES;
 /**
