@@ -258,7 +258,7 @@ async function bootOurs(layoutDir: string, cpus: number, spec: LinuxBenchSpec, o
     if (cpus > loaded.board.harts) throw new CliError(`linux-boot: --cpus ${cpus}: board ${loaded.board.name} has ${loaded.board.harts} CPUs`);
     const first = loaded.layout.root.cpus?.[0] ?? 0;
     const layout = { ...loaded.layout, root: { ...loaded.layout.root, cpus: Array.from({ length: cpus }, (_, i) => (first + i) % loaded.board.harts) } };
-    host = await MachineHost.create({ ...loaded, layout });
+    host = await MachineHost.create({ ...loaded, layout }, { startSoon: true });
     onMode(host.deterministicStatus !== undefined);
   } catch (error) {
     if (error instanceof CliError) throw error;

@@ -168,7 +168,7 @@ function checksum(output: string): string | undefined {
 /** The layout (with another root image when `image` is given) on the workbench from starting the machine to the guest's power-off. */
 async function runOurs(layout: string, image?: string): Promise<OursRun> {
   const loaded = await loadLayout(layout);
-  const host = await MachineHost.create(image === undefined ? loaded : { ...loaded, images: { ...loaded.images, kernel: image } });
+  const host = await MachineHost.create(image === undefined ? loaded : { ...loaded, images: { ...loaded.images, kernel: image } }, { startSoon: true });
   const decoder = new TextDecoder();
   let output = '';
   const started = performance.now();

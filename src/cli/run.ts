@@ -50,7 +50,7 @@ export async function runLayout(options: RunOptions, out: Output): Promise<RunRe
     ? options.expect
     : Object.entries(loaded.layout.expect ?? {}).flatMap(([zone, lines]) => lines.map((text) => ({ zone, text })));
   const restored = options.restore ? await MachineHost.fromSnapshot(loaded, path.resolve(options.restore)) : undefined;
-  const host = restored?.host ?? (await MachineHost.create(loaded, options.deterministic ? { deterministic: options.deterministic } : {}));
+  const host = restored?.host ?? (await MachineHost.create(loaded, { startSoon: true, ...(options.deterministic ? { deterministic: options.deterministic } : {}) }));
   if (restored && !options.quiet) out.stderr(`hvwb: continuing ${options.restore} (read and checked in ${Math.round(restored.readMs)} ms)\n`);
   const banner = deterministicBanner(host.deterministicStatus, options.deterministic);
   if (banner && !options.quiet) out.stderr(banner);

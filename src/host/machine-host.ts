@@ -34,7 +34,7 @@ import type { VirtioConfigFile } from '../shared/model/virtio-config';
 import { buildRootDtb, rngSeed, rootInitrdStart } from './root-dtb';
 import { alignUp } from '../core/machine/shared-layout';
 import { newEpoch, threadClock } from './thread-clock';
-import type { VcpuInit, VcpuMessage } from './vcpu-init';
+import type { VcpuInit, VcpuMessage, VcpuStart, VcpuWorkerData } from './vcpu-init';
 import type { ZoneCheckOptions } from '../shared/validate/zone-checks';
 import { checkUserDtb, crossCheck, errorsOf, loadZoneImages, readZoneFile, rootZoneForLayout, zoneConfigBytes, type ZoneFile } from './zone-loader';
 import { formatZoneReport } from '../shared/validate/zone-checks';
@@ -88,6 +88,8 @@ export class MachineHost {
   private readonly memory: WebAssembly.Memory;
   private readonly epoch = newEpoch();
   private workers: Worker[] = [];
+  /** Threads spawned before the images were read (create's startSoon), by CPU: start() gives them their setup. */
+  private readonly early = new Map<number, Worker>();
   private pump: ReturnType<typeof setInterval> | undefined;
   private listeners = new Set<MachineListener>();
   private stateValue: MachineState = 'idle';
@@ -148,14 +150,49 @@ export class MachineHost {
 
   /** `deterministic`: run in deterministic mode (also when the layout says so), recording or replaying. */
   /** `restoring`: RAM comes from a snapshot, so no image or device tree is loaded (its pages stay untouched). */
-  static async create(loaded: LoadedLayout, options: { slice?: number; deterministic?: DeterministicOptions; restoring?: boolean } = {}): Promise<MachineHost> {
+  /**
+   * `startSoon`: start() follows at once (the CLI's run and benchmarks): the threads of the CPUs that run
+   * first are spawned now and load the emulator while the images are read (decision 0014).
+   */
+  static async create(loaded: LoadedLayout, options: { slice?: number; deterministic?: DeterministicOptions; restoring?: boolean; startSoon?: boolean } = {}): Promise<MachineHost> {
     // A restored machine starts without the first management turn (start() returns early), so its CPUs would wait for the baton forever.
     if (options.restoring && (options.deterministic || loaded.layout.deterministic)) throw new HostFileError(`${loaded.file}: a snapshot is not restored in deterministic mode yet (decision 0025); remove "deterministic" or boot the layout`);
     const deterministic = options.deterministic || loaded.layout.deterministic ? await DeterministicHost.prepare(loaded, options.deterministic ?? {}) : undefined;
     const host = new MachineHost(loaded, { slice: options.slice ?? 200_000, ...(deterministic ? { deterministic } : {}) });
-    if (!options.restoring) await host.loadImages();
-    await host.readLayoutZones(options.restoring);
+    if (options.startSoon && !deterministic && !options.restoring) host.spawnEarly();
+    try {
+      if (!options.restoring) await host.loadImages();
+      await host.readLayoutZones(options.restoring);
+    } catch (error) {
+      host.cancelEarly();
+      throw error;
+    }
     return host;
+  }
+
+  /** The threads of the CPUs the machine starts running (machine mode's, the root zone's), loading the emulator until start(). */
+  private spawnEarly(): void {
+    for (const hart of this.harts) {
+      const worker = this.spawnWorker(hart, { early: true });
+      // Until start() it must not keep the process alive (a host that is never started).
+      worker.unref();
+      this.early.set(hart, worker);
+    }
+  }
+
+  private cancelEarly(): void {
+    for (const worker of this.early.values()) {
+      worker.postMessage({ type: 'cancel' } satisfies VcpuStart);
+      void worker.terminate();
+    }
+    this.early.clear();
+  }
+
+  private spawnWorker(hart: number, data: VcpuWorkerData): Worker {
+    const worker = new Worker(workerPath(), { workerData: data });
+    worker.on('message', (message: VcpuMessage) => this.onWorkerMessage(message));
+    worker.on('error', (error) => this.reportFault(-1, hart, `internal error in the vCPU worker: ${error.message}`));
+    return worker;
   }
 
   get state(): MachineState {
@@ -327,11 +364,15 @@ export class MachineHost {
         ...(restore?.states[hart] ? { restoreState: restore.states[hart] } : {}),
         ...(mayDefer && !startingCpus.has(hart) ? { deferred: { headerOffset: header.byteOffset, atSpawn: header.slice(), controlOffset: this.view.control.byteOffset } } : {}),
       };
-      const worker = new Worker(workerPath(), { workerData: init });
-      worker.on('message', (message: VcpuMessage) => this.onWorkerMessage(message));
-      worker.on('error', (error) => this.reportFault(-1, hart, `internal error in the vCPU worker: ${error.message}`));
-      this.workers.push(worker);
+      const spawned = this.early.get(hart);
+      if (spawned && !init.deferred) {
+        this.early.delete(hart);
+        spawned.ref();
+        spawned.postMessage({ type: 'init', init } satisfies VcpuStart);
+        this.workers.push(spawned);
+      } else this.workers.push(this.spawnWorker(hart, { init }));
     }
+    this.cancelEarly();
     this.pump = setInterval(() => this.pumpOnce(), 5);
     if (restore) {
       // The zones, their devices and the clock came with the snapshot: the machine continues where it
@@ -795,6 +836,7 @@ export class MachineHost {
   }
 
   async stop(): Promise<void> {
+    this.cancelEarly();
     this.deterministic?.stop();
     this.requestAll(RunRequest.stop);
     await this.virtio?.stop();

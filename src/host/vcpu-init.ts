@@ -47,6 +47,12 @@ export interface VcpuInit {
   readonly deferred?: { readonly headerOffset: number; readonly atSpawn: Int32Array; readonly controlOffset: number };
 }
 
+/** A vCPU thread's workerData: its setup, or (`early`) none yet: it comes in a VcpuStart message. */
+export type VcpuWorkerData = { readonly init: VcpuInit } | { readonly early: true };
+
+/** What the host sends a thread spawned early: its setup, or that the machine never starts. */
+export type VcpuStart = { readonly type: 'init'; readonly init: VcpuInit } | { readonly type: 'cancel' };
+
 export type VcpuMessage =
   | { type: 'ready'; hart: number }
   | { type: 'fault'; hart: number; zone?: number; text: string }

@@ -5,7 +5,7 @@
  * here is thread plumbing: the start message, the messages back to the host, and turning an exception
  * into an 'error' message.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { HartStatus } from '../core/cpu/hart-header';
 import { CpuWord } from '../core/cpu/cpu-core';
 import { MachineExit, MachineView } from '../core/machine/machine';
@@ -20,75 +20,77 @@ import { HartWord, RunRequest } from '../core/cpu/hart-header';
 import { ControlWord } from '../core/machine/machine-control';
 import type { VcpuInit, VcpuMessage } from './vcpu-init';
 
-const init = workerData as VcpuInit;
-const post = (message: VcpuMessage): void => parentPort!.postMessage(message);
-const log = (message: string): void => post({ type: 'log', hart: init.hart, message });
-const zoned = init.mode === 'supervisor';
+/** Builds the CPU `init` describes and runs it until the machine stops it (the thread's whole life). */
+export function runVcpu(init: VcpuInit): void {
+  const post = (message: VcpuMessage): void => parentPort!.postMessage(message);
+  const log = (message: string): void => post({ type: 'log', hart: init.hart, message });
+  const zoned = init.mode === 'supervisor';
 
-// Deterministic mode: time and turns come from the scheduler's buffer, and a CPU never sleeps (waiting
-// ends its turn instead).
-const turns = init.deterministic
-  ? new DeterministicTurns(new DeterministicState(init.deterministic.buffer, init.plan.board.harts, init.deterministic.params, init.timebase), init.hart)
-  : undefined;
-const thread: VcpuThread = {
-  wait: (array, index, value, ms) => {
-    if (!turns) Atomics.wait(array, index, value, ms);
-  },
-  nowMs: () => Date.now(),
-};
+  // Deterministic mode: time and turns come from the scheduler's buffer, and a CPU never sleeps (waiting
+  // ends its turn instead).
+  const turns = init.deterministic
+    ? new DeterministicTurns(new DeterministicState(init.deterministic.buffer, init.plan.board.harts, init.deterministic.params, init.timebase), init.hart)
+    : undefined;
+  const thread: VcpuThread = {
+    wait: (array, index, value, ms) => {
+      if (!turns) Atomics.wait(array, index, value, ms);
+    },
+    nowMs: () => Date.now(),
+  };
 
-const preparation = prepareVcpu(init.plan.board.arch, zoned);
-// The translation tier runs over this memory (HVWB_TIER=interp keeps the interpreter only).
-if (process.env.HVWB_TIER !== 'interp') {
-  registerWasmMemory(init.memory);
-  // Block modules compile on a thread of their own when a core is spare (machine-host.ts), never in
-  // deterministic runs, where when a block is first entered must not depend on another thread's timing.
-  if (init.backgroundCompile && !turns && process.env.HVWB_BG_COMPILE !== '0') useBackgroundCompiler(new WasmCompilerThread());
-}
-const view = new MachineView(init.plan, init.memory.buffer, turns ?? threadClock(init.epoch, init.timebase), 1 + init.hart, preparation.wrapSignals);
-const header = view.headers[init.hart]!;
-
-try {
-  const arch = preparation.create({
-    view,
-    cpu: init.hart,
-    mode: init.mode,
-    startsRunning: init.startsRunning,
-    entry: BigInt(init.entry),
-    args: [BigInt(init.a1)],
-    ...(init.tohost !== undefined ? { tohost: init.tohost } : {}),
-    ...(init.fromhost !== undefined ? { fromhost: init.fromhost } : {}),
-    hypervisor: init.hypervisor,
-    thread,
-    log,
-    fault: (fault) => post({ type: 'fault', hart: init.hart, ...(fault.zone !== undefined ? { zone: fault.zone } : {}), text: fault.text }),
-  });
-  if (init.restoreState) {
-    if (!arch.cpu.restoreState) throw new Error(`the ${init.plan.board.arch} CPU cannot restore a saved state`);
-    arch.cpu.restoreState(init.restoreState);
+  const preparation = prepareVcpu(init.plan.board.arch, zoned);
+  // The translation tier runs over this memory (HVWB_TIER=interp keeps the interpreter only).
+  if (process.env.HVWB_TIER !== 'interp') {
+    registerWasmMemory(init.memory);
+    // Block modules compile on a thread of their own when a core is spare (machine-host.ts), never in
+    // deterministic runs, where when a block is first entered must not depend on another thread's timing.
+    if (init.backgroundCompile && !turns && process.env.HVWB_BG_COMPILE !== '0') useBackgroundCompiler(new WasmCompilerThread());
   }
-  const loop = new VcpuLoop(arch, {
-    header,
-    headers: view.headers,
-    control: view.control,
-    guestNow: () => view.guestClock.now(),
-    timebase: init.timebase,
-    slice: turns ? turns.state.params.quantum : init.slice,
-    arch: init.plan.board.arch,
-    inspectRegion: view.cpuInspectRegion(init.hart),
-    onSavedState: (state, error) => post({ type: 'state', hart: init.hart, ...(state ? { state } : {}), ...(error ? { error } : {}) }),
-  }, thread);
-  post({ type: 'ready', hart: init.hart });
-  if (turns) {
-    turns.attach(() => arch.cpu.retired);
-    runTurns(loop, turns, arch.cpu, () => Atomics.load(header, HartWord.status) === HartStatus.waiting, () => view.guestClock.now(),
-      () => Atomics.load(header, CpuWord.request) === RunRequest.stop || Atomics.load(view.control, ControlWord.exit) !== MachineExit.none);
-  } else loop.run();
-  const tier = arch.cpu.tierStats?.();
-  post({ type: 'exit', hart: init.hart, ...(tier ? { tier: { ...tier } } : {}) });
-} catch (error) {
-  const e = error as Error;
-  Atomics.store(header, CpuWord.status, HartStatus.faulted);
-  view.requestExit(MachineExit.fault, 1);
-  post({ type: 'error', hart: init.hart, message: e.message, ...(e.stack ? { stack: e.stack } : {}) });
+  const view = new MachineView(init.plan, init.memory.buffer, turns ?? threadClock(init.epoch, init.timebase), 1 + init.hart, preparation.wrapSignals);
+  const header = view.headers[init.hart]!;
+
+  try {
+    const arch = preparation.create({
+      view,
+      cpu: init.hart,
+      mode: init.mode,
+      startsRunning: init.startsRunning,
+      entry: BigInt(init.entry),
+      args: [BigInt(init.a1)],
+      ...(init.tohost !== undefined ? { tohost: init.tohost } : {}),
+      ...(init.fromhost !== undefined ? { fromhost: init.fromhost } : {}),
+      hypervisor: init.hypervisor,
+      thread,
+      log,
+      fault: (fault) => post({ type: 'fault', hart: init.hart, ...(fault.zone !== undefined ? { zone: fault.zone } : {}), text: fault.text }),
+    });
+    if (init.restoreState) {
+      if (!arch.cpu.restoreState) throw new Error(`the ${init.plan.board.arch} CPU cannot restore a saved state`);
+      arch.cpu.restoreState(init.restoreState);
+    }
+    const loop = new VcpuLoop(arch, {
+      header,
+      headers: view.headers,
+      control: view.control,
+      guestNow: () => view.guestClock.now(),
+      timebase: init.timebase,
+      slice: turns ? turns.state.params.quantum : init.slice,
+      arch: init.plan.board.arch,
+      inspectRegion: view.cpuInspectRegion(init.hart),
+      onSavedState: (state, error) => post({ type: 'state', hart: init.hart, ...(state ? { state } : {}), ...(error ? { error } : {}) }),
+    }, thread);
+    post({ type: 'ready', hart: init.hart });
+    if (turns) {
+      turns.attach(() => arch.cpu.retired);
+      runTurns(loop, turns, arch.cpu, () => Atomics.load(header, HartWord.status) === HartStatus.waiting, () => view.guestClock.now(),
+        () => Atomics.load(header, CpuWord.request) === RunRequest.stop || Atomics.load(view.control, ControlWord.exit) !== MachineExit.none);
+    } else loop.run();
+    const tier = arch.cpu.tierStats?.();
+    post({ type: 'exit', hart: init.hart, ...(tier ? { tier: { ...tier } } : {}) });
+  } catch (error) {
+    const e = error as Error;
+    Atomics.store(header, CpuWord.status, HartStatus.faulted);
+    view.requestExit(MachineExit.fault, 1);
+    post({ type: 'error', hart: init.hart, message: e.message, ...(e.stack ? { stack: e.stack } : {}) });
+  }
 }
