@@ -581,9 +581,29 @@ class BlockGen {
     f.get(this.e).mem(W.i32_load, 2, this.XTLB + 8 * TLB_SIZE).mem(W.i32_load16_u, 1, this.RAM).i32(cross.upper).op(W.i32_ne);
     f.op(W.else).i32(1).op(W.end);
     f.op(W.if, VOID);
+    if (i === 0) {
+      // Nothing done yet in this block: it is handed back like a changed one, so that the interpreter
+      // runs the instruction (filling the fetch TLB) instead of the dispatcher calling this block again
+      // at the same pc, where it would leave again at once, for ever.
+      f.get(this.cnt).get(this.pCount).op(W.i32_eq).op(W.if, VOID);
+      this.handBack();
+      f.op(W.end);
+    }
     this.pcOf(this.r, hw);
     this.exit(this.r, i);
     f.op(W.end);
+  }
+
+  /**
+   * Returns -1 - count with the pc at this block's start and its index in the stale word: the
+   * interpreter forgets the block and runs its code itself. Only where none of it has run.
+   */
+  private handBack(): void {
+    const f = this.f;
+    f.i32(0).get(this.pLo).i32(2 * this.k0).op(W.i32_or).mem(W.i32_store, 2, this.X + 8 * PC_SLOT);
+    f.i32(0).get(this.pHi).mem(W.i32_store, 2, this.X + 8 * PC_SLOT + 4);
+    f.i32(0).i32(this.index).mem(W.i32_store, 2, this.STALE);
+    f.i32(-1).get(this.pCount).op(W.i32_sub).op(W.return);
   }
 
   /** A taken branch (the `i`th instruction) back to the block's start: loop while the budget lasts, else out at the start. */
@@ -666,10 +686,8 @@ class BlockGen {
     // Changed: back to the interpreter at this block's start (a block that called this one directly did
     // not write the pc), with this block's index in the stale word for the interpreter to forget it.
     f.op(W.if, VOID);
-    f.i32(0).get(this.pLo).i32(2 * this.k0).op(W.i32_or).mem(W.i32_store, 2, this.X + 8 * PC_SLOT);
-    f.i32(0).get(this.pHi).mem(W.i32_store, 2, this.X + 8 * PC_SLOT + 4);
-    f.i32(0).i32(this.index).mem(W.i32_store, 2, this.STALE);
-    f.i32(-1).get(this.pCount).op(W.i32_sub).op(W.return, W.end);
+    this.handBack();
+    f.op(W.end);
     f.i32(0).mem(W.i32_load, 2, this.EPOCH).op(W.global_set).u(this.checked);
     f.op(W.end);
     f.get(this.pHi).op(W.i64_extend_i32_u).i64(32n).op(W.i64_shl).get(this.pLo).op(W.i64_extend_i32_u).op(W.i64_or).set(this.pg);

@@ -221,6 +221,27 @@ describe('RV64 translation tier: an instruction across a page boundary', () => {
     expect(page.fns[2047]).toBeGreaterThan(0);
   });
 
+  it('a block that starts with it, entered while the fetch TLB lacks the next page, hands it to the interpreter', () => {
+    // The block of the crossing head can only check the next page's mapping in the fetch TLB: when the
+    // entry is gone (evicted, or fenced as here), it must not leave at its own pc with nothing done,
+    // where the dispatcher would call it again for ever.
+    const { ms, loop } = crossing(1000);
+    const crossPc = BigInt(loop + 8);
+    expect(lockStep(ms, 101, 303, [RAM_BASE, 8], 'loop')).toBe('budget');
+    for (let pass = 0; pass < 2; pass++) {
+      for (const m of ms) m.hart.setPc(crossPc);
+      expect(lockStep(ms, 101, 101, [RAM_BASE, 8], `entered at the bne (${pass})`)).toBe('budget');
+    }
+    const page = ms[1].hart.tier!.page((loop - RAM_BASE) & -4096, (3 << 2) | 3);
+    expect(page.fns[2047]).toBeGreaterThan(0);
+    for (const m of ms) {
+      flushTlbPage(m.hart, RAM_BASE + 0x2000);
+      m.hart.setPc(crossPc);
+    }
+    expect(lockStep(ms, 101, 5000, [RAM_BASE, 8], 'next page fenced')).toBe('wfi');
+    expect(ms[1].x(6)).toBe(0n);
+  });
+
   it('runs as rewritten when the next page\'s half of it changes without a FENCE.I (another writer)', () => {
     const { ms } = crossing(1000);
     expect(lockStep(ms, 101, 202, [RAM_BASE, 8], 'before the rewrite')).toBe('budget');
