@@ -339,12 +339,7 @@ export class MachineHost {
     // riscv64 vCPU's CPU, 2 % of the boot on 2 cores with one CPU running; nothing with two).
     const zoneCpus = new Set([...this.harts, ...this.zoneFiles.flatMap((z) => z.config.cpus)]);
     const backgroundCompile = !this.deterministic && availableParallelism() > zoneCpus.size;
-    // CPUs that neither the root zone nor a zone started with it runs load the emulator when first asked
-    // for something (vcpu-worker.ts); in deterministic mode every CPU takes part in the rounds from the start.
-    const startingCpus = new Set([...this.harts, ...this.zoneFiles.filter((_, i) => this.loaded.zoneFiles[i]?.autostart).flatMap((z) => z.config.cpus)]);
-    const mayDefer = mode === 'supervisor' && !this.deterministic && !restore;
     for (const hart of hartsToRun) {
-      const header = this.view.headers[hart]!;
       const init: VcpuInit = {
         plan: this.plan,
         memory: this.memory,
@@ -362,10 +357,9 @@ export class MachineHost {
         hypervisor: { strict: layout.strict, shutdownWaitMs: 2000, workbenchSbiExtensions: layout.workbenchSbiExtensions, workbenchPsciExtensions: layout.workbenchPsciExtensions, workbenchIvc: layout.workbenchIvc, ...(this.deterministic ? { answerEveryVirtioRequest: true, cpusBetweenTurns: true } : {}) },
         ...(this.deterministic ? { deterministic: { buffer: this.deterministic.state.buffer, params: this.deterministic.params } } : {}),
         ...(restore?.states[hart] ? { restoreState: restore.states[hart] } : {}),
-        ...(mayDefer && !startingCpus.has(hart) ? { deferred: { headerOffset: header.byteOffset, atSpawn: header.slice(), controlOffset: this.view.control.byteOffset } } : {}),
       };
       const spawned = this.early.get(hart);
-      if (spawned && !init.deferred) {
+      if (spawned) {
         this.early.delete(hart);
         spawned.ref();
         spawned.postMessage({ type: 'init', init } satisfies VcpuStart);
@@ -541,14 +535,6 @@ export class MachineHost {
 
   private readonly readyCpus = new Set<number>();
   private readonly readyWaiters: (() => void)[] = [];
-
-  /**
-   * The CPUs whose thread has loaded the emulator, in order. Under the hypervisor a CPU that no zone
-   * runs yet loads it only when first asked for something (vcpu-worker.ts).
-   */
-  loadedCpus(): number[] {
-    return [...this.readyCpus].sort((a, b) => a - b);
-  }
 
   /** Resolves once `count` workers said they are ready, or after 60 s (a worker that failed reported itself). */
   private async workersReady(count: number): Promise<void> {

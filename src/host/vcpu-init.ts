@@ -39,12 +39,6 @@ export interface VcpuInit {
   readonly deterministic?: { readonly buffer: SharedArrayBuffer; readonly params: DeterministicParams };
   /** A snapshot's private CPU state (CpuCore.saveState) to start from instead of powering on. */
   readonly restoreState?: Uint8Array;
-  /**
-   * A CPU no zone runs yet: its thread loads the emulator only once another thread writes its header
-   * (vcpu-worker.ts). The header's byte offset and its words when the host spawned the thread, and the
-   * machine control region's offset.
-   */
-  readonly deferred?: { readonly headerOffset: number; readonly atSpawn: Int32Array; readonly controlOffset: number };
 }
 
 /** A vCPU thread's workerData: its setup, or (`early`) none yet: it comes in a VcpuStart message. */

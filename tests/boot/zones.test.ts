@@ -120,40 +120,6 @@ describe('zones', () => {
     expect(machine.host.state).toBe('faulted');
   }, 60_000);
 
-  it('a CPU no zone runs loads the emulator only when a zone starts on it', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'hvwb-zones-'));
-    writeFileSync(
-      path.join(dir, 'layout.json'),
-      JSON.stringify({
-        name: 'idle-cpus',
-        board: 'qemu-plic',
-        root: { image: path.resolve('guest/riscv64/bin/hello.elf'), mode: 'supervisor', cpus: [0] },
-        zones: [{ config: path.resolve(ZONES, 'zone-r.json'), autostart: false }],
-      }),
-    );
-    machine = await startMachine(await loadLayout(dir));
-    await machine.waitFor('root-linux', 'echo> ', 20_000);
-    const host = machine.host;
-    expect(host.workerCount).toBe(4);
-    expect(host.loadedCpus()).toEqual([0]);
-    const started = await host.startZone(path.join(ZONES, 'zone-r.json'));
-    expect(started, started.message).toMatchObject({ code: 0 });
-    await machine.waitFor('zoneR', 'latency min=', 20_000);
-    expect(host.loadedCpus()).toEqual([0, 3]);
-    // A pause stops the zones' CPUs; the others stay stopped and unloaded, as a loaded CPU outside every zone stays stopped.
-    host.pause();
-    const deadline = Date.now() + 20_000;
-    while (host.hartSnapshots([0, 3]).some((h) => h.status !== 'paused') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    expect(host.hartSnapshots([0, 1, 2, 3]).map((h) => h.status)).toEqual(['paused', 'stopped', 'stopped', 'paused']);
-    expect(host.loadedCpus()).toEqual([0, 3]);
-    // Running again, a zone started on the others loads them.
-    host.resume();
-    const zoneU = await host.startZone(path.join(ZONES, 'zone-u.json'));
-    expect(zoneU, zoneU.message).toMatchObject({ code: 0 });
-    await machine.waitFor('zoneU', 'zoneU: hart 2 up', 20_000);
-    expect(host.loadedCpus()).toEqual([0, 1, 2, 3]);
-  }, 60_000);
-
   it('start -> shutdown -> start of a zone twenty times leaves no worker, slot or IRQ state behind', async () => {
     machine = await startMachine(await loadLayout(ZONES));
     await machine.waitFor('zoneR', 'zoneR: hart 3 up', 20_000);
