@@ -6,6 +6,7 @@
  */
 import type { BoardArch } from '../shared/model/board';
 import { HART_STATE_BYTES } from './isa/riscv64/hart';
+import { warmUpInterpreter as warmUpRiscv } from './isa/riscv64/warm-up';
 import { Irq } from './isa/riscv64/csr-numbers';
 import { A64_STATE_BYTES } from './isa/aarch64/cpu';
 import { CpuInterruptLine } from './isa/aarch64/platform';
@@ -49,6 +50,11 @@ export interface CpuModel {
    * which are timer interrupts the CPU raises itself and which come from an interrupt controller.
    */
   readonly interruptCauses: InterruptCauses;
+  /**
+   * Runs the interpreter over a program of its own on a scratch CPU, once per thread before its guest,
+   * so that V8 has type feedback for every case of it before it first optimizes it (an ISA's warm-up.ts).
+   */
+  readonly warmUp?: () => unknown;
   /** The architecture's stage-2 table walk for walkers that are not a CPU (an SMMU's), where it has one. */
   readonly stage2Walk?: Stage2Walker;
 }
@@ -76,6 +82,7 @@ export interface InterruptCauses {
 const MODELS: Partial<Record<BoardArch, CpuModel>> = {
   riscv64: {
     arch: 'riscv64', stateBytes: HART_STATE_BYTES, debugOffset: DEBUG_OFFSET, elfMachine: 243, elfMachineName: 'RISC-V', imageMagic: 'RSC\x05', cpuNoun: 'hart',
+    warmUp: warmUpRiscv,
     // mip's external and software interrupt-pending bits (the timer bits are the hart's own).
     interruptInputs: { MEIP: 1 << Irq.MEI, SEIP: 1 << Irq.SEI, MSIP: 1 << Irq.MSI, SSIP: 1 << Irq.SSI },
     // mcause / scause interrupt codes (trap.ts traceDelivery).

@@ -8,6 +8,7 @@ import type { BoardArch } from '../shared/model/board';
 import type { SharedHartSignals } from './machine/signals';
 import type { VcpuArch } from './vcpu/vcpu-loop';
 import type { VcpuSetup } from './vcpu/vcpu-setup';
+import { cpuModel } from './cpu-models';
 import { createRiscvVcpu, riscvDeviceSignals } from './hypervisor/arch/riscv64/vcpu';
 import { createAarch64Vcpu } from './hypervisor/arch/aarch64/vcpu';
 import { createLoongarchVcpu } from './hypervisor/arch/loongarch64/vcpu';
@@ -29,6 +30,15 @@ const FACTORIES: Partial<Record<BoardArch, Prepare>> = {
   aarch64: () => ({ create: createAarch64Vcpu }),
   loongarch64: () => ({ create: createLoongarchVcpu }),
 };
+
+let warmed = false;
+
+/** Warms this thread's interpreter for `arch` (CpuModel.warmUp; once, later calls do nothing). */
+export function warmUpVcpu(arch: BoardArch): void {
+  if (warmed) return;
+  warmed = true;
+  cpuModel(arch).warmUp?.();
+}
 
 export function prepareVcpu(arch: BoardArch, zoned: boolean): VcpuPreparation {
   const prepare = FACTORIES[arch];

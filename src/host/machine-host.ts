@@ -173,7 +173,7 @@ export class MachineHost {
   /** The threads of the CPUs the machine starts running (machine mode's, the root zone's), loading the emulator until start(). */
   private spawnEarly(): void {
     for (const hart of this.harts) {
-      const worker = this.spawnWorker(hart, { early: true });
+      const worker = this.spawnWorker(hart, { early: true, arch: this.plan.board.arch });
       // Until start() it must not keep the process alive (a host that is never started).
       worker.unref();
       this.early.set(hart, worker);

@@ -2,6 +2,7 @@
  * The message that starts a vCPU worker and the messages it sends back. Everything else flows
  * through the shared buffer (hart header words, zone table, device state, console rings).
  */
+import type { BoardArch } from '../shared/model/board';
 import type { TierStats } from '../core/cpu/cpu-core';
 import type { MachinePlan } from '../core/machine/machine';
 import type { HypervisorOptions } from '../core/hypervisor/hypervisor';
@@ -42,7 +43,7 @@ export interface VcpuInit {
 }
 
 /** A vCPU thread's workerData: its setup, or (`early`) none yet: it comes in a VcpuStart message. */
-export type VcpuWorkerData = { readonly init: VcpuInit } | { readonly early: true };
+export type VcpuWorkerData = { readonly init: VcpuInit } | { readonly early: true; readonly arch: BoardArch };
 
 /** What the host sends a thread spawned early: its setup, or that the machine never starts. */
 export type VcpuStart = { readonly type: 'init'; readonly init: VcpuInit } | { readonly type: 'cancel' };

@@ -5,11 +5,12 @@
  * here is thread plumbing: the start message, the messages back to the host, and turning an exception
  * into an 'error' message.
  */
+import type { BoardArch } from '../shared/model/board';
 import { parentPort } from 'node:worker_threads';
 import { HartStatus } from '../core/cpu/hart-header';
 import { CpuWord } from '../core/cpu/cpu-core';
 import { MachineExit, MachineView } from '../core/machine/machine';
-import { prepareVcpu } from '../core/vcpu-factories';
+import { prepareVcpu, warmUpVcpu } from '../core/vcpu-factories';
 import { VcpuLoop, type VcpuThread } from '../core/vcpu/vcpu-loop';
 import { registerWasmMemory } from '../core/jit/wasm-module';
 import { useBackgroundCompiler } from '../core/jit/block-cache';
@@ -19,6 +20,11 @@ import { DeterministicState, DeterministicTurns, runTurns } from '../core/vcpu/d
 import { HartWord, RunRequest } from '../core/cpu/hart-header';
 import { ControlWord } from '../core/machine/machine-control';
 import type { VcpuInit, VcpuMessage } from './vcpu-init';
+
+/** Warms the thread's interpreter for `arch` before a guest runs (core/vcpu-factories.ts: warmUpVcpu). */
+export function warmUp(arch: BoardArch): void {
+  warmUpVcpu(arch);
+}
 
 /** Builds the CPU `init` describes and runs it until the machine stops it (the thread's whole life). */
 export function runVcpu(init: VcpuInit): void {
@@ -38,6 +44,7 @@ export function runVcpu(init: VcpuInit): void {
     nowMs: () => Date.now(),
   };
 
+  warmUpVcpu(init.plan.board.arch);
   const preparation = prepareVcpu(init.plan.board.arch, zoned);
   // The translation tier runs over this memory (HVWB_TIER=interp keeps the interpreter only).
   if (process.env.HVWB_TIER !== 'interp') {

@@ -9,7 +9,11 @@ import type { VcpuStart, VcpuWorkerData } from './vcpu-init';
 const data = workerData as VcpuWorkerData;
 if ('init' in data) (await import('./vcpu-run')).runVcpu(data.init);
 else {
-  const loading = import('./vcpu-run');
+  // While the host reads the images, the thread loads the emulator and warms its interpreter.
+  const loading = import('./vcpu-run').then((run) => {
+    run.warmUp(data.arch);
+    return run;
+  });
   const message = await new Promise<VcpuStart>((resolve) => parentPort!.once('message', resolve));
   if (message.type === 'init') (await loading).runVcpu(message.init);
 }

@@ -1,0 +1,181 @@
+/**
+ * Warms the interpreter on a thread before its guest runs: a scratch hart (64 KiB of RAM of its own,
+ * no devices, no translation) runs a program that holds every row of the instruction table a guest
+ * can reach without leaving M-mode, a few times over with changing register values, so that V8 has
+ * type feedback for every case of `execute` (and of executeSlow, the FPU and the atomics) before it
+ * first optimizes them.
+ *
+ * Why: V8 compiles the cases it has never seen run as deoptimization points. A riscv64 Linux boot
+ * meets shifts by register, MULH, DIV and the like in cold code only after the loop was optimized,
+ * and each such case threw the whole loop back to unoptimized code until V8 had compiled it again:
+ * 19 compiles of `execute` in one boot, 1.7 s of a second core and ~0.2 s of the vCPU thread in
+ * unoptimized code (decision 0014). Nothing of the scratch hart is kept; the guest's hart never sees it.
+ *
+ * Left out: WFI (it would wait), SRET (M-mode only here), and what needs a device or paging (MMIO
+ * accesses, page faults): those go through functions of their own, which are small to compile again.
+ */
+import { AddressSpace } from '../../bus/address-space';
+import { assembleProgram } from './assembler';
+import { Hart, HART_STATE_BYTES } from './hart';
+import { INSTRUCTIONS, type CRegSource, type InstructionDef } from './instructions';
+import type { HartPlatform } from './platform';
+
+const BASE = 0x80000000;
+const RAM = 64 * 1024;
+/** The program starts 1 KiB before a page end, so that it runs on across the boundary and jumps between pages. */
+const START = 3 * 1024;
+/** Data for loads, stores and atomics; x8, x28 and sp point here. */
+const DATA = 0x8000;
+const PASSES = 4;
+
+const SKIP = new Set(['wfi', 'sret', 'mret', 'jal', 'jalr', 'c.j', 'c.jr', 'c.jalr', 'c.addi16sp', 'c.addi4spn']);
+/** Registers the random operands use: x8 (compressed memory base), sp, x28 (memory base), x29 (jump base) and x30 (pass count) are kept. */
+const FREE = [5, 6, 7, 9, 10, 11, 12, 13, 14, 15];
+const FREE_P = [9, 10, 11, 12, 13, 14, 15];
+const EDGES = [0n, 1n, -1n, 0x7fff_ffff_ffff_ffffn, -0x8000_0000_0000_0000n, 0xffff_ffffn, 0x8000_0000n, 0x7fff_ffffn, -0x8000_0000n, 63n, 0x1234_5678_9abc_def0n];
+
+/** A small seeded generator (xorshift32): the same program every time. */
+function generator(seed: number): () => number {
+  let s = seed;
+  return () => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return (s >>> 0) / 4294967296;
+  };
+}
+
+/** The byte size of a memory row's access (for an aligned offset). */
+function accessSize(row: InstructionDef): number {
+  const n = row.name.replace(/^c\./, '');
+  if (/^(lb|lbu|sb)$/.test(n)) return 1;
+  if (/^(lh|lhu|sh)$/.test(n)) return 2;
+  if (/^(lw|lwu|sw|flw|fsw|lwsp|swsp)$/.test(n) || n.endsWith('.w')) return 4;
+  return 8;
+}
+
+/** One line per row: operands drawn at random where the row allows, memory on the data area. */
+function line(row: InstructionDef, r: () => number): string {
+  const pick = <T>(a: readonly T[]): T => a[Math.floor(r() * a.length)]!;
+  const compressed = row.ext === 'C';
+  const regFor = (source: CRegSource | undefined): string => {
+    if (typeof source === 'number') return `x${source}`;
+    return `x${pick(source === 'p7' || source === 'p2' ? FREE_P : FREE)}`;
+  };
+  const c = row.c ?? {};
+  const nonzero = row.when?.includes('nzimm') ?? false;
+  const ops = (row.syntax ? row.syntax.split(',') : []).map((token) => {
+    switch (token) {
+      case 'rd': return compressed ? regFor(c.rd) : `x${pick(FREE)}`;
+      case 'rs1': return compressed ? regFor(c.rs1) : `x${pick(FREE)}`;
+      case 'rs2': return compressed ? regFor(c.rs2) : `x${pick(FREE)}`;
+      case 'frd': case 'frs2': {
+        const source = token === 'frd' ? c.rd : c.rs2;
+        return `f${compressed && (source === 'p7' || source === 'p2') ? 8 + Math.floor(r() * 8) : Math.floor(r() * 32)}`;
+      }
+      case 'frs1': case 'frs3': return `f${Math.floor(r() * 32)}`;
+      case 'imm': {
+        if (!compressed) return String(Math.floor(r() * 4096) - 2048);
+        const v = Math.floor(r() * 63) - 31;
+        return String(nonzero && v === 0 ? 1 : v);
+      }
+      case 'shamt': return String(1 + Math.floor(r() * (row.imm === 'SH5' ? 31 : 63)));
+      case 'uimm20': return String(compressed ? 1 + Math.floor(r() * 31) : Math.floor(r() * 0x100000));
+      case 'imm(rs1)': {
+        const size = accessSize(row);
+        const base = !compressed ? 'x28' : c.rs1 === 2 ? 'sp' : 'x8';
+        const slots = compressed ? 8 : 64;
+        return `${size * Math.floor(r() * slots)}(${base})`;
+      }
+      case '(rs1)': return '(x28)';
+      case 'csr': return pick(['mscratch', 'sscratch']);
+      case 'zimm': return String(Math.floor(r() * 32));
+      case 'pred': case 'succ': return 'iorw';
+      case 'rm': return pick(['rne', 'rtz', 'dyn']);
+      default: throw new Error(`warm-up: no operand for '${token}' (${row.name})`);
+    }
+  });
+  return `${row.name} ${ops.join(', ')}`.trim();
+}
+
+/** The program's lines: every reachable row, then branches and jumps both ways and across the page end. */
+export function warmUpSource(): string[] {
+  const r = generator(0x5eed1);
+  const body: string[] = [];
+  let labels = 0;
+  for (const row of INSTRUCTIONS) {
+    if (SKIP.has(row.name)) continue;
+    if (row.syntax.includes('target')) {
+      const l = `w${labels++}`;
+      const ops = row.syntax.split(',').map((t) => (t === 'target' ? l : t === 'rs1' ? `x${row.ext === 'C' ? pick7(r) : pickFree(r)}` : `x${pickFree(r)}`));
+      body.push(`${row.name} ${ops.join(', ')}`, `addi x${pickFree(r)}, x${pickFree(r)}, 1`, `${l}:`);
+      continue;
+    }
+    body.push(line(row, r));
+    // The handler returns 4 bytes on: over C.EBREAK and the C.NOP after it.
+    if (row.name === 'c.ebreak') body.push('c.nop');
+  }
+  body.push('csrr x5, cycle', 'csrr x6, time', 'csrr x7, instret');
+  // Jumps: in the page and out of it (the second half of the body lies past the page end), linking and not.
+  const jumps = (): string[] => {
+    const l = `w${labels++}`;
+    return [
+      `jal x1, ${l}`, 'addi x5, x5, 1', `${l}:`,
+      `c.j ${l}b`, 'addi x6, x6, 1', `${l}b:`,
+      'auipc x29, 0', 'jalr x1, 8(x29)',
+      'auipc x29, 0', 'addi x29, x29, 10', 'c.jr x29',
+      'auipc x29, 0', 'addi x29, x29, 10', 'c.jalr x29',
+      'c.addi16sp sp, 16', 'c.addi16sp sp, -16', 'c.addi4spn x9, sp, 8',
+    ];
+  };
+  const half = body.length >> 1;
+  return [
+    'lui x29, 6', 'csrs mstatus, x29', // FS = dirty: the FP rows run
+    'auipc x29, 0', 'addi x29, x29, 20', 'csrw mtvec, x29', // the trap handler five instructions on
+    `li x30, ${PASSES}`, 'j loop',
+    'trap: csrr x29, mepc', 'addi x29, x29, 4', 'csrw mepc, x29', 'mret',
+    'loop:', ...jumps(), ...body.slice(0, half), 'j far', ...jumps(),
+    'far:', ...body.slice(half), ...jumps(),
+    'addi x30, x30, -1', 'bnez x30, loop',
+    'end: j end',
+  ];
+}
+
+function pickFree(r: () => number): number {
+  return FREE[Math.floor(r() * FREE.length)]!;
+}
+
+function pick7(r: () => number): number {
+  return FREE_P[Math.floor(r() * FREE_P.length)]!;
+}
+
+/** Runs the warm-up program on a scratch hart; returns the instructions it executed. */
+export function warmUpInterpreter(): number {
+  const buffer = new SharedArrayBuffer(RAM + HART_STATE_BYTES);
+  const bus = new AddressSpace(BASE, { buffer, byteOffset: 0, byteLength: RAM });
+  let now = 0;
+  const platform: HartPlatform = {
+    hartId: 0,
+    bus,
+    clock: { now: () => now },
+    machineTimerCompare: () => Infinity,
+    translate: false,
+    fault: (report) => {
+      throw new Error(`the interpreter's warm-up program faulted: ${report.message}`);
+    },
+  };
+  const hart = new Hart(platform, { buffer, byteOffset: RAM, byteLength: HART_STATE_BYTES });
+  const program = assembleProgram(warmUpSource(), BigInt(BASE + START));
+  new Uint8Array(buffer, START, program.bytes.length).set(program.bytes);
+  hart.reset(BigInt(BASE + START), 'machine');
+  const r = generator(0xfeed5);
+  for (let i = 1; i < 32; i++) hart.setX(i, EDGES[Math.floor(r() * EDGES.length)]!);
+  for (const reg of [2, 8, 28]) hart.setX(reg, BigInt(BASE + DATA));
+  const end = program.labels.get('end')!;
+  for (let slice = 0; slice < 64 && hart.getPc() !== end; slice++) {
+    now += 1000;
+    if (hart.run(256) === 'fault') break;
+  }
+  if (hart.getPc() !== end) throw new Error(`the interpreter's warm-up program did not reach its end (pc 0x${hart.getPc().toString(16)})`);
+  return Number(hart.retired);
+}
