@@ -9,6 +9,7 @@ import { HART_STATE_BYTES } from './isa/riscv64/hart';
 import { warmUpInterpreter as warmUpRiscv } from './isa/riscv64/warm-up';
 import { Irq } from './isa/riscv64/csr-numbers';
 import { A64_STATE_BYTES } from './isa/aarch64/cpu';
+import { warmUpInterpreter as warmUpA64 } from './isa/aarch64/warm-up';
 import { CpuInterruptLine } from './isa/aarch64/platform';
 import { A64InterruptCause } from './isa/aarch64/exceptions';
 import { LA_STATE_BYTES } from './isa/loongarch64/cpu';
@@ -95,6 +96,7 @@ const MODELS: Partial<Record<BoardArch, CpuModel>> = {
   // The A64 state, then the debug words (debugOffset).
   aarch64: {
     arch: 'aarch64', stateBytes: A64_STATE_BYTES + DEBUG_BYTES, debugOffset: A64_STATE_BYTES, elfMachine: 183, elfMachineName: 'AArch64', imageMagic: 'ARM\x64', cpuNoun: 'CPU',
+    warmUp: warmUpA64,
     interruptInputs: { IRQ: CpuInterruptLine.irq, FIQ: CpuInterruptLine.fiq, SError: CpuInterruptLine.serror },
     // The exception taken (exceptions.ts checkInterrupts); the generic timer reaches the CPU as a GIC PPI.
     interruptCauses: { names: { [A64InterruptCause.irq]: 'IRQ', [A64InterruptCause.fiq]: 'FIQ' }, timer: [], external: [A64InterruptCause.irq, A64InterruptCause.fiq] },

@@ -44,7 +44,6 @@ export function runVcpu(init: VcpuInit): void {
     nowMs: () => Date.now(),
   };
 
-  warmUpVcpu(init.plan.board.arch);
   const preparation = prepareVcpu(init.plan.board.arch, zoned);
   // The translation tier runs over this memory (HVWB_TIER=interp keeps the interpreter only).
   if (process.env.HVWB_TIER !== 'interp') {
@@ -84,6 +83,9 @@ export function runVcpu(init: VcpuInit): void {
       slice: turns ? turns.state.params.quantum : init.slice,
       arch: init.plan.board.arch,
       inspectRegion: view.cpuInspectRegion(init.hart),
+      // A CPU that runs later (a zone's, a secondary started by the guest) warms its interpreter then, not
+      // while the first ones boot; a thread spawned early has done it while the host read the images.
+      beforeFirstRun: () => warmUpVcpu(init.plan.board.arch),
       onSavedState: (state, error) => post({ type: 'state', hart: init.hart, ...(state ? { state } : {}), ...(error ? { error } : {}) }),
     }, thread);
     post({ type: 'ready', hart: init.hart });

@@ -75,10 +75,13 @@ export interface VcpuLoopOptions {
   readonly inspectRegion?: SharedRegion;
   /** A snapshot asked for the CPU's private state (RunRequest.save): the state, or why there is none. */
   readonly onSavedState?: (state: Uint8Array | undefined, error?: string) => void;
+  /** Called once, before the CPU first executes guest instructions (the thread warms its interpreter). */
+  readonly beforeFirstRun?: () => void;
 }
 
 export class VcpuLoop {
   private stopAnnounced = false;
+  private ranOnce = false;
   private breakpointGen = 0;
   private lastPublish = 0;
 
@@ -218,6 +221,10 @@ export class VcpuLoop {
     // Leaving a breakpoint: execute its instruction first, or the CPU would stop there again.
     if (!stepping && this.stopAnnounced && arch.atBreakpoint()) cpu.run(1, true);
     this.stopAnnounced = false;
+    if (!this.ranOnce) {
+      this.ranOnce = true;
+      this.options.beforeFirstRun?.();
+    }
     this.setStatus(HartStatus.running);
     const exit: CpuExit = cpu.run(stepping ? 1 : this.options.slice, stepping);
     if (Atomics.exchange(header, CpuWord.fences, 0) !== 0) cpu.flushTlb();

@@ -1,0 +1,162 @@
+/**
+ * Warms the A64 interpreter on a thread before its guest runs, as riscv64's warm-up.ts does: a scratch
+ * CPU (256 KiB of RAM of its own, no devices, no translation) runs instances of every row of the
+ * instruction table, so that V8 has type feedback for every case of `execute` and executeOther, the
+ * loads and stores, FP and Advanced SIMD before it first optimizes them. Without it one arm64 Linux
+ * boot compiled `execute` 23 times (3.5 s of background cores) as cold code met cases one by one.
+ *
+ * Rows an earlier alias row always takes (MOVZ is decoded as MOV) are met through that alias, which
+ * executes the same operation. Instances are the row's match bits with the free bits drawn at random (a fixed seed: the same
+ * program every time), kept when the decoder maps them back to that row. Made safe to run: branches
+ * jump to the next instruction, register branches to a target set just before; loads and stores get
+ * their base register (and register offset) set to the data area first; system register writes are
+ * two fixed harmless ones, WFI/WFE and ERET are left out. Whatever still traps (undefined encodings,
+ * unaligned or out-of-RAM accesses, SVC, BRK, HVC) goes to a handler at every vector that returns to
+ * the instruction after. Nothing of the scratch CPU is kept.
+ */
+import { AddressSpace } from '../../bus/address-space';
+import { A64Cpu, A64_STATE_BYTES } from './cpu';
+import { decode } from './decoder';
+import { INSTRUCTIONS, Op, type A64Row } from './instructions';
+import type { ArmPlatform } from './platform';
+
+const BASE = 0x4000_0000;
+const RAM = 256 * 1024;
+const VECTORS = 0;
+const CODE = 0x1000;
+/** The data area the memory instructions use: 64 KiB above it for the largest scaled offsets, more below. */
+const DATA = 0x3_0000;
+const COPIES = 4;
+
+const SKIP_OPS = new Set<number>([Op.WFI, Op.WFE, Op.ERET, Op.MSR, Op.MSR_IMM]);
+const EDGES = [0n, 1n, -1n, 0x7fff_ffff_ffff_ffffn, -0x8000_0000_0000_0000n, 0xffff_ffffn, 0x8000_0000n, 0x7fff_ffffn, 63n, 0x1234_5678_9abc_def0n];
+
+// Fixed encodings.
+const MRS_ELR = 0xd5384020; // mrs x0, elr_el1
+const ADD_X0_4 = 0x91001000; // add x0, x0, #4
+const MSR_ELR = 0xd5184020; // msr elr_el1, x0
+const ERET = 0xd69f03e0;
+const B_SELF = 0x14000000; // b .
+const NOP = 0xd503201f;
+const mrsTpidrEl1 = (t: number): number => (0xd538d080 | t) >>> 0; // mrs xt, tpidr_el1 (the data area)
+const msrTpidrEl0 = (t: number): number => (0xd51bd040 | t) >>> 0; // msr tpidr_el0, xt
+const MSR_DAIFSET = 0xd5034fdf; // msr daifset, #15
+const movZero = (d: number): number => (0xaa1f03e0 | d) >>> 0; // mov xd, xzr
+const addSp = (n: number): number => (0x9100001f | (n << 5)) >>> 0; // mov sp, xn
+const adr8 = (d: number): number => (0x10000040 | d) >>> 0; // adr xd, .+8
+
+/** A small seeded generator (xorshift32). */
+function generator(seed: number): () => number {
+  let s = seed;
+  return () => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return s >>> 0;
+  };
+}
+
+function isMemory(row: A64Row): boolean {
+  return row.cls === 'load-store' || (row.fmt.includes('[') && row.op !== Op.LDR_LIT && row.op !== Op.LDR_LIT_FP);
+}
+
+/** Words that run `bits` (an instance of `row`) safely: the setup it needs, then the instruction. */
+function unit(row: A64Row, bits: number): number[] {
+  const n = (bits >>> 5) & 31;
+  switch (row.op) {
+    case Op.B: case Op.BL: return [((bits & ~0x3ffffff) | 1) >>> 0];
+    case Op.BCOND: case Op.CBZ: case Op.CBNZ: return [((bits & ~(0x7ffff << 5)) | (1 << 5)) >>> 0];
+    case Op.TBZ: case Op.TBNZ: return [((bits & ~(0x3fff << 5)) | (1 << 5)) >>> 0];
+    case Op.LDR_LIT: case Op.LDR_LIT_FP: return [((bits & ~(0x7ffff << 5)) | (2 << 5)) >>> 0];
+    case Op.BR: case Op.BLR: case Op.RET: {
+      const t = n === 31 ? 30 : n;
+      return [adr8(t), ((bits & ~(31 << 5)) | (t << 5)) >>> 0];
+    }
+    // The preferred return of SVC is the next instruction: the handler's +4 skips the NOP after it.
+    case Op.SVC: return [bits, NOP];
+    case Op.SYS: return [mrsTpidrEl1(bits & 31), bits];
+    default: break;
+  }
+  if (!isMemory(row)) return [bits];
+  const setup: number[] = [];
+  let w = bits;
+  if (row.op === Op.LDST_REG) {
+    let m = (w >>> 16) & 31;
+    if (m === n || m === 31) {
+      m = n === 9 ? 10 : 9;
+      w = ((w & ~(31 << 16)) | (m << 16)) >>> 0;
+    }
+    setup.push(movZero(m));
+  }
+  if (n === 31) setup.push(mrsTpidrEl1(16), addSp(16));
+  else setup.push(mrsTpidrEl1(n));
+  return [...setup, w];
+}
+
+/** The instance words of every row the warm-up runs, `copies` times over with fresh random bits. */
+export function warmUpWords(copies = COPIES): { words: number[]; rows: Set<A64Row> } {
+  const r = generator(0xa64a64);
+  const words: number[] = [];
+  const rows = new Set<A64Row>();
+  const ops = new Set<number>();
+  for (let c = 0; c < copies; c++) {
+    for (const row of INSTRUCTIONS) {
+      if (SKIP_OPS.has(row.op)) continue;
+      // A row an alias mostly shadows gets few tries once its operation has an instance (generating is
+      // part of every thread's start); an operation without one yet gets many.
+      const attempts = ops.has(row.op) ? 16 : 1024;
+      for (let attempt = 0; attempt < attempts; attempt++) {
+        const bits = (row.match | (r() & ~row.mask)) >>> 0;
+        if (decode(bits) !== row) continue;
+        const u = unit(row, bits);
+        if (!u.some((word) => decode(word) === row)) continue;
+        words.push(...u);
+        rows.add(row);
+        ops.add(row.op);
+        break;
+      }
+    }
+    words.push(msrTpidrEl0(3), MSR_DAIFSET);
+  }
+  return { words, rows };
+}
+
+/** Runs the warm-up program on a scratch CPU; returns the instructions it executed. */
+export function warmUpInterpreter(): number {
+  const buffer = new SharedArrayBuffer(RAM + A64_STATE_BYTES);
+  const bus = new AddressSpace(BASE, { buffer, byteOffset: 0, byteLength: RAM });
+  let now = 0;
+  const platform: ArmPlatform = {
+    cpuId: 0,
+    mpidr: 0n,
+    bus,
+    clock: { now: () => now },
+    timerFrequency: 62_500_000,
+    translate: false,
+    unimplemented: () => 'deliver',
+    fault: (report) => {
+      throw new Error(`the interpreter's warm-up program faulted: ${report.message}`);
+    },
+  };
+  const cpu = new A64Cpu(platform, { buffer, byteOffset: RAM, byteLength: A64_STATE_BYTES });
+  const ram = new DataView(buffer, 0, RAM);
+  // The same handler at each of the 16 vectors: return to the instruction after the one that trapped.
+  for (let v = 0; v < 16; v++) [MRS_ELR, ADD_X0_4, MSR_ELR, ERET].forEach((word, i) => ram.setUint32(VECTORS + v * 0x80 + 4 * i, word, true));
+  const { words } = warmUpWords();
+  words.push(B_SELF);
+  if (CODE + 4 * words.length > DATA - 4096) throw new Error('the warm-up program does not fit below its data area');
+  words.forEach((word, i) => ram.setUint32(CODE + 4 * i, word, true));
+  const end = BigInt(BASE + CODE + 4 * (words.length - 1));
+  cpu.powerOn(BigInt(BASE + CODE));
+  const r = generator(0x5eed);
+  for (let i = 0; i < 31; i++) cpu.setX(i, EDGES[r() % EDGES.length]!);
+  cpu.sys.vbar = BigInt(BASE + VECTORS);
+  cpu.sys.tpidr1 = BigInt(BASE + DATA);
+  cpu.sys.cpacr = 3n << 20n; // FP and Advanced SIMD do not trap
+  for (let slice = 0; slice < 4096 && cpu.getPc() !== end; slice++) {
+    now += 1000;
+    if (cpu.run(1024) === 'fault') break;
+  }
+  if (cpu.getPc() !== end) throw new Error(`the interpreter's warm-up program did not reach its end (pc 0x${cpu.getPc().toString(16)})`);
+  return cpu.retired;
+}
