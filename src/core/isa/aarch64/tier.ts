@@ -265,6 +265,16 @@ export class A64Tier {
 
   /** Translates the block at instruction `k` of RAM page `host` for EL `el` with the stack pointer at x[spIdx]. */
   translate(page: TierPage, host: number, k: number, el: number, spIdx: number): void {
+    const { words, ops } = this.collect(host, k);
+    // Not worth a block (or nothing translatable here): the interpreter keeps this head.
+    page.fns[k] = -1;
+    if (words.length < 2 && !(words.length === 1 && ops[0]! >= 21 && ops[0]! <= 30)) return;
+    this.markCode(host);
+    if (this.cache.queue({ page, host, k, el, spIdx, words, ops })) this.compilePending();
+  }
+
+  /** The translatable run of instructions from word `k` of RAM page `host`: a block's body. */
+  private collect(host: number, k: number): { words: number[]; ops: number[] } {
     const words: number[] = [];
     const ops: number[] = [];
     const i32 = this.cpu.i32;
@@ -277,11 +287,34 @@ export class A64Tier {
       // Conditional branches leave by a side exit (or loop back to the start); the others end the block.
       if (op === 21 || op === 22 || (op >= 28 && op <= 30)) break;
     }
-    // Not worth a block (or nothing translatable here): the interpreter keeps this head.
-    page.fns[k] = -1;
-    if (words.length < 2 && !(words.length === 1 && ops[0]! >= 21 && ops[0]! <= 30)) return;
-    this.markCode(host);
-    if (this.cache.queue({ page, host, k, el, spIdx, words, ops })) this.compilePending();
+    return { words, ops };
+  }
+
+  /**
+   * The interpreter warm-up's use of the translator (warm-up.ts): emits blocks for the code of RAM page
+   * `host`, one after another from its first word, into a module that is never compiled or run, so that
+   * V8 has type feedback for every case of BlockGen before the guest's first block. Returns the
+   * instructions emitted.
+   */
+  emitAll(host: number, el: number, spIdx: number): number {
+    const mod = new ModuleBuilder(this.memory.buffer.byteLength / 65536);
+    const { slow, other, ending } = this.helpers.attach(mod);
+    const fp = fpEnabled(this.cpu.sys.cpacr, el);
+    let emitted = 0;
+    for (let k = 0; k < 1024;) {
+      const { words, ops } = this.collect(host, k);
+      if (words.length === 0) {
+        k++;
+        continue;
+      }
+      const g = new BlockGen(this, host, k, el, spIdx, slow, other, ending, fp, mod.addGlobal(-1), 0, new Map());
+      g.emit(words, ops);
+      mod.addFunction(`b${k}`, [I32, I32, I32, I32, I32], [I32], g.f);
+      emitted += words.length;
+      k += words.length;
+    }
+    mod.encode();
+    return emitted;
   }
 
   /** Compiles the queued blocks into one module and installs them. */

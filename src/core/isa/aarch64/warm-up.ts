@@ -1,6 +1,7 @@
 /**
  * Warms the A64 interpreter on a thread before its guest runs, as riscv64's warm-up.ts does: a scratch
- * CPU (256 KiB of RAM of its own, no devices, no translation) runs instances of every row of the
+ * CPU (256 KiB of RAM of its own, no devices, a translation tier that never translates while it runs,
+ * then emits blocks for the whole program into a module it never compiles) runs instances of every row of the
  * instruction table, so that V8 has type feedback for every case of `execute` and executeOther, the
  * loads and stores, FP and Advanced SIMD before it first optimizes them. Without it one arm64 Linux
  * boot compiled `execute` 23 times (3.5 s of background cores) as cold code met cases one by one.
@@ -15,7 +16,8 @@
  * the instruction after. Nothing of the scratch CPU is kept.
  */
 import { AddressSpace } from '../../bus/address-space';
-import { A64Cpu, A64_STATE_BYTES } from './cpu';
+import { registerWasmMemory } from '../../jit/wasm-module';
+import { A64Cpu, A64_STATE_BYTES, Slot } from './cpu';
 import { decode } from './decoder';
 import { INSTRUCTIONS, Op, type A64Row } from './instructions';
 import type { ArmPlatform } from './platform';
@@ -121,9 +123,12 @@ export function warmUpWords(copies = COPIES): { words: number[]; rows: Set<A64Ro
   return { words, rows };
 }
 
-/** Runs the warm-up program on a scratch CPU; returns the instructions it executed. */
-export function warmUpInterpreter(): number {
-  const buffer = new SharedArrayBuffer(RAM + A64_STATE_BYTES);
+/** Runs the warm-up program on a scratch CPU; returns the instructions it executed and the translator emitted. */
+export function warmUpInterpreter(): { executed: number; emitted: number } {
+  const pages = Math.ceil((RAM + A64_STATE_BYTES) / 65536);
+  const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+  registerWasmMemory(memory);
+  const buffer = memory.buffer as unknown as SharedArrayBuffer;
   const bus = new AddressSpace(BASE, { buffer, byteOffset: 0, byteLength: RAM });
   let now = 0;
   const platform: ArmPlatform = {
@@ -132,7 +137,6 @@ export function warmUpInterpreter(): number {
     bus,
     clock: { now: () => now },
     timerFrequency: 62_500_000,
-    translate: false,
     unimplemented: () => 'deliver',
     fault: (report) => {
       throw new Error(`the interpreter's warm-up program faulted: ${report.message}`);
@@ -148,6 +152,8 @@ export function warmUpInterpreter(): number {
   words.forEach((word, i) => ram.setUint32(CODE + 4 * i, word, true));
   const end = BigInt(BASE + CODE + 4 * (words.length - 1));
   cpu.powerOn(BigInt(BASE + CODE));
+  const tier = cpu.tier!;
+  tier.hot = 0x3fffffff; // never reached (and a small integer, as the real threshold: the field keeps its representation)
   const r = generator(0x5eed);
   for (let i = 0; i < 31; i++) cpu.setX(i, EDGES[r() % EDGES.length]!);
   cpu.sys.vbar = BigInt(BASE + VECTORS);
@@ -158,5 +164,7 @@ export function warmUpInterpreter(): number {
     if (cpu.run(1024) === 'fault') break;
   }
   if (cpu.getPc() !== end) throw new Error(`the interpreter's warm-up program did not reach its end (pc 0x${cpu.getPc().toString(16)})`);
-  return cpu.retired;
+  let emitted = 0;
+  for (let page = CODE; page < CODE + 4 * words.length; page += 4096) emitted += tier.emitAll(page, 1, 2 * Slot.spEl1);
+  return { executed: cpu.retired, emitted };
 }

@@ -322,6 +322,16 @@ export class RvTier {
 
   /** Looks at the code from halfword `k` of RAM page `host` and queues a block for it (or marks the head not worth one). */
   translate(page: TierPage, host: number, k: number, prv: number): void {
+    const insns = this.collect(host, k);
+    page.fns[k] = -1;
+    if (insns.length < 2 && !(insns.length === 1 && insns[0]!.op >= 3 && insns[0]!.op <= 10)) return;
+    // Queued: 96 more runs make it very hot (its batch is then compiled early), as when HOT was 160.
+    page.heat[k] = VERY_HOT - 96;
+    if (this.cache.queue({ page, host, k, prv, insns })) this.compilePending();
+  }
+
+  /** The translatable run of instructions from halfword `k` of RAM page `host`: a block's body. */
+  private collect(host: number, k: number): Insn[] {
     const insns: Insn[] = [];
     const u16 = this.hart.u16;
     const d = newDecoded();
@@ -345,11 +355,34 @@ export class RvTier {
       j += len;
       if (d.op === 3 || d.op === 4) break;
     }
-    page.fns[k] = -1;
-    if (insns.length < 2 && !(insns.length === 1 && insns[0]!.op >= 3 && insns[0]!.op <= 10)) return;
-    // Queued: 96 more runs make it very hot (its batch is then compiled early), as when HOT was 160.
-    page.heat[k] = VERY_HOT - 96;
-    if (this.cache.queue({ page, host, k, prv, insns })) this.compilePending();
+    return insns;
+  }
+
+  /**
+   * The interpreter warm-up's use of the translator (warm-up.ts): emits blocks for the code of RAM page
+   * `host`, one after another from its first halfword, into a module that is never compiled or run, so
+   * that V8 has type feedback for every case of BlockGen before the guest's first block. Returns the
+   * instructions emitted.
+   */
+  emitAll(host: number, prv: number): number {
+    const mod = new ModuleBuilder(this.memory.buffer.byteLength / 65536);
+    const fns = this.helpers.attach(mod);
+    let emitted = 0;
+    for (let k = 0; k < 2048;) {
+      const insns = this.collect(host, k);
+      if (insns.length === 0) {
+        k++;
+        continue;
+      }
+      const g = new BlockGen(this, host, k, prv, fns, mod.addGlobal(-1), 0, new Map());
+      g.emit(insns);
+      mod.addFunction(`b${k}`, [I32, I32, I32, I32], [I32], g.f);
+      emitted += insns.length;
+      const last = insns[insns.length - 1]!;
+      k = last.hw + last.len;
+    }
+    mod.encode();
+    return emitted;
   }
 
   /**

@@ -1,6 +1,6 @@
 /**
  * Warms the interpreter on a thread before its guest runs: a scratch hart (64 KiB of RAM of its own,
- * no devices, no translation) runs a program that holds every row of the instruction table a guest
+ * no devices; a translation tier that counts heads but never translates while it runs) runs a program that holds every row of the instruction table a guest
  * can reach without leaving M-mode, a few times over with changing register values, so that V8 has
  * type feedback for every case of `execute` (and of executeSlow, the FPU and the atomics) before it
  * first optimizes them.
@@ -9,12 +9,16 @@
  * meets shifts by register, MULH, DIV and the like in cold code only after the loop was optimized,
  * and each such case threw the whole loop back to unoptimized code until V8 had compiled it again:
  * 19 compiles of `execute` in one boot, 1.7 s of a second core and ~0.2 s of the vCPU thread in
- * unoptimized code (decision 0014). Nothing of the scratch hart is kept; the guest's hart never sees it.
+ * unoptimized code (decision 0014). Then the tier emits blocks for all of the program's code into a
+ * module it never compiles, for the same reason: the translator met cases late too (5 compiles of it).
+ * Nothing of the scratch hart is kept; the guest's hart never sees it. Its tier never runs a block: a
+ * call site in `execute` that saw two tiers' dispatchers would stay slower for the guest.
  *
  * Left out: WFI (it would wait), SRET (M-mode only here), and what needs a device or paging (MMIO
  * accesses, page faults): those go through functions of their own, which are small to compile again.
  */
 import { AddressSpace } from '../../bus/address-space';
+import { registerWasmMemory } from '../../jit/wasm-module';
 import { assembleProgram } from './assembler';
 import { Hart, HART_STATE_BYTES } from './hart';
 import { INSTRUCTIONS, type CRegSource, type InstructionDef } from './instructions';
@@ -149,9 +153,12 @@ function pick7(r: () => number): number {
   return FREE_P[Math.floor(r() * FREE_P.length)]!;
 }
 
-/** Runs the warm-up program on a scratch hart; returns the instructions it executed. */
-export function warmUpInterpreter(): number {
-  const buffer = new SharedArrayBuffer(RAM + HART_STATE_BYTES);
+/** Runs the warm-up program on a scratch hart; returns the instructions it executed and the translator emitted. */
+export function warmUpInterpreter(): { executed: number; emitted: number } {
+  const pages = Math.ceil((RAM + HART_STATE_BYTES) / 65536);
+  const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+  registerWasmMemory(memory);
+  const buffer = memory.buffer as unknown as SharedArrayBuffer;
   const bus = new AddressSpace(BASE, { buffer, byteOffset: 0, byteLength: RAM });
   let now = 0;
   const platform: HartPlatform = {
@@ -159,7 +166,6 @@ export function warmUpInterpreter(): number {
     bus,
     clock: { now: () => now },
     machineTimerCompare: () => Infinity,
-    translate: false,
     fault: (report) => {
       throw new Error(`the interpreter's warm-up program faulted: ${report.message}`);
     },
@@ -168,6 +174,8 @@ export function warmUpInterpreter(): number {
   const program = assembleProgram(warmUpSource(), BigInt(BASE + START));
   new Uint8Array(buffer, START, program.bytes.length).set(program.bytes);
   hart.reset(BigInt(BASE + START), 'machine');
+  const tier = hart.tier!;
+  tier.hot = 0x3fffffff; // never reached (and a small integer, as the real threshold: the field keeps its representation)
   const r = generator(0xfeed5);
   for (let i = 1; i < 32; i++) hart.setX(i, EDGES[Math.floor(r() * EDGES.length)]!);
   for (const reg of [2, 8, 28]) hart.setX(reg, BigInt(BASE + DATA));
@@ -177,5 +185,7 @@ export function warmUpInterpreter(): number {
     if (hart.run(256) === 'fault') break;
   }
   if (hart.getPc() !== end) throw new Error(`the interpreter's warm-up program did not reach its end (pc 0x${hart.getPc().toString(16)})`);
-  return Number(hart.retired);
+  let emitted = 0;
+  for (let page = START & -4096; page < START + program.bytes.length; page += 4096) emitted += tier.emitAll(page, 3);
+  return { executed: Number(hart.retired), emitted };
 }
