@@ -153,6 +153,8 @@ export class A64Cpu implements CpuCore, ArmCpuApi {
   nzcv = 0;
   /** PSTATE.DAIF (bits 9..6), in the state region (SysSlot.daif). */
   private readonly daifWord: Int32Array;
+  /** The register slots (Slot) and the system register slots after them (SysSlot), as words. */
+  readonly slots: Int32Array;
   get daif(): number {
     return this.daifWord[0]!;
   }
@@ -256,6 +258,7 @@ export class A64Cpu implements CpuCore, ArmCpuApi {
     this.trace = irqTraceOf(state.buffer);
     this.x = new Int32Array(state.buffer, state.byteOffset + A64_X_OFFSET, 40 * 2);
     this.daifWord = new Int32Array(state.buffer, state.byteOffset + A64_X_OFFSET + 8 * SysSlot.daif, 1);
+    this.slots = new Int32Array(state.buffer, state.byteOffset + A64_X_OFFSET, 2 * (SysSlot.monitorValue + 1));
     this.daif = 0x3c0;
     this.monitorWords = new Int32Array(state.buffer, state.byteOffset + A64_X_OFFSET + 8 * SysSlot.monitor, 4);
     this.exAddr = -1;

@@ -13,7 +13,7 @@ import { executeFloat, floatTrapped, loadStoreFloat } from './fpu';
 import { executeSimd } from './simd';
 import { SYS_OPS } from './instructions';
 import { loadExclusive, loadLiteral, loadStore, loadStoreOrdered, loadStorePair, storeExclusive } from './load-store';
-import { moveSystemRegister, movePstateImmediate, systemOperation } from './system';
+import { moveSystemRegister, movePstateImmediate, mrsSlotsByKey, systemOperation } from './system';
 
 const TWO32 = 4294967296;
 
@@ -63,7 +63,22 @@ export function executeOther(cpu: A64Cpu, op: number, raw: number, pageLo: numbe
     case 40: return movePstateImmediate(cpu, raw) ? END : NEXT;
     case 41: return systemOperation(cpu, raw, SYS_OPS.get(sysKeyOf(raw) & 0x3fff)?.[1], pageLo, pageHi) ? END : NEXT;
     case 42: return moveSystemRegister(cpu, sysKeyOf(raw), false, raw & 31) ? END : NEXT;
-    case 43: moveSystemRegister(cpu, sysKeyOf(raw), true, raw & 31); return NEXT;
+    case 43: {
+      // At EL1 the registers translated blocks read from their state slots (system.ts mrsInline) are read
+      // the same way here, without the general path's lookups and BigInt: of an arm64 boot's MRS that
+      // came here, 129 K read SP_EL0 (Linux's `current`), 18 K TPIDR_EL1, 11 K TCR_EL1, 4 K DAIF.
+      const slot = cpu.el === 1 ? mrsSlotsByKey().get(sysKeyOf(raw)) : undefined;
+      if (slot === undefined) {
+        moveSystemRegister(cpu, sysKeyOf(raw), true, raw & 31);
+        return NEXT;
+      }
+      const rt = raw & 31;
+      if (rt !== 31) {
+        cpu.x[rt << 1] = cpu.slots[slot << 1]!;
+        cpu.x[(rt << 1) + 1] = cpu.slots[(slot << 1) + 1]!;
+      }
+      return NEXT;
+    }
     case 44: return raise(cpu, Ec.svc, (raw >>> 5) & 0xffff, undefined, true);
     case 45: case 46: { // hvc smc
       const sup = cpu.supervisor;

@@ -139,6 +139,22 @@ export function mrsInline(key: number): { slot: number } | { value: bigint } | u
   return value === undefined ? undefined : { value };
 }
 
+let mrsSlots: ReadonlyMap<number, number> | undefined;
+
+/**
+ * The state slots of mrsInline by system register key, for the interpreter's MRS at EL1 (execute-other.ts).
+ * Built on first use: cpu.ts, whose SysSlot it reads, imports this file.
+ */
+export function mrsSlotsByKey(): ReadonlyMap<number, number> {
+  mrsSlots ??= new Map(
+    [...SYSREG_BY_KEY.keys()].flatMap((key) => {
+      const inline = mrsInline(key);
+      return inline !== undefined && 'slot' in inline ? [[key, inline.slot] as const] : [];
+    }),
+  );
+  return mrsSlots;
+}
+
 /** A write of PSTATE.DAIF a translated block at EL1 does itself (tier.ts daifWrite). */
 export type DaifWrite = { kind: 'register'; rt: number } | { kind: 'set' | 'clear'; mask: number };
 
