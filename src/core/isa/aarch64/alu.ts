@@ -342,6 +342,27 @@ export function bswap32(v: number): number {
   return ((v & 0xff) << 24) | ((v & 0xff00) << 8) | ((v >>> 8) & 0xff00) | (v >>> 24);
 }
 
+/** RBIT of a 32-bit word (int32): bits, pairs and nibbles swapped, then the bytes. */
+export function rbit32(v: number): number {
+  let r = ((v >>> 1) & 0x55555555) | ((v & 0x55555555) << 1);
+  r = ((r >>> 2) & 0x33333333) | ((r & 0x33333333) << 2);
+  r = ((r >>> 4) & 0x0f0f0f0f) | ((r & 0x0f0f0f0f) << 4);
+  return bswap32(r);
+}
+
+/** REV16 of a 32-bit word (int32): the bytes of each halfword swapped. */
+export function rev16of32(v: number): number {
+  return ((v >>> 8) & 0x00ff00ff) | ((v & 0x00ff00ff) << 8);
+}
+
+/** CLS of a 64-bit value as int32 halves (`hi` = 0 and `sf` false for a W register). */
+export function countLeadingSign(lo: number, hi: number, sf: boolean): number {
+  if (!sf) return Math.clz32(lo ^ (lo >> 31)) - 1;
+  const s = hi >> 31;
+  const h = hi ^ s;
+  return (h !== 0 ? Math.clz32(h) : 32 + Math.clz32(lo ^ s)) - 1;
+}
+
 /** Byte tables of the reflected CRC-32 (0x04C11DB7) and CRC-32C (0x1EDC6F41) polynomials. */
 const CRC_TABLES = [0xedb88320, 0x82f63b78].map((poly) => Uint32Array.from({ length: 256 }, (_, i) => {
   let c = i;

@@ -11,7 +11,7 @@ import {
   binaryBits, bitsToValue, compareNaNFlags, convertPrecision, fromInteger, fusedBits, processNaNs, roundIntegralBits, toInteger, valueBits,
 } from './fpu';
 import { fpElement } from './instructions-simd2';
-import { lanes, setLanes } from './simd-lanes';
+import { lanes, permuteBytes, setLanes } from './simd-lanes';
 import { asUint } from './uint';
 
 interface Shape { d: number; n: number; m: number; double: boolean; size: number; count: number; sign: bigint; ones: bigint; scalar: boolean }
@@ -132,5 +132,6 @@ export function fpMisc(cpu: A64Cpu, raw: number): void {
 export function dupScalar(cpu: A64Cpu, raw: number): void {
   const imm5 = (raw >>> 16) & 31;
   const size = imm5 & 1 ? 0 : imm5 & 2 ? 1 : imm5 & 4 ? 2 : 3;
-  setLanes(cpu, raw & 31, size, [lanes(cpu, (raw >>> 5) & 31, size, 16 >> size)[imm5 >>> (size + 1)]!]);
+  const src = ((raw >>> 5) & 31) * 16 + (imm5 >>> (size + 1)) * (1 << size);
+  permuteBytes(cpu, raw & 31, 1 << size, (j) => src + j);
 }

@@ -58,3 +58,21 @@ export function satU(cpu: A64Cpu, v: bigint, bits: number): bigint {
   if (c !== v) cpu.fpsr |= QC;
   return c;
 }
+
+const scratch = new Uint8Array(64);
+
+/**
+ * Writes Vd byte by byte: byte j (of `bytes`, 8 or 16) is byte from(j) of the V register file (register
+ * r's byte k is r * 16 + k), or 0 where from(j) is negative; bytes from `bytes` on are cleared. The
+ * sources are read before Vd is written, so Vd may be one of them. For the permutes Linux's NEON code
+ * runs through the interpreter's code (INS, DUP, TBL/TBX, REV): lanes() makes a BigInt of every lane.
+ */
+export function permuteBytes(cpu: A64Cpu, d: number, bytes: number, from: (j: number) => number): void {
+  const u8 = cpu.vU8;
+  for (let j = 0; j < bytes; j++) {
+    const at = from(j);
+    scratch[j] = at < 0 ? 0 : u8[at]!;
+  }
+  for (let j = 0; j < 16; j++) u8[d * 16 + j] = j < bytes ? scratch[j]! : 0;
+}
+

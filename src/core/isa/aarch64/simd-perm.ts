@@ -1,6 +1,6 @@
 /** Advanced SIMD permutes: UZP1/2, TRN1/2, ZIP1/2, EXT and the table lookups TBL/TBX of 1-4 registers. */
 import type { A64Cpu } from './cpu';
-import { lanes, setLanes } from './simd-lanes';
+import { lanes, permuteBytes, setLanes } from './simd-lanes';
 
 export function permute(cpu: A64Cpu, raw: number): void {
   const d = raw & 31, n = (raw >>> 5) & 31, m = (raw >>> 16) & 31;
@@ -36,8 +36,10 @@ export function tableLookup(cpu: A64Cpu, raw: number): void {
   const bytes = ((raw >>> 30) & 1) ? 16 : 8;
   const regs = ((raw >>> 13) & 3) + 1;
   const extension = ((raw >>> 12) & 1) === 1;
-  const table: bigint[] = [];
-  for (let r = 0; r < regs; r++) table.push(...lanes(cpu, (n + r) & 31, 0, 16));
-  const dst = lanes(cpu, d, 0, bytes);
-  setLanes(cpu, d, 0, lanes(cpu, m, 0, bytes).map((i, k) => (i < BigInt(table.length) ? table[Number(i)]! : extension ? dst[k]! : 0n)));
+  const u8 = cpu.vU8;
+  // Index byte i picks byte i % 16 of table register n + i / 16 (registers wrap at V31).
+  permuteBytes(cpu, d, bytes, (k) => {
+    const i = u8[m * 16 + k]!;
+    return i < 16 * regs ? ((n + (i >>> 4)) & 31) * 16 + (i & 15) : extension ? d * 16 + k : -1;
+  });
 }

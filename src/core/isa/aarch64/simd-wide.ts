@@ -4,7 +4,7 @@
  * SQXTUN, the pairwise long adds ADDLP/ADALP, REV16/32/64, CLS/CLZ and SADDLV/UADDLV.
  */
 import type { A64Cpu } from './cpu';
-import { half, lanes, satS, satU, setLanes, signed, writeNarrow } from './simd-lanes';
+import { half, lanes, permuteBytes, satS, satU, setLanes, signed, writeNarrow } from './simd-lanes';
 
 export function threeDifferent(cpu: A64Cpu, raw: number): void {
   const d = raw & 31, n = (raw >>> 5) & 31, m = (raw >>> 16) & 31;
@@ -67,12 +67,17 @@ export function twoMiscMore(cpu: A64Cpu, raw: number): void {
   const opc = (raw >>> 12) & 31;
   const bits = 8 << size;
   const count = (q ? 16 : 8) >> size;
-  const a = lanes(cpu, n, size, count);
   if (opc <= 1) {
-    const per = (opc === 1 ? 2 : u ? 4 : 8) >> size; // elements per container
-    setLanes(cpu, d, size, a.map((_, i) => a[i - (i % per) + per - 1 - (i % per)]!));
+    // REV64/REV32/REV16: the elements of each container in reverse order.
+    const container = opc === 1 ? 2 : u ? 4 : 8;
+    const e = 1 << size;
+    permuteBytes(cpu, d, q ? 16 : 8, (j) => {
+      const inContainer = j % container;
+      return n * 16 + (j - inContainer) + (container - e - (inContainer - (inContainer % e))) + (inContainer % e);
+    });
     return;
   }
+  const a = lanes(cpu, n, size, count);
   if (opc === 4) {
     setLanes(cpu, d, size, a.map((x) => {
       const ones = (1n << BigInt(bits)) - 1n;

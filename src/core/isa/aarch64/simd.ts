@@ -18,7 +18,7 @@ import { copySize, LD1_REGISTERS } from './disassembler';
 import { baseAddress, writeBack } from './load-store';
 import { load, store } from './memory';
 import { modifiedImmediate, shiftImmediate } from './simd-imm';
-import { lanes, setLanes, signed } from './simd-lanes';
+import { lanes, permuteBytes, setLanes, signed } from './simd-lanes';
 import { loadStoreMultiple, loadStoreSingle } from './simd-ldst';
 import { extract, permute, tableLookup } from './simd-perm';
 import { fpThreeSame, fpTwoMisc } from './simd-fp';
@@ -161,15 +161,19 @@ function copy(cpu: A64Cpu, raw: number): void {
   const index = ((raw >>> 16) & 31) >>> (size + 1);
   const imm4 = (raw >>> 11) & 15;
   const count = (q ? 16 : 8) >> size;
+  const bytes = 1 << size;
   if ((raw >>> 29) & 1) {
-    // INS (element): Vd[index] = Vn[imm4 >> size].
-    const dst = lanes(cpu, d, size, 16 >> size);
-    dst[index] = lanes(cpu, n, size, 16 >> size)[imm4 >>> size]!;
-    setLanes(cpu, d, size, dst);
+    // INS (element): Vd[index] = Vn[imm4 >> size]; Vd's other bytes stay.
+    const src = n * 16 + (imm4 >>> size) * bytes;
+    permuteBytes(cpu, d, 16, (j) => ((j >>> size) === index ? src + (j & (bytes - 1)) : d * 16 + j));
     return;
   }
   switch (imm4) {
-    case 0: setLanes(cpu, d, size, new Array<bigint>(count).fill(lanes(cpu, n, size, 16 >> size)[index]!)); return; // dup element
+    case 0: { // dup element
+      const src = n * 16 + index * bytes;
+      permuteBytes(cpu, d, count * bytes, (j) => src + (j & (bytes - 1)));
+      return;
+    }
     case 1: setLanes(cpu, d, size, new Array<bigint>(count).fill(cpu.getX(n) & ((1n << BigInt(bits)) - 1n))); return; // dup general
     case 3: { // ins general
       const dst = lanes(cpu, d, size, 16 >> size);

@@ -4,7 +4,7 @@
  * 128-bit shift, and bswap32 against REV.
  */
 import { describe, expect, it } from 'vitest';
-import { bitfieldMove32, bitfieldMove64, bswap32, dataProcessing1, extract64, multiply, multiply64 } from '../../../../../src/core/isa/aarch64/alu';
+import { bitfieldMove32, bitfieldMove64, bswap32, countLeadingSign, dataProcessing1, extract64, multiply, multiply64, rbit32, rev16of32 } from '../../../../../src/core/isa/aarch64/alu';
 
 /**
  * The reference: SBFM, BFM, UBFM (op ids 14..16) on BigInts, as the architecture states them. With
@@ -82,6 +82,21 @@ describe('W-register fast paths', () => {
 
   it('bswap32 equals REV of a W register', () => {
     for (const v of operands) expect(bswap32(v)).toBe(Number(BigInt.asIntN(32, dataProcessing1(87, u32(v), 32))));
+  });
+
+  it('rbit32, rev16of32 and countLeadingSign equal RBIT, REV16 and CLS of W and X registers', () => {
+    const s32 = (v: bigint): number => Number(BigInt.asIntN(32, v));
+    for (const lo of operands) {
+      expect(rbit32(lo), `rbit w ${lo}`).toBe(s32(dataProcessing1(84, u32(lo), 32)));
+      expect(rev16of32(lo), `rev16 w ${lo}`).toBe(s32(dataProcessing1(85, u32(lo), 32)));
+      expect(countLeadingSign(lo, 0, false), `cls w ${lo}`).toBe(Number(dataProcessing1(89, u32(lo), 32)));
+      for (const hi of [0, -1, 1, 0x7fffffff, -0x80000000, 0x00010000, lo ^ 0x5a5a5a5a]) {
+        const x = (BigInt(hi >>> 0) << 32n) | u32(lo);
+        const rbit = dataProcessing1(84, x, 64);
+        expect([rbit32(hi), rbit32(lo)], `rbit x ${hi}:${lo}`).toEqual([s32(rbit), s32(rbit >> 32n)]);
+        expect(countLeadingSign(lo, hi, true), `cls x ${hi}:${lo}`).toBe(Number(dataProcessing1(89, x, 64)));
+      }
+    }
   });
 });
 

@@ -149,7 +149,7 @@ describe('A64 Advanced SIMD (further groups)', () => {
     expect(xs(m, [18, 19])).toEqual(['0x0', '0x8000000']); // FPSR.QC set by the saturating sqshrn
   });
 
-  it('permutes: zip, uzp, trn, ext, and tbl/tbx of one to four registers', () => {
+  it('permutes: zip, uzp, trn, ext, and tbl/tbx of one to four registers (a table that wraps from V31 to V0)', () => {
     const m = run(`
   ldr x1, =0x0706050403020100
   ldr x2, =0x0f0e0d0c0b0a0908
@@ -189,10 +189,14 @@ describe('A64 Advanced SIMD (further groups)', () => {
   movi v17.16b, #0xee
   tbx v17.8b, {v0.16b}, v10.8b
   mov x14, v17.d[0]
-  mov x15, v17.d[1]`);
+  mov x15, v17.d[1]
+  tbl v18.8b, {v31.16b, v0.16b}, v10.8b
+  mov x16, v18.d[0]`);
     expect(xs(m, [1, 2, 3, 4, 5, 6])).toEqual(['0x1303120211011000', '0x1b1a0b0a19180908', '0xb0a090803020100', '0x1b1a191813121110', '0xf0d0b0907050301', '0x1f1d1b1917151311']);
     expect(xs(m, [7, 8, 9, 10, 11])).toEqual(['0x1606140412021000', '0xf0e0d0c0b0a0908', '0xa09080706050403', '0x1211100f0e0d0c0b', '0x1615141312111007']);
     expect(xs(m, [12, 13, 14, 15])).toEqual(['0x100005001f00', '0x303f100005201f00', '0xeeeeeeee05eeee00', '0x0']);
+    // Indices 0x00 and 0x05 pick V31's bytes (0x10), 0x1f and 0x10 V0's bytes 15 and 0; the rest are out of range.
+    expect(xs(m, [16])).toEqual(['0x10000f10']);
   });
 
   it('widening and narrowing: addl/addw/mull/mlal/abdl, xtn/xtn2/uqxtn/sqxtn, addhn, addlv, addlp, rev64, clz/cls', () => {
