@@ -224,10 +224,12 @@ function loadStoreOne(cpu: A64Cpu, raw: number): void {
     }
   }
   if ((raw >>> 23) & 1) {
+    // Post-index by the bytes moved (Rm = 31) or by Xm, on int32 halves.
     const m = (raw >>> 16) & 31;
-    const offset = m === 31 ? BigInt(count * bytes) : cpu.getX(m);
-    const next = asUint(64, ((BigInt(startHi >>> 0) << 32n) | BigInt(startLo >>> 0)) + offset);
-    writeBack(cpu, n, Number(BigInt.asIntN(32, next)), Number(BigInt.asIntN(32, next >> 32n)));
+    const offLo = m === 31 ? count * bytes : cpu.x[m << 1]!;
+    const offHi = m === 31 ? 0 : cpu.x[(m << 1) + 1]!;
+    const sum = (startLo >>> 0) + (offLo >>> 0);
+    writeBack(cpu, n, sum | 0, (startHi + offHi + (sum >= 4294967296 ? 1 : 0)) | 0);
   }
 }
 

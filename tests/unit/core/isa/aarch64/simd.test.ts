@@ -90,8 +90,13 @@ describe('A64 Advanced SIMD (first groups)', () => {
   mov x6, v2.d[1]
   fmov x7, d2
   add x8, x20, #128
-  st1 {v0.4s-v3.4s}, [x8]`);
+  st1 {v0.4s-v3.4s}, [x8]
+  add x9, x20, #256
+  mov x10, #-48
+  ld1 {v4.16b}, [x9], x10`);
     expect(m.x(3)).toBe(BigInt(DATA + 32));
+    // A negative register offset carries into the high word as 64-bit arithmetic does.
+    expect(m.x(9)).toBe(BigInt(DATA + 256 - 48));
     expect(m.x(4)).toBe(BigInt(DATA + 64 + 48));
     const at = (off: number) => hex(m.ram.getBigUint64(DATA - RAM_BASE + off, true));
     expect([at(64), at(72), at(80), at(88)]).toEqual(['0x1111111111111111', '0x2222222222222222', '0x2222222222222222', '0x1111111111111111']);
