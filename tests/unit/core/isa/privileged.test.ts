@@ -158,6 +158,38 @@ describe('interrupts and timers', () => {
     expect((m.x(24) >> 8n) & 1n).toBe(1n);
   });
 
+  it('takes an interrupt pending while SIE was clear at the instruction after the CSR write that sets SIE', () => {
+    // csrsi / csrs / csrw of sstatus.SIE (Linux's local_irq_restore): the run loop takes it there, not at the
+    // slice's end. sepc names the instruction after the write, and nothing after it ran.
+    for (const set of ['csrsi sstatus, 2', 'csrs sstatus, a5', 'csrrs a4, sstatus, a5']) {
+      const m = machine([...dropToS, 'li a5, 2', set, 'after: addi s7, s7, 1', 'addi s7, s7, 1', 'loop: j loop', 'sh: csrr s9, scause', 'csrr s10, sepc', 'ebreak']);
+      m.hart.writeCsr(MIDELEG, 0x222n);
+      m.hart.writeCsr(MIE, 0x2n);
+      m.hart.writeCsr(STVEC, m.program.labels.get('sh')!);
+      Atomics.or(m.hart.header, HartWord.mip, 1 << 1);
+      m.run(1000);
+      expect(m.x(25), set).toBe(INT | 1n);
+      expect(m.x(26), set).toBe(m.program.labels.get('after')!);
+      expect(m.x(23), set).toBe(0n);
+    }
+  });
+
+  it('reads sstatus with UXL = 2 and SD above bit 31, and time past 2^32', () => {
+    const m = machine(['li t0, 3', 'slli t0, t0, 13', 'csrw mstatus, t0', ...dropToS, 'csrr a0, sstatus', 'csrci sstatus, 0', 'csrrc a1, sstatus, zero', 'rdtime a2', 'ebreak']);
+    m.hart.writeCsr(MCOUNTEREN, 7n);
+    m.time.now = 2 ** 33 + 5;
+    m.run(100);
+    // dropToS writes mstatus again (MPP = S only): FS is off there, so SD is clear.
+    expect(m.x(10) >> 32n).toBe(2n);
+    expect(m.x(11) >> 32n).toBe(2n);
+    expect(m.x(12)).toBe(2n ** 33n + 5n);
+    const dirty = machine([...dropToS, 'li t0, 3', 'slli t0, t0, 13', 'csrs sstatus, t0', 'csrr a0, sstatus', 'csrrsi a1, sstatus, 0', 'ebreak']);
+    dirty.run(100);
+    expect(dirty.x(10) >> 32n).toBe(0x8000_0002n);
+    expect(dirty.x(11)).toBe(dirty.x(10));
+    expect((dirty.x(10) >> 13n) & 3n).toBe(3n);
+  });
+
   it('takes M-level interrupts in S-mode even when mstatus.MIE is clear', () => {
     const m = withHandler([...dropToS, 'loop: j loop']);
     m.hart.writeCsr(MIE, 0x8n);
