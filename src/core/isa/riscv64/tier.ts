@@ -15,9 +15,10 @@
  * another hart or a device rewrote it); the interpreter then runs that code and may translate it again.
  *
  * Translated: RV64I (LUI, AUIPC, JAL, JALR, branches, loads and stores of every width, the immediate and
- * register ALU ops and their W forms, FENCE as a no-op), RV64M, and the compressed forms (the decoder
- * expands them to base operations). Called from inside a block (the interpreter's own code, helperOp):
- * F/D, A and CSR reads, which always go on with the next instruction or raise; CSR writes, SFENCE.VMA
+ * register ALU ops and their W forms, FENCE as a no-op), RV64M, AMOSWAP/ADD/XOR/AND/OR as wasm atomics
+ * where the write TLB holds the page, and the compressed forms (the decoder expands them to base
+ * operations). Called from inside a block (the interpreter's own code, helperOp): F/D, LR/SC, the other
+ * AMOs (and those a block cannot do itself) and CSR reads, which always go on with the next instruction or raise; CSR writes, SFENCE.VMA
  * and FENCE.I, which go on too unless the interpreter's code says the slice must end there (an interrupt
  * may have been enabled, translation or data privilege changed: endingOp), and then leave the block at
  * the next instruction with the stop word raised. Left to the interpreter, ending a block: ECALL/EBREAK,
@@ -34,7 +35,7 @@ import { loadSlow, TLB_MASK, TLB_SIZE, writeVirt } from './mmu';
 import { TLB_ENTRY } from '../../cpu/soft-tlb';
 import { emitTlbHit, emitTlbOffset } from '../../jit/emit-tlb';
 import { executeSlow, SLOW_CONTINUE, SLOW_REENTER } from './system';
-import { FunctionBody, I32, I64, ModuleBuilder, Op as W, VOID } from '../../jit/wasm-module';
+import { AtomicOp, atomicWidth, FunctionBody, I32, I64, ModuleBuilder, Op as W, VOID } from '../../jit/wasm-module';
 import { emitMulHigh } from '../../jit/emit-arith';
 import { type HelperCall, HelperTable } from '../../jit/helper-table';
 import { RegisterLocals } from '../../jit/register-locals';
@@ -860,6 +861,9 @@ class BlockGen {
         this.divide32(op, rs1, rs2);
         this.setW(rd);
         return false;
+      case 79: case 80: case 81: case 82: case 83: case 90: case 91: case 92: case 93: case 94: // amoswap amoadd amoxor amoand amoor (.w, .d)
+        this.amo(ins, i);
+        return false;
       default:
         if (!helperOp(op, rs1)) throw new Error(`RV64 tier: op ${op} is not translatable`);
         this.callInterpreter(ins, i);
@@ -975,6 +979,45 @@ class BlockGen {
     this.exit(this.r, i + 1);
     f.op(W.end);
     f.op(W.end);
+  }
+
+  /**
+   * AMOSWAP, AMOADD, AMOXOR, AMOAND and AMOOR (.W, .D) as one wasm atomic read-modify-write on the shared
+   * memory where the write TLB holds the page and the address is aligned (so RAM, no decoded code there,
+   * stores allowed): atomic against the other harts' threads and sequentially consistent, as amo.ts's
+   * Atomics operations are. Elsewhere (a TLB miss, misaligned, a device, a code page) the interpreter's
+   * code does it, as for any A instruction. A riscv64 boot runs ~270 K of these (AMOADD.W alone 138 K):
+   * each was a call of the interpreter's code.
+   */
+  private amo(ins: Insn, i: number): void {
+    const f = this.f;
+    const { op, rd } = ins;
+    const word = op < 88;
+    const size = word ? 4 : 8;
+    const group = [AtomicOp.xchg, AtomicOp.add, AtomicOp.xor, AtomicOp.and, AtomicOp.or][op - (word ? 79 : 90)]!;
+    this.x(ins.rs1); f.set(this.a);
+    this.x(ins.rs2); f.set(this.b);
+    if (rd !== 0) this.localOf(rd);
+    this.tlbHit(true, size);
+    f.op(W.if, VOID);
+    this.hostAddress(true);
+    f.get(this.b).atomic(group + atomicWidth(size), Math.log2(size), this.RAM);
+    // The old value, a word's sign-extended (the i64 form of a 32-bit access zero-extends it).
+    if (word) f.op(W.i32_wrap_i64).op(W.i64_extend_i32_s);
+    if (rd !== 0) f.set(this.localOf(rd)); else f.op(W.drop);
+    f.op(W.else);
+    this.storeDirty();
+    f.i32(op | ((rd === 0 ? 32 : rd) << 9) | (ins.rs1 << 16) | (ins.rs2 << 23) | (ins.len << 29)).i32(ins.imm | 0).i32(ins.bits);
+    this.position(ins, i);
+    f.callIndirect(this.fns.other).op(W.drop);
+    if (rd !== 0) f.i32(0).mem(W.i64_load, 3, this.addr(rd)).set(this.localOf(rd));
+    // Into a page with decoded code (the epoch moved): leave at the next instruction, as a store does.
+    f.i32(0).mem(W.i32_load, 2, this.EPOCH).op(W.global_get).u(this.checked).op(W.i32_ne).op(W.if, VOID);
+    this.pcOf(this.r, ins.hw + ins.len);
+    this.exit(this.r, i + 1);
+    f.op(W.end);
+    f.op(W.end);
+    if (rd !== 0) this.regs.written(rd);
   }
 
   /** F/D and A through executeSlow: registers go out to memory before and are read again after. */
