@@ -21,7 +21,7 @@ import { DEBUG_OFFSET, DEBUG_WORDS, writeSnapshot } from '../../cpu/hart-snapsho
 import { TRAP_SIGNAL, WATCH_CAUSE } from './trap-signal';
 import { irqTraceOf, type IrqTrace } from '../../cpu/irq-trace';
 import { inspectHart } from './inspect';
-import { JC_ENTRIES, MAX_BLOCK, RvTier, RV_JC_OFFSET, RV_TIER_END, RV_TLB_BYTES, RV_TLB_OFFSET, RV_XTLB_OFFSET } from './tier';
+import { JC_ENTRIES, MAX_BLOCK, RvTier, RV_JC_OFFSET, RV_RES_OFFSET, RV_TIER_END, RV_TLB_BYTES, RV_TLB_OFFSET, RV_XTLB_OFFSET } from './tier';
 import { wasmMemoryOf } from '../../jit/wasm-module';
 import { restoreHartState, saveHartState } from './hart-state';
 
@@ -169,10 +169,18 @@ export class Hart implements HartApi, CpuCore {
   frm = 0;
   fflags = 0;
 
-  /** LR reservation: physical address (-1 = none), size and the value LR saw. */
-  resAddr = -1;
-  resSize = 0;
-  resValue = 0n;
+  /** The LR reservation's words in the state region (tier.ts RV_RES_OFFSET), which translated LR/SC use too. */
+  private readonly res: Int32Array;
+  /** LR reservation: RAM span offset (-1 = none), size and the value LR saw. */
+  get resAddr(): number { return this.res[0]!; }
+  set resAddr(v: number) { this.res[0] = v; }
+  get resSize(): number { return this.res[1]!; }
+  set resSize(v: number) { this.res[1] = v; }
+  get resValue(): bigint { return (BigInt(this.res[3]!) << 32n) | BigInt(this.res[2]! >>> 0); }
+  set resValue(v: bigint) {
+    this.res[2] = Number(BigInt.asIntN(32, v));
+    this.res[3] = Number(BigInt.asIntN(32, v >> 32n));
+  }
 
   retired = 0;
   exit: RunExit | '' = '';
@@ -225,6 +233,8 @@ export class Hart implements HartApi, CpuCore {
     this.header = new Int32Array(buf, base, HART_HEADER_BYTES / 4);
     this.x = new Int32Array(buf, base + X_OFFSET, 66);
     this.pcWords = new Int32Array(buf, base + PC_OFFSET, 2);
+    this.res = new Int32Array(buf, base + RV_RES_OFFSET, 4);
+    this.res[0] = -1;
     this.fi = new Int32Array(buf, base + F_OFFSET, 64);
     this.fd = new Float64Array(buf, base + F_OFFSET, 32);
     this.fs = new Float32Array(buf, base + F_OFFSET, 64);

@@ -16,9 +16,10 @@
  *
  * Translated: RV64I (LUI, AUIPC, JAL, JALR, branches, loads and stores of every width, the immediate and
  * register ALU ops and their W forms, FENCE as a no-op), RV64M, AMOSWAP/ADD/XOR/AND/OR as wasm atomics
- * where the write TLB holds the page, and the compressed forms (the decoder expands them to base
- * operations). Called from inside a block (the interpreter's own code, helperOp): F/D, LR/SC, the other
- * AMOs (and those a block cannot do itself) and CSR reads, which always go on with the next instruction or raise; CSR writes, SFENCE.VMA
+ * where the TLB holds the page, and the compressed forms (the decoder expands them to base
+ * operations), LR/SC on the reservation words in the state region. Called from inside a block (the
+ * interpreter's own code, helperOp): F/D, AMOMIN/MAX, the A instructions a block cannot do itself (a TLB
+ * miss, a device, a code page) and CSR reads, which always go on with the next instruction or raise; CSR writes, SFENCE.VMA
  * and FENCE.I, which go on too unless the interpreter's code says the slice must end there (an interrupt
  * may have been enabled, translation or data privilege changed: endingOp), and then leave the block at
  * the next instruction with the stop word raised. Left to the interpreter, ending a block: ECALL/EBREAK,
@@ -58,6 +59,12 @@ const MAX_BLOCKS = 60000;
 
 /** Where the tier's words lie in the hart's state region (after the registers and the debug snapshot). */
 export const RV_TLB_OFFSET = 2048;
+/**
+ * Four words just before the TLBs: the LR reservation (the RAM span offset LR read, -1 for none; its size;
+ * the value it saw as low and high words), kept here so that translated LR/SC (BlockGen.lrsc) and the
+ * interpreter's code (amo.ts, through Hart's resAddr, resSize and resValue) share it.
+ */
+export const RV_RES_OFFSET = RV_TLB_OFFSET - 16;
 /** Bytes of the read TLB in the state region (the write TLB follows it): TLB_SIZE entries of TLB_ENTRY words. */
 export const RV_TLB_BYTES = 4 * TLB_ENTRY * TLB_SIZE;
 /** One word: the table index of a block that found its code changed (set by the dispatcher). */
@@ -199,6 +206,7 @@ export class RvTier {
   readonly epochAddress: number;
   readonly liveBase: number;
   readonly staleAddress: number;
+  readonly resAddress: number;
   private readonly words: Int32Array;
   /** The helpers blocks call (slow loads and stores, the interpreter's code), through one table. */
   private readonly helpers: HelperTable<keyof RvHelpers>;
@@ -210,6 +218,7 @@ export class RvTier {
     this.ramBase = ramOffset;
     this.staleAddress = stateOffset + RV_STALE_OFFSET;
     this.staleWord = this.staleAddress >> 2;
+    this.resAddress = stateOffset + RV_RES_OFFSET;
     this.stopAddress = stateOffset + RV_STOP_OFFSET;
     this.stopWord = this.stopAddress >> 2;
     this.epochAddress = stateOffset + RV_EPOCH_OFFSET;
@@ -489,6 +498,7 @@ class BlockGen {
   private readonly EPOCH: number;
   private readonly LIVE: number;
   private readonly STALE: number;
+  private readonly RES: number;
   private readonly STOP: number;
   /** The guest registers in locals (core/jit/register-locals.ts). */
   private readonly regs: RegisterLocals;
@@ -519,6 +529,7 @@ class BlockGen {
     this.RAM = tier.ramBase;
     this.LIVE = tier.liveBase;
     this.STALE = tier.staleAddress;
+    this.RES = tier.resAddress;
     this.STOP = tier.stopAddress;
   }
 
@@ -864,6 +875,9 @@ class BlockGen {
       case 79: case 80: case 81: case 82: case 83: case 90: case 91: case 92: case 93: case 94: // amoswap amoadd amoxor amoand amoor (.w, .d)
         this.amo(ins, i);
         return false;
+      case 77: case 78: case 88: case 89: // lr sc (.w, .d)
+        this.lrsc(ins, i);
+        return false;
       default:
         if (!helperOp(op, rs1)) throw new Error(`RV64 tier: op ${op} is not translatable`);
         this.callInterpreter(ins, i);
@@ -1016,6 +1030,67 @@ class BlockGen {
     this.pcOf(this.r, ins.hw + ins.len);
     this.exit(this.r, i + 1);
     f.op(W.end);
+    f.op(W.end);
+    if (rd !== 0) this.regs.written(rd);
+  }
+
+  /**
+   * LR and SC (.W, .D) on the reservation words (RV_RES_OFFSET), as amo.ts does them: LR loads atomically
+   * and records the RAM span offset, size and the value it saw; SC succeeds (rd = 0) when the reservation
+   * is on the same offset and size and memory still holds that value, swapped in with one wasm
+   * compare-exchange, and clears the reservation either way. Through the read (LR) or write (SC) TLB;
+   * elsewhere the interpreter's code (amo's slow path). ~370 K of a riscv64 boot's LR.D and SC.D were calls
+   * of the interpreter's code before.
+   */
+  private lrsc(ins: Insn, i: number): void {
+    const f = this.f;
+    const { op, rd } = ins;
+    const word = op < 88;
+    const size = word ? 4 : 8;
+    const log = Math.log2(size);
+    const lr = op === 77 || op === 88;
+    const res = this.RES;
+    this.x(ins.rs1); f.set(this.a);
+    if (!lr) { this.x(ins.rs2); f.set(this.b); }
+    if (rd !== 0) this.localOf(rd);
+    this.tlbHit(!lr, size);
+    f.op(W.if, VOID);
+    this.hostAddress(!lr);
+    f.set(this.e);
+    if (lr) {
+      // The value a word's LR saw is kept sign-extended, as its rd gets it.
+      f.get(this.e).atomic(AtomicOp.load + atomicWidth(size), log, this.RAM);
+      if (word) f.op(W.i32_wrap_i64).op(W.i64_extend_i32_s);
+      f.set(this.r);
+      f.i32(0).get(this.e).mem(W.i32_store, 2, res);
+      f.i32(0).i32(size).mem(W.i32_store, 2, res + 4);
+      f.i32(0).get(this.r).mem(W.i64_store, 3, res + 8);
+      f.get(this.r);
+    } else {
+      f.i32(0).mem(W.i32_load, 2, res).get(this.e).op(W.i32_eq);
+      f.i32(0).mem(W.i32_load, 2, res + 4).i32(size).op(W.i32_eq).op(W.i32_and);
+      f.op(W.if, I64);
+      f.get(this.e).i32(0).mem(W.i64_load, 3, res + 8).get(this.b).atomic(AtomicOp.cmpxchg + atomicWidth(size), log, this.RAM);
+      // Stored if memory held what LR saw (a word's compare is of the low 32 bits): rd = 0, else 1.
+      if (word) f.op(W.i32_wrap_i64).i32(0).mem(W.i32_load, 2, res + 8).op(W.i32_ne).op(W.i64_extend_i32_u);
+      else f.i32(0).mem(W.i64_load, 3, res + 8).op(W.i64_ne).op(W.i64_extend_i32_u);
+      f.op(W.else).i64(1n).op(W.end);
+      f.i32(0).i32(-1).mem(W.i32_store, 2, res);
+    }
+    if (rd !== 0) f.set(this.localOf(rd)); else f.op(W.drop);
+    f.op(W.else);
+    this.storeDirty();
+    f.i32(op | ((rd === 0 ? 32 : rd) << 9) | (ins.rs1 << 16) | (ins.rs2 << 23) | (ins.len << 29)).i32(ins.imm | 0).i32(ins.bits);
+    this.position(ins, i);
+    f.callIndirect(this.fns.other).op(W.drop);
+    if (rd !== 0) f.i32(0).mem(W.i64_load, 3, this.addr(rd)).set(this.localOf(rd));
+    if (!lr) {
+      // An SC into a page with decoded code (the epoch moved): leave at the next instruction, as a store does.
+      f.i32(0).mem(W.i32_load, 2, this.EPOCH).op(W.global_get).u(this.checked).op(W.i32_ne).op(W.if, VOID);
+      this.pcOf(this.r, ins.hw + ins.len);
+      this.exit(this.r, i + 1);
+      f.op(W.end);
+    }
     f.op(W.end);
     if (rd !== 0) this.regs.written(rd);
   }

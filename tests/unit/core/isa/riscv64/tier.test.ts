@@ -185,17 +185,23 @@ describe('RV64 translation tier: seeded random programs', () => {
   });
 });
 
-describe('RV64 translation tier: AMOs as wasm atomics', () => {
-  it('40 loops of AMOSWAP/ADD/XOR/AND/OR (.W, .D) among integer code leave the interpreter\'s registers and memory', () => {
-    // The block does these itself where the write TLB holds the page (tier.ts amo); the first pass of each
-    // loop misses the TLB and goes through the interpreter's code. LR/SC and AMOMIN/MAX stay with it.
+describe('RV64 translation tier: AMOs and LR/SC as wasm atomics', () => {
+  it('40 loops of AMOSWAP/ADD/XOR/AND/OR and LR/SC (.W, .D) among integer code leave the interpreter\'s registers and memory', () => {
+    // The block does these itself where the TLB holds the page (tier.ts amo, lrsc); the first pass of each
+    // loop misses the TLB and goes through the interpreter's code, as AMOMIN/MAXU always do. LR/SC pairs
+    // on one address, with a store or AMO between them sometimes (the SC then fails where the value changed).
     const r = rng(0xa70);
     let labels = 0;
     for (let p = 0; p < 40; p++) {
       const body: string[] = ['li x29, 4', 'loop:'];
       const n = 6 + Math.floor(r() * 30);
       for (let i = 0; i < n; i++) {
-        if (r() < 0.5) {
+        if (r() < 0.2) {
+          const d = r() < 0.5 ? 'd' : 'w';
+          const offset = (d === 'd' ? 8 : 4) * Math.floor(r() * 16);
+          const between = r() < 0.3 ? [`sw x${5 + Math.floor(r() * 11)}, ${offset}(x28)`] : r() < 0.3 ? [`amoadd.${d} x0, x6, (x30)`] : [];
+          body.push(`addi x30, x28, ${offset}`, `lr.${d} x${5 + Math.floor(r() * 11)}, (x30)`, ...between, `sc.${d} x${5 + Math.floor(r() * 11)}, x${5 + Math.floor(r() * 11)}, (x30)`);
+        } else if (r() < 0.5) {
           const d = r() < 0.5;
           const name = ['amoswap', 'amoadd', 'amoxor', 'amoand', 'amoor', 'amomin', 'amomaxu', 'lr'][Math.floor(r() * 8)]!;
           const offset = (d ? 8 : 4) * Math.floor(r() * (d ? 64 : 128));
@@ -214,6 +220,24 @@ describe('RV64 translation tier: AMOs as wasm atomics', () => {
       }
       expect(lockStep(ms, 61, 100_000, [RAM_BASE + 0x10000, 512], `program ${p}:\n${source}`)).toBe('wfi');
     }
+  });
+});
+
+describe('RV64 translation tier: SC where the reservation is not', () => {
+  it('fails at another address holding the same value, a second time, and after an LR of the other size', () => {
+    const source = [
+      'sd x0, 0(x28)', 'sd x0, 8(x28)', 'addi x30, x28, 0', 'addi x7, x28, 8', 'li x9, 77', 'li x29, 4',
+      'loop: lr.d x5, (x30)', 'sc.d x6, x9, (x7)', 'lr.d x5, (x30)', 'sc.d x8, x9, (x30)', 'sc.d x10, x9, (x30)',
+      'lr.w x11, (x30)', 'sc.d x12, x9, (x30)', 'sd x0, 0(x28)', 'addi x29, x29, -1', 'bnez x29, loop', 'wfi',
+    ].join('\n');
+    const ms = pair(source);
+    for (const m of ms) m.hart.setX(28, BigInt(RAM_BASE + 0x10000));
+    expect(lockStep(ms, 61, 10_000, [RAM_BASE + 0x10000, 16], source)).toBe('wfi');
+    expect(ms[1].hart.tier!.stats.blocks).toBeGreaterThan(0);
+    // Each pass: the SC elsewhere fails (and, as every SC, clears the reservation), the SC after a new LR
+    // stores, the next one fails, and so does one after an LR of the other size.
+    expect([6, 8, 10, 12].map((r) => ms[1].hart.getX(r))).toEqual([1n, 0n, 1n, 1n]);
+    expect(ms[1].ram.getBigUint64(0x10008, true)).toBe(0n);
   });
 });
 
