@@ -346,6 +346,14 @@ export function registerWasmMemory(memory: WebAssembly.Memory): void {
   memories.set(memory.buffer, memory);
 }
 
+/** A new shared WebAssembly.Memory of at least `bytes`, registered (CPUs over it get a translation tier): its buffer. */
+export function registeredWasmBuffer(bytes: number): SharedArrayBuffer {
+  const pages = Math.ceil(bytes / 65536);
+  const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+  registerWasmMemory(memory);
+  return memory.buffer as unknown as SharedArrayBuffer;
+}
+
 export function wasmMemoryOf(buffer: ArrayBufferLike): WebAssembly.Memory | undefined {
   return memories.get(buffer);
 }

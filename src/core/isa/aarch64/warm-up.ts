@@ -16,7 +16,8 @@
  * the instruction after. Nothing of the scratch CPU is kept.
  */
 import { AddressSpace } from '../../bus/address-space';
-import { registerWasmMemory } from '../../jit/wasm-module';
+import { xorshift32 } from '../../cpu/xorshift';
+import { registeredWasmBuffer } from '../../jit/wasm-module';
 import { A64Cpu, A64_STATE_BYTES, Slot } from './cpu';
 import { decode } from './decoder';
 import { INSTRUCTIONS, Op, type A64Row } from './instructions';
@@ -46,17 +47,6 @@ const MSR_DAIFSET = 0xd5034fdf; // msr daifset, #15
 const movZero = (d: number): number => (0xaa1f03e0 | d) >>> 0; // mov xd, xzr
 const addSp = (n: number): number => (0x9100001f | (n << 5)) >>> 0; // mov sp, xn
 const adr8 = (d: number): number => (0x10000040 | d) >>> 0; // adr xd, .+8
-
-/** A small seeded generator (xorshift32). */
-function generator(seed: number): () => number {
-  let s = seed;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return s >>> 0;
-  };
-}
 
 function isMemory(row: A64Row): boolean {
   return row.cls === 'load-store' || (row.fmt.includes('[') && row.op !== Op.LDR_LIT && row.op !== Op.LDR_LIT_FP);
@@ -97,7 +87,7 @@ function unit(row: A64Row, bits: number): number[] {
 
 /** The instance words of every row the warm-up runs, `copies` times over with fresh random bits. */
 export function warmUpWords(copies = COPIES): { words: number[]; rows: Set<A64Row> } {
-  const r = generator(0xa64a64);
+  const r = xorshift32(0xa64a64);
   const words: number[] = [];
   const rows = new Set<A64Row>();
   const ops = new Set<number>();
@@ -125,10 +115,7 @@ export function warmUpWords(copies = COPIES): { words: number[]; rows: Set<A64Ro
 
 /** Runs the warm-up program on a scratch CPU; returns the instructions it executed and the translator emitted. */
 export function warmUpInterpreter(): { executed: number; emitted: number } {
-  const pages = Math.ceil((RAM + A64_STATE_BYTES) / 65536);
-  const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
-  registerWasmMemory(memory);
-  const buffer = memory.buffer as unknown as SharedArrayBuffer;
+  const buffer = registeredWasmBuffer(RAM + A64_STATE_BYTES);
   const bus = new AddressSpace(BASE, { buffer, byteOffset: 0, byteLength: RAM });
   let now = 0;
   const platform: ArmPlatform = {
@@ -154,7 +141,7 @@ export function warmUpInterpreter(): { executed: number; emitted: number } {
   cpu.powerOn(BigInt(BASE + CODE));
   const tier = cpu.tier!;
   tier.hot = 0x3fffffff; // never reached (and a small integer, as the real threshold: the field keeps its representation)
-  const r = generator(0x5eed);
+  const r = xorshift32(0x5eed);
   for (let i = 0; i < 31; i++) cpu.setX(i, EDGES[r() % EDGES.length]!);
   cpu.sys.vbar = BigInt(BASE + VECTORS);
   cpu.sys.tpidr1 = BigInt(BASE + DATA);

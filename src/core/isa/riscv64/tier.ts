@@ -166,6 +166,15 @@ function endingOp(op: number, rs1: number): boolean {
   return op === 51 || op === 57 || op === 58 || op === 61 || ((op === 59 || op === 60 || op === 62 || op === 63) && rs1 !== 0);
 }
 
+/**
+ * An instruction as the interpreter's decode slot holds it, for the `other` helper: op, rd (x0 as the
+ * sink pair 32 where the instruction writes an integer rd), rs1, rs2 and its length.
+ */
+function helperWord(ins: Insn): number {
+  const rd = ins.rd === 0 && INT_RD[ins.op] === 1 ? 32 : ins.rd;
+  return ins.op | (rd << 9) | (ins.rs1 << 16) | (ins.rs2 << 23) | (ins.len << 29);
+}
+
 /** Instructions the block does itself, not through the interpreter's code (helperOp). */
 function translatedHere(op: number): boolean {
   return (op >= 1 && op <= 50) || (op >= 64 && op <= 76);
@@ -986,12 +995,7 @@ class BlockGen {
     f.get(this.b).op(W.i32_wrap_i64).get(this.b).i64(32n).op(W.i64_shr_u).op(W.i32_wrap_i64);
     this.position(ins, i);
     f.callIndirect(this.fns.st);
-    // The store went into a page with decoded code (the epoch moved): the rest of this block may be
-    // what it overwrote, so leave at the next instruction; the block checks its code when entered again.
-    f.i32(0).mem(W.i32_load, 2, this.EPOCH).op(W.global_get).u(this.checked).op(W.i32_ne).op(W.if, VOID);
-    this.pcOf(this.r, ins.hw + ins.len);
-    this.exit(this.r, i + 1);
-    f.op(W.end);
+    this.leaveIfCodeChanged(ins, i);
     f.op(W.end);
   }
 
@@ -1020,16 +1024,7 @@ class BlockGen {
     if (word) f.op(W.i32_wrap_i64).op(W.i64_extend_i32_s);
     if (rd !== 0) f.set(this.localOf(rd)); else f.op(W.drop);
     f.op(W.else);
-    this.storeDirty();
-    f.i32(op | ((rd === 0 ? 32 : rd) << 9) | (ins.rs1 << 16) | (ins.rs2 << 23) | (ins.len << 29)).i32(ins.imm | 0).i32(ins.bits);
-    this.position(ins, i);
-    f.callIndirect(this.fns.other).op(W.drop);
-    if (rd !== 0) f.i32(0).mem(W.i64_load, 3, this.addr(rd)).set(this.localOf(rd));
-    // Into a page with decoded code (the epoch moved): leave at the next instruction, as a store does.
-    f.i32(0).mem(W.i32_load, 2, this.EPOCH).op(W.global_get).u(this.checked).op(W.i32_ne).op(W.if, VOID);
-    this.pcOf(this.r, ins.hw + ins.len);
-    this.exit(this.r, i + 1);
-    f.op(W.end);
+    this.atomicByInterpreter(ins, i, true);
     f.op(W.end);
     if (rd !== 0) this.regs.written(rd);
   }
@@ -1079,20 +1074,37 @@ class BlockGen {
     }
     if (rd !== 0) f.set(this.localOf(rd)); else f.op(W.drop);
     f.op(W.else);
+    this.atomicByInterpreter(ins, i, !lr);
+    f.op(W.end);
+    if (rd !== 0) this.regs.written(rd);
+  }
+
+  /**
+   * The other path of an A instruction a block does itself: the interpreter's code does it (registers
+   * written out first on this path), rd is read back; after a write (`writes`), leaveIfCodeChanged.
+   */
+  private atomicByInterpreter(ins: Insn, i: number, writes: boolean): void {
+    const f = this.f;
+    const { rd } = ins;
     this.storeDirty();
-    f.i32(op | ((rd === 0 ? 32 : rd) << 9) | (ins.rs1 << 16) | (ins.rs2 << 23) | (ins.len << 29)).i32(ins.imm | 0).i32(ins.bits);
+    f.i32(helperWord(ins)).i32(ins.imm | 0).i32(ins.bits);
     this.position(ins, i);
     f.callIndirect(this.fns.other).op(W.drop);
     if (rd !== 0) f.i32(0).mem(W.i64_load, 3, this.addr(rd)).set(this.localOf(rd));
-    if (!lr) {
-      // An SC into a page with decoded code (the epoch moved): leave at the next instruction, as a store does.
-      f.i32(0).mem(W.i32_load, 2, this.EPOCH).op(W.global_get).u(this.checked).op(W.i32_ne).op(W.if, VOID);
-      this.pcOf(this.r, ins.hw + ins.len);
-      this.exit(this.r, i + 1);
-      f.op(W.end);
-    }
+    if (writes) this.leaveIfCodeChanged(ins, i);
+  }
+
+  /**
+   * After a write through the interpreter's code: if it went into a page with decoded code (the epoch
+   * moved), the rest of this block may be what it overwrote, so leave at the next instruction; the block
+   * checks its code when entered again.
+   */
+  private leaveIfCodeChanged(ins: Insn, i: number): void {
+    const f = this.f;
+    f.i32(0).mem(W.i32_load, 2, this.EPOCH).op(W.global_get).u(this.checked).op(W.i32_ne).op(W.if, VOID);
+    this.pcOf(this.r, ins.hw + ins.len);
+    this.exit(this.r, i + 1);
     f.op(W.end);
-    if (rd !== 0) this.regs.written(rd);
   }
 
   /** F/D and A through executeSlow: registers go out to memory before and are read again after. */
@@ -1100,9 +1112,7 @@ class BlockGen {
     const f = this.f;
     this.storeDirty();
     this.regs.clean();
-    const rd = ins.rd === 0 && INT_RD[ins.op] === 1 ? 32 : ins.rd;
-    const w = ins.op | (rd << 9) | (ins.rs1 << 16) | (ins.rs2 << 23) | (ins.len << 29);
-    f.i32(w).i32(ins.imm | 0).i32(ins.bits);
+    f.i32(helperWord(ins)).i32(ins.imm | 0).i32(ins.bits);
     this.position(ins, i);
     f.callIndirect(this.fns.other);
     this.regs.forget();

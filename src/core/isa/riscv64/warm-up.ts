@@ -18,7 +18,8 @@
  * accesses, page faults): those go through functions of their own, which are small to compile again.
  */
 import { AddressSpace } from '../../bus/address-space';
-import { registerWasmMemory } from '../../jit/wasm-module';
+import { xorshift32 } from '../../cpu/xorshift';
+import { registeredWasmBuffer } from '../../jit/wasm-module';
 import { assembleProgram } from './assembler';
 import { Hart, HART_STATE_BYTES } from './hart';
 import { INSTRUCTIONS, type CRegSource, type InstructionDef } from './instructions';
@@ -37,17 +38,6 @@ const SKIP = new Set(['wfi', 'sret', 'mret', 'jal', 'jalr', 'c.j', 'c.jr', 'c.ja
 const FREE = [5, 6, 7, 9, 10, 11, 12, 13, 14, 15];
 const FREE_P = [9, 10, 11, 12, 13, 14, 15];
 const EDGES = [0n, 1n, -1n, 0x7fff_ffff_ffff_ffffn, -0x8000_0000_0000_0000n, 0xffff_ffffn, 0x8000_0000n, 0x7fff_ffffn, -0x8000_0000n, 63n, 0x1234_5678_9abc_def0n];
-
-/** A small seeded generator (xorshift32): the same program every time. */
-function generator(seed: number): () => number {
-  let s = seed;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 4294967296;
-  };
-}
 
 /** The byte size of a memory row's access (for an aligned offset). */
 function accessSize(row: InstructionDef): number {
@@ -104,7 +94,8 @@ function line(row: InstructionDef, r: () => number): string {
 
 /** The program's lines: every reachable row, then branches and jumps both ways and across the page end. */
 export function warmUpSource(): string[] {
-  const r = generator(0x5eed1);
+  const next = xorshift32(0x5eed1);
+  const r = (): number => next() / 4294967296;
   const body: string[] = [];
   let labels = 0;
   for (const row of INSTRUCTIONS) {
@@ -155,10 +146,7 @@ function pick7(r: () => number): number {
 
 /** Runs the warm-up program on a scratch hart; returns the instructions it executed and the translator emitted. */
 export function warmUpInterpreter(): { executed: number; emitted: number } {
-  const pages = Math.ceil((RAM + HART_STATE_BYTES) / 65536);
-  const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
-  registerWasmMemory(memory);
-  const buffer = memory.buffer as unknown as SharedArrayBuffer;
+  const buffer = registeredWasmBuffer(RAM + HART_STATE_BYTES);
   const bus = new AddressSpace(BASE, { buffer, byteOffset: 0, byteLength: RAM });
   let now = 0;
   const platform: HartPlatform = {
@@ -176,7 +164,8 @@ export function warmUpInterpreter(): { executed: number; emitted: number } {
   hart.reset(BigInt(BASE + START), 'machine');
   const tier = hart.tier!;
   tier.hot = 0x3fffffff; // never reached (and a small integer, as the real threshold: the field keeps its representation)
-  const r = generator(0xfeed5);
+  const next = xorshift32(0xfeed5);
+  const r = (): number => next() / 4294967296;
   for (let i = 1; i < 32; i++) hart.setX(i, EDGES[Math.floor(r() * EDGES.length)]!);
   for (const reg of [2, 8, 28]) hart.setX(reg, BigInt(BASE + DATA));
   const end = program.labels.get('end')!;
