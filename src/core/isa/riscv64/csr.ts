@@ -25,8 +25,17 @@ const u64 = (v: number): bigint => BigInt(v >>> 0);
 
 function statusValue(h: Hart, mask: number, sxl: boolean): bigint {
   const lo = h.mstatus & mask;
-  const sd = (lo & Mstatus.FS) === Mstatus.FS ? 1n << 63n : 0n;
-  return u64(lo) | (sxl ? 0xan << 32n : 0x2n << 32n) | sd;
+  return u64(lo) | (BigInt(statusHighWord(lo, sxl) >>> 0) << 32n);
+}
+
+/** The high word of mstatus (`sxl`) or sstatus with low word `lo`: UXL = 2 (and SXL = 2), SD when FS is dirty. */
+function statusHighWord(lo: number, sxl: boolean): number {
+  return (sxl ? 0xa : 0x2) | ((lo & Mstatus.FS) === Mstatus.FS ? 0x80000000 : 0);
+}
+
+/** The time CSR: the clock in ticks, never below 0. */
+function timeTicks(h: Hart): number {
+  return Math.max(0, Math.floor(h.platform.clock.now()));
 }
 
 function retiredNow(h: Hart): bigint {
@@ -147,7 +156,7 @@ export function readCsr(h: Hart, n: number): bigint | undefined {
     case Csr.fcsr: return BigInt((h.frm << 5) | h.fflags);
     case Csr.cycle: case Csr.mcycle: return counterValue(h, INHIBIT_CY);
     case Csr.instret: case Csr.minstret: return counterValue(h, INHIBIT_IR);
-    case Csr.time: return BigInt(Math.max(0, Math.floor(h.platform.clock.now())));
+    case Csr.time: return BigInt(timeTicks(h));
     case Csr.sstatus: return statusValue(h, SSTATUS_MASK, false);
     case Csr.sie: return u64(h.mie & h.mideleg);
     case Csr.sip: return u64(effectiveMip(h) & h.mideleg);
@@ -342,15 +351,15 @@ function statusWriteEndsSlice(h: Hart, o: number, v: number, highChanged: boolea
  */
 function csrFast(h: Hart, n: number, kind: number, d: number, srcLo: number, srcHi: number, writes: boolean): boolean | undefined {
   if (n === Csr.time && !writes) {
-    const t = Math.max(0, Math.floor(h.platform.clock.now()));
+    const t = timeTicks(h);
     h.x[d] = t | 0;
     h.x[d + 1] = Math.floor(t / 4294967296) | 0;
     return false;
   }
   if (n !== Csr.sstatus) return undefined;
-  // sstatus: the S-visible bits of mstatus, UXL = 2 and SD (FS dirty) above (statusValue).
+  // sstatus: the S-visible bits of mstatus, its high word as statusValue makes it.
   const oldLo = h.mstatus & SSTATUS_MASK;
-  const oldHi = (2 | ((oldLo & Mstatus.FS) === Mstatus.FS ? 0x80000000 : 0)) | 0;
+  const oldHi = statusHighWord(oldLo, false);
   let ends = false;
   if (writes) {
     const nextLo = kind === 0 ? srcLo : kind === 1 ? oldLo | srcLo : oldLo & ~srcLo;

@@ -15,12 +15,12 @@
  * another hart or a device rewrote it); the interpreter then runs that code and may translate it again.
  *
  * Translated: RV64I (LUI, AUIPC, JAL, JALR, branches, loads and stores of every width, the immediate and
- * register ALU ops and their W forms, FENCE as a no-op), RV64M, AMOSWAP/ADD/XOR/AND/OR as wasm atomics
- * where the TLB holds the page, and the compressed forms (the decoder expands them to base
- * operations), LR/SC on the reservation words in the state region. Called from inside a block (the
+ * register ALU ops and their W forms, FENCE as a no-op), RV64M, the compressed forms (the decoder expands
+ * them to base operations), and AMOSWAP/ADD/XOR/AND/OR and LR/SC as wasm atomics where the TLB holds the
+ * page (LR/SC on the reservation words in the state region). Called from inside a block (the
  * interpreter's own code, helperOp): F/D, AMOMIN/MAX, the A instructions a block cannot do itself (a TLB
- * miss, a device, a code page) and CSR reads, which always go on with the next instruction or raise; CSR writes, SFENCE.VMA
- * and FENCE.I, which go on too unless the interpreter's code says the slice must end there (an interrupt
+ * miss, a device, a code page) and CSR reads, which always go on with the next instruction or raise; CSR
+ * writes, SFENCE.VMA and FENCE.I, which go on too unless the interpreter's code says the slice must end there (an interrupt
  * may have been enabled, translation or data privilege changed: endingOp), and then leave the block at
  * the next instruction with the stop word raised. Left to the interpreter, ending a block: ECALL/EBREAK,
  * xRET and WFI. A 32-bit instruction that crosses the page end is its block's last, translated when the

@@ -48,8 +48,8 @@ function accessSize(row: InstructionDef): number {
   return 8;
 }
 
-/** One line per row: operands drawn at random where the row allows, memory on the data area. */
-function line(row: InstructionDef, r: () => number): string {
+/** One line per row: operands drawn at random where the row allows, memory on the data area, branches to `target`. */
+function line(row: InstructionDef, r: () => number, target = ''): string {
   const pick = <T>(a: readonly T[]): T => a[Math.floor(r() * a.length)]!;
   const compressed = row.ext === 'C';
   const regFor = (source: CRegSource | undefined): string => {
@@ -86,6 +86,7 @@ function line(row: InstructionDef, r: () => number): string {
       case 'zimm': return String(Math.floor(r() * 32));
       case 'pred': case 'succ': return 'iorw';
       case 'rm': return pick(['rne', 'rtz', 'dyn']);
+      case 'target': return target;
       default: throw new Error(`warm-up: no operand for '${token}' (${row.name})`);
     }
   });
@@ -101,9 +102,9 @@ export function warmUpSource(): string[] {
   for (const row of INSTRUCTIONS) {
     if (SKIP.has(row.name)) continue;
     if (row.syntax.includes('target')) {
+      // Over one instruction, so that taken and not taken both go on.
       const l = `w${labels++}`;
-      const ops = row.syntax.split(',').map((t) => (t === 'target' ? l : t === 'rs1' ? `x${row.ext === 'C' ? pick7(r) : pickFree(r)}` : `x${pickFree(r)}`));
-      body.push(`${row.name} ${ops.join(', ')}`, `addi x${pickFree(r)}, x${pickFree(r)}, 1`, `${l}:`);
+      body.push(line(row, r, l), 'addi x5, x5, 1', `${l}:`);
       continue;
     }
     body.push(line(row, r));
@@ -134,14 +135,6 @@ export function warmUpSource(): string[] {
     'addi x30, x30, -1', 'bnez x30, loop',
     'end: j end',
   ];
-}
-
-function pickFree(r: () => number): number {
-  return FREE[Math.floor(r() * FREE.length)]!;
-}
-
-function pick7(r: () => number): number {
-  return FREE_P[Math.floor(r() * FREE_P.length)]!;
 }
 
 /** Runs the warm-up program on a scratch hart; returns the instructions it executed and the translator emitted. */
