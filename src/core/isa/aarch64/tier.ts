@@ -1586,10 +1586,12 @@ class BlockGen {
 
   /**
    * Sets lo and e from the address in local a, and pushes whether the TLB (read or write) holds its
-   * page for this EL and the access of `size` bytes is aligned (core/jit/emit-tlb.ts).
+   * page for this EL and the access of `size` bytes is aligned (core/jit/emit-tlb.ts), or with
+   * `unaligned` lies in the page: ordinary loads and stores to RAM need no alignment (SCTLR_EL1.A is not
+   * modelled, memory.ts), exclusives and atomics do (and wasm's atomics trap without it).
    */
-  private tlbHit(write: boolean, size: number): void {
-    emitTlbHit(this.f, this.TLB + (write ? A64_TLB_BYTES : 0), TLB_SIZE, this.a, this.lo, this.e, this.el, size);
+  private tlbHit(write: boolean, size: number, unaligned = false): void {
+    emitTlbHit(this.f, this.TLB + (write ? A64_TLB_BYTES : 0), TLB_SIZE, this.a, this.lo, this.e, this.el, size, unaligned);
   }
 
   /** Pushes the RAM span offset of the address in lo (after tlbHit). */
@@ -1619,7 +1621,7 @@ class BlockGen {
     else if (op === 103 || op === 105) f.i64(BigInt((raw << 11) >> 23)).op(W.i64_add);
     else if (op === 107) { this.extendedOperand((raw >>> 16) & 31, (raw >>> 13) & 7, (raw >>> 12) & 1 ? sizeLog : 0); f.op(W.i64_add); }
     f.set(this.a);
-    this.tlbHit(store, size);
+    this.tlbHit(store, size, true);
     // The fast path needs no register in memory; the slow path (the interpreter's code) stores them first.
     this.direct++;
     f.op(W.if, VOID);
@@ -1798,9 +1800,7 @@ class BlockGen {
     this.xsp(n);
     if (op !== 109) f.i64(BigInt(off)).op(W.i64_add);
     f.set(this.a);
-    this.tlbHit(!load, size);
-    // Both elements in the page.
-    f.get(this.lo).i32(0xfff).op(W.i32_and).i32(4096 - 2 * size).op(W.i32_le_u).op(W.i32_and);
+    this.tlbHit(!load, 2 * size, true);
     // The fast path needs no register in memory; the slow path (the interpreter's code) stores them first.
     this.direct++;
     f.op(W.if, VOID);
