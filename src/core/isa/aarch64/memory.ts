@@ -13,7 +13,7 @@ import { translateStage1, type Access } from './mmu';
 import { Stage2 } from './platform';
 import { emptyTlb, fillTlbEntry, TLB_ENTRY } from '../../cpu/soft-tlb';
 
-export const TLB_SIZE = 1024;
+export const TLB_SIZE = 4096;
 export const TLB_MASK = TLB_SIZE - 1;
 export const READ = 0;
 export const WRITE = 1;
