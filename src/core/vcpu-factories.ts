@@ -9,6 +9,7 @@ import type { SharedHartSignals } from './machine/signals';
 import type { VcpuArch } from './vcpu/vcpu-loop';
 import type { VcpuSetup } from './vcpu/vcpu-setup';
 import { cpuModel } from './cpu-models';
+import { compilingHere } from './jit/block-cache';
 import { createRiscvVcpu, riscvDeviceSignals } from './hypervisor/arch/riscv64/vcpu';
 import { createAarch64Vcpu } from './hypervisor/arch/aarch64/vcpu';
 import { createLoongarchVcpu } from './hypervisor/arch/loongarch64/vcpu';
@@ -37,7 +38,8 @@ let warmed = false;
 export function warmUpVcpu(arch: BoardArch): void {
   if (warmed) return;
   warmed = true;
-  cpuModel(arch).warmUp?.();
+  // A warm-up's tier compiles its few blocks here: it must not wait for the compiling thread.
+  compilingHere(() => cpuModel(arch).warmUp?.());
 }
 
 export function prepareVcpu(arch: BoardArch, zoned: boolean): VcpuPreparation {

@@ -42,6 +42,35 @@ export function useBackgroundCompiler(compiler: BackgroundCompiler | undefined):
   background = compiler;
 }
 
+/**
+ * Runs `fn` with a compiler that compiles each module on this thread at once but hands it back at the
+ * next take(), as the compiling thread would later: a warm-up takes the paths of a module in flight
+ * without waiting for that thread.
+ */
+export function compilingHere<T>(fn: () => T): T {
+  const saved = background;
+  const done: ReturnType<BackgroundCompiler['take']> = [];
+  let next = 1;
+  background = {
+    available: () => true,
+    submit(bytes) {
+      const ticket = next++;
+      try {
+        done.push({ ticket, module: new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>) });
+      } catch (e) {
+        done.push({ ticket, error: e instanceof Error ? e.message : String(e) });
+      }
+      return ticket;
+    },
+    take: () => done.splice(0),
+  };
+  try {
+    return fn();
+  } finally {
+    background = saved;
+  }
+}
+
 /** A queued head that keeps running reaches this heat: its batch may be compiled as it is (decision 0011). */
 export const VERY_HOT = 255;
 /** Where a queued head that got very hot starts counting again when its batch was not compiled yet. */

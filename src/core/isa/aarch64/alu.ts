@@ -88,7 +88,7 @@ export function shift64(cpu: Pick<A64Cpu, 'tmpHi'>, type: number, lo: number, hi
         return (lo >>> s) | (hi << (32 - s));
       }
       cpu.tmpHi = 0;
-      return hi >>> (s - 32);
+      return (hi >>> (s - 32)) | 0;
     case 2:
       if (s < 32) {
         cpu.tmpHi = hi >> s;
@@ -117,7 +117,7 @@ export function shift64(cpu: Pick<A64Cpu, 'tmpHi'>, type: number, lo: number, hi
 export function shift32(type: number, v: number, s: number): number {
   switch (type) {
     case 0: return v << s;
-    case 1: return v >>> s;
+    case 1: return (v >>> s) | 0;
     case 2: return v >> s;
     default: return s === 0 ? v : (v >>> s) | (v << (32 - s));
   }

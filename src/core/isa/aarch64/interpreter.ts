@@ -497,11 +497,9 @@ export function execute(cpu: A64Cpu, n: number): number {
             }
           } else if (!sf) {
             const a = x[nn << 1]!, b = x[m << 1]!;
-            let q: number;
-            if (b === 0) q = 0;
-            else if (op === 78) q = Math.floor((a >>> 0) / (b >>> 0));
-            else q = a === -0x8000_0000 && b === -1 ? a : Math.trunc(a / b);
-            x[di] = q | 0;
+            // `| 0` truncates the quotient (exact for 32-bit operands) and wraps INT_MIN / -1 to INT_MIN, as
+            // SDIV does; the quotient never becomes an int32 variable V8 could deoptimize on.
+            x[di] = b === 0 ? 0 : op === 78 ? ((a >>> 0) / (b >>> 0)) | 0 : (a / b) | 0;
             x[di + 1] = 0;
           } else {
             setPair(x, di, divide(op === 79, pair(x[nn << 1]!, x[(nn << 1) + 1]!), pair(x[m << 1]!, x[(m << 1) + 1]!), 64));
@@ -601,11 +599,15 @@ export function execute(cpu: A64Cpu, n: number): number {
             const m = (raw >>> 16) & 31;
             off = extend(cpu, x[m << 1]!, x[(m << 1) + 1]!, (raw >>> 13) & 7, (raw >>> 12) & 1 ? sizeLog : 0);
             offHi = cpu.tmpHi;
-          } else off = op === 104 ? 0 : (raw << 11) >> 23;
+          } else {
+            off = op === 104 ? 0 : (raw << 11) >> 23;
+            offHi = off >> 31;
+          }
+          // The 64-bit sum on int32 words, the low words' carry by an unsigned compare (biased to signed):
+          // Xm's low word as uint32 would not be an int32, and V8 deoptimized here on the first negative one.
           const baseLo = x[a]!, baseHi = x[a + 1]!;
-          const t = (baseLo >>> 0) + (op === 107 ? off >>> 0 : off);
-          const lo = t | 0;
-          const hi = (baseHi + offHi + (t >= TWO32 ? 1 : t < 0 ? -1 : 0)) | 0;
+          const lo = (baseLo + off) | 0;
+          const hi = (baseHi + offHi + ((lo ^ -0x8000_0000) < (baseLo ^ -0x8000_0000) ? 1 : 0)) | 0;
           const e = ((lo >>> 12) & TLB_MASK) * TLB_ENTRY;
           const opc = (raw >>> 22) & 3;
           const tag = (lo & -4096) | el;

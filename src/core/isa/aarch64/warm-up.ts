@@ -3,7 +3,8 @@
  * CPU (256 KiB of RAM of its own, no devices, a translation tier that never translates while it runs,
  * then emits blocks for the whole program into a module it never compiles) runs instances of every row of the
  * instruction table, so that V8 has type feedback for every case of `execute` and executeOther, the
- * loads and stores, FP and Advanced SIMD before it first optimizes them. Without it one arm64 Linux
+ * loads and stores, FP and Advanced SIMD before it first optimizes them; then a short program takes the
+ * interpreter's paths into translated code (tierProgram). Without it one arm64 Linux
  * boot compiled `execute` 23 times (3.5 s of background cores) as cold code met cases one by one.
  *
  * Rows an earlier alias row always takes (MOVZ is decoded as MOV) are met through that alias, which
@@ -23,13 +24,16 @@ import { decode } from './decoder';
 import { INSTRUCTIONS, Op, type A64Row } from './instructions';
 import type { ArmPlatform } from './platform';
 
-const BASE = 0x4000_0000;
+/** Above 2 GiB, as a kernel's addresses are: their low words read as uint32 are not int32 (V8 must see that). */
+const BASE = 0x8000_0000;
 const RAM = 256 * 1024;
 const VECTORS = 0;
 const CODE = 0x1000;
 /** The data area the memory instructions use: 64 KiB above it for the largest scaled offsets, more below. */
 const DATA = 0x3_0000;
 const COPIES = 4;
+/** The tier phase's program (tierProgram), on a page of its own between the main program and the data. */
+const TIER_CODE = 0x2_0000;
 
 const SKIP_OPS = new Set<number>([Op.WFI, Op.WFE, Op.ERET, Op.MSR, Op.MSR_IMM]);
 const EDGES = [0n, 1n, -1n, 0x7fff_ffff_ffff_ffffn, -0x8000_0000_0000_0000n, 0xffff_ffffn, 0x8000_0000n, 0x7fff_ffffn, 63n, 0x1234_5678_9abc_def0n];
@@ -94,17 +98,21 @@ export function warmUpWords(copies = COPIES): { words: number[]; rows: Set<A64Ro
   for (let c = 0; c < copies; c++) {
     for (const row of INSTRUCTIONS) {
       if (SKIP_OPS.has(row.op)) continue;
-      // A row an alias mostly shadows gets few tries once its operation has an instance (generating is
-      // part of every thread's start); an operation without one yet gets many.
-      const attempts = ops.has(row.op) ? 16 : 1024;
+      // Bit 31 (sf in most rows: the 32- and 64-bit forms take different paths) alternates by copy.
+      const free31 = (row.mask & 0x8000_0000) === 0;
+      const form = 2 * row.op + (free31 ? c & 1 : row.match >>> 31);
+      // A row an alias mostly shadows gets few tries once its operation (in this form) has an instance
+      // (generating is part of every thread's start); one without an instance yet gets many.
+      const attempts = ops.has(form) ? 16 : 1024;
       for (let attempt = 0; attempt < attempts; attempt++) {
-        const bits = (row.match | (r() & ~row.mask)) >>> 0;
+        let bits = (row.match | (r() & ~row.mask)) >>> 0;
+        if (free31) bits = (c & 1 ? bits | 0x8000_0000 : bits & 0x7fff_ffff) >>> 0;
         if (decode(bits) !== row) continue;
         const u = unit(row, bits);
         if (!u.some((word) => decode(word) === row)) continue;
         words.push(...u);
         rows.add(row);
-        ops.add(row.op);
+        ops.add(form);
         break;
       }
     }
@@ -113,8 +121,48 @@ export function warmUpWords(copies = COPIES): { words: number[]; rows: Set<A64Ro
   return { words, rows };
 }
 
+/**
+ * The tier phase: the interpreter's paths into translated code, which the main program never takes (its
+ * tier never translates). A loop is translated, compiled once it is very hot and dispatched; its first
+ * word is then rewritten (NOP to MOV X3, X3) and the loop run again, so that its block finds its code
+ * changed (the stale path); a second loop's TLBI VMALLE1 ends the slice from inside its block (the stop
+ * path); a third runs across a page boundary, its blocks leaving to the other page. Without it V8
+ * optimized `execute` before the guest's first block and deoptimized it at each of these paths once the
+ * guest took them (an arm64 boot: 4 of its 10 compiles of `execute`). Runs of words by byte offset.
+ */
+const TIER_PROGRAM: readonly (readonly [number, readonly number[]])[] = [
+  [0, [
+    0xd2800006, // mov x6, #0
+    0xd2802581, // mov x1, #300
+    0xd503201f, // 1: nop
+    0xf1000421, // subs x1, x1, #1
+    0x54ffffc1, // b.ne 1b
+    0xb5000106, // cbnz x6, 2f
+    0xd2800026, // mov x6, #1
+    0x10ffff64, // adr x4, 1b
+    0x52807c63, // mov w3, #0x3e3
+    0x72b54063, // movk w3, #0xaa03, lsl #16 (w3: mov x3, x3)
+    0xb9000083, // str w3, [x4]
+    0xd2802581, // mov x1, #300
+    0x17fffff6, // b 1b
+    0xd2802581, // 2: mov x1, #300
+    0xd508871f, // 3: tlbi vmalle1
+    0xf1000421, // subs x1, x1, #1
+    0x54ffffc1, // b.ne 3b
+    0xd2802581, // mov x1, #300
+    0x140003ec, // b 4f (0xff8)
+  ]],
+  [0xff8, [
+    0xf1000421, // 4: subs x1, x1, #1
+    0x14000001, // b 5f (the next page)
+    0x54ffffc1, // 5: b.ne 4b
+    B_SELF, // the end
+  ]],
+];
+const TIER_END = 0x1004;
+
 /** Runs the warm-up program on a scratch CPU; returns the instructions it executed and the translator emitted. */
-export function warmUpInterpreter(): { executed: number; emitted: number } {
+export function warmUpInterpreter(): { executed: number; emitted: number; blocks: number; stale: number } {
   const buffer = registeredWasmBuffer(RAM + A64_STATE_BYTES);
   const bus = new AddressSpace(BASE, { buffer, byteOffset: 0, byteLength: RAM });
   let now = 0;
@@ -153,5 +201,15 @@ export function warmUpInterpreter(): { executed: number; emitted: number } {
   if (cpu.getPc() !== end) throw new Error(`the interpreter's warm-up program did not reach its end (pc 0x${cpu.getPc().toString(16)})`);
   let emitted = 0;
   for (let page = CODE; page < CODE + 4 * words.length; page += 4096) emitted += tier.emitAll(page, 1, 2 * Slot.spEl1);
-  return { executed: cpu.retired, emitted };
+  if (CODE + 4 * words.length > TIER_CODE) throw new Error('the warm-up program runs into its tier phase');
+  for (const [at, run] of TIER_PROGRAM) run.forEach((word, i) => ram.setUint32(TIER_CODE + at + 4 * i, word, true));
+  const tierEnd = BigInt(BASE + TIER_CODE + TIER_END);
+  tier.hot = 2;
+  cpu.setPc(BigInt(BASE + TIER_CODE));
+  for (let slice = 0; slice < 4096 && cpu.getPc() !== tierEnd; slice++) {
+    now += 1000;
+    if (cpu.run(1024) === 'fault') break;
+  }
+  if (cpu.getPc() !== tierEnd) throw new Error(`the warm-up's tier phase did not reach its end (pc 0x${cpu.getPc().toString(16)})`);
+  return { executed: cpu.retired, emitted, blocks: tier.stats.blocks, stale: tier.stats.stale };
 }

@@ -11,8 +11,8 @@
  * 19 compiles of `execute` in one boot, 1.7 s of a second core and ~0.2 s of the vCPU thread in
  * unoptimized code (decision 0014). Then the tier emits blocks for all of the program's code into a
  * module it never compiles, for the same reason: the translator met cases late too (5 compiles of it).
- * Nothing of the scratch hart is kept; the guest's hart never sees it. Its tier never runs a block: a
- * call site in `execute` that saw two tiers' dispatchers would stay slower for the guest.
+ * Last, a short program takes the interpreter's paths into translated code (tierSource). Nothing of the
+ * scratch hart is kept; the guest's hart never sees it.
  *
  * Left out: WFI (it would wait), SRET (M-mode only here), and what needs a device or paging (MMIO
  * accesses, page faults): those go through functions of their own, which are small to compile again.
@@ -32,6 +32,8 @@ const START = 3 * 1024;
 /** Data for loads, stores and atomics; x8, x28 and sp point here. */
 const DATA = 0x8000;
 const PASSES = 4;
+/** The tier phase's program (tierSource): its last loop runs across the page end at TIER + 0x1000. */
+const TIER = 0xc000;
 
 const SKIP = new Set(['wfi', 'sret', 'mret', 'jal', 'jalr', 'c.j', 'c.jr', 'c.jalr', 'c.addi16sp', 'c.addi4spn']);
 /** Registers the random operands use: x8 (compressed memory base), sp, x28 (memory base), x29 (jump base) and x30 (pass count) are kept. */
@@ -137,8 +139,35 @@ export function warmUpSource(): string[] {
   ];
 }
 
+/**
+ * The tier phase's program: the interpreter's paths into translated code, which the main program never
+ * takes (its tier never translates). A loop is translated, compiled once it is very hot and dispatched;
+ * its first word is then rewritten (NOP to ADDI X7, X7, 0) and the loop run again after FENCE.I, so that
+ * its block finds its code changed (the stale path); a second loop's SFENCE.VMA ends the slice from inside
+ * its block (the stop word); a third runs across the page end, its blocks leaving to the other page.
+ * Without it V8 optimized `execute` before the guest's first block and deoptimized it on each of these
+ * paths once the guest took them (a riscv64 boot: 6 of its 11 compiles of `execute`).
+ */
+function tierSource(): string[] {
+  const loops = 'li x11, 1000'; // enough runs of a head to be queued, very hot four times and compiled
+  const lines = [
+    'li x6, 0', loops,
+    't1: addi x0, x0, 0', 'addi x11, x11, -1', 'bne x11, x0, t1',
+    'bne x6, x0, t2', 'li x6, 1',
+    'auipc x7, 0', 'addi x7, x7, -20', // t1
+    'lui x29, 0x38', 'addi x29, x29, 0x393', 'sw x29, 0(x7)', 'fence.i', // addi x7, x7, 0 over the NOP
+    loops, 'j t1',
+    't2:', loops,
+    't3: sfence.vma x0, x0', 'addi x11, x11, -1', 'bne x11, x0, t3',
+    loops,
+  ];
+  // NOPs up to the page end, where the third loop starts.
+  while (4 * lines.length < 0x1000 - 8) lines.push('addi x0, x0, 0');
+  return [...lines, 't4: addi x11, x11, -1', 'j t5', 't5: bne x11, x0, t4', 'tend: j tend'];
+}
+
 /** Runs the warm-up program on a scratch hart; returns the instructions it executed and the translator emitted. */
-export function warmUpInterpreter(): { executed: number; emitted: number } {
+export function warmUpInterpreter(): { executed: number; emitted: number; blocks: number; stale: number } {
   const buffer = registeredWasmBuffer(RAM + HART_STATE_BYTES);
   const bus = new AddressSpace(BASE, { buffer, byteOffset: 0, byteLength: RAM });
   let now = 0;
@@ -169,5 +198,16 @@ export function warmUpInterpreter(): { executed: number; emitted: number } {
   if (hart.getPc() !== end) throw new Error(`the interpreter's warm-up program did not reach its end (pc 0x${hart.getPc().toString(16)})`);
   let emitted = 0;
   for (let page = START & -4096; page < START + program.bytes.length; page += 4096) emitted += tier.emitAll(page, 3);
-  return { executed: Number(hart.retired), emitted };
+  if (START + program.bytes.length > DATA) throw new Error('the warm-up program runs into its data');
+  const tierProgram = assembleProgram(tierSource(), BigInt(BASE + TIER));
+  new Uint8Array(buffer, TIER, tierProgram.bytes.length).set(tierProgram.bytes);
+  const tierEnd = tierProgram.labels.get('tend')!;
+  tier.hot = 2;
+  hart.setPc(BigInt(BASE + TIER));
+  for (let slice = 0; slice < 4096 && hart.getPc() !== tierEnd; slice++) {
+    now += 1000;
+    if (hart.run(1024) === 'fault') break;
+  }
+  if (hart.getPc() !== tierEnd) throw new Error(`the warm-up's tier phase did not reach its end (pc 0x${hart.getPc().toString(16)})`);
+  return { executed: Number(hart.retired), emitted, blocks: tier.stats.blocks, stale: tier.stats.stale };
 }

@@ -22,4 +22,11 @@ describe('A64 interpreter warm-up', () => {
     expect(executed).toBeGreaterThanOrEqual(words.length);
     expect(emitted).toBeGreaterThan(words.length / 3);
   });
+
+  it('then runs translated blocks: one translated again after its code changed, one that ends its slice', () => {
+    const { blocks, stale } = warmUpInterpreter();
+    // The first loop's block, the same loop rewritten, the TLBI loop's block.
+    expect(blocks).toBeGreaterThanOrEqual(3);
+    expect(stale).toBeGreaterThanOrEqual(1);
+  });
 });

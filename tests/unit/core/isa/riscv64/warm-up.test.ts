@@ -33,4 +33,11 @@ describe('riscv64 interpreter warm-up', () => {
     // The tier translates the integer set; system, FP and atomic rows stay with the interpreter.
     expect(emitted).toBeGreaterThan(lines / 3);
   });
+
+  it('then runs translated blocks: one translated again after its code changed, one that ends its slice', () => {
+    const { blocks, stale } = warmUpInterpreter();
+    // The first loop's block, the same loop rewritten, the SFENCE.VMA loop's block.
+    expect(blocks).toBeGreaterThanOrEqual(3);
+    expect(stale).toBeGreaterThanOrEqual(1);
+  });
 });
