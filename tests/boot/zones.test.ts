@@ -1,7 +1,7 @@
 /**
  * Zones on the riscv64 board, end to end on the vCPU workers: the root program driving hvisor's
  * hypercalls, per-zone consoles, SBI confinement, isolation of a faulting zone, the strict mode,
- * and repeated start/shutdown (zoneR's latency is in tests/timing).
+ * and repeated start/shutdown (zoneR's latency is in tests/timing); and when CPUs in no zone get their threads.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -120,11 +120,35 @@ describe('zones', () => {
     expect(machine.host.state).toBe('faulted');
   }, 60_000);
 
+  it('a CPU in no zone gets its thread only when first needed: here when the machine is paused', async () => {
+    // aarch64-hello's root on CPU 0 alone: CPUs 1-3 stay parked (its PSCI CPU_ON of them is refused).
+    const loaded = await loadLayout('examples/aarch64-hello');
+    machine = await startMachine({ ...loaded, layout: { ...loaded.layout, root: { ...loaded.layout.root, cpus: [0] } } });
+    const printed = await machine.waitFor('root-linux', 'echo> ', 20_000);
+    expect(printed).toContain('Hello from aarch64 CPU 0');
+    expect(printed).not.toContain('Hello from aarch64 CPU 1');
+    expect(machine.host.workerCount).toBe(1);
+    machine.host.pause();
+    // The pause reaches the parked CPUs' words: each gets its thread, which answers as a parked CPU would.
+    const deadline = Date.now() + 10_000;
+    while (machine.host.workerCount < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(machine.host.workerCount).toBe(4);
+    machine.host.resume();
+    const from = machine.output('root-linux').length;
+    await new Promise((r) => setTimeout(r, 200));
+    expect(machine.faults).toEqual([]);
+    expect(machine.output('root-linux').slice(from)).toBe('');
+  }, 60_000);
+
   it('start -> shutdown -> start of a zone twenty times leaves no worker, slot or IRQ state behind', async () => {
     machine = await startMachine(await loadLayout(ZONES));
     await machine.waitFor('zoneR', 'zoneR: hart 3 up', 20_000);
+    // Every CPU is in a zone now (zoneU's harts 1 and 2 too), so each has its thread (parked CPUs get
+    // theirs when first needed).
+    await machine.waitFor('zoneU', 'zoneU: hart 2 up', 20_000);
     const host = machine.host;
     const workers = host.workerCount;
+    expect(workers).toBe(host.view.headers.length);
     const plic = host.view.devices.plic!;
     const header3 = host.view.headers[3]!;
     for (let round = 0; round < 20; round++) {
