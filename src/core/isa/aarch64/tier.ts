@@ -33,7 +33,7 @@ import { fpEnabled } from './fpu';
 import { logicalImmOf, sysKeyOf } from './fields';
 import { END, executeOther } from './execute-other';
 import { TRAP } from './exceptions';
-import { daifWriteOf, mrsInline, type DaifWrite } from './system';
+import { daifWriteOf, mrsInline, nothingAtEl1, type DaifWrite } from './system';
 import { loadStore, loadStorePair } from './load-store';
 import { CpuWord } from '../../cpu/cpu-core';
 import { TLB_ENTRY } from '../../cpu/soft-tlb';
@@ -1370,11 +1370,12 @@ class BlockGen {
         this.setX(raw & 31, this.r);
         return false;
       }
-      case 40: case 41: case 42: { // msr (immediate), sys, msr: DAIF and DC ZVA at EL1 here (system.ts daifWriteOf), the rest by the interpreter
+      case 40: case 41: case 42: { // msr (immediate), sys, msr: DAIF, DC ZVA and DC maintenance (nothing) at EL1 here (system.ts daifWriteOf, nothingAtEl1), the rest by the interpreter
         if (this.el === 1 && (raw & ~31) >>> 0 === DC_ZVA) {
           this.zeroBlock(raw, op, k, i);
           return false;
         }
+        if (this.el === 1 && op === 41 && nothingAtEl1(raw)) return false;
         const daif = this.el === 1 ? daifWriteOf(op, raw) : undefined;
         if (daif === undefined) return this.endingHelper(raw, op, k, i);
         this.daifWrite(daif, k, i);
