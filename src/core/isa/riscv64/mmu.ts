@@ -16,7 +16,7 @@ import { Stage2, type AccessKind } from './platform';
 import { TRAP_SIGNAL, WATCH_CAUSE } from './trap-signal';
 
 /** Direct-mapped TLB entries per access kind; 1024 covers the kernel working set of a Linux boot (256 missed 3x as often). */
-export const TLB_SIZE = 1024;
+export const TLB_SIZE = 4096;
 export const TLB_MASK = TLB_SIZE - 1;
 export const READ = 0;
 export const WRITE = 1;
