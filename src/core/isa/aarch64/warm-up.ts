@@ -161,8 +161,8 @@ const TIER_PROGRAM: readonly (readonly [number, readonly number[]])[] = [
 ];
 const TIER_END = 0x1004;
 
-/** Runs the warm-up program on a scratch CPU; returns the instructions it executed and the translator emitted. */
-export function warmUpInterpreter(): { executed: number; emitted: number; blocks: number; stale: number } {
+/** A scratch CPU with RAM of its own, the trap handler at its vectors, and a clock its runs advance. */
+function scratchCpu(): { cpu: A64Cpu; ram: DataView; run: (end: bigint) => boolean } {
   const buffer = registeredWasmBuffer(RAM + A64_STATE_BYTES);
   const bus = new AddressSpace(BASE, { buffer, byteOffset: 0, byteLength: RAM });
   let now = 0;
@@ -181,35 +181,53 @@ export function warmUpInterpreter(): { executed: number; emitted: number; blocks
   const ram = new DataView(buffer, 0, RAM);
   // The same handler at each of the 16 vectors: return to the instruction after the one that trapped.
   for (let v = 0; v < 16; v++) [MRS_ELR, ADD_X0_4, MSR_ELR, ERET].forEach((word, i) => ram.setUint32(VECTORS + v * 0x80 + 4 * i, word, true));
+  cpu.powerOn(BigInt(BASE + CODE));
+  cpu.sys.vbar = BigInt(BASE + VECTORS);
+  cpu.sys.tpidr1 = BigInt(BASE + DATA);
+  cpu.sys.cpacr = 3n << 20n; // FP and Advanced SIMD do not trap
+  const run = (end: bigint): boolean => {
+    for (let slice = 0; slice < 4096 && cpu.getPc() !== end; slice++) {
+      now += 1000;
+      if (cpu.run(1024) === 'fault') break;
+    }
+    return cpu.getPc() === end;
+  };
+  return { cpu, ram, run };
+}
+
+/** Runs the tier phase (TIER_PROGRAM) on a scratch CPU; returns its tier's figures. */
+function runTierPhase(scratch = scratchCpu()): { blocks: number; stale: number } {
+  const { cpu, ram, run } = scratch;
+  for (const [at, words] of TIER_PROGRAM) words.forEach((word, i) => ram.setUint32(TIER_CODE + at + 4 * i, word, true));
+  const tier = cpu.tier!;
+  tier.hot = 2;
+  cpu.setPc(BigInt(BASE + TIER_CODE));
+  if (!run(BigInt(BASE + TIER_CODE + TIER_END))) throw new Error(`the warm-up's tier phase did not reach its end (pc 0x${cpu.getPc().toString(16)})`);
+  return { blocks: tier.stats.blocks, stale: tier.stats.stale };
+}
+
+/**
+ * Runs the warm-up program on a scratch CPU, then the tier phase on it and on a second one (their two
+ * dispatchers leave `execute`'s call of the dispatcher generic: with one, V8 tied that call to the
+ * scratch CPU's and deoptimized `execute` at the guest's first block). Returns the instructions the
+ * first executed, what its translator emitted and its tier's figures.
+ */
+export function warmUpInterpreter(): { executed: number; emitted: number; blocks: number; stale: number } {
+  const scratch = scratchCpu();
+  const { cpu, ram, run } = scratch;
   const { words } = warmUpWords();
   words.push(B_SELF);
   if (CODE + 4 * words.length > DATA - 4096) throw new Error('the warm-up program does not fit below its data area');
+  if (CODE + 4 * words.length > TIER_CODE) throw new Error('the warm-up program runs into its tier phase');
   words.forEach((word, i) => ram.setUint32(CODE + 4 * i, word, true));
-  const end = BigInt(BASE + CODE + 4 * (words.length - 1));
-  cpu.powerOn(BigInt(BASE + CODE));
   const tier = cpu.tier!;
   tier.hot = 0x3fffffff; // never reached (and a small integer, as the real threshold: the field keeps its representation)
   const r = xorshift32(0x5eed);
   for (let i = 0; i < 31; i++) cpu.setX(i, EDGES[r() % EDGES.length]!);
-  cpu.sys.vbar = BigInt(BASE + VECTORS);
-  cpu.sys.tpidr1 = BigInt(BASE + DATA);
-  cpu.sys.cpacr = 3n << 20n; // FP and Advanced SIMD do not trap
-  for (let slice = 0; slice < 4096 && cpu.getPc() !== end; slice++) {
-    now += 1000;
-    if (cpu.run(1024) === 'fault') break;
-  }
-  if (cpu.getPc() !== end) throw new Error(`the interpreter's warm-up program did not reach its end (pc 0x${cpu.getPc().toString(16)})`);
+  if (!run(BigInt(BASE + CODE + 4 * (words.length - 1)))) throw new Error(`the interpreter's warm-up program did not reach its end (pc 0x${cpu.getPc().toString(16)})`);
   let emitted = 0;
   for (let page = CODE; page < CODE + 4 * words.length; page += 4096) emitted += tier.emitAll(page, 1, 2 * Slot.spEl1);
-  if (CODE + 4 * words.length > TIER_CODE) throw new Error('the warm-up program runs into its tier phase');
-  for (const [at, run] of TIER_PROGRAM) run.forEach((word, i) => ram.setUint32(TIER_CODE + at + 4 * i, word, true));
-  const tierEnd = BigInt(BASE + TIER_CODE + TIER_END);
-  tier.hot = 2;
-  cpu.setPc(BigInt(BASE + TIER_CODE));
-  for (let slice = 0; slice < 4096 && cpu.getPc() !== tierEnd; slice++) {
-    now += 1000;
-    if (cpu.run(1024) === 'fault') break;
-  }
-  if (cpu.getPc() !== tierEnd) throw new Error(`the warm-up's tier phase did not reach its end (pc 0x${cpu.getPc().toString(16)})`);
-  return { executed: cpu.retired, emitted, blocks: tier.stats.blocks, stale: tier.stats.stale };
+  const figures = runTierPhase(scratch);
+  runTierPhase();
+  return { executed: cpu.retired, emitted, ...figures };
 }
