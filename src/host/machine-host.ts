@@ -714,13 +714,18 @@ export class MachineHost {
   /**
    * Starts the thread of each parked CPU that is needed now: put in a zone (a zone start, the hypervisor's
    * or the host's), sent a hypervisor event, or asked to pause, step, save or stop (the thread answers
-   * once up, as it would have parked). The CPU's shared words are all that told it to run before.
+   * once up, as it would have parked). The CPU's shared words are all that told it to run before. Until
+   * its thread has seen them the CPU shows as running: a snapshot waits for it (a zone start it has not
+   * taken yet is no state to save).
    */
   private spawnNeeded(): void {
     this.parked = this.parked.filter(({ hart, init }) => {
       const header = this.view.headers[hart]!;
       const needed = Atomics.load(header, HartWord.zoneSlot) !== 0 || Atomics.load(header, HartWord.events) !== 0 || Atomics.load(header, HartWord.request) !== RunRequest.run;
-      if (needed) this.workers.push(this.spawnWorker(hart, { init }));
+      if (needed) {
+        Atomics.store(header, HartWord.status, HartStatus.running);
+        this.workers.push(this.spawnWorker(hart, { init }));
+      }
       return !needed;
     });
   }

@@ -19,6 +19,8 @@ describe('hypervisor trace on the riscv64 zones example', () => {
     timeline = new TimelineService(machine.host, () => {});
     await machine.waitFor('zoneR', 'latency min=', 60_000);
     await machine.waitFor('root-linux', 'root> ', 20_000);
+    // zoneU's harts are in their IPI loops (their threads start when the root starts zoneU).
+    await machine.waitFor('zoneU', /IPIs to hart 1[\s\S]*IPIs to hart 2|IPIs to hart 2[\s\S]*IPIs to hart 1/, 30_000);
   }, 90_000);
 
   afterAll(async () => {
