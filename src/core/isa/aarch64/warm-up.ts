@@ -128,7 +128,7 @@ export function warmUpWords(copies = COPIES): { words: number[]; rows: Set<A64Ro
  * changed (the stale path); a second loop's TLBI VMALLE1 ends the slice from inside its block (the stop
  * path); a third runs across a page boundary, its blocks leaving to the other page. Without it V8
  * optimized `execute` before the guest's first block and deoptimized it at each of these paths once the
- * guest took them (an arm64 boot: 4 of its 10 compiles of `execute`). Runs of words by byte offset.
+ * guest took them (an arm64 boot compiled `execute` 10-13 times, twice with it). Runs of words by byte offset.
  */
 const TIER_PROGRAM: readonly (readonly [number, readonly number[]])[] = [
   [0, [

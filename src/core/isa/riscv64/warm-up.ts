@@ -146,7 +146,7 @@ export function warmUpSource(): string[] {
  * its block finds its code changed (the stale path); a second loop's SFENCE.VMA ends the slice from inside
  * its block (the stop word); a third runs across the page end, its blocks leaving to the other page.
  * Without it V8 optimized `execute` before the guest's first block and deoptimized it on each of these
- * paths once the guest took them (a riscv64 boot: 6 of its 11 compiles of `execute`).
+ * paths once the guest took them (a riscv64 boot compiled `execute` 11 times, 6-7 with it).
  */
 function tierSource(): string[] {
   const loops = 'li x11, 1000'; // enough runs of a head to be queued, very hot four times and compiled
