@@ -11,3 +11,9 @@ export function xorshift32(seed: number): () => number {
     return s >>> 0;
   };
 }
+
+/** The same generator's values as fractions in [0, 1). */
+export function xorshiftFraction(seed: number): () => number {
+  const next = xorshift32(seed);
+  return () => next() / 4294967296;
+}

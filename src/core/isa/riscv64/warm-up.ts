@@ -18,7 +18,7 @@
  * accesses, page faults): those go through functions of their own, which are small to compile again.
  */
 import { AddressSpace } from '../../bus/address-space';
-import { xorshift32 } from '../../cpu/xorshift';
+import { xorshiftFraction } from '../../cpu/xorshift';
 import { registeredWasmBuffer } from '../../jit/wasm-module';
 import { assembleProgram } from './assembler';
 import { Hart, HART_STATE_BYTES } from './hart';
@@ -97,8 +97,7 @@ function line(row: InstructionDef, r: () => number, target = ''): string {
 
 /** The program's lines: every reachable row, then branches and jumps both ways and across the page end. */
 export function warmUpSource(): string[] {
-  const next = xorshift32(0x5eed1);
-  const r = (): number => next() / 4294967296;
+  const r = xorshiftFraction(0x5eed1);
   const body: string[] = [];
   let labels = 0;
   for (const row of INSTRUCTIONS) {
@@ -182,32 +181,29 @@ export function warmUpInterpreter(): { executed: number; emitted: number; blocks
   };
   const hart = new Hart(platform, { buffer, byteOffset: RAM, byteLength: HART_STATE_BYTES });
   const program = assembleProgram(warmUpSource(), BigInt(BASE + START));
+  if (START + program.bytes.length > DATA) throw new Error('the warm-up program runs into its data');
   new Uint8Array(buffer, START, program.bytes.length).set(program.bytes);
+  /** Runs slices of `budget` instructions until the hart reaches `end` (at most `slices` of them). */
+  const reaches = (end: bigint, slices: number, budget: number): boolean => {
+    for (let slice = 0; slice < slices && hart.getPc() !== end; slice++) {
+      now += 1000;
+      if (hart.run(budget) === 'fault') break;
+    }
+    return hart.getPc() === end;
+  };
   hart.reset(BigInt(BASE + START), 'machine');
   const tier = hart.tier!;
   tier.hot = 0x3fffffff; // never reached (and a small integer, as the real threshold: the field keeps its representation)
-  const next = xorshift32(0xfeed5);
-  const r = (): number => next() / 4294967296;
+  const r = xorshiftFraction(0xfeed5);
   for (let i = 1; i < 32; i++) hart.setX(i, EDGES[Math.floor(r() * EDGES.length)]!);
   for (const reg of [2, 8, 28]) hart.setX(reg, BigInt(BASE + DATA));
-  const end = program.labels.get('end')!;
-  for (let slice = 0; slice < 64 && hart.getPc() !== end; slice++) {
-    now += 1000;
-    if (hart.run(256) === 'fault') break;
-  }
-  if (hart.getPc() !== end) throw new Error(`the interpreter's warm-up program did not reach its end (pc 0x${hart.getPc().toString(16)})`);
+  if (!reaches(program.labels.get('end')!, 64, 256)) throw new Error(`the interpreter's warm-up program did not reach its end (pc 0x${hart.getPc().toString(16)})`);
   let emitted = 0;
   for (let page = START & -4096; page < START + program.bytes.length; page += 4096) emitted += tier.emitAll(page, 3);
-  if (START + program.bytes.length > DATA) throw new Error('the warm-up program runs into its data');
   const tierProgram = assembleProgram(tierSource(), BigInt(BASE + TIER));
   new Uint8Array(buffer, TIER, tierProgram.bytes.length).set(tierProgram.bytes);
-  const tierEnd = tierProgram.labels.get('tend')!;
   tier.hot = 2;
   hart.setPc(BigInt(BASE + TIER));
-  for (let slice = 0; slice < 4096 && hart.getPc() !== tierEnd; slice++) {
-    now += 1000;
-    if (hart.run(1024) === 'fault') break;
-  }
-  if (hart.getPc() !== tierEnd) throw new Error(`the warm-up's tier phase did not reach its end (pc 0x${hart.getPc().toString(16)})`);
+  if (!reaches(tierProgram.labels.get('tend')!, 4096, 1024)) throw new Error(`the warm-up's tier phase did not reach its end (pc 0x${hart.getPc().toString(16)})`);
   return { executed: Number(hart.retired), emitted, blocks: tier.stats.blocks, stale: tier.stats.stale };
 }
