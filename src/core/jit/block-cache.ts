@@ -17,6 +17,21 @@ export interface TierPage {
   readonly heat: Uint16Array;
 }
 
+/**
+ * A class, not an object literal: V8 tracks where literals are allocated, and once these long-lived
+ * tables were moved to the old generation it changed that site's decision and threw away the optimized
+ * code that allocates them, which is the interpreter's loop (`page` is inlined into it): one more compile
+ * of `execute` in every riscv64 boot.
+ */
+class PageTables implements TierPage {
+  readonly fns: Int32Array;
+  readonly heat: Uint16Array;
+  constructor(slots: number) {
+    this.fns = new Int32Array(slots);
+    this.heat = new Uint16Array(slots);
+  }
+}
+
 /** fns[k] of a head queued for the next batch. */
 export const PENDING = -2;
 /** fns[k] of a head whose batch is being compiled on another thread (BlockCache.compile). */
@@ -137,7 +152,7 @@ export class BlockCache<Q extends QueuedBlock> {
     const key = (host >>> 12) * this.config.modes + mode;
     let p = this.pages.get(key);
     if (p === undefined) {
-      p = { fns: new Int32Array(this.config.slots), heat: new Uint16Array(this.config.slots) };
+      p = new PageTables(this.config.slots);
       this.pages.set(key, p);
     }
     return p;

@@ -21,6 +21,7 @@ import { asUint } from './uint';
 import { A64Tier, MAX_BLOCK } from './tier';
 import { wasmMemoryOf } from '../../jit/wasm-module';
 import { irqTraceOf, type IrqTrace } from '../../cpu/irq-trace';
+import { DOUBLE_FIELD } from '../../cpu/double-field';
 
 /** Register slots (64-bit each) after the header: X0..X30, then these; slot 37 holds NZCV for the translation tier (tier.ts). */
 export const Slot = { zero: 31, sink: 32, pc: 33, spEl0: 34, spEl1: 35, pstate: 36 } as const;
@@ -103,10 +104,10 @@ export class A64Cpu implements CpuCore, ArmCpuApi {
   readonly floatingPoint: boolean;
 
   /** The first RAM bank (checked inline on TLB misses; its span offset is 0). */
-  readonly ramBase: number;
-  readonly ramSize: number;
+  readonly ramBase: number = DOUBLE_FIELD;
+  readonly ramSize: number = DOUBLE_FIELD;
   /** Bytes of the bus's RAM span (all banks), which the typed arrays below cover. */
-  readonly spanSize: number;
+  readonly spanSize: number = DOUBLE_FIELD;
   /** The bus has RAM banks beyond the first (translation then asks the bus). */
   readonly moreBanks: boolean;
   readonly u8: Uint8Array;
@@ -182,8 +183,8 @@ export class A64Cpu implements CpuCore, ArmCpuApi {
   wxn = false;
   tcrLo = 0;
   tcrHi = 0;
-  ttbr0Table = 0;
-  ttbr1Table = 0;
+  ttbr0Table = DOUBLE_FIELD;
+  ttbr1Table = DOUBLE_FIELD;
 
   /** The translation tier (tier.ts), where the state and RAM lie in a registered WebAssembly.Memory. */
   readonly tier: A64Tier | undefined;
@@ -204,7 +205,7 @@ export class A64Cpu implements CpuCore, ArmCpuApi {
   exLo2 = 0;
   exHi2 = 0;
 
-  retired = 0;
+  retired = DOUBLE_FIELD;
   exit: CpuExit | 'yield' | '' = '';
   faulted = false;
   /** High word of the last 64-bit value returned by a helper. */

@@ -33,6 +33,7 @@ import { GPR_NAMES } from './registers';
 import { LaTlb, TLB_ENTRIES, type TlbEntry } from './tlb';
 import { ENDS_BLOCK, LaTier, LA_TIER_BYTES } from './tier';
 import { wasmMemoryOf } from '../../jit/wasm-module';
+import { DOUBLE_FIELD } from '../../cpu/double-field';
 
 /** Register slots (8 bytes each) after the header: r0..r31, then the pc. */
 export const LA_GPR_OFFSET = CPU_HEADER_BYTES;
@@ -170,7 +171,7 @@ export class LaCpu implements CpuCore {
   private readonly i32: Int32Array;
   private readonly i64: BigInt64Array;
 
-  retired = 0;
+  retired = DOUBLE_FIELD;
   exit: CpuExit | '' = '';
   idle = false;
   faulted = false;

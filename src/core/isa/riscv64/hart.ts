@@ -24,6 +24,7 @@ import { inspectHart } from './inspect';
 import { JC_ENTRIES, MAX_BLOCK, RvTier, RV_JC_OFFSET, RV_RES_OFFSET, RV_TIER_END, RV_TLB_BYTES, RV_TLB_OFFSET, RV_XTLB_OFFSET } from './tier';
 import { wasmMemoryOf } from '../../jit/wasm-module';
 import { restoreHartState, saveHartState } from './hart-state';
+import { DOUBLE_FIELD } from '../../cpu/double-field';
 
 export const X_OFFSET = HART_HEADER_BYTES;
 /** x0 writes land in this extra slot so that the interpreter never tests rd for zero. */
@@ -77,8 +78,8 @@ export class Hart implements HartApi, CpuCore {
   readonly fs: Float32Array;
 
   /** The first RAM bank (checked inline on TLB misses; its span offset is 0). */
-  readonly ramBase: number;
-  readonly ramSize: number;
+  readonly ramBase: number = DOUBLE_FIELD;
+  readonly ramSize: number = DOUBLE_FIELD;
   /** The bus has RAM banks beyond the first (resolvePhys then asks the bus). */
   readonly moreBanks: boolean;
   /** Views over the bus's RAM span: every bank, indexed by span offset. */
@@ -182,7 +183,7 @@ export class Hart implements HartApi, CpuCore {
     this.res[3] = Number(BigInt.asIntN(32, v >> 32n));
   }
 
-  retired = 0;
+  retired = DOUBLE_FIELD;
   exit: RunExit | '' = '';
   faulted = false;
 
@@ -197,8 +198,8 @@ export class Hart implements HartApi, CpuCore {
   /** RAM offset of the current fetch page. */
   curHost = 0;
   /** Where a resolved non-RAM physical access goes (see mmu.resolvePhys). */
-  busPa = 0;
-  mmioGpa = 0;
+  busPa = DOUBLE_FIELD;
+  mmioGpa = DOUBLE_FIELD;
 
   // --- debugger (inspector, GDB stub): snapshot area, breakpoints on guest-virtual pcs, watchpoints ---
   /** The debug words after the registers (core/cpu/hart-snapshot.ts). */
@@ -296,7 +297,8 @@ export class Hart implements HartApi, CpuCore {
     this.satp = 0n;
     this.vmMode = 0;
     this.rootPpn = 0;
-    this.mcounteren = this.supervisor ? 0xffffffff : 0;
+    // All 32 bits (read back as 0xffffffff), as an int32: the field stays a small integer (double-field.ts).
+    this.mcounteren = this.supervisor ? -1 : 0;
     this.scounteren = 0;
     this.menvcfg = this.supervisor ? 1n << 63n : 0n;
     this.senvcfg = 0n;

@@ -126,23 +126,29 @@ interface RvHelpers {
   readonly other: HelperCall;
 }
 
-/** One decoded instruction of a block. */
-interface Insn {
-  bits: number;
-  op: number;
-  rd: number;
-  rs1: number;
-  rs2: number;
-  imm: number;
-  /** Halfword index in the page and length in halfwords. */
-  hw: number;
-  len: number;
-  /**
-   * A 32-bit instruction in the page's last halfword: its upper half as the next virtual page held it
-   * when translated, and the privilege the block runs in (the fetch TLB's tag). The block checks both
-   * again before it runs the instruction (BlockGen.crossGuard).
-   */
-  cross?: { readonly upper: number; readonly priv: number };
+/**
+ * One decoded instruction of a block. A class, so that every instruction has one hidden class (an optional field
+ * gave BlockGen two and threw its optimized code away) and V8 keeps no literal site for these queued,
+ * long-lived objects (block-cache.ts PageTables).
+ */
+class Insn {
+  constructor(
+    readonly bits: number,
+    readonly op: number,
+    readonly rd: number,
+    readonly rs1: number,
+    readonly rs2: number,
+    readonly imm: number,
+    /** Halfword index in the page and length in halfwords. */
+    readonly hw: number,
+    readonly len: number,
+    /**
+     * A 32-bit instruction in the page's last halfword: its upper half as the next virtual page held it
+     * when translated, and the privilege the block runs in (the fetch TLB's tag). The block checks both
+     * again before it runs the instruction (BlockGen.crossGuard).
+     */
+    readonly cross: { readonly upper: number; readonly priv: number } | undefined,
+  ) {}
 }
 
 /**
@@ -370,7 +376,7 @@ export class RvTier {
         len = 2;
       }
       if (!decodeInto(bits, d) || !translatable(d.op, d.rs1) || (cross && !translatedHere(d.op))) break;
-      insns.push({ bits, op: d.op, rd: d.rd, rs1: d.rs1, rs2: d.rs2, imm: d.imm, hw: j, len, ...(cross ? { cross } : {}) });
+      insns.push(new Insn(bits, d.op, d.rd, d.rs1, d.rs2, d.imm, j, len, cross));
       j += len;
       if (d.op === 3 || d.op === 4) break;
     }

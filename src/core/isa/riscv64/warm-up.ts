@@ -27,8 +27,13 @@ import type { HartPlatform } from './platform';
 
 const BASE = 0x80000000;
 const RAM = 64 * 1024;
-/** The program starts 1 KiB before a page end, so that it runs on across the boundary and jumps between pages. */
-const START = 3 * 1024;
+/**
+ * The program starts half a KiB before a page end, so that it runs on across the boundary and its second
+ * half (from `far`) lies in the next page: jumps and branches between the halves leave their page.
+ */
+const START = 0xe00;
+/** Where the program is assembled and run. */
+export const WARM_UP_ORIGIN = BigInt(BASE + START);
 /** Data for loads, stores and atomics; x8, x28 and sp point here. */
 const DATA = 0x8000;
 const PASSES = 4;
@@ -50,8 +55,17 @@ function accessSize(row: InstructionDef): number {
   return 8;
 }
 
-/** One line per row: operands drawn at random where the row allows, memory on the data area, branches to `target`. */
-function line(row: InstructionDef, r: () => number, target = ''): string {
+/**
+ * The comparisons whose second test (low words, when the high words are equal) random operands seldom
+ * reach: each also runs on x0 and x0 (or x0 and a small immediate), where it does.
+ */
+const COMPARES = new Set(['slt', 'sltu', 'slti', 'sltiu', 'beq', 'bne', 'blt', 'bge', 'bltu', 'bgeu']);
+
+/**
+ * One line per row: operands drawn at random where the row allows, memory on the data area, branches to
+ * `target`; with `zero`, x0 for rs1 and rs2 and an immediate of 0..2047 (high words equal).
+ */
+function line(row: InstructionDef, r: () => number, target = '', zero = false): string {
   const pick = <T>(a: readonly T[]): T => a[Math.floor(r() * a.length)]!;
   const compressed = row.ext === 'C';
   const regFor = (source: CRegSource | undefined): string => {
@@ -63,15 +77,15 @@ function line(row: InstructionDef, r: () => number, target = ''): string {
   const ops = (row.syntax ? row.syntax.split(',') : []).map((token) => {
     switch (token) {
       case 'rd': return compressed ? regFor(c.rd) : `x${pick(FREE)}`;
-      case 'rs1': return compressed ? regFor(c.rs1) : `x${pick(FREE)}`;
-      case 'rs2': return compressed ? regFor(c.rs2) : `x${pick(FREE)}`;
+      case 'rs1': return compressed ? regFor(c.rs1) : zero ? 'x0' : `x${pick(FREE)}`;
+      case 'rs2': return compressed ? regFor(c.rs2) : zero ? 'x0' : `x${pick(FREE)}`;
       case 'frd': case 'frs2': {
         const source = token === 'frd' ? c.rd : c.rs2;
         return `f${compressed && (source === 'p7' || source === 'p2') ? 8 + Math.floor(r() * 8) : Math.floor(r() * 32)}`;
       }
       case 'frs1': case 'frs3': return `f${Math.floor(r() * 32)}`;
       case 'imm': {
-        if (!compressed) return String(Math.floor(r() * 4096) - 2048);
+        if (!compressed) return String(zero ? Math.floor(r() * 2048) : Math.floor(r() * 4096) - 2048);
         const v = Math.floor(r() * 63) - 31;
         return String(nonzero && v === 0 ? 1 : v);
       }
@@ -106,9 +120,16 @@ export function warmUpSource(): string[] {
       // Over one instruction, so that taken and not taken both go on.
       const l = `w${labels++}`;
       body.push(line(row, r, l), 'addi x5, x5, 1', `${l}:`);
+      if (COMPARES.has(row.name)) {
+        const z = `w${labels++}`;
+        body.push(line(row, r, z, true), 'addi x5, x5, 1', `${z}:`);
+      }
       continue;
     }
+    // Memory rows also once with the TLBs flushed first: the interpreter's slow path (a TLB miss) for each size.
+    if (row.syntax.includes('imm(rs1)')) body.push('sfence.vma x0, x0', line(row, r));
     body.push(line(row, r));
+    if (COMPARES.has(row.name)) body.push(line(row, r, '', true));
     // The handler returns 4 bytes on: over C.EBREAK and the C.NOP after it.
     if (row.name === 'c.ebreak') body.push('c.nop');
   }
@@ -131,8 +152,10 @@ export function warmUpSource(): string[] {
     'auipc x29, 0', 'addi x29, x29, 20', 'csrw mtvec, x29', // the trap handler five instructions on
     `li x30, ${PASSES}`, 'j loop',
     'trap: csrr x29, mepc', 'addi x29, x29, 4', 'csrw mepc, x29', 'mret',
+    // Called from the other page: JAL there, JALR back.
+    'back: jalr x0, 0(x1)',
     'loop:', ...jumps(), ...body.slice(0, half), 'j far', ...jumps(),
-    'far:', ...body.slice(half), ...jumps(),
+    'far:', 'jal x1, back', ...body.slice(half), ...jumps(),
     'addi x30, x30, -1', 'bnez x30, loop',
     'end: j end',
   ];
@@ -180,7 +203,7 @@ export function warmUpInterpreter(): { executed: number; emitted: number; blocks
     },
   };
   const hart = new Hart(platform, { buffer, byteOffset: RAM, byteLength: HART_STATE_BYTES });
-  const program = assembleProgram(warmUpSource(), BigInt(BASE + START));
+  const program = assembleProgram(warmUpSource(), WARM_UP_ORIGIN);
   if (START + program.bytes.length > DATA) throw new Error('the warm-up program runs into its data');
   new Uint8Array(buffer, START, program.bytes.length).set(program.bytes);
   /** Runs slices of `budget` instructions until the hart reaches `end` (at most `slices` of them). */
@@ -191,19 +214,22 @@ export function warmUpInterpreter(): { executed: number; emitted: number; blocks
     }
     return hart.getPc() === end;
   };
-  hart.reset(BigInt(BASE + START), 'machine');
+  hart.reset(WARM_UP_ORIGIN, 'machine');
   const tier = hart.tier!;
-  tier.hot = 0x3fffffff; // never reached (and a small integer, as the real threshold: the field keeps its representation)
-  const r = xorshiftFraction(0xfeed5);
-  for (let i = 1; i < 32; i++) hart.setX(i, EDGES[Math.floor(r() * EDGES.length)]!);
-  for (const reg of [2, 8, 28]) hart.setX(reg, BigInt(BASE + DATA));
-  if (!reaches(program.labels.get('end')!, 64, 256)) throw new Error(`the interpreter's warm-up program did not reach its end (pc 0x${hart.getPc().toString(16)})`);
-  let emitted = 0;
-  for (let page = START & -4096; page < START + program.bytes.length; page += 4096) emitted += tier.emitAll(page, 3);
+  // The tier phase first: V8 optimizes `execute` during the main program, which should then have seen
+  // the paths out of translated code too (run after it, they threw that code away at once).
   const tierProgram = assembleProgram(tierSource(), BigInt(BASE + TIER));
   new Uint8Array(buffer, TIER, tierProgram.bytes.length).set(tierProgram.bytes);
   tier.hot = 2;
   hart.setPc(BigInt(BASE + TIER));
   if (!reaches(tierProgram.labels.get('tend')!, 4096, 1024)) throw new Error(`the warm-up's tier phase did not reach its end (pc 0x${hart.getPc().toString(16)})`);
+  hart.setPc(WARM_UP_ORIGIN);
+  tier.hot = 0x3fffffff; // never reached (and a small integer, as the real threshold: the field keeps its representation)
+  const r = xorshiftFraction(0xfeed5);
+  for (let i = 1; i < 32; i++) hart.setX(i, EDGES[Math.floor(r() * EDGES.length)]!);
+  for (const reg of [2, 8, 28]) hart.setX(reg, BigInt(BASE + DATA));
+  if (!reaches(program.labels.get('end')!, 1024, 256)) throw new Error(`the interpreter's warm-up program did not reach its end (pc 0x${hart.getPc().toString(16)})`);
+  let emitted = 0;
+  for (let page = START & -4096; page < START + program.bytes.length; page += 4096) emitted += tier.emitAll(page, 3);
   return { executed: Number(hart.retired), emitted, blocks: tier.stats.blocks, stale: tier.stats.stale };
 }
