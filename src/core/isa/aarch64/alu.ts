@@ -236,7 +236,7 @@ export function bitfieldMove32(op: number, dst: number, src: number, immr: numbe
 }
 
 /** The low word, then (maskHi) the high word, of 2^n - 1 for 0 <= n <= 64. */
-const maskLo = (n: number): number => (n >= 32 ? -1 : n === 0 ? 0 : (1 << n) - 1);
+const maskLo = (n: number): number => (n >= 32 ? -1 : n === 0 ? 0 : ((1 << n) - 1) | 0);
 const maskHi = (n: number): number => (n <= 32 ? 0 : n >= 64 ? -1 : (1 << (n - 32)) - 1);
 
 /**

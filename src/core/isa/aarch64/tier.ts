@@ -43,6 +43,7 @@ import { emitTlbHit, emitTlbOffset } from '../../jit/emit-tlb';
 import { type HelperCall, HelperTable } from '../../jit/helper-table';
 import { BlockCache, now, type QueuedBlock, type TierPage } from '../../jit/block-cache';
 import { emitLinkedCall, type Link, linkBatch } from '../../jit/block-links';
+import { DOUBLE_FIELD } from '../../cpu/double-field';
 
 export { IN_FLIGHT, PENDING, VERY_HOT, type TierPage } from '../../jit/block-cache';
 
@@ -498,11 +499,13 @@ class BlockGen {
   private readonly fa32: number;
   private readonly fb32: number;
   private readonly fr32: number;
-  private readonly X: number;
-  private readonly TLB: number;
-  private readonly RAM: number;
-  private readonly EPOCH: number;
-  private readonly LIVE: number;
+  // Offsets in the machine's memory (above 2 GiB in a real machine's, not in the warm-up's): doubles
+  // from the start (core/cpu/double-field.ts).
+  private readonly X: number = DOUBLE_FIELD;
+  private readonly TLB: number = DOUBLE_FIELD;
+  private readonly RAM: number = DOUBLE_FIELD;
+  private readonly EPOCH: number = DOUBLE_FIELD;
+  private readonly LIVE: number = DOUBLE_FIELD;
 
   constructor(
     tier: A64Tier, private readonly host: number, private readonly k0: number, private readonly el: number, private readonly spIdx: number,
@@ -1037,9 +1040,9 @@ class BlockGen {
           this.setX(d, this.r);
         } else {
           const R5 = R & 31, S5 = S & 31;
-          const wmask = ror32(S5 === 31 ? -1 : (1 << (S5 + 1)) - 1, R5);
+          const wmask = ror32(S5 === 31 ? -1 : ((1 << (S5 + 1)) - 1) | 0, R5);
           const tl = ((S5 - R5) & 31) + 1;
-          const tmask = tl === 32 ? -1 : (1 << tl) - 1;
+          const tmask = tl === 32 ? -1 : ((1 << tl) - 1) | 0;
           this.w(n); f.i32(R5).op(W.i32_rotr).i32(wmask).op(W.i32_and);
           if (op === 15) { this.w(d); f.i32(~wmask).op(W.i32_and).op(W.i32_or); }
           f.i32(tmask).op(W.i32_and);
@@ -1364,7 +1367,7 @@ class BlockGen {
       case 43: { // mrs: SP_EL0 and the constant ID registers read here at EL1 (system.ts mrsInline), the rest by the interpreter
         const inline = this.el === 1 ? mrsInline(sysKeyOf(raw)) : undefined;
         if (inline === undefined) return this.helper(raw, op, k, i);
-        if ('slot' in inline) f.i32(0).mem(W.i64_load, 3, this.X + 8 * inline.slot);
+        if (inline.slot >= 0) f.i32(0).mem(W.i64_load, 3, this.X + 8 * inline.slot);
         else f.i64(BigInt.asIntN(64, inline.value));
         f.set(this.r);
         this.setX(raw & 31, this.r);

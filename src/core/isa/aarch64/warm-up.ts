@@ -32,6 +32,8 @@ const CODE = 0x1000;
 /** The data area the memory instructions use: 64 KiB above it for the largest scaled offsets, more below. */
 const DATA = 0x3_0000;
 const COPIES = 4;
+/** Runs of the whole program (warmUpInterpreter). */
+const PASSES = 4;
 /** The tier phase's program (tierProgram), on a page of its own between the main program and the data. */
 const TIER_CODE = 0x2_0000;
 
@@ -48,6 +50,9 @@ const NOP = 0xd503201f;
 const mrsTpidrEl1 = (t: number): number => (0xd538d080 | t) >>> 0; // mrs xt, tpidr_el1 (the data area)
 const msrTpidrEl0 = (t: number): number => (0xd51bd040 | t) >>> 0; // msr tpidr_el0, xt
 const MSR_DAIFSET = 0xd5034fdf; // msr daifset, #15
+const MRS_CTR = 0xd53b0020; // mrs x0, ctr_el0 (a constant that blocks read inline, system.ts mrsInline)
+/** A loop that is a block of its own (the translator's loop-back path): x1 = 2, b 1f, 1: subs x1, x1, #1, b.ne 1b. */
+const LOOP = [0xd2800041, 0x14000001, 0xf1000421, 0x54ffffe1];
 const movZero = (d: number): number => (0xaa1f03e0 | d) >>> 0; // mov xd, xzr
 const addSp = (n: number): number => (0x9100001f | (n << 5)) >>> 0; // mov sp, xn
 const adr8 = (d: number): number => (0x10000040 | d) >>> 0; // adr xd, .+8
@@ -111,12 +116,18 @@ export function warmUpWords(copies = COPIES): { words: number[]; rows: Set<A64Ro
         const u = unit(row, bits);
         if (!u.some((word) => decode(word) === row)) continue;
         words.push(...u);
+        // Register data processing again on XZR, in both widths: a zero operand takes the paths random
+        // values seldom do (CLZ of a 64-bit value whose high word is zero deoptimized `execute` in boots).
+        if (row.cls === 'data-reg' && c < 2) {
+          const zero = (bits | (((~row.mask >>> 5) & 31) << 5) | (((~row.mask >>> 16) & 31) << 16)) >>> 0;
+          if (zero !== bits && decode(zero) === row) words.push(zero);
+        }
         rows.add(row);
         ops.add(form);
         break;
       }
     }
-    words.push(msrTpidrEl0(3), MSR_DAIFSET);
+    words.push(msrTpidrEl0(3), MSR_DAIFSET, MRS_CTR, ...LOOP);
   }
   return { words, rows };
 }
@@ -207,10 +218,11 @@ function runTierPhase(scratch = scratchCpu()): { blocks: number; stale: number }
 }
 
 /**
- * Runs the warm-up program on a scratch CPU, then the tier phase on it and on a second one (their two
- * dispatchers leave `execute`'s call of the dispatcher generic: with one, V8 tied that call to the
- * scratch CPU's and deoptimized `execute` at the guest's first block). Returns the instructions the
- * first executed, what its translator emitted and its tier's figures.
+ * Has a scratch CPU's translator emit the warm-up program, runs the tier phase on it and on a second
+ * scratch CPU (their two dispatchers leave `execute`'s call of the dispatcher generic: with one, V8 tied
+ * that call to the scratch CPU's and deoptimized `execute` at the guest's first block), then the program
+ * on the first. Returns the instructions the first executed, what its translator emitted and its tier's
+ * figures.
  */
 export function warmUpInterpreter(): { executed: number; emitted: number; blocks: number; stale: number } {
   const scratch = scratchCpu();
@@ -221,13 +233,26 @@ export function warmUpInterpreter(): { executed: number; emitted: number; blocks
   if (CODE + 4 * words.length > TIER_CODE) throw new Error('the warm-up program runs into its tier phase');
   words.forEach((word, i) => ram.setUint32(CODE + 4 * i, word, true));
   const tier = cpu.tier!;
-  tier.hot = 0x3fffffff; // never reached (and a small integer, as the real threshold: the field keeps its representation)
-  const r = xorshift32(0x5eed);
-  for (let i = 0; i < 31; i++) cpu.setX(i, EDGES[r() % EDGES.length]!);
-  if (!run(BigInt(BASE + CODE + 4 * (words.length - 1)))) throw new Error(`the interpreter's warm-up program did not reach its end (pc 0x${cpu.getPc().toString(16)})`);
+  // The translator on the whole program first, twice (its first instructions ran before V8 gave it a
+  // feedback vector), then the tier phases (as on riscv64): their blocks and paths out of translated code
+  // are then in the type feedback when V8 optimizes the translator and `execute`.
   let emitted = 0;
-  for (let page = CODE; page < CODE + 4 * words.length; page += 4096) emitted += tier.emitAll(page, 1, 2 * Slot.spEl1);
+  for (let pass = 0; pass < 2; pass++) {
+    emitted = 0;
+    for (let page = CODE; page < CODE + 4 * words.length; page += 4096) emitted += tier.emitAll(page, 1, 2 * Slot.spEl1);
+  }
   const figures = runTierPhase(scratch);
   runTierPhase();
+  tier.hot = 0x3fffffff; // never reached (and a small integer, as the real threshold: the field keeps its representation)
+  const r = xorshift32(0x5eed);
+  // Four passes, each from fresh register values: V8 gives `execute` its feedback vector only after it
+  // has run a while, and what the first instances ran before that left no type feedback (the 32-bit LSL,
+  // one instance early in the program, then deoptimized the optimized loop in every boot); and one set
+  // of values leaves some of a row's paths untaken (CLZ of a 64-bit value under 2^32).
+  for (let pass = 0; pass < PASSES; pass++) {
+    for (let i = 0; i < 31; i++) cpu.setX(i, EDGES[r() % EDGES.length]!);
+    cpu.setPc(BigInt(BASE + CODE));
+    if (!run(BigInt(BASE + CODE + 4 * (words.length - 1)))) throw new Error(`the interpreter's warm-up program did not reach its end (pc 0x${cpu.getPc().toString(16)})`);
+  }
   return { executed: cpu.retired, emitted, ...figures };
 }

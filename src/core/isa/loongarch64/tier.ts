@@ -39,6 +39,7 @@ import { RegisterLocals } from '../../jit/register-locals';
 import { BlockCache, now, PENDING, VERY_HOT, type QueuedBlock, type TierPage } from '../../jit/block-cache';
 import { FunctionBody, I32, I64, ModuleBuilder, Op as W, VOID } from '../../jit/wasm-module';
 import { type HelperCall, HelperTable } from '../../jit/helper-table';
+import { DOUBLE_FIELD } from '../../cpu/double-field';
 
 /** Runs of a block head before it is translated. */
 export const HOT = 32;
@@ -434,9 +435,11 @@ class BlockGen {
   private readonly e: number;
   private readonly ia: number;
   private readonly ib: number;
-  private readonly R: number;
-  private readonly TLB: number;
-  private readonly STOP: number;
+  // Offsets in the machine's memory (above 2 GiB in a real machine's): doubles from the start
+  // (core/cpu/double-field.ts).
+  private readonly R: number = DOUBLE_FIELD;
+  private readonly TLB: number = DOUBLE_FIELD;
+  private readonly STOP: number = DOUBLE_FIELD;
   /** The guest registers in locals (core/jit/register-locals.ts). */
   private readonly regs: RegisterLocals;
 

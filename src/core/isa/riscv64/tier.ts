@@ -42,6 +42,7 @@ import { type HelperCall, HelperTable } from '../../jit/helper-table';
 import { RegisterLocals } from '../../jit/register-locals';
 import { BlockCache, now, VERY_HOT, type QueuedBlock, type TierPage } from '../../jit/block-cache';
 import { emitLinkedCall, type Link, linkBatch } from '../../jit/block-links';
+import { DOUBLE_FIELD } from '../../cpu/double-field';
 
 export { IN_FLIGHT, PENDING, VERY_HOT, VERY_HOT_AGAIN, type TierPage } from '../../jit/block-cache';
 
@@ -506,15 +507,17 @@ class BlockGen {
   private readonly r: number;
   private readonly lo: number;
   private readonly e: number;
-  private readonly X: number;
-  private readonly TLB: number;
-  private readonly XTLB: number;
-  private readonly RAM: number;
-  private readonly EPOCH: number;
-  private readonly LIVE: number;
-  private readonly STALE: number;
-  private readonly RES: number;
-  private readonly STOP: number;
+  // Offsets in the machine's memory (above 2 GiB in a real machine's, not in the warm-up's): doubles
+  // from the start (core/cpu/double-field.ts).
+  private readonly X: number = DOUBLE_FIELD;
+  private readonly TLB: number = DOUBLE_FIELD;
+  private readonly XTLB: number = DOUBLE_FIELD;
+  private readonly RAM: number = DOUBLE_FIELD;
+  private readonly EPOCH: number = DOUBLE_FIELD;
+  private readonly LIVE: number = DOUBLE_FIELD;
+  private readonly STALE: number = DOUBLE_FIELD;
+  private readonly RES: number = DOUBLE_FIELD;
+  private readonly STOP: number = DOUBLE_FIELD;
   /** The guest registers in locals (core/jit/register-locals.ts). */
   private readonly regs: RegisterLocals;
 
