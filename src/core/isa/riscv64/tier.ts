@@ -79,6 +79,13 @@ export const RV_STOP_OFFSET = RV_STALE_OFFSET + 4;
  */
 export const RV_EPOCH_OFFSET = RV_STALE_OFFSET + 8;
 /**
+ * One word: the jump cache's generation, kept in bits 4 and up of each entry's mode word (modes are 0-15).
+ * The dispatcher matches only entries of the current one, so emptying the cache is advancing it: Linux
+ * writes satp at every switch between processes, and clearing the 1 MiB cache each time cost ~60 ms of a
+ * boot's vCPU thread (perf) and evicted the host's caches. It is cleared for real when the word wraps.
+ */
+export const RV_JC_GEN_OFFSET = RV_STALE_OFFSET + 12;
+/**
  * The jump cache: JC_ENTRIES entries of four words (pc low, pc high, mode, block index), indexed by pc
  * >> 1: 128 KiB of code before two pcs share an entry (decision 0014: with 16,384 entries ~90 K of a
  * boot's dispatcher returns were a translated block pushed out by another; 1 MiB per hart).
@@ -219,6 +226,7 @@ export class RvTier {
   private readonly stopWord: number;
   readonly stopAddress: number;
   private readonly epochWord: number;
+  private readonly jcGenWord: number;
   readonly epochAddress: number;
   readonly liveBase: number;
   readonly staleAddress: number;
@@ -239,6 +247,7 @@ export class RvTier {
     this.stopWord = this.stopAddress >> 2;
     this.epochAddress = stateOffset + RV_EPOCH_OFFSET;
     this.epochWord = this.epochAddress >> 2;
+    this.jcGenWord = (stateOffset + RV_JC_GEN_OFFSET) >> 2;
     this.words = new Int32Array(memory.buffer);
     this.liveBase = stateOffset + RV_LIVE_OFFSET;
     this.cache = new BlockCache<RvQueued>({
@@ -301,15 +310,17 @@ export class RvTier {
     this.jcPages.add(lo & -4096);
     jc[e] = lo;
     jc[e + 1] = hi;
-    jc[e + 2] = mode;
+    jc[e + 2] = mode | this.words[this.jcGenWord]!;
     jc[e + 3] = index;
   }
 
-  /** Empties the jump cache (with the TLBs). */
+  /** Empties the jump cache (with the TLBs): the next generation (RV_JC_GEN_OFFSET). */
   forgetJumps(): void {
     if (this.jcPages.size === 0) return;
-    this.hart.jc.fill(0);
     this.jcPages.clear();
+    const gen = (this.words[this.jcGenWord]! + 16) & 0x7fff_fff0;
+    this.words[this.jcGenWord] = gen;
+    if (gen === 0) this.hart.jc.fill(0);
   }
 
   /** Empties the jump cache entries of pcs in the virtual page of `lo` (SFENCE.VMA of one page). */
@@ -473,7 +484,8 @@ export class RvTier {
     f.get(lo).i32(1).op(W.i32_shr_u).i32(JC_ENTRIES - 1).op(W.i32_and).i32(4).op(W.i32_shl).set(ent);
     f.get(ent).mem(W.i32_load, 2, JC).get(lo).op(W.i32_ne);
     f.get(ent).mem(W.i32_load, 2, JC + 4).get(hi).op(W.i32_ne).op(W.i32_or);
-    f.get(ent).mem(W.i32_load, 2, JC + 8).get(mode).op(W.i32_ne).op(W.i32_or).op(W.br_if).u(1);
+    // An entry of this mode in the current generation (RV_JC_GEN_OFFSET: read each time, a block's helper may advance it).
+    f.get(ent).mem(W.i32_load, 2, JC + 8).get(mode).i32(0).mem(W.i32_load, 2, stateOffset + RV_JC_GEN_OFFSET).op(W.i32_or).op(W.i32_ne).op(W.i32_or).op(W.br_if).u(1);
     f.get(ent).mem(W.i32_load, 2, JC + 12).tee(fn).op(W.i32_eqz).op(W.br_if).u(1);
     f.get(count).get(lo).i32(-4096).op(W.i32_and).get(hi).get(budget).get(fn).op(W.call_indirect).u(blockType).u(0);
     // A block that found its code changed wrote its index to the stale word and returned -1 - count.

@@ -16,7 +16,7 @@ import { HART_STATE_BYTES } from '../../../../../src/core/isa/riscv64/hart';
 import { registerWasmMemory } from '../../../../../src/core/jit/wasm-module';
 import { loadElf, parseElf } from '../../../../../src/core/machine/elf';
 import type { MmioDevice } from '../../../../../src/core/bus/types';
-import { flushTlbPage } from '../../../../../src/core/isa/riscv64/mmu';
+import { flushTlb, flushTlbPage } from '../../../../../src/core/isa/riscv64/mmu';
 
 const RAM = 16 << 20;
 
@@ -645,4 +645,45 @@ handler:
       expect(m.x(13)).toBe(BigInt(data) + (1n << 32n) + 8n);
     });
   }
+});
+
+describe('RV64 translation tier: the jump cache after a full TLB flush', () => {
+  it('a page mapped to other code and flushed whole (SFENCE.VMA x0, a satp write) runs the new code, not blocks of the old', () => {
+    // Sv39 in S-mode: VA 0x40000000 -> PAGE_A, then PAGE_D: the same loop of two blocks (the first jumps
+    // to the second), whose second block counts x6 down by 1 in PAGE_A and by 2 in PAGE_D. The first
+    // block's exit reaches the second through the dispatcher's jump cache, whose entries for PAGE_A's
+    // blocks must be gone after the flush (their code in RAM did not change: only the mapping did).
+    const ROOT = 0x80010000, L1 = 0x80011000, L0 = 0x80012000, PAGE_A = 0x80020000, PAGE_D = 0x80023000;
+    const pte = (pa: number, flags: bigint): bigint => ((BigInt(pa) >> 12n) << 10n) | flags;
+    const VRWXAD = 1n | 2n | 4n | 8n | 64n | 128n;
+    const loop = (step: number): string => `first: addi x5, x5, 3\njal x0, second\nsecond: addi x6, x6, -${step}\nbne x6, x0, first\nwfi`;
+    const ms = pair(['csrw satp, a0', 'csrw mstatus, a1', 'csrw mepc, a2', 'mret']);
+    for (const m of ms) {
+      const set = (table: number, index: number, value: bigint): void => m.ram.setBigUint64(table - RAM_BASE + index * 8, value, true);
+      set(ROOT, 1, pte(L1, 1n));
+      set(L1, 0, pte(L0, 1n));
+      set(L0, 0, pte(PAGE_A, VRWXAD));
+      m.load(loop(1), PAGE_A);
+      m.load(loop(2), PAGE_D);
+      m.hart.setX(10, (8n << 60n) | (BigInt(ROOT) >> 12n));
+      m.hart.setX(11, 1n << 11n);
+      m.hart.setX(12, 0x40000000n);
+      m.hart.setX(6, 100000n);
+    }
+    ms[1].hart.tier!.hot = 2;
+    expect(lockStep(ms, 101, 1010, [RAM_BASE, 8], 'mapped to PAGE_A')).toBe('budget');
+    expect(ms[1].hart.priv).toBe(1);
+    const blocks = ms[1].hart.tier!.stats.blocks;
+    expect(blocks).toBeGreaterThanOrEqual(2);
+    for (const m of ms) {
+      m.ram.setBigUint64(L0 - RAM_BASE, pte(PAGE_D, VRWXAD), true);
+      flushTlb(m.hart);
+      m.hart.setPc(0x40000000n);
+      m.hart.setX(6, 400n);
+    }
+    expect(lockStep(ms, 97, 5000, [RAM_BASE, 8], 'mapped to PAGE_D')).toBe('wfi');
+    expect(ms[1].x(6)).toBe(0n);
+    // PAGE_D's blocks were translated and run (the loop ends through them, not the interpreter alone).
+    expect(ms[1].hart.tier!.stats.blocks).toBeGreaterThan(blocks);
+  });
 });
