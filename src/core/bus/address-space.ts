@@ -52,14 +52,26 @@ export interface DeviceMapping {
   readonly device: MmioDevice;
 }
 
-/** Result of an access to an address where nothing answers. */
+const errorLimit = Error as { stackTraceLimit?: number };
+
+/**
+ * Result of an access to an address where nothing answers. Made without a stack trace: the CPUs catch it
+ * and raise the guest's fault, and a guest touches nothing often (probing absent devices; the A64
+ * warm-up's random addresses, 2,236 a thread start), where capturing the trace cost more than the rest.
+ */
 export class BusError extends Error {
-  constructor(
-    readonly address: number,
-    readonly size: AccessSize,
-    readonly isWrite: boolean,
-  ) {
+  readonly address: number;
+  readonly size: AccessSize;
+  readonly isWrite: boolean;
+
+  constructor(address: number, size: AccessSize, isWrite: boolean) {
+    const limit = errorLimit.stackTraceLimit;
+    errorLimit.stackTraceLimit = 0;
     super(`${isWrite ? 'write' : 'read'} of ${size} byte(s) at 0x${address.toString(16)}: no device or memory there`);
+    errorLimit.stackTraceLimit = limit;
+    this.address = address;
+    this.size = size;
+    this.isWrite = isWrite;
   }
 }
 

@@ -233,14 +233,13 @@ export function warmUpInterpreter(): { executed: number; emitted: number; blocks
   if (CODE + 4 * words.length > TIER_CODE) throw new Error('the warm-up program runs into its tier phase');
   words.forEach((word, i) => ram.setUint32(CODE + 4 * i, word, true));
   const tier = cpu.tier!;
-  // The translator on the whole program first, twice (its first instructions ran before V8 gave it a
-  // feedback vector), then the tier phases (as on riscv64): their blocks and paths out of translated code
+  // The translator on the whole program first, then on its first page again (what it emitted before V8
+  // gave it a feedback vector left no type feedback; the whole program again cost ~95 ms of every CPU
+  // thread's start), then the tier phases (as on riscv64): their blocks and paths out of translated code
   // are then in the type feedback when V8 optimizes the translator and `execute`.
   let emitted = 0;
-  for (let pass = 0; pass < 2; pass++) {
-    emitted = 0;
-    for (let page = CODE; page < CODE + 4 * words.length; page += 4096) emitted += tier.emitAll(page, 1, 2 * Slot.spEl1);
-  }
+  for (let page = CODE; page < CODE + 4 * words.length; page += 4096) emitted += tier.emitAll(page, 1, 2 * Slot.spEl1);
+  tier.emitAll(CODE, 1, 2 * Slot.spEl1);
   const figures = runTierPhase(scratch);
   runTierPhase();
   tier.hot = 0x3fffffff; // never reached (and a small integer, as the real threshold: the field keeps its representation)
