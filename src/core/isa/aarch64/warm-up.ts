@@ -1,11 +1,12 @@
 /**
  * Warms the A64 interpreter on a thread before its guest runs, as riscv64's warm-up.ts does: a scratch
- * CPU (256 KiB of RAM of its own, no devices, a translation tier that never translates while it runs,
- * then emits blocks for the whole program into a module it never compiles) runs instances of every row of the
- * instruction table, so that V8 has type feedback for every case of `execute` and executeOther, the
- * loads and stores, FP and Advanced SIMD before it first optimizes them; then a short program takes the
- * interpreter's paths into translated code (tierProgram). Without it one arm64 Linux
- * boot compiled `execute` 23 times (3.5 s of background cores) as cold code met cases one by one.
+ * CPU (256 KiB of RAM of its own, no devices) has its translator emit blocks for a program of instances
+ * of every row of the instruction table into a module it never compiles, runs a short program that
+ * takes the interpreter's paths into translated code (tierProgram), then runs the first program with
+ * a tier that never translates, so that V8 has type feedback for every case of `execute` and
+ * executeOther, the loads and stores, FP and Advanced SIMD before it first optimizes them. Without it
+ * one arm64 Linux boot compiled `execute` 23 times (3.5 s of background cores) as cold code met cases
+ * one by one. It runs at every CPU thread's start, on a boot's critical path: its length counts.
  *
  * Rows an earlier alias row always takes (MOVZ is decoded as MOV) are met through that alias, which
  * executes the same operation. Instances are the row's match bits with the free bits drawn at random (a fixed seed: the same
@@ -32,8 +33,6 @@ const CODE = 0x1000;
 /** The data area the memory instructions use: 64 KiB above it for the largest scaled offsets, more below. */
 const DATA = 0x3_0000;
 const COPIES = 4;
-/** Runs of the whole program (warmUpInterpreter). */
-const PASSES = 4;
 /** The tier phase's program (tierProgram), on a page of its own between the main program and the data. */
 const TIER_CODE = 0x2_0000;
 
@@ -244,14 +243,12 @@ export function warmUpInterpreter(): { executed: number; emitted: number; blocks
   runTierPhase();
   tier.hot = 0x3fffffff; // never reached (and a small integer, as the real threshold: the field keeps its representation)
   const r = xorshift32(0x5eed);
-  // Four passes, each from fresh register values: V8 gives `execute` its feedback vector only after it
-  // has run a while, and what the first instances ran before that left no type feedback (the 32-bit LSL,
-  // one instance early in the program, then deoptimized the optimized loop in every boot); and one set
-  // of values leaves some of a row's paths untaken (CLZ of a 64-bit value under 2^32).
-  for (let pass = 0; pass < PASSES; pass++) {
-    for (let i = 0; i < 31; i++) cpu.setX(i, EDGES[r() % EDGES.length]!);
-    cpu.setPc(BigInt(BASE + CODE));
-    if (!run(BigInt(BASE + CODE + 4 * (words.length - 1)))) throw new Error(`the interpreter's warm-up program did not reach its end (pc 0x${cpu.getPc().toString(16)})`);
-  }
+  // One pass: more passes from fresh register values took a few of a boot's deoptimizations away
+  // (paths one set of values leaves untaken), but each cost ~75 ms of every CPU thread's start, which is
+  // on the boot's critical path; alternated arm64 boots: one pass ~75 ms faster than four in a quiet
+  // hour, two and four even in a busy one.
+  for (let i = 0; i < 31; i++) cpu.setX(i, EDGES[r() % EDGES.length]!);
+  cpu.setPc(BigInt(BASE + CODE));
+  if (!run(BigInt(BASE + CODE + 4 * (words.length - 1)))) throw new Error(`the interpreter's warm-up program did not reach its end (pc 0x${cpu.getPc().toString(16)})`);
   return { executed: cpu.retired, emitted, ...figures };
 }
