@@ -63,5 +63,6 @@ if (electron) {
     process.exit(1);
   }
   console.log('[start] Electron binary not available: starting browser mode');
-  delegate(process.execPath, [cli, 'ui', layout], {});
+  // V8's background threads sized by the cores, as bin/hvwb.mjs's own line asks.
+  delegate(process.execPath, ['--v8-pool-size=0', cli, 'ui', layout], {});
 }
