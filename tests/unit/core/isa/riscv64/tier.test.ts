@@ -99,6 +99,34 @@ function lockStep(ms: [TestMachine, TestMachine], slice: number, limit: number, 
   return exit;
 }
 
+/** Sv39 page tables at ROOT/L1/L0 mapping VA 0x40000000 + 4 KiB * i to pages[i], read and written by both machines. */
+const SV39 = { ROOT: 0x80010000, L1: 0x80011000, L0: 0x80012000 };
+const VRWXAD = 1n | 2n | 4n | 8n | 64n | 128n;
+
+/** Points VA page `index` (of 0x40000000) at `pa` in `m`'s L0 table (the caller fences). */
+function mapPage(m: TestMachine, index: number, pa: number): void {
+  m.ram.setBigUint64(SV39.L0 - RAM_BASE + index * 8, ((BigInt(pa) >> 12n) << 10n) | VRWXAD, true);
+}
+
+/**
+ * Both machines with Sv39 on and VA 0x40000000 + 4 KiB * i mapped to pages[i], entering S-mode at
+ * `entry` once run (the program sets satp, mstatus.MPP and mepc from a0-a2, then MRET); `setup` loads
+ * each machine's code and registers first.
+ */
+function sv39Pair(pages: number[], entry: bigint, setup: (m: TestMachine) => void): [TestMachine, TestMachine] {
+  const ms = pair(['csrw satp, a0', 'csrw mstatus, a1', 'csrw mepc, a2', 'mret']);
+  for (const m of ms) {
+    m.ram.setBigUint64(SV39.ROOT - RAM_BASE + 8, ((BigInt(SV39.L1) >> 12n) << 10n) | 1n, true);
+    m.ram.setBigUint64(SV39.L1 - RAM_BASE, ((BigInt(SV39.L0) >> 12n) << 10n) | 1n, true);
+    pages.forEach((pa, i) => mapPage(m, i, pa));
+    setup(m);
+    m.hart.setX(10, (8n << 60n) | (BigInt(SV39.ROOT) >> 12n));
+    m.hart.setX(11, 1n << 11n);
+    m.hart.setX(12, entry);
+  }
+  return ms;
+}
+
 const BIN = path.resolve(__dirname, '../../../../../guest/riscv64/bin');
 
 describe('RV64 translation tier: the ISA programs', () => {
@@ -312,26 +340,15 @@ describe('RV64 translation tier: an instruction across a page boundary', () => {
   it('runs what the next page holds after that page is mapped elsewhere and fenced', () => {
     // Sv39 in S-mode: VA 0x40000000 -> PAGE_A (the loop, bne in its last halfword), VA 0x40001000 ->
     // PAGE_B (its upper half: bne x6, x0) or PAGE_C (bne x6, x5), then wfi.
-    const ROOT = 0x80010000, L1 = 0x80011000, L0 = 0x80012000, PAGE_A = 0x80020000, PAGE_B = 0x80021000, PAGE_C = 0x80022000;
-    const pte = (pa: number, flags: bigint): bigint => ((BigInt(pa) >> 12n) << 10n) | flags;
-    const VRWXAD = 1n | 2n | 4n | 8n | 64n | 128n;
-    const ms = pair(['csrw satp, a0', 'csrw mstatus, a1', 'csrw mepc, a2', 'mret']);
-    for (const m of ms) {
-      const set = (table: number, index: number, value: bigint): void => m.ram.setBigUint64(table - RAM_BASE + index * 8, value, true);
-      set(ROOT, 1, pte(L1, 1n));
-      set(L1, 0, pte(L0, 1n));
-      set(L0, 0, pte(PAGE_A, VRWXAD));
-      set(L0, 1, pte(PAGE_B, VRWXAD));
+    const PAGE_A = 0x80020000, PAGE_B = 0x80021000, PAGE_C = 0x80022000;
+    const ms = sv39Pair([PAGE_A, PAGE_B], 0x40000ff6n, (m) => {
       m.load('addi x5, x5, 3\naddi x6, x6, -1', PAGE_A + 0xff6);
       m.ram.setInt32(PAGE_A + 0xffe - RAM_BASE, BNE_X0, true);
       m.load('wfi', PAGE_B + 2);
       m.ram.setUint16(PAGE_C - RAM_BASE, BNE_X5 >>> 16, true);
       m.load('wfi', PAGE_C + 2);
-      m.hart.setX(10, (8n << 60n) | (BigInt(ROOT) >> 12n));
-      m.hart.setX(11, 1n << 11n);
-      m.hart.setX(12, 0x40000ff6n);
       m.hart.setX(6, 1000n);
-    }
+    });
     ms[0].ram.setUint16(PAGE_B - RAM_BASE, BNE_X0 >>> 16, true);
     ms[1].ram.setUint16(PAGE_B - RAM_BASE, BNE_X0 >>> 16, true);
     ms[1].hart.tier!.hot = 2;
@@ -340,7 +357,7 @@ describe('RV64 translation tier: an instruction across a page boundary', () => {
     // The kernel's part: the PTE now points at PAGE_C, and SFENCE.VMA of that page. Both go on at the
     // loop's start, whose block is then entered before anything fetches from the next page again.
     for (const m of ms) {
-      m.ram.setBigUint64(L0 - RAM_BASE + 8, pte(PAGE_C, VRWXAD), true);
+      mapPage(m, 1, PAGE_C);
       flushTlbPage(m.hart, 0x40001000);
       m.hart.setPc(0x40000ff6n);
     }
@@ -653,30 +670,20 @@ describe('RV64 translation tier: the jump cache after a full TLB flush', () => {
     // to the second), whose second block counts x6 down by 1 in PAGE_A and by 2 in PAGE_D. The first
     // block's exit reaches the second through the dispatcher's jump cache, whose entries for PAGE_A's
     // blocks must be gone after the flush (their code in RAM did not change: only the mapping did).
-    const ROOT = 0x80010000, L1 = 0x80011000, L0 = 0x80012000, PAGE_A = 0x80020000, PAGE_D = 0x80023000;
-    const pte = (pa: number, flags: bigint): bigint => ((BigInt(pa) >> 12n) << 10n) | flags;
-    const VRWXAD = 1n | 2n | 4n | 8n | 64n | 128n;
+    const PAGE_A = 0x80020000, PAGE_D = 0x80023000;
     const loop = (step: number): string => `first: addi x5, x5, 3\njal x0, second\nsecond: addi x6, x6, -${step}\nbne x6, x0, first\nwfi`;
-    const ms = pair(['csrw satp, a0', 'csrw mstatus, a1', 'csrw mepc, a2', 'mret']);
-    for (const m of ms) {
-      const set = (table: number, index: number, value: bigint): void => m.ram.setBigUint64(table - RAM_BASE + index * 8, value, true);
-      set(ROOT, 1, pte(L1, 1n));
-      set(L1, 0, pte(L0, 1n));
-      set(L0, 0, pte(PAGE_A, VRWXAD));
+    const ms = sv39Pair([PAGE_A], 0x40000000n, (m) => {
       m.load(loop(1), PAGE_A);
       m.load(loop(2), PAGE_D);
-      m.hart.setX(10, (8n << 60n) | (BigInt(ROOT) >> 12n));
-      m.hart.setX(11, 1n << 11n);
-      m.hart.setX(12, 0x40000000n);
       m.hart.setX(6, 100000n);
-    }
+    });
     ms[1].hart.tier!.hot = 2;
     expect(lockStep(ms, 101, 1010, [RAM_BASE, 8], 'mapped to PAGE_A')).toBe('budget');
     expect(ms[1].hart.priv).toBe(1);
     const blocks = ms[1].hart.tier!.stats.blocks;
     expect(blocks).toBeGreaterThanOrEqual(2);
     for (const m of ms) {
-      m.ram.setBigUint64(L0 - RAM_BASE, pte(PAGE_D, VRWXAD), true);
+      mapPage(m, 0, PAGE_D);
       flushTlb(m.hart);
       m.hart.setPc(0x40000000n);
       m.hart.setX(6, 400n);
