@@ -1,18 +1,19 @@
 /**
  * Warms the interpreter on a thread before its guest runs: a scratch hart (64 KiB of RAM of its own,
- * no devices; a translation tier that counts heads but never translates while it runs) runs a program that holds every row of the instruction table a guest
- * can reach without leaving M-mode, a few times over with changing register values, so that V8 has
- * type feedback for every case of `execute` (and of executeSlow, the FPU and the atomics) before it
- * first optimizes them.
+ * no devices) first runs a short program that takes the interpreter's paths into translated code
+ * (tierSource), then, with a tier that counts heads but never translates, a program that holds every
+ * row of the instruction table a guest can reach without leaving M-mode, a few times over with
+ * changing register values, so that V8 has type feedback for every case of `execute` (and of
+ * executeSlow, the FPU and the atomics) before it first optimizes them.
  *
  * Why: V8 compiles the cases it has never seen run as deoptimization points. A riscv64 Linux boot
  * meets shifts by register, MULH, DIV and the like in cold code only after the loop was optimized,
  * and each such case threw the whole loop back to unoptimized code until V8 had compiled it again:
  * 19 compiles of `execute` in one boot, 1.7 s of a second core and ~0.2 s of the vCPU thread in
- * unoptimized code (decision 0014). Then the tier emits blocks for all of the program's code into a
+ * unoptimized code (decision 0014). Last, the tier emits blocks for all of the program's code into a
  * module it never compiles, for the same reason: the translator met cases late too (5 compiles of it).
- * Last, a short program takes the interpreter's paths into translated code (tierSource). Nothing of the
- * scratch hart is kept; the guest's hart never sees it.
+ * Nothing of the scratch hart is kept; the guest's hart never sees it. It runs at every CPU thread's
+ * start, on a boot's critical path (~90-130 ms, most of it the tier phase's modules).
  *
  * Left out: WFI (it would wait), SRET (M-mode only here), and what needs a device or paging (MMIO
  * accesses, page faults): those go through functions of their own, which are small to compile again.
@@ -230,7 +231,7 @@ export function warmUpInterpreter(): { executed: number; emitted: number; blocks
   for (const reg of [2, 8, 28]) hart.setX(reg, BigInt(BASE + DATA));
   if (!reaches(program.labels.get('end')!, 1024, 256)) throw new Error(`the interpreter's warm-up program did not reach its end (pc 0x${hart.getPc().toString(16)})`);
   // Twice: the translator's first instructions ran before V8 gave it a feedback vector, and left no
-  // type feedback (the A64 warm-up's program runs twice for the same reason).
+  // type feedback (the A64 warm-up's translator goes over its first page again for the same reason).
   let emitted = 0;
   for (let pass = 0; pass < 2; pass++) {
     emitted = 0;
