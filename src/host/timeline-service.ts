@@ -625,7 +625,7 @@ export class TimelineService {
       this.trace.setEnabled(false);
       this.hvTrace?.setEnabled(false);
       this.stopDrain();
-      this.drain();
+      this.take();
     }
     return this.publish();
   }
@@ -645,8 +645,23 @@ export class TimelineService {
     return { recording: this.recording, events: this.history.events.length, lost: this.history.lost, capacity: this.trace?.capacity ?? 0 };
   }
 
-  /** Moves everything the ring holds into the history. */
+  /**
+   * Moves everything the ring holds into the history while recording. Once recording stopped (record
+   * took what was there), what a CPU that saw it on just before wrote after it is dropped: a stopped
+   * timeline does not grow (the suite caught one such record on a busy machine).
+   */
   drain(): void {
+    if (!this.trace) return;
+    if (!this.trace.on) {
+      this.trace.skipAll();
+      this.hvTrace?.skipAll();
+      return;
+    }
+    this.take();
+  }
+
+  /** Moves everything the ring holds into the history. */
+  private take(): void {
     if (!this.trace) return;
     const { records, lost } = this.trace.drain();
     this.history.lost += lost;
