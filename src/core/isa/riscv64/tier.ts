@@ -135,9 +135,9 @@ interface RvHelpers {
 }
 
 /**
- * One decoded instruction of a block. A class, so that every instruction has one hidden class (an optional field
- * gave BlockGen two and threw its optimized code away) and V8 keeps no literal site for these queued,
- * long-lived objects (block-cache.ts PageTables).
+ * One decoded instruction of a block. A class, so that every instruction has one hidden class (an
+ * optional field gave BlockGen two and threw its optimized code away) and V8 keeps no literal site for
+ * these queued, long-lived objects (block-cache.ts PageTables).
  */
 class Insn {
   constructor(
