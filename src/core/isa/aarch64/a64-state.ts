@@ -27,7 +27,7 @@ export function restoreA64State(cpu: A64Cpu, bytes: Uint8Array): void {
   cpu.exit = '';
   cpu.loopCount = 0;
   cpu.flushTlb();
-  cpu.decPages.fill(undefined);
+  cpu.decPages.clear();
   cpu.tier?.codeChanged();
   cpu.publishPstate();
 }

@@ -22,6 +22,7 @@ import { A64Tier, MAX_BLOCK } from './tier';
 import { wasmMemoryOf } from '../../jit/wasm-module';
 import { irqTraceOf, type IrqTrace } from '../../cpu/irq-trace';
 import { DOUBLE_FIELD } from '../../cpu/double-field';
+import { PageSlots } from '../../cpu/page-slots';
 
 /** Register slots (64-bit each) after the header: X0..X30, then these; slot 37 holds NZCV for the translation tier (tier.ts). */
 export const Slot = { zero: 31, sink: 32, pc: 33, spEl0: 34, spEl1: 35, pstate: 36 } as const;
@@ -131,7 +132,7 @@ export class A64Cpu implements CpuCore, ArmCpuApi {
    * A slot is valid while its first word equals the word in RAM, so code that rewrites itself is
    * re-decoded without tracking writes to code pages.
    */
-  readonly decPages: (Int32Array | undefined)[];
+  readonly decPages: PageSlots<Int32Array>;
   /**
    * RAM pages (span offset / 4096) holding code the translation tier made blocks of: their stores never
    * enter the write TLB, so each one goes through translate(), which tells the tier the code may have
@@ -296,7 +297,7 @@ export class A64Cpu implements CpuCore, ArmCpuApi {
     this.i32 = new Int32Array(span.buffer, span.bufferOffset, span.size / 4);
     this.i64 = new BigInt64Array(span.buffer, span.bufferOffset, span.size / 8);
     this.view = new DataView(span.buffer, span.bufferOffset, span.size);
-    this.decPages = new Array<Int32Array | undefined>(Math.ceil(span.size / 4096)).fill(undefined);
+    this.decPages = new PageSlots(Math.ceil(span.size / 4096));
     this.codePage = new Uint8Array(Math.ceil(span.size / 4096));
     this.sys = mirrorSystemRegisters(resetSystemRegisters(platform), new BigInt64Array(state.buffer, state.byteOffset + A64_X_OFFSET, SysSlot.cpacrEl1 + 1));
     const memory = wasmMemoryOf(state.buffer);
@@ -327,7 +328,7 @@ export class A64Cpu implements CpuCore, ArmCpuApi {
     args.slice(0, 8).forEach((v, i) => this.setX(i, v));
     this.setPc(entry);
     this.flushTlb();
-    this.decPages.fill(undefined);
+    this.decPages.clear();
     this.tier?.codeChanged();
     this.publishPstate();
   }
@@ -557,8 +558,7 @@ export class A64Cpu implements CpuCore, ArmCpuApi {
       const off = resolveFetch(this, address);
       if (off < 0) continue;
       const page = off >>> 12;
-      let dec = this.decPages[page];
-      if (!dec) dec = this.decPages[page] = new Int32Array(PAGE_SLOTS * 4);
+      const dec = this.decPages.get(page) ?? this.decPages.set(page, new Int32Array(PAGE_SLOTS * 4));
       const slot = ((off & 0xfff) >>> 2) * 4;
       // An alias of a slot armed already keeps its raw word (the op saved first is put back last).
       if (dec[slot + 1] !== OP_BREAKPOINT) dec[slot] = this.i32[off >>> 2]!;
@@ -579,7 +579,7 @@ export class A64Cpu implements CpuCore, ArmCpuApi {
   private serviceFences(): void {
     const f = Atomics.exchange(this.header, CpuWord.fences, 0);
     if (f & 1) this.flushTlb();
-    if (f & 2) this.decPages.fill(undefined);
+    if (f & 2) this.decPages.clear();
     if (f & 6) this.tier?.codeChanged();
   }
 }

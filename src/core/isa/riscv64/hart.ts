@@ -25,6 +25,7 @@ import { JC_ENTRIES, MAX_BLOCK, RvTier, RV_JC_OFFSET, RV_RES_OFFSET, RV_TIER_END
 import { wasmMemoryOf } from '../../jit/wasm-module';
 import { restoreHartState, saveHartState } from './hart-state';
 import { DOUBLE_FIELD } from '../../cpu/double-field';
+import { PageSlots } from '../../cpu/page-slots';
 
 export const X_OFFSET = HART_HEADER_BYTES;
 /** x0 writes land in this extra slot so that the interpreter never tests rd for zero. */
@@ -110,14 +111,14 @@ export class Hart implements HartApi, CpuCore {
   readonly xHi: Int32Array;
   readonly xHost: Int32Array;
   /** Decoded instructions per RAM page (4 words per halfword slot: op word, imm, bits, listed); codePage marks pages that have one. */
-  readonly decPages: (Int32Array | undefined)[];
+  readonly decPages: PageSlots<Int32Array>;
   readonly codePage: Uint8Array;
   readonly codePageList: number[] = [];
   /** FENCE.I generation, and per RAM page the generation its decoded slots were last checked at. */
   fenceGen = 0;
   readonly decGen: Int32Array;
   /** Per code page: count, then the halfword slots decoded since the page was last verified. */
-  readonly decList: (Uint16Array | undefined)[];
+  readonly decList: PageSlots<Uint16Array>;
 
   // Execution position: virtual page of the pc and halfword index inside it.
   pageLo = 0;
@@ -274,10 +275,10 @@ export class Hart implements HartApi, CpuCore {
     this.i32 = new Int32Array(rb, ro, span.size / 4);
     this.i64 = new BigInt64Array(rb, ro, span.size / 8);
     const pages = Math.ceil(span.size / 4096);
-    this.decPages = new Array<Int32Array | undefined>(pages).fill(undefined);
+    this.decPages = new PageSlots(pages);
     this.codePage = new Uint8Array(pages);
     this.decGen = new Int32Array(pages);
-    this.decList = new Array<Uint16Array | undefined>(pages).fill(undefined);
+    this.decList = new PageSlots(pages);
     const memory = wasmMemoryOf(buf);
     this.tier = memory && rb === buf && platform.translate !== false ? new RvTier(this, memory, base, ro) : undefined;
   }
@@ -552,7 +553,7 @@ export class Hart implements HartApi, CpuCore {
   }
 
   private atBreakpointSlot(): boolean {
-    const dec = this.decPages[this.curHost >>> 12];
+    const dec = this.decPages.get(this.curHost >>> 12);
     const k = this.h << 2;
     return this.bps.some((bp) => bp.dec !== undefined && bp.dec === dec && bp.k === k);
   }
@@ -600,7 +601,7 @@ export class Hart implements HartApi, CpuCore {
 
   private armOne(bp: HartBreakpoint): void {
     const dec = bp.dec;
-    if (dec !== undefined && this.decPages[bp.page] === dec && dec[bp.k]! === (OP_EBREAK | (bp.saved & ~255))) {
+    if (dec !== undefined && this.decPages.get(bp.page) === dec && dec[bp.k]! === (OP_EBREAK | (bp.saved & ~255))) {
       // Still in place; re-arm only if the fetch TLB knows the address now maps to another page.
       const t = (bp.lo >>> 12) & TLB_MASK;
       if (this.xTag[t] !== ((bp.lo & -4096) | this.priv) || this.xHi[t] !== bp.hi || this.xHost[t]! >>> 12 === bp.page) return;

@@ -109,7 +109,7 @@ export function verifyDecodedPage(h: Hart, dec: Int32Array, host: number): void 
   const u16 = h.u16;
   const base = host >> 1;
   const page = host >>> 12;
-  const list = h.decList[page]!;
+  const list = h.decList.get(page)!;
   const count = list[0]!;
   let kept = 0;
   for (let i = 1; i <= count; i++) {
@@ -130,8 +130,8 @@ export function verifyDecodedPage(h: Hart, dec: Int32Array, host: number): void 
 
 export function flushDecodeCache(h: Hart): void {
   for (const page of h.codePageList) {
-    h.decPages[page] = undefined;
-    h.decList[page] = undefined;
+    h.decPages.delete(page);
+    h.decList.delete(page);
     h.codePage[page] = 0;
   }
   h.codePageList.length = 0;
@@ -334,7 +334,7 @@ function writeRam(h: Hart, off: number, size: number, v: number, vhi: number): v
 /** Forgets decoded instructions overlapping a store into a code page. */
 export function invalidateCode(h: Hart, off: number, size: number): void {
   h.tier?.codeChanged();
-  const dec = h.decPages[off >>> 12];
+  const dec = h.decPages.get(off >>> 12);
   if (!dec) return;
   const first = Math.max(0, ((off & 0xfff) >> 1) - 1);
   const last = Math.min(2047, ((off & 0xfff) + size - 1) >> 1);
@@ -472,11 +472,11 @@ export function enterPage(h: Hart): Int32Array {
   }
   h.curHost = host;
   const page = host >>> 12;
-  let dec = h.decPages[page];
+  let dec = h.decPages.get(page);
   if (!dec) {
     dec = new Int32Array(2048 * 4);
-    h.decPages[page] = dec;
-    h.decList[page] = new Uint16Array(2049);
+    h.decPages.set(page, dec);
+    h.decList.set(page, new Uint16Array(2049));
     h.codePage[page] = 1;
     h.codePageList.push(page);
     h.decGen[page] = h.fenceGen;
@@ -529,7 +529,7 @@ export function prepareSlot(h: Hart, dec: Int32Array, hh: number): number {
   dec[k + 2] = bits;
   if ((dec[k + 3]! & SLOT_LISTED) === 0) {
     dec[k + 3] = dec[k + 3]! | SLOT_LISTED;
-    const list = h.decList[h.curHost >>> 12]!;
+    const list = h.decList.get(h.curHost >>> 12)!;
     list[++list[0]!] = hh;
   }
   if (cross) {
