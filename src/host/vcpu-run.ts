@@ -15,6 +15,7 @@ import { VcpuLoop, type VcpuThread } from '../core/vcpu/vcpu-loop';
 import { registerWasmMemory } from '../core/jit/wasm-module';
 import { useBackgroundCompiler } from '../core/jit/block-cache';
 import { WasmCompilerThread } from './wasm-compiler';
+import { RamPrefaulter } from './ram-prefaulter';
 import { threadClock } from './thread-clock';
 import { DeterministicState, DeterministicTurns, runTurns } from '../core/vcpu/deterministic-turns';
 import { HartWord, RunRequest } from '../core/cpu/hart-header';
@@ -54,6 +55,12 @@ export function runVcpu(init: VcpuInit): void {
   }
   const view = new MachineView(init.plan, init.memory.buffer, turns ?? threadClock(init.epoch, init.timebase), 1 + init.hart, preparation.wrapSignals);
   const header = view.headers[init.hart]!;
+  // Guest RAM's first writes fault on a spare core (ram-prefaulter.ts), where the block compiler would
+  // have one too, and never in deterministic runs (its thread's timing must not matter anywhere there).
+  const span = view.bus.ramSpan;
+  const prefaulter = init.backgroundCompile && !turns && process.env.HVWB_PREFAULT !== '0' && RamPrefaulter.supported() && span.buffer === init.memory.buffer
+    ? new RamPrefaulter(init.memory.buffer as SharedArrayBuffer, span.bufferOffset, span.size)
+    : undefined;
 
   try {
     const arch = preparation.create({
@@ -66,6 +73,7 @@ export function runVcpu(init: VcpuInit): void {
       ...(init.tohost !== undefined ? { tohost: init.tohost } : {}),
       ...(init.fromhost !== undefined ? { fromhost: init.fromhost } : {}),
       hypervisor: init.hypervisor,
+      ...(prefaulter ? { ramHints: prefaulter.hints } : {}),
       thread,
       log,
       fault: (fault) => post({ type: 'fault', hart: init.hart, ...(fault.zone !== undefined ? { zone: fault.zone } : {}), text: fault.text }),
@@ -85,7 +93,10 @@ export function runVcpu(init: VcpuInit): void {
       inspectRegion: view.cpuInspectRegion(init.hart),
       // A CPU that runs later (a zone's, a secondary started by the guest) warms its interpreter then, not
       // while the first ones boot; a thread spawned early has done it while the host read the images.
-      beforeFirstRun: () => warmUpVcpu(init.plan.board.arch),
+      beforeFirstRun: () => {
+        warmUpVcpu(init.plan.board.arch);
+        prefaulter?.start();
+      },
       onSavedState: (state, error) => post({ type: 'state', hart: init.hart, ...(state ? { state } : {}), ...(error ? { error } : {}) }),
     }, thread);
     post({ type: 'ready', hart: init.hart });
@@ -94,6 +105,7 @@ export function runVcpu(init: VcpuInit): void {
       runTurns(loop, turns, arch.cpu, () => Atomics.load(header, HartWord.status) === HartStatus.waiting, () => view.guestClock.now(),
         () => Atomics.load(header, CpuWord.request) === RunRequest.stop || Atomics.load(view.control, ControlWord.exit) !== MachineExit.none);
     } else loop.run();
+    prefaulter?.stop();
     const tier = arch.cpu.tierStats?.();
     post({ type: 'exit', hart: init.hart, ...(tier ? { tier: { ...tier } } : {}) });
   } catch (error) {

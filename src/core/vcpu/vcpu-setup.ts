@@ -4,6 +4,7 @@
  * The factories are in src/core/hypervisor/arch/<arch>/vcpu.ts, chosen by the registry (vcpu-factories.ts).
  */
 import type { MachineView } from '../machine/machine';
+import type { RamHints } from '../bus/ram-hints';
 import type { HypervisorOptions } from '../hypervisor/hypervisor';
 import type { GuestMode } from '../../shared/model/layout';
 import type { VcpuArch, VcpuThread } from './vcpu-loop';
@@ -37,6 +38,11 @@ export interface VcpuSetup {
   readonly tohost?: number;
   readonly fromhost?: number;
   readonly hypervisor: HypervisorOptions;
+  /**
+   * Where the CPU's stores first reach RAM pages, for the host's RAM prefaulter (core/bus/ram-hints.ts);
+   * absent where the host has none.
+   */
+  readonly ramHints?: RamHints;
   /** The thread's sleep (parking a CPU without a zone). */
   readonly thread: VcpuThread;
   log(message: string): void;

@@ -23,6 +23,7 @@ import { wasmMemoryOf } from '../../jit/wasm-module';
 import { irqTraceOf, type IrqTrace } from '../../cpu/irq-trace';
 import { DOUBLE_FIELD } from '../../cpu/double-field';
 import { PageSlots } from '../../cpu/page-slots';
+import type { RamHints } from '../../bus/ram-hints';
 
 /** Register slots (64-bit each) after the header: X0..X30, then these; slot 37 holds NZCV for the translation tier (tier.ts). */
 export const Slot = { zero: 31, sink: 32, pc: 33, spEl0: 34, spEl1: 35, pstate: 36 } as const;
@@ -189,6 +190,8 @@ export class A64Cpu implements CpuCore, ArmCpuApi {
 
   /** The translation tier (tier.ts), where the state and RAM lie in a registered WebAssembly.Memory. */
   readonly tier: A64Tier | undefined;
+  /** The host's RAM prefaulter's hints (platform.ramHints): translate() notes write-TLB fills. */
+  readonly ramHints: RamHints | undefined;
 
   /**
    * Exclusive monitor: RAM offset (-1 = open), size and the value the load saw (lo, hi), in the state
@@ -254,6 +257,7 @@ export class A64Cpu implements CpuCore, ArmCpuApi {
     if (state.byteLength < A64_STATE_BYTES) throw new Error(`A64 CPU state region needs ${A64_STATE_BYTES} bytes`);
     if (state.byteOffset % 16 !== 0) throw new Error('A64 CPU state region must be 16-byte aligned');
     this.cpuId = platform.cpuId;
+    this.ramHints = platform.ramHints;
     this.supervisor = platform.supervisor;
     this.floatingPoint = platform.floatingPoint !== false;
     this.header = new Int32Array(state.buffer, state.byteOffset, CPU_HEADER_BYTES / 4);

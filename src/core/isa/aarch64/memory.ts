@@ -149,7 +149,10 @@ function physical(cpu: A64Cpu, pa: number, access: Access, size: number, lo: num
     const e = t * TLB_ENTRY;
     const tag = (lo & -4096) | el;
     if (access === READ || access === WRITE) {
-      if (access === WRITE && !code) fillTlbEntry(cpu.wTlb, e, tag, hi, host);
+      if (access === WRITE) {
+        if (!code) fillTlbEntry(cpu.wTlb, e, tag, hi, host);
+        if (cpu.ramHints !== undefined) cpu.ramHints.note(host);
+      }
       fillTlbEntry(cpu.rTlb, e, tag, hi, host);
     } else {
       cpu.xTag[t] = tag; cpu.xHi[t] = hi; cpu.xHost[t] = host;

@@ -8,6 +8,7 @@
 import type { AddressSpace } from '../../bus/address-space';
 import type { Clock } from '../../bus/types';
 import type { CpuFaultReport } from '../../cpu/cpu-core';
+import type { RamHints } from '../../bus/ram-hints';
 
 /** Result of a stage-2 lookup by the hypervisor (same values as the RISC-V Stage2). */
 export const Stage2 = {
@@ -91,6 +92,11 @@ export interface ArmPlatform {
    * WebAssembly.Memory: on unless false (`--tier interp`).
    */
   readonly translate?: boolean;
+  /**
+   * Where the CPU's stores first reach RAM pages, for the host's RAM prefaulter (core/bus/ram-hints.ts);
+   * absent where the host has none.
+   */
+  readonly ramHints?: RamHints;
   /** A generic timer output changed level (wired to the interrupt controller's PPI by the machine). */
   timerOutput?(timer: TimerOutput, level: boolean): void;
   /** A TLBI ...IS (inner-shareable broadcast) op: other CPUs of the zone must flush their TLBs too. */

@@ -24,6 +24,7 @@ import { A64Cpu, A64_STATE_BYTES, Slot } from './cpu';
 import { decode } from './decoder';
 import { INSTRUCTIONS, Op, type A64Row } from './instructions';
 import type { ArmPlatform } from './platform';
+import { RAM_HINT_WORDS, RamHints } from '../../bus/ram-hints';
 
 /** Above 2 GiB, as a kernel's addresses are: their low words read as uint32 are not int32 (V8 must see that). */
 const BASE = 0x8000_0000;
@@ -181,6 +182,8 @@ function scratchCpu(): { cpu: A64Cpu; ram: DataView; run: (end: bigint) => boole
     mpidr: 0n,
     bus,
     clock: { now: () => now },
+    // The real CPU's stores note their pages for the host's prefaulter: the warm-up's do too.
+    ramHints: new RamHints(new SharedArrayBuffer(RAM_HINT_WORDS * 4)),
     timerFrequency: 62_500_000,
     unimplemented: () => 'deliver',
     fault: (report) => {

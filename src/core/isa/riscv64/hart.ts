@@ -26,6 +26,7 @@ import { wasmMemoryOf } from '../../jit/wasm-module';
 import { restoreHartState, saveHartState } from './hart-state';
 import { DOUBLE_FIELD } from '../../cpu/double-field';
 import { PageSlots } from '../../cpu/page-slots';
+import type { RamHints } from '../../bus/ram-hints';
 
 export const X_OFFSET = HART_HEADER_BYTES;
 /** x0 writes land in this extra slot so that the interpreter never tests rd for zero. */
@@ -102,6 +103,8 @@ export class Hart implements HartApi, CpuCore {
   readonly jc: Int32Array;
   /** The translation tier, where the state and RAM lie in a registered WebAssembly.Memory (tier.ts). */
   readonly tier: RvTier | undefined;
+  /** The host's RAM prefaulter's hints (platform.ramHints): resolveVirt notes write-TLB fills. */
+  readonly ramHints: RamHints | undefined;
   /** Writes to pages that hold decoded code: translation cached, but stores take the slow path. */
   readonly cTag = new Int32Array(TLB_SIZE).fill(-1);
   readonly cHi = new Int32Array(TLB_SIZE);
@@ -229,6 +232,7 @@ export class Hart implements HartApi, CpuCore {
     if (state.byteLength < HART_STATE_BYTES) throw new Error(`hart state region needs ${HART_STATE_BYTES} bytes`);
     if (state.byteOffset % 8 !== 0) throw new Error('hart state region must be 8-byte aligned');
     this.hartId = platform.hartId;
+    this.ramHints = platform.ramHints;
     this.supervisor = platform.supervisor;
     const buf = state.buffer;
     const base = state.byteOffset;

@@ -268,6 +268,7 @@ export function resolveVirt(h: Hart, lo: number, hi: number, acc: number, size: 
         h.cHi[t] = hi;
         h.cHost[t] = pageOff;
       }
+      if (h.ramHints !== undefined) h.ramHints.note(pageOff);
     } else {
       h.xTag[t] = tag;
       h.xHi[t] = hi;

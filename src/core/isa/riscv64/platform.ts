@@ -5,6 +5,7 @@
  */
 import type { AddressSpace } from '../../bus/address-space';
 import type { Clock } from '../../bus/types';
+import type { RamHints } from '../../bus/ram-hints';
 
 /** Result of a stage-2 lookup by the hypervisor. */
 export const Stage2 = {
@@ -70,6 +71,11 @@ export interface HartPlatform {
    * WebAssembly.Memory: on unless false (`--tier interp` leaves the memory unregistered).
    */
   readonly translate?: boolean;
+  /**
+   * Where the CPU's stores first reach RAM pages, for the host's RAM prefaulter (core/bus/ram-hints.ts);
+   * absent where the host has none.
+   */
+  readonly ramHints?: RamHints;
   /** The hart stopped on a guest error it cannot continue from. */
   fault(report: FaultReport): void;
 }

@@ -25,6 +25,7 @@ import { assembleProgram } from './assembler';
 import { Hart, HART_STATE_BYTES } from './hart';
 import { INSTRUCTIONS, type CRegSource, type InstructionDef } from './instructions';
 import type { HartPlatform } from './platform';
+import { RAM_HINT_WORDS, RamHints } from '../../bus/ram-hints';
 
 const BASE = 0x80000000;
 const RAM = 64 * 1024;
@@ -198,6 +199,8 @@ export function warmUpInterpreter(): { executed: number; emitted: number; blocks
     hartId: 0,
     bus,
     clock: { now: () => now },
+    // The real hart's stores note their pages for the host's prefaulter: the warm-up's do too.
+    ramHints: new RamHints(new SharedArrayBuffer(RAM_HINT_WORDS * 4)),
     machineTimerCompare: () => Infinity,
     fault: (report) => {
       throw new Error(`the interpreter's warm-up program faulted: ${report.message}`);

@@ -4,6 +4,7 @@ import type { MmioDevice } from '../../../../src/core/bus/types';
 import { assembleProgram, type Program } from '../../../../src/core/isa/riscv64/assembler';
 import { Hart, HART_STATE_BYTES } from '../../../../src/core/isa/riscv64/hart';
 import type { FaultReport, HartPlatform, InterruptFiles, Supervisor } from '../../../../src/core/isa/riscv64/platform';
+import type { RamHints } from '../../../../src/core/bus/ram-hints';
 
 export const RAM_BASE = 0x80000000;
 
@@ -22,7 +23,7 @@ export interface TestMachine {
 
 export function machine(
   source: string | string[] = [],
-  opts: { ramSize?: number; supervisor?: Supervisor; mode?: 'machine' | 'supervisor'; buffer?: SharedArrayBuffer; stateOffset?: number; interruptFiles?: InterruptFiles } = {},
+  opts: { ramSize?: number; supervisor?: Supervisor; mode?: 'machine' | 'supervisor'; buffer?: SharedArrayBuffer; stateOffset?: number; interruptFiles?: InterruptFiles; ramHints?: RamHints } = {},
 ): TestMachine {
   const ramSize = opts.ramSize ?? 1 << 20;
   const buffer = opts.buffer ?? new SharedArrayBuffer(ramSize + 4 * HART_STATE_BYTES);
@@ -36,6 +37,7 @@ export function machine(
     machineTimerCompare: () => time.mtimecmp,
     ...(opts.supervisor ? { supervisor: opts.supervisor } : {}),
     ...(opts.interruptFiles ? { interruptFiles: opts.interruptFiles } : {}),
+    ...(opts.ramHints ? { ramHints: opts.ramHints } : {}),
     fault: (r) => faults.push(r),
   };
   const hart = new Hart(platform, { buffer, byteOffset: opts.stateOffset ?? ramSize, byteLength: HART_STATE_BYTES });

@@ -230,6 +230,7 @@ export function createAarch64Vcpu(setup: VcpuSetup): VcpuArch {
     mpidr: BigInt(board.mpidrs[cpuId] ?? cpuId),
     bus: view.bus,
     clock: view.guestClock,
+    ...(setup.ramHints ? { ramHints: setup.ramHints } : {}),
     timerFrequency: board.timebaseFrequency,
     supervisor,
     gicSystemRegisters: gicv3 !== undefined,

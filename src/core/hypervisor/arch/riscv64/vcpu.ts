@@ -69,6 +69,7 @@ export function createRiscvVcpu(setup: VcpuSetup, routing: RoutingSignals | unde
     } : {}),
     bus: view.bus,
     clock: view.guestClock,
+    ...(setup.ramHints ? { ramHints: setup.ramHints } : {}),
     machineTimerCompare: () => view.machineTimerCompare(hartId),
     ...(bound ? { supervisor: bound } : {}),
     fault(report: FaultReport) {

@@ -18,6 +18,7 @@ import { CpuWord, type CpuFaultReport } from '../../../../../src/core/cpu/cpu-co
 import { A64Cpu, A64_STATE_BYTES } from '../../../../../src/core/isa/aarch64/cpu';
 import type { ArmPlatform, Supervisor, TimerOutput } from '../../../../../src/core/isa/aarch64/platform';
 import { registerWasmMemory } from '../../../../../src/core/jit/wasm-module';
+import type { RamHints } from '../../../../../src/core/bus/ram-hints';
 
 export const RAM_BASE = 0x4000_0000;
 
@@ -100,7 +101,7 @@ export interface TestMachine {
 
 export function machine(
   bytes: Uint8Array,
-  opts: { ramSize?: number; supervisor?: Supervisor; timerIrq?: boolean; args?: bigint[]; floatingPoint?: boolean; tier?: boolean } = {},
+  opts: { ramSize?: number; supervisor?: Supervisor; timerIrq?: boolean; args?: bigint[]; floatingPoint?: boolean; tier?: boolean; ramHints?: RamHints } = {},
 ): TestMachine {
   const ramSize = opts.ramSize ?? 1 << 20;
   const tier = opts.tier ?? TIER;
@@ -119,6 +120,7 @@ export function machine(
     timerFrequency: 62_500_000,
     ...(opts.supervisor ? { supervisor: opts.supervisor } : {}),
     ...(opts.floatingPoint !== undefined ? { floatingPoint: opts.floatingPoint } : {}),
+    ...(opts.ramHints ? { ramHints: opts.ramHints } : {}),
     timerOutput(timer: TimerOutput, level: boolean) {
       timers[timer] = level;
       // Without an interrupt controller the test wires both timers straight to the IRQ input.

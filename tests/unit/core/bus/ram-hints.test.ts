@@ -1,0 +1,57 @@
+/**
+ * The notes a CPU leaves for the host's RAM prefaulter (core/bus/ram-hints.ts): a store that fills a
+ * write-TLB entry notes its RAM page once; more stores to the page while the entry holds note nothing
+ * more; a store to another page notes that one; loads note nothing. riscv64 and aarch64 alike.
+ */
+import { describe, expect, it } from 'vitest';
+import { RAM_HINT_HEADER, RAM_HINT_WORDS, RamHints, RamHintWord } from '../../../../src/core/bus/ram-hints';
+import { machine as rvMachine, RAM_BASE as RV_RAM } from '../isa/harness';
+import { machine as armMachine, RAM_BASE as ARM_RAM } from '../isa/aarch64/harness';
+
+function ring(): { hints: RamHints; notes(): number[] } {
+  const buffer = new SharedArrayBuffer(RAM_HINT_WORDS * 4);
+  const words = new Int32Array(buffer);
+  return {
+    hints: new RamHints(buffer),
+    notes: () => Array.from({ length: Atomics.load(words, RamHintWord.count) }, (_, i) => words[RAM_HINT_HEADER + i]!),
+  };
+}
+
+describe('RAM page notes for the prefaulter', () => {
+  it('riscv64: the first store to a page notes it, later ones and loads do not', () => {
+    const r = ring();
+    const m = rvMachine([
+      'auipc x5, 0x30', // 0x80030000
+      'auipc x6, 0x51', // 0x80051004
+      'ld x7, -4(x6)', // a load: no note
+      'sd x5, 0(x5)',
+      'sd x5, 8(x5)',
+      'sw x5, 0x7f0(x5)',
+      'sd x6, -4(x6)',
+      'end: j end',
+    ], { ramSize: 1 << 20, ramHints: r.hints });
+    m.run(100);
+    expect(m.faults).toEqual([]);
+    expect(r.notes()).toEqual([(0x80030000 - RV_RAM) / 4096, (0x80051000 - RV_RAM) / 4096]);
+  });
+
+  it('aarch64: the first store to a page notes it, later ones and loads do not', () => {
+    const r = ring();
+    const words = [
+      0xf9400047, // ldr x7, [x2]: a load, no note
+      0xf9000001, // str x1, [x0]
+      0xf9000401, // str x1, [x0, #8]
+      0xb90ff001, // str w1, [x0, #0xff0]
+      0xf9000041, // str x1, [x2]
+      0x14000000, // b .
+    ];
+    const bytes = new Uint8Array(new Uint32Array(words).buffer);
+    const m = armMachine(bytes, { ramSize: 1 << 20, ramHints: r.hints, tier: false });
+    m.cpu.setX(0, BigInt(ARM_RAM + 0x30000));
+    m.cpu.setX(1, 5n);
+    m.cpu.setX(2, BigInt(ARM_RAM + 0x51000));
+    m.run(100);
+    expect(m.faults).toEqual([]);
+    expect(r.notes()).toEqual([0x30, 0x51]);
+  });
+});
