@@ -14,6 +14,9 @@ import { RAM_HINT_HEADER, RAM_HINT_SLOTS, RAM_HINT_WORDS, RamHints, RamHintWord 
 
 /** Pages written on each side of a noted page (256 KiB). */
 export const PREFAULT_WINDOW = 64;
+/** The CPU's table arena (RamHints.int32): its size, and how far ahead of its use the thread writes it. */
+export const TABLE_ARENA_BYTES = 64 << 20;
+export const TABLE_ARENA_AHEAD = 1 << 20;
 
 // CommonJS, run with `eval`: the build has no file for it.
 const PREFAULTER_SOURCE = `(() => {
@@ -25,9 +28,11 @@ try {
   // Without a lower priority it would compete with the vCPU: it does nothing.
   return;
 }
-const { memory, ramOffset, pages, hints, window } = workerData;
+const { memory, ramOffset, pages, hints, window, arena, arenaAhead } = workerData;
 const ram = new Int32Array(memory, ramOffset, pages * 1024);
 const ring = new Int32Array(hints, 0, ${RAM_HINT_WORDS});
+const arenaWords = new Int32Array(arena);
+let arenaWritten = 0;
 const written = new Uint8Array(pages);
 const touch = (p) => {
   if (p >= 0 && p < pages && written[p] === 0) {
@@ -38,6 +43,9 @@ const touch = (p) => {
 let seen = 0;
 let idle = 0;
 while (Atomics.load(ring, ${RamHintWord.stop}) === 0) {
+  // The CPU's table arena: written a stretch ahead of the part it uses.
+  const want = Math.min(arena.byteLength, Atomics.load(ring, ${RamHintWord.arenaUsed}) + arenaAhead);
+  for (; arenaWritten < want; arenaWritten += 4096) Atomics.add(arenaWords, arenaWritten >> 2, 0);
   const count = Atomics.load(ring, ${RamHintWord.count});
   if (count === seen) {
     // The CPU never wakes it (that would cost the CPU a system call): it looks every millisecond
@@ -68,12 +76,15 @@ while (Atomics.load(ring, ${RamHintWord.stop}) === 0) {
 export class RamPrefaulter {
   readonly hints: RamHints;
   private readonly ring: Int32Array;
+  private readonly arena: SharedArrayBuffer;
   private worker: Worker | undefined;
 
   constructor(private readonly memory: SharedArrayBuffer, private readonly ramOffset: number, private readonly ramBytes: number) {
     const buffer = new SharedArrayBuffer(RAM_HINT_WORDS * 4);
     this.ring = new Int32Array(buffer);
-    this.hints = new RamHints(buffer);
+    // The operating system hands this out untouched: it costs memory as the CPU and the thread write it.
+    this.arena = new SharedArrayBuffer(TABLE_ARENA_BYTES);
+    this.hints = new RamHints(buffer, this.arena);
   }
 
   /** Whether the host is one the prefaulter runs on (it lowers its thread's priority through /proc). */
@@ -85,7 +96,7 @@ export class RamPrefaulter {
     if (this.worker) return;
     this.worker = new Worker(PREFAULTER_SOURCE, {
       eval: true,
-      workerData: { memory: this.memory, ramOffset: this.ramOffset, pages: Math.floor(this.ramBytes / 4096), hints: this.ring.buffer, window: PREFAULT_WINDOW },
+      workerData: { memory: this.memory, ramOffset: this.ramOffset, pages: Math.floor(this.ramBytes / 4096), hints: this.ring.buffer, window: PREFAULT_WINDOW, arena: this.arena, arenaAhead: TABLE_ARENA_AHEAD },
     });
     this.worker.unref();
   }

@@ -562,7 +562,7 @@ export class A64Cpu implements CpuCore, ArmCpuApi {
       const off = resolveFetch(this, address);
       if (off < 0) continue;
       const page = off >>> 12;
-      const dec = this.decPages.get(page) ?? this.decPages.set(page, new Int32Array(PAGE_SLOTS * 4));
+      const dec = this.decPages.get(page) ?? this.decPages.set(page, this.ramHints !== undefined ? this.ramHints.int32(PAGE_SLOTS * 4) : new Int32Array(PAGE_SLOTS * 4));
       const slot = ((off & 0xfff) >>> 2) * 4;
       // An alias of a slot armed already keeps its raw word (the op saved first is put back last).
       if (dec[slot + 1] !== OP_BREAKPOINT) dec[slot] = this.i32[off >>> 2]!;

@@ -78,7 +78,7 @@ export function execute(cpu: A64Cpu, n: number): number {
     cpu.count = count;
     const host = fetchPage(cpu);
     cpu.curHost = host;
-    const dec = cpu.decPages.get(host >>> 12) ?? cpu.decPages.set(host >>> 12, new Int32Array(4096));
+    const dec = cpu.decPages.get(host >>> 12) ?? cpu.decPages.set(host >>> 12, cpu.ramHints !== undefined ? cpu.ramHints.int32(4096) : new Int32Array(4096));
     const base = host >>> 2;
     const pageLo = cpu.pageLo;
     const pageHi = cpu.pageHi;

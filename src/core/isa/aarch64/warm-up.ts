@@ -182,8 +182,9 @@ function scratchCpu(): { cpu: A64Cpu; ram: DataView; run: (end: bigint) => boole
     mpidr: 0n,
     bus,
     clock: { now: () => now },
-    // The real CPU's stores note their pages for the host's prefaulter: the warm-up's do too.
-    ramHints: new RamHints(new SharedArrayBuffer(RAM_HINT_WORDS * 4)),
+    // The real CPU's stores note their pages for the host's prefaulter and its decoded pages come from
+    // the prefaulter's arena: the warm-up's too (an arena for one page, so the next are new arrays).
+    ramHints: new RamHints(new SharedArrayBuffer(RAM_HINT_WORDS * 4), new SharedArrayBuffer(16 << 10)),
     timerFrequency: 62_500_000,
     unimplemented: () => 'deliver',
     fault: (report) => {

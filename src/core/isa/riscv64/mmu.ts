@@ -475,9 +475,10 @@ export function enterPage(h: Hart): Int32Array {
   const page = host >>> 12;
   let dec = h.decPages.get(page);
   if (!dec) {
-    dec = new Int32Array(2048 * 4);
+    const tables = h.ramHints;
+    dec = tables !== undefined ? tables.int32(2048 * 4) : new Int32Array(2048 * 4);
     h.decPages.set(page, dec);
-    h.decList.set(page, new Uint16Array(2049));
+    h.decList.set(page, tables !== undefined ? tables.uint16(2049) : new Uint16Array(2049));
     h.codePage[page] = 1;
     h.codePageList.push(page);
     h.decGen[page] = h.fenceGen;

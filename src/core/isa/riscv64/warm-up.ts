@@ -199,8 +199,9 @@ export function warmUpInterpreter(): { executed: number; emitted: number; blocks
     hartId: 0,
     bus,
     clock: { now: () => now },
-    // The real hart's stores note their pages for the host's prefaulter: the warm-up's do too.
-    ramHints: new RamHints(new SharedArrayBuffer(RAM_HINT_WORDS * 4)),
+    // The real hart's stores note their pages for the host's prefaulter and its decoded pages come from
+    // the prefaulter's arena: the warm-up's too (an arena for one page, so the second is a new array).
+    ramHints: new RamHints(new SharedArrayBuffer(RAM_HINT_WORDS * 4), new SharedArrayBuffer(40 << 10)),
     machineTimerCompare: () => Infinity,
     fault: (report) => {
       throw new Error(`the interpreter's warm-up program faulted: ${report.message}`);

@@ -55,3 +55,24 @@ describe('RAM page notes for the prefaulter', () => {
     expect(r.notes()).toEqual([0x30, 0x51]);
   });
 });
+
+describe('the table arena', () => {
+  it('hands out zeroed, separate arrays from the arena, says how much is in use, then makes new ones', () => {
+    const ringBuffer = new SharedArrayBuffer(RAM_HINT_WORDS * 4);
+    const arena = new SharedArrayBuffer(64 << 10);
+    const hints = new RamHints(ringBuffer, arena);
+    const a = hints.int32(8192);
+    const list = hints.uint16(2049);
+    const b = hints.int32(4096);
+    expect([a.buffer, list.buffer, b.buffer]).toEqual([arena, arena, arena]);
+    expect([a.byteOffset, list.byteOffset, b.byteOffset]).toEqual([0, 32768, 32768 + 4112]);
+    expect(Atomics.load(new Int32Array(ringBuffer), RamHintWord.arenaUsed)).toBe(32768 + 4112 + 16384);
+    a.fill(-1);
+    expect(list.every((v) => v === 0) && b.every((v) => v === 0)).toBe(true);
+    // 64 KiB - 53,264 bytes left: not enough for another 32 KiB page.
+    const c = hints.int32(8192);
+    expect(c.buffer).not.toBe(arena);
+    expect(c.length).toBe(8192);
+    expect(Atomics.load(new Int32Array(ringBuffer), RamHintWord.arenaUsed)).toBe(32768 + 4112 + 16384);
+  });
+});
