@@ -41,8 +41,9 @@ export const IN_FLIGHT = -3;
  * Compiles modules on another thread while the CPU's thread goes on (a host service: host/wasm-compiler.ts).
  * `available` says whether that thread is up to take a module now (the first call may start it; until
  * it is up, modules compile on the CPU's thread, so that a hot loop does not wait for a thread to
- * start); `submit` hands over a module's bytes and returns a ticket; `take` returns the modules compiled
- * since its last call, cheaply when there are none.
+ * start); `submit` hands over a module's bytes and returns a ticket (the buffer under them goes with
+ * them: the caller must not use it again); `take` returns the modules compiled since its last call,
+ * cheaply when there are none.
  */
 export interface BackgroundCompiler {
   available(): boolean;
