@@ -7,7 +7,8 @@
  * For each page noted it writes the WINDOW pages on either side, nearest first, that it has not written
  * before; a page is written by adding zero to its first word atomically, so a guest store to it at the same
  * moment is never lost. The memory it costs is at most WINDOW pages past each end of the runs the guest
- * writes. Decision 0014 has the figures.
+ * writes. It also writes the CPU's table arena (RamHints.int32, its pages of decoded instructions) a
+ * stretch ahead of the part in use. Decision 0014 has the figures.
  */
 import { Worker } from 'node:worker_threads';
 import { RAM_HINT_HEADER, RAM_HINT_SLOTS, RAM_HINT_WORDS, RamHints, RamHintWord } from '../core/bus/ram-hints';

@@ -149,8 +149,10 @@ function physical(cpu: A64Cpu, pa: number, access: Access, size: number, lo: num
     const e = t * TLB_ENTRY;
     const tag = (lo & -4096) | el;
     if (access === READ || access === WRITE) {
-      if (access === WRITE) {
-        if (!code) fillTlbEntry(cpu.wTlb, e, tag, hi, host);
+      // A page that holds code was written before (and its stores all come here): only data pages are
+      // news to the prefaulter.
+      if (access === WRITE && !code) {
+        fillTlbEntry(cpu.wTlb, e, tag, hi, host);
         if (cpu.ramHints !== undefined) cpu.ramHints.note(host);
       }
       fillTlbEntry(cpu.rTlb, e, tag, hi, host);

@@ -263,12 +263,13 @@ export function resolveVirt(h: Hart, lo: number, hi: number, acc: number, size: 
     } else if (acc === WRITE) {
       if (h.codePage[pageOff >>> 12] === 0) {
         fillTlbEntry(h.wTlb, t * TLB_ENTRY, tag, hi, pageOff);
+        // A page that holds code was written before: only data pages are news to the prefaulter.
+        if (h.ramHints !== undefined) h.ramHints.note(pageOff);
       } else {
         h.cTag[t] = tag;
         h.cHi[t] = hi;
         h.cHost[t] = pageOff;
       }
-      if (h.ramHints !== undefined) h.ramHints.note(pageOff);
     } else {
       h.xTag[t] = tag;
       h.xHi[t] = hi;
