@@ -6,10 +6,10 @@
  */
 import type { BoardArch } from '../shared/model/board';
 import { HART_STATE_BYTES } from './isa/riscv64/hart';
-import { warmUpInterpreter as warmUpRiscv } from './isa/riscv64/warm-up';
+import { warmUpInterpreter as warmUpRiscv, warmUpWriter as warmUpRiscvWriter } from './isa/riscv64/warm-up';
 import { Irq } from './isa/riscv64/csr-numbers';
 import { A64_STATE_BYTES } from './isa/aarch64/cpu';
-import { warmUpInterpreter as warmUpA64 } from './isa/aarch64/warm-up';
+import { warmUpInterpreter as warmUpA64, warmUpWriter as warmUpA64Writer } from './isa/aarch64/warm-up';
 import { CpuInterruptLine } from './isa/aarch64/platform';
 import { A64InterruptCause } from './isa/aarch64/exceptions';
 import { LA_STATE_BYTES } from './isa/loongarch64/cpu';
@@ -18,6 +18,9 @@ import { LA_LINUX_PE_MAGIC, laLinuxHandoff, parseLaLinuxImage } from './isa/loon
 import { DEBUG_BYTES, DEBUG_OFFSET } from './cpu/hart-snapshot';
 import { walkStage2 } from './isa/aarch64/stage2-walk';
 import type { Stage2Walker } from './cpu/translation-walk';
+// After the CPUs: an ISA's tier.ts and its CPU import each other, and the CPU must load first.
+import { type RvModuleJob, writeRvModule } from './isa/riscv64/tier';
+import { type A64ModuleJob, writeA64Module } from './isa/aarch64/tier';
 
 export interface CpuModel {
   readonly arch: BoardArch;
@@ -56,6 +59,13 @@ export interface CpuModel {
    * so that V8 has type feedback for every case of it before it first optimizes it (an ISA's warm-up.ts).
    */
   readonly warmUp?: () => unknown;
+  /**
+   * The translation tier's module writer, for the thread that compiles its modules: a job the tier
+   * handed its compiler (BackgroundCompiler.submitJob) into the module's bytes.
+   */
+  readonly writeBlockModule?: (job: unknown) => Uint8Array;
+  /** Warms that writer on its thread before the first job, as `warmUp` warms the CPU threads' (an ISA's warm-up.ts). */
+  readonly warmUpWriter?: () => unknown;
   /** The architecture's stage-2 table walk for walkers that are not a CPU (an SMMU's), where it has one. */
   readonly stage2Walk?: Stage2Walker;
 }
@@ -84,6 +94,8 @@ const MODELS: Partial<Record<BoardArch, CpuModel>> = {
   riscv64: {
     arch: 'riscv64', stateBytes: HART_STATE_BYTES, debugOffset: DEBUG_OFFSET, elfMachine: 243, elfMachineName: 'RISC-V', imageMagic: 'RSC\x05', cpuNoun: 'hart',
     warmUp: warmUpRiscv,
+    writeBlockModule: (job) => writeRvModule(job as RvModuleJob),
+    warmUpWriter: warmUpRiscvWriter,
     // mip's external and software interrupt-pending bits (the timer bits are the hart's own).
     interruptInputs: { MEIP: 1 << Irq.MEI, SEIP: 1 << Irq.SEI, MSIP: 1 << Irq.MSI, SSIP: 1 << Irq.SSI },
     // mcause / scause interrupt codes (trap.ts traceDelivery).
@@ -97,6 +109,8 @@ const MODELS: Partial<Record<BoardArch, CpuModel>> = {
   aarch64: {
     arch: 'aarch64', stateBytes: A64_STATE_BYTES + DEBUG_BYTES, debugOffset: A64_STATE_BYTES, elfMachine: 183, elfMachineName: 'AArch64', imageMagic: 'ARM\x64', cpuNoun: 'CPU',
     warmUp: warmUpA64,
+    writeBlockModule: (job) => writeA64Module(job as A64ModuleJob),
+    warmUpWriter: warmUpA64Writer,
     interruptInputs: { IRQ: CpuInterruptLine.irq, FIQ: CpuInterruptLine.fiq, SError: CpuInterruptLine.serror },
     // The exception taken (exceptions.ts checkInterrupts); the generic timer reaches the CPU as a GIC PPI.
     interruptCauses: { names: { [A64InterruptCause.irq]: 'IRQ', [A64InterruptCause.fiq]: 'FIQ' }, timer: [], external: [A64InterruptCause.irq, A64InterruptCause.fiq] },

@@ -8,6 +8,7 @@ import type { MachinePlan } from '../core/machine/machine';
 import type { HypervisorOptions } from '../core/hypervisor/hypervisor';
 import type { GuestMode } from '../shared/model/layout';
 import type { DeterministicParams } from '../core/vcpu/deterministic-turns';
+import type { CompilerWorkerData } from './wasm-compiler';
 
 export interface VcpuInit {
   readonly plan: MachinePlan;
@@ -42,8 +43,11 @@ export interface VcpuInit {
   readonly restoreState?: Uint8Array;
 }
 
-/** A vCPU thread's workerData: its setup, or (`early`) none yet: it comes in a VcpuStart message. */
-export type VcpuWorkerData = { readonly init: VcpuInit } | { readonly early: true; readonly arch: BoardArch };
+/**
+ * A vCPU thread's workerData: its setup, or (`early`) none yet: it comes in a VcpuStart message; or the
+ * entry runs a vCPU's compiling thread (wasm-compiler.ts).
+ */
+export type VcpuWorkerData = { readonly init: VcpuInit } | { readonly early: true; readonly arch: BoardArch } | { readonly compiler: CompilerWorkerData };
 
 /** What the host sends a thread spawned early: its setup, or that the machine never starts. */
 export type VcpuStart = { readonly type: 'init'; readonly init: VcpuInit } | { readonly type: 'cancel' };

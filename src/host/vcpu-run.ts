@@ -28,7 +28,11 @@ export function warmUp(arch: BoardArch): void {
 }
 
 /** Builds the CPU `init` describes and runs it until the machine stops it (the thread's whole life). */
-export function runVcpu(init: VcpuInit): void {
+/**
+ * `compiler`: the thread's block compiler, when its entry (vcpu-worker.ts) started one early (it writes
+ * modules too); else one is made here if the CPU may compile in the background.
+ */
+export function runVcpu(init: VcpuInit, compiler?: WasmCompilerThread): void {
   const post = (message: VcpuMessage): void => parentPort!.postMessage(message);
   const log = (message: string): void => post({ type: 'log', hart: init.hart, message });
   const zoned = init.mode === 'supervisor';
@@ -51,8 +55,13 @@ export function runVcpu(init: VcpuInit): void {
     registerWasmMemory(init.memory);
     // Block modules compile on a thread of their own when a core is spare (machine-host.ts), never in
     // deterministic runs, where when a block is first entered must not depend on another thread's timing.
-    if (init.backgroundCompile && !turns && process.env.HVWB_BG_COMPILE !== '0') useBackgroundCompiler(new WasmCompilerThread());
+    if (init.backgroundCompile && !turns && process.env.HVWB_BG_COMPILE !== '0') {
+      useBackgroundCompiler(compiler ?? new WasmCompilerThread());
+      compiler = undefined;
+    }
   }
+  // One started early that this CPU does not use (deterministic runs, the interpreter only) ends here.
+  compiler?.stop();
   const view = new MachineView(init.plan, init.memory.buffer, turns ?? threadClock(init.epoch, init.timebase), 1 + init.hart, preparation.wrapSignals);
   const header = view.headers[init.hart]!;
   // Guest RAM's first writes fault on a spare core (ram-prefaulter.ts), where the block compiler would

@@ -48,7 +48,15 @@ export const IN_FLIGHT = -3;
 export interface BackgroundCompiler {
   available(): boolean;
   submit(bytes: Uint8Array): number;
-  take(): { ticket: number; module?: WebAssembly.Module; error?: string }[];
+  /**
+   * Whether that thread also writes modules (submitJob): it has the CPU model's module writer
+   * (CpuModel.writeBlockModule) loaded. Until then, and on compilers without it, the tier writes here.
+   */
+  writesModules?(): boolean;
+  /** Hands over a tier's job (plain data; the buffers in `transfer` go with it) to be written into a module and compiled there. */
+  submitJob?(job: unknown, transfer: ArrayBuffer[]): number;
+  /** `size`: the module's bytes, for a module written there. */
+  take(): { ticket: number; module?: WebAssembly.Module; error?: string; size?: number }[];
 }
 
 let background: BackgroundCompiler | undefined;
@@ -219,6 +227,21 @@ export class BlockCache<Q extends QueuedBlock> {
     this.stats.compileMs += now() - started;
   }
 
+  /**
+   * compile() for a module the compiling thread writes itself from `job` (BackgroundCompiler.submitJob)
+   * where it can: its writing is then off this thread too. Else `write(job)` here and compile() that.
+   */
+  compileJob<J>(batch: Q[], job: J, transfer: ArrayBuffer[], write: (job: J) => Uint8Array, imports: Record<string, unknown>, started: number): void {
+    if (!background?.submitJob || !background.writesModules?.()) {
+      this.compile(batch, write(job), imports, started, true);
+      return;
+    }
+    const ticket = background.submitJob(job, transfer);
+    for (const b of batch) b.page.fns[b.k] = IN_FLIGHT;
+    this.inFlight.set(ticket, { batch, imports, codeBytes: 0, flushes: this.stats.flushes });
+    this.stats.compileMs += now() - started;
+  }
+
   /** Whether modules are being compiled on another thread. */
   get waiting(): boolean {
     return this.inFlight.size > 0;
@@ -228,7 +251,7 @@ export class BlockCache<Q extends QueuedBlock> {
   poll(): boolean {
     if (this.inFlight.size === 0 || !background) return false;
     let any = false;
-    for (const { ticket, module, error } of background.take()) {
+    for (const { ticket, module, error, size } of background.take()) {
       const f = this.inFlight.get(ticket);
       if (!f) continue;
       this.inFlight.delete(ticket);
@@ -237,7 +260,7 @@ export class BlockCache<Q extends QueuedBlock> {
       if (f.flushes !== this.stats.flushes) continue;
       const t0 = now();
       const exports = new WebAssembly.Instance(module!, f.imports as never).exports;
-      this.install(f.batch, exports, f.codeBytes, t0);
+      this.install(f.batch, exports, size ?? f.codeBytes, t0);
       any = true;
     }
     return any;

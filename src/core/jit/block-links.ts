@@ -19,46 +19,63 @@ export interface Link {
 }
 
 /**
- * For each block of a batch about to be compiled into `mod`, the blocks it may call at its exits: slot
- * in the page -> Link. `targets(b)` names the slots b's exits to fixed pcs of its page go to; the block
- * functions have the signature `params` -> `results`, and batch block i gets table index firstIndex + i
- * and is the module's i-th defined function. Installed callees become imports of `mod`, their functions
- * put in `env` (call before the first addFunction).
+ * Which blocks each block of a batch may call at its exits, as plain data (it may go to the thread that
+ * writes the module): `imports`, the table indices of installed callees in the order the module imports
+ * them; `wants[i]`, block i's exit slots with the callee there, a table index (> 0) or -1 - j for batch
+ * block j. `targets(b)` names the slots b's exits to fixed pcs of its page go to.
  */
-export function linkBatch<Q extends QueuedBlock>(
-  batch: readonly Q[], firstIndex: number, mod: ModuleBuilder, table: WebAssembly.Table,
-  targets: (b: Q) => Iterable<number>, params: ValType[], results: ValType[], env: Record<string, unknown>,
-): Map<number, Link>[] {
+export interface LinkPlan {
+  readonly imports: number[];
+  readonly wants: [slot: number, callee: number][][];
+}
+
+export function planLinks<Q extends QueuedBlock>(batch: readonly Q[], targets: (b: Q) => Iterable<number>): LinkPlan {
   const inBatch = new Map<TierPage, Map<number, number>>();
   batch.forEach((b, i) => {
     let m = inBatch.get(b.page);
     if (!m) inBatch.set(b.page, (m = new Map()));
     m.set(b.k, i);
   });
-  const imported = new Map<number, number>();
-  // Batch blocks as -1 - i until the number of imports (which come first in the function index space) is known.
-  const wanted = batch.map((b) => {
-    const want = new Map<number, number>();
+  const imported = new Set<number>();
+  const imports: number[] = [];
+  const wants = batch.map((b) => {
+    const want: [number, number][] = [];
     for (const t of targets(b)) {
       const i = inBatch.get(b.page)?.get(t);
       if (i !== undefined) {
-        want.set(t, -1 - i);
+        want.push([t, -1 - i]);
         continue;
       }
       const index = b.page.fns[t]!;
       if (index <= 0) continue;
       if (!imported.has(index)) {
-        imported.set(index, mod.importFunction(`c${index}`, params, results));
-        env[`c${index}`] = table.get(index);
+        imported.add(index);
+        imports.push(index);
       }
-      want.set(t, index);
+      want.push([t, index]);
     }
     return want;
   });
-  const functions = imported.size;
-  return wanted.map((want) => {
+  return { imports, wants };
+}
+
+/** The functions a module written from `plan` imports for its installed callees, by import name (`c<index>`). */
+export function linkImports(plan: LinkPlan, table: WebAssembly.Table, env: Record<string, unknown>): void {
+  for (const index of plan.imports) env[`c${index}`] = table.get(index);
+}
+
+/**
+ * Declares `plan`'s imports in `mod` (call before the first addFunction) and returns each block's links:
+ * slot -> Link, batch block i being the module's i-th defined function with table index firstIndex + i;
+ * the blocks have the signature `params` -> `results`.
+ */
+export function applyLinks(plan: LinkPlan, firstIndex: number, mod: ModuleBuilder, params: ValType[], results: ValType[]): Map<number, Link>[] {
+  const fnOf = new Map<number, number>();
+  for (const index of plan.imports) fnOf.set(index, mod.importFunction(`c${index}`, params, results));
+  const functions = plan.imports.length;
+  return plan.wants.map((want) => {
     const links = new Map<number, Link>();
-    for (const [t, v] of want) links.set(t, v < 0 ? { fn: functions - 1 - v, index: firstIndex - 1 - v } : { fn: imported.get(v)!, index: v });
+    for (const [t, v] of want) links.set(t, v < 0 ? { fn: functions - 1 - v, index: firstIndex - 1 - v } : { fn: fnOf.get(v)!, index: v });
     return links;
   });
 }

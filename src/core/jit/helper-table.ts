@@ -12,11 +12,15 @@
  */
 import { FunctionBody, ModuleBuilder, type ValType } from './wasm-module';
 
-/** A helper: its name, WebAssembly signature and the JavaScript function it calls. */
-export interface Helper<N extends string = string> {
+/** A helper's name and WebAssembly signature. */
+export interface HelperSignature<N extends string = string> {
   readonly name: N;
   readonly params: readonly ValType[];
   readonly results: readonly ValType[];
+}
+
+/** A helper: its name, WebAssembly signature and the JavaScript function it calls. */
+export interface Helper<N extends string = string> extends HelperSignature<N> {
   // i64 parameters and results are BigInts, i32 ones numbers (the JS API's conversions).
   readonly fn: (...args: never[]) => unknown;
 }
@@ -52,11 +56,19 @@ export class HelperTable<N extends string> {
    * and returns each helper's call by name.
    */
   attach(mod: ModuleBuilder): Record<N, HelperCall> {
-    mod.importTable(this.helpers.length);
-    const calls = {} as Record<N, HelperCall>;
-    this.helpers.forEach((h, slot) => {
-      calls[h.name] = { type: mod.typeIndex([...h.params], [...h.results]), slot };
-    });
-    return calls;
+    return attachHelpers(mod, this.helpers);
   }
+}
+
+/**
+ * HelperTable.attach from the helpers' names and signatures alone, for a thread that writes block modules
+ * without the helpers' functions (they stay with the tier that instantiates the module).
+ */
+export function attachHelpers<N extends string>(mod: ModuleBuilder, helpers: readonly HelperSignature<N>[]): Record<N, HelperCall> {
+  mod.importTable(helpers.length);
+  const calls = {} as Record<N, HelperCall>;
+  helpers.forEach((h, slot) => {
+    calls[h.name] = { type: mod.typeIndex([...h.params], [...h.results]), slot };
+  });
+  return calls;
 }

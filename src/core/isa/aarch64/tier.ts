@@ -40,9 +40,9 @@ import { TLB_ENTRY } from '../../cpu/soft-tlb';
 import { AtomicOp, atomicWidth, FunctionBody, I32, I64, ModuleBuilder, Op as W, SimdOp, VOID } from '../../jit/wasm-module';
 import { emitMulHigh } from '../../jit/emit-arith';
 import { emitTlbHit, emitTlbOffset } from '../../jit/emit-tlb';
-import { type HelperCall, HelperTable } from '../../jit/helper-table';
+import { attachHelpers, type HelperCall, type HelperSignature, HelperTable } from '../../jit/helper-table';
 import { BlockCache, now, type QueuedBlock, type TierPage } from '../../jit/block-cache';
-import { emitLinkedCall, type Link, linkBatch } from '../../jit/block-links';
+import { applyLinks, emitLinkedCall, type Link, type LinkPlan, linkImports, planLinks } from '../../jit/block-links';
 import { DOUBLE_FIELD } from '../../cpu/double-field';
 
 export { IN_FLIGHT, PENDING, VERY_HOT, type TierPage } from '../../jit/block-cache';
@@ -177,12 +177,8 @@ export class A64Tier {
       if (end) x[2 * SLOT_STOP] = 1;
       return cpu.nzcv | (end || x[epoch] !== before ? 1 : 0);
     };
-    const sig = [I32, I32, I32, I32, I32, I32, I32] as const;
-    this.helpers = new HelperTable(memory, [
-      { name: 'slow', params: sig, results: [], fn: slow },
-      { name: 'other', params: sig, results: [I32], fn: other },
-      { name: 'ending', params: sig, results: [I32], fn: ending },
-    ]);
+    const fn = { slow, other, ending };
+    this.helpers = new HelperTable(memory, A64_HELPERS.map((h) => ({ ...h, fn: fn[h.name] })));
     this.dispatch = this.buildDispatcher(stateOffset);
   }
 
@@ -298,9 +294,7 @@ export class A64Tier {
    * instructions emitted.
    */
   emitAll(host: number, el: number, spIdx: number): number {
-    const mod = new ModuleBuilder(this.memory.buffer.byteLength / 65536);
-    const { slow, other, ending } = this.helpers.attach(mod);
-    const fp = fpEnabled(this.cpu.sys.cpacr, el);
+    const blocks: PackedBlock[] = [];
     let emitted = 0;
     for (let k = 0; k < 1024;) {
       const { words, ops } = this.collect(host, k);
@@ -308,13 +302,12 @@ export class A64Tier {
         k++;
         continue;
       }
-      const g = new BlockGen(this, host, k, el, spIdx, slow, other, ending, fp, mod.addGlobal(-1), 0, new Map());
-      g.emit(words, ops);
-      mod.addFunction(`b${k}`, [I32, I32, I32, I32, I32], [I32], g.f);
+      blocks.push({ host, k, el, spIdx, words, ops });
       emitted += words.length;
       k += words.length;
     }
-    mod.encode();
+    // Through a job, as the compiling thread writes modules (the same code gets the type feedback).
+    writeA64Module({ memoryPages: this.memory.buffer.byteLength / 65536, layout: this.layout, firstIndex: 1, links: { imports: [], wants: blocks.map(() => []) }, blocks: this.packBlocks(blocks) });
     return emitted;
   }
 
@@ -324,17 +317,27 @@ export class A64Tier {
     const taken = this.cache.take();
     if (!taken) return;
     const { batch, firstIndex } = taken;
-    const mod = new ModuleBuilder(this.memory.buffer.byteLength / 65536);
-    const { slow, other, ending } = this.helpers.attach(mod);
     const env: Record<string, unknown> = { memory: this.memory, table: this.helpers.table };
-    const links = linkBatch(batch, firstIndex, mod, this.cache.table, (b) => exitTargets(b.words, b.ops, b.k), [I32, I32, I32, I32, I32], [I32], env);
-    batch.forEach((b, i) => {
-      const fp = fpEnabled(this.cpu.sys.cpacr, b.el);
-      const g = new BlockGen(this, b.host, b.k, b.el, b.spIdx, slow, other, ending, fp, mod.addGlobal(-1), firstIndex + i, links[i]!);
-      g.emit(b.words, b.ops);
-      mod.addFunction(`b${i}`, [I32, I32, I32, I32, I32], [I32], g.f);
-    });
-    this.cache.compile(batch, mod.encode(), { env }, t0, true);
+    const links = planLinks(batch, (b) => exitTargets(b.words, b.ops, b.k));
+    linkImports(links, this.cache.table, env);
+    const job: A64ModuleJob = { memoryPages: this.memory.buffer.byteLength / 65536, layout: this.layout, firstIndex, links, blocks: this.packBlocks(batch) };
+    this.cache.compileJob(batch, job, [job.blocks.buffer as ArrayBuffer], writeA64Module, { env }, t0);
+  }
+
+  /** A job's blocks (A64ModuleJob.blocks); whether FP/SIMD traps is read from the CPU now, as emitting did. */
+  private packBlocks(batch: readonly PackedBlock[]): Float64Array {
+    let size = 0;
+    for (const b of batch) size += 6 + 2 * b.words.length;
+    const out = new Float64Array(size);
+    let at = 0;
+    for (const b of batch) {
+      out.set([b.host, b.k, b.el, b.spIdx, fpEnabled(this.cpu.sys.cpacr, b.el) ? 1 : 0, b.words.length], at);
+      at += 6;
+      out.set(b.words, at);
+      out.set(b.ops, at + b.words.length);
+      at += 2 * b.words.length;
+    }
+    return out;
   }
 
   /** Installs the blocks compiled on another thread since the last call (BlockCache.poll); true if any. */
@@ -376,9 +379,65 @@ export class A64Tier {
   }
 
   /** Addresses the generator bakes in. */
-  get layout(): { x: number; tlb: number; ram: number; epoch: number; live: number } {
+  get layout(): A64Layout {
     return { x: this.xBase, tlb: this.tlbBase, ram: this.ramBase, epoch: this.xBase + 8 * SLOT_STALE + 4, live: this.liveBase };
   }
+}
+
+/** What a job packs of a block. */
+type PackedBlock = Pick<A64Queued, 'host' | 'k' | 'el' | 'spIdx' | 'words' | 'ops'>;
+
+/** Addresses the generator bakes in: the registers, TLBs, RAM, the code epoch word and the live bytes. */
+interface A64Layout {
+  readonly x: number;
+  readonly tlb: number;
+  readonly ram: number;
+  readonly epoch: number;
+  readonly live: number;
+}
+
+/** The helpers' signatures, in their table's order (the tier gives each its function). */
+const A64_HELPER_PARAMS = [I32, I32, I32, I32, I32, I32, I32] as const;
+const A64_HELPERS: readonly HelperSignature<'slow' | 'other' | 'ending'>[] = [
+  { name: 'slow', params: A64_HELPER_PARAMS, results: [] },
+  { name: 'other', params: A64_HELPER_PARAMS, results: [I32] },
+  { name: 'ending', params: A64_HELPER_PARAMS, results: [I32] },
+];
+
+/**
+ * A block module to write (writeA64Module), as plain data, so that the compiling thread can write it
+ * (CpuModel.writeBlockModule): the memory's size in pages, the layout, the first block's table index,
+ * the links (core/jit/block-links.ts) and the blocks packed in one array: per block its RAM page, first
+ * word, EL, stack pointer index, FP/SIMD enabled (1) and instruction count, then its words and their ops.
+ */
+export interface A64ModuleJob {
+  readonly memoryPages: number;
+  readonly layout: A64Layout;
+  readonly firstIndex: number;
+  readonly links: LinkPlan;
+  readonly blocks: Float64Array;
+}
+
+/** Writes the module of a job (on the compiling thread, or on the CPU's when that cannot). */
+export function writeA64Module(job: A64ModuleJob): Uint8Array {
+  const mod = new ModuleBuilder(job.memoryPages);
+  const { slow, other, ending } = attachHelpers(mod, A64_HELPERS);
+  const links = applyLinks(job.links, job.firstIndex, mod, [I32, I32, I32, I32, I32], [I32]);
+  const d = job.blocks;
+  for (let i = 0, at = 0; at < d.length; i++) {
+    const n = d[at + 5]!;
+    const words: number[] = [];
+    const ops: number[] = [];
+    for (let j = 0; j < n; j++) {
+      words.push(d[at + 6 + j]!);
+      ops.push(d[at + 6 + n + j]!);
+    }
+    const g = new BlockGen(job.layout, d[at]!, d[at + 1]!, d[at + 2]!, d[at + 3]!, slow, other, ending, d[at + 4] === 1, mod.addGlobal(-1), job.firstIndex + i, links[i]!);
+    g.emit(words, ops);
+    mod.addFunction(`b${i}`, [I32, I32, I32, I32, I32], [I32], g.f);
+    at += 6 + 2 * n;
+  }
+  return mod.encode();
 }
 
 /** The page indices (other than the block's start) the block's exits to a fixed pc of its page go to. */
@@ -508,7 +567,7 @@ class BlockGen {
   private readonly LIVE: number = DOUBLE_FIELD;
 
   constructor(
-    tier: A64Tier, private readonly host: number, private readonly k0: number, private readonly el: number, private readonly spIdx: number,
+    layout: A64Layout, private readonly host: number, private readonly k0: number, private readonly el: number, private readonly spIdx: number,
     private readonly slowFn: HelperCall, private readonly otherFn: HelperCall, private readonly endingFn: HelperCall,
     /** FP/SIMD does not trap at the block's EL (CPACR_EL1.FPEN): Advanced SIMD may be done inline. */
     private readonly fp: boolean,
@@ -537,7 +596,7 @@ class BlockGen {
     this.fa32 = f.local(I32);
     this.fb32 = f.local(I32);
     this.fr32 = f.local(I32);
-    const l = tier.layout;
+    const l = layout;
     this.X = l.x;
     this.TLB = l.tlb;
     this.RAM = l.ram;

@@ -227,22 +227,46 @@ function runTierPhase(scratch = scratchCpu()): { blocks: number; stale: number }
  * on the first. Returns the instructions the first executed, what its translator emitted and its tier's
  * figures.
  */
-export function warmUpInterpreter(): { executed: number; emitted: number; blocks: number; stale: number } {
-  const scratch = scratchCpu();
-  const { cpu, ram, run } = scratch;
+/** Puts the warm-up program in the scratch CPU's RAM; returns its words. */
+function loadProgram(ram: DataView): number[] {
   const { words } = warmUpWords();
   words.push(B_SELF);
   // The tier phase's page lies below the data area.
   if (CODE + 4 * words.length > TIER_CODE) throw new Error('the warm-up program runs into its tier phase');
   words.forEach((word, i) => ram.setUint32(CODE + 4 * i, word, true));
-  const tier = cpu.tier!;
-  // The translator on the whole program first, then on its first page again (what it emitted before V8
-  // gave it a feedback vector left no type feedback; the whole program again cost ~95 ms of every CPU
-  // thread's start), then the tier phases (as on riscv64): their blocks and paths out of translated code
-  // are then in the type feedback when V8 optimizes the translator and `execute`.
+  return words;
+}
+
+/**
+ * Has the CPU's translator write modules (never compiled) for the whole program, then for its first
+ * page again (what it emitted before V8 gave it a feedback vector left no type feedback; the whole
+ * program again cost ~95 ms of every CPU thread's start). Returns the instructions emitted.
+ */
+function emitProgram(cpu: A64Cpu, words: readonly number[]): number {
   let emitted = 0;
-  for (let page = CODE; page < CODE + 4 * words.length; page += 4096) emitted += tier.emitAll(page, 1, 2 * Slot.spEl1);
-  tier.emitAll(CODE, 1, 2 * Slot.spEl1);
+  for (let page = CODE; page < CODE + 4 * words.length; page += 4096) emitted += cpu.tier!.emitAll(page, 1, 2 * Slot.spEl1);
+  cpu.tier!.emitAll(CODE, 1, 2 * Slot.spEl1);
+  return emitted;
+}
+
+/**
+ * The warm-up of a thread that writes block modules (CpuModel.warmUpWriter, host/wasm-compiler.ts): a
+ * scratch CPU's translator writes the warm-up program as the CPU threads' warm-up has it do, so that
+ * V8 has type feedback for every case of the writer there before the first job.
+ */
+export function warmUpWriter(): number {
+  const { cpu, ram } = scratchCpu();
+  return emitProgram(cpu, loadProgram(ram));
+}
+
+export function warmUpInterpreter(): { executed: number; emitted: number; blocks: number; stale: number } {
+  const scratch = scratchCpu();
+  const { cpu, ram, run } = scratch;
+  const words = loadProgram(ram);
+  const tier = cpu.tier!;
+  // The translator first, then the tier phases (as on riscv64): their blocks and paths out of translated
+  // code are then in the type feedback when V8 optimizes the translator and `execute`.
+  const emitted = emitProgram(cpu, words);
   const figures = runTierPhase(scratch);
   runTierPhase();
   tier.hot = 0x3fffffff; // never reached (and a small integer, as the real threshold: the field keeps its representation)

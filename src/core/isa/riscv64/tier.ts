@@ -38,10 +38,10 @@ import { emitTlbHit, emitTlbOffset } from '../../jit/emit-tlb';
 import { executeSlow, SLOW_CONTINUE, SLOW_REENTER } from './system';
 import { AtomicOp, atomicWidth, FunctionBody, I32, I64, ModuleBuilder, Op as W, VOID } from '../../jit/wasm-module';
 import { emitMulHigh } from '../../jit/emit-arith';
-import { type HelperCall, HelperTable } from '../../jit/helper-table';
+import { attachHelpers, type HelperCall, type HelperSignature, HelperTable } from '../../jit/helper-table';
 import { RegisterLocals } from '../../jit/register-locals';
 import { BlockCache, now, VERY_HOT, type QueuedBlock, type TierPage } from '../../jit/block-cache';
-import { emitLinkedCall, type Link, linkBatch } from '../../jit/block-links';
+import { applyLinks, emitLinkedCall, type Link, type LinkPlan, linkImports, planLinks } from '../../jit/block-links';
 import { DOUBLE_FIELD } from '../../cpu/double-field';
 
 export { IN_FLIGHT, PENDING, VERY_HOT, VERY_HOT_AGAIN, type TierPage } from '../../jit/block-cache';
@@ -132,6 +132,94 @@ interface RvHelpers {
   readonly ld: HelperCall;
   readonly st: HelperCall;
   readonly other: HelperCall;
+}
+
+/** The helpers' signatures, in their table's order (the tier gives each its function). */
+const RV_HELPERS: readonly HelperSignature<keyof RvHelpers>[] = [
+  { name: 'ld', params: [I32, I32, I32, I32, I32, I32, I32, I32], results: [] },
+  { name: 'st', params: [I32, I32, I32, I32, I32, I32, I32, I32, I32], results: [] },
+  { name: 'other', params: [I32, I32, I32, I32, I32, I32, I32], results: [I32] },
+];
+
+/** Where in the machine's memory the blocks find the hart's registers, TLBs, RAM and the tier's words. */
+interface RvLayout {
+  readonly xBase: number;
+  readonly tlbBase: number;
+  readonly xTlbBase: number;
+  readonly ramBase: number;
+  readonly epochAddress: number;
+  readonly liveBase: number;
+  readonly staleAddress: number;
+  readonly resAddress: number;
+  readonly stopAddress: number;
+}
+
+/**
+ * A block module to write (writeRvModule), as plain data, so that the compiling thread can write it
+ * (CpuModel.writeBlockModule): the memory's size in pages, the layout, the first block's table index,
+ * the links (core/jit/block-links.ts) and the blocks packed in one array: per block its RAM page, first
+ * halfword, data privilege and instruction count, then INSN_WORDS numbers per instruction.
+ */
+export interface RvModuleJob {
+  readonly memoryPages: number;
+  readonly layout: RvLayout;
+  readonly firstIndex: number;
+  readonly links: LinkPlan;
+  readonly blocks: Float64Array;
+}
+
+const INSN_WORDS = 10;
+
+/** What a job packs of a block. */
+type PackedBlock = Pick<RvQueued, 'host' | 'k' | 'prv' | 'insns'>;
+
+function packBlocks(batch: readonly PackedBlock[]): Float64Array {
+  let size = 0;
+  for (const b of batch) size += 4 + INSN_WORDS * b.insns.length;
+  const out = new Float64Array(size);
+  let at = 0;
+  for (const b of batch) {
+    out[at] = b.host;
+    out[at + 1] = b.k;
+    out[at + 2] = b.prv;
+    out[at + 3] = b.insns.length;
+    at += 4;
+    for (const ins of b.insns) {
+      out[at] = ins.bits;
+      out[at + 1] = ins.op;
+      out[at + 2] = ins.rd;
+      out[at + 3] = ins.rs1;
+      out[at + 4] = ins.rs2;
+      out[at + 5] = ins.imm;
+      out[at + 6] = ins.hw;
+      out[at + 7] = ins.len;
+      out[at + 8] = ins.cross ? ins.cross.upper : -1;
+      out[at + 9] = ins.cross ? ins.cross.priv : -1;
+      at += INSN_WORDS;
+    }
+  }
+  return out;
+}
+
+/** Writes the module of a job (on the compiling thread, or on the CPU's when that cannot). */
+export function writeRvModule(job: RvModuleJob): Uint8Array {
+  const mod = new ModuleBuilder(job.memoryPages);
+  const fns = attachHelpers(mod, RV_HELPERS);
+  const links = applyLinks(job.links, job.firstIndex, mod, [I32, I32, I32, I32], [I32]);
+  const d = job.blocks;
+  for (let i = 0, at = 0; at < d.length; i++) {
+    const host = d[at]!, k = d[at + 1]!, prv = d[at + 2]!, n = d[at + 3]!;
+    at += 4;
+    const insns: Insn[] = [];
+    for (let j = 0; j < n; j++, at += INSN_WORDS) {
+      const cross = d[at + 8]! >= 0 ? { upper: d[at + 8]!, priv: d[at + 9]! } : undefined;
+      insns.push(new Insn(d[at]!, d[at + 1]!, d[at + 2]!, d[at + 3]!, d[at + 4]!, d[at + 5]!, d[at + 6]!, d[at + 7]!, cross));
+    }
+    const g = new BlockGen(job.layout, host, k, prv, fns, mod.addGlobal(-1), job.firstIndex + i, links[i]!);
+    g.emit(insns);
+    mod.addFunction(`b${i}`, [I32, I32, I32, I32], [I32], g.f);
+  }
+  return mod.encode();
 }
 
 /**
@@ -234,6 +322,8 @@ export class RvTier {
   private readonly words: Int32Array;
   /** The helpers blocks call (slow loads and stores, the interpreter's code), through one table. */
   private readonly helpers: HelperTable<keyof RvHelpers>;
+  /** The offsets above, as the plain data a module job carries. */
+  private readonly layout: RvLayout;
 
   constructor(private readonly hart: Hart, private readonly memory: WebAssembly.Memory, stateOffset: number, ramOffset: number) {
     this.xBase = stateOffset + X_OFFSET;
@@ -284,11 +374,12 @@ export class RvTier {
       if (r !== SLOW_REENTER) this.words[this.stopWord] = 1;
       return 1;
     };
-    this.helpers = new HelperTable(memory, [
-      { name: 'ld', params: [I32, I32, I32, I32, I32, I32, I32, I32], results: [], fn: ld },
-      { name: 'st', params: [I32, I32, I32, I32, I32, I32, I32, I32, I32], results: [], fn: st },
-      { name: 'other', params: [I32, I32, I32, I32, I32, I32, I32], results: [I32], fn: other },
-    ]);
+    const fn = { ld, st, other };
+    this.helpers = new HelperTable(memory, RV_HELPERS.map((sig) => ({ ...sig, fn: fn[sig.name] })));
+    this.layout = {
+      xBase: this.xBase, tlbBase: this.tlbBase, xTlbBase: this.xTlbBase, ramBase: this.ramBase, epochAddress: this.epochAddress,
+      liveBase: this.liveBase, staleAddress: this.staleAddress, resAddress: this.resAddress, stopAddress: this.stopAddress,
+    };
     this.dispatch = this.buildDispatcher(stateOffset);
   }
 
@@ -402,8 +493,7 @@ export class RvTier {
    * instructions emitted.
    */
   emitAll(host: number, prv: number): number {
-    const mod = new ModuleBuilder(this.memory.buffer.byteLength / 65536);
-    const fns = this.helpers.attach(mod);
+    const blocks: PackedBlock[] = [];
     let emitted = 0;
     for (let k = 0; k < 2048;) {
       const insns = this.collect(host, k);
@@ -411,14 +501,13 @@ export class RvTier {
         k++;
         continue;
       }
-      const g = new BlockGen(this, host, k, prv, fns, mod.addGlobal(-1), 0, new Map());
-      g.emit(insns);
-      mod.addFunction(`b${k}`, [I32, I32, I32, I32], [I32], g.f);
+      blocks.push({ host, k, prv, insns });
       emitted += insns.length;
       const last = insns[insns.length - 1]!;
       k = last.hw + last.len;
     }
-    mod.encode();
+    // Through a job, as the compiling thread writes modules (the same code gets the type feedback).
+    writeRvModule({ memoryPages: this.memory.buffer.byteLength / 65536, layout: this.layout, firstIndex: 1, links: { imports: [], wants: blocks.map(() => []) }, blocks: packBlocks(blocks) });
     return emitted;
   }
 
@@ -452,16 +541,11 @@ export class RvTier {
     const taken = this.cache.take();
     if (!taken) return;
     const { batch, firstIndex } = taken;
-    const mod = new ModuleBuilder(this.memory.buffer.byteLength / 65536);
-    const fns = this.helpers.attach(mod);
     const env: Record<string, unknown> = { memory: this.memory, table: this.helpers.table };
-    const links = linkBatch(batch, firstIndex, mod, this.cache.table, (b) => exitTargets(b.insns, b.k), [I32, I32, I32, I32], [I32], env);
-    batch.forEach((b, i) => {
-      const g = new BlockGen(this, b.host, b.k, b.prv, fns, mod.addGlobal(-1), firstIndex + i, links[i]!);
-      g.emit(b.insns);
-      mod.addFunction(`b${i}`, [I32, I32, I32, I32], [I32], g.f);
-    });
-    this.cache.compile(batch, mod.encode(), { env }, t0, true);
+    const links = planLinks(batch, (b) => exitTargets(b.insns, b.k));
+    linkImports(links, this.cache.table, env);
+    const job: RvModuleJob = { memoryPages: this.memory.buffer.byteLength / 65536, layout: this.layout, firstIndex, links, blocks: packBlocks(batch) };
+    this.cache.compileJob(batch, job, [job.blocks.buffer as ArrayBuffer], writeRvModule, { env }, t0);
   }
 
   /** Installs the blocks compiled on another thread since the last call (BlockCache.poll); true if any. */
@@ -534,7 +618,7 @@ class BlockGen {
   private readonly regs: RegisterLocals;
 
   constructor(
-    tier: RvTier, private readonly host: number, private readonly k0: number, private readonly prv: number,
+    tier: RvLayout, private readonly host: number, private readonly k0: number, private readonly prv: number,
     private readonly fns: RvHelpers,
     /** The module global holding the code epoch this block last found its code unchanged in (-1: never). */
     private readonly checked: number,

@@ -191,7 +191,7 @@ function tierSource(): string[] {
 }
 
 /** Runs the warm-up program on a scratch hart; returns the instructions it executed and the translator emitted. */
-export function warmUpInterpreter(): { executed: number; emitted: number; blocks: number; stale: number } {
+function scratchHart(): { hart: Hart; buffer: SharedArrayBuffer; tick: () => void } {
   const buffer = registeredWasmBuffer(RAM + HART_STATE_BYTES);
   const bus = new AddressSpace(BASE, { buffer, byteOffset: 0, byteLength: RAM });
   let now = 0;
@@ -208,13 +208,44 @@ export function warmUpInterpreter(): { executed: number; emitted: number; blocks
     },
   };
   const hart = new Hart(platform, { buffer, byteOffset: RAM, byteLength: HART_STATE_BYTES });
+  return { hart, buffer, tick: () => void (now += 1000) };
+}
+
+/** Has the hart's translator write modules (never compiled) for the program's pages, twice (see below). */
+function emitProgram(hart: Hart, program: { bytes: Uint8Array }): number {
+  let emitted = 0;
+  // Twice: the translator's first instructions ran before V8 gave it a feedback vector, and left no
+  // type feedback (the A64 warm-up's translator goes over its first page again for the same reason).
+  for (let pass = 0; pass < 2; pass++) {
+    emitted = 0;
+    for (let page = START & -4096; page < START + program.bytes.length; page += 4096) emitted += hart.tier!.emitAll(page, 3);
+  }
+  return emitted;
+}
+
+/**
+ * The warm-up of a thread that writes block modules (CpuModel.warmUpWriter, host/wasm-compiler.ts): a
+ * scratch hart's translator writes the warm-up program as the CPU threads' warm-up has it do, so that
+ * V8 has type feedback for every case of the writer there before the first job. Returns the
+ * instructions emitted.
+ */
+export function warmUpWriter(): number {
+  const { hart, buffer } = scratchHart();
+  const program = assembleProgram(warmUpSource(), WARM_UP_ORIGIN);
+  new Uint8Array(buffer, START, program.bytes.length).set(program.bytes);
+  hart.reset(WARM_UP_ORIGIN, 'machine');
+  return emitProgram(hart, program);
+}
+
+export function warmUpInterpreter(): { executed: number; emitted: number; blocks: number; stale: number } {
+  const { hart, buffer, tick } = scratchHart();
   const program = assembleProgram(warmUpSource(), WARM_UP_ORIGIN);
   if (START + program.bytes.length > DATA) throw new Error('the warm-up program runs into its data');
   new Uint8Array(buffer, START, program.bytes.length).set(program.bytes);
   /** Runs slices of `budget` instructions until the hart reaches `end` (at most `slices` of them). */
   const reaches = (end: bigint, slices: number, budget: number): boolean => {
     for (let slice = 0; slice < slices && hart.getPc() !== end; slice++) {
-      now += 1000;
+      tick();
       if (hart.run(budget) === 'fault') break;
     }
     return hart.getPc() === end;
@@ -234,12 +265,6 @@ export function warmUpInterpreter(): { executed: number; emitted: number; blocks
   for (let i = 1; i < 32; i++) hart.setX(i, EDGES[Math.floor(r() * EDGES.length)]!);
   for (const reg of [2, 8, 28]) hart.setX(reg, BigInt(BASE + DATA));
   if (!reaches(program.labels.get('end')!, 1024, 256)) throw new Error(`the interpreter's warm-up program did not reach its end (pc 0x${hart.getPc().toString(16)})`);
-  // Twice: the translator's first instructions ran before V8 gave it a feedback vector, and left no
-  // type feedback (the A64 warm-up's translator goes over its first page again for the same reason).
-  let emitted = 0;
-  for (let pass = 0; pass < 2; pass++) {
-    emitted = 0;
-    for (let page = START & -4096; page < START + program.bytes.length; page += 4096) emitted += tier.emitAll(page, 3);
-  }
+  const emitted = emitProgram(hart, program);
   return { executed: Number(hart.retired), emitted, blocks: tier.stats.blocks, stale: tier.stats.stale };
 }

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { decode } from '../../../../../src/core/isa/aarch64/decoder';
 import { INSTRUCTIONS, Op } from '../../../../../src/core/isa/aarch64/instructions';
-import { warmUpInterpreter, warmUpWords } from '../../../../../src/core/isa/aarch64/warm-up';
+import { warmUpInterpreter, warmUpWords, warmUpWriter } from '../../../../../src/core/isa/aarch64/warm-up';
 
 describe('A64 interpreter warm-up', () => {
   it('holds an instance of every operation but WFI, WFE and ERET', () => {
@@ -21,6 +21,8 @@ describe('A64 interpreter warm-up', () => {
     const { executed, emitted } = warmUpInterpreter();
     expect(executed).toBeGreaterThanOrEqual(words.length);
     expect(emitted).toBeGreaterThan(words.length / 3);
+    // The compiling thread's warm-up writes the same blocks, without running the program first.
+    expect(warmUpWriter()).toBe(emitted);
   });
 
   it('then runs translated blocks: one translated again after its code changed, one that ends its slice', () => {

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { assembleProgram } from '../../../../../src/core/isa/riscv64/assembler';
 import { decode } from '../../../../../src/core/isa/riscv64/decoder';
 import { INSTRUCTIONS } from '../../../../../src/core/isa/riscv64/instructions';
-import { WARM_UP_ORIGIN, warmUpInterpreter, warmUpSource } from '../../../../../src/core/isa/riscv64/warm-up';
+import { WARM_UP_ORIGIN, warmUpInterpreter, warmUpSource, warmUpWriter } from '../../../../../src/core/isa/riscv64/warm-up';
 
 describe('riscv64 interpreter warm-up', () => {
   it('holds every row of the instruction table but WFI and SRET', () => {
@@ -36,6 +36,8 @@ describe('riscv64 interpreter warm-up', () => {
     expect(executed).toBeGreaterThan(3 * lines);
     // The tier translates the integer set; system, FP and atomic rows stay with the interpreter.
     expect(emitted).toBeGreaterThan(lines / 3);
+    // The compiling thread's warm-up writes the same blocks, without running the program first.
+    expect(warmUpWriter()).toBe(emitted);
   });
 
   it('then runs translated blocks: one translated again after its code changed, one that ends its slice', () => {
