@@ -11,6 +11,7 @@ import { HartStatus } from '../core/cpu/hart-header';
 import { CpuWord } from '../core/cpu/cpu-core';
 import { MachineExit, MachineView } from '../core/machine/machine';
 import { prepareVcpu, warmUpVcpu } from '../core/vcpu-factories';
+import { cpuModel } from '../core/cpu-models';
 import { VcpuLoop, type VcpuThread } from '../core/vcpu/vcpu-loop';
 import { registerWasmMemory } from '../core/jit/wasm-module';
 import { useBackgroundCompiler } from '../core/jit/block-cache';
@@ -23,6 +24,11 @@ import { ControlWord } from '../core/machine/machine-control';
 import type { VcpuInit, VcpuMessage } from './vcpu-init';
 
 /** Warms the thread's interpreter for `arch` before a guest runs (core/vcpu-factories.ts: warmUpVcpu). */
+/** Whether the CPU model of `arch` has a module writer for its block compiler's thread (CpuModel.writeBlockModule). */
+export function writesModules(arch: BoardArch): boolean {
+  return cpuModel(arch).writeBlockModule !== undefined;
+}
+
 export function warmUp(arch: BoardArch): void {
   warmUpVcpu(arch);
 }

@@ -14,14 +14,21 @@ if ('compiler' in data) {
 else {
   // While the host reads the images, the thread loads the emulator and warms its interpreter, and its
   // block compiler's thread (this entry again) loads and warms the module writer.
+  // That thread starts at once (loaded after the emulator, it was ready ~0.2-0.3 s later), and ends
+  // when the CPU model turns out to have no writer.
   const { WasmCompilerThread } = await import('./wasm-compiler');
-  const compiler = new WasmCompilerThread({ entry: new URL(import.meta.url), arch: data.arch });
+  let compiler: InstanceType<typeof WasmCompilerThread> | undefined = new WasmCompilerThread({ entry: new URL(import.meta.url), arch: data.arch });
   compiler.start();
   const loading = import('./vcpu-run').then((run) => {
+    if (!run.writesModules(data.arch)) {
+      compiler?.stop();
+      compiler = undefined;
+    }
     run.warmUp(data.arch);
     return run;
   });
   const message = await new Promise<VcpuStart>((resolve) => parentPort!.once('message', resolve));
-  if (message.type === 'init') (await loading).runVcpu(message.init, compiler);
-  else compiler.stop();
+  const run = await loading;
+  if (message.type === 'init') run.runVcpu(message.init, compiler);
+  else compiler?.stop();
 }
