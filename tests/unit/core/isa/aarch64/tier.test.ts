@@ -12,8 +12,7 @@ import { CpuWord } from '../../../../../src/core/cpu/cpu-core';
 import { assembler, machine, RAM_BASE, runToEnd, tierBuffer } from './harness';
 // After the harness: tier.ts and cpu.ts import each other, and cpu.ts must load first.
 import { BATCH, HOT } from '../../../../../src/core/isa/aarch64/tier';
-import { useBackgroundCompiler } from '../../../../../src/core/jit/block-cache';
-import { cpuModel } from '../../../../../src/core/cpu-models';
+import { withJobCompiler } from '../../../../helpers/job-compiler';
 
 const BIN = path.resolve(__dirname, '../../../../../guest/aarch64/bin');
 const asm = assembler('tier');
@@ -37,25 +36,7 @@ describe('A64 translation tier: the C guests', () => {
 
 describe('A64 translation tier: modules written on the compiling thread', () => {
   it('blocks written from a copy of their job by the CPU model\'s writer (as that thread does) give isa-compute-O2\'s and isa-float\'s results', () => {
-    // The compiling thread gets a structured clone of each job and writes it with CpuModel.writeBlockModule;
-    // here that happens at once, and the module comes back at the tier's next poll.
-    const write = cpuModel('aarch64').writeBlockModule!;
-    const done: { ticket: number; module: WebAssembly.Module; size: number }[] = [];
-    let jobs = 0;
-    useBackgroundCompiler({
-      available: () => true,
-      writesModules: () => true,
-      submit: () => {
-        throw new Error('bytes submitted where the thread writes modules');
-      },
-      submitJob(job) {
-        const bytes = write(structuredClone(job));
-        done.push({ ticket: ++jobs, module: new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>), size: bytes.length });
-        return jobs;
-      },
-      take: () => done.splice(0),
-    });
-    try {
+    const jobs = withJobCompiler('aarch64', () => {
       for (const [name, fp] of [['isa-compute-O2', false], ['isa-float', true]] as const) {
         const bytes = new Uint8Array(readFileSync(path.join(BIN, `${name}.bin`)));
         const runs = [false, true].map((tier) => {
@@ -66,10 +47,8 @@ describe('A64 translation tier: modules written on the compiling thread', () => 
         expect(runs[1]!.blocks, name).toBeGreaterThan(10);
         expect({ ...runs[1]!, blocks: 0 }, name).toEqual({ ...runs[0]!, blocks: 0 });
       }
-      expect(jobs).toBeGreaterThan(10);
-    } finally {
-      useBackgroundCompiler(undefined);
-    }
+    });
+    expect(jobs).toBeGreaterThan(10);
   });
 });
 

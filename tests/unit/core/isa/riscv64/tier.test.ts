@@ -17,8 +17,7 @@ import { registerWasmMemory } from '../../../../../src/core/jit/wasm-module';
 import { loadElf, parseElf } from '../../../../../src/core/machine/elf';
 import type { MmioDevice } from '../../../../../src/core/bus/types';
 import { flushTlb, flushTlbPage } from '../../../../../src/core/isa/riscv64/mmu';
-import { type BackgroundCompiler, useBackgroundCompiler } from '../../../../../src/core/jit/block-cache';
-import { cpuModel } from '../../../../../src/core/cpu-models';
+import { withJobCompiler } from '../../../../helpers/job-compiler';
 
 const RAM = 16 << 20;
 
@@ -131,69 +130,43 @@ function sv39Pair(pages: number[], entry: bigint, setup: (m: TestMachine) => voi
 
 const BIN = path.resolve(__dirname, '../../../../../guest/riscv64/bin');
 
+/** Runs ISA program `name` on both harts in lock step to its end; returns the translating hart's tier figures. */
+function runIsaProgram(name: string): { blocks: number; codeBytes: number } {
+  const bytes = new Uint8Array(readFileSync(path.join(BIN, `isa-${name}.elf`)));
+  const image = parseElf(bytes, name);
+  const ms = pair();
+  const outs = ms.map((m) => {
+    loadElf(image, bytes, { base: RAM_BASE, size: RAM, u8: new Uint8Array(m.buffer, 0, RAM) }, name);
+    m.hart.reset(BigInt(image.entry), 'machine');
+    return devices(m).out;
+  });
+  const tohost = image.symbols.get('tohost')!;
+  const exit = lockStep(ms, 997, 20_000_000, [tohost, 8], name);
+  expect(exit).toBe('wfi');
+  expect(outs[1]).toEqual(outs[0]);
+  expect(outs[0]!.join('')).toContain('PASS');
+  return { blocks: ms[1].hart.tier!.stats.blocks, codeBytes: ms[1].hart.tier!.stats.codeBytes };
+}
+
 describe('RV64 translation tier: the ISA programs', () => {
   // rv64a needs its four harts and interrupts its devices; both run translated in tests/isa on the workers.
   for (const name of ['rv64i', 'rv64m', 'rv64c', 'rv64f', 'rv64d', 'csr', 'traps', 'paging']) {
     it(`isa-${name}: the interpreter's state after every slice, and PASS`, () => {
-      const bytes = new Uint8Array(readFileSync(path.join(BIN, `isa-${name}.elf`)));
-      const image = parseElf(bytes, name);
-      const ms = pair();
-      const outs = ms.map((m) => {
-        loadElf(image, bytes, { base: RAM_BASE, size: RAM, u8: new Uint8Array(m.buffer, 0, RAM) }, name);
-        m.hart.reset(BigInt(image.entry), 'machine');
-        return devices(m).out;
-      });
-      const tohost = image.symbols.get('tohost')!;
-      const exit = lockStep(ms, 997, 20_000_000, [tohost, 8], name);
-      expect(exit).toBe('wfi');
-      expect(outs[1]).toEqual(outs[0]);
-      expect(outs[0]!.join('')).toContain('PASS');
-      expect(ms[1].hart.tier!.stats.blocks).toBeGreaterThan(20);
+      expect(runIsaProgram(name).blocks).toBeGreaterThan(20);
     });
   }
 });
 
 describe('RV64 translation tier: modules written on the compiling thread', () => {
   it('blocks written from a copy of their job by the CPU model\'s writer (as that thread does) leave the interpreter\'s state in isa-rv64i and isa-rv64m', () => {
-    // The compiling thread gets a structured clone of each job and writes it with CpuModel.writeBlockModule;
-    // here that happens at once, and the module comes back at the tier's next poll.
-    const write = cpuModel('riscv64').writeBlockModule!;
-    const done: { ticket: number; module: WebAssembly.Module; size: number }[] = [];
-    let jobs = 0;
-    const compiler: BackgroundCompiler = {
-      available: () => true,
-      writesModules: () => true,
-      submit: () => {
-        throw new Error('bytes submitted where the thread writes modules');
-      },
-      submitJob(job) {
-        const bytes = write(structuredClone(job));
-        done.push({ ticket: ++jobs, module: new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>), size: bytes.length });
-        return jobs;
-      },
-      take: () => done.splice(0),
-    };
-    useBackgroundCompiler(compiler);
-    try {
+    const jobs = withJobCompiler('riscv64', () => {
       for (const name of ['rv64i', 'rv64m']) {
-        const bytes = new Uint8Array(readFileSync(path.join(BIN, `isa-${name}.elf`)));
-        const image = parseElf(bytes, name);
-        const ms = pair();
-        const outs = ms.map((m) => {
-          loadElf(image, bytes, { base: RAM_BASE, size: RAM, u8: new Uint8Array(m.buffer, 0, RAM) }, name);
-          m.hart.reset(BigInt(image.entry), 'machine');
-          return devices(m).out;
-        });
-        expect(lockStep(ms, 997, 20_000_000, [image.symbols.get('tohost')!, 8], name)).toBe('wfi');
-        expect(outs[1]).toEqual(outs[0]);
-        expect(outs[0]!.join('')).toContain('PASS');
-        expect(ms[1].hart.tier!.stats.blocks, name).toBeGreaterThan(20);
-        expect(ms[1].hart.tier!.stats.codeBytes, name).toBeGreaterThan(0);
+        const figures = runIsaProgram(name);
+        expect(figures.blocks, name).toBeGreaterThan(20);
+        expect(figures.codeBytes, name).toBeGreaterThan(0);
       }
-      expect(jobs).toBeGreaterThan(10);
-    } finally {
-      useBackgroundCompiler(undefined);
-    }
+    });
+    expect(jobs).toBeGreaterThan(10);
   });
 });
 
