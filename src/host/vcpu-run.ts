@@ -23,18 +23,18 @@ import { HartWord, RunRequest } from '../core/cpu/hart-header';
 import { ControlWord } from '../core/machine/machine-control';
 import type { VcpuInit, VcpuMessage } from './vcpu-init';
 
-/** Warms the thread's interpreter for `arch` before a guest runs (core/vcpu-factories.ts: warmUpVcpu). */
 /** Whether the CPU model of `arch` has a module writer for its block compiler's thread (CpuModel.writeBlockModule). */
 export function writesModules(arch: BoardArch): boolean {
   return cpuModel(arch).writeBlockModule !== undefined;
 }
 
+/** Warms the thread's interpreter for `arch` before a guest runs (core/vcpu-factories.ts: warmUpVcpu). */
 export function warmUp(arch: BoardArch): void {
   warmUpVcpu(arch);
 }
 
-/** Builds the CPU `init` describes and runs it until the machine stops it (the thread's whole life). */
 /**
+ * Builds the CPU `init` describes and runs it until the machine stops it (the thread's whole life).
  * `compiler`: the thread's block compiler, when its entry (vcpu-worker.ts) started one early (it writes
  * modules too); else one is made here if the CPU may compile in the background.
  */

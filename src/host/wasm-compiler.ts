@@ -90,7 +90,10 @@ export class WasmCompilerThread implements BackgroundCompiler {
    */
   constructor(private readonly writer?: { readonly entry: URL; readonly arch: BoardArch }) {}
 
-  /** The thread starts when first asked for (a CPU that never runs translated code never starts one). */
+  /**
+   * Starts the thread: early, or when first asked for (a CPU that never runs translated code then never
+   * starts one).
+   */
   start(): MessagePort {
     if (this.port) return this.port;
     const { port1, port2 } = new MessageChannel();
