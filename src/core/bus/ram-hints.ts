@@ -69,3 +69,13 @@ export class RamHints {
     return at;
   }
 }
+
+/** A CPU's zeroed table of `length`: from its hints' arena where it has hints (RamHints.int32), else a new array. */
+export function int32Table(hints: RamHints | undefined, length: number): Int32Array {
+  return hints !== undefined ? hints.int32(length) : new Int32Array(length);
+}
+
+/** As int32Table, 16-bit (RamHints.uint16). */
+export function uint16Table(hints: RamHints | undefined, length: number): Uint16Array {
+  return hints !== undefined ? hints.uint16(length) : new Uint16Array(length);
+}

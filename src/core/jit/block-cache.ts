@@ -221,7 +221,11 @@ export class BlockCache<Q extends QueuedBlock> {
       return;
     }
     const codeBytes = bytes.length;
-    const ticket = background.submit(bytes);
+    this.sent(batch, background.submit(bytes), imports, codeBytes, started);
+  }
+
+  /** A batch handed to the compiling thread as `ticket`: its heads wait IN_FLIGHT until poll() installs it. */
+  private sent(batch: Q[], ticket: number, imports: Record<string, unknown>, codeBytes: number, started: number): void {
     for (const b of batch) b.page.fns[b.k] = IN_FLIGHT;
     this.inFlight.set(ticket, { batch, imports, codeBytes, flushes: this.stats.flushes });
     this.stats.compileMs += now() - started;
@@ -236,10 +240,7 @@ export class BlockCache<Q extends QueuedBlock> {
       this.compile(batch, write(job), imports, started, true);
       return;
     }
-    const ticket = background.submitJob(job, transfer);
-    for (const b of batch) b.page.fns[b.k] = IN_FLIGHT;
-    this.inFlight.set(ticket, { batch, imports, codeBytes: 0, flushes: this.stats.flushes });
-    this.stats.compileMs += now() - started;
+    this.sent(batch, background.submitJob(job, transfer), imports, 0, started);
   }
 
   /** Whether modules are being compiled on another thread. */

@@ -23,7 +23,7 @@ import { wasmMemoryOf } from '../../jit/wasm-module';
 import { irqTraceOf, type IrqTrace } from '../../cpu/irq-trace';
 import { DOUBLE_FIELD } from '../../cpu/double-field';
 import { PageSlots } from '../../cpu/page-slots';
-import type { RamHints } from '../../bus/ram-hints';
+import { int32Table, type RamHints } from '../../bus/ram-hints';
 
 /** Register slots (64-bit each) after the header: X0..X30, then these; slot 37 holds NZCV for the translation tier (tier.ts). */
 export const Slot = { zero: 31, sink: 32, pc: 33, spEl0: 34, spEl1: 35, pstate: 36 } as const;
@@ -562,7 +562,7 @@ export class A64Cpu implements CpuCore, ArmCpuApi {
       const off = resolveFetch(this, address);
       if (off < 0) continue;
       const page = off >>> 12;
-      const dec = this.decPages.get(page) ?? this.decPages.set(page, this.ramHints !== undefined ? this.ramHints.int32(PAGE_SLOTS * 4) : new Int32Array(PAGE_SLOTS * 4));
+      const dec = this.decPages.get(page) ?? this.decPages.set(page, int32Table(this.ramHints, PAGE_SLOTS * 4));
       const slot = ((off & 0xfff) >>> 2) * 4;
       // An alias of a slot armed already keeps its raw word (the op saved first is put back last).
       if (dec[slot + 1] !== OP_BREAKPOINT) dec[slot] = this.i32[off >>> 2]!;

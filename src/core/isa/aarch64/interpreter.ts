@@ -19,6 +19,7 @@ import { logicalImmOf } from './fields';
 import { loadStore, loadStorePair } from './load-store';
 import { fetchPage, leavePage, load, store, TLB_MASK } from './memory';
 import { TLB_ENTRY } from '../../cpu/soft-tlb';
+import { int32Table } from '../../bus/ram-hints';
 import { IN_FLIGHT, MAX_BLOCK, PENDING, VERY_HOT, type TierPage } from './tier';
 
 /** The multiplier's 128-bit result (multiplyWide), reused: one interpreter per thread. */
@@ -78,7 +79,7 @@ export function execute(cpu: A64Cpu, n: number): number {
     cpu.count = count;
     const host = fetchPage(cpu);
     cpu.curHost = host;
-    const dec = cpu.decPages.get(host >>> 12) ?? cpu.decPages.set(host >>> 12, cpu.ramHints !== undefined ? cpu.ramHints.int32(4096) : new Int32Array(4096));
+    const dec = cpu.decPages.get(host >>> 12) ?? cpu.decPages.set(host >>> 12, int32Table(cpu.ramHints, 4096));
     const base = host >>> 2;
     const pageLo = cpu.pageLo;
     const pageHi = cpu.pageHi;

@@ -220,13 +220,6 @@ function runTierPhase(scratch = scratchCpu()): { blocks: number; stale: number }
   return { blocks: tier.stats.blocks, stale: tier.stats.stale };
 }
 
-/**
- * Has a scratch CPU's translator emit the warm-up program, runs the tier phase on it and on a second
- * scratch CPU (their two dispatchers leave `execute`'s call of the dispatcher generic: with one, V8 tied
- * that call to the scratch CPU's and deoptimized `execute` at the guest's first block), then the program
- * on the first. Returns the instructions the first executed, what its translator emitted and its tier's
- * figures.
- */
 /** Puts the warm-up program in the scratch CPU's RAM; returns its words. */
 function loadProgram(ram: DataView): number[] {
   const { words } = warmUpWords();
@@ -259,6 +252,13 @@ export function warmUpWriter(): number {
   return emitProgram(cpu, loadProgram(ram));
 }
 
+/**
+ * Has a scratch CPU's translator emit the warm-up program, runs the tier phase on it and on a second
+ * scratch CPU (their two dispatchers leave `execute`'s call of the dispatcher generic: with one, V8 tied
+ * that call to the scratch CPU's and deoptimized `execute` at the guest's first block), then the program
+ * on the first. Returns the instructions the first executed, what its translator emitted and its tier's
+ * figures.
+ */
 export function warmUpInterpreter(): { executed: number; emitted: number; blocks: number; stale: number } {
   const scratch = scratchCpu();
   const { cpu, ram, run } = scratch;

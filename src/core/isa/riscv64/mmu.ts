@@ -6,6 +6,7 @@
  * Left out: PMP checks, Svpbmt/Svnapot (their PTE bits raise page faults), ASID-selective flushes.
  */
 import { BusError } from '../../bus/address-space';
+import { int32Table, uint16Table } from '../../bus/ram-hints';
 import { Cause, Mstatus } from './csr-numbers';
 import { decodeInto, newDecoded } from './decoder';
 import type { Hart } from './hart';
@@ -476,10 +477,9 @@ export function enterPage(h: Hart): Int32Array {
   const page = host >>> 12;
   let dec = h.decPages.get(page);
   if (!dec) {
-    const tables = h.ramHints;
-    dec = tables !== undefined ? tables.int32(2048 * 4) : new Int32Array(2048 * 4);
+    dec = int32Table(h.ramHints, 2048 * 4);
     h.decPages.set(page, dec);
-    h.decList.set(page, tables !== undefined ? tables.uint16(2049) : new Uint16Array(2049));
+    h.decList.set(page, uint16Table(h.ramHints, 2049));
     h.codePage[page] = 1;
     h.codePageList.push(page);
     h.decGen[page] = h.fenceGen;

@@ -190,7 +190,7 @@ function tierSource(): string[] {
   return [...lines, 't4: addi x11, x11, -1', 'j t5', 't5: bne x11, x0, t4', 'tend: j tend'];
 }
 
-/** Runs the warm-up program on a scratch hart; returns the instructions it executed and the translator emitted. */
+/** A hart over RAM of its own (a registered WebAssembly.Memory: it has a tier); `tick` moves its clock on. */
 function scratchHart(): { hart: Hart; buffer: SharedArrayBuffer; tick: () => void } {
   const buffer = registeredWasmBuffer(RAM + HART_STATE_BYTES);
   const bus = new AddressSpace(BASE, { buffer, byteOffset: 0, byteLength: RAM });
@@ -209,6 +209,14 @@ function scratchHart(): { hart: Hart; buffer: SharedArrayBuffer; tick: () => voi
   };
   const hart = new Hart(platform, { buffer, byteOffset: RAM, byteLength: HART_STATE_BYTES });
   return { hart, buffer, tick: () => void (now += 1000) };
+}
+
+/** Assembles the warm-up program into the scratch hart's RAM. */
+function loadProgram(buffer: SharedArrayBuffer): ReturnType<typeof assembleProgram> {
+  const program = assembleProgram(warmUpSource(), WARM_UP_ORIGIN);
+  if (START + program.bytes.length > DATA) throw new Error('the warm-up program runs into its data');
+  new Uint8Array(buffer, START, program.bytes.length).set(program.bytes);
+  return program;
 }
 
 /** Has the hart's translator write modules (never compiled) for the program's pages, twice (see below). */
@@ -231,17 +239,15 @@ function emitProgram(hart: Hart, program: { bytes: Uint8Array }): number {
  */
 export function warmUpWriter(): number {
   const { hart, buffer } = scratchHart();
-  const program = assembleProgram(warmUpSource(), WARM_UP_ORIGIN);
-  new Uint8Array(buffer, START, program.bytes.length).set(program.bytes);
+  const program = loadProgram(buffer);
   hart.reset(WARM_UP_ORIGIN, 'machine');
   return emitProgram(hart, program);
 }
 
+/** Runs the warm-up program on a scratch hart; returns the instructions it executed and the translator emitted. */
 export function warmUpInterpreter(): { executed: number; emitted: number; blocks: number; stale: number } {
   const { hart, buffer, tick } = scratchHart();
-  const program = assembleProgram(warmUpSource(), WARM_UP_ORIGIN);
-  if (START + program.bytes.length > DATA) throw new Error('the warm-up program runs into its data');
-  new Uint8Array(buffer, START, program.bytes.length).set(program.bytes);
+  const program = loadProgram(buffer);
   /** Runs slices of `budget` instructions until the hart reaches `end` (at most `slices` of them). */
   const reaches = (end: bigint, slices: number, budget: number): boolean => {
     for (let slice = 0; slice < slices && hart.getPc() !== end; slice++) {
