@@ -26,6 +26,7 @@ import type { ZoneConfig } from '../shared/model/zone-config';
 import { HostFileError, type LoadedLayout } from './layout-loader';
 import { isElfFile, MAX_IMAGE_BYTES, readImageFile } from './image-file';
 import { readVirtioConfig, VirtioService } from './virtio-service';
+import { ramProfileExists, ramProfilePath } from './ram-profile';
 import { FileBlockBackend } from './virtio/file-block-backend';
 import { OverlayBlockBackend } from './virtio/overlay-block-backend';
 import { withPciFunctions } from '../core/devices/pci/pci-host-board';
@@ -329,6 +330,29 @@ export class MachineHost {
     };
   }
 
+  /** The CPUs whose prefaulter started from a previous boot's RAM profile (ram-profile.ts). */
+  readonly ramProfileReplayed = new Set<number>();
+  /** How many CPUs were given a RAM profile file to replay or learn. */
+  ramProfiles = 0;
+
+  /** CPU `hart`'s RAM profile file, unless profiles are off or its folder cannot be had (then the prefaulter only reacts). */
+  private ramProfileOf(hart: number): { ramProfile?: string } {
+    let file: string | undefined;
+    try {
+      file = ramProfilePath(this.loaded, hart, this.view.bus.ram.size);
+    } catch (error) {
+      this.log(`RAM profiles are off: ${(error as Error).message}`);
+      return {};
+    }
+    if (file === undefined) return {};
+    this.ramProfiles++;
+    if (ramProfileExists(file)) {
+      this.ramProfileReplayed.add(hart);
+      this.log(`CPU ${hart}: replaying the RAM profile of a previous boot of this layout (its page faults taken on a spare core first; HVWB_RAM_PROFILE=0 turns profiles off)`);
+    }
+    return { ramProfile: file };
+  }
+
   /** The zone files of the layout, parsed (for validation reports and the UI). */
   get layoutZones(): readonly ZoneFile[] {
     return this.zoneFiles;
@@ -363,6 +387,7 @@ export class MachineHost {
         hypervisor: { strict: layout.strict, shutdownWaitMs: 2000, workbenchSbiExtensions: layout.workbenchSbiExtensions, workbenchPsciExtensions: layout.workbenchPsciExtensions, workbenchIvc: layout.workbenchIvc, ...(this.deterministic ? { answerEveryVirtioRequest: true, cpusBetweenTurns: true } : {}) },
         ...(this.deterministic ? { deterministic: { buffer: this.deterministic.state.buffer, params: this.deterministic.params } } : {}),
         ...(restore?.states[hart] ? { restoreState: restore.states[hart] } : {}),
+        ...(backgroundCompile ? this.ramProfileOf(hart) : {}),
       };
       const spawned = this.early.get(hart);
       if (mode === 'supervisor' && !spawned && !restore && !this.deterministic && !this.harts.includes(hart)) {

@@ -41,6 +41,8 @@ export interface VcpuInit {
   readonly deterministic?: { readonly buffer: SharedArrayBuffer; readonly params: DeterministicParams };
   /** A snapshot's private CPU state (CpuCore.saveState) to start from instead of powering on. */
   readonly restoreState?: Uint8Array;
+  /** The file of this CPU's RAM profile (ram-profile.ts), for its prefaulter to replay and write again. */
+  readonly ramProfile?: string;
 }
 
 /**

@@ -74,7 +74,7 @@ export function runVcpu(init: VcpuInit, compiler?: WasmCompilerThread): void {
   // have one too, and never in deterministic runs (its thread's timing must not matter anywhere there).
   const span = view.bus.ramSpan;
   const prefaulter = init.backgroundCompile && !turns && process.env.HVWB_PREFAULT !== '0' && RamPrefaulter.supported() && span.buffer === init.memory.buffer
-    ? new RamPrefaulter(init.memory.buffer as SharedArrayBuffer, span.bufferOffset, span.size)
+    ? new RamPrefaulter(init.memory.buffer as SharedArrayBuffer, span.bufferOffset, span.size, init.ramProfile)
     : undefined;
 
   try {
@@ -120,7 +120,8 @@ export function runVcpu(init: VcpuInit, compiler?: WasmCompilerThread): void {
       runTurns(loop, turns, arch.cpu, () => Atomics.load(header, HartWord.status) === HartStatus.waiting, () => view.guestClock.now(),
         () => Atomics.load(header, CpuWord.request) === RunRequest.stop || Atomics.load(view.control, ControlWord.exit) !== MachineExit.none);
     } else loop.run();
-    prefaulter?.stop();
+    // Its RAM profile written before this thread, its parent, ends it.
+    prefaulter?.stop(500);
     const tier = arch.cpu.tierStats?.();
     post({ type: 'exit', hart: init.hart, ...(tier ? { tier: { ...tier } } : {}) });
   } catch (error) {

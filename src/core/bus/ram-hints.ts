@@ -23,6 +23,8 @@ export const RamHintWord = {
   count: 0,
   stop: 1,
   arenaUsed: 2,
+  /** Set by the thread that reads the notes once it has stopped (and written what it keeps). */
+  stopped: 3,
 } as const;
 
 export class RamHints {

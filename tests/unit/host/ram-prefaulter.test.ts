@@ -2,10 +2,14 @@
  * The host's RAM prefaulter (host/ram-prefaulter.ts): a page a CPU notes gets its neighbours written on
  * another thread (the process's resident memory grows by about the windows around the notes), and the
  * guest's memory reads the same afterwards, even where the guest stored into those pages meanwhile.
+ * With a RAM profile it writes down the order of a boot's first notes, and a later boot's thread writes
+ * those pages from its start, before any note; a file that is not a profile is not replayed.
  */
-import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
-import { PREFAULT_WINDOW, RamPrefaulter } from '../../../src/host/ram-prefaulter';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { PREFAULT_WINDOW, RAM_PROFILE_HEADER_BYTES, RAM_PROFILE_MAGIC, RamPrefaulter } from '../../../src/host/ram-prefaulter';
 
 /** The process's resident anonymous memory in bytes (Linux). */
 function rssAnon(): number {
@@ -45,5 +49,91 @@ describe.runIf(RamPrefaulter.supported())('RamPrefaulter', () => {
     let nonzero = 0;
     for (let i = offset / 4; i < words.length; i += 997) if (words[i] !== 0 && (i * 4 - offset) % 4096 !== 8) nonzero++;
     expect(nonzero).toBe(0);
+  });
+});
+
+/** A profile file's contents: header for `pages` of RAM, then the page indices. */
+function profileBytes(pages: number, indices: readonly number[], magic = RAM_PROFILE_MAGIC): Buffer {
+  const out = Buffer.alloc(RAM_PROFILE_HEADER_BYTES + 4 * indices.length);
+  out.write(magic, 0, 'latin1');
+  out.writeUInt32LE(pages, 8);
+  indices.forEach((p, i) => out.writeInt32LE(p, RAM_PROFILE_HEADER_BYTES + 4 * i));
+  return out;
+}
+
+/** The page indices of the profile at `file` (its header checked). */
+function readProfile(file: string, pages: number): number[] {
+  const bytes = readFileSync(file);
+  expect(bytes.toString('latin1', 0, 8)).toBe(RAM_PROFILE_MAGIC);
+  expect(bytes.readUInt32LE(8)).toBe(pages);
+  return Array.from({ length: (bytes.length - RAM_PROFILE_HEADER_BYTES) / 4 }, (_, i) => bytes.readInt32LE(RAM_PROFILE_HEADER_BYTES + 4 * i));
+}
+
+describe.runIf(RamPrefaulter.supported())('RamPrefaulter with a RAM profile', () => {
+  const dirs: string[] = [];
+  const folder = (): string => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'hvwb-ram-profile-'));
+    dirs.push(dir);
+    return dir;
+  };
+  afterEach(() => {
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('writes down the order of a boot\'s first notes when stopped', async () => {
+    const ramBytes = 64 << 20;
+    const pages = ramBytes / 4096;
+    const file = path.join(folder(), 'cpu0.bin');
+    const prefaulter = new RamPrefaulter(new SharedArrayBuffer(ramBytes), 0, ramBytes, file);
+    prefaulter.start();
+    // Notes far apart, one twice: the profile keeps the first of each, in order.
+    const order = [9000, 300, 12000, 300, 4000, 15000];
+    for (const page of order) {
+      prefaulter.hints.note(page * 4096);
+      await sleep(5);
+    }
+    prefaulter.stop(5000);
+    expect(readProfile(file, pages)).toEqual([9000, 300, 12000, 4000, 15000]);
+  });
+
+  it('writes a previous boot\'s pages from its start, before any note, and keeps them in the profile after this boot\'s', { timeout: 60_000 }, async () => {
+    const ramBytes = 64 << 20;
+    const pages = ramBytes / 4096;
+    const file = path.join(folder(), 'cpu0.bin');
+    // 16 MiB of pages the previous boot touched, none of them noted in this one.
+    const previous = Array.from({ length: 4096 }, (_, i) => 8192 + i);
+    writeFileSync(file, profileBytes(pages, previous));
+    const prefaulter = new RamPrefaulter(new SharedArrayBuffer(ramBytes), 0, ramBytes, file);
+    const before = rssAnon();
+    prefaulter.start();
+    const deadline = Date.now() + 30_000;
+    while (rssAnon() - before < 0.8 * 16 * 1048576 && Date.now() < deadline) await sleep(20);
+    expect(rssAnon() - before).toBeGreaterThanOrEqual(0.8 * 16 * 1048576);
+    // This boot's one note comes first in the profile it writes, the previous boot's pages after it.
+    prefaulter.hints.note(100 * 4096);
+    await sleep(50);
+    prefaulter.stop(5000);
+    expect(readProfile(file, pages)).toEqual([100, ...previous]);
+  });
+
+  it.each([
+    ['another magic', (pages: number, list: number[]) => profileBytes(pages, list, 'NOTRAM01')],
+    ['another RAM size', (pages: number, list: number[]) => profileBytes(pages * 2, list)],
+    ['a torn length', (pages: number, list: number[]) => profileBytes(pages, list).subarray(0, RAM_PROFILE_HEADER_BYTES + 4 * list.length - 1)],
+  ])('does not replay a file with %s, and replaces it with this boot\'s profile', { timeout: 60_000 }, async (_what, make) => {
+    const ramBytes = 64 << 20;
+    const pages = ramBytes / 4096;
+    const file = path.join(folder(), 'cpu0.bin');
+    writeFileSync(file, make(pages, Array.from({ length: 4096 }, (_, i) => 8192 + i)));
+    const prefaulter = new RamPrefaulter(new SharedArrayBuffer(ramBytes), 0, ramBytes, file);
+    const before = rssAnon();
+    prefaulter.start();
+    await sleep(1000);
+    prefaulter.hints.note(100 * 4096);
+    await sleep(50);
+    prefaulter.stop(5000);
+    // The note's window, not the file's 16 MiB.
+    expect(rssAnon() - before).toBeLessThan(8 * 1048576);
+    expect(readProfile(file, pages)).toEqual([100]);
   });
 });
