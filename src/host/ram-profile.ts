@@ -14,11 +14,14 @@
  * benchmark's runs use a fresh one, so that its first run is a first boot).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import type { LoadedLayout } from './layout-loader';
 import { ensurePrivateDirectory } from './private-directory';
 import { userRuntimeDirectory } from './virtio-service';
+
+/** Profiles kept in the folder: a new one past this many removes the least recently written. */
+export const RAM_PROFILES_KEPT = 64;
 
 /** Whether RAM profiles are on (HVWB_RAM_PROFILE=0 turns them off). */
 export function ramProfilesEnabled(): boolean {
@@ -53,7 +56,36 @@ export function ramProfilePath(loaded: LoadedLayout, cpu: number, ramBytes: numb
   hash.update(fileIdentity(loaded.file));
   for (const image of [loaded.images.kernel, loaded.images.dtb, loaded.images.initrd]) hash.update(`|${fileIdentity(image)}`);
   for (const zone of loaded.zoneFiles) hash.update(`|${fileIdentity(zone.path)}`);
-  return path.join(ramProfileDirectory(), `${hash.digest('hex').slice(0, 32)}.bin`);
+  const folder = ramProfileDirectory();
+  const file = path.join(folder, `${hash.digest('hex').slice(0, 32)}.bin`);
+  if (!existsSync(file)) pruneRamProfiles(folder, RAM_PROFILES_KEPT - 1);
+  return file;
+}
+
+/**
+ * Leaves at most `keep` files in the profile folder `folder`, removing the least recently written
+ * (profiles of layouts or kernels not booted for a while, temporary files of a thread that was killed):
+ * every new layout or image starts a profile, and nothing else would ever remove one.
+ */
+export function pruneRamProfiles(folder: string, keep: number): void {
+  const files: { file: string; time: number }[] = [];
+  for (const entry of readdirSync(folder, { withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const file = path.join(folder, entry.name);
+    try {
+      files.push({ file, time: statSync(file).mtimeMs });
+    } catch {
+      // Gone meanwhile (another process pruned or renamed it).
+    }
+  }
+  files.sort((a, b) => b.time - a.time);
+  for (const { file } of files.slice(Math.max(0, keep))) {
+    try {
+      unlinkSync(file);
+    } catch {
+      // Gone meanwhile.
+    }
+  }
 }
 
 /** Whether a profile exists at `file` (a boot with one replays it; without, it only learns). */

@@ -3,12 +3,12 @@
  * kernel, layout or RAM size gets a profile of its own; in a folder only its user can enter; none when
  * HVWB_RAM_PROFILE=0.
  */
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LoadedLayout } from '../../../src/host/layout-loader';
-import { ramProfileExists, ramProfilePath } from '../../../src/host/ram-profile';
+import { pruneRamProfiles, RAM_PROFILES_KEPT, ramProfileExists, ramProfilePath } from '../../../src/host/ram-profile';
 
 let dir = '';
 const saved = { dir: process.env.HVWB_RAM_PROFILE_DIR, on: process.env.HVWB_RAM_PROFILE };
@@ -84,5 +84,29 @@ describe('ramProfilePath', () => {
     chmodSync(open, 0o777);
     process.env.HVWB_RAM_PROFILE_DIR = open;
     expect(() => ramProfilePath(loaded(), 0, 2 << 30)).toThrow(/writable by group or others/);
+  });
+});
+
+describe('pruneRamProfiles', () => {
+  it('keeps the most recently written profiles when a new one would pass the limit', () => {
+    const folder = path.join(dir, 'profiles');
+    mkdirSync(folder, { mode: 0o700 });
+    for (let i = 0; i < RAM_PROFILES_KEPT + 6; i++) {
+      const file = path.join(folder, `old-${i}.bin`);
+      writeFileSync(file, 'x');
+      utimesSync(file, new Date(2020, 0, 1, 0, i), new Date(2020, 0, 1, 0, i));
+    }
+    // A layout booted for the first time: its profile is named, the oldest ones make room for it.
+    const file = ramProfilePath(loaded(), 0, 2 << 30)!;
+    const left = readdirSync(folder);
+    expect(left.length).toBe(RAM_PROFILES_KEPT - 1);
+    expect(left).not.toContain('old-0.bin');
+    expect(left).toContain(`old-${RAM_PROFILES_KEPT + 5}.bin`);
+    writeFileSync(file, 'x');
+    // Named again once it exists, nothing more goes.
+    ramProfilePath(loaded(), 0, 2 << 30);
+    expect(readdirSync(folder).length).toBe(RAM_PROFILES_KEPT);
+    pruneRamProfiles(folder, 3);
+    expect(readdirSync(folder).sort()).toEqual([path.basename(file), `old-${RAM_PROFILES_KEPT + 4}.bin`, `old-${RAM_PROFILES_KEPT + 5}.bin`].sort());
   });
 });
