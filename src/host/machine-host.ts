@@ -623,6 +623,7 @@ export class MachineHost {
       headers: this.view.headers,
       controlF64: this.view.controlF64,
       control: this.view.control,
+      lock: this.view.lock,
       timebase: this.loaded.board.timebaseFrequency,
       state: () => this.stateValue,
       now: () => this.view.clock.now(),

@@ -22,6 +22,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
+import type { DeviceLock } from '../../core/bus/address-space';
 import type { MachinePlan } from '../../core/machine/machine';
 import { ControlWord, MachineExit } from '../../core/machine/machine';
 import { CpuWord } from '../../core/cpu/cpu-core';
@@ -41,6 +42,8 @@ export interface SnapshotPort {
   readonly headers: readonly Int32Array[];
   readonly controlF64: Float64Array;
   readonly control: Int32Array;
+  /** The machine's device lock: the copy holds it, so no thread is half-way through a device's state. */
+  readonly lock: DeviceLock;
   readonly timebase: number;
   state(): string;
   /** Machine time (board ticks) now, and when the machine was paused. */
@@ -122,20 +125,30 @@ export async function saveMachine(port: SnapshotPort, file: string): Promise<Sna
     const disks = await port.diskSections();
     const states = await port.cpuStates(10_000);
     const paused = performance.now();
-    // One synchronous step from here to the end of the copy: nothing else on this thread changes the buffer meanwhile.
+    // One synchronous step from here to the end of the copy: nothing else on this thread changes the buffer
+    // meanwhile. A paused CPU's thread still takes the device lock now and then (a physical interrupt
+    // routed to its zone): the copy holds the lock, so no device is caught half-way through a change.
     const sections: SectionInput[] = [];
     let ramBytes = 0;
     let ramUsed = 0;
-    for (const region of port.plan.layout.regions) {
-      const bytes = new Uint8Array(port.buffer, region.offset, region.length);
-      if (isRam(region.name)) {
-        const sparse = sparsePages(bytes, residentPages(port.buffer, port.plan.layout.totalBytes, region.offset, region.length));
-        ramBytes += region.length;
-        ramUsed += new DataView(sparse.buffer).getUint32(4, true) * 4096;
-        sections.push({ name: `region:${region.name}`, encoding: 'pages', bytes: sparse, length: region.length });
-      } else {
-        sections.push({ name: `region:${region.name}`, encoding: 'deflate', bytes: bytes.slice() });
+    port.lock.acquire();
+    try {
+      for (const region of port.plan.layout.regions) {
+        const bytes = new Uint8Array(port.buffer, region.offset, region.length);
+        if (isRam(region.name)) {
+          const sparse = sparsePages(bytes, residentPages(port.buffer, port.plan.layout.totalBytes, region.offset, region.length));
+          ramBytes += region.length;
+          ramUsed += new DataView(sparse.buffer).getUint32(4, true) * 4096;
+          sections.push({ name: `region:${region.name}`, encoding: 'pages', bytes: sparse, length: region.length });
+        } else {
+          const copy = bytes.slice();
+          // The lock word names this thread as the holder: the saved machine's lock is free.
+          if (region.offset === port.control.byteOffset) new DataView(copy.buffer).setInt32(ControlWord.deviceLock * 4, 0, true);
+          sections.push({ name: `region:${region.name}`, encoding: 'deflate', bytes: copy });
+        }
       }
+    } finally {
+      port.lock.release();
     }
     states.forEach((bytes, cpu) => sections.push({ name: `cpu:${cpu}`, encoding: 'raw', bytes }));
     if (management !== undefined) sections.push({ name: 'management', encoding: 'deflate', bytes: Buffer.from(JSON.stringify(management), 'utf8') });
@@ -229,6 +242,10 @@ export function applySnapshot(checked: CheckedSnapshot, port: SnapshotPort): { s
     if (isRam(region.name)) applyPages(bytes, target, true);
     else target.set(bytes);
   }
+  // Nothing runs in the new machine yet, so nobody holds its device lock. Files written before the save
+  // took the lock can hold the id of a CPU thread that had it during the copy: a machine restored with
+  // it would wait forever for that thread at its first device access.
+  Atomics.store(port.control, ControlWord.deviceLock, 0);
   // The machine clock reads hostTicks - pausedTicks: start it at the saved machine time.
   port.controlF64[ControlWord.pausedTicksF64] = 0;
   port.controlF64[ControlWord.pausedTicksF64] = port.now() - header.machineTicks;

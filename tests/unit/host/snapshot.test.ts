@@ -11,7 +11,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WorkbenchServices } from '../../../src/host/services';
 import { createWorkbenchServices } from '../../../src/host/workbench';
-import { applyPages, sparsePages } from '../../../src/host/snapshot/snapshot-file';
+import { applyPages, readSnapshot, sparsePages, writeSnapshot } from '../../../src/host/snapshot/snapshot-file';
+import { MachineHost } from '../../../src/host/machine-host';
+import { loadLayout } from '../../../src/host/layout-loader';
+import { ControlWord } from '../../../src/core/machine/machine';
 
 const repo = path.resolve(import.meta.dirname, '../../..');
 // Two levels below the repository, so that the example's ../../guest paths still reach the guests.
@@ -115,6 +118,25 @@ describe('snapshots of the zones example', () => {
       await writeFile(zoneFile, original);
     }
     await stillRunning();
+  }, 120_000);
+
+  it('saves the device lock free, and frees it in a file saved while a CPU held it', async () => {
+    const { header, sections } = await readSnapshot(saved);
+    const lockWord = (bytes: Uint8Array) => new DataView(bytes.buffer, bytes.byteOffset).getInt32(ControlWord.deviceLock * 4, true);
+    const control = sections.get('region:control')!;
+    expect(lockWord(control)).toBe(0);
+    // A file an earlier workbench wrote while CPU 1's thread (lock owner 1 + 1 + hart) was in a device.
+    const held = control.slice();
+    new DataView(held.buffer).setInt32(ControlWord.deviceLock * 4, 3, true);
+    const file = path.join(folder, 'snapshots/held.hvsnap');
+    const { format: _format, sections: infos, ...rest } = header;
+    await writeSnapshot(file, rest, infos.map((info) => ({ name: info.name, encoding: info.encoding, bytes: info.name === 'region:control' ? held : sections.get(info.name)!, length: info.length })));
+    const { host } = await MachineHost.fromSnapshot(await loadLayout(folder), file);
+    const holder = Atomics.load(host.view.control, ControlWord.deviceLock);
+    // Free it whatever the result, or stopping the host would wait for a thread that does not exist.
+    Atomics.store(host.view.control, ControlWord.deviceLock, 0);
+    await host.stop();
+    expect(holder, 'a restored machine starts with its device lock held').toBe(0);
   }, 120_000);
 
   it('restores into a new machine that continues where it was, its timers on time', async () => {
