@@ -5,7 +5,8 @@
  * kernel's `Run /init as init process`), and reports wall time and retired instructions. Our half runs in
  * the layout's mode (deterministic where layout.json says so, and then the output says it). Where QEMU for
  * the architecture is installed it boots the same kernel, initramfs and command line on QEMU's virt
- * machine in the same run and prints the ratio of the two wall times. Both times run from
+ * machine in the same run, the two sides taking turns (our run, then QEMU's), and prints the ratio of the
+ * best wall times and of each pair of runs. Both times run from
  * process/machine creation (image loading included) to the marker. `--no-qemu` runs only our half,
  * `--qemu-only` only QEMU's (which needs nothing of the workbench but the layout's file names, so it
  * also works for a board the workbench cannot boot yet).
@@ -380,42 +381,58 @@ function sumTier(all: readonly TierStats[]): TierStats | undefined {
 }
 
 /**
- * Our `runs` boots, each line printed: the best and the first. RAM profiles (host/ram-profile.ts) come
- * from a folder of the benchmark's own, so that its first run is a first boot, which learns one, and each
- * run after it replays the one before (said on the run's line); the folder goes at the end.
+ * Our boots, one per boot() call, each line printed. RAM profiles (host/ram-profile.ts) come from a
+ * folder of the benchmark's own, so that its first run is a first boot, which learns one, and each run
+ * after it replays the one before (said on the run's line); finish() removes the folder.
  */
-async function bootOursRuns(layoutDir: string, cpus: number, spec: LinuxBenchSpec, runs: number, consoleDir: string | undefined, out: Output): Promise<{ best: OurBoot; first: OurBoot }> {
-  const marker = spec.marker;
-  const previousProfileDir = process.env.HVWB_RAM_PROFILE_DIR;
-  const profileDir = ramProfilesEnabled() && previousProfileDir === undefined ? mkdtempSync(path.join(ramProfileDirectory(), 'bench-')) : undefined;
-  if (profileDir) process.env.HVWB_RAM_PROFILE_DIR = profileDir;
-  try {
-    let modeSaid = false;
-    const sayMode = (deterministic: boolean): void => {
-      if (deterministic && !modeSaid) out.stdout('hvwb: deterministic mode (the layout\'s "deterministic": guest time follows retired instructions)\n');
-      modeSaid = true;
-    };
-    let best: OurBoot | undefined;
-    let first: OurBoot | undefined;
-    for (let i = 0; i < runs; i++) {
-      const log = consoleDir !== undefined ? new StampedConsole(performance.now()) : undefined;
-      const r = await bootOurs(layoutDir, cpus, spec, sayMode, log);
-      if (log) saveConsole(consoleDir, `hvwb-${i + 1}.log`, log);
-      const profile = r.profile === 'replayed' ? ', RAM profile of the run before replayed' : r.profile === 'learned' ? ', a first boot (no RAM profile)' : '';
-      out.stdout(`run ${i + 1}: "${marker}" after ${r.seconds.toFixed(2)} s, ${r.retired} instructions (${(r.retired / r.seconds / 1e6).toFixed(1)} MIPS)${profile}\n`);
-      if (r.tier) out.stdout(`  ${describeTier(r.tier, r.seconds, cpus)}\n`);
-      if (log) out.stdout(`${describePhases(log, marker)}\n`);
-      if (!best || r.seconds < best.seconds) best = r;
-      first ??= r;
-    }
-    out.stdout(`hvwb ${best!.seconds.toFixed(2)} s, ${best!.retired} instructions\n`);
-    return { best: best!, first: first! };
-  } finally {
-    if (profileDir) {
-      if (previousProfileDir === undefined) delete process.env.HVWB_RAM_PROFILE_DIR;
-      rmSync(profileDir, { recursive: true, force: true });
-    }
+class OurRuns {
+  private readonly profileDir: string | undefined;
+  private readonly previousProfileDir = process.env.HVWB_RAM_PROFILE_DIR;
+  private modeSaid = false;
+  best: OurBoot | undefined;
+  first: OurBoot | undefined;
+
+  constructor(
+    private readonly layoutDir: string,
+    private readonly cpus: number,
+    private readonly spec: LinuxBenchSpec,
+    private readonly consoleDir: string | undefined,
+    private readonly out: Output,
+  ) {
+    this.profileDir = ramProfilesEnabled() && this.previousProfileDir === undefined ? mkdtempSync(path.join(ramProfileDirectory(), 'bench-')) : undefined;
+    if (this.profileDir) process.env.HVWB_RAM_PROFILE_DIR = this.profileDir;
   }
+
+  async boot(i: number): Promise<OurBoot> {
+    const { out, cpus } = this;
+    const sayMode = (deterministic: boolean): void => {
+      if (deterministic && !this.modeSaid) out.stdout('hvwb: deterministic mode (the layout\'s "deterministic": guest time follows retired instructions)\n');
+      this.modeSaid = true;
+    };
+    const log = this.consoleDir !== undefined ? new StampedConsole(performance.now()) : undefined;
+    const r = await bootOurs(this.layoutDir, cpus, this.spec, sayMode, log);
+    if (log) saveConsole(this.consoleDir, `hvwb-${i + 1}.log`, log);
+    const profile = r.profile === 'replayed' ? ', RAM profile of the run before replayed' : r.profile === 'learned' ? ', a first boot (no RAM profile)' : '';
+    out.stdout(`run ${i + 1}: "${this.spec.marker}" after ${r.seconds.toFixed(2)} s, ${r.retired} instructions (${(r.retired / r.seconds / 1e6).toFixed(1)} MIPS)${profile}\n`);
+    if (r.tier) out.stdout(`  ${describeTier(r.tier, r.seconds, cpus)}\n`);
+    if (log) out.stdout(`${describePhases(log, this.spec.marker)}\n`);
+    if (!this.best || r.seconds < this.best.seconds) this.best = r;
+    this.first ??= r;
+    return r;
+  }
+
+  finish(): void {
+    if (!this.profileDir) return;
+    if (this.previousProfileDir === undefined) delete process.env.HVWB_RAM_PROFILE_DIR;
+    rmSync(this.profileDir, { recursive: true, force: true });
+  }
+}
+
+/** The middle value (the mean of the two middle ones for an even count). */
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 /** Runs the benchmark and prints its figures; returns the best (shortest) run of each side. */
@@ -433,30 +450,43 @@ export async function benchLinuxBoot(options: LinuxBootOptions, out: Output): Pr
   const images = await linuxBenchImages(layoutDir, arch);
   const marker = spec.marker;
   if (spec.markerWhy) out.stdout(`timed to "${marker}" on both sides (${spec.markerWhy})\n`);
-  const { best, first } = ours ? await bootOursRuns(layoutDir, cpus, spec, runs, options.consoleDir, out) : { best: undefined, first: undefined };
-  if (!qemu) return { ...best };
-  if (!qemuInstalled(spec.qemu)) {
+  let compare = qemu;
+  if (qemu && !qemuInstalled(spec.qemu)) {
     const message = `${spec.qemu} is not installed (apt-get install ${spec.qemuPackage})`;
     if (!ours) throw new CliError(`linux-boot: --qemu-only: ${message}`);
     out.stdout(`${message}: no comparison\n`);
-    return { ...best };
+    compare = false;
   }
+  // The two sides take turns, ours then QEMU's, so that a pair's boots share the minutes they ran in:
+  // on a machine whose speed drifts (other tenants), three of ours followed by three of QEMU's measured
+  // the drift as much as the emulators.
+  const mine = ours ? new OurRuns(layoutDir, cpus, spec, options.consoleDir, out) : undefined;
+  const scratch = compare ? mkdtempSync(path.join(tmpdir(), 'hvwb-bench-linux-')) : undefined;
+  const pairs: number[] = [];
   let qemuBest = Infinity;
-  const scratch = mkdtempSync(path.join(tmpdir(), 'hvwb-bench-linux-'));
   try {
     for (let i = 0; i < runs; i++) {
+      const r = await mine?.boot(i);
+      if (!scratch) continue;
       const log = options.consoleDir !== undefined ? new StampedConsole(performance.now()) : undefined;
       const s = await bootQemu(arch, images, cpus, scratch, log);
       if (log) saveConsole(options.consoleDir, `qemu-${i + 1}.log`, log);
       out.stdout(`qemu run ${i + 1}: "${marker}" after ${s.toFixed(2)} s\n`);
       if (log) out.stdout(`${describePhases(log, marker)}\n`);
       qemuBest = Math.min(qemuBest, s);
+      if (r) pairs.push(r.seconds / s);
     }
   } finally {
-    rmSync(scratch, { recursive: true, force: true });
+    mine?.finish();
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
   }
+  const best = mine?.best;
+  const first = mine?.first;
+  if (best) out.stdout(`hvwb ${best.seconds.toFixed(2)} s, ${best.retired} instructions\n`);
+  if (!compare) return { ...best };
   out.stdout(`qemu ${qemuBest.toFixed(2)} s\n`);
   if (best) out.stdout(`ratio ${(best.seconds / qemuBest).toFixed(2)}\n`);
+  if (pairs.length > 1) out.stdout(`ratio of each run to the QEMU run after it: ${pairs.map((p) => p.toFixed(2)).join(', ')} (median ${median(pairs).toFixed(2)})\n`);
   // The first run's against QEMU's best, where the best run replayed a RAM profile: a first boot's figure.
   if (best && first && first !== best && best.profile === 'replayed' && first.profile === 'learned') {
     out.stdout(`ratio of run 1 (a first boot, no RAM profile) ${(first.seconds / qemuBest).toFixed(2)}\n`);
