@@ -34,6 +34,7 @@ import { LaTlb, TLB_ENTRIES, type TlbEntry } from './tlb';
 import { ENDS_BLOCK, LaTier, LA_TIER_BYTES } from './tier';
 import { wasmMemoryOf } from '../../jit/wasm-module';
 import { DOUBLE_FIELD } from '../../cpu/double-field';
+import type { RamHints } from '../../bus/ram-hints';
 
 /** Register slots (8 bytes each) after the header: r0..r31, then the pc. */
 export const LA_GPR_OFFSET = CPU_HEADER_BYTES;
@@ -217,6 +218,9 @@ export class LaCpu implements CpuCore {
   private atHead = true;
   /** Calls of mappedChanged() (translated code stops after a CSR write that made one). */
   private mappedChanges = 0;
+  /** The host's RAM prefaulter's notes (platform.ts), and the buffer offset of RAM span offset 0. */
+  private readonly ramHints: RamHints | undefined;
+  private readonly ramSpanStart: number;
   /** Set by tierDataPage(): the page came from a TLB entry (not a DMW or direct address mode). */
   tierFromTlb = false;
 
@@ -235,6 +239,8 @@ export class LaCpu implements CpuCore {
     this.i32 = new Int32Array(buffer, 0, Math.floor(buffer.byteLength / 4));
     this.i64 = new BigInt64Array(buffer, 0, Math.floor(buffer.byteLength / 8));
     this.cpucfg = cpucfgWords(platform.prid, platform.timerFrequency);
+    this.ramHints = platform.ramHints;
+    this.ramSpanStart = platform.ramSpanStart ?? 0;
     const memory = wasmMemoryOf(state.buffer);
     this.tier = memory && buffer === state.buffer && platform.translate !== false
       ? new LaTier(this, memory, state.byteOffset, LA_GPR_OFFSET, LA_TIER_OFFSET)
@@ -770,6 +776,8 @@ export class LaCpu implements CpuCore {
       this.tcTag[slot] = page;
       this.tcPa[slot] = pa;
       this.tcRam[slot] = ram ? ram.bufferOffset + (pa - ram.base) : -1;
+      // A store's page the slot did not hold: news for the prefaulter (a page written before is cheap to note again).
+      if (access === STORE && ram && this.ramHints !== undefined) this.ramHints.note(this.tcRam[slot]! - this.ramSpanStart);
       if (this.slowFromTlb && this.tcFromTlb[slot] === 0) {
         this.tcFromTlb[slot] = 1;
         this.tcTlbSlots[this.tcTlbCount++] = slot;

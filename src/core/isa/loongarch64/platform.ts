@@ -4,6 +4,7 @@
  * answers there) and a way to report a guest error. The CPU knows nothing of boards, zones or threads.
  */
 import type { AddressSpace } from '../../bus/address-space';
+import type { RamHints } from '../../bus/ram-hints';
 import type { Clock } from '../../bus/types';
 import type { CpuFaultReport } from '../../cpu/cpu-core';
 import type { LaCpu } from './cpu';
@@ -36,6 +37,14 @@ export interface LaPlatform {
   hypercall?(cpu: LaCpu, code: number): void;
   /** The CPU stopped on a guest error it cannot continue from. */
   fault(report: CpuFaultReport): void;
+  /**
+   * Where the host's RAM prefaulter learns which RAM pages this CPU writes (core/bus/ram-hints.ts): the
+   * CPU notes the page of each store that fills its translation cache's store slot, as an offset in
+   * the machine's RAM span; `ramSpanStart` is the span's offset in the memory buffer
+   * (AddressSpace.ramSpan.bufferOffset, 0 without it).
+   */
+  readonly ramHints?: RamHints;
+  readonly ramSpanStart?: number;
   /**
    * Run hot code translated to WebAssembly (tier.ts) where the machine's memory is a registered
    * WebAssembly.Memory (the default there); false keeps this CPU on the interpreter.

@@ -2,12 +2,14 @@
  * The notes a CPU leaves for the host's RAM prefaulter (core/bus/ram-hints.ts): a store that fills a
  * write-TLB entry notes its RAM page once; more stores to the page while the entry holds note nothing
  * more; a store to another page notes that one; loads note nothing, nor stores into pages the CPU runs
- * code from (they were written before). riscv64 and aarch64 alike.
+ * code from (they were written before). riscv64 and aarch64 alike; loongarch64 notes the page of each
+ * store that fills its translation cache's store slot.
  */
 import { describe, expect, it } from 'vitest';
 import { RAM_HINT_HEADER, RAM_HINT_WORDS, RamHints, RamHintWord } from '../../../../src/core/bus/ram-hints';
 import { machine as rvMachine, RAM_BASE as RV_RAM } from '../isa/harness';
 import { machine as armMachine, RAM_BASE as ARM_RAM } from '../isa/aarch64/harness';
+import { machine as laMachine } from '../isa/loongarch64/harness';
 
 function ring(): { hints: RamHints; notes(): number[] } {
   const buffer = new SharedArrayBuffer(RAM_HINT_WORDS * 4);
@@ -55,6 +57,26 @@ describe('RAM page notes for the prefaulter', () => {
     m.cpu.setX(2, BigInt(ARM_RAM + 0x51000));
     m.run(100);
     expect(m.faults).toEqual([]);
+    expect(r.notes()).toEqual([0x30, 0x51]);
+  });
+  it('loongarch64: the first store to a page notes it, later ones and loads do not', () => {
+    const r = ring();
+    const m = laMachine(undefined, { ramHints: r.hints });
+    const exit = m.run(`
+      lu12i.w $t0, 0x30
+      lu12i.w $t1, 0x51
+      ld.d $t2, $t1, 0x100
+      lu12i.w $t3, 0x52
+      ld.d $t2, $t3, 0
+      st.d $t0, $t0, 0
+      st.d $t0, $t0, 8
+      st.w $t0, $t0, 0x7f0
+      st.b $t0, $t0, 0x7f9
+      st.d $t0, $t1, 0
+      idle 0
+    `);
+    expect(m.faults).toEqual([]);
+    expect(exit).toBe('wfi');
     expect(r.notes()).toEqual([0x30, 0x51]);
   });
 });

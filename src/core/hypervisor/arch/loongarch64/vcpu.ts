@@ -133,6 +133,7 @@ export function createLoongarchVcpu(setup: VcpuSetup): VcpuArch {
         }
       : boardIocsr,
     prid: board.prid,
+    ...(setup.ramHints ? { ramHints: setup.ramHints, ramSpanStart: view.bus.ramSpan.bufferOffset } : {}),
     ...(zoned
       ? {
           hypercall: (c: LaCpu) => {

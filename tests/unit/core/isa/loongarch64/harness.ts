@@ -4,6 +4,7 @@
  * table-driven assembler (src/core/isa/loongarch64/assembler.ts).
  */
 import { AddressSpace } from '../../../../../src/core/bus/address-space';
+import type { RamHints } from '../../../../../src/core/bus/ram-hints';
 import { CpuWord, type CpuFaultReport } from '../../../../../src/core/cpu/cpu-core';
 import { assemble } from '../../../../../src/core/isa/loongarch64/assembler';
 import { LaCpu, LA_STATE_BYTES } from '../../../../../src/core/isa/loongarch64/cpu';
@@ -24,8 +25,11 @@ export interface Machine {
   raise(mask: number, level: boolean): void;
 }
 
-/** `buffer`: RAM and the CPU's state region there (a registered WebAssembly.Memory's buffer runs the translation tier). */
-export function machine(buffer: ArrayBufferLike = new SharedArrayBuffer(RAM_SIZE + LA_STATE_BYTES)): Machine {
+/**
+ * `buffer`: RAM and the CPU's state region there (a registered WebAssembly.Memory's buffer runs the
+ * translation tier); `ramHints`: the prefaulter's notes (RAM is the span, at buffer offset 0).
+ */
+export function machine(buffer: ArrayBufferLike = new SharedArrayBuffer(RAM_SIZE + LA_STATE_BYTES), opts: { ramHints?: RamHints } = {}): Machine {
   const bus = new AddressSpace(0, { buffer, byteOffset: 0, byteLength: RAM_SIZE });
   const faults: CpuFaultReport[] = [];
   const iocsr = new Map<number, bigint>([[0x8, 0n]]);
@@ -67,6 +71,7 @@ export function machine(buffer: ArrayBufferLike = new SharedArrayBuffer(RAM_SIZE
         },
       },
       fault: (r) => faults.push(r),
+      ...(opts.ramHints ? { ramHints: opts.ramHints } : {}),
     },
     { buffer, byteOffset: RAM_SIZE, byteLength: LA_STATE_BYTES },
   );
