@@ -127,29 +127,33 @@ export async function saveMachine(port: SnapshotPort, file: string): Promise<Sna
     const paused = performance.now();
     // One synchronous step from here to the end of the copy: nothing else on this thread changes the buffer
     // meanwhile. A paused CPU's thread still takes the device lock now and then (a physical interrupt
-    // routed to its zone): the copy holds the lock, so no device is caught half-way through a change.
-    const sections: SectionInput[] = [];
+    // routed to its zone): the regions other than RAM are copied holding the lock, so that no device is
+    // caught half-way through a change; RAM (which paused CPUs do not write) after it is released.
+    const regions = port.plan.layout.regions;
+    const copies: (SectionInput | undefined)[] = [];
     let ramBytes = 0;
     let ramUsed = 0;
     port.lock.acquire();
     try {
-      for (const region of port.plan.layout.regions) {
-        const bytes = new Uint8Array(port.buffer, region.offset, region.length);
-        if (isRam(region.name)) {
-          const sparse = sparsePages(bytes, residentPages(port.buffer, port.plan.layout.totalBytes, region.offset, region.length));
-          ramBytes += region.length;
-          ramUsed += new DataView(sparse.buffer).getUint32(4, true) * 4096;
-          sections.push({ name: `region:${region.name}`, encoding: 'pages', bytes: sparse, length: region.length });
-        } else {
-          const copy = bytes.slice();
-          // The lock word names this thread as the holder: the saved machine's lock is free.
-          if (region.offset === port.control.byteOffset) new DataView(copy.buffer).setInt32(ControlWord.deviceLock * 4, 0, true);
-          sections.push({ name: `region:${region.name}`, encoding: 'deflate', bytes: copy });
-        }
-      }
+      regions.forEach((region, i) => {
+        if (isRam(region.name)) return;
+        const copy = new Uint8Array(port.buffer, region.offset, region.length).slice();
+        // The lock word names this thread as the holder: the saved machine's lock is free.
+        if (region.offset === port.control.byteOffset) new DataView(copy.buffer).setInt32(ControlWord.deviceLock * 4, 0, true);
+        copies[i] = { name: `region:${region.name}`, encoding: 'deflate', bytes: copy };
+      });
     } finally {
       port.lock.release();
     }
+    regions.forEach((region, i) => {
+      if (!isRam(region.name)) return;
+      const bytes = new Uint8Array(port.buffer, region.offset, region.length);
+      const sparse = sparsePages(bytes, residentPages(port.buffer, port.plan.layout.totalBytes, region.offset, region.length));
+      ramBytes += region.length;
+      ramUsed += new DataView(sparse.buffer).getUint32(4, true) * 4096;
+      copies[i] = { name: `region:${region.name}`, encoding: 'pages', bytes: sparse, length: region.length };
+    });
+    const sections: SectionInput[] = copies.filter((c): c is SectionInput => c !== undefined);
     states.forEach((bytes, cpu) => sections.push({ name: `cpu:${cpu}`, encoding: 'raw', bytes }));
     if (management !== undefined) sections.push({ name: 'management', encoding: 'deflate', bytes: Buffer.from(JSON.stringify(management), 'utf8') });
     for (const disk of disks) sections.push({ name: disk.name, encoding: 'pages', bytes: disk.bytes, length: disk.length });
