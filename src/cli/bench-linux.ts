@@ -19,7 +19,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadLayout } from '../host/layout-loader';
 import { MachineHost } from '../host/machine-host';
-import { ramProfileDirectory, ramProfilesEnabled } from '../host/ram-profile';
+import { profilesEnabled, ramProfileDirectory } from '../host/ram-profile';
 import { parseLayout } from '../shared/validate/layout';
 import { CliError, type Output } from './output';
 import { repoRoot } from './index';
@@ -250,12 +250,17 @@ export async function linuxBenchImages(layoutDir: string, arch: LinuxBenchArch):
   return { kernel, initrd, bootargs: layout.root.bootargs ?? '' };
 }
 
-/** One boot of ours: its time, instructions and tier figures, and whether its CPUs replayed a RAM profile (undefined: none kept). */
+/**
+ * One boot of ours: its time, instructions and tier figures, and which profiles of the boot before its
+ * CPUs replayed (RAM, translation: host/ram-profile.ts) or that it only learned them (undefined: none kept).
+ */
 interface OurBoot {
   readonly seconds: number;
   readonly retired: number;
   readonly tier: TierStats | undefined;
   readonly profile?: 'learned' | 'replayed';
+  /** The kinds of profile replayed ("RAM", "translation"). */
+  readonly replayed?: readonly string[];
 }
 
 async function bootOurs(layoutDir: string, cpus: number, spec: LinuxBenchSpec, onMode: (deterministic: boolean) => void, log?: StampedConsole): Promise<OurBoot> {
@@ -310,8 +315,9 @@ async function bootOurs(layoutDir: string, cpus: number, spec: LinuxBenchSpec, o
       host.start();
     });
     await host.stop();
-    const profile = host.ramProfiles === 0 ? undefined : host.ramProfileReplayed.size > 0 ? 'replayed' : 'learned';
-    return { seconds, retired, tier: sumTier([...host.tierStats.values()]), ...(profile ? { profile } : {}) };
+    const replayed = [...(host.ramProfileReplayed.size > 0 ? ['RAM'] : []), ...(host.translationProfileReplayed.size > 0 ? ['translation'] : [])];
+    const profile = host.ramProfiles + host.translationProfiles === 0 ? undefined : replayed.length > 0 ? 'replayed' : 'learned';
+    return { seconds, retired, tier: sumTier([...host.tierStats.values()]), ...(profile ? { profile, replayed } : {}) };
   } catch (error) {
     await host.stop();
     throw error;
@@ -381,8 +387,8 @@ function sumTier(all: readonly TierStats[]): TierStats | undefined {
 }
 
 /**
- * Our boots, one per boot() call, each line printed. RAM profiles (host/ram-profile.ts) come from a
- * folder of the benchmark's own, so that its first run is a first boot, which learns one, and each run
+ * Our boots, one per boot() call, each line printed. RAM and translation profiles (host/ram-profile.ts)
+ * come from a folder of the benchmark's own, so that its first run is a first boot, which learns one, and each run
  * after it replays the one before (said on the run's line); finish() removes the folder.
  */
 class OurRuns {
@@ -399,7 +405,7 @@ class OurRuns {
     private readonly consoleDir: string | undefined,
     private readonly out: Output,
   ) {
-    this.profileDir = ramProfilesEnabled() && this.previousProfileDir === undefined ? mkdtempSync(path.join(ramProfileDirectory(), 'bench-')) : undefined;
+    this.profileDir = profilesEnabled() && this.previousProfileDir === undefined ? mkdtempSync(path.join(ramProfileDirectory(), 'bench-')) : undefined;
     if (this.profileDir) process.env.HVWB_RAM_PROFILE_DIR = this.profileDir;
   }
 
@@ -412,7 +418,8 @@ class OurRuns {
     const log = this.consoleDir !== undefined ? new StampedConsole(performance.now()) : undefined;
     const r = await bootOurs(this.layoutDir, cpus, this.spec, sayMode, log);
     if (log) saveConsole(this.consoleDir, `hvwb-${i + 1}.log`, log);
-    const profile = r.profile === 'replayed' ? ', RAM profile of the run before replayed' : r.profile === 'learned' ? ', a first boot (no RAM profile)' : '';
+    const kinds = r.replayed ?? [];
+    const profile = r.profile === 'replayed' ? `, ${kinds.join(' and ')} profile${kinds.length > 1 ? 's' : ''} of the run before replayed` : r.profile === 'learned' ? ', a first boot (no profiles)' : '';
     out.stdout(`run ${i + 1}: "${this.spec.marker}" after ${r.seconds.toFixed(2)} s, ${r.retired} instructions (${(r.retired / r.seconds / 1e6).toFixed(1)} MIPS)${profile}\n`);
     if (r.tier) out.stdout(`  ${describeTier(r.tier, r.seconds, cpus)}\n`);
     if (log) out.stdout(`${describePhases(log, this.spec.marker)}\n`);
@@ -487,9 +494,9 @@ export async function benchLinuxBoot(options: LinuxBootOptions, out: Output): Pr
   out.stdout(`qemu ${qemuBest.toFixed(2)} s\n`);
   if (best) out.stdout(`ratio ${(best.seconds / qemuBest).toFixed(2)}\n`);
   if (pairs.length > 1) out.stdout(`ratio of each run to the QEMU run after it: ${pairs.map((p) => p.toFixed(2)).join(', ')} (median ${median(pairs).toFixed(2)})\n`);
-  // The first run's against QEMU's best, where the best run replayed a RAM profile: a first boot's figure.
+  // The first run's against QEMU's best, where the best run replayed profiles: a first boot's figure.
   if (best && first && first !== best && best.profile === 'replayed' && first.profile === 'learned') {
-    out.stdout(`ratio of run 1 (a first boot, no RAM profile) ${(first.seconds / qemuBest).toFixed(2)}\n`);
+    out.stdout(`ratio of run 1 (a first boot, no profiles) ${(first.seconds / qemuBest).toFixed(2)}\n`);
   }
   return { ...best, qemuSeconds: qemuBest };
 }

@@ -66,6 +66,11 @@ export interface CpuModel {
   readonly writeBlockModule?: (job: unknown) => Uint8Array;
   /** Warms that writer on its thread before the first job, as `warmUp` warms the CPU threads' (an ISA's warm-up.ts). */
   readonly warmUpWriter?: () => unknown;
+  /**
+   * Instruction slots per 4 KiB page by which the translation tier names block heads in a translation
+   * profile (core/jit/head-profile.ts); absent where the CPU keeps none.
+   */
+  readonly headSlots?: number;
   /** The architecture's stage-2 table walk for walkers that are not a CPU (an SMMU's), where it has one. */
   readonly stage2Walk?: Stage2Walker;
 }
@@ -95,6 +100,8 @@ const MODELS: Partial<Record<BoardArch, CpuModel>> = {
     arch: 'riscv64', stateBytes: HART_STATE_BYTES, debugOffset: DEBUG_OFFSET, elfMachine: 243, elfMachineName: 'RISC-V', imageMagic: 'RSC\x05', cpuNoun: 'hart',
     warmUp: warmUpRiscv,
     writeBlockModule: (job) => writeRvModule(job as RvModuleJob),
+    // Halfwords: a head may be any 2-byte aligned instruction (the C extension).
+    headSlots: 2048,
     warmUpWriter: warmUpRiscvWriter,
     // mip's external and software interrupt-pending bits (the timer bits are the hart's own).
     interruptInputs: { MEIP: 1 << Irq.MEI, SEIP: 1 << Irq.SEI, MSIP: 1 << Irq.MSI, SSIP: 1 << Irq.SSI },

@@ -26,7 +26,7 @@ import type { ZoneConfig } from '../shared/model/zone-config';
 import { HostFileError, type LoadedLayout } from './layout-loader';
 import { isElfFile, MAX_IMAGE_BYTES, readImageFile } from './image-file';
 import { readVirtioConfig, VirtioService } from './virtio-service';
-import { ramProfileExists, ramProfilePath } from './ram-profile';
+import { ramProfileExists, ramProfilePath, translationProfilePath } from './ram-profile';
 import { FileBlockBackend } from './virtio/file-block-backend';
 import { OverlayBlockBackend } from './virtio/overlay-block-backend';
 import { withPciFunctions } from '../core/devices/pci/pci-host-board';
@@ -332,25 +332,40 @@ export class MachineHost {
 
   /** The CPUs whose prefaulter started from a previous boot's RAM profile (ram-profile.ts). */
   readonly ramProfileReplayed = new Set<number>();
+  /** The CPUs whose translation tier started from a previous boot's translation profile (translation-profile.ts). */
+  readonly translationProfileReplayed = new Set<number>();
   /** How many CPUs were given a RAM profile file to replay or learn. */
   ramProfiles = 0;
+  /** How many CPUs were given a translation profile file to replay or learn. */
+  translationProfiles = 0;
 
-  /** CPU `hart`'s RAM profile file, unless profiles are off or its folder cannot be had (then the prefaulter only reacts). */
-  private ramProfileOf(hart: number): { ramProfile?: string } {
-    let file: string | undefined;
+  /**
+   * CPU `hart`'s RAM and translation profile files, unless profiles are off or their folder cannot be had
+   * (then the prefaulter only reacts and the tier counts every head's runs).
+   */
+  private profilesOf(hart: number): { ramProfile?: string; translationProfile?: string } {
+    let ram: string | undefined;
+    let translation: string | undefined;
     try {
-      file = ramProfilePath(this.loaded, hart, this.view.bus.ram.size);
+      ram = ramProfilePath(this.loaded, hart, this.view.bus.ram.size);
+      translation = translationProfilePath(this.loaded, hart, this.view.bus.ram.size);
     } catch (error) {
-      this.log(`RAM profiles are off: ${(error as Error).message}`);
+      this.log(`RAM and translation profiles are off: ${(error as Error).message}`);
       return {};
     }
-    if (file === undefined) return {};
-    this.ramProfiles++;
-    if (ramProfileExists(file)) {
+    if (ram !== undefined) this.ramProfiles++;
+    if (translation !== undefined) this.translationProfiles++;
+    const replayed: string[] = [];
+    if (ramProfileExists(ram)) {
       this.ramProfileReplayed.add(hart);
-      this.log(`CPU ${hart}: replaying the RAM profile of a previous boot of this layout (its page faults taken on a spare core first; HVWB_RAM_PROFILE=0 turns profiles off)`);
+      replayed.push('RAM profile (its page faults taken on a spare core first; HVWB_RAM_PROFILE=0 turns these off)');
     }
-    return { ramProfile: file };
+    if (ramProfileExists(translation)) {
+      this.translationProfileReplayed.add(hart);
+      replayed.push('translation profile (the blocks it translated are translated when first run; HVWB_TRANSLATION_PROFILE=0 turns these off)');
+    }
+    if (replayed.length > 0) this.log(`CPU ${hart}: replaying the ${replayed.join(' and the ')} of a previous boot of this layout`);
+    return { ...(ram !== undefined ? { ramProfile: ram } : {}), ...(translation !== undefined ? { translationProfile: translation } : {}) };
   }
 
   /** The zone files of the layout, parsed (for validation reports and the UI). */
@@ -387,7 +402,7 @@ export class MachineHost {
         hypervisor: { strict: layout.strict, shutdownWaitMs: 2000, workbenchSbiExtensions: layout.workbenchSbiExtensions, workbenchPsciExtensions: layout.workbenchPsciExtensions, workbenchIvc: layout.workbenchIvc, ...(this.deterministic ? { answerEveryVirtioRequest: true, cpusBetweenTurns: true } : {}) },
         ...(this.deterministic ? { deterministic: { buffer: this.deterministic.state.buffer, params: this.deterministic.params } } : {}),
         ...(restore?.states[hart] ? { restoreState: restore.states[hart] } : {}),
-        ...(backgroundCompile ? this.ramProfileOf(hart) : {}),
+        ...(backgroundCompile ? this.profilesOf(hart) : {}),
       };
       const spawned = this.early.get(hart);
       if (mode === 'supervisor' && !spawned && !restore && !this.deterministic && !this.harts.includes(hart)) {

@@ -20,12 +20,17 @@ import type { LoadedLayout } from './layout-loader';
 import { ensurePrivateDirectory } from './private-directory';
 import { userRuntimeDirectory } from './virtio-service';
 
-/** Profiles kept in the folder: a new one past this many removes the least recently written. */
-export const RAM_PROFILES_KEPT = 64;
+/** Profile files kept in the folder (RAM and translation profiles): a new one past this many removes the least recently written. */
+export const RAM_PROFILES_KEPT = 128;
 
 /** Whether RAM profiles are on (HVWB_RAM_PROFILE=0 turns them off). */
 export function ramProfilesEnabled(): boolean {
   return process.env.HVWB_RAM_PROFILE !== '0';
+}
+
+/** Whether either kind of profile is on (RAM, translation): they share a folder. */
+export function profilesEnabled(): boolean {
+  return ramProfilesEnabled() || process.env.HVWB_TRANSLATION_PROFILE !== '0';
 }
 
 /** The folder profiles live in: HVWB_RAM_PROFILE_DIR, or ram-profiles in the user's private runtime folder. */
@@ -51,13 +56,26 @@ function fileIdentity(file: string | undefined): string {
  */
 export function ramProfilePath(loaded: LoadedLayout, cpu: number, ramBytes: number): string | undefined {
   if (!ramProfilesEnabled()) return undefined;
+  return profileFile(loaded, cpu, ramBytes, '.bin');
+}
+
+/**
+ * CPU `cpu`'s translation profile file (core/jit/head-profile.ts), beside its RAM profile and named by the
+ * same hash. Undefined when translation profiles are off (`HVWB_TRANSLATION_PROFILE=0`).
+ */
+export function translationProfilePath(loaded: LoadedLayout, cpu: number, ramBytes: number): string | undefined {
+  if (process.env.HVWB_TRANSLATION_PROFILE === '0') return undefined;
+  return profileFile(loaded, cpu, ramBytes, '.heads');
+}
+
+function profileFile(loaded: LoadedLayout, cpu: number, ramBytes: number, extension: string): string {
   const hash = createHash('sha256');
   hash.update(JSON.stringify({ board: loaded.board.name, arch: loaded.board.arch, layout: loaded.layout, ramBytes, cpu }));
   hash.update(fileIdentity(loaded.file));
   for (const image of [loaded.images.kernel, loaded.images.dtb, loaded.images.initrd]) hash.update(`|${fileIdentity(image)}`);
   for (const zone of loaded.zoneFiles) hash.update(`|${fileIdentity(zone.path)}`);
   const folder = ramProfileDirectory();
-  const file = path.join(folder, `${hash.digest('hex').slice(0, 32)}.bin`);
+  const file = path.join(folder, `${hash.digest('hex').slice(0, 32)}${extension}`);
   if (!existsSync(file)) pruneRamProfiles(folder, RAM_PROFILES_KEPT - 1);
   return file;
 }

@@ -43,6 +43,8 @@ export interface VcpuInit {
   readonly restoreState?: Uint8Array;
   /** The file of this CPU's RAM profile (ram-profile.ts), for its prefaulter to replay and write again. */
   readonly ramProfile?: string;
+  /** The file of this CPU's translation profile (translation-profile.ts), read before it runs and written when its thread ends. */
+  readonly translationProfile?: string;
 }
 
 /**

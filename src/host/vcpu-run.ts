@@ -17,6 +17,7 @@ import { registerWasmMemory } from '../core/jit/wasm-module';
 import { useBackgroundCompiler } from '../core/jit/block-cache';
 import { WasmCompilerThread } from './wasm-compiler';
 import { RamPrefaulter } from './ram-prefaulter';
+import { loadTranslationProfile, saveTranslationProfile } from './translation-profile';
 import { threadClock } from './thread-clock';
 import { DeterministicState, DeterministicTurns, runTurns } from '../core/vcpu/deterministic-turns';
 import { HartWord, RunRequest } from '../core/cpu/hart-header';
@@ -77,6 +78,14 @@ export function runVcpu(init: VcpuInit, compiler?: WasmCompilerThread): void {
     ? new RamPrefaulter(init.memory.buffer as SharedArrayBuffer, span.bufferOffset, span.size, init.ramProfile)
     : undefined;
 
+  // The blocks a previous boot translated are translated when first run (translation-profile.ts); never
+  // in deterministic runs, where what a boot translates must not depend on an earlier boot.
+  const slots = cpuModel(init.plan.board.arch).headSlots;
+  const profileFile = init.translationProfile;
+  const headProfile = profileFile !== undefined && slots !== undefined && !turns && process.env.HVWB_TIER !== 'interp'
+    ? loadTranslationProfile(profileFile, span.size / 4096, slots, log)
+    : undefined;
+
   try {
     const arch = preparation.create({
       view,
@@ -89,6 +98,7 @@ export function runVcpu(init: VcpuInit, compiler?: WasmCompilerThread): void {
       ...(init.fromhost !== undefined ? { fromhost: init.fromhost } : {}),
       hypervisor: init.hypervisor,
       ...(prefaulter ? { ramHints: prefaulter.hints } : {}),
+      ...(headProfile ? { headProfile } : {}),
       thread,
       log,
       fault: (fault) => post({ type: 'fault', hart: init.hart, ...(fault.zone !== undefined ? { zone: fault.zone } : {}), text: fault.text }),
@@ -122,6 +132,7 @@ export function runVcpu(init: VcpuInit, compiler?: WasmCompilerThread): void {
     } else loop.run();
     // Its RAM profile written before this thread, its parent, ends it.
     prefaulter?.stop(500);
+    if (headProfile && profileFile !== undefined && headProfile.heads > 0) saveTranslationProfile(profileFile, headProfile, log);
     const tier = arch.cpu.tierStats?.();
     post({ type: 'exit', hart: init.hart, ...(tier ? { tier: { ...tier } } : {}) });
   } catch (error) {

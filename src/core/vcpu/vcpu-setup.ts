@@ -5,6 +5,7 @@
  */
 import type { MachineView } from '../machine/machine';
 import type { RamHints } from '../bus/ram-hints';
+import type { HeadProfile } from '../jit/head-profile';
 import type { HypervisorOptions } from '../hypervisor/hypervisor';
 import type { GuestMode } from '../../shared/model/layout';
 import type { VcpuArch, VcpuThread } from './vcpu-loop';
@@ -43,6 +44,11 @@ export interface VcpuSetup {
    * absent where the host has none.
    */
   readonly ramHints?: RamHints;
+  /**
+   * The block heads a previous boot translated, and where this one notes its own (core/jit/head-profile.ts);
+   * absent where the host keeps no translation profile (deterministic runs, `--tier interp`).
+   */
+  readonly headProfile?: HeadProfile;
   /** The thread's sleep (parking a CPU without a zone). */
   readonly thread: VcpuThread;
   log(message: string): void;

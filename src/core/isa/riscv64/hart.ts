@@ -27,6 +27,7 @@ import { restoreHartState, saveHartState } from './hart-state';
 import { DOUBLE_FIELD } from '../../cpu/double-field';
 import { PageSlots } from '../../cpu/page-slots';
 import type { RamHints } from '../../bus/ram-hints';
+import type { HeadProfile } from '../../jit/head-profile';
 
 export const X_OFFSET = HART_HEADER_BYTES;
 /** x0 writes land in this extra slot so that the interpreter never tests rd for zero. */
@@ -105,6 +106,8 @@ export class Hart implements HartApi, CpuCore {
   readonly tier: RvTier | undefined;
   /** The host's RAM prefaulter's hints (platform.ramHints): resolveVirt notes write-TLB fills. */
   readonly ramHints: RamHints | undefined;
+  /** The translation profile (platform.headProfile): heads seeded as hot in new decode pages, translated heads noted. */
+  readonly headProfile: HeadProfile | undefined;
   /** Writes to pages that hold decoded code: translation cached, but stores take the slow path. */
   readonly cTag = new Int32Array(TLB_SIZE).fill(-1);
   readonly cHi = new Int32Array(TLB_SIZE);
@@ -233,6 +236,7 @@ export class Hart implements HartApi, CpuCore {
     if (state.byteOffset % 8 !== 0) throw new Error('hart state region must be 8-byte aligned');
     this.hartId = platform.hartId;
     this.ramHints = platform.ramHints;
+    this.headProfile = platform.headProfile;
     this.supervisor = platform.supervisor;
     const buf = state.buffer;
     const base = state.byteOffset;

@@ -483,6 +483,7 @@ export function enterPage(h: Hart): Int32Array {
     h.codePage[page] = 1;
     h.codePageList.push(page);
     h.decGen[page] = h.fenceGen;
+    if (h.headProfile !== undefined && h.tier !== undefined) seedHeads(dec, h.headProfile.headsIn(page), h.tier.hot);
     // Stores to the page must now invalidate decoded slots: move its write translations to the code TLB.
     const w = h.wTlb;
     for (let i = 0; i < TLB_SIZE; i++) {
@@ -496,6 +497,16 @@ export function enterPage(h: Hart): Int32Array {
     }
   } else if (h.decGen[page] !== h.fenceGen) verifyDecodedPage(h, dec, host);
   return dec;
+}
+
+/**
+ * Marks the heads a previous boot translated in this page (core/jit/head-profile.ts) one run short of
+ * `hot` in their slots' heat, so that the first time one is run as a head it is translated.
+ */
+function seedHeads(dec: Int32Array, heads: readonly number[] | undefined, hot: number): void {
+  if (heads === undefined) return;
+  const heat = (hot - 1) * SLOT_HEAT;
+  for (const hh of heads) dec[(hh << 2) + 3] = heat;
 }
 
 /**

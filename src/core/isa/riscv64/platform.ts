@@ -6,6 +6,7 @@
 import type { AddressSpace } from '../../bus/address-space';
 import type { Clock } from '../../bus/types';
 import type { RamHints } from '../../bus/ram-hints';
+import type { HeadProfile } from '../../jit/head-profile';
 
 /** Result of a stage-2 lookup by the hypervisor. */
 export const Stage2 = {
@@ -76,6 +77,11 @@ export interface HartPlatform {
    * absent where the host has none.
    */
   readonly ramHints?: RamHints;
+  /**
+   * The block heads a previous boot translated (translated here when first run) and where this boot
+   * notes its own (core/jit/head-profile.ts); absent where the host keeps no translation profile.
+   */
+  readonly headProfile?: HeadProfile;
   /** The hart stopped on a guest error it cannot continue from. */
   fault(report: FaultReport): void;
 }

@@ -455,6 +455,7 @@ export class RvTier {
     if (insns.length < 2 && !(insns.length === 1 && insns[0]!.op >= 3 && insns[0]!.op <= 10)) return;
     // Queued: 96 more runs make it very hot (its batch is then compiled early), as when HOT was 160.
     page.heat[k] = VERY_HOT - 96;
+    this.hart.headProfile?.note(host >>> 12, k);
     if (this.cache.queue({ page, host, k, prv, insns })) this.compilePending();
   }
 

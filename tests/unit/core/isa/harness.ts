@@ -5,6 +5,7 @@ import { assembleProgram, type Program } from '../../../../src/core/isa/riscv64/
 import { Hart, HART_STATE_BYTES } from '../../../../src/core/isa/riscv64/hart';
 import type { FaultReport, HartPlatform, InterruptFiles, Supervisor } from '../../../../src/core/isa/riscv64/platform';
 import type { RamHints } from '../../../../src/core/bus/ram-hints';
+import type { HeadProfile } from '../../../../src/core/jit/head-profile';
 
 export const RAM_BASE = 0x80000000;
 
@@ -23,7 +24,7 @@ export interface TestMachine {
 
 export function machine(
   source: string | string[] = [],
-  opts: { ramSize?: number; supervisor?: Supervisor; mode?: 'machine' | 'supervisor'; buffer?: SharedArrayBuffer; stateOffset?: number; interruptFiles?: InterruptFiles; ramHints?: RamHints } = {},
+  opts: { ramSize?: number; supervisor?: Supervisor; mode?: 'machine' | 'supervisor'; buffer?: SharedArrayBuffer; stateOffset?: number; interruptFiles?: InterruptFiles; ramHints?: RamHints; headProfile?: HeadProfile } = {},
 ): TestMachine {
   const ramSize = opts.ramSize ?? 1 << 20;
   const buffer = opts.buffer ?? new SharedArrayBuffer(ramSize + 4 * HART_STATE_BYTES);
@@ -38,6 +39,7 @@ export function machine(
     ...(opts.supervisor ? { supervisor: opts.supervisor } : {}),
     ...(opts.interruptFiles ? { interruptFiles: opts.interruptFiles } : {}),
     ...(opts.ramHints ? { ramHints: opts.ramHints } : {}),
+    ...(opts.headProfile ? { headProfile: opts.headProfile } : {}),
     fault: (r) => faults.push(r),
   };
   const hart = new Hart(platform, { buffer, byteOffset: opts.stateOffset ?? ramSize, byteLength: HART_STATE_BYTES });

@@ -70,6 +70,7 @@ export function createRiscvVcpu(setup: VcpuSetup, routing: RoutingSignals | unde
     bus: view.bus,
     clock: view.guestClock,
     ...(setup.ramHints ? { ramHints: setup.ramHints } : {}),
+    ...(setup.headProfile ? { headProfile: setup.headProfile } : {}),
     machineTimerCompare: () => view.machineTimerCompare(hartId),
     ...(bound ? { supervisor: bound } : {}),
     fault(report: FaultReport) {
