@@ -117,6 +117,8 @@ const MODELS: Partial<Record<BoardArch, CpuModel>> = {
     arch: 'aarch64', stateBytes: A64_STATE_BYTES + DEBUG_BYTES, debugOffset: A64_STATE_BYTES, elfMachine: 183, elfMachineName: 'AArch64', imageMagic: 'ARM\x64', cpuNoun: 'CPU',
     warmUp: warmUpA64,
     writeBlockModule: (job) => writeA64Module(job as A64ModuleJob),
+    // Words: every A64 instruction is 4-byte aligned.
+    headSlots: 1024,
     warmUpWriter: warmUpA64Writer,
     interruptInputs: { IRQ: CpuInterruptLine.irq, FIQ: CpuInterruptLine.fiq, SError: CpuInterruptLine.serror },
     // The exception taken (exceptions.ts checkInterrupts); the generic timer reaches the CPU as a GIC PPI.

@@ -11,7 +11,7 @@
 import type { SharedRegion } from '../../bus/types';
 import { CPU_HEADER_BYTES, CpuWord, hex64, type BootLevel, type CpuCore, type CpuExit, type RegisterGroup, type TierStats } from '../../cpu/cpu-core';
 import { checkInterrupts, deliverException, TRAP } from './exceptions';
-import { execute, OP_BREAKPOINT } from './interpreter';
+import { execute, newDecodePage, OP_BREAKPOINT } from './interpreter';
 import { flushTlb as flushAllTlb, resolveFetch, TLB_SIZE } from './memory';
 import { emptyTlb, TLB_ENTRY } from '../../cpu/soft-tlb';
 import type { ArmCpuApi, ArmPlatform, Supervisor } from './platform';
@@ -23,7 +23,8 @@ import { wasmMemoryOf } from '../../jit/wasm-module';
 import { irqTraceOf, type IrqTrace } from '../../cpu/irq-trace';
 import { DOUBLE_FIELD } from '../../cpu/double-field';
 import { PageSlots } from '../../cpu/page-slots';
-import { int32Table, type RamHints } from '../../bus/ram-hints';
+import type { RamHints } from '../../bus/ram-hints';
+import type { HeadProfile } from '../../jit/head-profile';
 
 /** Register slots (64-bit each) after the header: X0..X30, then these; slot 37 holds NZCV for the translation tier (tier.ts). */
 export const Slot = { zero: 31, sink: 32, pc: 33, spEl0: 34, spEl1: 35, pstate: 36 } as const;
@@ -192,6 +193,8 @@ export class A64Cpu implements CpuCore, ArmCpuApi {
   readonly tier: A64Tier | undefined;
   /** The host's RAM prefaulter's hints (platform.ramHints): translate() notes write-TLB fills. */
   readonly ramHints: RamHints | undefined;
+  /** The translation profile (platform.headProfile): heads seeded as hot in new decode pages, translated heads noted. */
+  readonly headProfile: HeadProfile | undefined;
 
   /**
    * Exclusive monitor: RAM offset (-1 = open), size and the value the load saw (lo, hi), in the state
@@ -258,6 +261,7 @@ export class A64Cpu implements CpuCore, ArmCpuApi {
     if (state.byteOffset % 16 !== 0) throw new Error('A64 CPU state region must be 16-byte aligned');
     this.cpuId = platform.cpuId;
     this.ramHints = platform.ramHints;
+    this.headProfile = platform.headProfile;
     this.supervisor = platform.supervisor;
     this.floatingPoint = platform.floatingPoint !== false;
     this.header = new Int32Array(state.buffer, state.byteOffset, CPU_HEADER_BYTES / 4);
@@ -562,7 +566,7 @@ export class A64Cpu implements CpuCore, ArmCpuApi {
       const off = resolveFetch(this, address);
       if (off < 0) continue;
       const page = off >>> 12;
-      const dec = this.decPages.get(page) ?? this.decPages.set(page, int32Table(this.ramHints, PAGE_SLOTS * 4));
+      const dec = this.decPages.get(page) ?? newDecodePage(this, page);
       const slot = ((off & 0xfff) >>> 2) * 4;
       // An alias of a slot armed already keeps its raw word (the op saved first is put back last).
       if (dec[slot + 1] !== OP_BREAKPOINT) dec[slot] = this.i32[off >>> 2]!;

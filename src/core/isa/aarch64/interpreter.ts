@@ -38,6 +38,22 @@ const SLOT_HEAT = 512;
 
 const TWO32 = 4294967296;
 
+/**
+ * A new page of decode slots for RAM page `page`, with the heads a previous boot translated there
+ * (core/jit/head-profile.ts) one run short of `hot` in their heat, so the first run of one as a head
+ * translates it.
+ */
+export function newDecodePage(cpu: A64Cpu, page: number): Int32Array {
+  const dec = int32Table(cpu.ramHints, 4096);
+  cpu.decPages.set(page, dec);
+  const heads = cpu.tier !== undefined ? cpu.headProfile?.headsIn(page) : undefined;
+  if (heads !== undefined) {
+    const heat = (cpu.tier!.hot - 1) * SLOT_HEAT;
+    for (const k of heads) dec[(k << 2) + 1] = heat;
+  }
+  return dec;
+}
+
 /** Decodes the word into its cache slot: op id, and for logical immediates the value as lo/hi. */
 function fill(dec: Int32Array, s: number, raw: number): number {
   const op = decode(raw)?.op ?? 0;
@@ -79,7 +95,7 @@ export function execute(cpu: A64Cpu, n: number): number {
     cpu.count = count;
     const host = fetchPage(cpu);
     cpu.curHost = host;
-    const dec = cpu.decPages.get(host >>> 12) ?? cpu.decPages.set(host >>> 12, int32Table(cpu.ramHints, 4096));
+    const dec = cpu.decPages.get(host >>> 12) ?? newDecodePage(cpu, host >>> 12);
     const base = host >>> 2;
     const pageLo = cpu.pageLo;
     const pageHi = cpu.pageHi;

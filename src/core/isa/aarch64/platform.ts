@@ -9,6 +9,7 @@ import type { AddressSpace } from '../../bus/address-space';
 import type { Clock } from '../../bus/types';
 import type { CpuFaultReport } from '../../cpu/cpu-core';
 import type { RamHints } from '../../bus/ram-hints';
+import type { HeadProfile } from '../../jit/head-profile';
 
 /** Result of a stage-2 lookup by the hypervisor (same values as the RISC-V Stage2). */
 export const Stage2 = {
@@ -97,6 +98,11 @@ export interface ArmPlatform {
    * absent where the host has none.
    */
   readonly ramHints?: RamHints;
+  /**
+   * The block heads a previous boot translated (translated here when first run) and where this boot
+   * notes its own (core/jit/head-profile.ts); absent where the host keeps no translation profile.
+   */
+  readonly headProfile?: HeadProfile;
   /** A generic timer output changed level (wired to the interrupt controller's PPI by the machine). */
   timerOutput?(timer: TimerOutput, level: boolean): void;
   /** A TLBI ...IS (inner-shareable broadcast) op: other CPUs of the zone must flush their TLBs too. */

@@ -267,6 +267,7 @@ export class A64Tier {
     page.fns[k] = -1;
     if (words.length < 2 && !(words.length === 1 && ops[0]! >= 21 && ops[0]! <= 30)) return;
     this.markCode(host);
+    this.cpu.headProfile?.note(host >>> 12, k);
     if (this.cache.queue({ page, host, k, el, spIdx, words, ops })) this.compilePending();
   }
 

@@ -231,6 +231,7 @@ export function createAarch64Vcpu(setup: VcpuSetup): VcpuArch {
     bus: view.bus,
     clock: view.guestClock,
     ...(setup.ramHints ? { ramHints: setup.ramHints } : {}),
+    ...(setup.headProfile ? { headProfile: setup.headProfile } : {}),
     timerFrequency: board.timebaseFrequency,
     supervisor,
     gicSystemRegisters: gicv3 !== undefined,

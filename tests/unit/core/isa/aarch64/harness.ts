@@ -19,6 +19,7 @@ import { A64Cpu, A64_STATE_BYTES } from '../../../../../src/core/isa/aarch64/cpu
 import type { ArmPlatform, Supervisor, TimerOutput } from '../../../../../src/core/isa/aarch64/platform';
 import { registerWasmMemory } from '../../../../../src/core/jit/wasm-module';
 import type { RamHints } from '../../../../../src/core/bus/ram-hints';
+import type { HeadProfile } from '../../../../../src/core/jit/head-profile';
 
 export const RAM_BASE = 0x4000_0000;
 
@@ -101,7 +102,7 @@ export interface TestMachine {
 
 export function machine(
   bytes: Uint8Array,
-  opts: { ramSize?: number; supervisor?: Supervisor; timerIrq?: boolean; args?: bigint[]; floatingPoint?: boolean; tier?: boolean; ramHints?: RamHints } = {},
+  opts: { ramSize?: number; supervisor?: Supervisor; timerIrq?: boolean; args?: bigint[]; floatingPoint?: boolean; tier?: boolean; ramHints?: RamHints; headProfile?: HeadProfile } = {},
 ): TestMachine {
   const ramSize = opts.ramSize ?? 1 << 20;
   const tier = opts.tier ?? TIER;
@@ -121,6 +122,7 @@ export function machine(
     ...(opts.supervisor ? { supervisor: opts.supervisor } : {}),
     ...(opts.floatingPoint !== undefined ? { floatingPoint: opts.floatingPoint } : {}),
     ...(opts.ramHints ? { ramHints: opts.ramHints } : {}),
+    ...(opts.headProfile ? { headProfile: opts.headProfile } : {}),
     timerOutput(timer: TimerOutput, level: boolean) {
       timers[timer] = level;
       // Without an interrupt controller the test wires both timers straight to the IRQ input.
