@@ -11,7 +11,7 @@
  */
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { setFlagsFromString } from 'node:v8';
-import type { BackgroundCompiler } from '../core/jit/block-cache';
+import { CompiledModule, type BackgroundCompiler } from '../core/jit/block-cache';
 import type { CpuModel } from '../core/cpu-models';
 import type { BoardArch } from '../shared/model/board';
 
@@ -138,14 +138,15 @@ export class WasmCompilerThread implements BackgroundCompiler {
     return ticket;
   }
 
-  take(): Reply[] {
+  take(): CompiledModule[] {
     const done = Atomics.load(this.done, 0);
     if (done === this.seen || !this.port) return [];
-    const out: Reply[] = [];
+    const out: CompiledModule[] = [];
     for (;;) {
       const m = receiveMessageOnPort(this.port);
       if (!m) break;
-      out.push(m.message as Reply);
+      const r = m.message as Reply;
+      out.push(new CompiledModule(r.ticket, r.module, r.error ?? (r.module ? '' : 'no module came back'), r.size ?? -1));
       this.seen++;
     }
     return out;

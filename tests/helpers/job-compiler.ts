@@ -6,12 +6,12 @@
  */
 import type { BoardArch } from '../../src/shared/model/board';
 import { cpuModel } from '../../src/core/cpu-models';
-import { useBackgroundCompiler } from '../../src/core/jit/block-cache';
+import { CompiledModule, useBackgroundCompiler } from '../../src/core/jit/block-cache';
 
 /** Runs `fn` with such a compiler for `arch`'s tier; returns how many jobs it wrote. */
 export function withJobCompiler(arch: BoardArch, fn: () => void): number {
   const write = cpuModel(arch).writeBlockModule!;
-  const done: { ticket: number; module: WebAssembly.Module; size: number }[] = [];
+  const done: CompiledModule[] = [];
   let jobs = 0;
   useBackgroundCompiler({
     available: () => true,
@@ -21,7 +21,7 @@ export function withJobCompiler(arch: BoardArch, fn: () => void): number {
     },
     submitJob(job) {
       const bytes = write(structuredClone(job));
-      done.push({ ticket: ++jobs, module: new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>), size: bytes.length });
+      done.push(new CompiledModule(++jobs, new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>), '', bytes.length));
       return jobs;
     },
     take: () => done.splice(0),

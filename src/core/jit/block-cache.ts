@@ -55,8 +55,27 @@ export interface BackgroundCompiler {
   writesModules?(): boolean;
   /** Hands over a tier's job (plain data; the buffers in `transfer` go with it) to be written into a module and compiled there. */
   submitJob?(job: unknown, transfer: ArrayBuffer[]): number;
-  /** `size`: the module's bytes, for a module written there. */
-  take(): { ticket: number; module?: WebAssembly.Module; error?: string; size?: number }[];
+  /** The modules compiled since the last take(). */
+  take(): CompiledModule[];
+}
+
+/**
+ * A module as a BackgroundCompiler hands it back: one class for every compiler, so that the code reading
+ * it (poll(), which V8 inlines into each interpreter's loop) meets one object shape. The warm-up's
+ * replies (compilingHere) and the compiling thread's (structured clones of another shape) differed, and
+ * the first real reply of a boot threw riscv64's optimized interpreter loop away ("wrong map", ~0.5 s
+ * into a boot; decision 0014).
+ */
+export class CompiledModule {
+  constructor(
+    readonly ticket: number,
+    /** Undefined when it did not compile. */
+    readonly module: WebAssembly.Module | undefined,
+    /** Why it did not compile ('' when it did). */
+    readonly error: string,
+    /** The module's bytes, where the compiling thread wrote it; -1 where the tier did. */
+    readonly size: number,
+  ) {}
 }
 
 let background: BackgroundCompiler | undefined;
@@ -80,9 +99,9 @@ export function compilingHere<T>(fn: () => T): T {
     submit(bytes) {
       const ticket = next++;
       try {
-        done.push({ ticket, module: new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>) });
+        done.push(new CompiledModule(ticket, new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>), '', -1));
       } catch (e) {
-        done.push({ ticket, error: e instanceof Error ? e.message : String(e) });
+        done.push(new CompiledModule(ticket, undefined, e instanceof Error ? e.message : String(e), -1));
       }
       return ticket;
     },
@@ -256,12 +275,12 @@ export class BlockCache<Q extends QueuedBlock> {
       const f = this.inFlight.get(ticket);
       if (!f) continue;
       this.inFlight.delete(ticket);
-      if (error !== undefined) throw new Error(`translation tier: a block module did not compile: ${error}`);
+      if (error !== '') throw new Error(`translation tier: a block module did not compile: ${error}`);
       // The cache was emptied meanwhile: its table indices and heads are gone.
       if (f.flushes !== this.stats.flushes) continue;
       const t0 = now();
       const exports = new WebAssembly.Instance(module!, f.imports as never).exports;
-      this.install(f.batch, exports, size ?? f.codeBytes, t0);
+      this.install(f.batch, exports, size >= 0 ? size : f.codeBytes, t0);
       any = true;
     }
     return any;

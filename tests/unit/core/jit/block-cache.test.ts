@@ -4,7 +4,7 @@
  * a stale block's head handed back to the interpreter, and the flush when the table is full.
  */
 import { describe, expect, it } from 'vitest';
-import { BlockCache, IN_FLIGHT, PENDING, useBackgroundCompiler, type BackgroundCompiler, type QueuedBlock } from '../../../../src/core/jit/block-cache';
+import { BlockCache, CompiledModule, IN_FLIGHT, PENDING, useBackgroundCompiler, type BackgroundCompiler, type QueuedBlock } from '../../../../src/core/jit/block-cache';
 import { FunctionBody, I32, ModuleBuilder } from '../../../../src/core/jit/wasm-module';
 
 const memory = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
@@ -98,7 +98,7 @@ describe('BlockCache', () => {
   it('compiles on another thread when one is given: the heads wait in flight, each batch lands at the indices take() reserved, and none after a flush', () => {
     // A compiler that compiles only when the test says, in the order asked.
     const queue: { ticket: number; bytes: Uint8Array }[] = [];
-    const done: { ticket: number; module: WebAssembly.Module }[] = [];
+    const done: CompiledModule[] = [];
     let up = false;
     const compiler: BackgroundCompiler = {
       available: () => up,
@@ -106,7 +106,7 @@ describe('BlockCache', () => {
       take: () => done.splice(0),
     };
     const finish = () => {
-      for (const q of queue.splice(0)) done.push({ ticket: q.ticket, module: new WebAssembly.Module(q.bytes as Uint8Array<ArrayBuffer>) });
+      for (const q of queue.splice(0)) done.push(new CompiledModule(q.ticket, new WebAssembly.Module(q.bytes as Uint8Array<ArrayBuffer>), '', -1));
     };
     useBackgroundCompiler(compiler);
     try {
