@@ -58,7 +58,7 @@ export interface CpuModel {
    * Runs the interpreter over a program of its own on a scratch CPU, once per thread before its guest,
    * so that V8 has type feedback for every case of it before it first optimizes it (an ISA's warm-up.ts).
    */
-  readonly warmUp?: () => unknown;
+  readonly warmUp?: (options?: { readonly writer?: boolean }) => unknown;
   /**
    * The translation tier's module writer, for the thread that compiles its modules: a job the tier
    * handed its compiler (BackgroundCompiler.submitJob) into the module's bytes.

@@ -33,13 +33,24 @@ const FACTORIES: Partial<Record<BoardArch, Prepare>> = {
 };
 
 let warmed = false;
+let writerWarmed = false;
 
-/** Warms this thread's interpreter for `arch` (CpuModel.warmUp; once, later calls do nothing). */
-export function warmUpVcpu(arch: BoardArch): void {
-  if (warmed) return;
-  warmed = true;
+/**
+ * Warms this thread's interpreter for `arch` (CpuModel.warmUp; once). `writer`: whether this thread will
+ * write block modules itself; false leaves the translator's emitting out of the warm-up (a compiling
+ * thread writes them), and a later call with true, from a thread that writes them after all, warms it
+ * then (CpuModel.warmUpWriter).
+ */
+export function warmUpVcpu(arch: BoardArch, writer = true): void {
   // A warm-up's tier compiles its few blocks here: it must not wait for the compiling thread.
-  compilingHere(() => cpuModel(arch).warmUp?.());
+  if (!warmed) {
+    warmed = true;
+    writerWarmed = writer;
+    compilingHere(() => cpuModel(arch).warmUp?.({ writer }));
+  } else if (writer && !writerWarmed) {
+    writerWarmed = true;
+    cpuModel(arch).warmUpWriter?.();
+  }
 }
 
 export function prepareVcpu(arch: BoardArch, zoned: boolean): VcpuPreparation {

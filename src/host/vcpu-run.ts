@@ -29,9 +29,12 @@ export function writesModules(arch: BoardArch): boolean {
   return cpuModel(arch).writeBlockModule !== undefined;
 }
 
-/** Warms the thread's interpreter for `arch` before a guest runs (core/vcpu-factories.ts: warmUpVcpu). */
-export function warmUp(arch: BoardArch): void {
-  warmUpVcpu(arch);
+/**
+ * Warms the thread's interpreter for `arch` before a guest runs (core/vcpu-factories.ts: warmUpVcpu);
+ * `writer`: whether the thread will write block modules itself (not when its compiling thread does).
+ */
+export function warmUp(arch: BoardArch, writer = true): void {
+  warmUpVcpu(arch, writer);
 }
 
 /**
@@ -57,6 +60,8 @@ export function runVcpu(init: VcpuInit, compiler?: WasmCompilerThread): void {
   };
 
   const preparation = prepareVcpu(init.plan.board.arch, zoned);
+  // Whether this thread writes its block modules itself (else its compiling thread does).
+  let writesHere = true;
   // The translation tier runs over this memory (HVWB_TIER=interp keeps the interpreter only).
   if (process.env.HVWB_TIER !== 'interp') {
     registerWasmMemory(init.memory);
@@ -65,6 +70,7 @@ export function runVcpu(init: VcpuInit, compiler?: WasmCompilerThread): void {
     if (init.backgroundCompile && !turns && process.env.HVWB_BG_COMPILE !== '0') {
       useBackgroundCompiler(compiler ?? new WasmCompilerThread());
       compiler = undefined;
+      writesHere = !writesModules(init.plan.board.arch);
     }
   }
   // One started early that this CPU does not use (deterministic runs, the interpreter only) ends here.
@@ -119,7 +125,7 @@ export function runVcpu(init: VcpuInit, compiler?: WasmCompilerThread): void {
       // A CPU that runs later (a zone's, a secondary started by the guest) warms its interpreter then, not
       // while the first ones boot; a thread spawned early has done it while the host read the images.
       beforeFirstRun: () => {
-        warmUpVcpu(init.plan.board.arch);
+        warmUpVcpu(init.plan.board.arch, writesHere);
         prefaulter?.start();
       },
       onSavedState: (state, error) => post({ type: 'state', hart: init.hart, ...(state ? { state } : {}), ...(error ? { error } : {}) }),

@@ -20,11 +20,13 @@ else {
   let compiler: InstanceType<typeof WasmCompilerThread> | undefined = new WasmCompilerThread({ entry: new URL(import.meta.url), arch: data.arch });
   compiler.start();
   const loading = import('./vcpu-run').then((run) => {
-    if (!run.writesModules(data.arch)) {
+    const writer = run.writesModules(data.arch);
+    if (!writer) {
       compiler?.stop();
       compiler = undefined;
     }
-    run.warmUp(data.arch);
+    // Where the compiling thread writes the modules, this thread's translator is not warmed up for it.
+    run.warmUp(data.arch, !writer);
     return run;
   });
   const message = await new Promise<VcpuStart>((resolve) => parentPort!.once('message', resolve));

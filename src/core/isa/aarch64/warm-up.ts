@@ -257,16 +257,17 @@ export function warmUpWriter(): number {
  * scratch CPU (their two dispatchers leave `execute`'s call of the dispatcher generic: with one, V8 tied
  * that call to the scratch CPU's and deoptimized `execute` at the guest's first block), then the program
  * on the first. Returns the instructions the first executed, what its translator emitted and its tier's
- * figures.
+ * figures. `writer: false`: this thread will not write block modules (its compiling thread does, warmed
+ * by warmUpWriter there): the translator's emitting of the whole program is left out.
  */
-export function warmUpInterpreter(): { executed: number; emitted: number; blocks: number; stale: number } {
+export function warmUpInterpreter(options: { readonly writer?: boolean } = {}): { executed: number; emitted: number; blocks: number; stale: number } {
   const scratch = scratchCpu();
   const { cpu, ram, run } = scratch;
   const words = loadProgram(ram);
   const tier = cpu.tier!;
   // The translator first, then the tier phases (as on riscv64): their blocks and paths out of translated
   // code are then in the type feedback when V8 optimizes the translator and `execute`.
-  const emitted = emitProgram(cpu, words);
+  const emitted = options.writer === false ? 0 : emitProgram(cpu, words);
   const figures = runTierPhase(scratch);
   runTierPhase();
   tier.hot = 0x3fffffff; // never reached (and a small integer, as the real threshold: the field keeps its representation)
