@@ -23,9 +23,12 @@ const topMatch = Int32Array.from(INSTRUCTIONS, (row) => row.match & row.mask & T
 /** Groups by a word's top 11 bits, made when a word of the group is first decoded. */
 const groups: (Group | undefined)[] = new Array<Group | undefined>(2048).fill(undefined);
 
+/** The table's row indices by op0 (bits 28..25), to make a group from its op0's rows only. */
+const byOp0: number[][] = Array.from({ length: 16 }, (_, k) => INSTRUCTIONS.flatMap((row, i) => ((k & ((row.mask >>> 25) & 15)) === ((row.match >>> 25) & 15) ? [i] : [])));
+
 function group(top: number): Group {
   const high = top << 21;
-  const rows = INSTRUCTIONS.filter((_, i) => (high & topMask[i]!) === topMatch[i]!);
+  const rows = byOp0[(top >>> 4) & 15]!.filter((i) => (high & topMask[i]!) === topMatch[i]!).map((i) => INSTRUCTIONS[i]!);
   const made = { mask: Int32Array.from(rows, (row) => row.mask | 0), match: Int32Array.from(rows, (row) => row.match | 0), rows };
   groups[top] = made;
   return made;

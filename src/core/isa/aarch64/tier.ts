@@ -193,11 +193,18 @@ export class A64Tier {
    * fixmap, twice for each of the 56,000 instructions ftrace patches at boot, is a data page).
    */
   private readonly jcPages = new Set<number>();
+  /** No entry was made since the jump cache was last emptied by forgetJumps (false at first: whatever the state region held). */
+  private jcClean = false;
 
-  /** Empties the jump cache (with the TLBs). */
+  /**
+   * Empties the jump cache (with the TLBs): 256 KiB written, so not again while nothing entered it since
+   * (a TLB flush after a flush; the warm-up's tier phase flushed ~1,000 times, 12 ms of a CPU thread's start).
+   */
   forgetJumps(): void {
+    if (this.jcClean) return;
     this.cpu.jc.fill(0);
     this.jcPages.clear();
+    this.jcClean = true;
   }
 
   /** Empties the jump cache entries of pcs in the virtual page `vaPage` (VA[43:12]) and the slots they share. */
@@ -210,6 +217,7 @@ export class A64Tier {
 
   /** Puts block `index` in the jump cache for the pc lo/hi in `mode`. */
   enter(lo: number, hi: number, mode: number, index: number): void {
+    this.jcClean = false;
     this.jcPages.add(vaPageOf(lo, hi));
     const e = ((lo >>> 2) & (JC_ENTRIES - 1)) * 4;
     const jc = this.cpu.jc;
