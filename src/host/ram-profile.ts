@@ -28,9 +28,14 @@ export function ramProfilesEnabled(): boolean {
   return process.env.HVWB_RAM_PROFILE !== '0';
 }
 
+/** Whether translation profiles are on (HVWB_TRANSLATION_PROFILE=0 turns them off). */
+export function translationProfilesEnabled(): boolean {
+  return process.env.HVWB_TRANSLATION_PROFILE !== '0';
+}
+
 /** Whether either kind of profile is on (RAM, translation): they share a folder. */
 export function profilesEnabled(): boolean {
-  return ramProfilesEnabled() || process.env.HVWB_TRANSLATION_PROFILE !== '0';
+  return ramProfilesEnabled() || translationProfilesEnabled();
 }
 
 /** The folder profiles live in: HVWB_RAM_PROFILE_DIR, or ram-profiles in the user's private runtime folder. */
@@ -64,7 +69,7 @@ export function ramProfilePath(loaded: LoadedLayout, cpu: number, ramBytes: numb
  * same hash. Undefined when translation profiles are off (`HVWB_TRANSLATION_PROFILE=0`).
  */
 export function translationProfilePath(loaded: LoadedLayout, cpu: number, ramBytes: number): string | undefined {
-  if (process.env.HVWB_TRANSLATION_PROFILE === '0') return undefined;
+  if (!translationProfilesEnabled()) return undefined;
   return profileFile(loaded, cpu, ramBytes, '.heads');
 }
 
